@@ -1,0 +1,88 @@
+// parley: the desktop app. Views only; the logic is in parley_core.
+
+#include "app/commandline.h"
+#include "app/mainwindow.h"
+#include "core/clientcore.h"
+#include "core/viewmodels/connectionviewmodel.h"
+#include "protocol/version.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <cstdio>
+
+using namespace parley;
+
+namespace {
+
+QString defaultProfileDir()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+           QStringLiteral("/profiles/default");
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    // --help and --version are answered before QApplication exists: they must work on a
+    // machine with no display at all.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) {
+        arguments << QString::fromLocal8Bit(argv[i]);
+    }
+    const auto parsed = app::parseAppCommandLine(arguments);
+    if (const auto *error = std::get_if<QString>(&parsed)) {
+        std::fprintf(stderr, "parley: %s (see --help)\n", qUtf8Printable(*error));
+        return 1;
+    }
+    const app::AppCommandLine &command = std::get<app::AppCommandLine>(parsed);
+    if (command.action == app::AppCommandLine::Action::ShowHelp) {
+        std::fputs(qUtf8Printable(command.helpText), stdout);
+        return 0;
+    }
+    if (command.action == app::AppCommandLine::Action::ShowVersion) {
+        std::printf("parley %s\n", kVersion);
+        return 0;
+    }
+
+    QApplication application(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("parley"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Parley"));
+    QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
+    QApplication::setOrganizationName(QStringLiteral("parley"));
+
+    const QString profileDir = QDir::cleanPath(QDir(command.profileDir.isEmpty()
+                                                        ? defaultProfileDir()
+                                                        : command.profileDir)
+                                                   .absolutePath());
+    if (!QDir().mkpath(profileDir)) {
+        std::fprintf(stderr, "parley: cannot create the profile directory %s\n",
+                     qUtf8Printable(profileDir));
+        return 1;
+    }
+    QFile::setPermissions(profileDir,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+
+    // The relay a profile uses is remembered; --relay changes it.
+    QSettings profileSettings(profileDir + QStringLiteral("/profile.ini"), QSettings::IniFormat);
+    QUrl relayUrl = command.relayUrl;
+    if (relayUrl.isEmpty()) {
+        relayUrl = profileSettings.value(QStringLiteral("relay/url"), app::defaultRelayUrl())
+                       .toUrl();
+    } else {
+        profileSettings.setValue(QStringLiteral("relay/url"), relayUrl);
+    }
+
+    core::ClientCore clientCore;
+    core::ConnectionViewModel connection(clientCore.relayConnection());
+    app::MainWindow window(&connection, command.profileDir.isEmpty()
+                                            ? QString()
+                                            : QFileInfo(profileDir).fileName());
+    window.show();
+    connection.connectToRelay(relayUrl);
+    return QApplication::exec();
+}

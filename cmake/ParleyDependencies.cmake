@@ -1,0 +1,30 @@
+# Third-party dependencies. Each component asks only for the Qt modules it needs, so a
+# relay-only build (-DPARLEY_BUILD_APP=OFF -DPARLEY_BUILD_TOOLS=OFF) never looks for Qt Gui
+# or Widgets.
+
+set(PARLEY_QT_COMPONENTS Core)
+if(PARLEY_BUILD_SERVER OR PARLEY_BUILD_CORE)
+    list(APPEND PARLEY_QT_COMPONENTS Network WebSockets Sql)
+endif()
+if(PARLEY_BUILD_APP)
+    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets)
+endif()
+if(PARLEY_BUILD_TESTS)
+    list(APPEND PARLEY_QT_COMPONENTS Test)
+endif()
+find_package(Qt6 6.4 REQUIRED COMPONENTS ${PARLEY_QT_COMPONENTS})
+
+# libsodium: vcpkg ships a CMake package, Debian/Ubuntu/Homebrew a pkg-config file.
+find_package(unofficial-sodium CONFIG QUIET)
+if(unofficial-sodium_FOUND)
+    add_library(parley_sodium INTERFACE)
+    target_link_libraries(parley_sodium INTERFACE unofficial-sodium::sodium)
+else()
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+    add_library(parley_sodium INTERFACE)
+    target_link_libraries(parley_sodium INTERFACE PkgConfig::SODIUM)
+endif()
+
+# Protobuf: Debian ships no CMake package for 3.21, so CMake's FindProtobuf module does it.
+find_package(Protobuf 3.12 REQUIRED)

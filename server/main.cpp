@@ -1,0 +1,92 @@
+// parley-relay: a thin main over the parley_relay library.
+
+#include "protocol/version.h"
+#include "server/relayconfig.h"
+#include "server/relayserver.h"
+#include "server/signalwatcher.h"
+#include "server/store/sqlitestore.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace parley::relay;
+
+namespace {
+
+int fatal(const QString &message)
+{
+    std::fprintf(stderr, "parley-relay: %s\n", qUtf8Printable(message));
+    return 1;
+}
+
+bool ensurePrivateDirectory(const QString &path, QString *error)
+{
+    if (!QDir().mkpath(path)) {
+        *error = QStringLiteral("cannot create data directory %1").arg(path);
+        return false;
+    }
+    // The directory holds queued ciphertext and account metadata: owner only.
+    QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                    QFileDevice::ExeOwner);
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("parley-relay"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(parley::kVersion));
+
+    const auto parsed = parseCommandLine(QCoreApplication::arguments());
+    if (const auto *error = std::get_if<QString>(&parsed)) {
+        return fatal(*error + QStringLiteral(" (see --help)"));
+    }
+    const ParsedCommandLine &command = std::get<ParsedCommandLine>(parsed);
+    if (command.action == ParsedCommandLine::Action::ShowHelp) {
+        std::fputs(qUtf8Printable(command.helpText), stdout);
+        return 0;
+    }
+    if (command.action == ParsedCommandLine::Action::ShowVersion) {
+        std::printf("parley-relay %s\n", parley::kVersion);
+        return 0;
+    }
+
+    const RelayConfig &config = command.config;
+    QString error;
+    if (!ensurePrivateDirectory(config.dataDir, &error)) {
+        return fatal(error);
+    }
+    auto opened = SqliteStore::open(config.dataDir + QStringLiteral("/relay.sqlite"));
+    if (const auto *openError = std::get_if<QString>(&opened)) {
+        return fatal(*openError);
+    }
+    RelayServer server(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)));
+    if (QString listenError = server.listen(config.listenAddress, config.listenPort);
+        !listenError.isEmpty()) {
+        return fatal(listenError);
+    }
+
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminateRequested, &app, [&server](int) {
+        server.shutdown();
+        // Let the close frames go out before the event loop ends.
+        QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
+    });
+
+    // Scripts parse this line for the bound port (docs/operations.md); keep its shape.
+    const QHostAddress address = server.serverAddress();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QStringLiteral("[%1]").arg(address.toString())
+                             : address.toString();
+    std::printf("parley-relay %s listening on ws://%s:%u data %s\n", parley::kVersion,
+                qUtf8Printable(host), server.serverPort(), qUtf8Printable(config.dataDir));
+    std::fflush(stdout);
+    return QCoreApplication::exec();
+}

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+#include <variant>
+
+namespace parley::relay {
+
+// Everything an operator sets when starting the relay. Flags win over defaults; the config
+// file and environment variables join them in a later version (docs/operations.md).
+struct RelayConfig
+{
+    static constexpr quint16 kDefaultPort = 7683;
+
+    QHostAddress listenAddress = QHostAddress::LocalHost;
+    quint16 listenPort = kDefaultPort; // 0: let the OS choose; the bound port is printed
+    QString dataDir;                   // holds relay.sqlite; created 0700 if missing
+};
+
+// What the command line asked for.
+struct ParsedCommandLine
+{
+    enum class Action { Run, ShowHelp, ShowVersion };
+    Action action = Action::Run;
+    RelayConfig config;
+    QString helpText;
+};
+
+// Parses the relay's arguments (argv[0] first). Returns an error sentence for the operator
+// on bad input. Needs no QCoreApplication, so --help and --version never touch Qt's
+// application machinery.
+std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arguments);
+
+// Parses "HOST:PORT" or "[IPv6]:PORT" into an address and port; port 0 is allowed.
+bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port);
+
+// The per-user default data directory ($XDG_DATA_HOME/parley-relay or the platform
+// equivalent).
+QString defaultDataDir();
+
+} // namespace parley::relay

@@ -1,0 +1,109 @@
+// The whole walking skeleton: the real parley-relay binary, the client core on its own
+// thread, the view model, and parley-cli — through a relay crash and restart.
+
+#include "core/clientcore.h"
+#include "core/viewmodels/connectionviewmodel.h"
+#include "protocol/version.h"
+#include "support/relayprocess.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace parley;
+using parley::test::RelayProcess;
+using State = core::ConnectionStatus::State;
+
+namespace {
+
+struct CliResult
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runCli(const QStringList &arguments)
+{
+    QProcess process;
+    process.start(qEnvironmentVariable("PARLEY_CLI_BIN"), arguments);
+    if (!process.waitForFinished(30'000)) {
+        process.kill();
+        process.waitForFinished();
+        return {};
+    }
+    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+}
+
+} // namespace
+
+class TestE2eConnect : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void coreConnectsAndSurvivesRelayRestart();
+    void cliReportsRelay();
+    void cliReportsMissingRelay();
+};
+
+void TestE2eConnect::coreConnectsAndSurvivesRelayRestart()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    QString error = relay.start(dir.path());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const quint16 port = relay.port();
+
+    core::ClientCore core;
+    core::ConnectionViewModel viewModel(core.relayConnection());
+    viewModel.connectToRelay(relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(viewModel.state(), State::Connected, 10'000);
+    QCOMPARE(viewModel.detail(),
+             QStringLiteral("parley-relay/%1, protocol version 1").arg(parley::kVersion));
+
+    // A crash of the relay: the client notices and waits to retry.
+    relay.kill();
+    QTRY_COMPARE_WITH_TIMEOUT(viewModel.state(), State::Waiting, 10'000);
+
+    // The relay comes back on the same port with the same data: the client reconnects by
+    // itself, without being asked.
+    error = relay.start(dir.path(), QStringLiteral("127.0.0.1:%1").arg(port));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(viewModel.state(), State::Connected, 20'000);
+
+    // A graceful stop (SIGTERM) is a "going away" close, also followed by a retry.
+    QCOMPARE(relay.stop(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(viewModel.state(), State::Waiting, 10'000);
+}
+
+void TestE2eConnect::cliReportsRelay()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.path());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const CliResult result =
+        runCli({QStringLiteral("status"), QStringLiteral("--relay"), relay.url().toString()});
+    QCOMPARE(result.exitCode, 0);
+    QCOMPARE(result.out.trimmed(), QStringLiteral("connected %1 protocol 1 software parley-relay/%2")
+                                       .arg(relay.url().toString(), parley::kVersion));
+}
+
+void TestE2eConnect::cliReportsMissingRelay()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    QString error = relay.start(dir.path());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QUrl url = relay.url();
+    QCOMPARE(relay.stop(), 0);
+    const CliResult result = runCli({QStringLiteral("status"), QStringLiteral("--relay"),
+                                     url.toString()});
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.err.contains(QStringLiteral("No relay is running at")), qPrintable(result.err));
+}
+
+QTEST_GUILESS_MAIN(TestE2eConnect)
+#include "tst_e2e_connect.moc"

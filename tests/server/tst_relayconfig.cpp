@@ -1,0 +1,90 @@
+#include "server/relayconfig.h"
+
+#include <QTest>
+
+using namespace parley::relay;
+
+class TestRelayConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void listenAddress_data();
+    void listenAddress();
+    void commandLine_data();
+    void commandLine();
+};
+
+void TestRelayConfig::listenAddress_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("expectedAddress");
+    QTest::addColumn<int>("expectedPort");
+
+    QTest::newRow("ipv4") << "127.0.0.1:7683" << true << "127.0.0.1" << 7683;
+    QTest::newRow("port 0") << "127.0.0.1:0" << true << "127.0.0.1" << 0;
+    QTest::newRow("any") << "0.0.0.0:443" << true << "0.0.0.0" << 443;
+    QTest::newRow("localhost") << "localhost:9000" << true << "127.0.0.1" << 9000;
+    QTest::newRow("ipv6") << "[::1]:7683" << true << "::1" << 7683;
+    QTest::newRow("no port") << "127.0.0.1" << false << "" << 0;
+    QTest::newRow("empty port") << "127.0.0.1:" << false << "" << 0;
+    QTest::newRow("port too big") << "127.0.0.1:65536" << false << "" << 0;
+    QTest::newRow("negative port") << "127.0.0.1:-1" << false << "" << 0;
+    QTest::newRow("hostname") << "relay.example.org:443" << false << "" << 0;
+    QTest::newRow("empty") << "" << false << "" << 0;
+}
+
+void TestRelayConfig::listenAddress()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, valid);
+    QHostAddress address;
+    quint16 port = 1;
+    QCOMPARE(parseListenAddress(text, &address, &port), valid);
+    if (valid) {
+        QFETCH(QString, expectedAddress);
+        QFETCH(int, expectedPort);
+        QCOMPARE(address, QHostAddress(expectedAddress));
+        QCOMPARE(int(port), expectedPort);
+    }
+}
+
+void TestRelayConfig::commandLine_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("error");   // empty: accepted
+    QTest::addColumn<QString>("dataDir"); // checked when accepted
+
+    QTest::newRow("defaults") << QStringList{"parley-relay"} << "" << "";
+    QTest::newRow("listen and data dir")
+        << QStringList{"parley-relay", "--listen", "127.0.0.1:0", "--data-dir", "/tmp/r"} << ""
+        << "/tmp/r";
+    QTest::newRow("bad listen") << QStringList{"parley-relay", "--listen", "nonsense"}
+                                << "--listen wants HOST:PORT" << "";
+    QTest::newRow("unknown option") << QStringList{"parley-relay", "--frobnicate"}
+                                    << "Unknown option" << "";
+    QTest::newRow("stray argument") << QStringList{"parley-relay", "extra"}
+                                    << "unexpected argument" << "";
+}
+
+void TestRelayConfig::commandLine()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    QFETCH(QString, dataDir);
+    const auto parsed = parseCommandLine(arguments);
+    if (error.isEmpty()) {
+        QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+        const auto &command = std::get<ParsedCommandLine>(parsed);
+        QCOMPARE(command.action, ParsedCommandLine::Action::Run);
+        QCOMPARE(command.config.dataDir,
+                 dataDir.isEmpty() ? defaultDataDir() : dataDir);
+    } else {
+        QVERIFY(std::holds_alternative<QString>(parsed));
+        QVERIFY2(std::get<QString>(parsed).contains(error), qPrintable(std::get<QString>(parsed)));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestRelayConfig)
+#include "tst_relayconfig.moc"

@@ -1,0 +1,81 @@
+#include "support/relayprocess.h"
+
+#include <QDeadlineTimer>
+#include <QRegularExpression>
+
+namespace parley::test {
+
+RelayProcess::~RelayProcess()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        kill();
+    }
+}
+
+QString RelayProcess::binaryPath()
+{
+    return qEnvironmentVariable("PARLEY_RELAY_BIN");
+}
+
+QString RelayProcess::start(const QString &dataDir, const QString &listen, int timeoutMs)
+{
+    const QString binary = binaryPath();
+    if (binary.isEmpty()) {
+        return QStringLiteral("PARLEY_RELAY_BIN is not set (run the test through ctest)");
+    }
+    m_output.clear();
+    m_port = 0;
+    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    m_process.setReadChannel(QProcess::StandardOutput);
+    m_process.start(binary, {QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"),
+                             dataDir});
+    if (!m_process.waitForStarted(timeoutMs)) {
+        return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
+    }
+    static const QRegularExpression listening(QStringLiteral(R"(listening on ws://\S+:(\d+))"));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        while (m_process.canReadLine()) {
+            const QString line = QString::fromUtf8(m_process.readLine());
+            m_output += line;
+            const auto match = listening.match(line);
+            if (match.hasMatch()) {
+                m_port = static_cast<quint16>(match.captured(1).toUInt());
+                return {};
+            }
+        }
+        if (m_process.state() == QProcess::NotRunning) {
+            return QStringLiteral("relay exited: %1").arg(
+                QString::fromUtf8(m_process.readAllStandardError()));
+        }
+        m_process.waitForReadyRead(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
+    }
+    return QStringLiteral("relay did not report its port in time; stderr: %1")
+        .arg(QString::fromUtf8(m_process.readAllStandardError()));
+}
+
+int RelayProcess::stop(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning) {
+        return m_process.exitCode();
+    }
+    m_process.terminate();
+    if (!m_process.waitForFinished(timeoutMs)) {
+        kill();
+        return -1;
+    }
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+void RelayProcess::kill()
+{
+    m_process.kill();
+    m_process.waitForFinished(10'000);
+}
+
+QUrl RelayProcess::url() const
+{
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port));
+}
+
+} // namespace parley::test
