@@ -13,8 +13,7 @@ QUrl defaultRelayUrl()
 std::variant<AppCommandLine, QString> parseAppCommandLine(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Parley: an end-to-end encrypted messenger."));
+    parser.setApplicationDescription(QStringLiteral("Parley: an end-to-end encrypted messenger."));
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         QStringLiteral("Show this help and exit."));
     const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},

@@ -55,10 +55,9 @@ int main(int argc, char *argv[])
     QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
     QApplication::setOrganizationName(QStringLiteral("parley"));
 
-    const QString profileDir = QDir::cleanPath(QDir(command.profileDir.isEmpty()
-                                                        ? defaultProfileDir()
-                                                        : command.profileDir)
-                                                   .absolutePath());
+    const QString profileDir = QDir::cleanPath(
+        QDir(command.profileDir.isEmpty() ? defaultProfileDir() : command.profileDir)
+            .absolutePath());
     if (!QDir().mkpath(profileDir)) {
         std::fprintf(stderr, "parley: cannot create the profile directory %s\n",
                      qUtf8Printable(profileDir));
@@ -71,17 +70,16 @@ int main(int argc, char *argv[])
     QSettings profileSettings(profileDir + QStringLiteral("/profile.ini"), QSettings::IniFormat);
     QUrl relayUrl = command.relayUrl;
     if (relayUrl.isEmpty()) {
-        relayUrl = profileSettings.value(QStringLiteral("relay/url"), app::defaultRelayUrl())
-                       .toUrl();
+        relayUrl =
+            profileSettings.value(QStringLiteral("relay/url"), app::defaultRelayUrl()).toUrl();
     } else {
         profileSettings.setValue(QStringLiteral("relay/url"), relayUrl);
     }
 
     core::ClientCore clientCore;
     core::ConnectionViewModel connection(clientCore.relayConnection());
-    app::MainWindow window(&connection, command.profileDir.isEmpty()
-                                            ? QString()
-                                            : QFileInfo(profileDir).fileName());
+    app::MainWindow window(
+        &connection, command.profileDir.isEmpty() ? QString() : QFileInfo(profileDir).fileName());
     window.show();
     connection.connectToRelay(relayUrl);
     return QApplication::exec();

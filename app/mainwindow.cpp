@@ -54,7 +54,8 @@ MainWindow::MainWindow(core::ConnectionViewModel *connection, const QString &pro
     , m_headline(new QLabel(this))
     , m_detail(new QLabel(this))
 {
-    setWindowTitle(profileName.isEmpty() ? tr("Parley") : tr("Parley — %1").arg(profileName));
+    // Qt appends the application display name ("— Parley") itself.
+    setWindowTitle(profileName);
     setObjectName(QStringLiteral("MainWindow"));
 
     auto *central = new QWidget(this);

@@ -2,10 +2,9 @@
 
 #include "crypto/sodium.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
+#include <sodium.h>
 
 namespace parley::crypto {
 

@@ -2,10 +2,9 @@
 
 #include "crypto/sodium.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <new>
+#include <sodium.h>
 #include <utility>
 
 namespace parley::crypto {
@@ -41,8 +40,7 @@ SecureBytes::~SecureBytes()
 SecureBytes::SecureBytes(SecureBytes &&other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
-{
-}
+{}
 
 SecureBytes &SecureBytes::operator=(SecureBytes &&other) noexcept
 {

@@ -1,20 +1,17 @@
 #include "crypto/wipedbytes.h"
 
 #include <sodium.h>
-
 #include <utility>
 
 namespace parley::crypto {
 
 WipedBytes::WipedBytes(std::size_t size)
     : m_bytes(size, 0)
-{
-}
+{}
 
 WipedBytes::WipedBytes(ByteView bytes)
     : m_bytes(bytes.begin(), bytes.end())
-{
-}
+{}
 
 WipedBytes::~WipedBytes()
 {
@@ -23,8 +20,7 @@ WipedBytes::~WipedBytes()
 
 WipedBytes::WipedBytes(const WipedBytes &other)
     : m_bytes(other.m_bytes)
-{
-}
+{}
 
 WipedBytes &WipedBytes::operator=(const WipedBytes &other)
 {

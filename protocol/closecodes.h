@@ -7,10 +7,10 @@
 namespace parley::protocol::CloseCode {
 
 inline constexpr std::uint16_t Normal = 1000;
-inline constexpr std::uint16_t GoingAway = 1001;       // relay draining; reconnect elsewhere
-inline constexpr std::uint16_t ProtocolError = 1002;   // malformed frame or out-of-order request
-inline constexpr std::uint16_t UnsupportedData = 1003; // a text frame
-inline constexpr std::uint16_t TooLarge = 1009;        // a frame over the limit
+inline constexpr std::uint16_t GoingAway = 1001;          // relay draining; reconnect elsewhere
+inline constexpr std::uint16_t ProtocolError = 1002;      // malformed frame or out-of-order request
+inline constexpr std::uint16_t UnsupportedData = 1003;    // a text frame
+inline constexpr std::uint16_t TooLarge = 1009;           // a frame over the limit
 inline constexpr std::uint16_t UnsupportedVersion = 4001; // no protocol version in common
 inline constexpr std::uint16_t Timeout = 4002;            // Hello/auth not done in time
 

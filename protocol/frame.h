@@ -12,9 +12,9 @@ namespace parley::protocol {
 
 // Why a byte string is not a Frame. Each maps to a distinct WebSocket close reason.
 enum class FrameError {
-    TooLarge,   // longer than kMaxFrameBytes
-    Malformed,  // not a valid protobuf Frame
-    Empty,      // a Frame with no body
+    TooLarge,  // longer than kMaxFrameBytes
+    Malformed, // not a valid protobuf Frame
+    Empty,     // a Frame with no body
 };
 
 QString describe(FrameError error);

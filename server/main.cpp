@@ -31,8 +31,8 @@ bool ensurePrivateDirectory(const QString &path, QString *error)
         return false;
     }
     // The directory holds queued ciphertext and account metadata: owner only.
-    QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                    QFileDevice::ExeOwner);
+    QFile::setPermissions(path,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     return true;
 }
 

@@ -82,8 +82,7 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
     }
     if (parser.isSet(listenOption)) {
         const QString listen = parser.value(listenOption);
-        if (!parseListenAddress(listen, &result.config.listenAddress,
-                                &result.config.listenPort)) {
+        if (!parseListenAddress(listen, &result.config.listenAddress, &result.config.listenPort)) {
             return QStringLiteral("--listen wants HOST:PORT, e.g. 127.0.0.1:%1 (got \"%2\")")
                 .arg(RelayConfig::kDefaultPort)
                 .arg(listen);

@@ -17,8 +17,8 @@ namespace parley::relay {
 RelayServer::RelayServer(std::unique_ptr<Store> store, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
-    , m_server(new QWebSocketServer(QStringLiteral("parley-relay"),
-                                    QWebSocketServer::NonSecureMode, this))
+    , m_server(new QWebSocketServer(QStringLiteral("parley-relay"), QWebSocketServer::NonSecureMode,
+                                    this))
 {
     m_server->setHandshakeTimeout(std::chrono::milliseconds(kHandshakeTimeoutMs));
     connect(m_server, &QWebSocketServer::newConnection, this, &RelayServer::onNewConnection);

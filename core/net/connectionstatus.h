@@ -24,9 +24,9 @@ public:
 
     enum class Error {
         None,
-        InvalidUrl,         // not a ws:// or wss:// URL
-        InsecureUrl,        // ws:// to a host that is not loopback
-        ConnectionRefused,  // nothing listens there
+        InvalidUrl,        // not a ws:// or wss:// URL
+        InsecureUrl,       // ws:// to a host that is not loopback
+        ConnectionRefused, // nothing listens there
         HostNotFound,
         TlsFailed,          // certificate or handshake failure
         Timeout,            // no answer in time (connect, Welcome or keep-alive)

@@ -34,8 +34,7 @@ void ConnectionViewModel::connectToRelay(const QUrl &url)
 void ConnectionViewModel::disconnectFromRelay()
 {
     QMetaObject::invokeMethod(
-        m_connection, [connection = m_connection] { connection->close(); },
-        Qt::QueuedConnection);
+        m_connection, [connection = m_connection] { connection->close(); }, Qt::QueuedConnection);
 }
 
 void ConnectionViewModel::onStatusChanged(const ConnectionStatus &status)

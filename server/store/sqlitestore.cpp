@@ -33,8 +33,7 @@ bool exec(QSqlDatabase &db, const QString &statement, QString *error)
 
 SqliteStore::SqliteStore(QString connectionName)
     : m_connectionName(std::move(connectionName))
-{
-}
+{}
 
 SqliteStore::~SqliteStore()
 {
@@ -53,8 +52,8 @@ std::variant<std::unique_ptr<SqliteStore>, QString> SqliteStore::open(const QStr
     }
     std::unique_ptr<SqliteStore> store(new SqliteStore(nextConnectionName()));
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
-                                                    store->m_connectionName);
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
         db.setDatabaseName(path);
         if (!db.open()) {
             return QStringLiteral("cannot open %1: %2").arg(path, db.lastError().text());

@@ -26,16 +26,23 @@ void TestAppCommandLine::parse_data()
     QTest::addColumn<QString>("profile");
     QTest::addColumn<QString>("relay");
 
-    QTest::newRow("defaults") << QStringList{"parley"} << "" << "" << "";
+    QTest::newRow("defaults") << QStringList{"parley"} << ""
+                              << ""
+                              << "";
     QTest::newRow("profile and relay")
         << QStringList{"parley", "--profile", "/tmp/alice", "--relay", "ws://127.0.0.1:9"} << ""
-        << "/tmp/alice" << "ws://127.0.0.1:9";
+        << "/tmp/alice"
+        << "ws://127.0.0.1:9";
     QTest::newRow("qt platform option passes through")
-        << QStringList{"parley", "-platform", "offscreen", "--profile", "p"} << "" << "p" << "";
-    QTest::newRow("unknown option") << QStringList{"parley", "--nope"} << "Unknown option" << ""
+        << QStringList{"parley", "-platform", "offscreen", "--profile", "p"} << ""
+        << "p"
+        << "";
+    QTest::newRow("unknown option") << QStringList{"parley", "--nope"} << "Unknown option"
+                                    << ""
                                     << "";
     QTest::newRow("stray argument") << QStringList{"parley", "file.txt"} << "unexpected argument"
-                                    << "" << "";
+                                    << ""
+                                    << "";
 }
 
 void TestAppCommandLine::parse()
@@ -61,9 +68,11 @@ void TestAppCommandLine::binaryAnswersWithoutDisplay_data()
 {
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("--version") << "--version" << QStringLiteral("parley %1\n").arg(parley::kVersion);
+    QTest::newRow("--version") << "--version"
+                               << QStringLiteral("parley %1\n").arg(parley::kVersion);
     QTest::newRow("-v") << "-v" << QStringLiteral("parley %1\n").arg(parley::kVersion);
-    QTest::newRow("--help") << "--help" << "Usage: parley [options]";
+    QTest::newRow("--help") << "--help"
+                            << "Usage: parley [options]";
 }
 
 void TestAppCommandLine::binaryAnswersWithoutDisplay()

@@ -80,9 +80,9 @@ void TestRelayConnection::refusesInsecureRemoteWithoutConnecting()
 void TestRelayConnection::backoffGrowsAndIsCapped()
 {
     for (int attempt = 0; attempt < 40; ++attempt) {
-        const qint64 base = std::min<qint64>(qint64(RelayConnection::kMinBackoffMs)
-                                                 << std::min(attempt, 16),
-                                             RelayConnection::kMaxBackoffMs);
+        const qint64 base =
+            std::min<qint64>(qint64(RelayConnection::kMinBackoffMs) << std::min(attempt, 16),
+                             RelayConnection::kMaxBackoffMs);
         for (int sample = 0; sample < 50; ++sample) {
             const int delay = RelayConnection::backoffDelayMs(attempt);
             QVERIFY2(delay >= base / 2 && delay <= base,

@@ -98,8 +98,8 @@ void TestKdf::hkdfRfc5869_data()
     QTest::addColumn<QByteArray>("prk");
     QTest::addColumn<QByteArray>("okm");
 
-    QTest::newRow("A.1 basic") << QByteArray(22, '\x0b') << range(0x00, 0x0d)
-                               << range(0xf0, 0xfa) << 42
+    QTest::newRow("A.1 basic") << QByteArray(22, '\x0b') << range(0x00, 0x0d) << range(0xf0, 0xfa)
+                               << 42
                                << QByteArray("077709362c2e32df0ddc3f0dc47bba63"
                                              "90b6c73bb50f9c3122ec844ad7c2b3e5")
                                << QByteArray("3cb25f25faacd57a90434f64d0362f2a"

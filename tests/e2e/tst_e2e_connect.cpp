@@ -87,8 +87,9 @@ void TestE2eConnect::cliReportsRelay()
     const CliResult result =
         runCli({QStringLiteral("status"), QStringLiteral("--relay"), relay.url().toString()});
     QCOMPARE(result.exitCode, 0);
-    QCOMPARE(result.out.trimmed(), QStringLiteral("connected %1 protocol 1 software parley-relay/%2")
-                                       .arg(relay.url().toString(), parley::kVersion));
+    QCOMPARE(result.out.trimmed(),
+             QStringLiteral("connected %1 protocol 1 software parley-relay/%2")
+                 .arg(relay.url().toString(), parley::kVersion));
 }
 
 void TestE2eConnect::cliReportsMissingRelay()
@@ -99,8 +100,8 @@ void TestE2eConnect::cliReportsMissingRelay()
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QUrl url = relay.url();
     QCOMPARE(relay.stop(), 0);
-    const CliResult result = runCli({QStringLiteral("status"), QStringLiteral("--relay"),
-                                     url.toString()});
+    const CliResult result =
+        runCli({QStringLiteral("status"), QStringLiteral("--relay"), url.toString()});
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.err.contains(QStringLiteral("No relay is running at")), qPrintable(result.err));
 }

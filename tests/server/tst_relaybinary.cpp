@@ -109,9 +109,9 @@ void TestRelayBinary::busyPortIsAClearError()
     RelayProcess first;
     QString error = first.start(dir.filePath(QStringLiteral("a")));
     QVERIFY2(error.isEmpty(), qPrintable(error));
-    const Result result = run({QStringLiteral("--listen"),
-                               QStringLiteral("127.0.0.1:%1").arg(first.port()),
-                               QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("b"))});
+    const Result result =
+        run({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(first.port()),
+             QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("b"))});
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.err.contains(QStringLiteral("cannot listen on 127.0.0.1:%1").arg(first.port())),
              qPrintable(result.err));
@@ -124,9 +124,9 @@ void TestRelayBinary::unwritableDataDirIsAClearError()
     QVERIFY(blocker.open(QIODevice::WriteOnly));
     blocker.close();
     // A data directory below a regular file cannot be created, even by root.
-    const Result result = run({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                               QStringLiteral("--data-dir"),
-                               dir.filePath(QStringLiteral("file/data"))});
+    const Result result =
+        run({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+             QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("file/data"))});
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.err.contains(QStringLiteral("cannot create data directory")),
              qPrintable(result.err));

@@ -56,16 +56,19 @@ void TestRelayConfig::commandLine_data()
     QTest::addColumn<QString>("error");   // empty: accepted
     QTest::addColumn<QString>("dataDir"); // checked when accepted
 
-    QTest::newRow("defaults") << QStringList{"parley-relay"} << "" << "";
+    QTest::newRow("defaults") << QStringList{"parley-relay"} << ""
+                              << "";
     QTest::newRow("listen and data dir")
         << QStringList{"parley-relay", "--listen", "127.0.0.1:0", "--data-dir", "/tmp/r"} << ""
         << "/tmp/r";
     QTest::newRow("bad listen") << QStringList{"parley-relay", "--listen", "nonsense"}
-                                << "--listen wants HOST:PORT" << "";
-    QTest::newRow("unknown option") << QStringList{"parley-relay", "--frobnicate"}
-                                    << "Unknown option" << "";
-    QTest::newRow("stray argument") << QStringList{"parley-relay", "extra"}
-                                    << "unexpected argument" << "";
+                                << "--listen wants HOST:PORT"
+                                << "";
+    QTest::newRow("unknown option")
+        << QStringList{"parley-relay", "--frobnicate"} << "Unknown option"
+        << "";
+    QTest::newRow("stray argument") << QStringList{"parley-relay", "extra"} << "unexpected argument"
+                                    << "";
 }
 
 void TestRelayConfig::commandLine()
@@ -78,8 +81,7 @@ void TestRelayConfig::commandLine()
         QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
         const auto &command = std::get<ParsedCommandLine>(parsed);
         QCOMPARE(command.action, ParsedCommandLine::Action::Run);
-        QCOMPARE(command.config.dataDir,
-                 dataDir.isEmpty() ? defaultDataDir() : dataDir);
+        QCOMPARE(command.config.dataDir, dataDir.isEmpty() ? defaultDataDir() : dataDir);
     } else {
         QVERIFY(std::holds_alternative<QString>(parsed));
         QVERIFY2(std::get<QString>(parsed).contains(error), qPrintable(std::get<QString>(parsed)));

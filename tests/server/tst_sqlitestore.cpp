@@ -104,8 +104,8 @@ void TestSqliteStore::refusesNewerSchemaWithoutTouchingIt()
         QVERIFY(db.open());
         QSqlQuery query(db);
         QVERIFY(query.exec(QStringLiteral("PRAGMA journal_mode=DELETE")));
-        QVERIFY(query.exec(QStringLiteral("PRAGMA user_version = %1")
-                               .arg(SqliteStore::kSchemaVersion + 1)));
+        QVERIFY(query.exec(
+            QStringLiteral("PRAGMA user_version = %1").arg(SqliteStore::kSchemaVersion + 1)));
         db.close();
     }
     QSqlDatabase::removeDatabase("future");

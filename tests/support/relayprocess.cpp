@@ -27,8 +27,8 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
     m_port = 0;
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.setReadChannel(QProcess::StandardOutput);
-    m_process.start(binary, {QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"),
-                             dataDir});
+    m_process.start(binary,
+                    {QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"), dataDir});
     if (!m_process.waitForStarted(timeoutMs)) {
         return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
     }
@@ -45,8 +45,8 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
             }
         }
         if (m_process.state() == QProcess::NotRunning) {
-            return QStringLiteral("relay exited: %1").arg(
-                QString::fromUtf8(m_process.readAllStandardError()));
+            return QStringLiteral("relay exited: %1")
+                .arg(QString::fromUtf8(m_process.readAllStandardError()));
         }
         m_process.waitForReadyRead(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
     }

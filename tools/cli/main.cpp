@@ -17,31 +17,31 @@ using namespace parley;
 
 namespace {
 
-constexpr int kExitUsage = 64;  // EX_USAGE
+constexpr int kExitUsage = 64; // EX_USAGE
 constexpr int kExitFailed = 2;
 
 int runStatus(const QUrl &url, int timeoutMs)
 {
     core::RelayConnection connection;
     int exitCode = kExitFailed;
-    QObject::connect(&connection, &core::RelayConnection::statusChanged, &connection,
-                     [&](const core::ConnectionStatus &status) {
-                         using State = core::ConnectionStatus::State;
-                         if (status.state == State::Connected) {
-                             std::printf("connected %s protocol %u software %s\n",
-                                         qUtf8Printable(url.toString()), status.protocolVersion,
-                                         qUtf8Printable(status.relaySoftware));
-                             exitCode = 0;
-                             QCoreApplication::quit();
-                         } else if (status.state == State::Waiting ||
-                                    status.state == State::Refused) {
-                             std::fprintf(stderr, "parley-cli: %s (%s)\n",
-                                          qUtf8Printable(core::ConnectionViewModel::errorText(
-                                              status.error, url.authority())),
-                                          qUtf8Printable(status.errorDetail));
-                             QCoreApplication::quit();
-                         }
-                     });
+    QObject::connect(
+        &connection, &core::RelayConnection::statusChanged, &connection,
+        [&](const core::ConnectionStatus &status) {
+            using State = core::ConnectionStatus::State;
+            if (status.state == State::Connected) {
+                std::printf("connected %s protocol %u software %s\n",
+                            qUtf8Printable(url.toString()), status.protocolVersion,
+                            qUtf8Printable(status.relaySoftware));
+                exitCode = 0;
+                QCoreApplication::quit();
+            } else if (status.state == State::Waiting || status.state == State::Refused) {
+                std::fprintf(stderr, "parley-cli: %s (%s)\n",
+                             qUtf8Printable(core::ConnectionViewModel::errorText(status.error,
+                                                                                 url.authority())),
+                             qUtf8Printable(status.errorDetail));
+                QCoreApplication::quit();
+            }
+        });
     QTimer::singleShot(timeoutMs, QCoreApplication::instance(), [] {
         std::fprintf(stderr, "parley-cli: timed out\n");
         QCoreApplication::quit();
@@ -64,10 +64,9 @@ int main(int argc, char *argv[])
         "Parley's headless client.\n\nCommands:\n  status   connect to the relay and report it"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption relayOption(QStringLiteral("relay"),
-                                         QStringLiteral("Relay URL (default ws://127.0.0.1:7683)."),
-                                         QStringLiteral("url"),
-                                         QStringLiteral("ws://127.0.0.1:7683"));
+    const QCommandLineOption relayOption(
+        QStringLiteral("relay"), QStringLiteral("Relay URL (default ws://127.0.0.1:7683)."),
+        QStringLiteral("url"), QStringLiteral("ws://127.0.0.1:7683"));
     const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
                                            QStringLiteral("Give up after <ms> (default 10000)."),
                                            QStringLiteral("ms"), QStringLiteral("10000"));
