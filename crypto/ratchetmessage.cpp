@@ -48,8 +48,7 @@ std::variant<RatchetMessageView, RatchetError> decodeRatchetMessage(ByteView mes
         return RatchetError::MalformedMessage;
     }
     RatchetMessageView view;
-    std::copy_n(message.begin() + 1, view.header.ratchetKey.size(),
-                view.header.ratchetKey.begin());
+    std::copy_n(message.begin() + 1, view.header.ratchetKey.size(), view.header.ratchetKey.begin());
     view.header.previousChainLength = getUint32(message.data() + 33);
     view.header.messageNumber = getUint32(message.data() + 37);
     view.headerBytes = message.first(kRatchetHeaderBytes);

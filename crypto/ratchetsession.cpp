@@ -71,9 +71,9 @@ std::variant<RatchetSession, RatchetError> RatchetSession::initAlice(ByteView sh
     return initAlice(sharedSecret, bobKey, RatchetKeyPair::generate());
 }
 
-std::variant<RatchetSession, RatchetError>
-RatchetSession::initAlice(ByteView sharedSecret, const X25519PublicKey &bobKey,
-                          const RatchetKeyPair &aliceKey)
+std::variant<RatchetSession, RatchetError> RatchetSession::initAlice(ByteView sharedSecret,
+                                                                     const X25519PublicKey &bobKey,
+                                                                     const RatchetKeyPair &aliceKey)
 {
     if (sharedSecret.size() != kKeyBytes) {
         return RatchetError::InvalidSharedSecret;
@@ -145,8 +145,8 @@ std::variant<RatchetEncryption, RatchetError> RatchetSession::encrypt(ByteView a
     std::copy(header.begin(), header.end(), message.begin());
     unsigned long long ciphertextSize = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
-        message.data() + kRatchetHeaderBytes, &ciphertextSize, padded.data(), paddedSize,
-        ad.data(), ad.size(), nullptr, keyAndNonce.data() + kAeadKeyBytes, keyAndNonce.data());
+        message.data() + kRatchetHeaderBytes, &ciphertextSize, padded.data(), paddedSize, ad.data(),
+        ad.size(), nullptr, keyAndNonce.data() + kAeadKeyBytes, keyAndNonce.data());
     return RatchetEncryption{std::move(next), std::move(message)};
 }
 
@@ -213,8 +213,8 @@ RatchetSession::decryptWith(ByteView associatedData, ByteView message,
                    [&](const OldChain &chain) { return chain.ratchetKey == header.ratchetKey; });
                old != next.m_oldChains.end()) {
         // A previous chain: its chain key is gone, every key it still has is in the store.
-        const bool decryptedBefore = header.messageNumber >= old->evictedBelow &&
-                                     header.messageNumber < old->length;
+        const bool decryptedBefore =
+            header.messageNumber >= old->evictedBelow && header.messageNumber < old->length;
         return decryptedBefore ? RatchetError::Duplicate : RatchetError::MessageKeyUnavailable;
     } else {
         if (const auto error = next.dhRatchet(header, nextKey)) {

@@ -63,9 +63,8 @@ public:
     static std::variant<RatchetSession, RatchetError> initAlice(ByteView sharedSecret,
                                                                 const X25519PublicKey &bobKey);
     // The same with an explicit first ratchet key pair (test vectors).
-    static std::variant<RatchetSession, RatchetError> initAlice(ByteView sharedSecret,
-                                                                const X25519PublicKey &bobKey,
-                                                                const RatchetKeyPair &aliceKey);
+    static std::variant<RatchetSession, RatchetError>
+    initAlice(ByteView sharedSecret, const X25519PublicKey &bobKey, const RatchetKeyPair &aliceKey);
     // RatchetInitBob (§3.3): the responder, from SK and its ratchet key pair (the signed
     // prekey pair the initiator used). It cannot send until it has decrypted a message.
     static std::variant<RatchetSession, RatchetError> initBob(ByteView sharedSecret,
@@ -133,28 +132,28 @@ private:
     WipedBytes nextReceivingMessageKey();
     void evictExcessSkippedKeys();
 
-    WipedBytes m_rootKey;                        // RK
-    std::optional<RatchetKeyPair> m_selfKey;     // DHs (always set)
-    std::optional<X25519PublicKey> m_remoteKey;  // DHr
-    WipedBytes m_sendingChainKey;                // CKs, empty = none
-    WipedBytes m_receivingChainKey;              // CKr, empty = none
-    std::uint32_t m_sendCount = 0;               // Ns
-    std::uint32_t m_receiveCount = 0;            // Nr
-    std::uint32_t m_previousSendCount = 0;       // PN
-    std::uint32_t m_receiveEvictedBelow = 0;     // eviction mark of the current receiving chain
-    std::vector<OldChain> m_oldChains;           // oldest first, ≤ kMaxOldReceivingChains
-    std::vector<SkippedKey> m_skipped;           // oldest first, ≤ kMaxSkippedKeys
+    WipedBytes m_rootKey;                       // RK
+    std::optional<RatchetKeyPair> m_selfKey;    // DHs (always set)
+    std::optional<X25519PublicKey> m_remoteKey; // DHr
+    WipedBytes m_sendingChainKey;               // CKs, empty = none
+    WipedBytes m_receivingChainKey;             // CKr, empty = none
+    std::uint32_t m_sendCount = 0;              // Ns
+    std::uint32_t m_receiveCount = 0;           // Nr
+    std::uint32_t m_previousSendCount = 0;      // PN
+    std::uint32_t m_receiveEvictedBelow = 0;    // eviction mark of the current receiving chain
+    std::vector<OldChain> m_oldChains;          // oldest first, ≤ kMaxOldReceivingChains
+    std::vector<SkippedKey> m_skipped;          // oldest first, ≤ kMaxSkippedKeys
 };
 
 struct RatchetEncryption
 {
-    RatchetSession session;       // persist this BEFORE sending `message`
-    std::vector<Byte> message;    // header ‖ ciphertext
+    RatchetSession session;    // persist this BEFORE sending `message`
+    std::vector<Byte> message; // header ‖ ciphertext
 };
 
 struct RatchetDecryption
 {
-    RatchetSession session;       // persist with the plaintext
+    RatchetSession session; // persist with the plaintext
     WipedBytes plaintext;
 };
 

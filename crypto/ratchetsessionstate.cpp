@@ -2,7 +2,6 @@
 // (docs/spec/double-ratchet.md §6), kept apart from the ratchet logic.
 
 #include "crypto/ratchetsession.h"
-
 #include "crypto/sodium.h"
 
 #include <algorithm>
@@ -132,12 +131,12 @@ WipedBytes RatchetSession::serialize() const
     writer.uint32(m_previousSendCount);
     writer.uint32(m_receiveEvictedBelow);
     writer.byte(static_cast<Byte>(m_oldChains.size()));
+    writer.uint16(static_cast<std::uint16_t>(m_skipped.size()));
     for (const OldChain &chain : m_oldChains) {
         writer.bytes(chain.ratchetKey);
         writer.uint32(chain.length);
         writer.uint32(chain.evictedBelow);
     }
-    writer.uint16(static_cast<std::uint16_t>(m_skipped.size()));
     for (const SkippedKey &key : m_skipped) {
         writer.bytes(key.ratchetKey);
         writer.uint32(key.messageNumber);
@@ -183,7 +182,7 @@ std::variant<RatchetSession, RatchetError> RatchetSession::deserialize(ByteView 
     session.m_receiveCount = reader.uint32();
     session.m_previousSendCount = reader.uint32();
     session.m_receiveEvictedBelow = reader.uint32();
-    reader.byte(); // old chain count, read above
+    reader.byte();   // old chain count, read above
     reader.uint16(); // skipped key count, read above
 
     const bool hasRemote = flags & kHasRemoteKey;
