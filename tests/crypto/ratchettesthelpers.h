@@ -52,9 +52,9 @@ template<typename T>
 T unwrap(std::variant<T, RatchetError> result)
 {
     if (const auto *error = std::get_if<RatchetError>(&result)) {
-        qFatal("unexpected ratchet error: %s", QByteArray(describe(*error).data(),
-                                                          static_cast<qsizetype>(describe(*error).size()))
-                                                   .constData());
+        qFatal("unexpected ratchet error: %s",
+               QByteArray(describe(*error).data(), static_cast<qsizetype>(describe(*error).size()))
+                   .constData());
     }
     return std::move(std::get<T>(result));
 }
@@ -64,14 +64,16 @@ template<typename T>
 QString outcome(const std::variant<T, RatchetError> &result)
 {
     if (const auto *error = std::get_if<RatchetError>(&result)) {
-        return QString::fromUtf8(describe(*error).data(), static_cast<qsizetype>(describe(*error).size()));
+        return QString::fromUtf8(describe(*error).data(),
+                                 static_cast<qsizetype>(describe(*error).size()));
     }
     return QStringLiteral("ok");
 }
 
 inline QString outcome(RatchetError error)
 {
-    return QString::fromUtf8(describe(error).data(), static_cast<qsizetype>(describe(error).size()));
+    return QString::fromUtf8(describe(error).data(),
+                             static_cast<qsizetype>(describe(error).size()));
 }
 
 inline QByteArray serialized(const RatchetSession &session)

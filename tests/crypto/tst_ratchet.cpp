@@ -164,24 +164,22 @@ namespace {
 
 // Builds a ratchet message straight from the spec text (docs/spec/double-ratchet.md §3–§5)
 // with raw libsodium: chain key → message key → AEAD key and nonce; AD = caller AD ‖ header.
-std::vector<Byte> specMessage(ByteView chainKey, const RatchetHeaderBytes &header,
-                              ByteView padded, bool print)
+std::vector<Byte> specMessage(ByteView chainKey, const RatchetHeaderBytes &header, ByteView padded,
+                              bool print)
 {
     static constexpr Byte one[] = {0x01};
     const WipedBytes messageKey = hmacSha256(chainKey, one);
     const std::string_view info = "parley-ratchet-message-v1";
-    const WipedBytes keyAndNonce =
-        *hkdf({}, messageKey.view(), {reinterpret_cast<const Byte *>(info.data()), info.size()},
-              56);
+    const WipedBytes keyAndNonce = *hkdf(
+        {}, messageKey.view(), {reinterpret_cast<const Byte *>(info.data()), info.size()}, 56);
     std::vector<Byte> aeadAd = ad();
     aeadAd.insert(aeadAd.end(), header.begin(), header.end());
     std::vector<Byte> message(header.begin(), header.end());
     message.resize(header.size() + padded.size() + 16);
     unsigned long long written = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(message.data() + header.size(), &written,
-                                               padded.data(), padded.size(), aeadAd.data(),
-                                               aeadAd.size(), nullptr, keyAndNonce.data() + 32,
-                                               keyAndNonce.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        message.data() + header.size(), &written, padded.data(), padded.size(), aeadAd.data(),
+        aeadAd.size(), nullptr, keyAndNonce.data() + 32, keyAndNonce.data());
     if (print) {
         qInfo("message key %s", toHex(messageKey.view()).constData());
         qInfo("aead key %s", toHex(keyAndNonce.view().first(32)).constData());
@@ -202,8 +200,8 @@ void TestRatchet::firstMessageFromSpecText()
     std::array<Byte, 32> dh{};
     QCOMPARE(crypto_scalarmult(dh.data(), alice0.privateKey().data(), bob0.publicKey().data()), 0);
     const std::string_view rootInfo = "parley-ratchet-root-v1";
-    const WipedBytes rootOutput = *hkdf(
-        sk, dh, {reinterpret_cast<const Byte *>(rootInfo.data()), rootInfo.size()}, 64);
+    const WipedBytes rootOutput =
+        *hkdf(sk, dh, {reinterpret_cast<const Byte *>(rootInfo.data()), rootInfo.size()}, 64);
     RatchetHeader header;
     header.ratchetKey = alice0.publicKey();
     std::array<Byte, 64> padded{};
@@ -245,7 +243,8 @@ void TestRatchet::decoderBounds_data()
     const QString malformed = outcome(RatchetError::MalformedMessage);
     const QByteArray header = QByteArray(1, '\x01') + QByteArray(40, '\x11');
     QTest::newRow("empty") << QByteArray() << malformed;
-    QTest::newRow("version 0") << QByteArray(200, '\0') << outcome(RatchetError::UnsupportedVersion);
+    QTest::newRow("version 0") << QByteArray(200, '\0')
+                               << outcome(RatchetError::UnsupportedVersion);
     QTest::newRow("version 2") << (QByteArray(1, '\x02') + QByteArray(120, 'x'))
                                << outcome(RatchetError::UnsupportedVersion);
     QTest::newRow("header only") << header << malformed;
@@ -276,7 +275,7 @@ void TestRatchet::decoderBounds()
 void TestRatchet::paddingHidesLengths()
 {
     Pair pair = freshPair();
-    const std::pair<int, std::size_t> cases[] = {{0, 64}, {1, 64}, {63, 64}, {64, 128},
+    const std::pair<int, std::size_t> cases[] = {{0, 64},    {1, 64},    {63, 64},        {64, 128},
                                                  {100, 128}, {128, 192}, {131071, 131072}};
     for (const auto &[length, padded] : cases) {
         const QByteArray text(length, 'p');
@@ -285,8 +284,7 @@ void TestRatchet::paddingHidesLengths()
         QVERIFY(receive(pair.bob, message, text));
     }
     const std::vector<Byte> tooLarge(kMaxRatchetPlaintextBytes + 1, 'x');
-    QCOMPARE(outcome(pair.alice.encrypt(ad(), tooLarge)),
-             outcome(RatchetError::PlaintextTooLarge));
+    QCOMPARE(outcome(pair.alice.encrypt(ad(), tooLarge)), outcome(RatchetError::PlaintextTooLarge));
 }
 
 // An authenticated message whose plaintext lacks the 0x80 padding marker (a broken sender).
@@ -299,8 +297,8 @@ void TestRatchet::badPaddingRejected()
     std::array<Byte, 32> dh{};
     QCOMPARE(crypto_scalarmult(dh.data(), alice0.privateKey().data(), bob0.publicKey().data()), 0);
     const std::string_view rootInfo = "parley-ratchet-root-v1";
-    const WipedBytes rootOutput = *hkdf(
-        sk, dh, {reinterpret_cast<const Byte *>(rootInfo.data()), rootInfo.size()}, 64);
+    const WipedBytes rootOutput =
+        *hkdf(sk, dh, {reinterpret_cast<const Byte *>(rootInfo.data()), rootInfo.size()}, 64);
     RatchetHeader header;
     header.ratchetKey = alice0.publicKey();
     const std::array<Byte, 64> unpadded{}; // all zero: no 0x80 marker
@@ -567,7 +565,7 @@ void TestRatchet::postCompromiseSecurity()
     QVERIFY(receive(pair.bob, m1, "m1"));
     QVERIFY(receive(pair.alice, send(pair.bob, ad(), "r0"), "r0")); // Alice's DH step
     const std::vector<Byte> m2 = send(pair.alice, ad(), "m2");
-    QVERIFY(receive(eve, m2, "m2")); // still readable: Alice combined with Bob's stolen key
+    QVERIFY(receive(eve, m2, "m2"));      // still readable: Alice combined with Bob's stolen key
     QVERIFY(receive(pair.bob, m2, "m2")); // Bob's DH step: a fresh key Eve does not have
     const std::vector<Byte> r1 = send(pair.bob, ad(), "r1");
     QVERIFY(receive(pair.alice, r1, "r1")); // Alice's next DH step
