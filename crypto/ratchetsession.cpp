@@ -175,28 +175,24 @@ RatchetSession::decryptWith(ByteView associatedData, ByteView message,
     const RatchetHeader &header = parts.header;
     ensureSodium();
 
-    // Everything below works on a copy; `this` is never touched (transactional decryption).
-    RatchetSession next = *this;
-    WipedBytes messageKey;
-
+    // Classify first, on the unchanged session, so that duplicates and impossible skips are
+    // rejected before anything is copied or derived.
     const auto stored =
-        std::find_if(next.m_skipped.begin(), next.m_skipped.end(), [&](const SkippedKey &key) {
+        std::find_if(m_skipped.begin(), m_skipped.end(), [&](const SkippedKey &key) {
             return key.messageNumber == header.messageNumber && key.ratchetKey == header.ratchetKey;
         });
-    if (stored != next.m_skipped.end()) {
-        // §3.5 TrySkippedMessageKeys: a key is used once and then deleted.
-        messageKey = WipedBytes(stored->messageKey);
-        next.m_skipped.erase(stored);
-    } else if (next.m_remoteKey && header.ratchetKey == *next.m_remoteKey) {
-        if (next.m_receivingChainKey.isEmpty()) {
+    const bool fromStore = stored != m_skipped.end();
+    const bool onCurrentChain = !fromStore && m_remoteKey && header.ratchetKey == *m_remoteKey;
+    if (onCurrentChain) {
+        if (m_receivingChainKey.isEmpty()) {
             return RatchetError::NoReceivingChain;
         }
-        if (header.messageNumber < next.m_receiveCount) {
-            return header.messageNumber < next.m_receiveEvictedBelow
+        if (header.messageNumber < m_receiveCount) {
+            return header.messageNumber < m_receiveEvictedBelow
                        ? RatchetError::MessageKeyUnavailable
                        : RatchetError::Duplicate;
         }
-        if (header.messageNumber - next.m_receiveCount > kMaxSkipPerChain) {
+        if (header.messageNumber - m_receiveCount > kMaxSkipPerChain) {
             return RatchetError::TooManySkipped;
         }
         if (header.messageNumber == UINT32_MAX) {
@@ -204,18 +200,38 @@ RatchetSession::decryptWith(ByteView associatedData, ByteView message,
             // wrapping around.
             return RatchetError::MalformedMessage;
         }
+    } else if (!fromStore) {
+        const auto old =
+            std::find_if(m_oldChains.begin(), m_oldChains.end(), [&](const OldChain &chain) {
+                return chain.ratchetKey == header.ratchetKey;
+            });
+        if (old != m_oldChains.end()) {
+            // A previous chain: its chain key is gone, every key it still has is in the store.
+            const bool decryptedBefore =
+                header.messageNumber >= old->evictedBelow && header.messageNumber < old->length;
+            return decryptedBefore ? RatchetError::Duplicate : RatchetError::MessageKeyUnavailable;
+        }
+        // A new ratchet key: the DH step's skip bounds (checked again in dhRatchet()).
+        if (header.messageNumber > kMaxSkipPerChain ||
+            (!m_receivingChainKey.isEmpty() && header.previousChainLength > m_receiveCount &&
+             header.previousChainLength - m_receiveCount > kMaxSkipPerChain)) {
+            return RatchetError::TooManySkipped;
+        }
+    }
+
+    // Everything below works on a copy; `this` is never touched (transactional decryption).
+    RatchetSession next = *this;
+    WipedBytes messageKey;
+    if (fromStore) {
+        // §3.5 TrySkippedMessageKeys: a key is used once and then deleted.
+        const auto position = next.m_skipped.begin() + (stored - m_skipped.begin());
+        messageKey = WipedBytes(position->messageKey);
+        next.m_skipped.erase(position);
+    } else if (onCurrentChain) {
         if (const auto error = next.skipTo(header.messageNumber)) {
             return *error;
         }
         messageKey = next.nextReceivingMessageKey();
-    } else if (const auto old = std::find_if(
-                   next.m_oldChains.begin(), next.m_oldChains.end(),
-                   [&](const OldChain &chain) { return chain.ratchetKey == header.ratchetKey; });
-               old != next.m_oldChains.end()) {
-        // A previous chain: its chain key is gone, every key it still has is in the store.
-        const bool decryptedBefore =
-            header.messageNumber >= old->evictedBelow && header.messageNumber < old->length;
-        return decryptedBefore ? RatchetError::Duplicate : RatchetError::MessageKeyUnavailable;
     } else {
         if (const auto error = next.dhRatchet(header, nextKey)) {
             return *error;
