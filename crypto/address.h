@@ -1,6 +1,6 @@
 #pragma once
 
-// Parley addresses (docs/spec/identity-x3dh.md §1).
+// Parley addresses (docs/protocol.md C1 §1).
 //
 //   account address   user@relay            e.g. alice@relay.example
 //   device address    user@relay/device     e.g. alice@relay.example/1

@@ -14,7 +14,7 @@
 
 namespace parley::crypto {
 
-// Attachment encryption (docs/spec/attachments.md): libsodium's
+// Attachment encryption (docs/protocol.md C5): libsodium's
 // crypto_secretstream_xchacha20poly1305 with a fresh random 32-byte key per file, plaintext cut
 // into 64 KiB chunks. The ciphertext ("blob") is
 //

@@ -13,7 +13,7 @@
 
 namespace parley::crypto {
 
-// The key vault (docs/spec/vault.md): a random 32-byte profile key encrypts everything secret
+// The key vault (docs/protocol.md C7): a random 32-byte profile key encrypts everything secret
 // at rest. The vault file holds it wrapped (XChaCha20-Poly1305) under a key derived from the
 // user's passphrase with Argon2id v1.3 (crypto_pwhash, ALG_ARGON2ID13). The algorithm and its
 // parameters are stored in the header and read back from it when opening, so vaults keep

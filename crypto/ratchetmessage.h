@@ -11,7 +11,7 @@
 
 namespace parley::crypto {
 
-// The wire layout of a Double Ratchet message (docs/spec/double-ratchet.md §4):
+// The wire layout of a Double Ratchet message (docs/protocol.md C2 §4):
 //
 //   header     = version (1 byte, 0x01)
 //                ‖ sender ratchet public key (32)

@@ -27,7 +27,7 @@ inline constexpr std::size_t kMaxSkippedKeys = 2000;
 // keys are skipped into the store, as in §3.5.
 inline constexpr std::size_t kMaxOldReceivingChains = 5;
 
-// KDF labels (docs/spec/double-ratchet.md §3).
+// KDF labels (docs/protocol.md C2 §3).
 // KDF_RK = HKDF-SHA256(salt = root key, IKM = DH output, info = kRatchetRootInfo, L = 64).
 inline constexpr std::string_view kRatchetRootInfo = "parley-ratchet-root-v1";
 // Message key expansion = HKDF-SHA256(salt = 32 zero bytes, IKM = message key,
@@ -86,7 +86,7 @@ public:
     std::variant<RatchetDecryption, RatchetError>
     decrypt(ByteView associatedData, ByteView message, const RatchetKeyPair &nextRatchetKey) const;
 
-    // The versioned fixed binary layout of docs/spec/double-ratchet.md §6. Holds every secret
+    // The versioned fixed binary layout of docs/protocol.md C2 §6. Holds every secret
     // of the session: store it only encrypted (the key vault), and let it be wiped.
     WipedBytes serialize() const;
     // Strict: rejects a wrong version, truncation, trailing bytes, counts above the limits,

@@ -1,5 +1,5 @@
 // RatchetSession::serialize and ::deserialize: the session state's fixed binary layout
-// (docs/spec/double-ratchet.md §6), kept apart from the ratchet logic.
+// (docs/protocol.md C2 §6), kept apart from the ratchet logic.
 
 #include "crypto/ratchetsession.h"
 #include "crypto/sodium.h"

@@ -12,7 +12,7 @@
 
 namespace parley::crypto {
 
-// Safety numbers (docs/spec/safety-numbers.md).
+// Safety numbers (docs/protocol.md C6).
 //
 // The core is Signal's NumericFingerprintGenerator, fingerprint version 1, over opaque key
 // bytes and identifier bytes, so Signal's published vectors run through it unchanged:

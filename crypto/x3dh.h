@@ -1,7 +1,7 @@
 #pragma once
 
 // X3DH key agreement (Signal's X3DH specification, revision 1, §3) between two devices.
-// Spec: docs/spec/identity-x3dh.md §4.
+// Spec: docs/protocol.md C1 §4.
 //
 //   DH1 = DH(IK_A, SPK_B)   DH2 = DH(EK_A, IK_B)   DH3 = DH(EK_A, SPK_B)   [DH4 = DH(EK_A, OPK_B)]
 //   SK  = HKDF-SHA256(salt = 32 zero bytes,

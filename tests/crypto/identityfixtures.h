@@ -1,7 +1,7 @@
 #pragma once
 
 // Deterministic parties for the identity, bundle and X3DH tests. Every private key is a
-// fixed byte pattern, listed in docs/spec/identity-x3dh.md §5, so the frozen vectors there
+// fixed byte pattern, listed in docs/protocol.md C1 §5, so the frozen vectors there
 // can be reproduced by another implementation.
 
 #include "crypto/identity.h"

@@ -1,5 +1,5 @@
 // Username and relay-name normalisation, device and account address parsing and formatting
-// (docs/spec/identity-x3dh.md §1).
+// (docs/protocol.md C1 §1).
 
 #include "crypto/address.h"
 

@@ -1,5 +1,5 @@
 // Attachments: a 200 MiB stream round trip in constant memory, chunk-boundary sizes, a frozen
-// small vector (docs/spec/attachments.md), truncation, reordering, tampering, wrong key,
+// small vector (docs/protocol.md C5), truncation, reordering, tampering, wrong key,
 // digest mismatch and misuse.
 
 #include "crypto/attachmentcipher.h"
@@ -98,7 +98,7 @@ std::size_t blobSize(std::size_t plaintextSize)
     return kAttachmentHeaderBytes + plaintextSize + chunks * kAttachmentChunkOverhead;
 }
 
-// Frozen vector (docs/spec/attachments.md): key 00..1f, plaintext "Parley attachment".
+// Frozen vector (docs/protocol.md C5): key 00..1f, plaintext "Parley attachment".
 const QByteArray kFrozenKey =
     QByteArray::fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 const QByteArray kFrozenPlaintext("Parley attachment");

@@ -1,5 +1,5 @@
 // Account and device identity: device certificates, device lists, signed and one-time
-// prekeys, prekey bundles (docs/spec/identity-x3dh.md §2, §3). Every verification failure
+// prekeys, prekey bundles (docs/protocol.md C1 §2, §3). Every verification failure
 // has its own error value, and each is provoked here.
 
 #include "identityfixtures.h"

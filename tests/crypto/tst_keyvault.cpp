@@ -1,6 +1,6 @@
 // Key vault: create/open, wrong and changed passphrases, parameters read from the header,
 // crafted headers (absurd parameters, tampering), the raw-key path, a frozen vault vector
-// (docs/spec/vault.md) and the at-rest AEAD helpers.
+// (docs/protocol.md C7) and the at-rest AEAD helpers.
 
 #include "crypto/keyvault.h"
 
@@ -55,7 +55,7 @@ void putU64(std::vector<Byte> &vault, std::size_t offset, std::uint64_t value)
     }
 }
 
-// Frozen vector (docs/spec/vault.md): MIN parameters, passphrase "correct horse battery staple".
+// Frozen vector (docs/protocol.md C7): MIN parameters, passphrase "correct horse battery staple".
 const QByteArray kFrozenProfileKey =
     QByteArray::fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 const QByteArray kFrozenSalt = QByteArray::fromHex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
@@ -74,7 +74,7 @@ const QByteArray kFrozenVault = QByteArray::fromHex(
     "324e812392441609508b20b1ad86216224cb229db12cbd15bfa47e91f0a35e06" // key check
     "e66b866165505f224f11149a0465c17e"                                 // checksum
 );
-// At-rest value of "hello" at messages/body/42 under kFrozenProfileKey (docs/spec/vault.md).
+// At-rest value of "hello" at messages/body/42 under kFrozenProfileKey (docs/protocol.md C7).
 const QByteArray kFrozenAtRest =
     QByteArray::fromHex("01"                                               // format version
                         "0a02f34109dd0271e812fd51be7cd22ec3a5c84da79542ec" // nonce

@@ -1,5 +1,5 @@
 // Double Ratchet (crypto/ratchetsession.h): frozen vectors (the ones published in
-// docs/spec/double-ratchet.md), an independent derivation of the first message from the spec
+// docs/protocol.md C2), an independent derivation of the first message from the spec
 // text, tampering, skip limits, eviction, duplicates, forward secrecy, post-compromise
 // security and the serialized state.
 
@@ -18,7 +18,7 @@ using namespace ratchettest;
 
 namespace {
 
-// The fixed inputs of the published vectors (docs/spec/double-ratchet.md §7).
+// The fixed inputs of the published vectors (docs/protocol.md C2 §7).
 const char *const kSharedSecret = "000102030405060708090a0b0c0d0e0f"
                                   "101112131415161718191a1b1c1d1e1f";
 const char *const kBob0 = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
@@ -112,7 +112,7 @@ private slots:
     void serializationRejectsBadState();
 };
 
-// The conversation of docs/spec/double-ratchet.md §7: Alice sends m0 and m1, Bob receives m1
+// The conversation of docs/protocol.md C2 §7: Alice sends m0 and m1, Bob receives m1
 // first (m0's key is skipped), then m0; Bob replies m2 (his DH step), Alice replies m3 (hers).
 void TestRatchet::frozenVectors()
 {
@@ -162,7 +162,7 @@ void TestRatchet::frozenVectors()
 
 namespace {
 
-// Builds a ratchet message straight from the spec text (docs/spec/double-ratchet.md §3–§5)
+// Builds a ratchet message straight from the spec text (docs/protocol.md C2 §3–§5)
 // with raw libsodium: chain key → message key → AEAD key and nonce; AD = caller AD ‖ header.
 std::vector<Byte> specMessage(ByteView chainKey, const RatchetHeaderBytes &header, ByteView padded,
                               bool print)

@@ -1,5 +1,5 @@
 // Safety numbers: Signal's published fingerprint-v1 vectors through our generic function,
-// Parley's frozen vector (docs/spec/safety-numbers.md), symmetry, the scannable payload and
+// Parley's frozen vector (docs/protocol.md C6), symmetry, the scannable payload and
 // its comparison outcomes, malformed payloads.
 
 #include "crypto/safetynumber.h"
@@ -143,7 +143,7 @@ void TestSafetyNumber::signalVectorsV1()
 
 void TestSafetyNumber::parleyFrozenVector()
 {
-    // Frozen: the same vector is published in docs/spec/safety-numbers.md.
+    // Frozen: the same vector is published in docs/protocol.md C6.
     const Fingerprint fp =
         parleyNumber(kParleyAliceKey, "alice@relay.example", kParleyBobKey, "bob@relay.example");
     QCOMPARE(QByteArray::fromStdString(fp.displayDigits),

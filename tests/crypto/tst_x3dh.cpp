@@ -1,4 +1,4 @@
-// X3DH (docs/spec/identity-x3dh.md §4): both sides agree with and without a one-time prekey,
+// X3DH (docs/protocol.md C1 §4): both sides agree with and without a one-time prekey,
 // low-order keys are refused, the associated data binds both addresses, replays are reported
 // as duplicates and establish nothing, headers round-trip, and the frozen vectors of §5 hold.
 //
@@ -53,7 +53,7 @@ std::vector<Byte> withLabel(std::string_view label, const std::vector<Byte> &bod
     return out;
 }
 
-// Frozen vectors (docs/spec/identity-x3dh.md §5). Changing any of them is a wire-format change.
+// Frozen vectors (docs/protocol.md C1 §5). Changing any of them is a wire-format change.
 // clang-format off
 const char *const kAliceCertificate =
     "0105616c6963650d72656c61792e6578616d706c650000000103a107bff3ce10be1d70dd18e74bc09967e4d6"

@@ -25,7 +25,7 @@ std::array<Byte, 32> sequence(Byte first)
     return bytes;
 }
 
-// Bob of the published vector conversation (docs/spec/double-ratchet.md §7) after Alice's
+// Bob of the published vector conversation (docs/protocol.md C2 §7) after Alice's
 // first message: he has a receiving chain, a sending chain and a DH step behind him.
 const RatchetSession &fixedSession()
 {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-# Independent re-derivation of the vectors in identity-x3dh.md §5 with pyca/cryptography
+# Independent re-derivation of the vectors in docs/protocol.md C1 §5 with pyca/cryptography
 # (a second implementation, sharing no code with crypto/). Every value it computes must
-# appear in the markdown file; exits non-zero otherwise. Usage: python3 identity-x3dh-check.py
+# appear in the document; exits non-zero otherwise.
+# Usage: python3 check_x3dh_vectors.py docs/protocol.md   (CTest runs it, label crypto)
 import hashlib, hmac, os, re, sys
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,7 +50,7 @@ out('hdr_opk', hdr(True).hex()); out('hdr', hdr(False).hex())
 idin = lambda opk: b'parley-x3dh-initial-message-id-v1' + raw(IKA) + raw(EKA) + (1).to_bytes(4,'big') + (b'\x01' + (42).to_bytes(4,'big') if opk else b'\x00')
 out('id_opk', hashlib.sha256(idin(True)).hexdigest()); out('id', hashlib.sha256(idin(False)).hexdigest())
 
-doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'identity-x3dh.md')).read()
+doc = open(sys.argv[1]).read()
 flat = re.sub(r'\s+', '', doc)
 missing = [name for name, value in results.items() if value not in flat]
 for name, value in results.items():
