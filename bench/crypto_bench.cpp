@@ -9,9 +9,11 @@
 //   (a) same-chain ratchet message ≤ 1.5×, (b) DH-step ratchet message ≤ 1.2×,
 //   (c) sealed 1:1 message ≤ 1.2× (not measured yet, see the placeholders below).
 //
-// Usage: parley-crypto-bench [--reps N] [--attachment-mib M]
+// Usage: parley-crypto-bench [--reps N] [--attachment-mib M] [--only GROUP]
 //   --reps N            samples per item (default 31; attachments take a fifth, at least 3)
 //   --attachment-mib M  attachment size (default 64)
+//   --only GROUP        one group only, for profiling: a, a-full, b, b-full, x3dh,
+//                       attachments
 
 #include "crypto/attachmentcipher.h"
 #include "crypto/identity.h"
@@ -22,8 +24,6 @@
 #include "crypto/sodium.h"
 #include "crypto/x3dh.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -32,11 +32,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <time.h>
 #include <functional>
 #include <optional>
+#include <sodium.h>
 #include <string>
 #include <string_view>
+#include <time.h>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -64,6 +65,12 @@ constexpr auto kBatchTarget = std::chrono::milliseconds(3);
 
 int g_reps = 31;
 std::size_t g_attachmentMiB = 64;
+std::string g_only; // one group only (for profiling); empty = all
+
+bool selected(std::string_view name)
+{
+    return g_only.empty() || g_only == name;
+}
 
 [[noreturn]] void fail(const char *what)
 {
@@ -99,8 +106,8 @@ double median(std::vector<double> values)
 double percentile(std::vector<double> values, double p)
 {
     std::sort(values.begin(), values.end());
-    const std::size_t index =
-        std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())));
+    const std::size_t index = std::min(
+        values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())));
     return values[index];
 }
 
@@ -146,10 +153,10 @@ long calibrate(const std::function<void()> &op)
         const double factor =
             elapsed.count() <= 0
                 ? 16.0
-                : std::min(16.0, 1.2 * static_cast<double>(
-                                           std::chrono::nanoseconds(kBatchTarget).count()) /
-                                     static_cast<double>(
-                                         std::chrono::nanoseconds(elapsed).count()));
+                : std::min(16.0,
+                           1.2 *
+                               static_cast<double>(std::chrono::nanoseconds(kBatchTarget).count()) /
+                               static_cast<double>(std::chrono::nanoseconds(elapsed).count()));
         batch = std::max(batch + 1, static_cast<long>(static_cast<double>(batch) * factor));
     }
 }
@@ -273,8 +280,8 @@ struct PrimitiveInputs
         randombytes_buf(x3dhIkm.data(), x3dhIkm.size());
         crypto_sign_keypair(edPublic.data(), edSecret.data());
         randombytes_buf(signedMessage.data(), signedMessage.size());
-        crypto_sign_detached(signature.data(), nullptr, signedMessage.data(),
-                             signedMessage.size(), edSecret.data());
+        crypto_sign_detached(signature.data(), nullptr, signedMessage.data(), signedMessage.size(),
+                             edSecret.data());
         randombytes_buf(idInput.data(), idInput.size());
     }
 };
@@ -353,10 +360,9 @@ Item aeadEncrypt()
     return {"XChaCha20-Poly1305 encrypt 320 B (AD = X3DH AD + header)", 0, [] {
                 PrimitiveInputs &in = inputs();
                 Byte out[kPaddedBytes + 16];
-                crypto_aead_xchacha20poly1305_ietf_encrypt(out, nullptr, in.padded.data(),
-                                                           in.padded.size(), in.ad.data(),
-                                                           in.ad.size(), nullptr, in.nonce.data(),
-                                                           in.key.data());
+                crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    out, nullptr, in.padded.data(), in.padded.size(), in.ad.data(), in.ad.size(),
+                    nullptr, in.nonce.data(), in.key.data());
                 consume(out, sizeof out);
             }};
 }
@@ -476,7 +482,8 @@ void send(RatchetSession &from, RatchetSession &to)
 {
     RatchetEncryption encryption = take(from.encrypt(g_associatedData, g_plaintext), "encrypt");
     from = std::move(encryption.session);
-    RatchetDecryption decryption = take(to.decrypt(g_associatedData, encryption.message), "decrypt");
+    RatchetDecryption decryption =
+        take(to.decrypt(g_associatedData, encryption.message), "decrypt");
     to = std::move(decryption.session);
     consume(decryption.plaintext.data(), decryption.plaintext.size());
 }
@@ -525,19 +532,21 @@ Group sameChainGroup(const char *title, Pair pair)
 {
     auto state = std::make_shared<Pair>(std::move(pair));
     Group group{title, 1.5, {}, 0};
-    group.items.push_back(
-        {"ratchet encrypt + decrypt, same chain, 256 B", 0, [state] { send(state->alice, state->bob); }});
+    group.items.push_back({"ratchet encrypt + decrypt, same chain, 256 B", 0,
+                           [state] { send(state->alice, state->bob); }});
     for (Item &item : ratchetMessagePrimitives()) {
         group.items.push_back(std::move(item));
     }
     return group;
 }
 
-Group dhStepGroup()
+// `aliceFirst`: whose next message takes a DH step at the receiver (the side that did not send
+// last).
+Group dhStepGroup(const char *title, Pair pair, bool aliceFirst)
 {
-    auto state = std::make_shared<Pair>(makePair());
-    auto aliceTurn = std::make_shared<bool>(true);
-    Group group{"(b) ratchet message taking a DH ratchet step (alternating direction)", 1.2, {}, 0};
+    auto state = std::make_shared<Pair>(std::move(pair));
+    auto aliceTurn = std::make_shared<bool>(aliceFirst);
+    Group group{title, 1.2, {}, 0};
     group.items.push_back({"ratchet encrypt + decrypt with DH step, 256 B", 0, [state, aliceTurn] {
                                if (*aliceTurn) {
                                    send(state->alice, state->bob);
@@ -607,20 +616,20 @@ private:
 Group x3dhGroup()
 {
     auto parties = std::make_shared<X3dhParties>();
-    Group group{"(e) X3DH session setup with one-time prekey (initiator + responder)", std::nullopt,
-                {}, 0};
+    Group group{
+        "(e) X3DH session setup with one-time prekey (initiator + responder)", std::nullopt, {}, 0};
     group.items.push_back(
         {"verify bundle + x3dhInitiate + initAlice; parse + x3dhRespond + initBob", 0, [parties] {
              const X3dhParties &p = *parties;
              // Initiator: verify the fetched bundle, agree, start the ratchet.
-             const VerifiedPreKeyBundle bundle =
-                 take(verifyPreKeyBundle(p.bundleBytes, p.bob.address(), std::nullopt, std::nullopt),
-                      "verifyPreKeyBundle");
+             const VerifiedPreKeyBundle bundle = take(
+                 verifyPreKeyBundle(p.bundleBytes, p.bob.address(), std::nullopt, std::nullopt),
+                 "verifyPreKeyBundle");
              const X3dhInitiation initiation = take(x3dhInitiate(p.alice, bundle), "x3dhInitiate");
-             const RatchetSession alice = take(
-                 RatchetSession::initAlice(initiation.sharedKey.view(),
-                                           initiation.responderSignedPreKey),
-                 "initAlice");
+             const RatchetSession alice =
+                 take(RatchetSession::initAlice(initiation.sharedKey.view(),
+                                                initiation.responderSignedPreKey),
+                      "initAlice");
              const std::vector<Byte> headerBytes = initiation.header.serialize();
              // Responder: parse the header, agree, start the ratchet.
              const InitialMessageHeader header =
@@ -664,7 +673,8 @@ struct AttachmentData
     std::vector<Byte> blob;
     std::vector<Byte> key;
     AttachmentDigest digest{};
-    std::vector<Byte> out; // reused output buffer
+    std::vector<Byte> out;    // reused output buffer of our operations
+    std::vector<Byte> rawOut; // the primitives' output, sized once (no zero-fill per call)
 };
 
 constexpr std::size_t kAttachmentPushBytes = 1024 * 1024; // the caller's read size
@@ -684,6 +694,7 @@ std::shared_ptr<AttachmentData> makeAttachment()
     }
     data->digest = take(encryptor.finish(data->blob), "attachment finish");
     data->out.reserve(data->blob.size());
+    data->rawOut.resize(data->blob.size());
     return data;
 }
 
@@ -691,20 +702,20 @@ Item rawSecretstreamPush(std::shared_ptr<AttachmentData> data)
 {
     return {"secretstream push, 64 KiB chunks", 0, [data] {
                 crypto_secretstream_xchacha20poly1305_state state;
-                data->out.resize(data->blob.size());
-                Byte *out = data->out.data();
+                Byte *out = data->rawOut.data();
                 crypto_secretstream_xchacha20poly1305_init_push(&state, out, data->key.data());
                 out += crypto_secretstream_xchacha20poly1305_HEADERBYTES;
                 const std::size_t size = data->plaintext.size();
                 for (std::size_t offset = 0; offset < size; offset += kAttachmentChunkBytes) {
                     const std::size_t n = std::min(kAttachmentChunkBytes, size - offset);
-                    const Byte tag = offset + n == size ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                                                        : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+                    const Byte tag = offset + n == size
+                                         ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                                         : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
                     crypto_secretstream_xchacha20poly1305_push(
                         &state, out, nullptr, data->plaintext.data() + offset, n, nullptr, 0, tag);
                     out += n + kAttachmentChunkOverhead;
                 }
-                consume(data->out.data(), 1);
+                consume(data->rawOut.data(), 1);
             }};
 }
 
@@ -712,25 +723,24 @@ Item rawSecretstreamPull(std::shared_ptr<AttachmentData> data)
 {
     return {"secretstream pull, 64 KiB chunks", 0, [data] {
                 crypto_secretstream_xchacha20poly1305_state state;
-                data->out.resize(data->plaintext.size());
-                Byte *out = data->out.data();
+                Byte *out = data->rawOut.data();
                 const Byte *in = data->blob.data();
                 crypto_secretstream_xchacha20poly1305_init_pull(&state, in, data->key.data());
                 in += crypto_secretstream_xchacha20poly1305_HEADERBYTES;
                 const Byte *end = data->blob.data() + data->blob.size();
                 while (in < end) {
-                    const std::size_t n =
-                        std::min<std::size_t>(kAttachmentCipherChunkBytes, static_cast<std::size_t>(end - in));
+                    const std::size_t n = std::min<std::size_t>(kAttachmentCipherChunkBytes,
+                                                                static_cast<std::size_t>(end - in));
                     unsigned long long produced = 0;
                     Byte tag = 0;
-                    if (crypto_secretstream_xchacha20poly1305_pull(&state, out, &produced, &tag, in, n,
-                                                                   nullptr, 0) != 0) {
+                    if (crypto_secretstream_xchacha20poly1305_pull(&state, out, &produced, &tag, in,
+                                                                   n, nullptr, 0) != 0) {
                         fail("secretstream pull");
                     }
                     in += n;
                     out += produced;
                 }
-                consume(data->out.data(), 1);
+                consume(data->rawOut.data(), 1);
             }};
 }
 
@@ -751,43 +761,41 @@ std::vector<Group> attachmentGroups()
     std::snprintf(title, sizeof title, "attachment encrypt, %zu MiB (1 MiB pushes)",
                   g_attachmentMiB);
     Group encrypt{title, std::nullopt, {}, bytes};
-    encrypt.items.push_back({"AttachmentEncryptor push... + finish", 0, [data] {
-                                 AttachmentEncryptor encryptor(data->key);
-                                 data->out.clear();
-                                 const std::size_t size = data->plaintext.size();
-                                 for (std::size_t offset = 0; offset < size;
-                                      offset += kAttachmentPushBytes) {
-                                     const std::size_t n = std::min(kAttachmentPushBytes, size - offset);
-                                     if (encryptor.push(ByteView(data->plaintext).subspan(offset, n),
-                                                        data->out)) {
-                                         fail("attachment push");
-                                     }
-                                 }
-                                 consume(take(encryptor.finish(data->out), "finish").data(), 1);
-                             }});
+    encrypt.items.push_back(
+        {"AttachmentEncryptor push... + finish", 0, [data] {
+             AttachmentEncryptor encryptor(data->key);
+             data->out.clear();
+             const std::size_t size = data->plaintext.size();
+             for (std::size_t offset = 0; offset < size; offset += kAttachmentPushBytes) {
+                 const std::size_t n = std::min(kAttachmentPushBytes, size - offset);
+                 if (encryptor.push(ByteView(data->plaintext).subspan(offset, n), data->out)) {
+                     fail("attachment push");
+                 }
+             }
+             consume(take(encryptor.finish(data->out), "finish").data(), 1);
+         }});
     encrypt.items.push_back(withCount(rawSecretstreamPush(data), 1));
     encrypt.items.push_back(withCount(rawBlobDigest(data), 1));
 
     std::snprintf(title, sizeof title, "attachment decrypt, %zu MiB (1 MiB pushes)",
                   g_attachmentMiB);
     Group decrypt{title, std::nullopt, {}, bytes};
-    decrypt.items.push_back({"AttachmentDecryptor push... + finish (digest checked)", 0, [data] {
-                                 AttachmentDecryptor decryptor(data->key, data->digest);
-                                 data->out.clear();
-                                 const std::size_t size = data->blob.size();
-                                 for (std::size_t offset = 0; offset < size;
-                                      offset += kAttachmentPushBytes) {
-                                     const std::size_t n = std::min(kAttachmentPushBytes, size - offset);
-                                     if (decryptor.push(ByteView(data->blob).subspan(offset, n),
-                                                        data->out)) {
-                                         fail("attachment decrypt push");
-                                     }
-                                 }
-                                 if (decryptor.finish(data->out)) {
-                                     fail("attachment decrypt finish");
-                                 }
-                                 consume(data->out.data(), 1);
-                             }});
+    decrypt.items.push_back(
+        {"AttachmentDecryptor push... + finish (digest checked)", 0, [data] {
+             AttachmentDecryptor decryptor(data->key, data->digest);
+             data->out.clear();
+             const std::size_t size = data->blob.size();
+             for (std::size_t offset = 0; offset < size; offset += kAttachmentPushBytes) {
+                 const std::size_t n = std::min(kAttachmentPushBytes, size - offset);
+                 if (decryptor.push(ByteView(data->blob).subspan(offset, n), data->out)) {
+                     fail("attachment decrypt push");
+                 }
+             }
+             if (decryptor.finish(data->out)) {
+                 fail("attachment decrypt finish");
+             }
+             consume(data->out.data(), 1);
+         }});
     decrypt.items.push_back(withCount(rawSecretstreamPull(data), 1));
     decrypt.items.push_back(withCount(rawBlobDigest(data), 1));
     return {std::move(encrypt), std::move(decrypt)};
@@ -807,8 +815,10 @@ std::vector<Group> attachmentGroups()
 //     verify on receive.
 void reportPlaceholders()
 {
-    std::printf("\n== (c) sealed 1:1 message end to end: NOT MEASURED (sealed sender not merged)\n");
-    std::printf("== (d) multi-recipient sealed message to 100 devices: NOT MEASURED (not merged)\n");
+    std::printf(
+        "\n== (c) sealed 1:1 message end to end: NOT MEASURED (sealed sender not merged)\n");
+    std::printf(
+        "== (d) multi-recipient sealed message to 100 devices: NOT MEASURED (not merged)\n");
     std::printf("== sender-key send and receive: NOT MEASURED (sender keys not merged)\n");
 }
 
@@ -832,7 +842,8 @@ void printEnvironment()
                 "DEBUG (figures not meaningful)"
 #endif
     );
-    std::printf("reps %d per item, batches of ~%lld ms thread CPU time, figures are medians of per-call means\n",
+    std::printf("reps %d per item, batches of ~%lld ms thread CPU time, figures are medians of "
+                "per-call means\n",
                 g_reps, static_cast<long long>(kBatchTarget.count()));
 }
 
@@ -846,8 +857,13 @@ int main(int argc, char **argv)
             g_reps = std::max(3, std::atoi(argv[++i]));
         } else if (arg == "--attachment-mib" && i + 1 < argc) {
             g_attachmentMiB = static_cast<std::size_t>(std::max(1, std::atoi(argv[++i])));
+        } else if (arg == "--only" && i + 1 < argc) {
+            g_only = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: %s [--reps N] [--attachment-mib M]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--reps N] [--attachment-mib M]"
+                         " [--only a|a-full|b|b-full|x3dh|attachments]\n",
+                         argv[0]);
             return 1;
         }
     }
@@ -863,29 +879,46 @@ int main(int argc, char **argv)
     }
     printEnvironment();
 
-    Group a = sameChainGroup("(a) ratchet message on the same chain", makePair());
-    run(a, g_reps);
-    report(a);
-
-    Group a2 = sameChainGroup("(a, full store) same chain, both sides holding 2000 skipped keys",
-                              makePairWithFullStores());
-    run(a2, g_reps);
-    report(a2);
-
-    Group b = dhStepGroup();
-    run(b, g_reps);
-    report(b);
-
-    reportPlaceholders();
-
-    Group x3dh = x3dhGroup();
-    run(x3dh, g_reps);
-    report(x3dh);
-
-    // Attachments: few, long samples (each call is tens of milliseconds or more).
-    for (Group &group : attachmentGroups()) {
-        run(group, std::max(3, g_reps / 5));
-        report(group);
+    if (selected("a")) {
+        Group a = sameChainGroup("(a) ratchet message on the same chain", makePair());
+        run(a, g_reps);
+        report(a);
+    }
+    if (selected("a-full")) {
+        Group a2 =
+            sameChainGroup("(a, full store) same chain, both sides holding 2000 skipped keys",
+                           makePairWithFullStores());
+        run(a2, g_reps);
+        report(a2);
+    }
+    if (selected("b")) {
+        Group b =
+            dhStepGroup("(b) ratchet message taking a DH ratchet step (alternating direction)",
+                        makePair(), true);
+        run(b, g_reps);
+        report(b);
+    }
+    if (selected("b-full")) {
+        // Alice sent last in the fixture, so Bob's reply is the first DH step.
+        Group b2 = dhStepGroup("(b, full store) DH step, both sides holding 2000 skipped keys",
+                               makePairWithFullStores(), false);
+        run(b2, g_reps);
+        report(b2);
+    }
+    if (g_only.empty()) {
+        reportPlaceholders();
+    }
+    if (selected("x3dh")) {
+        Group x3dh = x3dhGroup();
+        run(x3dh, g_reps);
+        report(x3dh);
+    }
+    if (selected("attachments")) {
+        // Few, long samples (each call is tens of milliseconds or more).
+        for (Group &group : attachmentGroups()) {
+            run(group, std::max(3, g_reps / 5));
+            report(group);
+        }
     }
     return 0;
 }
