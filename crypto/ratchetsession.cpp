@@ -177,11 +177,11 @@ RatchetSession::decryptWith(ByteView associatedData, ByteView message,
 
     // Classify first, on the unchanged session, so that duplicates and impossible skips are
     // rejected before anything is copied or derived.
-    const auto stored =
-        std::find_if(m_skipped.begin(), m_skipped.end(), [&](const SkippedKey &key) {
-            return key.messageNumber == header.messageNumber && key.ratchetKey == header.ratchetKey;
-        });
-    const bool fromStore = stored != m_skipped.end();
+    const std::vector<SkippedKey> &store = skipped();
+    const auto stored = std::find_if(store.begin(), store.end(), [&](const SkippedKey &key) {
+        return key.messageNumber == header.messageNumber && key.ratchetKey == header.ratchetKey;
+    });
+    const bool fromStore = stored != store.end();
     const bool onCurrentChain = !fromStore && m_remoteKey && header.ratchetKey == *m_remoteKey;
     if (onCurrentChain) {
         if (m_receivingChainKey.isEmpty()) {
@@ -220,13 +220,14 @@ RatchetSession::decryptWith(ByteView associatedData, ByteView message,
     }
 
     // Everything below works on a copy; `this` is never touched (transactional decryption).
+    // The copy shares the skipped-key store until it changes it (mutableSkipped()).
     RatchetSession next = *this;
     WipedBytes messageKey;
     if (fromStore) {
         // §3.5 TrySkippedMessageKeys: a key is used once and then deleted.
-        const auto position = next.m_skipped.begin() + (stored - m_skipped.begin());
-        messageKey = WipedBytes(position->messageKey);
-        next.m_skipped.erase(position);
+        messageKey = WipedBytes(stored->messageKey);
+        std::vector<SkippedKey> &nextStore = next.mutableSkipped(0);
+        nextStore.erase(nextStore.begin() + (stored - store.begin()));
     } else if (onCurrentChain) {
         if (const auto error = next.skipTo(header.messageNumber)) {
             return *error;
@@ -273,10 +274,10 @@ std::optional<RatchetError> RatchetSession::skipTo(std::uint32_t until)
     if (m_receivingChainKey.isEmpty()) {
         return std::nullopt; // no chain: nothing can have been sent on it
     }
-    m_skipped.reserve(m_skipped.size() + (until - m_receiveCount));
+    std::vector<SkippedKey> &store = mutableSkipped(until - m_receiveCount);
     while (m_receiveCount < until) {
         const WipedBytes messageKey = nextReceivingMessageKey();
-        SkippedKey &stored = m_skipped.emplace_back();
+        SkippedKey &stored = store.emplace_back();
         stored.ratchetKey = *m_remoteKey;
         stored.messageNumber = m_receiveCount - 1;
         std::copy_n(messageKey.data(), stored.messageKey.size(), stored.messageKey.begin());
@@ -339,12 +340,13 @@ std::optional<RatchetError> RatchetSession::dhRatchet(const RatchetHeader &heade
 // in increasing message number, so a chain's eviction mark only ever grows.
 void RatchetSession::evictExcessSkippedKeys()
 {
-    if (m_skipped.size() <= kMaxSkippedKeys) {
+    if (skippedKeyCount() <= kMaxSkippedKeys) {
         return;
     }
-    const std::size_t excess = m_skipped.size() - kMaxSkippedKeys;
+    std::vector<SkippedKey> &store = mutableSkipped(0);
+    const std::size_t excess = store.size() - kMaxSkippedKeys;
     for (std::size_t i = 0; i < excess; ++i) {
-        const SkippedKey &evicted = m_skipped[i];
+        const SkippedKey &evicted = store[i];
         const std::uint32_t mark = evicted.messageNumber + 1;
         if (m_remoteKey && evicted.ratchetKey == *m_remoteKey) {
             m_receiveEvictedBelow = std::max(m_receiveEvictedBelow, mark);
@@ -355,7 +357,32 @@ void RatchetSession::evictExcessSkippedKeys()
             }
         }
     }
-    m_skipped.erase(m_skipped.begin(), m_skipped.begin() + static_cast<std::ptrdiff_t>(excess));
+    store.erase(store.begin(), store.begin() + static_cast<std::ptrdiff_t>(excess));
+}
+
+const std::vector<RatchetSession::SkippedKey> &RatchetSession::skipped() const
+{
+    static const std::vector<SkippedKey> empty;
+    return m_skipped ? *m_skipped : empty;
+}
+
+// Copy-on-write: the store a session shares with its copies is never modified in place. A
+// use count of 1 reliably means "only this session": the sessions changed here are the local
+// copies decryptWith() works on, which no other thread can copy. `extra` is reserved up front
+// so that the appends that follow do not reallocate.
+std::vector<RatchetSession::SkippedKey> &RatchetSession::mutableSkipped(std::size_t extra)
+{
+    if (!m_skipped || m_skipped.use_count() > 1) {
+        auto clone = std::make_shared<std::vector<SkippedKey>>();
+        clone->reserve(skippedKeyCount() + extra);
+        if (m_skipped) {
+            clone->insert(clone->end(), m_skipped->begin(), m_skipped->end());
+        }
+        m_skipped = std::move(clone);
+    } else {
+        m_skipped->reserve(m_skipped->size() + extra);
+    }
+    return *m_skipped;
 }
 
 } // namespace parley::crypto

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -46,6 +47,11 @@ struct RatchetDecryption;
 // return the advanced session beside their output; the session they were called on never
 // changes. A failed operation therefore changes nothing (transactional decryption), and the
 // caller decides when the new state becomes current.
+//
+// Copying is cheap whatever the size of the skipped-key store: the store (up to 2000 keys) is
+// shared copy-on-write between copies and only cloned by a decryption that changes it (a
+// message from the store, skipped keys added, eviction). encrypt() and in-order decryption
+// never copy it (bench/RESULTS.md). Its keys are wiped when the last session holding it goes.
 //
 // IMPLEMENTER RULE — persist before sending. A message key yields both the AEAD key and the
 // nonce, so encrypting twice from the same sending-chain state reuses (key, nonce). After
@@ -96,11 +102,12 @@ public:
     // Public observers.
     const X25519PublicKey &ratchetPublicKey() const { return m_selfKey->publicKey(); }
     bool canSend() const { return !m_sendingChainKey.isEmpty(); }
-    std::size_t skippedKeyCount() const { return m_skipped.size(); }
+    std::size_t skippedKeyCount() const { return m_skipped ? m_skipped->size() : 0; }
 
 private:
-    // A stored message key of a skipped message (§3.5 MKSKIPPED), wiped on destruction. A
-    // plain struct in one vector so that thousands of them cost no allocation each.
+    // A stored message key of a skipped message (§3.5 MKSKIPPED), wiped on destruction (also
+    // when a vector reallocates: it copies, then destroys the old elements). A plain struct in
+    // one vector so that thousands of them cost no allocation each.
     struct SkippedKey
     {
         X25519PublicKey ratchetKey{};
@@ -131,6 +138,8 @@ private:
                                           const RatchetKeyPair *nextKey);
     WipedBytes nextReceivingMessageKey();
     void evictExcessSkippedKeys();
+    const std::vector<SkippedKey> &skipped() const;
+    std::vector<SkippedKey> &mutableSkipped(std::size_t extra);
 
     WipedBytes m_rootKey;                       // RK
     std::optional<RatchetKeyPair> m_selfKey;    // DHs (always set)
@@ -142,7 +151,10 @@ private:
     std::uint32_t m_previousSendCount = 0;      // PN
     std::uint32_t m_receiveEvictedBelow = 0;    // eviction mark of the current receiving chain
     std::vector<OldChain> m_oldChains;          // oldest first, ≤ kMaxOldReceivingChains
-    std::vector<SkippedKey> m_skipped;          // oldest first, ≤ kMaxSkippedKeys
+    // Oldest first, ≤ kMaxSkippedKeys; null (or empty) when there are none. Shared between copies
+    // of a session and never changed while shared: every change goes through mutableSkipped(),
+    // which clones it unless this session is its only holder.
+    std::shared_ptr<std::vector<SkippedKey>> m_skipped;
 };
 
 struct RatchetEncryption

@@ -105,7 +105,7 @@ X25519PublicKey toKey(ByteView bytes)
 WipedBytes RatchetSession::serialize() const
 {
     WipedBytes out(kFixedBytes + m_oldChains.size() * kOldChainBytes +
-                   m_skipped.size() * kSkippedKeyBytes);
+                   skippedKeyCount() * kSkippedKeyBytes);
     Writer writer(out);
     writer.byte(kRatchetStateVersion);
     writer.byte(static_cast<Byte>((m_remoteKey ? kHasRemoteKey : 0) |
@@ -131,13 +131,13 @@ WipedBytes RatchetSession::serialize() const
     writer.uint32(m_previousSendCount);
     writer.uint32(m_receiveEvictedBelow);
     writer.byte(static_cast<Byte>(m_oldChains.size()));
-    writer.uint16(static_cast<std::uint16_t>(m_skipped.size()));
+    writer.uint16(static_cast<std::uint16_t>(skippedKeyCount()));
     for (const OldChain &chain : m_oldChains) {
         writer.bytes(chain.ratchetKey);
         writer.uint32(chain.length);
         writer.uint32(chain.evictedBelow);
     }
-    for (const SkippedKey &key : m_skipped) {
+    for (const SkippedKey &key : skipped()) {
         writer.bytes(key.ratchetKey);
         writer.uint32(key.messageNumber);
         writer.bytes(key.messageKey);
@@ -228,9 +228,13 @@ std::variant<RatchetSession, RatchetError> RatchetSession::deserialize(ByteView 
         }
     }
 
+    if (skippedCount == 0) {
+        return session;
+    }
     std::set<std::tuple<X25519PublicKey, std::uint32_t>> seen;
-    session.m_skipped.resize(skippedCount);
-    for (SkippedKey &key : session.m_skipped) {
+    std::vector<SkippedKey> &store = session.mutableSkipped(skippedCount);
+    store.resize(skippedCount);
+    for (SkippedKey &key : store) {
         key.ratchetKey = toKey(reader.bytes(kKeyBytes));
         key.messageNumber = reader.uint32();
         const ByteView messageKey = reader.bytes(kKeyBytes);

@@ -106,6 +106,7 @@ private slots:
     void skipLimitBoundary();
     void duplicatesReported();
     void oldestSkippedKeysEvicted();
+    void copiesDoNotShareChanges();
     void forwardSecrecy();
     void postCompromiseSecurity();
     void serializationRoundTrip();
@@ -496,6 +497,45 @@ void TestRatchet::duplicatesReported()
     std::vector<Byte> forged = m0;
     forged[33 + 7] ^= 0x01; // message number 0 → 1, still an old, decrypted number
     QCOMPARE(outcome(pair.bob.decrypt(ad(), forged)), duplicate);
+}
+
+// The skipped-key store is shared copy-on-write between copies of a session: whatever a
+// decryption does to it (use a stored key, add skipped keys, evict) must not show in the
+// session it was called on, nor in another copy.
+void TestRatchet::copiesDoNotShareChanges()
+{
+    Pair pair = freshPair();
+    std::vector<std::vector<Byte>> messages;
+    for (int i = 0; i < 4; ++i) {
+        messages.push_back(send(pair.alice, ad(), QByteArray::number(i)));
+    }
+    QVERIFY(receive(pair.bob, messages[3], "3")); // keys 0, 1, 2 stored
+    const RatchetSession original = pair.bob;
+    const QByteArray before = serialized(original);
+
+    RatchetSession first = original;
+    QVERIFY(receive(first, messages[1], "1")); // from the store
+    QCOMPARE(first.skippedKeyCount(), std::size_t{2});
+    RatchetSession second = original;
+    QVERIFY(receive(second, messages[1], "1")); // the original's key is still there
+    QVERIFY(receive(second, messages[0], "0"));
+    QCOMPARE(second.skippedKeyCount(), std::size_t{1});
+    QCOMPARE(first.skippedKeyCount(), std::size_t{2});
+    QVERIFY(receive(first, messages[0], "0"));
+    QVERIFY(receive(first, messages[2], "2"));
+    QCOMPARE(first.skippedKeyCount(), std::size_t{0});
+
+    // Adding skipped keys on a copy leaves the original be.
+    const std::vector<Byte> later = [&] {
+        send(pair.alice, ad(), "4");
+        return send(pair.alice, ad(), "5");
+    }();
+    RatchetSession third = original;
+    QVERIFY(receive(third, later, "5"));
+    QCOMPARE(third.skippedKeyCount(), std::size_t{4});
+    QCOMPARE(original.skippedKeyCount(), std::size_t{3});
+    QCOMPARE(serialized(original), before);
+    QCOMPARE(serialized(pair.bob), before);
 }
 
 // Three chains of 1000 skipped keys each: the store keeps 2000, the first chain's keys go.
