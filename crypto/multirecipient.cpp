@@ -1,8 +1,8 @@
 #include "crypto/multirecipient.h"
 
 #include "crypto/kdf.h"
-#include "crypto/securebytes.h"
 #include "crypto/sealedlayers.h"
+#include "crypto/securebytes.h"
 #include "crypto/sodium.h"
 
 #include <sodium.h>
@@ -57,8 +57,8 @@ sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey
     if (!detail::isValidMessageSize(message.size())) {
         return SealedSenderError::InvalidMessageSize;
     }
-    if (recipients.empty() || ephemerals.size() != recipients.size()
-        || bodyKey.size() != kBodyKeyBytes) {
+    if (recipients.empty() || ephemerals.size() != recipients.size() ||
+        bodyKey.size() != kBodyKeyBytes) {
         return SealedSenderError::InvalidArgument;
     }
 
@@ -67,10 +67,10 @@ sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey
     const ByteView commitment = keys.view().first(kCommitmentBytes);
     out.body.push_back(kSealedBodyVersion);
     out.body.insert(out.body.end(), commitment.begin(), commitment.end());
-    const auto ciphertext = detail::aeadEncrypt(
-        keys.view().subspan(kCommitmentBytes, kKeyBytes),
-        keys.view().subspan(kCommitmentBytes + kKeyBytes), out.body,
-        detail::encodeSealedContent(sender.certificate(), message));
+    const auto ciphertext =
+        detail::aeadEncrypt(keys.view().subspan(kCommitmentBytes, kKeyBytes),
+                            keys.view().subspan(kCommitmentBytes + kKeyBytes), out.body,
+                            detail::encodeSealedContent(sender.certificate(), message));
     out.body.insert(out.body.end(), ciphertext.begin(), ciphertext.end());
 
     // What each recipient's static layer seals: K_b ‖ SHA-256(body).
@@ -102,8 +102,8 @@ openMultiRecipient(const DeviceIdentity &self, ByteView sealedKey, ByteView body
     if (sealedKey[0] != kSealedKeyVersion || body[0] != kSealedBodyVersion) {
         return SealedSenderError::UnsupportedVersion;
     }
-    if (sealedKey.size() != kSealedKeyBytes || body.size() < kMinSealedBodyBytes
-        || body.size() > kMaxSealedBodyBytes) {
+    if (sealedKey.size() != kSealedKeyBytes || body.size() < kMinSealedBodyBytes ||
+        body.size() > kMaxSealedBodyBytes) {
         return SealedSenderError::Malformed;
     }
 
@@ -127,7 +127,8 @@ openMultiRecipient(const DeviceIdentity &self, ByteView sealedKey, ByteView body
     // Step 4: key commitment, then the body's AEAD.
     const WipedBytes keys = bodyKeys(bodyKey);
     const std::size_t prefix = 1 + kCommitmentBytes;
-    if (!constantTimeEqual(keys.view().first(kCommitmentBytes), body.subspan(1, kCommitmentBytes))) {
+    if (!constantTimeEqual(keys.view().first(kCommitmentBytes),
+                           body.subspan(1, kCommitmentBytes))) {
         return SealedSenderError::DecryptFailed;
     }
     const auto content = detail::aeadDecrypt(keys.view().subspan(kCommitmentBytes, kKeyBytes),

@@ -4,9 +4,8 @@
 #include "crypto/kdf.h"
 #include "crypto/sodium.h"
 
-#include <sodium.h>
-
 #include <algorithm>
+#include <sodium.h>
 
 namespace parley::crypto::detail {
 
@@ -47,10 +46,10 @@ WipedBytes staticKeys(std::string_view label, ByteView chainKey, const WipedByte
                       const X25519PublicKey &ephemeralKey, const X25519PublicKey &senderIdentityKey,
                       const X25519PublicKey &recipientIdentityKey, ByteView ephemeralCiphertext)
 {
-    return *hkdf(chainKey, sharedSecret.view(),
-                 info(label, {ephemeralKey, senderIdentityKey, recipientIdentityKey,
-                              ephemeralCiphertext}),
-                 kKeyBytes + kNonceBytes);
+    return *hkdf(
+        chainKey, sharedSecret.view(),
+        info(label, {ephemeralKey, senderIdentityKey, recipientIdentityKey, ephemeralCiphertext}),
+        kKeyBytes + kNonceBytes);
 }
 
 } // namespace
@@ -61,10 +60,9 @@ std::vector<Byte> aeadEncrypt(ByteView key, ByteView nonce, ByteView associatedD
     ensureSodium();
     std::vector<Byte> out(plaintext.size() + kAeadTagBytes);
     unsigned long long written = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &written, plaintext.data(),
-                                               plaintext.size(), associatedData.data(),
-                                               associatedData.size(), nullptr, nonce.data(),
-                                               key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out.data(), &written, plaintext.data(), plaintext.size(), associatedData.data(),
+        associatedData.size(), nullptr, nonce.data(), key.data());
     return out;
 }
 
@@ -77,11 +75,9 @@ std::optional<WipedBytes> aeadDecrypt(ByteView key, ByteView nonce, ByteView ass
     }
     WipedBytes out(ciphertext.size() - kAeadTagBytes);
     unsigned long long written = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.data(), &written, nullptr,
-                                                   ciphertext.data(), ciphertext.size(),
-                                                   associatedData.data(), associatedData.size(),
-                                                   nonce.data(), key.data())
-        != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            out.data(), &written, nullptr, ciphertext.data(), ciphertext.size(),
+            associatedData.data(), associatedData.size(), nonce.data(), key.data()) != 0) {
         return std::nullopt;
     }
     return out;
@@ -110,8 +106,8 @@ sealLayers(const SealingLabels &labels, Byte version, const X25519KeyPair &sende
     out.push_back(version);
     out.insert(out.end(), e.begin(), e.end());
 
-    const WipedBytes ek = ephemeralKeys(labels.ephemeralInfo, *ephemeralSecret, e,
-                                        recipientIdentityKey);
+    const WipedBytes ek =
+        ephemeralKeys(labels.ephemeralInfo, *ephemeralSecret, e, recipientIdentityKey);
     const ByteView chainKey = ek.view().first(kChainKeyBytes);
     const auto ephemeralCiphertext =
         aeadEncrypt(ek.view().subspan(kChainKeyBytes, kKeyBytes),
@@ -126,17 +122,16 @@ sealLayers(const SealingLabels &labels, Byte version, const X25519KeyPair &sende
     return out;
 }
 
-std::variant<OpenedLayers, SealedSenderError> openLayers(const SealingLabels &labels,
-                                                         const X25519KeyPair &recipientIdentity,
-                                                         ByteView sealed)
+std::variant<OpenedLayers, SealedSenderError>
+openLayers(const SealingLabels &labels, const X25519KeyPair &recipientIdentity, ByteView sealed)
 {
     ByteReader reader(sealed);
     (void)reader.u8(); // version, checked by the caller
     const auto e = reader.array<kPublicKeyBytes>();
     const auto ephemeralCiphertext = reader.view(kEphemeralCiphertextBytes);
     const auto staticCiphertext = reader.view(sealed.size() - kStaticPrefixBytes);
-    if (!e || !ephemeralCiphertext || !staticCiphertext || !reader.atEnd()
-        || staticCiphertext->size() < kAeadTagBytes) {
+    if (!e || !ephemeralCiphertext || !staticCiphertext || !reader.atEnd() ||
+        staticCiphertext->size() < kAeadTagBytes) {
         return SealedSenderError::Malformed;
     }
     const X25519PublicKey &recipient = recipientIdentity.publicKey();
@@ -147,10 +142,9 @@ std::variant<OpenedLayers, SealedSenderError> openLayers(const SealingLabels &la
         return SealedSenderError::InvalidPublicKey;
     }
     const WipedBytes ek = ephemeralKeys(labels.ephemeralInfo, *ephemeralSecret, *e, recipient);
-    const auto senderKeyBytes =
-        aeadDecrypt(ek.view().subspan(kChainKeyBytes, kKeyBytes),
-                    ek.view().subspan(kChainKeyBytes + kKeyBytes),
-                    sealed.first(1 + kPublicKeyBytes), *ephemeralCiphertext);
+    const auto senderKeyBytes = aeadDecrypt(
+        ek.view().subspan(kChainKeyBytes, kKeyBytes), ek.view().subspan(kChainKeyBytes + kKeyBytes),
+        sealed.first(1 + kPublicKeyBytes), *ephemeralCiphertext);
     if (!senderKeyBytes) {
         return SealedSenderError::DecryptFailed;
     }
@@ -200,8 +194,8 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
     if (certificateSize == 0 || certificateSize > kSealedCertificateFieldBytes) {
         return SealedSenderError::Malformed;
     }
-    const ByteView padding = content.subspan(2 + certificateSize,
-                                             kSealedCertificateFieldBytes - certificateSize);
+    const ByteView padding =
+        content.subspan(2 + certificateSize, kSealedCertificateFieldBytes - certificateSize);
     if (std::any_of(padding.begin(), padding.end(), [](Byte b) { return b != 0; })) {
         return SealedSenderError::Malformed;
     }
@@ -225,9 +219,9 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
     // Step 9: the keys pinned for this contact.
     if (pins) {
         if (const auto pinned = pins(opened.sender.address)) {
-            if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey)
-                || (pinned->identityKey
-                    && !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
+            if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey) ||
+                (pinned->identityKey &&
+                 !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
                 return SealedSenderError::PinnedKeyMismatch;
             }
             opened.senderWasPinned = true;

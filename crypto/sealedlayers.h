@@ -36,9 +36,8 @@ struct OpenedLayers
 
 // Opens what sealLayers produced; `sealed` is the whole layout (version byte included,
 // already checked by the caller) and at least 1 + 32 + 48 + 16 bytes long.
-std::variant<OpenedLayers, SealedSenderError> openLayers(const SealingLabels &labels,
-                                                         const X25519KeyPair &recipientIdentity,
-                                                         ByteView sealed);
+std::variant<OpenedLayers, SealedSenderError>
+openLayers(const SealingLabels &labels, const X25519KeyPair &recipientIdentity, ByteView sealed);
 
 // u16 len ‖ certificate ‖ zeros up to kSealedCertificateFieldBytes ‖ message.
 std::vector<Byte> encodeSealedContent(const DeviceCertificate &certificate, ByteView message);

@@ -66,7 +66,7 @@ struct OpenedSealedMessage
     // Signature verified, and its identityKey is the key that sealed the envelope. Core
     // also checks that it equals the identity key of the ratchet session the message is for.
     DeviceCertificate sender;
-    std::vector<Byte> message; // the opaque ratchet message
+    std::vector<Byte> message;    // the opaque ratchet message
     bool senderWasPinned = false; // the lookup returned pins, and they matched
 };
 

@@ -7,14 +7,12 @@
 //    identity key in the ephemeral layer but keys the static layer with another private key,
 //    a low-order sender key, malformed content), to test that opening refuses them.
 
-#include "identityfixtures.h"
-
 #include "crypto/kdf.h"
 #include "crypto/multirecipient.h"
 #include "crypto/sealedsender.h"
+#include "identityfixtures.h"
 
 #include <sodium.h>
-
 #include <string_view>
 #include <vector>
 
@@ -58,10 +56,10 @@ struct SpecSealInputs
     std::string_view ephemeralInfo = kSealedEnvelopeEphemeralInfo;
     std::string_view staticInfo = kSealedEnvelopeStaticInfo;
     Byte version = kSealedEnvelopeVersion;
-    std::vector<Byte> ephemeralPrivate;    // e
-    X25519PublicKey claimedSender{};       // what the ephemeral layer says IK_S is
-    std::vector<Byte> staticPrivate;       // whose DH with IK_R keys the static layer
-    X25519PublicKey recipient{};           // IK_R
+    std::vector<Byte> ephemeralPrivate; // e
+    X25519PublicKey claimedSender{};    // what the ephemeral layer says IK_S is
+    std::vector<Byte> staticPrivate;    // whose DH with IK_R keys the static layer
+    X25519PublicKey recipient{};        // IK_R
     std::vector<Byte> plaintext;
 };
 
@@ -86,10 +84,9 @@ inline SpecSealed specSeal(const SpecSealInputs &in)
     const auto ce = specAead(okmE.subspan(32, 32), okmE.subspan(64, 24), prefix, in.claimedSender);
 
     out.dhS = specDh(in.staticPrivate, in.recipient);
-    const auto staticOkm = hkdf(okmE.first(32), out.dhS,
-                                concat({text(in.staticInfo), out.ephemeralPublic,
-                                        in.claimedSender, in.recipient, ce}),
-                                56);
+    const auto staticOkm = hkdf(
+        okmE.first(32), out.dhS,
+        concat({text(in.staticInfo), out.ephemeralPublic, in.claimedSender, in.recipient, ce}), 56);
     out.staticOkm.assign(staticOkm->view().begin(), staticOkm->view().end());
     const ByteView okmS = out.staticOkm;
     const std::vector<Byte> staticPrefix = concat({prefix, ce});
@@ -102,8 +99,8 @@ inline SpecSealed specSeal(const SpecSealInputs &in)
 inline std::vector<Byte> specContent(ByteView certificate, ByteView message,
                                      std::size_t certificateLength = SIZE_MAX)
 {
-    const std::size_t length = certificateLength == SIZE_MAX ? certificate.size()
-                                                             : certificateLength;
+    const std::size_t length =
+        certificateLength == SIZE_MAX ? certificate.size() : certificateLength;
     std::vector<Byte> out{static_cast<Byte>(length >> 8), static_cast<Byte>(length)};
     out.insert(out.end(), certificate.begin(), certificate.end());
     out.resize(2 + kMaxDeviceCertificateBytes, 0);
@@ -112,7 +109,8 @@ inline std::vector<Byte> specContent(ByteView certificate, ByteView message,
 }
 
 // §7.1: the body for body key K_b (with an optional wrong commitment).
-inline std::vector<Byte> specBody(ByteView bodyKey, ByteView content, bool corruptCommitment = false)
+inline std::vector<Byte> specBody(ByteView bodyKey, ByteView content,
+                                  bool corruptCommitment = false)
 {
     const auto okm = hkdf({}, bodyKey, text(kSealedBodyInfo), 88);
     std::vector<Byte> commitment(okm->view().begin(), okm->view().begin() + 32);
@@ -121,8 +119,8 @@ inline std::vector<Byte> specBody(ByteView bodyKey, ByteView content, bool corru
     }
     const Byte version = kSealedBodyVersion;
     const std::vector<Byte> prefix = concat({ByteView(&version, 1), commitment});
-    return concat(
-        {prefix, specAead(okm->view().subspan(32, 32), okm->view().subspan(64, 24), prefix, content)});
+    return concat({prefix, specAead(okm->view().subspan(32, 32), okm->view().subspan(64, 24),
+                                    prefix, content)});
 }
 
 inline std::vector<Byte> sha256(ByteView bytes)

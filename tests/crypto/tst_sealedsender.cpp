@@ -390,9 +390,9 @@ void TestSealedSender::pinnedKeys()
     QCOMPARE(errorOf(openEnvelope(p.bob, envelope,
                                   pinning(PinnedSender{mallory.account.publicKey(), {}}))),
              SealedSenderError::PinnedKeyMismatch);
-    QCOMPARE(errorOf(openEnvelope(
-                 p.bob, envelope,
-                 pinning(PinnedSender{alice.accountKey, mallory.device.identityKey().publicKey()}))),
+    QCOMPARE(errorOf(openEnvelope(p.bob, envelope,
+                                  pinning(PinnedSender{alice.accountKey,
+                                                       mallory.device.identityKey().publicKey()}))),
              SealedSenderError::PinnedKeyMismatch);
 }
 
