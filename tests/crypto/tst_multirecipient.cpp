@@ -189,10 +189,11 @@ void TestMultiRecipient::frozenVector()
     QCOMPARE(toHex(out.body), QByteArray(kBody));
     QCOMPARE(toHex(out.sealedKeys[0]), QByteArray(kSealedKeyBob));
     QCOMPARE(toHex(out.sealedKeys[1]), QByteArray(kSealedKeyCarol));
-    QVERIFY(opened(openMultiRecipient(p.bob, fromHex(kSealedKeyBob), fromHex(kBody))).message
-            == bytesOf(kVectorMessage));
-    QVERIFY(opened(openMultiRecipient(c.device, fromHex(kSealedKeyCarol), fromHex(kBody))).message
-            == bytesOf(kVectorMessage));
+    QVERIFY(opened(openMultiRecipient(p.bob, fromHex(kSealedKeyBob), fromHex(kBody))).message ==
+            bytesOf(kVectorMessage));
+    QVERIFY(
+        opened(openMultiRecipient(c.device, fromHex(kSealedKeyCarol), fromHex(kBody))).message ==
+        bytesOf(kVectorMessage));
 }
 
 void TestMultiRecipient::swappedBodyRejected()
@@ -209,8 +210,8 @@ void TestMultiRecipient::swappedBodyRejected()
     const auto fromCarol = sealed(sealMultiRecipient(m_carol->device, bob, bytesOf("first")));
     QCOMPARE(errorOf(openMultiRecipient(p.bob, first.sealedKeys[0], fromCarol.body)),
              SealedSenderError::BodyMismatch);
-    QVERIFY(opened(openMultiRecipient(p.bob, first.sealedKeys[0], first.body)).message
-            == bytesOf("first"));
+    QVERIFY(opened(openMultiRecipient(p.bob, first.sealedKeys[0], first.body)).message ==
+            bytesOf("first"));
 }
 
 void TestMultiRecipient::sealedKeyOfAnotherRecipient()
@@ -298,7 +299,8 @@ void TestMultiRecipient::everyBitFlipFails()
         auto tampered = key;
         tampered[bit / 8] ^= static_cast<Byte>(1u << (bit % 8));
         QCOMPARE(errorOf(openMultiRecipient(p.bob, tampered, out.body)),
-                 bit < 8 ? SealedSenderError::UnsupportedVersion : SealedSenderError::DecryptFailed);
+                 bit < 8 ? SealedSenderError::UnsupportedVersion
+                         : SealedSenderError::DecryptFailed);
     }
     for (std::size_t bit = 0; bit < out.body.size() * 8; ++bit) {
         auto tampered = out.body;
@@ -320,8 +322,7 @@ void TestMultiRecipient::truncationAndTrailingBytes()
     }
     auto longerKey = key;
     longerKey.push_back(0);
-    QCOMPARE(errorOf(openMultiRecipient(p.bob, longerKey, out.body)),
-             SealedSenderError::Malformed);
+    QCOMPARE(errorOf(openMultiRecipient(p.bob, longerKey, out.body)), SealedSenderError::Malformed);
 
     for (std::size_t size = 0; size < out.body.size(); ++size) {
         const std::vector<Byte> cut(out.body.begin(), out.body.begin() + static_cast<long>(size));
