@@ -2,7 +2,6 @@
 
 #include "crypto/kdf.h"
 #include "crypto/sealedlayers.h"
-#include "crypto/securebytes.h"
 #include "crypto/sodium.h"
 
 #include <sodium.h>
@@ -35,30 +34,26 @@ std::array<Byte, kBodyDigestBytes> digest(ByteView bytes)
     return out;
 }
 
-} // namespace
-
-std::variant<MultiRecipientMessage, SealedSenderError>
-sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
-                   ByteView message)
+ByteView viewOf(ByteView bytes)
 {
-    const SecureBytes bodyKey = SecureBytes::random(kBodyKeyBytes);
-    std::vector<X25519KeyPair> ephemerals;
-    ephemerals.reserve(recipients.size());
-    for (std::size_t i = 0; i < recipients.size(); ++i) {
-        ephemerals.push_back(X25519KeyPair::generate());
-    }
-    return sealMultiRecipient(sender, recipients, message, bodyKey.view(), ephemerals);
+    return bytes;
 }
 
+ByteView viewOf(const WipedBytes &bytes)
+{
+    return bytes.view();
+}
+
+// `ephemeralFor(i)` gives the ephemeral private key for recipients[i].
+template<typename EphemeralFor>
 std::variant<MultiRecipientMessage, SealedSenderError>
-sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
-                   ByteView message, ByteView bodyKey, std::span<const X25519KeyPair> ephemerals)
+seal(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients, ByteView message,
+     ByteView bodyKey, EphemeralFor ephemeralFor)
 {
     if (!detail::isValidMessageSize(message.size())) {
         return SealedSenderError::InvalidMessageSize;
     }
-    if (recipients.empty() || ephemerals.size() != recipients.size() ||
-        bodyKey.size() != kBodyKeyBytes) {
+    if (recipients.empty() || bodyKey.size() != kBodyKeyBytes) {
         return SealedSenderError::InvalidArgument;
     }
 
@@ -81,14 +76,40 @@ sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey
 
     out.sealedKeys.reserve(recipients.size());
     for (std::size_t i = 0; i < recipients.size(); ++i) {
+        const auto ephemeral = ephemeralFor(i);
         auto sealed = detail::sealLayers(kSealedKeyLabels, kSealedKeyVersion, sender.identityKey(),
-                                         recipients[i], ephemerals[i], sealedPlaintext.view());
+                                         recipients[i], viewOf(ephemeral), sealedPlaintext.view());
         if (const auto *error = std::get_if<SealedSenderError>(&sealed)) {
             return *error;
         }
         out.sealedKeys.push_back(std::move(std::get<std::vector<Byte>>(sealed)));
     }
     return out;
+}
+
+} // namespace
+
+std::variant<MultiRecipientMessage, SealedSenderError>
+sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
+                   ByteView message)
+{
+    // Short-lived and, for large groups, numerous: wiped heap memory, not SecureBytes.
+    ensureSodium();
+    WipedBytes bodyKey(kBodyKeyBytes);
+    randombytes_buf(bodyKey.data(), bodyKey.size());
+    return seal(sender, recipients, message, bodyKey.view(),
+                [](std::size_t) { return detail::freshEphemeralKey(); });
+}
+
+std::variant<MultiRecipientMessage, SealedSenderError>
+sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
+                   ByteView message, ByteView bodyKey, std::span<const X25519KeyPair> ephemerals)
+{
+    if (ephemerals.size() != recipients.size()) {
+        return SealedSenderError::InvalidArgument;
+    }
+    return seal(sender, recipients, message, bodyKey,
+                [&](std::size_t i) -> ByteView { return ephemerals[i].privateKey(); });
 }
 
 std::variant<OpenedSealedMessage, SealedSenderError>

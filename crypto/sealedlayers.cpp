@@ -88,17 +88,35 @@ bool isValidMessageSize(std::size_t size)
     return size >= 1 && size <= kMaxSealedMessageBytes;
 }
 
+WipedBytes freshEphemeralKey()
+{
+    ensureSodium();
+    WipedBytes key(crypto_scalarmult_SCALARBYTES);
+    randombytes_buf(key.data(), key.size());
+    return key;
+}
+
 std::variant<std::vector<Byte>, SealedSenderError>
 sealLayers(const SealingLabels &labels, Byte version, const X25519KeyPair &senderIdentity,
-           const X25519PublicKey &recipientIdentityKey, const X25519KeyPair &ephemeral,
+           const X25519PublicKey &recipientIdentityKey, ByteView ephemeralPrivate,
            ByteView plaintext)
 {
-    const auto ephemeralSecret = ephemeral.agree(recipientIdentityKey);
-    const auto staticSecret = senderIdentity.agree(recipientIdentityKey);
-    if (!ephemeralSecret || !staticSecret) {
+    ensureSodium();
+    if (ephemeralPrivate.size() != crypto_scalarmult_SCALARBYTES) {
+        return SealedSenderError::InvalidArgument;
+    }
+    X25519PublicKey e{};
+    crypto_scalarmult_base(e.data(), ephemeralPrivate.data());
+    WipedBytes ephemeralSecret(crypto_scalarmult_BYTES);
+    // X25519 output checked (RFC 7748 §6.1): libsodium returns -1 for an all-zero result.
+    if (crypto_scalarmult(ephemeralSecret.data(), ephemeralPrivate.data(),
+                          recipientIdentityKey.data()) != 0) {
         return SealedSenderError::InvalidPublicKey;
     }
-    const X25519PublicKey &e = ephemeral.publicKey();
+    const auto staticSecret = senderIdentity.agree(recipientIdentityKey);
+    if (!staticSecret) {
+        return SealedSenderError::InvalidPublicKey;
+    }
     const X25519PublicKey &sender = senderIdentity.publicKey();
 
     std::vector<Byte> out;
@@ -107,7 +125,7 @@ sealLayers(const SealingLabels &labels, Byte version, const X25519KeyPair &sende
     out.insert(out.end(), e.begin(), e.end());
 
     const WipedBytes ek =
-        ephemeralKeys(labels.ephemeralInfo, *ephemeralSecret, e, recipientIdentityKey);
+        ephemeralKeys(labels.ephemeralInfo, ephemeralSecret, e, recipientIdentityKey);
     const ByteView chainKey = ek.view().first(kChainKeyBytes);
     const auto ephemeralCiphertext =
         aeadEncrypt(ek.view().subspan(kChainKeyBytes, kKeyBytes),

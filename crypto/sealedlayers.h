@@ -21,11 +21,15 @@ struct SealingLabels
     std::string_view staticInfo;
 };
 
-// version ‖ E ‖ c_e ‖ c_s, where c_e seals the sender's IK_S and c_s seals `plaintext`.
-// InvalidPublicKey if either DH output is all zero.
+// A fresh ephemeral private key in ordinary wiped memory: one per envelope and per sealed
+// key, far too many for a sodium_malloc (SecureBytes) each.
+WipedBytes freshEphemeralKey();
+
+// version ‖ E ‖ c_e ‖ c_s, where c_e seals the sender's IK_S and c_s seals `plaintext`;
+// `ephemeralPrivate` is the 32-byte scalar e. InvalidPublicKey if either DH output is all zero.
 std::variant<std::vector<Byte>, SealedSenderError>
 sealLayers(const SealingLabels &labels, Byte version, const X25519KeyPair &senderIdentity,
-           const X25519PublicKey &recipientIdentityKey, const X25519KeyPair &ephemeral,
+           const X25519PublicKey &recipientIdentityKey, ByteView ephemeralPrivate,
            ByteView plaintext);
 
 struct OpenedLayers

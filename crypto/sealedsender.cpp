@@ -9,25 +9,33 @@ namespace {
 constexpr detail::SealingLabels kEnvelopeLabels{kSealedEnvelopeEphemeralInfo,
                                                 kSealedEnvelopeStaticInfo};
 
-} // namespace
-
-std::variant<std::vector<Byte>, SealedSenderError>
-sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
-             ByteView message)
-{
-    return sealEnvelope(sender, recipientIdentityKey, message, X25519KeyPair::generate());
-}
-
-std::variant<std::vector<Byte>, SealedSenderError>
-sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
-             ByteView message, const X25519KeyPair &ephemeral)
+std::variant<std::vector<Byte>, SealedSenderError> seal(const DeviceIdentity &sender,
+                                                        const X25519PublicKey &recipientIdentityKey,
+                                                        ByteView message, ByteView ephemeralPrivate)
 {
     if (!detail::isValidMessageSize(message.size())) {
         return SealedSenderError::InvalidMessageSize;
     }
     const std::vector<Byte> content = detail::encodeSealedContent(sender.certificate(), message);
     return detail::sealLayers(kEnvelopeLabels, kSealedEnvelopeVersion, sender.identityKey(),
-                              recipientIdentityKey, ephemeral, content);
+                              recipientIdentityKey, ephemeralPrivate, content);
+}
+
+} // namespace
+
+std::variant<std::vector<Byte>, SealedSenderError>
+sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
+             ByteView message)
+{
+    const WipedBytes ephemeral = detail::freshEphemeralKey();
+    return seal(sender, recipientIdentityKey, message, ephemeral.view());
+}
+
+std::variant<std::vector<Byte>, SealedSenderError>
+sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
+             ByteView message, const X25519KeyPair &ephemeral)
+{
+    return seal(sender, recipientIdentityKey, message, ephemeral.privateKey());
 }
 
 std::variant<OpenedSealedMessage, SealedSenderError>

@@ -67,14 +67,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if ((data[0] & 1) == 0) {
         result = openEnvelope(f.bob, input);
     } else {
-        const auto envelope = detail::sealLayers(
-            {kSealedEnvelopeEphemeralInfo, kSealedEnvelopeStaticInfo}, kSealedEnvelopeVersion,
-            f.alice.identityKey(), f.bob.identityKey().publicKey(), f.ephemeral, input);
+        const auto envelope =
+            detail::sealLayers({kSealedEnvelopeEphemeralInfo, kSealedEnvelopeStaticInfo},
+                               kSealedEnvelopeVersion, f.alice.identityKey(),
+                               f.bob.identityKey().publicKey(), f.ephemeral.privateKey(), input);
         result = openEnvelope(f.bob, std::get<std::vector<Byte>>(envelope));
     }
     if (const auto *opened = std::get_if<OpenedSealedMessage>(&result)) {
-        if (verifyDeviceCertificate(opened->sender) || opened->message.empty()
-            || opened->message.size() > kMaxSealedMessageBytes) {
+        if (verifyDeviceCertificate(opened->sender) || opened->message.empty() ||
+            opened->message.size() > kMaxSealedMessageBytes) {
             __builtin_trap();
         }
     }
