@@ -28,3 +28,9 @@ endif()
 
 # Protobuf: Debian ships no CMake package for 3.21, so CMake's FindProtobuf module does it.
 find_package(Protobuf 3.12 REQUIRED)
+
+# QtKeychain (the OS keychain for "remember on this computer"): Debian qtkeychain-qt6-dev,
+# Homebrew qtkeychain, vcpkg qtkeychain-qt6. Only the client core needs it.
+if(PARLEY_BUILD_CORE)
+    find_package(Qt6Keychain REQUIRED)
+endif()

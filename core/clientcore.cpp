@@ -1,6 +1,13 @@
 #include "core/clientcore.h"
 
 #include "core/net/relayconnection.h"
+#include "core/security/processhardening.h"
+
+#include <QLoggingCategory>
+
+#include <mutex>
+
+Q_LOGGING_CATEGORY(lcCore, "parley.core")
 
 namespace parley::core {
 
@@ -8,6 +15,13 @@ ClientCore::ClientCore(QObject *parent)
     : QObject(parent)
     , m_relayConnection(new RelayConnection)
 {
+    // Before any key or plaintext reaches memory this process could dump.
+    static std::once_flag hardened;
+    std::call_once(hardened, [] {
+        if (const QString failure = hardenProcess(); !failure.isEmpty()) {
+            qCWarning(lcCore) << "core dumps could not be disabled:" << failure;
+        }
+    });
     m_thread.setObjectName(QStringLiteral("parley-core"));
     m_relayConnection->moveToThread(&m_thread);
     // Objects on the core thread are destroyed on it, after its event loop ends.

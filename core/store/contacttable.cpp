@@ -1,0 +1,102 @@
+#include "core/store/contacttable.h"
+
+#include "core/store/storecontext.h"
+
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace parley::core {
+
+StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
+{
+    ContactId id = contact.id;
+    const bool insert = !id.isValid();
+    if (insert) {
+        auto allocated = m_context.allocateIds(kTable);
+        if (const auto *error = std::get_if<StoreError>(&allocated)) {
+            return *error;
+        }
+        id.value = std::get<qint64>(allocated);
+    }
+    QVariant name{QMetaType(QMetaType::QByteArray)}; // NULL blob
+    if (contact.displayName) {
+        auto sealed =
+            m_context.seal(kTable, "display_name", id.value, contact.displayName->toUtf8());
+        if (const auto *error = std::get_if<StoreError>(&sealed)) {
+            return *error;
+        }
+        name = std::get<QByteArray>(sealed);
+    }
+    QSqlQuery query(m_context.database());
+    query.prepare(insert ? QStringLiteral("INSERT INTO contacts (id, address, account_key, "
+                                          "verified, display_name, device_list_counter, "
+                                          "created_at) VALUES (:id, :address, :account_key, "
+                                          ":verified, :display_name, :counter, :created_at)")
+                         : QStringLiteral("UPDATE contacts SET address = :address, account_key = "
+                                          ":account_key, verified = :verified, display_name = "
+                                          ":display_name, device_list_counter = :counter "
+                                          "WHERE id = :id"));
+    query.bindValue(QStringLiteral(":id"), id.value);
+    query.bindValue(QStringLiteral(":address"), contact.address);
+    query.bindValue(QStringLiteral(":account_key"), contact.accountKey.isEmpty()
+                                                        ? QVariant(QMetaType(QMetaType::QByteArray))
+                                                        : QVariant(contact.accountKey));
+    query.bindValue(QStringLiteral(":verified"), contact.verified ? 1 : 0);
+    query.bindValue(QStringLiteral(":display_name"), name);
+    query.bindValue(QStringLiteral(":counter"), qint64(contact.deviceListCounter));
+    if (insert) {
+        query.bindValue(QStringLiteral(":created_at"), contact.createdAt);
+    }
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!insert && query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("contact %1").arg(id.value)};
+    }
+    return id;
+}
+
+StoreResult<ContactRecord> ContactTable::find(ContactId id)
+{
+    return findWhere(QStringLiteral("id = :key"), id.value);
+}
+
+StoreResult<ContactRecord> ContactTable::findByAddress(const QString &address)
+{
+    return findWhere(QStringLiteral("address = :key"), address);
+}
+
+StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, const QVariant &value)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT id, address, account_key, verified, display_name, "
+                                 "device_list_counter, created_at FROM contacts WHERE ") +
+                  condition);
+    query.bindValue(QStringLiteral(":key"), value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("contact")};
+    }
+    ContactRecord contact;
+    contact.id.value = query.value(0).toLongLong();
+    contact.address = query.value(1).toString();
+    contact.accountKey = query.value(2).toByteArray();
+    contact.verified = query.value(3).toInt() != 0;
+    if (!query.value(4).isNull()) {
+        auto name = m_context.unseal(kTable, "display_name", contact.id.value,
+                                     query.value(4).toByteArray());
+        if (const auto *error = std::get_if<StoreError>(&name)) {
+            return *error;
+        }
+        const auto &bytes = std::get<crypto::WipedBytes>(name);
+        contact.displayName = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                                qsizetype(bytes.size()));
+    }
+    contact.deviceListCounter = quint64(query.value(5).toLongLong());
+    contact.createdAt = query.value(6).toLongLong();
+    return contact;
+}
+
+} // namespace parley::core

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "core/store/storecontext.h"
+
+#include <QFuture>
+#include <QObject>
+#include <QPromise>
+#include <QThread>
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+
+namespace parley::core {
+
+// The database thread of one profile. It owns a StoreContext (the QSqlDatabase connection and
+// the profile key), which only this thread touches; every other thread — GUI or core —
+// submits work with run() and gets the result through a QFuture, so nothing waits on SQLite
+// or Argon2id except this thread.
+//
+//   database.run([](StoreContext &context) { return MessageTable(context).page(…); })
+//       .then(this, [this](StoreResult<MessagePage> page) { … });
+//
+// Work runs in submission order. Destroying the Database first lets the work already
+// submitted finish, then closes the connection and wipes the key on the database thread, then
+// joins it: the destructor blocks for as long as that takes.
+class Database
+{
+public:
+    Database();
+    ~Database();
+
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    template<typename Work>
+    auto run(Work work) -> QFuture<std::invoke_result_t<Work &, StoreContext &>>
+    {
+        using Result = std::invoke_result_t<Work &, StoreContext &>;
+        auto promise = std::make_shared<QPromise<Result>>();
+        QFuture<Result> future = promise->future();
+        promise->start();
+        StoreContext *context = m_context.get();
+        // If the thread is gone before this runs, the lambda (and the promise) is destroyed
+        // unrun and the future reports itself cancelled instead of hanging.
+        post([promise, context, work = std::move(work)]() mutable {
+            promise->addResult(work(*context));
+            promise->finish();
+        });
+        return future;
+    }
+
+    // The thread work runs on (for tests and assertions).
+    const QThread *thread() const { return &m_thread; }
+
+private:
+    void post(std::function<void()> task);
+
+    QThread m_thread;
+    QObject *m_worker; // lives on m_thread; the target of posted work
+    std::unique_ptr<StoreContext> m_context;
+};
+
+} // namespace parley::core

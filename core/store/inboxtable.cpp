@@ -1,0 +1,39 @@
+#include "core/store/inboxtable.h"
+
+#include "core/store/storecontext.h"
+
+#include <QCryptographicHash>
+#include <QSqlQuery>
+
+namespace parley::core {
+
+QByteArray InboxTable::envelopeHash(const QByteArray &sealedEnvelope)
+{
+    return QCryptographicHash::hash(sealedEnvelope, QCryptographicHash::Sha256);
+}
+
+StoreResult<bool> InboxTable::contains(const QByteArray &hash)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT 1 FROM inbox_seen WHERE envelope_hash = ?"));
+    query.bindValue(0, hash);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return query.next();
+}
+
+StoreStatus InboxTable::insert(const QByteArray &hash, qint64 receivedAt)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("INSERT OR IGNORE INTO inbox_seen (envelope_hash, received_at) "
+                                 "VALUES (?, ?)"));
+    query.bindValue(0, hash);
+    query.bindValue(1, receivedAt);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return Done{};
+}
+
+} // namespace parley::core

@@ -1,0 +1,145 @@
+#include "core/store/messagetable.h"
+
+#include "core/store/storecontext.h"
+
+#include <QSqlQuery>
+
+namespace parley::core {
+
+namespace {
+
+const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
+                                       "sent_at, stored_at, state, body FROM messages ");
+
+MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
+{
+    MessageRecord message;
+    message.id.value = query.value(0).toLongLong();
+    message.conversation.value = query.value(1).toLongLong();
+    message.direction = MessageRecord::Direction(query.value(2).toInt());
+    message.clientMessageId = query.value(3).toByteArray();
+    message.sentAt = query.value(4).toLongLong();
+    message.storedAt = query.value(5).toLongLong();
+    message.state = MessageRecord::State(query.value(6).toInt());
+    if (query.value(7).isNull()) {
+        message.body = QString();
+        return message;
+    }
+    auto body = context.unseal(MessageTable::kTable, "body", message.id.value,
+                               query.value(7).toByteArray());
+    if (const auto *error = std::get_if<StoreError>(&body)) {
+        message.body = *error;
+    } else {
+        const auto &bytes = std::get<crypto::WipedBytes>(body);
+        message.body = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                         qsizetype(bytes.size()));
+    }
+    return message;
+}
+
+} // namespace
+
+StoreResult<MessageId> MessageTable::append(const MessageRecord &message)
+{
+    return appendBatch({message});
+}
+
+StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord> &messages)
+{
+    if (messages.empty()) {
+        return MessageId{};
+    }
+    auto allocated = m_context.allocateIds(kTable, qint64(messages.size()));
+    if (const auto *error = std::get_if<StoreError>(&allocated)) {
+        return *error;
+    }
+    const qint64 first = std::get<qint64>(allocated);
+    QSqlQuery insert(m_context.database());
+    insert.prepare(QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
+                                  "client_message_id, sent_at, stored_at, state, body) VALUES "
+                                  "(?, ?, ?, ?, ?, ?, ?, ?)"));
+    QSqlQuery touch(m_context.database());
+    touch.prepare(QStringLiteral("UPDATE conversations SET last_activity_at = "
+                                 "max(last_activity_at, ?) WHERE id = ?"));
+    qint64 id = first;
+    for (const MessageRecord &message : messages) {
+        QVariant body{QMetaType(QMetaType::QByteArray)};
+        if (const auto *text = std::get_if<QString>(&message.body); text && !text->isNull()) {
+            auto sealed = m_context.seal(kTable, "body", id, text->toUtf8());
+            if (const auto *error = std::get_if<StoreError>(&sealed)) {
+                return *error;
+            }
+            body = std::get<QByteArray>(sealed);
+        }
+        insert.bindValue(0, id);
+        insert.bindValue(1, message.conversation.value);
+        insert.bindValue(2, int(message.direction));
+        insert.bindValue(3, message.clientMessageId);
+        insert.bindValue(4, message.sentAt);
+        insert.bindValue(5, message.storedAt);
+        insert.bindValue(6, int(message.state));
+        insert.bindValue(7, body);
+        if (!insert.exec()) {
+            return StoreContext::queryError(insert);
+        }
+        ++id;
+    }
+    touch.bindValue(0, messages.back().storedAt);
+    touch.bindValue(1, messages.back().conversation.value);
+    if (!touch.exec()) {
+        return StoreContext::queryError(touch);
+    }
+    return MessageId{first};
+}
+
+StoreResult<std::vector<MessageRecord>> MessageTable::page(ConversationId conversation,
+                                                           MessageId before, int limit)
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND id < ? "
+                                           "ORDER BY id DESC LIMIT ?"));
+    query.bindValue(0, conversation.value);
+    query.bindValue(1, before.isValid() ? before.value : std::numeric_limits<qint64>::max());
+    query.bindValue(2, limit);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<MessageRecord> messages;
+    messages.reserve(std::size_t(std::max(limit, 0)));
+    while (query.next()) {
+        messages.push_back(readRow(query, m_context));
+    }
+    return messages;
+}
+
+StoreResult<MessageRecord> MessageTable::find(MessageId id)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(kSelect + QStringLiteral("WHERE id = ?"));
+    query.bindValue(0, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
+    }
+    return readRow(query, m_context);
+}
+
+StoreStatus MessageTable::setState(MessageId id, MessageRecord::State state)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("UPDATE messages SET state = ? WHERE id = ?"));
+    query.bindValue(0, int(state));
+    query.bindValue(1, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
+    }
+    return Done{};
+}
+
+} // namespace parley::core

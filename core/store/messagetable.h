@@ -1,0 +1,71 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+#include "core/store/storeids.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <variant>
+#include <vector>
+
+namespace parley::core {
+
+class StoreContext;
+
+struct MessageRecord
+{
+    enum class Direction { Incoming = 0, Outgoing = 1 };
+    // Stored as integers: never renumber.
+    enum class State {
+        Queued = 0,        // outgoing, in the outbox
+        Sent = 1,          // the relay accepted it
+        Delivered = 2,     // the recipient's device confirmed it
+        Read = 3,          // the recipient read it
+        Failed = 4,        // could not be sent
+        Received = 5,      // incoming
+        Undecryptable = 6, // incoming, and its end-to-end decryption failed (body empty)
+    };
+
+    MessageId id;
+    ConversationId conversation;
+    Direction direction = Direction::Incoming;
+    QByteArray clientMessageId; // 16 bytes, chosen by the sender
+    qint64 sentAt = 0;          // ms since the epoch, the sender's clock
+    qint64 storedAt = 0;        // ms since the epoch, our clock
+    State state = State::Received;
+    // The text, or Undecryptable when the stored value fails to decrypt (the row is kept).
+    std::variant<QString, StoreError> body;
+};
+
+// Messages of conversations (table messages). Runs on the database thread only; call the
+// writers inside StoreContext::transaction() when they must commit with other changes.
+class MessageTable
+{
+public:
+    static constexpr const char *kTable = "messages";
+
+    explicit MessageTable(StoreContext &context)
+        : m_context(context)
+    {}
+
+    // Stores `message` (its id is ignored) and returns the id it got. Ids increase in append
+    // order, so a conversation is ordered by id.
+    StoreResult<MessageId> append(const MessageRecord &message);
+    // The same for many messages with one prepared statement and one id reservation: the
+    // history fixture builder's path. Returns the first id (the others follow in order).
+    StoreResult<MessageId> appendBatch(const std::vector<MessageRecord> &messages);
+
+    // Up to `limit` messages of `conversation` with an id below `before` (all when `before`
+    // is not valid), newest first. Rows whose body fails to decrypt are included, with the
+    // error as their body.
+    StoreResult<std::vector<MessageRecord>> page(ConversationId conversation, MessageId before,
+                                                 int limit);
+    StoreResult<MessageRecord> find(MessageId id);
+    StoreStatus setState(MessageId id, MessageRecord::State state);
+
+private:
+    StoreContext &m_context;
+};
+
+} // namespace parley::core

@@ -1,0 +1,81 @@
+#include "core/store/profilesettings.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QUuid>
+
+namespace parley::core {
+
+namespace {
+
+const QString kIdKey = QStringLiteral("profile/id");
+const QString kRememberedKey = QStringLiteral("keychain/remembered");
+
+QString settingsPath(const QString &profileDirectory)
+{
+    return QDir(profileDirectory).filePath(QString::fromLatin1(ProfileSettings::kFileName));
+}
+
+StoreStatus sync(QSettings &settings)
+{
+    settings.sync();
+    if (settings.status() != QSettings::NoError) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("cannot write %1").arg(settings.fileName())};
+    }
+    return Done{};
+}
+
+} // namespace
+
+ProfileSettings::ProfileSettings(QString path, QString profileId, bool keyRemembered)
+    : m_path(std::move(path))
+    , m_profileId(std::move(profileId))
+    , m_keyRemembered(keyRemembered)
+{}
+
+StoreResult<ProfileSettings> ProfileSettings::load(const QString &profileDirectory)
+{
+    const QString path = settingsPath(profileDirectory);
+    if (!QFileInfo::exists(path)) {
+        return StoreError{StoreError::Code::NoProfile, path};
+    }
+    QSettings settings(path, QSettings::IniFormat);
+    const QString id = settings.value(kIdKey).toString();
+    if (settings.status() != QSettings::NoError || QUuid::fromString(id).isNull()) {
+        return StoreError{StoreError::Code::NoProfile,
+                          QStringLiteral("%1 names no profile id").arg(path)};
+    }
+    return ProfileSettings(path, id, settings.value(kRememberedKey, false).toBool());
+}
+
+StoreResult<ProfileSettings> ProfileSettings::create(const QString &profileDirectory)
+{
+    const QString path = settingsPath(profileDirectory);
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QSettings settings(path, QSettings::IniFormat);
+    settings.clear();
+    settings.setValue(kIdKey, id);
+    if (auto status = sync(settings); std::holds_alternative<StoreError>(status)) {
+        return std::get<StoreError>(status);
+    }
+    return ProfileSettings(path, id, false);
+}
+
+StoreStatus ProfileSettings::setKeyRemembered(bool remembered)
+{
+    QSettings settings(m_path, QSettings::IniFormat);
+    if (remembered) {
+        settings.setValue(kRememberedKey, true);
+    } else {
+        settings.remove(kRememberedKey);
+    }
+    auto status = sync(settings);
+    if (std::holds_alternative<Done>(status)) {
+        m_keyRemembered = remembered;
+    }
+    return status;
+}
+
+} // namespace parley::core

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+
+#include <QString>
+
+namespace parley::core {
+
+// profile.ini: the profile's few non-secret settings, readable while the profile is locked.
+//
+//   [profile] id          random UUID naming this profile (the OS keychain entry's key), so a
+//                         moved or renamed profile directory keeps its keychain entry
+//   [keychain] remembered true once the profile key was stored in the OS keychain. A locked
+//                         keyring answers "no such entry", so without this flag a locked
+//                         keyring would look like "never remembered".
+//
+// Nothing here is trusted for security: a key read from the keychain is always confirmed
+// against the vault's key check (openVaultWithProfileKey).
+class ProfileSettings
+{
+public:
+    static constexpr const char *kFileName = "profile.ini";
+
+    // NoProfile when the file does not exist or names no id.
+    static StoreResult<ProfileSettings> load(const QString &profileDirectory);
+    // Writes a new file with a fresh id; DatabaseFailed if it cannot be written.
+    static StoreResult<ProfileSettings> create(const QString &profileDirectory);
+
+    const QString &profileId() const { return m_profileId; }
+    bool isKeyRemembered() const { return m_keyRemembered; }
+    StoreStatus setKeyRemembered(bool remembered);
+
+private:
+    ProfileSettings(QString path, QString profileId, bool keyRemembered);
+
+    QString m_path;
+    QString m_profileId;
+    bool m_keyRemembered = false;
+};
+
+} // namespace parley::core

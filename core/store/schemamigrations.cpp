@@ -1,0 +1,169 @@
+#include "core/store/schemamigrations.h"
+
+#include "core/store/storecontext.h"
+
+#include <QLoggingCategory>
+#include <QSqlQuery>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
+
+namespace parley::core {
+
+namespace {
+
+// Schema version 1. Conventions:
+//  - Every table whose rows carry an encrypted column has an explicit `id INTEGER PRIMARY
+//    KEY` assigned from id_counters (never reused; VACUUM cannot change it): that id is in
+//    the associated data of the row's encrypted values (C7 §2).
+//  - Columns marked "enc" hold 0x01 ‖ nonce ‖ XChaCha20-Poly1305(profile key) values.
+//  - STRICT tables, so a wrong type is an error instead of a silent conversion.
+const char *const kSchemaV1[] = {
+    // Non-secret facts about the profile (created_at, …).
+    "CREATE TABLE profile_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT",
+    // Next id per table; see StoreContext::allocateIds.
+    "CREATE TABLE id_counters (table_name TEXT PRIMARY KEY NOT NULL, "
+    "next_id INTEGER NOT NULL CHECK (next_id > 0)) STRICT",
+    // This profile's own account and device. Exactly one row (id 1).
+    "CREATE TABLE own_identity ("
+    " id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),"
+    " address BLOB NOT NULL," // enc: user@relay
+    " device_id INTEGER NOT NULL CHECK (device_id > 0),"
+    " account_seed BLOB NOT NULL,"        // enc: Ed25519 seed of the account key
+    " device_signing_seed BLOB NOT NULL," // enc: Ed25519 seed of the device signing key
+    " device_identity_key BLOB NOT NULL," // enc: X25519 private key (IK)
+    " device_certificate BLOB NOT NULL,"  // enc: C1 §2.2 certificate (names the address)
+    " device_list_counter INTEGER NOT NULL DEFAULT 0"
+    ") STRICT",
+    // Our signed prekeys (kind 1) and one-time prekeys (kind 2).
+    "CREATE TABLE prekeys ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " kind INTEGER NOT NULL CHECK (kind IN (1, 2)),"
+    " prekey_id INTEGER NOT NULL CHECK (prekey_id BETWEEN 0 AND 4294967295),"
+    " public_key BLOB NOT NULL CHECK (length(public_key) = 32)," // published anyway
+    " private_key BLOB NOT NULL,"                                // enc
+    " signed_record BLOB," // C1 §3.1 signed prekey (public), NULL for one-time prekeys
+    " created_at INTEGER NOT NULL,"
+    " uploaded INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1)),"
+    " UNIQUE (kind, prekey_id)"
+    ") STRICT",
+    // People we talk to. The address is plaintext so it can be looked up and kept unique.
+    "CREATE TABLE contacts ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " address TEXT NOT NULL UNIQUE,"
+    " account_key BLOB CHECK (account_key IS NULL OR length(account_key) = 32)," // pinned
+    " verified INTEGER NOT NULL DEFAULT 0 CHECK (verified IN (0, 1)),"
+    " display_name BLOB," // enc, NULL when the user gave none
+    " device_list_counter INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL"
+    ") STRICT",
+    // Double Ratchet sessions, one row per established session with a peer device. A reset
+    // makes a new row; the newest row of a (contact, device) is the current one.
+    "CREATE TABLE sessions ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " contact_id INTEGER NOT NULL REFERENCES contacts (id),"
+    " device_id INTEGER NOT NULL CHECK (device_id > 0),"
+    " state BLOB NOT NULL,"           // enc: RatchetSession::serialize() (C2 §6)
+    " associated_data BLOB NOT NULL," // enc: the X3DH AD (C1 §4.3) names both addresses
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL"
+    ") STRICT",
+    "CREATE INDEX sessions_by_peer ON sessions (contact_id, device_id, id)",
+    // X3DH replay cache (C1 §4.5): initial-message id → the session it established. Deleted
+    // with the signed prekey whose private key it depends on.
+    "CREATE TABLE x3dh_replay ("
+    " initial_message_id BLOB PRIMARY KEY NOT NULL CHECK (length(initial_message_id) = 32),"
+    " signed_prekey_id INTEGER NOT NULL,"
+    " session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE INDEX x3dh_replay_by_prekey ON x3dh_replay (signed_prekey_id)",
+    // 1:1 conversations now (one per contact); groups add their own columns later.
+    "CREATE TABLE conversations ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " contact_id INTEGER NOT NULL UNIQUE REFERENCES contacts (id),"
+    " created_at INTEGER NOT NULL,"
+    " last_activity_at INTEGER NOT NULL"
+    ") STRICT",
+    // Messages in both directions. id only grows, so it orders a conversation and gives views
+    // a stable row identity. A body that failed to decrypt on arrival is NULL with state
+    // undecryptable; one that fails at rest stays as it is.
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " conversation_id INTEGER NOT NULL REFERENCES conversations (id),"
+    " direction INTEGER NOT NULL CHECK (direction IN (0, 1))," // 0 incoming, 1 outgoing
+    " client_message_id BLOB NOT NULL CHECK (length(client_message_id) = 16),"
+    " sent_at INTEGER NOT NULL,"   // ms since the epoch, the sender's clock
+    " stored_at INTEGER NOT NULL," // ms since the epoch, our clock
+    " state INTEGER NOT NULL,"     // MessageRecord::State
+    " body BLOB,"                  // enc
+    " UNIQUE (conversation_id, direction, client_message_id)"
+    ") STRICT",
+    "CREATE INDEX messages_by_conversation ON messages (conversation_id, id)",
+    // Durable sends (DESIGN.md §5): the final sealed envelope, encrypted once, resent as is.
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " client_message_id BLOB NOT NULL UNIQUE CHECK (length(client_message_id) = 16),"
+    " message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,"
+    " envelope BLOB NOT NULL,"   // enc: the bytes that go on the wire
+    " recipients BLOB NOT NULL," // enc: device addresses, one per line
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL"
+    ") STRICT",
+    // Hashes of accepted sealed envelopes: a redelivery is dropped before any decryption.
+    "CREATE TABLE inbox_seen ("
+    " envelope_hash BLOB PRIMARY KEY NOT NULL CHECK (length(envelope_hash) = 32),"
+    " received_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID",
+    "INSERT INTO id_counters (table_name, next_id) VALUES ('prekeys', 1), ('contacts', 1), "
+    "('sessions', 1), ('conversations', 1), ('messages', 1), ('outbox', 1)",
+};
+
+} // namespace
+
+StoreStatus SchemaMigrations::migrate(StoreContext &context)
+{
+    QSqlQuery query(context.database());
+    if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next()) {
+        return StoreContext::queryError(query);
+    }
+    const int from = query.value(0).toInt();
+    query.finish();
+    if (from == kVersion) {
+        return Done{};
+    }
+    if (from > kVersion) {
+        // StoreContext::openDatabase refuses these before writing; this is a second guard.
+        return StoreError{StoreError::Code::DatabaseNewer, {}};
+    }
+    StoreStatus result = context.transaction([&]() -> StoreStatus {
+        // One step per version, in order (STYLE.md, "Schema migrations").
+        switch (from) {
+        case 0:
+            if (auto step = migrateTo1(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        default:
+            break;
+        }
+        if (auto error = context.exec(QStringLiteral("PRAGMA user_version = %1").arg(kVersion))) {
+            return *error;
+        }
+        return Done{};
+    });
+    if (std::holds_alternative<Done>(result)) {
+        qCInfo(lcStore) << "migrated the profile database from version" << from << "to" << kVersion;
+    }
+    return result;
+}
+
+StoreStatus SchemaMigrations::migrateTo1(StoreContext &context)
+{
+    for (const char *statement : kSchemaV1) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+} // namespace parley::core

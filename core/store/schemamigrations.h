@@ -1,0 +1,27 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+
+namespace parley::core {
+
+class StoreContext;
+
+// The client database's schema history. PRAGMA user_version is the schema version; migrate()
+// applies one step per version, in order, in one transaction (a fall-through switch, as in
+// the relay's SqliteStore). The caller has already refused a database newer than kVersion.
+//
+// The tables of each version, and which of their columns are encrypted with the profile key,
+// are documented in docs/architecture.md ("The profile store"). Every past version has a
+// fixture under tests/core/fixtures/ that tst_storemigrations opens with this build.
+class SchemaMigrations
+{
+public:
+    static constexpr int kVersion = 1;
+
+    static StoreStatus migrate(StoreContext &context);
+
+private:
+    static StoreStatus migrateTo1(StoreContext &context);
+};
+
+} // namespace parley::core

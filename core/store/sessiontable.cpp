@@ -1,0 +1,127 @@
+#include "core/store/sessiontable.h"
+
+#include "core/store/storecontext.h"
+
+#include <QSqlQuery>
+
+namespace parley::core {
+
+namespace {
+
+const QString kSelect = QStringLiteral("SELECT id, contact_id, device_id, state, associated_data, "
+                                       "created_at, updated_at FROM sessions ");
+
+StoreResult<SessionRecord> readRow(const QSqlQuery &query, const StoreContext &context)
+{
+    SessionRecord session;
+    session.id.value = query.value(0).toLongLong();
+    session.contact.value = query.value(1).toLongLong();
+    session.deviceId = quint32(query.value(2).toLongLong());
+    auto state = context.unseal(SessionTable::kTable, "state", session.id.value,
+                                query.value(3).toByteArray());
+    if (const auto *error = std::get_if<StoreError>(&state)) {
+        return *error;
+    }
+    auto ad = context.unseal(SessionTable::kTable, "associated_data", session.id.value,
+                             query.value(4).toByteArray());
+    if (const auto *error = std::get_if<StoreError>(&ad)) {
+        return *error;
+    }
+    session.state = std::move(std::get<crypto::WipedBytes>(state));
+    const auto &adBytes = std::get<crypto::WipedBytes>(ad);
+    session.associatedData =
+        QByteArray(reinterpret_cast<const char *>(adBytes.data()), qsizetype(adBytes.size()));
+    session.createdAt = query.value(5).toLongLong();
+    session.updatedAt = query.value(6).toLongLong();
+    return session;
+}
+
+} // namespace
+
+StoreResult<SessionId> SessionTable::insert(const SessionRecord &session)
+{
+    auto allocated = m_context.allocateIds(kTable);
+    if (const auto *error = std::get_if<StoreError>(&allocated)) {
+        return *error;
+    }
+    const SessionId id{std::get<qint64>(allocated)};
+    auto state = m_context.seal(kTable, "state", id.value, session.state.view());
+    if (const auto *error = std::get_if<StoreError>(&state)) {
+        return *error;
+    }
+    auto ad = m_context.seal(kTable, "associated_data", id.value, session.associatedData);
+    if (const auto *error = std::get_if<StoreError>(&ad)) {
+        return *error;
+    }
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("INSERT INTO sessions (id, contact_id, device_id, state, "
+                                 "associated_data, created_at, updated_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    query.bindValue(0, id.value);
+    query.bindValue(1, session.contact.value);
+    query.bindValue(2, qint64(session.deviceId));
+    query.bindValue(3, std::get<QByteArray>(state));
+    query.bindValue(4, std::get<QByteArray>(ad));
+    query.bindValue(5, session.createdAt);
+    query.bindValue(6, session.createdAt);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return id;
+}
+
+StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &state, qint64 now)
+{
+    auto sealed = m_context.seal(kTable, "state", id.value, state.view());
+    if (const auto *error = std::get_if<StoreError>(&sealed)) {
+        return *error;
+    }
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?"));
+    query.bindValue(0, std::get<QByteArray>(sealed));
+    query.bindValue(1, now);
+    query.bindValue(2, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("session %1").arg(id.value)};
+    }
+    return Done{};
+}
+
+StoreResult<SessionRecord> SessionTable::find(SessionId id)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(kSelect + QStringLiteral("WHERE id = ?"));
+    query.bindValue(0, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("session %1").arg(id.value)};
+    }
+    return readRow(query, m_context);
+}
+
+StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contact, quint32 deviceId)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(kSelect + QStringLiteral(
+                                "WHERE contact_id = ? AND device_id = ? ORDER BY id DESC LIMIT 1"));
+    query.bindValue(0, contact.value);
+    query.bindValue(1, qint64(deviceId));
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return std::optional<SessionRecord>{};
+    }
+    auto session = readRow(query, m_context);
+    if (const auto *error = std::get_if<StoreError>(&session)) {
+        return *error;
+    }
+    return std::optional<SessionRecord>(std::move(std::get<SessionRecord>(session)));
+}
+
+} // namespace parley::core

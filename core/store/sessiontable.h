@@ -1,0 +1,50 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+#include "core/store/storeids.h"
+#include "crypto/wipedbytes.h"
+
+#include <QByteArray>
+
+#include <optional>
+
+namespace parley::core {
+
+class StoreContext;
+
+// A Double Ratchet session with one device of a contact (table sessions).
+struct SessionRecord
+{
+    SessionId id;
+    ContactId contact;
+    quint32 deviceId = 0;
+    crypto::WipedBytes state;  // RatchetSession::serialize() (C2 §6), encrypted at rest
+    QByteArray associatedData; // the X3DH AD (C1 §4.3), encrypted at rest
+    qint64 createdAt = 0;      // ms since the epoch
+    qint64 updatedAt = 0;
+};
+
+// Runs on the database thread only. Per the ratchet's "persist before sending" rule, callers
+// update the state in the same transaction as the outbox entry or the received message.
+class SessionTable
+{
+public:
+    static constexpr const char *kTable = "sessions";
+
+    explicit SessionTable(StoreContext &context)
+        : m_context(context)
+    {}
+
+    // A new session row (a reset makes another one; the newest is current).
+    StoreResult<SessionId> insert(const SessionRecord &session);
+    StoreStatus updateState(SessionId id, const crypto::WipedBytes &state, qint64 now);
+    // NotFound / Undecryptable (row kept).
+    StoreResult<SessionRecord> find(SessionId id);
+    // The newest session with that device, or nullopt.
+    StoreResult<std::optional<SessionRecord>> current(ContactId contact, quint32 deviceId);
+
+private:
+    StoreContext &m_context;
+};
+
+} // namespace parley::core

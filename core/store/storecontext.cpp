@@ -1,0 +1,260 @@
+#include "core/store/storecontext.h"
+
+#include "core/store/schemamigrations.h"
+#include "crypto/keyvault.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+
+Q_LOGGING_CATEGORY(lcStore, "parley.core.store")
+
+namespace parley::core {
+
+namespace {
+
+crypto::ByteView viewOf(const QByteArray &bytes)
+{
+    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
+            static_cast<std::size_t>(bytes.size())};
+}
+
+QString locationText(std::string_view table, std::string_view column, qint64 rowId)
+{
+    return QStringLiteral("%1.%2 row %3")
+        .arg(QLatin1StringView(table.data(), qsizetype(table.size())),
+             QLatin1StringView(column.data(), qsizetype(column.size())))
+        .arg(rowId);
+}
+
+// PRAGMA user_version of `path` read through an immutable read-only connection, so that a
+// database from a newer Parley is not written to before we refuse it — not even by the -wal and
+// -shm files an ordinary connection creates. An immutable connection ignores a -wal file left
+// by a crash; SchemaMigrations::migrate() checks the version again after the real open.
+StoreResult<int> readUserVersion(const QString &path, const QString &connectionName)
+{
+    const QString name = connectionName + QStringLiteral("-probe");
+    StoreResult<int> result = StoreError{StoreError::Code::DatabaseFailed, {}};
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded) +
+                           QStringLiteral("?immutable=1"));
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+        if (!db.open()) {
+            result = StoreError{StoreError::Code::DatabaseFailed, db.lastError().text()};
+        } else {
+            QSqlQuery query(db);
+            if (query.exec(QStringLiteral("PRAGMA user_version")) && query.next()) {
+                result = query.value(0).toInt();
+            } else {
+                result = StoreContext::queryError(query);
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
+}
+
+} // namespace
+
+StoreContext::StoreContext(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{}
+
+StoreContext::~StoreContext()
+{
+    close();
+}
+
+QSqlDatabase StoreContext::database() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+StoreStatus StoreContext::openDatabase(const QString &path, bool create)
+{
+    closeDatabase();
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed")};
+    }
+    if (!create) {
+        if (!QFileInfo::exists(path)) {
+            return StoreError{StoreError::Code::DatabaseMissing, path};
+        }
+        const StoreResult<int> version = readUserVersion(path, m_connectionName);
+        if (const auto *error = std::get_if<StoreError>(&version)) {
+            return *error;
+        }
+        if (std::get<int>(version) > SchemaMigrations::kVersion) {
+            return StoreError{StoreError::Code::DatabaseNewer,
+                              QStringLiteral("schema version %1, this build knows up to %2")
+                                  .arg(std::get<int>(version))
+                                  .arg(SchemaMigrations::kVersion)};
+        }
+    }
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_connectionAdded = true;
+    db.setDatabaseName(path);
+    if (!db.open()) {
+        const QString detail = db.lastError().text();
+        closeDatabase();
+        return StoreError{StoreError::Code::DatabaseFailed, detail};
+    }
+    // WAL + FULL: a committed transaction survives a power cut, which the outbox and inbox
+    // rely on. secure_delete: deleted rows (sent outbox entries, wiped sessions) are
+    // overwritten with zeros instead of lingering in free pages.
+    for (const char *pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+          "PRAGMA secure_delete=ON", "PRAGMA busy_timeout=5000"}) {
+        if (auto error = exec(QString::fromLatin1(pragma))) {
+            closeDatabase();
+            return *error;
+        }
+    }
+    StoreStatus migrated = SchemaMigrations::migrate(*this);
+    if (std::holds_alternative<StoreError>(migrated)) {
+        closeDatabase();
+    }
+    return migrated;
+}
+
+void StoreContext::close()
+{
+    m_key.reset();
+    closeDatabase();
+}
+
+void StoreContext::closeDatabase()
+{
+    if (!m_connectionAdded) {
+        return;
+    }
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+    m_connectionAdded = false;
+}
+
+StoreResult<QByteArray> StoreContext::seal(std::string_view table, std::string_view column,
+                                           qint64 rowId, crypto::ByteView plaintext) const
+{
+    if (!m_key) {
+        return StoreError{StoreError::Code::Locked, {}};
+    }
+    auto sealed = crypto::encryptAtRest(*m_key, plaintext, {table, column, rowId});
+    if (const auto *error = std::get_if<crypto::VaultError>(&sealed)) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("cannot encrypt %1: %2")
+                              .arg(locationText(table, column, rowId),
+                                   QString::fromLatin1(crypto::describe(*error)))};
+    }
+    const auto &bytes = std::get<std::vector<crypto::Byte>>(sealed);
+    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+}
+
+StoreResult<QByteArray> StoreContext::seal(std::string_view table, std::string_view column,
+                                           qint64 rowId, const QByteArray &plaintext) const
+{
+    return seal(table, column, rowId, viewOf(plaintext));
+}
+
+StoreResult<crypto::WipedBytes> StoreContext::unseal(std::string_view table,
+                                                     std::string_view column, qint64 rowId,
+                                                     const QByteArray &value) const
+{
+    if (!m_key) {
+        return StoreError{StoreError::Code::Locked, {}};
+    }
+    auto opened = crypto::decryptAtRest(*m_key, viewOf(value), {table, column, rowId});
+    if (const auto *error = std::get_if<crypto::VaultError>(&opened)) {
+        // Never delete what we cannot read: a later version, a restored key or a forensic
+        // look may still need it.
+        qCWarning(lcStore) << "cannot decrypt" << locationText(table, column, rowId) << ":"
+                           << crypto::describe(*error).data();
+        return StoreError{
+            StoreError::Code::Undecryptable,
+            QStringLiteral("%1: %2").arg(locationText(table, column, rowId),
+                                         QString::fromLatin1(crypto::describe(*error)))};
+    }
+    return std::move(std::get<crypto::WipedBytes>(opened));
+}
+
+StoreResult<std::shared_ptr<const crypto::SecureBytes>> StoreContext::copyProfileKey() const
+{
+    if (!m_key) {
+        return StoreError{StoreError::Code::Locked, {}};
+    }
+    return std::make_shared<const crypto::SecureBytes>(m_key->view());
+}
+
+StoreResult<qint64> StoreContext::allocateIds(std::string_view table, qint64 count)
+{
+    QSqlQuery query(database());
+    query.prepare(QStringLiteral("UPDATE id_counters SET next_id = next_id + :count "
+                                 "WHERE table_name = :table RETURNING next_id - :count2"));
+    query.bindValue(QStringLiteral(":count"), count);
+    query.bindValue(QStringLiteral(":count2"), count);
+    query.bindValue(QStringLiteral(":table"),
+                    QString::fromLatin1(table.data(), qsizetype(table.size())));
+    if (!query.exec()) {
+        return queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("no id counter for table %1")
+                              .arg(QLatin1StringView(table.data(), qsizetype(table.size())))};
+    }
+    return query.value(0).toLongLong();
+}
+
+StoreError StoreContext::queryError(const QSqlQuery &query)
+{
+    return StoreError{StoreError::Code::DatabaseFailed, query.lastError().text()};
+}
+
+std::optional<StoreError> StoreContext::exec(const QString &statement)
+{
+    QSqlQuery query(database());
+    if (!query.exec(statement)) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("%1: %2").arg(statement, query.lastError().text())};
+    }
+    return std::nullopt;
+}
+
+std::optional<StoreError> StoreContext::begin()
+{
+    QSqlDatabase db = database();
+    if (!db.isOpen()) {
+        return StoreError{StoreError::Code::Locked, {}};
+    }
+    if (!db.transaction()) {
+        return StoreError{StoreError::Code::DatabaseFailed, db.lastError().text()};
+    }
+    return std::nullopt;
+}
+
+std::optional<StoreError> StoreContext::commit()
+{
+    QSqlDatabase db = database();
+    if (!db.commit()) {
+        const QString detail = db.lastError().text();
+        db.rollback();
+        return StoreError{StoreError::Code::DatabaseFailed, detail};
+    }
+    return std::nullopt;
+}
+
+void StoreContext::rollback()
+{
+    database().rollback();
+}
+
+} // namespace parley::core

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+#include "crypto/bytes.h"
+#include "crypto/securebytes.h"
+#include "crypto/wipedbytes.h"
+
+#include <QByteArray>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+class QSqlQuery;
+
+namespace parley::core {
+
+// The database thread's side of a profile store: the SQLite connection and the profile key.
+// Exactly one thread — the store's database thread — ever touches a StoreContext; work
+// reaches it through Database::run(). Record classes (MessageTable, ContactTable, …) are
+// thin views over a StoreContext and are only constructed inside such work.
+class StoreContext
+{
+public:
+    explicit StoreContext(QString connectionName);
+    ~StoreContext();
+
+    StoreContext(const StoreContext &) = delete;
+    StoreContext &operator=(const StoreContext &) = delete;
+
+    // Opens `path` (creating it when `create`), refusing a database newer than this build
+    // without writing to it, then sets WAL, synchronous=FULL, foreign_keys and secure_delete
+    // and migrates it to SchemaMigrations::kVersion.
+    StoreStatus openDatabase(const QString &path, bool create);
+    // Closes the connection and wipes the profile key.
+    void close();
+    // Closes the connection only.
+    void closeDatabase();
+
+    bool isOpen() const { return m_connectionAdded && m_key.has_value(); }
+    QSqlDatabase database() const;
+
+    void setProfileKey(crypto::SecureBytes key) { m_key = std::move(key); }
+    void wipeProfileKey() { m_key.reset(); }
+    // A copy of the profile key in its own secure buffer (for the OS keychain).
+    StoreResult<std::shared_ptr<const crypto::SecureBytes>> copyProfileKey() const;
+
+    // At-rest encryption of one column value (docs/protocol.md C7 §2); the associated data is
+    // table ‖ column ‖ rowId, so the value opens only in that very cell.
+    StoreResult<QByteArray> seal(std::string_view table, std::string_view column, qint64 rowId,
+                                 crypto::ByteView plaintext) const;
+    StoreResult<QByteArray> seal(std::string_view table, std::string_view column, qint64 rowId,
+                                 const QByteArray &plaintext) const;
+    // Undecryptable (with table, column and row in the detail) for a tampered value, one
+    // moved from another cell, or one written under another profile key.
+    StoreResult<crypto::WipedBytes> unseal(std::string_view table, std::string_view column,
+                                           qint64 rowId, const QByteArray &value) const;
+
+    // Reserves `count` consecutive ids for `table` and returns the first. Ids come from the
+    // id_counters table, so they only grow and are never reused, even after a delete. Call
+    // inside a transaction.
+    StoreResult<qint64> allocateIds(std::string_view table, qint64 count = 1);
+
+    // Runs `work` in one transaction: committed if it returns a value, rolled back if it
+    // returns a StoreError (or the commit fails).
+    template<typename Work>
+    auto transaction(Work &&work) -> decltype(work())
+    {
+        if (auto error = begin()) {
+            return *error;
+        }
+        auto result = work();
+        if (result.index() != 0) {
+            rollback();
+            return result;
+        }
+        if (auto error = commit()) {
+            return *error;
+        }
+        return result;
+    }
+
+    // A StoreError for a failed query, with SQLite's text as detail.
+    static StoreError queryError(const QSqlQuery &query);
+    // Runs a statement; a StoreError on failure.
+    std::optional<StoreError> exec(const QString &statement);
+
+private:
+    std::optional<StoreError> begin();
+    std::optional<StoreError> commit();
+    void rollback();
+
+    QString m_connectionName;
+    std::optional<crypto::SecureBytes> m_key;
+    bool m_connectionAdded = false;
+};
+
+} // namespace parley::core

@@ -1,0 +1,208 @@
+// Schema history of the profile database: a committed fixture profile per past schema version
+// must open (and migrate) with this build and still read back what it was written with.
+// tests/core/fixtures/README.md says how the fixtures are made.
+
+#include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
+#include "core/store/identitytable.h"
+#include "core/store/inboxtable.h"
+#include "core/store/messagetable.h"
+#include "core/store/outboxtable.h"
+#include "core/store/schemamigrations.h"
+#include "core/store/sessiontable.h"
+#include "core/store/sqlreplaycache.h"
+#include "storetesthelpers.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace parley::core;
+using namespace parley::core::test;
+namespace crypto = parley::crypto;
+
+namespace {
+
+const QString kFixturePassphrase = QStringLiteral("parley fixture passphrase");
+
+crypto::WipedBytes filled(crypto::Byte value)
+{
+    crypto::WipedBytes bytes(32);
+    std::fill(bytes.data(), bytes.data() + 32, value);
+    return bytes;
+}
+
+// What every fixture holds; writeFixture() writes it, checkFixture() expects it.
+StoreStatus writeContents(StoreContext &context)
+{
+    return context.transaction([&]() -> StoreStatus {
+        OwnIdentityRecord identity;
+        identity.address = QStringLiteral("alice@relay.example");
+        identity.deviceId = 1;
+        identity.accountSeed = filled(0x01);
+        identity.deviceSigningSeed = filled(0x02);
+        identity.deviceIdentityKey = filled(0x03);
+        identity.deviceCertificate = QByteArrayLiteral("fixture certificate");
+        if (auto saved = IdentityTable(context).save(identity);
+            std::holds_alternative<StoreError>(saved)) {
+            return saved;
+        }
+        ContactRecord bob;
+        bob.address = QStringLiteral("bob@relay.example");
+        bob.accountKey = QByteArray(32, '\x04');
+        bob.verified = true;
+        bob.displayName = QStringLiteral("Bob (fixture)");
+        auto contact = ContactTable(context).put(bob);
+        if (const auto *error = std::get_if<StoreError>(&contact)) {
+            return *error;
+        }
+        auto conversation =
+            ConversationTable(context).forContact(std::get<ContactId>(contact), 1000);
+        if (const auto *error = std::get_if<StoreError>(&conversation)) {
+            return *error;
+        }
+        std::vector<MessageRecord> messages(3);
+        for (int i = 0; i < 3; ++i) {
+            auto &message = messages[std::size_t(i)];
+            message.conversation = std::get<ConversationId>(conversation);
+            message.direction =
+                i == 1 ? MessageRecord::Direction::Outgoing : MessageRecord::Direction::Incoming;
+            message.clientMessageId = QByteArray(16, char('0' + i));
+            message.sentAt = 1000 + i;
+            message.storedAt = 2000 + i;
+            message.state = i == 1 ? MessageRecord::State::Read : MessageRecord::State::Received;
+            message.body = QStringLiteral("fixture message %1").arg(i + 1);
+        }
+        auto first = MessageTable(context).appendBatch(messages);
+        if (const auto *error = std::get_if<StoreError>(&first)) {
+            return *error;
+        }
+        SessionRecord session;
+        session.contact = std::get<ContactId>(contact);
+        session.deviceId = 1;
+        session.state = filled(0x05);
+        session.associatedData = QByteArrayLiteral("fixture ad");
+        auto sessionId = SessionTable(context).insert(session);
+        if (const auto *error = std::get_if<StoreError>(&sessionId)) {
+            return *error;
+        }
+        SqlReplayCache cache(context);
+        crypto::InitialMessageId initial{};
+        initial.fill(0x06);
+        cache.insert(initial, 9, crypto::SessionRef(std::get<SessionId>(sessionId).value));
+        if (cache.error()) {
+            return *cache.error();
+        }
+        OutboxEntry entry;
+        entry.clientMessageId = QByteArray(16, '1');
+        entry.message = MessageId{std::get<MessageId>(first).value + 1};
+        entry.envelope = QByteArrayLiteral("fixture envelope");
+        entry.recipients = {QStringLiteral("bob@relay.example/1")};
+        if (auto added = OutboxTable(context).add(entry);
+            std::holds_alternative<StoreError>(added)) {
+            return std::get<StoreError>(added);
+        }
+        return InboxTable(context).insert(InboxTable::envelopeHash("fixture"), 3000);
+    });
+}
+
+} // namespace
+
+class TestStoreMigrations : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void writeFixture();
+    void opensFixture_data();
+    void opensFixture();
+};
+
+void TestStoreMigrations::writeFixture()
+{
+    // The documented step that makes tests/core/fixtures/profile-v<N> for the current schema.
+    const QString target = qEnvironmentVariable("PARLEY_WRITE_STORE_FIXTURE");
+    if (target.isEmpty()) {
+        QSKIP("set PARLEY_WRITE_STORE_FIXTURE=DIR to write a fixture profile (fixtures/README.md)");
+    }
+    ProfileStore store(target);
+    QVERIFY(succeeded(
+        take(store.create(passphrase(kFixturePassphrase), crypto::VaultParameters::minimum()))));
+    QVERIFY(succeeded(take(store.run(writeContents))));
+}
+
+void TestStoreMigrations::opensFixture_data()
+{
+    QTest::addColumn<int>("version");
+    for (int version = 1; version <= SchemaMigrations::kVersion; ++version) {
+        QTest::addRow("v%d", version) << version;
+    }
+}
+
+void TestStoreMigrations::opensFixture()
+{
+    QFETCH(int, version);
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v%1").arg(version));
+    QVERIFY2(fixture.exists(), qPrintable(fixture.path()));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto contents = take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        QSqlQuery query(context.database());
+        if (!query.exec(QStringLiteral("PRAGMA user_version")) || !query.next()) {
+            return StoreContext::queryError(query);
+        }
+        seen << QString::number(query.value(0).toInt());
+        auto identity = IdentityTable(context).load();
+        if (const auto *error = std::get_if<StoreError>(&identity)) {
+            return *error;
+        }
+        const auto &own = std::get<OwnIdentityRecord>(identity);
+        seen << own.address << QString::number(own.deviceId)
+             << QString::number(own.deviceIdentityKey.data()[0]);
+        auto bob = ContactTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        const auto &contact = std::get<ContactRecord>(bob);
+        seen << contact.displayName.value_or(QString()) << QString::number(contact.verified);
+        auto conversation = ConversationTable(context).forContact(contact.id, 0);
+        auto page = MessageTable(context).page(std::get<ConversationId>(conversation), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&page)) {
+            return *error;
+        }
+        for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+            seen << std::get<QString>(message.body);
+        }
+        auto session = SessionTable(context).current(contact.id, 1);
+        seen << QString::fromLatin1(
+            std::get<std::optional<SessionRecord>>(session)->associatedData);
+        crypto::InitialMessageId initial{};
+        initial.fill(0x06);
+        seen << QString::number(SqlReplayCache(context).find(initial).has_value());
+        auto outbox = OutboxTable(context).list();
+        seen << QString::fromLatin1(
+            std::get<OutboxEntry>(std::get<std::vector<StoreResult<OutboxEntry>>>(outbox)[0])
+                .envelope);
+        seen << QString::number(
+            std::get<bool>(InboxTable(context).contains(InboxTable::envelopeHash("fixture"))));
+        return seen;
+    }));
+    QCOMPARE(valueOf(contents),
+             (QStringList{QString::number(SchemaMigrations::kVersion),
+                          QStringLiteral("alice@relay.example"), QStringLiteral("1"),
+                          QStringLiteral("3"), QStringLiteral("Bob (fixture)"), QStringLiteral("1"),
+                          QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
+                          QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
+                          QStringLiteral("1"), QStringLiteral("fixture envelope"),
+                          QStringLiteral("1")}));
+}
+
+QTEST_GUILESS_MAIN(TestStoreMigrations)
+#include "tst_storemigrations.moc"

@@ -1,0 +1,512 @@
+// The profile store's typed records on a real database: round trips, what reaches the disk
+// (no plaintext, no private key), tampered and moved ciphertext (an error, the row kept), and
+// paging through a history written by the fixture builder.
+
+#include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
+#include "core/store/identitytable.h"
+#include "core/store/inboxtable.h"
+#include "core/store/messagetable.h"
+#include "core/store/outboxtable.h"
+#include "core/store/sessiontable.h"
+#include "core/store/sqlreplaycache.h"
+#include "crypto/identity.h"
+#include "historybuilder.h"
+#include "storetesthelpers.h"
+
+#include <QElapsedTimer>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+using namespace parley::core;
+using namespace parley::core::test;
+namespace crypto = parley::crypto;
+using Code = StoreError::Code;
+
+namespace {
+
+const QString kCanary = QStringLiteral("canary-plaintext-7f3a9c");
+
+QByteArray bytesOf(crypto::ByteView view)
+{
+    return QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size()));
+}
+
+// A second, raw connection to the profile database, as an attacker with the file would have.
+class RawDatabase
+{
+public:
+    explicit RawDatabase(const QString &path)
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        db.open();
+    }
+    ~RawDatabase()
+    {
+        QSqlDatabase::database(m_name, false).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    QVariant value(const QString &sql)
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name));
+        return query.exec(sql) && query.next() ? query.value(0) : QVariant();
+    }
+    bool exec(const QString &sql, const QVariantList &values = {})
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name));
+        query.prepare(sql);
+        for (qsizetype i = 0; i < values.size(); ++i) {
+            query.bindValue(int(i), values[i]);
+        }
+        return query.exec();
+    }
+
+private:
+    QString m_name = QStringLiteral("raw");
+};
+
+} // namespace
+
+class TestStoreRecords : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void identityRoundTrip();
+    void noPlaintextOrPrivateKeyOnDisk();
+    void contacts();
+    void sessionsAndReplayCache();
+    void tamperedOrMovedCiphertextIsKeptAndReported();
+    void outbox();
+    void inbox();
+    void idsAreNeverReused();
+    void pagingThroughABuiltHistory();
+    void largeHistory();
+
+private:
+    ConversationId conversationWith(const QString &address);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<ProfileStore> m_store;
+};
+
+void TestStoreRecords::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_store = std::make_unique<ProfileStore>(m_dir->filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(m_store->create(passphrase(), crypto::VaultParameters::minimum()))));
+}
+
+void TestStoreRecords::cleanup()
+{
+    m_store.reset();
+    m_dir.reset();
+}
+
+ConversationId TestStoreRecords::conversationWith(const QString &address)
+{
+    return valueOf(take(m_store->run([address](StoreContext &context) {
+        return context.transaction([&]() -> StoreResult<ConversationId> {
+            ContactRecord contact;
+            contact.address = address;
+            auto id = ContactTable(context).put(contact);
+            if (const auto *error = std::get_if<StoreError>(&id)) {
+                return *error;
+            }
+            return ConversationTable(context).forContact(std::get<ContactId>(id), 1);
+        });
+    })));
+}
+
+void TestStoreRecords::identityRoundTrip()
+{
+    auto account = crypto::AccountIdentity::generate(
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse("alice@relay.example")));
+    auto device = account.createDevice(crypto::DeviceId{1});
+    OwnIdentityRecord identity;
+    identity.address = QStringLiteral("alice@relay.example");
+    identity.deviceId = 1;
+    identity.accountSeed = crypto::WipedBytes(account.key().seed());
+    identity.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
+    identity.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
+    identity.deviceCertificate = QByteArrayLiteral("certificate bytes");
+    identity.deviceListCounter = 3;
+
+    QCOMPARE(std::get<StoreError>(take(m_store->run([](StoreContext &context) {
+                 return IdentityTable(context).load();
+             }))).code,
+             Code::NotFound);
+    QVERIFY(succeeded(take(m_store->run(
+        [identity](StoreContext &context) { return IdentityTable(context).save(identity); }))));
+    auto loaded = valueOf(
+        take(m_store->run([](StoreContext &context) { return IdentityTable(context).load(); })));
+    QCOMPARE(loaded.address, identity.address);
+    QCOMPARE(loaded.deviceId, 1u);
+    QVERIFY(loaded.accountSeed == identity.accountSeed);
+    QVERIFY(loaded.deviceSigningSeed == identity.deviceSigningSeed);
+    QVERIFY(loaded.deviceIdentityKey == identity.deviceIdentityKey);
+    QCOMPARE(loaded.deviceCertificate, identity.deviceCertificate);
+    QCOMPARE(loaded.deviceListCounter, 3u);
+}
+
+void TestStoreRecords::noPlaintextOrPrivateKeyOnDisk()
+{
+    auto account = crypto::AccountIdentity::generate(
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse("alice@relay.example")));
+    auto device = account.createDevice(crypto::DeviceId{1});
+    const QList<QByteArray> secrets = {
+        bytesOf(account.key().seed()), bytesOf(device.signingKey().seed()),
+        bytesOf(device.identityKey().privateKey()), kCanary.toUtf8()};
+    OwnIdentityRecord identity;
+    identity.address = QStringLiteral("alice@relay.example");
+    identity.deviceId = 1;
+    identity.accountSeed = crypto::WipedBytes(account.key().seed());
+    identity.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
+    identity.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
+    identity.deviceCertificate = QByteArrayLiteral("certificate");
+    QVERIFY(succeeded(take(m_store->run(
+        [identity](StoreContext &context) { return IdentityTable(context).save(identity); }))));
+    const ConversationId conversation = conversationWith(QStringLiteral("bob@relay.example"));
+    auto appended = take(m_store->run([conversation](StoreContext &context) {
+        MessageRecord message;
+        message.conversation = conversation;
+        message.clientMessageId = QByteArray(16, 'c');
+        message.body = QStringLiteral("a message with %1 inside").arg(kCanary);
+        return MessageTable(context).append(message);
+    }));
+    QVERIFY(std::holds_alternative<MessageId>(appended));
+    auto session = take(m_store->run([&](StoreContext &context) {
+        SessionRecord record;
+        record.contact = ContactId{1};
+        record.deviceId = 1;
+        record.state = crypto::WipedBytes(device.identityKey().privateKey());
+        record.associatedData = kCanary.toUtf8();
+        return SessionTable(context).insert(record);
+    }));
+    QVERIFY(std::holds_alternative<SessionId>(session));
+
+    const QString base = m_store->databasePath();
+    // While open, the newest pages live in the -wal file; after closing, in the main file.
+    for (int pass = 0; pass < 2; ++pass) {
+        QByteArray everything;
+        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+            everything += readFile(base + suffix);
+        }
+        QVERIFY(everything.size() > 0);
+        for (const QByteArray &secret : secrets) {
+            QVERIFY2(!everything.contains(secret), secret.toHex().constData());
+        }
+        if (pass == 0) {
+            QVERIFY(QFile::exists(base + QStringLiteral("-wal")));
+            QVERIFY(succeeded(take(m_store->lock())));
+        }
+    }
+}
+
+void TestStoreRecords::contacts()
+{
+    ContactRecord contact;
+    contact.address = QStringLiteral("carol@relay.example");
+    contact.displayName = QStringLiteral("Carol ✓");
+    contact.createdAt = 42;
+    const ContactId id = valueOf(take(m_store->run(
+        [contact](StoreContext &context) { return ContactTable(context).put(contact); })));
+    QVERIFY(id.isValid());
+
+    auto found = valueOf(
+        take(m_store->run([id](StoreContext &context) { return ContactTable(context).find(id); })));
+    QCOMPARE(found.address, contact.address);
+    QCOMPARE(found.displayName, contact.displayName);
+    QVERIFY(found.accountKey.isEmpty());
+    QVERIFY(!found.verified);
+    QCOMPARE(found.createdAt, 42);
+
+    found.accountKey = QByteArray(32, '\x11');
+    found.verified = true;
+    found.displayName.reset();
+    QCOMPARE(valueOf(take(m_store->run(
+                 [found](StoreContext &context) { return ContactTable(context).put(found); }))),
+             id);
+    auto updated = valueOf(take(m_store->run([](StoreContext &context) {
+        return ContactTable(context).findByAddress(QStringLiteral("carol@relay.example"));
+    })));
+    QCOMPARE(updated.accountKey, QByteArray(32, '\x11'));
+    QVERIFY(updated.verified);
+    QVERIFY(!updated.displayName);
+    QCOMPARE(std::get<StoreError>(take(m_store->run([](StoreContext &context) {
+                 return ContactTable(context).findByAddress(QStringLiteral("nobody@relay.example"));
+             }))).code,
+             Code::NotFound);
+}
+
+void TestStoreRecords::sessionsAndReplayCache()
+{
+    conversationWith(QStringLiteral("bob@relay.example"));
+    const ContactId bob{1};
+    auto first = valueOf(take(m_store->run([bob](StoreContext &context) {
+        SessionRecord record;
+        record.contact = bob;
+        record.deviceId = 7;
+        record.state = crypto::WipedBytes(QByteArrayView("state one").size());
+        record.associatedData = QByteArrayLiteral("ad");
+        return SessionTable(context).insert(record);
+    })));
+    auto second = valueOf(take(m_store->run([bob](StoreContext &context) {
+        SessionRecord record;
+        record.contact = bob;
+        record.deviceId = 7;
+        const QByteArray state = QByteArrayLiteral("state two");
+        record.state = crypto::WipedBytes(
+            crypto::ByteView(reinterpret_cast<const crypto::Byte *>(state.data()), 9));
+        record.associatedData = QByteArrayLiteral("ad");
+        return SessionTable(context).insert(record);
+    })));
+    QVERIFY(second > first);
+    auto current = valueOf(take(m_store->run(
+        [bob](StoreContext &context) { return SessionTable(context).current(bob, 7); })));
+    QVERIFY(current);
+    QCOMPARE(current->id, second);
+    QCOMPARE(bytesOf(current->state.view()), QByteArrayLiteral("state two"));
+    QVERIFY(!valueOf(take(m_store->run(
+        [bob](StoreContext &context) { return SessionTable(context).current(bob, 8); }))));
+
+    // The replay cache names the session and disappears with its signed prekey.
+    crypto::InitialMessageId initial{};
+    initial.fill(0xab);
+    auto cached = valueOf(take(
+        m_store->run([=](StoreContext &context) -> StoreResult<std::optional<crypto::SessionRef>> {
+            return context.transaction([&]() -> StoreResult<std::optional<crypto::SessionRef>> {
+                SqlReplayCache cache(context);
+                cache.insert(initial, 5, crypto::SessionRef(first.value));
+                auto found = cache.find(initial);
+                if (cache.error()) {
+                    return *cache.error();
+                }
+                return found;
+            });
+        })));
+    QCOMPARE(cached, std::optional<crypto::SessionRef>(crypto::SessionRef(first.value)));
+    auto forgotten = valueOf(take(
+        m_store->run([=](StoreContext &context) -> StoreResult<std::optional<crypto::SessionRef>> {
+            SqlReplayCache cache(context);
+            cache.forgetSignedPreKey(5);
+            auto found = cache.find(initial);
+            if (cache.error()) {
+                return *cache.error();
+            }
+            return found;
+        })));
+    QVERIFY(!forgotten);
+}
+
+void TestStoreRecords::tamperedOrMovedCiphertextIsKeptAndReported()
+{
+    const ConversationId conversation = conversationWith(QStringLiteral("bob@relay.example"));
+    std::vector<MessageRecord> messages(3);
+    for (int i = 0; i < 3; ++i) {
+        messages[std::size_t(i)].conversation = conversation;
+        messages[std::size_t(i)].clientMessageId = QByteArray(16, char('a' + i));
+        messages[std::size_t(i)].body = QStringLiteral("body %1").arg(i + 1);
+    }
+    const MessageId first = valueOf(take(m_store->run([messages](StoreContext &context) {
+        return MessageTable(context).appendBatch(messages);
+    })));
+    const qint64 one = first.value, two = one + 1, three = one + 2;
+    {
+        RawDatabase raw(m_store->databasePath());
+        QByteArray body =
+            raw.value(QStringLiteral("SELECT body FROM messages WHERE id = %1").arg(two))
+                .toByteArray();
+        body[body.size() - 3] = char(body[body.size() - 3] ^ 1);
+        QVERIFY(raw.exec(QStringLiteral("UPDATE messages SET body = ? WHERE id = ?"), {body, two}));
+        // A valid ciphertext moved to another row.
+        QVERIFY(raw.exec(QStringLiteral("UPDATE messages SET body = (SELECT body FROM messages "
+                                        "WHERE id = ?) WHERE id = ?"),
+                         {one, three}));
+    }
+    auto page = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).page(conversation, MessageId{}, 10);
+    })));
+    QCOMPARE(page.size(), std::size_t(3));
+    QCOMPARE(page[0].id.value, three);
+    QCOMPARE(std::get<StoreError>(page[0].body).code, Code::Undecryptable);
+    QCOMPARE(std::get<StoreError>(page[1].body).code, Code::Undecryptable);
+    QCOMPARE(std::get<QString>(page[2].body), QStringLiteral("body 1"));
+    QCOMPARE(page[0].clientMessageId, QByteArray(16, 'c'));
+
+    // Reading did not delete or rewrite anything.
+    RawDatabase raw(m_store->databasePath());
+    QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM messages")).toInt(), 3);
+
+    // The same for a record read as a whole: the error comes back and the row stays.
+    QVERIFY(raw.exec(QStringLiteral("UPDATE contacts SET display_name = ? WHERE id = 1"),
+                     {QByteArray(60, '\x01')}));
+    QCOMPARE(std::get<StoreError>(take(m_store->run([](StoreContext &context) {
+                 return ContactTable(context).find(ContactId{1});
+             }))).code,
+             Code::Undecryptable);
+    QCOMPARE(raw.value(QStringLiteral("SELECT count(*) FROM contacts")).toInt(), 1);
+}
+
+void TestStoreRecords::outbox()
+{
+    const ConversationId conversation = conversationWith(QStringLiteral("bob@relay.example"));
+    const MessageId message = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        MessageRecord record;
+        record.conversation = conversation;
+        record.direction = MessageRecord::Direction::Outgoing;
+        record.clientMessageId = QByteArray(16, 'm');
+        record.state = MessageRecord::State::Queued;
+        record.body = QStringLiteral("hi");
+        return MessageTable(context).append(record);
+    })));
+    OutboxEntry entry;
+    entry.clientMessageId = QByteArray(16, 'm');
+    entry.message = message;
+    entry.envelope = QByteArray("\x00\x01sealed envelope", 17);
+    entry.recipients = {QStringLiteral("bob@relay.example/1"),
+                        QStringLiteral("bob@relay.example/2")};
+    entry.createdAt = 5;
+    const OutboxId id = valueOf(take(
+        m_store->run([entry](StoreContext &context) { return OutboxTable(context).add(entry); })));
+    QVERIFY(succeeded(take(m_store->run(
+        [id](StoreContext &context) { return OutboxTable(context).recordAttempt(id); }))));
+
+    auto listed = valueOf(
+        take(m_store->run([](StoreContext &context) { return OutboxTable(context).list(); })));
+    QCOMPARE(listed.size(), std::size_t(1));
+    const auto &stored = std::get<OutboxEntry>(listed[0]);
+    QCOMPARE(stored.id, id);
+    QCOMPARE(stored.message, message);
+    QCOMPARE(stored.envelope, entry.envelope);
+    QCOMPARE(stored.recipients, entry.recipients);
+    QCOMPARE(stored.attempts, 1);
+
+    // A duplicate client_message_id is refused (the relay deduplicates by it).
+    QVERIFY(std::holds_alternative<StoreError>(take(
+        m_store->run([entry](StoreContext &context) { return OutboxTable(context).add(entry); }))));
+    QVERIFY(succeeded(take(m_store->run(
+        [](StoreContext &context) { return OutboxTable(context).remove(QByteArray(16, 'm')); }))));
+    QCOMPARE(std::get<StoreError>(take(m_store->run([](StoreContext &context) {
+                 return OutboxTable(context).remove(QByteArray(16, 'm'));
+             }))).code,
+             Code::NotFound);
+    QVERIFY(valueOf(take(m_store->run([](StoreContext &context) {
+                return OutboxTable(context).list();
+            }))).empty());
+}
+
+void TestStoreRecords::inbox()
+{
+    const QByteArray hash = InboxTable::envelopeHash(QByteArrayLiteral("sealed"));
+    QCOMPARE(hash.size(), 32);
+    QVERIFY(!valueOf(take(m_store->run(
+        [hash](StoreContext &context) { return InboxTable(context).contains(hash); }))));
+    for (int i = 0; i < 2; ++i) {
+        QVERIFY(succeeded(take(m_store->run(
+            [hash](StoreContext &context) { return InboxTable(context).insert(hash, 1); }))));
+    }
+    QVERIFY(valueOf(take(m_store->run(
+        [hash](StoreContext &context) { return InboxTable(context).contains(hash); }))));
+}
+
+void TestStoreRecords::idsAreNeverReused()
+{
+    const ConversationId conversation = conversationWith(QStringLiteral("bob@relay.example"));
+    auto append = [&] {
+        return valueOf(take(m_store->run([conversation](StoreContext &context) {
+            MessageRecord record;
+            record.conversation = conversation;
+            record.clientMessageId = QUuid::createUuid().toRfc4122();
+            record.body = QStringLiteral("x");
+            return MessageTable(context).append(record);
+        })));
+    };
+    const MessageId last = append();
+    {
+        RawDatabase raw(m_store->databasePath());
+        QVERIFY(raw.exec(QStringLiteral("DELETE FROM messages WHERE id = ?"), {last.value}));
+    }
+    QVERIFY(append() > last);
+}
+
+void TestStoreRecords::pagingThroughABuiltHistory()
+{
+    constexpr int kMessages = 5000;
+    constexpr int kPage = 300;
+    const QString address = QStringLiteral("history@relay.example");
+    const ConversationId conversation = valueOf(take(m_store->run(
+        [address](StoreContext &context) { return writeHistory(context, address, kMessages); })));
+
+    auto pageBefore = [&](MessageId before) {
+        return valueOf(take(m_store->run([=](StoreContext &context) {
+            return MessageTable(context).page(conversation, before, kPage);
+        })));
+    };
+    std::vector<MessageId> seen;
+    MessageId before;
+    int expectedNumber = kMessages;
+    for (;;) {
+        const auto page = pageBefore(before);
+        if (page.empty()) {
+            break;
+        }
+        QVERIFY(int(page.size()) <= kPage);
+        for (const MessageRecord &message : page) {
+            QVERIFY(seen.empty() || message.id < seen.back()); // newest first
+            QCOMPARE(std::get<QString>(message.body),
+                     QStringLiteral("message %1").arg(expectedNumber));
+            QCOMPARE(message.sentAt, qint64(expectedNumber) * 1000);
+            --expectedNumber;
+            seen.push_back(message.id);
+        }
+        before = page.back().id;
+    }
+    QCOMPARE(int(seen.size()), kMessages);
+    QCOMPARE(expectedNumber, 0);
+
+    // Stable identity: a message arriving later does not move the rows of an older window.
+    const auto window = pageBefore(seen[std::size_t(kPage)]);
+    valueOf(take(m_store->run([address](StoreContext &context) {
+        return writeHistory(context, address, 1, kMessages + 1);
+    })));
+    const auto again = pageBefore(seen[std::size_t(kPage)]);
+    QCOMPARE(again.size(), window.size());
+    for (std::size_t i = 0; i < window.size(); ++i) {
+        QCOMPARE(again[i].id, window[i].id);
+    }
+    const auto newest = pageBefore(MessageId{});
+    QVERIFY(newest.front().id > seen.front());
+}
+
+void TestStoreRecords::largeHistory()
+{
+    // The 100 000-message fixture of issue 12 takes a few seconds; run it on demand:
+    // PARLEY_HISTORY_MESSAGES=100000 build/dev/tests/core/tst_storerecords largeHistory
+    const int count = qEnvironmentVariableIntValue("PARLEY_HISTORY_MESSAGES");
+    if (count <= 0) {
+        QSKIP("set PARLEY_HISTORY_MESSAGES to build and time a large history");
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const ConversationId conversation = valueOf(take(m_store->run([count](StoreContext &context) {
+        return writeHistory(context, QStringLiteral("big@relay.example"), count);
+    })));
+    const qint64 written = timer.restart();
+    const auto page = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).page(conversation, MessageId{}, 50);
+    })));
+    const qint64 firstPage = timer.elapsed();
+    QCOMPARE(page.size(), std::size_t(50));
+    qInfo("%d messages written in %lld ms; first page of 50 in %lld ms", count, written, firstPage);
+}
+
+QTEST_GUILESS_MAIN(TestStoreRecords)
+#include "tst_storerecords.moc"
