@@ -69,15 +69,16 @@ void TestProfileSession::activityKeepsItUnlocked()
     ProfileStore store(dir.filePath(QStringLiteral("p")));
     QVERIFY(
         succeeded(take(store.create(passphrase(), parley::crypto::VaultParameters::minimum()))));
-    ProfileSession session(store, 400ms);
+    // Generous margins: a loaded CI machine may stall the event loop for a few hundred ms.
+    ProfileSession session(store, 1500ms);
     QSignalSpy locked(&session, &ProfileSession::locked);
     QElapsedTimer elapsed;
     elapsed.start();
-    // Touching every 50 ms for 1.2 s (three idle intervals) keeps the profile unlocked.
+    // Touching every 50 ms for 2.5 s (longer than the idle interval) keeps it unlocked.
     QTimer activity;
     connect(&activity, &QTimer::timeout, &session, &ProfileSession::touch);
     activity.start(50);
-    QTRY_VERIFY_WITH_TIMEOUT(elapsed.elapsed() > 1200, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(elapsed.elapsed() > 2500, 10000);
     activity.stop();
     QCOMPARE(locked.size(), 0);
     QVERIFY(session.isUnlocked());
