@@ -56,8 +56,7 @@ std::vector<Byte> senderKeySeal(ByteView seed, ByteView plaintext, ByteView asso
     WipedBytes buffer(padded);
     std::copy(plaintext.begin(), plaintext.end(), buffer.data());
     std::size_t paddedSize = 0;
-    sodium_pad(&paddedSize, buffer.data(), plaintext.size(), kSenderKeyPaddingBlock,
-               buffer.size());
+    sodium_pad(&paddedSize, buffer.data(), plaintext.size(), kSenderKeyPaddingBlock, buffer.size());
     std::vector<Byte> out(paddedSize + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long written = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &written, buffer.data(), paddedSize,
@@ -67,8 +66,7 @@ std::vector<Byte> senderKeySeal(ByteView seed, ByteView plaintext, ByteView asso
     return out;
 }
 
-std::optional<WipedBytes> senderKeyOpen(ByteView seed, ByteView ciphertext,
-                                        ByteView associatedData)
+std::optional<WipedBytes> senderKeyOpen(ByteView seed, ByteView ciphertext, ByteView associatedData)
 {
     ensureSodium();
     if (ciphertext.size() < crypto_aead_xchacha20poly1305_ietf_ABYTES + kSenderKeyPaddingBlock) {
@@ -77,16 +75,15 @@ std::optional<WipedBytes> senderKeyOpen(ByteView seed, ByteView ciphertext,
     const WipedBytes keys = messageKeys(seed);
     WipedBytes buffer(ciphertext.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long written = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-            buffer.data(), &written, nullptr, ciphertext.data(), ciphertext.size(),
-            associatedData.data(), associatedData.size(), keys.data() + kKeyBytes, keys.data())
-        != 0) {
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(buffer.data(), &written, nullptr,
+                                                   ciphertext.data(), ciphertext.size(),
+                                                   associatedData.data(), associatedData.size(),
+                                                   keys.data() + kKeyBytes, keys.data()) != 0) {
         return std::nullopt;
     }
     std::size_t unpadded = 0;
     if (sodium_unpad(&unpadded, buffer.data(), static_cast<std::size_t>(written),
-                     kSenderKeyPaddingBlock)
-        != 0) {
+                     kSenderKeyPaddingBlock) != 0) {
         return std::nullopt;
     }
     return WipedBytes(buffer.view().first(unpadded));

@@ -14,9 +14,9 @@ namespace {
 
 constexpr std::size_t kChainFixedBytes = 4 + kPublicKeyBytes + 4 + kSenderChainKeyBytes + 4 + 2;
 constexpr std::size_t kSkippedEntryBytes = 4 + kSenderChainKeyBytes;
-constexpr std::size_t kMaxReceiverStateBytes = 1 + kGroupIdBytes + (1 + 32 + 1 + 255 + 4) + 1 + 2
-                                               + 2 * kChainFixedBytes
-                                               + kMaxSenderKeySkippedKeys * kSkippedEntryBytes;
+constexpr std::size_t kMaxReceiverStateBytes = 1 + kGroupIdBytes + (1 + 32 + 1 + 255 + 4) + 1 + 2 +
+                                               2 * kChainFixedBytes +
+                                               kMaxSenderKeySkippedKeys * kSkippedEntryBytes;
 
 } // namespace
 
@@ -59,8 +59,9 @@ SenderKeyReceiver::process(const SenderKeyDistribution &distribution)
             // A resent or stale distribution of a key we hold: our chain is at least as far,
             // and a receiver never moves a chain backwards.
             return constantTimeEqual(known->signingKey, distribution.signingKey)
-                ? std::variant<SenderKeyUpdate, SenderKeyError>(SenderKeyUpdate::AlreadyKnown)
-                : SenderKeyError::KeyIdConflict;
+                       ? std::variant<SenderKeyUpdate, SenderKeyError>(
+                             SenderKeyUpdate::AlreadyKnown)
+                       : SenderKeyError::KeyIdConflict;
         }
     }
     // A rotation. Only one previous key is kept; an older one is dropped with its keys.
@@ -126,8 +127,8 @@ std::variant<WipedBytes, SenderKeyError> SenderKeyReceiver::decrypt(ByteView byt
         return SenderKeyError::UnknownKeyId;
     }
     // Refused before any derivation: the work per message is bounded by kMaxSenderKeySkip.
-    if (message.iteration >= chain->iteration
-        && message.iteration - chain->iteration > kMaxSenderKeySkip) {
+    if (message.iteration >= chain->iteration &&
+        message.iteration - chain->iteration > kMaxSenderKeySkip) {
         return SenderKeyError::TooFarAhead;
     }
     // Only the sender holds the signing key; every member holds the chain key. Checked
@@ -182,8 +183,8 @@ WipedBytes SenderKeyReceiver::serialize() const
     std::vector<Byte> address;
     appendDeviceAddress(address, m_sender);
     const std::size_t chains = m_previous ? 2 : 1;
-    WipedBytes out(1 + kGroupIdBytes + address.size() + 1 + 2 + chains * kChainFixedBytes
-                   + skippedKeyCount() * kSkippedEntryBytes);
+    WipedBytes out(1 + kGroupIdBytes + address.size() + 1 + 2 + chains * kChainFixedBytes +
+                   skippedKeyCount() * kSkippedEntryBytes);
     Byte *p = out.data();
     auto put = [&p](ByteView bytes) {
         for (const Byte b : bytes) {
@@ -240,8 +241,9 @@ std::variant<SenderKeyReceiver, SenderKeyError> SenderKeyReceiver::parse(ByteVie
         return SenderKeyError::Malformed;
     }
     // One chain: no budget. Two: the previous key is dropped when the budget reaches 0.
-    const bool budgetValid = (*chains == 1 && *budget == 0)
-        || (*chains == 2 && *budget >= 1 && *budget <= kPreviousSenderKeyMessages);
+    const bool budgetValid =
+        (*chains == 1 && *budget == 0) ||
+        (*chains == 2 && *budget >= 1 && *budget <= kPreviousSenderKeyMessages);
     if (!budgetValid) {
         return SenderKeyError::Malformed;
     }
@@ -269,8 +271,8 @@ std::variant<SenderKeyReceiver, SenderKeyError> SenderKeyReceiver::parse(ByteVie
         for (std::uint16_t i = 0; i < *count; ++i) {
             const auto skippedIteration = reader.u32();
             const auto seed = reader.view(kSenderChainKeyBytes);
-            if (!seed || *skippedIteration < *floor || *skippedIteration >= *iteration
-                || (last && *skippedIteration <= *last)) {
+            if (!seed || *skippedIteration < *floor || *skippedIteration >= *iteration ||
+                (last && *skippedIteration <= *last)) {
                 return false;
             }
             last = skippedIteration;
@@ -283,8 +285,8 @@ std::variant<SenderKeyReceiver, SenderKeyError> SenderKeyReceiver::parse(ByteVie
     }
     if (*chains == 2) {
         receiver.m_previous.emplace();
-        if (!readChain(*receiver.m_previous)
-            || receiver.m_previous->keyId == receiver.m_current.keyId) {
+        if (!readChain(*receiver.m_previous) ||
+            receiver.m_previous->keyId == receiver.m_current.keyId) {
             return SenderKeyError::Malformed;
         }
     }

@@ -44,8 +44,7 @@ public:
     // signature (BadSignature, before anything is decrypted); a message key for an earlier
     // iteration (Duplicate if consumed, Expired if older than anything kept); AEAD and padding
     // (DecryptionFailed). On success the message key is deleted and the chain advanced.
-    std::variant<WipedBytes, SenderKeyError> decrypt(ByteView message,
-                                                     const DeviceAddress &sender);
+    std::variant<WipedBytes, SenderKeyError> decrypt(ByteView message, const DeviceAddress &sender);
 
     const GroupId &groupId() const { return m_groupId; }
     const DeviceAddress &sender() const { return m_sender; }

@@ -119,8 +119,8 @@ WipedBytes SenderKeySender::serialize() const
 {
     std::vector<Byte> address;
     appendDeviceAddress(address, m_self);
-    WipedBytes out(1 + kGroupIdBytes + address.size() + 4 + 4 + kSenderChainKeyBytes
-                   + kPrivateKeyBytes + 8);
+    WipedBytes out(1 + kGroupIdBytes + address.size() + 4 + 4 + kSenderChainKeyBytes +
+                   kPrivateKeyBytes + 8);
     Byte *p = out.data();
     auto put = [&p](ByteView bytes) {
         for (const Byte b : bytes) {

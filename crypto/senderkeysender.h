@@ -33,9 +33,8 @@ public:
     // Deterministic (test vectors, tools): explicit key id, 32-byte chain key and 32-byte
     // Ed25519 seed, starting at `iteration`. nullopt on wrong sizes.
     static std::optional<SenderKeySender> fromKeys(const GroupId &groupId,
-                                                   const DeviceAddress &self,
-                                                   std::uint32_t keyId, ByteView chainKey,
-                                                   ByteView signingSeed,
+                                                   const DeviceAddress &self, std::uint32_t keyId,
+                                                   ByteView chainKey, ByteView signingSeed,
                                                    std::uint64_t createdAtSeconds,
                                                    std::uint32_t iteration = 0);
 

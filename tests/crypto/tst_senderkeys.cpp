@@ -7,13 +7,12 @@
 // PARLEY_PRINT_VECTORS=1 prints the vectors (to regenerate §7 after a deliberate format
 // change; the comparison still fails until the constants below are updated).
 
-#include "identityfixtures.h"
-
 #include "crypto/kdf.h"
 #include "crypto/senderkeychain.h"
 #include "crypto/senderkeymessage.h"
 #include "crypto/senderkeyreceiver.h"
 #include "crypto/senderkeysender.h"
+#include "identityfixtures.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -119,8 +118,8 @@ const char *const kVectorReceiverState =
 
 SenderKeySender vectorSender()
 {
-    return *SenderKeySender::fromKeys(vectorGroupId(), device("alice@relay.example/1"),
-                                      0x0a0b0c0d, pattern(0x10), pattern(0x40), kNow);
+    return *SenderKeySender::fromKeys(vectorGroupId(), device("alice@relay.example/1"), 0x0a0b0c0d,
+                                      pattern(0x10), pattern(0x40), kNow);
 }
 
 // A group: every member has a sender state and a receiver state for each other member.
@@ -217,8 +216,8 @@ void TestSenderKeys::frozenVectors()
     const auto senderState = sender.serialize();
 
     // The receiver got message 1 first: message 0's key is stored as skipped.
-    auto receiver = take(SenderKeyReceiver::create(
-        take(SenderKeyDistribution::parse(distribution.view())), alice));
+    auto receiver = take(
+        SenderKeyReceiver::create(take(SenderKeyDistribution::parse(distribution.view())), alice));
     QCOMPARE(asString(take(receiver.decrypt(message1, alice)).view()),
              std::string("Second message, a little longer than the first one, to need two "
                          "padding blocks."));
@@ -273,8 +272,8 @@ void TestSenderKeys::paddingHidesLength()
     auto receiver =
         take(SenderKeyReceiver::create(vectorSender().distribution(), sender.address()));
     const auto opened = take(receiver.decrypt(bytes, sender.address()));
-    QVERIFY(std::equal(opened.view().begin(), opened.view().end(), plaintext.begin(),
-                       plaintext.end()));
+    QVERIFY(
+        std::equal(opened.view().begin(), opened.view().end(), plaintext.begin(), plaintext.end()));
 }
 
 void TestSenderKeys::plaintextLimits()
@@ -356,10 +355,10 @@ void TestSenderKeys::removalAndRotation()
         auto &receiver = members[i].receivers.at(alice.address);
         QCOMPARE(take(receiver.decrypt(before, alice.address)).size(), std::size_t(14));
         for (int j = 0; j < 5; ++j) {
-            QCOMPARE(asString(take(receiver.decrypt(after[static_cast<std::size_t>(j)],
-                                                    alice.address))
-                                  .view()),
-                     "after removal " + std::to_string(j));
+            QCOMPARE(
+                asString(take(receiver.decrypt(after[static_cast<std::size_t>(j)], alice.address))
+                             .view()),
+                "after removal " + std::to_string(j));
         }
         // The previous key still opens what was in flight.
         QCOMPARE(asString(take(receiver.decrypt(inFlight, alice.address)).view()),
@@ -383,12 +382,11 @@ void TestSenderKeys::removalAndRotation()
         members[i].sender = members[i].sender.rotate(kNow + 10);
         const SenderKeyDistribution distribution = members[i].sender.distribution();
         const auto message = take(members[i].sender.encrypt(text("new key")));
-        QCOMPARE(errorOf(removed.receivers.at(members[i].address)
-                             .decrypt(message, members[i].address)),
-                 SenderKeyError::UnknownKeyId);
+        QCOMPARE(
+            errorOf(removed.receivers.at(members[i].address).decrypt(message, members[i].address)),
+            SenderKeyError::UnknownKeyId);
         auto &other = members[i == 1 ? 2 : 1].receivers.at(members[i].address);
-        QCOMPARE(take(other.process(distribution)),
-                 SenderKeyUpdate::Installed);
+        QCOMPARE(take(other.process(distribution)), SenderKeyUpdate::Installed);
         QCOMPARE(asString(take(other.decrypt(message, members[i].address)).view()),
                  std::string("new key"));
     }
@@ -475,11 +473,11 @@ void TestSenderKeys::rotationDue()
     QFETCH(qint64, age);
     QFETCH(bool, memberRemoved);
     QFETCH(int, expected);
-    const auto sender = *SenderKeySender::fromKeys(
-        vectorGroupId(), device("alice@relay.example/1"), 1, pattern(0x10), pattern(0x40), kNow,
-        iteration);
-    const auto due = sender.rotationDue(static_cast<std::uint64_t>(qint64(kNow) + age),
-                                        memberRemoved);
+    const auto sender =
+        *SenderKeySender::fromKeys(vectorGroupId(), device("alice@relay.example/1"), 1,
+                                   pattern(0x10), pattern(0x40), kNow, iteration);
+    const auto due =
+        sender.rotationDue(static_cast<std::uint64_t>(qint64(kNow) + age), memberRemoved);
     if (expected < 0) {
         QVERIFY(!due);
     } else {
@@ -518,9 +516,8 @@ void TestSenderKeys::forgedSignatureRejected()
 
     // A member holds the chain key, so it can produce a ciphertext that would decrypt; it
     // cannot produce the sender's signature.
-    SenderKeySender impostor =
-        *SenderKeySender::fromKeys(vectorGroupId(), alice, 0x0a0b0c0d, pattern(0x10),
-                                   pattern(0x77), kNow);
+    SenderKeySender impostor = *SenderKeySender::fromKeys(vectorGroupId(), alice, 0x0a0b0c0d,
+                                                          pattern(0x10), pattern(0x77), kNow);
     const auto forged = take(impostor.encrypt(text("I am alice")));
     const SenderKeyReceiver snapshot = receiver;
     QCOMPARE(errorOf(receiver.decrypt(forged, alice)), SenderKeyError::BadSignature);
@@ -556,8 +553,7 @@ void TestSenderKeys::bitFlipsRejected()
         auto flipped = genuine;
         flipped[bit / 8] ^= static_cast<Byte>(1u << (bit % 8));
         const auto result = receiver.decrypt(flipped, alice);
-        QVERIFY2(std::holds_alternative<SenderKeyError>(result),
-                 qPrintable(QString::number(bit)));
+        QVERIFY2(std::holds_alternative<SenderKeyError>(result), qPrintable(QString::number(bit)));
         QVERIFY2(receiver == snapshot, qPrintable(QString::number(bit)));
     }
     // Truncated and extended copies fail as well.
@@ -643,8 +639,7 @@ void TestSenderKeys::reorderingWithinBounds()
              std::string("far"));
     QCOMPARE(receiver.skippedKeyCount(), std::size_t(kMaxSenderKeySkip));
     // Now the former "beyond" is the next message.
-    QCOMPARE(asString(take(receiver.decrypt(beyond, sender.address())).view()),
-             std::string("far"));
+    QCOMPARE(asString(take(receiver.decrypt(beyond, sender.address())).view()), std::string("far"));
 }
 
 void TestSenderKeys::farFutureRejectedFast()
@@ -653,9 +648,9 @@ void TestSenderKeys::farFutureRejectedFast()
     auto receiver = take(SenderKeyReceiver::create(sender.distribution(), sender.address()));
     // A validly signed message at the last possible iteration: deriving up to it would take
     // 2^32 HMACs; it must be refused at once.
-    auto far = *SenderKeySender::fromKeys(vectorGroupId(), sender.address(), 0x0a0b0c0d,
-                                          pattern(0x10), pattern(0x40), kNow,
-                                          kMaxSenderKeyIteration);
+    auto far =
+        *SenderKeySender::fromKeys(vectorGroupId(), sender.address(), 0x0a0b0c0d, pattern(0x10),
+                                   pattern(0x40), kNow, kMaxSenderKeyIteration);
     const auto bytes = take(far.encrypt(text("far future")));
     const SenderKeyReceiver snapshot = receiver;
     QElapsedTimer timer;
@@ -699,9 +694,9 @@ void TestSenderKeys::skippedKeysBounded()
 
 void TestSenderKeys::chainExhausted()
 {
-    auto sender = *SenderKeySender::fromKeys(vectorGroupId(), device("alice@relay.example/1"),
-                                             1, pattern(0x10), pattern(0x40), kNow,
-                                             kMaxSenderKeyIteration);
+    auto sender =
+        *SenderKeySender::fromKeys(vectorGroupId(), device("alice@relay.example/1"), 1,
+                                   pattern(0x10), pattern(0x40), kNow, kMaxSenderKeyIteration);
     QVERIFY(std::holds_alternative<std::vector<Byte>>(sender.encrypt(text("last"))));
     QCOMPARE(sender.iteration(), 0xffffffffu);
     const auto before = sender.serialize();
@@ -736,8 +731,8 @@ void TestSenderKeys::messageParseRejects_data()
     QTest::newRow("empty") << QByteArray("empty") << int(SenderKeyError::Malformed);
     QTest::newRow("version 0") << QByteArray("version0") << int(SenderKeyError::UnsupportedVersion);
     QTest::newRow("version 2") << QByteArray("version2") << int(SenderKeyError::UnsupportedVersion);
-    QTest::newRow("iteration 2^32-1") << QByteArray("iterationMax")
-                                      << int(SenderKeyError::Malformed);
+    QTest::newRow("iteration 2^32-1")
+        << QByteArray("iterationMax") << int(SenderKeyError::Malformed);
     QTest::newRow("one byte short") << QByteArray("short") << int(SenderKeyError::Malformed);
     QTest::newRow("one byte long") << QByteArray("long") << int(SenderKeyError::Malformed);
     QTest::newRow("no ciphertext") << QByteArray("noCiphertext") << int(SenderKeyError::Malformed);
@@ -786,8 +781,8 @@ void TestSenderKeys::senderStateRoundTrip()
     QCOMPARE(take(restored.encrypt(text("next"))), take(sender.encrypt(text("next"))));
     // A random sender round-trips too.
     const auto fresh = SenderKeySender::create(generateGroupId(), device("x1y@relay.example/9"), 5);
-    QVERIFY(take(SenderKeySender::parse(fresh.serialize().view())).serialize()
-            == fresh.serialize());
+    QVERIFY(take(SenderKeySender::parse(fresh.serialize().view())).serialize() ==
+            fresh.serialize());
 }
 
 void TestSenderKeys::receiverStateRoundTrip()
@@ -834,9 +829,9 @@ void TestSenderKeys::statesRejectTruncationAndTrailing()
     for (const auto *state : {&senderBytes, &receiverBytes}) {
         const bool isSender = state == &senderBytes;
         auto parses = [isSender](ByteView bytes) {
-            return isSender ? !std::holds_alternative<SenderKeyError>(SenderKeySender::parse(bytes))
-                            : !std::holds_alternative<SenderKeyError>(
-                                SenderKeyReceiver::parse(bytes));
+            return isSender
+                       ? !std::holds_alternative<SenderKeyError>(SenderKeySender::parse(bytes))
+                       : !std::holds_alternative<SenderKeyError>(SenderKeyReceiver::parse(bytes));
         };
         QVERIFY(parses(state->view()));
         for (std::size_t size = 0; size < state->size(); ++size) {
