@@ -3,6 +3,7 @@
 #include "crypto/kdf.h"
 #include "crypto/sodium.h"
 
+#include <algorithm>
 #include <array>
 #include <sodium.h>
 

@@ -284,11 +284,11 @@ std::variant<SenderKeyReceiver, SenderKeyError> SenderKeyReceiver::parse(ByteVie
         return SenderKeyError::Malformed;
     }
     if (*chains == 2) {
-        receiver.m_previous.emplace();
-        if (!readChain(*receiver.m_previous) ||
-            receiver.m_previous->keyId == receiver.m_current.keyId) {
+        Chain previous;
+        if (!readChain(previous) || previous.keyId == receiver.m_current.keyId) {
             return SenderKeyError::Malformed;
         }
+        receiver.m_previous = std::move(previous);
     }
     if (!reader.atEnd()) {
         return SenderKeyError::Malformed;

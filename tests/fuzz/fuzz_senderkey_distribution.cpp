@@ -28,13 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     // The same distribution again is AlreadyKnown, and the state survives serialisation.
     const auto again = receiver->process(*distribution);
-    if (!std::holds_alternative<SenderKeyUpdate>(again)
-        || std::get<SenderKeyUpdate>(again) != SenderKeyUpdate::AlreadyKnown) {
+    if (!std::holds_alternative<SenderKeyUpdate>(again) ||
+        std::get<SenderKeyUpdate>(again) != SenderKeyUpdate::AlreadyKnown) {
         __builtin_trap();
     }
     const auto restored = SenderKeyReceiver::parse(receiver->serialize().view());
-    if (!std::holds_alternative<SenderKeyReceiver>(restored)
-        || !(std::get<SenderKeyReceiver>(restored) == *receiver)) {
+    if (!std::holds_alternative<SenderKeyReceiver>(restored) ||
+        !(std::get<SenderKeyReceiver>(restored) == *receiver)) {
         __builtin_trap();
     }
     return 0;

@@ -29,7 +29,8 @@ const SenderKeyReceiver &vectorReceiver()
         }
         const auto address = std::get<DeviceAddress>(DeviceAddress::parse("alice@relay.example/1"));
         const auto sender = *SenderKeySender::fromKeys(group, address, 0x0a0b0c0d, chain, seed, 0);
-        return std::get<SenderKeyReceiver>(SenderKeyReceiver::create(sender.distribution(), address));
+        return std::get<SenderKeyReceiver>(
+            SenderKeyReceiver::create(sender.distribution(), address));
     }();
     return receiver;
 }

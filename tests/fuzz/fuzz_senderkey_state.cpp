@@ -25,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 
     auto receiver = SenderKeyReceiver::parse(input);
     if (auto *state = std::get_if<SenderKeyReceiver>(&receiver)) {
-        if (!constantTimeEqual(state->serialize().view(), input)
-            || state->skippedKeyCount() > kMaxSenderKeySkippedKeys) {
+        if (!constantTimeEqual(state->serialize().view(), input) ||
+            state->skippedKeyCount() > kMaxSenderKeySkippedKeys) {
             __builtin_trap();
         }
     }
