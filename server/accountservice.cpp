@@ -109,6 +109,14 @@ bool listsDevice(const crypto::DeviceList &list, quint32 deviceId, const QByteAr
            toBytes(entry->identityKey) == identityKey;
 }
 
+// True if the stored certificate bytes are for exactly `address`.
+bool certifiesAddress(const QByteArray &certificate, const crypto::DeviceAddress &address)
+{
+    auto parsed = crypto::DeviceCertificate::parse(view(certificate));
+    return std::holds_alternative<crypto::DeviceCertificate>(parsed) &&
+           std::get<crypto::DeviceCertificate>(parsed).address == address;
+}
+
 // A device address from the wire: canonical, and naming one of this relay's names.
 std::variant<crypto::DeviceAddress, Result> parseOwnDeviceAddress(const std::string &text,
                                                                   const QStringList &names)
@@ -224,8 +232,8 @@ Result AccountService::registerAccount(const wire::RegisterAccount &request,
         return fail(wire::Status::BAD_REQUEST, "the device list does not list this device");
     }
     // 4. Possession of the device signing key.
-    if (!crypto::verifySignature(certificate.signingKey, view(authSigningInput(relayName, challenge)),
-                                 *signature)) {
+    if (!crypto::verifySignature(certificate.signingKey,
+                                 view(authSigningInput(relayName, challenge)), *signature)) {
         return fail(wire::Status::INVALID_SIGNATURE, "auth signature does not verify");
     }
 
@@ -290,7 +298,8 @@ Result AccountService::registerAccount(const wire::RegisterAccount &request,
     AuthenticatedDevice authenticated{name, relayName, deviceId, signingKey, challenge};
     wire::Authenticated *answer = result.response.mutable_authenticated();
     answer->set_address(authenticated.address().toStdString());
-    answer->set_one_time_prekeys(static_cast<quint32>(std::max(0, oneTimePreKeyCount(authenticated))));
+    answer->set_one_time_prekeys(
+        static_cast<quint32>(std::max(0, oneTimePreKeyCount(authenticated))));
     result.authenticated = std::move(authenticated);
     return result;
 }
@@ -314,19 +323,22 @@ Result AccountService::authenticate(const wire::Authenticate &request, const QBy
     }
     const auto &device = std::get<std::optional<DeviceRecord>>(found);
     const auto signingKey = device ? publicKeyFrom(device->signingKey) : std::nullopt;
-    if (!signingKey) {
+    // Usernames are one namespace across the relay's names, but a device's address is the
+    // one in its certificate: the same username under another of our names is not it.
+    if (!signingKey || !certifiesAddress(device->certificate, address)) {
         return fail(wire::Status::NOT_FOUND, "no such device");
     }
     if (!crypto::verifySignature(*signingKey, view(authSigningInput(relayName, challenge)),
                                  *signature)) {
         return fail(wire::Status::INVALID_SIGNATURE, "auth signature does not verify");
     }
-    AuthenticatedDevice authenticated{username, relayName, address.device.value,
-                                      device->signingKey, challenge};
+    AuthenticatedDevice authenticated{username, relayName, address.device.value, device->signingKey,
+                                      challenge};
     Result result = ok();
     wire::Authenticated *answer = result.response.mutable_authenticated();
     answer->set_address(authenticated.address().toStdString());
-    answer->set_one_time_prekeys(static_cast<quint32>(std::max(0, oneTimePreKeyCount(authenticated))));
+    answer->set_one_time_prekeys(
+        static_cast<quint32>(std::max(0, oneTimePreKeyCount(authenticated))));
     result.authenticated = std::move(authenticated);
     return result;
 }
@@ -387,6 +399,16 @@ Result AccountService::fetchBundle(const wire::FetchBundle &request)
     }
     const auto &address = std::get<crypto::DeviceAddress>(parsed);
     const QString username = QString::fromStdString(address.account.username);
+    // The same username under another of our names is not this device (see authenticate);
+    // checked before a one-time prekey is taken.
+    auto found = m_store.findDevice(username, address.device.value);
+    if (const auto *error = std::get_if<StoreError>(&found)) {
+        return storeFailed(*error);
+    }
+    const auto &device = std::get<std::optional<DeviceRecord>>(found);
+    if (!device || !certifiesAddress(device->certificate, address)) {
+        return fail(wire::Status::NOT_FOUND, "no such device");
+    }
     auto taken = m_store.takeBundle(username, address.device.value);
     if (const auto *error = std::get_if<StoreError>(&taken)) {
         return storeFailed(*error);
@@ -405,6 +427,7 @@ Result AccountService::fetchBundle(const wire::FetchBundle &request)
         !std::holds_alternative<crypto::SignedPreKey>(signedPreKey)) {
         return storeFailed(StoreError{QStringLiteral("stored bundle parts do not parse")});
     }
+
     crypto::PreKeyBundle bundle{std::get<crypto::DeviceList>(std::move(list)),
                                 std::get<crypto::DeviceCertificate>(std::move(certificate)),
                                 std::get<crypto::SignedPreKey>(std::move(signedPreKey)),
@@ -475,7 +498,8 @@ Result AccountService::updateDeviceList(const AuthenticatedDevice &device,
         return fail(wire::Status::NOT_FOUND, "no such account");
     }
     if (crypto::verifyDeviceList(list, *accountKey)) {
-        return fail(wire::Status::INVALID_SIGNATURE, "device list is not signed by the account key");
+        return fail(wire::Status::INVALID_SIGNATURE,
+                    "device list is not signed by the account key");
     }
     if (list.counter <= account->counter) {
         return fail(wire::Status::STALE_DEVICE_LIST, "device list counter is not higher");
@@ -491,8 +515,8 @@ Result AccountService::updateDeviceList(const AuthenticatedDevice &device,
     Result result = ok();
     const AccountRecord record{device.username, account->accountKey,
                                QByteArray::fromStdString(request.device_list()), list.counter};
-    auto updated =
-        m_store.replaceDeviceList(record, listedDevices(list), std::nullopt, &result.revokedDevices);
+    auto updated = m_store.replaceDeviceList(record, listedDevices(list), std::nullopt,
+                                             &result.revokedDevices);
     if (const auto *error = std::get_if<StoreError>(&updated)) {
         return storeFailed(*error);
     }

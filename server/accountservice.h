@@ -17,8 +17,8 @@ class Store;
 // The device a connection authenticated as.
 struct AuthenticatedDevice
 {
-    QString username;      // normalised
-    QString relayName;     // the relay name of the device's own address (one of ours)
+    QString username;  // normalised
+    QString relayName; // the relay name of the device's own address (one of ours)
     quint32 deviceId = 0;
     QByteArray signingKey; // the certified device signing key
     QByteArray challenge;  // the challenge it authenticated with (binds DeleteAccount)

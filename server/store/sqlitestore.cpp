@@ -51,6 +51,8 @@ const char *const kSchemaV2[] = {
     "prekey_id), FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) "
     "ON DELETE CASCADE) STRICT, WITHOUT ROWID",
     "CREATE TABLE invites (code_hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID",
+    "CREATE TABLE retired_usernames (username TEXT PRIMARY KEY NOT NULL, account_key BLOB NOT "
+    "NULL) STRICT, WITHOUT ROWID",
 };
 
 // A prepared statement with positional values; false (and the error in *error) on failure.
@@ -349,6 +351,13 @@ SqliteStore::createAccount(const AccountRecord &account, const DeviceRecord &dev
         return StoreError{error};
     }
     QSqlQuery query(db);
+    if (!run(query, QStringLiteral("SELECT account_key FROM retired_usernames WHERE username = ?"),
+             {account.username}, &error)) {
+        return StoreError{error};
+    }
+    if (query.next() && query.value(0).toByteArray() != account.accountKey) {
+        return CreateAccountResult::UsernameTaken;
+    }
     if (inviteHash) {
         // Single use: the invite goes in the transaction that creates the account.
         if (!run(query, QStringLiteral("DELETE FROM invites WHERE code_hash = ?"), {*inviteHash},
@@ -367,7 +376,9 @@ SqliteStore::createAccount(const AccountRecord &account, const DeviceRecord &dev
         return StoreError{error};
     }
     const qint64 id = query.lastInsertId().toLongLong();
-    if (!insertDevice(db, id, device, &error)) {
+    if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"),
+             {account.username}, &error) ||
+        !insertDevice(db, id, device, &error)) {
         return StoreError{error};
     }
     if (!transaction.commit()) {
@@ -490,14 +501,53 @@ StoreResult<UpdateDeviceListResult> SqliteStore::putDevice(const QString &userna
 
 StoreResult<bool> SqliteStore::deleteAccount(const QString &username)
 {
-    QSqlQuery query(database());
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
     QString error;
-    // Devices and prekeys go with the account (ON DELETE CASCADE), in this one statement.
+    QSqlQuery query(db);
+    // The tombstone first (it needs the key), then the account; devices and prekeys go with
+    // it (ON DELETE CASCADE).
+    if (!run(query,
+             QStringLiteral("INSERT OR REPLACE INTO retired_usernames (username, account_key) "
+                            "SELECT username, account_key FROM accounts WHERE username = ?"),
+             {username}, &error) ||
+        !run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
+             &error)) {
+        return StoreError{error};
+    }
+    const bool deleted = query.numRowsAffected() > 0;
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return deleted;
+}
+
+StoreResult<bool> SqliteStore::resetAccount(const QString &username)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
     if (!run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
              &error)) {
         return StoreError{error};
     }
-    return query.numRowsAffected() > 0;
+    bool removed = query.numRowsAffected() > 0;
+    if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"), {username},
+             &error)) {
+        return StoreError{error};
+    }
+    removed = removed || query.numRowsAffected() > 0;
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return removed;
 }
 
 StoreResult<std::optional<int>>

@@ -41,6 +41,7 @@ public:
                                                   const QByteArray &deviceList,
                                                   const DeviceRecord &device) override;
     StoreResult<bool> deleteAccount(const QString &username) override;
+    StoreResult<bool> resetAccount(const QString &username) override;
     StoreResult<std::optional<int>> storePreKeys(const QString &username, quint32 deviceId,
                                                  const std::optional<QByteArray> &signedPreKey,
                                                  const QList<OneTimePreKeyRecord> &oneTimePreKeys,

@@ -65,7 +65,7 @@ struct BundleRecord
 
 enum class CreateAccountResult {
     Created,
-    UsernameTaken, // the username exists (with any key)
+    UsernameTaken, // the username exists (with any key), or was deleted under another key
     InvalidInvite, // an invite was required and is unknown or used
 };
 
@@ -103,7 +103,8 @@ public:
                                                                 quint32 deviceId) = 0;
 
     // Creates the account and its first device. If `inviteHash` is set, that invite must
-    // exist and is consumed in the same transaction.
+    // exist and is consumed in the same transaction. A username that exists, or whose
+    // tombstone holds another account key, is taken.
     virtual StoreResult<CreateAccountResult>
     createAccount(const AccountRecord &account, const DeviceRecord &device,
                   const std::optional<QByteArray> &inviteHash) = 0;
@@ -123,9 +124,14 @@ public:
                                                           const QByteArray &deviceList,
                                                           const DeviceRecord &device) = 0;
 
-    // Deletes the account, its devices and their prekeys. Also the operator's reset: the
-    // username can then be registered again, with any key. False if there was no account.
+    // The user's deletion: deletes the account, its devices and their prekeys, and keeps
+    // only the username with its account key (a tombstone), so that the name can be
+    // registered again by that key but by no other. False if there was no account.
     virtual StoreResult<bool> deleteAccount(const QString &username) = 0;
+
+    // The operator's reset: deletes the account (as deleteAccount) and its tombstone, so the
+    // username can be registered again with any key. False if there was neither.
+    virtual StoreResult<bool> resetAccount(const QString &username) = 0;
 
     // --- prekeys -------------------------------------------------------------------------
 
