@@ -47,8 +47,8 @@ inline QByteArray authInput(const std::string &relay, const std::string &challen
 
 // "parley-delete-account-v1" ‖ u8 len(user) ‖ user ‖ u8 len(relay) ‖ relay ‖ u32 device
 // ‖ challenge of the connection's authentication
-inline QByteArray deletionInput(const std::string &user, const std::string &relay,
-                                quint32 device, const std::string &challenge)
+inline QByteArray deletionInput(const std::string &user, const std::string &relay, quint32 device,
+                                const std::string &challenge)
 {
     QByteArray input("parley-delete-account-v1");
     input.append(static_cast<char>(user.size()));
@@ -71,16 +71,17 @@ struct TestAccount
     static TestAccount make(const std::string &user, const std::string &relay = "relay.test")
     {
         TestAccount result;
-        result.account = std::make_unique<crypto::AccountIdentity>(crypto::AccountIdentity::generate(
-            std::get<crypto::AccountAddress>(crypto::AccountAddress::make(user, relay))));
+        result.account =
+            std::make_unique<crypto::AccountIdentity>(crypto::AccountIdentity::generate(
+                std::get<crypto::AccountAddress>(crypto::AccountAddress::make(user, relay))));
         result.addDevice(1);
         return result;
     }
 
     crypto::DeviceIdentity &addDevice(quint32 id)
     {
-        devices.push_back(std::make_unique<crypto::DeviceIdentity>(
-            account->createDevice(crypto::DeviceId{id})));
+        devices.push_back(
+            std::make_unique<crypto::DeviceIdentity>(account->createDevice(crypto::DeviceId{id})));
         return *devices.back();
     }
 

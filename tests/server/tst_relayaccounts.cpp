@@ -3,7 +3,6 @@
 // input — a real relay on a loopback port, real SQLite, real identities from parley_crypto.
 
 #include "accountclient.h"
-
 #include "crypto/prekeybundle.h"
 #include "protocol/closecodes.h"
 #include "server/accountservice.h"
@@ -40,8 +39,9 @@ wire::Request upload(const crypto::DeviceIdentity &device, quint32 firstId, int 
     wire::Request request;
     wire::UploadPreKeys *u = request.mutable_upload_prekeys();
     if (withSignedPreKey) {
-        u->set_signed_prekey(test::str(
-            crypto::generateSignedPreKey(device.signingKey(), 1, 1'700'000'000).preKey.serialize()));
+        u->set_signed_prekey(
+            test::str(crypto::generateSignedPreKey(device.signingKey(), 1, 1'700'000'000)
+                          .preKey.serialize()));
     }
     for (int i = 0; i < count; ++i) {
         wire::OneTimePreKey *key = u->add_one_time_prekeys();
@@ -269,8 +269,7 @@ void TestRelayAccounts::authRejections()
                                                alice.device().signingKey(), "elsewhere.test")),
              wire::Status::WRONG_RELAY);
     // A device that never registered.
-    QCOMPARE(client.code(client.authentication("alice@relay.test/9",
-                                               alice.device().signingKey())),
+    QCOMPARE(client.code(client.authentication("alice@relay.test/9", alice.device().signingKey())),
              wire::Status::NOT_FOUND);
     QVERIFY(!client.disconnected);
 
@@ -292,8 +291,8 @@ void TestRelayAccounts::authRejections()
     tampered.mutable_register_account()->set_device_certificate(certificate);
     QCOMPARE(other.code(tampered), wire::Status::INVALID_SIGNATURE);
     // The relay's other name is ours, but alice's address is under relay.test.
-    QCOMPARE(other.code(other.authentication("alice@alias.test:8443/1",
-                                             alice.device().signingKey(), "alias.test:8443")),
+    QCOMPARE(other.code(other.authentication("alice@alias.test:8443/1", alice.device().signingKey(),
+                                             "alias.test:8443")),
              wire::Status::NOT_FOUND);
     QCOMPARE(other.code(other.authentication(alice)), wire::Status::OK);
 }
@@ -365,7 +364,7 @@ void TestRelayAccounts::requestsBeforeAuthAreRefused()
 void TestRelayAccounts::authDeadlineCloses()
 {
     QVERIFY(start());
-    AccountClient silent;   // never says Hello
+    AccountClient silent;    // never says Hello
     AccountClient helloOnly; // says Hello, never authenticates
     QVERIFY(silent.open(m_server->serverPort(), false));
     QVERIFY(helloOnly.open(m_server->serverPort()));
@@ -397,9 +396,9 @@ void TestRelayAccounts::preKeysAndBundles()
         const auto response = bobClient->send(fetch("ALICE@relay.test/1"));
         QVERIFY(response);
         QCOMPARE(response->status().code(), wire::Status::OK);
-        auto verified = crypto::verifyPreKeyBundle(test::view(response->bundle().bundle()),
-                                                   alice.device().address(),
-                                                   alice.account->publicKey(), 1);
+        auto verified =
+            crypto::verifyPreKeyBundle(test::view(response->bundle().bundle()),
+                                       alice.device().address(), alice.account->publicKey(), 1);
         QVERIFY(std::holds_alternative<crypto::VerifiedPreKeyBundle>(verified));
         const auto &bundle = std::get<crypto::VerifiedPreKeyBundle>(verified).bundle();
         if (i < 3) {
@@ -433,8 +432,7 @@ void TestRelayAccounts::preKeysLowIsPushed()
     // At the threshold nothing is pushed; one below it, the device hears of it.
     QCOMPARE(bobClient->code(fetch(alice.address())), wire::Status::OK);
     QTRY_COMPARE(aliceClient->pushes().size(), 2);
-    QCOMPARE(aliceClient->pushes().last().prekeys_low().one_time_prekeys(),
-             quint32(threshold - 1));
+    QCOMPARE(aliceClient->pushes().last().prekeys_low().one_time_prekeys(), quint32(threshold - 1));
     // The fetcher gets no push.
     QCOMPARE(bobClient->pushes().size(), 1);
 
@@ -481,8 +479,7 @@ void TestRelayAccounts::badPreKeyUploads()
     // Up to the cap and no further; a refused upload stores nothing.
     const int batches = protocol::kMaxStoredPreKeys / protocol::kMaxPreKeysPerUpload;
     for (int i = 0; i < batches; ++i) {
-        QCOMPARE(client->code(upload(alice.device(),
-                                     quint32(i * protocol::kMaxPreKeysPerUpload),
+        QCOMPARE(client->code(upload(alice.device(), quint32(i * protocol::kMaxPreKeysPerUpload),
                                      protocol::kMaxPreKeysPerUpload, i == 0)),
                  wire::Status::OK);
     }
@@ -565,9 +562,8 @@ void TestRelayAccounts::deleteAccount()
 
     // Signed over another challenge (a replay from another connection): refused.
     wire::Request replayed;
-    replayed.mutable_delete_account()->set_signature(
-        test::str(alice.device().signingKey().sign(test::view(
-            test::deletionInput("alice", "relay.test", 1, std::string(32, '\x01'))))));
+    replayed.mutable_delete_account()->set_signature(test::str(alice.device().signingKey().sign(
+        test::view(test::deletionInput("alice", "relay.test", 1, std::string(32, '\x01'))))));
     QCOMPARE(client.code(replayed), wire::Status::INVALID_SIGNATURE);
 
     wire::Request deletion;
