@@ -13,5 +13,7 @@ inline constexpr std::uint16_t UnsupportedData = 1003;    // a text frame
 inline constexpr std::uint16_t TooLarge = 1009;           // a frame over the limit
 inline constexpr std::uint16_t UnsupportedVersion = 4001; // no protocol version in common
 inline constexpr std::uint16_t Timeout = 4002;            // Hello/auth not done in time
+inline constexpr std::uint16_t AuthFailed = 4003;         // too many failed auth attempts
+inline constexpr std::uint16_t Revoked = 4004; // device removed from its account, or deleted
 
 } // namespace parley::protocol::CloseCode

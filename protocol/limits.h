@@ -18,4 +18,29 @@ inline constexpr std::uint32_t kMaxFrameBytes = 512 * 1024;
 // Longest `software` string in Hello and Welcome.
 inline constexpr int kMaxSoftwareBytes = 64;
 
+// --- Accounts and prekeys (docs/protocol.md R1) ---------------------------------
+
+// Size of the relay's authentication challenge (random, single use).
+inline constexpr int kChallengeBytes = 32;
+
+// Time from the WebSocket upgrade until the connection must be authenticated (Hello
+// included); the relay then closes it with CloseCode::Timeout.
+inline constexpr int kAuthTimeoutMs = 10'000;
+
+// Failed RegisterAccount/Authenticate attempts on one connection before the relay closes it
+// with CloseCode::AuthFailed.
+inline constexpr int kMaxAuthAttempts = 5;
+
+// One-time prekeys in one UploadPreKeys, and kept per device on the relay.
+inline constexpr int kMaxPreKeysPerUpload = 100;
+inline constexpr int kMaxStoredPreKeys = 500;
+
+// The relay pushes PreKeysLow when a device holds fewer one-time prekeys than this (the
+// client's refill threshold, crypto::kOneTimePreKeyRefillThreshold).
+inline constexpr int kPreKeysLowThreshold = 20;
+
+// Longest text address (user@relay/device) and invite code a request may carry.
+inline constexpr int kMaxAddressBytes = 300;
+inline constexpr int kMaxInviteCodeBytes = 64;
+
 } // namespace parley::protocol

@@ -1,23 +1,39 @@
 #include "server/clientsession.h"
 
+#include "crypto/sodium.h"
 #include "protocol/closecodes.h"
 #include "protocol/frame.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
+#include "server/relayserver.h"
 
 #include <QLoggingCategory>
 #include <QWebSocket>
 
 #include <algorithm>
+#include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcSession, "parley.relay.session")
 
 namespace parley::relay {
 
-ClientSession::ClientSession(QWebSocket *socket, QObject *parent)
-    : QObject(parent)
+namespace {
+
+wire::Response status(wire::Status::Code code, const char *message)
+{
+    wire::Response response;
+    response.mutable_status()->set_code(code);
+    response.mutable_status()->set_message(message);
+    return response;
+}
+
+} // namespace
+
+ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
+    : QObject(server)
     , m_socket(socket)
-    , m_helloTimer(this)
+    , m_server(server)
+    , m_authTimer(this)
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingMessageSize(protocol::kMaxFrameBytes);
@@ -28,17 +44,25 @@ ClientSession::ClientSession(QWebSocket *socket, QObject *parent)
     });
     connect(m_socket, &QWebSocket::disconnected, this, &ClientSession::finished);
 
-    m_helloTimer.setSingleShot(true);
-    m_helloTimer.setInterval(kHelloTimeoutMs);
-    connect(&m_helloTimer, &QTimer::timeout, this,
-            [this] { fail(protocol::CloseCode::Timeout, QStringLiteral("no Hello in time")); });
-    m_helloTimer.start();
+    // One deadline for Hello and authentication: an unauthenticated socket costs the relay
+    // memory and may do nothing useful, so it does not linger.
+    m_authTimer.setSingleShot(true);
+    m_authTimer.setInterval(kAuthTimeoutMs);
+    connect(&m_authTimer, &QTimer::timeout, this, [this] {
+        fail(protocol::CloseCode::Timeout, m_version == 0
+                                               ? QStringLiteral("no Hello in time")
+                                               : QStringLiteral("not authenticated in time"));
+    });
+    m_authTimer.start();
 }
 
 ClientSession::~ClientSession() = default;
 
 void ClientSession::onBinaryMessage(const QByteArray &bytes)
 {
+    if (m_socket->state() != QAbstractSocket::ConnectedState || m_closing) {
+        return;
+    }
     auto decoded = protocol::decodeFrame(bytes);
     if (const auto *error = std::get_if<protocol::FrameError>(&decoded)) {
         fail(*error == protocol::FrameError::TooLarge ? protocol::CloseCode::TooLarge
@@ -60,18 +84,62 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
         fail(protocol::CloseCode::ProtocolError, QStringLiteral("the first request must be Hello"));
         return;
     }
+    AccountService &accounts = m_server->accounts();
     switch (request.kind_case()) {
     case wire::Request::kHello:
         handleHello(id, request.hello());
         return;
+    case wire::Request::kRegisterAccount:
+    case wire::Request::kAuthenticate: {
+        if (m_device) {
+            sendResponse(id, status(wire::Status::BAD_REQUEST, "already authenticated"));
+            return;
+        }
+        // Single use: whatever the outcome, this challenge is spent.
+        const QByteArray challenge = std::exchange(m_challenge, QByteArray());
+        handleAuthResult(id, request.kind_case() == wire::Request::kAuthenticate
+                                 ? accounts.authenticate(request.authenticate(), challenge)
+                                 : accounts.registerAccount(request.register_account(), challenge));
+        return;
+    }
+    case wire::Request::kUploadPrekeys:
+    case wire::Request::kFetchBundle:
+    case wire::Request::kLookupUser:
+    case wire::Request::kUpdateDeviceList:
+    case wire::Request::kDeleteAccount: {
+        if (!m_device) {
+            // Answered, not closed: the auth deadline bounds how long this can go on.
+            sendResponse(id, status(wire::Status::UNAUTHENTICATED, "authenticate first"));
+            return;
+        }
+        const AuthenticatedDevice device = *m_device;
+        AccountService::Result result;
+        switch (request.kind_case()) {
+        case wire::Request::kUploadPrekeys:
+            result = accounts.uploadPreKeys(device, request.upload_prekeys());
+            break;
+        case wire::Request::kFetchBundle:
+            result = accounts.fetchBundle(request.fetch_bundle());
+            break;
+        case wire::Request::kLookupUser:
+            result = accounts.lookupUser(request.lookup_user());
+            break;
+        case wire::Request::kUpdateDeviceList:
+            result = accounts.updateDeviceList(device, request.update_device_list());
+            break;
+        default:
+            result = accounts.deleteAccount(device, request.delete_account());
+            break;
+        }
+        sendResponse(id, result.response);
+        applySideEffects(result);
+        return;
+    }
     case wire::Request::KIND_NOT_SET:
         break;
     }
     // A request kind from a newer protocol: answer, do not drop the connection.
-    wire::Response response;
-    response.mutable_status()->set_code(wire::Status::BAD_REQUEST);
-    response.mutable_status()->set_message("unknown request");
-    sendResponse(id, std::move(response));
+    sendResponse(id, status(wire::Status::BAD_REQUEST, "unknown request"));
 }
 
 void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
@@ -98,17 +166,71 @@ void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
         fail(protocol::CloseCode::UnsupportedVersion, QStringLiteral("no common version"));
         return;
     }
-    m_helloTimer.stop();
     m_version = chosen;
+    m_challenge = newChallenge();
 
     wire::Response response;
     response.mutable_status()->set_code(wire::Status::OK);
     wire::Welcome *welcome = response.mutable_welcome();
     welcome->set_version(chosen);
     welcome->set_software(std::string("parley-relay/") + parley::kVersion);
-    welcome->mutable_limits()->set_max_frame_bytes(protocol::kMaxFrameBytes);
+    wire::Limits *limits = welcome->mutable_limits();
+    limits->set_max_frame_bytes(protocol::kMaxFrameBytes);
+    limits->set_max_prekeys_per_upload(protocol::kMaxPreKeysPerUpload);
+    limits->set_max_stored_prekeys(protocol::kMaxStoredPreKeys);
+    limits->set_prekeys_low_threshold(protocol::kPreKeysLowThreshold);
+    welcome->set_challenge(m_challenge.toStdString());
     sendResponse(id, std::move(response));
     qCDebug(lcSession) << "hello: version" << chosen;
+}
+
+void ClientSession::handleAuthResult(quint64 id, AccountService::Result result)
+{
+    if (!result.authenticated) {
+        ++m_failedAttempts;
+        if (m_failedAttempts >= protocol::kMaxAuthAttempts) {
+            sendResponse(id, std::move(result.response));
+            fail(protocol::CloseCode::AuthFailed, QStringLiteral("too many failed attempts"));
+            return;
+        }
+        m_challenge = newChallenge();
+        result.response.mutable_challenge()->set_challenge(m_challenge.toStdString());
+        sendResponse(id, std::move(result.response));
+        return;
+    }
+    m_authTimer.stop();
+    m_device = result.authenticated;
+    m_server->attach(this);
+    sendResponse(id, result.response);
+    qCDebug(lcSession) << "authenticated";
+    applySideEffects(result);
+    const int count = m_server->accounts().oneTimePreKeyCount(*m_device);
+    if (count >= 0 && count < protocol::kPreKeysLowThreshold) {
+        pushPreKeysLow(count);
+    }
+}
+
+void ClientSession::applySideEffects(const AccountService::Result &result)
+{
+    if (result.preKeysLowDevice) {
+        m_server->pushPreKeysLow(result.preKeysLowDevice->first, result.preKeysLowDevice->second,
+                                 result.preKeysRemaining);
+    }
+    if (!result.revokedUser.isEmpty() && (result.revokedAll || !result.revokedDevices.isEmpty())) {
+        m_server->revoke(result.revokedUser, result.revokedDevices, result.revokedAll);
+    }
+}
+
+void ClientSession::pushPreKeysLow(int remaining)
+{
+    wire::Push push;
+    push.mutable_prekeys_low()->set_one_time_prekeys(static_cast<quint32>(std::max(0, remaining)));
+    sendPush(std::move(push));
+}
+
+void ClientSession::revoke(const QString &reason)
+{
+    fail(protocol::CloseCode::Revoked, reason);
 }
 
 void ClientSession::sendResponse(quint64 id, wire::Response response)
@@ -119,12 +241,30 @@ void ClientSession::sendResponse(quint64 id, wire::Response response)
     m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
 }
 
+void ClientSession::sendPush(wire::Push push)
+{
+    wire::Frame frame;
+    frame.set_id(0);
+    *frame.mutable_push() = std::move(push);
+    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+}
+
 void ClientSession::fail(quint16 closeCode, const QString &reason)
 {
     // Only the reason class is logged, never frame contents.
     qCInfo(lcSession) << "closing connection:" << reason;
-    m_helloTimer.stop();
+    m_closing = true;
+    m_authTimer.stop();
     m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(closeCode), reason);
+}
+
+QByteArray ClientSession::newChallenge()
+{
+    // crypto's entry points initialise libsodium; this one calls libsodium directly.
+    crypto::ensureSodium();
+    QByteArray challenge(protocol::kChallengeBytes, Qt::Uninitialized);
+    randombytes_buf(challenge.data(), static_cast<std::size_t>(challenge.size()));
+    return challenge;
 }
 
 } // namespace parley::relay

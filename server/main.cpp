@@ -67,7 +67,7 @@ int main(int argc, char *argv[])
     if (const auto *openError = std::get_if<QString>(&opened)) {
         return fatal(*openError);
     }
-    RelayServer server(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)));
+    RelayServer server(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
     if (QString listenError = server.listen(config.listenAddress, config.listenPort);
         !listenError.isEmpty()) {
         return fatal(listenError);

@@ -1,5 +1,6 @@
 #include "server/relayconfig.h"
 
+#include "crypto/address.h"
 #include "protocol/version.h"
 
 #include <QCommandLineParser>
@@ -34,6 +35,25 @@ bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *por
     return true;
 }
 
+std::variant<QStringList, QString> parseRelayNames(const QStringList &values)
+{
+    QStringList names;
+    for (const QString &value : values) {
+        for (const QString &part : value.split(u',')) {
+            const auto normalised = crypto::normalizeRelayName(part.trimmed().toStdString());
+            if (const auto *error = std::get_if<crypto::AddressError>(&normalised)) {
+                return QStringLiteral("--name \"%1\" is not a valid relay name: %2")
+                    .arg(part, QString::fromLatin1(crypto::describe(*error)));
+            }
+            const QString name = QString::fromStdString(std::get<std::string>(normalised));
+            if (!names.contains(name)) {
+                names.append(name);
+            }
+        }
+    }
+    return names;
+}
+
 QString defaultDataDir()
 {
     // GenericDataLocation needs no application name, so this works before any
@@ -61,7 +81,19 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
         QStringLiteral("data-dir"),
         QStringLiteral("Directory for the relay's database (default %1).").arg(defaultDataDir()),
         QStringLiteral("dir"));
-    parser.addOptions({helpOption, versionOption, listenOption, dataDirOption});
+    const QCommandLineOption nameOption(
+        QStringLiteral("name"),
+        QStringLiteral("Canonical name of this relay as used in addresses (user@NAME), e.g. "
+                       "relay.example.org; repeat or separate with commas for several. "
+                       "Default: the listen address host:port."),
+        QStringLiteral("name"));
+    const QCommandLineOption registrationOption(
+        QStringLiteral("registration"),
+        QStringLiteral("Who may create accounts: open (default), invite (operator-issued "
+                       "single-use codes) or closed."),
+        QStringLiteral("policy"));
+    parser.addOptions(
+        {helpOption, versionOption, listenOption, dataDirOption, nameOption, registrationOption});
 
     if (!parser.parse(arguments)) {
         return parser.errorText();
@@ -86,6 +118,26 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
             return QStringLiteral("--listen wants HOST:PORT, e.g. 127.0.0.1:%1 (got \"%2\")")
                 .arg(RelayConfig::kDefaultPort)
                 .arg(listen);
+        }
+    }
+    if (parser.isSet(nameOption)) {
+        auto names = parseRelayNames(parser.values(nameOption));
+        if (const auto *error = std::get_if<QString>(&names)) {
+            return *error;
+        }
+        result.config.names = std::get<QStringList>(names);
+    }
+    if (parser.isSet(registrationOption)) {
+        const QString policy = parser.value(registrationOption);
+        if (policy == u"open") {
+            result.config.registration = RegistrationPolicy::Open;
+        } else if (policy == u"invite") {
+            result.config.registration = RegistrationPolicy::Invite;
+        } else if (policy == u"closed") {
+            result.config.registration = RegistrationPolicy::Closed;
+        } else {
+            return QStringLiteral("--registration wants open, invite or closed (got \"%1\")")
+                .arg(policy);
         }
     }
     result.config.dataDir =

@@ -8,6 +8,13 @@
 
 namespace parley::relay {
 
+// Who may create an account (docs/operations.md §Registration).
+enum class RegistrationPolicy {
+    Open,   // anyone
+    Invite, // whoever presents an unused operator-issued invite code
+    Closed, // nobody; existing accounts keep working and may add devices
+};
+
 // Everything an operator sets when starting the relay. Flags win over defaults; the config
 // file and environment variables join them in a later version (docs/operations.md).
 struct RelayConfig
@@ -17,6 +24,11 @@ struct RelayConfig
     QHostAddress listenAddress = QHostAddress::LocalHost;
     quint16 listenPort = kDefaultPort; // 0: let the OS choose; the bound port is printed
     QString dataDir;                   // holds relay.sqlite; created 0700 if missing
+    // The relay's canonical names as used in addresses (user@relay), normalised with
+    // crypto::normalizeRelayName. Empty: the bound listen address host:port, decided when
+    // the relay listens (RelayServer::listen).
+    QStringList names;
+    RegistrationPolicy registration = RegistrationPolicy::Open;
 };
 
 // What the command line asked for.
@@ -35,6 +47,10 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
 
 // Parses "HOST:PORT" or "[IPv6]:PORT" into an address and port; port 0 is allowed.
 bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *port);
+
+// Normalises relay names given as "a,b" and/or several values; error sentence on an
+// invalid one.
+std::variant<QStringList, QString> parseRelayNames(const QStringList &values);
 
 // The per-user default data directory ($XDG_DATA_HOME/parley-relay or the platform
 // equivalent).

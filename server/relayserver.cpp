@@ -14,9 +14,10 @@ Q_LOGGING_CATEGORY(lcRelay, "parley.relay")
 
 namespace parley::relay {
 
-RelayServer::RelayServer(std::unique_ptr<Store> store, QObject *parent)
+RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
+    , m_accounts(*m_store, config.names, config.registration)
     , m_server(new QWebSocketServer(QStringLiteral("parley-relay"), QWebSocketServer::NonSecureMode,
                                     this))
 {
@@ -37,6 +38,16 @@ QString RelayServer::listen(const QHostAddress &address, quint16 port)
             .arg(port)
             .arg(m_server->errorString());
     }
+    if (m_accounts.relayNames().isEmpty()) {
+        const QString bound = QStringLiteral("%1:%2").arg(address.toString()).arg(serverPort());
+        auto names = parseRelayNames({bound});
+        if (std::holds_alternative<QString>(names)) {
+            m_server->close();
+            return QStringLiteral("%1 cannot serve as the relay's name; set --name").arg(bound);
+        }
+        m_accounts.setRelayNames(std::get<QStringList>(names));
+    }
+    qCInfo(lcRelay) << "relay names:" << m_accounts.relayNames().join(u',');
     return {};
 }
 
@@ -57,10 +68,39 @@ void RelayServer::onNewConnection()
         ++m_sessionCount;
         emit sessionCountChanged(m_sessionCount);
         connect(session, &ClientSession::finished, this, [this, session] {
+            if (session->device()) {
+                m_online.remove(session->device()->username, session);
+            }
             --m_sessionCount;
             emit sessionCountChanged(m_sessionCount);
             session->deleteLater();
         });
+    }
+}
+
+void RelayServer::attach(ClientSession *session)
+{
+    m_online.insert(session->device()->username, session);
+}
+
+void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)
+{
+    const auto sessions = m_online.values(username);
+    for (ClientSession *session : sessions) {
+        if (session->device()->deviceId == deviceId) {
+            session->pushPreKeysLow(remaining);
+        }
+    }
+}
+
+void RelayServer::revoke(const QString &username, const QList<quint32> &devices, bool all)
+{
+    const auto sessions = m_online.values(username);
+    for (ClientSession *session : sessions) {
+        if (all || devices.contains(session->device()->deviceId)) {
+            session->revoke(all ? QStringLiteral("account deleted")
+                                : QStringLiteral("device removed from its account"));
+        }
     }
 }
 

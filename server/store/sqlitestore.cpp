@@ -5,6 +5,7 @@
 #include <QSqlQuery>
 #include <QUuid>
 
+#include <algorithm>
 #include <atomic>
 
 Q_LOGGING_CATEGORY(lcStore, "parley.relay.store")
@@ -27,6 +28,133 @@ bool exec(QSqlDatabase &db, const QString &statement, QString *error)
         return false;
     }
     return true;
+}
+
+// Schema version 2: accounts, devices, prekeys, invites (docs/operations.md §Data). Keys
+// are the account's and devices' public keys; device lists, certificates and signed
+// prekeys are the client's signed bytes as received. Counters are u64 stored bit for bit
+// in SQLite's signed INTEGER and compared in C++.
+const char *const kSchemaV2[] = {
+    "CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, "
+    "account_key BLOB NOT NULL, device_list BLOB NOT NULL, list_counter INTEGER NOT NULL) "
+    "STRICT",
+    "CREATE TABLE devices (account_id INTEGER NOT NULL REFERENCES accounts(account_id) ON "
+    "DELETE CASCADE, device_id INTEGER NOT NULL, signing_key BLOB NOT NULL, identity_key BLOB "
+    "NOT NULL, certificate BLOB NOT NULL, PRIMARY KEY (account_id, device_id)) STRICT, "
+    "WITHOUT ROWID",
+    "CREATE TABLE signed_prekeys (account_id INTEGER NOT NULL, device_id INTEGER NOT NULL, "
+    "prekey BLOB NOT NULL, PRIMARY KEY (account_id, device_id), FOREIGN KEY (account_id, "
+    "device_id) REFERENCES devices(account_id, device_id) ON DELETE CASCADE) STRICT, WITHOUT "
+    "ROWID",
+    "CREATE TABLE one_time_prekeys (account_id INTEGER NOT NULL, device_id INTEGER NOT NULL, "
+    "prekey_id INTEGER NOT NULL, public_key BLOB NOT NULL, PRIMARY KEY (account_id, device_id, "
+    "prekey_id), FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) "
+    "ON DELETE CASCADE) STRICT, WITHOUT ROWID",
+    "CREATE TABLE invites (code_hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID",
+    "CREATE TABLE retired_usernames (username TEXT PRIMARY KEY NOT NULL, account_key BLOB NOT "
+    "NULL) STRICT, WITHOUT ROWID",
+};
+
+// A prepared statement with positional values; false (and the error in *error) on failure.
+bool run(QSqlQuery &query, const QString &statement, const QVariantList &values, QString *error)
+{
+    if (!query.prepare(statement)) {
+        *error = query.lastError().text();
+        return false;
+    }
+    for (const QVariant &value : values) {
+        query.addBindValue(value);
+    }
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+// Rolls back unless committed, so every early return leaves the database untouched.
+class Transaction
+{
+public:
+    explicit Transaction(QSqlDatabase db)
+        : m_db(std::move(db))
+        , m_open(m_db.transaction())
+    {}
+    ~Transaction()
+    {
+        if (m_open) {
+            m_db.rollback();
+        }
+    }
+    Transaction(const Transaction &) = delete;
+    Transaction &operator=(const Transaction &) = delete;
+
+    bool isOpen() const { return m_open; }
+    QString error() const { return m_db.lastError().text(); }
+    bool commit()
+    {
+        if (!m_db.commit()) {
+            return false;
+        }
+        m_open = false;
+        return true;
+    }
+
+private:
+    QSqlDatabase m_db;
+    bool m_open;
+};
+
+QVariant u64(quint64 value)
+{
+    return QVariant(static_cast<qint64>(value));
+}
+
+QVariant u32(quint32 value)
+{
+    return QVariant(static_cast<qint64>(value));
+}
+
+// The account's row id, nullopt if absent; sets *error on failure.
+std::optional<qint64> accountId(const QSqlDatabase &db, const QString &username, QString *error)
+{
+    QSqlQuery query(db);
+    if (!run(query, QStringLiteral("SELECT account_id FROM accounts WHERE username = ?"),
+             {username}, error)) {
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        return std::nullopt;
+    }
+    return query.value(0).toLongLong();
+}
+
+bool insertDevice(const QSqlDatabase &db, qint64 account, const DeviceRecord &device,
+                  QString *error)
+{
+    QSqlQuery query(db);
+    return run(
+        query,
+        QStringLiteral("INSERT OR REPLACE INTO devices (account_id, device_id, "
+                       "signing_key, identity_key, certificate) VALUES (?, ?, ?, ?, ?)"),
+        {account, u32(device.deviceId), device.signingKey, device.identityKey, device.certificate},
+        error);
+}
+
+int countOneTimePreKeys(const QSqlDatabase &db, qint64 account, quint32 deviceId, QString *error)
+{
+    QSqlQuery query(db);
+    if (!run(query,
+             QStringLiteral("SELECT COUNT(*) FROM one_time_prekeys WHERE account_id = ? AND "
+                            "device_id = ?"),
+             {account, u32(deviceId)}, error) ||
+        !query.next()) {
+        if (error->isEmpty()) {
+            *error = QStringLiteral("count failed");
+        }
+        return -1;
+    }
+    return query.value(0).toInt();
 }
 
 } // namespace
@@ -121,6 +249,14 @@ QString SqliteStore::migrate()
             return error;
         }
         [[fallthrough]];
+    case 1:
+        for (const char *statement : kSchemaV2) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
+                db.rollback();
+                return error;
+            }
+        }
+        [[fallthrough]];
     default:
         break;
     }
@@ -153,6 +289,389 @@ QString SqliteStore::loadInstanceId()
     }
     m_instanceId = query.value(0).toString();
     return {};
+}
+
+QSqlDatabase SqliteStore::database() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+StoreResult<std::optional<AccountRecord>> SqliteStore::findAccount(const QString &username)
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query,
+             QStringLiteral("SELECT account_key, device_list, list_counter FROM accounts WHERE "
+                            "username = ?"),
+             {username}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        return std::optional<AccountRecord>();
+    }
+    return std::optional<AccountRecord>(
+        AccountRecord{username, query.value(0).toByteArray(), query.value(1).toByteArray(),
+                      static_cast<quint64>(query.value(2).toLongLong())});
+}
+
+StoreResult<std::optional<DeviceRecord>> SqliteStore::findDevice(const QString &username,
+                                                                 quint32 deviceId)
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query,
+             QStringLiteral("SELECT d.signing_key, d.identity_key, d.certificate FROM devices d "
+                            "JOIN accounts a ON a.account_id = d.account_id WHERE a.username = "
+                            "? AND d.device_id = ?"),
+             {username, u32(deviceId)}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        return std::optional<DeviceRecord>();
+    }
+    return std::optional<DeviceRecord>(DeviceRecord{deviceId, query.value(0).toByteArray(),
+                                                    query.value(1).toByteArray(),
+                                                    query.value(2).toByteArray()});
+}
+
+StoreResult<CreateAccountResult>
+SqliteStore::createAccount(const AccountRecord &account, const DeviceRecord &device,
+                           const std::optional<QByteArray> &inviteHash)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    if (accountId(db, account.username, &error)) {
+        return CreateAccountResult::UsernameTaken;
+    }
+    if (!error.isEmpty()) {
+        return StoreError{error};
+    }
+    QSqlQuery query(db);
+    if (!run(query, QStringLiteral("SELECT account_key FROM retired_usernames WHERE username = ?"),
+             {account.username}, &error)) {
+        return StoreError{error};
+    }
+    if (query.next() && query.value(0).toByteArray() != account.accountKey) {
+        return CreateAccountResult::UsernameTaken;
+    }
+    if (inviteHash) {
+        // Single use: the invite goes in the transaction that creates the account.
+        if (!run(query, QStringLiteral("DELETE FROM invites WHERE code_hash = ?"), {*inviteHash},
+                 &error)) {
+            return StoreError{error};
+        }
+        if (query.numRowsAffected() != 1) {
+            return CreateAccountResult::InvalidInvite;
+        }
+    }
+    if (!run(query,
+             QStringLiteral("INSERT INTO accounts (username, account_key, device_list, "
+                            "list_counter) VALUES (?, ?, ?, ?)"),
+             {account.username, account.accountKey, account.deviceList, u64(account.counter)},
+             &error)) {
+        return StoreError{error};
+    }
+    const qint64 id = query.lastInsertId().toLongLong();
+    if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"),
+             {account.username}, &error) ||
+        !insertDevice(db, id, device, &error)) {
+        return StoreError{error};
+    }
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return CreateAccountResult::Created;
+}
+
+StoreResult<UpdateDeviceListResult>
+SqliteStore::replaceDeviceList(const AccountRecord &account, const QList<ListedDevice> &listed,
+                               const std::optional<DeviceRecord> &device, QList<quint32> *removed)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    if (!run(query,
+             QStringLiteral("SELECT account_id, account_key, list_counter FROM accounts WHERE "
+                            "username = ?"),
+             {account.username}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        return UpdateDeviceListResult::NotFound;
+    }
+    const qint64 id = query.value(0).toLongLong();
+    if (query.value(1).toByteArray() != account.accountKey) {
+        return UpdateDeviceListResult::KeyMismatch;
+    }
+    if (static_cast<quint64>(query.value(2).toLongLong()) >= account.counter) {
+        return UpdateDeviceListResult::StaleCounter;
+    }
+    if (!run(query,
+             QStringLiteral("UPDATE accounts SET device_list = ?, list_counter = ? WHERE "
+                            "account_id = ?"),
+             {account.deviceList, u64(account.counter), id}, &error)) {
+        return StoreError{error};
+    }
+    // A device survives only if the new list names it with the keys it registered with.
+    if (!run(query,
+             QStringLiteral("SELECT device_id, signing_key, identity_key FROM devices WHERE "
+                            "account_id = ?"),
+             {id}, &error)) {
+        return StoreError{error};
+    }
+    QList<quint32> gone;
+    while (query.next()) {
+        const auto deviceId = static_cast<quint32>(query.value(0).toLongLong());
+        const QByteArray signingKey = query.value(1).toByteArray();
+        const QByteArray identityKey = query.value(2).toByteArray();
+        const bool kept = std::any_of(listed.begin(), listed.end(), [&](const ListedDevice &d) {
+            return d.deviceId == deviceId && d.signingKey == signingKey &&
+                   d.identityKey == identityKey;
+        });
+        if (!kept) {
+            gone.append(deviceId);
+        }
+    }
+    for (quint32 deviceId : std::as_const(gone)) {
+        // Prekeys go with the device (ON DELETE CASCADE).
+        if (!run(query,
+                 QStringLiteral("DELETE FROM devices WHERE account_id = ? AND device_id = ?"),
+                 {id, u32(deviceId)}, &error)) {
+            return StoreError{error};
+        }
+    }
+    if (device && !insertDevice(db, id, *device, &error)) {
+        return StoreError{error};
+    }
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    if (removed) {
+        *removed = gone;
+    }
+    return UpdateDeviceListResult::Updated;
+}
+
+StoreResult<UpdateDeviceListResult> SqliteStore::putDevice(const QString &username,
+                                                           const QByteArray &accountKey,
+                                                           const QByteArray &deviceList,
+                                                           const DeviceRecord &device)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    if (!run(query,
+             QStringLiteral("SELECT account_id, account_key, device_list FROM accounts WHERE "
+                            "username = ?"),
+             {username}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        return UpdateDeviceListResult::NotFound;
+    }
+    const qint64 id = query.value(0).toLongLong();
+    if (query.value(1).toByteArray() != accountKey) {
+        return UpdateDeviceListResult::KeyMismatch;
+    }
+    if (query.value(2).toByteArray() != deviceList) {
+        return UpdateDeviceListResult::ListChanged;
+    }
+    // A device re-registering with other keys under the same list cannot happen (the list
+    // names its keys), so replacing only refreshes the certificate bytes.
+    if (!insertDevice(db, id, device, &error)) {
+        return StoreError{error};
+    }
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return UpdateDeviceListResult::Updated;
+}
+
+StoreResult<bool> SqliteStore::deleteAccount(const QString &username)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    // The tombstone first (it needs the key), then the account; devices and prekeys go with
+    // it (ON DELETE CASCADE).
+    if (!run(query,
+             QStringLiteral("INSERT OR REPLACE INTO retired_usernames (username, account_key) "
+                            "SELECT username, account_key FROM accounts WHERE username = ?"),
+             {username}, &error) ||
+        !run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
+             &error)) {
+        return StoreError{error};
+    }
+    const bool deleted = query.numRowsAffected() > 0;
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return deleted;
+}
+
+StoreResult<bool> SqliteStore::resetAccount(const QString &username)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    if (!run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
+             &error)) {
+        return StoreError{error};
+    }
+    bool removed = query.numRowsAffected() > 0;
+    if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"), {username},
+             &error)) {
+        return StoreError{error};
+    }
+    removed = removed || query.numRowsAffected() > 0;
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return removed;
+}
+
+StoreResult<std::optional<int>>
+SqliteStore::storePreKeys(const QString &username, quint32 deviceId,
+                          const std::optional<QByteArray> &signedPreKey,
+                          const QList<OneTimePreKeyRecord> &oneTimePreKeys, int maxStored)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    const std::optional<qint64> id = accountId(db, username, &error);
+    if (!id) {
+        return error.isEmpty() ? StoreError{QStringLiteral("no such account")} : StoreError{error};
+    }
+    QSqlQuery query(db);
+    if (signedPreKey &&
+        !run(query,
+             QStringLiteral("INSERT OR REPLACE INTO signed_prekeys (account_id, device_id, "
+                            "prekey) VALUES (?, ?, ?)"),
+             {*id, u32(deviceId), *signedPreKey}, &error)) {
+        return StoreError{error};
+    }
+    for (const OneTimePreKeyRecord &preKey : oneTimePreKeys) {
+        if (!run(query,
+                 QStringLiteral("INSERT OR REPLACE INTO one_time_prekeys (account_id, device_id, "
+                                "prekey_id, public_key) VALUES (?, ?, ?, ?)"),
+                 {*id, u32(deviceId), u32(preKey.id), preKey.publicKey}, &error)) {
+            return StoreError{error};
+        }
+    }
+    const int count = countOneTimePreKeys(db, *id, deviceId, &error);
+    if (count < 0) {
+        return StoreError{error};
+    }
+    if (count > maxStored) {
+        return std::optional<int>(); // the transaction rolls back
+    }
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return std::optional<int>(count);
+}
+
+StoreResult<std::optional<BundleRecord>> SqliteStore::takeBundle(const QString &username,
+                                                                 quint32 deviceId)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    if (!run(query,
+             QStringLiteral("SELECT a.account_id, a.device_list, d.certificate, s.prekey FROM "
+                            "accounts a JOIN devices d ON d.account_id = a.account_id JOIN "
+                            "signed_prekeys s ON s.account_id = d.account_id AND s.device_id = "
+                            "d.device_id WHERE a.username = ? AND d.device_id = ?"),
+             {username, u32(deviceId)}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        return std::optional<BundleRecord>();
+    }
+    const qint64 id = query.value(0).toLongLong();
+    BundleRecord bundle;
+    bundle.deviceList = query.value(1).toByteArray();
+    bundle.certificate = query.value(2).toByteArray();
+    bundle.signedPreKey = query.value(3).toByteArray();
+    if (!run(query,
+             QStringLiteral("SELECT prekey_id, public_key FROM one_time_prekeys WHERE account_id "
+                            "= ? AND device_id = ? ORDER BY prekey_id LIMIT 1"),
+             {id, u32(deviceId)}, &error)) {
+        return StoreError{error};
+    }
+    if (query.next()) {
+        OneTimePreKeyRecord preKey{static_cast<quint32>(query.value(0).toLongLong()),
+                                   query.value(1).toByteArray()};
+        // Handed out at most once: deleted in the transaction that reads it.
+        if (!run(query,
+                 QStringLiteral("DELETE FROM one_time_prekeys WHERE account_id = ? AND device_id "
+                                "= ? AND prekey_id = ?"),
+                 {id, u32(deviceId), u32(preKey.id)}, &error)) {
+            return StoreError{error};
+        }
+        bundle.oneTimePreKey = std::move(preKey);
+    }
+    bundle.remainingOneTimePreKeys = countOneTimePreKeys(db, id, deviceId, &error);
+    if (bundle.remainingOneTimePreKeys < 0) {
+        return StoreError{error};
+    }
+    if (!transaction.commit()) {
+        return StoreError{transaction.error()};
+    }
+    return std::optional<BundleRecord>(std::move(bundle));
+}
+
+StoreResult<int> SqliteStore::oneTimePreKeyCount(const QString &username, quint32 deviceId)
+{
+    QSqlDatabase db = database();
+    QString error;
+    const std::optional<qint64> id = accountId(db, username, &error);
+    if (!id) {
+        return error.isEmpty() ? StoreResult<int>(0) : StoreResult<int>(StoreError{error});
+    }
+    const int count = countOneTimePreKeys(db, *id, deviceId, &error);
+    if (count < 0) {
+        return StoreError{error};
+    }
+    return count;
+}
+
+StoreResult<bool> SqliteStore::addInvite(const QByteArray &codeHash)
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query, QStringLiteral("INSERT OR IGNORE INTO invites (code_hash) VALUES (?)"),
+             {codeHash}, &error)) {
+        return StoreError{error};
+    }
+    return query.numRowsAffected() > 0;
 }
 
 } // namespace parley::relay

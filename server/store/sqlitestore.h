@@ -16,7 +16,7 @@ namespace parley::relay {
 class SqliteStore final : public Store
 {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens (creating if needed) `path`. Returns a sentence for the operator on failure.
     static std::variant<std::unique_ptr<SqliteStore>, QString> open(const QString &path);
@@ -26,12 +26,38 @@ public:
     int schemaVersion() const override { return m_schemaVersion; }
     QString instanceId() const override { return m_instanceId; }
 
+    StoreResult<std::optional<AccountRecord>> findAccount(const QString &username) override;
+    StoreResult<std::optional<DeviceRecord>> findDevice(const QString &username,
+                                                        quint32 deviceId) override;
+    StoreResult<CreateAccountResult>
+    createAccount(const AccountRecord &account, const DeviceRecord &device,
+                  const std::optional<QByteArray> &inviteHash) override;
+    StoreResult<UpdateDeviceListResult> replaceDeviceList(const AccountRecord &account,
+                                                          const QList<ListedDevice> &listed,
+                                                          const std::optional<DeviceRecord> &device,
+                                                          QList<quint32> *removed) override;
+    StoreResult<UpdateDeviceListResult> putDevice(const QString &username,
+                                                  const QByteArray &accountKey,
+                                                  const QByteArray &deviceList,
+                                                  const DeviceRecord &device) override;
+    StoreResult<bool> deleteAccount(const QString &username) override;
+    StoreResult<bool> resetAccount(const QString &username) override;
+    StoreResult<std::optional<int>> storePreKeys(const QString &username, quint32 deviceId,
+                                                 const std::optional<QByteArray> &signedPreKey,
+                                                 const QList<OneTimePreKeyRecord> &oneTimePreKeys,
+                                                 int maxStored) override;
+    StoreResult<std::optional<BundleRecord>> takeBundle(const QString &username,
+                                                        quint32 deviceId) override;
+    StoreResult<int> oneTimePreKeyCount(const QString &username, quint32 deviceId) override;
+    StoreResult<bool> addInvite(const QByteArray &codeHash) override;
+
 private:
     explicit SqliteStore(QString connectionName);
 
     int readUserVersion() const; // -1 on error
     QString migrate();
     QString loadInstanceId();
+    QSqlDatabase database() const;
 
     QString m_connectionName;
     int m_schemaVersion = 0;

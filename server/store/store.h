@@ -1,11 +1,89 @@
 #pragma once
 
+#include <QByteArray>
+#include <QList>
 #include <QString>
+
+#include <optional>
+#include <variant>
 
 namespace parley::relay {
 
+// A failure of the storage backend itself (disk, SQL). Callers answer UNAVAILABLE and log
+// the message; it never contains key material.
+struct StoreError
+{
+    QString message;
+};
+
+template<typename T>
+using StoreResult = std::variant<T, StoreError>;
+
+// An account: a username bound for good to an account key (only the operator's reset, via
+// deleteAccount, frees it) and the account's current signed device list.
+struct AccountRecord
+{
+    QString username;      // normalised (docs/protocol.md C1 §1.1)
+    QByteArray accountKey; // 32-byte Ed25519 public key
+    QByteArray deviceList; // DeviceList v1 bytes, exactly as the client signed them
+    quint64 counter = 0;   // the device list's counter
+};
+
+// A device that registered itself with its certificate. Keys are the certified ones.
+struct DeviceRecord
+{
+    quint32 deviceId = 0;
+    QByteArray signingKey;  // 32-byte Ed25519 public key
+    QByteArray identityKey; // 32-byte X25519 public key
+    QByteArray certificate; // DeviceCertificate v1 bytes
+};
+
+// A device as named by a device list entry: what a device row must match to survive a new
+// list.
+struct ListedDevice
+{
+    quint32 deviceId = 0;
+    QByteArray signingKey;
+    QByteArray identityKey;
+};
+
+struct OneTimePreKeyRecord
+{
+    quint32 id = 0;
+    QByteArray publicKey; // 32-byte X25519 public key
+};
+
+// What a bundle is made of. The one-time prekey, if any, is already deleted from the store.
+struct BundleRecord
+{
+    QByteArray deviceList;
+    QByteArray certificate;
+    QByteArray signedPreKey;
+    std::optional<OneTimePreKeyRecord> oneTimePreKey;
+    int remainingOneTimePreKeys = 0;
+};
+
+enum class CreateAccountResult {
+    Created,
+    UsernameTaken, // the username exists (with any key), or was deleted under another key
+    InvalidInvite, // an invite was required and is unknown or used
+};
+
+enum class UpdateDeviceListResult {
+    Updated,
+    NotFound,     // no such account
+    KeyMismatch,  // the account has another account key
+    StaleCounter, // the new counter is not higher than the stored one
+    ListChanged,  // (putDevice) the stored list is not the expected one
+};
+
 // The relay's durable state. SQLite is the embedded default (SqliteStore); the cluster
-// plugs PostgreSQL in behind the same interface. Implementations are used from one thread.
+// plugs PostgreSQL in behind the same interface. Implementations are used from one thread
+// at a time, and every method is synchronous and independent of any event loop, so a store
+// can run on a dedicated writer thread. Each mutating method is one transaction.
+//
+// Only public keys, signed public structures, counters and invite-code hashes are stored:
+// no IP addresses, no plaintext, no private keys.
 class Store
 {
 public:
@@ -17,6 +95,66 @@ public:
     // A random id made when the store was first created; it tells an operator which data
     // directory a relay runs on and never changes afterwards.
     virtual QString instanceId() const = 0;
+
+    // --- accounts and devices ------------------------------------------------------------
+
+    virtual StoreResult<std::optional<AccountRecord>> findAccount(const QString &username) = 0;
+    virtual StoreResult<std::optional<DeviceRecord>> findDevice(const QString &username,
+                                                                quint32 deviceId) = 0;
+
+    // Creates the account and its first device. If `inviteHash` is set, that invite must
+    // exist and is consumed in the same transaction. A username that exists, or whose
+    // tombstone holds another account key, is taken.
+    virtual StoreResult<CreateAccountResult>
+    createAccount(const AccountRecord &account, const DeviceRecord &device,
+                  const std::optional<QByteArray> &inviteHash) = 0;
+
+    // Replaces the device list if the account has `account.accountKey` and a lower counter.
+    // Devices whose (id, signing key, identity key) is not in `listed` are deleted with their
+    // prekeys, in the same transaction; `removed` receives their ids. `device`, if given, is
+    // then stored (inserted or replaced).
+    virtual StoreResult<UpdateDeviceListResult>
+    replaceDeviceList(const AccountRecord &account, const QList<ListedDevice> &listed,
+                      const std::optional<DeviceRecord> &device, QList<quint32> *removed) = 0;
+
+    // Stores (inserts or replaces) a device of an account whose stored key and device list
+    // bytes are exactly `accountKey` and `deviceList` (ListChanged otherwise).
+    virtual StoreResult<UpdateDeviceListResult> putDevice(const QString &username,
+                                                          const QByteArray &accountKey,
+                                                          const QByteArray &deviceList,
+                                                          const DeviceRecord &device) = 0;
+
+    // The user's deletion: deletes the account, its devices and their prekeys, and keeps
+    // only the username with its account key (a tombstone), so that the name can be
+    // registered again by that key but by no other. False if there was no account.
+    virtual StoreResult<bool> deleteAccount(const QString &username) = 0;
+
+    // The operator's reset: deletes the account (as deleteAccount) and its tombstone, so the
+    // username can be registered again with any key. False if there was neither.
+    virtual StoreResult<bool> resetAccount(const QString &username) = 0;
+
+    // --- prekeys -------------------------------------------------------------------------
+
+    // Replaces the device's signed prekey (if given) and adds one-time prekeys (a key with
+    // an id the device already has replaces it). Refused, storing nothing, if the device
+    // would then hold more than `maxStored` one-time prekeys: the result is then nullopt.
+    // Otherwise the number of one-time prekeys now held. The device must exist.
+    virtual StoreResult<std::optional<int>>
+    storePreKeys(const QString &username, quint32 deviceId,
+                 const std::optional<QByteArray> &signedPreKey,
+                 const QList<OneTimePreKeyRecord> &oneTimePreKeys, int maxStored) = 0;
+
+    // The device's bundle parts, taking (deleting, in the same transaction) its one-time
+    // prekey with the lowest id. nullopt if the device or its signed prekey is missing.
+    virtual StoreResult<std::optional<BundleRecord>> takeBundle(const QString &username,
+                                                                quint32 deviceId) = 0;
+
+    virtual StoreResult<int> oneTimePreKeyCount(const QString &username, quint32 deviceId) = 0;
+
+    // --- invites -------------------------------------------------------------------------
+
+    // Adds a single-use invite by the SHA-256 of its code (the code itself is never stored).
+    virtual StoreResult<bool> addInvite(const QByteArray &codeHash) = 0;
 };
 
 } // namespace parley::relay

@@ -79,6 +79,8 @@ void TestRelayBinary::help()
     QVERIFY2(result.out.contains(QStringLiteral("--listen")), qPrintable(result.out));
     QVERIFY(result.out.contains(QStringLiteral("--data-dir")));
     QVERIFY(result.out.contains(QStringLiteral("--version")));
+    QVERIFY(result.out.contains(QStringLiteral("--name")));
+    QVERIFY(result.out.contains(QStringLiteral("--registration")));
 }
 
 void TestRelayBinary::badListenIsAClearError()

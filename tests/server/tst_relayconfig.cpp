@@ -13,6 +13,8 @@ private slots:
     void listenAddress();
     void commandLine_data();
     void commandLine();
+    void namesAndRegistration_data();
+    void namesAndRegistration();
 };
 
 void TestRelayConfig::listenAddress_data()
@@ -82,6 +84,52 @@ void TestRelayConfig::commandLine()
         const auto &command = std::get<ParsedCommandLine>(parsed);
         QCOMPARE(command.action, ParsedCommandLine::Action::Run);
         QCOMPARE(command.config.dataDir, dataDir.isEmpty() ? defaultDataDir() : dataDir);
+    } else {
+        QVERIFY(std::holds_alternative<QString>(parsed));
+        QVERIFY2(std::get<QString>(parsed).contains(error), qPrintable(std::get<QString>(parsed)));
+    }
+}
+
+void TestRelayConfig::namesAndRegistration_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("error"); // empty: accepted
+    QTest::addColumn<QStringList>("names");
+    QTest::addColumn<int>("policy");
+
+    const int open = int(RegistrationPolicy::Open);
+    QTest::newRow("defaults") << QStringList{"parley-relay"} << "" << QStringList{} << open;
+    QTest::newRow("one name, normalised")
+        << QStringList{"parley-relay", "--name", "Relay.Example.org:443"} << ""
+        << QStringList{"relay.example.org"} << open;
+    QTest::newRow("repeated and comma-separated")
+        << QStringList{"parley-relay", "--name", "a.example,b.example:8443", "--name", "a.example"}
+        << "" << QStringList{"a.example", "b.example:8443"} << open;
+    QTest::newRow("bad name") << QStringList{"parley-relay", "--name", "-bad-.example"}
+                              << "is not a valid relay name" << QStringList{} << open;
+    QTest::newRow("ipv6 name") << QStringList{"parley-relay", "--name", "[::1]:7683"}
+                               << "is not a valid relay name" << QStringList{} << open;
+    QTest::newRow("invite") << QStringList{"parley-relay", "--registration", "invite"} << ""
+                            << QStringList{} << int(RegistrationPolicy::Invite);
+    QTest::newRow("closed") << QStringList{"parley-relay", "--registration", "closed"} << ""
+                            << QStringList{} << int(RegistrationPolicy::Closed);
+    QTest::newRow("bad policy") << QStringList{"parley-relay", "--registration", "maybe"}
+                                << "--registration wants open, invite or closed" << QStringList{}
+                                << open;
+}
+
+void TestRelayConfig::namesAndRegistration()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    QFETCH(QStringList, names);
+    QFETCH(int, policy);
+    const auto parsed = parseCommandLine(arguments);
+    if (error.isEmpty()) {
+        QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+        const auto &config = std::get<ParsedCommandLine>(parsed).config;
+        QCOMPARE(config.names, names);
+        QCOMPARE(int(config.registration), policy);
     } else {
         QVERIFY(std::holds_alternative<QString>(parsed));
         QVERIFY2(std::get<QString>(parsed).contains(error), qPrintable(std::get<QString>(parsed)));

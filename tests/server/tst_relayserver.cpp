@@ -122,7 +122,14 @@ void TestRelayServer::helloGetsWelcome()
     QCOMPARE(QString::fromStdString(welcome.software()),
              QStringLiteral("parley-relay/%1").arg(QLatin1String(parley::kVersion)));
     QCOMPARE(welcome.limits().max_frame_bytes(), protocol::kMaxFrameBytes);
+    QCOMPARE(welcome.limits().max_prekeys_per_upload(), quint32(protocol::kMaxPreKeysPerUpload));
+    QCOMPARE(welcome.limits().max_stored_prekeys(), quint32(protocol::kMaxStoredPreKeys));
+    QCOMPARE(welcome.limits().prekeys_low_threshold(), quint32(protocol::kPreKeysLowThreshold));
+    QCOMPARE(int(welcome.challenge().size()), protocol::kChallengeBytes);
     QVERIFY(!client.disconnected);
+    // Without --name the relay is named after its bound address.
+    QCOMPARE(m_server->relayNames(),
+             QStringList{QStringLiteral("127.0.0.1:%1").arg(m_server->serverPort())});
 }
 
 void TestRelayServer::picksHighestCommonVersion()
