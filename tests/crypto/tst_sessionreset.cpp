@@ -42,11 +42,6 @@ QByteArray text(const WipedBytes &plaintext)
                       static_cast<qsizetype>(plaintext.size()));
 }
 
-std::vector<Byte> bytesOf(const char *value)
-{
-    return std::vector<Byte>(value, value + std::strlen(value));
-}
-
 // A test clock that only moves when told to.
 struct FakeClock
 {
