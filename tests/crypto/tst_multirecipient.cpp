@@ -76,12 +76,6 @@ MultiRecipientMessage sealed(const std::variant<MultiRecipientMessage, SealedSen
     return std::get<MultiRecipientMessage>(result);
 }
 
-struct Carol
-{
-    AccountIdentity account{test::account("carol@relay.example"), signingKey(pattern(0x0f, 7))};
-    DeviceIdentity device = makeDevice(account, DeviceId{2}, pattern(0x1e, 7), pattern(0x2d, 7));
-};
-
 } // namespace
 
 class TestMultiRecipient : public QObject

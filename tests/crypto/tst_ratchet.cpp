@@ -7,6 +7,7 @@
 #include "crypto/ratchetmessage.h"
 #include "crypto/ratchetsession.h"
 #include "ratchettesthelpers.h"
+#include "tools/crypto-vectors/vectorinputs.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -18,15 +19,16 @@ using namespace ratchettest;
 
 namespace {
 
-// The fixed inputs of the published vectors (docs/protocol.md C2 §7).
-const char *const kSharedSecret = "000102030405060708090a0b0c0d0e0f"
-                                  "101112131415161718191a1b1c1d1e1f";
-const char *const kBob0 = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
-const char *const kAlice0 = "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f";
-const char *const kBob1 = "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f";
-const char *const kAlice1 = "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f";
-const char *const kBob2 = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
-const QByteArray kAd = "parley ratchet test vector AD";
+// The fixed inputs of the published vectors (docs/protocol.md C2 §8), shared with
+// parley-crypto-vectors.
+const char *const kSharedSecret = vectors::kRatchetSharedSecret;
+const char *const kBob0 = vectors::kRatchetBob0;
+const char *const kAlice0 = vectors::kRatchetAlice0;
+const char *const kBob1 = vectors::kRatchetBob1;
+const char *const kAlice1 = vectors::kRatchetAlice1;
+const char *const kBob2 = vectors::kRatchetBob2;
+const QByteArray kAd(vectors::kRatchetAssociatedData.data(),
+                     qsizetype(vectors::kRatchetAssociatedData.size()));
 
 // The frozen messages of the vector conversation (header ‖ ciphertext, hex).
 const char *const kMessage0 =

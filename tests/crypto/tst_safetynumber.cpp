@@ -3,6 +3,7 @@
 // its comparison outcomes, malformed payloads.
 
 #include "crypto/safetynumber.h"
+#include "tools/crypto-vectors/vectorinputs.h"
 
 #include <QTest>
 
@@ -56,10 +57,9 @@ QByteArray randomKey()
 }
 
 // RFC 8032 §7.1 TEST 1 and TEST 2 public keys: Parley's frozen safety-number vector.
-const QByteArray kParleyAliceKey =
-    QByteArray::fromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
-const QByteArray kParleyBobKey =
-    QByteArray::fromHex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
+// Shared with parley-crypto-vectors (tools/crypto-vectors/vectorinputs.h).
+const QByteArray kParleyAliceKey = QByteArray::fromHex(vectors::kSafetyNumberAliceKey);
+const QByteArray kParleyBobKey = QByteArray::fromHex(vectors::kSafetyNumberBobKey);
 
 } // namespace
 
