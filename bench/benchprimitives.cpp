@@ -294,9 +294,9 @@ std::shared_ptr<AeadInputs> aeadInputs(std::size_t plaintextBytes, std::size_t a
     in->plaintext = randomBuffer(plaintextBytes);
     in->ad = randomBuffer(adBytes);
     in->ciphertext.resize(plaintextBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        in->ciphertext.data(), nullptr, in->plaintext.data(), in->plaintext.size(), in->ad.data(),
-        in->ad.size(), nullptr, inputs().nonce.data(), inputs().key.data());
+    crypto_aead_xchacha20poly1305_ietf_encrypt(in->ciphertext.data(), nullptr, in->plaintext.data(),
+                                               in->plaintext.size(), in->ad.data(), in->ad.size(),
+                                               nullptr, inputs().nonce.data(), inputs().key.data());
     in->out.resize(in->ciphertext.size());
     return in;
 }
@@ -353,7 +353,8 @@ Item ed25519VerifyOf(std::string name, std::size_t messageBytes)
                          inputs().edSecret.data());
     return {std::move(name), 0, [in] {
                 if (crypto_sign_verify_detached(in->signature.data(), in->message.data(),
-                                                in->message.size(), inputs().edPublic.data()) != 0) {
+                                                in->message.size(),
+                                                inputs().edPublic.data()) != 0) {
                     fail("verify");
                 }
             }};

@@ -39,7 +39,7 @@ Item aeadDecrypt();
 Item pad();   // sodium_pad 256 → 320
 Item unpad(); // sodium_unpad 320
 Item x25519();
-Item x25519KeyGen(); // randombytes 32 + crypto_scalarmult_base
+Item x25519KeyGen();  // randombytes 32 + crypto_scalarmult_base
 Item ed25519Verify(); // 160-byte message
 Item sha256Id();      // 80 bytes: X3DH initial-message id
 

@@ -76,10 +76,10 @@ std::vector<Item> layerKdfs(std::string_view ephemeralInfo, std::string_view sta
         hkdfOf(label("HKDF L=88, info %zu B (4 HMACs): ephemeral layer", ephemeralInfoBytes), 32,
                ephemeralInfoBytes, 88),
         count));
-    items.push_back(withCount(
-        hkdfOf(label("HKDF L=56, info %zu B (3 HMACs): static layer", staticInfoBytes), 32,
-               staticInfoBytes, 56),
-        count));
+    items.push_back(
+        withCount(hkdfOf(label("HKDF L=56, info %zu B (3 HMACs): static layer", staticInfoBytes),
+                         32, staticInfoBytes, 56),
+                  count));
     return items;
 }
 
@@ -132,9 +132,9 @@ std::shared_ptr<SealedSession> makeSealedSession()
     auto s = std::make_shared<SealedSession>(
         take(RatchetSession::initAlice(sk, bobKey.publicKey()), "initAlice"),
         take(RatchetSession::initBob(sk, bobKey), "initBob"));
-    s->associatedData = x3dhAssociatedData(
-        s->devices.alice.address(), s->devices.alice.identityKey().publicKey(),
-        s->devices.bob.address(), s->devices.bob.identityKey().publicKey());
+    s->associatedData =
+        x3dhAssociatedData(s->devices.alice.address(), s->devices.alice.identityKey().publicKey(),
+                           s->devices.bob.address(), s->devices.bob.identityKey().publicKey());
     if (s->associatedData.size() != callerAssociatedDataBytes()) {
         fail("sealed fixture: AD size differs from the ratchet primitives'");
     }
@@ -164,9 +164,8 @@ Group sealedOneToOneGroup()
 {
     auto s = makeSealedSession();
     // The sizes of this fixture's real objects.
-    const std::size_t messageBytes = take(s->alice.encrypt(s->associatedData, s->plaintext),
-                                          "ratchet encrypt")
-                                         .message.size();
+    const std::size_t messageBytes =
+        take(s->alice.encrypt(s->associatedData, s->plaintext), "ratchet encrypt").message.size();
     const std::size_t contentBytes = kSealedContentOverhead + messageBytes;
 
     Group group{"(c) sealed 1:1 message end to end (same chain, 256 B)", 1.2, {}, 0};
@@ -206,7 +205,8 @@ std::shared_ptr<MultiRecipientFixture> makeMultiRecipient(std::size_t devices)
         f->recipientKeys.push_back(X25519KeyPair::generate());
         f->recipients.push_back(f->recipientKeys.back().publicKey());
     }
-    SenderKeySender sender = SenderKeySender::create(generateGroupId(), f->devices.alice.address(), 0);
+    SenderKeySender sender =
+        SenderKeySender::create(generateGroupId(), f->devices.alice.address(), 0);
     f->message =
         take(sender.encrypt(std::vector<Byte>(kPlaintextBytes, 0x41)), "sender key encrypt");
     f->sealed =
@@ -225,18 +225,18 @@ std::vector<Item> bodyPrimitives(const MultiRecipientFixture &f, bool seal)
     const std::size_t content = contentBytes(f);
     const std::size_t adBytes = 1 + 32;
     std::vector<Item> items;
-    items.push_back(withCount(hkdfOf(label("HKDF L=88, info %zu B (4 HMACs): body keys",
-                                           kSealedBodyInfo.size()),
-                                     32, kSealedBodyInfo.size(), 88),
-                              1));
     items.push_back(withCount(
-        seal ? aeadEncryptOf(label("XChaCha20-Poly1305 encrypt %zu B, AD %zu B: body", content,
-                                   adBytes),
-                             content, adBytes)
-             : aeadDecryptOf(label("XChaCha20-Poly1305 decrypt %zu B, AD %zu B: body", content,
-                                   adBytes),
-                             content, adBytes),
+        hkdfOf(label("HKDF L=88, info %zu B (4 HMACs): body keys", kSealedBodyInfo.size()), 32,
+               kSealedBodyInfo.size(), 88),
         1));
+    items.push_back(
+        withCount(seal ? aeadEncryptOf(label("XChaCha20-Poly1305 encrypt %zu B, AD %zu B: body",
+                                             content, adBytes),
+                                       content, adBytes)
+                       : aeadDecryptOf(label("XChaCha20-Poly1305 decrypt %zu B, AD %zu B: body",
+                                             content, adBytes),
+                                       content, adBytes),
+                  1));
     items.push_back(withCount(
         sha256Of(label("SHA-256 of the %zu-byte body", f.sealed.body.size()), f.sealed.body.size()),
         1));
@@ -253,14 +253,14 @@ Group multiRecipientSealGroup(std::size_t devices)
                 std::nullopt,
                 {},
                 0};
-    group.items.push_back({label("sealMultiRecipient, %zu devices, %zu-byte message", devices,
-                                 f->message.size()),
-                           0, [f] {
-                               const MultiRecipientMessage sealed = take(
-                                   sealMultiRecipient(f->devices.alice, f->recipients, f->message),
-                                   "sealMultiRecipient");
-                               consume(sealed.body.data(), sealed.body.size());
-                           }});
+    group.items.push_back(
+        {label("sealMultiRecipient, %zu devices, %zu-byte message", devices, f->message.size()), 0,
+         [f] {
+             const MultiRecipientMessage sealed =
+                 take(sealMultiRecipient(f->devices.alice, f->recipients, f->message),
+                      "sealMultiRecipient");
+             consume(sealed.body.data(), sealed.body.size());
+         }});
     group.items.push_back(withCount(randomBytes32("randombytes 32: body key"), 1));
     append(group.items, bodyPrimitives(*f, true));
     // Per device: a fresh ephemeral key, DH_e, DH_s, the two layers over K_b ‖ digest.
@@ -274,18 +274,18 @@ Group multiRecipientSealGroup(std::size_t devices)
 Group multiRecipientOpenGroup(std::size_t devices)
 {
     auto f = makeMultiRecipient(devices);
-    Group group{label("(d) multi-recipient sealed message to %zu devices: one device opens",
-                      devices),
-                std::nullopt,
-                {},
-                0};
-    group.items.push_back({"openMultiRecipient (sealed key + body)", 0, [f] {
-                               const OpenedSealedMessage opened = take(
-                                   openMultiRecipient(f->devices.bob, f->sealed.sealedKeys[0],
-                                                      f->sealed.body),
-                                   "openMultiRecipient");
-                               consume(opened.message.data(), opened.message.size());
-                           }});
+    Group group{
+        label("(d) multi-recipient sealed message to %zu devices: one device opens", devices),
+        std::nullopt,
+        {},
+        0};
+    group.items.push_back(
+        {"openMultiRecipient (sealed key + body)", 0, [f] {
+             const OpenedSealedMessage opened =
+                 take(openMultiRecipient(f->devices.bob, f->sealed.sealedKeys[0], f->sealed.body),
+                      "openMultiRecipient");
+             consume(opened.message.data(), opened.message.size());
+         }});
     group.items.push_back(withCount(x25519(), 2));
     append(group.items, layerKdfs(kSealedKeyEphemeralInfo, kSealedKeyStaticInfo, 1));
     append(group.items, layerAeads(kBodyKeyBytes + kBodyDigestBytes, false, 1));
@@ -304,8 +304,8 @@ struct SenderKeyFixture
     GroupId groupId = generateGroupId();
     DeviceAddress self = take(DeviceAddress::parse("alice@relay.example/1"), "address");
     SenderKeySender sender = SenderKeySender::create(groupId, self, 0);
-    SenderKeyReceiver receiver = take(SenderKeyReceiver::create(sender.distribution(), self),
-                                      "SenderKeyReceiver::create");
+    SenderKeyReceiver receiver =
+        take(SenderKeyReceiver::create(sender.distribution(), self), "SenderKeyReceiver::create");
     std::vector<Byte> plaintext = std::vector<Byte>(kPlaintextBytes, 0x41);
     std::vector<std::vector<Byte>> queue; // receive: messages not yet decrypted, in order
     std::size_t next = 0;
@@ -341,15 +341,15 @@ std::vector<Item> senderKeyPrimitives(const SenderKeyFixture &f, std::size_t mes
             aeadEncryptOf(label("XChaCha20-Poly1305 encrypt %zu B, AD %zu B", kPaddedBytes, ad),
                           kPaddedBytes, ad),
             1));
-        items.push_back(withCount(
-            ed25519SignOf(label("Ed25519 sign %zu B", signedBytes(messageBytes)),
-                          signedBytes(messageBytes)),
-            1));
+        items.push_back(
+            withCount(ed25519SignOf(label("Ed25519 sign %zu B", signedBytes(messageBytes)),
+                                    signedBytes(messageBytes)),
+                      1));
     } else {
-        items.push_back(withCount(
-            ed25519VerifyOf(label("Ed25519 verify %zu B", signedBytes(messageBytes)),
-                            signedBytes(messageBytes)),
-            1));
+        items.push_back(
+            withCount(ed25519VerifyOf(label("Ed25519 verify %zu B", signedBytes(messageBytes)),
+                                      signedBytes(messageBytes)),
+                      1));
         items.push_back(withCount(
             aeadDecryptOf(label("XChaCha20-Poly1305 decrypt %zu B, AD %zu B", kPaddedBytes, ad),
                           kPaddedBytes, ad),
