@@ -4,12 +4,12 @@
 #include "app/mainwindow.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
+#include "core/viewmodels/onboardingviewmodel.h"
 #include "protocol/version.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QSettings>
 #include <QStandardPaths>
 
 #include <cstdio>
@@ -66,21 +66,16 @@ int main(int argc, char *argv[])
     QFile::setPermissions(profileDir,
                           QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 
-    // The relay a profile uses is remembered; --relay changes it.
-    QSettings profileSettings(profileDir + QStringLiteral("/profile.ini"), QSettings::IniFormat);
-    QUrl relayUrl = command.relayUrl;
-    if (relayUrl.isEmpty()) {
-        relayUrl =
-            profileSettings.value(QStringLiteral("relay/url"), app::defaultRelayUrl()).toUrl();
-    } else {
-        profileSettings.setValue(QStringLiteral("relay/url"), relayUrl);
-    }
-
     core::ClientCore clientCore;
     core::ConnectionViewModel connection(clientCore.relayConnection());
-    app::MainWindow window(
-        &connection, command.profileDir.isEmpty() ? QString() : QFileInfo(profileDir).fileName());
+    // Onboarding creates or unlocks the profile; the profile stores its relay URL, and
+    // --relay (given) replaces it and fills in the create form.
+    core::OnboardingViewModel onboarding(&clientCore, profileDir);
+    onboarding.setRelayUrlOverride(command.relayUrl);
+    app::MainWindow window(&connection, &onboarding,
+                           command.profileDir.isEmpty() ? QString()
+                                                        : QFileInfo(profileDir).fileName());
     window.show();
-    connection.connectToRelay(relayUrl);
+    onboarding.start();
     return QApplication::exec();
 }

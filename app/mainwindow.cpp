@@ -1,10 +1,13 @@
 #include "app/mainwindow.h"
 
+#include "app/onboardingview.h"
 #include "core/viewmodels/connectionviewmodel.h"
+#include "core/viewmodels/onboardingviewmodel.h"
 
 #include <QLabel>
 #include <QPainter>
 #include <QPixmap>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QVBoxLayout>
 
@@ -34,6 +37,8 @@ QColor colorFor(core::ConnectionStatus::State state)
         return QColor(0x2e, 0xa0, 0x43);
     case State::Connecting:
     case State::Negotiating:
+    case State::Authenticating:
+    case State::Authenticated:
     case State::Waiting:
         return QColor(0xd2, 0x99, 0x22);
     case State::Disconnected:
@@ -45,10 +50,13 @@ QColor colorFor(core::ConnectionStatus::State state)
 
 } // namespace
 
-MainWindow::MainWindow(core::ConnectionViewModel *connection, const QString &profileName,
-                       QWidget *parent)
+MainWindow::MainWindow(core::ConnectionViewModel *connection, core::OnboardingViewModel *onboarding,
+                       const QString &profileName, QWidget *parent)
     : QMainWindow(parent)
     , m_connection(connection)
+    , m_onboarding(onboarding)
+    , m_pages(new QStackedWidget(this))
+    , m_signedIn(new QLabel(this))
     , m_statusDot(new QLabel(this))
     , m_statusLabel(new QLabel(this))
     , m_headline(new QLabel(this))
@@ -69,6 +77,15 @@ MainWindow::MainWindow(core::ConnectionViewModel *connection, const QString &pro
     title->setAlignment(Qt::AlignCenter);
     layout->addWidget(title);
 
+    QFont signedInFont = m_signedIn->font();
+    signedInFont.setPointSizeF(signedInFont.pointSizeF() * 1.4);
+    m_signedIn->setFont(signedInFont);
+    m_signedIn->setAlignment(Qt::AlignCenter);
+    m_signedIn->setObjectName(QStringLiteral("signedIn"));
+    m_signedIn->setAccessibleName(tr("Account"));
+    m_signedIn->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_signedIn);
+
     QFont headlineFont = m_headline->font();
     headlineFont.setPointSizeF(headlineFont.pointSizeF() * 1.25);
     m_headline->setFont(headlineFont);
@@ -85,14 +102,33 @@ MainWindow::MainWindow(core::ConnectionViewModel *connection, const QString &pro
     m_detail->setObjectName(QStringLiteral("connectionDetail"));
     layout->addWidget(m_detail);
     layout->addStretch(3);
-    setCentralWidget(central);
+    m_pages->addWidget(new OnboardingView(onboarding, m_pages));
+    m_pages->addWidget(central);
+    setCentralWidget(m_pages);
 
     m_statusLabel->setObjectName(QStringLiteral("connectionStatus"));
     statusBar()->addWidget(m_statusDot);
     statusBar()->addWidget(m_statusLabel, 1);
 
     bindConnection();
-    resize(720, 480);
+    bindOnboarding();
+    resize(720, 520);
+}
+
+QString MainWindow::signedInText() const
+{
+    return m_pages->currentIndex() == 1 ? m_signedIn->text() : QString();
+}
+
+void MainWindow::bindOnboarding()
+{
+    const auto refresh = [this] {
+        const bool ready = m_onboarding->state() == core::OnboardingViewModel::State::Ready;
+        m_signedIn->setText(m_onboarding->signedInText());
+        m_pages->setCurrentIndex(ready ? 1 : 0);
+    };
+    connect(m_onboarding, &core::OnboardingViewModel::changed, this, refresh);
+    refresh();
 }
 
 QString MainWindow::statusText() const

@@ -1,5 +1,6 @@
 #include "core/clientcore.h"
 
+#include "core/account/accountmanager.h"
 #include "core/net/relayconnection.h"
 #include "core/security/processhardening.h"
 
@@ -14,6 +15,7 @@ namespace parley::core {
 ClientCore::ClientCore(QObject *parent)
     : QObject(parent)
     , m_relayConnection(new RelayConnection)
+    , m_accountManager(new AccountManager(m_relayConnection))
 {
     // Before any key or plaintext reaches memory this process could dump.
     static std::once_flag hardened;
@@ -24,7 +26,10 @@ ClientCore::ClientCore(QObject *parent)
     });
     m_thread.setObjectName(QStringLiteral("parley-core"));
     m_relayConnection->moveToThread(&m_thread);
-    // Objects on the core thread are destroyed on it, after its event loop ends.
+    m_accountManager->moveToThread(&m_thread);
+    // Objects on the core thread are destroyed on it, after its event loop ends; the account
+    // manager first, since it uses the connection.
+    connect(&m_thread, &QThread::finished, m_accountManager, &QObject::deleteLater);
     connect(&m_thread, &QThread::finished, m_relayConnection, &QObject::deleteLater);
     m_thread.start();
 }

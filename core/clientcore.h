@@ -5,11 +5,12 @@
 
 namespace parley::core {
 
+class AccountManager;
 class RelayConnection;
 
-// Owns the core thread and the objects that live on it (the relay connection now; sessions
-// and crypto as they arrive). The GUI thread only ever talks to them through queued
-// signals and slots, so nothing the network or crypto does can block a view.
+// Owns the core thread and the objects that live on it (the relay connection and the account
+// manager now; sessions and crypto as they arrive). The GUI thread only ever talks to them through
+// queued signals and slots, so nothing the network or crypto does can block a view.
 class ClientCore : public QObject
 {
     Q_OBJECT
@@ -22,10 +23,13 @@ public:
     // Lives on the core thread: connect to it, or call it with QMetaObject::invokeMethod;
     // never call its methods directly from another thread.
     RelayConnection *relayConnection() const { return m_relayConnection; }
+    // Lives on the core thread too, driving relayConnection() for the profile's account.
+    AccountManager *accountManager() const { return m_accountManager; }
 
 private:
     QThread m_thread;
     RelayConnection *m_relayConnection;
+    AccountManager *m_accountManager;
 };
 
 } // namespace parley::core

@@ -11,6 +11,7 @@
 #include <QWebSocket>
 
 #include <algorithm>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcNet, "parley.core.net")
 
@@ -49,6 +50,32 @@ Error errorFromSocket(QAbstractSocket::SocketError error)
     }
 }
 
+// Status codes that answer a RegisterAccount or Authenticate (R1 §4.1, §4.2, §7).
+Error errorFromAuthStatus(wire::Status::Code code)
+{
+    switch (code) {
+    case wire::Status::USERNAME_TAKEN:
+        return Error::UsernameTaken;
+    case wire::Status::INVALID_USERNAME:
+        return Error::InvalidUsername;
+    case wire::Status::REGISTRATION_CLOSED:
+        return Error::RegistrationClosed;
+    case wire::Status::INVALID_INVITE:
+        return Error::InviteRequired;
+    case wire::Status::WRONG_RELAY:
+        return Error::WrongRelay;
+    case wire::Status::INVALID_SIGNATURE:
+    case wire::Status::NOT_FOUND:
+    case wire::Status::STALE_DEVICE_LIST:
+        return Error::AuthenticationFailed;
+    case wire::Status::RATE_LIMITED:
+    case wire::Status::UNAVAILABLE:
+        return Error::RelayBusy;
+    default:
+        return Error::ProtocolError;
+    }
+}
+
 } // namespace
 
 RelayConnection::RelayConnection(QObject *parent)
@@ -75,6 +102,7 @@ RelayConnection::RelayConnection(QObject *parent)
 
 RelayConnection::~RelayConnection()
 {
+    m_pending.clear(); // nobody is left to tell
     resetSocket();
 }
 
@@ -98,6 +126,11 @@ int RelayConnection::backoffDelayMs(int attempt)
     const qint64 base = std::min<qint64>(qint64(kMinBackoffMs) << exponent, kMaxBackoffMs);
     const double jitter = 0.5 + 0.5 * QRandomGenerator::global()->generateDouble();
     return static_cast<int>(static_cast<double>(base) * jitter);
+}
+
+void RelayConnection::setAuthenticator(Authenticator authenticator)
+{
+    m_authenticator = std::move(authenticator);
 }
 
 void RelayConnection::open(const QUrl &url)
@@ -126,6 +159,13 @@ void RelayConnection::close()
     setState(State::Disconnected);
 }
 
+void RelayConnection::setReady()
+{
+    if (m_status.state == State::Authenticated) {
+        setState(State::Connected);
+    }
+}
+
 void RelayConnection::connectNow()
 {
     resetSocket();
@@ -147,6 +187,7 @@ void RelayConnection::connectNow()
 
     m_status.relaySoftware.clear();
     m_status.protocolVersion = 0;
+    m_status.address.clear();
     setState(State::Connecting);
     m_deadline.start(kConnectTimeoutMs);
     qCDebug(lcNet) << "connecting to" << m_status.url.toDisplayString() << "attempt" << m_attempt;
@@ -155,14 +196,16 @@ void RelayConnection::connectNow()
 
 void RelayConnection::onConnected()
 {
+    m_deadline.stop();
     wire::Request request;
     wire::Hello *hello = request.mutable_hello();
     hello->set_min_version(protocol::kMinVersion);
     hello->set_max_version(protocol::kMaxVersion);
     hello->set_software(std::string("parley/") + parley::kVersion);
     setState(State::Negotiating);
-    m_deadline.start(kWelcomeTimeoutMs);
-    sendRequest(std::move(request), &m_helloId);
+    this->request(
+        std::move(request), [this](const RequestResult &result) { handleWelcome(result); },
+        kWelcomeTimeoutMs);
 }
 
 void RelayConnection::onDisconnected()
@@ -178,13 +221,25 @@ void RelayConnection::onDisconnected()
     }
     const auto code = static_cast<quint16>(m_socket->closeCode());
     const QString reason = m_socket->closeReason();
-    if (code == protocol::CloseCode::UnsupportedVersion) {
+    const QString detail = QStringLiteral("closed with code %1 %2").arg(code).arg(reason);
+    switch (code) {
+    case protocol::CloseCode::UnsupportedVersion:
         refuse(Error::UnsupportedVersion, reason);
         return;
+    case protocol::CloseCode::AuthFailed:
+        // R1 §8: do not retry with the same keys.
+        refuse(Error::TooManyAttempts, detail);
+        return;
+    case protocol::CloseCode::Revoked:
+        refuse(Error::DeviceRemoved, detail);
+        return;
+    case protocol::CloseCode::ProtocolError:
+        failAndRetry(Error::ProtocolError, detail);
+        return;
+    default:
+        failAndRetry(Error::ClosedByRelay, detail);
+        return;
     }
-    failAndRetry(code == protocol::CloseCode::ProtocolError ? Error::ProtocolError
-                                                            : Error::ClosedByRelay,
-                 QStringLiteral("closed with code %1 %2").arg(code).arg(reason));
 }
 
 void RelayConnection::onBinaryMessage(const QByteArray &bytes)
@@ -196,56 +251,137 @@ void RelayConnection::onBinaryMessage(const QByteArray &bytes)
     }
     const wire::Frame &frame = std::get<wire::Frame>(decoded);
     switch (frame.body_case()) {
-    case wire::Frame::kResponse:
-        handleResponse(frame.id(), frame.response());
+    case wire::Frame::kResponse: {
+        const auto found = m_pending.find(frame.id());
+        if (found == m_pending.end()) {
+            qCDebug(lcNet) << "response to unknown request" << frame.id();
+            return;
+        }
+        Pending pending = found.value();
+        m_pending.erase(found);
+        delete pending.timer;
+        pending.handler(frame.response());
         return;
+    }
     case wire::Frame::kPush:
-        return; // no pushes are defined for a client in this version
+        emit pushReceived(frame.push());
+        return;
     default:
         failAndRetry(Error::ProtocolError, QStringLiteral("relay sent a request"));
         return;
     }
 }
 
-void RelayConnection::handleResponse(quint64 id, const wire::Response &response)
+quint64 RelayConnection::request(wire::Request request, ResponseHandler handler, int timeoutMs)
 {
-    if (id != m_helloId || m_status.state != State::Negotiating) {
-        qCDebug(lcNet) << "response to unknown request" << id;
+    const bool open = m_socket != nullptr && m_status.state != State::Connecting &&
+                      m_status.state != State::Waiting && m_status.state != State::Refused &&
+                      m_status.state != State::Disconnected;
+    if (!open) {
+        deliverLater(std::move(handler), RequestError::NotConnected);
+        return 0;
+    }
+    wire::Frame frame;
+    frame.set_id(m_nextRequestId++);
+    *frame.mutable_request() = std::move(request);
+    const quint64 id = frame.id();
+    auto *timer = new QTimer(this);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, this, [this, id] {
+        const auto found = m_pending.find(id);
+        if (found == m_pending.end()) {
+            return;
+        }
+        Pending pending = found.value();
+        m_pending.erase(found);
+        pending.timer->deleteLater();
+        deliverLater(std::move(pending.handler), RequestError::Timeout);
+        // The relay answers every request (§2): one that does not is stuck or gone.
+        failAndRetry(Error::Timeout, QStringLiteral("no response to request %1").arg(id));
+    });
+    timer->start(timeoutMs);
+    m_pending.insert(id, Pending{std::move(handler), timer});
+    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    return id;
+}
+
+void RelayConnection::deliverLater(ResponseHandler handler, RequestError error)
+{
+    QMetaObject::invokeMethod(
+        this, [handler = std::move(handler), error] { handler(error); }, Qt::QueuedConnection);
+}
+
+void RelayConnection::handleWelcome(const RequestResult &result)
+{
+    const auto *response = std::get_if<wire::Response>(&result);
+    if (response == nullptr) {
+        return; // the connection has already failed and is being retried
+    }
+    if (response->status().code() == wire::Status::UNSUPPORTED_VERSION) {
+        refuse(Error::UnsupportedVersion, QString::fromStdString(response->status().message()));
         return;
     }
-    if (response.status().code() == wire::Status::UNSUPPORTED_VERSION) {
-        refuse(Error::UnsupportedVersion, QString::fromStdString(response.status().message()));
+    if (response->status().code() != wire::Status::OK || !response->has_welcome()) {
+        failAndRetry(Error::ProtocolError, QString::fromStdString(response->status().message()));
         return;
     }
-    if (response.status().code() != wire::Status::OK || !response.has_welcome()) {
-        failAndRetry(Error::ProtocolError, QString::fromStdString(response.status().message()));
-        return;
-    }
-    const wire::Welcome &welcome = response.welcome();
+    const wire::Welcome &welcome = response->welcome();
     if (welcome.version() < protocol::kMinVersion || welcome.version() > protocol::kMaxVersion ||
         welcome.software().size() > protocol::kMaxSoftwareBytes) {
         failAndRetry(Error::ProtocolError, QStringLiteral("invalid Welcome"));
         return;
     }
-    m_deadline.stop();
     m_attempt = 0;
     m_status.protocolVersion = welcome.version();
     m_status.relaySoftware = QString::fromStdString(welcome.software());
     m_status.error = Error::None;
     m_status.errorDetail.clear();
     m_pingTimer.start();
-    setState(State::Connected);
+    setState(State::Authenticating);
+    if (!m_authenticator) {
+        return;
+    }
+    std::optional<wire::Request> authentication = m_authenticator(welcome.challenge());
+    if (!authentication) {
+        return;
+    }
+    const bool registration = authentication->has_register_account();
+    // For the user's sentences ("The username alice is already taken …").
+    const std::string &name = registration ? authentication->register_account().username()
+                                           : authentication->authenticate().address();
+    m_status.username = QString::fromStdString(name.substr(0, name.rfind('@')));
+    request(std::move(*authentication), [this, registration](const RequestResult &answer) {
+        handleAuthentication(answer, registration);
+    });
 }
 
-void RelayConnection::sendRequest(wire::Request request, quint64 *id)
+void RelayConnection::handleAuthentication(const RequestResult &result, bool registration)
 {
-    wire::Frame frame;
-    frame.set_id(m_nextRequestId++);
-    *frame.mutable_request() = std::move(request);
-    if (id != nullptr) {
-        *id = frame.id();
+    const auto *response = std::get_if<wire::Response>(&result);
+    if (response == nullptr) {
+        return;
     }
-    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    const wire::Status::Code code = response->status().code();
+    if (code == wire::Status::OK && response->has_authenticated()) {
+        m_status.address = QString::fromStdString(response->authenticated().address());
+        qCInfo(lcNet) << (registration ? "registered as" : "signed in as") << m_status.address;
+        setState(State::Authenticated);
+        emit authenticated(m_status.address, response->authenticated().one_time_prekeys(),
+                           registration);
+        return;
+    }
+    const QString detail =
+        QStringLiteral("%1 refused: %2 %3")
+            .arg(registration ? QStringLiteral("RegisterAccount") : QStringLiteral("Authenticate"))
+            .arg(int(code))
+            .arg(QString::fromStdString(response->status().message()));
+    const Error error = errorFromAuthStatus(code);
+    if (error == Error::RelayBusy || error == Error::ProtocolError) {
+        failAndRetry(error, detail);
+    } else {
+        // The same request would fail the same way (R1 §7): tell the user instead.
+        refuse(error, detail);
+    }
 }
 
 void RelayConnection::failAndRetry(Error error, const QString &detail)
@@ -289,7 +425,13 @@ void RelayConnection::resetSocket()
 {
     m_deadline.stop();
     m_pingTimer.stop();
-    m_helloId = 0;
+    // Every outstanding request learns that its connection is gone, after the state change
+    // that follows this reset has been published.
+    const auto pending = std::exchange(m_pending, {});
+    for (const Pending &entry : pending) {
+        delete entry.timer;
+        deliverLater(entry.handler, RequestError::ConnectionLost);
+    }
     if (m_socket != nullptr) {
         m_socket->disconnect(this);
         m_socket->abort();

@@ -117,6 +117,22 @@ const char *const kSchemaV1[] = {
     "('sessions', 1), ('conversations', 1), ('messages', 1), ('outbox', 1)",
 };
 
+// Schema version 2: accounts (docs/architecture.md, "Accounts"). The profile keeps its relay
+// URL apart from the relay name in its address (protocol R1 §1), the signed device list it
+// registered with (a retried RegisterAccount must send identical bytes to be idempotent,
+// R1 §4.1), whether the relay has accepted the registration, and the next prekey ids (never
+// reused while an older key with that id is stored, C1 §3.3). A replaced signed prekey
+// records when it was replaced, for the grace period before its private key is deleted.
+const char *const kSchemaV2[] = {
+    "ALTER TABLE own_identity ADD COLUMN relay_url BLOB",   // enc; NULL in v1 rows
+    "ALTER TABLE own_identity ADD COLUMN device_list BLOB", // enc: C1 §2.3; NULL in v1 rows
+    "ALTER TABLE own_identity ADD COLUMN registered INTEGER NOT NULL DEFAULT 0"
+    " CHECK (registered IN (0, 1))",
+    "ALTER TABLE own_identity ADD COLUMN next_one_time_prekey_id INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE own_identity ADD COLUMN next_signed_prekey_id INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE prekeys ADD COLUMN replaced_at INTEGER", // signed: Unix seconds; else NULL
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -142,6 +158,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 1:
+            if (auto step = migrateTo2(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }
@@ -159,6 +180,16 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo1(StoreContext &context)
 {
     for (const char *statement : kSchemaV1) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo2(StoreContext &context)
+{
+    for (const char *statement : kSchemaV2) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,12 +16,13 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 1;
+    static constexpr int kVersion = 2;
 
     static StoreStatus migrate(StoreContext &context);
 
 private:
     static StoreStatus migrateTo1(StoreContext &context);
+    static StoreStatus migrateTo2(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -53,17 +53,26 @@ QString ConnectionViewModel::statusText() const
     case State::Connecting:
     case State::Negotiating:
         return tr("Connecting to %1…").arg(host);
+    case State::Authenticating:
+    case State::Authenticated:
+        return tr("Signing in to %1…").arg(host);
     case State::Connected:
         return tr("Connected to %1").arg(host);
     case State::Waiting: {
         const int seconds = std::max(1, (m_status.retryInMs + 999) / 1000);
         return tr("%1 Retrying in %n second(s).", nullptr, seconds)
-            .arg(errorText(m_status.error, host));
+            .arg(errorText(m_status.error, host, m_status.username));
     }
     case State::Refused:
-        return errorText(m_status.error, host);
+        return errorText(m_status.error, host, m_status.username);
     }
     return {};
+}
+
+QString ConnectionViewModel::usernameRules()
+{
+    return tr("A username has 3 to 32 characters: letters a–z, digits and . _ -, starts and "
+              "ends with a letter or digit, and has no two of . _ - in a row.");
 }
 
 QString ConnectionViewModel::detail() const
@@ -76,7 +85,8 @@ QString ConnectionViewModel::detail() const
     return m_status.errorDetail;
 }
 
-QString ConnectionViewModel::errorText(ConnectionStatus::Error error, const QString &host)
+QString ConnectionViewModel::errorText(ConnectionStatus::Error error, const QString &host,
+                                       const QString &username)
 {
     using Error = ConnectionStatus::Error;
     switch (error) {
@@ -106,6 +116,36 @@ QString ConnectionViewModel::errorText(ConnectionStatus::Error error, const QStr
         return tr("The relay at %1 closed the connection.").arg(host);
     case Error::NetworkError:
         return tr("Lost the connection to %1.").arg(host);
+    case Error::UsernameTaken:
+        return username.isEmpty()
+                   ? tr("That username is already taken on this relay. Choose another one.")
+                   : tr("The username %1 is already taken on this relay. Choose another one.")
+                         .arg(username);
+    case Error::InvalidUsername:
+        return usernameRules();
+    case Error::RegistrationClosed:
+        return tr("The relay at %1 does not accept new accounts. Ask its operator, or use "
+                  "another relay.")
+            .arg(host);
+    case Error::InviteRequired:
+        return tr("The relay at %1 accepts new accounts by invitation only. Ask its operator "
+                  "for an invite code.")
+            .arg(host);
+    case Error::WrongRelay:
+        return tr("The relay at %1 does not serve this account's relay name. Check the relay "
+                  "address.")
+            .arg(host);
+    case Error::AuthenticationFailed:
+        return tr("The relay at %1 does not recognise this device's keys, so Parley cannot sign "
+                  "in.")
+            .arg(host);
+    case Error::TooManyAttempts:
+        return tr("The relay at %1 refused too many sign-in attempts from this device.").arg(host);
+    case Error::DeviceRemoved:
+        return tr("This device was removed from your account, or the account was deleted. "
+                  "Parley no longer signs in with it.");
+    case Error::RelayBusy:
+        return tr("The relay at %1 is busy or having trouble.").arg(host);
     }
     return {};
 }

@@ -14,10 +14,11 @@ class RelayConnection;
 //
 // Properties:
 //  - state:      the connection state (ConnectionStatus::State)
-//  - connected:  true once the relay has welcomed us
+//  - connected:  true once the relay has authenticated this device and it is ready
 //  - statusText: one sentence for the user ("Connected to 127.0.0.1:7683", "Can't reach …")
 //  - detail:     technical detail for a tooltip (relay software, socket error)
 //  - relayUrl:   the relay being used
+//  - address:    the device address the relay authenticated ("alice@relay/1"), or empty
 class ConnectionViewModel : public QObject
 {
     Q_OBJECT
@@ -26,6 +27,7 @@ class ConnectionViewModel : public QObject
     Q_PROPERTY(QString statusText READ statusText NOTIFY changed)
     Q_PROPERTY(QString detail READ detail NOTIFY changed)
     Q_PROPERTY(QUrl relayUrl READ relayUrl NOTIFY changed)
+    Q_PROPERTY(QString address READ address NOTIFY changed)
 
 public:
     // `connection` may live on another thread.
@@ -36,9 +38,15 @@ public:
     QString statusText() const;
     QString detail() const;
     QUrl relayUrl() const { return m_status.url; }
+    QString address() const { return m_status.address; }
+    ConnectionStatus status() const { return m_status; }
 
-    // The sentence a user reads for `error` when talking to `host`.
-    static QString errorText(ConnectionStatus::Error error, const QString &host);
+    // The sentence a user reads for `error` when talking to `host`; `username` names the
+    // account in the account errors ("The username alice is already taken …").
+    static QString errorText(ConnectionStatus::Error error, const QString &host,
+                             const QString &username = {});
+    // The username rules of protocol C1 §1.1, as one sentence.
+    static QString usernameRules();
 
 public slots:
     void connectToRelay(const QUrl &url);

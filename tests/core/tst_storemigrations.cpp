@@ -116,6 +116,7 @@ private slots:
     void writeFixture();
     void opensFixture_data();
     void opensFixture();
+    void v1UpgradeAddsAccountColumns();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -202,6 +203,45 @@ void TestStoreMigrations::opensFixture()
                           QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
                           QStringLiteral("1"), QStringLiteral("fixture envelope"),
                           QStringLiteral("1")}));
+}
+
+void TestStoreMigrations::v1UpgradeAddsAccountColumns()
+{
+    // v1 → v2 (accounts): the identity keeps everything it had; the new columns start empty
+    // (no relay URL, no device list, not registered, prekey ids from 1) and can be written.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v1"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto upgraded = valueOf(
+        take(store.run([](StoreContext &context) { return IdentityTable(context).load(); })));
+    QCOMPARE(upgraded.address, QStringLiteral("alice@relay.example"));
+    QVERIFY(upgraded.relayUrl.isEmpty());
+    QVERIFY(upgraded.deviceList.isEmpty());
+    QVERIFY(!upgraded.registered);
+    QCOMPARE(upgraded.nextOneTimePreKeyId, quint32(1));
+    QCOMPARE(upgraded.nextSignedPreKeyId, quint32(1));
+
+    auto written =
+        valueOf(take(store.run([](StoreContext &context) -> StoreResult<OwnIdentityRecord> {
+            IdentityTable identities(context);
+            if (auto saved = identities.setRelayUrl(QStringLiteral("wss://relay.example"));
+                std::holds_alternative<StoreError>(saved)) {
+                return std::get<StoreError>(saved);
+            }
+            if (auto saved = identities.setRegistered(true);
+                std::holds_alternative<StoreError>(saved)) {
+                return std::get<StoreError>(saved);
+            }
+            return identities.load();
+        })));
+    QCOMPARE(written.relayUrl, QStringLiteral("wss://relay.example"));
+    QVERIFY(written.registered);
+    QCOMPARE(written.deviceIdentityKey.data()[0], 3);
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QStackedWidget;
+
+namespace parley::core {
+class OnboardingViewModel;
+}
+
+namespace parley::app {
+
+// Create a profile or unlock one. A view only, bound to an OnboardingViewModel: the create
+// form (username, relay URL, passphrase twice with the strength hint, "Remember on this
+// computer"), the unlock form (passphrase), an error line and a busy line. Enter in the last
+// field submits; every control has an accessible name.
+class OnboardingView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit OnboardingView(core::OnboardingViewModel *viewModel, QWidget *parent = nullptr);
+
+private:
+    QWidget *makeCreatePage();
+    QWidget *makeUnlockPage();
+    void submitCreate();
+    void submitUnlock();
+    void refresh();
+
+    core::OnboardingViewModel *m_viewModel;
+    QStackedWidget *m_pages;
+    QLineEdit *m_username = nullptr;
+    QLineEdit *m_relayUrl = nullptr;
+    QLineEdit *m_passphrase = nullptr;
+    QLineEdit *m_confirmation = nullptr;
+    QLabel *m_strength = nullptr;
+    QCheckBox *m_rememberNew = nullptr;
+    QPushButton *m_create = nullptr;
+    QLineEdit *m_unlockPassphrase = nullptr;
+    QCheckBox *m_rememberUnlock = nullptr;
+    QPushButton *m_unlock = nullptr;
+    QLabel *m_error;
+    QLabel *m_progress;
+};
+
+} // namespace parley::app
