@@ -208,7 +208,7 @@ void TestSqliteStore::migratesVersion1Database()
     QString error;
     auto store = openOrFail(path, &error);
     QVERIFY2(store, qPrintable(error));
-    QCOMPARE(store->schemaVersion(), 2);
+    QCOMPARE(store->schemaVersion(), SqliteStore::kSchemaVersion);
     QCOMPARE(store->instanceId(), QStringLiteral("v1-instance"));
     QCOMPARE(value(store->createAccount(account("alice", 'a', 1), device(1, 'd'), std::nullopt)),
              CreateAccountResult::Created);
