@@ -96,10 +96,14 @@ bool insertDevice(const QSqlDatabase &db, qint64 account, const DeviceRecord &de
                   QString *error)
 {
     QSqlQuery query(db);
+    // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the foreign
+    // keys' ON DELETE CASCADE would take the device's prekeys and queue with it.
     return run(
         query,
-        QStringLiteral("INSERT OR REPLACE INTO devices (account_id, device_id, "
-                       "signing_key, identity_key, certificate) VALUES (?, ?, ?, ?, ?)"),
+        QStringLiteral("INSERT INTO devices (account_id, device_id, signing_key, identity_key, "
+                       "certificate) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, device_id) "
+                       "DO UPDATE SET signing_key = excluded.signing_key, identity_key = "
+                       "excluded.identity_key, certificate = excluded.certificate"),
         {account, u32(device.deviceId), device.signingKey, device.identityKey, device.certificate},
         error);
 }

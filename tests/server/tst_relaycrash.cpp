@@ -70,9 +70,8 @@ void TestRelayCrash::killedMidBurstLosesNothingAcked()
     constexpr int kKillAfter = 500;
     QHash<quint64, int> requests; // frame id -> message index
     for (int i = 0; i < kBurst; ++i) {
-        requests.insert(sender.post(test::sendRequest({bob.address()}, envelope(i),
-                                                      test::messageId(i))),
-                        i);
+        requests.insert(
+            sender.post(test::sendRequest({bob.address()}, envelope(i), test::messageId(i))), i);
     }
     auto acked = [&] {
         QSet<int> result;
@@ -89,8 +88,8 @@ void TestRelayCrash::killedMidBurstLosesNothingAcked()
     QTRY_VERIFY(sender.disconnected);
     const QSet<int> before = acked();
     QVERIFY2(before.size() < kBurst,
-             qPrintable(QStringLiteral("the burst ended before the kill (%1 acked)")
-                            .arg(before.size())));
+             qPrintable(
+                 QStringLiteral("the burst ended before the kill (%1 acked)").arg(before.size())));
 
     error = relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000, kRelayArguments);
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -118,8 +117,8 @@ void TestRelayCrash::killedMidBurstLosesNothingAcked()
     for (auto it = received.cbegin(); it != received.cend(); ++it) {
         QCOMPARE(it.value(), 1); // committed-but-unanswered ones too: once each
     }
-    qInfo() << "acked before the kill:" << before.size() << "delivered after restart:"
-            << received.size() << "of" << kBurst << "sent";
+    qInfo() << "acked before the kill:" << before.size()
+            << "delivered after restart:" << received.size() << "of" << kBurst << "sent";
     QCOMPARE(relay.stop(), 0);
 }
 
