@@ -4,8 +4,6 @@
 #include "server/store/sqlitestore.h"
 #include "server/store/sqliteutil.h"
 
-#include <QLoggingCategory>
-
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
