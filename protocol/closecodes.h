@@ -14,6 +14,8 @@ inline constexpr std::uint16_t TooLarge = 1009;           // a frame over the li
 inline constexpr std::uint16_t UnsupportedVersion = 4001; // no protocol version in common
 inline constexpr std::uint16_t Timeout = 4002;            // Hello/auth not done in time
 inline constexpr std::uint16_t AuthFailed = 4003;         // too many failed auth attempts
-inline constexpr std::uint16_t Revoked = 4004; // device removed from its account, or deleted
+inline constexpr std::uint16_t Revoked = 4004;      // device removed from its account, or deleted
+inline constexpr std::uint16_t Replaced = 4005;     // a newer connection of the same device
+inline constexpr std::uint16_t SlowConsumer = 4006; // too much unread data queued for the client
 
 } // namespace parley::protocol::CloseCode

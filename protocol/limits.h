@@ -43,4 +43,27 @@ inline constexpr int kPreKeysLowThreshold = 20;
 inline constexpr int kMaxAddressBytes = 300;
 inline constexpr int kMaxInviteCodeBytes = 64;
 
+// --- Messaging (docs/protocol.md R2) ----------------------------------------------------
+
+// Recipient devices in one Send. A Send must still fit in kMaxFrameBytes.
+inline constexpr int kMaxRecipientsPerSend = 1000;
+
+// A single-recipient sealed envelope, or a multi-recipient body. The largest valid ones
+// (C3 §5: 130 601 bytes, C3 §7.1: 130 553 bytes) fit.
+inline constexpr int kMaxEnvelopeBytes = 128 * 1024;
+
+// One sealed key of the multi-recipient form (161 bytes in version 1, C3 §7.2).
+inline constexpr int kMaxSealedKeyBytes = 256;
+
+// Size of Send.client_message_id.
+inline constexpr int kClientMessageIdBytes = 16;
+
+// Row ids in one Ack.
+inline constexpr int kMaxAckRowIds = 1024;
+
+// Delivery window: at most this many rows, and this many payload bytes, pushed to one
+// connection and not yet acknowledged.
+inline constexpr int kDeliveryWindowRows = 64;
+inline constexpr int kDeliveryWindowBytes = 1024 * 1024;
+
 } // namespace parley::protocol

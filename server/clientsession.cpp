@@ -5,9 +5,12 @@
 #include "protocol/frame.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
+#include "server/messageservice.h"
 #include "server/relayserver.h"
+#include "server/storewriter.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QWebSocket>
 
 #include <algorithm>
@@ -27,6 +30,20 @@ wire::Response status(wire::Status::Code code, const char *message)
     return response;
 }
 
+void fill(wire::Delivery *delivery, const QueuedMessage &message)
+{
+    delivery->set_row_id(message.rowId);
+    if (message.multi) {
+        delivery->mutable_multi()->set_body(message.body.toStdString());
+        delivery->mutable_multi()->set_sealed_key(message.payload.toStdString());
+    } else {
+        delivery->set_envelope(message.payload.toStdString());
+    }
+}
+
+// Room left in a Deliver frame for more items: the frame limit minus protobuf framing.
+constexpr qsizetype kDeliverFrameBudget = protocol::kMaxFrameBytes - 1024;
+
 } // namespace
 
 ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
@@ -38,6 +55,8 @@ ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingMessageSize(protocol::kMaxFrameBytes);
     m_socket->setMaxAllowedIncomingFrameSize(protocol::kMaxFrameBytes);
+    m_socket->setReadBufferSize(kReadBufferBytes);
+    connect(m_socket, &QWebSocket::bytesWritten, this, &ClientSession::onBytesWritten);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientSession::onBinaryMessage);
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this] {
         fail(protocol::CloseCode::UnsupportedData, QStringLiteral("text frames are not used"));
@@ -102,6 +121,16 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
                                  : accounts.registerAccount(request.register_account(), challenge));
         return;
     }
+    case wire::Request::kSend:
+    case wire::Request::kAck:
+        if (!m_device) {
+            sendResponse(id, status(wire::Status::UNAUTHENTICATED, "authenticate first"));
+        } else if (request.kind_case() == wire::Request::kSend) {
+            handleSend(id, request.send());
+        } else {
+            handleAck(id, request.ack());
+        }
+        return;
     case wire::Request::kUploadPrekeys:
     case wire::Request::kFetchBundle:
     case wire::Request::kLookupUser:
@@ -179,6 +208,12 @@ void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
     limits->set_max_prekeys_per_upload(protocol::kMaxPreKeysPerUpload);
     limits->set_max_stored_prekeys(protocol::kMaxStoredPreKeys);
     limits->set_prekeys_low_threshold(protocol::kPreKeysLowThreshold);
+    limits->set_max_recipients_per_send(protocol::kMaxRecipientsPerSend);
+    limits->set_max_envelope_bytes(protocol::kMaxEnvelopeBytes);
+    limits->set_max_sealed_key_bytes(protocol::kMaxSealedKeyBytes);
+    limits->set_max_ack_row_ids(protocol::kMaxAckRowIds);
+    limits->set_queue_ttl_seconds(
+        static_cast<quint32>(m_server->writer().options().policy.ttlSeconds));
     welcome->set_challenge(m_challenge.toStdString());
     sendResponse(id, std::move(response));
     qCDebug(lcSession) << "hello: version" << chosen;
@@ -208,6 +243,8 @@ void ClientSession::handleAuthResult(quint64 id, AccountService::Result result)
     if (count >= 0 && count < protocol::kPreKeysLowThreshold) {
         pushPreKeysLow(count);
     }
+    // On (re)connect the queue drains from the oldest row, unacked ones included.
+    deliverMore();
 }
 
 void ClientSession::applySideEffects(const AccountService::Result &result)
@@ -233,12 +270,178 @@ void ClientSession::revoke(const QString &reason)
     fail(protocol::CloseCode::Revoked, reason);
 }
 
+void ClientSession::replace()
+{
+    fail(protocol::CloseCode::Replaced, QStringLiteral("replaced by a newer connection"));
+}
+
+void ClientSession::handleSend(quint64 id, const wire::Send &send)
+{
+    auto checked = m_server->messages().check(*m_device, send);
+    if (auto *error = std::get_if<wire::Response>(&checked)) {
+        sendResponse(id, std::move(*error));
+        return;
+    }
+    auto &message = std::get<MessageService::Checked>(checked);
+    if (message.ephemeral) {
+        // Never stored: whoever is connected now gets it, nobody else ever does.
+        m_server->pushEphemeral(message.record);
+        wire::Response response = status(wire::Status::OK, "");
+        response.mutable_sent();
+        sendResponse(id, std::move(response));
+        return;
+    }
+    // Answered only once the rows are committed (synchronous=FULL).
+    const QList<DeviceRef> recipients = message.record.recipients;
+    m_server->writer().submit(
+        std::move(message.record),
+        [self = QPointer<ClientSession>(this), server = m_server, id, recipients,
+         written = std::move(message.written)](const StoreResult<SendOutcome> &result) {
+            wire::Response response;
+            if (const auto *error = std::get_if<StoreError>(&result)) {
+                Q_UNUSED(error) // the writer logged it
+                response = status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
+            } else {
+                const SendOutcome &outcome = std::get<SendOutcome>(result);
+                switch (outcome.kind) {
+                case SendOutcome::Kind::Stored:
+                    server->wake(recipients);
+                    [[fallthrough]];
+                case SendOutcome::Kind::Duplicate:
+                    // A retry gets the original answer: OK, stored once.
+                    response = status(wire::Status::OK, "");
+                    response.mutable_sent();
+                    break;
+                case SendOutcome::Kind::UnknownRecipients:
+                case SendOutcome::Kind::QueueFull: {
+                    const bool unknown = outcome.kind == SendOutcome::Kind::UnknownRecipients;
+                    response = unknown ? status(wire::Status::UNKNOWN_RECIPIENT,
+                                                "no such recipient device; nothing was stored")
+                                       : status(wire::Status::QUEUE_FULL,
+                                                "a recipient's queue is full; nothing was "
+                                                "stored; retry later");
+                    for (int index : outcome.recipients) {
+                        response.mutable_send_refused()->add_recipients(
+                            written.at(static_cast<std::size_t>(index)));
+                    }
+                    break;
+                }
+                }
+            }
+            if (self) {
+                self->sendResponse(id, std::move(response));
+            }
+        });
+}
+
+void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
+{
+    if (ack.row_ids_size() > protocol::kMaxAckRowIds) {
+        sendResponse(id, status(wire::Status::TOO_LARGE, "too many row ids in one Ack"));
+        return;
+    }
+    AckRecord record{DeviceRef{m_device->username, m_device->deviceId}, {}};
+    record.rowIds.reserve(ack.row_ids_size());
+    for (quint64 rowId : ack.row_ids()) {
+        record.rowIds.append(rowId);
+        // The window opens at once: the cursor keeps acked rows from being read again
+        // on this connection even before their deletion commits.
+        if (auto found = m_inFlight.find(rowId); found != m_inFlight.end()) {
+            m_inFlightBytes -= found.value();
+            m_inFlight.erase(found);
+        }
+    }
+    m_server->writer().submit(std::move(record), [self = QPointer<ClientSession>(this),
+                                                  id](const StoreResult<int> &result) {
+        if (self) {
+            self->sendResponse(id, std::holds_alternative<int>(result)
+                                       ? status(wire::Status::OK, "")
+                                       : status(wire::Status::UNAVAILABLE,
+                                                "the relay's store failed; retry the ack"));
+        }
+    });
+    deliverMore();
+}
+
+void ClientSession::deliverMore()
+{
+    if (!m_device || m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
+        return;
+    }
+    const DeviceRef device{m_device->username, m_device->deviceId};
+    for (;;) {
+        if (m_socket->bytesToWrite() > kPauseBytes) {
+            m_paused = true; // onBytesWritten resumes
+            return;
+        }
+        const int rows = protocol::kDeliveryWindowRows - static_cast<int>(m_inFlight.size());
+        const qint64 bytes = protocol::kDeliveryWindowBytes - m_inFlightBytes;
+        if (rows <= 0 || bytes <= 0) {
+            return; // the next ack reopens the window
+        }
+        auto fetched = m_server->store().fetchQueue(device, m_cursor, rows, bytes);
+        if (const auto *error = std::get_if<StoreError>(&fetched)) {
+            // The next commit for this device or the next ack tries again.
+            qCWarning(lcSession) << "queue read failed:" << error->message;
+            return;
+        }
+        const QList<QueuedMessage> &messages = std::get<QList<QueuedMessage>>(fetched);
+        if (messages.isEmpty()) {
+            if (!m_drainedSent) {
+                m_drainedSent = true;
+                wire::Push push;
+                push.mutable_queue_drained();
+                sendPush(std::move(push));
+            }
+            return;
+        }
+        // As many items per frame as fit (rows queued together travel together).
+        wire::Push push;
+        qsizetype frameBytes = 0;
+        for (const QueuedMessage &message : messages) {
+            if (frameBytes > 0 && frameBytes + message.size() + 64 > kDeliverFrameBudget) {
+                sendPush(std::exchange(push, wire::Push()));
+                frameBytes = 0;
+            }
+            fill(push.mutable_deliver()->add_deliveries(), message);
+            frameBytes += message.size() + 64;
+            m_cursor = std::max(m_cursor, message.rowId);
+            m_inFlight.insert(message.rowId, message.size());
+            m_inFlightBytes += message.size();
+        }
+        sendPush(std::move(push));
+        if (m_closing) {
+            return; // the hard cap was hit
+        }
+    }
+}
+
+void ClientSession::pushEphemeral(const QueuedMessage &message)
+{
+    if (!m_device || m_closing || m_socket->bytesToWrite() > kPauseBytes) {
+        return; // typing notifications are worth nothing late
+    }
+    wire::Push push;
+    wire::Delivery *delivery = push.mutable_deliver()->add_deliveries();
+    fill(delivery, message);
+    delivery->set_ephemeral(true);
+    sendPush(std::move(push));
+}
+
+void ClientSession::onBytesWritten()
+{
+    if (m_paused && m_socket->bytesToWrite() <= kPauseBytes / 2) {
+        m_paused = false;
+        deliverMore();
+    }
+}
+
 void ClientSession::sendResponse(quint64 id, wire::Response response)
 {
     wire::Frame frame;
     frame.set_id(id);
     *frame.mutable_response() = std::move(response);
-    m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    sendFrame(frame);
 }
 
 void ClientSession::sendPush(wire::Push push)
@@ -246,7 +449,20 @@ void ClientSession::sendPush(wire::Push push)
     wire::Frame frame;
     frame.set_id(0);
     *frame.mutable_push() = std::move(push);
+    sendFrame(frame);
+}
+
+void ClientSession::sendFrame(const wire::Frame &frame)
+{
+    if (m_closing) {
+        return;
+    }
     m_socket->sendBinaryMessage(protocol::encodeFrame(frame));
+    // Pushes stop at kPauseBytes; only a client that sends requests without reading the
+    // responses gets here.
+    if (m_socket->bytesToWrite() > kHardCapBytes) {
+        fail(protocol::CloseCode::SlowConsumer, QStringLiteral("client does not read"));
+    }
 }
 
 void ClientSession::fail(quint16 closeCode, const QString &reason)

@@ -4,6 +4,7 @@
 #include "server/accountservice.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QObject>
 #include <QTimer>
 
@@ -21,6 +22,12 @@ class RelayServer;
 // States: before Hello; after Hello, unauthenticated (only RegisterAccount and Authenticate
 // are served; other known requests are answered UNAUTHENTICATED); authenticated as one
 // device. The deadline runs from the upgrade until authentication (Hello included).
+//
+// Once authenticated it delivers the device's queue (docs/protocol.md R2 §6): rows are read
+// oldest first after a cursor and pushed while the window (kDeliveryWindowRows rows,
+// kDeliveryWindowBytes bytes unacknowledged) has room and the socket's write buffer is
+// below kPauseBytes; a client that lets more than kHardCapBytes pile up unread is closed
+// (CloseCode::SlowConsumer).
 class ClientSession : public QObject
 {
     Q_OBJECT
@@ -28,6 +35,12 @@ class ClientSession : public QObject
 public:
     // Time a client has to send Hello and authenticate after the upgrade.
     static constexpr int kAuthTimeoutMs = 10'000;
+    // Back-pressure on the socket's write buffer (docs/operations.md §Limits).
+    static constexpr qint64 kPauseBytes = 512 * 1024;
+    static constexpr qint64 kHardCapBytes = 8 * 1024 * 1024;
+    // The WebSocket read buffer (Qt's default is unbounded): room for one largest frame and
+    // the close frame behind it, so a refused oversized frame does not stall the close.
+    static constexpr qint64 kReadBufferBytes = 576 * 1024;
 
     ClientSession(QWebSocket *socket, RelayServer *server);
     ~ClientSession() override;
@@ -41,6 +54,13 @@ public:
     void pushPreKeysLow(int remaining);
     // Closes the connection because its device no longer exists (CloseCode::Revoked).
     void revoke(const QString &reason);
+    // Closes the connection because the same device connected again (CloseCode::Replaced).
+    void replace();
+    // Pushes queued rows while the window and the socket allow (after a commit that
+    // queued rows for this device, after an ack, once the write buffer drained).
+    void deliverMore();
+    // Pushes an ephemeral item unless the connection is backed up (then it is dropped).
+    void pushEphemeral(const QueuedMessage &message);
 
 signals:
     void finished();
@@ -51,8 +71,12 @@ private:
     void handleHello(quint64 id, const wire::Hello &hello);
     void handleAuthResult(quint64 id, AccountService::Result result);
     void applySideEffects(const AccountService::Result &result);
+    void handleSend(quint64 id, const wire::Send &send);
+    void handleAck(quint64 id, const wire::Ack &ack);
     void sendResponse(quint64 id, wire::Response response);
     void sendPush(wire::Push push);
+    void sendFrame(const wire::Frame &frame);
+    void onBytesWritten();
     void fail(quint16 closeCode, const QString &reason);
     QByteArray newChallenge();
 
@@ -64,6 +88,13 @@ private:
     int m_failedAttempts = 0;
     bool m_closing = false;
     std::optional<AuthenticatedDevice> m_device;
+
+    // Delivery (authenticated only).
+    quint64 m_cursor = 0;              // highest row id pushed on this connection
+    QHash<quint64, qint64> m_inFlight; // pushed, not yet acked: row id -> bytes
+    qint64 m_inFlightBytes = 0;
+    bool m_drainedSent = false;
+    bool m_paused = false; // waiting for the write buffer to drain
 };
 
 } // namespace parley::relay

@@ -58,11 +58,18 @@ int main(int argc, char *argv[])
         return 0;
     }
 
-    const RelayConfig &config = command.config;
+    RelayConfig config = command.config;
     QString error;
     if (!ensurePrivateDirectory(config.dataDir, &error)) {
         return fatal(error);
     }
+    // Keys the dedup hashes (docs/operations.md §Data); kept beside, not inside, the
+    // database, so a copy of the database alone cannot test guesses against them.
+    auto secret = loadOrCreateSecret(config.dataDir + QStringLiteral("/relay.key"));
+    if (const auto *secretError = std::get_if<QString>(&secret)) {
+        return fatal(*secretError);
+    }
+    config.dedupSecret = std::get<QByteArray>(secret);
     auto opened = SqliteStore::open(config.dataDir + QStringLiteral("/relay.sqlite"));
     if (const auto *openError = std::get_if<QString>(&opened)) {
         return fatal(*openError);

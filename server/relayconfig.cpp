@@ -1,11 +1,17 @@
 #include "server/relayconfig.h"
 
 #include "crypto/address.h"
+#include "crypto/sodium.h"
 #include "protocol/version.h"
 
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
+#include <QSaveFile>
 #include <QStandardPaths>
+
+#include <limits>
+#include <sodium.h>
 
 namespace parley::relay {
 
@@ -54,6 +60,78 @@ std::variant<QStringList, QString> parseRelayNames(const QStringList &values)
     return names;
 }
 
+std::variant<QByteArray, QString> loadOrCreateSecret(const QString &path)
+{
+    constexpr qsizetype kBytes = 32;
+    QFile file(path);
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly)) {
+            return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        }
+        const QByteArray secret = file.readAll();
+        if (secret.size() != kBytes) {
+            return QStringLiteral("%1 is not a relay key (%2 bytes, expected %3); move it away "
+                                  "to make a new one (pending retries may then be stored twice)")
+                .arg(path)
+                .arg(secret.size())
+                .arg(kBytes);
+        }
+        return secret;
+    }
+    crypto::ensureSodium();
+    QByteArray secret(kBytes, Qt::Uninitialized);
+    randombytes_buf(secret.data(), static_cast<std::size_t>(secret.size()));
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) ||
+        !out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+        out.write(secret) != kBytes || !out.commit()) {
+        return QStringLiteral("cannot create %1: %2").arg(path, out.errorString());
+    }
+    return secret;
+}
+
+qint64 parseDuration(const QString &text)
+{
+    static const QList<std::pair<QChar, qint64>> units = {
+        {u's', 1}, {u'm', 60}, {u'h', 3600}, {u'd', 86400}};
+    qint64 factor = 1;
+    QString number = text.trimmed();
+    for (const auto &[suffix, seconds] : units) {
+        if (number.endsWith(suffix)) {
+            factor = seconds;
+            number.chop(1);
+            break;
+        }
+    }
+    bool ok = false;
+    const qint64 value = number.toLongLong(&ok);
+    if (!ok || value <= 0 || value > std::numeric_limits<qint32>::max() / factor) {
+        return -1;
+    }
+    return value * factor;
+}
+
+qint64 parseSize(const QString &text)
+{
+    static const QList<std::pair<QChar, qint64>> units = {
+        {u'k', qint64(1) << 10}, {u'm', qint64(1) << 20}, {u'g', qint64(1) << 30}};
+    qint64 factor = 1;
+    QString number = text.trimmed().toLower();
+    for (const auto &[suffix, bytes] : units) {
+        if (number.endsWith(suffix)) {
+            factor = bytes;
+            number.chop(1);
+            break;
+        }
+    }
+    bool ok = false;
+    const qint64 value = number.toLongLong(&ok);
+    if (!ok || value <= 0 || value > (qint64(1) << 50) / factor) {
+        return -1;
+    }
+    return value * factor;
+}
+
 QString defaultDataDir()
 {
     // GenericDataLocation needs no application name, so this works before any
@@ -92,8 +170,24 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
         QStringLiteral("Who may create accounts: open (default), invite (operator-issued "
                        "single-use codes) or closed."),
         QStringLiteral("policy"));
-    parser.addOptions(
-        {helpOption, versionOption, listenOption, dataDirOption, nameOption, registrationOption});
+    const QCommandLineOption queueTtlOption(
+        QStringLiteral("queue-ttl"),
+        QStringLiteral("How long undelivered messages are kept, e.g. 30d (default), 12h, 90m; "
+                       "also how long retried sends are recognised."),
+        QStringLiteral("duration"));
+    const QCommandLineOption queueMaxMessagesOption(
+        QStringLiteral("queue-max-messages"),
+        QStringLiteral("Most undelivered messages kept per device (default %1).")
+            .arg(QueuePolicy{}.maxRowsPerDevice),
+        QStringLiteral("count"));
+    const QCommandLineOption queueMaxBytesOption(
+        QStringLiteral("queue-max-bytes"),
+        QStringLiteral("Most bytes of undelivered messages kept per device, e.g. 100M "
+                       "(default), 1G."),
+        QStringLiteral("size"));
+    parser.addOptions({helpOption, versionOption, listenOption, dataDirOption, nameOption,
+                       registrationOption, queueTtlOption, queueMaxMessagesOption,
+                       queueMaxBytesOption});
 
     if (!parser.parse(arguments)) {
         return parser.errorText();
@@ -139,6 +233,33 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
             return QStringLiteral("--registration wants open, invite or closed (got \"%1\")")
                 .arg(policy);
         }
+    }
+    if (parser.isSet(queueTtlOption)) {
+        const qint64 seconds = parseDuration(parser.value(queueTtlOption));
+        if (seconds < 0) {
+            return QStringLiteral("--queue-ttl wants a duration such as 30d, 12h or 90m (got "
+                                  "\"%1\")")
+                .arg(parser.value(queueTtlOption));
+        }
+        result.config.queue.ttlSeconds = seconds;
+    }
+    if (parser.isSet(queueMaxMessagesOption)) {
+        bool ok = false;
+        const qint64 count = parser.value(queueMaxMessagesOption).toLongLong(&ok);
+        if (!ok || count <= 0) {
+            return QStringLiteral("--queue-max-messages wants a positive number (got \"%1\")")
+                .arg(parser.value(queueMaxMessagesOption));
+        }
+        result.config.queue.maxRowsPerDevice = count;
+    }
+    if (parser.isSet(queueMaxBytesOption)) {
+        const qint64 bytes = parseSize(parser.value(queueMaxBytesOption));
+        if (bytes < 0) {
+            return QStringLiteral("--queue-max-bytes wants a size such as 100M or 1G (got "
+                                  "\"%1\")")
+                .arg(parser.value(queueMaxBytesOption));
+        }
+        result.config.queue.maxBytesPerDevice = bytes;
     }
     result.config.dataDir =
         parser.isSet(dataDirOption) ? parser.value(dataDirOption) : defaultDataDir();

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "server/store/store.h"
+
+#include <QByteArray>
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
@@ -29,6 +32,14 @@ struct RelayConfig
     // the relay listens (RelayServer::listen).
     QStringList names;
     RegistrationPolicy registration = RegistrationPolicy::Open;
+    // Queue TTL and per-device caps (--queue-ttl, --queue-max-messages, --queue-max-bytes).
+    QueuePolicy queue;
+    // Group commit (docs/operations.md §Queues): flush at this many items, or when the
+    // oldest has waited this long.
+    int writerMaxBatch = 100;
+    int writerLingerUs = 1000;
+    // Keys the dedup hash; main() keeps it in DATA_DIR/relay.key. Empty: random per run.
+    QByteArray dedupSecret;
 };
 
 // What the command line asked for.
@@ -51,6 +62,15 @@ bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *por
 // Normalises relay names given as "a,b" and/or several values; error sentence on an
 // invalid one.
 std::variant<QStringList, QString> parseRelayNames(const QStringList &values);
+
+// Reads the relay's 32-byte secret from `path`, creating it (mode 0600, random) if missing.
+// Returns an error sentence for the operator on failure.
+std::variant<QByteArray, QString> loadOrCreateSecret(const QString &path);
+
+// "90", "90s", "45m", "12h", "30d" -> seconds; -1 if invalid or not positive.
+qint64 parseDuration(const QString &text);
+// "1000", "512k", "100M", "1G" (binary units) -> bytes; -1 if invalid or not positive.
+qint64 parseSize(const QString &text);
 
 // The per-user default data directory ($XDG_DATA_HOME/parley-relay or the platform
 // equivalent).

@@ -1,34 +1,71 @@
 #include "server/relayserver.h"
 
+#include "crypto/sodium.h"
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
-#include "server/store/store.h"
+#include "server/storewriter.h"
 
 #include <QLoggingCategory>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
 #include <chrono>
+#include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcRelay, "parley.relay")
 
 namespace parley::relay {
 
+namespace {
+
+QByteArray secretOrRandom(const QByteArray &configured)
+{
+    if (configured.size() == MessageService::kSecretBytes) {
+        return configured;
+    }
+    crypto::ensureSodium();
+    QByteArray secret(MessageService::kSecretBytes, Qt::Uninitialized);
+    randombytes_buf(secret.data(), static_cast<std::size_t>(secret.size()));
+    return secret;
+}
+
+// How often the TTL sweeper runs: the queue marks' interval (TTL/720), 1 s to 1 h.
+std::chrono::milliseconds sweepInterval(const QueuePolicy &policy)
+{
+    return std::chrono::seconds(std::clamp<qint64>(policy.ttlSeconds / 720, 1, 3600));
+}
+
+} // namespace
+
 RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
     , m_accounts(*m_store, config.names, config.registration)
+    , m_messages(m_accounts, secretOrRandom(config.dedupSecret))
+    , m_writer(std::make_unique<StoreWriter>(
+          [store = m_store.get()] { return store->openConnection(); },
+          StoreWriter::Options{config.writerMaxBatch,
+                               std::chrono::microseconds(config.writerLingerUs), config.queue}))
     , m_server(new QWebSocketServer(QStringLiteral("parley-relay"), QWebSocketServer::NonSecureMode,
                                     this))
 {
     m_server->setHandshakeTimeout(std::chrono::milliseconds(kHandshakeTimeoutMs));
+    m_server->setMaxPendingConnections(kMaxPendingConnections);
+    m_sweeper.setInterval(sweepInterval(config.queue));
+    connect(&m_sweeper, &QTimer::timeout, this, &RelayServer::sweepNow);
+    m_sweeper.start();
     connect(m_server, &QWebSocketServer::newConnection, this, &RelayServer::onNewConnection);
     connect(m_server, &QWebSocketServer::acceptError, this, [](QAbstractSocket::SocketError error) {
         qCWarning(lcRelay) << "accept failed:" << error;
     });
 }
 
-RelayServer::~RelayServer() = default;
+RelayServer::~RelayServer()
+{
+    m_sweeper.stop();
+    // Commits what was submitted before the sessions and the store go.
+    m_writer.reset();
+}
 
 QString RelayServer::listen(const QHostAddress &address, quint16 port)
 {
@@ -68,8 +105,12 @@ void RelayServer::onNewConnection()
         ++m_sessionCount;
         emit sessionCountChanged(m_sessionCount);
         connect(session, &ClientSession::finished, this, [this, session] {
-            if (session->device()) {
-                m_online.remove(session->device()->username, session);
+            if (const auto &device = session->device()) {
+                m_online.remove(device->username, session);
+                const DeviceRef ref{device->username, device->deviceId};
+                if (m_devices.value(ref) == session) {
+                    m_devices.remove(ref);
+                }
             }
             --m_sessionCount;
             emit sessionCountChanged(m_sessionCount);
@@ -80,7 +121,51 @@ void RelayServer::onNewConnection()
 
 void RelayServer::attach(ClientSession *session)
 {
-    m_online.insert(session->device()->username, session);
+    const AuthenticatedDevice &device = *session->device();
+    const DeviceRef ref{device.username, device.deviceId};
+    if (ClientSession *older = m_devices.value(ref); older && older != session) {
+        // One connection per device: the older one's unacked rows go to this one.
+        m_online.remove(device.username, older);
+        older->replace();
+    }
+    m_devices.insert(ref, session);
+    m_online.insert(device.username, session);
+}
+
+void RelayServer::wake(const QList<DeviceRef> &devices)
+{
+    for (const DeviceRef &device : devices) {
+        if (ClientSession *session = m_devices.value(device)) {
+            session->deliverMore();
+        }
+    }
+}
+
+void RelayServer::pushEphemeral(const SendRecord &send)
+{
+    for (int i = 0; i < send.recipients.size(); ++i) {
+        if (ClientSession *session = m_devices.value(send.recipients.at(i))) {
+            QueuedMessage message;
+            message.multi = send.isMulti();
+            message.payload = message.multi ? send.sealedKeys.at(i) : send.envelope;
+            message.body = send.body;
+            session->pushEphemeral(message);
+        }
+    }
+}
+
+void RelayServer::sweepNow()
+{
+    m_writer->sweep([](const StoreResult<SweepResult> &result) {
+        if (const auto *swept = std::get_if<SweepResult>(&result)) {
+            if (swept->rows > 0 || swept->dedupBuckets > 0) {
+                qCInfo(lcRelay) << "expired:" << swept->rows << "queued rows,"
+                                << swept->dedupBuckets << "dedup buckets";
+            }
+        } else {
+            qCWarning(lcRelay) << "sweep failed:" << std::get<StoreError>(result).message;
+        }
+    });
 }
 
 void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)

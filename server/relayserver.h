@@ -1,11 +1,15 @@
 #pragma once
 
 #include "server/accountservice.h"
+#include "server/messageservice.h"
 #include "server/relayconfig.h"
+#include "server/store/store.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QMultiHash>
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -14,11 +18,13 @@ class QWebSocketServer;
 namespace parley::relay {
 
 class ClientSession;
-class Store;
+class StoreWriter;
 
 // Accepts WebSocket clients and gives each one a ClientSession. Owns the store, the account
-// service, and the map of authenticated connections (to push to a device and to close the
-// connections of removed devices).
+// and message services, the store's writer thread (StoreWriter: sends and acks, group
+// commit), the TTL sweeper, and the map of authenticated connections — one per device, a
+// newer one replacing the older (to deliver to a device, and to close the connections of
+// removed devices).
 class RelayServer : public QObject
 {
     Q_OBJECT
@@ -26,9 +32,14 @@ class RelayServer : public QObject
 public:
     // A client that has not finished the WebSocket upgrade by then is dropped.
     static constexpr int kHandshakeTimeoutMs = 5'000;
+    // Upgraded sockets waiting to be taken by the relay (taken at once; Qt's default is 30).
+    static constexpr int kMaxPendingConnections = 128;
 
     // `config` supplies the relay names and the registration policy; the listen address is
     // given to listen().
+    // The writer thread opens its own connection with store->openConnection(). Without
+    // `config.dedupSecret` the relay makes a random one, so deduplication then does not
+    // survive a restart (main() keeps it in the data directory).
     explicit RelayServer(std::unique_ptr<Store> store, const RelayConfig &config = {},
                          QObject *parent = nullptr);
     ~RelayServer() override;
@@ -47,9 +58,18 @@ public:
     const Store &store() const { return *m_store; }
     Store &store() { return *m_store; }
     AccountService &accounts() { return m_accounts; }
+    const MessageService &messages() const { return m_messages; }
+    StoreWriter &writer() { return *m_writer; }
 
-    // Called by a session once it is authenticated; it leaves the map when it finishes.
+    // Called by a session once it is authenticated; it leaves the map when it finishes. An
+    // older connection of the same device is closed (CloseCode::Replaced).
     void attach(ClientSession *session);
+    // Rows were committed for these devices: the connected ones push.
+    void wake(const QList<DeviceRef> &devices);
+    // An ephemeral send: to the recipients connected now, never stored.
+    void pushEphemeral(const SendRecord &send);
+    // Runs the TTL sweep now (it also runs on a timer).
+    void sweepNow();
     // PreKeysLow to every connection of this device.
     void pushPreKeysLow(const QString &username, quint32 deviceId, int remaining);
     // Closes the connections of these devices (or of every device of the account).
@@ -66,8 +86,12 @@ private:
 
     std::unique_ptr<Store> m_store;
     AccountService m_accounts;
+    MessageService m_messages;
+    std::unique_ptr<StoreWriter> m_writer;
+    QTimer m_sweeper;
     QWebSocketServer *m_server;
     QMultiHash<QString, ClientSession *> m_online; // by username
+    QHash<DeviceRef, ClientSession *> m_devices;   // the one connection of each device
     int m_sessionCount = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "server/store/sqlitestore.h"
 
+#include "server/store/sqliteutil.h"
+
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -12,22 +14,14 @@ Q_LOGGING_CATEGORY(lcStore, "parley.relay.store")
 
 namespace parley::relay {
 
+using namespace sqlite;
+
 namespace {
 
 QString nextConnectionName()
 {
     static std::atomic<int> counter{0};
     return QStringLiteral("parley-relay-store-%1").arg(counter.fetch_add(1));
-}
-
-bool exec(QSqlDatabase &db, const QString &statement, QString *error)
-{
-    QSqlQuery query(db);
-    if (!query.exec(statement)) {
-        *error = QStringLiteral("%1: %2").arg(statement, query.lastError().text());
-        return false;
-    }
-    return true;
 }
 
 // Schema version 2: accounts, devices, prekeys, invites (docs/operations.md §Data). Keys
@@ -55,65 +49,34 @@ const char *const kSchemaV2[] = {
     "NULL) STRICT, WITHOUT ROWID",
 };
 
-// A prepared statement with positional values; false (and the error in *error) on failure.
-bool run(QSqlQuery &query, const QString &statement, const QVariantList &values, QString *error)
-{
-    if (!query.prepare(statement)) {
-        *error = query.lastError().text();
-        return false;
-    }
-    for (const QVariant &value : values) {
-        query.addBindValue(value);
-    }
-    if (!query.exec()) {
-        *error = query.lastError().text();
-        return false;
-    }
-    return true;
-}
-
-// Rolls back unless committed, so every early return leaves the database untouched.
-class Transaction
-{
-public:
-    explicit Transaction(QSqlDatabase db)
-        : m_db(std::move(db))
-        , m_open(m_db.transaction())
-    {}
-    ~Transaction()
-    {
-        if (m_open) {
-            m_db.rollback();
-        }
-    }
-    Transaction(const Transaction &) = delete;
-    Transaction &operator=(const Transaction &) = delete;
-
-    bool isOpen() const { return m_open; }
-    QString error() const { return m_db.lastError().text(); }
-    bool commit()
-    {
-        if (!m_db.commit()) {
-            return false;
-        }
-        m_open = false;
-        return true;
-    }
-
-private:
-    QSqlDatabase m_db;
-    bool m_open;
+// Schema version 3: store-and-forward (docs/protocol.md R2, docs/operations.md §Data).
+// - queue: one row per (message, recipient device). A single-recipient envelope is inline
+//   in `payload` (one write per message); a multi-recipient row holds the device's sealed
+//   key in `payload` and references the body, stored once in `bodies` and freed by the
+//   trigger when its last row goes. No column names the sender. AUTOINCREMENT: row ids
+//   follow commit order and are never reused, so a late Ack cannot hit a newer row.
+// - devices gain queue counters (the per-device caps need no scan).
+// - queue_marks: the first row id committed in each time interval, so the TTL sweeper
+//   deletes a row-id range instead of keeping a timestamp (and an index) per row.
+// - dedup_buckets lists the dedup tables dedup_<start>, one per time bucket, each holding
+//   keyed hashes only; an expired bucket is dropped whole.
+const char *const kSchemaV3[] = {
+    "ALTER TABLE devices ADD COLUMN queued_rows INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE devices ADD COLUMN queued_bytes INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE bodies (body_id INTEGER PRIMARY KEY, body BLOB NOT NULL) STRICT",
+    "CREATE TABLE queue (row_id INTEGER PRIMARY KEY AUTOINCREMENT, account_id INTEGER NOT "
+    "NULL, device_id INTEGER NOT NULL, payload BLOB NOT NULL, body_id INTEGER REFERENCES "
+    "bodies(body_id), size INTEGER NOT NULL, FOREIGN KEY (account_id, device_id) REFERENCES "
+    "devices(account_id, device_id) ON DELETE CASCADE) STRICT",
+    "CREATE INDEX queue_by_device ON queue (account_id, device_id, row_id)",
+    "CREATE INDEX queue_by_body ON queue (body_id) WHERE body_id IS NOT NULL",
+    "CREATE TRIGGER queue_frees_body AFTER DELETE ON queue WHEN old.body_id IS NOT NULL AND "
+    "NOT EXISTS (SELECT 1 FROM queue WHERE body_id = old.body_id) BEGIN DELETE FROM bodies "
+    "WHERE body_id = old.body_id; END",
+    "CREATE TABLE queue_marks (start INTEGER PRIMARY KEY, end INTEGER NOT NULL, first_row_id "
+    "INTEGER NOT NULL) STRICT",
+    "CREATE TABLE dedup_buckets (start INTEGER PRIMARY KEY, end INTEGER NOT NULL) STRICT",
 };
-
-QVariant u64(quint64 value)
-{
-    return QVariant(static_cast<qint64>(value));
-}
-
-QVariant u32(quint32 value)
-{
-    return QVariant(static_cast<qint64>(value));
-}
 
 // The account's row id, nullopt if absent; sets *error on failure.
 std::optional<qint64> accountId(const QSqlDatabase &db, const QString &username, QString *error)
@@ -133,10 +96,14 @@ bool insertDevice(const QSqlDatabase &db, qint64 account, const DeviceRecord &de
                   QString *error)
 {
     QSqlQuery query(db);
+    // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the foreign
+    // keys' ON DELETE CASCADE would take the device's prekeys and queue with it.
     return run(
         query,
-        QStringLiteral("INSERT OR REPLACE INTO devices (account_id, device_id, "
-                       "signing_key, identity_key, certificate) VALUES (?, ?, ?, ?, ?)"),
+        QStringLiteral("INSERT INTO devices (account_id, device_id, signing_key, identity_key, "
+                       "certificate) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, device_id) "
+                       "DO UPDATE SET signing_key = excluded.signing_key, identity_key = "
+                       "excluded.identity_key, certificate = excluded.certificate"),
         {account, u32(device.deviceId), device.signingKey, device.identityKey, device.certificate},
         error);
 }
@@ -159,12 +126,14 @@ int countOneTimePreKeys(const QSqlDatabase &db, qint64 account, quint32 deviceId
 
 } // namespace
 
-SqliteStore::SqliteStore(QString connectionName)
+SqliteStore::SqliteStore(QString connectionName, QString path)
     : m_connectionName(std::move(connectionName))
+    , m_path(std::move(path))
 {}
 
 SqliteStore::~SqliteStore()
 {
+    m_statements.clear(); // prepared statements go before their connection
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.close();
@@ -178,7 +147,7 @@ std::variant<std::unique_ptr<SqliteStore>, QString> SqliteStore::open(const QStr
         return QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed; install "
                               "libqt6sql6-sqlite or your platform's equivalent");
     }
-    std::unique_ptr<SqliteStore> store(new SqliteStore(nextConnectionName()));
+    std::unique_ptr<SqliteStore> store(new SqliteStore(nextConnectionName(), path));
     {
         QSqlDatabase db =
             QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), store->m_connectionName);
@@ -201,8 +170,11 @@ std::variant<std::unique_ptr<SqliteStore>, QString> SqliteStore::open(const QStr
         }
         QString error;
         // WAL + FULL: a committed transaction is on disk before the relay acknowledges it.
-        for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                                   "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"}) {
+        // secure_delete: acknowledged envelopes and deleted accounts are overwritten, not
+        // left in free pages for whoever copies the file later.
+        for (const char *pragma :
+             {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+              "PRAGMA busy_timeout=5000", "PRAGMA secure_delete=ON"}) {
             if (!exec(db, QString::fromLatin1(pragma), &error)) {
                 return QStringLiteral("cannot configure %1: %2").arg(path, error);
             }
@@ -257,6 +229,14 @@ QString SqliteStore::migrate()
             }
         }
         [[fallthrough]];
+    case 2:
+        for (const char *statement : kSchemaV3) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
+                db.rollback();
+                return error;
+            }
+        }
+        [[fallthrough]];
     default:
         break;
     }
@@ -294,6 +274,15 @@ QString SqliteStore::loadInstanceId()
 QSqlDatabase SqliteStore::database() const
 {
     return QSqlDatabase::database(m_connectionName, false);
+}
+
+StoreResult<std::unique_ptr<Store>> SqliteStore::openConnection()
+{
+    auto opened = open(m_path);
+    if (auto *error = std::get_if<QString>(&opened)) {
+        return StoreError{*error};
+    }
+    return std::unique_ptr<Store>(std::get<std::unique_ptr<SqliteStore>>(std::move(opened)));
 }
 
 StoreResult<std::optional<AccountRecord>> SqliteStore::findAccount(const QString &username)

@@ -5,8 +5,11 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <map>
 #include <memory>
 #include <variant>
+
+class QSqlQuery;
 
 namespace parley::relay {
 
@@ -16,7 +19,7 @@ namespace parley::relay {
 class SqliteStore final : public Store
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens (creating if needed) `path`. Returns a sentence for the operator on failure.
     static std::variant<std::unique_ptr<SqliteStore>, QString> open(const QString &path);
@@ -25,6 +28,7 @@ public:
 
     int schemaVersion() const override { return m_schemaVersion; }
     QString instanceId() const override { return m_instanceId; }
+    StoreResult<std::unique_ptr<Store>> openConnection() override;
 
     StoreResult<std::optional<AccountRecord>> findAccount(const QString &username) override;
     StoreResult<std::optional<DeviceRecord>> findDevice(const QString &username,
@@ -51,8 +55,23 @@ public:
     StoreResult<int> oneTimePreKeyCount(const QString &username, quint32 deviceId) override;
     StoreResult<bool> addInvite(const QByteArray &codeHash) override;
 
+    // Queues: server/store/sqlitequeue.cpp.
+    StoreResult<WriteBatchResult> commitWrites(const QList<SendRecord> &sends,
+                                               const QList<AckRecord> &acks,
+                                               const QueuePolicy &policy, qint64 now) override;
+    StoreResult<QList<QueuedMessage>> fetchQueue(const DeviceRef &device, quint64 afterRowId,
+                                                 int maxRows, qint64 maxBytes) override;
+    StoreResult<QueueDepth> queueDepth(const DeviceRef &device) override;
+    StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) override;
+
 private:
-    explicit SqliteStore(QString connectionName);
+    SqliteStore(QString connectionName, QString path);
+
+    // A statement prepared once per connection and reused (the queue's hot path);
+    // nullptr (and *error) if it does not prepare.
+    QSqlQuery *statement(const QString &sql, QString *error);
+    // Forgets the prepared statements that mention `table` (before dropping it).
+    void forgetStatements(const QString &table);
 
     int readUserVersion() const; // -1 on error
     QString migrate();
@@ -60,6 +79,8 @@ private:
     QSqlDatabase database() const;
 
     QString m_connectionName;
+    QString m_path;
+    std::map<QString, std::unique_ptr<QSqlQuery>> m_statements;
     int m_schemaVersion = 0;
     QString m_instanceId;
 };

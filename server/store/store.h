@@ -3,7 +3,9 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QtGlobal>
 
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -77,10 +79,102 @@ enum class UpdateDeviceListResult {
     ListChanged,  // (putDevice) the stored list is not the expected one
 };
 
+// --- messaging (docs/protocol.md R2) ---------------------------------------------------
+
+// A device by username (normalised) and device id.
+struct DeviceRef
+{
+    QString username;
+    quint32 deviceId = 0;
+
+    friend bool operator==(const DeviceRef &, const DeviceRef &) = default;
+};
+
+inline size_t qHash(const DeviceRef &device, size_t seed = 0)
+{
+    return qHashMulti(seed, device.username, device.deviceId);
+}
+
+// The operator's queue settings (docs/operations.md §Queues).
+struct QueuePolicy
+{
+    qint64 ttlSeconds = 30 * 24 * 3600; // undelivered rows and dedup records live this long
+    qint64 maxRowsPerDevice = 10'000;
+    qint64 maxBytesPerDevice = 100 * 1024 * 1024;
+};
+
+// One durable send, as the relay stores it. Nothing in it names the sender: the dedup key
+// is a keyed hash (docs/protocol.md R2 §5) that the store only compares.
+struct SendRecord
+{
+    QByteArray dedupKey;          // empty: no deduplication
+    QList<DeviceRef> recipients;  // distinct
+    QByteArray envelope;          // single-recipient form (exactly one recipient)
+    QByteArray body;              // multi-recipient form: stored once
+    QList<QByteArray> sealedKeys; // multi-recipient form: one per recipient, same order
+
+    bool isMulti() const { return !sealedKeys.isEmpty(); }
+};
+
+struct SendOutcome
+{
+    enum class Kind {
+        Stored,            // every row committed
+        Duplicate,         // the dedup key was seen within the TTL: nothing stored
+        UnknownRecipients, // `recipients` do not exist: nothing stored
+        QueueFull,         // `recipients` are at their queue cap: nothing stored
+    };
+    Kind kind = Kind::Stored;
+    QList<int> recipients; // indexes into SendRecord::recipients
+};
+
+// Acknowledged rows of one device. Ids of other devices' rows, or of rows already gone,
+// are ignored.
+struct AckRecord
+{
+    DeviceRef device;
+    QList<quint64> rowIds;
+};
+
+struct WriteBatchResult
+{
+    QList<SendOutcome> sends; // one per SendRecord, same order
+    QList<int> acked;         // rows deleted per AckRecord, same order
+};
+
+// A queued row as delivered: an envelope, or (multi-recipient) this device's sealed key
+// and the shared body.
+struct QueuedMessage
+{
+    quint64 rowId = 0;
+    QByteArray payload; // the envelope, or the sealed key
+    QByteArray body;    // multi-recipient only
+    bool multi = false;
+
+    qint64 size() const { return payload.size() + body.size(); }
+};
+
+struct QueueDepth
+{
+    qint64 rows = 0;
+    qint64 bytes = 0;
+};
+
+struct SweepResult
+{
+    qint64 rows = 0;      // expired queue rows deleted
+    int dedupBuckets = 0; // expired dedup buckets dropped
+};
+
 // The relay's durable state. SQLite is the embedded default (SqliteStore); the cluster
 // plugs PostgreSQL in behind the same interface. Implementations are used from one thread
 // at a time, and every method is synchronous and independent of any event loop, so a store
 // can run on a dedicated writer thread. Each mutating method is one transaction.
+//
+// The relay uses two connections (openConnection): the I/O thread's, for accounts,
+// prekeys and delivery reads, and the writer thread's, which commits sends and acks in
+// groups (StoreWriter). A backend must let a committed write on one be visible to reads on
+// the other.
 //
 // Only public keys, signed public structures, counters and invite-code hashes are stored:
 // no IP addresses, no plaintext, no private keys.
@@ -95,6 +189,10 @@ public:
     // A random id made when the store was first created; it tells an operator which data
     // directory a relay runs on and never changes afterwards.
     virtual QString instanceId() const = 0;
+
+    // Another connection to the same data, owned by the calling thread (may be called from
+    // any thread). Its schema is already current.
+    virtual StoreResult<std::unique_ptr<Store>> openConnection() = 0;
 
     // --- accounts and devices ------------------------------------------------------------
 
@@ -155,6 +253,30 @@ public:
 
     // Adds a single-use invite by the SHA-256 of its code (the code itself is never stored).
     virtual StoreResult<bool> addInvite(const QByteArray &codeHash) = 0;
+
+    // --- queues (docs/protocol.md R2) ----------------------------------------------------
+
+    // One transaction (group commit): first deletes the acknowledged rows, then applies
+    // each send in order, all or nothing per send — a duplicate dedup key (within the TTL),
+    // an unknown recipient or a recipient at its cap stores nothing for that send. A
+    // stored send stores a single-recipient envelope inline in its one queue row, or a
+    // multi-recipient body once plus a row per recipient with its sealed key; its dedup key
+    // goes into the current dedup bucket. `now` is Unix seconds. Row ids grow with commit
+    // order and are never reused.
+    virtual StoreResult<WriteBatchResult> commitWrites(const QList<SendRecord> &sends,
+                                                       const QList<AckRecord> &acks,
+                                                       const QueuePolicy &policy, qint64 now) = 0;
+
+    // The device's queued rows with ids above `afterRowId`, oldest first: at most
+    // `maxRows`, and no more than `maxBytes` of payload unless that would return none.
+    virtual StoreResult<QList<QueuedMessage>>
+    fetchQueue(const DeviceRef &device, quint64 afterRowId, int maxRows, qint64 maxBytes) = 0;
+
+    virtual StoreResult<QueueDepth> queueDepth(const DeviceRef &device) = 0;
+
+    // Deletes queue rows older than the TTL (at least the TTL, at most one mark interval
+    // more) and drops whole dedup buckets whose records are all older than the TTL.
+    virtual StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) = 0;
 };
 
 } // namespace parley::relay

@@ -158,11 +158,24 @@ public:
     // Sends a request and waits for its response; nullopt on timeout or close.
     std::optional<wire::Response> send(const wire::Request &request)
     {
+        const quint64 id = post(request);
+        return waitFor(id);
+    }
+
+    // Sends a request without waiting; returns its frame id.
+    quint64 post(const wire::Request &request)
+    {
         const quint64 id = m_nextId++;
         wire::Frame frame;
         frame.set_id(id);
         *frame.mutable_request() = request;
         socket.sendBinaryMessage(protocol::encodeFrame(frame));
+        return id;
+    }
+
+    // Waits for the response to request `id`; nullopt on timeout or close.
+    std::optional<wire::Response> waitFor(quint64 id)
+    {
         std::optional<wire::Response> response;
         (void)QTest::qWaitFor(
             [&] {
@@ -187,11 +200,13 @@ public:
         return response ? response->status().code() : wire::Status::Code(-1);
     }
 
+    // Pushes other than the messaging ones (R2: deliveries, QueueDrained), which
+    // messagingclient.h handles.
     QList<wire::Push> pushes() const
     {
         QList<wire::Push> result;
         for (const wire::Frame &f : frames) {
-            if (f.has_push()) {
+            if (f.has_push() && !f.push().has_deliver() && !f.push().has_queue_drained()) {
                 result.append(f.push());
             }
         }

@@ -443,8 +443,9 @@ void TestRelayAccounts::preKeysLowIsPushed()
     QTRY_COMPARE(later.pushes().size(), 1);
     QCOMPARE(later.pushes().first().prekeys_low().one_time_prekeys(), quint32(threshold - 1));
 
-    // Refilled above the threshold: no push on authentication.
-    QCOMPARE(aliceClient->code(upload(alice.device(), 1000, 10, false)), wire::Status::OK);
+    // Refilled above the threshold: no push on authentication. (`later` replaced
+    // aliceClient: one connection per device, R2.)
+    QCOMPARE(later.code(upload(alice.device(), 1000, 10, false)), wire::Status::OK);
     AccountClient refilled;
     QVERIFY(refilled.open(m_server->serverPort()));
     QCOMPARE(refilled.code(refilled.authentication(alice)), wire::Status::OK);

@@ -1,5 +1,7 @@
 #include "server/relayconfig.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace parley::relay;
@@ -13,6 +15,8 @@ private slots:
     void listenAddress();
     void commandLine_data();
     void commandLine();
+    void queueFlags();
+    void secretIsCreatedOnceAndKept();
     void namesAndRegistration_data();
     void namesAndRegistration();
 };
@@ -71,6 +75,60 @@ void TestRelayConfig::commandLine_data()
         << "";
     QTest::newRow("stray argument") << QStringList{"parley-relay", "extra"} << "unexpected argument"
                                     << "";
+    QTest::newRow("bad queue ttl")
+        << QStringList{"parley-relay", "--queue-ttl", "soon"} << "--queue-ttl wants a duration"
+        << "";
+    QTest::newRow("bad queue cap") << QStringList{"parley-relay", "--queue-max-messages", "0"}
+                                   << "--queue-max-messages wants a positive number"
+                                   << "";
+    QTest::newRow("bad queue bytes") << QStringList{"parley-relay", "--queue-max-bytes", "lots"}
+                                     << "--queue-max-bytes wants a size"
+                                     << "";
+}
+
+void TestRelayConfig::queueFlags()
+{
+    auto parsed = parseCommandLine({"parley-relay"});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    QueuePolicy defaults = std::get<ParsedCommandLine>(parsed).config.queue;
+    QCOMPARE(defaults.ttlSeconds, 30 * 86400);
+    QCOMPARE(defaults.maxRowsPerDevice, 10'000);
+    QCOMPARE(defaults.maxBytesPerDevice, 100 * 1024 * 1024);
+
+    parsed = parseCommandLine({"parley-relay", "--queue-ttl", "12h", "--queue-max-messages", "500",
+                               "--queue-max-bytes", "1G"});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    const QueuePolicy set = std::get<ParsedCommandLine>(parsed).config.queue;
+    QCOMPARE(set.ttlSeconds, 12 * 3600);
+    QCOMPARE(set.maxRowsPerDevice, 500);
+    QCOMPARE(set.maxBytesPerDevice, qint64(1) << 30);
+
+    QCOMPARE(parseDuration("90"), 90);
+    QCOMPARE(parseDuration("45m"), 45 * 60);
+    QCOMPARE(parseDuration("30d"), 30 * 86400);
+    QCOMPARE(parseDuration("-1d"), -1);
+    QCOMPARE(parseSize("512k"), 512 * 1024);
+    QCOMPARE(parseSize("100M"), 100 * 1024 * 1024);
+    QCOMPARE(parseSize("0"), -1);
+}
+
+void TestRelayConfig::secretIsCreatedOnceAndKept()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("relay.key"));
+    auto first = loadOrCreateSecret(path);
+    QVERIFY(std::holds_alternative<QByteArray>(first));
+    QCOMPARE(std::get<QByteArray>(first).size(), 32);
+    QCOMPARE(QFile::permissions(path) & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+             QFileDevice::Permissions());
+    auto second = loadOrCreateSecret(path);
+    QCOMPARE(std::get<QByteArray>(second), std::get<QByteArray>(first));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write("short");
+    file.close();
+    auto broken = loadOrCreateSecret(path);
+    QVERIFY(std::holds_alternative<QString>(broken));
 }
 
 void TestRelayConfig::commandLine()

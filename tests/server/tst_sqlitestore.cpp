@@ -100,6 +100,19 @@ private slots:
     void deletionKeepsTombstoneResetFreesName();
     void invitesAreSingleUse_data();
     void invitesAreSingleUse();
+
+    // Queues (docs/protocol.md R2), same contract for every backend.
+    void migratesVersion2Database();
+    void queueSingleAndMultiRecipient_data();
+    void queueSingleAndMultiRecipient();
+    void dedupAndAllOrNothing_data();
+    void dedupAndAllOrNothing();
+    void capsCountEveryRowOfTheBatch_data();
+    void capsCountEveryRowOfTheBatch();
+    void sweepExpiresRowsAndDropsBuckets_data();
+    void sweepExpiresRowsAndDropsBuckets();
+    void deviceRemovalTakesItsQueue_data();
+    void deviceRemovalTakesItsQueue();
 };
 
 void TestSqliteStore::createsAndMigrates()
@@ -208,7 +221,7 @@ void TestSqliteStore::migratesVersion1Database()
     QString error;
     auto store = openOrFail(path, &error);
     QVERIFY2(store, qPrintable(error));
-    QCOMPARE(store->schemaVersion(), 2);
+    QCOMPARE(store->schemaVersion(), SqliteStore::kSchemaVersion);
     QCOMPARE(store->instanceId(), QStringLiteral("v1-instance"));
     QCOMPARE(value(store->createAccount(account("alice", 'a', 1), device(1, 'd'), std::nullopt)),
              CreateAccountResult::Created);
@@ -404,6 +417,337 @@ void TestSqliteStore::invitesAreSingleUse()
              CreateAccountResult::Created);
     QCOMPARE(value(store->createAccount(account("bob", 'b', 1), device(1, 'd'), invite)),
              CreateAccountResult::InvalidInvite);
+}
+
+namespace {
+
+DeviceRef ref(const char *user, quint32 id)
+{
+    return {QString::fromLatin1(user), id};
+}
+
+SendRecord single(const DeviceRef &to, const QByteArray &envelope, const QByteArray &key = {})
+{
+    SendRecord send;
+    send.recipients = {to};
+    send.envelope = envelope;
+    send.dedupKey = key;
+    return send;
+}
+
+// Bob (devices 1 and 2) and carol (device 1), registered.
+bool addRecipients(Store &store)
+{
+    auto bob = account("bob", 'b', 1);
+    if (value(store.createAccount(bob, device(1, 'd'), std::nullopt)) !=
+            CreateAccountResult::Created ||
+        value(store.createAccount(account("carol", 'c', 1), device(1, 'e'), std::nullopt)) !=
+            CreateAccountResult::Created) {
+        return false;
+    }
+    return value(store.putDevice("bob", bob.accountKey, bob.deviceList, device(2, 'f'))) ==
+           UpdateDeviceListResult::Updated;
+}
+
+QList<SendOutcome::Kind> kinds(const StoreResult<WriteBatchResult> &result)
+{
+    QList<SendOutcome::Kind> list;
+    if (const auto *batch = std::get_if<WriteBatchResult>(&result)) {
+        for (const SendOutcome &outcome : batch->sends) {
+            list.append(outcome.kind);
+        }
+    }
+    return list;
+}
+
+QList<quint64> rowIds(const QList<QueuedMessage> &messages)
+{
+    QList<quint64> ids;
+    for (const QueuedMessage &message : messages) {
+        ids.append(message.rowId);
+    }
+    return ids;
+}
+
+using Kind = SendOutcome::Kind;
+constexpr qint64 kNow = 1'700'000'000;
+
+} // namespace
+
+void TestSqliteStore::migratesVersion2Database()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
+    // A version 2 database with an account, a device and its prekeys, as version 2 made
+    // them.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "v2");
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        const char *const statements[] = {
+            "CREATE TABLE relay_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT",
+            "INSERT INTO relay_meta (key, value) VALUES ('instance_id', 'v2-instance')",
+            "CREATE TABLE accounts (account_id INTEGER PRIMARY KEY, username TEXT NOT NULL "
+            "UNIQUE, account_key BLOB NOT NULL, device_list BLOB NOT NULL, list_counter INTEGER "
+            "NOT NULL) STRICT",
+            "CREATE TABLE devices (account_id INTEGER NOT NULL REFERENCES accounts(account_id) "
+            "ON DELETE CASCADE, device_id INTEGER NOT NULL, signing_key BLOB NOT NULL, "
+            "identity_key BLOB NOT NULL, certificate BLOB NOT NULL, PRIMARY KEY (account_id, "
+            "device_id)) STRICT, WITHOUT ROWID",
+            "CREATE TABLE signed_prekeys (account_id INTEGER NOT NULL, device_id INTEGER NOT "
+            "NULL, prekey BLOB NOT NULL, PRIMARY KEY (account_id, device_id), FOREIGN KEY "
+            "(account_id, device_id) REFERENCES devices(account_id, device_id) ON DELETE "
+            "CASCADE) STRICT, WITHOUT ROWID",
+            "CREATE TABLE one_time_prekeys (account_id INTEGER NOT NULL, device_id INTEGER NOT "
+            "NULL, prekey_id INTEGER NOT NULL, public_key BLOB NOT NULL, PRIMARY KEY "
+            "(account_id, device_id, prekey_id), FOREIGN KEY (account_id, device_id) REFERENCES "
+            "devices(account_id, device_id) ON DELETE CASCADE) STRICT, WITHOUT ROWID",
+            "CREATE TABLE invites (code_hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID",
+            "CREATE TABLE retired_usernames (username TEXT PRIMARY KEY NOT NULL, account_key "
+            "BLOB NOT NULL) STRICT, WITHOUT ROWID",
+            "INSERT INTO accounts VALUES (1, 'bob', zeroblob(32), x'6c697374', 1)",
+            "INSERT INTO devices VALUES (1, 1, zeroblob(32), zeroblob(32), x'6365727431')",
+            "INSERT INTO signed_prekeys VALUES (1, 1, x'73706b')",
+            "INSERT INTO one_time_prekeys VALUES (1, 1, 5, zeroblob(32))",
+            "PRAGMA user_version = 2",
+        };
+        for (const char *statement : statements) {
+            QVERIFY2(query.exec(QString::fromLatin1(statement)), statement);
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase("v2");
+
+    QString error;
+    auto store = openOrFail(path, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->schemaVersion(), SqliteStore::kSchemaVersion);
+    QCOMPARE(store->instanceId(), QStringLiteral("v2-instance"));
+    QCOMPARE(value(store->oneTimePreKeyCount("bob", 1)), 1);
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 0);
+    const auto written = store->commitWrites({single(ref("bob", 1), "envelope")}, {}, {}, kNow);
+    QCOMPARE(kinds(written), QList<Kind>{Kind::Stored});
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 1);
+}
+
+void TestSqliteStore::queueSingleAndMultiRecipient_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::queueSingleAndMultiRecipient()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store && addRecipients(*store));
+
+    SendRecord multi;
+    multi.recipients = {ref("bob", 1), ref("bob", 2), ref("carol", 1)};
+    multi.body = "the body";
+    multi.sealedKeys = {"key-b1", "key-b2", "key-c1"};
+    const auto written = store->commitWrites(
+        {single(ref("bob", 1), "first"), multi, single(ref("bob", 1), "third")}, {}, {}, kNow);
+    QCOMPARE(kinds(written), (QList<Kind>{Kind::Stored, Kind::Stored, Kind::Stored}));
+
+    auto bob1 = value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20));
+    QCOMPARE(bob1.size(), 3);
+    QCOMPARE(bob1.at(0).payload, QByteArray("first"));
+    QVERIFY(!bob1.at(0).multi);
+    QVERIFY(bob1.at(1).multi);
+    QCOMPARE(bob1.at(1).payload, QByteArray("key-b1"));
+    QCOMPARE(bob1.at(1).body, QByteArray("the body"));
+    QCOMPARE(bob1.at(2).payload, QByteArray("third"));
+    QVERIFY(bob1.at(0).rowId < bob1.at(1).rowId && bob1.at(1).rowId < bob1.at(2).rowId);
+    // After a cursor, within a row and a byte budget (at least one row).
+    QCOMPARE(rowIds(value(store->fetchQueue(ref("bob", 1), bob1.at(0).rowId, 10, 1 << 20))),
+             (QList<quint64>{bob1.at(1).rowId, bob1.at(2).rowId}));
+    QCOMPARE(value(store->fetchQueue(ref("bob", 1), 0, 1, 1 << 20)).size(), 1);
+    QCOMPARE(value(store->fetchQueue(ref("bob", 1), 0, 10, 1)).size(), 1);
+    QCOMPARE(value(store->fetchQueue(ref("bob", 2), 0, 10, 1 << 20)).first().payload,
+             QByteArray("key-b2"));
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 3);
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).bytes, 5 + 6 + 8 + 5);
+
+    // Acks: only the device's own rows; explicit ids.
+    const quint64 carolRow =
+        value(store->fetchQueue(ref("carol", 1), 0, 10, 1 << 20)).first().rowId;
+    auto acked = store->commitWrites(
+        {}, {AckRecord{ref("bob", 1), {bob1.at(0).rowId, bob1.at(2).rowId, carolRow}}}, {}, kNow);
+    QCOMPARE(value(std::move(acked)).acked, QList<int>{2});
+    QCOMPARE(rowIds(value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20))),
+             QList<quint64>{bob1.at(1).rowId});
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 1);
+    QCOMPARE(value(store->fetchQueue(ref("carol", 1), 0, 10, 1 << 20)).size(), 1);
+
+    // Row ids are never reused, even once every row is gone.
+    store->commitWrites({},
+                        {AckRecord{ref("bob", 1), {bob1.at(1).rowId}},
+                         AckRecord{ref("bob", 2), {bob1.at(1).rowId + 1}},
+                         AckRecord{ref("carol", 1), {carolRow}}},
+                        {}, kNow);
+    QCOMPARE(value(store->fetchQueue(ref("bob", 2), 0, 10, 1 << 20)).size(), 0);
+    store->commitWrites({single(ref("bob", 1), "later")}, {}, {}, kNow);
+    QVERIFY(value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20)).first().rowId >
+            bob1.at(2).rowId);
+    if (backend == u"sqlite") {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "peek");
+        db.setDatabaseName(dir.filePath(QStringLiteral("relay.sqlite")));
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("SELECT count(*) FROM bodies")) && query.next());
+        QCOMPARE(query.value(0).toInt(), 0); // freed with its last row
+    }
+    QSqlDatabase::removeDatabase("peek");
+}
+
+void TestSqliteStore::dedupAndAllOrNothing_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::dedupAndAllOrNothing()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store && addRecipients(*store));
+    const QByteArray key(16, 'k');
+    SendRecord unknown;
+    unknown.recipients = {ref("bob", 1), ref("dave", 1), ref("bob", 7)};
+    unknown.body = "b";
+    unknown.sealedKeys = {"1", "2", "3"};
+    unknown.dedupKey = QByteArray(16, 'u');
+    const auto written = store->commitWrites(
+        {single(ref("bob", 1), "once", key), single(ref("bob", 1), "once", key), unknown}, {}, {},
+        kNow);
+    QCOMPARE(kinds(written), (QList<Kind>{Kind::Stored, Kind::Duplicate, Kind::UnknownRecipients}));
+    QCOMPARE(std::get<WriteBatchResult>(written).sends.at(2).recipients, (QList<int>{1, 2}));
+    // In a later batch too; and a refused send left no dedup record behind.
+    unknown.recipients = {ref("bob", 1), ref("bob", 2), ref("carol", 1)};
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "once", key), unknown}, {}, {},
+                                       kNow + 10)),
+             (QList<Kind>{Kind::Duplicate, Kind::Stored}));
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
+}
+
+void TestSqliteStore::capsCountEveryRowOfTheBatch_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::capsCountEveryRowOfTheBatch()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store && addRecipients(*store));
+    QueuePolicy policy;
+    policy.maxRowsPerDevice = 2;
+    policy.maxBytesPerDevice = 10;
+    const auto written =
+        store->commitWrites({single(ref("bob", 1), "12345"), single(ref("bob", 1), "12345"),
+                             single(ref("bob", 1), "1"), single(ref("carol", 1), "12345678901")},
+                            {}, policy, kNow);
+    QCOMPARE(kinds(written),
+             (QList<Kind>{Kind::Stored, Kind::Stored, Kind::QueueFull, Kind::QueueFull}));
+    // An ack in the same batch frees room for a send in it.
+    const quint64 first = value(store->fetchQueue(ref("bob", 1), 0, 1, 100)).first().rowId;
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "1")},
+                                       {AckRecord{ref("bob", 1), {first}}}, policy, kNow)),
+             QList<Kind>{Kind::Stored});
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).bytes, 6);
+}
+
+void TestSqliteStore::sweepExpiresRowsAndDropsBuckets_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::sweepExpiresRowsAndDropsBuckets()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store && addRecipients(*store));
+    QueuePolicy policy;
+    policy.ttlSeconds = 7200; // marks every 10 s, dedup buckets of 1800 s
+    const QByteArray key(16, 'k');
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "old", key)}, {}, policy, kNow)),
+             QList<Kind>{Kind::Stored});
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "new")}, {}, policy, kNow + 3600)),
+             QList<Kind>{Kind::Stored});
+
+    // Not yet: younger than the TTL.
+    auto swept = value(store->sweepExpired(policy, kNow + 7200 - 1));
+    QCOMPARE(swept.rows, 0);
+    QCOMPARE(swept.dedupBuckets, 0);
+    // The old row expires (within one mark interval), the new one stays; the counters follow.
+    swept = value(store->sweepExpired(policy, kNow + 7200 + 10));
+    QCOMPARE(swept.rows, 1);
+    QCOMPARE(value(store->fetchQueue(ref("bob", 1), 0, 10, 100)).first().payload,
+             QByteArray("new"));
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 1);
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).bytes, 3);
+    // The dedup bucket goes whole once everything in it is older than the TTL; only then
+    // is the key new again.
+    QCOMPARE(swept.dedupBuckets, 0);
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "old", key)}, {}, policy,
+                                       kNow + 7200 + 20)),
+             QList<Kind>{Kind::Duplicate});
+    swept = value(store->sweepExpired(policy, kNow + 1800 + 7200));
+    QCOMPARE(swept.dedupBuckets, 1);
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "old", key)}, {}, policy,
+                                       kNow + 1800 + 7200 + 1)),
+             QList<Kind>{Kind::Stored});
+    // With no interval newer than the cutoff, every row is older.
+    swept = value(store->sweepExpired(policy, kNow + 100'000));
+    QCOMPARE(swept.rows, 2);
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 0);
+}
+
+void TestSqliteStore::deviceRemovalTakesItsQueue_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::deviceRemovalTakesItsQueue()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store && addRecipients(*store));
+    SendRecord multi;
+    multi.recipients = {ref("bob", 1), ref("bob", 2)};
+    multi.body = "shared";
+    multi.sealedKeys = {"k1", "k2"};
+    QCOMPARE(kinds(store->commitWrites({multi, single(ref("bob", 2), "solo")}, {}, {}, kNow)),
+             (QList<Kind>{Kind::Stored, Kind::Stored}));
+
+    // A retried registration of bob/2 (same keys) keeps its queue.
+    auto bob = value(store->findAccount("bob"));
+    QVERIFY(bob);
+    QCOMPARE(value(store->putDevice("bob", bob->accountKey, bob->deviceList, device(2, 'f'))),
+             UpdateDeviceListResult::Updated);
+    QCOMPARE(value(store->queueDepth(ref("bob", 2))).rows, 2);
+
+    // A new list without bob/2: its rows go; the body stays for bob/1.
+    AccountRecord newer = *bob;
+    newer.counter = 2;
+    newer.deviceList = "list-2";
+    QList<quint32> removed;
+    QCOMPARE(
+        value(store->replaceDeviceList(newer, {{1, key('d'), key('e')}}, std::nullopt, &removed)),
+        UpdateDeviceListResult::Updated);
+    QCOMPARE(removed, QList<quint32>{2});
+    QCOMPARE(value(store->fetchQueue(ref("bob", 2), 0, 10, 1 << 20)).size(), 0);
+    const auto remaining = value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20));
+    QCOMPARE(remaining.size(), 1);
+    QCOMPARE(remaining.first().body, QByteArray("shared"));
+    // The account's deletion takes the rest.
+    QVERIFY(value(store->deleteAccount("bob")));
+    QCOMPARE(value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20)).size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestSqliteStore)

@@ -17,7 +17,8 @@ QString RelayProcess::binaryPath()
     return qEnvironmentVariable("PARLEY_RELAY_BIN");
 }
 
-QString RelayProcess::start(const QString &dataDir, const QString &listen, int timeoutMs)
+QString RelayProcess::start(const QString &dataDir, const QString &listen, int timeoutMs,
+                            const QStringList &extraArguments)
 {
     const QString binary = binaryPath();
     if (binary.isEmpty()) {
@@ -27,8 +28,9 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
     m_port = 0;
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.setReadChannel(QProcess::StandardOutput);
-    m_process.start(binary,
-                    {QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"), dataDir});
+    m_process.start(binary, QStringList{QStringLiteral("--listen"), listen,
+                                        QStringLiteral("--data-dir"), dataDir} +
+                                extraArguments);
     if (!m_process.waitForStarted(timeoutMs)) {
         return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
     }

@@ -15,10 +15,10 @@ public:
     RelayProcess() = default;
     ~RelayProcess();
 
-    // Starts the relay with --data-dir `dataDir` and --listen `listen`. Returns an error
-    // description, or an empty string once the relay listens.
+    // Starts the relay with --data-dir `dataDir`, --listen `listen` and `extraArguments`.
+    // Returns an error description, or an empty string once the relay listens.
     QString start(const QString &dataDir, const QString &listen = QStringLiteral("127.0.0.1:0"),
-                  int timeoutMs = 10'000);
+                  int timeoutMs = 10'000, const QStringList &extraArguments = {});
     // SIGTERM and wait; returns the exit code (or -1 if it had to be killed).
     int stop(int timeoutMs = 10'000);
     // SIGKILL: a crash, as far as the relay's data is concerned.

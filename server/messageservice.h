@@ -1,0 +1,48 @@
+#pragma once
+
+#include "protocol/wire.pb.h"
+#include "server/accountservice.h"
+#include "server/store/store.h"
+
+#include <QByteArray>
+#include <QStringList>
+
+#include <variant>
+
+namespace parley::relay {
+
+// The rules of a Send that need no storage (docs/protocol.md R2 §3): sizes, shapes, the
+// recipients' addresses, and the keyed hash that deduplicates retries. Synchronous; the
+// caller (ClientSession) pushes ephemeral sends and hands durable ones to the StoreWriter.
+class MessageService
+{
+public:
+    // A Send that passed every check the relay can make without its store.
+    struct Checked
+    {
+        SendRecord record;                // dedupKey set for durable sends
+        std::vector<std::string> written; // the recipients as the client wrote them
+        bool ephemeral = false;
+    };
+
+    // `secret` keys the dedup hash (32 bytes, docs/operations.md §Data).
+    MessageService(const AccountService &accounts, QByteArray secret);
+
+    // Either the checked send or the error response.
+    std::variant<Checked, wire::Response> check(const AuthenticatedDevice &sender,
+                                                const wire::Send &send) const;
+
+    // HMAC-SHA256(secret, "parley-dedup-v1" ‖ u8 len(user) ‖ user ‖ u32 device
+    //             ‖ client_message_id), first 16 bytes (R2 §5).
+    QByteArray dedupKey(const AuthenticatedDevice &sender,
+                        const std::string &clientMessageId) const;
+
+    static constexpr int kSecretBytes = 32;
+    static constexpr int kDedupKeyBytes = 16;
+
+private:
+    const AccountService &m_accounts;
+    QByteArray m_secret;
+};
+
+} // namespace parley::relay

@@ -1,0 +1,453 @@
+// SqliteStore: queues, delivery reads, deduplication and the TTL sweep (docs/protocol.md
+// R2; schema version 3 in sqlitestore.cpp).
+
+#include "server/store/sqlitestore.h"
+#include "server/store/sqliteutil.h"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace parley::relay {
+
+using namespace sqlite;
+
+namespace {
+
+// A recipient device as the batch sees it: its stored counters plus what this batch
+// changed.
+struct DeviceState
+{
+    bool exists = false;
+    qint64 accountId = 0;
+    qint64 rows = 0;
+    qint64 bytes = 0;
+    qint64 deltaRows = 0;
+    qint64 deltaBytes = 0;
+};
+
+struct DeviceRefHash
+{
+    size_t operator()(const DeviceRef &device) const { return qHash(device); }
+};
+
+// Interval of the queue marks: the sweeper deletes rows at most this much later than the
+// TTL. 1/720 of it (one hour for 30 days), at least a second.
+qint64 markInterval(const QueuePolicy &policy)
+{
+    return std::max<qint64>(1, policy.ttlSeconds / 720);
+}
+
+// Length of a dedup bucket: a quarter of the TTL, so a lookup probes at most about five
+// live buckets and each is dropped whole once its newest record is older than the TTL.
+qint64 dedupBucketLength(const QueuePolicy &policy)
+{
+    return std::max<qint64>(1, policy.ttlSeconds / 4);
+}
+
+QString dedupTable(qint64 start)
+{
+    return QStringLiteral("dedup_%1").arg(start);
+}
+
+} // namespace
+
+QSqlQuery *SqliteStore::statement(const QString &sql, QString *error)
+{
+    auto found = m_statements.find(sql);
+    if (found != m_statements.end()) {
+        return found->second.get();
+    }
+    auto query = std::make_unique<QSqlQuery>(database());
+    query->setForwardOnly(true);
+    if (!query->prepare(sql)) {
+        *error = query->lastError().text();
+        return nullptr;
+    }
+    return m_statements.emplace(sql, std::move(query)).first->second.get();
+}
+
+void SqliteStore::forgetStatements(const QString &table)
+{
+    for (auto it = m_statements.begin(); it != m_statements.end();) {
+        it = it->first.contains(table) ? m_statements.erase(it) : std::next(it);
+    }
+}
+
+StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> &sends,
+                                                        const QList<AckRecord> &acks,
+                                                        const QueuePolicy &policy, qint64 now)
+{
+    QString error;
+    // On any failure the transaction rolls back; statements prepared against tables it
+    // created (a new dedup bucket) must not outlive it.
+    auto failed = [this, &error] {
+        m_statements.clear();
+        return StoreError{error};
+    };
+    Transaction transaction(database());
+    if (!transaction.isOpen()) {
+        error = transaction.error();
+        return failed();
+    }
+
+    std::unordered_map<DeviceRef, DeviceState, DeviceRefHash> devices;
+    auto resolve = [&](const DeviceRef &device) -> DeviceState * {
+        auto found = devices.find(device);
+        if (found != devices.end()) {
+            return &found->second;
+        }
+        QSqlQuery *query = statement(
+            QStringLiteral("SELECT d.account_id, d.queued_rows, d.queued_bytes FROM devices d "
+                           "JOIN accounts a ON a.account_id = d.account_id WHERE a.username = ? "
+                           "AND d.device_id = ?"),
+            &error);
+        if (!query || !rerun(*query, {device.username, u32(device.deviceId)}, &error)) {
+            return nullptr;
+        }
+        DeviceState state;
+        if (query->next()) {
+            state.exists = true;
+            state.accountId = query->value(0).toLongLong();
+            state.rows = query->value(1).toLongLong();
+            state.bytes = query->value(2).toLongLong();
+        }
+        query->finish();
+        return &devices.emplace(device, state).first->second;
+    };
+
+    WriteBatchResult result;
+
+    // 1. Acks first: the space they free counts for the sends below.
+    for (const AckRecord &ack : acks) {
+        DeviceState *state = resolve(ack.device);
+        if (!state) {
+            return failed();
+        }
+        int deleted = 0;
+        if (state->exists && !ack.rowIds.isEmpty()) {
+            QSqlQuery *query = statement(
+                QStringLiteral("DELETE FROM queue WHERE row_id = ? AND account_id = ? AND "
+                               "device_id = ? RETURNING size"),
+                &error);
+            if (!query) {
+                return failed();
+            }
+            for (quint64 rowId : ack.rowIds) {
+                if (!rerun(*query, {u64(rowId), state->accountId, u32(ack.device.deviceId)},
+                           &error)) {
+                    return failed();
+                }
+                while (query->next()) {
+                    ++deleted;
+                    state->deltaRows -= 1;
+                    state->deltaBytes -= query->value(0).toLongLong();
+                }
+                query->finish();
+            }
+        }
+        result.acked.append(deleted);
+    }
+
+    // 2. The dedup buckets: every existing one is probed; new keys go to the current one.
+    QList<qint64> buckets;
+    qint64 currentBucket = -1;
+    {
+        QSqlQuery *query = statement(
+            QStringLiteral("SELECT start, end FROM dedup_buckets ORDER BY start"), &error);
+        if (!query || !rerun(*query, {}, &error)) {
+            return failed();
+        }
+        while (query->next()) {
+            const qint64 start = query->value(0).toLongLong();
+            buckets.append(start);
+            currentBucket = now < query->value(1).toLongLong() ? start : -1;
+        }
+        query->finish();
+    }
+    auto ensureCurrentBucket = [&]() -> bool {
+        if (currentBucket >= 0) {
+            return true;
+        }
+        qint64 start = now;
+        while (buckets.contains(start)) { // a clock that went back
+            ++start;
+        }
+        QSqlDatabase db = database();
+        QSqlQuery query(db);
+        if (!exec(db,
+                  QStringLiteral("CREATE TABLE %1 (hash BLOB PRIMARY KEY NOT NULL) STRICT, "
+                                 "WITHOUT ROWID")
+                      .arg(dedupTable(start)),
+                  &error) ||
+            !run(query, QStringLiteral("INSERT INTO dedup_buckets (start, end) VALUES (?, ?)"),
+                 {start, now + dedupBucketLength(policy)}, &error)) {
+            return false;
+        }
+        buckets.append(start);
+        currentBucket = start;
+        return true;
+    };
+
+    // 3. The sends, in order, each all or nothing.
+    qint64 firstRowId = -1;
+    for (const SendRecord &send : sends) {
+        SendOutcome outcome;
+        bool duplicate = false;
+        if (!send.dedupKey.isEmpty()) {
+            for (qint64 bucket : std::as_const(buckets)) {
+                QSqlQuery *query = statement(
+                    QStringLiteral("SELECT 1 FROM %1 WHERE hash = ?").arg(dedupTable(bucket)),
+                    &error);
+                if (!query || !rerun(*query, {send.dedupKey}, &error)) {
+                    return failed();
+                }
+                duplicate = query->next();
+                query->finish();
+                if (duplicate) {
+                    break;
+                }
+            }
+        }
+        if (duplicate) {
+            outcome.kind = SendOutcome::Kind::Duplicate;
+            result.sends.append(outcome);
+            continue;
+        }
+
+        QList<DeviceState *> states;
+        for (int i = 0; i < send.recipients.size(); ++i) {
+            DeviceState *state = resolve(send.recipients.at(i));
+            if (!state) {
+                return failed();
+            }
+            if (!state->exists) {
+                outcome.recipients.append(i);
+            }
+            states.append(state);
+        }
+        if (!outcome.recipients.isEmpty()) {
+            outcome.kind = SendOutcome::Kind::UnknownRecipients;
+            result.sends.append(outcome);
+            continue;
+        }
+        auto rowSize = [&send](int i) -> qint64 {
+            return send.isMulti() ? send.sealedKeys.at(i).size() + send.body.size()
+                                  : send.envelope.size();
+        };
+        for (int i = 0; i < states.size(); ++i) {
+            const DeviceState &state = *states.at(i);
+            if (state.rows + state.deltaRows + 1 > policy.maxRowsPerDevice ||
+                state.bytes + state.deltaBytes + rowSize(i) > policy.maxBytesPerDevice) {
+                outcome.recipients.append(i);
+            }
+        }
+        if (!outcome.recipients.isEmpty()) {
+            outcome.kind = SendOutcome::Kind::QueueFull;
+            result.sends.append(outcome);
+            continue;
+        }
+
+        QVariant bodyId; // NULL for the single-recipient form
+        if (send.isMulti()) {
+            QSqlQuery *query =
+                statement(QStringLiteral("INSERT INTO bodies (body) VALUES (?)"), &error);
+            if (!query || !rerun(*query, {send.body}, &error)) {
+                return failed();
+            }
+            bodyId = query->lastInsertId();
+        }
+        QSqlQuery *insert = statement(
+            QStringLiteral("INSERT INTO queue (account_id, device_id, payload, body_id, size) "
+                           "VALUES (?, ?, ?, ?, ?)"),
+            &error);
+        if (!insert) {
+            return failed();
+        }
+        for (int i = 0; i < states.size(); ++i) {
+            DeviceState &state = *states.at(i);
+            const qint64 size = rowSize(i);
+            if (!rerun(*insert,
+                       {state.accountId, u32(send.recipients.at(i).deviceId),
+                        send.isMulti() ? send.sealedKeys.at(i) : send.envelope, bodyId, size},
+                       &error)) {
+                return failed();
+            }
+            if (firstRowId < 0) {
+                firstRowId = insert->lastInsertId().toLongLong();
+            }
+            state.deltaRows += 1;
+            state.deltaBytes += size;
+        }
+        if (!send.dedupKey.isEmpty()) {
+            if (!ensureCurrentBucket()) {
+                return failed();
+            }
+            QSqlQuery *query = statement(
+                QStringLiteral("INSERT INTO %1 (hash) VALUES (?)").arg(dedupTable(currentBucket)),
+                &error);
+            if (!query || !rerun(*query, {send.dedupKey}, &error)) {
+                return failed();
+            }
+        }
+        result.sends.append(outcome);
+    }
+
+    // 4. The mark of this interval, if this is its first commit with rows.
+    if (firstRowId >= 0) {
+        const qint64 interval = markInterval(policy);
+        const qint64 start = now - now % interval;
+        QSqlQuery *query = statement(QStringLiteral("INSERT OR IGNORE INTO queue_marks (start, "
+                                                    "end, first_row_id) VALUES (?, ?, ?)"),
+                                     &error);
+        if (!query || !rerun(*query, {start, start + interval, firstRowId}, &error)) {
+            return failed();
+        }
+    }
+
+    // 5. The devices' counters, once per device.
+    for (const auto &[device, state] : devices) {
+        if (!state.exists || (state.deltaRows == 0 && state.deltaBytes == 0)) {
+            continue;
+        }
+        QSqlQuery *query = statement(
+            QStringLiteral("UPDATE devices SET queued_rows = queued_rows + ?, queued_bytes = "
+                           "queued_bytes + ? WHERE account_id = ? AND device_id = ?"),
+            &error);
+        if (!query ||
+            !rerun(*query,
+                   {state.deltaRows, state.deltaBytes, state.accountId, u32(device.deviceId)},
+                   &error)) {
+            return failed();
+        }
+    }
+
+    if (!transaction.commit()) {
+        error = transaction.error();
+        return failed();
+    }
+    return result;
+}
+
+StoreResult<QList<QueuedMessage>>
+SqliteStore::fetchQueue(const DeviceRef &device, quint64 afterRowId, int maxRows, qint64 maxBytes)
+{
+    QString error;
+    QSqlQuery *query = statement(
+        QStringLiteral("SELECT q.row_id, q.payload, q.body_id, b.body FROM queue q LEFT JOIN "
+                       "bodies b ON b.body_id = q.body_id WHERE q.account_id = (SELECT "
+                       "account_id FROM accounts WHERE username = ?) AND q.device_id = ? AND "
+                       "q.row_id > ? ORDER BY q.row_id LIMIT ?"),
+        &error);
+    if (!query ||
+        !rerun(*query, {device.username, u32(device.deviceId), u64(afterRowId), maxRows}, &error)) {
+        return StoreError{error};
+    }
+    QList<QueuedMessage> messages;
+    qint64 bytes = 0;
+    while (query->next()) {
+        QueuedMessage message;
+        message.rowId = static_cast<quint64>(query->value(0).toLongLong());
+        message.payload = query->value(1).toByteArray();
+        message.multi = !query->value(2).isNull();
+        if (message.multi) {
+            message.body = query->value(3).toByteArray();
+        }
+        if (!messages.isEmpty() && bytes + message.size() > maxBytes) {
+            break;
+        }
+        bytes += message.size();
+        messages.append(std::move(message));
+    }
+    query->finish();
+    return messages;
+}
+
+StoreResult<QueueDepth> SqliteStore::queueDepth(const DeviceRef &device)
+{
+    QString error;
+    QSqlQuery *query = statement(
+        QStringLiteral("SELECT d.queued_rows, d.queued_bytes FROM devices d JOIN accounts a ON "
+                       "a.account_id = d.account_id WHERE a.username = ? AND d.device_id = ?"),
+        &error);
+    if (!query || !rerun(*query, {device.username, u32(device.deviceId)}, &error)) {
+        return StoreError{error};
+    }
+    QueueDepth depth;
+    if (query->next()) {
+        depth.rows = query->value(0).toLongLong();
+        depth.bytes = query->value(1).toLongLong();
+    }
+    query->finish();
+    return depth;
+}
+
+StoreResult<SweepResult> SqliteStore::sweepExpired(const QueuePolicy &policy, qint64 now)
+{
+    QSqlDatabase db = database();
+    Transaction transaction(db);
+    if (!transaction.isOpen()) {
+        return StoreError{transaction.error()};
+    }
+    QString error;
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    SweepResult result;
+    const qint64 cutoff = now - policy.ttlSeconds;
+
+    // Every row below the first row id of the oldest interval that ends after the cutoff
+    // was committed before the cutoff; with no such interval, every row was.
+    if (!run(query, QStringLiteral("SELECT min(first_row_id) FROM queue_marks WHERE end > ?"),
+             {cutoff}, &error) ||
+        !query.next()) {
+        return StoreError{error};
+    }
+    const qint64 below =
+        query.value(0).isNull() ? std::numeric_limits<qint64>::max() : query.value(0).toLongLong();
+    query.finish();
+    if (!run(query, QStringLiteral("DELETE FROM queue WHERE row_id < ?"), {below}, &error)) {
+        return StoreError{error};
+    }
+    result.rows = query.numRowsAffected();
+    if (!run(query, QStringLiteral("DELETE FROM queue_marks WHERE end <= ?"), {cutoff}, &error)) {
+        return StoreError{error};
+    }
+    if (result.rows > 0 &&
+        !run(query,
+             QStringLiteral("UPDATE devices SET queued_rows = (SELECT count(*) FROM queue q "
+                            "WHERE q.account_id = devices.account_id AND q.device_id = "
+                            "devices.device_id), queued_bytes = (SELECT coalesce(sum(size), 0) "
+                            "FROM queue q WHERE q.account_id = devices.account_id AND "
+                            "q.device_id = devices.device_id) WHERE queued_rows > 0"),
+             {}, &error)) {
+        return StoreError{error};
+    }
+
+    // A bucket is dropped whole once its newest possible record is older than the TTL.
+    if (!run(query, QStringLiteral("SELECT start FROM dedup_buckets WHERE end <= ?"), {cutoff},
+             &error)) {
+        return StoreError{error};
+    }
+    QList<qint64> expired;
+    while (query.next()) {
+        expired.append(query.value(0).toLongLong());
+    }
+    query.finish();
+    for (qint64 start : std::as_const(expired)) {
+        forgetStatements(dedupTable(start));
+        if (!exec(db, QStringLiteral("DROP TABLE IF EXISTS %1").arg(dedupTable(start)), &error) ||
+            !run(query, QStringLiteral("DELETE FROM dedup_buckets WHERE start = ?"), {start},
+                 &error)) {
+            m_statements.clear();
+            return StoreError{error};
+        }
+        ++result.dedupBuckets;
+    }
+    if (!transaction.commit()) {
+        m_statements.clear();
+        return StoreError{transaction.error()};
+    }
+    return result;
+}
+
+} // namespace parley::relay

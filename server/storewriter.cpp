@@ -1,0 +1,185 @@
+#include "server/storewriter.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcWriter, "parley.relay.writer")
+
+namespace parley::relay {
+
+namespace {
+
+// Bounds one transaction, so a backlog is committed in steps and callbacks flow meanwhile.
+constexpr std::size_t kMaxItemsPerTransaction = 1000;
+
+} // namespace
+
+StoreWriter::StoreWriter(Opener open, Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_open(std::move(open))
+    , m_thread([this] { run(); })
+{}
+
+StoreWriter::~StoreWriter()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_one();
+    m_thread.join();
+}
+
+void StoreWriter::submit(SendRecord send, SendDone done)
+{
+    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}};
+    enqueue(std::move(job));
+}
+
+void StoreWriter::submit(AckRecord ack, AckDone done)
+{
+    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}};
+    enqueue(std::move(job));
+}
+
+void StoreWriter::sweep(SweepDone done)
+{
+    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}};
+    enqueue(std::move(job));
+}
+
+StoreWriter::Stats StoreWriter::stats() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_stats;
+}
+
+void StoreWriter::enqueue(Job job)
+{
+    job.queued = std::chrono::steady_clock::now();
+    bool wake = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_jobs.push_back(std::move(job));
+        // The thread needs waking for the first item (it sleeps without a deadline) and
+        // when a batch is full (it sleeps until the linger deadline).
+        wake = m_jobs.size() == 1 || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
+    }
+    if (wake) {
+        m_wake.notify_one();
+    }
+}
+
+void StoreWriter::run()
+{
+    // The connection belongs to this thread (QtSql connections are per thread).
+    std::unique_ptr<Store> store;
+    StoreError openError;
+    if (auto opened = m_open(); auto *error = std::get_if<StoreError>(&opened)) {
+        openError = *error;
+        qCCritical(lcWriter) << "writer cannot open the store:" << error->message;
+    } else {
+        store = std::get<std::unique_ptr<Store>>(std::move(opened));
+    }
+
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+        if (m_jobs.empty()) {
+            break; // stopping, nothing left
+        }
+        const auto deadline = m_jobs.front().queued + m_options.linger;
+        m_wake.wait_until(lock, deadline, [this] {
+            return m_stopping || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
+        });
+        std::vector<Job> jobs;
+        while (!m_jobs.empty() && jobs.size() < kMaxItemsPerTransaction) {
+            jobs.push_back(std::move(m_jobs.front()));
+            m_jobs.pop_front();
+        }
+        lock.unlock();
+        process(jobs, store.get(), openError);
+        lock.lock();
+    }
+    lock.unlock();
+    store.reset(); // closed on the thread that opened it
+}
+
+void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError &openError)
+{
+    QList<SendRecord> sends;
+    QList<AckRecord> acks;
+    std::vector<Job *> sweeps;
+    for (Job &job : jobs) {
+        switch (job.kind) {
+        case Job::Kind::Send:
+            sends.append(std::move(job.send));
+            break;
+        case Job::Kind::Ack:
+            acks.append(std::move(job.ack));
+            break;
+        case Job::Kind::Sweep:
+            sweeps.push_back(&job);
+            break;
+        }
+    }
+
+    StoreResult<WriteBatchResult> written = openError;
+    if (store && (!sends.isEmpty() || !acks.isEmpty())) {
+        QElapsedTimer timer;
+        timer.start();
+        written =
+            store->commitWrites(sends, acks, m_options.policy, QDateTime::currentSecsSinceEpoch());
+        const auto items = static_cast<quint64>(sends.size() + acks.size());
+        qCDebug(lcWriter) << "commit:" << items << "items in" << timer.nsecsElapsed() / 1000
+                          << "us";
+        std::lock_guard lock(m_mutex);
+        ++m_stats.commits;
+        m_stats.items += items;
+        m_stats.largest = std::max(m_stats.largest, items);
+    }
+    if (const auto *error = std::get_if<StoreError>(&written)) {
+        if (!sends.isEmpty() || !acks.isEmpty()) {
+            qCWarning(lcWriter) << "commit failed:" << error->message;
+        }
+    }
+    std::vector<StoreResult<SweepResult>> swept;
+    for (std::size_t i = 0; i < sweeps.size(); ++i) {
+        swept.push_back(
+            store ? store->sweepExpired(m_options.policy, QDateTime::currentSecsSinceEpoch())
+                  : StoreResult<SweepResult>(openError));
+    }
+
+    // Hand every outcome back to the owning thread in one event, in submission order.
+    QMetaObject::invokeMethod(
+        this,
+        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept)] {
+            const auto *batch = std::get_if<WriteBatchResult>(&written);
+            const auto *error = std::get_if<StoreError>(&written);
+            int send = 0;
+            int ack = 0;
+            std::size_t sweep = 0;
+            for (const Job &job : jobs) {
+                switch (job.kind) {
+                case Job::Kind::Send:
+                    job.sendDone(batch ? StoreResult<SendOutcome>(batch->sends.at(send))
+                                       : StoreResult<SendOutcome>(*error));
+                    ++send;
+                    break;
+                case Job::Kind::Ack:
+                    job.ackDone(batch ? StoreResult<int>(batch->acked.at(ack))
+                                      : StoreResult<int>(*error));
+                    ++ack;
+                    break;
+                case Job::Kind::Sweep:
+                    job.sweepDone(swept.at(sweep++));
+                    break;
+                }
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+} // namespace parley::relay

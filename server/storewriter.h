@@ -1,0 +1,88 @@
+#pragma once
+
+#include "server/store/store.h"
+
+#include <QObject>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace parley::relay {
+
+// The store's writer thread with group commit (DESIGN §4): sends and acks from every
+// connection queue here and are committed many per transaction (Store::commitWrites), with
+// synchronous=FULL, before their callbacks run. A batch is flushed as soon as `maxBatch`
+// items wait, or when the oldest has waited `linger`, whichever comes first; while a commit
+// runs, new items gather for the next one. docs/operations.md §Queues has the measurements
+// behind the defaults.
+//
+// The writer owns a store connection of its own (Store::openConnection, called on the
+// writer thread). Callbacks run on the thread that owns the StoreWriter object, through its
+// event loop, in submission order.
+class StoreWriter : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int maxBatch = 100;
+        std::chrono::microseconds linger{1000};
+        QueuePolicy policy;
+    };
+
+    using Opener = std::function<StoreResult<std::unique_ptr<Store>>()>;
+    using SendDone = std::function<void(const StoreResult<SendOutcome> &)>;
+    using AckDone = std::function<void(const StoreResult<int> &)>;
+    using SweepDone = std::function<void(const StoreResult<SweepResult> &)>;
+
+    StoreWriter(Opener open, Options options, QObject *parent = nullptr);
+    // Commits everything already submitted, then stops the thread. Callbacks that have not
+    // run yet are dropped.
+    ~StoreWriter() override;
+
+    const Options &options() const { return m_options; }
+
+    void submit(SendRecord send, SendDone done);
+    void submit(AckRecord ack, AckDone done);
+    void sweep(SweepDone done);
+
+    struct Stats
+    {
+        quint64 commits = 0; // transactions with sends or acks
+        quint64 items = 0;   // sends and acks committed
+        quint64 largest = 0; // most items in one transaction
+    };
+    Stats stats() const;
+
+private:
+    struct Job
+    {
+        enum class Kind { Send, Ack, Sweep } kind;
+        SendRecord send;
+        AckRecord ack;
+        SendDone sendDone;
+        AckDone ackDone;
+        SweepDone sweepDone;
+        std::chrono::steady_clock::time_point queued;
+    };
+
+    void enqueue(Job job);
+    void run();
+    void process(std::vector<Job> &jobs, Store *store, const StoreError &openError);
+
+    const Options m_options;
+    Opener m_open;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Job> m_jobs;
+    bool m_stopping = false;
+    Stats m_stats;
+    std::thread m_thread;
+};
+
+} // namespace parley::relay
