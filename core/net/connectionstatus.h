@@ -47,6 +47,7 @@ public:
         AuthenticationFailed, // INVALID_SIGNATURE / NOT_FOUND / STALE_DEVICE_LIST on sign-in
         TooManyAttempts,      // close 4003
         DeviceRemoved,        // close 4004: removed from the account, or account deleted
+        SignedInElsewhere,    // close 4005: a newer connection of this device replaced ours
         RelayBusy,            // RATE_LIMITED or UNAVAILABLE: retried with backoff
     };
     Q_ENUM(Error)

@@ -233,6 +233,11 @@ void RelayConnection::onDisconnected()
     case protocol::CloseCode::Revoked:
         refuse(Error::DeviceRemoved, detail);
         return;
+    case protocol::CloseCode::Replaced:
+        // R2 §8: the same profile signed in elsewhere. Retrying would only take the
+        // connection back and forth between the two instances.
+        refuse(Error::SignedInElsewhere, detail);
+        return;
     case protocol::CloseCode::ProtocolError:
         failAndRetry(Error::ProtocolError, detail);
         return;

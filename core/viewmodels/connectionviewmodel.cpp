@@ -144,6 +144,10 @@ QString ConnectionViewModel::errorText(ConnectionStatus::Error error, const QStr
     case Error::DeviceRemoved:
         return tr("This device was removed from your account, or the account was deleted. "
                   "Parley no longer signs in with it.");
+    case Error::SignedInElsewhere:
+        return tr("This profile signed in to %1 from another window or computer, so this one "
+                  "stopped. Close the other one and start Parley here again.")
+            .arg(host);
     case Error::RelayBusy:
         return tr("The relay at %1 is busy or having trouble.").arg(host);
     }

@@ -78,6 +78,7 @@ private slots:
     void refillsOneTimePreKeysWhenLow();
     void wrongPassphraseOnUnlock();
     void cliInitAndStatus();
+    void secondInstanceOfAProfileStopsTheFirst();
 };
 
 void TestE2eAccounts::createRegistersThenSignsInAfterRelayRestart()
@@ -297,6 +298,38 @@ void TestE2eAccounts::cliInitAndStatus()
     // No passphrase at all is a usage error, before anything is touched.
     result = runCli({QStringLiteral("--profile"), profile, QStringLiteral("status")}, QString());
     QCOMPARE(result.exitCode, 64);
+}
+
+void TestE2eAccounts::secondInstanceOfAProfileStopsTheFirst()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString profile = dir.filePath(QStringLiteral("alice"));
+
+    Client first(profile);
+    first.onboarding.start(false);
+    first.onboarding.createProfile(QStringLiteral("alice"), relay.url().toString(), kPassphrase,
+                                   false);
+    QTRY_COMPARE_WITH_TIMEOUT(first.connection.state(), State::Connected, 20'000);
+
+    // The same profile opened a second time (another window, or the same profile copied to
+    // another computer): the relay keeps the newest connection (R2 §8, close 4005). The
+    // older instance must stop, not reconnect and take the connection back and forth.
+    Client second(profile);
+    second.onboarding.start(false);
+    second.onboarding.unlock(kPassphrase);
+    QTRY_COMPARE_WITH_TIMEOUT(second.connection.state(), State::Connected, 20'000);
+    QTRY_COMPARE_WITH_TIMEOUT(first.connection.state(), State::Refused, 10'000);
+    QVERIFY2(first.connection.statusText().contains(QStringLiteral("another window")),
+             qPrintable(first.connection.statusText()));
+    // Longer than several backoff rounds: neither instance changes state again.
+    QSignalSpy firstChanges(&first.connection, &core::ConnectionViewModel::changed);
+    QSignalSpy secondChanges(&second.connection, &core::ConnectionViewModel::changed);
+    QVERIFY(!firstChanges.wait(3'000));
+    QCOMPARE(secondChanges.size(), 0);
+    QCOMPARE(second.connection.state(), State::Connected);
 }
 
 QTEST_GUILESS_MAIN(TestE2eAccounts)
