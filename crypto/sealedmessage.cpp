@@ -119,7 +119,8 @@ std::variant<SealedMessage, SealedMessageError> decodeSealedMessage(ByteView byt
     }
 }
 
-std::variant<std::vector<Byte>, SealedMessageError> encodeRatchetSealedMessage(ByteView ratchetMessage)
+std::variant<std::vector<Byte>, SealedMessageError>
+encodeRatchetSealedMessage(ByteView ratchetMessage)
 {
     if (const auto error = checkRatchetMessage(ratchetMessage)) {
         return *error;

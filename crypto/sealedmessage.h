@@ -84,7 +84,8 @@ std::variant<SealedMessage, SealedMessageError> decodeSealedMessage(ByteView byt
 // Encoders. Each checks its input with the nested layout's parser (Malformed /
 // UnsupportedVersion) and the result against kMaxSealedMessageBytes (TooLarge; cannot happen
 // for messages produced by this library, whose limits are derived from it).
-std::variant<std::vector<Byte>, SealedMessageError> encodeRatchetSealedMessage(ByteView ratchetMessage);
+std::variant<std::vector<Byte>, SealedMessageError>
+encodeRatchetSealedMessage(ByteView ratchetMessage);
 std::variant<std::vector<Byte>, SealedMessageError>
 encodeInitialSealedMessage(const InitialMessageHeader &header, ByteView ratchetMessage);
 std::variant<std::vector<Byte>, SealedMessageError>

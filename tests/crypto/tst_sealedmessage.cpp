@@ -118,7 +118,8 @@ void TestSealedMessage::cleanup()
 void TestSealedMessage::frozenVectors()
 {
     const Parties &p = *m_parties;
-    const auto initiation = take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral));
+    const auto initiation =
+        take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral));
     const std::vector<Byte> m0 = ratchetVectorM0();
     const auto initial = take(encodeInitialSealedMessage(initiation.header, m0));
     const auto ratchet = take(encodeRatchetSealedMessage(m0));
@@ -127,8 +128,8 @@ void TestSealedMessage::frozenVectors()
         qInfo("ratchet = %s", toHex(ratchet).constData());
     }
     // The framing is the kind, the header's length, the published header and m0.
-    QCOMPARE(toHex(initial), QByteArray(kFramedInitialPrefix) +
-                                 toHex(initiation.header.serialize()) + toHex(m0));
+    QCOMPARE(toHex(initial),
+             QByteArray(kFramedInitialPrefix) + toHex(initiation.header.serialize()) + toHex(m0));
     QCOMPARE(toHex(ratchet), QByteArray(kFramedRatchetPrefix) + toHex(m0));
     QCOMPARE(initial.size(), std::size_t(3 + 0xe1 + 121));
 }
@@ -228,13 +229,15 @@ void TestSealedMessage::badInput()
     QFETCH(QByteArray, mutation);
     QFETCH(int, expected);
     const Parties &p = *m_parties;
-    const auto initiation = take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral));
+    const auto initiation =
+        take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral));
     const std::vector<Byte> m0 = ratchetVectorM0();
     std::vector<Byte> initial = take(encodeInitialSealedMessage(initiation.header, m0));
     std::vector<Byte> ratchet = take(encodeRatchetSealedMessage(m0));
     SenderKeySender sender = *SenderKeySender::fromKeys(GroupId{}, p.alice.address(), 1,
                                                         pattern(0x10), pattern(0x40), 0);
-    std::vector<Byte> group = take(encodeSenderKeySealedMessage(take(sender.encrypt(bytesOf("g")))));
+    std::vector<Byte> group =
+        take(encodeSenderKeySealedMessage(take(sender.encrypt(bytesOf("g")))));
     std::vector<Byte> reset = encodeSessionResetSealedMessage(take(SessionResetRequest::make({})));
     const std::size_t headerLength = initiation.header.serialize().size();
 
@@ -334,8 +337,8 @@ void TestSealedMessage::maxPlaintextEncryptsFramesAndSeals()
     const auto initiation = take(x3dhInitiate(alice, p.verifiedBobBundle(true)));
     QCOMPARE(initiation.header.serialize().size(), kMaxInitialMessageHeaderBytes);
 
-    const auto session =
-        take(RatchetSession::initAlice(initiation.sharedKey.view(), initiation.responderSignedPreKey));
+    const auto session = take(
+        RatchetSession::initAlice(initiation.sharedKey.view(), initiation.responderSignedPreKey));
     const std::vector<Byte> plaintext(kMaxRatchetPlaintextBytes, 0x5a);
     auto encryption = take(session.encrypt(initiation.associatedData, plaintext));
     QCOMPARE(encryption.message.size(), kMaxRatchetMessageBytes);
@@ -347,8 +350,8 @@ void TestSealedMessage::maxPlaintextEncryptsFramesAndSeals()
     const std::vector<Byte> framed =
         withInitialHeader ? take(encodeInitialSealedMessage(initiation.header, encryption.message))
                           : take(encodeRatchetSealedMessage(encryption.message));
-    QCOMPARE(framed.size(), withInitialHeader ? kMaxFramedInitialMessageBytes
-                                              : kMaxFramedRatchetMessageBytes);
+    QCOMPARE(framed.size(),
+             withInitialHeader ? kMaxFramedInitialMessageBytes : kMaxFramedRatchetMessageBytes);
     QVERIFY(framed.size() <= kMaxSealedMessageBytes);
     const auto envelope = take(sealEnvelope(alice, p.bob.identityKey().publicKey(), framed));
     QVERIFY(envelope.size() <= kMaxSealedEnvelopeBytes);
@@ -377,7 +380,8 @@ void TestSealedMessage::maxSenderKeyPlaintextInMultiRecipientBody()
     const Carol carol;
     const DeviceIdentity alice = longestAddressDevice();
     SenderKeySender sender = SenderKeySender::create(GroupId{7}, alice.address(), 0);
-    SenderKeyReceiver receiver = take(SenderKeyReceiver::create(sender.distribution(), alice.address()));
+    SenderKeyReceiver receiver =
+        take(SenderKeyReceiver::create(sender.distribution(), alice.address()));
 
     const std::vector<Byte> plaintext(kMaxSenderKeyPlaintextBytes, 0xa5);
     const auto message = take(sender.encrypt(plaintext));
@@ -416,8 +420,8 @@ void TestSealedMessage::preReplyMessagesEndToEnd()
     QFETCH(bool, withOneTimePreKey);
     const Parties &p = *m_parties;
     const auto initiation = take(x3dhInitiate(p.alice, p.verifiedBobBundle(withOneTimePreKey)));
-    RatchetSession alice =
-        take(RatchetSession::initAlice(initiation.sharedKey.view(), initiation.responderSignedPreKey));
+    RatchetSession alice = take(
+        RatchetSession::initAlice(initiation.sharedKey.view(), initiation.responderSignedPreKey));
     std::vector<std::vector<Byte>> envelopes;
     const char *const texts[] = {"m0", "m1", "m2"};
     for (const char *text : texts) {
@@ -443,8 +447,8 @@ void TestSealedMessage::preReplyMessagesEndToEnd()
         if (decoded.kind != SealedMessageKind::InitialMessage) {
             return "not an initial message";
         }
-        const auto responded = x3dhRespond(p.bob, *decoded.initialHeader, keys, cache,
-                                           p.aliceAccount.publicKey());
+        const auto responded =
+            x3dhRespond(p.bob, *decoded.initialHeader, keys, cache, p.aliceAccount.publicKey());
         if (const auto *duplicate = std::get_if<DuplicateInitialMessage>(&responded)) {
             auto &[session, ad] = sessions.at(duplicate->session);
             const auto decrypted = session.decrypt(ad, decoded.payload);
@@ -461,12 +465,14 @@ void TestSealedMessage::preReplyMessagesEndToEnd()
         auto decryption = take(session.decrypt(response.associatedData, decoded.payload));
         // Core's transaction: the session, the cache entry, the one-time prekey's deletion.
         const SessionRef ref = sessions.size() + 100;
-        sessions.emplace(ref, std::make_pair(std::move(decryption.session), response.associatedData));
+        sessions.emplace(ref,
+                         std::make_pair(std::move(decryption.session), response.associatedData));
         cache.insert(response.id, response.signedPreKeyId, ref);
         if (response.oneTimePreKeyId) {
             keys.removeOneTimePreKey(*response.oneTimePreKeyId);
         }
-        plaintext = std::string(decryption.plaintext.view().begin(), decryption.plaintext.view().end());
+        plaintext =
+            std::string(decryption.plaintext.view().begin(), decryption.plaintext.view().end());
         return "new";
     };
 
