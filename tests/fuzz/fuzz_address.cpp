@@ -16,8 +16,8 @@ using namespace parley::crypto;
 
 namespace {
 
-void normalisationIsIdempotent(std::variant<std::string, AddressError> (*normalise)(std::string_view),
-                               std::string_view input)
+void normalisationIsIdempotent(
+    std::variant<std::string, AddressError> (*normalise)(std::string_view), std::string_view input)
 {
     const auto once = normalise(input);
     if (const auto *text = std::get_if<std::string>(&once)) {

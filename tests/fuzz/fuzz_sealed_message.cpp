@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (!message) {
         return 0;
     }
-    if (message->payload.data() < data || message->payload.data() + message->payload.size() !=
-                                              data + size) {
+    if (message->payload.data() < data ||
+        message->payload.data() + message->payload.size() != data + size) {
         __builtin_trap(); // the payload always runs to the end of the input
     }
     std::variant<std::vector<Byte>, SealedMessageError> again = SealedMessageError::Malformed;
