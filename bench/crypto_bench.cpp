@@ -14,7 +14,9 @@
 //   --reps N            samples per item (default 31; attachments take a fifth, at least 3)
 //   --attachment-mib M  attachment size (default 64)
 //   --only GROUP        one group only, for profiling: a, a-full, b, b-full, c, d-seal,
-//                       d-open, sk-send, sk-receive, x3dh, attachments
+//                       d-open, sk-send, sk-receive, x3dh, attachments; or x25519-million
+//                       (only when named): RFC 7748 §5.2's 1 000 000-iteration X25519
+//                       known answer, timed, with exit status 1 if the result differs
 
 #include "bench/benchharness.h"
 #include "bench/benchprimitives.h"
@@ -60,6 +62,42 @@ constexpr std::size_t kMultiRecipientDevices = 100;
 bool selected(std::string_view name)
 {
     return g_only.empty() || g_only == name;
+}
+
+// RFC 7748 §5.2: k = u = 9; 1 000 000 times (k, u) = (X25519(k, u), k). Too slow for the
+// crypto test suite (about half a minute), so it is a benchmark item; the 1 and 1 000
+// iteration vectors are in tests/crypto/tst_primitives.cpp.
+constexpr std::string_view kX25519MillionResult =
+    "7c3911e0ab2586fd864497297e575e6f3bc601c0883c30df5f4dd2d24f665424";
+
+int runX25519Million()
+{
+    std::array<Byte, 32> k{};
+    k[0] = 9;
+    std::array<Byte, 32> u = k;
+    std::array<Byte, 32> next{};
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1'000'000; ++i) {
+        if (crypto_scalarmult(next.data(), k.data(), u.data()) != 0) {
+            std::printf("x25519-million: all-zero output at iteration %d\n", i + 1);
+            return 1;
+        }
+        u = k;
+        k = next;
+    }
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (const Byte b : k) {
+        hex.push_back(digits[b >> 4]);
+        hex.push_back(digits[b & 0x0f]);
+    }
+    const bool ok = hex == kX25519MillionResult;
+    std::printf("== RFC 7748 §5.2 X25519, 1 000 000 iterations (crypto_scalarmult)\n"
+                "   result   %s\n   expected %s  %s\n   time %.2f s (%.2f us per X25519)\n",
+                hex.c_str(), std::string(kX25519MillionResult).c_str(), ok ? "OK" : "MISMATCH",
+                seconds.count(), seconds.count());
+    return ok ? 0 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,13 +478,16 @@ int main(int argc, char **argv)
             std::fprintf(stderr,
                          "usage: %s [--reps N] [--attachment-mib M]"
                          " [--only a|a-full|b|b-full|c|d-seal|d-open|sk-send|sk-receive|x3dh|"
-                         "attachments]\n",
+                         "attachments|x25519-million]\n",
                          argv[0]);
             return 1;
         }
     }
     if (!ensureSodium()) {
         fail("sodium_init failed");
+    }
+    if (g_only == "x25519-million") {
+        return runX25519Million();
     }
     {
         const X3dhParties parties;

@@ -68,6 +68,12 @@ InitialMessageId InitialMessageHeader::id() const
     ensureSodium();
     detail::ByteWriter input;
     input.text(kInitialMessageIdLabel);
+    // Who the session is with (C1 §4.5): the initiator's full device address and account key,
+    // so a duplicate is attributed to the same peer as the session the cache names.
+    std::vector<Byte> address;
+    appendDeviceAddress(address, initiator.address);
+    input.bytes(address);
+    input.bytes(initiator.accountKey);
     input.bytes(initiator.identityKey);
     input.bytes(ephemeralKey);
     input.u32(signedPreKeyId);

@@ -42,9 +42,12 @@ struct InitialMessageHeader
     // checked by x3dhRespond.
     static std::variant<InitialMessageHeader, X3dhError> parse(ByteView bytes);
 
-    // SHA-256(kInitialMessageIdLabel ‖ IK_A ‖ EK_A ‖ u32 signed prekey id ‖ u8 flag
-    //         [‖ u32 one-time prekey id]): everything the shared key depends on besides the
-    // responder's own keys, so two headers with the same id yield the same session.
+    // SHA-256(kInitialMessageIdLabel ‖ device address(A) ‖ account key(A) ‖ IK_A ‖ EK_A
+    //         ‖ u32 signed prekey id ‖ u8 flag [‖ u32 one-time prekey id]): everything the
+    // shared key and the associated data depend on besides the responder's own keys, plus the
+    // initiator's account key, so two headers with the same id yield the same session with
+    // the same peer. (The device signing key and the signature are left out: a relay
+    // swapping in another certificate of the same device must not defeat the cache.)
     InitialMessageId id() const;
 };
 

@@ -1,5 +1,6 @@
 #include "crypto/keyvault.h"
 
+#include "crypto/deterministic.h"
 #include "crypto/kdf.h"
 #include "crypto/sodium.h"
 #include "crypto/wipedbytes.h"

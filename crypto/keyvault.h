@@ -120,11 +120,7 @@ std::variant<std::vector<Byte>, VaultError>
 wrapProfileKey(const SecureBytes &profileKey, ByteView passphrase,
                VaultParameters parameters = VaultParameters::moderate());
 
-// Deterministic form for test vectors: explicit salt and nonce. Never use in production.
-std::variant<std::vector<Byte>, VaultError> wrapProfileKey(const SecureBytes &profileKey,
-                                                           ByteView passphrase,
-                                                           VaultParameters parameters,
-                                                           ByteView salt, ByteView nonce);
+// (A form with explicit salt and nonce, for test vectors only, is in crypto/deterministic.h.)
 
 // Unwraps the profile key with the parameters READ FROM THE HEADER.
 std::variant<SecureBytes, VaultError> openVault(ByteView vault, ByteView passphrase);

@@ -1,5 +1,6 @@
 #include "crypto/multirecipient.h"
 
+#include "crypto/deterministic.h"
 #include "crypto/kdf.h"
 #include "crypto/sealedlayers.h"
 #include "crypto/sodium.h"

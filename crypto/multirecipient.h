@@ -56,11 +56,8 @@ struct MultiRecipientMessage
 std::variant<MultiRecipientMessage, SealedSenderError>
 sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
                    ByteView message);
-// The same with the body key (32 bytes) and one ephemeral key per recipient given: for
-// deterministic test vectors only. InvalidArgument if the sizes do not fit.
-std::variant<MultiRecipientMessage, SealedSenderError>
-sealMultiRecipient(const DeviceIdentity &sender, std::span<const X25519PublicKey> recipients,
-                   ByteView message, ByteView bodyKey, std::span<const X25519KeyPair> ephemerals);
+// (An overload with the body key and ephemeral keys given, for test vectors only, is in
+// crypto/deterministic.h.)
 
 // Opens `sealedKey` (addressed to `self`) and then `body`. Checks, in this order (spec §7.4):
 // sealed key and body structure (Malformed, UnsupportedVersion), the two layers of the

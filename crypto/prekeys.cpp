@@ -91,7 +91,8 @@ std::vector<OneTimePreKeyPair> generateOneTimePreKeys(std::uint32_t firstId, std
     }
     keys.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        keys.push_back({static_cast<std::uint32_t>(firstId + i), X25519KeyPair::generate()});
+        keys.push_back(
+            {static_cast<std::uint32_t>(firstId + i), X25519KeyPair::generateShortLived()});
     }
     return keys;
 }

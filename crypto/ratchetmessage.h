@@ -23,14 +23,18 @@ namespace parley::crypto {
 // The message has no length prefix of its own: the container (the sealed envelope) frames it,
 // and the ciphertext is everything after the header. The padded plaintext is a non-zero
 // multiple of kRatchetPaddingBlock bytes and at most kMaxRatchetPaddedBytes, so every valid
-// message length is 41 + 16 + 64·k with 1 ≤ k ≤ 2048.
+// message length is 41 + 16 + 64·k with 1 ≤ k ≤ 2023.
 inline constexpr Byte kRatchetHeaderVersion = 0x01;
 inline constexpr std::size_t kRatchetHeaderBytes = 1 + 32 + 4 + 4;
 inline constexpr std::size_t kRatchetTagBytes = 16;
 // sodium_pad block: plaintext lengths are hidden to 64-byte buckets (short chat messages,
 // receipts and typing notifications all look alike).
 inline constexpr std::size_t kRatchetPaddingBlock = 64;
-inline constexpr std::size_t kMaxRatchetPaddedBytes = 128 * 1024;
+// The largest padded plaintext: the largest multiple of 64 such that the largest ratchet
+// message, framed with the largest initial message header (sealedmessage.h, C3 §2.1), still
+// fits the sealed cap kMaxSealedMessageBytes: ⌊(130 048 − 501 − 57) / 64⌋ · 64 = 129 472.
+// sealedmessage.h static_asserts this derivation.
+inline constexpr std::size_t kMaxRatchetPaddedBytes = 2023 * kRatchetPaddingBlock;
 // sodium_pad always adds at least one byte (ISO/IEC 7816-4: 0x80 then zeros).
 inline constexpr std::size_t kMaxRatchetPlaintextBytes = kMaxRatchetPaddedBytes - 1;
 inline constexpr std::size_t kMinRatchetMessageBytes =

@@ -310,7 +310,16 @@ std::optional<RatchetError> RatchetSession::dhRatchet(const RatchetHeader &heade
         }
         m_oldChains.push_back({*m_remoteKey, m_receiveCount, m_receiveEvictedBelow});
         if (m_oldChains.size() > kMaxOldReceivingChains) {
+            // A forgotten chain's skipped keys go with it (C2 §5 step 4), so every stored key
+            // belongs to the current or a remembered chain (what deserialize() checks).
+            const X25519PublicKey forgotten = m_oldChains.front().ratchetKey;
             m_oldChains.erase(m_oldChains.begin());
+            const std::vector<SkippedKey> &store = skipped();
+            if (std::any_of(store.begin(), store.end(),
+                            [&](const SkippedKey &key) { return key.ratchetKey == forgotten; })) {
+                std::erase_if(mutableSkipped(0),
+                              [&](const SkippedKey &key) { return key.ratchetKey == forgotten; });
+            }
         }
     }
     m_previousSendCount = m_sendCount;

@@ -242,6 +242,24 @@ std::variant<RatchetSession, RatchetError> RatchetSession::deserialize(ByteView 
         if (!seen.emplace(key.ratchetKey, key.messageNumber).second) {
             return RatchetError::MalformedState; // a key stored twice
         }
+        // Every stored key belongs to a chain the state knows, at a number that chain skipped
+        // and has not evicted: on the current receiving chain mark ≤ N < Nr, on an old chain
+        // mark ≤ N < length (C2 §6).
+        const auto within = [&key](std::uint32_t mark, std::uint32_t length) {
+            return key.messageNumber >= mark && key.messageNumber < length;
+        };
+        bool known = false;
+        if (session.m_remoteKey && key.ratchetKey == *session.m_remoteKey) {
+            known = within(session.m_receiveEvictedBelow, session.m_receiveCount);
+        }
+        for (const OldChain &chain : session.m_oldChains) {
+            if (!known && chain.ratchetKey == key.ratchetKey) {
+                known = within(chain.evictedBelow, chain.length);
+            }
+        }
+        if (!known) {
+            return RatchetError::MalformedState;
+        }
     }
     return session;
 }

@@ -1,5 +1,6 @@
 #include "crypto/sealedsender.h"
 
+#include "crypto/deterministic.h"
 #include "crypto/sealedlayers.h"
 
 namespace parley::crypto {

@@ -66,7 +66,7 @@ struct OpenedSealedMessage
     // Signature verified, and its identityKey is the key that sealed the envelope. Core
     // also checks that it equals the identity key of the ratchet session the message is for.
     DeviceCertificate sender;
-    std::vector<Byte> message;    // the opaque ratchet message
+    std::vector<Byte> message;    // the sealed message (C3 §2.1): route by decodeSealedMessage
     bool senderWasPinned = false; // the lookup returned pins, and they matched
 };
 
@@ -76,11 +76,8 @@ struct OpenedSealedMessage
 std::variant<std::vector<Byte>, SealedSenderError>
 sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
              ByteView message);
-// The same with the ephemeral key given: for deterministic test vectors only. Never reuse
-// an ephemeral key.
-std::variant<std::vector<Byte>, SealedSenderError>
-sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdentityKey,
-             ByteView message, const X25519KeyPair &ephemeral);
+// (An overload with the ephemeral key given, for test vectors only, is in
+// crypto/deterministic.h.)
 
 // Opens an envelope addressed to `self`. Checks, in this order (spec §5): structure
 // (Malformed, UnsupportedVersion), DH_e (InvalidPublicKey), ephemeral layer (DecryptFailed),

@@ -42,9 +42,11 @@ inline constexpr std::string_view kSenderKeySignatureLabel = "parley-sender-key-
 // Plaintexts are padded with sodium_pad (ISO/IEC 7816-4) to a multiple of this, hiding
 // exact lengths from the relay and from observers of the fan-out.
 inline constexpr std::size_t kSenderKeyPaddingBlock = 64;
-// Largest plaintext: padded it is 256 KiB, so a message fits a relay frame (512 KiB) with
-// room for the sealed envelope around it.
-inline constexpr std::size_t kMaxSenderKeyPaddedBytes = 262144;
+// Largest padded plaintext: the largest multiple of 64 such that the largest sender-key
+// message, framed with its kind byte (sealedmessage.h, C3 §2.1), still fits the sealed cap
+// kMaxSealedMessageBytes of a multi-recipient body: ⌊(130 048 − 1 − 105) / 64⌋ · 64 = 129 920.
+// sealedmessage.h static_asserts this derivation.
+inline constexpr std::size_t kMaxSenderKeyPaddedBytes = 2030 * kSenderKeyPaddingBlock;
 inline constexpr std::size_t kMaxSenderKeyPlaintextBytes = kMaxSenderKeyPaddedBytes - 1;
 
 // The largest iteration a message may carry. A chain at 2^32 − 1 is exhausted: the sender

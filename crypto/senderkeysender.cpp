@@ -25,14 +25,15 @@ constexpr std::size_t kMaxSenderStateBytes =
 } // namespace
 
 SenderKeySender::SenderKeySender(const GroupId &groupId, DeviceAddress self, std::uint32_t keyId,
-                                 WipedBytes chainKey, SigningKeyPair signing,
+                                 WipedBytes chainKey, WipedBytes signingSeed,
                                  std::uint64_t createdAt, std::uint32_t iteration)
     : m_groupId(groupId)
     , m_self(std::move(self))
     , m_keyId(keyId)
     , m_iteration(iteration)
     , m_chainKey(std::move(chainKey))
-    , m_signing(std::move(signing))
+    , m_signingSeed(std::move(signingSeed))
+    , m_signingPublicKey(*ed25519PublicKeyOfSeed(m_signingSeed.view()))
     , m_createdAt(createdAt)
 {}
 
@@ -42,8 +43,10 @@ SenderKeySender SenderKeySender::create(const GroupId &groupId, const DeviceAddr
     ensureSodium();
     WipedBytes chainKey(kSenderChainKeyBytes);
     randombytes_buf(chainKey.data(), chainKey.size());
+    WipedBytes signingSeed(kPrivateKeyBytes);
+    randombytes_buf(signingSeed.data(), signingSeed.size());
     return SenderKeySender(groupId, self, randomKeyId(), std::move(chainKey),
-                           SigningKeyPair::generate(), nowSeconds, 0);
+                           std::move(signingSeed), nowSeconds, 0);
 }
 
 std::optional<SenderKeySender>
@@ -51,14 +54,11 @@ SenderKeySender::fromKeys(const GroupId &groupId, const DeviceAddress &self, std
                           ByteView chainKey, ByteView signingSeed, std::uint64_t createdAtSeconds,
                           std::uint32_t iteration)
 {
-    if (chainKey.size() != kSenderChainKeyBytes) {
+    if (chainKey.size() != kSenderChainKeyBytes || signingSeed.size() != kPrivateKeyBytes) {
         return std::nullopt;
     }
-    auto signing = SigningKeyPair::fromSeed(signingSeed);
-    if (!signing) {
-        return std::nullopt;
-    }
-    return SenderKeySender(groupId, self, keyId, WipedBytes(chainKey), std::move(*signing),
+    ensureSodium();
+    return SenderKeySender(groupId, self, keyId, WipedBytes(chainKey), WipedBytes(signingSeed),
                            createdAtSeconds, iteration);
 }
 
@@ -74,8 +74,7 @@ SenderKeySender SenderKeySender::rotate(std::uint64_t nowSeconds) const
 
 SenderKeyDistribution SenderKeySender::distribution() const
 {
-    return SenderKeyDistribution{m_groupId, m_keyId, m_iteration, m_chainKey,
-                                 m_signing.publicKey()};
+    return SenderKeyDistribution{m_groupId, m_keyId, m_iteration, m_chainKey, m_signingPublicKey};
 }
 
 std::optional<RotationReason> SenderKeySender::rotationDue(std::uint64_t nowSeconds,
@@ -108,7 +107,7 @@ std::variant<std::vector<Byte>, SenderKeyError> SenderKeySender::encrypt(ByteVie
     const WipedBytes seed = detail::senderKeyMessageSeed(m_chainKey.view());
     message.ciphertext = detail::senderKeySeal(
         seed.view(), plaintext, detail::senderKeyAssociatedData(message.header(), m_self));
-    message.signature = m_signing.sign(message.signingInput());
+    message.signature = *signWithSeed(m_signingSeed.view(), message.signingInput());
     // The message key is used exactly once: step the chain and forget CK_i (forward secrecy).
     m_chainKey = detail::senderKeyNextChainKey(m_chainKey.view());
     ++m_iteration;
@@ -138,7 +137,7 @@ WipedBytes SenderKeySender::serialize() const
     putInt(m_keyId, 4);
     putInt(m_iteration, 4);
     put(m_chainKey.view());
-    put(m_signing.seed());
+    put(m_signingSeed.view());
     putInt(m_createdAt, 8);
     return out;
 }

@@ -48,7 +48,7 @@ public:
     // The iteration the next message will carry (= messages sent under this key).
     std::uint32_t iteration() const { return m_iteration; }
     std::uint64_t createdAt() const { return m_createdAt; }
-    const Ed25519PublicKey &signingPublicKey() const { return m_signing.publicKey(); }
+    const Ed25519PublicKey &signingPublicKey() const { return m_signingPublicKey; }
 
     // The distribution message for a member: the chain at the current iteration.
     SenderKeyDistribution distribution() const;
@@ -69,7 +69,7 @@ public:
 
 private:
     SenderKeySender(const GroupId &groupId, DeviceAddress self, std::uint32_t keyId,
-                    WipedBytes chainKey, SigningKeyPair signing, std::uint64_t createdAt,
+                    WipedBytes chainKey, WipedBytes signingSeed, std::uint64_t createdAt,
                     std::uint32_t iteration);
 
     GroupId m_groupId{};
@@ -77,7 +77,10 @@ private:
     std::uint32_t m_keyId = 0;
     std::uint32_t m_iteration = 0;
     WipedBytes m_chainKey;
-    SigningKeyPair m_signing;
+    // One per group: a wiped heap buffer, not SecureBytes (a sodium_malloc each would not
+    // scale to many groups; issue 10, Deliver 1).
+    WipedBytes m_signingSeed;
+    Ed25519PublicKey m_signingPublicKey{};
     std::uint64_t m_createdAt = 0;
 };
 

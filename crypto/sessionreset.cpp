@@ -1,5 +1,7 @@
 #include "crypto/sessionreset.h"
 
+#include <algorithm>
+
 namespace parley::crypto {
 
 const char *describe(SessionResetIgnored reason)
@@ -13,6 +15,8 @@ const char *describe(SessionResetIgnored reason)
         return "A session reset was ignored: the request is malformed.";
     case SessionResetIgnored::RateLimited:
         return "A session reset was ignored: this contact reset the session too recently.";
+    case SessionResetIgnored::Stale:
+        return "A session reset was ignored: it names no message of the current session.";
     }
     return "A session reset was ignored.";
 }
@@ -28,9 +32,12 @@ acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &o
     return acceptSessionReset(*message, isKnownContact, limiter);
 }
 
-SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
-                                        const KnownContactCheck &isKnownContact,
-                                        SessionResetRateLimiter &limiter)
+namespace {
+
+SessionResetDecision decide(const OpenedSealedMessage &opened,
+                            const KnownContactCheck &isKnownContact,
+                            const SentMessageCheck *sentOnCurrentSession,
+                            SessionResetRateLimiter &limiter)
 {
     // senderWasPinned: core had pins for this sender and the certificate matched them. A
     // first-contact sender (nothing pinned) has no session with us to reset.
@@ -42,10 +49,49 @@ SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
     if (!request) {
         return SessionResetIgnored::Malformed;
     }
+    if (sentOnCurrentSession) {
+        const SentMessageCheck &sent = *sentOnCurrentSession;
+        const bool fresh =
+            sent &&
+            std::any_of(request->failedMessages.begin(), request->failedMessages.end(),
+                        [&](const FailedMessage &message) { return sent(opened.sender, message); });
+        if (!fresh) {
+            return SessionResetIgnored::Stale;
+        }
+    }
     if (!limiter.tryAcquire(opened.sender.address)) {
         return SessionResetIgnored::RateLimited;
     }
     return AcceptedSessionReset{opened.sender, std::move(*request)};
+}
+
+} // namespace
+
+SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
+                                        const KnownContactCheck &isKnownContact,
+                                        SessionResetRateLimiter &limiter)
+{
+    return decide(opened, isKnownContact, nullptr, limiter);
+}
+
+SessionResetDecision
+acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
+                   const KnownContactCheck &isKnownContact,
+                   const SentMessageCheck &sentOnCurrentSession, SessionResetRateLimiter &limiter)
+{
+    const auto *message = std::get_if<OpenedSealedMessage>(&opened);
+    if (!message) {
+        return SessionResetIgnored::NotAuthenticated;
+    }
+    return decide(*message, isKnownContact, &sentOnCurrentSession, limiter);
+}
+
+SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
+                                        const KnownContactCheck &isKnownContact,
+                                        const SentMessageCheck &sentOnCurrentSession,
+                                        SessionResetRateLimiter &limiter)
+{
+    return decide(opened, isKnownContact, &sentOnCurrentSession, limiter);
 }
 
 } // namespace parley::crypto

@@ -23,6 +23,7 @@ enum class SessionResetIgnored {
     UnknownContact,   // the sender is not a known, unblocked contact whose pinned keys matched
     Malformed,        // the envelope's message is not a valid session reset request
     RateLimited,      // this peer device already had a reset accepted within the interval
+    Stale,            // names nothing we sent on the current session: an old request replayed
 };
 
 const char *describe(SessionResetIgnored reason);
@@ -31,6 +32,13 @@ const char *describe(SessionResetIgnored reason);
 // not blocked. It is consulted only after the envelope opened AND the certificate matched the
 // keys pinned for that contact (OpenedSealedMessage::senderWasPinned).
 using KnownContactCheck = std::function<bool(const DeviceCertificate &sender)>;
+
+// Core's record of what it sent (C2a §3 step 4): true only if this device sent `peer` a ratchet
+// message named `message` (its header's ratchet key and N) on the CURRENT session with that
+// peer device. Core keeps, per sent message, the ratchet key and N of its header (it needs them
+// to resend anyway, §5).
+using SentMessageCheck =
+    std::function<bool(const DeviceCertificate &peer, const FailedMessage &message)>;
 
 struct AcceptedSessionReset
 {
@@ -49,6 +57,20 @@ acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &o
                    const KnownContactCheck &isKnownContact, SessionResetRateLimiter &limiter);
 SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
                                         const KnownContactCheck &isKnownContact,
+                                        SessionResetRateLimiter &limiter);
+
+// The same with the freshness check of C2a §3 step 4 — the form to use: after the request
+// parsed, it is Stale unless at least one failed message it names is one `sentOnCurrentSession`
+// recognises (an empty check counts as no). A relay replaying an old request from the real
+// peer therefore gets nothing once the session it named has been replaced, and a stale request
+// does not use up the peer's rate-limit slot. (The overloads above skip this check.)
+SessionResetDecision
+acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
+                   const KnownContactCheck &isKnownContact,
+                   const SentMessageCheck &sentOnCurrentSession, SessionResetRateLimiter &limiter);
+SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
+                                        const KnownContactCheck &isKnownContact,
+                                        const SentMessageCheck &sentOnCurrentSession,
                                         SessionResetRateLimiter &limiter);
 
 } // namespace parley::crypto

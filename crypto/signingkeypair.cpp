@@ -9,8 +9,41 @@ namespace parley::crypto {
 
 SigningKeyPair SigningKeyPair::generate()
 {
-    const SecureBytes seed = SecureBytes::random(kPrivateKeyBytes);
-    return *fromSeed(seed.view());
+    ensureSodium();
+    // One sodium_malloc: the seed is drawn into the buffer that keeps it.
+    SigningKeyPair pair;
+    pair.m_seed = SecureBytes::random(kPrivateKeyBytes);
+    pair.m_publicKey = *ed25519PublicKeyOfSeed(pair.m_seed.view());
+    return pair;
+}
+
+std::optional<Ed25519PublicKey> ed25519PublicKeyOfSeed(ByteView seed)
+{
+    if (seed.size() != crypto_sign_SEEDBYTES) {
+        return std::nullopt;
+    }
+    ensureSodium();
+    Ed25519PublicKey publicKey{};
+    std::array<Byte, crypto_sign_SECRETKEYBYTES> secretKey{};
+    crypto_sign_seed_keypair(publicKey.data(), secretKey.data(), seed.data());
+    sodium_memzero(secretKey.data(), secretKey.size());
+    return publicKey;
+}
+
+std::optional<Signature> signWithSeed(ByteView seed, ByteView message)
+{
+    const auto publicKey = ed25519PublicKeyOfSeed(seed);
+    if (!publicKey) {
+        return std::nullopt;
+    }
+    std::array<Byte, crypto_sign_SECRETKEYBYTES> secretKey{};
+    std::copy(seed.begin(), seed.end(), secretKey.begin());
+    std::copy(publicKey->begin(), publicKey->end(), secretKey.begin() + kPrivateKeyBytes);
+    Signature signature{};
+    crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(),
+                         secretKey.data());
+    sodium_memzero(secretKey.data(), secretKey.size());
+    return signature;
 }
 
 std::optional<SigningKeyPair> SigningKeyPair::fromSeed(ByteView seed)

@@ -29,6 +29,12 @@ private:
     Ed25519PublicKey m_publicKey{};
 };
 
+// For numerous, shorter-lived signing keys (sender keys, one per group) whose seed lives in a
+// WipedBytes rather than in SecureBytes: the public key of a 32-byte seed, and a signature
+// with it. Both require seed.size() == 32 (nullopt otherwise).
+std::optional<Ed25519PublicKey> ed25519PublicKeyOfSeed(ByteView seed);
+std::optional<Signature> signWithSeed(ByteView seed, ByteView message);
+
 // Strict Ed25519 verification (libsodium 1.0.18 rejects small-order keys and non-canonical
 // signatures).
 bool verifySignature(const Ed25519PublicKey &publicKey, ByteView message,

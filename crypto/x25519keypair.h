@@ -5,21 +5,32 @@
 #include "crypto/wipedbytes.h"
 
 #include <optional>
+#include <variant>
 
 namespace parley::crypto {
 
-// An X25519 key pair (RFC 7748) with the private scalar in SecureBytes: device identity
-// keys, signed and one-time prekeys, and X3DH ephemeral keys.
+// An X25519 key pair (RFC 7748). The private scalar lives in SecureBytes (sodium_malloc:
+// guard pages) for long-lived keys — device identity keys, signed prekeys — or, for short-lived
+// and numerous ones — X3DH ephemeral keys, one-time prekeys (a batch of 100 per refill) — in
+// a WipedBytes heap buffer wiped on release (issue 10, Deliver 1: no sodium_malloc per
+// numerous secret).
 class X25519KeyPair
 {
 public:
+    // Long-lived: SecureBytes (one sodium_malloc, the scalar drawn into it).
     static X25519KeyPair generate();
     // nullopt unless `privateKey` is exactly 32 bytes. The scalar is stored as given
     // (clamping happens inside X25519, RFC 7748 §5).
     static std::optional<X25519KeyPair> fromPrivateKey(ByteView privateKey);
+    // Short-lived or numerous: the same in a WipedBytes.
+    static X25519KeyPair generateShortLived();
+    static std::optional<X25519KeyPair> fromPrivateKeyShortLived(ByteView privateKey);
+
+    // True if the private scalar is in SecureBytes (generate / fromPrivateKey).
+    bool isLongLived() const { return std::holds_alternative<SecureBytes>(m_privateKey); }
 
     const X25519PublicKey &publicKey() const { return m_publicKey; }
-    ByteView privateKey() const { return m_privateKey.view(); }
+    ByteView privateKey() const;
 
     // X25519(private, peer). nullopt if the result is all zero, i.e. `peer` is a low-order
     // point (RFC 7748 §6.1 "check ... is not all zero"; libsodium returns -1).
@@ -31,7 +42,7 @@ public:
 private:
     X25519KeyPair() = default;
 
-    SecureBytes m_privateKey;
+    std::variant<SecureBytes, WipedBytes> m_privateKey;
     X25519PublicKey m_publicKey{};
 };
 

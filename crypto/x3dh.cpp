@@ -1,5 +1,6 @@
 #include "crypto/x3dh.h"
 
+#include "crypto/deterministic.h"
 #include "crypto/kdf.h"
 
 #include <algorithm>
@@ -119,7 +120,8 @@ std::variant<X3dhInitiation, X3dhError> x3dhInitiate(const DeviceIdentity &self,
 std::variant<X3dhInitiation, X3dhError> x3dhInitiate(const DeviceIdentity &self,
                                                      const VerifiedPreKeyBundle &peer)
 {
-    const X25519KeyPair ephemeral = X25519KeyPair::generate();
+    // Short-lived: a wiped heap buffer, not a sodium_malloc (as the sealing layers do).
+    const X25519KeyPair ephemeral = X25519KeyPair::generateShortLived();
     return x3dhInitiate(self, peer, ephemeral);
 }
 

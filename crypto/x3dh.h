@@ -49,12 +49,8 @@ struct X3dhInitiation
     X25519PublicKey responderSignedPreKey{}; // the responder's first ratchet public key
 };
 
-// Initiator side (X3DH §3.3). `ephemeral` is EK_A; the overload without it draws a fresh
-// one. The explicit overload exists for deterministic test vectors: never reuse an
-// ephemeral key.
-std::variant<X3dhInitiation, X3dhError> x3dhInitiate(const DeviceIdentity &self,
-                                                     const VerifiedPreKeyBundle &peer,
-                                                     const X25519KeyPair &ephemeral);
+// Initiator side (X3DH §3.3), with a fresh ephemeral key EK_A. (An overload with an explicit
+// EK_A, for test vectors only, is in crypto/deterministic.h.)
 std::variant<X3dhInitiation, X3dhError> x3dhInitiate(const DeviceIdentity &self,
                                                      const VerifiedPreKeyBundle &peer);
 

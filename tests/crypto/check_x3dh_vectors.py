@@ -47,7 +47,7 @@ out('sk', hkdf(bytes(32), b'\xff'*32 + dh1+dh2+dh3, b'parley-x3dh-v1', 32).hex()
 out('ad', (b'\x01' + A + raw(IKA) + B + raw(IKB)).hex())
 hdr = lambda opk: b'\x01' + len(cert).to_bytes(2,'big') + cert + raw(EKA) + (1).to_bytes(4,'big') + (b'\x01' + (42).to_bytes(4,'big') if opk else b'\x00')
 out('hdr_opk', hdr(True).hex()); out('hdr', hdr(False).hex())
-idin = lambda opk: b'parley-x3dh-initial-message-id-v1' + raw(IKA) + raw(EKA) + (1).to_bytes(4,'big') + (b'\x01' + (42).to_bytes(4,'big') if opk else b'\x00')
+idin = lambda opk: b'parley-x3dh-initial-message-id-v1' + A + raw(aAcc) + raw(IKA) + raw(EKA) + (1).to_bytes(4,'big') + (b'\x01' + (42).to_bytes(4,'big') if opk else b'\x00')
 out('id_opk', hashlib.sha256(idin(True)).hexdigest()); out('id', hashlib.sha256(idin(False)).hexdigest())
 
 doc = open(sys.argv[1]).read()

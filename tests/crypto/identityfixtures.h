@@ -4,6 +4,7 @@
 // private key a fixed byte pattern, listed in docs/protocol.md C1 §5) are in
 // tools/crypto-vectors/vectorinputs.h, shared with the vector generator.
 
+#include "crypto/deterministic.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
 #include "crypto/prekeys.h"

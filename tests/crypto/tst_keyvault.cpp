@@ -2,6 +2,7 @@
 // crafted headers (absurd parameters, tampering), the raw-key path, a frozen vault vector
 // (docs/protocol.md C7) and the at-rest AEAD helpers.
 
+#include "crypto/deterministic.h"
 #include "crypto/keyvault.h"
 
 #include <QElapsedTimer>

@@ -255,8 +255,11 @@ void TestRatchet::decoderBounds_data()
     QTest::newRow("smallest") << header + QByteArray(64 + 16, 'x') << QStringLiteral("ok");
     QTest::newRow("not a block multiple") << header + QByteArray(64 + 16 + 1, 'x') << malformed;
     QTest::newRow("two blocks") << header + QByteArray(128 + 16, 'x') << QStringLiteral("ok");
-    QTest::newRow("largest") << header + QByteArray(128 * 1024 + 16, 'x') << QStringLiteral("ok");
-    QTest::newRow("too large") << header + QByteArray(128 * 1024 + 64 + 16, 'x') << malformed;
+    QTest::newRow("largest") << header + QByteArray(qsizetype(kMaxRatchetPaddedBytes + 16), 'x')
+                             << QStringLiteral("ok");
+    QTest::newRow("too large") << header +
+                                      QByteArray(qsizetype(kMaxRatchetPaddedBytes + 64 + 16), 'x')
+                               << malformed;
 }
 
 void TestRatchet::decoderBounds()
@@ -279,7 +282,7 @@ void TestRatchet::paddingHidesLengths()
 {
     Pair pair = freshPair();
     const std::pair<int, std::size_t> cases[] = {{0, 64},    {1, 64},    {63, 64},        {64, 128},
-                                                 {100, 128}, {128, 192}, {131071, 131072}};
+                                                 {100, 128}, {128, 192}, {129471, 129472}};
     for (const auto &[length, padded] : cases) {
         const QByteArray text(length, 'p');
         const std::vector<Byte> message = send(pair.alice, ad(), text);
@@ -665,7 +668,9 @@ void TestRatchet::serializationRoundTrip()
     const RatchetKeyPair bobKey = RatchetKeyPair::generate();
     const std::vector<Byte> sk(32, 9);
     BusyPair busy = busyPair();
-    QCOMPARE(busy.pair.bob.skippedKeyCount(), std::size_t{21});
+    // 7 chains with 3 skipped keys each; the oldest chain dropped out of the 5 remembered old
+    // chains and its keys went with it (C2 §5 step 4).
+    QCOMPARE(busy.pair.bob.skippedKeyCount(), std::size_t{18});
     const RatchetSession states[] = {unwrap(RatchetSession::initBob(sk, bobKey)),
                                      unwrap(RatchetSession::initAlice(sk, bobKey.publicKey())),
                                      busy.pair.alice, busy.pair.bob};
@@ -676,12 +681,15 @@ void TestRatchet::serializationRoundTrip()
         QCOMPARE(serialized(restored), first);
     }
     // The restored busy Bob decrypts every pending message (from the store, across old
-    // chains) exactly like the original, and their states stay identical.
+    // chains) exactly like the original, and their states stay identical; the 3 of the
+    // forgotten chain decrypt in neither.
     RatchetSession original = busy.pair.bob;
     RatchetSession restored = unwrap(RatchetSession::deserialize(bytes(serialized(original))));
-    for (const auto &[message, text] : busy.pending) {
-        QVERIFY(receive(original, message, text));
-        QVERIFY(receive(restored, message, text));
+    for (std::size_t i = 0; i < busy.pending.size(); ++i) {
+        const auto &[message, text] = busy.pending[i];
+        const bool forgotten = i < 3;
+        QCOMPARE(receive(original, message, text), !forgotten);
+        QCOMPARE(receive(restored, message, text), !forgotten);
         QCOMPARE(serialized(restored), serialized(original));
     }
     QCOMPARE(restored.skippedKeyCount(), std::size_t{0});
@@ -691,7 +699,7 @@ void TestRatchet::serializationRejectsBadState()
 {
     const BusyPair busy = busyPair();
     const QByteArray good = serialized(busy.pair.bob);
-    QCOMPARE(good.size(), qsizetype(213 + 5 * 40 + 21 * 68)); // capped at 5 old chains
+    QCOMPARE(good.size(), qsizetype(213 + 5 * 40 + 18 * 68)); // capped at 5 old chains
     const QString malformed = outcome(RatchetError::MalformedState);
     auto parse = [](const QByteArray &data) {
         return outcome(RatchetSession::deserialize(bytes(data)));
@@ -721,11 +729,23 @@ void TestRatchet::serializationRejectsBadState()
     QCOMPARE(parse(patched(206, QByteArray::fromHex("7fffffff"))), malformed); // mark > Nr
     // Counts above the limits, with the length made to match.
     QCOMPARE(parse(patched(210, QByteArray(1, '\x06')) + QByteArray(40, '\0')), malformed);
-    QCOMPARE(parse(patched(211, QByteArray::fromHex("07d1")) + QByteArray((2001 - 21) * 68, 'k')),
+    QCOMPARE(parse(patched(211, QByteArray::fromHex("07d1")) + QByteArray((2001 - 18) * 68, 'k')),
              malformed);
     // A skipped key stored twice.
     const qsizetype skipped = 213 + 5 * 40;
     QCOMPARE(parse(patched(skipped + 68, good.mid(skipped, 68))), malformed);
+    // Skipped keys must belong to a known chain, at a number that chain skipped: an unknown
+    // ratchet key, N = 2^32 − 1 (≥ the chain's length), and, on the current chain, N = Nr.
+    QCOMPARE(parse(patched(skipped, QByteArray(32, '\x42'))), malformed);
+    QCOMPARE(parse(patched(skipped + 32, QByteArray::fromHex("ffffffff"))), malformed);
+    {
+        // Bob received N = 3 of each chain, so Nr = 4 and the last stored key is N = 2 of the
+        // current chain (DHr, offset 98); renumber it to N = Nr.
+        QByteArray onCurrent = good;
+        onCurrent.replace(good.size() - 68, 32, good.mid(98, 32));
+        onCurrent.replace(good.size() - 36, 4, good.mid(198, 4));
+        QCOMPARE(parse(onCurrent), malformed);
+    }
     // An old chain whose eviction mark exceeds its length.
     QCOMPARE(parse(patched(213 + 32 + 4, QByteArray::fromHex("ffffffff"))), malformed);
     // An absent field that is not zero: the responder before its first message has no DHr.

@@ -1,8 +1,11 @@
 // SecureBytes (sodium_malloc) and WipedBytes (wiped heap buffers): ownership, comparison
 // and the scaling property that motivates having both.
 
+#include "crypto/prekeys.h"
 #include "crypto/securebytes.h"
+#include "crypto/senderkeysender.h"
 #include "crypto/wipedbytes.h"
+#include "crypto/x25519keypair.h"
 
 #include <QTest>
 
@@ -22,6 +25,7 @@ private slots:
     void wipedBytesCopiesAndMoves();
     void wipeEmptiesTheBuffer();
     void manyWipedBuffersNeedNoMappings();
+    void numerousKeysAreNotInSodiumMalloc();
 };
 
 void TestSecretMemory::secureBytesStartsZeroed()
@@ -106,6 +110,38 @@ void TestSecretMemory::manyWipedBuffersNeedNoMappings()
     }
     QCOMPARE(keys.size(), size_t(50'000));
     QCOMPARE(keys[12345].data()[0], static_cast<Byte>(12345));
+}
+
+// Long-lived X25519 keys (identity, signed prekey) are in SecureBytes; one-time prekeys (a
+// batch of 100 per refill) and X3DH ephemeral keys are in WipedBytes; both kinds agree.
+// 20 000 live one-time prekeys and sender keys would exhaust sodium_malloc's mappings.
+void TestSecretMemory::numerousKeysAreNotInSodiumMalloc()
+{
+    const X25519KeyPair identity = X25519KeyPair::generate();
+    QVERIFY(identity.isLongLived());
+    const auto shortLived = X25519KeyPair::fromPrivateKeyShortLived(identity.privateKey());
+    QVERIFY(shortLived && !shortLived->isLongLived());
+    QVERIFY(shortLived->publicKey() == identity.publicKey());
+    QVERIFY(!X25519KeyPair::generateShortLived().isLongLived());
+    QVERIFY(!X25519KeyPair::fromPrivateKeyShortLived(std::vector<Byte>(31)));
+
+    std::vector<OneTimePreKeyPair> live;
+    for (std::uint32_t batch = 0; batch < 200; ++batch) {
+        auto keys = generateOneTimePreKeys(batch * 100, 100);
+        for (auto &key : keys) {
+            QVERIFY(!key.keyPair.isLongLived());
+            live.push_back(std::move(key));
+        }
+    }
+    QCOMPARE(live.size(), std::size_t(20'000));
+
+    const DeviceAddress self =
+        std::get<DeviceAddress>(DeviceAddress::parse("alice@relay.example/1"));
+    std::vector<SenderKeySender> groups;
+    for (int i = 0; i < 20'000; ++i) {
+        groups.push_back(SenderKeySender::create(GroupId{}, self, 0));
+    }
+    QVERIFY(groups.front().signingPublicKey() != groups.back().signingPublicKey());
 }
 
 QTEST_GUILESS_MAIN(TestSecretMemory)

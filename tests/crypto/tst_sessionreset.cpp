@@ -16,6 +16,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 #include <type_traits>
 
 using namespace parley::crypto;
@@ -70,6 +71,7 @@ private slots:
     void unknownContactIgnored();
     void malformedRequestIgnored();
     void rateLimited();
+    void replayedOldRequestIsStale();
 
     void requestRoundTrip();
     void requestFrozenVector();
@@ -625,6 +627,68 @@ void TestSessionReset::peerSessionsParserRejects()
     }
     QVERIFY(std::holds_alternative<RatchetError>(parsed));
     QCOMPARE(int(std::get<RatchetError>(parsed)), expected);
+}
+
+// C2a §3 step 4: a request is fresh only if it names a message the acceptor sent on its
+// current session with that peer. A relay that replays Bob's old (valid, authenticated) request
+// after the interval gets Stale once Alice's session has been replaced; so does a request
+// naming nothing she sent, or nothing at all; and a stale request uses up no rate-limit slot.
+void TestSessionReset::replayedOldRequestIsStale()
+{
+    auto [alice, bob] = establish();
+    QCOMPARE(receive(bob, send(alice, "a1")).first, QByteArray("a1"));
+    // Alice's record of what she sent on her current session: core's sent-message table.
+    std::set<FailedMessage> sentOnCurrent;
+    const auto sendRecorded = [&](const char *plaintext) {
+        std::vector<Byte> message = send(alice, plaintext);
+        sentOnCurrent.insert(*failedMessageOf(message));
+        return message;
+    };
+    const SentMessageCheck sentCheck = [&](const DeviceCertificate &peer,
+                                           const FailedMessage &message) {
+        return peer.address == m_parties->bob.address() && sentOnCurrent.contains(message);
+    };
+    FakeClock clock;
+    SessionResetRateLimiter limiter(kSessionResetMinInterval, clock.clock());
+
+    const std::vector<Byte> a2 = sendRecorded("a2");
+    const std::vector<Byte> oldEnvelope =
+        sealFromBob(std::get<SessionResetRequest>(SessionResetRequest::make({*failedMessageOf(a2)}))
+                        .serialize());
+    // Stale requests first: they must not use up the slot.
+    FailedMessage neverSent;
+    neverSent.messageNumber = 77;
+    const std::vector<Byte> bogus = sealFromBob(
+        std::get<SessionResetRequest>(SessionResetRequest::make({neverSent})).serialize());
+    QCOMPARE(std::get<SessionResetIgnored>(
+                 acceptSessionReset(aliceOpens(bogus), aliceKnowsBob(), sentCheck, limiter)),
+             SessionResetIgnored::Stale);
+    const std::vector<Byte> empty =
+        sealFromBob(std::get<SessionResetRequest>(SessionResetRequest::make({})).serialize());
+    QCOMPARE(std::get<SessionResetIgnored>(
+                 acceptSessionReset(aliceOpens(empty), aliceKnowsBob(), sentCheck, limiter)),
+             SessionResetIgnored::Stale);
+    QCOMPARE(std::get<SessionResetIgnored>(
+                 acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), {}, limiter)),
+             SessionResetIgnored::Stale); // an empty check counts as no
+
+    // The real request is accepted; Alice replaces her session and her sent records with it.
+    QVERIFY(std::holds_alternative<AcceptedSessionReset>(
+        acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), sentCheck, limiter)));
+    Initiated initiated = initiateToBob();
+    alice = alice.withNewSession(std::move(initiated.session), initiated.ad);
+    sentOnCurrent.clear();
+    (void)sendRecorded("a2 (resent)");
+
+    // Eleven minutes later the relay replays the old envelope: the rate limit would let it
+    // through, freshness does not (without the check it would force another X3DH).
+    clock.now += kSessionResetMinInterval + std::chrono::minutes(1);
+    QCOMPARE(std::get<SessionResetIgnored>(
+                 acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), sentCheck, limiter)),
+             SessionResetIgnored::Stale);
+    QVERIFY(std::holds_alternative<AcceptedSessionReset>(
+        acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), limiter)));
+    QVERIFY(QString::fromUtf8(describe(SessionResetIgnored::Stale)).size() > 10);
 }
 
 QTEST_GUILESS_MAIN(TestSessionReset)

@@ -98,9 +98,9 @@ const char *const kSharedKeyWithOneTimePreKey =
 const char *const kSharedKeyWithoutOneTimePreKey =
     "9dcb0a1a19133dd0fe5f01a0d1e9fc3f1d963812d57f3f9c4f64c4e6f14a1f72";
 const char *const kIdWithOneTimePreKey =
-    "58cdc86d02940dea05c15fb02217af266f4084cc87f3b8bdca8bba0a3e9fce25";
+    "7d24ded0089b55fc237713af8e2014d503999b56d548d639465a6f4a8ed94528";
 const char *const kIdWithoutOneTimePreKey =
-    "91ed30533e69d0ee3ba7a4823e327968e9bc80849a7e18cf41605bd33b99f9a7";
+    "9acaf43f1d5165a6c3fa79be60c0c48bdbbbdaf7d265609715e9e12171dd5f1f";
 // clang-format on
 
 } // namespace

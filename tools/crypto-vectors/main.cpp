@@ -1,6 +1,7 @@
 // parley-crypto-vectors: prints, as markdown, the frozen test vectors that docs/protocol.md
-// publishes (C1 §5 X3DH, C2 §8 Double Ratchet, C3 §8 sealed sender, C6 §5.2 safety number,
-// and the session reset request of docs/protocol.md C2a),
+// publishes (C1 §5 X3DH, C2 §8 Double Ratchet, C2a §2.2 session reset request, C3 §2.1 sealed
+// message framing, C3 §8 sealed sender, C4 §7 sender keys, C5 attachment, C6 §5.2 safety
+// number, C7 §3 vault and at-rest value),
 // computed by parley_crypto from the fixed inputs in vectorinputs.h — the same inputs the Qt
 // tests use. With --check FILE... it prints nothing but verifies that every hex value it would
 // print occurs in the given documents (whitespace and line breaks ignored), so the document
@@ -9,12 +10,20 @@
 //   parley-crypto-vectors                         markdown on stdout
 //   parley-crypto-vectors --check docs/protocol.md [more.md ...]
 
+#include "crypto/attachmentcipher.h"
+#include "crypto/deterministic.h"
 #include "crypto/kdf.h"
+#include "crypto/keyvault.h"
 #include "crypto/multirecipient.h"
 #include "crypto/ratchetmessage.h"
 #include "crypto/ratchetsession.h"
 #include "crypto/safetynumber.h"
+#include "crypto/sealedmessage.h"
 #include "crypto/sealedsender.h"
+#include "crypto/senderkeychain.h"
+#include "crypto/senderkeymessage.h"
+#include "crypto/senderkeyreceiver.h"
+#include "crypto/senderkeysender.h"
 #include "crypto/sessionresetrequest.h"
 #include "crypto/sodium.h"
 #include "tools/crypto-vectors/specsealer.h"
@@ -320,10 +329,149 @@ Section sessionResetSection()
     return s;
 }
 
+Section sealedMessageSection()
+{
+    const Parties p;
+    Section s{"C3 §2.1 — sealed message framing",
+              "Kind 0x02: the C1 §5 initial message header without a one-time prekey, then the "
+              "C2 §8 message m0; kind 0x01: m0 alone.",
+              {}};
+    const auto initiation =
+        take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral), "x3dhInitiate");
+    const auto a0 = *RatchetKeyPair::fromPrivateKey(hexBytes(kRatchetAlice0));
+    const auto b0 = *RatchetKeyPair::fromPrivateKey(hexBytes(kRatchetBob0));
+    const RatchetSession alice = take(
+        RatchetSession::initAlice(hexBytes(kRatchetSharedSecret), b0.publicKey(), a0), "initAlice");
+    const std::vector<Byte> m0 =
+        take(alice.encrypt(bytesOf(kRatchetAssociatedData), bytesOf(kRatchetPlaintexts[0])),
+             "encrypt")
+            .message;
+    const auto initial = take(encodeInitialSealedMessage(initiation.header, m0), "frame");
+    const auto ratchet = take(encodeRatchetSealedMessage(m0), "frame");
+    if (!std::holds_alternative<SealedMessage>(decodeSealedMessage(initial)) ||
+        !std::holds_alternative<SealedMessage>(decodeSealedMessage(ratchet))) {
+        fail("a framed vector does not decode");
+    }
+    add(s, "initial message (kind 0x02)", initial);
+    add(s, "ratchet message (kind 0x01)", ratchet);
+    return s;
+}
+
+Section senderKeySection()
+{
+    Section s{"C4 §7 — sender keys",
+              "Sender `alice@relay.example/1`, group id a0…af, key id 0a0b0c0d, chain key "
+              "10…2f, signing seed 40…5f, created 1700000000.",
+              {}};
+    GroupId groupId{};
+    const std::vector<Byte> groupBytes = pattern(0xa0);
+    std::copy_n(groupBytes.begin(), groupId.size(), groupId.begin());
+    const DeviceAddress alice = device("alice@relay.example/1");
+    SenderKeySender sender =
+        *SenderKeySender::fromKeys(groupId, alice, kSenderKeyVectorKeyId, pattern(0x10),
+                                   pattern(0x40), kSenderKeyVectorCreatedAt);
+    add(s, "group id", groupId);
+    add(s, "chain key CK_0", pattern(0x10));
+    add(s, "signing seed", pattern(0x40));
+    add(s, "signing public key", sender.signingPublicKey());
+    const auto distribution = sender.distribution().serialize();
+    add(s, "distribution message", distribution.view());
+    const WipedBytes seed0 = detail::senderKeyMessageSeed(pattern(0x10));
+    add(s, "seed_0", seed0.view());
+    add(s, "CK_1", detail::senderKeyNextChainKey(pattern(0x10)).view());
+    add(s, "key ‖ nonce (iteration 0)",
+        hkdf({}, seed0.view(), bytesOf(kSenderKeyMessageKeysInfo), 56)->view());
+    SenderKeyMessage header0;
+    header0.groupId = groupId;
+    header0.keyId = kSenderKeyVectorKeyId;
+    add(s, "AD of iteration 0", detail::senderKeyAssociatedData(header0.header(), alice));
+    const auto message0 = take(sender.encrypt(bytesOf(kSenderKeyPlaintexts[0])), "encrypt");
+    const auto message1 = take(sender.encrypt(bytesOf(kSenderKeyPlaintexts[1])), "encrypt");
+    add(s, "message 0", message0);
+    add(s, "message 1", message1);
+    add(s, "sender state after both messages", sender.serialize().view());
+    auto receiver =
+        take(SenderKeyReceiver::create(
+                 take(SenderKeyDistribution::parse(distribution.view()), "parse"), alice),
+             "receiver");
+    if (take(receiver.decrypt(message1, alice), "decrypt").view().size() !=
+        kSenderKeyPlaintexts[1].size()) {
+        fail("message 1 does not decrypt");
+    }
+    add(s, "receiver state after message 1", receiver.serialize().view());
+    return s;
+}
+
+Section attachmentSection()
+{
+    Section s{"C5 — attachment",
+              "A fixed blob (the header is random in normal use): it must decrypt under the key "
+              "to the plaintext, and its digest is SHA-256 of the whole blob.",
+              {}};
+    const std::vector<Byte> key = hexBytes(kAttachmentKey);
+    std::vector<Byte> blob = hexBytes(kAttachmentBlobHeader);
+    const std::vector<Byte> chunk = hexBytes(kAttachmentBlobChunk);
+    blob.insert(blob.end(), chunk.begin(), chunk.end());
+    AttachmentHasher hasher;
+    hasher.push(blob);
+    const AttachmentDigest digest = hasher.finish();
+    AttachmentDecryptor decryptor(key, digest);
+    std::vector<Byte> plaintext;
+    if (decryptor.push(blob, plaintext) || decryptor.finish(plaintext) ||
+        plaintext != bytesOf(kAttachmentPlaintext)) {
+        fail("the attachment vector does not decrypt to its plaintext");
+    }
+    add(s, "key", key);
+    add(s, "blob header", hexBytes(kAttachmentBlobHeader));
+    add(s, "blob FINAL chunk", chunk);
+    add(s, "digest", digest);
+    return s;
+}
+
+Section vaultSection()
+{
+    Section s{"C7 §3 — key vault and at-rest value",
+              "Vault with MIN parameters (opslimit 1, memlimit 8192); at-rest value of \"hello\" "
+              "at messages/body/42.",
+              {}};
+    const SecureBytes profileKey(hexBytes(kVaultProfileKey));
+    const std::vector<Byte> vault =
+        take(wrapProfileKey(profileKey, bytesOf(kVaultPassphrase), VaultParameters::minimum(),
+                            hexBytes(kVaultSalt), hexBytes(kVaultNonce)),
+             "wrapProfileKey");
+    if (!std::holds_alternative<SecureBytes>(openVault(vault, bytesOf(kVaultPassphrase)))) {
+        fail("the vault vector does not open");
+    }
+    // The file's fields (C7 §1), as the document lists them.
+    const ByteView file = vault;
+    add(s, "profile key", profileKey.view());
+    add(s, "salt", file.subspan(18, 16));
+    add(s, "nonce", file.subspan(34, 24));
+    add(s, "wrapped key (ciphertext)", file.subspan(58, 32));
+    add(s, "tag", file.subspan(90, 16));
+    add(s, "key check", file.subspan(106, 32));
+    add(s, "checksum", file.subspan(138));
+    std::vector<Byte> atRest{kAtRestFormatVersion};
+    const std::vector<Byte> nonce = hexBytes(kAtRestNonce);
+    const std::vector<Byte> ciphertext = hexBytes(kAtRestCiphertext);
+    atRest.insert(atRest.end(), nonce.begin(), nonce.end());
+    atRest.insert(atRest.end(), ciphertext.begin(), ciphertext.end());
+    const WipedBytes opened =
+        take(decryptAtRest(profileKey, atRest, AtRestLocation{"messages", "body", 42}), "at rest");
+    if (!std::ranges::equal(opened.view(), bytesOf(kAtRestPlaintext))) {
+        fail("the at-rest vector does not decrypt to its plaintext");
+    }
+    add(s, "at-rest key", hkdfExpand(profileKey.view(), bytesOf(kAtRestKeyLabel), 32)->view());
+    add(s, "at-rest nonce", nonce);
+    add(s, "at-rest ciphertext ‖ tag", ciphertext);
+    return s;
+}
+
 std::vector<Section> allSections()
 {
-    return {x3dhSection(), ratchetSection(), sealedSection(), safetyNumberSection(),
-            sessionResetSection()};
+    return {x3dhSection(),          ratchetSection(),      sessionResetSection(),
+            sealedMessageSection(), sealedSection(),       senderKeySection(),
+            attachmentSection(),    safetyNumberSection(), vaultSection()};
 }
 
 void printMarkdown(const std::vector<Section> &sections)

@@ -140,6 +140,35 @@ inline constexpr const char *kSafetyNumberBobKey =
 inline constexpr std::string_view kSafetyNumberAliceAddress = "alice@relay.example";
 inline constexpr std::string_view kSafetyNumberBobAddress = "bob@relay.example";
 
+// C4 §7: the sender key (group id a0…af, key id 0a0b0c0d, chain key 10…2f, signing seed
+// 40…5f, created 1700000000) and the two plaintexts.
+inline constexpr std::uint32_t kSenderKeyVectorKeyId = 0x0a0b0c0d;
+inline constexpr std::uint64_t kSenderKeyVectorCreatedAt = 1700000000;
+inline constexpr std::string_view kSenderKeyPlaintexts[] = {
+    "Hello, group!",
+    "Second message, a little longer than the first one, to need two padding blocks."};
+
+// C5: the attachment header is random in normal use, so the vector is a fixed blob (header,
+// then the FINAL chunk) that must decrypt under the key to the plaintext.
+inline constexpr const char *kAttachmentKey =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+inline constexpr std::string_view kAttachmentPlaintext = "Parley attachment";
+inline constexpr const char *kAttachmentBlobHeader =
+    "f61b07a34c64f67e51c7db11f4399d8a910e20d31d0b0458";
+inline constexpr const char *kAttachmentBlobChunk =
+    "67855df121267db0d8e165c66628da687a43ae4cb167b44df3a0aca4a64aca039deb";
+
+// C7 §3: the vault (MIN parameters) and an at-rest value (its nonce is random in normal use,
+// so it is a fixed value that must decrypt).
+inline constexpr const char *kVaultProfileKey =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+inline constexpr std::string_view kVaultPassphrase = "correct horse battery staple";
+inline constexpr const char *kVaultSalt = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf";
+inline constexpr const char *kVaultNonce = "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7";
+inline constexpr const char *kAtRestNonce = "0a02f34109dd0271e812fd51be7cd22ec3a5c84da79542ec";
+inline constexpr const char *kAtRestCiphertext = "4ef70952291f33e239097940dc21c024b86a9204c6";
+inline constexpr std::string_view kAtRestPlaintext = "hello";
+
 inline std::vector<Byte> hexBytes(std::string_view hex)
 {
     const auto nibble = [](char c) -> int { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
