@@ -35,7 +35,7 @@ std::optional<X3dhAssociatedDataParties> parseX3dhAssociatedData(ByteView associ
         return std::nullopt;
     }
     return X3dhAssociatedDataParties{std::move(*initiator), *initiatorKey, std::move(*responder),
-                       *responderKey};
+                                     *responderKey};
 }
 
 namespace {
@@ -62,9 +62,9 @@ std::optional<SenderIdentityError> checkAgainstSession(const DeviceCertificate &
 
 } // namespace
 
-std::optional<SenderIdentityError> checkSenderIdentity(const OpenedSealedMessage &opened,
-                                                       const SealedMessage &message,
-                                                       std::optional<ByteView> sessionAssociatedData)
+std::optional<SenderIdentityError>
+checkSenderIdentity(const OpenedSealedMessage &opened, const SealedMessage &message,
+                    std::optional<ByteView> sessionAssociatedData)
 {
     const DeviceCertificate &sender = opened.sender;
     switch (message.kind) {
