@@ -32,7 +32,6 @@ struct PrimitiveInputs
     std::array<Byte, 32> edPublic{};
     std::array<Byte, 64> signature{};
     std::array<Byte, 160> signedMessage{};
-    std::array<Byte, 80> idInput{};
 
     PrimitiveInputs()
     {
@@ -54,7 +53,6 @@ struct PrimitiveInputs
         randombytes_buf(signedMessage.data(), signedMessage.size());
         crypto_sign_detached(signature.data(), nullptr, signedMessage.data(), signedMessage.size(),
                              edSecret.data());
-        randombytes_buf(idInput.data(), idInput.size());
     }
 };
 
@@ -224,15 +222,6 @@ Item ed25519Verify()
                                                 in.signedMessage.size(), in.edPublic.data()) != 0) {
                     fail("verify");
                 }
-            }};
-}
-
-Item sha256Id()
-{
-    return {"SHA-256 of 80 bytes: initial-message id", 0, [] {
-                Byte out[32];
-                crypto_hash_sha256(out, inputs().idInput.data(), inputs().idInput.size());
-                consume(out, sizeof out);
             }};
 }
 

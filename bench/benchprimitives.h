@@ -41,7 +41,6 @@ Item unpad(); // sodium_unpad 320
 Item x25519();
 Item x25519KeyGen();  // randombytes 32 + crypto_scalarmult_base
 Item ed25519Verify(); // 160-byte message
-Item sha256Id();      // 80 bytes: X3DH initial-message id
 
 // One same-chain ratchet message, encrypted and decrypted: KDF_CK on each side (2 HMACs each),
 // the message-key expansion on each side, one AEAD encryption and one decryption of the padded

@@ -291,12 +291,41 @@ Group x3dhGroup()
     // DH, KDF_RK. Responder: the certificate verification, the id, DH1..DH4, HKDF. initBob
     // needs no primitive (deriving the RatchetKeyPair's public key from the signed prekey's
     // private key is an API cost, counted against us).
-    group.items.push_back(withCount(ed25519Verify(), 4));
+    // Every size from the fixture's real objects: the signed bytes (label ‖ body) of the two
+    // certificates, the device list and the signed prekey, and the id's hash input (C1 §4.5).
+    const X3dhParties &p = *parties;
+    const auto signedBytes = [](std::string_view label, std::size_t body) {
+        return label.size() + body;
+    };
+    const std::size_t bobCertificate =
+        signedBytes(kDeviceCertificateLabel, p.bob.certificate().body().size());
+    const std::size_t aliceCertificate =
+        signedBytes(kDeviceCertificateLabel, p.alice.certificate().body().size());
+    const std::size_t deviceList = signedBytes(kDeviceListLabel, p.bobDeviceList.body().size());
+    const std::size_t signedPreKey =
+        signedBytes(kSignedPreKeyLabel, p.bobSignedPreKey.preKey.body().size());
+    std::vector<Byte> aliceAddress;
+    appendDeviceAddress(aliceAddress, p.alice.address());
+    // label ‖ address(A) ‖ account key ‖ IK_A ‖ EK_A ‖ u32 SPK id ‖ u8 flag ‖ u32 OPK id
+    const std::size_t idBytes =
+        kInitialMessageIdLabel.size() + aliceAddress.size() + 4 * 32 + 4 + 1 + 4;
+    const auto verify = [](const char *what, std::size_t bytes) {
+        char name[96];
+        std::snprintf(name, sizeof name, "Ed25519 verify %zu B: %s", bytes, what);
+        return ed25519VerifyOf(name, bytes);
+    };
+    group.items.push_back(withCount(verify("Bob's certificate (initiator)", bobCertificate), 1));
+    group.items.push_back(withCount(verify("device list (initiator)", deviceList), 1));
+    group.items.push_back(withCount(verify("signed prekey (initiator)", signedPreKey), 1));
+    group.items.push_back(
+        withCount(verify("Alice's certificate (responder)", aliceCertificate), 1));
     group.items.push_back(withCount(x25519KeyGen(), 2));
     group.items.push_back(withCount(x25519(), 9));
     group.items.push_back(withCount(hkdfX3dh(), 2));
     group.items.push_back(withCount(hkdfRootKey(), 1));
-    group.items.push_back(withCount(sha256Id(), 2));
+    char idName[96];
+    std::snprintf(idName, sizeof idName, "SHA-256 of %zu B: initial-message id", idBytes);
+    group.items.push_back(withCount(sha256Of(idName, idBytes), 2));
     return group;
 }
 

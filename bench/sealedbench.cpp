@@ -4,7 +4,9 @@
 #include "crypto/identity.h"
 #include "crypto/multirecipient.h"
 #include "crypto/ratchetsession.h"
+#include "crypto/sealedmessage.h"
 #include "crypto/sealedsender.h"
+#include "crypto/senderidentity.h"
 #include "crypto/senderkeymessage.h"
 #include "crypto/senderkeyreceiver.h"
 #include "crypto/senderkeysender.h"
@@ -147,13 +149,22 @@ void sendSealed(SealedSession &s)
     RatchetEncryption encryption =
         take(s.alice.encrypt(s.associatedData, s.plaintext), "ratchet encrypt");
     s.alice = std::move(encryption.session);
-    const std::vector<Byte> envelope = take(
-        sealEnvelope(s.devices.alice, s.devices.bob.identityKey().publicKey(), encryption.message),
-        "sealEnvelope");
+    // Framed as kind 0x01 (C3 §2.1), as core sends it after the peer's first reply.
+    const std::vector<Byte> framed =
+        take(encodeRatchetSealedMessage(encryption.message), "encodeRatchetSealedMessage");
+    const std::vector<Byte> envelope =
+        take(sealEnvelope(s.devices.alice, s.devices.bob.identityKey().publicKey(), framed),
+             "sealEnvelope");
 
+    // Open, route by kind, check that the sender is the session's peer (C3 §5.1), decrypt.
     const OpenedSealedMessage opened = take(openEnvelope(s.devices.bob, envelope), "openEnvelope");
+    const SealedMessage message = take(decodeSealedMessage(opened.message), "decodeSealedMessage");
+    if (message.kind != SealedMessageKind::RatchetMessage ||
+        checkSenderIdentity(opened, message, ByteView(s.associatedData))) {
+        fail("sealed message: kind or sender");
+    }
     RatchetDecryption decryption =
-        take(s.bob.decrypt(s.associatedData, opened.message), "ratchet decrypt");
+        take(s.bob.decrypt(s.associatedData, message.payload), "ratchet decrypt");
     s.bob = std::move(decryption.session);
     consume(decryption.plaintext.data(), decryption.plaintext.size());
 }
@@ -166,10 +177,11 @@ Group sealedOneToOneGroup()
     // The sizes of this fixture's real objects.
     const std::size_t messageBytes =
         take(s->alice.encrypt(s->associatedData, s->plaintext), "ratchet encrypt").message.size();
-    const std::size_t contentBytes = kSealedContentOverhead + messageBytes;
+    // certificate field ‖ kind 0x01 ‖ ratchet message.
+    const std::size_t contentBytes = kSealedContentOverhead + 1 + messageBytes;
 
-    Group group{"(c) sealed 1:1 message end to end (same chain, 256 B)", 1.2, {}, 0};
-    group.items.push_back({"ratchet encrypt + sealEnvelope; openEnvelope + ratchet decrypt", 0,
+    Group group{"(c) sealed 1:1 message end to end (same chain, 256 B, kind 0x01)", 1.2, {}, 0};
+    group.items.push_back({"encrypt + frame + seal; open + decode + check sender + decrypt", 0,
                            [s] { sendSealed(*s); }});
     // The ratchet message (as (a)).
     append(group.items, ratchetMessagePrimitives());

@@ -1,5 +1,7 @@
 #include "crypto/sealedmessage.h"
 
+#include <algorithm>
+
 namespace parley::crypto {
 
 const char *describe(SealedMessageError error)
@@ -76,21 +78,27 @@ std::variant<SealedMessage, SealedMessageError> decodeSealedMessage(ByteView byt
         return out;
     case Byte(SealedMessageKind::InitialMessage): {
         out.kind = SealedMessageKind::InitialMessage;
-        if (bytes.size() < kInitialMessageFramingBytes) {
+        // The header field is always kMaxInitialMessageHeaderBytes long (C3 §2.1).
+        if (bytes.size() < kInitialMessagePrefixBytes) {
             return SealedMessageError::Malformed;
         }
         const std::size_t length = (std::size_t(bytes[1]) << 8) | bytes[2];
-        if (length == 0 || length > kMaxInitialMessageHeaderBytes ||
-            length > bytes.size() - kInitialMessageFramingBytes) {
+        if (length == 0 || length > kMaxInitialMessageHeaderBytes) {
             return SealedMessageError::Malformed;
         }
         out.initialHeaderBytes = bytes.subspan(kInitialMessageFramingBytes, length);
+        // Strict: the padding is zero, so the framing has exactly one encoding.
+        const ByteView padding = bytes.subspan(kInitialMessageFramingBytes + length,
+                                               kMaxInitialMessageHeaderBytes - length);
+        if (!std::ranges::all_of(padding, [](Byte b) { return b == 0; })) {
+            return SealedMessageError::Malformed;
+        }
         auto header = InitialMessageHeader::parse(out.initialHeaderBytes);
         if (const auto *error = std::get_if<X3dhError>(&header)) {
             return fromX3dh(*error);
         }
         out.initialHeader = std::move(std::get<InitialMessageHeader>(header));
-        out.payload = bytes.subspan(kInitialMessageFramingBytes + length);
+        out.payload = bytes.subspan(kInitialMessagePrefixBytes);
         if (const auto error = checkRatchetMessage(out.payload)) {
             return *error;
         }
@@ -145,11 +153,12 @@ encodeInitialSealedMessage(const InitialMessageHeader &header, ByteView ratchetM
         return SealedMessageError::Malformed;
     }
     std::vector<Byte> out;
-    out.reserve(kInitialMessageFramingBytes + headerBytes.size() + ratchetMessage.size());
+    out.reserve(kInitialMessagePrefixBytes + ratchetMessage.size());
     out.push_back(Byte(SealedMessageKind::InitialMessage));
     out.push_back(Byte(headerBytes.size() >> 8));
     out.push_back(Byte(headerBytes.size()));
     out.insert(out.end(), headerBytes.begin(), headerBytes.end());
+    out.resize(kInitialMessagePrefixBytes, 0); // pad the header field (C3 §2.1)
     out.insert(out.end(), ratchetMessage.begin(), ratchetMessage.end());
     if (out.size() > kMaxSealedMessageBytes) {
         return SealedMessageError::TooLarge;

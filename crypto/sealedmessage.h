@@ -6,8 +6,12 @@
 //
 //   0x01 ratchet message      0x01 ‖ ratchet message (C2 §4)
 //   0x02 initial message      0x02 ‖ u16 n ‖ n bytes initial message header (C1 §4.4)
-//                                  ‖ ratchet message; every message the X3DH initiator sends
-//                                  before it has received the responder's first reply
+//                                  ‖ (498 − n) zero bytes ‖ ratchet message; every message
+//                                  the X3DH initiator sends before it has received the
+//                                  responder's first reply. The header is padded to its
+//                                  largest size (kMaxInitialMessageHeaderBytes), so the size
+//                                  does not reveal the initiator's username or relay name
+//                                  length, nor whether a one-time prekey was used (C3 §2).
 //   0x03 sender-key message   0x03 ‖ sender-key message (C4 §3.2), in a multi-recipient body
 //   0xF0 session reset        the session reset request itself (C2a §2.1, its first byte is
 //                             the kind), never encrypted by the ratchet
@@ -49,8 +53,13 @@ const char *describe(SealedMessageError error);
 
 // kind ‖ u16 length of the initial message header.
 inline constexpr std::size_t kInitialMessageFramingBytes = 1 + 2;
+// kind ‖ u16 ‖ the header field, always padded to the largest header: 501 bytes in front of
+// the ratchet message of every kind-0x02 message, whatever the header's own length.
+inline constexpr std::size_t kInitialMessagePrefixBytes =
+    kInitialMessageFramingBytes + kMaxInitialMessageHeaderBytes;
+static_assert(kInitialMessagePrefixBytes == 501);
 inline constexpr std::size_t kMaxFramedInitialMessageBytes =
-    kInitialMessageFramingBytes + kMaxInitialMessageHeaderBytes + kMaxRatchetMessageBytes;
+    kInitialMessagePrefixBytes + kMaxRatchetMessageBytes;
 inline constexpr std::size_t kMaxFramedRatchetMessageBytes = 1 + kMaxRatchetMessageBytes;
 inline constexpr std::size_t kMaxFramedSenderKeyMessageBytes = 1 + kMaxSenderKeyMessageBytes;
 
@@ -59,7 +68,11 @@ static_assert(kMaxFramedInitialMessageBytes <= kMaxSealedMessageBytes);
 static_assert(kMaxFramedInitialMessageBytes + kRatchetPaddingBlock > kMaxSealedMessageBytes);
 static_assert(kMaxFramedSenderKeyMessageBytes <= kMaxSealedMessageBytes);
 static_assert(kMaxFramedSenderKeyMessageBytes + kSenderKeyPaddingBlock > kMaxSealedMessageBytes);
-static_assert(kMaxSessionResetRequestBytes <= kMaxSealedMessageBytes);
+// A session reset request always has the size of a framed 0x01 ratchet message (C2a §2.1).
+static_assert(kSessionResetRequestBytes <= kMaxFramedRatchetMessageBytes);
+static_assert((kSessionResetRequestBytes - 1 - kRatchetHeaderBytes - kRatchetTagBytes) %
+                  kRatchetPaddingBlock ==
+              0);
 
 // A decoded sealed message. The views point into the decoded buffer, which must outlive them.
 struct SealedMessage
@@ -75,8 +88,9 @@ struct SealedMessage
     ByteView payload;
 };
 
-// Strict and bounded: the kind; for 0x02 the u16 length (1 … kMaxInitialMessageHeaderBytes,
-// within the input) and the header parsed exactly; the nested layout's structure by its own
+// Strict and bounded: the kind; for 0x02 the u16 length (1 … kMaxInitialMessageHeaderBytes),
+// the whole 498-byte header field present, the header parsed exactly and its padding all
+// zero; the nested layout's structure by its own
 // parser (decodeRatchetMessage, SenderKeyMessage::parse, SessionResetRequest::parse), so
 // trailing bytes and out-of-range sizes are rejected. No cryptography.
 std::variant<SealedMessage, SealedMessageError> decodeSealedMessage(ByteView bytes);

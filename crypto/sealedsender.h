@@ -64,7 +64,8 @@ using PinnedSenderLookup = std::function<std::optional<PinnedSender>(const Devic
 struct OpenedSealedMessage
 {
     // Signature verified, and its identityKey is the key that sealed the envelope. Core
-    // also checks that it equals the identity key of the ratchet session the message is for.
+    // also checks that it is the peer the message is about (the initial header's IK_A, or the
+    // session's peer identity key): checkSenderIdentity in crypto/senderidentity.h (C3 §5.1).
     DeviceCertificate sender;
     std::vector<Byte> message;    // the sealed message (C3 §2.1): route by decodeSealedMessage
     bool senderWasPinned = false; // the lookup returned pins, and they matched

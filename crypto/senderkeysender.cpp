@@ -107,7 +107,9 @@ std::variant<std::vector<Byte>, SenderKeyError> SenderKeySender::encrypt(ByteVie
     const WipedBytes seed = detail::senderKeyMessageSeed(m_chainKey.view());
     message.ciphertext = detail::senderKeySeal(
         seed.view(), plaintext, detail::senderKeyAssociatedData(message.header(), m_self));
-    message.signature = *signWithSeed(m_signingSeed.view(), message.signingInput());
+    // m_signingPublicKey was derived from m_signingSeed when this sender was made.
+    message.signature =
+        *signWithSeed(m_signingSeed.view(), m_signingPublicKey, message.signingInput());
     // The message key is used exactly once: step the chain and forget CK_i (forward secrecy).
     m_chainKey = detail::senderKeyNextChainKey(m_chainKey.view());
     ++m_iteration;

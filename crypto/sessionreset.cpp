@@ -21,22 +21,11 @@ const char *describe(SessionResetIgnored reason)
     return "A session reset was ignored.";
 }
 
-SessionResetDecision
-acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
-                   const KnownContactCheck &isKnownContact, SessionResetRateLimiter &limiter)
-{
-    const auto *message = std::get_if<OpenedSealedMessage>(&opened);
-    if (!message) {
-        return SessionResetIgnored::NotAuthenticated;
-    }
-    return acceptSessionReset(*message, isKnownContact, limiter);
-}
-
 namespace {
 
 SessionResetDecision decide(const OpenedSealedMessage &opened,
                             const KnownContactCheck &isKnownContact,
-                            const SentMessageCheck *sentOnCurrentSession,
+                            const SentMessageCheck &sentOnCurrentSession,
                             SessionResetRateLimiter &limiter)
 {
     // senderWasPinned: core had pins for this sender and the certificate matched them. A
@@ -49,15 +38,13 @@ SessionResetDecision decide(const OpenedSealedMessage &opened,
     if (!request) {
         return SessionResetIgnored::Malformed;
     }
-    if (sentOnCurrentSession) {
-        const SentMessageCheck &sent = *sentOnCurrentSession;
-        const bool fresh =
-            sent &&
-            std::any_of(request->failedMessages.begin(), request->failedMessages.end(),
-                        [&](const FailedMessage &message) { return sent(opened.sender, message); });
-        if (!fresh) {
-            return SessionResetIgnored::Stale;
-        }
+    const bool fresh = sentOnCurrentSession &&
+                       std::any_of(request->failedMessages.begin(), request->failedMessages.end(),
+                                   [&](const FailedMessage &message) {
+                                       return sentOnCurrentSession(opened.sender, message);
+                                   });
+    if (!fresh) {
+        return SessionResetIgnored::Stale;
     }
     if (!limiter.tryAcquire(opened.sender.address)) {
         return SessionResetIgnored::RateLimited;
@@ -66,13 +53,6 @@ SessionResetDecision decide(const OpenedSealedMessage &opened,
 }
 
 } // namespace
-
-SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
-                                        const KnownContactCheck &isKnownContact,
-                                        SessionResetRateLimiter &limiter)
-{
-    return decide(opened, isKnownContact, nullptr, limiter);
-}
 
 SessionResetDecision
 acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
@@ -83,7 +63,7 @@ acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &o
     if (!message) {
         return SessionResetIgnored::NotAuthenticated;
     }
-    return decide(*message, isKnownContact, &sentOnCurrentSession, limiter);
+    return decide(*message, isKnownContact, sentOnCurrentSession, limiter);
 }
 
 SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
@@ -91,7 +71,7 @@ SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
                                         const SentMessageCheck &sentOnCurrentSession,
                                         SessionResetRateLimiter &limiter)
 {
-    return decide(opened, isKnownContact, &sentOnCurrentSession, limiter);
+    return decide(opened, isKnownContact, sentOnCurrentSession, limiter);
 }
 
 } // namespace parley::crypto

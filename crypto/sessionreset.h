@@ -48,22 +48,14 @@ struct AcceptedSessionReset
 
 using SessionResetDecision = std::variant<AcceptedSessionReset, SessionResetIgnored>;
 
-// Checks, in this order: the envelope opened (NotAuthenticated), the sender was pinned and
-// `isKnownContact` says yes (UnknownContact; an empty check counts as no), the message parses
-// as a SessionResetRequest (Malformed), and the rate limiter grants the peer device a reset
-// (RateLimited). Only an accepted request consumes the peer's rate-limit slot.
-SessionResetDecision
-acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
-                   const KnownContactCheck &isKnownContact, SessionResetRateLimiter &limiter);
-SessionResetDecision acceptSessionReset(const OpenedSealedMessage &opened,
-                                        const KnownContactCheck &isKnownContact,
-                                        SessionResetRateLimiter &limiter);
-
-// The same with the freshness check of C2a §3 step 4 — the form to use: after the request
-// parsed, it is Stale unless at least one failed message it names is one `sentOnCurrentSession`
-// recognises (an empty check counts as no). A relay replaying an old request from the real
-// peer therefore gets nothing once the session it named has been replaced, and a stale request
-// does not use up the peer's rate-limit slot. (The overloads above skip this check.)
+// Checks, in this order (C2a §3): the envelope opened (NotAuthenticated), the sender was
+// pinned and `isKnownContact` says yes (UnknownContact; an empty check counts as no), the
+// message parses as a SessionResetRequest (Malformed), at least one failed message it names is
+// one `sentOnCurrentSession` recognises (Stale; an empty check counts as no), and the rate
+// limiter grants the peer device a reset (RateLimited). Only an accepted request consumes the
+// peer's rate-limit slot. A relay replaying an old request from the real peer therefore gets
+// nothing once the session it named has been replaced, and a stale request does not use up the
+// peer's slot. There is deliberately no form without the freshness check.
 SessionResetDecision
 acceptSessionReset(const std::variant<OpenedSealedMessage, SealedSenderError> &opened,
                    const KnownContactCheck &isKnownContact,

@@ -52,14 +52,16 @@ std::vector<Byte> SessionResetRequest::serialize() const
         writer.bytes(failed.ratchetKey);
         writer.u32(failed.messageNumber);
     }
-    return writer.take();
+    std::vector<Byte> out = writer.take();
+    out.resize(kSessionResetRequestBytes, 0); // fixed size (C2a §2.1)
+    return out;
 }
 
 std::variant<SessionResetRequest, SessionResetRequestError>
 SessionResetRequest::parse(ByteView bytes)
 {
     // Bounded before anything is read or allocated.
-    if (bytes.size() < 2 || bytes.size() > kMaxSessionResetRequestBytes ||
+    if (bytes.size() < 2 || bytes.size() > kSessionResetRequestBytes ||
         bytes[0] != kSessionResetRequestKind) {
         return SessionResetRequestError::Malformed;
     }
@@ -69,7 +71,7 @@ SessionResetRequest::parse(ByteView bytes)
     detail::ByteReader reader(bytes.subspan(2));
     const auto count = reader.u8();
     if (!count || *count > kMaxSessionResetFailedMessages ||
-        bytes.size() != 3 + std::size_t{*count} * kSessionResetEntryBytes) {
+        bytes.size() != kSessionResetRequestBytes) {
         return SessionResetRequestError::Malformed;
     }
     SessionResetRequest request;
@@ -86,7 +88,10 @@ SessionResetRequest::parse(ByteView bytes)
         }
         request.failedMessages.push_back(failed);
     }
-    if (!reader.atEnd()) {
+    // Strict: the padding is zero, so a request has exactly one encoding.
+    const auto padding = reader.view(bytes.size() - 2 - reader.position());
+    if (!padding || !std::ranges::all_of(*padding, [](Byte b) { return b == 0; }) ||
+        !reader.atEnd()) {
         return SessionResetRequestError::Malformed;
     }
     return request;

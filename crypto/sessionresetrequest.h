@@ -12,6 +12,11 @@
 //   u8   n, 0 ≤ n ≤ kMaxSessionResetFailedMessages
 //   n ×  (32 sender ratchet public key ‖ u32 message number N)
 //        strictly increasing by (key bytes, N), so there are no duplicates and one encoding
+//   zero bytes up to kSessionResetRequestBytes (2362) in all
+//
+// Every request has the same size, that of a framed 0x01 ratchet message (1 + 41-byte header
+// + 36 · 64 padded bytes + 16-byte tag), so an envelope's size reveals neither that it
+// carries a reset request nor how many messages failed.
 //
 // The request is not a secret and is not encrypted by the ratchet (the requester's session is
 // the broken one): it travels as the message of a sealed envelope, whose static layer
@@ -35,8 +40,13 @@ inline constexpr Byte kSessionResetRequestVersion = 0x01;
 // the most recent ones (the sender resends what it still has; older ones are lost anyway).
 inline constexpr std::size_t kMaxSessionResetFailedMessages = 64;
 inline constexpr std::size_t kSessionResetEntryBytes = 32 + 4;
-inline constexpr std::size_t kMaxSessionResetRequestBytes =
-    3 + kMaxSessionResetFailedMessages * kSessionResetEntryBytes; // 2307
+// The entries end at 3 + 64 · 36 = 2307 bytes at most; zeros pad every request to this size
+// (checked against the ratchet's sizes in sealedmessage.h).
+inline constexpr std::size_t kSessionResetRequestBytes = 1 + 41 + 36 * 64 + 16; // 2362
+static_assert(3 + kMaxSessionResetFailedMessages * kSessionResetEntryBytes <=
+              kSessionResetRequestBytes);
+// Every request has exactly kSessionResetRequestBytes; kept under this name for callers.
+inline constexpr std::size_t kMaxSessionResetRequestBytes = kSessionResetRequestBytes;
 
 // One message that could not be decrypted, named as its ratchet header names it: the
 // sender's ratchet public key and the message number N (docs/protocol.md C2 §4).
@@ -72,7 +82,8 @@ struct SessionResetRequest
     make(std::vector<FailedMessage> failedMessages);
 
     std::vector<Byte> serialize() const;
-    // Strict: kind, version, count ≤ limit, exact length, strictly increasing entries.
+    // Strict: kind, version, count ≤ limit, exact length (kSessionResetRequestBytes),
+    // strictly increasing entries, zero padding.
     static std::variant<SessionResetRequest, SessionResetRequestError> parse(ByteView bytes);
 };
 

@@ -36,9 +36,20 @@ std::optional<Signature> signWithSeed(ByteView seed, ByteView message)
     if (!publicKey) {
         return std::nullopt;
     }
+    return signWithSeed(seed, *publicKey, message);
+}
+
+std::optional<Signature> signWithSeed(ByteView seed, const Ed25519PublicKey &publicKey,
+                                      ByteView message)
+{
+    if (seed.size() != crypto_sign_SEEDBYTES) {
+        return std::nullopt;
+    }
+    ensureSodium();
+    // libsodium's secret key layout: seed ‖ public key.
     std::array<Byte, crypto_sign_SECRETKEYBYTES> secretKey{};
     std::copy(seed.begin(), seed.end(), secretKey.begin());
-    std::copy(publicKey->begin(), publicKey->end(), secretKey.begin() + kPrivateKeyBytes);
+    std::copy(publicKey.begin(), publicKey.end(), secretKey.begin() + kPrivateKeyBytes);
     Signature signature{};
     crypto_sign_detached(signature.data(), nullptr, message.data(), message.size(),
                          secretKey.data());

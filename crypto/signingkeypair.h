@@ -34,6 +34,12 @@ private:
 // with it. Both require seed.size() == 32 (nullopt otherwise).
 std::optional<Ed25519PublicKey> ed25519PublicKeyOfSeed(ByteView seed);
 std::optional<Signature> signWithSeed(ByteView seed, ByteView message);
+// The same with the seed's public key already known (as ed25519PublicKeyOfSeed gave it), which
+// saves deriving it (a scalar multiplication, about as costly as the signature) per message.
+// `publicKey` must be the seed's: Ed25519 hashes it into the signature, so another key gives a
+// signature that does not verify.
+std::optional<Signature> signWithSeed(ByteView seed, const Ed25519PublicKey &publicKey,
+                                      ByteView message);
 
 // Strict Ed25519 verification (libsodium 1.0.18 rejects small-order keys and non-canonical
 // signatures).

@@ -89,6 +89,17 @@ void TestIdentity::ed25519KnownAnswer()
     const Byte one = 1;
     QVERIFY(!verifySignature(key.publicKey(), ByteView(&one, 1), signature));
     QVERIFY(!SigningKeyPair::fromSeed(fromHex("00")).has_value());
+
+    // The seed-only signing used by sender keys gives the same RFC 8032 signature, with the
+    // public key derived or given; a wrong public key gives a signature that does not verify.
+    const std::vector<Byte> seed =
+        fromHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+    QCOMPARE(*signWithSeed(seed, {}), signature);
+    QCOMPARE(*signWithSeed(seed, key.publicKey(), {}), signature);
+    Ed25519PublicKey wrong = key.publicKey();
+    wrong[0] ^= 0x01;
+    QVERIFY(!verifySignature(key.publicKey(), {}, *signWithSeed(seed, wrong, {})));
+    QVERIFY(!signWithSeed(fromHex("00"), key.publicKey(), {}));
 }
 
 void TestIdentity::x25519KnownAnswer()

@@ -23,17 +23,34 @@ using namespace parley::crypto;
 using namespace parley::crypto::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// A message Alice sent Bob (the name a request must include to be fresh, C2a §3 step 4).
+const FailedMessage kSentToBob{X25519PublicKey{0x5e}, 12};
+
+} // namespace
+
 // There is no way to accept a reset from raw bytes: only the result of opening an envelope.
 template<typename T>
 concept AcceptsFrom = requires(const T &input, const KnownContactCheck &check,
-                               SessionResetRateLimiter &limiter)
+                               const SentMessageCheck &sent, SessionResetRateLimiter &limiter)
 {
-    acceptSessionReset(input, check, limiter);
+    acceptSessionReset(input, check, sent, limiter);
 };
 static_assert(!AcceptsFrom<ByteView>);
 static_assert(!AcceptsFrom<std::vector<Byte>>);
 static_assert(!AcceptsFrom<SessionResetRequest>);
 static_assert(AcceptsFrom<OpenedSealedMessage>);
+static_assert(AcceptsFrom<std::variant<OpenedSealedMessage, SealedSenderError>>);
+// And none without the freshness check (C2a §3 step 4), which would accept stale replays.
+template<typename T>
+concept AcceptsWithoutFreshness = requires(const T &input, const KnownContactCheck &check,
+                                           SessionResetRateLimiter &limiter)
+{
+    acceptSessionReset(input, check, limiter);
+};
+static_assert(!AcceptsWithoutFreshness<OpenedSealedMessage>);
+static_assert(!AcceptsWithoutFreshness<std::variant<OpenedSealedMessage, SealedSenderError>>);
 
 namespace {
 
@@ -105,6 +122,9 @@ private:
     std::vector<Byte> sealFromBob(ByteView message) const;
     std::variant<OpenedSealedMessage, SealedSenderError> aliceOpens(ByteView envelope) const;
     KnownContactCheck aliceKnowsBob() const;
+    // Alice's record of what she sent Bob on the current session, for the tests that are not
+    // about freshness: it recognises kSentToBob only.
+    SentMessageCheck aliceSentToBob() const;
 
     // Alice → Bob, Bob established as responder: both PeerSessions.
     std::pair<PeerSessions, PeerSessions> establish();
@@ -177,6 +197,14 @@ KnownContactCheck TestSessionReset::aliceKnowsBob() const
     return [bob](const DeviceCertificate &sender) { return sender.address == bob; };
 }
 
+SentMessageCheck TestSessionReset::aliceSentToBob() const
+{
+    const DeviceAddress bob = m_parties->bob.address();
+    return [bob](const DeviceCertificate &peer, const FailedMessage &message) {
+        return peer.address == bob && message == kSentToBob;
+    };
+}
+
 std::pair<PeerSessions, PeerSessions> TestSessionReset::establish()
 {
     Initiated initiated = initiateToBob();
@@ -247,8 +275,12 @@ void TestSessionReset::resetRecoversConversation()
     const auto request = std::get<SessionResetRequest>(SessionResetRequest::make(failed));
     const std::vector<Byte> envelope = sealFromBob(request.serialize());
     SessionResetRateLimiter limiter;
-    const SessionResetDecision decision =
-        acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), limiter);
+    const SessionResetDecision decision = acceptSessionReset(
+        aliceOpens(envelope), aliceKnowsBob(),
+        [&outbox](const DeviceCertificate &, const FailedMessage &message) {
+            return outbox.contains(message);
+        },
+        limiter);
     QVERIFY(std::holds_alternative<AcceptedSessionReset>(decision));
     const auto &accepted = std::get<AcceptedSessionReset>(decision);
     QCOMPARE(accepted.sender, m_parties->bob.certificate());
@@ -352,87 +384,87 @@ void TestSessionReset::peerSessionsDecryptIsTransactional()
 
 void TestSessionReset::resetOutsideEnvelopeIgnored()
 {
-    const auto request = std::get<SessionResetRequest>(
-        SessionResetRequest::make({FailedMessage{m_parties->alice.identityKey().publicKey(), 3}}));
+    const auto request = std::get<SessionResetRequest>(SessionResetRequest::make({kSentToBob}));
     const std::vector<Byte> raw = request.serialize();
     SessionResetRateLimiter limiter;
 
     // The raw request, delivered without an envelope: openEnvelope refuses it, and so the
     // reset is ignored.
     QCOMPARE(std::get<SessionResetIgnored>(
-                 acceptSessionReset(aliceOpens(raw), aliceKnowsBob(), limiter)),
+                 acceptSessionReset(aliceOpens(raw), aliceKnowsBob(), aliceSentToBob(), limiter)),
              SessionResetIgnored::NotAuthenticated);
     // An envelope that fails to open (one bit flipped anywhere): ignored.
     const std::vector<Byte> envelope = sealFromBob(raw);
     for (std::size_t i = 0; i < envelope.size(); i += 37) {
         std::vector<Byte> tampered = envelope;
         tampered[i] ^= 0x80;
-        QCOMPARE(std::get<SessionResetIgnored>(
-                     acceptSessionReset(aliceOpens(tampered), aliceKnowsBob(), limiter)),
+        QCOMPARE(std::get<SessionResetIgnored>(acceptSessionReset(
+                     aliceOpens(tampered), aliceKnowsBob(), aliceSentToBob(), limiter)),
                  SessionResetIgnored::NotAuthenticated);
     }
     // An envelope sealed to someone else (Bob to himself) does not open for Alice.
     const std::vector<Byte> toBob = std::get<std::vector<Byte>>(
         sealEnvelope(m_parties->bob, m_parties->bob.identityKey().publicKey(), raw));
     QCOMPARE(std::get<SessionResetIgnored>(
-                 acceptSessionReset(aliceOpens(toBob), aliceKnowsBob(), limiter)),
+                 acceptSessionReset(aliceOpens(toBob), aliceKnowsBob(), aliceSentToBob(), limiter)),
              SessionResetIgnored::NotAuthenticated);
     QCOMPARE(limiter.trackedPeers(), std::size_t{0});
     // The intact envelope is accepted: the cases above fail for the stated reason only.
     QVERIFY(std::holds_alternative<AcceptedSessionReset>(
-        acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), limiter)));
+        acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), aliceSentToBob(), limiter)));
 }
 
 void TestSessionReset::unknownContactIgnored()
 {
-    const std::vector<Byte> envelope =
-        sealFromBob(std::get<SessionResetRequest>(SessionResetRequest::make({})).serialize());
+    const std::vector<Byte> envelope = sealFromBob(
+        std::get<SessionResetRequest>(SessionResetRequest::make({kSentToBob})).serialize());
     SessionResetRateLimiter limiter;
     // Nothing pinned for Bob (first contact): no session to reset.
     const auto unpinned = openEnvelope(m_parties->alice, envelope);
     QVERIFY(std::holds_alternative<OpenedSealedMessage>(unpinned));
-    QCOMPARE(std::get<SessionResetIgnored>(acceptSessionReset(unpinned, aliceKnowsBob(), limiter)),
+    QCOMPARE(std::get<SessionResetIgnored>(
+                 acceptSessionReset(unpinned, aliceKnowsBob(), aliceSentToBob(), limiter)),
              SessionResetIgnored::UnknownContact);
     // Pinned, but core says not a known contact (e.g. blocked), or gives no check at all.
     const KnownContactCheck blocked = [](const DeviceCertificate &) { return false; };
-    QCOMPARE(
-        std::get<SessionResetIgnored>(acceptSessionReset(aliceOpens(envelope), blocked, limiter)),
-        SessionResetIgnored::UnknownContact);
     QCOMPARE(std::get<SessionResetIgnored>(
-                 acceptSessionReset(aliceOpens(envelope), KnownContactCheck{}, limiter)),
+                 acceptSessionReset(aliceOpens(envelope), blocked, aliceSentToBob(), limiter)),
+             SessionResetIgnored::UnknownContact);
+    QCOMPARE(std::get<SessionResetIgnored>(acceptSessionReset(
+                 aliceOpens(envelope), KnownContactCheck{}, aliceSentToBob(), limiter)),
              SessionResetIgnored::UnknownContact);
     QVERIFY(std::holds_alternative<AcceptedSessionReset>(
-        acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), limiter)));
+        acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), aliceSentToBob(), limiter)));
 }
 
 void TestSessionReset::malformedRequestIgnored()
 {
     SessionResetRateLimiter limiter;
     const std::vector<Byte> valid =
-        std::get<SessionResetRequest>(SessionResetRequest::make({})).serialize();
+        std::get<SessionResetRequest>(SessionResetRequest::make({kSentToBob})).serialize();
     std::vector<Byte> trailing = valid;
     trailing.push_back(0);
     std::vector<Byte> otherVersion = valid;
     otherVersion[1] = 0x02;
     const std::vector<Byte> ratchetLike(121, 0x01); // an ordinary ratchet message's first byte
     for (const std::vector<Byte> &content : {trailing, otherVersion, ratchetLike}) {
-        QCOMPARE(std::get<SessionResetIgnored>(acceptSessionReset(aliceOpens(sealFromBob(content)),
-                                                                  aliceKnowsBob(), limiter)),
+        QCOMPARE(std::get<SessionResetIgnored>(acceptSessionReset(
+                     aliceOpens(sealFromBob(content)), aliceKnowsBob(), aliceSentToBob(), limiter)),
                  SessionResetIgnored::Malformed);
     }
     // A malformed request does not use up the peer's rate-limit slot.
-    QVERIFY(std::holds_alternative<AcceptedSessionReset>(
-        acceptSessionReset(aliceOpens(sealFromBob(valid)), aliceKnowsBob(), limiter)));
+    QVERIFY(std::holds_alternative<AcceptedSessionReset>(acceptSessionReset(
+        aliceOpens(sealFromBob(valid)), aliceKnowsBob(), aliceSentToBob(), limiter)));
 }
 
 void TestSessionReset::rateLimited()
 {
     FakeClock clock;
     SessionResetRateLimiter limiter(kSessionResetMinInterval, clock.clock());
-    const std::vector<Byte> envelope =
-        sealFromBob(std::get<SessionResetRequest>(SessionResetRequest::make({})).serialize());
+    const std::vector<Byte> envelope = sealFromBob(
+        std::get<SessionResetRequest>(SessionResetRequest::make({kSentToBob})).serialize());
     const auto decide = [&] {
-        return acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), limiter);
+        return acceptSessionReset(aliceOpens(envelope), aliceKnowsBob(), aliceSentToBob(), limiter);
     };
 
     QVERIFY(std::holds_alternative<AcceptedSessionReset>(decide()));
@@ -463,13 +495,24 @@ FailedMessage named(Byte first, std::uint32_t n)
     return failed;
 }
 
-// Frozen (docs/protocol.md C2a §2.2).
+// Frozen (docs/protocol.md C2a §2.2): the request's content; zeros follow to 2362 bytes.
 // clang-format off
-const char *const kFrozenRequest =
+const char *const kFrozenRequestContent =
     "f00102"
     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f00000007"
     "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f00000000";
 // clang-format on
+
+// `content` followed by zero bytes up to the request's fixed size.
+QByteArray padded(QByteArray content)
+{
+    if (content.size() < qsizetype(kSessionResetRequestBytes)) {
+        content.append(QByteArray(qsizetype(kSessionResetRequestBytes) - content.size(), '\0'));
+    }
+    return content;
+}
+
+const QByteArray kFrozenRequest = padded(QByteArray::fromHex(kFrozenRequestContent)).toHex();
 
 } // namespace
 
@@ -483,7 +526,9 @@ void TestSessionReset::requestRoundTrip()
     QVERIFY(request.failedMessages[1] == named(0x40, 2));
     QVERIFY(request.failedMessages[2] == named(0x40, 9));
     const std::vector<Byte> bytes = request.serialize();
-    QCOMPARE(bytes.size(), 3 + 3 * kSessionResetEntryBytes);
+    // Every request has the same size (that of a framed 0x01 ratchet message, C2a §2.1).
+    QCOMPARE(bytes.size(), kSessionResetRequestBytes);
+    QCOMPARE(kSessionResetRequestBytes, std::size_t{2362});
     QVERIFY(std::get<SessionResetRequest>(SessionResetRequest::parse(bytes)) == request);
 }
 
@@ -491,9 +536,9 @@ void TestSessionReset::requestFrozenVector()
 {
     const auto request =
         std::get<SessionResetRequest>(SessionResetRequest::make({named(0x40, 0), named(0x20, 7)}));
-    QCOMPARE(toHex(request.serialize()), QByteArray(kFrozenRequest));
-    QVERIFY(std::get<SessionResetRequest>(SessionResetRequest::parse(fromHex(kFrozenRequest))) ==
-            request);
+    QCOMPARE(toHex(request.serialize()), kFrozenRequest);
+    QVERIFY(std::get<SessionResetRequest>(
+                SessionResetRequest::parse(fromHex(kFrozenRequest.constData()))) == request);
 }
 
 void TestSessionReset::requestParserRejects_data()
@@ -511,19 +556,27 @@ void TestSessionReset::requestParserRejects_data()
                                << int(SessionResetRequestError::UnsupportedVersion);
     QTest::newRow("truncated by one") << valid.chopped(1) << malformed;
     QTest::newRow("one entry short") << valid.chopped(36) << malformed;
+    QTest::newRow("unpadded") << valid.left(3 + 2 * 36) << malformed;
     QTest::newRow("trailing byte") << (valid + QByteArray(1, '\0')) << malformed;
-    QByteArray unsorted = valid.left(3) + valid.mid(39, 36) + valid.mid(3, 36);
+    QByteArray nonZeroPadding = valid;
+    nonZeroPadding[nonZeroPadding.size() - 1] = '\x01';
+    QTest::newRow("non-zero padding, last byte") << nonZeroPadding << malformed;
+    nonZeroPadding = valid;
+    nonZeroPadding[3 + 2 * 36] = '\x01';
+    QTest::newRow("non-zero padding, first byte") << nonZeroPadding << malformed;
+    QByteArray unsorted = padded(valid.left(3) + valid.mid(39, 36) + valid.mid(3, 36));
     QTest::newRow("unsorted") << unsorted << malformed;
-    QByteArray duplicate = valid.left(3) + valid.mid(3, 36) + valid.mid(3, 36);
+    QByteArray duplicate = padded(valid.left(3) + valid.mid(3, 36) + valid.mid(3, 36));
     QTest::newRow("duplicate") << duplicate << malformed;
     QByteArray tooMany = QByteArray::fromHex("f00141");
     for (int i = 0; i < 65; ++i) {
         tooMany += QByteArray(32, '\x11') + QByteArray::fromHex("000000") + char(i);
     }
-    QTest::newRow("65 entries") << tooMany << malformed;
+    QTest::newRow("65 entries") << padded(tooMany) << malformed;
     QByteArray countTooHigh = valid;
-    countTooHigh[2] = 3;
+    countTooHigh[2] = 3; // the third "entry" is padding: all-zero key sorts first
     QTest::newRow("count above entries") << countTooHigh << malformed;
+    QTest::newRow("valid") << valid << -1;
 }
 
 void TestSessionReset::requestParserRejects()
@@ -532,6 +585,10 @@ void TestSessionReset::requestParserRejects()
     QFETCH(int, expected);
     const std::vector<Byte> bytes(input.begin(), input.end());
     const auto parsed = SessionResetRequest::parse(bytes);
+    if (expected < 0) {
+        QVERIFY(std::holds_alternative<SessionResetRequest>(parsed));
+        return;
+    }
     QVERIFY(std::holds_alternative<SessionResetRequestError>(parsed));
     QCOMPARE(int(std::get<SessionResetRequestError>(parsed)), expected);
 }
@@ -551,7 +608,7 @@ void TestSessionReset::requestBounds()
              SessionResetRequestError::TooManyMessages);
     // The empty request (state lost, nothing to name) is valid.
     const auto empty = std::get<SessionResetRequest>(SessionResetRequest::make({}));
-    QCOMPARE(toHex(empty.serialize()), QByteArray("f00100"));
+    QCOMPARE(toHex(empty.serialize()), padded(QByteArray::fromHex("f00100")).toHex());
 }
 
 void TestSessionReset::failedMessageFromHeader()
@@ -686,8 +743,6 @@ void TestSessionReset::replayedOldRequestIsStale()
     QCOMPARE(std::get<SessionResetIgnored>(
                  acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), sentCheck, limiter)),
              SessionResetIgnored::Stale);
-    QVERIFY(std::holds_alternative<AcceptedSessionReset>(
-        acceptSessionReset(aliceOpens(oldEnvelope), aliceKnowsBob(), limiter)));
     QVERIFY(QString::fromUtf8(describe(SessionResetIgnored::Stale)).size() > 10);
 }
 

@@ -1,11 +1,11 @@
 // parley-crypto-vectors: prints, as markdown, the frozen test vectors that docs/protocol.md
 // publishes (C1 §5 X3DH, C2 §8 Double Ratchet, C2a §2.2 session reset request, C3 §2.1 sealed
-// message framing, C3 §8 sealed sender, C4 §7 sender keys, C5 attachment, C6 §5.2 safety
-// number, C7 §3 vault and at-rest value),
-// computed by parley_crypto from the fixed inputs in vectorinputs.h — the same inputs the Qt
-// tests use. With --check FILE... it prints nothing but verifies that every hex value it would
-// print occurs in the given documents (whitespace and line breaks ignored), so the document
-// and the code cannot drift apart. Exit status: 0 ok, 1 a value is missing, 2 usage or I/O.
+// message framing, C3 §8 sealed sender and §8.3 end to end, C4 §7 sender keys, C5 attachment, C6
+// §5.2 safety number, C7 §3 vault and at-rest value), computed by parley_crypto from the fixed
+// inputs in vectorinputs.h — the same inputs the Qt tests use. With --check FILE... it prints
+// nothing but verifies that every hex value it would print occurs in the given documents
+// (whitespace and line breaks ignored), so the document and the code cannot drift apart. Exit
+// status: 0 ok, 1 a value is missing, 2 usage or I/O.
 //
 //   parley-crypto-vectors                         markdown on stdout
 //   parley-crypto-vectors --check docs/protocol.md [more.md ...]
@@ -20,6 +20,7 @@
 #include "crypto/safetynumber.h"
 #include "crypto/sealedmessage.h"
 #include "crypto/sealedsender.h"
+#include "crypto/senderidentity.h"
 #include "crypto/senderkeychain.h"
 #include "crypto/senderkeymessage.h"
 #include "crypto/senderkeyreceiver.h"
@@ -29,6 +30,7 @@
 #include "tools/crypto-vectors/specsealer.h"
 #include "tools/crypto-vectors/vectorinputs.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -314,7 +316,8 @@ Section sessionResetSection()
 {
     Section s{"Session reset request (docs/protocol.md C2a §2.2)",
               "Two failed messages: (pattern(0x40), N 0) and (pattern(0x20), N 7), given "
-              "unsorted; then the empty request.",
+              "unsorted; then the empty request. Each is shown up to its last entry: zero bytes "
+              "follow to 2362 bytes (checked here).",
               {}};
     FailedMessage first;
     FailedMessage second;
@@ -323,9 +326,20 @@ Section sessionResetSection()
     std::copy(key40.begin(), key40.end(), first.ratchetKey.begin());
     std::copy(key20.begin(), key20.end(), second.ratchetKey.begin());
     second.messageNumber = 7;
+    const auto content = [](const std::vector<Byte> &request, std::size_t entries) {
+        const std::size_t used = 3 + entries * kSessionResetEntryBytes;
+        if (request.size() != kSessionResetRequestBytes ||
+            !std::all_of(request.begin() + std::ptrdiff_t(used), request.end(),
+                         [](Byte b) { return b == 0; })) {
+            fail("a session reset request is not zero-padded to its fixed size");
+        }
+        return std::vector<Byte>(request.begin(), request.begin() + std::ptrdiff_t(used));
+    };
     add(s, "request",
-        take(SessionResetRequest::make({first, second}), "SessionResetRequest").serialize());
-    add(s, "empty request", take(SessionResetRequest::make({}), "SessionResetRequest").serialize());
+        content(take(SessionResetRequest::make({first, second}), "SessionResetRequest").serialize(),
+                2));
+    add(s, "empty request",
+        content(take(SessionResetRequest::make({}), "SessionResetRequest").serialize(), 0));
     return s;
 }
 
@@ -333,8 +347,10 @@ Section sealedMessageSection()
 {
     const Parties p;
     Section s{"C3 §2.1 — sealed message framing",
-              "Kind 0x02: the C1 §5 initial message header without a one-time prekey, then the "
-              "C2 §8 message m0; kind 0x01: m0 alone.",
+              "Framing only (the two parts are taken from other vectors, so m0 was not produced "
+              "under the SK of this header; C3 §8.3 is the end-to-end vector). Kind 0x02: the "
+              "C1 §5 initial message header without a one-time prekey, zero-padded to 498 "
+              "bytes, then the C2 §8 message m0; kind 0x01: m0 alone.",
               {}};
     const auto initiation =
         take(x3dhInitiate(p.alice, p.verifiedBobBundle(false), p.aliceEphemeral), "x3dhInitiate");
@@ -354,6 +370,65 @@ Section sealedMessageSection()
     }
     add(s, "initial message (kind 0x02)", initial);
     add(s, "ratchet message (kind 0x01)", ratchet);
+    return s;
+}
+
+// C3 §8.3: X3DH → first ratchet message → kind 0x02 → sealed envelope, all from the inputs
+// listed, and checked the other way (Bob opens, decodes, checks the sender, decrypts).
+Section endToEndSection()
+{
+    const Parties p;
+    Section s{"C3 §8.3 — end to end: X3DH → ratchet → framing → envelope",
+              "The C1 §5 X3DH with the one-time prekey; Alice's first ratchet key a0 and the "
+              "envelope's ephemeral key e are fresh patterns (step 11); the ratchet's responder "
+              "key is SPK_B.",
+              {}};
+    const auto initiation =
+        take(x3dhInitiate(p.alice, p.verifiedBobBundle(true), p.aliceEphemeral), "x3dhInitiate");
+    const std::vector<Byte> a0Private = pattern(kEndToEndRatchetFirst, kEndToEndRatchetStep);
+    const RatchetKeyPair a0 = *RatchetKeyPair::fromPrivateKey(a0Private);
+    const RatchetSession alice =
+        take(RatchetSession::initAlice(initiation.sharedKey.view(),
+                                       initiation.responderSignedPreKey, a0),
+             "initAlice");
+    const std::vector<Byte> plaintext = bytesOf(kEndToEndPlaintext);
+    const std::vector<Byte> message =
+        take(alice.encrypt(initiation.associatedData, plaintext), "encrypt").message;
+    const std::vector<Byte> framed =
+        take(encodeInitialSealedMessage(initiation.header, message), "frame");
+    const std::vector<Byte> e = pattern(kEndToEndEphemeralFirst, kEndToEndEphemeralStep);
+    const std::vector<Byte> envelope =
+        take(sealEnvelope(p.alice, p.bob.identityKey().publicKey(), framed, x25519Key(e)),
+             "sealEnvelope");
+
+    // Bob's side.
+    const auto opened = take(openEnvelope(p.bob, envelope), "openEnvelope");
+    const auto decoded = take(decodeSealedMessage(opened.message), "decode");
+    if (checkSenderIdentity(opened, decoded) || decoded.initialHeader != initiation.header) {
+        fail("the end-to-end vector's sender or header does not check");
+    }
+    const auto spk = *RatchetKeyPair::fromPrivateKey(p.bobSignedPreKey.keyPair.privateKey());
+    const RatchetSession bob =
+        take(RatchetSession::initBob(initiation.sharedKey.view(), spk), "initBob");
+    const auto decryption =
+        take(bob.decrypt(initiation.associatedData, decoded.payload), "decrypt");
+    if (!std::ranges::equal(decryption.plaintext.view(), plaintext)) {
+        fail("the end-to-end vector does not decrypt to its plaintext");
+    }
+
+    add(s, "SK (C1 §5, with OPK)", initiation.sharedKey.view());
+    add(s, "AD (C1 §5)", initiation.associatedData);
+    add(s, "a0 private (Alice's first ratchet key) = pattern(0x69, 11)", a0Private);
+    add(s, "a0 public", a0.publicKey());
+    add(s, "SPK_B public (Bob's first ratchet key)", initiation.responderSignedPreKey);
+    add(s, "plaintext", plaintext);
+    add(s, "ratchet message header", ByteView(message).first(kRatchetHeaderBytes));
+    add(s, "ratchet message ciphertext", ByteView(message).subspan(kRatchetHeaderBytes));
+    add(s, "initial message header (C1 §5, with OPK)", initiation.header.serialize());
+    add(s, "framed message, first 3 bytes (0x02 ‖ u16 n)", ByteView(framed).first(3));
+    add(s, "ephemeral private e = pattern(0x74, 11)", e);
+    add(s, "E", x25519Public(e));
+    add(s, "envelope", envelope);
     return s;
 }
 
@@ -469,9 +544,9 @@ Section vaultSection()
 
 std::vector<Section> allSections()
 {
-    return {x3dhSection(),          ratchetSection(),      sessionResetSection(),
-            sealedMessageSection(), sealedSection(),       senderKeySection(),
-            attachmentSection(),    safetyNumberSection(), vaultSection()};
+    return {x3dhSection(),         ratchetSection(),  sessionResetSection(), sealedMessageSection(),
+            sealedSection(),       endToEndSection(), senderKeySection(),    attachmentSection(),
+            safetyNumberSection(), vaultSection()};
 }
 
 void printMarkdown(const std::vector<Section> &sections)

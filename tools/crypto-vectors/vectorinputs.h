@@ -1,7 +1,7 @@
 #pragma once
 
-// The fixed inputs of Parley's published test vectors (docs/protocol.md C1 §5, C2 §8, C3 §8,
-// C5, C6 §5.2, C7 §3): every private key, ephemeral key, secret and plaintext, as byte
+// The fixed inputs of Parley's published test vectors (docs/protocol.md C1 §5, C2 §8, C3 §8 (and
+// §8.3), C5, C6 §5.2, C7 §3): every private key, ephemeral key, secret and plaintext, as byte
 // patterns. Shared by the Qt tests in tests/crypto (which compare the frozen outputs) and by
 // parley-crypto-vectors (which prints them and checks that the document still contains
 // them), so the two cannot use different inputs. Header-only, no Qt: it needs parley_crypto.
@@ -126,6 +126,14 @@ inline constexpr std::string_view kSealedMessage = "parley sealed sender test me
 inline constexpr Byte kBodyKeyFirst = 0x3c, kMultiRecipientStep = 7;
 inline constexpr Byte kBobEphemeralFirst = 0x4b, kCarolEphemeralFirst = 0x5a;
 inline constexpr std::string_view kMultiRecipientMessage = "parley multi-recipient test message";
+
+// C3 §8.3: one message end to end — X3DH (the C1 §5 parties, with the one-time prekey) → the
+// first ratchet message under that SK and AD → framed as kind 0x02 → sealed to Bob. Fresh
+// patterns (step 11, used nowhere else), so no key of this vector is also an identity key or a
+// C2 §8 ratchet key: Alice's first ratchet key a0 and the envelope's ephemeral key e.
+inline constexpr Byte kEndToEndRatchetFirst = 0x69, kEndToEndRatchetStep = 11;
+inline constexpr Byte kEndToEndEphemeralFirst = 0x74, kEndToEndEphemeralStep = 11;
+inline constexpr std::string_view kEndToEndPlaintext = "Hello Bob, first contact from Alice";
 
 // C6 §5.2: the account keys are the RFC 8032 §7.1 TEST 1 and TEST 2 keys (seeds, then the
 // public keys the tests use directly).
