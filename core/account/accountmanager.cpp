@@ -130,7 +130,7 @@ void AccountManager::create(std::shared_ptr<ProfileStore> store, const NewAccoun
     auto identity = std::make_unique<crypto::AccountIdentity>(
         crypto::AccountIdentity::generate(std::get<crypto::AccountAddress>(address)));
     auto device =
-        std::make_unique<crypto::DeviceIdentity>(identity->createDevice(crypto::DeviceId{1}));
+        std::make_shared<crypto::DeviceIdentity>(identity->createDevice(crypto::DeviceId{1}));
     const std::optional<crypto::DeviceList> list =
         identity->signDeviceList(1, {device->listEntry()});
     const qint64 now = m_now();
@@ -255,7 +255,7 @@ bool AccountManager::adoptIdentity(const OwnIdentityRecord &record)
     }
     m_account = std::make_unique<crypto::AccountIdentity>(std::get<crypto::AccountAddress>(address),
                                                           std::move(*accountKey));
-    m_device = std::make_unique<crypto::DeviceIdentity>(std::move(*device));
+    m_device = std::make_shared<crypto::DeviceIdentity>(std::move(*device));
     m_relayName = m_account->address().relay;
     m_deviceList = record.deviceList.toStdString();
     m_status.accountAddress = QString::fromStdString(m_account->address().toString());

@@ -59,6 +59,10 @@ public:
     ~AccountManager() override;
 
     AccountStatus status() const { return m_status; }
+    // The open profile and this device's keys while signed in (null otherwise). Core thread
+    // only: the SessionManager next to this object uses them.
+    std::shared_ptr<ProfileStore> store() const { return m_store; }
+    std::shared_ptr<const crypto::DeviceIdentity> device() const { return m_device; }
     // Unix seconds; tests move time forward to exercise rotation.
     void setClock(std::function<qint64()> nowSeconds) { m_now = std::move(nowSeconds); }
 
@@ -95,7 +99,7 @@ private:
     RelayConnection *m_connection;
     std::shared_ptr<ProfileStore> m_store;
     std::unique_ptr<crypto::AccountIdentity> m_account;
-    std::unique_ptr<crypto::DeviceIdentity> m_device;
+    std::shared_ptr<crypto::DeviceIdentity> m_device;
     std::string m_relayName;
     std::string m_deviceList;
     bool m_creating = false;         // create() until the relay accepted the registration

@@ -34,4 +34,19 @@ StoreResult<ConversationId> ConversationTable::forContact(ContactId contact, qin
     return id;
 }
 
+StoreResult<ContactId> ConversationTable::contactOf(ConversationId conversation)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT contact_id FROM conversations WHERE id = ?"));
+    query.bindValue(0, conversation.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::NotFound,
+                          QStringLiteral("conversation %1").arg(conversation.value)};
+    }
+    return ContactId{query.value(0).toLongLong()};
+}
+
 } // namespace parley::core

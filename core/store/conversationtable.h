@@ -19,6 +19,8 @@ public:
 
     // The conversation with `contact`, created (at `now`, ms) if there is none yet.
     StoreResult<ConversationId> forContact(ContactId contact, qint64 now);
+    // The contact of a 1:1 conversation; NotFound if there is no such conversation.
+    StoreResult<ContactId> contactOf(ConversationId conversation);
 
 private:
     StoreContext &m_context;

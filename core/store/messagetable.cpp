@@ -127,6 +127,41 @@ StoreResult<MessageRecord> MessageTable::find(MessageId id)
     return readRow(query, m_context);
 }
 
+StoreResult<std::optional<MessageRecord>>
+MessageTable::findByClientId(ConversationId conversation, MessageRecord::Direction direction,
+                             const QByteArray &clientMessageId)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                                           "client_message_id = ?"));
+    query.bindValue(0, conversation.value);
+    query.bindValue(1, int(direction));
+    query.bindValue(2, clientMessageId);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return std::optional<MessageRecord>();
+    }
+    return std::optional<MessageRecord>(readRow(query, m_context));
+}
+
+StoreResult<std::vector<MessageRecord>> MessageTable::withState(MessageRecord::State state)
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    query.prepare(kSelect + QStringLiteral("WHERE state = ? ORDER BY id"));
+    query.bindValue(0, int(state));
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<MessageRecord> messages;
+    while (query.next()) {
+        messages.push_back(readRow(query, m_context));
+    }
+    return messages;
+}
+
 StoreStatus MessageTable::setState(MessageId id, MessageRecord::State state)
 {
     QSqlQuery query(m_context.database());

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct MessageRecord
         Failed = 4,        // could not be sent
         Received = 5,      // incoming
         Undecryptable = 6, // incoming, and its end-to-end decryption failed (body empty)
+        Seen = 7,          // incoming, shown to the user (a read receipt was queued)
     };
 
     MessageId id;
@@ -62,6 +64,14 @@ public:
     StoreResult<std::vector<MessageRecord>> page(ConversationId conversation, MessageId before,
                                                  int limit);
     StoreResult<MessageRecord> find(MessageId id);
+    // The message with that sender-chosen id in one direction of a conversation, or nullopt:
+    // how received messages are deduplicated before they reach any model, and how receipts
+    // find the messages they confirm.
+    StoreResult<std::optional<MessageRecord>> findByClientId(ConversationId conversation,
+                                                             MessageRecord::Direction direction,
+                                                             const QByteArray &clientMessageId);
+    // Every message in `state` (all conversations), oldest first.
+    StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
     StoreStatus setState(MessageId id, MessageRecord::State state);
 
 private:

@@ -98,6 +98,17 @@ StoreStatus OutboxTable::recordAttempt(OutboxId id)
     return Done{};
 }
 
+StoreResult<qint64> OutboxTable::countForMessage(MessageId message)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT count(*) FROM outbox WHERE message_id = ?"));
+    query.bindValue(0, message.value);
+    if (!query.exec() || !query.next()) {
+        return StoreContext::queryError(query);
+    }
+    return query.value(0).toLongLong();
+}
+
 StoreStatus OutboxTable::remove(const QByteArray &clientMessageId)
 {
     QSqlQuery query(m_context.database());

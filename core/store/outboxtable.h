@@ -41,6 +41,8 @@ public:
     // kept.
     StoreResult<std::vector<StoreResult<OutboxEntry>>> list();
     StoreStatus recordAttempt(OutboxId id);
+    // How many entries still send `message` (one per recipient device).
+    StoreResult<qint64> countForMessage(MessageId message);
     // The relay acknowledged it. NotFound if it is not (or no longer) there.
     StoreStatus remove(const QByteArray &clientMessageId);
 

@@ -124,4 +124,26 @@ StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contac
     return std::optional<SessionRecord>(std::move(std::get<SessionRecord>(session)));
 }
 
+StoreResult<std::vector<SessionRecord>> SessionTable::currentForContact(ContactId contact)
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    query.prepare(kSelect +
+                  QStringLiteral("WHERE id IN (SELECT max(id) FROM sessions WHERE "
+                                 "contact_id = ? GROUP BY device_id) ORDER BY device_id"));
+    query.bindValue(0, contact.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<SessionRecord> sessions;
+    while (query.next()) {
+        auto session = readRow(query, m_context);
+        if (const auto *error = std::get_if<StoreError>(&session)) {
+            return *error;
+        }
+        sessions.push_back(std::move(std::get<SessionRecord>(session)));
+    }
+    return sessions;
+}
+
 } // namespace parley::core

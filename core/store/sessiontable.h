@@ -7,6 +7,7 @@
 #include <QByteArray>
 
 #include <optional>
+#include <vector>
 
 namespace parley::core {
 
@@ -42,6 +43,8 @@ public:
     StoreResult<SessionRecord> find(SessionId id);
     // The newest session with that device, or nullopt.
     StoreResult<std::optional<SessionRecord>> current(ContactId contact, quint32 deviceId);
+    // The current session of every device of `contact`, by device id.
+    StoreResult<std::vector<SessionRecord>> currentForContact(ContactId contact);
 
 private:
     StoreContext &m_context;

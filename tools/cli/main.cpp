@@ -5,16 +5,20 @@
 //                                       signed-in address
 //   parley-cli --profile DIR [options] init USERNAME
 //                                       create the profile and register USERNAME
+//   parley-cli --profile DIR add USERNAME | send USERNAME TEXT | recv [--wait S] [--json]
+//                                       1:1 messaging (see kDescription)
 //
 // The passphrase comes from $PARLEY_PASSPHRASE or --passphrase-file, never from argv.
 // Exit codes (also in --help): 0 done; 1 the profile cannot be used (none, exists, wrong
 // passphrase, newer database, damaged); 2 the relay could not be reached or the connection
 // failed; 3 the relay refused the account (username taken or invalid, registration closed,
-// invite required, device removed, …); 64 usage error.
+// invite required, device removed, …); 4 the contact or message was refused (no such user,
+// changed keys, the relay refused the message); 64 usage error.
 
 #include "core/account/accountmanager.h"
 #include "core/clientcore.h"
 #include "core/net/relayconnection.h"
+#include "core/session/sessionmanager.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "protocol/version.h"
@@ -23,9 +27,13 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTimer>
 
 #include <cstdio>
+#include <functional>
+#include <memory>
 
 using namespace parley;
 using State = core::ConnectionStatus::State;
@@ -36,6 +44,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitProfile = 1;
 constexpr int kExitRelay = 2;
 constexpr int kExitRefused = 3;
+constexpr int kExitContact = 4;
 constexpr int kExitUsage = 64; // EX_USAGE
 
 const char *const kDescription =
@@ -48,6 +57,21 @@ const char *const kDescription =
     "  init USERNAME   create the profile in --profile DIR and register USERNAME on the\n"
     "                  relay (--relay, default ws://127.0.0.1:7683); prints\n"
     "                  \"registered USER@RELAY/DEVICE relay URL\"\n"
+    "  add USERNAME    look USERNAME up on the relay, pin its account key, set up sessions;\n"
+    "                  prints \"added USER@RELAY\"\n"
+    "  send USERNAME TEXT\n"
+    "                  encrypt TEXT for USERNAME (adding it first if needed), store it and\n"
+    "                  send it; prints \"sent CLIENT_MESSAGE_ID\" (hex) once the relay\n"
+    "                  accepted it. A message not accepted before --timeout stays in the\n"
+    "                  outbox and leaves with the next command that connects.\n"
+    "  recv [--wait SECONDS] [--json]\n"
+    "                  fetch what the relay holds, print every received message not printed\n"
+    "                  before (oldest first) and send read receipts for them; with --wait,\n"
+    "                  wait up to SECONDS for a message when there is none. Lines are\n"
+    "                  \"FROM: TEXT\", or with --json one object per line with the fields\n"
+    "                  conversation (the contact's address), from (the sender), \n"
+    "                  client_message_id (32 hex digits), text, sent_at (ms since the epoch,\n"
+    "                  the sender's clock) and state (\"received\").\n"
     "\n"
     "The passphrase is read from $PARLEY_PASSPHRASE or from --passphrase-file (its first\n"
     "line), never from the command line.\n"
@@ -55,7 +79,8 @@ const char *const kDescription =
     "Exit codes: 0 done; 1 the profile cannot be used (missing, already exists, wrong\n"
     "passphrase, from a newer Parley, damaged); 2 the relay could not be reached or the\n"
     "connection failed; 3 the relay refused the account (username taken or invalid,\n"
-    "registration closed, invite required, device removed); 64 usage error.";
+    "registration closed, invite required, device removed); 4 the contact or the message was\n"
+    "refused (no such user, its keys changed, the relay refused the message); 64 usage error.";
 
 void fail(const QString &sentence)
 {
@@ -112,9 +137,128 @@ int runProbe(const QUrl &url, int timeoutMs)
 }
 
 // init and status --profile: the onboarding view model, headless.
+// add, send, recv: once signed in and connected, on the session manager.
+struct Messaging
+{
+    QStringList arguments; // after the command
+    int waitSeconds = 0;
+    bool json = false;
+};
+
+void printMessage(const core::ChatMessage &message, bool json)
+{
+    if (json) {
+        QJsonObject object;
+        object.insert(QStringLiteral("conversation"), message.conversation);
+        object.insert(QStringLiteral("from"), message.from);
+        object.insert(QStringLiteral("client_message_id"),
+                      QString::fromLatin1(message.clientMessageId.toHex()));
+        object.insert(QStringLiteral("text"), message.text);
+        object.insert(QStringLiteral("sent_at"), message.sentAt);
+        object.insert(QStringLiteral("state"), QStringLiteral("received"));
+        std::printf("%s\n", QJsonDocument(object).toJson(QJsonDocument::Compact).constData());
+    } else {
+        std::printf("%s: %s\n", qUtf8Printable(message.from), qUtf8Printable(message.text));
+    }
+    std::fflush(stdout);
+}
+
+void startMessaging(const QString &command, const Messaging &messaging,
+                    core::SessionManager *sessions, QObject *context,
+                    const std::function<void(int)> &finish)
+{
+    using core::SessionManager;
+    QObject::connect(sessions, &SessionManager::commandFailed, context,
+                     [finish](const QString &, const QString &sentence) {
+                         fail(sentence);
+                         finish(kExitContact);
+                     });
+    if (command == u"add") {
+        QObject::connect(sessions, &SessionManager::contactReady, context,
+                         [finish](const QString &address) {
+                             std::printf("added %s\n", qUtf8Printable(address));
+                             finish(kExitOk);
+                         });
+        QMetaObject::invokeMethod(sessions, [sessions, contact = messaging.arguments.value(0)] {
+            sessions->addContact(contact);
+        });
+        return;
+    }
+    if (command == u"send") {
+        auto id = std::make_shared<QByteArray>();
+        QObject::connect(
+            sessions, &SessionManager::messageQueued, context,
+            [id](const QString &, const QByteArray &clientMessageId) { *id = clientMessageId; });
+        QObject::connect(
+            sessions, &SessionManager::messageStateChanged, context,
+            [id, finish](const QString &, const QByteArray &clientMessageId, int state) {
+                if (clientMessageId != *id) {
+                    return;
+                }
+                if (state == int(core::MessageRecord::State::Failed)) {
+                    fail(QStringLiteral("the relay refused the message"));
+                    finish(kExitContact);
+                    return;
+                }
+                std::printf("sent %s\n", clientMessageId.toHex().constData());
+                finish(kExitOk);
+            });
+        QMetaObject::invokeMethod(
+            sessions, [sessions, contact = messaging.arguments.value(0),
+                       text = messaging.arguments.value(1)] { sessions->sendText(contact, text); });
+        return;
+    }
+    // recv: once the relay's queue is processed (synced), list; wait if asked; mark read.
+    auto listed = std::make_shared<bool>(false);
+    auto waiting = std::make_shared<bool>(false);
+    const auto list = [sessions] {
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->listUnread(); });
+    };
+    QObject::connect(sessions, &SessionManager::synced, context, [listed, list] {
+        if (!*listed) {
+            *listed = true;
+            list();
+        }
+    });
+    // The queue may have drained before this connected to synced().
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
+    QObject::connect(sessions, &SessionManager::messageReceived, context,
+                     [waiting, list](const core::ChatMessage &) {
+                         if (*waiting) {
+                             *waiting = false;
+                             list();
+                         }
+                     });
+    QObject::connect(
+        sessions, &SessionManager::unreadListed, context,
+        [sessions, messaging, waiting, finish, context](const QList<core::ChatMessage> &messages) {
+            if (messages.isEmpty() && messaging.waitSeconds > 0 && !*waiting) {
+                *waiting = true;
+                QTimer::singleShot(messaging.waitSeconds * 1000, context, [waiting, finish] {
+                    if (*waiting) {
+                        finish(kExitOk);
+                    }
+                });
+                return;
+            }
+            for (const core::ChatMessage &message : messages) {
+                printMessage(message, messaging.json);
+            }
+            if (messages.isEmpty()) {
+                finish(kExitOk);
+                return;
+            }
+            // Read receipts go through the outbox: done once it is empty again.
+            QObject::connect(sessions, &SessionManager::outboxDrained, context,
+                             [finish] { finish(kExitOk); });
+            QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
+        });
+}
+
 int runProfile(const QString &command, const QString &directory, const QString &username,
                const QUrl &relayUrl, bool relayGiven, const QString &relayName,
-               const QString &passphrase, crypto::VaultParameters parameters, int timeoutMs)
+               const QString &passphrase, crypto::VaultParameters parameters, int timeoutMs,
+               const Messaging &messaging)
 {
     core::ClientCore clientCore;
     core::ConnectionViewModel connection(clientCore.relayConnection());
@@ -129,7 +273,8 @@ int runProfile(const QString &command, const QString &directory, const QString &
 
     int exitCode = kExitRelay;
     bool ready = false;
-    const auto finish = [&](int code) {
+    bool messagingStarted = false;
+    const std::function<void(int)> finish = [&](int code) {
         exitCode = code;
         QCoreApplication::quit();
     };
@@ -152,7 +297,13 @@ int runProfile(const QString &command, const QString &directory, const QString &
             return;
         }
         const core::ConnectionStatus status = connection.status();
-        if (connection.isConnected()) {
+        if (connection.isConnected() && command != u"init" && command != u"status") {
+            if (!messagingStarted) {
+                messagingStarted = true;
+                startMessaging(command, messaging, clientCore.sessionManager(), &onboarding,
+                               finish);
+            }
+        } else if (connection.isConnected()) {
             if (command == u"init") {
                 std::printf("registered %s relay %s\n", qUtf8Printable(status.address),
                             qUtf8Printable(status.url.toString()));
@@ -229,16 +380,36 @@ int main(int argc, char *argv[])
     const QCommandLineOption timeoutOption(QStringLiteral("timeout"),
                                            QStringLiteral("Give up after <ms> (default 30000)."),
                                            QStringLiteral("ms"), QStringLiteral("30000"));
+    const QCommandLineOption waitOption(
+        QStringLiteral("wait"),
+        QStringLiteral("recv: wait up to <seconds> for a message when there is none."),
+        QStringLiteral("seconds"), QStringLiteral("0"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"),
+                                        QStringLiteral("recv: one JSON object per line."));
     parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption, kdfOption,
-                       timeoutOption});
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("status | init"));
+                       timeoutOption, waitOption, jsonOption});
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("status | init | add | send | recv"));
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
     const QString command = positional.value(0);
     if (!((command == u"status" && positional.size() == 1) ||
-          (command == u"init" && positional.size() == 2))) {
-        fail(QStringLiteral("expected \"status\" or \"init USERNAME\"; see --help"));
+          (command == u"init" && positional.size() == 2) ||
+          (command == u"add" && positional.size() == 2) ||
+          (command == u"send" && positional.size() == 3) ||
+          (command == u"recv" && positional.size() == 1))) {
+        fail(QStringLiteral("expected status, init USERNAME, add USERNAME, send USERNAME TEXT "
+                            "or recv; see --help"));
+        return kExitUsage;
+    }
+    Messaging messaging;
+    messaging.arguments = positional.mid(1);
+    messaging.json = parser.isSet(jsonOption);
+    bool waitOk = false;
+    messaging.waitSeconds = parser.value(waitOption).toInt(&waitOk);
+    if (!waitOk || messaging.waitSeconds < 0) {
+        fail(QStringLiteral("--wait wants a number of seconds"));
         return kExitUsage;
     }
     bool ok = false;
@@ -249,8 +420,8 @@ int main(int argc, char *argv[])
     }
     const QUrl relayUrl = QUrl::fromUserInput(parser.value(relayOption));
     if (!parser.isSet(profileOption)) {
-        if (command == u"init") {
-            fail(QStringLiteral("init needs --profile DIR"));
+        if (command != u"status") {
+            fail(QStringLiteral("%1 needs --profile DIR").arg(command));
             return kExitUsage;
         }
         return runProbe(relayUrl, timeoutMs);
@@ -279,5 +450,5 @@ int main(int argc, char *argv[])
     }
     return runProfile(command, QDir(parser.value(profileOption)).absolutePath(),
                       positional.value(1), relayUrl, parser.isSet(relayOption),
-                      parser.value(relayNameOption), passphrase, parameters, timeoutMs);
+                      parser.value(relayNameOption), passphrase, parameters, timeoutMs, messaging);
 }

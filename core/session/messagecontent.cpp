@@ -1,0 +1,160 @@
+#include "core/session/messagecontent.h"
+
+#include <QRandomGenerator>
+#include <QStringDecoder>
+#include <QtEndian>
+
+#include <variant>
+
+namespace parley::core {
+
+namespace {
+
+bool isValidUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString decoded = decoder(bytes);
+    return !decoder.hasError();
+}
+
+} // namespace
+
+QByteArray MessageContent::newClientMessageId()
+{
+    QByteArray id(kClientMessageIdBytes, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(id.data()),
+                                          kClientMessageIdBytes / 4);
+    return id;
+}
+
+MessageContent MessageContent::makeText(const QString &text, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::Text;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.text = text;
+    return content;
+}
+
+MessageContent MessageContent::makeReceipt(Kind kind, std::vector<QByteArray> ids, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = kind;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.receiptIds = std::move(ids);
+    return content;
+}
+
+MessageContent MessageContent::makeTyping(bool typing, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::Typing;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.typing = typing;
+    return content;
+}
+
+QByteArray MessageContent::encode() const
+{
+    if (clientMessageId.size() != kClientMessageIdBytes) {
+        return {};
+    }
+    QByteArray out;
+    out.append(char(kMessageContentVersion));
+    out.append(char(quint8(kind)));
+    out.append(clientMessageId);
+    char at[8];
+    qToBigEndian(quint64(sentAt), at);
+    out.append(at, 8);
+    switch (kind) {
+    case Kind::Text: {
+        const QByteArray utf8 = text.toUtf8();
+        if (utf8.isEmpty() || utf8.size() > kMaxTextBytes) {
+            return {};
+        }
+        out.append(utf8);
+        break;
+    }
+    case Kind::DeliveryReceipt:
+    case Kind::ReadReceipt: {
+        if (receiptIds.empty() || receiptIds.size() > std::size_t(kMaxReceiptIds)) {
+            return {};
+        }
+        char count[2];
+        qToBigEndian(quint16(receiptIds.size()), count);
+        out.append(count, 2);
+        for (const QByteArray &id : receiptIds) {
+            if (id.size() != kClientMessageIdBytes) {
+                return {};
+            }
+            out.append(id);
+        }
+        break;
+    }
+    case Kind::Typing:
+        out.append(char(typing ? 1 : 0));
+        break;
+    }
+    return out;
+}
+
+std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const QByteArray &bytes)
+{
+    if (bytes.isEmpty()) {
+        return Error::Malformed;
+    }
+    if (quint8(bytes[0]) != kMessageContentVersion) {
+        return Error::UnsupportedVersion;
+    }
+    if (bytes.size() < kMessageContentHeaderBytes) {
+        return Error::Malformed;
+    }
+    MessageContent content;
+    const quint8 kind = quint8(bytes[1]);
+    if (kind < quint8(Kind::Text) || kind > quint8(Kind::Typing)) {
+        return Error::UnknownKind;
+    }
+    content.kind = Kind(kind);
+    content.clientMessageId = bytes.mid(2, kClientMessageIdBytes);
+    content.sentAt = qint64(qFromBigEndian<quint64>(bytes.constData() + 2 + kClientMessageIdBytes));
+    const QByteArray body = bytes.mid(kMessageContentHeaderBytes);
+    switch (content.kind) {
+    case Kind::Text:
+        if (body.isEmpty() || body.size() > kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        if (!isValidUtf8(body)) {
+            return Error::InvalidText;
+        }
+        content.text = QString::fromUtf8(body);
+        break;
+    case Kind::DeliveryReceipt:
+    case Kind::ReadReceipt: {
+        if (body.size() < 2) {
+            return Error::Malformed;
+        }
+        const int count = qFromBigEndian<quint16>(body.constData());
+        if (count < 1 || count > kMaxReceiptIds ||
+            body.size() != 2 + count * kClientMessageIdBytes) {
+            return Error::Malformed;
+        }
+        for (int i = 0; i < count; ++i) {
+            content.receiptIds.push_back(
+                body.mid(2 + i * kClientMessageIdBytes, kClientMessageIdBytes));
+        }
+        break;
+    }
+    case Kind::Typing:
+        if (body.size() != 1 || quint8(body[0]) > 1) {
+            return Error::Malformed;
+        }
+        content.typing = body[0] == 1;
+        break;
+    }
+    return content;
+}
+
+} // namespace parley::core

@@ -1,0 +1,64 @@
+#pragma once
+
+// What the Double Ratchet plaintext of a 1:1 message carries (docs/spec/content.md, "M1.
+// Message contents"). A fixed, versioned layout, all integers big-endian:
+//
+//   u8   version = 0x01
+//   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
+//   16   client_message_id of THIS content (random; a text's id is the message's identity)
+//   u64  sent_at, ms since the Unix epoch, the sender's clock
+//   ...  body by kind, to the end:
+//          text      1 … kMaxTextBytes bytes of valid UTF-8
+//          receipts  u16 n (1 … kMaxReceiptIds) ‖ n × 16 client_message_ids of texts
+//          typing    u8 0x00 stopped | 0x01 typing
+//
+// One encoding per value: the decoder rejects unknown versions and kinds, truncation,
+// trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
+// the ratchet authenticated these bytes before they are decoded.
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+namespace parley::core {
+
+inline constexpr quint8 kMessageContentVersion = 0x01;
+inline constexpr int kClientMessageIdBytes = 16;
+// 64 KiB of UTF-8: well under the ratchet's plaintext limit, so a text always encrypts.
+inline constexpr int kMaxTextBytes = 64 * 1024;
+inline constexpr int kMaxReceiptIds = 256;
+inline constexpr int kMessageContentHeaderBytes = 1 + 1 + kClientMessageIdBytes + 8;
+
+struct MessageContent
+{
+    enum class Kind : quint8 {
+        Text = 0x01,
+        DeliveryReceipt = 0x02,
+        ReadReceipt = 0x03,
+        Typing = 0x04
+    };
+    enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
+
+    Kind kind = Kind::Text;
+    QByteArray clientMessageId;         // 16 bytes
+    qint64 sentAt = 0;                  // ms since the epoch
+    QString text;                       // Text
+    std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
+    bool typing = false;                // Typing
+
+    // Fresh random 16 bytes (the system's CSPRNG).
+    static QByteArray newClientMessageId();
+
+    static MessageContent makeText(const QString &text, qint64 sentAt);
+    static MessageContent makeReceipt(Kind kind, std::vector<QByteArray> ids, qint64 sentAt);
+    static MessageContent makeTyping(bool typing, qint64 sentAt);
+
+    // Precondition: a valid value (ids of 16 bytes; text 1 … kMaxTextBytes bytes as UTF-8;
+    // 1 … kMaxReceiptIds receipt ids). encode() of an invalid value returns an empty array.
+    QByteArray encode() const;
+    static std::variant<MessageContent, Error> decode(const QByteArray &bytes);
+};
+
+} // namespace parley::core

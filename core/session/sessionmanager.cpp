@@ -1,0 +1,677 @@
+#include "core/session/sessionmanager.h"
+
+#include "core/account/accountmanager.h"
+#include "core/store/profilestore.h"
+#include "crypto/identity.h"
+#include "crypto/prekeybundle.h"
+#include "crypto/x3dh.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcSession, "parley.core.session")
+
+namespace parley::core {
+
+namespace {
+
+using State = MessageRecord::State;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+crypto::ByteView viewOf(const std::string &bytes)
+{
+    return {reinterpret_cast<const crypto::Byte *>(bytes.data()), bytes.size()};
+}
+
+ChatMessage chatMessage(const ReceivedMessage &received)
+{
+    ChatMessage message;
+    message.conversation = received.conversation;
+    message.from = received.from;
+    message.clientMessageId = received.record.clientMessageId;
+    if (const auto *text = std::get_if<QString>(&received.record.body)) {
+        message.text = *text;
+    }
+    message.sentAt = received.record.sentAt;
+    message.state = received.record.state;
+    return message;
+}
+
+// Relay answers after which an outbox entry will never be accepted as it is (R2 §3).
+bool isDefinitiveRefusal(wire::Status::Code code)
+{
+    switch (code) {
+    case wire::Status::UNKNOWN_RECIPIENT:
+    case wire::Status::BAD_REQUEST:
+    case wire::Status::TOO_LARGE:
+    case wire::Status::WRONG_RELAY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+SessionManager::SessionManager(RelayConnection *connection, AccountManager *account,
+                               QObject *parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_account(account)
+    , m_retryTimer(this)
+    , m_life(std::make_shared<Life>())
+{
+    m_life->self = this;
+    qRegisterMetaType<ChatMessage>();
+    connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
+    connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setInterval(kRetryIntervalMs);
+    connect(&m_retryTimer, &QTimer::timeout, this, &SessionManager::flushOutbox);
+}
+
+SessionManager::~SessionManager()
+{
+    // Store work still running finds no one to report to (see whenDone()).
+    QMutexLocker lock(&m_life->mutex);
+    m_life->self = nullptr;
+}
+
+bool SessionManager::ready() const
+{
+    return m_account->store() && m_account->device();
+}
+
+QString SessionManager::resolve(const QString &contact) const
+{
+    const QString own = m_account->status().accountAddress;
+    const QString relay = own.mid(own.lastIndexOf(QLatin1Char('@')) + 1);
+    auto parsed = contact.contains(QLatin1Char('@'))
+                      ? crypto::AccountAddress::parse(contact.toStdString())
+                      : crypto::AccountAddress::make(contact.toStdString(), relay.toStdString());
+    if (!std::holds_alternative<crypto::AccountAddress>(parsed)) {
+        return {};
+    }
+    return QString::fromStdString(std::get<crypto::AccountAddress>(parsed).toString());
+}
+
+void SessionManager::enqueue(std::function<void(std::function<void()>)> command)
+{
+    m_commands.push_back(std::move(command));
+    runNextCommand();
+}
+
+void SessionManager::runNextCommand()
+{
+    // Commands run one at a time, so texts are encrypted (and sent) in the order given.
+    if (m_commandRunning || m_commands.empty()) {
+        return;
+    }
+    m_commandRunning = true;
+    auto command = std::move(m_commands.front());
+    m_commands.pop_front();
+    command([this] {
+        m_commandRunning = false;
+        runNextCommand();
+    });
+}
+
+void SessionManager::addContact(const QString &contact)
+{
+    const QString address = resolve(contact);
+    if (address.isEmpty() || !ready()) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    enqueue([this, address](std::function<void()> next) {
+        ensureSessions(address, [this, address, next](const QString &error) {
+            if (error.isEmpty()) {
+                emit contactReady(address);
+            } else {
+                emit commandFailed(address, error);
+            }
+            next();
+        });
+    });
+}
+
+void SessionManager::sendText(const QString &contact, const QString &text)
+{
+    const QString address = resolve(contact);
+    const QByteArray utf8 = text.toUtf8();
+    if (address.isEmpty() || !ready() || utf8.isEmpty() || utf8.size() > kMaxTextBytes) {
+        emit commandFailed(
+            contact, address.isEmpty() ? tr("%1 is not a valid username.").arg(contact)
+                     : !ready()        ? tr("The profile is not open.")
+                                : tr("A message must have 1 to %1 bytes.").arg(kMaxTextBytes));
+        return;
+    }
+    enqueue([this, address, text](std::function<void()> next) {
+        ensureSessions(address, [this, address, text, next](const QString &error) {
+            if (!error.isEmpty()) {
+                emit commandFailed(address, error);
+                next();
+                return;
+            }
+            encryptAndSend(address, MessageContent::makeText(text, nowMs()), true,
+                           [this, address, next](const QString &failure) {
+                               if (!failure.isEmpty()) {
+                                   emit commandFailed(address, failure);
+                               }
+                               next();
+                           });
+        });
+    });
+}
+
+void SessionManager::sendTyping(const QString &contact, bool typing)
+{
+    const QString address = resolve(contact);
+    if (address.isEmpty() || !ready()) {
+        return;
+    }
+    encryptAndSend(address, MessageContent::makeTyping(typing, nowMs()), false,
+                   [](const QString &) {});
+}
+
+void SessionManager::markRead(const QString &contact)
+{
+    if (!ready()) {
+        return;
+    }
+    const QString address = contact.isEmpty() ? QString() : resolve(contact);
+    const auto store = m_account->store();
+    whenDone(
+        store->run([address](StoreContext &context) { return markSeen(context, address); }),
+        [this, storeId = store.get()](
+            const StoreResult<std::vector<std::pair<QString, std::vector<QByteArray>>>> &seen) {
+            if (storeId != m_account->store().get()) {
+                return;
+            }
+            if (const auto *error = std::get_if<StoreError>(&seen)) {
+                qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
+                return;
+            }
+            for (const auto &[address, ids] : std::get<0>(seen)) {
+                for (std::size_t at = 0; at < ids.size(); at += kMaxReceiptIds) {
+                    const auto end =
+                        ids.begin() + std::ptrdiff_t(std::min(ids.size(), at + kMaxReceiptIds));
+                    encryptAndSend(
+                        address,
+                        MessageContent::makeReceipt(
+                            MessageContent::Kind::ReadReceipt,
+                            std::vector<QByteArray>(ids.begin() + std::ptrdiff_t(at), end),
+                            nowMs()),
+                        true, [](const QString &) {});
+                }
+            }
+        });
+}
+
+void SessionManager::listUnread()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit unreadListed({});
+        return;
+    }
+    whenDone(store->run(
+                 [](StoreContext &context) { return incomingWithState(context, State::Received); }),
+             [this](const StoreResult<std::vector<ReceivedMessage>> &found) {
+                 QList<ChatMessage> messages;
+                 if (const auto *list = std::get_if<std::vector<ReceivedMessage>>(&found)) {
+                     for (const ReceivedMessage &message : *list) {
+                         messages.append(chatMessage(message));
+                     }
+                 }
+                 emit unreadListed(messages);
+             });
+}
+
+void SessionManager::ensureSessions(const QString &address, Completion done)
+{
+    const auto store = m_account->store();
+    whenDone(store->run([address](StoreContext &context) { return loadContact(context, address); }),
+             [this, storeId = store.get(), address,
+              done](const StoreResult<std::optional<ContactState>> &loaded) {
+                 if (storeId != m_account->store().get()) {
+                     done(tr("The profile was closed."));
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&loaded)) {
+                     done(error->message());
+                     return;
+                 }
+                 const auto &known = std::get<std::optional<ContactState>>(loaded);
+                 if (known && m_changedKeys.contains(address) && known->verified) {
+                     done(tr("The safety number with %1 changed. Compare it again before you send.")
+                              .arg(address));
+                     return;
+                 }
+                 if (known && !known->deviceIds.empty()) {
+                     done({});
+                     return;
+                 }
+                 const auto parsed = crypto::AccountAddress::parse(address.toStdString());
+                 wire::Request request;
+                 request.mutable_lookup_user()->set_username(
+                     std::get<crypto::AccountAddress>(parsed).username);
+                 m_connection->request(
+                     std::move(request),
+                     [this, address, known, done](const RelayConnection::RequestResult &result) {
+                         const auto *response = std::get_if<wire::Response>(&result);
+                         if (response == nullptr) {
+                             done(tr("Parley is not connected to the relay."));
+                             return;
+                         }
+                         if (response->status().code() == wire::Status::NOT_FOUND ||
+                             response->status().code() == wire::Status::INVALID_USERNAME) {
+                             done(tr("There is no user %1 on this relay.").arg(address));
+                             return;
+                         }
+                         if (response->status().code() != wire::Status::OK ||
+                             !response->has_user()) {
+                             done(tr("The relay could not look up %1.").arg(address));
+                             return;
+                         }
+                         establish(address, response->user(), known, done);
+                     });
+             });
+}
+
+void SessionManager::establish(const QString &address, const wire::UserRecord &user,
+                               const std::optional<ContactState> &known, Completion done)
+{
+    const QByteArray accountKey = QByteArray::fromStdString(user.account_key());
+    auto list = crypto::DeviceList::parse(viewOf(user.device_list()));
+    if (accountKey.size() != 32 || !std::holds_alternative<crypto::DeviceList>(list)) {
+        done(tr("The relay sent damaged keys for %1.").arg(address));
+        return;
+    }
+    crypto::Ed25519PublicKey key{};
+    std::copy_n(accountKey.constData(), 32, reinterpret_cast<char *>(key.data()));
+    if (known && !known->accountKey.isEmpty() && known->accountKey != accountKey) {
+        // Pinned on first use: a different key is a changed identity, never silently taken.
+        m_changedKeys.insert(address);
+        emit keyChanged(address);
+        done(tr("The safety number with %1 changed.").arg(address));
+        return;
+    }
+    const auto &devices = std::get<crypto::DeviceList>(list);
+    const std::optional<quint64> counter =
+        known ? std::optional<quint64>(known->deviceListCounter) : std::nullopt;
+    if (QString::fromStdString(devices.account.toString()) != address ||
+        crypto::verifyDeviceList(devices, key, counter)) {
+        done(tr("The relay sent keys for %1 that do not verify.").arg(address));
+        return;
+    }
+    // One bundle per device, fetched together; the sessions are stored once all are in.
+    struct Pending
+    {
+        std::vector<std::pair<quint32, PeerRecord>> peers;
+        std::size_t waiting = 0;
+        QString error;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->waiting = devices.devices.size();
+    const auto device = m_account->device();
+    const quint64 listCounter = devices.counter;
+    const auto finish = [this, pending, address, accountKey, listCounter, done] {
+        if (--pending->waiting > 0) {
+            return;
+        }
+        if (pending->peers.empty()) {
+            done(pending->error.isEmpty() ? tr("%1 has no device to write to.").arg(address)
+                                          : pending->error);
+            return;
+        }
+        const auto store = m_account->store();
+        if (!store) {
+            done(tr("The profile was closed."));
+            return;
+        }
+        whenDone(store->run([address, accountKey, listCounter, pending](StoreContext &context) {
+            return storeContactSessions(context, address, accountKey, listCounter, pending->peers,
+                                        nowMs());
+        }),
+                 [done](const StoreResult<ContactId> &stored) {
+                     const auto *error = std::get_if<StoreError>(&stored);
+                     done(error ? error->message() : QString());
+                 });
+    };
+    for (const crypto::DeviceListEntry &entry : devices.devices) {
+        crypto::DeviceAddress target{devices.account, entry.device};
+        wire::Request request;
+        request.mutable_fetch_bundle()->set_address(target.toString());
+        m_connection->request(
+            std::move(request), [pending, finish, target, key, listCounter,
+                                 device](const RelayConnection::RequestResult &result) {
+                const auto *response = std::get_if<wire::Response>(&result);
+                if (response == nullptr || response->status().code() != wire::Status::OK ||
+                    !response->has_bundle()) {
+                    pending->error = tr("Could not fetch the keys of %1.")
+                                         .arg(QString::fromStdString(target.toString()));
+                    finish();
+                    return;
+                }
+                auto verified = crypto::verifyPreKeyBundle(viewOf(response->bundle().bundle()),
+                                                           target, key, listCounter);
+                if (!std::holds_alternative<crypto::VerifiedPreKeyBundle>(verified)) {
+                    pending->error = tr("The keys of %1 do not verify.")
+                                         .arg(QString::fromStdString(target.toString()));
+                    finish();
+                    return;
+                }
+                const auto &bundle = std::get<crypto::VerifiedPreKeyBundle>(verified);
+                auto initiated = crypto::x3dhInitiate(*device, bundle);
+                if (!std::holds_alternative<crypto::X3dhInitiation>(initiated)) {
+                    pending->error = tr("Could not start a session with %1.")
+                                         .arg(QString::fromStdString(target.toString()));
+                    finish();
+                    return;
+                }
+                auto &x3dh = std::get<crypto::X3dhInitiation>(initiated);
+                auto alice = crypto::RatchetSession::initAlice(x3dh.sharedKey.view(),
+                                                               x3dh.responderSignedPreKey);
+                if (!std::holds_alternative<crypto::RatchetSession>(alice)) {
+                    pending->error = tr("Could not start a session with %1.")
+                                         .arg(QString::fromStdString(target.toString()));
+                    finish();
+                    return;
+                }
+                pending->peers.emplace_back(
+                    target.device.value,
+                    PeerRecord{
+                        bundle.bundle().certificate.identityKey, x3dh.header.serialize(),
+                        crypto::PeerSessions(std::move(std::get<crypto::RatchetSession>(alice)),
+                                             x3dh.associatedData)});
+                finish();
+            });
+    }
+}
+
+void SessionManager::encryptAndSend(const QString &address, const MessageContent &content,
+                                    bool durable, Completion done)
+{
+    const auto store = m_account->store();
+    const auto device = m_account->device();
+    if (!store || !device) {
+        done(tr("The profile is not open."));
+        return;
+    }
+    whenDone(store->run([device, address, content, durable](StoreContext &context) {
+        return encryptForContact(context, *device, address, content, durable, nowMs());
+    }),
+             [this, address, done](const StoreResult<OutgoingResult> &stored) {
+                 if (const auto *error = std::get_if<StoreError>(&stored)) {
+                     qCWarning(lcSession) << "cannot encrypt for" << address << error->detail;
+                     done(error->message());
+                     return;
+                 }
+                 const auto &result = std::get<OutgoingResult>(stored);
+                 if (result.message) {
+                     emit messageQueued(address, result.message->clientMessageId);
+                 }
+                 // Typing: once, ephemeral, and only now that its chain step is stored.
+                 if (m_connection->state() == ConnectionStatus::State::Connected) {
+                     for (const OutboxEntry &entry : result.ephemeral) {
+                         wire::Request request;
+                         wire::Send *send = request.mutable_send();
+                         send->add_recipients(entry.recipients.value(0).toStdString());
+                         send->set_envelope(entry.envelope.toStdString());
+                         send->set_ephemeral(true);
+                         m_connection->request(std::move(request),
+                                               [](const RelayConnection::RequestResult &) {});
+                     }
+                 }
+                 if (!result.outbox.empty()) {
+                     flushOutbox();
+                 }
+                 done({});
+             });
+}
+
+void SessionManager::flushOutbox()
+{
+    if (!ready() || m_connection->state() != ConnectionStatus::State::Connected) {
+        return;
+    }
+    if (m_flushing) {
+        m_flushAgain = true;
+        return;
+    }
+    m_flushing = true;
+    m_flushAgain = false;
+    const auto store = m_account->store();
+    whenDone(store->run([](StoreContext &context) { return OutboxTable(context).list(); }),
+             [this, storeId = store.get()](
+                 const StoreResult<std::vector<StoreResult<OutboxEntry>>> &listed) {
+                 m_flushing = false;
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&listed)) {
+                     qCWarning(lcSession) << "cannot read the outbox:" << error->detail;
+                     m_retryTimer.start();
+                     return;
+                 }
+                 for (const auto &item : std::get<0>(listed)) {
+                     if (const auto *entry = std::get_if<OutboxEntry>(&item);
+                         entry != nullptr && !m_inFlight.contains(entry->clientMessageId)) {
+                         sendEntry(*entry);
+                     }
+                 }
+                 if (m_flushAgain) {
+                     flushOutbox();
+                 }
+                 checkOutboxDrained();
+             });
+}
+
+void SessionManager::sendEntry(const OutboxEntry &entry)
+{
+    wire::Request request;
+    wire::Send *send = request.mutable_send();
+    for (const QString &recipient : entry.recipients) {
+        send->add_recipients(recipient.toStdString());
+    }
+    // The stored bytes, exactly: a retry is recognised by the relay (R2 §5).
+    send->set_envelope(entry.envelope.toStdString());
+    send->set_client_message_id(entry.clientMessageId.toStdString());
+    m_inFlight.insert(entry.clientMessageId);
+    m_connection->request(
+        std::move(request), [this, entry](const RelayConnection::RequestResult &result) {
+            const auto *response = std::get_if<wire::Response>(&result);
+            if (response == nullptr) {
+                m_inFlight.remove(entry.clientMessageId); // resent on the next connection
+                return;
+            }
+            const auto code = response->status().code();
+            if (code == wire::Status::OK) {
+                finishEntry(entry, false);
+            } else if (isDefinitiveRefusal(code)) {
+                qCWarning(lcSession) << "the relay refused a message:" << int(code);
+                finishEntry(entry, true);
+            } else {
+                m_inFlight.remove(entry.clientMessageId);
+                m_retryTimer.start();
+            }
+        });
+}
+
+void SessionManager::finishEntry(const OutboxEntry &entry, bool failed)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        return;
+    }
+    whenDone(store->run([entry, failed](StoreContext &context) {
+        return finishOutboxEntry(context, entry, failed);
+    }),
+             [this, entry](const StoreResult<std::optional<StateChange>> &finished) {
+                 m_inFlight.remove(entry.clientMessageId);
+                 if (const auto *error = std::get_if<StoreError>(&finished)) {
+                     qCWarning(lcSession) << "cannot record a sent message:" << error->detail;
+                 } else if (const auto &change = std::get<std::optional<StateChange>>(finished)) {
+                     emit messageStateChanged(change->conversation, change->clientMessageId,
+                                              int(change->state));
+                 }
+                 checkOutboxDrained();
+             });
+}
+
+void SessionManager::checkOutboxDrained()
+{
+    if (!m_flushing && m_inFlight.isEmpty()) {
+        emit outboxDrained();
+    }
+}
+
+void SessionManager::onConnectionStatus(const ConnectionStatus &status)
+{
+    using ConnectionState = ConnectionStatus::State;
+    if (status.state == ConnectionState::Connected) {
+        flushOutbox();
+    } else if (status.state != ConnectionState::Authenticated) {
+        // Anything sent and unanswered is resent on the next connection (same bytes).
+        m_inFlight.clear();
+        m_drained = false;
+    }
+}
+
+void SessionManager::onPush(const wire::Push &push)
+{
+    if (push.has_deliver()) {
+        for (const wire::Delivery &delivery : push.deliver().deliveries()) {
+            Inbound item;
+            item.rowId = delivery.row_id();
+            item.ephemeral = delivery.ephemeral();
+            // 1:1 messages come as single envelopes; multi-recipient bodies are for groups
+            // (not handled yet: acked below as unreadable, C3 §6).
+            if (delivery.has_envelope()) {
+                item.envelope = QByteArray::fromStdString(delivery.envelope());
+            }
+            m_inbound.push_back(std::move(item));
+        }
+        processInbound();
+    }
+    if (push.has_queue_drained()) {
+        m_drained = true;
+        checkSynced();
+    }
+}
+
+void SessionManager::processInbound()
+{
+    if (m_inboundRunning || m_inbound.empty() || !ready()) {
+        return;
+    }
+    m_inboundRunning = true;
+    std::vector<Inbound> batch(std::make_move_iterator(m_inbound.begin()),
+                               std::make_move_iterator(m_inbound.end()));
+    m_inbound.clear();
+    const auto store = m_account->store();
+    const auto device = m_account->device();
+    struct Item
+    {
+        quint64 rowId = 0;
+        StoreResult<InboundResult> result;
+    };
+    whenDone(store->run([batch, device](StoreContext &context) -> StoreResult<std::vector<Item>> {
+        std::vector<Item> items;
+        for (const Inbound &inbound : batch) {
+            if (inbound.envelope.isEmpty()) {
+                InboundResult dropped;
+                dropped.reason = QStringLiteral("not a single envelope");
+                items.push_back({inbound.rowId, dropped});
+                continue;
+            }
+            items.push_back({inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
+                                                            inbound.ephemeral, nowMs())});
+        }
+        return items;
+    }),
+             [this, storeId = store.get()](const StoreResult<std::vector<Item>> &processed) {
+                 m_inboundRunning = false;
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&processed)) {
+                     qCWarning(lcSession) << "cannot process deliveries:" << error->detail;
+                     return; // not acked: the relay delivers them again on the next connection
+                 }
+                 wire::Request ack;
+                 bool receipts = false;
+                 for (const Item &item : std::get<std::vector<Item>>(processed)) {
+                     const auto *result = std::get_if<InboundResult>(&item.result);
+                     if (result == nullptr) {
+                         qCWarning(lcSession) << "cannot store a delivery:"
+                                              << std::get<StoreError>(item.result).detail;
+                         continue; // not acked: delivered again later
+                     }
+                     if (item.rowId != 0) {
+                         ack.mutable_ack()->add_row_ids(item.rowId);
+                     }
+                     using Outcome = InboundResult::Outcome;
+                     switch (result->outcome) {
+                     case Outcome::Message:
+                     case Outcome::Undecryptable:
+                         if (result->message) {
+                             emit messageReceived(chatMessage(*result->message));
+                         }
+                         if (!result->outbox.empty()) {
+                             receipts = true;
+                         }
+                         break;
+                     case Outcome::Receipt:
+                         for (const StateChange &change : result->stateChanges) {
+                             emit messageStateChanged(change.conversation, change.clientMessageId,
+                                                      int(change.state));
+                         }
+                         break;
+                     case Outcome::Typing:
+                         emit typingReceived(result->contact, result->typing);
+                         break;
+                     case Outcome::KeyChanged:
+                         if (!result->contact.isEmpty() &&
+                             !m_changedKeys.contains(result->contact)) {
+                             m_changedKeys.insert(result->contact);
+                             emit keyChanged(result->contact);
+                         }
+                         break;
+                     case Outcome::Dropped:
+                         qCInfo(lcSession) << "dropped a delivery:" << result->reason;
+                         break;
+                     case Outcome::Duplicate:
+                         break;
+                     }
+                 }
+                 // Acked only now: everything above is committed (R2 §6).
+                 if (ack.ack().row_ids_size() > 0) {
+                     m_connection->request(std::move(ack),
+                                           [](const RelayConnection::RequestResult &) {});
+                 }
+                 if (receipts) {
+                     flushOutbox();
+                 }
+                 processInbound();
+                 checkSynced();
+             });
+}
+
+void SessionManager::checkSynced()
+{
+    if (m_drained && !m_inboundRunning && m_inbound.empty()) {
+        emit synced();
+    }
+}
+
+} // namespace parley::core

@@ -1,0 +1,174 @@
+#pragma once
+
+#include "core/net/relayconnection.h"
+#include "core/session/messagepipeline.h"
+
+#include <QByteArray>
+#include <QFuture>
+#include <QList>
+#include <QMetaType>
+#include <QMutex>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+namespace parley::crypto {
+class DeviceIdentity;
+}
+
+namespace parley::core {
+
+class AccountManager;
+class ProfileStore;
+
+// A message as the core reports it to view models and parley-cli. Plain data.
+struct ChatMessage
+{
+    QString conversation; // the contact's account address
+    QString from;         // the sender's device address (the contact's, for incoming)
+    QByteArray clientMessageId;
+    QString text;      // empty when undecryptable
+    qint64 sentAt = 0; // ms since the epoch, the sender's clock
+    MessageRecord::State state = MessageRecord::State::Received;
+};
+
+// 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
+// store it uses (docs/architecture.md, "Messaging"). Contacts are added by username on our
+// own relay: LookupUser gives the account key (pinned on first use) and the signed device
+// list; a prekey bundle per device, verified, gives an X3DH session (we are the initiator and
+// attach the initial message header until the peer replies). Every content — text, delivery
+// and read receipts, typing — is encrypted by the ratchet of each peer device and sealed
+// (C3), in one store transaction with the advanced chain (messagepipeline.h):
+//
+//  - send:    text → message row (Queued) + outbox entry (final envelope) + session, one
+//             transaction; then Send with the outbox entry's client_message_id until the
+//             relay answers OK (Sent). Retries after reconnects and restarts resend the
+//             identical bytes (R2 §5 dedup). Receipts use the outbox too; typing is sent
+//             once, ephemeral, but its chain step is persisted first.
+//  - receive: each Deliver item → receiveEnvelope (hash check before any decryption, open,
+//             decrypt, store with the session and the hash in one transaction) → Ack of the
+//             row only after that commit. A new text is answered with a delivery receipt.
+//
+// Identity keys are pinned: a contact whose account key no longer matches (LookupUser, a
+// sealed envelope or an initial message) is reported by keyChanged() and listed in
+// changedKeys(); its messages are dropped and, if the contact is verified, sending to it is
+// refused. Accepting the new key is not implemented yet.
+//
+// Call the slots with QMetaObject::invokeMethod (queued); connect to the signals.
+class SessionManager : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kRetryIntervalMs = 5'000;
+
+    SessionManager(RelayConnection *connection, AccountManager *account, QObject *parent = nullptr);
+    ~SessionManager() override;
+
+    // Contacts whose keys changed since this session manager started.
+    QSet<QString> changedKeys() const { return m_changedKeys; }
+
+public slots:
+    // `contact` is a username on our relay or a full "user@relay". Emits contactReady() or
+    // commandFailed().
+    void addContact(const QString &contact);
+    // Adds the contact first if needed. Emits messageQueued() once the message is stored
+    // (state Queued), then messageStateChanged() as it is sent, delivered and read.
+    void sendText(const QString &contact, const QString &text);
+    void sendTyping(const QString &contact, bool typing);
+    // Every received message of `contact` (all contacts if empty) becomes Seen, and a read
+    // receipt goes to the sender.
+    void markRead(const QString &contact = {});
+    // Sends what waits in the outbox (done by itself on every connection).
+    void flushOutbox();
+    // Emits unreadListed() with every received message not yet marked read, oldest first.
+    void listUnread();
+    // Emits synced() if the relay's queue is drained and every delivery processed (for a
+    // caller that connects to synced() late).
+    void checkSynced();
+
+signals:
+    void contactReady(const QString &address);
+    void commandFailed(const QString &contact, const QString &sentence);
+    void messageQueued(const QString &conversation, const QByteArray &clientMessageId);
+    void messageReceived(const parley::core::ChatMessage &message);
+    // `state` is a MessageRecord::State.
+    void messageStateChanged(const QString &conversation, const QByteArray &clientMessageId,
+                             int state);
+    void typingReceived(const QString &from, bool typing);
+    void unreadListed(const QList<parley::core::ChatMessage> &messages);
+    void keyChanged(const QString &address);
+    // The relay said QueueDrained on this connection and every delivery so far is processed.
+    void synced();
+    // Nothing durable waits to be sent (after a flush or the last relay answer).
+    void outboxDrained();
+
+private:
+    struct Inbound
+    {
+        quint64 rowId = 0;
+        QByteArray envelope;
+        bool ephemeral = false;
+    };
+    using Completion = std::function<void(const QString &error)>;
+
+    QString resolve(const QString &contact) const;
+    void enqueue(std::function<void(std::function<void()>)> command);
+    void runNextCommand();
+    void ensureSessions(const QString &address, Completion done);
+    void establish(const QString &address, const wire::UserRecord &user,
+                   const std::optional<ContactState> &known, Completion done);
+    void encryptAndSend(const QString &address, const MessageContent &content, bool durable,
+                        Completion done);
+    void sendEntry(const OutboxEntry &entry);
+    void finishEntry(const OutboxEntry &entry, bool failed);
+    void onPush(const wire::Push &push);
+    void onConnectionStatus(const ConnectionStatus &status);
+    void processInbound();
+    void checkOutboxDrained();
+    bool ready() const;
+    // Runs `handler(result)` on this object's thread once `future` (store work) has finished,
+    // unless this object is gone by then. Not QFuture::then(context, …): that one asserts
+    // when its context was destroyed while the database thread still worked for it.
+    template<typename T, typename Handler>
+    void whenDone(QFuture<T> future, Handler handler)
+    {
+        future.then([life = m_life, handler = std::move(handler)](const T &result) mutable {
+            QMutexLocker lock(&life->mutex);
+            if (life->self != nullptr) {
+                QMetaObject::invokeMethod(
+                    life->self,
+                    [handler = std::move(handler), result]() mutable { handler(result); },
+                    Qt::QueuedConnection);
+            }
+        });
+    }
+
+    RelayConnection *m_connection;
+    AccountManager *m_account;
+    std::deque<std::function<void(std::function<void()>)>> m_commands;
+    bool m_commandRunning = false;
+    std::deque<Inbound> m_inbound;
+    bool m_inboundRunning = false;
+    bool m_drained = false;
+    bool m_flushing = false;
+    bool m_flushAgain = false;
+    QSet<QByteArray> m_inFlight; // outbox client_message_ids sent, not yet answered
+    QSet<QString> m_changedKeys;
+    QTimer m_retryTimer;
+    struct Life
+    {
+        QMutex mutex;
+        SessionManager *self = nullptr; // cleared by the destructor
+    };
+    std::shared_ptr<Life> m_life;
+};
+
+} // namespace parley::core
+
+Q_DECLARE_METATYPE(parley::core::ChatMessage)

@@ -1,0 +1,141 @@
+// Message contents (docs/spec/content.md, M1) and the sealed message framing core uses:
+// round trips, the exact layout, and every way the decoders refuse bad input.
+
+#include "core/session/messagecontent.h"
+#include "core/session/sealedframing.h"
+
+#include <QTest>
+
+using namespace parley::core;
+using Kind = MessageContent::Kind;
+using Error = MessageContent::Error;
+
+Q_DECLARE_METATYPE(MessageContent::Error)
+
+namespace {
+
+QByteArray header(quint8 kind)
+{
+    QByteArray bytes;
+    bytes.append(char(0x01));
+    bytes.append(char(kind));
+    bytes.append(QByteArray(16, '\x11'));
+    bytes.append(QByteArray::fromHex("0000018c00000001"));
+    return bytes;
+}
+
+} // namespace
+
+class TestMessageContent : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void layoutOfAText();
+    void roundTrips();
+    void rejects_data();
+    void rejects();
+    void framing();
+};
+
+void TestMessageContent::layoutOfAText()
+{
+    MessageContent text;
+    text.kind = Kind::Text;
+    text.clientMessageId = QByteArray(16, '\x11');
+    text.sentAt = 0x18c00000001;
+    text.text = QStringLiteral("hé");
+    QCOMPARE(text.encode(), header(0x01) + QByteArray("h\xc3\xa9"));
+}
+
+void TestMessageContent::roundTrips()
+{
+    const QByteArray a(16, 'a');
+    const QByteArray b(16, 'b');
+    const std::vector<MessageContent> contents{
+        MessageContent::makeText(QStringLiteral("hello ✓"), 1234),
+        MessageContent::makeReceipt(Kind::DeliveryReceipt, {a}, 5),
+        MessageContent::makeReceipt(Kind::ReadReceipt, {a, b}, 6),
+        MessageContent::makeTyping(true, 7),
+        MessageContent::makeTyping(false, 8),
+    };
+    for (const MessageContent &content : contents) {
+        const QByteArray bytes = content.encode();
+        QVERIFY(!bytes.isEmpty());
+        auto decoded = MessageContent::decode(bytes);
+        QVERIFY(std::holds_alternative<MessageContent>(decoded));
+        const auto &back = std::get<MessageContent>(decoded);
+        QCOMPARE(back.kind, content.kind);
+        QCOMPARE(back.clientMessageId, content.clientMessageId);
+        QCOMPARE(back.sentAt, content.sentAt);
+        QCOMPARE(back.text, content.text);
+        QCOMPARE(back.receiptIds, content.receiptIds);
+        QCOMPARE(back.typing, content.typing);
+        QCOMPARE(back.encode(), bytes);
+    }
+    QCOMPARE(MessageContent::newClientMessageId().size(), 16);
+    QVERIFY(MessageContent::newClientMessageId() != MessageContent::newClientMessageId());
+    // Invalid values do not encode.
+    QVERIFY(MessageContent::makeText(QString(), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeText(QString(kMaxTextBytes + 1, u'x'), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeReceipt(Kind::ReadReceipt, {}, 1).encode().isEmpty());
+}
+
+void TestMessageContent::rejects_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<Error>("error");
+    QTest::newRow("empty") << QByteArray() << Error::Malformed;
+    QTest::newRow("version 2") << QByteArray("\x02\x01") << Error::UnsupportedVersion;
+    QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
+    QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 5") << header(0x05) + "x" << Error::UnknownKind;
+    QTest::newRow("empty text") << header(0x01) << Error::Malformed;
+    QTest::newRow("text too long")
+        << header(0x01) + QByteArray(kMaxTextBytes + 1, 'x') << Error::Malformed;
+    QTest::newRow("not utf-8") << header(0x01) + QByteArray("\xff\xfe") << Error::InvalidText;
+    QTest::newRow("receipt without count") << header(0x02) << Error::Malformed;
+    QTest::newRow("receipt n = 0") << header(0x02) + QByteArray(2, '\0') << Error::Malformed;
+    QTest::newRow("receipt short")
+        << header(0x02) + QByteArray("\x00\x01", 2) + QByteArray(15, 'a') << Error::Malformed;
+    QTest::newRow("receipt trailing")
+        << header(0x03) + QByteArray("\x00\x01", 2) + QByteArray(17, 'a') << Error::Malformed;
+    QTest::newRow("receipt n = 257")
+        << header(0x02) + QByteArray("\x01\x01", 2) + QByteArray(257 * 16, 'a') << Error::Malformed;
+    QTest::newRow("typing empty") << header(0x04) << Error::Malformed;
+    QTest::newRow("typing 2") << header(0x04) + QByteArray("\x02") << Error::Malformed;
+    QTest::newRow("typing trailing")
+        << header(0x04) + QByteArray("\x01\x00", 2) << Error::Malformed;
+}
+
+void TestMessageContent::rejects()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(Error, error);
+    auto decoded = MessageContent::decode(bytes);
+    QVERIFY(std::holds_alternative<Error>(decoded));
+    QCOMPARE(std::get<Error>(decoded), error);
+}
+
+void TestMessageContent::framing()
+{
+    const std::vector<parley::crypto::Byte> ratchet{0x01, 0x02, 0x03};
+    const auto framed = frameRatchetMessage(ratchet);
+    QCOMPARE(framed.front(), parley::crypto::Byte(0x01));
+    auto back = unframe(framed);
+    QVERIFY(std::holds_alternative<FramedMessage>(back));
+    QCOMPARE(std::get<FramedMessage>(back).payload, ratchet);
+    QVERIFY(std::holds_alternative<FramingError>(unframe({})));
+    const std::vector<parley::crypto::Byte> unknown{0x07, 0x01};
+    QCOMPARE(std::get<FramingError>(unframe(unknown)), FramingError::UnknownKind);
+    // 0x02 with a header length beyond the input, or a header that does not parse.
+    const std::vector<parley::crypto::Byte> truncated{0x02, 0x00, 0x10, 0x01};
+    QCOMPARE(std::get<FramingError>(unframe(truncated)), FramingError::Malformed);
+    const std::vector<parley::crypto::Byte> badHeader{0x02, 0x00, 0x01, 0x01, 0x01};
+    QCOMPARE(std::get<FramingError>(unframe(badHeader)), FramingError::Malformed);
+    const std::vector<parley::crypto::Byte> reset{0xF0, 0x01, 0x00};
+    QCOMPARE(std::get<FramedMessage>(unframe(reset)).kind, SealedKind::SessionResetRequest);
+}
+
+QTEST_GUILESS_MAIN(TestMessageContent)
+#include "tst_messagecontent.moc"
