@@ -1,6 +1,6 @@
 #pragma once
 
-// What the Double Ratchet plaintext of a 1:1 message carries (docs/spec/content.md, "M1.
+// What the Double Ratchet plaintext of a 1:1 message carries (docs/protocol.md, "M1.
 // Message contents"). A fixed, versioned layout, all integers big-endian:
 //
 //   u8   version = 0x01

@@ -1,6 +1,5 @@
 #include "core/session/messagepipeline.h"
 
-#include "core/session/sealedframing.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/inboxtable.h"
@@ -9,6 +8,7 @@
 #include "core/store/sqlreplaycache.h"
 #include "core/store/storecontext.h"
 #include "crypto/identity.h"
+#include "crypto/sealedmessage.h"
 #include "crypto/sealedsender.h"
 #include "crypto/x3dh.h"
 
@@ -282,10 +282,22 @@ StoreResult<OutgoingResult> encryptInTransaction(StoreContext &context,
                 return failure(QStringLiteral("ratchet: %1").arg(describeRatchet(*error)));
             }
             auto &encryption = std::get<crypto::PeerEncryption>(encrypted);
-            const std::vector<crypto::Byte> framed =
-                peer->pendingHeader.empty()
-                    ? frameRatchetMessage(encryption.message)
-                    : frameInitialMessage(peer->pendingHeader, encryption.message);
+            // C3 §2.1: every message before the peer's first reply carries the X3DH header.
+            std::variant<std::vector<crypto::Byte>, crypto::SealedMessageError> framing;
+            if (peer->pendingHeader.empty()) {
+                framing = crypto::encodeRatchetSealedMessage(encryption.message);
+            } else {
+                auto header = crypto::InitialMessageHeader::parse(peer->pendingHeader);
+                if (!std::holds_alternative<crypto::InitialMessageHeader>(header)) {
+                    return failure(QStringLiteral("the stored initial header is damaged"));
+                }
+                framing = crypto::encodeInitialSealedMessage(
+                    std::get<crypto::InitialMessageHeader>(header), encryption.message);
+            }
+            if (const auto *error = std::get_if<crypto::SealedMessageError>(&framing)) {
+                return failure(QStringLiteral("framing: %1").arg(crypto::describe(*error)));
+            }
+            const std::vector<crypto::Byte> &framed = std::get<std::vector<crypto::Byte>>(framing);
             auto sealed = crypto::sealEnvelope(self, peer->identityKey, framed);
             if (const auto *error = std::get_if<crypto::SealedSenderError>(&sealed)) {
                 return failure(QStringLiteral("sealing: %1").arg(crypto::describe(*error)));
@@ -413,14 +425,19 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         const quint32 senderDevice = sender.address.device.value;
         result.contact = senderAccount;
 
-        auto framed = unframe(sealed.message);
-        if (!std::holds_alternative<FramedMessage>(framed)) {
-            return finish(Outcome::Dropped, QStringLiteral("unknown sealed message framing"));
+        // C3 §2.1: the kind byte routes the message; the views point into sealed.message.
+        auto framed = crypto::decodeSealedMessage(sealed.message);
+        if (const auto *error = std::get_if<crypto::SealedMessageError>(&framed)) {
+            return finish(Outcome::Dropped,
+                          QStringLiteral("sealed message: %1").arg(crypto::describe(*error)));
         }
-        const auto &message = std::get<FramedMessage>(framed);
-        if (message.kind == SealedKind::SessionResetRequest) {
+        const auto &message = std::get<crypto::SealedMessage>(framed);
+        if (message.kind == crypto::SealedMessageKind::SessionResetRequest) {
             // C2a: accepting resets is not implemented yet; the request is dropped.
             return finish(Outcome::Dropped, QStringLiteral("session reset not handled yet"));
+        }
+        if (message.kind == crypto::SealedMessageKind::SenderKeyMessage) {
+            return finish(Outcome::Dropped, QStringLiteral("group messages not handled yet"));
         }
 
         // The sender, pinned on first use (C3 §5 step 9: the envelope was accepted unpinned).
@@ -502,7 +519,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             return std::nullopt;
         };
 
-        if (message.kind == SealedKind::InitialMessage) {
+        if (message.kind == crypto::SealedMessageKind::InitialMessage) {
             const crypto::InitialMessageHeader &header = *message.initialHeader;
             if (!(header.initiator == sender)) {
                 return finish(Outcome::Dropped,

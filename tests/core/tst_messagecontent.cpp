@@ -1,8 +1,6 @@
-// Message contents (docs/spec/content.md, M1) and the sealed message framing core uses:
-// round trips, the exact layout, and every way the decoders refuse bad input.
+// Message contents (docs/protocol.md M1): round trips, the exact layout and bad input.
 
 #include "core/session/messagecontent.h"
-#include "core/session/sealedframing.h"
 
 #include <QTest>
 
@@ -35,7 +33,6 @@ private slots:
     void roundTrips();
     void rejects_data();
     void rejects();
-    void framing();
 };
 
 void TestMessageContent::layoutOfAText()
@@ -115,26 +112,6 @@ void TestMessageContent::rejects()
     auto decoded = MessageContent::decode(bytes);
     QVERIFY(std::holds_alternative<Error>(decoded));
     QCOMPARE(std::get<Error>(decoded), error);
-}
-
-void TestMessageContent::framing()
-{
-    const std::vector<parley::crypto::Byte> ratchet{0x01, 0x02, 0x03};
-    const auto framed = frameRatchetMessage(ratchet);
-    QCOMPARE(framed.front(), parley::crypto::Byte(0x01));
-    auto back = unframe(framed);
-    QVERIFY(std::holds_alternative<FramedMessage>(back));
-    QCOMPARE(std::get<FramedMessage>(back).payload, ratchet);
-    QVERIFY(std::holds_alternative<FramingError>(unframe({})));
-    const std::vector<parley::crypto::Byte> unknown{0x07, 0x01};
-    QCOMPARE(std::get<FramingError>(unframe(unknown)), FramingError::UnknownKind);
-    // 0x02 with a header length beyond the input, or a header that does not parse.
-    const std::vector<parley::crypto::Byte> truncated{0x02, 0x00, 0x10, 0x01};
-    QCOMPARE(std::get<FramingError>(unframe(truncated)), FramingError::Malformed);
-    const std::vector<parley::crypto::Byte> badHeader{0x02, 0x00, 0x01, 0x01, 0x01};
-    QCOMPARE(std::get<FramingError>(unframe(badHeader)), FramingError::Malformed);
-    const std::vector<parley::crypto::Byte> reset{0xF0, 0x01, 0x00};
-    QCOMPARE(std::get<FramedMessage>(unframe(reset)).kind, SealedKind::SessionResetRequest);
 }
 
 QTEST_GUILESS_MAIN(TestMessageContent)
