@@ -3,13 +3,20 @@
 #include "crypto/sodium.h"
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
+#include "server/ratelimit.h"
 #include "server/storewriter.h"
+#include "server/tlsconfig.h"
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
+#include <QPointer>
+#include <QSslSocket>
+#include <QTcpServer>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
 #include <chrono>
+#include <functional>
 #include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcRelay, "parley.relay")
@@ -35,7 +42,34 @@ std::chrono::milliseconds sweepInterval(const QueuePolicy &policy)
     return std::chrono::seconds(std::clamp<qint64>(policy.ttlSeconds / 720, 1, 3600));
 }
 
+// Accepts TCP connections and hands each descriptor to the relay, which decides whether to
+// take it, wraps it (TLS or not) and gives it to QWebSocketServer::handleConnection.
+class ClientListener : public QTcpServer
+{
+public:
+    ClientListener(std::function<void(qintptr)> onIncoming, QObject *parent)
+        : QTcpServer(parent)
+        , m_onIncoming(std::move(onIncoming))
+    {}
+
+protected:
+    void incomingConnection(qintptr descriptor) override { m_onIncoming(descriptor); }
+
+private:
+    std::function<void(qintptr)> m_onIncoming;
+};
+
 } // namespace
+
+qint64 monotonicMs()
+{
+    static const QElapsedTimer clock = [] {
+        QElapsedTimer timer;
+        timer.start();
+        return timer;
+    }();
+    return clock.elapsed();
+}
 
 RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config, QObject *parent)
     : QObject(parent)
@@ -46,16 +80,23 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
           [store = m_store.get()] { return store->openConnection(); },
           StoreWriter::Options{config.writerMaxBatch,
                                std::chrono::microseconds(config.writerLingerUs), config.queue}))
-    , m_server(new QWebSocketServer(QStringLiteral("parley-relay"), QWebSocketServer::NonSecureMode,
+    , m_tlsCertFile(config.tlsCertFile)
+    , m_tlsKeyFile(config.tlsKeyFile)
+    , m_listener(new ClientListener(
+          [this](qintptr descriptor) { onIncomingConnection(descriptor); }, this))
+    , m_server(new QWebSocketServer(QStringLiteral("parley-relay"),
+                                    config.tlsEnabled() ? QWebSocketServer::SecureMode
+                                                        : QWebSocketServer::NonSecureMode,
                                     this))
 {
-    m_server->setHandshakeTimeout(std::chrono::milliseconds(kHandshakeTimeoutMs));
     m_server->setMaxPendingConnections(kMaxPendingConnections);
+    m_upgradeTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_upgradeTimer, &QTimer::timeout, this, &RelayServer::onUpgradeTick);
     m_sweeper.setInterval(sweepInterval(config.queue));
     connect(&m_sweeper, &QTimer::timeout, this, &RelayServer::sweepNow);
     m_sweeper.start();
     connect(m_server, &QWebSocketServer::newConnection, this, &RelayServer::onNewConnection);
-    connect(m_server, &QWebSocketServer::acceptError, this, [](QAbstractSocket::SocketError error) {
+    connect(m_listener, &QTcpServer::acceptError, this, [](QAbstractSocket::SocketError error) {
         qCWarning(lcRelay) << "accept failed:" << error;
     });
 }
@@ -69,17 +110,22 @@ RelayServer::~RelayServer()
 
 QString RelayServer::listen(const QHostAddress &address, quint16 port)
 {
-    if (!m_server->listen(address, port)) {
+    if (!m_tlsCertFile.isEmpty()) {
+        if (QString error = reloadTls(); !error.isEmpty()) {
+            return error;
+        }
+    }
+    if (!m_listener->listen(address, port)) {
         return QStringLiteral("cannot listen on %1:%2: %3")
             .arg(address.toString())
             .arg(port)
-            .arg(m_server->errorString());
+            .arg(m_listener->errorString());
     }
     if (m_accounts.relayNames().isEmpty()) {
         const QString bound = QStringLiteral("%1:%2").arg(address.toString()).arg(serverPort());
         auto names = parseRelayNames({bound});
         if (std::holds_alternative<QString>(names)) {
-            m_server->close();
+            m_listener->close();
             return QStringLiteral("%1 cannot serve as the relay's name; set --name").arg(bound);
         }
         m_accounts.setRelayNames(std::get<QStringList>(names));
@@ -88,23 +134,109 @@ QString RelayServer::listen(const QHostAddress &address, quint16 port)
     return {};
 }
 
+QString RelayServer::reloadTls()
+{
+    auto loaded = loadTlsConfiguration(m_tlsCertFile, m_tlsKeyFile);
+    if (const auto *error = std::get_if<QString>(&loaded)) {
+        return *error;
+    }
+    m_tls = std::get<QSslConfiguration>(std::move(loaded));
+    qCInfo(lcRelay) << "TLS certificate loaded, expires"
+                    << m_tls->localCertificate().expiryDate().toString(Qt::ISODate);
+    return {};
+}
+
 QHostAddress RelayServer::serverAddress() const
 {
-    return m_server->serverAddress();
+    return m_listener->serverAddress();
 }
 
 quint16 RelayServer::serverPort() const
 {
-    return m_server->serverPort();
+    return m_listener->serverPort();
+}
+
+void RelayServer::onIncomingConnection(qintptr descriptor)
+{
+    QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcRelay) << "cannot take an accepted connection:" << socket->errorString();
+        delete socket;
+        return;
+    }
+    Connection connection;
+    connection.address = socket->peerAddress();
+    connection.port = socket->peerPort();
+    connection.deadlineMs = monotonicMs() + kHandshakeTimeoutMs;
+    m_connections.insert(socket, connection);
+    m_upgrading.insert({connection.address, connection.port}, socket);
+    connect(socket, &QObject::destroyed, this, &RelayServer::release);
+    // Until the upgrade the relay owns the socket; afterwards its QWebSocket does.
+    connect(socket, &QAbstractSocket::disconnected, this, [this, socket] {
+        if (!m_connections.value(socket).upgraded) {
+            socket->deleteLater();
+        }
+    });
+    if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
+        tls->setSslConfiguration(*m_tls);
+        // A client that fails the TLS handshake (a plain ws:// client, say) is closed.
+        connect(tls, &QSslSocket::errorOccurred, tls, [tls] { tls->abort(); });
+        connect(tls, &QSslSocket::sslErrors, tls, [tls] { tls->abort(); });
+        tls->startServerEncryption();
+    }
+    // handleConnection reads the upgrade request from what readyRead delivers, which for a
+    // TLS socket is the decrypted stream.
+    m_server->handleConnection(socket);
+    if (!m_upgradeTimer.isActive()) {
+        m_upgradeTimer.start();
+    }
+}
+
+void RelayServer::onUpgradeTick()
+{
+    const qint64 now = monotonicMs();
+    QList<QAbstractSocket *> late;
+    for (QAbstractSocket *socket : std::as_const(m_upgrading)) {
+        if (m_connections.value(socket).deadlineMs <= now) {
+            late.append(socket);
+        }
+    }
+    for (QAbstractSocket *socket : late) {
+        // Slowloris: a socket that has not finished TLS and the upgrade in time.
+        qCDebug(lcRelay) << "closing a connection that did not finish the upgrade in time";
+        m_upgrading.remove({m_connections.value(socket).address, m_connections.value(socket).port});
+        socket->abort();
+        socket->deleteLater();
+    }
+    if (m_upgrading.isEmpty()) {
+        m_upgradeTimer.stop();
+    }
+}
+
+void RelayServer::release(QObject *socket)
+{
+    const auto found = m_connections.constFind(socket);
+    if (found == m_connections.cend()) {
+        return;
+    }
+    if (!found->upgraded) {
+        m_upgrading.remove({found->address, found->port});
+    }
+    m_connections.erase(found);
 }
 
 void RelayServer::onNewConnection()
 {
     while (QWebSocket *socket = m_server->nextPendingConnection()) {
+        QPointer<QAbstractSocket> transport =
+            m_upgrading.take({socket->peerAddress(), socket->peerPort()});
+        if (transport) {
+            m_connections[transport.get()].upgraded = true;
+        }
         auto *session = new ClientSession(socket, this);
         ++m_sessionCount;
         emit sessionCountChanged(m_sessionCount);
-        connect(session, &ClientSession::finished, this, [this, session] {
+        connect(session, &ClientSession::finished, this, [this, session, transport] {
             if (const auto &device = session->device()) {
                 m_online.remove(device->username, session);
                 const DeviceRef ref{device->username, device->deviceId};
@@ -115,6 +247,10 @@ void RelayServer::onNewConnection()
             --m_sessionCount;
             emit sessionCountChanged(m_sessionCount);
             session->deleteLater();
+            // Should the WebSocket not take its TCP socket with it, the relay deletes it.
+            if (transport && transport->parent() == this) {
+                transport->deleteLater();
+            }
         });
     }
 }
@@ -189,8 +325,14 @@ void RelayServer::revoke(const QString &username, const QList<quint32> &devices,
     }
 }
 
+void RelayServer::stopListening()
+{
+    m_listener->close();
+}
+
 void RelayServer::shutdown()
 {
+    m_listener->close();
     m_server->close();
     const auto sockets = findChildren<QWebSocket *>();
     for (QWebSocket *socket : sockets) {

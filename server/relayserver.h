@@ -9,10 +9,14 @@
 #include <QHostAddress>
 #include <QMultiHash>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
+class QAbstractSocket;
+class QTcpServer;
 class QWebSocketServer;
 
 namespace parley::relay {
@@ -30,7 +34,8 @@ class RelayServer : public QObject
     Q_OBJECT
 
 public:
-    // A client that has not finished the WebSocket upgrade by then is dropped.
+    // A client that has not finished TLS and the WebSocket upgrade by then is dropped, by
+    // the relay's own timer (Qt arms none for handleConnection).
     static constexpr int kHandshakeTimeoutMs = 5'000;
     // Upgraded sockets waiting to be taken by the relay (taken at once; Qt's default is 30).
     static constexpr int kMaxPendingConnections = 128;
@@ -46,8 +51,13 @@ public:
 
     // Starts listening. Returns an error sentence for the operator on failure. Without
     // configured names, the relay's name becomes the bound "host:port" (normalised), which
-    // must then be a valid relay name (an IPv6 listen address needs --name).
+    // must then be a valid relay name (an IPv6 listen address needs --name). With
+    // config.tlsCertFile/tlsKeyFile the files are loaded here and clients speak wss://.
     QString listen(const QHostAddress &address, quint16 port);
+    bool isTls() const { return m_tls.has_value(); }
+    // Loads the TLS certificate and key files again (SIGHUP). New connections use them;
+    // existing ones keep theirs. On failure the old ones stay and the error is returned.
+    QString reloadTls();
 
     // The relay's canonical names (normalised), known once listening.
     QStringList relayNames() const { return m_accounts.relayNames(); }
@@ -77,19 +87,45 @@ public:
 
     // Closes every client with 1001 (going away) and stops listening.
     void shutdown();
+    // Stops accepting new connections (the first step of a drain).
+    void stopListening();
+
+    // Connections accepted but not yet upgraded to WebSocket (TLS included).
+    int upgradingCount() const { return static_cast<int>(m_upgrading.size()); }
 
 signals:
     void sessionCountChanged(int count);
 
 private:
+    struct Connection
+    {
+        QHostAddress address;
+        quint16 port = 0;
+        qint64 deadlineMs = 0; // upgrade deadline
+        bool upgraded = false;
+    };
+
+    void onIncomingConnection(qintptr descriptor);
     void onNewConnection();
+    void onUpgradeTick();
+    void release(QObject *socket);
 
     std::unique_ptr<Store> m_store;
     AccountService m_accounts;
     MessageService m_messages;
     std::unique_ptr<StoreWriter> m_writer;
     QTimer m_sweeper;
+    QString m_tlsCertFile;
+    QString m_tlsKeyFile;
+    std::optional<QSslConfiguration> m_tls;
+    QTcpServer *m_listener;
     QWebSocketServer *m_server;
+    // Every open client TCP connection, by its socket (until the socket is destroyed).
+    QHash<QObject *, Connection> m_connections;
+    // Those still upgrading, by peer address and port (how an upgraded QWebSocket is matched
+    // to its TCP socket).
+    QHash<std::pair<QHostAddress, quint16>, QAbstractSocket *> m_upgrading;
+    QTimer m_upgradeTimer;                         // runs while m_upgrading is not empty
     QMultiHash<QString, ClientSession *> m_online; // by username
     QHash<DeviceRef, ClientSession *> m_devices;   // the one connection of each device
     int m_sessionCount = 0;

@@ -34,7 +34,7 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
     if (!m_process.waitForStarted(timeoutMs)) {
         return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
     }
-    static const QRegularExpression listening(QStringLiteral(R"(listening on ws://\S+:(\d+))"));
+    static const QRegularExpression listening(QStringLiteral(R"(listening on (wss?)://\S+:(\d+))"));
     QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {
         while (m_process.canReadLine()) {
@@ -42,7 +42,8 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
             m_output += line;
             const auto match = listening.match(line);
             if (match.hasMatch()) {
-                m_port = static_cast<quint16>(match.captured(1).toUInt());
+                m_tls = match.captured(1) == u"wss";
+                m_port = static_cast<quint16>(match.captured(2).toUInt());
                 return {};
             }
         }
@@ -77,7 +78,7 @@ void RelayProcess::kill()
 
 QUrl RelayProcess::url() const
 {
-    return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port));
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(m_tls ? "wss" : "ws").arg(m_port));
 }
 
 } // namespace parley::test

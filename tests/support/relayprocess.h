@@ -25,6 +25,7 @@ public:
     void kill();
 
     quint16 port() const { return m_port; }
+    bool isTls() const { return m_tls; }
     QUrl url() const;
     QString output() const { return m_output; }
     QProcess &process() { return m_process; }
@@ -35,6 +36,7 @@ private:
     QProcess m_process;
     QString m_output;
     quint16 m_port = 0;
+    bool m_tls = false;
 };
 
 } // namespace parley::test
