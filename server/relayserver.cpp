@@ -89,7 +89,12 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
                                                         : QWebSocketServer::NonSecureMode,
                                     this))
 {
+    m_limits = config.limits;
     m_server->setMaxPendingConnections(kMaxPendingConnections);
+    m_listener->setListenBacklogSize(kListenBacklog);
+    m_pruneTimer.setInterval(std::chrono::seconds(60));
+    connect(&m_pruneTimer, &QTimer::timeout, this, &RelayServer::pruneBuckets);
+    m_pruneTimer.start();
     m_upgradeTimer.setInterval(std::chrono::milliseconds(250));
     connect(&m_upgradeTimer, &QTimer::timeout, this, &RelayServer::onUpgradeTick);
     m_sweeper.setInterval(sweepInterval(config.queue));
@@ -166,8 +171,35 @@ void RelayServer::onIncomingConnection(qintptr descriptor)
     }
     Connection connection;
     connection.address = socket->peerAddress();
+    connection.client = connection.address;
+    bool isV4 = false;
+    if (const quint32 v4 = connection.address.toIPv4Address(&isV4); isV4) {
+        connection.client = QHostAddress(v4);
+    }
     connection.port = socket->peerPort();
     connection.deadlineMs = monotonicMs() + kHandshakeTimeoutMs;
+
+    // Caps, checked before the relay spends anything on the connection.
+    const AddressCounts counts = m_addresses.value(connection.client);
+    if (m_limits.maxConnectionsPerAddress > 0 &&
+        counts.connections >= m_limits.maxConnectionsPerAddress) {
+        reject(socket, RejectReason::ConnectionsPerAddress);
+        return;
+    }
+    if (m_limits.maxUnauthenticated > 0 && m_unauthenticated >= m_limits.maxUnauthenticated) {
+        reject(socket, RejectReason::Unauthenticated);
+        return;
+    }
+    if (m_limits.maxUnauthenticatedPerAddress > 0 &&
+        counts.unauthenticated >= m_limits.maxUnauthenticatedPerAddress) {
+        reject(socket, RejectReason::UnauthenticatedPerAddress);
+        return;
+    }
+    ++m_metrics.accepted;
+    AddressCounts &updated = m_addresses[connection.client];
+    ++updated.connections;
+    ++updated.unauthenticated;
+    ++m_unauthenticated;
     m_connections.insert(socket, connection);
     m_upgrading.insert({connection.address, connection.port}, socket);
     connect(socket, &QObject::destroyed, this, &RelayServer::release);
@@ -204,6 +236,7 @@ void RelayServer::onUpgradeTick()
     for (QAbstractSocket *socket : late) {
         // Slowloris: a socket that has not finished TLS and the upgrade in time.
         qCDebug(lcRelay) << "closing a connection that did not finish the upgrade in time";
+        ++m_metrics.rejectedFor(RejectReason::UpgradeTimeout);
         m_upgrading.remove({m_connections.value(socket).address, m_connections.value(socket).port});
         socket->abort();
         socket->deleteLater();
@@ -222,7 +255,85 @@ void RelayServer::release(QObject *socket)
     if (!found->upgraded) {
         m_upgrading.remove({found->address, found->port});
     }
+    const auto counts = m_addresses.find(found->client);
+    if (counts != m_addresses.end()) {
+        --counts->connections;
+        if (!found->authenticated) {
+            --counts->unauthenticated;
+        }
+        if (counts->connections <= 0) {
+            m_addresses.erase(counts);
+        }
+    }
+    if (!found->authenticated) {
+        --m_unauthenticated;
+    }
     m_connections.erase(found);
+}
+
+void RelayServer::reject(QAbstractSocket *socket, RejectReason reason)
+{
+    ++m_metrics.rejectedFor(reason);
+    qCDebug(lcRelay) << "refusing a connection:" << label(reason);
+    socket->disconnectFromHost();
+    socket->deleteLater();
+}
+
+bool RelayServer::allowForAccount(RateKind kind, const QString &username)
+{
+    AccountBuckets &buckets = m_accountBuckets[username];
+    bool allowed = true;
+    switch (kind) {
+    case RateKind::Sends:
+        allowed = buckets.sends.take(m_limits.sends);
+        break;
+    case RateKind::Bundles:
+        allowed = buckets.bundles.take(m_limits.bundles);
+        break;
+    case RateKind::Lookups:
+        allowed = buckets.lookups.take(m_limits.lookups);
+        break;
+    default:
+        break;
+    }
+    if (!allowed) {
+        ++m_metrics.rateLimitedFor(kind);
+    }
+    return allowed;
+}
+
+bool RelayServer::allowRegistration(const QHostAddress &address)
+{
+    QHostAddress client = address;
+    bool isV4 = false;
+    if (const quint32 v4 = address.toIPv4Address(&isV4); isV4) {
+        client = QHostAddress(v4);
+    }
+    if (m_registrationBuckets[client].take(m_limits.registrations)) {
+        return true;
+    }
+    ++m_metrics.rateLimitedFor(RateKind::Registrations);
+    return false;
+}
+
+void RelayServer::pruneBuckets()
+{
+    const qint64 now = monotonicMs();
+    for (auto it = m_accountBuckets.begin(); it != m_accountBuckets.end();) {
+        if (it->sends.isFull(m_limits.sends, now) && it->bundles.isFull(m_limits.bundles, now) &&
+            it->lookups.isFull(m_limits.lookups, now)) {
+            it = m_accountBuckets.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto it = m_registrationBuckets.begin(); it != m_registrationBuckets.end();) {
+        if (it->isFull(m_limits.registrations, now)) {
+            it = m_registrationBuckets.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void RelayServer::onNewConnection()
@@ -234,6 +345,15 @@ void RelayServer::onNewConnection()
             m_connections[transport.get()].upgraded = true;
         }
         auto *session = new ClientSession(socket, this);
+        m_transports.insert(session, transport.get());
+        // QWebSocket leaves its TCP socket behind: it goes with the session, once the
+        // session's QWebSocket is gone (~ClientSession deletes it first).
+        // Qt disconnects every signal of the TCP socket, destroyed() included, so the relay
+        // lets go of its place here, not there.
+        connect(session, &QObject::destroyed, this, [this, key = transport.get(), transport] {
+            release(key);
+            delete transport.get();
+        });
         ++m_sessionCount;
         emit sessionCountChanged(m_sessionCount);
         connect(session, &ClientSession::finished, this, [this, session, transport] {
@@ -245,18 +365,25 @@ void RelayServer::onNewConnection()
                 }
             }
             --m_sessionCount;
+            m_transports.remove(session);
             emit sessionCountChanged(m_sessionCount);
             session->deleteLater();
-            // Should the WebSocket not take its TCP socket with it, the relay deletes it.
-            if (transport && transport->parent() == this) {
-                transport->deleteLater();
-            }
         });
     }
 }
 
 void RelayServer::attach(ClientSession *session)
 {
+    // No longer unauthenticated: the caps on unauthenticated connections let go of it.
+    if (auto found = m_connections.find(m_transports.value(session));
+        found != m_connections.end() && !found->authenticated) {
+        found->authenticated = true;
+        --m_unauthenticated;
+        if (auto counts = m_addresses.find(found->client); counts != m_addresses.end()) {
+            --counts->unauthenticated;
+        }
+    }
+    ++m_metrics.authenticated;
     const AuthenticatedDevice &device = *session->device();
     const DeviceRef ref{device.username, device.deviceId};
     if (ClientSession *older = m_devices.value(ref); older && older != session) {

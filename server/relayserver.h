@@ -2,6 +2,8 @@
 
 #include "server/accountservice.h"
 #include "server/messageservice.h"
+#include "server/metrics.h"
+#include "server/ratelimit.h"
 #include "server/relayconfig.h"
 #include "server/store/store.h"
 
@@ -39,6 +41,8 @@ public:
     static constexpr int kHandshakeTimeoutMs = 5'000;
     // Upgraded sockets waiting to be taken by the relay (taken at once; Qt's default is 30).
     static constexpr int kMaxPendingConnections = 128;
+    // TCP connections the kernel completes before the relay accepts them (Qt's default: 50).
+    static constexpr int kListenBacklog = 1024;
 
     // `config` supplies the relay names and the registration policy; the listen address is
     // given to listen().
@@ -92,6 +96,24 @@ public:
 
     // Connections accepted but not yet upgraded to WebSocket (TLS included).
     int upgradingCount() const { return static_cast<int>(m_upgrading.size()); }
+    // Open connections not yet authenticated (upgrading ones included).
+    int unauthenticatedCount() const { return m_unauthenticated; }
+    // Open client connections (TCP), authenticated or not.
+    int connectionCount() const { return static_cast<int>(m_connections.size()); }
+    int authenticatedCount() const { return static_cast<int>(m_devices.size()); }
+
+    // Abuse limits (docs/operations.md §Limits).
+    const AbuseLimits &limits() const { return m_limits; }
+    // Takes a token from the account's bucket of this kind (Sends, Bundles, Lookups), or
+    // counts a refusal and returns false.
+    bool allowForAccount(RateKind kind, const QString &username);
+    // Takes a token from the address's registration bucket, or counts a refusal.
+    bool allowRegistration(const QHostAddress &address);
+    // A connection's own request bucket ran dry (counted here).
+    void countRateLimited(RateKind kind) { ++m_metrics.rateLimitedFor(kind); }
+
+    RelayMetrics &metrics() { return m_metrics; }
+    const RelayMetrics &metrics() const { return m_metrics; }
 
 signals:
     void sessionCountChanged(int count);
@@ -99,11 +121,27 @@ signals:
 private:
     struct Connection
     {
-        QHostAddress address;
+        QHostAddress address; // as accepted (the upgrade is matched by it and the port)
+        QHostAddress client;  // for limits: IPv4-mapped addresses as IPv4
         quint16 port = 0;
         qint64 deadlineMs = 0; // upgrade deadline
         bool upgraded = false;
+        bool authenticated = false;
     };
+    struct AddressCounts
+    {
+        int connections = 0;
+        int unauthenticated = 0;
+    };
+    struct AccountBuckets
+    {
+        TokenBucket sends;
+        TokenBucket bundles;
+        TokenBucket lookups;
+    };
+
+    void reject(QAbstractSocket *socket, RejectReason reason);
+    void pruneBuckets();
 
     void onIncomingConnection(qintptr descriptor);
     void onNewConnection();
@@ -129,6 +167,14 @@ private:
     QMultiHash<QString, ClientSession *> m_online; // by username
     QHash<DeviceRef, ClientSession *> m_devices;   // the one connection of each device
     int m_sessionCount = 0;
+    QHash<const ClientSession *, QObject *> m_transports; // session -> its TCP socket
+    AbuseLimits m_limits;
+    QHash<QHostAddress, AddressCounts> m_addresses;
+    int m_unauthenticated = 0;
+    QHash<QString, AccountBuckets> m_accountBuckets;
+    QHash<QHostAddress, TokenBucket> m_registrationBuckets;
+    QTimer m_pruneTimer; // forgets full buckets
+    RelayMetrics m_metrics;
 };
 
 } // namespace parley::relay

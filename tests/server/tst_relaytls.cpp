@@ -124,10 +124,10 @@ void TestRelayTls::wssClientGetsWelcome()
 {
     QTemporaryDir data;
     RelayProcess relay;
-    const QString error = relay.start(data.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-                                      {QStringLiteral("--tls-cert"), m_cert,
-                                       QStringLiteral("--tls-key"), m_key,
-                                       QStringLiteral("--admin-listen"), QStringLiteral("none")});
+    const QString error =
+        relay.start(data.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                    {QStringLiteral("--tls-cert"), m_cert, QStringLiteral("--tls-key"), m_key,
+                     QStringLiteral("--admin-listen"), QStringLiteral("none")});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY(relay.isTls());
     QVERIFY(relay.output().contains(
@@ -145,10 +145,10 @@ void TestRelayTls::plainClientToTlsPortFailsCleanly()
 {
     QTemporaryDir data;
     RelayProcess relay;
-    const QString error = relay.start(data.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-                                      {QStringLiteral("--tls-cert"), m_cert,
-                                       QStringLiteral("--tls-key"), m_key,
-                                       QStringLiteral("--admin-listen"), QStringLiteral("none")});
+    const QString error =
+        relay.start(data.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                    {QStringLiteral("--tls-cert"), m_cert, QStringLiteral("--tls-key"), m_key,
+                     QStringLiteral("--admin-listen"), QStringLiteral("none")});
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     QWebSocket plain;
@@ -173,11 +173,10 @@ void TestRelayTls::sighupServesTheNewCertificate()
     QVERIFY(QFile::copy(m_cert, cert));
     QVERIFY(QFile::copy(m_key, key));
     RelayProcess relay;
-    const QString error = relay.start(data.filePath(QStringLiteral("relay")),
-                                      QStringLiteral("127.0.0.1:0"), 10'000,
-                                      {QStringLiteral("--tls-cert"), cert,
-                                       QStringLiteral("--tls-key"), key,
-                                       QStringLiteral("--admin-listen"), QStringLiteral("none")});
+    const QString error =
+        relay.start(data.filePath(QStringLiteral("relay")), QStringLiteral("127.0.0.1:0"), 10'000,
+                    {QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key,
+                     QStringLiteral("--admin-listen"), QStringLiteral("none")});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QSslCertificate first = readCertificate(m_cert);
     Client old(first);
