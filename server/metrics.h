@@ -23,16 +23,16 @@ enum class RejectReason {
 // depth, connections by state) are read when /metrics is scraped.
 struct RelayMetrics
 {
-    quint64 accepted = 0;     // TCP connections taken
+    quint64 accepted = 0;      // TCP connections taken
     quint64 authenticated = 0; // successful Authenticate or RegisterAccount
-    quint64 enqueued = 0;     // queue rows committed (one per recipient device)
-    quint64 deduplicated = 0; // sends recognised as retries: nothing stored
-    quint64 refused = 0;      // sends refused: unknown recipient or queue full
-    quint64 ephemeral = 0;    // ephemeral sends pushed (never stored)
-    quint64 delivered = 0;    // queue rows pushed to their device (redeliveries included)
-    quint64 acked = 0;        // queue rows deleted by acks
-    quint64 expired = 0;      // queue rows deleted by the TTL sweeper
-    quint64 storeErrors = 0;  // writer transactions that failed
+    quint64 enqueued = 0;      // queue rows committed (one per recipient device)
+    quint64 deduplicated = 0;  // sends recognised as retries: nothing stored
+    quint64 refused = 0;       // sends refused: unknown recipient or queue full
+    quint64 ephemeral = 0;     // ephemeral sends pushed (never stored)
+    quint64 delivered = 0;     // queue rows pushed to their device (redeliveries included)
+    quint64 acked = 0;         // queue rows deleted by acks
+    quint64 expired = 0;       // queue rows deleted by the TTL sweeper
+    quint64 storeErrors = 0;   // writer transactions that failed
     std::array<quint64, std::size_t(RateKind::Count)> rateLimited{};
     std::array<quint64, std::size_t(RejectReason::Count)> rejected{};
 

@@ -37,8 +37,7 @@ private slots:
 private:
     bool start(const AbuseLimits &limits);
     // Opens `count` raw TCP connections from `source`; they send nothing.
-    std::vector<std::unique_ptr<QTcpSocket>> rawConnections(int count,
-                                                            const QHostAddress &source);
+    std::vector<std::unique_ptr<QTcpSocket>> rawConnections(int count, const QHostAddress &source);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<RelayServer> m_server;
@@ -164,9 +163,7 @@ void TestRelayLimits::perAddressCaps()
     auto more = rawConnections(10, QHostAddress::LocalHost);
     // 3 authenticated + `other` + 4 of these = 8 per address.
     QVERIFY(QTest::qWaitFor(
-        [&] {
-            return m_server->metrics().rejectedFor(RejectReason::ConnectionsPerAddress) == 6;
-        },
+        [&] { return m_server->metrics().rejectedFor(RejectReason::ConnectionsPerAddress) == 6; },
         10'000));
     QVERIFY(QTest::qWaitFor([&] { return openCount(more) == 4; }, 10'000));
 }
@@ -253,9 +250,8 @@ void TestRelayLimits::requestFloodIsRateLimitedWhileOthersAreServed()
         limited += response->status().code() == wire::Status::RATE_LIMITED ? 1 : 0;
         answered += response->status().code() == wire::Status::BAD_REQUEST ? 1 : 0;
     }
-    QVERIFY2(limited >= 45 && answered >= 9, qPrintable(QStringLiteral("%1 limited, %2 answered")
-                                                            .arg(limited)
-                                                            .arg(answered)));
+    QVERIFY2(limited >= 45 && answered >= 9,
+             qPrintable(QStringLiteral("%1 limited, %2 answered").arg(limited).arg(answered)));
     QCOMPARE(m_server->metrics().rateLimitedFor(RateKind::Requests), quint64(limited));
 
     // Another connection has its own bucket and is served at once.
