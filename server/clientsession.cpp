@@ -336,20 +336,26 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
             wire::Response response;
             if (const auto *error = std::get_if<StoreError>(&result)) {
                 Q_UNUSED(error) // the writer logged it
+                ++server->metrics().storeErrors;
                 response = status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
             } else {
                 const SendOutcome &outcome = std::get<SendOutcome>(result);
                 switch (outcome.kind) {
                 case SendOutcome::Kind::Stored:
+                    server->metrics().enqueued += quint64(recipients.size());
                     server->wake(recipients);
-                    [[fallthrough]];
+                    response = status(wire::Status::OK, "");
+                    response.mutable_sent();
+                    break;
                 case SendOutcome::Kind::Duplicate:
+                    ++server->metrics().deduplicated;
                     // A retry gets the original answer: OK, stored once.
                     response = status(wire::Status::OK, "");
                     response.mutable_sent();
                     break;
                 case SendOutcome::Kind::UnknownRecipients:
                 case SendOutcome::Kind::QueueFull: {
+                    ++server->metrics().refused;
                     const bool unknown = outcome.kind == SendOutcome::Kind::UnknownRecipients;
                     response = unknown ? status(wire::Status::UNKNOWN_RECIPIENT,
                                                 "no such recipient device; nothing was stored")
@@ -388,7 +394,13 @@ void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
         }
     }
     m_server->writer().submit(std::move(record), [self = QPointer<ClientSession>(this),
+                                                  server = m_server,
                                                   id](const StoreResult<int> &result) {
+        if (const int *acked = std::get_if<int>(&result)) {
+            server->metrics().acked += quint64(*acked);
+        } else {
+            ++server->metrics().storeErrors;
+        }
         if (self) {
             self->sendResponse(id, std::holds_alternative<int>(result)
                                        ? status(wire::Status::OK, "")
@@ -442,6 +454,7 @@ void ClientSession::deliverMore()
             fill(push.mutable_deliver()->add_deliveries(), message);
             frameBytes += message.size() + 64;
             m_cursor = std::max(m_cursor, message.rowId);
+            ++m_server->metrics().delivered;
             m_inFlight.insert(message.rowId, message.size());
             m_inFlightBytes += message.size();
         }

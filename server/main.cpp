@@ -1,6 +1,7 @@
 // parley-relay: a thin main over the parley_relay library.
 
 #include "protocol/version.h"
+#include "server/adminserver.h"
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
 #include "server/signalwatcher.h"
@@ -15,6 +16,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using namespace parley::relay;
 
@@ -101,6 +103,15 @@ int main(int argc, char *argv[])
         return fatal(listenError);
     }
 
+    std::unique_ptr<AdminServer> admin;
+    if (config.adminEnabled) {
+        admin = std::make_unique<AdminServer>(server);
+        if (QString adminError = admin->listen(config.adminAddress, config.adminPort);
+            !adminError.isEmpty()) {
+            return fatal(adminError);
+        }
+    }
+
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &server, [&server] {
         if (!server.isTls()) {
@@ -112,11 +123,14 @@ int main(int argc, char *argv[])
                          qUtf8Printable(reloadError));
         }
     });
-    QObject::connect(&signalWatcher, &SignalWatcher::terminateRequested, &app, [&server](int) {
-        server.shutdown();
-        // Let the close frames go out before the event loop ends.
-        QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
-    });
+    QObject::connect(
+        &signalWatcher, &SignalWatcher::terminateRequested, &app, [&server, &config](int) {
+            // /readyz fails first; the admin listener answers until exit.
+            server.drain(config.drainDelayMs, [] {
+                // Let the close frames go out before the event loop ends.
+                QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
+            });
+        });
 
     // Scripts parse this line for the bound port (docs/operations.md); keep its shape.
     const QHostAddress address = server.serverAddress();
@@ -126,6 +140,14 @@ int main(int argc, char *argv[])
     std::printf("parley-relay %s listening on %s://%s:%u data %s\n", parley::kVersion,
                 server.isTls() ? "wss" : "ws", qUtf8Printable(host), server.serverPort(),
                 qUtf8Printable(config.dataDir));
+    if (admin) {
+        const QHostAddress adminAddress = admin->serverAddress();
+        std::printf("parley-relay admin on http://%s:%u\n",
+                    qUtf8Printable(adminAddress.protocol() == QAbstractSocket::IPv6Protocol
+                                       ? QStringLiteral("[%1]").arg(adminAddress.toString())
+                                       : adminAddress.toString()),
+                    admin->serverPort());
+    }
     std::fflush(stdout);
     return QCoreApplication::exec();
 }

@@ -413,19 +413,22 @@ void RelayServer::pushEphemeral(const SendRecord &send)
             message.payload = message.multi ? send.sealedKeys.at(i) : send.envelope;
             message.body = send.body;
             session->pushEphemeral(message);
+            ++m_metrics.ephemeral;
         }
     }
 }
 
 void RelayServer::sweepNow()
 {
-    m_writer->sweep([](const StoreResult<SweepResult> &result) {
+    m_writer->sweep([this](const StoreResult<SweepResult> &result) {
         if (const auto *swept = std::get_if<SweepResult>(&result)) {
+            m_metrics.expired += quint64(swept->rows);
             if (swept->rows > 0 || swept->dedupBuckets > 0) {
                 qCInfo(lcRelay) << "expired:" << swept->rows << "queued rows,"
                                 << swept->dedupBuckets << "dedup buckets";
             }
         } else {
+            ++m_metrics.storeErrors;
             qCWarning(lcRelay) << "sweep failed:" << std::get<StoreError>(result).message;
         }
     });
@@ -455,6 +458,39 @@ void RelayServer::revoke(const QString &username, const QList<quint32> &devices,
 void RelayServer::stopListening()
 {
     m_listener->close();
+}
+
+QString RelayServer::readiness()
+{
+    if (m_draining) {
+        return QStringLiteral("draining");
+    }
+    const auto writable = m_store->checkWritable();
+    if (const auto *error = std::get_if<StoreError>(&writable)) {
+        return QStringLiteral("store not writable: %1").arg(error->message);
+    }
+    if (!std::get<bool>(writable)) {
+        return QStringLiteral("store not writable: disk full");
+    }
+    return {};
+}
+
+void RelayServer::drain(qint64 delayMs, std::function<void()> done)
+{
+    if (m_draining) {
+        return;
+    }
+    m_draining = true;
+    qCInfo(lcRelay) << "draining: /readyz fails; closing clients in" << delayMs << "ms";
+    QTimer::singleShot(std::chrono::milliseconds(delayMs), this, [this, done = std::move(done)] {
+        stopListening();
+        // The writer commits in order: once this empty ack is done, every send and ack
+        // handed over before it is committed and answered.
+        m_writer->submit(AckRecord{}, [this, done](const StoreResult<int> &) {
+            shutdown();
+            done();
+        });
+    });
 }
 
 void RelayServer::shutdown()

@@ -14,6 +14,7 @@
 #include <QSslConfiguration>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -91,8 +92,16 @@ public:
 
     // Closes every client with 1001 (going away) and stops listening.
     void shutdown();
-    // Stops accepting new connections (the first step of a drain).
+    // Stops accepting new connections.
     void stopListening();
+
+    // Graceful drain (SIGTERM, docs/operations.md §Signals): /readyz fails at once; after
+    // `delayMs` the relay stops accepting, waits for the writer to commit what it was
+    // given, closes every client with 1001 and calls `done`.
+    void drain(qint64 delayMs, std::function<void()> done);
+    bool isDraining() const { return m_draining; }
+    // Empty when ready for clients (/readyz), otherwise why not.
+    QString readiness();
 
     // Connections accepted but not yet upgraded to WebSocket (TLS included).
     int upgradingCount() const { return static_cast<int>(m_upgrading.size()); }
@@ -167,6 +176,7 @@ private:
     QMultiHash<QString, ClientSession *> m_online; // by username
     QHash<DeviceRef, ClientSession *> m_devices;   // the one connection of each device
     int m_sessionCount = 0;
+    bool m_draining = false;
     QHash<const ClientSession *, QObject *> m_transports; // session -> its TCP socket
     AbuseLimits m_limits;
     QHash<QHostAddress, AddressCounts> m_addresses;
