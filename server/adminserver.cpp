@@ -239,8 +239,7 @@ QByteArray AdminServer::metricsText()
     sample("parley_relay_connections{state=\"unauthenticated\"}",
            m_relay.unauthenticatedCount() - upgrading);
     sample("parley_relay_connections{state=\"authenticated\"}", m_relay.authenticatedCount());
-    family("parley_relay_connections_accepted_total", "counter",
-           "Client TCP connections taken.");
+    family("parley_relay_connections_accepted_total", "counter", "Client TCP connections taken.");
     sample("parley_relay_connections_accepted_total", double(m.accepted));
     family("parley_relay_connections_rejected_total", "counter",
            "Client connections closed by a cap or the upgrade deadline.");
@@ -289,8 +288,7 @@ QByteArray AdminServer::metricsText()
     const StoreWriter::Stats stats = m_relay.writer().stats();
     counter("parley_relay_store_commits_total", "Writer transactions with sends or acks.",
             stats.commits);
-    counter("parley_relay_store_committed_items_total", "Sends and acks committed.",
-            stats.items);
+    counter("parley_relay_store_committed_items_total", "Sends and acks committed.", stats.items);
     counter("parley_relay_store_errors_total", "Writer operations that failed.", m.storeErrors);
     return out;
 }

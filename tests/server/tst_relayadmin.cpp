@@ -144,9 +144,9 @@ void TestRelayAdmin::endpoints()
     QCOMPARE(reply.status, 200);
     QVERIFY(reply.head.contains("Content-Type: text/plain; version=0.0.4"));
     const QByteArray &text = reply.body;
-    QCOMPARE(metric(text, QByteArray("parley_relay_build_info{version=\"") + parley::kVersion +
-                              "\"}"),
-             1.0);
+    QCOMPARE(
+        metric(text, QByteArray("parley_relay_build_info{version=\"") + parley::kVersion + "\"}"),
+        1.0);
     QCOMPARE(metric(text, "parley_relay_ready"), 1.0);
     QCOMPARE(metric(text, "parley_relay_connections{state=\"unauthenticated\"}"), 1.0);
     QCOMPARE(metric(text, "parley_relay_connections{state=\"authenticated\"}"), 0.0);
@@ -188,8 +188,8 @@ void TestRelayAdmin::strictParsing()
     QCOMPARE(rawRequest(port, "GET /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").status,
              400);
     // A request head over 8 KiB.
-    const QByteArray huge = "GET /healthz HTTP/1.1\r\nX-Filler: " + QByteArray(10'000, 'a') +
-                            "\r\n\r\n";
+    const QByteArray huge =
+        "GET /healthz HTTP/1.1\r\nX-Filler: " + QByteArray(10'000, 'a') + "\r\n\r\n";
     QCOMPARE(rawRequest(port, huge).status, 431);
     // Still serving.
     QCOMPARE(get(port, "/healthz").status, 200);
