@@ -75,7 +75,12 @@ ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
     m_authTimer.start();
 }
 
-ClientSession::~ClientSession() = default;
+ClientSession::~ClientSession()
+{
+    // Before QObject's destructor: RelayServer deletes the TCP socket under it when this
+    // object's destroyed() is emitted.
+    delete m_socket;
+}
 
 void ClientSession::onBinaryMessage(const QByteArray &bytes)
 {
@@ -103,6 +108,13 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
         fail(protocol::CloseCode::ProtocolError, QStringLiteral("the first request must be Hello"));
         return;
     }
+    // Every request costs a token of this connection's bucket; a refused one is answered
+    // RATE_LIMITED (retriable) and changes nothing, the connection stays open.
+    if (!m_requests.take(m_server->limits().requests)) {
+        m_server->countRateLimited(RateKind::Requests);
+        sendResponse(id, status(wire::Status::RATE_LIMITED, "too many requests; retry later"));
+        return;
+    }
     AccountService &accounts = m_server->accounts();
     switch (request.kind_case()) {
     case wire::Request::kHello:
@@ -112,6 +124,13 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
     case wire::Request::kAuthenticate: {
         if (m_device) {
             sendResponse(id, status(wire::Status::BAD_REQUEST, "already authenticated"));
+            return;
+        }
+        if (request.kind_case() == wire::Request::kRegisterAccount &&
+            !m_server->allowRegistration(m_socket->peerAddress())) {
+            // Refused before anything is checked: the challenge stays valid.
+            sendResponse(id, status(wire::Status::RATE_LIMITED,
+                                    "too many registrations from this address; retry later"));
             return;
         }
         // Single use: whatever the outcome, this challenge is spent.
@@ -126,6 +145,11 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
         if (!m_device) {
             sendResponse(id, status(wire::Status::UNAUTHENTICATED, "authenticate first"));
         } else if (request.kind_case() == wire::Request::kSend) {
+            if (!m_server->allowForAccount(RateKind::Sends, m_device->username)) {
+                sendResponse(id, status(wire::Status::RATE_LIMITED,
+                                        "too many sends from this account; retry later"));
+                return;
+            }
             handleSend(id, request.send());
         } else {
             handleAck(id, request.ack());
@@ -142,6 +166,18 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
             return;
         }
         const AuthenticatedDevice device = *m_device;
+        if (request.kind_case() == wire::Request::kFetchBundle &&
+            !m_server->allowForAccount(RateKind::Bundles, device.username)) {
+            sendResponse(id, status(wire::Status::RATE_LIMITED,
+                                    "too many bundle fetches from this account; retry later"));
+            return;
+        }
+        if (request.kind_case() == wire::Request::kLookupUser &&
+            !m_server->allowForAccount(RateKind::Lookups, device.username)) {
+            sendResponse(id, status(wire::Status::RATE_LIMITED,
+                                    "too many lookups from this account; retry later"));
+            return;
+        }
         AccountService::Result result;
         switch (request.kind_case()) {
         case wire::Request::kUploadPrekeys:
@@ -300,20 +336,26 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
             wire::Response response;
             if (const auto *error = std::get_if<StoreError>(&result)) {
                 Q_UNUSED(error) // the writer logged it
+                ++server->metrics().storeErrors;
                 response = status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
             } else {
                 const SendOutcome &outcome = std::get<SendOutcome>(result);
                 switch (outcome.kind) {
                 case SendOutcome::Kind::Stored:
+                    server->metrics().enqueued += quint64(recipients.size());
                     server->wake(recipients);
-                    [[fallthrough]];
+                    response = status(wire::Status::OK, "");
+                    response.mutable_sent();
+                    break;
                 case SendOutcome::Kind::Duplicate:
+                    ++server->metrics().deduplicated;
                     // A retry gets the original answer: OK, stored once.
                     response = status(wire::Status::OK, "");
                     response.mutable_sent();
                     break;
                 case SendOutcome::Kind::UnknownRecipients:
                 case SendOutcome::Kind::QueueFull: {
+                    ++server->metrics().refused;
                     const bool unknown = outcome.kind == SendOutcome::Kind::UnknownRecipients;
                     response = unknown ? status(wire::Status::UNKNOWN_RECIPIENT,
                                                 "no such recipient device; nothing was stored")
@@ -352,7 +394,13 @@ void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
         }
     }
     m_server->writer().submit(std::move(record), [self = QPointer<ClientSession>(this),
+                                                  server = m_server,
                                                   id](const StoreResult<int> &result) {
+        if (const int *acked = std::get_if<int>(&result)) {
+            server->metrics().acked += quint64(*acked);
+        } else {
+            ++server->metrics().storeErrors;
+        }
         if (self) {
             self->sendResponse(id, std::holds_alternative<int>(result)
                                        ? status(wire::Status::OK, "")
@@ -406,6 +454,7 @@ void ClientSession::deliverMore()
             fill(push.mutable_deliver()->add_deliveries(), message);
             frameBytes += message.size() + 64;
             m_cursor = std::max(m_cursor, message.rowId);
+            ++m_server->metrics().delivered;
             m_inFlight.insert(message.rowId, message.size());
             m_inFlightBytes += message.size();
         }

@@ -2,6 +2,7 @@
 
 #include "protocol/wire.pb.h"
 #include "server/accountservice.h"
+#include "server/ratelimit.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -86,6 +87,7 @@ private:
     quint32 m_version = 0;
     QByteArray m_challenge; // the current unused challenge; empty once authenticated
     int m_failedAttempts = 0;
+    TokenBucket m_requests; // --rate-requests
     bool m_closing = false;
     std::optional<AuthenticatedDevice> m_device;
 

@@ -1,18 +1,22 @@
 // parley-relay: a thin main over the parley_relay library.
 
 #include "protocol/version.h"
+#include "server/adminserver.h"
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
 #include "server/signalwatcher.h"
 #include "server/store/sqlitestore.h"
+#include "server/tlsconfig.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QProcessEnvironment>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using namespace parley::relay;
 
@@ -44,7 +48,14 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("parley-relay"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(parley::kVersion));
 
-    const auto parsed = parseCommandLine(QCoreApplication::arguments());
+    QHash<QString, QString> environment;
+    const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : system.keys()) {
+        if (name.startsWith(QStringLiteral("PARLEY_RELAY_"))) {
+            environment.insert(name, system.value(name));
+        }
+    }
+    const auto parsed = parseCommandLine(QCoreApplication::arguments(), environment);
     if (const auto *error = std::get_if<QString>(&parsed)) {
         return fatal(*error + QStringLiteral(" (see --help)"));
     }
@@ -55,6 +66,18 @@ int main(int argc, char *argv[])
     }
     if (command.action == ParsedCommandLine::Action::ShowVersion) {
         std::printf("parley-relay %s\n", parley::kVersion);
+        return 0;
+    }
+
+    if (command.action == ParsedCommandLine::Action::CheckConfig) {
+        std::fputs(qUtf8Printable(command.effectiveText), stdout);
+        if (command.config.tlsEnabled()) {
+            auto tls = loadTlsConfiguration(command.config.tlsCertFile, command.config.tlsKeyFile);
+            if (const auto *tlsError = std::get_if<QString>(&tls)) {
+                return fatal(*tlsError);
+            }
+        }
+        std::puts("configuration OK");
         return 0;
     }
 
@@ -80,20 +103,51 @@ int main(int argc, char *argv[])
         return fatal(listenError);
     }
 
+    std::unique_ptr<AdminServer> admin;
+    if (config.adminEnabled) {
+        admin = std::make_unique<AdminServer>(server);
+        if (QString adminError = admin->listen(config.adminAddress, config.adminPort);
+            !adminError.isEmpty()) {
+            return fatal(adminError);
+        }
+    }
+
     SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminateRequested, &app, [&server](int) {
-        server.shutdown();
-        // Let the close frames go out before the event loop ends.
-        QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
+    QObject::connect(&signalWatcher, &SignalWatcher::reloadRequested, &server, [&server] {
+        if (!server.isTls()) {
+            return;
+        }
+        if (const QString reloadError = server.reloadTls(); !reloadError.isEmpty()) {
+            std::fprintf(stderr,
+                         "parley-relay: TLS reload failed, keeping the old certificate: %s\n",
+                         qUtf8Printable(reloadError));
+        }
     });
+    QObject::connect(
+        &signalWatcher, &SignalWatcher::terminateRequested, &app, [&server, &config](int) {
+            // /readyz fails first; the admin listener answers until exit.
+            server.drain(config.drainDelayMs, [] {
+                // Let the close frames go out before the event loop ends.
+                QTimer::singleShot(200, QCoreApplication::instance(), &QCoreApplication::quit);
+            });
+        });
 
     // Scripts parse this line for the bound port (docs/operations.md); keep its shape.
     const QHostAddress address = server.serverAddress();
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
                              ? QStringLiteral("[%1]").arg(address.toString())
                              : address.toString();
-    std::printf("parley-relay %s listening on ws://%s:%u data %s\n", parley::kVersion,
-                qUtf8Printable(host), server.serverPort(), qUtf8Printable(config.dataDir));
+    std::printf("parley-relay %s listening on %s://%s:%u data %s\n", parley::kVersion,
+                server.isTls() ? "wss" : "ws", qUtf8Printable(host), server.serverPort(),
+                qUtf8Printable(config.dataDir));
+    if (admin) {
+        const QHostAddress adminAddress = admin->serverAddress();
+        std::printf("parley-relay admin on http://%s:%u\n",
+                    qUtf8Printable(adminAddress.protocol() == QAbstractSocket::IPv6Protocol
+                                       ? QStringLiteral("[%1]").arg(adminAddress.toString())
+                                       : adminAddress.toString()),
+                    admin->serverPort());
+    }
     std::fflush(stdout);
     return QCoreApplication::exec();
 }

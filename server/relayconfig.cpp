@@ -10,6 +10,8 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include <algorithm>
+#include <functional>
 #include <limits>
 #include <sodium.h>
 
@@ -41,15 +43,16 @@ bool parseListenAddress(const QString &text, QHostAddress *address, quint16 *por
     return true;
 }
 
-std::variant<QStringList, QString> parseRelayNames(const QStringList &values)
+std::variant<QStringList, QString> parseRelayNames(const QStringList &values, const QString &origin)
 {
     QStringList names;
     for (const QString &value : values) {
         for (const QString &part : value.split(u',')) {
             const auto normalised = crypto::normalizeRelayName(part.trimmed().toStdString());
             if (const auto *error = std::get_if<crypto::AddressError>(&normalised)) {
-                return QStringLiteral("--name \"%1\" is not a valid relay name: %2")
-                    .arg(part, QString::fromLatin1(crypto::describe(*error)));
+                return QStringLiteral("%1\"%2\" is not a valid relay name: %3")
+                    .arg(origin.isEmpty() ? QString() : origin + u' ', part,
+                         QString::fromLatin1(crypto::describe(*error)));
             }
             const QString name = QString::fromStdString(std::get<std::string>(normalised));
             if (!names.contains(name)) {
@@ -140,54 +143,428 @@ QString defaultDataDir()
            QStringLiteral("/parley-relay");
 }
 
-std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arguments)
+std::optional<RateLimit> parseRateLimit(const QString &text)
 {
+    const QString trimmed = text.trimmed();
+    if (trimmed == u"off" || trimmed == u"0") {
+        return RateLimit{0, 1, 0};
+    }
+    const qsizetype slash = trimmed.indexOf(u'/');
+    if (slash <= 0) {
+        return std::nullopt;
+    }
+    bool ok = false;
+    const qint64 count = trimmed.left(slash).toLongLong(&ok);
+    if (!ok || count <= 0 || count > 1'000'000'000) {
+        return std::nullopt;
+    }
+    QString rest = trimmed.mid(slash + 1);
+    qint64 burst = count;
+    if (const qsizetype comma = rest.indexOf(u','); comma >= 0) {
+        burst = rest.mid(comma + 1).toLongLong(&ok);
+        if (!ok || burst <= 0 || burst > 1'000'000'000) {
+            return std::nullopt;
+        }
+        rest.truncate(comma);
+    }
+    // "s", "m", "h", "d" alone mean one of that unit.
+    if (rest.size() == 1 && !rest.at(0).isDigit()) {
+        rest.prepend(u'1');
+    }
+    const qint64 period = parseDuration(rest);
+    if (period <= 0) {
+        return std::nullopt;
+    }
+    return RateLimit{count, period, burst};
+}
+
+QString formatRateLimit(const RateLimit &limit)
+{
+    if (!limit.enabled()) {
+        return QStringLiteral("off");
+    }
+    QString period;
+    if (limit.periodSeconds == 1) {
+        period = QStringLiteral("s");
+    } else if (limit.periodSeconds == 60) {
+        period = QStringLiteral("m");
+    } else if (limit.periodSeconds == 3600) {
+        period = QStringLiteral("h");
+    } else if (limit.periodSeconds == 86400) {
+        period = QStringLiteral("d");
+    } else {
+        period = QStringLiteral("%1s").arg(limit.periodSeconds);
+    }
+    return QStringLiteral("%1/%2,%3").arg(limit.count).arg(period).arg(limit.burst);
+}
+
+namespace {
+
+QString formatDuration(qint64 seconds)
+{
+    if (seconds % 86400 == 0) {
+        return QStringLiteral("%1d").arg(seconds / 86400);
+    }
+    if (seconds % 3600 == 0) {
+        return QStringLiteral("%1h").arg(seconds / 3600);
+    }
+    if (seconds % 60 == 0) {
+        return QStringLiteral("%1m").arg(seconds / 60);
+    }
+    return QStringLiteral("%1s").arg(seconds);
+}
+
+QString formatSize(qint64 bytes)
+{
+    for (const auto &[suffix, factor] :
+         {std::pair{'G', qint64(1) << 30}, std::pair{'M', qint64(1) << 20},
+          std::pair{'k', qint64(1) << 10}}) {
+        if (bytes % factor == 0) {
+            return QStringLiteral("%1%2").arg(bytes / factor).arg(QLatin1Char(suffix));
+        }
+    }
+    return QString::number(bytes);
+}
+
+QString formatAddress(const QHostAddress &address, quint16 port)
+{
+    return address.protocol() == QAbstractSocket::IPv6Protocol
+               ? QStringLiteral("[%1]:%2").arg(address.toString()).arg(port)
+               : QStringLiteral("%1:%2").arg(address.toString()).arg(port);
+}
+
+// One setting: its flag (--KEY), config file key (KEY) and environment variable
+// (PARLEY_RELAY_KEY, dashes as underscores).
+struct Setting
+{
+    QString key;
+    QString valueName;
+    QString help;
+    bool multi = false; // --name: repeatable; file and environment take commas
+    // Applies the merged value; returns an error sentence (origin prefixed by the caller).
+    std::function<QString(const QStringList &values, RelayConfig &config)> apply;
+    std::function<QString(const RelayConfig &config)> format;
+};
+
+QString environmentName(const QString &key)
+{
+    return QStringLiteral("PARLEY_RELAY_") + QString(key).replace(u'-', u'_').toUpper();
+}
+
+QString positiveCount(const QString &text, int *out)
+{
+    bool ok = false;
+    const int value = text.trimmed().toInt(&ok);
+    if (!ok || value < 0) {
+        return QStringLiteral("wants a number, 0 for no limit (got \"%1\")").arg(text);
+    }
+    *out = value;
+    return {};
+}
+
+QList<Setting> settings()
+{
+    QList<Setting> list;
+    const auto rate = [&list](const QString &key, const QString &help,
+                              RateLimit AbuseLimits::*member) {
+        list.append({key, QStringLiteral("rate"),
+                     help + QStringLiteral(" COUNT/PERIOD[,BURST] or off (default %1).")
+                                .arg(formatRateLimit(AbuseLimits{}.*member)),
+                     false,
+                     [member](const QStringList &values, RelayConfig &config) -> QString {
+                         const auto parsed = parseRateLimit(values.last());
+                         if (!parsed) {
+                             return QStringLiteral("wants a rate such as 200/s,1000, 20/h or off "
+                                                   "(got \"%1\")")
+                                 .arg(values.last());
+                         }
+                         config.limits.*member = *parsed;
+                         return {};
+                     },
+                     [member](const RelayConfig &config) {
+                         return formatRateLimit(config.limits.*member);
+                     }});
+    };
+    const auto count = [&list](const QString &key, const QString &help, int AbuseLimits::*member) {
+        list.append({key, QStringLiteral("count"),
+                     help + QStringLiteral(" 0: no limit (default %1).").arg(AbuseLimits{}.*member),
+                     false,
+                     [member](const QStringList &values, RelayConfig &config) {
+                         return positiveCount(values.last(), &(config.limits.*member));
+                     },
+                     [member](const RelayConfig &config) {
+                         return QString::number(config.limits.*member);
+                     }});
+    };
+
+    list.append(
+        {QStringLiteral("listen"), QStringLiteral("host:port"),
+         QStringLiteral("Address to accept clients on (default 127.0.0.1:%1). Port 0 picks a "
+                        "free port; the relay prints the port it bound.")
+             .arg(RelayConfig::kDefaultPort),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             if (!parseListenAddress(values.last(), &config.listenAddress, &config.listenPort)) {
+                 return QStringLiteral("wants HOST:PORT, e.g. 127.0.0.1:%1 (got \"%2\")")
+                     .arg(RelayConfig::kDefaultPort)
+                     .arg(values.last());
+             }
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return formatAddress(config.listenAddress, config.listenPort);
+         }});
+    list.append(
+        {QStringLiteral("data-dir"), QStringLiteral("dir"),
+         QStringLiteral("Directory for the relay's database (default %1).").arg(defaultDataDir()),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             if (values.last().trimmed().isEmpty()) {
+                 return QStringLiteral("wants a directory");
+             }
+             config.dataDir = values.last().trimmed();
+             return {};
+         },
+         [](const RelayConfig &config) { return config.dataDir; }});
+    list.append(
+        {QStringLiteral("name"), QStringLiteral("name"),
+         QStringLiteral("Canonical name of this relay as used in addresses (user@NAME), e.g. "
+                        "relay.example.org; repeat or separate with commas for several. "
+                        "Default: the listen address host:port."),
+         true,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             auto names = parseRelayNames(values, QString());
+             if (const auto *error = std::get_if<QString>(&names)) {
+                 return *error;
+             }
+             config.names = std::get<QStringList>(names);
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return config.names.isEmpty() ? QStringLiteral("(the bound listen address)")
+                                           : config.names.join(u',');
+         }});
+    list.append(
+        {QStringLiteral("registration"), QStringLiteral("policy"),
+         QStringLiteral("Who may create accounts: open (default), invite "
+                        "(operator-issued single-use codes) or closed."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const QString policy = values.last().trimmed();
+             if (policy == u"open") {
+                 config.registration = RegistrationPolicy::Open;
+             } else if (policy == u"invite") {
+                 config.registration = RegistrationPolicy::Invite;
+             } else if (policy == u"closed") {
+                 config.registration = RegistrationPolicy::Closed;
+             } else {
+                 return QStringLiteral("wants open, invite or closed (got \"%1\")").arg(policy);
+             }
+             return {};
+         },
+         [](const RelayConfig &config) {
+             switch (config.registration) {
+             case RegistrationPolicy::Open:
+                 return QStringLiteral("open");
+             case RegistrationPolicy::Invite:
+                 return QStringLiteral("invite");
+             case RegistrationPolicy::Closed:
+                 break;
+             }
+             return QStringLiteral("closed");
+         }});
+    list.append(
+        {QStringLiteral("queue-ttl"), QStringLiteral("duration"),
+         QStringLiteral("How long undelivered messages are kept, e.g. 30d (default), "
+                        "12h, 90m; also how long retried sends are recognised."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const qint64 seconds = parseDuration(values.last());
+             if (seconds < 0) {
+                 return QStringLiteral("wants a duration such as 30d, 12h or 90m (got "
+                                       "\"%1\")")
+                     .arg(values.last());
+             }
+             config.queue.ttlSeconds = seconds;
+             return {};
+         },
+         [](const RelayConfig &config) { return formatDuration(config.queue.ttlSeconds); }});
+    list.append(
+        {QStringLiteral("queue-max-messages"), QStringLiteral("count"),
+         QStringLiteral("Most undelivered messages kept per device (default %1).")
+             .arg(QueuePolicy{}.maxRowsPerDevice),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             bool ok = false;
+             const qint64 value = values.last().trimmed().toLongLong(&ok);
+             if (!ok || value <= 0) {
+                 return QStringLiteral("wants a positive number (got \"%1\")").arg(values.last());
+             }
+             config.queue.maxRowsPerDevice = value;
+             return {};
+         },
+         [](const RelayConfig &config) { return QString::number(config.queue.maxRowsPerDevice); }});
+    list.append(
+        {QStringLiteral("queue-max-bytes"), QStringLiteral("size"),
+         QStringLiteral("Most bytes of undelivered messages kept per device, e.g. 100M "
+                        "(default), 1G."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const qint64 bytes = parseSize(values.last());
+             if (bytes < 0) {
+                 return QStringLiteral("wants a size such as 100M or 1G (got \"%1\")")
+                     .arg(values.last());
+             }
+             config.queue.maxBytesPerDevice = bytes;
+             return {};
+         },
+         [](const RelayConfig &config) { return formatSize(config.queue.maxBytesPerDevice); }});
+    list.append({QStringLiteral("tls-cert"), QStringLiteral("file"),
+                 QStringLiteral("PEM certificate (chain) for native TLS (wss://); needs "
+                                "--tls-key. Reloaded on SIGHUP."),
+                 false,
+                 [](const QStringList &values, RelayConfig &config) -> QString {
+                     config.tlsCertFile = values.last().trimmed();
+                     return {};
+                 },
+                 [](const RelayConfig &config) {
+                     return config.tlsCertFile.isEmpty() ? QStringLiteral("(none: plain ws://)")
+                                                         : config.tlsCertFile;
+                 }});
+    list.append({QStringLiteral("tls-key"), QStringLiteral("file"),
+                 QStringLiteral("PEM private key of --tls-cert. Reloaded on SIGHUP."), false,
+                 [](const QStringList &values, RelayConfig &config) -> QString {
+                     config.tlsKeyFile = values.last().trimmed();
+                     return {};
+                 },
+                 [](const RelayConfig &config) {
+                     return config.tlsKeyFile.isEmpty() ? QStringLiteral("(none)")
+                                                        : config.tlsKeyFile;
+                 }});
+    list.append({QStringLiteral("admin-listen"), QStringLiteral("host:port"),
+                 QStringLiteral("Address of the admin HTTP listener (/healthz, /readyz, /metrics), "
+                                "default 127.0.0.1:%1; none turns it off.")
+                     .arg(RelayConfig::kDefaultAdminPort),
+                 false,
+                 [](const QStringList &values, RelayConfig &config) -> QString {
+                     const QString value = values.last().trimmed();
+                     if (value == u"none") {
+                         config.adminEnabled = false;
+                         return {};
+                     }
+                     if (!parseListenAddress(value, &config.adminAddress, &config.adminPort)) {
+                         return QStringLiteral("wants HOST:PORT or none (got \"%1\")").arg(value);
+                     }
+                     config.adminEnabled = true;
+                     return {};
+                 },
+                 [](const RelayConfig &config) {
+                     return config.adminEnabled
+                                ? formatAddress(config.adminAddress, config.adminPort)
+                                : QStringLiteral("none");
+                 }});
+    list.append(
+        {QStringLiteral("drain-delay"), QStringLiteral("duration"),
+         QStringLiteral("On SIGTERM, how long /readyz fails before the relay stops "
+                        "accepting and closes clients, e.g. 5s (default 0)."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const QString value = values.last().trimmed();
+             if (value == u"0" || value == u"0s") {
+                 config.drainDelayMs = 0;
+                 return {};
+             }
+             const qint64 seconds = parseDuration(value);
+             if (seconds < 0) {
+                 return QStringLiteral("wants a duration such as 5s (got \"%1\")").arg(value);
+             }
+             config.drainDelayMs = seconds * 1000;
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return config.drainDelayMs == 0 ? QStringLiteral("0")
+                                             : formatDuration(config.drainDelayMs / 1000);
+         }});
+    count(QStringLiteral("max-unauthenticated"),
+          QStringLiteral("Most connections not yet authenticated, in all."),
+          &AbuseLimits::maxUnauthenticated);
+    count(QStringLiteral("max-unauthenticated-per-address"),
+          QStringLiteral("Most connections not yet authenticated per client address."),
+          &AbuseLimits::maxUnauthenticatedPerAddress);
+    count(QStringLiteral("max-connections-per-address"),
+          QStringLiteral("Most open connections per client address."),
+          &AbuseLimits::maxConnectionsPerAddress);
+    rate(QStringLiteral("rate-requests"), QStringLiteral("Requests per connection:"),
+         &AbuseLimits::requests);
+    rate(QStringLiteral("rate-sends"), QStringLiteral("Sends per account:"), &AbuseLimits::sends);
+    rate(QStringLiteral("rate-bundles"), QStringLiteral("Prekey bundle fetches per account:"),
+         &AbuseLimits::bundles);
+    rate(QStringLiteral("rate-lookups"), QStringLiteral("User lookups per account:"),
+         &AbuseLimits::lookups);
+    rate(QStringLiteral("rate-registrations"),
+         QStringLiteral("Registration attempts per client address:"), &AbuseLimits::registrations);
+    return list;
+}
+
+// Reads "key = value" lines; '#' or ';' starts a comment line. Keys are the flags' names.
+std::variant<QList<std::tuple<QString, QString, int>>, QString> readConfigFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        return QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString());
+    }
+    if (file.size() > 1024 * 1024) {
+        return QStringLiteral("config file %1 is larger than 1 MiB").arg(path);
+    }
+    QList<std::tuple<QString, QString, int>> entries;
+    int lineNumber = 0;
+    while (!file.atEnd()) {
+        ++lineNumber;
+        const QString line = QString::fromUtf8(file.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';')) {
+            continue;
+        }
+        const qsizetype equals = line.indexOf(u'=');
+        if (equals <= 0) {
+            return QStringLiteral("%1:%2: expected \"key = value\"").arg(path).arg(lineNumber);
+        }
+        entries.append({line.left(equals).trimmed(), line.mid(equals + 1).trimmed(), lineNumber});
+    }
+    return entries;
+}
+
+} // namespace
+
+std::variant<ParsedCommandLine, QString>
+parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &environment)
+{
+    const QList<Setting> table = settings();
+
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Parley relay: routes and queues end-to-end encrypted messages."));
+        QStringLiteral("Parley relay: routes and queues end-to-end encrypted messages.\n"
+                       "Every option can also be set in the config file (KEY = VALUE) or as "
+                       "PARLEY_RELAY_KEY in the environment; flags win over the environment, "
+                       "which wins over the file.\n"
+                       "Administration: parley-relay admin --help"));
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         QStringLiteral("Show this help and exit."));
     const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
                                            QStringLiteral("Show the version and exit."));
-    const QCommandLineOption listenOption(
-        QStringLiteral("listen"),
-        QStringLiteral("Address to accept clients on (default 127.0.0.1:%1). Port 0 picks a "
-                       "free port; the relay prints the port it bound.")
-            .arg(RelayConfig::kDefaultPort),
-        QStringLiteral("host:port"));
-    const QCommandLineOption dataDirOption(
-        QStringLiteral("data-dir"),
-        QStringLiteral("Directory for the relay's database (default %1).").arg(defaultDataDir()),
-        QStringLiteral("dir"));
-    const QCommandLineOption nameOption(
-        QStringLiteral("name"),
-        QStringLiteral("Canonical name of this relay as used in addresses (user@NAME), e.g. "
-                       "relay.example.org; repeat or separate with commas for several. "
-                       "Default: the listen address host:port."),
-        QStringLiteral("name"));
-    const QCommandLineOption registrationOption(
-        QStringLiteral("registration"),
-        QStringLiteral("Who may create accounts: open (default), invite (operator-issued "
-                       "single-use codes) or closed."),
-        QStringLiteral("policy"));
-    const QCommandLineOption queueTtlOption(
-        QStringLiteral("queue-ttl"),
-        QStringLiteral("How long undelivered messages are kept, e.g. 30d (default), 12h, 90m; "
-                       "also how long retried sends are recognised."),
-        QStringLiteral("duration"));
-    const QCommandLineOption queueMaxMessagesOption(
-        QStringLiteral("queue-max-messages"),
-        QStringLiteral("Most undelivered messages kept per device (default %1).")
-            .arg(QueuePolicy{}.maxRowsPerDevice),
-        QStringLiteral("count"));
-    const QCommandLineOption queueMaxBytesOption(
-        QStringLiteral("queue-max-bytes"),
-        QStringLiteral("Most bytes of undelivered messages kept per device, e.g. 100M "
-                       "(default), 1G."),
-        QStringLiteral("size"));
-    parser.addOptions({helpOption, versionOption, listenOption, dataDirOption, nameOption,
-                       registrationOption, queueTtlOption, queueMaxMessagesOption,
-                       queueMaxBytesOption});
+    const QCommandLineOption configOption(
+        QStringLiteral("config"),
+        QStringLiteral("Config file of KEY = VALUE lines (also PARLEY_RELAY_CONFIG)."),
+        QStringLiteral("file"));
+    const QCommandLineOption checkOption(
+        QStringLiteral("check-config"),
+        QStringLiteral("Validate the configuration, print the effective settings and exit "
+                       "(0 valid, 1 not)."));
+    parser.addOptions({helpOption, versionOption, configOption, checkOption});
+    QList<QCommandLineOption> options;
+    for (const Setting &setting : table) {
+        options.append(QCommandLineOption(setting.key, setting.help, setting.valueName));
+        parser.addOption(options.last());
+    }
 
     if (!parser.parse(arguments)) {
         return parser.errorText();
@@ -206,64 +583,86 @@ std::variant<ParsedCommandLine, QString> parseCommandLine(const QStringList &arg
         result.action = ParsedCommandLine::Action::ShowVersion;
         return result;
     }
-    if (parser.isSet(listenOption)) {
-        const QString listen = parser.value(listenOption);
-        if (!parseListenAddress(listen, &result.config.listenAddress, &result.config.listenPort)) {
-            return QStringLiteral("--listen wants HOST:PORT, e.g. 127.0.0.1:%1 (got \"%2\")")
-                .arg(RelayConfig::kDefaultPort)
-                .arg(listen);
-        }
+    if (parser.isSet(checkOption)) {
+        result.action = ParsedCommandLine::Action::CheckConfig;
     }
-    if (parser.isSet(nameOption)) {
-        auto names = parseRelayNames(parser.values(nameOption));
-        if (const auto *error = std::get_if<QString>(&names)) {
+
+    // Merge: each layer replaces the values (and the origin) of the layers below it.
+    struct Value
+    {
+        QStringList values;
+        QString origin; // how errors name it
+        QString source; // how --check-config names it
+    };
+    QHash<QString, Value> merged;
+
+    QString configFile;
+    if (parser.isSet(configOption)) {
+        configFile = parser.value(configOption);
+    } else if (environment.contains(QStringLiteral("PARLEY_RELAY_CONFIG"))) {
+        configFile = environment.value(QStringLiteral("PARLEY_RELAY_CONFIG"));
+    }
+    if (!configFile.isEmpty()) {
+        auto read = readConfigFile(configFile);
+        if (const auto *error = std::get_if<QString>(&read)) {
             return *error;
         }
-        result.config.names = std::get<QStringList>(names);
-    }
-    if (parser.isSet(registrationOption)) {
-        const QString policy = parser.value(registrationOption);
-        if (policy == u"open") {
-            result.config.registration = RegistrationPolicy::Open;
-        } else if (policy == u"invite") {
-            result.config.registration = RegistrationPolicy::Invite;
-        } else if (policy == u"closed") {
-            result.config.registration = RegistrationPolicy::Closed;
-        } else {
-            return QStringLiteral("--registration wants open, invite or closed (got \"%1\")")
-                .arg(policy);
+        for (const auto &[key, value, line] : std::get<0>(read)) {
+            const auto found = std::find_if(table.begin(), table.end(),
+                                            [&key](const Setting &s) { return s.key == key; });
+            const QString origin = QStringLiteral("%1:%2: %3").arg(configFile).arg(line).arg(key);
+            if (found == table.end()) {
+                return QStringLiteral("%1: unknown key").arg(origin);
+            }
+            Value &entry = merged[key];
+            if (!entry.values.isEmpty() && !found->multi) {
+                return QStringLiteral("%1: set twice").arg(origin);
+            }
+            entry.values.append(value);
+            entry.origin = origin;
+            entry.source = QStringLiteral("file");
         }
     }
-    if (parser.isSet(queueTtlOption)) {
-        const qint64 seconds = parseDuration(parser.value(queueTtlOption));
-        if (seconds < 0) {
-            return QStringLiteral("--queue-ttl wants a duration such as 30d, 12h or 90m (got "
-                                  "\"%1\")")
-                .arg(parser.value(queueTtlOption));
+    for (const Setting &setting : table) {
+        const QString name = environmentName(setting.key);
+        if (environment.contains(name)) {
+            merged[setting.key] = {{environment.value(name)}, name, QStringLiteral("environment")};
         }
-        result.config.queue.ttlSeconds = seconds;
     }
-    if (parser.isSet(queueMaxMessagesOption)) {
-        bool ok = false;
-        const qint64 count = parser.value(queueMaxMessagesOption).toLongLong(&ok);
-        if (!ok || count <= 0) {
-            return QStringLiteral("--queue-max-messages wants a positive number (got \"%1\")")
-                .arg(parser.value(queueMaxMessagesOption));
+    for (int i = 0; i < table.size(); ++i) {
+        if (parser.isSet(options.at(i))) {
+            merged[table.at(i).key] = {parser.values(options.at(i)),
+                                       QStringLiteral("--") + table.at(i).key,
+                                       QStringLiteral("flag")};
         }
-        result.config.queue.maxRowsPerDevice = count;
     }
-    if (parser.isSet(queueMaxBytesOption)) {
-        const qint64 bytes = parseSize(parser.value(queueMaxBytesOption));
-        if (bytes < 0) {
-            return QStringLiteral("--queue-max-bytes wants a size such as 100M or 1G (got "
-                                  "\"%1\")")
-                .arg(parser.value(queueMaxBytesOption));
+
+    RelayConfig &config = result.config;
+    config.dataDir = defaultDataDir();
+    for (const Setting &setting : table) {
+        const auto found = merged.constFind(setting.key);
+        if (found == merged.cend()) {
+            continue;
         }
-        result.config.queue.maxBytesPerDevice = bytes;
+        if (QString error = setting.apply(found->values, config); !error.isEmpty()) {
+            return found->origin + u' ' + error;
+        }
     }
-    result.config.dataDir =
-        parser.isSet(dataDirOption) ? parser.value(dataDirOption) : defaultDataDir();
-    result.config.dataDir = QDir::cleanPath(QDir(result.config.dataDir).absolutePath());
+    if (config.tlsCertFile.isEmpty() != config.tlsKeyFile.isEmpty()) {
+        return QStringLiteral("--tls-cert and --tls-key go together: set both or neither");
+    }
+    config.dataDir = QDir::cleanPath(QDir(config.dataDir).absolutePath());
+
+    if (!configFile.isEmpty()) {
+        result.effectiveText += QStringLiteral("# config file: %1\n").arg(configFile);
+    }
+    for (const Setting &setting : table) {
+        const auto found = merged.constFind(setting.key);
+        result.effectiveText +=
+            QStringLiteral("%1 = %2  # %3\n")
+                .arg(setting.key, setting.format(config),
+                     found == merged.cend() ? QStringLiteral("default") : found->source);
+    }
     return result;
 }
 

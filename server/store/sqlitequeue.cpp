@@ -4,6 +4,10 @@
 #include "server/store/sqlitestore.h"
 #include "server/store/sqliteutil.h"
 
+#include <QFileInfo>
+#include <QSqlError>
+#include <QStorageInfo>
+
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
@@ -380,6 +384,41 @@ StoreResult<QueueDepth> SqliteStore::queueDepth(const DeviceRef &device)
     }
     query->finish();
     return depth;
+}
+
+StoreResult<QueueDepth> SqliteStore::totalQueueDepth()
+{
+    QString error;
+    QSqlQuery *query = statement(
+        QStringLiteral("SELECT COALESCE(SUM(queued_rows), 0), COALESCE(SUM(queued_bytes), 0) "
+                       "FROM devices"),
+        &error);
+    if (!query || !rerun(*query, {}, &error)) {
+        return StoreError{error};
+    }
+    QueueDepth depth;
+    if (query->next()) {
+        depth.rows = query->value(0).toLongLong();
+        depth.bytes = query->value(1).toLongLong();
+    }
+    query->finish();
+    return depth;
+}
+
+StoreResult<bool> SqliteStore::checkWritable()
+{
+    // Free space first: a full disk fails writes however the lock looks.
+    const QStorageInfo storage(QFileInfo(m_path).absolutePath());
+    if (storage.isValid() && storage.bytesAvailable() < kMinFreeBytes) {
+        return false;
+    }
+    QSqlDatabase db = database();
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("BEGIN IMMEDIATE"))) {
+        return StoreError{query.lastError().text()};
+    }
+    query.exec(QStringLiteral("ROLLBACK"));
+    return true;
 }
 
 StoreResult<SweepResult> SqliteStore::sweepExpired(const QueuePolicy &policy, qint64 now)

@@ -62,7 +62,12 @@ public:
     StoreResult<QList<QueuedMessage>> fetchQueue(const DeviceRef &device, quint64 afterRowId,
                                                  int maxRows, qint64 maxBytes) override;
     StoreResult<QueueDepth> queueDepth(const DeviceRef &device) override;
+    StoreResult<QueueDepth> totalQueueDepth() override;
+    StoreResult<bool> checkWritable() override;
     StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) override;
+
+    // checkWritable() reports a disk with less free space than this as not writable.
+    static constexpr qint64 kMinFreeBytes = 64 * 1024 * 1024;
 
 private:
     SqliteStore(QString connectionName, QString path);

@@ -273,6 +273,11 @@ public:
     fetchQueue(const DeviceRef &device, quint64 afterRowId, int maxRows, qint64 maxBytes) = 0;
 
     virtual StoreResult<QueueDepth> queueDepth(const DeviceRef &device) = 0;
+    // Rows and bytes queued for all devices (the /metrics gauge).
+    virtual StoreResult<QueueDepth> totalQueueDepth() = 0;
+    // Whether a write could be made now (/readyz): the write lock can be taken and the disk
+    // is not full. Writes nothing.
+    virtual StoreResult<bool> checkWritable() = 0;
 
     // Deletes queue rows older than the TTL (at least the TTL, at most one mark interval
     // more) and drops whole dedup buckets whose records are all older than the TTL.

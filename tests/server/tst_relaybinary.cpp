@@ -29,10 +29,12 @@ struct Result
     QString err;
 };
 
-Result run(const QStringList &arguments)
+Result run(const QStringList &arguments, const QProcessEnvironment &extra = {})
 {
     QProcess process;
-    process.setProcessEnvironment(headlessEnvironment());
+    QProcessEnvironment env = headlessEnvironment();
+    env.insert(extra);
+    process.setProcessEnvironment(env);
     process.start(RelayProcess::binaryPath(), arguments);
     if (!process.waitForFinished(15'000)) {
         process.kill();
@@ -58,6 +60,8 @@ private slots:
     void printsBoundPortAndStopsOnSigterm();
     void busyPortIsAClearError();
     void unwritableDataDirIsAClearError();
+    void checkConfigPrintsEffectiveSettings();
+    void checkConfigFailsOnBadValues();
 };
 
 void TestRelayBinary::initTestCase()
@@ -131,6 +135,39 @@ void TestRelayBinary::unwritableDataDirIsAClearError()
              QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("file/data"))});
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.err.contains(QStringLiteral("cannot create data directory")),
+             qPrintable(result.err));
+}
+
+void TestRelayBinary::checkConfigPrintsEffectiveSettings()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("relay.conf"));
+    QFile conf(file);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write("registration = invite\nqueue-ttl = 2d\n");
+    conf.close();
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("PARLEY_RELAY_QUEUE_TTL"), QStringLiteral("3h"));
+    const Result result = run({QStringLiteral("--check-config"), QStringLiteral("--config"), file,
+                               QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data"))},
+                              env);
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.contains(QStringLiteral("registration = invite  # file")),
+             qPrintable(result.out));
+    QVERIFY(result.out.contains(QStringLiteral("queue-ttl = 3h  # environment")));
+    QVERIFY(result.out.contains(QStringLiteral("configuration OK")));
+    // Checking touches nothing.
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("data"))));
+}
+
+void TestRelayBinary::checkConfigFailsOnBadValues()
+{
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("PARLEY_RELAY_REGISTRATION"), QStringLiteral("sometimes"));
+    const Result result = run({QStringLiteral("--check-config")}, env);
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(QStringLiteral("PARLEY_RELAY_REGISTRATION wants open, invite or "
+                                                "closed")),
              qPrintable(result.err));
 }
 

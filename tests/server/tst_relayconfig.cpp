@@ -19,7 +19,27 @@ private slots:
     void secretIsCreatedOnceAndKept();
     void namesAndRegistration_data();
     void namesAndRegistration();
+    void precedenceFlagsOverEnvironmentOverFile();
+    void configFileErrorsNameTheLine();
+    void environmentErrorsNameTheVariable();
+    void rateLimits();
+    void limitsAndAdminSettings();
+    void effectiveConfigNamesSources();
 };
+
+namespace {
+
+QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &contents)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size()) {
+        return {};
+    }
+    return path;
+}
+
+} // namespace
 
 void TestRelayConfig::listenAddress_data()
 {
@@ -192,6 +212,159 @@ void TestRelayConfig::namesAndRegistration()
         QVERIFY(std::holds_alternative<QString>(parsed));
         QVERIFY2(std::get<QString>(parsed).contains(error), qPrintable(std::get<QString>(parsed)));
     }
+}
+
+void TestRelayConfig::precedenceFlagsOverEnvironmentOverFile()
+{
+    QTemporaryDir dir;
+    const QString file = writeFile(dir, QStringLiteral("relay.conf"),
+                                   "# a comment\n"
+                                   "listen = 127.0.0.1:1111\n"
+                                   "queue-ttl = 1d\n"
+                                   "queue-max-messages = 7\n"
+                                   "; another comment\n\n"
+                                   "registration = closed\n"
+                                   "name = a.example\n"
+                                   "name = b.example\n");
+    QVERIFY(!file.isEmpty());
+    const QHash<QString, QString> environment{
+        {QStringLiteral("PARLEY_RELAY_QUEUE_TTL"), QStringLiteral("2h")},
+        {QStringLiteral("PARLEY_RELAY_LISTEN"), QStringLiteral("127.0.0.1:2222")},
+        {QStringLiteral("PARLEY_RELAY_BIN"), QStringLiteral("ignored: not a setting")}};
+    const auto parsed = parseCommandLine(
+        {"parley-relay", "--config", file, "--listen", "127.0.0.1:3333"}, environment);
+    QVERIFY2(std::holds_alternative<ParsedCommandLine>(parsed),
+             std::holds_alternative<QString>(parsed) ? qPrintable(std::get<QString>(parsed)) : "");
+    const RelayConfig &config = std::get<ParsedCommandLine>(parsed).config;
+    QCOMPARE(config.listenPort, quint16(3333));                // flag
+    QCOMPARE(config.queue.ttlSeconds, 2 * 3600);               // environment
+    QCOMPARE(config.queue.maxRowsPerDevice, 7);                // file
+    QCOMPARE(config.registration, RegistrationPolicy::Closed); // file
+    QCOMPARE(config.names, (QStringList{"a.example", "b.example"}));
+    QCOMPARE(config.queue.maxBytesPerDevice, QueuePolicy{}.maxBytesPerDevice); // default
+
+    // The file may also be named by the environment.
+    const auto viaEnvironment =
+        parseCommandLine({"parley-relay"}, {{QStringLiteral("PARLEY_RELAY_CONFIG"), file}});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(viaEnvironment));
+    QCOMPARE(std::get<ParsedCommandLine>(viaEnvironment).config.listenPort, quint16(1111));
+}
+
+void TestRelayConfig::configFileErrorsNameTheLine()
+{
+    QTemporaryDir dir;
+    const QString unknown =
+        writeFile(dir, QStringLiteral("unknown.conf"), "listen = 127.0.0.1:1\nfrobnicate = 1\n");
+    auto parsed = parseCommandLine({"parley-relay", "--config", unknown});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY2(
+        std::get<QString>(parsed).contains(unknown + QStringLiteral(":2: frobnicate: unknown key")),
+        qPrintable(std::get<QString>(parsed)));
+
+    const QString bad = writeFile(dir, QStringLiteral("bad.conf"), "\nqueue-ttl = soon\n");
+    parsed = parseCommandLine({"parley-relay", "--config", bad});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY2(
+        std::get<QString>(parsed).contains(bad + QStringLiteral(":2: queue-ttl wants a duration")),
+        qPrintable(std::get<QString>(parsed)));
+
+    const QString twice = writeFile(dir, QStringLiteral("twice.conf"),
+                                    "listen = 127.0.0.1:1\nlisten = 127.0.0.1:2\n");
+    parsed = parseCommandLine({"parley-relay", "--config", twice});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY(std::get<QString>(parsed).contains(QStringLiteral("set twice")));
+
+    const QString noEquals = writeFile(dir, QStringLiteral("noequals.conf"), "listen\n");
+    parsed = parseCommandLine({"parley-relay", "--config", noEquals});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY(std::get<QString>(parsed).contains(QStringLiteral("expected \"key = value\"")));
+
+    parsed =
+        parseCommandLine({"parley-relay", "--config", dir.filePath(QStringLiteral("missing"))});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY(std::get<QString>(parsed).contains(QStringLiteral("cannot read config file")));
+
+    // A bad file value does not matter when a flag replaces it.
+    parsed = parseCommandLine({"parley-relay", "--config", bad, "--queue-ttl", "1h"});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+}
+
+void TestRelayConfig::environmentErrorsNameTheVariable()
+{
+    const auto parsed = parseCommandLine(
+        {"parley-relay"},
+        {{QStringLiteral("PARLEY_RELAY_QUEUE_MAX_BYTES"), QStringLiteral("lots")}});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY2(std::get<QString>(parsed).startsWith(
+                 QStringLiteral("PARLEY_RELAY_QUEUE_MAX_BYTES wants a size")),
+             qPrintable(std::get<QString>(parsed)));
+}
+
+void TestRelayConfig::rateLimits()
+{
+    QCOMPARE(parseRateLimit("200/s,1000"), (RateLimit{200, 1, 1000}));
+    QCOMPARE(parseRateLimit("20/h"), (RateLimit{20, 3600, 20}));
+    QCOMPARE(parseRateLimit("5/10s,7"), (RateLimit{5, 10, 7}));
+    QCOMPARE(parseRateLimit("off"), (RateLimit{0, 1, 0}));
+    QVERIFY(!parseRateLimit("off").value().enabled());
+    QVERIFY(!parseRateLimit("fast"));
+    QVERIFY(!parseRateLimit("0/s"));
+    QVERIFY(!parseRateLimit("5/s,0"));
+    QVERIFY(!parseRateLimit("5/never"));
+    QCOMPARE(formatRateLimit({200, 1, 1000}), QStringLiteral("200/s,1000"));
+    QCOMPARE(formatRateLimit({20, 3600, 20}), QStringLiteral("20/h,20"));
+    QCOMPARE(formatRateLimit({}), QStringLiteral("off"));
+}
+
+void TestRelayConfig::limitsAndAdminSettings()
+{
+    auto parsed =
+        parseCommandLine({"parley-relay", "--max-unauthenticated", "10", "--rate-sends", "5/s,10",
+                          "--admin-listen", "127.0.0.1:0", "--drain-delay", "3s"});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    RelayConfig config = std::get<ParsedCommandLine>(parsed).config;
+    QCOMPARE(config.limits.maxUnauthenticated, 10);
+    QCOMPARE(config.limits.sends, (RateLimit{5, 1, 10}));
+    QVERIFY(config.adminEnabled);
+    QCOMPARE(config.adminPort, quint16(0));
+    QCOMPARE(config.drainDelayMs, 3000);
+
+    parsed = parseCommandLine({"parley-relay", "--admin-listen", "none"});
+    QVERIFY(!std::get<ParsedCommandLine>(parsed).config.adminEnabled);
+    parsed = parseCommandLine({"parley-relay"});
+    config = std::get<ParsedCommandLine>(parsed).config;
+    QVERIFY(config.adminEnabled);
+    QCOMPARE(config.adminAddress, QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(config.adminPort, RelayConfig::kDefaultAdminPort);
+    QVERIFY(!config.tlsEnabled());
+
+    parsed = parseCommandLine({"parley-relay", "--tls-cert", "/x.pem"});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY(std::get<QString>(parsed).contains(QStringLiteral("go together")));
+    parsed = parseCommandLine({"parley-relay", "--max-connections-per-address", "-3"});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    parsed = parseCommandLine({"parley-relay", "--rate-lookups", "lots"});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY(std::get<QString>(parsed).startsWith(QStringLiteral("--rate-lookups wants a rate")));
+}
+
+void TestRelayConfig::effectiveConfigNamesSources()
+{
+    QTemporaryDir dir;
+    const QString file = writeFile(dir, QStringLiteral("relay.conf"), "queue-ttl = 1d\n");
+    const auto parsed = parseCommandLine(
+        {"parley-relay", "--check-config", "--config", file, "--name", "x.example"},
+        {{QStringLiteral("PARLEY_RELAY_RATE_SENDS"), QStringLiteral("off")}});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    const ParsedCommandLine &command = std::get<ParsedCommandLine>(parsed);
+    QCOMPARE(command.action, ParsedCommandLine::Action::CheckConfig);
+    const QString text = command.effectiveText;
+    QVERIFY2(text.contains(QStringLiteral("queue-ttl = 1d  # file")), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("name = x.example  # flag")));
+    QVERIFY(text.contains(QStringLiteral("rate-sends = off  # environment")));
+    QVERIFY(text.contains(QStringLiteral("listen = 127.0.0.1:7683  # default")));
+    QVERIFY(text.contains(QStringLiteral("queue-max-bytes = 100M  # default")));
+    QVERIFY(text.contains(QStringLiteral("admin-listen = 127.0.0.1:7684  # default")));
 }
 
 QTEST_GUILESS_MAIN(TestRelayConfig)

@@ -28,13 +28,24 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
     m_port = 0;
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
     m_process.setReadChannel(QProcess::StandardOutput);
-    m_process.start(binary, QStringList{QStringLiteral("--listen"), listen,
-                                        QStringLiteral("--data-dir"), dataDir} +
-                                extraArguments);
+    QStringList arguments{QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"),
+                          dataDir};
+    // Tests run relays side by side: the admin listener takes a free port unless asked.
+    const bool adminChosen = extraArguments.contains(QStringLiteral("--admin-listen"));
+    if (!adminChosen) {
+        arguments << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
+    }
+    const bool adminExpected =
+        !adminChosen ||
+        extraArguments.value(extraArguments.indexOf(QStringLiteral("--admin-listen")) + 1) !=
+            u"none";
+    m_adminPort = 0;
+    m_process.start(binary, arguments + extraArguments);
     if (!m_process.waitForStarted(timeoutMs)) {
         return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
     }
-    static const QRegularExpression listening(QStringLiteral(R"(listening on ws://\S+:(\d+))"));
+    static const QRegularExpression listening(QStringLiteral(R"(listening on (wss?)://\S+:(\d+))"));
+    static const QRegularExpression admin(QStringLiteral(R"(admin on http://\S+:(\d+))"));
     QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {
         while (m_process.canReadLine()) {
@@ -42,7 +53,14 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
             m_output += line;
             const auto match = listening.match(line);
             if (match.hasMatch()) {
-                m_port = static_cast<quint16>(match.captured(1).toUInt());
+                m_tls = match.captured(1) == u"wss";
+                m_port = static_cast<quint16>(match.captured(2).toUInt());
+            }
+            const auto adminMatch = admin.match(line);
+            if (adminMatch.hasMatch()) {
+                m_adminPort = static_cast<quint16>(adminMatch.captured(1).toUInt());
+            }
+            if (m_port != 0 && (!adminExpected || m_adminPort != 0)) {
                 return {};
             }
         }
@@ -77,7 +95,7 @@ void RelayProcess::kill()
 
 QUrl RelayProcess::url() const
 {
-    return QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(m_port));
+    return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(m_tls ? "wss" : "ws").arg(m_port));
 }
 
 } // namespace parley::test

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <array>
+
+namespace parley::relay {
+
+// What a request was refused for (RATE_LIMITED), as /metrics labels it.
+enum class RateKind { Requests, Sends, Bundles, Lookups, Registrations, Count };
+
+// Why a TCP connection was closed at accept, or before its upgrade finished.
+enum class RejectReason {
+    ConnectionsPerAddress,
+    Unauthenticated,
+    UnauthenticatedPerAddress,
+    UpgradeTimeout,
+    Draining,
+    Count
+};
+
+// The relay's counters (docs/operations.md §Metrics), all on the I/O thread. Gauges (queue
+// depth, connections by state) are read when /metrics is scraped.
+struct RelayMetrics
+{
+    quint64 accepted = 0;      // TCP connections taken
+    quint64 authenticated = 0; // successful Authenticate or RegisterAccount
+    quint64 enqueued = 0;      // queue rows committed (one per recipient device)
+    quint64 deduplicated = 0;  // sends recognised as retries: nothing stored
+    quint64 refused = 0;       // sends refused: unknown recipient or queue full
+    quint64 ephemeral = 0;     // ephemeral sends pushed (never stored)
+    quint64 delivered = 0;     // queue rows pushed to their device (redeliveries included)
+    quint64 acked = 0;         // queue rows deleted by acks
+    quint64 expired = 0;       // queue rows deleted by the TTL sweeper
+    quint64 storeErrors = 0;   // writer transactions that failed
+    std::array<quint64, std::size_t(RateKind::Count)> rateLimited{};
+    std::array<quint64, std::size_t(RejectReason::Count)> rejected{};
+
+    quint64 &rateLimitedFor(RateKind kind) { return rateLimited[std::size_t(kind)]; }
+    quint64 &rejectedFor(RejectReason reason) { return rejected[std::size_t(reason)]; }
+};
+
+inline const char *label(RateKind kind)
+{
+    switch (kind) {
+    case RateKind::Requests:
+        return "requests";
+    case RateKind::Sends:
+        return "sends";
+    case RateKind::Bundles:
+        return "bundles";
+    case RateKind::Lookups:
+        return "lookups";
+    case RateKind::Registrations:
+        return "registrations";
+    case RateKind::Count:
+        break;
+    }
+    return "";
+}
+
+inline const char *label(RejectReason reason)
+{
+    switch (reason) {
+    case RejectReason::ConnectionsPerAddress:
+        return "connections_per_address";
+    case RejectReason::Unauthenticated:
+        return "unauthenticated";
+    case RejectReason::UnauthenticatedPerAddress:
+        return "unauthenticated_per_address";
+    case RejectReason::UpgradeTimeout:
+        return "upgrade_timeout";
+    case RejectReason::Draining:
+        return "draining";
+    case RejectReason::Count:
+        break;
+    }
+    return "";
+}
+
+} // namespace parley::relay
