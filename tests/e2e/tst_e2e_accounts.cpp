@@ -7,6 +7,7 @@
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "server/accountclient.h"
+#include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
 #include <QDir>
@@ -16,6 +17,7 @@
 #include <QTest>
 
 using namespace parley;
+using parley::test::CliResult;
 using parley::test::RelayProcess;
 using State = core::ConnectionStatus::State;
 using Onboarding = core::OnboardingViewModel;
@@ -42,27 +44,9 @@ struct Client
     core::AccountStatus account;
 };
 
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
 CliResult runCli(const QStringList &arguments, const QString &passphrase = kPassphrase)
 {
-    QProcess process;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("PARLEY_PASSPHRASE"), passphrase);
-    process.setProcessEnvironment(environment);
-    process.start(qEnvironmentVariable("PARLEY_CLI_BIN"), arguments);
-    if (!process.waitForFinished(60'000)) {
-        process.kill();
-        process.waitForFinished();
-        return {};
-    }
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
+    return parley::test::runCli(arguments, passphrase);
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "protocol/version.h"
+#include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
 #include <QProcess>
@@ -12,32 +13,10 @@
 #include <QTest>
 
 using namespace parley;
+using parley::test::CliResult;
 using parley::test::RelayProcess;
+using parley::test::runCli;
 using State = core::ConnectionStatus::State;
-
-namespace {
-
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList &arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("PARLEY_CLI_BIN"), arguments);
-    if (!process.waitForFinished(30'000)) {
-        process.kill();
-        process.waitForFinished();
-        return {};
-    }
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
-}
-
-} // namespace
 
 class TestE2eConnect : public QObject
 {

@@ -10,6 +10,7 @@
 #include "core/store/profilestore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
 #include <QDirIterator>
@@ -23,6 +24,7 @@
 #include <memory>
 
 using namespace parley;
+using parley::test::CliResult;
 using parley::test::RelayProcess;
 using State = core::ConnectionStatus::State;
 using Onboarding = core::OnboardingViewModel;
@@ -167,27 +169,9 @@ QStringList filesContaining(const QString &directory, const QByteArray &needle)
     return hits;
 }
 
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
 CliResult runCli(const QStringList &arguments)
 {
-    QProcess process;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("PARLEY_PASSPHRASE"), kPassphrase);
-    process.setProcessEnvironment(environment);
-    process.start(qEnvironmentVariable("PARLEY_CLI_BIN"), arguments);
-    if (!process.waitForFinished(90'000)) {
-        process.kill();
-        process.waitForFinished();
-        return {};
-    }
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
+    return parley::test::runCli(arguments, kPassphrase);
 }
 
 } // namespace
