@@ -2,6 +2,7 @@
 
 #include "protocol/version.h"
 #include "server/adminserver.h"
+#include "server/relayadmin.h"
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
 #include "server/signalwatcher.h"
@@ -47,6 +48,11 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("parley-relay"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(parley::kVersion));
+
+    if (const QStringList arguments = QCoreApplication::arguments();
+        arguments.size() > 1 && arguments.at(1) == QLatin1String("admin")) {
+        return runAdmin(arguments.mid(2));
+    }
 
     QHash<QString, QString> environment;
     const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();

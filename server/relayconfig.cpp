@@ -545,7 +545,8 @@ parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &en
         QStringLiteral("Parley relay: routes and queues end-to-end encrypted messages.\n"
                        "Every option can also be set in the config file (KEY = VALUE) or as "
                        "PARLEY_RELAY_KEY in the environment; flags win over the environment, "
-                       "which wins over the file."));
+                       "which wins over the file.\n"
+                       "Administration (invites, accounts, backups): parley-relay admin --help"));
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         QStringLiteral("Show this help and exit."));
     const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},

@@ -2,6 +2,9 @@
 
 #include "server/store/sqliteutil.h"
 
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -76,6 +79,13 @@ const char *const kSchemaV3[] = {
     "CREATE TABLE queue_marks (start INTEGER PRIMARY KEY, end INTEGER NOT NULL, first_row_id "
     "INTEGER NOT NULL) STRICT",
     "CREATE TABLE dedup_buckets (start INTEGER PRIMARY KEY, end INTEGER NOT NULL) STRICT",
+};
+
+// Schema version 4: creation times (Unix seconds) of accounts and invites, for the
+// operator's `parley-relay admin` listings. Rows from before the migration read 0 (unknown).
+const char *const kSchemaV4[] = {
+    "ALTER TABLE accounts ADD COLUMN created INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE invites ADD COLUMN created INTEGER NOT NULL DEFAULT 0",
 };
 
 // The account's row id, nullopt if absent; sets *error on failure.
@@ -237,6 +247,14 @@ QString SqliteStore::migrate()
             }
         }
         [[fallthrough]];
+    case 3:
+        for (const char *statement : kSchemaV4) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
+                db.rollback();
+                return error;
+            }
+        }
+        [[fallthrough]];
     default:
         break;
     }
@@ -359,8 +377,9 @@ SqliteStore::createAccount(const AccountRecord &account, const DeviceRecord &dev
     }
     if (!run(query,
              QStringLiteral("INSERT INTO accounts (username, account_key, device_list, "
-                            "list_counter) VALUES (?, ?, ?, ?)"),
-             {account.username, account.accountKey, account.deviceList, u64(account.counter)},
+                            "list_counter, created) VALUES (?, ?, ?, ?, ?)"),
+             {account.username, account.accountKey, account.deviceList, u64(account.counter),
+              QDateTime::currentSecsSinceEpoch()},
              &error)) {
         return StoreError{error};
     }
@@ -656,11 +675,71 @@ StoreResult<bool> SqliteStore::addInvite(const QByteArray &codeHash)
 {
     QSqlQuery query(database());
     QString error;
-    if (!run(query, QStringLiteral("INSERT OR IGNORE INTO invites (code_hash) VALUES (?)"),
-             {codeHash}, &error)) {
+    if (!run(query,
+             QStringLiteral("INSERT OR IGNORE INTO invites (code_hash, created) VALUES (?, ?)"),
+             {codeHash, QDateTime::currentSecsSinceEpoch()}, &error)) {
         return StoreError{error};
     }
     return query.numRowsAffected() > 0;
+}
+
+StoreResult<bool> SqliteStore::revokeInvite(const QByteArray &codeHash)
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query, QStringLiteral("DELETE FROM invites WHERE code_hash = ?"), {codeHash},
+             &error)) {
+        return StoreError{error};
+    }
+    return query.numRowsAffected() > 0;
+}
+
+StoreResult<QList<qint64>> SqliteStore::listInvites()
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query, QStringLiteral("SELECT created FROM invites ORDER BY created"), {}, &error)) {
+        return StoreError{error};
+    }
+    QList<qint64> created;
+    while (query.next()) {
+        created.append(query.value(0).toLongLong());
+    }
+    return created;
+}
+
+StoreResult<QList<AccountSummary>> SqliteStore::listAccounts()
+{
+    QSqlQuery query(database());
+    QString error;
+    if (!run(query,
+             QStringLiteral("SELECT a.username, a.created, (SELECT COUNT(*) FROM devices d WHERE "
+                            "d.account_id = a.account_id) FROM accounts a ORDER BY a.username"),
+             {}, &error)) {
+        return StoreError{error};
+    }
+    QList<AccountSummary> accounts;
+    while (query.next()) {
+        accounts.append(AccountSummary{query.value(0).toString(), query.value(2).toInt(),
+                                       query.value(1).toLongLong()});
+    }
+    return accounts;
+}
+
+QString SqliteStore::backupTo(const QString &destination)
+{
+    if (QFileInfo::exists(destination)) {
+        return QStringLiteral("%1 already exists; choose a new file").arg(destination);
+    }
+    QSqlQuery query(database());
+    QString error;
+    // A consistent snapshot taken in one read transaction, while the relay keeps writing.
+    if (!run(query, QStringLiteral("VACUUM INTO ?"), {destination}, &error)) {
+        return QStringLiteral("cannot back up to %1: %2").arg(destination, error);
+    }
+    // The copy holds the same account metadata as the original: owner only.
+    QFile::setPermissions(destination, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return {};
 }
 
 } // namespace parley::relay
