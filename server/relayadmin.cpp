@@ -150,8 +150,9 @@ int accountCommand(SqliteStore &store, const QStringList &args)
             return status;
         }
         for (const AccountSummary &account : std::get<QList<AccountSummary>>(listed)) {
-            std::printf("%s\t%d devices\tcreated %s\n", qUtf8Printable(account.username),
-                        account.devices, qUtf8Printable(formatTime(account.created)));
+            std::printf("%s\t%d %s\tcreated %s\n", qUtf8Printable(account.username),
+                        account.devices, account.devices == 1 ? "device" : "devices",
+                        qUtf8Printable(formatTime(account.created)));
         }
         return 0;
     }

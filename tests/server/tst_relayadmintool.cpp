@@ -130,9 +130,9 @@ void TestRelayAdminTool::inviteIsSingleUse()
     const AdminResult accounts =
         admin(dir.path(), {QStringLiteral("account"), QStringLiteral("list")});
     QCOMPARE(accounts.exitCode, 0);
-    QVERIFY2(accounts.out.startsWith(QLatin1String("alice\t1 devices\tcreated 20")),
+    QVERIFY2(accounts.out.startsWith(QLatin1String("alice\t1 device\tcreated 20")),
              qPrintable(accounts.out));
-    QVERIFY2(accounts.out.contains(QLatin1String("\nbob\t1 devices")), qPrintable(accounts.out));
+    QVERIFY2(accounts.out.contains(QLatin1String("\nbob\t1 device")), qPrintable(accounts.out));
     QCOMPARE(relay.stop(), 0);
 }
 
