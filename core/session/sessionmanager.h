@@ -37,6 +37,15 @@ struct ChatMessage
     MessageRecord::State state = MessageRecord::State::Received;
 };
 
+// A contact as listContacts() reports it. Plain data.
+struct ContactSummary
+{
+    QString address;     // user@relay
+    QString displayName; // empty when none was given
+    bool verified = false;
+    bool keyChanged = false; // its account key changed since it was pinned
+};
+
 // 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
 // store it uses (docs/architecture.md, "Messaging"). Contacts are added by username on our
 // own relay: LookupUser gives the account key (pinned on first use) and the signed device
@@ -88,6 +97,8 @@ public slots:
     void flushOutbox();
     // Emits unreadListed() with every received message not yet marked read, oldest first.
     void listUnread();
+    // Emits contactsListed() with every contact, by address.
+    void listContacts();
     // Emits synced() if the relay's queue is drained and every delivery processed (for a
     // caller that connects to synced() late).
     void checkSynced();
@@ -102,6 +113,7 @@ signals:
                              int state);
     void typingReceived(const QString &from, bool typing);
     void unreadListed(const QList<parley::core::ChatMessage> &messages);
+    void contactsListed(const QList<parley::core::ContactSummary> &contacts);
     void keyChanged(const QString &address);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
     void synced();
@@ -172,3 +184,4 @@ private:
 } // namespace parley::core
 
 Q_DECLARE_METATYPE(parley::core::ChatMessage)
+Q_DECLARE_METATYPE(parley::core::ContactSummary)

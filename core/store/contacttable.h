@@ -7,6 +7,9 @@
 #include <QString>
 
 #include <optional>
+#include <vector>
+
+class QSqlQuery;
 
 namespace parley::core {
 
@@ -39,9 +42,14 @@ public:
     // NotFound if there is none; Undecryptable if its name fails to decrypt (row kept).
     StoreResult<ContactRecord> find(ContactId id);
     StoreResult<ContactRecord> findByAddress(const QString &address);
+    // Every contact, by address. A display name that fails to decrypt is left unset there
+    // (the contact is still listed; find() reports the error).
+    StoreResult<std::vector<ContactRecord>> all();
 
 private:
     StoreResult<ContactRecord> findWhere(const QString &condition, const QVariant &value);
+    static ContactRecord recordAt(const QSqlQuery &query);
+    StoreResult<std::optional<QString>> nameAt(const QSqlQuery &query, ContactId id);
 
     StoreContext &m_context;
 };
