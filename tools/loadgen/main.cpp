@@ -160,7 +160,11 @@ int main(int argc, char *argv[])
         } else {
             return fail(QStringLiteral("unknown scenario %1").arg(scenario));
         }
-        status = result.contains(QStringLiteral("error")) ? 1 : status;
+        // A scenario that failed or did not finish makes the run fail (scripts, the smoke test).
+        if (result.contains(QStringLiteral("error")) ||
+            result.value(QStringLiteral("complete")) == QJsonValue(false)) {
+            status = 1;
+        }
         std::printf("%s\n", QJsonDocument(result).toJson(QJsonDocument::Compact).constData());
         std::fflush(stdout);
     }
