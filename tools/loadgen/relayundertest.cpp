@@ -5,7 +5,9 @@
 #include <QRegularExpression>
 #include <QThread>
 
+#include <csignal>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -65,7 +67,11 @@ QString RelayUnderTest::start(const Options &options)
     m_process.setProcessEnvironment(environment);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     const int cpu = options.cpu;
-    m_process.setChildProcessModifier([cpu] { pinAndRaiseLimits(cpu); });
+    m_process.setChildProcessModifier([cpu] {
+        // The relay must not outlive a load generator that crashed or was killed.
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        pinAndRaiseLimits(cpu);
+    });
     m_process.start(options.binary, arguments);
     if (!m_process.waitForStarted(10'000)) {
         return QStringLiteral("cannot start %1: %2").arg(options.binary, m_process.errorString());
