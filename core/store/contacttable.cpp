@@ -66,12 +66,17 @@ StoreResult<ContactRecord> ContactTable::findByAddress(const QString &address)
     return findWhere(QStringLiteral("address = :key"), address);
 }
 
+namespace {
+
+const QString kColumns = QStringLiteral("SELECT id, address, account_key, verified, display_name, "
+                                        "device_list_counter, created_at FROM contacts ");
+
+} // namespace
+
 StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, const QVariant &value)
 {
     QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT id, address, account_key, verified, display_name, "
-                                 "device_list_counter, created_at FROM contacts WHERE ") +
-                  condition);
+    query.prepare(kColumns + QStringLiteral("WHERE ") + condition);
     query.bindValue(QStringLiteral(":key"), value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -79,6 +84,29 @@ StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, con
     if (!query.next()) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("contact")};
     }
+    return readRow(query, false);
+}
+
+StoreResult<std::vector<ContactRecord>> ContactTable::all()
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    if (!query.exec(kColumns + QStringLiteral("ORDER BY id"))) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<ContactRecord> contacts;
+    while (query.next()) {
+        auto contact = readRow(query, true);
+        if (const auto *error = std::get_if<StoreError>(&contact)) {
+            return *error;
+        }
+        contacts.push_back(std::get<ContactRecord>(std::move(contact)));
+    }
+    return contacts;
+}
+
+StoreResult<ContactRecord> ContactTable::readRow(const QSqlQuery &query, bool lenient) const
+{
     ContactRecord contact;
     contact.id.value = query.value(0).toLongLong();
     contact.address = query.value(1).toString();
@@ -88,11 +116,14 @@ StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, con
         auto name = m_context.unseal(kTable, "display_name", contact.id.value,
                                      query.value(4).toByteArray());
         if (const auto *error = std::get_if<StoreError>(&name)) {
-            return *error;
+            if (!lenient) {
+                return *error;
+            }
+        } else {
+            const auto &bytes = std::get<crypto::WipedBytes>(name);
+            contact.displayName = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                                    qsizetype(bytes.size()));
         }
-        const auto &bytes = std::get<crypto::WipedBytes>(name);
-        contact.displayName = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
-                                                qsizetype(bytes.size()));
     }
     contact.deviceListCounter = quint64(query.value(5).toLongLong());
     contact.createdAt = query.value(6).toLongLong();
