@@ -4,6 +4,7 @@
 // with two signed-in clients over the relay are in tests/e2e/tst_e2e_models.cpp.
 
 #include "core/clientcore.h"
+#include "core/models/contactlistmodel.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
 #include "core/session/sessionmanager.h"
@@ -41,6 +42,7 @@ private slots:
     void chatReportsCoreRefusal();
     void chatThrottlesTyping();
     void contactsAddReportsBusyAndErrors();
+    void keyChangeBlocksAVerifiedContactOnly();
 
 private:
     TestProfile m_profile;
@@ -217,6 +219,60 @@ void TestViewModels::contactsAddReportsBusyAndErrors()
     ContactsViewModel closed(m_profile.store, nullptr);
     QVERIFY(!closed.addContact(u"dave"_qs));
     QCOMPARE(closed.errorText(), u"The profile is not open."_qs);
+}
+
+void TestViewModels::keyChangeBlocksAVerifiedContactOnly()
+{
+    QVERIFY(succeeded(take(m_profile.store->run([](StoreContext &context) -> StoreStatus {
+        ContactTable contacts(context);
+        auto bob = contacts.findByAddress(kBob);
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        std::get<ContactRecord>(bob).verified = true;
+        if (auto put = contacts.put(std::get<ContactRecord>(bob));
+            std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
+        }
+        return Done{};
+    }))));
+    ClientCore core;
+    SessionManager *sessions = core.sessionManager();
+    ChatViewModel bobChat(m_profile.store, sessions, kBob);
+    ChatViewModel carolChat(m_profile.store, sessions, kCarol);
+    ContactListModel contacts(m_profile.store);
+    contacts.follow(sessions);
+    contacts.reload();
+    Tester tester(&contacts, Tester::FailureReportingMode::QtTest);
+    QTRY_VERIFY(bobChat.isVerified());
+    QTRY_COMPARE(contacts.rowCount(), 3);
+    QVERIFY(bobChat.canSend());
+    QVERIFY(!carolChat.isVerified());
+
+    // What the SessionManager reports when a pinned key no longer matches (emitted here on
+    // the real object; a key change over the relay needs an account reset by the operator).
+    emit sessions->keyChanged(kBob);
+    emit sessions->keyChanged(kCarol);
+    QTRY_VERIFY(bobChat.hasKeyChanged());
+    QVERIFY(!bobChat.canSend());
+    QCOMPARE(bobChat.cannotSendReason(),
+             u"bob's safety number changed. Compare it again and accept the new key before "
+             "sending."_qs);
+    QVERIFY(bobChat.noticeText().isEmpty());
+    QVERIFY(!bobChat.send(u"hello"_qs));
+    QCOMPARE(bobChat.errorText(), bobChat.cannotSendReason());
+    // Unverified: a notice, and sending goes on.
+    QTRY_VERIFY(carolChat.hasKeyChanged());
+    QVERIFY(carolChat.canSend());
+    QVERIFY(carolChat.cannotSendReason().isEmpty());
+    QCOMPARE(carolChat.noticeText(),
+             u"carol's safety number changed. If you did not expect this, compare it with "
+             "them."_qs);
+    QTRY_VERIFY(contacts.hasKeyChanged(kBob));
+    QCOMPARE(contacts.index(contacts.rowOf(kCarol)).data(ContactListModel::KeyChangedRole).toBool(),
+             true);
+    QCOMPARE(contacts.index(contacts.rowOf(kAlice)).data(ContactListModel::KeyChangedRole).toBool(),
+             false);
 }
 
 QTEST_GUILESS_MAIN(TestViewModels)
