@@ -60,6 +60,9 @@ class SessionManager;
 //   UndecryptableRole (bool)   the body could not be decrypted (on arrival or at rest)
 //   ClientMessageIdRole        the sender-chosen id, 32 lower-case hex digits
 //
+// Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
+// errorText; call open() again once the profile is unlocked.
+//
 // Lives on the GUI thread. canFetchMore()/fetchMore() are the newer direction, because
 // QAbstractItemView asks for more only when its scroll bar reaches the bottom (the newest
 // end of a chat); the view triggers fetchOlder() itself at the top (STYLE.md, "Views").

@@ -98,7 +98,8 @@ signals:
     void contactChanged();
     void errorTextChanged();
     void peerTypingChanged();
-    // A typing notice was handed to the SessionManager (for tests and diagnostics).
+    // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
+    // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
 
 private:
