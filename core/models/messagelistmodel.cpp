@@ -152,18 +152,22 @@ void MessageListModel::fetchOlder()
     emit windowChanged();
     const int limit = m_pageSize;
     const quint64 generation = m_generation;
+    const MessageId before = m_rows.first().id;
     m_guard.deliver(
-        m_store->run([conversation = *m_conversationId, before = m_rows.first().id,
-                      limit](StoreContext &context) {
+        m_store->run([conversation = *m_conversationId, before, limit](StoreContext &context) {
             return MessageTable(context).page(conversation, before, limit + 1);
         }),
-        [this, generation, limit](const StoreResult<std::vector<MessageRecord>> &result) {
+        [this, generation, limit, before](const StoreResult<std::vector<MessageRecord>> &result) {
             if (generation != m_generation) {
                 return;
             }
             m_olderPending = false;
             if (const auto *error = std::get_if<StoreError>(&result)) {
                 setError(error->message());
+            } else if (m_rows.isEmpty() || m_rows.first().id != before) {
+                // The cap dropped the first row meanwhile (a burst was followed at the other
+                // end): this page would leave a gap. canFetchOlder() stays true for a page
+                // before the new first row.
             } else {
                 applyOlder(std::get<std::vector<MessageRecord>>(result), limit);
             }
@@ -232,7 +236,7 @@ void MessageListModel::loadNewer(bool following)
         page.newer = std::get<std::vector<MessageRecord>>(std::move(newer));
         return page;
     }),
-                    [this, generation, limit, following](const StoreResult<Page> &result) {
+                    [this, generation, limit, following, after](const StoreResult<Page> &result) {
                         if (generation != m_generation) {
                             return;
                         }
@@ -244,7 +248,13 @@ void MessageListModel::loadNewer(bool following)
                         }
                         const Page &page = std::get<Page>(result);
                         m_conversationId = page.conversation;
-                        applyNewer(page.newer, limit, following);
+                        const MessageId last = m_rows.isEmpty() ? MessageId{} : m_rows.last().id;
+                        if (last == after) {
+                            applyNewer(page.newer, limit, following);
+                        }
+                        // Otherwise the cap dropped the last row meanwhile (older pages were
+                        // prepended, which also left the newest end): appending would leave
+                        // a gap, and canFetchNewer() stays true.
                         finishLoad();
                     });
 }

@@ -63,6 +63,7 @@ private slots:
     void arrivalsAppendAndStatesChange();
     void arrivalsDuringPendingLoadsAreNeitherLostNorDoubled();
     void stateChangeDuringPendingLoadIsKept();
+    void pagesCrossingTheCapLeaveNoGap();
     void arrivalsAwayFromTheNewestEndWait();
     void undecryptableRowsAreShown();
     void conversationThatDoesNotExistYet();
@@ -310,6 +311,54 @@ void TestMessageListModel::stateChangeDuringPendingLoadIsKept()
     QVERIFY(applied.wait());
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.data(model.index(1), MessageListModel::StateNameRole).toString(), u"sent"_qs);
+}
+
+void TestMessageListModel::pagesCrossingTheCapLeaveNoGap()
+{
+    const QString ivan = QStringLiteral("ivan@relay.example");
+    QVERIFY(std::holds_alternative<ConversationId>(take(m_profile.store->run(
+        [&](StoreContext &context) { return writeHistory(context, ivan, 200); }))));
+    MessageListModel model(m_profile.store);
+    model.setPageSize(50);
+    model.setWindowCap(100);
+    Tester tester(&model, Tester::FailureReportingMode::QtTest);
+    QSignalSpy applied(&model, &MessageListModel::pageApplied);
+    model.open(ivan);
+    QVERIFY(applied.wait());
+    QCOMPARE(model.rowCount(), 50);
+
+    // A burst is followed at the newest end (its load goes first) while an older page is on
+    // its way: the burst pushes the window past its cap and drops the first row the older
+    // page was asked for. That page must not be prepended (it would leave a gap).
+    take(m_profile.store->run(
+        [&](StoreContext &context) { return writeHistory(context, ivan, 200, 201); }));
+    model.notifyStored(ivan);
+    model.fetchOlder();
+    QTRY_VERIFY(!model.isLoading());
+    QCOMPARE(model.rowCount(), 100);
+    QVERIFY(contiguous(model, 301));
+    QVERIFY(model.isAtNewest());
+    QVERIFY(model.canFetchOlder());
+
+    // The other way: older pages pushed past the cap while a newer page is on its way.
+    model.openAround(ivan, model.idAt(0) - 150); // message 151 and the page after it
+    QVERIFY(applied.wait());
+    QCOMPARE(textAt(model, 0), u"message 102"_qs);
+    QCOMPARE(model.rowCount(), 100);
+    QVERIFY(!model.isAtNewest());
+    QTRY_VERIFY(!model.isLoading()); // (the tester's fetchMore may have paged newer)
+    const int first = textAt(model, 0).section(u' ', 1).toInt();
+    const int last = first + model.rowCount() - 1;
+    QVERIFY(model.canFetchOlder());
+    QVERIFY(model.canFetchNewer());
+    model.fetchOlder(); // applied first: prepends 50 rows and drops the last 50
+    model.fetchNewer(); // asked after the old last row, which is gone by then: not appended
+    QTRY_VERIFY(!model.isLoading());
+    QCOMPARE(textAt(model, 0), QStringLiteral("message %1").arg(first - 50));
+    QCOMPARE(model.rowCount(), 100);
+    QVERIFY(contiguous(model, first - 50));
+    QCOMPARE(textAt(model, 99), QStringLiteral("message %1").arg(last - 50));
+    QVERIFY(model.canFetchNewer());
 }
 
 void TestMessageListModel::arrivalsAwayFromTheNewestEndWait()
