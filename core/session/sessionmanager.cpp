@@ -203,6 +203,9 @@ void SessionManager::markRead(const QString &contact)
                 return;
             }
             for (const auto &[address, ids] : std::get<0>(seen)) {
+                if (!ids.empty()) {
+                    emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
+                }
                 for (std::size_t at = 0; at < ids.size(); at += kMaxReceiptIds) {
                     const auto end =
                         ids.begin() + std::ptrdiff_t(std::min(ids.size(), at + kMaxReceiptIds));

@@ -90,8 +90,8 @@ public slots:
     // (state Queued), then messageStateChanged() as it is sent, delivered and read.
     void sendText(const QString &contact, const QString &text);
     void sendTyping(const QString &contact, bool typing);
-    // Every received message of `contact` (all contacts if empty) becomes Seen, and a read
-    // receipt goes to the sender.
+    // Every received message of `contact` (all contacts if empty) becomes Seen (reported by
+    // messagesSeen()), and a read receipt goes to the sender.
     void markRead(const QString &contact = {});
     // Sends what waits in the outbox (done by itself on every connection).
     void flushOutbox();
@@ -112,6 +112,8 @@ signals:
     void messageStateChanged(const QString &conversation, const QByteArray &clientMessageId,
                              int state);
     void typingReceived(const QString &from, bool typing);
+    // markRead() made these incoming messages of `conversation` Seen (committed).
+    void messagesSeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
     void unreadListed(const QList<parley::core::ChatMessage> &messages);
     void contactsListed(const QList<parley::core::ContactSummary> &contacts);
     void keyChanged(const QString &address);

@@ -6,10 +6,10 @@
 #include <QByteArray>
 #include <QString>
 
+class QSqlQuery;
+
 #include <optional>
 #include <vector>
-
-class QSqlQuery;
 
 namespace parley::core {
 
@@ -42,14 +42,15 @@ public:
     // NotFound if there is none; Undecryptable if its name fails to decrypt (row kept).
     StoreResult<ContactRecord> find(ContactId id);
     StoreResult<ContactRecord> findByAddress(const QString &address);
-    // Every contact, by address. A display name that fails to decrypt is left unset there
-    // (the contact is still listed; find() reports the error).
+    // Every contact, by address. A name that fails to decrypt is left unset here (the row is
+    // listed, shown by its address) instead of failing the whole list.
     StoreResult<std::vector<ContactRecord>> all();
 
 private:
     StoreResult<ContactRecord> findWhere(const QString &condition, const QVariant &value);
-    static ContactRecord recordAt(const QSqlQuery &query);
-    StoreResult<std::optional<QString>> nameAt(const QSqlQuery &query, ContactId id);
+    // The contact in the current row of `query` (the columns of kColumns); its name is left
+    // unset when it fails to decrypt and `lenient`, else that is the error.
+    StoreResult<ContactRecord> readRow(const QSqlQuery &query, bool lenient) const;
 
     StoreContext &m_context;
 };

@@ -1,5 +1,6 @@
 #include "core/store/conversationtable.h"
 
+#include "core/store/contacttable.h"
 #include "core/store/storecontext.h"
 
 #include <QSqlQuery>
@@ -47,6 +48,74 @@ StoreResult<ContactId> ConversationTable::contactOf(ConversationId conversation)
                           QStringLiteral("conversation %1").arg(conversation.value)};
     }
     return ContactId{query.value(0).toLongLong()};
+}
+
+StoreResult<std::optional<ConversationId>> ConversationTable::findByAddress(const QString &address)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT c.id FROM conversations c JOIN contacts k ON "
+                                 "k.id = c.contact_id WHERE k.address = ?"));
+    query.bindValue(0, address);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return std::optional<ConversationId>();
+    }
+    return std::optional<ConversationId>(ConversationId{query.value(0).toLongLong()});
+}
+
+StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
+{
+    // direction 0 = incoming, state 5 = Received (MessageRecord, stored as integers).
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral(
+        "SELECT c.id, c.contact_id, c.last_activity_at, k.address, "
+        " (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id), "
+        " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = ? "
+        "  AND m.state = ?) "
+        "FROM conversations c JOIN contacts k ON k.id = c.contact_id "
+        "ORDER BY c.last_activity_at DESC, c.id DESC"));
+    query.bindValue(0, int(MessageRecord::Direction::Incoming));
+    query.bindValue(1, int(MessageRecord::State::Received));
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<ConversationSummary> summaries;
+    std::vector<qint64> lastIds;
+    while (query.next()) {
+        ConversationSummary summary;
+        summary.id.value = query.value(0).toLongLong();
+        summary.contact.value = query.value(1).toLongLong();
+        summary.lastActivityAt = query.value(2).toLongLong();
+        summary.address = query.value(3).toString();
+        lastIds.push_back(query.value(4).isNull() ? 0 : query.value(4).toLongLong());
+        summary.unreadCount = query.value(5).toInt();
+        summaries.push_back(std::move(summary));
+    }
+    query.finish();
+    ContactTable contacts(m_context);
+    MessageTable messages(m_context);
+    for (std::size_t i = 0; i < summaries.size(); ++i) {
+        ConversationSummary &summary = summaries[i];
+        // A name that fails to decrypt is shown as the address; the row stays.
+        auto contact = contacts.find(summary.contact);
+        if (const auto *record = std::get_if<ContactRecord>(&contact)) {
+            summary.displayName = record->displayName;
+            summary.verified = record->verified;
+        } else if (std::get<StoreError>(contact).code != StoreError::Code::Undecryptable) {
+            return std::get<StoreError>(contact);
+        }
+        if (lastIds[i] != 0) {
+            auto last = messages.find(MessageId{lastIds[i]});
+            if (const auto *error = std::get_if<StoreError>(&last)) {
+                return *error;
+            }
+            summary.lastMessage = std::get<MessageRecord>(std::move(last));
+        }
+    }
+    return summaries;
 }
 
 } // namespace parley::core

@@ -1,11 +1,33 @@
 #pragma once
 
+#include "core/store/messagetable.h"
 #include "core/store/storeerror.h"
 #include "core/store/storeids.h"
+
+#include <QString>
+
+#include <optional>
+#include <vector>
 
 namespace parley::core {
 
 class StoreContext;
+
+// One row of the conversation list: everything ConversationListModel shows, read in one query
+// (plus the decryption of the contact's name and of the last message's body).
+struct ConversationSummary
+{
+    ConversationId id;
+    ContactId contact;
+    QString address;                    // the contact's account address (user@relay)
+    std::optional<QString> displayName; // none when unset or when it fails to decrypt
+    bool verified = false;
+    qint64 lastActivityAt = 0; // ms since the epoch (conversations.last_activity_at)
+    // Incoming messages still Received (not yet shown to the user: markSeen makes them Seen).
+    int unreadCount = 0;
+    // The newest message, if any; an undecryptable body carries the StoreError.
+    std::optional<MessageRecord> lastMessage;
+};
 
 // 1:1 conversations, one per contact (table conversations). Runs on the database thread only.
 class ConversationTable
@@ -21,6 +43,13 @@ public:
     StoreResult<ConversationId> forContact(ContactId contact, qint64 now);
     // The contact of a 1:1 conversation; NotFound if there is no such conversation.
     StoreResult<ContactId> contactOf(ConversationId conversation);
+    // The conversation with the contact whose address is `address`, without creating one.
+    StoreResult<std::optional<ConversationId>> findByAddress(const QString &address);
+    // Every conversation, newest activity first (ties: newest conversation first). The last
+    // message and the unread count come from correlated subqueries on the index
+    // messages_by_conversation, so the cost grows with the unread messages' conversations,
+    // not with the whole table.
+    StoreResult<std::vector<ConversationSummary>> summaries();
 
 private:
     StoreContext &m_context;

@@ -113,6 +113,27 @@ StoreResult<std::vector<MessageRecord>> MessageTable::page(ConversationId conver
     return messages;
 }
 
+StoreResult<std::vector<MessageRecord>> MessageTable::pageAfter(ConversationId conversation,
+                                                                MessageId after, int limit)
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND id > ? "
+                                           "ORDER BY id LIMIT ?"));
+    query.bindValue(0, conversation.value);
+    query.bindValue(1, after.isValid() ? after.value : qint64(0));
+    query.bindValue(2, limit);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<MessageRecord> messages;
+    messages.reserve(std::size_t(std::max(limit, 0)));
+    while (query.next()) {
+        messages.push_back(readRow(query, m_context));
+    }
+    return messages;
+}
+
 StoreResult<MessageRecord> MessageTable::find(MessageId id)
 {
     QSqlQuery query(m_context.database());

@@ -63,6 +63,11 @@ public:
     // error as their body.
     StoreResult<std::vector<MessageRecord>> page(ConversationId conversation, MessageId before,
                                                  int limit);
+    // Up to `limit` messages of `conversation` with an id above `after` (from the first when
+    // `after` is not valid), oldest first: paging towards the newest end of a window, and
+    // picking up what arrived after the newest row a model holds.
+    StoreResult<std::vector<MessageRecord>> pageAfter(ConversationId conversation, MessageId after,
+                                                      int limit);
     StoreResult<MessageRecord> find(MessageId id);
     // The message with that sender-chosen id in one direction of a conversation, or nullopt:
     // how received messages are deduplicated before they reach any model, and how receipts

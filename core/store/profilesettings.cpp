@@ -5,12 +5,15 @@
 #include <QSettings>
 #include <QUuid>
 
+#include <algorithm>
+
 namespace parley::core {
 
 namespace {
 
 const QString kIdKey = QStringLiteral("profile/id");
 const QString kRememberedKey = QStringLiteral("keychain/remembered");
+const QString kAutoLockKey = QStringLiteral("session/autoLockMinutes");
 
 QString settingsPath(const QString &profileDirectory)
 {
@@ -29,10 +32,12 @@ StoreStatus sync(QSettings &settings)
 
 } // namespace
 
-ProfileSettings::ProfileSettings(QString path, QString profileId, bool keyRemembered)
+ProfileSettings::ProfileSettings(QString path, QString profileId, bool keyRemembered,
+                                 int autoLockMinutes)
     : m_path(std::move(path))
     , m_profileId(std::move(profileId))
     , m_keyRemembered(keyRemembered)
+    , m_autoLockMinutes(std::clamp(autoLockMinutes, 0, kMaxAutoLockMinutes))
 {}
 
 StoreResult<ProfileSettings> ProfileSettings::load(const QString &profileDirectory)
@@ -47,7 +52,8 @@ StoreResult<ProfileSettings> ProfileSettings::load(const QString &profileDirecto
         return StoreError{StoreError::Code::NoProfile,
                           QStringLiteral("%1 names no profile id").arg(path)};
     }
-    return ProfileSettings(path, id, settings.value(kRememberedKey, false).toBool());
+    return ProfileSettings(path, id, settings.value(kRememberedKey, false).toBool(),
+                           settings.value(kAutoLockKey, 0).toInt());
 }
 
 StoreResult<ProfileSettings> ProfileSettings::create(const QString &profileDirectory)
@@ -74,6 +80,22 @@ StoreStatus ProfileSettings::setKeyRemembered(bool remembered)
     auto status = sync(settings);
     if (std::holds_alternative<Done>(status)) {
         m_keyRemembered = remembered;
+    }
+    return status;
+}
+
+StoreStatus ProfileSettings::setAutoLockMinutes(int minutes)
+{
+    minutes = std::clamp(minutes, 0, kMaxAutoLockMinutes);
+    QSettings settings(m_path, QSettings::IniFormat);
+    if (minutes > 0) {
+        settings.setValue(kAutoLockKey, minutes);
+    } else {
+        settings.remove(kAutoLockKey);
+    }
+    auto status = sync(settings);
+    if (std::holds_alternative<Done>(status)) {
+        m_autoLockMinutes = minutes;
     }
     return status;
 }

@@ -13,6 +13,8 @@ namespace parley::core {
 //   [keychain] remembered true once the profile key was stored in the OS keychain. A locked
 //                         keyring answers "no such entry", so without this flag a locked
 //                         keyring would look like "never remembered".
+//   [session] autoLockMinutes  idle minutes before the profile locks itself (ProfileSession);
+//                         0 or absent = never. Clamped to 0 … kMaxAutoLockMinutes.
 //
 // Nothing here is trusted for security: a key read from the keychain is always confirmed
 // against the vault's key check (openVaultWithProfileKey).
@@ -20,6 +22,7 @@ class ProfileSettings
 {
 public:
     static constexpr const char *kFileName = "profile.ini";
+    static constexpr int kMaxAutoLockMinutes = 24 * 60;
 
     // NoProfile when the file does not exist or names no id.
     static StoreResult<ProfileSettings> load(const QString &profileDirectory);
@@ -29,13 +32,16 @@ public:
     const QString &profileId() const { return m_profileId; }
     bool isKeyRemembered() const { return m_keyRemembered; }
     StoreStatus setKeyRemembered(bool remembered);
+    int autoLockMinutes() const { return m_autoLockMinutes; }
+    StoreStatus setAutoLockMinutes(int minutes);
 
 private:
-    ProfileSettings(QString path, QString profileId, bool keyRemembered);
+    ProfileSettings(QString path, QString profileId, bool keyRemembered, int autoLockMinutes = 0);
 
     QString m_path;
     QString m_profileId;
     bool m_keyRemembered = false;
+    int m_autoLockMinutes = 0;
 };
 
 } // namespace parley::core

@@ -97,6 +97,9 @@ public:
     PassphraseStrength passphraseStrength() const { return m_strength; }
     QString passphraseHint() const { return hintFor(m_strength); }
     QString profileDirectory() const { return m_directory; }
+    // The open profile once Ready (null before): what the other view models are built on
+    // (ConversationListViewModel, ChatViewModel, ContactsViewModel, SettingsViewModel).
+    std::shared_ptr<ProfileStore> store() const { return m_store; }
 
     static PassphraseStrength assessPassphrase(const QString &passphrase);
     static QString hintFor(PassphraseStrength strength);

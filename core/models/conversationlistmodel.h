@@ -1,0 +1,130 @@
+#pragma once
+
+#include "core/models/asyncguard.h"
+#include "core/store/conversationtable.h"
+
+#include <QAbstractListModel>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace parley::core {
+
+class ProfileStore;
+class SessionManager;
+
+// Every conversation, one row each, newest activity first (docs/architecture.md, "Models and
+// view models").
+//
+// The rows come from one store query (ConversationTable::summaries: last message and unread
+// count per conversation) run on the database thread. reload() runs it; follow() connects a
+// SessionManager so that every message queued or received, every state change and every
+// markRead reloads (coalesced: while a query is pending, further events only make it run once
+// more afterwards). A reload is applied as a diff, never as a reset: a conversation whose
+// activity moved it up is moved with beginMoveRows, a new one inserted, a vanished one
+// removed, and changed previews or counts reported with dataChanged, so a view keeps its
+// selection and scroll position. Rows are identified by the contact's address.
+//
+// Roles (also by name for QML, see roleNames()):
+//   Qt::DisplayRole / DisplayNameRole  the contact's name, or the user part of the address
+//   AddressRole (QString)              the contact's account address, user@relay
+//   InitialsRole (QString)             one or two letters for an avatar
+//   PreviewRole (QString)              the last message on one line, at most kPreviewLength
+//                                      characters (a sentence if it cannot be decrypted;
+//                                      empty for a conversation without messages)
+//   LastActivityRole (QDateTime)       when the last message was stored
+//   UnreadCountRole (int)              incoming messages not yet marked read (Received)
+//   LastMessageOutgoingRole (bool)     the preview is a message the user sent
+//   LastMessageStateRole (int)         its MessageRecord::State
+//   VerifiedRole (bool)                the user verified this contact's safety number
+//   ConversationIdRole (qint64)        the store's ConversationId
+//   Qt::AccessibleTextRole             "alice, 2 unread, last message: …"
+//
+// Lives on the GUI thread.
+class ConversationListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(int totalUnread READ totalUnread NOTIFY totalUnreadChanged)
+    Q_PROPERTY(bool loading READ isLoading NOTIFY loadingChanged)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+
+public:
+    enum Role {
+        AddressRole = Qt::UserRole + 1,
+        DisplayNameRole,
+        InitialsRole,
+        PreviewRole,
+        LastActivityRole,
+        UnreadCountRole,
+        LastMessageOutgoingRole,
+        LastMessageStateRole,
+        VerifiedRole,
+        ConversationIdRole,
+    };
+    Q_ENUM(Role)
+
+    static constexpr int kPreviewLength = 100;
+
+    explicit ConversationListModel(std::shared_ptr<ProfileStore> store, QObject *parent = nullptr);
+    ~ConversationListModel() override;
+
+    // Connects to `sessions` (queued: it may live on the core thread).
+    void follow(SessionManager *sessions);
+
+    int totalUnread() const { return m_totalUnread; }
+    bool isLoading() const { return m_pending; }
+    QString errorText() const { return m_errorText; }
+    // The row of the conversation with `address`, or -1.
+    Q_INVOKABLE int rowOf(const QString &address) const;
+
+    // One line of at most kPreviewLength characters from a message text.
+    static QString previewOf(const QString &text);
+    // One or two capital letters from a name ("Alice Smith" → "AS", "bob" → "B").
+    static QString initialsOf(const QString &name);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+public slots:
+    // Reads the list again (coalesced) and applies the difference.
+    void reload();
+
+signals:
+    void totalUnreadChanged();
+    void loadingChanged();
+    void errorTextChanged();
+    // A reload was applied.
+    void reloaded();
+
+private:
+    struct Row
+    {
+        qint64 conversationId = 0;
+        QString address;
+        QString name;
+        QString preview;
+        qint64 lastActivityAt = 0;
+        int unread = 0;
+        bool lastOutgoing = false;
+        int lastState = -1;
+        bool verified = false;
+
+        bool operator==(const Row &) const = default;
+    };
+
+    void apply(const std::vector<ConversationSummary> &summaries);
+    static Row toRow(const ConversationSummary &summary);
+
+    std::shared_ptr<ProfileStore> m_store;
+    QList<Row> m_rows;
+    int m_totalUnread = 0;
+    bool m_pending = false;
+    bool m_again = false;
+    QString m_errorText;
+    AsyncGuard m_guard{this};
+};
+
+} // namespace parley::core

@@ -1,0 +1,563 @@
+#include "core/models/messagelistmodel.h"
+
+#include "core/session/sessionmanager.h"
+#include "core/store/conversationtable.h"
+#include "core/store/profilestore.h"
+
+#include <QDateTime>
+#include <QLocale>
+
+#include <algorithm>
+
+namespace parley::core {
+
+MessageListModel::MessageListModel(std::shared_ptr<ProfileStore> store, QObject *parent)
+    : QAbstractListModel(parent)
+    , m_store(std::move(store))
+{}
+
+MessageListModel::~MessageListModel() = default;
+
+void MessageListModel::setPageSize(int rows)
+{
+    m_pageSize = std::max(rows, 1);
+    m_windowCap = std::max(m_windowCap, 2 * m_pageSize);
+}
+
+void MessageListModel::setWindowCap(int rows)
+{
+    m_windowCap = std::max(rows, 2 * m_pageSize);
+}
+
+void MessageListModel::follow(SessionManager *sessions)
+{
+    qRegisterMetaType<ChatMessage>();
+    connect(
+        sessions, &SessionManager::messageQueued, this,
+        [this](const QString &conversation, const QByteArray &) { notifyStored(conversation); },
+        Qt::QueuedConnection);
+    connect(
+        sessions, &SessionManager::messageReceived, this,
+        [this](const ChatMessage &message) { notifyStored(message.conversation); },
+        Qt::QueuedConnection);
+    connect(sessions, &SessionManager::messageStateChanged, this,
+            &MessageListModel::notifyStateChanged, Qt::QueuedConnection);
+    connect(sessions, &SessionManager::messagesSeen, this, &MessageListModel::notifySeen,
+            Qt::QueuedConnection);
+}
+
+void MessageListModel::open(const QString &contactAddress)
+{
+    start(contactAddress, 0);
+}
+
+void MessageListModel::openAround(const QString &contactAddress, qint64 messageId)
+{
+    start(contactAddress, std::max<qint64>(messageId, 0));
+}
+
+void MessageListModel::start(const QString &contactAddress, qint64 aroundId)
+{
+    beginResetModel();
+    m_rows.clear();
+    m_byClientId.clear();
+    m_pendingStates.clear();
+    endResetModel();
+    ++m_generation;
+    const bool renamed = m_address != contactAddress;
+    m_address = contactAddress;
+    m_conversationId.reset();
+    m_opening = true;
+    m_olderPending = false;
+    m_newerPending = false;
+    m_newerAgain = false;
+    m_hasOlder = false;
+    m_atNewest = true;
+    setError({});
+    if (renamed) {
+        emit conversationChanged();
+    }
+    emit windowChanged();
+    if (!m_store) {
+        m_opening = false;
+        setError(tr("The profile is not open."));
+        emit windowChanged();
+        return;
+    }
+    const int limit = m_pageSize;
+    const quint64 generation = m_generation;
+    m_guard.deliver(m_store->run([address = contactAddress, aroundId,
+                                  limit](StoreContext &context) -> StoreResult<Page> {
+        auto found = ConversationTable(context).findByAddress(address);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        Page page;
+        page.conversation = std::get<std::optional<ConversationId>>(found);
+        if (!page.conversation) {
+            return page;
+        }
+        MessageTable messages(context);
+        // Around a message: the page up to and including it, and the page after it.
+        auto older = messages.page(*page.conversation,
+                                   aroundId > 0 ? MessageId{aroundId + 1} : MessageId{}, limit + 1);
+        if (const auto *error = std::get_if<StoreError>(&older)) {
+            return *error;
+        }
+        page.older = std::get<std::vector<MessageRecord>>(std::move(older));
+        if (aroundId > 0) {
+            auto newer = messages.pageAfter(*page.conversation, MessageId{aroundId}, limit + 1);
+            if (const auto *error = std::get_if<StoreError>(&newer)) {
+                return *error;
+            }
+            page.newer = std::get<std::vector<MessageRecord>>(std::move(newer));
+        }
+        return page;
+    }),
+                    [this, generation, limit, aroundId](const StoreResult<Page> &result) {
+                        if (generation != m_generation) {
+                            return;
+                        }
+                        if (const auto *error = std::get_if<StoreError>(&result)) {
+                            m_opening = false;
+                            setError(error->message());
+                            finishLoad();
+                            return;
+                        }
+                        const Page &page = std::get<Page>(result);
+                        m_opening = false;
+                        m_conversationId = page.conversation;
+                        m_hasOlder = int(page.older.size()) > limit;
+                        m_atNewest = aroundId == 0 || int(page.newer.size()) <= limit;
+                        std::vector<Row> rows;
+                        const int olderCount = std::min(int(page.older.size()), limit);
+                        for (int i = olderCount - 1; i >= 0; --i) {
+                            rows.push_back(toRow(page.older[std::size_t(i)]));
+                        }
+                        const int newerCount = std::min(int(page.newer.size()), limit);
+                        for (int i = 0; i < newerCount; ++i) {
+                            rows.push_back(toRow(page.newer[std::size_t(i)]));
+                        }
+                        insertRows(0, rows);
+                        finishLoad();
+                    });
+}
+
+void MessageListModel::fetchOlder()
+{
+    if (!canFetchOlder() || !m_conversationId || m_rows.isEmpty()) {
+        return;
+    }
+    m_olderPending = true;
+    emit windowChanged();
+    const int limit = m_pageSize;
+    const quint64 generation = m_generation;
+    const MessageId before = m_rows.first().id;
+    m_guard.deliver(
+        m_store->run([conversation = *m_conversationId, before, limit](StoreContext &context) {
+            return MessageTable(context).page(conversation, before, limit + 1);
+        }),
+        [this, generation, limit, before](const StoreResult<std::vector<MessageRecord>> &result) {
+            if (generation != m_generation) {
+                return;
+            }
+            m_olderPending = false;
+            if (const auto *error = std::get_if<StoreError>(&result)) {
+                setError(error->message());
+            } else if (m_rows.isEmpty() || m_rows.first().id != before) {
+                // The cap dropped the first row meanwhile (a burst was followed at the other
+                // end): this page would leave a gap. canFetchOlder() stays true for a page
+                // before the new first row.
+            } else {
+                applyOlder(std::get<std::vector<MessageRecord>>(result), limit);
+            }
+            finishLoad();
+        });
+}
+
+void MessageListModel::applyOlder(const std::vector<MessageRecord> &older, int limit)
+{
+    m_hasOlder = int(older.size()) > limit;
+    const qint64 first =
+        m_rows.isEmpty() ? std::numeric_limits<qint64>::max() : m_rows.first().id.value;
+    std::vector<Row> rows;
+    const int count = std::min(int(older.size()), limit);
+    for (int i = count - 1; i >= 0; --i) {
+        // Ids guard against a row that is already in the window.
+        if (older[std::size_t(i)].id.value < first) {
+            rows.push_back(toRow(older[std::size_t(i)]));
+        }
+    }
+    insertRows(0, rows);
+    if (m_rows.size() > m_windowCap) {
+        trimBack(int(m_rows.size()) - m_windowCap);
+    }
+}
+
+void MessageListModel::fetchNewer()
+{
+    if (!canFetchNewer() || !m_conversationId) {
+        return;
+    }
+    loadNewer(false);
+}
+
+void MessageListModel::loadNewer(bool following)
+{
+    if (!m_store || m_newerPending) {
+        m_newerAgain = true;
+        return;
+    }
+    m_newerPending = true;
+    m_newerAgain = false;
+    emit windowChanged();
+    const int limit = following ? std::max(kCatchUpLimit, m_pageSize) : m_pageSize;
+    const quint64 generation = m_generation;
+    const MessageId after = m_rows.isEmpty() ? MessageId{} : m_rows.last().id;
+    m_guard.deliver(m_store->run([address = m_address, conversation = m_conversationId, after,
+                                  limit](StoreContext &context) -> StoreResult<Page> {
+        Page page;
+        page.conversation = conversation;
+        if (!page.conversation) {
+            // Opened before its first message: the conversation may exist by now.
+            auto found = ConversationTable(context).findByAddress(address);
+            if (const auto *error = std::get_if<StoreError>(&found)) {
+                return *error;
+            }
+            page.conversation = std::get<std::optional<ConversationId>>(found);
+            if (!page.conversation) {
+                return page;
+            }
+        }
+        auto newer = MessageTable(context).pageAfter(*page.conversation, after, limit + 1);
+        if (const auto *error = std::get_if<StoreError>(&newer)) {
+            return *error;
+        }
+        page.newer = std::get<std::vector<MessageRecord>>(std::move(newer));
+        return page;
+    }),
+                    [this, generation, limit, following, after](const StoreResult<Page> &result) {
+                        if (generation != m_generation) {
+                            return;
+                        }
+                        m_newerPending = false;
+                        if (const auto *error = std::get_if<StoreError>(&result)) {
+                            setError(error->message());
+                            finishLoad();
+                            return;
+                        }
+                        const Page &page = std::get<Page>(result);
+                        m_conversationId = page.conversation;
+                        const MessageId last = m_rows.isEmpty() ? MessageId{} : m_rows.last().id;
+                        if (last == after) {
+                            applyNewer(page.newer, limit, following);
+                        }
+                        // Otherwise the cap dropped the last row meanwhile (older pages were
+                        // prepended, which also left the newest end): appending would leave
+                        // a gap, and canFetchNewer() stays true.
+                        finishLoad();
+                    });
+}
+
+void MessageListModel::applyNewer(const std::vector<MessageRecord> &newer, int limit,
+                                  bool following)
+{
+    const bool more = int(newer.size()) > limit;
+    const qint64 last = m_rows.isEmpty() ? 0 : m_rows.last().id.value;
+    std::vector<Row> rows;
+    const int count = std::min(int(newer.size()), limit);
+    for (int i = 0; i < count; ++i) {
+        if (newer[std::size_t(i)].id.value > last) {
+            rows.push_back(toRow(newer[std::size_t(i)]));
+        }
+    }
+    insertRows(int(m_rows.size()), rows);
+    // While following a burst the window stays at the newest end and loads again at once.
+    m_atNewest = !more || following;
+    if (more && following) {
+        m_newerAgain = true;
+    }
+    if (m_rows.size() > m_windowCap) {
+        trimFront(int(m_rows.size()) - m_windowCap);
+    }
+}
+
+void MessageListModel::finishLoad()
+{
+    if (!isLoading()) {
+        // Nothing can bring a row a kept state change is waiting for any more: the next
+        // page reads the state from the store.
+        m_pendingStates.clear();
+    }
+    emit windowChanged();
+    emit pageApplied();
+    if (m_newerAgain && m_atNewest && !m_opening && !m_newerPending) {
+        loadNewer(true);
+    }
+}
+
+void MessageListModel::insertRows(int at, const std::vector<Row> &rows)
+{
+    if (rows.empty()) {
+        return;
+    }
+    const int count = int(rows.size());
+    beginInsertRows({}, at, at + count - 1);
+    m_rows.insert(at, count, Row{});
+    for (int i = 0; i < count; ++i) {
+        m_rows[at + i] = rows[std::size_t(i)];
+        m_byClientId.insert(
+            key(rows[std::size_t(i)].direction, rows[std::size_t(i)].clientMessageId),
+            rows[std::size_t(i)].id.value);
+    }
+    endInsertRows();
+    applyPendingStates(at, at + count - 1);
+}
+
+void MessageListModel::trimFront(int count)
+{
+    beginRemoveRows({}, 0, count - 1);
+    for (int i = 0; i < count; ++i) {
+        m_byClientId.remove(key(m_rows[i].direction, m_rows[i].clientMessageId));
+    }
+    m_rows.remove(0, count);
+    endRemoveRows();
+    m_hasOlder = true;
+}
+
+void MessageListModel::trimBack(int count)
+{
+    const int first = int(m_rows.size()) - count;
+    beginRemoveRows({}, first, int(m_rows.size()) - 1);
+    for (int i = first; i < m_rows.size(); ++i) {
+        m_byClientId.remove(key(m_rows[i].direction, m_rows[i].clientMessageId));
+    }
+    m_rows.remove(first, count);
+    endRemoveRows();
+    m_atNewest = false;
+}
+
+void MessageListModel::notifyStored(const QString &conversation)
+{
+    if (conversation != m_address || m_address.isEmpty()) {
+        return;
+    }
+    if (m_opening || m_newerPending) {
+        m_newerAgain = true; // the pending load may have run before this commit
+        return;
+    }
+    if (!m_atNewest) {
+        return; // canFetchNewer() already says there is more below
+    }
+    loadNewer(true);
+}
+
+void MessageListModel::notifyStateChanged(const QString &conversation,
+                                          const QByteArray &clientMessageId, int state)
+{
+    if (conversation != m_address || state < 0 || state > int(MessageRecord::State::Seen)) {
+        return;
+    }
+    setStateByKey(key(MessageRecord::Direction::Outgoing, clientMessageId),
+                  MessageRecord::State(state));
+}
+
+void MessageListModel::notifySeen(const QString &conversation,
+                                  const QList<QByteArray> &clientMessageIds)
+{
+    if (conversation != m_address) {
+        return;
+    }
+    for (const QByteArray &id : clientMessageIds) {
+        setStateByKey(key(MessageRecord::Direction::Incoming, id), MessageRecord::State::Seen);
+    }
+}
+
+void MessageListModel::setStateByKey(const QByteArray &rowKey, MessageRecord::State state)
+{
+    const auto found = m_byClientId.constFind(rowKey);
+    if (found != m_byClientId.constEnd()) {
+        setRowState(rowOf(found.value()), state);
+    } else if (isLoading()) {
+        // A pending page may have read the row before this change was committed.
+        m_pendingStates.insert(rowKey, state);
+    }
+}
+
+void MessageListModel::applyPendingStates(int first, int last)
+{
+    if (m_pendingStates.isEmpty()) {
+        return;
+    }
+    for (int row = first; row <= last; ++row) {
+        const auto pending =
+            m_pendingStates.constFind(key(m_rows[row].direction, m_rows[row].clientMessageId));
+        if (pending != m_pendingStates.constEnd()) {
+            const MessageRecord::State state = pending.value();
+            m_pendingStates.erase(pending);
+            setRowState(row, state);
+        }
+    }
+}
+
+void MessageListModel::setRowState(int row, MessageRecord::State state)
+{
+    if (row < 0 || m_rows[row].state == state) {
+        return;
+    }
+    m_rows[row].state = state;
+    if (state == MessageRecord::State::Undecryptable) {
+        m_rows[row].undecryptable = true;
+    }
+    const QModelIndex changed = index(row);
+    emit dataChanged(changed, changed,
+                     {StateRole, StateNameRole, UndecryptableRole, Qt::AccessibleTextRole});
+}
+
+void MessageListModel::setError(const QString &text)
+{
+    if (m_errorText != text) {
+        m_errorText = text;
+        emit errorTextChanged();
+    }
+}
+
+int MessageListModel::rowOf(qint64 messageId) const
+{
+    const auto found =
+        std::lower_bound(m_rows.cbegin(), m_rows.cend(), messageId,
+                         [](const Row &row, qint64 id) { return row.id.value < id; });
+    if (found == m_rows.cend() || found->id.value != messageId) {
+        return -1;
+    }
+    return int(found - m_rows.cbegin());
+}
+
+qint64 MessageListModel::idAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows[row].id.value : 0;
+}
+
+MessageListModel::Row MessageListModel::toRow(const MessageRecord &record)
+{
+    Row row;
+    row.id = record.id;
+    row.direction = record.direction;
+    row.clientMessageId = record.clientMessageId;
+    row.sentAt = record.sentAt;
+    row.storedAt = record.storedAt;
+    row.state = record.state;
+    if (const auto *text = std::get_if<QString>(&record.body)) {
+        row.text = *text;
+    }
+    row.undecryptable = std::holds_alternative<StoreError>(record.body) ||
+                        record.state == MessageRecord::State::Undecryptable;
+    return row;
+}
+
+QByteArray MessageListModel::key(MessageRecord::Direction direction,
+                                 const QByteArray &clientMessageId)
+{
+    return char(direction) + clientMessageId;
+}
+
+QString MessageListModel::stateName(MessageRecord::State state)
+{
+    switch (state) {
+    case MessageRecord::State::Queued:
+        return QStringLiteral("queued");
+    case MessageRecord::State::Sent:
+        return QStringLiteral("sent");
+    case MessageRecord::State::Delivered:
+        return QStringLiteral("delivered");
+    case MessageRecord::State::Read:
+        return QStringLiteral("read");
+    case MessageRecord::State::Failed:
+        return QStringLiteral("failed");
+    case MessageRecord::State::Received:
+        return QStringLiteral("received");
+    case MessageRecord::State::Undecryptable:
+        return QStringLiteral("undecryptable");
+    case MessageRecord::State::Seen:
+        return QStringLiteral("seen");
+    }
+    return {};
+}
+
+int MessageListModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+QVariant MessageListModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        return {};
+    }
+    const Row &row = m_rows[index.row()];
+    const bool outgoing = row.direction == MessageRecord::Direction::Outgoing;
+    switch (role) {
+    case Qt::DisplayRole:
+        return row.undecryptable ? tr("This message could not be decrypted.") : row.text;
+    case Qt::AccessibleTextRole: {
+        const QString time = QLocale().toString(QDateTime::fromMSecsSinceEpoch(row.sentAt).time(),
+                                                QLocale::ShortFormat);
+        const QString body =
+            row.undecryptable ? tr("This message could not be decrypted.") : row.text;
+        return outgoing ? tr("You, %1: %2").arg(time, body)
+                        : tr("%1, %2: %3").arg(m_address.section(u'@', 0, 0), time, body);
+    }
+    case IdRole:
+        return row.id.value;
+    case TextRole:
+        return row.undecryptable ? QString() : row.text;
+    case DirectionRole:
+        return int(row.direction);
+    case IsOutgoingRole:
+        return outgoing;
+    case StateRole:
+        return int(row.state);
+    case StateNameRole:
+        return stateName(row.state);
+    case SentAtRole:
+        return QDateTime::fromMSecsSinceEpoch(row.sentAt);
+    case StoredAtRole:
+        return QDateTime::fromMSecsSinceEpoch(row.storedAt);
+    case UndecryptableRole:
+        return row.undecryptable;
+    case ClientMessageIdRole:
+        return QString::fromLatin1(row.clientMessageId.toHex());
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> MessageListModel::roleNames() const
+{
+    QHash<int, QByteArray> names = QAbstractListModel::roleNames();
+    names.insert(IdRole, "messageId");
+    names.insert(TextRole, "text");
+    names.insert(DirectionRole, "direction");
+    names.insert(IsOutgoingRole, "isOutgoing");
+    names.insert(StateRole, "state");
+    names.insert(StateNameRole, "stateName");
+    names.insert(SentAtRole, "sentAt");
+    names.insert(StoredAtRole, "storedAt");
+    names.insert(UndecryptableRole, "undecryptable");
+    names.insert(ClientMessageIdRole, "clientMessageId");
+    return names;
+}
+
+bool MessageListModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && canFetchNewer();
+}
+
+void MessageListModel::fetchMore(const QModelIndex &parent)
+{
+    if (!parent.isValid()) {
+        fetchNewer();
+    }
+}
+
+} // namespace parley::core

@@ -1,0 +1,207 @@
+#pragma once
+
+#include "core/models/asyncguard.h"
+#include "core/store/messagetable.h"
+
+#include <QAbstractListModel>
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace parley::core {
+
+class ProfileStore;
+class SessionManager;
+
+// One conversation's messages as a WINDOW of rows (docs/architecture.md, "Models and view
+// models"): never the whole history, only a contiguous run of it, oldest at row 0.
+//
+// Paging. open() loads only the newest page (pageSize() rows). fetchOlder() prepends the page
+// before row 0 (beginInsertRows at 0: a view keeps its scroll anchor by restoring it after the
+// insert); fetchNewer() appends the page after the last row, for a window that is not at the
+// newest end (after openAround() or after the cap dropped the newest rows). When the window
+// grows past windowCap() rows, rows are dropped from the far end of the direction just
+// fetched, and that direction becomes fetchable again (canFetchOlder / canFetchNewer), so
+// memory stays bounded however far the user scrolls. The page queries run on the database
+// thread (ProfileStore::run); their results are applied when they arrive, never awaited.
+//
+// Identity. Rows are ordered by MessageId (ids only grow in append order, so id order is
+// conversation order) and IdRole is stable while rows arrive, change state and page in. A
+// state change is found through a hash of (direction, client_message_id) → id and a binary
+// search by id, never a scan.
+//
+// Live updates (follow(), or the notify… slots when the signals come from elsewhere):
+//  - a message queued or received in this conversation: when the window is at the newest end
+//    everything stored after its last row is appended (one query per burst: arrivals during
+//    a pending load only mark it to run again); otherwise canFetchNewer stays true and
+//    nothing moves. Rows are appended only with ids above the last row's, so an arrival that
+//    a concurrent page already brought is never shown twice, and one committed after the
+//    page's query is picked up by the next load, never lost.
+//  - messageStateChanged (outgoing: Queued → Sent → Delivered → Read, or Failed) and
+//    messagesSeen (incoming: Received → Seen): dataChanged for that row. A change for a row a
+//    pending load may still bring is kept and applied when it arrives.
+//
+// Roles (also by name for QML, see roleNames()):
+//   Qt::DisplayRole            the text; for an undecryptable message a sentence saying so
+//   Qt::AccessibleTextRole     "You, 10:42: text" / "alice, 10:42: text"
+//   IdRole (qint64)            the MessageId: stable row identity
+//   TextRole                   the text, empty when undecryptable
+//   DirectionRole (int)        MessageRecord::Direction (0 incoming, 1 outgoing)
+//   IsOutgoingRole (bool)
+//   StateRole (int)            MessageRecord::State
+//   StateNameRole (QString)    "queued", "sent", "delivered", "read", "failed", "received",
+//                              "undecryptable", "seen" (stable, for views and tests)
+//   SentAtRole (QDateTime)     the sender's clock
+//   StoredAtRole (QDateTime)   our clock, when stored
+//   UndecryptableRole (bool)   the body could not be decrypted (on arrival or at rest)
+//   ClientMessageIdRole        the sender-chosen id, 32 lower-case hex digits
+//
+// Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
+// errorText; call open() again once the profile is unlocked.
+//
+// Lives on the GUI thread. canFetchMore()/fetchMore() are the newer direction, because
+// QAbstractItemView asks for more only when its scroll bar reaches the bottom (the newest
+// end of a chat); the view triggers fetchOlder() itself at the top (STYLE.md, "Views").
+class MessageListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(QString conversation READ conversation NOTIFY conversationChanged)
+    Q_PROPERTY(bool canFetchOlder READ canFetchOlder NOTIFY windowChanged)
+    Q_PROPERTY(bool canFetchNewer READ canFetchNewer NOTIFY windowChanged)
+    Q_PROPERTY(bool loading READ isLoading NOTIFY windowChanged)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+
+public:
+    enum Role {
+        IdRole = Qt::UserRole + 1,
+        TextRole,
+        DirectionRole,
+        IsOutgoingRole,
+        StateRole,
+        StateNameRole,
+        SentAtRole,
+        StoredAtRole,
+        UndecryptableRole,
+        ClientMessageIdRole,
+    };
+    Q_ENUM(Role)
+
+    static constexpr int kDefaultPageSize = 50;
+    static constexpr int kDefaultWindowCap = 1500;
+    // Rows fetched per query while following a burst at the newest end.
+    static constexpr int kCatchUpLimit = 500;
+
+    explicit MessageListModel(std::shared_ptr<ProfileStore> store, QObject *parent = nullptr);
+    ~MessageListModel() override;
+
+    // Page size (≥ 1) and window cap (≥ 2 × page size, enforced). Set before open(); C++ only.
+    void setPageSize(int rows);
+    void setWindowCap(int rows);
+    int pageSize() const { return m_pageSize; }
+    int windowCap() const { return m_windowCap; }
+
+    // Connects to `sessions` (which may live on the core thread; queued connections).
+    void follow(SessionManager *sessions);
+
+    QString conversation() const { return m_address; }
+    bool canFetchOlder() const { return m_hasOlder && !m_olderPending && !m_opening; }
+    bool canFetchNewer() const { return !m_atNewest && !m_newerPending && !m_opening; }
+    bool isLoading() const { return m_opening || m_olderPending || m_newerPending; }
+    bool isAtNewest() const { return m_atNewest; }
+    QString errorText() const { return m_errorText; }
+
+    // The conversation with the contact `contactAddress` (user@relay): empties the window and
+    // loads the newest page. A conversation that does not exist yet opens empty and fills as
+    // messages arrive.
+    Q_INVOKABLE void open(const QString &contactAddress);
+    // Jump to a message: the window becomes the page up to and including `messageId` plus
+    // the page after it (canFetchNewer until the newest end is reached).
+    Q_INVOKABLE void openAround(const QString &contactAddress, qint64 messageId);
+    Q_INVOKABLE void fetchOlder();
+    Q_INVOKABLE void fetchNewer();
+    // The row of message `messageId`, or -1 if it is not in the window (binary search).
+    Q_INVOKABLE int rowOf(qint64 messageId) const;
+    // The MessageId of `row` (0 if out of range).
+    qint64 idAt(int row) const;
+
+    static QString stateName(MessageRecord::State state);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+public slots:
+    // A message of `conversation` (a contact address) was stored: queued or received.
+    void notifyStored(const QString &conversation);
+    void notifyStateChanged(const QString &conversation, const QByteArray &clientMessageId,
+                            int state);
+    void notifySeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
+
+signals:
+    void conversationChanged();
+    void windowChanged();
+    void errorTextChanged();
+    // A page (open, older, newer or the rows that arrived) was applied.
+    void pageApplied();
+
+private:
+    struct Row
+    {
+        MessageId id;
+        MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+        QByteArray clientMessageId;
+        QString text;
+        qint64 sentAt = 0;
+        qint64 storedAt = 0;
+        MessageRecord::State state = MessageRecord::State::Received;
+        bool undecryptable = false;
+    };
+    struct Page
+    {
+        std::optional<ConversationId> conversation;
+        std::vector<MessageRecord> older; // newest first, up to limit + 1
+        std::vector<MessageRecord> newer; // oldest first, up to limit + 1
+    };
+
+    void start(const QString &contactAddress, qint64 aroundId);
+    void loadNewer(bool following);
+    void applyOpen(const Page &page, int limit);
+    void applyOlder(const std::vector<MessageRecord> &older, int limit);
+    void applyNewer(const std::vector<MessageRecord> &newer, int limit, bool following);
+    void trimFront(int count);
+    void trimBack(int count);
+    void applyPendingStates(int first, int last);
+    void setRowState(int row, MessageRecord::State state);
+    void setError(const QString &text);
+    void finishLoad();
+    void setStateByKey(const QByteArray &key, MessageRecord::State state);
+    void insertRows(int at, const std::vector<Row> &rows);
+    static Row toRow(const MessageRecord &record);
+    static QByteArray key(MessageRecord::Direction direction, const QByteArray &clientMessageId);
+
+    std::shared_ptr<ProfileStore> m_store;
+    QString m_address;
+    std::optional<ConversationId> m_conversationId;
+    QList<Row> m_rows;
+    QHash<QByteArray, qint64> m_byClientId; // key(direction, client id) → id, rows in window
+    QHash<QByteArray, MessageRecord::State> m_pendingStates; // for rows a load may bring
+    int m_pageSize = kDefaultPageSize;
+    int m_windowCap = kDefaultWindowCap;
+    quint64 m_generation = 0; // bumped by open(): late results of an older open are dropped
+    bool m_opening = false;
+    bool m_olderPending = false;
+    bool m_newerPending = false;
+    bool m_newerAgain = false; // something arrived while a load was pending
+    bool m_hasOlder = false;
+    bool m_atNewest = true;
+    QString m_errorText;
+    AsyncGuard m_guard{this};
+};
+
+} // namespace parley::core

@@ -1,0 +1,251 @@
+#include "core/viewmodels/chatviewmodel.h"
+
+#include "core/models/messagelistmodel.h"
+#include "core/session/messagecontent.h"
+#include "core/session/sessionmanager.h"
+#include "core/store/contacttable.h"
+#include "core/store/profilestore.h"
+
+#include <QMetaObject>
+
+namespace parley::core {
+
+static_assert(ChatViewModel::kMaxTextBytes == parley::core::kMaxTextBytes);
+
+ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager *sessions,
+                             QString contactAddress, QObject *parent)
+    : QObject(parent)
+    , m_store(std::move(store))
+    , m_sessions(sessions)
+    , m_address(std::move(contactAddress))
+    , m_messages(new MessageListModel(m_store, this))
+{
+    m_typingIdle.setSingleShot(true);
+    m_typingIdle.setInterval(kDefaultTypingIdleMs);
+    connect(&m_typingIdle, &QTimer::timeout, this, [this] { sendTyping(false); });
+    m_peerTypingTimeout.setSingleShot(true);
+    m_peerTypingTimeout.setInterval(kDefaultPeerTypingTimeoutMs);
+    connect(&m_peerTypingTimeout, &QTimer::timeout, this, [this] { setPeerTyping(false); });
+
+    if (m_sessions != nullptr) {
+        qRegisterMetaType<ChatMessage>();
+        m_messages->follow(m_sessions);
+        const auto queued = Qt::QueuedConnection;
+        connect(
+            m_sessions, &SessionManager::typingReceived, this,
+            [this](const QString &from, bool typing) {
+                if (from == m_address) {
+                    setPeerTyping(typing);
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::messageReceived, this,
+            [this](const ChatMessage &message) {
+                if (message.conversation == m_address) {
+                    setPeerTyping(false); // the message ends the notice that preceded it
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::commandFailed, this,
+            [this](const QString &contact, const QString &sentence) {
+                if (contact == m_address) {
+                    setError(sentence);
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::contactReady, this,
+            [this](const QString &address) {
+                if (address == m_address) {
+                    loadContact();
+                }
+            },
+            queued);
+        connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
+                queued);
+        // changedKeys() belongs to the core thread: read it there, apply it here.
+        auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
+            if (keys.contains(m_address)) {
+                onKeyChanged(m_address);
+            }
+        });
+        SessionManager *manager = m_sessions;
+        QMetaObject::invokeMethod(
+            manager, [manager, deliver] { deliver(manager->changedKeys()); }, Qt::QueuedConnection);
+    }
+    loadContact();
+    m_messages->open(m_address);
+}
+
+ChatViewModel::~ChatViewModel()
+{
+    if (m_typingAnnounced) {
+        sendTyping(false); // leaving the chat ends our notice
+    }
+}
+
+void ChatViewModel::setTypingIntervals(int resendMs, int idleMs, int peerTimeoutMs)
+{
+    m_typingResendMs = resendMs;
+    m_typingIdle.setInterval(idleMs);
+    m_peerTypingTimeout.setInterval(peerTimeoutMs);
+}
+
+QAbstractItemModel *ChatViewModel::messages() const
+{
+    return m_messages;
+}
+
+QString ChatViewModel::displayName() const
+{
+    return m_name.isEmpty() ? m_address.section(u'@', 0, 0) : m_name;
+}
+
+QString ChatViewModel::cannotSendReason() const
+{
+    return canSend() ? QString()
+                     : tr("%1's safety number changed. Compare it again and accept the new key "
+                          "before sending.")
+                           .arg(displayName());
+}
+
+QString ChatViewModel::noticeText() const
+{
+    return m_keyChanged && !m_verified
+               ? tr("%1's safety number changed. If you did not expect this, compare it with "
+                    "them.")
+                     .arg(displayName())
+               : QString();
+}
+
+bool ChatViewModel::send(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed.isEmpty()) {
+        setError(tr("Type a message first."));
+        return false;
+    }
+    const qsizetype bytes = trimmed.toUtf8().size();
+    if (bytes > kMaxTextBytes) {
+        setError(tr("This message is too long: %1 KiB, and at most %2 KiB can be sent at once.")
+                     .arg((bytes + 1023) / 1024)
+                     .arg(kMaxTextBytes / 1024));
+        return false;
+    }
+    if (!canSend()) {
+        setError(cannotSendReason());
+        return false;
+    }
+    if (m_sessions == nullptr) {
+        setError(tr("The profile is not open."));
+        return false;
+    }
+    setError({});
+    if (m_typingAnnounced) {
+        sendTyping(false);
+    }
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address, trimmed] { sessions->sendText(to, trimmed); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+void ChatViewModel::markRead()
+{
+    if (m_sessions == nullptr) {
+        return;
+    }
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address] { sessions->markRead(to); }, Qt::QueuedConnection);
+}
+
+void ChatViewModel::setTyping(bool typing)
+{
+    if (!typing) {
+        if (m_typingAnnounced) {
+            sendTyping(false);
+        }
+        return;
+    }
+    m_typingIdle.start();
+    // Throttled: a notice every m_typingResendMs while the user keeps typing, so the peer's
+    // timeout does not expire, without one message per keystroke.
+    if (!m_typingAnnounced || m_sinceTypingSent.elapsed() >= m_typingResendMs) {
+        sendTyping(true);
+    }
+}
+
+void ChatViewModel::sendTyping(bool typing)
+{
+    m_typingAnnounced = typing;
+    if (typing) {
+        m_sinceTypingSent.start();
+    } else {
+        m_typingIdle.stop();
+    }
+    if (m_sessions != nullptr && canSend()) {
+        SessionManager *sessions = m_sessions;
+        QMetaObject::invokeMethod(
+            sessions, [sessions, to = m_address, typing] { sessions->sendTyping(to, typing); },
+            Qt::QueuedConnection);
+    }
+    emit typingSent(typing);
+}
+
+void ChatViewModel::clearError()
+{
+    setError({});
+}
+
+void ChatViewModel::setPeerTyping(bool typing)
+{
+    if (typing) {
+        m_peerTypingTimeout.start();
+    } else {
+        m_peerTypingTimeout.stop();
+    }
+    if (typing != m_peerTyping) {
+        m_peerTyping = typing;
+        emit peerTypingChanged();
+    }
+}
+
+void ChatViewModel::setError(const QString &text)
+{
+    if (text != m_errorText) {
+        m_errorText = text;
+        emit errorTextChanged();
+    }
+}
+
+void ChatViewModel::onKeyChanged(const QString &address)
+{
+    if (address == m_address && !m_keyChanged) {
+        m_keyChanged = true;
+        emit contactChanged();
+    }
+}
+
+void ChatViewModel::loadContact()
+{
+    if (!m_store) {
+        return;
+    }
+    m_guard.deliver(m_store->run([address = m_address](StoreContext &context) {
+        return ContactTable(context).findByAddress(address);
+    }),
+                    [this](const StoreResult<ContactRecord> &found) {
+                        // NotFound: not a contact yet (added on the first send).
+                        if (const auto *contact = std::get_if<ContactRecord>(&found)) {
+                            m_name = contact->displayName.value_or(QString()).trimmed();
+                            m_verified = contact->verified;
+                            emit contactChanged();
+                        }
+                    });
+}
+
+} // namespace parley::core

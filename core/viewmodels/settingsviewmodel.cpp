@@ -1,0 +1,158 @@
+#include "core/viewmodels/settingsviewmodel.h"
+
+#include "core/store/profilekeychain.h"
+#include "core/store/profilesession.h"
+#include "core/store/profilesettings.h"
+#include "core/store/profilestore.h"
+
+#include <chrono>
+
+namespace parley::core {
+
+SettingsViewModel::SettingsViewModel(std::shared_ptr<ProfileStore> store, ProfileSession *session,
+                                     QObject *parent)
+    : QObject(parent)
+    , m_store(std::move(store))
+    , m_session(session)
+    , m_directory(m_store ? m_store->directory() : QString())
+{
+    const auto settings = ProfileSettings::load(m_directory);
+    if (const auto *loaded = std::get_if<ProfileSettings>(&settings)) {
+        m_remembered = loaded->isKeyRemembered();
+        m_autoLockMinutes = loaded->autoLockMinutes();
+    }
+    if (m_session != nullptr) {
+        m_session->setIdleTimeout(std::chrono::minutes(m_autoLockMinutes));
+    }
+}
+
+SettingsViewModel::~SettingsViewModel() = default;
+
+bool SettingsViewModel::changePassphrase(const QString &current, const QString &replacement,
+                                         const QString &confirmation)
+{
+    if (m_busy || !m_store) {
+        return false;
+    }
+    if (current.isEmpty()) {
+        finish(tr("Type your current passphrase."));
+        return false;
+    }
+    if (replacement.isEmpty()) {
+        finish(tr("Choose a new passphrase: it protects everything Parley keeps on this "
+                  "computer."));
+        return false;
+    }
+    if (replacement != confirmation) {
+        finish(tr("The two new passphrases are not the same."));
+        return false;
+    }
+    if (replacement == current) {
+        finish(tr("The new passphrase is the same as the current one."));
+        return false;
+    }
+    m_busy = true;
+    m_errorText.clear();
+    m_noticeText.clear();
+    emit changed();
+    m_guard.deliver(m_store->changePassphrase(ProfileStore::passphraseBytes(current),
+                                              ProfileStore::passphraseBytes(replacement),
+                                              m_parameters),
+                    [this](const StoreStatus &status) {
+                        if (const auto *error = std::get_if<StoreError>(&status)) {
+                            finish(error->message());
+                            return;
+                        }
+                        finish({}, tr("Your passphrase was changed."));
+                        emit passphraseChanged();
+                    });
+    return true;
+}
+
+void SettingsViewModel::setPassphraseDraft(const QString &text)
+{
+    const PassphraseStrength strength = OnboardingViewModel::assessPassphrase(text);
+    if (strength != m_strength) {
+        m_strength = strength;
+        emit passphraseHintChanged();
+    }
+}
+
+void SettingsViewModel::clearMessages()
+{
+    if (!m_errorText.isEmpty() || !m_noticeText.isEmpty()) {
+        m_errorText.clear();
+        m_noticeText.clear();
+        emit changed();
+    }
+}
+
+void SettingsViewModel::setRememberOnThisComputer(bool remember)
+{
+    if (m_busy || remember == m_remembered || !m_store) {
+        return;
+    }
+    m_busy = true;
+    m_errorText.clear();
+    m_noticeText.clear();
+    emit changed();
+    const auto done = [this, remember](const ProfileKeychain::Status &status) {
+        if (const auto *error = std::get_if<ProfileKeychain::Error>(&status)) {
+            finish(error->message());
+            return;
+        }
+        m_remembered = remember;
+        finish({}, remember ? tr("This computer remembers the key: Parley opens without the "
+                                 "passphrase.")
+                            : tr("This computer no longer remembers the key."));
+    };
+    if (!remember) {
+        m_guard.deliver(ProfileKeychain(m_directory).forget(), done);
+        return;
+    }
+    m_guard.deliver(
+        m_store->profileKey(),
+        [this, done](const StoreResult<std::shared_ptr<const crypto::SecureBytes>> &key) {
+            if (const auto *error = std::get_if<StoreError>(&key)) {
+                finish(error->message());
+                return;
+            }
+            m_guard.deliver(
+                ProfileKeychain(m_directory)
+                    .remember(std::get<std::shared_ptr<const crypto::SecureBytes>>(key)),
+                done);
+        });
+}
+
+void SettingsViewModel::setAutoLockMinutes(int minutes)
+{
+    minutes = std::clamp(minutes, 0, ProfileSettings::kMaxAutoLockMinutes);
+    if (minutes == m_autoLockMinutes) {
+        return;
+    }
+    auto settings = ProfileSettings::load(m_directory);
+    if (const auto *error = std::get_if<StoreError>(&settings)) {
+        finish(error->message());
+        return;
+    }
+    if (const auto status = std::get<ProfileSettings>(settings).setAutoLockMinutes(minutes);
+        std::holds_alternative<StoreError>(status)) {
+        finish(std::get<StoreError>(status).message());
+        return;
+    }
+    m_autoLockMinutes = minutes;
+    if (m_session != nullptr) {
+        m_session->setIdleTimeout(std::chrono::minutes(minutes));
+    }
+    emit changed();
+}
+
+void SettingsViewModel::finish(const QString &error, const QString &notice)
+{
+    m_busy = false;
+    m_errorText = error;
+    m_noticeText = notice;
+    emit changed();
+}
+
+} // namespace parley::core

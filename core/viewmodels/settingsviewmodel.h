@@ -1,0 +1,104 @@
+#pragma once
+
+#include "core/models/asyncguard.h"
+#include "core/viewmodels/onboardingviewmodel.h"
+#include "crypto/keyvault.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace parley::core {
+
+class ProfileSession;
+class ProfileStore;
+
+// The profile's settings: its passphrase, "remember on this computer" (the OS keychain, via
+// ProfileKeychain) and the idle auto-lock (ProfileSession, persisted in profile.ini by
+// ProfileSettings). Lives on the GUI thread; Argon2id runs on the database thread and the
+// keychain talks D-Bus asynchronously, so no command blocks.
+//
+// Properties:
+//  - busy:                   a command is running (one at a time)
+//  - errorText:              one sentence about the last failure, or empty
+//  - noticeText:             what the last command did ("Your passphrase was changed."), or
+//                            a non-fatal remark, or empty
+//  - passphraseStrength, passphraseHint: OnboardingViewModel's heuristic applied to the text
+//                            last given to setPassphraseDraft() (the same words everywhere)
+//  - rememberOnThisComputer: the profile key is kept in the OS keychain; writing it stores or
+//                            forgets the key (busy meanwhile; errorText if the keychain
+//                            refuses, and the property keeps its old value)
+//  - autoLockMinutes:        idle minutes before the profile locks itself; 0 = never; clamped
+//                            to 0 … ProfileSettings::kMaxAutoLockMinutes; saved in profile.ini
+//                            and applied to the ProfileSession at once
+//
+// Commands (Q_INVOKABLE):
+//  - changePassphrase(current, replacement, confirmation): checks the input (non-empty, the
+//            confirmation matches, differs from the current one), then rewraps the profile key
+//            (ProfileStore::changePassphrase: profile.vault only, atomically; a remembered key
+//            stays valid because the key itself does not change). False if it did not start.
+//  - setPassphraseDraft(text): updates the strength hint
+//  - clearMessages(): empties errorText and noticeText
+class SettingsViewModel : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(bool busy READ isBusy NOTIFY changed)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY changed)
+    Q_PROPERTY(QString noticeText READ noticeText NOTIFY changed)
+    Q_PROPERTY(parley::core::OnboardingViewModel::PassphraseStrength passphraseStrength READ
+                   passphraseStrength NOTIFY passphraseHintChanged)
+    Q_PROPERTY(QString passphraseHint READ passphraseHint NOTIFY passphraseHintChanged)
+    Q_PROPERTY(bool rememberOnThisComputer READ rememberOnThisComputer WRITE
+                   setRememberOnThisComputer NOTIFY changed)
+    Q_PROPERTY(int autoLockMinutes READ autoLockMinutes WRITE setAutoLockMinutes NOTIFY changed)
+
+public:
+    using PassphraseStrength = OnboardingViewModel::PassphraseStrength;
+
+    // `session` (may be null) receives the auto-lock timeout.
+    SettingsViewModel(std::shared_ptr<ProfileStore> store, ProfileSession *session,
+                      QObject *parent = nullptr);
+    ~SettingsViewModel() override;
+
+    // KDF strength for the rewrapped vault (default moderate; tests use the minimum). C++ only.
+    void setVaultParameters(crypto::VaultParameters parameters) { m_parameters = parameters; }
+
+    bool isBusy() const { return m_busy; }
+    QString errorText() const { return m_errorText; }
+    QString noticeText() const { return m_noticeText; }
+    PassphraseStrength passphraseStrength() const { return m_strength; }
+    QString passphraseHint() const { return OnboardingViewModel::hintFor(m_strength); }
+    bool rememberOnThisComputer() const { return m_remembered; }
+    void setRememberOnThisComputer(bool remember);
+    int autoLockMinutes() const { return m_autoLockMinutes; }
+    void setAutoLockMinutes(int minutes);
+
+    Q_INVOKABLE bool changePassphrase(const QString &current, const QString &replacement,
+                                      const QString &confirmation);
+    Q_INVOKABLE void setPassphraseDraft(const QString &text);
+    Q_INVOKABLE void clearMessages();
+
+signals:
+    void changed();
+    void passphraseHintChanged();
+    // The passphrase was changed successfully.
+    void passphraseChanged();
+
+private:
+    void finish(const QString &error, const QString &notice = {});
+
+    std::shared_ptr<ProfileStore> m_store;
+    ProfileSession *m_session;
+    QString m_directory;
+    crypto::VaultParameters m_parameters = crypto::VaultParameters::moderate();
+    bool m_busy = false;
+    QString m_errorText;
+    QString m_noticeText;
+    PassphraseStrength m_strength = PassphraseStrength::Empty;
+    bool m_remembered = false;
+    int m_autoLockMinutes = 0;
+    AsyncGuard m_guard{this};
+};
+
+} // namespace parley::core

@@ -1,0 +1,279 @@
+// ConversationListViewModel, ChatViewModel and ContactsViewModel on a real profile store and
+// a real (not signed-in) ClientCore: filtering and selection, input checks, the typing
+// throttle, and commands refused by the core reported as sentences. The same view models
+// with two signed-in clients over the relay are in tests/e2e/tst_e2e_models.cpp.
+
+#include "core/clientcore.h"
+#include "core/models/contactlistmodel.h"
+#include "core/models/conversationlistmodel.h"
+#include "core/models/messagelistmodel.h"
+#include "core/session/sessionmanager.h"
+#include "core/viewmodels/chatviewmodel.h"
+#include "core/viewmodels/contactsviewmodel.h"
+#include "core/viewmodels/conversationlistviewmodel.h"
+#include "modeltesthelpers.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace parley::core;
+using namespace parley::core::test;
+using Direction = MessageRecord::Direction;
+using State = MessageRecord::State;
+using Tester = QAbstractItemModelTester;
+
+namespace {
+
+const QString kAlice = QStringLiteral("alice@relay.example");
+const QString kBob = QStringLiteral("bob@relay.example");
+const QString kCarol = QStringLiteral("carol@relay.example");
+
+} // namespace
+
+class TestViewModels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void conversationListFiltersAndSelects();
+    void chatRefusesBadInput();
+    void chatReportsCoreRefusal();
+    void chatThrottlesTyping();
+    void contactsAddReportsBusyAndErrors();
+    void keyChangeBlocksAVerifiedContactOnly();
+
+private:
+    TestProfile m_profile;
+};
+
+void TestViewModels::initTestCase()
+{
+    QVERIFY(m_profile.ok);
+    for (const auto &[address, first] :
+         {std::pair{kAlice, 1}, std::pair{kBob, 100}, std::pair{kCarol, 200}}) {
+        QVERIFY(std::holds_alternative<ConversationId>(
+            take(m_profile.store->run([address = address, first = first](StoreContext &context) {
+                return writeHistory(context, address, 3, first);
+            }))));
+    }
+}
+
+void TestViewModels::conversationListFiltersAndSelects()
+{
+    ConversationListViewModel list(m_profile.store, nullptr);
+    Tester tester(list.model(), Tester::FailureReportingMode::QtTest);
+    Tester filteredTester(list.filteredModel(), Tester::FailureReportingMode::QtTest);
+    QSignalSpy unread(&list, &ConversationListViewModel::totalUnreadChanged);
+    QSignalSpy selection(&list, &ConversationListViewModel::selectionChanged);
+    QTRY_COMPARE(list.model()->rowCount(), 3);
+    // Odd numbers are incoming Received: alice 1, 3; bob 101; carol 201.
+    QCOMPARE(list.totalUnread(), 4);
+    QCOMPARE(unread.size(), 1);
+    QCOMPARE(list.addressAt(0), kCarol); // newest activity first
+    QCOMPARE(list.selectedRow(), -1);
+
+    list.select(kBob);
+    QCOMPARE(selection.size(), 1);
+    QCOMPARE(list.selectedAddress(), kBob);
+    QCOMPARE(list.selectedRow(), 1);
+
+    QSignalSpy filter(&list, &ConversationListViewModel::filterTextChanged);
+    list.setFilterText(u"  AL "_qs); // trimmed, case-insensitive, on the name
+    QCOMPARE(filter.size(), 1);
+    QCOMPARE(list.filteredModel()->rowCount(), 1);
+    QCOMPARE(list.addressAt(0), kAlice);
+    QCOMPARE(list.selectedRow(), -1); // bob is filtered out, still selected
+    QCOMPARE(list.selectedAddress(), kBob);
+    list.setFilterText(u"relay.example"_qs); // the address matches too
+    QCOMPARE(list.filteredModel()->rowCount(), 3);
+    QCOMPARE(list.selectedRow(), 1);
+    list.setFilterText(u"nobody"_qs);
+    QCOMPARE(list.filteredModel()->rowCount(), 0);
+    QCOMPARE(list.addressAt(0), QString());
+    list.setFilterText({});
+    list.selectRow(2);
+    QCOMPARE(list.selectedAddress(), kAlice);
+
+    // A new message for alice moves her to the top: the selected row follows.
+    selection.clear();
+    appendMessage(*m_profile.store, kAlice, Direction::Incoming, State::Received, u"up"_qs,
+                  clientId(1), 1'000'000);
+    list.reload();
+    QTRY_COMPARE(list.selectedRow(), 0);
+    QVERIFY(!selection.isEmpty());
+    QCOMPARE(list.totalUnread(), 5);
+    QVERIFY(list.errorText().isEmpty());
+}
+
+void TestViewModels::chatRefusesBadInput()
+{
+    ChatViewModel chat(m_profile.store, nullptr, kBob);
+    Tester tester(chat.messages(), Tester::FailureReportingMode::QtTest);
+    QCOMPARE(chat.contactAddress(), kBob);
+    QTRY_COMPARE(chat.messages()->rowCount(), 3);
+    QCOMPARE(chat.displayName(), u"bob"_qs);
+    QVERIFY(chat.canSend());
+    QVERIFY(chat.cannotSendReason().isEmpty());
+    QVERIFY(!chat.hasKeyChanged());
+
+    QSignalSpy error(&chat, &ChatViewModel::errorTextChanged);
+    QVERIFY(!chat.send(u"  \n\t "_qs));
+    QCOMPARE(chat.errorText(), u"Type a message first."_qs);
+    QVERIFY(!chat.send(QString(ChatViewModel::kMaxTextBytes + 1, u'x')));
+    QCOMPARE(chat.errorText(),
+             u"This message is too long: 65 KiB, and at most 64 KiB can be sent at once."_qs);
+    // The limit is in bytes of UTF-8: 22 000 three-byte characters are over it.
+    QVERIFY(!chat.send(QString(30'000, QChar(0x20AC))));
+    QCOMPARE(chat.errorText(),
+             u"This message is too long: 88 KiB, and at most 64 KiB can be sent at once."_qs);
+    QCOMPARE(error.size(), 3);
+    chat.clearError();
+    QVERIFY(chat.errorText().isEmpty());
+    // Without a session manager nothing can be sent, and it says so.
+    QVERIFY(!chat.send(u"hello"_qs));
+    QCOMPARE(chat.errorText(), u"The profile is not open."_qs);
+}
+
+void TestViewModels::chatReportsCoreRefusal()
+{
+    // A real SessionManager on its core thread, not signed in: it refuses the text, and the
+    // refusal reaches the view model as a sentence (queued across threads).
+    ClientCore core;
+    ChatViewModel chat(m_profile.store, core.sessionManager(), kBob);
+    QSignalSpy error(&chat, &ChatViewModel::errorTextChanged);
+    QVERIFY(chat.send(u"  hello bob  "_qs));
+    QVERIFY(chat.errorText().isEmpty());
+    QVERIFY(error.wait());
+    QCOMPARE(chat.errorText(), u"The profile is not open."_qs);
+    QTRY_COMPARE(chat.messages()->rowCount(), 3); // the history; nothing new was stored
+}
+
+void TestViewModels::chatThrottlesTyping()
+{
+    ChatViewModel chat(m_profile.store, nullptr, kBob);
+    chat.setTypingIntervals(300, 400, 1000);
+    QSignalSpy sent(&chat, &ChatViewModel::typingSent);
+
+    // Many edits in a burst: one notice.
+    for (int i = 0; i < 20; ++i) {
+        chat.setTyping(true);
+    }
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().first().toBool(), true);
+    // Idle: "stopped" by itself.
+    QTRY_COMPARE_WITH_TIMEOUT(sent.size(), 2, 5'000);
+    QCOMPARE(sent.last().first().toBool(), false);
+
+    // Typing on and on: a notice per resend interval, not per edit.
+    sent.clear();
+    int edits = 0;
+    QTRY_VERIFY_WITH_TIMEOUT((chat.setTyping(true), ++edits, sent.size() >= 3), 5'000);
+    QVERIFY(edits > sent.size());
+    for (const QList<QVariant> &notice : sent) {
+        QCOMPARE(notice.first().toBool(), true);
+    }
+    // Cleared field: "stopped" at once; a second clear sends nothing.
+    sent.clear();
+    chat.setTyping(false);
+    chat.setTyping(false);
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().first().toBool(), false);
+    // Sending ends the notice too (and is then refused: no session manager).
+    sent.clear();
+    chat.setTyping(true);
+    chat.send(u"x"_qs);
+    QCOMPARE(sent.size(), 1);
+}
+
+void TestViewModels::contactsAddReportsBusyAndErrors()
+{
+    ClientCore core;
+    ContactsViewModel contacts(m_profile.store, core.sessionManager());
+    Tester tester(contacts.contacts(), Tester::FailureReportingMode::QtTest);
+    QTRY_COMPARE(contacts.contacts()->rowCount(), 3);
+    QCOMPARE(contacts.contacts()->index(0, 0).data().toString(), u"alice"_qs);
+
+    QVERIFY(!contacts.addContact(u"   "_qs));
+    QCOMPARE(contacts.errorText(), u"Type the username of the person you want to add."_qs);
+    QVERIFY(!contacts.isBusy());
+
+    QSignalSpy busy(&contacts, &ContactsViewModel::busyChanged);
+    QSignalSpy added(&contacts, &ContactsViewModel::contactAdded);
+    QVERIFY(contacts.addContact(u"dave@relay.example"_qs));
+    QVERIFY(contacts.isBusy());
+    QVERIFY(contacts.errorText().isEmpty());
+    QVERIFY(!contacts.addContact(u"erin"_qs)); // one at a time
+    QVERIFY(busy.wait());
+    QVERIFY(!contacts.isBusy());
+    QCOMPARE(contacts.errorText(), u"The profile is not open."_qs);
+    // A bare username needs the profile's own relay name, unknown before signing in.
+    QVERIFY(contacts.addContact(u"Dave"_qs));
+    QVERIFY(contacts.isBusy());
+    QTRY_VERIFY(!contacts.isBusy());
+    QCOMPARE(contacts.errorText(), u"Dave is not a valid username."_qs);
+    QCOMPARE(added.size(), 0);
+    QVERIFY(contacts.lastAddedAddress().isEmpty());
+
+    ContactsViewModel closed(m_profile.store, nullptr);
+    QVERIFY(!closed.addContact(u"dave"_qs));
+    QCOMPARE(closed.errorText(), u"The profile is not open."_qs);
+}
+
+void TestViewModels::keyChangeBlocksAVerifiedContactOnly()
+{
+    QVERIFY(succeeded(take(m_profile.store->run([](StoreContext &context) -> StoreStatus {
+        ContactTable contacts(context);
+        auto bob = contacts.findByAddress(kBob);
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        std::get<ContactRecord>(bob).verified = true;
+        if (auto put = contacts.put(std::get<ContactRecord>(bob));
+            std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
+        }
+        return Done{};
+    }))));
+    ClientCore core;
+    SessionManager *sessions = core.sessionManager();
+    ChatViewModel bobChat(m_profile.store, sessions, kBob);
+    ChatViewModel carolChat(m_profile.store, sessions, kCarol);
+    ContactListModel contacts(m_profile.store);
+    contacts.follow(sessions);
+    contacts.reload();
+    Tester tester(&contacts, Tester::FailureReportingMode::QtTest);
+    QTRY_VERIFY(bobChat.isVerified());
+    QTRY_COMPARE(contacts.rowCount(), 3);
+    QVERIFY(bobChat.canSend());
+    QVERIFY(!carolChat.isVerified());
+
+    // What the SessionManager reports when a pinned key no longer matches (emitted here on
+    // the real object; a key change over the relay needs an account reset by the operator).
+    emit sessions->keyChanged(kBob);
+    emit sessions->keyChanged(kCarol);
+    QTRY_VERIFY(bobChat.hasKeyChanged());
+    QVERIFY(!bobChat.canSend());
+    QCOMPARE(bobChat.cannotSendReason(),
+             u"bob's safety number changed. Compare it again and accept the new key before "
+             "sending."_qs);
+    QVERIFY(bobChat.noticeText().isEmpty());
+    QVERIFY(!bobChat.send(u"hello"_qs));
+    QCOMPARE(bobChat.errorText(), bobChat.cannotSendReason());
+    // Unverified: a notice, and sending goes on.
+    QTRY_VERIFY(carolChat.hasKeyChanged());
+    QVERIFY(carolChat.canSend());
+    QVERIFY(carolChat.cannotSendReason().isEmpty());
+    QCOMPARE(carolChat.noticeText(),
+             u"carol's safety number changed. If you did not expect this, compare it with "
+             "them."_qs);
+    QTRY_VERIFY(contacts.hasKeyChanged(kBob));
+    QCOMPARE(contacts.index(contacts.rowOf(kCarol)).data(ContactListModel::KeyChangedRole).toBool(),
+             true);
+    QCOMPARE(contacts.index(contacts.rowOf(kAlice)).data(ContactListModel::KeyChangedRole).toBool(),
+             false);
+}
+
+QTEST_GUILESS_MAIN(TestViewModels)
+#include "tst_viewmodels.moc"
