@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <optional>
+#include <vector>
 
 namespace parley::core {
 
@@ -22,6 +23,10 @@ struct ContactRecord
     std::optional<QString> displayName; // encrypted at rest
     quint64 deviceListCounter = 0;      // highest device list counter seen (C1 §2.3)
     qint64 createdAt = 0;               // ms since the epoch
+    // A key change seen and not yet accepted (schema v3): the account key the contact now
+    // presents (32 bytes), empty = none. accountKey stays the pinned one until acceptance.
+    QByteArray pendingAccountKey;
+    qint64 keyChangedAt = 0; // ms since the epoch of the last change seen; 0 = never
 };
 
 // Runs on the database thread only (inside ProfileStore::run).
@@ -39,6 +44,8 @@ public:
     // NotFound if there is none; Undecryptable if its name fails to decrypt (row kept).
     StoreResult<ContactRecord> find(ContactId id);
     StoreResult<ContactRecord> findByAddress(const QString &address);
+    // Every contact with a key change not yet accepted (pending_account_key set).
+    StoreResult<std::vector<ContactRecord>> withPendingKeyChange();
 
 private:
     StoreResult<ContactRecord> findWhere(const QString &condition, const QVariant &value);
