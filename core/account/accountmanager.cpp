@@ -42,6 +42,17 @@ QByteArray bytesOf(const std::array<crypto::Byte, N> &bytes)
 }
 
 // R1 §3.1: "parley-auth-v1" ‖ u8 len(relay) ‖ relay ‖ challenge
+// R1 §3.2: valid only on the connection that authenticated with `challenge`.
+QByteArray deletionInput(const crypto::DeviceAddress &device, const std::string &challenge)
+{
+    std::vector<crypto::Byte> address;
+    crypto::appendDeviceAddress(address, device);
+    QByteArray input("parley-delete-account-v1");
+    input.append(reinterpret_cast<const char *>(address.data()), qsizetype(address.size()));
+    input.append(challenge.data(), qsizetype(challenge.size()));
+    return input;
+}
+
 QByteArray authenticationInput(const std::string &relayName, const std::string &challenge)
 {
     QByteArray input("parley-auth-v1");
@@ -297,6 +308,7 @@ std::optional<wire::Request> AccountManager::authenticationRequest(const std::st
     }
     // R1 §3.1: the relay name of our own address, never the host we dialled.
     const QByteArray input = authenticationInput(m_relayName, challenge);
+    m_authChallenge = challenge;
     const crypto::Signature signature = m_device->signingKey().sign(viewOf(input));
     const std::string signatureBytes(reinterpret_cast<const char *>(signature.data()),
                                      signature.size());
@@ -639,6 +651,38 @@ void AccountManager::setState(AccountStatus::State state)
 void AccountManager::publish()
 {
     emit statusChanged(m_status);
+}
+
+void AccountManager::deleteAccount()
+{
+    if (!m_device || m_connection->state() != RelayConnection::State::Connected) {
+        emit deleteFailed(tr("Connect to the relay first: an account is deleted there."));
+        return;
+    }
+    const QByteArray input = deletionInput(m_device->address(), m_authChallenge);
+    const crypto::Signature signature = m_device->signingKey().sign(viewOf(input));
+    wire::Request request;
+    request.mutable_delete_account()->set_signature(
+        std::string(reinterpret_cast<const char *>(signature.data()), signature.size()));
+    const quint64 generation = m_generation;
+    m_connection->request(std::move(request), [this, generation](
+                                                  const RelayConnection::RequestResult &result) {
+        if (generation != m_generation) {
+            return;
+        }
+        const auto *response = std::get_if<wire::Response>(&result);
+        if (response == nullptr) {
+            emit deleteFailed(tr("The connection to the relay was lost before it answered; sign "
+                                 "in again to see whether the account still exists."));
+            return;
+        }
+        if (response->status().code() != wire::Status::OK) {
+            emit deleteFailed(tr("The relay refused to delete the account: %1")
+                                  .arg(QString::fromStdString(response->status().message())));
+            return;
+        }
+        emit accountDeleted(m_status.accountAddress);
+    });
 }
 
 } // namespace parley::core

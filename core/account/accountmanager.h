@@ -77,9 +77,16 @@ public slots:
     void stop();
     // Runs the prekey upkeep now if connected (also done by itself; public for tests).
     void runUpkeep();
+    // Deletes the account on the relay (R1 §4.7): every device, prekey and queued message
+    // there; the username stays bound to this account key for good (R1 §6). Only while
+    // connected. Emits accountDeleted() once the relay confirmed, else deleteFailed(). The
+    // local profile is left as it is: the caller decides what to do with it.
+    void deleteAccount();
 
 signals:
     void statusChanged(const parley::core::AccountStatus &status);
+    void accountDeleted(const QString &address);
+    void deleteFailed(const QString &sentence);
 
 private:
     struct UploadPlan;
@@ -102,6 +109,7 @@ private:
     std::shared_ptr<crypto::DeviceIdentity> m_device;
     std::string m_relayName;
     std::string m_deviceList;
+    std::string m_authChallenge;     // the challenge of the last authentication request (R1 §3.2)
     bool m_creating = false;         // create() until the relay accepted the registration
     bool m_registrationSent = false; // a RegisterAccount left on the current attempt
     bool m_upkeepRunning = false;

@@ -1,6 +1,7 @@
 #include "core/session/sessionmanager.h"
 
 #include "core/account/accountmanager.h"
+#include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
@@ -74,6 +75,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     m_life->self = this;
     qRegisterMetaType<ChatMessage>();
     qRegisterMetaType<ContactKeys>();
+    qRegisterMetaType<ContactSummary>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);
@@ -242,6 +244,26 @@ void SessionManager::listUnread()
                      }
                  }
                  emit unreadListed(messages);
+             });
+}
+
+void SessionManager::listContacts()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit contactsListed({});
+        return;
+    }
+    whenDone(store->run([](StoreContext &context) { return ContactTable(context).all(); }),
+             [this](const StoreResult<std::vector<ContactRecord>> &found) {
+                 QList<ContactSummary> contacts;
+                 if (const auto *list = std::get_if<std::vector<ContactRecord>>(&found)) {
+                     for (const ContactRecord &record : *list) {
+                         contacts.append({record.address, record.displayName.value_or(QString()),
+                                          record.verified, !record.pendingAccountKey.isEmpty()});
+                     }
+                 }
+                 emit contactsListed(contacts);
              });
 }
 

@@ -56,6 +56,15 @@ struct ContactKeys
     QByteArray remote; // our fingerprint of the peer (32 bytes)
 };
 
+// A contact as listContacts() reports it. Plain data.
+struct ContactSummary
+{
+    QString address;     // user@relay
+    QString displayName; // empty when none was given
+    bool verified = false;
+    bool keyChanged = false; // a key change waits for acceptKeyChange() (stored, pending)
+};
+
 // 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
 // store it uses (docs/architecture.md, "Messaging"). Contacts are added by username on our
 // own relay: LookupUser gives the account key (pinned on first use) and the signed device
@@ -120,6 +129,8 @@ public slots:
     void flushOutbox();
     // Emits unreadListed() with every received message not yet marked read, oldest first.
     void listUnread();
+    // Emits contactsListed() with every contact, by address.
+    void listContacts();
     // Emits synced() if the relay's queue is drained and every delivery processed (for a
     // caller that connects to synced() late).
     void checkSynced();
@@ -142,6 +153,7 @@ signals:
                              int state);
     void typingReceived(const QString &from, bool typing);
     void unreadListed(const QList<parley::core::ChatMessage> &messages);
+    void contactsListed(const QList<parley::core::ContactSummary> &contacts);
     // A contact's account key changed (a notice for the views). `verified`: the contact was
     // verified, so sending waits for acceptKeyChange().
     void keyChanged(const QString &address, bool verified);
@@ -236,3 +248,4 @@ private:
 
 Q_DECLARE_METATYPE(parley::core::ChatMessage)
 Q_DECLARE_METATYPE(parley::core::ContactKeys)
+Q_DECLARE_METATYPE(parley::core::ContactSummary)

@@ -93,13 +93,18 @@ StoreResult<std::vector<ContactRecord>> ContactTable::withPendingKeyChange()
     return contacts;
 }
 
+namespace {
+
+const char *const kColumns = "SELECT id, address, account_key, verified, display_name, "
+                             "device_list_counter, created_at, pending_account_key, "
+                             "key_changed_at FROM contacts ";
+
+} // namespace
+
 StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, const QVariant &value)
 {
     QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT id, address, account_key, verified, display_name, "
-                                 "device_list_counter, created_at, pending_account_key, "
-                                 "key_changed_at FROM contacts WHERE ") +
-                  condition);
+    query.prepare(QLatin1String(kColumns) + QStringLiteral("WHERE ") + condition);
     query.bindValue(QStringLiteral(":key"), value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -107,26 +112,61 @@ StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, con
     if (!query.next()) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("contact")};
     }
+    ContactRecord contact = recordAt(query);
+    if (auto name = nameAt(query, contact.id); std::holds_alternative<StoreError>(name)) {
+        return std::get<StoreError>(name);
+    } else {
+        contact.displayName = std::get<std::optional<QString>>(name);
+    }
+    return contact;
+}
+
+StoreResult<std::vector<ContactRecord>> ContactTable::all()
+{
+    QSqlQuery query(m_context.database());
+    query.setForwardOnly(true);
+    if (!query.exec(QLatin1String(kColumns) + QStringLiteral("ORDER BY address"))) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<ContactRecord> contacts;
+    while (query.next()) {
+        ContactRecord contact = recordAt(query);
+        // A name that fails to decrypt is left out; the contact itself is still listed.
+        if (auto name = nameAt(query, contact.id);
+            std::holds_alternative<std::optional<QString>>(name)) {
+            contact.displayName = std::get<std::optional<QString>>(name);
+        }
+        contacts.push_back(std::move(contact));
+    }
+    return contacts;
+}
+
+ContactRecord ContactTable::recordAt(const QSqlQuery &query)
+{
     ContactRecord contact;
     contact.id.value = query.value(0).toLongLong();
     contact.address = query.value(1).toString();
     contact.accountKey = query.value(2).toByteArray();
     contact.verified = query.value(3).toInt() != 0;
-    if (!query.value(4).isNull()) {
-        auto name = m_context.unseal(kTable, "display_name", contact.id.value,
-                                     query.value(4).toByteArray());
-        if (const auto *error = std::get_if<StoreError>(&name)) {
-            return *error;
-        }
-        const auto &bytes = std::get<crypto::WipedBytes>(name);
-        contact.displayName = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
-                                                qsizetype(bytes.size()));
-    }
     contact.deviceListCounter = quint64(query.value(5).toLongLong());
     contact.createdAt = query.value(6).toLongLong();
     contact.pendingAccountKey = query.value(7).toByteArray();
     contact.keyChangedAt = query.value(8).isNull() ? 0 : query.value(8).toLongLong();
     return contact;
+}
+
+StoreResult<std::optional<QString>> ContactTable::nameAt(const QSqlQuery &query, ContactId id)
+{
+    if (query.value(4).isNull()) {
+        return std::optional<QString>{};
+    }
+    auto name = m_context.unseal(kTable, "display_name", id.value, query.value(4).toByteArray());
+    if (const auto *error = std::get_if<StoreError>(&name)) {
+        return *error;
+    }
+    const auto &bytes = std::get<crypto::WipedBytes>(name);
+    return std::optional<QString>(
+        QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())));
 }
 
 } // namespace parley::core

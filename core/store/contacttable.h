@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+class QSqlQuery;
+
 namespace parley::core {
 
 class StoreContext;
@@ -46,9 +48,14 @@ public:
     StoreResult<ContactRecord> findByAddress(const QString &address);
     // Every contact with a key change not yet accepted (pending_account_key set).
     StoreResult<std::vector<ContactRecord>> withPendingKeyChange();
+    // Every contact, by address. A display name that fails to decrypt is left unset there
+    // (the contact is still listed; find() reports the error).
+    StoreResult<std::vector<ContactRecord>> all();
 
 private:
     StoreResult<ContactRecord> findWhere(const QString &condition, const QVariant &value);
+    static ContactRecord recordAt(const QSqlQuery &query);
+    StoreResult<std::optional<QString>> nameAt(const QSqlQuery &query, ContactId id);
 
     StoreContext &m_context;
 };

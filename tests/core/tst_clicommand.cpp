@@ -1,0 +1,154 @@
+// parley-cli's command and batch-line parsing (tools/cli/clicommand.h): the grammar docs/cli.md
+// promises to scripts.
+
+#include "clicommand.h"
+
+#include <QTest>
+
+using namespace parley::cli;
+
+class TestCliCommand : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void splitsLikeAShell_data();
+    void splitsLikeAShell();
+    void refusesUnclosedQuotes_data();
+    void refusesUnclosedQuotes();
+    void parsesCommands();
+    void refusesBadCommands_data();
+    void refusesBadCommands();
+};
+
+void TestCliCommand::splitsLikeAShell_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QStringList>("words");
+    QTest::newRow("plain") << QStringLiteral("send bob hello")
+                           << QStringList{"send", "bob", "hello"};
+    QTest::newRow("blanks") << QStringLiteral("  send\tbob   hi  ")
+                            << QStringList{"send", "bob", "hi"};
+    QTest::newRow("double quotes") << QStringLiteral(R"(send bob "hello, world")")
+                                   << QStringList{"send", "bob", "hello, world"};
+    QTest::newRow("single quotes are literal")
+        << QStringLiteral(R"(send bob 'a "b" \n')") << QStringList{"send", "bob", R"(a "b" \n)"};
+    QTest::newRow("escapes in double quotes") << QStringLiteral(R"(send bob "say \"hi\" \\ \n")")
+                                              << QStringList{"send", "bob", R"(say "hi" \ \n)"};
+    QTest::newRow("backslash outside quotes")
+        << QStringLiteral(R"(send bob two\ words)") << QStringList{"send", "bob", "two words"};
+    QTest::newRow("adjacent quoted parts join")
+        << QStringLiteral(R"(send bob a'b c'"d")") << QStringList{"send", "bob", "ab cd"};
+    QTest::newRow("empty quoted word")
+        << QStringLiteral(R"(send bob "")") << QStringList{"send", "bob", ""};
+    QTest::newRow("unicode") << QStringLiteral("send bob \"grüße 👋\"")
+                             << QStringList{"send", "bob", QStringLiteral("grüße 👋")};
+    QTest::newRow("nothing") << QStringLiteral("   ") << QStringList{};
+}
+
+void TestCliCommand::splitsLikeAShell()
+{
+    QFETCH(QString, line);
+    QFETCH(QStringList, words);
+    const auto split = splitCommandLine(line);
+    QVERIFY(std::holds_alternative<QStringList>(split));
+    QCOMPARE(std::get<QStringList>(split), words);
+}
+
+void TestCliCommand::refusesUnclosedQuotes_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::newRow("double") << QStringLiteral(R"(send bob "hello)");
+    QTest::newRow("single") << QStringLiteral("send bob 'hello");
+    QTest::newRow("escaped closing quote") << QStringLiteral(R"(send bob "hello\")");
+    QTest::newRow("trailing backslash") << QStringLiteral(R"(send bob hello\)");
+}
+
+void TestCliCommand::refusesUnclosedQuotes()
+{
+    QFETCH(QString, line);
+    QVERIFY(std::holds_alternative<QString>(splitCommandLine(line)));
+}
+
+void TestCliCommand::parsesCommands()
+{
+    auto parsed = parseCommand({"send", "bob", "--json", "hi there"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    CliCommand command = std::get<CliCommand>(parsed);
+    QCOMPARE(command.name, CliCommand::Name::Send);
+    QCOMPARE(command.arguments, (QStringList{"bob", "hi there"}));
+    QVERIFY(command.json);
+
+    parsed = parseCommand({"recv", "--wait", "5"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    command = std::get<CliCommand>(parsed);
+    QCOMPARE(command.name, CliCommand::Name::Recv);
+    QCOMPARE(command.waitSeconds, 5);
+    QVERIFY(!command.json);
+
+    parsed = parseCommand({"batch"}, false);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QVERIFY(std::get<CliCommand>(parsed).arguments.isEmpty());
+    parsed = parseCommand({"batch", "commands.txt"}, false);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, QStringList{"commands.txt"});
+
+    // In a batch, "--" ends the options: a text may start with "--".
+    parsed = parseCommand({"send", "--", "bob", "--json"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, (QStringList{"bob", "--json"}));
+    QVERIFY(!std::get<CliCommand>(parsed).json);
+    // On the command line QCommandLineParser took the options already: words are arguments.
+    parsed = parseCommand({"send", "bob", "--json"}, false);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, (QStringList{"bob", "--json"}));
+
+    const auto named = [](CliCommand::Name name) {
+        CliCommand command;
+        command.name = name;
+        return command;
+    };
+    for (const auto name : {CliCommand::Name::Status, CliCommand::Name::Add, CliCommand::Name::Recv,
+                            CliCommand::Name::Flush, CliCommand::Name::Contacts}) {
+        QVERIFY(named(name).runsSignedIn());
+        QVERIFY(!CliCommand::word(name).isEmpty());
+    }
+    QVERIFY(!named(CliCommand::Name::Init).runsSignedIn());
+}
+
+void TestCliCommand::refusesBadCommands_data()
+{
+    QTest::addColumn<QStringList>("words");
+    QTest::addColumn<bool>("inBatch");
+    QTest::addColumn<QString>("sentence");
+    QTest::newRow("nothing") << QStringList{} << false << "no command";
+    QTest::newRow("unknown") << QStringList{"frobnicate"} << false << "unknown command";
+    QTest::newRow("too few") << QStringList{"send", "bob"} << false << "usage: send";
+    QTest::newRow("too many") << QStringList{"add", "bob", "carol"} << false << "usage: add";
+    QTest::newRow("unknown option") << QStringList{"recv", "--follow"} << true << "unknown option";
+    QTest::newRow("wait on send") << QStringList{"send", "bob", "hi", "--wait", "3"} << true
+                                  << "unknown option";
+    QTest::newRow("wait without seconds") << QStringList{"recv", "--wait"} << true << "--wait";
+    QTest::newRow("negative wait") << QStringList{"recv", "--wait", "-1"} << true << "--wait";
+    QTest::newRow("option on the command line is a word")
+        << QStringList{"recv", "--wait"} << false << "usage: recv";
+    QTest::newRow("init in batch") << QStringList{"init", "alice"} << true << "inside a batch";
+    QTest::newRow("batch in batch") << QStringList{"batch"} << true << "inside a batch";
+    QTest::newRow("delete in batch")
+        << QStringList{"delete-account", "alice"} << true << "inside a batch";
+    QTest::newRow("delete without name")
+        << QStringList{"delete-account"} << false << "usage: delete-account USERNAME";
+}
+
+void TestCliCommand::refusesBadCommands()
+{
+    QFETCH(QStringList, words);
+    QFETCH(bool, inBatch);
+    QFETCH(QString, sentence);
+    const auto parsed = parseCommand(words, inBatch);
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY2(std::get<QString>(parsed).contains(sentence), qPrintable(std::get<QString>(parsed)));
+}
+
+QTEST_GUILESS_MAIN(TestCliCommand)
+#include "tst_clicommand.moc"

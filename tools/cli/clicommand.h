@@ -1,0 +1,41 @@
+#pragma once
+
+// One parley-cli command, from the command line or from a line of a batch (docs/cli.md).
+
+#include <QString>
+#include <QStringList>
+
+#include <variant>
+
+namespace parley::cli {
+
+struct CliCommand
+{
+    enum class Name { Status, Init, Add, Send, Recv, Flush, Contacts, DeleteAccount, Batch };
+
+    Name name = Name::Status;
+    QStringList arguments; // positional, after the command word
+    int waitSeconds = 0;   // recv --wait
+    bool json = false;     // --json on this command (a batch line) or globally
+
+    // The words as a user types them: "add", "delete-account", …
+    static QString word(Name name);
+    // Whether the command needs the relay and a signed-in session (all but init, which
+    // registers, and batch, which runs others).
+    bool runsSignedIn() const { return name != Name::Init && name != Name::Batch; }
+};
+
+// Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
+// the words may also hold options (--wait N for recv, --json) until a "--" word, after which
+// everything is an argument; on the process's command line QCommandLineParser has already
+// taken the options, so every word is an argument. `inBatch` also refuses what cannot run
+// inside a batch (init, batch, delete-account). Returns a usage sentence on error.
+std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
+
+// Splits a batch line into words the way a POSIX shell would for plain quoting: blanks
+// separate words; '…' quotes literally; "…" quotes with \" and \\ as escapes; a backslash
+// outside quotes escapes the next character. No variables, globs or other expansion.
+// Returns a sentence for an unterminated quote or a trailing backslash.
+std::variant<QStringList, QString> splitCommandLine(const QString &line);
+
+} // namespace parley::cli

@@ -1,0 +1,260 @@
+#include "sessioncommands.h"
+
+#include "core/account/accountmanager.h"
+#include "core/clientcore.h"
+#include "core/net/connectionstatus.h"
+#include "core/session/sessionmanager.h"
+
+#include <QTimer>
+
+namespace parley::cli {
+
+using core::SessionManager;
+
+namespace {
+
+QJsonObject messageObject(const core::ChatMessage &message)
+{
+    return {
+        {QStringLiteral("conversation"), message.conversation},
+        {QStringLiteral("from"), message.from},
+        {QStringLiteral("client_message_id"), QString::fromLatin1(message.clientMessageId.toHex())},
+        {QStringLiteral("text"), message.text},
+        {QStringLiteral("sent_at"), message.sentAt},
+        {QStringLiteral("state"), QStringLiteral("received")},
+    };
+}
+
+} // namespace
+
+SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionStatus &status,
+                               CliCommand command, Output output, Finished finished,
+                               QObject *parent)
+    : QObject(parent)
+    , m_core(core)
+    , m_deviceAddress(status.address)
+    , m_command(std::move(command))
+    , m_output(output)
+    , m_finished(std::move(finished))
+{
+    switch (m_command.name) {
+    case CliCommand::Name::Status:
+        m_output.print(QStringLiteral("signed-in"),
+                       {{QStringLiteral("device_address"), status.address},
+                        {QStringLiteral("relay_url"), status.url.toString()},
+                        {QStringLiteral("protocol"), qint64(status.protocolVersion)},
+                        {QStringLiteral("software"), status.relaySoftware}},
+                       QStringLiteral("signed-in %1 relay %2 protocol %3 software %4")
+                           .arg(status.address, status.url.toString())
+                           .arg(status.protocolVersion)
+                           .arg(status.relaySoftware));
+        finish(kExitOk);
+        return;
+    case CliCommand::Name::Add:
+        add();
+        return;
+    case CliCommand::Name::Send:
+        send();
+        return;
+    case CliCommand::Name::Recv:
+        recv();
+        return;
+    case CliCommand::Name::Flush:
+        flush();
+        return;
+    case CliCommand::Name::Contacts:
+        contacts();
+        return;
+    case CliCommand::Name::DeleteAccount:
+        deleteAccount();
+        return;
+    case CliCommand::Name::Init:
+    case CliCommand::Name::Batch:
+        break;
+    }
+    fail(QStringLiteral("%1 does not run on a signed-in profile")
+             .arg(CliCommand::word(m_command.name)));
+    finish(kExitUsage);
+}
+
+void SessionCommand::finish(int exitCode)
+{
+    if (m_done) {
+        return;
+    }
+    m_done = true;
+    // Never from inside a constructor or a signal of the core: the caller may delete us.
+    QTimer::singleShot(0, this, [this, exitCode] { m_finished(exitCode); });
+}
+
+void SessionCommand::add()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::contactReady, this, [this](const QString &address) {
+        m_output.print(QStringLiteral("added"), {{QStringLiteral("address"), address}},
+                       QStringLiteral("added %1").arg(address));
+        finish(kExitOk);
+    });
+    QMetaObject::invokeMethod(sessions, [sessions, contact = m_command.arguments.value(0)] {
+        sessions->addContact(contact);
+    });
+}
+
+void SessionCommand::send()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    auto id = std::make_shared<QByteArray>();
+    auto conversation = std::make_shared<QString>();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    // Commands run one at a time on the session manager, so the next queued message is ours.
+    connect(sessions, &SessionManager::messageQueued, this,
+            [id, conversation](const QString &address, const QByteArray &clientMessageId) {
+                if (id->isEmpty()) {
+                    *id = clientMessageId;
+                    *conversation = address;
+                }
+            });
+    connect(
+        sessions, &SessionManager::messageStateChanged, this,
+        [this, id, conversation](const QString &, const QByteArray &clientMessageId, int state) {
+            if (clientMessageId != *id) {
+                return;
+            }
+            if (state == int(core::MessageRecord::State::Failed)) {
+                fail(QStringLiteral("the relay refused the message"));
+                finish(kExitContact);
+                return;
+            }
+            const QString hex = QString::fromLatin1(clientMessageId.toHex());
+            m_output.print(QStringLiteral("sent"),
+                           {{QStringLiteral("conversation"), *conversation},
+                            {QStringLiteral("client_message_id"), hex}},
+                           QStringLiteral("sent %1").arg(hex));
+            finish(kExitOk);
+        });
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact = m_command.arguments.value(0),
+                   text = m_command.arguments.value(1)] { sessions->sendText(contact, text); });
+}
+
+// Once the relay's queue is processed (synced): list what was not printed before, wait if
+// asked and there is nothing, print, mark read (read receipts go through the outbox: done
+// once it is empty again).
+void SessionCommand::recv()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    auto listed = std::make_shared<bool>(false);
+    auto waiting = std::make_shared<bool>(false);
+    const auto list = [sessions] {
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->listUnread(); });
+    };
+    connect(sessions, &SessionManager::synced, this, [listed, list] {
+        if (!*listed) {
+            *listed = true;
+            list();
+        }
+    });
+    connect(sessions, &SessionManager::messageReceived, this,
+            [waiting, list](const core::ChatMessage &) {
+                if (*waiting) {
+                    *waiting = false;
+                    list();
+                }
+            });
+    connect(sessions, &SessionManager::unreadListed, this,
+            [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
+                if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
+                    *waiting = true;
+                    QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
+                        if (*waiting) {
+                            finish(kExitOk);
+                        }
+                    });
+                    return;
+                }
+                for (const core::ChatMessage &message : messages) {
+                    m_output.print(QStringLiteral("message"), messageObject(message),
+                                   QStringLiteral("%1: %2").arg(message.from, message.text));
+                }
+                if (messages.isEmpty()) {
+                    finish(kExitOk);
+                    return;
+                }
+                connect(sessions, &SessionManager::outboxDrained, this,
+                        [this] { finish(kExitOk); });
+                QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
+            });
+    // The queue may have drained before this connected to synced().
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
+}
+
+void SessionCommand::flush()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    connect(sessions, &SessionManager::outboxDrained, this, [this] {
+        m_output.print(QStringLiteral("flushed"), {}, QStringLiteral("flushed"));
+        finish(kExitOk);
+    });
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
+}
+
+void SessionCommand::contacts()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    connect(sessions, &SessionManager::contactsListed, this,
+            [this](const QList<core::ContactSummary> &contacts) {
+                for (const core::ContactSummary &contact : contacts) {
+                    QStringList flags;
+                    if (contact.verified) {
+                        flags.append(QStringLiteral("verified"));
+                    }
+                    if (contact.keyChanged) {
+                        flags.append(QStringLiteral("key-changed"));
+                    }
+                    m_output.print(
+                        QStringLiteral("contact"),
+                        {{QStringLiteral("address"), contact.address},
+                         {QStringLiteral("display_name"), contact.displayName},
+                         {QStringLiteral("verified"), contact.verified},
+                         {QStringLiteral("key_changed"), contact.keyChanged}},
+                        QStringList{contact.address, flags.join(u' ')}.join(u' ').trimmed());
+                }
+                finish(kExitOk);
+            });
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->listContacts(); });
+}
+
+void SessionCommand::deleteAccount()
+{
+    // The username is asked for again so that a wrong --profile cannot delete an account.
+    const QString own = m_deviceAddress.section(u'/', 0, 0);
+    const QString confirmation = m_command.arguments.value(0);
+    if (confirmation != own.section(u'@', 0, 0) && confirmation != own) {
+        fail(QStringLiteral("this profile is %1, not %2: nothing was deleted")
+                 .arg(own, confirmation));
+        finish(kExitUsage);
+        return;
+    }
+    core::AccountManager *account = m_core->accountManager();
+    connect(account, &core::AccountManager::deleteFailed, this, [this](const QString &sentence) {
+        fail(sentence);
+        finish(kExitRefused);
+    });
+    connect(account, &core::AccountManager::accountDeleted, this, [this](const QString &address) {
+        m_output.print(QStringLiteral("deleted"), {{QStringLiteral("address"), address}},
+                       QStringLiteral("deleted %1").arg(address));
+        finish(kExitOk);
+    });
+    QMetaObject::invokeMethod(account, [account] { account->deleteAccount(); });
+}
+
+} // namespace parley::cli

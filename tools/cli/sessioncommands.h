@@ -1,0 +1,51 @@
+#pragma once
+
+// The commands that run on a signed-in, connected profile: add, send, recv, flush,
+// contacts, delete-account, status. Each runs on the core's SessionManager / AccountManager through
+// queued calls and reports one exit code when done.
+
+#include "clicommand.h"
+#include "clioutput.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace parley::core {
+class ClientCore;
+struct ConnectionStatus;
+} // namespace parley::core
+
+namespace parley::cli {
+
+class SessionCommand : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Finished = std::function<void(int exitCode)>;
+
+    // Starts `command` at once. `finished` is called exactly once (later, from the event loop)
+    // with the command's exit code; the object may be deleted after that. Signal connections
+    // live on this object, so deleting it disconnects the command from the core.
+    SessionCommand(core::ClientCore *core, const core::ConnectionStatus &status, CliCommand command,
+                   Output output, Finished finished, QObject *parent = nullptr);
+
+private:
+    void finish(int exitCode);
+    void add();
+    void send();
+    void recv();
+    void flush();
+    void contacts();
+    void deleteAccount();
+
+    core::ClientCore *m_core;
+    QString m_deviceAddress; // user@relay/device
+    CliCommand m_command;
+    Output m_output;
+    Finished m_finished;
+    bool m_done = false;
+};
+
+} // namespace parley::cli
