@@ -191,9 +191,10 @@ StoreStatus setContactVerified(StoreContext &context, const QString &address, bo
 // ---- Session resets (sessionresetpipeline.cpp; protocol C2a) ----
 
 // Acceptor, after fetching a fresh bundle and running X3DH as initiator: `fresh` becomes the
-// current session with that device (the old one is kept as previous), our sent-message names
-// of the replaced session are cleared, and each item is resent (M1 kind 0x05) on the new
-// session, one transaction.
+// current session with that device (the old one is kept as previous), each item — plus every
+// other text sent on the replaced session that no receipt confirmed — is resent (M1 kind 0x05)
+// on the new session, and our sent-message names of the replaced session are cleared; one
+// transaction.
 StoreResult<OutgoingResult>
 replaceSessionAndResend(StoreContext &context, const crypto::DeviceIdentity &self,
                         const QString &address, quint32 deviceId, PeerRecord fresh,

@@ -313,12 +313,46 @@ replaceSessionAndResend(StoreContext &context, const crypto::DeviceIdentity &sel
             errorOf(stored) != nullptr) {
             return *errorOf(stored);
         }
-        if (auto cleared = SentRatchetTable(context).clearSession(row->id);
-            errorOf(cleared) != nullptr) {
+        // Besides the named texts, every other text sent on the session being replaced that no
+        // receipt confirmed: it was sent after the state the requester lost too, and once the
+        // session is replaced a request naming it would be Stale (C2a §3 step 4). Gathered
+        // here, after every send queued before this reset. A resend of one the requester did
+        // decrypt is dropped there by its original id.
+        std::vector<ResendItem> all = resend;
+        SentRatchetTable sentNames(context);
+        auto others = sentNames.textsOf(row->id);
+        if (const auto *error = errorOf(others)) {
+            return *error;
+        }
+        MessageTable messages(context);
+        for (const auto &sent : std::get<std::vector<SentRatchetTable::Sent>>(others)) {
+            if (std::any_of(all.begin(), all.end(),
+                            [&](const ResendItem &item) { return item.message == sent.message; })) {
+                continue;
+            }
+            auto message = messages.find(sent.message);
+            if (const auto *error = errorOf(message)) {
+                if (error->code == StoreError::Code::NotFound) {
+                    continue;
+                }
+                return *error;
+            }
+            const auto &record = std::get<MessageRecord>(message);
+            const auto *text = std::get_if<QString>(&record.body);
+            if (record.direction != Direction::Outgoing || text == nullptr || text->isEmpty() ||
+                record.state == State::Delivered || record.state == State::Read) {
+                continue;
+            }
+            all.push_back(ResendItem{record.id, record.clientMessageId, record.sentAt, *text,
+                                     sent.ratchetKey, sent.messageNumber});
+        }
+        std::sort(all.begin(), all.end(),
+                  [](const ResendItem &a, const ResendItem &b) { return a.message < b.message; });
+        if (auto cleared = sentNames.clearSession(row->id); errorOf(cleared) != nullptr) {
             return *errorOf(cleared);
         }
-        OutgoingResult all;
-        for (const ResendItem &item : resend) {
+        OutgoingResult result;
+        for (const ResendItem &item : all) {
             auto content = MessageContent::makeResentText(
                 item.originalId, item.ratchetKey, item.messageNumber, item.text, item.sentAt);
             auto encrypted = encryptInTransaction(context, self, address, content, true, now,
@@ -327,10 +361,10 @@ replaceSessionAndResend(StoreContext &context, const crypto::DeviceIdentity &sel
                 return *error;
             }
             for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
-                all.outbox.push_back(std::move(entry));
+                result.outbox.push_back(std::move(entry));
             }
         }
-        return all;
+        return result;
     });
 }
 

@@ -54,4 +54,22 @@ StoreStatus SentRatchetTable::clearSession(SessionId session)
     return Done{};
 }
 
+StoreResult<std::vector<SentRatchetTable::Sent>> SentRatchetTable::textsOf(SessionId session)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("SELECT ratchet_key, message_number, message_id FROM "
+                                 "sent_ratchet_messages WHERE session_id = ? AND message_id IS "
+                                 "NOT NULL ORDER BY message_id, message_number"));
+    query.bindValue(0, session.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<Sent> sent;
+    while (query.next()) {
+        sent.push_back({query.value(0).toByteArray(), quint32(query.value(1).toLongLong()),
+                        MessageId{query.value(2).toLongLong()}});
+    }
+    return sent;
+}
+
 } // namespace parley::core

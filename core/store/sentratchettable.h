@@ -6,6 +6,7 @@
 #include <QByteArray>
 
 #include <optional>
+#include <vector>
 
 namespace parley::core {
 
@@ -31,6 +32,15 @@ public:
     StoreResult<std::optional<MessageId>> find(SessionId session, const QByteArray &ratchetKey,
                                                quint32 messageNumber);
     StoreStatus clearSession(SessionId session);
+
+    struct Sent
+    {
+        QByteArray ratchetKey;
+        quint32 messageNumber = 0;
+        MessageId message;
+    };
+    // Every text recorded for `session`, by message id.
+    StoreResult<std::vector<Sent>> textsOf(SessionId session);
 
 private:
     StoreContext &m_context;

@@ -534,6 +534,18 @@ void TestStoreRecords::keyChangeIsRecordedAndAccepted()
     QVERIFY(!succeeded(take(m_store->run(
         [address](StoreContext &context) { return setContactVerified(context, address, true); }))));
 
+    // Outbox entries sealed to the old identity are dropped on acceptance; others stay.
+    for (const QString &recipient :
+         {QStringLiteral("erin@relay.example/1"), QStringLiteral("frank@relay.example/1")}) {
+        QVERIFY(take(m_store->run([recipient](StoreContext &context) {
+                    OutboxEntry entry;
+                    entry.clientMessageId = QByteArray(16, recipient.at(0).toLatin1());
+                    entry.envelope = QByteArrayLiteral("sealed");
+                    entry.recipients = {recipient};
+                    return OutboxTable(context).add(entry);
+                })).index() == 0);
+    }
+
     // Acceptance needs the pending key exactly.
     QVERIFY(!succeeded(take(m_store->run([address](StoreContext &context) {
         return acceptKeyChangeInStore(context, address, QByteArray(32, '\x03'), 1);
@@ -549,6 +561,11 @@ void TestStoreRecords::keyChangeIsRecordedAndAccepted()
     QVERIFY(!accepted->verified);
     QCOMPARE(accepted->deviceListCounter, quint64(4));
     QVERIFY(accepted->deviceIds.empty()); // the old identity's sessions are gone
+    const auto outbox = valueOf(
+        take(m_store->run([](StoreContext &context) { return OutboxTable(context).list(); })));
+    QCOMPARE(outbox.size(), std::size_t(1));
+    QCOMPARE(std::get<OutboxEntry>(outbox[0]).recipients,
+             QStringList{QStringLiteral("frank@relay.example/1")});
     QCOMPARE(errorCode(take(m_store->run([address](StoreContext &context) {
                  return acceptKeyChangeInStore(context, address, QByteArray(32, '\x02'), 4);
              }))),

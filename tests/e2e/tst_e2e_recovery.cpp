@@ -8,8 +8,9 @@
 //    waited. carol (bob unverified) gets the notice and the change is accepted by itself.
 //  - undecryptableMessageIsResent: bob's session with alice is overwritten by an older copy
 //    (a profile restored from an old backup); alice's next message cannot be decrypted, bob
-//    keeps it as an undecryptable row and asks for a reset, alice accepts and resends, and
-//    bob's row is replaced in place: the message is shown exactly once.
+//    keeps it (and the next one) as undecryptable rows and asks for a reset once, alice
+//    accepts and resends both, and bob's rows are replaced in place: each message is shown
+//    exactly once.
 
 #include "core/account/accountmanager.h"
 #include "core/clientcore.h"
@@ -368,36 +369,45 @@ void TestE2eRecovery::undecryptableMessageIsResent()
     QSignalSpy requested(bob.sessions, &core::SessionManager::sessionResetRequested);
     QSignalSpy resent(alice.sessions, &core::SessionManager::sessionResetAccepted);
     alice.sendText(QStringLiteral("bob"), QStringLiteral("lost"));
-    // bob keeps it as an undecryptable row and asks alice for a reset; she resends.
-    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 5, kTimeoutMs);
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("lost too"));
+    // bob keeps both as undecryptable rows and asks alice for a reset once (C2a §4: the second
+    // failure waits for the next request); she resends both, the named one and the other one
+    // sent on the replaced session that bob never confirmed.
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 7, kTimeoutMs);
     QCOMPARE(bob.received.at(3).state, MessageState::Undecryptable);
+    QCOMPARE(bob.received.at(4).state, MessageState::Undecryptable);
     QCOMPARE(requested.size(), 1);
     QCOMPARE(requested.first().first().toString(), aliceAddress);
     QTRY_COMPARE_WITH_TIMEOUT(resent.size(), 1, kTimeoutMs);
-    QCOMPARE(resent.first().at(1).toInt(), 1);
-    const core::ChatMessage &replacement = bob.received.at(4);
-    QCOMPARE(replacement.text, QStringLiteral("lost"));
-    QCOMPARE(replacement.state, MessageState::Received);
-    QCOMPARE(replacement.replaces, bob.received.at(3).clientMessageId);
-    QCOMPARE(replacement.clientMessageId, alice.queued.value(3)); // the original id
-    // The sender's original message is confirmed by the receipt for the resend.
-    QTRY_COMPARE_WITH_TIMEOUT(alice.stateOf(alice.queued.value(3)), MessageState::Delivered,
-                              kTimeoutMs);
+    QCOMPARE(resent.first().at(1).toInt(), 2);
+    for (int i = 0; i < 2; ++i) {
+        const core::ChatMessage &replacement = bob.received.at(5 + i);
+        QCOMPARE(replacement.text, i == 0 ? QStringLiteral("lost") : QStringLiteral("lost too"));
+        QCOMPARE(replacement.state, MessageState::Received);
+        QCOMPARE(replacement.replaces, bob.received.at(3 + i).clientMessageId);
+        QCOMPARE(replacement.clientMessageId, alice.queued.value(3 + i)); // the original id
+        // The sender's original message is confirmed by the receipt for the resend.
+        QTRY_COMPARE_WITH_TIMEOUT(alice.stateOf(alice.queued.value(3 + i)), MessageState::Delivered,
+                                  kTimeoutMs);
+    }
 
     // Further messages flow both ways on the new session.
     bob.sendText(QStringLiteral("alice"), QStringLiteral("after the reset"));
     QTRY_COMPARE_WITH_TIMEOUT(alice.received.size(), 3, kTimeoutMs);
     QCOMPARE(alice.received.last().text, QStringLiteral("after the reset"));
     alice.sendText(QStringLiteral("bob"), QStringLiteral("and on"));
-    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 6, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 8, kTimeoutMs);
     QCOMPARE(bob.received.last().text, QStringLiteral("and on"));
     QVERIFY(alice.received.size() == 3);
 
     // Stored: each message exactly once, the placeholder replaced in place.
-    QCOMPARE(storedConversation(bobStore, aliceAddress),
-             (QStringList{received(QStringLiteral("one")), received(QStringLiteral("two")),
-                          received(QStringLiteral("three")), received(QStringLiteral("lost")),
-                          received(QStringLiteral("and on"))}));
+    QCOMPARE(
+        storedConversation(bobStore, aliceAddress),
+        (QStringList{received(QStringLiteral("one")), received(QStringLiteral("two")),
+                     received(QStringLiteral("three")), received(QStringLiteral("lost")),
+                     received(QStringLiteral("lost too")), received(QStringLiteral("and on"))}));
+    // Nothing is left to ask for: both failures were resolved by the resends.
+    QCOMPARE(requested.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestE2eRecovery)
