@@ -253,7 +253,10 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         MessageTable messages(context);
 
         // Kept, never dropped: an authenticated message we cannot decrypt (issue 12).
-        const auto undecryptable = [&](const QString &reason) -> StoreResult<InboundResult> {
+        // `sessionBroken`: the ratchet could not decrypt (a reset can help); false when it
+        // decrypted but the content does not decode (a new session would not change that).
+        const auto undecryptable = [&](const QString &reason,
+                                       bool sessionBroken = true) -> StoreResult<InboundResult> {
             MessageRecord row;
             row.conversation = conversationId;
             row.direction = Direction::Incoming;
@@ -269,7 +272,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             row.id = std::get<MessageId>(appended);
             // C2a §2: from a known contact, the failure is named in a session reset request
             // (now, or in the next one if a request went to this device within the interval).
-            if (knownContact && !ephemeral) {
+            if (knownContact && !ephemeral && sessionBroken) {
                 auto requested = recordFailureAndRequest(context, self, contact.id, sender,
                                                          message.payload, row.id, now);
                 if (const auto *error = errorOf(requested)) {
@@ -454,7 +457,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
 
         auto decoded = MessageContent::decode(bytesOf(plaintext.view()));
         if (!std::holds_alternative<MessageContent>(decoded)) {
-            return undecryptable(QStringLiteral("unreadable message contents"));
+            return undecryptable(QStringLiteral("unreadable message contents"), false);
         }
         const auto &content = std::get<MessageContent>(decoded);
         switch (content.kind) {
