@@ -5,7 +5,8 @@
 //  - keyChangeAfterOperatorReset: the operator resets bob's account and bob registers again
 //    with a new identity. alice (bob verified) cannot send until she accepts — also after a
 //    restart — and then messages flow both ways, including the one bob sent while the change
-//    waited. carol (bob unverified) gets the notice and the change is accepted by itself.
+//    waited and the one alice sent to his old identity before she knew. carol (bob unverified) gets
+//    the notice and the change is accepted by itself.
 //  - undecryptableMessageIsResent: bob's session with alice is overwritten by an older copy
 //    (a profile restored from an old backup); alice's next message cannot be decrypted, bob
 //    keeps it (and the next one) as undecryptable rows and asks for a reset once, alice
@@ -238,6 +239,12 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
     bob = std::make_unique<Client>(dir.filePath(QStringLiteral("bob-again")));
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    // alice does not know yet: her next text is sealed to bob's old identity, which the new
+    // device cannot open (it drops it). It stays "sent", never "delivered", and must not be
+    // lost: accepting the change sends it again.
+    alice->sendText(QStringLiteral("bob"), QStringLiteral("into the void"));
+    QTRY_COMPARE_WITH_TIMEOUT(alice->stateOf(alice->queued.value(1)), MessageState::Sent,
+                              kTimeoutMs);
     bob->addContact(QStringLiteral("alice"));
     bob->addContact(QStringLiteral("carol"));
     bob->sendText(QStringLiteral("alice"), QStringLiteral("new bob to alice"));
@@ -305,6 +312,8 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
                               kTimeoutMs);
     // Nothing of the refused sends ever went out; nothing arrived twice.
     QCOMPARE(bob->receivedTexts().count(QStringLiteral("welcome back")), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(bob->receivedTexts().count(QStringLiteral("into the void")), 1,
+                              kTimeoutMs);
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave")));
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave either")));
 }
