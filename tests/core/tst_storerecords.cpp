@@ -3,12 +3,14 @@
 // paging through a history written by the fixture builder.
 
 #include "core/session/messagepipeline.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/resetfailuretable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
 #include "crypto/identity.h"
@@ -89,6 +91,7 @@ private slots:
     void inbox();
     void undecryptableRowIsReplacedInPlace();
     void keyChangeIsRecordedAndAccepted();
+    void resentTextOfADecryptedOriginalIsDropped();
     void idsAreNeverReused();
     void pagingThroughABuiltHistory();
     void largeHistory();
@@ -570,6 +573,61 @@ void TestStoreRecords::keyChangeIsRecordedAndAccepted()
                  return acceptKeyChangeInStore(context, address, QByteArray(32, '\x02'), 4);
              }))),
              Code::NotFound);
+}
+
+void TestStoreRecords::resentTextOfADecryptedOriginalIsDropped()
+{
+    // M1 §4 "Resending": a resend whose original is stored (it decrypted after all) is
+    // dropped, and a placeholder already replaced is not replaced twice. Neither needs a
+    // session: nothing is answered.
+    auto account = crypto::AccountIdentity::generate(
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse("alice@relay.example")));
+    const auto self = account.createDevice(crypto::DeviceId{1});
+    const QString peer = QStringLiteral("gina@relay.example");
+    const ConversationId conversation = conversationWith(peer);
+    const ContactId contact = valueOf(take(m_store->run([peer](StoreContext &context) {
+                                  return ContactTable(context).findByAddress(peer);
+                              }))).id;
+    MessageRecord original;
+    original.conversation = conversation;
+    original.direction = MessageRecord::Direction::Incoming;
+    original.clientMessageId = QByteArray(16, 'o');
+    original.state = MessageRecord::State::Received;
+    original.body = QStringLiteral("decrypted");
+    MessageRecord replaced = original;
+    replaced.clientMessageId = QByteArray(16, 'r');
+    const MessageId first = valueOf(take(m_store->run([original, replaced](StoreContext &context) {
+        return MessageTable(context).appendBatch({original, replaced});
+    })));
+    // The failure record of the second row says it was a placeholder, now replaced.
+    QVERIFY(succeeded(take(m_store->run([contact, first](StoreContext &context) {
+        ResetFailure failure;
+        failure.contact = contact;
+        failure.deviceId = 1;
+        failure.ratchetKey = QByteArray(32, 'k');
+        failure.messageNumber = 9;
+        failure.message = MessageId{first.value + 1};
+        failure.failedAt = 1;
+        return ResetFailureTable(context).add(failure);
+    }))));
+    const auto resend = [&](const QByteArray &originalId, quint32 number) {
+        auto content = MessageContent::makeResentText(originalId, QByteArray(32, 'k'), number,
+                                                      QStringLiteral("again"), 1);
+        return valueOf(take(m_store->run([&](StoreContext &context) {
+            return pipeline::receiveResentText(context, self, contact, conversation, peer, 1,
+                                               content, 2);
+        })));
+    };
+    const auto dropped = resend(QByteArray(16, 'o'), 1);
+    QVERIFY(!dropped.record);
+    QVERIFY(dropped.outbox.empty());
+    const auto again = resend(QByteArray(16, 'n'), 9);
+    QVERIFY(!again.record);
+    const auto page = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).page(conversation, {}, 10);
+    })));
+    QCOMPARE(page.size(), std::size_t(2)); // nothing added
+    QCOMPARE(std::get<QString>(page.front().body), QStringLiteral("decrypted"));
 }
 
 void TestStoreRecords::idsAreNeverReused()
