@@ -54,6 +54,28 @@ StoreResult<bool> recordKeyChange(StoreContext &context, const QString &address,
     });
 }
 
+StoreStatus dismissKeyChange(StoreContext &context, const QString &address,
+                             const QByteArray &relayKey)
+{
+    return context.transaction([&]() -> StoreStatus {
+        ContactTable contacts(context);
+        auto found = contacts.findByAddress(address);
+        if (const auto *error = errorOf(found)) {
+            return *error;
+        }
+        ContactRecord contact = std::get<ContactRecord>(found);
+        if (contact.accountKey != relayKey) {
+            return failure(
+                QStringLiteral("the relay's key of %1 is not the pinned one").arg(address));
+        }
+        contact.pendingAccountKey.clear();
+        if (auto put = contacts.put(contact); errorOf(put) != nullptr) {
+            return *errorOf(put);
+        }
+        return HeldEnvelopeTable(context).removeForContact(contact.id);
+    });
+}
+
 StoreResult<std::vector<PendingKeyChange>> pendingKeyChanges(StoreContext &context)
 {
     auto found = ContactTable(context).withPendingKeyChange();

@@ -155,6 +155,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
 StoreResult<bool> recordKeyChange(StoreContext &context, const QString &address,
                                   const QByteArray &newKey, qint64 now);
 
+// The relay vouches for the pinned key after an envelope claimed another one (forged, or
+// stale): the pending change is cleared and the envelopes held for it are deleted (they would
+// not open against the pinned key, C3 §6). Refused unless `relayKey` is the pinned key.
+StoreStatus dismissKeyChange(StoreContext &context, const QString &address,
+                             const QByteArray &relayKey);
+
 struct PendingKeyChange
 {
     QString address;

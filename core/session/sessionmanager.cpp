@@ -720,22 +720,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         emit typingReceived(result.contact, result.typing);
         break;
     case Outcome::KeyChanged:
+        // Only a key the relay confirms is a change (sessionrecovery.cpp).
         if (!result.contact.isEmpty()) {
-            noteKeyChange(result.contact, result.verified);
-            if (!result.verified && !m_accepting.contains(result.contact)) {
-                // Unverified: accepted automatically, keyChanged() being the notice.
-                m_accepting.insert(result.contact);
-                const QString address = result.contact;
-                enqueue([this, address](std::function<void()> next) {
-                    runKeyChangeAcceptance(address, [this, address, next](const QString &error) {
-                        m_accepting.remove(address);
-                        if (!error.isEmpty()) {
-                            emit commandFailed(address, error);
-                        }
-                        next();
-                    });
-                });
-            }
+            confirmKeyChange(result.contact);
         }
         break;
     case Outcome::ResetAccepted:

@@ -85,7 +85,9 @@ struct ContactSummary
 // Identity keys are pinned (docs/architecture.md, "Key changes"). A contact whose account key
 // no longer matches (LookupUser, or a sealed envelope's certificate, which covers initial
 // messages) gets the new key recorded as PENDING in the store with the time (it survives a
-// restart), is reported by keyChanged() and listed in changedKeys(). Its envelopes are held,
+// restart), is reported by keyChanged() and listed in changedKeys() — a key seen only in an
+// envelope once the relay's LookupUser confirms it (anyone can seal a certificate naming any
+// address; a change the relay does not vouch for is dismissed). Its envelopes are held,
 // not dropped, and its outbox entries (sealed to the old identity) are never sent. A VERIFIED
 // contact stays so until the user calls acceptKeyChange(); sending to it fails with a
 // sentence. An UNVERIFIED contact's change is accepted automatically (keyChanged() is the
@@ -158,6 +160,9 @@ signals:
     // verified, so sending waits for acceptKeyChange().
     void keyChanged(const QString &address, bool verified);
     void keyChangeAccepted(const QString &address);
+    // An envelope claimed a new key for `address`, but the relay vouches for the pinned one:
+    // a forged or stale certificate. Nothing changed; its envelopes were dropped.
+    void keyChangeDismissed(const QString &address);
     void verifiedChanged(const QString &address, bool verified);
     void contactDescribed(const parley::core::ContactKeys &keys);
     // A session reset was requested of `address`'s device (we could not decrypt), or we
@@ -195,6 +200,8 @@ private:
     void handleInbound(const InboundResult &result, bool *flush);
     // sessionrecovery.cpp: key changes and session resets.
     void noteKeyChange(const QString &address, bool verified);
+    void confirmKeyChange(const QString &address);
+    void scheduleAcceptance(const QString &address);
     void runKeyChangeAcceptance(const QString &address, Completion done);
     void finishKeyChangeAcceptance(const QString &address, Completion done);
     void loadPendingKeyChanges();
@@ -232,6 +239,8 @@ private:
     QSet<QByteArray> m_inFlight; // outbox client_message_ids sent, not yet answered
     QSet<QString> m_changedKeys; // key change pending: outbox entries to them are held
     QSet<QString> m_accepting;   // automatic acceptances queued or running
+    QSet<QString> m_confirming;  // LookupUser checks of an envelope's new key running
+    QSet<QString> m_notified;    // keyChanged() emitted for these
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;

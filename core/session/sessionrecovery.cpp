@@ -78,11 +78,103 @@ bool SessionManager::isHeld(const OutboxEntry &entry) const
 
 void SessionManager::noteKeyChange(const QString &address, bool verified)
 {
-    const bool fresh = !m_changedKeys.contains(address);
     m_changedKeys.insert(address);
-    if (fresh) {
+    if (!m_notified.contains(address)) {
+        m_notified.insert(address);
         emit keyChanged(address, verified);
     }
+    if (!verified) {
+        scheduleAcceptance(address); // the notice is all an unverified contact gets
+    }
+}
+
+void SessionManager::scheduleAcceptance(const QString &address)
+{
+    if (m_accepting.contains(address)) {
+        return;
+    }
+    m_accepting.insert(address);
+    enqueue([this, address](std::function<void()> next) {
+        runKeyChangeAcceptance(address, [this, address, next](const QString &error) {
+            m_accepting.remove(address);
+            if (!error.isEmpty()) {
+                emit commandFailed(address, error);
+            }
+            next();
+        });
+    });
+}
+
+void SessionManager::confirmKeyChange(const QString &address)
+{
+    // A sealed envelope proves only that its sender holds the key its certificate names, and
+    // anyone can make a certificate naming any address. The relay binds usernames to account
+    // keys (and TOFU trusts it for that), so a change counts once LookupUser says so. Until
+    // then the contact's outbox is held and its envelopes stay held.
+    if (m_confirming.contains(address)) {
+        return;
+    }
+    const auto parsed = crypto::AccountAddress::parse(address.toStdString());
+    if (!std::holds_alternative<crypto::AccountAddress>(parsed)) {
+        return;
+    }
+    m_confirming.insert(address);
+    m_changedKeys.insert(address);
+    wire::Request request;
+    request.mutable_lookup_user()->set_username(std::get<crypto::AccountAddress>(parsed).username);
+    m_connection->request(std::move(request), [this, address](
+                                                  const RelayConnection::RequestResult &result) {
+        const auto *response = std::get_if<wire::Response>(&result);
+        const auto store = m_account->store();
+        if (response == nullptr || response->status().code() != wire::Status::OK ||
+            !response->has_user() || response->user().account_key().size() != 32 || !store) {
+            m_confirming.remove(address); // still held; asked again on the next connection
+            return;
+        }
+        const QByteArray key = QByteArray::fromStdString(response->user().account_key());
+        whenDone(
+            store->run([address](StoreContext &context) { return loadContact(context, address); }),
+            [this, address, key](const StoreResult<std::optional<ContactState>> &loaded) {
+                const auto *known = std::get_if<std::optional<ContactState>>(&loaded);
+                if (known == nullptr || !*known || (*known)->pendingAccountKey.isEmpty()) {
+                    m_confirming.remove(address);
+                    if (known != nullptr && !m_notified.contains(address)) {
+                        m_changedKeys.remove(address);
+                    }
+                    return;
+                }
+                const ContactState state = **known;
+                const auto store = m_account->store();
+                if (key == state.accountKey) {
+                    whenDone(store->run([address, key](StoreContext &context) {
+                        return dismissKeyChange(context, address, key);
+                    }),
+                             [this, address](const StoreStatus &dismissed) {
+                                 m_confirming.remove(address);
+                                 if (std::holds_alternative<StoreError>(dismissed)) {
+                                     return;
+                                 }
+                                 qCWarning(lcSession) << "an envelope claimed a new key for"
+                                                      << address << "that the relay denies";
+                                 m_changedKeys.remove(address);
+                                 m_notified.remove(address);
+                                 emit keyChangeDismissed(address);
+                                 flushOutbox();
+                             });
+                    return;
+                }
+                // The relay's key is what the user will be asked to accept.
+                whenDone(store->run([address, key](StoreContext &context) {
+                    return recordKeyChange(context, address, key, nowMs());
+                }),
+                         [this, address](const StoreResult<bool> &recorded) {
+                             m_confirming.remove(address);
+                             if (const auto *verified = std::get_if<bool>(&recorded)) {
+                                 noteKeyChange(address, *verified);
+                             }
+                         });
+            });
+    });
 }
 
 void SessionManager::acceptKeyChange(const QString &contact)
@@ -323,21 +415,8 @@ void SessionManager::loadPendingKeyChanges()
             }
             if (const auto *pending = std::get_if<std::vector<PendingKeyChange>>(&found)) {
                 for (const PendingKeyChange &change : *pending) {
-                    noteKeyChange(change.address, change.verified);
-                    if (!change.verified && !m_accepting.contains(change.address)) {
-                        m_accepting.insert(change.address);
-                        const QString address = change.address;
-                        enqueue([this, address](std::function<void()> next) {
-                            runKeyChangeAcceptance(address,
-                                                   [this, address, next](const QString &error) {
-                                                       m_accepting.remove(address);
-                                                       if (!error.isEmpty()) {
-                                                           emit commandFailed(address, error);
-                                                       }
-                                                       next();
-                                                   });
-                        });
-                    }
+                    m_changedKeys.insert(change.address); // held until confirmed or accepted
+                    confirmKeyChange(change.address);
                 }
             }
             flushOutbox();

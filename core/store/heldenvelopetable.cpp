@@ -79,4 +79,15 @@ StoreStatus HeldEnvelopeTable::remove(qint64 id)
     return Done{};
 }
 
+StoreStatus HeldEnvelopeTable::removeForContact(ContactId contact)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("DELETE FROM held_envelopes WHERE contact_id = ?"));
+    query.bindValue(0, contact.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return Done{};
+}
+
 } // namespace parley::core

@@ -37,6 +37,7 @@ public:
     // Oldest first. An entry that fails to decrypt is skipped (and kept).
     StoreResult<std::vector<HeldEnvelope>> forContact(ContactId contact);
     StoreStatus remove(qint64 id);
+    StoreStatus removeForContact(ContactId contact);
 
 private:
     StoreContext &m_context;

@@ -24,6 +24,9 @@
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/verificationviewmodel.h"
+#include "crypto/identity.h"
+#include "crypto/sealedsender.h"
+#include "crypto/sessionresetrequest.h"
 #include "support/relayprocess.h"
 
 #include <QProcess>
@@ -172,6 +175,7 @@ class TestE2eRecovery : public QObject
 
 private slots:
     void keyChangeAfterOperatorReset();
+    void forgedKeyChangeIsDismissed();
     void undecryptableMessageIsResent();
 };
 
@@ -316,6 +320,68 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
                               kTimeoutMs);
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave")));
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave either")));
+}
+
+void TestE2eRecovery::forgedKeyChangeIsDismissed()
+{
+    // Anyone can seal a certificate that names bob's address under a key of their own; the
+    // relay still vouches for bob's pinned key, so alice must not report (or hold) a change.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    Client alice(dir.filePath(QStringLiteral("alice")));
+    Client bob(dir.filePath(QStringLiteral("bob")));
+    Client mallory(dir.filePath(QStringLiteral("mallory")));
+    alice.create(QStringLiteral("alice"), relay.url());
+    bob.create(QStringLiteral("bob"), relay.url());
+    mallory.create(QStringLiteral("mallory"), relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(mallory.connection.state(), State::Connected, kTimeoutMs);
+    alice.addContact(QStringLiteral("bob"));
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("before"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
+
+    // mallory's forgery: "bob@…/1" certified by a key of mallory's, sealed to alice's device.
+    auto fake = crypto::AccountIdentity::generate(
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse(bobAddress.toStdString())));
+    const auto fakeDevice = fake.createDevice(crypto::DeviceId{1});
+    const auto aliceDevice = alice.core.accountManager()->device();
+    QVERIFY(aliceDevice);
+    const auto request =
+        std::get<crypto::SessionResetRequest>(crypto::SessionResetRequest::make({}));
+    auto sealed = crypto::sealEnvelope(fakeDevice, aliceDevice->identityKey().publicKey(),
+                                       request.serialize());
+    QVERIFY(std::holds_alternative<std::vector<crypto::Byte>>(sealed));
+    const auto &bytes = std::get<std::vector<crypto::Byte>>(sealed);
+    wire::Request send;
+    send.mutable_send()->add_recipients(
+        QStringLiteral("alice@127.0.0.1:%1/1").arg(relay.port()).toStdString());
+    send.mutable_send()->set_envelope(std::string(bytes.begin(), bytes.end()));
+    send.mutable_send()->set_client_message_id(std::string(16, 'm'));
+    QSignalSpy dismissed(alice.sessions, &core::SessionManager::keyChangeDismissed);
+    int sendStatus = -1;
+    core::RelayConnection *connection = mallory.core.relayConnection();
+    QMetaObject::invokeMethod(connection, [connection, send, &sendStatus] {
+        connection->request(send, [&sendStatus](const core::RelayConnection::RequestResult &r) {
+            const auto *response = std::get_if<wire::Response>(&r);
+            sendStatus = response ? int(response->status().code()) : -2;
+        });
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(sendStatus, int(wire::Status::OK), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(dismissed.size(), 1, kTimeoutMs);
+    QCOMPARE(dismissed.first().first().toString(), bobAddress);
+    QVERIFY(alice.keyChanges.isEmpty());
+    QVERIFY(alice.sessions->changedKeys().isEmpty());
+
+    // Nothing changed: alice writes to bob as before.
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob.receivedTexts(),
+                              (QStringList{QStringLiteral("before"), QStringLiteral("after")}),
+                              kTimeoutMs);
+    QVERIFY(alice.failures.isEmpty());
 }
 
 void TestE2eRecovery::undecryptableMessageIsResent()
