@@ -169,6 +169,12 @@ void RelayServer::onIncomingConnection(qintptr descriptor)
         delete socket;
         return;
     }
+    // TCP_NODELAY (QWebSocket sets it on the sockets it opens, but this one is ours): a
+    // response or push is one small write that must leave at once. With Nagle's algorithm it
+    // waited for the peer's delayed ACK whenever an earlier write was unacknowledged — up to
+    // 40 ms per round trip (parley-loadgen, Debug relay: p50 22 ms → 2.2 ms at 500 msgs/s;
+    // an offline backlog drained at 1 500 → 70 000 msgs/s).
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     Connection connection;
     connection.address = socket->peerAddress();
     connection.client = connection.address;

@@ -1,0 +1,57 @@
+#pragma once
+
+// The relay a parley-loadgen run measures: started by the load generator (pinned to a CPU,
+// QT_NO_GLIB=1, open-files limit raised, a fresh data directory, admission limits and rate
+// limits off so the load is not refused) or an already running one named by --url and
+// --relay-pid. Reads the relay's CPU time and memory from /proc.
+
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QUrl>
+
+#include <optional>
+
+namespace parley::loadgen {
+
+class RelayUnderTest
+{
+public:
+    struct Options
+    {
+        QString binary; // start this relay; empty: use url and pid
+        QUrl url;       // an external relay's URL
+        qint64 pid = 0; // an external relay's pid (for /proc readings)
+        int cpu = 0;    // the CPU the started relay is pinned to (-1: not pinned)
+        QStringList extraArguments;
+    };
+
+    ~RelayUnderTest();
+
+    // Starts the relay (or checks the external one); returns an error sentence or empty.
+    QString start(const Options &options);
+    void stop();
+
+    QUrl url() const { return m_url; }
+    // The relay name addresses use: the listen host:port unless --name was passed.
+    QString relayName() const { return m_url.host() + u':' + QString::number(m_url.port()); }
+    qint64 pid() const { return m_pid; }
+
+    // utime + stime of every thread, in seconds.
+    double cpuSeconds() const;
+    // Resident set size, KiB (smaps_rollup: the same figure the peers' driver reads).
+    qint64 rssKiB() const;
+
+private:
+    std::optional<QTemporaryDir> m_dataDir;
+    QProcess m_process;
+    QUrl m_url;
+    qint64 m_pid = 0;
+};
+
+// Pins the calling process to `cpu` (-1: leaves it) and raises its open-files limit to the
+// hard limit. Returns an error sentence or empty.
+QString pinAndRaiseLimits(int cpu);
+
+} // namespace parley::loadgen
