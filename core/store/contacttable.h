@@ -28,7 +28,9 @@ struct ContactRecord
     // A key change seen and not yet accepted (schema v3): the account key the contact now
     // presents (32 bytes), empty = none. accountKey stays the pinned one until acceptance.
     QByteArray pendingAccountKey;
-    qint64 keyChangedAt = 0; // ms since the epoch of the last change seen; 0 = never
+    // ms since the epoch when the last key change was seen (stamped when first claimed, also
+    // by an envelope whose claim the relay later denied); 0 = never. Kept after acceptance.
+    qint64 keyChangedAt = 0;
 };
 
 // Runs on the database thread only (inside ProfileStore::run).

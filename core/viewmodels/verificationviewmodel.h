@@ -29,7 +29,8 @@ class ClientCore;
 //  - payloadBase64:   the payload in base64 (to copy and paste)
 //  - verified:        the user marked the contact verified (contacts.verified)
 //  - keyChanged:      the contact's account key changed and waits for acceptKeyChange()
-//  - keyChangedAt:    when the last key change was seen (invalid if never)
+//  - keyChangedAt:    when the last key change was seen (invalid if never); kept after it was
+//                     accepted, so a view can say "the key changed on …"
 //  - comparison:      the result of the last compare() (None until then)
 //  - comparisonText:  one sentence about it for the user, or empty
 //  - errorText:       one sentence about the last failure, or empty
