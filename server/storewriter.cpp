@@ -34,19 +34,25 @@ StoreWriter::~StoreWriter()
 
 void StoreWriter::submit(SendRecord send, SendDone done)
 {
-    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}};
+    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, {}};
     enqueue(std::move(job));
 }
 
 void StoreWriter::submit(AckRecord ack, AckDone done)
 {
-    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}};
+    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, {}};
     enqueue(std::move(job));
 }
 
 void StoreWriter::sweep(SweepDone done)
 {
-    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}};
+    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, {}};
+    enqueue(std::move(job));
+}
+
+void StoreWriter::runTask(Task task)
+{
+    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, {}, std::move(task)};
     enqueue(std::move(job));
 }
 
@@ -123,6 +129,8 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
         case Job::Kind::Sweep:
             sweeps.push_back(&job);
             break;
+        case Job::Kind::Task:
+            break;
         }
     }
 
@@ -151,16 +159,24 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
             store ? store->sweepExpired(m_options.policy, QDateTime::currentSecsSinceEpoch())
                   : StoreResult<SweepResult>(openError));
     }
+    std::vector<std::function<void()>> finished;
+    for (Job &job : jobs) {
+        if (job.kind == Job::Kind::Task) {
+            finished.push_back(job.task(store));
+        }
+    }
 
     // Hand every outcome back to the owning thread in one event, in submission order.
     QMetaObject::invokeMethod(
         this,
-        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept)] {
+        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept),
+         finished = std::move(finished)] {
             const auto *batch = std::get_if<WriteBatchResult>(&written);
             const auto *error = std::get_if<StoreError>(&written);
             int send = 0;
             int ack = 0;
             std::size_t sweep = 0;
+            std::size_t taskIndex = 0;
             for (const Job &job : jobs) {
                 switch (job.kind) {
                 case Job::Kind::Send:
@@ -175,6 +191,11 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
                     break;
                 case Job::Kind::Sweep:
                     job.sweepDone(swept.at(sweep++));
+                    break;
+                case Job::Kind::Task:
+                    if (const auto &done = finished.at(taskIndex++)) {
+                        done();
+                    }
                     break;
                 }
             }

@@ -39,6 +39,12 @@ public:
     using SendDone = std::function<void(const StoreResult<SendOutcome> &)>;
     using AckDone = std::function<void(const StoreResult<int> &)>;
     using SweepDone = std::function<void(const StoreResult<SweepResult> &)>;
+    // Work of its own transaction(s) on the writer thread (blob chunks, docs/protocol.md R4):
+    // called with the writer's store connection (nullptr if it could not be opened), after
+    // the batch's group commit; the callable it returns runs on the owning thread, in
+    // submission order with every other callback. It must not touch objects of the owning
+    // thread.
+    using Task = std::function<std::function<void()>(Store *store)>;
 
     StoreWriter(Opener open, Options options, QObject *parent = nullptr);
     // Commits everything already submitted, then stops the thread. Callbacks that have not
@@ -50,6 +56,7 @@ public:
     void submit(SendRecord send, SendDone done);
     void submit(AckRecord ack, AckDone done);
     void sweep(SweepDone done);
+    void runTask(Task task);
 
     struct Stats
     {
@@ -62,13 +69,14 @@ public:
 private:
     struct Job
     {
-        enum class Kind { Send, Ack, Sweep } kind;
+        enum class Kind { Send, Ack, Sweep, Task } kind;
         SendRecord send;
         AckRecord ack;
         SendDone sendDone;
         AckDone ackDone;
         SweepDone sweepDone;
         std::chrono::steady_clock::time_point queued;
+        Task task;
     };
 
     void enqueue(Job job);
