@@ -179,7 +179,7 @@ void BlobService::create(const QString &owner, const wire::CreateBlob &request, 
             }
             case CreateBlobResult::QuotaExceeded:
                 response = makeStatus(wire::Status::QUOTA_EXCEEDED,
-                                      "the account's blobs would pass its quota");
+                                      "the account's blobs would pass its quota (bytes or count)");
                 break;
             case CreateBlobResult::NoAccount:
                 response = makeStatus(wire::Status::NOT_FOUND, "the account no longer exists");

@@ -266,6 +266,7 @@ void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
     limits->set_blob_quota_bytes(static_cast<quint64>(blobs.quotaBytes));
     limits->set_blob_ttl_seconds(static_cast<quint32>(blobs.ttlSeconds));
     limits->set_blob_incomplete_ttl_seconds(static_cast<quint32>(blobs.incompleteTtlSeconds));
+    limits->set_max_blobs_per_account(static_cast<quint32>(blobs.maxBlobsPerAccount));
     welcome->set_challenge(m_challenge.toStdString());
     sendResponse(id, std::move(response));
     qCDebug(lcSession) << "hello: version" << chosen;

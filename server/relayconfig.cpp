@@ -458,6 +458,24 @@ QList<Setting> settings()
              QStringLiteral("Most bytes of blobs one account may hold at once (declared "
                             "sizes, uploads in progress included), e.g. 1G (default)."),
              &BlobPolicy::quotaBytes);
+    list.append(
+        {QStringLiteral("blob-max-count"), QStringLiteral("count"),
+         QStringLiteral("Most blobs one account may hold at once, uploads in progress included "
+                        "(default %1).")
+             .arg(BlobPolicy{}.maxBlobsPerAccount),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             bool ok = false;
+             const qint64 value = values.last().trimmed().toLongLong(&ok);
+             if (!ok || value <= 0 || value > std::numeric_limits<qint32>::max()) {
+                 return QStringLiteral("wants a positive number (got \"%1\")").arg(values.last());
+             }
+             config.blobs.maxBlobsPerAccount = value;
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return QString::number(config.blobs.maxBlobsPerAccount);
+         }});
     blobDuration(QStringLiteral("blob-ttl"),
                  QStringLiteral("How long a complete blob is kept after its upload "
                                 "finished, e.g. 30d (default)."),

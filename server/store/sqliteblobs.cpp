@@ -32,15 +32,16 @@ StoreResult<CreateBlobResult> SqliteStore::createBlob(const QString &owner, cons
     query.finish();
     // Declared sizes, incomplete uploads included: a reservation counts in full.
     if (!run(query,
-             QStringLiteral("SELECT coalesce(sum(size), 0) FROM blobs WHERE account_id = ? AND "
-                            "expires_at > ?"),
+             QStringLiteral("SELECT coalesce(sum(size), 0), count(*) FROM blobs WHERE "
+                            "account_id = ? AND expires_at > ?"),
              {account, now}, &error) ||
         !query.next()) {
         return StoreError{error};
     }
     const qint64 used = query.value(0).toLongLong();
+    const qint64 count = query.value(1).toLongLong();
     query.finish();
-    if (used + size > policy.quotaBytes) {
+    if (used + size > policy.quotaBytes || count + 1 > policy.maxBlobsPerAccount) {
         return CreateBlobResult::QuotaExceeded;
     }
     if (!run(query,

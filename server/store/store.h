@@ -173,6 +173,7 @@ struct BlobPolicy
 {
     qint64 maxBlobBytes = qint64(100) * 1024 * 1024; // largest blob
     qint64 quotaBytes = qint64(1024) * 1024 * 1024;  // declared sizes per account, summed
+    qint64 maxBlobsPerAccount = 10'000;              // live blobs per account (rows, files)
     qint64 ttlSeconds = 30 * 24 * 3600;              // a complete blob lives this long
     qint64 incompleteTtlSeconds = 24 * 3600;         // an upload must complete within this
 };
@@ -195,7 +196,7 @@ struct BlobRecord
 
 enum class CreateBlobResult {
     Created,
-    QuotaExceeded, // the owner's live blobs plus this one would pass the quota
+    QuotaExceeded, // the owner's live blobs plus this one would pass the quota (bytes or count)
     NoAccount,     // the owner has no account (deleted meanwhile)
 };
 
@@ -331,7 +332,8 @@ public:
 
     // Records a new incomplete blob of `size` bytes owned by `owner`, expiring at
     // now + policy.incompleteTtlSeconds, if the declared sizes of the owner's live blobs plus
-    // `size` stay within policy.quotaBytes. One transaction.
+    // `size` stay within policy.quotaBytes and the owner then has at most
+    // policy.maxBlobsPerAccount live blobs. One transaction.
     virtual StoreResult<CreateBlobResult> createBlob(const QString &owner, const QByteArray &key,
                                                      qint64 size, const BlobPolicy &policy,
                                                      qint64 now) = 0;

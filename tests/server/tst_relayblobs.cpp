@@ -196,7 +196,8 @@ void TestRelayBlobs::initTestCase()
     const QString error = m_relay.start(m_dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
                                         {QStringLiteral("--name"), QStringLiteral("relay.test"),
                                          QStringLiteral("--blob-max-size"), QStringLiteral("2M"),
-                                         QStringLiteral("--blob-quota"), QStringLiteral("5M")});
+                                         QStringLiteral("--blob-quota"), QStringLiteral("5M"),
+                                         QStringLiteral("--blob-max-count"), QStringLiteral("4")});
     QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
@@ -225,6 +226,7 @@ void TestRelayBlobs::uploadInChunksDownloadByRanges()
     QCOMPARE(quint32(welcome->welcome().limits().max_blob_chunk_bytes()), quint32(kChunk));
     QCOMPARE(quint32(welcome->welcome().limits().blob_ttl_seconds()), quint32(30 * 86400));
     QCOMPARE(quint32(welcome->welcome().limits().blob_incomplete_ttl_seconds()), quint32(86400));
+    QCOMPARE(quint32(welcome->welcome().limits().max_blobs_per_account()), quint32(4));
 
     // Not a multiple of the chunk size, uploaded in chunks of several sizes.
     const QByteArray data = pattern(4 * kChunk + 12'345, 1);
@@ -389,6 +391,14 @@ void TestRelayBlobs::capAndQuota()
     QCOMPARE(client->code(createBlob((1 << 20) + 1)), wire::Status::QUOTA_EXCEEDED);
     QCOMPARE(client->code(createBlob(1 << 20)), wire::Status::OK);
     QCOMPARE(client->code(createBlob(1)), wire::Status::QUOTA_EXCEEDED);
+    // The count cap (4, initTestCase): a fourth blob fits, a fifth does not.
+    TestAccount ivy = TestAccount::make("ivy");
+    auto many = connect(ivy);
+    QVERIFY(many);
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(many->code(createBlob(10)), wire::Status::OK);
+    }
+    QCOMPARE(many->code(createBlob(10)), wire::Status::QUOTA_EXCEEDED);
     // The quota is per account.
     TestAccount grace = TestAccount::make("grace");
     auto other = connect(grace);

@@ -822,6 +822,15 @@ void TestSqliteStore::blobQuotaProgressAndExpiry()
     QCOMPARE(value(store->deleteBlobs({key('2')})), 1);
     QCOMPARE(value(store->deleteBlobs({key('2')})), 0);
     QVERIFY(value(store->findBlob(key('1'), now + 509)));
+    // The count cap: 2 live blobs (1 and 3) here.
+    BlobPolicy counted = policy;
+    counted.quotaBytes = 1 << 20;
+    counted.maxBlobsPerAccount = 3;
+    QCOMPARE(value(store->createBlob("alice", key('4'), 1, counted, now + 100)),
+             CreateBlobResult::Created);
+    QCOMPARE(value(store->createBlob("alice", key('5'), 1, counted, now + 100)),
+             CreateBlobResult::QuotaExceeded);
+    QCOMPARE(value(store->deleteBlobs({key('4')})), 1);
     QCOMPARE(value(store->deadBlobs(now + 510, 1)).size(), 1);
     QCOMPARE(value(store->deadBlobs(now + 510, 10)).size(), 2); // 1 and 3
 }
