@@ -497,11 +497,13 @@ void RelayServer::drain(qint64 delayMs, std::function<void()> done)
     qCInfo(lcRelay) << "draining: /readyz fails; closing clients in" << delayMs << "ms";
     QTimer::singleShot(std::chrono::milliseconds(delayMs), this, [this, done = std::move(done)] {
         stopListening();
-        // The writer commits in order: once this empty ack is done, every send and ack
-        // handed over before it is committed and answered.
-        m_writer->submit(AckRecord{}, [this, done](const StoreResult<int> &) {
-            shutdown();
-            done();
+        // The writer works in order: once this empty task is done, every send, ack and blob
+        // chunk handed over before it is committed and answered (StoreWriter::Task).
+        m_writer->runTask([this, done](Store *) -> std::function<void()> {
+            return [this, done] {
+                shutdown();
+                done();
+            };
         });
     });
 }

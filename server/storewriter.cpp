@@ -113,8 +113,15 @@ void StoreWriter::run()
     store.reset(); // closed on the thread that opened it
 }
 
-void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError &openError)
+void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreError &openError)
 {
+    // Tasks (blob chunks) run after the group commit, and the commit's callbacks leave first:
+    // a send is answered without waiting for the chunks' syncs of the same batch.
+    std::vector<Job> jobs;
+    std::vector<Job> tasks;
+    for (Job &job : batch) {
+        (job.kind == Job::Kind::Task ? tasks : jobs).push_back(std::move(job));
+    }
     QList<SendRecord> sends;
     QList<AckRecord> acks;
     std::vector<Job *> sweeps;
@@ -159,24 +166,16 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
             store ? store->sweepExpired(m_options.policy, QDateTime::currentSecsSinceEpoch())
                   : StoreResult<SweepResult>(openError));
     }
-    std::vector<std::function<void()>> finished;
-    for (Job &job : jobs) {
-        if (job.kind == Job::Kind::Task) {
-            finished.push_back(job.task(store));
-        }
-    }
 
     // Hand every outcome back to the owning thread in one event, in submission order.
     QMetaObject::invokeMethod(
         this,
-        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept),
-         finished = std::move(finished)] {
+        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept)] {
             const auto *batch = std::get_if<WriteBatchResult>(&written);
             const auto *error = std::get_if<StoreError>(&written);
             int send = 0;
             int ack = 0;
             std::size_t sweep = 0;
-            std::size_t taskIndex = 0;
             for (const Job &job : jobs) {
                 switch (job.kind) {
                 case Job::Kind::Send:
@@ -193,14 +192,18 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
                     job.sweepDone(swept.at(sweep++));
                     break;
                 case Job::Kind::Task:
-                    if (const auto &done = finished.at(taskIndex++)) {
-                        done();
-                    }
-                    break;
+                    break; // not in this list
                 }
             }
         },
         Qt::QueuedConnection);
+
+    // Each task's callback leaves as soon as the task is done, in submission order.
+    for (Job &job : tasks) {
+        if (std::function<void()> done = job.task(store)) {
+            QMetaObject::invokeMethod(this, std::move(done), Qt::QueuedConnection);
+        }
+    }
 }
 
 } // namespace parley::relay

@@ -22,7 +22,7 @@ namespace parley::relay {
 //
 // The writer owns a store connection of its own (Store::openConnection, called on the
 // writer thread). Callbacks run on the thread that owns the StoreWriter object, through its
-// event loop, in submission order.
+// event loop, in submission order (tasks: see Task).
 class StoreWriter : public QObject
 {
     Q_OBJECT
@@ -41,9 +41,11 @@ public:
     using SweepDone = std::function<void(const StoreResult<SweepResult> &)>;
     // Work of its own transaction(s) on the writer thread (blob chunks, docs/protocol.md R4):
     // called with the writer's store connection (nullptr if it could not be opened), after
-    // the batch's group commit; the callable it returns runs on the owning thread, in
-    // submission order with every other callback. It must not touch objects of the owning
-    // thread.
+    // the batch's group commit; the callable it returns (may be empty) runs on the owning
+    // thread. Tasks run, and their callables run, in submission order among tasks; a task's
+    // callable runs after those of every send, ack and sweep submitted before it (so an
+    // empty task is a barrier), while a send submitted before a task may be answered before
+    // it. It must not touch objects of the owning thread.
     using Task = std::function<std::function<void()>(Store *store)>;
 
     StoreWriter(Opener open, Options options, QObject *parent = nullptr);
@@ -81,7 +83,7 @@ private:
 
     void enqueue(Job job);
     void run();
-    void process(std::vector<Job> &jobs, Store *store, const StoreError &openError);
+    void process(std::vector<Job> &batch, Store *store, const StoreError &openError);
 
     const Options m_options;
     Opener m_open;
