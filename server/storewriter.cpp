@@ -101,7 +101,17 @@ void StoreWriter::run()
             return m_stopping || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
         });
         std::vector<Job> jobs;
+        bool hasTask = false;
         while (!m_jobs.empty() && jobs.size() < kMaxItemsPerTransaction) {
+            // At most one task (a blob chunk and its syncs) per batch: sends queued behind
+            // several chunks wait for one chunk, not for all of them. The batch stays a
+            // prefix of the queue, so the order guarantees of Task hold.
+            if (m_jobs.front().kind == Job::Kind::Task) {
+                if (hasTask) {
+                    break;
+                }
+                hasTask = true;
+            }
             jobs.push_back(std::move(m_jobs.front()));
             m_jobs.pop_front();
         }

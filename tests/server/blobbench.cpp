@@ -3,12 +3,14 @@
 // with CTest): it measures, it does not judge.
 //
 //   PARLEY_RELAY_BIN=build/h/server/parley-relay build/h/tests/server/parley-blob-bench
-//       [--mib 100] [--window 1] [--dir /path/on/the/disk/to/measure]
+//       [--mib 100] [--window 1] [--dir /path/on/the/disk/to/measure] [--sends]
 //
 // It also measures the floor of the same disk: pwrite + fdatasync of the same chunk size in
-// the same directory, with nothing else around it.
+// the same directory, with nothing else around it; and, with --sends, what an upload costs
+// the sends of others: a second account sends a small durable message to itself every 5 ms,
+// first for 2 s alone, then during the upload, and the send-to-answer times are compared.
 
-#include "accountclient.h"
+#include "messagingclient.h"
 #include "support/relayprocess.h"
 
 #include <QCoreApplication>
@@ -18,9 +20,11 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <fcntl.h>
+#include <optional>
 #include <unistd.h>
 
 using namespace parley;
@@ -62,6 +66,78 @@ std::optional<wire::Response> take(AccountClient &client, quint64 id)
     return response;
 }
 
+// Runs the event loop for `ms` (QTest::qWaitFor would sleep between polls, and those sleeps
+// would be measured as latency).
+void runFor(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+// Durable sends every 5 ms from their own connection, timed from post to answer.
+class SendProbe
+{
+public:
+    SendProbe(AccountClient &client, std::string address)
+        : m_client(client)
+        , m_address(std::move(address))
+    {
+        m_clock.start();
+        QObject::connect(
+            &m_client.socket, &QWebSocket::binaryMessageReceived, [this](const QByteArray &bytes) {
+                auto decoded = protocol::decodeFrame(bytes);
+                const auto *frame = std::get_if<wire::Frame>(&decoded);
+                if (frame && frame->has_response()) {
+                    if (auto it = m_sentAt.find(frame->id()); it != m_sentAt.end()) {
+                        m_latenciesUs.append(double(m_clock.nsecsElapsed() - *it) / 1e3);
+                        m_sentAt.erase(it);
+                    }
+                }
+                m_client.frames.clear(); // deliveries pile up otherwise
+            });
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, [this] {
+            const quint64 id = m_client.post(
+                test::sendRequest({m_address}, QByteArray(300, 'e'), test::messageId(m_next++)));
+            m_sentAt.insert(id, m_clock.nsecsElapsed());
+        });
+    }
+    void start()
+    {
+        m_latenciesUs.clear();
+        m_timer.start();
+    }
+    // Stops sending and waits for the answers still due; returns the latencies (µs).
+    QList<double> stop()
+    {
+        m_timer.stop();
+        for (int i = 0; i < 3000 && !m_sentAt.isEmpty(); ++i) {
+            runFor(10);
+        }
+        QList<double> result = m_latenciesUs;
+        std::sort(result.begin(), result.end());
+        return result;
+    }
+
+private:
+    AccountClient &m_client;
+    std::string m_address;
+    QElapsedTimer m_clock;
+    QTimer m_timer;
+    QHash<quint64, qint64> m_sentAt;
+    QList<double> m_latenciesUs;
+    int m_next = 0;
+};
+
+double percentile(const QList<double> &sorted, double p)
+{
+    if (sorted.isEmpty()) {
+        return -1;
+    }
+    return sorted.at(std::min<qsizetype>(sorted.size() - 1, qsizetype(p * double(sorted.size()))));
+}
+
 double mibPerSecond(qint64 bytes, qint64 ns)
 {
     return double(bytes) / double(1 << 20) / (double(ns) / 1e9);
@@ -98,10 +174,16 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     int mib = 100;
     int window = 1;
+    bool sends = false;
     QString base;
     const QStringList args = app.arguments();
-    for (int i = 1; i + 1 < args.size(); i += 2) {
-        if (args.at(i) == u"--mib") {
+    for (int i = 1; i < args.size(); i += 2) {
+        if (args.at(i) == u"--sends") {
+            sends = true;
+            --i;
+        } else if (i + 1 >= args.size()) {
+            window = 0;
+        } else if (args.at(i) == u"--mib") {
             mib = args.at(i + 1).toInt();
         } else if (args.at(i) == u"--window") {
             window = args.at(i + 1).toInt();
@@ -110,7 +192,8 @@ int main(int argc, char **argv)
         }
     }
     if (mib <= 0 || window <= 0) {
-        std::fprintf(stderr, "usage: parley-blob-bench [--mib N] [--window W] [--dir DIR]\n");
+        std::fprintf(stderr,
+                     "usage: parley-blob-bench [--mib N] [--window W] [--dir DIR] [--sends]\n");
         return 64;
     }
     QTemporaryDir dir(base.isEmpty() ? QDir::tempPath() + QStringLiteral("/blobbench-XXXXXX")
@@ -120,7 +203,8 @@ int main(int argc, char **argv)
         dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
         {QStringLiteral("--name"), QStringLiteral("relay.test"), QStringLiteral("--blob-max-size"),
          QStringLiteral("%1M").arg(mib), QStringLiteral("--admin-listen"), QStringLiteral("none"),
-         QStringLiteral("--rate-requests"), QStringLiteral("off")});
+         QStringLiteral("--rate-requests"), QStringLiteral("off"), QStringLiteral("--rate-sends"),
+         QStringLiteral("off")});
     if (!error.isEmpty()) {
         std::fprintf(stderr, "relay: %s\n", qPrintable(error));
         return 1;
@@ -130,6 +214,21 @@ int main(int argc, char **argv)
     if (!client.open(relay.port()) || client.code(client.registration(alice)) != wire::Status::OK) {
         std::fprintf(stderr, "cannot register\n");
         return 1;
+    }
+    TestAccount bob = TestAccount::make("bob");
+    AccountClient sender;
+    std::optional<SendProbe> probe;
+    QList<double> alone;
+    if (sends) {
+        if (!sender.open(relay.port()) ||
+            sender.code(sender.registration(bob)) != wire::Status::OK) {
+            std::fprintf(stderr, "cannot register the sender\n");
+            return 1;
+        }
+        probe.emplace(sender, bob.address());
+        probe->start();
+        runFor(2000); // 2 s of sends alone
+        alone = probe->stop();
     }
     const qint64 size = qint64(mib) << 20;
     QByteArray data(size, Qt::Uninitialized);
@@ -147,6 +246,9 @@ int main(int argc, char **argv)
     const std::string id = created->blob_created().blob_id();
 
     // Upload: up to `window` chunks in flight, answered in order.
+    if (probe) {
+        probe->start();
+    }
     QElapsedTimer timer;
     timer.start();
     std::deque<quint64> inFlight;
@@ -170,6 +272,7 @@ int main(int argc, char **argv)
         }
     }
     const qint64 uploadNs = timer.nsecsElapsed();
+    const QList<double> during = probe ? probe->stop() : QList<double>();
 
     // Download: the same window.
     timer.restart();
@@ -208,5 +311,13 @@ int main(int argc, char **argv)
                 double(downloadNs) / 1e9, same ? "" : "  BYTES DIFFER");
     std::printf("disk floor (pwrite + fdatasync per chunk, same directory) %8.1f MiB/s\n",
                 diskFloor(dir.path(), chunks));
+    if (sends) {
+        std::printf("sends alone         n=%lld p50 %.2f ms p99 %.2f ms max %.2f ms\n",
+                    qlonglong(alone.size()), percentile(alone, 0.5) / 1e3,
+                    percentile(alone, 0.99) / 1e3, alone.isEmpty() ? -1 : alone.last() / 1e3);
+        std::printf("sends during upload n=%lld p50 %.2f ms p99 %.2f ms max %.2f ms\n",
+                    qlonglong(during.size()), percentile(during, 0.5) / 1e3,
+                    percentile(during, 0.99) / 1e3, during.isEmpty() ? -1 : during.last() / 1e3);
+    }
     return same ? 0 : 1;
 }
