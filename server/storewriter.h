@@ -45,7 +45,8 @@ public:
     // thread. Tasks run, and their callables run, in submission order among tasks; a task's
     // callable runs after those of every send, ack and sweep submitted before it (so an
     // empty task is a barrier), while a send submitted before a task may be answered before
-    // it. It must not touch objects of the owning thread.
+    // it. A batch holds at most one task, so sends wait for one task at most. It must not
+    // touch objects of the owning thread.
     using Task = std::function<std::function<void()>(Store *store)>;
 
     StoreWriter(Opener open, Options options, QObject *parent = nullptr);
