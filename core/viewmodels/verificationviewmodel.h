@@ -77,6 +77,8 @@ public:
 
     QString contact() const { return m_contact; }
     void setContact(const QString &contact);
+    // The contact's full address once loaded ("bob" → "bob@relay"), else empty. C++ only.
+    QString resolvedAddress() const { return m_resolved; }
     State state() const { return m_state; }
     QString safetyNumber() const;
     QString safetyNumberDigits() const { return m_keys.digits; }
