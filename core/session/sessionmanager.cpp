@@ -644,20 +644,27 @@ void SessionManager::processInbound()
         quint64 rowId = 0;
         StoreResult<InboundResult> result;
     };
+    // Every delivery waiting is processed in ONE outer transaction: each envelope's own
+    // transaction is a savepoint inside it (a failure undoes that envelope only), and one
+    // commit — one fsync — makes the batch durable before any of it is acked. A crash
+    // before that commit loses nothing: nothing was acked, the relay delivers again.
     whenDone(store->run([batch, device,
                          limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
-        std::vector<Item> items;
-        for (const Inbound &inbound : batch) {
-            if (inbound.envelope.isEmpty()) {
-                InboundResult dropped;
-                dropped.reason = QStringLiteral("not a single envelope");
-                items.push_back({inbound.rowId, dropped});
-                continue;
+        return context.transaction([&]() -> StoreResult<std::vector<Item>> {
+            std::vector<Item> items;
+            for (const Inbound &inbound : batch) {
+                if (inbound.envelope.isEmpty()) {
+                    InboundResult dropped;
+                    dropped.reason = QStringLiteral("not a single envelope");
+                    items.push_back({inbound.rowId, dropped});
+                    continue;
+                }
+                items.push_back(
+                    {inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
+                                                    inbound.ephemeral, *limiter, nowMs())});
             }
-            items.push_back({inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
-                                                            inbound.ephemeral, *limiter, nowMs())});
-        }
-        return items;
+            return items;
+        });
     }),
              [this, storeId = store.get()](const StoreResult<std::vector<Item>> &processed) {
                  m_inboundRunning = false;

@@ -85,6 +85,7 @@ private slots:
     void identityRoundTrip();
     void noPlaintextOrPrivateKeyOnDisk();
     void contacts();
+    void nestedTransactionsAreSavepoints();
     void sessionsAndReplayCache();
     void tamperedOrMovedCiphertextIsKeptAndReported();
     void outbox();
@@ -250,6 +251,69 @@ void TestStoreRecords::contacts()
                  return ContactTable(context).findByAddress(QStringLiteral("nobody@relay.example"));
              }))).code,
              Code::NotFound);
+}
+
+// How the inbox commits a batch of envelopes at once: each envelope's transaction nested in
+// the batch's is a savepoint, so a failing one undoes only itself, and nothing is durable
+// before the outer commit (a failing outer transaction undoes the inner successes too).
+void TestStoreRecords::nestedTransactionsAreSavepoints()
+{
+    const auto contactNamed = [](const QString &user) {
+        ContactRecord contact;
+        contact.address = user + QStringLiteral("@relay.example");
+        contact.createdAt = 1;
+        return contact;
+    };
+    const auto count = [this] {
+        return valueOf(take(m_store->run([](StoreContext &context) -> StoreResult<int> {
+            auto all = ContactTable(context).all();
+            if (const auto *error = std::get_if<StoreError>(&all)) {
+                return *error;
+            }
+            return int(std::get<std::vector<ContactRecord>>(all).size());
+        })));
+    };
+    // Inner: one succeeds, one fails after writing; the outer commits.
+    QCOMPARE(std::get<int>(take(m_store->run([&](StoreContext &context) -> StoreResult<int> {
+                 return context.transaction([&]() -> StoreResult<int> {
+                     auto first = context.transaction([&]() -> StoreResult<ContactId> {
+                         return ContactTable(context).put(contactNamed(QStringLiteral("ann")));
+                     });
+                     auto second = context.transaction([&]() -> StoreResult<ContactId> {
+                         auto written =
+                             ContactTable(context).put(contactNamed(QStringLiteral("ben")));
+                         if (std::holds_alternative<StoreError>(written)) {
+                             return written;
+                         }
+                         return StoreError{Code::DatabaseFailed, QStringLiteral("test")};
+                     });
+                     return int(std::holds_alternative<ContactId>(first)) +
+                            int(std::holds_alternative<ContactId>(second));
+                 });
+             }))),
+             1);
+    QCOMPARE(count(), 1); // ann, not ben
+    // The outer fails after an inner success: nothing of it stays.
+    QVERIFY(std::holds_alternative<StoreError>(
+        take(m_store->run([&](StoreContext &context) -> StoreResult<int> {
+            return context.transaction([&]() -> StoreResult<int> {
+                auto inner = context.transaction([&]() -> StoreResult<ContactId> {
+                    return ContactTable(context).put(contactNamed(QStringLiteral("cid")));
+                });
+                if (std::holds_alternative<StoreError>(inner)) {
+                    return std::get<StoreError>(inner);
+                }
+                return StoreError{Code::DatabaseFailed, QStringLiteral("test")};
+            });
+        }))));
+    QCOMPARE(count(), 1);
+    // And the store is usable afterwards: a plain transaction commits.
+    QVERIFY(std::holds_alternative<ContactId>(take(m_store->run([&](StoreContext &context) {
+        return context.transaction([&]() -> StoreResult<ContactId> {
+            return ContactTable(context).put(contactNamed(QStringLiteral("dee")));
+        });
+    }))));
+    QCOMPARE(count(), 2);
 }
 
 void TestStoreRecords::sessionsAndReplayCache()
