@@ -114,6 +114,18 @@ void TestCliCommand::parsesCommands()
         QVERIFY(!CliCommand::word(name).isEmpty());
     }
     QVERIFY(!named(CliCommand::Name::Init).runsSignedIn());
+
+    // Every command word maps back to its name and has its own --help text.
+    for (const char *text :
+         {"status", "init", "add", "send", "recv", "flush", "contacts", "safety-number", "verify",
+          "unverify", "accept-key", "delete-account", "batch"}) {
+        const QString word = QString::fromLatin1(text);
+        const auto name = CliCommand::named(word);
+        QVERIFY2(name.has_value(), qPrintable(word));
+        QCOMPARE(CliCommand::word(*name), word);
+        QVERIFY(CliCommand::help(*name).startsWith(u"Usage: parley-cli [options] " + word));
+    }
+    QVERIFY(!CliCommand::named(QStringLiteral("frobnicate")));
 }
 
 void TestCliCommand::refusesBadCommands_data()

@@ -181,6 +181,11 @@ void TestE2eCli::batchStopsAtTheFirstFailure()
     QVERIFY2(result.err.contains(QStringLiteral("stopped at line 2")), qPrintable(result.err));
     QCOMPARE(result.out.split(u'\n', Qt::SkipEmptyParts).size(), 1);
 
+    // Help for one command, without a profile or a relay.
+    result = runCli({QStringLiteral("send"), QStringLiteral("--help")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY(result.out.startsWith(QStringLiteral("Usage: parley-cli [options] send CONTACT TEXT")));
+
     // What cannot run inside a batch, and a missing batch file.
     batch = writeFile(*m_dir, QStringLiteral("init.batch"), QStringLiteral("init someone\n"));
     result = runCli({QStringLiteral("--profile"), profile(QStringLiteral("erin")),

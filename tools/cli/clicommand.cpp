@@ -14,25 +14,81 @@ struct Syntax
     int arguments; // positional arguments after the word
     int optional;  // of which this many may be left out
     const char *usage;
+    const char *help; // what `parley-cli COMMAND --help` says (docs/cli.md has it all)
 };
 
 constexpr std::array kSyntax{
-    Syntax{CliCommand::Name::Status, "status", 0, 0, "status"},
-    Syntax{CliCommand::Name::Init, "init", 1, 0, "init USERNAME"},
-    Syntax{CliCommand::Name::Add, "add", 1, 0, "add CONTACT"},
-    Syntax{CliCommand::Name::Send, "send", 2, 0, "send CONTACT TEXT"},
-    Syntax{CliCommand::Name::Recv, "recv", 0, 0, "recv [--wait SECONDS] [--json]"},
-    Syntax{CliCommand::Name::Flush, "flush", 0, 0, "flush"},
-    Syntax{CliCommand::Name::Contacts, "contacts", 0, 0, "contacts"},
-    Syntax{CliCommand::Name::SafetyNumber, "safety-number", 1, 0, "safety-number CONTACT"},
-    Syntax{CliCommand::Name::Verify, "verify", 2, 1, "verify CONTACT [CODE]"},
-    Syntax{CliCommand::Name::Unverify, "unverify", 1, 0, "unverify CONTACT"},
-    Syntax{CliCommand::Name::AcceptKey, "accept-key", 1, 0, "accept-key CONTACT"},
-    Syntax{CliCommand::Name::DeleteAccount, "delete-account", 1, 0, "delete-account USERNAME"},
-    Syntax{CliCommand::Name::Batch, "batch", 1, 1, "batch [FILE]"},
+    Syntax{CliCommand::Name::Status, "status", 0, 0, "status",
+           "Without --profile: connect to --relay and print its Welcome (no sign-in).\nWith "
+           "--profile: unlock, sign in and print the device address, relay URL,\nprotocol version "
+           "and relay software."},
+    Syntax{CliCommand::Name::Init, "init", 1, 0, "init USERNAME",
+           "Create a profile in --profile DIR and register USERNAME on --relay "
+           "(default\nws://127.0.0.1:7683). --kdf moderate|interactive sets the vault's "
+           "Argon2id\nstrength; --relay-name the relay's published name if it is not the URL's "
+           "host:port."},
+    Syntax{CliCommand::Name::Add, "add", 1, 0, "add CONTACT",
+           "Look CONTACT up (a username on your relay, or user@relay), pin its account key\nand "
+           "set up a session with each of its devices."},
+    Syntax{CliCommand::Name::Send, "send", 2, 0, "send CONTACT TEXT",
+           "Encrypt TEXT for CONTACT (adding it first if needed), store it in the outbox and\nsend "
+           "it; done when the relay has accepted it (prints the message id). If it is\nnot "
+           "accepted in time it stays in the outbox and leaves with the next command."},
+    Syntax{CliCommand::Name::Recv, "recv", 0, 0, "recv [--wait SECONDS] [--json]",
+           "Fetch what the relay holds and print every received message not printed "
+           "before,\noldest first, then send read receipts. --wait SECONDS: wait that long for "
+           "a\nmessage when there is none."},
+    Syntax{CliCommand::Name::Flush, "flush", 0, 0, "flush",
+           "Send what waits in the outbox (after a crash, or a timed-out send) and wait until\nthe "
+           "relay has accepted all of it."},
+    Syntax{CliCommand::Name::Contacts, "contacts", 0, 0, "contacts",
+           "List the contacts by address, marked verified and/or key-changed."},
+    Syntax{CliCommand::Name::SafetyNumber, "safety-number", 1, 0, "safety-number CONTACT",
+           "Print the safety number with CONTACT as 12 groups of 5 digits (with --json also\nthe "
+           "scannable code as base64). While a key change waits, the new key's number."},
+    Syntax{CliCommand::Name::Verify, "verify", 2, 1, "verify CONTACT [CODE]",
+           "Mark CONTACT verified: you compared the safety numbers. With CODE (their 60\ndigits, "
+           "or their scannable code in base64 or hex) only if it matches ours.\nRefused while a "
+           "key change waits: accept-key first, then compare again."},
+    Syntax{CliCommand::Name::Unverify, "unverify", 1, 0, "unverify CONTACT",
+           "Withdraw the verified mark of CONTACT."},
+    Syntax{CliCommand::Name::AcceptKey, "accept-key", 1, 0, "accept-key CONTACT",
+           "Accept CONTACT's new account key after it changed. Sending to a verified "
+           "contact\nwaits for this; accepting clears the verified mark."},
+    Syntax{CliCommand::Name::DeleteAccount, "delete-account", 1, 0, "delete-account USERNAME",
+           "Delete the account on the relay (every device, prekey and queued message), then\nthis "
+           "profile's files. USERNAME must repeat the profile's username. The username\nstays "
+           "bound to the deleted key: only the relay's operator can free it."},
+    Syntax{CliCommand::Name::Batch, "batch", 1, 1, "batch [FILE]",
+           "Run the commands in FILE (or standard input) on one unlock, one per line, "
+           "with\nshell-style quoting and # comments; stop at the first that fails. Not init, "
+           "batch\nor delete-account."},
 };
 
 } // namespace
+
+QString CliCommand::help(Name name)
+{
+    for (const Syntax &syntax : kSyntax) {
+        if (syntax.name == name) {
+            return QStringLiteral(
+                       "Usage: parley-cli [options] %1\n\n%2\n\nSee parley-cli --help for the "
+                       "options, docs/cli.md for everything.")
+                .arg(QString::fromLatin1(syntax.usage), QString::fromUtf8(syntax.help));
+        }
+    }
+    return {};
+}
+
+std::optional<CliCommand::Name> CliCommand::named(const QString &word)
+{
+    for (const Syntax &syntax : kSyntax) {
+        if (word == QLatin1String(syntax.word)) {
+            return syntax.name;
+        }
+    }
+    return std::nullopt;
+}
 
 QString CliCommand::word(Name name)
 {

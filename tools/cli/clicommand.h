@@ -5,6 +5,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
 #include <variant>
 
 namespace parley::cli {
@@ -35,6 +36,9 @@ struct CliCommand
 
     // The words as a user types them: "add", "delete-account", …
     static QString word(Name name);
+    static std::optional<Name> named(const QString &word);
+    // Usage and a paragraph about one command (`parley-cli COMMAND --help`).
+    static QString help(Name name);
     // Whether the command needs the relay and a signed-in session (all but init, which
     // registers, and batch, which runs others).
     bool runsSignedIn() const { return name != Name::Init && name != Name::Batch; }

@@ -15,6 +15,8 @@
 #include <QFile>
 #include <QTimer>
 
+#include <cstdio>
+
 using namespace parley;
 using namespace parley::cli;
 
@@ -153,7 +155,22 @@ int main(int argc, char *argv[])
         QStringLiteral(
             "status | init | add | send | recv | flush | contacts | safety-number | verify | "
             "unverify | accept-key | delete-account | batch"));
-    parser.process(app);
+    // Not process(): `parley-cli COMMAND --help` prints that command's help.
+    if (!parser.parse(QCoreApplication::arguments())) {
+        fail(parser.errorText());
+        return kExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        parser.showVersion();
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        const auto named = CliCommand::named(parser.positionalArguments().value(0));
+        if (!named) {
+            parser.showHelp(0);
+        }
+        std::printf("%s\n", qUtf8Printable(CliCommand::help(*named)));
+        return kExitOk;
+    }
 
     auto parsed = parseCommand(parser.positionalArguments(), false);
     if (const auto *error = std::get_if<QString>(&parsed)) {
