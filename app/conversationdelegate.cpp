@@ -1,5 +1,6 @@
 #include "app/conversationdelegate.h"
 
+#include "app/displaytime.h"
 #include "core/models/conversationlistmodel.h"
 
 #include <QApplication>
@@ -37,7 +38,7 @@ QString ConversationDelegate::timeText(const QDateTime &when)
     }
     const QDateTime local = when.toLocalTime();
     if (local.date() == QDate::currentDate()) {
-        return QLocale().toString(local.time(), QLocale::ShortFormat);
+        return shortTime(local.time());
     }
     return QLocale().toString(local.date(), QLocale::ShortFormat);
 }

@@ -1,5 +1,6 @@
 #include "app/messagedelegate.h"
 
+#include "app/displaytime.h"
 #include "app/inerttextdocument.h"
 #include "core/models/messagelistmodel.h"
 
@@ -124,7 +125,7 @@ QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int
 
 QString MessageDelegate::metaText(const QModelIndex &index) const
 {
-    QString text = QLocale().toString(sentAt(index).time(), QLocale::ShortFormat);
+    QString text = shortTime(sentAt(index).time());
     const QString state = index.data(Messages::StateNameRole).toString();
     if (state == QLatin1String("failed")) {
         text = tr("%1 · not sent").arg(text);

@@ -6,6 +6,7 @@
 #include "app/addcontactdialog.h"
 #include "app/chatview.h"
 #include "app/composer.h"
+#include "app/conversationdelegate.h"
 #include "app/conversationsview.h"
 #include "app/inerttextdocument.h"
 #include "app/messagedelegate.h"
@@ -71,6 +72,7 @@ private slots:
     void composerKeys();
     void composerBlockedWhileCannotSend();
     void controlsHaveAccessibleNames();
+    void listTimes();
 
 private:
     TestProfile m_profile;
@@ -110,6 +112,7 @@ void TestTimeline::historyLoadsByEveryTrigger()
     const auto loadsOlder = [&](const char *what, const std::function<void()> &trigger) {
         QTRY_VERIFY(!model->isLoading());
         const int rows = model->rowCount();
+        const qint64 firstId = model->idAt(0);
         const int requests = timeline->olderRequests();
         // Start more than a screen below the top, so that nothing loads by itself.
         bar->setValue(bar->minimum() + bar->pageStep() + 40);
@@ -120,8 +123,9 @@ void TestTimeline::historyLoadsByEveryTrigger()
         QVERIFY(top.isValid());
         const qint64 anchorId = top.data(Messages::IdRole).toLongLong();
         const int anchorY = timeline->visualRect(top).top();
-        QTRY_VERIFY2(model->rowCount() > rows, what);
-        QCOMPARE(model->rowCount(), rows + Messages::kDefaultPageSize);
+        QTRY_VERIFY2(model->idAt(0) < firstId, what);
+        QCOMPARE(model->rowCount(),
+                 std::min(rows + Messages::kDefaultPageSize, Messages::kDefaultWindowCap));
         const int row = model->rowOf(anchorId);
         QVERIFY(row >= Messages::kDefaultPageSize);
         const int y = timeline->visualRect(model->index(row)).top();
@@ -147,6 +151,21 @@ void TestTimeline::historyLoadsByEveryTrigger()
     QCOMPARE(model->rowCount(), 6 * Messages::kDefaultPageSize);
     QCOMPARE(model->index(0).data(Messages::TextRole).toString(),
              QStringLiteral("message %1").arg(100'000 - 6 * Messages::kDefaultPageSize + 1));
+
+    // On past the window cap: the window stays bounded and the anchor still holds.
+    QElapsedTimer timer;
+    timer.start();
+    while (model->index(0).data(Messages::TextRole).toString() !=
+           QStringLiteral("message %1").arg(100'000 - 32 * Messages::kDefaultPageSize + 1)) {
+        loadsOlder("scroll bar, far back", [&] { bar->setValue(bar->minimum()); });
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+        QVERIFY(model->rowCount() <= Messages::kDefaultWindowCap);
+    }
+    qInfo("26 more pages, past the cap, in %lld ms", qint64(timer.elapsed()));
+    QCOMPARE(model->rowCount(), Messages::kDefaultWindowCap);
+    QVERIFY(model->canFetchNewer());
 
     // Away from the bottom, the jump button shows and brings the newest message back.
     auto *jump = timeline->findChild<QWidget *>(QStringLiteral("jumpToLatest"));
@@ -230,14 +249,22 @@ void TestTimeline::hostileTextRendersInert()
                                 .arg(remote);
     appendMessage(*m_profile.store, kDave, Direction::Incoming, State::Received, hostile,
                   clientId(1, 0x71000000), 1'700'000'000'000);
+    appendMessage(*m_profile.store, kDave, Direction::Incoming, State::Undecryptable, {},
+                  clientId(2, 0x71000000), 1'700'000'001'000);
     const int requestsBefore = app::InertTextDocument::totalResourceRequests();
     ChatViewModel chat(m_profile.store, nullptr, kDave);
     app::ChatView view(&chat);
     view.resize(700, 400);
     view.show();
     QVERIFY(QTest::qWaitForWindowExposed(&view));
-    QTRY_COMPARE(chat.messageList()->rowCount(), 1);
+    QTRY_COMPARE(chat.messageList()->rowCount(), 2);
     const QModelIndex index = chat.messageList()->index(0);
+    // An undecryptable message is shown as such.
+    const QModelIndex undecryptable = chat.messageList()->index(1);
+    QVERIFY(undecryptable.data(Messages::UndecryptableRole).toBool());
+    QCOMPARE(view.timeline()->messageDelegate()->renderedText(undecryptable),
+             undecryptable.data(Qt::DisplayRole).toString());
+    QVERIFY(undecryptable.data(Qt::DisplayRole).toString().contains(QStringLiteral("decrypt")));
     const QString shown = view.timeline()->messageDelegate()->renderedText(index);
     // HTML stays literal text; the image is named, not loaded; the link shows its target.
     QVERIFY2(shown.contains(QStringLiteral("<b>bold?</b>")), qPrintable(shown));
@@ -333,6 +360,15 @@ void TestTimeline::composerBlockedWhileCannotSend()
     QVERIFY(reason->isVisible());
     QCOMPARE(reason->text(), chat.cannotSendReason());
     QVERIFY(reason->text().contains(QStringLiteral("safety number changed")));
+
+    // The contact's typing notice shows under the timeline, and goes away when they stop.
+    auto *typing = view.findChild<QLabel *>(QStringLiteral("typingIndicator"));
+    QVERIFY(typing);
+    QVERIFY(typing->text().isEmpty());
+    emit core.sessionManager()->typingReceived(kCarol, true);
+    QTRY_COMPARE(typing->text(), QStringLiteral("carol is typing…"));
+    emit core.sessionManager()->typingReceived(kCarol, false);
+    QTRY_VERIFY(typing->text().isEmpty());
 }
 
 void TestTimeline::controlsHaveAccessibleNames()
@@ -384,6 +420,23 @@ void TestTimeline::controlsHaveAccessibleNames()
     for (int row = 0; row < messages->rowCount(); ++row) {
         QVERIFY(!messages->index(row, 0).data(Qt::AccessibleTextRole).toString().isEmpty());
     }
+}
+
+void TestTimeline::listTimes()
+{
+    const QDate today = QDate::currentDate();
+    const QString now = app::ConversationDelegate::timeText(QDateTime(today, QTime(10, 42, 33)));
+    QVERIFY2(now.contains(QStringLiteral("10:42")) && !now.contains(QStringLiteral("33")),
+             qPrintable(now));
+    const QDate before = today.addDays(-3);
+    QCOMPARE(app::ConversationDelegate::timeText(QDateTime(before, QTime(10, 42))),
+             QLocale().toString(before, QLocale::ShortFormat));
+    QVERIFY(app::ConversationDelegate::timeText(QDateTime()).isEmpty());
+    // The avatar colour depends on the address only.
+    QCOMPARE(app::ConversationDelegate::avatarColor(kBob),
+             app::ConversationDelegate::avatarColor(kBob));
+    QVERIFY(app::ConversationDelegate::avatarColor(kBob) !=
+            app::ConversationDelegate::avatarColor(kCarol));
 }
 
 QTEST_MAIN(TestTimeline)
