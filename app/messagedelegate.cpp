@@ -108,6 +108,18 @@ std::unique_ptr<QTextDocument> MessageDelegate::documentFor(const QModelIndex &i
     return document;
 }
 
+QTextDocument *MessageDelegate::cachedDocument(const QModelIndex &index, const QFont &font,
+                                               int textWidth) const
+{
+    const QPair<qint64, int> key(index.data(Messages::IdRole).toLongLong(), textWidth);
+    if (QTextDocument *document = m_documents.object(key)) {
+        return document;
+    }
+    QTextDocument *document = documentFor(index, font, textWidth).release();
+    m_documents.insert(key, document);
+    return document;
+}
+
 QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int textWidth) const
 {
     const QPair<qint64, int> key(index.data(Messages::IdRole).toLongLong(), textWidth);
@@ -182,8 +194,9 @@ QString MessageDelegate::linkAt(const QStyleOptionViewItem &option, const QModel
     if (!parts.text.contains(position)) {
         return {};
     }
-    const auto document = documentFor(index, option.font, parts.text.width());
-    return document->documentLayout()->anchorAt(position - parts.text.topLeft());
+    return cachedDocument(index, option.font, parts.text.width())
+        ->documentLayout()
+        ->anchorAt(position - parts.text.topLeft());
 }
 
 QString MessageDelegate::renderedText(const QModelIndex &index) const
@@ -237,7 +250,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setBrush(bubble);
     painter->drawRoundedRect(QRectF(parts.bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
 
-    const auto document = documentFor(index, option.font, parts.text.width());
+    QTextDocument *document = cachedDocument(index, option.font, parts.text.width());
     painter->translate(parts.text.topLeft());
     QAbstractTextDocumentLayout::PaintContext context;
     context.palette = palette;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QCache>
 #include <QHash>
 #include <QStyledItemDelegate>
 
@@ -54,7 +55,11 @@ public:
     void setUnreadMarkerId(qint64 id) { m_unreadMarkerId = id; }
     qint64 unreadMarkerId() const { return m_unreadMarkerId; }
     // Forgets cached sizes (e.g. the font changed).
-    void clearCache() { m_textSizes.clear(); }
+    void clearCache()
+    {
+        m_textSizes.clear();
+        m_documents.clear();
+    }
 
 private:
     struct Parts
@@ -69,6 +74,9 @@ private:
     int maxTextWidth(int rowWidth) const;
     std::unique_ptr<QTextDocument> documentFor(const QModelIndex &index, const QFont &font,
                                                int textWidth) const;
+    // A laid-out document for painting, from a small cache (the rows on screen are painted
+    // again on every scroll step). Valid until the next call.
+    QTextDocument *cachedDocument(const QModelIndex &index, const QFont &font, int textWidth) const;
     QSize textSize(const QModelIndex &index, const QFont &font, int textWidth) const;
     QString metaText(const QModelIndex &index) const;
     void paintTick(QPainter *painter, const QRect &rect, const QString &state,
@@ -77,6 +85,9 @@ private:
     qint64 m_unreadMarkerId = 0;
     // (message id, text width) → laid-out text size.
     mutable QHash<QPair<qint64, int>, QSize> m_textSizes;
+    // (message id, text width) → document, for the rows being painted.
+    static constexpr int kCachedDocuments = 150;
+    mutable QCache<QPair<qint64, int>, QTextDocument> m_documents{kCachedDocuments};
 };
 
 } // namespace parley::app

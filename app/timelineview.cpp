@@ -76,6 +76,7 @@ void TimelineView::setMessages(core::MessageListModel *model)
     m_stickToBottom = true;
     m_followBottom = true;
     m_anchorId = 0;
+    m_delegate->clearCache();
     setModel(model);
     if (model == nullptr) {
         return;

@@ -8,6 +8,7 @@
 #include "app/composer.h"
 #include "app/conversationdelegate.h"
 #include "app/conversationsview.h"
+#include "app/emojipicker.h"
 #include "app/inerttextdocument.h"
 #include "app/messagedelegate.h"
 #include "app/messagingview.h"
@@ -18,6 +19,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/settingsviewmodel.h"
 #include "modeltesthelpers.h"
 
 #include <QAccessible>
@@ -25,12 +27,15 @@
 #include <QClipboard>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTcpServer>
 #include <QTest>
+#include <QToolButton>
 #include <QWheelEvent>
 
 #include <functional>
@@ -323,6 +328,22 @@ void TestTimeline::composerKeys()
     auto *error = view.findChild<QLabel *>(QStringLiteral("chatError"));
     QVERIFY(error && error->isVisible());
     QCOMPARE(error->text(), chat.errorText());
+
+    // The emoji picker inserts at the cursor.
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("ab"));
+    QTest::keyClick(composer, Qt::Key_Left);
+    auto *emojiButton = view.findChild<QToolButton *>(QStringLiteral("emojiButton"));
+    auto *picker = view.findChild<app::EmojiPicker *>(QStringLiteral("emojiPicker"));
+    QVERIFY(emojiButton && picker);
+    QTest::mouseClick(emojiButton, Qt::LeftButton);
+    QTRY_VERIFY(picker->isVisible());
+    const auto buttons = picker->findChildren<QToolButton *>();
+    QCOMPARE(buttons.size(), app::EmojiPicker::emoji().size());
+    QVERIFY(!buttons.at(16)->accessibleName().isEmpty());
+    buttons.at(16)->click(); // 👍
+    QTRY_VERIFY(!picker->isVisible());
+    QCOMPARE(composer->toPlainText(), QStringLiteral("a👍b"));
 }
 
 void TestTimeline::composerBlockedWhileCannotSend()
@@ -414,12 +435,31 @@ void TestTimeline::controlsHaveAccessibleNames()
         }
     }
     QVERIFY(checked >= 12);
-    // Every message row has its accessible text.
-    QAbstractItemModel *messages = messaging.chatView()->timeline()->model();
+    // Every message row has its accessible text, and assistive technology reads it.
+    app::TimelineView *timeline = messaging.chatView()->timeline();
+    QAbstractItemModel *messages = timeline->model();
     QTRY_VERIFY(messages->rowCount() > 0);
     for (int row = 0; row < messages->rowCount(); ++row) {
         QVERIFY(!messages->index(row, 0).data(Qt::AccessibleTextRole).toString().isEmpty());
     }
+    QAccessibleInterface *rows = QAccessible::queryAccessibleInterface(timeline);
+    QVERIFY(rows && rows->childCount() >= 1);
+    const QString spoken = messages->index(0, 0).data(Qt::AccessibleTextRole).toString();
+    bool found = false;
+    for (int child = 0; child < rows->childCount() && !found; ++child) {
+        found = rows->child(child) && rows->child(child)->text(QAccessible::Name) == spoken;
+    }
+    QVERIFY2(found, qPrintable(spoken));
+
+    // The settings dialog is bound to its view model.
+    auto *replacement = settings.findChild<QLineEdit *>(QStringLiteral("newPassphrase"));
+    auto *strength = settings.findChild<QLabel *>(QStringLiteral("settingsPassphraseStrength"));
+    auto *autoLock = settings.findChild<QSpinBox *>(QStringLiteral("autoLockMinutes"));
+    QVERIFY(replacement && strength && autoLock);
+    QTest::keyClicks(replacement, QStringLiteral("short"));
+    QVERIFY2(strength->text().startsWith(QStringLiteral("Weak")), qPrintable(strength->text()));
+    autoLock->setValue(15);
+    QCOMPARE(messaging.settings()->autoLockMinutes(), 15);
 }
 
 void TestTimeline::listTimes()
