@@ -6,6 +6,7 @@
 #include "core/models/messagelistmodel.h"
 #include "core/viewmodels/chatviewmodel.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -143,9 +144,20 @@ void ChatView::send()
     }
 }
 
+bool ChatView::event(QEvent *event)
+{
+    // WindowActivate reaches the visible children of the window being activated.
+    const bool handled = QWidget::event(event);
+    if (event->type() == QEvent::WindowActivate) {
+        markReadIfShown();
+    }
+    return handled;
+}
+
 void ChatView::markReadIfShown()
 {
-    if (isVisible() && m_timeline->isAtBottom() && m_timeline->model()->rowCount() > 0) {
+    if (isVisible() && isActiveWindow() && m_timeline->isAtBottom() &&
+        m_timeline->model()->rowCount() > 0) {
         m_chat->markRead();
     }
 }

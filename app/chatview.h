@@ -19,7 +19,8 @@ class TimelineView;
 // One open conversation (a ChatViewModel): a header with the contact's name, the timeline,
 // the typing line ("alice is typing…"), and the composer with its emoji picker. While the
 // view model cannot send, the composer is disabled and the reason is shown above it. The
-// newest messages are marked read whenever the timeline shows them.
+// newest messages are marked read whenever the timeline shows them in the active window
+// (arrivals while the window is in the background stay unread until it is activated).
 class ChatView : public QWidget
 {
     Q_OBJECT
@@ -30,6 +31,9 @@ public:
     core::ChatViewModel *chat() const { return m_chat; }
     TimelineView *timeline() const { return m_timeline; }
     Composer *composer() const { return m_composer; }
+
+protected:
+    bool event(QEvent *event) override;
 
 signals:
     // A link target to show in the status bar (empty to clear it).

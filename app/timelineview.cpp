@@ -270,6 +270,16 @@ void TimelineView::resizeEvent(QResizeEvent *event)
     }
 }
 
+void TimelineView::changeEvent(QEvent *event)
+{
+    QListView::changeEvent(event);
+    // Cached sizes and documents were laid out with the old font or style.
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange) {
+        m_delegate->clearCache();
+        scheduleDelayedItemsLayout();
+    }
+}
+
 void TimelineView::placeJumpButton()
 {
     const QRect area = viewport()->geometry();

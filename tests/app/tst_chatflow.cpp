@@ -118,6 +118,8 @@ void TestChatFlow::messagesBothWays()
         QTRY_COMPARE_WITH_TIMEOUT(dialog.result(), int(QDialog::Accepted), kTimeoutMs);
         QCOMPARE(dialog.addedAddress(), bobAddress);
     }
+    app.window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&app.window));
     messaging->conversations()->select(bobAddress);
     QTRY_VERIFY(messaging->chatView() != nullptr);
     app::ChatView *chat = messaging->chatView();
@@ -169,7 +171,13 @@ void TestChatFlow::messagesBothWays()
     QCOMPARE(rows->index(0, 0).data(Conversations::AddressRole).toString(), bobAddress);
     QCOMPARE(messaging->conversations()->totalUnread(), 1);
 
-    // Open it by clicking the row: the timeline shows it and it is read.
+    // Open it by clicking the row while another window is active: shown, still unread; it is
+    // read once the window is active again.
+    QWidget elsewhere;
+    elsewhere.show();
+    elsewhere.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&elsewhere));
+    QVERIFY(!app.window.isActiveWindow());
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
                       list->visualRect(rows->index(0, 0)).center());
     QTRY_VERIFY(messaging->chatView() != nullptr);
@@ -179,6 +187,9 @@ void TestChatFlow::messagesBothWays()
     QVERIFY(!timeline->index(1).data(Messages::IsOutgoingRole).toBool());
     QCOMPARE(messaging->chatView()->chat()->unreadMarkerId(),
              timeline->index(1).data(Messages::IdRole).toLongLong());
+    QCOMPARE(messaging->conversations()->totalUnread(), 1);
+    app.window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&app.window));
     QTRY_COMPARE_WITH_TIMEOUT(messaging->conversations()->totalUnread(), 0, kTimeoutMs);
     QTRY_COMPARE(rows->index(0, 0).data(Conversations::UnreadCountRole).toInt(), 0);
 
