@@ -51,13 +51,12 @@ TimelineView::TimelineView(QWidget *parent)
     // grows (arrivals, relayouts after a resize); the user scrolling away ends that.
     connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this] {
         if (!m_restoring) {
-            m_followBottom = verticalScrollBar()->value() >= verticalScrollBar()->maximum() - 2;
+            m_followBottom = isAtBottom();
         }
         onScrolled();
     });
     connect(verticalScrollBar(), &QScrollBar::rangeChanged, this, [this] {
-        if (m_followBottom && !m_restoring && m_messages != nullptr &&
-            !m_messages->canFetchNewer()) {
+        if (m_followBottom && !m_restoring && m_messages != nullptr && m_messages->isAtNewest()) {
             m_restoring = true;
             verticalScrollBar()->setValue(verticalScrollBar()->maximum());
             m_restoring = false;
@@ -132,8 +131,9 @@ void TimelineView::setUnreadMarkerId(qint64 id)
 bool TimelineView::isAtBottom() const
 {
     const QScrollBar *bar = verticalScrollBar();
+    // The newest row of the conversation, not just of the window (a page may be pending).
     return bar->value() >= bar->maximum() - 2 &&
-           (m_messages == nullptr || !m_messages->canFetchNewer());
+           (m_messages == nullptr || m_messages->isAtNewest());
 }
 
 // Before rows change at the top: the first visible row (below the `first` changed rows when
@@ -144,6 +144,12 @@ void TimelineView::saveAnchor(int first)
     if (first < 0 || m_messages == nullptr) {
         return;
     }
+    // A change just before this one (rows appended, then the cap trims the top) may not be
+    // laid out yet, and QListView drops its layout when rows are about to be removed:
+    // positions must be read from a fresh layout of the rows as they still are.
+    m_restoring = true;
+    doItemsLayout();
+    m_restoring = false;
     QModelIndex top = indexAt(QPoint(4, 1));
     if (!top.isValid() || top.row() < first) {
         top = m_messages->index(std::min(first, m_messages->rowCount() - 1));

@@ -172,6 +172,21 @@ void TestTimeline::historyLoadsByEveryTrigger()
     QCOMPARE(model->rowCount(), Messages::kDefaultWindowCap);
     QVERIFY(model->canFetchNewer());
 
+    // Scrolling down to the window's newest row fetches the newer page (Qt's own fetchMore at
+    // the bottom); the cap drops rows at the top, and the row on screen stays in place.
+    QTRY_VERIFY(!model->isLoading());
+    const qint64 lastId = model->idAt(model->rowCount() - 1);
+    bar->setValue(bar->maximum());
+    const QModelIndex bottom = timeline->indexAt(QPoint(4, timeline->viewport()->height() - 2));
+    QVERIFY(bottom.isValid());
+    const qint64 bottomId = bottom.data(Messages::IdRole).toLongLong();
+    const int bottomY = timeline->visualRect(bottom).top();
+    QTRY_VERIFY(model->idAt(model->rowCount() - 1) > lastId);
+    QTRY_VERIFY(!model->isLoading());
+    QCOMPARE(model->rowCount(), Messages::kDefaultWindowCap);
+    QVERIFY(std::abs(timeline->visualRect(model->index(model->rowOf(bottomId))).top() - bottomY) <=
+            2);
+
     // Away from the bottom, the jump button shows and brings the newest message back.
     auto *jump = timeline->findChild<QWidget *>(QStringLiteral("jumpToLatest"));
     QVERIFY(jump && jump->isVisible());
