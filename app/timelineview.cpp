@@ -318,7 +318,19 @@ void TimelineView::mouseMoveEvent(QMouseEvent *event)
     if (!link.isEmpty()) {
         QToolTip::showText(event->globalPosition().toPoint(), link, this);
     }
-    emit linkHovered(link);
+    if (link != m_hoveredLink) {
+        m_hoveredLink = link;
+        emit linkHovered(link);
+    }
+}
+
+void TimelineView::leaveEvent(QEvent *event)
+{
+    QListView::leaveEvent(event);
+    if (!m_hoveredLink.isEmpty()) {
+        m_hoveredLink.clear();
+        emit linkHovered({});
+    }
 }
 
 QString TimelineView::selectedText() const

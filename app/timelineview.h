@@ -60,6 +60,7 @@ protected:
     void contextMenuEvent(QContextMenuEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void changeEvent(QEvent *event) override;
+    void leaveEvent(QEvent *event) override;
 
 private:
     void requestOlder();
@@ -80,6 +81,7 @@ private:
     bool m_restoring = false;
     bool m_wasAtBottom = true;
     int m_olderRequests = 0;
+    QString m_hoveredLink;
     QList<QMetaObject::Connection> m_modelConnections;
 };
 

@@ -306,17 +306,22 @@ void TestTimeline::hostileTextRendersInert()
     // The link under the mouse is its real target, and copying the message copies its text.
     app::TimelineView *timeline = view.timeline();
     const auto parts = timeline->messageDelegate()->geometry(optionFor(*timeline, index), index);
-    bool foundLink = false;
-    for (int x = parts.text.left(); x < parts.text.right() && !foundLink; x += 3) {
-        for (int y = parts.text.top(); y < parts.text.bottom() && !foundLink; y += 3) {
+    QPoint linkPosition;
+    for (int x = parts.text.left(); x < parts.text.right() && linkPosition.isNull(); x += 3) {
+        for (int y = parts.text.top(); y < parts.text.bottom() && linkPosition.isNull(); y += 3) {
             const QString link = timeline->linkAt(QPoint(x, y));
             if (!link.isEmpty()) {
                 QCOMPARE(link, remote + QStringLiteral("/login"));
-                foundLink = true;
+                linkPosition = QPoint(x, y);
             }
         }
     }
-    QVERIFY(foundLink);
+    QVERIFY(!linkPosition.isNull());
+    // Hovering it announces the target (the main window shows it in the status bar).
+    QSignalSpy hovered(timeline, &app::TimelineView::linkHovered);
+    QTest::mouseMove(timeline->viewport(), linkPosition);
+    QTRY_VERIFY(!hovered.isEmpty());
+    QCOMPARE(hovered.constLast().constFirst().toString(), remote + QStringLiteral("/login"));
     timeline->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect);
     timeline->setFocus();
     QTest::keyClick(timeline, Qt::Key_C, Qt::ControlModifier);
