@@ -25,16 +25,19 @@
 #include <QAccessible>
 #include <QApplication>
 #include <QClipboard>
+#include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTcpServer>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 #include <QWheelEvent>
 
@@ -322,6 +325,29 @@ void TestTimeline::hostileTextRendersInert()
     QTest::mouseMove(timeline->viewport(), linkPosition);
     QTRY_VERIFY(!hovered.isEmpty());
     QCOMPARE(hovered.constLast().constFirst().toString(), remote + QStringLiteral("/login"));
+    // The context menu on the link: "Copy text", and "Copy link" naming the real target.
+    QStringList menuItems;
+    QTimer::singleShot(0, this, [&menuItems] {
+        auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        QVERIFY(menu);
+        for (QAction *action : menu->actions()) {
+            menuItems << action->text();
+        }
+        for (QAction *action : menu->actions()) {
+            if (action->text().startsWith(QStringLiteral("Copy link"))) {
+                action->trigger();
+            }
+        }
+        menu->close();
+    });
+    QContextMenuEvent menuEvent(QContextMenuEvent::Mouse, linkPosition,
+                                timeline->viewport()->mapToGlobal(linkPosition));
+    QApplication::sendEvent(timeline->viewport(), &menuEvent);
+    QVERIFY2(menuItems.contains(QStringLiteral("Copy text")), qPrintable(menuItems.join(u'|')));
+    QVERIFY2(menuItems.contains(QStringLiteral("Copy link %1/login").arg(remote)),
+             qPrintable(menuItems.join(u'|')));
+    QCOMPARE(QApplication::clipboard()->text(), remote + QStringLiteral("/login"));
+
     timeline->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect);
     timeline->setFocus();
     QTest::keyClick(timeline, Qt::Key_C, Qt::ControlModifier);
