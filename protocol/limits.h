@@ -66,4 +66,13 @@ inline constexpr int kMaxAckRowIds = 1024;
 inline constexpr int kDeliveryWindowRows = 64;
 inline constexpr int kDeliveryWindowBytes = 1024 * 1024;
 
+// --- Blobs (docs/protocol.md R4) ---------------------------------------------------------
+
+// A blob id: random bytes from the relay's CSPRNG, the capability to read the blob.
+inline constexpr int kBlobIdBytes = 32;
+
+// Largest UploadChunk.data and DownloadBlob.length: a chunk and its framing fit in one
+// frame (kMaxFrameBytes) with room to spare.
+inline constexpr int kMaxBlobChunkBytes = 256 * 1024;
+
 } // namespace parley::protocol

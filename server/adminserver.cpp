@@ -4,6 +4,7 @@
 #include "server/relayserver.h"
 #include "server/storewriter.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -276,6 +277,25 @@ QByteArray AdminServer::metricsText()
     if (const auto *queued = std::get_if<QueueDepth>(&depth)) {
         sample("parley_relay_queue_rows", double(queued->rows));
         sample("parley_relay_queue_bytes", double(queued->bytes));
+    }
+
+    counter("parley_relay_blobs_created_total", "Blobs created (CreateBlob).", m.blobsCreated);
+    counter("parley_relay_blob_uploads_completed_total", "Blob uploads that became complete.",
+            m.blobsCompleted);
+    counter("parley_relay_blob_bytes_received_total", "Blob chunk bytes written.",
+            m.blobBytesReceived);
+    counter("parley_relay_blob_downloads_total", "DownloadBlob requests served.", m.blobDownloads);
+    counter("parley_relay_blob_bytes_served_total", "Blob bytes sent in DownloadBlob responses.",
+            m.blobBytesServed);
+    counter("parley_relay_blobs_expired_total",
+            "Blobs deleted by the sweeper (expired, or of a deleted account).", m.blobsExpired);
+    family("parley_relay_blobs", "gauge", "Live blobs by state.");
+    family("parley_relay_blob_bytes", "gauge", "Bytes stored in live blobs.");
+    const auto blobs = m_relay.store().blobTotals(QDateTime::currentSecsSinceEpoch());
+    if (const auto *totals = std::get_if<BlobTotals>(&blobs)) {
+        sample("parley_relay_blobs{state=\"complete\"}", double(totals->complete));
+        sample("parley_relay_blobs{state=\"incomplete\"}", double(totals->incomplete));
+        sample("parley_relay_blob_bytes", double(totals->bytesStored));
     }
 
     family("parley_relay_rate_limited_total", "counter",

@@ -155,6 +155,16 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
             handleAck(id, request.ack());
         }
         return;
+    case wire::Request::kCreateBlob:
+    case wire::Request::kUploadChunk:
+    case wire::Request::kGetBlobStatus:
+    case wire::Request::kDownloadBlob:
+        if (!m_device) {
+            sendResponse(id, status(wire::Status::UNAUTHENTICATED, "authenticate first"));
+            return;
+        }
+        handleBlobRequest(id, request);
+        return;
     case wire::Request::kUploadPrekeys:
     case wire::Request::kFetchBundle:
     case wire::Request::kLookupUser:
@@ -250,6 +260,13 @@ void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
     limits->set_max_ack_row_ids(protocol::kMaxAckRowIds);
     limits->set_queue_ttl_seconds(
         static_cast<quint32>(m_server->writer().options().policy.ttlSeconds));
+    const BlobPolicy &blobs = m_server->blobs().policy();
+    limits->set_max_blob_bytes(static_cast<quint64>(blobs.maxBlobBytes));
+    limits->set_max_blob_chunk_bytes(protocol::kMaxBlobChunkBytes);
+    limits->set_blob_quota_bytes(static_cast<quint64>(blobs.quotaBytes));
+    limits->set_blob_ttl_seconds(static_cast<quint32>(blobs.ttlSeconds));
+    limits->set_blob_incomplete_ttl_seconds(static_cast<quint32>(blobs.incompleteTtlSeconds));
+    limits->set_max_blobs_per_account(static_cast<quint32>(blobs.maxBlobsPerAccount));
     welcome->set_challenge(m_challenge.toStdString());
     sendResponse(id, std::move(response));
     qCDebug(lcSession) << "hello: version" << chosen;
@@ -409,6 +426,31 @@ void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
         }
     });
     deliverMore();
+}
+
+void ClientSession::handleBlobRequest(quint64 id, const wire::Request &request)
+{
+    BlobService &blobs = m_server->blobs();
+    // Writes are answered from the writer thread, after the chunk is on disk (R4 §5).
+    auto reply = [self = QPointer<ClientSession>(this), id](wire::Response response) {
+        if (self) {
+            self->sendResponse(id, std::move(response));
+        }
+    };
+    switch (request.kind_case()) {
+    case wire::Request::kCreateBlob:
+        blobs.create(m_device->username, request.create_blob(), std::move(reply));
+        break;
+    case wire::Request::kUploadChunk:
+        blobs.upload(m_device->username, request.upload_chunk(), std::move(reply));
+        break;
+    case wire::Request::kGetBlobStatus:
+        blobs.status(request.get_blob_status(), std::move(reply));
+        break;
+    default:
+        sendResponse(id, blobs.download(request.download_blob()));
+        break;
+    }
 }
 
 void ClientSession::deliverMore()

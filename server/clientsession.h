@@ -74,6 +74,7 @@ private:
     void applySideEffects(const AccountService::Result &result);
     void handleSend(quint64 id, const wire::Send &send);
     void handleAck(quint64 id, const wire::Ack &ack);
+    void handleBlobRequest(quint64 id, const wire::Request &request);
     void sendResponse(quint64 id, wire::Response response);
     void sendPush(wire::Push push);
     void sendFrame(const wire::Frame &frame);

@@ -33,6 +33,13 @@ struct RelayMetrics
     quint64 acked = 0;         // queue rows deleted by acks
     quint64 expired = 0;       // queue rows deleted by the TTL sweeper
     quint64 storeErrors = 0;   // writer transactions that failed
+    // Blobs (docs/protocol.md R4).
+    quint64 blobsCreated = 0;      // CreateBlob succeeded
+    quint64 blobsCompleted = 0;    // uploads that received their last byte
+    quint64 blobBytesReceived = 0; // chunk bytes written (retried no-ops excluded)
+    quint64 blobDownloads = 0;     // DownloadBlob requests served
+    quint64 blobBytesServed = 0;   // bytes in those responses
+    quint64 blobsExpired = 0;      // blobs deleted by the sweeper (TTL or account deleted)
     std::array<quint64, std::size_t(RateKind::Count)> rateLimited{};
     std::array<quint64, std::size_t(RejectReason::Count)> rejected{};
 

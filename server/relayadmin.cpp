@@ -2,6 +2,7 @@
 
 #include "crypto/address.h"
 #include "server/accountservice.h"
+#include "server/blobfiles.h"
 #include "server/relayconfig.h"
 #include "server/store/sqlitestore.h"
 
@@ -140,7 +141,7 @@ int inviteCommand(SqliteStore &store, const QStringList &args)
     return usage(usageError(QStringLiteral("invite"), args));
 }
 
-int accountCommand(SqliteStore &store, const QStringList &args)
+int accountCommand(SqliteStore &store, const QString &dataDir, const QStringList &args)
 {
     int status = 0;
     const QString sub = args.value(0);
@@ -172,6 +173,18 @@ int accountCommand(SqliteStore &store, const QStringList &args)
         std::printf(reset ? "%s reset: the username is free\n"
                           : "%s removed: only its account key may register it again\n",
                     qUtf8Printable(*user));
+        // The account's blobs died in that transaction (never served again); their files
+        // go now rather than at the running relay's next sweep (docs/operations.md §Blobs).
+        const auto swept =
+            sweepDeadBlobs(store, BlobFiles(QDir(dataDir).filePath(QStringLiteral("blobs"))),
+                           QDateTime::currentSecsSinceEpoch());
+        if (const int *count = std::get_if<int>(&swept); count && *count > 0) {
+            std::printf("deleted %d blob%s\n", *count, *count == 1 ? "" : "s");
+        } else if (const auto *error = std::get_if<StoreError>(&swept)) {
+            std::fprintf(stderr,
+                         "parley-relay admin: blob files stay until the relay's next sweep: %s\n",
+                         qUtf8Printable(error->message));
+        }
         return 0;
     }
     return usage(usageError(QStringLiteral("account"), args));
@@ -267,7 +280,7 @@ int runAdmin(const QStringList &arguments)
         return inviteCommand(store, rest);
     }
     if (command == QLatin1String("account")) {
-        return accountCommand(store, rest);
+        return accountCommand(store, dataDir, rest);
     }
     const QString destination = QFileInfo(rest.first()).absoluteFilePath();
     if (QString error = store.backupTo(destination); !error.isEmpty()) {

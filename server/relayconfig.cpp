@@ -419,6 +419,71 @@ QList<Setting> settings()
              return {};
          },
          [](const RelayConfig &config) { return formatSize(config.queue.maxBytesPerDevice); }});
+    const auto blobSize = [&list](const QString &key, const QString &help,
+                                  qint64 BlobPolicy::*member) {
+        list.append(
+            {key, QStringLiteral("size"), help, false,
+             [member](const QStringList &values, RelayConfig &config) -> QString {
+                 const qint64 bytes = parseSize(values.last());
+                 if (bytes < 0) {
+                     return QStringLiteral("wants a size such as 100M or 1G (got \"%1\")")
+                         .arg(values.last());
+                 }
+                 config.blobs.*member = bytes;
+                 return {};
+             },
+             [member](const RelayConfig &config) { return formatSize(config.blobs.*member); }});
+    };
+    const auto blobDuration = [&list](const QString &key, const QString &help,
+                                      qint64 BlobPolicy::*member) {
+        list.append(
+            {key, QStringLiteral("duration"), help, false,
+             [member](const QStringList &values, RelayConfig &config) -> QString {
+                 const qint64 seconds = parseDuration(values.last());
+                 if (seconds < 0) {
+                     return QStringLiteral("wants a duration such as 30d, 12h or 90m "
+                                           "(got \"%1\")")
+                         .arg(values.last());
+                 }
+                 config.blobs.*member = seconds;
+                 return {};
+             },
+             [member](const RelayConfig &config) { return formatDuration(config.blobs.*member); }});
+    };
+    blobSize(QStringLiteral("blob-max-size"),
+             QStringLiteral("Largest blob (attachment) a client may upload, e.g. 100M "
+                            "(default), 1G."),
+             &BlobPolicy::maxBlobBytes);
+    blobSize(QStringLiteral("blob-quota"),
+             QStringLiteral("Most bytes of blobs one account may hold at once (declared "
+                            "sizes, uploads in progress included), e.g. 1G (default)."),
+             &BlobPolicy::quotaBytes);
+    list.append(
+        {QStringLiteral("blob-max-count"), QStringLiteral("count"),
+         QStringLiteral("Most blobs one account may hold at once, uploads in progress included "
+                        "(default %1).")
+             .arg(BlobPolicy{}.maxBlobsPerAccount),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             bool ok = false;
+             const qint64 value = values.last().trimmed().toLongLong(&ok);
+             if (!ok || value <= 0 || value > std::numeric_limits<qint32>::max()) {
+                 return QStringLiteral("wants a positive number (got \"%1\")").arg(values.last());
+             }
+             config.blobs.maxBlobsPerAccount = value;
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return QString::number(config.blobs.maxBlobsPerAccount);
+         }});
+    blobDuration(QStringLiteral("blob-ttl"),
+                 QStringLiteral("How long a complete blob is kept after its upload "
+                                "finished, e.g. 30d (default)."),
+                 &BlobPolicy::ttlSeconds);
+    blobDuration(QStringLiteral("blob-incomplete-ttl"),
+                 QStringLiteral("How long an unfinished upload is kept after it was "
+                                "started, e.g. 24h (default)."),
+                 &BlobPolicy::incompleteTtlSeconds);
     list.append({QStringLiteral("tls-cert"), QStringLiteral("file"),
                  QStringLiteral("PEM certificate (chain) for native TLS (wss://); needs "
                                 "--tls-key. Reloaded on SIGHUP."),

@@ -69,6 +69,9 @@ struct RelayConfig
     RegistrationPolicy registration = RegistrationPolicy::Open;
     // Queue TTL and per-device caps (--queue-ttl, --queue-max-messages, --queue-max-bytes).
     QueuePolicy queue;
+    // Blob cap, quotas and TTLs (--blob-max-size, --blob-quota, --blob-max-count, --blob-ttl,
+    // --blob-incomplete-ttl); the bytes live in DATA_DIR/blobs.
+    BlobPolicy blobs;
     // Group commit (docs/operations.md §Queues): flush at this many items, or when the
     // oldest has waited this long.
     int writerMaxBatch = 100;

@@ -36,10 +36,13 @@ QByteArray secretOrRandom(const QByteArray &configured)
     return secret;
 }
 
-// How often the TTL sweeper runs: the queue marks' interval (TTL/720), 1 s to 1 h.
-std::chrono::milliseconds sweepInterval(const QueuePolicy &policy)
+// How often the TTL sweeper runs: the queue marks' interval (TTL/720), or 1/720 of a
+// shorter blob TTL, 1 s to 1 h.
+std::chrono::milliseconds sweepInterval(const QueuePolicy &queue, const BlobPolicy &blobs)
 {
-    return std::chrono::seconds(std::clamp<qint64>(policy.ttlSeconds / 720, 1, 3600));
+    const qint64 shortest =
+        std::min({queue.ttlSeconds, blobs.ttlSeconds, blobs.incompleteTtlSeconds});
+    return std::chrono::seconds(std::clamp<qint64>(shortest / 720, 1, 3600));
 }
 
 // Accepts TCP connections and hands each descriptor to the relay, which decides whether to
@@ -80,6 +83,10 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
           [store = m_store.get()] { return store->openConnection(); },
           StoreWriter::Options{config.writerMaxBatch,
                                std::chrono::microseconds(config.writerLingerUs), config.queue}))
+    , m_blobs(std::make_unique<BlobService>(
+          BlobFiles(config.dataDir.isEmpty() ? QString()
+                                             : config.dataDir + QStringLiteral("/blobs")),
+          config.blobs, *m_writer, *m_store, m_metrics))
     , m_tlsCertFile(config.tlsCertFile)
     , m_tlsKeyFile(config.tlsKeyFile)
     , m_listener(new ClientListener(
@@ -97,7 +104,7 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
     m_pruneTimer.start();
     m_upgradeTimer.setInterval(std::chrono::milliseconds(250));
     connect(&m_upgradeTimer, &QTimer::timeout, this, &RelayServer::onUpgradeTick);
-    m_sweeper.setInterval(sweepInterval(config.queue));
+    m_sweeper.setInterval(sweepInterval(config.queue, config.blobs));
     connect(&m_sweeper, &QTimer::timeout, this, &RelayServer::sweepNow);
     m_sweeper.start();
     connect(m_server, &QWebSocketServer::newConnection, this, &RelayServer::onNewConnection);
@@ -110,6 +117,7 @@ RelayServer::~RelayServer()
 {
     m_sweeper.stop();
     // Commits what was submitted before the sessions and the store go.
+    m_blobs.reset();
     m_writer.reset();
 }
 
@@ -438,6 +446,7 @@ void RelayServer::sweepNow()
             qCWarning(lcRelay) << "sweep failed:" << std::get<StoreError>(result).message;
         }
     });
+    m_blobs->sweep();
 }
 
 void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)
@@ -458,6 +467,10 @@ void RelayServer::revoke(const QString &username, const QList<quint32> &devices,
             session->revoke(all ? QStringLiteral("account deleted")
                                 : QStringLiteral("device removed from its account"));
         }
+    }
+    if (all) {
+        // The account's blobs died with it (R4 §6); their files go now, not at the next tick.
+        m_blobs->sweep();
     }
 }
 
@@ -490,11 +503,13 @@ void RelayServer::drain(qint64 delayMs, std::function<void()> done)
     qCInfo(lcRelay) << "draining: /readyz fails; closing clients in" << delayMs << "ms";
     QTimer::singleShot(std::chrono::milliseconds(delayMs), this, [this, done = std::move(done)] {
         stopListening();
-        // The writer commits in order: once this empty ack is done, every send and ack
-        // handed over before it is committed and answered.
-        m_writer->submit(AckRecord{}, [this, done](const StoreResult<int> &) {
-            shutdown();
-            done();
+        // The writer works in order: once this empty task is done, every send, ack and blob
+        // chunk handed over before it is committed and answered (StoreWriter::Task).
+        m_writer->runTask([this, done](Store *) -> std::function<void()> {
+            return [this, done] {
+                shutdown();
+                done();
+            };
         });
     });
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/accountservice.h"
+#include "server/blobservice.h"
 #include "server/messageservice.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -27,8 +28,9 @@ namespace parley::relay {
 class ClientSession;
 class StoreWriter;
 
-// Accepts WebSocket clients and gives each one a ClientSession. Owns the store, the account
-// and message services, the store's writer thread (StoreWriter: sends and acks, group
+// Accepts WebSocket clients and gives each one a ClientSession. Owns the store, the account,
+// message and blob services (blob files under config.dataDir/blobs; none without a data
+// directory), the store's writer thread (StoreWriter: sends and acks, group
 // commit), the TTL sweeper, and the map of authenticated connections — one per device, a
 // newer one replacing the older (to deliver to a device, and to close the connections of
 // removed devices).
@@ -75,6 +77,7 @@ public:
     AccountService &accounts() { return m_accounts; }
     const MessageService &messages() const { return m_messages; }
     StoreWriter &writer() { return *m_writer; }
+    BlobService &blobs() { return *m_blobs; }
 
     // Called by a session once it is authenticated; it leaves the map when it finishes. An
     // older connection of the same device is closed (CloseCode::Replaced).
@@ -83,7 +86,8 @@ public:
     void wake(const QList<DeviceRef> &devices);
     // An ephemeral send: to the recipients connected now, never stored.
     void pushEphemeral(const SendRecord &send);
-    // Runs the TTL sweep now (it also runs on a timer).
+    // Runs the TTL sweep now (it also runs on a timer): queue rows, dedup buckets and dead
+    // blobs with their files.
     void sweepNow();
     // PreKeysLow to every connection of this device.
     void pushPreKeysLow(const QString &username, quint32 deviceId, int remaining);
@@ -161,6 +165,7 @@ private:
     AccountService m_accounts;
     MessageService m_messages;
     std::unique_ptr<StoreWriter> m_writer;
+    std::unique_ptr<BlobService> m_blobs;
     QTimer m_sweeper;
     QString m_tlsCertFile;
     QString m_tlsKeyFile;

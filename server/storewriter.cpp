@@ -34,19 +34,25 @@ StoreWriter::~StoreWriter()
 
 void StoreWriter::submit(SendRecord send, SendDone done)
 {
-    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}};
+    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, {}};
     enqueue(std::move(job));
 }
 
 void StoreWriter::submit(AckRecord ack, AckDone done)
 {
-    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}};
+    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, {}};
     enqueue(std::move(job));
 }
 
 void StoreWriter::sweep(SweepDone done)
 {
-    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}};
+    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, {}};
+    enqueue(std::move(job));
+}
+
+void StoreWriter::runTask(Task task)
+{
+    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, {}, std::move(task)};
     enqueue(std::move(job));
 }
 
@@ -95,7 +101,17 @@ void StoreWriter::run()
             return m_stopping || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
         });
         std::vector<Job> jobs;
+        bool hasTask = false;
         while (!m_jobs.empty() && jobs.size() < kMaxItemsPerTransaction) {
+            // At most one task (a blob chunk and its syncs) per batch: sends queued behind
+            // several chunks wait for one chunk, not for all of them. The batch stays a
+            // prefix of the queue, so the order guarantees of Task hold.
+            if (m_jobs.front().kind == Job::Kind::Task) {
+                if (hasTask) {
+                    break;
+                }
+                hasTask = true;
+            }
             jobs.push_back(std::move(m_jobs.front()));
             m_jobs.pop_front();
         }
@@ -107,8 +123,15 @@ void StoreWriter::run()
     store.reset(); // closed on the thread that opened it
 }
 
-void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError &openError)
+void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreError &openError)
 {
+    // Tasks (blob chunks) run after the group commit, and the commit's callbacks leave first:
+    // a send is answered without waiting for the chunks' syncs of the same batch.
+    std::vector<Job> jobs;
+    std::vector<Job> tasks;
+    for (Job &job : batch) {
+        (job.kind == Job::Kind::Task ? tasks : jobs).push_back(std::move(job));
+    }
     QList<SendRecord> sends;
     QList<AckRecord> acks;
     std::vector<Job *> sweeps;
@@ -122,6 +145,8 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
             break;
         case Job::Kind::Sweep:
             sweeps.push_back(&job);
+            break;
+        case Job::Kind::Task:
             break;
         }
     }
@@ -176,10 +201,19 @@ void StoreWriter::process(std::vector<Job> &jobs, Store *store, const StoreError
                 case Job::Kind::Sweep:
                     job.sweepDone(swept.at(sweep++));
                     break;
+                case Job::Kind::Task:
+                    break; // not in this list
                 }
             }
         },
         Qt::QueuedConnection);
+
+    // Each task's callback leaves as soon as the task is done, in submission order.
+    for (Job &job : tasks) {
+        if (std::function<void()> done = job.task(store)) {
+            QMetaObject::invokeMethod(this, std::move(done), Qt::QueuedConnection);
+        }
+    }
 }
 
 } // namespace parley::relay

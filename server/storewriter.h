@@ -22,7 +22,7 @@ namespace parley::relay {
 //
 // The writer owns a store connection of its own (Store::openConnection, called on the
 // writer thread). Callbacks run on the thread that owns the StoreWriter object, through its
-// event loop, in submission order.
+// event loop, in submission order (tasks: see Task).
 class StoreWriter : public QObject
 {
     Q_OBJECT
@@ -39,6 +39,15 @@ public:
     using SendDone = std::function<void(const StoreResult<SendOutcome> &)>;
     using AckDone = std::function<void(const StoreResult<int> &)>;
     using SweepDone = std::function<void(const StoreResult<SweepResult> &)>;
+    // Work of its own transaction(s) on the writer thread (blob chunks, docs/protocol.md R4):
+    // called with the writer's store connection (nullptr if it could not be opened), after
+    // the batch's group commit; the callable it returns (may be empty) runs on the owning
+    // thread. Tasks run, and their callables run, in submission order among tasks; a task's
+    // callable runs after those of every send, ack and sweep submitted before it (so an
+    // empty task is a barrier), while a send submitted before a task may be answered before
+    // it. A batch holds at most one task, so sends wait for one task at most. It must not
+    // touch objects of the owning thread.
+    using Task = std::function<std::function<void()>(Store *store)>;
 
     StoreWriter(Opener open, Options options, QObject *parent = nullptr);
     // Commits everything already submitted, then stops the thread. Callbacks that have not
@@ -50,6 +59,7 @@ public:
     void submit(SendRecord send, SendDone done);
     void submit(AckRecord ack, AckDone done);
     void sweep(SweepDone done);
+    void runTask(Task task);
 
     struct Stats
     {
@@ -62,18 +72,19 @@ public:
 private:
     struct Job
     {
-        enum class Kind { Send, Ack, Sweep } kind;
+        enum class Kind { Send, Ack, Sweep, Task } kind;
         SendRecord send;
         AckRecord ack;
         SendDone sendDone;
         AckDone ackDone;
         SweepDone sweepDone;
         std::chrono::steady_clock::time_point queued;
+        Task task;
     };
 
     void enqueue(Job job);
     void run();
-    void process(std::vector<Job> &jobs, Store *store, const StoreError &openError);
+    void process(std::vector<Job> &batch, Store *store, const StoreError &openError);
 
     const Options m_options;
     Opener m_open;

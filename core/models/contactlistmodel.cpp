@@ -30,6 +30,14 @@ void ContactListModel::follow(SessionManager *sessions)
         queued);
     connect(sessions, &SessionManager::keyChanged, this, &ContactListModel::notifyKeyChanged,
             queued);
+    // A change accepted or dismissed clears the flag; acceptance also clears verified.
+    const auto keySettled = [this](const QString &address) {
+        m_changedKeys.remove(address);
+        reload();
+    };
+    connect(sessions, &SessionManager::keyChangeAccepted, this, keySettled, queued);
+    connect(sessions, &SessionManager::keyChangeDismissed, this, keySettled, queued);
+    connect(sessions, &SessionManager::verifiedChanged, this, &ContactListModel::reload, queued);
     // changedKeys() belongs to the core thread: read it there, apply it here.
     auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
         for (const QString &address : keys) {

@@ -57,6 +57,22 @@ MessageContent MessageContent::makeTyping(bool typing, qint64 sentAt)
     return content;
 }
 
+MessageContent MessageContent::makeResentText(const QByteArray &originalId,
+                                              const QByteArray &failedRatchetKey,
+                                              quint32 failedMessageNumber, const QString &text,
+                                              qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::ResentText;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.text = text;
+    content.originalId = originalId;
+    content.failedRatchetKey = failedRatchetKey;
+    content.failedMessageNumber = failedMessageNumber;
+    return content;
+}
+
 QByteArray MessageContent::encode() const
 {
     if (clientMessageId.size() != kClientMessageIdBytes) {
@@ -97,6 +113,21 @@ QByteArray MessageContent::encode() const
     case Kind::Typing:
         out.append(char(typing ? 1 : 0));
         break;
+    case Kind::ResentText: {
+        const QByteArray utf8 = text.toUtf8();
+        if (originalId.size() != kClientMessageIdBytes ||
+            failedRatchetKey.size() != kRatchetKeyBytes || utf8.isEmpty() ||
+            utf8.size() > kMaxTextBytes) {
+            return {};
+        }
+        out.append(originalId);
+        out.append(failedRatchetKey);
+        char number[4];
+        qToBigEndian(failedMessageNumber, number);
+        out.append(number, 4);
+        out.append(utf8);
+        break;
+    }
     }
     return out;
 }
@@ -114,7 +145,7 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
     }
     MessageContent content;
     const quint8 kind = quint8(bytes[1]);
-    if (kind < quint8(Kind::Text) || kind > quint8(Kind::Typing)) {
+    if (kind < quint8(Kind::Text) || kind > quint8(Kind::ResentText)) {
         return Error::UnknownKind;
     }
     content.kind = Kind(kind);
@@ -153,6 +184,22 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         }
         content.typing = body[0] == 1;
         break;
+    case Kind::ResentText: {
+        // Bounded before anything is copied: the prefix, then 1 … kMaxTextBytes of text.
+        if (body.size() <= kResentPrefixBytes || body.size() > kResentPrefixBytes + kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        const QByteArray utf8 = body.mid(kResentPrefixBytes);
+        if (!isValidUtf8(utf8)) {
+            return Error::InvalidText;
+        }
+        content.originalId = body.left(kClientMessageIdBytes);
+        content.failedRatchetKey = body.mid(kClientMessageIdBytes, kRatchetKeyBytes);
+        content.failedMessageNumber =
+            qFromBigEndian<quint32>(body.constData() + kClientMessageIdBytes + kRatchetKeyBytes);
+        content.text = QString::fromUtf8(utf8);
+        break;
+    }
     }
     return content;
 }

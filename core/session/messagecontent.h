@@ -5,12 +5,16 @@
 //
 //   u8   version = 0x01
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
+//                | 0x05 resent text
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
 //          text      1 … kMaxTextBytes bytes of valid UTF-8
 //          receipts  u16 n (1 … kMaxReceiptIds) ‖ n × 16 client_message_ids of texts
 //          typing    u8 0x00 stopped | 0x01 typing
+//          resent    16 original client_message_id ‖ 32 ratchet public key ‖ u32 N (the
+//                    name of the original's ratchet message that failed, C2a §2) ‖
+//                    1 … kMaxTextBytes bytes of valid UTF-8
 //
 // One encoding per value: the decoder rejects unknown versions and kinds, truncation,
 // trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
@@ -30,6 +34,9 @@ inline constexpr int kClientMessageIdBytes = 16;
 inline constexpr int kMaxTextBytes = 64 * 1024;
 inline constexpr int kMaxReceiptIds = 256;
 inline constexpr int kMessageContentHeaderBytes = 1 + 1 + kClientMessageIdBytes + 8;
+inline constexpr int kRatchetKeyBytes = 32;
+// A resent text's fixed part before its text: original id ‖ ratchet key ‖ N.
+inline constexpr int kResentPrefixBytes = kClientMessageIdBytes + kRatchetKeyBytes + 4;
 
 struct MessageContent
 {
@@ -37,14 +44,21 @@ struct MessageContent
         Text = 0x01,
         DeliveryReceipt = 0x02,
         ReadReceipt = 0x03,
-        Typing = 0x04
+        Typing = 0x04,
+        // A text resent after a session reset (protocol C2a §5, M1 §2): a NEW client_message_id
+        // of its own, plus the original's id and the name of the ratchet message that failed,
+        // so the receiver replaces its undecryptable row instead of adding a second one.
+        ResentText = 0x05
     };
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
     QByteArray clientMessageId;         // 16 bytes
     qint64 sentAt = 0;                  // ms since the epoch
-    QString text;                       // Text
+    QString text;                       // Text, ResentText
+    QByteArray originalId;              // ResentText: the original text's client_message_id
+    QByteArray failedRatchetKey;        // ResentText: 32 bytes (C2 §4 header)
+    quint32 failedMessageNumber = 0;    // ResentText: N of that header
     std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
     bool typing = false;                // Typing
 
@@ -54,9 +68,15 @@ struct MessageContent
     static MessageContent makeText(const QString &text, qint64 sentAt);
     static MessageContent makeReceipt(Kind kind, std::vector<QByteArray> ids, qint64 sentAt);
     static MessageContent makeTyping(bool typing, qint64 sentAt);
+    // `sentAt` is the original's (what the receiver shows); the content gets a fresh id.
+    static MessageContent makeResentText(const QByteArray &originalId,
+                                         const QByteArray &failedRatchetKey,
+                                         quint32 failedMessageNumber, const QString &text,
+                                         qint64 sentAt);
 
     // Precondition: a valid value (ids of 16 bytes; text 1 … kMaxTextBytes bytes as UTF-8;
-    // 1 … kMaxReceiptIds receipt ids). encode() of an invalid value returns an empty array.
+    // 1 … kMaxReceiptIds receipt ids; a resent text's original id of 16 and ratchet key of
+    // 32 bytes). encode() of an invalid value returns an empty array.
     QByteArray encode() const;
     static std::variant<MessageContent, Error> decode(const QByteArray &bytes);
 };

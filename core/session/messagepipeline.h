@@ -13,6 +13,9 @@
 //    delivery receipt, encrypted into the outbox; the caller acks the relay row only after
 //    that commit. A known hash is dropped before any decryption.
 //
+// Key changes (keychangepipeline.cpp) and session resets (sessionresetpipeline.cpp) have their
+// database-thread halves here too, under the same one-transaction rule.
+//
 // The sealing, opening and ratchet work runs here too, inside the transaction, so that two
 // envelopes of one session can never be processed from the same state (the database thread
 // is the one place where the session rows change). It is off the GUI thread either way.
@@ -31,7 +34,8 @@
 
 namespace parley::crypto {
 class DeviceIdentity;
-}
+class SessionResetRateLimiter;
+} // namespace parley::crypto
 
 namespace parley::core {
 
@@ -45,6 +49,8 @@ struct ContactState
     bool verified = false;
     quint64 deviceListCounter = 0;
     std::vector<quint32> deviceIds; // devices with a session
+    QByteArray pendingAccountKey;   // a key change not yet accepted (32 bytes), or empty
+    qint64 keyChangedAt = 0;        // ms since the epoch of the last change; 0 = never
 };
 
 struct StateChange
@@ -59,6 +65,28 @@ struct ReceivedMessage
     QString conversation; // the contact's address
     QString from;         // the sender's device address
     MessageRecord record;
+    // A resend after a session reset replaced this undecryptable row in place (record.id is
+    // that row's): its former client_message_id. Empty for a new row.
+    QByteArray replaces;
+};
+
+// A message to resend after an accepted session reset (C2a §5): one named by the request and
+// found in our record of what we sent.
+struct ResendItem
+{
+    MessageId message; // our outgoing row
+    QByteArray originalId;
+    qint64 sentAt = 0;
+    QString text;
+    QByteArray ratchetKey; // the name the request gave it
+    quint32 messageNumber = 0;
+};
+
+struct AcceptedReset
+{
+    QString contact; // account address
+    quint32 deviceId = 0;
+    std::vector<ResendItem> resend;
 };
 
 StoreResult<std::optional<ContactState>> loadContact(StoreContext &context, const QString &address);
@@ -93,7 +121,10 @@ struct InboundResult
         Receipt,       // stateChanges lists what changed
         Typing,        // typing says what
         Undecryptable, // kept as an undecryptable row (message is set)
-        KeyChanged,    // the sender's account key differs from the pinned one; dropped
+        KeyChanged,    // the sender's account key differs from the pinned one: the envelope is
+                       // held (held_envelopes) until the change is accepted; `verified` says
+                       // whether the contact was verified (sending is then blocked)
+        ResetAccepted, // a session reset request was accepted: `reset` says what to do (C2a §5)
     };
     Outcome outcome = Outcome::Dropped;
     QString contact; // the sender's account address, when known
@@ -102,11 +133,84 @@ struct InboundResult
     std::vector<StateChange> stateChanges;
     bool typing = false;
     std::vector<OutboxEntry> outbox; // a new text's delivery receipt, written to the outbox
+    bool verified = false;           // KeyChanged: the contact was verified
+    std::optional<AcceptedReset> reset;
+    // Undecryptable: a session reset request went into `outbox` (requestSent), or the failure
+    // was recorded for the next request because one was sent within the interval (deferred).
+    bool resetRequestSent = false;
+    bool resetDeferred = false;
 };
 
+// `limiter` is the acceptor's per-peer rate limit for session resets (C2a §4); only the
+// database thread touches it.
 StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            const crypto::DeviceIdentity &self,
-                                           const QByteArray &envelope, bool ephemeral, qint64 now);
+                                           const QByteArray &envelope, bool ephemeral,
+                                           crypto::SessionResetRateLimiter &limiter, qint64 now);
+
+// ---- Key changes (keychangepipeline.cpp; docs/architecture.md, "Key changes") ----
+
+// Records that `address` now presents `newKey` (LookupUser): pending, with the time. Returns
+// whether the contact is verified. Nothing if `newKey` is the pinned key.
+StoreResult<bool> recordKeyChange(StoreContext &context, const QString &address,
+                                  const QByteArray &newKey, qint64 now);
+
+// The relay vouches for the pinned key after an envelope claimed another one (forged, or
+// stale): the pending change is cleared and the envelopes held for it are deleted (they would
+// not open against the pinned key, C3 §6). Refused unless `relayKey` is the pinned key.
+StoreStatus dismissKeyChange(StoreContext &context, const QString &address,
+                             const QByteArray &relayKey);
+
+struct PendingKeyChange
+{
+    QString address;
+    bool verified = false;
+};
+// Every contact with a key change not yet accepted.
+StoreResult<std::vector<PendingKeyChange>> pendingKeyChanges(StoreContext &context);
+
+// The store half of accepting a key change, one transaction: `newKey` (which must equal the
+// pending key) becomes the pinned key, verified is cleared, the old identity's sessions and the
+// outbox entries sealed to them are deleted. NotFound if there is no pending change;
+// Conflict-like DatabaseFailed if the pending key differs from `newKey`.
+StoreStatus acceptKeyChangeInStore(StoreContext &context, const QString &address,
+                                   const QByteArray &newKey, quint64 deviceListCounter);
+
+// After acceptKeyChangeInStore: every held envelope of `address` through receiveEnvelope
+// (each in its own transaction; the held row is removed after it), oldest first.
+StoreResult<std::vector<InboundResult>>
+replayHeldEnvelopes(StoreContext &context, const crypto::DeviceIdentity &self,
+                    const QString &address, crypto::SessionResetRateLimiter &limiter, qint64 now);
+
+// After new sessions exist: every outgoing text to `address` that no receipt confirmed is
+// encrypted again for the new identity under its ORIGINAL client_message_id (the receiver
+// deduplicates by it), at most kMaxReencryptedAfterKeyChange of the newest.
+inline constexpr int kMaxReencryptedAfterKeyChange = 500;
+StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
+                                                 const crypto::DeviceIdentity &self,
+                                                 const QString &address, qint64 now);
+
+// Sets contacts.verified (after a safety-number comparison, C6 §4). NotFound for an unknown
+// contact; refused while a key change is pending (the user must accept it first).
+StoreStatus setContactVerified(StoreContext &context, const QString &address, bool verified);
+
+// ---- Session resets (sessionresetpipeline.cpp; protocol C2a) ----
+
+// Acceptor, after fetching a fresh bundle and running X3DH as initiator: `fresh` becomes the
+// current session with that device (the old one is kept as previous), each item — plus every
+// other text sent on the replaced session that no receipt confirmed — is resent (M1 kind 0x05)
+// on the new session, and our sent-message names of the replaced session are cleared; one
+// transaction.
+StoreResult<OutgoingResult>
+replaceSessionAndResend(StoreContext &context, const crypto::DeviceIdentity &self,
+                        const QString &address, quint32 deviceId, PeerRecord fresh,
+                        const std::vector<ResendItem> &resend, qint64 now);
+
+// Requester: a request for every peer device with failures not yet requested whose last
+// request is older than the interval (C2a §4), into the outbox.
+inline constexpr qint64 kResetRequestIntervalMs = 10 * 60 * 1000;
+StoreResult<std::vector<OutboxEntry>>
+sendWaitingResetRequests(StoreContext &context, const crypto::DeviceIdentity &self, qint64 now);
 
 // The relay answered a Send of `entry`: removes it and, when it was the last entry of its
 // message, sets the message Sent (or Failed). Returns the change, if any.

@@ -5,6 +5,7 @@
 #include "core/store/profilestore.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
+#include "crypto/sessionresetratelimiter.h"
 #include "crypto/x3dh.h"
 
 #include <QDateTime>
@@ -41,6 +42,7 @@ ChatMessage chatMessage(const ReceivedMessage &received)
     }
     message.sentAt = received.record.sentAt;
     message.state = received.record.state;
+    message.replaces = received.replaces;
     return message;
 }
 
@@ -65,17 +67,24 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     : QObject(parent)
     , m_connection(connection)
     , m_account(account)
+    , m_resetLimiter(std::make_shared<crypto::SessionResetRateLimiter>())
     , m_retryTimer(this)
+    , m_resetRequestTimer(this)
     , m_life(std::make_shared<Life>())
 {
     m_life->self = this;
     qRegisterMetaType<ChatMessage>();
+    qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setInterval(kRetryIntervalMs);
     connect(&m_retryTimer, &QTimer::timeout, this, &SessionManager::flushOutbox);
+    m_resetRequestTimer.setSingleShot(true);
+    m_resetRequestTimer.setInterval(int(kResetRequestIntervalMs));
+    connect(&m_resetRequestTimer, &QTimer::timeout, this,
+            &SessionManager::sendWaitingResetRequests);
 }
 
 SessionManager::~SessionManager()
@@ -254,7 +263,7 @@ void SessionManager::listContacts()
                  if (const auto *list = std::get_if<std::vector<ContactRecord>>(&found)) {
                      for (const ContactRecord &record : *list) {
                          contacts.append({record.address, record.displayName.value_or(QString()),
-                                          record.verified, m_changedKeys.contains(record.address)});
+                                          record.verified, !record.pendingAccountKey.isEmpty()});
                      }
                  }
                  emit contactsListed(contacts);
@@ -276,9 +285,15 @@ void SessionManager::ensureSessions(const QString &address, Completion done)
                      return;
                  }
                  const auto &known = std::get<std::optional<ContactState>>(loaded);
-                 if (known && m_changedKeys.contains(address) && known->verified) {
-                     done(tr("The safety number with %1 changed. Compare it again before you send.")
-                              .arg(address));
+                 if (known && !known->pendingAccountKey.isEmpty()) {
+                     if (known->verified) {
+                         // Never re-keyed silently: the user compares and accepts first.
+                         done(tr("The safety number with %1 changed. Compare it again and "
+                                 "accept the new key before you send.")
+                                  .arg(address));
+                     } else {
+                         runKeyChangeAcceptance(address, done);
+                     }
                      return;
                  }
                  if (known && !known->deviceIds.empty()) {
@@ -325,9 +340,26 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
     std::copy_n(accountKey.constData(), 32, reinterpret_cast<char *>(key.data()));
     if (known && !known->accountKey.isEmpty() && known->accountKey != accountKey) {
         // Pinned on first use: a different key is a changed identity, never silently taken.
-        m_changedKeys.insert(address);
-        emit keyChanged(address);
-        done(tr("The safety number with %1 changed.").arg(address));
+        // Recorded as pending (durably); an unverified contact's change is then accepted.
+        const auto store = m_account->store();
+        whenDone(store->run([address, accountKey](StoreContext &context) {
+            return recordKeyChange(context, address, accountKey, nowMs());
+        }),
+                 [this, address, done](const StoreResult<bool> &recorded) {
+                     if (const auto *error = std::get_if<StoreError>(&recorded)) {
+                         done(error->message());
+                         return;
+                     }
+                     const bool verified = std::get<bool>(recorded);
+                     noteKeyChange(address, verified);
+                     if (verified) {
+                         done(tr("The safety number with %1 changed. Compare it again and "
+                                 "accept the new key before you send.")
+                                  .arg(address));
+                     } else {
+                         runKeyChangeAcceptance(address, done);
+                     }
+                 });
         return;
     }
     const auto &devices = std::get<crypto::DeviceList>(list);
@@ -490,7 +522,8 @@ void SessionManager::flushOutbox()
                  }
                  for (const auto &item : std::get<0>(listed)) {
                      if (const auto *entry = std::get_if<OutboxEntry>(&item);
-                         entry != nullptr && !m_inFlight.contains(entry->clientMessageId)) {
+                         entry != nullptr && !m_inFlight.contains(entry->clientMessageId) &&
+                         !isHeld(*entry)) {
                          sendEntry(*entry);
                      }
                  }
@@ -564,7 +597,7 @@ void SessionManager::onConnectionStatus(const ConnectionStatus &status)
 {
     using ConnectionState = ConnectionStatus::State;
     if (status.state == ConnectionState::Connected) {
-        flushOutbox();
+        loadPendingKeyChanges(); // flushes the outbox once the held contacts are known
     } else if (status.state != ConnectionState::Authenticated) {
         // Anything sent and unanswered is resent on the next connection (same bytes).
         m_inFlight.clear();
@@ -605,24 +638,33 @@ void SessionManager::processInbound()
     m_inbound.clear();
     const auto store = m_account->store();
     const auto device = m_account->device();
+    const auto limiter = m_resetLimiter;
     struct Item
     {
         quint64 rowId = 0;
         StoreResult<InboundResult> result;
     };
-    whenDone(store->run([batch, device](StoreContext &context) -> StoreResult<std::vector<Item>> {
-        std::vector<Item> items;
-        for (const Inbound &inbound : batch) {
-            if (inbound.envelope.isEmpty()) {
-                InboundResult dropped;
-                dropped.reason = QStringLiteral("not a single envelope");
-                items.push_back({inbound.rowId, dropped});
-                continue;
+    // Every delivery waiting is processed in ONE outer transaction: each envelope's own
+    // transaction is a savepoint inside it (a failure undoes that envelope only), and one
+    // commit — one fsync — makes the batch durable before any of it is acked. A crash
+    // before that commit loses nothing: nothing was acked, the relay delivers again.
+    whenDone(store->run([batch, device,
+                         limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
+        return context.transaction([&]() -> StoreResult<std::vector<Item>> {
+            std::vector<Item> items;
+            for (const Inbound &inbound : batch) {
+                if (inbound.envelope.isEmpty()) {
+                    InboundResult dropped;
+                    dropped.reason = QStringLiteral("not a single envelope");
+                    items.push_back({inbound.rowId, dropped});
+                    continue;
+                }
+                items.push_back(
+                    {inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
+                                                    inbound.ephemeral, *limiter, nowMs())});
             }
-            items.push_back({inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
-                                                            inbound.ephemeral, nowMs())});
-        }
-        return items;
+            return items;
+        });
     }),
              [this, storeId = store.get()](const StoreResult<std::vector<Item>> &processed) {
                  m_inboundRunning = false;
@@ -645,39 +687,7 @@ void SessionManager::processInbound()
                      if (item.rowId != 0) {
                          ack.mutable_ack()->add_row_ids(item.rowId);
                      }
-                     using Outcome = InboundResult::Outcome;
-                     switch (result->outcome) {
-                     case Outcome::Message:
-                     case Outcome::Undecryptable:
-                         if (result->message) {
-                             emit messageReceived(chatMessage(*result->message));
-                         }
-                         if (!result->outbox.empty()) {
-                             receipts = true;
-                         }
-                         break;
-                     case Outcome::Receipt:
-                         for (const StateChange &change : result->stateChanges) {
-                             emit messageStateChanged(change.conversation, change.clientMessageId,
-                                                      int(change.state));
-                         }
-                         break;
-                     case Outcome::Typing:
-                         emit typingReceived(result->contact, result->typing);
-                         break;
-                     case Outcome::KeyChanged:
-                         if (!result->contact.isEmpty() &&
-                             !m_changedKeys.contains(result->contact)) {
-                             m_changedKeys.insert(result->contact);
-                             emit keyChanged(result->contact);
-                         }
-                         break;
-                     case Outcome::Dropped:
-                         qCInfo(lcSession) << "dropped a delivery:" << result->reason;
-                         break;
-                     case Outcome::Duplicate:
-                         break;
-                     }
+                     handleInbound(*result, &receipts);
                  }
                  // Acked only now: everything above is committed (R2 §6).
                  if (ack.ack().row_ids_size() > 0) {
@@ -690,6 +700,52 @@ void SessionManager::processInbound()
                  processInbound();
                  checkSynced();
              });
+}
+
+void SessionManager::handleInbound(const InboundResult &result, bool *flush)
+{
+    using Outcome = InboundResult::Outcome;
+    if (!result.outbox.empty()) {
+        *flush = true; // receipts, reset requests
+    }
+    switch (result.outcome) {
+    case Outcome::Message:
+    case Outcome::Undecryptable:
+        if (result.message) {
+            emit messageReceived(chatMessage(*result.message));
+        }
+        if (result.resetRequestSent) {
+            emit sessionResetRequested(result.contact);
+        } else if (result.resetDeferred && !m_resetRequestTimer.isActive()) {
+            m_resetRequestTimer.start(); // the failure goes into the next request
+        }
+        break;
+    case Outcome::Receipt:
+        for (const StateChange &change : result.stateChanges) {
+            emit messageStateChanged(change.conversation, change.clientMessageId,
+                                     int(change.state));
+        }
+        break;
+    case Outcome::Typing:
+        emit typingReceived(result.contact, result.typing);
+        break;
+    case Outcome::KeyChanged:
+        // Only a key the relay confirms is a change (sessionrecovery.cpp).
+        if (!result.contact.isEmpty()) {
+            confirmKeyChange(result.contact);
+        }
+        break;
+    case Outcome::ResetAccepted:
+        if (result.reset) {
+            resetSession(*result.reset);
+        }
+        break;
+    case Outcome::Dropped:
+        qCInfo(lcSession) << "dropped a delivery:" << result.reason;
+        break;
+    case Outcome::Duplicate:
+        break;
+    }
 }
 
 void SessionManager::checkSynced()

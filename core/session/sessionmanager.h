@@ -19,7 +19,8 @@
 
 namespace parley::crypto {
 class DeviceIdentity;
-}
+class SessionResetRateLimiter;
+} // namespace parley::crypto
 
 namespace parley::core {
 
@@ -35,6 +36,24 @@ struct ChatMessage
     QString text;      // empty when undecryptable
     qint64 sentAt = 0; // ms since the epoch, the sender's clock
     MessageRecord::State state = MessageRecord::State::Received;
+    // Set when this message replaced an undecryptable row in place (a resend after a session
+    // reset): that row's former client_message_id. A view updates that row, adds none.
+    QByteArray replaces;
+};
+
+// What a verification view needs about one contact (describeContact()). Plain data.
+struct ContactKeys
+{
+    QString address; // the contact's account address
+    QString error;   // a sentence when the rest is unset
+    bool verified = false;
+    bool keyChanged = false; // a key change waits for acceptKeyChange()
+    qint64 keyChangedAt = 0; // ms since the epoch of the last change seen; 0 = never
+    // C6 over our account key and the contact's key — the PENDING one while a change waits,
+    // so the user compares the number of the key they are asked to accept.
+    QString digits;    // 60 digits, no spaces
+    QByteArray local;  // our scannable fingerprint (32 bytes)
+    QByteArray remote; // our fingerprint of the peer (32 bytes)
 };
 
 // A contact as listContacts() reports it. Plain data.
@@ -43,7 +62,7 @@ struct ContactSummary
     QString address;     // user@relay
     QString displayName; // empty when none was given
     bool verified = false;
-    bool keyChanged = false; // its account key changed since it was pinned
+    bool keyChanged = false; // a key change waits for acceptKeyChange() (stored, pending)
 };
 
 // 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
@@ -63,10 +82,25 @@ struct ContactSummary
 //             decrypt, store with the session and the hash in one transaction) → Ack of the
 //             row only after that commit. A new text is answered with a delivery receipt.
 //
-// Identity keys are pinned: a contact whose account key no longer matches (LookupUser, a
-// sealed envelope or an initial message) is reported by keyChanged() and listed in
-// changedKeys(); its messages are dropped and, if the contact is verified, sending to it is
-// refused. Accepting the new key is not implemented yet.
+// Identity keys are pinned (docs/architecture.md, "Key changes"). A contact whose account key
+// no longer matches (LookupUser, or a sealed envelope's certificate, which covers initial
+// messages) gets the new key recorded as PENDING in the store with the time (it survives a
+// restart), is reported by keyChanged() and listed in changedKeys() — a key seen only in an
+// envelope once the relay's LookupUser confirms it (anyone can seal a certificate naming any
+// address; a change the relay does not vouch for is dismissed). Its envelopes are held,
+// not dropped, and its outbox entries (sealed to the old identity) are never sent. A VERIFIED
+// contact stays so until the user calls acceptKeyChange(); sending to it fails with a
+// sentence. An UNVERIFIED contact's change is accepted automatically (keyChanged() is the
+// notice; contacts.key_changed_at keeps it). Accepting pins the new key, clears verified,
+// deletes the old sessions, replays the held envelopes, sets up sessions with the new
+// identity and encrypts every unconfirmed outgoing text again under its original id.
+//
+// Session resets (protocol C2a): a message from a known contact that does not decrypt is kept
+// as an undecryptable row and named in a reset request (at most one per peer device per 10
+// minutes; later failures go into the next one). A request from a peer is checked against the
+// names of what we sent on the current session; if accepted, we fetch a fresh bundle, run
+// X3DH as initiator and resend the named texts (M1 kind 0x05), which replace the peer's
+// undecryptable rows.
 //
 // Call the slots with QMetaObject::invokeMethod (queued); connect to the signals.
 class SessionManager : public QObject
@@ -79,7 +113,7 @@ public:
     SessionManager(RelayConnection *connection, AccountManager *account, QObject *parent = nullptr);
     ~SessionManager() override;
 
-    // Contacts whose keys changed since this session manager started.
+    // Contacts with a key change not yet accepted (loaded from the store on connection).
     QSet<QString> changedKeys() const { return m_changedKeys; }
 
 public slots:
@@ -102,6 +136,14 @@ public slots:
     // Emits synced() if the relay's queue is drained and every delivery processed (for a
     // caller that connects to synced() late).
     void checkSynced();
+    // Accepts `contact`'s new account key (see above): the relay's key must be the pending
+    // one. Emits keyChangeAccepted() or commandFailed().
+    void acceptKeyChange(const QString &contact);
+    // Records that the user compared safety numbers (C6 §4) — or withdraws it. Emits
+    // verifiedChanged() or commandFailed() (refused while a key change is pending).
+    void setVerified(const QString &contact, bool verified);
+    // Emits contactDescribed() with the safety number inputs of `contact`.
+    void describeContact(const QString &contact);
 
 signals:
     void contactReady(const QString &address);
@@ -116,7 +158,19 @@ signals:
     void messagesSeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
     void unreadListed(const QList<parley::core::ChatMessage> &messages);
     void contactsListed(const QList<parley::core::ContactSummary> &contacts);
-    void keyChanged(const QString &address);
+    // A contact's account key changed (a notice for the views). `verified`: the contact was
+    // verified, so sending waits for acceptKeyChange().
+    void keyChanged(const QString &address, bool verified);
+    void keyChangeAccepted(const QString &address);
+    // An envelope claimed a new key for `address`, but the relay vouches for the pinned one:
+    // a forged or stale certificate. Nothing changed; its envelopes were dropped.
+    void keyChangeDismissed(const QString &address);
+    void verifiedChanged(const QString &address, bool verified);
+    void contactDescribed(const parley::core::ContactKeys &keys);
+    // A session reset was requested of `address`'s device (we could not decrypt), or we
+    // accepted one from it and resent `resent` messages.
+    void sessionResetRequested(const QString &address);
+    void sessionResetAccepted(const QString &address, int resent);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
     void synced();
     // Nothing durable waits to be sent (after a flush or the last relay answer).
@@ -144,6 +198,18 @@ private:
     void onPush(const wire::Push &push);
     void onConnectionStatus(const ConnectionStatus &status);
     void processInbound();
+    // What a processed delivery means for the views and the relay (emits the signals).
+    void handleInbound(const InboundResult &result, bool *flush);
+    // sessionrecovery.cpp: key changes and session resets.
+    void noteKeyChange(const QString &address, bool verified);
+    void confirmKeyChange(const QString &address);
+    void scheduleAcceptance(const QString &address);
+    void runKeyChangeAcceptance(const QString &address, Completion done);
+    void finishKeyChangeAcceptance(const QString &address, Completion done);
+    void loadPendingKeyChanges();
+    void resetSession(const AcceptedReset &reset);
+    void sendWaitingResetRequests();
+    bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
     bool ready() const;
     // Runs `handler(result)` on this object's thread once `future` (store work) has finished,
@@ -173,8 +239,14 @@ private:
     bool m_flushing = false;
     bool m_flushAgain = false;
     QSet<QByteArray> m_inFlight; // outbox client_message_ids sent, not yet answered
-    QSet<QString> m_changedKeys;
+    QSet<QString> m_changedKeys; // key change pending: outbox entries to them are held
+    QSet<QString> m_accepting;   // automatic acceptances queued or running
+    QSet<QString> m_confirming;  // LookupUser checks of an envelope's new key running
+    QSet<QString> m_notified;    // keyChanged() emitted for these
+    // The acceptor's per-peer limit (C2a §4); used on the database thread only.
+    std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;
+    QTimer m_resetRequestTimer; // sends requests whose interval has passed
     struct Life
     {
         QMutex mutex;
@@ -186,4 +258,5 @@ private:
 } // namespace parley::core
 
 Q_DECLARE_METATYPE(parley::core::ChatMessage)
+Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)

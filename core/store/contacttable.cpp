@@ -30,12 +30,15 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
     QSqlQuery query(m_context.database());
     query.prepare(insert ? QStringLiteral("INSERT INTO contacts (id, address, account_key, "
                                           "verified, display_name, device_list_counter, "
-                                          "created_at) VALUES (:id, :address, :account_key, "
-                                          ":verified, :display_name, :counter, :created_at)")
+                                          "created_at, pending_account_key, key_changed_at) "
+                                          "VALUES (:id, :address, :account_key, :verified, "
+                                          ":display_name, :counter, :created_at, :pending, "
+                                          ":changed_at)")
                          : QStringLiteral("UPDATE contacts SET address = :address, account_key = "
                                           ":account_key, verified = :verified, display_name = "
-                                          ":display_name, device_list_counter = :counter "
-                                          "WHERE id = :id"));
+                                          ":display_name, device_list_counter = :counter, "
+                                          "pending_account_key = :pending, key_changed_at = "
+                                          ":changed_at WHERE id = :id"));
     query.bindValue(QStringLiteral(":id"), id.value);
     query.bindValue(QStringLiteral(":address"), contact.address);
     query.bindValue(QStringLiteral(":account_key"), contact.accountKey.isEmpty()
@@ -44,6 +47,12 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
     query.bindValue(QStringLiteral(":verified"), contact.verified ? 1 : 0);
     query.bindValue(QStringLiteral(":display_name"), name);
     query.bindValue(QStringLiteral(":counter"), qint64(contact.deviceListCounter));
+    query.bindValue(QStringLiteral(":pending"), contact.pendingAccountKey.isEmpty()
+                                                    ? QVariant(QMetaType(QMetaType::QByteArray))
+                                                    : QVariant(contact.pendingAccountKey));
+    query.bindValue(QStringLiteral(":changed_at"), contact.keyChangedAt > 0
+                                                       ? QVariant(contact.keyChangedAt)
+                                                       : QVariant(QMetaType(QMetaType::LongLong)));
     if (insert) {
         query.bindValue(QStringLiteral(":created_at"), contact.createdAt);
     }
@@ -66,10 +75,29 @@ StoreResult<ContactRecord> ContactTable::findByAddress(const QString &address)
     return findWhere(QStringLiteral("address = :key"), address);
 }
 
+StoreResult<std::vector<ContactRecord>> ContactTable::withPendingKeyChange()
+{
+    QSqlQuery query(m_context.database());
+    if (!query.exec(QStringLiteral("SELECT id FROM contacts WHERE pending_account_key IS NOT NULL "
+                                   "ORDER BY id"))) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<ContactRecord> contacts;
+    while (query.next()) {
+        auto found = find(ContactId{query.value(0).toLongLong()});
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        contacts.push_back(std::get<ContactRecord>(std::move(found)));
+    }
+    return contacts;
+}
+
 namespace {
 
 const QString kColumns = QStringLiteral("SELECT id, address, account_key, verified, display_name, "
-                                        "device_list_counter, created_at FROM contacts ");
+                                        "device_list_counter, created_at, pending_account_key, "
+                                        "key_changed_at FROM contacts ");
 
 } // namespace
 
@@ -127,6 +155,8 @@ StoreResult<ContactRecord> ContactTable::readRow(const QSqlQuery &query, bool le
     }
     contact.deviceListCounter = quint64(query.value(5).toLongLong());
     contact.createdAt = query.value(6).toLongLong();
+    contact.pendingAccountKey = query.value(7).toByteArray();
+    contact.keyChangedAt = query.value(8).isNull() ? 0 : query.value(8).toLongLong();
     return contact;
 }
 

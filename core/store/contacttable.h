@@ -25,6 +25,12 @@ struct ContactRecord
     std::optional<QString> displayName; // encrypted at rest
     quint64 deviceListCounter = 0;      // highest device list counter seen (C1 §2.3)
     qint64 createdAt = 0;               // ms since the epoch
+    // A key change seen and not yet accepted (schema v3): the account key the contact now
+    // presents (32 bytes), empty = none. accountKey stays the pinned one until acceptance.
+    QByteArray pendingAccountKey;
+    // ms since the epoch when the last key change was seen (stamped when first claimed, also
+    // by an envelope whose claim the relay later denied); 0 = never. Kept after acceptance.
+    qint64 keyChangedAt = 0;
 };
 
 // Runs on the database thread only (inside ProfileStore::run).
@@ -42,6 +48,8 @@ public:
     // NotFound if there is none; Undecryptable if its name fails to decrypt (row kept).
     StoreResult<ContactRecord> find(ContactId id);
     StoreResult<ContactRecord> findByAddress(const QString &address);
+    // Every contact with a key change not yet accepted (pending_account_key set).
+    StoreResult<std::vector<ContactRecord>> withPendingKeyChange();
     // Every contact, by address. A name that fails to decrypt is left unset here (the row is
     // listed, shown by its address) instead of failing the whole list.
     StoreResult<std::vector<ContactRecord>> all();

@@ -4,6 +4,8 @@
 
 #include <QSqlQuery>
 
+#include <algorithm>
+
 namespace parley::core {
 
 namespace {
@@ -196,6 +198,55 @@ StoreStatus MessageTable::setState(MessageId id, MessageRecord::State state)
         return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
     }
     return Done{};
+}
+
+StoreStatus MessageTable::resolveUndecryptable(MessageId id, const QByteArray &clientMessageId,
+                                               qint64 sentAt, const QString &text)
+{
+    auto sealed = m_context.seal(kTable, "body", id.value, text.toUtf8());
+    if (const auto *error = std::get_if<StoreError>(&sealed)) {
+        return *error;
+    }
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("UPDATE messages SET client_message_id = ?, sent_at = ?, "
+                                 "state = ?, body = ? WHERE id = ? AND state = ?"));
+    query.bindValue(0, clientMessageId);
+    query.bindValue(1, sentAt);
+    query.bindValue(2, int(MessageRecord::State::Received));
+    query.bindValue(3, std::get<QByteArray>(sealed));
+    query.bindValue(4, id.value);
+    query.bindValue(5, int(MessageRecord::State::Undecryptable));
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound,
+                          QStringLiteral("undecryptable message %1").arg(id.value)};
+    }
+    return Done{};
+}
+
+StoreResult<std::vector<MessageRecord>>
+MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                                           "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?"));
+    query.bindValue(0, conversation.value);
+    query.bindValue(1, int(MessageRecord::Direction::Outgoing));
+    query.bindValue(2, int(MessageRecord::State::Queued));
+    query.bindValue(3, int(MessageRecord::State::Sent));
+    query.bindValue(4, int(MessageRecord::State::Failed));
+    query.bindValue(5, limit);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<MessageRecord> messages;
+    while (query.next()) {
+        messages.push_back(readRow(query, m_context));
+    }
+    std::reverse(messages.begin(), messages.end());
+    return messages;
 }
 
 } // namespace parley::core

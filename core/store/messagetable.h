@@ -78,6 +78,17 @@ public:
     // Every message in `state` (all conversations), oldest first.
     StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
     StoreStatus setState(MessageId id, MessageRecord::State state);
+    // An undecryptable row becomes the message its sender resent after a session reset
+    // (protocol C2a §5, M1 kind 0x05): the original client_message_id, sent_at and text, state
+    // Received, in place (same id, so a view's row keeps its identity). NotFound unless `id`
+    // is an Undecryptable row.
+    StoreStatus resolveUndecryptable(MessageId id, const QByteArray &clientMessageId, qint64 sentAt,
+                                     const QString &text);
+    // Outgoing texts of `conversation` that no receipt has confirmed (Queued, Sent, Failed),
+    // oldest first, at most `limit` (the newest ones): what an accepted key change encrypts
+    // again for the contact's new identity.
+    StoreResult<std::vector<MessageRecord>> unconfirmedOutgoing(ConversationId conversation,
+                                                                int limit);
 
 private:
     StoreContext &m_context;

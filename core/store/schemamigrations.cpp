@@ -133,6 +133,45 @@ const char *const kSchemaV2[] = {
     "ALTER TABLE prekeys ADD COLUMN replaced_at INTEGER", // signed: Unix seconds; else NULL
 };
 
+// Schema version 3: key changes and session resets (docs/architecture.md, "Key changes" and
+// "Session resets"). A contact whose account key changed keeps the pinned key until the user
+// accepts the new one (pending_account_key); key_changed_at is the notice the models show.
+// Envelopes from the new identity are held, sealed as they came, until then. Per ratchet
+// message sent on a session row, its header's name (ratchet public key, N) and the message
+// it carried: the acceptor's freshness check and resend list (protocol C2a §3 step 4, §5).
+// Per peer device, the names of messages that did not decrypt: the requester's side.
+// Ratchet public keys are stored in clear: they are public values, looked up by equality.
+const char *const kSchemaV3[] = {
+    "ALTER TABLE contacts ADD COLUMN pending_account_key BLOB"
+    " CHECK (pending_account_key IS NULL OR length(pending_account_key) = 32)",
+    "ALTER TABLE contacts ADD COLUMN key_changed_at INTEGER", // ms since the epoch; NULL: never
+    "CREATE TABLE held_envelopes ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
+    " envelope BLOB NOT NULL," // enc: the sealed envelope as the relay delivered it
+    " received_at INTEGER NOT NULL"
+    ") STRICT",
+    "CREATE INDEX held_envelopes_by_contact ON held_envelopes (contact_id, id)",
+    "CREATE TABLE sent_ratchet_messages ("
+    " session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+    " ratchet_key BLOB NOT NULL CHECK (length(ratchet_key) = 32),"
+    " message_number INTEGER NOT NULL CHECK (message_number BETWEEN 0 AND 4294967295),"
+    " message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL," // NULL: not a text
+    " PRIMARY KEY (session_id, ratchet_key, message_number)"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE TABLE reset_failures ("
+    " contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,"
+    " device_id INTEGER NOT NULL CHECK (device_id > 0),"
+    " ratchet_key BLOB NOT NULL CHECK (length(ratchet_key) = 32),"
+    " message_number INTEGER NOT NULL CHECK (message_number BETWEEN 0 AND 4294967295),"
+    " message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE," // the undecryptable row
+    " failed_at INTEGER NOT NULL,"                                    // ms since the epoch
+    " requested_at INTEGER," // ms; NULL: not yet named in a sent request
+    " PRIMARY KEY (contact_id, device_id, ratchet_key, message_number)"
+    ") STRICT, WITHOUT ROWID",
+    "INSERT INTO id_counters (table_name, next_id) VALUES ('held_envelopes', 1)",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -163,6 +202,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 2:
+            if (auto step = migrateTo3(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }
@@ -190,6 +234,16 @@ StoreStatus SchemaMigrations::migrateTo1(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo2(StoreContext &context)
 {
     for (const char *statement : kSchemaV2) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo3(StoreContext &context)
+{
+    for (const char *statement : kSchemaV3) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

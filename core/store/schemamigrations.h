@@ -16,13 +16,14 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 2;
+    static constexpr int kVersion = 3;
 
     static StoreStatus migrate(StoreContext &context);
 
 private:
     static StoreStatus migrateTo1(StoreContext &context);
     static StoreStatus migrateTo2(StoreContext &context);
+    static StoreStatus migrateTo3(StoreContext &context);
 };
 
 } // namespace parley::core

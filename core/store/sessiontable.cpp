@@ -146,4 +146,15 @@ StoreResult<std::vector<SessionRecord>> SessionTable::currentForContact(ContactI
     return sessions;
 }
 
+StoreStatus SessionTable::removeForContact(ContactId contact)
+{
+    QSqlQuery query(m_context.database());
+    query.prepare(QStringLiteral("DELETE FROM sessions WHERE contact_id = ?"));
+    query.bindValue(0, contact.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return Done{};
+}
+
 } // namespace parley::core

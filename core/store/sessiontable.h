@@ -45,6 +45,10 @@ public:
     StoreResult<std::optional<SessionRecord>> current(ContactId contact, quint32 deviceId);
     // The current session of every device of `contact`, by device id.
     StoreResult<std::vector<SessionRecord>> currentForContact(ContactId contact);
+    // Deletes every session with `contact` (an accepted key change: the old identity's
+    // sessions must never encrypt again). Their replay-cache entries and sent-message names go
+    // with them (ON DELETE CASCADE).
+    StoreStatus removeForContact(ContactId contact);
 
 private:
     StoreContext &m_context;

@@ -235,14 +235,28 @@ std::optional<StoreError> StoreContext::begin()
     if (!db.isOpen()) {
         return StoreError{StoreError::Code::Locked, {}};
     }
-    if (!db.transaction()) {
+    if (m_transactionDepth > 0) {
+        if (auto error = exec(QStringLiteral("SAVEPOINT nested%1").arg(m_transactionDepth))) {
+            return error;
+        }
+    } else if (!db.transaction()) {
         return StoreError{StoreError::Code::DatabaseFailed, db.lastError().text()};
     }
+    ++m_transactionDepth;
     return std::nullopt;
 }
 
 std::optional<StoreError> StoreContext::commit()
 {
+    --m_transactionDepth;
+    if (m_transactionDepth > 0) {
+        if (auto error = exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth))) {
+            exec(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
+            exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
+            return error;
+        }
+        return std::nullopt;
+    }
     QSqlDatabase db = database();
     if (!db.commit()) {
         const QString detail = db.lastError().text();
@@ -254,6 +268,13 @@ std::optional<StoreError> StoreContext::commit()
 
 void StoreContext::rollback()
 {
+    --m_transactionDepth;
+    if (m_transactionDepth > 0) {
+        // Undo this savepoint's changes and drop it; the outer transaction goes on.
+        exec(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
+        exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
+        return;
+    }
     database().rollback();
 }
 

@@ -64,7 +64,9 @@ public:
     StoreResult<qint64> allocateIds(std::string_view table, qint64 count = 1);
 
     // Runs `work` in one transaction: committed if it returns a value, rolled back if it
-    // returns a StoreError (or the commit fails).
+    // returns a StoreError (or the commit fails). Nested inside another transaction it is a
+    // SAVEPOINT: its failure rolls back its own changes only, and its success becomes
+    // durable with the outer commit (how many envelopes share one commit, and one fsync).
     template<typename Work>
     auto transaction(Work &&work) -> decltype(work())
     {
@@ -93,6 +95,7 @@ private:
     void rollback();
 
     QString m_connectionName;
+    int m_transactionDepth = 0; // 0: none; 1: BEGIN; more: SAVEPOINTs inside it
     std::optional<crypto::SecureBytes> m_key;
     bool m_connectionAdded = false;
 };

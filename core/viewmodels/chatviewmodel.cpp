@@ -65,6 +65,24 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             queued);
         connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
                 queued);
+        // Accepted (the new key is pinned, verified cleared) or dismissed (the relay still
+        // vouches for the old key): sending is possible again; re-read the contact.
+        const auto keySettled = [this](const QString &address) {
+            if (address == m_address && m_keyChanged) {
+                m_keyChanged = false;
+                loadContact();
+            }
+        };
+        connect(m_sessions, &SessionManager::keyChangeAccepted, this, keySettled, queued);
+        connect(m_sessions, &SessionManager::keyChangeDismissed, this, keySettled, queued);
+        connect(
+            m_sessions, &SessionManager::verifiedChanged, this,
+            [this](const QString &address) {
+                if (address == m_address) {
+                    loadContact();
+                }
+            },
+            queued);
         // changedKeys() belongs to the core thread: read it there, apply it here.
         auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
             if (keys.contains(m_address)) {
@@ -259,6 +277,8 @@ void ChatViewModel::loadContact()
                         if (const auto *contact = std::get_if<ContactRecord>(&found)) {
                             m_name = contact->displayName.value_or(QString()).trimmed();
                             m_verified = contact->verified;
+                            // A change waiting for the user survives restarts in the store.
+                            m_keyChanged = m_keyChanged || !contact->pendingAccountKey.isEmpty();
                             emit contactChanged();
                         }
                     });

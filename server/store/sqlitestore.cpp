@@ -88,6 +88,20 @@ const char *const kSchemaV4[] = {
     "ALTER TABLE invites ADD COLUMN created INTEGER NOT NULL DEFAULT 0",
 };
 
+// Schema version 5: blob metadata (docs/protocol.md R4, docs/operations.md §Blobs). A blob
+// is keyed by the SHA-256 of its id, so the database does not hold the capability to read
+// it; the bytes are files named by the same hash. Deleting an account sets `account_id` to
+// NULL, which makes its blobs dead at once (never served); the sweeper removes their files
+// and then the rows.
+const char *const kSchemaV5[] = {
+    "CREATE TABLE blobs (blob_key BLOB PRIMARY KEY NOT NULL, account_id INTEGER REFERENCES "
+    "accounts(account_id) ON DELETE SET NULL, size INTEGER NOT NULL, received INTEGER NOT NULL, "
+    "created_at INTEGER NOT NULL, completed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) "
+    "STRICT, WITHOUT ROWID",
+    "CREATE INDEX blobs_by_account ON blobs (account_id)",
+    "CREATE INDEX blobs_by_expiry ON blobs (expires_at)",
+};
+
 // The account's row id, nullopt if absent; sets *error on failure.
 std::optional<qint64> accountId(const QSqlDatabase &db, const QString &username, QString *error)
 {
@@ -249,6 +263,14 @@ QString SqliteStore::migrate()
         [[fallthrough]];
     case 3:
         for (const char *statement : kSchemaV4) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
+                db.rollback();
+                return error;
+            }
+        }
+        [[fallthrough]];
+    case 4:
+        for (const char *statement : kSchemaV5) {
             if (!exec(db, QString::fromLatin1(statement), &error)) {
                 db.rollback();
                 return error;

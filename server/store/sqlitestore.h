@@ -27,7 +27,7 @@ struct AccountSummary
 class SqliteStore final : public Store
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     // Opens (creating if needed) `path`. Returns a sentence for the operator on failure.
     static std::variant<std::unique_ptr<SqliteStore>, QString> open(const QString &path);
@@ -84,6 +84,17 @@ public:
     StoreResult<QueueDepth> totalQueueDepth() override;
     StoreResult<bool> checkWritable() override;
     StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) override;
+
+    // Blobs: server/store/sqliteblobs.cpp.
+    StoreResult<CreateBlobResult> createBlob(const QString &owner, const QByteArray &key,
+                                             qint64 size, const BlobPolicy &policy,
+                                             qint64 now) override;
+    StoreResult<std::optional<BlobRecord>> findBlob(const QByteArray &key, qint64 now) override;
+    StoreResult<bool> advanceBlob(const QByteArray &key, qint64 from, qint64 to,
+                                  const BlobPolicy &policy, qint64 now) override;
+    StoreResult<QList<QByteArray>> deadBlobs(qint64 now, int max) override;
+    StoreResult<int> deleteBlobs(const QList<QByteArray> &keys) override;
+    StoreResult<BlobTotals> blobTotals(qint64 now) override;
 
     // checkWritable() reports a disk with less free space than this as not writable.
     static constexpr qint64 kMinFreeBytes = 64 * 1024 * 1024;

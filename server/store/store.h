@@ -166,6 +166,47 @@ struct SweepResult
     int dedupBuckets = 0; // expired dedup buckets dropped
 };
 
+// --- blobs (docs/protocol.md R4) -------------------------------------------------------
+
+// The operator's blob settings (docs/operations.md §Blobs).
+struct BlobPolicy
+{
+    qint64 maxBlobBytes = qint64(100) * 1024 * 1024; // largest blob
+    qint64 quotaBytes = qint64(1024) * 1024 * 1024;  // declared sizes per account, summed
+    qint64 maxBlobsPerAccount = 10'000;              // live blobs per account (rows, files)
+    qint64 ttlSeconds = 30 * 24 * 3600;              // a complete blob lives this long
+    qint64 incompleteTtlSeconds = 24 * 3600;         // an upload must complete within this
+};
+
+// A blob's metadata. The blob is named by `key`, the SHA-256 of its id: neither the store
+// nor the file names hold the id (the capability to read the blob). The bytes themselves
+// live outside the store (BlobFiles).
+struct BlobRecord
+{
+    QByteArray key;         // SHA-256(blob id), 32 bytes
+    QString owner;          // the uploading account's username (normalised)
+    qint64 size = 0;        // declared in CreateBlob
+    qint64 received = 0;    // bytes durably stored from offset 0
+    qint64 createdAt = 0;   // Unix seconds
+    qint64 completedAt = 0; // Unix seconds; 0 while incomplete
+    qint64 expiresAt = 0;   // Unix seconds
+
+    bool complete() const { return received == size; }
+};
+
+enum class CreateBlobResult {
+    Created,
+    QuotaExceeded, // the owner's live blobs plus this one would pass the quota (bytes or count)
+    NoAccount,     // the owner has no account (deleted meanwhile)
+};
+
+struct BlobTotals
+{
+    qint64 complete = 0;    // complete live blobs
+    qint64 incomplete = 0;  // uploads in progress
+    qint64 bytesStored = 0; // bytes received, all live blobs
+};
+
 // The relay's durable state. SQLite is the embedded default (SqliteStore); the cluster
 // plugs PostgreSQL in behind the same interface. Implementations are used from one thread
 // at a time, and every method is synchronous and independent of any event loop, so a store
@@ -282,6 +323,38 @@ public:
     // Deletes queue rows older than the TTL (at least the TTL, at most one mark interval
     // more) and drops whole dedup buckets whose records are all older than the TTL.
     virtual StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) = 0;
+
+    // --- blobs (docs/protocol.md R4) -----------------------------------------------------
+    // Metadata only; the bytes live in files (BlobFiles) that a cluster could put on shared
+    // storage. A blob whose owner account is deleted (deleteAccount, resetAccount) is dead
+    // at once — found by expiredBlobs, never by findBlob — in the same transaction that
+    // deletes the account; its file goes with the next sweep.
+
+    // Records a new incomplete blob of `size` bytes owned by `owner`, expiring at
+    // now + policy.incompleteTtlSeconds, if the declared sizes of the owner's live blobs plus
+    // `size` stay within policy.quotaBytes and the owner then has at most
+    // policy.maxBlobsPerAccount live blobs. One transaction.
+    virtual StoreResult<CreateBlobResult> createBlob(const QString &owner, const QByteArray &key,
+                                                     qint64 size, const BlobPolicy &policy,
+                                                     qint64 now) = 0;
+
+    // The live blob (not expired at `now`, owner not deleted), or nullopt.
+    virtual StoreResult<std::optional<BlobRecord>> findBlob(const QByteArray &key, qint64 now) = 0;
+
+    // Moves `received` from `from` to `to` (> from, ≤ size) if it is still `from`; when `to`
+    // reaches the size the blob is complete: completedAt = now, expiresAt = now +
+    // policy.ttlSeconds. False if the blob is gone or `received` was not `from`.
+    virtual StoreResult<bool> advanceBlob(const QByteArray &key, qint64 from, qint64 to,
+                                          const BlobPolicy &policy, qint64 now) = 0;
+
+    // Up to `max` keys of dead blobs: expired at `now`, or whose owner was deleted. The
+    // caller deletes their files, then deleteBlobs: a crash in between only repeats work.
+    virtual StoreResult<QList<QByteArray>> deadBlobs(qint64 now, int max) = 0;
+    // Forgets these blobs' metadata; returns how many rows went.
+    virtual StoreResult<int> deleteBlobs(const QList<QByteArray> &keys) = 0;
+
+    // Live blobs and their bytes (the /metrics gauges).
+    virtual StoreResult<BlobTotals> blobTotals(qint64 now) = 0;
 };
 
 } // namespace parley::relay

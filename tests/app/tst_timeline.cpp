@@ -420,7 +420,7 @@ void TestTimeline::composerBlockedWhileCannotSend()
     QVERIFY(!reason->isVisible());
 
     // What the SessionManager reports when a pinned key no longer matches.
-    emit core.sessionManager()->keyChanged(kCarol);
+    emit core.sessionManager()->keyChanged(kCarol, true);
     QTRY_VERIFY(!chat.canSend());
     QVERIFY(!view.composer()->isEnabled());
     QVERIFY(!send->isEnabled());

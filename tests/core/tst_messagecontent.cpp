@@ -30,6 +30,7 @@ class TestMessageContent : public QObject
 
 private slots:
     void layoutOfAText();
+    void layoutOfAResentText();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -45,6 +46,38 @@ void TestMessageContent::layoutOfAText()
     QCOMPARE(text.encode(), header(0x01) + QByteArray("h\xc3\xa9"));
 }
 
+void TestMessageContent::layoutOfAResentText()
+{
+    // M1 §2 kind 0x05: original id ‖ ratchet key ‖ u32 N ‖ text, after the common header.
+    MessageContent resent;
+    resent.kind = Kind::ResentText;
+    resent.clientMessageId = QByteArray(16, '\x11');
+    resent.sentAt = 0x18c00000001;
+    resent.originalId = QByteArray(16, '\x22');
+    resent.failedRatchetKey = QByteArray(32, '\x33');
+    resent.failedMessageNumber = 0x01020304;
+    resent.text = QStringLiteral("hé");
+    QCOMPARE(resent.encode(), header(0x05) + QByteArray(16, '\x22') + QByteArray(32, '\x33') +
+                                  QByteArray::fromHex("01020304") + QByteArray("h\xc3\xa9"));
+    // Invalid values do not encode.
+    MessageContent bad = resent;
+    bad.originalId = QByteArray(15, 'a');
+    QVERIFY(bad.encode().isEmpty());
+    bad = resent;
+    bad.failedRatchetKey = QByteArray(31, 'a');
+    QVERIFY(bad.encode().isEmpty());
+    bad = resent;
+    bad.text.clear();
+    QVERIFY(bad.encode().isEmpty());
+    bad.text = QString(kMaxTextBytes + 1, u'x');
+    QVERIFY(bad.encode().isEmpty());
+    // The longest text encodes and decodes.
+    bad.text = QString(kMaxTextBytes, u'x');
+    const QByteArray longest = bad.encode();
+    QCOMPARE(longest.size(), kMessageContentHeaderBytes + kResentPrefixBytes + kMaxTextBytes);
+    QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longest)));
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -55,6 +88,8 @@ void TestMessageContent::roundTrips()
         MessageContent::makeReceipt(Kind::ReadReceipt, {a, b}, 6),
         MessageContent::makeTyping(true, 7),
         MessageContent::makeTyping(false, 8),
+        MessageContent::makeResentText(a, QByteArray(32, 'k'), 4294967295u,
+                                       QStringLiteral("again ✓"), 9),
     };
     for (const MessageContent &content : contents) {
         const QByteArray bytes = content.encode();
@@ -68,6 +103,9 @@ void TestMessageContent::roundTrips()
         QCOMPARE(back.text, content.text);
         QCOMPARE(back.receiptIds, content.receiptIds);
         QCOMPARE(back.typing, content.typing);
+        QCOMPARE(back.originalId, content.originalId);
+        QCOMPARE(back.failedRatchetKey, content.failedRatchetKey);
+        QCOMPARE(back.failedMessageNumber, content.failedMessageNumber);
         QCOMPARE(back.encode(), bytes);
     }
     QCOMPARE(MessageContent::newClientMessageId().size(), 16);
@@ -86,7 +124,15 @@ void TestMessageContent::rejects_data()
     QTest::newRow("version 2") << QByteArray("\x02\x01") << Error::UnsupportedVersion;
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 5") << header(0x05) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 6") << header(0x06) + "x" << Error::UnknownKind;
+    const QByteArray prefix = QByteArray(16, 'o') + QByteArray(32, 'k') + QByteArray(4, '\0');
+    QTest::newRow("resent empty") << header(0x05) << Error::Malformed;
+    QTest::newRow("resent prefix only") << header(0x05) + prefix << Error::Malformed;
+    QTest::newRow("resent truncated prefix") << header(0x05) + prefix.left(51) << Error::Malformed;
+    QTest::newRow("resent text too long")
+        << header(0x05) + prefix + QByteArray(kMaxTextBytes + 1, 'x') << Error::Malformed;
+    QTest::newRow("resent not utf-8")
+        << header(0x05) + prefix + QByteArray("\xc3") << Error::InvalidText;
     QTest::newRow("empty text") << header(0x01) << Error::Malformed;
     QTest::newRow("text too long")
         << header(0x01) + QByteArray(kMaxTextBytes + 1, 'x') << Error::Malformed;

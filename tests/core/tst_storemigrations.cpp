@@ -4,11 +4,14 @@
 
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/resetfailuretable.h"
 #include "core/store/schemamigrations.h"
+#include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
 #include "storetesthelpers.h"
@@ -52,6 +55,9 @@ StoreStatus writeContents(StoreContext &context)
         bob.accountKey = QByteArray(32, '\x04');
         bob.verified = true;
         bob.displayName = QStringLiteral("Bob (fixture)");
+        // Schema v3 (written into profile-v3 and later only): a key change waiting.
+        bob.pendingAccountKey = QByteArray(32, '\x07');
+        bob.keyChangedAt = 4000;
         auto contact = ContactTable(context).put(bob);
         if (const auto *error = std::get_if<StoreError>(&contact)) {
             return *error;
@@ -117,6 +123,7 @@ private slots:
     void opensFixture_data();
     void opensFixture();
     void v1UpgradeAddsAccountColumns();
+    void v2UpgradeAddsKeyChangeAndResetTables();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -173,6 +180,10 @@ void TestStoreMigrations::opensFixture()
         }
         const auto &contact = std::get<ContactRecord>(bob);
         seen << contact.displayName.value_or(QString()) << QString::number(contact.verified);
+        // Before v3 there was no pending key; the v3 fixture was written with one.
+        seen << QString::number(contact.pendingAccountKey.isEmpty() ? 0
+                                                                    : contact.pendingAccountKey[0])
+             << QString::number(contact.keyChangedAt);
         auto conversation = ConversationTable(context).forContact(contact.id, 0);
         auto page = MessageTable(context).page(std::get<ConversationId>(conversation), {}, 10);
         if (const auto *error = std::get_if<StoreError>(&page)) {
@@ -196,13 +207,14 @@ void TestStoreMigrations::opensFixture()
         return seen;
     }));
     QCOMPARE(valueOf(contents),
-             (QStringList{QString::number(SchemaMigrations::kVersion),
-                          QStringLiteral("alice@relay.example"), QStringLiteral("1"),
-                          QStringLiteral("3"), QStringLiteral("Bob (fixture)"), QStringLiteral("1"),
-                          QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
-                          QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
-                          QStringLiteral("1"), QStringLiteral("fixture envelope"),
-                          QStringLiteral("1")}));
+             (QStringList{
+                 QString::number(SchemaMigrations::kVersion), QStringLiteral("alice@relay.example"),
+                 QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("Bob (fixture)"),
+                 QStringLiteral("1"), version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
+                 version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
+                 QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
+                 QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
+                 QStringLiteral("1"), QStringLiteral("fixture envelope"), QStringLiteral("1")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
@@ -242,6 +254,89 @@ void TestStoreMigrations::v1UpgradeAddsAccountColumns()
     QCOMPARE(written.relayUrl, QStringLiteral("wss://relay.example"));
     QVERIFY(written.registered);
     QCOMPARE(written.deviceIdentityKey.data()[0], 3);
+}
+
+void TestStoreMigrations::v2UpgradeAddsKeyChangeAndResetTables()
+{
+    // v2 → v3 (key changes, session resets): contacts keep everything and have no pending key
+    // change; the new tables start empty and work.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v2"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        ContactTable contacts(context);
+        auto found = contacts.findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        ContactRecord bob = std::get<ContactRecord>(found);
+        seen << QString::number(bob.pendingAccountKey.size()) << QString::number(bob.keyChangedAt)
+             << QString::number(bob.verified);
+        auto pending = contacts.withPendingKeyChange();
+        seen << QString::number(std::get<std::vector<ContactRecord>>(pending).size());
+        // A key change recorded and held envelopes kept, encrypted, per contact.
+        bob.pendingAccountKey = QByteArray(32, '\x08');
+        bob.keyChangedAt = 5000;
+        if (auto put = contacts.put(bob); std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
+        }
+        HeldEnvelopeTable held(context);
+        if (auto added = held.add(bob.id, QByteArrayLiteral("held envelope"), 5000);
+            std::holds_alternative<StoreError>(added)) {
+            return std::get<StoreError>(added);
+        }
+        auto list = held.forContact(bob.id);
+        seen << QString::fromLatin1(std::get<std::vector<HeldEnvelope>>(list).at(0).envelope);
+        auto again = contacts.findByAddress(QStringLiteral("bob@relay.example"));
+        seen << QString::number(std::get<ContactRecord>(again).pendingAccountKey.at(0))
+             << QString::number(std::get<ContactRecord>(again).keyChangedAt);
+        // Sent-message names per session, and the requester's failures.
+        auto session = SessionTable(context).current(bob.id, 1);
+        const SessionId sessionId = std::get<std::optional<SessionRecord>>(session)->id;
+        SentRatchetTable sent(context);
+        if (auto recorded = sent.record(sessionId, QByteArray(32, 'k'), 7, MessageId{1});
+            std::holds_alternative<StoreError>(recorded)) {
+            return std::get<StoreError>(recorded);
+        }
+        auto hit = sent.find(sessionId, QByteArray(32, 'k'), 7);
+        auto miss = sent.find(sessionId, QByteArray(32, 'k'), 8);
+        seen << QString::number(std::get<std::optional<MessageId>>(hit)->value)
+             << QString::number(std::get<std::optional<MessageId>>(miss).has_value());
+        ResetFailureTable failures(context);
+        ResetFailure failure;
+        failure.contact = bob.id;
+        failure.deviceId = 1;
+        failure.ratchetKey = QByteArray(32, 'r');
+        failure.messageNumber = 3;
+        failure.message = MessageId{1};
+        failure.failedAt = 6000;
+        if (auto added = failures.add(failure); std::holds_alternative<StoreError>(added)) {
+            return std::get<StoreError>(added);
+        }
+        auto waiting = failures.unrequested(bob.id, 1, 64);
+        seen << QString::number(std::get<std::vector<ResetFailure>>(waiting).size());
+        if (auto marked =
+                failures.markRequested(std::get<std::vector<ResetFailure>>(waiting), 7000);
+            std::holds_alternative<StoreError>(marked)) {
+            return std::get<StoreError>(marked);
+        }
+        seen << QString::number(std::get<qint64>(failures.lastRequestedAt(bob.id, 1)))
+             << QString::number(
+                    std::get<std::vector<std::pair<ContactId, quint32>>>(failures.devicesWaiting())
+                        .size());
+        return seen;
+    })));
+    QCOMPARE(checked,
+             (QStringList{QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("1"),
+                          QStringLiteral("0"), QStringLiteral("held envelope"), QStringLiteral("8"),
+                          QStringLiteral("5000"), QStringLiteral("1"), QStringLiteral("0"),
+                          QStringLiteral("1"), QStringLiteral("7000"), QStringLiteral("0")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

@@ -2,12 +2,15 @@
 // (no plaintext, no private key), tampered and moved ciphertext (an error, the row kept), and
 // paging through a history written by the fixture builder.
 
+#include "core/session/messagepipeline.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/resetfailuretable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
 #include "crypto/identity.h"
@@ -82,10 +85,14 @@ private slots:
     void identityRoundTrip();
     void noPlaintextOrPrivateKeyOnDisk();
     void contacts();
+    void nestedTransactionsAreSavepoints();
     void sessionsAndReplayCache();
     void tamperedOrMovedCiphertextIsKeptAndReported();
     void outbox();
     void inbox();
+    void undecryptableRowIsReplacedInPlace();
+    void keyChangeIsRecordedAndAccepted();
+    void resentTextOfADecryptedOriginalIsDropped();
     void idsAreNeverReused();
     void pagingThroughABuiltHistory();
     void largeHistory();
@@ -244,6 +251,69 @@ void TestStoreRecords::contacts()
                  return ContactTable(context).findByAddress(QStringLiteral("nobody@relay.example"));
              }))).code,
              Code::NotFound);
+}
+
+// How the inbox commits a batch of envelopes at once: each envelope's transaction nested in
+// the batch's is a savepoint, so a failing one undoes only itself, and nothing is durable
+// before the outer commit (a failing outer transaction undoes the inner successes too).
+void TestStoreRecords::nestedTransactionsAreSavepoints()
+{
+    const auto contactNamed = [](const QString &user) {
+        ContactRecord contact;
+        contact.address = user + QStringLiteral("@relay.example");
+        contact.createdAt = 1;
+        return contact;
+    };
+    const auto count = [this] {
+        return valueOf(take(m_store->run([](StoreContext &context) -> StoreResult<int> {
+            auto all = ContactTable(context).all();
+            if (const auto *error = std::get_if<StoreError>(&all)) {
+                return *error;
+            }
+            return int(std::get<std::vector<ContactRecord>>(all).size());
+        })));
+    };
+    // Inner: one succeeds, one fails after writing; the outer commits.
+    QCOMPARE(std::get<int>(take(m_store->run([&](StoreContext &context) -> StoreResult<int> {
+                 return context.transaction([&]() -> StoreResult<int> {
+                     auto first = context.transaction([&]() -> StoreResult<ContactId> {
+                         return ContactTable(context).put(contactNamed(QStringLiteral("ann")));
+                     });
+                     auto second = context.transaction([&]() -> StoreResult<ContactId> {
+                         auto written =
+                             ContactTable(context).put(contactNamed(QStringLiteral("ben")));
+                         if (std::holds_alternative<StoreError>(written)) {
+                             return written;
+                         }
+                         return StoreError{Code::DatabaseFailed, QStringLiteral("test")};
+                     });
+                     return int(std::holds_alternative<ContactId>(first)) +
+                            int(std::holds_alternative<ContactId>(second));
+                 });
+             }))),
+             1);
+    QCOMPARE(count(), 1); // ann, not ben
+    // The outer fails after an inner success: nothing of it stays.
+    QVERIFY(std::holds_alternative<StoreError>(
+        take(m_store->run([&](StoreContext &context) -> StoreResult<int> {
+            return context.transaction([&]() -> StoreResult<int> {
+                auto inner = context.transaction([&]() -> StoreResult<ContactId> {
+                    return ContactTable(context).put(contactNamed(QStringLiteral("cid")));
+                });
+                if (std::holds_alternative<StoreError>(inner)) {
+                    return std::get<StoreError>(inner);
+                }
+                return StoreError{Code::DatabaseFailed, QStringLiteral("test")};
+            });
+        }))));
+    QCOMPARE(count(), 1);
+    // And the store is usable afterwards: a plain transaction commits.
+    QVERIFY(std::holds_alternative<ContactId>(take(m_store->run([&](StoreContext &context) {
+        return context.transaction([&]() -> StoreResult<ContactId> {
+            return ContactTable(context).put(contactNamed(QStringLiteral("dee")));
+        });
+    }))));
+    QCOMPARE(count(), 2);
 }
 
 void TestStoreRecords::sessionsAndReplayCache()
@@ -415,6 +485,213 @@ void TestStoreRecords::inbox()
     }
     QVERIFY(valueOf(take(m_store->run(
         [hash](StoreContext &context) { return InboxTable(context).contains(hash); }))));
+}
+
+void TestStoreRecords::undecryptableRowIsReplacedInPlace()
+{
+    // A resend after a session reset (C2a §5, M1 kind 0x05) becomes the undecryptable row.
+    const ConversationId conversation = conversationWith(QStringLiteral("dave@relay.example"));
+    MessageRecord placeholder;
+    placeholder.conversation = conversation;
+    placeholder.direction = MessageRecord::Direction::Incoming;
+    placeholder.clientMessageId = QByteArray(16, 'h');
+    placeholder.sentAt = 5;
+    placeholder.storedAt = 5;
+    placeholder.state = MessageRecord::State::Undecryptable;
+    placeholder.body = QString();
+    MessageRecord text = placeholder;
+    text.clientMessageId = QByteArray(16, 't');
+    text.state = MessageRecord::State::Received;
+    text.body = QStringLiteral("decrypted");
+    const MessageId first = valueOf(take(m_store->run([placeholder, text](StoreContext &context) {
+        return MessageTable(context).appendBatch({placeholder, text});
+    })));
+    const MessageId second{first.value + 1};
+    // Only an undecryptable row can be replaced.
+    QCOMPARE(errorCode(take(m_store->run([second](StoreContext &context) {
+                 return MessageTable(context).resolveUndecryptable(second, QByteArray(16, 'x'), 1,
+                                                                   QStringLiteral("no"));
+             }))),
+             Code::NotFound);
+    QVERIFY(succeeded(take(m_store->run([first](StoreContext &context) {
+        return MessageTable(context).resolveUndecryptable(first, QByteArray(16, 'o'), 7,
+                                                          QStringLiteral("resent ✓"));
+    }))));
+    const auto page = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).page(conversation, {}, 10);
+    })));
+    QCOMPARE(page.size(), std::size_t(2)); // replaced, not added
+    QCOMPARE(page.back().id, first);       // same row identity
+    QCOMPARE(page.back().clientMessageId, QByteArray(16, 'o'));
+    QCOMPARE(page.back().sentAt, 7);
+    QCOMPARE(page.back().state, MessageRecord::State::Received);
+    QCOMPARE(std::get<QString>(page.back().body), QStringLiteral("resent ✓"));
+    // Twice: the row is no longer undecryptable.
+    QCOMPARE(errorCode(take(m_store->run([first](StoreContext &context) {
+                 return MessageTable(context).resolveUndecryptable(first, QByteArray(16, 'p'), 1,
+                                                                   QStringLiteral("again"));
+             }))),
+             Code::NotFound);
+
+    // Outgoing texts no receipt confirmed, oldest first, the newest `limit` of them.
+    std::vector<MessageRecord> outgoing(4);
+    const MessageRecord::State states[] = {
+        MessageRecord::State::Sent, MessageRecord::State::Delivered, MessageRecord::State::Queued,
+        MessageRecord::State::Failed};
+    for (int i = 0; i < 4; ++i) {
+        auto &message = outgoing[std::size_t(i)];
+        message.conversation = conversation;
+        message.direction = MessageRecord::Direction::Outgoing;
+        message.clientMessageId = QByteArray(16, char('a' + i));
+        message.state = states[i];
+        message.body = QStringLiteral("out %1").arg(i);
+    }
+    QVERIFY(take(m_store->run([outgoing](StoreContext &context) {
+                return MessageTable(context).appendBatch(outgoing);
+            })).index() == 0);
+    const auto unconfirmed = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).unconfirmedOutgoing(conversation, 2);
+    })));
+    QCOMPARE(unconfirmed.size(), std::size_t(2));
+    QCOMPARE(std::get<QString>(unconfirmed[0].body), QStringLiteral("out 2"));
+    QCOMPARE(std::get<QString>(unconfirmed[1].body), QStringLiteral("out 3"));
+}
+
+void TestStoreRecords::keyChangeIsRecordedAndAccepted()
+{
+    // The store halves of a key change (keychangepipeline.cpp): pending with its time, held
+    // envelopes, verified refused while pending, acceptance pins and drops the old sessions.
+    const QString address = QStringLiteral("erin@relay.example");
+    const ContactId contact = valueOf(take(m_store->run([address](StoreContext &context) {
+        ContactRecord record;
+        record.address = address;
+        record.accountKey = QByteArray(32, '\x01');
+        record.verified = true;
+        return ContactTable(context).put(record);
+    })));
+    SessionRecord session;
+    session.contact = contact;
+    session.deviceId = 1;
+    session.state = crypto::WipedBytes(std::vector<crypto::Byte>(8, 0x05));
+    session.associatedData = QByteArrayLiteral("ad");
+    QVERIFY(take(m_store->run([session](StoreContext &context) {
+                return SessionTable(context).insert(session);
+            })).index() == 0);
+
+    // The pinned key again is no change; another one is pending and reported verified.
+    QVERIFY(valueOf(take(m_store->run([address](StoreContext &context) {
+        return recordKeyChange(context, address, QByteArray(32, '\x01'), 100);
+    }))));
+    QVERIFY(valueOf(take(m_store->run([address](StoreContext &context) {
+                return pendingKeyChanges(context);
+            }))).empty());
+    QVERIFY(valueOf(take(m_store->run([address](StoreContext &context) {
+        return recordKeyChange(context, address, QByteArray(32, '\x02'), 200);
+    }))));
+    const auto pending = valueOf(
+        take(m_store->run([](StoreContext &context) { return pendingKeyChanges(context); })));
+    QCOMPARE(pending.size(), std::size_t(1));
+    QCOMPARE(pending[0].address, address);
+    QVERIFY(pending[0].verified);
+    const auto state = valueOf(take(
+        m_store->run([address](StoreContext &context) { return loadContact(context, address); })));
+    QCOMPARE(state->accountKey, QByteArray(32, '\x01')); // still pinned
+    QCOMPARE(state->pendingAccountKey, QByteArray(32, '\x02'));
+    QCOMPARE(state->keyChangedAt, 200);
+    QVERIFY(!succeeded(take(m_store->run(
+        [address](StoreContext &context) { return setContactVerified(context, address, true); }))));
+
+    // Outbox entries sealed to the old identity are dropped on acceptance; others stay.
+    for (const QString &recipient :
+         {QStringLiteral("erin@relay.example/1"), QStringLiteral("frank@relay.example/1")}) {
+        QVERIFY(take(m_store->run([recipient](StoreContext &context) {
+                    OutboxEntry entry;
+                    entry.clientMessageId = QByteArray(16, recipient.at(0).toLatin1());
+                    entry.envelope = QByteArrayLiteral("sealed");
+                    entry.recipients = {recipient};
+                    return OutboxTable(context).add(entry);
+                })).index() == 0);
+    }
+
+    // Acceptance needs the pending key exactly.
+    QVERIFY(!succeeded(take(m_store->run([address](StoreContext &context) {
+        return acceptKeyChangeInStore(context, address, QByteArray(32, '\x03'), 1);
+    }))));
+    QVERIFY(succeeded(take(m_store->run([address](StoreContext &context) {
+        return acceptKeyChangeInStore(context, address, QByteArray(32, '\x02'), 4);
+    }))));
+    const auto accepted = valueOf(take(
+        m_store->run([address](StoreContext &context) { return loadContact(context, address); })));
+    QCOMPARE(accepted->accountKey, QByteArray(32, '\x02'));
+    QVERIFY(accepted->pendingAccountKey.isEmpty());
+    QCOMPARE(accepted->keyChangedAt, 200); // the notice stays
+    QVERIFY(!accepted->verified);
+    QCOMPARE(accepted->deviceListCounter, quint64(4));
+    QVERIFY(accepted->deviceIds.empty()); // the old identity's sessions are gone
+    const auto outbox = valueOf(
+        take(m_store->run([](StoreContext &context) { return OutboxTable(context).list(); })));
+    QCOMPARE(outbox.size(), std::size_t(1));
+    QCOMPARE(std::get<OutboxEntry>(outbox[0]).recipients,
+             QStringList{QStringLiteral("frank@relay.example/1")});
+    QCOMPARE(errorCode(take(m_store->run([address](StoreContext &context) {
+                 return acceptKeyChangeInStore(context, address, QByteArray(32, '\x02'), 4);
+             }))),
+             Code::NotFound);
+}
+
+void TestStoreRecords::resentTextOfADecryptedOriginalIsDropped()
+{
+    // M1 §4 "Resending": a resend whose original is stored (it decrypted after all) is
+    // dropped, and a placeholder already replaced is not replaced twice. Neither needs a
+    // session: nothing is answered.
+    auto account = crypto::AccountIdentity::generate(
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse("alice@relay.example")));
+    const auto self = account.createDevice(crypto::DeviceId{1});
+    const QString peer = QStringLiteral("gina@relay.example");
+    const ConversationId conversation = conversationWith(peer);
+    const ContactId contact = valueOf(take(m_store->run([peer](StoreContext &context) {
+                                  return ContactTable(context).findByAddress(peer);
+                              }))).id;
+    MessageRecord original;
+    original.conversation = conversation;
+    original.direction = MessageRecord::Direction::Incoming;
+    original.clientMessageId = QByteArray(16, 'o');
+    original.state = MessageRecord::State::Received;
+    original.body = QStringLiteral("decrypted");
+    MessageRecord replaced = original;
+    replaced.clientMessageId = QByteArray(16, 'r');
+    const MessageId first = valueOf(take(m_store->run([original, replaced](StoreContext &context) {
+        return MessageTable(context).appendBatch({original, replaced});
+    })));
+    // The failure record of the second row says it was a placeholder, now replaced.
+    QVERIFY(succeeded(take(m_store->run([contact, first](StoreContext &context) {
+        ResetFailure failure;
+        failure.contact = contact;
+        failure.deviceId = 1;
+        failure.ratchetKey = QByteArray(32, 'k');
+        failure.messageNumber = 9;
+        failure.message = MessageId{first.value + 1};
+        failure.failedAt = 1;
+        return ResetFailureTable(context).add(failure);
+    }))));
+    const auto resend = [&](const QByteArray &originalId, quint32 number) {
+        auto content = MessageContent::makeResentText(originalId, QByteArray(32, 'k'), number,
+                                                      QStringLiteral("again"), 1);
+        return valueOf(take(m_store->run([&](StoreContext &context) {
+            return pipeline::receiveResentText(context, self, contact, conversation, peer, 1,
+                                               content, 2);
+        })));
+    };
+    const auto dropped = resend(QByteArray(16, 'o'), 1);
+    QVERIFY(!dropped.record);
+    QVERIFY(dropped.outbox.empty());
+    const auto again = resend(QByteArray(16, 'n'), 9);
+    QVERIFY(!again.record);
+    const auto page = valueOf(take(m_store->run([conversation](StoreContext &context) {
+        return MessageTable(context).page(conversation, {}, 10);
+    })));
+    QCOMPARE(page.size(), std::size_t(2)); // nothing added
+    QCOMPARE(std::get<QString>(page.front().body), QStringLiteral("decrypted"));
 }
 
 void TestStoreRecords::idsAreNeverReused()

@@ -253,8 +253,8 @@ void TestViewModels::keyChangeBlocksAVerifiedContactOnly()
 
     // What the SessionManager reports when a pinned key no longer matches (emitted here on
     // the real object; a key change over the relay needs an account reset by the operator).
-    emit sessions->keyChanged(kBob);
-    emit sessions->keyChanged(kCarol);
+    emit sessions->keyChanged(kBob, true);
+    emit sessions->keyChanged(kCarol, false);
     QTRY_VERIFY(bobChat.hasKeyChanged());
     QVERIFY(!bobChat.canSend());
     QCOMPARE(bobChat.cannotSendReason(),

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -59,6 +60,7 @@ private slots:
     void batchRunsEverythingOnOneUnlock();
     void batchStopsAtTheFirstFailure();
     void deleteAccount();
+    void verifyAndAcceptAKeyChange();
 
 private:
     void createProfile(const QString &name);
@@ -238,6 +240,100 @@ void TestE2eCli::deleteAccount()
                 QStringLiteral("--relay"), m_relay->url().toString(), QStringLiteral("--kdf"),
                 QStringLiteral("interactive"), QStringLiteral("init"), QStringLiteral("gina")});
     QCOMPARE(result.exitCode, 3);
+}
+
+// Safety numbers, verification and a key change, all through parley-cli: both sides print
+// the same 60 digits; verify checks the peer's code; after the operator resets dave and he
+// registers a new identity, carol (who verified him) cannot send until accept-key.
+void TestE2eCli::verifyAndAcceptAKeyChange()
+{
+    createProfile(QStringLiteral("carol"));
+    createProfile(QStringLiteral("dave"));
+    const QString carol = profile(QStringLiteral("carol"));
+    const QString dave = profile(QStringLiteral("dave"));
+    const auto run = [](const QStringList &arguments) {
+        return runCli(QStringList{QStringLiteral("--json")} + arguments);
+    };
+    const auto event = [](const CliResult &result) {
+        const QList<QJsonObject> events = jsonLines(result.out);
+        return events.isEmpty() ? QJsonObject() : events.last();
+    };
+    QCOMPARE(run({"--profile", carol, "send", "dave", "hello dave"}).exitCode, 0);
+    QCOMPARE(run({"--profile", dave, "recv", "--wait", "20"}).exitCode, 0);
+
+    CliResult result = run({"--profile", carol, "safety-number", "dave"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QJsonObject carolsNumber = event(result);
+    QCOMPARE(carolsNumber.value(u"event").toString(), QStringLiteral("safety-number"));
+    QCOMPARE(carolsNumber.value(u"address").toString(), address(QStringLiteral("dave")));
+    const QString digits = carolsNumber.value(u"digits").toString();
+    QCOMPARE(digits.size(), 60);
+    result = run({"--profile", dave, "safety-number", "carol"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QJsonObject davesNumber = event(result);
+    QCOMPARE(davesNumber.value(u"digits").toString(), digits); // the same number on both sides
+    // Text output: 12 groups of 5.
+    result = runCli({"--profile", carol, "safety-number", "dave"});
+    QCOMPARE(result.out.count(u' '), 11 + 2);
+
+    // Carol's own code is not dave's: refused, nothing marked. Dave's code matches.
+    result = run({"--profile", carol, "verify", "dave", carolsNumber.value(u"payload").toString()});
+    QCOMPARE(result.exitCode, 4);
+    result = run({"--profile", carol, "verify", "dave", davesNumber.value(u"payload").toString()});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(event(result).value(u"event").toString(), QStringLiteral("verified"));
+    result = run({"--profile", carol, "contacts"});
+    QCOMPARE(event(result).value(u"verified").toBool(), true);
+
+    // The operator resets dave; a new profile registers "dave" with a new identity and writes.
+    QProcess admin;
+    admin.start(RelayProcess::binaryPath(),
+                {QStringLiteral("admin"), QStringLiteral("--data-dir"),
+                 m_dir->filePath(QStringLiteral("relay")), QStringLiteral("account"),
+                 QStringLiteral("reset"), QStringLiteral("dave")});
+    QVERIFY(admin.waitForFinished(30'000));
+    QCOMPARE(admin.exitCode(), 0);
+    createProfile(QStringLiteral("dave2"));
+    const QString newDave = profile(QStringLiteral("dave2"));
+    QDir(newDave).removeRecursively();
+    result =
+        runCli({QStringLiteral("--profile"), newDave, QStringLiteral("--relay"),
+                m_relay->url().toString(), QStringLiteral("--kdf"), QStringLiteral("interactive"),
+                QStringLiteral("init"), QStringLiteral("dave")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(run({"--profile", newDave, "send", "carol", "new phone, same dave"}).exitCode, 0);
+
+    // Carol notices; her verified contact's change is held, and sending waits for her.
+    result = run({"--profile", carol, "recv", "--wait", "5"});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(!result.out.contains(u"new phone"), qPrintable(result.out)); // held until accepted
+    result = run({"--profile", carol, "contacts"});
+    QCOMPARE(event(result).value(u"key_changed").toBool(), true);
+    result = run({"--profile", carol, "send", "dave", "are you there?"});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(u"safety number"), qPrintable(result.err));
+    result = run({"--profile", carol, "verify", "dave"});
+    QCOMPARE(result.exitCode, 4); // accept first
+    result = run({"--profile", carol, "safety-number", "dave"});
+    QCOMPARE(event(result).value(u"key_changed").toBool(), true);
+    QVERIFY(event(result).value(u"digits").toString() != digits); // the new key's number
+
+    result = run({"--profile", carol, "accept-key", "dave"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(event(result).value(u"event").toString(), QStringLiteral("key-accepted"));
+    result = run({"--profile", carol, "accept-key", "dave"});
+    QCOMPARE(result.exitCode, 4); // nothing left to accept
+    result = run({"--profile", carol, "contacts"});
+    QCOMPARE(event(result).value(u"key_changed").toBool(), false);
+    QCOMPARE(event(result).value(u"verified").toBool(), false); // compare the new number again
+    // The held message arrives once, and sending works both ways again.
+    result = run({"--profile", carol, "recv", "--wait", "20"});
+    QCOMPARE(result.exitCode, 0);
+    QCOMPARE(result.out.count(u"new phone, same dave"), 1);
+    QCOMPARE(run({"--profile", carol, "send", "dave", "welcome back"}).exitCode, 0);
+    result = runCli({"--profile", newDave, "recv", "--wait", "20"});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.contains(u": welcome back"), qPrintable(result.out));
 }
 
 QTEST_GUILESS_MAIN(TestE2eCli)

@@ -115,31 +115,30 @@ QStringList storedIncomingTexts(const QString &directory)
     if (!std::holds_alternative<core::Done>(unlocked.result())) {
         return {QStringLiteral("<cannot unlock>")};
     }
-    auto read = store.run(
-        [](core::StoreContext &context) -> core::StoreResult<std::vector<core::ReceivedMessage>> {
-            auto received = core::incomingWithState(context, MessageState::Received);
-            auto seen = core::incomingWithState(context, MessageState::Seen);
-            if (std::holds_alternative<core::StoreError>(received)) {
-                return received;
+    // (id, text) pairs: sorting the messages themselves trips GCC 12's -Wmaybe-uninitialized
+    // on std::variant at -O2.
+    using Row = std::pair<qint64, QString>;
+    auto read = store.run([](core::StoreContext &context) -> core::StoreResult<std::vector<Row>> {
+        std::vector<Row> rows;
+        for (const MessageState state : {MessageState::Received, MessageState::Seen}) {
+            auto found = core::incomingWithState(context, state);
+            if (const auto *error = std::get_if<core::StoreError>(&found)) {
+                return *error;
             }
-            if (std::holds_alternative<core::StoreError>(seen)) {
-                return seen;
+            for (const auto &message : std::get<std::vector<core::ReceivedMessage>>(found)) {
+                const auto *text = std::get_if<QString>(&message.record.body);
+                rows.emplace_back(message.record.id.value, text ? *text : QString());
             }
-            auto all = std::get<0>(received);
-            for (auto &message : std::get<0>(seen)) {
-                all.push_back(std::move(message));
-            }
-            std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
-                return a.record.id.value < b.record.id.value;
-            });
-            return all;
-        });
+        }
+        std::sort(rows.begin(), rows.end());
+        return rows;
+    });
     read.waitForFinished();
     const auto result = read.result();
     QStringList texts;
-    if (const auto *messages = std::get_if<std::vector<core::ReceivedMessage>>(&result)) {
-        for (const auto &message : *messages) {
-            texts.append(std::get<QString>(message.record.body));
+    if (const auto *rows = std::get_if<std::vector<Row>>(&result)) {
+        for (const auto &row : *rows) {
+            texts.append(row.second);
         }
     }
     return texts;

@@ -104,6 +104,19 @@ void TestRelayConfig::commandLine_data()
     QTest::newRow("bad queue bytes") << QStringList{"parley-relay", "--queue-max-bytes", "lots"}
                                      << "--queue-max-bytes wants a size"
                                      << "";
+    QTest::newRow("bad blob size")
+        << QStringList{"parley-relay", "--blob-max-size", "0"} << "--blob-max-size wants a size"
+        << "";
+    QTest::newRow("bad blob quota")
+        << QStringList{"parley-relay", "--blob-quota", "much"} << "--blob-quota wants a size"
+        << "";
+    QTest::newRow("bad blob ttl") << QStringList{"parley-relay", "--blob-ttl", "-1d"}
+                                  << "--blob-ttl wants a duration"
+                                  << "";
+    QTest::newRow("bad incomplete ttl")
+        << QStringList{"parley-relay", "--blob-incomplete-ttl", "later"}
+        << "--blob-incomplete-ttl wants a duration"
+        << "";
 }
 
 void TestRelayConfig::queueFlags()
@@ -122,6 +135,25 @@ void TestRelayConfig::queueFlags()
     QCOMPARE(set.ttlSeconds, 12 * 3600);
     QCOMPARE(set.maxRowsPerDevice, 500);
     QCOMPARE(set.maxBytesPerDevice, qint64(1) << 30);
+
+    // Blobs (docs/operations.md §Blobs): defaults, flags, environment.
+    const BlobPolicy blobDefaults =
+        std::get<ParsedCommandLine>(parseCommandLine({"parley-relay"})).config.blobs;
+    QCOMPARE(blobDefaults.maxBlobBytes, qint64(100) << 20);
+    QCOMPARE(blobDefaults.quotaBytes, qint64(1) << 30);
+    QCOMPARE(blobDefaults.ttlSeconds, 30 * 86400);
+    QCOMPARE(blobDefaults.incompleteTtlSeconds, 86400);
+    parsed = parseCommandLine(
+        {"parley-relay", "--blob-max-size", "10M", "--blob-quota", "2G", "--blob-ttl", "7d"},
+        {{QStringLiteral("PARLEY_RELAY_BLOB_INCOMPLETE_TTL"), QStringLiteral("90m")}});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    const BlobPolicy blobs = std::get<ParsedCommandLine>(parsed).config.blobs;
+    QCOMPARE(blobs.maxBlobBytes, qint64(10) << 20);
+    QCOMPARE(blobs.quotaBytes, qint64(2) << 30);
+    QCOMPARE(blobs.ttlSeconds, 7 * 86400);
+    QCOMPARE(blobs.incompleteTtlSeconds, 90 * 60);
+    QVERIFY(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+        QStringLiteral("blob-incomplete-ttl = 90m  # environment")));
 
     QCOMPARE(parseDuration("90"), 90);
     QCOMPARE(parseDuration("45m"), 45 * 60);

@@ -113,6 +113,12 @@ private slots:
     void sweepExpiresRowsAndDropsBuckets();
     void deviceRemovalTakesItsQueue_data();
     void deviceRemovalTakesItsQueue();
+
+    // Blob metadata (docs/protocol.md R4), same contract for every backend.
+    void blobQuotaProgressAndExpiry_data();
+    void blobQuotaProgressAndExpiry();
+    void blobsDieWithTheirAccount_data();
+    void blobsDieWithTheirAccount();
 };
 
 void TestSqliteStore::createsAndMigrates()
@@ -752,3 +758,122 @@ void TestSqliteStore::deviceRemovalTakesItsQueue()
 
 QTEST_GUILESS_MAIN(TestSqliteStore)
 #include "tst_sqlitestore.moc"
+
+void TestSqliteStore::blobQuotaProgressAndExpiry_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::blobQuotaProgressAndExpiry()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store);
+    QCOMPARE(value(store->createAccount(account("alice", 'a', 1), device(1, 'b'), std::nullopt)),
+             CreateAccountResult::Created);
+    BlobPolicy policy;
+    policy.quotaBytes = 1000;
+    policy.ttlSeconds = 500;
+    policy.incompleteTtlSeconds = 100;
+    const qint64 now = 1'000'000;
+
+    QCOMPARE(value(store->createBlob("nobody", key('1'), 10, policy, now)),
+             CreateBlobResult::NoAccount);
+    QCOMPARE(value(store->createBlob("alice", key('1'), 600, policy, now)),
+             CreateBlobResult::Created);
+    QCOMPARE(value(store->createBlob("alice", key('2'), 401, policy, now)),
+             CreateBlobResult::QuotaExceeded);
+    QCOMPARE(value(store->createBlob("alice", key('2'), 400, policy, now)),
+             CreateBlobResult::Created);
+
+    auto blob = value(store->findBlob(key('1'), now));
+    QVERIFY(blob);
+    QCOMPARE(blob->owner, QStringLiteral("alice"));
+    QCOMPARE(blob->size, 600);
+    QCOMPARE(blob->received, 0);
+    QCOMPARE(blob->expiresAt, now + 100);
+    QVERIFY(!blob->complete());
+    QVERIFY(!value(store->findBlob(key('9'), now)));
+
+    // received moves only from where the caller saw it, never past the size.
+    QVERIFY(value(store->advanceBlob(key('1'), 0, 250, policy, now + 1)));
+    QVERIFY(!value(store->advanceBlob(key('1'), 0, 300, policy, now + 1)));
+    QVERIFY(!value(store->advanceBlob(key('1'), 250, 601, policy, now + 1)));
+    QVERIFY(value(store->advanceBlob(key('1'), 250, 600, policy, now + 10)));
+    blob = value(store->findBlob(key('1'), now + 10));
+    QVERIFY(blob && blob->complete());
+    QCOMPARE(blob->completedAt, now + 10);
+    QCOMPARE(blob->expiresAt, now + 10 + 500);
+    QVERIFY(!value(store->advanceBlob(key('1'), 600, 601, policy, now + 11)));
+
+    const BlobTotals totals = value(store->blobTotals(now + 10));
+    QCOMPARE(totals.complete, 1);
+    QCOMPARE(totals.incomplete, 1);
+    QCOMPARE(totals.bytesStored, 600);
+
+    // The incomplete one expires 100 s after creation, the complete one 500 s after
+    // completion; expired blobs are not found, are dead, and free the quota.
+    QVERIFY(value(store->deadBlobs(now + 99, 10)).isEmpty());
+    QVERIFY(!value(store->findBlob(key('2'), now + 100)));
+    QCOMPARE(value(store->deadBlobs(now + 100, 10)), QList<QByteArray>{key('2')});
+    QCOMPARE(value(store->createBlob("alice", key('3'), 400, policy, now + 100)),
+             CreateBlobResult::Created);
+    QCOMPARE(value(store->deleteBlobs({key('2')})), 1);
+    QCOMPARE(value(store->deleteBlobs({key('2')})), 0);
+    QVERIFY(value(store->findBlob(key('1'), now + 509)));
+    // The count cap: 2 live blobs (1 and 3) here.
+    BlobPolicy counted = policy;
+    counted.quotaBytes = 1 << 20;
+    counted.maxBlobsPerAccount = 3;
+    QCOMPARE(value(store->createBlob("alice", key('4'), 1, counted, now + 100)),
+             CreateBlobResult::Created);
+    QCOMPARE(value(store->createBlob("alice", key('5'), 1, counted, now + 100)),
+             CreateBlobResult::QuotaExceeded);
+    QCOMPARE(value(store->deleteBlobs({key('4')})), 1);
+    QCOMPARE(value(store->deadBlobs(now + 510, 1)).size(), 1);
+    QCOMPARE(value(store->deadBlobs(now + 510, 10)).size(), 2); // 1 and 3
+}
+
+void TestSqliteStore::blobsDieWithTheirAccount_data()
+{
+    addBackends();
+}
+
+void TestSqliteStore::blobsDieWithTheirAccount()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    auto store = makeStore(backend, dir);
+    QVERIFY(store);
+    const qint64 now = 1'000'000;
+    const BlobPolicy policy;
+    for (const char *name : {"alice", "bob"}) {
+        QCOMPARE(
+            value(store->createAccount(account(name, name[0], 1), device(1, 'b'), std::nullopt)),
+            CreateAccountResult::Created);
+    }
+    QCOMPARE(value(store->createBlob("alice", key('1'), 10, policy, now)),
+             CreateBlobResult::Created);
+    QCOMPARE(value(store->createBlob("alice", key('2'), 10, policy, now)),
+             CreateBlobResult::Created);
+    QVERIFY(value(store->advanceBlob(key('1'), 0, 10, policy, now)));
+    QCOMPARE(value(store->createBlob("bob", key('3'), 10, policy, now)), CreateBlobResult::Created);
+
+    QVERIFY(value(store->deleteAccount("alice")));
+    QVERIFY(!value(store->findBlob(key('1'), now)));
+    QVERIFY(!value(store->findBlob(key('2'), now)));
+    QVERIFY(!value(store->advanceBlob(key('2'), 0, 10, policy, now)));
+    auto dead = value(store->deadBlobs(now, 10));
+    std::sort(dead.begin(), dead.end());
+    QCOMPARE(dead, (QList<QByteArray>{key('1'), key('2')}));
+    QVERIFY(value(store->findBlob(key('3'), now)));
+
+    // Re-registered under the same key: the old blobs stay dead.
+    QCOMPARE(value(store->createAccount(account("alice", 'a', 1), device(1, 'b'), std::nullopt)),
+             CreateAccountResult::Created);
+    QVERIFY(!value(store->findBlob(key('1'), now)));
+    QCOMPARE(value(store->deleteBlobs(dead)), 2);
+    QVERIFY(value(store->resetAccount("bob")));
+    QCOMPARE(value(store->deadBlobs(now, 10)), QList<QByteArray>{key('3')});
+}

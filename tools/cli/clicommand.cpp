@@ -12,19 +12,24 @@ struct Syntax
     CliCommand::Name name;
     const char *word;
     int arguments; // positional arguments after the word
+    int optional;  // of which this many may be left out
     const char *usage;
 };
 
 constexpr std::array kSyntax{
-    Syntax{CliCommand::Name::Status, "status", 0, "status"},
-    Syntax{CliCommand::Name::Init, "init", 1, "init USERNAME"},
-    Syntax{CliCommand::Name::Add, "add", 1, "add CONTACT"},
-    Syntax{CliCommand::Name::Send, "send", 2, "send CONTACT TEXT"},
-    Syntax{CliCommand::Name::Recv, "recv", 0, "recv [--wait SECONDS] [--json]"},
-    Syntax{CliCommand::Name::Flush, "flush", 0, "flush"},
-    Syntax{CliCommand::Name::Contacts, "contacts", 0, "contacts"},
-    Syntax{CliCommand::Name::DeleteAccount, "delete-account", 1, "delete-account USERNAME"},
-    Syntax{CliCommand::Name::Batch, "batch", -1, "batch [FILE]"},
+    Syntax{CliCommand::Name::Status, "status", 0, 0, "status"},
+    Syntax{CliCommand::Name::Init, "init", 1, 0, "init USERNAME"},
+    Syntax{CliCommand::Name::Add, "add", 1, 0, "add CONTACT"},
+    Syntax{CliCommand::Name::Send, "send", 2, 0, "send CONTACT TEXT"},
+    Syntax{CliCommand::Name::Recv, "recv", 0, 0, "recv [--wait SECONDS] [--json]"},
+    Syntax{CliCommand::Name::Flush, "flush", 0, 0, "flush"},
+    Syntax{CliCommand::Name::Contacts, "contacts", 0, 0, "contacts"},
+    Syntax{CliCommand::Name::SafetyNumber, "safety-number", 1, 0, "safety-number CONTACT"},
+    Syntax{CliCommand::Name::Verify, "verify", 2, 1, "verify CONTACT [CODE]"},
+    Syntax{CliCommand::Name::Unverify, "unverify", 1, 0, "unverify CONTACT"},
+    Syntax{CliCommand::Name::AcceptKey, "accept-key", 1, 0, "accept-key CONTACT"},
+    Syntax{CliCommand::Name::DeleteAccount, "delete-account", 1, 0, "delete-account USERNAME"},
+    Syntax{CliCommand::Name::Batch, "batch", 1, 1, "batch [FILE]"},
 };
 
 } // namespace
@@ -83,8 +88,8 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
             return QStringLiteral("unknown option %1; %2").arg(word, usage());
         }
     }
-    const int expected = syntax->arguments;
-    if (expected >= 0 ? command.arguments.size() != expected : command.arguments.size() > 1) {
+    if (command.arguments.size() > syntax->arguments ||
+        command.arguments.size() < syntax->arguments - syntax->optional) {
         return usage();
     }
     return command;

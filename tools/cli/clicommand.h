@@ -11,10 +11,25 @@ namespace parley::cli {
 
 struct CliCommand
 {
-    enum class Name { Status, Init, Add, Send, Recv, Flush, Contacts, DeleteAccount, Batch };
+    enum class Name {
+        Status,
+        Init,
+        Add,
+        Send,
+        Recv,
+        Flush,
+        Contacts,
+        SafetyNumber,
+        Verify,
+        Unverify,
+        AcceptKey,
+        DeleteAccount,
+        Batch
+    };
 
     Name name = Name::Status;
-    QStringList arguments; // positional, after the command word
+    QStringList arguments; // positional, after the command word (an optional last one
+                           // of verify, the peer's code, may be missing)
     int waitSeconds = 0;   // recv --wait
     bool json = false;     // --json on this command (a batch line) or globally
 

@@ -40,6 +40,14 @@ const char *const kDescription =
     "  flush                send what waits in the outbox (e.g. after a crash) and wait\n"
     "                       until the relay has accepted all of it\n"
     "  contacts             list the contacts: address, then \"verified\" / \"key-changed\"\n"
+    "  safety-number CONTACT\n"
+    "                       print the safety number with CONTACT (12 groups of 5 digits)\n"
+    "  verify CONTACT [CODE]\n"
+    "                       mark CONTACT verified; with CODE (their 60 digits, or their\n"
+    "                       scannable code in base64 or hex) only if it matches ours\n"
+    "  unverify CONTACT     withdraw it\n"
+    "  accept-key CONTACT   accept CONTACT's new key after it changed (sending to a verified\n"
+    "                       contact waits for this)\n"
     "  delete-account USERNAME\n"
     "                       delete the account (USERNAME repeats its name, as a confirmation)\n"
     "                       on the relay, then this profile's files\n"
@@ -143,7 +151,8 @@ int main(int argc, char *argv[])
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral(
-            "status | init | add | send | recv | flush | contacts | delete-account | batch"));
+            "status | init | add | send | recv | flush | contacts | safety-number | verify | "
+            "unverify | accept-key | delete-account | batch"));
     parser.process(app);
 
     auto parsed = parseCommand(parser.positionalArguments(), false);

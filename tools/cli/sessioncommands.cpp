@@ -4,6 +4,7 @@
 #include "core/clientcore.h"
 #include "core/net/connectionstatus.h"
 #include "core/session/sessionmanager.h"
+#include "core/viewmodels/verificationviewmodel.h"
 
 #include <QTimer>
 
@@ -64,6 +65,12 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         return;
     case CliCommand::Name::Contacts:
         contacts();
+        return;
+    case CliCommand::Name::SafetyNumber:
+    case CliCommand::Name::Verify:
+    case CliCommand::Name::Unverify:
+    case CliCommand::Name::AcceptKey:
+        verification();
         return;
     case CliCommand::Name::DeleteAccount:
         deleteAccount();
@@ -231,6 +238,113 @@ void SessionCommand::contacts()
                 finish(kExitOk);
             });
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->listContacts(); });
+}
+
+void SessionCommand::verification()
+{
+    m_verification = new core::VerificationViewModel(m_core, this);
+    connect(m_verification, &core::VerificationViewModel::changed, this,
+            &SessionCommand::onVerificationChanged);
+    m_verification->setContact(m_command.arguments.value(0));
+}
+
+// Runs each verification command as steps on the view model's state: once the contact's keys
+// are loaded, do what the command asks, then wait for the core to confirm it.
+void SessionCommand::onVerificationChanged()
+{
+    using State = core::VerificationViewModel::State;
+    using Comparison = core::VerificationViewModel::Comparison;
+    core::VerificationViewModel *model = m_verification;
+    if (m_done || model->state() == State::Loading || model->state() == State::Empty) {
+        return;
+    }
+    if (model->state() == State::Failed || !model->errorText().isEmpty()) {
+        fail(model->errorText().isEmpty()
+                 ? QStringLiteral("%1 is not a contact").arg(m_command.arguments.value(0))
+                 : model->errorText());
+        finish(kExitContact);
+        return;
+    }
+    const QString address = model->resolvedAddress();
+    switch (m_command.name) {
+    case CliCommand::Name::SafetyNumber:
+        printSafetyNumber();
+        finish(kExitOk);
+        return;
+    case CliCommand::Name::Verify:
+        if (model->verified() && m_verificationSent) {
+            m_output.print(QStringLiteral("verified"), {{QStringLiteral("address"), address}},
+                           QStringLiteral("verified %1").arg(address));
+            finish(kExitOk);
+        } else if (!m_verificationSent) {
+            if (model->keyChanged()) {
+                fail(QStringLiteral("the key of %1 changed: compare the new safety number, "
+                                    "then accept-key before verify")
+                         .arg(address));
+                finish(kExitContact);
+                return;
+            }
+            // Set first: compare() and markVerified() emit changed(), which re-enters here.
+            m_verificationSent = true;
+            const QString code = m_command.arguments.value(1);
+            if (!code.isEmpty() && model->compare(code) != Comparison::Match) {
+                fail(model->comparisonText());
+                finish(kExitContact);
+                return;
+            }
+            model->markVerified();
+        }
+        return;
+    case CliCommand::Name::Unverify:
+        if (!model->verified()) {
+            m_output.print(QStringLiteral("unverified"), {{QStringLiteral("address"), address}},
+                           QStringLiteral("unverified %1").arg(address));
+            finish(kExitOk);
+        } else if (!m_verificationSent) {
+            m_verificationSent = true;
+            model->clearVerified();
+        }
+        return;
+    case CliCommand::Name::AcceptKey:
+        if (!model->keyChanged()) {
+            if (!m_verificationSent) {
+                fail(QStringLiteral("the key of %1 has not changed: nothing to accept")
+                         .arg(address));
+                finish(kExitContact);
+                return;
+            }
+            m_output.print(QStringLiteral("key-accepted"), {{QStringLiteral("address"), address}},
+                           QStringLiteral("key-accepted %1").arg(address));
+            finish(kExitOk);
+        } else if (!m_verificationSent) {
+            m_verificationSent = true;
+            model->acceptKeyChange();
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+void SessionCommand::printSafetyNumber()
+{
+    const core::VerificationViewModel *model = m_verification;
+    QStringList flags;
+    if (model->verified()) {
+        flags.append(QStringLiteral("verified"));
+    }
+    if (model->keyChanged()) {
+        flags.append(QStringLiteral("key-changed"));
+    }
+    m_output.print(QStringLiteral("safety-number"),
+                   {{QStringLiteral("address"), model->resolvedAddress()},
+                    {QStringLiteral("digits"), model->safetyNumberDigits()},
+                    {QStringLiteral("payload"), model->payloadBase64()},
+                    {QStringLiteral("verified"), model->verified()},
+                    {QStringLiteral("key_changed"), model->keyChanged()}},
+                   QStringList{model->resolvedAddress(), model->safetyNumber(), flags.join(u' ')}
+                       .join(u"  ")
+                       .trimmed());
 }
 
 void SessionCommand::deleteAccount()

@@ -1,8 +1,10 @@
 #pragma once
 
 // The commands that run on a signed-in, connected profile: add, send, recv, flush,
-// contacts, delete-account, status. Each runs on the core's SessionManager / AccountManager through
-// queued calls and reports one exit code when done.
+// contacts, safety-number, verify, unverify, accept-key, delete-account, status. The
+// verification commands run on core's VerificationViewModel, as the app's dialog does. Each runs on
+// the core's SessionManager / AccountManager through queued calls and reports one exit code when
+// done.
 
 #include "clicommand.h"
 #include "clioutput.h"
@@ -13,6 +15,7 @@
 
 namespace parley::core {
 class ClientCore;
+class VerificationViewModel;
 struct ConnectionStatus;
 } // namespace parley::core
 
@@ -38,6 +41,9 @@ private:
     void recv();
     void flush();
     void contacts();
+    void verification();
+    void onVerificationChanged();
+    void printSafetyNumber();
     void deleteAccount();
 
     core::ClientCore *m_core;
@@ -46,6 +52,8 @@ private:
     Output m_output;
     Finished m_finished;
     bool m_done = false;
+    core::VerificationViewModel *m_verification = nullptr;
+    bool m_verificationSent = false; // the command's change was asked of the core
 };
 
 } // namespace parley::cli

@@ -1,5 +1,6 @@
 #include "loadclient.h"
 
+#include "crypto/identity.h"
 #include "protocol/frame.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
@@ -7,6 +8,8 @@
 #include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QtEndian>
+
+#include <sodium.h>
 
 namespace parley::loadgen {
 
@@ -57,11 +60,21 @@ LoadClient::LoadClient(const QString &username, const QString &relayName, QObjec
     : QObject(parent)
     , m_relayName(relayName.toStdString())
 {
-    const auto address = crypto::AccountAddress::make(username.toStdString(), m_relayName);
-    m_account = std::make_unique<crypto::AccountIdentity>(
-        crypto::AccountIdentity::generate(std::get<crypto::AccountAddress>(address)));
-    m_device = std::make_unique<crypto::DeviceIdentity>(m_account->createDevice({1}));
-    m_deviceAddress = QString::fromStdString(m_device->address().toString());
+    const auto address = std::get<crypto::AccountAddress>(
+        crypto::AccountAddress::make(username.toStdString(), m_relayName));
+    m_username = address.username;
+    {
+        const crypto::AccountIdentity account = crypto::AccountIdentity::generate(address);
+        crypto::DeviceListEntry entry{{1}, {}, {}};
+        crypto_sign_keypair(entry.signingKey.data(), m_signingSecret.data());
+        std::array<unsigned char, crypto_box_SECRETKEYBYTES> identitySecret{};
+        crypto_box_keypair(entry.identityKey.data(), identitySecret.data());
+        const crypto::DeviceCertificate certificate =
+            account.certify(entry.device, entry.signingKey, entry.identityKey);
+        m_certificate = bytes(certificate.serialize());
+        m_deviceList = bytes(account.signDeviceList(1, {entry})->serialize());
+        m_deviceAddress = QString::fromStdString(certificate.address.toString());
+    }
     m_socket.setMaxAllowedIncomingMessageSize(protocol::kMaxFrameBytes);
     connect(&m_socket, &QWebSocket::connected, this, [this] {
         wire::Request hello;
@@ -136,20 +149,21 @@ void LoadClient::authenticate(const std::string &challenge)
     input += char(quint8(m_relayName.size()));
     input += m_relayName;
     input += challenge;
-    const auto signature = m_device->signingKey().sign(
-        {reinterpret_cast<const crypto::Byte *>(input.data()), input.size()});
+    std::string signature(crypto_sign_BYTES, '\0');
+    crypto_sign_detached(reinterpret_cast<unsigned char *>(signature.data()), nullptr,
+                         reinterpret_cast<const unsigned char *>(input.data()), input.size(),
+                         m_signingSecret.data());
     wire::Request request;
     if (!m_registered) {
         auto *registration = request.mutable_register_account();
-        registration->set_username(m_account->address().username);
-        registration->set_device_list(
-            bytes(m_account->signDeviceList(1, {m_device->listEntry()})->serialize()));
-        registration->set_device_certificate(bytes(m_device->certificate().serialize()));
-        registration->set_signature(bytes(signature));
+        registration->set_username(m_username);
+        registration->set_device_list(m_deviceList);
+        registration->set_device_certificate(m_certificate);
+        registration->set_signature(signature);
     } else {
         auto *authentication = request.mutable_authenticate();
         authentication->set_address(m_deviceAddress.toStdString());
-        authentication->set_signature(bytes(signature));
+        authentication->set_signature(signature);
     }
     this->request(std::move(request), [this](const wire::Response &response) {
         if (response.status().code() != wire::Status::OK || !response.has_authenticated()) {

@@ -6,12 +6,12 @@
 // (R2) of a chosen size. No end-to-end cryptography: the relay never opens envelopes, so
 // random bytes of an envelope's size cost it exactly what real ones do.
 
-#include "crypto/identity.h"
 #include "protocol/wire.pb.h"
 
 #include <QObject>
 #include <QWebSocket>
 
+#include <array>
 #include <functional>
 #include <memory>
 
@@ -72,8 +72,13 @@ private:
     void fail(const QString &why);
 
     QWebSocket m_socket;
-    std::unique_ptr<crypto::AccountIdentity> m_account;
-    std::unique_ptr<crypto::DeviceIdentity> m_device;
+    // Throwaway keys in plain memory: 10 000 clients of sodium_malloc'd keys (three guarded
+    // mappings each) would exhaust vm.max_map_count. The account key is only needed to sign
+    // the certificate and the device list, made once in the constructor.
+    std::array<unsigned char, 64> m_signingSecret{}; // Ed25519 secret key (seed ‖ public)
+    std::string m_username;
+    std::string m_deviceList;
+    std::string m_certificate;
     QString m_deviceAddress;
     std::string m_relayName;
     State m_state = State::Idle;

@@ -1,0 +1,104 @@
+#pragma once
+
+// Helpers shared by the database-thread halves of the message pipeline (messagepipeline.cpp,
+// messageoutgoing.cpp, messageincoming.cpp, sessionresetpipeline.cpp). Internal to
+// core/session: not part of any public contract.
+
+#include "core/session/messagepipeline.h"
+#include "core/store/contacttable.h"
+#include "core/store/storeerror.h"
+#include "crypto/bytes.h"
+#include "crypto/ratcheterror.h"
+
+#include <QByteArray>
+#include <QLoggingCategory>
+#include <QString>
+
+Q_DECLARE_LOGGING_CATEGORY(lcPipeline)
+
+namespace parley::crypto {
+struct DeviceCertificate;
+struct OpenedSealedMessage;
+} // namespace parley::crypto
+
+namespace parley::core {
+
+class StoreContext;
+
+namespace pipeline {
+
+inline QByteArray bytesOf(crypto::ByteView bytes)
+{
+    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+}
+
+inline crypto::ByteView viewOf(const QByteArray &bytes)
+{
+    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
+            static_cast<std::size_t>(bytes.size())};
+}
+
+template<typename T>
+const StoreError *errorOf(const StoreResult<T> &result)
+{
+    return std::get_if<StoreError>(&result);
+}
+
+inline StoreError failure(const QString &detail)
+{
+    return StoreError{StoreError::Code::DatabaseFailed, detail};
+}
+
+QString describeRatchet(crypto::RatchetError error);
+
+inline QString deviceAddress(const QString &account, quint32 device)
+{
+    return account + QLatin1Char('/') + QString::number(device);
+}
+
+StoreResult<QString> addressOfConversation(StoreContext &context, ConversationId conversation);
+
+// encryptForContact's work, inside the caller's transaction. `onlyDevice` (non-zero) limits
+// it to that device of the contact (a resend after a session reset, C2a §5).
+StoreResult<OutgoingResult>
+encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
+                     const QString &address, const MessageContent &content, bool durable,
+                     qint64 now, quint32 onlyDevice = 0, MessageId resending = {});
+
+// keychangepipeline.cpp: records `newKey` as `contact`'s pending key (and the time, when it
+// is new) and holds `envelope` (if any) until the change is accepted. Returns whether the
+// contact is verified.
+StoreResult<bool> holdForKeyChange(StoreContext &context, ContactRecord contact,
+                                   const QByteArray &newKey, const QByteArray &envelope,
+                                   qint64 now);
+
+// sessionresetpipeline.cpp, inside receiveEnvelope's transaction:
+// C2a §3 through crypto::acceptSessionReset, with our record of sent messages; nullopt when
+// the request is ignored.
+StoreResult<std::optional<AcceptedReset>>
+acceptResetRequest(StoreContext &context, const crypto::OpenedSealedMessage &opened,
+                   crypto::SessionResetRateLimiter &limiter);
+// Requester: records the failed message (its ratchet header's name) with its undecryptable
+// row and, if no request went to that device within the interval, seals a request naming
+// every failure not yet requested into the outbox (returned).
+StoreResult<std::optional<OutboxEntry>>
+recordFailureAndRequest(StoreContext &context, const crypto::DeviceIdentity &self,
+                        ContactId contact, const crypto::DeviceCertificate &sender,
+                        crypto::ByteView ratchetMessage, MessageId undecryptableRow, qint64 now);
+
+struct ResentOutcome
+{
+    std::optional<MessageRecord> record; // the row shown (replaced or new); nullopt: dropped
+    QByteArray replaces;                 // the replaced placeholder's client_message_id
+    std::vector<OutboxEntry> outbox;     // the delivery receipt
+};
+// Requester: a resent text (M1 kind 0x05) replaces the undecryptable row its name points to;
+// dropped if the original was decrypted after all; a new row if no placeholder is known.
+StoreResult<ResentOutcome> receiveResentText(StoreContext &context,
+                                             const crypto::DeviceIdentity &self, ContactId contact,
+                                             ConversationId conversation,
+                                             const QString &senderAccount, quint32 senderDevice,
+                                             const MessageContent &content, qint64 now);
+
+} // namespace pipeline
+} // namespace parley::core
