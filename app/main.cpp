@@ -72,7 +72,7 @@ int main(int argc, char *argv[])
     // --relay (given) replaces it and fills in the create form.
     core::OnboardingViewModel onboarding(&clientCore, profileDir);
     onboarding.setRelayUrlOverride(command.relayUrl);
-    app::MainWindow window(&connection, &onboarding,
+    app::MainWindow window(&clientCore, &connection, &onboarding,
                            command.profileDir.isEmpty() ? QString()
                                                         : QFileInfo(profileDir).fileName());
     window.show();

@@ -1,15 +1,17 @@
 #include "app/mainwindow.h"
 
+#include "app/messagingview.h"
 #include "app/onboardingview.h"
+#include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 
 #include <QLabel>
 #include <QPainter>
 #include <QPixmap>
+#include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QVBoxLayout>
 
 namespace parley::app {
 
@@ -50,85 +52,104 @@ QColor colorFor(core::ConnectionStatus::State state)
 
 } // namespace
 
-MainWindow::MainWindow(core::ConnectionViewModel *connection, core::OnboardingViewModel *onboarding,
-                       const QString &profileName, QWidget *parent)
+MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connection,
+                       core::OnboardingViewModel *onboarding, const QString &profileName,
+                       QWidget *parent)
     : QMainWindow(parent)
+    , m_core(core)
     , m_connection(connection)
     , m_onboarding(onboarding)
     , m_pages(new QStackedWidget(this))
     , m_signedIn(new QLabel(this))
     , m_statusDot(new QLabel(this))
     , m_statusLabel(new QLabel(this))
-    , m_headline(new QLabel(this))
-    , m_detail(new QLabel(this))
 {
     // Qt appends the application display name ("— Parley") itself.
     setWindowTitle(profileName);
     setObjectName(QStringLiteral("MainWindow"));
 
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    layout->addStretch(2);
-    auto *title = new QLabel(tr("Parley"), central);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 2.4);
-    titleFont.setWeight(QFont::DemiBold);
-    title->setFont(titleFont);
-    title->setAlignment(Qt::AlignCenter);
-    layout->addWidget(title);
+    m_pages->addWidget(new OnboardingView(onboarding, m_pages));
+    setCentralWidget(m_pages);
 
-    QFont signedInFont = m_signedIn->font();
-    signedInFont.setPointSizeF(signedInFont.pointSizeF() * 1.4);
-    m_signedIn->setFont(signedInFont);
-    m_signedIn->setAlignment(Qt::AlignCenter);
+    m_statusDot->setObjectName(QStringLiteral("connectionDot"));
+    m_statusLabel->setObjectName(QStringLiteral("connectionStatus"));
+    m_statusLabel->setAccessibleName(tr("Connection status"));
     m_signedIn->setObjectName(QStringLiteral("signedIn"));
     m_signedIn->setAccessibleName(tr("Account"));
     m_signedIn->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_signedIn);
-
-    QFont headlineFont = m_headline->font();
-    headlineFont.setPointSizeF(headlineFont.pointSizeF() * 1.25);
-    m_headline->setFont(headlineFont);
-    m_headline->setAlignment(Qt::AlignCenter);
-    m_headline->setWordWrap(true);
-    m_headline->setObjectName(QStringLiteral("connectionHeadline"));
-    m_headline->setAccessibleName(tr("Connection status"));
-    layout->addWidget(m_headline);
-
-    m_detail->setAlignment(Qt::AlignCenter);
-    m_detail->setWordWrap(true);
-    m_detail->setForegroundRole(QPalette::PlaceholderText);
-    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_detail->setObjectName(QStringLiteral("connectionDetail"));
-    layout->addWidget(m_detail);
-    layout->addStretch(3);
-    m_pages->addWidget(new OnboardingView(onboarding, m_pages));
-    m_pages->addWidget(central);
-    setCentralWidget(m_pages);
-
-    m_statusLabel->setObjectName(QStringLiteral("connectionStatus"));
     statusBar()->addWidget(m_statusDot);
     statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_signedIn);
+    statusBar()->setAccessibleName(tr("Status"));
 
     bindConnection();
     bindOnboarding();
-    resize(720, 520);
+    resize(900, 600);
 }
+
+MainWindow::~MainWindow() = default;
 
 QString MainWindow::signedInText() const
 {
-    return m_pages->currentIndex() == 1 ? m_signedIn->text() : QString();
+    return m_messaging != nullptr ? m_signedIn->text() : QString();
+}
+
+QString MainWindow::uiSettingsPath() const
+{
+    return m_onboarding->profileDirectory() + QStringLiteral("/ui.ini");
 }
 
 void MainWindow::bindOnboarding()
 {
     const auto refresh = [this] {
         const bool ready = m_onboarding->state() == core::OnboardingViewModel::State::Ready;
-        m_signedIn->setText(m_onboarding->signedInText());
-        m_pages->setCurrentIndex(ready ? 1 : 0);
+        m_signedIn->setText(ready ? m_onboarding->signedInText() : QString());
+        if (ready && m_messaging == nullptr && m_onboarding->store()) {
+            showMessaging();
+        }
     };
     connect(m_onboarding, &core::OnboardingViewModel::changed, this, refresh);
     refresh();
+}
+
+void MainWindow::showMessaging()
+{
+    m_messaging = new MessagingView(m_onboarding->store(), m_core->sessionManager(), m_pages);
+    connect(m_messaging, &MessagingView::linkHovered, this, [this](const QString &target) {
+        if (target.isEmpty()) {
+            statusBar()->clearMessage();
+        } else {
+            statusBar()->showMessage(tr("Link to %1").arg(target));
+        }
+    });
+    m_pages->addWidget(m_messaging);
+    m_pages->setCurrentWidget(m_messaging);
+    const QSettings ui(uiSettingsPath(), QSettings::IniFormat);
+    const QByteArray geometry = ui.value(QStringLiteral("window/geometry")).toByteArray();
+    if (!geometry.isEmpty()) {
+        restoreGeometry(geometry);
+    }
+    const QByteArray splitter = ui.value(QStringLiteral("window/splitter")).toByteArray();
+    if (!splitter.isEmpty()) {
+        m_messaging->restoreState(splitter);
+    }
+}
+
+void MainWindow::saveUiState()
+{
+    if (m_messaging == nullptr) {
+        return;
+    }
+    QSettings ui(uiSettingsPath(), QSettings::IniFormat);
+    ui.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    ui.setValue(QStringLiteral("window/splitter"), m_messaging->saveState());
+    ui.sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveUiState();
+    QMainWindow::closeEvent(event);
 }
 
 QString MainWindow::statusText() const
@@ -144,8 +165,6 @@ void MainWindow::bindConnection()
         m_statusLabel->setToolTip(m_connection->detail());
         m_statusDot->setPixmap(statusDot(colorFor(m_connection->state())));
         m_statusDot->setAccessibleName(text);
-        m_headline->setText(text);
-        m_detail->setText(m_connection->detail());
     };
     connect(m_connection, &core::ConnectionViewModel::changed, this, refresh);
     refresh();

@@ -93,6 +93,22 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
         QMetaObject::invokeMethod(
             manager, [manager, deliver] { deliver(manager->changedKeys()); }, Qt::QueuedConnection);
     }
+    // The unread line is placed once, from the first page (the rows the user sees first).
+    connect(m_messages, &MessageListModel::pageApplied, this, [this] {
+        if (m_markerFixed) {
+            return;
+        }
+        m_markerFixed = true;
+        for (int row = 0; row < m_messages->rowCount(); ++row) {
+            const QModelIndex index = m_messages->index(row);
+            if (index.data(MessageListModel::StateRole).toInt() ==
+                static_cast<int>(MessageRecord::State::Received)) {
+                m_unreadMarkerId = index.data(MessageListModel::IdRole).toLongLong();
+                emit unreadMarkerChanged();
+                return;
+            }
+        }
+    });
     loadContact();
     m_messages->open(m_address);
 }

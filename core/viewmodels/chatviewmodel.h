@@ -36,6 +36,10 @@ class SessionManager;
 //                       core, …), cleared by the next successful send or clearError()
 //  - peerTyping:        the contact is typing; false again when they say they stopped, send
 //                       a message, or after peerTypingTimeoutMs without a new notice
+//  - unreadMarkerId:    the MessageId of the oldest message of the first page that was still
+//                       unread (Received) when the conversation opened, or 0: a view draws its
+//                       "new messages" line above it. Fixed once the first page is applied,
+//                       so markRead() does not move it while the user reads.
 //
 // Commands (Q_INVOKABLE):
 //  - send(text):        trims the text; refuses (false, errorText set) an empty one, one over
@@ -62,6 +66,7 @@ class ChatViewModel : public QObject
     Q_PROPERTY(QString noticeText READ noticeText NOTIFY contactChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     Q_PROPERTY(bool peerTyping READ isPeerTyping NOTIFY peerTypingChanged)
+    Q_PROPERTY(qint64 unreadMarkerId READ unreadMarkerId NOTIFY unreadMarkerChanged)
 
 public:
     static constexpr int kMaxTextBytes = 64 * 1024; // M1: kMaxTextBytes (messagecontent.h)
@@ -88,6 +93,7 @@ public:
     QString noticeText() const;
     QString errorText() const { return m_errorText; }
     bool isPeerTyping() const { return m_peerTyping; }
+    qint64 unreadMarkerId() const { return m_unreadMarkerId; }
 
     Q_INVOKABLE bool send(const QString &text);
     Q_INVOKABLE void markRead();
@@ -98,6 +104,7 @@ signals:
     void contactChanged();
     void errorTextChanged();
     void peerTypingChanged();
+    void unreadMarkerChanged();
     // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
     // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
@@ -118,6 +125,8 @@ private:
     bool m_keyChanged = false;
     QString m_errorText;
     bool m_peerTyping = false;
+    qint64 m_unreadMarkerId = 0;
+    bool m_markerFixed = false;
     bool m_typingAnnounced = false;
     QElapsedTimer m_sinceTypingSent;
     int m_typingResendMs = kDefaultTypingResendMs;

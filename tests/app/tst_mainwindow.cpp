@@ -29,7 +29,7 @@ struct App
     App(const QString &profile, const QUrl &relay, const QString &name = QStringLiteral("alice"))
         : connection(core.relayConnection())
         , onboarding(&core, profile)
-        , window(&connection, &onboarding, name)
+        , window(&core, &connection, &onboarding, name)
     {
         onboarding.setVaultParameters(crypto::VaultParameters::minimum());
         onboarding.setRelayUrlOverride(relay);
@@ -105,9 +105,11 @@ void TestMainWindow::createProfileThroughTheForm()
                               QStringLiteral("Signed in as %1").arg(address), 20'000);
     const QString connected = QStringLiteral("Connected to 127.0.0.1:%1").arg(relay.port());
     QTRY_COMPARE_WITH_TIMEOUT(app.window.statusText(), connected, 20'000);
-    auto *headline = app.find<QLabel>(QStringLiteral("connectionHeadline"));
-    QVERIFY(headline);
-    QCOMPARE(headline->text(), connected);
+    // Signed in: the messaging screen with its empty state for a new user.
+    QVERIFY(app.window.messagingView());
+    auto *empty = app.find<QLabel>(QStringLiteral("emptyState"));
+    QVERIFY(empty && empty->isVisible());
+    QVERIFY(empty->text().contains(QStringLiteral("Ctrl+N")));
 
     relay.kill();
     QTRY_VERIFY_WITH_TIMEOUT(app.window.statusText().contains(QStringLiteral("Retrying in")),

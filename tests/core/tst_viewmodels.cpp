@@ -113,6 +113,8 @@ void TestViewModels::chatRefusesBadInput()
     Tester tester(chat.messages(), Tester::FailureReportingMode::QtTest);
     QCOMPARE(chat.contactAddress(), kBob);
     QTRY_COMPARE(chat.messages()->rowCount(), 3);
+    // 100 outgoing, 101 incoming and unread, 102 outgoing: the unread line goes above 101.
+    QCOMPARE(chat.unreadMarkerId(), chat.messageList()->idAt(1));
     QCOMPARE(chat.displayName(), u"bob"_qs);
     QVERIFY(chat.canSend());
     QVERIFY(chat.cannotSendReason().isEmpty());

@@ -1,0 +1,165 @@
+#include "app/chatview.h"
+
+#include "app/composer.h"
+#include "app/emojipicker.h"
+#include "app/timelineview.h"
+#include "core/models/messagelistmodel.h"
+#include "core/viewmodels/chatviewmodel.h"
+
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace parley::app {
+
+ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
+    : QWidget(parent)
+    , m_chat(chat)
+    , m_title(new QLabel(this))
+    , m_notice(new QLabel(this))
+    , m_timeline(new TimelineView(this))
+    , m_typing(new QLabel(this))
+    , m_blocked(new QLabel(this))
+    , m_error(new QLabel(this))
+    , m_emojiButton(new QToolButton(this))
+    , m_composer(new Composer(this))
+    , m_send(new QPushButton(tr("Send"), this))
+    , m_emoji(new EmojiPicker(this))
+{
+    setObjectName(QStringLiteral("chat"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
+    titleFont.setWeight(QFont::DemiBold);
+    m_title->setFont(titleFont);
+    m_title->setObjectName(QStringLiteral("chatTitle"));
+    m_title->setAccessibleName(tr("Contact"));
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_title->setContentsMargins(8, 6, 8, 0);
+    layout->addWidget(m_title);
+
+    m_notice->setObjectName(QStringLiteral("chatNotice"));
+    m_notice->setAccessibleName(tr("Notice"));
+    m_notice->setWordWrap(true);
+    m_notice->setContentsMargins(8, 0, 8, 0);
+    layout->addWidget(m_notice);
+
+    m_timeline->setMessages(chat->messageList());
+    m_timeline->setUnreadMarkerId(chat->unreadMarkerId());
+    layout->addWidget(m_timeline, 1);
+
+    m_typing->setObjectName(QStringLiteral("typingIndicator"));
+    m_typing->setAccessibleName(tr("Typing"));
+    m_typing->setForegroundRole(QPalette::PlaceholderText);
+    m_typing->setContentsMargins(12, 0, 8, 0);
+    // Always takes its line, so the timeline does not jump when someone starts typing.
+    m_typing->setMinimumHeight(m_typing->fontMetrics().height());
+    layout->addWidget(m_typing);
+
+    m_blocked->setObjectName(QStringLiteral("cannotSendReason"));
+    m_blocked->setAccessibleName(tr("Why sending is blocked"));
+    m_blocked->setWordWrap(true);
+    m_blocked->setContentsMargins(8, 4, 8, 4);
+    m_blocked->setStyleSheet(QStringLiteral("color: #cf222e;"));
+    layout->addWidget(m_blocked);
+
+    m_error->setObjectName(QStringLiteral("chatError"));
+    m_error->setAccessibleName(tr("Error"));
+    m_error->setWordWrap(true);
+    m_error->setContentsMargins(8, 0, 8, 0);
+    m_error->setStyleSheet(QStringLiteral("color: #cf222e;"));
+    layout->addWidget(m_error);
+
+    auto *row = new QHBoxLayout;
+    row->setContentsMargins(8, 0, 8, 8);
+    m_emojiButton->setObjectName(QStringLiteral("emojiButton"));
+    m_emojiButton->setText(QStringLiteral("☺"));
+    m_emojiButton->setToolTip(tr("Insert an emoji"));
+    m_emojiButton->setAccessibleName(tr("Insert an emoji"));
+    row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
+    row->addWidget(m_composer, 1);
+    m_send->setObjectName(QStringLiteral("send"));
+    m_send->setAccessibleName(tr("Send"));
+    row->addWidget(m_send, 0, Qt::AlignBottom);
+    layout->addLayout(row);
+    setFocusProxy(m_composer);
+
+    connect(m_emojiButton, &QToolButton::clicked, this, [this] { m_emoji->popup(m_emojiButton); });
+    connect(m_emoji, &EmojiPicker::picked, this, [this](const QString &emoji) {
+        m_composer->insertPlainText(emoji);
+        m_composer->setFocus();
+    });
+    connect(m_composer, &Composer::submitted, this, &ChatView::send);
+    connect(m_send, &QPushButton::clicked, this, &ChatView::send);
+    connect(m_composer, &Composer::textChanged, this,
+            [this] { m_chat->setTyping(!m_composer->toPlainText().isEmpty()); });
+
+    connect(chat, &core::ChatViewModel::contactChanged, this, &ChatView::showContact);
+    connect(chat, &core::ChatViewModel::errorTextChanged, this, [this] {
+        m_error->setText(m_chat->errorText());
+        m_error->setVisible(!m_chat->errorText().isEmpty());
+    });
+    connect(chat, &core::ChatViewModel::peerTypingChanged, this, [this] {
+        m_typing->setText(m_chat->isPeerTyping() ? tr("%1 is typing…").arg(m_chat->displayName())
+                                                 : QString());
+    });
+    connect(chat, &core::ChatViewModel::unreadMarkerChanged, this,
+            [this] { m_timeline->setUnreadMarkerId(m_chat->unreadMarkerId()); });
+    connect(m_timeline, &TimelineView::atBottomChanged, this, &ChatView::markReadIfShown);
+    connect(chat->messageList(), &QAbstractItemModel::rowsInserted, this,
+            &ChatView::markReadIfShown);
+    connect(chat->messageList(), &core::MessageListModel::pageApplied, this,
+            &ChatView::markReadIfShown);
+    connect(m_timeline, &TimelineView::linkHovered, this, &ChatView::linkHovered);
+    m_error->setVisible(false);
+    showContact();
+}
+
+void ChatView::showContact()
+{
+    m_title->setText(m_chat->displayName());
+    m_title->setToolTip(m_chat->contactAddress());
+    m_notice->setText(m_chat->noticeText());
+    m_notice->setVisible(!m_chat->noticeText().isEmpty());
+    const bool canSend = m_chat->canSend();
+    m_composer->setEnabled(canSend);
+    m_send->setEnabled(canSend);
+    m_emojiButton->setEnabled(canSend);
+    m_blocked->setText(m_chat->cannotSendReason());
+    m_blocked->setVisible(!canSend);
+}
+
+void ChatView::send()
+{
+    const QString text = m_composer->toPlainText();
+    if (m_chat->send(text)) {
+        m_composer->clear();
+        m_timeline->jumpToLatest();
+    }
+}
+
+bool ChatView::event(QEvent *event)
+{
+    // WindowActivate reaches the visible children of the window being activated.
+    const bool handled = QWidget::event(event);
+    if (event->type() == QEvent::WindowActivate) {
+        markReadIfShown();
+    }
+    return handled;
+}
+
+void ChatView::markReadIfShown()
+{
+    if (isVisible() && isActiveWindow() && m_timeline->isAtBottom() &&
+        m_timeline->model()->rowCount() > 0) {
+        m_chat->markRead();
+    }
+}
+
+} // namespace parley::app

@@ -1,0 +1,314 @@
+#include "app/messagedelegate.h"
+
+#include "app/displaytime.h"
+#include "app/inerttextdocument.h"
+#include "core/models/messagelistmodel.h"
+
+#include <QAbstractItemView>
+#include <QAbstractTextDocumentLayout>
+#include <QDateTime>
+#include <QLocale>
+#include <QPainter>
+#include <QPainterPath>
+
+#include <cmath>
+
+namespace parley::app {
+
+using Messages = core::MessageListModel;
+
+namespace {
+
+constexpr int kSideMargin = 12;
+constexpr int kPadX = 10;
+constexpr int kPadY = 6;
+constexpr int kGroupGap = 2;
+constexpr int kGap = 8;
+constexpr int kBottomGap = 2;
+constexpr int kTickWidth = 16;
+constexpr int kMaxBubbleText = 560;
+
+QDateTime sentAt(const QModelIndex &index)
+{
+    return index.data(Messages::SentAtRole).toDateTime().toLocalTime();
+}
+
+QFont smallFont(const QFont &font)
+{
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.85);
+    return small;
+}
+
+QString dayText(const QDate &date)
+{
+    const QDate today = QDate::currentDate();
+    if (date == today) {
+        return MessageDelegate::tr("Today");
+    }
+    if (date == today.addDays(-1)) {
+        return MessageDelegate::tr("Yesterday");
+    }
+    return QLocale().toString(date, QLocale::LongFormat);
+}
+
+} // namespace
+
+MessageDelegate::MessageDelegate(QObject *parent)
+    : QStyledItemDelegate(parent)
+{}
+
+MessageDelegate::~MessageDelegate() = default;
+
+MessageDelegate::Parts MessageDelegate::partsOf(const QModelIndex &index) const
+{
+    Parts parts;
+    parts.outgoing = index.data(Messages::IsOutgoingRole).toBool();
+    const QDateTime at = sentAt(index);
+    const QModelIndex previous =
+        index.row() > 0 ? index.sibling(index.row() - 1, 0) : QModelIndex();
+    const QDateTime before = previous.isValid() ? sentAt(previous) : QDateTime();
+    parts.separator = !previous.isValid() || before.date() != at.date();
+    parts.marker =
+        m_unreadMarkerId != 0 && index.data(Messages::IdRole).toLongLong() == m_unreadMarkerId;
+    parts.grouped = previous.isValid() && !parts.separator && !parts.marker &&
+                    previous.data(Messages::IsOutgoingRole).toBool() == parts.outgoing &&
+                    std::abs(before.secsTo(at)) <= kGroupSeconds;
+    return parts;
+}
+
+int MessageDelegate::availableWidth(const QStyleOptionViewItem &option) const
+{
+    if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget)) {
+        return std::max(120, view->viewport()->width());
+    }
+    return std::max(120, option.rect.width());
+}
+
+int MessageDelegate::maxTextWidth(int rowWidth) const
+{
+    const int bubble = std::max(80, rowWidth * 3 / 4 - kSideMargin);
+    return std::min(kMaxBubbleText, bubble - 2 * kPadX);
+}
+
+std::unique_ptr<QTextDocument> MessageDelegate::documentFor(const QModelIndex &index,
+                                                            const QFont &font, int textWidth) const
+{
+    auto document = std::make_unique<InertTextDocument>();
+    if (index.data(Messages::UndecryptableRole).toBool()) {
+        QFont italic = font;
+        italic.setItalic(true);
+        document->setDefaultFont(italic);
+        document->setPlainText(index.data(Qt::DisplayRole).toString());
+    } else {
+        document->setDefaultFont(font);
+        document->setMessageText(index.data(Messages::TextRole).toString());
+    }
+    document->setTextWidth(textWidth);
+    return document;
+}
+
+QTextDocument *MessageDelegate::cachedDocument(const QModelIndex &index, const QFont &font,
+                                               int textWidth) const
+{
+    const QPair<qint64, int> key(index.data(Messages::IdRole).toLongLong(), textWidth);
+    if (QTextDocument *document = m_documents.object(key)) {
+        return document;
+    }
+    QTextDocument *document = documentFor(index, font, textWidth).release();
+    m_documents.insert(key, document);
+    return document;
+}
+
+QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int textWidth) const
+{
+    const QPair<qint64, int> key(index.data(Messages::IdRole).toLongLong(), textWidth);
+    const auto cached = m_textSizes.constFind(key);
+    if (cached != m_textSizes.constEnd()) {
+        return *cached;
+    }
+    const auto document = documentFor(index, font, textWidth);
+    const int width = std::min(textWidth, int(std::ceil(document->idealWidth())) + 1);
+    document->setTextWidth(width);
+    const QSize size(width, int(std::ceil(document->size().height())));
+    m_textSizes.insert(key, size);
+    return size;
+}
+
+QString MessageDelegate::metaText(const QModelIndex &index) const
+{
+    QString text = shortTime(sentAt(index).time());
+    const QString state = index.data(Messages::StateNameRole).toString();
+    if (state == QLatin1String("failed")) {
+        text = tr("%1 · not sent").arg(text);
+    }
+    return text;
+}
+
+MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &option,
+                                                    const QModelIndex &index) const
+{
+    Geometry geometry;
+    const Parts parts = partsOf(index);
+    const QFontMetrics metrics(option.font);
+    const QFontMetrics small(smallFont(option.font));
+    // The row is as wide as the view's viewport (option.rect of a list item may be wider).
+    const QRect row(option.rect.left(), option.rect.top(), availableWidth(option),
+                    option.rect.height());
+    int y = row.top();
+    if (parts.separator) {
+        geometry.separator = QRect(row.left(), y, row.width(), metrics.height() + 2 * kGap);
+        y += geometry.separator.height();
+    }
+    if (parts.marker) {
+        geometry.marker = QRect(row.left(), y, row.width(), metrics.height() + kGap);
+        y += geometry.marker.height();
+    }
+    y += parts.grouped ? kGroupGap : kGap;
+
+    const QSize text = textSize(index, option.font, maxTextWidth(row.width()));
+    const int metaWidth =
+        small.horizontalAdvance(metaText(index)) + (parts.outgoing ? kTickWidth + 4 : 0);
+    const int inner = std::max(text.width(), metaWidth);
+    const QSize bubble(inner + 2 * kPadX, kPadY + text.height() + 2 + small.height() + kPadY);
+    const int x =
+        parts.outgoing ? row.right() - kSideMargin - bubble.width() + 1 : row.left() + kSideMargin;
+    geometry.bubble = QRect(QPoint(x, y), bubble);
+    geometry.text = QRect(QPoint(x + kPadX, y + kPadY), text);
+    geometry.meta = QRect(x + kPadX, geometry.text.bottom() + 3, inner, small.height());
+    return geometry;
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    QStyleOptionViewItem sized = option;
+    sized.rect = QRect(0, 0, availableWidth(option), 0);
+    const Geometry parts = geometry(sized, index);
+    return {sized.rect.width(), parts.bubble.bottom() + 1 + kBottomGap};
+}
+
+QString MessageDelegate::linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                                const QPoint &position) const
+{
+    const Geometry parts = geometry(option, index);
+    if (!parts.text.contains(position)) {
+        return {};
+    }
+    return cachedDocument(index, option.font, parts.text.width())
+        ->documentLayout()
+        ->anchorAt(position - parts.text.topLeft());
+}
+
+QString MessageDelegate::renderedText(const QModelIndex &index) const
+{
+    return documentFor(index, QFont(), maxTextWidth(600))->toPlainText();
+}
+
+void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const
+{
+    const Geometry parts = geometry(option, index);
+    const QPalette &palette = option.palette;
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+
+    if (option.state & QStyle::State_Selected) {
+        QColor selection = palette.color(QPalette::Highlight);
+        selection.setAlpha(50);
+        painter->fillRect(option.rect, selection);
+    }
+    if (!parts.separator.isEmpty()) {
+        const QString day = dayText(sentAt(index).date());
+        painter->setPen(palette.color(QPalette::PlaceholderText));
+        const QRect textRect = painter->fontMetrics().boundingRect(day).adjusted(-8, 0, 8, 0);
+        QRect centered = textRect;
+        centered.moveCenter(parts.separator.center());
+        const int middle = parts.separator.center().y();
+        painter->drawLine(parts.separator.left() + kSideMargin, middle, centered.left(), middle);
+        painter->drawLine(centered.right(), middle, parts.separator.right() - kSideMargin, middle);
+        painter->drawText(centered, Qt::AlignCenter, day);
+    }
+    if (!parts.marker.isEmpty()) {
+        const QColor red(0xcf, 0x22, 0x2e);
+        painter->setPen(red);
+        const int middle = parts.marker.center().y();
+        const QString text = tr("New messages");
+        const int textWidth = painter->fontMetrics().horizontalAdvance(text) + 16;
+        painter->drawLine(parts.marker.left() + kSideMargin, middle,
+                          parts.marker.right() - kSideMargin - textWidth, middle);
+        painter->drawText(parts.marker.adjusted(0, 0, -kSideMargin, 0),
+                          Qt::AlignRight | Qt::AlignVCenter, text);
+    }
+
+    const bool outgoing = index.data(Messages::IsOutgoingRole).toBool();
+    QColor bubble =
+        outgoing ? palette.color(QPalette::Highlight) : palette.color(QPalette::AlternateBase);
+    if (outgoing) {
+        bubble.setAlpha(45);
+    }
+    painter->setPen(QPen(palette.color(QPalette::Mid), 0.5));
+    painter->setBrush(bubble);
+    painter->drawRoundedRect(QRectF(parts.bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
+
+    QTextDocument *document = cachedDocument(index, option.font, parts.text.width());
+    painter->translate(parts.text.topLeft());
+    QAbstractTextDocumentLayout::PaintContext context;
+    context.palette = palette;
+    context.palette.setColor(QPalette::Text, palette.color(QPalette::Text));
+    context.clip = QRectF(0, 0, parts.text.width(), parts.text.height());
+    document->documentLayout()->draw(painter, context);
+    painter->translate(-parts.text.topLeft());
+
+    painter->setFont(smallFont(option.font));
+    const QString state = index.data(Messages::StateNameRole).toString();
+    painter->setPen(state == QLatin1String("failed") ? QColor(0xcf, 0x22, 0x2e)
+                                                     : palette.color(QPalette::PlaceholderText));
+    QRect meta = parts.meta;
+    if (outgoing) {
+        const QRect tick(meta.right() - kTickWidth + 1, meta.top(), kTickWidth, meta.height());
+        paintTick(painter, tick, state, palette);
+        meta.setRight(tick.left() - 4);
+    }
+    painter->drawText(meta, Qt::AlignRight | Qt::AlignVCenter, metaText(index));
+    painter->restore();
+}
+
+// queued: a small clock; sent: one check; delivered: two; read: two in the accent colour;
+// failed: an exclamation mark.
+void MessageDelegate::paintTick(QPainter *painter, const QRect &rect, const QString &state,
+                                const QPalette &palette) const
+{
+    painter->save();
+    const QPointF c = QRectF(rect).center();
+    QColor color = palette.color(QPalette::PlaceholderText);
+    if (state == QLatin1String("read")) {
+        color = QColor(0x1f, 0x6f, 0xeb);
+    } else if (state == QLatin1String("failed")) {
+        color = QColor(0xcf, 0x22, 0x2e);
+    }
+    painter->setPen(QPen(color, 1.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter->setBrush(Qt::NoBrush);
+    const auto check = [&](qreal dx) {
+        QPainterPath path;
+        path.moveTo(c.x() - 5 + dx, c.y());
+        path.lineTo(c.x() - 2 + dx, c.y() + 3);
+        path.lineTo(c.x() + 3 + dx, c.y() - 3);
+        painter->drawPath(path);
+    };
+    if (state == QLatin1String("queued")) {
+        painter->drawEllipse(c, 4, 4);
+        painter->drawLine(c, c + QPointF(0, -3));
+        painter->drawLine(c, c + QPointF(2, 0));
+    } else if (state == QLatin1String("sent")) {
+        check(0);
+    } else if (state == QLatin1String("delivered") || state == QLatin1String("read")) {
+        check(-2);
+        check(2);
+    } else if (state == QLatin1String("failed")) {
+        painter->drawLine(c + QPointF(0, -4), c + QPointF(0, 1));
+        painter->drawPoint(c + QPointF(0, 4));
+    }
+    painter->restore();
+}
+
+} // namespace parley::app

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <QCache>
+#include <QHash>
+#include <QStyledItemDelegate>
+
+#include <memory>
+
+class QTextDocument;
+
+namespace parley::app {
+
+// Paints one message row of a MessageListModel: never a widget per message (STYLE.md, Views).
+// A row is, top to bottom: a date separator on the first row of a day, the "new messages"
+// line above the row of unreadMarkerId, and a bubble (own messages right, the contact's
+// left) holding the text and a line with the time and, for own messages, the status tick.
+// Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
+//
+// The text is an InertTextDocument (Markdown without HTML, no resource ever loaded, links
+// followed by their real target). Text sizes are cached per message id and available width
+// (a message's text never changes; its state does not change its size), so scrolling and
+// relayouts do not lay out the same text twice.
+class MessageDelegate : public QStyledItemDelegate
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kGroupSeconds = 5 * 60;
+
+    // Where the parts of one row go, in the coordinates of option.rect.
+    struct Geometry
+    {
+        QRect separator; // empty unless the first row of a day
+        QRect marker;    // empty unless the unread line is above this row
+        QRect bubble;
+        QRect text;
+        QRect meta;
+    };
+
+    explicit MessageDelegate(QObject *parent = nullptr);
+    ~MessageDelegate() override;
+
+    void paint(QPainter *painter, const QStyleOptionViewItem &option,
+               const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+    // The row's parts for `option.rect` (its width decides the wrapping).
+    Geometry geometry(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    // The link target at `position` (view coordinates) in the row at option.rect, or empty.
+    QString linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
+                   const QPoint &position) const;
+    // The text the row shows, as laid out (links with their targets, images as text).
+    QString renderedText(const QModelIndex &index) const;
+
+    void setUnreadMarkerId(qint64 id) { m_unreadMarkerId = id; }
+    qint64 unreadMarkerId() const { return m_unreadMarkerId; }
+    // Forgets cached sizes (e.g. the font changed).
+    void clearCache()
+    {
+        m_textSizes.clear();
+        m_documents.clear();
+    }
+
+private:
+    struct Parts
+    {
+        bool separator = false;
+        bool marker = false;
+        bool grouped = false;
+        bool outgoing = false;
+    };
+    Parts partsOf(const QModelIndex &index) const;
+    int availableWidth(const QStyleOptionViewItem &option) const;
+    int maxTextWidth(int rowWidth) const;
+    std::unique_ptr<QTextDocument> documentFor(const QModelIndex &index, const QFont &font,
+                                               int textWidth) const;
+    // A laid-out document for painting, from a small cache (the rows on screen are painted
+    // again on every scroll step). Valid until the next call.
+    QTextDocument *cachedDocument(const QModelIndex &index, const QFont &font, int textWidth) const;
+    QSize textSize(const QModelIndex &index, const QFont &font, int textWidth) const;
+    QString metaText(const QModelIndex &index) const;
+    void paintTick(QPainter *painter, const QRect &rect, const QString &state,
+                   const QPalette &palette) const;
+
+    qint64 m_unreadMarkerId = 0;
+    // (message id, text width) → laid-out text size.
+    mutable QHash<QPair<qint64, int>, QSize> m_textSizes;
+    // (message id, text width) → document, for the rows being painted.
+    static constexpr int kCachedDocuments = 150;
+    mutable QCache<QPair<qint64, int>, QTextDocument> m_documents{kCachedDocuments};
+};
+
+} // namespace parley::app

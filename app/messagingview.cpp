@@ -1,0 +1,170 @@
+#include "app/messagingview.h"
+
+#include "app/addcontactdialog.h"
+#include "app/chatview.h"
+#include "app/conversationsview.h"
+#include "app/settingsdialog.h"
+#include "core/store/profilestore.h"
+#include "core/viewmodels/chatviewmodel.h"
+#include "core/viewmodels/contactsviewmodel.h"
+#include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/settingsviewmodel.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace parley::app {
+
+MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
+                             core::SessionManager *sessions, QWidget *parent)
+    : QWidget(parent)
+    , m_store(std::move(store))
+    , m_sessions(sessions)
+    , m_conversations(new core::ConversationListViewModel(m_store, sessions, this))
+    , m_contacts(new core::ContactsViewModel(m_store, sessions, this))
+    // No ProfileSession is running yet: the auto-lock minutes are saved for the next start.
+    , m_settings(new core::SettingsViewModel(m_store, nullptr, this))
+    , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_list(new ConversationsView(m_conversations, this))
+    , m_right(new QStackedWidget(this))
+    , m_empty(new QWidget(this))
+{
+    setObjectName(QStringLiteral("messaging"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    auto *left = new QWidget(m_splitter);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(6, 6, 0, 6);
+    auto *tools = new QHBoxLayout;
+    auto *heading = new QLabel(tr("Chats"), left);
+    QFont headingFont = heading->font();
+    headingFont.setPointSizeF(headingFont.pointSizeF() * 1.2);
+    headingFont.setWeight(QFont::DemiBold);
+    heading->setFont(headingFont);
+    tools->addWidget(heading, 1);
+    auto *add = new QToolButton(left);
+    add->setObjectName(QStringLiteral("addContactButton"));
+    add->setText(QStringLiteral("+"));
+    add->setToolTip(tr("Add a contact (Ctrl+N)"));
+    add->setAccessibleName(tr("Add a contact"));
+    tools->addWidget(add);
+    auto *settingsButton = new QToolButton(left);
+    settingsButton->setObjectName(QStringLiteral("settingsButton"));
+    settingsButton->setText(QStringLiteral("⚙"));
+    settingsButton->setToolTip(tr("Settings"));
+    settingsButton->setAccessibleName(tr("Settings"));
+    tools->addWidget(settingsButton);
+    leftLayout->addLayout(tools);
+    leftLayout->addWidget(m_list, 1);
+
+    auto *emptyLayout = new QVBoxLayout(m_empty);
+    emptyLayout->addStretch(1);
+    auto *emptyText = new QLabel(
+        tr("No conversation is open.\n\nAdd a contact with Ctrl+N to start one, or pick a "
+           "conversation on the left."),
+        m_empty);
+    emptyText->setObjectName(QStringLiteral("emptyState"));
+    emptyText->setAccessibleName(tr("No conversation is open"));
+    emptyText->setAlignment(Qt::AlignCenter);
+    emptyText->setWordWrap(true);
+    emptyText->setForegroundRole(QPalette::PlaceholderText);
+    emptyLayout->addWidget(emptyText);
+    auto *emptyAdd = new QPushButton(tr("Add a contact…"), m_empty);
+    emptyAdd->setObjectName(QStringLiteral("emptyAddContact"));
+    emptyAdd->setAccessibleName(tr("Add a contact"));
+    emptyLayout->addWidget(emptyAdd, 0, Qt::AlignHCenter);
+    emptyLayout->addStretch(2);
+    m_right->addWidget(m_empty);
+
+    m_splitter->addWidget(left);
+    m_splitter->addWidget(m_right);
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({260, 560});
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    layout->addWidget(m_splitter);
+
+    connect(add, &QToolButton::clicked, this, &MessagingView::addContact);
+    connect(emptyAdd, &QPushButton::clicked, this, &MessagingView::addContact);
+    connect(settingsButton, &QToolButton::clicked, this, &MessagingView::showSettings);
+    auto *newContact = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this);
+    connect(newContact, &QShortcut::activated, this, &MessagingView::addContact);
+    for (const QKeySequence &keys :
+         {QKeySequence(QKeySequence::Find), QKeySequence(Qt::CTRL | Qt::Key_K)}) {
+        auto *find = new QShortcut(keys, this);
+        connect(find, &QShortcut::activated, this, [this] {
+            m_list->filterField()->setFocus();
+            m_list->filterField()->selectAll();
+        });
+    }
+    auto *preferences = new QShortcut(QKeySequence(QKeySequence::Preferences), this);
+    connect(preferences, &QShortcut::activated, this, &MessagingView::showSettings);
+    connect(m_conversations, &core::ConversationListViewModel::selectionChanged, this,
+            &MessagingView::openSelected);
+}
+
+MessagingView::~MessagingView() = default;
+
+QByteArray MessagingView::saveState() const
+{
+    return m_splitter->saveState();
+}
+
+void MessagingView::restoreState(const QByteArray &state)
+{
+    m_splitter->restoreState(state);
+}
+
+void MessagingView::openSelected()
+{
+    const QString address = m_conversations->selectedAddress();
+    if (m_chat != nullptr && m_chat->contactAddress() == address) {
+        return;
+    }
+    if (m_chatView != nullptr) {
+        m_right->removeWidget(m_chatView);
+        m_chatView->deleteLater();
+        m_chatView = nullptr;
+    }
+    if (m_chat != nullptr) {
+        m_chat->deleteLater();
+        m_chat = nullptr;
+    }
+    if (address.isEmpty()) {
+        m_right->setCurrentWidget(m_empty);
+        return;
+    }
+    m_chat = new core::ChatViewModel(m_store, m_sessions, address, this);
+    m_chatView = new ChatView(m_chat, m_right);
+    connect(m_chatView, &ChatView::linkHovered, this, &MessagingView::linkHovered);
+    m_right->addWidget(m_chatView);
+    m_right->setCurrentWidget(m_chatView);
+}
+
+void MessagingView::addContact()
+{
+    AddContactDialog dialog(m_contacts, this);
+    if (dialog.exec() == QDialog::Accepted && !dialog.addedAddress().isEmpty()) {
+        m_conversations->select(dialog.addedAddress());
+        if (m_chatView != nullptr) {
+            m_chatView->setFocus();
+        }
+    }
+}
+
+void MessagingView::showSettings()
+{
+    SettingsDialog dialog(m_settings, this);
+    dialog.exec();
+}
+
+} // namespace parley::app

@@ -1,0 +1,124 @@
+#include "app/settingsdialog.h"
+
+#include "core/viewmodels/settingsviewmodel.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace parley::app {
+
+namespace {
+
+QLineEdit *passwordField(const QString &name, const QString &accessibleName, QWidget *parent)
+{
+    auto *field = new QLineEdit(parent);
+    field->setObjectName(name);
+    field->setAccessibleName(accessibleName);
+    field->setEchoMode(QLineEdit::Password);
+    return field;
+}
+
+} // namespace
+
+SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *parent)
+    : QDialog(parent)
+    , m_settings(settings)
+    , m_current(passwordField(QStringLiteral("currentPassphrase"), tr("Current passphrase"), this))
+    , m_replacement(passwordField(QStringLiteral("newPassphrase"), tr("New passphrase"), this))
+    , m_confirmation(passwordField(QStringLiteral("newPassphraseConfirmation"),
+                                   tr("Repeat the new passphrase"), this))
+    , m_strength(new QLabel(this))
+    , m_change(new QPushButton(tr("Change passphrase"), this))
+    , m_remember(new QCheckBox(tr("Remember on this computer"), this))
+    , m_autoLock(new QSpinBox(this))
+    , m_message(new QLabel(this))
+{
+    setObjectName(QStringLiteral("settingsDialog"));
+    setWindowTitle(tr("Settings"));
+    setAccessibleName(tr("Settings"));
+    auto *layout = new QVBoxLayout(this);
+
+    auto *passphrase = new QGroupBox(tr("Passphrase"), this);
+    auto *form = new QFormLayout(passphrase);
+    form->addRow(tr("Current:"), m_current);
+    form->addRow(tr("New:"), m_replacement);
+    form->addRow(tr("Repeat:"), m_confirmation);
+    m_strength->setObjectName(QStringLiteral("settingsPassphraseStrength"));
+    m_strength->setAccessibleName(tr("Passphrase strength"));
+    form->addRow(QString(), m_strength);
+    m_change->setObjectName(QStringLiteral("changePassphrase"));
+    m_change->setAccessibleName(tr("Change passphrase"));
+    form->addRow(QString(), m_change);
+    layout->addWidget(passphrase);
+
+    auto *device = new QGroupBox(tr("This computer"), this);
+    auto *deviceForm = new QFormLayout(device);
+    m_remember->setObjectName(QStringLiteral("rememberOnThisComputer"));
+    m_remember->setAccessibleName(tr("Remember on this computer"));
+    m_remember->setToolTip(tr("Keep the profile's key in the system keychain, so Parley opens "
+                              "without asking for the passphrase."));
+    deviceForm->addRow(m_remember);
+    m_autoLock->setObjectName(QStringLiteral("autoLockMinutes"));
+    m_autoLock->setAccessibleName(tr("Lock after idle minutes"));
+    m_autoLock->setRange(0, 24 * 60);
+    m_autoLock->setSpecialValueText(tr("Never"));
+    m_autoLock->setSuffix(tr(" min"));
+    deviceForm->addRow(tr("Lock when idle for:"), m_autoLock);
+    layout->addWidget(device);
+
+    m_message->setObjectName(QStringLiteral("settingsMessage"));
+    m_message->setAccessibleName(tr("Settings status"));
+    m_message->setWordWrap(true);
+    layout->addWidget(m_message);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    buttons->button(QDialogButtonBox::Close)->setAccessibleName(tr("Close"));
+    connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
+    layout->addWidget(buttons);
+
+    connect(m_replacement, &QLineEdit::textChanged, settings,
+            &core::SettingsViewModel::setPassphraseDraft);
+    connect(settings, &core::SettingsViewModel::passphraseHintChanged, this,
+            [this] { m_strength->setText(m_settings->passphraseHint()); });
+    connect(m_change, &QPushButton::clicked, this, [this] {
+        m_settings->clearMessages();
+        m_settings->changePassphrase(m_current->text(), m_replacement->text(),
+                                     m_confirmation->text());
+    });
+    connect(settings, &core::SettingsViewModel::passphraseChanged, this, [this] {
+        m_current->clear();
+        m_replacement->clear();
+        m_confirmation->clear();
+    });
+    connect(m_remember, &QCheckBox::toggled, settings,
+            &core::SettingsViewModel::setRememberOnThisComputer);
+    connect(m_autoLock, &QSpinBox::valueChanged, settings,
+            &core::SettingsViewModel::setAutoLockMinutes);
+    connect(settings, &core::SettingsViewModel::changed, this, &SettingsDialog::showState);
+    showState();
+}
+
+void SettingsDialog::showState()
+{
+    const bool busy = m_settings->isBusy();
+    m_change->setEnabled(!busy);
+    m_remember->setEnabled(!busy);
+    {
+        const QSignalBlocker blockRemember(m_remember);
+        m_remember->setChecked(m_settings->rememberOnThisComputer());
+        const QSignalBlocker blockAutoLock(m_autoLock);
+        m_autoLock->setValue(m_settings->autoLockMinutes());
+    }
+    const QString error = m_settings->errorText();
+    m_message->setText(error.isEmpty() ? m_settings->noticeText() : error);
+    m_message->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #cf222e;"));
+    m_message->setVisible(!m_message->text().isEmpty());
+}
+
+} // namespace parley::app

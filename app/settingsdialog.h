@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QDialog>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace parley::core {
+class SettingsViewModel;
+}
+
+namespace parley::app {
+
+// The profile's settings on a SettingsViewModel: change the passphrase (with the strength
+// hint), remember on this computer, and the idle auto-lock in minutes (0 = never). Every
+// control applies at once; errors and confirmations are the view model's sentences.
+class SettingsDialog : public QDialog
+{
+    Q_OBJECT
+
+public:
+    explicit SettingsDialog(core::SettingsViewModel *settings, QWidget *parent = nullptr);
+
+private:
+    void showState();
+
+    core::SettingsViewModel *m_settings;
+    QLineEdit *m_current;
+    QLineEdit *m_replacement;
+    QLineEdit *m_confirmation;
+    QLabel *m_strength;
+    QPushButton *m_change;
+    QCheckBox *m_remember;
+    QSpinBox *m_autoLock;
+    QLabel *m_message;
+};
+
+} // namespace parley::app

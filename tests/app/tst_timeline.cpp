@@ -1,0 +1,529 @@
+// The chat views on a real profile store (no relay): the timeline's own history trigger at
+// the top by every way of scrolling up over a 100 000-message conversation with the scroll
+// anchor kept, the message delegate's sizes at several widths, inert rendering of hostile
+// Markdown/HTML, the composer's keys and its blocked state, and accessible names.
+
+#include "app/addcontactdialog.h"
+#include "app/chatview.h"
+#include "app/composer.h"
+#include "app/conversationdelegate.h"
+#include "app/conversationsview.h"
+#include "app/emojipicker.h"
+#include "app/inerttextdocument.h"
+#include "app/messagedelegate.h"
+#include "app/messagingview.h"
+#include "app/settingsdialog.h"
+#include "app/timelineview.h"
+#include "core/clientcore.h"
+#include "core/models/messagelistmodel.h"
+#include "core/session/sessionmanager.h"
+#include "core/viewmodels/chatviewmodel.h"
+#include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/settingsviewmodel.h"
+#include "modeltesthelpers.h"
+
+#include <QAccessible>
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenu>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTcpServer>
+#include <QTest>
+#include <QTimer>
+#include <QToolButton>
+#include <QWheelEvent>
+
+#include <functional>
+
+using namespace parley;
+using namespace parley::core;
+using namespace parley::core::test;
+using Messages = MessageListModel;
+using Direction = MessageRecord::Direction;
+using State = MessageRecord::State;
+
+namespace {
+
+const QString kBob = QStringLiteral("bob@relay.example");
+const QString kCarol = QStringLiteral("carol@relay.example");
+const QString kDave = QStringLiteral("dave@relay.example");
+
+QStyleOptionViewItem optionFor(const app::TimelineView &view, const QModelIndex &index)
+{
+    QStyleOptionViewItem option;
+    option.initFrom(&view);
+    option.font = view.font();
+    option.widget = &view;
+    option.rect = view.visualRect(index);
+    return option;
+}
+
+} // namespace
+
+class TestTimeline : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void historyLoadsByEveryTrigger();
+    void sizeHintsContainTheirText();
+    void hostileTextRendersInert();
+    void composerKeys();
+    void composerBlockedWhileCannotSend();
+    void controlsHaveAccessibleNames();
+    void listTimes();
+
+private:
+    TestProfile m_profile;
+};
+
+void TestTimeline::initTestCase()
+{
+    QVERIFY(m_profile.ok);
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(std::holds_alternative<ConversationId>(take(m_profile.store->run(
+        [](StoreContext &context) { return writeHistory(context, kBob, 100'000); }))));
+    qInfo("100 000 messages written in %lld ms", qint64(timer.elapsed()));
+}
+
+void TestTimeline::historyLoadsByEveryTrigger()
+{
+    ChatViewModel chat(m_profile.store, nullptr, kBob);
+    app::ChatView view(&chat);
+    view.resize(600, 480);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    app::TimelineView *timeline = view.timeline();
+    Messages *model = chat.messageList();
+    QTRY_COMPARE(model->rowCount(), Messages::kDefaultPageSize);
+    QTRY_VERIFY(!model->isLoading());
+    QScrollBar *bar = timeline->verticalScrollBar();
+    // Opened at the newest message, and nothing older loaded before the user scrolls.
+    QTRY_VERIFY(timeline->isAtBottom());
+    QCOMPARE(model->index(model->rowCount() - 1).data(Messages::TextRole).toString(),
+             QStringLiteral("message 100000"));
+    QCOMPARE(timeline->olderRequests(), 0);
+    QVERIFY(bar->maximum() > bar->pageStep());
+
+    // Each trigger must load the page before row 0 and keep the message at the top of the
+    // screen where it was.
+    const auto loadsOlder = [&](const char *what, const std::function<void()> &trigger) {
+        QTRY_VERIFY(!model->isLoading());
+        const int rows = model->rowCount();
+        const qint64 firstId = model->idAt(0);
+        const int requests = timeline->olderRequests();
+        // Start more than a screen below the top, so that nothing loads by itself.
+        bar->setValue(bar->minimum() + bar->pageStep() + 40);
+        QCOMPARE(timeline->olderRequests(), requests);
+        trigger();
+        QVERIFY2(timeline->olderRequests() == requests + 1, what);
+        const QModelIndex top = timeline->indexAt(QPoint(4, 1));
+        QVERIFY(top.isValid());
+        const qint64 anchorId = top.data(Messages::IdRole).toLongLong();
+        const int anchorY = timeline->visualRect(top).top();
+        QTRY_VERIFY2(model->idAt(0) < firstId, what);
+        QCOMPARE(model->rowCount(),
+                 std::min(rows + Messages::kDefaultPageSize, Messages::kDefaultWindowCap));
+        const int row = model->rowOf(anchorId);
+        QVERIFY(row >= Messages::kDefaultPageSize);
+        const int y = timeline->visualRect(model->index(row)).top();
+        QVERIFY2(std::abs(y - anchorY) <= 2,
+                 qPrintable(QStringLiteral("%1: the anchor moved from %2 to %3")
+                                .arg(QLatin1String(what))
+                                .arg(anchorY)
+                                .arg(y)));
+    };
+    loadsOlder("scroll bar at its minimum", [&] { bar->setValue(bar->minimum()); });
+    loadsOlder("wheel", [&] {
+        const QPoint at = timeline->viewport()->rect().center();
+        QWheelEvent wheel(at, timeline->viewport()->mapToGlobal(at), QPoint(), QPoint(0, 120 * 10),
+                          Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(timeline->viewport(), &wheel);
+    });
+    loadsOlder("PageUp", [&] {
+        timeline->setFocus();
+        QTest::keyClick(timeline, Qt::Key_PageUp);
+    });
+    loadsOlder("Home", [&] { QTest::keyClick(timeline, Qt::Key_Home); });
+    loadsOlder("Ctrl+Home", [&] { QTest::keyClick(timeline, Qt::Key_Home, Qt::ControlModifier); });
+    QCOMPARE(model->rowCount(), 6 * Messages::kDefaultPageSize);
+    QCOMPARE(model->index(0).data(Messages::TextRole).toString(),
+             QStringLiteral("message %1").arg(100'000 - 6 * Messages::kDefaultPageSize + 1));
+
+    // On past the window cap: the window stays bounded and the anchor still holds.
+    QElapsedTimer timer;
+    timer.start();
+    while (model->index(0).data(Messages::TextRole).toString() !=
+           QStringLiteral("message %1").arg(100'000 - 32 * Messages::kDefaultPageSize + 1)) {
+        loadsOlder("scroll bar, far back", [&] { bar->setValue(bar->minimum()); });
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+        QVERIFY(model->rowCount() <= Messages::kDefaultWindowCap);
+    }
+    qInfo("26 more pages, past the cap, in %lld ms", qint64(timer.elapsed()));
+    QCOMPARE(model->rowCount(), Messages::kDefaultWindowCap);
+    QVERIFY(model->canFetchNewer());
+
+    // Scrolling down to the window's newest row fetches the newer page (Qt's own fetchMore at
+    // the bottom); the cap drops rows at the top, and the row on screen stays in place.
+    QTRY_VERIFY(!model->isLoading());
+    const qint64 lastId = model->idAt(model->rowCount() - 1);
+    bar->setValue(bar->maximum());
+    const QModelIndex bottom = timeline->indexAt(QPoint(4, timeline->viewport()->height() - 2));
+    QVERIFY(bottom.isValid());
+    const qint64 bottomId = bottom.data(Messages::IdRole).toLongLong();
+    const int bottomY = timeline->visualRect(bottom).top();
+    QTRY_VERIFY(model->idAt(model->rowCount() - 1) > lastId);
+    QTRY_VERIFY(!model->isLoading());
+    QCOMPARE(model->rowCount(), Messages::kDefaultWindowCap);
+    QVERIFY(std::abs(timeline->visualRect(model->index(model->rowOf(bottomId))).top() - bottomY) <=
+            2);
+
+    // Away from the bottom, the jump button shows and brings the newest message back.
+    auto *jump = timeline->findChild<QWidget *>(QStringLiteral("jumpToLatest"));
+    QVERIFY(jump && jump->isVisible());
+    QVERIFY(!timeline->isAtBottom());
+    timeline->jumpToLatest();
+    QTRY_VERIFY(timeline->isAtBottom());
+    QTRY_VERIFY(!jump->isVisible());
+}
+
+void TestTimeline::sizeHintsContainTheirText()
+{
+    const QStringList texts = {
+        QStringLiteral("short"),
+        QStringLiteral("A longer message that has to wrap over several lines when the window is "
+                       "narrow, with **bold**, *italic* and `code` in it, and a link "
+                       "[to the docs](https://docs.example/page)."),
+        QStringLiteral("- one\n- two\n- three\n\nA paragraph after a list."),
+        QString(400, QLatin1Char('x')), // one unbreakable word
+        QStringLiteral("line one\nline two\n\nline four"),
+    };
+    quint32 n = 0;
+    for (const QString &text : texts) {
+        ++n;
+        appendMessage(*m_profile.store, kCarol, n % 2 ? Direction::Incoming : Direction::Outgoing,
+                      n % 2 ? State::Received : State::Delivered, text, clientId(n),
+                      1'700'000'000'000 + n * 1000);
+    }
+    ChatViewModel chat(m_profile.store, nullptr, kCarol);
+    app::ChatView view(&chat);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    app::TimelineView *timeline = view.timeline();
+    QTRY_COMPARE(chat.messageList()->rowCount(), int(texts.size()));
+    QList<int> longTextWidths;
+    for (const int width : {320, 640, 1100}) {
+        view.resize(width, 700);
+        QTRY_COMPARE(view.width(), width);
+        timeline->doItemsLayout();
+        for (int row = 0; row < chat.messageList()->rowCount(); ++row) {
+            const QModelIndex index = chat.messageList()->index(row);
+            const QStyleOptionViewItem option = optionFor(*timeline, index);
+            const auto parts = timeline->messageDelegate()->geometry(option, index);
+            const QSize hint = timeline->messageDelegate()->sizeHint(option, index);
+            const QString where = QStringLiteral("width %1, row %2").arg(width).arg(row);
+            QVERIFY2(option.rect.contains(parts.text), qPrintable(where));
+            QVERIFY2(option.rect.contains(parts.bubble), qPrintable(where));
+            QVERIFY2(parts.bubble.contains(parts.text), qPrintable(where));
+            QVERIFY2(hint.height() >= parts.bubble.bottom() - option.rect.top() + 1,
+                     qPrintable(where));
+            QVERIFY2(parts.text.right() < timeline->viewport()->width(), qPrintable(where));
+            // The laid-out text fits its rectangle at that width.
+            app::InertTextDocument document;
+            document.setDefaultFont(timeline->font());
+            document.setMessageText(index.data(Messages::TextRole).toString());
+            document.setTextWidth(parts.text.width());
+            QVERIFY2(document.size().height() <= parts.text.height() + 0.5, qPrintable(where));
+            if (row == 1) {
+                longTextWidths << parts.text.width();
+            }
+        }
+    }
+    // The long message really wraps to the width (a fixed size would pass the checks above).
+    QVERIFY(longTextWidths.at(0) < longTextWidths.at(1));
+    QVERIFY(longTextWidths.at(1) < longTextWidths.at(2));
+    QCOMPARE(timeline->messageDelegate()
+                 ->geometry(optionFor(*timeline, chat.messageList()->index(0)),
+                            chat.messageList()->index(0))
+                 .separator.isEmpty(),
+             false); // the first row of the day has its date separator
+}
+
+void TestTimeline::hostileTextRendersInert()
+{
+    // A server that would see any fetch of the "remote" image or the link.
+    QTcpServer trap;
+    QVERIFY(trap.listen(QHostAddress::LocalHost));
+    const QString remote = QStringLiteral("http://127.0.0.1:%1").arg(trap.serverPort());
+    const QString hostile = QStringLiteral("<b>bold?</b> <img src=\"%1/a.png\"> ![pic](%1/b.png) "
+                                           "[https://bank.example](%1/login) <script>x</script>")
+                                .arg(remote);
+    appendMessage(*m_profile.store, kDave, Direction::Incoming, State::Received, hostile,
+                  clientId(1, 0x71000000), 1'700'000'000'000);
+    appendMessage(*m_profile.store, kDave, Direction::Incoming, State::Undecryptable, {},
+                  clientId(2, 0x71000000), 1'700'000'001'000);
+    const int requestsBefore = app::InertTextDocument::totalResourceRequests();
+    ChatViewModel chat(m_profile.store, nullptr, kDave);
+    app::ChatView view(&chat);
+    view.resize(700, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_COMPARE(chat.messageList()->rowCount(), 2);
+    const QModelIndex index = chat.messageList()->index(0);
+    // An undecryptable message is shown as such.
+    const QModelIndex undecryptable = chat.messageList()->index(1);
+    QVERIFY(undecryptable.data(Messages::UndecryptableRole).toBool());
+    QCOMPARE(view.timeline()->messageDelegate()->renderedText(undecryptable),
+             undecryptable.data(Qt::DisplayRole).toString());
+    QVERIFY(undecryptable.data(Qt::DisplayRole).toString().contains(QStringLiteral("decrypt")));
+    const QString shown = view.timeline()->messageDelegate()->renderedText(index);
+    // HTML stays literal text; the image is named, not loaded; the link shows its target.
+    QVERIFY2(shown.contains(QStringLiteral("<b>bold?</b>")), qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("<img src=\"%1/a.png\">").arg(remote)),
+             qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("[image: %1/b.png]").arg(remote)), qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("https://bank.example (%1/login)").arg(remote)),
+             qPrintable(shown));
+    QVERIFY2(shown.contains(QStringLiteral("<script>x</script>")), qPrintable(shown));
+    // Painted for real, and nothing was asked for.
+    const QImage painted = view.grab().toImage();
+    QVERIFY(!painted.isNull());
+    QTest::qWait(0);
+    QCoreApplication::processEvents();
+    QCOMPARE(app::InertTextDocument::totalResourceRequests(), requestsBefore);
+    QVERIFY(!trap.hasPendingConnections());
+    QVERIFY(!trap.waitForNewConnection(200));
+
+    // The link under the mouse is its real target, and copying the message copies its text.
+    app::TimelineView *timeline = view.timeline();
+    const auto parts = timeline->messageDelegate()->geometry(optionFor(*timeline, index), index);
+    QPoint linkPosition;
+    for (int x = parts.text.left(); x < parts.text.right() && linkPosition.isNull(); x += 3) {
+        for (int y = parts.text.top(); y < parts.text.bottom() && linkPosition.isNull(); y += 3) {
+            const QString link = timeline->linkAt(QPoint(x, y));
+            if (!link.isEmpty()) {
+                QCOMPARE(link, remote + QStringLiteral("/login"));
+                linkPosition = QPoint(x, y);
+            }
+        }
+    }
+    QVERIFY(!linkPosition.isNull());
+    // Hovering it announces the target (the main window shows it in the status bar).
+    QSignalSpy hovered(timeline, &app::TimelineView::linkHovered);
+    QTest::mouseMove(timeline->viewport(), linkPosition);
+    QTRY_VERIFY(!hovered.isEmpty());
+    QCOMPARE(hovered.constLast().constFirst().toString(), remote + QStringLiteral("/login"));
+    // The context menu on the link: "Copy text", and "Copy link" naming the real target.
+    QStringList menuItems;
+    QTimer::singleShot(0, this, [&menuItems] {
+        auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget());
+        QVERIFY(menu);
+        for (QAction *action : menu->actions()) {
+            menuItems << action->text();
+        }
+        for (QAction *action : menu->actions()) {
+            if (action->text().startsWith(QStringLiteral("Copy link"))) {
+                action->trigger();
+            }
+        }
+        menu->close();
+    });
+    QContextMenuEvent menuEvent(QContextMenuEvent::Mouse, linkPosition,
+                                timeline->viewport()->mapToGlobal(linkPosition));
+    QApplication::sendEvent(timeline->viewport(), &menuEvent);
+    QVERIFY2(menuItems.contains(QStringLiteral("Copy text")), qPrintable(menuItems.join(u'|')));
+    QVERIFY2(menuItems.contains(QStringLiteral("Copy link %1/login").arg(remote)),
+             qPrintable(menuItems.join(u'|')));
+    QCOMPARE(QApplication::clipboard()->text(), remote + QStringLiteral("/login"));
+
+    timeline->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect);
+    timeline->setFocus();
+    QTest::keyClick(timeline, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QApplication::clipboard()->text(), hostile);
+}
+
+void TestTimeline::composerKeys()
+{
+    ChatViewModel chat(m_profile.store, nullptr, kCarol);
+    app::ChatView view(&chat);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    app::Composer *composer = view.composer();
+    composer->setFocus();
+    QTest::keyClicks(composer, QStringLiteral("first"));
+    QTest::keyClick(composer, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(composer, QStringLiteral("second"));
+    QCOMPARE(composer->toPlainText(), QStringLiteral("first\nsecond"));
+    QVERIFY(chat.errorText().isEmpty()); // nothing was sent
+    // Enter sends: with no session manager the view model refuses, and the text stays.
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
+    QCOMPARE(composer->toPlainText(), QStringLiteral("first\nsecond"));
+    auto *error = view.findChild<QLabel *>(QStringLiteral("chatError"));
+    QVERIFY(error && error->isVisible());
+    QCOMPARE(error->text(), chat.errorText());
+
+    // The emoji picker inserts at the cursor.
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("ab"));
+    QTest::keyClick(composer, Qt::Key_Left);
+    auto *emojiButton = view.findChild<QToolButton *>(QStringLiteral("emojiButton"));
+    auto *picker = view.findChild<app::EmojiPicker *>(QStringLiteral("emojiPicker"));
+    QVERIFY(emojiButton && picker);
+    QTest::mouseClick(emojiButton, Qt::LeftButton);
+    QTRY_VERIFY(picker->isVisible());
+    const auto buttons = picker->findChildren<QToolButton *>();
+    QCOMPARE(buttons.size(), app::EmojiPicker::emoji().size());
+    QVERIFY(!buttons.at(16)->accessibleName().isEmpty());
+    buttons.at(16)->click(); // 👍
+    QTRY_VERIFY(!picker->isVisible());
+    QCOMPARE(composer->toPlainText(), QStringLiteral("a👍b"));
+}
+
+void TestTimeline::composerBlockedWhileCannotSend()
+{
+    QVERIFY(succeeded(take(m_profile.store->run([](StoreContext &context) -> StoreStatus {
+        ContactTable contacts(context);
+        auto carol = contacts.findByAddress(kCarol);
+        if (const auto *error = std::get_if<StoreError>(&carol)) {
+            return *error;
+        }
+        std::get<ContactRecord>(carol).verified = true;
+        if (auto put = contacts.put(std::get<ContactRecord>(carol));
+            std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
+        }
+        return Done{};
+    }))));
+    ClientCore core;
+    ChatViewModel chat(m_profile.store, core.sessionManager(), kCarol);
+    app::ChatView view(&chat);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QTRY_VERIFY(chat.isVerified());
+    auto *reason = view.findChild<QLabel *>(QStringLiteral("cannotSendReason"));
+    auto *send = view.findChild<QPushButton *>(QStringLiteral("send"));
+    QVERIFY(reason && send);
+    QVERIFY(view.composer()->isEnabled());
+    QVERIFY(!reason->isVisible());
+
+    // What the SessionManager reports when a pinned key no longer matches.
+    emit core.sessionManager()->keyChanged(kCarol, true);
+    QTRY_VERIFY(!chat.canSend());
+    QVERIFY(!view.composer()->isEnabled());
+    QVERIFY(!send->isEnabled());
+    QVERIFY(reason->isVisible());
+    QCOMPARE(reason->text(), chat.cannotSendReason());
+    QVERIFY(reason->text().contains(QStringLiteral("safety number changed")));
+
+    // The contact's typing notice shows under the timeline, and goes away when they stop.
+    auto *typing = view.findChild<QLabel *>(QStringLiteral("typingIndicator"));
+    QVERIFY(typing);
+    QVERIFY(typing->text().isEmpty());
+    emit core.sessionManager()->typingReceived(kCarol, true);
+    QTRY_COMPARE(typing->text(), QStringLiteral("carol is typing…"));
+    emit core.sessionManager()->typingReceived(kCarol, false);
+    QTRY_VERIFY(typing->text().isEmpty());
+}
+
+void TestTimeline::controlsHaveAccessibleNames()
+{
+    app::MessagingView messaging(m_profile.store, nullptr);
+    messaging.resize(900, 600);
+    messaging.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&messaging));
+    QTRY_VERIFY(messaging.conversations()->model()->rowCount() >= 3);
+    // Pick a conversation with the keyboard: the chat opens.
+    QListView *list = messaging.conversationsView()->listView();
+    list->setFocus();
+    QTest::keyClick(list, Qt::Key_Down);
+    QTRY_VERIFY(messaging.chatView() != nullptr);
+    const QString first = messaging.conversations()->selectedAddress();
+    QTest::keyClick(list, Qt::Key_Down);
+    QTRY_VERIFY(messaging.conversations()->selectedAddress() != first);
+    QTRY_VERIFY(messaging.chatView()->isVisible());
+
+    app::AddContactDialog addContact(messaging.contacts(), &messaging);
+    addContact.show();
+    app::SettingsDialog settings(messaging.settings(), &messaging);
+    settings.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&settings));
+
+    int checked = 0;
+    for (QWidget *root : {static_cast<QWidget *>(&messaging), static_cast<QWidget *>(&addContact),
+                          static_cast<QWidget *>(&settings)}) {
+        QList<QWidget *> widgets = root->findChildren<QWidget *>();
+        for (QWidget *widget : std::as_const(widgets)) {
+            // A focus proxy (a spin box's line edit) is spoken for by its owner.
+            if (!widget->isVisibleTo(root) || widget->focusPolicy() == Qt::NoFocus ||
+                (widget->focusProxy() != nullptr &&
+                 !widget->focusProxy()->accessibleName().isEmpty())) {
+                continue;
+            }
+            QAccessibleInterface *accessible = QAccessible::queryAccessibleInterface(widget);
+            QVERIFY(accessible);
+            QVERIFY2(!accessible->text(QAccessible::Name).isEmpty(),
+                     qPrintable(QStringLiteral("%1 (%2)").arg(
+                         widget->objectName(), QLatin1String(widget->metaObject()->className()))));
+            ++checked;
+        }
+    }
+    QVERIFY(checked >= 12);
+    // Every message row has its accessible text, and assistive technology reads it.
+    app::TimelineView *timeline = messaging.chatView()->timeline();
+    QAbstractItemModel *messages = timeline->model();
+    QTRY_VERIFY(messages->rowCount() > 0);
+    for (int row = 0; row < messages->rowCount(); ++row) {
+        QVERIFY(!messages->index(row, 0).data(Qt::AccessibleTextRole).toString().isEmpty());
+    }
+    QAccessibleInterface *rows = QAccessible::queryAccessibleInterface(timeline);
+    QVERIFY(rows && rows->childCount() >= 1);
+    const QString spoken = messages->index(0, 0).data(Qt::AccessibleTextRole).toString();
+    bool found = false;
+    for (int child = 0; child < rows->childCount() && !found; ++child) {
+        found = rows->child(child) && rows->child(child)->text(QAccessible::Name) == spoken;
+    }
+    QVERIFY2(found, qPrintable(spoken));
+
+    // The settings dialog is bound to its view model.
+    auto *replacement = settings.findChild<QLineEdit *>(QStringLiteral("newPassphrase"));
+    auto *strength = settings.findChild<QLabel *>(QStringLiteral("settingsPassphraseStrength"));
+    auto *autoLock = settings.findChild<QSpinBox *>(QStringLiteral("autoLockMinutes"));
+    QVERIFY(replacement && strength && autoLock);
+    QTest::keyClicks(replacement, QStringLiteral("short"));
+    QVERIFY2(strength->text().startsWith(QStringLiteral("Weak")), qPrintable(strength->text()));
+    autoLock->setValue(15);
+    QCOMPARE(messaging.settings()->autoLockMinutes(), 15);
+}
+
+void TestTimeline::listTimes()
+{
+    const QDate today = QDate::currentDate();
+    const QString now = app::ConversationDelegate::timeText(QDateTime(today, QTime(10, 42, 33)));
+    QVERIFY2(now.contains(QStringLiteral("10:42")) && !now.contains(QStringLiteral("33")),
+             qPrintable(now));
+    const QDate before = today.addDays(-3);
+    QCOMPARE(app::ConversationDelegate::timeText(QDateTime(before, QTime(10, 42))),
+             QLocale().toString(before, QLocale::ShortFormat));
+    QVERIFY(app::ConversationDelegate::timeText(QDateTime()).isEmpty());
+    // The avatar colour depends on the address only.
+    QCOMPARE(app::ConversationDelegate::avatarColor(kBob),
+             app::ConversationDelegate::avatarColor(kBob));
+    QVERIFY(app::ConversationDelegate::avatarColor(kBob) !=
+            app::ConversationDelegate::avatarColor(kCarol));
+}
+
+QTEST_MAIN(TestTimeline)
+#include "tst_timeline.moc"
