@@ -181,6 +181,15 @@ void TestE2eCli::batchStopsAtTheFirstFailure()
     QVERIFY2(result.err.contains(QStringLiteral("stopped at line 2")), qPrintable(result.err));
     QCOMPARE(result.out.split(u'\n', Qt::SkipEmptyParts).size(), 1);
 
+    // A username the relay would refuse is refused before anything is created, and the
+    // process exits (it used to wait forever: the failure came before the event loop ran).
+    result = runCli({QStringLiteral("--profile"), profile(QStringLiteral("x")),
+                     QStringLiteral("--relay"), m_relay->url().toString(), QStringLiteral("--kdf"),
+                     QStringLiteral("interactive"), QStringLiteral("init"), QStringLiteral("x")});
+    QCOMPARE(result.exitCode, 1); // the profile cannot be created (docs/cli.md)
+    QVERIFY2(result.err.contains(u"3 to 32 characters"), qPrintable(result.err));
+    QVERIFY(!QFile::exists(QDir(profile(QStringLiteral("x"))).filePath("profile.vault")));
+
     // Help for one command, without a profile or a relay.
     result = runCli({QStringLiteral("send"), QStringLiteral("--help")});
     QCOMPARE(result.exitCode, 0);

@@ -276,7 +276,10 @@ private:
         m_finished = true;
         m_exitCode = exitCode;
         m_deadline.stop();
-        QCoreApplication::quit();
+        // Queued: a failure found before exec() runs (an invalid username, say) would
+        // otherwise quit a loop that has not started, and exec() would never return.
+        QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit,
+                                  Qt::QueuedConnection);
     }
 
     ProfileSettings m_settings;
