@@ -327,6 +327,21 @@ int RelayServer::connectionCount() const
     return m_connections;
 }
 
+QList<int> RelayServer::workerConnectionCounts() const
+{
+    QList<int> counts;
+    for (const RelayWorker *worker : m_workers) {
+        counts.append(worker->connectionCount());
+    }
+    return counts;
+}
+
+int RelayServer::admissionAddressCount() const
+{
+    std::lock_guard lock(m_admissionMutex);
+    return static_cast<int>(m_addresses.size());
+}
+
 void RelayServer::sessionStarted()
 {
     ++m_sessionCount;

@@ -132,6 +132,10 @@ public:
     // Open client connections (TCP), authenticated or not.
     int connectionCount() const;
     int authenticatedCount() const { return m_router.size(); }
+    // Open connections of each I/O worker (handed over and not yet ended).
+    QList<int> workerConnectionCounts() const;
+    // Client addresses the per-address caps currently count (0 once all have gone).
+    int admissionAddressCount() const;
 
     // Abuse limits (docs/operations.md §Limits). Any thread (never changed).
     const AbuseLimits &limits() const { return m_limits; }

@@ -55,12 +55,14 @@ void RelayWorker::close()
     for (ClientSession *session : sessions) {
         delete session;
     }
-    const auto sockets = findChildren<QAbstractSocket *>(Qt::FindDirectChildrenOnly);
-    for (QAbstractSocket *socket : sockets) {
-        delete socket;
-    }
-    delete m_websockets;
+    // Everything else (sockets still upgrading, the WebSocket server, the timer) goes here
+    // too: the worker object itself is deleted later on another thread, and a child's
+    // timers can only be stopped on this one.
     m_websockets = nullptr;
+    m_upgradeTimer = nullptr;
+    while (!children().isEmpty()) {
+        delete children().constFirst();
+    }
     m_blobs.reset();
     m_accounts.reset();
     m_store.reset();
