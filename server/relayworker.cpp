@@ -19,8 +19,9 @@ namespace parley::relay {
 
 RelayWorker::RelayWorker(RelayServer &server, int index)
     : m_server(server)
-    , m_index(index)
-{}
+{
+    setObjectName(QStringLiteral("relay-io-%1").arg(index));
+}
 
 RelayWorker::~RelayWorker() = default;
 

@@ -81,7 +81,6 @@ private:
     void release(QObject *socket);
 
     RelayServer &m_server;
-    int m_index;
     std::unique_ptr<Store> m_store;
     std::unique_ptr<AccountService> m_accounts;
     std::unique_ptr<BlobService> m_blobs;
