@@ -54,6 +54,7 @@ public:
 
     const QStringList &relayNames() const { return m_relayNames; }
     void setRelayNames(QStringList names) { m_relayNames = std::move(names); }
+    RegistrationPolicy policy() const { return m_policy; }
 
     Result registerAccount(const wire::RegisterAccount &request, const QByteArray &challenge);
     Result authenticate(const wire::Authenticate &request, const QByteArray &challenge);

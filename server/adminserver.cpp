@@ -240,6 +240,19 @@ QByteArray AdminServer::metricsText()
     sample("parley_relay_connections{state=\"unauthenticated\"}",
            m_relay.unauthenticatedCount() - upgrading);
     sample("parley_relay_connections{state=\"authenticated\"}", m_relay.authenticatedCount());
+    family("parley_relay_io_threads", "gauge", "I/O worker threads (--io-threads).");
+    sample("parley_relay_io_threads", m_relay.ioThreads());
+    family("parley_relay_worker_connections", "gauge",
+           "Open client connections owned by each I/O worker.");
+    const QList<int> perWorker = m_relay.workerConnectionCounts();
+    for (int i = 0; i < perWorker.size(); ++i) {
+        sample(QByteArray("parley_relay_worker_connections{worker=\"") + QByteArray::number(i) +
+                   "\"}",
+               perWorker.at(i));
+    }
+    family("parley_relay_admission_addresses", "gauge",
+           "Client addresses with open connections (the per-address caps' table).");
+    sample("parley_relay_admission_addresses", m_relay.admissionAddressCount());
     family("parley_relay_connections_accepted_total", "counter", "Client TCP connections taken.");
     sample("parley_relay_connections_accepted_total", double(m.accepted));
     family("parley_relay_connections_rejected_total", "counter",

@@ -128,12 +128,13 @@ bool validId(const std::string &id)
 } // namespace
 
 BlobService::BlobService(BlobFiles files, BlobPolicy policy, StoreWriter &writer, Store &store,
-                         RelayMetrics &metrics)
+                         RelayMetrics &metrics, QObject *context)
     : m_files(std::move(files))
     , m_policy(policy)
     , m_writer(writer)
     , m_store(store)
     , m_metrics(metrics)
+    , m_context(context)
 {}
 
 void BlobService::create(const QString &owner, const wire::CreateBlob &request, Reply done)
@@ -155,46 +156,50 @@ void BlobService::create(const QString &owner, const wire::CreateBlob &request, 
     randombytes_buf(id.data(), static_cast<std::size_t>(id.size()));
     const QByteArray key = BlobFiles::keyFor(id);
     const auto size = static_cast<qint64>(request.size());
-    m_writer.runTask([policy = m_policy, owner, id, key, size, done = std::move(done),
-                      metrics = &m_metrics](Store *store) -> std::function<void()> {
-        const qint64 time = now();
-        StoreResult<CreateBlobResult> result =
-            store ? store->createBlob(owner, key, size, policy, time)
-                  : StoreResult<CreateBlobResult>(StoreError{QStringLiteral("no store")});
-        wire::Response response;
-        bool failed = false;
-        if (const auto *error = std::get_if<StoreError>(&result)) {
-            qCWarning(lcBlobs) << "create: store failed:" << error->message;
-            response = storeFailed();
-            failed = true;
-        } else {
-            switch (std::get<CreateBlobResult>(result)) {
-            case CreateBlobResult::Created: {
-                response = makeStatus(wire::Status::OK, "");
-                wire::BlobCreated *created = response.mutable_blob_created();
-                created->set_blob_id(id.toStdString());
-                created->set_max_chunk_bytes(protocol::kMaxBlobChunkBytes);
-                created->set_expires_at(static_cast<quint64>(time + policy.incompleteTtlSeconds));
-                break;
+    m_writer.runTask(
+        [policy = m_policy, owner, id, key, size, done = std::move(done),
+         metrics = &m_metrics](Store *store) -> std::function<void()> {
+            const qint64 time = now();
+            StoreResult<CreateBlobResult> result =
+                store ? store->createBlob(owner, key, size, policy, time)
+                      : StoreResult<CreateBlobResult>(StoreError{QStringLiteral("no store")});
+            wire::Response response;
+            bool failed = false;
+            if (const auto *error = std::get_if<StoreError>(&result)) {
+                qCWarning(lcBlobs) << "create: store failed:" << error->message;
+                response = storeFailed();
+                failed = true;
+            } else {
+                switch (std::get<CreateBlobResult>(result)) {
+                case CreateBlobResult::Created: {
+                    response = makeStatus(wire::Status::OK, "");
+                    wire::BlobCreated *created = response.mutable_blob_created();
+                    created->set_blob_id(id.toStdString());
+                    created->set_max_chunk_bytes(protocol::kMaxBlobChunkBytes);
+                    created->set_expires_at(
+                        static_cast<quint64>(time + policy.incompleteTtlSeconds));
+                    break;
+                }
+                case CreateBlobResult::QuotaExceeded:
+                    response =
+                        makeStatus(wire::Status::QUOTA_EXCEEDED,
+                                   "the account's blobs would pass its quota (bytes or count)");
+                    break;
+                case CreateBlobResult::NoAccount:
+                    response = makeStatus(wire::Status::NOT_FOUND, "the account no longer exists");
+                    break;
+                }
             }
-            case CreateBlobResult::QuotaExceeded:
-                response = makeStatus(wire::Status::QUOTA_EXCEEDED,
-                                      "the account's blobs would pass its quota (bytes or count)");
-                break;
-            case CreateBlobResult::NoAccount:
-                response = makeStatus(wire::Status::NOT_FOUND, "the account no longer exists");
-                break;
-            }
-        }
-        return [done, response = std::move(response), failed, metrics] {
-            if (failed) {
-                ++metrics->storeErrors;
-            } else if (response.has_blob_created()) {
-                ++metrics->blobsCreated;
-            }
-            done(response);
-        };
-    });
+            return [done, response = std::move(response), failed, metrics] {
+                if (failed) {
+                    ++metrics->storeErrors;
+                } else if (response.has_blob_created()) {
+                    ++metrics->blobsCreated;
+                }
+                done(response);
+            };
+        },
+        m_context);
 }
 
 void BlobService::upload(const QString &owner, const wire::UploadChunk &request, Reply done)
@@ -216,19 +221,21 @@ void BlobService::upload(const QString &owner, const wire::UploadChunk &request,
         return;
     }
     const QByteArray key = BlobFiles::keyFor(QByteArray::fromStdString(request.blob_id()));
-    m_writer.runTask([files = m_files, policy = m_policy, owner, key, offset = request.offset(),
-                      data = QByteArray::fromStdString(request.data()), done = std::move(done),
-                      metrics = &m_metrics](Store *store) -> std::function<void()> {
-        ChunkResult result = writeChunk(store, files, policy, owner, key, offset, data);
-        return [done, result = std::move(result), metrics] {
-            if (result.failed) {
-                ++metrics->storeErrors;
-            }
-            metrics->blobBytesReceived += quint64(result.written);
-            metrics->blobsCompleted += result.completed ? 1 : 0;
-            done(result.response);
-        };
-    });
+    m_writer.runTask(
+        [files = m_files, policy = m_policy, owner, key, offset = request.offset(),
+         data = QByteArray::fromStdString(request.data()), done = std::move(done),
+         metrics = &m_metrics](Store *store) -> std::function<void()> {
+            ChunkResult result = writeChunk(store, files, policy, owner, key, offset, data);
+            return [done, result = std::move(result), metrics] {
+                if (result.failed) {
+                    ++metrics->storeErrors;
+                }
+                metrics->blobBytesReceived += quint64(result.written);
+                metrics->blobsCompleted += result.completed ? 1 : 0;
+                done(result.response);
+            };
+        },
+        m_context);
 }
 
 void BlobService::status(const wire::GetBlobStatus &request, Reply done)
@@ -238,19 +245,21 @@ void BlobService::status(const wire::GetBlobStatus &request, Reply done)
         return;
     }
     const QByteArray key = BlobFiles::keyFor(QByteArray::fromStdString(request.blob_id()));
-    m_writer.runTask([key, done = std::move(done)](Store *store) -> std::function<void()> {
-        auto found = store ? store->findBlob(key, now())
-                           : StoreResult<std::optional<BlobRecord>>(StoreError{});
-        wire::Response response;
-        if (std::holds_alternative<StoreError>(found)) {
-            response = storeFailed();
-        } else if (const auto &blob = std::get<std::optional<BlobRecord>>(found)) {
-            response = withState(makeStatus(wire::Status::OK, ""), *blob);
-        } else {
-            response = makeStatus(wire::Status::BLOB_NOT_FOUND, "no such blob");
-        }
-        return [done, response = std::move(response)] { done(response); };
-    });
+    m_writer.runTask(
+        [key, done = std::move(done)](Store *store) -> std::function<void()> {
+            auto found = store ? store->findBlob(key, now())
+                               : StoreResult<std::optional<BlobRecord>>(StoreError{});
+            wire::Response response;
+            if (std::holds_alternative<StoreError>(found)) {
+                response = storeFailed();
+            } else if (const auto &blob = std::get<std::optional<BlobRecord>>(found)) {
+                response = withState(makeStatus(wire::Status::OK, ""), *blob);
+            } else {
+                response = makeStatus(wire::Status::BLOB_NOT_FOUND, "no such blob");
+            }
+            return [done, response = std::move(response)] { done(response); };
+        },
+        m_context);
 }
 
 wire::Response BlobService::download(const wire::DownloadBlob &request)

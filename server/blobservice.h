@@ -5,6 +5,7 @@
 #include "server/metrics.h"
 #include "server/store/store.h"
 
+#include <QObject>
 #include <QString>
 
 #include <functional>
@@ -20,7 +21,9 @@ class StoreWriter;
 // DownloadBlob reads the metadata and at most kMaxBlobChunkBytes of file on the I/O thread,
 // like the queue reads (docs/operations.md §Blobs argues both choices).
 //
-// Used on the I/O thread only; replies and metric updates happen there too.
+// One per I/O worker (each with that worker's read connection), used on its thread only;
+// replies happen there too (`context`: the worker, where the writer's callbacks run). The
+// relay's own instance (no context) runs the sweeps.
 class BlobService
 {
 public:
@@ -28,7 +31,7 @@ public:
 
     // `store` is the I/O thread's connection; `writer` runs the writes on its own.
     BlobService(BlobFiles files, BlobPolicy policy, StoreWriter &writer, Store &store,
-                RelayMetrics &metrics);
+                RelayMetrics &metrics, QObject *context = nullptr);
 
     const BlobPolicy &policy() const { return m_policy; }
     const BlobFiles &files() const { return m_files; }
@@ -50,6 +53,7 @@ private:
     StoreWriter &m_writer;
     Store &m_store;
     RelayMetrics &m_metrics;
+    QObject *m_context;
 };
 
 } // namespace parley::relay

@@ -7,6 +7,7 @@
 #include "protocol/version.h"
 #include "server/messageservice.h"
 #include "server/relayserver.h"
+#include "server/relayworker.h"
 #include "server/storewriter.h"
 
 #include <QLoggingCategory>
@@ -46,10 +47,11 @@ constexpr qsizetype kDeliverFrameBudget = protocol::kMaxFrameBytes - 1024;
 
 } // namespace
 
-ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
-    : QObject(server)
+ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
+    : QObject(worker)
     , m_socket(socket)
-    , m_server(server)
+    , m_worker(worker)
+    , m_server(&worker->server())
     , m_authTimer(this)
 {
     m_socket->setParent(this);
@@ -77,6 +79,8 @@ ClientSession::ClientSession(QWebSocket *socket, RelayServer *server)
 
 ClientSession::~ClientSession()
 {
+    // No more calls are routed here (usually done already, when the session finished).
+    m_server->detach(this);
     // Before QObject's destructor: RelayServer deletes the TCP socket under it when this
     // object's destroyed() is emitted.
     delete m_socket;
@@ -115,7 +119,7 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
         sendResponse(id, status(wire::Status::RATE_LIMITED, "too many requests; retry later"));
         return;
     }
-    AccountService &accounts = m_server->accounts();
+    AccountService &accounts = m_worker->accounts();
     switch (request.kind_case()) {
     case wire::Request::kHello:
         handleHello(id, request.hello());
@@ -124,6 +128,10 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
     case wire::Request::kAuthenticate: {
         if (m_device) {
             sendResponse(id, status(wire::Status::BAD_REQUEST, "already authenticated"));
+            return;
+        }
+        if (m_authPending) {
+            sendResponse(id, status(wire::Status::BAD_REQUEST, "a registration is in progress"));
             return;
         }
         if (request.kind_case() == wire::Request::kRegisterAccount &&
@@ -135,9 +143,20 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
         }
         // Single use: whatever the outcome, this challenge is spent.
         const QByteArray challenge = std::exchange(m_challenge, QByteArray());
-        handleAuthResult(id, request.kind_case() == wire::Request::kAuthenticate
-                                 ? accounts.authenticate(request.authenticate(), challenge)
-                                 : accounts.registerAccount(request.register_account(), challenge));
+        if (request.kind_case() == wire::Request::kAuthenticate) {
+            // Reads only: on this worker's connection.
+            handleAuthResult(id, accounts.authenticate(request.authenticate(), challenge));
+            return;
+        }
+        m_authPending = true;
+        runAccountWrite(
+            [register_ = request.register_account(), challenge](AccountService &writer) {
+                return writer.registerAccount(register_, challenge);
+            },
+            [id](ClientSession &self, AccountService::Result result) {
+                self.m_authPending = false;
+                self.handleAuthResult(id, std::move(result));
+            });
         return;
     }
     case wire::Request::kSend:
@@ -188,26 +207,40 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
                                     "too many lookups from this account; retry later"));
             return;
         }
-        AccountService::Result result;
+        if (request.kind_case() == wire::Request::kLookupUser) {
+            // Reads only: on this worker's connection.
+            const AccountService::Result result = accounts.lookupUser(request.lookup_user());
+            sendResponse(id, result.response);
+            return;
+        }
+        // The others write (FetchBundle hands out a one-time prekey): on the writer thread.
+        std::function<AccountService::Result(AccountService &)> work;
         switch (request.kind_case()) {
         case wire::Request::kUploadPrekeys:
-            result = accounts.uploadPreKeys(device, request.upload_prekeys());
+            work = [device, upload = request.upload_prekeys()](AccountService &writer) {
+                return writer.uploadPreKeys(device, upload);
+            };
             break;
         case wire::Request::kFetchBundle:
-            result = accounts.fetchBundle(request.fetch_bundle());
-            break;
-        case wire::Request::kLookupUser:
-            result = accounts.lookupUser(request.lookup_user());
+            work = [fetch = request.fetch_bundle()](AccountService &writer) {
+                return writer.fetchBundle(fetch);
+            };
             break;
         case wire::Request::kUpdateDeviceList:
-            result = accounts.updateDeviceList(device, request.update_device_list());
+            work = [device, update = request.update_device_list()](AccountService &writer) {
+                return writer.updateDeviceList(device, update);
+            };
             break;
         default:
-            result = accounts.deleteAccount(device, request.delete_account());
+            work = [device, deletion = request.delete_account()](AccountService &writer) {
+                return writer.deleteAccount(device, deletion);
+            };
             break;
         }
-        sendResponse(id, result.response);
-        applySideEffects(result);
+        runAccountWrite(std::move(work), [id](ClientSession &self, AccountService::Result result) {
+            self.sendResponse(id, result.response);
+            self.applySideEffects(result);
+        });
         return;
     }
     case wire::Request::KIND_NOT_SET:
@@ -215,6 +248,32 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
     }
     // A request kind from a newer protocol: answer, do not drop the connection.
     sendResponse(id, status(wire::Status::BAD_REQUEST, "unknown request"));
+}
+
+void ClientSession::runAccountWrite(
+    std::function<AccountService::Result(AccountService &)> work,
+    std::function<void(ClientSession &, AccountService::Result)> done)
+{
+    m_server->writer().runTask(
+        [names = m_worker->accounts().relayNames(), policy = m_worker->accounts().policy(),
+         work = std::move(work), done = std::move(done),
+         self = QPointer<ClientSession>(this)](Store *store) -> std::function<void()> {
+            AccountService::Result result;
+            if (store == nullptr) {
+                result.response =
+                    status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
+            } else {
+                AccountService writer(*store, names, policy);
+                result = work(writer);
+            }
+            // Back on the worker's thread (the task's context), where `self` may be read.
+            return [self, done, result = std::move(result)] {
+                if (self) {
+                    done(*self, result);
+                }
+            };
+        },
+        m_worker);
 }
 
 void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
@@ -260,7 +319,7 @@ void ClientSession::handleHello(quint64 id, const wire::Hello &hello)
     limits->set_max_ack_row_ids(protocol::kMaxAckRowIds);
     limits->set_queue_ttl_seconds(
         static_cast<quint32>(m_server->writer().options().policy.ttlSeconds));
-    const BlobPolicy &blobs = m_server->blobs().policy();
+    const BlobPolicy &blobs = m_worker->blobs().policy();
     limits->set_max_blob_bytes(static_cast<quint64>(blobs.maxBlobBytes));
     limits->set_max_blob_chunk_bytes(protocol::kMaxBlobChunkBytes);
     limits->set_blob_quota_bytes(static_cast<quint64>(blobs.quotaBytes));
@@ -288,11 +347,12 @@ void ClientSession::handleAuthResult(quint64 id, AccountService::Result result)
     }
     m_authTimer.stop();
     m_device = result.authenticated;
+    m_worker->markAuthenticated(this);
     m_server->attach(this);
     sendResponse(id, result.response);
     qCDebug(lcSession) << "authenticated";
     applySideEffects(result);
-    const int count = m_server->accounts().oneTimePreKeyCount(*m_device);
+    const int count = m_worker->accounts().oneTimePreKeyCount(*m_device);
     if (count >= 0 && count < protocol::kPreKeysLowThreshold) {
         pushPreKeysLow(count);
     }
@@ -390,7 +450,8 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
             if (self) {
                 self->sendResponse(id, std::move(response));
             }
-        });
+        },
+        m_worker);
 }
 
 void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
@@ -410,27 +471,29 @@ void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
             m_inFlight.erase(found);
         }
     }
-    m_server->writer().submit(std::move(record), [self = QPointer<ClientSession>(this),
-                                                  server = m_server,
-                                                  id](const StoreResult<int> &result) {
-        if (const int *acked = std::get_if<int>(&result)) {
-            server->metrics().acked += quint64(*acked);
-        } else {
-            ++server->metrics().storeErrors;
-        }
-        if (self) {
-            self->sendResponse(id, std::holds_alternative<int>(result)
-                                       ? status(wire::Status::OK, "")
-                                       : status(wire::Status::UNAVAILABLE,
-                                                "the relay's store failed; retry the ack"));
-        }
-    });
+    m_server->writer().submit(
+        std::move(record),
+        [self = QPointer<ClientSession>(this), server = m_server,
+         id](const StoreResult<int> &result) {
+            if (const int *acked = std::get_if<int>(&result)) {
+                server->metrics().acked += quint64(*acked);
+            } else {
+                ++server->metrics().storeErrors;
+            }
+            if (self) {
+                self->sendResponse(id, std::holds_alternative<int>(result)
+                                           ? status(wire::Status::OK, "")
+                                           : status(wire::Status::UNAVAILABLE,
+                                                    "the relay's store failed; retry the ack"));
+            }
+        },
+        m_worker);
     deliverMore();
 }
 
 void ClientSession::handleBlobRequest(quint64 id, const wire::Request &request)
 {
-    BlobService &blobs = m_server->blobs();
+    BlobService &blobs = m_worker->blobs();
     // Writes are answered from the writer thread, after the chunk is on disk (R4 §5).
     auto reply = [self = QPointer<ClientSession>(this), id](wire::Response response) {
         if (self) {
@@ -469,7 +532,7 @@ void ClientSession::deliverMore()
         if (rows <= 0 || bytes <= 0) {
             return; // the next ack reopens the window
         }
-        auto fetched = m_server->store().fetchQueue(device, m_cursor, rows, bytes);
+        auto fetched = m_worker->store().fetchQueue(device, m_cursor, rows, bytes);
         if (const auto *error = std::get_if<StoreError>(&fetched)) {
             // The next commit for this device or the next ack tries again.
             qCWarning(lcSession) << "queue read failed:" << error->message;

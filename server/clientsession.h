@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 class QWebSocket;
@@ -16,6 +17,7 @@ class QWebSocket;
 namespace parley::relay {
 
 class RelayServer;
+class RelayWorker;
 
 // One client connection after the WebSocket upgrade: decodes frames, answers requests and
 // closes the socket on any protocol violation. Owns its socket.
@@ -43,7 +45,9 @@ public:
     // the close frame behind it, so a refused oversized frame does not stall the close.
     static constexpr qint64 kReadBufferBytes = 576 * 1024;
 
-    ClientSession(QWebSocket *socket, RelayServer *server);
+    // Lives on `worker`'s thread, like everything it calls directly; what reaches it from
+    // other threads comes as queued calls (DeviceRouter).
+    ClientSession(QWebSocket *socket, RelayWorker *worker);
     ~ClientSession() override;
 
     // The protocol version agreed in Hello/Welcome, 0 before.
@@ -71,6 +75,11 @@ private:
     void handleRequest(quint64 id, const wire::Request &request);
     void handleHello(quint64 id, const wire::Hello &hello);
     void handleAuthResult(quint64 id, AccountService::Result result);
+    // Runs an account request that writes on the store's writer thread (workers never run
+    // write transactions), with a service over the writer's connection; `done` runs here
+    // afterwards unless this session is gone.
+    void runAccountWrite(std::function<AccountService::Result(AccountService &)> work,
+                         std::function<void(ClientSession &, AccountService::Result)> done);
     void applySideEffects(const AccountService::Result &result);
     void handleSend(quint64 id, const wire::Send &send);
     void handleAck(quint64 id, const wire::Ack &ack);
@@ -83,12 +92,14 @@ private:
     QByteArray newChallenge();
 
     QWebSocket *m_socket;
+    RelayWorker *m_worker;
     RelayServer *m_server;
     QTimer m_authTimer;
     quint32 m_version = 0;
     QByteArray m_challenge; // the current unused challenge; empty once authenticated
     int m_failedAttempts = 0;
-    TokenBucket m_requests; // --rate-requests
+    bool m_authPending = false; // a RegisterAccount is on the writer thread
+    TokenBucket m_requests;     // --rate-requests
     bool m_closing = false;
     std::optional<AuthenticatedDevice> m_device;
 

@@ -3,6 +3,7 @@
 #include <QtGlobal>
 
 #include <array>
+#include <atomic>
 
 namespace parley::relay {
 
@@ -19,32 +20,33 @@ enum class RejectReason {
     Count
 };
 
-// The relay's counters (docs/operations.md §Metrics), all on the I/O thread. Gauges (queue
+// The relay's counters (docs/operations.md §Metrics), atomic: every I/O worker, the acceptor
+// and the writer's callbacks count into one set. Gauges (queue
 // depth, connections by state) are read when /metrics is scraped.
 struct RelayMetrics
 {
-    quint64 accepted = 0;      // TCP connections taken
-    quint64 authenticated = 0; // successful Authenticate or RegisterAccount
-    quint64 enqueued = 0;      // queue rows committed (one per recipient device)
-    quint64 deduplicated = 0;  // sends recognised as retries: nothing stored
-    quint64 refused = 0;       // sends refused: unknown recipient or queue full
-    quint64 ephemeral = 0;     // ephemeral sends pushed (never stored)
-    quint64 delivered = 0;     // queue rows pushed to their device (redeliveries included)
-    quint64 acked = 0;         // queue rows deleted by acks
-    quint64 expired = 0;       // queue rows deleted by the TTL sweeper
-    quint64 storeErrors = 0;   // writer transactions that failed
+    std::atomic<quint64> accepted{0};      // TCP connections taken
+    std::atomic<quint64> authenticated{0}; // successful Authenticate or RegisterAccount
+    std::atomic<quint64> enqueued{0};      // queue rows committed (one per recipient device)
+    std::atomic<quint64> deduplicated{0};  // sends recognised as retries: nothing stored
+    std::atomic<quint64> refused{0};       // sends refused: unknown recipient or queue full
+    std::atomic<quint64> ephemeral{0};     // ephemeral sends pushed (never stored)
+    std::atomic<quint64> delivered{0}; // queue rows pushed to their device (redeliveries included)
+    std::atomic<quint64> acked{0};     // queue rows deleted by acks
+    std::atomic<quint64> expired{0};   // queue rows deleted by the TTL sweeper
+    std::atomic<quint64> storeErrors{0}; // writer transactions that failed
     // Blobs (docs/protocol.md R4).
-    quint64 blobsCreated = 0;      // CreateBlob succeeded
-    quint64 blobsCompleted = 0;    // uploads that received their last byte
-    quint64 blobBytesReceived = 0; // chunk bytes written (retried no-ops excluded)
-    quint64 blobDownloads = 0;     // DownloadBlob requests served
-    quint64 blobBytesServed = 0;   // bytes in those responses
-    quint64 blobsExpired = 0;      // blobs deleted by the sweeper (TTL or account deleted)
-    std::array<quint64, std::size_t(RateKind::Count)> rateLimited{};
-    std::array<quint64, std::size_t(RejectReason::Count)> rejected{};
+    std::atomic<quint64> blobsCreated{0};      // CreateBlob succeeded
+    std::atomic<quint64> blobsCompleted{0};    // uploads that received their last byte
+    std::atomic<quint64> blobBytesReceived{0}; // chunk bytes written (retried no-ops excluded)
+    std::atomic<quint64> blobDownloads{0};     // DownloadBlob requests served
+    std::atomic<quint64> blobBytesServed{0};   // bytes in those responses
+    std::atomic<quint64> blobsExpired{0}; // blobs deleted by the sweeper (TTL or account deleted)
+    std::array<std::atomic<quint64>, std::size_t(RateKind::Count)> rateLimited{};
+    std::array<std::atomic<quint64>, std::size_t(RejectReason::Count)> rejected{};
 
-    quint64 &rateLimitedFor(RateKind kind) { return rateLimited[std::size_t(kind)]; }
-    quint64 &rejectedFor(RejectReason reason) { return rejected[std::size_t(reason)]; }
+    std::atomic<quint64> &rateLimitedFor(RateKind kind) { return rateLimited[std::size_t(kind)]; }
+    std::atomic<quint64> &rejectedFor(RejectReason reason) { return rejected[std::size_t(reason)]; }
 };
 
 inline const char *label(RateKind kind)

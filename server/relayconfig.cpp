@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QSaveFile>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <algorithm>
 #include <functional>
@@ -528,6 +529,28 @@ QList<Setting> settings()
                                 ? formatAddress(config.adminAddress, config.adminPort)
                                 : QStringLiteral("none");
                  }});
+    list.append({QStringLiteral("io-threads"), QStringLiteral("count"),
+                 QStringLiteral("I/O worker threads that own the client connections, at least "
+                                "1; default: the number of cores (0)."),
+                 false,
+                 [](const QStringList &values, RelayConfig &config) -> QString {
+                     const QString value = values.last().trimmed();
+                     bool ok = false;
+                     const int threads = value.toInt(&ok);
+                     if (!ok || threads < 0 || threads > RelayConfig::kMaxIoThreads) {
+                         return QStringLiteral("wants a count from 0 (the number of cores) to "
+                                               "%1 (got \"%2\")")
+                             .arg(RelayConfig::kMaxIoThreads)
+                             .arg(value);
+                     }
+                     config.ioThreads = threads;
+                     return {};
+                 },
+                 [](const RelayConfig &config) {
+                     return config.ioThreads == 0
+                                ? QStringLiteral("0 (%1 cores)").arg(config.effectiveIoThreads())
+                                : QString::number(config.ioThreads);
+                 }});
     list.append(
         {QStringLiteral("drain-delay"), QStringLiteral("duration"),
          QStringLiteral("On SIGTERM, how long /readyz fails before the relay stops "
@@ -729,6 +752,11 @@ parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &en
                      found == merged.cend() ? QStringLiteral("default") : found->source);
     }
     return result;
+}
+
+int RelayConfig::effectiveIoThreads() const
+{
+    return ioThreads > 0 ? ioThreads : std::max(1, QThread::idealThreadCount());
 }
 
 } // namespace parley::relay

@@ -76,6 +76,11 @@ struct RelayConfig
     // oldest has waited this long.
     int writerMaxBatch = 100;
     int writerLingerUs = 1000;
+    // I/O worker threads (--io-threads): each client connection lives on one of them.
+    // 0: QThread::idealThreadCount().
+    static constexpr int kMaxIoThreads = 256;
+    int ioThreads = 0;
+    int effectiveIoThreads() const;
     // Keys the dedup hash; main() keeps it in DATA_DIR/relay.key. Empty: random per run.
     QByteArray dedupSecret;
     // Native TLS: PEM certificate (chain) and private key files; both or neither.

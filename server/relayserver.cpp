@@ -4,20 +4,20 @@
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
 #include "server/ratelimit.h"
+#include "server/relayworker.h"
 #include "server/storewriter.h"
 #include "server/tlsconfig.h"
 
 #include <QElapsedTimer>
 #include <QLoggingCategory>
-#include <QPointer>
-#include <QSslSocket>
 #include <QTcpServer>
-#include <QWebSocket>
-#include <QWebSocketServer>
+#include <QThread>
 
 #include <chrono>
 #include <functional>
 #include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcRelay, "parley.relay")
 
@@ -46,7 +46,7 @@ std::chrono::milliseconds sweepInterval(const QueuePolicy &queue, const BlobPoli
 }
 
 // Accepts TCP connections and hands each descriptor to the relay, which decides whether to
-// take it, wraps it (TLS or not) and gives it to QWebSocketServer::handleConnection.
+// take it and which worker gets it.
 class ClientListener : public QTcpServer
 {
 public:
@@ -91,23 +91,16 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
     , m_tlsKeyFile(config.tlsKeyFile)
     , m_listener(new ClientListener(
           [this](qintptr descriptor) { onIncomingConnection(descriptor); }, this))
-    , m_server(new QWebSocketServer(QStringLiteral("parley-relay"),
-                                    config.tlsEnabled() ? QWebSocketServer::SecureMode
-                                                        : QWebSocketServer::NonSecureMode,
-                                    this))
+    , m_ioThreads(config.effectiveIoThreads())
+    , m_limits(config.limits)
 {
-    m_limits = config.limits;
-    m_server->setMaxPendingConnections(kMaxPendingConnections);
     m_listener->setListenBacklogSize(kListenBacklog);
     m_pruneTimer.setInterval(std::chrono::seconds(60));
     connect(&m_pruneTimer, &QTimer::timeout, this, &RelayServer::pruneBuckets);
     m_pruneTimer.start();
-    m_upgradeTimer.setInterval(std::chrono::milliseconds(250));
-    connect(&m_upgradeTimer, &QTimer::timeout, this, &RelayServer::onUpgradeTick);
     m_sweeper.setInterval(sweepInterval(config.queue, config.blobs));
     connect(&m_sweeper, &QTimer::timeout, this, &RelayServer::sweepNow);
     m_sweeper.start();
-    connect(m_server, &QWebSocketServer::newConnection, this, &RelayServer::onNewConnection);
     connect(m_listener, &QTcpServer::acceptError, this, [](QAbstractSocket::SocketError error) {
         qCWarning(lcRelay) << "accept failed:" << error;
     });
@@ -116,9 +109,54 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
 RelayServer::~RelayServer()
 {
     m_sweeper.stop();
-    // Commits what was submitted before the sessions and the store go.
+    m_listener->close();
+    // The workers go first (no more submissions), then the writer commits what it was given
+    // (its callbacks, posted to the stopped workers, are dropped with them).
+    stopWorkers();
     m_blobs.reset();
     m_writer.reset();
+    for (RelayWorker *worker : m_workers) {
+        delete worker; // its thread has finished
+    }
+    for (QThread *thread : m_threads) {
+        delete thread;
+    }
+}
+
+QString RelayServer::startWorkers()
+{
+    const QStringList names = m_accounts.relayNames();
+    for (int i = 0; i < m_ioThreads; ++i) {
+        auto *thread = new QThread();
+        thread->setObjectName(QStringLiteral("relay-io-%1").arg(i));
+        auto *worker = new RelayWorker(*this, i);
+        worker->moveToThread(thread);
+        m_threads.push_back(thread);
+        m_workers.push_back(worker);
+        thread->start();
+        QString error;
+        QMetaObject::invokeMethod(
+            worker, [worker, names, &error] { error = worker->open(names); },
+            Qt::BlockingQueuedConnection);
+        if (!error.isEmpty()) {
+            return QStringLiteral("cannot start I/O worker %1: %2").arg(i).arg(error);
+        }
+    }
+    qCInfo(lcRelay) << "I/O worker threads:" << m_ioThreads;
+    return {};
+}
+
+void RelayServer::stopWorkers()
+{
+    for (std::size_t i = 0; i < m_workers.size(); ++i) {
+        RelayWorker *worker = m_workers[i];
+        if (m_threads[i]->isRunning()) {
+            QMetaObject::invokeMethod(
+                worker, [worker] { worker->close(); }, Qt::BlockingQueuedConnection);
+            m_threads[i]->quit();
+            m_threads[i]->wait();
+        }
+    }
 }
 
 QString RelayServer::listen(const QHostAddress &address, quint16 port)
@@ -142,6 +180,14 @@ QString RelayServer::listen(const QHostAddress &address, quint16 port)
             return QStringLiteral("%1 cannot serve as the relay's name; set --name").arg(bound);
         }
         m_accounts.setRelayNames(std::get<QStringList>(names));
+    }
+    // The workers start once the names are known (each has its own AccountService); the
+    // listener accepts nothing before the event loop runs, so none is missed.
+    if (m_workers.empty()) {
+        if (QString error = startWorkers(); !error.isEmpty()) {
+            m_listener->close();
+            return error;
+        }
     }
     qCInfo(lcRelay) << "relay names:" << m_accounts.relayNames().join(u',');
     return {};
@@ -171,144 +217,164 @@ quint16 RelayServer::serverPort() const
 
 void RelayServer::onIncomingConnection(qintptr descriptor)
 {
-    QTcpSocket *socket = m_tls ? new QSslSocket(this) : new QTcpSocket(this);
-    if (!socket->setSocketDescriptor(descriptor)) {
-        qCWarning(lcRelay) << "cannot take an accepted connection:" << socket->errorString();
-        delete socket;
+    // The peer's address from the descriptor itself: the acceptor admits or refuses without
+    // making a socket object (the worker makes it, on its own thread).
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(static_cast<int>(descriptor), reinterpret_cast<sockaddr *>(&peer), &length) !=
+        0) {
+        ::close(static_cast<int>(descriptor)); // gone already
         return;
     }
-    // TCP_NODELAY (QWebSocket sets it on the sockets it opens, but this one is ours): a
-    // response or push is one small write that must leave at once. With Nagle's algorithm it
-    // waited for the peer's delayed ACK whenever an earlier write was unacknowledged — up to
-    // 40 ms per round trip (parley-loadgen, Debug relay: p50 22 ms → 2.2 ms at 500 msgs/s;
-    // an offline backlog drained at 1 500 → 70 000 msgs/s).
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    Connection connection;
-    connection.address = socket->peerAddress();
-    connection.client = connection.address;
+    QHostAddress client(reinterpret_cast<const sockaddr *>(&peer));
     bool isV4 = false;
-    if (const quint32 v4 = connection.address.toIPv4Address(&isV4); isV4) {
-        connection.client = QHostAddress(v4);
+    if (const quint32 v4 = client.toIPv4Address(&isV4); isV4) {
+        client = QHostAddress(v4);
     }
-    connection.port = socket->peerPort();
-    connection.deadlineMs = monotonicMs() + kHandshakeTimeoutMs;
 
     // Caps, checked before the relay spends anything on the connection.
-    const AddressCounts counts = m_addresses.value(connection.client);
-    if (m_limits.maxConnectionsPerAddress > 0 &&
-        counts.connections >= m_limits.maxConnectionsPerAddress) {
-        reject(socket, RejectReason::ConnectionsPerAddress);
-        return;
+    std::optional<RejectReason> refused;
+    {
+        std::lock_guard lock(m_admissionMutex);
+        const AddressCounts counts = m_addresses.value(client);
+        if (m_limits.maxConnectionsPerAddress > 0 &&
+            counts.connections >= m_limits.maxConnectionsPerAddress) {
+            refused = RejectReason::ConnectionsPerAddress;
+        } else if (m_limits.maxUnauthenticated > 0 &&
+                   m_unauthenticated >= m_limits.maxUnauthenticated) {
+            refused = RejectReason::Unauthenticated;
+        } else if (m_limits.maxUnauthenticatedPerAddress > 0 &&
+                   counts.unauthenticated >= m_limits.maxUnauthenticatedPerAddress) {
+            refused = RejectReason::UnauthenticatedPerAddress;
+        } else {
+            AddressCounts &updated = m_addresses[client];
+            ++updated.connections;
+            ++updated.unauthenticated;
+            ++m_unauthenticated;
+            ++m_connections;
+        }
     }
-    if (m_limits.maxUnauthenticated > 0 && m_unauthenticated >= m_limits.maxUnauthenticated) {
-        reject(socket, RejectReason::Unauthenticated);
-        return;
-    }
-    if (m_limits.maxUnauthenticatedPerAddress > 0 &&
-        counts.unauthenticated >= m_limits.maxUnauthenticatedPerAddress) {
-        reject(socket, RejectReason::UnauthenticatedPerAddress);
+    if (refused) {
+        ++m_metrics.rejectedFor(*refused);
+        qCDebug(lcRelay) << "refusing a connection:" << label(*refused);
+        ::close(static_cast<int>(descriptor));
         return;
     }
     ++m_metrics.accepted;
-    AddressCounts &updated = m_addresses[connection.client];
-    ++updated.connections;
-    ++updated.unauthenticated;
-    ++m_unauthenticated;
-    m_connections.insert(socket, connection);
-    m_upgrading.insert({connection.address, connection.port}, socket);
-    connect(socket, &QObject::destroyed, this, &RelayServer::release);
-    // Until the upgrade the relay owns the socket; afterwards its QWebSocket does.
-    connect(socket, &QAbstractSocket::disconnected, this, [this, socket] {
-        if (!m_connections.value(socket).upgraded) {
-            socket->deleteLater();
+
+    // The least loaded worker, ties broken round-robin.
+    RelayWorker *chosen = nullptr;
+    for (std::size_t i = 0; i < m_workers.size(); ++i) {
+        RelayWorker *worker = m_workers[(m_nextWorker + i) % m_workers.size()];
+        if (!chosen || worker->connectionCount() < chosen->connectionCount()) {
+            chosen = worker;
         }
-    });
-    if (auto *tls = qobject_cast<QSslSocket *>(socket)) {
-        tls->setSslConfiguration(*m_tls);
-        // A client that fails the TLS handshake (a plain ws:// client, say) is closed.
-        connect(tls, &QSslSocket::errorOccurred, tls, [tls] { tls->abort(); });
-        connect(tls, &QSslSocket::sslErrors, tls, [tls] { tls->abort(); });
-        tls->startServerEncryption();
     }
-    // handleConnection reads the upgrade request from what readyRead delivers, which for a
-    // TLS socket is the decrypted stream.
-    m_server->handleConnection(socket);
-    if (!m_upgradeTimer.isActive()) {
-        m_upgradeTimer.start();
+    m_nextWorker = (m_nextWorker + 1) % m_workers.size();
+    chosen->assign();
+    QMetaObject::invokeMethod(
+        chosen,
+        [chosen, descriptor, client, tls = m_tls] { chosen->take(descriptor, client, tls); },
+        Qt::QueuedConnection);
+}
+
+void RelayServer::admitAuthenticated(const QHostAddress &client)
+{
+    std::lock_guard lock(m_admissionMutex);
+    --m_unauthenticated;
+    if (auto counts = m_addresses.find(client); counts != m_addresses.end()) {
+        --counts->unauthenticated;
     }
 }
 
-void RelayServer::onUpgradeTick()
+void RelayServer::releaseConnection(const QHostAddress &client, bool authenticated)
 {
-    const qint64 now = monotonicMs();
-    QList<QAbstractSocket *> late;
-    for (QAbstractSocket *socket : std::as_const(m_upgrading)) {
-        if (m_connections.value(socket).deadlineMs <= now) {
-            late.append(socket);
-        }
+    std::lock_guard lock(m_admissionMutex);
+    --m_connections;
+    if (!authenticated) {
+        --m_unauthenticated;
     }
-    for (QAbstractSocket *socket : late) {
-        // Slowloris: a socket that has not finished TLS and the upgrade in time.
-        qCDebug(lcRelay) << "closing a connection that did not finish the upgrade in time";
-        ++m_metrics.rejectedFor(RejectReason::UpgradeTimeout);
-        m_upgrading.remove({m_connections.value(socket).address, m_connections.value(socket).port});
-        socket->abort();
-        socket->deleteLater();
-    }
-    if (m_upgrading.isEmpty()) {
-        m_upgradeTimer.stop();
-    }
-}
-
-void RelayServer::release(QObject *socket)
-{
-    const auto found = m_connections.constFind(socket);
-    if (found == m_connections.cend()) {
-        return;
-    }
-    if (!found->upgraded) {
-        m_upgrading.remove({found->address, found->port});
-    }
-    const auto counts = m_addresses.find(found->client);
+    const auto counts = m_addresses.find(client);
     if (counts != m_addresses.end()) {
         --counts->connections;
-        if (!found->authenticated) {
+        if (!authenticated) {
             --counts->unauthenticated;
         }
         if (counts->connections <= 0) {
             m_addresses.erase(counts);
         }
     }
-    if (!found->authenticated) {
-        --m_unauthenticated;
-    }
-    m_connections.erase(found);
 }
 
-void RelayServer::reject(QAbstractSocket *socket, RejectReason reason)
+int RelayServer::upgradingCount() const
 {
-    ++m_metrics.rejectedFor(reason);
-    qCDebug(lcRelay) << "refusing a connection:" << label(reason);
-    socket->disconnectFromHost();
-    socket->deleteLater();
+    int count = 0;
+    for (const RelayWorker *worker : m_workers) {
+        count += worker->upgradingCount();
+    }
+    return count;
+}
+
+int RelayServer::unauthenticatedCount() const
+{
+    std::lock_guard lock(m_admissionMutex);
+    return m_unauthenticated;
+}
+
+int RelayServer::connectionCount() const
+{
+    std::lock_guard lock(m_admissionMutex);
+    return m_connections;
+}
+
+QList<int> RelayServer::workerConnectionCounts() const
+{
+    QList<int> counts;
+    for (const RelayWorker *worker : m_workers) {
+        counts.append(worker->connectionCount());
+    }
+    return counts;
+}
+
+int RelayServer::admissionAddressCount() const
+{
+    std::lock_guard lock(m_admissionMutex);
+    return static_cast<int>(m_addresses.size());
+}
+
+void RelayServer::sessionStarted()
+{
+    ++m_sessionCount;
+    QMetaObject::invokeMethod(
+        this, [this] { emit sessionCountChanged(m_sessionCount.load()); }, Qt::QueuedConnection);
+}
+
+void RelayServer::sessionFinished()
+{
+    --m_sessionCount;
+    QMetaObject::invokeMethod(
+        this, [this] { emit sessionCountChanged(m_sessionCount.load()); }, Qt::QueuedConnection);
 }
 
 bool RelayServer::allowForAccount(RateKind kind, const QString &username)
 {
-    AccountBuckets &buckets = m_accountBuckets[username];
     bool allowed = true;
-    switch (kind) {
-    case RateKind::Sends:
-        allowed = buckets.sends.take(m_limits.sends);
-        break;
-    case RateKind::Bundles:
-        allowed = buckets.bundles.take(m_limits.bundles);
-        break;
-    case RateKind::Lookups:
-        allowed = buckets.lookups.take(m_limits.lookups);
-        break;
-    default:
-        break;
+    {
+        std::lock_guard lock(m_bucketMutex);
+        AccountBuckets &buckets = m_accountBuckets[username];
+        switch (kind) {
+        case RateKind::Sends:
+            allowed = buckets.sends.take(m_limits.sends);
+            break;
+        case RateKind::Bundles:
+            allowed = buckets.bundles.take(m_limits.bundles);
+            break;
+        case RateKind::Lookups:
+            allowed = buckets.lookups.take(m_limits.lookups);
+            break;
+        default:
+            break;
+        }
     }
     if (!allowed) {
         ++m_metrics.rateLimitedFor(kind);
@@ -323,8 +389,11 @@ bool RelayServer::allowRegistration(const QHostAddress &address)
     if (const quint32 v4 = address.toIPv4Address(&isV4); isV4) {
         client = QHostAddress(v4);
     }
-    if (m_registrationBuckets[client].take(m_limits.registrations)) {
-        return true;
+    {
+        std::lock_guard lock(m_bucketMutex);
+        if (m_registrationBuckets[client].take(m_limits.registrations)) {
+            return true;
+        }
     }
     ++m_metrics.rateLimitedFor(RateKind::Registrations);
     return false;
@@ -333,6 +402,7 @@ bool RelayServer::allowRegistration(const QHostAddress &address)
 void RelayServer::pruneBuckets()
 {
     const qint64 now = monotonicMs();
+    std::lock_guard lock(m_bucketMutex);
     for (auto it = m_accountBuckets.begin(); it != m_accountBuckets.end();) {
         if (it->sends.isFull(m_limits.sends, now) && it->bundles.isFull(m_limits.bundles, now) &&
             it->lookups.isFull(m_limits.lookups, now)) {
@@ -350,86 +420,23 @@ void RelayServer::pruneBuckets()
     }
 }
 
-void RelayServer::onNewConnection()
-{
-    while (QWebSocket *socket = m_server->nextPendingConnection()) {
-        QPointer<QAbstractSocket> transport =
-            m_upgrading.take({socket->peerAddress(), socket->peerPort()});
-        if (transport) {
-            m_connections[transport.get()].upgraded = true;
-        }
-        auto *session = new ClientSession(socket, this);
-        m_transports.insert(session, transport.get());
-        // QWebSocket leaves its TCP socket behind: it goes with the session, once the
-        // session's QWebSocket is gone (~ClientSession deletes it first).
-        // Qt disconnects every signal of the TCP socket, destroyed() included, so the relay
-        // lets go of its place here, not there.
-        connect(session, &QObject::destroyed, this, [this, key = transport.get(), transport] {
-            release(key);
-            delete transport.get();
-        });
-        ++m_sessionCount;
-        emit sessionCountChanged(m_sessionCount);
-        connect(session, &ClientSession::finished, this, [this, session, transport] {
-            if (const auto &device = session->device()) {
-                m_online.remove(device->username, session);
-                const DeviceRef ref{device->username, device->deviceId};
-                if (m_devices.value(ref) == session) {
-                    m_devices.remove(ref);
-                }
-            }
-            --m_sessionCount;
-            m_transports.remove(session);
-            emit sessionCountChanged(m_sessionCount);
-            session->deleteLater();
-        });
-    }
-}
-
 void RelayServer::attach(ClientSession *session)
 {
-    // No longer unauthenticated: the caps on unauthenticated connections let go of it.
-    if (auto found = m_connections.find(m_transports.value(session));
-        found != m_connections.end() && !found->authenticated) {
-        found->authenticated = true;
-        --m_unauthenticated;
-        if (auto counts = m_addresses.find(found->client); counts != m_addresses.end()) {
-            --counts->unauthenticated;
-        }
-    }
     ++m_metrics.authenticated;
     const AuthenticatedDevice &device = *session->device();
-    const DeviceRef ref{device.username, device.deviceId};
-    if (ClientSession *older = m_devices.value(ref); older && older != session) {
-        // One connection per device: the older one's unacked rows go to this one.
-        m_online.remove(device.username, older);
-        older->replace();
-    }
-    m_devices.insert(ref, session);
-    m_online.insert(device.username, session);
+    m_router.attach(session, DeviceRef{device.username, device.deviceId});
 }
 
-void RelayServer::wake(const QList<DeviceRef> &devices)
+void RelayServer::detach(ClientSession *session)
 {
-    for (const DeviceRef &device : devices) {
-        if (ClientSession *session = m_devices.value(device)) {
-            session->deliverMore();
-        }
+    if (const auto &device = session->device()) {
+        m_router.detach(session, DeviceRef{device->username, device->deviceId});
     }
 }
 
 void RelayServer::pushEphemeral(const SendRecord &send)
 {
-    for (int i = 0; i < send.recipients.size(); ++i) {
-        if (ClientSession *session = m_devices.value(send.recipients.at(i))) {
-            QueuedMessage message;
-            message.multi = send.isMulti();
-            message.payload = message.multi ? send.sealedKeys.at(i) : send.envelope;
-            message.body = send.body;
-            session->pushEphemeral(message);
-            ++m_metrics.ephemeral;
-        }
-    }
+    m_metrics.ephemeral += quint64(m_router.pushEphemeral(send));
 }
 
 void RelayServer::sweepNow()
@@ -451,26 +458,17 @@ void RelayServer::sweepNow()
 
 void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)
 {
-    const auto sessions = m_online.values(username);
-    for (ClientSession *session : sessions) {
-        if (session->device()->deviceId == deviceId) {
-            session->pushPreKeysLow(remaining);
-        }
-    }
+    m_router.pushPreKeysLow(DeviceRef{username, deviceId}, remaining);
 }
 
 void RelayServer::revoke(const QString &username, const QList<quint32> &devices, bool all)
 {
-    const auto sessions = m_online.values(username);
-    for (ClientSession *session : sessions) {
-        if (all || devices.contains(session->device()->deviceId)) {
-            session->revoke(all ? QStringLiteral("account deleted")
-                                : QStringLiteral("device removed from its account"));
-        }
-    }
+    m_router.revoke(username, devices, all);
     if (all) {
         // The account's blobs died with it (R4 §6); their files go now, not at the next tick.
-        m_blobs->sweep();
+        // The sweep's callback runs on the main thread.
+        QMetaObject::invokeMethod(
+            this, [this] { m_blobs->sweep(); }, Qt::QueuedConnection);
     }
 }
 
@@ -504,7 +502,8 @@ void RelayServer::drain(qint64 delayMs, std::function<void()> done)
     QTimer::singleShot(std::chrono::milliseconds(delayMs), this, [this, done = std::move(done)] {
         stopListening();
         // The writer works in order: once this empty task is done, every send, ack and blob
-        // chunk handed over before it is committed and answered (StoreWriter::Task).
+        // chunk handed over before it is committed, and its answer is queued on its worker
+        // (StoreWriter::Task) ahead of the close that shutdown() queues there.
         m_writer->runTask([this, done](Store *) -> std::function<void()> {
             return [this, done] {
                 shutdown();
@@ -517,11 +516,13 @@ void RelayServer::drain(qint64 delayMs, std::function<void()> done)
 void RelayServer::shutdown()
 {
     m_listener->close();
-    m_server->close();
-    const auto sockets = findChildren<QWebSocket *>();
-    for (QWebSocket *socket : sockets) {
-        socket->close(static_cast<QWebSocketProtocol::CloseCode>(protocol::CloseCode::GoingAway),
-                      QStringLiteral("relay shutting down"));
+    // Blocking: when this returns every worker has queued its close frames.
+    for (std::size_t i = 0; i < m_workers.size(); ++i) {
+        if (m_threads[i]->isRunning()) {
+            RelayWorker *worker = m_workers[i];
+            QMetaObject::invokeMethod(
+                worker, [worker] { worker->closeAll(); }, Qt::BlockingQueuedConnection);
+        }
     }
 }
 

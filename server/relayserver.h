@@ -2,6 +2,7 @@
 
 #include "server/accountservice.h"
 #include "server/blobservice.h"
+#include "server/devicerouter.h"
 #include "server/messageservice.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -10,58 +11,71 @@
 
 #include <QHash>
 #include <QHostAddress>
-#include <QMultiHash>
 #include <QObject>
 #include <QSslConfiguration>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
-class QAbstractSocket;
 class QTcpServer;
-class QWebSocketServer;
+class QThread;
 
 namespace parley::relay {
 
 class ClientSession;
+class RelayWorker;
 class StoreWriter;
 
-// Accepts WebSocket clients and gives each one a ClientSession. Owns the store, the account,
-// message and blob services (blob files under config.dataDir/blobs; none without a data
-// directory), the store's writer thread (StoreWriter: sends and acks, group
-// commit), the TTL sweeper, and the map of authenticated connections — one per device, a
-// newer one replacing the older (to deliver to a device, and to close the connections of
-// removed devices).
+// The relay (docs/architecture.md §Relay threads). The acceptor — this object, on the main
+// thread — owns the listening socket, the admission caps and the hand-off of each accepted
+// descriptor to one of N I/O workers (RelayWorker, least loaded), which owns the
+// connection from then on. Also owns the store (the main thread's connection: readiness,
+// /metrics), the account, message and blob services (blob files under config.dataDir/blobs;
+// none without a data directory), the store's writer thread (StoreWriter: every write,
+// group commit), the TTL sweeper, and the DeviceRouter (one connection per device, across
+// workers).
+//
+// Functions marked "any thread" are called by the workers' sessions; the rest run on the
+// main thread.
 class RelayServer : public QObject
 {
     Q_OBJECT
 
 public:
     // A client that has not finished TLS and the WebSocket upgrade by then is dropped, by
-    // the relay's own timer (Qt arms none for handleConnection).
+    // the worker's own timer (Qt arms none for handleConnection).
     static constexpr int kHandshakeTimeoutMs = 5'000;
-    // Upgraded sockets waiting to be taken by the relay (taken at once; Qt's default is 30).
+    // Upgraded sockets waiting to be taken by a worker (taken at once; Qt's default is 30).
     static constexpr int kMaxPendingConnections = 128;
     // TCP connections the kernel completes before the relay accepts them (Qt's default: 50).
     static constexpr int kListenBacklog = 1024;
 
-    // `config` supplies the relay names and the registration policy; the listen address is
-    // given to listen().
-    // The writer thread opens its own connection with store->openConnection(). Without
-    // `config.dedupSecret` the relay makes a random one, so deduplication then does not
-    // survive a restart (main() keeps it in the data directory).
+    // `config` supplies the relay names, the registration policy and the number of I/O
+    // workers (config.effectiveIoThreads()); the listen address is given to listen().
+    // The writer thread and every worker open their own connection with
+    // store->openConnection(). Without `config.dedupSecret` the relay makes a random one, so
+    // deduplication then does not survive a restart (main() keeps it in the data directory).
     explicit RelayServer(std::unique_ptr<Store> store, const RelayConfig &config = {},
                          QObject *parent = nullptr);
+    // Closes every connection on every worker, commits what the writer holds, stops the
+    // threads.
     ~RelayServer() override;
 
-    // Starts listening. Returns an error sentence for the operator on failure. Without
-    // configured names, the relay's name becomes the bound "host:port" (normalised), which
-    // must then be a valid relay name (an IPv6 listen address needs --name). With
+    // Starts the workers and listens. Returns an error sentence for the operator on failure.
+    // Without configured names, the relay's name becomes the bound "host:port" (normalised),
+    // which must then be a valid relay name (an IPv6 listen address needs --name). With
     // config.tlsCertFile/tlsKeyFile the files are loaded here and clients speak wss://.
     QString listen(const QHostAddress &address, quint16 port);
     bool isTls() const { return m_tls.has_value(); }
+    // Any thread: whether clients speak wss:// (fixed at construction).
+    bool tlsConfigured() const { return !m_tlsCertFile.isEmpty(); }
+    // Any thread: the registration policy (fixed at construction).
+    RegistrationPolicy accountPolicy() const { return m_accounts.policy(); }
     // Loads the TLS certificate and key files again (SIGHUP). New connections use them;
     // existing ones keep theirs. On failure the old ones stay and the error is returned.
     QString reloadTls();
@@ -71,30 +85,34 @@ public:
 
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
-    int sessionCount() const { return m_sessionCount; }
+    int sessionCount() const { return m_sessionCount.load(); }
+    int ioThreads() const { return m_ioThreads; }
     const Store &store() const { return *m_store; }
     Store &store() { return *m_store; }
-    AccountService &accounts() { return m_accounts; }
-    const MessageService &messages() const { return m_messages; }
-    StoreWriter &writer() { return *m_writer; }
+    const MessageService &messages() const { return m_messages; } // any thread
+    StoreWriter &writer() { return *m_writer; }                   // any thread
     BlobService &blobs() { return *m_blobs; }
+    DeviceRouter &router() { return m_router; } // any thread
 
-    // Called by a session once it is authenticated; it leaves the map when it finishes. An
-    // older connection of the same device is closed (CloseCode::Replaced).
+    // Any thread. A session authenticated: it becomes its device's connection (an older one
+    // is closed with CloseCode::Replaced).
     void attach(ClientSession *session);
-    // Rows were committed for these devices: the connected ones push.
-    void wake(const QList<DeviceRef> &devices);
-    // An ephemeral send: to the recipients connected now, never stored.
+    // Any thread. A session finished: it leaves the router.
+    void detach(ClientSession *session);
+    // Any thread. Rows were committed for these devices: the connected ones push.
+    void wake(const QList<DeviceRef> &devices) { m_router.wake(devices); }
+    // Any thread. An ephemeral send: to the recipients connected now, never stored.
     void pushEphemeral(const SendRecord &send);
     // Runs the TTL sweep now (it also runs on a timer): queue rows, dedup buckets and dead
     // blobs with their files.
     void sweepNow();
-    // PreKeysLow to every connection of this device.
+    // Any thread. PreKeysLow to the device's connection.
     void pushPreKeysLow(const QString &username, quint32 deviceId, int remaining);
-    // Closes the connections of these devices (or of every device of the account).
+    // Any thread. Closes the connections of these devices (or of every device of the
+    // account).
     void revoke(const QString &username, const QList<quint32> &devices, bool all);
 
-    // Closes every client with 1001 (going away) and stops listening.
+    // Closes every client on every worker with 1001 (going away) and stops listening.
     void shutdown();
     // Stops accepting new connections.
     void stopListening();
@@ -108,39 +126,42 @@ public:
     QString readiness();
 
     // Connections accepted but not yet upgraded to WebSocket (TLS included).
-    int upgradingCount() const { return static_cast<int>(m_upgrading.size()); }
+    int upgradingCount() const;
     // Open connections not yet authenticated (upgrading ones included).
-    int unauthenticatedCount() const { return m_unauthenticated; }
+    int unauthenticatedCount() const;
     // Open client connections (TCP), authenticated or not.
-    int connectionCount() const { return static_cast<int>(m_connections.size()); }
-    int authenticatedCount() const { return static_cast<int>(m_devices.size()); }
+    int connectionCount() const;
+    int authenticatedCount() const { return m_router.size(); }
+    // Open connections of each I/O worker (handed over and not yet ended).
+    QList<int> workerConnectionCounts() const;
+    // Client addresses the per-address caps currently count (0 once all have gone).
+    int admissionAddressCount() const;
 
-    // Abuse limits (docs/operations.md §Limits).
+    // Abuse limits (docs/operations.md §Limits). Any thread (never changed).
     const AbuseLimits &limits() const { return m_limits; }
-    // Takes a token from the account's bucket of this kind (Sends, Bundles, Lookups), or
-    // counts a refusal and returns false.
+    // Any thread. Takes a token from the account's bucket of this kind (Sends, Bundles,
+    // Lookups), or counts a refusal and returns false.
     bool allowForAccount(RateKind kind, const QString &username);
-    // Takes a token from the address's registration bucket, or counts a refusal.
+    // Any thread. Takes a token from the address's registration bucket, or counts a refusal.
     bool allowRegistration(const QHostAddress &address);
     // A connection's own request bucket ran dry (counted here).
     void countRateLimited(RateKind kind) { ++m_metrics.rateLimitedFor(kind); }
 
-    RelayMetrics &metrics() { return m_metrics; }
+    // Any thread. Admission bookkeeping of the workers: a connection of `client` became
+    // authenticated, or ended.
+    void admitAuthenticated(const QHostAddress &client);
+    void releaseConnection(const QHostAddress &client, bool authenticated);
+    // Any thread. Session counting (sessionCountChanged is emitted on the main thread).
+    void sessionStarted();
+    void sessionFinished();
+
+    RelayMetrics &metrics() { return m_metrics; } // any thread (atomic counters)
     const RelayMetrics &metrics() const { return m_metrics; }
 
 signals:
     void sessionCountChanged(int count);
 
 private:
-    struct Connection
-    {
-        QHostAddress address; // as accepted (the upgrade is matched by it and the port)
-        QHostAddress client;  // for limits: IPv4-mapped addresses as IPv4
-        quint16 port = 0;
-        qint64 deadlineMs = 0; // upgrade deadline
-        bool upgraded = false;
-        bool authenticated = false;
-    };
     struct AddressCounts
     {
         int connections = 0;
@@ -153,13 +174,10 @@ private:
         TokenBucket lookups;
     };
 
-    void reject(QAbstractSocket *socket, RejectReason reason);
+    QString startWorkers();
+    void stopWorkers();
     void pruneBuckets();
-
     void onIncomingConnection(qintptr descriptor);
-    void onNewConnection();
-    void onUpgradeTick();
-    void release(QObject *socket);
 
     std::unique_ptr<Store> m_store;
     AccountService m_accounts;
@@ -171,21 +189,21 @@ private:
     QString m_tlsKeyFile;
     std::optional<QSslConfiguration> m_tls;
     QTcpServer *m_listener;
-    QWebSocketServer *m_server;
-    // Every open client TCP connection, by its socket (until the socket is destroyed).
-    QHash<QObject *, Connection> m_connections;
-    // Those still upgrading, by peer address and port (how an upgraded QWebSocket is matched
-    // to its TCP socket).
-    QHash<std::pair<QHostAddress, quint16>, QAbstractSocket *> m_upgrading;
-    QTimer m_upgradeTimer;                         // runs while m_upgrading is not empty
-    QMultiHash<QString, ClientSession *> m_online; // by username
-    QHash<DeviceRef, ClientSession *> m_devices;   // the one connection of each device
-    int m_sessionCount = 0;
-    bool m_draining = false;
-    QHash<const ClientSession *, QObject *> m_transports; // session -> its TCP socket
+    int m_ioThreads = 1;
+    std::vector<QThread *> m_threads;
+    std::vector<RelayWorker *> m_workers;
+    std::size_t m_nextWorker = 0;
+    DeviceRouter m_router;
+    std::atomic<int> m_sessionCount{0};
+    std::atomic<bool> m_draining{false};
     AbuseLimits m_limits;
+    // Admission (m_admissionMutex): the acceptor counts up, the workers count down.
+    mutable std::mutex m_admissionMutex;
     QHash<QHostAddress, AddressCounts> m_addresses;
     int m_unauthenticated = 0;
+    int m_connections = 0;
+    // Shared rate-limit buckets (m_bucketMutex): per account and per registering address.
+    std::mutex m_bucketMutex;
     QHash<QString, AccountBuckets> m_accountBuckets;
     QHash<QHostAddress, TokenBucket> m_registrationBuckets;
     QTimer m_pruneTimer; // forgets full buckets

@@ -4,6 +4,8 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcWriter, "parley.relay.writer")
 
 namespace parley::relay {
@@ -32,27 +34,27 @@ StoreWriter::~StoreWriter()
     m_thread.join();
 }
 
-void StoreWriter::submit(SendRecord send, SendDone done)
+void StoreWriter::submit(SendRecord send, SendDone done, QObject *context)
 {
-    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, {}};
+    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, {}, context};
     enqueue(std::move(job));
 }
 
-void StoreWriter::submit(AckRecord ack, AckDone done)
+void StoreWriter::submit(AckRecord ack, AckDone done, QObject *context)
 {
-    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, {}};
+    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, {}, context};
     enqueue(std::move(job));
 }
 
 void StoreWriter::sweep(SweepDone done)
 {
-    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, {}};
+    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, {}, nullptr};
     enqueue(std::move(job));
 }
 
-void StoreWriter::runTask(Task task)
+void StoreWriter::runTask(Task task, QObject *context)
 {
-    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, {}, std::move(task)};
+    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, {}, std::move(task), context};
     enqueue(std::move(job));
 }
 
@@ -177,41 +179,64 @@ void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreErro
                   : StoreResult<SweepResult>(openError));
     }
 
-    // Hand every outcome back to the owning thread in one event, in submission order.
-    QMetaObject::invokeMethod(
-        this,
-        [jobs = std::move(jobs), written = std::move(written), swept = std::move(swept)] {
-            const auto *batch = std::get_if<WriteBatchResult>(&written);
-            const auto *error = std::get_if<StoreError>(&written);
-            int send = 0;
-            int ack = 0;
-            std::size_t sweep = 0;
-            for (const Job &job : jobs) {
-                switch (job.kind) {
-                case Job::Kind::Send:
-                    job.sendDone(batch ? StoreResult<SendOutcome>(batch->sends.at(send))
-                                       : StoreResult<SendOutcome>(*error));
-                    ++send;
-                    break;
-                case Job::Kind::Ack:
-                    job.ackDone(batch ? StoreResult<int>(batch->acked.at(ack))
-                                      : StoreResult<int>(*error));
-                    ++ack;
-                    break;
-                case Job::Kind::Sweep:
-                    job.sweepDone(swept.at(sweep++));
-                    break;
-                case Job::Kind::Task:
-                    break; // not in this list
+    // Hand every outcome back to its context's thread, one event per context, in
+    // submission order within each context.
+    const auto *batch = std::get_if<WriteBatchResult>(&written);
+    const auto *error = std::get_if<StoreError>(&written);
+    std::vector<std::pair<QObject *, std::vector<std::function<void()>>>> outcomes;
+    const auto add = [this, &outcomes](QObject *context, std::function<void()> outcome) {
+        if (context == nullptr) {
+            context = this;
+        }
+        auto found = std::find_if(outcomes.begin(), outcomes.end(),
+                                  [context](const auto &entry) { return entry.first == context; });
+        if (found == outcomes.end()) {
+            outcomes.push_back({context, {}});
+            found = std::prev(outcomes.end());
+        }
+        found->second.push_back(std::move(outcome));
+    };
+    int send = 0;
+    int ack = 0;
+    std::size_t sweep = 0;
+    for (Job &job : jobs) {
+        switch (job.kind) {
+        case Job::Kind::Send:
+            add(job.context, [done = std::move(job.sendDone),
+                              result = batch ? StoreResult<SendOutcome>(batch->sends.at(send))
+                                             : StoreResult<SendOutcome>(*error)] { done(result); });
+            ++send;
+            break;
+        case Job::Kind::Ack:
+            add(job.context, [done = std::move(job.ackDone),
+                              result = batch ? StoreResult<int>(batch->acked.at(ack))
+                                             : StoreResult<int>(*error)] { done(result); });
+            ++ack;
+            break;
+        case Job::Kind::Sweep:
+            add(job.context,
+                [done = std::move(job.sweepDone), result = swept.at(sweep++)] { done(result); });
+            break;
+        case Job::Kind::Task:
+            break; // not in this list
+        }
+    }
+    for (auto &[context, list] : outcomes) {
+        QMetaObject::invokeMethod(
+            context,
+            [list = std::move(list)] {
+                for (const auto &outcome : list) {
+                    outcome();
                 }
-            }
-        },
-        Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    }
 
     // Each task's callback leaves as soon as the task is done, in submission order.
     for (Job &job : tasks) {
         if (std::function<void()> done = job.task(store)) {
-            QMetaObject::invokeMethod(this, std::move(done), Qt::QueuedConnection);
+            QMetaObject::invokeMethod(job.context ? job.context : this, std::move(done),
+                                      Qt::QueuedConnection);
         }
     }
 }

@@ -21,8 +21,10 @@ namespace parley::relay {
 // behind the defaults.
 //
 // The writer owns a store connection of its own (Store::openConnection, called on the
-// writer thread). Callbacks run on the thread that owns the StoreWriter object, through its
-// event loop, in submission order (tasks: see Task).
+// writer thread). Callbacks run on the thread of their `context` object (the submitting
+// I/O worker; without one, the thread that owns the StoreWriter object), through its event
+// loop, in submission order among the jobs of one context (tasks: see Task). A context must
+// outlive the writer (the relay destroys the writer before its workers).
 class StoreWriter : public QObject
 {
     Q_OBJECT
@@ -56,10 +58,10 @@ public:
 
     const Options &options() const { return m_options; }
 
-    void submit(SendRecord send, SendDone done);
-    void submit(AckRecord ack, AckDone done);
+    void submit(SendRecord send, SendDone done, QObject *context = nullptr);
+    void submit(AckRecord ack, AckDone done, QObject *context = nullptr);
     void sweep(SweepDone done);
-    void runTask(Task task);
+    void runTask(Task task, QObject *context = nullptr);
 
     struct Stats
     {
@@ -80,6 +82,7 @@ private:
         SweepDone sweepDone;
         std::chrono::steady_clock::time_point queued;
         Task task;
+        QObject *context = nullptr; // where the callbacks run; nullptr: this object
     };
 
     void enqueue(Job job);

@@ -108,6 +108,8 @@ quint16 TestRelayAccounts::start(RegistrationPolicy policy, const QList<QByteArr
         store->addInvite(AccountService::inviteHash(QString::fromLatin1(code)));
     }
     RelayConfig config;
+    // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
+    config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
     config.names = {QStringLiteral("relay.test"), QStringLiteral("alias.test:8443")};
     config.registration = policy;
     m_server = new RelayServer(std::move(store), config);

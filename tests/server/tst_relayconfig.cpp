@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace parley::relay;
 
@@ -25,6 +26,7 @@ private slots:
     void rateLimits();
     void limitsAndAdminSettings();
     void effectiveConfigNamesSources();
+    void ioThreads();
 };
 
 namespace {
@@ -397,6 +399,28 @@ void TestRelayConfig::effectiveConfigNamesSources()
     QVERIFY(text.contains(QStringLiteral("listen = 127.0.0.1:7683  # default")));
     QVERIFY(text.contains(QStringLiteral("queue-max-bytes = 100M  # default")));
     QVERIFY(text.contains(QStringLiteral("admin-listen = 127.0.0.1:7684  # default")));
+}
+
+void TestRelayConfig::ioThreads()
+{
+    // Default: one worker per core, at least one.
+    auto parsed = parseCommandLine({"parley-relay"});
+    RelayConfig config = std::get<ParsedCommandLine>(parsed).config;
+    QCOMPARE(config.ioThreads, 0);
+    QCOMPARE(config.effectiveIoThreads(), std::max(1, QThread::idealThreadCount()));
+
+    parsed = parseCommandLine({"parley-relay", "--io-threads", "3"});
+    QCOMPARE(std::get<ParsedCommandLine>(parsed).config.effectiveIoThreads(), 3);
+    QVERIFY(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+        QStringLiteral("io-threads = 3  # flag")));
+    parsed = parseCommandLine({"parley-relay"}, {{"PARLEY_RELAY_IO_THREADS", "1"}});
+    QCOMPARE(std::get<ParsedCommandLine>(parsed).config.effectiveIoThreads(), 1);
+
+    for (const char *bad : {"-1", "257", "many"}) {
+        parsed = parseCommandLine({"parley-relay", "--io-threads", bad});
+        QVERIFY2(std::holds_alternative<QString>(parsed), bad);
+        QVERIFY(std::get<QString>(parsed).startsWith(QStringLiteral("--io-threads wants a count")));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRelayConfig)

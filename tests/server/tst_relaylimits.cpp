@@ -57,6 +57,8 @@ bool TestRelayLimits::start(const AbuseLimits &limits)
         return false;
     }
     RelayConfig config;
+    // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
+    config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
     config.names = {QStringLiteral("relay.test")};
     config.limits = limits;
     m_server = std::make_unique<RelayServer>(

@@ -105,6 +105,8 @@ bool TestRelayMessaging::start(const QueuePolicy &policy)
         return false;
     }
     RelayConfig config;
+    // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
+    config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
     config.names = {QStringLiteral("relay.test")};
     config.queue = policy;
     m_server = new RelayServer(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);

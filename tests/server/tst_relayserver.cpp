@@ -92,7 +92,10 @@ void TestRelayServer::init()
     m_dir = new QTemporaryDir;
     auto opened = SqliteStore::open(m_dir->filePath(QStringLiteral("relay.sqlite")));
     QVERIFY(std::holds_alternative<std::unique_ptr<SqliteStore>>(opened));
-    m_server = new RelayServer(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)));
+    RelayConfig config;
+    // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
+    config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
+    m_server = new RelayServer(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
     const QString error = m_server->listen(QHostAddress::LocalHost, 0);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY(m_server->serverPort() != 0);

@@ -1,0 +1,96 @@
+#include "server/devicerouter.h"
+
+#include "server/clientsession.h"
+
+#include <QMetaObject>
+
+namespace parley::relay {
+
+namespace {
+
+// Runs `call` on the session's thread, later. Only under the router's lock (see the header).
+template<typename Call>
+void post(ClientSession *session, Call call)
+{
+    QMetaObject::invokeMethod(session, std::move(call), Qt::QueuedConnection);
+}
+
+} // namespace
+
+void DeviceRouter::attach(ClientSession *session, const DeviceRef &device)
+{
+    std::lock_guard lock(m_mutex);
+    if (ClientSession *older = m_devices.value(device); older && older != session) {
+        // One connection per device: the older one's unacked rows go to this one.
+        m_accounts.remove(device.username, {device.deviceId, older});
+        post(older, [older] { older->replace(); });
+    }
+    m_devices.insert(device, session);
+    m_accounts.insert(device.username, {device.deviceId, session});
+}
+
+void DeviceRouter::detach(ClientSession *session, const DeviceRef &device)
+{
+    std::lock_guard lock(m_mutex);
+    m_accounts.remove(device.username, {device.deviceId, session});
+    if (m_devices.value(device) == session) {
+        m_devices.remove(device);
+    }
+}
+
+void DeviceRouter::wake(const QList<DeviceRef> &devices)
+{
+    std::lock_guard lock(m_mutex);
+    for (const DeviceRef &device : devices) {
+        if (ClientSession *session = m_devices.value(device)) {
+            post(session, [session] { session->deliverMore(); });
+        }
+    }
+}
+
+int DeviceRouter::pushEphemeral(const SendRecord &send)
+{
+    int reached = 0;
+    std::lock_guard lock(m_mutex);
+    for (int i = 0; i < send.recipients.size(); ++i) {
+        if (ClientSession *session = m_devices.value(send.recipients.at(i))) {
+            QueuedMessage message;
+            message.multi = send.isMulti();
+            message.payload = message.multi ? send.sealedKeys.at(i) : send.envelope;
+            message.body = send.body;
+            post(session, [session, message] { session->pushEphemeral(message); });
+            ++reached;
+        }
+    }
+    return reached;
+}
+
+void DeviceRouter::pushPreKeysLow(const DeviceRef &device, int remaining)
+{
+    std::lock_guard lock(m_mutex);
+    if (ClientSession *session = m_devices.value(device)) {
+        post(session, [session, remaining] { session->pushPreKeysLow(remaining); });
+    }
+}
+
+void DeviceRouter::revoke(const QString &username, const QList<quint32> &devices, bool all)
+{
+    std::lock_guard lock(m_mutex);
+    const QString reason =
+        all ? QStringLiteral("account deleted") : QStringLiteral("device removed from its account");
+    for (auto it = m_accounts.constFind(username); it != m_accounts.cend() && it.key() == username;
+         ++it) {
+        ClientSession *session = it.value().second;
+        if (all || devices.contains(it.value().first)) {
+            post(session, [session, reason] { session->revoke(reason); });
+        }
+    }
+}
+
+int DeviceRouter::size() const
+{
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(m_devices.size());
+}
+
+} // namespace parley::relay
