@@ -13,6 +13,8 @@
 #include "crypto/sealedsender.h"
 #include "crypto/x3dh.h"
 
+#include <algorithm>
+
 namespace parley::core {
 
 using namespace pipeline;
@@ -94,7 +96,8 @@ private:
 StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            const crypto::DeviceIdentity &self,
                                            const QByteArray &envelope, bool ephemeral,
-                                           crypto::SessionResetRateLimiter &limiter, qint64 now)
+                                           crypto::SessionResetRateLimiter &limiter, qint64 now,
+                                           std::vector<PendingReceipt> *receipts)
 {
     const QByteArray hash = InboxTable::envelopeHash(envelope);
     return context.transaction([&]() -> StoreResult<InboundResult> {
@@ -483,17 +486,22 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 return *error;
             }
             record.id = std::get<MessageId>(appended);
-            // The delivery receipt is encrypted into the outbox in this same transaction, so
-            // a crash after the commit cannot lose it (and the ack follows the commit).
-            auto receipt = encryptInTransaction(
-                context, self, senderAccount,
-                MessageContent::makeReceipt(MessageContent::Kind::DeliveryReceipt,
-                                            {content.clientMessageId}, now),
-                true, now);
-            if (const auto *error = errorOf(receipt)) {
-                return *error;
+            // The delivery receipt is encrypted into the outbox in this same transaction (or
+            // the batch's, by the caller), so a crash after the commit cannot lose it (and the
+            // ack follows the commit).
+            if (receipts != nullptr) {
+                receipts->push_back({senderAccount, content.clientMessageId});
+            } else {
+                auto receipt = encryptInTransaction(
+                    context, self, senderAccount,
+                    MessageContent::makeReceipt(MessageContent::Kind::DeliveryReceipt,
+                                                {content.clientMessageId}, now),
+                    true, now);
+                if (const auto *error = errorOf(receipt)) {
+                    return *error;
+                }
+                result.outbox = std::move(std::get<OutgoingResult>(receipt).outbox);
             }
-            result.outbox = std::move(std::get<OutgoingResult>(receipt).outbox);
             result.message = ReceivedMessage{senderAccount,
                                              QString::fromStdString(sender.address.toString()),
                                              std::move(record),
@@ -541,6 +549,43 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         }
         return finish(Outcome::Dropped, QStringLiteral("unknown content"));
     });
+}
+
+StoreResult<std::vector<OutboxEntry>>
+encryptDeliveryReceipts(StoreContext &context, const crypto::DeviceIdentity &self,
+                        const std::vector<PendingReceipt> &receipts, qint64 now)
+{
+    // By account, in arrival order within each.
+    std::vector<std::pair<QString, std::vector<QByteArray>>> byAccount;
+    for (const PendingReceipt &receipt : receipts) {
+        auto it = std::find_if(byAccount.begin(), byAccount.end(),
+                               [&](const auto &entry) { return entry.first == receipt.account; });
+        if (it == byAccount.end()) {
+            byAccount.push_back({receipt.account, {}});
+            it = byAccount.end() - 1;
+        }
+        it->second.push_back(receipt.clientMessageId);
+    }
+    std::vector<OutboxEntry> outbox;
+    for (const auto &[account, ids] : byAccount) {
+        for (std::size_t first = 0; first < ids.size(); first += kMaxReceiptIds) {
+            std::vector<QByteArray> chunk(
+                ids.begin() + qsizetype(first),
+                ids.begin() + qsizetype(std::min(ids.size(), first + kMaxReceiptIds)));
+            auto encrypted = encryptInTransaction(
+                context, self, account,
+                MessageContent::makeReceipt(MessageContent::Kind::DeliveryReceipt, std::move(chunk),
+                                            now),
+                true, now);
+            if (const auto *error = errorOf(encrypted)) {
+                return *error;
+            }
+            for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
+                outbox.push_back(std::move(entry));
+            }
+        }
+    }
+    return outbox;
 }
 
 } // namespace parley::core

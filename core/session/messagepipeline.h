@@ -141,12 +141,29 @@ struct InboundResult
     bool resetDeferred = false;
 };
 
+// A delivery receipt still to be encrypted: the sender's account and the text it confirms.
+struct PendingReceipt
+{
+    QString account;
+    QByteArray clientMessageId;
+};
+
 // `limiter` is the acceptor's per-peer rate limit for session resets (C2a §4); only the
-// database thread touches it.
+// database thread touches it. A new text's delivery receipt is encrypted into `outbox` here,
+// unless `receipts` is given: then it is appended there, for encryptDeliveryReceipts() to
+// encrypt together with those of the other envelopes of the batch, in the same transaction.
 StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            const crypto::DeviceIdentity &self,
                                            const QByteArray &envelope, bool ephemeral,
-                                           crypto::SessionResetRateLimiter &limiter, qint64 now);
+                                           crypto::SessionResetRateLimiter &limiter, qint64 now,
+                                           std::vector<PendingReceipt> *receipts = nullptr);
+
+// One delivery receipt per sender account for up to kMaxReceiptIds texts (M1 §2), encrypted
+// into the outbox inside the caller's transaction: a batch of 64 texts from one contact costs
+// one sealed receipt and one Send instead of 64.
+StoreResult<std::vector<OutboxEntry>>
+encryptDeliveryReceipts(StoreContext &context, const crypto::DeviceIdentity &self,
+                        const std::vector<PendingReceipt> &receipts, qint64 now);
 
 // ---- Key changes (keychangepipeline.cpp; docs/architecture.md, "Key changes") ----
 

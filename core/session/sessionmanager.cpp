@@ -652,6 +652,7 @@ void SessionManager::processInbound()
                          limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
         return context.transaction([&]() -> StoreResult<std::vector<Item>> {
             std::vector<Item> items;
+            std::vector<PendingReceipt> receipts;
             for (const Inbound &inbound : batch) {
                 if (inbound.envelope.isEmpty()) {
                     InboundResult dropped;
@@ -659,9 +660,26 @@ void SessionManager::processInbound()
                     items.push_back({inbound.rowId, dropped});
                     continue;
                 }
-                items.push_back(
-                    {inbound.rowId, receiveEnvelope(context, *device, inbound.envelope,
-                                                    inbound.ephemeral, *limiter, nowMs())});
+                // Its delivery receipt joins `receipts` only if the envelope's savepoint
+                // commits (a failed one is undone and delivered again, receipt and all).
+                std::vector<PendingReceipt> own;
+                auto result = receiveEnvelope(context, *device, inbound.envelope, inbound.ephemeral,
+                                              *limiter, nowMs(), &own);
+                if (std::holds_alternative<InboundResult>(result)) {
+                    receipts.insert(receipts.end(), own.begin(), own.end());
+                }
+                items.push_back({inbound.rowId, std::move(result)});
+            }
+            // One receipt per sender for the whole batch, in the batch's transaction.
+            auto outbox = encryptDeliveryReceipts(context, *device, receipts, nowMs());
+            if (const auto *error = std::get_if<StoreError>(&outbox)) {
+                return *error; // nothing is acked: the batch is delivered again
+            }
+            if (!std::get<std::vector<OutboxEntry>>(outbox).empty()) {
+                InboundResult carrier; // carries the receipts to the core thread; no row
+                carrier.outcome = InboundResult::Outcome::Duplicate;
+                carrier.outbox = std::move(std::get<std::vector<OutboxEntry>>(outbox));
+                items.push_back({0, std::move(carrier)});
             }
             return items;
         });
