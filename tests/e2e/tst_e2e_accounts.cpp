@@ -8,6 +8,7 @@
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "server/accountclient.h"
 #include "support/cliprocess.h"
+#include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
 #include <QDir>
@@ -24,25 +25,10 @@ using Onboarding = core::OnboardingViewModel;
 
 namespace {
 
-const QString kPassphrase = QStringLiteral("correct horse battery staple");
+const QString kPassphrase = parley::test::kE2ePassphrase;
 
 // One app's worth of client: core thread, view models, a profile directory.
-struct Client
-{
-    explicit Client(const QString &directory)
-        : connection(core.relayConnection())
-        , onboarding(&core, directory)
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        QObject::connect(core.accountManager(), &core::AccountManager::statusChanged, &onboarding,
-                         [this](const core::AccountStatus &status) { account = status; });
-    }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    Onboarding onboarding;
-    core::AccountStatus account;
-};
+using Client = parley::test::E2eClient;
 
 CliResult runCli(const QStringList &arguments, const QString &passphrase = kPassphrase)
 {

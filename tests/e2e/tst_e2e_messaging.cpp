@@ -11,6 +11,7 @@
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "support/cliprocess.h"
+#include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
 #include <QDirIterator>
@@ -33,78 +34,10 @@ using MessageState = core::MessageRecord::State;
 
 namespace {
 
-const QString kPassphrase = QStringLiteral("correct horse battery staple");
+const QString kPassphrase = parley::test::kE2ePassphrase;
 constexpr int kTimeoutMs = 30'000;
 
-struct Client
-{
-    explicit Client(const QString &directory)
-        : connection(core.relayConnection())
-        , onboarding(&core, directory)
-        , sessions(core.sessionManager())
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        using core::SessionManager;
-        QObject::connect(sessions, &SessionManager::messageReceived, &onboarding,
-                         [this](const core::ChatMessage &message) { received.append(message); });
-        QObject::connect(sessions, &SessionManager::messageQueued, &onboarding,
-                         [this](const QString &, const QByteArray &id) {
-                             queued.append(id);
-                             states.insert(id, int(MessageState::Queued));
-                         });
-        QObject::connect(
-            sessions, &SessionManager::messageStateChanged, &onboarding,
-            [this](const QString &, const QByteArray &id, int state) { states.insert(id, state); });
-        QObject::connect(sessions, &SessionManager::typingReceived, &onboarding,
-                         [this](const QString &from, bool on) {
-                             typing.append({from, on});
-                         });
-        QObject::connect(
-            sessions, &SessionManager::commandFailed, &onboarding,
-            [this](const QString &, const QString &sentence) { failures.append(sentence); });
-    }
-
-    void create(const QString &username, const QUrl &relay)
-    {
-        onboarding.start(false);
-        onboarding.createProfile(username, relay.toString(), kPassphrase, false);
-    }
-    void unlock()
-    {
-        onboarding.start(false);
-        onboarding.unlock(kPassphrase);
-    }
-    void sendText(const QString &to, const QString &text)
-    {
-        QMetaObject::invokeMethod(sessions, [s = sessions, to, text] { s->sendText(to, text); });
-    }
-    QStringList receivedTexts() const
-    {
-        QStringList texts;
-        for (const core::ChatMessage &message : received) {
-            texts.append(message.text);
-        }
-        return texts;
-    }
-    int countInState(MessageState state) const
-    {
-        int count = 0;
-        for (const QByteArray &id : queued) {
-            count += states.value(id) == int(state) ? 1 : 0;
-        }
-        return count;
-    }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    Onboarding onboarding;
-    core::SessionManager *sessions;
-    QList<core::ChatMessage> received;
-    QList<QByteArray> queued;
-    QHash<QByteArray, int> states;
-    QList<QPair<QString, bool>> typing;
-    QStringList failures;
-};
+using Client = parley::test::E2eClient;
 
 // The incoming texts stored in a profile, in conversation order, read from disk after the
 // client is gone: what a model would show.

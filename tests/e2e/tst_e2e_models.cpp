@@ -13,6 +13,7 @@
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
 #include <QAbstractItemModelTester>
@@ -29,23 +30,10 @@ using Conversations = core::ConversationListModel;
 
 namespace {
 
-const QString kPassphrase = QStringLiteral("correct horse battery staple");
+const QString kPassphrase = parley::test::kE2ePassphrase;
 constexpr int kTimeoutMs = 30'000;
 
-struct Client
-{
-    explicit Client(const QString &directory)
-        : connection(core.relayConnection())
-        , onboarding(&core, directory)
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-    }
-    core::SessionManager *sessions() const { return core.sessionManager(); }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    core::OnboardingViewModel onboarding;
-};
+using Client = parley::test::E2eClient;
 
 QStringList texts(const QAbstractItemModel &model)
 {
@@ -98,7 +86,7 @@ void TestE2eModels::modelsFollowAConversation()
     QVERIFY(bob.onboarding.store());
 
     // Alice adds bob.
-    core::ContactsViewModel aliceContacts(alice.onboarding.store(), alice.sessions());
+    core::ContactsViewModel aliceContacts(alice.onboarding.store(), alice.sessions);
     Tester aliceContactsTester(aliceContacts.contacts(), Tester::FailureReportingMode::QtTest);
     QSignalSpy added(&aliceContacts, &core::ContactsViewModel::contactAdded);
     QVERIFY(aliceContacts.addContact(u"bob"_qs));
@@ -111,16 +99,16 @@ void TestE2eModels::modelsFollowAConversation()
              bobAddress);
 
     // Every view open before the first message: the conversations do not exist yet.
-    core::ChatViewModel aliceChat(alice.onboarding.store(), alice.sessions(), bobAddress);
+    core::ChatViewModel aliceChat(alice.onboarding.store(), alice.sessions, bobAddress);
     Tester aliceChatTester(aliceChat.messages(), Tester::FailureReportingMode::QtTest);
-    core::ConversationListViewModel aliceList(alice.onboarding.store(), alice.sessions());
+    core::ConversationListViewModel aliceList(alice.onboarding.store(), alice.sessions);
     Tester aliceListTester(aliceList.model(), Tester::FailureReportingMode::QtTest);
-    core::ChatViewModel bobChat(bob.onboarding.store(), bob.sessions(), aliceAddress);
+    core::ChatViewModel bobChat(bob.onboarding.store(), bob.sessions, aliceAddress);
     Tester bobChatTester(bobChat.messages(), Tester::FailureReportingMode::QtTest);
-    core::ConversationListViewModel bobList(bob.onboarding.store(), bob.sessions());
+    core::ConversationListViewModel bobList(bob.onboarding.store(), bob.sessions);
     Tester bobListTester(bobList.model(), Tester::FailureReportingMode::QtTest);
     Tester bobFilteredTester(bobList.filteredModel(), Tester::FailureReportingMode::QtTest);
-    core::ContactsViewModel bobContacts(bob.onboarding.store(), bob.sessions());
+    core::ContactsViewModel bobContacts(bob.onboarding.store(), bob.sessions);
     Tester bobContactsTester(bobContacts.contacts(), Tester::FailureReportingMode::QtTest);
     QTRY_VERIFY(!aliceChat.messageList()->isLoading() && !bobChat.messageList()->isLoading());
     QCOMPARE(bobChat.messages()->rowCount(), 0);
@@ -148,7 +136,7 @@ void TestE2eModels::modelsFollowAConversation()
     QTRY_COMPARE_WITH_TIMEOUT(bobContacts.contacts()->rowCount(), 1, kTimeoutMs);
 
     // Bob reads: his rows become Seen, his unread count drops, alice's rows become Read.
-    QSignalSpy seenSpy(bob.sessions(), &core::SessionManager::messagesSeen);
+    QSignalSpy seenSpy(bob.sessions, &core::SessionManager::messagesSeen);
     bobChat.markRead();
     QVERIFY(seenSpy.wait(kTimeoutMs));
     QCOMPARE(seenSpy.first().first().toString(), aliceAddress);
@@ -185,7 +173,7 @@ void TestE2eModels::modelsFollowAConversation()
     Messages window(bob.onboarding.store());
     window.setPageSize(5);
     window.setWindowCap(20);
-    window.follow(bob.sessions());
+    window.follow(bob.sessions);
     Tester windowTester(&window, Tester::FailureReportingMode::QtTest);
     QSignalSpy applied(&window, &Messages::pageApplied);
     window.open(aliceAddress);

@@ -27,6 +27,7 @@
 #include "crypto/identity.h"
 #include "crypto/sealedsender.h"
 #include "crypto/sessionresetrequest.h"
+#include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
 #include <QProcess>
@@ -44,81 +45,10 @@ using Verification = core::VerificationViewModel;
 
 namespace {
 
-const QString kPassphrase = QStringLiteral("correct horse battery staple");
+const QString kPassphrase = parley::test::kE2ePassphrase;
 constexpr int kTimeoutMs = 30'000;
 
-struct Client
-{
-    explicit Client(const QString &directory)
-        : connection(core.relayConnection())
-        , onboarding(&core, directory)
-        , sessions(core.sessionManager())
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        using core::SessionManager;
-        QObject::connect(sessions, &SessionManager::messageReceived, &onboarding,
-                         [this](const core::ChatMessage &message) { received.append(message); });
-        QObject::connect(sessions, &SessionManager::messageQueued, &onboarding,
-                         [this](const QString &, const QByteArray &id) {
-                             queued.append(id);
-                             states.insert(id, int(MessageState::Queued));
-                         });
-        QObject::connect(
-            sessions, &SessionManager::messageStateChanged, &onboarding,
-            [this](const QString &, const QByteArray &id, int state) { states.insert(id, state); });
-        QObject::connect(
-            sessions, &SessionManager::commandFailed, &onboarding,
-            [this](const QString &, const QString &sentence) { failures.append(sentence); });
-        QObject::connect(sessions, &SessionManager::keyChanged, &onboarding,
-                         [this](const QString &address, bool verified) {
-                             keyChanges.append({address, verified});
-                         });
-        QObject::connect(sessions, &SessionManager::keyChangeAccepted, &onboarding,
-                         [this](const QString &address) { accepted.append(address); });
-    }
-
-    void create(const QString &username, const QUrl &relay)
-    {
-        onboarding.start(false);
-        onboarding.createProfile(username, relay.toString(), kPassphrase, false);
-    }
-    void unlock()
-    {
-        onboarding.start(false);
-        onboarding.unlock(kPassphrase);
-    }
-    void addContact(const QString &contact)
-    {
-        QSignalSpy ready(sessions, &core::SessionManager::contactReady);
-        QMetaObject::invokeMethod(sessions, [s = sessions, contact] { s->addContact(contact); });
-        QVERIFY(ready.wait(kTimeoutMs));
-    }
-    void sendText(const QString &to, const QString &text)
-    {
-        QMetaObject::invokeMethod(sessions, [s = sessions, to, text] { s->sendText(to, text); });
-    }
-    QStringList receivedTexts() const
-    {
-        QStringList texts;
-        for (const core::ChatMessage &message : received) {
-            texts.append(message.text);
-        }
-        return texts;
-    }
-    MessageState stateOf(const QByteArray &id) const { return MessageState(states.value(id)); }
-    std::shared_ptr<core::ProfileStore> store() { return core.accountManager()->store(); }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    core::OnboardingViewModel onboarding;
-    core::SessionManager *sessions;
-    QList<core::ChatMessage> received;
-    QList<QByteArray> queued;
-    QHash<QByteArray, int> states;
-    QStringList failures;
-    QList<QPair<QString, bool>> keyChanges;
-    QStringList accepted;
-};
+using Client = parley::test::E2eClient;
 
 // Runs store work on `store`'s database thread and waits for it (a test may block).
 template<typename Work>
@@ -198,8 +128,8 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
     QTRY_COMPARE_WITH_TIMEOUT(alice->connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(carol.connection.state(), State::Connected, kTimeoutMs);
-    alice->addContact(QStringLiteral("bob"));
-    carol.addContact(QStringLiteral("bob"));
+    QVERIFY(alice->addContact(QStringLiteral("bob"), kTimeoutMs));
+    QVERIFY(carol.addContact(QStringLiteral("bob"), kTimeoutMs));
     alice->sendText(QStringLiteral("bob"), QStringLiteral("hi bob"));
     carol.sendText(QStringLiteral("bob"), QStringLiteral("hi bob, carol here"));
     QTRY_COMPARE_WITH_TIMEOUT(bob->received.size(), 2, kTimeoutMs);
@@ -249,8 +179,8 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
     alice->sendText(QStringLiteral("bob"), QStringLiteral("into the void"));
     QTRY_COMPARE_WITH_TIMEOUT(alice->stateOf(alice->queued.value(1)), MessageState::Sent,
                               kTimeoutMs);
-    bob->addContact(QStringLiteral("alice"));
-    bob->addContact(QStringLiteral("carol"));
+    QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
+    QVERIFY(bob->addContact(QStringLiteral("carol"), kTimeoutMs));
     bob->sendText(QStringLiteral("alice"), QStringLiteral("new bob to alice"));
     bob->sendText(QStringLiteral("carol"), QStringLiteral("new bob to carol"));
 
@@ -340,7 +270,7 @@ void TestE2eRecovery::forgedKeyChangeIsDismissed()
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(mallory.connection.state(), State::Connected, kTimeoutMs);
-    alice.addContact(QStringLiteral("bob"));
+    QVERIFY(alice.addContact(QStringLiteral("bob"), kTimeoutMs));
     alice.sendText(QStringLiteral("bob"), QStringLiteral("before"));
     QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
 
@@ -397,7 +327,7 @@ void TestE2eRecovery::undecryptableMessageIsResent()
     bob.create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
-    alice.addContact(QStringLiteral("bob"));
+    QVERIFY(alice.addContact(QStringLiteral("bob"), kTimeoutMs));
     alice.sendText(QStringLiteral("bob"), QStringLiteral("one"));
     QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
 
