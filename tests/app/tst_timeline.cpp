@@ -29,6 +29,7 @@
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QElapsedTimer>
+#include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -440,6 +441,34 @@ void TestTimeline::composerBlockedWhileCannotSend()
     QTRY_COMPARE(typing->text(), QStringLiteral("carol is typing…"));
     emit core.sessionManager()->typingReceived(kCarol, false);
     QTRY_VERIFY(typing->text().isEmpty());
+
+    // The key-change banner: "Review / Accept" while sending is blocked.
+    QFrame *banner = view.keyChangeBanner();
+    QVERIFY(banner->isVisible());
+    auto *review = banner->findChild<QPushButton *>(QStringLiteral("reviewKeyChange"));
+    QVERIFY(review);
+    QCOMPARE(review->text(), QStringLiteral("Review / Accept"));
+    QSignalSpy reviewAsked(&view, &app::ChatView::verificationRequested);
+    QTest::mouseClick(review, Qt::LeftButton);
+    QCOMPARE(reviewAsked.count(), 1);
+
+    // An unverified contact's change is accepted by the core at once: a notice with "Review",
+    // and sending goes on.
+    ChatViewModel daveChat(m_profile.store, core.sessionManager(), kDave);
+    app::ChatView daveView(&daveChat);
+    daveView.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&daveView));
+    QVERIFY(!daveView.keyChangeBanner()->isVisible());
+    emit core.sessionManager()->keyChanged(kDave, false);
+    emit core.sessionManager()->keyChangeAccepted(kDave);
+    QTRY_VERIFY(daveView.keyChangeBanner()->isVisible());
+    QCOMPARE(daveView.keyChangeBanner()
+                 ->findChild<QPushButton *>(QStringLiteral("reviewKeyChange"))
+                 ->text(),
+             QStringLiteral("Review"));
+    QVERIFY(daveView.composer()->isEnabled());
+    QCOMPARE(daveView.keyChangeBanner()->findChild<QLabel *>(QStringLiteral("chatNotice"))->text(),
+             daveChat.noticeText());
 }
 
 void TestTimeline::controlsHaveAccessibleNames()
