@@ -62,6 +62,7 @@ VerificationDialog::VerificationDialog(core::VerificationViewModel *verification
     headingFont.setWeight(QFont::DemiBold);
     m_heading->setFont(headingFont);
     m_heading->setObjectName(QStringLiteral("verificationHeading"));
+    m_heading->setAccessibleName(tr("Contact"));
     m_heading->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_heading);
 

@@ -215,6 +215,16 @@ void TestVerification::verifiesByCodeAndDigits()
     QCOMPARE(groups.join(QString()), m_digits);
     auto *status = dialog->findChild<QLabel *>(QStringLiteral("verificationStatus"));
     QVERIFY(status && status->text().contains(QStringLiteral("not verified")));
+    // Every control can be named by assistive technology.
+    const QList<QWidget *> controls = dialog->findChildren<QWidget *>();
+    int named = 0;
+    for (QWidget *control : controls) {
+        if (control->isVisibleTo(dialog) && control->focusPolicy() != Qt::NoFocus) {
+            QVERIFY2(!control->accessibleName().isEmpty(), qPrintable(control->objectName()));
+            ++named;
+        }
+    }
+    QVERIFY(named >= 6);
 
     // Our own code, rendered and read back from a file: it is ours, not bob's — a mismatch.
     const QImage ours = dialog->qrImage();
