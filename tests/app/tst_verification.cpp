@@ -24,8 +24,10 @@
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
+#include <QClipboard>
 #include <QFile>
 #include <QFrame>
+#include <QGuiApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -230,6 +232,10 @@ void TestVerification::verifiesByCodeAndDigits()
     const QImage ours = dialog->qrImage();
     QVERIFY(!ours.isNull());
     QCOMPARE(dialog->findChild<QLabel *>(QStringLiteral("qrCode"))->pixmap().size(), ours.size());
+    QCOMPARE(app::QrDecoder::decodeImage(ours).codes, QList<QByteArray>{model->payload()});
+    QCOMPARE(model->payload().size(), 65);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("copyCode")), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), model->payloadBase64());
     const QString oursPath = m_dir.filePath(QStringLiteral("ours.png"));
     QVERIFY(ours.save(oursPath));
     QSignalSpy decoded(dialog, &app::VerificationDialog::decodeFinished);
