@@ -7,6 +7,7 @@
 #include "core/viewmodels/chatviewmodel.h"
 
 #include <QEvent>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -19,7 +20,10 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     : QWidget(parent)
     , m_chat(chat)
     , m_title(new QLabel(this))
-    , m_notice(new QLabel(this))
+    , m_verify(new QPushButton(tr("Verify…"), this))
+    , m_banner(new QFrame(this))
+    , m_notice(new QLabel(m_banner))
+    , m_review(new QPushButton(m_banner))
     , m_timeline(new TimelineView(this))
     , m_typing(new QLabel(this))
     , m_blocked(new QLabel(this))
@@ -42,13 +46,33 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     m_title->setAccessibleName(tr("Contact"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_title->setContentsMargins(8, 6, 8, 0);
-    layout->addWidget(m_title);
+    auto *header = new QHBoxLayout;
+    header->setContentsMargins(0, 0, 8, 0);
+    header->addWidget(m_title, 1);
+    m_verify->setObjectName(QStringLiteral("verifyContact"));
+    m_verify->setAccessibleName(tr("Verify the safety number"));
+    m_verify->setToolTip(tr("Compare the safety number with your contact"));
+    header->addWidget(m_verify, 0, Qt::AlignBottom);
+    layout->addLayout(header);
 
+    // The key-change banner: a coloured strip, its sentence and the way to act on it.
+    m_banner->setObjectName(QStringLiteral("keyChangeBanner"));
+    m_banner->setAccessibleName(tr("Safety number changed"));
+    m_banner->setFrameShape(QFrame::StyledPanel);
+    m_banner->setAutoFillBackground(true);
+    QPalette warning = m_banner->palette();
+    warning.setColor(QPalette::Window, QColor(0xff, 0xf8, 0xc5));
+    warning.setColor(QPalette::WindowText, QColor(0x4d, 0x2d, 0x00));
+    m_banner->setPalette(warning);
+    auto *bannerLayout = new QHBoxLayout(m_banner);
+    bannerLayout->setContentsMargins(8, 6, 8, 6);
     m_notice->setObjectName(QStringLiteral("chatNotice"));
     m_notice->setAccessibleName(tr("Notice"));
     m_notice->setWordWrap(true);
-    m_notice->setContentsMargins(8, 0, 8, 0);
-    layout->addWidget(m_notice);
+    bannerLayout->addWidget(m_notice, 1);
+    m_review->setObjectName(QStringLiteral("reviewKeyChange"));
+    bannerLayout->addWidget(m_review, 0, Qt::AlignVCenter);
+    layout->addWidget(m_banner);
 
     m_timeline->setMessages(chat->messageList());
     m_timeline->setUnreadMarkerId(chat->unreadMarkerId());
@@ -95,6 +119,8 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
         m_composer->insertPlainText(emoji);
         m_composer->setFocus();
     });
+    connect(m_verify, &QPushButton::clicked, this, &ChatView::verificationRequested);
+    connect(m_review, &QPushButton::clicked, this, &ChatView::verificationRequested);
     connect(m_composer, &Composer::submitted, this, &ChatView::send);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
     connect(m_composer, &Composer::textChanged, this,
@@ -125,9 +151,16 @@ void ChatView::showContact()
 {
     m_title->setText(m_chat->displayName());
     m_title->setToolTip(m_chat->contactAddress());
-    m_notice->setText(m_chat->noticeText());
-    m_notice->setVisible(!m_chat->noticeText().isEmpty());
     const bool canSend = m_chat->canSend();
+    // A verified contact's change blocks sending (its sentence says so); an unverified
+    // one's is a notice. Either way the banner stays until the conversation is reopened.
+    const bool changed = m_chat->hasKeyChanged();
+    m_notice->setText(canSend ? m_chat->noticeText() : m_chat->cannotSendReason());
+    m_review->setText(canSend ? tr("Review") : tr("Review / Accept"));
+    m_review->setAccessibleName(canSend ? tr("Review the new safety number")
+                                        : tr("Review and accept the new safety number"));
+    m_banner->setVisible(changed && !m_notice->text().isEmpty());
+    m_verify->setText(m_chat->isVerified() ? tr("✓ Verified") : tr("Verify…"));
     m_composer->setEnabled(canSend);
     m_send->setEnabled(canSend);
     m_emojiButton->setEnabled(canSend);

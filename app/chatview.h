@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QFrame;
 class QLabel;
 class QPushButton;
 class QToolButton;
@@ -16,9 +17,13 @@ class Composer;
 class EmojiPicker;
 class TimelineView;
 
-// One open conversation (a ChatViewModel): a header with the contact's name, the timeline,
-// the typing line ("alice is typing…"), and the composer with its emoji picker. While the
-// view model cannot send, the composer is disabled and the reason is shown above it. The
+// One open conversation (a ChatViewModel): a header with the contact's name and a "Verify…"
+// button, the timeline, the typing line ("alice is typing…"), and the composer with its
+// emoji picker. When the contact's key changed, a banner under the header says so and offers
+// to review it ("Review / Accept" for a verified contact, whose sending is blocked until the
+// new key is accepted; "Review" for an unverified one): both emit verificationRequested().
+// While the view model cannot send, the composer is disabled and the reason is shown above
+// it. The
 // newest messages are marked read whenever the timeline shows them in the active window
 // (arrivals while the window is in the background stay unread until it is activated).
 class ChatView : public QWidget
@@ -31,6 +36,8 @@ public:
     core::ChatViewModel *chat() const { return m_chat; }
     TimelineView *timeline() const { return m_timeline; }
     Composer *composer() const { return m_composer; }
+    // The key-change banner (a frame with its sentence and the review button).
+    QFrame *keyChangeBanner() const { return m_banner; }
 
 protected:
     bool event(QEvent *event) override;
@@ -38,6 +45,8 @@ protected:
 signals:
     // A link target to show in the status bar (empty to clear it).
     void linkHovered(const QString &target);
+    // The user wants to see the safety number (the header's button or the banner's).
+    void verificationRequested();
 
 private:
     void send();
@@ -46,7 +55,10 @@ private:
 
     core::ChatViewModel *m_chat;
     QLabel *m_title;
+    QPushButton *m_verify;
+    QFrame *m_banner;
     QLabel *m_notice;
+    QPushButton *m_review;
     TimelineView *m_timeline;
     QLabel *m_typing;
     QLabel *m_blocked;

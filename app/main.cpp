@@ -2,6 +2,7 @@
 
 #include "app/commandline.h"
 #include "app/mainwindow.h"
+#include "app/singleinstance.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
@@ -66,6 +67,20 @@ int main(int argc, char *argv[])
     QFile::setPermissions(profileDir,
                           QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 
+    // One instance per profile: a second one raises the first window and never opens the
+    // database.
+    app::SingleInstance instance(profileDir);
+    switch (instance.claim()) {
+    case app::SingleInstance::Outcome::Primary:
+        break;
+    case app::SingleInstance::Outcome::Secondary:
+        std::fprintf(stderr, "parley: this profile is already open; its window was raised\n");
+        return 0;
+    case app::SingleInstance::Outcome::Failed:
+        std::fprintf(stderr, "parley: %s\n", qUtf8Printable(instance.errorText()));
+        return 1;
+    }
+
     core::ClientCore clientCore;
     core::ConnectionViewModel connection(clientCore.relayConnection());
     // Onboarding creates or unlocks the profile; the profile stores its relay URL, and
@@ -75,6 +90,12 @@ int main(int argc, char *argv[])
     app::MainWindow window(&clientCore, &connection, &onboarding,
                            command.profileDir.isEmpty() ? QString()
                                                         : QFileInfo(profileDir).fileName());
+    QObject::connect(&instance, &app::SingleInstance::raiseRequested, &window, [&window] {
+        window.setWindowState((window.windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+        window.show();
+        window.raise();
+        window.activateWindow();
+    });
     window.show();
     onboarding.start();
     return QApplication::exec();

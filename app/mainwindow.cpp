@@ -3,9 +3,14 @@
 #include "app/messagingview.h"
 #include "app/onboardingview.h"
 #include "core/clientcore.h"
+#include "core/viewmodels/autolock.h"
 #include "core/viewmodels/connectionviewmodel.h"
+#include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "core/viewmodels/settingsviewmodel.h"
 
+#include <QApplication>
+#include <QEvent>
 #include <QLabel>
 #include <QPainter>
 #include <QPixmap>
@@ -63,6 +68,7 @@ MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connec
     , m_signedIn(new QLabel(this))
     , m_statusDot(new QLabel(this))
     , m_statusLabel(new QLabel(this))
+    , m_autoLock(new core::AutoLock(onboarding, this))
 {
     // Qt appends the application display name ("— Parley") itself.
     setWindowTitle(profileName);
@@ -84,10 +90,31 @@ MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connec
 
     bindConnection();
     bindOnboarding();
+    qApp->installEventFilter(this);
     resize(900, 600);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    qApp->removeEventFilter(this);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    switch (event->type()) {
+    case QEvent::KeyPress:
+    case QEvent::MouseButtonPress:
+    case QEvent::MouseMove:
+    case QEvent::Wheel:
+    case QEvent::TouchBegin:
+    case QEvent::TabletPress:
+        m_autoLock->reportActivity();
+        break;
+    default:
+        break;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
 
 QString MainWindow::signedInText() const
 {
@@ -106,6 +133,8 @@ void MainWindow::bindOnboarding()
         m_signedIn->setText(ready ? m_onboarding->signedInText() : QString());
         if (ready && m_messaging == nullptr && m_onboarding->store()) {
             showMessaging();
+        } else if (!ready && m_messaging != nullptr) {
+            dropMessaging(); // locked
         }
     };
     connect(m_onboarding, &core::OnboardingViewModel::changed, this, refresh);
@@ -133,6 +162,34 @@ void MainWindow::showMessaging()
     if (!splitter.isEmpty()) {
         m_messaging->restoreState(splitter);
     }
+    // The auto-lock follows the setting as soon as it changes (changed() also reports other
+    // properties: only a new number of minutes counts).
+    core::SettingsViewModel *settings = m_messaging->settings();
+    connect(settings, &core::SettingsViewModel::changed, m_autoLock,
+            [this, settings, minutes = settings->autoLockMinutes()]() mutable {
+                if (settings->autoLockMinutes() != minutes) {
+                    minutes = settings->autoLockMinutes();
+                    m_autoLock->setMinutes(minutes);
+                }
+            });
+    if (!m_lastConversation.isEmpty()) {
+        m_messaging->conversations()->select(m_lastConversation);
+        m_lastConversation.clear();
+    }
+}
+
+void MainWindow::dropMessaging()
+{
+    // Everything built on the store goes: view models, their models and their caches of
+    // decrypted messages, and any dialog open over them.
+    m_lastConversation = m_messaging->conversations()->selectedAddress();
+    saveUiState();
+    m_pages->setCurrentIndex(0);
+    m_pages->removeWidget(m_messaging);
+    m_messaging->hide();
+    m_messaging->deleteLater();
+    m_messaging = nullptr;
+    statusBar()->clearMessage();
 }
 
 void MainWindow::saveUiState()

@@ -6,6 +6,7 @@ class QLabel;
 class QStackedWidget;
 
 namespace parley::core {
+class AutoLock;
 class ClientCore;
 class ConnectionViewModel;
 class OnboardingViewModel;
@@ -23,6 +24,11 @@ class MessagingView;
 // The window geometry and the splitter are remembered per profile, in ui.ini in the profile
 // directory (nothing secret: sizes only), restored when the profile opens and saved when
 // the window closes.
+//
+// Auto-lock: the window owns the profile's AutoLock (core) and reports every user input in
+// the application to it (an event filter on qApp). When the profile leaves Ready (locked),
+// the messaging screen and everything built on the store are deleted and the unlock form is
+// shown; once unlocked again the conversation that was open is opened again.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -41,14 +47,17 @@ public:
     MessagingView *messagingView() const { return m_messaging; }
     // Where the window's sizes are kept for this profile.
     QString uiSettingsPath() const;
+    core::AutoLock *autoLock() const { return m_autoLock; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void bindConnection();
     void bindOnboarding();
     void showMessaging();
+    void dropMessaging();
     void saveUiState();
 
     core::ClientCore *m_core;
@@ -59,6 +68,8 @@ private:
     QLabel *m_signedIn;
     QLabel *m_statusDot;
     QLabel *m_statusLabel;
+    core::AutoLock *m_autoLock;
+    QString m_lastConversation; // open when the profile locked, reopened after unlocking
 };
 
 } // namespace parley::app

@@ -3,14 +3,19 @@
 #include "app/addcontactdialog.h"
 #include "app/chatview.h"
 #include "app/conversationsview.h"
+#include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
+#include "app/verificationdialog.h"
 #include "core/store/profilestore.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
+#include "core/viewmodels/verificationviewmodel.h"
 
+#include <QApplication>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -29,7 +34,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_sessions(sessions)
     , m_conversations(new core::ConversationListViewModel(m_store, sessions, this))
     , m_contacts(new core::ContactsViewModel(m_store, sessions, this))
-    // No ProfileSession is running yet: the auto-lock minutes are saved for the next start.
+    // The window's AutoLock follows the minutes this view model saves (MainWindow).
     , m_settings(new core::SettingsViewModel(m_store, nullptr, this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_list(new ConversationsView(m_conversations, this))
@@ -98,21 +103,50 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     connect(settingsButton, &QToolButton::clicked, this, &MessagingView::showSettings);
     auto *newContact = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this);
     connect(newContact, &QShortcut::activated, this, &MessagingView::addContact);
-    for (const QKeySequence &keys :
-         {QKeySequence(QKeySequence::Find), QKeySequence(Qt::CTRL | Qt::Key_K)}) {
-        auto *find = new QShortcut(keys, this);
-        connect(find, &QShortcut::activated, this, [this] {
-            m_list->filterField()->setFocus();
-            m_list->filterField()->selectAll();
-        });
-    }
+    auto *find = new QShortcut(QKeySequence(QKeySequence::Find), this);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_list->filterField()->setFocus();
+        m_list->filterField()->selectAll();
+    });
+    auto *switcher = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_K), this);
+    connect(switcher, &QShortcut::activated, this, &MessagingView::showQuickSwitcher);
+    // Text fields claim Ctrl+K (delete to the end of the line) before any shortcut sees it;
+    // in this view it is the quick switcher's (see eventFilter).
+    qApp->installEventFilter(this);
     auto *preferences = new QShortcut(QKeySequence(QKeySequence::Preferences), this);
     connect(preferences, &QShortcut::activated, this, &MessagingView::showSettings);
     connect(m_conversations, &core::ConversationListViewModel::selectionChanged, this,
             &MessagingView::openSelected);
 }
 
-MessagingView::~MessagingView() = default;
+MessagingView::~MessagingView()
+{
+    qApp->removeEventFilter(this);
+}
+
+bool MessagingView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::ShortcutOverride) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        auto *widget = qobject_cast<QWidget *>(watched);
+        if (key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_K) &&
+            widget != nullptr && isAncestorOf(widget)) {
+            event->ignore(); // not overridden: the shortcut runs
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+VerificationDialog *MessagingView::verificationDialog() const
+{
+    return m_verification;
+}
+
+QuickSwitcher *MessagingView::quickSwitcher() const
+{
+    return m_switcher;
+}
 
 QByteArray MessagingView::saveState() const
 {
@@ -146,25 +180,73 @@ void MessagingView::openSelected()
     m_chat = new core::ChatViewModel(m_store, m_sessions, address, this);
     m_chatView = new ChatView(m_chat, m_right);
     connect(m_chatView, &ChatView::linkHovered, this, &MessagingView::linkHovered);
+    connect(m_chatView, &ChatView::verificationRequested, this,
+            [this, address] { showVerification(address); });
     m_right->addWidget(m_chatView);
     m_right->setCurrentWidget(m_chatView);
 }
 
+// Dialogs are opened window-modal with open(), never exec(): the auto-lock may delete this
+// view (and its dialogs) at any time, which a nested event loop would not survive.
 void MessagingView::addContact()
 {
-    AddContactDialog dialog(m_contacts, this);
-    if (dialog.exec() == QDialog::Accepted && !dialog.addedAddress().isEmpty()) {
-        m_conversations->select(dialog.addedAddress());
-        if (m_chatView != nullptr) {
-            m_chatView->setFocus();
+    auto *dialog = new AddContactDialog(m_contacts, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (!dialog->addedAddress().isEmpty()) {
+            m_conversations->select(dialog->addedAddress());
+            if (m_chatView != nullptr) {
+                m_chatView->setFocus();
+            }
         }
+    });
+    dialog->open();
+}
+
+void MessagingView::showVerification(const QString &address)
+{
+    if (m_sessions == nullptr || address.isEmpty()) {
+        return;
     }
+    if (m_verification != nullptr) {
+        if (m_verification->verification()->contact() == address) {
+            m_verification->raise();
+            m_verification->activateWindow();
+            return;
+        }
+        m_verification->close();
+    }
+    auto *verification = new core::VerificationViewModel(m_sessions);
+    auto *dialog = new VerificationDialog(verification, this);
+    verification->setParent(dialog); // lives and dies with its dialog
+    verification->setContact(address);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_verification = dialog;
+    dialog->show();
+}
+
+void MessagingView::showQuickSwitcher()
+{
+    if (m_switcher != nullptr) {
+        m_switcher->field()->setFocus();
+        return;
+    }
+    m_switcher = new QuickSwitcher(m_conversations, this);
+    m_switcher->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_switcher, &QDialog::accepted, this, [this] {
+        if (m_chatView != nullptr) {
+            m_chatView->setFocus(); // type at once in the conversation just opened
+        }
+    });
+    m_switcher->show();
+    m_switcher->field()->setFocus();
 }
 
 void MessagingView::showSettings()
 {
-    SettingsDialog dialog(m_settings, this);
-    dialog.exec();
+    auto *dialog = new SettingsDialog(m_settings, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
 }
 
 } // namespace parley::app

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -21,12 +22,17 @@ namespace parley::app {
 
 class ChatView;
 class ConversationsView;
+class QuickSwitcher;
+class VerificationDialog;
 
 // What the main window shows once the profile is open: the conversation list on the left
 // and, on the right, the selected conversation (a ChatView on its own ChatViewModel) or an
 // empty state that tells a new user what to do. Owns the view models of the open profile.
 // Ctrl+N adds a contact (AddContactDialog) and opens the conversation with them; Ctrl+F
-// and Ctrl+K go to the conversation filter; the settings button opens SettingsDialog.
+// goes to the conversation filter; Ctrl+K opens the QuickSwitcher (type, Enter opens the
+// conversation); the settings button opens SettingsDialog; the
+// chat's "Verify…" and key-change banner open a VerificationDialog (non-modal, one at a time,
+// on its own VerificationViewModel).
 //
 // The splitter's state is saved with saveState() by the window (per profile).
 class MessagingView : public QWidget
@@ -45,13 +51,25 @@ public:
     // The open conversation's view, or null while none is selected.
     ChatView *chatView() const { return m_chatView; }
     QSplitter *splitter() const { return m_splitter; }
+    // The open verification dialog, or null.
+    VerificationDialog *verificationDialog() const;
+    // The open quick switcher, or null.
+    QuickSwitcher *quickSwitcher() const;
 
     QByteArray saveState() const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+public:
     void restoreState(const QByteArray &state);
 
 public slots:
     void addContact();
     void showSettings();
+    void showQuickSwitcher();
+    // Opens (or raises) the verification dialog for `address`. Needs a SessionManager.
+    void showVerification(const QString &address);
 
 signals:
     // A link target to show in the status bar (empty to clear it).
@@ -71,6 +89,8 @@ private:
     QWidget *m_empty;
     core::ChatViewModel *m_chat = nullptr;
     ChatView *m_chatView = nullptr;
+    QPointer<VerificationDialog> m_verification;
+    QPointer<QuickSwitcher> m_switcher;
 };
 
 } // namespace parley::app

@@ -34,3 +34,11 @@ find_package(Protobuf 3.12 REQUIRED)
 if(PARLEY_BUILD_CORE)
     find_package(Qt6Keychain REQUIRED)
 endif()
+
+# The app's verification dialog: QR codes are made with libqrencode and read from images with
+# libzbar (Debian libqrencode-dev, libzbar-dev; Homebrew qrencode, zbar; vcpkg libqrencode).
+if(PARLEY_BUILD_APP)
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode>=4.0)
+    pkg_check_modules(ZBAR REQUIRED IMPORTED_TARGET zbar>=0.22)
+endif()

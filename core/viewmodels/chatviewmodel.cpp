@@ -65,16 +65,26 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             queued);
         connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
                 queued);
-        // Accepted (the new key is pinned, verified cleared) or dismissed (the relay still
-        // vouches for the old key): sending is possible again; re-read the contact.
-        const auto keySettled = [this](const QString &address) {
-            if (address == m_address && m_keyChanged) {
-                m_keyChanged = false;
-                loadContact();
+        // Dismissed (the relay still vouches for the old key): nothing changed after all.
+        // Accepted (the new key is pinned, verified cleared): for a verified contact the user
+        // accepted it and sending is possible again; an unverified contact's change is
+        // accepted automatically, and its notice stays for this session (issue 12: "for an
+        // unverified one a notice is shown"). Either way, re-read the contact.
+        const auto keySettled = [this](const QString &address, bool dismissed) {
+            if (address != m_address) {
+                return;
             }
+            if (m_keyChanged && (dismissed || m_verified)) {
+                m_keyChanged = false;
+            }
+            loadContact();
         };
-        connect(m_sessions, &SessionManager::keyChangeAccepted, this, keySettled, queued);
-        connect(m_sessions, &SessionManager::keyChangeDismissed, this, keySettled, queued);
+        connect(
+            m_sessions, &SessionManager::keyChangeAccepted, this,
+            [keySettled](const QString &address) { keySettled(address, false); }, queued);
+        connect(
+            m_sessions, &SessionManager::keyChangeDismissed, this,
+            [keySettled](const QString &address) { keySettled(address, true); }, queued);
         connect(
             m_sessions, &SessionManager::verifiedChanged, this,
             [this](const QString &address) {

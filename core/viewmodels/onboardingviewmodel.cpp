@@ -264,6 +264,33 @@ void OnboardingViewModel::unlock(const QString &passphrase, bool rememberOnThisC
         });
 }
 
+void OnboardingViewModel::lock(const QString &notice)
+{
+    if (m_state != State::Ready || !m_store) {
+        return;
+    }
+    m_noticeText.clear();
+    m_progressText = tr("Locking…");
+    setState(State::Working);
+    // Sign out first, so that nothing on the core thread uses the store once it is locked;
+    // then lock the store on its database thread (which wipes the profile key).
+    AccountManager *manager = m_core->accountManager();
+    auto stopped = m_guard.bind([this, notice] {
+        m_store->lock().then(this, [this, notice](const StoreStatus &) {
+            m_accountAddress.clear();
+            m_noticeText = notice;
+            setState(State::Locked);
+        });
+    });
+    QMetaObject::invokeMethod(
+        manager,
+        [manager, stopped] {
+            manager->stop();
+            stopped();
+        },
+        Qt::QueuedConnection);
+}
+
 void OnboardingViewModel::signIn()
 {
     m_progressText = tr("Signing in…");

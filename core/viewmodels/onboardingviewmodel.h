@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/account/accountstatus.h"
+#include "core/models/asyncguard.h"
 #include "crypto/keyvault.h"
 
 #include <QObject>
@@ -50,6 +51,12 @@ class ProfileStore;
 //                         new profile is removed again (the relay stored nothing) and the
 //                         state returns to NoProfile with the reason.
 //  - unlock(passphrase, rememberOnThisComputer): opens the profile and signs in
+//  - lock(notice):        (Ready only) signs out — AccountManager::stop on the core thread
+//                         closes the connection and drops the account and device keys — then
+//                         closes the database and wipes the profile key (ProfileStore::lock);
+//                         Working meanwhile, then Locked with `notice` as noticeText (why it
+//                         locked): unlock() opens it again. The views must drop every object
+//                         built on store() when Ready is left.
 //  - setPassphraseDraft(text): updates the strength hint for a passphrase being typed
 //  - confirmationProblem(passphrase, confirmation): a sentence if they differ, else empty
 class OnboardingViewModel : public QObject
@@ -112,6 +119,7 @@ public:
                                    const QString &passphrase, bool rememberOnThisComputer,
                                    const QString &relayName = {});
     Q_INVOKABLE void unlock(const QString &passphrase, bool rememberOnThisComputer = false);
+    Q_INVOKABLE void lock(const QString &notice = {});
     Q_INVOKABLE void setPassphraseDraft(const QString &text);
     Q_INVOKABLE QString confirmationProblem(const QString &passphrase,
                                             const QString &confirmation) const;
@@ -140,6 +148,7 @@ private:
     PassphraseStrength m_strength = PassphraseStrength::Empty;
     bool m_creating = false;
     bool m_remember = false;
+    AsyncGuard m_guard{this};
 };
 
 } // namespace parley::core

@@ -39,8 +39,12 @@ QByteArray decodePasted(const QString &text)
 } // namespace
 
 VerificationViewModel::VerificationViewModel(ClientCore *core, QObject *parent)
+    : VerificationViewModel(core->sessionManager(), parent)
+{}
+
+VerificationViewModel::VerificationViewModel(SessionManager *sessions, QObject *parent)
     : QObject(parent)
-    , m_sessions(core->sessionManager())
+    , m_sessions(sessions)
 {
     connect(m_sessions, &SessionManager::contactDescribed, this,
             &VerificationViewModel::onDescribed);

@@ -74,6 +74,8 @@ public:
     Q_ENUM(Comparison)
 
     explicit VerificationViewModel(ClientCore *core, QObject *parent = nullptr);
+    // `sessions` lives on the core thread (ClientCore::sessionManager()).
+    explicit VerificationViewModel(SessionManager *sessions, QObject *parent = nullptr);
 
     QString contact() const { return m_contact; }
     void setContact(const QString &contact);

@@ -12,9 +12,11 @@
 #include "app/inerttextdocument.h"
 #include "app/messagedelegate.h"
 #include "app/messagingview.h"
+#include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
 #include "app/timelineview.h"
 #include "core/clientcore.h"
+#include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -27,10 +29,12 @@
 #include <QClipboard>
 #include <QContextMenuEvent>
 #include <QElapsedTimer>
+#include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QMenu>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -80,6 +84,7 @@ private slots:
     void composerKeys();
     void composerBlockedWhileCannotSend();
     void controlsHaveAccessibleNames();
+    void quickSwitcher();
     void listTimes();
 
 private:
@@ -436,6 +441,34 @@ void TestTimeline::composerBlockedWhileCannotSend()
     QTRY_COMPARE(typing->text(), QStringLiteral("carol is typing…"));
     emit core.sessionManager()->typingReceived(kCarol, false);
     QTRY_VERIFY(typing->text().isEmpty());
+
+    // The key-change banner: "Review / Accept" while sending is blocked.
+    QFrame *banner = view.keyChangeBanner();
+    QVERIFY(banner->isVisible());
+    auto *review = banner->findChild<QPushButton *>(QStringLiteral("reviewKeyChange"));
+    QVERIFY(review);
+    QCOMPARE(review->text(), QStringLiteral("Review / Accept"));
+    QSignalSpy reviewAsked(&view, &app::ChatView::verificationRequested);
+    QTest::mouseClick(review, Qt::LeftButton);
+    QCOMPARE(reviewAsked.count(), 1);
+
+    // An unverified contact's change is accepted by the core at once: a notice with "Review",
+    // and sending goes on.
+    ChatViewModel daveChat(m_profile.store, core.sessionManager(), kDave);
+    app::ChatView daveView(&daveChat);
+    daveView.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&daveView));
+    QVERIFY(!daveView.keyChangeBanner()->isVisible());
+    emit core.sessionManager()->keyChanged(kDave, false);
+    emit core.sessionManager()->keyChangeAccepted(kDave);
+    QTRY_VERIFY(daveView.keyChangeBanner()->isVisible());
+    QCOMPARE(daveView.keyChangeBanner()
+                 ->findChild<QPushButton *>(QStringLiteral("reviewKeyChange"))
+                 ->text(),
+             QStringLiteral("Review"));
+    QVERIFY(daveView.composer()->isEnabled());
+    QCOMPARE(daveView.keyChangeBanner()->findChild<QLabel *>(QStringLiteral("chatNotice"))->text(),
+             daveChat.noticeText());
 }
 
 void TestTimeline::controlsHaveAccessibleNames()
@@ -523,6 +556,78 @@ void TestTimeline::listTimes()
              app::ConversationDelegate::avatarColor(kBob));
     QVERIFY(app::ConversationDelegate::avatarColor(kBob) !=
             app::ConversationDelegate::avatarColor(kCarol));
+}
+
+// Ctrl+K: a popup that filters the conversations as you type; Enter opens the highlighted
+// one, arrows move, Esc closes, and nothing matching keeps it open.
+void TestTimeline::quickSwitcher()
+{
+    app::MessagingView messaging(m_profile.store, nullptr);
+    messaging.resize(900, 600);
+    messaging.show();
+    messaging.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&messaging));
+    QTRY_VERIFY(messaging.conversations()->model()->rowCount() >= 3);
+    const int all = messaging.conversations()->model()->rowCount();
+
+    QTest::keyClick(&messaging, Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(messaging.quickSwitcher() != nullptr);
+    QPointer<app::QuickSwitcher> switcher = messaging.quickSwitcher();
+    QVERIFY(QTest::qWaitForWindowExposed(switcher));
+    QLineEdit *field = switcher->field();
+    QAbstractItemModel *rows = switcher->listView()->model();
+    QTRY_COMPARE(rows->rowCount(), all);
+    QTRY_VERIFY(field->hasFocus());
+
+    // Filter as you type: "car" leaves carol; Enter opens her conversation.
+    QTest::keyClicks(field, QStringLiteral("car"));
+    QCOMPARE(rows->rowCount(), 1);
+    QCOMPARE(rows->index(0, 0).data(ConversationListModel::AddressRole).toString(), kCarol);
+    QTest::keyClick(field, Qt::Key_Return);
+    QTRY_VERIFY(switcher.isNull());
+    QCOMPARE(messaging.conversations()->selectedAddress(), kCarol);
+    QTRY_VERIFY(messaging.chatView() != nullptr);
+    QCOMPARE(messaging.chatView()->chat()->contactAddress(), kCarol);
+    QCOMPARE(messaging.conversationsView()->filterField()->text(), QString()); // untouched
+
+    // Arrows move the highlight while typing goes on in the field.
+    QTest::keyClick(&messaging, Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(messaging.quickSwitcher() != nullptr);
+    switcher = messaging.quickSwitcher();
+    field = switcher->field();
+    rows = switcher->listView()->model();
+    QTRY_COMPARE(rows->rowCount(), all);
+    QCOMPARE(switcher->listView()->currentIndex().row(), 0);
+    QTest::keyClick(field, Qt::Key_Down);
+    QCOMPARE(switcher->listView()->currentIndex().row(), 1);
+    QVERIFY(field->hasFocus());
+    const QString second = rows->index(1, 0).data(ConversationListModel::AddressRole).toString();
+    QTest::keyClick(field, Qt::Key_Return);
+    QTRY_VERIFY(switcher.isNull());
+    QCOMPARE(messaging.conversations()->selectedAddress(), second);
+    // The conversation has the keyboard; Ctrl+K there is still the switcher's (a text field
+    // would take it as "delete to the end of the line").
+    QTRY_VERIFY(messaging.chatView() != nullptr &&
+                messaging.chatView()->chat()->contactAddress() == second);
+    QTRY_COMPARE(messaging.focusWidget(), messaging.chatView()->composer());
+
+    // Nothing matches: Enter does nothing; Esc closes without changing the conversation.
+    messaging.activateWindow(); // the offscreen platform does not give it back by itself
+    QVERIFY(QTest::qWaitForWindowActive(&messaging));
+    QVERIFY(messaging.chatView()->composer()->hasFocus());
+    QTest::keyClicks(messaging.chatView()->composer(), QStringLiteral("draft"));
+    QTest::keyClick(messaging.chatView()->composer(), Qt::Key_Home);
+    QTest::keyClick(messaging.chatView()->composer(), Qt::Key_K, Qt::ControlModifier);
+    QCOMPARE(messaging.chatView()->composer()->toPlainText(), QStringLiteral("draft"));
+    QTRY_VERIFY(messaging.quickSwitcher() != nullptr);
+    switcher = messaging.quickSwitcher();
+    QTest::keyClicks(switcher->field(), QStringLiteral("nobody-like-this"));
+    QCOMPARE(switcher->listView()->model()->rowCount(), 0);
+    QTest::keyClick(switcher->field(), Qt::Key_Return);
+    QVERIFY(!switcher.isNull() && switcher->isVisible());
+    QTest::keyClick(switcher->field(), Qt::Key_Escape);
+    QTRY_VERIFY(switcher.isNull());
+    QCOMPARE(messaging.conversations()->selectedAddress(), second);
 }
 
 QTEST_MAIN(TestTimeline)

@@ -275,6 +275,19 @@ void TestViewModels::keyChangeBlocksAVerifiedContactOnly()
              true);
     QCOMPARE(contacts.index(contacts.rowOf(kAlice)).data(ContactListModel::KeyChangedRole).toBool(),
              false);
+
+    // The unverified contact's change is accepted by the core at once: the notice stays. The
+    // verified contact's acceptance (by the user) ends the block and the banner.
+    emit sessions->keyChangeAccepted(kCarol);
+    emit sessions->keyChangeAccepted(kBob);
+    QTRY_VERIFY(!bobChat.hasKeyChanged());
+    QVERIFY(bobChat.canSend());
+    QVERIFY(carolChat.hasKeyChanged());
+    QVERIFY(!carolChat.noticeText().isEmpty());
+    // A change the relay does not vouch for is dismissed: no notice.
+    emit sessions->keyChangeDismissed(kCarol);
+    QTRY_VERIFY(!carolChat.hasKeyChanged());
+    QVERIFY(carolChat.noticeText().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestViewModels)
