@@ -11,6 +11,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QStandardPaths>
 
 #include <cstdio>
@@ -55,6 +56,11 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("Parley"));
     QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
     QApplication::setOrganizationName(QStringLiteral("parley"));
+    // The installed .desktop file and hicolor icon share this id (packaging/, resources/):
+    // Wayland matches windows to the menu entry by it, and the window icon comes from the
+    // icon theme (Windows and macOS take theirs from the executable and the bundle).
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.parley_im.Parley"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.parley_im.Parley")));
 
     const QString profileDir = QDir::cleanPath(
         QDir(command.profileDir.isEmpty() ? defaultProfileDir() : command.profileDir)

@@ -1,5 +1,6 @@
 #include "app/settingsdialog.h"
 
+#include "app/aboutdialog.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
 #include <QCheckBox>
@@ -80,6 +81,13 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *paren
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->button(QDialogButtonBox::Close)->setAccessibleName(tr("Close"));
     connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
+    auto *about = buttons->addButton(tr("About Parley…"), QDialogButtonBox::HelpRole);
+    about->setObjectName(QStringLiteral("aboutButton"));
+    connect(about, &QPushButton::clicked, this, [this] {
+        auto *dialog = new AboutDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
     layout->addWidget(buttons);
 
     connect(m_replacement, &QLineEdit::textChanged, settings,
