@@ -46,7 +46,7 @@ public:
     static constexpr qint64 kReadBufferBytes = 576 * 1024;
 
     // Lives on `worker`'s thread, like everything it calls directly; what reaches it from
-    // other threads comes as queued calls (DeviceRouter).
+    // other threads comes as queued calls (Bus).
     ClientSession(QWebSocket *socket, RelayWorker *worker);
     ~ClientSession() override;
 

@@ -3,6 +3,7 @@
 #include "crypto/sodium.h"
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
+#include "server/localbus.h"
 #include "server/ratelimit.h"
 #include "server/relayworker.h"
 #include "server/storewriter.h"
@@ -75,6 +76,11 @@ qint64 monotonicMs()
 }
 
 RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config, QObject *parent)
+    : RelayServer(std::move(store), std::make_unique<LocalBus>(), config, parent)
+{}
+
+RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
+                         const RelayConfig &config, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
     , m_accounts(*m_store, config.names, config.registration)
@@ -92,6 +98,7 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
     , m_listener(new ClientListener(
           [this](qintptr descriptor) { onIncomingConnection(descriptor); }, this))
     , m_ioThreads(config.effectiveIoThreads())
+    , m_bus(std::move(bus))
     , m_limits(config.limits)
 {
     m_listener->setListenBacklogSize(kListenBacklog);
@@ -424,19 +431,19 @@ void RelayServer::attach(ClientSession *session)
 {
     ++m_metrics.authenticated;
     const AuthenticatedDevice &device = *session->device();
-    m_router.attach(session, DeviceRef{device.username, device.deviceId});
+    m_bus->attach(session, DeviceRef{device.username, device.deviceId});
 }
 
 void RelayServer::detach(ClientSession *session)
 {
     if (const auto &device = session->device()) {
-        m_router.detach(session, DeviceRef{device->username, device->deviceId});
+        m_bus->detach(session, DeviceRef{device->username, device->deviceId});
     }
 }
 
 void RelayServer::pushEphemeral(const SendRecord &send)
 {
-    m_metrics.ephemeral += quint64(m_router.pushEphemeral(send));
+    m_metrics.ephemeral += quint64(m_bus->pushEphemeral(send));
 }
 
 void RelayServer::sweepNow()
@@ -458,12 +465,12 @@ void RelayServer::sweepNow()
 
 void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)
 {
-    m_router.pushPreKeysLow(DeviceRef{username, deviceId}, remaining);
+    m_bus->pushPreKeysLow(DeviceRef{username, deviceId}, remaining);
 }
 
 void RelayServer::revoke(const QString &username, const QList<quint32> &devices, bool all)
 {
-    m_router.revoke(username, devices, all);
+    m_bus->revoke(username, devices, all);
     if (all) {
         // The account's blobs died with it (R4 §6); their files go now, not at the next tick.
         // The sweep's callback runs on the main thread.

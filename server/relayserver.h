@@ -2,7 +2,7 @@
 
 #include "server/accountservice.h"
 #include "server/blobservice.h"
-#include "server/devicerouter.h"
+#include "server/bus.h"
 #include "server/messageservice.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -37,8 +37,8 @@ class StoreWriter;
 // connection from then on. Also owns the store (the main thread's connection: readiness,
 // /metrics), the account, message and blob services (blob files under config.dataDir/blobs;
 // none without a data directory), the store's writer thread (StoreWriter: every write,
-// group commit), the TTL sweeper, and the DeviceRouter (one connection per device, across
-// workers).
+// group commit), the TTL sweeper, and the Bus (one connection per device, across workers —
+// LocalBus unless another is given — and every delivery that crosses connections).
 //
 // Functions marked "any thread" are called by the workers' sessions; the rest run on the
 // main thread.
@@ -62,6 +62,9 @@ public:
     // deduplication then does not survive a restart (main() keeps it in the data directory).
     explicit RelayServer(std::unique_ptr<Store> store, const RelayConfig &config = {},
                          QObject *parent = nullptr);
+    // The same with another Bus than the in-process LocalBus (a cluster's, issue 16).
+    RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus, const RelayConfig &config,
+                QObject *parent = nullptr);
     // Closes every connection on every worker, commits what the writer holds, stops the
     // threads.
     ~RelayServer() override;
@@ -92,15 +95,15 @@ public:
     const MessageService &messages() const { return m_messages; } // any thread
     StoreWriter &writer() { return *m_writer; }                   // any thread
     BlobService &blobs() { return *m_blobs; }
-    DeviceRouter &router() { return m_router; } // any thread
+    Bus &bus() { return *m_bus; } // any thread
 
     // Any thread. A session authenticated: it becomes its device's connection (an older one
     // is closed with CloseCode::Replaced).
     void attach(ClientSession *session);
-    // Any thread. A session finished: it leaves the router.
+    // Any thread. A session finished: it leaves the bus.
     void detach(ClientSession *session);
     // Any thread. Rows were committed for these devices: the connected ones push.
-    void wake(const QList<DeviceRef> &devices) { m_router.wake(devices); }
+    void wake(const QList<DeviceRef> &devices) { m_bus->wake(devices); }
     // Any thread. An ephemeral send: to the recipients connected now, never stored.
     void pushEphemeral(const SendRecord &send);
     // Runs the TTL sweep now (it also runs on a timer): queue rows, dedup buckets and dead
@@ -131,7 +134,7 @@ public:
     int unauthenticatedCount() const;
     // Open client connections (TCP), authenticated or not.
     int connectionCount() const;
-    int authenticatedCount() const { return m_router.size(); }
+    int authenticatedCount() const { return m_bus->size(); }
     // Open connections of each I/O worker (handed over and not yet ended).
     QList<int> workerConnectionCounts() const;
     // Client addresses the per-address caps currently count (0 once all have gone).
@@ -193,7 +196,7 @@ private:
     std::vector<QThread *> m_threads;
     std::vector<RelayWorker *> m_workers;
     std::size_t m_nextWorker = 0;
-    DeviceRouter m_router;
+    std::unique_ptr<Bus> m_bus;
     std::atomic<int> m_sessionCount{0};
     std::atomic<bool> m_draining{false};
     AbuseLimits m_limits;
