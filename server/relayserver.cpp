@@ -4,6 +4,7 @@
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
 #include "server/localbus.h"
+#include "server/proxypreamble.h"
 #include "server/ratelimit.h"
 #include "server/relayworker.h"
 #include "server/storewriter.h"
@@ -87,8 +88,15 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
     , m_messages(m_accounts, secretOrRandom(config.dedupSecret))
     , m_writer(std::make_unique<StoreWriter>(
           [store = m_store.get()] { return store->openConnection(); },
-          StoreWriter::Options{config.writerMaxBatch,
-                               std::chrono::microseconds(config.writerLingerUs), config.queue}))
+          StoreWriter::Options{
+              config.writerMaxBatch, std::chrono::microseconds(config.writerLingerUs), config.queue,
+              // Runs on the writer thread, only once the relay is built.
+              [this](const WriteBatchResult &batch, qint64 durationUs) {
+                  m_metrics.commitDuration.observe(durationUs);
+                  if (batch.lastRowId != 0) {
+                      m_clock.committed(batch.firstRowId, batch.lastRowId, DeliveryClock::nowUs());
+                  }
+              }}))
     , m_blobs(std::make_unique<BlobService>(
           BlobFiles(config.dataDir.isEmpty() ? QString()
                                              : config.dataDir + QStringLiteral("/blobs")),
@@ -102,6 +110,12 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
     , m_limits(config.limits)
 {
     m_listener->setListenBacklogSize(kListenBacklog);
+    if (config.proxyProtocol) {
+        m_proxy = new ProxyPreamble(
+            config.trustedProxies, m_limits.maxUnauthenticated, m_metrics,
+            [this](qintptr descriptor, const QHostAddress &client) { admit(descriptor, client); },
+            this);
+    }
     m_pruneTimer.setInterval(std::chrono::seconds(60));
     connect(&m_pruneTimer, &QTimer::timeout, this, &RelayServer::pruneBuckets);
     m_pruneTimer.start();
@@ -117,6 +131,8 @@ RelayServer::~RelayServer()
 {
     m_sweeper.stop();
     m_listener->close();
+    delete m_proxy; // closes the descriptors still waiting for their header
+    m_proxy = nullptr;
     // The workers go first (no more submissions), then the writer commits what it was given
     // (its callbacks, posted to the stopped workers, are dropped with them).
     stopWorkers();
@@ -238,7 +254,16 @@ void RelayServer::onIncomingConnection(qintptr descriptor)
     if (const quint32 v4 = client.toIPv4Address(&isV4); isV4) {
         client = QHostAddress(v4);
     }
+    if (m_proxy) {
+        // The client's address comes from the PROXY header: admission waits for it.
+        m_proxy->take(descriptor, client);
+        return;
+    }
+    admit(descriptor, client);
+}
 
+void RelayServer::admit(qintptr descriptor, const QHostAddress &client)
+{
     // Caps, checked before the relay spends anything on the connection.
     std::optional<RejectReason> refused;
     {
@@ -320,6 +345,11 @@ int RelayServer::upgradingCount() const
         count += worker->upgradingCount();
     }
     return count;
+}
+
+int RelayServer::proxyHeaderCount() const
+{
+    return m_proxy ? m_proxy->pendingCount() : 0;
 }
 
 int RelayServer::unauthenticatedCount() const

@@ -3,6 +3,7 @@
 #include "server/accountservice.h"
 #include "server/blobservice.h"
 #include "server/bus.h"
+#include "server/deliveryclock.h"
 #include "server/messageservice.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -28,6 +29,7 @@ class QThread;
 namespace parley::relay {
 
 class ClientSession;
+class ProxyPreamble;
 class RelayWorker;
 class StoreWriter;
 
@@ -130,6 +132,8 @@ public:
 
     // Connections accepted but not yet upgraded to WebSocket (TLS included).
     int upgradingCount() const;
+    // Connections whose PROXY header is being read (--proxy-protocol; not yet admitted).
+    int proxyHeaderCount() const;
     // Open connections not yet authenticated (upgrading ones included).
     int unauthenticatedCount() const;
     // Open client connections (TCP), authenticated or not.
@@ -158,6 +162,8 @@ public:
     void sessionStarted();
     void sessionFinished();
 
+    // Any thread: when recent queue rows were committed (delivery latency).
+    const DeliveryClock &deliveryClock() const { return m_clock; }
     RelayMetrics &metrics() { return m_metrics; } // any thread (atomic counters)
     const RelayMetrics &metrics() const { return m_metrics; }
 
@@ -181,6 +187,8 @@ private:
     void stopWorkers();
     void pruneBuckets();
     void onIncomingConnection(qintptr descriptor);
+    // Admission caps for `client`, then the hand-off to a worker.
+    void admit(qintptr descriptor, const QHostAddress &client);
 
     std::unique_ptr<Store> m_store;
     AccountService m_accounts;
@@ -192,6 +200,7 @@ private:
     QString m_tlsKeyFile;
     std::optional<QSslConfiguration> m_tls;
     QTcpServer *m_listener;
+    ProxyPreamble *m_proxy = nullptr; // with --proxy-protocol
     int m_ioThreads = 1;
     std::vector<QThread *> m_threads;
     std::vector<RelayWorker *> m_workers;
@@ -211,6 +220,7 @@ private:
     QHash<QHostAddress, TokenBucket> m_registrationBuckets;
     QTimer m_pruneTimer; // forgets full buckets
     RelayMetrics m_metrics;
+    DeliveryClock m_clock;
 };
 
 } // namespace parley::relay
