@@ -8,7 +8,9 @@
 #include "support/relayprocess.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -117,6 +119,22 @@ bool closedByRelay(QTcpSocket &socket, int timeoutMs = 10'000)
     return socket.state() != QAbstractSocket::ConnectedState && !answer.contains("101");
 }
 
+// A self-signed EC certificate for 127.0.0.1 (openssl command-line tool).
+bool makeCertificate(const QString &certFile, const QString &keyFile)
+{
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                   QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                   QStringLiteral("-keyout"), keyFile, QStringLiteral("-out"), certFile,
+                   QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                   QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                   QStringLiteral("subjectAltName=IP:127.0.0.1")});
+    return openssl.waitForFinished(30'000) && openssl.exitStatus() == QProcess::NormalExit &&
+           openssl.exitCode() == 0;
+}
+
 QByteArray scrape(quint16 port)
 {
     QTcpSocket socket;
@@ -164,6 +182,7 @@ private slots:
     void truncatedHeaderTimesOut();
     void untrustedSourceWithHeaderIsClosed();
     void directClientsStillConnect();
+    void headerThenTls();
     void configNeedsTrustedProxies();
 
 private:
@@ -340,6 +359,38 @@ void TestRelayProxy::directClientsStillConnect()
     QVERIFY(socket);
     socket->write(upgradeRequest(m_relay.port()));
     QVERIFY(upgraded(*socket));
+}
+
+void TestRelayProxy::headerThenTls()
+{
+    // With native TLS the header comes first, in clear, and the TLS handshake after it on
+    // the same connection (HAProxy in mode tcp in front of a wss:// relay).
+    QTemporaryDir dir;
+    const QString cert = dir.filePath(QStringLiteral("relay.crt"));
+    const QString key = dir.filePath(QStringLiteral("relay.key.pem"));
+    QVERIFY(makeCertificate(cert, key));
+    RelayProcess relay;
+    const QString error =
+        relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                    {QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key,
+                     QStringLiteral("--proxy-protocol"), QStringLiteral("v2"),
+                     QStringLiteral("--trusted-proxy"), QStringLiteral("127.0.0.2"),
+                     QStringLiteral("--name"), QStringLiteral("relay.test")});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(relay.isTls());
+
+    QSslSocket socket;
+    QVERIFY(socket.bind(kProxy, 0));
+    socket.connectToHost(QHostAddress::LocalHost, relay.port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write(ipv4Header(QHostAddress(QStringLiteral("198.51.100.9"))));
+    QVERIFY(socket.waitForBytesWritten(5000));
+    socket.setPeerVerifyMode(QSslSocket::VerifyNone); // the certificate is not the point here
+    socket.startClientEncryption();
+    QVERIFY2(socket.waitForEncrypted(10'000), qPrintable(socket.errorString()));
+    socket.write(upgradeRequest(relay.port()));
+    QVERIFY(upgraded(socket));
+    QCOMPARE(relay.stop(), 0);
 }
 
 void TestRelayProxy::configNeedsTrustedProxies()
