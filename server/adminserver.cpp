@@ -236,6 +236,8 @@ QByteArray AdminServer::metricsText()
 
     family("parley_relay_connections", "gauge", "Open client connections by state.");
     const int upgrading = m_relay.upgradingCount();
+    // Waiting for their PROXY header (--proxy-protocol): not yet admitted or counted below.
+    sample("parley_relay_connections{state=\"proxy_header\"}", m_relay.proxyHeaderCount());
     sample("parley_relay_connections{state=\"upgrading\"}", upgrading);
     sample("parley_relay_connections{state=\"unauthenticated\"}",
            m_relay.unauthenticatedCount() - upgrading);
@@ -323,6 +325,19 @@ QByteArray AdminServer::metricsText()
             stats.commits);
     counter("parley_relay_store_committed_items_total", "Sends and acks committed.", stats.items);
     counter("parley_relay_store_errors_total", "Writer operations that failed.", m.storeErrors);
+    counter("parley_relay_store_disk_full_total",
+            "Sends answered UNAVAILABLE because the disk was full (SQLITE_FULL).", m.diskFull);
+    family("parley_relay_store_commit_duration_seconds", "histogram",
+           "Writer transactions with sends or acks, from the first statement to the end of the "
+           "commit (synchronous=FULL).");
+    out += m.commitDuration.exposition("parley_relay_store_commit_duration_seconds");
+    family("parley_relay_store_writer_queue", "gauge",
+           "Sends, acks and other jobs waiting for the writer's next transaction.");
+    sample("parley_relay_store_writer_queue", m_relay.writer().queuedJobs());
+    family("parley_relay_delivery_latency_seconds", "histogram",
+           "From the commit of a send to the write of its Deliver on a recipient connection "
+           "that was online when it committed.");
+    out += m.deliveryLatency.exposition("parley_relay_delivery_latency_seconds");
     return out;
 }
 

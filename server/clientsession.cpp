@@ -135,7 +135,7 @@ void ClientSession::handleRequest(quint64 id, const wire::Request &request)
             return;
         }
         if (request.kind_case() == wire::Request::kRegisterAccount &&
-            !m_server->allowRegistration(m_socket->peerAddress())) {
+            !m_server->allowRegistration(m_worker->clientAddress(this))) {
             // Refused before anything is checked: the challenge stays valid.
             sendResponse(id, status(wire::Status::RATE_LIMITED,
                                     "too many registrations from this address; retry later"));
@@ -347,6 +347,7 @@ void ClientSession::handleAuthResult(quint64 id, AccountService::Result result)
     }
     m_authTimer.stop();
     m_device = result.authenticated;
+    m_onlineSinceUs = DeliveryClock::nowUs();
     m_worker->markAuthenticated(this);
     m_server->attach(this);
     sendResponse(id, result.response);
@@ -412,9 +413,16 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
          written = std::move(message.written)](const StoreResult<SendOutcome> &result) {
             wire::Response response;
             if (const auto *error = std::get_if<StoreError>(&result)) {
-                Q_UNUSED(error) // the writer logged it
+                // The writer logged it. Nothing of the send was stored either way, so the
+                // same Send (same client_message_id) may be retried as is.
                 ++server->metrics().storeErrors;
-                response = status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
+                if (error->diskFull) {
+                    ++server->metrics().diskFull;
+                    response = status(wire::Status::UNAVAILABLE,
+                                      "the relay's disk is full; nothing was stored; retry later");
+                } else {
+                    response = status(wire::Status::UNAVAILABLE, "the relay's store failed; retry");
+                }
             } else {
                 const SendOutcome &outcome = std::get<SendOutcome>(result);
                 switch (outcome.kind) {
@@ -551,7 +559,10 @@ void ClientSession::deliverMore()
         // As many items per frame as fit (rows queued together travel together).
         wire::Push push;
         qsizetype frameBytes = 0;
+        QList<quint64> pushed;
+        pushed.reserve(messages.size());
         for (const QueuedMessage &message : messages) {
+            pushed.append(message.rowId);
             if (frameBytes > 0 && frameBytes + message.size() + 64 > kDeliverFrameBudget) {
                 sendPush(std::exchange(push, wire::Push()));
                 frameBytes = 0;
@@ -564,8 +575,22 @@ void ClientSession::deliverMore()
             m_inFlightBytes += message.size();
         }
         sendPush(std::move(push));
+        observeLatency(pushed);
         if (m_closing) {
             return; // the hard cap was hit
+        }
+    }
+}
+
+void ClientSession::observeLatency(const QList<quint64> &rowIds)
+{
+    // Only rows committed while this connection was online: a backlog drained after a login
+    // measures the recipient's absence, not the relay.
+    const qint64 now = DeliveryClock::nowUs();
+    const QList<qint64> committed = m_server->deliveryClock().commitTimes(rowIds);
+    for (qint64 commitUs : committed) {
+        if (commitUs != 0 && commitUs >= m_onlineSinceUs) {
+            m_server->metrics().deliveryLatency.observe(now - commitUs);
         }
     }
 }

@@ -46,7 +46,7 @@ public:
     static constexpr qint64 kReadBufferBytes = 576 * 1024;
 
     // Lives on `worker`'s thread, like everything it calls directly; what reaches it from
-    // other threads comes as queued calls (DeviceRouter).
+    // other threads comes as queued calls (Bus).
     ClientSession(QWebSocket *socket, RelayWorker *worker);
     ~ClientSession() override;
 
@@ -88,6 +88,8 @@ private:
     void sendPush(wire::Push push);
     void sendFrame(const wire::Frame &frame);
     void onBytesWritten();
+    // Delivery latency of rows just written to the socket (RelayMetrics::deliveryLatency).
+    void observeLatency(const QList<quint64> &rowIds);
     void fail(quint16 closeCode, const QString &reason);
     QByteArray newChallenge();
 
@@ -108,7 +110,8 @@ private:
     QHash<quint64, qint64> m_inFlight; // pushed, not yet acked: row id -> bytes
     qint64 m_inFlightBytes = 0;
     bool m_drainedSent = false;
-    bool m_paused = false; // waiting for the write buffer to drain
+    bool m_paused = false;      // waiting for the write buffer to drain
+    qint64 m_onlineSinceUs = 0; // when it authenticated (DeliveryClock's time base)
 };
 
 } // namespace parley::relay

@@ -49,17 +49,16 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("parley-relay"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(parley::kVersion));
 
-    if (const QStringList arguments = QCoreApplication::arguments();
-        arguments.size() > 1 && arguments.at(1) == QLatin1String("admin")) {
-        return runAdmin(arguments.mid(2));
-    }
-
     QHash<QString, QString> environment;
     const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
     for (const QString &name : system.keys()) {
         if (name.startsWith(QStringLiteral("PARLEY_RELAY_"))) {
             environment.insert(name, system.value(name));
         }
+    }
+    if (const QStringList arguments = QCoreApplication::arguments();
+        arguments.size() > 1 && arguments.at(1) == QLatin1String("admin")) {
+        return runAdmin(arguments.mid(2), environment);
     }
     const auto parsed = parseCommandLine(QCoreApplication::arguments(), environment);
     if (const auto *error = std::get_if<QString>(&parsed)) {

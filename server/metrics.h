@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/histogram.h"
+
 #include <QtGlobal>
 
 #include <array>
@@ -17,8 +19,18 @@ enum class RejectReason {
     UnauthenticatedPerAddress,
     UpgradeTimeout,
     Draining,
+    ProxyHeader,  // --proxy-protocol: a missing, invalid or untrusted PROXY header
+    ProxyTimeout, // --proxy-protocol: no complete header before the deadline
     Count
 };
+
+// Histogram bounds in microseconds (docs/operations.md §Metrics).
+inline constexpr std::array<qint64, 15> kDeliveryLatencyBoundsUs = {
+    250,     500,     1'000,   2'500,     5'000,     10'000,    25'000,    50'000,
+    100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
+inline constexpr std::array<qint64, 14> kCommitDurationBoundsUs = {
+    50,     100,    250,    500,     1'000,   2'500,   5'000,
+    10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000};
 
 // The relay's counters (docs/operations.md §Metrics), atomic: every I/O worker, the acceptor
 // and the writer's callbacks count into one set. Gauges (queue
@@ -35,6 +47,7 @@ struct RelayMetrics
     std::atomic<quint64> acked{0};     // queue rows deleted by acks
     std::atomic<quint64> expired{0};   // queue rows deleted by the TTL sweeper
     std::atomic<quint64> storeErrors{0}; // writer transactions that failed
+    std::atomic<quint64> diskFull{0};    // sends refused because the disk was full
     // Blobs (docs/protocol.md R4).
     std::atomic<quint64> blobsCreated{0};      // CreateBlob succeeded
     std::atomic<quint64> blobsCompleted{0};    // uploads that received their last byte
@@ -44,6 +57,11 @@ struct RelayMetrics
     std::atomic<quint64> blobsExpired{0}; // blobs deleted by the sweeper (TTL or account deleted)
     std::array<std::atomic<quint64>, std::size_t(RateKind::Count)> rateLimited{};
     std::array<std::atomic<quint64>, std::size_t(RejectReason::Count)> rejected{};
+    // From the commit of a send to the write of its Deliver on a recipient's connection that
+    // was authenticated when the send committed (rows drained after a login are not in it).
+    Histogram<15> deliveryLatency{kDeliveryLatencyBoundsUs};
+    // Writer transactions with sends or acks, commit included (synchronous=FULL).
+    Histogram<14> commitDuration{kCommitDurationBoundsUs};
 
     std::atomic<quint64> &rateLimitedFor(RateKind kind) { return rateLimited[std::size_t(kind)]; }
     std::atomic<quint64> &rejectedFor(RejectReason reason) { return rejected[std::size_t(reason)]; }
@@ -81,6 +99,10 @@ inline const char *label(RejectReason reason)
         return "upgrade_timeout";
     case RejectReason::Draining:
         return "draining";
+    case RejectReason::ProxyHeader:
+        return "proxy_header";
+    case RejectReason::ProxyTimeout:
+        return "proxy_header_timeout";
     case RejectReason::Count:
         break;
     }

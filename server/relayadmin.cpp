@@ -24,8 +24,10 @@ constexpr int kUsageError = 64; // EX_USAGE
 constexpr int kMaxInviteCount = 1000;
 
 const char kUsage[] =
-    "Usage: parley-relay admin [--data-dir DIR] COMMAND\n"
-    "Works on the data directory of a relay, running or not (default: the relay's default).\n"
+    "Usage: parley-relay admin [--config FILE] [--data-dir DIR] COMMAND\n"
+    "Works on the data directory of a relay, running or not, found as the relay finds it:\n"
+    "--data-dir, else PARLEY_RELAY_DATA_DIR, else data-dir in the config file (--config or\n"
+    "PARLEY_RELAY_CONFIG), else the relay's default.\n"
     "\n"
     "Commands:\n"
     "  invite create [--count N]  Print N new single-use invite codes (default 1).\n"
@@ -233,9 +235,10 @@ QString usageError(const QString &command, const QStringList &args)
 
 } // namespace
 
-int runAdmin(const QStringList &arguments)
+int runAdmin(const QStringList &arguments, const QHash<QString, QString> &environment)
 {
     QString dataDir;
+    QString configFile;
     QStringList rest;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString &arg = arguments.at(i);
@@ -250,6 +253,13 @@ int runAdmin(const QStringList &arguments)
             dataDir = arguments.at(++i);
         } else if (arg.startsWith(QLatin1String("--data-dir="))) {
             dataDir = arg.mid(11);
+        } else if (arg == QLatin1String("--config")) {
+            if (i + 1 >= arguments.size()) {
+                return usage(QStringLiteral("--config needs a file"));
+            }
+            configFile = arguments.at(++i);
+        } else if (arg.startsWith(QLatin1String("--config="))) {
+            configFile = arg.mid(9);
         } else {
             rest.append(arg);
         }
@@ -262,9 +272,20 @@ int runAdmin(const QStringList &arguments)
         return usage(error);
     }
 
-    if (dataDir.isEmpty()) {
-        dataDir = defaultDataDir();
+    // The data directory exactly as the server would resolve it (flag > environment >
+    // config file > default): the same parser, given only what admin takes.
+    QStringList serverArguments{QStringLiteral("parley-relay")};
+    if (!configFile.isEmpty()) {
+        serverArguments << QStringLiteral("--config") << configFile;
     }
+    if (!dataDir.isEmpty()) {
+        serverArguments << QStringLiteral("--data-dir") << dataDir;
+    }
+    const auto parsed = parseCommandLine(serverArguments, environment);
+    if (const auto *error = std::get_if<QString>(&parsed)) {
+        return failure(*error);
+    }
+    dataDir = std::get<ParsedCommandLine>(parsed).config.dataDir;
     const QString database = QDir(dataDir).filePath(QStringLiteral("relay.sqlite"));
     // Never create a data directory or database here: a typo must not make an empty relay.
     if (!QFileInfo::exists(database)) {

@@ -136,6 +136,23 @@ qint64 parseSize(const QString &text)
     return value * factor;
 }
 
+std::optional<Subnet> parseSubnet(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (!trimmed.contains(u'/')) {
+        QHostAddress address;
+        if (!address.setAddress(trimmed)) {
+            return std::nullopt;
+        }
+        return Subnet{address, address.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128};
+    }
+    const Subnet subnet = QHostAddress::parseSubnet(trimmed);
+    if (subnet.first.isNull() || subnet.second < 0) {
+        return std::nullopt;
+    }
+    return subnet;
+}
+
 QString defaultDataDir()
 {
     // GenericDataLocation needs no application name, so this works before any
@@ -573,6 +590,54 @@ QList<Setting> settings()
              return config.drainDelayMs == 0 ? QStringLiteral("0")
                                              : formatDuration(config.drainDelayMs / 1000);
          }});
+    list.append(
+        {QStringLiteral("proxy-protocol"), QStringLiteral("v2|off"),
+         QStringLiteral("v2: clients arrive through a TCP proxy (HAProxy send-proxy-v2) that "
+                        "writes a PROXY protocol v2 header with the client's address; required "
+                        "from --trusted-proxy sources, refused from others (default off)."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const QString value = values.last().trimmed();
+             if (value == u"v2") {
+                 config.proxyProtocol = true;
+             } else if (value == u"off") {
+                 config.proxyProtocol = false;
+             } else {
+                 return QStringLiteral("wants v2 or off (got \"%1\")").arg(value);
+             }
+             return {};
+         },
+         [](const RelayConfig &config) {
+             return config.proxyProtocol ? QStringLiteral("v2") : QStringLiteral("off");
+         }});
+    list.append(
+        {QStringLiteral("trusted-proxy"), QStringLiteral("address/prefix"),
+         QStringLiteral("Source address or network of a proxy allowed to send PROXY headers, "
+                        "e.g. 127.0.0.1/32; repeat or separate with commas for several."),
+         true,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             config.trustedProxies.clear();
+             for (const QString &value : values) {
+                 for (const QString &part : value.split(u',', Qt::SkipEmptyParts)) {
+                     const auto subnet = parseSubnet(part);
+                     if (!subnet) {
+                         return QStringLiteral("wants ADDRESS/PREFIX such as 127.0.0.1/32 or "
+                                               "10.0.0.0/8 (got \"%1\")")
+                             .arg(part.trimmed());
+                     }
+                     config.trustedProxies.append(*subnet);
+                 }
+             }
+             return {};
+         },
+         [](const RelayConfig &config) {
+             QStringList parts;
+             for (const Subnet &subnet : config.trustedProxies) {
+                 parts.append(
+                     QStringLiteral("%1/%2").arg(subnet.first.toString()).arg(subnet.second));
+             }
+             return parts.isEmpty() ? QStringLiteral("(none)") : parts.join(u',');
+         }});
     count(QStringLiteral("max-unauthenticated"),
           QStringLiteral("Most connections not yet authenticated, in all."),
           &AbuseLimits::maxUnauthenticated);
@@ -738,6 +803,14 @@ parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &en
     }
     if (config.tlsCertFile.isEmpty() != config.tlsKeyFile.isEmpty()) {
         return QStringLiteral("--tls-cert and --tls-key go together: set both or neither");
+    }
+    if (config.proxyProtocol && config.trustedProxies.isEmpty()) {
+        return QStringLiteral("--proxy-protocol v2 needs --trusted-proxy: the addresses of the "
+                              "proxies allowed to send PROXY headers");
+    }
+    if (!config.proxyProtocol && !config.trustedProxies.isEmpty()) {
+        return QStringLiteral("--trusted-proxy is set but --proxy-protocol is off: set "
+                              "--proxy-protocol v2 or remove --trusted-proxy");
     }
     config.dataDir = QDir::cleanPath(QDir(config.dataDir).absolutePath());
 

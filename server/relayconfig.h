@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -31,6 +32,9 @@ struct RateLimit
     double perSecond() const { return double(count) / double(periodSeconds); }
     friend bool operator==(const RateLimit &, const RateLimit &) = default;
 };
+
+// A network as (address, prefix length): "127.0.0.1/32", "10.0.0.0/8", "::1/128".
+using Subnet = std::pair<QHostAddress, int>;
 
 // Abuse limits (docs/operations.md §Limits). 0 (or "off" for a rate) disables one.
 struct AbuseLimits
@@ -92,6 +96,10 @@ struct RelayConfig
     QHostAddress adminAddress = QHostAddress::LocalHost;
     quint16 adminPort = kDefaultAdminPort;
     AbuseLimits limits;
+    // PROXY protocol v2 (--proxy-protocol v2, docs/operations.md §Behind a proxy): required
+    // from the sources in trustedProxies (--trusted-proxy), refused from any other.
+    bool proxyProtocol = false;
+    QList<Subnet> trustedProxies;
     // On SIGTERM: how long /readyz fails before the relay stops accepting and closes clients.
     qint64 drainDelayMs = 0;
 };
@@ -137,6 +145,9 @@ std::variant<QByteArray, QString> loadOrCreateSecret(const QString &path);
 qint64 parseDuration(const QString &text);
 // "1000", "512k", "100M", "1G" (binary units) -> bytes; -1 if invalid or not positive.
 qint64 parseSize(const QString &text);
+
+// "ADDRESS/PREFIX" or a bare address (a single host) -> a subnet; nullopt if invalid.
+std::optional<Subnet> parseSubnet(const QString &text);
 
 // The per-user default data directory ($XDG_DATA_HOME/parley-relay or the platform
 // equivalent).

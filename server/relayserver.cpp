@@ -3,6 +3,8 @@
 #include "crypto/sodium.h"
 #include "protocol/closecodes.h"
 #include "server/clientsession.h"
+#include "server/localbus.h"
+#include "server/proxypreamble.h"
 #include "server/ratelimit.h"
 #include "server/relayworker.h"
 #include "server/storewriter.h"
@@ -75,14 +77,26 @@ qint64 monotonicMs()
 }
 
 RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config, QObject *parent)
+    : RelayServer(std::move(store), std::make_unique<LocalBus>(), config, parent)
+{}
+
+RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
+                         const RelayConfig &config, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
     , m_accounts(*m_store, config.names, config.registration)
     , m_messages(m_accounts, secretOrRandom(config.dedupSecret))
     , m_writer(std::make_unique<StoreWriter>(
           [store = m_store.get()] { return store->openConnection(); },
-          StoreWriter::Options{config.writerMaxBatch,
-                               std::chrono::microseconds(config.writerLingerUs), config.queue}))
+          StoreWriter::Options{
+              config.writerMaxBatch, std::chrono::microseconds(config.writerLingerUs), config.queue,
+              // Runs on the writer thread, only once the relay is built.
+              [this](const WriteBatchResult &batch, qint64 durationUs) {
+                  m_metrics.commitDuration.observe(durationUs);
+                  if (batch.lastRowId != 0) {
+                      m_clock.committed(batch.firstRowId, batch.lastRowId, DeliveryClock::nowUs());
+                  }
+              }}))
     , m_blobs(std::make_unique<BlobService>(
           BlobFiles(config.dataDir.isEmpty() ? QString()
                                              : config.dataDir + QStringLiteral("/blobs")),
@@ -92,9 +106,16 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, const RelayConfig &config
     , m_listener(new ClientListener(
           [this](qintptr descriptor) { onIncomingConnection(descriptor); }, this))
     , m_ioThreads(config.effectiveIoThreads())
+    , m_bus(std::move(bus))
     , m_limits(config.limits)
 {
     m_listener->setListenBacklogSize(kListenBacklog);
+    if (config.proxyProtocol) {
+        m_proxy = new ProxyPreamble(
+            config.trustedProxies, m_limits.maxUnauthenticated, m_metrics,
+            [this](qintptr descriptor, const QHostAddress &client) { admit(descriptor, client); },
+            this);
+    }
     m_pruneTimer.setInterval(std::chrono::seconds(60));
     connect(&m_pruneTimer, &QTimer::timeout, this, &RelayServer::pruneBuckets);
     m_pruneTimer.start();
@@ -110,6 +131,8 @@ RelayServer::~RelayServer()
 {
     m_sweeper.stop();
     m_listener->close();
+    delete m_proxy; // closes the descriptors still waiting for their header
+    m_proxy = nullptr;
     // The workers go first (no more submissions), then the writer commits what it was given
     // (its callbacks, posted to the stopped workers, are dropped with them).
     stopWorkers();
@@ -231,7 +254,16 @@ void RelayServer::onIncomingConnection(qintptr descriptor)
     if (const quint32 v4 = client.toIPv4Address(&isV4); isV4) {
         client = QHostAddress(v4);
     }
+    if (m_proxy) {
+        // The client's address comes from the PROXY header: admission waits for it.
+        m_proxy->take(descriptor, client);
+        return;
+    }
+    admit(descriptor, client);
+}
 
+void RelayServer::admit(qintptr descriptor, const QHostAddress &client)
+{
     // Caps, checked before the relay spends anything on the connection.
     std::optional<RejectReason> refused;
     {
@@ -313,6 +345,11 @@ int RelayServer::upgradingCount() const
         count += worker->upgradingCount();
     }
     return count;
+}
+
+int RelayServer::proxyHeaderCount() const
+{
+    return m_proxy ? m_proxy->pendingCount() : 0;
 }
 
 int RelayServer::unauthenticatedCount() const
@@ -424,19 +461,19 @@ void RelayServer::attach(ClientSession *session)
 {
     ++m_metrics.authenticated;
     const AuthenticatedDevice &device = *session->device();
-    m_router.attach(session, DeviceRef{device.username, device.deviceId});
+    m_bus->attach(session, DeviceRef{device.username, device.deviceId});
 }
 
 void RelayServer::detach(ClientSession *session)
 {
     if (const auto &device = session->device()) {
-        m_router.detach(session, DeviceRef{device->username, device->deviceId});
+        m_bus->detach(session, DeviceRef{device->username, device->deviceId});
     }
 }
 
 void RelayServer::pushEphemeral(const SendRecord &send)
 {
-    m_metrics.ephemeral += quint64(m_router.pushEphemeral(send));
+    m_metrics.ephemeral += quint64(m_bus->pushEphemeral(send));
 }
 
 void RelayServer::sweepNow()
@@ -458,12 +495,12 @@ void RelayServer::sweepNow()
 
 void RelayServer::pushPreKeysLow(const QString &username, quint32 deviceId, int remaining)
 {
-    m_router.pushPreKeysLow(DeviceRef{username, deviceId}, remaining);
+    m_bus->pushPreKeysLow(DeviceRef{username, deviceId}, remaining);
 }
 
 void RelayServer::revoke(const QString &username, const QList<quint32> &devices, bool all)
 {
-    m_router.revoke(username, devices, all);
+    m_bus->revoke(username, devices, all);
     if (all) {
         // The account's blobs died with it (R4 §6); their files go now, not at the next tick.
         // The sweep's callback runs on the main thread.

@@ -2,7 +2,8 @@
 
 #include "server/accountservice.h"
 #include "server/blobservice.h"
-#include "server/devicerouter.h"
+#include "server/bus.h"
+#include "server/deliveryclock.h"
 #include "server/messageservice.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -28,6 +29,7 @@ class QThread;
 namespace parley::relay {
 
 class ClientSession;
+class ProxyPreamble;
 class RelayWorker;
 class StoreWriter;
 
@@ -37,8 +39,8 @@ class StoreWriter;
 // connection from then on. Also owns the store (the main thread's connection: readiness,
 // /metrics), the account, message and blob services (blob files under config.dataDir/blobs;
 // none without a data directory), the store's writer thread (StoreWriter: every write,
-// group commit), the TTL sweeper, and the DeviceRouter (one connection per device, across
-// workers).
+// group commit), the TTL sweeper, and the Bus (one connection per device, across workers —
+// LocalBus unless another is given — and every delivery that crosses connections).
 //
 // Functions marked "any thread" are called by the workers' sessions; the rest run on the
 // main thread.
@@ -62,6 +64,9 @@ public:
     // deduplication then does not survive a restart (main() keeps it in the data directory).
     explicit RelayServer(std::unique_ptr<Store> store, const RelayConfig &config = {},
                          QObject *parent = nullptr);
+    // The same with another Bus than the in-process LocalBus (a cluster's, issue 16).
+    RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus, const RelayConfig &config,
+                QObject *parent = nullptr);
     // Closes every connection on every worker, commits what the writer holds, stops the
     // threads.
     ~RelayServer() override;
@@ -92,15 +97,15 @@ public:
     const MessageService &messages() const { return m_messages; } // any thread
     StoreWriter &writer() { return *m_writer; }                   // any thread
     BlobService &blobs() { return *m_blobs; }
-    DeviceRouter &router() { return m_router; } // any thread
+    Bus &bus() { return *m_bus; } // any thread
 
     // Any thread. A session authenticated: it becomes its device's connection (an older one
     // is closed with CloseCode::Replaced).
     void attach(ClientSession *session);
-    // Any thread. A session finished: it leaves the router.
+    // Any thread. A session finished: it leaves the bus.
     void detach(ClientSession *session);
     // Any thread. Rows were committed for these devices: the connected ones push.
-    void wake(const QList<DeviceRef> &devices) { m_router.wake(devices); }
+    void wake(const QList<DeviceRef> &devices) { m_bus->wake(devices); }
     // Any thread. An ephemeral send: to the recipients connected now, never stored.
     void pushEphemeral(const SendRecord &send);
     // Runs the TTL sweep now (it also runs on a timer): queue rows, dedup buckets and dead
@@ -127,11 +132,13 @@ public:
 
     // Connections accepted but not yet upgraded to WebSocket (TLS included).
     int upgradingCount() const;
+    // Connections whose PROXY header is being read (--proxy-protocol; not yet admitted).
+    int proxyHeaderCount() const;
     // Open connections not yet authenticated (upgrading ones included).
     int unauthenticatedCount() const;
     // Open client connections (TCP), authenticated or not.
     int connectionCount() const;
-    int authenticatedCount() const { return m_router.size(); }
+    int authenticatedCount() const { return m_bus->size(); }
     // Open connections of each I/O worker (handed over and not yet ended).
     QList<int> workerConnectionCounts() const;
     // Client addresses the per-address caps currently count (0 once all have gone).
@@ -155,6 +162,8 @@ public:
     void sessionStarted();
     void sessionFinished();
 
+    // Any thread: when recent queue rows were committed (delivery latency).
+    const DeliveryClock &deliveryClock() const { return m_clock; }
     RelayMetrics &metrics() { return m_metrics; } // any thread (atomic counters)
     const RelayMetrics &metrics() const { return m_metrics; }
 
@@ -178,6 +187,8 @@ private:
     void stopWorkers();
     void pruneBuckets();
     void onIncomingConnection(qintptr descriptor);
+    // Admission caps for `client`, then the hand-off to a worker.
+    void admit(qintptr descriptor, const QHostAddress &client);
 
     std::unique_ptr<Store> m_store;
     AccountService m_accounts;
@@ -189,11 +200,12 @@ private:
     QString m_tlsKeyFile;
     std::optional<QSslConfiguration> m_tls;
     QTcpServer *m_listener;
+    ProxyPreamble *m_proxy = nullptr; // with --proxy-protocol
     int m_ioThreads = 1;
     std::vector<QThread *> m_threads;
     std::vector<RelayWorker *> m_workers;
     std::size_t m_nextWorker = 0;
-    DeviceRouter m_router;
+    std::unique_ptr<Bus> m_bus;
     std::atomic<int> m_sessionCount{0};
     std::atomic<bool> m_draining{false};
     AbuseLimits m_limits;
@@ -208,6 +220,7 @@ private:
     QHash<QHostAddress, TokenBucket> m_registrationBuckets;
     QTimer m_pruneTimer; // forgets full buckets
     RelayMetrics m_metrics;
+    DeliveryClock m_clock;
 };
 
 } // namespace parley::relay

@@ -185,6 +185,11 @@ void RelayWorker::onNewConnection()
     }
 }
 
+QHostAddress RelayWorker::clientAddress(const ClientSession *session) const
+{
+    return m_connections.value(m_transports.value(session)).client;
+}
+
 void RelayWorker::markAuthenticated(const ClientSession *session)
 {
     // No longer unauthenticated: the caps on unauthenticated connections let go of it.

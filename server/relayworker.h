@@ -55,6 +55,9 @@ public:
     BlobService &blobs() { return *m_blobs; }
     Store &store() { return *m_store; }
 
+    // The client's address (from the PROXY header behind a trusted proxy, IPv4-mapped
+    // addresses as IPv4): what the per-address limits count.
+    QHostAddress clientAddress(const ClientSession *session) const;
     // The session authenticated: admission lets go of it as unauthenticated.
     void markAuthenticated(const ClientSession *session);
 

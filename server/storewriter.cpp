@@ -58,6 +58,12 @@ void StoreWriter::runTask(Task task, QObject *context)
     enqueue(std::move(job));
 }
 
+int StoreWriter::queuedJobs() const
+{
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(m_jobs.size());
+}
+
 StoreWriter::Stats StoreWriter::stats() const
 {
     std::lock_guard lock(m_mutex);
@@ -160,6 +166,10 @@ void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreErro
         written =
             store->commitWrites(sends, acks, m_options.policy, QDateTime::currentSecsSinceEpoch());
         const auto items = static_cast<quint64>(sends.size() + acks.size());
+        if (const auto *committed = std::get_if<WriteBatchResult>(&written);
+            committed && m_options.committed) {
+            m_options.committed(*committed, timer.nsecsElapsed() / 1000);
+        }
         qCDebug(lcWriter) << "commit:" << items << "items in" << timer.nsecsElapsed() / 1000
                           << "us";
         std::lock_guard lock(m_mutex);

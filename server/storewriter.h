@@ -35,6 +35,10 @@ public:
         int maxBatch = 100;
         std::chrono::microseconds linger{1000};
         QueuePolicy policy;
+        // Called on the writer thread after each transaction with sends or acks that
+        // committed: its duration and the batch's result (/metrics: store timings,
+        // delivery latency).
+        std::function<void(const WriteBatchResult &batch, qint64 durationUs)> committed;
     };
 
     using Opener = std::function<StoreResult<std::unique_ptr<Store>>()>;
@@ -70,6 +74,8 @@ public:
         quint64 largest = 0; // most items in one transaction
     };
     Stats stats() const;
+    // Jobs submitted and not yet taken into a transaction (any thread).
+    int queuedJobs() const;
 
 private:
     struct Job

@@ -87,7 +87,7 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
     // created (a new dedup bucket) must not outlive it.
     auto failed = [this, &error] {
         m_statements.clear();
-        return StoreError{error};
+        return StoreError{error, isDiskFull(error)};
     };
     Transaction transaction(database());
     if (!transaction.isOpen()) {
@@ -195,6 +195,7 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
 
     // 3. The sends, in order, each all or nothing.
     qint64 firstRowId = -1;
+    qint64 lastRowId = -1;
     for (const SendRecord &send : sends) {
         SendOutcome outcome;
         bool duplicate = false;
@@ -283,6 +284,7 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             state.deltaRows += 1;
             state.deltaBytes += size;
         }
+        lastRowId = insert->lastInsertId().toLongLong();
         if (!send.dedupKey.isEmpty()) {
             if (!ensureCurrentBucket()) {
                 return failed();
@@ -299,6 +301,8 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
 
     // 4. The mark of this interval, if this is its first commit with rows.
     if (firstRowId >= 0) {
+        result.firstRowId = quint64(firstRowId);
+        result.lastRowId = quint64(lastRowId);
         const qint64 interval = markInterval(policy);
         const qint64 start = now - now % interval;
         QSqlQuery *query = statement(QStringLiteral("INSERT OR IGNORE INTO queue_marks (start, "

@@ -10,6 +10,14 @@
 
 namespace parley::relay::sqlite {
 
+// Whether a QtSql error text carries SQLITE_FULL: SQLite's message for it (sqlite3ErrStr,
+// unchanged since 3.0) is part of every QSQLITE error text. A write to a full disk
+// (ENOSPC) is reported as SQLITE_FULL.
+inline bool isDiskFull(const QString &errorText)
+{
+    return errorText.contains(QLatin1String("database or disk is full"));
+}
+
 inline bool exec(QSqlDatabase &db, const QString &statement, QString *error)
 {
     QSqlQuery query(db);

@@ -16,6 +16,9 @@ namespace parley::relay {
 struct StoreError
 {
     QString message;
+    // The disk (or the database's size limit) is full (SQLITE_FULL): nothing of the failed
+    // transaction was stored, and the same write succeeds once space returns.
+    bool diskFull = false;
 };
 
 template<typename T>
@@ -140,6 +143,10 @@ struct WriteBatchResult
 {
     QList<SendOutcome> sends; // one per SendRecord, same order
     QList<int> acked;         // rows deleted per AckRecord, same order
+    // The queue rows this batch inserted, lowest and highest id (0 and 0: none). On one
+    // relay row ids grow with commits (delivery latency: DeliveryClock).
+    quint64 firstRowId = 0;
+    quint64 lastRowId = 0;
 };
 
 // A queued row as delivered: an envelope, or (multi-recipient) this device's sealed key

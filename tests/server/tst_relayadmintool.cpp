@@ -4,6 +4,7 @@
 #include "accountclient.h"
 #include "support/relayprocess.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -23,13 +24,25 @@ struct AdminResult
     QString err;
 };
 
-AdminResult admin(const QString &dataDir, const QStringList &command)
+// `environment`: PARLEY_RELAY_* variables set for this run (the others are cleared).
+AdminResult admin(const QString &dataDir, const QStringList &command,
+                  const QHash<QString, QString> &environment = {})
 {
     QProcess process;
     QStringList arguments{QStringLiteral("admin")};
     if (!dataDir.isEmpty()) {
         arguments << QStringLiteral("--data-dir") << dataDir;
     }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : env.keys()) {
+        if (name.startsWith(QStringLiteral("PARLEY_RELAY_"))) {
+            env.remove(name);
+        }
+    }
+    for (auto it = environment.cbegin(); it != environment.cend(); ++it) {
+        env.insert(it.key(), it.value());
+    }
+    process.setProcessEnvironment(env);
     process.start(RelayProcess::binaryPath(), arguments + command);
     if (!process.waitForFinished(15'000)) {
         process.kill();
@@ -52,6 +65,7 @@ private slots:
     void inviteIsSingleUse();
     void resetFreesTheUsernameForANewKey();
     void backupOfARunningRelayServesTheSameAccount();
+    void dataDirFromConfigAndEnvironment();
 };
 
 void TestRelayAdminTool::helpAndUsageErrors()
@@ -216,6 +230,66 @@ void TestRelayAdminTool::backupOfARunningRelayServesTheSameAccount()
     QVERIFY(after.open(restoredRelay.port()));
     QCOMPARE(after.code(after.authentication(alice)), wire::Status::OK);
     QCOMPARE(restoredRelay.stop(), 0);
+}
+
+void TestRelayAdminTool::dataDirFromConfigAndEnvironment()
+{
+    // A relay's data directory, and a config file naming it as the service's would.
+    QTemporaryDir dir;
+    QTemporaryDir elsewhere;
+    QVERIFY(dir.isValid() && elsewhere.isValid());
+    RelayProcess relay;
+    const QString error = relay.start(
+        dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+        kRelayArguments + QStringList{QStringLiteral("--registration"), QStringLiteral("invite")});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString config = elsewhere.filePath(QStringLiteral("relay.conf"));
+    {
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("# as installed\nlisten = 127.0.0.1:7683\ndata-dir = " + dir.path().toUtf8() +
+                   "\nregistration = invite\n");
+    }
+    const QStringList list{QStringLiteral("invite"), QStringLiteral("list")};
+    const auto unused = [](const AdminResult &result) { return result.out.split(u'\n').value(0); };
+
+    // --config FILE: the file's data-dir.
+    const AdminResult created = admin({}, {QStringLiteral("--config"), config,
+                                           QStringLiteral("invite"), QStringLiteral("create")});
+    QCOMPARE(created.exitCode, 0);
+    const AdminResult viaFlag = admin({}, QStringList{QStringLiteral("--config"), config} + list);
+    QCOMPARE(viaFlag.exitCode, 0);
+    QVERIFY2(unused(viaFlag).startsWith(QLatin1String("1 ")), qPrintable(viaFlag.out));
+    // PARLEY_RELAY_CONFIG, and PARLEY_RELAY_DATA_DIR, as a systemd unit would set them.
+    const AdminResult viaConfigVariable =
+        admin({}, list, {{QStringLiteral("PARLEY_RELAY_CONFIG"), config}});
+    QCOMPARE(viaConfigVariable.exitCode, 0);
+    QCOMPARE(viaConfigVariable.out, viaFlag.out);
+    const AdminResult viaDataDirVariable =
+        admin({}, list, {{QStringLiteral("PARLEY_RELAY_DATA_DIR"), dir.path()}});
+    QCOMPARE(viaDataDirVariable.exitCode, 0);
+    QCOMPARE(viaDataDirVariable.out, viaFlag.out);
+    // Precedence as for the server: --data-dir over the environment over the file.
+    const AdminResult flagWins =
+        admin(elsewhere.path(), list, {{QStringLiteral("PARLEY_RELAY_DATA_DIR"), dir.path()}});
+    QCOMPARE(flagWins.exitCode, 1);
+    QVERIFY2(flagWins.err.contains(elsewhere.path()), qPrintable(flagWins.err));
+    const AdminResult environmentWins =
+        admin({}, QStringList{QStringLiteral("--config"), config} + list,
+              {{QStringLiteral("PARLEY_RELAY_DATA_DIR"), elsewhere.path()}});
+    QCOMPARE(environmentWins.exitCode, 1);
+    QVERIFY2(environmentWins.err.contains(elsewhere.path()), qPrintable(environmentWins.err));
+    // A config file the server would refuse is refused here too, naming the line.
+    {
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::Append));
+        file.write("frobnicate = 1\n");
+    }
+    const AdminResult bad = admin({}, QStringList{QStringLiteral("--config"), config} + list);
+    QCOMPARE(bad.exitCode, 1);
+    QVERIFY2(bad.err.contains(QStringLiteral("relay.conf:5")), qPrintable(bad.err));
+    QCOMPARE(admin({}, {QStringLiteral("--config")}).exitCode, 64);
+    QCOMPARE(relay.stop(), 0);
 }
 
 QTEST_MAIN(TestRelayAdminTool)

@@ -6,6 +6,7 @@
 
 #include "messagingclient.h"
 #include "protocol/closecodes.h"
+#include "server/localbus.h"
 #include "server/relayserver.h"
 #include "server/store/sqlitestore.h"
 #include "support/relayprocess.h"
@@ -80,6 +81,50 @@ double openEverywhere(quint16 adminPort)
     return sum + std::abs(metric(text, "parley_relay_admission_addresses"));
 }
 
+// A Bus that hands every call to the real LocalBus and counts it by kind: shows that what
+// crosses connections goes through the interface a cluster's bus replaces (issue 16).
+class CountingBus final : public Bus
+{
+public:
+    void attach(ClientSession *session, const DeviceRef &device) override
+    {
+        ++attaches;
+        m_local.attach(session, device);
+    }
+    void detach(ClientSession *session, const DeviceRef &device) override
+    {
+        ++detaches;
+        m_local.detach(session, device);
+    }
+    void wake(const QList<DeviceRef> &devices) override
+    {
+        woken += static_cast<int>(devices.size());
+        m_local.wake(devices);
+    }
+    int pushEphemeral(const SendRecord &send) override
+    {
+        ++ephemerals;
+        return m_local.pushEphemeral(send);
+    }
+    void pushPreKeysLow(const DeviceRef &device, int remaining) override
+    {
+        m_local.pushPreKeysLow(device, remaining);
+    }
+    void revoke(const QString &username, const QList<quint32> &devices, bool all) override
+    {
+        m_local.revoke(username, devices, all);
+    }
+    int size() const override { return m_local.size(); }
+
+    std::atomic<int> attaches{0};
+    std::atomic<int> detaches{0};
+    std::atomic<int> woken{0};
+    std::atomic<int> ephemerals{0};
+
+private:
+    LocalBus m_local;
+};
+
 } // namespace
 
 class TestRelayThreads : public QObject
@@ -95,9 +140,10 @@ private slots:
     void wakeUpsReachEveryWorker();
     void drainClosesClientsOnEveryWorker();
     void admissionCountsReturnToZero();
+    void everyCrossingGoesThroughTheBus();
 
 private:
-    bool start();
+    bool start(std::unique_ptr<Bus> bus = nullptr);
     std::unique_ptr<AccountClient> registered(TestAccount &account);
     QString database() const { return m_dir->filePath(QStringLiteral("relay.sqlite")); }
 
@@ -118,7 +164,7 @@ void TestRelayThreads::cleanup()
     m_dir = nullptr;
 }
 
-bool TestRelayThreads::start()
+bool TestRelayThreads::start(std::unique_ptr<Bus> bus)
 {
     auto opened = SqliteStore::open(database());
     if (!std::holds_alternative<std::unique_ptr<SqliteStore>>(opened)) {
@@ -128,7 +174,9 @@ bool TestRelayThreads::start()
     config.names = {QStringLiteral("relay.test")};
     config.ioThreads = kWorkers;
     config.limits.registrations = RateLimit{}; // off: one address registers many accounts
-    m_server = new RelayServer(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
+    auto store = std::move(std::get<std::unique_ptr<SqliteStore>>(opened));
+    m_server = bus ? new RelayServer(std::move(store), std::move(bus), config)
+                   : new RelayServer(std::move(store), config);
     return m_server->listen(QHostAddress::LocalHost, 0).isEmpty() &&
            m_server->workerConnectionCounts().size() == kWorkers;
 }
@@ -317,6 +365,42 @@ void TestRelayThreads::admissionCountsReturnToZero()
         metric(text, "parley_relay_connections_rejected_total{reason=\"connections_per_address\"}"),
         0.0);
     QCOMPARE(relay.stop(), 0);
+}
+
+void TestRelayThreads::everyCrossingGoesThroughTheBus()
+{
+    auto owned = std::make_unique<CountingBus>();
+    CountingBus &bus = *owned;
+    QVERIFY(start(std::move(owned)));
+    QCOMPARE(&m_server->bus(), static_cast<Bus *>(&bus));
+    TestAccount alice = TestAccount::make("alice");
+    TestAccount bob = TestAccount::make("bob");
+    auto a = registered(alice);
+    auto older = registered(bob);
+    QVERIFY(a && older);
+    QCOMPARE(bus.attaches.load(), 2);
+    QCOMPARE(m_server->authenticatedCount(), 2); // the bus's size()
+
+    // Doorbell after the commit, then delivery.
+    QCOMPARE(code(a->send(test::sendRequest({bob.address()}, "one", test::messageId(1)))),
+             wire::Status::OK);
+    QTRY_COMPARE(test::deliveries(*older).size(), 1);
+    QVERIFY(bus.woken.load() >= 1);
+    // Ephemeral.
+    QCOMPARE(code(a->send(test::sendRequest({bob.address()}, "typing", {}, true))),
+             wire::Status::OK);
+    QTRY_COMPARE(test::deliveries(*older).size(), 2);
+    QCOMPARE(bus.ephemerals.load(), 1);
+    // Newest connection wins: 4005 to the older one, through the bus's attach.
+    auto newer = std::make_unique<AccountClient>();
+    QVERIFY(newer->open(m_server->serverPort()));
+    QCOMPARE(newer->code(newer->authentication(bob)), wire::Status::OK);
+    QTRY_VERIFY(older->disconnected);
+    QCOMPARE(older->closeCode, int(protocol::CloseCode::Replaced));
+    QCOMPARE(bus.attaches.load(), 3);
+    QTRY_VERIFY(bus.detaches.load() >= 1);            // the replaced session left (idempotent)
+    QTRY_COMPARE(test::deliveries(*newer).size(), 1); // the unacked durable row, not typing
+    QCOMPARE(m_server->authenticatedCount(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestRelayThreads)

@@ -1,4 +1,4 @@
-#include "server/devicerouter.h"
+#include "server/localbus.h"
 
 #include "server/clientsession.h"
 
@@ -8,7 +8,7 @@ namespace parley::relay {
 
 namespace {
 
-// Runs `call` on the session's thread, later. Only under the router's lock (see the header).
+// Runs `call` on the session's thread, later. Only under the bus's lock (see the header).
 template<typename Call>
 void post(ClientSession *session, Call call)
 {
@@ -17,7 +17,7 @@ void post(ClientSession *session, Call call)
 
 } // namespace
 
-void DeviceRouter::attach(ClientSession *session, const DeviceRef &device)
+void LocalBus::attach(ClientSession *session, const DeviceRef &device)
 {
     std::lock_guard lock(m_mutex);
     if (ClientSession *older = m_devices.value(device); older && older != session) {
@@ -29,7 +29,7 @@ void DeviceRouter::attach(ClientSession *session, const DeviceRef &device)
     m_accounts.insert(device.username, {device.deviceId, session});
 }
 
-void DeviceRouter::detach(ClientSession *session, const DeviceRef &device)
+void LocalBus::detach(ClientSession *session, const DeviceRef &device)
 {
     std::lock_guard lock(m_mutex);
     m_accounts.remove(device.username, {device.deviceId, session});
@@ -38,7 +38,7 @@ void DeviceRouter::detach(ClientSession *session, const DeviceRef &device)
     }
 }
 
-void DeviceRouter::wake(const QList<DeviceRef> &devices)
+void LocalBus::wake(const QList<DeviceRef> &devices)
 {
     std::lock_guard lock(m_mutex);
     for (const DeviceRef &device : devices) {
@@ -48,7 +48,7 @@ void DeviceRouter::wake(const QList<DeviceRef> &devices)
     }
 }
 
-int DeviceRouter::pushEphemeral(const SendRecord &send)
+int LocalBus::pushEphemeral(const SendRecord &send)
 {
     int reached = 0;
     std::lock_guard lock(m_mutex);
@@ -65,7 +65,7 @@ int DeviceRouter::pushEphemeral(const SendRecord &send)
     return reached;
 }
 
-void DeviceRouter::pushPreKeysLow(const DeviceRef &device, int remaining)
+void LocalBus::pushPreKeysLow(const DeviceRef &device, int remaining)
 {
     std::lock_guard lock(m_mutex);
     if (ClientSession *session = m_devices.value(device)) {
@@ -73,7 +73,7 @@ void DeviceRouter::pushPreKeysLow(const DeviceRef &device, int remaining)
     }
 }
 
-void DeviceRouter::revoke(const QString &username, const QList<quint32> &devices, bool all)
+void LocalBus::revoke(const QString &username, const QList<quint32> &devices, bool all)
 {
     std::lock_guard lock(m_mutex);
     const QString reason =
@@ -87,7 +87,7 @@ void DeviceRouter::revoke(const QString &username, const QList<quint32> &devices
     }
 }
 
-int DeviceRouter::size() const
+int LocalBus::size() const
 {
     std::lock_guard lock(m_mutex);
     return static_cast<int>(m_devices.size());

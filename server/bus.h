@@ -1,0 +1,59 @@
+#pragma once
+
+#include "server/store/store.h"
+
+#include <QList>
+#include <QString>
+
+namespace parley::relay {
+
+class ClientSession;
+
+// Cross-connection delivery (DESIGN.md §4, docs/architecture.md §Crossing connections):
+// everything that reaches a session from outside its own request handling. One relay runs
+// LocalBus (in-process, across its I/O workers); a cluster plugs in a bus between nodes
+// (issue 16) behind this interface without touching the sessions or the services.
+//
+// The contract every implementation keeps:
+// - The queue in the Store is the truth. wake() is a doorbell ("new rows for device D"):
+//   a lost or duplicated doorbell costs latency or a redundant read, never a message, since
+//   the woken session reads its queue after its cursor.
+// - One connection per device, the newest wins (docs/protocol.md R1, CloseCode::Replaced):
+//   attach() makes `session` the device's connection and the older one — wherever it is —
+//   is told to close with 4005 (ClientSession::replace).
+// - A session is only ever touched on its own worker's thread, through queued calls
+//   (QMetaObject::invokeMethod on the session); a session leaves the bus (detach, on its
+//   thread) before it is deleted.
+// - Ephemeral items are never stored: they reach the devices connected now or nobody.
+//
+// Every member function is thread-safe: the workers, the writer's callbacks (on the
+// workers) and the acceptor call them.
+class Bus
+{
+public:
+    virtual ~Bus() = default;
+
+    // `session` (authenticated as `device`, on the calling worker) becomes the device's
+    // connection; an older one is told to close (ClientSession::replace).
+    virtual void attach(ClientSession *session, const DeviceRef &device) = 0;
+    // `session` finished: it stops being the device's connection if it still is. Called on
+    // the session's thread before it is deleted.
+    virtual void detach(ClientSession *session, const DeviceRef &device) = 0;
+
+    // Rows were committed for these devices: their connections push (deliverMore).
+    virtual void wake(const QList<DeviceRef> &devices) = 0;
+    // An ephemeral send to the recipients connected now, never stored. Returns how many
+    // recipients it was handed to (for a cluster bus, those reached locally plus those
+    // published to other nodes).
+    virtual int pushEphemeral(const SendRecord &send) = 0;
+    // PreKeysLow to the device's connection.
+    virtual void pushPreKeysLow(const DeviceRef &device, int remaining) = 0;
+    // Closes the connections of these devices of `username` (or of all its devices) with
+    // CloseCode::Revoked.
+    virtual void revoke(const QString &username, const QList<quint32> &devices, bool all) = 0;
+
+    // Authenticated connections on this relay now.
+    virtual int size() const = 0;
+};
+
+} // namespace parley::relay
