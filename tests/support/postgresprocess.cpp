@@ -134,16 +134,23 @@ QString PostgresProcess::start(int timeoutMs)
     if (m_port == 0) {
         m_port = freePort();
     }
-    // Small and quick for tests: no fsync (the data is thrown away), a log line per
-    // connection problem only.
-    QStringList command = asServerUser(
-        {binary(QStringLiteral("postgres")), QStringLiteral("-D"),
-         m_dir.filePath(QStringLiteral("data")), QStringLiteral("-p"), QString::number(m_port),
-         QStringLiteral("-c"), QStringLiteral("listen_addresses=127.0.0.1"), QStringLiteral("-c"),
-         QStringLiteral("unix_socket_directories=%1").arg(m_dir.filePath(QStringLiteral("socket"))),
-         QStringLiteral("-c"), QStringLiteral("fsync=off"), QStringLiteral("-c"),
-         QStringLiteral("full_page_writes=off"), QStringLiteral("-c"),
-         QStringLiteral("shared_buffers=32MB")});
+    QStringList arguments{
+        binary(QStringLiteral("postgres")),
+        QStringLiteral("-D"),
+        m_dir.filePath(QStringLiteral("data")),
+        QStringLiteral("-p"),
+        QString::number(m_port),
+        QStringLiteral("-c"),
+        QStringLiteral("listen_addresses=127.0.0.1"),
+        QStringLiteral("-c"),
+        QStringLiteral("unix_socket_directories=%1").arg(m_dir.filePath(QStringLiteral("socket")))};
+    if (!m_durable) {
+        // Small and quick for tests: no fsync (the data is thrown away).
+        arguments << QStringLiteral("-c") << QStringLiteral("fsync=off") << QStringLiteral("-c")
+                  << QStringLiteral("full_page_writes=off") << QStringLiteral("-c")
+                  << QStringLiteral("shared_buffers=32MB");
+    }
+    QStringList command = asServerUser(arguments);
     m_server.setProcessChannelMode(QProcess::MergedChannels);
     m_server.setWorkingDirectory(m_dir.path());
     m_server.start(command.takeFirst(), command);

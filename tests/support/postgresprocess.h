@@ -31,6 +31,11 @@ public:
     // Fast shutdown (clients are disconnected at once); waits for the server to exit.
     void stop(int timeoutMs = 15'000);
     bool isRunning() const { return m_server.state() != QProcess::NotRunning; }
+    // Before start(): keep PostgreSQL's durable defaults (fsync, full page writes) instead of
+    // the tests' fsync=off — for measurements (parley-pg-bench).
+    void setDurable(bool durable) { m_durable = durable; }
+    // The postmaster's process id (its backends are its children); 0 when not running.
+    qint64 serverPid() const { return isRunning() ? m_server.processId() : 0; }
 
     quint16 port() const { return m_port; }
     // postgresql://parley@127.0.0.1:PORT/DATABASE — the superuser the cluster was made with,
@@ -53,6 +58,7 @@ private:
     QString m_log;
     quint16 m_port = 0;
     bool m_initialized = false;
+    bool m_durable = false;
     bool m_root = false;
     uint m_uid = 0;
     uint m_gid = 0;
