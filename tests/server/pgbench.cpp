@@ -63,7 +63,8 @@ double serverCpuSeconds(qint64 pid)
         if (candidate <= 0) {
             continue;
         }
-        FILE *file = std::fopen(QByteArray("/proc/" + QByteArray::number(candidate) + "/stat").constData(), "r");
+        FILE *file = std::fopen(
+            QByteArray("/proc/" + QByteArray::number(candidate) + "/stat").constData(), "r");
         if (!file) {
             continue;
         }
@@ -115,7 +116,8 @@ const char *const kLock =
     "device_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[])) ORDER BY account_id, "
     "device_id FOR NO KEY UPDATE";
 const char *const kProbe = "SELECT 1 FROM dedup WHERE hash = $1 LIMIT 1";
-const char *const kDedup = "INSERT INTO dedup (bucket, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+const char *const kDedup =
+    "INSERT INTO dedup (bucket, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 const char *const kInsert = "INSERT INTO queue (account_id, device_id, row_id, payload, body_id, "
                             "size) VALUES ($1, 1, nextval('queue_row_ids'), $2, NULL, $3) "
                             "RETURNING row_id";
@@ -192,8 +194,8 @@ void report(const char *mode, int batch, int rows, const Result &result, bool se
                     mode, batch, rows, result.seconds, double(rows) / result.seconds,
                     result.clientCpu * perRow, result.serverCpu * perRow);
     } else {
-        std::printf("%-6s batch %4d  %6d rows  %7.2f s  %8.0f rows/s  client %6.1f µs/row\n",
-                    mode, batch, rows, result.seconds, double(rows) / result.seconds,
+        std::printf("%-6s batch %4d  %6d rows  %7.2f s  %8.0f rows/s  client %6.1f µs/row\n", mode,
+                    batch, rows, result.seconds, double(rows) / result.seconds,
                     result.clientCpu * perRow);
     }
     std::fflush(stdout);
@@ -295,8 +297,11 @@ int main(int argc, char *argv[])
 
     // The raw statements through QPSQL.
     QSqlQuery qLock(db), qProbe(db), qDedup(db), qInsert(db), qCounters(db), qBegin(db);
-    for (auto [query, sql] : {std::pair{&qLock, kLock}, {&qProbe, kProbe}, {&qDedup, kDedup},
-                              {&qInsert, kInsert}, {&qCounters, kCounters}}) {
+    for (auto [query, sql] : {std::pair{&qLock, kLock},
+                              {&qProbe, kProbe},
+                              {&qDedup, kDedup},
+                              {&qInsert, kInsert},
+                              {&qCounters, kCounters}}) {
         query->setForwardOnly(true);
         if (!query->prepare(qtPlaceholders(sql))) {
             std::fprintf(stderr, "prepare: %s\n", qUtf8Printable(query->lastError().text()));
@@ -361,8 +366,11 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "libpq: %s\n", PQerrorMessage(pq));
         return 1;
     }
-    const std::pair<const char *, const char *> prepared[] = {
-        {"lock", kLock}, {"probe", kProbe}, {"dedup", kDedup}, {"insert", kInsert}, {"counters", kCounters}};
+    const std::pair<const char *, const char *> prepared[] = {{"lock", kLock},
+                                                              {"probe", kProbe},
+                                                              {"dedup", kDedup},
+                                                              {"insert", kInsert},
+                                                              {"counters", kCounters}};
     for (const auto &[name, sql] : prepared) {
         PGresult *result = PQprepare(pq, name, sql, 0, nullptr);
         if (PQresultStatus(result) != PGRES_COMMAND_OK) {
@@ -427,9 +435,10 @@ int main(int argc, char *argv[])
             bytes[target->accountId] += envelope.size();
         }
         for (auto it = bytes.cbegin(); it != bytes.cend(); ++it) {
-            if (pqRun("counters",
-                      {QByteArray("1"), QByteArray::number(it.value()), QByteArray::number(it.key())},
-                      {0, 0, 0}, PGRES_COMMAND_OK) < 0) {
+            if (pqRun(
+                    "counters",
+                    {QByteArray("1"), QByteArray::number(it.value()), QByteArray::number(it.key())},
+                    {0, 0, 0}, PGRES_COMMAND_OK) < 0) {
                 return false;
             }
         }
