@@ -25,11 +25,13 @@
 #include "server/store/pgstore.h"
 #include "server/store/pgutil.h"
 
+#include <QSet>
 #include <QSqlError>
 
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace parley::relay {
 
@@ -93,6 +95,21 @@ QString intArray(const QList<qint64> &values)
         items.append(QString::number(value));
     }
     return u'{' + items.join(u',') + u'}';
+}
+
+QString optionalIntArray(const QList<std::optional<qint64>> &values)
+{
+    QStringList items;
+    for (const std::optional<qint64> &value : values) {
+        items.append(value ? QString::number(*value) : QStringLiteral("NULL"));
+    }
+    return u'{' + items.join(u',') + u'}';
+}
+
+// A row's size: the envelope, or this recipient's sealed key plus the shared body.
+qint64 rowSize(const SendRecord &send, int i)
+{
+    return send.isMulti() ? send.sealedKeys.at(i).size() + send.body.size() : send.envelope.size();
 }
 
 } // namespace
@@ -268,27 +285,44 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
         result.acked.append(deleted);
     }
 
-    // 3. The sends, in order, each all or nothing.
-    qint64 firstRowId = -1;
-    for (const SendRecord &send : sends) {
-        SendOutcome outcome;
-        if (!send.dedupKey.isEmpty()) {
-            // Every bucket at once (one index probe per partition), this batch's own
-            // inserts included.
-            QSqlQuery *query =
-                statement(QStringLiteral("SELECT 1 FROM dedup WHERE hash = ? LIMIT 1"), &error);
-            if (!query || !rerun(*query, {send.dedupKey}, &error)) {
-                return StoreError{error};
-            }
-            const bool duplicate = query->next();
-            query->finish();
-            if (duplicate) {
-                outcome.kind = SendOutcome::Kind::Duplicate;
-                result.sends.append(outcome);
-                continue;
+    // 3. The sends, decided in order in memory, then written with a few set statements
+    //    (one round trip each, whatever the batch size: round trips, not rows, are what a
+    //    batch costs here — bench/RESULTS.md §PostgreSQL store).
+    //    a. Which dedup keys exist already, in any bucket: one probe for the whole batch.
+    QSet<QByteArray> seenKeys;
+    {
+        QStringList keys;
+        for (const SendRecord &send : sends) {
+            if (!send.dedupKey.isEmpty()) {
+                keys.append(QString::fromLatin1(send.dedupKey.toHex()));
             }
         }
+        if (!keys.isEmpty()) {
+            QSqlQuery *query = statement(
+                QStringLiteral("SELECT hash FROM dedup WHERE hash IN (SELECT decode(h, 'hex') "
+                               "FROM unnest(?::text[]) AS h)"),
+                &error);
+            if (!query || !rerun(*query, {textArray(keys)}, &error)) {
+                return StoreError{error};
+            }
+            while (query->next()) {
+                seenKeys.insert(query->value(0).toByteArray());
+            }
+            query->finish();
+        }
+    }
 
+    //    b. Each send, in order, all or nothing: a duplicate (stored before, or earlier in
+    //       this batch), an unknown recipient or a recipient at its cap stores nothing.
+    QList<int> stored; // indexes into sends
+    for (int s = 0; s < sends.size(); ++s) {
+        const SendRecord &send = sends.at(s);
+        SendOutcome outcome;
+        if (!send.dedupKey.isEmpty() && seenKeys.contains(send.dedupKey)) {
+            outcome.kind = SendOutcome::Kind::Duplicate;
+            result.sends.append(outcome);
+            continue;
+        }
         QList<DeviceState *> states;
         for (int i = 0; i < send.recipients.size(); ++i) {
             DeviceState &state = stateOf(send.recipients.at(i));
@@ -302,14 +336,10 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             result.sends.append(outcome);
             continue;
         }
-        auto rowSize = [&send](int i) -> qint64 {
-            return send.isMulti() ? send.sealedKeys.at(i).size() + send.body.size()
-                                  : send.envelope.size();
-        };
         for (int i = 0; i < states.size(); ++i) {
             const DeviceState &state = *states.at(i);
             if (state.rows + state.deltaRows + 1 > policy.maxRowsPerDevice ||
-                state.bytes + state.deltaBytes + rowSize(i) > policy.maxBytesPerDevice) {
+                state.bytes + state.deltaBytes + rowSize(send, i) > policy.maxBytesPerDevice) {
                 outcome.recipients.append(i);
             }
         }
@@ -318,60 +348,122 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             result.sends.append(outcome);
             continue;
         }
-
+        for (int i = 0; i < states.size(); ++i) {
+            states.at(i)->deltaRows += 1;
+            states.at(i)->deltaBytes += rowSize(send, i);
+        }
         if (!send.dedupKey.isEmpty()) {
-            // Before any row: a key that another node committed since the probe (only a
-            // client reusing a key for other recipients could race past the device locks)
-            // makes this send a duplicate instead of failing the whole batch.
-            QSqlQuery *query = statement(QStringLiteral("INSERT INTO dedup (bucket, hash) VALUES "
-                                                        "(?, ?) ON CONFLICT DO NOTHING"),
-                                         &error);
-            if (!query || !rerun(*query, {bucket, send.dedupKey}, &error)) {
-                return StoreError{error};
-            }
-            if (query->numRowsAffected() != 1) {
-                outcome.kind = SendOutcome::Kind::Duplicate;
-                result.sends.append(outcome);
-                continue;
+            seenKeys.insert(send.dedupKey);
+        }
+        stored.append(s);
+        result.sends.append(outcome);
+    }
+
+    //    c. The stored sends' dedup keys, in one statement. A key another node committed
+    //       since the probe (only a client reusing a key for other recipients could race
+    //       past the device locks) comes back missing: that send becomes a duplicate and
+    //       stores nothing, instead of the whole batch failing on the unique key.
+    {
+        QStringList keys;
+        for (int s : std::as_const(stored)) {
+            if (!sends.at(s).dedupKey.isEmpty()) {
+                keys.append(QString::fromLatin1(sends.at(s).dedupKey.toHex()));
             }
         }
-
-        QVariant bodyId(QMetaType(QMetaType::LongLong)); // NULL for the single-recipient form
-        if (send.isMulti()) {
+        if (!keys.isEmpty()) {
             QSqlQuery *query = statement(
-                QStringLiteral("INSERT INTO bodies (body) VALUES (?) RETURNING body_id"), &error);
-            if (!query || !rerun(*query, {send.body}, &error) || !query->next()) {
-                return StoreError{error.isEmpty() ? QStringLiteral("no body id") : error};
+                QStringLiteral("INSERT INTO dedup (bucket, hash) SELECT ?, decode(h, 'hex') FROM "
+                               "unnest(?::text[]) AS h ON CONFLICT DO NOTHING RETURNING hash"),
+                &error);
+            if (!query || !rerun(*query, {bucket, textArray(keys)}, &error)) {
+                return StoreError{error};
             }
-            bodyId = query->value(0);
+            QSet<QByteArray> inserted;
+            while (query->next()) {
+                inserted.insert(query->value(0).toByteArray());
+            }
             query->finish();
+            for (qsizetype k = stored.size() - 1; k >= 0; --k) {
+                const SendRecord &send = sends.at(stored.at(k));
+                if (send.dedupKey.isEmpty() || inserted.contains(send.dedupKey)) {
+                    continue;
+                }
+                for (int i = 0; i < send.recipients.size(); ++i) {
+                    DeviceState &state = stateOf(send.recipients.at(i));
+                    state.deltaRows -= 1;
+                    state.deltaBytes -= rowSize(send, i);
+                }
+                result.sends[stored.at(k)].kind = SendOutcome::Kind::Duplicate;
+                stored.removeAt(k);
+            }
+        }
+    }
+
+    //    d. Bodies of multi-recipient sends (stored once each), then the rows, with ids taken
+    //       now — under the device locks — and handed out in send order, so a device's rows
+    //       keep the order of its sends.
+    qint64 firstRowId = -1;
+    int rowCount = 0;
+    for (int s : std::as_const(stored)) {
+        rowCount += int(sends.at(s).recipients.size());
+    }
+    if (rowCount > 0) {
+        QList<qint64> rowIds;
+        QSqlQuery *ids = statement(
+            QStringLiteral("SELECT nextval('queue_row_ids') FROM generate_series(1, ?::integer)"),
+            &error);
+        if (!ids || !rerun(*ids, {rowCount}, &error)) {
+            return StoreError{error};
+        }
+        while (ids->next()) {
+            rowIds.append(ids->value(0).toLongLong());
+        }
+        ids->finish();
+        if (rowIds.size() != rowCount) {
+            return StoreError{QStringLiteral("the row id sequence gave %1 of %2 ids")
+                                  .arg(rowIds.size())
+                                  .arg(rowCount)};
+        }
+        std::sort(rowIds.begin(), rowIds.end());
+        firstRowId = rowIds.first();
+
+        QList<qint64> accounts, deviceIds, sizes;
+        QList<std::optional<qint64>> bodyIds;
+        QStringList payloads;
+        for (int s : std::as_const(stored)) {
+            const SendRecord &send = sends.at(s);
+            std::optional<qint64> bodyId;
+            if (send.isMulti()) {
+                QSqlQuery *query = statement(
+                    QStringLiteral("INSERT INTO bodies (body) VALUES (?) RETURNING body_id"),
+                    &error);
+                if (!query || !rerun(*query, {send.body}, &error) || !query->next()) {
+                    return StoreError{error.isEmpty() ? QStringLiteral("no body id") : error};
+                }
+                bodyId = query->value(0).toLongLong();
+                query->finish();
+            }
+            for (int i = 0; i < send.recipients.size(); ++i) {
+                accounts.append(stateOf(send.recipients.at(i)).accountId);
+                deviceIds.append(send.recipients.at(i).deviceId);
+                payloads.append(QString::fromLatin1(
+                    (send.isMulti() ? send.sealedKeys.at(i) : send.envelope).toHex()));
+                bodyIds.append(bodyId);
+                sizes.append(rowSize(send, i));
+            }
         }
         QSqlQuery *insert = statement(
             QStringLiteral("INSERT INTO queue (account_id, device_id, row_id, payload, body_id, "
-                           "size) VALUES (?, ?, nextval('queue_row_ids'), ?, ?, ?) RETURNING "
-                           "row_id"),
+                           "size) SELECT a, d, r, decode(p, 'hex'), b, z FROM unnest(?::bigint[], "
+                           "?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[]) AS "
+                           "t(a, d, r, p, b, z)"),
             &error);
-        if (!insert) {
+        if (!insert || !rerun(*insert,
+                              {intArray(accounts), intArray(deviceIds), intArray(rowIds),
+                               textArray(payloads), optionalIntArray(bodyIds), intArray(sizes)},
+                              &error)) {
             return StoreError{error};
         }
-        for (int i = 0; i < states.size(); ++i) {
-            DeviceState &state = *states.at(i);
-            const qint64 size = rowSize(i);
-            if (!rerun(*insert,
-                       {state.accountId, u32(send.recipients.at(i).deviceId),
-                        send.isMulti() ? send.sealedKeys.at(i) : send.envelope, bodyId, size},
-                       &error) ||
-                !insert->next()) {
-                return StoreError{error.isEmpty() ? QStringLiteral("no row id") : error};
-            }
-            if (firstRowId < 0) {
-                firstRowId = insert->value(0).toLongLong();
-            }
-            insert->finish();
-            state.deltaRows += 1;
-            state.deltaBytes += size;
-        }
-        result.sends.append(outcome);
     }
 
     // 4. The mark of this interval. Nodes' batches interleave, so a mark keeps the lowest
@@ -391,20 +483,31 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
         }
     }
 
-    // 5. The devices' counters, once per device (under the lock taken in step 1).
-    for (const auto &[device, state] : devices) {
-        if (!state.exists || (state.deltaRows == 0 && state.deltaBytes == 0)) {
-            continue;
+    // 5. The devices' counters, in one statement (under the locks taken in step 1).
+    {
+        QList<qint64> accounts, deviceIds, rows, bytes;
+        for (const auto &[device, state] : devices) {
+            if (!state.exists || (state.deltaRows == 0 && state.deltaBytes == 0)) {
+                continue;
+            }
+            accounts.append(state.accountId);
+            deviceIds.append(device.deviceId);
+            rows.append(state.deltaRows);
+            bytes.append(state.deltaBytes);
         }
-        QSqlQuery *query = statement(
-            QStringLiteral("UPDATE devices SET queued_rows = queued_rows + ?, queued_bytes = "
-                           "queued_bytes + ? WHERE account_id = ? AND device_id = ?"),
-            &error);
-        if (!query ||
-            !rerun(*query,
-                   {state.deltaRows, state.deltaBytes, state.accountId, u32(device.deviceId)},
-                   &error)) {
-            return StoreError{error};
+        if (!accounts.isEmpty()) {
+            QSqlQuery *query = statement(
+                QStringLiteral("UPDATE devices SET queued_rows = queued_rows + t.r, queued_bytes "
+                               "= queued_bytes + t.b FROM unnest(?::bigint[], ?::bigint[], "
+                               "?::bigint[], ?::bigint[]) AS t(a, d, r, b) WHERE "
+                               "devices.account_id = t.a AND devices.device_id = t.d"),
+                &error);
+            if (!query ||
+                !rerun(*query,
+                       {intArray(accounts), intArray(deviceIds), intArray(rows), intArray(bytes)},
+                       &error)) {
+                return StoreError{error};
+            }
         }
     }
 
