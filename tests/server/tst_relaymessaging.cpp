@@ -9,9 +9,7 @@
 #include "messagingclient.h"
 #include "protocol/closecodes.h"
 #include "server/relayserver.h"
-#include "server/store/pgstore.h"
-#include "server/store/sqlitestore.h"
-#include "support/postgresprocess.h"
+#include "teststore.h"
 
 #include <QDirIterator>
 #include <QSqlDatabase>
@@ -53,16 +51,7 @@ QByteArray readAll(const QString &dir)
     return all;
 }
 
-bool onPostgres()
-{
-    return qEnvironmentVariable("PARLEY_TEST_STORE") == u"postgresql";
-}
-
-parley::test::PostgresProcess &postgres()
-{
-    static parley::test::PostgresProcess server;
-    return server;
-}
+using parley::test::onPostgres;
 
 // A result of `sql` on the PostgreSQL database at `url` (first column of the first row).
 QVariant pgScalar(const QString &url, const QString &sql)
@@ -137,15 +126,13 @@ private:
 
 void TestRelayMessaging::initTestCase()
 {
-    if (onPostgres()) {
-        const QString error = postgres().start();
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-    }
+    const QString error = test::startTestStores();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
 void TestRelayMessaging::cleanupTestCase()
 {
-    postgres().stop();
+    test::testPostgres().stop();
 }
 
 void TestRelayMessaging::init()
@@ -164,21 +151,11 @@ void TestRelayMessaging::cleanup()
 
 bool TestRelayMessaging::start(const QueuePolicy &policy)
 {
-    std::unique_ptr<Store> store;
-    if (onPostgres()) {
-        QString error;
-        m_pgUrl = postgres().createDatabase(&error);
-        auto opened = PgStore::open(m_pgUrl, 4);
-        if (!std::holds_alternative<std::unique_ptr<PgStore>>(opened)) {
-            return false;
-        }
-        store = std::move(std::get<std::unique_ptr<PgStore>>(opened));
-    } else {
-        auto opened = SqliteStore::open(database());
-        if (!std::holds_alternative<std::unique_ptr<SqliteStore>>(opened)) {
-            return false;
-        }
-        store = std::move(std::get<std::unique_ptr<SqliteStore>>(opened));
+    QString error;
+    std::unique_ptr<Store> store = test::openTestStore(database(), &error, &m_pgUrl);
+    if (!store) {
+        qWarning() << error;
+        return false;
     }
     RelayConfig config;
     // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
