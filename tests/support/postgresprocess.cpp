@@ -131,9 +131,25 @@ QString PostgresProcess::start(int timeoutMs)
             return error;
         }
     }
-    if (m_port == 0) {
-        m_port = freePort();
+    if (m_port != 0) {
+        return launch(timeoutMs); // a restart keeps its port: clients reconnect to it
     }
+    // The first start picks a free port; another process may take it in the moment before
+    // the server binds it, so a start that fails tries another port, a bounded few times.
+    QString error;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        m_port = freePort();
+        error = launch(timeoutMs);
+        if (error.isEmpty()) {
+            return {};
+        }
+    }
+    m_port = 0;
+    return error;
+}
+
+QString PostgresProcess::launch(int timeoutMs)
+{
     QStringList arguments{
         binary(QStringLiteral("postgres")),
         QStringLiteral("-D"),

@@ -49,6 +49,7 @@ public:
 
 private:
     QString initialize();
+    QString launch(int timeoutMs);
     QString binary(const QString &name) const;
     QStringList asServerUser(const QStringList &command) const;
 
