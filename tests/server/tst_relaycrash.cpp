@@ -8,6 +8,7 @@
 #include "support/postgresprocess.h"
 #include "support/relayprocess.h"
 
+#include <QFile>
 #include <QSet>
 #include <QTemporaryDir>
 
@@ -66,6 +67,7 @@ private slots:
     void killedMidBurstLosesNothingAcked_data();
     void killedMidBurstLosesNothingAcked();
     void databaseOutageIsRetriableAndHeals();
+    void twoNodesShareOneDatabase();
 };
 
 void TestRelayCrash::initTestCase()
@@ -248,6 +250,63 @@ void TestRelayCrash::databaseOutageIsRetriableAndHeals()
     QCOMPARE(QByteArray::fromStdString(delivered.first().envelope()), envelope(2));
     QVERIFY(delivered.first().row_id() > firstRow);
     QCOMPARE(relay.stop(), 0);
+}
+
+// Two relay binaries on one database, as a cluster's nodes are (without the bus of issue 16
+// item 2: the recipient connects after the send). An account made on one node works on the
+// other, a message sent through one is delivered through the other, and a retry of it sent
+// through the other node is recognised as a duplicate — the nodes share relay.key.
+void TestRelayCrash::twoNodesShareOneDatabase()
+{
+    QString error;
+    const QStringList arguments = relayArguments(QStringLiteral("postgresql"), &error);
+    QVERIFY2(!arguments.isEmpty(), qPrintable(error));
+    QTemporaryDir dirA;
+    QTemporaryDir dirB;
+    RelayProcess nodeA;
+    RelayProcess nodeB;
+    error = nodeA.start(dirA.path(), QStringLiteral("127.0.0.1:0"), 10'000, arguments);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(QFile::copy(dirA.filePath(QStringLiteral("relay.key")),
+                        dirB.filePath(QStringLiteral("relay.key"))));
+    error = nodeB.start(dirB.path(), QStringLiteral("127.0.0.1:0"), 10'000, arguments);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    TestAccount alice = TestAccount::make("alice");
+    TestAccount bob = TestAccount::make("bob");
+    AccountClient senderA;
+    QVERIFY(senderA.open(nodeA.port()));
+    QCOMPARE(senderA.code(senderA.registration(alice)), wire::Status::OK);
+    {
+        AccountClient recipient;
+        QVERIFY(recipient.open(nodeB.port()));
+        QCOMPARE(recipient.code(recipient.registration(bob)), wire::Status::OK);
+    }
+    QCOMPARE(senderA.code(test::sendRequest({bob.address()}, envelope(7), test::messageId(7))),
+             wire::Status::OK);
+    {
+        AccountClient recipient;
+        test::autoAck(recipient);
+        QVERIFY(recipient.open(nodeB.port()));
+        QCOMPARE(recipient.code(recipient.authentication(bob)), wire::Status::OK);
+        QTRY_VERIFY(test::drained(recipient));
+        const auto delivered = test::deliveries(recipient);
+        QCOMPARE(delivered.size(), 1);
+        QCOMPARE(QByteArray::fromStdString(delivered.first().envelope()), envelope(7));
+    }
+    // The sender's retry through the other node: answered OK, stored nothing.
+    AccountClient senderB;
+    QVERIFY(senderB.open(nodeB.port()));
+    QCOMPARE(senderB.code(senderB.authentication(alice)), wire::Status::OK);
+    QCOMPARE(senderB.code(test::sendRequest({bob.address()}, envelope(7), test::messageId(7))),
+             wire::Status::OK);
+    AccountClient recipient;
+    QVERIFY(recipient.open(nodeA.port()));
+    QCOMPARE(recipient.code(recipient.authentication(bob)), wire::Status::OK);
+    QTRY_VERIFY(test::drained(recipient));
+    QCOMPARE(test::deliveries(recipient).size(), 0);
+    QCOMPARE(nodeA.stop(), 0);
+    QCOMPARE(nodeB.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestRelayCrash)
