@@ -628,16 +628,21 @@ StoreResult<bool> PgStore::checkWritable()
 {
     // Reachable (guarded reconnects) and a primary: a standby after a failover that has not
     // been promoted yet, or one this node was pointed at by mistake, cannot take writes.
-    // A full disk shows as failing writes on the server; it cannot be read from here.
+    // A full disk shows as failing writes on the server; it cannot be read from here, so
+    // this never answers false.
     return guarded<bool>([&]() -> StoreResult<bool> {
         QString error;
         QSqlQuery *query = statement(QStringLiteral("SELECT NOT pg_is_in_recovery()"), &error);
         if (!query || !rerun(*query, {}, &error) || !query->next()) {
             return StoreError{error.isEmpty() ? QStringLiteral("no answer") : error};
         }
-        const bool writable = query->value(0).toBool();
+        const bool primary = query->value(0).toBool();
         query->finish();
-        return writable;
+        // Not `false`: the relay reads that as a full disk (SQLite's case).
+        if (!primary) {
+            return StoreError{QStringLiteral("the database is a read-only standby")};
+        }
+        return true;
     });
 }
 
