@@ -103,12 +103,14 @@ const char *const kSchemaV1[] = {
 // a busy partition carry a fifth of its size in garbage, and wait long on a big one. A fixed
 // threshold with no scale factor vacuums each partition after a bounded number of deletions
 // whatever its size, without cost-based sleeping, so the space is reused for new rows
-// instead of growing the table. The insert threshold keeps the visibility map current, so
-// fetches stay index-only-friendly.
+// instead of growing the table. The insert threshold also vacuums a partition that only
+// grows (its devices offline), which keeps its visibility map current and later vacuums
+// short. No fillfactor: queue rows are never updated, so free space on a page would only
+// be waste (bench/RESULTS.md §PostgreSQL store, churn).
 const char *const kQueuePartitionStorage =
     "autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000, "
     "autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000, "
-    "autovacuum_vacuum_cost_delay = 0, fillfactor = 90";
+    "autovacuum_vacuum_cost_delay = 0";
 
 } // namespace
 

@@ -11,6 +11,7 @@
 // the PostgreSQL server's processes (postmaster and backends, from /proc) separately.
 //
 //   parley-pg-bench [--rows N] [--batches 1,10,100] [--devices D] [--url postgresql://...]
+//   parley-pg-bench --churn CYCLES [--backlog ROWS]   (queue size under insert/ack churn)
 //
 // Without --url it runs its own throwaway server with PostgreSQL's durable defaults (fsync
 // on, synchronous_commit on): tests/support/postgresprocess.h.
@@ -201,6 +202,132 @@ void report(const char *mode, int batch, int rows, const Result &result, bool se
     std::fflush(stdout);
 }
 
+// --churn: does the queue stay at the size of its backlog while messages flow through it
+// (inserted, delivered, acknowledged, deleted)? Two databases side by side: the store's
+// per-partition autovacuum settings, and the same schema with PostgreSQL's defaults
+// (vacuum at 50 + 20 % dead rows). Each gets a backlog of undelivered rows for offline
+// devices, then `cycles` rounds of 500 sends to 50 online devices that are fetched and
+// acked through the store. Prints the queue partitions' size and dead rows as it goes.
+int runChurn(parley::test::PostgresProcess &server, int backlog, int cycles)
+{
+    QString error;
+    const QString admin = server.url(QStringLiteral("postgres"));
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("churn-admin"));
+        const QUrl parsed(admin);
+        db.setHostName(parsed.host());
+        db.setPort(parsed.port());
+        db.setUserName(parsed.userName());
+        db.setDatabaseName(QStringLiteral("postgres"));
+        if (!db.open()) {
+            std::fprintf(stderr, "%s\n", qUtf8Printable(db.lastError().text()));
+            return 1;
+        }
+        QSqlQuery query(db);
+        // Autovacuum looks at each database every naptime (default 60 s); 5 s makes a
+        // one-minute run show what hours of traffic would.
+        query.exec(QStringLiteral("ALTER SYSTEM SET autovacuum_naptime = '5s'"));
+        query.exec(QStringLiteral("SELECT pg_reload_conf()"));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("churn-admin"));
+    std::printf("churn: backlog %d rows on 50 offline devices, %d cycles of 500 sends + acks on "
+                "50 online devices, autovacuum_naptime 5 s\n",
+                backlog, cycles);
+    for (const bool tuned : {true, false}) {
+        const QString url = server.createDatabase(&error);
+        auto opened = PgStore::open(url);
+        if (url.isEmpty() || !std::holds_alternative<std::unique_ptr<PgStore>>(opened)) {
+            std::fprintf(stderr, "cannot open a database: %s\n", qUtf8Printable(error));
+            return 1;
+        }
+        auto store = std::get<std::unique_ptr<PgStore>>(std::move(opened));
+        const QString connection = QStringLiteral("churn-%1").arg(tuned);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
+        const QUrl parsed(url);
+        db.setHostName(parsed.host());
+        db.setPort(parsed.port());
+        db.setUserName(parsed.userName());
+        db.setDatabaseName(parsed.path().mid(1));
+        db.open();
+        QSqlQuery query(db);
+        if (!tuned) {
+            for (int p = 0; p < store->partitions(); ++p) {
+                query.exec(
+                    QStringLiteral("ALTER TABLE queue_p%1 RESET (autovacuum_vacuum_scale_factor, "
+                                   "autovacuum_vacuum_threshold, "
+                                   "autovacuum_vacuum_insert_scale_factor, "
+                                   "autovacuum_vacuum_insert_threshold, "
+                                   "autovacuum_vacuum_cost_delay)")
+                        .arg(p));
+            }
+        }
+        for (const char *prefix : {"idle", "live"}) {
+            for (int i = 0; i < 50; ++i) {
+                store->createAccount(
+                    AccountRecord{QStringLiteral("%1%2").arg(QLatin1String(prefix)).arg(i),
+                                  randomBytes(32), "list", 1},
+                    DeviceRecord{1, randomBytes(32), randomBytes(32), "certificate"}, std::nullopt);
+            }
+        }
+        query.exec(
+            QStringLiteral("INSERT INTO queue (account_id, device_id, row_id, payload, size) "
+                           "SELECT a.account_id, 1, nextval('queue_row_ids'), "
+                           "convert_to(repeat('x', 256), 'UTF8'), 256 FROM accounts a, "
+                           "generate_series(1, %1) WHERE a.username LIKE 'idle%'")
+                .arg(backlog / 50));
+        query.exec(QStringLiteral("VACUUM ANALYZE queue"));
+        auto sample = [&query](int cycle, double seconds) {
+            query.exec(QStringLiteral(
+                "SELECT sum(pg_total_relation_size(relid)), sum(n_dead_tup), sum(n_live_tup), "
+                "sum(autovacuum_count) FROM pg_stat_user_tables WHERE relname LIKE 'queue_p%'"));
+            query.next();
+            std::printf("  cycle %4d  %6.1f s  queue %7.1f MiB  live %8lld  dead %8lld  "
+                        "autovacuums %lld\n",
+                        cycle, seconds, query.value(0).toDouble() / 1048576.0,
+                        query.value(2).toLongLong(), query.value(1).toLongLong(),
+                        query.value(3).toLongLong());
+            std::fflush(stdout);
+        };
+        std::printf("%s settings:\n", tuned ? "the store's" : "PostgreSQL's default");
+        QElapsedTimer timer;
+        timer.start();
+        sample(0, 0);
+        QueuePolicy policy;
+        policy.maxRowsPerDevice = 1'000'000;
+        policy.maxBytesPerDevice = qint64(1) << 40;
+        for (int cycle = 1; cycle <= cycles; ++cycle) {
+            QList<SendRecord> sends;
+            for (int i = 0; i < 500; ++i) {
+                SendRecord send;
+                send.recipients = {DeviceRef{QStringLiteral("live%1").arg(i % 50), 1}};
+                send.envelope = randomBytes(256);
+                send.dedupKey = randomBytes(16);
+                sends.append(std::move(send));
+            }
+            const qint64 now = QDateTime::currentSecsSinceEpoch();
+            store->commitWrites(sends, {}, policy, now);
+            QList<AckRecord> acks;
+            for (int i = 0; i < 50; ++i) {
+                const DeviceRef device{QStringLiteral("live%1").arg(i), 1};
+                const auto fetched = store->fetchQueue(device, 0, 100, 1 << 20);
+                AckRecord ack{device, {}};
+                for (const QueuedMessage &message : std::get<QList<QueuedMessage>>(fetched)) {
+                    ack.rowIds.append(message.rowId);
+                }
+                acks.append(ack);
+            }
+            store->commitWrites({}, acks, policy, now);
+            if (cycle % (cycles / 10 > 0 ? cycles / 10 : 1) == 0) {
+                sample(cycle, double(timer.elapsed()) / 1000.0);
+            }
+        }
+        query.finish();
+        db.close();
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -211,8 +338,14 @@ int main(int argc, char *argv[])
     int deviceCount = 50;
     QList<int> batches{1, 10, 100};
     QString url;
+    int churnCycles = 0;
+    int backlog = 200'000;
     for (int i = 0; i + 1 < args.size(); i += 2) {
-        if (args.at(i) == u"--rows") {
+        if (args.at(i) == u"--churn") {
+            churnCycles = args.at(i + 1).toInt();
+        } else if (args.at(i) == u"--backlog") {
+            backlog = args.at(i + 1).toInt();
+        } else if (args.at(i) == u"--rows") {
             rows = args.at(i + 1).toInt();
         } else if (args.at(i) == u"--devices") {
             deviceCount = args.at(i + 1).toInt();
@@ -239,6 +372,13 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "%s\n", qUtf8Printable(error));
             return 1;
         }
+    }
+    if (churnCycles > 0) {
+        if (!server.isRunning()) {
+            std::fprintf(stderr, "--churn runs on its own server (no --url)\n");
+            return 1;
+        }
+        return runChurn(server, backlog, churnCycles);
     }
     auto opened = PgStore::open(url);
     if (const auto *error = std::get_if<QString>(&opened)) {
