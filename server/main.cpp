@@ -6,6 +6,7 @@
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
 #include "server/signalwatcher.h"
+#include "server/store/pgstore.h"
 #include "server/store/sqlitestore.h"
 #include "server/tlsconfig.h"
 
@@ -98,11 +99,23 @@ int main(int argc, char *argv[])
         return fatal(*secretError);
     }
     config.dedupSecret = std::get<QByteArray>(secret);
-    auto opened = SqliteStore::open(config.dataDir + QStringLiteral("/relay.sqlite"));
-    if (const auto *openError = std::get_if<QString>(&opened)) {
-        return fatal(*openError);
+    std::unique_ptr<Store> store;
+    if (config.store.isEmpty()) {
+        auto opened = SqliteStore::open(config.dataDir + QStringLiteral("/relay.sqlite"));
+        if (const auto *openError = std::get_if<QString>(&opened)) {
+            return fatal(*openError);
+        }
+        store = std::move(std::get<std::unique_ptr<SqliteStore>>(opened));
+    } else {
+        // A cluster node (docs/operations.md §PostgreSQL store): the data directory still
+        // holds relay.key, which every node must share, and the blobs.
+        auto opened = PgStore::open(config.store, config.pgPartitions);
+        if (const auto *openError = std::get_if<QString>(&opened)) {
+            return fatal(*openError);
+        }
+        store = std::move(std::get<std::unique_ptr<PgStore>>(opened));
     }
-    RelayServer server(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
+    RelayServer server(std::move(store), config);
     if (QString listenError = server.listen(config.listenAddress, config.listenPort);
         !listenError.isEmpty()) {
         return fatal(listenError);

@@ -289,7 +289,11 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
     const QString database = QDir(dataDir).filePath(QStringLiteral("relay.sqlite"));
     // Never create a data directory or database here: a typo must not make an empty relay.
     if (!QFileInfo::exists(database)) {
-        return failure(QStringLiteral("there is no relay database at %1").arg(database));
+        // A node on PostgreSQL (--store) keeps no relay.sqlite: say why nothing is found.
+        return failure(QStringLiteral("there is no relay database at %1 (a relay started with "
+                                      "--store postgresql://... keeps its data in PostgreSQL, "
+                                      "where these commands do not work yet)")
+                           .arg(database));
     }
     auto opened = SqliteStore::open(database);
     if (const auto *error = std::get_if<QString>(&opened)) {

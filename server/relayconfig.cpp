@@ -3,6 +3,7 @@
 #include "crypto/address.h"
 #include "crypto/sodium.h"
 #include "protocol/version.h"
+#include "server/store/pgstore.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -344,6 +345,54 @@ QList<Setting> settings()
              return {};
          },
          [](const RelayConfig &config) { return config.dataDir; }});
+    list.append(
+        {QStringLiteral("store"), QStringLiteral("store"),
+         QStringLiteral("Where queues and accounts live: sqlite (default: DATA_DIR/relay.sqlite) "
+                        "or postgresql://USER@HOST:PORT/DATABASE for a cluster of relay nodes "
+                        "(the password belongs in ~/.pgpass or PGPASSFILE)."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const QString value = values.last().trimmed();
+             if (value.isEmpty() || value == u"sqlite") {
+                 config.store.clear();
+                 return {};
+             }
+             auto parsed = PgConnectionSettings::parse(value);
+             if (const auto *error = std::get_if<QString>(&parsed)) {
+                 return QStringLiteral("wants sqlite or postgresql://USER@HOST:PORT/DATABASE: "
+                                       "the URL %1")
+                     .arg(*error);
+             }
+             config.store = value;
+             return {};
+         },
+         [](const RelayConfig &config) {
+             if (config.store.isEmpty()) {
+                 return QStringLiteral("sqlite");
+             }
+             // Never the password (--check-config output may be shared).
+             auto parsed = PgConnectionSettings::parse(config.store);
+             const auto *settings = std::get_if<PgConnectionSettings>(&parsed);
+             return settings ? settings->display : QStringLiteral("(invalid)");
+         }});
+    list.append({QStringLiteral("pg-partitions"), QStringLiteral("count"),
+                 QStringLiteral("Partitions of the PostgreSQL queue table, fixed when the "
+                                "schema is created (default %1).")
+                     .arg(PgStore::kDefaultPartitions),
+                 false,
+                 [](const QStringList &values, RelayConfig &config) -> QString {
+                     const QString value = values.last().trimmed();
+                     bool ok = false;
+                     const int partitions = value.toInt(&ok);
+                     if (!ok || partitions < 1 || partitions > PgStore::kMaxPartitions) {
+                         return QStringLiteral("wants a count from 1 to %1 (got \"%2\")")
+                             .arg(PgStore::kMaxPartitions)
+                             .arg(value);
+                     }
+                     config.pgPartitions = partitions;
+                     return {};
+                 },
+                 [](const RelayConfig &config) { return QString::number(config.pgPartitions); }});
     list.append(
         {QStringLiteral("name"), QStringLiteral("name"),
          QStringLiteral("Canonical name of this relay as used in addresses (user@NAME), e.g. "

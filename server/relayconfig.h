@@ -66,6 +66,10 @@ struct RelayConfig
     QHostAddress listenAddress = QHostAddress::LocalHost;
     quint16 listenPort = kDefaultPort; // 0: let the OS choose; the bound port is printed
     QString dataDir;                   // holds relay.sqlite; created 0700 if missing
+    // --store: empty for SQLite in dataDir, else a postgresql:// URL (server/store/pgstore.h);
+    // --pg-partitions: the queue's partition count when the PostgreSQL schema is created.
+    QString store;
+    int pgPartitions = 8;
     // The relay's canonical names as used in addresses (user@relay), normalised with
     // crypto::normalizeRelayName. Empty: the bound listen address host:port, decided when
     // the relay listens (RelayServer::listen).

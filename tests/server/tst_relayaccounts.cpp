@@ -1,13 +1,14 @@
 // Accounts over the wire (docs/protocol.md R1): registration and its policies,
 // challenge authentication, prekeys and bundles, directory, device lists, deletion, and bad
 // input — a real relay on a loopback port, real SQLite, real identities from parley_crypto.
+// With PARLEY_TEST_STORE=postgresql (CTest's tst_relayaccounts_pg) on the PostgreSQL store.
 
 #include "accountclient.h"
 #include "crypto/prekeybundle.h"
 #include "protocol/closecodes.h"
 #include "server/accountservice.h"
 #include "server/relayserver.h"
-#include "server/store/sqlitestore.h"
+#include "teststore.h"
 
 #include <QTemporaryDir>
 
@@ -65,6 +66,8 @@ class TestRelayAccounts : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
+    void cleanupTestCase();
     void cleanup();
 
     void registerThenAuthenticate();
@@ -99,11 +102,13 @@ private:
 quint16 TestRelayAccounts::start(RegistrationPolicy policy, const QList<QByteArray> &invites)
 {
     m_dir = new QTemporaryDir;
-    auto opened = SqliteStore::open(m_dir->filePath(QStringLiteral("relay.sqlite")));
-    if (!std::holds_alternative<std::unique_ptr<SqliteStore>>(opened)) {
+    QString error;
+    std::unique_ptr<Store> store =
+        test::openTestStore(m_dir->filePath(QStringLiteral("relay.sqlite")), &error);
+    if (!store) {
+        qWarning() << error;
         return 0;
     }
-    auto store = std::move(std::get<std::unique_ptr<SqliteStore>>(opened));
     for (const QByteArray &code : invites) {
         store->addInvite(AccountService::inviteHash(QString::fromLatin1(code)));
     }
@@ -127,6 +132,17 @@ std::unique_ptr<AccountClient> TestRelayAccounts::registered(TestAccount &accoun
         return nullptr;
     }
     return client;
+}
+
+void TestRelayAccounts::initTestCase()
+{
+    const QString error = test::startTestStores();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestRelayAccounts::cleanupTestCase()
+{
+    test::testPostgres().stop();
 }
 
 void TestRelayAccounts::cleanup()

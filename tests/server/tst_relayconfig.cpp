@@ -27,6 +27,7 @@ private slots:
     void limitsAndAdminSettings();
     void effectiveConfigNamesSources();
     void ioThreads();
+    void storeSelection();
 };
 
 namespace {
@@ -420,6 +421,48 @@ void TestRelayConfig::ioThreads()
         parsed = parseCommandLine({"parley-relay", "--io-threads", bad});
         QVERIFY2(std::holds_alternative<QString>(parsed), bad);
         QVERIFY(std::get<QString>(parsed).startsWith(QStringLiteral("--io-threads wants a count")));
+    }
+}
+
+void TestRelayConfig::storeSelection()
+{
+    // SQLite by default, and by name.
+    auto parsed = parseCommandLine({"parley-relay"});
+    QVERIFY(std::get<ParsedCommandLine>(parsed).config.store.isEmpty());
+    QCOMPARE(std::get<ParsedCommandLine>(parsed).config.pgPartitions, 8);
+    QVERIFY(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+        QStringLiteral("store = sqlite  # default")));
+    parsed = parseCommandLine({"parley-relay", "--store", "sqlite"});
+    QVERIFY(std::get<ParsedCommandLine>(parsed).config.store.isEmpty());
+
+    // PostgreSQL by URL, from a flag or the environment; the password is never shown.
+    parsed = parseCommandLine({"parley-relay", "--store",
+                               "postgresql://relay:hunter2@db.internal:6432/parley?sslmode=require",
+                               "--pg-partitions", "16"});
+    const ParsedCommandLine &command = std::get<ParsedCommandLine>(parsed);
+    QCOMPARE(command.config.store,
+             QStringLiteral("postgresql://relay:hunter2@db.internal:6432/parley?sslmode=require"));
+    QCOMPARE(command.config.pgPartitions, 16);
+    QVERIFY2(command.effectiveText.contains(QStringLiteral(
+                 "store = postgresql://relay@db.internal:6432/parley?sslmode=require  # flag")),
+             qPrintable(command.effectiveText));
+    QVERIFY(!command.effectiveText.contains(QStringLiteral("hunter2")));
+    parsed = parseCommandLine({"parley-relay"},
+                              {{"PARLEY_RELAY_STORE", "postgres://relay@127.0.0.1/parley"}});
+    QCOMPARE(std::get<ParsedCommandLine>(parsed).config.store,
+             QStringLiteral("postgres://relay@127.0.0.1/parley"));
+
+    // Bad input names its origin.
+    for (const char *bad : {"mysql://x@y/z", "postgresql://x@y/", "postgresql://x@y/db?evil=1"}) {
+        parsed = parseCommandLine({"parley-relay", "--store", bad});
+        QVERIFY2(std::holds_alternative<QString>(parsed), bad);
+        QVERIFY2(std::get<QString>(parsed).startsWith(QStringLiteral("--store wants")),
+                 qPrintable(std::get<QString>(parsed)));
+    }
+    for (const char *bad : {"0", "1025", "x"}) {
+        parsed = parseCommandLine({"parley-relay", "--pg-partitions", bad});
+        QVERIFY2(std::holds_alternative<QString>(parsed), bad);
+        QVERIFY(std::get<QString>(parsed).startsWith(QStringLiteral("--pg-partitions wants")));
     }
 }
 

@@ -1,14 +1,31 @@
+// The Store contract (server/store/store.h), run against every backend: SQLite in a
+// temporary directory and PostgreSQL in a throwaway server (tests/support/postgresprocess.h),
+// each test on a fresh database. Backend-specific tests (migrations, files, reconnection)
+// follow the contract tests' pattern but name their backend.
+
+#include "server/store/pgstore.h"
 #include "server/store/sqlitestore.h"
+#include "support/postgresprocess.h"
 
 #include <QCryptographicHash>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QHostAddress>
+#include <QSet>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <thread>
+#include <vector>
 
 using namespace parley::relay;
 
@@ -33,19 +50,54 @@ QByteArray fileHash(const QString &path)
     return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
 }
 
+// One PostgreSQL server for the whole suite (started by initTestCase); each test gets a
+// database of its own.
+parley::test::PostgresProcess &postgres()
+{
+    static parley::test::PostgresProcess server;
+    return server;
+}
+
+// Few partitions: the contract does not depend on their number, and each costs a table.
+constexpr int kTestPartitions = 3;
+
+std::unique_ptr<PgStore> openPg(const QString &url, QString *error,
+                                int partitions = kTestPartitions)
+{
+    auto opened = PgStore::open(url, partitions);
+    if (auto *message = std::get_if<QString>(&opened)) {
+        *error = *message;
+        return nullptr;
+    }
+    return std::move(std::get<std::unique_ptr<PgStore>>(opened));
+}
+
+std::unique_ptr<PgStore> freshPg(QString *error)
+{
+    const QString url = postgres().createDatabase(error);
+    return url.isEmpty() ? nullptr : openPg(url, error);
+}
+
 std::unique_ptr<Store> makeStore(const QString &backend, const QTemporaryDir &dir)
 {
+    QString error;
+    std::unique_ptr<Store> store;
     if (backend == u"sqlite") {
-        QString error;
-        return openOrFail(dir.filePath(QStringLiteral("relay.sqlite")), &error);
+        store = openOrFail(dir.filePath(QStringLiteral("relay.sqlite")), &error);
+    } else if (backend == u"postgresql") {
+        store = freshPg(&error);
     }
-    return nullptr;
+    if (!store) {
+        qWarning() << "cannot open the" << backend << "store:" << error;
+    }
+    return store;
 }
 
 void addBackends()
 {
     QTest::addColumn<QString>("backend");
     QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
 }
 
 QByteArray key(char fill)
@@ -75,11 +127,14 @@ T value(StoreResult<T> result)
 
 } // namespace
 
-class TestSqliteStore : public QObject
+class TestStore : public QObject
 {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
     void createsAndMigrates();
     void reopenKeepsInstanceId();
     void usesWalAndFullSync();
@@ -119,9 +174,27 @@ private slots:
     void blobQuotaProgressAndExpiry();
     void blobsDieWithTheirAccount_data();
     void blobsDieWithTheirAccount();
+
+    // PostgreSQL only: schema, partitions, several nodes at once, outages.
+    void pgCreatesVersionedSchemaWithPartitions();
+    void pgRefusesNewerSchemaWithoutTouchingIt();
+    void pgRejectsBadUrls();
+    void pgConcurrentWritersNeverMakeAReaderSkip();
+    void pgReconnectsAfterAnOutage();
 };
 
-void TestSqliteStore::createsAndMigrates()
+void TestStore::initTestCase()
+{
+    const QString error = postgres().start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestStore::cleanupTestCase()
+{
+    postgres().stop();
+}
+
+void TestStore::createsAndMigrates()
 {
     QTemporaryDir dir;
     QString error;
@@ -131,7 +204,7 @@ void TestSqliteStore::createsAndMigrates()
     QCOMPARE(store->instanceId().size(), 36);
 }
 
-void TestSqliteStore::reopenKeepsInstanceId()
+void TestStore::reopenKeepsInstanceId()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
@@ -147,7 +220,7 @@ void TestSqliteStore::reopenKeepsInstanceId()
     QCOMPARE(again->instanceId(), first);
 }
 
-void TestSqliteStore::usesWalAndFullSync()
+void TestStore::usesWalAndFullSync()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
@@ -166,7 +239,7 @@ void TestSqliteStore::usesWalAndFullSync()
     QSqlDatabase::removeDatabase("probe");
 }
 
-void TestSqliteStore::refusesNewerSchemaWithoutTouchingIt()
+void TestStore::refusesNewerSchemaWithoutTouchingIt()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
@@ -196,7 +269,7 @@ void TestSqliteStore::refusesNewerSchemaWithoutTouchingIt()
     QCOMPARE(fileHash(path), before);
 }
 
-void TestSqliteStore::reportsUnopenablePath()
+void TestStore::reportsUnopenablePath()
 {
     QTemporaryDir dir;
     QString error;
@@ -205,7 +278,7 @@ void TestSqliteStore::reportsUnopenablePath()
     QVERIFY2(error.startsWith(QStringLiteral("cannot open")), qPrintable(error));
 }
 
-void TestSqliteStore::migratesVersion1Database()
+void TestStore::migratesVersion1Database()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
@@ -238,12 +311,12 @@ void TestSqliteStore::migratesVersion1Database()
     QVERIFY(value(store->findAccount("alice")).has_value());
 }
 
-void TestSqliteStore::accountsAndDevices_data()
+void TestStore::accountsAndDevices_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::accountsAndDevices()
+void TestStore::accountsAndDevices()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -282,12 +355,12 @@ void TestSqliteStore::accountsAndDevices()
              UpdateDeviceListResult::KeyMismatch);
 }
 
-void TestSqliteStore::oneTimePreKeysAreHandedOutOnce_data()
+void TestStore::oneTimePreKeysAreHandedOutOnce_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::oneTimePreKeysAreHandedOutOnce()
+void TestStore::oneTimePreKeysAreHandedOutOnce()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -313,12 +386,12 @@ void TestSqliteStore::oneTimePreKeysAreHandedOutOnce()
     QCOMPARE(value(store->oneTimePreKeyCount("alice", 1)), 0);
 }
 
-void TestSqliteStore::preKeyCapStoresNothing_data()
+void TestStore::preKeyCapStoresNothing_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::preKeyCapStoresNothing()
+void TestStore::preKeyCapStoresNothing()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -336,12 +409,12 @@ void TestSqliteStore::preKeyCapStoresNothing()
     QVERIFY(!value(store->takeBundle("alice", 1)));
 }
 
-void TestSqliteStore::newListDropsUnlistedDevices_data()
+void TestStore::newListDropsUnlistedDevices_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::newListDropsUnlistedDevices()
+void TestStore::newListDropsUnlistedDevices()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -369,12 +442,12 @@ void TestSqliteStore::newListDropsUnlistedDevices()
     QCOMPARE(value(store->findAccount("alice"))->counter, quint64(3));
 }
 
-void TestSqliteStore::deletionKeepsTombstoneResetFreesName_data()
+void TestStore::deletionKeepsTombstoneResetFreesName_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::deletionKeepsTombstoneResetFreesName()
+void TestStore::deletionKeepsTombstoneResetFreesName()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -401,12 +474,12 @@ void TestSqliteStore::deletionKeepsTombstoneResetFreesName()
              CreateAccountResult::Created);
 }
 
-void TestSqliteStore::invitesAreSingleUse_data()
+void TestStore::invitesAreSingleUse_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::invitesAreSingleUse()
+void TestStore::invitesAreSingleUse()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -480,7 +553,7 @@ constexpr qint64 kNow = 1'700'000'000;
 
 } // namespace
 
-void TestSqliteStore::migratesVersion2Database()
+void TestStore::migratesVersion2Database()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
@@ -537,12 +610,12 @@ void TestSqliteStore::migratesVersion2Database()
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 1);
 }
 
-void TestSqliteStore::queueSingleAndMultiRecipient_data()
+void TestStore::queueSingleAndMultiRecipient_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::queueSingleAndMultiRecipient()
+void TestStore::queueSingleAndMultiRecipient()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -608,12 +681,12 @@ void TestSqliteStore::queueSingleAndMultiRecipient()
     QSqlDatabase::removeDatabase("peek");
 }
 
-void TestSqliteStore::dedupAndAllOrNothing_data()
+void TestStore::dedupAndAllOrNothing_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::dedupAndAllOrNothing()
+void TestStore::dedupAndAllOrNothing()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -638,12 +711,12 @@ void TestSqliteStore::dedupAndAllOrNothing()
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
 }
 
-void TestSqliteStore::capsCountEveryRowOfTheBatch_data()
+void TestStore::capsCountEveryRowOfTheBatch_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::capsCountEveryRowOfTheBatch()
+void TestStore::capsCountEveryRowOfTheBatch()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -666,12 +739,12 @@ void TestSqliteStore::capsCountEveryRowOfTheBatch()
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).bytes, 6);
 }
 
-void TestSqliteStore::sweepExpiresRowsAndDropsBuckets_data()
+void TestStore::sweepExpiresRowsAndDropsBuckets_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::sweepExpiresRowsAndDropsBuckets()
+void TestStore::sweepExpiresRowsAndDropsBuckets()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -713,12 +786,12 @@ void TestSqliteStore::sweepExpiresRowsAndDropsBuckets()
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 0);
 }
 
-void TestSqliteStore::deviceRemovalTakesItsQueue_data()
+void TestStore::deviceRemovalTakesItsQueue_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::deviceRemovalTakesItsQueue()
+void TestStore::deviceRemovalTakesItsQueue()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -756,15 +829,12 @@ void TestSqliteStore::deviceRemovalTakesItsQueue()
     QCOMPARE(value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20)).size(), 0);
 }
 
-QTEST_GUILESS_MAIN(TestSqliteStore)
-#include "tst_sqlitestore.moc"
-
-void TestSqliteStore::blobQuotaProgressAndExpiry_data()
+void TestStore::blobQuotaProgressAndExpiry_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::blobQuotaProgressAndExpiry()
+void TestStore::blobQuotaProgressAndExpiry()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -835,12 +905,12 @@ void TestSqliteStore::blobQuotaProgressAndExpiry()
     QCOMPARE(value(store->deadBlobs(now + 510, 10)).size(), 2); // 1 and 3
 }
 
-void TestSqliteStore::blobsDieWithTheirAccount_data()
+void TestStore::blobsDieWithTheirAccount_data()
 {
     addBackends();
 }
 
-void TestSqliteStore::blobsDieWithTheirAccount()
+void TestStore::blobsDieWithTheirAccount()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
@@ -877,3 +947,270 @@ void TestSqliteStore::blobsDieWithTheirAccount()
     QVERIFY(value(store->resetAccount("bob")));
     QCOMPARE(value(store->deadBlobs(now, 10)), QList<QByteArray>{key('3')});
 }
+
+namespace {
+
+// A plain QPSQL connection to look at what the store wrote.
+class Peek
+{
+public:
+    explicit Peek(const QString &url)
+        : m_name(QStringLiteral("peek-%1").arg(++s_count))
+    {
+        const QUrl parsed(url);
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_name);
+        db.setHostName(parsed.host());
+        db.setPort(parsed.port());
+        db.setUserName(parsed.userName());
+        db.setDatabaseName(parsed.path().mid(1));
+        db.open();
+    }
+    ~Peek() { QSqlDatabase::removeDatabase(m_name); }
+    // The first column of the first row, or an invalid QVariant.
+    QVariant scalar(const QString &sql)
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name));
+        if (!query.exec(sql) || !query.next()) {
+            qWarning() << sql << query.lastError().text();
+            return {};
+        }
+        return query.value(0);
+    }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery query(QSqlDatabase::database(m_name));
+        return query.exec(sql);
+    }
+
+private:
+    static inline int s_count = 0;
+    QString m_name;
+};
+
+} // namespace
+
+void TestStore::pgCreatesVersionedSchemaWithPartitions()
+{
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    QString instance;
+    {
+        auto store = openPg(url, &error, 5);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(store->schemaVersion(), PgStore::kSchemaVersion);
+        QCOMPARE(store->partitions(), 5);
+        QCOMPARE(store->instanceId().size(), 36);
+        instance = store->instanceId();
+    }
+    // The partition count is the creator's; a later node asking for another keeps it.
+    auto store = openPg(url, &error, 7);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->partitions(), 5);
+    QCOMPARE(store->instanceId(), instance);
+    Peek peek(url);
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT count(*) FROM pg_inherits WHERE inhparent = "
+                                        "'queue'::regclass"))
+                 .toInt(),
+             5);
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT partstrat FROM pg_partitioned_table WHERE "
+                                        "partrelid = 'queue'::regclass"))
+                 .toString(),
+             QStringLiteral("h"));
+    // Each partition vacuums after a bounded number of deleted rows, whatever its size.
+    QVERIFY(peek.scalar(QStringLiteral("SELECT array_to_string(reloptions, ',') FROM pg_class "
+                                       "WHERE relname = 'queue_p0'"))
+                .toString()
+                .contains(QStringLiteral("autovacuum_vacuum_scale_factor=0")));
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(),
+             PgStore::kSchemaVersion);
+    // Rows of one device land in one partition.
+    QVERIFY(addRecipients(*store));
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(kinds(store->commitWrites(
+                     {single(ref("bob", 1), "x"), single(ref("carol", 1), "y")}, {}, {}, kNow)),
+                 (QList<Kind>{Kind::Stored, Kind::Stored}));
+    }
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT count(DISTINCT tableoid) FROM queue WHERE "
+                                        "device_id = 1 AND account_id = (SELECT account_id FROM "
+                                        "accounts WHERE username = 'bob')"))
+                 .toInt(),
+             1);
+}
+
+void TestStore::pgRefusesNewerSchemaWithoutTouchingIt()
+{
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    QVERIFY2(openPg(url, &error), qPrintable(error));
+    Peek peek(url);
+    QVERIFY(peek.exec(QStringLiteral("INSERT INTO schema_version (version, applied) VALUES (%1, 0)")
+                          .arg(PgStore::kSchemaVersion + 1)));
+    const int tables =
+        peek.scalar(QStringLiteral("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+            .toInt();
+    QVERIFY(!openPg(url, &error));
+    QVERIFY2(error.contains(QString::number(PgStore::kSchemaVersion + 1)) &&
+                 error.contains(QStringLiteral("newer")),
+             qPrintable(error));
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                                        "'public'"))
+                 .toInt(),
+             tables);
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(),
+             PgStore::kSchemaVersion + 1);
+}
+
+void TestStore::pgRejectsBadUrls()
+{
+    QString error;
+    QVERIFY(!openPg(QStringLiteral("mysql://x@127.0.0.1/db"), &error));
+    QVERIFY2(error.contains(QStringLiteral("postgresql://")), qPrintable(error));
+    QVERIFY(!openPg(QStringLiteral("postgresql://x@127.0.0.1:5432/"), &error));
+    QVERIFY2(error.contains(QStringLiteral("database")), qPrintable(error));
+    QVERIFY(!openPg(postgres().url(QStringLiteral("db")) + QStringLiteral("?evil=1"), &error));
+    QVERIFY2(error.contains(QStringLiteral("evil")), qPrintable(error));
+    QVERIFY(!openPg(postgres().url(QStringLiteral("test_1")), &error, 0));
+    // Nobody listens there: a clear sentence, quickly, without the password.
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = closed.serverPort();
+    closed.close();
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(!openPg(QStringLiteral("postgresql://parley:secret@127.0.0.1:%1/x").arg(port), &error));
+    QVERIFY2(error.contains(QStringLiteral("cannot connect")), qPrintable(error));
+    QVERIFY2(!error.contains(QStringLiteral("secret")), qPrintable(error));
+    QVERIFY(timer.elapsed() < 10'000);
+}
+
+// Several nodes commit for the same device at once while its client reads with a cursor:
+// the reader must see every row exactly once (ids follow commit order per device,
+// pgqueue.cpp). Each writer is a connection of its own on its own thread, as the relay's
+// nodes are.
+void TestStore::pgConcurrentWritersNeverMakeAReaderSkip()
+{
+    QString error;
+    auto store = freshPg(&error);
+    QVERIFY2(store, qPrintable(error));
+    QVERIFY(addRecipients(*store));
+
+    constexpr int kWriters = 3;
+    constexpr int kBatches = 60;
+    constexpr int kPerBatch = 4;
+    std::atomic<int> failures{0};
+    std::atomic<int> writersDone{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kWriters; ++w) {
+        threads.emplace_back([&, w] {
+            auto opened = store->openConnection();
+            if (!std::holds_alternative<std::unique_ptr<Store>>(opened)) {
+                ++failures;
+                ++writersDone;
+                return;
+            }
+            auto connection = std::get<std::unique_ptr<Store>>(std::move(opened));
+            for (int b = 0; b < kBatches; ++b) {
+                QList<SendRecord> sends;
+                for (int i = 0; i < kPerBatch; ++i) {
+                    // Other devices in the same batches too: batches overlap on several
+                    // locks, in different orders of arrival.
+                    sends.append(
+                        single(ref("bob", 1), QByteArray::number(w * 100000 + b * 10 + i)));
+                    sends.append(single(ref(w % 2 ? "carol" : "bob", w % 2 ? 1 : 2), "other"));
+                }
+                SendRecord multi; // a row for bob/1 and one for bob/2, one shared body
+                multi.recipients = {ref("bob", 1), ref("bob", 2)};
+                multi.body = "shared";
+                multi.sealedKeys = {"m" + QByteArray::number(w * 100000 + b * 10),
+                                    "n" + QByteArray::number(w * 100000 + b * 10)};
+                sends.append(multi);
+                if (kinds(connection->commitWrites(sends, {}, {}, kNow)).size() != sends.size()) {
+                    ++failures;
+                }
+            }
+            ++writersDone;
+        });
+    }
+    QSet<QByteArray> seen;
+    int duplicates = 0;
+    quint64 cursor = 0;
+    QDeadlineTimer deadline(60'000);
+    constexpr int kExpected = kWriters * kBatches * (kPerBatch + 1);
+    int ackFailures = 0;
+    while (seen.size() < kExpected && !deadline.hasExpired()) {
+        const bool writersFinished = writersDone.load() == kWriters;
+        const auto fetched = value(store->fetchQueue(ref("bob", 1), cursor, 50, 1 << 20));
+        QList<quint64> read;
+        for (const QueuedMessage &message : fetched) {
+            duplicates += seen.contains(message.payload) ? 1 : 0;
+            seen.insert(message.payload);
+            cursor = message.rowId;
+            read.append(message.rowId);
+        }
+        // Acks race the writers' batches for the same device lock.
+        if (!read.isEmpty() && !std::holds_alternative<WriteBatchResult>(store->commitWrites(
+                                   {}, {AckRecord{ref("bob", 1), read}}, {}, kNow))) {
+            ++ackFailures;
+        }
+        if (fetched.isEmpty() && writersFinished) {
+            break; // everything committed and read: a row missing now was skipped
+        }
+    }
+    for (std::thread &thread : threads) {
+        thread.join();
+    }
+    QCOMPARE(failures.load(), 0);
+    QCOMPARE(duplicates, 0);
+    QCOMPARE(ackFailures, 0);
+    QCOMPARE(seen.size(), kExpected);
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 0);
+    // Even writers' "other" rows and every multi-recipient send's second row.
+    QCOMPARE(value(store->queueDepth(ref("bob", 2))).rows,
+             (kWriters + 1) / 2 * kBatches * kPerBatch + kWriters * kBatches);
+}
+
+// The database stops and comes back: calls fail meanwhile with a StoreError (the relay
+// answers UNAVAILABLE), and the store reconnects by itself on the next call after it is
+// back, with nothing committed lost.
+void TestStore::pgReconnectsAfterAnOutage()
+{
+    QString error;
+    auto store = freshPg(&error);
+    QVERIFY2(store, qPrintable(error));
+    QVERIFY(addRecipients(*store));
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "before", "k1")}, {}, {}, kNow)),
+             QList<Kind>{Kind::Stored});
+
+    postgres().stop();
+    QVERIFY(std::holds_alternative<StoreError>(
+        store->commitWrites({single(ref("bob", 1), "during", "k2")}, {}, {}, kNow)));
+    QVERIFY(std::holds_alternative<StoreError>(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20)));
+    QVERIFY(std::holds_alternative<StoreError>(store->checkWritable()));
+    const QString down = postgres().start();
+    QVERIFY2(down.isEmpty(), qPrintable(down));
+
+    // The very next call works.
+    QCOMPARE(value(store->checkWritable()), true);
+    QCOMPARE(kinds(store->commitWrites(
+                 {single(ref("bob", 1), "during", "k2"), single(ref("bob", 1), "before", "k1")}, {},
+                 {}, kNow)),
+             (QList<Kind>{Kind::Stored, Kind::Duplicate}));
+    const auto rows = value(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20));
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows.at(0).payload, QByteArray("before"));
+    QCOMPARE(rows.at(1).payload, QByteArray("during"));
+
+    // A call that finds the old connection dead (the server restarted between two calls)
+    // fails once, and the one after it reconnects.
+    postgres().stop();
+    const QString again = postgres().start();
+    QVERIFY2(again.isEmpty(), qPrintable(again));
+    const bool firstFailed = std::holds_alternative<StoreError>(store->queueDepth(ref("bob", 1)));
+    Q_UNUSED(firstFailed); // libpq may or may not notice the dead socket before the query
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
