@@ -28,7 +28,9 @@ E2eClient::E2eClient(const QString &directory)
         sessions, &SessionManager::messageStateChanged, &onboarding,
         [this](const QString &, const QByteArray &id, int state) { states.insert(id, state); });
     QObject::connect(sessions, &SessionManager::typingReceived, &onboarding,
-                     [this](const QString &from, bool on) { typing.append({from, on}); });
+                     [this](const QString &from, bool on) {
+                         typing.append({from, on});
+                     });
     QObject::connect(
         sessions, &SessionManager::commandFailed, &onboarding,
         [this](const QString &, const QString &sentence) { failures.append(sentence); });
