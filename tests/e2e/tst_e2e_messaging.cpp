@@ -11,6 +11,7 @@
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "support/cliprocess.h"
+#include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
@@ -27,6 +28,7 @@
 
 using namespace parley;
 using parley::test::CliResult;
+using parley::test::CrossThreadSpy;
 using parley::test::RelayProcess;
 using State = core::ConnectionStatus::State;
 using Onboarding = core::OnboardingViewModel;
@@ -144,10 +146,10 @@ void TestE2eMessaging::conversationWithReceiptsTypingAndNothingAtRest()
         QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
         QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
 
-        QSignalSpy ready(alice.sessions, &core::SessionManager::contactReady);
+        CrossThreadSpy ready(alice.sessions, &core::SessionManager::contactReady);
         QMetaObject::invokeMethod(alice.sessions,
                                   [s = alice.sessions] { s->addContact(u"bob"_qs); });
-        QVERIFY(ready.wait(kTimeoutMs));
+        QVERIFY(ready.waitForCount(1, kTimeoutMs));
         QCOMPARE(ready.first().first().toString(), bobAddress);
 
         const QStringList texts{QStringLiteral("one"), QStringLiteral("two ✓"),
@@ -344,7 +346,7 @@ void TestE2eMessaging::redeliveredEnvelopeIsShownOnce()
         bob->core.relayConnection(), [&again, pushes] { again = *pushes; },
         Qt::BlockingQueuedConnection);
     QVERIFY(!again.isEmpty());
-    QSignalSpy synced(bob->sessions, &core::SessionManager::synced);
+    CrossThreadSpy synced(bob->sessions, &core::SessionManager::synced);
     auto *connection = bob->core.relayConnection();
     QMetaObject::invokeMethod(connection, [connection, again] {
         for (const wire::Push &push : again) {
@@ -354,7 +356,7 @@ void TestE2eMessaging::redeliveredEnvelopeIsShownOnce()
         drained.mutable_queue_drained();
         emit connection->pushReceived(drained);
     });
-    QVERIFY(synced.wait(kTimeoutMs));
+    QVERIFY(synced.waitForCount(1, kTimeoutMs));
     QCOMPARE(bob->received.size(), 2);
     bob.reset();
     QCOMPARE(storedIncomingTexts(bobDir),

@@ -13,6 +13,7 @@
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
@@ -22,6 +23,7 @@
 #include <QTest>
 
 using namespace parley;
+using parley::test::CrossThreadSpy;
 using parley::test::RelayProcess;
 using ConnectionState = core::ConnectionStatus::State;
 using Tester = QAbstractItemModelTester;
@@ -136,9 +138,9 @@ void TestE2eModels::modelsFollowAConversation()
     QTRY_COMPARE_WITH_TIMEOUT(bobContacts.contacts()->rowCount(), 1, kTimeoutMs);
 
     // Bob reads: his rows become Seen, his unread count drops, alice's rows become Read.
-    QSignalSpy seenSpy(bob.sessions, &core::SessionManager::messagesSeen);
+    CrossThreadSpy seenSpy(bob.sessions, &core::SessionManager::messagesSeen);
     bobChat.markRead();
-    QVERIFY(seenSpy.wait(kTimeoutMs));
+    QVERIFY(seenSpy.waitForCount(1, kTimeoutMs));
     QCOMPARE(seenSpy.first().first().toString(), aliceAddress);
     QCOMPARE(seenSpy.first().at(1).value<QList<QByteArray>>().size(), 3);
     QTRY_COMPARE_WITH_TIMEOUT(bobList.totalUnread(), 0, kTimeoutMs);

@@ -27,6 +27,7 @@
 #include "crypto/identity.h"
 #include "crypto/sealedsender.h"
 #include "crypto/sessionresetrequest.h"
+#include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
 #include "support/relayprocess.h"
 
@@ -38,6 +39,7 @@
 #include <memory>
 
 using namespace parley;
+using parley::test::CrossThreadSpy;
 using parley::test::RelayProcess;
 using State = core::ConnectionStatus::State;
 using MessageState = core::MessageRecord::State;
@@ -291,7 +293,7 @@ void TestE2eRecovery::forgedKeyChangeIsDismissed()
         QStringLiteral("alice@127.0.0.1:%1/1").arg(relay.port()).toStdString());
     send.mutable_send()->set_envelope(std::string(bytes.begin(), bytes.end()));
     send.mutable_send()->set_client_message_id(std::string(16, 'm'));
-    QSignalSpy dismissed(alice.sessions, &core::SessionManager::keyChangeDismissed);
+    CrossThreadSpy dismissed(alice.sessions, &core::SessionManager::keyChangeDismissed);
     int sendStatus = -1;
     core::RelayConnection *connection = mallory.core.relayConnection();
     QMetaObject::invokeMethod(connection, [connection, send, &sendStatus] {
@@ -371,8 +373,8 @@ void TestE2eRecovery::undecryptableMessageIsResent()
     });
     QVERIFY(std::holds_alternative<core::Done>(restored));
 
-    QSignalSpy requested(bob.sessions, &core::SessionManager::sessionResetRequested);
-    QSignalSpy resent(alice.sessions, &core::SessionManager::sessionResetAccepted);
+    CrossThreadSpy requested(bob.sessions, &core::SessionManager::sessionResetRequested);
+    CrossThreadSpy resent(alice.sessions, &core::SessionManager::sessionResetAccepted);
     alice.sendText(QStringLiteral("bob"), QStringLiteral("lost"));
     alice.sendText(QStringLiteral("bob"), QStringLiteral("lost too"));
     // bob keeps both as undecryptable rows and asks alice for a reset once (C2a §4: the second

@@ -2,8 +2,7 @@
 
 #include "core/account/accountmanager.h"
 #include "crypto/keyvault.h"
-
-#include <QSignalSpy>
+#include "support/crossthreadspy.h"
 
 namespace parley::test {
 
@@ -56,9 +55,9 @@ void E2eClient::unlock()
 
 bool E2eClient::addContact(const QString &contact, int timeoutMs)
 {
-    QSignalSpy ready(sessions, &core::SessionManager::contactReady);
+    CrossThreadSpy ready(sessions, &core::SessionManager::contactReady);
     QMetaObject::invokeMethod(sessions, [s = sessions, contact] { s->addContact(contact); });
-    return ready.wait(timeoutMs);
+    return ready.waitForCount(1, timeoutMs);
 }
 
 void E2eClient::sendText(const QString &to, const QString &text)
