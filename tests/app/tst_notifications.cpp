@@ -255,11 +255,25 @@ void TestNotifications::notifiesIncomingMessages()
     QCOMPARE(server.calls.at(2).body, QStringLiteral("after reading"));
     QCOMPARE(server.calls.at(2).summary, QStringLiteral("bob"));
 
+    // Notifications turned off: nothing is sent (the message still counts as unread); on
+    // again, the next message is announced.
+    QTRY_COMPARE_WITH_TIMEOUT(notifications->unreadCount(), 1, kTimeoutMs); // "after reading"
+    messaging->settings()->setNotificationsEnabled(false);
+    result = cli({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("muted")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QTRY_COMPARE_WITH_TIMEOUT(notifications->unreadCount(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(app.window.windowTitle(), QStringLiteral("(2) alice"), kTimeoutMs);
+    messaging->settings()->setNotificationsEnabled(true);
+    result = cli({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("unmuted")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QTRY_COMPARE_WITH_TIMEOUT(server.calls.size(), 4, kTimeoutMs);
+    QCOMPARE(server.calls.at(3).body, QStringLiteral("unmuted"));
+
     // Locking withdraws what is on screen and leaves a plain title.
-    QTRY_COMPARE(shown.size(), 3);
+    QTRY_COMPARE(shown.size(), 4);
     app.onboarding.lock();
     QTRY_VERIFY(app.window.notifications() == nullptr);
-    QTRY_VERIFY_WITH_TIMEOUT(server.closed.contains(server.calls.at(2).id), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(server.closed.contains(server.calls.at(3).id), kTimeoutMs);
     QCOMPARE(app.window.windowTitle(), QStringLiteral("alice"));
 }
 
