@@ -1,22 +1,27 @@
 #include "app/mainwindow.h"
 
+#include "app/desktopnotifier.h"
 #include "app/messagingview.h"
 #include "app/onboardingview.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/autolock.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/notificationviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
 #include <QApplication>
 #include <QEvent>
+#include <QIcon>
 #include <QLabel>
+#include <QMenu>
 #include <QPainter>
 #include <QPixmap>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 
 namespace parley::app {
 
@@ -55,6 +60,21 @@ QColor colorFor(core::ConnectionStatus::State state)
     return QColor(0xcf, 0x22, 0x2e);
 }
 
+// The tray's icon: a speech bubble drawn at run time (no image file to load).
+QIcon trayIconImage()
+{
+    QPixmap pixmap(64, 64);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(QColor(0x2f, 0x6f, 0xeb));
+    painter.drawRoundedRect(QRectF(4, 6, 56, 42), 12, 12);
+    const QPointF tail[] = {{16, 44}, {14, 60}, {32, 46}};
+    painter.drawPolygon(tail, 3);
+    return QIcon(pixmap);
+}
+
 } // namespace
 
 MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connection,
@@ -69,6 +89,8 @@ MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connec
     , m_statusDot(new QLabel(this))
     , m_statusLabel(new QLabel(this))
     , m_autoLock(new core::AutoLock(onboarding, this))
+    , m_profileName(profileName)
+    , m_notifier(new DesktopNotifier(this))
 {
     // Qt appends the application display name ("— Parley") itself.
     setWindowTitle(profileName);
@@ -87,6 +109,17 @@ MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connec
     statusBar()->addWidget(m_statusLabel, 1);
     statusBar()->addPermanentWidget(m_signedIn);
     statusBar()->setAccessibleName(tr("Status"));
+
+    connect(m_notifier, &DesktopNotifier::activated, this, [this](const QString &conversation) {
+        if (m_notifications != nullptr) {
+            m_notifications->open(conversation); // selects it, then raiseRequested
+        } else {
+            bringToFront(); // locked: the unlock form
+        }
+    });
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        createTray();
+    }
 
     bindConnection();
     bindOnboarding();
@@ -172,6 +205,24 @@ void MainWindow::showMessaging()
                     m_autoLock->setMinutes(minutes);
                 }
             });
+
+    m_notifications =
+        new core::NotificationViewModel(m_messaging->conversations(), settings,
+                                        m_core->sessionManager(), m_profileName, m_messaging);
+    m_notifications->setWindowActive(isActiveWindow());
+    const auto showUnread = [this] {
+        setWindowTitle(m_notifications->windowTitle());
+        if (m_tray != nullptr) {
+            m_tray->setToolTip(m_notifications->trayToolTip());
+        }
+    };
+    connect(m_notifications, &core::NotificationViewModel::unreadCountChanged, this, showUnread);
+    showUnread();
+    connect(m_notifications, &core::NotificationViewModel::notificationRequested, m_notifier,
+            &DesktopNotifier::show);
+    connect(m_notifications, &core::NotificationViewModel::raiseRequested, this,
+            &MainWindow::bringToFront);
+
     if (!m_lastConversation.isEmpty()) {
         m_messaging->conversations()->select(m_lastConversation);
         m_lastConversation.clear();
@@ -184,6 +235,12 @@ void MainWindow::dropMessaging()
     // decrypted messages, and any dialog open over them.
     m_lastConversation = m_messaging->conversations()->selectedAddress();
     saveUiState();
+    m_notifications = nullptr; // deleted with m_messaging
+    m_notifier->closeAll();    // no message text stays on screen while locked
+    setWindowTitle(m_profileName);
+    if (m_tray != nullptr) {
+        m_tray->setToolTip(core::NotificationViewModel::lockedToolTip());
+    }
     m_pages->setCurrentIndex(0);
     m_pages->removeWidget(m_messaging);
     m_messaging->hide();
@@ -207,6 +264,59 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveUiState();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::ActivationChange && m_notifications != nullptr) {
+        m_notifications->setWindowActive(isActiveWindow());
+    }
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::createTray()
+{
+    m_tray = new QSystemTrayIcon(trayIconImage(), this);
+    m_tray->setToolTip(QStringLiteral("Parley"));
+    auto *menu = new QMenu(this);
+    QAction *showHide = menu->addAction(tr("Show/Hide"));
+    showHide->setObjectName(QStringLiteral("trayShowHide"));
+    connect(showHide, &QAction::triggered, this, &MainWindow::toggleVisible);
+    menu->addSeparator();
+    QAction *quit = menu->addAction(tr("Quit"));
+    quit->setObjectName(QStringLiteral("trayQuit"));
+    connect(quit, &QAction::triggered, this, [this] {
+        saveUiState();
+        QApplication::quit();
+    });
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this,
+            [this](QSystemTrayIcon::ActivationReason reason) {
+                if (reason == QSystemTrayIcon::Trigger) {
+                    toggleVisible();
+                }
+            });
+    m_tray->show();
+}
+
+void MainWindow::toggleVisible()
+{
+    if (isVisible() && !isMinimized()) {
+        hide();
+    } else {
+        bringToFront();
+    }
+}
+
+void MainWindow::bringToFront()
+{
+    if (isMinimized()) {
+        showNormal();
+    } else {
+        show();
+    }
+    raise();
+    activateWindow();
 }
 
 QString MainWindow::statusText() const

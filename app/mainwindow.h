@@ -4,16 +4,19 @@
 
 class QLabel;
 class QStackedWidget;
+class QSystemTrayIcon;
 
 namespace parley::core {
 class AutoLock;
 class ClientCore;
 class ConnectionViewModel;
+class NotificationViewModel;
 class OnboardingViewModel;
 } // namespace parley::core
 
 namespace parley::app {
 
+class DesktopNotifier;
 class MessagingView;
 
 // The main window. A view only: it binds to the view models it is given and holds no logic.
@@ -29,6 +32,13 @@ class MessagingView;
 // the application to it (an event filter on qApp). When the profile leaves Ready (locked),
 // the messaging screen and everything built on the store are deleted and the unlock form is
 // shown; once unlocked again the conversation that was open is opened again.
+//
+// Notifications (issue 14): while the profile is open a core::NotificationViewModel decides;
+// the window reports its activation to it, shows its windowTitle ("(3) alice") and delivers
+// its notifications through a DesktopNotifier (freedesktop, over D-Bus); a click on one opens
+// that conversation and raises the window. Where a system tray exists (never on the offscreen
+// platform) a tray icon shows the unread count in its tooltip, with a menu (Show/Hide, Quit);
+// without one there is no icon and nothing else changes. Locking withdraws the notifications.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -48,9 +58,15 @@ public:
     // Where the window's sizes are kept for this profile.
     QString uiSettingsPath() const;
     core::AutoLock *autoLock() const { return m_autoLock; }
+    // The tray icon, or null where the platform has no system tray.
+    QSystemTrayIcon *trayIcon() const { return m_tray; }
+    // The open profile's notification view model, else null.
+    core::NotificationViewModel *notifications() const { return m_notifications; }
+    DesktopNotifier *notifier() const { return m_notifier; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
@@ -59,6 +75,9 @@ private:
     void showMessaging();
     void dropMessaging();
     void saveUiState();
+    void createTray();
+    void bringToFront();
+    void toggleVisible();
 
     core::ClientCore *m_core;
     core::ConnectionViewModel *m_connection;
@@ -69,6 +88,10 @@ private:
     QLabel *m_statusDot;
     QLabel *m_statusLabel;
     core::AutoLock *m_autoLock;
+    QString m_profileName;
+    DesktopNotifier *m_notifier;
+    QSystemTrayIcon *m_tray = nullptr;
+    core::NotificationViewModel *m_notifications = nullptr; // a child of m_messaging
     QString m_lastConversation; // open when the profile locked, reopened after unlocking
 };
 

@@ -39,6 +39,8 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *paren
     , m_change(new QPushButton(tr("Change passphrase"), this))
     , m_remember(new QCheckBox(tr("Remember on this computer"), this))
     , m_autoLock(new QSpinBox(this))
+    , m_notify(new QCheckBox(tr("Show notifications for new messages"), this))
+    , m_showText(new QCheckBox(tr("Show message text in notifications"), this))
     , m_message(new QLabel(this))
 {
     setObjectName(QStringLiteral("settingsDialog"));
@@ -74,6 +76,18 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *paren
     deviceForm->addRow(tr("Lock when idle for:"), m_autoLock);
     layout->addWidget(device);
 
+    auto *notifications = new QGroupBox(tr("Notifications"), this);
+    auto *notificationsLayout = new QVBoxLayout(notifications);
+    m_notify->setObjectName(QStringLiteral("notificationsEnabled"));
+    m_notify->setAccessibleName(tr("Show notifications for new messages"));
+    notificationsLayout->addWidget(m_notify);
+    m_showText->setObjectName(QStringLiteral("showMessageText"));
+    m_showText->setAccessibleName(tr("Show message text in notifications"));
+    m_showText->setToolTip(tr("When off, a notification names the sender and says only "
+                              "\"New message\"."));
+    notificationsLayout->addWidget(m_showText);
+    layout->addWidget(notifications);
+
     m_message->setObjectName(QStringLiteral("settingsMessage"));
     m_message->setAccessibleName(tr("Settings status"));
     m_message->setWordWrap(true);
@@ -108,6 +122,10 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *paren
             &core::SettingsViewModel::setRememberOnThisComputer);
     connect(m_autoLock, &QSpinBox::valueChanged, settings,
             &core::SettingsViewModel::setAutoLockMinutes);
+    connect(m_notify, &QCheckBox::toggled, settings,
+            &core::SettingsViewModel::setNotificationsEnabled);
+    connect(m_showText, &QCheckBox::toggled, settings,
+            &core::SettingsViewModel::setShowMessageText);
     connect(settings, &core::SettingsViewModel::changed, this, &SettingsDialog::showState);
     showState();
 }
@@ -122,7 +140,12 @@ void SettingsDialog::showState()
         m_remember->setChecked(m_settings->rememberOnThisComputer());
         const QSignalBlocker blockAutoLock(m_autoLock);
         m_autoLock->setValue(m_settings->autoLockMinutes());
+        const QSignalBlocker blockNotify(m_notify);
+        m_notify->setChecked(m_settings->notificationsEnabled());
+        const QSignalBlocker blockShowText(m_showText);
+        m_showText->setChecked(m_settings->showMessageText());
     }
+    m_showText->setEnabled(m_settings->notificationsEnabled());
     const QString error = m_settings->errorText();
     m_message->setText(error.isEmpty() ? m_settings->noticeText() : error);
     m_message->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #cf222e;"));

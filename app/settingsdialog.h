@@ -35,6 +35,8 @@ private:
     QPushButton *m_change;
     QCheckBox *m_remember;
     QSpinBox *m_autoLock;
+    QCheckBox *m_notify;
+    QCheckBox *m_showText;
     QLabel *m_message;
 };
 

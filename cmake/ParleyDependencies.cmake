@@ -7,7 +7,7 @@ if(PARLEY_BUILD_SERVER OR PARLEY_BUILD_CORE)
     list(APPEND PARLEY_QT_COMPONENTS Network WebSockets Sql)
 endif()
 if(PARLEY_BUILD_APP)
-    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets)
+    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets DBus) # DBus: desktop notifications
 endif()
 if(PARLEY_BUILD_TESTS)
     list(APPEND PARLEY_QT_COMPONENTS Test)

@@ -14,6 +14,8 @@ namespace {
 const QString kIdKey = QStringLiteral("profile/id");
 const QString kRememberedKey = QStringLiteral("keychain/remembered");
 const QString kAutoLockKey = QStringLiteral("session/autoLockMinutes");
+const QString kNotificationsKey = QStringLiteral("notifications/enabled");
+const QString kShowTextKey = QStringLiteral("notifications/showText");
 
 QString settingsPath(const QString &profileDirectory)
 {
@@ -52,8 +54,11 @@ StoreResult<ProfileSettings> ProfileSettings::load(const QString &profileDirecto
         return StoreError{StoreError::Code::NoProfile,
                           QStringLiteral("%1 names no profile id").arg(path)};
     }
-    return ProfileSettings(path, id, settings.value(kRememberedKey, false).toBool(),
+    ProfileSettings loaded(path, id, settings.value(kRememberedKey, false).toBool(),
                            settings.value(kAutoLockKey, 0).toInt());
+    loaded.m_notificationsEnabled = settings.value(kNotificationsKey, true).toBool();
+    loaded.m_notificationShowsText = settings.value(kShowTextKey, true).toBool();
+    return loaded;
 }
 
 StoreResult<ProfileSettings> ProfileSettings::create(const QString &profileDirectory)
@@ -96,6 +101,28 @@ StoreStatus ProfileSettings::setAutoLockMinutes(int minutes)
     auto status = sync(settings);
     if (std::holds_alternative<Done>(status)) {
         m_autoLockMinutes = minutes;
+    }
+    return status;
+}
+
+StoreStatus ProfileSettings::setNotificationsEnabled(bool enabled)
+{
+    QSettings settings(m_path, QSettings::IniFormat);
+    settings.setValue(kNotificationsKey, enabled);
+    auto status = sync(settings);
+    if (std::holds_alternative<Done>(status)) {
+        m_notificationsEnabled = enabled;
+    }
+    return status;
+}
+
+StoreStatus ProfileSettings::setNotificationShowsText(bool show)
+{
+    QSettings settings(m_path, QSettings::IniFormat);
+    settings.setValue(kShowTextKey, show);
+    auto status = sync(settings);
+    if (std::holds_alternative<Done>(status)) {
+        m_notificationShowsText = show;
     }
     return status;
 }

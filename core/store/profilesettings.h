@@ -15,6 +15,9 @@ namespace parley::core {
 //                         keyring would look like "never remembered".
 //   [session] autoLockMinutes  idle minutes before the profile locks itself (ProfileSession);
 //                         0 or absent = never. Clamped to 0 … kMaxAutoLockMinutes.
+//   [notifications] enabled   desktop notifications for incoming messages; absent = true
+//   [notifications] showText  the notification shows the message text (else "New message");
+//                         absent = true
 //
 // Nothing here is trusted for security: a key read from the keychain is always confirmed
 // against the vault's key check (openVaultWithProfileKey).
@@ -34,6 +37,10 @@ public:
     StoreStatus setKeyRemembered(bool remembered);
     int autoLockMinutes() const { return m_autoLockMinutes; }
     StoreStatus setAutoLockMinutes(int minutes);
+    bool notificationsEnabled() const { return m_notificationsEnabled; }
+    StoreStatus setNotificationsEnabled(bool enabled);
+    bool notificationShowsText() const { return m_notificationShowsText; }
+    StoreStatus setNotificationShowsText(bool show);
 
 private:
     ProfileSettings(QString path, QString profileId, bool keyRemembered, int autoLockMinutes = 0);
@@ -42,6 +49,8 @@ private:
     QString m_profileId;
     bool m_keyRemembered = false;
     int m_autoLockMinutes = 0;
+    bool m_notificationsEnabled = true;
+    bool m_notificationShowsText = true;
 };
 
 } // namespace parley::core

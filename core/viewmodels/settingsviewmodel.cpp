@@ -20,6 +20,8 @@ SettingsViewModel::SettingsViewModel(std::shared_ptr<ProfileStore> store, Profil
     if (const auto *loaded = std::get_if<ProfileSettings>(&settings)) {
         m_remembered = loaded->isKeyRemembered();
         m_autoLockMinutes = loaded->autoLockMinutes();
+        m_notificationsEnabled = loaded->notificationsEnabled();
+        m_showMessageText = loaded->notificationShowsText();
     }
     if (m_session != nullptr) {
         m_session->setIdleTimeout(std::chrono::minutes(m_autoLockMinutes));
@@ -144,6 +146,44 @@ void SettingsViewModel::setAutoLockMinutes(int minutes)
     if (m_session != nullptr) {
         m_session->setIdleTimeout(std::chrono::minutes(minutes));
     }
+    emit changed();
+}
+
+void SettingsViewModel::setNotificationsEnabled(bool enabled)
+{
+    if (enabled == m_notificationsEnabled) {
+        return;
+    }
+    auto settings = ProfileSettings::load(m_directory);
+    if (const auto *error = std::get_if<StoreError>(&settings)) {
+        finish(error->message());
+        return;
+    }
+    if (const auto status = std::get<ProfileSettings>(settings).setNotificationsEnabled(enabled);
+        std::holds_alternative<StoreError>(status)) {
+        finish(std::get<StoreError>(status).message());
+        return;
+    }
+    m_notificationsEnabled = enabled;
+    emit changed();
+}
+
+void SettingsViewModel::setShowMessageText(bool show)
+{
+    if (show == m_showMessageText) {
+        return;
+    }
+    auto settings = ProfileSettings::load(m_directory);
+    if (const auto *error = std::get_if<StoreError>(&settings)) {
+        finish(error->message());
+        return;
+    }
+    if (const auto status = std::get<ProfileSettings>(settings).setNotificationShowsText(show);
+        std::holds_alternative<StoreError>(status)) {
+        finish(std::get<StoreError>(status).message());
+        return;
+    }
+    m_showMessageText = show;
     emit changed();
 }
 

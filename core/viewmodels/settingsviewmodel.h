@@ -32,6 +32,11 @@ class ProfileStore;
 //  - autoLockMinutes:        idle minutes before the profile locks itself; 0 = never; clamped
 //                            to 0 … ProfileSettings::kMaxAutoLockMinutes; saved in profile.ini
 //                            and applied to the ProfileSession at once
+//  - notificationsEnabled:   desktop notifications for incoming messages (default on)
+//  - showMessageText:        "Show message text in notifications": a notification shows the
+//                            sender and the text, or only "New message" (default on). Both
+//                            are saved in profile.ini ([notifications], ProfileSettings) and
+//                            read by NotificationViewModel when a message arrives.
 //
 // Commands (Q_INVOKABLE):
 //  - changePassphrase(current, replacement, confirmation): checks the input (non-empty, the
@@ -52,6 +57,9 @@ class SettingsViewModel : public QObject
     Q_PROPERTY(bool rememberOnThisComputer READ rememberOnThisComputer WRITE
                    setRememberOnThisComputer NOTIFY changed)
     Q_PROPERTY(int autoLockMinutes READ autoLockMinutes WRITE setAutoLockMinutes NOTIFY changed)
+    Q_PROPERTY(bool notificationsEnabled READ notificationsEnabled WRITE setNotificationsEnabled
+                   NOTIFY changed)
+    Q_PROPERTY(bool showMessageText READ showMessageText WRITE setShowMessageText NOTIFY changed)
 
 public:
     using PassphraseStrength = OnboardingViewModel::PassphraseStrength;
@@ -73,6 +81,10 @@ public:
     void setRememberOnThisComputer(bool remember);
     int autoLockMinutes() const { return m_autoLockMinutes; }
     void setAutoLockMinutes(int minutes);
+    bool notificationsEnabled() const { return m_notificationsEnabled; }
+    void setNotificationsEnabled(bool enabled);
+    bool showMessageText() const { return m_showMessageText; }
+    void setShowMessageText(bool show);
 
     Q_INVOKABLE bool changePassphrase(const QString &current, const QString &replacement,
                                       const QString &confirmation);
@@ -98,6 +110,8 @@ private:
     PassphraseStrength m_strength = PassphraseStrength::Empty;
     bool m_remembered = false;
     int m_autoLockMinutes = 0;
+    bool m_notificationsEnabled = true;
+    bool m_showMessageText = true;
     AsyncGuard m_guard{this};
 };
 

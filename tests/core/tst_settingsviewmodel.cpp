@@ -23,6 +23,7 @@ private slots:
     void initTestCase();
     void changePassphrase();
     void autoLockIsSavedAndApplied();
+    void notificationSettingsAreSaved();
     void rememberOnThisComputer();
 };
 
@@ -113,6 +114,31 @@ void TestSettingsViewModel::autoLockIsSavedAndApplied()
     SettingsViewModel settings(profile.store, &next);
     QCOMPARE(settings.autoLockMinutes(), 15);
     QCOMPARE(next.idleTimeout(), std::chrono::minutes(15));
+}
+
+void TestSettingsViewModel::notificationSettingsAreSaved()
+{
+    TestProfile profile;
+    QVERIFY(profile.ok);
+    {
+        SettingsViewModel settings(profile.store, nullptr);
+        QVERIFY(settings.notificationsEnabled()); // both on by default
+        QVERIFY(settings.showMessageText());
+        QSignalSpy changed(&settings, &SettingsViewModel::changed);
+        settings.setShowMessageText(false);
+        settings.setShowMessageText(false); // no change, no signal
+        settings.setNotificationsEnabled(false);
+        QCOMPARE(changed.size(), 2);
+        const auto saved = ProfileSettings::load(profile.directory.path());
+        QVERIFY(!std::get<ProfileSettings>(saved).notificationShowsText());
+        QVERIFY(!std::get<ProfileSettings>(saved).notificationsEnabled());
+    }
+    SettingsViewModel settings(profile.store, nullptr);
+    QVERIFY(!settings.showMessageText());
+    QVERIFY(!settings.notificationsEnabled());
+    settings.setNotificationsEnabled(true);
+    QVERIFY(std::get<ProfileSettings>(ProfileSettings::load(profile.directory.path()))
+                .notificationsEnabled());
 }
 
 void TestSettingsViewModel::rememberOnThisComputer()
