@@ -235,15 +235,8 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
         return SealedSenderError::IdentityMismatch;
     }
     // Step 9: the keys pinned for this contact.
-    if (pins) {
-        if (const auto pinned = pins(opened.sender.address)) {
-            if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey) ||
-                (pinned->identityKey &&
-                 !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
-                return SealedSenderError::PinnedKeyMismatch;
-            }
-            opened.senderWasPinned = true;
-        }
+    if (const auto mismatch = checkPinnedSender(opened, pins)) {
+        return *mismatch;
     }
     const ByteView message = content.subspan(kSealedContentOverhead);
     opened.message.assign(message.begin(), message.end());

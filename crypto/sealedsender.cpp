@@ -61,4 +61,24 @@ openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLo
     return detail::checkSealedContent(opened.plaintext.view(), opened.senderIdentityKey, pins);
 }
 
+std::optional<SealedSenderError> checkPinnedSender(OpenedSealedMessage &opened,
+                                                   const PinnedSenderLookup &pins)
+{
+    opened.senderWasPinned = false;
+    if (!pins) {
+        return std::nullopt;
+    }
+    const auto pinned = pins(opened.sender.address);
+    if (!pinned) {
+        return std::nullopt;
+    }
+    if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey) ||
+        (pinned->identityKey &&
+         !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
+        return SealedSenderError::PinnedKeyMismatch;
+    }
+    opened.senderWasPinned = true;
+    return std::nullopt;
+}
+
 } // namespace parley::crypto

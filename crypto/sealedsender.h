@@ -89,4 +89,13 @@ sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdent
 std::variant<OpenedSealedMessage, SealedSenderError>
 openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLookup &pins = {});
 
+// Step 9 alone, for a message opened without pins (openEnvelope(self, envelope)): if `pins`
+// returns something for the certificate's address, the account key and (if given) the
+// identity key must match (constant time), else PinnedKeyMismatch; on success
+// senderWasPinned says whether pins returned something. openEnvelope with pins is exactly
+// openEnvelope without them followed by this, so steps 1–8, which need only our identity key,
+// can run elsewhere (on other threads) and step 9 where the pins are (spec §5).
+std::optional<SealedSenderError> checkPinnedSender(OpenedSealedMessage &opened,
+                                                   const PinnedSenderLookup &pins);
+
 } // namespace parley::crypto
