@@ -38,18 +38,18 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTimer>
 
 #include <cstdio>
-#include <sched.h>
-#include <sys/resource.h>
 #include <functional>
 #include <memory>
+#include <sched.h>
+#include <sys/resource.h>
 
 using namespace parley;
 
@@ -91,7 +91,9 @@ double cpuMs()
 {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const auto ms = [](const timeval &t) { return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3; };
+    const auto ms = [](const timeval &t) {
+        return double(t.tv_sec) * 1e3 + double(t.tv_usec) / 1e3;
+    };
     return ms(usage.ru_utime) + ms(usage.ru_stime);
 }
 
@@ -110,10 +112,7 @@ struct Client
         onboarding.setVaultParameters(crypto::VaultParameters::minimum());
     }
     core::SessionManager *sessions() const { return core.sessionManager(); }
-    bool ready() const
-    {
-        return onboarding.state() == core::OnboardingViewModel::State::Ready;
-    }
+    bool ready() const { return onboarding.state() == core::OnboardingViewModel::State::Ready; }
 
     core::ClientCore core;
     core::ConnectionViewModel connection;
@@ -196,7 +195,8 @@ int main(int argc, char **argv)
         CPU_ZERO(&cpus);
         CPU_SET(parser.value(relayCpuOption).toInt(), &cpus);
         if (sched_setaffinity(pid_t(relay.process().processId()), sizeof cpus, &cpus) != 0) {
-            fail(QStringLiteral("cannot pin the relay to CPU %1").arg(parser.value(relayCpuOption)));
+            fail(
+                QStringLiteral("cannot pin the relay to CPU %1").arg(parser.value(relayCpuOption)));
         }
     }
     const QString aliceAddress = QStringLiteral("alice@127.0.0.1:%1").arg(relay.port());
@@ -262,8 +262,7 @@ int main(int argc, char **argv)
         if (!chat || chat->rowCount() == 0) {
             return false;
         }
-        return chat->index(chat->rowCount() - 1, 0).data(core::MessageListModel::TextRole) ==
-               last;
+        return chat->index(chat->rowCount() - 1, 0).data(core::MessageListModel::TextRole) == last;
     };
     const auto listShown = [&] {
         return list && list->rowCount() == 1 &&
