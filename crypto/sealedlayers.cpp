@@ -201,7 +201,7 @@ std::vector<Byte> encodeSealedContent(const DeviceCertificate &certificate, Byte
 
 std::variant<OpenedSealedMessage, SealedSenderError>
 checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
-                   const PinnedSenderLookup &pins)
+                   const PinnedSenderLookup &pins, VerifiedCertificates *verified)
 {
     // Step 6: structure. The sealed size is bounded by the caller; the content was
     // authenticated, so a failure here means a broken (or hostile) sender.
@@ -217,7 +217,8 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
     if (std::any_of(padding.begin(), padding.end(), [](Byte b) { return b != 0; })) {
         return SealedSenderError::Malformed;
     }
-    auto parsed = DeviceCertificate::parse(content.subspan(2, certificateSize));
+    const ByteView encoded = content.subspan(2, certificateSize);
+    auto parsed = DeviceCertificate::parse(encoded);
     if (const auto *error = std::get_if<VerifyError>(&parsed)) {
         return *error == VerifyError::UnsupportedVersion ? SealedSenderError::UnsupportedVersion
                                                          : SealedSenderError::Malformed;
@@ -225,9 +226,14 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
     OpenedSealedMessage opened;
     opened.sender = std::move(std::get<DeviceCertificate>(parsed));
 
-    // Step 7: the account key certified this device.
-    if (verifyDeviceCertificate(opened.sender)) {
-        return SealedSenderError::BadCertificate;
+    // Step 7: the account key certified this device (identical bytes verified before count).
+    if (verified == nullptr || !verified->contains(encoded)) {
+        if (verifyDeviceCertificate(opened.sender)) {
+            return SealedSenderError::BadCertificate;
+        }
+        if (verified != nullptr) {
+            verified->add(encoded);
+        }
     }
     // Step 8: ... and this device is the one that sealed: a certificate copied by someone
     // without its identity private key ends here.
@@ -235,15 +241,8 @@ checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
         return SealedSenderError::IdentityMismatch;
     }
     // Step 9: the keys pinned for this contact.
-    if (pins) {
-        if (const auto pinned = pins(opened.sender.address)) {
-            if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey) ||
-                (pinned->identityKey &&
-                 !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
-                return SealedSenderError::PinnedKeyMismatch;
-            }
-            opened.senderWasPinned = true;
-        }
+    if (const auto mismatch = checkPinnedSender(opened, pins)) {
+        return *mismatch;
     }
     const ByteView message = content.subspan(kSealedContentOverhead);
     opened.message.assign(message.begin(), message.end());

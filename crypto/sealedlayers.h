@@ -47,10 +47,11 @@ openLayers(const SealingLabels &labels, const X25519KeyPair &recipientIdentity, 
 std::vector<Byte> encodeSealedContent(const DeviceCertificate &certificate, ByteView message);
 
 // Parses the content and runs the sender checks of spec §5 steps 6–9 against `sealingKey`,
-// the IK_S that authenticated the static layer.
+// the IK_S that authenticated the static layer. `verified`, if given, skips step 7's signature
+// check for certificate bytes it holds and remembers those that pass.
 std::variant<OpenedSealedMessage, SealedSenderError>
 checkSealedContent(ByteView content, const X25519PublicKey &sealingKey,
-                   const PinnedSenderLookup &pins);
+                   const PinnedSenderLookup &pins, VerifiedCertificates *verified = nullptr);
 
 // XChaCha20-Poly1305-IETF with a derived nonce (each key is used once).
 std::vector<Byte> aeadEncrypt(ByteView key, ByteView nonce, ByteView associatedData,

@@ -39,8 +39,12 @@ sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdent
     return seal(sender, recipientIdentityKey, message, ephemeral.privateKey());
 }
 
-std::variant<OpenedSealedMessage, SealedSenderError>
-openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLookup &pins)
+namespace {
+
+std::variant<OpenedSealedMessage, SealedSenderError> openChecked(const DeviceIdentity &self,
+                                                                 ByteView envelope,
+                                                                 const PinnedSenderLookup &pins,
+                                                                 VerifiedCertificates *verified)
 {
     // Step 1 (spec §5): version first, so a future version is reported as such even if its
     // sizes differ.
@@ -58,7 +62,44 @@ openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLo
         return *error;
     }
     const auto &opened = std::get<detail::OpenedLayers>(layers);
-    return detail::checkSealedContent(opened.plaintext.view(), opened.senderIdentityKey, pins);
+    return detail::checkSealedContent(opened.plaintext.view(), opened.senderIdentityKey, pins,
+                                      verified);
+}
+
+} // namespace
+
+std::variant<OpenedSealedMessage, SealedSenderError>
+openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLookup &pins)
+{
+    return openChecked(self, envelope, pins, nullptr);
+}
+
+std::variant<OpenedSealedMessage, SealedSenderError> openEnvelope(const DeviceIdentity &self,
+                                                                  ByteView envelope,
+                                                                  const PinnedSenderLookup &pins,
+                                                                  VerifiedCertificates &verified)
+{
+    return openChecked(self, envelope, pins, &verified);
+}
+
+std::optional<SealedSenderError> checkPinnedSender(OpenedSealedMessage &opened,
+                                                   const PinnedSenderLookup &pins)
+{
+    opened.senderWasPinned = false;
+    if (!pins) {
+        return std::nullopt;
+    }
+    const auto pinned = pins(opened.sender.address);
+    if (!pinned) {
+        return std::nullopt;
+    }
+    if (!constantTimeEqual(pinned->accountKey, opened.sender.accountKey) ||
+        (pinned->identityKey &&
+         !constantTimeEqual(*pinned->identityKey, opened.sender.identityKey))) {
+        return SealedSenderError::PinnedKeyMismatch;
+    }
+    opened.senderWasPinned = true;
+    return std::nullopt;
 }
 
 } // namespace parley::crypto

@@ -18,6 +18,7 @@
 #include "crypto/devicecertificate.h"
 #include "crypto/identity.h"
 #include "crypto/sealedsendererror.h"
+#include "crypto/verifiedcertificates.h"
 
 #include <functional>
 #include <optional>
@@ -88,5 +89,20 @@ sealEnvelope(const DeviceIdentity &sender, const X25519PublicKey &recipientIdent
 // the certificate's address, account key and (if given) identity key (PinnedKeyMismatch).
 std::variant<OpenedSealedMessage, SealedSenderError>
 openEnvelope(const DeviceIdentity &self, ByteView envelope, const PinnedSenderLookup &pins = {});
+// The same, with step 7's signature check done once per distinct certificate bytes across
+// the calls that share `verified` (a batch from one sender: one Ed25519 verification).
+std::variant<OpenedSealedMessage, SealedSenderError> openEnvelope(const DeviceIdentity &self,
+                                                                  ByteView envelope,
+                                                                  const PinnedSenderLookup &pins,
+                                                                  VerifiedCertificates &verified);
+
+// Step 9 alone, for a message opened without pins (openEnvelope(self, envelope)): if `pins`
+// returns something for the certificate's address, the account key and (if given) the
+// identity key must match (constant time), else PinnedKeyMismatch; on success
+// senderWasPinned says whether pins returned something. openEnvelope with pins is exactly
+// openEnvelope without them followed by this, so steps 1–8, which need only our identity key,
+// can run elsewhere (on other threads) and step 9 where the pins are (spec §5).
+std::optional<SealedSenderError> checkPinnedSender(OpenedSealedMessage &opened,
+                                                   const PinnedSenderLookup &pins);
 
 } // namespace parley::crypto

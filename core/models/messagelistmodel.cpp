@@ -1,5 +1,6 @@
 #include "core/models/messagelistmodel.h"
 
+#include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationtable.h"
 #include "core/store/profilestore.h"
@@ -353,13 +354,18 @@ void MessageListModel::notifyStored(const QString &conversation)
 }
 
 void MessageListModel::notifyStateChanged(const QString &conversation,
-                                          const QByteArray &clientMessageId, int state)
+                                          const QByteArray &clientMessageId, int state,
+                                          int failureReason)
 {
     if (conversation != m_address || state < 0 || state > int(MessageRecord::State::Seen)) {
         return;
     }
-    setStateByKey(key(MessageRecord::Direction::Outgoing, clientMessageId),
-                  MessageRecord::State(state));
+    RowState changed{MessageRecord::State(state), MessageRecord::FailureReason::None};
+    if (changed.state == MessageRecord::State::Failed && failureReason > 0 &&
+        failureReason <= MessageRecord::kLastFailureReason) {
+        changed.failure = MessageRecord::FailureReason(failureReason);
+    }
+    setStateByKey(key(MessageRecord::Direction::Outgoing, clientMessageId), changed);
 }
 
 void MessageListModel::notifySeen(const QString &conversation,
@@ -369,11 +375,12 @@ void MessageListModel::notifySeen(const QString &conversation,
         return;
     }
     for (const QByteArray &id : clientMessageIds) {
-        setStateByKey(key(MessageRecord::Direction::Incoming, id), MessageRecord::State::Seen);
+        setStateByKey(key(MessageRecord::Direction::Incoming, id),
+                      {MessageRecord::State::Seen, MessageRecord::FailureReason::None});
     }
 }
 
-void MessageListModel::setStateByKey(const QByteArray &rowKey, MessageRecord::State state)
+void MessageListModel::setStateByKey(const QByteArray &rowKey, RowState state)
 {
     const auto found = m_byClientId.constFind(rowKey);
     if (found != m_byClientId.constEnd()) {
@@ -393,25 +400,27 @@ void MessageListModel::applyPendingStates(int first, int last)
         const auto pending =
             m_pendingStates.constFind(key(m_rows[row].direction, m_rows[row].clientMessageId));
         if (pending != m_pendingStates.constEnd()) {
-            const MessageRecord::State state = pending.value();
+            const RowState state = pending.value();
             m_pendingStates.erase(pending);
             setRowState(row, state);
         }
     }
 }
 
-void MessageListModel::setRowState(int row, MessageRecord::State state)
+void MessageListModel::setRowState(int row, RowState state)
 {
-    if (row < 0 || m_rows[row].state == state) {
+    if (row < 0 || (m_rows[row].state == state.state && m_rows[row].failure == state.failure)) {
         return;
     }
-    m_rows[row].state = state;
-    if (state == MessageRecord::State::Undecryptable) {
+    m_rows[row].state = state.state;
+    m_rows[row].failure = state.failure;
+    if (state.state == MessageRecord::State::Undecryptable) {
         m_rows[row].undecryptable = true;
     }
     const QModelIndex changed = index(row);
     emit dataChanged(changed, changed,
-                     {StateRole, StateNameRole, UndecryptableRole, Qt::AccessibleTextRole});
+                     {StateRole, StateNameRole, UndecryptableRole, Qt::AccessibleTextRole,
+                      FailureReasonRole, FailureReasonNameRole, FailureTextRole});
 }
 
 void MessageListModel::setError(const QString &text)
@@ -447,6 +456,8 @@ MessageListModel::Row MessageListModel::toRow(const MessageRecord &record)
     row.sentAt = record.sentAt;
     row.storedAt = record.storedAt;
     row.state = record.state;
+    row.failure = record.state == MessageRecord::State::Failed ? record.failureReason
+                                                               : MessageRecord::FailureReason::None;
     if (const auto *text = std::get_if<QString>(&record.body)) {
         row.text = *text;
     }
@@ -527,6 +538,12 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return row.undecryptable;
     case ClientMessageIdRole:
         return QString::fromLatin1(row.clientMessageId.toHex());
+    case FailureReasonRole:
+        return int(row.failure);
+    case FailureReasonNameRole:
+        return failureReasonName(row.failure);
+    case FailureTextRole:
+        return describe(row.failure);
     default:
         return {};
     }
@@ -545,6 +562,9 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(StoredAtRole, "storedAt");
     names.insert(UndecryptableRole, "undecryptable");
     names.insert(ClientMessageIdRole, "clientMessageId");
+    names.insert(FailureReasonRole, "failureReason");
+    names.insert(FailureReasonNameRole, "failureReasonName");
+    names.insert(FailureTextRole, "failureText");
     return names;
 }
 

@@ -59,6 +59,11 @@ class SessionManager;
 //   StoredAtRole (QDateTime)   our clock, when stored
 //   UndecryptableRole (bool)   the body could not be decrypted (on arrival or at rest)
 //   ClientMessageIdRole        the sender-chosen id, 32 lower-case hex digits
+//   FailureReasonRole (int)    MessageRecord::FailureReason: why a failed message failed
+//                              (0 = none: every state but failed)
+//   FailureReasonNameRole      "unknown-recipient", "refused", "too-large", "wrong-relay";
+//                              empty unless failed (stable, for views and tests)
+//   FailureTextRole            a sentence for the user ("Not sent: …"); empty unless failed
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -87,6 +92,9 @@ public:
         StoredAtRole,
         UndecryptableRole,
         ClientMessageIdRole,
+        FailureReasonRole,
+        FailureReasonNameRole,
+        FailureTextRole,
     };
     Q_ENUM(Role)
 
@@ -139,8 +147,9 @@ public:
 public slots:
     // A message of `conversation` (a contact address) was stored: queued or received.
     void notifyStored(const QString &conversation);
+    // `failureReason`: a MessageRecord::FailureReason, for state Failed.
     void notifyStateChanged(const QString &conversation, const QByteArray &clientMessageId,
-                            int state);
+                            int state, int failureReason = 0);
     void notifySeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
 
 signals:
@@ -160,7 +169,13 @@ private:
         qint64 sentAt = 0;
         qint64 storedAt = 0;
         MessageRecord::State state = MessageRecord::State::Received;
+        MessageRecord::FailureReason failure = MessageRecord::FailureReason::None;
         bool undecryptable = false;
+    };
+    struct RowState
+    {
+        MessageRecord::State state = MessageRecord::State::Received;
+        MessageRecord::FailureReason failure = MessageRecord::FailureReason::None;
     };
     struct Page
     {
@@ -177,10 +192,10 @@ private:
     void trimFront(int count);
     void trimBack(int count);
     void applyPendingStates(int first, int last);
-    void setRowState(int row, MessageRecord::State state);
+    void setRowState(int row, RowState state);
     void setError(const QString &text);
     void finishLoad();
-    void setStateByKey(const QByteArray &key, MessageRecord::State state);
+    void setStateByKey(const QByteArray &key, RowState state);
     void insertRows(int at, const std::vector<Row> &rows);
     static Row toRow(const MessageRecord &record);
     static QByteArray key(MessageRecord::Direction direction, const QByteArray &clientMessageId);
@@ -189,8 +204,8 @@ private:
     QString m_address;
     std::optional<ConversationId> m_conversationId;
     QList<Row> m_rows;
-    QHash<QByteArray, qint64> m_byClientId; // key(direction, client id) → id, rows in window
-    QHash<QByteArray, MessageRecord::State> m_pendingStates; // for rows a load may bring
+    QHash<QByteArray, qint64> m_byClientId;      // key(direction, client id) → id, rows in window
+    QHash<QByteArray, RowState> m_pendingStates; // for rows a load may bring
     int m_pageSize = kDefaultPageSize;
     int m_windowCap = kDefaultWindowCap;
     quint64 m_generation = 0; // bumped by open(): late results of an older open are dropped

@@ -97,7 +97,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            const crypto::DeviceIdentity &self,
                                            const QByteArray &envelope, bool ephemeral,
                                            crypto::SessionResetRateLimiter &limiter, qint64 now,
-                                           std::vector<PendingReceipt> *receipts)
+                                           std::vector<PendingReceipt> *receipts,
+                                           const OpenedEnvelope *preopened)
 {
     const QByteArray hash = InboxTable::envelopeHash(envelope);
     return context.transaction([&]() -> StoreResult<InboundResult> {
@@ -132,6 +133,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         SessionTable sessions(context);
         std::optional<StoreError> lookupError;
         QString lookedUp;
+        // What the pin lookup read, reused below in this same transaction instead of reading
+        // and decrypting the contact and the session row a second time.
+        std::optional<ContactRecord> pinnedContact;
+        std::optional<std::optional<SessionRecord>>
+            pinnedSession; // pinnedContact's, sender's device
+        std::optional<PeerRecord> pinnedPeer;
         const crypto::PinnedSenderLookup pins =
             [&](const crypto::DeviceAddress &device) -> std::optional<crypto::PinnedSender> {
             lookedUp = QString::fromStdString(device.account.toString());
@@ -158,21 +165,34 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             if (const auto &row = std::get<std::optional<SessionRecord>>(session)) {
                 if (auto peer = PeerRecord::parse(row->state.view())) {
                     pinned.identityKey = peer->identityKey;
+                    pinnedPeer = std::move(peer);
                 }
             }
+            pinnedContact = record;
+            pinnedSession = std::move(std::get<std::optional<SessionRecord>>(session));
             return pinned;
         };
-        auto opened = crypto::openEnvelope(self, viewOf(envelope), pins);
+        // C3 §5 steps 1–8 (only our identity key): opened by the caller on the thread pool,
+        // or here; step 9 (the pins) here, where the pins are.
+        OpenedEnvelope opened = preopened != nullptr
+                                    ? *preopened
+                                    : OpenedEnvelope(crypto::openEnvelope(self, viewOf(envelope)));
+        std::optional<crypto::OpenedSealedMessage> unpinned;
+        if (auto *candidate = std::get_if<crypto::OpenedSealedMessage>(&opened)) {
+            if (const auto mismatch = crypto::checkPinnedSender(*candidate, pins)) {
+                unpinned = std::move(*candidate);
+                opened = *mismatch;
+            }
+        }
         if (lookupError) {
             return *lookupError;
         }
         if (const auto *error = std::get_if<crypto::SealedSenderError>(&opened)) {
             if (*error == crypto::SealedSenderError::PinnedKeyMismatch && !ephemeral) {
-                // Opened again without pins, only to learn the key the sender now presents
-                // (its certificate verifies under that key): recorded as pending, and the
-                // envelope is held until the user accepts the change (nothing is lost).
-                auto unpinned = crypto::openEnvelope(self, viewOf(envelope));
-                const auto *changed = std::get_if<crypto::OpenedSealedMessage>(&unpinned);
+                // Opened without pins, only to learn the key the sender now presents (its
+                // certificate verifies under that key): recorded as pending, and the envelope
+                // is held until the user accepts the change (nothing is lost).
+                const crypto::OpenedSealedMessage *changed = unpinned ? &*unpinned : nullptr;
                 auto found = contacts.findByAddress(lookedUp);
                 if (changed == nullptr || errorOf(found) != nullptr ||
                     QString::fromStdString(changed->sender.address.account.toString()) !=
@@ -228,7 +248,9 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         // The sender, pinned on first use (C3 §5 step 9: the envelope was accepted unpinned).
         ContactRecord contact;
         bool knownContact = false; // pinned before this envelope: a reset may be asked of it
-        if (auto found = contacts.findByAddress(senderAccount);
+        if (auto found = pinnedContact && lookedUp == senderAccount
+                             ? StoreResult<ContactRecord>(*pinnedContact)
+                             : contacts.findByAddress(senderAccount);
             const auto *error = errorOf(found)) {
             if (error->code != StoreError::Code::NotFound) {
                 return *error;
@@ -296,14 +318,21 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             return finish(Outcome::Undecryptable, reason);
         };
 
-        auto existingRow = sessions.current(contact.id, senderDevice);
-        if (const auto *error = errorOf(existingRow)) {
-            return *error;
-        }
-        std::optional<SessionRecord> row = std::get<std::optional<SessionRecord>>(existingRow);
+        std::optional<SessionRecord> row;
         std::optional<PeerRecord> existing;
-        if (row) {
-            existing = PeerRecord::parse(row->state.view());
+        if (pinnedSession && pinnedContact && pinnedContact->id == contact.id &&
+            lookedUp == senderAccount) {
+            row = std::move(*pinnedSession); // read by the pin lookup for this very device
+            existing = std::move(pinnedPeer);
+        } else {
+            auto existingRow = sessions.current(contact.id, senderDevice);
+            if (const auto *error = errorOf(existingRow)) {
+                return *error;
+            }
+            row = std::get<std::optional<SessionRecord>>(existingRow);
+            if (row) {
+                existing = PeerRecord::parse(row->state.view());
+            }
         }
 
         std::optional<PeerRecord> updated;

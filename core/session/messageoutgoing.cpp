@@ -155,8 +155,10 @@ StoreResult<OutgoingResult> encryptForContact(StoreContext &context,
 }
 
 StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,
-                                                          const OutboxEntry &entry, bool failed)
+                                                          const OutboxEntry &entry,
+                                                          MessageRecord::FailureReason failure)
 {
+    const bool failed = failure != MessageRecord::FailureReason::None;
     return context.transaction([&]() -> StoreResult<std::optional<StateChange>> {
         OutboxTable outbox(context);
         if (auto removed = outbox.remove(entry.clientMessageId);
@@ -188,7 +190,9 @@ StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,
         if (record.state != State::Queued && !(failed && record.state == State::Sent)) {
             return std::optional<StateChange>();
         }
-        if (auto set = messages.setState(record.id, target); errorOf(set) != nullptr) {
+        if (auto set = failed ? messages.setFailed(record.id, failure)
+                              : messages.setState(record.id, target);
+            errorOf(set) != nullptr) {
             return *errorOf(set);
         }
         auto address = addressOfConversation(context, record.conversation);
@@ -196,7 +200,7 @@ StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,
             return *error;
         }
         return std::optional<StateChange>(
-            StateChange{std::get<QString>(address), record.clientMessageId, target});
+            StateChange{std::get<QString>(address), record.clientMessageId, target, failure});
     });
 }
 

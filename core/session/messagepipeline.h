@@ -20,6 +20,7 @@
 // envelopes of one session can never be processed from the same state (the database thread
 // is the one place where the session rows change). It is off the GUI thread either way.
 
+#include "core/session/envelopeopener.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
 #include "core/store/messagetable.h"
@@ -58,6 +59,7 @@ struct StateChange
     QString conversation; // the contact's address
     QByteArray clientMessageId;
     MessageRecord::State state = MessageRecord::State::Queued;
+    MessageRecord::FailureReason failureReason = MessageRecord::FailureReason::None; // Failed
 };
 
 struct ReceivedMessage
@@ -152,11 +154,15 @@ struct PendingReceipt
 // database thread touches it. A new text's delivery receipt is encrypted into `outbox` here,
 // unless `receipts` is given: then it is appended there, for encryptDeliveryReceipts() to
 // encrypt together with those of the other envelopes of the batch, in the same transaction.
+// `preopened`: the envelope already opened WITHOUT pins (openEnvelopes(), C3 §5 steps 1–8),
+// for an envelope whose hash was not seen when it was opened; the hash is checked again here
+// first, and the pins (step 9) are checked here. Null: opened here.
 StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            const crypto::DeviceIdentity &self,
                                            const QByteArray &envelope, bool ephemeral,
                                            crypto::SessionResetRateLimiter &limiter, qint64 now,
-                                           std::vector<PendingReceipt> *receipts = nullptr);
+                                           std::vector<PendingReceipt> *receipts = nullptr,
+                                           const OpenedEnvelope *preopened = nullptr);
 
 // One delivery receipt per sender account for up to kMaxReceiptIds texts (M1 §2), encrypted
 // into the outbox inside the caller's transaction: a batch of 64 texts from one contact costs
@@ -230,9 +236,11 @@ StoreResult<std::vector<OutboxEntry>>
 sendWaitingResetRequests(StoreContext &context, const crypto::DeviceIdentity &self, qint64 now);
 
 // The relay answered a Send of `entry`: removes it and, when it was the last entry of its
-// message, sets the message Sent (or Failed). Returns the change, if any.
-StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,
-                                                          const OutboxEntry &entry, bool failed);
+// message, sets the message Sent — or Failed with `failure` (any value but None: the relay
+// refused it for good), at once. Returns the change, if any.
+StoreResult<std::optional<StateChange>>
+finishOutboxEntry(StoreContext &context, const OutboxEntry &entry,
+                  MessageRecord::FailureReason failure = MessageRecord::FailureReason::None);
 
 // Incoming messages of `address` still Received become Seen; returns their client ids (for a
 // read receipt). All contacts when `address` is empty: {address, ids} per contact.

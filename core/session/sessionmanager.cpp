@@ -1,7 +1,9 @@
 #include "core/session/sessionmanager.h"
 
 #include "core/account/accountmanager.h"
+#include "core/session/messagefailure.h"
 #include "core/store/contacttable.h"
+#include "core/store/inboxtable.h"
 #include "core/store/profilestore.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
@@ -44,20 +46,6 @@ ChatMessage chatMessage(const ReceivedMessage &received)
     message.state = received.record.state;
     message.replaces = received.replaces;
     return message;
-}
-
-// Relay answers after which an outbox entry will never be accepted as it is (R2 §3).
-bool isDefinitiveRefusal(wire::Status::Code code)
-{
-    switch (code) {
-    case wire::Status::UNKNOWN_RECIPIENT:
-    case wire::Status::BAD_REQUEST:
-    case wire::Status::TOO_LARGE:
-    case wire::Status::WRONG_RELAY:
-        return true;
-    default:
-        return false;
-    }
 }
 
 } // namespace
@@ -554,10 +542,11 @@ void SessionManager::sendEntry(const OutboxEntry &entry)
             }
             const auto code = response->status().code();
             if (code == wire::Status::OK) {
-                finishEntry(entry, false);
-            } else if (isDefinitiveRefusal(code)) {
+                finishEntry(entry, MessageRecord::FailureReason::None);
+            } else if (const auto failure = failureReasonFor(code)) {
+                // Never accepted as it is (R2 §3): Failed, with the reason, at once.
                 qCWarning(lcSession) << "the relay refused a message:" << int(code);
-                finishEntry(entry, true);
+                finishEntry(entry, *failure);
             } else {
                 m_inFlight.remove(entry.clientMessageId);
                 m_retryTimer.start();
@@ -565,14 +554,14 @@ void SessionManager::sendEntry(const OutboxEntry &entry)
         });
 }
 
-void SessionManager::finishEntry(const OutboxEntry &entry, bool failed)
+void SessionManager::finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure)
 {
     const auto store = m_account->store();
     if (!store) {
         return;
     }
-    whenDone(store->run([entry, failed](StoreContext &context) {
-        return finishOutboxEntry(context, entry, failed);
+    whenDone(store->run([entry, failure](StoreContext &context) {
+        return finishOutboxEntry(context, entry, failure);
     }),
              [this, entry](const StoreResult<std::optional<StateChange>> &finished) {
                  m_inFlight.remove(entry.clientMessageId);
@@ -580,7 +569,7 @@ void SessionManager::finishEntry(const OutboxEntry &entry, bool failed)
                      qCWarning(lcSession) << "cannot record a sent message:" << error->detail;
                  } else if (const auto &change = std::get<std::optional<StateChange>>(finished)) {
                      emit messageStateChanged(change->conversation, change->clientMessageId,
-                                              int(change->state));
+                                              int(change->state), int(change->failureReason));
                  }
                  checkOutboxDrained();
              });
@@ -640,11 +629,81 @@ void SessionManager::processInbound()
         return;
     }
     m_inboundRunning = true;
-    std::vector<Inbound> batch(std::make_move_iterator(m_inbound.begin()),
-                               std::make_move_iterator(m_inbound.end()));
+    auto batch = std::make_shared<const std::vector<Inbound>>(
+        std::make_move_iterator(m_inbound.begin()), std::make_move_iterator(m_inbound.end()));
     m_inbound.clear();
     const auto store = m_account->store();
+    std::vector<QByteArray> hashes;
+    hashes.reserve(batch->size());
+    for (const Inbound &inbound : *batch) {
+        hashes.push_back(inbound.envelope.isEmpty() || inbound.ephemeral
+                             ? QByteArray()
+                             : InboxTable::envelopeHash(inbound.envelope));
+    }
+    // 1. A repeated envelope is dropped before any decryption (issue 12, "Inbox"): the hashes
+    //    already in inbox_seen are looked up first (read only; the transaction checks again).
+    whenDone(
+        store->run([hashes](StoreContext &context) -> StoreResult<std::vector<bool>> {
+            InboxTable inbox(context);
+            std::vector<bool> seen(hashes.size(), false);
+            for (std::size_t i = 0; i < hashes.size(); ++i) {
+                if (hashes[i].isEmpty()) {
+                    continue;
+                }
+                auto found = inbox.contains(hashes[i]);
+                if (const auto *error = std::get_if<StoreError>(&found)) {
+                    return *error;
+                }
+                seen[i] = std::get<bool>(found);
+            }
+            return seen;
+        }),
+        [this, storeId = store.get(), batch, hashes](const StoreResult<std::vector<bool>> &looked) {
+            if (storeId != m_account->store().get() || !ready()) {
+                m_inboundRunning = false;
+                return;
+            }
+            if (const auto *error = std::get_if<StoreError>(&looked)) {
+                m_inboundRunning = false;
+                qCWarning(lcSession) << "cannot process deliveries:" << error->detail;
+                return; // not acked: the relay delivers them again on the next connection
+            }
+            // 2. The others are opened on the thread pool (C3 §5 steps 1–8 need only our
+            //    identity key); an envelope twice in one batch is opened once.
+            const auto &seen = std::get<std::vector<bool>>(looked);
+            std::vector<QByteArray> envelopes;
+            std::vector<bool> open;
+            QSet<QByteArray> inBatch;
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                const Inbound &inbound = (*batch)[i];
+                envelopes.push_back(inbound.envelope);
+                bool wanted = !inbound.envelope.isEmpty() && !seen[i];
+                if (wanted && !hashes[i].isEmpty()) {
+                    wanted = !inBatch.contains(hashes[i]);
+                    inBatch.insert(hashes[i]);
+                }
+                open.push_back(wanted);
+            }
+            whenDone(
+                openEnvelopes(m_account->device(), std::move(envelopes), std::move(open)),
+                [this, batch](const std::vector<std::optional<OpenedEnvelope>> &opened) {
+                    storeInbound(
+                        batch,
+                        std::make_shared<const std::vector<std::optional<OpenedEnvelope>>>(opened));
+                });
+        });
+}
+
+void SessionManager::storeInbound(
+    std::shared_ptr<const std::vector<Inbound>> batch,
+    std::shared_ptr<const std::vector<std::optional<OpenedEnvelope>>> opened)
+{
+    const auto store = m_account->store();
     const auto device = m_account->device();
+    if (!store || !device) {
+        m_inboundRunning = false;
+        return;
+    }
     const auto limiter = m_resetLimiter;
     struct Item
     {
@@ -655,12 +714,14 @@ void SessionManager::processInbound()
     // transaction is a savepoint inside it (a failure undoes that envelope only), and one
     // commit — one fsync — makes the batch durable before any of it is acked. A crash
     // before that commit loses nothing: nothing was acked, the relay delivers again.
-    whenDone(store->run([batch, device,
+    whenDone(store->run([batch, opened, device,
                          limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
         return context.transaction([&]() -> StoreResult<std::vector<Item>> {
             std::vector<Item> items;
             std::vector<PendingReceipt> receipts;
-            for (const Inbound &inbound : batch) {
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                const Inbound &inbound = (*batch)[i];
+                const std::optional<OpenedEnvelope> &preopened = (*opened)[i];
                 if (inbound.envelope.isEmpty()) {
                     InboundResult dropped;
                     dropped.reason = QStringLiteral("not a single envelope");
@@ -670,8 +731,9 @@ void SessionManager::processInbound()
                 // Its delivery receipt joins `receipts` only if the envelope's savepoint
                 // commits (a failed one is undone and delivered again, receipt and all).
                 std::vector<PendingReceipt> own;
-                auto result = receiveEnvelope(context, *device, inbound.envelope, inbound.ephemeral,
-                                              *limiter, nowMs(), &own);
+                auto result =
+                    receiveEnvelope(context, *device, inbound.envelope, inbound.ephemeral, *limiter,
+                                    nowMs(), &own, preopened ? &*preopened : nullptr);
                 if (std::holds_alternative<InboundResult>(result)) {
                     receipts.insert(receipts.end(), own.begin(), own.end());
                 }
@@ -750,8 +812,8 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         break;
     case Outcome::Receipt:
         for (const StateChange &change : result.stateChanges) {
-            emit messageStateChanged(change.conversation, change.clientMessageId,
-                                     int(change.state));
+            emit messageStateChanged(change.conversation, change.clientMessageId, int(change.state),
+                                     int(change.failureReason));
         }
         break;
     case Outcome::Typing:

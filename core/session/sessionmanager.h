@@ -150,9 +150,10 @@ signals:
     void commandFailed(const QString &contact, const QString &sentence);
     void messageQueued(const QString &conversation, const QByteArray &clientMessageId);
     void messageReceived(const parley::core::ChatMessage &message);
-    // `state` is a MessageRecord::State.
+    // `state` is a MessageRecord::State; `failureReason` a MessageRecord::FailureReason, not
+    // None when `state` is Failed (stored with the message; core/session/messagefailure.h).
     void messageStateChanged(const QString &conversation, const QByteArray &clientMessageId,
-                             int state);
+                             int state, int failureReason);
     void typingReceived(const QString &from, bool typing);
     // markRead() made these incoming messages of `conversation` Seen (committed).
     void messagesSeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
@@ -194,10 +195,15 @@ private:
     void encryptAndSend(const QString &address, const MessageContent &content, bool durable,
                         Completion done);
     void sendEntry(const OutboxEntry &entry);
-    void finishEntry(const OutboxEntry &entry, bool failed);
+    void finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure);
     void onPush(const wire::Push &push);
     void onConnectionStatus(const ConnectionStatus &status);
+    // The inbox (docs/architecture.md, "Inbox"): the hashes already seen are looked up
+    // (database thread), the others opened on the thread pool (openEnvelopes), then
+    // storeInbound() runs the batch's one transaction; acked after its commit.
     void processInbound();
+    void storeInbound(std::shared_ptr<const std::vector<Inbound>> batch,
+                      std::shared_ptr<const std::vector<std::optional<OpenedEnvelope>>> opened);
     // What a processed delivery means for the views and the relay (emits the signals).
     void handleInbound(const InboundResult &result, bool *flush);
     // sessionrecovery.cpp: key changes and session resets.

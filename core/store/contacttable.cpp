@@ -27,18 +27,22 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
         }
         name = std::get<QByteArray>(sealed);
     }
-    QSqlQuery query(m_context.database());
-    query.prepare(insert ? QStringLiteral("INSERT INTO contacts (id, address, account_key, "
-                                          "verified, display_name, device_list_counter, "
-                                          "created_at, pending_account_key, key_changed_at) "
-                                          "VALUES (:id, :address, :account_key, :verified, "
-                                          ":display_name, :counter, :created_at, :pending, "
-                                          ":changed_at)")
-                         : QStringLiteral("UPDATE contacts SET address = :address, account_key = "
-                                          ":account_key, verified = :verified, display_name = "
-                                          ":display_name, device_list_counter = :counter, "
-                                          "pending_account_key = :pending, key_changed_at = "
-                                          ":changed_at WHERE id = :id"));
+    CachedQuery cached = m_context.prepared(
+        insert ? QStringLiteral("INSERT INTO contacts (id, address, account_key, "
+                                "verified, display_name, device_list_counter, "
+                                "created_at, pending_account_key, key_changed_at) "
+                                "VALUES (:id, :address, :account_key, :verified, "
+                                ":display_name, :counter, :created_at, :pending, "
+                                ":changed_at)")
+               : QStringLiteral("UPDATE contacts SET address = :address, account_key = "
+                                ":account_key, verified = :verified, display_name = "
+                                ":display_name, device_list_counter = :counter, "
+                                "pending_account_key = :pending, key_changed_at = "
+                                ":changed_at WHERE id = :id"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(QStringLiteral(":id"), id.value);
     query.bindValue(QStringLiteral(":address"), contact.address);
     query.bindValue(QStringLiteral(":account_key"), contact.accountKey.isEmpty()
@@ -103,8 +107,11 @@ const QString kColumns = QStringLiteral("SELECT id, address, account_key, verifi
 
 StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, const QVariant &value)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kColumns + QStringLiteral("WHERE ") + condition);
+    CachedQuery cached = m_context.prepared(kColumns + QStringLiteral("WHERE ") + condition);
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(QStringLiteral(":key"), value);
     if (!query.exec()) {
         return StoreContext::queryError(query);

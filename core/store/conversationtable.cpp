@@ -9,8 +9,12 @@ namespace parley::core {
 
 StoreResult<ConversationId> ConversationTable::forContact(ContactId contact, qint64 now)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT id FROM conversations WHERE contact_id = :contact"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT id FROM conversations WHERE contact_id = :contact"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(QStringLiteral(":contact"), contact.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -23,22 +27,27 @@ StoreResult<ConversationId> ConversationTable::forContact(ContactId contact, qin
         return *error;
     }
     const ConversationId id{std::get<qint64>(allocated)};
-    query.prepare(QStringLiteral("INSERT INTO conversations (id, contact_id, created_at, "
-                                 "last_activity_at) VALUES (:id, :contact, :now, :now2)"));
-    query.bindValue(QStringLiteral(":id"), id.value);
-    query.bindValue(QStringLiteral(":contact"), contact.value);
-    query.bindValue(QStringLiteral(":now"), now);
-    query.bindValue(QStringLiteral(":now2"), now);
-    if (!query.exec()) {
-        return StoreContext::queryError(query);
+    QSqlQuery insert(m_context.database()); // once per conversation: not cached
+    insert.prepare(QStringLiteral("INSERT INTO conversations (id, contact_id, created_at, "
+                                  "last_activity_at) VALUES (:id, :contact, :now, :now2)"));
+    insert.bindValue(QStringLiteral(":id"), id.value);
+    insert.bindValue(QStringLiteral(":contact"), contact.value);
+    insert.bindValue(QStringLiteral(":now"), now);
+    insert.bindValue(QStringLiteral(":now2"), now);
+    if (!insert.exec()) {
+        return StoreContext::queryError(insert);
     }
     return id;
 }
 
 StoreResult<ContactId> ConversationTable::contactOf(ConversationId conversation)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT contact_id FROM conversations WHERE id = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT contact_id FROM conversations WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, conversation.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -52,9 +61,13 @@ StoreResult<ContactId> ConversationTable::contactOf(ConversationId conversation)
 
 StoreResult<std::optional<ConversationId>> ConversationTable::findByAddress(const QString &address)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT c.id FROM conversations c JOIN contacts k ON "
-                                 "k.id = c.contact_id WHERE k.address = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT c.id FROM conversations c JOIN contacts k ON "
+                                          "k.id = c.contact_id WHERE k.address = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, address);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -68,15 +81,17 @@ StoreResult<std::optional<ConversationId>> ConversationTable::findByAddress(cons
 StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
 {
     // direction 0 = incoming, state 5 = Received (MessageRecord, stored as integers).
-    QSqlQuery query(m_context.database());
-    query.setForwardOnly(true);
-    query.prepare(QStringLiteral(
+    CachedQuery cached = m_context.prepared(QStringLiteral(
         "SELECT c.id, c.contact_id, c.last_activity_at, k.address, "
         " (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id), "
         " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = ? "
         "  AND m.state = ?) "
         "FROM conversations c JOIN contacts k ON k.id = c.contact_id "
         "ORDER BY c.last_activity_at DESC, c.id DESC"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, int(MessageRecord::Direction::Incoming));
     query.bindValue(1, int(MessageRecord::State::Received));
     if (!query.exec()) {

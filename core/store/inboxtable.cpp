@@ -14,8 +14,12 @@ QByteArray InboxTable::envelopeHash(const QByteArray &sealedEnvelope)
 
 StoreResult<bool> InboxTable::contains(const QByteArray &hash)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT 1 FROM inbox_seen WHERE envelope_hash = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT 1 FROM inbox_seen WHERE envelope_hash = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, hash);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -25,9 +29,13 @@ StoreResult<bool> InboxTable::contains(const QByteArray &hash)
 
 StoreStatus InboxTable::insert(const QByteArray &hash, qint64 receivedAt)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("INSERT OR IGNORE INTO inbox_seen (envelope_hash, received_at) "
-                                 "VALUES (?, ?)"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("INSERT OR IGNORE INTO inbox_seen (envelope_hash, received_at) "
+                       "VALUES (?, ?)"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, hash);
     query.bindValue(1, receivedAt);
     if (!query.exec()) {

@@ -11,7 +11,8 @@ namespace parley::core {
 namespace {
 
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
-                                       "sent_at, stored_at, state, body FROM messages ");
+                                       "sent_at, stored_at, state, body, failure_reason "
+                                       "FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 {
@@ -23,6 +24,10 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     message.sentAt = query.value(4).toLongLong();
     message.storedAt = query.value(5).toLongLong();
     message.state = MessageRecord::State(query.value(6).toInt());
+    const int reason = query.value(8).toInt();
+    message.failureReason = reason >= 0 && reason <= MessageRecord::kLastFailureReason
+                                ? MessageRecord::FailureReason(reason)
+                                : MessageRecord::FailureReason::None;
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -56,13 +61,20 @@ StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord
         return *error;
     }
     const qint64 first = std::get<qint64>(allocated);
-    QSqlQuery insert(m_context.database());
-    insert.prepare(QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
-                                  "client_message_id, sent_at, stored_at, state, body) VALUES "
-                                  "(?, ?, ?, ?, ?, ?, ?, ?)"));
-    QSqlQuery touch(m_context.database());
-    touch.prepare(QStringLiteral("UPDATE conversations SET last_activity_at = "
-                                 "max(last_activity_at, ?) WHERE id = ?"));
+    CachedQuery cachedInsert = m_context.prepared(
+        QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
+                       "client_message_id, sent_at, stored_at, state, body, failure_reason) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CachedQuery cachedTouch = m_context.prepared(QStringLiteral(
+        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?"));
+    QSqlQuery &insert = *cachedInsert;
+    QSqlQuery &touch = *cachedTouch;
+    if (!cachedInsert.isPrepared()) {
+        return StoreContext::queryError(insert);
+    }
+    if (!cachedTouch.isPrepared()) {
+        return StoreContext::queryError(touch);
+    }
     qint64 id = first;
     for (const MessageRecord &message : messages) {
         QVariant body{QMetaType(QMetaType::QByteArray)};
@@ -81,6 +93,7 @@ StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord
         insert.bindValue(5, message.storedAt);
         insert.bindValue(6, int(message.state));
         insert.bindValue(7, body);
+        insert.bindValue(8, int(message.failureReason));
         if (!insert.exec()) {
             return StoreContext::queryError(insert);
         }
@@ -97,10 +110,13 @@ StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord
 StoreResult<std::vector<MessageRecord>> MessageTable::page(ConversationId conversation,
                                                            MessageId before, int limit)
 {
-    QSqlQuery query(m_context.database());
-    query.setForwardOnly(true);
-    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND id < ? "
-                                           "ORDER BY id DESC LIMIT ?"));
+    CachedQuery cached =
+        m_context.prepared(kSelect + QStringLiteral("WHERE conversation_id = ? AND id < ? "
+                                                    "ORDER BY id DESC LIMIT ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, conversation.value);
     query.bindValue(1, before.isValid() ? before.value : std::numeric_limits<qint64>::max());
     query.bindValue(2, limit);
@@ -118,10 +134,13 @@ StoreResult<std::vector<MessageRecord>> MessageTable::page(ConversationId conver
 StoreResult<std::vector<MessageRecord>> MessageTable::pageAfter(ConversationId conversation,
                                                                 MessageId after, int limit)
 {
-    QSqlQuery query(m_context.database());
-    query.setForwardOnly(true);
-    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND id > ? "
-                                           "ORDER BY id LIMIT ?"));
+    CachedQuery cached =
+        m_context.prepared(kSelect + QStringLiteral("WHERE conversation_id = ? AND id > ? "
+                                                    "ORDER BY id LIMIT ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, conversation.value);
     query.bindValue(1, after.isValid() ? after.value : qint64(0));
     query.bindValue(2, limit);
@@ -138,8 +157,11 @@ StoreResult<std::vector<MessageRecord>> MessageTable::pageAfter(ConversationId c
 
 StoreResult<MessageRecord> MessageTable::find(MessageId id)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kSelect + QStringLiteral("WHERE id = ?"));
+    CachedQuery cached = m_context.prepared(kSelect + QStringLiteral("WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, id.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -154,9 +176,13 @@ StoreResult<std::optional<MessageRecord>>
 MessageTable::findByClientId(ConversationId conversation, MessageRecord::Direction direction,
                              const QByteArray &clientMessageId)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                                           "client_message_id = ?"));
+    CachedQuery cached = m_context.prepared(
+        kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                                 "client_message_id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, conversation.value);
     query.bindValue(1, int(direction));
     query.bindValue(2, clientMessageId);
@@ -171,9 +197,12 @@ MessageTable::findByClientId(ConversationId conversation, MessageRecord::Directi
 
 StoreResult<std::vector<MessageRecord>> MessageTable::withState(MessageRecord::State state)
 {
-    QSqlQuery query(m_context.database());
-    query.setForwardOnly(true);
-    query.prepare(kSelect + QStringLiteral("WHERE state = ? ORDER BY id"));
+    CachedQuery cached =
+        m_context.prepared(kSelect + QStringLiteral("WHERE state = ? ORDER BY id"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, int(state));
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -187,10 +216,35 @@ StoreResult<std::vector<MessageRecord>> MessageTable::withState(MessageRecord::S
 
 StoreStatus MessageTable::setState(MessageId id, MessageRecord::State state)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("UPDATE messages SET state = ? WHERE id = ?"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE messages SET state = ?, failure_reason = 0 WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, int(state));
     query.bindValue(1, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
+    }
+    return Done{};
+}
+
+StoreStatus MessageTable::setFailed(MessageId id, MessageRecord::FailureReason reason)
+{
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("UPDATE messages SET state = ?, failure_reason = ? "
+                                          "WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, int(MessageRecord::State::Failed));
+    query.bindValue(1, int(reason));
+    query.bindValue(2, id.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
     }
@@ -207,9 +261,13 @@ StoreStatus MessageTable::resolveUndecryptable(MessageId id, const QByteArray &c
     if (const auto *error = std::get_if<StoreError>(&sealed)) {
         return *error;
     }
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("UPDATE messages SET client_message_id = ?, sent_at = ?, "
-                                 "state = ?, body = ? WHERE id = ? AND state = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("UPDATE messages SET client_message_id = ?, sent_at = ?, "
+                                          "state = ?, body = ? WHERE id = ? AND state = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, clientMessageId);
     query.bindValue(1, sentAt);
     query.bindValue(2, int(MessageRecord::State::Received));
@@ -229,9 +287,13 @@ StoreStatus MessageTable::resolveUndecryptable(MessageId id, const QByteArray &c
 StoreResult<std::vector<MessageRecord>>
 MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                                           "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?"));
+    CachedQuery cached = m_context.prepared(
+        kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                                 "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, conversation.value);
     query.bindValue(1, int(MessageRecord::Direction::Outgoing));
     query.bindValue(2, int(MessageRecord::State::Queued));

@@ -28,6 +28,18 @@ struct MessageRecord
         Undecryptable = 6, // incoming, and its end-to-end decryption failed (body empty)
         Seen = 7,          // incoming, shown to the user (a read receipt was queued)
     };
+    // Why an outgoing message is Failed (column failure_reason, schema version 4). Stored as
+    // integers: never renumber. Each is a relay answer after which the outbox entry would
+    // never be accepted as it is (protocol R2 §3, M1 §4); the others are retried.
+    enum class FailureReason {
+        None = 0,             // not failed (every other state)
+        UnknownRecipient = 1, // UNKNOWN_RECIPIENT: the recipient's device or account does not
+                              // exist (any more): deleted, or the device was removed
+        Refused = 2,          // BAD_REQUEST: the relay refused the request as malformed
+        TooLarge = 3,         // TOO_LARGE: the envelope exceeds the relay's limits
+        WrongRelay = 4,       // WRONG_RELAY: the recipient is not on this relay
+    };
+    static constexpr int kLastFailureReason = int(FailureReason::WrongRelay);
 
     MessageId id;
     ConversationId conversation;
@@ -36,6 +48,7 @@ struct MessageRecord
     qint64 sentAt = 0;          // ms since the epoch, the sender's clock
     qint64 storedAt = 0;        // ms since the epoch, our clock
     State state = State::Received;
+    FailureReason failureReason = FailureReason::None; // set only while state is Failed
     // The text, or Undecryptable when the stored value fails to decrypt (the row is kept).
     std::variant<QString, StoreError> body;
 };
@@ -77,7 +90,10 @@ public:
                                                              const QByteArray &clientMessageId);
     // Every message in `state` (all conversations), oldest first.
     StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
+    // Sets the state and clears the failure reason (a receipt may overtake a failure).
     StoreStatus setState(MessageId id, MessageRecord::State state);
+    // The message could not be sent: state Failed, with the reason.
+    StoreStatus setFailed(MessageId id, MessageRecord::FailureReason reason);
     // An undecryptable row becomes the message its sender resent after a session reset
     // (protocol C2a §5, M1 kind 0x05): the original client_message_id, sent_at and text, state
     // Received, in place (same id, so a view's row keeps its identity). NotFound unless `id`

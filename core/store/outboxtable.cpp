@@ -31,10 +31,14 @@ StoreResult<OutboxId> OutboxTable::add(const OutboxEntry &entry)
     if (const auto *error = std::get_if<StoreError>(&recipients)) {
         return *error;
     }
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("INSERT INTO outbox (id, client_message_id, message_id, "
-                                 "envelope, recipients, attempts, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, 0, ?)"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("INSERT INTO outbox (id, client_message_id, message_id, "
+                                          "envelope, recipients, attempts, created_at) "
+                                          "VALUES (?, ?, ?, ?, ?, 0, ?)"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, id.value);
     query.bindValue(1, entry.clientMessageId);
     query.bindValue(2, entry.message.isValid() ? QVariant(entry.message.value)
@@ -86,8 +90,12 @@ StoreResult<std::vector<StoreResult<OutboxEntry>>> OutboxTable::list()
 
 StoreStatus OutboxTable::recordAttempt(OutboxId id)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, id.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -100,8 +108,12 @@ StoreStatus OutboxTable::recordAttempt(OutboxId id)
 
 StoreResult<qint64> OutboxTable::countForMessage(MessageId message)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("SELECT count(*) FROM outbox WHERE message_id = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT count(*) FROM outbox WHERE message_id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, message.value);
     if (!query.exec() || !query.next()) {
         return StoreContext::queryError(query);
@@ -111,8 +123,12 @@ StoreResult<qint64> OutboxTable::countForMessage(MessageId message)
 
 StoreStatus OutboxTable::remove(const QByteArray &clientMessageId)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("DELETE FROM outbox WHERE client_message_id = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("DELETE FROM outbox WHERE client_message_id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, clientMessageId);
     if (!query.exec()) {
         return StoreContext::queryError(query);

@@ -172,6 +172,14 @@ const char *const kSchemaV3[] = {
     "INSERT INTO id_counters (table_name, next_id) VALUES ('held_envelopes', 1)",
 };
 
+// Schema version 4: per-message state includes "failed with a reason" (issue 12). Why an
+// outgoing message is Failed, as MessageRecord::FailureReason (0: not failed); the rows of
+// version 3 are not failed or failed for a reason that was not recorded (0 too).
+const char *const kSchemaV4[] = {
+    "ALTER TABLE messages ADD COLUMN failure_reason INTEGER NOT NULL DEFAULT 0"
+    " CHECK (failure_reason BETWEEN 0 AND 255)",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -204,6 +212,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 2:
             if (auto step = migrateTo3(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 3:
+            if (auto step = migrateTo4(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -244,6 +257,16 @@ StoreStatus SchemaMigrations::migrateTo2(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo3(StoreContext &context)
 {
     for (const char *statement : kSchemaV3) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo4(StoreContext &context)
+{
+    for (const char *statement : kSchemaV4) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 3;
+    static constexpr int kVersion = 4;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -24,6 +24,7 @@ private:
     static StoreStatus migrateTo1(StoreContext &context);
     static StoreStatus migrateTo2(StoreContext &context);
     static StoreStatus migrateTo3(StoreContext &context);
+    static StoreStatus migrateTo4(StoreContext &context);
 };
 
 } // namespace parley::core

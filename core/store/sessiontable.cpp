@@ -53,10 +53,14 @@ StoreResult<SessionId> SessionTable::insert(const SessionRecord &session)
     if (const auto *error = std::get_if<StoreError>(&ad)) {
         return *error;
     }
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("INSERT INTO sessions (id, contact_id, device_id, state, "
-                                 "associated_data, created_at, updated_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("INSERT INTO sessions (id, contact_id, device_id, state, "
+                                          "associated_data, created_at, updated_at) "
+                                          "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, id.value);
     query.bindValue(1, session.contact.value);
     query.bindValue(2, qint64(session.deviceId));
@@ -76,8 +80,12 @@ StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &st
     if (const auto *error = std::get_if<StoreError>(&sealed)) {
         return *error;
     }
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, std::get<QByteArray>(sealed));
     query.bindValue(1, now);
     query.bindValue(2, id.value);
@@ -92,8 +100,11 @@ StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &st
 
 StoreResult<SessionRecord> SessionTable::find(SessionId id)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kSelect + QStringLiteral("WHERE id = ?"));
+    CachedQuery cached = m_context.prepared(kSelect + QStringLiteral("WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, id.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -106,9 +117,13 @@ StoreResult<SessionRecord> SessionTable::find(SessionId id)
 
 StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contact, quint32 deviceId)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(kSelect + QStringLiteral(
-                                "WHERE contact_id = ? AND device_id = ? ORDER BY id DESC LIMIT 1"));
+    CachedQuery cached = m_context.prepared(
+        kSelect +
+        QStringLiteral("WHERE contact_id = ? AND device_id = ? ORDER BY id DESC LIMIT 1"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, contact.value);
     query.bindValue(1, qint64(deviceId));
     if (!query.exec()) {
@@ -126,11 +141,13 @@ StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contac
 
 StoreResult<std::vector<SessionRecord>> SessionTable::currentForContact(ContactId contact)
 {
-    QSqlQuery query(m_context.database());
-    query.setForwardOnly(true);
-    query.prepare(kSelect +
-                  QStringLiteral("WHERE id IN (SELECT max(id) FROM sessions WHERE "
+    CachedQuery cached = m_context.prepared(
+        kSelect + QStringLiteral("WHERE id IN (SELECT max(id) FROM sessions WHERE "
                                  "contact_id = ? GROUP BY device_id) ORDER BY device_id"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, contact.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
@@ -148,8 +165,12 @@ StoreResult<std::vector<SessionRecord>> SessionTable::currentForContact(ContactI
 
 StoreStatus SessionTable::removeForContact(ContactId contact)
 {
-    QSqlQuery query(m_context.database());
-    query.prepare(QStringLiteral("DELETE FROM sessions WHERE contact_id = ?"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("DELETE FROM sessions WHERE contact_id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
     query.bindValue(0, contact.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);

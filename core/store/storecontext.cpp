@@ -71,7 +71,67 @@ StoreContext::~StoreContext()
 
 QSqlDatabase StoreContext::database() const
 {
-    return QSqlDatabase::database(m_connectionName, false);
+    return m_connectionAdded ? m_database : QSqlDatabase::database(m_connectionName, false);
+}
+
+CachedQuery::CachedQuery(StoreContext *context, QString sql, std::unique_ptr<QSqlQuery> query,
+                         bool prepared)
+    : m_context(context)
+    , m_sql(std::move(sql))
+    , m_query(std::move(query))
+    , m_prepared(prepared)
+{}
+
+CachedQuery::CachedQuery(CachedQuery &&other) noexcept
+    : m_context(other.m_context)
+    , m_sql(std::move(other.m_sql))
+    , m_query(std::move(other.m_query))
+    , m_prepared(other.m_prepared)
+{
+    other.m_context = nullptr;
+}
+
+CachedQuery::~CachedQuery()
+{
+    if (m_context != nullptr && m_query) {
+        m_query->finish();
+        if (m_prepared) {
+            m_context->giveBack(m_sql, std::move(m_query));
+        }
+    }
+}
+
+CachedQuery StoreContext::prepared(const QString &sql)
+{
+    if (auto found = m_statements.find(sql); found != m_statements.end()) {
+        std::unique_ptr<QSqlQuery> query = std::move(found->second);
+        m_statements.erase(found);
+        return CachedQuery(this, sql, std::move(query), true);
+    }
+    auto query = std::make_unique<QSqlQuery>(database());
+    query->setForwardOnly(true);
+    const bool ok = query->prepare(sql);
+    return CachedQuery(this, sql, std::move(query), ok);
+}
+
+void StoreContext::giveBack(const QString &sql, std::unique_ptr<QSqlQuery> query)
+{
+    // Only while the connection it was prepared on is still open, and bounded.
+    if (!m_connectionAdded || query->driver() != m_database.driver() ||
+        m_statements.size() >= std::size_t(kMaxCachedStatements)) {
+        return;
+    }
+    m_statements.emplace(sql, std::move(query));
+}
+
+std::optional<StoreError> StoreContext::execCached(const QString &statement)
+{
+    CachedQuery query = prepared(statement);
+    if (!query.isPrepared() || !query->exec()) {
+        return StoreError{StoreError::Code::DatabaseFailed,
+                          QStringLiteral("%1: %2").arg(statement, query->lastError().text())};
+    }
+    return std::nullopt;
 }
 
 StoreStatus StoreContext::openDatabase(const QString &path, bool create)
@@ -99,6 +159,7 @@ StoreStatus StoreContext::openDatabase(const QString &path, bool create)
 
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_connectionAdded = true;
+    m_database = db;
     db.setDatabaseName(path);
     if (!db.open()) {
         const QString detail = db.lastError().text();
@@ -134,6 +195,8 @@ void StoreContext::closeDatabase()
     if (!m_connectionAdded) {
         return;
     }
+    m_statements.clear(); // prepared on this connection
+    m_database = QSqlDatabase();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.close();
@@ -196,13 +259,15 @@ StoreResult<std::shared_ptr<const crypto::SecureBytes>> StoreContext::copyProfil
 
 StoreResult<qint64> StoreContext::allocateIds(std::string_view table, qint64 count)
 {
-    QSqlQuery query(database());
-    query.prepare(QStringLiteral("UPDATE id_counters SET next_id = next_id + :count "
-                                 "WHERE table_name = :table RETURNING next_id - :count2"));
-    query.bindValue(QStringLiteral(":count"), count);
-    query.bindValue(QStringLiteral(":count2"), count);
-    query.bindValue(QStringLiteral(":table"),
-                    QString::fromLatin1(table.data(), qsizetype(table.size())));
+    CachedQuery cached = prepared(QStringLiteral(
+        "UPDATE id_counters SET next_id = next_id + ? WHERE table_name = ? RETURNING next_id - ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return queryError(query);
+    }
+    query.bindValue(0, count);
+    query.bindValue(1, QString::fromLatin1(table.data(), qsizetype(table.size())));
+    query.bindValue(2, count);
     if (!query.exec()) {
         return queryError(query);
     }
@@ -236,7 +301,7 @@ std::optional<StoreError> StoreContext::begin()
         return StoreError{StoreError::Code::Locked, {}};
     }
     if (m_transactionDepth > 0) {
-        if (auto error = exec(QStringLiteral("SAVEPOINT nested%1").arg(m_transactionDepth))) {
+        if (auto error = execCached(QStringLiteral("SAVEPOINT nested%1").arg(m_transactionDepth))) {
             return error;
         }
     } else if (!db.transaction()) {
@@ -250,9 +315,9 @@ std::optional<StoreError> StoreContext::commit()
 {
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
-        if (auto error = exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth))) {
-            exec(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
-            exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
+        if (auto error = execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth))) {
+            execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
+            execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
             return error;
         }
         return std::nullopt;
@@ -271,8 +336,8 @@ void StoreContext::rollback()
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
         // Undo this savepoint's changes and drop it; the outer transaction goes on.
-        exec(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
-        exec(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
+        execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
+        execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
         return;
     }
     database().rollback();

@@ -6,16 +6,50 @@
 #include "crypto/wipedbytes.h"
 
 #include <QByteArray>
+#include <QHashFunctions> // std::hash<QString>
 #include <QSqlDatabase>
 #include <QString>
 
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 class QSqlQuery;
 
 namespace parley::core {
+
+class StoreContext;
+
+// A statement prepared once per connection and run many times (StoreContext::prepared()):
+// SQLite's parser and Qt's statement set-up were about a third of the inbox's database time
+// (bench/RESULTS-models.md). While a CachedQuery lives it is the caller's alone; when it goes
+// out of scope the statement is reset (QSqlQuery::finish(), so no read stays open) and goes
+// back to the cache. Bind every placeholder before each exec(): values persist between runs.
+class CachedQuery
+{
+public:
+    CachedQuery(CachedQuery &&other) noexcept;
+    CachedQuery &operator=(CachedQuery &&) = delete;
+    CachedQuery(const CachedQuery &) = delete;
+    CachedQuery &operator=(const CachedQuery &) = delete;
+    ~CachedQuery();
+
+    // False if the statement did not prepare: StoreContext::queryError(*query) says why.
+    bool isPrepared() const { return m_prepared; }
+    QSqlQuery &operator*() const { return *m_query; }
+    QSqlQuery *operator->() const { return m_query.get(); }
+
+private:
+    friend class StoreContext;
+    CachedQuery(StoreContext *context, QString sql, std::unique_ptr<QSqlQuery> query,
+                bool prepared);
+
+    StoreContext *m_context;
+    QString m_sql;
+    std::unique_ptr<QSqlQuery> m_query;
+    bool m_prepared;
+};
 
 // The database thread's side of a profile store: the SQLite connection and the profile key.
 // Exactly one thread — the store's database thread — ever touches a StoreContext; work
@@ -41,6 +75,11 @@ public:
 
     bool isOpen() const { return m_connectionAdded && m_key.has_value(); }
     QSqlDatabase database() const;
+
+    // `sql` prepared on this connection, from the statement cache (a fresh one if that
+    // statement is in use further up the stack, e.g. a query nested in another's loop).
+    // Forward-only. Check isPrepared() before binding.
+    CachedQuery prepared(const QString &sql);
 
     void setProfileKey(crypto::SecureBytes key) { m_key = std::move(key); }
     void wipeProfileKey() { m_key.reset(); }
@@ -90,6 +129,13 @@ public:
     std::optional<StoreError> exec(const QString &statement);
 
 private:
+    friend class CachedQuery;
+    static constexpr int kMaxCachedStatements = 96;
+    void giveBack(const QString &sql, std::unique_ptr<QSqlQuery> query);
+    // Runs one of the transaction-control statements (SAVEPOINT, RELEASE, ROLLBACK TO)
+    // through the statement cache.
+    std::optional<StoreError> execCached(const QString &statement);
+
     std::optional<StoreError> begin();
     std::optional<StoreError> commit();
     void rollback();
@@ -98,6 +144,9 @@ private:
     int m_transactionDepth = 0; // 0: none; 1: BEGIN; more: SAVEPOINTs inside it
     std::optional<crypto::SecureBytes> m_key;
     bool m_connectionAdded = false;
+    QSqlDatabase m_database; // the open connection (QSqlDatabase::database() takes a lock)
+    // Idle prepared statements by SQL text; dropped before the connection closes.
+    std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_statements;
 };
 
 } // namespace parley::core

@@ -2,6 +2,7 @@
 
 #include "core/models/messagelistmodel.h"
 #include "core/session/messagecontent.h"
+#include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
@@ -52,6 +53,17 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             [this](const QString &contact, const QString &sentence) {
                 if (contact == m_address) {
                     setError(sentence);
+                }
+            },
+            queued);
+        // A text the relay refused for good: its row shows failed with the reason; the view
+        // model says so once too.
+        connect(
+            m_sessions, &SessionManager::messageStateChanged, this,
+            [this](const QString &conversation, const QByteArray &, int state, int reason) {
+                if (conversation == m_address && state == int(MessageRecord::State::Failed) &&
+                    reason > 0 && reason <= MessageRecord::kLastFailureReason) {
+                    setError(describe(MessageRecord::FailureReason(reason)));
                 }
             },
             queued);

@@ -33,7 +33,10 @@ class SessionManager;
 //  - cannotSendReason:  one sentence saying why canSend is false, else empty
 //  - noticeText:        a non-blocking remark, e.g. an unverified contact's key changed
 //  - errorText:         one sentence about the last failed command (too long, refused by the
-//                       core, …), cleared by the next successful send or clearError()
+//                       core, …) or about a message of this conversation that failed ("Not
+//                       sent: the recipient's account or device no longer exists."; its row
+//                       has the reason too: MessageListModel's FailureReason… roles), cleared
+//                       by the next successful send or clearError()
 //  - peerTyping:        the contact is typing; false again when they say they stopped, send
 //                       a message, or after peerTypingTimeoutMs without a new notice
 //  - unreadMarkerId:    the MessageId of the oldest message of the first page that was still

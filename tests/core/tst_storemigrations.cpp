@@ -124,6 +124,7 @@ private slots:
     void opensFixture();
     void v1UpgradeAddsAccountColumns();
     void v2UpgradeAddsKeyChangeAndResetTables();
+    void v3UpgradeAddsFailureReasons();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -337,6 +338,76 @@ void TestStoreMigrations::v2UpgradeAddsKeyChangeAndResetTables()
                           QStringLiteral("0"), QStringLiteral("held envelope"), QStringLiteral("8"),
                           QStringLiteral("5000"), QStringLiteral("1"), QStringLiteral("0"),
                           QStringLiteral("1"), QStringLiteral("7000"), QStringLiteral("0")}));
+}
+
+void TestStoreMigrations::v3UpgradeAddsFailureReasons()
+{
+    // v3 → v4 (failed with a reason): every message keeps its state and has no failure
+    // reason; a message can then fail with one, and a later state clears it.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v3"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        using Reason = MessageRecord::FailureReason;
+        QStringList seen;
+        auto bob = ContactTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        auto found = ConversationTable(context).forContact(std::get<ContactRecord>(bob).id, 0);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        const ConversationId conversation = std::get<ConversationId>(found);
+        const auto describeAll = [&]() -> StoreResult<QString> {
+            auto page = MessageTable(context).page(conversation, {}, 10);
+            if (const auto *error = std::get_if<StoreError>(&page)) {
+                return *error;
+            }
+            QStringList rows;
+            for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+                rows << QStringLiteral("%1:%2")
+                            .arg(int(message.state))
+                            .arg(int(message.failureReason));
+            }
+            return rows.join(u' ');
+        };
+        auto before = describeAll();
+        if (const auto *error = std::get_if<StoreError>(&before)) {
+            return *error;
+        }
+        seen << std::get<QString>(before);
+        // The fixture's outgoing message (the middle one) fails, then a receipt overtakes it.
+        auto outgoing = MessageTable(context).findByClientId(
+            conversation, MessageRecord::Direction::Outgoing, QByteArray(16, '1'));
+        if (const auto *error = std::get_if<StoreError>(&outgoing)) {
+            return *error;
+        }
+        const MessageId id = std::get<std::optional<MessageRecord>>(outgoing)->id;
+        if (auto set = MessageTable(context).setFailed(id, Reason::UnknownRecipient);
+            std::holds_alternative<StoreError>(set)) {
+            return std::get<StoreError>(set);
+        }
+        seen << std::get<QString>(describeAll());
+        if (auto set = MessageTable(context).setState(id, MessageRecord::State::Delivered);
+            std::holds_alternative<StoreError>(set)) {
+            return std::get<StoreError>(set);
+        }
+        seen << std::get<QString>(describeAll());
+        // The column refuses what no reason is.
+        QSqlQuery query(context.database());
+        seen << QString::number(
+            query.exec(QStringLiteral("UPDATE messages SET failure_reason = 256 WHERE id = %1")
+                           .arg(id.value)));
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("5:0 3:0 5:0"), QStringLiteral("5:0 4:1 5:0"),
+                                   QStringLiteral("5:0 2:0 5:0"), QStringLiteral("0")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

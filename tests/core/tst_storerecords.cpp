@@ -13,6 +13,7 @@
 #include "core/store/resetfailuretable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
+#include "core/store/storecontext.h"
 #include "crypto/identity.h"
 #include "historybuilder.h"
 #include "storetesthelpers.h"
@@ -86,6 +87,7 @@ private slots:
     void noPlaintextOrPrivateKeyOnDisk();
     void contacts();
     void nestedTransactionsAreSavepoints();
+    void preparedStatementsAreReusedOneUserAtATime();
     void sessionsAndReplayCache();
     void tamperedOrMovedCiphertextIsKeptAndReported();
     void outbox();
@@ -314,6 +316,64 @@ void TestStoreRecords::nestedTransactionsAreSavepoints()
         });
     }))));
     QCOMPARE(count(), 2);
+}
+
+void TestStoreRecords::preparedStatementsAreReusedOneUserAtATime()
+{
+    // StoreContext::prepared(): the same statement while one is in use is a second object
+    // (a query nested in another's loop keeps its own cursor); given back, it is reused with
+    // new bindings; a statement that does not prepare says why; after the database is closed
+    // and opened again, the cache starts over on the new connection.
+    auto checked = valueOf(take(m_store->run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        const QString sql = QStringLiteral("SELECT value FROM json_each(?) ORDER BY key");
+        QSqlQuery *first = nullptr;
+        {
+            CachedQuery outer = context.prepared(sql);
+            if (!outer.isPrepared()) {
+                return StoreContext::queryError(*outer);
+            }
+            first = &*outer;
+            outer->bindValue(0, QStringLiteral("[1,2]"));
+            if (!outer->exec()) {
+                return StoreContext::queryError(*outer);
+            }
+            while (outer->next()) {
+                CachedQuery inner = context.prepared(sql);
+                seen << QString::number(&*inner == first);
+                inner->bindValue(0, QStringLiteral("[%1,%1]").arg(outer->value(0).toInt() * 10));
+                if (!inner->exec()) {
+                    return StoreContext::queryError(*inner);
+                }
+                QStringList values;
+                while (inner->next()) {
+                    values << inner->value(0).toString();
+                }
+                seen << outer->value(0).toString() + u':' + values.join(u',');
+            }
+        }
+        {
+            CachedQuery again = context.prepared(sql);
+            again->bindValue(0, QStringLiteral("[7]"));
+            if (!again->exec() || !again->next()) {
+                return StoreContext::queryError(*again);
+            }
+            seen << again->value(0).toString();
+        }
+        CachedQuery broken = context.prepared(QStringLiteral("SELECT missing FROM nowhere"));
+        seen << QString::number(broken.isPrepared())
+             << QString::number(StoreContext::queryError(*broken).detail.contains(u"nowhere"));
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("0"), QStringLiteral("1:10,10"),
+                                   QStringLiteral("0"), QStringLiteral("2:20,20"),
+                                   QStringLiteral("7"), QStringLiteral("0"), QStringLiteral("1")}));
+
+    // Locked (connection closed) and unlocked again: statements work on the new connection.
+    QVERIFY(succeeded(take(m_store->lock())));
+    QVERIFY(succeeded(take(m_store->unlock(passphrase()))));
+    const ConversationId conversation = conversationWith(QStringLiteral("bob@relay.example"));
+    QVERIFY(conversation.isValid());
 }
 
 void TestStoreRecords::sessionsAndReplayCache()

@@ -440,6 +440,35 @@ void TestSealedSender::copiedCertificateUseless()
     honest.plaintext = specContent(mallory.device.certificate().serialize(), bytesOf("hi"));
     const auto out = opened(openEnvelope(p.bob, specSeal(honest).sealed, noPins));
     QVERIFY(out.sender == mallory.device.certificate());
+
+    // (e) With certificates verified once per distinct bytes (a batch): the honest one is
+    //     remembered and opens again; the relabelled one has other bytes and is still
+    //     checked — and refused — every time; a refused one is never remembered.
+    VerifiedCertificates verified;
+    QCOMPARE(errorOf(openEnvelope(p.bob, specSeal(relabelled).sealed, noPins, verified)),
+             SealedSenderError::BadCertificate);
+    QCOMPARE(verified.size(), std::size_t(0));
+    QVERIFY(opened(openEnvelope(p.bob, specSeal(honest).sealed, noPins, verified)).sender ==
+            mallory.device.certificate());
+    QCOMPARE(verified.size(), std::size_t(1));
+    QVERIFY(opened(openEnvelope(p.bob, specSeal(honest).sealed, noPins, verified)).sender ==
+            mallory.device.certificate());
+    QCOMPARE(errorOf(openEnvelope(p.bob, specSeal(relabelled).sealed, noPins, verified)),
+             SealedSenderError::BadCertificate);
+    // Alice's certificate verifies (and is remembered), but step 8 still refuses it sealed
+    // by Mallory's key, the first time and when it is known.
+    for (int time = 0; time < 2; ++time) {
+        QCOMPARE(errorOf(openEnvelope(p.bob, specSeal(own).sealed, noPins, verified)),
+                 SealedSenderError::IdentityMismatch);
+        QCOMPARE(verified.size(), std::size_t(2));
+    }
+    // Bounded: emptied when full.
+    for (int i = 0; i <= int(VerifiedCertificates::kMaxEntries); ++i) {
+        const std::vector<Byte> bytes(8, Byte(i));
+        verified.add(bytes);
+    }
+    QVERIFY(verified.size() <= VerifiedCertificates::kMaxEntries);
+    QVERIFY(verified.contains(std::vector<Byte>(8, Byte(VerifiedCertificates::kMaxEntries))));
 }
 
 void TestSealedSender::badContentFromAuthenticSealer_data()

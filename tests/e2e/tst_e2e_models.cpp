@@ -3,10 +3,12 @@
 // parameters), and every model under QAbstractItemModelTester while messages arrive, change
 // state (queued → sent → delivered → read, received → seen) and page in both directions.
 
+#include "core/account/accountmanager.h"
 #include "core/clientcore.h"
 #include "core/models/contactlistmodel.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
+#include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/connectionviewmodel.h"
@@ -21,6 +23,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace parley;
 using parley::test::CrossThreadSpy;
@@ -65,6 +69,7 @@ class TestE2eModels : public QObject
 
 private slots:
     void modelsFollowAConversation();
+    void aRefusedMessageFailsWithItsReason();
 };
 
 void TestE2eModels::modelsFollowAConversation()
@@ -210,6 +215,74 @@ void TestE2eModels::modelsFollowAConversation()
     QTRY_COMPARE_WITH_TIMEOUT(bobList.totalUnread(), kBurst, kTimeoutMs);
     QVERIFY(aliceChat.errorText().isEmpty());
     QVERIFY(bobChat.errorText().isEmpty());
+}
+
+// Per-message state "failed with a reason" (issue 12): bob deletes his account, so the relay
+// answers alice's next text with UNKNOWN_RECIPIENT (R2 §3, never retried). Her row becomes
+// failed, with the reason in the model and the view model, and the reason is stored: a model
+// opened afterwards reads it from the profile.
+void TestE2eModels::aRefusedMessageFailsWithItsReason()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    Client alice(dir.filePath(QStringLiteral("alice")));
+    Client bob(dir.filePath(QStringLiteral("bob")));
+    alice.onboarding.start(false);
+    alice.onboarding.createProfile(u"alice"_qs, relay.url().toString(), kPassphrase, false);
+    bob.onboarding.start(false);
+    bob.onboarding.createProfile(u"bob"_qs, relay.url().toString(), kPassphrase, false);
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), ConnectionState::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), ConnectionState::Connected, kTimeoutMs);
+
+    core::ChatViewModel chat(alice.onboarding.store(), alice.sessions, bobAddress);
+    Tester chatTester(chat.messages(), Tester::FailureReportingMode::QtTest);
+    QVERIFY(chat.send(u"before"_qs));
+    QTRY_VERIFY_WITH_TIMEOUT(allIn(*chat.messages(), {u"sent"_qs, u"delivered"_qs}), kTimeoutMs);
+    const auto row = [&chat](int at) { return chat.messages()->index(at, 0); };
+    QCOMPARE(row(0).data(Messages::FailureReasonRole).toInt(), 0);
+    QCOMPARE(row(0).data(Messages::FailureReasonNameRole).toString(), QString());
+
+    core::AccountManager *account = bob.core.accountManager();
+    CrossThreadSpy deleted(account, &core::AccountManager::accountDeleted);
+    QMetaObject::invokeMethod(account, [account] { account->deleteAccount(); });
+    QVERIFY(deleted.waitForCount(1, kTimeoutMs));
+
+    CrossThreadSpy stateChanged(alice.sessions, &core::SessionManager::messageStateChanged);
+    QVERIFY(chat.send(u"after"_qs)); // alice still has a session: it is sealed and sent
+    QTRY_COMPARE_WITH_TIMEOUT(chat.messages()->rowCount(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(row(1).data(Messages::StateNameRole).toString(), u"failed"_qs,
+                              kTimeoutMs);
+    QCOMPARE(row(1).data(Messages::FailureReasonRole).toInt(),
+             int(core::MessageRecord::FailureReason::UnknownRecipient));
+    QCOMPARE(row(1).data(Messages::FailureReasonNameRole).toString(), u"unknown-recipient"_qs);
+    QCOMPARE(row(1).data(Messages::FailureTextRole).toString(),
+             core::describe(core::MessageRecord::FailureReason::UnknownRecipient));
+    QTRY_COMPARE_WITH_TIMEOUT(chat.errorText(),
+                              core::describe(core::MessageRecord::FailureReason::UnknownRecipient),
+                              kTimeoutMs);
+    const auto failed =
+        std::find_if(stateChanged.begin(), stateChanged.end(), [](const auto &args) {
+            return args.at(2).toInt() == int(core::MessageRecord::State::Failed);
+        });
+    QVERIFY(failed != stateChanged.end());
+    QCOMPARE(failed->at(3).toInt(), int(core::MessageRecord::FailureReason::UnknownRecipient));
+    // The first message keeps its state and has no reason.
+    QCOMPARE(row(0).data(Messages::FailureReasonRole).toInt(), 0);
+
+    // Stored with the message: a model opened now reads the reason from the profile.
+    Messages reopened(alice.onboarding.store());
+    Tester reopenedTester(&reopened, Tester::FailureReportingMode::QtTest);
+    QSignalSpy applied(&reopened, &Messages::pageApplied);
+    reopened.open(bobAddress);
+    QVERIFY(applied.wait(kTimeoutMs));
+    QCOMPARE(reopened.rowCount(), 2);
+    QCOMPARE(reopened.index(1, 0).data(Messages::StateNameRole).toString(), u"failed"_qs);
+    QCOMPARE(reopened.index(1, 0).data(Messages::FailureReasonNameRole).toString(),
+             u"unknown-recipient"_qs);
+    QCOMPARE(reopened.index(0, 0).data(Messages::FailureReasonNameRole).toString(), QString());
 }
 
 QTEST_GUILESS_MAIN(TestE2eModels)

@@ -38,6 +38,8 @@ public:
     [[nodiscard]] bool isEmpty() const { return m_calls.isEmpty(); }
     [[nodiscard]] const QVariantList &first() const { return m_calls.first(); }
     [[nodiscard]] const QVariantList &at(qsizetype index) const { return m_calls.at(index); }
+    [[nodiscard]] auto begin() const { return m_calls.cbegin(); }
+    [[nodiscard]] auto end() const { return m_calls.cend(); }
 
 private:
     QList<QVariantList> m_calls;

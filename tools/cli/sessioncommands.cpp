@@ -3,6 +3,7 @@
 #include "core/account/accountmanager.h"
 #include "core/clientcore.h"
 #include "core/net/connectionstatus.h"
+#include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/verificationviewmodel.h"
 
@@ -130,24 +131,28 @@ void SessionCommand::send()
                     *conversation = address;
                 }
             });
-    connect(
-        sessions, &SessionManager::messageStateChanged, this,
-        [this, id, conversation](const QString &, const QByteArray &clientMessageId, int state) {
-            if (clientMessageId != *id) {
-                return;
-            }
-            if (state == int(core::MessageRecord::State::Failed)) {
-                fail(QStringLiteral("the relay refused the message"));
-                finish(kExitContact);
-                return;
-            }
-            const QString hex = QString::fromLatin1(clientMessageId.toHex());
-            m_output.print(QStringLiteral("sent"),
-                           {{QStringLiteral("conversation"), *conversation},
-                            {QStringLiteral("client_message_id"), hex}},
-                           QStringLiteral("sent %1").arg(hex));
-            finish(kExitOk);
-        });
+    connect(sessions, &SessionManager::messageStateChanged, this,
+            [this, id, conversation](const QString &, const QByteArray &clientMessageId, int state,
+                                     int reason) {
+                if (clientMessageId != *id) {
+                    return;
+                }
+                if (state == int(core::MessageRecord::State::Failed)) {
+                    const QString why =
+                        reason > 0 && reason <= core::MessageRecord::kLastFailureReason
+                            ? core::describe(core::MessageRecord::FailureReason(reason))
+                            : QString();
+                    fail(why.isEmpty() ? QStringLiteral("the relay refused the message") : why);
+                    finish(kExitContact);
+                    return;
+                }
+                const QString hex = QString::fromLatin1(clientMessageId.toHex());
+                m_output.print(QStringLiteral("sent"),
+                               {{QStringLiteral("conversation"), *conversation},
+                                {QStringLiteral("client_message_id"), hex}},
+                               QStringLiteral("sent %1").arg(hex));
+                finish(kExitOk);
+            });
     QMetaObject::invokeMethod(
         sessions, [sessions, contact = m_command.arguments.value(0),
                    text = m_command.arguments.value(1)] { sessions->sendText(contact, text); });
