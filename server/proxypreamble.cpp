@@ -28,12 +28,14 @@ QHostAddress normalised(const QHostAddress &address)
 
 } // namespace
 
-ProxyPreamble::ProxyPreamble(QList<Subnet> trusted, int maxPending, RelayMetrics &metrics,
+ProxyPreamble::ProxyPreamble(QList<Subnet> trusted, int maxPending, int maxPendingPerAddress,
+                             RelayMetrics &metrics,
                              std::function<void(qintptr, const QHostAddress &)> admit,
                              QObject *parent)
     : QObject(parent)
     , m_trusted(std::move(trusted))
     , m_maxPending(maxPending)
+    , m_maxPendingPerAddress(maxPendingPerAddress)
     , m_metrics(metrics)
     , m_admit(std::move(admit))
     , m_deadlines(this)
@@ -63,14 +65,29 @@ bool ProxyPreamble::isTrusted(const QHostAddress &peer) const
 void ProxyPreamble::take(qintptr descriptor, const QHostAddress &peer)
 {
     const int fd = static_cast<int>(descriptor);
-    if (m_maxPending > 0 && m_pending.size() >= m_maxPending) {
+    const bool trusted = isTrusted(peer);
+    // Separate pools: untrusted sources (which may wait kDeadlineMs for a first byte) must
+    // never be able to fill the one the trusted proxy needs.
+    const qsizetype inPool = trusted ? m_trustedPending : m_pending.size() - m_trustedPending;
+    if (m_maxPending > 0 && inPool >= m_maxPending) {
         ++m_metrics.rejectedFor(RejectReason::Unauthenticated);
         ::close(fd);
         return;
     }
+    if (!trusted && m_maxPendingPerAddress > 0 &&
+        m_untrustedByAddress.value(peer) >= m_maxPendingPerAddress) {
+        ++m_metrics.rejectedFor(RejectReason::UnauthenticatedPerAddress);
+        ::close(fd);
+        return;
+    }
+    if (trusted) {
+        ++m_trustedPending;
+    } else {
+        ++m_untrustedByAddress[peer];
+    }
     Pending pending;
     pending.peer = peer;
-    pending.trusted = isTrusted(peer);
+    pending.trusted = trusted;
     pending.deadlineMs = monotonicMs() + kDeadlineMs;
     pending.needed = proxyheader::kFixedBytes;
     pending.notifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
@@ -160,6 +177,12 @@ void ProxyPreamble::peekUntrusted(int descriptor, Pending &pending)
 void ProxyPreamble::finish(int descriptor)
 {
     Pending pending = m_pending.take(descriptor);
+    if (pending.trusted) {
+        --m_trustedPending;
+    } else if (const auto count = m_untrustedByAddress.find(pending.peer);
+               count != m_untrustedByAddress.end() && --*count <= 0) {
+        m_untrustedByAddress.erase(count);
+    }
     if (pending.notifier) {
         // Off before the descriptor moves on (to a worker, or closed and reused).
         pending.notifier->setEnabled(false);

@@ -31,8 +31,10 @@ namespace parley::relay {
 //   otherwise it goes on at once with its own address.
 //
 // Works on raw descriptors with one QSocketNotifier each while pending, and one timer for
-// every deadline. At most `maxPending` connections wait at once (0: no cap); more are
-// closed and counted as RejectReason::Unauthenticated.
+// every deadline. Trusted and untrusted sources wait in separate pools of at most
+// `maxPending` each (0: no cap), so idle connections from elsewhere can never lock the proxy
+// out; an untrusted address has at most `maxPendingPerAddress` waiting (0: no cap). More are
+// closed and counted as RejectReason::Unauthenticated (UnauthenticatedPerAddress).
 class ProxyPreamble : public QObject
 {
     Q_OBJECT
@@ -42,7 +44,8 @@ public:
 
     // `admit` takes over a descriptor whose header was read, with the client's address;
     // `metrics` counts the refusals.
-    ProxyPreamble(QList<Subnet> trusted, int maxPending, RelayMetrics &metrics,
+    ProxyPreamble(QList<Subnet> trusted, int maxPending, int maxPendingPerAddress,
+                  RelayMetrics &metrics,
                   std::function<void(qintptr descriptor, const QHostAddress &client)> admit,
                   QObject *parent = nullptr);
     // Closes the descriptors still pending.
@@ -75,9 +78,12 @@ private:
 
     QList<Subnet> m_trusted;
     int m_maxPending;
+    int m_maxPendingPerAddress;
     RelayMetrics &m_metrics;
     std::function<void(qintptr, const QHostAddress &)> m_admit;
     QHash<int, Pending> m_pending;
+    int m_trustedPending = 0;
+    QHash<QHostAddress, int> m_untrustedByAddress; // pending untrusted connections per address
     QTimer m_deadlines;
 };
 

@@ -112,7 +112,8 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
     m_listener->setListenBacklogSize(kListenBacklog);
     if (config.proxyProtocol) {
         m_proxy = new ProxyPreamble(
-            config.trustedProxies, m_limits.maxUnauthenticated, m_metrics,
+            config.trustedProxies, m_limits.maxUnauthenticated,
+            m_limits.maxUnauthenticatedPerAddress, m_metrics,
             [this](qintptr descriptor, const QHostAddress &client) { admit(descriptor, client); },
             this);
     }

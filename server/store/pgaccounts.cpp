@@ -24,6 +24,7 @@ std::optional<qint64> accountId(QSqlDatabase db, const QString &username, QStrin
         return std::nullopt;
     }
     if (!query.next()) {
+        readFailed(query, error);
         return std::nullopt;
     }
     return query.value(0).toLongLong();
@@ -76,6 +77,9 @@ StoreResult<std::optional<AccountRecord>> PgStore::findAccount(const QString &us
                 return StoreError{error};
             }
             if (!query->next()) {
+                if (readFailed(*query, &error)) {
+                    return StoreError{error};
+                }
                 return std::optional<AccountRecord>();
             }
             AccountRecord record{username, query->value(0).toByteArray(),
@@ -100,6 +104,9 @@ StoreResult<std::optional<DeviceRecord>> PgStore::findDevice(const QString &user
             return StoreError{error};
         }
         if (!query->next()) {
+            if (readFailed(*query, &error)) {
+                return StoreError{error};
+            }
             return std::optional<DeviceRecord>();
         }
         DeviceRecord record{deviceId, query->value(0).toByteArray(), query->value(1).toByteArray(),
@@ -121,17 +128,6 @@ StoreResult<CreateAccountResult> PgStore::createAccount(const AccountRecord &acc
         }
         QString error;
         QSqlQuery query(db);
-        // FOR UPDATE: a deletion or reset of the name on another node waits for us, or we
-        // for it, so the tombstone read here is the one that holds.
-        if (!run(query,
-                 QStringLiteral("SELECT account_key FROM retired_usernames WHERE username = ? "
-                                "FOR UPDATE"),
-                 {account.username}, &error)) {
-            return StoreError{error};
-        }
-        if (query.next() && query.value(0).toByteArray() != account.accountKey) {
-            return CreateAccountResult::UsernameTaken;
-        }
         if (inviteHash) {
             // Single use: the invite goes in the transaction that creates the account; a
             // concurrent use on another node waits for this one and then finds it gone.
@@ -155,13 +151,33 @@ StoreResult<CreateAccountResult> PgStore::createAccount(const AccountRecord &acc
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return CreateAccountResult::UsernameTaken;
         }
         const qint64 id = query.value(0).toLongLong();
         query.finish();
-        if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"),
-                 {account.username}, &error) ||
-            !insertDevice(db, id, device, &error)) {
+        // The tombstone after the insert: a deletion of the name on another node that had not
+        // committed its tombstone when we started has committed by now (our insert waited for
+        // its account row), so this statement sees it. Another key's tombstone: the name
+        // stays retired (the transaction, insert included, rolls back).
+        if (!run(query,
+                 QStringLiteral("DELETE FROM retired_usernames WHERE username = ? "
+                                "RETURNING account_key"),
+                 {account.username}, &error)) {
+            return StoreError{error};
+        }
+        const bool retiredForAnother =
+            query.next() && query.value(0).toByteArray() != account.accountKey;
+        if (query.lastError().isValid()) {
+            return StoreError{errorText(query.lastError())};
+        }
+        if (retiredForAnother) {
+            return CreateAccountResult::UsernameTaken;
+        }
+        query.finish();
+        if (!insertDevice(db, id, device, &error)) {
             return StoreError{error};
         }
         if (!transaction.commit()) {
@@ -192,6 +208,9 @@ PgStore::replaceDeviceList(const AccountRecord &account, const QList<ListedDevic
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return UpdateDeviceListResult::NotFound;
         }
         const qint64 id = query.value(0).toLongLong();
@@ -228,6 +247,9 @@ PgStore::replaceDeviceList(const AccountRecord &account, const QList<ListedDevic
             if (!kept) {
                 gone.append(deviceId);
             }
+        }
+        if (readFailed(query, &error)) {
+            return StoreError{error};
         }
         query.finish();
         for (quint32 deviceId : std::as_const(gone)) {
@@ -273,6 +295,9 @@ StoreResult<UpdateDeviceListResult> PgStore::putDevice(const QString &username,
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return UpdateDeviceListResult::NotFound;
         }
         const qint64 id = query.value(0).toLongLong();
@@ -432,6 +457,9 @@ StoreResult<std::optional<BundleRecord>> PgStore::takeBundle(const QString &user
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return std::optional<BundleRecord>();
         }
         const qint64 id = query.value(0).toLongLong();
@@ -455,6 +483,9 @@ StoreResult<std::optional<BundleRecord>> PgStore::takeBundle(const QString &user
         if (query.next()) {
             bundle.oneTimePreKey = OneTimePreKeyRecord{
                 static_cast<quint32>(query.value(0).toLongLong()), query.value(1).toByteArray()};
+        }
+        if (readFailed(query, &error)) {
+            return StoreError{error};
         }
         query.finish();
         bundle.remainingOneTimePreKeys = countOneTimePreKeys(db, id, deviceId, &error);

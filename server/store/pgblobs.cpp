@@ -31,6 +31,9 @@ StoreResult<CreateBlobResult> PgStore::createBlob(const QString &owner, const QB
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return CreateBlobResult::NoAccount;
         }
         const qint64 account = query.value(0).toLongLong();
@@ -75,6 +78,9 @@ StoreResult<std::optional<BlobRecord>> PgStore::findBlob(const QByteArray &key, 
             return StoreError{error};
         }
         if (!query.next()) {
+            if (readFailed(query, &error)) {
+                return StoreError{error};
+            }
             return std::optional<BlobRecord>();
         }
         BlobRecord record;
@@ -97,14 +103,15 @@ StoreResult<bool> PgStore::advanceBlob(const QByteArray &key, qint64 from, qint6
         QString error;
         // One statement: received moves only from where the caller saw it (a concurrent
         // writer on another node re-checks the condition after waiting for the row), and the
-        // completion fields change with the last chunk.
+        // completion fields change with the last chunk. Not once expired: a sweep on
+        // another node may be about to delete it.
         if (!run(query,
                  QStringLiteral("UPDATE blobs SET received = ?, completed_at = CASE WHEN "
                                 "?::bigint = size THEN ?::bigint ELSE 0 END, expires_at = CASE "
                                 "WHEN ?::bigint = size THEN ?::bigint ELSE expires_at END WHERE "
                                 "blob_key = ? AND received = ? AND ?::bigint > received AND "
-                                "?::bigint <= size AND account_id IS NOT NULL"),
-                 {to, to, now, to, now + policy.ttlSeconds, key, from, to, to}, &error)) {
+                                "?::bigint <= size AND account_id IS NOT NULL AND expires_at > ?"),
+                 {to, to, now, to, now + policy.ttlSeconds, key, from, to, to, now}, &error)) {
             return StoreError{error};
         }
         return query.numRowsAffected() == 1;
@@ -126,6 +133,9 @@ StoreResult<QList<QByteArray>> PgStore::deadBlobs(qint64 now, int max)
         while (query.next()) {
             keys.append(query.value(0).toByteArray());
         }
+        if (readFailed(query, &error)) {
+            return StoreError{error};
+        }
         query.finish();
         if (keys.size() < max) {
             if (!run(query,
@@ -136,6 +146,9 @@ StoreResult<QList<QByteArray>> PgStore::deadBlobs(qint64 now, int max)
             }
             while (query.next()) {
                 keys.append(query.value(0).toByteArray());
+            }
+            if (readFailed(query, &error)) {
+                return StoreError{error};
             }
         }
         return keys;

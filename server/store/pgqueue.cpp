@@ -151,6 +151,9 @@ QString PgStore::ensureDedupBucket(const QueuePolicy &policy, qint64 now, qint64
         ends = query.value(1).toLongLong();
         current = now < ends ? start : -1;
     }
+    if (readFailed(query, &error)) {
+        return error;
+    }
     query.finish();
     if (current < 0) {
         current = now;
@@ -244,6 +247,9 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             found->second.rows = query->value(3).toLongLong();
             found->second.bytes = query->value(4).toLongLong();
         }
+        if (readFailed(*query, &error)) {
+            return StoreError{error};
+        }
         query->finish();
     }
     auto stateOf = [&devices](const DeviceRef &device) -> DeviceState & {
@@ -280,6 +286,9 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
                     freedBodies.append(query->value(1).toLongLong());
                 }
             }
+            if (readFailed(*query, &error)) {
+                return StoreError{error};
+            }
             query->finish();
         }
         result.acked.append(deleted);
@@ -307,6 +316,9 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             }
             while (query->next()) {
                 seenKeys.insert(query->value(0).toByteArray());
+            }
+            if (readFailed(*query, &error)) {
+                return StoreError{error};
             }
             query->finish();
         }
@@ -382,6 +394,9 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             while (query->next()) {
                 inserted.insert(query->value(0).toByteArray());
             }
+            if (readFailed(*query, &error)) {
+                return StoreError{error};
+            }
             query->finish();
             for (qsizetype k = stored.size() - 1; k >= 0; --k) {
                 const SendRecord &send = sends.at(stored.at(k));
@@ -426,6 +441,9 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
         }
         std::sort(rowIds.begin(), rowIds.end());
         firstRowId = rowIds.first();
+        // For the delivery-latency clock (relayserver.cpp), as the SQLite store reports them.
+        result.firstRowId = quint64(firstRowId);
+        result.lastRowId = quint64(rowIds.last());
 
         QList<qint64> accounts, deviceIds, sizes;
         QList<std::optional<qint64>> bodyIds;
@@ -577,6 +595,9 @@ StoreResult<QList<QueuedMessage>> PgStore::fetchQueue(const DeviceRef &device, q
             bytes += message.size();
             messages.append(std::move(message));
         }
+        if (readFailed(*query, &error)) {
+            return StoreError{error};
+        }
         query->finish();
         return messages;
     });
@@ -599,6 +620,9 @@ StoreResult<QueueDepth> PgStore::queueDepth(const DeviceRef &device)
             depth.rows = query->value(0).toLongLong();
             depth.bytes = query->value(1).toLongLong();
         }
+        if (readFailed(*query, &error)) {
+            return StoreError{error};
+        }
         query->finish();
         return depth;
     });
@@ -618,6 +642,9 @@ StoreResult<QueueDepth> PgStore::totalQueueDepth()
         if (query->next()) {
             depth.rows = query->value(0).toLongLong();
             depth.bytes = query->value(1).toLongLong();
+        }
+        if (readFailed(*query, &error)) {
+            return StoreError{error};
         }
         query->finish();
         return depth;
@@ -682,6 +709,9 @@ StoreResult<SweepResult> PgStore::sweepExpired(const QueuePolicy &policy, qint64
             while (query.next()) {
                 expired.append({query.value(0).toLongLong(), query.value(1).toLongLong(),
                                 query.value(2).toLongLong()});
+            }
+            if (readFailed(query, &error)) {
+                return StoreError{error};
             }
             query.finish();
             // Per device, under its lock, in the batches' lock order. Rows of a device up to
@@ -752,6 +782,9 @@ StoreResult<SweepResult> PgStore::sweepExpired(const QueuePolicy &policy, qint64
         QList<qint64> buckets;
         while (query.next()) {
             buckets.append(query.value(0).toLongLong());
+        }
+        if (readFailed(query, &error)) {
+            return StoreError{error};
         }
         query.finish();
         for (qint64 start : std::as_const(buckets)) {

@@ -150,7 +150,10 @@ std::variant<PgConnectionSettings, QString> PgConnectionSettings::parse(const QS
             return QStringLiteral("has an unsupported parameter \"%1\"").arg(key);
         }
         given.append(key);
-        options.append(QStringLiteral("%1=%2").arg(key, value));
+        // Quoted (libpq's conninfo syntax): a value may hold spaces ("options=-c a=b").
+        QString quoted = value;
+        quoted.replace(u'\\', QStringLiteral("\\\\")).replace(u'\'', QStringLiteral("\\'"));
+        options.append(QStringLiteral("%1='%2'").arg(key, quoted));
     }
     for (const auto &[key, value] : kDefaultParameters) {
         if (!given.contains(QLatin1String(key))) {
@@ -300,9 +303,12 @@ QSqlQuery *PgStore::statement(const QString &sql, QString *error)
 StoreResult<std::unique_ptr<Store>> PgStore::openConnection()
 {
     std::unique_ptr<PgStore> store(new PgStore(nextConnectionName(), m_settings, m_partitions));
+    // Not connecting is no failure here: the store starts disconnected and every call tries
+    // again (guarded()), so a writer thread started during an outage recovers with the
+    // database instead of keeping the error for good.
     if (QString error = store->connect(); !error.isEmpty()) {
-        return StoreError{
-            QStringLiteral("cannot connect to %1: %2").arg(m_settings.display, error)};
+        qCWarning(lcPgStore) << "cannot connect to" << m_settings.display << "-" << error
+                             << "- retrying on the next call";
     }
     // The schema is current: this connection's opener migrated it.
     store->m_schemaVersion = m_schemaVersion;
@@ -426,6 +432,9 @@ QString PgStore::loadMeta()
         } else if (key == u"queue_partitions") {
             m_partitions = query.value(1).toInt();
         }
+    }
+    if (readFailed(query, &error)) {
+        return error;
     }
     if (m_instanceId.isEmpty()) {
         return QStringLiteral("instance id missing");

@@ -70,7 +70,9 @@ public:
     int partitions() const { return m_partitions; }
     // One more connection to the same database: the relay opens one per I/O thread and one
     // for its writer thread, so a node holds a small fixed pool of connections
-    // (docs/operations.md §PostgreSQL store sizes max_connections from it).
+    // (docs/operations.md §PostgreSQL store sizes max_connections from it). Never fails for
+    // an unreachable database: the connection then starts disconnected and each call tries
+    // to connect again, as after a lost connection.
     StoreResult<std::unique_ptr<Store>> openConnection() override;
 
     StoreResult<std::optional<AccountRecord>> findAccount(const QString &username) override;

@@ -52,6 +52,17 @@ inline bool run(QSqlQuery &query, const QString &statement, const QVariantList &
     return true;
 }
 
+// After a read loop: QPSQL runs forward-only queries in single-row mode, so an error in the
+// middle of a result (a lock timeout, say) ends next() with lastError set.
+inline bool readFailed(const QSqlQuery &query, QString *error)
+{
+    if (query.lastError().isValid()) {
+        *error = errorText(query.lastError());
+        return true;
+    }
+    return false;
+}
+
 // Runs an already prepared statement again with new positional values.
 inline bool rerun(QSqlQuery &query, const QVariantList &values, QString *error)
 {
@@ -95,9 +106,10 @@ public:
     QString error() const { return m_error; }
     bool commit()
     {
-        QSqlQuery commit(m_db);
-        if (!commit.exec(QStringLiteral("COMMIT"))) {
-            m_error = errorText(commit.lastError());
+        // Through the driver, which checks COMMIT's command tag: a COMMIT of a transaction
+        // that had already failed "succeeds" with the tag ROLLBACK.
+        if (!m_db.commit()) {
+            m_error = errorText(m_db.lastError());
             return false;
         }
         m_open = false;

@@ -182,6 +182,7 @@ private slots:
     void truncatedHeaderTimesOut();
     void untrustedSourceWithHeaderIsClosed();
     void directClientsStillConnect();
+    void idleUntrustedSourcesDoNotLockOutTheProxy();
     void headerThenTls();
     void configNeedsTrustedProxies();
 
@@ -359,6 +360,56 @@ void TestRelayProxy::directClientsStillConnect()
     QVERIFY(socket);
     socket->write(upgradeRequest(m_relay.port()));
     QVERIFY(upgraded(*socket));
+}
+
+void TestRelayProxy::idleUntrustedSourcesDoNotLockOutTheProxy()
+{
+    // A relay of its own with a pending pool of 4. Untrusted sources that connect and send
+    // nothing wait up to the header deadline; they must not fill the trusted proxy's pool.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error =
+        relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                    {QStringLiteral("--proxy-protocol"), QStringLiteral("v2"),
+                     QStringLiteral("--trusted-proxy"), QStringLiteral("127.0.0.2/32"),
+                     QStringLiteral("--max-unauthenticated"), QStringLiteral("4"),
+                     QStringLiteral("--max-unauthenticated-per-address"), QStringLiteral("2")});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const auto rejectedBy = [&relay](const char *reason) {
+        return metric(scrape(relay.adminPort()),
+                      QByteArray("parley_relay_connections_rejected_total{reason=\"") + reason +
+                          "\"}");
+    };
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    // Two idle connections from one untrusted address; a third is over its per-address cap.
+    for (int i = 0; i < 2; ++i) {
+        idle.push_back(connectFrom(kDirect, relay.port()));
+        QVERIFY(idle.back());
+    }
+    QTRY_COMPARE(
+        metric(scrape(relay.adminPort()), "parley_relay_connections{state=\"proxy_header\"}"), 2.0);
+    auto third = connectFrom(kDirect, relay.port());
+    QVERIFY(third);
+    QVERIFY(closedByRelay(*third, 3000));
+    QTRY_COMPARE(rejectedBy("unauthenticated_per_address"), 1.0);
+    // Another untrusted address fills the untrusted pool (4); a third address is refused.
+    for (int i = 0; i < 2; ++i) {
+        idle.push_back(connectFrom(QHostAddress(QStringLiteral("127.0.0.3")), relay.port()));
+        QVERIFY(idle.back());
+    }
+    QTRY_COMPARE(
+        metric(scrape(relay.adminPort()), "parley_relay_connections{state=\"proxy_header\"}"), 4.0);
+    auto overflow = connectFrom(QHostAddress(QStringLiteral("127.0.0.4")), relay.port());
+    QVERIFY(overflow);
+    QVERIFY(closedByRelay(*overflow, 3000));
+    QTRY_COMPARE(rejectedBy("unauthenticated"), 1.0);
+    // The proxy still gets its clients in, while all of those wait.
+    auto proxied = connectFrom(kProxy, relay.port());
+    QVERIFY(proxied);
+    proxied->write(ipv4Header(QHostAddress(QStringLiteral("198.51.100.9"))) +
+                   upgradeRequest(relay.port()));
+    QVERIFY(upgraded(*proxied));
+    QCOMPARE(relay.stop(), 0);
 }
 
 void TestRelayProxy::headerThenTls()

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHostAddress>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -181,6 +182,8 @@ private slots:
     void pgRejectsBadUrls();
     void pgConcurrentWritersNeverMakeAReaderSkip();
     void pgReconnectsAfterAnOutage();
+    void pgCreateSeesATombstoneCommittedWhileItWaited();
+    void pgUrlValuesMayHoldSpacesAndQuotes();
 };
 
 void TestStore::initTestCase()
@@ -1188,8 +1191,15 @@ void TestStore::pgReconnectsAfterAnOutage()
         store->commitWrites({single(ref("bob", 1), "during", "k2")}, {}, {}, kNow)));
     QVERIFY(std::holds_alternative<StoreError>(store->fetchQueue(ref("bob", 1), 0, 10, 1 << 20)));
     QVERIFY(std::holds_alternative<StoreError>(store->checkWritable()));
+    // A connection opened during the outage (a writer thread starting) is no error: it
+    // connects on its first call after the database is back.
+    auto opened = store->openConnection();
+    QVERIFY(std::holds_alternative<std::unique_ptr<Store>>(opened));
+    auto &late = std::get<std::unique_ptr<Store>>(opened);
+    QVERIFY(std::holds_alternative<StoreError>(late->checkWritable()));
     const QString down = postgres().start();
     QVERIFY2(down.isEmpty(), qPrintable(down));
+    QCOMPARE(value(late->checkWritable()), true);
 
     // The very next call works.
     QCOMPARE(value(store->checkWritable()), true);
@@ -1210,6 +1220,75 @@ void TestStore::pgReconnectsAfterAnOutage()
     const bool firstFailed = std::holds_alternative<StoreError>(store->queueDepth(ref("bob", 1)));
     Q_UNUSED(firstFailed); // libpq may or may not notice the dead socket before the query
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
+}
+
+// Another node deletes a name (its tombstone and deletion made, not yet committed) while
+// this one registers the name under another key: the registration waits for the deletion
+// and must then see its tombstone, not remove it.
+void TestStore::pgCreateSeesATombstoneCommittedWhileItWaited()
+{
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    auto store = openPg(url, &error);
+    QVERIFY2(store, qPrintable(error));
+    QVERIFY(value(store->createAccount(account("dave", 'a', 1), device(1, 'd'), std::nullopt)) ==
+            CreateAccountResult::Created);
+    Peek deleter(url);
+    QVERIFY(deleter.exec(QStringLiteral("BEGIN")));
+    QVERIFY(deleter.exec(QStringLiteral(
+        "INSERT INTO retired_usernames (username, account_key) SELECT username, account_key "
+        "FROM accounts WHERE username = 'dave'")));
+    QVERIFY(deleter.exec(QStringLiteral("DELETE FROM accounts WHERE username = 'dave'")));
+
+    std::atomic<int> outcome{-1};
+    std::thread creator([&] {
+        auto opened = store->openConnection();
+        if (!std::holds_alternative<std::unique_ptr<Store>>(opened)) {
+            outcome = -2;
+            return;
+        }
+        const auto created = std::get<std::unique_ptr<Store>>(opened)->createAccount(
+            account("dave", 'b', 1), device(1, 'e'), std::nullopt);
+        outcome = std::holds_alternative<CreateAccountResult>(created)
+                      ? int(std::get<CreateAccountResult>(created))
+                      : -3;
+    });
+    auto cleanup = qScopeGuard([&] {
+        deleter.exec(QStringLiteral("ROLLBACK"));
+        creator.join();
+    });
+    Peek watcher(url);
+    QTRY_COMPARE(watcher
+                     .scalar(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                            "current_database() AND wait_event_type = 'Lock'"))
+                     .toInt(),
+                 1);
+    QVERIFY(deleter.exec(QStringLiteral("COMMIT")));
+    cleanup.dismiss();
+    creator.join();
+    QCOMPARE(outcome.load(), int(CreateAccountResult::UsernameTaken));
+    QCOMPARE(watcher
+                 .scalar(QStringLiteral(
+                     "SELECT count(*) FROM retired_usernames WHERE username = 'dave'"))
+                 .toInt(),
+             1);
+    QVERIFY(!value(store->findAccount(QStringLiteral("dave"))).has_value());
+}
+
+// Parameter values go to libpq quoted: spaces, quotes and backslashes arrive as given.
+void TestStore::pgUrlValuesMayHoldSpacesAndQuotes()
+{
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    auto store = openPg(url + QStringLiteral("?application_name=parley%20relay%20o'k%5Cx"), &error);
+    QVERIFY2(store, qPrintable(error));
+    Peek peek(url);
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE "
+                                        "application_name = 'parley relay o''k\\x'"))
+                 .toInt(),
+             1);
 }
 
 QTEST_GUILESS_MAIN(TestStore)
