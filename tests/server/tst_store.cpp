@@ -642,6 +642,9 @@ void TestStore::queueSingleAndMultiRecipient()
     QCOMPARE(bob1.at(1).body, QByteArray("the body"));
     QCOMPARE(bob1.at(2).payload, QByteArray("third"));
     QVERIFY(bob1.at(0).rowId < bob1.at(1).rowId && bob1.at(1).rowId < bob1.at(2).rowId);
+    // The batch names its lowest and highest row (the delivery-latency clock uses them).
+    QCOMPARE(std::get<WriteBatchResult>(written).firstRowId, bob1.at(0).rowId);
+    QCOMPARE(std::get<WriteBatchResult>(written).lastRowId, bob1.at(2).rowId);
     // After a cursor, within a row and a byte budget (at least one row).
     QCOMPARE(rowIds(value(store->fetchQueue(ref("bob", 1), bob1.at(0).rowId, 10, 1 << 20))),
              (QList<quint64>{bob1.at(1).rowId, bob1.at(2).rowId}));
