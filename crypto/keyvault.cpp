@@ -310,17 +310,43 @@ std::optional<WipedBytes> atRestKey(const SecureBytes &profileKey)
 
 } // namespace
 
-std::variant<std::vector<Byte>, VaultError>
-encryptAtRest(const SecureBytes &profileKey, ByteView plaintext, const AtRestLocation &location)
+std::variant<AtRestKey, VaultError> AtRestKey::derive(const SecureBytes &profileKey)
 {
     ensureSodium();
     if (profileKey.size() != kProfileKeyBytes) {
         return VaultError::InvalidProfileKey;
     }
+    const auto key = atRestKey(profileKey);
+    return AtRestKey(SecureBytes(key->view()));
+}
+
+std::variant<std::vector<Byte>, VaultError>
+encryptAtRest(const SecureBytes &profileKey, ByteView plaintext, const AtRestLocation &location)
+{
+    auto key = AtRestKey::derive(profileKey);
+    if (const auto *error = std::get_if<VaultError>(&key)) {
+        return *error;
+    }
+    return encryptAtRest(std::get<AtRestKey>(key), plaintext, location);
+}
+
+std::variant<WipedBytes, VaultError> decryptAtRest(const SecureBytes &profileKey, ByteView value,
+                                                   const AtRestLocation &location)
+{
+    auto key = AtRestKey::derive(profileKey);
+    if (const auto *error = std::get_if<VaultError>(&key)) {
+        return *error;
+    }
+    return decryptAtRest(std::get<AtRestKey>(key), value, location);
+}
+
+std::variant<std::vector<Byte>, VaultError> encryptAtRest(const AtRestKey &key, ByteView plaintext,
+                                                          const AtRestLocation &location)
+{
+    ensureSodium();
     if (!validName(location.table) || !validName(location.column)) {
         return VaultError::InvalidLocation;
     }
-    const auto key = atRestKey(profileKey);
     const std::vector<Byte> ad = atRestAssociatedData(location);
     std::vector<Byte> value(kAtRestOverhead + plaintext.size());
     value[0] = kAtRestFormatVersion;
@@ -328,17 +354,14 @@ encryptAtRest(const SecureBytes &profileKey, ByteView plaintext, const AtRestLoc
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(
         value.data() + 1 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, nullptr, plaintext.data(),
-        plaintext.size(), ad.data(), ad.size(), nullptr, nonce, key->data());
+        plaintext.size(), ad.data(), ad.size(), nullptr, nonce, key.view().data());
     return value;
 }
 
-std::variant<WipedBytes, VaultError> decryptAtRest(const SecureBytes &profileKey, ByteView value,
+std::variant<WipedBytes, VaultError> decryptAtRest(const AtRestKey &key, ByteView value,
                                                    const AtRestLocation &location)
 {
     ensureSodium();
-    if (profileKey.size() != kProfileKeyBytes) {
-        return VaultError::InvalidProfileKey;
-    }
     if (!validName(location.table) || !validName(location.column)) {
         return VaultError::InvalidLocation;
     }
@@ -351,14 +374,13 @@ std::variant<WipedBytes, VaultError> decryptAtRest(const SecureBytes &profileKey
     if (value.size() < kAtRestOverhead) {
         return VaultError::Malformed;
     }
-    const auto key = atRestKey(profileKey);
     const std::vector<Byte> ad = atRestAssociatedData(location);
     const Byte *nonce = value.data() + 1;
     const ByteView sealed = value.subspan(1 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
     WipedBytes plaintext(value.size() - kAtRestOverhead);
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext.data(), nullptr, nullptr,
                                                    sealed.data(), sealed.size(), ad.data(),
-                                                   ad.size(), nonce, key->data()) != 0) {
+                                                   ad.size(), nonce, key.view().data()) != 0) {
         return VaultError::AuthenticationFailed;
     }
     return plaintext;

@@ -160,4 +160,27 @@ encryptAtRest(const SecureBytes &profileKey, ByteView plaintext, const AtRestLoc
 std::variant<WipedBytes, VaultError> decryptAtRest(const SecureBytes &profileKey, ByteView value,
                                                    const AtRestLocation &location);
 
+// The at-rest cipher's key, HKDF-Expand(profile key, kAtRestKeyLabel): derived once by a store
+// that seals many values, instead of once per value as the functions above do (two HMACs per
+// cell). The same values either way.
+class AtRestKey
+{
+public:
+    // InvalidProfileKey for a key that is not kProfileKeyBytes long.
+    static std::variant<AtRestKey, VaultError> derive(const SecureBytes &profileKey);
+
+    ByteView view() const { return m_key.view(); }
+
+private:
+    explicit AtRestKey(SecureBytes key)
+        : m_key(std::move(key))
+    {}
+    SecureBytes m_key;
+};
+
+std::variant<std::vector<Byte>, VaultError> encryptAtRest(const AtRestKey &key, ByteView plaintext,
+                                                          const AtRestLocation &location);
+std::variant<WipedBytes, VaultError> decryptAtRest(const AtRestKey &key, ByteView value,
+                                                   const AtRestLocation &location);
+
 } // namespace parley::crypto

@@ -62,8 +62,9 @@ inline constexpr int kClientMessageIdBytes = 16;
 inline constexpr int kMaxAckRowIds = 1024;
 
 // Delivery window: at most this many rows, and this many payload bytes, pushed to one
-// connection and not yet acknowledged.
-inline constexpr int kDeliveryWindowRows = 64;
+// connection and not yet acknowledged. Several client batches deep (a client commits and acks
+// about 64 rows at a time), so a client can prepare the next rows while it stores the last.
+inline constexpr int kDeliveryWindowRows = 256;
 inline constexpr int kDeliveryWindowBytes = 1024 * 1024;
 
 // --- Blobs (docs/protocol.md R4) ---------------------------------------------------------

@@ -111,19 +111,21 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             result.outcome = outcome;
             result.reason = reason;
             // A held envelope's hash is stored when it is replayed, not now (keychangepipeline).
-            if (!ephemeral && outcome != Outcome::KeyChanged) {
-                if (auto inserted = inbox.insert(hash, now); errorOf(inserted) != nullptr) {
-                    return *errorOf(inserted);
+            if (!ephemeral && outcome == Outcome::KeyChanged) {
+                if (auto removed = inbox.remove(hash); errorOf(removed) != nullptr) {
+                    return *errorOf(removed);
                 }
             }
             return result;
         };
+        // The hash is claimed first: every outcome that returns a value commits it with the
+        // rest (one statement for "seen?" and "now seen").
         if (!ephemeral) {
-            auto seen = inbox.contains(hash);
-            if (const auto *error = errorOf(seen)) {
+            auto claimed = inbox.claim(hash, now);
+            if (const auto *error = errorOf(claimed)) {
                 return *error;
             }
-            if (std::get<bool>(seen)) {
+            if (!std::get<bool>(claimed)) {
                 result.outcome = Outcome::Duplicate;
                 return result; // dropped before any decryption
             }

@@ -198,12 +198,15 @@ private:
     void finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure);
     void onPush(const wire::Push &push);
     void onConnectionStatus(const ConnectionStatus &status);
-    // The inbox (docs/architecture.md, "Inbox"): the hashes already seen are looked up
-    // (database thread), the others opened on the thread pool (openEnvelopes), then
-    // storeInbound() runs the batch's one transaction; acked after its commit.
+    // sessioninbox.cpp, the inbox (docs/architecture.md, "Inbox"): processInbound() takes
+    // the next batch through the hash check (database thread) and the sealed layers (thread
+    // pool) while the previous batch is stored; storeNextInbound() hands the oldest prepared
+    // batch to storeInbound(), which runs its one transaction; acked after its commit.
     void processInbound();
+    void storeNextInbound();
     void storeInbound(std::shared_ptr<const std::vector<Inbound>> batch,
                       std::shared_ptr<const std::vector<std::optional<OpenedEnvelope>>> opened);
+    static ChatMessage chatMessage(const ReceivedMessage &received);
     // What a processed delivery means for the views and the relay (emits the signals).
     void handleInbound(const InboundResult &result, bool *flush);
     // sessionrecovery.cpp: key changes and session resets.
@@ -239,8 +242,19 @@ private:
     AccountManager *m_account;
     std::deque<std::function<void(std::function<void()>)>> m_commands;
     bool m_commandRunning = false;
-    std::deque<Inbound> m_inbound;
-    bool m_inboundRunning = false;
+    // The inbox's stages (sessioninbox.cpp).
+    struct PreparedInbound
+    {
+        const ProfileStore *store = nullptr; // the store it was checked against
+        std::shared_ptr<const std::vector<Inbound>> batch;
+        std::shared_ptr<const std::vector<std::optional<OpenedEnvelope>>> opened;
+    };
+    static constexpr std::size_t kInboundBatchRows = 64; // one transaction, one fsync
+    static constexpr std::size_t kInboundBatchesAhead = 2;
+    std::deque<Inbound> m_inbound;          // pushed, not taken yet
+    std::deque<PreparedInbound> m_prepared; // checked and opened, waiting for stage 3
+    bool m_preparing = false;               // a batch in stage 1 or 2
+    bool m_storing = false;                 // a batch in stage 3
     bool m_drained = false;
     bool m_flushing = false;
     bool m_flushAgain = false;

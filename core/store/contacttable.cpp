@@ -1,6 +1,7 @@
 #include "core/store/contacttable.h"
 
 #include "core/store/storecontext.h"
+#include "core/store/transactioncache.h"
 
 #include <QSqlQuery>
 #include <QVariant>
@@ -66,6 +67,9 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
     if (!insert && query.numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("contact %1").arg(id.value)};
     }
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        cache->contactsByAddress.clear(); // the address itself may have changed
+    }
     return id;
 }
 
@@ -76,7 +80,20 @@ StoreResult<ContactRecord> ContactTable::find(ContactId id)
 
 StoreResult<ContactRecord> ContactTable::findByAddress(const QString &address)
 {
-    return findWhere(QStringLiteral("address = :key"), address);
+    TransactionCache *cache = m_context.transactionCache();
+    if (cache != nullptr) {
+        if (auto found = cache->contactsByAddress.find(address);
+            found != cache->contactsByAddress.end()) {
+            return found->second;
+        }
+    }
+    auto found = findWhere(QStringLiteral("address = :key"), address);
+    if (cache != nullptr) {
+        if (const auto *contact = std::get_if<ContactRecord>(&found)) {
+            cache->contactsByAddress.emplace(address, *contact);
+        }
+    }
+    return found;
 }
 
 StoreResult<std::vector<ContactRecord>> ContactTable::withPendingKeyChange()

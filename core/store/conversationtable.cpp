@@ -2,12 +2,31 @@
 
 #include "core/store/contacttable.h"
 #include "core/store/storecontext.h"
+#include "core/store/transactioncache.h"
 
 #include <QSqlQuery>
 
 namespace parley::core {
 
 StoreResult<ConversationId> ConversationTable::forContact(ContactId contact, qint64 now)
+{
+    TransactionCache *cache = m_context.transactionCache();
+    if (cache != nullptr) {
+        if (auto found = cache->conversationsByContact.find(contact.value);
+            found != cache->conversationsByContact.end()) {
+            return found->second;
+        }
+    }
+    auto found = findOrInsert(contact, now);
+    if (cache != nullptr) {
+        if (const auto *id = std::get_if<ConversationId>(&found)) {
+            cache->conversationsByContact.emplace(contact.value, *id);
+        }
+    }
+    return found;
+}
+
+StoreResult<ConversationId> ConversationTable::findOrInsert(ContactId contact, qint64 now)
 {
     CachedQuery cached = m_context.prepared(
         QStringLiteral("SELECT id FROM conversations WHERE contact_id = :contact"));

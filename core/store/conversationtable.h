@@ -52,6 +52,8 @@ public:
     StoreResult<std::vector<ConversationSummary>> summaries();
 
 private:
+    StoreResult<ConversationId> findOrInsert(ContactId contact, qint64 now);
+
     StoreContext &m_context;
 };
 

@@ -27,6 +27,10 @@ public:
     StoreResult<bool> contains(const QByteArray &hash);
     // Idempotent: inserting a hash twice is not an error.
     StoreStatus insert(const QByteArray &hash, qint64 receivedAt);
+    // Inserts the hash if it is not there yet: true if this call inserted it, false if it was
+    // already seen. One statement where contains() + insert() are two.
+    StoreResult<bool> claim(const QByteArray &hash, qint64 receivedAt);
+    StoreStatus remove(const QByteArray &hash);
 
 private:
     StoreContext &m_context;

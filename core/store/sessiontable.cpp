@@ -1,6 +1,7 @@
 #include "core/store/sessiontable.h"
 
 #include "core/store/storecontext.h"
+#include "core/store/transactioncache.h"
 
 #include <QSqlQuery>
 
@@ -71,6 +72,9 @@ StoreResult<SessionId> SessionTable::insert(const SessionRecord &session)
     if (!query.exec()) {
         return StoreContext::queryError(query);
     }
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        cache->currentSessions.erase({session.contact.value, session.deviceId}); // now current
+    }
     return id;
 }
 
@@ -95,6 +99,14 @@ StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &st
     if (query.numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("session %1").arg(id.value)};
     }
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        for (auto &[key, cached] : cache->currentSessions) {
+            if (cached && cached->id == id) {
+                cached->state = crypto::WipedBytes(state.view());
+                cached->updatedAt = now;
+            }
+        }
+    }
     return Done{};
 }
 
@@ -116,6 +128,25 @@ StoreResult<SessionRecord> SessionTable::find(SessionId id)
 }
 
 StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contact, quint32 deviceId)
+{
+    TransactionCache *cache = m_context.transactionCache();
+    if (cache != nullptr) {
+        if (auto found = cache->currentSessions.find({contact.value, deviceId});
+            found != cache->currentSessions.end()) {
+            return found->second;
+        }
+    }
+    auto read = readCurrent(contact, deviceId);
+    if (cache != nullptr) {
+        if (const auto *session = std::get_if<std::optional<SessionRecord>>(&read)) {
+            cache->currentSessions.emplace(std::pair{contact.value, deviceId}, *session);
+        }
+    }
+    return read;
+}
+
+StoreResult<std::optional<SessionRecord>> SessionTable::readCurrent(ContactId contact,
+                                                                    quint32 deviceId)
 {
     CachedQuery cached = m_context.prepared(
         kSelect +
@@ -174,6 +205,10 @@ StoreStatus SessionTable::removeForContact(ContactId contact)
     query.bindValue(0, contact.value);
     if (!query.exec()) {
         return StoreContext::queryError(query);
+    }
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        std::erase_if(cache->currentSessions,
+                      [&](const auto &entry) { return entry.first.first == contact.value; });
     }
     return Done{};
 }

@@ -51,6 +51,8 @@ public:
     StoreStatus removeForContact(ContactId contact);
 
 private:
+    StoreResult<std::optional<SessionRecord>> readCurrent(ContactId contact, quint32 deviceId);
+
     StoreContext &m_context;
 };
 

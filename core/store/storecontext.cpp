@@ -1,6 +1,7 @@
 #include "core/store/storecontext.h"
 
 #include "core/store/schemamigrations.h"
+#include "core/store/transactioncache.h"
 #include "crypto/keyvault.h"
 
 #include <QFileInfo>
@@ -8,6 +9,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUrl>
+
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcStore, "parley.core.store")
 
@@ -184,9 +187,25 @@ StoreStatus StoreContext::openDatabase(const QString &path, bool create)
     return migrated;
 }
 
-void StoreContext::close()
+void StoreContext::setProfileKey(crypto::SecureBytes key)
+{
+    m_key = std::move(key);
+    m_atRestKey.reset();
+    if (auto derived = crypto::AtRestKey::derive(*m_key);
+        std::holds_alternative<crypto::AtRestKey>(derived)) {
+        m_atRestKey.emplace(std::move(std::get<crypto::AtRestKey>(derived)));
+    }
+}
+
+void StoreContext::wipeProfileKey()
 {
     m_key.reset();
+    m_atRestKey.reset();
+}
+
+void StoreContext::close()
+{
+    wipeProfileKey();
     closeDatabase();
 }
 
@@ -196,6 +215,8 @@ void StoreContext::closeDatabase()
         return;
     }
     m_statements.clear(); // prepared on this connection
+    m_cache.reset();
+    m_transactionDepth = 0;
     m_database = QSqlDatabase();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
@@ -211,7 +232,9 @@ StoreResult<QByteArray> StoreContext::seal(std::string_view table, std::string_v
     if (!m_key) {
         return StoreError{StoreError::Code::Locked, {}};
     }
-    auto sealed = crypto::encryptAtRest(*m_key, plaintext, {table, column, rowId});
+    auto sealed = m_atRestKey
+                      ? crypto::encryptAtRest(*m_atRestKey, plaintext, {table, column, rowId})
+                      : crypto::encryptAtRest(*m_key, plaintext, {table, column, rowId});
     if (const auto *error = std::get_if<crypto::VaultError>(&sealed)) {
         return StoreError{StoreError::Code::DatabaseFailed,
                           QStringLiteral("cannot encrypt %1: %2")
@@ -235,7 +258,9 @@ StoreResult<crypto::WipedBytes> StoreContext::unseal(std::string_view table,
     if (!m_key) {
         return StoreError{StoreError::Code::Locked, {}};
     }
-    auto opened = crypto::decryptAtRest(*m_key, viewOf(value), {table, column, rowId});
+    auto opened = m_atRestKey
+                      ? crypto::decryptAtRest(*m_atRestKey, viewOf(value), {table, column, rowId})
+                      : crypto::decryptAtRest(*m_key, viewOf(value), {table, column, rowId});
     if (const auto *error = std::get_if<crypto::VaultError>(&opened)) {
         // Never delete what we cannot read: a later version, a restored key or a forensic
         // look may still need it.
@@ -258,6 +283,28 @@ StoreResult<std::shared_ptr<const crypto::SecureBytes>> StoreContext::copyProfil
 }
 
 StoreResult<qint64> StoreContext::allocateIds(std::string_view table, qint64 count)
+{
+    if (!m_cache || count <= 0) {
+        return reserveIds(table, count);
+    }
+    // The first reservation of a transaction takes exactly what it needs (a one-row
+    // transaction leaves no gap); a table that asks again takes a block.
+    auto [entry, first] = m_cache->reservedIds.try_emplace(std::string(table), 0, 0);
+    auto &range = entry->second;
+    if (range.second - range.first < count) {
+        const qint64 reserve = first ? count : std::max(count, kIdBlock);
+        auto reserved = reserveIds(table, reserve);
+        if (const auto *error = std::get_if<StoreError>(&reserved)) {
+            return *error;
+        }
+        range = {std::get<qint64>(reserved), std::get<qint64>(reserved) + reserve};
+    }
+    const qint64 id = range.first;
+    range.first += count;
+    return id;
+}
+
+StoreResult<qint64> StoreContext::reserveIds(std::string_view table, qint64 count)
 {
     CachedQuery cached = prepared(QStringLiteral(
         "UPDATE id_counters SET next_id = next_id + ? WHERE table_name = ? RETURNING next_id - ?"));
@@ -306,6 +353,8 @@ std::optional<StoreError> StoreContext::begin()
         }
     } else if (!db.transaction()) {
         return StoreError{StoreError::Code::DatabaseFailed, db.lastError().text()};
+    } else {
+        m_cache = std::make_unique<TransactionCache>();
     }
     ++m_transactionDepth;
     return std::nullopt;
@@ -316,12 +365,14 @@ std::optional<StoreError> StoreContext::commit()
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
         if (auto error = execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth))) {
+            *m_cache = TransactionCache{}; // what the savepoint wrote is undone
             execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
             execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
             return error;
         }
         return std::nullopt;
     }
+    m_cache.reset();
     QSqlDatabase db = database();
     if (!db.commit()) {
         const QString detail = db.lastError().text();
@@ -335,11 +386,13 @@ void StoreContext::rollback()
 {
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
+        *m_cache = TransactionCache{}; // it may hold rows the savepoint wrote
         // Undo this savepoint's changes and drop it; the outer transaction goes on.
         execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
         execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
         return;
     }
+    m_cache.reset();
     database().rollback();
 }
 

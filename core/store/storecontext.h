@@ -2,6 +2,7 @@
 
 #include "core/store/storeerror.h"
 #include "crypto/bytes.h"
+#include "crypto/keyvault.h"
 #include "crypto/securebytes.h"
 #include "crypto/wipedbytes.h"
 
@@ -20,6 +21,7 @@ class QSqlQuery;
 namespace parley::core {
 
 class StoreContext;
+struct TransactionCache;
 
 // A statement prepared once per connection and run many times (StoreContext::prepared()):
 // SQLite's parser and Qt's statement set-up were about a third of the inbox's database time
@@ -81,8 +83,8 @@ public:
     // Forward-only. Check isPrepared() before binding.
     CachedQuery prepared(const QString &sql);
 
-    void setProfileKey(crypto::SecureBytes key) { m_key = std::move(key); }
-    void wipeProfileKey() { m_key.reset(); }
+    void setProfileKey(crypto::SecureBytes key);
+    void wipeProfileKey();
     // A copy of the profile key in its own secure buffer (for the OS keychain).
     StoreResult<std::shared_ptr<const crypto::SecureBytes>> copyProfileKey() const;
 
@@ -99,8 +101,15 @@ public:
 
     // Reserves `count` consecutive ids for `table` and returns the first. Ids come from the
     // id_counters table, so they only grow and are never reused, even after a delete. Call
-    // inside a transaction.
+    // inside a transaction: there, a table's first reservation takes `count` ids and any
+    // later one a block of at least kIdBlock (one statement per block, not per row, for the
+    // inbox's batches); what a transaction leaves unused is a gap, never a reuse.
     StoreResult<qint64> allocateIds(std::string_view table, qint64 count = 1);
+    static constexpr qint64 kIdBlock = 64;
+
+    // The current outermost transaction's row cache (transactioncache.h), or nullptr outside
+    // a transaction. For the table classes only.
+    TransactionCache *transactionCache() { return m_cache.get(); }
 
     // Runs `work` in one transaction: committed if it returns a value, rolled back if it
     // returns a StoreError (or the commit fails). Nested inside another transaction it is a
@@ -140,9 +149,13 @@ private:
     std::optional<StoreError> commit();
     void rollback();
 
+    StoreResult<qint64> reserveIds(std::string_view table, qint64 count);
+
     QString m_connectionName;
-    int m_transactionDepth = 0; // 0: none; 1: BEGIN; more: SAVEPOINTs inside it
+    std::unique_ptr<TransactionCache> m_cache; // while a transaction is open
+    int m_transactionDepth = 0;                // 0: none; 1: BEGIN; more: SAVEPOINTs inside it
     std::optional<crypto::SecureBytes> m_key;
+    std::optional<crypto::AtRestKey> m_atRestKey; // derived from m_key once
     bool m_connectionAdded = false;
     QSqlDatabase m_database; // the open connection (QSqlDatabase::database() takes a lock)
     // Idle prepared statements by SQL text; dropped before the connection closes.

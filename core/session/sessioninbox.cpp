@@ -1,0 +1,315 @@
+// SessionManager's inbox (docs/architecture.md, "Inbox"): deliveries pushed by the relay are
+// taken in batches of at most kInboundBatchRows and go through three stages —
+//   1. the hashes already in inbox_seen are looked up (database thread, read only), so a
+//      repeated envelope is dropped before any decryption;
+//   2. the others' sealed-sender layers are opened on the thread pool (openEnvelopes);
+//   3. the batch is stored in one transaction (storeInbound) and acked after its commit.
+// Stages 1 and 2 of the next batch run while a batch is in stage 3, so the database thread
+// does not wait for the pool; stage 3 takes the batches in arrival order. The relay's window
+// (kDeliveryWindowRows) is several batches deep, so the next batch is usually here already.
+// Kept apart from sessionmanager.cpp, which sends.
+
+#include "core/account/accountmanager.h"
+#include "core/session/sessionmanager.h"
+#include "core/store/inboxtable.h"
+#include "core/store/profilestore.h"
+#include "crypto/sessionresetratelimiter.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace parley::core {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+void SessionManager::onPush(const wire::Push &push)
+{
+    if (push.has_deliver()) {
+        for (const wire::Delivery &delivery : push.deliver().deliveries()) {
+            Inbound item;
+            item.rowId = delivery.row_id();
+            item.ephemeral = delivery.ephemeral();
+            // 1:1 messages come as single envelopes; multi-recipient bodies are for groups
+            // (not handled yet: acked below as unreadable, C3 §6).
+            if (delivery.has_envelope()) {
+                item.envelope = QByteArray::fromStdString(delivery.envelope());
+            }
+            m_inbound.push_back(std::move(item));
+        }
+        processInbound();
+    }
+    if (push.has_queue_drained()) {
+        m_drained = true;
+        checkSynced();
+    }
+}
+
+// GCC 12 at -O2 reports moves of StoreResult<InboundResult> inside this function as "may be
+// used uninitialized" (a known false positive of its variant analysis; clang and -O0 are
+// silent, and the StoreError member it names has a default initializer).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+void SessionManager::processInbound()
+{
+    if (m_preparing || m_inbound.empty() || !ready() || m_prepared.size() >= kInboundBatchesAhead) {
+        return;
+    }
+    m_preparing = true;
+    const auto count = qsizetype(std::min(m_inbound.size(), kInboundBatchRows));
+    auto batch = std::make_shared<const std::vector<Inbound>>(
+        std::make_move_iterator(m_inbound.begin()),
+        std::make_move_iterator(m_inbound.begin() + count));
+    m_inbound.erase(m_inbound.begin(), m_inbound.begin() + count);
+    const auto store = m_account->store();
+    std::vector<QByteArray> hashes;
+    hashes.reserve(batch->size());
+    for (const Inbound &inbound : *batch) {
+        hashes.push_back(inbound.envelope.isEmpty() || inbound.ephemeral
+                             ? QByteArray()
+                             : InboxTable::envelopeHash(inbound.envelope));
+    }
+    // 1. A repeated envelope is dropped before any decryption (issue 12, "Inbox"): the hashes
+    //    already in inbox_seen are looked up first (read only; the transaction checks again).
+    whenDone(
+        store->run([hashes](StoreContext &context) -> StoreResult<std::vector<bool>> {
+            InboxTable inbox(context);
+            std::vector<bool> seen(hashes.size(), false);
+            for (std::size_t i = 0; i < hashes.size(); ++i) {
+                if (hashes[i].isEmpty()) {
+                    continue;
+                }
+                auto found = inbox.contains(hashes[i]);
+                if (const auto *error = std::get_if<StoreError>(&found)) {
+                    return *error;
+                }
+                seen[i] = std::get<bool>(found);
+            }
+            return seen;
+        }),
+        [this, storeId = store.get(), batch, hashes](const StoreResult<std::vector<bool>> &looked) {
+            if (storeId != m_account->store().get() || !ready()) {
+                m_preparing = false;
+                return; // not acked: the relay delivers them again on the next connection
+            }
+            if (const auto *error = std::get_if<StoreError>(&looked)) {
+                m_preparing = false;
+                qCWarning(lcSession) << "cannot process deliveries:" << error->detail;
+                return;
+            }
+            // 2. The others are opened on the thread pool (C3 §5 steps 1–8 need only our
+            //    identity key); an envelope twice in one batch is opened once.
+            const auto &seen = std::get<std::vector<bool>>(looked);
+            std::vector<QByteArray> envelopes;
+            std::vector<bool> open;
+            QSet<QByteArray> inBatch;
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                const Inbound &inbound = (*batch)[i];
+                envelopes.push_back(inbound.envelope);
+                bool wanted = !inbound.envelope.isEmpty() && !seen[i];
+                if (wanted && !hashes[i].isEmpty()) {
+                    wanted = !inBatch.contains(hashes[i]);
+                    inBatch.insert(hashes[i]);
+                }
+                open.push_back(wanted);
+            }
+            whenDone(
+                openEnvelopes(m_account->device(), std::move(envelopes), std::move(open)),
+                [this, storeId, batch](const std::vector<std::optional<OpenedEnvelope>> &opened) {
+                    m_preparing = false;
+                    if (storeId != m_account->store().get()) {
+                        return;
+                    }
+                    m_prepared.push_back(
+                        {storeId, batch,
+                         std::make_shared<const std::vector<std::optional<OpenedEnvelope>>>(
+                             opened)});
+                    // The next batch's hash check is queued before this one's store.
+                    processInbound();
+                    storeNextInbound();
+                });
+        });
+}
+
+void SessionManager::storeNextInbound()
+{
+    if (m_storing || m_prepared.empty()) {
+        return;
+    }
+    PreparedInbound next = std::move(m_prepared.front());
+    m_prepared.pop_front();
+    if (next.store != m_account->store().get() || !ready()) {
+        m_prepared.clear(); // not acked: the relay delivers them again on the next connection
+        return;
+    }
+    m_storing = true;
+    storeInbound(std::move(next.batch), std::move(next.opened));
+}
+
+void SessionManager::storeInbound(
+    std::shared_ptr<const std::vector<Inbound>> batch,
+    std::shared_ptr<const std::vector<std::optional<OpenedEnvelope>>> opened)
+{
+    const auto store = m_account->store();
+    const auto device = m_account->device();
+    if (!store || !device) {
+        m_storing = false;
+        return;
+    }
+    const auto limiter = m_resetLimiter;
+    struct Item
+    {
+        quint64 rowId = 0;
+        StoreResult<InboundResult> result;
+    };
+    // Every delivery waiting is processed in ONE outer transaction: each envelope's own
+    // transaction is a savepoint inside it (a failure undoes that envelope only), and one
+    // commit — one fsync — makes the batch durable before any of it is acked. A crash
+    // before that commit loses nothing: nothing was acked, the relay delivers again.
+    whenDone(store->run([batch, opened, device,
+                         limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
+        return context.transaction([&]() -> StoreResult<std::vector<Item>> {
+            std::vector<Item> items;
+            std::vector<PendingReceipt> receipts;
+            for (std::size_t i = 0; i < batch->size(); ++i) {
+                const Inbound &inbound = (*batch)[i];
+                const std::optional<OpenedEnvelope> &preopened = (*opened)[i];
+                if (inbound.envelope.isEmpty()) {
+                    InboundResult dropped;
+                    dropped.reason = QStringLiteral("not a single envelope");
+                    items.push_back({inbound.rowId, dropped});
+                    continue;
+                }
+                // Its delivery receipt joins `receipts` only if the envelope's savepoint
+                // commits (a failed one is undone and delivered again, receipt and all).
+                std::vector<PendingReceipt> own;
+                auto result =
+                    receiveEnvelope(context, *device, inbound.envelope, inbound.ephemeral, *limiter,
+                                    nowMs(), &own, preopened ? &*preopened : nullptr);
+                if (std::holds_alternative<InboundResult>(result)) {
+                    receipts.insert(receipts.end(), own.begin(), own.end());
+                }
+                items.push_back({inbound.rowId, std::move(result)});
+            }
+            // One receipt per sender for the whole batch, in the batch's transaction.
+            auto outbox = encryptDeliveryReceipts(context, *device, receipts, nowMs());
+            if (const auto *error = std::get_if<StoreError>(&outbox)) {
+                return *error; // nothing is acked: the batch is delivered again
+            }
+            if (!std::get<std::vector<OutboxEntry>>(outbox).empty()) {
+                InboundResult carrier; // carries the receipts to the core thread; no row
+                carrier.outcome = InboundResult::Outcome::Duplicate;
+                carrier.outbox = std::move(std::get<std::vector<OutboxEntry>>(outbox));
+                items.push_back({0, std::move(carrier)});
+            }
+            return items;
+        });
+    }),
+             [this, storeId = store.get()](const StoreResult<std::vector<Item>> &processed) {
+                 m_storing = false;
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&processed)) {
+                     qCWarning(lcSession) << "cannot process deliveries:" << error->detail;
+                     return; // not acked: the relay delivers them again on the next connection
+                 }
+                 wire::Request ack;
+                 bool receipts = false;
+                 for (const Item &item : std::get<std::vector<Item>>(processed)) {
+                     const auto *result = std::get_if<InboundResult>(&item.result);
+                     if (result == nullptr) {
+                         qCWarning(lcSession) << "cannot store a delivery:"
+                                              << std::get<StoreError>(item.result).detail;
+                         continue; // not acked: delivered again later
+                     }
+                     if (item.rowId != 0) {
+                         ack.mutable_ack()->add_row_ids(item.rowId);
+                     }
+                     handleInbound(*result, &receipts);
+                 }
+                 // Acked only now: everything above is committed (R2 §6).
+                 if (ack.ack().row_ids_size() > 0) {
+                     m_connection->request(std::move(ack),
+                                           [](const RelayConnection::RequestResult &) {});
+                 }
+                 if (receipts) {
+                     flushOutbox();
+                 }
+                 // The next hash check goes to the database thread before the next store.
+                 processInbound();
+                 storeNextInbound();
+                 processInbound();
+                 checkSynced();
+             });
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+void SessionManager::handleInbound(const InboundResult &result, bool *flush)
+{
+    using Outcome = InboundResult::Outcome;
+    if (!result.outbox.empty()) {
+        *flush = true; // receipts, reset requests
+    }
+    switch (result.outcome) {
+    case Outcome::Message:
+    case Outcome::Undecryptable:
+        if (result.message) {
+            emit messageReceived(chatMessage(*result.message));
+        }
+        if (result.resetRequestSent) {
+            emit sessionResetRequested(result.contact);
+        } else if (result.resetDeferred && !m_resetRequestTimer.isActive()) {
+            m_resetRequestTimer.start(); // the failure goes into the next request
+        }
+        break;
+    case Outcome::Receipt:
+        for (const StateChange &change : result.stateChanges) {
+            emit messageStateChanged(change.conversation, change.clientMessageId, int(change.state),
+                                     int(change.failureReason));
+        }
+        break;
+    case Outcome::Typing:
+        emit typingReceived(result.contact, result.typing);
+        break;
+    case Outcome::KeyChanged:
+        // Only a key the relay confirms is a change (sessionrecovery.cpp).
+        if (!result.contact.isEmpty()) {
+            confirmKeyChange(result.contact);
+        }
+        break;
+    case Outcome::ResetAccepted:
+        if (result.reset) {
+            resetSession(*result.reset);
+        }
+        break;
+    case Outcome::Dropped:
+        qCInfo(lcSession) << "dropped a delivery:" << result.reason;
+        break;
+    case Outcome::Duplicate:
+        break;
+    }
+}
+
+void SessionManager::checkSynced()
+{
+    if (m_drained && !m_preparing && !m_storing && m_prepared.empty() && m_inbound.empty()) {
+        emit synced();
+    }
+}
+
+} // namespace parley::core
