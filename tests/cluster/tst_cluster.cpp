@@ -470,6 +470,11 @@ void TestCluster::drainMovesClientsNothingLost()
     //    (--drain-delay 3s in the cluster): HAProxy takes it out of rotation.
     QTRY_COMPARE_WITH_TIMEOUT(get(m_cluster.admin(bobsNode), "/readyz").status, 503, 2000);
     QCOMPARE(get(m_cluster.admin(otherNode), "/readyz").status, 200);
+    // HAProxy's check took it out of rotation for that 503, not for a refused connection.
+    const QString down = QStringLiteral("Server relays/node%1 is DOWN, reason: Layer7 wrong "
+                                        "status, code: 503")
+                             .arg(bobsNode);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster.log(QStringLiteral("haproxy.log")).contains(down), 10'000);
     // 2. Then it closes its clients with 1001 (going away) and exits.
     QTRY_VERIFY_WITH_TIMEOUT(recipient->disconnected, 15'000);
     QCOMPARE(recipient->closeCode, int(protocol::CloseCode::GoingAway));
