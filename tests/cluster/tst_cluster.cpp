@@ -15,8 +15,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 
@@ -43,7 +45,7 @@ HttpAnswer get(quint16 port, const QByteArray &path)
     if (!socket.waitForConnected(3000)) {
         return {};
     }
-    socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     QByteArray response;
     QElapsedTimer timer;
     timer.start();
@@ -214,6 +216,7 @@ public:
     quint16 admin(int node) const { return port(QStringLiteral("node%1_admin").arg(node)); }
     qint64 nodePid(int node) const { return pid(QStringLiteral("node%1_pid").arg(node)); }
     QProcess &process() { return m_up; }
+    QString path(const QString &name) const { return QDir(m_state.path()).filePath(name); }
     QString log(const QString &name) const
     {
         QFile file(QDir(m_state.path()).filePath(name));
@@ -279,6 +282,7 @@ private slots:
     void nodesSeeTheClientAddress();
     void connectionRateLimitedPerAddress();
     void messageThroughHaproxy();
+    void prometheusScrapesEveryNode();
     void drainMovesClientsNothingLost();
     void downStopsEverything();
     void ctrlCStopsEverythingWithReplica();
@@ -411,6 +415,67 @@ void TestCluster::messageThroughHaproxy()
     const QList<wire::Delivery> delivered = test::deliveries(recipient);
     QCOMPARE(delivered.size(), 1);
     QCOMPARE(QByteArray::fromStdString(delivered.first().envelope()), envelope(1));
+}
+
+void TestCluster::prometheusScrapesEveryNode()
+{
+    // The monitoring directory `up` wrote (packaging/monitoring/ with this cluster's nodes as
+    // file_sd targets), run by a real Prometheus; only the scrape interval (and the timeout,
+    // which may not exceed it) is shortened, so the first scrape comes within a second.
+    const QString monitoring = m_cluster.path(QStringLiteral("monitoring"));
+    QFile original(monitoring + QStringLiteral("/prometheus.yml"));
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QByteArray config = original.readAll();
+    QVERIFY(config.contains("scrape_interval: 15s"));
+    QVERIFY(config.contains("scrape_timeout: 5s"));
+    config.replace("scrape_interval: 15s", "scrape_interval: 1s");
+    config.replace("scrape_timeout: 5s", "scrape_timeout: 1s");
+    QFile quick(monitoring + QStringLiteral("/prometheus-test.yml"));
+    QVERIFY(quick.open(QIODevice::WriteOnly));
+    quick.write(config);
+    quick.close();
+
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QProcess prometheus;
+    prometheus.setProcessChannelMode(QProcess::MergedChannels);
+    prometheus.start(QStringLiteral("prometheus"),
+                     {QStringLiteral("--config.file=%1").arg(quick.fileName()),
+                      QStringLiteral("--storage.tsdb.path=%1/data").arg(monitoring),
+                      QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port)});
+    QVERIFY2(prometheus.waitForStarted(10'000), qPrintable(prometheus.errorString()));
+    auto stop = qScopeGuard([&] {
+        prometheus.terminate();
+        if (!prometheus.waitForFinished(10'000)) {
+            prometheus.kill();
+            prometheus.waitForFinished(5000);
+        }
+    });
+    // Every node is a target, and healthy: Prometheus parsed its /metrics.
+    auto healthy = [&] {
+        if (prometheus.state() == QProcess::NotRunning) {
+            qWarning("prometheus exited: %s", prometheus.readAll().constData());
+            return -2;
+        }
+        const HttpAnswer targets = get(port, "/api/v1/targets?state=active");
+        return targets.status == 200 ? int(targets.body.count("\"health\":\"up\"")) : -1;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(healthy(), 2, 30'000);
+    const HttpAnswer targets = get(port, "/api/v1/targets?state=active");
+    for (int node = 1; node <= 2; ++node) {
+        QVERIFY(targets.body.contains(
+            QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_cluster.admin(node)).toUtf8()));
+    }
+    // And it holds the relay's series: one query over both nodes.
+    QTRY_VERIFY_WITH_TIMEOUT(get(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
+                                     .body.contains("\"value\":[") &&
+                                 get(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
+                                     .body.contains(",\"2\"]"),
+                             10'000);
 }
 
 void TestCluster::drainMovesClientsNothingLost()
