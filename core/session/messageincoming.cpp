@@ -496,14 +496,6 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         const auto &content = std::get<MessageContent>(decoded);
         switch (content.kind) {
         case MessageContent::Kind::Text: {
-            auto known = messages.findByClientId(conversationId, Direction::Incoming,
-                                                 content.clientMessageId);
-            if (const auto *error = errorOf(known)) {
-                return *error;
-            }
-            if (std::get<std::optional<MessageRecord>>(known)) {
-                return finish(Outcome::Message, {}); // the same message again: shown once
-            }
             MessageRecord record;
             record.conversation = conversationId;
             record.direction = Direction::Incoming;
@@ -512,11 +504,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             record.storedAt = now;
             record.state = State::Received;
             record.body = content.text;
-            auto appended = messages.append(record);
+            auto appended = messages.appendIfNew(record);
             if (const auto *error = errorOf(appended)) {
                 return *error;
             }
-            record.id = std::get<MessageId>(appended);
+            if (!std::get<std::optional<MessageId>>(appended)) {
+                return finish(Outcome::Message, {}); // the same message again: shown once
+            }
+            record.id = *std::get<std::optional<MessageId>>(appended);
             // The delivery receipt is encrypted into the outbox in this same transaction (or
             // the batch's, by the caller), so a crash after the commit cannot lose it (and the
             // ack follows the commit).

@@ -99,20 +99,21 @@ StoreResult<std::optional<ConversationId>> ConversationTable::findByAddress(cons
 
 StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
 {
-    // direction 0 = incoming, state 5 = Received (MessageRecord, stored as integers).
+    // direction 0 = incoming, state 5 = Received (MessageRecord, stored as integers), written
+    // as constants so that the count reads the partial index messages_unread (schema v5).
+    static_assert(int(MessageRecord::Direction::Incoming) == 0 &&
+                  int(MessageRecord::State::Received) == 5);
     CachedQuery cached = m_context.prepared(QStringLiteral(
         "SELECT c.id, c.contact_id, c.last_activity_at, k.address, "
         " (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id), "
-        " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = ? "
-        "  AND m.state = ?) "
+        " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 0 "
+        "  AND m.state = 5) "
         "FROM conversations c JOIN contacts k ON k.id = c.contact_id "
         "ORDER BY c.last_activity_at DESC, c.id DESC"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
     }
-    query.bindValue(0, int(MessageRecord::Direction::Incoming));
-    query.bindValue(1, int(MessageRecord::State::Received));
     if (!query.exec()) {
         return StoreContext::queryError(query);
     }

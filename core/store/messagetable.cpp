@@ -51,6 +51,59 @@ StoreResult<MessageId> MessageTable::append(const MessageRecord &message)
     return appendBatch({message});
 }
 
+StoreResult<std::optional<MessageId>> MessageTable::appendIfNew(const MessageRecord &message)
+{
+    auto allocated = m_context.allocateIds(kTable);
+    if (const auto *error = std::get_if<StoreError>(&allocated)) {
+        return *error;
+    }
+    const qint64 id = std::get<qint64>(allocated);
+    QVariant body{QMetaType(QMetaType::QByteArray)};
+    if (const auto *text = std::get_if<QString>(&message.body); text && !text->isNull()) {
+        auto sealed = m_context.seal(kTable, "body", id, text->toUtf8());
+        if (const auto *error = std::get_if<StoreError>(&sealed)) {
+            return *error;
+        }
+        body = std::get<QByteArray>(sealed);
+    }
+    CachedQuery cachedInsert = m_context.prepared(
+        QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
+                       "client_message_id, sent_at, stored_at, state, body, failure_reason) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (conversation_id, direction, client_message_id) DO NOTHING"));
+    QSqlQuery &insert = *cachedInsert;
+    if (!cachedInsert.isPrepared()) {
+        return StoreContext::queryError(insert);
+    }
+    insert.bindValue(0, id);
+    insert.bindValue(1, message.conversation.value);
+    insert.bindValue(2, int(message.direction));
+    insert.bindValue(3, message.clientMessageId);
+    insert.bindValue(4, message.sentAt);
+    insert.bindValue(5, message.storedAt);
+    insert.bindValue(6, int(message.state));
+    insert.bindValue(7, body);
+    insert.bindValue(8, int(message.failureReason));
+    if (!insert.exec()) {
+        return StoreContext::queryError(insert);
+    }
+    if (insert.numRowsAffected() != 1) {
+        return std::optional<MessageId>(); // already there; the id stays unused
+    }
+    CachedQuery cachedTouch = m_context.prepared(QStringLiteral(
+        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?"));
+    QSqlQuery &touch = *cachedTouch;
+    if (!cachedTouch.isPrepared()) {
+        return StoreContext::queryError(touch);
+    }
+    touch.bindValue(0, message.storedAt);
+    touch.bindValue(1, message.conversation.value);
+    if (!touch.exec()) {
+        return StoreContext::queryError(touch);
+    }
+    return std::optional<MessageId>(MessageId{id});
+}
+
 StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord> &messages)
 {
     if (messages.empty()) {

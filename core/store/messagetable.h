@@ -70,6 +70,10 @@ public:
     // The same for many messages with one prepared statement and one id reservation: the
     // history fixture builder's path. Returns the first id (the others follow in order).
     StoreResult<MessageId> appendBatch(const std::vector<MessageRecord> &messages);
+    // Stores `message` unless its conversation already has one in that direction with its
+    // client_message_id (the UNIQUE key): the id it got, or nullopt for a duplicate. One
+    // statement where findByClientId() + append() are two: how received texts are stored.
+    StoreResult<std::optional<MessageId>> appendIfNew(const MessageRecord &message);
 
     // Up to `limit` messages of `conversation` with an id below `before` (all when `before`
     // is not valid), newest first. Rows whose body fails to decrypt are included, with the

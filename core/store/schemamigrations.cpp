@@ -180,6 +180,17 @@ const char *const kSchemaV4[] = {
     " CHECK (failure_reason BETWEEN 0 AND 255)",
 };
 
+// Schema version 5: the unread count of a conversation (ConversationTable::summaries, run on
+// every arrival by the conversation list) reads a partial index of the received, unread
+// incoming rows instead of every incoming row of the conversation. The WHERE must match the
+// query's literally (constants, not bound values) for SQLite to use it, and the index names
+// all three columns so that the planner prefers it to the UNIQUE key's (conversation_id,
+// direction) prefix: the count is then a covering-index search over the unread rows only.
+const char *const kSchemaV5[] = {
+    "CREATE INDEX messages_unread ON messages (conversation_id, direction, state)"
+    " WHERE direction = 0 AND state = 5",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -217,6 +228,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 3:
             if (auto step = migrateTo4(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 4:
+            if (auto step = migrateTo5(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -267,6 +283,16 @@ StoreStatus SchemaMigrations::migrateTo3(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo4(StoreContext &context)
 {
     for (const char *statement : kSchemaV4) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo5(StoreContext &context)
+{
+    for (const char *statement : kSchemaV5) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 4;
+    static constexpr int kVersion = 5;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -25,6 +25,7 @@ private:
     static StoreStatus migrateTo2(StoreContext &context);
     static StoreStatus migrateTo3(StoreContext &context);
     static StoreStatus migrateTo4(StoreContext &context);
+    static StoreStatus migrateTo5(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -125,6 +125,7 @@ private slots:
     void v1UpgradeAddsAccountColumns();
     void v2UpgradeAddsKeyChangeAndResetTables();
     void v3UpgradeAddsFailureReasons();
+    void v4UpgradeAddsUnreadIndex();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -408,6 +409,55 @@ void TestStoreMigrations::v3UpgradeAddsFailureReasons()
     })));
     QCOMPARE(checked, (QStringList{QStringLiteral("5:0 3:0 5:0"), QStringLiteral("5:0 4:1 5:0"),
                                    QStringLiteral("5:0 2:0 5:0"), QStringLiteral("0")}));
+}
+
+void TestStoreMigrations::v4UpgradeAddsUnreadIndex()
+{
+    // v4 → v5: the conversation list's unread count reads the partial index messages_unread
+    // (not every incoming row of the conversation), and counts what it counted before.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v4"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        QSqlQuery plan(context.database());
+        if (!plan.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT count(*) FROM messages m "
+                                      "WHERE m.conversation_id = 1 AND m.direction = 0 "
+                                      "AND m.state = 5"))) {
+            return StoreContext::queryError(plan);
+        }
+        QString steps;
+        while (plan.next()) {
+            steps += plan.value(3).toString() + QLatin1Char(';');
+        }
+        seen << QString::number(steps.contains(QStringLiteral("messages_unread")));
+        QSqlQuery unread(context.database());
+        if (!unread.exec(QStringLiteral("SELECT count(*) FROM messages NOT INDEXED "
+                                        "WHERE direction = 0 AND state = 5")) ||
+            !unread.next()) {
+            return StoreContext::queryError(unread);
+        }
+        seen << unread.value(0).toString();
+        auto summaries = ConversationTable(context).summaries();
+        if (const auto *error = std::get_if<StoreError>(&summaries)) {
+            return *error;
+        }
+        int counted = 0;
+        for (const ConversationSummary &summary :
+             std::get<std::vector<ConversationSummary>>(summaries)) {
+            counted += summary.unreadCount;
+        }
+        seen << QString::number(counted);
+        return seen;
+    })));
+    QCOMPARE(checked.value(0), QStringLiteral("1"));
+    QVERIFY(checked.value(1).toInt() > 0); // the fixture has unread incoming messages
+    QCOMPARE(checked.value(2), checked.value(1));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)
