@@ -132,8 +132,9 @@ void RedisConnection::connectFailed(const QString &why)
     if (!m_inOutage) {
         m_inOutage = true;
         qCWarning(lcRedis).noquote()
-            << "bus" << m_name << "cannot reach" << m_endpoint.display() << "(" << why
-            << "); retrying every" << kMaxBackoffMs / 1000 << "s at most";
+            << QStringLiteral("bus %1 cannot reach %2 (%3); retrying every %4 s at most")
+                   .arg(m_name, m_endpoint.display(), why)
+                   .arg(kMaxBackoffMs / 1000);
     }
     retryLater();
 }
@@ -183,6 +184,8 @@ void RedisConnection::onConnect(const redisAsyncContext *constContext, int statu
     }
     self->m_connected = true;
     self->m_backoffMs = kMinBackoffMs;
+    // A peer that vanished without a FIN (a network partition) is noticed in about a minute.
+    redisEnableKeepAlive(&context->c);
     if (self->m_inOutage) {
         self->m_inOutage = false;
         qCInfo(lcRedis).noquote() << "bus" << self->m_name << "connected again to"
@@ -192,7 +195,15 @@ void RedisConnection::onConnect(const redisAsyncContext *constContext, int statu
                                   << self->m_endpoint.display();
     }
     if (self->m_endpoint.database != 0) {
-        self->command({QByteArrayLiteral("SELECT"), QByteArray::number(self->m_endpoint.database)});
+        self->command({QByteArrayLiteral("SELECT"), QByteArray::number(self->m_endpoint.database)},
+                      [name = self->m_name](const redisReply *reply) {
+                          if (reply && reply->type == REDIS_REPLY_ERROR) {
+                              qCWarning(lcRedis).noquote()
+                                  << QStringLiteral("bus %1: SELECT refused: %2")
+                                         .arg(name,
+                                              QString::fromUtf8(reply->str, qsizetype(reply->len)));
+                          }
+                      });
     }
     emit self->connected();
 }
@@ -221,8 +232,9 @@ void RedisConnection::onDisconnect(const redisAsyncContext *constContext, int st
         if (!self->m_inOutage) {
             self->m_inOutage = true;
             qCWarning(lcRedis).noquote()
-                << "bus" << self->m_name << "lost its connection to" << self->m_endpoint.display()
-                << "(" << QString::fromLocal8Bit(context->errstr) << "); reconnecting";
+                << QStringLiteral("bus %1 lost its connection to %2 (%3); reconnecting")
+                       .arg(self->m_name, self->m_endpoint.display(),
+                            QString::fromLocal8Bit(context->errstr));
         }
         emit self->disconnected();
     }

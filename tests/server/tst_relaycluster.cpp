@@ -6,7 +6,9 @@
 // wins across nodes; and a Redis restart loses nothing acknowledged, delivery resuming by
 // itself (the nodes re-subscribe and re-drain).
 
+#include "crypto/prekeys.h"
 #include "messagingclient.h"
+#include "protocol/closecodes.h"
 #include "support/postgresprocess.h"
 #include "support/redisprocess.h"
 #include "support/relayprocess.h"
@@ -26,7 +28,8 @@ using parley::test::TestAccount;
 
 namespace {
 
-constexpr int kReplaced = 4005; // CloseCode::Replaced (docs/protocol.md R1)
+constexpr int kReplaced = protocol::CloseCode::Replaced;
+constexpr int kRevoked = protocol::CloseCode::Revoked;
 
 parley::test::PostgresProcess &postgres()
 {
@@ -137,6 +140,20 @@ struct Cluster
     }
 };
 
+wire::Request uploadPreKeys(const crypto::DeviceIdentity &device, int count)
+{
+    wire::Request request;
+    wire::UploadPreKeys *upload = request.mutable_upload_prekeys();
+    upload->set_signed_prekey(test::str(
+        crypto::generateSignedPreKey(device.signingKey(), 1, 1'700'000'000).preKey.serialize()));
+    for (int i = 0; i < count; ++i) {
+        wire::OneTimePreKey *key = upload->add_one_time_prekeys();
+        key->set_id(quint32(100 + i));
+        key->set_public_key(test::str(crypto::X25519KeyPair::generate().publicKey()));
+    }
+    return request;
+}
+
 // Registers `account` through `port` on a connection that then closes.
 bool registered(quint16 port, TestAccount &account)
 {
@@ -156,6 +173,7 @@ private slots:
     void crossNodeDeliveryByDoorbell();
     void typingCrossesNodesAndIsNeverStored();
     void newestConnectionWinsAcrossNodes();
+    void preKeysLowAndRevocationCrossNodes();
     void redisRestartLosesNothing();
 };
 
@@ -351,6 +369,56 @@ void TestRelayCluster::newestConnectionWinsAcrossNodes()
              wire::Status::OK);
     QTRY_VERIFY_WITH_TIMEOUT(durableIndexes(third).contains(2), 5'000);
     QVERIFY(!third.disconnected);
+    QCOMPARE(cluster[0].stop(), 0);
+    QCOMPARE(cluster[1].stop(), 0);
+}
+
+// Alice's device 2 is connected to node B; what node A does to it reaches it there: a bundle
+// fetch through A that leaves it low on prekeys (PreKeysLow), and its removal from the
+// account by device 1 on A (closed with Revoked).
+void TestRelayCluster::preKeysLowAndRevocationCrossNodes()
+{
+    Cluster cluster;
+    const QString error = cluster.start(2);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(cluster.busConnected(), 15'000);
+
+    TestAccount alice = TestAccount::make("alice");
+    TestAccount bob = TestAccount::make("bob");
+    AccountClient first; // device 1, on A
+    QVERIFY(first.open(cluster[0].port()));
+    QCOMPARE(first.code(first.registration(alice)), wire::Status::OK);
+    alice.addDevice(2);
+    AccountClient second; // device 2, on B
+    QVERIFY(second.open(cluster[1].port()));
+    QCOMPARE(second.code(second.registration(alice, 1, alice.list(2))), wire::Status::OK);
+    const int threshold = protocol::kPreKeysLowThreshold;
+    QCOMPARE(second.code(uploadPreKeys(alice.device(1), threshold)), wire::Status::OK);
+    QVERIFY(registered(cluster[0].port(), bob));
+    AccountClient fetcher;
+    QVERIFY(fetcher.open(cluster[0].port()));
+    QCOMPARE(fetcher.code(fetcher.authentication(bob)), wire::Status::OK);
+
+    auto lowPushes = [&] {
+        int count = 0;
+        for (const wire::Push &push : second.pushes()) {
+            count += push.has_prekeys_low() &&
+                     push.prekeys_low().one_time_prekeys() == quint32(threshold - 1);
+        }
+        return count;
+    };
+    wire::Request fetch;
+    fetch.mutable_fetch_bundle()->set_address(alice.address(1));
+    QCOMPARE(fetcher.code(fetch), wire::Status::OK);
+    QTRY_COMPARE_WITH_TIMEOUT(lowPushes(), 1, 5'000);
+
+    // Device 1 removes device 2.
+    wire::Request update;
+    update.mutable_update_device_list()->set_device_list(alice.list(3, {0}));
+    QCOMPARE(first.code(update), wire::Status::OK);
+    QTRY_VERIFY_WITH_TIMEOUT(second.disconnected, 5'000);
+    QCOMPARE(second.closeCode, kRevoked);
+    QVERIFY(!first.disconnected);
     QCOMPARE(cluster[0].stop(), 0);
     QCOMPARE(cluster[1].stop(), 0);
 }
