@@ -1,10 +1,11 @@
-// The cluster bus (issue 16 item 2, docs/architecture.md §Cluster bus): two real relay
-// binaries on one PostgreSQL database and one Redis (each started by this test on loopback),
-// with protocol-level clients. A message sent through one node reaches a recipient connected
-// to the other at once, by the doorbell — nothing else would tell that node — in order and
-// exactly once; typing crosses nodes and is never stored; the newest connection of a device
-// wins across nodes; and a Redis restart loses nothing acknowledged, delivery resuming by
-// itself (the nodes re-subscribe and re-drain).
+// The cluster bus (issue 16 item 2, docs/architecture.md §The cluster bus): two or three
+// real relay binaries on one PostgreSQL database and one Redis (each started by this test on
+// loopback), with protocol-level clients. A message sent through one node reaches a
+// recipient connected to another at once, by the doorbell — nothing else would tell that
+// node — in order and exactly once, 1:1 and in groups; typing crosses nodes and is never
+// stored; PreKeysLow and revocation reach the device's node; the newest connection of a
+// device wins across nodes; and a Redis restart loses nothing acknowledged, delivery resuming
+// by itself (the nodes re-subscribe and re-drain).
 
 #include "crypto/prekeys.h"
 #include "messagingclient.h"
@@ -83,12 +84,12 @@ double metric(const RelayProcess &node, const QByteArray &name)
     return -1;
 }
 
-// The durable (non-ephemeral) deliveries' indexes, in arrival order.
+// The durable (non-ephemeral) single-recipient deliveries' indexes, in arrival order.
 QList<int> durableIndexes(const AccountClient &client)
 {
     QList<int> indexes;
     for (const wire::Delivery &delivery : test::deliveries(client)) {
-        if (!delivery.ephemeral()) {
+        if (!delivery.ephemeral() && !delivery.has_multi()) {
             indexes.append(indexOf(delivery.envelope()));
         }
     }
@@ -192,27 +193,36 @@ void TestRelayCluster::cleanupTestCase()
     postgres().stop();
 }
 
-// Alice on node A sends to Bob, connected to node B. B learns of the rows only through the
-// bus (a node never polls its store), so a prompt delivery is the doorbell's.
+// Three nodes: Alice on A, Bob on B, Carol on C. B and C learn of rows committed through A
+// only through the bus (a node never polls its store), so a prompt delivery is the
+// doorbell's: a 1:1 burst to Bob, a group burst (multi-recipient sends) to Bob and Carol, and
+// Bob's replies the other way, each in order and exactly once.
 void TestRelayCluster::crossNodeDeliveryByDoorbell()
 {
     Cluster cluster;
-    const QString error = cluster.start(2);
+    const QString error = cluster.start(3);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(cluster.busConnected(), 15'000);
 
     TestAccount alice = TestAccount::make("alice");
     TestAccount bob = TestAccount::make("bob");
+    TestAccount carol = TestAccount::make("carol");
     QVERIFY(registered(cluster[0].port(), alice));
     QVERIFY(registered(cluster[1].port(), bob));
+    QVERIFY(registered(cluster[2].port(), carol));
     AccountClient sender;
+    test::autoAck(sender);
     QVERIFY(sender.open(cluster[0].port()));
     QCOMPARE(sender.code(sender.authentication(alice)), wire::Status::OK);
     AccountClient recipient;
     test::autoAck(recipient);
     QVERIFY(recipient.open(cluster[1].port()));
     QCOMPARE(recipient.code(recipient.authentication(bob)), wire::Status::OK);
-    QTRY_VERIFY(test::drained(recipient));
+    AccountClient third;
+    test::autoAck(third);
+    QVERIFY(third.open(cluster[2].port()));
+    QCOMPARE(third.code(third.authentication(carol)), wire::Status::OK);
+    QTRY_VERIFY(test::drained(sender) && test::drained(recipient) && test::drained(third));
 
     // One message, timed: the doorbell's latency.
     QElapsedTimer timer;
@@ -231,32 +241,72 @@ void TestRelayCluster::crossNodeDeliveryByDoorbell()
             sender.post(test::sendRequest({bob.address()}, envelope(i), test::messageId(i))));
     }
     QTRY_VERIFY_WITH_TIMEOUT(durableIndexes(recipient).size() == kBurst + 1, 20'000);
-    for (const wire::Frame &frame : std::as_const(sender.frames)) {
-        if (frame.has_response() && ids.contains(frame.id())) {
-            QCOMPARE(frame.response().status().code(), wire::Status::OK);
-        }
-    }
     // A last one: nothing is delivered twice before it arrives.
     QCOMPARE(sender.code(test::sendRequest({bob.address()}, envelope(kBurst + 1),
                                            test::messageId(kBurst + 1))),
              wire::Status::OK);
     QTRY_VERIFY_WITH_TIMEOUT(durableIndexes(recipient).size() == kBurst + 2, 5'000);
+    for (const wire::Frame &frame : std::as_const(sender.frames)) {
+        if (frame.has_response() && ids.contains(frame.id())) {
+            QCOMPARE(frame.response().status().code(), wire::Status::OK);
+        }
+    }
     QList<int> expected;
     for (int i = 0; i <= kBurst + 1; ++i) {
         expected.append(i);
     }
     QCOMPARE(durableIndexes(recipient), expected);
-    QSet<quint64> rows;
-    for (const wire::Delivery &delivery : test::deliveries(recipient)) {
-        QVERIFY2(!rows.contains(delivery.row_id()), "a row was delivered twice");
-        rows.insert(delivery.row_id());
+
+    // Group sends from A to B and C: one body, a sealed key per recipient.
+    constexpr int kGroup = 50;
+    for (int i = 0; i < kGroup; ++i) {
+        sender.post(test::multiRequest({bob.address(), carol.address()}, envelope(1000 + i),
+                                       {QByteArray("key-bob"), QByteArray("key-carol")},
+                                       test::messageId(1000 + i)));
+    }
+    auto groupIndexes = [](const AccountClient &client, const QByteArray &key) {
+        QList<int> indexes;
+        for (const wire::Delivery &delivery : test::deliveries(client)) {
+            if (delivery.has_multi() &&
+                QByteArray::fromStdString(delivery.multi().sealed_key()) == key) {
+                indexes.append(indexOf(delivery.multi().body()));
+            }
+        }
+        return indexes;
+    };
+    QList<int> group;
+    for (int i = 0; i < kGroup; ++i) {
+        group.append(1000 + i);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(groupIndexes(recipient, "key-bob"), group, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(groupIndexes(third, "key-carol"), group, 10'000);
+
+    // Bob's replies, B to A.
+    for (int i = 0; i < kGroup; ++i) {
+        recipient.post(
+            test::sendRequest({alice.address()}, envelope(2000 + i), test::messageId(2000 + i)));
+    }
+    QList<int> replies;
+    for (int i = 0; i < kGroup; ++i) {
+        replies.append(2000 + i);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(durableIndexes(sender), replies, 10'000);
+
+    for (const AccountClient *client : {&sender, &recipient, &third}) {
+        QSet<quint64> rows;
+        for (const wire::Delivery &delivery : test::deliveries(*client)) {
+            QVERIFY2(!rows.contains(delivery.row_id()), "a row was delivered twice");
+            rows.insert(delivery.row_id());
+        }
+        QVERIFY(!client->disconnected);
     }
     // The doorbells went over Redis.
-    QVERIFY(metric(cluster[0], "parley_relay_bus_published_total") >= kBurst + 2);
+    QVERIFY(metric(cluster[0], "parley_relay_bus_published_total") >= kBurst + 2 + 2 * kGroup);
     QVERIFY(metric(cluster[1], "parley_relay_bus_received_total") >= 1);
-    QVERIFY(!recipient.disconnected);
-    QCOMPARE(cluster[0].stop(), 0);
-    QCOMPARE(cluster[1].stop(), 0);
+    QVERIFY(metric(cluster[2], "parley_relay_bus_received_total") >= 1);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(cluster[std::size_t(i)].stop(), 0);
+    }
 }
 
 void TestRelayCluster::typingCrossesNodesAndIsNeverStored()
