@@ -3,7 +3,10 @@
 #include "protocol/version.h"
 #include "server/adminserver.h"
 #include "server/localbus.h"
+#include "server/redisendpoint.h"
+#ifdef PARLEY_HAVE_REDIS_BUS
 #include "server/redisbus.h"
+#endif
 #include "server/relayadmin.h"
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
@@ -127,7 +130,12 @@ int main(int argc, char *argv[])
         if (const auto *busError = std::get_if<QString>(&endpoint)) {
             return fatal(QStringLiteral("--bus: the URL %1").arg(*busError));
         }
+#ifdef PARLEY_HAVE_REDIS_BUS
         bus = std::make_unique<RedisBus>(std::get<RedisEndpoint>(endpoint));
+#else
+        return fatal(QStringLiteral("--bus redis://: this relay was built without the Redis "
+                                    "bus (hiredis; Linux builds have it)"));
+#endif
     }
     RelayServer server(std::move(store), std::move(bus), config);
     if (QString listenError = server.listen(config.listenAddress, config.listenPort);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/redisendpoint.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QObject>
@@ -8,29 +10,12 @@
 
 #include <atomic>
 #include <functional>
-#include <variant>
 
 struct redisAsyncContext;
 struct redisReply;
 class RedisQtAdapter;
 
 namespace parley::relay {
-
-// Where the Redis of a cluster's bus is: redis://HOST:PORT[/DB] (--bus, docs/operations.md
-// §Cluster bus). No password or TLS: Redis is reached on a private network.
-struct RedisEndpoint
-{
-    static constexpr quint16 kDefaultPort = 6379;
-    static constexpr int kMaxDatabase = 15; // Redis's default `databases 16`
-
-    QString host;
-    quint16 port = kDefaultPort;
-    int database = 0;
-
-    // Parses the URL; an error sentence on bad input.
-    static std::variant<RedisEndpoint, QString> parse(const QString &url);
-    QString display() const;
-};
 
 // One asynchronous connection to Redis (hiredis with its Qt event-loop adapter,
 // <hiredis/adapters/qt.h>), kept up: a failed connect or a lost connection is retried with a

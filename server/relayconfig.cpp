@@ -3,7 +3,7 @@
 #include "crypto/address.h"
 #include "crypto/sodium.h"
 #include "protocol/version.h"
-#include "server/redisconnection.h"
+#include "server/redisendpoint.h"
 #include "server/store/pgstore.h"
 
 #include <QCommandLineParser>
