@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/relayconfig.h"
 #include "server/store/store.h"
 
 #include <QList>
@@ -69,6 +70,17 @@ public:
     virtual int size() const = 0;
     // For /metrics.
     virtual BusStatus status() const { return {}; }
+
+    // Rate limits that hold across nodes (docs/operations.md §Limits). The relay keeps its
+    // own token buckets; a cluster bus also keeps one bucket per `key` ("sends:alice",
+    // "registrations:192.0.2.7") shared by every node. A request that passed this node's
+    // bucket takes a token from the shared one (takeShared, asynchronous); when the shared
+    // bucket was found empty, sharedLimitReached(key) is true until it has a token again, and
+    // the relay refuses the key's requests although its own bucket has tokens. So the limit
+    // holds across nodes up to the requests a node lets through before the shared bucket's
+    // answer arrives. Any thread.
+    virtual bool sharedLimitReached(const QString &) const { return false; }
+    virtual void takeShared(const QString &, const RateLimit &) {}
 };
 
 } // namespace parley::relay

@@ -1,5 +1,7 @@
 #include "server/redisbus.h"
 
+#include "server/ratelimit.h"
+
 #include <QMetaObject>
 #include <QRandomGenerator>
 
@@ -10,7 +12,16 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint)
     quint64 random = QRandomGenerator::system()->generate64();
     m_nodeId = QByteArray::number(random, 16).rightJustified(16, '0');
     m_thread.setObjectName(QStringLiteral("relay-bus"));
-    m_node = new RedisBusNode(endpoint, m_nodeId, m_local, m_counters);
+    m_node = new RedisBusNode(
+        endpoint, m_nodeId, m_local, m_counters, [this](const QString &key, qint64 waitMs) {
+            // On the bus thread: the shared bucket of `key` is empty.
+            std::lock_guard lock(m_limitMutex);
+            const qint64 now = monotonicMs();
+            if (m_limitedUntil.size() > 100'000) {
+                m_limitedUntil.removeIf([now](const auto &it) { return it.value() <= now; });
+            }
+            m_limitedUntil.insert(key, now + waitMs);
+        });
     m_node->moveToThread(&m_thread);
     m_thread.start();
     post([node = m_node] { node->start(); });
@@ -82,6 +93,18 @@ void RedisBus::revoke(const QString &username, const QList<quint32> &devices, bo
 {
     m_local.revoke(username, devices, all);
     post([node = m_node, username, devices, all] { node->publishRevoke(username, devices, all); });
+}
+
+bool RedisBus::sharedLimitReached(const QString &key) const
+{
+    std::lock_guard lock(m_limitMutex);
+    const auto found = m_limitedUntil.constFind(key);
+    return found != m_limitedUntil.cend() && *found > monotonicMs();
+}
+
+void RedisBus::takeShared(const QString &key, const RateLimit &limit)
+{
+    post([node = m_node, key, limit] { node->takeShared(key, limit); });
 }
 
 BusStatus RedisBus::status() const

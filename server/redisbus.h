@@ -27,6 +27,9 @@ namespace parley::relay {
 // - Ephemeral items, PreKeysLow and revocations are published too; ephemeral items are
 //   never stored. pushEphemeral() returns the recipients reached on this node; those reached
 //   on other nodes are counted when Redis answers the PUBLISH (status().ephemeralRemote).
+// - Rate limits hold across nodes: each token a node's own bucket gives is also taken from a
+//   bucket in Redis shared by every node (an atomic Lua script); a key whose shared bucket
+//   is empty is refused on this node until it refills (server/bus.h).
 // - After an outage of Redis the node subscribes again, announces its connections again and
 //   wakes each session as its channel is subscribed again, so it re-reads its queue; a
 //   node whose PUBLISHes failed asks every node to re-drain once it is back.
@@ -53,6 +56,9 @@ public:
     void revoke(const QString &username, const QList<quint32> &devices, bool all) override;
     int size() const override { return m_local.size(); }
     BusStatus status() const override;
+    // Shared token buckets in Redis (parley:rl:KEY), taken with an atomic script.
+    bool sharedLimitReached(const QString &key) const override;
+    void takeShared(const QString &key, const RateLimit &limit) override;
 
     // This node's id on the bus: 16 random hex digits, new at every start.
     QByteArray nodeId() const { return m_nodeId; }
@@ -70,6 +76,9 @@ private:
     std::mutex m_mutex;
     quint64 m_nextTag = 0;
     QHash<ClientSession *, quint64> m_tags; // the tag of each attached session
+    // Keys whose shared bucket was found empty: until when (monotonicMs) they are refused.
+    mutable std::mutex m_limitMutex;
+    QHash<QString, qint64> m_limitedUntil;
 };
 
 } // namespace parley::relay

@@ -2,6 +2,7 @@
 
 #include "server/localbus.h"
 
+#include <QCryptographicHash>
 #include <QLoggingCategory>
 
 #include <hiredis/hiredis.h>
@@ -31,14 +32,38 @@ bool fromBase64(const QByteArray &text, QByteArray *out)
     return true;
 }
 
+// A token bucket shared by every node (docs/operations.md §Limits), atomic in Redis: KEYS[1]
+// is the bucket (a hash of tokens and the time in ms), ARGV the limit's count, period in ms
+// and burst. Takes a token if there is one and answers 0, or answers how many ms until the
+// next one. The bucket expires once it would be full again anyway. Redis's own clock, so
+// the nodes' clocks do not matter.
+const QByteArray kTakeScript = QByteArrayLiteral(
+    "redis.replicate_commands()\n" // Redis before 5: writes after TIME
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local count = tonumber(ARGV[1])\n"
+    "local period = tonumber(ARGV[2])\n"
+    "local burst = tonumber(ARGV[3])\n"
+    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ms')\n"
+    "local tokens = tonumber(b[1]) or burst\n"
+    "local last = tonumber(b[2]) or now\n"
+    "if now > last then tokens = math.min(burst, tokens + (now - last) * count / period) end\n"
+    "local wait = 0\n"
+    "if tokens >= 1 then tokens = tokens - 1\n"
+    "else wait = math.ceil((1 - tokens) * period / count) end\n"
+    "redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ms', tostring(now))\n"
+    "redis.call('PEXPIRE', KEYS[1], math.ceil(burst * period / count) + 1000)\n"
+    "return wait\n");
+
 } // namespace
 
 RedisBusNode::RedisBusNode(const RedisEndpoint &endpoint, QByteArray nodeId, LocalBus &local,
-                           Counters &counters, QObject *parent)
+                           Counters &counters, LimitReached onLimitReached, QObject *parent)
     : QObject(parent)
     , m_nodeId(std::move(nodeId))
     , m_local(local)
     , m_counters(counters)
+    , m_onLimitReached(std::move(onLimitReached))
     // Children: they move with the node to the bus thread.
     , m_subscriber(endpoint, QStringLiteral("subscriber"), this)
     , m_publisher(endpoint, QStringLiteral("publisher"), this)
@@ -225,6 +250,39 @@ void RedisBusNode::publishRevoke(const QString &username, const QList<quint32> &
     }
     const QByteArray which = all ? QByteArrayLiteral("all -") : QByteArray("some " + ids);
     publish(nodesChannel(), "v " + m_nodeId + ' ' + which + ' ' + username.toUtf8());
+}
+
+void RedisBusNode::takeShared(const QString &key, const RateLimit &limit)
+{
+    if (!m_publisher.isConnected() || !limit.enabled()) {
+        return;
+    }
+    static const QByteArray sha =
+        QCryptographicHash::hash(kTakeScript, QCryptographicHash::Sha1).toHex();
+    const QByteArray bucket = "parley:rl:" + key.toUtf8();
+    const QList<QByteArray> arguments{"1", bucket, QByteArray::number(limit.count),
+                                      QByteArray::number(limit.periodSeconds * 1000),
+                                      QByteArray::number(limit.burst)};
+    auto onWait = [this, key](const redisReply *reply) {
+        if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+            ++m_counters.errors;
+            return;
+        }
+        if (reply->integer > 0) {
+            m_onLimitReached(key, qint64(reply->integer));
+        }
+    };
+    // EVALSHA, and the script itself the first time (or after Redis restarted).
+    m_publisher.command(
+        QList<QByteArray>{"EVALSHA", sha} + arguments,
+        [this, arguments, onWait](const redisReply *reply) {
+            if (reply && reply->type == REDIS_REPLY_ERROR &&
+                QByteArray(reply->str, qsizetype(reply->len)).startsWith("NOSCRIPT")) {
+                m_publisher.command(QList<QByteArray>{"EVAL", kTakeScript} + arguments, onWait);
+                return;
+            }
+            onWait(reply);
+        });
 }
 
 void RedisBusNode::onPush(const QByteArray &kind, const QByteArray &name, const QByteArray &payload)

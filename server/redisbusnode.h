@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/redisconnection.h"
+#include "server/relayconfig.h"
 #include "server/store/store.h"
 
 #include <QByteArray>
@@ -9,6 +10,7 @@
 #include <QSet>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 
 namespace parley::relay {
@@ -38,8 +40,12 @@ public:
         std::atomic<quint64> ephemeralRemote{0};
     };
 
+    // Called on the bus thread when a shared bucket (takeShared) is empty: its key, and
+    // in how many milliseconds it has a token again.
+    using LimitReached = std::function<void(const QString &key, qint64 waitMs)>;
+
     RedisBusNode(const RedisEndpoint &endpoint, QByteArray nodeId, LocalBus &local,
-                 Counters &counters, QObject *parent = nullptr);
+                 Counters &counters, LimitReached onLimitReached, QObject *parent = nullptr);
     ~RedisBusNode() override;
 
     // The channel of a device, and the one every node subscribes to.
@@ -61,6 +67,9 @@ public:
     void publishEphemeral(const DeviceRef &device, const QueuedMessage &message);
     void publishPreKeysLow(const DeviceRef &device, int remaining);
     void publishRevoke(const QString &username, const QList<quint32> &devices, bool all);
+    // Takes a token from the shared bucket parley:rl:KEY (created full, `limit`'s rate and
+    // burst). Without a connection to Redis, nothing: the node's own buckets still hold.
+    void takeShared(const QString &key, const RateLimit &limit);
 
 private:
     enum class ChannelState { Idle, Subscribing, Subscribed, Unsubscribing };
@@ -95,6 +104,7 @@ private:
     QByteArray m_nodeId;
     LocalBus &m_local;
     Counters &m_counters;
+    LimitReached m_onLimitReached;
     RedisConnection m_subscriber;
     RedisConnection m_publisher;
     QHash<QByteArray, Channel> m_channels; // by channel name
