@@ -121,7 +121,11 @@ void RedisBusNode::updateConnected()
 void RedisBusNode::bad(const QByteArray &what)
 {
     ++m_counters.errors;
-    qCWarning(lcRedis).noquote() << "bus: ignored a malformed message:" << what.left(64);
+    // Its kind and size only: an ephemeral item's payload is no business of the log.
+    qCWarning(lcRedis).noquote() << QStringLiteral(
+                                        "bus: ignored a malformed message (%1, %2 bytes)")
+                                        .arg(QString::fromLatin1(what.left(1).toHex()))
+                                        .arg(what.size());
 }
 
 void RedisBusNode::publish(const QByteArray &channel, const QByteArray &message,
