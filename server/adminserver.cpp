@@ -286,6 +286,21 @@ QByteArray AdminServer::metricsText()
     counter("parley_relay_messages_ephemeral_total", "Ephemeral sends pushed, never stored.",
             m.ephemeral);
 
+    const BusStatus bus = m_relay.bus().status();
+    family("parley_relay_bus_connected", "gauge",
+           "1 when the bus between nodes is up (always 1 for a single relay's in-process bus).");
+    sample("parley_relay_bus_connected", bus.connected ? 1 : 0);
+    counter("parley_relay_bus_errors_total",
+            "Bus failures: failed connects, lost connections, failed publishes, bad messages.",
+            bus.errors);
+    counter("parley_relay_bus_published_total", "Messages published to the other nodes.",
+            bus.published);
+    counter("parley_relay_bus_received_total", "Messages received from the other nodes.",
+            bus.received);
+    counter("parley_relay_bus_ephemeral_remote_total",
+            "Ephemeral sends that reached a connection on another node (Redis's PUBLISH count).",
+            bus.ephemeralRemote);
+
     family("parley_relay_queue_rows", "gauge", "Undelivered queue rows, all devices.");
     family("parley_relay_queue_bytes", "gauge", "Bytes of undelivered messages, all devices.");
     const auto depth = m_relay.store().totalQueueDepth();

@@ -25,6 +25,10 @@ class ClientSession;
 // queued call to it (QMetaObject::invokeMethod on the session), under the lock, so the
 // session cannot be destroyed in between — a session leaves the map (detach, on its own
 // thread) before it is deleted, and Qt drops calls still queued for a deleted object.
+//
+// RedisBus (server/redisbus.h) uses one for the sessions of its node, through the tagged
+// members: a tag names one connection (never reused), so a late call about a connection
+// that has gone cannot hit a newer session that happens to live at the same address.
 class LocalBus final : public Bus
 {
 public:
@@ -37,9 +41,26 @@ public:
     void revoke(const QString &username, const QList<quint32> &devices, bool all) override;
     int size() const override;
 
+    // attach() with the connection's tag.
+    void attach(ClientSession *session, const DeviceRef &device, quint64 tag);
+    // If the device's connection here is still the one tagged `tag`, it leaves the bus and is
+    // told to close with CloseCode::Replaced (a newer one is elsewhere). Returns whether.
+    bool replace(const DeviceRef &device, quint64 tag);
+    // An ephemeral item to the device's connection here, if any. Returns whether.
+    bool pushEphemeral(const DeviceRef &device, const QueuedMessage &message);
+    // Every connection here reads its queue again (after an outage of a bus between nodes:
+    // doorbells may have been lost).
+    void wakeAll();
+
 private:
+    struct Connection
+    {
+        ClientSession *session = nullptr;
+        quint64 tag = 0;
+    };
+
     mutable std::mutex m_mutex;
-    QHash<DeviceRef, ClientSession *> m_devices; // the one connection of each device
+    QHash<DeviceRef, Connection> m_devices; // the one connection of each device
     // The same, by username: (device id, session).
     QMultiHash<QString, std::pair<quint32, ClientSession *>> m_accounts;
 };

@@ -2,6 +2,11 @@
 
 #include "protocol/version.h"
 #include "server/adminserver.h"
+#include "server/localbus.h"
+#include "server/redisendpoint.h"
+#ifdef PARLEY_HAVE_REDIS_BUS
+#include "server/redisbus.h"
+#endif
 #include "server/relayadmin.h"
 #include "server/relayconfig.h"
 #include "server/relayserver.h"
@@ -115,7 +120,24 @@ int main(int argc, char *argv[])
         }
         store = std::move(std::get<std::unique_ptr<PgStore>>(opened));
     }
-    RelayServer server(std::move(store), config);
+    std::unique_ptr<Bus> bus;
+    if (config.bus.isEmpty()) {
+        bus = std::make_unique<LocalBus>();
+    } else {
+        // A cluster node (docs/operations.md §Cluster bus). Redis may come up later: the bus
+        // keeps connecting in the background, and the queue in the store stays the truth.
+        auto endpoint = RedisEndpoint::parse(config.bus);
+        if (const auto *busError = std::get_if<QString>(&endpoint)) {
+            return fatal(QStringLiteral("--bus: the URL %1").arg(*busError));
+        }
+#ifdef PARLEY_HAVE_REDIS_BUS
+        bus = std::make_unique<RedisBus>(std::get<RedisEndpoint>(endpoint));
+#else
+        return fatal(QStringLiteral("--bus redis://: this relay was built without the Redis "
+                                    "bus (hiredis; Linux builds have it)"));
+#endif
+    }
+    RelayServer server(std::move(store), std::move(bus), config);
     if (QString listenError = server.listen(config.listenAddress, config.listenPort);
         !listenError.isEmpty()) {
         return fatal(listenError);

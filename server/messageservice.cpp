@@ -143,4 +143,22 @@ QByteArray MessageService::dedupKey(const AuthenticatedDevice &sender,
     return key;
 }
 
+QByteArray MessageService::addressTag(const QHostAddress &address) const
+{
+    QByteArray input("parley-rate-address-v1");
+    const Q_IPV6ADDR bytes = address.toIPv6Address();
+    input.append(reinterpret_cast<const char *>(bytes.c), sizeof bytes.c);
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(m_secret.data()),
+                                static_cast<std::size_t>(m_secret.size()));
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(input.data()),
+                                  static_cast<unsigned long long>(input.size()));
+    crypto_auth_hmacsha256_final(&state, mac);
+    const QByteArray tag = QByteArray(reinterpret_cast<const char *>(mac), 16).toHex();
+    sodium_memzero(mac, sizeof mac);
+    sodium_memzero(&state, sizeof state);
+    return tag;
+}
+
 } // namespace parley::relay

@@ -5,6 +5,7 @@
 #include "server/store/store.h"
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QStringList>
 
 #include <variant>
@@ -36,6 +37,12 @@ public:
     //             ‖ client_message_id), first 16 bytes (R2 §5).
     QByteArray dedupKey(const AuthenticatedDevice &sender,
                         const std::string &clientMessageId) const;
+
+    // HMAC-SHA256(secret, "parley-rate-address-v1" ‖ address (16 bytes, IPv6 form)), first
+    // 16 bytes, hex: names a client address in the shared rate-limit buckets of a cluster
+    // (server/bus.h) without putting the address into Redis. Equal on every node (they share
+    // the secret).
+    QByteArray addressTag(const QHostAddress &address) const;
 
     static constexpr int kSecretBytes = 32;
     static constexpr int kDedupKeyBytes = 16;

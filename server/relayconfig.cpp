@@ -3,6 +3,7 @@
 #include "crypto/address.h"
 #include "crypto/sodium.h"
 #include "protocol/version.h"
+#include "server/redisendpoint.h"
 #include "server/store/pgstore.h"
 
 #include <QCommandLineParser>
@@ -393,6 +394,34 @@ QList<Setting> settings()
                      return {};
                  },
                  [](const RelayConfig &config) { return QString::number(config.pgPartitions); }});
+    list.append(
+        {QStringLiteral("bus"), QStringLiteral("bus"),
+         QStringLiteral("How this node reaches the other nodes of a cluster: local (default: "
+                        "one relay, in-process) or redis://HOST:PORT[/DB], a Redis server "
+                        "every node shares (needs --store postgresql://)."),
+         false,
+         [](const QStringList &values, RelayConfig &config) -> QString {
+             const QString value = values.last().trimmed();
+             if (value.isEmpty() || value == u"local") {
+                 config.bus.clear();
+                 return {};
+             }
+             auto parsed = RedisEndpoint::parse(value);
+             if (const auto *error = std::get_if<QString>(&parsed)) {
+                 return QStringLiteral("wants local or redis://HOST:PORT[/DB]: the URL %1")
+                     .arg(*error);
+             }
+             config.bus = value;
+             return {};
+         },
+         [](const RelayConfig &config) {
+             if (config.bus.isEmpty()) {
+                 return QStringLiteral("local");
+             }
+             auto parsed = RedisEndpoint::parse(config.bus);
+             const auto *endpoint = std::get_if<RedisEndpoint>(&parsed);
+             return endpoint ? endpoint->display() : QStringLiteral("(invalid)");
+         }});
     list.append(
         {QStringLiteral("name"), QStringLiteral("name"),
          QStringLiteral("Canonical name of this relay as used in addresses (user@NAME), e.g. "
@@ -852,6 +881,13 @@ parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &en
     }
     if (config.tlsCertFile.isEmpty() != config.tlsKeyFile.isEmpty()) {
         return QStringLiteral("--tls-cert and --tls-key go together: set both or neither");
+    }
+    if (!config.bus.isEmpty() && config.store.isEmpty()) {
+        // Nodes on a bus serve each other's clients from one shared queue; an SQLite file is
+        // one node's own.
+        return QStringLiteral("--bus redis:// joins a cluster of relay nodes, which share one "
+                              "store: set --store postgresql://USER@HOST:PORT/DATABASE (the "
+                              "SQLite store belongs to a single relay)");
     }
     if (config.proxyProtocol && config.trustedProxies.isEmpty()) {
         return QStringLiteral("--proxy-protocol v2 needs --trusted-proxy: the addresses of the "

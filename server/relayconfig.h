@@ -70,6 +70,9 @@ struct RelayConfig
     // --pg-partitions: the queue's partition count when the PostgreSQL schema is created.
     QString store;
     int pgPartitions = 8;
+    // --bus: empty for the in-process bus (one node), else redis://HOST:PORT[/DB], the bus
+    // between the nodes of a cluster (server/redisbus.h); needs the PostgreSQL store.
+    QString bus;
     // The relay's canonical names as used in addresses (user@relay), normalised with
     // crypto::normalizeRelayName. Empty: the bound listen address host:port, decided when
     // the relay listens (RelayServer::listen).

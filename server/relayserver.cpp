@@ -396,26 +396,38 @@ void RelayServer::sessionFinished()
 
 bool RelayServer::allowForAccount(RateKind kind, const QString &username)
 {
-    bool allowed = true;
-    {
+    const RateLimit *limit = nullptr;
+    QString key;
+    switch (kind) {
+    case RateKind::Sends:
+        limit = &m_limits.sends;
+        key = QStringLiteral("sends:") + username;
+        break;
+    case RateKind::Bundles:
+        limit = &m_limits.bundles;
+        key = QStringLiteral("bundles:") + username;
+        break;
+    case RateKind::Lookups:
+        limit = &m_limits.lookups;
+        key = QStringLiteral("lookups:") + username;
+        break;
+    default:
+        return true;
+    }
+    // The cluster's shared bucket first (always false for a single relay's bus).
+    bool allowed = !(limit->enabled() && m_bus->sharedLimitReached(key));
+    if (allowed) {
         std::lock_guard lock(m_bucketMutex);
         AccountBuckets &buckets = m_accountBuckets[username];
-        switch (kind) {
-        case RateKind::Sends:
-            allowed = buckets.sends.take(m_limits.sends);
-            break;
-        case RateKind::Bundles:
-            allowed = buckets.bundles.take(m_limits.bundles);
-            break;
-        case RateKind::Lookups:
-            allowed = buckets.lookups.take(m_limits.lookups);
-            break;
-        default:
-            break;
-        }
+        TokenBucket &bucket = kind == RateKind::Sends     ? buckets.sends
+                              : kind == RateKind::Bundles ? buckets.bundles
+                                                          : buckets.lookups;
+        allowed = bucket.take(*limit);
     }
     if (!allowed) {
         ++m_metrics.rateLimitedFor(kind);
+    } else if (limit->enabled()) {
+        m_bus->takeShared(key, *limit);
     }
     return allowed;
 }
@@ -427,14 +439,21 @@ bool RelayServer::allowRegistration(const QHostAddress &address)
     if (const quint32 v4 = address.toIPv4Address(&isV4); isV4) {
         client = QHostAddress(v4);
     }
-    {
+    const RateLimit &limit = m_limits.registrations;
+    // Never the address itself: it would sit in Redis (docs/operations.md §Limits).
+    const QString key =
+        QStringLiteral("registrations:") + QString::fromLatin1(m_messages.addressTag(client));
+    bool allowed = !(limit.enabled() && m_bus->sharedLimitReached(key));
+    if (allowed) {
         std::lock_guard lock(m_bucketMutex);
-        if (m_registrationBuckets[client].take(m_limits.registrations)) {
-            return true;
-        }
+        allowed = m_registrationBuckets[client].take(limit);
     }
-    ++m_metrics.rateLimitedFor(RateKind::Registrations);
-    return false;
+    if (!allowed) {
+        ++m_metrics.rateLimitedFor(RateKind::Registrations);
+    } else if (limit.enabled()) {
+        m_bus->takeShared(key, limit);
+    }
+    return allowed;
 }
 
 void RelayServer::pruneBuckets()

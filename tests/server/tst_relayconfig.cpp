@@ -28,6 +28,7 @@ private slots:
     void effectiveConfigNamesSources();
     void ioThreads();
     void storeSelection();
+    void busSelection();
 };
 
 namespace {
@@ -464,6 +465,56 @@ void TestRelayConfig::storeSelection()
         QVERIFY2(std::holds_alternative<QString>(parsed), bad);
         QVERIFY(std::get<QString>(parsed).startsWith(QStringLiteral("--pg-partitions wants")));
     }
+}
+
+void TestRelayConfig::busSelection()
+{
+    const QString pg = QStringLiteral("postgresql://relay@db.internal:5432/parley");
+    // The in-process bus by default, and by name.
+    auto parsed = parseCommandLine({"parley-relay"});
+    QVERIFY(std::get<ParsedCommandLine>(parsed).config.bus.isEmpty());
+    QVERIFY(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+        QStringLiteral("bus = local  # default")));
+    parsed = parseCommandLine({"parley-relay", "--bus", "local"});
+    QVERIFY(std::get<ParsedCommandLine>(parsed).config.bus.isEmpty());
+
+    // Redis by URL, from a flag, the environment or the file, with the PostgreSQL store.
+    parsed = parseCommandLine({"parley-relay", "--store", pg, "--bus", "redis://10.0.0.5:6380/2"});
+    const ParsedCommandLine &command = std::get<ParsedCommandLine>(parsed);
+    QCOMPARE(command.config.bus, QStringLiteral("redis://10.0.0.5:6380/2"));
+    QVERIFY2(
+        command.effectiveText.contains(QStringLiteral("bus = redis://10.0.0.5:6380/2  # flag")),
+        qPrintable(command.effectiveText));
+    parsed = parseCommandLine({"parley-relay", "--store", pg},
+                              {{"PARLEY_RELAY_BUS", "redis://redis.internal"}});
+    QVERIFY2(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+                 QStringLiteral("bus = redis://redis.internal:6379/0  # environment")),
+             qPrintable(std::get<ParsedCommandLine>(parsed).effectiveText));
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("relay.conf"));
+    QFile out(file);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write("store = postgresql://relay@db.internal:5432/parley\nbus = redis://[::1]:7000\n");
+    out.close();
+    parsed = parseCommandLine({"parley-relay", "--config", file});
+    QVERIFY(std::holds_alternative<ParsedCommandLine>(parsed));
+    QVERIFY(std::get<ParsedCommandLine>(parsed).effectiveText.contains(
+        QStringLiteral("bus = redis://[::1]:7000/0  # file")));
+
+    // Bad input names its origin.
+    for (const char *bad : {"redis://", "redis://h:0", "redis://h/16", "redis://h/x",
+                            "redis://:secret@h", "redis://h?x=1", "rediss://h", "h:6379"}) {
+        parsed = parseCommandLine({"parley-relay", "--store", pg, "--bus", bad});
+        QVERIFY2(std::holds_alternative<QString>(parsed), bad);
+        QVERIFY2(std::get<QString>(parsed).startsWith(QStringLiteral("--bus wants")),
+                 qPrintable(std::get<QString>(parsed)));
+        QVERIFY(!std::get<QString>(parsed).contains(QStringLiteral("secret")));
+    }
+    // A bus between nodes needs a store they share.
+    parsed = parseCommandLine({"parley-relay", "--bus", "redis://127.0.0.1:6379"});
+    QVERIFY(std::holds_alternative<QString>(parsed));
+    QVERIFY2(std::get<QString>(parsed).contains(QStringLiteral("--store postgresql://")),
+             qPrintable(std::get<QString>(parsed)));
 }
 
 QTEST_GUILESS_MAIN(TestRelayConfig)
