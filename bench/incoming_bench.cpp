@@ -28,6 +28,7 @@
 //
 // Wall-clock times on the GUI thread. Not part of the test suite.
 
+#include "core/account/accountmanager.h"
 #include "core/clientcore.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
@@ -46,6 +47,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <sched.h>
@@ -61,7 +63,10 @@ constexpr int kStepTimeoutMs = 600'000;
 [[noreturn]] void fail(const QString &what)
 {
     std::fprintf(stderr, "parley-incoming-bench: %s\n", qPrintable(what));
-    std::exit(1);
+    std::fflush(stderr);
+    // Not exit(): static destructors would run under the core and database threads, which
+    // are still working. The relay child dies with us (PR_SET_PDEATHSIG, RelayProcess).
+    std::_Exit(1);
 }
 
 // Runs the event loop until `done()` holds, checked every millisecond; the loop sleeps in
@@ -110,6 +115,11 @@ struct Client
         , onboarding(&core, directory)
     {
         onboarding.setVaultParameters(crypto::VaultParameters::minimum());
+        // From the core thread: a copy, queued to this one.
+        QObject::connect(core.accountManager(), &core::AccountManager::statusChanged, &onboarding,
+                         [this](const core::AccountStatus &status) {
+                             preKeysOnRelay = status.oneTimePreKeysOnRelay;
+                         });
     }
     core::SessionManager *sessions() const { return core.sessionManager(); }
     bool ready() const { return onboarding.state() == core::OnboardingViewModel::State::Ready; }
@@ -117,6 +127,7 @@ struct Client
     core::ClientCore core;
     core::ConnectionViewModel connection;
     core::OnboardingViewModel onboarding;
+    quint32 preKeysOnRelay = 0;
 };
 
 void create(Client &client, const QString &username, const QUrl &relay)
@@ -128,6 +139,9 @@ void create(Client &client, const QString &username, const QUrl &relay)
     if (!client.ready()) {
         fail(QStringLiteral("cannot create %1: %2").arg(username, client.onboarding.errorText()));
     }
+    // Ready comes before the first prekeys are on the relay; a contact added before that
+    // finds no bundle to fetch.
+    waitFor([&] { return client.preKeysOnRelay > 0; }, "the first prekey upload");
 }
 
 } // namespace

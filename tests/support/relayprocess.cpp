@@ -3,6 +3,11 @@
 #include <QDeadlineTimer>
 #include <QRegularExpression>
 
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
+
 namespace parley::test {
 
 RelayProcess::~RelayProcess()
@@ -40,6 +45,11 @@ QString RelayProcess::start(const QString &dataDir, const QString &listen, int t
         extraArguments.value(extraArguments.indexOf(QStringLiteral("--admin-listen")) + 1) !=
             u"none";
     m_adminPort = 0;
+#ifdef Q_OS_LINUX
+    // A test or benchmark that dies (a crash, a fatal QVERIFY, exit()) takes its relay with
+    // it instead of leaving it running on a loopback port.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+#endif
     m_process.start(binary, arguments + extraArguments);
     if (!m_process.waitForStarted(timeoutMs)) {
         return QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
