@@ -1,9 +1,12 @@
 #include "app/mainwindow.h"
 
+#include "app/colorschemeportal.h"
 #include "app/desktopnotifier.h"
 #include "app/messagingview.h"
 #include "app/onboardingview.h"
+#include "app/theme.h"
 #include "core/clientcore.h"
+#include "core/viewmodels/appearanceviewmodel.h"
 #include "core/viewmodels/autolock.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
@@ -91,7 +94,11 @@ MainWindow::MainWindow(core::ClientCore *core, core::ConnectionViewModel *connec
     , m_autoLock(new core::AutoLock(onboarding, this))
     , m_profileName(profileName)
     , m_notifier(new DesktopNotifier(this))
+    , m_appearance(new core::AppearanceViewModel(uiSettingsPath(), this))
 {
+    new ColorSchemePortal(m_appearance, this);
+    connect(m_appearance, &core::AppearanceViewModel::darkChanged, this, &applyTheme);
+    applyTheme(m_appearance->isDark());
     // Qt appends the application display name ("— Parley") itself.
     setWindowTitle(profileName);
     setObjectName(QStringLiteral("MainWindow"));
@@ -176,7 +183,8 @@ void MainWindow::bindOnboarding()
 
 void MainWindow::showMessaging()
 {
-    m_messaging = new MessagingView(m_onboarding->store(), m_core->sessionManager(), m_pages);
+    m_messaging =
+        new MessagingView(m_onboarding->store(), m_core->sessionManager(), m_appearance, m_pages);
     connect(m_messaging, &MessagingView::linkHovered, this, [this](const QString &target) {
         if (target.isEmpty()) {
             statusBar()->clearMessage();

@@ -7,6 +7,7 @@ class QStackedWidget;
 class QSystemTrayIcon;
 
 namespace parley::core {
+class AppearanceViewModel;
 class AutoLock;
 class ClientCore;
 class ConnectionViewModel;
@@ -39,6 +40,10 @@ class MessagingView;
 // that conversation and raises the window. Where a system tray exists (never on the offscreen
 // platform) a tray icon shows the unread count in its tooltip, with a menu (Show/Hide, Quit);
 // without one there is no icon and nothing else changes. Locking withdraws the notifications.
+//
+// Appearance: the window owns the core::AppearanceViewModel (its choice kept in ui.ini, so
+// the unlock screen has it too), feeds it the desktop's preference (ColorSchemePortal) and
+// paints the app light or dark as it says (applyTheme); the settings dialog changes it.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -63,6 +68,7 @@ public:
     // The open profile's notification view model, else null.
     core::NotificationViewModel *notifications() const { return m_notifications; }
     DesktopNotifier *notifier() const { return m_notifier; }
+    core::AppearanceViewModel *appearance() const { return m_appearance; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -90,6 +96,7 @@ private:
     core::AutoLock *m_autoLock;
     QString m_profileName;
     DesktopNotifier *m_notifier;
+    core::AppearanceViewModel *m_appearance;
     QSystemTrayIcon *m_tray = nullptr;
     core::NotificationViewModel *m_notifications = nullptr; // a child of m_messaging
     QString m_lastConversation; // open when the profile locked, reopened after unlocking

@@ -28,7 +28,8 @@
 namespace parley::app {
 
 MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
-                             core::SessionManager *sessions, QWidget *parent)
+                             core::SessionManager *sessions, core::AppearanceViewModel *appearance,
+                             QWidget *parent)
     : QWidget(parent)
     , m_store(std::move(store))
     , m_sessions(sessions)
@@ -36,6 +37,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_contacts(new core::ContactsViewModel(m_store, sessions, this))
     // The window's AutoLock follows the minutes this view model saves (MainWindow).
     , m_settings(new core::SettingsViewModel(m_store, nullptr, this))
+    , m_appearance(appearance)
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_list(new ConversationsView(m_conversations, this))
     , m_right(new QStackedWidget(this))
@@ -244,7 +246,7 @@ void MessagingView::showQuickSwitcher()
 
 void MessagingView::showSettings()
 {
-    auto *dialog = new SettingsDialog(m_settings, this);
+    auto *dialog = new SettingsDialog(m_settings, m_appearance, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -15,6 +15,7 @@ class ContactsViewModel;
 class ConversationListViewModel;
 class ProfileStore;
 class SessionManager;
+class AppearanceViewModel;
 class SettingsViewModel;
 } // namespace parley::core
 
@@ -40,8 +41,9 @@ class MessagingView : public QWidget
     Q_OBJECT
 
 public:
+    // `appearance` (may be null) is what the settings dialog's theme choice changes.
     MessagingView(std::shared_ptr<core::ProfileStore> store, core::SessionManager *sessions,
-                  QWidget *parent = nullptr);
+                  core::AppearanceViewModel *appearance = nullptr, QWidget *parent = nullptr);
     ~MessagingView() override;
 
     core::ConversationListViewModel *conversations() const { return m_conversations; }
@@ -83,6 +85,7 @@ private:
     core::ConversationListViewModel *m_conversations;
     core::ContactsViewModel *m_contacts;
     core::SettingsViewModel *m_settings;
+    core::AppearanceViewModel *m_appearance;
     QSplitter *m_splitter;
     ConversationsView *m_list;
     QStackedWidget *m_right;

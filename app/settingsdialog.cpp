@@ -1,9 +1,11 @@
 #include "app/settingsdialog.h"
 
 #include "app/aboutdialog.h"
+#include "core/viewmodels/appearanceviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -28,7 +30,8 @@ QLineEdit *passwordField(const QString &name, const QString &accessibleName, QWi
 
 } // namespace
 
-SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *parent)
+SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
+                               core::AppearanceViewModel *appearance, QWidget *parent)
     : QDialog(parent)
     , m_settings(settings)
     , m_current(passwordField(QStringLiteral("currentPassphrase"), tr("Current passphrase"), this))
@@ -87,6 +90,28 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings, QWidget *paren
                               "\"New message\"."));
     notificationsLayout->addWidget(m_showText);
     layout->addWidget(notifications);
+
+    if (appearance != nullptr) {
+        using Theme = core::AppearanceViewModel::Theme;
+        auto *look = new QGroupBox(tr("Appearance"), this);
+        auto *lookForm = new QFormLayout(look);
+        m_theme = new QComboBox(look);
+        m_theme->setObjectName(QStringLiteral("theme"));
+        m_theme->setAccessibleName(tr("Theme"));
+        m_theme->addItem(tr("Follow the system"), int(Theme::System));
+        m_theme->addItem(tr("Light"), int(Theme::Light));
+        m_theme->addItem(tr("Dark"), int(Theme::Dark));
+        m_theme->setCurrentIndex(m_theme->findData(int(appearance->theme())));
+        lookForm->addRow(tr("Theme:"), m_theme);
+        layout->addWidget(look);
+        connect(m_theme, &QComboBox::currentIndexChanged, appearance, [this, appearance] {
+            appearance->setTheme(Theme(m_theme->currentData().toInt()));
+        });
+        connect(appearance, &core::AppearanceViewModel::themeChanged, m_theme, [this, appearance] {
+            const QSignalBlocker block(m_theme);
+            m_theme->setCurrentIndex(m_theme->findData(int(appearance->theme())));
+        });
+    }
 
     m_message->setObjectName(QStringLiteral("settingsMessage"));
     m_message->setAccessibleName(tr("Settings status"));

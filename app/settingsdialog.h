@@ -3,14 +3,16 @@
 #include <QDialog>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
 
 namespace parley::core {
+class AppearanceViewModel;
 class SettingsViewModel;
-}
+} // namespace parley::core
 
 namespace parley::app {
 
@@ -22,7 +24,10 @@ class SettingsDialog : public QDialog
     Q_OBJECT
 
 public:
-    explicit SettingsDialog(core::SettingsViewModel *settings, QWidget *parent = nullptr);
+    // `appearance` may be null: then there is no theme choice.
+    explicit SettingsDialog(core::SettingsViewModel *settings,
+                            core::AppearanceViewModel *appearance = nullptr,
+                            QWidget *parent = nullptr);
 
 private:
     void showState();
@@ -37,6 +42,7 @@ private:
     QSpinBox *m_autoLock;
     QCheckBox *m_notify;
     QCheckBox *m_showText;
+    QComboBox *m_theme = nullptr;
     QLabel *m_message;
 };
 

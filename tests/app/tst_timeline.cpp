@@ -490,7 +490,7 @@ void TestTimeline::controlsHaveAccessibleNames()
 
     app::AddContactDialog addContact(messaging.contacts(), &messaging);
     addContact.show();
-    app::SettingsDialog settings(messaging.settings(), &messaging);
+    app::SettingsDialog settings(messaging.settings(), nullptr, &messaging);
     settings.show();
     QVERIFY(QTest::qWaitForWindowExposed(&settings));
 
