@@ -25,7 +25,8 @@ const char *const kDescription =
     "envelopes of a real envelope's size; no end-to-end cryptography (the relay never opens\n"
     "envelopes). Either starts the relay itself (--relay-bin: pinned to --relay-cpu, a fresh\n"
     "data directory, admission and rate limits off, QT_NO_GLIB=1) or loads a running one\n"
-    "(--url and --relay-pid, for its CPU and memory). Loopback only.\n"
+    "(--url and --relay-pid, for its CPU and memory; repeat --relay-pid for a cluster: the\n"
+    "CPU figures then sum every named process and its descendants). Loopback only.\n"
     "\n"
     "Scenarios (run in the order given; one JSON object each on stdout):\n"
     "  idle        --connections N[,N...]: relay RSS per idle authenticated connection\n"
@@ -62,7 +63,10 @@ int main(int argc, char *argv[])
     };
     const auto relayBin = option("relay-bin", "Start this parley-relay binary.", "path");
     const auto url = option("url", "A running relay (ws://127.0.0.1:PORT).", "url");
-    const auto relayPid = option("relay-pid", "The running relay's pid.", "pid");
+    const auto relayPid = option("relay-pid",
+                                 "The running relay's pid; repeat (or separate with commas) to "
+                                 "count more processes' CPU with their descendants.",
+                                 "pid[,pid...]");
     const auto relayCpu =
         option("relay-cpu", "CPU to pin a started relay to (-1: none).", "cpu", "0");
     const auto driverCpu =
@@ -127,7 +131,20 @@ int main(int argc, char *argv[])
     RelayUnderTest::Options relayOptions;
     relayOptions.binary = parser.value(relayBin);
     relayOptions.url = QUrl(parser.value(url));
-    relayOptions.pid = parser.value(relayPid).toLongLong();
+    QList<qint64> pids;
+    for (const QString &value : parser.values(relayPid)) {
+        for (const QString &pid : value.split(u',', Qt::SkipEmptyParts)) {
+            bool ok = false;
+            pids.append(pid.toLongLong(&ok));
+            if (!ok || pids.last() <= 0) {
+                return fail(QStringLiteral("--relay-pid takes process ids"));
+            }
+        }
+    }
+    if (!pids.isEmpty()) {
+        relayOptions.pid = pids.takeFirst();
+        relayOptions.extraPids = pids;
+    }
     relayOptions.cpu = parser.value(relayCpu).toInt();
     relayOptions.extraArguments = parser.values(relayArg);
     if (relayOptions.binary.isEmpty() && !QHostAddress(relayOptions.url.host()).isLoopback()) {
