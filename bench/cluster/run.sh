@@ -9,7 +9,8 @@
 # Environment: OUT_DIR (default /tmp/parley-cluster-bench), BUILD (default build/rel, a
 # Release build configured here if missing), NODES (default "1 2 3"), PAIRS (200), WINDOW (50),
 # TOTAL (100000 messages per throughput run), RATE (1000 msgs/s) and DURATION (10 s) of the
-# fixed-rate latency run.
+# fixed-rate latency run, SCENARIOS (default "throughput throughput rate": parley-loadgen's
+# scenarios, run in one process against each system under test).
 #
 # Nothing is pinned: the cluster's processes share both cores with the load generator, so
 # every rate here is CPU-bound on this machine. The CPU figures are summed over every process
@@ -44,7 +45,7 @@ open_args=(--max-unauthenticated=0 --max-unauthenticated-per-address=0
     --max-connections-per-address=0 --rate-requests=off --rate-sends=off
     --rate-registrations=off --queue-max-messages=1000000)
 # A warm-up throughput run, a measured one, then latency at a fixed rate (fresh users each).
-scenarios=(throughput throughput rate)
+read -r -a scenarios <<<"${SCENARIOS:-throughput throughput rate}"
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 

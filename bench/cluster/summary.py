@@ -23,7 +23,11 @@ def main():
         runs = lines(os.path.join(out, config + ".jsonl"))
         throughput = [r for r in runs if r.get("scenario") == "throughput"]
         rate = [r for r in runs if r.get("scenario") == "rate"]
-        measured = throughput[-1]
+        measured = throughput[-1] if throughput else None
+        if measured is None:  # SCENARIOS=rate: the fixed-rate run's figures only
+            measured = {"complete": True, "latency": {"p99_ms": float("nan")}}
+            if rate:
+                measured["relay_cpu_us_per_delivered"] = rate[-1]["relay_cpu_us_per_delivered"]
         cpu = measured.get("relay_cpu_us_per_delivered", 0)
         if config == "sqlite":
             base = cpu
