@@ -8,7 +8,7 @@ Checks: every file parses (PyYAML, safe_load_all); the Deployment, the Services,
 PodDisruptionBudget and the HorizontalPodAutoscaler select the same pods; the probes use the
 admin listener's port (/readyz readiness, /healthz liveness); the grace period covers the
 preStop sleep plus the relay's drain delay with room for the drain itself; relay.key comes
-from a Secret, mounted in the data directory; every PARLEY_RELAY_* variable names an option
+from a Secret, mounted in the data directory, readable through the pod's fsGroup; every PARLEY_RELAY_* variable names an option
 of `parley-relay --help`, and `parley-relay --check-config` with exactly that environment
 accepts it and reports each one as taken from the environment (an unknown variable would be
 ignored silently by the relay, so this is where a misspelt one is caught)."""
@@ -81,7 +81,9 @@ def main():
 
     spec = pod["spec"]
     container = spec["containers"][0]
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    check(all(isinstance(v, str) for k, v in env.items() if k.startswith("PARLEY_RELAY_")),
+          "every PARLEY_RELAY_* variable needs a literal value (the check runs the relay with it)")
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     admin_port = int(env.get("PARLEY_RELAY_ADMIN_LISTEN", ":0").rsplit(":", 1)[1])
     listen_port = int(env.get("PARLEY_RELAY_LISTEN", ":0").rsplit(":", 1)[1])
@@ -120,12 +122,18 @@ def main():
                   if m["mountPath"] == f"{data_dir}/relay.key" and m["name"] in secrets]
     check(key_mounts and key_mounts[0].get("subPath") == "relay.key",
           "relay.key is not a Secret mounted in PARLEY_RELAY_DATA_DIR")
+    # Secret files belong to root: the relay (the image's non-root user) reads relay.key
+    # through the pod's fsGroup, so the mode must let the group read it, and nobody else.
+    key_volume = [v for v in spec["volumes"] if key_mounts and v["name"] == key_mounts[0]["name"]]
+    mode = key_volume[0]["secret"].get("defaultMode", 0o644) if key_volume else 0
+    check("fsGroup" in spec.get("securityContext", {}) and mode & 0o040 and not mode & 0o007,
+          "relay.key must be readable through the pod's fsGroup and by no one else")
 
     # Every variable is an option of the relay, and the relay accepts the whole set.
     help_text = subprocess.run([relay, "--help"], capture_output=True, text=True,
                                timeout=20).stdout
     options = set(re.findall(r"--([a-z][a-z0-9-]*)", help_text))
-    relay_env = {k: v for k, v in env.items() if k.startswith("PARLEY_RELAY_")}
+    relay_env = {k: v for k, v in env.items() if k.startswith("PARLEY_RELAY_") and v is not None}
     check(len(relay_env) >= 6, "the Deployment configures the relay with too few variables")
     for name in relay_env:
         option = name[len("PARLEY_RELAY_"):].lower().replace("_", "-")
