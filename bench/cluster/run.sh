@@ -10,7 +10,8 @@
 # Release build configured here if missing), NODES (default "1 2 3"), PAIRS (200), WINDOW (50),
 # TOTAL (100000 messages per throughput run), RATE (1000 msgs/s) and DURATION (10 s) of the
 # fixed-rate latency run, SCENARIOS (default "throughput throughput rate": parley-loadgen's
-# scenarios, run in one process against each system under test).
+# scenarios, run in one process against each system under test), PG_SETTINGS (default empty:
+# scripts/cluster's throwaway PostgreSQL, fsync=off; e.g. "fsync=on full_page_writes=on").
 #
 # Nothing is pinned: the cluster's processes share both cores with the load generator, so
 # every rate here is CPU-bound on this machine. The CPU figures are summed over every process
@@ -102,6 +103,7 @@ sqlite_pid=""
 for n in $NODES; do
     relay_args=()
     for a in "${open_args[@]}"; do relay_args+=("--relay-arg=$a"); done
+    for setting in ${PG_SETTINGS:-}; do relay_args+=("--pg-setting=$setting"); done
     "$ROOT/scripts/cluster" up --nodes "$n" --detach --relay-bin "$relay" \
         --conn-rate 1000000 --conn-max 100000 "${relay_args[@]}" >"$OUT_DIR/cluster-up-$n.log"
     url=$(sed -n 's/^url //p' "$OUT_DIR/cluster-up-$n.log")
