@@ -34,7 +34,9 @@ const char *const kDescription =
     "  rate        --pairs, --rate, --duration, --warmup: latency p50/p99/p99.9 at a fixed rate\n"
     "  offline     --count: drain rate of a backlog queued for an offline device\n"
     "  fanout      --group, --total, --window: multi-recipient deliveries/s\n"
-    "  reconnect   --connections N: every connection drops and returns at once";
+    "  reconnect   --connections N: every connection drops and returns at once\n"
+    "  failover    --kill-pid, --pairs, --rate, --warmup: SIGKILL to cluster nodes under load;\n"
+    "              time until every dropped client is back and drained, acknowledged sends lost";
 
 } // namespace
 
@@ -87,9 +89,11 @@ int main(int argc, char *argv[])
     const auto payload = option("payload-bytes", "Envelope size.", "bytes", "560");
     const auto settle = option("settle", "idle: seconds before reading memory.", "s", "5");
     const auto maxSeconds = option("max-seconds", "Bound on each phase.", "s", "300");
+    const auto killPid =
+        option("kill-pid", "failover: processes to SIGKILL (repeat or commas).", "pid[,pid...]");
     parser.addPositionalArgument(QStringLiteral("scenario"),
                                  QStringLiteral("idle | throughput | rate | offline | fanout | "
-                                                "reconnect (one or more)"));
+                                                "reconnect | failover (one or more)"));
     parser.process(app);
 
     const auto fail = [](const QString &sentence) {
@@ -141,6 +145,15 @@ int main(int argc, char *argv[])
             }
         }
     }
+    for (const QString &value : parser.values(killPid)) {
+        for (const QString &pid : value.split(u',', Qt::SkipEmptyParts)) {
+            bool ok = false;
+            options.killPids.append(pid.toLongLong(&ok));
+            if (!ok || options.killPids.last() <= 1) {
+                return fail(QStringLiteral("--kill-pid takes process ids"));
+            }
+        }
+    }
     if (!pids.isEmpty()) {
         relayOptions.pid = pids.takeFirst();
         relayOptions.extraPids = pids;
@@ -174,6 +187,8 @@ int main(int argc, char *argv[])
             result = runner.fanout();
         } else if (scenario == u"reconnect") {
             result = runner.reconnect();
+        } else if (scenario == u"failover") {
+            result = runner.failover();
         } else {
             return fail(QStringLiteral("unknown scenario %1").arg(scenario));
         }
