@@ -25,7 +25,8 @@ const char *const kDescription =
     "envelopes of a real envelope's size; no end-to-end cryptography (the relay never opens\n"
     "envelopes). Either starts the relay itself (--relay-bin: pinned to --relay-cpu, a fresh\n"
     "data directory, admission and rate limits off, QT_NO_GLIB=1) or loads a running one\n"
-    "(--url and --relay-pid, for its CPU and memory). Loopback only.\n"
+    "(--url and --relay-pid, for its CPU and memory; repeat --relay-pid for a cluster: the\n"
+    "CPU figures then sum every named process and its descendants). Loopback only.\n"
     "\n"
     "Scenarios (run in the order given; one JSON object each on stdout):\n"
     "  idle        --connections N[,N...]: relay RSS per idle authenticated connection\n"
@@ -33,7 +34,9 @@ const char *const kDescription =
     "  rate        --pairs, --rate, --duration, --warmup: latency p50/p99/p99.9 at a fixed rate\n"
     "  offline     --count: drain rate of a backlog queued for an offline device\n"
     "  fanout      --group, --total, --window: multi-recipient deliveries/s\n"
-    "  reconnect   --connections N: every connection drops and returns at once";
+    "  reconnect   --connections N: every connection drops and returns at once\n"
+    "  failover    --kill-pid, --pairs, --rate, --warmup: SIGKILL to cluster nodes under load;\n"
+    "              time until every dropped client is back and drained, acknowledged sends lost";
 
 } // namespace
 
@@ -62,7 +65,10 @@ int main(int argc, char *argv[])
     };
     const auto relayBin = option("relay-bin", "Start this parley-relay binary.", "path");
     const auto url = option("url", "A running relay (ws://127.0.0.1:PORT).", "url");
-    const auto relayPid = option("relay-pid", "The running relay's pid.", "pid");
+    const auto relayPid = option("relay-pid",
+                                 "The running relay's pid; repeat (or separate with commas) to "
+                                 "count more processes' CPU with their descendants.",
+                                 "pid[,pid...]");
     const auto relayCpu =
         option("relay-cpu", "CPU to pin a started relay to (-1: none).", "cpu", "0");
     const auto driverCpu =
@@ -83,9 +89,11 @@ int main(int argc, char *argv[])
     const auto payload = option("payload-bytes", "Envelope size.", "bytes", "560");
     const auto settle = option("settle", "idle: seconds before reading memory.", "s", "5");
     const auto maxSeconds = option("max-seconds", "Bound on each phase.", "s", "300");
+    const auto killPid =
+        option("kill-pid", "failover: processes to SIGKILL (repeat or commas).", "pid[,pid...]");
     parser.addPositionalArgument(QStringLiteral("scenario"),
                                  QStringLiteral("idle | throughput | rate | offline | fanout | "
-                                                "reconnect (one or more)"));
+                                                "reconnect | failover (one or more)"));
     parser.process(app);
 
     const auto fail = [](const QString &sentence) {
@@ -127,7 +135,29 @@ int main(int argc, char *argv[])
     RelayUnderTest::Options relayOptions;
     relayOptions.binary = parser.value(relayBin);
     relayOptions.url = QUrl(parser.value(url));
-    relayOptions.pid = parser.value(relayPid).toLongLong();
+    QList<qint64> pids;
+    for (const QString &value : parser.values(relayPid)) {
+        for (const QString &pid : value.split(u',', Qt::SkipEmptyParts)) {
+            bool ok = false;
+            pids.append(pid.toLongLong(&ok));
+            if (!ok || pids.last() <= 0) {
+                return fail(QStringLiteral("--relay-pid takes process ids"));
+            }
+        }
+    }
+    for (const QString &value : parser.values(killPid)) {
+        for (const QString &pid : value.split(u',', Qt::SkipEmptyParts)) {
+            bool ok = false;
+            options.killPids.append(pid.toLongLong(&ok));
+            if (!ok || options.killPids.last() <= 1) {
+                return fail(QStringLiteral("--kill-pid takes process ids"));
+            }
+        }
+    }
+    if (!pids.isEmpty()) {
+        relayOptions.pid = pids.takeFirst();
+        relayOptions.extraPids = pids;
+    }
     relayOptions.cpu = parser.value(relayCpu).toInt();
     relayOptions.extraArguments = parser.values(relayArg);
     if (relayOptions.binary.isEmpty() && !QHostAddress(relayOptions.url.host()).isLoopback()) {
@@ -157,6 +187,8 @@ int main(int argc, char *argv[])
             result = runner.fanout();
         } else if (scenario == u"reconnect") {
             result = runner.reconnect();
+        } else if (scenario == u"failover") {
+            result = runner.failover();
         } else {
             return fail(QStringLiteral("unknown scenario %1").arg(scenario));
         }

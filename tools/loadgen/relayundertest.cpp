@@ -1,11 +1,16 @@
 #include "relayundertest.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHash>
+#include <QMultiHash>
 #include <QRegularExpression>
+#include <QSet>
 #include <QThread>
 
 #include <csignal>
+#include <optional>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -45,6 +50,7 @@ QString RelayUnderTest::start(const Options &options)
         }
         m_url = options.url;
         m_pid = options.pid;
+        m_extraPids = options.extraPids;
         return {};
     }
     m_dataDir.emplace();
@@ -109,21 +115,70 @@ void RelayUnderTest::stop()
     }
 }
 
-double RelayUnderTest::cpuSeconds() const
+namespace {
+
+struct ProcTimes
 {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(m_pid));
+    qint64 parent = 0;
+    qint64 ownTicks = 0;      // utime + stime
+    qint64 childrenTicks = 0; // cutime + cstime: children it has reaped
+};
+
+// Fields 4 (ppid), 14-17 (utime, stime, cutime, cstime) of /proc/PID/stat (proc(5)).
+std::optional<ProcTimes> readTimes(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!stat.open(QIODevice::ReadOnly)) {
-        return 0;
+        return std::nullopt;
     }
-    // Fields after the command name (which may hold spaces) start at field 3: utime is 14,
-    // stime 15 (proc(5)).
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
     const QByteArray text = stat.readAll();
     const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    if (fields.size() < 13) {
-        return 0;
+    if (fields.size() < 15) {
+        return std::nullopt;
     }
+    return ProcTimes{fields[1].toLongLong(), fields[11].toLongLong() + fields[12].toLongLong(),
+                     fields[13].toLongLong() + fields[14].toLongLong()};
+}
+
+} // namespace
+
+double RelayUnderTest::cpuSeconds() const
+{
     const double ticks = double(sysconf(_SC_CLK_TCK));
-    return double(fields[11].toLongLong() + fields[12].toLongLong()) / ticks;
+    if (m_extraPids.isEmpty()) {
+        const auto times = readTimes(m_pid);
+        return times ? double(times->ownTicks) / ticks : 0;
+    }
+    // Every process on the machine once, then the trees below the named roots.
+    QHash<qint64, ProcTimes> all;
+    QMultiHash<qint64, qint64> children;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid) {
+            continue;
+        }
+        if (const auto times = readTimes(pid)) {
+            all.insert(pid, *times);
+            children.insert(times->parent, pid);
+        }
+    }
+    QSet<qint64> seen;
+    QList<qint64> pending{m_pid};
+    pending += m_extraPids;
+    qint64 sum = 0;
+    while (!pending.isEmpty()) {
+        const qint64 pid = pending.takeLast();
+        if (seen.contains(pid) || !all.contains(pid)) {
+            continue;
+        }
+        seen.insert(pid);
+        sum += all.value(pid).ownTicks + all.value(pid).childrenTicks;
+        pending += children.values(pid);
+    }
+    return double(sum) / ticks;
 }
 
 qint64 RelayUnderTest::rssKiB() const

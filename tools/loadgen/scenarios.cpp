@@ -4,13 +4,16 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTimer>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <signal.h>
 
 namespace parley::loadgen {
 
@@ -514,6 +517,179 @@ QJsonObject Scenarios::reconnect()
             {QStringLiteral("seconds"), seconds},
             {QStringLiteral("retries"), retries},
             {QStringLiteral("relay_cpu_seconds"), m_relay.cpuSeconds() - cpu0}};
+}
+
+// Cluster nodes killed under load (issue 16, "Benchmarks"): `pairs` exchange messages at
+// `rate` through the cluster's URL (HAProxy); after `warmup` seconds every `killPids` process
+// gets SIGKILL. A client whose connection drops reconnects after 100-500 ms, and again after
+// each failed attempt (as the app does, with a shorter backoff). Measures the time from the
+// kill until every dropped client is authenticated again and has had QueueDrained, and
+// checks that every acknowledged send is delivered (sends whose answer was lost with the
+// node are not retried here, so they count neither way).
+QJsonObject Scenarios::failover()
+{
+    if (m_options.killPids.isEmpty()) {
+        return failure(QStringLiteral("failover"), QStringLiteral("give --kill-pid"));
+    }
+    const int pairs = m_options.pairs;
+    auto clients = makeClients(m_nextUser, 2 * pairs);
+    m_nextUser += 2 * pairs;
+    QString error;
+    if (!connectAll(pointers(clients), error)) {
+        return failure(QStringLiteral("failover"), error);
+    }
+    const std::size_t count = clients.size();
+    std::vector<char> dropped(count, 0);
+    std::vector<char> back(count, 0);
+    std::vector<char> drained(count, 0);
+    std::vector<QSet<quint64>> acked(static_cast<std::size_t>(pairs));
+    std::vector<QHash<quint64, int>> received(static_cast<std::size_t>(pairs));
+    std::vector<quint64> nextSequence(std::size_t(pairs), 0);
+    qint64 killNs = 0;
+    qint64 lastBackNs = 0;
+    qint64 lastDrainedNs = 0;
+    int retries = 0;
+    int refused = 0;
+    bool stopping = false;
+    const QUrl url = m_relay.url();
+    const auto reopenLater = [&url](LoadClient *client) {
+        const int delay = 100 + int(QRandomGenerator::global()->bounded(400));
+        QTimer::singleShot(delay, client, [client, url] { client->open(url); });
+    };
+    for (std::size_t i = 0; i < count; ++i) {
+        LoadClient *client = clients[i].get();
+        QObject::connect(client, &LoadClient::disconnected, client, [&, i, client] {
+            if (stopping) {
+                return;
+            }
+            if (!dropped[i] || back[i]) {
+                dropped[i] = 1;
+                back[i] = 0;
+                drained[i] = 0;
+                reopenLater(client);
+            }
+        });
+        QObject::connect(client, &LoadClient::failed, client, [&, i, client](const QString &) {
+            if (dropped[i] && !stopping) {
+                ++retries;
+                reopenLater(client);
+            }
+        });
+        QObject::connect(client, &LoadClient::ready, client, [&, i] {
+            if (dropped[i]) {
+                back[i] = 1;
+                lastBackNs = std::max(lastBackNs, nowNs());
+            }
+        });
+        QObject::connect(client, &LoadClient::queueDrained, client, [&, i] {
+            if (dropped[i] && back[i] && !drained[i]) {
+                drained[i] = 1;
+                lastDrainedNs = std::max(lastDrainedNs, nowNs());
+            }
+        });
+    }
+    for (int pair = 0; pair < pairs; ++pair) {
+        QObject::connect(clients[std::size_t(pairs + pair)].get(), &LoadClient::delivered,
+                         [&, pair](const std::vector<EnvelopeStamp> &stamps) {
+                             for (const EnvelopeStamp &stamp : stamps) {
+                                 ++received[std::size_t(pair)][stamp.sequence];
+                             }
+                         });
+    }
+    const auto allBack = [&] {
+        bool any = false;
+        for (std::size_t i = 0; i < count; ++i) {
+            any = any || dropped[i];
+            if (dropped[i] && !drained[i]) {
+                return false;
+            }
+        }
+        return any;
+    };
+    const qint64 startNs = nowNs();
+    qint64 sent = 0;
+    QTimer tick;
+    tick.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&tick, &QTimer::timeout, [&] {
+        const qint64 now = nowNs();
+        if (killNs == 0 && now - startNs >= qint64(m_options.warmup * 1e9)) {
+            killNs = now;
+            for (const qint64 pid : m_options.killPids) {
+                ::kill(pid_t(pid), SIGKILL);
+            }
+        }
+        const auto target = qint64(double(now - startNs) / 1e9 * m_options.rate);
+        while (sent < target) {
+            const auto pair = std::size_t(sent % pairs);
+            ++sent;
+            LoadClient *sender = clients[pair].get();
+            if (sender->state() != LoadClient::State::Ready) {
+                continue; // its node died: nothing sent, nothing to deliver
+            }
+            const quint64 sequence = nextSequence[pair]++;
+            sender->send({clients[std::size_t(pairs) + pair]->deviceAddress()},
+                         makeEnvelope(m_options.payloadBytes, {sequence, nowNs()}), false,
+                         [&acked, &refused, pair, sequence](bool ok) {
+                             if (ok) {
+                                 acked[pair].insert(sequence);
+                             } else {
+                                 ++refused;
+                             }
+                         });
+        }
+    });
+    tick.start(1);
+    const bool recovered = waitUntil([&] { return killNs != 0 && allBack(); },
+                                     m_options.warmup + m_options.maxSeconds);
+    // One more second of traffic with everyone back, then every acknowledged send must arrive.
+    waitUntil([] { return false; }, 1);
+    tick.stop();
+    const auto missing = [&] {
+        qint64 lost = 0;
+        for (int pair = 0; pair < pairs; ++pair) {
+            for (const quint64 sequence : acked[std::size_t(pair)]) {
+                lost += received[std::size_t(pair)].contains(sequence) ? 0 : 1;
+            }
+        }
+        return lost;
+    };
+    waitUntil([&] { return missing() == 0; }, 30);
+    stopping = true;
+    qint64 ackedCount = 0;
+    qint64 twice = 0;
+    qint64 droppedCount = 0;
+    for (int pair = 0; pair < pairs; ++pair) {
+        ackedCount += acked[std::size_t(pair)].size();
+        for (const int times : received[std::size_t(pair)]) {
+            twice += times > 1 ? 1 : 0;
+        }
+    }
+    for (const char value : dropped) {
+        droppedCount += value ? 1 : 0;
+    }
+    const qint64 lost = missing();
+    const double drainedSeconds = recovered ? double(lastDrainedNs - killNs) / 1e9 : -1;
+    const double backSeconds = recovered ? double(lastBackNs - killNs) / 1e9 : -1;
+    progress(QStringLiteral("failover: %1 clients dropped, all back in %2 s, drained in %3 s; "
+                            "%4 acknowledged, %5 lost")
+                 .arg(droppedCount)
+                 .arg(backSeconds, 0, 'f', 2)
+                 .arg(drainedSeconds, 0, 'f', 2)
+                 .arg(ackedCount)
+                 .arg(lost));
+    return {{QStringLiteral("scenario"), QStringLiteral("failover")},
+            {QStringLiteral("pairs"), pairs},
+            {QStringLiteral("rate"), m_options.rate},
+            {QStringLiteral("killed"), qint64(m_options.killPids.size())},
+            {QStringLiteral("clients_dropped"), droppedCount},
+            {QStringLiteral("reconnect_retries"), retries},
+            {QStringLiteral("all_back_seconds"), backSeconds},
+            {QStringLiteral("all_drained_seconds"), drainedSeconds},
+            {QStringLiteral("acknowledged"), ackedCount},
+            {QStringLiteral("refused"), refused},
+            {QStringLiteral("acknowledged_lost"), lost},
+            {QStringLiteral("delivered_more_than_once"), twice},
+            {QStringLiteral("complete"), recovered && lost == 0}};
 }
 
 } // namespace parley::loadgen

@@ -32,6 +32,7 @@ struct ScenarioOptions
     int connectConcurrency = 200;
     double settle = 5;       // idle: seconds before reading memory
     double maxSeconds = 300; // every phase gives up after this
+    QList<qint64> killPids;  // failover: the processes (cluster nodes) killed with SIGKILL
 };
 
 class Scenarios
@@ -46,6 +47,7 @@ public:
     QJsonObject offline();
     QJsonObject fanout();
     QJsonObject reconnect();
+    QJsonObject failover();
 
 private:
     // Creates clients `first` … `first + count - 1` (usernames lg<i>) with fresh identities.
