@@ -75,6 +75,10 @@ ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
                                                : QStringLiteral("not authenticated in time"));
     });
     m_authTimer.start();
+
+    m_readRetry.setSingleShot(true);
+    m_readRetry.setInterval(kReadRetryMs);
+    connect(&m_readRetry, &QTimer::timeout, this, &ClientSession::deliverMore);
 }
 
 ClientSession::~ClientSession()
@@ -542,8 +546,13 @@ void ClientSession::deliverMore()
         }
         auto fetched = m_worker->store().fetchQueue(device, m_cursor, rows, bytes);
         if (const auto *error = std::get_if<StoreError>(&fetched)) {
-            // The next commit for this device or the next ack tries again.
-            qCWarning(lcSession) << "queue read failed:" << error->message;
+            // The next commit for this device, the next ack, or the retry timer tries again
+            // (the timer: an outage may swallow the doorbell of rows already committed).
+            if (!m_readRetry.isActive()) {
+                qCWarning(lcSession) << "queue read failed:" << error->message << "- retrying in"
+                                     << kReadRetryMs << "ms";
+                m_readRetry.start();
+            }
             return;
         }
         const QList<QueuedMessage> &messages = std::get<QList<QueuedMessage>>(fetched);
