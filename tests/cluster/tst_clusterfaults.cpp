@@ -366,6 +366,12 @@ void TestClusterFaults::killNodeDuringBurst()
     }
     // Everyone is on the two survivors.
     QTRY_COMPARE(m_cluster.metricSum(kAuthenticated), double(2 * kPairs));
+    // What the operator sees: HAProxy's health checks took the dead node out of rotation.
+    const QString down = QStringLiteral("Server relays/node%1 is DOWN").arg(victim);
+    QTRY_VERIFY_WITH_TIMEOUT(m_cluster.log(QStringLiteral("haproxy.log")).contains(down), 10'000);
+    const QString haproxyLog = m_cluster.log(QStringLiteral("haproxy.log"));
+    const qsizetype at = haproxyLog.indexOf(down);
+    qInfo("haproxy: %s", qPrintable(haproxyLog.mid(at, haproxyLog.indexOf(u'\n', at) - at)));
     QVERIFY2(drainedMs < 5'000,
              qPrintable(QStringLiteral("clients back and drained %1 ms after the kill (goal: "
                                        "under 5 s)")
