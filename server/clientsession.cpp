@@ -548,13 +548,18 @@ void ClientSession::deliverMore()
         if (const auto *error = std::get_if<StoreError>(&fetched)) {
             // The next commit for this device, the next ack, or the retry timer tries again
             // (the timer: an outage may swallow the doorbell of rows already committed).
-            if (!m_readRetry.isActive()) {
-                qCWarning(lcSession) << "queue read failed:" << error->message << "- retrying in"
+            // One warning per session and outage, not one per retry.
+            if (!m_readFailing) {
+                m_readFailing = true;
+                qCWarning(lcSession) << "queue read failed:" << error->message << "- retrying every"
                                      << kReadRetryMs << "ms";
+            }
+            if (!m_readRetry.isActive()) {
                 m_readRetry.start();
             }
             return;
         }
+        m_readFailing = false;
         const QList<QueuedMessage> &messages = std::get<QList<QueuedMessage>>(fetched);
         if (messages.isEmpty()) {
             if (!m_drainedSent) {

@@ -103,6 +103,7 @@ private:
     // resumes by itself when the store returns, even if no commit or ack comes for this
     // device (docs/operations.md §Faults in a cluster).
     QTimer m_readRetry;
+    bool m_readFailing = false; // the last queue read failed (warned once)
     quint32 m_version = 0;
     QByteArray m_challenge; // the current unused challenge; empty once authenticated
     int m_failedAttempts = 0;

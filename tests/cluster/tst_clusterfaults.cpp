@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QSet>
 #include <QStandardPaths>
+#include <QTimer>
 
 #include <algorithm>
 #include <memory>
@@ -214,33 +215,45 @@ void TestClusterFaults::killNodeDuringBurst()
     }
     QVERIFY2(best >= 100, "no node holds both a sender and a recipient");
 
-    // The burst, pipelined: a head first; once the victim's sender has answers for some,
-    // the tail; and the kill while the tail is on its way (in sockets, in the writer).
+    // The burst: each sender keeps up to 64 sends unanswered (a client's send window) until
+    // it has sent all; the kill comes once the victim's sender has some answers, so the
+    // burst is in full flight then (in sockets, in the writer) however fast the nodes are.
     Sender *victimSender = nullptr;
     for (Sender &sender : senders) {
         if (sender.node == victim) {
             victimSender = &sender;
         }
     }
-    auto post = [&](int from, int to) {
-        for (Sender &sender : senders) {
-            const int pair = int(&sender - senders.data());
-            const std::string address = recipients[std::size_t(pair)].account.address();
-            for (int n = from; n < to; ++n) {
+    bool killed = false;
+    std::vector<int> posted(kPairs, 0);
+    QTimer pace;
+    pace.setInterval(1);
+    QObject::connect(&pace, &QTimer::timeout, [&] {
+        for (int i = 0; i < kPairs; ++i) {
+            Sender &sender = senders[std::size_t(i)];
+            if (killed && sender.node == victim) {
+                continue; // its connection is gone: it retries after reconnecting
+            }
+            int answered = 0;
+            for (const wire::Frame &frame : sender.current().frames) {
+                answered += frame.has_response() && sender.requests.back().contains(frame.id());
+            }
+            const std::string to = recipients[std::size_t(i)].account.address();
+            int &n = posted[std::size_t(i)];
+            for (; n < kBurst && n - answered < 64; ++n) {
                 sender.requests.back().insert(
-                    sender.current().post(test::sendRequest({address}, envelope(pair, n),
-                                                            test::messageId(pair * 1000 + n))),
+                    sender.current().post(
+                        test::sendRequest({to}, envelope(i, n), test::messageId(i * 1000 + n))),
                     n);
             }
         }
-    };
-    constexpr int kHead = 30;
-    post(0, kHead);
-    QVERIFY(QTest::qWaitFor([&] { return victimSender->acked().size() >= 10; }, 10'000));
-    post(kHead, kBurst);
-    QVERIFY(QTest::qWaitFor([&] { return victimSender->acked().size() >= kHead + 10; }, 10'000));
+    });
+    pace.start();
+    QVERIFY(QTest::qWaitFor([&] { return victimSender->acked().size() >= 40; }, 10'000));
     const int ackedBeforeKill = int(victimSender->acked().size());
+    QVERIFY2(ackedBeforeKill < kBurst, "the burst ended before the kill");
     QVERIFY(::kill(pid_t(m_cluster.nodePid(victim)), SIGKILL) == 0);
+    killed = true;
     QElapsedTimer sinceKill;
     sinceKill.start();
 
