@@ -75,6 +75,10 @@ ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
                                                : QStringLiteral("not authenticated in time"));
     });
     m_authTimer.start();
+
+    m_readRetry.setSingleShot(true);
+    m_readRetry.setInterval(kReadRetryMs);
+    connect(&m_readRetry, &QTimer::timeout, this, &ClientSession::deliverMore);
 }
 
 ClientSession::~ClientSession()
@@ -542,10 +546,20 @@ void ClientSession::deliverMore()
         }
         auto fetched = m_worker->store().fetchQueue(device, m_cursor, rows, bytes);
         if (const auto *error = std::get_if<StoreError>(&fetched)) {
-            // The next commit for this device or the next ack tries again.
-            qCWarning(lcSession) << "queue read failed:" << error->message;
+            // The next commit for this device, the next ack, or the retry timer tries again
+            // (the timer: an outage may swallow the doorbell of rows already committed).
+            // One warning per session and outage, not one per retry.
+            if (!m_readFailing) {
+                m_readFailing = true;
+                qCWarning(lcSession) << "queue read failed:" << error->message << "- retrying every"
+                                     << kReadRetryMs << "ms";
+            }
+            if (!m_readRetry.isActive()) {
+                m_readRetry.start();
+            }
             return;
         }
+        m_readFailing = false;
         const QList<QueuedMessage> &messages = std::get<QList<QueuedMessage>>(fetched);
         if (messages.isEmpty()) {
             if (!m_drainedSent) {

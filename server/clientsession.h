@@ -38,6 +38,8 @@ class ClientSession : public QObject
 public:
     // Time a client has to send Hello and authenticate after the upgrade.
     static constexpr int kAuthTimeoutMs = 10'000;
+    // A queue read that failed (the store is unreachable) is tried again after this long.
+    static constexpr int kReadRetryMs = 500;
     // Back-pressure on the socket's write buffer (docs/operations.md §Limits).
     static constexpr qint64 kPauseBytes = 512 * 1024;
     static constexpr qint64 kHardCapBytes = 8 * 1024 * 1024;
@@ -97,6 +99,11 @@ private:
     RelayWorker *m_worker;
     RelayServer *m_server;
     QTimer m_authTimer;
+    // A failed queue read (the store is down) is tried again by this timer, so delivery
+    // resumes by itself when the store returns, even if no commit or ack comes for this
+    // device (docs/operations.md §Faults in a cluster).
+    QTimer m_readRetry;
+    bool m_readFailing = false; // the last queue read failed (warned once)
     quint32 m_version = 0;
     QByteArray m_challenge; // the current unused challenge; empty once authenticated
     int m_failedAttempts = 0;

@@ -8,6 +8,7 @@
 
 #include "protocol/closecodes.h"
 #include "server/messagingclient.h"
+#include "support/clusterscript.h"
 #include "support/relayprocess.h"
 
 #include <QCryptographicHash>
@@ -28,69 +29,14 @@
 using namespace parley;
 using parley::test::AccountClient;
 using parley::test::TestAccount;
+using Cluster = parley::test::ClusterScript;
+using parley::test::HttpAnswer;
+using parley::test::httpGet;
+using parley::test::listening;
+using parley::test::metricSample;
+using parley::test::processAlive;
 
 namespace {
-
-struct HttpAnswer
-{
-    int status = 0; // 0: no answer
-    QByteArray body;
-};
-
-// One GET on 127.0.0.1:port (the relay's admin listener: one request per connection).
-HttpAnswer get(quint16 port, const QByteArray &path)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(3000)) {
-        return {};
-    }
-    socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    QByteArray response;
-    QElapsedTimer timer;
-    timer.start();
-    while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 5000) {
-        socket.waitForReadyRead(500);
-        response += socket.readAll();
-    }
-    response += socket.readAll();
-    const qsizetype end = response.indexOf("\r\n\r\n");
-    const QList<QByteArray> statusLine = response.left(response.indexOf("\r\n")).split(' ');
-    if (end < 0 || statusLine.size() < 2) {
-        return {};
-    }
-    return {statusLine.at(1).toInt(), response.mid(end + 4)};
-}
-
-// The value of one sample (`name` with its labels, exactly as exposed); -1 if absent.
-double metric(const QByteArray &exposition, const QByteArray &sample)
-{
-    for (const QByteArray &line : exposition.split('\n')) {
-        if (line.startsWith(QByteArray(sample + ' '))) {
-            return line.mid(sample.size() + 1).toDouble();
-        }
-    }
-    return -1;
-}
-
-bool listening(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    return socket.waitForConnected(1000);
-}
-
-// A process runs (a zombie waiting for its new parent does not count).
-bool alive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly)) {
-        return false;
-    }
-    const QByteArray line = stat.readAll();
-    const qsizetype state = line.lastIndexOf(')') + 2; // "pid (comm) S ..."
-    return state < line.size() && line.at(state) != 'Z' && line.at(state) != 'X';
-}
 
 // The WebSocket handshake (RFC 6455 §4.2.2): what the server must answer for `key`.
 QByteArray acceptFor(const QByteArray &key)
@@ -142,131 +88,6 @@ int indexOf(const std::string &envelope)
     const QByteArray bytes = QByteArray::fromStdString(envelope);
     const qsizetype start = bytes.indexOf('-', 8) + 1;
     return bytes.mid(start, bytes.indexOf(';') - start).toInt();
-}
-
-// scripts/cluster up in the foreground (as a developer runs it), with its own state directory;
-// `down` or SIGINT stops it. The destructor brings down whatever is still up.
-class Cluster
-{
-public:
-    ~Cluster()
-    {
-        if (m_up.state() != QProcess::NotRunning) {
-            (void)down();
-            m_up.waitForFinished(30'000);
-        }
-    }
-
-    QString up(const QStringList &arguments)
-    {
-        if (!m_state.isValid()) {
-            return QStringLiteral("no temporary directory");
-        }
-        m_up.setProcessChannelMode(QProcess::SeparateChannels);
-        m_up.start(QStringLiteral("bash"),
-                   QStringList{script(), QStringLiteral("up")} + arguments + stateArguments());
-        QElapsedTimer timer;
-        timer.start();
-        // initdb, PostgreSQL, Redis, the nodes, HAProxy: seconds; bounded generously for a
-        // loaded machine.
-        while (!m_output.contains("\nurl ws://") && !m_output.startsWith("url ws://")) {
-            if (timer.elapsed() > 90'000 || m_up.state() == QProcess::NotRunning) {
-                m_up.waitForFinished(1000);
-                return QStringLiteral("scripts/cluster up did not come up: %1\n%2")
-                    .arg(QString::fromLocal8Bit(m_output),
-                         QString::fromLocal8Bit(m_up.readAllStandardError()));
-            }
-            m_up.waitForReadyRead(200);
-            m_output += m_up.readAllStandardOutput();
-        }
-        QFile file(QDir(m_state.path()).filePath(QStringLiteral("cluster.state")));
-        if (!file.open(QIODevice::ReadOnly)) {
-            return QStringLiteral("no cluster.state");
-        }
-        for (const QByteArray &line : file.readAll().split('\n')) {
-            const qsizetype equals = line.indexOf('=');
-            if (equals > 0) {
-                m_values.insert(QString::fromUtf8(line.left(equals)),
-                                QString::fromUtf8(line.mid(equals + 1)));
-            }
-        }
-        return {};
-    }
-
-    // scripts/cluster COMMAND: its exit code and output.
-    std::pair<int, QByteArray> run(const QString &command) const
-    {
-        QProcess process;
-        process.setProcessChannelMode(QProcess::MergedChannels);
-        process.start(QStringLiteral("bash"), QStringList{script(), command} + stateArguments());
-        if (!process.waitForFinished(60'000)) {
-            process.kill();
-            process.waitForFinished(5000);
-            return {-1, process.readAll()};
-        }
-        return {process.exitCode(), process.readAll()};
-    }
-    std::pair<int, QByteArray> down() { return run(QStringLiteral("down")); }
-
-    QString value(const QString &key) const { return m_values.value(key); }
-    quint16 port(const QString &key) const { return quint16(value(key).toUInt()); }
-    qint64 pid(const QString &key) const { return value(key).toLongLong(); }
-    quint16 url() const { return port(QStringLiteral("haproxy_port")); }
-    int nodes() const { return value(QStringLiteral("nodes")).toInt(); }
-    quint16 admin(int node) const { return port(QStringLiteral("node%1_admin").arg(node)); }
-    qint64 nodePid(int node) const { return pid(QStringLiteral("node%1_pid").arg(node)); }
-    QProcess &process() { return m_up; }
-    QString path(const QString &name) const { return QDir(m_state.path()).filePath(name); }
-    QString log(const QString &name) const
-    {
-        QFile file(QDir(m_state.path()).filePath(name));
-        return file.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(file.readAll()) : QString();
-    }
-
-    // Every process the cluster started, and every port it listens on.
-    QList<qint64> pids() const
-    {
-        QList<qint64> result;
-        for (auto it = m_values.cbegin(); it != m_values.cend(); ++it) {
-            if (it.key().endsWith(QStringLiteral("_pid"))) {
-                result.append(it.value().toLongLong());
-            }
-        }
-        return result;
-    }
-    QList<quint16> ports() const
-    {
-        QList<quint16> result;
-        for (auto it = m_values.cbegin(); it != m_values.cend(); ++it) {
-            if (it.key().endsWith(QStringLiteral("_port")) ||
-                it.key().endsWith(QStringLiteral("_admin"))) {
-                result.append(quint16(it.value().toUInt()));
-            }
-        }
-        return result;
-    }
-
-private:
-    static QString script() { return QStringLiteral(PARLEY_SOURCE_DIR "/scripts/cluster"); }
-    QStringList stateArguments() const { return {QStringLiteral("--state-dir"), m_state.path()}; }
-
-    QTemporaryDir m_state;
-    QProcess m_up;
-    QByteArray m_output;
-    QHash<QString, QString> m_values;
-};
-
-// Sum of one sample over every node still answering.
-double clusterMetric(const Cluster &cluster, const QByteArray &sample)
-{
-    double sum = 0;
-    for (int node = 1; node <= cluster.nodes(); ++node) {
-        const HttpAnswer answer = get(cluster.admin(node), "/metrics");
-        if (answer.status == 200) {
-            sum += std::max(0.0, metric(answer.body, sample));
-        }
-    }
-    return sum;
 }
 
 } // namespace
@@ -326,7 +147,7 @@ void TestCluster::initTestCase()
 void TestCluster::everyNodeReady()
 {
     for (int node = 1; node <= 2; ++node) {
-        const HttpAnswer ready = get(m_cluster.admin(node), "/readyz");
+        const HttpAnswer ready = httpGet(m_cluster.admin(node), "/readyz");
         QCOMPARE(ready.status, 200);
         QCOMPARE(ready.body, QByteArray("ready\n"));
     }
@@ -359,12 +180,12 @@ void TestCluster::nodesSeeTheClientAddress()
         const QByteArray head = upgrade(*clients.back(), "AQIDBAUGBwgJCgsMDQ4PEA==");
         QVERIFY2(head.startsWith("HTTP/1.1 101"), head.constData());
     }
-    QTRY_COMPARE(clusterMetric(m_cluster, "parley_relay_admission_addresses"), 3.0);
-    QCOMPARE(clusterMetric(m_cluster,
-                           "parley_relay_connections_rejected_total{reason=\"proxy_header\"}"),
-             0.0);
+    QTRY_COMPARE(m_cluster.metricSum("parley_relay_admission_addresses"), 3.0);
+    QCOMPARE(
+        m_cluster.metricSum("parley_relay_connections_rejected_total{reason=\"proxy_header\"}"),
+        0.0);
     clients.clear();
-    QTRY_COMPARE(clusterMetric(m_cluster, "parley_relay_admission_addresses"), 0.0);
+    QTRY_COMPARE(m_cluster.metricSum("parley_relay_admission_addresses"), 0.0);
 }
 
 void TestCluster::connectionRateLimitedPerAddress()
@@ -461,21 +282,22 @@ void TestCluster::prometheusScrapesEveryNode()
             qWarning("prometheus exited: %s", prometheus.readAll().constData());
             return -2;
         }
-        const HttpAnswer targets = get(port, "/api/v1/targets?state=active");
+        const HttpAnswer targets = httpGet(port, "/api/v1/targets?state=active");
         return targets.status == 200 ? int(targets.body.count("\"health\":\"up\"")) : -1;
     };
     QTRY_COMPARE_WITH_TIMEOUT(healthy(), 2, 30'000);
-    const HttpAnswer targets = get(port, "/api/v1/targets?state=active");
+    const HttpAnswer targets = httpGet(port, "/api/v1/targets?state=active");
     for (int node = 1; node <= 2; ++node) {
         QVERIFY(targets.body.contains(
             QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_cluster.admin(node)).toUtf8()));
     }
     // And it holds the relay's series: one query over both nodes.
-    QTRY_VERIFY_WITH_TIMEOUT(get(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
-                                     .body.contains("\"value\":[") &&
-                                 get(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
-                                     .body.contains(",\"2\"]"),
-                             10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        httpGet(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
+                .body.contains("\"value\":[") &&
+            httpGet(port, "/api/v1/query?query=count(parley_relay_ready%3D%3D1)")
+                .body.contains(",\"2\"]"),
+        10'000);
 }
 
 void TestCluster::drainMovesClientsNothingLost()
@@ -486,8 +308,7 @@ void TestCluster::drainMovesClientsNothingLost()
         AccountClient client;
         QVERIFY(login(client, *user, true));
     }
-    QTRY_COMPARE(clusterMetric(m_cluster, "parley_relay_connections{state=\"authenticated\"}"),
-                 0.0);
+    QTRY_COMPARE(m_cluster.metricSum("parley_relay_connections{state=\"authenticated\"}"), 0.0);
 
     auto recipient = std::make_unique<AccountClient>();
     test::autoAck(*recipient);
@@ -496,8 +317,8 @@ void TestCluster::drainMovesClientsNothingLost()
     int bobsNode = 0;
     QTRY_VERIFY([&] {
         for (int node = 1; node <= 2; ++node) {
-            if (metric(get(m_cluster.admin(node), "/metrics").body,
-                       "parley_relay_connections{state=\"authenticated\"}") == 1) {
+            if (metricSample(httpGet(m_cluster.admin(node), "/metrics").body,
+                             "parley_relay_connections{state=\"authenticated\"}") == 1) {
                 bobsNode = node;
                 return true;
             }
@@ -533,8 +354,8 @@ void TestCluster::drainMovesClientsNothingLost()
 
     // 1. The draining node fails /readyz at once while its clients are still connected
     //    (--drain-delay 3s in the cluster): HAProxy takes it out of rotation.
-    QTRY_COMPARE_WITH_TIMEOUT(get(m_cluster.admin(bobsNode), "/readyz").status, 503, 2000);
-    QCOMPARE(get(m_cluster.admin(otherNode), "/readyz").status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(httpGet(m_cluster.admin(bobsNode), "/readyz").status, 503, 2000);
+    QCOMPARE(httpGet(m_cluster.admin(otherNode), "/readyz").status, 200);
     // HAProxy's check took it out of rotation for that 503, not for a refused connection.
     const QString down = QStringLiteral("Server relays/node%1 is DOWN, reason: Layer7 wrong "
                                         "status, code: 503")
@@ -545,18 +366,18 @@ void TestCluster::drainMovesClientsNothingLost()
     QCOMPARE(recipient->closeCode, int(protocol::CloseCode::GoingAway));
     QElapsedTimer reconnect;
     reconnect.start();
-    QTRY_VERIFY_WITH_TIMEOUT(!alive(m_cluster.nodePid(bobsNode)), 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(m_cluster.nodePid(bobsNode)), 15'000);
     QVERIFY(!listening(m_cluster.admin(bobsNode)));
     QList<wire::Delivery> before = test::deliveries(*recipient);
 
     // 3. Bob reconnects through HAProxy: he lands on the other node and gets his queue.
     const QByteArray authenticated = "parley_relay_connections{state=\"authenticated\"}";
     const double onOtherNode =
-        metric(get(m_cluster.admin(otherNode), "/metrics").body, authenticated);
+        metricSample(httpGet(m_cluster.admin(otherNode), "/metrics").body, authenticated);
     auto again = std::make_unique<AccountClient>();
     test::autoAck(*again);
     QVERIFY(login(*again, bob, false));
-    QCOMPARE(metric(get(m_cluster.admin(otherNode), "/metrics").body, authenticated),
+    QCOMPARE(metricSample(httpGet(m_cluster.admin(otherNode), "/metrics").body, authenticated),
              onOtherNode + 1);
 
     // 4. Alice: her connection went away too if it was on that node; she retries every send
@@ -635,7 +456,7 @@ void TestCluster::downStopsEverything()
     QCOMPARE(m_cluster.process().exitStatus(), QProcess::NormalExit);
     QCOMPARE(m_cluster.process().exitCode(), 0);
     for (qint64 pid : pids) {
-        QVERIFY2(!alive(pid), qPrintable(QStringLiteral("pid %1 still runs").arg(pid)));
+        QVERIFY2(!processAlive(pid), qPrintable(QStringLiteral("pid %1 still runs").arg(pid)));
     }
     for (quint16 port : ports) {
         QVERIFY2(!listening(port), qPrintable(QStringLiteral("port %1 still open").arg(port)));
@@ -657,7 +478,7 @@ void TestCluster::ctrlCStopsEverythingWithReplica()
     QVERIFY2(code == 0, output.constData());
     QVERIFY2(output.contains("replica    running"), output.constData());
     QVERIFY(listening(cluster.port(QStringLiteral("replica_port"))));
-    QCOMPARE(get(cluster.admin(1), "/readyz").status, 200);
+    QCOMPARE(httpGet(cluster.admin(1), "/readyz").status, 200);
 
     const QList<qint64> pids = cluster.pids();
     const QList<quint16> ports = cluster.ports();
@@ -667,7 +488,7 @@ void TestCluster::ctrlCStopsEverythingWithReplica()
     QVERIFY(cluster.process().waitForFinished(30'000));
     QCOMPARE(cluster.process().exitCode(), 0);
     for (qint64 pid : pids) {
-        QVERIFY2(!alive(pid), qPrintable(QStringLiteral("pid %1 still runs").arg(pid)));
+        QVERIFY2(!processAlive(pid), qPrintable(QStringLiteral("pid %1 still runs").arg(pid)));
     }
     for (quint16 port : ports) {
         QVERIFY2(!listening(port), qPrintable(QStringLiteral("port %1 still open").arg(port)));

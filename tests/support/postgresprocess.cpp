@@ -208,6 +208,13 @@ void PostgresProcess::stop(int timeoutMs)
     m_log += QString::fromLocal8Bit(m_server.readAll());
 }
 
+void PostgresProcess::beginStop()
+{
+    if (m_server.state() != QProcess::NotRunning) {
+        ::kill(static_cast<pid_t>(m_server.processId()), SIGINT); // fast shutdown, as stop()
+    }
+}
+
 QString PostgresProcess::url(const QString &database) const
 {
     return QStringLiteral("postgresql://parley@127.0.0.1:%1/%2").arg(m_port).arg(database);

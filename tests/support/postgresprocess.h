@@ -30,6 +30,10 @@ public:
     QString start(int timeoutMs = 30'000);
     // Fast shutdown (clients are disconnected at once); waits for the server to exit.
     void stop(int timeoutMs = 15'000);
+    // Fast shutdown without waiting, for a test that keeps its event loop running while the
+    // server goes down: isRunning() turns false once it has exited (QProcess learns that in
+    // the event loop). stop() or start() afterwards collect it.
+    void beginStop();
     bool isRunning() const { return m_server.state() != QProcess::NotRunning; }
     // Before start(): keep PostgreSQL's durable defaults (fsync, full page writes) instead of
     // the tests' fsync=off — for measurements (parley-pg-bench).
