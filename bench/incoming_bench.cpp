@@ -2,7 +2,7 @@
 // the real pipeline (issue 12, "Benchmarks"; bench/RESULTS-models.md).
 //
 //   parley-incoming-bench [--messages N] [--relay PATH] [--fresh] [--keep DIR]
-//                         [--relay-cpu N] [--perf-control FIFO]
+//                         [--relay-cpu N] [--perf-control FIFO] [--sender-online]
 //
 // 1. Starts the real parley-relay (--relay, else $PARLEY_RELAY_BIN, else the one built with
 //    this tree) on 127.0.0.1:0 with its rate limits off, in a temporary directory; pinned to
@@ -13,7 +13,8 @@
 //    then every message alice sends still carries its X3DH header, C1 §4.4). Bob's client is
 //    then closed: bob is offline.
 // 3. Alice sends N texts (default 5 000) through SessionManager::sendText; the relay commits
-//    each; we wait until all are Sent.
+//    each; we wait until all are Sent. Then alice's client is closed too (her device is
+//    another machine in real life; --sender-online keeps it, applying bob's receipts here).
 // 4. Bob's profile is unlocked again in a fresh ClientCore, with a MessageListModel open on the
 //    conversation with alice and a ConversationListModel (both following the SessionManager,
 //    as the app's chat view and list are), created as soon as the store is open, i.e. before
@@ -170,8 +171,12 @@ int main(int argc, char **argv)
     QCommandLineOption relayCpuOption(QStringLiteral("relay-cpu"),
                                       QStringLiteral("Pin the relay to this CPU."),
                                       QStringLiteral("N"));
-    parser.addOptions(
-        {messagesOption, relayOption, freshOption, keepOption, perfOption, relayCpuOption});
+    QCommandLineOption senderOnlineOption(
+        QStringLiteral("sender-online"),
+        QStringLiteral("Keep alice's client running while bob receives (it then applies bob's "
+                       "delivery receipts in this process)."));
+    parser.addOptions({messagesOption, relayOption, freshOption, keepOption, perfOption,
+                       relayCpuOption, senderOnlineOption});
     parser.process(app);
     const int count = parser.value(messagesOption).toInt();
     if (count < 1) {
@@ -216,20 +221,20 @@ int main(int argc, char **argv)
     const QString aliceAddress = QStringLiteral("alice@127.0.0.1:%1").arg(relay.port());
     const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
 
-    Client alice(path(QStringLiteral("alice")));
-    create(alice, QStringLiteral("alice"), relay.url());
+    auto alice = std::make_unique<Client>(path(QStringLiteral("alice")));
+    create(*alice, QStringLiteral("alice"), relay.url());
     int aliceReceived = 0;
     int aliceSent = 0;
-    QObject::connect(alice.sessions(), &core::SessionManager::messageReceived, &app,
+    QObject::connect(alice->sessions(), &core::SessionManager::messageReceived, &app,
                      [&](const core::ChatMessage &) { ++aliceReceived; });
-    QObject::connect(alice.sessions(), &core::SessionManager::messageStateChanged, &app,
+    QObject::connect(alice->sessions(), &core::SessionManager::messageStateChanged, &app,
                      [&](const QString &, const QByteArray &, int state) {
                          if (state == int(core::MessageRecord::State::Sent)) {
                              ++aliceSent;
                          }
                      });
     QString failure;
-    QObject::connect(alice.sessions(), &core::SessionManager::commandFailed, &app,
+    QObject::connect(alice->sessions(), &core::SessionManager::commandFailed, &app,
                      [&](const QString &, const QString &sentence) { failure = sentence; });
 
     {
@@ -239,7 +244,7 @@ int main(int argc, char **argv)
             int bobReceived = 0;
             QObject::connect(bob->sessions(), &core::SessionManager::messageReceived, &app,
                              [&](const core::ChatMessage &) { ++bobReceived; });
-            alice.sessions()->sendText(bobAddress, QStringLiteral("hello"));
+            alice->sessions()->sendText(bobAddress, QStringLiteral("hello"));
             waitFor([&] { return bobReceived == 1 || !failure.isEmpty(); }, "bob's first text");
             if (!failure.isEmpty()) {
                 fail(failure);
@@ -256,7 +261,7 @@ int main(int argc, char **argv)
     sendClock.start();
     const int sentBefore = aliceSent;
     for (int i = 0; i < count; ++i) {
-        alice.sessions()->sendText(bobAddress, text(i));
+        alice->sessions()->sendText(bobAddress, text(i));
     }
     waitFor([&] { return aliceSent - sentBefore >= count || !failure.isEmpty(); },
             "alice's texts to be sent");
@@ -266,6 +271,12 @@ int main(int argc, char **argv)
     const qint64 sendMs = sendClock.elapsed();
     std::printf("alice sent %d texts in %.2f s (%.2f ms each, each committed by the relay)\n",
                 count, double(sendMs) / 1000.0, double(sendMs) / count);
+    if (!parser.isSet(senderOnlineOption)) {
+        // Alice goes offline too: on a real network her device is another machine, and here
+        // her client would apply bob's 5 000 delivery receipts on the same two cores (and in
+        // this process's CPU figure). --sender-online keeps her, as the first rounds did.
+        alice.reset();
+    }
 
     // Bob comes back.
     Client bob(path(QStringLiteral("bob")));
