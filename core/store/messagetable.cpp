@@ -44,6 +44,10 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     return message;
 }
 
+const QString kInsert = QStringLiteral(
+    "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
+    "stored_at, state, body, failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
 } // namespace
 
 StoreResult<MessageId> MessageTable::append(const MessageRecord &message)
@@ -58,48 +62,18 @@ StoreResult<std::optional<MessageId>> MessageTable::appendIfNew(const MessageRec
         return *error;
     }
     const qint64 id = std::get<qint64>(allocated);
-    QVariant body{QMetaType(QMetaType::QByteArray)};
-    if (const auto *text = std::get_if<QString>(&message.body); text && !text->isNull()) {
-        auto sealed = m_context.seal(kTable, "body", id, text->toUtf8());
-        if (const auto *error = std::get_if<StoreError>(&sealed)) {
-            return *error;
-        }
-        body = std::get<QByteArray>(sealed);
+    CachedQuery insert = m_context.prepared(
+        kInsert + QStringLiteral(" ON CONFLICT (conversation_id, direction, client_message_id) "
+                                 "DO NOTHING"));
+    auto inserted = insertRow(insert, id, message);
+    if (const auto *error = std::get_if<StoreError>(&inserted)) {
+        return *error;
     }
-    CachedQuery cachedInsert = m_context.prepared(
-        QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
-                       "client_message_id, sent_at, stored_at, state, body, failure_reason) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (conversation_id, direction, client_message_id) DO NOTHING"));
-    QSqlQuery &insert = *cachedInsert;
-    if (!cachedInsert.isPrepared()) {
-        return StoreContext::queryError(insert);
-    }
-    insert.bindValue(0, id);
-    insert.bindValue(1, message.conversation.value);
-    insert.bindValue(2, int(message.direction));
-    insert.bindValue(3, message.clientMessageId);
-    insert.bindValue(4, message.sentAt);
-    insert.bindValue(5, message.storedAt);
-    insert.bindValue(6, int(message.state));
-    insert.bindValue(7, body);
-    insert.bindValue(8, int(message.failureReason));
-    if (!insert.exec()) {
-        return StoreContext::queryError(insert);
-    }
-    if (insert.numRowsAffected() != 1) {
+    if (!std::get<bool>(inserted)) {
         return std::optional<MessageId>(); // already there; the id stays unused
     }
-    CachedQuery cachedTouch = m_context.prepared(QStringLiteral(
-        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?"));
-    QSqlQuery &touch = *cachedTouch;
-    if (!cachedTouch.isPrepared()) {
-        return StoreContext::queryError(touch);
-    }
-    touch.bindValue(0, message.storedAt);
-    touch.bindValue(1, message.conversation.value);
-    if (!touch.exec()) {
-        return StoreContext::queryError(touch);
+    if (auto touched = touchConversation(message); std::holds_alternative<StoreError>(touched)) {
+        return std::get<StoreError>(touched);
     }
     return std::optional<MessageId>(MessageId{id});
 }
@@ -114,50 +88,64 @@ StoreResult<MessageId> MessageTable::appendBatch(const std::vector<MessageRecord
         return *error;
     }
     const qint64 first = std::get<qint64>(allocated);
-    CachedQuery cachedInsert = m_context.prepared(
-        QStringLiteral("INSERT INTO messages (id, conversation_id, direction, "
-                       "client_message_id, sent_at, stored_at, state, body, failure_reason) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    CachedQuery cachedTouch = m_context.prepared(QStringLiteral(
-        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?"));
-    QSqlQuery &insert = *cachedInsert;
-    QSqlQuery &touch = *cachedTouch;
-    if (!cachedInsert.isPrepared()) {
-        return StoreContext::queryError(insert);
-    }
-    if (!cachedTouch.isPrepared()) {
-        return StoreContext::queryError(touch);
-    }
+    CachedQuery insert = m_context.prepared(kInsert);
     qint64 id = first;
     for (const MessageRecord &message : messages) {
-        QVariant body{QMetaType(QMetaType::QByteArray)};
-        if (const auto *text = std::get_if<QString>(&message.body); text && !text->isNull()) {
-            auto sealed = m_context.seal(kTable, "body", id, text->toUtf8());
-            if (const auto *error = std::get_if<StoreError>(&sealed)) {
-                return *error;
-            }
-            body = std::get<QByteArray>(sealed);
-        }
-        insert.bindValue(0, id);
-        insert.bindValue(1, message.conversation.value);
-        insert.bindValue(2, int(message.direction));
-        insert.bindValue(3, message.clientMessageId);
-        insert.bindValue(4, message.sentAt);
-        insert.bindValue(5, message.storedAt);
-        insert.bindValue(6, int(message.state));
-        insert.bindValue(7, body);
-        insert.bindValue(8, int(message.failureReason));
-        if (!insert.exec()) {
-            return StoreContext::queryError(insert);
+        if (auto inserted = insertRow(insert, id, message);
+            std::holds_alternative<StoreError>(inserted)) {
+            return std::get<StoreError>(inserted);
         }
         ++id;
     }
-    touch.bindValue(0, messages.back().storedAt);
-    touch.bindValue(1, messages.back().conversation.value);
-    if (!touch.exec()) {
-        return StoreContext::queryError(touch);
+    if (auto touched = touchConversation(messages.back());
+        std::holds_alternative<StoreError>(touched)) {
+        return std::get<StoreError>(touched);
     }
     return MessageId{first};
+}
+
+StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
+                                          const MessageRecord &message)
+{
+    if (!insert.isPrepared()) {
+        return StoreContext::queryError(*insert);
+    }
+    QVariant body{QMetaType(QMetaType::QByteArray)}; // NULL blob
+    if (const auto *text = std::get_if<QString>(&message.body); text && !text->isNull()) {
+        auto sealed = m_context.seal(kTable, "body", id, text->toUtf8());
+        if (const auto *error = std::get_if<StoreError>(&sealed)) {
+            return *error;
+        }
+        body = std::get<QByteArray>(sealed);
+    }
+    insert->bindValue(0, id);
+    insert->bindValue(1, message.conversation.value);
+    insert->bindValue(2, int(message.direction));
+    insert->bindValue(3, message.clientMessageId);
+    insert->bindValue(4, message.sentAt);
+    insert->bindValue(5, message.storedAt);
+    insert->bindValue(6, int(message.state));
+    insert->bindValue(7, body);
+    insert->bindValue(8, int(message.failureReason));
+    if (!insert->exec()) {
+        return StoreContext::queryError(*insert);
+    }
+    return insert->numRowsAffected() == 1;
+}
+
+StoreStatus MessageTable::touchConversation(const MessageRecord &message)
+{
+    CachedQuery touch = m_context.prepared(QStringLiteral(
+        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?) WHERE id = ?"));
+    if (!touch.isPrepared()) {
+        return StoreContext::queryError(*touch);
+    }
+    touch->bindValue(0, message.storedAt);
+    touch->bindValue(1, message.conversation.value);
+    if (!touch->exec()) {
+        return StoreContext::queryError(*touch);
+    }
+    return Done{};
 }
 
 StoreResult<std::vector<MessageRecord>> MessageTable::page(ConversationId conversation,

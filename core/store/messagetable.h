@@ -12,6 +12,7 @@
 
 namespace parley::core {
 
+class CachedQuery;
 class StoreContext;
 
 struct MessageRecord
@@ -111,6 +112,11 @@ public:
                                                                 int limit);
 
 private:
+    // Seals the body and runs `insert` (kInsert, perhaps with a conflict clause) for one row
+    // with id `id`: true if a row was inserted.
+    StoreResult<bool> insertRow(CachedQuery &insert, qint64 id, const MessageRecord &message);
+    // last_activity_at follows the newest stored message.
+    StoreStatus touchConversation(const MessageRecord &message);
     StoreContext &m_context;
 };
 
