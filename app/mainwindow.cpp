@@ -243,8 +243,13 @@ void MainWindow::dropMessaging()
     // decrypted messages, and any dialog open over them.
     m_lastConversation = m_messaging->conversations()->selectedAddress();
     saveUiState();
-    m_notifications = nullptr; // deleted with m_messaging
-    m_notifier->closeAll();    // no message text stays on screen while locked
+    // It is deleted later, with m_messaging; until then a store reply still in flight can make
+    // it signal, and nothing here may listen to it any more.
+    if (m_notifications != nullptr) {
+        m_notifications->disconnect();
+    }
+    m_notifications = nullptr;
+    m_notifier->closeAll(); // no message text stays on screen while locked
     setWindowTitle(m_profileName);
     if (m_tray != nullptr) {
         m_tray->setToolTip(core::NotificationViewModel::lockedToolTip());
