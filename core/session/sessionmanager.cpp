@@ -12,6 +12,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QThread>
 
 #include <algorithm>
 
@@ -102,6 +103,9 @@ QString SessionManager::resolve(const QString &contact) const
 
 void SessionManager::enqueue(std::function<void(std::function<void()>)> command)
 {
+    // Commands come from this object's thread only (the view models queue them to it).
+    Q_ASSERT_X(thread() == QThread::currentThread(), "SessionManager",
+               "a command called from another thread");
     m_commands.push_back(std::move(command));
     runNextCommand();
 }
