@@ -80,6 +80,36 @@ StoreResult<SessionId> SessionTable::insert(const SessionRecord &session)
 
 StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &state, qint64 now)
 {
+    TransactionCache *cache = m_context.transactionCache();
+    if (cache == nullptr) {
+        return writeState(id, state, now);
+    }
+    // Only a session this transaction has read is kept pending: it is known to exist, so the
+    // commit's write cannot miss (an unknown id is written now, and reports NotFound now).
+    std::optional<ContactId> contact;
+    for (auto &[key, cached] : cache->currentSessions) {
+        if (cached && cached->id == id) {
+            cached->state = crypto::WipedBytes(state.view());
+            cached->updatedAt = now;
+            contact = cached->contact;
+        }
+    }
+    if (!contact) {
+        if (!cache->pendingSessionStates.contains(id)) {
+            return writeState(id, state, now);
+        }
+        auto row = find(id); // with its pending state; it tells the contact
+        if (const auto *error = std::get_if<StoreError>(&row)) {
+            return *error;
+        }
+        contact = std::get<SessionRecord>(row).contact;
+    }
+    cache->pendingSessionStates.set(id, *contact, m_context.transactionDepth(), state, now);
+    return Done{};
+}
+
+StoreStatus SessionTable::writeState(SessionId id, const crypto::WipedBytes &state, qint64 now)
+{
     auto sealed = m_context.seal(kTable, "state", id.value, state.view());
     if (const auto *error = std::get_if<StoreError>(&sealed)) {
         return *error;
@@ -99,15 +129,28 @@ StoreStatus SessionTable::updateState(SessionId id, const crypto::WipedBytes &st
     if (query.numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("session %1").arg(id.value)};
     }
-    if (TransactionCache *cache = m_context.transactionCache()) {
-        for (auto &[key, cached] : cache->currentSessions) {
-            if (cached && cached->id == id) {
-                cached->state = crypto::WipedBytes(state.view());
-                cached->updatedAt = now;
-            }
+    return Done{};
+}
+
+StoreStatus SessionTable::writePending(const PendingSessionStates &pending)
+{
+    for (const auto &[id, pendingState] : pending.toWrite()) {
+        if (auto written = writeState(id, pendingState->state, pendingState->updatedAt);
+            std::holds_alternative<StoreError>(written)) {
+            return written;
         }
     }
     return Done{};
+}
+
+void SessionTable::applyPending(SessionRecord &session)
+{
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        if (const auto *pending = cache->pendingSessionStates.find(session.id)) {
+            session.state = crypto::WipedBytes(pending->state.view());
+            session.updatedAt = pending->updatedAt;
+        }
+    }
 }
 
 StoreResult<SessionRecord> SessionTable::find(SessionId id)
@@ -124,7 +167,11 @@ StoreResult<SessionRecord> SessionTable::find(SessionId id)
     if (!query.next()) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("session %1").arg(id.value)};
     }
-    return readRow(query, m_context);
+    auto session = readRow(query, m_context);
+    if (auto *record = std::get_if<SessionRecord>(&session)) {
+        applyPending(*record);
+    }
+    return session;
 }
 
 StoreResult<std::optional<SessionRecord>> SessionTable::current(ContactId contact, quint32 deviceId)
@@ -167,6 +214,7 @@ StoreResult<std::optional<SessionRecord>> SessionTable::readCurrent(ContactId co
     if (const auto *error = std::get_if<StoreError>(&session)) {
         return *error;
     }
+    applyPending(std::get<SessionRecord>(session));
     return std::optional<SessionRecord>(std::move(std::get<SessionRecord>(session)));
 }
 
@@ -189,6 +237,7 @@ StoreResult<std::vector<SessionRecord>> SessionTable::currentForContact(ContactI
         if (const auto *error = std::get_if<StoreError>(&session)) {
             return *error;
         }
+        applyPending(std::get<SessionRecord>(session));
         sessions.push_back(std::move(std::get<SessionRecord>(session)));
     }
     return sessions;
@@ -209,6 +258,7 @@ StoreStatus SessionTable::removeForContact(ContactId contact)
     if (TransactionCache *cache = m_context.transactionCache()) {
         std::erase_if(cache->currentSessions,
                       [&](const auto &entry) { return entry.first.first == contact.value; });
+        cache->pendingSessionStates.removeContact(contact, m_context.transactionDepth());
     }
     return Done{};
 }

@@ -25,8 +25,15 @@ struct SessionRecord
     qint64 updatedAt = 0;
 };
 
+class PendingSessionStates;
+
 // Runs on the database thread only. Per the ratchet's "persist before sending" rule, callers
 // update the state in the same transaction as the outbox entry or the received message.
+//
+// Inside a transaction, updateState of a session the transaction has already read is kept
+// pending and written once by the outermost commit (pendingsessionstates.h): every read in the
+// transaction sees it, a rolled-back savepoint undoes it, and it is durable with the rest of the
+// transaction or not at all.
 class SessionTable
 {
 public:
@@ -50,8 +57,14 @@ public:
     // with them (ON DELETE CASCADE).
     StoreStatus removeForContact(ContactId contact);
 
+    // For StoreContext's outermost commit: writes the pending states. An error fails the commit.
+    StoreStatus writePending(const PendingSessionStates &pending);
+
 private:
     StoreResult<std::optional<SessionRecord>> readCurrent(ContactId contact, quint32 deviceId);
+    StoreStatus writeState(SessionId id, const crypto::WipedBytes &state, qint64 now);
+    // A row read from the database, with the transaction's pending state if it has one.
+    void applyPending(SessionRecord &session);
 
     StoreContext &m_context;
 };

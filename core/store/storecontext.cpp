@@ -365,15 +365,23 @@ std::optional<StoreError> StoreContext::commit()
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
         if (auto error = execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth))) {
-            *m_cache = TransactionCache{}; // what the savepoint wrote is undone
+            // What the savepoint wrote is undone.
+            m_cache->rollbackSavepoint(m_transactionDepth + 1);
             execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
             execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
             return error;
         }
+        m_cache->pendingSessionStates.release(m_transactionDepth + 1);
         return std::nullopt;
     }
-    m_cache.reset();
     QSqlDatabase db = database();
+    // The session states the transaction advanced, once each (pendingsessionstates.h).
+    auto written = SessionTable(*this).writePending(m_cache->pendingSessionStates);
+    m_cache.reset();
+    if (const auto *error = std::get_if<StoreError>(&written)) {
+        db.rollback();
+        return *error;
+    }
     if (!db.commit()) {
         const QString detail = db.lastError().text();
         db.rollback();
@@ -386,7 +394,7 @@ void StoreContext::rollback()
 {
     --m_transactionDepth;
     if (m_transactionDepth > 0) {
-        *m_cache = TransactionCache{}; // it may hold rows the savepoint wrote
+        m_cache->rollbackSavepoint(m_transactionDepth + 1); // what the savepoint wrote
         // Undo this savepoint's changes and drop it; the outer transaction goes on.
         execCached(QStringLiteral("ROLLBACK TO nested%1").arg(m_transactionDepth));
         execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));

@@ -110,6 +110,8 @@ public:
     // The current outermost transaction's row cache (transactioncache.h), or nullptr outside
     // a transaction. For the table classes only.
     TransactionCache *transactionCache() { return m_cache.get(); }
+    // 0 outside a transaction, 1 in the outermost one, one more per savepoint inside it.
+    int transactionDepth() const { return m_transactionDepth; }
 
     // Runs `work` in one transaction: committed if it returns a value, rolled back if it
     // returns a StoreError (or the commit fails). Nested inside another transaction it is a

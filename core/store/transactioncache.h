@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/store/contacttable.h"
+#include "core/store/pendingsessionstates.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storeids.h"
 
@@ -20,11 +21,12 @@ namespace parley::core {
 // and decrypted its sender's contact, session and conversation rows again and reserved its
 // ids with a statement of its own (bench/RESULTS-models.md).
 //
-// Owned by StoreContext: made by the outermost begin(), dropped by its commit, and emptied
-// by every rollback, a savepoint's included (what it undid may be cached). Only the table
-// classes use it, and each write through them updates or drops the entries it affects, so a
-// cached row is always the row the database holds in this transaction. Nothing here outlives
-// the transaction; the session states are wiped with their WipedBytes.
+// Owned by StoreContext: made by the outermost begin(), dropped by its commit, and its reads
+// emptied by every rollback, a savepoint's included (what it undid may be cached). Only the
+// table classes use it, and each write through them updates or drops the entries it affects,
+// so a cached row is always the row this transaction sees. The session states written in the
+// transaction are pending here and written by the outermost commit (pendingsessionstates.h).
+// Nothing here outlives the transaction; the session states are wiped with their WipedBytes.
 struct TransactionCache
 {
     // ContactTable::findByAddress; dropped whole by ContactTable::put.
@@ -36,6 +38,19 @@ struct TransactionCache
     std::unordered_map<qint64, ConversationId> conversationsByContact;
     // Ids reserved by StoreContext::allocateIds and not handed out yet, by table: [next, end).
     std::unordered_map<std::string, std::pair<qint64, qint64>> reservedIds;
+    // SessionTable::updateState's writes, not yet in the database.
+    PendingSessionStates pendingSessionStates;
+
+    // The savepoint at `depth` (≥ 2) was rolled back: the reads are forgotten (it may have
+    // written them) and so are its ids (their reservation is undone); its pending states go.
+    void rollbackSavepoint(int depth)
+    {
+        contactsByAddress.clear();
+        currentSessions.clear();
+        conversationsByContact.clear();
+        reservedIds.clear();
+        pendingSessionStates.rollback(depth);
+    }
 };
 
 } // namespace parley::core

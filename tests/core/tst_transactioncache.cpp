@@ -1,5 +1,7 @@
 // The rows a transaction caches (core/store/transactioncache.h) on a real database: a read
 // after a write sees the write, a read after a rolled-back savepoint sees the database again,
+// session states are written once by the commit and a savepoint's rollback brings back the
+// state it overwrote,
 // ids reserved in blocks never collide and leave no gap in a one-row transaction, and an
 // envelope hash is claimed once.
 
@@ -12,6 +14,7 @@
 #include "storetesthelpers.h"
 
 #include <QSet>
+#include <QSqlQuery>
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QTest>
@@ -75,6 +78,7 @@ private slots:
     void cleanup();
 
     void sessionReadsFollowWritesAndRollbacks();
+    void sessionStatesAreWrittenOnceAtCommit();
     void contactReadsFollowPuts();
     void conversationOfARolledBackSavepointIsNotKept();
     void idsInBlocksNeverCollide();
@@ -210,6 +214,116 @@ void TestTransactionCache::sessionReadsFollowWritesAndRollbacks()
                       QStringLiteral("a failed transaction's write is not seen by the next"));
         return checks.failures();
     })));
+}
+
+// The session state a transaction advances is written by its commit, once: until then the
+// row in the database is the old one, yet every read in the transaction sees the new state,
+// through savepoints released, rolled back and nested, and through a removal undone.
+void TestTransactionCache::sessionStatesAreWrittenOnceAtCommit()
+{
+    const ContactId bob = addContact(QStringLiteral("bob@relay.example"));
+    const auto insert = [&](quint32 device, const char *state) {
+        return valueOf(take(m_store->run([=](StoreContext &context) {
+            SessionRecord session;
+            session.contact = bob;
+            session.deviceId = device;
+            session.state = bytes(state);
+            session.associatedData = QByteArrayLiteral("ad");
+            session.createdAt = 1;
+            return SessionTable(context).insert(session);
+        })));
+    };
+    const SessionId first = insert(1, "s0");
+    // updated_at as the database holds it, read past the table class and its cache.
+    const auto storedUpdatedAt = [](StoreContext &context, SessionId id) -> qint64 {
+        QSqlQuery query(context.database());
+        query.prepare(QStringLiteral("SELECT updated_at FROM sessions WHERE id = ?"));
+        query.addBindValue(id.value);
+        return query.exec() && query.next() ? query.value(0).toLongLong() : -1;
+    };
+
+    verify(take(m_store->run([&](StoreContext &context) -> StoreResult<QStringList> {
+        Checks checks;
+        SessionTable sessions(context);
+        const auto stateNow = [&](const QString &step) -> QByteArray {
+            auto current = checks.value(sessions.current(bob, 1), step);
+            return current && *current ? text((*current)->state) : QByteArray("<none>");
+        };
+        const auto fail = [&](auto &&work) {
+            auto outcome = context.transaction([&]() -> StoreResult<int> {
+                work();
+                return kTestFailure;
+            });
+            checks.expect(std::holds_alternative<StoreError>(outcome), "a savepoint fails");
+        };
+        const auto pass = [&](auto &&work) {
+            checks.value(context.transaction([&]() -> StoreResult<int> {
+                work();
+                return 0;
+            }),
+                         "a savepoint passes");
+        };
+        auto outcome = context.transaction([&]() -> StoreResult<int> {
+            checks.expect(stateNow(QStringLiteral("first read")) == "s0", "first read");
+            checks.value(sessions.updateState(first, bytes("a"), 10), "update to a");
+            checks.expect(storedUpdatedAt(context, first) == 1,
+                          QStringLiteral("the write is pending, not in the database yet"));
+            checks.expect(stateNow(QStringLiteral("after a")) == "a", "a read sees a");
+            pass([&] {
+                checks.value(sessions.updateState(first, bytes("b"), 11), "update to b");
+                pass([&] { checks.value(sessions.updateState(first, bytes("c"), 12), "to c"); });
+                checks.expect(stateNow(QStringLiteral("inner released")) == "c",
+                              QStringLiteral("a released savepoint's state is kept"));
+                fail([&] { checks.value(sessions.removeForContact(bob), "remove"); });
+                checks.expect(stateNow(QStringLiteral("removal undone")) == "c",
+                              QStringLiteral("an undone removal brings the pending state back"));
+            });
+            fail([&] {
+                checks.value(sessions.updateState(first, bytes("d"), 13), "update to d");
+                checks.expect(stateNow(QStringLiteral("in failing savepoint")) == "d",
+                              QStringLiteral("a savepoint sees its own state"));
+            });
+            checks.expect(stateNow(QStringLiteral("after rollback")) == "c",
+                          QStringLiteral("a rolled-back savepoint's state is gone"));
+            auto found = checks.value(sessions.find(first), "find");
+            checks.expect(found && text(found->state) == "c" && found->updatedAt == 12,
+                          QStringLiteral("find sees the pending state"));
+            auto all = checks.value(sessions.currentForContact(bob), "currentForContact");
+            checks.expect(all && all->size() == 1 && text(all->front().state) == "c",
+                          QStringLiteral("currentForContact sees the pending state"));
+            checks.expect(storedUpdatedAt(context, first) == 1,
+                          QStringLiteral("still not in the database before the commit"));
+            // An id nobody read is written at once, so an unknown one fails at once.
+            auto unknown = sessions.updateState(SessionId{first.value + 1000}, bytes("x"), 14);
+            checks.expect(std::holds_alternative<StoreError>(unknown) &&
+                              std::get<StoreError>(unknown).code == Code::NotFound,
+                          QStringLiteral("an unknown session is NotFound"));
+            return 0;
+        });
+        checks.value(std::move(outcome), "outer transaction");
+        checks.expect(storedUpdatedAt(context, first) == 12,
+                      QStringLiteral("the commit wrote the last state"));
+        checks.expect(stateNow(QStringLiteral("after commit")) == "c", "committed state is c");
+        return checks.failures();
+    })));
+
+    // A pending state whose session is then removed is not written, and the commit succeeds.
+    const SessionId second = insert(2, "t0");
+    QVERIFY(succeeded(take(m_store->run([&](StoreContext &context) {
+        return context.transaction([&]() -> StoreStatus {
+            SessionTable sessions(context);
+            if (auto read = sessions.current(bob, 2); std::holds_alternative<StoreError>(read)) {
+                return std::get<StoreError>(read);
+            }
+            if (auto updated = sessions.updateState(second, bytes("t1"), 20);
+                std::holds_alternative<StoreError>(updated)) {
+                return updated;
+            }
+            return sessions.removeForContact(bob);
+        });
+    }))));
+    QVERIFY(!valueOf(take(m_store->run(
+        [bob](StoreContext &context) { return SessionTable(context).current(bob, 2); }))));
 }
 
 void TestTransactionCache::contactReadsFollowPuts()
