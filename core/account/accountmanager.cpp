@@ -1,5 +1,6 @@
 #include "core/account/accountmanager.h"
 
+#include "core/async/whenfinished.h"
 #include "core/store/identitytable.h"
 #include "core/store/prekeytable.h"
 #include "core/store/profilestore.h"
@@ -171,33 +172,32 @@ void AccountManager::create(std::shared_ptr<ProfileStore> store, const NewAccoun
         return;
     }
     const quint64 generation = m_generation;
-    m_store
-        ->run([record, prekeys](StoreContext &context) -> StoreStatus {
-            // All or nothing: an identity without its prekeys (or the reverse) is never stored.
-            return context.transaction([&]() -> StoreStatus {
-                if (auto saved = IdentityTable(context).save(record);
-                    std::holds_alternative<StoreError>(saved)) {
-                    return saved;
-                }
-                auto inserted = PreKeyTable(context).insert(prekeys);
-                if (const auto *error = errorOf(inserted)) {
-                    return *error;
-                }
-                return Done{};
-            });
-        })
-        .then(this, [this, generation](const StoreStatus &stored) {
-            if (generation != m_generation) {
-                return;
+    whenFinished(m_store->run([record, prekeys](StoreContext &context) -> StoreStatus {
+        // All or nothing: an identity without its prekeys (or the reverse) is never stored.
+        return context.transaction([&]() -> StoreStatus {
+            if (auto saved = IdentityTable(context).save(record);
+                std::holds_alternative<StoreError>(saved)) {
+                return saved;
             }
-            if (const auto *error = std::get_if<StoreError>(&stored)) {
-                fail(error->message(), Error::None);
-                return;
+            auto inserted = PreKeyTable(context).insert(prekeys);
+            if (const auto *error = errorOf(inserted)) {
+                return *error;
             }
-            m_status.signedPreKeyId = 1;
-            setState(AccountStatus::State::Registering);
-            connectToRelay();
+            return Done{};
         });
+    }),
+                 this, [this, generation](const StoreStatus &stored) {
+                     if (generation != m_generation) {
+                         return;
+                     }
+                     if (const auto *error = std::get_if<StoreError>(&stored)) {
+                         fail(error->message(), Error::None);
+                         return;
+                     }
+                     m_status.signedPreKeyId = 1;
+                     setState(AccountStatus::State::Registering);
+                     connectToRelay();
+                 });
 }
 
 void AccountManager::signIn(std::shared_ptr<ProfileStore> store, const QUrl &relayUrl)
@@ -208,8 +208,8 @@ void AccountManager::signIn(std::shared_ptr<ProfileStore> store, const QUrl &rel
     setState(AccountStatus::State::Loading);
     const quint64 generation = m_generation;
     const QString newUrl = relayUrl.isEmpty() ? QString() : relayUrl.toString();
-    m_store
-        ->run([newUrl](StoreContext &context) -> StoreResult<OwnIdentityRecord> {
+    whenFinished(
+        m_store->run([newUrl](StoreContext &context) -> StoreResult<OwnIdentityRecord> {
             IdentityTable identities(context);
             auto loaded = identities.load();
             if (errorOf(loaded) != nullptr || newUrl.isEmpty() ||
@@ -222,8 +222,8 @@ void AccountManager::signIn(std::shared_ptr<ProfileStore> store, const QUrl &rel
             }
             std::get<OwnIdentityRecord>(loaded).relayUrl = newUrl;
             return loaded;
-        })
-        .then(this, [this, generation](const StoreResult<OwnIdentityRecord> &loaded) {
+        }),
+        this, [this, generation](const StoreResult<OwnIdentityRecord> &loaded) {
             if (generation != m_generation) {
                 return;
             }
@@ -348,26 +348,25 @@ void AccountManager::onAuthenticated(const QString &address, quint32 oneTimePreK
         return;
     }
     const quint64 generation = m_generation;
-    m_store
-        ->run([](StoreContext &context) -> StoreStatus {
-            return IdentityTable(context).setRegistered(true);
-        })
-        .then(this, [this, generation](const StoreStatus &stored) {
-            if (generation != m_generation) {
-                return;
-            }
-            if (const auto *error = std::get_if<StoreError>(&stored)) {
-                // The relay has the account; the next connection registers again, which is
-                // idempotent (R1 §4.1).
-                qCWarning(lcAccount) << "cannot record the registration:" << error->detail;
-            } else {
-                m_status.registered = true;
-            }
-            m_status.registeredThisSession = true;
-            m_creating = false;
-            setState(AccountStatus::State::SignedIn);
-            runUpkeep();
-        });
+    whenFinished(m_store->run([](StoreContext &context) -> StoreStatus {
+        return IdentityTable(context).setRegistered(true);
+    }),
+                 this, [this, generation](const StoreStatus &stored) {
+                     if (generation != m_generation) {
+                         return;
+                     }
+                     if (const auto *error = std::get_if<StoreError>(&stored)) {
+                         // The relay has the account; the next connection registers again, which is
+                         // idempotent (R1 §4.1).
+                         qCWarning(lcAccount) << "cannot record the registration:" << error->detail;
+                     } else {
+                         m_status.registered = true;
+                     }
+                     m_status.registeredThisSession = true;
+                     m_creating = false;
+                     setState(AccountStatus::State::SignedIn);
+                     runUpkeep();
+                 });
 }
 
 void AccountManager::runUpkeep()
@@ -390,8 +389,8 @@ void AccountManager::runUpkeep()
     // The device signing key is needed to sign a rotated prekey on the database thread;
     // a copy of its seed travels in wiped memory.
     const crypto::WipedBytes signingSeed(m_device->signingKey().seed());
-    m_store
-        ->run([now, onRelay, signingSeed](StoreContext &context) -> StoreResult<UploadPlan> {
+    whenFinished(
+        m_store->run([now, onRelay, signingSeed](StoreContext &context) -> StoreResult<UploadPlan> {
             return context.transaction([&]() -> StoreResult<UploadPlan> {
                 PreKeyTable prekeys(context);
                 IdentityTable identities(context);
@@ -483,8 +482,8 @@ void AccountManager::runUpkeep()
                 }
                 return plan;
             });
-        })
-        .then(this, [this, generation](StoreResult<UploadPlan> planned) {
+        }),
+        this, [this, generation](StoreResult<UploadPlan> planned) {
             if (generation != m_generation) {
                 return;
             }
@@ -542,24 +541,24 @@ void AccountManager::upload(const std::shared_ptr<UploadPlan> &plan)
             for (const PreKeyRecord &oneTime : plan->oneTime) {
                 ids.push_back(oneTime.id);
             }
-            m_store
-                ->run([ids](StoreContext &context) -> StoreStatus {
-                    return PreKeyTable(context).markUploaded(ids);
-                })
-                .then(this, [this, generation](const StoreStatus &marked) {
-                    if (generation != m_generation) {
-                        return;
-                    }
-                    if (const auto *error = std::get_if<StoreError>(&marked)) {
-                        qCWarning(lcAccount) << "cannot mark prekeys uploaded:" << error->detail;
-                    }
-                    publish();
-                    // More may be waiting (more than one batch not uploaded): go round again;
-                    // a round with nothing to send sets the connection ready.
-                    m_upkeepRunning = false;
-                    m_upkeepAgain = false;
-                    runUpkeep();
-                });
+            whenFinished(m_store->run([ids](StoreContext &context) -> StoreStatus {
+                return PreKeyTable(context).markUploaded(ids);
+            }),
+                         this, [this, generation](const StoreStatus &marked) {
+                             if (generation != m_generation) {
+                                 return;
+                             }
+                             if (const auto *error = std::get_if<StoreError>(&marked)) {
+                                 qCWarning(lcAccount)
+                                     << "cannot mark prekeys uploaded:" << error->detail;
+                             }
+                             publish();
+                             // More may be waiting (more than one batch not uploaded): go round
+                             // again; a round with nothing to send sets the connection ready.
+                             m_upkeepRunning = false;
+                             m_upkeepAgain = false;
+                             runUpkeep();
+                         });
         });
 }
 

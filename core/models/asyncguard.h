@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/async/whenfinished.h"
+
 #include <QFuture>
 #include <QMetaObject>
 #include <QMutex>
@@ -16,8 +18,7 @@ namespace parley::core {
 // by then. A member of the owner: its destructor (which runs on the owner's thread, before
 // ~QObject removes the events still posted) makes every later delivery a no-op.
 //
-// Not QFuture::then(context, …): that one asserts when its context is destroyed while the
-// database thread still works for it (the same reason as SessionManager::whenDone).
+// Not QFuture::then(): see whenfinished.h.
 class AsyncGuard
 {
 public:
@@ -34,13 +35,12 @@ public:
     AsyncGuard(const AsyncGuard &) = delete;
     AsyncGuard &operator=(const AsyncGuard &) = delete;
 
-    // Runs `handler(result)` on the owner's thread once `future` has finished.
+    // Runs `handler(result)` on the owner's thread once `future` has finished. Call it on
+    // the owner's thread.
     template<typename T, typename Handler>
     void deliver(QFuture<T> future, Handler handler) const
     {
-        future.then([life = m_life, handler = std::move(handler)](const T &result) mutable {
-            post(life, [handler = std::move(handler), result]() mutable { handler(result); });
-        });
+        whenFinished(future, m_life->owner, std::move(handler));
     }
 
     // A callable for any thread that runs `handler(args…)` on the owner's thread (queued).

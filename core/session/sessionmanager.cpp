@@ -59,9 +59,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     , m_resetLimiter(std::make_shared<crypto::SessionResetRateLimiter>())
     , m_retryTimer(this)
     , m_resetRequestTimer(this)
-    , m_life(std::make_shared<Life>())
 {
-    m_life->self = this;
     qRegisterMetaType<ChatMessage>();
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
@@ -76,12 +74,9 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
             &SessionManager::sendWaitingResetRequests);
 }
 
-SessionManager::~SessionManager()
-{
-    // Store work still running finds no one to report to (see whenDone()).
-    QMutexLocker lock(&m_life->mutex);
-    m_life->self = nullptr;
-}
+// Store work still running finds no one to report to: its watchers are children of this
+// object (whenDone()).
+SessionManager::~SessionManager() = default;
 
 bool SessionManager::ready() const
 {

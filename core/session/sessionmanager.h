@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/async/whenfinished.h"
 #include "core/net/relayconnection.h"
 #include "core/session/messagepipeline.h"
 
@@ -7,7 +8,6 @@
 #include <QFuture>
 #include <QList>
 #include <QMetaType>
-#include <QMutex>
 #include <QObject>
 #include <QSet>
 #include <QString>
@@ -221,21 +221,12 @@ private:
     bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
     bool ready() const;
-    // Runs `handler(result)` on this object's thread once `future` (store work) has finished,
-    // unless this object is gone by then. Not QFuture::then(context, …): that one asserts
-    // when its context was destroyed while the database thread still worked for it.
+    // Runs `handler(result)` on this object's thread once `future` has finished, unless this
+    // object is gone by then (whenfinished.h).
     template<typename T, typename Handler>
     void whenDone(QFuture<T> future, Handler handler)
     {
-        future.then([life = m_life, handler = std::move(handler)](const T &result) mutable {
-            QMutexLocker lock(&life->mutex);
-            if (life->self != nullptr) {
-                QMetaObject::invokeMethod(
-                    life->self,
-                    [handler = std::move(handler), result]() mutable { handler(result); },
-                    Qt::QueuedConnection);
-            }
-        });
+        whenFinished(future, this, std::move(handler));
     }
 
     RelayConnection *m_connection;
@@ -267,12 +258,6 @@ private:
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;
     QTimer m_resetRequestTimer; // sends requests whose interval has passed
-    struct Life
-    {
-        QMutex mutex;
-        SessionManager *self = nullptr; // cleared by the destructor
-    };
-    std::shared_ptr<Life> m_life;
 };
 
 } // namespace parley::core

@@ -18,8 +18,10 @@ namespace parley::core {
 // submits work with run() and gets the result through a QFuture, so nothing waits on SQLite
 // or Argon2id except this thread.
 //
-//   database.run([](StoreContext &context) { return MessageTable(context).page(…); })
-//       .then(this, [this](StoreResult<MessagePage> page) { … });
+//   whenFinished(database.run([](StoreContext &context) { return MessageTable(context).page(…); }),
+//                this, [this](StoreResult<MessagePage> page) { … });
+//
+// (core/async/whenfinished.h: not QFuture::then(), which Qt 6.4 can run twice.)
 //
 // Work runs in submission order. Destroying the Database first lets the work already
 // submitted finish, then closes the connection and wipes the key on the database thread, then

@@ -1,5 +1,6 @@
 #include "core/store/profilesession.h"
 
+#include "core/async/whenfinished.h"
 #include "core/store/profilestore.h"
 
 namespace parley::core {
@@ -42,7 +43,7 @@ ProfileSession::unlockWithProfileKey(std::shared_ptr<const crypto::SecureBytes> 
 
 QFuture<StoreStatus> ProfileSession::afterUnlock(QFuture<StoreStatus> attempt)
 {
-    return attempt.then(this, [this](StoreStatus status) {
+    return whenFinished(attempt, this, [this](StoreStatus status) {
         if (std::holds_alternative<Done>(status)) {
             touch();
             emit unlocked();
@@ -63,7 +64,7 @@ void ProfileSession::touch()
 void ProfileSession::lockNow()
 {
     m_idleTimer.stop();
-    m_store.lock().then(this, [this](StoreStatus) { emit locked(); });
+    whenFinished(m_store.lock(), this, [this](StoreStatus) { emit locked(); });
 }
 
 } // namespace parley::core

@@ -1,6 +1,7 @@
 #include "core/viewmodels/onboardingviewmodel.h"
 
 #include "core/account/accountmanager.h"
+#include "core/async/whenfinished.h"
 #include "core/clientcore.h"
 #include "core/net/relayconnection.h"
 #include "core/store/profilekeychain.h"
@@ -147,23 +148,25 @@ void OnboardingViewModel::start(bool useKeychain)
     }
     m_progressText = tr("Unlocking with the key remembered on this computer…");
     setState(State::Working);
-    ProfileKeychain(m_directory).recall().then(this, [this](const ProfileKeychain::KeyResult &key) {
-        if (const auto *error = std::get_if<ProfileKeychain::Error>(&key)) {
-            m_noticeText = error->message();
-            setState(State::Locked);
-            return;
-        }
-        m_store = std::make_shared<ProfileStore>(m_directory);
-        m_store->unlockWithProfileKey(std::get<std::shared_ptr<const crypto::SecureBytes>>(key))
-            .then(this, [this](const StoreStatus &unlocked) {
-                if (const auto *error = std::get_if<StoreError>(&unlocked)) {
-                    m_noticeText = error->message();
-                    setState(State::Locked);
-                    return;
-                }
-                signIn();
-            });
-    });
+    whenFinished(ProfileKeychain(m_directory).recall(), this,
+                 [this](const ProfileKeychain::KeyResult &key) {
+                     if (const auto *error = std::get_if<ProfileKeychain::Error>(&key)) {
+                         m_noticeText = error->message();
+                         setState(State::Locked);
+                         return;
+                     }
+                     m_store = std::make_shared<ProfileStore>(m_directory);
+                     whenFinished(m_store->unlockWithProfileKey(
+                                      std::get<std::shared_ptr<const crypto::SecureBytes>>(key)),
+                                  this, [this](const StoreStatus &unlocked) {
+                                      if (const auto *error = std::get_if<StoreError>(&unlocked)) {
+                                          m_noticeText = error->message();
+                                          setState(State::Locked);
+                                          return;
+                                      }
+                                      signIn();
+                                  });
+                 });
 }
 
 void OnboardingViewModel::createProfile(const QString &username, const QString &relayUrl,
@@ -214,8 +217,9 @@ void OnboardingViewModel::createProfile(const QString &username, const QString &
     m_progressText = tr("Creating your profile…");
     setState(State::Working);
     const NewAccount account{QString::fromStdString(std::get<std::string>(normalized)), name, url};
-    m_store->create(ProfileStore::passphraseBytes(passphrase), m_parameters)
-        .then(this, [this, account](const StoreStatus &created) {
+    whenFinished(
+        m_store->create(ProfileStore::passphraseBytes(passphrase), m_parameters), this,
+        [this, account](const StoreStatus &created) {
             if (const auto *error = std::get_if<StoreError>(&created)) {
                 m_creating = false;
                 m_store.reset();
@@ -244,24 +248,24 @@ void OnboardingViewModel::unlock(const QString &passphrase, bool rememberOnThisC
     }
     m_progressText = tr("Unlocking…");
     setState(State::Working);
-    m_store->unlock(ProfileStore::passphraseBytes(passphrase))
-        .then(this, [this](const StoreStatus &unlocked) {
-            if (const auto *error = std::get_if<StoreError>(&unlocked)) {
-                switch (error->code) {
-                case StoreError::Code::WrongPassphrase:
-                case StoreError::Code::OutOfMemory:
-                    setState(State::Locked, error->message());
-                    return;
-                default:
-                    setState(State::Failed, error->message());
-                    return;
-                }
-            }
-            if (m_remember) {
-                rememberKey();
-            }
-            signIn();
-        });
+    whenFinished(m_store->unlock(ProfileStore::passphraseBytes(passphrase)), this,
+                 [this](const StoreStatus &unlocked) {
+                     if (const auto *error = std::get_if<StoreError>(&unlocked)) {
+                         switch (error->code) {
+                         case StoreError::Code::WrongPassphrase:
+                         case StoreError::Code::OutOfMemory:
+                             setState(State::Locked, error->message());
+                             return;
+                         default:
+                             setState(State::Failed, error->message());
+                             return;
+                         }
+                     }
+                     if (m_remember) {
+                         rememberKey();
+                     }
+                     signIn();
+                 });
 }
 
 void OnboardingViewModel::lock(const QString &notice)
@@ -276,7 +280,7 @@ void OnboardingViewModel::lock(const QString &notice)
     // then lock the store on its database thread (which wipes the profile key).
     AccountManager *manager = m_core->accountManager();
     auto stopped = m_guard.bind([this, notice] {
-        m_store->lock().then(this, [this, notice](const StoreStatus &) {
+        whenFinished(m_store->lock(), this, [this, notice](const StoreStatus &) {
             m_accountAddress.clear();
             m_noticeText = notice;
             setState(State::Locked);
@@ -303,22 +307,24 @@ void OnboardingViewModel::signIn()
 
 void OnboardingViewModel::rememberKey()
 {
-    m_store->profileKey().then(
-        this, [this](const StoreResult<std::shared_ptr<const crypto::SecureBytes>> &key) {
-            if (std::holds_alternative<StoreError>(key)) {
-                return;
-            }
-            ProfileKeychain(m_directory)
-                .remember(std::get<std::shared_ptr<const crypto::SecureBytes>>(key))
-                .then(this, [this](const ProfileKeychain::Status &status) {
-                    if (const auto *error = std::get_if<ProfileKeychain::Error>(&status)) {
-                        m_noticeText = tr("Parley could not remember the key on this computer "
-                                          "(%1) You will be asked for the passphrase next time.")
-                                           .arg(error->message());
-                        emit changed();
-                    }
-                });
-        });
+    whenFinished(m_store->profileKey(), this,
+                 [this](const StoreResult<std::shared_ptr<const crypto::SecureBytes>> &key) {
+                     if (std::holds_alternative<StoreError>(key)) {
+                         return;
+                     }
+                     whenFinished(
+                         ProfileKeychain(m_directory)
+                             .remember(std::get<std::shared_ptr<const crypto::SecureBytes>>(key)),
+                         this, [this](const ProfileKeychain::Status &status) {
+                             if (const auto *error = std::get_if<ProfileKeychain::Error>(&status)) {
+                                 m_noticeText =
+                                     tr("Parley could not remember the key on this computer "
+                                        "(%1) You will be asked for the passphrase next time.")
+                                         .arg(error->message());
+                                 emit changed();
+                             }
+                         });
+                 });
 }
 
 void OnboardingViewModel::onAccountStatus(const AccountStatus &status)
@@ -352,7 +358,7 @@ void OnboardingViewModel::discardNewProfile(const QString &reason)
 {
     // Only what createProfile() made, and only once the relay has stored nothing for it
     // (AccountManager fails a creation only then): the user can try another username.
-    m_store->lock().then(this, [this, reason](const StoreStatus &) {
+    whenFinished(m_store->lock(), this, [this, reason](const StoreStatus &) {
         const QDir directory(m_directory);
         const QString database = QString::fromLatin1(ProfileStore::kDatabaseFile);
         const QStringList created{QString::fromLatin1(ProfileStore::kVaultFile), database,
