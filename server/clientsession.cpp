@@ -413,7 +413,7 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
     const QList<DeviceRef> recipients = message.record.recipients;
     m_server->writer().submit(
         std::move(message.record),
-        [self = QPointer<ClientSession>(this), server = m_server, id, recipients,
+        [self = QPointer<ClientSession>(this), server = m_server, worker = m_worker, id, recipients,
          written = std::move(message.written)](const StoreResult<SendOutcome> &result) {
             wire::Response response;
             if (const auto *error = std::get_if<StoreError>(&result)) {
@@ -432,7 +432,7 @@ void ClientSession::handleSend(quint64 id, const wire::Send &send)
                 switch (outcome.kind) {
                 case SendOutcome::Kind::Stored:
                     server->metrics().enqueued += quint64(recipients.size());
-                    server->wake(recipients);
+                    worker->wakeSoon(recipients);
                     response = status(wire::Status::OK, "");
                     response.mutable_sent();
                     break;
@@ -500,7 +500,11 @@ void ClientSession::handleAck(quint64 id, const wire::Ack &ack)
             }
         },
         m_worker);
-    deliverMore();
+    // Only if the last read may have left rows behind (it was cut by the window): a read
+    // that reached the end stays true until a doorbell rings (deliverMore).
+    if (!m_readToEnd) {
+        pushQueued();
+    }
 }
 
 void ClientSession::handleBlobRequest(quint64 id, const wire::Request &request)
@@ -529,6 +533,14 @@ void ClientSession::handleBlobRequest(quint64 id, const wire::Request &request)
 }
 
 void ClientSession::deliverMore()
+{
+    // A doorbell (rows committed for this device), the retry timer or a new connection:
+    // the queue may hold rows the last read did not see.
+    m_readToEnd = false;
+    pushQueued();
+}
+
+void ClientSession::pushQueued()
 {
     if (!m_device || m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
         return;
@@ -562,12 +574,8 @@ void ClientSession::deliverMore()
         m_readFailing = false;
         const QList<QueuedMessage> &messages = std::get<QList<QueuedMessage>>(fetched);
         if (messages.isEmpty()) {
-            if (!m_drainedSent) {
-                m_drainedSent = true;
-                wire::Push push;
-                push.mutable_queue_drained();
-                sendPush(std::move(push));
-            }
+            m_readToEnd = true;
+            sendDrainedOnce();
             return;
         }
         // As many items per frame as fit (rows queued together travel together).
@@ -593,6 +601,34 @@ void ClientSession::deliverMore()
         if (m_closing) {
             return; // the hard cap was hit
         }
+        // Fewer rows than the window allowed, and not for lack of bytes (a row is at most
+        // one frame): this read reached the end of the queue, so reading again at once
+        // would find nothing — a round trip to the store per delivery on PostgreSQL
+        // (bench/RESULTS-cluster.md). Rows committed since ring the doorbell.
+        if (messages.size() < rows && bytes - fetchedBytes(messages) >= protocol::kMaxFrameBytes) {
+            m_readToEnd = true;
+            sendDrainedOnce();
+            return;
+        }
+    }
+}
+
+qint64 ClientSession::fetchedBytes(const QList<QueuedMessage> &messages)
+{
+    qint64 total = 0;
+    for (const QueuedMessage &message : messages) {
+        total += message.size();
+    }
+    return total;
+}
+
+void ClientSession::sendDrainedOnce()
+{
+    if (!m_drainedSent) {
+        m_drainedSent = true;
+        wire::Push push;
+        push.mutable_queue_drained();
+        sendPush(std::move(push));
     }
 }
 
@@ -625,7 +661,7 @@ void ClientSession::onBytesWritten()
 {
     if (m_paused && m_socket->bytesToWrite() <= kPauseBytes / 2) {
         m_paused = false;
-        deliverMore();
+        pushQueued();
     }
 }
 

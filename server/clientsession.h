@@ -63,8 +63,10 @@ public:
     void revoke(const QString &reason);
     // Closes the connection because the same device connected again (CloseCode::Replaced).
     void replace();
-    // Pushes queued rows while the window and the socket allow (after a commit that
-    // queued rows for this device, after an ack, once the write buffer drained).
+    // The doorbell: rows may have been committed for this device (or the connection is new,
+    // or a failed read is retried), so the queue is read and pushed while the window and the
+    // socket allow. Acks and a drained write buffer push too, but read again only if the
+    // last read did not reach the end of the queue.
     void deliverMore();
     // Pushes an ephemeral item unless the connection is backed up (then it is dropped).
     void pushEphemeral(const QueuedMessage &message);
@@ -90,6 +92,11 @@ private:
     void sendPush(wire::Push push);
     void sendFrame(const wire::Frame &frame);
     void onBytesWritten();
+    // Reads the queue after the cursor and pushes while the window and the socket allow.
+    void pushQueued();
+    // QueueDrained, the first time a read finds the end of the queue (R2 §6).
+    void sendDrainedOnce();
+    static qint64 fetchedBytes(const QList<QueuedMessage> &messages);
     // Delivery latency of rows just written to the socket (RelayMetrics::deliveryLatency).
     void observeLatency(const QList<quint64> &rowIds);
     void fail(quint16 closeCode, const QString &reason);
@@ -117,6 +124,9 @@ private:
     QHash<quint64, qint64> m_inFlight; // pushed, not yet acked: row id -> bytes
     qint64 m_inFlightBytes = 0;
     bool m_drainedSent = false;
+    // The last read found the end of the queue and no doorbell has rung since: an ack
+    // opens the window without a read (nothing is there to push).
+    bool m_readToEnd = false;
     bool m_paused = false;      // waiting for the write buffer to drain
     qint64 m_onlineSinceUs = 0; // when it authenticated (DeliveryClock's time base)
 };

@@ -190,6 +190,23 @@ QHostAddress RelayWorker::clientAddress(const ClientSession *session) const
     return m_connections.value(m_transports.value(session)).client;
 }
 
+void RelayWorker::wakeSoon(const QList<DeviceRef> &devices)
+{
+    if (m_doorbells.isEmpty()) {
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                const QList<DeviceRef> ring(m_doorbells.cbegin(), m_doorbells.cend());
+                m_doorbells.clear();
+                m_server.wake(ring);
+            },
+            Qt::QueuedConnection);
+    }
+    for (const DeviceRef &device : devices) {
+        m_doorbells.insert(device);
+    }
+}
+
 void RelayWorker::markAuthenticated(const ClientSession *session)
 {
     // No longer unauthenticated: the caps on unauthenticated connections let go of it.

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QSet>
 #include <QSslConfiguration>
 #include <QTimer>
 
@@ -60,6 +61,12 @@ public:
     QHostAddress clientAddress(const ClientSession *session) const;
     // The session authenticated: admission lets go of it as unauthenticated.
     void markAuthenticated(const ClientSession *session);
+    // Rows were committed for these devices (a stored send's outcome): their doorbells ring
+    // (RelayServer::wake) once the current event is done, each device once. The writer hands
+    // a batch's outcomes to a worker in one event, so a device that received several sends
+    // of one batch reads its queue once instead of once per send — on a cluster, one queue
+    // read and one bus publish instead of several (bench/RESULTS-cluster.md).
+    void wakeSoon(const QList<DeviceRef> &devices);
 
     // Any thread: the acceptor handed this worker a connection (counted before take()).
     void assign() { ++m_connectionCount; }
@@ -95,6 +102,7 @@ private:
     QHash<std::pair<QHostAddress, quint16>, QAbstractSocket *> m_upgrading;
     QTimer *m_upgradeTimer = nullptr;                     // runs while m_upgrading is not empty
     QHash<const ClientSession *, QObject *> m_transports; // session -> its TCP socket
+    QSet<DeviceRef> m_doorbells; // wakeSoon's devices, until its queued call rings them
     std::atomic<int> m_connectionCount{0};
     std::atomic<int> m_upgradingCount{0};
 };

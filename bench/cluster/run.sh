@@ -11,7 +11,9 @@
 # TOTAL (100000 messages per throughput run), RATE (1000 msgs/s) and DURATION (10 s) of the
 # fixed-rate latency run, SCENARIOS (default "throughput throughput rate": parley-loadgen's
 # scenarios, run in one process against each system under test), PG_SETTINGS (default empty:
-# scripts/cluster's throwaway PostgreSQL, fsync=off; e.g. "fsync=on full_page_writes=on").
+# scripts/cluster's throwaway PostgreSQL, fsync=off; e.g. "fsync=on full_page_writes=on"),
+# RELAY_BIN and LOADGEN_BIN (both set: these binaries, nothing is built — e.g. copies of an
+# earlier build, to measure before and after under the same conditions).
 #
 # Nothing is pinned: the cluster's processes share both cores with the load generator, so
 # every rate here is CPU-bound on this machine. The CPU figures are summed over every process
@@ -31,14 +33,16 @@ export QT_NO_GLIB=1 # as parley-loadgen starts a relay: Qt's own event loop, not
 mkdir -p "$OUT_DIR"
 rm -f "$OUT_DIR"/*.jsonl
 
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BUILD_APP=OFF \
-        -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_TOOLS=ON -DCMAKE_C_COMPILER_LAUNCHER=ccache \
-        -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+if [ -z "${RELAY_BIN:-}" ] || [ -z "${LOADGEN_BIN:-}" ]; then
+    if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BUILD_APP=OFF \
+            -DPARLEY_BUILD_TESTS=OFF -DPARLEY_BUILD_TOOLS=ON -DCMAKE_C_COMPILER_LAUNCHER=ccache \
+            -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+    fi
+    nice -n 19 cmake --build "$BUILD" -j1 --target parley-relay parley-loadgen >/dev/null
 fi
-cmake --build "$BUILD" -j1 --target parley-relay parley-loadgen >/dev/null
-relay="$BUILD/server/parley-relay"
-loadgen="$BUILD/tools/loadgen/parley-loadgen"
+relay="${RELAY_BIN:-$BUILD/server/parley-relay}"
+loadgen="${LOADGEN_BIN:-$BUILD/tools/loadgen/parley-loadgen}"
 
 # The relay under the same settings parley-loadgen gives a relay it starts itself: admission
 # and rate limits off, a deep queue, so that the load is measured and not refused.

@@ -253,10 +253,15 @@ PgStore::replaceDeviceList(const AccountRecord &account, const QList<ListedDevic
         }
         query.finish();
         for (quint32 deviceId : std::as_const(gone)) {
-            // Prekeys and queue rows go with the device (ON DELETE CASCADE); bodies they
+            // Prekeys go with the device (ON DELETE CASCADE), its queue rows right after: the
+            // device's deletion waited for any batch holding its lock, and this statement
+            // sees what such a batch committed (schema version 2 in pgstore.cpp). Bodies they
             // named are collected by the sweep.
             if (!run(query,
                      QStringLiteral("DELETE FROM devices WHERE account_id = ? AND device_id = ?"),
+                     {id, u32(deviceId)}, &error) ||
+                !run(query,
+                     QStringLiteral("DELETE FROM queue WHERE account_id = ? AND device_id = ?"),
                      {id, u32(deviceId)}, &error)) {
                 return StoreError{error};
             }
@@ -318,6 +323,31 @@ StoreResult<UpdateDeviceListResult> PgStore::putDevice(const QString &username,
     });
 }
 
+StoreResult<bool> PgStore::removeAccount(QSqlQuery &query, const QString &username)
+{
+    // The account row first: its cascade to the devices waits for any batch holding a
+    // device's lock, so the queue delete after it sees every row such a batch committed,
+    // and a later batch finds the devices gone (schema version 2 in pgstore.cpp).
+    QString error;
+    if (!run(query, QStringLiteral("DELETE FROM accounts WHERE username = ? RETURNING account_id"),
+             {username}, &error)) {
+        return StoreError{error};
+    }
+    if (!query.next()) {
+        if (readFailed(query, &error)) {
+            return StoreError{error};
+        }
+        return false;
+    }
+    const qint64 accountId = query.value(0).toLongLong();
+    query.finish();
+    if (!run(query, QStringLiteral("DELETE FROM queue WHERE account_id = ?"), {accountId},
+             &error)) {
+        return StoreError{error};
+    }
+    return true;
+}
+
 StoreResult<bool> PgStore::deleteAccount(const QString &username)
 {
     return guarded<bool>([&]() -> StoreResult<bool> {
@@ -328,23 +358,24 @@ StoreResult<bool> PgStore::deleteAccount(const QString &username)
         }
         QString error;
         QSqlQuery query(db);
-        // The tombstone first (it needs the key), then the account; devices, prekeys and
-        // queue rows go with it (ON DELETE CASCADE), blobs die (ON DELETE SET NULL).
+        // The tombstone first (it needs the key), then the account; devices and prekeys go
+        // with it (ON DELETE CASCADE), blobs die (ON DELETE SET NULL), queue rows after it.
         if (!run(query,
                  QStringLiteral("INSERT INTO retired_usernames (username, account_key) SELECT "
                                 "username, account_key FROM accounts WHERE username = ? ON "
                                 "CONFLICT (username) DO UPDATE SET account_key = "
                                 "excluded.account_key"),
-                 {username}, &error) ||
-            !run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
-                 &error)) {
+                 {username}, &error)) {
             return StoreError{error};
         }
-        const bool deleted = query.numRowsAffected() > 0;
+        const StoreResult<bool> deleted = removeAccount(query, username);
+        if (std::holds_alternative<StoreError>(deleted)) {
+            return deleted;
+        }
         if (!transaction.commit()) {
             return StoreError{transaction.error()};
         }
-        return deleted;
+        return std::get<bool>(deleted);
     });
 }
 
@@ -358,11 +389,11 @@ StoreResult<bool> PgStore::resetAccount(const QString &username)
         }
         QString error;
         QSqlQuery query(db);
-        if (!run(query, QStringLiteral("DELETE FROM accounts WHERE username = ?"), {username},
-                 &error)) {
-            return StoreError{error};
+        const StoreResult<bool> deleted = removeAccount(query, username);
+        if (std::holds_alternative<StoreError>(deleted)) {
+            return deleted;
         }
-        bool removed = query.numRowsAffected() > 0;
+        bool removed = std::get<bool>(deleted);
         if (!run(query, QStringLiteral("DELETE FROM retired_usernames WHERE username = ?"),
                  {username}, &error)) {
             return StoreError{error};

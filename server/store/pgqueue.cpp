@@ -1,5 +1,5 @@
-// PgStore: queues, delivery reads, deduplication and the TTL sweep (docs/protocol.md R2;
-// schema version 1 in pgstore.cpp).
+// PgStore: queues, delivery reads and deduplication (docs/protocol.md R2; schema in
+// pgstore.cpp; the TTL sweep in pgsweep.cpp).
 //
 // Several relay nodes commit to one database at once, so the SQLite store's single writer
 // no longer orders anything. What the contract needs, and how it holds here:
@@ -72,11 +72,6 @@ qint64 dedupBucketLength(const QueuePolicy &policy)
     return std::max<qint64>(1, policy.ttlSeconds / 4);
 }
 
-QString dedupTable(qint64 start)
-{
-    return QStringLiteral("dedup_%1").arg(start);
-}
-
 // A PostgreSQL array literal of text elements, each quoted and escaped.
 QString textArray(const QStringList &values)
 {
@@ -86,6 +81,28 @@ QString textArray(const QStringList &values)
         quoted.append(u'"' + value + u'"');
     }
     return u'{' + quoted.join(u',') + u'}';
+}
+
+// A text[] literal of byte strings in hex, for `decode(x, 'hex')` in the statement: built in
+// one buffer, since hex digits need no escaping (the batch's payloads are most of what a
+// batch sends).
+QString hexArray(const QList<QByteArray> &values)
+{
+    qsizetype size = 2;
+    for (const QByteArray &value : values) {
+        size += 2 * value.size() + 3;
+    }
+    QByteArray text;
+    text.reserve(size);
+    text.append('{');
+    for (const QByteArray &value : values) {
+        if (text.size() > 1) {
+            text.append(',');
+        }
+        text.append('"').append(value.toHex()).append('"');
+    }
+    text.append('}');
+    return QString::fromLatin1(text);
 }
 
 QString intArray(const QList<qint64> &values)
@@ -297,25 +314,46 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
     // 3. The sends, decided in order in memory, then written with a few set statements
     //    (one round trip each, whatever the batch size: round trips, not rows, are what a
     //    batch costs here — bench/RESULTS.md §PostgreSQL store).
-    //    a. Which dedup keys exist already, in any bucket: one probe for the whole batch.
-    QSet<QByteArray> seenKeys;
+    //    a. The batch's dedup keys, claimed in one statement: each key found in no bucket
+    //       goes into the current one and comes back; a key that is not returned was stored
+    //       before (a duplicate), or by another node since (a unique-key conflict, which
+    //       then waits for that batch and yields). The older buckets are probed with an
+    //       index lookup per key (`= ANY` of an array), never a join that could scan every
+    //       bucket; the current one needs no probe, ON CONFLICT finds its keys. Keys sorted,
+    //       so two batches sharing keys take them in the same order and cannot deadlock on
+    //       them. A key whose send is refused below is deleted again (step c).
+    QSet<QByteArray> freshKeys;
     {
-        QStringList keys;
+        QList<QByteArray> keys;
         for (const SendRecord &send : sends) {
             if (!send.dedupKey.isEmpty()) {
-                keys.append(QString::fromLatin1(send.dedupKey.toHex()));
+                keys.append(send.dedupKey);
             }
         }
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
         if (!keys.isEmpty()) {
-            QSqlQuery *query = statement(
-                QStringLiteral("SELECT hash FROM dedup WHERE hash IN (SELECT decode(h, 'hex') "
-                               "FROM unnest(?::text[]) AS h)"),
-                &error);
-            if (!query || !rerun(*query, {textArray(keys)}, &error)) {
+            // The bucket is part of the text, so that even a generic plan leaves the current
+            // bucket out of the probe: one prepared statement per bucket, the last one's
+            // dropped when the bucket changes.
+            const QString sql =
+                QStringLiteral("WITH k AS MATERIALIZED (SELECT decode(h, 'hex') AS hash FROM "
+                               "unnest(?::text[]) WITH ORDINALITY AS u(h, n) ORDER BY n), seen "
+                               "AS MATERIALIZED (SELECT hash FROM dedup WHERE bucket <> %1 AND "
+                               "hash = ANY (ARRAY(SELECT hash FROM k))) INSERT INTO dedup "
+                               "(bucket, hash) SELECT %1, hash FROM k WHERE hash NOT IN (SELECT "
+                               "hash FROM seen) ON CONFLICT DO NOTHING RETURNING hash")
+                    .arg(bucket);
+            if (sql != m_dedupStatement) {
+                m_statements.erase(m_dedupStatement);
+                m_dedupStatement = sql;
+            }
+            QSqlQuery *query = statement(sql, &error);
+            if (!query || !rerun(*query, {hexArray(keys)}, &error)) {
                 return StoreError{error};
             }
             while (query->next()) {
-                seenKeys.insert(query->value(0).toByteArray());
+                freshKeys.insert(query->value(0).toByteArray());
             }
             if (readFailed(*query, &error)) {
                 return StoreError{error};
@@ -326,11 +364,13 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
 
     //    b. Each send, in order, all or nothing: a duplicate (stored before, or earlier in
     //       this batch), an unknown recipient or a recipient at its cap stores nothing.
-    QList<int> stored; // indexes into sends
+    QSet<QByteArray> claimedKeys; // fresh keys a stored send of this batch took
+    QList<int> stored;            // indexes into sends
     for (int s = 0; s < sends.size(); ++s) {
         const SendRecord &send = sends.at(s);
         SendOutcome outcome;
-        if (!send.dedupKey.isEmpty() && seenKeys.contains(send.dedupKey)) {
+        if (!send.dedupKey.isEmpty() &&
+            (!freshKeys.contains(send.dedupKey) || claimedKeys.contains(send.dedupKey))) {
             outcome.kind = SendOutcome::Kind::Duplicate;
             result.sends.append(outcome);
             continue;
@@ -365,52 +405,27 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             states.at(i)->deltaBytes += rowSize(send, i);
         }
         if (!send.dedupKey.isEmpty()) {
-            seenKeys.insert(send.dedupKey);
+            claimedKeys.insert(send.dedupKey);
         }
         stored.append(s);
         result.sends.append(outcome);
     }
 
-    //    c. The stored sends' dedup keys, in one statement. A key another node committed
-    //       since the probe (only a client reusing a key for other recipients could race
-    //       past the device locks) comes back missing: that send becomes a duplicate and
-    //       stores nothing, instead of the whole batch failing on the unique key.
-    {
-        QStringList keys;
-        for (int s : std::as_const(stored)) {
-            if (!sends.at(s).dedupKey.isEmpty()) {
-                keys.append(QString::fromLatin1(sends.at(s).dedupKey.toHex()));
+    //    c. Keys claimed in step a whose every send was refused: not stored, so a retry of
+    //       such a send must not be taken for a duplicate. Rare (refusals), one statement.
+    if (freshKeys.size() > claimedKeys.size()) {
+        QList<QByteArray> unclaimed;
+        for (const QByteArray &key : std::as_const(freshKeys)) {
+            if (!claimedKeys.contains(key)) {
+                unclaimed.append(key);
             }
         }
-        if (!keys.isEmpty()) {
-            QSqlQuery *query = statement(
-                QStringLiteral("INSERT INTO dedup (bucket, hash) SELECT ?, decode(h, 'hex') FROM "
-                               "unnest(?::text[]) AS h ON CONFLICT DO NOTHING RETURNING hash"),
-                &error);
-            if (!query || !rerun(*query, {bucket, textArray(keys)}, &error)) {
-                return StoreError{error};
-            }
-            QSet<QByteArray> inserted;
-            while (query->next()) {
-                inserted.insert(query->value(0).toByteArray());
-            }
-            if (readFailed(*query, &error)) {
-                return StoreError{error};
-            }
-            query->finish();
-            for (qsizetype k = stored.size() - 1; k >= 0; --k) {
-                const SendRecord &send = sends.at(stored.at(k));
-                if (send.dedupKey.isEmpty() || inserted.contains(send.dedupKey)) {
-                    continue;
-                }
-                for (int i = 0; i < send.recipients.size(); ++i) {
-                    DeviceState &state = stateOf(send.recipients.at(i));
-                    state.deltaRows -= 1;
-                    state.deltaBytes -= rowSize(send, i);
-                }
-                result.sends[stored.at(k)].kind = SendOutcome::Kind::Duplicate;
-                stored.removeAt(k);
-            }
+        QSqlQuery *query = statement(
+            QStringLiteral("DELETE FROM dedup WHERE bucket = ? AND hash = ANY (ARRAY(SELECT "
+                           "decode(h, 'hex') FROM unnest(?::text[]) AS h))"),
+            &error);
+        if (!query || !rerun(*query, {bucket, hexArray(unclaimed)}, &error)) {
+            return StoreError{error};
         }
     }
 
@@ -447,7 +462,7 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
 
         QList<qint64> accounts, deviceIds, sizes;
         QList<std::optional<qint64>> bodyIds;
-        QStringList payloads;
+        QList<QByteArray> payloads;
         for (int s : std::as_const(stored)) {
             const SendRecord &send = sends.at(s);
             std::optional<qint64> bodyId;
@@ -464,8 +479,7 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             for (int i = 0; i < send.recipients.size(); ++i) {
                 accounts.append(stateOf(send.recipients.at(i)).accountId);
                 deviceIds.append(send.recipients.at(i).deviceId);
-                payloads.append(QString::fromLatin1(
-                    (send.isMulti() ? send.sealedKeys.at(i) : send.envelope).toHex()));
+                payloads.append(send.isMulti() ? send.sealedKeys.at(i) : send.envelope);
                 bodyIds.append(bodyId);
                 sizes.append(rowSize(send, i));
             }
@@ -478,7 +492,7 @@ StoreResult<WriteBatchResult> PgStore::writeBatch(const QList<SendRecord> &sends
             &error);
         if (!insert || !rerun(*insert,
                               {intArray(accounts), intArray(deviceIds), intArray(rowIds),
-                               textArray(payloads), optionalIntArray(bodyIds), intArray(sizes)},
+                               hexArray(payloads), optionalIntArray(bodyIds), intArray(sizes)},
                               &error)) {
             return StoreError{error};
         }
@@ -558,25 +572,18 @@ StoreResult<QList<QueuedMessage>> PgStore::fetchQueue(const DeviceRef &device, q
 {
     return guarded<QList<QueuedMessage>>([&]() -> StoreResult<QList<QueuedMessage>> {
         QString error;
-        // The account id is resolved first so the planner prunes to the device's one
-        // partition (hash pruning needs both key values).
-        QSqlQuery *account =
-            statement(QStringLiteral("SELECT account_id FROM accounts WHERE username = ?"), &error);
-        if (!account || !rerun(*account, {device.username}, &error)) {
-            return StoreError{error};
-        }
-        if (!account->next()) {
-            return QList<QueuedMessage>();
-        }
-        const qint64 accountId = account->value(0).toLongLong();
-        account->finish();
+        // One statement, one round trip per read (a delivery's main cost here): the account
+        // id comes from an InitPlan, and the executor prunes the queue to the device's one
+        // partition with it (run-time pruning; hash pruning needs both key values).
         QSqlQuery *query = statement(
             QStringLiteral("SELECT q.row_id, q.payload, q.body_id, b.body FROM queue q LEFT JOIN "
-                           "bodies b ON b.body_id = q.body_id WHERE q.account_id = ? AND "
-                           "q.device_id = ? AND q.row_id > ? ORDER BY q.row_id LIMIT ?"),
+                           "bodies b ON b.body_id = q.body_id WHERE q.account_id = (SELECT "
+                           "account_id FROM accounts WHERE username = ?) AND q.device_id = ? "
+                           "AND q.row_id > ? ORDER BY q.row_id LIMIT ?"),
             &error);
         if (!query ||
-            !rerun(*query, {accountId, u32(device.deviceId), u64(afterRowId), maxRows}, &error)) {
+            !rerun(*query, {device.username, u32(device.deviceId), u64(afterRowId), maxRows},
+                   &error)) {
             return StoreError{error};
         }
         QList<QueuedMessage> messages;
@@ -670,139 +677,6 @@ StoreResult<bool> PgStore::checkWritable()
             return StoreError{QStringLiteral("the database is a read-only standby")};
         }
         return true;
-    });
-}
-
-StoreResult<SweepResult> PgStore::sweepExpired(const QueuePolicy &policy, qint64 now)
-{
-    return guarded<SweepResult>([&]() -> StoreResult<SweepResult> {
-        SweepResult result;
-        const qint64 cutoff = now - policy.ttlSeconds;
-        QString error;
-        {
-            QSqlDatabase db = database();
-            Transaction transaction(db);
-            if (!transaction.isOpen()) {
-                return StoreError{transaction.error()};
-            }
-            QSqlQuery query(db);
-            // Which devices have expired rows, and up to which id — read in one statement,
-            // i.e. one snapshot, with the marks: a batch committing meanwhile is seen with
-            // its mark or not at all. Rows below the first id of the oldest interval that
-            // ends after the cutoff were all committed before it (see commitWrites' marks).
-            if (!run(query,
-                     QStringLiteral("WITH below AS (SELECT coalesce(min(first_row_id), "
-                                    "9223372036854775807) AS id FROM queue_marks WHERE ends > ?) "
-                                    "SELECT q.account_id, q.device_id, max(q.row_id) FROM queue "
-                                    "q, below WHERE q.row_id < below.id GROUP BY q.account_id, "
-                                    "q.device_id ORDER BY q.account_id, q.device_id"),
-                     {cutoff}, &error)) {
-                return StoreError{error};
-            }
-            struct Expired
-            {
-                qint64 accountId;
-                qint64 deviceId;
-                qint64 upTo;
-            };
-            QList<Expired> expired;
-            while (query.next()) {
-                expired.append({query.value(0).toLongLong(), query.value(1).toLongLong(),
-                                query.value(2).toLongLong()});
-            }
-            if (readFailed(query, &error)) {
-                return StoreError{error};
-            }
-            query.finish();
-            // Per device, under its lock, in the batches' lock order. Rows of a device up to
-            // the id seen above are exactly the ones that snapshot saw (ids commit in order
-            // per device), so nothing committed since is touched.
-            for (const Expired &device : std::as_const(expired)) {
-                if (!run(query,
-                         QStringLiteral("SELECT 1 FROM devices WHERE account_id = ? AND "
-                                        "device_id = ? FOR NO KEY UPDATE"),
-                         {device.accountId, device.deviceId}, &error)) {
-                    return StoreError{error};
-                }
-                query.finish();
-                if (!run(query,
-                         QStringLiteral("WITH gone AS (DELETE FROM queue WHERE account_id = ? "
-                                        "AND device_id = ? AND row_id <= ? RETURNING size) "
-                                        "SELECT count(*), coalesce(sum(size), 0) FROM gone"),
-                         {device.accountId, device.deviceId, device.upTo}, &error) ||
-                    !query.next()) {
-                    return StoreError{error};
-                }
-                const qint64 rows = query.value(0).toLongLong();
-                const qint64 bytes = query.value(1).toLongLong();
-                query.finish();
-                result.rows += rows;
-                if (rows > 0 &&
-                    !run(query,
-                         QStringLiteral("UPDATE devices SET queued_rows = queued_rows - ?, "
-                                        "queued_bytes = queued_bytes - ? WHERE account_id = ? "
-                                        "AND device_id = ?"),
-                         {rows, bytes, device.accountId, device.deviceId}, &error)) {
-                    return StoreError{error};
-                }
-            }
-            if (!run(query, QStringLiteral("DELETE FROM queue_marks WHERE ends <= ?"), {cutoff},
-                     &error) ||
-                // Bodies no row names any more: expired ones, deleted devices' ones, and the
-                // few a race between two acks left (step 6 of commitWrites).
-                !run(query,
-                     QStringLiteral("DELETE FROM bodies b WHERE NOT EXISTS (SELECT 1 FROM queue "
-                                    "q WHERE q.body_id = b.body_id)"),
-                     {}, &error)) {
-                return StoreError{error};
-            }
-            if (!transaction.commit()) {
-                return StoreError{transaction.error()};
-            }
-        }
-
-        // Dedup buckets: a second transaction that holds no device lock, because dropping
-        // a partition waits for every batch using the parent table. Serialised across
-        // nodes like the buckets' creation.
-        QSqlDatabase db = database();
-        Transaction transaction(db);
-        if (!transaction.isOpen()) {
-            return StoreError{transaction.error()};
-        }
-        QSqlQuery query(db);
-        if (!exec(db,
-                  QStringLiteral("SELECT pg_advisory_xact_lock(%1, %2)")
-                      .arg(kLockClass)
-                      .arg(kDedupBucketLock),
-                  &error) ||
-            !run(query, QStringLiteral("SELECT start FROM dedup_buckets WHERE ends <= ?"), {cutoff},
-                 &error)) {
-            return StoreError{error};
-        }
-        QList<qint64> buckets;
-        while (query.next()) {
-            buckets.append(query.value(0).toLongLong());
-        }
-        if (readFailed(query, &error)) {
-            return StoreError{error};
-        }
-        query.finish();
-        for (qint64 start : std::as_const(buckets)) {
-            if (!exec(db, QStringLiteral("DROP TABLE IF EXISTS %1").arg(dedupTable(start)),
-                      &error) ||
-                !run(query, QStringLiteral("DELETE FROM dedup_buckets WHERE start = ?"), {start},
-                     &error)) {
-                return StoreError{error};
-            }
-            ++result.dedupBuckets;
-        }
-        if (!transaction.commit()) {
-            return StoreError{transaction.error()};
-        }
-        // Marks and buckets may be gone: look again before relying on them.
-        m_markedInterval = -1;
-        m_bucketStart = m_bucketEnds = -1;
-        return result;
     });
 }
 

@@ -1,6 +1,6 @@
 // PgStore: connection settings, connection and reconnection, schema migrations. Accounts,
-// devices, prekeys and invites are in pgaccounts.cpp, queues in pgqueue.cpp, blob metadata
-// in pgblobs.cpp.
+// devices, prekeys and invites are in pgaccounts.cpp, queues in pgqueue.cpp, their TTL sweep
+// in pgsweep.cpp, blob metadata in pgblobs.cpp.
 
 #include "server/store/pgstore.h"
 
@@ -96,6 +96,19 @@ const char *const kSchemaV1[] = {
     "created_at bigint NOT NULL, completed_at bigint NOT NULL, expires_at bigint NOT NULL)",
     "CREATE INDEX blobs_by_account ON blobs (account_id)",
     "CREATE INDEX blobs_by_expiry ON blobs (expires_at)",
+};
+
+// Schema version 2: queue rows no longer reference their device by a foreign key. The key
+// cost a trigger and a lookup of the device per inserted row, about a quarter of the
+// queue insert (bench/RESULTS-cluster.md, 2026-11-26 evening), and checked nothing the
+// batch does not hold already: commitWrites inserts rows only for devices it has locked
+// (FOR NO KEY UPDATE), which a deletion cannot remove before the batch commits. Its ON
+// DELETE CASCADE is replaced by explicit deletes after the device or account row is gone
+// (pgaccounts.cpp), in that order so a batch that locked the device first has committed.
+const char *const kSchemaV2[] = {
+    "DO $$ DECLARE c text; BEGIN FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = "
+    "'queue'::regclass AND contype = 'f' LOOP EXECUTE format('ALTER TABLE queue DROP "
+    "CONSTRAINT %I', c); END LOOP; END $$",
 };
 
 // Per-partition autovacuum for the queue (docs/operations.md §PostgreSQL store): every
@@ -237,10 +250,16 @@ QString PgStore::connect()
     }
     QString error;
     // Stay quiet about notices; bound every statement and lock wait so a stuck database
-    // fails calls (UNAVAILABLE) instead of hanging the relay's threads.
+    // fails calls (UNAVAILABLE) instead of hanging the relay's threads. Generic plans for
+    // the statements prepared once per connection: a custom plan of a statement on the
+    // partitioned queue (an ack's delete) was planned anew on every call, which cost more
+    // than running it; the generic plan prunes to the device's partition when it starts
+    // (run-time pruning). Statements whose pruning needs a constant (the dedup bucket) put
+    // it in their text (bench/RESULTS-cluster.md, 2026-11-26 evening).
     if (!exec(db, QStringLiteral("SET client_min_messages = warning"), &error) ||
         !exec(db, QStringLiteral("SET lock_timeout = '10s'"), &error) ||
-        !exec(db, QStringLiteral("SET statement_timeout = '30s'"), &error)) {
+        !exec(db, QStringLiteral("SET statement_timeout = '30s'"), &error) ||
+        !exec(db, QStringLiteral("SET plan_cache_mode = force_generic_plan"), &error)) {
         db.close();
         m_connected = false;
         return error;
@@ -395,6 +414,13 @@ QString PgStore::migrate(int requestedPartitions)
                      {QUuid::createUuid().toString(QUuid::WithoutBraces),
                       QString::number(requestedPartitions)},
                      &error)) {
+                return error;
+            }
+        }
+        [[fallthrough]];
+    case 1:
+        for (const char *statement : kSchemaV2) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
                 return error;
             }
         }

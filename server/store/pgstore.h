@@ -52,7 +52,7 @@ struct PgConnectionSettings
 class PgStore final : public Store
 {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     static constexpr int kDefaultPartitions = 8;
     static constexpr int kMaxPartitions = 1024;
 
@@ -109,6 +109,7 @@ public:
     StoreResult<QueueDepth> queueDepth(const DeviceRef &device) override;
     StoreResult<QueueDepth> totalQueueDepth() override;
     StoreResult<bool> checkWritable() override;
+    // The TTL sweep: server/store/pgsweep.cpp.
     StoreResult<SweepResult> sweepExpired(const QueuePolicy &policy, qint64 now) override;
 
     // Blobs: server/store/pgblobs.cpp.
@@ -152,6 +153,10 @@ private:
     QString loadMeta();
     QSqlDatabase database() const;
 
+    // Deletes the account (devices and prekeys by cascade) and its queue rows, inside the
+    // caller's transaction; whether it existed.
+    StoreResult<bool> removeAccount(QSqlQuery &query, const QString &username);
+
     // commitWrites' parts (pgqueue.cpp).
     StoreResult<WriteBatchResult> writeBatch(const QList<SendRecord> &sends,
                                              const QList<AckRecord> &acks,
@@ -161,6 +166,7 @@ private:
     QString m_connectionName;
     PgConnectionSettings m_settings;
     std::map<QString, std::unique_ptr<QSqlQuery>> m_statements;
+    QString m_dedupStatement; // the current dedup bucket's claim statement (pgqueue.cpp)
     bool m_connected = false;
     int m_schemaVersion = 0;
     int m_partitions = 0;

@@ -1,7 +1,8 @@
 #pragma once
 
 // Helpers shared by PgStore's translation units (pgstore.cpp: connection, schema, accounts
-// and prekeys; pgqueue.cpp: queues; pgblobs.cpp: blob metadata). Internal to server/store.
+// and prekeys; pgqueue.cpp: queues; pgsweep.cpp: the TTL sweep; pgblobs.cpp: blob
+// metadata). Internal to server/store.
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -121,6 +122,12 @@ private:
     bool m_open = false;
     QString m_error;
 };
+
+// The partition of `dedup` holding the bucket that starts at `start` (Unix seconds).
+inline QString dedupTable(qint64 start)
+{
+    return QStringLiteral("dedup_%1").arg(start);
+}
 
 // u64 values (counters) are stored bit for bit in bigint and compared in C++.
 inline QVariant u64(quint64 value)

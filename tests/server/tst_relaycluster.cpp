@@ -242,12 +242,20 @@ void TestRelayCluster::crossNodeDeliveryByDoorbell()
 
     // A burst, pipelined: every one delivered, in order, once.
     constexpr int kBurst = 200;
+    const double publishedBefore = metric(cluster[0], "parley_relay_bus_published_total");
     QSet<quint64> ids;
     for (int i = 1; i <= kBurst; ++i) {
         ids.insert(
             sender.post(test::sendRequest({bob.address()}, envelope(i), test::messageId(i))));
     }
     QTRY_VERIFY_WITH_TIMEOUT(durableIndexes(recipient).size() == kBurst + 1, 20'000);
+    // Its doorbells went over Redis, one per group commit rather than one per send: the
+    // sends arrive together, so the writer commits them in a few batches, and each batch
+    // rings the recipient's device once (RelayWorker::wakeSoon).
+    const double burstDoorbells =
+        metric(cluster[0], "parley_relay_bus_published_total") - publishedBefore;
+    QVERIFY2(burstDoorbells >= 1 && burstDoorbells < kBurst,
+             qPrintable(QString::number(burstDoorbells)));
     // A last one: nothing is delivered twice before it arrives.
     QCOMPARE(sender.code(test::sendRequest({bob.address()}, envelope(kBurst + 1),
                                            test::messageId(kBurst + 1))),
@@ -307,8 +315,7 @@ void TestRelayCluster::crossNodeDeliveryByDoorbell()
         }
         QVERIFY(!client->disconnected);
     }
-    // The doorbells went over Redis.
-    QVERIFY(metric(cluster[0], "parley_relay_bus_published_total") >= kBurst + 2 + 2 * kGroup);
+    // The doorbells went over Redis (A rang the devices on B and C).
     QVERIFY(metric(cluster[1], "parley_relay_bus_received_total") >= 1);
     QVERIFY(metric(cluster[2], "parley_relay_bus_received_total") >= 1);
     for (int i = 0; i < 3; ++i) {

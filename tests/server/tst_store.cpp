@@ -184,6 +184,7 @@ private slots:
     void pgReconnectsAfterAnOutage();
     void pgCreateSeesATombstoneCommittedWhileItWaited();
     void pgUrlValuesMayHoldSpacesAndQuotes();
+    void pgVersion2DropsTheQueueKeyAndDeletesTakeTheRows();
 };
 
 void TestStore::initTestCase()
@@ -1292,6 +1293,66 @@ void TestStore::pgUrlValuesMayHoldSpacesAndQuotes()
                                         "application_name = 'parley relay o''k\\x'"))
                  .toInt(),
              1);
+}
+
+// Schema version 2 (pgstore.cpp): a version 1 database loses the queue's foreign key, and
+// the deletions that relied on its cascade take the rows themselves.
+void TestStore::pgVersion2DropsTheQueueKeyAndDeletesTakeTheRows()
+{
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    const QString foreignKeys = QStringLiteral(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'queue'::regclass AND contype = 'f'");
+    Peek peek(url);
+    {
+        auto store = openPg(url, &error);
+        QVERIFY2(store, qPrintable(error));
+        QCOMPARE(peek.scalar(foreignKeys).toInt(), 0);
+    }
+    // Back to version 1 as it was made: the key again, version 1 recorded.
+    QVERIFY(peek.exec(QStringLiteral("ALTER TABLE queue ADD FOREIGN KEY (account_id, device_id) "
+                                     "REFERENCES devices (account_id, device_id) ON DELETE "
+                                     "CASCADE")));
+    QVERIFY(peek.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
+    QCOMPARE(peek.scalar(foreignKeys).toInt(), 1);
+    auto store = openPg(url, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->schemaVersion(), 2);
+    QCOMPARE(peek.scalar(foreignKeys).toInt(), 0);
+    QCOMPARE(peek.scalar(QStringLiteral("SELECT max(version) FROM schema_version")).toInt(), 2);
+
+    // A device dropped from its list, a deleted account, a reset one: no row stays behind.
+    QVERIFY(addRecipients(*store));
+    const auto rowsOf = [&peek](const char *username) {
+        return peek
+            .scalar(QStringLiteral("SELECT count(*) FROM queue q JOIN accounts a USING "
+                                   "(account_id) WHERE a.username = '%1'")
+                        .arg(QLatin1String(username)))
+            .toInt();
+    };
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "a"), single(ref("bob", 2), "b"),
+                                        single(ref("carol", 1), "c")},
+                                       {}, {}, kNow)),
+             (QList<Kind>{Kind::Stored, Kind::Stored, Kind::Stored}));
+    QCOMPARE(rowsOf("bob"), 2);
+    auto bob = value(store->findAccount("bob"));
+    QVERIFY(bob);
+    AccountRecord newer = *bob;
+    newer.counter = 2;
+    newer.deviceList = "list-2";
+    QList<quint32> removed;
+    QCOMPARE(
+        value(store->replaceDeviceList(newer, {{1, key('d'), key('e')}}, std::nullopt, &removed)),
+        UpdateDeviceListResult::Updated);
+    QCOMPARE(removed, QList<quint32>{2});
+    QCOMPARE(rowsOf("bob"), 1);
+    const QString total = QStringLiteral("SELECT count(*) FROM queue");
+    QCOMPARE(peek.scalar(total).toInt(), 2);
+    QVERIFY(value(store->deleteAccount("bob")));
+    QCOMPARE(peek.scalar(total).toInt(), 1);
+    QVERIFY(value(store->resetAccount("carol")));
+    QCOMPARE(peek.scalar(total).toInt(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestStore)
