@@ -4,6 +4,7 @@
 #include "server/accountservice.h"
 #include "server/blobfiles.h"
 #include "server/relayconfig.h"
+#include "server/store/pgstore.h"
 #include "server/store/sqlitestore.h"
 
 #include <QDateTime>
@@ -24,10 +25,11 @@ constexpr int kUsageError = 64; // EX_USAGE
 constexpr int kMaxInviteCount = 1000;
 
 const char kUsage[] =
-    "Usage: parley-relay admin [--config FILE] [--data-dir DIR] COMMAND\n"
+    "Usage: parley-relay admin [--config FILE] [--data-dir DIR] [--store URL] COMMAND\n"
     "Works on the data directory of a relay, running or not, found as the relay finds it:\n"
     "--data-dir, else PARLEY_RELAY_DATA_DIR, else data-dir in the config file (--config or\n"
-    "PARLEY_RELAY_CONFIG), else the relay's default.\n"
+    "PARLEY_RELAY_CONFIG), else the relay's default. A relay or cluster on PostgreSQL: its\n"
+    "--store postgresql://... (or PARLEY_RELAY_STORE, or store in the config file).\n"
     "\n"
     "Commands:\n"
     "  invite create [--count N]  Print N new single-use invite codes (default 1).\n"
@@ -37,7 +39,8 @@ const char kUsage[] =
     "  account reset USER         Delete the account and free the username for any key.\n"
     "  account remove USER        Delete the account; only its key may take the name again.\n"
     "  backup DEST                Write a consistent copy of the database to the new file "
-    "DEST.\n";
+    "DEST\n"
+    "                             (SQLite; on PostgreSQL use pg_dump).\n";
 
 int usage(const QString &message)
 {
@@ -94,7 +97,7 @@ bool failed(const StoreResult<T> &result, int *status)
 
 QString usageError(const QString &command, const QStringList &args);
 
-int inviteCommand(SqliteStore &store, const QStringList &args)
+int inviteCommand(Store &store, const QStringList &args)
 {
     int status = 0;
     const QString sub = args.value(0);
@@ -143,7 +146,7 @@ int inviteCommand(SqliteStore &store, const QStringList &args)
     return usage(usageError(QStringLiteral("invite"), args));
 }
 
-int accountCommand(SqliteStore &store, const QString &dataDir, const QStringList &args)
+int accountCommand(Store &store, const QString &dataDir, const QStringList &args)
 {
     int status = 0;
     const QString sub = args.value(0);
@@ -239,6 +242,7 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
 {
     QString dataDir;
     QString configFile;
+    QString storeUrl;
     QStringList rest;
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString &arg = arguments.at(i);
@@ -260,6 +264,13 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
             configFile = arguments.at(++i);
         } else if (arg.startsWith(QLatin1String("--config="))) {
             configFile = arg.mid(9);
+        } else if (arg == QLatin1String("--store")) {
+            if (i + 1 >= arguments.size()) {
+                return usage(QStringLiteral("--store needs a postgresql:// URL"));
+            }
+            storeUrl = arguments.at(++i);
+        } else if (arg.startsWith(QLatin1String("--store="))) {
+            storeUrl = arg.mid(8);
         } else {
             rest.append(arg);
         }
@@ -272,8 +283,8 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
         return usage(error);
     }
 
-    // The data directory exactly as the server would resolve it (flag > environment >
-    // config file > default): the same parser, given only what admin takes.
+    // The data directory and the store exactly as the server would resolve them (flag >
+    // environment > config file > default): the same parser, given only what admin takes.
     QStringList serverArguments{QStringLiteral("parley-relay")};
     if (!configFile.isEmpty()) {
         serverArguments << QStringLiteral("--config") << configFile;
@@ -281,25 +292,44 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
     if (!dataDir.isEmpty()) {
         serverArguments << QStringLiteral("--data-dir") << dataDir;
     }
+    if (!storeUrl.isEmpty()) {
+        serverArguments << QStringLiteral("--store") << storeUrl;
+    }
     const auto parsed = parseCommandLine(serverArguments, environment);
     if (const auto *error = std::get_if<QString>(&parsed)) {
         return failure(*error);
     }
-    dataDir = std::get<ParsedCommandLine>(parsed).config.dataDir;
-    const QString database = QDir(dataDir).filePath(QStringLiteral("relay.sqlite"));
-    // Never create a data directory or database here: a typo must not make an empty relay.
-    if (!QFileInfo::exists(database)) {
-        // A node on PostgreSQL (--store) keeps no relay.sqlite: say why nothing is found.
-        return failure(QStringLiteral("there is no relay database at %1 (a relay started with "
-                                      "--store postgresql://... keeps its data in PostgreSQL, "
-                                      "where these commands do not work yet)")
-                           .arg(database));
+    const RelayConfig &config = std::get<ParsedCommandLine>(parsed).config;
+    dataDir = config.dataDir;
+    std::unique_ptr<Store> opened;
+    if (!config.store.isEmpty()) {
+        // A cluster's PostgreSQL (docs/operations.md §Cluster): any node's settings will do.
+        if (command == QLatin1String("backup")) {
+            return failure(QStringLiteral("the store is PostgreSQL: back it up with pg_dump or "
+                                          "pg_basebackup (docs/operations.md §Administration), and "
+                                          "keep relay.key with it"));
+        }
+        auto pg = PgStore::open(config.store, config.pgPartitions);
+        if (const auto *error = std::get_if<QString>(&pg)) {
+            return failure(*error);
+        }
+        opened = std::get<std::unique_ptr<PgStore>>(std::move(pg));
+    } else {
+        const QString database = QDir(dataDir).filePath(QStringLiteral("relay.sqlite"));
+        // Never create a data directory or database here: a typo must not make an empty
+        // relay.
+        if (!QFileInfo::exists(database)) {
+            return failure(QStringLiteral("there is no relay database at %1 (for a relay on "
+                                          "PostgreSQL, give its --store postgresql://...)")
+                               .arg(database));
+        }
+        auto sqlite = SqliteStore::open(database);
+        if (const auto *error = std::get_if<QString>(&sqlite)) {
+            return failure(*error);
+        }
+        opened = std::get<std::unique_ptr<SqliteStore>>(std::move(sqlite));
     }
-    auto opened = SqliteStore::open(database);
-    if (const auto *error = std::get_if<QString>(&opened)) {
-        return failure(*error);
-    }
-    SqliteStore &store = *std::get<std::unique_ptr<SqliteStore>>(opened);
+    Store &store = *opened;
 
     if (command == QLatin1String("invite")) {
         return inviteCommand(store, rest);
@@ -308,7 +338,7 @@ int runAdmin(const QStringList &arguments, const QHash<QString, QString> &enviro
         return accountCommand(store, dataDir, rest);
     }
     const QString destination = QFileInfo(rest.first()).absoluteFilePath();
-    if (QString error = store.backupTo(destination); !error.isEmpty()) {
+    if (QString error = static_cast<SqliteStore &>(store).backupTo(destination); !error.isEmpty()) {
         return failure(error);
     }
     std::printf("backed up to %s (keep %s with it)\n", qUtf8Printable(destination),

@@ -561,4 +561,55 @@ StoreResult<bool> PgStore::addInvite(const QByteArray &codeHash)
     });
 }
 
+StoreResult<bool> PgStore::revokeInvite(const QByteArray &codeHash)
+{
+    return guarded<bool>([&]() -> StoreResult<bool> {
+        QSqlQuery query(database());
+        QString error;
+        if (!run(query, QStringLiteral("DELETE FROM invites WHERE code_hash = ?"), {codeHash},
+                 &error)) {
+            return StoreError{error};
+        }
+        return query.numRowsAffected() > 0;
+    });
+}
+
+StoreResult<QList<qint64>> PgStore::listInvites()
+{
+    return guarded<QList<qint64>>([&]() -> StoreResult<QList<qint64>> {
+        QSqlQuery query(database());
+        QString error;
+        if (!run(query, QStringLiteral("SELECT created FROM invites ORDER BY created"), {},
+                 &error)) {
+            return StoreError{error};
+        }
+        QList<qint64> created;
+        while (query.next()) {
+            created.append(query.value(0).toLongLong());
+        }
+        return created;
+    });
+}
+
+StoreResult<QList<AccountSummary>> PgStore::listAccounts()
+{
+    return guarded<QList<AccountSummary>>([&]() -> StoreResult<QList<AccountSummary>> {
+        QSqlQuery query(database());
+        QString error;
+        if (!run(query,
+                 QStringLiteral("SELECT a.username, a.created, (SELECT count(*) FROM devices d "
+                                "WHERE d.account_id = a.account_id) FROM accounts a "
+                                "ORDER BY a.username"),
+                 {}, &error)) {
+            return StoreError{error};
+        }
+        QList<AccountSummary> accounts;
+        while (query.next()) {
+            accounts.append(AccountSummary{query.value(0).toString(), query.value(2).toInt(),
+                                           query.value(1).toLongLong()});
+        }
+        return accounts;
+    });
+}
+
 } // namespace parley::relay

@@ -99,6 +99,9 @@ public:
                                                         quint32 deviceId) override;
     StoreResult<int> oneTimePreKeyCount(const QString &username, quint32 deviceId) override;
     StoreResult<bool> addInvite(const QByteArray &codeHash) override;
+    StoreResult<bool> revokeInvite(const QByteArray &codeHash) override;
+    StoreResult<QList<qint64>> listInvites() override;
+    StoreResult<QList<AccountSummary>> listAccounts() override;
 
     // Queues: server/store/pgqueue.cpp.
     StoreResult<WriteBatchResult> commitWrites(const QList<SendRecord> &sends,

@@ -14,13 +14,6 @@ class QSqlQuery;
 namespace parley::relay {
 
 // One account as the operator's `admin account list` shows it.
-struct AccountSummary
-{
-    QString username;
-    int devices = 0;
-    qint64 created = 0; // Unix seconds; 0 for accounts from before schema version 4
-};
-
 // The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL so an
 // acknowledged write survives a power cut. Migrations are one step per PRAGMA user_version;
 // a database newer than this build is refused, never touched.
@@ -63,15 +56,12 @@ public:
     StoreResult<int> oneTimePreKeyCount(const QString &username, quint32 deviceId) override;
     StoreResult<bool> addInvite(const QByteArray &codeHash) override;
 
-    // The operator's commands (parley-relay admin; not part of Store: SQLite only).
-    // Deletes an unused invite; false if there was none with that hash.
-    StoreResult<bool> revokeInvite(const QByteArray &codeHash);
-    // The creation times (Unix seconds, 0 if unknown) of the unused invites, oldest first.
-    StoreResult<QList<qint64>> listInvites();
-    // Every account, by username.
-    StoreResult<QList<AccountSummary>> listAccounts();
-    // A consistent copy of the database in the new file `destination` (VACUUM INTO), taken
-    // while other connections keep writing. Returns an error sentence, empty on success.
+    StoreResult<bool> revokeInvite(const QByteArray &codeHash) override;
+    StoreResult<QList<qint64>> listInvites() override;
+    StoreResult<QList<AccountSummary>> listAccounts() override;
+    // parley-relay admin backup (SQLite only; PostgreSQL has pg_dump). A consistent copy of the
+    // database in the new file `destination` (VACUUM INTO), taken while other connections keep
+    // writing. Returns an error sentence, empty on success.
     QString backupTo(const QString &destination);
 
     // Queues: server/store/sqlitequeue.cpp.

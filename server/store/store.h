@@ -226,6 +226,14 @@ struct BlobTotals
 //
 // Only public keys, signed public structures, counters and invite-code hashes are stored:
 // no IP addresses, no plaintext, no private keys.
+// One line of `parley-relay admin account list`.
+struct AccountSummary
+{
+    QString username;
+    int devices = 0;
+    qint64 created = 0; // Unix seconds; 0 for accounts from before SQLite schema version 4
+};
+
 class Store
 {
 public:
@@ -301,6 +309,15 @@ public:
 
     // Adds a single-use invite by the SHA-256 of its code (the code itself is never stored).
     virtual StoreResult<bool> addInvite(const QByteArray &codeHash) = 0;
+
+    // --- the operator's commands (parley-relay admin) ------------------------------------
+
+    // Deletes an unused invite; false if there was none with that hash.
+    virtual StoreResult<bool> revokeInvite(const QByteArray &codeHash) = 0;
+    // The creation times (Unix seconds, 0 if unknown) of the unused invites, oldest first.
+    virtual StoreResult<QList<qint64>> listInvites() = 0;
+    // Every account, by username.
+    virtual StoreResult<QList<AccountSummary>> listAccounts() = 0;
 
     // --- queues (docs/protocol.md R2) ----------------------------------------------------
 

@@ -1,7 +1,9 @@
 // `parley-relay admin` as an operator runs it, against the data directory of a running relay
-// binary: invites, account reset and online backup (docs/operations.md §Administration).
+// binary: invites, account reset and online backup (docs/operations.md §Administration); and
+// against a relay on PostgreSQL (a cluster's store) with --store.
 
 #include "accountclient.h"
+#include "support/postgresprocess.h"
 #include "support/relayprocess.h"
 
 #include <QFile>
@@ -66,6 +68,7 @@ private slots:
     void resetFreesTheUsernameForANewKey();
     void backupOfARunningRelayServesTheSameAccount();
     void dataDirFromConfigAndEnvironment();
+    void commandsOnPostgres();
 };
 
 void TestRelayAdminTool::helpAndUsageErrors()
@@ -289,6 +292,77 @@ void TestRelayAdminTool::dataDirFromConfigAndEnvironment()
     QCOMPARE(bad.exitCode, 1);
     QVERIFY2(bad.err.contains(QStringLiteral("relay.conf:5")), qPrintable(bad.err));
     QCOMPARE(admin({}, {QStringLiteral("--config")}).exitCode, 64);
+    QCOMPARE(relay.stop(), 0);
+}
+
+// A cluster's operator: the same commands on the relay's PostgreSQL store, named by --store or
+// PARLEY_RELAY_STORE, while the relay runs; backup is refused with the way to do it instead.
+void TestRelayAdminTool::commandsOnPostgres()
+{
+    test::PostgresProcess postgres;
+    QString error = postgres.start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString url = postgres.createDatabase(&error);
+    QVERIFY2(!url.isEmpty(), qPrintable(error));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    RelayProcess relay;
+    error = relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                        kRelayArguments + QStringList{QStringLiteral("--registration"),
+                                                      QStringLiteral("invite"),
+                                                      QStringLiteral("--store"), url});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("relay.sqlite"))));
+    const QStringList store{QStringLiteral("--store"), url};
+
+    const AdminResult created =
+        admin(dir.path(), store + QStringList{QStringLiteral("invite"), QStringLiteral("create"),
+                                              QStringLiteral("--count"), QStringLiteral("2")});
+    QVERIFY2(created.exitCode == 0, qPrintable(created.err));
+    const QStringList codes = created.out.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(codes.size(), 2);
+    const AdminResult listed = admin({}, {QStringLiteral("invite"), QStringLiteral("list")},
+                                     {{QStringLiteral("PARLEY_RELAY_STORE"), url},
+                                      {QStringLiteral("PARLEY_RELAY_DATA_DIR"), dir.path()}});
+    QVERIFY2(listed.exitCode == 0, qPrintable(listed.err));
+    QVERIFY2(listed.out.startsWith(QLatin1String("2 unused")), qPrintable(listed.out));
+    QCOMPARE(admin(dir.path(), store + QStringList{QStringLiteral("invite"),
+                                                   QStringLiteral("revoke"), codes.at(1)})
+                 .exitCode,
+             0);
+
+    // The running relay takes the code the admin made; the revoked one is refused.
+    AccountClient client;
+    QVERIFY(client.open(relay.port()));
+    TestAccount alice = TestAccount::make("alice");
+    QCOMPARE(client.code(client.registration(alice, codes.at(1).toStdString())),
+             wire::Status::INVALID_INVITE);
+    QCOMPARE(client.code(client.registration(alice, codes.at(0).toStdString())), wire::Status::OK);
+    const AdminResult accounts =
+        admin(dir.path(), store + QStringList{QStringLiteral("account"), QStringLiteral("list")});
+    QVERIFY2(accounts.exitCode == 0, qPrintable(accounts.err));
+    QVERIFY2(accounts.out.startsWith(QLatin1String("alice\t1 device\tcreated 20")),
+             qPrintable(accounts.out));
+
+    // reset frees the name: a new key registers it (an invite still needed).
+    const AdminResult reset =
+        admin(dir.path(), store + QStringList{QStringLiteral("account"), QStringLiteral("reset"),
+                                              QStringLiteral("alice")});
+    QVERIFY2(reset.exitCode == 0, qPrintable(reset.err));
+    const QString fresh =
+        admin(dir.path(), store + QStringList{QStringLiteral("invite"), QStringLiteral("create")})
+            .out.trimmed();
+    QVERIFY(!fresh.isEmpty());
+    AccountClient second;
+    QVERIFY(second.open(relay.port()));
+    TestAccount newAlice = TestAccount::make("alice");
+    QCOMPARE(second.code(second.registration(newAlice, fresh.toStdString())), wire::Status::OK);
+
+    const AdminResult backup =
+        admin(dir.path(),
+              store + QStringList{QStringLiteral("backup"), dir.filePath(QStringLiteral("b"))});
+    QCOMPARE(backup.exitCode, 1);
+    QVERIFY2(backup.err.contains(QLatin1String("pg_dump")), qPrintable(backup.err));
     QCOMPARE(relay.stop(), 0);
 }
 
