@@ -8,6 +8,7 @@
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QUrl>
 
 #include <atomic>
 
@@ -122,15 +123,26 @@ inline void autoAck(AccountClient &client)
 }
 
 // Counts rows of `table` in the relay's database through a connection of its own (WAL
-// lets it read beside the running relay). -1 on error.
+// lets it read beside the running relay): a SQLite file, or a postgresql://USER@HOST:PORT/DB
+// URL (tests/support/postgresprocess.h). -1 on error.
 inline int countRows(const QString &databasePath, const QString &table)
 {
     static std::atomic<int> counter{0};
     const QString name = QStringLiteral("count-%1").arg(counter.fetch_add(1));
     int count = -1;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(databasePath);
+        const QUrl url(databasePath);
+        const bool postgres = url.scheme() == u"postgresql";
+        QSqlDatabase db = QSqlDatabase::addDatabase(
+            postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE"), name);
+        if (postgres) {
+            db.setHostName(url.host());
+            db.setPort(url.port());
+            db.setUserName(url.userName());
+            db.setDatabaseName(url.path().mid(1));
+        } else {
+            db.setDatabaseName(databasePath);
+        }
         if (db.open()) {
             QSqlQuery query(db);
             if (query.exec(QStringLiteral("SELECT count(*) FROM %1").arg(table)) && query.next()) {

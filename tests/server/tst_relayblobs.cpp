@@ -2,9 +2,12 @@
 // chunked upload and ranged download, resume after a dropped connection, offsets, the cap,
 // the quota, expiry, deletion with the account, durability across SIGKILL, and what the
 // data directory holds afterwards. The file layout (blobs/<2 hex>/<SHA-256(id) hex>) is
-// written out here from docs/protocol.md R4 §5, not taken from the relay.
+// written out here from docs/protocol.md R4 §5, not taken from the relay. With
+// PARLEY_TEST_STORE=postgresql (CTest's tst_relayblobs_pg) every relay keeps its blob
+// metadata in a fresh database of a throwaway PostgreSQL, as a cluster node does.
 
 #include "messagingclient.h"
+#include "support/postgresprocess.h"
 #include "support/relayprocess.h"
 
 #include <QCryptographicHash>
@@ -23,6 +26,38 @@ using parley::test::TestAccount;
 namespace {
 
 constexpr int kChunk = protocol::kMaxBlobChunkBytes;
+
+bool onPostgres()
+{
+    return qEnvironmentVariable("PARLEY_TEST_STORE") == u"postgresql";
+}
+
+test::PostgresProcess &postgres()
+{
+    static test::PostgresProcess server; // started by initTestCase when on PostgreSQL
+    return server;
+}
+
+// Where a new relay keeps its metadata: relay.sqlite in `dataDir`, or a new PostgreSQL
+// database. Its location for countRows(), and the relay's arguments for it (none on SQLite).
+struct RelayStore
+{
+    QString location;
+    QStringList arguments;
+};
+
+RelayStore newRelayStore(const QString &dataDir)
+{
+    if (!onPostgres()) {
+        return {dataDir + QStringLiteral("/relay.sqlite"), {}};
+    }
+    QString error;
+    const QString url = postgres().createDatabase(&error);
+    if (url.isEmpty()) {
+        qFatal("cannot create a PostgreSQL database: %s", qPrintable(error));
+    }
+    return {url, {QStringLiteral("--store"), url}};
+}
 
 // Deterministic bytes that differ at every offset of interest.
 QByteArray pattern(qint64 size, int seed)
@@ -140,6 +175,7 @@ private:
     QByteArray fetch(AccountClient &client, const std::string &id, quint32 piece = kChunk);
 
     QTemporaryDir m_dir;
+    RelayStore m_store;
     RelayProcess m_relay;
 };
 
@@ -193,12 +229,21 @@ void TestRelayBlobs::initTestCase()
 {
     QVERIFY2(!RelayProcess::binaryPath().isEmpty(), "PARLEY_RELAY_BIN not set");
     QVERIFY(m_dir.isValid());
-    const QString error = m_relay.start(m_dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-                                        {QStringLiteral("--name"), QStringLiteral("relay.test"),
-                                         QStringLiteral("--blob-max-size"), QStringLiteral("2M"),
-                                         QStringLiteral("--blob-quota"), QStringLiteral("5M"),
-                                         QStringLiteral("--blob-max-count"), QStringLiteral("4")});
+    if (onPostgres()) {
+        const QString started = postgres().start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+    }
+    m_store = newRelayStore(m_dir.path());
+    const QString error =
+        m_relay.start(m_dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                      QStringList{QStringLiteral("--name"), QStringLiteral("relay.test"),
+                                  QStringLiteral("--blob-max-size"), QStringLiteral("2M"),
+                                  QStringLiteral("--blob-quota"), QStringLiteral("5M"),
+                                  QStringLiteral("--blob-max-count"), QStringLiteral("4")} +
+                          m_store.arguments);
     QVERIFY2(error.isEmpty(), qPrintable(error));
+    // On PostgreSQL the data directory keeps relay.key and blobs/, no database.
+    QCOMPARE(QFile::exists(m_dir.filePath(QStringLiteral("relay.sqlite"))), !onPostgres());
 }
 
 void TestRelayBlobs::cleanupTestCase()
@@ -478,8 +523,10 @@ void TestRelayBlobs::removedByTheOperator()
 
     QProcess admin;
     admin.start(RelayProcess::binaryPath(),
-                {QStringLiteral("admin"), QStringLiteral("--data-dir"), m_dir.path(),
-                 QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("kim")});
+                QStringList{QStringLiteral("admin"), QStringLiteral("--data-dir"), m_dir.path()} +
+                    m_store.arguments +
+                    QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                                QStringLiteral("kim")});
     QVERIFY(admin.waitForFinished(15'000));
     QCOMPARE(admin.exitCode(), 0);
     QVERIFY2(admin.readAllStandardOutput().contains("deleted 1 blob"), "no blob deleted");
@@ -494,11 +541,14 @@ void TestRelayBlobs::expiresAfterTtl()
 {
     // Its own relay with TTLs of seconds: the sweeper then runs every second.
     QTemporaryDir dir;
+    const RelayStore store = newRelayStore(dir.path());
     RelayProcess relay;
-    const QString error = relay.start(
-        dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-        {QStringLiteral("--name"), QStringLiteral("relay.test"), QStringLiteral("--blob-ttl"),
-         QStringLiteral("3s"), QStringLiteral("--blob-incomplete-ttl"), QStringLiteral("2s")});
+    const QString error =
+        relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                    QStringList{QStringLiteral("--name"), QStringLiteral("relay.test"),
+                                QStringLiteral("--blob-ttl"), QStringLiteral("3s"),
+                                QStringLiteral("--blob-incomplete-ttl"), QStringLiteral("2s")} +
+                        store.arguments);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     TestAccount mia = TestAccount::make("mia");
     auto client = connect(mia, false, relay.port());
@@ -518,9 +568,7 @@ void TestRelayBlobs::expiresAfterTtl()
     QTRY_VERIFY_WITH_TIMEOUT(
         client->code(download(complete, 0, 10)) == wire::Status::BLOB_NOT_FOUND, 15'000);
     QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(blobPath(dir.path(), complete)), 15'000);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        test::countRows(dir.path() + QStringLiteral("/relay.sqlite"), QStringLiteral("blobs")), 0,
-        15'000);
+    QTRY_COMPARE_WITH_TIMEOUT(test::countRows(store.location, QStringLiteral("blobs")), 0, 15'000);
     QVERIFY(metric(relay.adminPort(), "parley_relay_blobs_expired_total") >= 2);
     // The quota is free again.
     QCOMPARE(client->code(createBlob(100)), wire::Status::OK);
@@ -531,7 +579,9 @@ void TestRelayBlobs::ackedChunkSurvivesSigkill()
 {
     QTemporaryDir dir;
     RelayProcess relay;
-    const QStringList arguments{QStringLiteral("--name"), QStringLiteral("relay.test")};
+    const QStringList arguments =
+        QStringList{QStringLiteral("--name"), QStringLiteral("relay.test")} +
+        newRelayStore(dir.path()).arguments;
     QString error = relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000, arguments);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     TestAccount nina = TestAccount::make("nina");

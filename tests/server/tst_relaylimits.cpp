@@ -2,11 +2,12 @@
 // WebSocket clients against an in-process relay on loopback: caps on unauthenticated
 // connections (in all and per address), connections per address, the relay's own upgrade
 // deadline (slowloris), and token buckets answered with RATE_LIMITED while other clients
-// keep being served.
+// keep being served. CTest's tst_relaylimits_pg runs it on the PostgreSQL store
+// (teststore.h).
 
 #include "accountclient.h"
 #include "server/relayserver.h"
-#include "server/store/sqlitestore.h"
+#include "teststore.h"
 
 #include <QElapsedTimer>
 #include <QTcpSocket>
@@ -25,6 +26,7 @@ class TestRelayLimits : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void cleanup();
     void thousandsOfUnauthenticatedConnectionsAreCapped();
     void perAddressCaps();
@@ -43,6 +45,12 @@ private:
     std::unique_ptr<RelayServer> m_server;
 };
 
+void TestRelayLimits::initTestCase()
+{
+    const QString error = startTestStores();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
 void TestRelayLimits::cleanup()
 {
     m_server.reset();
@@ -52,8 +60,11 @@ void TestRelayLimits::cleanup()
 bool TestRelayLimits::start(const AbuseLimits &limits)
 {
     m_dir = std::make_unique<QTemporaryDir>();
-    auto opened = SqliteStore::open(m_dir->filePath(QStringLiteral("relay.sqlite")));
-    if (!std::holds_alternative<std::unique_ptr<SqliteStore>>(opened)) {
+    QString error;
+    std::unique_ptr<Store> store =
+        openTestStore(m_dir->filePath(QStringLiteral("relay.sqlite")), &error);
+    if (!store) {
+        qWarning("cannot open the store: %s", qPrintable(error));
         return false;
     }
     RelayConfig config;
@@ -61,8 +72,7 @@ bool TestRelayLimits::start(const AbuseLimits &limits)
     config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
     config.names = {QStringLiteral("relay.test")};
     config.limits = limits;
-    m_server = std::make_unique<RelayServer>(
-        std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
+    m_server = std::make_unique<RelayServer>(std::move(store), config);
     return m_server->listen(QHostAddress::LocalHost, 0).isEmpty();
 }
 
