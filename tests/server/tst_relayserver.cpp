@@ -1,12 +1,13 @@
 // The relay's connection handling over a real WebSocket on a loopback port: Hello/Welcome,
-// version negotiation and every way a client can break the protocol.
+// version negotiation and every way a client can break the protocol. CTest's
+// tst_relayserver_pg runs it on the PostgreSQL store (teststore.h).
 
 #include "protocol/closecodes.h"
 #include "protocol/frame.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
 #include "server/relayserver.h"
-#include "server/store/sqlitestore.h"
+#include "teststore.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -67,6 +68,7 @@ class TestRelayServer : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -87,15 +89,23 @@ private:
     RelayServer *m_server = nullptr;
 };
 
+void TestRelayServer::initTestCase()
+{
+    const QString error = test::startTestStores();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
 void TestRelayServer::init()
 {
     m_dir = new QTemporaryDir;
-    auto opened = SqliteStore::open(m_dir->filePath(QStringLiteral("relay.sqlite")));
-    QVERIFY(std::holds_alternative<std::unique_ptr<SqliteStore>>(opened));
+    QString opened;
+    std::unique_ptr<Store> store =
+        test::openTestStore(m_dir->filePath(QStringLiteral("relay.sqlite")), &opened);
+    QVERIFY2(store, qPrintable(opened));
     RelayConfig config;
     // CTest runs the suite with 1 and 4 I/O workers too (tests/server/CMakeLists.txt).
     config.ioThreads = qEnvironmentVariableIntValue("PARLEY_RELAY_IO_THREADS");
-    m_server = new RelayServer(std::move(std::get<std::unique_ptr<SqliteStore>>(opened)), config);
+    m_server = new RelayServer(std::move(store), config);
     const QString error = m_server->listen(QHostAddress::LocalHost, 0);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY(m_server->serverPort() != 0);
