@@ -393,11 +393,10 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
     };
     for (const crypto::DeviceListEntry &entry : devices.devices) {
         crypto::DeviceAddress target{devices.account, entry.device};
-        wire::Request request;
-        request.mutable_fetch_bundle()->set_address(target.toString());
-        m_connection->request(
-            std::move(request), [pending, finish, target, key, listCounter,
-                                 device](const RelayConnection::RequestResult &result) {
+        fetchBundle(
+            target, 0,
+            [pending, finish, target, key, listCounter,
+             device](const RelayConnection::RequestResult &result) {
                 const auto *response = std::get_if<wire::Response>(&result);
                 if (response == nullptr || response->status().code() != wire::Status::OK ||
                     !response->has_bundle()) {
@@ -440,6 +439,26 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
                 finish();
             });
     }
+}
+
+void SessionManager::fetchBundle(
+    const crypto::DeviceAddress &target, int attempt,
+    std::function<void(const RelayConnection::RequestResult &)> handled)
+{
+    wire::Request request;
+    request.mutable_fetch_bundle()->set_address(target.toString());
+    m_connection->request(std::move(request), [this, target, attempt, handled](
+                                                  const RelayConnection::RequestResult &result) {
+        const auto *response = std::get_if<wire::Response>(&result);
+        if (response != nullptr && response->status().code() == wire::Status::NOT_FOUND &&
+            attempt < kBundleRetries) {
+            QTimer::singleShot(kBundleRetryMs << attempt, this, [this, target, attempt, handled] {
+                fetchBundle(target, attempt + 1, handled);
+            });
+            return;
+        }
+        handled(result);
+    });
 }
 
 void SessionManager::encryptAndSend(const QString &address, const MessageContent &content,

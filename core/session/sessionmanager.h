@@ -109,6 +109,9 @@ class SessionManager : public QObject
 
 public:
     static constexpr int kRetryIntervalMs = 5'000;
+    // FetchBundle answered NOT_FOUND (a device without its first prekeys yet): asked again.
+    static constexpr int kBundleRetries = 3;
+    static constexpr int kBundleRetryMs = 250;
 
     SessionManager(RelayConnection *connection, AccountManager *account, QObject *parent = nullptr);
     ~SessionManager() override;
@@ -192,6 +195,11 @@ private:
     void ensureSessions(const QString &address, Completion done);
     void establish(const QString &address, const wire::UserRecord &user,
                    const std::optional<ContactState> &known, Completion done);
+    // FetchBundle for `target`. A device that has just registered may not have uploaded its
+    // signed prekey yet (NOT_FOUND): asked again kBundleRetries times, the first after
+    // kBundleRetryMs and each next one twice as late, before `handled` gets the answer.
+    void fetchBundle(const crypto::DeviceAddress &target, int attempt,
+                     std::function<void(const RelayConnection::RequestResult &)> handled);
     void encryptAndSend(const QString &address, const MessageContent &content, bool durable,
                         Completion done);
     void sendEntry(const OutboxEntry &entry);
