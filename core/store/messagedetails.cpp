@@ -83,12 +83,23 @@ conversationHistory(StoreContext &context, const QString &address, int limit)
     if (!conversation) {
         return Result();
     }
-    auto page = MessageTable(context).page(*conversation, {}, std::max(limit, 1));
-    if (const auto *error = std::get_if<StoreError>(&page)) {
+    // The newest `limit` rows, read again oldest first from the oldest of them (reversing a
+    // vector of records trips GCC 12's -Wmaybe-uninitialized on std::variant at -O2).
+    MessageTable messages(context);
+    auto newest = messages.page(*conversation, {}, std::max(limit, 1));
+    if (const auto *error = std::get_if<StoreError>(&newest)) {
         return *error;
     }
-    auto records = std::get<std::vector<MessageRecord>>(std::move(page));
-    std::reverse(records.begin(), records.end()); // the page is newest first
+    const auto &page = std::get<std::vector<MessageRecord>>(newest);
+    if (page.empty()) {
+        return Result(std::vector<HistoryItem>());
+    }
+    auto oldestFirst =
+        messages.pageAfter(*conversation, MessageId{page.back().id.value - 1}, int(page.size()));
+    if (const auto *error = std::get_if<StoreError>(&oldestFirst)) {
+        return *error;
+    }
+    auto records = std::get<std::vector<MessageRecord>>(std::move(oldestFirst));
     auto items = loadMessageDetails(context, std::move(records));
     if (const auto *error = std::get_if<StoreError>(&items)) {
         return *error;

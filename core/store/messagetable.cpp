@@ -379,9 +379,12 @@ StoreStatus MessageTable::setDeleted(MessageId id)
 StoreResult<std::vector<MessageRecord>>
 MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
 {
+    // The newest `limit`, oldest first, ordered by SQLite: reversing the vector here trips
+    // GCC 12's -Wmaybe-uninitialized on std::variant at -O2.
     CachedQuery cached = m_context.prepared(
-        kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                                 "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?"));
+        QStringLiteral("SELECT * FROM (") + kSelect +
+        QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                       "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?) ORDER BY id"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
@@ -399,7 +402,6 @@ MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
     while (query.next()) {
         messages.push_back(readRow(query, m_context));
     }
-    std::reverse(messages.begin(), messages.end());
     return messages;
 }
 
