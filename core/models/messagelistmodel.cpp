@@ -539,6 +539,33 @@ QByteArray MessageListModel::clientMessageIdAt(int row) const
     return row >= 0 && row < m_rows.size() ? m_rows[row].clientMessageId : QByteArray();
 }
 
+void MessageListModel::requestEditHistory(qint64 messageId)
+{
+    const int row = rowOf(messageId);
+    if (row < 0 || !m_store || !m_rows[row].edited || m_rows[row].deleted) {
+        QMetaObject::invokeMethod(
+            this, [this, messageId] { emit editHistoryReady(messageId, {}); },
+            Qt::QueuedConnection);
+        return;
+    }
+    m_guard.deliver(m_store->run([messageId, original = m_rows[row].clientMessageId](
+                                     StoreContext &context) -> StoreResult<QStringList> {
+        auto versions = MessageVersionTable(context).forMessage(MessageId{messageId}, original);
+        if (const auto *error = std::get_if<StoreError>(&versions)) {
+            return *error;
+        }
+        QStringList texts;
+        for (const MessageVersion &version : std::get<std::vector<MessageVersion>>(versions)) {
+            texts << version.body;
+        }
+        return texts;
+    }),
+                    [this, messageId](const StoreResult<QStringList> &result) {
+                        const auto *texts = std::get_if<QStringList>(&result);
+                        emit editHistoryReady(messageId, texts ? *texts : QStringList());
+                    });
+}
+
 MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
 {
     const MessageRecord &record = item.record;

@@ -159,6 +159,10 @@ public:
     qint64 idAt(int row) const;
     // The client_message_id of `row` (empty if out of range).
     QByteArray clientMessageIdAt(int row) const;
+    // Reads the versions of an edited message (M1 §5.4) on the database thread and emits
+    // editHistoryReady(): the original text first, then each edit; empty if it was never
+    // edited, was deleted, or is not in the window.
+    Q_INVOKABLE void requestEditHistory(qint64 messageId);
 
     static QString stateName(MessageRecord::State state);
 
@@ -185,6 +189,7 @@ signals:
     void errorTextChanged();
     // A page (open, older, newer or the rows that arrived) was applied.
     void pageApplied();
+    void editHistoryReady(qint64 messageId, const QStringList &versions);
 
 private:
     struct Row

@@ -104,7 +104,19 @@ conversationHistory(StoreContext &context, const QString &address, int limit)
     if (const auto *error = std::get_if<StoreError>(&items)) {
         return *error;
     }
-    return Result(std::get<std::vector<HistoryItem>>(std::move(items)));
+    auto &loaded = std::get<std::vector<HistoryItem>>(items);
+    MessageVersionTable versions(context);
+    for (HistoryItem &item : loaded) {
+        if (!item.record.isEdited()) {
+            continue;
+        }
+        auto found = versions.forMessage(item.record.id, item.record.clientMessageId);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        item.versions = std::move(std::get<std::vector<MessageVersion>>(found));
+    }
+    return Result(std::move(loaded));
 }
 
 } // namespace parley::core

@@ -5,6 +5,7 @@
 // at a time (MessageListModel, SessionManager::listHistory).
 
 #include "core/store/messagetable.h"
+#include "core/store/messageversiontable.h"
 #include "core/store/reactiontable.h"
 
 #include <QString>
@@ -33,6 +34,9 @@ struct HistoryItem
     // A reply's quoted message, when it is in the conversation; nullopt otherwise (or not a
     // reply: record.replyTo is empty).
     std::optional<QuotedMessage> quoted;
+    // An edited text's versions, the original first (M1 §5.4): filled by conversationHistory()
+    // only, not for the model's pages (see MessageListModel::requestEditHistory).
+    std::vector<MessageVersion> versions;
 };
 
 // The reactions and quotes of `records` (all of one conversation), in their order.
@@ -45,7 +49,8 @@ StoreResult<std::optional<QuotedMessage>>
 findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId);
 
 // The newest `limit` messages of the conversation with the contact `address`, oldest first,
-// with their details; nullopt if there is no such conversation.
+// with their details and the versions of the edited ones; nullopt if there is no such
+// conversation.
 StoreResult<std::optional<std::vector<HistoryItem>>>
 conversationHistory(StoreContext &context, const QString &address, int limit);
 

@@ -537,6 +537,13 @@ void TestMessageListModel::repliesReactionsEditsAndDeletionAreShown()
     QVERIFY(model.data(first, MessageListModel::EditedRole).toBool());
     QCOMPARE(model.data(second, MessageListModel::QuotedTextRole).toString(), u"hello there"_qs);
     QCOMPARE(model.rowCount(), 2);
+    QSignalSpy history(&model, &MessageListModel::editHistoryReady);
+    model.requestEditHistory(model.idAt(0));
+    QVERIFY(history.wait());
+    QCOMPARE(history.first().at(1).toStringList(), (QStringList{u"hello"_qs, u"hello there"_qs}));
+    model.requestEditHistory(reply.value); // never edited
+    QVERIFY(history.wait());
+    QCOMPARE(history.at(1).at(1).toStringList(), QStringList());
     // Ivy deletes it for everyone: a tombstone, no reactions, the quote says so.
     QCOMPARE(valueOf(apply(MessageContent::makeDelete(hello, 10), true)), applied);
     model.notifyChanged(ivy, hello, int(Direction::Incoming));

@@ -403,6 +403,16 @@ void TestE2eRichMessages::cliReplyReactEditDeleteAndHistory()
     QCOMPARE(
         cliHistory(finn, QStringLiteral("erin"), QStringLiteral("finn"), QStringLiteral("erin")),
         expected);
+    // Both keep the edit history, the original first.
+    result =
+        cli(finn, {QStringLiteral("--json"), QStringLiteral("history"), QStringLiteral("erin")});
+    const QJsonArray versions = QJsonDocument::fromJson(result.out.split(u'\n').first().toUtf8())
+                                    .object()
+                                    .value(u"versions")
+                                    .toArray();
+    QCOMPARE(versions.size(), 2);
+    QCOMPARE(versions[0].toObject().value(u"text").toString(), QStringLiteral("first"));
+    QCOMPARE(versions[1].toObject().value(u"text").toString(), QStringLiteral("first (fixed)"));
     // The plain form says the same for a person.
     result = cli(finn, {QStringLiteral("history"), QStringLiteral("erin")});
     QCOMPARE(result.exitCode, 0);

@@ -101,6 +101,14 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
     if (!reacted.isEmpty()) {
         line += QStringLiteral(" [%1]").arg(reacted.join(QStringLiteral(", ")));
     }
+    if (!item.versions.empty()) {
+        QJsonArray versions;
+        for (const core::MessageVersion &version : item.versions) {
+            versions.append(QJsonObject{{QStringLiteral("text"), version.body},
+                                        {QStringLiteral("sent_at"), version.sentAt}});
+        }
+        object.insert(QStringLiteral("versions"), versions);
+    }
     return {object, line};
 }
 
