@@ -45,6 +45,8 @@ void MessageListModel::follow(SessionManager *sessions)
             &MessageListModel::notifyStateChanged, Qt::QueuedConnection);
     connect(sessions, &SessionManager::messagesSeen, this, &MessageListModel::notifySeen,
             Qt::QueuedConnection);
+    connect(sessions, &SessionManager::messageChanged, this, &MessageListModel::notifyChanged,
+            Qt::QueuedConnection);
 }
 
 void MessageListModel::open(const QString &contactAddress)
@@ -105,13 +107,23 @@ void MessageListModel::start(const QString &contactAddress, qint64 aroundId)
         if (const auto *error = std::get_if<StoreError>(&older)) {
             return *error;
         }
-        page.older = std::get<std::vector<MessageRecord>>(std::move(older));
+        auto olderItems =
+            loadMessageDetails(context, std::get<std::vector<MessageRecord>>(std::move(older)));
+        if (const auto *error = std::get_if<StoreError>(&olderItems)) {
+            return *error;
+        }
+        page.older = std::get<std::vector<HistoryItem>>(std::move(olderItems));
         if (aroundId > 0) {
             auto newer = messages.pageAfter(*page.conversation, MessageId{aroundId}, limit + 1);
             if (const auto *error = std::get_if<StoreError>(&newer)) {
                 return *error;
             }
-            page.newer = std::get<std::vector<MessageRecord>>(std::move(newer));
+            auto newerItems =
+                loadMessageDetails(context, std::get<std::vector<MessageRecord>>(std::move(newer)));
+            if (const auto *error = std::get_if<StoreError>(&newerItems)) {
+                return *error;
+            }
+            page.newer = std::get<std::vector<HistoryItem>>(std::move(newerItems));
         }
         return page;
     }),
@@ -155,10 +167,16 @@ void MessageListModel::fetchOlder()
     const quint64 generation = m_generation;
     const MessageId before = m_rows.first().id;
     m_guard.deliver(
-        m_store->run([conversation = *m_conversationId, before, limit](StoreContext &context) {
-            return MessageTable(context).page(conversation, before, limit + 1);
+        m_store->run([conversation = *m_conversationId, before,
+                      limit](StoreContext &context) -> StoreResult<std::vector<HistoryItem>> {
+            auto page = MessageTable(context).page(conversation, before, limit + 1);
+            if (const auto *error = std::get_if<StoreError>(&page)) {
+                return *error;
+            }
+            return loadMessageDetails(context,
+                                      std::get<std::vector<MessageRecord>>(std::move(page)));
         }),
-        [this, generation, limit, before](const StoreResult<std::vector<MessageRecord>> &result) {
+        [this, generation, limit, before](const StoreResult<std::vector<HistoryItem>> &result) {
             if (generation != m_generation) {
                 return;
             }
@@ -170,13 +188,13 @@ void MessageListModel::fetchOlder()
                 // end): this page would leave a gap. canFetchOlder() stays true for a page
                 // before the new first row.
             } else {
-                applyOlder(std::get<std::vector<MessageRecord>>(result), limit);
+                applyOlder(std::get<std::vector<HistoryItem>>(result), limit);
             }
             finishLoad();
         });
 }
 
-void MessageListModel::applyOlder(const std::vector<MessageRecord> &older, int limit)
+void MessageListModel::applyOlder(const std::vector<HistoryItem> &older, int limit)
 {
     m_hasOlder = int(older.size()) > limit;
     const qint64 first =
@@ -185,7 +203,7 @@ void MessageListModel::applyOlder(const std::vector<MessageRecord> &older, int l
     const int count = std::min(int(older.size()), limit);
     for (int i = count - 1; i >= 0; --i) {
         // Ids guard against a row that is already in the window.
-        if (older[std::size_t(i)].id.value < first) {
+        if (older[std::size_t(i)].record.id.value < first) {
             rows.push_back(toRow(older[std::size_t(i)]));
         }
     }
@@ -234,7 +252,12 @@ void MessageListModel::loadNewer(bool following)
         if (const auto *error = std::get_if<StoreError>(&newer)) {
             return *error;
         }
-        page.newer = std::get<std::vector<MessageRecord>>(std::move(newer));
+        auto items =
+            loadMessageDetails(context, std::get<std::vector<MessageRecord>>(std::move(newer)));
+        if (const auto *error = std::get_if<StoreError>(&items)) {
+            return *error;
+        }
+        page.newer = std::get<std::vector<HistoryItem>>(std::move(items));
         return page;
     }),
                     [this, generation, limit, following, after](const StoreResult<Page> &result) {
@@ -260,15 +283,14 @@ void MessageListModel::loadNewer(bool following)
                     });
 }
 
-void MessageListModel::applyNewer(const std::vector<MessageRecord> &newer, int limit,
-                                  bool following)
+void MessageListModel::applyNewer(const std::vector<HistoryItem> &newer, int limit, bool following)
 {
     const bool more = int(newer.size()) > limit;
     const qint64 last = m_rows.isEmpty() ? 0 : m_rows.last().id.value;
     std::vector<Row> rows;
     const int count = std::min(int(newer.size()), limit);
     for (int i = 0; i < count; ++i) {
-        if (newer[std::size_t(i)].id.value > last) {
+        if (newer[std::size_t(i)].record.id.value > last) {
             rows.push_back(toRow(newer[std::size_t(i)]));
         }
     }
@@ -380,6 +402,71 @@ void MessageListModel::notifySeen(const QString &conversation,
     }
 }
 
+void MessageListModel::notifyChanged(const QString &conversation, const QByteArray &clientMessageId,
+                                     int direction)
+{
+    if (conversation != m_address || !m_store || (direction != 0 && direction != 1)) {
+        return;
+    }
+    const auto found =
+        m_byClientId.constFind(key(MessageRecord::Direction(direction), clientMessageId));
+    if (found == m_byClientId.constEnd()) {
+        return; // not in the window: a page that brings it reads it as it is now
+    }
+    const qint64 id = found.value();
+    const quint64 generation = m_generation;
+    m_guard.deliver(m_store->run([id](StoreContext &context) -> StoreResult<HistoryItem> {
+        auto record = MessageTable(context).find(MessageId{id});
+        if (const auto *error = std::get_if<StoreError>(&record)) {
+            return *error;
+        }
+        auto items = loadMessageDetails(context, {std::get<MessageRecord>(std::move(record))});
+        if (const auto *error = std::get_if<StoreError>(&items)) {
+            return *error;
+        }
+        return std::move(std::get<std::vector<HistoryItem>>(items).front());
+    }),
+                    [this, generation, id](const StoreResult<HistoryItem> &result) {
+                        if (generation != m_generation) {
+                            return;
+                        }
+                        if (const auto *error = std::get_if<StoreError>(&result)) {
+                            setError(error->message());
+                            return;
+                        }
+                        const int row = rowOf(id);
+                        if (row >= 0) {
+                            replaceRow(row, std::get<HistoryItem>(result));
+                        }
+                    });
+}
+
+void MessageListModel::replaceRow(int row, const HistoryItem &item)
+{
+    Row updated = toRow(item);
+    // A state change may have been applied to the row after the read: keep the row's.
+    updated.state = m_rows[row].state;
+    updated.failure = m_rows[row].failure;
+    updated.undecryptable = updated.undecryptable || m_rows[row].undecryptable;
+    m_rows[row] = updated;
+    const QModelIndex changed = index(row);
+    emit dataChanged(changed, changed);
+    // Replies quoting it show its new text (or that it was deleted).
+    for (int i = 0; i < m_rows.size(); ++i) {
+        Row &quoting = m_rows[i];
+        if (quoting.replyTo != updated.clientMessageId || !quoting.quoted ||
+            quoting.quoted->id != updated.id) {
+            continue;
+        }
+        quoting.quoted->deleted = updated.deleted;
+        quoting.quoted->snippet =
+            updated.deleted ? QString() : updated.text.left(QuotedMessage::kSnippetChars);
+        const QModelIndex quotingIndex = index(i);
+        emit dataChanged(quotingIndex, quotingIndex,
+                         {QuotedTextRole, QuotedAuthorRole, QuotedIdRole});
+    }
+}
+
 void MessageListModel::setStateByKey(const QByteArray &rowKey, RowState state)
 {
     const auto found = m_byClientId.constFind(rowKey);
@@ -447,9 +534,47 @@ qint64 MessageListModel::idAt(int row) const
     return row >= 0 && row < m_rows.size() ? m_rows[row].id.value : 0;
 }
 
-MessageListModel::Row MessageListModel::toRow(const MessageRecord &record)
+QByteArray MessageListModel::clientMessageIdAt(int row) const
 {
+    return row >= 0 && row < m_rows.size() ? m_rows[row].clientMessageId : QByteArray();
+}
+
+void MessageListModel::requestEditHistory(qint64 messageId)
+{
+    const int row = rowOf(messageId);
+    if (row < 0 || !m_store || !m_rows[row].edited || m_rows[row].deleted) {
+        QMetaObject::invokeMethod(
+            this, [this, messageId] { emit editHistoryReady(messageId, {}); },
+            Qt::QueuedConnection);
+        return;
+    }
+    m_guard.deliver(m_store->run([messageId, original = m_rows[row].clientMessageId](
+                                     StoreContext &context) -> StoreResult<QStringList> {
+        auto versions = MessageVersionTable(context).forMessage(MessageId{messageId}, original);
+        if (const auto *error = std::get_if<StoreError>(&versions)) {
+            return *error;
+        }
+        QStringList texts;
+        for (const MessageVersion &version : std::get<std::vector<MessageVersion>>(versions)) {
+            texts << version.body;
+        }
+        return texts;
+    }),
+                    [this, messageId](const StoreResult<QStringList> &result) {
+                        const auto *texts = std::get_if<QStringList>(&result);
+                        emit editHistoryReady(messageId, texts ? *texts : QStringList());
+                    });
+}
+
+MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
+{
+    const MessageRecord &record = item.record;
     Row row;
+    row.edited = record.isEdited();
+    row.deleted = record.deleted;
+    row.replyTo = record.replyTo;
+    row.quoted = item.quoted;
+    row.reactions = item.reactions;
     row.id = record.id;
     row.direction = record.direction;
     row.clientMessageId = record.clientMessageId;
@@ -464,6 +589,30 @@ MessageListModel::Row MessageListModel::toRow(const MessageRecord &record)
     row.undecryptable = std::holds_alternative<StoreError>(record.body) ||
                         record.state == MessageRecord::State::Undecryptable;
     return row;
+}
+
+QVariantList MessageListModel::reactionList(const Row &row) const
+{
+    QVariantList list;
+    QStringList order;
+    QHash<QString, QVariantMap> byEmoji;
+    for (const ReactionRecord &reaction : row.reactions) {
+        QVariantMap &entry = byEmoji[reaction.emoji];
+        if (entry.isEmpty()) {
+            order.append(reaction.emoji);
+            entry.insert(QStringLiteral("emoji"), reaction.emoji);
+            entry.insert(QStringLiteral("count"), 0);
+            entry.insert(QStringLiteral("mine"), false);
+        }
+        entry[QStringLiteral("count")] = entry.value(QStringLiteral("count")).toInt() + 1;
+        if (reaction.author == ReactionTable::kSelf) {
+            entry[QStringLiteral("mine")] = true;
+        }
+    }
+    for (const QString &emoji : order) {
+        list.append(byEmoji.value(emoji));
+    }
+    return list;
 }
 
 QByteArray MessageListModel::key(MessageRecord::Direction direction,
@@ -509,19 +658,23 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     const bool outgoing = row.direction == MessageRecord::Direction::Outgoing;
     switch (role) {
     case Qt::DisplayRole:
-        return row.undecryptable ? tr("This message could not be decrypted.") : row.text;
+        return row.deleted         ? tr("This message was deleted.")
+               : row.undecryptable ? tr("This message could not be decrypted.")
+                                   : row.text;
     case Qt::AccessibleTextRole: {
         const QString time = QLocale().toString(QDateTime::fromMSecsSinceEpoch(row.sentAt).time(),
                                                 QLocale::ShortFormat);
-        const QString body =
-            row.undecryptable ? tr("This message could not be decrypted.") : row.text;
+        const QString body = row.deleted         ? tr("This message was deleted.")
+                             : row.undecryptable ? tr("This message could not be decrypted.")
+                             : row.edited        ? tr("%1 (edited)").arg(row.text)
+                                                 : row.text;
         return outgoing ? tr("You, %1: %2").arg(time, body)
                         : tr("%1, %2: %3").arg(m_address.section(u'@', 0, 0), time, body);
     }
     case IdRole:
         return row.id.value;
     case TextRole:
-        return row.undecryptable ? QString() : row.text;
+        return row.undecryptable || row.deleted ? QString() : row.text;
     case DirectionRole:
         return int(row.direction);
     case IsOutgoingRole:
@@ -544,6 +697,39 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return failureReasonName(row.failure);
     case FailureTextRole:
         return describe(row.failure);
+    case EditedRole:
+        return row.edited;
+    case DeletedRole:
+        return row.deleted;
+    case ReplyToRole:
+        return QString::fromLatin1(row.replyTo.toHex());
+    case QuotedIdRole:
+        return row.quoted ? row.quoted->id.value : qint64(0);
+    case QuotedAuthorRole:
+        if (!row.quoted) {
+            return QString();
+        }
+        return row.quoted->direction == MessageRecord::Direction::Outgoing
+                   ? tr("You")
+                   : m_address.section(u'@', 0, 0);
+    case QuotedTextRole:
+        if (row.replyTo.isEmpty()) {
+            return QString();
+        }
+        return !row.quoted           ? tr("The quoted message is not available.")
+               : row.quoted->deleted ? tr("This message was deleted.")
+                                     : row.quoted->snippet;
+    case ReactionsRole:
+        return reactionList(row);
+    case ReactionsTextRole: {
+        QStringList parts;
+        for (const QVariant &entry : reactionList(row)) {
+            const QVariantMap map = entry.toMap();
+            parts << QStringLiteral("%1 %2").arg(map.value(QStringLiteral("emoji")).toString(),
+                                                 map.value(QStringLiteral("count")).toString());
+        }
+        return parts.join(QStringLiteral("  "));
+    }
     default:
         return {};
     }
@@ -565,6 +751,14 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(FailureReasonRole, "failureReason");
     names.insert(FailureReasonNameRole, "failureReasonName");
     names.insert(FailureTextRole, "failureText");
+    names.insert(EditedRole, "edited");
+    names.insert(DeletedRole, "deleted");
+    names.insert(ReplyToRole, "replyTo");
+    names.insert(QuotedIdRole, "quotedId");
+    names.insert(QuotedAuthorRole, "quotedAuthor");
+    names.insert(QuotedTextRole, "quotedText");
+    names.insert(ReactionsRole, "reactions");
+    names.insert(ReactionsTextRole, "reactionsText");
     return names;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/models/asyncguard.h"
+#include "core/store/messagedetails.h"
 #include "core/store/messagetable.h"
 
 #include <QAbstractListModel>
@@ -41,12 +42,15 @@ class SessionManager;
 //    nothing moves. Rows are appended only with ids above the last row's, so an arrival that
 //    a concurrent page already brought is never shown twice, and one committed after the
 //    page's query is picked up by the next load, never lost.
+//  - messageChanged (a reaction, edit or deletion of a row, M1 §5): that row is read again
+//    with its details, and the quotes of rows replying to it follow (dataChanged).
 //  - messageStateChanged (outgoing: Queued → Sent → Delivered → Read, or Failed) and
 //    messagesSeen (incoming: Received → Seen): dataChanged for that row. A change for a row a
 //    pending load may still bring is kept and applied when it arrives.
 //
 // Roles (also by name for QML, see roleNames()):
-//   Qt::DisplayRole            the text; for an undecryptable message a sentence saying so
+//   Qt::DisplayRole            the text; for an undecryptable or deleted message a sentence
+//                              saying so
 //   Qt::AccessibleTextRole     "You, 10:42: text" / "alice, 10:42: text"
 //   IdRole (qint64)            the MessageId: stable row identity
 //   TextRole                   the text, empty when undecryptable
@@ -64,6 +68,16 @@ class SessionManager;
 //   FailureReasonNameRole      "unknown-recipient", "refused", "too-large", "wrong-relay";
 //                              empty unless failed (stable, for views and tests)
 //   FailureTextRole            a sentence for the user ("Not sent: …"); empty unless failed
+//   EditedRole (bool)          the text was edited (M1 §5.4); TextRole is the latest
+//   DeletedRole (bool)         deleted for everyone: a tombstone (TextRole empty)
+//   ReplyToRole (QString)      a reply: the quoted client_message_id (32 hex digits), else ""
+//   QuotedIdRole (qint64)      the quoted message's MessageId, 0 if it is not in the store
+//   QuotedAuthorRole           "You" or the contact's name; empty if not a reply or unknown
+//   QuotedTextRole             the quoted text (at most 120 characters), or a sentence when
+//                              it was deleted or is not available; empty if not a reply
+//   ReactionsRole (QVariantList) one QVariantMap per emoji: {emoji, count, mine (bool)}, in
+//                              the order first reacted
+//   ReactionsTextRole          the same as text: "👍 2  ❤️ 1" (empty without reactions)
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -95,6 +109,14 @@ public:
         FailureReasonRole,
         FailureReasonNameRole,
         FailureTextRole,
+        EditedRole,
+        DeletedRole,
+        ReplyToRole,
+        QuotedIdRole,
+        QuotedAuthorRole,
+        QuotedTextRole,
+        ReactionsRole,
+        ReactionsTextRole,
     };
     Q_ENUM(Role)
 
@@ -135,6 +157,12 @@ public:
     Q_INVOKABLE int rowOf(qint64 messageId) const;
     // The MessageId of `row` (0 if out of range).
     qint64 idAt(int row) const;
+    // The client_message_id of `row` (empty if out of range).
+    QByteArray clientMessageIdAt(int row) const;
+    // Reads the versions of an edited message (M1 §5.4) on the database thread and emits
+    // editHistoryReady(): the original text first, then each edit; empty if it was never
+    // edited, was deleted, or is not in the window.
+    Q_INVOKABLE void requestEditHistory(qint64 messageId);
 
     static QString stateName(MessageRecord::State state);
 
@@ -151,6 +179,9 @@ public slots:
     void notifyStateChanged(const QString &conversation, const QByteArray &clientMessageId,
                             int state, int failureReason = 0);
     void notifySeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
+    // A row of `conversation` changed in place (M1 §5); `direction`: MessageRecord::Direction.
+    void notifyChanged(const QString &conversation, const QByteArray &clientMessageId,
+                       int direction);
 
 signals:
     void conversationChanged();
@@ -158,6 +189,7 @@ signals:
     void errorTextChanged();
     // A page (open, older, newer or the rows that arrived) was applied.
     void pageApplied();
+    void editHistoryReady(qint64 messageId, const QStringList &versions);
 
 private:
     struct Row
@@ -171,6 +203,11 @@ private:
         MessageRecord::State state = MessageRecord::State::Received;
         MessageRecord::FailureReason failure = MessageRecord::FailureReason::None;
         bool undecryptable = false;
+        bool edited = false;
+        bool deleted = false;
+        QByteArray replyTo;
+        std::optional<QuotedMessage> quoted;
+        std::vector<ReactionRecord> reactions;
     };
     struct RowState
     {
@@ -180,15 +217,16 @@ private:
     struct Page
     {
         std::optional<ConversationId> conversation;
-        std::vector<MessageRecord> older; // newest first, up to limit + 1
-        std::vector<MessageRecord> newer; // oldest first, up to limit + 1
+        std::vector<HistoryItem> older; // newest first, up to limit + 1
+        std::vector<HistoryItem> newer; // oldest first, up to limit + 1
     };
 
     void start(const QString &contactAddress, qint64 aroundId);
     void loadNewer(bool following);
     void applyOpen(const Page &page, int limit);
-    void applyOlder(const std::vector<MessageRecord> &older, int limit);
-    void applyNewer(const std::vector<MessageRecord> &newer, int limit, bool following);
+    void applyOlder(const std::vector<HistoryItem> &older, int limit);
+    void applyNewer(const std::vector<HistoryItem> &newer, int limit, bool following);
+    void replaceRow(int row, const HistoryItem &item);
     void trimFront(int count);
     void trimBack(int count);
     void applyPendingStates(int first, int last);
@@ -197,7 +235,8 @@ private:
     void finishLoad();
     void setStateByKey(const QByteArray &key, RowState state);
     void insertRows(int at, const std::vector<Row> &rows);
-    static Row toRow(const MessageRecord &record);
+    static Row toRow(const HistoryItem &item);
+    QVariantList reactionList(const Row &row) const;
     static QByteArray key(MessageRecord::Direction direction, const QByteArray &clientMessageId);
 
     std::shared_ptr<ProfileStore> m_store;

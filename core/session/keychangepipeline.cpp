@@ -198,7 +198,10 @@ StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
                 continue; // a body that fails to decrypt at rest stays as it is
             }
             MessageContent content;
-            content.kind = MessageContent::Kind::Text;
+            // A reply stays a reply (M1 §5); a deleted text has no body and is skipped above.
+            content.kind =
+                record.replyTo.isEmpty() ? MessageContent::Kind::Text : MessageContent::Kind::Reply;
+            content.targetId = record.replyTo;
             content.clientMessageId = record.clientMessageId; // the same identity: deduplicated
             content.sentAt = record.sentAt;
             content.text = *text;

@@ -17,7 +17,70 @@ bool isValidUtf8(const QByteArray &bytes)
     return !decoder.hasError();
 }
 
+// No C0 or C1 control character, no line or paragraph separator: a reaction is shown inline.
+bool hasNoControls(const QString &text)
+{
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || (u >= 0x7f && u <= 0x9f) || u == 0x2028 || u == 0x2029) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool isValidTextBytes(const QByteArray &utf8)
+{
+    return !utf8.isEmpty() && utf8.size() <= kMaxTextBytes;
+}
+
+MessageContent makeWithTarget(MessageContent::Kind kind, const QByteArray &targetId, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = kind;
+    content.clientMessageId = MessageContent::newClientMessageId();
+    content.sentAt = sentAt;
+    content.targetId = targetId;
+    return content;
+}
+
 } // namespace
+
+bool MessageContent::isValidReaction(const QString &emoji)
+{
+    const QByteArray utf8 = emoji.toUtf8();
+    return !utf8.isEmpty() && utf8.size() <= kMaxReactionBytes && isValidUtf8(utf8) &&
+           hasNoControls(emoji);
+}
+
+MessageContent MessageContent::makeReply(const QByteArray &targetId, const QString &text,
+                                         qint64 sentAt)
+{
+    MessageContent content = makeWithTarget(Kind::Reply, targetId, sentAt);
+    content.text = text;
+    return content;
+}
+
+MessageContent MessageContent::makeReaction(const QByteArray &targetId, const QString &emoji,
+                                            qint64 sentAt)
+{
+    MessageContent content = makeWithTarget(Kind::Reaction, targetId, sentAt);
+    content.reaction = emoji;
+    return content;
+}
+
+MessageContent MessageContent::makeEdit(const QByteArray &targetId, const QString &text,
+                                        qint64 sentAt)
+{
+    MessageContent content = makeWithTarget(Kind::Edit, targetId, sentAt);
+    content.text = text;
+    return content;
+}
+
+MessageContent MessageContent::makeDelete(const QByteArray &targetId, qint64 sentAt)
+{
+    return makeWithTarget(Kind::Delete, targetId, sentAt);
+}
 
 QByteArray MessageContent::newClientMessageId()
 {
@@ -128,6 +191,35 @@ QByteArray MessageContent::encode() const
         out.append(utf8);
         break;
     }
+    case Kind::Reply:
+    case Kind::Edit: {
+        const QByteArray utf8 = text.toUtf8();
+        if (targetId.size() != kClientMessageIdBytes || !isValidTextBytes(utf8)) {
+            return {};
+        }
+        out.append(targetId);
+        out.append(utf8);
+        break;
+    }
+    case Kind::Reaction:
+        if (targetId.size() != kClientMessageIdBytes ||
+            (!reaction.isEmpty() && !isValidReaction(reaction))) {
+            return {};
+        }
+        out.append(targetId);
+        if (reaction.isEmpty()) {
+            out.append(char(0x00));
+        } else {
+            out.append(char(0x01));
+            out.append(reaction.toUtf8());
+        }
+        break;
+    case Kind::Delete:
+        if (targetId.size() != kClientMessageIdBytes) {
+            return {};
+        }
+        out.append(targetId);
+        break;
     }
     return out;
 }
@@ -145,7 +237,7 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
     }
     MessageContent content;
     const quint8 kind = quint8(bytes[1]);
-    if (kind < quint8(Kind::Text) || kind > quint8(Kind::ResentText)) {
+    if (kind < quint8(Kind::Text) || kind > kLastKind) {
         return Error::UnknownKind;
     }
     content.kind = Kind(kind);
@@ -200,6 +292,50 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         content.text = QString::fromUtf8(utf8);
         break;
     }
+    case Kind::Reply:
+    case Kind::Edit: {
+        // Bounded before anything is copied: the target, then 1 … kMaxTextBytes of text.
+        if (body.size() <= kClientMessageIdBytes ||
+            body.size() > kClientMessageIdBytes + kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        const QByteArray utf8 = body.mid(kClientMessageIdBytes);
+        if (!isValidUtf8(utf8)) {
+            return Error::InvalidText;
+        }
+        content.targetId = body.left(kClientMessageIdBytes);
+        content.text = QString::fromUtf8(utf8);
+        break;
+    }
+    case Kind::Reaction: {
+        if (body.size() < kClientMessageIdBytes + 1 ||
+            body.size() > kClientMessageIdBytes + 1 + kMaxReactionBytes) {
+            return Error::Malformed;
+        }
+        const quint8 op = quint8(body[kClientMessageIdBytes]);
+        const QByteArray utf8 = body.mid(kClientMessageIdBytes + 1);
+        // A removal carries nothing after its op; an addition carries its emoji.
+        if (op > 0x01 || (op == 0x00) != utf8.isEmpty()) {
+            return Error::Malformed;
+        }
+        if (op == 0x01) {
+            if (!isValidUtf8(utf8)) {
+                return Error::InvalidText;
+            }
+            content.reaction = QString::fromUtf8(utf8);
+            if (!hasNoControls(content.reaction)) {
+                return Error::InvalidText;
+            }
+        }
+        content.targetId = body.left(kClientMessageIdBytes);
+        break;
+    }
+    case Kind::Delete:
+        if (body.size() != kClientMessageIdBytes) {
+            return Error::Malformed;
+        }
+        content.targetId = body;
+        break;
     }
     return content;
 }

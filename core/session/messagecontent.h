@@ -5,7 +5,8 @@
 //
 //   u8   version = 0x01
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
-//                | 0x05 resent text
+//                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
+//                | 0x09 delete for everyone
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -15,6 +16,15 @@
 //          resent    16 original client_message_id ‖ 32 ratchet public key ‖ u32 N (the
 //                    name of the original's ratchet message that failed, C2a §2) ‖
 //                    1 … kMaxTextBytes bytes of valid UTF-8
+//          reply     16 target client_message_id (the quoted message) ‖ 1 … kMaxTextBytes
+//                    bytes of valid UTF-8
+//          reaction  16 target ‖ u8 0x01 add ‖ 1 … kMaxReactionBytes bytes of UTF-8 without
+//                    control characters;  or  16 target ‖ u8 0x00 remove (nothing after)
+//          edit      16 target ‖ 1 … kMaxTextBytes bytes of valid UTF-8 (the new text)
+//          delete    16 target, exactly
+//
+// Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
+// the receiver checks the author (M1 §5), so a group message can carry them unchanged.
 //
 // One encoding per value: the decoder rejects unknown versions and kinds, truncation,
 // trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
@@ -37,6 +47,9 @@ inline constexpr int kMessageContentHeaderBytes = 1 + 1 + kClientMessageIdBytes 
 inline constexpr int kRatchetKeyBytes = 32;
 // A resent text's fixed part before its text: original id ‖ ratchet key ‖ N.
 inline constexpr int kResentPrefixBytes = kClientMessageIdBytes + kRatchetKeyBytes + 4;
+// A reaction is one emoji (a ZWJ sequence of several code points at most): 32 bytes of UTF-8
+// hold every sequence Unicode 15 defines (the longest is 7 code points, 28 bytes).
+inline constexpr int kMaxReactionBytes = 32;
 
 struct MessageContent
 {
@@ -48,14 +61,25 @@ struct MessageContent
         // A text resent after a session reset (protocol C2a §5, M1 §2): a NEW client_message_id
         // of its own, plus the original's id and the name of the ratchet message that failed,
         // so the receiver replaces its undecryptable row instead of adding a second one.
-        ResentText = 0x05
+        ResentText = 0x05,
+        // M1 §5: a text quoting the message `targetId` (a text of its own: a row, receipts).
+        Reply = 0x06,
+        // M1 §5: the sender's one reaction to `targetId` set to `reaction`, or removed.
+        Reaction = 0x07,
+        // M1 §5: `targetId`'s text replaced by `text`; only its author's edit is applied.
+        Edit = 0x08,
+        // M1 §5: `targetId` deleted for everyone; only its author's delete is applied.
+        Delete = 0x09,
     };
+    static constexpr quint8 kLastKind = quint8(Kind::Delete);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
     QByteArray clientMessageId;         // 16 bytes
     qint64 sentAt = 0;                  // ms since the epoch
-    QString text;                       // Text, ResentText
+    QString text;                       // Text, ResentText, Reply, Edit
+    QByteArray targetId;                // Reply, Reaction, Edit, Delete: 16 bytes
+    QString reaction;                   // Reaction: the emoji; empty for a removal
     QByteArray originalId;              // ResentText: the original text's client_message_id
     QByteArray failedRatchetKey;        // ResentText: 32 bytes (C2 §4 header)
     quint32 failedMessageNumber = 0;    // ResentText: N of that header
@@ -74,9 +98,27 @@ struct MessageContent
                                          quint32 failedMessageNumber, const QString &text,
                                          qint64 sentAt);
 
+    static MessageContent makeReply(const QByteArray &targetId, const QString &text, qint64 sentAt);
+    // An empty `emoji` removes the sender's reaction.
+    static MessageContent makeReaction(const QByteArray &targetId, const QString &emoji,
+                                       qint64 sentAt);
+    static MessageContent makeEdit(const QByteArray &targetId, const QString &text, qint64 sentAt);
+    static MessageContent makeDelete(const QByteArray &targetId, qint64 sentAt);
+
+    // A text row's kinds: Text and Reply (and ResentText, which stands for one of them).
+    bool isText() const { return kind == Kind::Text || kind == Kind::Reply; }
+    // Kinds that change another message and make no row of their own.
+    bool isMessageOp() const
+    {
+        return kind == Kind::Reaction || kind == Kind::Edit || kind == Kind::Delete;
+    }
+    // `emoji` is a valid reaction: 1 … kMaxReactionBytes bytes of UTF-8, no control character.
+    static bool isValidReaction(const QString &emoji);
+
     // Precondition: a valid value (ids of 16 bytes; text 1 … kMaxTextBytes bytes as UTF-8;
     // 1 … kMaxReceiptIds receipt ids; a resent text's original id of 16 and ratchet key of
-    // 32 bytes). encode() of an invalid value returns an empty array.
+    // 32 bytes; a target id of 16 bytes; a valid reaction or none). encode() of an invalid value
+    // returns an empty array.
     QByteArray encode() const;
     static std::variant<MessageContent, Error> decode(const QByteArray &bytes);
 };

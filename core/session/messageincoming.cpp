@@ -495,7 +495,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         }
         const auto &content = std::get<MessageContent>(decoded);
         switch (content.kind) {
-        case MessageContent::Kind::Text: {
+        case MessageContent::Kind::Text:
+        case MessageContent::Kind::Reply: {
             MessageRecord record;
             record.conversation = conversationId;
             record.direction = Direction::Incoming;
@@ -504,6 +505,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             record.storedAt = now;
             record.state = State::Received;
             record.body = content.text;
+            record.replyTo = content.targetId; // M1 §5: a reply's quoted message (else empty)
             auto appended = messages.appendIfNew(record);
             if (const auto *error = errorOf(appended)) {
                 return *error;
@@ -512,6 +514,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 return finish(Outcome::Message, {}); // the same message again: shown once
             }
             record.id = *std::get<std::optional<MessageId>>(appended);
+            // M1 §5.2: reactions, edits or a deletion that overtook it apply now.
+            auto settled = applyPendingOps(context, std::move(record), now);
+            if (const auto *error = errorOf(settled)) {
+                return *error;
+            }
+            record = std::move(std::get<MessageRecord>(settled));
             // The delivery receipt is encrypted into the outbox in this same transaction (or
             // the batch's, by the caller), so a crash after the commit cannot lose it (and the
             // ack follows the commit).
@@ -557,6 +565,26 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         case MessageContent::Kind::Typing:
             result.typing = content.typing;
             return finish(Outcome::Typing, {});
+        case MessageContent::Kind::Reaction:
+        case MessageContent::Kind::Edit:
+        case MessageContent::Kind::Delete: {
+            // M1 §5: no row of its own and no receipt; the sender is the op's author.
+            auto applied =
+                applyMessageOp(context, conversationId, contact.id.value, content, true, now);
+            if (const auto *error = errorOf(applied)) {
+                return *error;
+            }
+            auto &op = std::get<OpOutcome>(applied);
+            if (op.result == OpOutcome::Result::Rejected) {
+                qCInfo(lcPipeline) << "rejected a message op:" << op.reason;
+            }
+            if (op.result == OpOutcome::Result::Applied) {
+                result.changed = std::move(op.target);
+            }
+            return finish(Outcome::MessageOp, op.result == OpOutcome::Result::Pending
+                                                  ? QStringLiteral("held for its target")
+                                                  : op.reason);
+        }
         case MessageContent::Kind::ResentText: {
             auto resolved = receiveResentText(context, self, contact.id, conversationId,
                                               senderAccount, senderDevice, content, now);
@@ -566,6 +594,11 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             auto &outcome = std::get<ResentOutcome>(resolved);
             result.outbox = std::move(outcome.outbox);
             if (outcome.record) {
+                auto settled = applyPendingOps(context, std::move(*outcome.record), now);
+                if (const auto *error = errorOf(settled)) {
+                    return *error;
+                }
+                outcome.record = std::move(std::get<MessageRecord>(settled));
                 result.message = ReceivedMessage{senderAccount,
                                                  QString::fromStdString(sender.address.toString()),
                                                  std::move(*outcome.record), outcome.replaces};

@@ -2,6 +2,7 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/reactiontable.h"
 #include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
@@ -10,12 +11,119 @@
 #include "crypto/sealedsender.h"
 #include "crypto/sessionresetrequest.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace parley::core {
 
 namespace {
 
+using namespace pipeline;
 using State = MessageRecord::State;
 using Direction = MessageRecord::Direction;
+
+// The sent_at of our latest edit (Edit) or reaction (Reaction) of `content`'s target, or the
+// minimum when there is none.
+StoreResult<qint64> latestOwnOp(StoreContext &context, ConversationId conversation,
+                                const MessageContent &content)
+{
+    constexpr qint64 kNone = std::numeric_limits<qint64>::min() + 1;
+    if (content.kind == MessageContent::Kind::Delete) {
+        return kNone;
+    }
+    MessageTable messages(context);
+    for (const Direction direction : {Direction::Outgoing, Direction::Incoming}) {
+        auto found = messages.findByClientId(conversation, direction, content.targetId);
+        if (const auto *error = errorOf(found)) {
+            return *error;
+        }
+        const auto &target = std::get<std::optional<MessageRecord>>(found);
+        if (!target) {
+            continue;
+        }
+        if (content.kind == MessageContent::Kind::Edit) {
+            return target->isEdited() ? target->editedAt : kNone;
+        }
+        auto reaction = ReactionTable(context).find(target->id, ReactionTable::kSelf);
+        if (const auto *error = errorOf(reaction)) {
+            return *error;
+        }
+        const auto &own = std::get<std::optional<ReactionRecord>>(reaction);
+        return own ? own->sentAt : kNone;
+    }
+    return kNone;
+}
+
+// M1 §5 on the sender's side: a reply's quoted message must be in the conversation; our
+// own reaction, edit or delete is applied to our copy (as ours: the author rule holds for us
+// too). NotFound with a sentence (the detail) when there is nothing to change.
+StoreResult<std::optional<MessageRecord>> applyOwnOp(StoreContext &context, const QString &address,
+                                                     MessageContent &content, qint64 now)
+{
+    using Result = OpOutcome::Result;
+    const auto notFound = [](const QString &sentence) {
+        return StoreError{StoreError::Code::NotFound, sentence};
+    };
+    auto contact = ContactTable(context).findByAddress(address);
+    if (const auto *error = errorOf(contact)) {
+        return *error;
+    }
+    auto conversation =
+        ConversationTable(context).forContact(std::get<ContactRecord>(contact).id, now);
+    if (const auto *error = errorOf(conversation)) {
+        return *error;
+    }
+    const ConversationId conversationId = std::get<ConversationId>(conversation);
+    if (content.kind == MessageContent::Kind::Reply) {
+        MessageTable messages(context);
+        for (const Direction direction : {Direction::Incoming, Direction::Outgoing}) {
+            auto found = messages.findByClientId(conversationId, direction, content.targetId);
+            if (const auto *error = errorOf(found)) {
+                return *error;
+            }
+            if (const auto &quoted = std::get<std::optional<MessageRecord>>(found)) {
+                if (quoted->deleted) {
+                    return notFound(QStringLiteral("That message was deleted."));
+                }
+                return std::optional<MessageRecord>();
+            }
+        }
+        return notFound(QStringLiteral("There is no such message in this conversation."));
+    }
+    // M1 §5.3: our ops on one target carry increasing sent_at, so the user's last action wins
+    // on every side even within one millisecond or after our clock stepped back.
+    auto latest = latestOwnOp(context, conversationId, content);
+    if (const auto *error = errorOf(latest)) {
+        return *error;
+    }
+    content.sentAt = std::max(content.sentAt, std::get<qint64>(latest) + 1);
+    auto applied =
+        applyMessageOp(context, conversationId, ReactionTable::kSelf, content, false, now);
+    if (const auto *error = errorOf(applied)) {
+        return *error;
+    }
+    auto &outcome = std::get<OpOutcome>(applied);
+    switch (outcome.result) {
+    case Result::Applied:
+        return std::move(outcome.target);
+    case Result::Unchanged:
+        // Sent anyway (the peer applies it once), unless there is nothing left to change.
+        if (content.kind != MessageContent::Kind::Delete && outcome.target &&
+            outcome.target->deleted) {
+            return notFound(QStringLiteral("That message was deleted."));
+        }
+        return std::optional<MessageRecord>();
+    case Result::Rejected:
+        return notFound(
+            content.kind == MessageContent::Kind::Reaction
+                ? QStringLiteral("That message cannot take more changes.")
+                : QStringLiteral("Only the author of a message may edit or delete it."));
+    case Result::NoTarget:
+    case Result::Pending:
+        break;
+    }
+    return notFound(QStringLiteral("There is no such message in this conversation."));
+}
 
 } // namespace
 
@@ -52,7 +160,7 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
         }
         OutgoingResult result;
         MessageId messageId = resending;
-        if (content.kind == MessageContent::Kind::Text && !resending.isValid()) {
+        if (content.isText() && !resending.isValid()) {
             auto conversation = ConversationTable(context).forContact(contactId, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
@@ -65,6 +173,7 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
             message.storedAt = now;
             message.state = State::Queued;
             message.body = content.text;
+            message.replyTo = content.targetId; // a reply's quoted message (M1 §5)
             auto appended = MessageTable(context).append(message);
             if (const auto *error = errorOf(appended)) {
                 return *error;
@@ -144,13 +253,25 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
 
 using namespace pipeline;
 
-StoreResult<OutgoingResult> encryptForContact(StoreContext &context,
-                                              const crypto::DeviceIdentity &self,
-                                              const QString &address, const MessageContent &content,
-                                              bool durable, qint64 now)
+StoreResult<OutgoingResult>
+encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, const QString &address,
+                  const MessageContent &original, bool durable, qint64 now)
 {
     return context.transaction([&]() -> StoreResult<OutgoingResult> {
-        return encryptInTransaction(context, self, address, content, durable, now);
+        std::optional<MessageRecord> changed;
+        MessageContent content = original;
+        if (content.kind == MessageContent::Kind::Reply || content.isMessageOp()) {
+            auto checked = applyOwnOp(context, address, content, now);
+            if (const auto *error = errorOf(checked)) {
+                return *error;
+            }
+            changed = std::move(std::get<std::optional<MessageRecord>>(checked));
+        }
+        auto result = encryptInTransaction(context, self, address, content, durable, now);
+        if (auto *done = std::get_if<OutgoingResult>(&result)) {
+            done->changed = std::move(changed);
+        }
+        return result;
     });
 }
 

@@ -102,13 +102,18 @@ storeContactSessions(StoreContext &context, const QString &address, const QByteA
 
 struct OutgoingResult
 {
-    std::optional<MessageRecord> message; // a text's row (state Queued)
+    std::optional<MessageRecord> message; // a text's or reply's row (state Queued)
+    std::optional<MessageRecord> changed; // a reaction, edit or delete: its target, changed
     std::vector<OutboxEntry> outbox;      // durable: written, to be sent
     std::vector<OutboxEntry> ephemeral;   // typing: to be sent once, never stored
 };
 
-// Encrypts `content` once per device of the contact with a session. A text gets a message
-// row; `durable` contents go to the outbox. NotFound if the contact has no session.
+// Encrypts `content` once per device of the contact with a session. A text or reply gets a
+// message row; `durable` contents go to the outbox. NotFound if the contact has no session.
+// A reaction, edit or delete (M1 §5) is applied to our own copy first, in the same
+// transaction, as ours (the author rule: we may only edit or delete what we sent); NotFound
+// with a sentence if its target is not a message of ours to change. A reply's quoted
+// message must be in the conversation (NotFound otherwise).
 StoreResult<OutgoingResult> encryptForContact(StoreContext &context,
                                               const crypto::DeviceIdentity &self,
                                               const QString &address, const MessageContent &content,
@@ -127,6 +132,8 @@ struct InboundResult
                        // held (held_envelopes) until the change is accepted; `verified` says
                        // whether the contact was verified (sending is then blocked)
         ResetAccepted, // a session reset request was accepted: `reset` says what to do (C2a §5)
+        MessageOp,     // a reaction, edit or delete (M1 §5): `changed` is the target row if
+                       // it changed; `reason` says why not (rejected, held, superseded)
     };
     Outcome outcome = Outcome::Dropped;
     QString contact; // the sender's account address, when known
@@ -137,6 +144,7 @@ struct InboundResult
     std::vector<OutboxEntry> outbox; // a new text's delivery receipt, written to the outbox
     bool verified = false;           // KeyChanged: the contact was verified
     std::optional<AcceptedReset> reset;
+    std::optional<MessageRecord> changed; // MessageOp: the target row after the change
     // Undecryptable: a session reset request went into `outbox` (requestSent), or the failure
     // was recorded for the next request because one was sent within the interval (deferred).
     bool resetRequestSent = false;

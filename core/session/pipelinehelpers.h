@@ -100,5 +100,35 @@ StoreResult<ResentOutcome> receiveResentText(StoreContext &context,
                                              const QString &senderAccount, quint32 senderDevice,
                                              const MessageContent &content, qint64 now);
 
+// ---- Replies, reactions, edits, deletion (messageops.cpp; protocol M1 §5) ----
+
+struct OpOutcome
+{
+    enum class Result {
+        Applied,   // the target changed (`target` is the row after the change)
+        Unchanged, // already applied, superseded by a later op, or the target is a tombstone
+        Pending,   // the target has not arrived: the op waits for it (pending_message_ops)
+        Rejected,  // not the target's author, or a bound was reached: dropped (`reason`)
+        NoTarget,  // our own op names no message we have (never held)
+    };
+    Result result = Result::Unchanged;
+    QString reason; // for logs: never any message text or emoji
+    std::optional<MessageRecord> target;
+};
+
+// Applies a reaction, edit or delete (`op`) by `author` (ReactionTable::kSelf for our own,
+// else the sender's ContactId value) to its target in `conversation`, inside the caller's
+// transaction. The author rule, the order rule and idempotency of M1 §5 hold here: edits and
+// deletions only by the target's author; the latest (sent_at, id) wins; a tombstone absorbs
+// everything; applying an op twice changes nothing. `hold`: an op whose target is missing
+// waits for it (received ops), else NoTarget (our own).
+StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conversation,
+                                      qint64 author, const MessageContent &op, bool hold,
+                                      qint64 now);
+
+// After a text `record` (incoming) was stored: the ops that waited for it, applied in the
+// same transaction (M1 §5.2). Returns the record as it is then (e.g. a tombstone).
+StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now);
+
 } // namespace pipeline
 } // namespace parley::core

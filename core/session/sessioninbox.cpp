@@ -297,6 +297,12 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
             resetSession(*result.reset);
         }
         break;
+    case Outcome::MessageOp:
+        if (result.changed) {
+            emit messageChanged(result.contact, result.changed->clientMessageId,
+                                int(result.changed->direction));
+        }
+        break;
     case Outcome::Dropped:
         qCInfo(lcSession) << "dropped a delivery:" << result.reason;
         break;

@@ -48,6 +48,8 @@ ChatMessage SessionManager::chatMessage(const ReceivedMessage &received)
     message.sentAt = received.record.sentAt;
     message.state = received.record.state;
     message.replaces = received.replaces;
+    message.replyTo = received.record.replyTo;
+    message.deleted = received.record.deleted;
     return message;
 }
 
@@ -63,6 +65,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ChatMessage>();
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
+    qRegisterMetaType<HistoryItem>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);
@@ -461,6 +464,105 @@ void SessionManager::fetchBundle(
     });
 }
 
+void SessionManager::sendReply(const QString &contact, const QByteArray &target,
+                               const QString &text)
+{
+    sendMessageOp(contact, MessageContent::makeReply(target, text, nowMs()));
+}
+
+void SessionManager::react(const QString &contact, const QByteArray &target, const QString &emoji)
+{
+    if (!MessageContent::isValidReaction(emoji)) {
+        emit commandFailed(
+            contact, tr("A reaction must be one emoji of 1 to %1 bytes.").arg(kMaxReactionBytes));
+        return;
+    }
+    sendMessageOp(contact, MessageContent::makeReaction(target, emoji, nowMs()));
+}
+
+void SessionManager::unreact(const QString &contact, const QByteArray &target)
+{
+    sendMessageOp(contact, MessageContent::makeReaction(target, QString(), nowMs()));
+}
+
+void SessionManager::editMessage(const QString &contact, const QByteArray &target,
+                                 const QString &text)
+{
+    sendMessageOp(contact, MessageContent::makeEdit(target, text, nowMs()));
+}
+
+void SessionManager::deleteForEveryone(const QString &contact, const QByteArray &target)
+{
+    sendMessageOp(contact, MessageContent::makeDelete(target, nowMs()));
+}
+
+void SessionManager::listHistory(const QString &contact, int limit)
+{
+    const QString address = resolve(contact);
+    const auto store = m_account->store();
+    if (address.isEmpty() || !store) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    whenDone(store->run([address, limit](StoreContext &context) {
+        return conversationHistory(context, address, limit);
+    }),
+             [this, address](const StoreResult<std::optional<std::vector<HistoryItem>>> &result) {
+                 if (const auto *error = std::get_if<StoreError>(&result)) {
+                     emit commandFailed(address, error->message());
+                     return;
+                 }
+                 const auto &items = std::get<std::optional<std::vector<HistoryItem>>>(result);
+                 if (!items) {
+                     emit commandFailed(address,
+                                        tr("There is no conversation with %1.").arg(address));
+                     return;
+                 }
+                 emit historyListed(address, QList<HistoryItem>(items->begin(), items->end()));
+             });
+}
+
+void SessionManager::sendMessageOp(const QString &contact, const MessageContent &content)
+{
+    const QString address = resolve(contact);
+    const QByteArray utf8 = content.text.toUtf8();
+    const bool hasText =
+        content.kind == MessageContent::Kind::Reply || content.kind == MessageContent::Kind::Edit;
+    QString problem;
+    if (address.isEmpty()) {
+        problem = tr("%1 is not a valid username.").arg(contact);
+    } else if (!ready()) {
+        problem = tr("The profile is not open.");
+    } else if (content.targetId.size() != kClientMessageIdBytes) {
+        problem = tr("A message id has %1 bytes (%2 hexadecimal digits).")
+                      .arg(kClientMessageIdBytes)
+                      .arg(2 * kClientMessageIdBytes);
+    } else if (hasText && (utf8.isEmpty() || utf8.size() > kMaxTextBytes)) {
+        problem = tr("A message must have 1 to %1 bytes.").arg(kMaxTextBytes);
+    }
+    if (!problem.isEmpty()) {
+        emit commandFailed(contact, problem);
+        return;
+    }
+    enqueue([this, address, content](std::function<void()> next) {
+        ensureSessions(address, [this, address, content, next](const QString &error) {
+            if (!error.isEmpty()) {
+                emit commandFailed(address, error);
+                next();
+                return;
+            }
+            encryptAndSend(address, content, true, [this, address, next](const QString &failure) {
+                if (!failure.isEmpty()) {
+                    emit commandFailed(address, failure);
+                }
+                next();
+            });
+        });
+    });
+}
+
 void SessionManager::encryptAndSend(const QString &address, const MessageContent &content,
                                     bool durable, Completion done)
 {
@@ -473,15 +575,26 @@ void SessionManager::encryptAndSend(const QString &address, const MessageContent
     whenDone(store->run([device, address, content, durable](StoreContext &context) {
         return encryptForContact(context, *device, address, content, durable, nowMs());
     }),
-             [this, address, done](const StoreResult<OutgoingResult> &stored) {
+             [this, address, content, done](const StoreResult<OutgoingResult> &stored) {
                  if (const auto *error = std::get_if<StoreError>(&stored)) {
                      qCWarning(lcSession) << "cannot encrypt for" << address << error->detail;
-                     done(error->message());
+                     // An op's NotFound carries a sentence (encryptForContact, M1 §5).
+                     done(error->code == StoreError::Code::NotFound &&
+                                  error->detail.endsWith(QLatin1Char('.'))
+                              ? error->detail
+                              : error->message());
                      return;
                  }
                  const auto &result = std::get<OutgoingResult>(stored);
                  if (result.message) {
                      emit messageQueued(address, result.message->clientMessageId);
+                 }
+                 if (result.changed) {
+                     emit messageChanged(address, result.changed->clientMessageId,
+                                         int(result.changed->direction));
+                 }
+                 if (content.isMessageOp()) {
+                     emit messageOpQueued(address, content.targetId, int(content.kind));
                  }
                  // Typing: once, ephemeral, and only now that its chain step is stored.
                  if (m_connection->state() == ConnectionStatus::State::Connected) {

@@ -3,6 +3,7 @@
 #include "core/async/whenfinished.h"
 #include "core/net/relayconnection.h"
 #include "core/session/messagepipeline.h"
+#include "core/store/messagedetails.h"
 
 #include <QByteArray>
 #include <QFuture>
@@ -39,6 +40,8 @@ struct ChatMessage
     // Set when this message replaced an undecryptable row in place (a resend after a session
     // reset): that row's former client_message_id. A view updates that row, adds none.
     QByteArray replaces;
+    QByteArray replyTo;   // a reply (M1 §5): the client_message_id it quotes; else empty
+    bool deleted = false; // deleted for everyone by an op that arrived before it (M1 §5.2)
 };
 
 // What a verification view needs about one contact (describeContact()). Plain data.
@@ -127,6 +130,19 @@ public slots:
     // (state Queued), then messageStateChanged() as it is sent, delivered and read.
     void sendText(const QString &contact, const QString &text);
     void sendTyping(const QString &contact, bool typing);
+    // Replies, reactions, edits and deletion for everyone (protocol M1 §5). `target` is the
+    // client_message_id (16 bytes) of a message in the conversation with `contact`. A reply is
+    // a text (messageQueued(), states as sendText); the others change the target on our side
+    // at once (messageChanged()) and are sent durably. Only our own messages may be edited or
+    // deleted; an emoji is 1 … kMaxReactionBytes bytes. Errors: commandFailed() with a sentence.
+    void sendReply(const QString &contact, const QByteArray &target, const QString &text);
+    void react(const QString &contact, const QByteArray &target, const QString &emoji);
+    void unreact(const QString &contact, const QByteArray &target);
+    void editMessage(const QString &contact, const QByteArray &target, const QString &text);
+    void deleteForEveryone(const QString &contact, const QByteArray &target);
+    // Emits historyListed() with the newest `limit` messages of the conversation with
+    // `contact`, with their reactions and quotes (commandFailed() if there is none).
+    void listHistory(const QString &contact, int limit);
     // Every received message of `contact` (all contacts if empty) becomes Seen (reported by
     // messagesSeen()), and a read receipt goes to the sender.
     void markRead(const QString &contact = {});
@@ -153,6 +169,16 @@ signals:
     void commandFailed(const QString &contact, const QString &sentence);
     void messageQueued(const QString &conversation, const QByteArray &clientMessageId);
     void messageReceived(const parley::core::ChatMessage &message);
+    // A stored message changed in place (committed): a reaction, edit or deletion for
+    // everyone, ours or the contact's (M1 §5). `direction` is a MessageRecord::Direction.
+    void messageChanged(const QString &conversation, const QByteArray &clientMessageId,
+                        int direction);
+    // One of our reactions, edits or deletions (`kind`, a MessageContent::Kind) of `target`
+    // was applied here and stored in the outbox (committed); outboxDrained() follows once the
+    // relay has it.
+    void messageOpQueued(const QString &conversation, const QByteArray &target, int kind);
+    // listHistory(): the newest messages of the conversation with `contact`, oldest first.
+    void historyListed(const QString &contact, const QList<parley::core::HistoryItem> &items);
     // `state` is a MessageRecord::State; `failureReason` a MessageRecord::FailureReason, not
     // None when `state` is Failed (stored with the message; core/session/messagefailure.h).
     void messageStateChanged(const QString &conversation, const QByteArray &clientMessageId,
@@ -202,6 +228,8 @@ private:
                      std::function<void(const RelayConnection::RequestResult &)> handled);
     void encryptAndSend(const QString &address, const MessageContent &content, bool durable,
                         Completion done);
+    // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
+    void sendMessageOp(const QString &contact, const MessageContent &content);
     void sendEntry(const OutboxEntry &entry);
     void finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure);
     void onPush(const wire::Push &push);
@@ -271,5 +299,6 @@ private:
 } // namespace parley::core
 
 Q_DECLARE_METATYPE(parley::core::ChatMessage)
+Q_DECLARE_METATYPE(parley::core::HistoryItem)
 Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)

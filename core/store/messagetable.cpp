@@ -11,7 +11,8 @@ namespace parley::core {
 namespace {
 
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
-                                       "sent_at, stored_at, state, body, failure_reason "
+                                       "sent_at, stored_at, state, body, failure_reason, "
+                                       "reply_to, edit_id, edited_at, deleted "
                                        "FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
@@ -28,6 +29,10 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     message.failureReason = reason >= 0 && reason <= MessageRecord::kLastFailureReason
                                 ? MessageRecord::FailureReason(reason)
                                 : MessageRecord::FailureReason::None;
+    message.replyTo = query.value(9).toByteArray();
+    message.editId = query.value(10).toByteArray();
+    message.editedAt = query.value(11).toLongLong();
+    message.deleted = query.value(12).toInt() != 0;
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -46,7 +51,7 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 
 const QString kInsert = QStringLiteral(
     "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
-    "stored_at, state, body, failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "stored_at, state, body, failure_reason, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 } // namespace
 
@@ -127,6 +132,8 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     insert->bindValue(6, int(message.state));
     insert->bindValue(7, body);
     insert->bindValue(8, int(message.failureReason));
+    insert->bindValue(9, message.replyTo.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray))
+                                                   : QVariant(message.replyTo));
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }
@@ -325,12 +332,59 @@ StoreStatus MessageTable::resolveUndecryptable(MessageId id, const QByteArray &c
     return Done{};
 }
 
+StoreStatus MessageTable::setEdited(MessageId id, const QString &text, const QByteArray &editId,
+                                    qint64 editedAt)
+{
+    auto sealed = m_context.seal(kTable, "body", id.value, text.toUtf8());
+    if (const auto *error = std::get_if<StoreError>(&sealed)) {
+        return *error;
+    }
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE messages SET body = ?, edit_id = ?, edited_at = ? "
+                       "WHERE id = ? AND deleted = 0"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, std::get<QByteArray>(sealed));
+    cached->bindValue(1, editId);
+    cached->bindValue(2, editedAt);
+    cached->bindValue(3, id.value);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    if (cached->numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
+    }
+    return Done{};
+}
+
+StoreStatus MessageTable::setDeleted(MessageId id)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE messages SET body = NULL, reply_to = NULL, edit_id = NULL, "
+                       "edited_at = NULL, deleted = 1 WHERE id = ?"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, id.value);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    if (cached->numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
+    }
+    return Done{};
+}
+
 StoreResult<std::vector<MessageRecord>>
 MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
 {
+    // The newest `limit`, oldest first, ordered by SQLite: reversing the vector here trips
+    // GCC 12's -Wmaybe-uninitialized on std::variant at -O2.
     CachedQuery cached = m_context.prepared(
-        kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                                 "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?"));
+        QStringLiteral("SELECT * FROM (") + kSelect +
+        QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                       "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?) ORDER BY id"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
@@ -348,7 +402,6 @@ MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
     while (query.next()) {
         messages.push_back(readRow(query, m_context));
     }
-    std::reverse(messages.begin(), messages.end());
     return messages;
 }
 

@@ -51,7 +51,17 @@ struct MessageRecord
     State state = State::Received;
     FailureReason failureReason = FailureReason::None; // set only while state is Failed
     // The text, or Undecryptable when the stored value fails to decrypt (the row is kept).
+    // The latest edit's text once edited; empty (null) once deleted.
     std::variant<QString, StoreError> body;
+    // Schema v6 (protocol M1 §5): the client_message_id this text quotes (a reply), or empty.
+    QByteArray replyTo;
+    // The edit whose text `body` is (its content's id and sent_at), or empty: never edited.
+    QByteArray editId;
+    qint64 editedAt = 0;
+    // Deleted for everyone: a tombstone, with no body, quote, versions or reactions.
+    bool deleted = false;
+
+    bool isEdited() const { return !editId.isEmpty(); }
 };
 
 // Messages of conversations (table messages). Runs on the database thread only; call the
@@ -105,6 +115,13 @@ public:
     // is an Undecryptable row.
     StoreStatus resolveUndecryptable(MessageId id, const QByteArray &clientMessageId, qint64 sentAt,
                                      const QString &text);
+    // The text of `id` becomes `text`, shown as the edit `editId` sent at `editedAt` (M1 §5.4).
+    // NotFound for a deleted or unknown row.
+    StoreStatus setEdited(MessageId id, const QString &text, const QByteArray &editId,
+                          qint64 editedAt);
+    // Makes `id` a tombstone (M1 §5.5): body, quote and edit fields cleared, deleted set. The
+    // caller removes its versions and reactions in the same transaction.
+    StoreStatus setDeleted(MessageId id);
     // Outgoing texts of `conversation` that no receipt has confirmed (Queued, Sent, Failed),
     // oldest first, at most `limit` (the newest ones): what an accepted key change encrypts
     // again for the contact's new identity.

@@ -191,6 +191,54 @@ const char *const kSchemaV5[] = {
     " WHERE direction = 0 AND state = 5",
 };
 
+// Schema version 6: replies, reactions, edits and deletion for everyone (protocol M1 §5,
+// issue 13). A message may quote another by its client_message_id (reply_to, an id as public
+// as client_message_id itself). edit_id and edited_at name the edit whose text `body` holds
+// now (NULL: never edited); every version of an edited text — the original included, under
+// its own client_message_id — is kept, encrypted, in message_versions. deleted marks a
+// tombstone: its body, reply_to, versions and reactions are gone (secure_delete is on, so
+// SQLite overwrites what it frees). A reaction row is the latest reaction of one author to
+// one message (author 0 = this profile, else contacts.id); a removal keeps the row with a
+// NULL emoji so that an older addition arriving late cannot bring it back. An edit, delete
+// or reaction whose target has not arrived waits, encrypted, in pending_message_ops.
+const char *const kSchemaV6[] = {
+    "ALTER TABLE messages ADD COLUMN reply_to BLOB"
+    " CHECK (reply_to IS NULL OR length(reply_to) = 16)",
+    "ALTER TABLE messages ADD COLUMN edit_id BLOB CHECK (edit_id IS NULL OR length(edit_id) = 16)",
+    "ALTER TABLE messages ADD COLUMN edited_at INTEGER", // the shown edit's sent_at
+    "ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0"
+    " CHECK (deleted IN (0, 1))",
+    "CREATE TABLE message_versions ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+    " version_id BLOB NOT NULL CHECK (length(version_id) = 16)," // the edit's content id
+    " sent_at INTEGER NOT NULL,"
+    " body BLOB NOT NULL," // enc
+    " UNIQUE (message_id, version_id)"
+    ") STRICT",
+    "CREATE TABLE message_reactions ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+    " author INTEGER NOT NULL CHECK (author >= 0)," // 0: this profile; else contacts.id
+    " op_id BLOB NOT NULL CHECK (length(op_id) = 16),"
+    " sent_at INTEGER NOT NULL,"
+    " emoji BLOB," // enc; NULL: removed
+    " UNIQUE (message_id, author)"
+    ") STRICT",
+    "CREATE TABLE pending_message_ops ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,"
+    " target_id BLOB NOT NULL CHECK (length(target_id) = 16),"
+    " author INTEGER NOT NULL CHECK (author >= 0),"
+    " content BLOB NOT NULL," // enc: the M1 content as it arrived
+    " received_at INTEGER NOT NULL"
+    ") STRICT",
+    "CREATE INDEX pending_message_ops_by_target ON pending_message_ops"
+    " (conversation_id, target_id)",
+    "INSERT INTO id_counters (table_name, next_id) VALUES ('message_versions', 1), "
+    "('message_reactions', 1), ('pending_message_ops', 1)",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -233,6 +281,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 4:
             if (auto step = migrateTo5(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 5:
+            if (auto step = migrateTo6(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -293,6 +346,16 @@ StoreStatus SchemaMigrations::migrateTo4(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo5(StoreContext &context)
 {
     for (const char *statement : kSchemaV5) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo6(StoreContext &context)
+{
+    for (const char *statement : kSchemaV6) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 5;
+    static constexpr int kVersion = 6;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -26,6 +26,7 @@ private:
     static StoreStatus migrateTo3(StoreContext &context);
     static StoreStatus migrateTo4(StoreContext &context);
     static StoreStatus migrateTo5(StoreContext &context);
+    static StoreStatus migrateTo6(StoreContext &context);
 };
 
 } // namespace parley::core

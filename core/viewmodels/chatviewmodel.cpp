@@ -176,18 +176,139 @@ QString ChatViewModel::noticeText() const
                : QString();
 }
 
-bool ChatViewModel::send(const QString &text)
+QString ChatViewModel::checkedText(const QString &text)
 {
     const QString trimmed = text.trimmed();
     if (trimmed.isEmpty()) {
         setError(tr("Type a message first."));
-        return false;
+        return {};
     }
     const qsizetype bytes = trimmed.toUtf8().size();
     if (bytes > kMaxTextBytes) {
         setError(tr("This message is too long: %1 KiB, and at most %2 KiB can be sent at once.")
                      .arg((bytes + 1023) / 1024)
                      .arg(kMaxTextBytes / 1024));
+        return {};
+    }
+    return trimmed;
+}
+
+QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
+{
+    const int row = m_messages->rowOf(messageId);
+    if (row < 0) {
+        setError(tr("That message is not shown any more."));
+        return {};
+    }
+    const QModelIndex index = m_messages->index(row);
+    if (index.data(MessageListModel::DeletedRole).toBool()) {
+        setError(tr("That message was deleted."));
+        return {};
+    }
+    if (index.data(MessageListModel::UndecryptableRole).toBool()) {
+        setError(tr("That message could not be decrypted."));
+        return {};
+    }
+    if (ownOnly && !index.data(MessageListModel::IsOutgoingRole).toBool()) {
+        setError(tr("Only the author of a message may edit or delete it."));
+        return {};
+    }
+    if (!canSend()) {
+        setError(cannotSendReason());
+        return {};
+    }
+    if (m_sessions == nullptr) {
+        setError(tr("The profile is not open."));
+        return {};
+    }
+    return m_messages->clientMessageIdAt(row);
+}
+
+bool ChatViewModel::reply(qint64 messageId, const QString &text)
+{
+    const QString trimmed = checkedText(text);
+    const QByteArray target = trimmed.isEmpty() ? QByteArray() : targetOf(messageId, false);
+    if (target.isEmpty()) {
+        return false;
+    }
+    setError({});
+    if (m_typingAnnounced) {
+        sendTyping(false);
+    }
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions,
+        [sessions, to = m_address, target, trimmed] { sessions->sendReply(to, target, trimmed); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::react(qint64 messageId, const QString &emoji)
+{
+    if (!MessageContent::isValidReaction(emoji)) {
+        setError(tr("A reaction is one emoji."));
+        return false;
+    }
+    const QByteArray target = targetOf(messageId, false);
+    if (target.isEmpty()) {
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address, target, emoji] { sessions->react(to, target, emoji); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::unreact(qint64 messageId)
+{
+    const QByteArray target = targetOf(messageId, false);
+    if (target.isEmpty()) {
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address, target] { sessions->unreact(to, target); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::edit(qint64 messageId, const QString &text)
+{
+    const QString trimmed = checkedText(text);
+    const QByteArray target = trimmed.isEmpty() ? QByteArray() : targetOf(messageId, true);
+    if (target.isEmpty()) {
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions,
+        [sessions, to = m_address, target, trimmed] { sessions->editMessage(to, target, trimmed); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::deleteForEveryone(qint64 messageId)
+{
+    const QByteArray target = targetOf(messageId, true);
+    if (target.isEmpty()) {
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address, target] { sessions->deleteForEveryone(to, target); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::send(const QString &text)
+{
+    const QString trimmed = checkedText(text);
+    if (trimmed.isEmpty()) {
         return false;
     }
     if (!canSend()) {

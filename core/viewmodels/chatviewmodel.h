@@ -56,6 +56,15 @@ class SessionManager;
 //                       the user keeps typing; "stopped" goes out after typingIdleMs without
 //                       an edit, or at once on setTyping(false) or send().
 //  - clearError()
+//  Replies, reactions, edits, deletion for everyone (protocol M1 §5). `messageId` is a row's
+//  IdRole (the message must be in the model's window); each returns false with errorText set
+//  when it refuses, else hands the command to the SessionManager and returns true (the row
+//  changes when the core has applied it: MessageListModel's Edited/Deleted/Reactions roles):
+//  - reply(messageId, text):      sends text quoting that message (checked like send())
+//  - react(messageId, emoji):     our one reaction to it (replaces our previous one)
+//  - unreact(messageId):          takes our reaction back
+//  - edit(messageId, text):       replaces the text of one of OUR messages (history kept)
+//  - deleteForEveryone(messageId): wipes one of OUR messages on every side (a tombstone)
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -102,6 +111,11 @@ public:
     Q_INVOKABLE void markRead();
     Q_INVOKABLE void setTyping(bool typing);
     Q_INVOKABLE void clearError();
+    Q_INVOKABLE bool reply(qint64 messageId, const QString &text);
+    Q_INVOKABLE bool react(qint64 messageId, const QString &emoji);
+    Q_INVOKABLE bool unreact(qint64 messageId);
+    Q_INVOKABLE bool edit(qint64 messageId, const QString &text);
+    Q_INVOKABLE bool deleteForEveryone(qint64 messageId);
 
 signals:
     void contactChanged();
@@ -117,6 +131,11 @@ private:
     void sendTyping(bool typing);
     void setPeerTyping(bool typing);
     void setError(const QString &text);
+    // The text checks of send(): the trimmed text, or empty with errorText set.
+    QString checkedText(const QString &text);
+    // The client_message_id of row `messageId` (empty, errorText set, if it is not in the
+    // window, or — `ownOnly` — not one of ours, or deleted).
+    QByteArray targetOf(qint64 messageId, bool ownOnly);
     void onKeyChanged(const QString &address);
 
     std::shared_ptr<ProfileStore> m_store;

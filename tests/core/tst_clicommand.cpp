@@ -103,6 +103,19 @@ void TestCliCommand::parsesCommands()
     QVERIFY(std::holds_alternative<CliCommand>(parsed));
     QCOMPARE(std::get<CliCommand>(parsed).arguments, (QStringList{"bob", "--json"}));
 
+    // react: an emoji, or --remove (a batch option) and none.
+    parsed = parseCommand({"react", "bob", "00112233445566778899aabbccddeeff", "👍"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::React);
+    QVERIFY(!std::get<CliCommand>(parsed).remove);
+    parsed = parseCommand({"react", "--remove", "bob", "00112233445566778899aabbccddeeff"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QVERIFY(std::get<CliCommand>(parsed).remove);
+    QCOMPARE(std::get<CliCommand>(parsed).arguments.size(), 2);
+    parsed = parseCommand({"reply", "bob", "00112233445566778899aabbccddeeff", "sure"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::Reply);
+
     const auto named = [](CliCommand::Name name) {
         CliCommand command;
         command.name = name;
@@ -116,9 +129,9 @@ void TestCliCommand::parsesCommands()
     QVERIFY(!named(CliCommand::Name::Init).runsSignedIn());
 
     // Every command word maps back to its name and has its own --help text.
-    for (const char *text :
-         {"status", "init", "add", "send", "recv", "flush", "contacts", "safety-number", "verify",
-          "unverify", "accept-key", "delete-account", "batch"}) {
+    for (const char *text : {"status", "init", "add", "send", "reply", "react", "edit", "delete",
+                             "history", "recv", "flush", "contacts", "safety-number", "verify",
+                             "unverify", "accept-key", "delete-account", "batch"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));
@@ -148,6 +161,16 @@ void TestCliCommand::refusesBadCommands_data()
     QTest::newRow("batch in batch") << QStringList{"batch"} << true << "inside a batch";
     QTest::newRow("delete in batch")
         << QStringList{"delete-account", "alice"} << true << "inside a batch";
+    QTest::newRow("react without emoji")
+        << QStringList{"react", "bob", "00"} << true << "usage: react";
+    QTest::newRow("react --remove with emoji")
+        << QStringList{"react", "--remove", "bob", "00", "x"} << true << "usage: react";
+    QTest::newRow("remove on edit")
+        << QStringList{"edit", "--remove", "bob", "00", "x"} << true << "unknown option";
+    QTest::newRow("edit without text")
+        << QStringList{"edit", "bob", "00"} << false << "usage: edit";
+    QTest::newRow("delete without id")
+        << QStringList{"delete", "bob"} << false << "usage: delete CONTACT";
     QTest::newRow("delete without name")
         << QStringList{"delete-account"} << false << "usage: delete-account USERNAME";
 }

@@ -31,6 +31,7 @@ class TestMessageContent : public QObject
 private slots:
     void layoutOfAText();
     void layoutOfAResentText();
+    void layoutOfMessageOps();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -78,6 +79,50 @@ void TestMessageContent::layoutOfAResentText()
     QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longest)));
 }
 
+void TestMessageContent::layoutOfMessageOps()
+{
+    // M1 §2 kinds 0x06 … 0x09: the target id, then the kind's body, after the common header.
+    const QByteArray target(16, '\x22');
+    const auto fixed = [](MessageContent content) {
+        content.clientMessageId = QByteArray(16, '\x11');
+        content.sentAt = 0x18c00000001;
+        return content.encode();
+    };
+    QCOMPARE(fixed(MessageContent::makeReply(target, QStringLiteral("hé"), 0)),
+             header(0x06) + target + QByteArray("h\xc3\xa9"));
+    QCOMPARE(fixed(MessageContent::makeReaction(target, QStringLiteral("👍"), 0)),
+             header(0x07) + target + QByteArray("\x01\xf0\x9f\x91\x8d"));
+    QCOMPARE(fixed(MessageContent::makeReaction(target, QString(), 0)),
+             header(0x07) + target + QByteArray(1, '\0'));
+    QCOMPARE(fixed(MessageContent::makeEdit(target, QStringLiteral("hé"), 0)),
+             header(0x08) + target + QByteArray("h\xc3\xa9"));
+    QCOMPARE(fixed(MessageContent::makeDelete(target, 0)), header(0x09) + target);
+    // Invalid values do not encode.
+    QVERIFY(
+        MessageContent::makeReply(QByteArray(15, 'a'), QStringLiteral("x"), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeReply(target, QString(), 1).encode().isEmpty());
+    QVERIFY(
+        MessageContent::makeEdit(target, QString(kMaxTextBytes + 1, u'x'), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeDelete(QByteArray(17, 'a'), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeReaction(target, QString(kMaxReactionBytes + 1, u'x'), 1)
+                .encode()
+                .isEmpty());
+    QVERIFY(MessageContent::makeReaction(target, QStringLiteral("a\nb"), 1).encode().isEmpty());
+    // The longest reaction and the longest edit encode and decode.
+    const QByteArray longest =
+        MessageContent::makeReaction(target, QString(kMaxReactionBytes, u'x'), 1).encode();
+    QCOMPARE(longest.size(), kMessageContentHeaderBytes + 17 + kMaxReactionBytes);
+    QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longest)));
+    const QByteArray longEdit =
+        MessageContent::makeEdit(target, QString(kMaxTextBytes, u'x'), 1).encode();
+    QCOMPARE(longEdit.size(), kMessageContentHeaderBytes + 16 + kMaxTextBytes);
+    QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longEdit)));
+    // A family emoji (a ZWJ sequence of 7 code points, 25 bytes) is one reaction.
+    QVERIFY(MessageContent::isValidReaction(QStringLiteral("👨‍👩‍👧‍👦")));
+    QVERIFY(!MessageContent::isValidReaction(QString()));
+    QVERIFY(!MessageContent::isValidReaction(QStringLiteral("\u0085")));
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -90,6 +135,11 @@ void TestMessageContent::roundTrips()
         MessageContent::makeTyping(false, 8),
         MessageContent::makeResentText(a, QByteArray(32, 'k'), 4294967295u,
                                        QStringLiteral("again ✓"), 9),
+        MessageContent::makeReply(b, QStringLiteral("quoting ✓"), 10),
+        MessageContent::makeReaction(b, QStringLiteral("❤️"), 11),
+        MessageContent::makeReaction(b, QString(), 12),
+        MessageContent::makeEdit(a, QStringLiteral("edited ✓"), 13),
+        MessageContent::makeDelete(a, 14),
     };
     for (const MessageContent &content : contents) {
         const QByteArray bytes = content.encode();
@@ -106,6 +156,8 @@ void TestMessageContent::roundTrips()
         QCOMPARE(back.originalId, content.originalId);
         QCOMPARE(back.failedRatchetKey, content.failedRatchetKey);
         QCOMPARE(back.failedMessageNumber, content.failedMessageNumber);
+        QCOMPARE(back.targetId, content.targetId);
+        QCOMPARE(back.reaction, content.reaction);
         QCOMPARE(back.encode(), bytes);
     }
     QCOMPARE(MessageContent::newClientMessageId().size(), 16);
@@ -124,7 +176,40 @@ void TestMessageContent::rejects_data()
     QTest::newRow("version 2") << QByteArray("\x02\x01") << Error::UnsupportedVersion;
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 6") << header(0x06) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 10") << header(0x0a) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
+    const QByteArray target(16, 't');
+    for (const quint8 kind : {quint8(0x06), quint8(0x08)}) {
+        const QByteArray name = kind == 0x06 ? "reply" : "edit";
+        QTest::newRow(QByteArray(name + " empty").constData()) << header(kind) << Error::Malformed;
+        QTest::newRow(QByteArray(name + " truncated target").constData())
+            << header(kind) + target.left(15) << Error::Malformed;
+        QTest::newRow(QByteArray(name + " target only").constData())
+            << header(kind) + target << Error::Malformed;
+        QTest::newRow(QByteArray(name + " text too long").constData())
+            << header(kind) + target + QByteArray(kMaxTextBytes + 1, 'x') << Error::Malformed;
+        QTest::newRow(QByteArray(name + " not utf-8").constData())
+            << header(kind) + target + QByteArray("\xed\xa0\x80") << Error::InvalidText;
+    }
+    QTest::newRow("reaction empty") << header(0x07) << Error::Malformed;
+    QTest::newRow("reaction target only") << header(0x07) + target << Error::Malformed;
+    QTest::newRow("reaction op 2") << header(0x07) + target + "\x02x" << Error::Malformed;
+    QTest::newRow("reaction add without emoji")
+        << header(0x07) + target + "\x01" << Error::Malformed;
+    QTest::newRow("reaction remove with emoji")
+        << header(0x07) + target + QByteArray("\x00x", 2) << Error::Malformed;
+    QTest::newRow("reaction too long")
+        << header(0x07) + target + "\x01" + QByteArray(kMaxReactionBytes + 1, 'x')
+        << Error::Malformed;
+    QTest::newRow("reaction not utf-8")
+        << header(0x07) + target + "\x01\xf0\x9f" << Error::InvalidText;
+    QTest::newRow("reaction control")
+        << header(0x07) + target + "\x01" + "a\nb" << Error::InvalidText;
+    QTest::newRow("reaction c1 control")
+        << header(0x07) + target + "\x01\xc2\x85" << Error::InvalidText;
+    QTest::newRow("delete empty") << header(0x09) << Error::Malformed;
+    QTest::newRow("delete truncated") << header(0x09) + target.left(15) << Error::Malformed;
+    QTest::newRow("delete trailing") << header(0x09) + target + "x" << Error::Malformed;
     const QByteArray prefix = QByteArray(16, 'o') + QByteArray(32, 'k') + QByteArray(4, '\0');
     QTest::newRow("resent empty") << header(0x05) << Error::Malformed;
     QTest::newRow("resent prefix only") << header(0x05) + prefix << Error::Malformed;

@@ -4,6 +4,10 @@
 // SessionManagers over the relay is in tests/e2e/tst_e2e_models.cpp.)
 
 #include "core/models/messagelistmodel.h"
+#include "core/session/messagecontent.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
 #include "modeltesthelpers.h"
 
 #include <QAbstractItemModelTester>
@@ -67,6 +71,7 @@ private slots:
     void arrivalsAwayFromTheNewestEndWait();
     void undecryptableRowsAreShown();
     void conversationThatDoesNotExistYet();
+    void repliesReactionsEditsAndDeletionAreShown();
 
 private:
     TestProfile m_profile;
@@ -457,6 +462,99 @@ void TestMessageListModel::conversationThatDoesNotExistYet()
     QVERIFY(lockedApplied.wait());
     QCOMPARE(locked.rowCount(), 0);
     QVERIFY(!locked.errorText().isEmpty());
+}
+
+void TestMessageListModel::repliesReactionsEditsAndDeletionAreShown()
+{
+    // M1 §5 in the model: a reply's quote, aggregated reactions, "edited", a tombstone, and
+    // rows that change in place (messageChanged) with the quotes that point at them.
+    const QString ivy = QStringLiteral("ivy@relay.example");
+    const QByteArray hello = clientId(1, 0x71000000);
+    appendMessage(*m_profile.store, ivy, Direction::Incoming, State::Received, u"hello"_qs, hello);
+    const auto apply = [&](const MessageContent &op, bool fromIvy) {
+        return take(m_profile.store->run([=](StoreContext &context) -> StoreResult<int> {
+            auto contact = ContactTable(context).findByAddress(ivy);
+            if (const auto *error = std::get_if<StoreError>(&contact)) {
+                return *error;
+            }
+            const ContactId id = std::get<ContactRecord>(contact).id;
+            auto conversation = ConversationTable(context).forContact(id, 1);
+            auto applied = pipeline::applyMessageOp(context, std::get<ConversationId>(conversation),
+                                                    fromIvy ? id.value : 0, op, true, 1);
+            if (const auto *error = std::get_if<StoreError>(&applied)) {
+                return *error;
+            }
+            return int(std::get<pipeline::OpOutcome>(applied).result);
+        }));
+    };
+    const MessageId reply = valueOf(take(m_profile.store->run([=](StoreContext &context) {
+        auto found = ConversationTable(context).findByAddress(ivy);
+        MessageRecord record;
+        record.conversation = *std::get<std::optional<ConversationId>>(found);
+        record.direction = Direction::Outgoing;
+        record.clientMessageId = clientId(2, 0x71000000);
+        record.state = State::Sent;
+        record.body = u"hi ivy"_qs;
+        record.replyTo = hello;
+        return MessageTable(context).append(record);
+    })));
+    const int applied = int(pipeline::OpOutcome::Result::Applied);
+    QCOMPARE(valueOf(apply(MessageContent::makeReaction(hello, u"👍"_qs, 5), true)), applied);
+    QCOMPARE(valueOf(apply(MessageContent::makeReaction(hello, u"👍"_qs, 5), false)), applied);
+    QCOMPARE(valueOf(apply(MessageContent::makeReaction(clientId(2, 0x71000000), u"❤️"_qs, 5),
+                           true)),
+             applied);
+
+    MessageListModel model(m_profile.store);
+    Tester tester(&model, Tester::FailureReportingMode::QtTest);
+    QSignalSpy pages(&model, &MessageListModel::pageApplied);
+    model.open(ivy);
+    QVERIFY(pages.wait());
+    QCOMPARE(model.rowCount(), 2);
+    const QModelIndex first = model.index(0);
+    const QModelIndex second = model.index(1);
+    QCOMPARE(model.data(second, MessageListModel::IdRole).toLongLong(), reply.value);
+    QCOMPARE(model.data(second, MessageListModel::ReplyToRole).toString(),
+             QString::fromLatin1(hello.toHex()));
+    QCOMPARE(model.data(second, MessageListModel::QuotedIdRole).toLongLong(), model.idAt(0));
+    QCOMPARE(model.data(second, MessageListModel::QuotedAuthorRole).toString(), u"ivy"_qs);
+    QCOMPARE(model.data(second, MessageListModel::QuotedTextRole).toString(), u"hello"_qs);
+    QCOMPARE(model.data(first, MessageListModel::ReplyToRole).toString(), QString());
+    QCOMPARE(model.data(first, MessageListModel::QuotedTextRole).toString(), QString());
+    const QVariantList reactions = model.data(first, MessageListModel::ReactionsRole).toList();
+    QCOMPARE(reactions.size(), 1);
+    QCOMPARE(reactions[0].toMap().value(u"emoji"_qs).toString(), u"👍"_qs);
+    QCOMPARE(reactions[0].toMap().value(u"count"_qs).toInt(), 2);
+    QVERIFY(reactions[0].toMap().value(u"mine"_qs).toBool());
+    QCOMPARE(model.data(second, MessageListModel::ReactionsTextRole).toString(), u"❤️ 1"_qs);
+    QVERIFY(!model.data(first, MessageListModel::EditedRole).toBool());
+
+    // Ivy edits: the row changes in place, and the reply's quote follows.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QCOMPARE(valueOf(apply(MessageContent::makeEdit(hello, u"hello there"_qs, 9), true)), applied);
+    model.notifyChanged(ivy, hello, int(Direction::Incoming));
+    QTRY_COMPARE(model.data(first, MessageListModel::TextRole).toString(), u"hello there"_qs);
+    QVERIFY(model.data(first, MessageListModel::EditedRole).toBool());
+    QCOMPARE(model.data(second, MessageListModel::QuotedTextRole).toString(), u"hello there"_qs);
+    QCOMPARE(model.rowCount(), 2);
+    QSignalSpy history(&model, &MessageListModel::editHistoryReady);
+    model.requestEditHistory(model.idAt(0));
+    QVERIFY(history.wait());
+    QCOMPARE(history.first().at(1).toStringList(), (QStringList{u"hello"_qs, u"hello there"_qs}));
+    model.requestEditHistory(reply.value); // never edited
+    QVERIFY(history.wait());
+    QCOMPARE(history.at(1).at(1).toStringList(), QStringList());
+    // Ivy deletes it for everyone: a tombstone, no reactions, the quote says so.
+    QCOMPARE(valueOf(apply(MessageContent::makeDelete(hello, 10), true)), applied);
+    model.notifyChanged(ivy, hello, int(Direction::Incoming));
+    QTRY_VERIFY(model.data(first, MessageListModel::DeletedRole).toBool());
+    QCOMPARE(model.data(first).toString(), u"This message was deleted."_qs);
+    QCOMPARE(model.data(first, MessageListModel::TextRole).toString(), QString());
+    QCOMPARE(model.data(first, MessageListModel::ReactionsRole).toList().size(), 0);
+    QCOMPARE(model.data(second, MessageListModel::QuotedTextRole).toString(),
+             u"This message was deleted."_qs);
+    QCOMPARE(model.idAt(0), model.data(second, MessageListModel::QuotedIdRole).toLongLong());
+    QVERIFY(changed.size() >= 4);
 }
 
 QTEST_GUILESS_MAIN(TestMessageListModel)

@@ -2,13 +2,18 @@
 // must open (and migrate) with this build and still read back what it was written with.
 // tests/core/fixtures/README.md says how the fixtures are made.
 
+#include "core/session/messagecontent.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
 #include "core/store/messagetable.h"
+#include "core/store/messageversiontable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/pendingoptable.h"
+#include "core/store/reactiontable.h"
 #include "core/store/resetfailuretable.h"
 #include "core/store/schemamigrations.h"
 #include "core/store/sentratchettable.h"
@@ -83,6 +88,17 @@ StoreStatus writeContents(StoreContext &context)
         if (const auto *error = std::get_if<StoreError>(&first)) {
             return *error;
         }
+        // Schema v6 (written into profile-v6 and later only): Bob reacted to the third message.
+        ReactionRecord reaction;
+        reaction.message = MessageId{std::get<MessageId>(first).value + 2};
+        reaction.author = std::get<ContactId>(contact).value;
+        reaction.opId = QByteArray(16, 'r');
+        reaction.sentAt = 3000;
+        reaction.emoji = QStringLiteral("👍");
+        if (auto put = ReactionTable(context).put(reaction);
+            std::holds_alternative<StoreError>(put)) {
+            return put;
+        }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
         session.deviceId = 1;
@@ -126,6 +142,7 @@ private slots:
     void v2UpgradeAddsKeyChangeAndResetTables();
     void v3UpgradeAddsFailureReasons();
     void v4UpgradeAddsUnreadIndex();
+    void v5UpgradeAddsRepliesReactionsEditsDeletion();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -206,17 +223,30 @@ void TestStoreMigrations::opensFixture()
                 .envelope);
         seen << QString::number(
             std::get<bool>(InboxTable(context).contains(InboxTable::envelopeHash("fixture"))));
+        QStringList reacted;
+        for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+            auto reactions = ReactionTable(context).forMessage(message.id);
+            if (const auto *error = std::get_if<StoreError>(&reactions)) {
+                return *error;
+            }
+            for (const ReactionRecord &reaction :
+                 std::get<std::vector<ReactionRecord>>(reactions)) {
+                reacted << reaction.emoji;
+            }
+        }
+        seen << reacted.join(u',');
         return seen;
     }));
     QCOMPARE(valueOf(contents),
-             (QStringList{
-                 QString::number(SchemaMigrations::kVersion), QStringLiteral("alice@relay.example"),
-                 QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("Bob (fixture)"),
-                 QStringLiteral("1"), version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
-                 version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
-                 QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
-                 QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
-                 QStringLiteral("1"), QStringLiteral("fixture envelope"), QStringLiteral("1")}));
+             (QStringList{QString::number(SchemaMigrations::kVersion),
+                          QStringLiteral("alice@relay.example"), QStringLiteral("1"),
+                          QStringLiteral("3"), QStringLiteral("Bob (fixture)"), QStringLiteral("1"),
+                          version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
+                          version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
+                          QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
+                          QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
+                          QStringLiteral("1"), QStringLiteral("fixture envelope"),
+                          QStringLiteral("1"), version >= 6 ? QStringLiteral("👍") : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
@@ -458,6 +488,91 @@ void TestStoreMigrations::v4UpgradeAddsUnreadIndex()
     QCOMPARE(checked.value(0), QStringLiteral("1"));
     QVERIFY(checked.value(1).toInt() > 0); // the fixture has unread incoming messages
     QCOMPARE(checked.value(2), checked.value(1));
+}
+
+void TestStoreMigrations::v5UpgradeAddsRepliesReactionsEditsDeletion()
+{
+    // v5 → v6 (protocol M1 §5): every message keeps its text, quotes nothing, is neither
+    // edited nor deleted; the new tables start empty, and an edit, a reaction, a held op and
+    // a deletion work on the upgraded rows.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v5"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        using Result = pipeline::OpOutcome::Result;
+        QStringList seen;
+        auto bob = ContactTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        const qint64 author = std::get<ContactRecord>(bob).id.value;
+        auto found = ConversationTable(context).forContact(std::get<ContactRecord>(bob).id, 0);
+        const ConversationId conversation = std::get<ConversationId>(found);
+        auto page = MessageTable(context).page(conversation, {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&page)) {
+            return *error;
+        }
+        for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+            seen << QStringLiteral("%1:%2:%3:%4")
+                        .arg(std::get<QString>(message.body))
+                        .arg(message.replyTo.size())
+                        .arg(message.isEdited())
+                        .arg(message.deleted);
+        }
+        QSqlQuery empty(context.database());
+        if (!empty.exec(QStringLiteral("SELECT (SELECT count(*) FROM message_versions) + "
+                                       "(SELECT count(*) FROM message_reactions) + "
+                                       "(SELECT count(*) FROM pending_message_ops)")) ||
+            !empty.next()) {
+            return StoreContext::queryError(empty);
+        }
+        seen << empty.value(0).toString();
+        // The fixture's first message is Bob's (incoming, client id 16 × '0').
+        const QByteArray first(16, '0');
+        const auto apply = [&](const MessageContent &op) -> StoreResult<Result> {
+            auto applied = pipeline::applyMessageOp(context, conversation, author, op, true, 1);
+            if (const auto *error = std::get_if<StoreError>(&applied)) {
+                return *error;
+            }
+            return std::get<pipeline::OpOutcome>(applied).result;
+        };
+        for (const MessageContent &op :
+             {MessageContent::makeEdit(first, QStringLiteral("edited"), 5000),
+              MessageContent::makeReaction(first, QStringLiteral("👍"), 5000),
+              MessageContent::makeDelete(QByteArray(16, '9'), 5000),
+              MessageContent::makeDelete(QByteArray(16, '1'), 5000)}) {
+            auto result = apply(op);
+            if (const auto *error = std::get_if<StoreError>(&result)) {
+                return *error;
+            }
+            seen << QString::number(int(std::get<Result>(result)));
+        }
+        auto edited = MessageTable(context).findByClientId(
+            conversation, MessageRecord::Direction::Incoming, first);
+        const auto &row = *std::get<std::optional<MessageRecord>>(edited);
+        auto versions = MessageVersionTable(context).forMessage(row.id, first);
+        if (const auto *error = std::get_if<StoreError>(&versions)) {
+            return *error;
+        }
+        seen << std::get<QString>(row.body)
+             << QString::number(std::get<std::vector<MessageVersion>>(versions).size());
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("fixture message 3:0:0:0"),
+                                   QStringLiteral("fixture message 2:0:0:0"),
+                                   QStringLiteral("fixture message 1:0:0:0"), QStringLiteral("0"),
+                                   // edit, reaction applied; a delete of an unknown id held; Bob's
+                                   // delete of OUR message (the fixture's outgoing one) rejected
+                                   QString::number(int(pipeline::OpOutcome::Result::Applied)),
+                                   QString::number(int(pipeline::OpOutcome::Result::Applied)),
+                                   QString::number(int(pipeline::OpOutcome::Result::Pending)),
+                                   QString::number(int(pipeline::OpOutcome::Result::Rejected)),
+                                   QStringLiteral("edited"), QStringLiteral("2")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

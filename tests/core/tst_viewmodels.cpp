@@ -136,6 +136,26 @@ void TestViewModels::chatRefusesBadInput()
     // Without a session manager nothing can be sent, and it says so.
     QVERIFY(!chat.send(u"hello"_qs));
     QCOMPARE(chat.errorText(), u"The profile is not open."_qs);
+
+    // Replies, reactions, edits, deletion (M1 §5): only our own messages may be edited or
+    // deleted, a reaction is one emoji, and the message must be in the window.
+    const qint64 mine = chat.messageList()->idAt(0);   // 100, outgoing
+    const qint64 theirs = chat.messageList()->idAt(1); // 101, incoming
+    QVERIFY(!chat.edit(theirs, u"changed"_qs));
+    QCOMPARE(chat.errorText(), u"Only the author of a message may edit or delete it."_qs);
+    QVERIFY(!chat.deleteForEveryone(theirs));
+    QCOMPARE(chat.errorText(), u"Only the author of a message may edit or delete it."_qs);
+    QVERIFY(!chat.react(theirs, u"not one emoji, far too long for a reaction"_qs));
+    QCOMPARE(chat.errorText(), u"A reaction is one emoji."_qs);
+    QVERIFY(!chat.react(theirs, u"a\nb"_qs));
+    QVERIFY(!chat.reply(999'999, u"hi"_qs));
+    QCOMPARE(chat.errorText(), u"That message is not shown any more."_qs);
+    QVERIFY(!chat.edit(mine, u"   "_qs));
+    QCOMPARE(chat.errorText(), u"Type a message first."_qs);
+    QVERIFY(!chat.edit(mine, u"fine"_qs)); // allowed, but there is no session manager
+    QCOMPARE(chat.errorText(), u"The profile is not open."_qs);
+    QVERIFY(!chat.react(theirs, u"👍"_qs));
+    QCOMPARE(chat.errorText(), u"The profile is not open."_qs);
 }
 
 void TestViewModels::chatReportsCoreRefusal()

@@ -34,6 +34,24 @@ constexpr std::array kSyntax{
            "Encrypt TEXT for CONTACT (adding it first if needed), store it in the outbox and\nsend "
            "it; done when the relay has accepted it (prints the message id). If it is\nnot "
            "accepted in time it stays in the outbox and leaves with the next command."},
+    Syntax{CliCommand::Name::Reply, "reply", 3, 0, "reply CONTACT MESSAGE_ID TEXT",
+           "Send TEXT to CONTACT as a reply quoting the message MESSAGE_ID (32 hex digits, as\n"
+           "send, recv and history print them); done when the relay has accepted it."},
+    Syntax{CliCommand::Name::React, "react", 3, 1, "react [--remove] CONTACT MESSAGE_ID [EMOJI]",
+           "React to the message MESSAGE_ID of the conversation with CONTACT with EMOJI (one\n"
+           "reaction per person per message: it replaces yours), or with --remove take\n"
+           "yours back."},
+    Syntax{CliCommand::Name::Edit, "edit", 3, 0, "edit CONTACT MESSAGE_ID TEXT",
+           "Replace the text of your message MESSAGE_ID with TEXT, on your side and on\n"
+           "CONTACT's (the old text stays in its history; it shows as edited). Only your own\n"
+           "messages."},
+    Syntax{CliCommand::Name::Delete, "delete", 2, 0, "delete CONTACT MESSAGE_ID",
+           "Delete your message MESSAGE_ID for everyone: its text, history and reactions are\n"
+           "wiped on your side and on CONTACT's; a \"deleted\" mark stays. Only your own\n"
+           "messages."},
+    Syntax{CliCommand::Name::History, "history", 1, 0, "history CONTACT",
+           "Print the newest 100 messages of the conversation with CONTACT, oldest first,\n"
+           "with replies, edits, deletions and reactions."},
     Syntax{CliCommand::Name::Recv, "recv", 0, 0, "recv [--wait SECONDS] [--json]",
            "Fetch what the relay holds and print every received message not printed "
            "before,\noldest first, then send read receipts. --wait SECONDS: wait that long for "
@@ -140,12 +158,19 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
                 return QStringLiteral("--wait wants a number of seconds");
             }
             ++i;
+        } else if (word == u"--remove" && syntax->name == CliCommand::Name::React) {
+            command.remove = true;
         } else {
             return QStringLiteral("unknown option %1; %2").arg(word, usage());
         }
     }
     if (command.arguments.size() > syntax->arguments ||
         command.arguments.size() < syntax->arguments - syntax->optional) {
+        return usage();
+    }
+    // react: an emoji to add, or --remove and none (main() checks its own command line).
+    if (inBatch && syntax->name == CliCommand::Name::React &&
+        command.remove != (command.arguments.size() == syntax->arguments - 1)) {
         return usage();
     }
     return command;

@@ -17,6 +17,11 @@ struct CliCommand
         Init,
         Add,
         Send,
+        Reply,
+        React,
+        Edit,
+        Delete,
+        History,
         Recv,
         Flush,
         Contacts,
@@ -32,6 +37,7 @@ struct CliCommand
     QStringList arguments; // positional, after the command word (an optional last one
                            // of verify, the peer's code, may be missing)
     int waitSeconds = 0;   // recv --wait
+    bool remove = false;   // react --remove
     bool json = false;     // --json on this command (a batch line) or globally
 
     // The words as a user types them: "add", "delete-account", …
@@ -45,9 +51,9 @@ struct CliCommand
 };
 
 // Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
-// the words may also hold options (--wait N for recv, --json) until a "--" word, after which
-// everything is an argument; on the process's command line QCommandLineParser has already
-// taken the options, so every word is an argument. `inBatch` also refuses what cannot run
+// the words may also hold options (--wait N for recv, --remove for react, --json) until a "--"
+// word, after which everything is an argument; on the process's command line QCommandLineParser has
+// already taken the options, so every word is an argument. `inBatch` also refuses what cannot run
 // inside a batch (init, batch, delete-account). Returns a usage sentence on error.
 std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
 

@@ -146,15 +146,17 @@ int main(int argc, char *argv[])
         QStringLiteral("wait"),
         QStringLiteral("recv: wait up to <seconds> for a message when there is none."),
         QStringLiteral("seconds"), QStringLiteral("0"));
+    const QCommandLineOption removeOption(QStringLiteral("remove"),
+                                          QStringLiteral("react: take your reaction back."));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("One JSON object per output line."));
     parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption, kdfOption,
-                       timeoutOption, waitOption, jsonOption});
+                       timeoutOption, waitOption, removeOption, jsonOption});
     parser.addPositionalArgument(
         QStringLiteral("command"),
-        QStringLiteral(
-            "status | init | add | send | recv | flush | contacts | safety-number | verify | "
-            "unverify | accept-key | delete-account | batch"));
+        QStringLiteral("status | init | add | send | reply | react | edit | delete | history | "
+                       "recv | flush | contacts | safety-number | verify | "
+                       "unverify | accept-key | delete-account | batch"));
     // Not process(): `parley-cli COMMAND --help` prints that command's help.
     if (!parser.parse(QCoreApplication::arguments())) {
         fail(parser.errorText());
@@ -178,6 +180,14 @@ int main(int argc, char *argv[])
         return kExitUsage;
     }
     CliCommand command = std::get<CliCommand>(parsed);
+    command.remove = parser.isSet(removeOption);
+    if (command.remove !=
+        (command.name == CliCommand::Name::React && command.arguments.size() == 2)) {
+        fail(command.name == CliCommand::Name::React
+                 ? QStringLiteral("usage: react [--remove] CONTACT MESSAGE_ID [EMOJI]")
+                 : QStringLiteral("--remove is for react"));
+        return kExitUsage;
+    }
     bool waitOk = false;
     command.waitSeconds = parser.value(waitOption).toInt(&waitOk);
     if (!waitOk || command.waitSeconds < 0) {

@@ -2,12 +2,16 @@
 
 #include "core/account/accountmanager.h"
 #include "core/clientcore.h"
+#include "core/models/messagelistmodel.h"
 #include "core/net/connectionstatus.h"
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/verificationviewmodel.h"
 
+#include <QJsonArray>
 #include <QTimer>
+
+#include <utility>
 
 namespace parley::cli {
 
@@ -17,7 +21,7 @@ namespace {
 
 QJsonObject messageObject(const core::ChatMessage &message)
 {
-    return {
+    QJsonObject object{
         {QStringLiteral("conversation"), message.conversation},
         {QStringLiteral("from"), message.from},
         {QStringLiteral("client_message_id"), QString::fromLatin1(message.clientMessageId.toHex())},
@@ -25,6 +29,87 @@ QJsonObject messageObject(const core::ChatMessage &message)
         {QStringLiteral("sent_at"), message.sentAt},
         {QStringLiteral("state"), QStringLiteral("received")},
     };
+    if (!message.replyTo.isEmpty()) {
+        object.insert(QStringLiteral("reply_to"), QString::fromLatin1(message.replyTo.toHex()));
+    }
+    if (message.deleted) {
+        object.insert(QStringLiteral("deleted"), true);
+    }
+    return object;
+}
+
+// A message id as printed (32 hex digits), or empty.
+QByteArray parseMessageId(const QString &hex)
+{
+    const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
+    return hex.size() == 2 * core::kClientMessageIdBytes &&
+                   bytes.size() == core::kClientMessageIdBytes &&
+                   QString::fromLatin1(bytes.toHex()) == hex.toLower()
+               ? bytes
+               : QByteArray();
+}
+
+// One history line: "ID you: text [edited] ↩ QUOTED (alice 👍)" and its JSON object.
+std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::HistoryItem &item)
+{
+    const core::MessageRecord &record = item.record;
+    const bool mine = record.direction == core::MessageRecord::Direction::Outgoing;
+    const QString id = QString::fromLatin1(record.clientMessageId.toHex());
+    QString text;
+    if (const auto *body = std::get_if<QString>(&record.body)) {
+        text = *body;
+    }
+    const bool undecryptable = record.state == core::MessageRecord::State::Undecryptable ||
+                               std::holds_alternative<core::StoreError>(record.body);
+    QJsonArray reactions;
+    QStringList reacted;
+    for (const core::ReactionRecord &reaction : item.reactions) {
+        const QString from =
+            reaction.author == core::ReactionTable::kSelf ? QStringLiteral("you") : contact;
+        reactions.append(
+            QJsonObject{{QStringLiteral("from"), from}, {QStringLiteral("emoji"), reaction.emoji}});
+        reacted << from + QLatin1Char(' ') + reaction.emoji;
+    }
+    QJsonObject object{
+        {QStringLiteral("conversation"), contact},
+        {QStringLiteral("client_message_id"), id},
+        {QStringLiteral("from"), mine ? QStringLiteral("you") : contact},
+        {QStringLiteral("text"), text},
+        {QStringLiteral("sent_at"), record.sentAt},
+        {QStringLiteral("state"), core::MessageListModel::stateName(record.state)},
+        {QStringLiteral("edited"), record.isEdited()},
+        {QStringLiteral("deleted"), record.deleted},
+        {QStringLiteral("reactions"), reactions},
+    };
+    QString line = QStringLiteral("%1 %2: %3")
+                       .arg(id, mine ? QStringLiteral("you") : contact,
+                            record.deleted  ? QStringLiteral("(deleted)")
+                            : undecryptable ? QStringLiteral("(undecryptable)")
+                                            : text);
+    if (record.isEdited()) {
+        line += QStringLiteral(" (edited)");
+    }
+    if (!record.replyTo.isEmpty()) {
+        const QString quoted = QString::fromLatin1(record.replyTo.toHex());
+        object.insert(QStringLiteral("reply_to"), quoted);
+        if (item.quoted) {
+            object.insert(QStringLiteral("quoted_text"), item.quoted->snippet);
+            object.insert(QStringLiteral("quoted_deleted"), item.quoted->deleted);
+        }
+        line += QStringLiteral(" (reply to %1)").arg(quoted);
+    }
+    if (!reacted.isEmpty()) {
+        line += QStringLiteral(" [%1]").arg(reacted.join(QStringLiteral(", ")));
+    }
+    if (!item.versions.empty()) {
+        QJsonArray versions;
+        for (const core::MessageVersion &version : item.versions) {
+            versions.append(QJsonObject{{QStringLiteral("text"), version.body},
+                                        {QStringLiteral("sent_at"), version.sentAt}});
+        }
+        object.insert(QStringLiteral("versions"), versions);
+    }
+    return {object, line};
 }
 
 } // namespace
@@ -56,7 +141,16 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         add();
         return;
     case CliCommand::Name::Send:
+    case CliCommand::Name::Reply:
         send();
+        return;
+    case CliCommand::Name::React:
+    case CliCommand::Name::Edit:
+    case CliCommand::Name::Delete:
+        messageOp();
+        return;
+    case CliCommand::Name::History:
+        history();
         return;
     case CliCommand::Name::Recv:
         recv();
@@ -153,9 +247,107 @@ void SessionCommand::send()
                                QStringLiteral("sent %1").arg(hex));
                 finish(kExitOk);
             });
+    if (m_command.name == CliCommand::Name::Reply) {
+        const QByteArray target = parseMessageId(m_command.arguments.value(1));
+        if (target.isEmpty()) {
+            fail(QStringLiteral("a message id is 32 hexadecimal digits"));
+            finish(kExitUsage);
+            return;
+        }
+        QMetaObject::invokeMethod(sessions, [sessions, contact = m_command.arguments.value(0),
+                                             target, text = m_command.arguments.value(2)] {
+            sessions->sendReply(contact, target, text);
+        });
+        return;
+    }
     QMetaObject::invokeMethod(
         sessions, [sessions, contact = m_command.arguments.value(0),
                    text = m_command.arguments.value(1)] { sessions->sendText(contact, text); });
+}
+
+// react, edit, delete: applied on our side and queued (messageOpQueued), done once the relay
+// has everything in the outbox.
+void SessionCommand::messageOp()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QByteArray target = parseMessageId(m_command.arguments.value(1));
+    if (target.isEmpty()) {
+        fail(QStringLiteral("a message id is 32 hexadecimal digits"));
+        finish(kExitUsage);
+        return;
+    }
+    const QString event = m_command.name == CliCommand::Name::Edit     ? QStringLiteral("edited")
+                          : m_command.name == CliCommand::Name::Delete ? QStringLiteral("deleted")
+                          : m_command.remove                           ? QStringLiteral("unreacted")
+                                                                       : QStringLiteral("reacted");
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(
+        sessions, &SessionManager::messageOpQueued, this,
+        [this, sessions, event, target](const QString &conversation, const QByteArray &id, int) {
+            if (id != target) {
+                return;
+            }
+            const QString hex = QString::fromLatin1(id.toHex());
+            connect(
+                sessions, &SessionManager::outboxDrained, this, [this, event, conversation, hex] {
+                    // "deleted" is delete-account's event; this one names a message.
+                    m_output.print(event == u"deleted" ? QStringLiteral("message-deleted") : event,
+                                   {{QStringLiteral("conversation"), conversation},
+                                    {QStringLiteral("client_message_id"), hex}},
+                                   QStringLiteral("%1 %2").arg(event, hex));
+                    finish(kExitOk);
+                });
+            QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
+        });
+    const QString contact = m_command.arguments.value(0);
+    const QString argument = m_command.arguments.value(2);
+    switch (m_command.name) {
+    case CliCommand::Name::Edit:
+        QMetaObject::invokeMethod(sessions, [sessions, contact, target, argument] {
+            sessions->editMessage(contact, target, argument);
+        });
+        break;
+    case CliCommand::Name::Delete:
+        QMetaObject::invokeMethod(sessions, [sessions, contact, target] {
+            sessions->deleteForEveryone(contact, target);
+        });
+        break;
+    default:
+        if (m_command.remove) {
+            QMetaObject::invokeMethod(
+                sessions, [sessions, contact, target] { sessions->unreact(contact, target); });
+        } else {
+            QMetaObject::invokeMethod(sessions, [sessions, contact, target, argument] {
+                sessions->react(contact, target, argument);
+            });
+        }
+        break;
+    }
+}
+
+void SessionCommand::history()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::historyListed, this,
+            [this](const QString &contact, const QList<core::HistoryItem> &items) {
+                for (const core::HistoryItem &item : items) {
+                    const auto [object, line] = historyLine(contact, item);
+                    m_output.print(QStringLiteral("history"), object, line);
+                }
+                finish(kExitOk);
+            });
+    QMetaObject::invokeMethod(sessions, [sessions, contact = m_command.arguments.value(0)] {
+        sessions->listHistory(contact, 100);
+    });
 }
 
 // Once the relay's queue is processed (synced): list what was not printed before, wait if

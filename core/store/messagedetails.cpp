@@ -1,0 +1,122 @@
+#include "core/store/messagedetails.h"
+
+#include "core/store/conversationtable.h"
+#include "core/store/storecontext.h"
+
+#include <QHash>
+
+#include <algorithm>
+
+namespace parley::core {
+
+StoreResult<std::optional<QuotedMessage>>
+findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId)
+{
+    MessageTable messages(context);
+    for (const auto direction :
+         {MessageRecord::Direction::Incoming, MessageRecord::Direction::Outgoing}) {
+        auto found = messages.findByClientId(conversation, direction, quotedId);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        if (const auto &record = std::get<std::optional<MessageRecord>>(found)) {
+            QuotedMessage quoted;
+            quoted.id = record->id;
+            quoted.direction = record->direction;
+            quoted.deleted = record->deleted;
+            if (const auto *text = std::get_if<QString>(&record->body)) {
+                quoted.snippet = text->left(QuotedMessage::kSnippetChars);
+            }
+            return std::optional<QuotedMessage>(std::move(quoted));
+        }
+    }
+    return std::optional<QuotedMessage>();
+}
+
+StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
+                                                         std::vector<MessageRecord> records)
+{
+    std::vector<HistoryItem> items;
+    if (records.empty()) {
+        return items;
+    }
+    items.reserve(records.size());
+    // One query for the page's id range; rows of other conversations in it are left out.
+    const auto [low, high] = std::minmax_element(
+        records.begin(), records.end(),
+        [](const MessageRecord &a, const MessageRecord &b) { return a.id < b.id; });
+    auto found = ReactionTable(context).forMessages(low->id, high->id);
+    if (const auto *error = std::get_if<StoreError>(&found)) {
+        return *error;
+    }
+    QHash<qint64, std::vector<ReactionRecord>> byMessage;
+    for (ReactionRecord &reaction : std::get<std::vector<ReactionRecord>>(found)) {
+        byMessage[reaction.message.value].push_back(std::move(reaction));
+    }
+    for (MessageRecord &record : records) {
+        HistoryItem item;
+        if (!record.deleted) {
+            item.reactions = byMessage.value(record.id.value);
+        }
+        if (!record.replyTo.isEmpty()) {
+            auto quoted = findQuoted(context, record.conversation, record.replyTo);
+            if (const auto *error = std::get_if<StoreError>(&quoted)) {
+                return *error;
+            }
+            item.quoted = std::move(std::get<std::optional<QuotedMessage>>(quoted));
+        }
+        item.record = std::move(record);
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+StoreResult<std::optional<std::vector<HistoryItem>>>
+conversationHistory(StoreContext &context, const QString &address, int limit)
+{
+    using Result = std::optional<std::vector<HistoryItem>>;
+    auto found = ConversationTable(context).findByAddress(address);
+    if (const auto *error = std::get_if<StoreError>(&found)) {
+        return *error;
+    }
+    const auto &conversation = std::get<std::optional<ConversationId>>(found);
+    if (!conversation) {
+        return Result();
+    }
+    // The newest `limit` rows, read again oldest first from the oldest of them (reversing a
+    // vector of records trips GCC 12's -Wmaybe-uninitialized on std::variant at -O2).
+    MessageTable messages(context);
+    auto newest = messages.page(*conversation, {}, std::max(limit, 1));
+    if (const auto *error = std::get_if<StoreError>(&newest)) {
+        return *error;
+    }
+    const auto &page = std::get<std::vector<MessageRecord>>(newest);
+    if (page.empty()) {
+        return Result(std::vector<HistoryItem>());
+    }
+    auto oldestFirst =
+        messages.pageAfter(*conversation, MessageId{page.back().id.value - 1}, int(page.size()));
+    if (const auto *error = std::get_if<StoreError>(&oldestFirst)) {
+        return *error;
+    }
+    auto records = std::get<std::vector<MessageRecord>>(std::move(oldestFirst));
+    auto items = loadMessageDetails(context, std::move(records));
+    if (const auto *error = std::get_if<StoreError>(&items)) {
+        return *error;
+    }
+    auto &loaded = std::get<std::vector<HistoryItem>>(items);
+    MessageVersionTable versions(context);
+    for (HistoryItem &item : loaded) {
+        if (!item.record.isEdited()) {
+            continue;
+        }
+        auto found = versions.forMessage(item.record.id, item.record.clientMessageId);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        item.versions = std::move(std::get<std::vector<MessageVersion>>(found));
+    }
+    return Result(std::move(loaded));
+}
+
+} // namespace parley::core

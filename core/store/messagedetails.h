@@ -1,0 +1,57 @@
+#pragma once
+
+// What a view shows around a message besides its own row (protocol M1 §5): the reactions to
+// it and, for a reply, the message it quotes. Read on the database thread for a page of rows
+// at a time (MessageListModel, SessionManager::listHistory).
+
+#include "core/store/messagetable.h"
+#include "core/store/messageversiontable.h"
+#include "core/store/reactiontable.h"
+
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+namespace parley::core {
+
+class StoreContext;
+
+struct QuotedMessage
+{
+    MessageId id;
+    MessageRecord::Direction direction = MessageRecord::Direction::Incoming; // its author
+    QString snippet;      // its text (now: after edits), at most kSnippetChars; empty if deleted
+    bool deleted = false; // a tombstone
+    static constexpr int kSnippetChars = 120;
+};
+
+struct HistoryItem
+{
+    MessageRecord record;
+    // Current reactions (removals left out), by author: 0 = us, else the ContactId's value.
+    std::vector<ReactionRecord> reactions;
+    // A reply's quoted message, when it is in the conversation; nullopt otherwise (or not a
+    // reply: record.replyTo is empty).
+    std::optional<QuotedMessage> quoted;
+    // An edited text's versions, the original first (M1 §5.4): filled by conversationHistory()
+    // only, not for the model's pages (see MessageListModel::requestEditHistory).
+    std::vector<MessageVersion> versions;
+};
+
+// The reactions and quotes of `records` (all of one conversation), in their order.
+StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
+                                                         std::vector<MessageRecord> records);
+
+// The quote of a message whose reply_to is `quotedId` (the first in `conversation` with that
+// client_message_id, either direction), or nullopt.
+StoreResult<std::optional<QuotedMessage>>
+findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId);
+
+// The newest `limit` messages of the conversation with the contact `address`, oldest first,
+// with their details and the versions of the edited ones; nullopt if there is no such
+// conversation.
+StoreResult<std::optional<std::vector<HistoryItem>>>
+conversationHistory(StoreContext &context, const QString &address, int limit);
+
+} // namespace parley::core
