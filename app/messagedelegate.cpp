@@ -95,7 +95,9 @@ std::unique_ptr<QTextDocument> MessageDelegate::documentFor(const QModelIndex &i
                                                             const QFont &font, int textWidth) const
 {
     auto document = std::make_unique<InertTextDocument>();
-    if (index.data(Messages::UndecryptableRole).toBool()) {
+    // A tombstone or an undecryptable row says so, in italics (DisplayRole has the sentence).
+    if (index.data(Messages::UndecryptableRole).toBool() ||
+        index.data(Messages::DeletedRole).toBool()) {
         QFont italic = font;
         italic.setItalic(true);
         document->setDefaultFont(italic);
@@ -106,6 +108,19 @@ std::unique_ptr<QTextDocument> MessageDelegate::documentFor(const QModelIndex &i
     }
     document->setTextWidth(textWidth);
     return document;
+}
+
+void MessageDelegate::forget(qint64 id)
+{
+    for (auto it = m_textSizes.begin(); it != m_textSizes.end();) {
+        it = it.key().first == id ? m_textSizes.erase(it) : std::next(it);
+    }
+    const auto keys = m_documents.keys();
+    for (const auto &key : keys) {
+        if (key.first == id) {
+            m_documents.remove(key);
+        }
+    }
 }
 
 QTextDocument *MessageDelegate::cachedDocument(const QModelIndex &index, const QFont &font,
@@ -138,6 +153,9 @@ QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int
 QString MessageDelegate::metaText(const QModelIndex &index) const
 {
     QString text = shortTime(sentAt(index).time());
+    if (index.data(Messages::EditedRole).toBool() && !index.data(Messages::DeletedRole).toBool()) {
+        text = tr("edited · %1").arg(text);
+    }
     const QString state = index.data(Messages::StateNameRole).toString();
     if (state == QLatin1String("failed")) {
         text = tr("%1 · not sent").arg(text);

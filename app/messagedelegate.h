@@ -60,6 +60,8 @@ public:
         m_textSizes.clear();
         m_documents.clear();
     }
+    // Forgets one message's layouts (its text changed: an edit, a deletion).
+    void forget(qint64 id);
 
 private:
     struct Parts

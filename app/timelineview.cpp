@@ -80,6 +80,14 @@ void TimelineView::setMessages(core::MessageListModel *model)
     if (model == nullptr) {
         return;
     }
+    // An edited or deleted message changes its text in place: its laid-out size goes.
+    m_modelConnections << connect(
+        model, &QAbstractItemModel::dataChanged, this,
+        [this](const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+            for (int row = topLeft.row(); row <= bottomRight.row(); ++row) {
+                m_delegate->forget(m_messages->index(row, 0).data(Messages::IdRole).toLongLong());
+            }
+        });
     m_modelConnections << connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
                                   [this](const QModelIndex &, int first, int) {
                                       if (first == 0 && m_messages->rowCount() > 0) {

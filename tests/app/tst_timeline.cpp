@@ -18,7 +18,11 @@
 #include "core/clientcore.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
+#include "core/session/messagecontent.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
@@ -81,6 +85,7 @@ private slots:
     void historyLoadsByEveryTrigger();
     void sizeHintsContainTheirText();
     void hostileTextRendersInert();
+    void editedAndDeletedRowsAreLaidOutAgain();
     void composerKeys();
     void composerBlockedWhileCannotSend();
     void controlsHaveAccessibleNames();
@@ -357,6 +362,69 @@ void TestTimeline::hostileTextRendersInert()
     timeline->setFocus();
     QTest::keyClick(timeline, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(QApplication::clipboard()->text(), hostile);
+}
+
+// An edit or a deletion changes a row's text in place (M1 §5): the timeline lays it out
+// again (not the size cached for the old text), marks it edited, and shows a tombstone.
+void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
+{
+    const QByteArray id = clientId(1, 0x72000000);
+    appendMessage(*m_profile.store, kCarol, Direction::Incoming, State::Received,
+                  QStringLiteral("short"), id, 1'700'000'000'000);
+    const auto apply = [&](const MessageContent &op) {
+        const auto applied =
+            take(m_profile.store->run([op](StoreContext &context) -> StoreResult<int> {
+                auto contact = ContactTable(context).findByAddress(kCarol);
+                if (const auto *error = std::get_if<StoreError>(&contact)) {
+                    return *error;
+                }
+                const ContactId carol = std::get<ContactRecord>(contact).id;
+                auto conversation = ConversationTable(context).forContact(carol, 1);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                auto outcome = pipeline::applyMessageOp(
+                    context, std::get<ConversationId>(conversation), carol.value, op, true, 1);
+                if (const auto *error = std::get_if<StoreError>(&outcome)) {
+                    return *error;
+                }
+                return int(std::get<pipeline::OpOutcome>(outcome).result);
+            }));
+        return valueOf(applied) == int(pipeline::OpOutcome::Result::Applied);
+    };
+
+    ChatViewModel chat(m_profile.store, nullptr, kCarol);
+    app::ChatView view(&chat);
+    view.resize(700, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    Messages *model = chat.messageList();
+    QTRY_COMPARE(model->rowCount(), 1);
+    app::TimelineView *timeline = view.timeline();
+    app::MessageDelegate *delegate = timeline->messageDelegate();
+    const auto height = [&] {
+        const QModelIndex index = model->index(0);
+        return delegate->sizeHint(optionFor(*timeline, index), index).height();
+    };
+    const int shortHeight = height();
+
+    QStringList lines;
+    for (int i = 1; i <= 30; ++i) {
+        lines << QStringLiteral("line %1 of the edited text").arg(i);
+    }
+    QVERIFY(apply(MessageContent::makeEdit(id, lines.join(u'\n'), 1'700'000'005'000)));
+    model->notifyChanged(kCarol, id, int(Direction::Incoming));
+    QTRY_VERIFY(model->index(0).data(Messages::EditedRole).toBool());
+    QVERIFY(delegate->renderedText(model->index(0)).contains(QStringLiteral("line 30")));
+    const int editedHeight = height();
+    QVERIFY2(editedHeight > shortHeight + 80,
+             qPrintable(QStringLiteral("%1 -> %2").arg(shortHeight).arg(editedHeight)));
+
+    QVERIFY(apply(MessageContent::makeDelete(id, 1'700'000'006'000)));
+    model->notifyChanged(kCarol, id, int(Direction::Incoming));
+    QTRY_VERIFY(model->index(0).data(Messages::DeletedRole).toBool());
+    QCOMPARE(delegate->renderedText(model->index(0)), QStringLiteral("This message was deleted."));
+    QVERIFY(height() < editedHeight);
 }
 
 void TestTimeline::composerKeys()
