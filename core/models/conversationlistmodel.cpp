@@ -26,6 +26,9 @@ void ConversationListModel::follow(SessionManager *sessions)
             queued);
     connect(sessions, &SessionManager::messagesSeen, this, &ConversationListModel::reload, queued);
     connect(sessions, &SessionManager::contactReady, this, &ConversationListModel::reload, queued);
+    // An edit or deletion of the last message changes its preview (M1 §5).
+    connect(sessions, &SessionManager::messageChanged, this, &ConversationListModel::reload,
+            queued);
 }
 
 void ConversationListModel::reload()
@@ -133,7 +136,8 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         row.lastOutgoing = last.direction == MessageRecord::Direction::Outgoing;
         row.lastState = int(last.state);
         const auto *text = std::get_if<QString>(&last.body);
-        row.preview = text == nullptr || last.state == MessageRecord::State::Undecryptable
+        row.preview = last.deleted ? tr("This message was deleted.")
+                      : text == nullptr || last.state == MessageRecord::State::Undecryptable
                           ? tr("This message could not be decrypted.")
                           : previewOf(*text);
     }

@@ -168,6 +168,19 @@ void TestListModels::previewsAndInitials()
     QCOMPARE(model.data(model.index(0), Roles::PreviewRole).toString(),
              u"This message could not be decrypted."_qs);
     QCOMPARE(model.totalUnread(), 0); // undecryptable is not "Received"
+
+    // A last message deleted for everyone (M1 §5.5) is previewed as such, not as nothing.
+    const MessageId last = appendMessage(*profile.store, kAlice, Direction::Incoming, State::Seen,
+                                         u"soon gone"_qs, clientId(2), 2000);
+    model.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(model.data(model.index(0), Roles::PreviewRole).toString(), u"soon gone"_qs);
+    QVERIFY(succeeded(take(profile.store->run(
+        [last](StoreContext &context) { return MessageTable(context).setDeleted(last); }))));
+    model.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(model.data(model.index(0), Roles::PreviewRole).toString(),
+             u"This message was deleted."_qs);
 }
 
 void TestListModels::reloadsAreCoalesced()
