@@ -3,6 +3,7 @@
 #include "app/commandline.h"
 #include "app/mainwindow.h"
 #include "app/singleinstance.h"
+#include "app/translations.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
@@ -61,13 +62,19 @@ int main(int argc, char *argv[])
     // icon theme (Windows and macOS take theirs from the executable and the bundle).
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.parley_im.Parley"));
     QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.parley_im.Parley")));
+    // Before any view exists: every tr() below is answered in the user's language
+    // (LANGUAGE/LANG; CONTRIBUTING.md, "Translations"). --help and --version above stay
+    // English: they run before there is an application to translate with.
+    app::installTranslations(QLocale());
 
     const QString profileDir = QDir::cleanPath(
         QDir(command.profileDir.isEmpty() ? defaultProfileDir() : command.profileDir)
             .absolutePath());
     if (!QDir().mkpath(profileDir)) {
-        std::fprintf(stderr, "parley: cannot create the profile directory %s\n",
-                     qUtf8Printable(profileDir));
+        std::fprintf(stderr, "parley: %s\n",
+                     qUtf8Printable(QCoreApplication::translate(
+                                        "main", "cannot create the profile directory %1")
+                                        .arg(profileDir)));
         return 1;
     }
     QFile::setPermissions(profileDir,
@@ -80,7 +87,9 @@ int main(int argc, char *argv[])
     case app::SingleInstance::Outcome::Primary:
         break;
     case app::SingleInstance::Outcome::Secondary:
-        std::fprintf(stderr, "parley: this profile is already open; its window was raised\n");
+        std::fprintf(stderr, "parley: %s\n",
+                     qUtf8Printable(QCoreApplication::translate(
+                         "main", "this profile is already open; its window was raised")));
         return 0;
     case app::SingleInstance::Outcome::Failed:
         std::fprintf(stderr, "parley: %s\n", qUtf8Printable(instance.errorText()));
