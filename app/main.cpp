@@ -16,6 +16,7 @@
 #include <QStandardPaths>
 
 #include <cstdio>
+#include <optional>
 
 using namespace parley;
 
@@ -37,9 +38,23 @@ int main(int argc, char *argv[])
     for (int i = 0; i < argc; ++i) {
         arguments << QString::fromLocal8Bit(argv[i]);
     }
-    const auto parsed = app::parseAppCommandLine(arguments);
+    auto parsed = app::parseAppCommandLine(arguments);
+    // The help and a bad command line are read by a person, so they are worth translating: a
+    // QCoreApplication (it touches no window system) holds the translators, and the command
+    // line is parsed again with them.
+    const bool answersNow =
+        std::holds_alternative<QString>(parsed) ||
+        std::get<app::AppCommandLine>(parsed).action == app::AppCommandLine::Action::ShowHelp;
+    std::optional<QCoreApplication> console;
+    if (answersNow) {
+        console.emplace(argc, argv);
+        app::installTranslations(QLocale());
+        parsed = app::parseAppCommandLine(arguments);
+    }
     if (const auto *error = std::get_if<QString>(&parsed)) {
-        std::fprintf(stderr, "parley: %s (see --help)\n", qUtf8Printable(*error));
+        std::fprintf(
+            stderr, "parley: %s\n",
+            qUtf8Printable(QCoreApplication::translate("main", "%1 (see --help)").arg(*error)));
         return 1;
     }
     const app::AppCommandLine &command = std::get<app::AppCommandLine>(parsed);
@@ -63,8 +78,7 @@ int main(int argc, char *argv[])
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.parley_im.Parley"));
     QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.parley_im.Parley")));
     // Before any view exists: every tr() below is answered in the user's language
-    // (LANGUAGE/LANG; CONTRIBUTING.md, "Translations"). --help and --version above stay
-    // English: they run before there is an application to translate with.
+    // (LANGUAGE/LANG; CONTRIBUTING.md, "Translations").
     app::installTranslations(QLocale());
 
     const QString profileDir = QDir::cleanPath(

@@ -116,6 +116,10 @@
         <source>this profile is already open; its window was raised</source>
         <translation>dieses Profil ist bereits geöffnet; sein Fenster wurde nach vorn geholt</translation>
     </message>
+    <message>
+        <source>%1 (see --help)</source>
+        <translation>%1 (siehe --help)</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::AboutDialog</name>
@@ -244,6 +248,37 @@
     <message>
         <source>✓ Verified</source>
         <translation>✓ Überprüft</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::CommandLine</name>
+    <message>
+        <source>Parley: an end-to-end encrypted messenger.</source>
+        <translation>Parley: ein Ende-zu-Ende-verschlüsselter Messenger.</translation>
+    </message>
+    <message>
+        <source>Show this help and exit.</source>
+        <translation>Diese Hilfe anzeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>Show the version and exit.</source>
+        <translation>Die Version anzeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>Use the profile in &lt;dir&gt;; several profiles can run side by side.</source>
+        <translation>Das Profil in &lt;dir&gt; verwenden; mehrere Profile können nebeneinander laufen.</translation>
+    </message>
+    <message>
+        <source>Connect to the relay at &lt;url&gt; (wss://…; ws:// only to this computer) and remember it for the profile. Default: %1.</source>
+        <translation>Mit dem Relay unter &lt;url&gt; verbinden (wss://…; ws:// nur zu diesem Computer) und es für das Profil merken. Standard: %1.</translation>
+    </message>
+    <message>
+        <source>unexpected argument: %1</source>
+        <translation>unerwartetes Argument: %1</translation>
+    </message>
+    <message>
+        <source>--relay wants a URL such as wss://relay.example.org</source>
+        <translation>--relay erwartet eine URL wie wss://relay.example.org</translation>
     </message>
 </context>
 <context>

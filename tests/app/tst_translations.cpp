@@ -123,10 +123,11 @@ QString formLabel(QWidget *window, QWidget *field)
     return {};
 }
 
-// Runs the real `parley --profile dir` with the given language variables to its end (the
+// Runs the real `parley` with the given language variables to its end (the
 // event loop runs meanwhile, so an in-process holder of the profile answers). Returns its
 // stderr, or a note that it did not finish.
-QString runApp(const QString &profile, const QStringList &languageVariables)
+QString runApp(const QStringList &arguments, const QStringList &languageVariables,
+               QString *out = nullptr)
 {
     QProcess app;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
@@ -138,12 +139,15 @@ QString runApp(const QString &profile, const QStringList &languageVariables)
                            variable.section(QLatin1Char('='), 1));
     }
     app.setProcessEnvironment(environment);
-    app.start(qEnvironmentVariable("PARLEY_APP_BIN"), {QStringLiteral("--profile"), profile});
+    app.start(qEnvironmentVariable("PARLEY_APP_BIN"), arguments);
     QSignalSpy finished(&app, &QProcess::finished);
     if (!app.waitForStarted(30'000) || !finished.wait(30'000)) {
         app.kill();
         app.waitForFinished();
         return QStringLiteral("(parley did not finish)");
+    }
+    if (out != nullptr) {
+        *out = QString::fromUtf8(app.readAllStandardOutput());
     }
     return QString::fromUtf8(app.readAllStandardError());
 }
@@ -254,16 +258,27 @@ void TestTranslations::appFollowsTheEnvironment()
     app::SingleInstance holder(profile.path());
     QCOMPARE(holder.claim(), app::SingleInstance::Outcome::Primary);
 
-    QString errors = runApp(profile.path(), {QStringLiteral("LANG=de_DE.UTF-8")});
+    const QStringList arguments{QStringLiteral("--profile"), profile.path()};
+    QString errors = runApp(arguments, {QStringLiteral("LANG=de_DE.UTF-8")});
     QVERIFY2(errors.contains(
                  QStringLiteral("dieses Profil ist bereits geöffnet; sein Fenster wurde nach "
                                 "vorn geholt")),
              qPrintable(errors));
-    errors =
-        runApp(profile.path(), {QStringLiteral("LANGUAGE=de"), QStringLiteral("LANG=C.UTF-8")});
+    errors = runApp(arguments, {QStringLiteral("LANGUAGE=de"), QStringLiteral("LANG=C.UTF-8")});
     QVERIFY2(errors.contains(QStringLiteral("bereits geöffnet")), qPrintable(errors));
-    errors = runApp(profile.path(), {QStringLiteral("LANG=en_GB.UTF-8")});
+    errors = runApp(arguments, {QStringLiteral("LANG=en_GB.UTF-8")});
     QVERIFY2(errors.contains(QStringLiteral("this profile is already open")), qPrintable(errors));
+
+    // --help and a bad command line: translated too, still without a display.
+    QString help;
+    runApp(QStringList{QStringLiteral("--help")}, {QStringLiteral("LANG=de_DE.UTF-8")}, &help);
+    QVERIFY2(help.contains(QStringLiteral("Diese Hilfe anzeigen und beenden.")), qPrintable(help));
+    QVERIFY2(help.contains(QStringLiteral("Das Profil in <dir> verwenden")), qPrintable(help));
+    errors = runApp(QStringList{QStringLiteral("file.txt")}, {QStringLiteral("LANG=de_DE.UTF-8")});
+    QVERIFY2(errors.contains(QStringLiteral("unerwartetes Argument: file.txt (siehe --help)")),
+             qPrintable(errors));
+    runApp(QStringList{QStringLiteral("--help")}, {QStringLiteral("LANG=en_GB.UTF-8")}, &help);
+    QVERIFY2(help.contains(QStringLiteral("Show this help and exit.")), qPrintable(help));
 }
 
 void TestTranslations::germanUi()
