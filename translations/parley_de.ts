@@ -44,7 +44,7 @@
     </message>
     <message>
         <source>The system keychain failed; use your passphrase.</source>
-        <translation>Der Systemschlüsselbund hat versagt; verwenden Sie Ihre Passphrase.</translation>
+        <translation>Der Systemschlüsselbund meldet einen Fehler; verwenden Sie Ihre Passphrase.</translation>
     </message>
 </context>
 <context>
@@ -718,7 +718,7 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     </message>
     <message>
         <source>Open an image of their code…</source>
-        <translation>Bild ihres Codes öffnen …</translation>
+        <translation>Bild des Codes des Kontakts öffnen …</translation>
     </message>
     <message>
         <source>Copy my code</source>
@@ -917,7 +917,7 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     </message>
     <message>
         <source>The secure connection to %1 failed: its certificate could not be verified.</source>
-        <translation>Die sichere Verbindung zu %1 ist fehlgeschlagen: Sein Zertifikat konnte nicht überprüft werden.</translation>
+        <translation>Die sichere Verbindung zu %1 ist fehlgeschlagen: Das Zertifikat konnte nicht überprüft werden.</translation>
     </message>
     <message>
         <source>%1 did not answer in time.</source>
