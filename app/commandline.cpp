@@ -1,6 +1,7 @@
 #include "app/commandline.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QFileInfo>
 
 namespace parley::app {
@@ -13,19 +14,26 @@ QUrl defaultRelayUrl()
 std::variant<AppCommandLine, QString> parseAppCommandLine(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Parley: an end-to-end encrypted messenger."));
-    const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
-                                        QStringLiteral("Show this help and exit."));
-    const QCommandLineOption versionOption({QStringLiteral("v"), QStringLiteral("version")},
-                                           QStringLiteral("Show the version and exit."));
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "parley::app::CommandLine", "Parley: an end-to-end encrypted messenger."));
+    const QCommandLineOption helpOption(
+        {QStringLiteral("h"), QStringLiteral("help")},
+        QCoreApplication::translate("parley::app::CommandLine", "Show this help and exit."));
+    const QCommandLineOption versionOption(
+        {QStringLiteral("v"), QStringLiteral("version")},
+        QCoreApplication::translate("parley::app::CommandLine", "Show the version and exit."));
     const QCommandLineOption profileOption(
         QStringLiteral("profile"),
-        QStringLiteral("Use the profile in <dir>; several profiles can run side by side."),
+        QCoreApplication::translate(
+            "parley::app::CommandLine",
+            "Use the profile in <dir>; several profiles can run side by side."),
         QStringLiteral("dir"));
     const QCommandLineOption relayOption(
         QStringLiteral("relay"),
-        QStringLiteral("Connect to the relay at <url> (wss://…; ws:// only to this computer) "
-                       "and remember it for the profile. Default: %1.")
+        QCoreApplication::translate(
+            "parley::app::CommandLine",
+            "Connect to the relay at <url> (wss://…; ws:// only to this computer) "
+            "and remember it for the profile. Default: %1.")
             .arg(defaultRelayUrl().toString()),
         QStringLiteral("url"));
     parser.addOptions({helpOption, versionOption, profileOption, relayOption});
@@ -49,14 +57,22 @@ std::variant<AppCommandLine, QString> parseAppCommandLine(const QStringList &arg
         return parser.errorText();
     }
     if (!parser.positionalArguments().isEmpty()) {
-        return QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
+        return QCoreApplication::translate("parley::app::CommandLine", "unexpected argument: %1")
+            .arg(parser.positionalArguments().first());
     }
     AppCommandLine result;
     if (parser.isSet(helpOption)) {
         result.action = AppCommandLine::Action::ShowHelp;
-        // Without a QCoreApplication Qt cannot know the program name; put it in ourselves.
-        result.helpText = parser.helpText().replace(QStringLiteral("<executable_name>"),
-                                                    QFileInfo(ours.first()).fileName());
+        // The usage line names the program as typed: without a QCoreApplication Qt writes
+        // "<executable_name>", with one the whole argv[0]; both become the file name.
+        result.helpText = parser.helpText();
+        const qsizetype usageEnd = result.helpText.indexOf(QLatin1Char('\n'));
+        QString usage = result.helpText.left(usageEnd);
+        const QString program = QCoreApplication::instance() != nullptr
+                                    ? QCoreApplication::arguments().value(0)
+                                    : QStringLiteral("<executable_name>");
+        usage.replace(program, QFileInfo(ours.first()).fileName());
+        result.helpText.replace(0, usageEnd, usage);
         return result;
     }
     if (parser.isSet(versionOption)) {
@@ -67,7 +83,8 @@ std::variant<AppCommandLine, QString> parseAppCommandLine(const QStringList &arg
     if (parser.isSet(relayOption)) {
         result.relayUrl = QUrl::fromUserInput(parser.value(relayOption));
         if (!result.relayUrl.isValid()) {
-            return QStringLiteral("--relay wants a URL such as wss://relay.example.org");
+            return QCoreApplication::translate(
+                "parley::app::CommandLine", "--relay wants a URL such as wss://relay.example.org");
         }
     }
     return result;

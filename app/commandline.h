@@ -21,6 +21,8 @@ struct AppCommandLine
 };
 
 // `arguments` starts with the program name. Returns a sentence for the user on bad input.
+// The help and the sentences are translated when a QCoreApplication with translators exists
+// (main.cpp makes one, without a window system, for --help and errors), else English.
 std::variant<AppCommandLine, QString> parseAppCommandLine(const QStringList &arguments);
 
 // The relay a fresh profile uses: the local relay started by `scripts/run`.

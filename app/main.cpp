@@ -3,6 +3,7 @@
 #include "app/commandline.h"
 #include "app/mainwindow.h"
 #include "app/singleinstance.h"
+#include "app/translations.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
@@ -15,6 +16,7 @@
 #include <QStandardPaths>
 
 #include <cstdio>
+#include <optional>
 
 using namespace parley;
 
@@ -36,9 +38,23 @@ int main(int argc, char *argv[])
     for (int i = 0; i < argc; ++i) {
         arguments << QString::fromLocal8Bit(argv[i]);
     }
-    const auto parsed = app::parseAppCommandLine(arguments);
+    auto parsed = app::parseAppCommandLine(arguments);
+    // The help and a bad command line are read by a person, so they are worth translating: a
+    // QCoreApplication (it touches no window system) holds the translators, and the command
+    // line is parsed again with them.
+    const bool answersNow =
+        std::holds_alternative<QString>(parsed) ||
+        std::get<app::AppCommandLine>(parsed).action == app::AppCommandLine::Action::ShowHelp;
+    std::optional<QCoreApplication> console;
+    if (answersNow) {
+        console.emplace(argc, argv);
+        app::installTranslations(QLocale());
+        parsed = app::parseAppCommandLine(arguments);
+    }
     if (const auto *error = std::get_if<QString>(&parsed)) {
-        std::fprintf(stderr, "parley: %s (see --help)\n", qUtf8Printable(*error));
+        std::fprintf(
+            stderr, "parley: %s\n",
+            qUtf8Printable(QCoreApplication::translate("main", "%1 (see --help)").arg(*error)));
         return 1;
     }
     const app::AppCommandLine &command = std::get<app::AppCommandLine>(parsed);
@@ -61,13 +77,18 @@ int main(int argc, char *argv[])
     // icon theme (Windows and macOS take theirs from the executable and the bundle).
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.parley_im.Parley"));
     QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("io.github.parley_im.Parley")));
+    // Before any view exists: every tr() below is answered in the user's language
+    // (LANGUAGE/LANG; CONTRIBUTING.md, "Translations").
+    app::installTranslations(QLocale());
 
     const QString profileDir = QDir::cleanPath(
         QDir(command.profileDir.isEmpty() ? defaultProfileDir() : command.profileDir)
             .absolutePath());
     if (!QDir().mkpath(profileDir)) {
-        std::fprintf(stderr, "parley: cannot create the profile directory %s\n",
-                     qUtf8Printable(profileDir));
+        std::fprintf(stderr, "parley: %s\n",
+                     qUtf8Printable(QCoreApplication::translate(
+                                        "main", "cannot create the profile directory %1")
+                                        .arg(profileDir)));
         return 1;
     }
     QFile::setPermissions(profileDir,
@@ -80,7 +101,9 @@ int main(int argc, char *argv[])
     case app::SingleInstance::Outcome::Primary:
         break;
     case app::SingleInstance::Outcome::Secondary:
-        std::fprintf(stderr, "parley: this profile is already open; its window was raised\n");
+        std::fprintf(stderr, "parley: %s\n",
+                     qUtf8Printable(QCoreApplication::translate(
+                         "main", "this profile is already open; its window was raised")));
         return 0;
     case app::SingleInstance::Outcome::Failed:
         std::fprintf(stderr, "parley: %s\n", qUtf8Printable(instance.errorText()));

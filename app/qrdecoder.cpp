@@ -28,28 +28,30 @@ struct ImageDeleter
     void operator()(zbar::zbar_image_t *image) const { zbar::zbar_image_destroy(image); }
 };
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("parley::app::QrDecoder", text);
-}
-
 } // namespace
 
+// Neither class is a QObject: the context is written out at each call, because lupdate reads
+// only literal arguments and files them under exactly that context (CONTRIBUTING.md,
+// "Translations").
 QString QrDecodeResult::describe() const
 {
     switch (error) {
     case Error::None:
         return {};
     case Error::NotFound:
-        return tr("The image cannot be opened.");
+        return QCoreApplication::translate("parley::app::QrDecoder", "The image cannot be opened.");
     case Error::UnsupportedFormat:
-        return tr("This kind of file is not supported. Use a PNG, JPEG or BMP image.");
+        return QCoreApplication::translate(
+            "parley::app::QrDecoder",
+            "This kind of file is not supported. Use a PNG, JPEG or BMP image.");
     case Error::TooLarge:
-        return tr("The image is too large.");
+        return QCoreApplication::translate("parley::app::QrDecoder", "The image is too large.");
     case Error::Unreadable:
-        return tr("The image is damaged and cannot be read.");
+        return QCoreApplication::translate("parley::app::QrDecoder",
+                                           "The image is damaged and cannot be read.");
     case Error::NoCode:
-        return tr("No QR code was found in this image.");
+        return QCoreApplication::translate("parley::app::QrDecoder",
+                                           "No QR code was found in this image.");
     }
     return {};
 }
@@ -74,7 +76,8 @@ QString QrDecoder::fileDialogFilter()
     for (const QByteArray &format : formats) {
         patterns << QStringLiteral("*.") + QString::fromLatin1(format);
     }
-    return tr("Images (%1)").arg(patterns.join(QLatin1Char(' ')));
+    return QCoreApplication::translate("parley::app::QrDecoder", "Images (%1)")
+        .arg(patterns.join(QLatin1Char(' ')));
 }
 
 QrDecodeResult QrDecoder::decodeFile(const QString &path)

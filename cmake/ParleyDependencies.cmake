@@ -7,7 +7,9 @@ if(PARLEY_BUILD_SERVER OR PARLEY_BUILD_CORE)
     list(APPEND PARLEY_QT_COMPONENTS Network WebSockets Sql)
 endif()
 if(PARLEY_BUILD_APP)
-    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets DBus) # DBus: desktop notifications
+    # DBus: desktop notifications. LinguistTools: lupdate/lrelease for translations/*.ts
+    # (Debian qt6-tools-dev for the CMake package, qt6-l10n-tools for the programs).
+    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets DBus LinguistTools)
 endif()
 if(PARLEY_BUILD_TESTS)
     list(APPEND PARLEY_QT_COMPONENTS Test)

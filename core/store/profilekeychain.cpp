@@ -3,6 +3,7 @@
 #include "core/store/profilesettings.h"
 #include "crypto/keyvault.h"
 
+#include <QCoreApplication>
 #include <QPromise>
 #include <qt6keychain/keychain.h>
 
@@ -54,22 +55,28 @@ QString ProfileKeychain::Error::message() const
 {
     switch (code) {
     case Code::NoProfile:
-        return QStringLiteral("There is no Parley profile in this folder.");
+        return QCoreApplication::translate("ProfileKeychain",
+                                           "There is no Parley profile in this folder.");
     case Code::NotRemembered:
-        return QStringLiteral("This profile is not remembered on this computer; unlock it with "
-                              "your passphrase.");
+        return QCoreApplication::translate(
+            "ProfileKeychain", "This profile is not remembered on this computer; unlock it with "
+                               "your passphrase.");
     case Code::Unavailable:
-        return QStringLiteral("The system keychain did not give Parley this profile's key (it "
-                              "may be locked); unlock with your passphrase.");
+        return QCoreApplication::translate(
+            "ProfileKeychain", "The system keychain did not give Parley this profile's key (it "
+                               "may be locked); unlock with your passphrase.");
     case Code::AccessDenied:
-        return QStringLiteral("The system keychain refused access to this profile's key.");
+        return QCoreApplication::translate(
+            "ProfileKeychain", "The system keychain refused access to this profile's key.");
     case Code::NoKeychain:
-        return QStringLiteral("This computer has no system keychain Parley can use, so the "
-                              "profile cannot be remembered; use your passphrase.");
+        return QCoreApplication::translate(
+            "ProfileKeychain", "This computer has no system keychain Parley can use, so the "
+                               "profile cannot be remembered; use your passphrase.");
     case Code::Failed:
         break;
     }
-    return QStringLiteral("The system keychain failed; use your passphrase.");
+    return QCoreApplication::translate("ProfileKeychain",
+                                       "The system keychain failed; use your passphrase.");
 }
 
 ProfileKeychain::ProfileKeychain(QString profileDirectory)

@@ -1,0 +1,1250 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>MessageFailure</name>
+    <message>
+        <source>Not sent: the recipient&apos;s account or device no longer exists.</source>
+        <translation>Nicht gesendet: Das Konto oder Gerät des Empfängers existiert nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Not sent: the relay refused the message.</source>
+        <translation>Nicht gesendet: Das Relay hat die Nachricht abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Not sent: the message is too large for the relay.</source>
+        <translation>Nicht gesendet: Die Nachricht ist zu groß für das Relay.</translation>
+    </message>
+    <message>
+        <source>Not sent: the recipient is not on this relay.</source>
+        <translation>Nicht gesendet: Der Empfänger ist nicht auf diesem Relay.</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileKeychain</name>
+    <message>
+        <source>There is no Parley profile in this folder.</source>
+        <translation>In diesem Ordner gibt es kein Parley-Profil.</translation>
+    </message>
+    <message>
+        <source>This profile is not remembered on this computer; unlock it with your passphrase.</source>
+        <translation>Dieses Profil ist auf diesem Computer nicht gespeichert; entsperren Sie es mit Ihrer Passphrase.</translation>
+    </message>
+    <message>
+        <source>The system keychain did not give Parley this profile&apos;s key (it may be locked); unlock with your passphrase.</source>
+        <translation>Der Systemschlüsselbund hat Parley den Schlüssel dieses Profils nicht gegeben (vielleicht ist er gesperrt); entsperren Sie mit Ihrer Passphrase.</translation>
+    </message>
+    <message>
+        <source>The system keychain refused access to this profile&apos;s key.</source>
+        <translation>Der Systemschlüsselbund hat den Zugriff auf den Schlüssel dieses Profils verweigert.</translation>
+    </message>
+    <message>
+        <source>This computer has no system keychain Parley can use, so the profile cannot be remembered; use your passphrase.</source>
+        <translation>Dieser Computer hat keinen Systemschlüsselbund, den Parley nutzen kann, daher kann das Profil nicht gespeichert werden; verwenden Sie Ihre Passphrase.</translation>
+    </message>
+    <message>
+        <source>The system keychain failed; use your passphrase.</source>
+        <translation>Der Systemschlüsselbund meldet einen Fehler; verwenden Sie Ihre Passphrase.</translation>
+    </message>
+</context>
+<context>
+    <name>StoreError</name>
+    <message>
+        <source>There is no Parley profile in this folder.</source>
+        <translation>In diesem Ordner gibt es kein Parley-Profil.</translation>
+    </message>
+    <message>
+        <source>This folder already holds a Parley profile (or part of one); choose another folder.</source>
+        <translation>Dieser Ordner enthält bereits ein Parley-Profil (oder Teile davon); wählen Sie einen anderen Ordner.</translation>
+    </message>
+    <message>
+        <source>That passphrase is not right for this profile.</source>
+        <translation>Diese Passphrase passt nicht zu diesem Profil.</translation>
+    </message>
+    <message>
+        <source>The key remembered on this computer does not belong to this profile; unlock it with your passphrase.</source>
+        <translation>Der auf diesem Computer gespeicherte Schlüssel gehört nicht zu diesem Profil; entsperren Sie es mit Ihrer Passphrase.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s key file (profile.vault) is damaged, so the profile cannot be opened. Restore it from a backup.</source>
+        <translation>Die Schlüsseldatei des Profils (profile.vault) ist beschädigt, daher kann das Profil nicht geöffnet werden. Stellen Sie sie aus einer Sicherung wieder her.</translation>
+    </message>
+    <message>
+        <source>There was not enough memory to check the passphrase; close other programs and try again.</source>
+        <translation>Es war nicht genug Arbeitsspeicher frei, um die Passphrase zu prüfen; schließen Sie andere Programme und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s key file was written by a newer Parley; update Parley to open it.</source>
+        <translation>Die Schlüsseldatei des Profils wurde von einer neueren Parley-Version geschrieben; aktualisieren Sie Parley, um sie zu öffnen.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s database (profile.sqlite) is missing, so its messages and contacts cannot be opened.</source>
+        <translation>Die Datenbank des Profils (profile.sqlite) fehlt, daher können seine Nachrichten und Kontakte nicht geöffnet werden.</translation>
+    </message>
+    <message>
+        <source>This profile was last used by a newer version of Parley; update Parley to open it. Nothing was changed.</source>
+        <translation>Dieses Profil wurde zuletzt mit einer neueren Version von Parley verwendet; aktualisieren Sie Parley, um es zu öffnen. Es wurde nichts verändert.</translation>
+    </message>
+    <message>
+        <source>Parley could not read or write the profile&apos;s database.</source>
+        <translation>Parley konnte die Datenbank des Profils nicht lesen oder schreiben.</translation>
+    </message>
+    <message>
+        <source>The profile is locked; unlock it to continue.</source>
+        <translation>Das Profil ist gesperrt; entsperren Sie es, um fortzufahren.</translation>
+    </message>
+    <message>
+        <source>That item does not exist in this profile.</source>
+        <translation>Dieser Eintrag existiert in diesem Profil nicht.</translation>
+    </message>
+    <message>
+        <source>This item could not be decrypted. It has been kept, not deleted.</source>
+        <translation>Dieser Eintrag konnte nicht entschlüsselt werden. Er wurde aufbewahrt, nicht gelöscht.</translation>
+    </message>
+    <message>
+        <source>Unknown profile store error.</source>
+        <translation>Unbekannter Fehler im Profilspeicher.</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>cannot create the profile directory %1</source>
+        <translation>das Profilverzeichnis %1 kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>this profile is already open; its window was raised</source>
+        <translation>dieses Profil ist bereits geöffnet; sein Fenster wurde nach vorn geholt</translation>
+    </message>
+    <message>
+        <source>%1 (see --help)</source>
+        <translation>%1 (siehe --help)</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::AboutDialog</name>
+    <message>
+        <source>About Parley</source>
+        <translation>Über Parley</translation>
+    </message>
+    <message>
+        <source>Parley %1</source>
+        <translation>Parley %1</translation>
+    </message>
+    <message>
+        <source>End-to-end encrypted messaging. Your messages are encrypted on this computer and decrypted only on the devices of the people they are for.</source>
+        <translation>Ende-zu-Ende-verschlüsselte Nachrichten. Ihre Nachrichten werden auf diesem Computer verschlüsselt und erst auf den Geräten der Menschen entschlüsselt, für die sie bestimmt sind.</translation>
+    </message>
+    <message>
+        <source>Qt %1 (built with %2)</source>
+        <translation>Qt %1 (erstellt mit %2)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::AddContactDialog</name>
+    <message>
+        <source>Add a contact</source>
+        <translation>Kontakt hinzufügen</translation>
+    </message>
+    <message>
+        <source>Type the username of the person you want to write to, or user@relay for someone on another relay.</source>
+        <translation>Geben Sie den Benutzernamen der Person ein, der Sie schreiben möchten, oder benutzer@relay für jemanden auf einem anderen Relay.</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>username or user@relay</source>
+        <translation>benutzername oder benutzer@relay</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Looking up %1…</source>
+        <translation>%1 wird gesucht …</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::ChatView</name>
+    <message>
+        <source>Verify…</source>
+        <translation>Überprüfen …</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Kontakt</translation>
+    </message>
+    <message>
+        <source>Verify the safety number</source>
+        <translation>Sicherheitsnummer überprüfen</translation>
+    </message>
+    <message>
+        <source>Compare the safety number with your contact</source>
+        <translation>Vergleichen Sie die Sicherheitsnummer mit Ihrem Kontakt</translation>
+    </message>
+    <message>
+        <source>Safety number changed</source>
+        <translation>Sicherheitsnummer geändert</translation>
+    </message>
+    <message>
+        <source>Notice</source>
+        <translation>Hinweis</translation>
+    </message>
+    <message>
+        <source>Typing</source>
+        <translation>Tippanzeige</translation>
+    </message>
+    <message>
+        <source>Why sending is blocked</source>
+        <translation>Warum das Senden gesperrt ist</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Insert an emoji</source>
+        <translation>Emoji einfügen</translation>
+    </message>
+    <message>
+        <source>%1 is typing…</source>
+        <translation>%1 schreibt …</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>Prüfen</translation>
+    </message>
+    <message>
+        <source>Review / Accept</source>
+        <translation>Prüfen / Annehmen</translation>
+    </message>
+    <message>
+        <source>Review the new safety number</source>
+        <translation>Neue Sicherheitsnummer prüfen</translation>
+    </message>
+    <message>
+        <source>Review and accept the new safety number</source>
+        <translation>Neue Sicherheitsnummer prüfen und annehmen</translation>
+    </message>
+    <message>
+        <source>✓ Verified</source>
+        <translation>✓ Überprüft</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::CommandLine</name>
+    <message>
+        <source>Parley: an end-to-end encrypted messenger.</source>
+        <translation>Parley: ein Ende-zu-Ende-verschlüsselter Messenger.</translation>
+    </message>
+    <message>
+        <source>Show this help and exit.</source>
+        <translation>Diese Hilfe anzeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>Show the version and exit.</source>
+        <translation>Die Version anzeigen und beenden.</translation>
+    </message>
+    <message>
+        <source>Use the profile in &lt;dir&gt;; several profiles can run side by side.</source>
+        <translation>Das Profil in &lt;dir&gt; verwenden; mehrere Profile können nebeneinander laufen.</translation>
+    </message>
+    <message>
+        <source>Connect to the relay at &lt;url&gt; (wss://…; ws:// only to this computer) and remember it for the profile. Default: %1.</source>
+        <translation>Mit dem Relay unter &lt;url&gt; verbinden (wss://…; ws:// nur zu diesem Computer) und es für das Profil merken. Standard: %1.</translation>
+    </message>
+    <message>
+        <source>unexpected argument: %1</source>
+        <translation>unerwartetes Argument: %1</translation>
+    </message>
+    <message>
+        <source>--relay wants a URL such as wss://relay.example.org</source>
+        <translation>--relay erwartet eine URL wie wss://relay.example.org</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::Composer</name>
+    <message>
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+    <message>
+        <source>Write a message… (Enter sends, Shift+Enter breaks the line)</source>
+        <translation>Nachricht schreiben … (Eingabetaste sendet, Umschalt+Eingabetaste beginnt eine neue Zeile)</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::ConversationDelegate</name>
+    <message>
+        <source>You: %1</source>
+        <translation>Sie: %1</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::ConversationsView</name>
+    <message>
+        <source>Search conversations</source>
+        <translation>Unterhaltungen durchsuchen</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Unterhaltungen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::DesktopNotifier</name>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::EmojiPicker</name>
+    <message>
+        <source>Emoji</source>
+        <translation>Emoji</translation>
+    </message>
+    <message>
+        <source>Insert %1</source>
+        <translation>%1 einfügen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::InertTextDocument</name>
+    <message>
+        <source>[image: %1]</source>
+        <translation>[Bild: %1]</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::MainWindow</name>
+    <message>
+        <source>Connection status</source>
+        <translation>Verbindungsstatus</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Link to %1</source>
+        <translation>Link zu %1</translation>
+    </message>
+    <message>
+        <source>Show/Hide</source>
+        <translation>Anzeigen/Ausblenden</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::MessageDelegate</name>
+    <message>
+        <source>Today</source>
+        <translation>Heute</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Gestern</translation>
+    </message>
+    <message>
+        <source>%1 · not sent</source>
+        <translation>%1 · nicht gesendet</translation>
+    </message>
+    <message>
+        <source>New messages</source>
+        <translation>Neue Nachrichten</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::MessagingView</name>
+    <message>
+        <source>Chats</source>
+        <translation>Chats</translation>
+    </message>
+    <message>
+        <source>Add a contact (Ctrl+N)</source>
+        <translation>Kontakt hinzufügen (Strg+N)</translation>
+    </message>
+    <message>
+        <source>Add a contact</source>
+        <translation>Kontakt hinzufügen</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>No conversation is open.
+
+Add a contact with Ctrl+N to start one, or pick a conversation on the left.</source>
+        <translation>Keine Unterhaltung geöffnet.
+
+Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie links eine Unterhaltung aus.</translation>
+    </message>
+    <message>
+        <source>No conversation is open</source>
+        <translation>Keine Unterhaltung geöffnet</translation>
+    </message>
+    <message>
+        <source>Add a contact…</source>
+        <translation>Kontakt hinzufügen …</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::OnboardingView</name>
+    <message>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Create your Parley profile</source>
+        <translation>Ihr Parley-Profil erstellen</translation>
+    </message>
+    <message>
+        <source>Your username is how people find you on the relay. The passphrase protects your keys and messages on this computer; nobody can recover it for you.</source>
+        <translation>Unter Ihrem Benutzernamen finden andere Sie auf dem Relay. Die Passphrase schützt Ihre Schlüssel und Nachrichten auf diesem Computer; niemand kann sie für Sie wiederherstellen.</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>e.g. alice</source>
+        <translation>z. B. alice</translation>
+    </message>
+    <message>
+        <source>Relay address</source>
+        <translation>Relay-Adresse</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <source>Passphrase again</source>
+        <translation>Passphrase wiederholen</translation>
+    </message>
+    <message>
+        <source>Passphrase strength</source>
+        <translation>Stärke der Passphrase</translation>
+    </message>
+    <message>
+        <source>&amp;Remember on this computer</source>
+        <translation>Auf diesem Computer &amp;merken</translation>
+    </message>
+    <message>
+        <source>Keep the key in this computer&apos;s keychain, so Parley opens without asking for the passphrase.</source>
+        <translation>Den Schlüssel im Schlüsselbund dieses Computers aufbewahren, damit Parley ohne Frage nach der Passphrase öffnet.</translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation>&amp;Benutzername:</translation>
+    </message>
+    <message>
+        <source>R&amp;elay:</source>
+        <translation>R&amp;elay:</translation>
+    </message>
+    <message>
+        <source>&amp;Passphrase:</source>
+        <translation>&amp;Passphrase:</translation>
+    </message>
+    <message>
+        <source>&amp;Again:</source>
+        <translation>&amp;Wiederholen:</translation>
+    </message>
+    <message>
+        <source>&amp;Create profile</source>
+        <translation>Profil er&amp;stellen</translation>
+    </message>
+    <message>
+        <source>Create profile</source>
+        <translation>Profil erstellen</translation>
+    </message>
+    <message>
+        <source>Unlock Parley</source>
+        <translation>Parley entsperren</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation>&amp;Entsperren</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Entsperren</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::QrDecoder</name>
+    <message>
+        <source>The image cannot be opened.</source>
+        <translation>Das Bild kann nicht geöffnet werden.</translation>
+    </message>
+    <message>
+        <source>This kind of file is not supported. Use a PNG, JPEG or BMP image.</source>
+        <translation>Diese Art von Datei wird nicht unterstützt. Verwenden Sie ein PNG-, JPEG- oder BMP-Bild.</translation>
+    </message>
+    <message>
+        <source>The image is too large.</source>
+        <translation>Das Bild ist zu groß.</translation>
+    </message>
+    <message>
+        <source>The image is damaged and cannot be read.</source>
+        <translation>Das Bild ist beschädigt und kann nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>No QR code was found in this image.</source>
+        <translation>In diesem Bild wurde kein QR-Code gefunden.</translation>
+    </message>
+    <message>
+        <source>Images (%1)</source>
+        <translation>Bilder (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::QuickSwitcher</name>
+    <message>
+        <source>Go to a conversation</source>
+        <translation>Zu einer Unterhaltung wechseln</translation>
+    </message>
+    <message>
+        <source>Conversation to open</source>
+        <translation>Zu öffnende Unterhaltung</translation>
+    </message>
+    <message>
+        <source>Go to a conversation…</source>
+        <translation>Zu einer Unterhaltung wechseln …</translation>
+    </message>
+    <message>
+        <source>Matching conversations</source>
+        <translation>Passende Unterhaltungen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::SettingsDialog</name>
+    <message>
+        <source>Current passphrase</source>
+        <translation>Aktuelle Passphrase</translation>
+    </message>
+    <message>
+        <source>New passphrase</source>
+        <translation>Neue Passphrase</translation>
+    </message>
+    <message>
+        <source>Repeat the new passphrase</source>
+        <translation>Neue Passphrase wiederholen</translation>
+    </message>
+    <message>
+        <source>Change passphrase</source>
+        <translation>Passphrase ändern</translation>
+    </message>
+    <message>
+        <source>Remember on this computer</source>
+        <translation>Auf diesem Computer merken</translation>
+    </message>
+    <message>
+        <source>Show notifications for new messages</source>
+        <translation>Benachrichtigungen für neue Nachrichten anzeigen</translation>
+    </message>
+    <message>
+        <source>Show message text in notifications</source>
+        <translation>Nachrichtentext in Benachrichtigungen anzeigen</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <source>Current:</source>
+        <translation>Aktuell:</translation>
+    </message>
+    <message>
+        <source>New:</source>
+        <translation>Neu:</translation>
+    </message>
+    <message>
+        <source>Repeat:</source>
+        <translation>Wiederholen:</translation>
+    </message>
+    <message>
+        <source>Passphrase strength</source>
+        <translation>Stärke der Passphrase</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>Dieser Computer</translation>
+    </message>
+    <message>
+        <source>Keep the profile&apos;s key in the system keychain, so Parley opens without asking for the passphrase.</source>
+        <translation>Den Schlüssel des Profils im Systemschlüsselbund aufbewahren, damit Parley ohne Frage nach der Passphrase öffnet.</translation>
+    </message>
+    <message>
+        <source>Lock after idle minutes</source>
+        <translation>Sperren nach Minuten ohne Nutzung</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> Min.</translation>
+    </message>
+    <message>
+        <source>Lock when idle for:</source>
+        <translation>Sperren nach Leerlauf von:</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>When off, a notification names the sender and says only &quot;New message&quot;.</source>
+        <translation>Wenn ausgeschaltet, nennt eine Benachrichtigung den Absender und sagt nur „Neue Nachricht“.</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>Erscheinungsbild</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Design</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>Systemeinstellung verwenden</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Hell</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Dunkel</translation>
+    </message>
+    <message>
+        <source>Theme:</source>
+        <translation>Design:</translation>
+    </message>
+    <message>
+        <source>Settings status</source>
+        <translation>Status der Einstellungen</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>About Parley…</source>
+        <translation>Über Parley …</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::SingleInstance</name>
+    <message>
+        <source>The profile directory %1 cannot be locked.</source>
+        <translation>Das Profilverzeichnis %1 kann nicht gesperrt werden.</translation>
+    </message>
+    <message>
+        <source>The profile %1 is in use by another process (%2), which does not answer.</source>
+        <translation>Das Profil %1 wird von einem anderen Prozess (%2) verwendet, der nicht antwortet.</translation>
+    </message>
+    <message>
+        <source>Parley cannot listen for other instances: %1</source>
+        <translation>Parley kann keine Verbindungen anderer Instanzen annehmen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::TimelineView</name>
+    <message>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <source>Jump to the latest message</source>
+        <translation>Zur neuesten Nachricht springen</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>Text kopieren</translation>
+    </message>
+    <message>
+        <source>Copy link %1</source>
+        <translation>Link %1 kopieren</translation>
+    </message>
+    <message>
+        <source>Open %1</source>
+        <translation>%1 öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::VerificationDialog</name>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <source>Open an image of their code…</source>
+        <translation>Bild des Codes des Kontakts öffnen …</translation>
+    </message>
+    <message>
+        <source>Copy my code</source>
+        <translation>Meinen Code kopieren</translation>
+    </message>
+    <message>
+        <source>Accept the new key</source>
+        <translation>Neuen Schlüssel annehmen</translation>
+    </message>
+    <message>
+        <source>Mark as verified</source>
+        <translation>Als überprüft markieren</translation>
+    </message>
+    <message>
+        <source>Remove verification</source>
+        <translation>Überprüfung entfernen</translation>
+    </message>
+    <message>
+        <source>Verify safety number</source>
+        <translation>Sicherheitsnummer überprüfen</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Kontakt</translation>
+    </message>
+    <message>
+        <source>Verification status</source>
+        <translation>Überprüfungsstatus</translation>
+    </message>
+    <message>
+        <source>Compare this number with your contact in person or over a call you trust, or scan each other&apos;s code. If they match, nobody is in the middle.</source>
+        <translation>Vergleichen Sie diese Nummer mit Ihrem Kontakt persönlich oder über einen Anruf, dem Sie vertrauen, oder scannen Sie gegenseitig Ihre Codes. Wenn sie übereinstimmen, hört niemand dazwischen mit.</translation>
+    </message>
+    <message>
+        <source>Safety number</source>
+        <translation>Sicherheitsnummer</translation>
+    </message>
+    <message>
+        <source>Your code to scan</source>
+        <translation>Ihr Code zum Scannen</translation>
+    </message>
+    <message>
+        <source>Their code or safety number</source>
+        <translation>Code oder Sicherheitsnummer des Kontakts</translation>
+    </message>
+    <message>
+        <source>Paste their code, or type their 60 digits</source>
+        <translation>Fügen Sie den Code des Kontakts ein oder tippen Sie seine 60 Ziffern</translation>
+    </message>
+    <message>
+        <source>Open an image of their code</source>
+        <translation>Bild des Codes des Kontakts öffnen</translation>
+    </message>
+    <message>
+        <source>Comparison result</source>
+        <translation>Ergebnis des Vergleichs</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Verify %1</source>
+        <translation>%1 überprüfen</translation>
+    </message>
+    <message>
+        <source>Loading the safety number…</source>
+        <translation>Sicherheitsnummer wird geladen …</translation>
+    </message>
+    <message>
+        <source>⚠ The safety number of %1 changed%2. Compare the new number below with them, then accept the new key.</source>
+        <translation>⚠ Die Sicherheitsnummer von %1 hat sich%2 geändert. Vergleichen Sie die neue Nummer unten mit dem Kontakt und nehmen Sie dann den neuen Schlüssel an.</translation>
+    </message>
+    <message>
+        <source> on %1</source>
+        <translation> am %1</translation>
+    </message>
+    <message>
+        <source>✓ You have verified %1.</source>
+        <translation>✓ Sie haben %1 überprüft.</translation>
+    </message>
+    <message>
+        <source>%1 is not verified yet.</source>
+        <translation>%1 ist noch nicht überprüft.</translation>
+    </message>
+    <message>
+        <source>Reading the image…</source>
+        <translation>Bild wird gelesen …</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::AccountManager</name>
+    <message>
+        <source>Parley could not create the keys for this account.</source>
+        <translation>Parley konnte die Schlüssel für dieses Konto nicht erzeugen.</translation>
+    </message>
+    <message>
+        <source>This profile has no account yet. Create a new profile.</source>
+        <translation>Dieses Profil hat noch kein Konto. Erstellen Sie ein neues Profil.</translation>
+    </message>
+    <message>
+        <source>This profile&apos;s keys are damaged, so Parley cannot sign in with them.</source>
+        <translation>Die Schlüssel dieses Profils sind beschädigt, daher kann Parley sich damit nicht anmelden.</translation>
+    </message>
+    <message>
+        <source>Connect to the relay first: an account is deleted there.</source>
+        <translation>Verbinden Sie sich zuerst mit dem Relay: Ein Konto wird dort gelöscht.</translation>
+    </message>
+    <message>
+        <source>The connection to the relay was lost before it answered; sign in again to see whether the account still exists.</source>
+        <translation>Die Verbindung zum Relay brach ab, bevor es antwortete; melden Sie sich erneut an, um zu sehen, ob das Konto noch existiert.</translation>
+    </message>
+    <message>
+        <source>The relay refused to delete the account: %1</source>
+        <translation>Das Relay hat das Löschen des Kontos abgelehnt: %1</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::AutoLock</name>
+    <message>
+        <source>Parley locked itself after a while without use. Your passphrase opens it again.</source>
+        <translation>Parley hat sich nach einer Weile ohne Nutzung gesperrt. Ihre Passphrase öffnet es wieder.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::ChatViewModel</name>
+    <message>
+        <source>%1&apos;s safety number changed. Compare it again and accept the new key before sending.</source>
+        <translation>Die Sicherheitsnummer von %1 hat sich geändert. Vergleichen Sie sie erneut und nehmen Sie den neuen Schlüssel an, bevor Sie senden.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s safety number changed. If you did not expect this, compare it with them.</source>
+        <translation>Die Sicherheitsnummer von %1 hat sich geändert. Wenn Sie das nicht erwartet haben, vergleichen Sie sie mit dem Kontakt.</translation>
+    </message>
+    <message>
+        <source>Type a message first.</source>
+        <translation>Schreiben Sie zuerst eine Nachricht.</translation>
+    </message>
+    <message>
+        <source>This message is too long: %1 KiB, and at most %2 KiB can be sent at once.</source>
+        <translation>Diese Nachricht ist zu lang: %1 KiB, und höchstens %2 KiB können auf einmal gesendet werden.</translation>
+    </message>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::ConnectionViewModel</name>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Verbindung mit %1 wird hergestellt …</translation>
+    </message>
+    <message>
+        <source>Signing in to %1…</source>
+        <translation>Anmeldung bei %1 …</translation>
+    </message>
+    <message>
+        <source>Connected to %1</source>
+        <translation>Verbunden mit %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 Retrying in %n second(s).</source>
+        <translation>
+            <numerusform>%1 Neuer Versuch in %n Sekunde.</numerusform>
+            <numerusform>%1 Neuer Versuch in %n Sekunden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A username has 3 to 32 characters: letters a–z, digits and . _ -, starts and ends with a letter or digit, and has no two of . _ - in a row.</source>
+        <translation>Ein Benutzername hat 3 bis 32 Zeichen: Buchstaben a–z, Ziffern und . _ -; er beginnt und endet mit einem Buchstaben oder einer Ziffer und hat nie zwei von . _ - hintereinander.</translation>
+    </message>
+    <message>
+        <source>%1, protocol version %2</source>
+        <translation>%1, Protokollversion %2</translation>
+    </message>
+    <message>
+        <source>“%1” is not a relay address. Relay addresses start with wss://.</source>
+        <translation>„%1“ ist keine Relay-Adresse. Relay-Adressen beginnen mit wss://.</translation>
+    </message>
+    <message>
+        <source>Parley does not send anything to %1 unencrypted. Use its wss:// address.</source>
+        <translation>Parley sendet nichts unverschlüsselt an %1. Verwenden Sie seine wss://-Adresse.</translation>
+    </message>
+    <message>
+        <source>No relay is running at %1.</source>
+        <translation>Unter %1 läuft kein Relay.</translation>
+    </message>
+    <message>
+        <source>Can&apos;t find %1. Check the relay address and your network.</source>
+        <translation>%1 wurde nicht gefunden. Prüfen Sie die Relay-Adresse und Ihr Netzwerk.</translation>
+    </message>
+    <message>
+        <source>The secure connection to %1 failed: its certificate could not be verified.</source>
+        <translation>Die sichere Verbindung zu %1 ist fehlgeschlagen: Das Zertifikat konnte nicht überprüft werden.</translation>
+    </message>
+    <message>
+        <source>%1 did not answer in time.</source>
+        <translation>%1 hat nicht rechtzeitig geantwortet.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 runs an incompatible version of Parley. Update Parley or ask the relay&apos;s operator to update it.</source>
+        <translation>Das Relay unter %1 verwendet eine inkompatible Version von Parley. Aktualisieren Sie Parley oder bitten Sie den Betreiber des Relays, es zu aktualisieren.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 sent something Parley does not understand.</source>
+        <translation>Das Relay unter %1 hat etwas gesendet, das Parley nicht versteht.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 closed the connection.</source>
+        <translation>Das Relay unter %1 hat die Verbindung geschlossen.</translation>
+    </message>
+    <message>
+        <source>Lost the connection to %1.</source>
+        <translation>Die Verbindung zu %1 ist abgebrochen.</translation>
+    </message>
+    <message>
+        <source>That username is already taken on this relay. Choose another one.</source>
+        <translation>Dieser Benutzername ist auf diesem Relay bereits vergeben. Wählen Sie einen anderen.</translation>
+    </message>
+    <message>
+        <source>The username %1 is already taken on this relay. Choose another one.</source>
+        <translation>Der Benutzername %1 ist auf diesem Relay bereits vergeben. Wählen Sie einen anderen.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 does not accept new accounts. Ask its operator, or use another relay.</source>
+        <translation>Das Relay unter %1 nimmt keine neuen Konten an. Fragen Sie seinen Betreiber oder verwenden Sie ein anderes Relay.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 accepts new accounts by invitation only. Ask its operator for an invite code.</source>
+        <translation>Das Relay unter %1 nimmt neue Konten nur auf Einladung an. Bitten Sie seinen Betreiber um einen Einladungscode.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 does not serve this account&apos;s relay name. Check the relay address.</source>
+        <translation>Das Relay unter %1 bedient den Relay-Namen dieses Kontos nicht. Prüfen Sie die Relay-Adresse.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 does not recognise this device&apos;s keys, so Parley cannot sign in.</source>
+        <translation>Das Relay unter %1 erkennt die Schlüssel dieses Geräts nicht, daher kann Parley sich nicht anmelden.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 refused too many sign-in attempts from this device.</source>
+        <translation>Das Relay unter %1 hat zu viele Anmeldeversuche von diesem Gerät abgewiesen.</translation>
+    </message>
+    <message>
+        <source>This device was removed from your account, or the account was deleted. Parley no longer signs in with it.</source>
+        <translation>Dieses Gerät wurde aus Ihrem Konto entfernt oder das Konto wurde gelöscht. Parley meldet sich damit nicht mehr an.</translation>
+    </message>
+    <message>
+        <source>This profile signed in to %1 from another window or computer, so this one stopped. Close the other one and start Parley here again.</source>
+        <translation>Dieses Profil hat sich aus einem anderen Fenster oder von einem anderen Computer bei %1 angemeldet, daher wurde diese Sitzung beendet. Schließen Sie die andere und starten Sie Parley hier erneut.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 is busy or having trouble.</source>
+        <translation>Das Relay unter %1 ist ausgelastet oder hat Probleme.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::ContactsViewModel</name>
+    <message>
+        <source>Type the username of the person you want to add.</source>
+        <translation>Geben Sie den Benutzernamen der Person ein, die Sie hinzufügen möchten.</translation>
+    </message>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::ConversationListModel</name>
+    <message>
+        <source>This message could not be decrypted.</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %n unread, last message: %2</source>
+        <translation>
+            <numerusform>%1, %n ungelesen, letzte Nachricht: %2</numerusform>
+            <numerusform>%1, %n ungelesen, letzte Nachricht: %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, last message: %2</source>
+        <translation>%1, letzte Nachricht: %2</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::MessageListModel</name>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>This message could not be decrypted.</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden.</translation>
+    </message>
+    <message>
+        <source>You, %1: %2</source>
+        <translation>Sie, %1: %2</translation>
+    </message>
+    <message>
+        <source>%1, %2: %3</source>
+        <translation>%1, %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::NotificationViewModel</name>
+    <message>
+        <source>Parley — no unread messages</source>
+        <translation>Parley – keine ungelesenen Nachrichten</translation>
+    </message>
+    <message>
+        <source>Parley — 1 unread message</source>
+        <translation>Parley – 1 ungelesene Nachricht</translation>
+    </message>
+    <message>
+        <source>Parley — %1 unread messages</source>
+        <translation>Parley – %1 ungelesene Nachrichten</translation>
+    </message>
+    <message>
+        <source>Parley — locked</source>
+        <translation>Parley – gesperrt</translation>
+    </message>
+    <message>
+        <source>This message could not be decrypted.</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::OnboardingViewModel</name>
+    <message>
+        <source>Signed in as %1</source>
+        <translation>Angemeldet als %1</translation>
+    </message>
+    <message>
+        <source>Weak: use at least 14 characters. Four unrelated words are long and easy to remember.</source>
+        <translation>Schwach: Verwenden Sie mindestens 14 Zeichen. Vier Wörter ohne Zusammenhang sind lang und leicht zu merken.</translation>
+    </message>
+    <message>
+        <source>Fair: another word or two would make it much harder to guess.</source>
+        <translation>Mittel: Ein oder zwei weitere Wörter machen sie viel schwerer zu erraten.</translation>
+    </message>
+    <message>
+        <source>Strong.</source>
+        <translation>Stark.</translation>
+    </message>
+    <message>
+        <source>The two passphrases are not the same.</source>
+        <translation>Die beiden Passphrasen stimmen nicht überein.</translation>
+    </message>
+    <message>
+        <source>Unlocking with the key remembered on this computer…</source>
+        <translation>Entsperren mit dem auf diesem Computer gespeicherten Schlüssel …</translation>
+    </message>
+    <message>
+        <source>“%1” cannot be used as a relay name. Give the relay&apos;s name as its operator publishes it.</source>
+        <translation>„%1“ kann nicht als Relay-Name verwendet werden. Geben Sie den Namen des Relays so an, wie sein Betreiber ihn veröffentlicht.</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase: it protects everything Parley keeps on this computer.</source>
+        <translation>Wählen Sie eine Passphrase: Sie schützt alles, was Parley auf diesem Computer aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Creating your profile…</source>
+        <translation>Ihr Profil wird erstellt …</translation>
+    </message>
+    <message>
+        <source>Registering %1 on %2…</source>
+        <translation>%1 wird bei %2 registriert …</translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation>Wird entsperrt …</translation>
+    </message>
+    <message>
+        <source>Locking…</source>
+        <translation>Wird gesperrt …</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>Anmeldung …</translation>
+    </message>
+    <message>
+        <source>Parley could not remember the key on this computer (%1) You will be asked for the passphrase next time.</source>
+        <translation>Parley konnte den Schlüssel auf diesem Computer nicht speichern (%1) Beim nächsten Mal werden Sie nach der Passphrase gefragt.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::SessionManager</name>
+    <message>
+        <source>%1 is not a valid username.</source>
+        <translation>%1 ist kein gültiger Benutzername.</translation>
+    </message>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>A message must have 1 to %1 bytes.</source>
+        <translation>Eine Nachricht muss 1 bis %1 Bytes haben.</translation>
+    </message>
+    <message>
+        <source>The profile was closed.</source>
+        <translation>Das Profil wurde geschlossen.</translation>
+    </message>
+    <message>
+        <source>The safety number with %1 changed. Compare it again and accept the new key before you send.</source>
+        <translation>Die Sicherheitsnummer mit %1 hat sich geändert. Vergleichen Sie sie erneut und nehmen Sie den neuen Schlüssel an, bevor Sie senden.</translation>
+    </message>
+    <message>
+        <source>Parley is not connected to the relay.</source>
+        <translation>Parley ist nicht mit dem Relay verbunden.</translation>
+    </message>
+    <message>
+        <source>There is no user %1 on this relay.</source>
+        <translation>Auf diesem Relay gibt es keinen Benutzer %1.</translation>
+    </message>
+    <message>
+        <source>The relay could not look up %1.</source>
+        <translation>Das Relay konnte %1 nicht nachschlagen.</translation>
+    </message>
+    <message>
+        <source>The relay sent damaged keys for %1.</source>
+        <translation>Das Relay hat beschädigte Schlüssel für %1 gesendet.</translation>
+    </message>
+    <message>
+        <source>The relay sent keys for %1 that do not verify.</source>
+        <translation>Das Relay hat Schlüssel für %1 gesendet, deren Prüfung fehlschlägt.</translation>
+    </message>
+    <message>
+        <source>%1 has no device to write to.</source>
+        <translation>%1 hat kein Gerät, an das geschrieben werden kann.</translation>
+    </message>
+    <message>
+        <source>Could not fetch the keys of %1.</source>
+        <translation>Die Schlüssel von %1 konnten nicht abgerufen werden.</translation>
+    </message>
+    <message>
+        <source>The keys of %1 do not verify.</source>
+        <translation>Die Prüfung der Schlüssel von %1 schlägt fehl.</translation>
+    </message>
+    <message>
+        <source>Could not start a session with %1.</source>
+        <translation>Mit %1 konnte keine Sitzung begonnen werden.</translation>
+    </message>
+    <message>
+        <source>The key of %1 changed: accept the new key, then compare the new safety number.</source>
+        <translation>Der Schlüssel von %1 hat sich geändert: Nehmen Sie den neuen Schlüssel an und vergleichen Sie dann die neue Sicherheitsnummer.</translation>
+    </message>
+    <message>
+        <source>%1 is not a contact yet.</source>
+        <translation>%1 ist noch kein Kontakt.</translation>
+    </message>
+    <message>
+        <source>The safety number with %1 cannot be computed.</source>
+        <translation>Die Sicherheitsnummer mit %1 kann nicht berechnet werden.</translation>
+    </message>
+    <message>
+        <source>There is no key change of %1 to accept.</source>
+        <translation>Es gibt keine Schlüsseländerung von %1, die angenommen werden kann.</translation>
+    </message>
+    <message>
+        <source>The key of %1 changed again. Compare the new safety number before you accept it.</source>
+        <translation>Der Schlüssel von %1 hat sich erneut geändert. Vergleichen Sie die neue Sicherheitsnummer, bevor Sie ihn annehmen.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::SettingsViewModel</name>
+    <message>
+        <source>Type your current passphrase.</source>
+        <translation>Geben Sie Ihre aktuelle Passphrase ein.</translation>
+    </message>
+    <message>
+        <source>Choose a new passphrase: it protects everything Parley keeps on this computer.</source>
+        <translation>Wählen Sie eine neue Passphrase: Sie schützt alles, was Parley auf diesem Computer aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>The two new passphrases are not the same.</source>
+        <translation>Die beiden neuen Passphrasen stimmen nicht überein.</translation>
+    </message>
+    <message>
+        <source>The new passphrase is the same as the current one.</source>
+        <translation>Die neue Passphrase ist dieselbe wie die aktuelle.</translation>
+    </message>
+    <message>
+        <source>Your passphrase was changed.</source>
+        <translation>Ihre Passphrase wurde geändert.</translation>
+    </message>
+    <message>
+        <source>This computer remembers the key: Parley opens without the passphrase.</source>
+        <translation>Dieser Computer merkt sich den Schlüssel: Parley öffnet ohne die Passphrase.</translation>
+    </message>
+    <message>
+        <source>This computer no longer remembers the key.</source>
+        <translation>Dieser Computer merkt sich den Schlüssel nicht mehr.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::VerificationViewModel</name>
+    <message>
+        <source>The safety number is not loaded yet.</source>
+        <translation>Die Sicherheitsnummer ist noch nicht geladen.</translation>
+    </message>
+    <message>
+        <source>The safety numbers match. You can mark %1 as verified.</source>
+        <translation>Die Sicherheitsnummern stimmen überein. Sie können %1 als überprüft markieren.</translation>
+    </message>
+    <message>
+        <source>The safety numbers do not match. Do not mark %1 as verified: one of you sees a different key (or this is your own code).</source>
+        <translation>Die Sicherheitsnummern stimmen nicht überein. Markieren Sie %1 nicht als überprüft: Einer von Ihnen sieht einen anderen Schlüssel (oder dies ist Ihr eigener Code).</translation>
+    </message>
+    <message>
+        <source>This code comes from an incompatible version. Compare the digits instead.</source>
+        <translation>Dieser Code stammt von einer inkompatiblen Version. Vergleichen Sie stattdessen die Ziffern.</translation>
+    </message>
+    <message>
+        <source>This is not a Parley safety-number code.</source>
+        <translation>Dies ist kein Sicherheitsnummer-Code von Parley.</translation>
+    </message>
+    <message>
+        <source>Accept the new key of %1 first, then compare the new safety number.</source>
+        <translation>Nehmen Sie zuerst den neuen Schlüssel von %1 an und vergleichen Sie dann die neue Sicherheitsnummer.</translation>
+    </message>
+</context>
+</TS>
