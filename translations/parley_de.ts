@@ -380,6 +380,10 @@
         <source>New messages</source>
         <translation>Neue Nachrichten</translation>
     </message>
+    <message>
+        <source>edited · %1</source>
+        <translation>bearbeitet · %1</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::MessagingView</name>
@@ -865,6 +869,26 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>The profile is not open.</source>
         <translation>Das Profil ist nicht geöffnet.</translation>
     </message>
+    <message>
+        <source>That message is not shown any more.</source>
+        <translation>Diese Nachricht wird nicht mehr angezeigt.</translation>
+    </message>
+    <message>
+        <source>That message was deleted.</source>
+        <translation>Diese Nachricht wurde gelöscht.</translation>
+    </message>
+    <message>
+        <source>That message could not be decrypted.</source>
+        <translation>Diese Nachricht konnte nicht entschlüsselt werden.</translation>
+    </message>
+    <message>
+        <source>Only the author of a message may edit or delete it.</source>
+        <translation>Nur der Verfasser einer Nachricht darf sie bearbeiten oder löschen.</translation>
+    </message>
+    <message>
+        <source>A reaction is one emoji.</source>
+        <translation>Eine Reaktion ist ein einzelnes Emoji.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::ConnectionViewModel</name>
@@ -1008,6 +1032,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>%1, last message: %2</source>
         <translation>%1, letzte Nachricht: %2</translation>
     </message>
+    <message>
+        <source>This message was deleted.</source>
+        <translation>Diese Nachricht wurde gelöscht.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::MessageListModel</name>
@@ -1026,6 +1054,22 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>%1, %2: %3</source>
         <translation>%1, %2: %3</translation>
+    </message>
+    <message>
+        <source>This message was deleted.</source>
+        <translation>Diese Nachricht wurde gelöscht.</translation>
+    </message>
+    <message>
+        <source>%1 (edited)</source>
+        <translation>%1 (bearbeitet)</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>The quoted message is not available.</source>
+        <translation>Die zitierte Nachricht ist nicht verfügbar.</translation>
     </message>
 </context>
 <context>
@@ -1187,6 +1231,18 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>The key of %1 changed again. Compare the new safety number before you accept it.</source>
         <translation>Der Schlüssel von %1 hat sich erneut geändert. Vergleichen Sie die neue Sicherheitsnummer, bevor Sie ihn annehmen.</translation>
+    </message>
+    <message>
+        <source>A reaction must be one emoji of 1 to %1 bytes.</source>
+        <translation>Eine Reaktion muss ein Emoji mit 1 bis %1 Bytes sein.</translation>
+    </message>
+    <message>
+        <source>There is no conversation with %1.</source>
+        <translation>Es gibt keine Unterhaltung mit %1.</translation>
+    </message>
+    <message>
+        <source>A message id has %1 bytes (%2 hexadecimal digits).</source>
+        <translation>Eine Nachrichten-ID hat %1 Bytes (%2 Hexadezimalziffern).</translation>
     </message>
 </context>
 <context>

@@ -368,13 +368,15 @@ void TestTimeline::hostileTextRendersInert()
 // again (not the size cached for the old text), marks it edited, and shows a tombstone.
 void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
 {
+    // A conversation of its own: the profile is shared by the other tests.
+    const QString kErin = QStringLiteral("erin@relay.example");
     const QByteArray id = clientId(1, 0x72000000);
-    appendMessage(*m_profile.store, kCarol, Direction::Incoming, State::Received,
+    appendMessage(*m_profile.store, kErin, Direction::Incoming, State::Received,
                   QStringLiteral("short"), id, 1'700'000'000'000);
     const auto apply = [&](const MessageContent &op) {
         const auto applied =
-            take(m_profile.store->run([op](StoreContext &context) -> StoreResult<int> {
-                auto contact = ContactTable(context).findByAddress(kCarol);
+            take(m_profile.store->run([op, kErin](StoreContext &context) -> StoreResult<int> {
+                auto contact = ContactTable(context).findByAddress(kErin);
                 if (const auto *error = std::get_if<StoreError>(&contact)) {
                     return *error;
                 }
@@ -393,7 +395,7 @@ void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
         return valueOf(applied) == int(pipeline::OpOutcome::Result::Applied);
     };
 
-    ChatViewModel chat(m_profile.store, nullptr, kCarol);
+    ChatViewModel chat(m_profile.store, nullptr, kErin);
     app::ChatView view(&chat);
     view.resize(700, 400);
     view.show();
@@ -413,7 +415,7 @@ void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
         lines << QStringLiteral("line %1 of the edited text").arg(i);
     }
     QVERIFY(apply(MessageContent::makeEdit(id, lines.join(u'\n'), 1'700'000'005'000)));
-    model->notifyChanged(kCarol, id, int(Direction::Incoming));
+    model->notifyChanged(kErin, id, int(Direction::Incoming));
     QTRY_VERIFY(model->index(0).data(Messages::EditedRole).toBool());
     QVERIFY(delegate->renderedText(model->index(0)).contains(QStringLiteral("line 30")));
     const int editedHeight = height();
@@ -421,7 +423,7 @@ void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
              qPrintable(QStringLiteral("%1 -> %2").arg(shortHeight).arg(editedHeight)));
 
     QVERIFY(apply(MessageContent::makeDelete(id, 1'700'000'006'000)));
-    model->notifyChanged(kCarol, id, int(Direction::Incoming));
+    model->notifyChanged(kErin, id, int(Direction::Incoming));
     QTRY_VERIFY(model->index(0).data(Messages::DeletedRole).toBool());
     QCOMPARE(delegate->renderedText(model->index(0)), QStringLiteral("This message was deleted."));
     QVERIFY(height() < editedHeight);
