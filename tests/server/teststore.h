@@ -9,7 +9,10 @@
 #include "server/store/sqlitestore.h"
 #include "support/postgresprocess.h"
 
+#include <QStringList>
+
 #include <memory>
+#include <optional>
 
 namespace parley::test {
 
@@ -58,6 +61,21 @@ inline std::unique_ptr<relay::Store> openTestStore(const QString &sqlitePath, QS
         return nullptr;
     }
     return std::get<std::unique_ptr<relay::SqliteStore>>(std::move(opened));
+}
+
+// The parley-relay arguments that put a relay binary (tests/support/relayprocess.h) on the
+// suite's store: none on SQLite (its data directory), `--store URL` of a new database on
+// PostgreSQL. std::nullopt (and *error) on failure.
+inline std::optional<QStringList> relayStoreArguments(QString *error)
+{
+    if (!onPostgres()) {
+        return QStringList();
+    }
+    const QString url = testPostgres().createDatabase(error);
+    if (url.isEmpty()) {
+        return std::nullopt;
+    }
+    return QStringList{QStringLiteral("--store"), url};
 }
 
 } // namespace parley::test

@@ -2,14 +2,15 @@
 // over several workers, and everything that crosses them — replacement of a device's older
 // connection, ephemeral fan-out, wake-ups after the writer commits, the drain, the
 // admission counts. An in-process relay where the test must see which worker holds what,
-// the real parley-relay binary for SIGTERM and /metrics.
+// the real parley-relay binary for SIGTERM and /metrics. On SQLite, and on PostgreSQL as
+// tst_relaythreads_pg (tests/server/teststore.h).
 
 #include "messagingclient.h"
 #include "protocol/closecodes.h"
 #include "server/localbus.h"
 #include "server/relayserver.h"
-#include "server/store/sqlitestore.h"
 #include "support/relayprocess.h"
+#include "teststore.h"
 
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -132,6 +133,7 @@ class TestRelayThreads : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -151,6 +153,12 @@ private:
     RelayServer *m_server = nullptr;
 };
 
+void TestRelayThreads::initTestCase()
+{
+    const QString error = parley::test::startTestStores();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
 void TestRelayThreads::init()
 {
     m_dir = new QTemporaryDir;
@@ -166,15 +174,16 @@ void TestRelayThreads::cleanup()
 
 bool TestRelayThreads::start(std::unique_ptr<Bus> bus)
 {
-    auto opened = SqliteStore::open(database());
-    if (!std::holds_alternative<std::unique_ptr<SqliteStore>>(opened)) {
+    QString error;
+    std::unique_ptr<Store> store = parley::test::openTestStore(database(), &error);
+    if (!store) {
+        qWarning("%s", qPrintable(error));
         return false;
     }
     RelayConfig config;
     config.names = {QStringLiteral("relay.test")};
     config.ioThreads = kWorkers;
     config.limits.registrations = RateLimit{}; // off: one address registers many accounts
-    auto store = std::move(std::get<std::unique_ptr<SqliteStore>>(opened));
     m_server = bus ? new RelayServer(std::move(store), std::move(bus), config)
                    : new RelayServer(std::move(store), config);
     return m_server->listen(QHostAddress::LocalHost, 0).isEmpty() &&
@@ -281,9 +290,13 @@ void TestRelayThreads::drainClosesClientsOnEveryWorker()
 {
     QTemporaryDir dir;
     RelayProcess relay;
-    const QString error = relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-                                      {QStringLiteral("--io-threads"), QString::number(kWorkers),
-                                       QStringLiteral("--name"), QStringLiteral("relay.test")});
+    QString error;
+    const auto store = parley::test::relayStoreArguments(&error);
+    QVERIFY2(store, qPrintable(error));
+    error = relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                        QStringList{QStringLiteral("--io-threads"), QString::number(kWorkers),
+                                    QStringLiteral("--name"), QStringLiteral("relay.test")} +
+                            *store);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     constexpr int kClients = 16;
     std::vector<std::unique_ptr<AccountClient>> clients;
@@ -312,13 +325,17 @@ void TestRelayThreads::admissionCountsReturnToZero()
     RelayProcess relay;
     // A tight per-address cap: any count left behind would refuse later connections.
     constexpr int kPerRound = 12;
-    const QString error = relay.start(
+    QString error;
+    const auto store = parley::test::relayStoreArguments(&error);
+    QVERIFY2(store, qPrintable(error));
+    error = relay.start(
         dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
-        {QStringLiteral("--io-threads"), QString::number(kWorkers), QStringLiteral("--name"),
-         QStringLiteral("relay.test"), QStringLiteral("--max-connections-per-address"),
-         QString::number(kPerRound), QStringLiteral("--max-unauthenticated-per-address"),
-         QString::number(kPerRound), QStringLiteral("--rate-registrations"),
-         QStringLiteral("off")});
+        QStringList{QStringLiteral("--io-threads"), QString::number(kWorkers),
+                    QStringLiteral("--name"), QStringLiteral("relay.test"),
+                    QStringLiteral("--max-connections-per-address"), QString::number(kPerRound),
+                    QStringLiteral("--max-unauthenticated-per-address"), QString::number(kPerRound),
+                    QStringLiteral("--rate-registrations"), QStringLiteral("off")} +
+            *store);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     std::vector<TestAccount> accounts;
     for (int i = 0; i < 3; ++i) {
