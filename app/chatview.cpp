@@ -10,6 +10,7 @@
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -28,6 +29,9 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     , m_typing(new QLabel(this))
     , m_blocked(new QLabel(this))
     , m_error(new QLabel(this))
+    , m_context(new QFrame(this))
+    , m_contextText(new QLabel(m_context))
+    , m_cancelContext(new QToolButton(m_context))
     , m_emojiButton(new QToolButton(this))
     , m_composer(new Composer(this))
     , m_send(new QPushButton(tr("Send"), this))
@@ -100,6 +104,24 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     m_error->setStyleSheet(QStringLiteral("color: #cf222e;"));
     layout->addWidget(m_error);
 
+    m_context->setObjectName(QStringLiteral("composeContext"));
+    m_context->setAccessibleName(tr("Reply or edit"));
+    auto *contextLayout = new QHBoxLayout(m_context);
+    contextLayout->setContentsMargins(12, 0, 8, 0);
+    m_contextText->setObjectName(QStringLiteral("composeContextText"));
+    m_contextText->setForegroundRole(QPalette::PlaceholderText);
+    m_contextText->setTextFormat(Qt::PlainText);
+    m_contextText->setMinimumWidth(0);
+    m_contextText->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    contextLayout->addWidget(m_contextText, 1);
+    m_cancelContext->setObjectName(QStringLiteral("cancelComposeContext"));
+    m_cancelContext->setText(QStringLiteral("✕"));
+    m_cancelContext->setAutoRaise(true);
+    m_cancelContext->setToolTip(tr("Cancel (Esc)"));
+    m_cancelContext->setAccessibleName(tr("Cancel the reply or edit"));
+    contextLayout->addWidget(m_cancelContext);
+    layout->addWidget(m_context);
+
     auto *row = new QHBoxLayout;
     row->setContentsMargins(8, 0, 8, 8);
     m_emojiButton->setObjectName(QStringLiteral("emojiButton"));
@@ -122,6 +144,27 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     connect(m_verify, &QPushButton::clicked, this, &ChatView::verificationRequested);
     connect(m_review, &QPushButton::clicked, this, &ChatView::verificationRequested);
     connect(m_composer, &Composer::submitted, this, &ChatView::send);
+    connect(m_composer, &Composer::cancelled, chat, &core::ChatViewModel::cancelCompose);
+    connect(m_composer, &Composer::editLastRequested, this, [this] {
+        if (const qint64 id = m_chat->lastOwnMessageId(); id != 0) {
+            m_chat->startEdit(id);
+        }
+    });
+    connect(m_cancelContext, &QToolButton::clicked, chat, &core::ChatViewModel::cancelCompose);
+    connect(chat, &core::ChatViewModel::composeModeChanged, this, &ChatView::showComposeMode);
+    connect(m_timeline, &TimelineView::replyRequested, this, [this](qint64 id) {
+        if (m_chat->startReply(id)) {
+            m_composer->setFocus();
+        }
+    });
+    connect(m_timeline, &TimelineView::editRequested, this, [this](qint64 id) {
+        if (m_chat->startEdit(id)) {
+            m_composer->setFocus();
+        }
+    });
+    connect(m_timeline, &TimelineView::reactRequested, chat, &core::ChatViewModel::react);
+    connect(m_timeline, &TimelineView::unreactRequested, chat, &core::ChatViewModel::unreact);
+    connect(m_timeline, &TimelineView::deleteRequested, this, &ChatView::confirmDelete);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
     connect(m_composer, &Composer::textChanged, this,
             [this] { m_chat->setTyping(!m_composer->toPlainText().isEmpty()); });
@@ -144,7 +187,48 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
             &ChatView::markReadIfShown);
     connect(m_timeline, &TimelineView::linkHovered, this, &ChatView::linkHovered);
     m_error->setVisible(false);
+    m_context->setVisible(false);
     showContact();
+}
+
+void ChatView::showComposeMode()
+{
+    using Mode = core::ChatViewModel::ComposeMode;
+    const Mode mode = m_chat->composeMode();
+    m_contextText->setText(m_chat->composeContext());
+    m_contextText->setToolTip(m_chat->composeContext());
+    m_context->setVisible(mode != Mode::Writing);
+    m_composer->setCancellable(mode != Mode::Writing);
+    if (mode == Mode::Editing) {
+        m_composer->setPlainText(m_chat->editText());
+        m_composer->moveCursor(QTextCursor::End);
+        m_send->setText(tr("Save"));
+    } else {
+        if (m_editing) {
+            m_composer->clear(); // the text was the edited message's, not the user's draft
+        }
+        m_send->setText(tr("Send"));
+    }
+    m_editing = mode == Mode::Editing;
+}
+
+void ChatView::confirmDelete(qint64 messageId)
+{
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Delete for everyone"),
+                                tr("Delete this message for everyone? It is wiped on your "
+                                   "contact's devices too, and cannot be undone."),
+                                QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("confirmDelete"));
+    QPushButton *remove = box->addButton(tr("Delete for everyone"), QMessageBox::DestructiveRole);
+    remove->setObjectName(QStringLiteral("confirmDeleteButton"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::buttonClicked, this, [this, remove, messageId](QAbstractButton *b) {
+        if (b == remove) {
+            m_chat->deleteForEveryone(messageId);
+        }
+    });
+    box->open(); // window-modal, not a nested event loop
 }
 
 void ChatView::showContact()
@@ -171,7 +255,7 @@ void ChatView::showContact()
 void ChatView::send()
 {
     const QString text = m_composer->toPlainText();
-    if (m_chat->send(text)) {
+    if (m_chat->submit(text)) {
         m_composer->clear();
         m_timeline->jumpToLatest();
     }

@@ -23,7 +23,10 @@ class TimelineView;
 // to review it ("Review / Accept" for a verified contact, whose sending is blocked until the
 // new key is accepted; "Review" for an unverified one): both emit verificationRequested().
 // While the view model cannot send, the composer is disabled and the reason is shown above
-// it. The
+// it. Above the composer, while replying or editing (the view model's compose mode), a strip
+// says to what ("Replying to alice: “…”", "Editing your message") with a button to cancel;
+// Esc cancels too, and Up in an empty field edits our last message. The timeline's menu
+// starts a reply or an edit, reacts, and deletes for everyone after a confirmation. The
 // newest messages are marked read whenever the timeline shows them in the active window
 // (arrivals while the window is in the background stay unread until it is activated).
 class ChatView : public QWidget
@@ -38,6 +41,8 @@ public:
     Composer *composer() const { return m_composer; }
     // The key-change banner (a frame with its sentence and the review button).
     QFrame *keyChangeBanner() const { return m_banner; }
+    // The "Replying to … / Editing …" strip above the composer.
+    QFrame *composeContextStrip() const { return m_context; }
 
 protected:
     bool event(QEvent *event) override;
@@ -50,6 +55,8 @@ signals:
 
 private:
     void send();
+    void showComposeMode();
+    void confirmDelete(qint64 messageId);
     void showContact();
     void markReadIfShown();
 
@@ -63,6 +70,10 @@ private:
     QLabel *m_typing;
     QLabel *m_blocked;
     QLabel *m_error;
+    QFrame *m_context;
+    QLabel *m_contextText;
+    QToolButton *m_cancelContext;
+    bool m_editing = false;
     QToolButton *m_emojiButton;
     Composer *m_composer;
     QPushButton *m_send;

@@ -35,6 +35,17 @@ void Composer::keyPressEvent(QKeyEvent *event)
         emit submitted();
         return;
     }
+    if (event->key() == Qt::Key_Escape && event->modifiers() == Qt::NoModifier && m_cancellable) {
+        event->accept();
+        emit cancelled();
+        return;
+    }
+    if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier &&
+        document()->isEmpty()) {
+        event->accept();
+        emit editLastRequested();
+        return;
+    }
     QPlainTextEdit::keyPressEvent(event);
 }
 

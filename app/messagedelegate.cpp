@@ -27,6 +27,10 @@ constexpr int kGap = 8;
 constexpr int kBottomGap = 2;
 constexpr int kTickWidth = 16;
 constexpr int kMaxBubbleText = 560;
+constexpr int kQuoteBar = 3;
+constexpr int kQuotePad = 6;
+constexpr int kPillPad = 6;
+constexpr int kPillOverlap = 4; // the reactions pill overlaps the bubble's lower edge
 
 QDateTime sentAt(const QModelIndex &index)
 {
@@ -38,6 +42,26 @@ QFont smallFont(const QFont &font)
     QFont small = font;
     small.setPointSizeF(font.pointSizeF() * 0.85);
     return small;
+}
+
+// `a` over `b` with opacity t.
+QColor mixed(const QColor &a, const QColor &b, float t)
+{
+    return QColor::fromRgbF(a.redF() * t + b.redF() * (1 - t),
+                            a.greenF() * t + b.greenF() * (1 - t),
+                            a.blueF() * t + b.blueF() * (1 - t));
+}
+
+bool isReply(const QModelIndex &index)
+{
+    return !index.data(Messages::ReplyToRole).toString().isEmpty() &&
+           !index.data(Messages::DeletedRole).toBool();
+}
+
+QString quoteAuthor(const QModelIndex &index)
+{
+    const QString author = index.data(Messages::QuotedAuthorRole).toString();
+    return author.isEmpty() ? MessageDelegate::tr("Reply") : author;
 }
 
 QString dayText(const QDate &date)
@@ -184,16 +208,43 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     }
     y += parts.grouped ? kGroupGap : kGap;
 
-    const QSize text = textSize(index, option.font, maxTextWidth(row.width()));
+    const int maxText = maxTextWidth(row.width());
+    const QSize text = textSize(index, option.font, maxText);
     const int metaWidth =
         small.horizontalAdvance(metaText(index)) + (parts.outgoing ? kTickWidth + 4 : 0);
-    const int inner = std::max(text.width(), metaWidth);
-    const QSize bubble(inner + 2 * kPadX, kPadY + text.height() + 2 + small.height() + kPadY);
+    int inner = std::max(text.width(), metaWidth);
+    // A reply's quote: author and one line of the quoted text, as wide as they need (up to
+    // the text's maximum: a longer quote is elided when painted).
+    int quoteHeight = 0;
+    if (isReply(index)) {
+        QFont bold = smallFont(option.font);
+        bold.setWeight(QFont::DemiBold);
+        const int quoteWidth =
+            std::max(QFontMetrics(bold).horizontalAdvance(quoteAuthor(index)),
+                     small.horizontalAdvance(index.data(Messages::QuotedTextRole).toString())) +
+            kQuoteBar + 2 * kQuotePad;
+        inner = std::max(inner, std::min(maxText, quoteWidth));
+        quoteHeight = 2 * small.height() + 2 * kQuotePad;
+    }
+    const int textTop = kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0);
+    const QSize bubble(inner + 2 * kPadX, textTop + text.height() + 2 + small.height() + kPadY);
     const int x =
         parts.outgoing ? row.right() - kSideMargin - bubble.width() + 1 : row.left() + kSideMargin;
     geometry.bubble = QRect(QPoint(x, y), bubble);
-    geometry.text = QRect(QPoint(x + kPadX, y + kPadY), text);
+    if (quoteHeight > 0) {
+        geometry.quote = QRect(x + kPadX, y + kPadY, inner, quoteHeight);
+    }
+    geometry.text = QRect(QPoint(x + kPadX, y + textTop), text);
     geometry.meta = QRect(x + kPadX, geometry.text.bottom() + 3, inner, small.height());
+    const QString reactions = index.data(Messages::ReactionsTextRole).toString();
+    if (!reactions.isEmpty() && !index.data(Messages::DeletedRole).toBool()) {
+        const QSize pill(small.horizontalAdvance(reactions) + 2 * kPillPad,
+                         small.height() + kPillPad);
+        const int pillX = parts.outgoing ? geometry.bubble.right() - kPadX - pill.width() + 1
+                                         : geometry.bubble.left() + kPadX;
+        geometry.reactions =
+            QRect(QPoint(pillX, geometry.bubble.bottom() + 1 - kPillOverlap), pill);
+    }
     return geometry;
 }
 
@@ -202,7 +253,8 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     QStyleOptionViewItem sized = option;
     sized.rect = QRect(0, 0, availableWidth(option), 0);
     const Geometry parts = geometry(sized, index);
-    return {sized.rect.width(), parts.bubble.bottom() + 1 + kBottomGap};
+    const int bottom = std::max(parts.bubble.bottom(), parts.reactions.bottom());
+    return {sized.rect.width(), bottom + 1 + kBottomGap};
 }
 
 QString MessageDelegate::linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
@@ -268,6 +320,9 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setBrush(bubble);
     painter->drawRoundedRect(QRectF(parts.bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
 
+    if (!parts.quote.isEmpty()) {
+        paintQuote(painter, parts.quote, index, option);
+    }
     QTextDocument *document = cachedDocument(index, option.font, parts.text.width());
     painter->translate(parts.text.topLeft());
     QAbstractTextDocumentLayout::PaintContext context;
@@ -288,6 +343,66 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         meta.setRight(tick.left() - 4);
     }
     painter->drawText(meta, Qt::AlignRight | Qt::AlignVCenter, metaText(index));
+    if (!parts.reactions.isEmpty()) {
+        paintReactions(painter, parts.reactions, index, option);
+    }
+    painter->restore();
+}
+
+void MessageDelegate::paintQuote(QPainter *painter, const QRect &rect, const QModelIndex &index,
+                                 const QStyleOptionViewItem &option) const
+{
+    const QPalette &palette = option.palette;
+    painter->save();
+    QColor shade = palette.color(QPalette::Text);
+    shade.setAlpha(18);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(shade);
+    painter->drawRoundedRect(rect, 4, 4);
+    painter->setBrush(palette.color(QPalette::Highlight));
+    painter->drawRect(QRect(rect.left(), rect.top(), kQuoteBar, rect.height()));
+
+    const QFont small = smallFont(option.font);
+    QFont bold = small;
+    bold.setWeight(QFont::DemiBold);
+    const QFontMetrics metrics(small);
+    const QRect lines = rect.adjusted(kQuoteBar + kQuotePad, kQuotePad, -kQuotePad, -kQuotePad);
+    painter->setFont(bold);
+    painter->setPen(palette.color(QPalette::Highlight));
+    painter->drawText(
+        QRect(lines.left(), lines.top(), lines.width(), metrics.height()),
+        Qt::AlignLeft | Qt::AlignVCenter,
+        QFontMetrics(bold).elidedText(quoteAuthor(index), Qt::ElideRight, lines.width()));
+    painter->setFont(small);
+    painter->setPen(palette.color(QPalette::PlaceholderText));
+    // Plain text, one line: the quote is a pointer to the message, not a second rendering.
+    const QString quoted = index.data(Messages::QuotedTextRole).toString().simplified();
+    painter->drawText(
+        QRect(lines.left(), lines.top() + metrics.height(), lines.width(), metrics.height()),
+        Qt::AlignLeft | Qt::AlignVCenter,
+        metrics.elidedText(quoted, Qt::ElideRight, lines.width()));
+    painter->restore();
+}
+
+void MessageDelegate::paintReactions(QPainter *painter, const QRect &rect, const QModelIndex &index,
+                                     const QStyleOptionViewItem &option) const
+{
+    const QPalette &palette = option.palette;
+    bool mine = false;
+    for (const QVariant &reaction : index.data(Messages::ReactionsRole).toList()) {
+        mine = mine || reaction.toMap().value(QStringLiteral("mine")).toBool();
+    }
+    painter->save();
+    // Opaque: the pill covers the bubble's edge.
+    const QColor base = palette.color(QPalette::Base);
+    const QColor fill = mine ? mixed(palette.color(QPalette::Highlight), base, 0.28) : base;
+    painter->setPen(QPen(palette.color(QPalette::Mid), 0.8));
+    painter->setBrush(fill);
+    const qreal radius = rect.height() / 2.0;
+    painter->drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius);
+    painter->setFont(smallFont(option.font));
+    painter->setPen(palette.color(QPalette::Text));
+    painter->drawText(rect, Qt::AlignCenter, index.data(Messages::ReactionsTextRole).toString());
     painter->restore();
 }
 

@@ -13,7 +13,9 @@ namespace parley::app {
 // Paints one message row of a MessageListModel: never a widget per message (STYLE.md, Views).
 // A row is, top to bottom: a date separator on the first row of a day, the "new messages"
 // line above the row of unreadMarkerId, and a bubble (own messages right, the contact's
-// left) holding the text and a line with the time and, for own messages, the status tick.
+// left) holding, for a reply, the quoted message (a bar, its author and one line of it), the
+// text and a line with the time and, for own messages, the status tick; under the bubble, its
+// reactions as one pill ("👍 2  ❤️ 1"), tinted when one of them is ours.
 // Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
 //
 // The text is an InertTextDocument (Markdown without HTML, no resource ever loaded, links
@@ -33,8 +35,10 @@ public:
         QRect separator; // empty unless the first row of a day
         QRect marker;    // empty unless the unread line is above this row
         QRect bubble;
+        QRect quote; // empty unless the message is a reply
         QRect text;
         QRect meta;
+        QRect reactions; // empty unless someone reacted
     };
 
     explicit MessageDelegate(QObject *parent = nullptr);
@@ -81,6 +85,10 @@ private:
     QTextDocument *cachedDocument(const QModelIndex &index, const QFont &font, int textWidth) const;
     QSize textSize(const QModelIndex &index, const QFont &font, int textWidth) const;
     QString metaText(const QModelIndex &index) const;
+    void paintQuote(QPainter *painter, const QRect &rect, const QModelIndex &index,
+                    const QStyleOptionViewItem &option) const;
+    void paintReactions(QPainter *painter, const QRect &rect, const QModelIndex &index,
+                        const QStyleOptionViewItem &option) const;
     void paintTick(QPainter *painter, const QRect &rect, const QString &state,
                    const QPalette &palette) const;
 

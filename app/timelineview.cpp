@@ -15,6 +15,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <memory>
 
 namespace parley::app {
 
@@ -361,6 +362,71 @@ void TimelineView::copySelection()
     }
 }
 
+QStringList TimelineView::quickReactions()
+{
+    return {QStringLiteral("👍"), QStringLiteral("❤️"), QStringLiteral("😂"),
+            QStringLiteral("😮"), QStringLiteral("😢"),      QStringLiteral("🙏")};
+}
+
+QMenu *TimelineView::messageMenu(const QModelIndex &index, const QPoint &position)
+{
+    using Messages = core::MessageListModel;
+    auto *menu = new QMenu(this);
+    const qint64 id = index.data(Messages::IdRole).toLongLong();
+    // Only a readable, live message can be quoted, reacted to, edited or deleted.
+    const bool live = !index.data(Messages::DeletedRole).toBool() &&
+                      !index.data(Messages::UndecryptableRole).toBool();
+    const bool own = index.data(Messages::IsOutgoingRole).toBool();
+    const auto add = [menu](QMenu *to, const QString &text, const QString &name, auto slot) {
+        QAction *action = to->addAction(text, menu, slot);
+        action->setObjectName(name);
+        return action;
+    };
+    if (live) {
+        add(menu, tr("Reply"), QStringLiteral("replyAction"),
+            [this, id] { emit replyRequested(id); });
+        QMenu *react = menu->addMenu(tr("React"));
+        react->setObjectName(QStringLiteral("reactMenu"));
+        for (const QString &emoji : quickReactions()) {
+            add(react, emoji, QStringLiteral("react:") + emoji,
+                [this, id, emoji] { emit reactRequested(id, emoji); });
+        }
+        bool reacted = false;
+        for (const QVariant &reaction : index.data(Messages::ReactionsRole).toList()) {
+            reacted = reacted || reaction.toMap().value(QStringLiteral("mine")).toBool();
+        }
+        if (reacted) {
+            react->addSeparator();
+            add(react, tr("Remove my reaction"), QStringLiteral("removeReactionAction"),
+                [this, id] { emit unreactRequested(id); });
+        }
+        if (own) {
+            add(menu, tr("Edit"), QStringLiteral("editAction"),
+                [this, id] { emit editRequested(id); });
+            add(menu, tr("Delete for everyone…"), QStringLiteral("deleteAction"),
+                [this, id] { emit deleteRequested(id); });
+        }
+        menu->addSeparator();
+    }
+    QAction *copy =
+        add(menu, tr("Copy text"), QStringLiteral("copyAction"), [this] { copySelection(); });
+    copy->setShortcut(QKeySequence::Copy);
+    const QString link = linkAt(position);
+    if (!link.isEmpty()) {
+        menu->addSeparator();
+        menu->addAction(tr("Copy link %1").arg(link),
+                        [link] { QApplication::clipboard()->setText(link); });
+        const QUrl url(link);
+        const QString scheme = url.scheme().toLower();
+        if (scheme == QLatin1String("https") || scheme == QLatin1String("http") ||
+            scheme == QLatin1String("mailto")) {
+            menu->addAction(tr("Open %1").arg(url.toDisplayString()),
+                            [url] { QDesktopServices::openUrl(url); });
+        }
+    }
+    return menu;
+}
+
 void TimelineView::contextMenuEvent(QContextMenuEvent *event)
 {
     const QModelIndex index = indexAt(event->pos());
@@ -370,23 +436,28 @@ void TimelineView::contextMenuEvent(QContextMenuEvent *event)
     if (!selectionModel()->isSelected(index)) {
         selectionModel()->select(index, QItemSelectionModel::ClearAndSelect);
     }
-    QMenu menu(this);
-    QAction *copy = menu.addAction(tr("Copy text"), this, &TimelineView::copySelection);
-    copy->setShortcut(QKeySequence::Copy);
-    const QString link = linkAt(event->pos());
-    if (!link.isEmpty()) {
-        menu.addSeparator();
-        menu.addAction(tr("Copy link %1").arg(link),
-                       [link] { QApplication::clipboard()->setText(link); });
-        const QUrl url(link);
-        const QString scheme = url.scheme().toLower();
-        if (scheme == QLatin1String("https") || scheme == QLatin1String("http") ||
-            scheme == QLatin1String("mailto")) {
-            menu.addAction(tr("Open %1").arg(url.toDisplayString()),
-                           [url] { QDesktopServices::openUrl(url); });
-        }
+    const std::unique_ptr<QMenu> menu(messageMenu(index, event->pos()));
+    menu->exec(event->globalPos());
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QListView::mouseReleaseEvent(event);
+    const QModelIndex index = indexAt(event->position().toPoint());
+    if (!index.isValid() || event->button() != Qt::LeftButton || m_messages == nullptr) {
+        return;
     }
-    menu.exec(event->globalPos());
+    const MessageDelegate::Geometry parts = m_delegate->geometry(optionFor(index), index);
+    if (!parts.quote.contains(event->position().toPoint())) {
+        return;
+    }
+    const int row =
+        m_messages->rowOf(index.data(core::MessageListModel::QuotedIdRole).toLongLong());
+    if (row >= 0) {
+        const QModelIndex quoted = m_messages->index(row);
+        selectionModel()->select(quoted, QItemSelectionModel::ClearAndSelect);
+        scrollTo(quoted, QAbstractItemView::PositionAtCenter);
+    }
 }
 
 } // namespace parley::app

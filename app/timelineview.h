@@ -2,6 +2,7 @@
 
 #include <QListView>
 
+class QMenu;
 class QToolButton;
 
 namespace parley::core {
@@ -23,9 +24,13 @@ class MessageDelegate;
 // at the bottom when messages arrive and reports atBottomChanged(true) (a chat marks them
 // read). The jump-to-latest button shows while not at the newest end.
 //
-// Copy: Ctrl+C and the context menu copy the text of the selected messages; on a link the
-// menu offers "Copy link" and names the target. Hovering a link shows its target as a tool
-// tip and in the status bar (linkHovered).
+// The context menu of a message (messageMenu): Reply, React (a few quick emoji, and "Remove
+// my reaction" when we reacted), and on our own messages Edit and Delete for everyone; these
+// only emit their request signals — the chat view hands them to its ChatViewModel. Then Copy:
+// Ctrl+C and the menu copy the text of the selected messages; on a link the menu offers
+// "Copy link" and names the target. Hovering a link shows its target as a tool tip and in
+// the status bar (linkHovered). A click on a reply's quote selects and shows the quoted
+// message when it is in the window.
 class TimelineView : public QListView
 {
     Q_OBJECT
@@ -48,10 +53,22 @@ public:
     QString linkAt(const QPoint &position) const;
     // How many times older history was requested (for tests and diagnostics).
     int olderRequests() const { return m_olderRequests; }
+    // The context menu for the message at `index`, with `position` (viewport coordinates)
+    // deciding the link entries; owned by the caller. Its actions have object names
+    // (replyAction, editAction, deleteAction, removeReactionAction, react:<emoji>, copyAction).
+    QMenu *messageMenu(const QModelIndex &index, const QPoint &position);
+    // The quick reactions the menu offers.
+    static QStringList quickReactions();
 
 signals:
     void atBottomChanged(bool atBottom);
     void linkHovered(const QString &target);
+    // `messageId` is the row's IdRole.
+    void replyRequested(qint64 messageId);
+    void editRequested(qint64 messageId);
+    void deleteRequested(qint64 messageId);
+    void reactRequested(qint64 messageId, const QString &emoji);
+    void unreactRequested(qint64 messageId);
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
@@ -59,6 +76,7 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
     void changeEvent(QEvent *event) override;
     void leaveEvent(QEvent *event) override;
 

@@ -249,6 +249,30 @@
         <source>✓ Verified</source>
         <translation>✓ Überprüft</translation>
     </message>
+    <message>
+        <source>Reply or edit</source>
+        <translation>Antworten oder bearbeiten</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>Abbrechen (Esc)</translation>
+    </message>
+    <message>
+        <source>Cancel the reply or edit</source>
+        <translation>Antwort oder Bearbeitung abbrechen</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <source>Delete for everyone</source>
+        <translation>Für alle löschen</translation>
+    </message>
+    <message>
+        <source>Delete this message for everyone? It is wiped on your contact&apos;s devices too, and cannot be undone.</source>
+        <translation>Diese Nachricht für alle löschen? Sie wird auch auf den Geräten Ihres Kontakts gelöscht und kann nicht wiederhergestellt werden.</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>
@@ -383,6 +407,10 @@
     <message>
         <source>edited · %1</source>
         <translation>bearbeitet · %1</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>Antwort</translation>
     </message>
 </context>
 <context>
@@ -713,6 +741,26 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Open %1</source>
         <translation>%1 öffnen</translation>
     </message>
+    <message>
+        <source>Reply</source>
+        <translation>Antworten</translation>
+    </message>
+    <message>
+        <source>React</source>
+        <translation>Reagieren</translation>
+    </message>
+    <message>
+        <source>Remove my reaction</source>
+        <translation>Meine Reaktion entfernen</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>Bearbeiten</translation>
+    </message>
+    <message>
+        <source>Delete for everyone…</source>
+        <translation>Für alle löschen…</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::VerificationDialog</name>
@@ -888,6 +936,18 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>A reaction is one emoji.</source>
         <translation>Eine Reaktion ist ein einzelnes Emoji.</translation>
+    </message>
+    <message>
+        <source>yourself</source>
+        <translation>Sie selbst</translation>
+    </message>
+    <message>
+        <source>Replying to %1: “%2”</source>
+        <translation>Antwort an %1: „%2“</translation>
+    </message>
+    <message>
+        <source>Editing your message</source>
+        <translation>Sie bearbeiten Ihre Nachricht</translation>
     </message>
 </context>
 <context>

@@ -224,6 +224,14 @@ QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
     return m_messages->clientMessageIdAt(row);
 }
 
+template<typename Call>
+void ChatViewModel::queueToSessions(Call call)
+{
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, call = std::move(call)] { call(sessions); }, Qt::QueuedConnection);
+}
+
 bool ChatViewModel::reply(qint64 messageId, const QString &text)
 {
     const QString trimmed = checkedText(text);
@@ -235,11 +243,9 @@ bool ChatViewModel::reply(qint64 messageId, const QString &text)
     if (m_typingAnnounced) {
         sendTyping(false);
     }
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions,
-        [sessions, to = m_address, target, trimmed] { sessions->sendReply(to, target, trimmed); },
-        Qt::QueuedConnection);
+    queueToSessions([to = m_address, target, trimmed](SessionManager *sessions) {
+        sessions->sendReply(to, target, trimmed);
+    });
     return true;
 }
 
@@ -254,10 +260,9 @@ bool ChatViewModel::react(qint64 messageId, const QString &emoji)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address, target, emoji] { sessions->react(to, target, emoji); },
-        Qt::QueuedConnection);
+    queueToSessions([to = m_address, target, emoji](SessionManager *sessions) {
+        sessions->react(to, target, emoji);
+    });
     return true;
 }
 
@@ -268,10 +273,8 @@ bool ChatViewModel::unreact(qint64 messageId)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address, target] { sessions->unreact(to, target); },
-        Qt::QueuedConnection);
+    queueToSessions(
+        [to = m_address, target](SessionManager *sessions) { sessions->unreact(to, target); });
     return true;
 }
 
@@ -283,11 +286,9 @@ bool ChatViewModel::edit(qint64 messageId, const QString &text)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions,
-        [sessions, to = m_address, target, trimmed] { sessions->editMessage(to, target, trimmed); },
-        Qt::QueuedConnection);
+    queueToSessions([to = m_address, target, trimmed](SessionManager *sessions) {
+        sessions->editMessage(to, target, trimmed);
+    });
     return true;
 }
 
@@ -298,11 +299,93 @@ bool ChatViewModel::deleteForEveryone(qint64 messageId)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address, target] { sessions->deleteForEveryone(to, target); },
-        Qt::QueuedConnection);
+    queueToSessions([to = m_address, target](SessionManager *sessions) {
+        sessions->deleteForEveryone(to, target);
+    });
+    if (m_composeTarget == messageId) {
+        cancelCompose(); // nothing left to reply to or edit
+    }
     return true;
+}
+
+bool ChatViewModel::startReply(qint64 messageId)
+{
+    if (targetOf(messageId, false).isEmpty()) {
+        return false;
+    }
+    setError({});
+    const QModelIndex index = m_messages->index(m_messages->rowOf(messageId));
+    const QString author =
+        index.data(MessageListModel::IsOutgoingRole).toBool() ? tr("yourself") : displayName();
+    // One line of the quote: the view elides it to its width.
+    const QString quote =
+        index.data(MessageListModel::TextRole).toString().simplified().left(kQuoteContextChars);
+    setComposeMode(ComposeMode::Replying, messageId, tr("Replying to %1: “%2”").arg(author, quote),
+                   {});
+    return true;
+}
+
+bool ChatViewModel::startEdit(qint64 messageId)
+{
+    if (targetOf(messageId, true).isEmpty()) {
+        return false;
+    }
+    setError({});
+    const QModelIndex index = m_messages->index(m_messages->rowOf(messageId));
+    setComposeMode(ComposeMode::Editing, messageId, tr("Editing your message"),
+                   index.data(MessageListModel::TextRole).toString());
+    return true;
+}
+
+void ChatViewModel::cancelCompose()
+{
+    setComposeMode(ComposeMode::Writing, 0, {}, {});
+}
+
+bool ChatViewModel::submit(const QString &text)
+{
+    bool sent = false;
+    switch (m_composeMode) {
+    case ComposeMode::Writing:
+        return send(text);
+    case ComposeMode::Replying:
+        sent = reply(m_composeTarget, text);
+        break;
+    case ComposeMode::Editing:
+        sent = edit(m_composeTarget, text);
+        break;
+    }
+    if (sent) {
+        cancelCompose();
+    }
+    return sent;
+}
+
+qint64 ChatViewModel::lastOwnMessageId() const
+{
+    for (int row = m_messages->rowCount() - 1; row >= 0; --row) {
+        const QModelIndex index = m_messages->index(row);
+        if (index.data(MessageListModel::IsOutgoingRole).toBool() &&
+            !index.data(MessageListModel::DeletedRole).toBool() &&
+            !index.data(MessageListModel::UndecryptableRole).toBool()) {
+            return index.data(MessageListModel::IdRole).toLongLong();
+        }
+    }
+    return 0;
+}
+
+void ChatViewModel::setComposeMode(ComposeMode mode, qint64 target, QString context,
+                                   QString editText)
+{
+    if (mode == m_composeMode && target == m_composeTarget && context == m_composeContext &&
+        editText == m_editText) {
+        return;
+    }
+    m_composeMode = mode;
+    m_composeTarget = target;
+    m_composeContext = std::move(context);
+    m_editText = std::move(editText);
+    emit composeModeChanged();
 }
 
 bool ChatViewModel::send(const QString &text)
@@ -323,10 +406,8 @@ bool ChatViewModel::send(const QString &text)
     if (m_typingAnnounced) {
         sendTyping(false);
     }
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address, trimmed] { sessions->sendText(to, trimmed); },
-        Qt::QueuedConnection);
+    queueToSessions(
+        [to = m_address, trimmed](SessionManager *sessions) { sessions->sendText(to, trimmed); });
     return true;
 }
 
@@ -335,9 +416,7 @@ void ChatViewModel::markRead()
     if (m_sessions == nullptr) {
         return;
     }
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address] { sessions->markRead(to); }, Qt::QueuedConnection);
+    queueToSessions([to = m_address](SessionManager *sessions) { sessions->markRead(to); });
 }
 
 void ChatViewModel::setTyping(bool typing)
@@ -365,10 +444,9 @@ void ChatViewModel::sendTyping(bool typing)
         m_typingIdle.stop();
     }
     if (m_sessions != nullptr && canSend()) {
-        SessionManager *sessions = m_sessions;
-        QMetaObject::invokeMethod(
-            sessions, [sessions, to = m_address, typing] { sessions->sendTyping(to, typing); },
-            Qt::QueuedConnection);
+        queueToSessions([to = m_address, typing](SessionManager *sessions) {
+            sessions->sendTyping(to, typing);
+        });
     }
     emit typingSent(typing);
 }

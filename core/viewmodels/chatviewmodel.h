@@ -65,6 +65,21 @@ class SessionManager;
 //  - unreact(messageId):          takes our reaction back
 //  - edit(messageId, text):       replaces the text of one of OUR messages (history kept)
 //  - deleteForEveryone(messageId): wipes one of OUR messages on every side (a tombstone)
+//
+// The composer's mode (what Enter does with the text being written):
+//  - composeMode:       Writing (a new message), Replying (quoting composeTargetId) or Editing
+//                       (replacing the text of composeTargetId, one of ours)
+//  - composeTargetId:   the row (IdRole) being replied to or edited, 0 while Writing
+//  - composeContext:    what a view shows above the field: "Replying to alice: “quote…”" or
+//                       "Editing your message"; empty while Writing
+//  - startReply(messageId) / startEdit(messageId): enter that mode (false, errorText set,
+//                       when the message cannot be quoted or edited: not in the window,
+//                       deleted, undecryptable, not ours for an edit). editText is the text
+//                       to put in the field when editing starts.
+//  - cancelCompose():   back to Writing
+//  - submit(text):      send(), reply() or edit() by the mode; back to Writing on success
+//  - lastOwnMessageId(): the newest of our messages in the window that can be edited, or 0
+//                       (a view's "Up in an empty field edits the last message")
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -79,12 +94,20 @@ class ChatViewModel : public QObject
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     Q_PROPERTY(bool peerTyping READ isPeerTyping NOTIFY peerTypingChanged)
     Q_PROPERTY(qint64 unreadMarkerId READ unreadMarkerId NOTIFY unreadMarkerChanged)
+    Q_PROPERTY(ComposeMode composeMode READ composeMode NOTIFY composeModeChanged)
+    Q_PROPERTY(qint64 composeTargetId READ composeTargetId NOTIFY composeModeChanged)
+    Q_PROPERTY(QString composeContext READ composeContext NOTIFY composeModeChanged)
+    Q_PROPERTY(QString editText READ editText NOTIFY composeModeChanged)
 
 public:
+    enum class ComposeMode { Writing, Replying, Editing };
+    Q_ENUM(ComposeMode)
+
     static constexpr int kMaxTextBytes = 64 * 1024; // M1: kMaxTextBytes (messagecontent.h)
     static constexpr int kDefaultTypingResendMs = 3'000;
     static constexpr int kDefaultTypingIdleMs = 5'000;
     static constexpr int kDefaultPeerTypingTimeoutMs = 8'000;
+    static constexpr int kQuoteContextChars = 120; // composeContext's quote, at most
 
     // `sessions` may live on the core thread; the model follows it and opens the newest page.
     ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager *sessions,
@@ -106,6 +129,10 @@ public:
     QString errorText() const { return m_errorText; }
     bool isPeerTyping() const { return m_peerTyping; }
     qint64 unreadMarkerId() const { return m_unreadMarkerId; }
+    ComposeMode composeMode() const { return m_composeMode; }
+    qint64 composeTargetId() const { return m_composeTarget; }
+    QString composeContext() const { return m_composeContext; }
+    QString editText() const { return m_editText; }
 
     Q_INVOKABLE bool send(const QString &text);
     Q_INVOKABLE void markRead();
@@ -116,12 +143,18 @@ public:
     Q_INVOKABLE bool unreact(qint64 messageId);
     Q_INVOKABLE bool edit(qint64 messageId, const QString &text);
     Q_INVOKABLE bool deleteForEveryone(qint64 messageId);
+    Q_INVOKABLE bool startReply(qint64 messageId);
+    Q_INVOKABLE bool startEdit(qint64 messageId);
+    Q_INVOKABLE void cancelCompose();
+    Q_INVOKABLE bool submit(const QString &text);
+    Q_INVOKABLE qint64 lastOwnMessageId() const;
 
 signals:
     void contactChanged();
     void errorTextChanged();
     void peerTypingChanged();
     void unreadMarkerChanged();
+    void composeModeChanged();
     // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
     // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
@@ -136,6 +169,10 @@ private:
     // The client_message_id of row `messageId` (empty, errorText set, if it is not in the
     // window, or — `ownOnly` — not one of ours, or deleted).
     QByteArray targetOf(qint64 messageId, bool ownOnly);
+    // Hands `call(sessions)` to the SessionManager's thread (queued: no command blocks).
+    template<typename Call>
+    void queueToSessions(Call call);
+    void setComposeMode(ComposeMode mode, qint64 target, QString context, QString editText);
     void onKeyChanged(const QString &address);
 
     std::shared_ptr<ProfileStore> m_store;
@@ -149,6 +186,10 @@ private:
     bool m_peerTyping = false;
     qint64 m_unreadMarkerId = 0;
     bool m_markerFixed = false;
+    ComposeMode m_composeMode = ComposeMode::Writing;
+    qint64 m_composeTarget = 0;
+    QString m_composeContext;
+    QString m_editText;
     bool m_typingAnnounced = false;
     QElapsedTimer m_sinceTypingSent;
     int m_typingResendMs = kDefaultTypingResendMs;

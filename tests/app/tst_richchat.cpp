@@ -1,0 +1,282 @@
+// Replies, reactions, edits and deletion in the app (issue 14's timeline and composer over
+// issue 13's operations): the main window over a real core signed in to the real relay
+// binary, parley-cli as bob. Everything alice does goes through the widgets — the timeline's
+// menu, the composer's reply and edit modes, the delete confirmation — and is checked on
+// bob's side with `parley-cli history`; what bob does shows in alice's timeline, drawn by
+// the delegate (a quote above the text, a reactions pill under the bubble).
+
+#include "app/chatview.h"
+#include "app/composer.h"
+#include "app/mainwindow.h"
+#include "app/messagedelegate.h"
+#include "app/messagingview.h"
+#include "app/timelineview.h"
+#include "core/clientcore.h"
+#include "core/models/messagelistmodel.h"
+#include "core/viewmodels/chatviewmodel.h"
+#include "core/viewmodels/connectionviewmodel.h"
+#include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/onboardingviewmodel.h"
+#include "support/cliprocess.h"
+#include "support/relayprocess.h"
+
+#include <QAction>
+#include <QFrame>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace parley;
+using parley::test::CliResult;
+using parley::test::RelayProcess;
+using Messages = core::MessageListModel;
+using Mode = core::ChatViewModel::ComposeMode;
+
+namespace {
+
+const QString kPassphrase = QStringLiteral("Four unrelated words, 2024");
+constexpr int kTimeoutMs = 30'000;
+
+struct App
+{
+    App(const QString &profile, const QUrl &relay)
+        : connection(core.relayConnection())
+        , onboarding(&core, profile)
+        , window(&core, &connection, &onboarding, QStringLiteral("alice"))
+    {
+        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
+        onboarding.setRelayUrlOverride(relay);
+    }
+
+    core::ClientCore core;
+    core::ConnectionViewModel connection;
+    core::OnboardingViewModel onboarding;
+    app::MainWindow window;
+};
+
+// Triggers the action named `name` of the timeline's menu for `row` (menus and submenus).
+bool triggerMenuAction(app::TimelineView *timeline, int row, const QString &name)
+{
+    const QModelIndex index = timeline->model()->index(row, 0);
+    const std::unique_ptr<QMenu> menu(
+        timeline->messageMenu(index, timeline->visualRect(index).center()));
+    auto *action = menu->findChild<QAction *>(name);
+    if (action == nullptr) {
+        return false;
+    }
+    action->trigger();
+    return true;
+}
+
+bool hasMenuAction(app::TimelineView *timeline, int row, const QString &name)
+{
+    const QModelIndex index = timeline->model()->index(row, 0);
+    const std::unique_ptr<QMenu> menu(
+        timeline->messageMenu(index, timeline->visualRect(index).center()));
+    return menu->findChild<QAction *>(name) != nullptr;
+}
+
+int rowWithText(Messages *messages, const QString &text)
+{
+    for (int row = 0; row < messages->rowCount(); ++row) {
+        if (messages->index(row).data(Messages::TextRole).toString() == text) {
+            return row;
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestRichChat : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void repliesReactionsEditsAndDeletion();
+};
+
+void TestRichChat::repliesReactionsEditsAndDeletion()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString bobProfile = dir.filePath(QStringLiteral("bob"));
+    const auto cli = [&](QStringList arguments) {
+        arguments.prepend(bobProfile);
+        arguments.prepend(QStringLiteral("--profile"));
+        return parley::test::runCli(arguments, kPassphrase);
+    };
+    CliResult result =
+        cli({QStringLiteral("--relay"), relay.url().toString(), QStringLiteral("--kdf"),
+             QStringLiteral("interactive"), QStringLiteral("init"), QStringLiteral("bob")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    // What bob's side shows after fetching what the relay holds for him.
+    const auto bobsHistory = [&] {
+        const CliResult fetched = cli({QStringLiteral("recv")});
+        return fetched.exitCode != 0 ? fetched
+                                     : cli({QStringLiteral("history"), QStringLiteral("alice")});
+    };
+
+    App app(dir.filePath(QStringLiteral("alice")), relay.url());
+    app.window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&app.window));
+    app.onboarding.start(false);
+    app.onboarding.createProfile(QStringLiteral("alice"), relay.url().toString(), kPassphrase,
+                                 false);
+    QTRY_VERIFY_WITH_TIMEOUT(app.window.messagingView() != nullptr, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(app.connection.isConnected(), kTimeoutMs);
+    app::MessagingView *messaging = app.window.messagingView();
+
+    // Bob writes first; alice opens the conversation.
+    result = cli({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("Lunch at noon?")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString bobsId = result.out.section(u' ', 1, 1).trimmed();
+    QCOMPARE(bobsId.size(), 32);
+    QTRY_COMPARE_WITH_TIMEOUT(messaging->conversations()->totalUnread(), 1, kTimeoutMs);
+    messaging->conversations()->select(bobAddress);
+    QTRY_VERIFY(messaging->chatView() != nullptr);
+    app::ChatView *chat = messaging->chatView();
+    core::ChatViewModel *model = chat->chat();
+    Messages *messages = model->messageList();
+    app::TimelineView *timeline = chat->timeline();
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 1, kTimeoutMs);
+
+    // A peer's message offers Reply and React, not Edit or Delete.
+    QVERIFY(hasMenuAction(timeline, 0, QStringLiteral("replyAction")));
+    QVERIFY(!hasMenuAction(timeline, 0, QStringLiteral("editAction")));
+    QVERIFY(!hasMenuAction(timeline, 0, QStringLiteral("deleteAction")));
+    QVERIFY(!hasMenuAction(timeline, 0, QStringLiteral("removeReactionAction")));
+    // The view model refuses it too, whatever a view offers.
+    QVERIFY(!model->startEdit(messages->index(0).data(Messages::IdRole).toLongLong()));
+    QCOMPARE(model->composeMode(), Mode::Writing);
+    QVERIFY(!model->errorText().isEmpty());
+    model->clearError();
+
+    // Reply from the menu: the strip names what is quoted; Esc cancels, the menu again starts
+    // it, Enter sends the reply.
+    QVERIFY(triggerMenuAction(timeline, 0, QStringLiteral("replyAction")));
+    QCOMPARE(model->composeMode(), Mode::Replying);
+    QVERIFY(chat->composeContextStrip()->isVisible());
+    QVERIFY2(model->composeContext().contains(QStringLiteral("Lunch at noon?")),
+             qPrintable(model->composeContext()));
+    QTest::keyClick(chat->composer(), Qt::Key_Escape);
+    QCOMPARE(model->composeMode(), Mode::Writing);
+    QVERIFY(!chat->composeContextStrip()->isVisible());
+    QVERIFY(triggerMenuAction(timeline, 0, QStringLiteral("replyAction")));
+    QTest::keyClicks(chat->composer(), QStringLiteral("Yes, see you there"));
+    QTest::keyClick(chat->composer(), Qt::Key_Return);
+    QCOMPARE(model->composeMode(), Mode::Writing);
+    QVERIFY(chat->composer()->toPlainText().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 2, kTimeoutMs);
+    const QModelIndex reply = messages->index(1);
+    QCOMPARE(reply.data(Messages::ReplyToRole).toString(), bobsId);
+    QCOMPARE(reply.data(Messages::QuotedTextRole).toString(), QStringLiteral("Lunch at noon?"));
+
+    // The delegate draws the quote above the text, inside the bubble.
+    app::MessageDelegate *delegate = timeline->messageDelegate();
+    QStyleOptionViewItem option;
+    option.initFrom(timeline->viewport());
+    option.rect = timeline->visualRect(reply);
+    option.font = timeline->font();
+    app::MessageDelegate::Geometry parts = delegate->geometry(option, reply);
+    QVERIFY(!parts.quote.isEmpty());
+    QVERIFY(parts.bubble.contains(parts.quote));
+    QVERIFY(parts.quote.bottom() < parts.text.top());
+    QVERIFY(parts.reactions.isEmpty());
+
+    // React from the menu; bob sees the reply quoting his message and the reaction.
+    QVERIFY(triggerMenuAction(timeline, 0, QStringLiteral("react:👍")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !messages->index(0).data(Messages::ReactionsTextRole).toString().isEmpty(), kTimeoutMs);
+    QVERIFY(hasMenuAction(timeline, 0, QStringLiteral("removeReactionAction")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            result = bobsHistory();
+            return result.out.contains(QStringLiteral("Yes, see you there (reply to ") + bobsId) &&
+                   result.out.contains(QStringLiteral("👍"));
+        }(),
+        kTimeoutMs);
+
+    // Bob reacts to alice's reply: a pill under her bubble.
+    const QString replyId = reply.data(Messages::ClientMessageIdRole).toString();
+    result = cli({QStringLiteral("react"), QStringLiteral("alice"), replyId, QStringLiteral("❤️")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        messages->index(1).data(Messages::ReactionsTextRole).toString().contains(u"❤️"),
+        kTimeoutMs);
+    option.rect = timeline->visualRect(messages->index(1));
+    parts = delegate->geometry(option, messages->index(1));
+    QVERIFY(!parts.reactions.isEmpty());
+    QVERIFY(parts.reactions.top() > parts.bubble.top());
+    QVERIFY(parts.reactions.bottom() > parts.bubble.bottom());
+    QVERIFY(delegate->sizeHint(option, messages->index(1)).height() >
+            parts.reactions.bottom() - option.rect.top());
+
+    // Edit: Up in the empty composer starts editing alice's last message, pre-filled; Enter
+    // saves it. Bob's history shows the new text, edited.
+    chat->composer()->setFocus();
+    QTest::keyClick(chat->composer(), Qt::Key_Up);
+    QCOMPARE(model->composeMode(), Mode::Editing);
+    QCOMPARE(model->composeTargetId(), messages->index(1).data(Messages::IdRole).toLongLong());
+    QCOMPARE(chat->composer()->toPlainText(), QStringLiteral("Yes, see you there"));
+    chat->composer()->selectAll();
+    QTest::keyClicks(chat->composer(), QStringLiteral("Yes, see you at 12:30"));
+    QTest::keyClick(chat->composer(), Qt::Key_Return);
+    QCOMPARE(model->composeMode(), Mode::Writing);
+    QVERIFY(chat->composer()->toPlainText().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(messages->index(1).data(Messages::EditedRole).toBool(), kTimeoutMs);
+    QCOMPARE(messages->index(1).data(Messages::TextRole).toString(),
+             QStringLiteral("Yes, see you at 12:30"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            result = bobsHistory();
+            return result.out.contains(QStringLiteral("Yes, see you at 12:30 (edited)"));
+        }(),
+        kTimeoutMs);
+    // Cancelling an edit gives the field back empty: the text was the message's.
+    QVERIFY(triggerMenuAction(timeline, 1, QStringLiteral("editAction")));
+    QCOMPARE(chat->composer()->toPlainText(), QStringLiteral("Yes, see you at 12:30"));
+    QTest::keyClick(chat->composer(), Qt::Key_Escape);
+    QVERIFY(chat->composer()->toPlainText().isEmpty());
+
+    // Delete for everyone asks first: Cancel keeps the message, confirming wipes it on both
+    // sides.
+    QVERIFY(triggerMenuAction(timeline, 1, QStringLiteral("deleteAction")));
+    auto *box = chat->findChild<QMessageBox *>(QStringLiteral("confirmDelete"));
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    box->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(chat->findChild<QMessageBox *>(QStringLiteral("confirmDelete")) == nullptr);
+    QVERIFY(!messages->index(1).data(Messages::DeletedRole).toBool());
+    QVERIFY(triggerMenuAction(timeline, 1, QStringLiteral("deleteAction")));
+    box = chat->findChild<QMessageBox *>(QStringLiteral("confirmDelete"));
+    QVERIFY(box);
+    auto *confirm = box->findChild<QPushButton *>(QStringLiteral("confirmDeleteButton"));
+    QVERIFY(confirm);
+    confirm->click();
+    QTRY_VERIFY_WITH_TIMEOUT(messages->index(1).data(Messages::DeletedRole).toBool(), kTimeoutMs);
+    // A tombstone offers neither reply nor reactions; its pill and quote are gone.
+    QVERIFY(!hasMenuAction(timeline, 1, QStringLiteral("replyAction")));
+    option.rect = timeline->visualRect(messages->index(1));
+    parts = delegate->geometry(option, messages->index(1));
+    QVERIFY(parts.quote.isEmpty());
+    QVERIFY(parts.reactions.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            result = bobsHistory();
+            return result.out.contains(QStringLiteral("(deleted)")) &&
+                   !result.out.contains(QStringLiteral("12:30"));
+        }(),
+        kTimeoutMs);
+    QVERIFY(rowWithText(messages, QStringLiteral("Lunch at noon?")) == 0);
+}
+
+QTEST_MAIN(TestRichChat)
+#include "tst_richchat.moc"
