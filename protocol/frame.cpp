@@ -4,6 +4,8 @@
 
 #include <QCoreApplication>
 
+#include <google/protobuf/stubs/logging.h>
+
 namespace parley::protocol {
 
 QString describe(FrameError error)
@@ -25,6 +27,10 @@ std::variant<wire::Frame, FrameError> decodeFrame(QByteArrayView bytes)
         return FrameError::TooLarge;
     }
     wire::Frame frame;
+    // The bytes come from the network: a refused frame is reported by value, and libprotobuf
+    // must not write a line to stderr for it (e.g. a string field that is not UTF-8) —
+    // otherwise any client could fill the relay's log at will.
+    const google::protobuf::LogSilencer silence;
     if (!frame.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
         return FrameError::Malformed;
     }

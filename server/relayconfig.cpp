@@ -839,8 +839,10 @@ parseCommandLine(const QStringList &arguments, const QHash<QString, QString> &en
             return *error;
         }
         for (const auto &[key, value, line] : std::get<0>(read)) {
+            // A named copy: clang 14 (the fuzz build) cannot capture a structured binding.
+            const QString &name = key;
             const auto found = std::find_if(table.begin(), table.end(),
-                                            [&key](const Setting &s) { return s.key == key; });
+                                            [&name](const Setting &s) { return s.key == name; });
             const QString origin = QStringLiteral("%1:%2: %3").arg(configFile).arg(line).arg(key);
             if (found == table.end()) {
                 return QStringLiteral("%1: unknown key").arg(origin);

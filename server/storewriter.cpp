@@ -191,7 +191,7 @@ void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreErro
 
     // Hand every outcome back to its context's thread, one event per context, in
     // submission order within each context.
-    const auto *batch = std::get_if<WriteBatchResult>(&written);
+    const auto *committed = std::get_if<WriteBatchResult>(&written);
     const auto *error = std::get_if<StoreError>(&written);
     std::vector<std::pair<QObject *, std::vector<std::function<void()>>>> outcomes;
     const auto add = [this, &outcomes](QObject *context, std::function<void()> outcome) {
@@ -212,15 +212,16 @@ void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreErro
     for (Job &job : jobs) {
         switch (job.kind) {
         case Job::Kind::Send:
-            add(job.context, [done = std::move(job.sendDone),
-                              result = batch ? StoreResult<SendOutcome>(batch->sends.at(send))
-                                             : StoreResult<SendOutcome>(*error)] { done(result); });
+            add(job.context,
+                [done = std::move(job.sendDone),
+                 result = committed ? StoreResult<SendOutcome>(committed->sends.at(send))
+                                    : StoreResult<SendOutcome>(*error)] { done(result); });
             ++send;
             break;
         case Job::Kind::Ack:
             add(job.context, [done = std::move(job.ackDone),
-                              result = batch ? StoreResult<int>(batch->acked.at(ack))
-                                             : StoreResult<int>(*error)] { done(result); });
+                              result = committed ? StoreResult<int>(committed->acked.at(ack))
+                                                 : StoreResult<int>(*error)] { done(result); });
             ++ack;
             break;
         case Job::Kind::Sweep:

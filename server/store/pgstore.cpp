@@ -157,8 +157,10 @@ std::variant<PgConnectionSettings, QString> PgConnectionSettings::parse(const QS
             settings.host = value;
             continue;
         }
-        const bool known = std::any_of(std::begin(kUrlParameters), std::end(kUrlParameters),
-                                       [&key](const char *name) { return key == name; });
+        const QString &parameter = key; // clang 14 cannot capture a structured binding
+        const bool known =
+            std::any_of(std::begin(kUrlParameters), std::end(kUrlParameters),
+                        [&parameter](const char *name) { return parameter == name; });
         if (!known || value.contains(u';')) {
             return QStringLiteral("has an unsupported parameter \"%1\"").arg(key);
         }

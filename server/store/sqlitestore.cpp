@@ -48,8 +48,9 @@ const char *const kSchemaV2[] = {
     "prekey_id), FOREIGN KEY (account_id, device_id) REFERENCES devices(account_id, device_id) "
     "ON DELETE CASCADE) STRICT, WITHOUT ROWID",
     "CREATE TABLE invites (code_hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID",
-    "CREATE TABLE retired_usernames (username TEXT PRIMARY KEY NOT NULL, account_key BLOB NOT "
-    "NULL) STRICT, WITHOUT ROWID",
+    // In parentheses: clang reads two literals at an array's end as a missing comma.
+    ("CREATE TABLE retired_usernames (username TEXT PRIMARY KEY NOT NULL, account_key BLOB NOT "
+     "NULL) STRICT, WITHOUT ROWID"),
 };
 
 // Schema version 3: store-and-forward (docs/protocol.md R2, docs/operations.md §Data).
@@ -76,8 +77,8 @@ const char *const kSchemaV3[] = {
     "CREATE TRIGGER queue_frees_body AFTER DELETE ON queue WHEN old.body_id IS NOT NULL AND "
     "NOT EXISTS (SELECT 1 FROM queue WHERE body_id = old.body_id) BEGIN DELETE FROM bodies "
     "WHERE body_id = old.body_id; END",
-    "CREATE TABLE queue_marks (start INTEGER PRIMARY KEY, end INTEGER NOT NULL, first_row_id "
-    "INTEGER NOT NULL) STRICT",
+    ("CREATE TABLE queue_marks (start INTEGER PRIMARY KEY, end INTEGER NOT NULL, first_row_id "
+     "INTEGER NOT NULL) STRICT"),
     "CREATE TABLE dedup_buckets (start INTEGER PRIMARY KEY, end INTEGER NOT NULL) STRICT",
 };
 

@@ -135,7 +135,8 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     app::MessagingView *messaging = app.window.messagingView();
 
     // Bob writes first; alice opens the conversation.
-    result = cli({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("Lunch at noon?")});
+    result =
+        cli({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("Lunch at noon?")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     const QString bobsId = result.out.section(u' ', 1, 1).trimmed();
     QCOMPARE(bobsId.size(), 32);
@@ -206,7 +207,8 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
 
     // Bob reacts to alice's reply: a pill under her bubble.
     const QString replyId = reply.data(Messages::ClientMessageIdRole).toString();
-    result = cli({QStringLiteral("react"), QStringLiteral("alice"), replyId, QStringLiteral("❤️")});
+    result =
+        cli({QStringLiteral("react"), QStringLiteral("alice"), replyId, QStringLiteral("❤️")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     QTRY_VERIFY_WITH_TIMEOUT(
         messages->index(1).data(Messages::ReactionsTextRole).toString().contains(u"❤️"),
