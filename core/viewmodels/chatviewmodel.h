@@ -43,6 +43,13 @@ class SessionManager;
 //                       unread (Received) when the conversation opened, or 0: a view draws its
 //                       "new messages" line above it. Fixed once the first page is applied,
 //                       so markRead() does not move it while the user reads.
+//  - disappearingSeconds: the conversation's disappearing-messages timer in seconds (0: off;
+//                       protocol M1 §6), as agreed by both sides: read from the store when
+//                       the view model opens and updated by every change, ours or the
+//                       contact's (SessionManager::conversationTimerChanged). Every message
+//                       stored while it is set is deleted that long after it was sent (ours)
+//                       or arrived (theirs), on both sides.
+//  - disappearingText:  the same for people: "off", "1 hour", "5 minutes"
 //
 // Commands (Q_INVOKABLE):
 //  - send(text):        trims the text; refuses (false, errorText set) an empty one, one over
@@ -65,6 +72,13 @@ class SessionManager;
 //  - unreact(messageId):          takes our reaction back
 //  - edit(messageId, text):       replaces the text of one of OUR messages (history kept)
 //  - deleteForEveryone(messageId): wipes one of OUR messages on every side (a tombstone)
+//  - setDisappearingTimer(seconds): sets the conversation's timer for both sides (0: off, else
+//                       kMinTimerSeconds … kMaxTimerSeconds: 5 s … 4 weeks); refuses another
+//                       value or while canSend is false (false, errorText set), else hands it
+//                       to the SessionManager and returns true. disappearingSeconds follows
+//                       once the core has stored the change, and the timeline gets a system
+//                       row for it (MessageListModel's IsSystemRole). Replies, reactions,
+//                       edits and deletion refuse system rows.
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -79,6 +93,8 @@ class ChatViewModel : public QObject
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
     Q_PROPERTY(bool peerTyping READ isPeerTyping NOTIFY peerTypingChanged)
     Q_PROPERTY(qint64 unreadMarkerId READ unreadMarkerId NOTIFY unreadMarkerChanged)
+    Q_PROPERTY(int disappearingSeconds READ disappearingSeconds NOTIFY disappearingChanged)
+    Q_PROPERTY(QString disappearingText READ disappearingText NOTIFY disappearingChanged)
 
 public:
     static constexpr int kMaxTextBytes = 64 * 1024; // M1: kMaxTextBytes (messagecontent.h)
@@ -106,6 +122,8 @@ public:
     QString errorText() const { return m_errorText; }
     bool isPeerTyping() const { return m_peerTyping; }
     qint64 unreadMarkerId() const { return m_unreadMarkerId; }
+    int disappearingSeconds() const { return m_disappearingSeconds; }
+    QString disappearingText() const;
 
     Q_INVOKABLE bool send(const QString &text);
     Q_INVOKABLE void markRead();
@@ -116,12 +134,14 @@ public:
     Q_INVOKABLE bool unreact(qint64 messageId);
     Q_INVOKABLE bool edit(qint64 messageId, const QString &text);
     Q_INVOKABLE bool deleteForEveryone(qint64 messageId);
+    Q_INVOKABLE bool setDisappearingTimer(int seconds);
 
 signals:
     void contactChanged();
     void errorTextChanged();
     void peerTypingChanged();
     void unreadMarkerChanged();
+    void disappearingChanged();
     // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
     // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
@@ -137,6 +157,8 @@ private:
     // window, or — `ownOnly` — not one of ours, or deleted).
     QByteArray targetOf(qint64 messageId, bool ownOnly);
     void onKeyChanged(const QString &address);
+    void loadTimer();
+    void setDisappearing(int seconds);
 
     std::shared_ptr<ProfileStore> m_store;
     SessionManager *m_sessions;
@@ -148,6 +170,7 @@ private:
     QString m_errorText;
     bool m_peerTyping = false;
     qint64 m_unreadMarkerId = 0;
+    int m_disappearingSeconds = 0;
     bool m_markerFixed = false;
     bool m_typingAnnounced = false;
     QElapsedTimer m_sinceTypingSent;
