@@ -3,6 +3,7 @@
 // gone, the captured ciphertext in neither the database file nor its -wal, the -wal truncated),
 // and concurrent timer changes converging on both sides.
 
+#include "core/models/messagelistmodel.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
@@ -14,8 +15,10 @@
 #include "core/store/storecontext.h"
 #include "storetesthelpers.h"
 
+#include <QAbstractItemModelTester>
 #include <QFile>
 #include <QFileInfo>
+#include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -50,6 +53,7 @@ private slots:
     void heldOpsOfExpiredMessagesGo();
     void concurrentChangesConverge();
     void ownChangeIsTheLatest();
+    void modelDropsExpiredRows();
     void durations_data();
     void durations();
 
@@ -351,6 +355,66 @@ void TestDisappearing::ownChangeIsTheLatest()
                  return conversationTimer(context, QStringLiteral("nobody@relay.example"));
              }))).seconds,
              0u);
+}
+
+void TestDisappearing::modelDropsExpiredRows()
+{
+    // Rows 0 … 5: a text before the timer, the timer row, then four texts that expire at
+    // different times; the sweep takes rows 2, 3 and 5 (two runs), the model follows.
+    std::shared_ptr<ProfileStore> shared(m_store.release());
+    m_store.reset();
+    const auto storeIn = [&](char id, qint64 at, const QString &body) {
+        MessageRecord record;
+        record.conversation = m_bob;
+        record.direction = Direction::Incoming;
+        record.clientMessageId = QByteArray(16, id);
+        record.sentAt = record.storedAt = at;
+        record.state = MessageRecord::State::Seen;
+        record.body = body;
+        return valueOf(take(shared->run(
+            [record](StoreContext &context) { return MessageTable(context).append(record); })));
+    };
+    storeIn('a', kT0, QStringLiteral("stays"));
+    valueOf(take(shared->run([this](StoreContext &context) {
+        return pipeline::receiveTimerChange(context, m_bob, timerChange(60, kT0, 't'), kT0);
+    })));
+    storeIn('b', kT0, QStringLiteral("first to go"));
+    storeIn('c', kT0, QStringLiteral("second to go"));
+    const MessageId later = storeIn('d', kT0 + 60'000, QStringLiteral("goes later"));
+    storeIn('e', kT0, QStringLiteral("third to go"));
+    MessageListModel model(shared);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy applied(&model, &MessageListModel::pageApplied);
+    model.open(QStringLiteral("bob@relay.example"));
+    QVERIFY(applied.wait(5'000));
+    QCOMPARE(model.rowCount(), 6);
+    QVERIFY(model.index(1).data(MessageListModel::IsSystemRole).toBool());
+    QCOMPARE(model.index(1).data(MessageListModel::TimerChangeRole).toInt(), 60);
+    QCOMPARE(model.index(1).data().toString(),
+             QStringLiteral("bob set disappearing messages to 1 minute."));
+    QVERIFY(!model.index(0).data(MessageListModel::ExpiresAtRole).toDateTime().isValid());
+    QCOMPARE(model.index(2).data(MessageListModel::ExpiresAtRole).toDateTime(),
+             QDateTime::fromMSecsSinceEpoch(kT0 + 60'000));
+    QCOMPARE(model.index(0).data(MessageListModel::TimerChangeRole).toInt(), -1);
+
+    const SweepResult swept = valueOf(take(
+        shared->run([](StoreContext &context) { return sweepExpired(context, kT0 + 60'000); })));
+    QCOMPARE(swept.removed.size(), std::size_t(3));
+    QList<qint64> ids;
+    for (const auto &removed : swept.removed) {
+        ids << removed.id.value;
+    }
+    QSignalSpy removedRows(&model, &QAbstractItemModel::rowsRemoved);
+    model.notifyExpired(QStringLiteral("someone@relay.example"), ids); // another conversation
+    QCOMPARE(model.rowCount(), 6);
+    model.notifyExpired(QStringLiteral("bob@relay.example"), ids);
+    QCOMPARE(removedRows.size(), 2); // rows 2–3, then row 5: one run at a time
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.index(0).data(MessageListModel::TextRole).toString(), QStringLiteral("stays"));
+    QCOMPARE(model.index(2).data(MessageListModel::IdRole).toLongLong(), later.value);
+    QCOMPARE(model.rowOf(ids.first()), -1);
+    m_store.reset();
+    shared.reset();
 }
 
 void TestDisappearing::durations_data()

@@ -309,6 +309,21 @@ void TestE2eDisappearing::cliSetsTheTimerAndShowsExpiries()
     QCOMPARE(lines[0].value(u"timer").toInt(), 0);
     QCOMPARE(lines[0].value(u"text").toString(),
              QStringLiteral("%1 turned off disappearing messages.").arg(finnAddress));
+    // The shortest timer, and a text under it: the next unlock after its time sweeps it (each
+    // parley-cli run unlocks the profile; polled, since the sweep runs at sign-in).
+    QCOMPARE(
+        cli(erin, {QStringLiteral("timer"), QStringLiteral("finn"), QStringLiteral("5s")}).exitCode,
+        0);
+    result = cli(erin, {QStringLiteral("send"), QStringLiteral("finn"), QStringLiteral("brief")});
+    QCOMPARE(result.exitCode, 0);
+    // (Not checked before it goes: a loaded machine may take 5 s for the next run.)
+    const auto historyOf = [&] {
+        const CliResult listed = cli(erin, {QStringLiteral("history"), QStringLiteral("finn")});
+        // A failed run must not look like "gone".
+        return listed.exitCode == 0 ? listed.out : QStringLiteral("<failed> brief");
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!historyOf().contains(u"brief"), kTimeoutMs);
+    QVERIFY(historyOf().contains(u"soon gone")); // stored under the hour: still there
 }
 
 QTEST_GUILESS_MAIN(TestE2eDisappearing)
