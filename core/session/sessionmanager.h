@@ -118,7 +118,8 @@ public:
     // FetchBundle answered NOT_FOUND (a device without its first prekeys yet): asked again.
     static constexpr int kBundleRetries = 3;
     static constexpr int kBundleRetryMs = 250;
-    // The sweep runs at the next expiry, and at least this often while a timer is set.
+    // The sweep runs at the next expiry (M1 §6.4); a timer armed for a later expiry fires
+    // after this long at most and re-arms itself, so a clock change cannot delay it much.
     static constexpr int kMaxSweepIntervalMs = 60'000;
 
     SessionManager(RelayConnection *connection, AccountManager *account, QObject *parent = nullptr);

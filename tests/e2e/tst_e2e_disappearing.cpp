@@ -137,6 +137,7 @@ class TestE2eDisappearing : public QObject
 private slots:
     void aTimerSetByOneSideExpiresMessagesOnBoth();
     void cliSetsTheTimerAndShowsExpiries();
+    void deleteForEveryoneLeavesNoCiphertextInTheFiles();
 };
 
 void TestE2eDisappearing::aTimerSetByOneSideExpiresMessagesOnBoth()
@@ -324,6 +325,44 @@ void TestE2eDisappearing::cliSetsTheTimerAndShowsExpiries()
     };
     QTRY_VERIFY_WITH_TIMEOUT(!historyOf().contains(u"brief"), kTimeoutMs);
     QVERIFY(historyOf().contains(u"soon gone")); // stored under the hour: still there
+}
+
+void TestE2eDisappearing::deleteForEveryoneLeavesNoCiphertextInTheFiles()
+{
+    // M1 §5.5 with the checkpoint after the deleting transaction: the text's stored ciphertext
+    // is in neither side's database file nor -wal afterwards (without the checkpoint its old
+    // page stays in the -wal until SQLite's automatic checkpoint).
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString aliceAddress = QStringLiteral("alice@127.0.0.1:%1").arg(relay.port());
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    Client alice(dir.filePath(QStringLiteral("alice")));
+    Client bob(dir.filePath(QStringLiteral("bob")));
+    alice.create(QStringLiteral("alice"), relay.url());
+    bob.create(QStringLiteral("bob"), relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
+    QVERIFY(alice.addContact(QStringLiteral("bob"), kTimeoutMs));
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("regrettable"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
+    const QByteArray id = bob.received.first().clientMessageId;
+    const auto aliceRow = rowOf(alice, bobAddress, Direction::Outgoing, id);
+    const auto bobRow = rowOf(bob, aliceAddress, Direction::Incoming, id);
+    QVERIFY(aliceRow && bobRow);
+    QVERIFY(rawFiles(alice).contains(aliceRow->second));
+    QVERIFY(rawFiles(bob).contains(bobRow->second));
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::messageChanged);
+    CrossThreadSpy bobChanged(bob.sessions, &core::SessionManager::messageChanged);
+    QMetaObject::invokeMethod(
+        alice.sessions, [s = alice.sessions, b = bobAddress, id] { s->deleteForEveryone(b, id); });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    QVERIFY(bobChanged.waitForCount(1, kTimeoutMs));
+    const auto aliceTombstone = rowOf(alice, bobAddress, Direction::Outgoing, id);
+    QVERIFY(aliceTombstone && aliceTombstone->second.isEmpty());
+    QVERIFY(!rawFiles(alice).contains(aliceRow->second));
+    QVERIFY(!rawFiles(bob).contains(bobRow->second));
 }
 
 QTEST_GUILESS_MAIN(TestE2eDisappearing)
