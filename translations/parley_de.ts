@@ -898,6 +898,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
 <context>
     <name>parley::core::ChatViewModel</name>
     <message>
+        <source>Disappearing messages take a time between %1 seconds and %2 weeks, or off.</source>
+        <translation>Verschwindende Nachrichten brauchen eine Zeit zwischen %1 Sekunden und %2 Wochen, oder aus.</translation>
+    </message>
+    <message>
+        <source>That is not a message.</source>
+        <translation>Das ist keine Nachricht.</translation>
+    </message>
+    <message>
         <source>%1&apos;s safety number changed. Compare it again and accept the new key before sending.</source>
         <translation>Die Sicherheitsnummer von %1 hat sich geändert. Vergleichen Sie sie erneut und nehmen Sie den neuen Schlüssel an, bevor Sie senden.</translation>
     </message>
@@ -1217,6 +1225,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
 <context>
     <name>parley::core::SessionManager</name>
     <message>
+        <source>Disappearing messages take a time between %1 seconds and %2 weeks, or off.</source>
+        <translation>Verschwindende Nachrichten brauchen eine Zeit zwischen %1 Sekunden und %2 Wochen, oder aus.</translation>
+    </message>
+    <message>
         <source>%1 is not a valid username.</source>
         <translation>%1 ist kein gültiger Benutzername.</translation>
     </message>
@@ -1334,6 +1346,69 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>This computer no longer remembers the key.</source>
         <translation>Dieser Computer merkt sich den Schlüssel nicht mehr.</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::TimerDuration</name>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>1 week</source>
+        <translation>1 Woche</translation>
+    </message>
+    <message>
+        <source>%1 weeks</source>
+        <translation>%1 Wochen</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 Tag</translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation>%1 Tage</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 Stunde</translation>
+    </message>
+    <message>
+        <source>%1 hours</source>
+        <translation>%1 Stunden</translation>
+    </message>
+    <message>
+        <source>1 minute</source>
+        <translation>1 Minute</translation>
+    </message>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 Minuten</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 Sekunde</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 Sekunden</translation>
+    </message>
+    <message>
+        <source>You turned off disappearing messages.</source>
+        <translation>Sie haben verschwindende Nachrichten ausgeschaltet.</translation>
+    </message>
+    <message>
+        <source>%1 turned off disappearing messages.</source>
+        <translation>%1 hat verschwindende Nachrichten ausgeschaltet.</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %1.</source>
+        <translation>Sie haben verschwindende Nachrichten auf %1 gestellt.</translation>
+    </message>
+    <message>
+        <source>%1 set disappearing messages to %2.</source>
+        <translation>%1 hat verschwindende Nachrichten auf %2 gestellt.</translation>
     </message>
 </context>
 <context>

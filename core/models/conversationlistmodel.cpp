@@ -1,6 +1,7 @@
 #include "core/models/conversationlistmodel.h"
 
 #include "core/session/sessionmanager.h"
+#include "core/session/timerduration.h"
 #include "core/store/profilestore.h"
 
 #include <QDateTime>
@@ -28,6 +29,9 @@ void ConversationListModel::follow(SessionManager *sessions)
     connect(sessions, &SessionManager::contactReady, this, &ConversationListModel::reload, queued);
     // An edit or deletion of the last message changes its preview (M1 §5).
     connect(sessions, &SessionManager::messageChanged, this, &ConversationListModel::reload,
+            queued);
+    // Expired messages leave the preview and the unread count (M1 §6).
+    connect(sessions, &SessionManager::messagesExpired, this, &ConversationListModel::reload,
             queued);
 }
 
@@ -136,10 +140,13 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         row.lastOutgoing = last.direction == MessageRecord::Direction::Outgoing;
         row.lastState = int(last.state);
         const auto *text = std::get_if<QString>(&last.body);
-        row.preview = last.deleted ? tr("This message was deleted.")
-                      : text == nullptr || last.state == MessageRecord::State::Undecryptable
-                          ? tr("This message could not be decrypted.")
-                          : previewOf(*text);
+        row.preview =
+            last.isTimerChange()
+                ? TimerDuration::describeChange(row.lastOutgoing, row.name, *last.timerChange)
+            : last.deleted ? tr("This message was deleted.")
+            : text == nullptr || last.state == MessageRecord::State::Undecryptable
+                ? tr("This message could not be decrypted.")
+                : previewOf(*text);
     }
     return row;
 }

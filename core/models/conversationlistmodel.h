@@ -20,12 +20,12 @@ class SessionManager;
 //
 // The rows come from one store query (ConversationTable::summaries: last message and unread
 // count per conversation) run on the database thread. reload() runs it; follow() connects a
-// SessionManager so that every message queued or received, every state change and every
-// markRead reloads (coalesced: while a query is pending, further events only make it run once
-// more afterwards). A reload is applied as a diff, never as a reset: a conversation whose
-// activity moved it up is moved with beginMoveRows, a new one inserted, a vanished one
-// removed, and changed previews or counts reported with dataChanged, so a view keeps its
-// selection and scroll position. Rows are identified by the contact's address.
+// SessionManager so that every message queued or received, every state change, every
+// markRead and every sweep of expired messages (M1 §6) reloads (coalesced: while a query is
+// pending, further events only make it run once more afterwards). A reload is applied as a diff,
+// never as a reset: a conversation whose activity moved it up is moved with beginMoveRows, a new
+// one inserted, a vanished one removed, and changed previews or counts reported with dataChanged,
+// so a view keeps its selection and scroll position. Rows are identified by the contact's address.
 //
 // Roles (also by name for QML, see roleNames()):
 //   Qt::DisplayRole / DisplayNameRole  the contact's name, or the user part of the address

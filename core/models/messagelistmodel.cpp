@@ -2,11 +2,13 @@
 
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
+#include "core/session/timerduration.h"
 #include "core/store/conversationtable.h"
 #include "core/store/profilestore.h"
 
 #include <QDateTime>
 #include <QLocale>
+#include <QSet>
 
 #include <algorithm>
 
@@ -46,6 +48,8 @@ void MessageListModel::follow(SessionManager *sessions)
     connect(sessions, &SessionManager::messagesSeen, this, &MessageListModel::notifySeen,
             Qt::QueuedConnection);
     connect(sessions, &SessionManager::messageChanged, this, &MessageListModel::notifyChanged,
+            Qt::QueuedConnection);
+    connect(sessions, &SessionManager::messagesExpired, this, &MessageListModel::notifyExpired,
             Qt::QueuedConnection);
 }
 
@@ -441,6 +445,44 @@ void MessageListModel::notifyChanged(const QString &conversation, const QByteArr
                     });
 }
 
+void MessageListModel::notifyExpired(const QString &conversation, const QList<qint64> &messageIds)
+{
+    if (conversation != m_address) {
+        return;
+    }
+    QList<int> rows;
+    for (const qint64 id : messageIds) {
+        if (const int row = rowOf(id); row >= 0) {
+            rows.append(row);
+        }
+    }
+    std::sort(rows.begin(), rows.end());
+    // Removed back to front, one contiguous run at a time, so the earlier rows keep their index.
+    QSet<qint64> gone(messageIds.begin(), messageIds.end());
+    for (qsizetype end = rows.size(); end > 0;) {
+        qsizetype begin = end - 1;
+        while (begin > 0 && rows[begin - 1] == rows[begin] - 1) {
+            --begin;
+        }
+        const int first = rows[begin];
+        const int last = rows[end - 1];
+        beginRemoveRows({}, first, last);
+        for (int i = first; i <= last; ++i) {
+            m_byClientId.remove(key(m_rows[i].direction, m_rows[i].clientMessageId));
+        }
+        m_rows.remove(first, last - first + 1);
+        endRemoveRows();
+        end = begin;
+    }
+    // A reply keeps its quote id; the quoted text went with the message it quoted.
+    for (int i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].quoted && gone.contains(m_rows[i].quoted->id.value)) {
+            m_rows[i].quoted.reset();
+            emit dataChanged(index(i), index(i), {QuotedIdRole, QuotedAuthorRole, QuotedTextRole});
+        }
+    }
+}
+
 void MessageListModel::replaceRow(int row, const HistoryItem &item)
 {
     Row updated = toRow(item);
@@ -572,6 +614,8 @@ MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
     Row row;
     row.edited = record.isEdited();
     row.deleted = record.deleted;
+    row.expiresAt = record.expiresAt;
+    row.timerChange = record.timerChange ? qint64(*record.timerChange) : -1;
     row.replyTo = record.replyTo;
     row.quoted = item.quoted;
     row.reactions = item.reactions;
@@ -658,12 +702,20 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     const bool outgoing = row.direction == MessageRecord::Direction::Outgoing;
     switch (role) {
     case Qt::DisplayRole:
+        if (row.timerChange >= 0) {
+            return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
+                                                 quint32(row.timerChange));
+        }
         return row.deleted         ? tr("This message was deleted.")
                : row.undecryptable ? tr("This message could not be decrypted.")
                                    : row.text;
     case Qt::AccessibleTextRole: {
         const QString time = QLocale().toString(QDateTime::fromMSecsSinceEpoch(row.sentAt).time(),
                                                 QLocale::ShortFormat);
+        if (row.timerChange >= 0) {
+            return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
+                                                 quint32(row.timerChange));
+        }
         const QString body = row.deleted         ? tr("This message was deleted.")
                              : row.undecryptable ? tr("This message could not be decrypted.")
                              : row.edited        ? tr("%1 (edited)").arg(row.text)
@@ -730,6 +782,12 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         }
         return parts.join(QStringLiteral("  "));
     }
+    case ExpiresAtRole:
+        return row.expiresAt > 0 ? QDateTime::fromMSecsSinceEpoch(row.expiresAt) : QDateTime();
+    case IsSystemRole:
+        return row.timerChange >= 0;
+    case TimerChangeRole:
+        return int(row.timerChange);
     default:
         return {};
     }
@@ -759,6 +817,9 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(QuotedTextRole, "quotedText");
     names.insert(ReactionsRole, "reactions");
     names.insert(ReactionsTextRole, "reactionsText");
+    names.insert(ExpiresAtRole, "expiresAt");
+    names.insert(IsSystemRole, "isSystem");
+    names.insert(TimerChangeRole, "timerChange");
     return names;
 }
 

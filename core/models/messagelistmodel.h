@@ -44,6 +44,9 @@ class SessionManager;
 //    page's query is picked up by the next load, never lost.
 //  - messageChanged (a reaction, edit or deletion of a row, M1 §5): that row is read again
 //    with its details, and the quotes of rows replying to it follow (dataChanged).
+//  - messagesExpired (disappearing messages, M1 §6): those rows are removed (beginRemoveRows,
+//    one contiguous run at a time) and the quotes of rows replying to them become "not
+//    available"; nothing is fetched to replace them.
 //  - messageStateChanged (outgoing: Queued → Sent → Delivered → Read, or Failed) and
 //    messagesSeen (incoming: Received → Seen): dataChanged for that row. A change for a row a
 //    pending load may still bring is kept and applied when it arrives.
@@ -78,6 +81,13 @@ class SessionManager;
 //   ReactionsRole (QVariantList) one QVariantMap per emoji: {emoji, count, mine (bool)}, in
 //                              the order first reacted
 //   ReactionsTextRole          the same as text: "👍 2  ❤️ 1" (empty without reactions)
+//   ExpiresAtRole (QDateTime)  disappearing messages (M1 §6): when the row is deleted; an
+//                              invalid QDateTime if never
+//   IsSystemRole (bool)        a system row: a change of the disappearing-messages timer,
+//                              whose DisplayRole is the sentence ("alice set disappearing
+//                              messages to 1 hour."); TextRole is empty; nothing can be done
+//                              with it (reply, react, edit, delete)
+//   TimerChangeRole (int)      a system row's new timer in seconds (0: off); -1 otherwise
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -117,6 +127,9 @@ public:
         QuotedTextRole,
         ReactionsRole,
         ReactionsTextRole,
+        ExpiresAtRole,
+        IsSystemRole,
+        TimerChangeRole,
     };
     Q_ENUM(Role)
 
@@ -182,6 +195,8 @@ public slots:
     // A row of `conversation` changed in place (M1 §5); `direction`: MessageRecord::Direction.
     void notifyChanged(const QString &conversation, const QByteArray &clientMessageId,
                        int direction);
+    // The sweep deleted these rows (MessageIds) of `conversation` (M1 §6).
+    void notifyExpired(const QString &conversation, const QList<qint64> &messageIds);
 
 signals:
     void conversationChanged();
@@ -205,6 +220,8 @@ private:
         bool undecryptable = false;
         bool edited = false;
         bool deleted = false;
+        qint64 expiresAt = 0;    // 0: never
+        qint64 timerChange = -1; // a system row's timer (seconds), else -1
         QByteArray replyTo;
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;

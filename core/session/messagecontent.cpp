@@ -82,6 +82,16 @@ MessageContent MessageContent::makeDelete(const QByteArray &targetId, qint64 sen
     return makeWithTarget(Kind::Delete, targetId, sentAt);
 }
 
+MessageContent MessageContent::makeTimer(quint32 seconds, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::Timer;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.timerSeconds = seconds;
+    return content;
+}
+
 QByteArray MessageContent::newClientMessageId()
 {
     QByteArray id(kClientMessageIdBytes, Qt::Uninitialized);
@@ -220,6 +230,15 @@ QByteArray MessageContent::encode() const
         }
         out.append(targetId);
         break;
+    case Kind::Timer: {
+        if (!isValidTimer(timerSeconds)) {
+            return {};
+        }
+        char seconds[4];
+        qToBigEndian(timerSeconds, seconds);
+        out.append(seconds, 4);
+        break;
+    }
     }
     return out;
 }
@@ -335,6 +354,17 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
             return Error::Malformed;
         }
         content.targetId = body;
+        break;
+    case Kind::Timer:
+        // M1 §6: exactly a u32; a value outside 0, kMinTimerSeconds … kMaxTimerSeconds is
+        // refused, so both sides can only ever agree on a timer both accept.
+        if (body.size() != 4) {
+            return Error::Malformed;
+        }
+        content.timerSeconds = qFromBigEndian<quint32>(body.constData());
+        if (!isValidTimer(content.timerSeconds)) {
+            return Error::Malformed;
+        }
         break;
     }
     return content;

@@ -6,7 +6,7 @@
 //   u8   version = 0x01
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
-//                | 0x09 delete for everyone
+//                | 0x09 delete for everyone | 0x0A timer
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -22,6 +22,7 @@
 //                    control characters;  or  16 target ‖ u8 0x00 remove (nothing after)
 //          edit      16 target ‖ 1 … kMaxTextBytes bytes of valid UTF-8 (the new text)
 //          delete    16 target, exactly
+//          timer     u32 seconds, exactly: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5), so a group message can carry them unchanged.
@@ -50,6 +51,9 @@ inline constexpr int kResentPrefixBytes = kClientMessageIdBytes + kRatchetKeyByt
 // A reaction is one emoji (a ZWJ sequence of several code points at most): 32 bytes of UTF-8
 // hold every sequence Unicode 15 defines (the longest is 7 code points, 28 bytes).
 inline constexpr int kMaxReactionBytes = 32;
+// Disappearing messages (M1 §6): the conversation timer's bounds, in seconds. 0 is "off".
+inline constexpr quint32 kMinTimerSeconds = 5;
+inline constexpr quint32 kMaxTimerSeconds = 4 * 7 * 24 * 3600; // 4 weeks
 
 struct MessageContent
 {
@@ -70,8 +74,10 @@ struct MessageContent
         Edit = 0x08,
         // M1 §5: `targetId` deleted for everyone; only its author's delete is applied.
         Delete = 0x09,
+        // M1 §6: the conversation's disappearing-messages timer set to `timerSeconds` (0: off).
+        Timer = 0x0A,
     };
-    static constexpr quint8 kLastKind = quint8(Kind::Delete);
+    static constexpr quint8 kLastKind = quint8(Kind::Timer);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
@@ -85,6 +91,7 @@ struct MessageContent
     quint32 failedMessageNumber = 0;    // ResentText: N of that header
     std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
     bool typing = false;                // Typing
+    quint32 timerSeconds = 0;           // Timer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -104,6 +111,12 @@ struct MessageContent
                                        qint64 sentAt);
     static MessageContent makeEdit(const QByteArray &targetId, const QString &text, qint64 sentAt);
     static MessageContent makeDelete(const QByteArray &targetId, qint64 sentAt);
+    static MessageContent makeTimer(quint32 seconds, qint64 sentAt);
+    // `seconds` is a timer a content may carry: 0 or kMinTimerSeconds … kMaxTimerSeconds.
+    static bool isValidTimer(quint32 seconds)
+    {
+        return seconds == 0 || (seconds >= kMinTimerSeconds && seconds <= kMaxTimerSeconds);
+    }
 
     // A text row's kinds: Text and Reply (and ResentText, which stands for one of them).
     bool isText() const { return kind == Kind::Text || kind == Kind::Reply; }
@@ -117,8 +130,8 @@ struct MessageContent
 
     // Precondition: a valid value (ids of 16 bytes; text 1 … kMaxTextBytes bytes as UTF-8;
     // 1 … kMaxReceiptIds receipt ids; a resent text's original id of 16 and ratchet key of
-    // 32 bytes; a target id of 16 bytes; a valid reaction or none). encode() of an invalid value
-    // returns an empty array.
+    // 32 bytes; a target id of 16 bytes; a valid reaction or none; a valid timer). encode() of an
+    // invalid value returns an empty array.
     QByteArray encode() const;
     static std::variant<MessageContent, Error> decode(const QByteArray &bytes);
 };

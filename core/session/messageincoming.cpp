@@ -506,6 +506,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             record.state = State::Received;
             record.body = content.text;
             record.replyTo = content.targetId; // M1 §5: a reply's quoted message (else empty)
+            // M1 §6.3: a received message's clock starts when it arrives (is stored).
+            auto expiry = messages.expiryFor(conversationId, now);
+            if (const auto *error = errorOf(expiry)) {
+                return *error;
+            }
+            record.expiresAt = std::get<qint64>(expiry);
             auto appended = messages.appendIfNew(record);
             if (const auto *error = errorOf(appended)) {
                 return *error;
@@ -579,11 +585,33 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 qCInfo(lcPipeline) << "rejected a message op:" << op.reason;
             }
             if (op.result == OpOutcome::Result::Applied) {
+                result.wiped = content.kind == MessageContent::Kind::Delete;
                 result.changed = std::move(op.target);
             }
             return finish(Outcome::MessageOp, op.result == OpOutcome::Result::Pending
                                                   ? QStringLiteral("held for its target")
                                                   : op.reason);
+        }
+        case MessageContent::Kind::Timer: {
+            // M1 §6: a system row (no receipt), and the timer if this change is the later one.
+            auto stored = receiveTimerChange(context, conversationId, content, now);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
+            auto &row = std::get<std::optional<MessageRecord>>(stored);
+            if (!row) {
+                return finish(Outcome::Message, {}); // this change again: shown once
+            }
+            auto timer = ConversationTable(context).timer(conversationId);
+            if (const auto *error = errorOf(timer)) {
+                return *error;
+            }
+            result.timer = std::get<ConversationTimer>(timer).seconds;
+            result.message = ReceivedMessage{senderAccount,
+                                             QString::fromStdString(sender.address.toString()),
+                                             std::move(*row),
+                                             {}};
+            return finish(Outcome::Message, {});
         }
         case MessageContent::Kind::ResentText: {
             auto resolved = receiveResentText(context, self, contact.id, conversationId,

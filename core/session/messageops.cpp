@@ -7,9 +7,6 @@
 #include "core/store/reactiontable.h"
 #include "core/store/storecontext.h"
 
-#include <algorithm>
-#include <cstring>
-
 namespace parley::core::pipeline {
 
 namespace {
@@ -17,17 +14,6 @@ namespace {
 using Direction = MessageRecord::Direction;
 using Result = OpOutcome::Result;
 using Kind = MessageContent::Kind;
-
-// M1 §5.3: (sent_at, id) of `a` is later than that of `b`; ids compare as unsigned bytes.
-bool later(qint64 aSentAt, const QByteArray &aId, qint64 bSentAt, const QByteArray &bId)
-{
-    if (aSentAt != bSentAt) {
-        return aSentAt > bSentAt;
-    }
-    const auto size = std::size_t(std::min(aId.size(), bId.size()));
-    const int order = std::memcmp(aId.constData(), bId.constData(), size);
-    return order > 0 || (order == 0 && aId.size() > bId.size());
-}
 
 const char *kindName(Kind kind)
 {
@@ -108,7 +94,7 @@ StoreResult<OpOutcome> applyEdit(StoreContext &context, MessageRecord target,
     }
     // Every edit supersedes the original; among edits the latest (sent_at, id) is shown.
     if (!target.isEdited() ||
-        later(op.sentAt, op.clientMessageId, target.editedAt, target.editId)) {
+        isLater(op.sentAt, op.clientMessageId, target.editedAt, target.editId)) {
         if (auto set =
                 MessageTable(context).setEdited(target.id, op.text, op.clientMessageId, op.sentAt);
             errorOf(set) != nullptr) {
@@ -134,7 +120,7 @@ StoreResult<OpOutcome> applyReaction(StoreContext &context, MessageRecord target
     }
     ReactionRecord reaction;
     if (const auto &existing = std::get<std::optional<ReactionRecord>>(found)) {
-        if (!later(op.sentAt, op.clientMessageId, existing->sentAt, existing->opId)) {
+        if (!isLater(op.sentAt, op.clientMessageId, existing->sentAt, existing->opId)) {
             return outcome(Result::Unchanged, QStringLiteral("an equal or later reaction is kept"));
         }
         reaction.id = existing->id;
@@ -181,6 +167,10 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
         return outcome(Result::Rejected,
                        QStringLiteral("%1 by someone who is not the target's author")
                            .arg(QLatin1String(kindName(op.kind))));
+    }
+    if (target && target->isTimerChange()) {
+        // M1 §6: a timer change is a system row, not a message anyone can change.
+        return outcome(Result::NoTarget, QStringLiteral("the target is a timer change"));
     }
     if (target && target->state == MessageRecord::State::Undecryptable) {
         return outcome(Result::Unchanged, QStringLiteral("the target is undecryptable"));

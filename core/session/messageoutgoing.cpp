@@ -85,6 +85,10 @@ StoreResult<std::optional<MessageRecord>> applyOwnOp(StoreContext &context, cons
                 if (quoted->deleted) {
                     return notFound(QStringLiteral("That message was deleted."));
                 }
+                if (quoted->isTimerChange()) {
+                    return notFound(
+                        QStringLiteral("There is no such message in this conversation."));
+                }
                 return std::optional<MessageRecord>();
             }
         }
@@ -160,7 +164,8 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
         }
         OutgoingResult result;
         MessageId messageId = resending;
-        if (content.isText() && !resending.isValid()) {
+        const bool timerChange = content.kind == MessageContent::Kind::Timer;
+        if ((content.isText() || timerChange) && !resending.isValid()) {
             auto conversation = ConversationTable(context).forContact(contactId, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
@@ -172,8 +177,18 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
             message.sentAt = content.sentAt;
             message.storedAt = now;
             message.state = State::Queued;
-            message.body = content.text;
+            message.body = content.text;        // null for a timer change: no body
             message.replyTo = content.targetId; // a reply's quoted message (M1 §5)
+            if (timerChange) {
+                message.timerChange = content.timerSeconds; // M1 §6: a system row
+            } else {
+                // M1 §6.3: our own message's clock starts when it is sent (stored).
+                auto expiry = MessageTable(context).expiryFor(message.conversation, now);
+                if (const auto *error = errorOf(expiry)) {
+                    return *error;
+                }
+                message.expiresAt = std::get<qint64>(expiry);
+            }
             auto appended = MessageTable(context).append(message);
             if (const auto *error = errorOf(appended)) {
                 return *error;
@@ -221,8 +236,10 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
             // C2a §3 step 4, §5: the name of what we sent on this session, for a reset request.
             if (durable) {
                 if (const auto name = crypto::failedMessageOf(encryption.message)) {
+                    // A timer change is not a text a session reset could resend (C2a §5).
                     auto recorded = SentRatchetTable(context).record(
-                        session.id, bytesOf(name->ratchetKey), name->messageNumber, messageId);
+                        session.id, bytesOf(name->ratchetKey), name->messageNumber,
+                        timerChange ? MessageId{} : messageId);
                     if (const auto *error = errorOf(recorded)) {
                         return *error;
                     }
@@ -257,10 +274,15 @@ StoreResult<OutgoingResult>
 encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, const QString &address,
                   const MessageContent &original, bool durable, qint64 now)
 {
-    return context.transaction([&]() -> StoreResult<OutgoingResult> {
+    auto sent = context.transaction([&]() -> StoreResult<OutgoingResult> {
         std::optional<MessageRecord> changed;
         MessageContent content = original;
-        if (content.kind == MessageContent::Kind::Reply || content.isMessageOp()) {
+        if (content.kind == MessageContent::Kind::Timer) {
+            auto set = applyOwnTimer(context, address, content, now);
+            if (const auto *error = errorOf(set)) {
+                return *error;
+            }
+        } else if (content.kind == MessageContent::Kind::Reply || content.isMessageOp()) {
             auto checked = applyOwnOp(context, address, content, now);
             if (const auto *error = errorOf(checked)) {
                 return *error;
@@ -273,6 +295,17 @@ encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, con
         }
         return result;
     });
+    // M1 §5.5: what our delete for everyone wiped leaves the -wal file too (secure_delete
+    // zeroed it in the pages; the checkpoint copies those pages home and truncates the WAL).
+    if (const auto *done = std::get_if<OutgoingResult>(&sent);
+        done != nullptr && original.kind == MessageContent::Kind::Delete && done->changed &&
+        done->changed->deleted) {
+        if (auto checkpoint = checkpointWal(context); errorOf(checkpoint) != nullptr) {
+            qCWarning(lcPipeline) << "cannot checkpoint the WAL after a deletion:"
+                                  << errorOf(checkpoint)->detail;
+        }
+    }
+    return sent;
 }
 
 StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,

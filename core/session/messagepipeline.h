@@ -23,6 +23,7 @@
 #include "core/session/envelopeopener.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
+#include "core/store/conversationtable.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
@@ -149,6 +150,12 @@ struct InboundResult
     // was recorded for the next request because one was sent within the interval (deferred).
     bool resetRequestSent = false;
     bool resetDeferred = false;
+    // A delete for everyone wiped content (M1 §5.5): the caller checkpoints the WAL after the
+    // commit (checkpointWal), so the wiped cells leave the -wal file too.
+    bool wiped = false;
+    // A timer change (M1 §6) was stored (`message` is its system row): the conversation's
+    // timer in effect now (the change itself, or a later one already in effect).
+    std::optional<quint32> timer;
 };
 
 // A delivery receipt still to be encrypted: the sender's account and the text it confirms.
@@ -258,5 +265,39 @@ markSeen(StoreContext &context, const QString &address);
 // Every incoming message in `state` with its conversation address, oldest first.
 StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &context,
                                                             MessageRecord::State state);
+
+// ---- Disappearing messages (disappearing.cpp; protocol M1 §6) ----
+
+// The timer of the conversation with `address` (off if there is no conversation yet).
+StoreResult<ConversationTimer> conversationTimer(StoreContext &context, const QString &address);
+
+struct SweepResult
+{
+    struct Removed
+    {
+        QString conversation; // the contact's address
+        MessageId id;
+        MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+        QByteArray clientMessageId;
+    };
+    std::vector<Removed> removed;
+    qint64 nextExpiry = 0;     // the earliest expires_at left, 0: none
+    bool checkpointed = false; // the WAL was checkpointed and truncated after the deletion
+};
+
+// Deletes every message whose expires_at is at or before `now`, with everything keyed to it
+// (edit versions, reactions, reset failures; ops held for it; ops held longer than their
+// conversation's timer), in one transaction; then, if anything was deleted, runs
+// `PRAGMA wal_checkpoint(TRUNCATE)` so that the freed pages (zeroed: secure_delete is on)
+// leave the -wal file too. At most kMaxSweptPerRun rows per call; nextExpiry says when to
+// come back (at once if more are due).
+inline constexpr int kMaxSweptPerRun = 2000;
+StoreResult<SweepResult> sweepExpired(StoreContext &context, qint64 now);
+
+// PRAGMA wal_checkpoint(TRUNCATE) outside any transaction: what the deletions of a
+// transaction that wiped content freed is copied into the database file (where
+// secure_delete zeroed it) and the -wal file is truncated to 0 bytes. Busy readers make it a
+// partial checkpoint; that is reported as false, never as an error.
+StoreResult<bool> checkpointWal(StoreContext &context);
 
 } // namespace parley::core

@@ -130,5 +130,23 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
 // same transaction (M1 §5.2). Returns the record as it is then (e.g. a tombstone).
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now);
 
+// ---- Disappearing messages (disappearing.cpp; protocol M1 §6) ----
+
+// (sent_at, id) of `a` is later than that of `b` (M1 §5.3, §6.2); ids compare as unsigned
+// bytes, an empty id is earliest.
+bool isLater(qint64 aSentAt, const QByteArray &aId, qint64 bSentAt, const QByteArray &bId);
+
+// Our own timer change (`content`, kind Timer) to `address`: its sent_at is raised past the
+// change in effect, so it is the latest on both sides, and it takes effect here at once.
+StoreStatus applyOwnTimer(StoreContext &context, const QString &address, MessageContent &content,
+                          qint64 now);
+
+// A received timer change in `conversation`: its system row (state Received; nullopt if this
+// change is already stored) and, if it is later than the change in effect, the new timer.
+StoreResult<std::optional<MessageRecord>> receiveTimerChange(StoreContext &context,
+                                                             ConversationId conversation,
+                                                             const MessageContent &content,
+                                                             qint64 now);
+
 } // namespace pipeline
 } // namespace parley::core

@@ -180,7 +180,7 @@ void SessionManager::storeInbound(
     // before that commit loses nothing: nothing was acked, the relay delivers again.
     whenDone(store->run([batch, opened, device,
                          limiter](StoreContext &context) -> StoreResult<std::vector<Item>> {
-        return context.transaction([&]() -> StoreResult<std::vector<Item>> {
+        auto processed = context.transaction([&]() -> StoreResult<std::vector<Item>> {
             std::vector<Item> items;
             std::vector<PendingReceipt> receipts;
             for (std::size_t i = 0; i < batch->size(); ++i) {
@@ -216,6 +216,21 @@ void SessionManager::storeInbound(
             }
             return items;
         });
+        // M1 §5.5: content wiped by a delete for everyone leaves the -wal file as well.
+        if (const auto *items = std::get_if<std::vector<Item>>(&processed)) {
+            const bool wiped = std::any_of(items->begin(), items->end(), [](const Item &item) {
+                const auto *inbound = std::get_if<InboundResult>(&item.result);
+                return inbound != nullptr && inbound->wiped;
+            });
+            if (wiped) {
+                if (auto checkpoint = checkpointWal(context);
+                    std::holds_alternative<StoreError>(checkpoint)) {
+                    qCWarning(lcSession) << "cannot checkpoint the WAL after a deletion:"
+                                         << std::get<StoreError>(checkpoint).detail;
+                }
+            }
+        }
+        return processed;
     }),
              [this, storeId = store.get()](const StoreResult<std::vector<Item>> &processed) {
                  m_storing = false;
@@ -270,6 +285,10 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     case Outcome::Undecryptable:
         if (result.message) {
             emit messageReceived(chatMessage(*result.message));
+            scheduleSweep(result.message->record.expiresAt);
+        }
+        if (result.timer) {
+            emit conversationTimerChanged(result.contact, int(*result.timer));
         }
         if (result.resetRequestSent) {
             emit sessionResetRequested(result.contact);

@@ -50,6 +50,8 @@ ChatMessage SessionManager::chatMessage(const ReceivedMessage &received)
     message.replaces = received.replaces;
     message.replyTo = received.record.replyTo;
     message.deleted = received.record.deleted;
+    message.expiresAt = received.record.expiresAt;
+    message.timerChange = received.record.timerChange ? qint64(*received.record.timerChange) : -1;
     return message;
 }
 
@@ -61,6 +63,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     , m_resetLimiter(std::make_shared<crypto::SessionResetRateLimiter>())
     , m_retryTimer(this)
     , m_resetRequestTimer(this)
+    , m_sweepTimer(this)
 {
     qRegisterMetaType<ChatMessage>();
     qRegisterMetaType<ContactKeys>();
@@ -75,6 +78,9 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     m_resetRequestTimer.setInterval(int(kResetRequestIntervalMs));
     connect(&m_resetRequestTimer, &QTimer::timeout, this,
             &SessionManager::sendWaitingResetRequests);
+    m_sweepTimer.setSingleShot(true);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &SessionManager::sweepExpired);
+    connect(account, &AccountManager::statusChanged, this, &SessionManager::onAccountStatus);
 }
 
 // Store work still running finds no one to report to: its watchers are children of this
@@ -588,6 +594,10 @@ void SessionManager::encryptAndSend(const QString &address, const MessageContent
                  const auto &result = std::get<OutgoingResult>(stored);
                  if (result.message) {
                      emit messageQueued(address, result.message->clientMessageId);
+                     scheduleSweep(result.message->expiresAt);
+                 }
+                 if (content.kind == MessageContent::Kind::Timer) {
+                     emit conversationTimerChanged(address, int(content.timerSeconds));
                  }
                  if (result.changed) {
                      emit messageChanged(address, result.changed->clientMessageId,

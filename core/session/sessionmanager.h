@@ -42,6 +42,9 @@ struct ChatMessage
     QByteArray replaces;
     QByteArray replyTo;   // a reply (M1 §5): the client_message_id it quotes; else empty
     bool deleted = false; // deleted for everyone by an op that arrived before it (M1 §5.2)
+    qint64 expiresAt = 0; // disappearing (M1 §6): when the sweep deletes it (ms); 0 = never
+    // A timer change's system row (M1 §6): the timer it set in seconds (0: off); else -1.
+    qint64 timerChange = -1;
 };
 
 // What a verification view needs about one contact (describeContact()). Plain data.
@@ -115,6 +118,9 @@ public:
     // FetchBundle answered NOT_FOUND (a device without its first prekeys yet): asked again.
     static constexpr int kBundleRetries = 3;
     static constexpr int kBundleRetryMs = 250;
+    // The sweep runs at the next expiry (M1 §6.4); a timer armed for a later expiry fires
+    // after this long at most and re-arms itself, so a clock change cannot delay it much.
+    static constexpr int kMaxSweepIntervalMs = 60'000;
 
     SessionManager(RelayConnection *connection, AccountManager *account, QObject *parent = nullptr);
     ~SessionManager() override;
@@ -140,6 +146,16 @@ public slots:
     void unreact(const QString &contact, const QByteArray &target);
     void editMessage(const QString &contact, const QByteArray &target, const QString &text);
     void deleteForEveryone(const QString &contact, const QByteArray &target);
+    // Disappearing messages (protocol M1 §6): sets the timer of the conversation with
+    // `contact` to `seconds` (0: off; else kMinTimerSeconds … kMaxTimerSeconds) here at once
+    // and sends the change (a timer content, durable). Emits messageQueued() for its system
+    // row and conversationTimerChanged(); commandFailed() with a sentence otherwise.
+    void setDisappearingTimer(const QString &contact, quint32 seconds);
+    // Deletes the messages whose time is up (sweepExpired(), database thread), emits
+    // messagesExpired() per conversation, and arms the sweep timer for the next expiry (at
+    // the latest kMaxSweepIntervalMs later). Runs by itself on sign-in (unlock) and then by
+    // its timer; a message stored with an expiry re-arms the timer if it is due sooner.
+    void sweepExpired();
     // Emits historyListed() with the newest `limit` messages of the conversation with
     // `contact`, with their reactions and quotes (commandFailed() if there is none).
     void listHistory(const QString &contact, int limit);
@@ -201,6 +217,11 @@ signals:
     // accepted one from it and resent `resent` messages.
     void sessionResetRequested(const QString &address);
     void sessionResetAccepted(const QString &address, int resent);
+    // The conversation's disappearing-messages timer is now `seconds` (0: off), set by us or
+    // by the contact (M1 §6; committed).
+    void conversationTimerChanged(const QString &conversation, int seconds);
+    // The sweep deleted these rows of `conversation` (MessageIds; committed, WAL truncated).
+    void messagesExpired(const QString &conversation, const QList<qint64> &messageIds);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
     void synced();
     // Nothing durable waits to be sent (after a flush or the last relay answer).
@@ -257,6 +278,9 @@ private:
     bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
     bool ready() const;
+    // sessiondisappearing.cpp: arms the sweep timer for `expiresAt` (ms) if that is sooner.
+    void scheduleSweep(qint64 expiresAt);
+    void onAccountStatus();
     // Runs `handler(result)` on this object's thread once `future` has finished, unless this
     // object is gone by then (whenfinished.h).
     template<typename T, typename Handler>
@@ -294,6 +318,11 @@ private:
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;
     QTimer m_resetRequestTimer; // sends requests whose interval has passed
+    QTimer m_sweepTimer;        // disappearing messages: the next sweep (M1 §6)
+    qint64 m_sweepAt = 0;       // when m_sweepTimer fires (ms since the epoch), 0: idle
+    bool m_sweeping = false;
+    bool m_sweepAgain = false;
+    bool m_signedIn = false; // the last account status was SignedIn (sweep on the edge)
 };
 
 } // namespace parley::core

@@ -153,4 +153,51 @@ StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
     return summaries;
 }
 
+StoreResult<ConversationTimer> ConversationTable::timer(ConversationId conversation)
+{
+    CachedQuery cached = m_context.prepared(QStringLiteral(
+        "SELECT timer_seconds, timer_sent_at, timer_change_id FROM conversations WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, conversation.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return StoreError{StoreError::Code::NotFound,
+                          QStringLiteral("conversation %1").arg(conversation.value)};
+    }
+    ConversationTimer timer;
+    timer.seconds = quint32(query.value(0).toLongLong());
+    timer.sentAt = query.value(1).toLongLong();
+    timer.changeId = query.value(2).toByteArray();
+    return timer;
+}
+
+StoreStatus ConversationTable::setTimer(ConversationId conversation, const ConversationTimer &timer)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE conversations SET timer_seconds = ?, timer_sent_at = ?, "
+                       "timer_change_id = ? WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, qint64(timer.seconds));
+    query.bindValue(1, timer.sentAt);
+    query.bindValue(2, timer.changeId.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray))
+                                                : QVariant(timer.changeId));
+    query.bindValue(3, conversation.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (query.numRowsAffected() != 1) {
+        return StoreError{StoreError::Code::NotFound,
+                          QStringLiteral("conversation %1").arg(conversation.value)};
+    }
+    return Done{};
+}
+
 } // namespace parley::core

@@ -29,6 +29,15 @@ struct ConversationSummary
     std::optional<MessageRecord> lastMessage;
 };
 
+// A conversation's disappearing-messages timer (schema v7, protocol M1 §6) and the change that
+// set it: (sentAt, changeId) orders concurrent changes (the later wins).
+struct ConversationTimer
+{
+    quint32 seconds = 0; // 0: off
+    qint64 sentAt = 0;   // the change's sent_at; 0 with an empty changeId: never set
+    QByteArray changeId; // the change's client_message_id (16 bytes), or empty
+};
+
 // 1:1 conversations, one per contact (table conversations). Runs on the database thread only.
 class ConversationTable
 {
@@ -50,6 +59,9 @@ public:
     // messages_by_conversation, so the cost grows with the unread messages' conversations,
     // not with the whole table.
     StoreResult<std::vector<ConversationSummary>> summaries();
+    // The timer of `conversation` (NotFound if there is no such conversation).
+    StoreResult<ConversationTimer> timer(ConversationId conversation);
+    StoreStatus setTimer(ConversationId conversation, const ConversationTimer &timer);
 
 private:
     StoreResult<ConversationId> findOrInsert(ContactId contact, qint64 now);

@@ -1,5 +1,6 @@
 #include "core/store/messagetable.h"
 
+#include "core/store/conversationtable.h"
 #include "core/store/storecontext.h"
 
 #include <QSqlQuery>
@@ -12,8 +13,8 @@ namespace {
 
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
                                        "sent_at, stored_at, state, body, failure_reason, "
-                                       "reply_to, edit_id, edited_at, deleted "
-                                       "FROM messages ");
+                                       "reply_to, edit_id, edited_at, deleted, expires_at, "
+                                       "timer_seconds FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 {
@@ -33,6 +34,10 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     message.editId = query.value(10).toByteArray();
     message.editedAt = query.value(11).toLongLong();
     message.deleted = query.value(12).toInt() != 0;
+    message.expiresAt = query.value(13).isNull() ? 0 : query.value(13).toLongLong();
+    if (!query.value(14).isNull()) {
+        message.timerChange = quint32(query.value(14).toLongLong());
+    }
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -51,7 +56,8 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 
 const QString kInsert = QStringLiteral(
     "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
-    "stored_at, state, body, failure_reason, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "stored_at, state, body, failure_reason, reply_to, expires_at, timer_seconds) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 } // namespace
 
@@ -134,6 +140,20 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     insert->bindValue(8, int(message.failureReason));
     insert->bindValue(9, message.replyTo.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray))
                                                    : QVariant(message.replyTo));
+    // M1 §6: a row stored in a conversation with a timer expires that long after it was
+    // stored (ours when sent, theirs when it arrived). Timer changes themselves never expire.
+    qint64 expiresAt = message.expiresAt;
+    if (expiresAt == 0 && !message.timerChange) {
+        auto expiry = expiryFor(message.conversation, message.storedAt);
+        if (const auto *error = std::get_if<StoreError>(&expiry)) {
+            return *error;
+        }
+        expiresAt = std::get<qint64>(expiry);
+    }
+    insert->bindValue(10, expiresAt > 0 ? QVariant(expiresAt)
+                                        : QVariant(QMetaType(QMetaType::LongLong)));
+    insert->bindValue(11, message.timerChange ? QVariant(qint64(*message.timerChange))
+                                              : QVariant(QMetaType(QMetaType::LongLong)));
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }
@@ -381,10 +401,11 @@ MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
 {
     // The newest `limit`, oldest first, ordered by SQLite: reversing the vector here trips
     // GCC 12's -Wmaybe-uninitialized on std::variant at -O2.
-    CachedQuery cached = m_context.prepared(
-        QStringLiteral("SELECT * FROM (") + kSelect +
-        QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                       "state IN (?, ?, ?) ORDER BY id DESC LIMIT ?) ORDER BY id"));
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT * FROM (") + kSelect +
+                           QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
+                                          "state IN (?, ?, ?) AND timer_seconds IS NULL "
+                                          "ORDER BY id DESC LIMIT ?) ORDER BY id"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
@@ -403,6 +424,73 @@ MessageTable::unconfirmedOutgoing(ConversationId conversation, int limit)
         messages.push_back(readRow(query, m_context));
     }
     return messages;
+}
+
+StoreResult<std::vector<MessageTable::Expired>> MessageTable::expired(qint64 now, int limit)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT id, conversation_id, direction, client_message_id FROM messages "
+                       "WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at "
+                       "LIMIT ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, now);
+    query.bindValue(1, limit);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    std::vector<Expired> rows;
+    while (query.next()) {
+        Expired row;
+        row.id.value = query.value(0).toLongLong();
+        row.conversation.value = query.value(1).toLongLong();
+        row.direction = MessageRecord::Direction(query.value(2).toInt());
+        row.clientMessageId = query.value(3).toByteArray();
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+StoreStatus MessageTable::remove(MessageId id)
+{
+    // foreign_keys is on (StoreContext::openDatabase): message_versions, message_reactions and
+    // reset_failures cascade; outbox and sent_ratchet_messages links become NULL.
+    CachedQuery cached = m_context.prepared(QStringLiteral("DELETE FROM messages WHERE id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, id.value);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    return Done{};
+}
+
+StoreResult<qint64> MessageTable::expiryFor(ConversationId conversation, qint64 storedAt)
+{
+    auto timer = ConversationTable(m_context).timer(conversation);
+    if (const auto *error = std::get_if<StoreError>(&timer)) {
+        return *error;
+    }
+    const quint32 seconds = std::get<ConversationTimer>(timer).seconds;
+    return seconds > 0 ? storedAt + qint64(seconds) * 1000 : qint64(0);
+}
+
+StoreResult<qint64> MessageTable::nextExpiry()
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT MIN(expires_at) FROM messages WHERE expires_at IS NOT NULL"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.exec() || !query.next()) {
+        return StoreContext::queryError(query);
+    }
+    return query.value(0).isNull() ? qint64(0) : query.value(0).toLongLong();
 }
 
 } // namespace parley::core

@@ -60,8 +60,15 @@ struct MessageRecord
     qint64 editedAt = 0;
     // Deleted for everyone: a tombstone, with no body, quote, versions or reactions.
     bool deleted = false;
+    // Schema v7 (protocol M1 §6): when the sweep deletes this row (ms since the epoch, our
+    // clock), 0 = never. Set when the row is stored in a conversation with a timer.
+    qint64 expiresAt = 0;
+    // A system row: the conversation's disappearing-messages timer was set to this many
+    // seconds (0: off) by this row's direction's side. No body; never expires.
+    std::optional<quint32> timerChange;
 
     bool isEdited() const { return !editId.isEmpty(); }
+    bool isTimerChange() const { return timerChange.has_value(); }
 };
 
 // Messages of conversations (table messages). Runs on the database thread only; call the
@@ -127,6 +134,25 @@ public:
     // again for the contact's new identity.
     StoreResult<std::vector<MessageRecord>> unconfirmedOutgoing(ConversationId conversation,
                                                                 int limit);
+
+    struct Expired
+    {
+        MessageId id;
+        ConversationId conversation;
+        MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+        QByteArray clientMessageId;
+    };
+    // Rows whose expires_at is at or before `now` (index messages_expiry), at most `limit`.
+    StoreResult<std::vector<Expired>> expired(qint64 now, int limit);
+    // Deletes row `id` for good (disappearing messages, M1 §6): its versions, reactions and
+    // reset failures go with it (ON DELETE CASCADE); outbox and sent-ratchet links are cleared.
+    StoreStatus remove(MessageId id);
+    // When a row stored at `storedAt` in `conversation` expires under its timer now, or 0
+    // (no timer). insertRow() applies this to every row stored with expiresAt 0 (except
+    // timer changes); callers that report the row set it first to know the value.
+    StoreResult<qint64> expiryFor(ConversationId conversation, qint64 storedAt);
+    // The earliest expires_at of any row, or 0 when none will expire.
+    StoreResult<qint64> nextExpiry();
 
 private:
     // Seals the body and runs `insert` (kInsert, perhaps with a conflict clause) for one row

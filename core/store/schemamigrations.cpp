@@ -239,6 +239,25 @@ const char *const kSchemaV6[] = {
     "('message_reactions', 1), ('pending_message_ops', 1)",
 };
 
+// Schema version 7: disappearing messages (protocol M1 §6, issue 13). A conversation's timer
+// (timer_seconds, 0 = off) with the (sent_at, client_message_id) of the change that set it,
+// so that concurrent changes resolve to the same value on both sides (the later wins). A
+// message's expires_at (ms since the epoch, our clock; NULL: never) is fixed when it is stored;
+// the sweep finds due rows through a partial index. timer_seconds on a message marks a
+// system row: the timer change itself ("Alice set disappearing messages to 1 hour"), which
+// has no body and never expires.
+const char *const kSchemaV7[] = {
+    "ALTER TABLE conversations ADD COLUMN timer_seconds INTEGER NOT NULL DEFAULT 0"
+    " CHECK (timer_seconds >= 0)",
+    "ALTER TABLE conversations ADD COLUMN timer_sent_at INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE conversations ADD COLUMN timer_change_id BLOB"
+    " CHECK (timer_change_id IS NULL OR length(timer_change_id) = 16)",
+    "ALTER TABLE messages ADD COLUMN expires_at INTEGER",
+    "ALTER TABLE messages ADD COLUMN timer_seconds INTEGER"
+    " CHECK (timer_seconds IS NULL OR timer_seconds >= 0)",
+    "CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -286,6 +305,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 5:
             if (auto step = migrateTo6(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 6:
+            if (auto step = migrateTo7(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -356,6 +380,16 @@ StoreStatus SchemaMigrations::migrateTo5(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo6(StoreContext &context)
 {
     for (const char *statement : kSchemaV6) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo7(StoreContext &context)
+{
+    for (const char *statement : kSchemaV7) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

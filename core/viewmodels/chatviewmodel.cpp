@@ -4,6 +4,7 @@
 #include "core/session/messagecontent.h"
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
+#include "core/session/timerduration.h"
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
 
@@ -105,6 +106,14 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
                 }
             },
             queued);
+        connect(
+            m_sessions, &SessionManager::conversationTimerChanged, this,
+            [this](const QString &conversation, int seconds) {
+                if (conversation == m_address) {
+                    setDisappearing(seconds);
+                }
+            },
+            queued);
         // changedKeys() belongs to the core thread: read it there, apply it here.
         auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
             if (keys.contains(m_address)) {
@@ -132,6 +141,7 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
         }
     });
     loadContact();
+    loadTimer();
     m_messages->open(m_address);
 }
 
@@ -207,6 +217,10 @@ QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
     }
     if (index.data(MessageListModel::UndecryptableRole).toBool()) {
         setError(tr("That message could not be decrypted."));
+        return {};
+    }
+    if (index.data(MessageListModel::IsSystemRole).toBool()) {
+        setError(tr("That is not a message."));
         return {};
     }
     if (ownOnly && !index.data(MessageListModel::IsOutgoingRole).toBool()) {
@@ -366,6 +380,7 @@ qint64 ChatViewModel::lastOwnMessageId() const
     for (int row = m_messages->rowCount() - 1; row >= 0; --row) {
         const QModelIndex index = m_messages->index(row);
         if (index.data(MessageListModel::IsOutgoingRole).toBool() &&
+            !index.data(MessageListModel::IsSystemRole).toBool() &&
             !index.data(MessageListModel::DeletedRole).toBool() &&
             !index.data(MessageListModel::UndecryptableRole).toBool()) {
             return index.data(MessageListModel::IdRole).toLongLong();
@@ -386,6 +401,61 @@ void ChatViewModel::setComposeMode(ComposeMode mode, qint64 target, QString cont
     m_composeContext = std::move(context);
     m_editText = std::move(editText);
     emit composeModeChanged();
+}
+
+bool ChatViewModel::setDisappearingTimer(int seconds)
+{
+    if (seconds < 0 || !MessageContent::isValidTimer(quint32(seconds))) {
+        setError(tr("Disappearing messages take a time between %1 seconds and %2 weeks, or off.")
+                     .arg(kMinTimerSeconds)
+                     .arg(kMaxTimerSeconds / (7 * 24 * 3600)));
+        return false;
+    }
+    if (!canSend()) {
+        setError(cannotSendReason());
+        return false;
+    }
+    if (m_sessions == nullptr) {
+        setError(tr("The profile is not open."));
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions,
+        [sessions, to = m_address, seconds] {
+            sessions->setDisappearingTimer(to, quint32(seconds));
+        },
+        Qt::QueuedConnection);
+    return true;
+}
+
+QString ChatViewModel::disappearingText() const
+{
+    return TimerDuration::describe(quint32(m_disappearingSeconds));
+}
+
+void ChatViewModel::setDisappearing(int seconds)
+{
+    if (seconds != m_disappearingSeconds) {
+        m_disappearingSeconds = seconds;
+        emit disappearingChanged();
+    }
+}
+
+void ChatViewModel::loadTimer()
+{
+    if (!m_store) {
+        return;
+    }
+    m_guard.deliver(m_store->run([address = m_address](StoreContext &context) {
+        return conversationTimer(context, address);
+    }),
+                    [this](const StoreResult<ConversationTimer> &timer) {
+                        if (const auto *found = std::get_if<ConversationTimer>(&timer)) {
+                            setDisappearing(int(found->seconds));
+                        }
+                    });
 }
 
 bool ChatViewModel::send(const QString &text)

@@ -43,6 +43,13 @@ class SessionManager;
 //                       unread (Received) when the conversation opened, or 0: a view draws its
 //                       "new messages" line above it. Fixed once the first page is applied,
 //                       so markRead() does not move it while the user reads.
+//  - disappearingSeconds: the conversation's disappearing-messages timer in seconds (0: off;
+//                       protocol M1 §6), as agreed by both sides: read from the store when
+//                       the view model opens and updated by every change, ours or the
+//                       contact's (SessionManager::conversationTimerChanged). Every message
+//                       stored while it is set is deleted that long after it was sent (ours)
+//                       or arrived (theirs), on both sides.
+//  - disappearingText:  the same for people: "off", "1 hour", "5 minutes"
 //
 // Commands (Q_INVOKABLE):
 //  - send(text):        trims the text; refuses (false, errorText set) an empty one, one over
@@ -80,6 +87,15 @@ class SessionManager;
 //  - submit(text):      send(), reply() or edit() by the mode; back to Writing on success
 //  - lastOwnMessageId(): the newest of our messages in the window that can be edited, or 0
 //                       (a view's "Up in an empty field edits the last message")
+//
+// Disappearing messages (protocol M1 §6):
+//  - setDisappearingTimer(seconds): sets the conversation's timer for both sides (0: off, else
+//                       kMinTimerSeconds … kMaxTimerSeconds: 5 s … 4 weeks); refuses another
+//                       value or while canSend is false (false, errorText set), else hands it
+//                       to the SessionManager and returns true. disappearingSeconds follows
+//                       once the core has stored the change, and the timeline gets a system
+//                       row for it (MessageListModel's IsSystemRole). Replies, reactions,
+//                       edits and deletion refuse system rows.
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -98,6 +114,8 @@ class ChatViewModel : public QObject
     Q_PROPERTY(qint64 composeTargetId READ composeTargetId NOTIFY composeModeChanged)
     Q_PROPERTY(QString composeContext READ composeContext NOTIFY composeModeChanged)
     Q_PROPERTY(QString editText READ editText NOTIFY composeModeChanged)
+    Q_PROPERTY(int disappearingSeconds READ disappearingSeconds NOTIFY disappearingChanged)
+    Q_PROPERTY(QString disappearingText READ disappearingText NOTIFY disappearingChanged)
 
 public:
     enum class ComposeMode { Writing, Replying, Editing };
@@ -133,6 +151,8 @@ public:
     qint64 composeTargetId() const { return m_composeTarget; }
     QString composeContext() const { return m_composeContext; }
     QString editText() const { return m_editText; }
+    int disappearingSeconds() const { return m_disappearingSeconds; }
+    QString disappearingText() const;
 
     Q_INVOKABLE bool send(const QString &text);
     Q_INVOKABLE void markRead();
@@ -148,6 +168,7 @@ public:
     Q_INVOKABLE void cancelCompose();
     Q_INVOKABLE bool submit(const QString &text);
     Q_INVOKABLE qint64 lastOwnMessageId() const;
+    Q_INVOKABLE bool setDisappearingTimer(int seconds);
 
 signals:
     void contactChanged();
@@ -155,6 +176,7 @@ signals:
     void peerTypingChanged();
     void unreadMarkerChanged();
     void composeModeChanged();
+    void disappearingChanged();
     // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
     // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
@@ -174,6 +196,8 @@ private:
     void queueToSessions(Call call);
     void setComposeMode(ComposeMode mode, qint64 target, QString context, QString editText);
     void onKeyChanged(const QString &address);
+    void loadTimer();
+    void setDisappearing(int seconds);
 
     std::shared_ptr<ProfileStore> m_store;
     SessionManager *m_sessions;
@@ -185,6 +209,7 @@ private:
     QString m_errorText;
     bool m_peerTyping = false;
     qint64 m_unreadMarkerId = 0;
+    int m_disappearingSeconds = 0;
     bool m_markerFixed = false;
     ComposeMode m_composeMode = ComposeMode::Writing;
     qint64 m_composeTarget = 0;

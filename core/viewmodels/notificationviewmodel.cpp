@@ -2,6 +2,7 @@
 
 #include "core/models/conversationlistmodel.h"
 #include "core/session/sessionmanager.h"
+#include "core/session/timerduration.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
@@ -82,7 +83,10 @@ void NotificationViewModel::onMessage(const ChatMessage &message)
     }
     QString body; // empty when previews are off: the sender's name is all that is shown
     if (m_settings->showMessageText()) {
-        body = message.state == State::Undecryptable || message.text.isEmpty()
+        body = message.timerChange >= 0
+                   ? TimerDuration::describeChange(false, nameOf(message.conversation),
+                                                   quint32(message.timerChange))
+               : message.state == State::Undecryptable || message.text.isEmpty()
                    ? tr("This message could not be decrypted.")
                    : ConversationListModel::previewOf(message.text);
     }

@@ -130,8 +130,8 @@ void TestCliCommand::parsesCommands()
 
     // Every command word maps back to its name and has its own --help text.
     for (const char *text : {"status", "init", "add", "send", "reply", "react", "edit", "delete",
-                             "history", "recv", "flush", "contacts", "safety-number", "verify",
-                             "unverify", "accept-key", "delete-account", "batch"}) {
+                             "history", "timer", "recv", "flush", "contacts", "safety-number",
+                             "verify", "unverify", "accept-key", "delete-account", "batch"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));
@@ -171,6 +171,8 @@ void TestCliCommand::refusesBadCommands_data()
         << QStringList{"edit", "bob", "00"} << false << "usage: edit";
     QTest::newRow("delete without id")
         << QStringList{"delete", "bob"} << false << "usage: delete CONTACT";
+    QTest::newRow("timer without a duration")
+        << QStringList{"timer", "bob"} << false << "usage: timer CONTACT DURATION|off";
     QTest::newRow("delete without name")
         << QStringList{"delete-account"} << false << "usage: delete-account USERNAME";
 }

@@ -32,6 +32,7 @@ private slots:
     void layoutOfAText();
     void layoutOfAResentText();
     void layoutOfMessageOps();
+    void layoutOfATimer();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -123,6 +124,31 @@ void TestMessageContent::layoutOfMessageOps()
     QVERIFY(!MessageContent::isValidReaction(QStringLiteral("\u0085")));
 }
 
+void TestMessageContent::layoutOfATimer()
+{
+    // M1 §2 kind 0x0A, the example of M1 §6: a u32 of seconds after the common header.
+    MessageContent content = MessageContent::makeTimer(3600, 0x18c00000001);
+    content.clientMessageId = QByteArray(16, '\x11');
+    QCOMPARE(content.encode(), header(0x0a) + QByteArray::fromHex("00000e10"));
+    content.timerSeconds = 0;
+    QCOMPARE(content.encode(), header(0x0a) + QByteArray(4, '\0'));
+    // The bounds, both ways: 5 s and 4 weeks encode and decode; 4 s and 4 weeks + 1 s do not.
+    for (const quint32 seconds : {kMinTimerSeconds, kMaxTimerSeconds}) {
+        content.timerSeconds = seconds;
+        const QByteArray bytes = content.encode();
+        QCOMPARE(bytes.size(), kMessageContentHeaderBytes + 4);
+        auto decoded = MessageContent::decode(bytes);
+        QVERIFY(std::holds_alternative<MessageContent>(decoded));
+        QCOMPARE(std::get<MessageContent>(decoded).timerSeconds, seconds);
+    }
+    for (const quint32 seconds : {kMinTimerSeconds - 1, kMaxTimerSeconds + 1, 0xffffffffu}) {
+        content.timerSeconds = seconds;
+        QVERIFY(content.encode().isEmpty());
+        QVERIFY(!MessageContent::isValidTimer(seconds));
+    }
+    QCOMPARE(kMaxTimerSeconds, 2419200u);
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -140,6 +166,8 @@ void TestMessageContent::roundTrips()
         MessageContent::makeReaction(b, QString(), 12),
         MessageContent::makeEdit(a, QStringLiteral("edited ✓"), 13),
         MessageContent::makeDelete(a, 14),
+        MessageContent::makeTimer(30, 15),
+        MessageContent::makeTimer(0, 16),
     };
     for (const MessageContent &content : contents) {
         const QByteArray bytes = content.encode();
@@ -158,6 +186,7 @@ void TestMessageContent::roundTrips()
         QCOMPARE(back.failedMessageNumber, content.failedMessageNumber);
         QCOMPARE(back.targetId, content.targetId);
         QCOMPARE(back.reaction, content.reaction);
+        QCOMPARE(back.timerSeconds, content.timerSeconds);
         QCOMPARE(back.encode(), bytes);
     }
     QCOMPARE(MessageContent::newClientMessageId().size(), 16);
@@ -176,7 +205,7 @@ void TestMessageContent::rejects_data()
     QTest::newRow("version 2") << QByteArray("\x02\x01") << Error::UnsupportedVersion;
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 10") << header(0x0a) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 11") << header(0x0b) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
     const QByteArray target(16, 't');
     for (const quint8 kind : {quint8(0x06), quint8(0x08)}) {
@@ -207,6 +236,17 @@ void TestMessageContent::rejects_data()
         << header(0x07) + target + "\x01" + "a\nb" << Error::InvalidText;
     QTest::newRow("reaction c1 control")
         << header(0x07) + target + "\x01\xc2\x85" << Error::InvalidText;
+    QTest::newRow("timer empty") << header(0x0a) << Error::Malformed;
+    QTest::newRow("timer truncated") << header(0x0a) + QByteArray(3, '\0') << Error::Malformed;
+    QTest::newRow("timer trailing")
+        << header(0x0a) + QByteArray::fromHex("00000e1000") << Error::Malformed;
+    QTest::newRow("timer 4 s") << header(0x0a) + QByteArray::fromHex("00000004")
+                               << Error::Malformed;
+    QTest::newRow("timer 1 s") << header(0x0a) + QByteArray::fromHex("00000001")
+                               << Error::Malformed;
+    QTest::newRow("timer 4 weeks + 1 s")
+        << header(0x0a) + QByteArray::fromHex("0024ea01") << Error::Malformed;
+    QTest::newRow("timer max u32") << header(0x0a) + QByteArray(4, '\xff') << Error::Malformed;
     QTest::newRow("delete empty") << header(0x09) << Error::Malformed;
     QTest::newRow("delete truncated") << header(0x09) + target.left(15) << Error::Malformed;
     QTest::newRow("delete trailing") << header(0x09) + target + "x" << Error::Malformed;

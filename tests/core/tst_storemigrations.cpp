@@ -3,6 +3,7 @@
 // tests/core/fixtures/README.md says how the fixtures are made.
 
 #include "core/session/messagecontent.h"
+#include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
@@ -99,6 +100,13 @@ StoreStatus writeContents(StoreContext &context)
             std::holds_alternative<StoreError>(put)) {
             return put;
         }
+        // Schema v7 (written into profile-v7 and later only): disappearing messages set to
+        // one hour by Bob's change 16 × 't' (the messages above were stored before it).
+        if (auto set = ConversationTable(context).setTimer(std::get<ConversationId>(conversation),
+                                                           {3600, 4500, QByteArray(16, 't')});
+            std::holds_alternative<StoreError>(set)) {
+            return set;
+        }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
         session.deviceId = 1;
@@ -143,6 +151,7 @@ private slots:
     void v3UpgradeAddsFailureReasons();
     void v4UpgradeAddsUnreadIndex();
     void v5UpgradeAddsRepliesReactionsEditsDeletion();
+    void v6UpgradeAddsDisappearingMessages();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -235,6 +244,11 @@ void TestStoreMigrations::opensFixture()
             }
         }
         seen << reacted.join(u',');
+        auto timer = ConversationTable(context).timer(std::get<ConversationId>(conversation));
+        if (const auto *error = std::get_if<StoreError>(&timer)) {
+            return *error;
+        }
+        seen << QString::number(std::get<ConversationTimer>(timer).seconds);
         return seen;
     }));
     QCOMPARE(valueOf(contents),
@@ -246,7 +260,8 @@ void TestStoreMigrations::opensFixture()
                           QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
                           QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
                           QStringLiteral("1"), QStringLiteral("fixture envelope"),
-                          QStringLiteral("1"), version >= 6 ? QStringLiteral("👍") : QString()}));
+                          QStringLiteral("1"), version >= 6 ? QStringLiteral("👍") : QString(),
+                          version >= 7 ? QStringLiteral("3600") : QStringLiteral("0")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
@@ -573,6 +588,73 @@ void TestStoreMigrations::v5UpgradeAddsRepliesReactionsEditsDeletion()
                                    QString::number(int(pipeline::OpOutcome::Result::Pending)),
                                    QString::number(int(pipeline::OpOutcome::Result::Rejected)),
                                    QStringLiteral("edited"), QStringLiteral("2")}));
+}
+
+void TestStoreMigrations::v6UpgradeAddsDisappearingMessages()
+{
+    // v6 → v7 (protocol M1 §6): the timer is off and nothing expires; a timer set afterwards
+    // gives new rows an expiry, and the sweep (through the new index) deletes them.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v6"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        auto bob = ContactTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        auto found = ConversationTable(context).forContact(std::get<ContactRecord>(bob).id, 0);
+        const ConversationId conversation = std::get<ConversationId>(found);
+        auto timer = ConversationTable(context).timer(conversation);
+        if (const auto *error = std::get_if<StoreError>(&timer)) {
+            return *error;
+        }
+        seen << QString::number(std::get<ConversationTimer>(timer).seconds)
+             << QString::number(std::get<ConversationTimer>(timer).changeId.size());
+        MessageTable messages(context);
+        auto page = messages.page(conversation, {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&page)) {
+            return *error;
+        }
+        for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+            seen << QStringLiteral("%1:%2").arg(message.expiresAt).arg(message.isTimerChange());
+        }
+        QSqlQuery index(context.database());
+        if (!index.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                       "AND name = 'messages_expiry'")) ||
+            !index.next()) {
+            return StoreContext::queryError(index);
+        }
+        seen << index.value(0).toString();
+        index.finish();
+        if (auto set =
+                ConversationTable(context).setTimer(conversation, {5, 6000, QByteArray(16, 'n')});
+            std::holds_alternative<StoreError>(set)) {
+            return std::get<StoreError>(set);
+        }
+        MessageRecord fresh;
+        fresh.conversation = conversation;
+        fresh.clientMessageId = QByteArray(16, 'f');
+        fresh.sentAt = fresh.storedAt = 7000;
+        fresh.body = QStringLiteral("new");
+        if (auto appended = messages.append(fresh); std::holds_alternative<StoreError>(appended)) {
+            return std::get<StoreError>(appended);
+        }
+        return seen;
+    })));
+    QCOMPARE(checked,
+             (QStringList{QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("0:0"),
+                          QStringLiteral("0:0"), QStringLiteral("0:0"), QStringLiteral("1")}));
+    auto swept = valueOf(
+        take(store.run([](StoreContext &context) { return sweepExpired(context, 12'000); })));
+    QCOMPARE(swept.removed.size(), std::size_t(1));
+    QCOMPARE(swept.removed.front().clientMessageId, QByteArray(16, 'f'));
+    QCOMPARE(swept.nextExpiry, 0);
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

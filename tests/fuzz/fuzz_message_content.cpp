@@ -1,6 +1,8 @@
 // libFuzzer target: core's message-content decoder (docs/protocol.md M1), which reads the
-// plaintext of every ratchet message a peer sends — texts, receipts, typing. The layout has
-// one encoding per value, so whatever decodes must encode back to exactly the input.
+// plaintext of every ratchet message a peer sends — texts, receipts, typing, replies,
+// reactions, edits, deletions and timer changes (M1 §6). The layout has one encoding per
+// value, so whatever decodes must encode back to exactly the input; a decoded timer is always
+// one both sides accept (0, or kMinTimerSeconds … kMaxTimerSeconds).
 
 #include "core/session/messagecontent.h"
 
@@ -20,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (const auto *content = std::get_if<MessageContent>(&decoded)) {
         if (content->clientMessageId.size() != parley::core::kClientMessageIdBytes ||
             content->encode() != input) {
+            __builtin_trap();
+        }
+        if (content->kind == MessageContent::Kind::Timer &&
+            !MessageContent::isValidTimer(content->timerSeconds)) {
             __builtin_trap();
         }
     }

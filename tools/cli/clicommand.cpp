@@ -51,7 +51,13 @@ constexpr std::array kSyntax{
            "messages."},
     Syntax{CliCommand::Name::History, "history", 1, 0, "history CONTACT",
            "Print the newest 100 messages of the conversation with CONTACT, oldest first,\n"
-           "with replies, edits, deletions and reactions."},
+           "with replies, edits, deletions, reactions, timer changes and when each message\n"
+           "disappears."},
+    Syntax{CliCommand::Name::Timer, "timer", 2, 0, "timer CONTACT DURATION|off",
+           "Set disappearing messages in the conversation with CONTACT, for both sides:\n"
+           "every message from now on is deleted DURATION after it was sent (yours) or\n"
+           "arrived (theirs). DURATION is 5s … 4w: 30s, 5min, 1h, 1d, 1w; off turns it off.\n"
+           "Done when the relay has accepted the change."},
     Syntax{CliCommand::Name::Recv, "recv", 0, 0, "recv [--wait SECONDS] [--json]",
            "Fetch what the relay holds and print every received message not printed "
            "before,\noldest first, then send read receipts. --wait SECONDS: wait that long for "

@@ -22,6 +22,7 @@ struct CliCommand
         Edit,
         Delete,
         History,
+        Timer,
         Recv,
         Flush,
         Contacts,

@@ -36,6 +36,8 @@ const char *const kDescription =
     "                       prints \"sent ID\" once the relay accepted it. A message not\n"
     "                       accepted in time stays in the outbox and leaves with the next\n"
     "                       command that connects.\n"
+    "  timer CONTACT DURATION|off\n"
+    "                       disappearing messages with CONTACT, for both sides (5s to 4w)\n"
     "  recv [--wait SECONDS]\n"
     "                       print every received message not printed before, oldest first,\n"
     "                       and send read receipts; with --wait, wait up to SECONDS for one\n"

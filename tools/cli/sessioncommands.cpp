@@ -6,8 +6,10 @@
 #include "core/net/connectionstatus.h"
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
+#include "core/session/timerduration.h"
 #include "core/viewmodels/verificationviewmodel.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QTimer>
 
@@ -34,6 +36,15 @@ QJsonObject messageObject(const core::ChatMessage &message)
     }
     if (message.deleted) {
         object.insert(QStringLiteral("deleted"), true);
+    }
+    if (message.timerChange >= 0) {
+        object.insert(QStringLiteral("timer"), message.timerChange);
+        object.insert(QStringLiteral("text"),
+                      core::TimerDuration::describeChange(false, message.conversation,
+                                                          quint32(message.timerChange)));
+    }
+    if (message.expiresAt > 0) {
+        object.insert(QStringLiteral("expires_at"), message.expiresAt);
     }
     return object;
 }
@@ -101,6 +112,20 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
     if (!reacted.isEmpty()) {
         line += QStringLiteral(" [%1]").arg(reacted.join(QStringLiteral(", ")));
     }
+    // Disappearing messages (M1 §6): a timer change is a system line; others may expire.
+    if (record.timerChange) {
+        text = core::TimerDuration::describeChange(mine, contact, *record.timerChange);
+        object.insert(QStringLiteral("text"), text);
+        object.insert(QStringLiteral("timer"), qint64(*record.timerChange));
+        line = QStringLiteral("%1 %2").arg(id, text);
+    }
+    if (record.expiresAt > 0) {
+        object.insert(QStringLiteral("expires_at"), record.expiresAt);
+        line +=
+            QStringLiteral(" (disappears %1)")
+                .arg(
+                    QDateTime::fromMSecsSinceEpoch(record.expiresAt).toUTC().toString(Qt::ISODate));
+    }
     if (!item.versions.empty()) {
         QJsonArray versions;
         for (const core::MessageVersion &version : item.versions) {
@@ -151,6 +176,9 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         return;
     case CliCommand::Name::History:
         history();
+        return;
+    case CliCommand::Name::Timer:
+        timer();
         return;
     case CliCommand::Name::Recv:
         recv();
@@ -350,6 +378,55 @@ void SessionCommand::history()
     });
 }
 
+// timer CONTACT DURATION|off: the change is stored and queued (its system row, messageQueued),
+// done once the relay has accepted it (Sent).
+void SessionCommand::timer()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const auto seconds = core::TimerDuration::parse(m_command.arguments.value(1));
+    if (!seconds || !core::MessageContent::isValidTimer(*seconds)) {
+        fail(QStringLiteral("a timer is off or 5s … 4w, e.g. 30s, 5min, 1h, 1d, 1w"));
+        finish(kExitUsage);
+        return;
+    }
+    auto id = std::make_shared<QByteArray>();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::messageQueued, this,
+            [id](const QString &, const QByteArray &clientMessageId) {
+                if (id->isEmpty()) {
+                    *id = clientMessageId;
+                }
+            });
+    connect(sessions, &SessionManager::messageStateChanged, this,
+            [this, id, seconds = *seconds](const QString &conversation,
+                                           const QByteArray &clientMessageId, int state, int) {
+                if (clientMessageId != *id) {
+                    return;
+                }
+                if (state == int(core::MessageRecord::State::Failed)) {
+                    fail(QStringLiteral("the relay refused the timer change"));
+                    finish(kExitContact);
+                    return;
+                }
+                m_output.print(QStringLiteral("timer"),
+                               {{QStringLiteral("conversation"), conversation},
+                                {QStringLiteral("seconds"), qint64(seconds)},
+                                {QStringLiteral("client_message_id"),
+                                 QString::fromLatin1(clientMessageId.toHex())}},
+                               QStringLiteral("timer %1 %2")
+                                   .arg(conversation, core::TimerDuration::describe(seconds)));
+                finish(kExitOk);
+            });
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact = m_command.arguments.value(0), seconds = *seconds] {
+            sessions->setDisappearingTimer(contact, seconds);
+        });
+}
+
 // Once the relay's queue is processed (synced): list what was not printed before, wait if
 // asked and there is nothing, print, mark read (read receipts go through the outbox: done
 // once it is empty again).
@@ -374,29 +451,31 @@ void SessionCommand::recv()
                     list();
                 }
             });
-    connect(sessions, &SessionManager::unreadListed, this,
-            [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
-                if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
-                    *waiting = true;
-                    QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
-                        if (*waiting) {
-                            finish(kExitOk);
-                        }
-                    });
-                    return;
-                }
-                for (const core::ChatMessage &message : messages) {
-                    m_output.print(QStringLiteral("message"), messageObject(message),
-                                   QStringLiteral("%1: %2").arg(message.from, message.text));
-                }
-                if (messages.isEmpty()) {
-                    finish(kExitOk);
-                    return;
-                }
-                connect(sessions, &SessionManager::outboxDrained, this,
-                        [this] { finish(kExitOk); });
-                QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
-            });
+    connect(
+        sessions, &SessionManager::unreadListed, this,
+        [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
+            if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
+                *waiting = true;
+                QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
+                    if (*waiting) {
+                        finish(kExitOk);
+                    }
+                });
+                return;
+            }
+            for (const core::ChatMessage &message : messages) {
+                const QJsonObject object = messageObject(message);
+                m_output.print(QStringLiteral("message"), object,
+                               QStringLiteral("%1: %2").arg(
+                                   message.from, object.value(QStringLiteral("text")).toString()));
+            }
+            if (messages.isEmpty()) {
+                finish(kExitOk);
+                return;
+            }
+            connect(sessions, &SessionManager::outboxDrained, this, [this] { finish(kExitOk); });
+            QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
+        });
     // The queue may have drained before this connected to synced().
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
 }

@@ -1,0 +1,136 @@
+// Disappearing messages on the core thread (protocol M1 §6): the timer command and the sweep's
+// schedule. The store work is in disappearing.cpp (database thread).
+
+#include "core/account/accountmanager.h"
+#include "core/session/sessionmanager.h"
+#include "core/store/profilestore.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <map>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace parley::core {
+
+void SessionManager::setDisappearingTimer(const QString &contact, quint32 seconds)
+{
+    const QString address = resolve(contact);
+    QString problem;
+    if (address.isEmpty()) {
+        problem = tr("%1 is not a valid username.").arg(contact);
+    } else if (!ready()) {
+        problem = tr("The profile is not open.");
+    } else if (!MessageContent::isValidTimer(seconds)) {
+        problem = tr("Disappearing messages take a time between %1 seconds and %2 weeks, or off.")
+                      .arg(kMinTimerSeconds)
+                      .arg(kMaxTimerSeconds / (7 * 24 * 3600));
+    }
+    if (!problem.isEmpty()) {
+        emit commandFailed(contact, problem);
+        return;
+    }
+    // Queued with the texts, so a text sent after the change is stored under the new timer.
+    const MessageContent content =
+        MessageContent::makeTimer(seconds, QDateTime::currentMSecsSinceEpoch());
+    enqueue([this, address, content](std::function<void()> next) {
+        ensureSessions(address, [this, address, content, next](const QString &error) {
+            if (!error.isEmpty()) {
+                emit commandFailed(address, error);
+                next();
+                return;
+            }
+            encryptAndSend(address, content, true, [this, address, next](const QString &failure) {
+                if (!failure.isEmpty()) {
+                    emit commandFailed(address, failure);
+                }
+                next();
+            });
+        });
+    });
+}
+
+void SessionManager::onAccountStatus()
+{
+    // Unlock: the account signs in from an unlocked profile. What expired while the profile
+    // was closed goes before anything is shown from it.
+    const bool signedIn = m_account->status().state == AccountStatus::State::SignedIn;
+    if (signedIn && !m_signedIn) {
+        m_signedIn = true;
+        sweepExpired();
+    } else if (!signedIn) {
+        m_signedIn = false;
+        m_sweepTimer.stop();
+        m_sweepAt = 0;
+    }
+}
+
+void SessionManager::scheduleSweep(qint64 expiresAt)
+{
+    if (expiresAt <= 0) {
+        return;
+    }
+    if (m_sweeping) {
+        m_sweepAgain = true; // the running sweep arms the timer from the store's next expiry
+        return;
+    }
+    if (m_sweepAt != 0 && m_sweepAt <= expiresAt && m_sweepTimer.isActive()) {
+        return;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 delay = std::clamp<qint64>(expiresAt - now, 0, kMaxSweepIntervalMs);
+    m_sweepAt = now + delay;
+    m_sweepTimer.start(int(delay));
+}
+
+void SessionManager::sweepExpired()
+{
+    const auto store = m_account->store();
+    if (!store || !ready()) {
+        return;
+    }
+    if (m_sweeping) {
+        m_sweepAgain = true;
+        return;
+    }
+    m_sweeping = true;
+    m_sweepAgain = false;
+    m_sweepTimer.stop();
+    m_sweepAt = 0;
+    whenDone(store->run([](StoreContext &context) {
+        return core::sweepExpired(context, QDateTime::currentMSecsSinceEpoch());
+    }),
+             [this, storeId = store.get()](const StoreResult<SweepResult> &swept) {
+                 m_sweeping = false;
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&swept)) {
+                     qCWarning(lcSession) << "cannot delete expired messages:" << error->detail;
+                     scheduleSweep(QDateTime::currentMSecsSinceEpoch() + kMaxSweepIntervalMs);
+                     return;
+                 }
+                 const auto &result = std::get<SweepResult>(swept);
+                 std::map<QString, QList<qint64>> byConversation;
+                 for (const SweepResult::Removed &removed : result.removed) {
+                     byConversation[removed.conversation].append(removed.id.value);
+                 }
+                 for (const auto &[conversation, ids] : byConversation) {
+                     emit messagesExpired(conversation, ids);
+                 }
+                 if (!result.removed.empty()) {
+                     qCInfo(lcSession) << "deleted" << result.removed.size()
+                                       << "expired messages; WAL truncated:" << result.checkpointed;
+                 }
+                 if (m_sweepAgain) {
+                     m_sweepAgain = false;
+                     sweepExpired();
+                     return;
+                 }
+                 scheduleSweep(result.nextExpiry);
+             });
+}
+
+} // namespace parley::core
