@@ -588,6 +588,10 @@ MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
     }
     row.undecryptable = std::holds_alternative<StoreError>(record.body) ||
                         record.state == MessageRecord::State::Undecryptable;
+    row.attachment = item.attachment;
+    if (row.attachment && row.text.isEmpty()) {
+        row.text = row.attachment->caption; // the body of an attachment row is empty (v7)
+    }
     return row;
 }
 
@@ -730,6 +734,16 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         }
         return parts.join(QStringLiteral("  "));
     }
+    case AttachmentRole:
+        if (!row.attachment) {
+            return QVariantMap();
+        }
+        return QVariantMap{{QStringLiteral("fileName"), row.attachment->fileName},
+                           {QStringLiteral("mimeType"), row.attachment->mimeType},
+                           {QStringLiteral("size"), qint64(row.attachment->size)},
+                           {QStringLiteral("caption"), row.attachment->caption},
+                           {QStringLiteral("thumbnail"), row.attachment->thumbnail},
+                           {QStringLiteral("downloaded"), row.attachment->downloaded}};
     default:
         return {};
     }
@@ -759,6 +773,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(QuotedTextRole, "quotedText");
     names.insert(ReactionsRole, "reactions");
     names.insert(ReactionsTextRole, "reactionsText");
+    names.insert(AttachmentRole, "attachment");
     return names;
 }
 

@@ -78,6 +78,11 @@ class SessionManager;
 //   ReactionsRole (QVariantList) one QVariantMap per emoji: {emoji, count, mine (bool)}, in
 //                              the order first reacted
 //   ReactionsTextRole          the same as text: "👍 2  ❤️ 1" (empty without reactions)
+//   AttachmentRole (QVariantMap) an attachment message's file (M1 kind 0x0B): {fileName,
+//                              mimeType, size (qint64), caption, thumbnail (QByteArray, the
+//                              sender's image bytes), downloaded (bool)}; empty map otherwise.
+//                              TextRole is then the caption (ChatViewModel::fetchAttachment
+//                              and saveAttachment act on the row)
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -117,6 +122,7 @@ public:
         QuotedTextRole,
         ReactionsRole,
         ReactionsTextRole,
+        AttachmentRole,
     };
     Q_ENUM(Role)
 
@@ -208,6 +214,7 @@ private:
         QByteArray replyTo;
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;
+        std::optional<AttachmentSummary> attachment;
     };
     struct RowState
     {

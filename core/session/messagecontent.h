@@ -6,7 +6,7 @@
 //   u8   version = 0x01
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
-//                | 0x09 delete for everyone
+//                | 0x09 delete for everyone | 0x0B attachment (0x0A is not ours: UnknownKind)
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -22,6 +22,8 @@
 //                    control characters;  or  16 target ‖ u8 0x00 remove (nothing after)
 //          edit      16 target ‖ 1 … kMaxTextBytes bytes of valid UTF-8 (the new text)
 //          delete    16 target, exactly
+//          attachment  the descriptor of attachmentref.h ‖ 0 … kMaxTextBytes bytes of UTF-8
+//                    (the caption)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5), so a group message can carry them unchanged.
@@ -29,6 +31,8 @@
 // One encoding per value: the decoder rejects unknown versions and kinds, truncation,
 // trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
 // the ratchet authenticated these bytes before they are decoded.
+
+#include "core/session/attachmentref.h"
 
 #include <QByteArray>
 #include <QString>
@@ -70,8 +74,13 @@ struct MessageContent
         Edit = 0x08,
         // M1 §5: `targetId` deleted for everyone; only its author's delete is applied.
         Delete = 0x09,
+        // M1 §2: a file (attachmentref.h) with an optional caption in `text`; a row of its own
+        // like a text (receipts, deduplication), whose file is downloaded on demand.
+        Attachment = 0x0B,
     };
-    static constexpr quint8 kLastKind = quint8(Kind::Delete);
+    static constexpr quint8 kLastKind = quint8(Kind::Attachment);
+    // Kinds this build decodes: 0x01 … 0x09 and 0x0B.
+    static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
@@ -85,6 +94,7 @@ struct MessageContent
     quint32 failedMessageNumber = 0;    // ResentText: N of that header
     std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
     bool typing = false;                // Typing
+    AttachmentRef attachment;           // Attachment (the caption is `text`, may be empty)
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -104,9 +114,15 @@ struct MessageContent
                                        qint64 sentAt);
     static MessageContent makeEdit(const QByteArray &targetId, const QString &text, qint64 sentAt);
     static MessageContent makeDelete(const QByteArray &targetId, qint64 sentAt);
+    static MessageContent makeAttachment(const AttachmentRef &attachment, const QString &caption,
+                                         qint64 sentAt);
 
-    // A text row's kinds: Text and Reply (and ResentText, which stands for one of them).
-    bool isText() const { return kind == Kind::Text || kind == Kind::Reply; }
+    // A message row's kinds: Text, Reply and Attachment (and ResentText, which stands for a
+    // text or a reply).
+    bool isText() const
+    {
+        return kind == Kind::Text || kind == Kind::Reply || kind == Kind::Attachment;
+    }
     // Kinds that change another message and make no row of their own.
     bool isMessageOp() const
     {

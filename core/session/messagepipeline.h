@@ -20,6 +20,7 @@
 // envelopes of one session can never be processed from the same state (the database thread
 // is the one place where the session rows change). It is off the GUI thread either way.
 
+#include "core/session/attachmentsummary.h"
 #include "core/session/envelopeopener.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
@@ -70,6 +71,7 @@ struct ReceivedMessage
     // A resend after a session reset replaced this undecryptable row in place (record.id is
     // that row's): its former client_message_id. Empty for a new row.
     QByteArray replaces;
+    std::optional<AttachmentSummary> attachment; // an attachment message (M1 kind 0x0B)
 };
 
 // A message to resend after an accepted session reset (C2a §5): one named by the request and
@@ -171,6 +173,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            crypto::SessionResetRateLimiter &limiter, qint64 now,
                                            std::vector<PendingReceipt> *receipts = nullptr,
                                            const OpenedEnvelope *preopened = nullptr);
+
+// An attachment message (M1 kind 0x0B) whose blob the relay has complete: encrypted like a
+// text (a row, state Queued, the outbox) with its attachments row, whose local file is
+// `localFile` (our own ciphertext under attachments/), in one transaction.
+StoreResult<OutgoingResult> encryptAttachment(StoreContext &context,
+                                              const crypto::DeviceIdentity &self,
+                                              const QString &address, const MessageContent &content,
+                                              const QString &localFile, qint64 now);
 
 // One delivery receipt per sender account for up to kMaxReceiptIds texts (M1 §2), encrypted
 // into the outbox inside the caller's transaction: a batch of 64 texts from one contact costs

@@ -50,6 +50,7 @@ ChatMessage SessionManager::chatMessage(const ReceivedMessage &received)
     message.replaces = received.replaces;
     message.replyTo = received.record.replyTo;
     message.deleted = received.record.deleted;
+    message.attachment = received.attachment;
     return message;
 }
 
@@ -66,6 +67,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
     qRegisterMetaType<HistoryItem>();
+    qRegisterMetaType<AttachmentSummary>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);

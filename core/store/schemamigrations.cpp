@@ -201,6 +201,20 @@ const char *const kSchemaV5[] = {
 // one message (author 0 = this profile, else contacts.id); a removal keeps the row with a
 // NULL emoji so that an older addition arriving late cannot bring it back. An edit, delete
 // or reaction whose target has not arrived waits, encrypted, in pending_message_ops.
+// Attachments (M1 kind 0x0B): one row per attachment message, keyed by its message id.
+const char *const kSchemaV7[] = {
+    "CREATE TABLE attachments ("
+    " message_id INTEGER PRIMARY KEY NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+    " descriptor BLOB NOT NULL," // enc: blob id, key, digest, size, name, type, thumbnail, caption
+    " local_file TEXT,"          // the verified blob's name under attachments/, or NULL
+    " updated_at INTEGER NOT NULL"
+    ") STRICT",
+    // Deletion for everyone (M1 §5.5) takes the key with it: the local ciphertext is then
+    // unreadable even before its file is removed.
+    "CREATE TRIGGER attachments_on_tombstone AFTER UPDATE OF deleted ON messages"
+    " WHEN NEW.deleted = 1 BEGIN DELETE FROM attachments WHERE message_id = NEW.id; END",
+};
+
 const char *const kSchemaV6[] = {
     "ALTER TABLE messages ADD COLUMN reply_to BLOB"
     " CHECK (reply_to IS NULL OR length(reply_to) = 16)",
@@ -289,6 +303,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 6:
+            if (auto step = migrateTo7(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }
@@ -356,6 +375,16 @@ StoreStatus SchemaMigrations::migrateTo5(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo6(StoreContext &context)
 {
     for (const char *statement : kSchemaV6) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo7(StoreContext &context)
+{
+    for (const char *statement : kSchemaV7) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -7,6 +7,7 @@
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/verificationviewmodel.h"
+#include "media/imagepreparation.h"
 
 #include <QJsonArray>
 #include <QTimer>
@@ -18,6 +19,32 @@ namespace parley::cli {
 using core::SessionManager;
 
 namespace {
+
+QJsonObject attachmentObject(const core::AttachmentSummary &file)
+{
+    return QJsonObject{
+        {QStringLiteral("file_name"), file.fileName},
+        {QStringLiteral("mime_type"), file.mimeType},
+        {QStringLiteral("size"), qint64(file.size)},
+        {QStringLiteral("caption"), file.caption},
+        {QStringLiteral("thumbnail_bytes"), qint64(file.thumbnail.size())},
+        {QStringLiteral("downloaded"), file.downloaded},
+    };
+}
+
+// "[file NAME, SIZE bytes, TYPE] caption" as history and recv print an attachment.
+QString attachmentText(const core::AttachmentSummary &file)
+{
+    QString text =
+        QStringLiteral("[file %1, %2 bytes%3]")
+            .arg(file.fileName)
+            .arg(file.size)
+            .arg(file.mimeType.isEmpty() ? QString() : QStringLiteral(", ") + file.mimeType);
+    if (!file.caption.isEmpty()) {
+        text += QLatin1Char(' ') + file.caption;
+    }
+    return text;
+}
 
 QJsonObject messageObject(const core::ChatMessage &message)
 {
@@ -34,6 +61,9 @@ QJsonObject messageObject(const core::ChatMessage &message)
     }
     if (message.deleted) {
         object.insert(QStringLiteral("deleted"), true);
+    }
+    if (message.attachment) {
+        object.insert(QStringLiteral("attachment"), attachmentObject(*message.attachment));
     }
     return object;
 }
@@ -81,6 +111,12 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
         {QStringLiteral("deleted"), record.deleted},
         {QStringLiteral("reactions"), reactions},
     };
+    if (item.attachment) {
+        object.insert(QStringLiteral("attachment"), attachmentObject(*item.attachment));
+        if (text.isEmpty()) {
+            text = attachmentText(*item.attachment);
+        }
+    }
     QString line = QStringLiteral("%1 %2: %3")
                        .arg(id, mine ? QStringLiteral("you") : contact,
                             record.deleted  ? QStringLiteral("(deleted)")
@@ -148,6 +184,12 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
     case CliCommand::Name::Edit:
     case CliCommand::Name::Delete:
         messageOp();
+        return;
+    case CliCommand::Name::SendFile:
+        sendFile();
+        return;
+    case CliCommand::Name::FetchFile:
+        fetchFile();
         return;
     case CliCommand::Name::History:
         history();
@@ -263,6 +305,127 @@ void SessionCommand::send()
     QMetaObject::invokeMethod(
         sessions, [sessions, contact = m_command.arguments.value(0),
                    text = m_command.arguments.value(1)] { sessions->sendText(contact, text); });
+}
+
+// send-file: encrypted and uploaded by the core; done when the relay accepted the message.
+void SessionCommand::sendFile()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QString contact = m_command.arguments.value(0);
+    const QString path = m_command.arguments.value(1);
+    auto id = std::make_shared<QByteArray>();
+    auto uploaded = std::make_shared<QJsonObject>();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentFailed, this,
+            [this](const QString &, const QByteArray &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentUploaded, this,
+            [id, uploaded](const QString &, const QByteArray &clientMessageId, qint64 bytesSent,
+                           int resumes) {
+                if (id->isEmpty()) {
+                    *id = clientMessageId;
+                    *uploaded = QJsonObject{{QStringLiteral("bytes_sent"), bytesSent},
+                                            {QStringLiteral("resumes"), resumes}};
+                }
+            });
+    connect(sessions, &SessionManager::messageStateChanged, this,
+            [this, id, uploaded](const QString &conversation, const QByteArray &clientMessageId,
+                                 int state, int reason) {
+                if (id->isEmpty() || clientMessageId != *id) {
+                    return;
+                }
+                if (state == int(core::MessageRecord::State::Failed)) {
+                    const QString why =
+                        reason > 0 && reason <= core::MessageRecord::kLastFailureReason
+                            ? core::describe(core::MessageRecord::FailureReason(reason))
+                            : QString();
+                    fail(why.isEmpty() ? QStringLiteral("the relay refused the message") : why);
+                    finish(kExitContact);
+                    return;
+                }
+                const QString hex = QString::fromLatin1(clientMessageId.toHex());
+                QJsonObject object = *uploaded;
+                object.insert(QStringLiteral("conversation"), conversation);
+                object.insert(QStringLiteral("client_message_id"), hex);
+                m_output.print(QStringLiteral("file-sent"), object,
+                               QStringLiteral("file-sent %1").arg(hex));
+                finish(kExitOk);
+            });
+    if (!media::isPreparableImage(path)) {
+        QMetaObject::invokeMethod(sessions, [sessions, contact, path, caption = m_command.caption] {
+            sessions->sendFile(contact, path, caption);
+        });
+        return;
+    }
+    // An image leaves without its metadata (EXIF, GPS) and with a thumbnail (media/).
+    auto prepared = media::prepareImage(path);
+    if (const auto *error = std::get_if<media::ImageError>(&prepared)) {
+        fail(media::describe(*error));
+        finish(kExitContact);
+        return;
+    }
+    auto image = std::get<media::PreparedImage>(std::move(prepared));
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact, image = std::move(image), caption = m_command.caption] {
+            sessions->sendFileData(contact, image.data, image.fileName, image.mimeType,
+                                   image.thumbnail, caption);
+        });
+}
+
+// fetch-file: download and verify (unless done before), then decrypt to the path given.
+void SessionCommand::fetchFile()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QString contact = m_command.arguments.value(0);
+    const QByteArray target = parseMessageId(m_command.arguments.value(1));
+    const QString path = m_command.arguments.value(2);
+    if (target.isEmpty()) {
+        fail(QStringLiteral("a message id is 32 hexadecimal digits"));
+        finish(kExitUsage);
+        return;
+    }
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentFailed, this,
+            [this, target](const QString &, const QByteArray &id, const QString &sentence) {
+                if (id == target) {
+                    fail(sentence);
+                    finish(kExitContact);
+                }
+            });
+    connect(sessions, &SessionManager::attachmentFetched, this,
+            [sessions, contact, target, path](const QString &, const QByteArray &id) {
+                if (id == target) {
+                    QMetaObject::invokeMethod(sessions, [sessions, contact, target, path] {
+                        sessions->saveAttachment(contact, target, path);
+                    });
+                }
+            });
+    connect(
+        sessions, &SessionManager::attachmentSaved, this,
+        [this, target](const QString &conversation, const QByteArray &id, const QString &saved) {
+            if (id != target) {
+                return;
+            }
+            const QString hex = QString::fromLatin1(id.toHex());
+            m_output.print(QStringLiteral("file-saved"),
+                           {{QStringLiteral("conversation"), conversation},
+                            {QStringLiteral("client_message_id"), hex},
+                            {QStringLiteral("path"), saved}},
+                           QStringLiteral("file-saved %1 %2").arg(hex, saved));
+            finish(kExitOk);
+        });
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact, target] { sessions->fetchAttachment(contact, target); });
 }
 
 // react, edit, delete: applied on our side and queued (messageOpQueued), done once the relay
@@ -386,8 +549,15 @@ void SessionCommand::recv()
                     return;
                 }
                 for (const core::ChatMessage &message : messages) {
+                    // An attachment: its file and the id fetch-file takes.
+                    const QString text =
+                        message.attachment
+                            ? QStringLiteral("%1 (id %2)")
+                                  .arg(attachmentText(*message.attachment),
+                                       QString::fromLatin1(message.clientMessageId.toHex()))
+                            : message.text;
                     m_output.print(QStringLiteral("message"), messageObject(message),
-                                   QStringLiteral("%1: %2").arg(message.from, message.text));
+                                   QStringLiteral("%1: %2").arg(message.from, text));
                 }
                 if (messages.isEmpty()) {
                     finish(kExitOk);
