@@ -42,7 +42,9 @@ constexpr int kTimeoutMs = 30'000;
 QByteArray randomBytes(qsizetype size)
 {
     QByteArray bytes(size, Qt::Uninitialized);
-    for (qsizetype i = 0; i < size; ++i) {
+    const qsizetype words = size / qsizetype(sizeof(quint32));
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), words);
+    for (qsizetype i = words * qsizetype(sizeof(quint32)); i < size; ++i) {
         bytes[i] = char(QRandomGenerator::global()->bounded(256));
     }
     return bytes;
@@ -173,8 +175,9 @@ void TestE2eAttachments::uploadResumesAfterARelayCrash()
     Client &alice = *pair.alice;
     Client &bob = *pair.bob;
 
-    // 13 upload chunks of 256 KiB; an odd size, so the last secretstream chunk is partial.
-    const QByteArray plaintext = randomBytes(3 * 1024 * 1024 + 1000);
+    // 10 MiB (issue 13): 41 upload chunks of 256 KiB; an odd size, so the last secretstream
+    // chunk is partial.
+    const QByteArray plaintext = randomBytes(10 * 1024 * 1024 + 1000);
     const QString source = pair.dir.filePath(QStringLiteral("report.bin"));
     QVERIFY(writeFile(source, plaintext));
 
