@@ -44,12 +44,18 @@ QString newBlobFileName()
            QStringLiteral(".blob");
 }
 
+struct FoundAttachment
+{
+    AttachmentRecord record;
+    MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+};
+
 // The attachment of message `clientMessageId` in the conversation with `address` (either
 // direction, ours first when both exist); nullopt when there is none.
-StoreResult<std::optional<AttachmentRecord>>
+StoreResult<std::optional<FoundAttachment>>
 findAttachment(StoreContext &context, const QString &address, const QByteArray &clientMessageId)
 {
-    using Result = std::optional<AttachmentRecord>;
+    using Result = std::optional<FoundAttachment>;
     auto conversation = ConversationTable(context).findByAddress(address);
     if (const auto *error = std::get_if<StoreError>(&conversation)) {
         return *error;
@@ -69,7 +75,15 @@ findAttachment(StoreContext &context, const QString &address, const QByteArray &
         if (!record || record->deleted) {
             continue;
         }
-        return AttachmentTable(context).find(record->id);
+        auto file = AttachmentTable(context).find(record->id);
+        if (const auto *error = std::get_if<StoreError>(&file)) {
+            return *error;
+        }
+        auto &stored = std::get<std::optional<AttachmentRecord>>(file);
+        if (!stored) {
+            return Result();
+        }
+        return Result(FoundAttachment{std::move(*stored), direction});
     }
     return Result();
 }
@@ -245,83 +259,87 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
     }
     m_fetching.insert(clientMessageId);
     const QString directory = attachmentsDirectory();
-    whenDone(
-        store->run([address, clientMessageId](StoreContext &context) {
-            return findAttachment(context, address, clientMessageId);
-        }),
-        [this, address, clientMessageId, directory,
-         store](const StoreResult<std::optional<AttachmentRecord>> &found) {
-            const auto fail = [&](const QString &sentence) {
-                m_fetching.remove(clientMessageId);
-                emit attachmentFailed(address, clientMessageId, sentence);
-            };
-            if (const auto *error = std::get_if<StoreError>(&found)) {
-                fail(error->message());
-                return;
-            }
-            const auto &record = std::get<std::optional<AttachmentRecord>>(found);
-            if (!record) {
-                fail(tr("There is no such file in this conversation."));
-                return;
-            }
-            if (!record->localFile.isEmpty() &&
-                QFile::exists(QDir(directory).filePath(record->localFile))) {
-                m_fetching.remove(clientMessageId);
-                emit attachmentFetched(address, clientMessageId);
-                return;
-            }
-            if (!QDir(directory).mkpath(QStringLiteral("."))) {
-                fail(tr("The profile's attachments folder cannot be created."));
-                return;
-            }
-            const QString name = newBlobFileName();
-            const QString partPath = QDir(directory).filePath(name + QStringLiteral(".part"));
-            auto *download =
-                new BlobDownload(m_connection, record->ref.blobId, record->ref.blobSize(),
-                                 record->ref.digest, partPath, this);
-            connect(download, &BlobDownload::progress, this,
-                    [this, address, clientMessageId](quint64 done, quint64 total) {
-                        emit attachmentProgress(address, clientMessageId, qint64(done),
-                                                qint64(total));
-                    });
-            connect(download, &BlobDownload::failed, this,
-                    [this, download, address, clientMessageId](const QString &sentence) {
-                        download->deleteLater();
-                        m_fetching.remove(clientMessageId);
-                        qCInfo(lcSession) << "an attachment download failed:" << sentence;
-                        emit attachmentFailed(address, clientMessageId, sentence);
-                    });
-            const MessageId message = record->message;
-            connect(
-                download, &BlobDownload::finished, this,
-                [this, download, address, clientMessageId, directory, name, partPath, message,
-                 store] {
-                    download->deleteLater();
-                    const QString blobPath = QDir(directory).filePath(name);
-                    if (!QFile::rename(partPath, blobPath)) {
-                        QFile::remove(partPath);
-                        m_fetching.remove(clientMessageId);
-                        emit attachmentFailed(
-                            address, clientMessageId,
-                            tr("The profile's attachments folder cannot be written to."));
-                        return;
-                    }
-                    whenDone(store->run([message, name](StoreContext &context) {
-                        return AttachmentTable(context).setLocalFile(message, name, nowMs());
-                    }),
-                             [this, address, clientMessageId, blobPath](const StoreStatus &stored) {
-                                 m_fetching.remove(clientMessageId);
-                                 if (const auto *error = std::get_if<StoreError>(&stored)) {
-                                     QFile::remove(blobPath);
-                                     emit attachmentFailed(address, clientMessageId,
-                                                           error->message());
-                                     return;
-                                 }
-                                 emit attachmentFetched(address, clientMessageId);
-                             });
-                });
-            download->start();
-        });
+    whenDone(store->run([address, clientMessageId](StoreContext &context) {
+        return findAttachment(context, address, clientMessageId);
+    }),
+             [this, address, clientMessageId, directory,
+              store](const StoreResult<std::optional<FoundAttachment>> &found) {
+                 const auto fail = [&](const QString &sentence) {
+                     m_fetching.remove(clientMessageId);
+                     emit attachmentFailed(address, clientMessageId, sentence);
+                 };
+                 if (const auto *error = std::get_if<StoreError>(&found)) {
+                     fail(error->message());
+                     return;
+                 }
+                 const auto &match = std::get<std::optional<FoundAttachment>>(found);
+                 if (!match) {
+                     fail(tr("There is no such file in this conversation."));
+                     return;
+                 }
+                 const AttachmentRecord *record = &match->record;
+                 const int direction = int(match->direction);
+                 if (!record->localFile.isEmpty() &&
+                     QFile::exists(QDir(directory).filePath(record->localFile))) {
+                     m_fetching.remove(clientMessageId);
+                     emit attachmentFetched(address, clientMessageId);
+                     return;
+                 }
+                 if (!QDir(directory).mkpath(QStringLiteral("."))) {
+                     fail(tr("The profile's attachments folder cannot be created."));
+                     return;
+                 }
+                 const QString name = newBlobFileName();
+                 const QString partPath = QDir(directory).filePath(name + QStringLiteral(".part"));
+                 auto *download =
+                     new BlobDownload(m_connection, record->ref.blobId, record->ref.blobSize(),
+                                      record->ref.digest, partPath, this);
+                 connect(download, &BlobDownload::progress, this,
+                         [this, address, clientMessageId](quint64 done, quint64 total) {
+                             emit attachmentProgress(address, clientMessageId, qint64(done),
+                                                     qint64(total));
+                         });
+                 connect(download, &BlobDownload::failed, this,
+                         [this, download, address, clientMessageId](const QString &sentence) {
+                             download->deleteLater();
+                             m_fetching.remove(clientMessageId);
+                             qCInfo(lcSession) << "an attachment download failed:" << sentence;
+                             emit attachmentFailed(address, clientMessageId, sentence);
+                         });
+                 const MessageId message = record->message;
+                 connect(
+                     download, &BlobDownload::finished, this,
+                     [this, download, address, clientMessageId, directory, name, partPath, message,
+                      store, direction] {
+                         download->deleteLater();
+                         const QString blobPath = QDir(directory).filePath(name);
+                         if (!QFile::rename(partPath, blobPath)) {
+                             QFile::remove(partPath);
+                             m_fetching.remove(clientMessageId);
+                             emit attachmentFailed(
+                                 address, clientMessageId,
+                                 tr("The profile's attachments folder cannot be written to."));
+                             return;
+                         }
+                         whenDone(store->run([message, name](StoreContext &context) {
+                             return AttachmentTable(context).setLocalFile(message, name, nowMs());
+                         }),
+                                  [this, address, clientMessageId, blobPath,
+                                   direction](const StoreStatus &stored) {
+                                      m_fetching.remove(clientMessageId);
+                                      if (const auto *error = std::get_if<StoreError>(&stored)) {
+                                          QFile::remove(blobPath);
+                                          emit attachmentFailed(address, clientMessageId,
+                                                                error->message());
+                                          return;
+                                      }
+                                      // Views re-read the row: it is downloaded now.
+                                      emit messageChanged(address, clientMessageId, direction);
+                                      emit attachmentFetched(address, clientMessageId);
+                                  });
+                     });
+                 download->start();
+             });
 }
 
 void SessionManager::saveAttachment(const QString &contact, const QByteArray &clientMessageId,
@@ -341,17 +359,18 @@ void SessionManager::saveAttachment(const QString &contact, const QByteArray &cl
         return findAttachment(context, address, clientMessageId);
     }),
              [this, address, clientMessageId, directory,
-              path](const StoreResult<std::optional<AttachmentRecord>> &found) {
+              path](const StoreResult<std::optional<FoundAttachment>> &found) {
                  if (const auto *error = std::get_if<StoreError>(&found)) {
                      emit attachmentFailed(address, clientMessageId, error->message());
                      return;
                  }
-                 const auto &record = std::get<std::optional<AttachmentRecord>>(found);
-                 if (!record) {
+                 const auto &match = std::get<std::optional<FoundAttachment>>(found);
+                 if (!match) {
                      emit attachmentFailed(address, clientMessageId,
                                            tr("There is no such file in this conversation."));
                      return;
                  }
+                 const AttachmentRecord *record = &match->record;
                  if (record->localFile.isEmpty()) {
                      emit attachmentFailed(address, clientMessageId,
                                            tr("The file has not been downloaded yet."));

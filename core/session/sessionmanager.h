@@ -193,7 +193,8 @@ signals:
     void messageQueued(const QString &conversation, const QByteArray &clientMessageId);
     void messageReceived(const parley::core::ChatMessage &message);
     // A stored message changed in place (committed): a reaction, edit or deletion for
-    // everyone, ours or the contact's (M1 §5). `direction` is a MessageRecord::Direction.
+    // everyone, ours or the contact's (M1 §5), or its attachment was downloaded.
+    // `direction` is a MessageRecord::Direction.
     void messageChanged(const QString &conversation, const QByteArray &clientMessageId,
                         int direction);
     // One of our reactions, edits or deletions (`kind`, a MessageContent::Kind) of `target`

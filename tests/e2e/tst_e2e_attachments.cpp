@@ -5,6 +5,8 @@
 // the relay is refused by its digest; an image arrives without its GPS EXIF block.
 
 #include "core/session/sessionmanager.h"
+#include "core/store/messagedetails.h"
+#include "core/store/profilestore.h"
 #include "media/imagepreparation.h"
 #include "protocol/limits.h"
 #include "support/cliprocess.h"
@@ -236,6 +238,17 @@ void TestE2eAttachments::uploadResumesAfterARelayCrash()
     QVERIFY2(saveError.isEmpty(), qPrintable(saveError));
     QCOMPARE(readFile(out), plaintext);
     QVERIFY(!QFile::exists(out + QStringLiteral(".part")));
+    // The history (what views page through) shows it downloaded, with its caption.
+    auto history = bob.store()->run([address = pair.aliceAddress](core::StoreContext &context) {
+        return core::conversationHistory(context, address, 10);
+    });
+    history.waitForFinished();
+    const auto listed = history.result();
+    QVERIFY(std::holds_alternative<std::optional<std::vector<core::HistoryItem>>>(listed));
+    const auto &items = std::get<std::optional<std::vector<core::HistoryItem>>>(listed);
+    QVERIFY(items && items->size() == 1 && items->front().attachment);
+    QVERIFY(items->front().attachment->downloaded);
+    QCOMPARE(items->front().attachment->caption, QStringLiteral("the report"));
 
     // At rest, both profiles hold ciphertext only (C5): no 4 KiB piece of the file anywhere.
     const QByteArray probe = plaintext.mid(100'000, 4096);
