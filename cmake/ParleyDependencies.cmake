@@ -6,6 +6,10 @@ set(PARLEY_QT_COMPONENTS Core)
 if(PARLEY_BUILD_SERVER OR PARLEY_BUILD_CORE)
     list(APPEND PARLEY_QT_COMPONENTS Network WebSockets Sql)
 endif()
+if(PARLEY_BUILD_CORE)
+    # Gui for media/ (QImage: image preparation before sending); core/ itself never uses it.
+    list(APPEND PARLEY_QT_COMPONENTS Gui)
+endif()
 if(PARLEY_BUILD_APP)
     # DBus: desktop notifications. LinguistTools: lupdate/lrelease for translations/*.ts
     # (Debian qt6-tools-dev for the CMake package, qt6-l10n-tools for the programs).

@@ -957,6 +957,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Editing your message</source>
         <translation>Sie bearbeiten Ihre Nachricht</translation>
     </message>
+    <message>
+        <source>Choose a file to send.</source>
+        <translation>Wählen Sie eine Datei zum Senden.</translation>
+    </message>
+    <message>
+        <source>Choose where to save the file.</source>
+        <translation>Wählen Sie, wo die Datei gespeichert werden soll.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::ConnectionViewModel</name>
@@ -1315,6 +1323,46 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>A message id has %1 bytes (%2 hexadecimal digits).</source>
         <translation>Eine Nachrichten-ID hat %1 Bytes (%2 Hexadezimalziffern).</translation>
+    </message>
+    <message>
+        <source>%1 is not a file that can be read.</source>
+        <translation>%1 ist keine lesbare Datei.</translation>
+    </message>
+    <message>
+        <source>A file name must have 1 to %1 bytes and no control characters or slashes.</source>
+        <translation>Ein Dateiname muss 1 bis %1 Bytes lang sein und darf keine Steuerzeichen oder Schrägstriche enthalten.</translation>
+    </message>
+    <message>
+        <source>%1 is not a valid file type.</source>
+        <translation>%1 ist kein gültiger Dateityp.</translation>
+    </message>
+    <message>
+        <source>A thumbnail must have at most %1 bytes.</source>
+        <translation>Ein Vorschaubild darf höchstens %1 Bytes groß sein.</translation>
+    </message>
+    <message>
+        <source>A caption must have at most %1 bytes.</source>
+        <translation>Eine Bildunterschrift darf höchstens %1 Bytes lang sein.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s attachments folder cannot be created.</source>
+        <translation>Der Anhangsordner des Profils kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>There is no such file in this conversation.</source>
+        <translation>In dieser Unterhaltung gibt es keine solche Datei.</translation>
+    </message>
+    <message>
+        <source>The profile&apos;s attachments folder cannot be written to.</source>
+        <translation>In den Anhangsordner des Profils kann nicht geschrieben werden.</translation>
+    </message>
+    <message>
+        <source>Choose where to save the file.</source>
+        <translation>Wählen Sie, wo die Datei gespeichert werden soll.</translation>
+    </message>
+    <message>
+        <source>The file has not been downloaded yet.</source>
+        <translation>Die Datei wurde noch nicht heruntergeladen.</translation>
     </message>
 </context>
 <context>

@@ -632,6 +632,10 @@ MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
     }
     row.undecryptable = std::holds_alternative<StoreError>(record.body) ||
                         record.state == MessageRecord::State::Undecryptable;
+    row.attachment = item.attachment;
+    if (row.attachment && row.text.isEmpty()) {
+        row.text = row.attachment->caption; // the body of an attachment row is empty (v7)
+    }
     return row;
 }
 
@@ -788,6 +792,16 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return row.timerChange >= 0;
     case TimerChangeRole:
         return int(row.timerChange);
+    case AttachmentRole:
+        if (!row.attachment) {
+            return QVariantMap();
+        }
+        return QVariantMap{{QStringLiteral("fileName"), row.attachment->fileName},
+                           {QStringLiteral("mimeType"), row.attachment->mimeType},
+                           {QStringLiteral("size"), qint64(row.attachment->size)},
+                           {QStringLiteral("caption"), row.attachment->caption},
+                           {QStringLiteral("thumbnail"), row.attachment->thumbnail},
+                           {QStringLiteral("downloaded"), row.attachment->downloaded}};
     default:
         return {};
     }
@@ -820,6 +834,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(ExpiresAtRole, "expiresAt");
     names.insert(IsSystemRole, "isSystem");
     names.insert(TimerChangeRole, "timerChange");
+    names.insert(AttachmentRole, "attachment");
     return names;
 }
 

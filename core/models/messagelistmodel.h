@@ -88,6 +88,11 @@ class SessionManager;
 //                              messages to 1 hour."); TextRole is empty; nothing can be done
 //                              with it (reply, react, edit, delete)
 //   TimerChangeRole (int)      a system row's new timer in seconds (0: off); -1 otherwise
+//   AttachmentRole (QVariantMap) an attachment message's file (M1 kind 0x0B): {fileName,
+//                              mimeType, size (qint64), caption, thumbnail (QByteArray, the
+//                              sender's image bytes), downloaded (bool)}; empty map otherwise.
+//                              TextRole is then the caption (ChatViewModel::fetchAttachment
+//                              and saveAttachment act on the row)
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -130,6 +135,7 @@ public:
         ExpiresAtRole,
         IsSystemRole,
         TimerChangeRole,
+        AttachmentRole,
     };
     Q_ENUM(Role)
 
@@ -225,6 +231,7 @@ private:
         QByteArray replyTo;
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;
+        std::optional<AttachmentSummary> attachment;
     };
     struct RowState
     {

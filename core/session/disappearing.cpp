@@ -2,6 +2,7 @@
 
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/storecontext.h"
@@ -131,6 +132,15 @@ StoreResult<SweepResult> sweepExpired(StoreContext &context, qint64 now)
                     return *error;
                 }
                 known = addresses.emplace(row.conversation.value, std::get<QString>(address)).first;
+            }
+            // Its attachment's row cascades too (schema v8); its file is the caller's to delete.
+            auto attachment = AttachmentTable(context).find(row.id);
+            if (const auto *error = errorOf(attachment)) {
+                return *error;
+            }
+            if (const auto &file = std::get<std::optional<AttachmentRecord>>(attachment);
+                file && !file->localFile.isEmpty()) {
+                result.attachmentFiles << file->localFile;
             }
             // Versions, reactions and reset failures cascade with the row (schema v6, v3).
             if (auto removed = messages.remove(row.id); errorOf(removed) != nullptr) {

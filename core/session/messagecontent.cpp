@@ -92,6 +92,23 @@ MessageContent MessageContent::makeTimer(quint32 seconds, qint64 sentAt)
     return content;
 }
 
+MessageContent MessageContent::makeAttachment(const AttachmentRef &attachment,
+                                              const QString &caption, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::Attachment;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.attachment = attachment;
+    content.text = caption;
+    return content;
+}
+
+bool MessageContent::isKnownKind(quint8 kind)
+{
+    return kind >= quint8(Kind::Text) && kind <= kLastKind;
+}
+
 QByteArray MessageContent::newClientMessageId()
 {
     QByteArray id(kClientMessageIdBytes, Qt::Uninitialized);
@@ -239,6 +256,16 @@ QByteArray MessageContent::encode() const
         out.append(seconds, 4);
         break;
     }
+    case Kind::Attachment: {
+        const QByteArray descriptor = attachment.encode();
+        const QByteArray caption = text.toUtf8();
+        if (descriptor.isEmpty() || caption.size() > kMaxTextBytes) {
+            return {};
+        }
+        out.append(descriptor);
+        out.append(caption);
+        break;
+    }
     }
     return out;
 }
@@ -256,7 +283,7 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
     }
     MessageContent content;
     const quint8 kind = quint8(bytes[1]);
-    if (kind < quint8(Kind::Text) || kind > kLastKind) {
+    if (!isKnownKind(kind)) {
         return Error::UnknownKind;
     }
     content.kind = Kind(kind);
@@ -366,6 +393,25 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
             return Error::Malformed;
         }
         break;
+    case Kind::Attachment: {
+        auto decoded = AttachmentRef::decodePrefix(body);
+        if (const auto *error = std::get_if<AttachmentRef::Error>(&decoded)) {
+            return *error == AttachmentRef::Error::InvalidText ? Error::InvalidText
+                                                               : Error::Malformed;
+        }
+        auto &prefix = std::get<AttachmentRef::Decoded>(decoded);
+        const qsizetype captionBytes = body.size() - prefix.consumed;
+        if (captionBytes > kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        const QByteArray caption = body.mid(prefix.consumed);
+        if (!isValidUtf8(caption)) {
+            return Error::InvalidText;
+        }
+        content.attachment = std::move(prefix.ref);
+        content.text = QString::fromUtf8(caption);
+        break;
+    }
     }
     return content;
 }

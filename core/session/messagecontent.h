@@ -6,7 +6,7 @@
 //   u8   version = 0x01
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
-//                | 0x09 delete for everyone | 0x0A timer
+//                | 0x09 delete for everyone | 0x0A timer | 0x0B attachment
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -23,6 +23,8 @@
 //          edit      16 target ‖ 1 … kMaxTextBytes bytes of valid UTF-8 (the new text)
 //          delete    16 target, exactly
 //          timer     u32 seconds, exactly: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
+//          attachment  the descriptor of attachmentref.h ‖ 0 … kMaxTextBytes bytes of UTF-8
+//                    (the caption)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5), so a group message can carry them unchanged.
@@ -30,6 +32,8 @@
 // One encoding per value: the decoder rejects unknown versions and kinds, truncation,
 // trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
 // the ratchet authenticated these bytes before they are decoded.
+
+#include "core/session/attachmentref.h"
 
 #include <QByteArray>
 #include <QString>
@@ -76,8 +80,13 @@ struct MessageContent
         Delete = 0x09,
         // M1 §6: the conversation's disappearing-messages timer set to `timerSeconds` (0: off).
         Timer = 0x0A,
+        // M1 §2: a file (attachmentref.h) with an optional caption in `text`; a row of its own
+        // like a text (receipts, deduplication), whose file is downloaded on demand.
+        Attachment = 0x0B,
     };
-    static constexpr quint8 kLastKind = quint8(Kind::Timer);
+    static constexpr quint8 kLastKind = quint8(Kind::Attachment);
+    // Kinds this build decodes: 0x01 … kLastKind.
+    static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
@@ -92,6 +101,7 @@ struct MessageContent
     std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
     bool typing = false;                // Typing
     quint32 timerSeconds = 0;           // Timer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
+    AttachmentRef attachment;           // Attachment (the caption is `text`, may be empty)
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -117,9 +127,15 @@ struct MessageContent
     {
         return seconds == 0 || (seconds >= kMinTimerSeconds && seconds <= kMaxTimerSeconds);
     }
+    static MessageContent makeAttachment(const AttachmentRef &attachment, const QString &caption,
+                                         qint64 sentAt);
 
-    // A text row's kinds: Text and Reply (and ResentText, which stands for one of them).
-    bool isText() const { return kind == Kind::Text || kind == Kind::Reply; }
+    // A message row's kinds: Text, Reply and Attachment (and ResentText, which stands for a
+    // text or a reply).
+    bool isText() const
+    {
+        return kind == Kind::Text || kind == Kind::Reply || kind == Kind::Attachment;
+    }
     // Kinds that change another message and make no row of their own.
     bool isMessageOp() const
     {

@@ -1,5 +1,6 @@
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/inboxtable.h"
@@ -315,6 +316,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             result.message = ReceivedMessage{senderAccount,
                                              QString::fromStdString(sender.address.toString()),
                                              std::move(row),
+                                             {},
                                              {}};
             qCInfo(lcPipeline) << "kept an undecryptable message:" << reason;
             return finish(Outcome::Undecryptable, reason);
@@ -496,7 +498,9 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         const auto &content = std::get<MessageContent>(decoded);
         switch (content.kind) {
         case MessageContent::Kind::Text:
-        case MessageContent::Kind::Reply: {
+        case MessageContent::Kind::Reply:
+        case MessageContent::Kind::Attachment: {
+            const bool isAttachment = content.kind == MessageContent::Kind::Attachment;
             MessageRecord record;
             record.conversation = conversationId;
             record.direction = Direction::Incoming;
@@ -504,7 +508,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             record.sentAt = content.sentAt;
             record.storedAt = now;
             record.state = State::Received;
-            record.body = content.text;
+            // An attachment's caption is stored with its file (messageoutgoing.cpp says why).
+            record.body = isAttachment ? QString() : content.text;
             record.replyTo = content.targetId; // M1 §5: a reply's quoted message (else empty)
             // M1 §6.3: a received message's clock starts when it arrives (is stored).
             auto expiry = messages.expiryFor(conversationId, now);
@@ -520,6 +525,16 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 return finish(Outcome::Message, {}); // the same message again: shown once
             }
             record.id = *std::get<std::optional<MessageId>>(appended);
+            std::optional<AttachmentSummary> attachment;
+            if (isAttachment) {
+                // Only the descriptor: the file is downloaded when the user asks (M1 §4).
+                AttachmentRecord file{record.id, content.attachment, content.text, {}};
+                if (auto stored = AttachmentTable(context).insert(file, now);
+                    errorOf(stored) != nullptr) {
+                    return *errorOf(stored);
+                }
+                attachment = file.summary();
+            }
             // M1 §5.2: reactions, edits or a deletion that overtook it apply now.
             auto settled = applyPendingOps(context, std::move(record), now);
             if (const auto *error = errorOf(settled)) {
@@ -545,7 +560,11 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             result.message = ReceivedMessage{senderAccount,
                                              QString::fromStdString(sender.address.toString()),
                                              std::move(record),
-                                             {}};
+                                             {},
+                                             std::move(attachment)};
+            if (result.message->record.deleted) {
+                result.message->attachment.reset(); // deleted before it arrived (M1 §5.2)
+            }
             return finish(Outcome::Message, {});
         }
         case MessageContent::Kind::DeliveryReceipt:
@@ -610,7 +629,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             result.message = ReceivedMessage{senderAccount,
                                              QString::fromStdString(sender.address.toString()),
                                              std::move(*row),
-                                             {}};
+                                             {},
+                                             std::nullopt};
             return finish(Outcome::Message, {});
         }
         case MessageContent::Kind::ResentText: {
@@ -629,7 +649,9 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 outcome.record = std::move(std::get<MessageRecord>(settled));
                 result.message = ReceivedMessage{senderAccount,
                                                  QString::fromStdString(sender.address.toString()),
-                                                 std::move(*outcome.record), outcome.replaces};
+                                                 std::move(*outcome.record),
+                                                 outcome.replaces,
+                                                 {}};
             }
             return finish(Outcome::Message, {});
         }

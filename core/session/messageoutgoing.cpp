@@ -1,5 +1,6 @@
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/reactiontable.h"
@@ -177,7 +178,11 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
             message.sentAt = content.sentAt;
             message.storedAt = now;
             message.state = State::Queued;
-            message.body = content.text;        // null for a timer change: no body
+            // No body for a timer change; an attachment's caption lives with its file
+            // (attachments), so that a resend or a re-encryption never turns it into a text of
+            // its own.
+            message.body =
+                content.kind == MessageContent::Kind::Attachment ? QString() : content.text;
             message.replyTo = content.targetId; // a reply's quoted message (M1 §5)
             if (timerChange) {
                 message.timerChange = content.timerSeconds; // M1 §6: a system row
@@ -306,6 +311,29 @@ encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, con
         }
     }
     return sent;
+}
+
+StoreResult<OutgoingResult> encryptAttachment(StoreContext &context,
+                                              const crypto::DeviceIdentity &self,
+                                              const QString &address, const MessageContent &content,
+                                              const QString &localFile, qint64 now)
+{
+    if (content.kind != MessageContent::Kind::Attachment) {
+        return failure(QStringLiteral("not an attachment"));
+    }
+    return context.transaction([&]() -> StoreResult<OutgoingResult> {
+        auto result = encryptInTransaction(context, self, address, content, true, now);
+        auto *done = std::get_if<OutgoingResult>(&result);
+        if (done == nullptr || !done->message) {
+            return result;
+        }
+        AttachmentRecord record{done->message->id, content.attachment, content.text, localFile};
+        if (auto stored = AttachmentTable(context).insert(record, now);
+            errorOf(stored) != nullptr) {
+            return *errorOf(stored);
+        }
+        return result;
+    });
 }
 
 StoreResult<std::optional<StateChange>> finishOutboxEntry(StoreContext &context,

@@ -1,6 +1,7 @@
 #include "core/session/messagepipeline.h"
 
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/sessiontable.h"
@@ -181,7 +182,16 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
             addresses.insert(message.conversation.value, std::get<QString>(address));
         }
         const QString address = addresses.value(message.conversation.value);
-        result.push_back(ReceivedMessage{address, address, std::move(message), {}});
+        auto file = AttachmentTable(context).find(message.id);
+        if (const auto *error = errorOf(file)) {
+            return *error;
+        }
+        std::optional<AttachmentSummary> attachment;
+        if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
+            attachment = found->summary();
+        }
+        result.push_back(
+            ReceivedMessage{address, address, std::move(message), {}, std::move(attachment)});
     }
     return result;
 }

@@ -20,6 +20,7 @@
 // envelopes of one session can never be processed from the same state (the database thread
 // is the one place where the session rows change). It is off the GUI thread either way.
 
+#include "core/session/attachmentsummary.h"
 #include "core/session/envelopeopener.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
@@ -71,6 +72,7 @@ struct ReceivedMessage
     // A resend after a session reset replaced this undecryptable row in place (record.id is
     // that row's): its former client_message_id. Empty for a new row.
     QByteArray replaces;
+    std::optional<AttachmentSummary> attachment; // an attachment message (M1 kind 0x0B)
 };
 
 // A message to resend after an accepted session reset (C2a §5): one named by the request and
@@ -179,6 +181,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            std::vector<PendingReceipt> *receipts = nullptr,
                                            const OpenedEnvelope *preopened = nullptr);
 
+// An attachment message (M1 kind 0x0B) whose blob the relay has complete: encrypted like a
+// text (a row, state Queued, the outbox) with its attachments row, whose local file is
+// `localFile` (our own ciphertext under attachments/), in one transaction.
+StoreResult<OutgoingResult> encryptAttachment(StoreContext &context,
+                                              const crypto::DeviceIdentity &self,
+                                              const QString &address, const MessageContent &content,
+                                              const QString &localFile, qint64 now);
+
 // One delivery receipt per sender account for up to kMaxReceiptIds texts (M1 §2), encrypted
 // into the outbox inside the caller's transaction: a batch of 64 texts from one contact costs
 // one sealed receipt and one Send instead of 64.
@@ -281,6 +291,9 @@ struct SweepResult
         QByteArray clientMessageId;
     };
     std::vector<Removed> removed;
+    // The removed attachments' files under the profile's attachments/ (ciphertext whose key
+    // went with the row): the caller deletes them once the transaction has committed.
+    QStringList attachmentFiles;
     qint64 nextExpiry = 0;     // the earliest expires_at left, 0: none
     bool checkpointed = false; // the WAL was checkpointed and truncated after the deletion
 };

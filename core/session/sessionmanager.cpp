@@ -52,6 +52,7 @@ ChatMessage SessionManager::chatMessage(const ReceivedMessage &received)
     message.deleted = received.record.deleted;
     message.expiresAt = received.record.expiresAt;
     message.timerChange = received.record.timerChange ? qint64(*received.record.timerChange) : -1;
+    message.attachment = received.attachment;
     return message;
 }
 
@@ -69,6 +70,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
     qRegisterMetaType<HistoryItem>();
+    qRegisterMetaType<AttachmentSummary>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);

@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QFuture>
+#include <QIODevice>
 #include <QList>
 #include <QMetaType>
 #include <QObject>
@@ -45,6 +46,8 @@ struct ChatMessage
     qint64 expiresAt = 0; // disappearing (M1 §6): when the sweep deletes it (ms); 0 = never
     // A timer change's system row (M1 §6): the timer it set in seconds (0: off); else -1.
     qint64 timerChange = -1;
+    // An attachment message (M1 kind 0x0B): its file's metadata; fetchAttachment() gets it.
+    std::optional<AttachmentSummary> attachment;
 };
 
 // What a verification view needs about one contact (describeContact()). Plain data.
@@ -156,6 +159,26 @@ public slots:
     // the latest kMaxSweepIntervalMs later). Runs by itself on sign-in (unlock) and then by
     // its timer; a message stored with an expiry re-arms the timer if it is due sooner.
     void sweepExpired();
+    // Attachments (M1 kind 0x0B; docs/architecture.md "Attachments"). sendFile() encrypts the
+    // file into the profile's attachments/ folder (streaming, bounded memory), uploads it as
+    // a blob — resumed from the relay's offset after a lost connection — reporting
+    // attachmentProgress(), then sends the attachment message like a text (messageQueued(),
+    // the same states). `clientMessageId` of every attachment signal is that message's id,
+    // chosen before the upload. A file the relay refuses gives attachmentFailed().
+    // sendFileData() sends prepared bytes (an image without its metadata, media/) under
+    // `fileName`, with an optional thumbnail of at most kMaxThumbnailBytes.
+    void sendFile(const QString &contact, const QString &path, const QString &caption);
+    void sendFileData(const QString &contact, const QByteArray &data, const QString &fileName,
+                      const QString &mimeType, const QByteArray &thumbnail, const QString &caption);
+    // Downloads the file of attachment message `clientMessageId` of the conversation with
+    // `contact` (if not already here), checks it against the message's digest and keeps it
+    // encrypted in the profile: attachmentFetched(), or attachmentFailed() (a digest mismatch
+    // is refused and nothing is kept).
+    void fetchAttachment(const QString &contact, const QByteArray &clientMessageId);
+    // Decrypts a fetched (or our own sent) attachment to `path`, which the user chose — the
+    // only place plaintext is ever written: attachmentSaved() or attachmentFailed().
+    void saveAttachment(const QString &contact, const QByteArray &clientMessageId,
+                        const QString &path);
     // Emits historyListed() with the newest `limit` messages of the conversation with
     // `contact`, with their reactions and quotes (commandFailed() if there is none).
     void listHistory(const QString &contact, int limit);
@@ -186,7 +209,8 @@ signals:
     void messageQueued(const QString &conversation, const QByteArray &clientMessageId);
     void messageReceived(const parley::core::ChatMessage &message);
     // A stored message changed in place (committed): a reaction, edit or deletion for
-    // everyone, ours or the contact's (M1 §5). `direction` is a MessageRecord::Direction.
+    // everyone, ours or the contact's (M1 §5), or its attachment was downloaded.
+    // `direction` is a MessageRecord::Direction.
     void messageChanged(const QString &conversation, const QByteArray &clientMessageId,
                         int direction);
     // One of our reactions, edits or deletions (`kind`, a MessageContent::Kind) of `target`
@@ -222,6 +246,18 @@ signals:
     void conversationTimerChanged(const QString &conversation, int seconds);
     // The sweep deleted these rows of `conversation` (MessageIds; committed, WAL truncated).
     void messagesExpired(const QString &conversation, const QList<qint64> &messageIds);
+    // Attachments: bytes of the blob the relay confirmed (upload) or we received (download).
+    void attachmentProgress(const QString &conversation, const QByteArray &clientMessageId,
+                            qint64 done, qint64 total);
+    // The upload finished: `bytesSent` counts every blob byte sent, so a resumed upload shows
+    // what it did not send again; `resumes` how often it went on after a lost connection.
+    void attachmentUploaded(const QString &conversation, const QByteArray &clientMessageId,
+                            qint64 bytesSent, int resumes);
+    void attachmentFetched(const QString &conversation, const QByteArray &clientMessageId);
+    void attachmentSaved(const QString &conversation, const QByteArray &clientMessageId,
+                         const QString &path);
+    void attachmentFailed(const QString &conversation, const QByteArray &clientMessageId,
+                          const QString &sentence);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
     void synced();
     // Nothing durable waits to be sent (after a flush or the last relay answer).
@@ -252,6 +288,15 @@ private:
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
     void sendEntry(const OutboxEntry &entry);
+    // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.
+    void sendAttachment(const QString &contact, std::function<std::unique_ptr<QIODevice>()> source,
+                        const QString &fileName, const QString &mimeType,
+                        const QByteArray &thumbnail, const QString &caption);
+    void uploadAttachment(const QString &address, const QByteArray &clientMessageId,
+                          const QString &blobPath, AttachmentRef ref, const QString &caption);
+    void sendAttachmentMessage(const QString &address, const MessageContent &content,
+                               const QString &localFile);
+    QString attachmentsDirectory() const;
     void finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure);
     void onPush(const wire::Push &push);
     void onConnectionStatus(const ConnectionStatus &status);
@@ -309,6 +354,7 @@ private:
     bool m_drained = false;
     bool m_flushing = false;
     bool m_flushAgain = false;
+    QSet<QByteArray> m_fetching; // attachment downloads running, by client_message_id
     QSet<QByteArray> m_inFlight; // outbox client_message_ids sent, not yet answered
     QSet<QString> m_changedKeys; // key change pending: outbox entries to them are held
     QSet<QString> m_accepting;   // automatic acceptances queued or running
@@ -328,6 +374,7 @@ private:
 } // namespace parley::core
 
 Q_DECLARE_METATYPE(parley::core::ChatMessage)
+Q_DECLARE_METATYPE(parley::core::AttachmentSummary)
 Q_DECLARE_METATYPE(parley::core::HistoryItem)
 Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)

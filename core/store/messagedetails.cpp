@@ -1,5 +1,6 @@
 #include "core/store/messagedetails.h"
 
+#include "core/store/attachmenttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/storecontext.h"
 
@@ -53,10 +54,22 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
     for (ReactionRecord &reaction : std::get<std::vector<ReactionRecord>>(found)) {
         byMessage[reaction.message.value].push_back(std::move(reaction));
     }
+    auto files = AttachmentTable(context).forMessages(low->id, high->id);
+    if (const auto *error = std::get_if<StoreError>(&files)) {
+        return *error;
+    }
+    QHash<qint64, AttachmentSummary> attachments;
+    for (const AttachmentRecord &file : std::get<std::vector<AttachmentRecord>>(files)) {
+        attachments.insert(file.message.value, file.summary());
+    }
     for (MessageRecord &record : records) {
         HistoryItem item;
         if (!record.deleted) {
             item.reactions = byMessage.value(record.id.value);
+            if (const auto file = attachments.constFind(record.id.value);
+                file != attachments.constEnd()) {
+                item.attachment = *file;
+            }
         }
         if (!record.replyTo.isEmpty()) {
             auto quoted = findQuoted(context, record.conversation, record.replyTo);

@@ -4,6 +4,7 @@
 // it and, for a reply, the message it quotes. Read on the database thread for a page of rows
 // at a time (MessageListModel, SessionManager::listHistory).
 
+#include "core/session/attachmentsummary.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/reactiontable.h"
@@ -37,6 +38,8 @@ struct HistoryItem
     // An edited text's versions, the original first (M1 §5.4): filled by conversationHistory()
     // only, not for the model's pages (see MessageListModel::requestEditHistory).
     std::vector<MessageVersion> versions;
+    // An attachment message's file (M1 kind 0x0B, schema v7); nullopt for a text or a tombstone.
+    std::optional<AttachmentSummary> attachment;
 };
 
 // The reactions and quotes of `records` (all of one conversation), in their order.

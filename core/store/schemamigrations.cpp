@@ -258,6 +258,21 @@ const char *const kSchemaV7[] = {
     "CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL",
 };
 
+// Schema version 8: attachments (M1 kind 0x0B, issue 13): one row per attachment message,
+// keyed by its message id.
+const char *const kSchemaV8[] = {
+    "CREATE TABLE attachments ("
+    " message_id INTEGER PRIMARY KEY NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+    " descriptor BLOB NOT NULL," // enc: blob id, key, digest, size, name, type, thumbnail, caption
+    " local_file TEXT,"          // the verified blob's name under attachments/, or NULL
+    " updated_at INTEGER NOT NULL"
+    ") STRICT",
+    // Deletion for everyone (M1 §5.5) takes the key with it: the local ciphertext is then
+    // unreadable even before its file is removed.
+    "CREATE TRIGGER attachments_on_tombstone AFTER UPDATE OF deleted ON messages"
+    " WHEN NEW.deleted = 1 BEGIN DELETE FROM attachments WHERE message_id = NEW.id; END",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -310,6 +325,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 6:
             if (auto step = migrateTo7(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 7:
+            if (auto step = migrateTo8(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -390,6 +410,16 @@ StoreStatus SchemaMigrations::migrateTo6(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo7(StoreContext &context)
 {
     for (const char *statement : kSchemaV7) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo8(StoreContext &context)
+{
+    for (const char *statement : kSchemaV8) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 7;
+    static constexpr int kVersion = 8;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -28,6 +28,7 @@ private:
     static StoreStatus migrateTo5(StoreContext &context);
     static StoreStatus migrateTo6(StoreContext &context);
     static StoreStatus migrateTo7(StoreContext &context);
+    static StoreStatus migrateTo8(StoreContext &context);
 };
 
 } // namespace parley::core

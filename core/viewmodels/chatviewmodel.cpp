@@ -78,6 +78,38 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             queued);
         connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
                 queued);
+        connect(
+            m_sessions, &SessionManager::attachmentProgress, this,
+            [this](const QString &address, const QByteArray &id, qint64 done, qint64 total) {
+                if (address == m_address) {
+                    emit attachmentProgress(QString::fromLatin1(id.toHex()), done, total);
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::attachmentFetched, this,
+            [this](const QString &address, const QByteArray &id) {
+                if (address == m_address) {
+                    emit attachmentFetched(QString::fromLatin1(id.toHex()));
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::attachmentSaved, this,
+            [this](const QString &address, const QByteArray &id, const QString &path) {
+                if (address == m_address) {
+                    emit attachmentSaved(QString::fromLatin1(id.toHex()), path);
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::attachmentFailed, this,
+            [this](const QString &address, const QByteArray &, const QString &sentence) {
+                if (address == m_address) {
+                    setError(sentence);
+                }
+            },
+            queued);
         // Dismissed (the relay still vouches for the old key): nothing changed after all.
         // Accepted (the new key is pinned, verified cleared): for a verified contact the user
         // accepted it and sending is possible again; an unverified contact's change is
@@ -303,6 +335,61 @@ bool ChatViewModel::edit(qint64 messageId, const QString &text)
     queueToSessions([to = m_address, target, trimmed](SessionManager *sessions) {
         sessions->editMessage(to, target, trimmed);
     });
+    return true;
+}
+
+bool ChatViewModel::sendFile(const QString &path, const QString &caption)
+{
+    if (!canSend()) {
+        setError(cannotSendReason());
+        return false;
+    }
+    if (path.isEmpty()) {
+        setError(tr("Choose a file to send."));
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    if (sessions == nullptr) {
+        return false;
+    }
+    QMetaObject::invokeMethod(
+        sessions,
+        [sessions, to = m_address, path, caption] { sessions->sendFile(to, path, caption); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::fetchAttachment(qint64 messageId)
+{
+    const QByteArray target = targetOf(messageId, false);
+    if (target.isEmpty() || m_sessions == nullptr) {
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, to = m_address, target] { sessions->fetchAttachment(to, target); },
+        Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::saveAttachment(qint64 messageId, const QString &path)
+{
+    const QByteArray target = targetOf(messageId, false);
+    if (target.isEmpty() || m_sessions == nullptr) {
+        return false;
+    }
+    if (path.isEmpty()) {
+        setError(tr("Choose where to save the file."));
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions,
+        [sessions, to = m_address, target, path] { sessions->saveAttachment(to, target, path); },
+        Qt::QueuedConnection);
     return true;
 }
 

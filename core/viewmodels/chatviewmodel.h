@@ -96,6 +96,15 @@ class SessionManager;
 //                       once the core has stored the change, and the timeline gets a system
 //                       row for it (MessageListModel's IsSystemRole). Replies, reactions,
 //                       edits and deletion refuse system rows.
+//
+//  Attachments (M1 kind 0x0B; docs/architecture.md "Attachments"):
+//  - sendFile(path, caption):     encrypts, uploads and sends the file (false, errorText
+//                                 set, while canSend is false); attachmentProgress() reports
+//                                 the upload, the row appears as Queued when it is sent
+//  - fetchAttachment(messageId):  downloads the row's file and checks it against the digest
+//                                 (attachmentFetched(), or errorText on a mismatch)
+//  - saveAttachment(messageId, path): decrypts a fetched file to `path` (the user's choice:
+//                                 the only plaintext on disk): attachmentSaved() or errorText
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -169,6 +178,9 @@ public:
     Q_INVOKABLE bool submit(const QString &text);
     Q_INVOKABLE qint64 lastOwnMessageId() const;
     Q_INVOKABLE bool setDisappearingTimer(int seconds);
+    Q_INVOKABLE bool sendFile(const QString &path, const QString &caption = {});
+    Q_INVOKABLE bool fetchAttachment(qint64 messageId);
+    Q_INVOKABLE bool saveAttachment(qint64 messageId, const QString &path);
 
 signals:
     void contactChanged();
@@ -180,6 +192,10 @@ signals:
     // The throttle decided to send a typing notice (for tests and diagnostics). It reaches
     // the SessionManager only if there is one and canSend is true.
     void typingSent(bool typing);
+    // Attachments of this conversation, by client_message_id (hex): bytes done of total.
+    void attachmentProgress(const QString &clientMessageId, qint64 done, qint64 total);
+    void attachmentFetched(const QString &clientMessageId);
+    void attachmentSaved(const QString &clientMessageId, const QString &path);
 
 private:
     void loadContact();

@@ -116,6 +116,17 @@ void TestCliCommand::parsesCommands()
     QVERIFY(std::holds_alternative<CliCommand>(parsed));
     QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::Reply);
 
+    // send-file: --caption TEXT (a batch option); fetch-file: contact, id, path.
+    parsed = parseCommand({"send-file", "--caption", "the notes", "bob", "/tmp/a b.txt"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::SendFile);
+    QCOMPARE(std::get<CliCommand>(parsed).caption, QStringLiteral("the notes"));
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, (QStringList{"bob", "/tmp/a b.txt"}));
+    parsed = parseCommand({"fetch-file", "bob", "00112233445566778899aabbccddeeff", "out"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::FetchFile);
+    QVERIFY(std::get<CliCommand>(parsed).runsSignedIn());
+
     const auto named = [](CliCommand::Name name) {
         CliCommand command;
         command.name = name;
@@ -129,9 +140,11 @@ void TestCliCommand::parsesCommands()
     QVERIFY(!named(CliCommand::Name::Init).runsSignedIn());
 
     // Every command word maps back to its name and has its own --help text.
-    for (const char *text : {"status", "init", "add", "send", "reply", "react", "edit", "delete",
-                             "history", "timer", "recv", "flush", "contacts", "safety-number",
-                             "verify", "unverify", "accept-key", "delete-account", "batch"}) {
+    for (const char *text :
+         {"status",     "init",           "add",       "send",          "reply",   "react",
+          "edit",       "delete",         "send-file", "fetch-file",    "history", "timer",
+          "recv",       "flush",          "contacts",  "safety-number", "verify",  "unverify",
+          "accept-key", "delete-account", "batch"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));
@@ -173,6 +186,14 @@ void TestCliCommand::refusesBadCommands_data()
         << QStringList{"delete", "bob"} << false << "usage: delete CONTACT";
     QTest::newRow("timer without a duration")
         << QStringList{"timer", "bob"} << false << "usage: timer CONTACT DURATION|off";
+    QTest::newRow("caption without text")
+        << QStringList{"send-file", "bob", "f", "--caption"} << true << "--caption";
+    QTest::newRow("caption on send")
+        << QStringList{"send", "--caption", "x", "bob", "hi"} << true << "unknown option";
+    QTest::newRow("send-file without path")
+        << QStringList{"send-file", "bob"} << false << "usage: send-file";
+    QTest::newRow("fetch-file without path")
+        << QStringList{"fetch-file", "bob", "00"} << false << "usage: fetch-file";
     QTest::newRow("delete without name")
         << QStringList{"delete-account"} << false << "usage: delete-account USERNAME";
 }

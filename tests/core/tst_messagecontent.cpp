@@ -1,6 +1,7 @@
 // Message contents (docs/protocol.md M1): round trips, the exact layout and bad input.
 
 #include "core/session/messagecontent.h"
+#include "crypto/attachmentcipher.h"
 
 #include <QTest>
 
@@ -22,6 +23,25 @@ QByteArray header(quint8 kind)
     return bytes;
 }
 
+AttachmentRef exampleAttachment()
+{
+    AttachmentRef ref;
+    ref.blobId = QByteArray(32, '\xb1');
+    ref.key = QByteArray(32, '\x4b');
+    ref.digest = QByteArray(32, '\xd1');
+    ref.size = 4096;
+    ref.fileName = QStringLiteral("a.txt");
+    ref.mimeType = QStringLiteral("text/plain");
+    return ref;
+}
+
+// The fixed part of an attachment body (docs/protocol.md M1 §2) up to the name.
+QByteArray attachmentPrefix()
+{
+    return QByteArray(32, '\xb1') + QByteArray(32, '\x4b') + QByteArray(32, '\xd1') +
+           QByteArray::fromHex("0000000000001000");
+}
+
 } // namespace
 
 class TestMessageContent : public QObject
@@ -33,6 +53,8 @@ private slots:
     void layoutOfAResentText();
     void layoutOfMessageOps();
     void layoutOfATimer();
+    void layoutOfAnAttachment();
+    void attachmentBlobSize();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -149,6 +171,48 @@ void TestMessageContent::layoutOfATimer()
     QCOMPARE(kMaxTimerSeconds, 2419200u);
 }
 
+void TestMessageContent::layoutOfAnAttachment()
+{
+    // The example of docs/protocol.md M1 §2, byte for byte.
+    MessageContent content =
+        MessageContent::makeAttachment(exampleAttachment(), QStringLiteral("hé"), 0x18c00000001);
+    content.clientMessageId = QByteArray(16, '\x11');
+    const QByteArray expected = header(0x0b) + attachmentPrefix() +
+                                QByteArray::fromHex("05612e747874"           // "a.txt"
+                                                    "0a746578742f706c61696e" // "text/plain"
+                                                    "0000"                   // no thumbnail
+                                                    "68c3a9");               // "hé"
+    QCOMPARE(content.encode(), expected);
+    auto decoded = MessageContent::decode(expected);
+    QVERIFY(std::holds_alternative<MessageContent>(decoded));
+    const auto &back = std::get<MessageContent>(decoded);
+    QCOMPARE(back.kind, Kind::Attachment);
+    QCOMPARE(back.attachment.blobId, content.attachment.blobId);
+    QCOMPARE(back.attachment.key, content.attachment.key);
+    QCOMPARE(back.attachment.digest, content.attachment.digest);
+    QCOMPARE(back.attachment.size, quint64(4096));
+    QCOMPARE(back.attachment.fileName, QStringLiteral("a.txt"));
+    QCOMPARE(back.attachment.mimeType, QStringLiteral("text/plain"));
+    QVERIFY(back.attachment.thumbnail.isEmpty());
+    QCOMPARE(back.text, QStringLiteral("hé"));
+    QVERIFY(back.isText()); // a row of its own, like a text
+}
+
+void TestMessageContent::attachmentBlobSize()
+{
+    // C5 "Blob layout": 24 + size + 17 per chunk, an empty file being one chunk.
+    QCOMPARE(AttachmentRef::blobSizeFor(0), quint64(41));
+    QCOMPARE(AttachmentRef::blobSizeFor(17), quint64(58));
+    QCOMPARE(AttachmentRef::blobSizeFor(65536), quint64(24 + 65536 + 17));
+    QCOMPARE(AttachmentRef::blobSizeFor(65537), quint64(24 + 65537 + 34));
+    QVERIFY(!AttachmentRef::isValidFileName(QStringLiteral("../etc/passwd")));
+    QVERIFY(!AttachmentRef::isValidFileName(QStringLiteral("a\\b")));
+    QVERIFY(!AttachmentRef::isValidFileName(QString()));
+    QVERIFY(!AttachmentRef::isValidFileName(QString(256, u'x')));
+    QVERIFY(AttachmentRef::isValidFileName(QString(255, u'x')));
+    QVERIFY(!AttachmentRef::isValidMimeType(QStringLiteral("text/plain; charset=x")));
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -168,6 +232,15 @@ void TestMessageContent::roundTrips()
         MessageContent::makeDelete(a, 14),
         MessageContent::makeTimer(30, 15),
         MessageContent::makeTimer(0, 16),
+        MessageContent::makeAttachment(exampleAttachment(), QString(), 15),
+        [] {
+            AttachmentRef ref = exampleAttachment();
+            ref.thumbnail = QByteArray(kMaxThumbnailBytes, 't');
+            ref.fileName = QStringLiteral("Ünïcode photo ✓.jpg");
+            ref.mimeType.clear();
+            ref.size = parley::crypto::kAttachmentMaxPlaintextBytes;
+            return MessageContent::makeAttachment(ref, QString(kMaxTextBytes, u'c'), 16);
+        }(),
     };
     for (const MessageContent &content : contents) {
         const QByteArray bytes = content.encode();
@@ -187,6 +260,7 @@ void TestMessageContent::roundTrips()
         QCOMPARE(back.targetId, content.targetId);
         QCOMPARE(back.reaction, content.reaction);
         QCOMPARE(back.timerSeconds, content.timerSeconds);
+        QCOMPARE(back.attachment.encode(), content.attachment.encode());
         QCOMPARE(back.encode(), bytes);
     }
     QCOMPARE(MessageContent::newClientMessageId().size(), 16);
@@ -195,6 +269,15 @@ void TestMessageContent::roundTrips()
     QVERIFY(MessageContent::makeText(QString(), 1).encode().isEmpty());
     QVERIFY(MessageContent::makeText(QString(kMaxTextBytes + 1, u'x'), 1).encode().isEmpty());
     QVERIFY(MessageContent::makeReceipt(Kind::ReadReceipt, {}, 1).encode().isEmpty());
+    AttachmentRef big = exampleAttachment();
+    big.thumbnail = QByteArray(kMaxThumbnailBytes + 1, 't');
+    QVERIFY(MessageContent::makeAttachment(big, QString(), 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeAttachment(exampleAttachment(), QString(kMaxTextBytes + 1, u'c'), 1)
+                .encode()
+                .isEmpty());
+    AttachmentRef shortKey = exampleAttachment();
+    shortKey.key.chop(1);
+    QVERIFY(MessageContent::makeAttachment(shortKey, QString(), 1).encode().isEmpty());
 }
 
 void TestMessageContent::rejects_data()
@@ -205,8 +288,59 @@ void TestMessageContent::rejects_data()
     QTest::newRow("version 2") << QByteArray("\x02\x01") << Error::UnsupportedVersion;
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 11") << header(0x0b) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 12") << header(0x0c) + "x" << Error::UnknownKind;
+    // Attachments (kind 0x0B): every length is bounded before anything is copied.
+    const QByteArray name = QByteArray::fromHex("05612e747874");
+    const QByteArray mime = QByteArray::fromHex("0a746578742f706c61696e");
+    const QByteArray noThumbnail = QByteArray(2, '\0');
+    QTest::newRow("attachment empty") << header(0x0b) << Error::Malformed;
+    QTest::newRow("attachment truncated")
+        << header(0x0b) + attachmentPrefix().left(100) << Error::Malformed;
+    QTest::newRow("attachment no name")
+        << header(0x0b) + attachmentPrefix() + QByteArray(1, '\0') + mime + noThumbnail
+        << Error::Malformed;
+    QTest::newRow("attachment name past the end")
+        << header(0x0b) + attachmentPrefix() + QByteArray::fromHex("ff61") << Error::Malformed;
+    QTest::newRow("attachment size over 2^40")
+        << header(0x0b) + attachmentPrefix().left(96) + QByteArray::fromHex("0000010000000001") +
+               name + mime + noThumbnail
+        << Error::Malformed;
+    QTest::newRow("attachment mime past the end")
+        << header(0x0b) + attachmentPrefix() + name + QByteArray::fromHex("7f74")
+        << Error::Malformed;
+    QTest::newRow("attachment mime 128")
+        << header(0x0b) + attachmentPrefix() + name + QByteArray(1, '\x80') + QByteArray(128, 'a') +
+               noThumbnail
+        << Error::Malformed;
+    QTest::newRow("attachment mime with a space")
+        << header(0x0b) + attachmentPrefix() + name + QByteArray::fromHex("03612062") + noThumbnail
+        << Error::Malformed;
+    QTest::newRow("attachment no thumbnail length")
+        << header(0x0b) + attachmentPrefix() + name + mime << Error::Malformed;
+    QTest::newRow("attachment thumbnail past the end")
+        << header(0x0b) + attachmentPrefix() + name + mime + QByteArray::fromHex("0010") + "abc"
+        << Error::Malformed;
+    QTest::newRow("attachment thumbnail too large")
+        << header(0x0b) + attachmentPrefix() + name + mime + QByteArray::fromHex("8001") +
+               QByteArray(kMaxThumbnailBytes + 1, 't')
+        << Error::Malformed;
+    QTest::newRow("attachment caption too long")
+        << header(0x0b) + attachmentPrefix() + name + mime + noThumbnail +
+               QByteArray(kMaxTextBytes + 1, 'c')
+        << Error::Malformed;
+    QTest::newRow("attachment caption not utf-8")
+        << header(0x0b) + attachmentPrefix() + name + mime + noThumbnail + "\xc3"
+        << Error::InvalidText;
+    QTest::newRow("attachment name not utf-8")
+        << header(0x0b) + attachmentPrefix() + QByteArray::fromHex("02c328") + mime + noThumbnail
+        << Error::InvalidText;
+    QTest::newRow("attachment name with a slash")
+        << header(0x0b) + attachmentPrefix() + QByteArray::fromHex("03612f62") + mime + noThumbnail
+        << Error::InvalidText;
+    QTest::newRow("attachment name with a newline")
+        << header(0x0b) + attachmentPrefix() + QByteArray::fromHex("03610a62") + mime + noThumbnail
+        << Error::InvalidText;
     const QByteArray target(16, 't');
     for (const quint8 kind : {quint8(0x06), quint8(0x08)}) {
         const QByteArray name = kind == 0x06 ? "reply" : "edit";

@@ -5,6 +5,7 @@
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/heldenvelopetable.h"
@@ -107,6 +108,21 @@ StoreStatus writeContents(StoreContext &context)
             std::holds_alternative<StoreError>(set)) {
             return set;
         }
+        // Schema v8 (written into profile-v8 and later only): Bob's first message is a file.
+        AttachmentRecord file;
+        file.message = std::get<MessageId>(first);
+        file.ref.blobId = QByteArray(32, 'b');
+        file.ref.key = QByteArray(32, 'k');
+        file.ref.digest = QByteArray(32, 'd');
+        file.ref.size = 1234;
+        file.ref.fileName = QStringLiteral("fixture.txt");
+        file.ref.mimeType = QStringLiteral("text/plain");
+        file.caption = QStringLiteral("fixture caption");
+        file.localFile = QStringLiteral("fixture.blob");
+        if (auto put = AttachmentTable(context).insert(file, 3000);
+            std::holds_alternative<StoreError>(put)) {
+            return put;
+        }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
         session.deviceId = 1;
@@ -152,6 +168,7 @@ private slots:
     void v4UpgradeAddsUnreadIndex();
     void v5UpgradeAddsRepliesReactionsEditsDeletion();
     void v6UpgradeAddsDisappearingMessages();
+    void v7UpgradeAddsAttachments();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -249,19 +266,34 @@ void TestStoreMigrations::opensFixture()
             return *error;
         }
         seen << QString::number(std::get<ConversationTimer>(timer).seconds);
+        QStringList files;
+        for (const auto &message : std::get<std::vector<MessageRecord>>(page)) {
+            auto file = AttachmentTable(context).find(message.id);
+            if (const auto *error = std::get_if<StoreError>(&file)) {
+                return *error;
+            }
+            if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
+                files << QStringLiteral("%1 %2 %3 %4")
+                             .arg(found->ref.fileName, found->caption, found->localFile)
+                             .arg(found->ref.size);
+            }
+        }
+        seen << files.join(u',');
         return seen;
     }));
     QCOMPARE(valueOf(contents),
-             (QStringList{QString::number(SchemaMigrations::kVersion),
-                          QStringLiteral("alice@relay.example"), QStringLiteral("1"),
-                          QStringLiteral("3"), QStringLiteral("Bob (fixture)"), QStringLiteral("1"),
-                          version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
-                          version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
-                          QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
-                          QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
-                          QStringLiteral("1"), QStringLiteral("fixture envelope"),
-                          QStringLiteral("1"), version >= 6 ? QStringLiteral("👍") : QString(),
-                          version >= 7 ? QStringLiteral("3600") : QStringLiteral("0")}));
+             (QStringList{
+                 QString::number(SchemaMigrations::kVersion), QStringLiteral("alice@relay.example"),
+                 QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("Bob (fixture)"),
+                 QStringLiteral("1"), version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
+                 version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
+                 QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
+                 QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
+                 QStringLiteral("1"), QStringLiteral("fixture envelope"), QStringLiteral("1"),
+                 version >= 6 ? QStringLiteral("👍") : QString(),
+                 version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
+                 version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
+                              : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
@@ -655,6 +687,84 @@ void TestStoreMigrations::v6UpgradeAddsDisappearingMessages()
     QCOMPARE(swept.removed.size(), std::size_t(1));
     QCOMPARE(swept.removed.front().clientMessageId, QByteArray(16, 'f'));
     QCOMPARE(swept.nextExpiry, 0);
+}
+
+void TestStoreMigrations::v7UpgradeAddsAttachments()
+{
+    // v7 → v8 (protocol M1 kind 0x0B): no message has a file; one can be stored, read back
+    // (its descriptor encrypted at rest) and given its local file; a deletion for everyone
+    // takes the row, and the key with it.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v7"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        auto bob = ContactTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        if (const auto *error = std::get_if<StoreError>(&bob)) {
+            return *error;
+        }
+        auto found = ConversationTable(context).forContact(std::get<ContactRecord>(bob).id, 0);
+        auto page = MessageTable(context).page(std::get<ConversationId>(found), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&page)) {
+            return *error;
+        }
+        const auto &rows = std::get<std::vector<MessageRecord>>(page);
+        AttachmentTable files(context);
+        auto none = files.forMessages(rows.back().id, rows.front().id);
+        if (const auto *error = std::get_if<StoreError>(&none)) {
+            return *error;
+        }
+        seen << QString::number(std::get<std::vector<AttachmentRecord>>(none).size());
+        AttachmentRecord file;
+        file.message = rows.front().id;
+        file.ref.blobId = QByteArray(32, 'b');
+        file.ref.key = QByteArray(32, 'k');
+        file.ref.digest = QByteArray(32, 'd');
+        file.ref.size = 99;
+        file.ref.fileName = QStringLiteral("notes.txt");
+        file.caption = QStringLiteral("for you");
+        if (auto put = files.insert(file, 1); std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
+        }
+        // Encrypted at rest: neither the key nor the name is in the column.
+        QSqlQuery raw(context.database());
+        if (!raw.exec(QStringLiteral("SELECT descriptor FROM attachments")) || !raw.next()) {
+            return StoreContext::queryError(raw);
+        }
+        const QByteArray sealed = raw.value(0).toByteArray();
+        seen << QString::number(sealed.contains(QByteArray(32, 'k')) ||
+                                sealed.contains("notes.txt"));
+        if (auto set = files.setLocalFile(file.message, QStringLiteral("x.blob"), 2);
+            std::holds_alternative<StoreError>(set)) {
+            return std::get<StoreError>(set);
+        }
+        auto back = files.find(file.message);
+        if (const auto *error = std::get_if<StoreError>(&back)) {
+            return *error;
+        }
+        const auto &record = *std::get<std::optional<AttachmentRecord>>(back);
+        seen << record.ref.fileName << record.caption << record.localFile
+             << QString::number(record.ref.key == file.ref.key);
+        if (auto deleted = MessageTable(context).setDeleted(file.message);
+            std::holds_alternative<StoreError>(deleted)) {
+            return std::get<StoreError>(deleted);
+        }
+        auto gone = files.find(file.message);
+        if (const auto *error = std::get_if<StoreError>(&gone)) {
+            return *error;
+        }
+        seen << QString::number(std::get<std::optional<AttachmentRecord>>(gone).has_value());
+        return seen;
+    })));
+    QCOMPARE(checked,
+             (QStringList{QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("notes.txt"),
+                          QStringLiteral("for you"), QStringLiteral("x.blob"), QStringLiteral("1"),
+                          QStringLiteral("0")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

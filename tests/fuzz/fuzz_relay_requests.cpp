@@ -183,8 +183,8 @@ struct Relay
         }
         account = std::make_unique<crypto::AccountIdentity>(crypto::AccountIdentity::generate(
             std::get<crypto::AccountAddress>(crypto::AccountAddress::make("fuzzer", kRelay))));
-        device = std::make_unique<crypto::DeviceIdentity>(
-            account->createDevice(crypto::DeviceId{1}));
+        device =
+            std::make_unique<crypto::DeviceIdentity>(account->createDevice(crypto::DeviceId{1}));
 
         Client client(server->serverPort());
         const auto welcome = client.request(1, hello());
@@ -243,7 +243,8 @@ void writeSeeds(const QString &directory)
     std::vector<std::pair<const char *, QByteArray>> seeds;
     wire::Request request;
     request.mutable_lookup_user()->set_username("fuzzer");
-    seeds.emplace_back("hello-lookup", QByteArray(1, 0x00) + framed(1, hello()) + framed(2, request));
+    seeds.emplace_back("hello-lookup",
+                       QByteArray(1, 0x00) + framed(1, hello()) + framed(2, request));
     request.Clear();
     request.mutable_fetch_bundle()->set_address(me);
     seeds.emplace_back("fetch-bundle", QByteArray(1, 0x01) + framed(1, request));
@@ -301,8 +302,8 @@ void writeSeeds(const QString &directory)
     wire::Request authenticate;
     authenticate.mutable_authenticate()->set_address(me);
     authenticate.mutable_authenticate()->set_signature(std::string(64, 'g'));
-    seeds.emplace_back("register-authenticate", QByteArray(1, 0x02) + framed(1, request) +
-                                                    framed(2, authenticate));
+    seeds.emplace_back("register-authenticate",
+                       QByteArray(1, 0x02) + framed(1, request) + framed(2, authenticate));
     seeds.emplace_back("not-a-frame", QByteArray(1, 0x02) + QByteArray("\x00\x05hello", 7));
     for (const auto &[name, bytes] : seeds) {
         QFile file(directory + u'/' + QLatin1String(name));
@@ -324,7 +325,8 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
         std::exit(0);
     }
     // The relay logs every refused frame; at this rate that is all the fuzzer would print.
-    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=false\n*.info=false\n*.warning=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("*.debug=false\n*.info=false\n*.warning=false"));
     harness = new Relay;
     return 0;
 }
@@ -350,8 +352,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     for (std::size_t frames = 0; at < size && frames < kMaxFrames && !client.closed(); ++frames) {
         std::size_t length = size - at;
         if (length >= 2) {
-            length = std::min<std::size_t>((std::size_t(data[at]) << 8) | data[at + 1],
-                                           size - at - 2);
+            length =
+                std::min<std::size_t>((std::size_t(data[at]) << 8) | data[at + 1], size - at - 2);
             at += 2;
         }
         client.sendRaw(QByteArray(reinterpret_cast<const char *>(data + at), qsizetype(length)));

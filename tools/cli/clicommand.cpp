@@ -49,6 +49,16 @@ constexpr std::array kSyntax{
            "Delete your message MESSAGE_ID for everyone: its text, history and reactions are\n"
            "wiped on your side and on CONTACT's; a \"deleted\" mark stays. Only your own\n"
            "messages."},
+    Syntax{CliCommand::Name::SendFile, "send-file", 2, 0, "send-file [--caption TEXT] CONTACT PATH",
+           "Encrypt the file PATH, upload it to the relay (resumed where it stopped if the\n"
+           "connection drops) and send it to CONTACT with an optional caption; done when the\n"
+           "relay has accepted the message (prints the message id). An image (JPEG, PNG,\n"
+           "WebP, GIF, BMP) is re-encoded without its metadata (EXIF, GPS) and gets a thumbnail."},
+    Syntax{CliCommand::Name::FetchFile, "fetch-file", 3, 0,
+           "fetch-file CONTACT MESSAGE_ID OUT_PATH",
+           "Download the file of the attachment message MESSAGE_ID (if not done before), check\n"
+           "it against the message's digest, keep it encrypted in the profile and decrypt it\n"
+           "to OUT_PATH (replaced if it exists). A file that does not match is refused."},
     Syntax{CliCommand::Name::History, "history", 1, 0, "history CONTACT",
            "Print the newest 100 messages of the conversation with CONTACT, oldest first,\n"
            "with replies, edits, deletions, reactions, timer changes and when each message\n"
@@ -166,6 +176,11 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
             ++i;
         } else if (word == u"--remove" && syntax->name == CliCommand::Name::React) {
             command.remove = true;
+        } else if (word == u"--caption" && syntax->name == CliCommand::Name::SendFile) {
+            if (i + 1 >= words.size()) {
+                return QStringLiteral("--caption wants a text");
+            }
+            command.caption = words[++i];
         } else {
             return QStringLiteral("unknown option %1; %2").arg(word, usage());
         }

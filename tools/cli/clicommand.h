@@ -21,6 +21,8 @@ struct CliCommand
         React,
         Edit,
         Delete,
+        SendFile,
+        FetchFile,
         History,
         Timer,
         Recv,
@@ -39,6 +41,7 @@ struct CliCommand
                            // of verify, the peer's code, may be missing)
     int waitSeconds = 0;   // recv --wait
     bool remove = false;   // react --remove
+    QString caption;       // send-file --caption
     bool json = false;     // --json on this command (a batch line) or globally
 
     // The words as a user types them: "add", "delete-account", …
@@ -52,7 +55,8 @@ struct CliCommand
 };
 
 // Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
-// the words may also hold options (--wait N for recv, --remove for react, --json) until a "--"
+// the words may also hold options (--wait N for recv, --remove for react, --caption T for
+// send-file, --json) until a "--"
 // word, after which everything is an argument; on the process's command line QCommandLineParser has
 // already taken the options, so every word is an argument. `inBatch` also refuses what cannot run
 // inside a batch (init, batch, delete-account). Returns a usage sentence on error.

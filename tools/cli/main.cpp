@@ -36,6 +36,11 @@ const char *const kDescription =
     "                       prints \"sent ID\" once the relay accepted it. A message not\n"
     "                       accepted in time stays in the outbox and leaves with the next\n"
     "                       command that connects.\n"
+    "  send-file [--caption TEXT] CONTACT PATH\n"
+    "                       encrypt, upload (resumable) and send the file; images lose their\n"
+    "                       metadata and get a thumbnail; prints \"file-sent ID\"\n"
+    "  fetch-file CONTACT MESSAGE_ID OUT_PATH\n"
+    "                       download, verify and decrypt that message's file to OUT_PATH\n"
     "  timer CONTACT DURATION|off\n"
     "                       disappearing messages with CONTACT, for both sides (5s to 4w)\n"
     "  recv [--wait SECONDS]\n"
@@ -150,13 +155,17 @@ int main(int argc, char *argv[])
         QStringLiteral("seconds"), QStringLiteral("0"));
     const QCommandLineOption removeOption(QStringLiteral("remove"),
                                           QStringLiteral("react: take your reaction back."));
+    const QCommandLineOption captionOption(QStringLiteral("caption"),
+                                           QStringLiteral("send-file: a caption for the file."),
+                                           QStringLiteral("text"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("One JSON object per output line."));
     parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption, kdfOption,
-                       timeoutOption, waitOption, removeOption, jsonOption});
+                       timeoutOption, waitOption, removeOption, captionOption, jsonOption});
     parser.addPositionalArgument(
         QStringLiteral("command"),
-        QStringLiteral("status | init | add | send | reply | react | edit | delete | history | "
+        QStringLiteral("status | init | add | send | reply | react | edit | delete | send-file | "
+                       "fetch-file | history | "
                        "recv | flush | contacts | safety-number | verify | "
                        "unverify | accept-key | delete-account | batch"));
     // Not process(): `parley-cli COMMAND --help` prints that command's help.
@@ -190,6 +199,11 @@ int main(int argc, char *argv[])
                  : QStringLiteral("--remove is for react"));
         return kExitUsage;
     }
+    if (parser.isSet(captionOption) && command.name != CliCommand::Name::SendFile) {
+        fail(QStringLiteral("--caption is for send-file"));
+        return kExitUsage;
+    }
+    command.caption = parser.value(captionOption);
     bool waitOk = false;
     command.waitSeconds = parser.value(waitOption).toInt(&waitOk);
     if (!waitOk || command.waitSeconds < 0) {

@@ -8,6 +8,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
 #include "core/viewmodels/verificationviewmodel.h"
+#include "media/imagepreparation.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -20,6 +21,32 @@ namespace parley::cli {
 using core::SessionManager;
 
 namespace {
+
+QJsonObject attachmentObject(const core::AttachmentSummary &file)
+{
+    return QJsonObject{
+        {QStringLiteral("file_name"), file.fileName},
+        {QStringLiteral("mime_type"), file.mimeType},
+        {QStringLiteral("size"), qint64(file.size)},
+        {QStringLiteral("caption"), file.caption},
+        {QStringLiteral("thumbnail_bytes"), qint64(file.thumbnail.size())},
+        {QStringLiteral("downloaded"), file.downloaded},
+    };
+}
+
+// "[file NAME, SIZE bytes, TYPE] caption" as history and recv print an attachment.
+QString attachmentText(const core::AttachmentSummary &file)
+{
+    QString text =
+        QStringLiteral("[file %1, %2 bytes%3]")
+            .arg(file.fileName)
+            .arg(file.size)
+            .arg(file.mimeType.isEmpty() ? QString() : QStringLiteral(", ") + file.mimeType);
+    if (!file.caption.isEmpty()) {
+        text += QLatin1Char(' ') + file.caption;
+    }
+    return text;
+}
 
 QJsonObject messageObject(const core::ChatMessage &message)
 {
@@ -45,6 +72,9 @@ QJsonObject messageObject(const core::ChatMessage &message)
     }
     if (message.expiresAt > 0) {
         object.insert(QStringLiteral("expires_at"), message.expiresAt);
+    }
+    if (message.attachment) {
+        object.insert(QStringLiteral("attachment"), attachmentObject(*message.attachment));
     }
     return object;
 }
@@ -92,6 +122,12 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
         {QStringLiteral("deleted"), record.deleted},
         {QStringLiteral("reactions"), reactions},
     };
+    if (item.attachment) {
+        object.insert(QStringLiteral("attachment"), attachmentObject(*item.attachment));
+        if (text.isEmpty()) {
+            text = attachmentText(*item.attachment);
+        }
+    }
     QString line = QStringLiteral("%1 %2: %3")
                        .arg(id, mine ? QStringLiteral("you") : contact,
                             record.deleted  ? QStringLiteral("(deleted)")
@@ -173,6 +209,12 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
     case CliCommand::Name::Edit:
     case CliCommand::Name::Delete:
         messageOp();
+        return;
+    case CliCommand::Name::SendFile:
+        sendFile();
+        return;
+    case CliCommand::Name::FetchFile:
+        fetchFile();
         return;
     case CliCommand::Name::History:
         history();
@@ -291,6 +333,127 @@ void SessionCommand::send()
     QMetaObject::invokeMethod(
         sessions, [sessions, contact = m_command.arguments.value(0),
                    text = m_command.arguments.value(1)] { sessions->sendText(contact, text); });
+}
+
+// send-file: encrypted and uploaded by the core; done when the relay accepted the message.
+void SessionCommand::sendFile()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QString contact = m_command.arguments.value(0);
+    const QString path = m_command.arguments.value(1);
+    auto id = std::make_shared<QByteArray>();
+    auto uploaded = std::make_shared<QJsonObject>();
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentFailed, this,
+            [this](const QString &, const QByteArray &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentUploaded, this,
+            [id, uploaded](const QString &, const QByteArray &clientMessageId, qint64 bytesSent,
+                           int resumes) {
+                if (id->isEmpty()) {
+                    *id = clientMessageId;
+                    *uploaded = QJsonObject{{QStringLiteral("bytes_sent"), bytesSent},
+                                            {QStringLiteral("resumes"), resumes}};
+                }
+            });
+    connect(sessions, &SessionManager::messageStateChanged, this,
+            [this, id, uploaded](const QString &conversation, const QByteArray &clientMessageId,
+                                 int state, int reason) {
+                if (id->isEmpty() || clientMessageId != *id) {
+                    return;
+                }
+                if (state == int(core::MessageRecord::State::Failed)) {
+                    const QString why =
+                        reason > 0 && reason <= core::MessageRecord::kLastFailureReason
+                            ? core::describe(core::MessageRecord::FailureReason(reason))
+                            : QString();
+                    fail(why.isEmpty() ? QStringLiteral("the relay refused the message") : why);
+                    finish(kExitContact);
+                    return;
+                }
+                const QString hex = QString::fromLatin1(clientMessageId.toHex());
+                QJsonObject object = *uploaded;
+                object.insert(QStringLiteral("conversation"), conversation);
+                object.insert(QStringLiteral("client_message_id"), hex);
+                m_output.print(QStringLiteral("file-sent"), object,
+                               QStringLiteral("file-sent %1").arg(hex));
+                finish(kExitOk);
+            });
+    if (!media::isPreparableImage(path)) {
+        QMetaObject::invokeMethod(sessions, [sessions, contact, path, caption = m_command.caption] {
+            sessions->sendFile(contact, path, caption);
+        });
+        return;
+    }
+    // An image leaves without its metadata (EXIF, GPS) and with a thumbnail (media/).
+    auto prepared = media::prepareImage(path);
+    if (const auto *error = std::get_if<media::ImageError>(&prepared)) {
+        fail(media::describe(*error));
+        finish(kExitContact);
+        return;
+    }
+    auto image = std::get<media::PreparedImage>(std::move(prepared));
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact, image = std::move(image), caption = m_command.caption] {
+            sessions->sendFileData(contact, image.data, image.fileName, image.mimeType,
+                                   image.thumbnail, caption);
+        });
+}
+
+// fetch-file: download and verify (unless done before), then decrypt to the path given.
+void SessionCommand::fetchFile()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QString contact = m_command.arguments.value(0);
+    const QByteArray target = parseMessageId(m_command.arguments.value(1));
+    const QString path = m_command.arguments.value(2);
+    if (target.isEmpty()) {
+        fail(QStringLiteral("a message id is 32 hexadecimal digits"));
+        finish(kExitUsage);
+        return;
+    }
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    connect(sessions, &SessionManager::attachmentFailed, this,
+            [this, target](const QString &, const QByteArray &id, const QString &sentence) {
+                if (id == target) {
+                    fail(sentence);
+                    finish(kExitContact);
+                }
+            });
+    connect(sessions, &SessionManager::attachmentFetched, this,
+            [sessions, contact, target, path](const QString &, const QByteArray &id) {
+                if (id == target) {
+                    QMetaObject::invokeMethod(sessions, [sessions, contact, target, path] {
+                        sessions->saveAttachment(contact, target, path);
+                    });
+                }
+            });
+    connect(
+        sessions, &SessionManager::attachmentSaved, this,
+        [this, target](const QString &conversation, const QByteArray &id, const QString &saved) {
+            if (id != target) {
+                return;
+            }
+            const QString hex = QString::fromLatin1(id.toHex());
+            m_output.print(QStringLiteral("file-saved"),
+                           {{QStringLiteral("conversation"), conversation},
+                            {QStringLiteral("client_message_id"), hex},
+                            {QStringLiteral("path"), saved}},
+                           QStringLiteral("file-saved %1 %2").arg(hex, saved));
+            finish(kExitOk);
+        });
+    QMetaObject::invokeMethod(
+        sessions, [sessions, contact, target] { sessions->fetchAttachment(contact, target); });
 }
 
 // react, edit, delete: applied on our side and queued (messageOpQueued), done once the relay
@@ -451,31 +614,38 @@ void SessionCommand::recv()
                     list();
                 }
             });
-    connect(
-        sessions, &SessionManager::unreadListed, this,
-        [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
-            if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
-                *waiting = true;
-                QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
-                    if (*waiting) {
-                        finish(kExitOk);
-                    }
-                });
-                return;
-            }
-            for (const core::ChatMessage &message : messages) {
-                const QJsonObject object = messageObject(message);
-                m_output.print(QStringLiteral("message"), object,
-                               QStringLiteral("%1: %2").arg(
-                                   message.from, object.value(QStringLiteral("text")).toString()));
-            }
-            if (messages.isEmpty()) {
-                finish(kExitOk);
-                return;
-            }
-            connect(sessions, &SessionManager::outboxDrained, this, [this] { finish(kExitOk); });
-            QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
-        });
+    connect(sessions, &SessionManager::unreadListed, this,
+            [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
+                if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
+                    *waiting = true;
+                    QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
+                        if (*waiting) {
+                            finish(kExitOk);
+                        }
+                    });
+                    return;
+                }
+                for (const core::ChatMessage &message : messages) {
+                    const QJsonObject object = messageObject(message);
+                    // An attachment: its file and the id fetch-file takes; a timer change: its
+                    // sentence (messageObject's text).
+                    const QString text =
+                        message.attachment
+                            ? QStringLiteral("%1 (id %2)")
+                                  .arg(attachmentText(*message.attachment),
+                                       QString::fromLatin1(message.clientMessageId.toHex()))
+                            : object.value(QStringLiteral("text")).toString();
+                    m_output.print(QStringLiteral("message"), object,
+                                   QStringLiteral("%1: %2").arg(message.from, text));
+                }
+                if (messages.isEmpty()) {
+                    finish(kExitOk);
+                    return;
+                }
+                connect(sessions, &SessionManager::outboxDrained, this,
+                        [this] { finish(kExitOk); });
+                QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
+            });
     // The queue may have drained before this connected to synced().
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
 }

@@ -1,7 +1,7 @@
 #pragma once
 
 // The commands that run on a signed-in, connected profile: add, send, reply, react, edit,
-// delete, history, timer, recv, flush,
+// delete, send-file, fetch-file, history, timer, recv, flush,
 // contacts, safety-number, verify, unverify, accept-key, delete-account, status. The
 // verification commands run on core's VerificationViewModel, as the app's dialog does. Each runs on
 // the core's SessionManager / AccountManager through queued calls and reports one exit code when
@@ -40,6 +40,8 @@ private:
     void add();
     void send();
     void messageOp();
+    void sendFile();
+    void fetchFile();
     void history();
     void timer();
     void recv();

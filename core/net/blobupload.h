@@ -1,0 +1,65 @@
+#pragma once
+
+#include "core/net/blobclient.h"
+
+#include <QByteArray>
+#include <QFile>
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+namespace parley::core {
+
+// Uploads one blob file to the relay (docs/protocol.md R4), resumable: after a dropped
+// connection it waits until the connection is back (state Connected), asks GetBlobStatus
+// (R4 §4.3) and continues from BlobState.received, so what the relay already stored is never
+// sent again (at most the one unanswered chunk, which is then a retry the relay accepts,
+// R4 §4.2 check 5). Chunks go one at a time, each of Limits.max_blob_chunk_bytes at most,
+// read from the file as they are sent (bounded memory). Lives on the connection's thread.
+//
+// Emits progress() after every chunk the relay confirmed, then exactly one of finished()
+// (the blob is complete) or failed() (a definitive refusal: too large, quota, gone, a file
+// that cannot be read). A retriable refusal (UNAVAILABLE) is retried after kRetryMs.
+class BlobUpload : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kRetryMs = 1'000;
+
+    BlobUpload(RelayConnection *connection, QString path, quint64 size, QObject *parent = nullptr);
+
+    void start();
+    // Every data byte put on the wire, retried chunks included (what resuming saves).
+    quint64 bytesSent() const { return m_bytesSent; }
+    // How many times the upload went on after a lost connection.
+    int resumes() const { return m_resumes; }
+
+signals:
+    void progress(quint64 received, quint64 size);
+    void finished(const QByteArray &blobId);
+    void failed(const QString &sentence);
+
+private:
+    void step();
+    void sendNext();
+    void onState(const BlobClient::Result<BlobClient::State> &result);
+    void handleError(const BlobClient::Error &error);
+    void waitForConnection();
+    void fail(const QString &sentence);
+
+    RelayConnection *m_connection;
+    BlobClient m_client;
+    QFile m_file;
+    quint64 m_size = 0;
+    QByteArray m_blobId;
+    quint32 m_chunkBytes = 0;
+    quint64 m_offset = 0;
+    quint64 m_bytesSent = 0;
+    int m_resumes = 0;
+    bool m_waiting = false;
+    bool m_done = false;
+    QTimer m_retry;
+};
+
+} // namespace parley::core

@@ -1,0 +1,172 @@
+#include "core/session/attachmentfiles.h"
+
+#include "crypto/attachmentcipher.h"
+
+#include <QFile>
+#include <QPromise>
+#include <QThreadPool>
+
+#include <vector>
+
+namespace parley::core::attachmentfiles {
+
+namespace {
+
+crypto::ByteView viewOf(const QByteArray &bytes)
+{
+    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()), std::size_t(bytes.size())};
+}
+
+bool writeAll(QFile &file, std::vector<crypto::Byte> &bytes)
+{
+    const auto size = qint64(bytes.size());
+    const bool ok =
+        size == 0 || file.write(reinterpret_cast<const char *>(bytes.data()), size) == size;
+    bytes.clear();
+    return ok;
+}
+
+QString describeError(crypto::AttachmentError error)
+{
+    const std::string_view text = crypto::describe(error);
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+
+template<typename T, typename Work>
+QFuture<T> runInPool(Work work)
+{
+    auto promise = std::make_shared<QPromise<T>>();
+    QFuture<T> future = promise->future();
+    promise->start();
+    QThreadPool::globalInstance()->start([promise, work = std::move(work)]() mutable {
+        promise->addResult(work());
+        promise->finish();
+    });
+    return future;
+}
+
+std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QString &blobPath,
+                                         quint64 maxSize)
+{
+    const std::unique_ptr<QIODevice> source = open();
+    if (!source || !source->isOpen()) {
+        return QStringLiteral("The file cannot be read.");
+    }
+    QFile blob(blobPath);
+    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return QStringLiteral("The profile's attachments folder cannot be written to.");
+    }
+    const auto fail = [&](const QString &sentence) {
+        blob.close();
+        blob.remove();
+        return sentence;
+    };
+    crypto::AttachmentEncryptor encryptor;
+    std::vector<crypto::Byte> out;
+    quint64 size = 0;
+    QByteArray piece;
+    while (!source->atEnd()) {
+        piece = source->read(qint64(crypto::kAttachmentChunkBytes));
+        if (piece.isEmpty()) {
+            if (source->atEnd()) {
+                break;
+            }
+            return fail(QStringLiteral("The file cannot be read."));
+        }
+        size += quint64(piece.size());
+        if (size > maxSize) {
+            return fail(QStringLiteral("The file is larger than the relay accepts."));
+        }
+        if (auto error = encryptor.push(viewOf(piece), out)) {
+            return fail(describeError(*error));
+        }
+        if (!writeAll(blob, out)) {
+            return fail(QStringLiteral("The profile's attachments folder cannot be written to."));
+        }
+    }
+    auto finished = encryptor.finish(out);
+    if (const auto *error = std::get_if<crypto::AttachmentError>(&finished)) {
+        return fail(describeError(*error));
+    }
+    if (!writeAll(blob, out) || !blob.flush()) {
+        return fail(QStringLiteral("The profile's attachments folder cannot be written to."));
+    }
+    const auto &digest = std::get<crypto::AttachmentDigest>(finished);
+    const crypto::ByteView key = encryptor.key();
+    Encrypted result;
+    result.key = QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size()));
+    result.digest =
+        QByteArray(reinterpret_cast<const char *>(digest.data()), qsizetype(digest.size()));
+    result.size = size;
+    result.blobSize = quint64(blob.size());
+    return result;
+}
+
+QString decrypt(const QString &blobPath, const QByteArray &key, const QByteArray &digest,
+                const QString &outPath)
+{
+    QFile blob(blobPath);
+    if (!blob.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("The downloaded file is missing from the profile; fetch it again.");
+    }
+    const QString partPath = outPath + QStringLiteral(".part");
+    QFile out(partPath);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return QStringLiteral("%1 cannot be written.").arg(outPath);
+    }
+    const auto fail = [&](const QString &sentence) {
+        out.close();
+        out.remove(); // never a partial plaintext (C5 "Decoding rules")
+        return sentence;
+    };
+    crypto::AttachmentDecryptor decryptor(viewOf(key), viewOf(digest));
+    std::vector<crypto::Byte> plain;
+    while (!blob.atEnd()) {
+        const QByteArray piece = blob.read(qint64(crypto::kAttachmentCipherChunkBytes));
+        if (piece.isEmpty()) {
+            return fail(QStringLiteral("The downloaded file cannot be read."));
+        }
+        if (auto error = decryptor.push(viewOf(piece), plain)) {
+            return fail(QStringLiteral("The file is damaged and was not saved (%1).")
+                            .arg(describeError(*error)));
+        }
+        if (!writeAll(out, plain)) {
+            return fail(QStringLiteral("%1 cannot be written.").arg(outPath));
+        }
+    }
+    if (auto error = decryptor.finish(plain)) {
+        return fail(QStringLiteral("The file is damaged and was not saved (%1).")
+                        .arg(describeError(*error)));
+    }
+    if (!writeAll(out, plain) || !out.flush()) {
+        return fail(QStringLiteral("%1 cannot be written.").arg(outPath));
+    }
+    out.close();
+    // The user chose the path (a "save as" that replaces an existing file).
+    QFile::remove(outPath);
+    if (!QFile::rename(partPath, outPath)) {
+        QFile::remove(partPath);
+        return QStringLiteral("%1 cannot be written.").arg(outPath);
+    }
+    return {};
+}
+
+} // namespace
+
+QFuture<std::variant<Encrypted, QString>> encryptToFile(SourceFactory source, QString blobPath,
+                                                        quint64 maxSize)
+{
+    return runInPool<std::variant<Encrypted, QString>>(
+        [source = std::move(source), blobPath = std::move(blobPath), maxSize] {
+            return encrypt(source, blobPath, maxSize);
+        });
+}
+
+QFuture<QString> decryptToFile(QString blobPath, QByteArray key, QByteArray digest, QString outPath)
+{
+    return runInPool<QString>(
+        [blobPath = std::move(blobPath), key = std::move(key), digest = std::move(digest),
+         outPath = std::move(outPath)] { return decrypt(blobPath, key, digest, outPath); });
+}
+
+} // namespace parley::core::attachmentfiles

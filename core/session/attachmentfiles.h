@@ -1,0 +1,43 @@
+#pragma once
+
+// The file halves of attachments (docs/protocol.md C5; docs/architecture.md "Attachments"):
+// encrypting a source into a blob file and decrypting a verified blob file to the place the
+// user chose. Both stream through crypto's incremental cipher, one 64 KiB piece at a time, so
+// memory stays bounded whatever the file size, and run on the global thread pool (never on
+// the GUI or core thread). Plaintext is never written anywhere but the user's chosen path.
+
+#include <QByteArray>
+#include <QFuture>
+#include <QIODevice>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <variant>
+
+namespace parley::core::attachmentfiles {
+
+struct Encrypted
+{
+    QByteArray key;    // 32 bytes, fresh (C5 "Construction")
+    QByteArray digest; // SHA-256 of the blob (C5 "Digest")
+    quint64 size = 0;  // plaintext bytes read
+    quint64 blobSize = 0;
+};
+
+// Opens the plaintext source on the pool thread (a QFile, or a QBuffer over prepared bytes).
+using SourceFactory = std::function<std::unique_ptr<QIODevice>()>;
+
+// Reads the source to its end and writes its blob to `blobPath` (created; removed again on
+// failure). The result is the key and digest, or a sentence for the user.
+QFuture<std::variant<Encrypted, QString>> encryptToFile(SourceFactory source, QString blobPath,
+                                                        quint64 maxSize);
+
+// Decrypts the blob at `blobPath` with `key`, checking `digest` (C5 "Decoding rules"), into
+// `outPath`: written to `outPath` + ".part" and renamed over `outPath` only when the whole
+// stream authenticated; on failure the part file is removed. Empty result: saved; else a
+// sentence for the user.
+QFuture<QString> decryptToFile(QString blobPath, QByteArray key, QByteArray digest,
+                               QString outPath);
+
+} // namespace parley::core::attachmentfiles

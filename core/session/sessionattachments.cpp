@@ -1,0 +1,392 @@
+// SessionManager: attachments (docs/architecture.md "Attachments"; protocol M1 kind 0x0B,
+// C5, R4). The file work runs on the thread pool (attachmentfiles.h), the relay work on this
+// thread (BlobUpload, BlobDownload), the store work on the database thread.
+
+#include "core/account/accountmanager.h"
+#include "core/net/blobdownload.h"
+#include "core/net/blobupload.h"
+#include "core/session/attachmentfiles.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/session/sessionmanager.h"
+#include "core/store/attachmenttable.h"
+#include "core/store/conversationtable.h"
+#include "core/store/profilestore.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QMimeDatabase>
+#include <QRandomGenerator>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace parley::core {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// A fresh name for a blob file: random, so it says nothing about the file or its sender.
+QString newBlobFileName()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return QString::fromLatin1(
+               QByteArray(reinterpret_cast<const char *>(words), sizeof(words)).toHex()) +
+           QStringLiteral(".blob");
+}
+
+struct FoundAttachment
+{
+    AttachmentRecord record;
+    MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+};
+
+// The attachment of message `clientMessageId` in the conversation with `address` (either
+// direction, ours first when both exist); nullopt when there is none.
+StoreResult<std::optional<FoundAttachment>>
+findAttachment(StoreContext &context, const QString &address, const QByteArray &clientMessageId)
+{
+    using Result = std::optional<FoundAttachment>;
+    auto conversation = ConversationTable(context).findByAddress(address);
+    if (const auto *error = std::get_if<StoreError>(&conversation)) {
+        return *error;
+    }
+    const auto &id = std::get<std::optional<ConversationId>>(conversation);
+    if (!id) {
+        return Result();
+    }
+    MessageTable messages(context);
+    for (const auto direction :
+         {MessageRecord::Direction::Outgoing, MessageRecord::Direction::Incoming}) {
+        auto found = messages.findByClientId(*id, direction, clientMessageId);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        const auto &record = std::get<std::optional<MessageRecord>>(found);
+        if (!record || record->deleted) {
+            continue;
+        }
+        auto file = AttachmentTable(context).find(record->id);
+        if (const auto *error = std::get_if<StoreError>(&file)) {
+            return *error;
+        }
+        auto &stored = std::get<std::optional<AttachmentRecord>>(file);
+        if (!stored) {
+            return Result();
+        }
+        return Result(FoundAttachment{std::move(*stored), direction});
+    }
+    return Result();
+}
+
+} // namespace
+
+QString SessionManager::attachmentsDirectory() const
+{
+    const auto store = m_account->store();
+    return store ? QDir(store->directory())
+                       .filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory))
+                 : QString();
+}
+
+void SessionManager::sendFile(const QString &contact, const QString &path, const QString &caption)
+{
+    const QFileInfo info(path);
+    if (!info.isFile() || !info.isReadable()) {
+        emit commandFailed(contact, tr("%1 is not a file that can be read.").arg(path));
+        return;
+    }
+    const QString mimeType = QMimeDatabase().mimeTypeForFile(info).name();
+    sendAttachment(
+        contact,
+        [path]() -> std::unique_ptr<QIODevice> {
+            auto file = std::make_unique<QFile>(path);
+            if (!file->open(QIODevice::ReadOnly)) {
+                return nullptr;
+            }
+            return file;
+        },
+        info.fileName(), mimeType, {}, caption);
+}
+
+void SessionManager::sendFileData(const QString &contact, const QByteArray &data,
+                                  const QString &fileName, const QString &mimeType,
+                                  const QByteArray &thumbnail, const QString &caption)
+{
+    sendAttachment(
+        contact,
+        [data]() -> std::unique_ptr<QIODevice> {
+            auto buffer = std::make_unique<QBuffer>();
+            buffer->setData(data);
+            buffer->open(QIODevice::ReadOnly);
+            return buffer;
+        },
+        fileName, mimeType, thumbnail, caption);
+}
+
+void SessionManager::sendAttachment(const QString &contact,
+                                    std::function<std::unique_ptr<QIODevice>()> source,
+                                    const QString &fileName, const QString &mimeType,
+                                    const QByteArray &thumbnail, const QString &caption)
+{
+    const QString address = resolve(contact);
+    QString problem;
+    if (address.isEmpty()) {
+        problem = tr("%1 is not a valid username.").arg(contact);
+    } else if (!ready()) {
+        problem = tr("The profile is not open.");
+    } else if (!AttachmentRef::isValidFileName(fileName)) {
+        problem = tr("A file name must have 1 to %1 bytes and no control characters or slashes.")
+                      .arg(kMaxFileNameBytes);
+    } else if (!AttachmentRef::isValidMimeType(mimeType)) {
+        problem = tr("%1 is not a valid file type.").arg(mimeType);
+    } else if (thumbnail.size() > kMaxThumbnailBytes) {
+        problem = tr("A thumbnail must have at most %1 bytes.").arg(kMaxThumbnailBytes);
+    } else if (caption.toUtf8().size() > kMaxTextBytes) {
+        problem = tr("A caption must have at most %1 bytes.").arg(kMaxTextBytes);
+    }
+    if (!problem.isEmpty()) {
+        emit commandFailed(contact, problem);
+        return;
+    }
+    const QDir directory(attachmentsDirectory());
+    if (!directory.mkpath(QStringLiteral("."))) {
+        emit commandFailed(address, tr("The profile's attachments folder cannot be created."));
+        return;
+    }
+    const QByteArray clientMessageId = MessageContent::newClientMessageId();
+    const QString blobPath = directory.filePath(newBlobFileName());
+    AttachmentRef ref;
+    ref.fileName = fileName;
+    ref.mimeType = mimeType;
+    ref.thumbnail = thumbnail;
+    whenDone(attachmentfiles::encryptToFile(std::move(source), blobPath,
+                                            crypto::kAttachmentMaxPlaintextBytes),
+             [this, address, clientMessageId, blobPath, ref,
+              caption](const std::variant<attachmentfiles::Encrypted, QString> &result) mutable {
+                 if (const auto *sentence = std::get_if<QString>(&result)) {
+                     emit attachmentFailed(address, clientMessageId, *sentence);
+                     return;
+                 }
+                 const auto &encrypted = std::get<attachmentfiles::Encrypted>(result);
+                 ref.key = encrypted.key;
+                 ref.digest = encrypted.digest;
+                 ref.size = encrypted.size;
+                 uploadAttachment(address, clientMessageId, blobPath, std::move(ref), caption);
+             });
+}
+
+void SessionManager::uploadAttachment(const QString &address, const QByteArray &clientMessageId,
+                                      const QString &blobPath, AttachmentRef ref,
+                                      const QString &caption)
+{
+    auto *upload = new BlobUpload(m_connection, blobPath, ref.blobSize(), this);
+    connect(upload, &BlobUpload::progress, this,
+            [this, address, clientMessageId](quint64 done, quint64 total) {
+                emit attachmentProgress(address, clientMessageId, qint64(done), qint64(total));
+            });
+    connect(upload, &BlobUpload::failed, this,
+            [this, upload, address, clientMessageId, blobPath](const QString &sentence) {
+                upload->deleteLater();
+                QFile::remove(blobPath);
+                emit attachmentFailed(address, clientMessageId, sentence);
+            });
+    connect(upload, &BlobUpload::finished, this,
+            [this, upload, address, clientMessageId, blobPath, ref,
+             caption](const QByteArray &blobId) mutable {
+                upload->deleteLater();
+                emit attachmentUploaded(address, clientMessageId, qint64(upload->bytesSent()),
+                                        upload->resumes());
+                ref.blobId = blobId;
+                MessageContent content = MessageContent::makeAttachment(ref, caption, nowMs());
+                content.clientMessageId = clientMessageId;
+                sendAttachmentMessage(address, content, QFileInfo(blobPath).fileName());
+            });
+    upload->start();
+}
+
+void SessionManager::sendAttachmentMessage(const QString &address, const MessageContent &content,
+                                           const QString &localFile)
+{
+    enqueue([this, address, content, localFile](std::function<void()> next) {
+        ensureSessions(address, [this, address, content, localFile, next](const QString &error) {
+            const auto store = m_account->store();
+            const auto device = m_account->device();
+            if (!error.isEmpty() || !store || !device) {
+                emit attachmentFailed(address, content.clientMessageId,
+                                      error.isEmpty() ? tr("The profile is not open.") : error);
+                next();
+                return;
+            }
+            whenDone(store->run([device, address, content, localFile](StoreContext &context) {
+                return encryptAttachment(context, *device, address, content, localFile, nowMs());
+            }),
+                     [this, address, content, next](const StoreResult<OutgoingResult> &stored) {
+                         if (const auto *failed = std::get_if<StoreError>(&stored)) {
+                             emit attachmentFailed(address, content.clientMessageId,
+                                                   failed->message());
+                         } else if (std::get<OutgoingResult>(stored).message) {
+                             emit messageQueued(address, content.clientMessageId);
+                             flushOutbox();
+                         }
+                         next();
+                     });
+        });
+    });
+}
+
+void SessionManager::fetchAttachment(const QString &contact, const QByteArray &clientMessageId)
+{
+    const QString address = resolve(contact);
+    const auto store = m_account->store();
+    if (address.isEmpty() || !store) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    if (m_fetching.contains(clientMessageId)) {
+        return; // already running: its signal answers this call too
+    }
+    m_fetching.insert(clientMessageId);
+    const QString directory = attachmentsDirectory();
+    whenDone(store->run([address, clientMessageId](StoreContext &context) {
+        return findAttachment(context, address, clientMessageId);
+    }),
+             [this, address, clientMessageId, directory,
+              store](const StoreResult<std::optional<FoundAttachment>> &found) {
+                 const auto fail = [&](const QString &sentence) {
+                     m_fetching.remove(clientMessageId);
+                     emit attachmentFailed(address, clientMessageId, sentence);
+                 };
+                 if (const auto *error = std::get_if<StoreError>(&found)) {
+                     fail(error->message());
+                     return;
+                 }
+                 const auto &match = std::get<std::optional<FoundAttachment>>(found);
+                 if (!match) {
+                     fail(tr("There is no such file in this conversation."));
+                     return;
+                 }
+                 const AttachmentRecord *record = &match->record;
+                 const int direction = int(match->direction);
+                 if (!record->localFile.isEmpty() &&
+                     QFile::exists(QDir(directory).filePath(record->localFile))) {
+                     m_fetching.remove(clientMessageId);
+                     emit attachmentFetched(address, clientMessageId);
+                     return;
+                 }
+                 if (!QDir(directory).mkpath(QStringLiteral("."))) {
+                     fail(tr("The profile's attachments folder cannot be created."));
+                     return;
+                 }
+                 const QString name = newBlobFileName();
+                 const QString partPath = QDir(directory).filePath(name + QStringLiteral(".part"));
+                 auto *download =
+                     new BlobDownload(m_connection, record->ref.blobId, record->ref.blobSize(),
+                                      record->ref.digest, partPath, this);
+                 connect(download, &BlobDownload::progress, this,
+                         [this, address, clientMessageId](quint64 done, quint64 total) {
+                             emit attachmentProgress(address, clientMessageId, qint64(done),
+                                                     qint64(total));
+                         });
+                 connect(download, &BlobDownload::failed, this,
+                         [this, download, address, clientMessageId](const QString &sentence) {
+                             download->deleteLater();
+                             m_fetching.remove(clientMessageId);
+                             qCInfo(lcSession) << "an attachment download failed:" << sentence;
+                             emit attachmentFailed(address, clientMessageId, sentence);
+                         });
+                 const MessageId message = record->message;
+                 connect(
+                     download, &BlobDownload::finished, this,
+                     [this, download, address, clientMessageId, directory, name, partPath, message,
+                      store, direction] {
+                         download->deleteLater();
+                         const QString blobPath = QDir(directory).filePath(name);
+                         if (!QFile::rename(partPath, blobPath)) {
+                             QFile::remove(partPath);
+                             m_fetching.remove(clientMessageId);
+                             emit attachmentFailed(
+                                 address, clientMessageId,
+                                 tr("The profile's attachments folder cannot be written to."));
+                             return;
+                         }
+                         whenDone(store->run([message, name](StoreContext &context) {
+                             return AttachmentTable(context).setLocalFile(message, name, nowMs());
+                         }),
+                                  [this, address, clientMessageId, blobPath,
+                                   direction](const StoreStatus &stored) {
+                                      m_fetching.remove(clientMessageId);
+                                      if (const auto *error = std::get_if<StoreError>(&stored)) {
+                                          QFile::remove(blobPath);
+                                          emit attachmentFailed(address, clientMessageId,
+                                                                error->message());
+                                          return;
+                                      }
+                                      // Views re-read the row: it is downloaded now.
+                                      emit messageChanged(address, clientMessageId, direction);
+                                      emit attachmentFetched(address, clientMessageId);
+                                  });
+                     });
+                 download->start();
+             });
+}
+
+void SessionManager::saveAttachment(const QString &contact, const QByteArray &clientMessageId,
+                                    const QString &path)
+{
+    const QString address = resolve(contact);
+    const auto store = m_account->store();
+    if (address.isEmpty() || !store || path.isEmpty()) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                    : !store ? tr("The profile is not open.")
+                                             : tr("Choose where to save the file."));
+        return;
+    }
+    const QString directory = attachmentsDirectory();
+    whenDone(store->run([address, clientMessageId](StoreContext &context) {
+        return findAttachment(context, address, clientMessageId);
+    }),
+             [this, address, clientMessageId, directory,
+              path](const StoreResult<std::optional<FoundAttachment>> &found) {
+                 if (const auto *error = std::get_if<StoreError>(&found)) {
+                     emit attachmentFailed(address, clientMessageId, error->message());
+                     return;
+                 }
+                 const auto &match = std::get<std::optional<FoundAttachment>>(found);
+                 if (!match) {
+                     emit attachmentFailed(address, clientMessageId,
+                                           tr("There is no such file in this conversation."));
+                     return;
+                 }
+                 const AttachmentRecord *record = &match->record;
+                 if (record->localFile.isEmpty()) {
+                     emit attachmentFailed(address, clientMessageId,
+                                           tr("The file has not been downloaded yet."));
+                     return;
+                 }
+                 whenDone(
+                     attachmentfiles::decryptToFile(QDir(directory).filePath(record->localFile),
+                                                    record->ref.key, record->ref.digest, path),
+                     [this, address, clientMessageId, path](const QString &sentence) {
+                         if (sentence.isEmpty()) {
+                             emit attachmentSaved(address, clientMessageId, path);
+                         } else {
+                             emit attachmentFailed(address, clientMessageId, sentence);
+                         }
+                     });
+             });
+}
+
+} // namespace parley::core
