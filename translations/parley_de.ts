@@ -1155,6 +1155,17 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     </message>
 </context>
 <context>
+    <name>parley::core::RequestsViewModel</name>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>Type a username or user@relay.</source>
+        <translation>Geben Sie einen Benutzernamen oder benutzer@relay ein.</translation>
+    </message>
+</context>
+<context>
     <name>parley::core::SessionManager</name>
     <message>
         <source>%1 is not a valid username.</source>
@@ -1243,6 +1254,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>A message id has %1 bytes (%2 hexadecimal digits).</source>
         <translation>Eine Nachrichten-ID hat %1 Bytes (%2 Hexadezimalziffern).</translation>
+    </message>
+    <message>
+        <source>There is no message request from %1.</source>
+        <translation>Es gibt keine Nachrichtenanfrage von %1.</translation>
+    </message>
+    <message>
+        <source>You cannot block yourself.</source>
+        <translation>Sie können sich nicht selbst blockieren.</translation>
     </message>
 </context>
 <context>

@@ -29,6 +29,13 @@ void ConversationListModel::follow(SessionManager *sessions)
     // An edit or deletion of the last message changes its preview (M1 §5).
     connect(sessions, &SessionManager::messageChanged, this, &ConversationListModel::reload,
             queued);
+    // Requests and blocking (M1 §6): a request accepted or deleted, a contact (un)blocked.
+    connect(sessions, &SessionManager::requestAccepted, this, &ConversationListModel::reload,
+            queued);
+    connect(sessions, &SessionManager::requestDeleted, this, &ConversationListModel::reload,
+            queued);
+    connect(sessions, &SessionManager::blockedChanged, this, &ConversationListModel::reload,
+            queued);
 }
 
 void ConversationListModel::reload()
@@ -131,6 +138,8 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
     row.lastActivityAt = summary.lastActivityAt;
     row.unread = summary.unreadCount;
     row.verified = summary.verified;
+    row.request = summary.request;
+    row.blocked = summary.blocked;
     if (summary.lastMessage) {
         const MessageRecord &last = *summary.lastMessage;
         row.lastOutgoing = last.direction == MessageRecord::Direction::Outgoing;
@@ -225,6 +234,10 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return row.verified;
     case ConversationIdRole:
         return row.conversationId;
+    case IsRequestRole:
+        return row.request;
+    case BlockedRole:
+        return row.blocked;
     default:
         return {};
     }
@@ -243,6 +256,8 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const
     names.insert(LastMessageStateRole, "lastMessageState");
     names.insert(VerifiedRole, "verified");
     names.insert(ConversationIdRole, "conversationId");
+    names.insert(IsRequestRole, "isRequest");
+    names.insert(BlockedRole, "blocked");
     return names;
 }
 

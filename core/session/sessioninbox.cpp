@@ -269,7 +269,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     case Outcome::Message:
     case Outcome::Undecryptable:
         if (result.message) {
-            emit messageReceived(chatMessage(*result.message));
+            ChatMessage message = chatMessage(*result.message);
+            message.request = message.request || result.request;
+            emit messageReceived(message);
         }
         if (result.resetRequestSent) {
             emit sessionResetRequested(result.contact);
@@ -305,6 +307,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         break;
     case Outcome::Dropped:
         qCInfo(lcSession) << "dropped a delivery:" << result.reason;
+        break;
+    case Outcome::Blocked:
+        emit blockedMessageDropped(result.contact);
         break;
     case Outcome::Duplicate:
         break;

@@ -239,6 +239,18 @@ const char *const kSchemaV6[] = {
     "('message_reactions', 1), ('pending_message_ops', 1)",
 };
 
+// Schema version 7 (message requests and blocking; protocol M1 "Requests and blocking"):
+// `accepted` — the user took the contact in (added it, or accepted its request); a row made
+// by the first message of an unknown sender has 0 and its conversation is a request. Every
+// contact before v7 was one the user had (addContact, or the old automatic pinning), so 1.
+// `blocked` — its envelopes are dropped after decryption (the ratchet still advances).
+const char *const kSchemaV7[] = {
+    "ALTER TABLE contacts ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1"
+    " CHECK (accepted IN (0, 1))",
+    "ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0"
+    " CHECK (blocked IN (0, 1))",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -286,6 +298,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 5:
             if (auto step = migrateTo6(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 6:
+            if (auto step = migrateTo7(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -356,6 +373,16 @@ StoreStatus SchemaMigrations::migrateTo5(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo6(StoreContext &context)
 {
     for (const char *statement : kSchemaV6) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo7(StoreContext &context)
+{
+    for (const char *statement : kSchemaV7) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

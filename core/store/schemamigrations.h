@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 6;
+    static constexpr int kVersion = 7;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -27,6 +27,7 @@ private:
     static StoreStatus migrateTo4(StoreContext &context);
     static StoreStatus migrateTo5(StoreContext &context);
     static StoreStatus migrateTo6(StoreContext &context);
+    static StoreStatus migrateTo7(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -1,0 +1,122 @@
+#include "core/viewmodels/requestsviewmodel.h"
+
+#include "core/session/sessionmanager.h"
+
+#include <QMetaObject>
+
+namespace parley::core {
+
+RequestsViewModel::RequestsViewModel(SessionManager *sessions, QObject *parent)
+    : QObject(parent)
+    , m_sessions(sessions)
+{
+    if (m_sessions == nullptr) {
+        return;
+    }
+    const auto queued = Qt::QueuedConnection;
+    connect(
+        m_sessions, &SessionManager::requestAccepted, this,
+        [this](const QString &address) {
+            setError({});
+            emit requestAccepted(address);
+        },
+        queued);
+    connect(
+        m_sessions, &SessionManager::requestDeleted, this,
+        [this](const QString &address) {
+            setError({});
+            emit requestDeleted(address);
+        },
+        queued);
+    connect(
+        m_sessions, &SessionManager::blockedChanged, this, [this] { reloadBlocked(); }, queued);
+    connect(
+        m_sessions, &SessionManager::blockedListed, this,
+        [this](const QStringList &addresses) {
+            QStringList sorted = addresses;
+            sorted.sort();
+            if (sorted != m_blocked) {
+                m_blocked = sorted;
+                emit blockedChanged();
+            }
+        },
+        queued);
+    // Every failed command reaches every listener; a view shows it where it is.
+    connect(
+        m_sessions, &SessionManager::commandFailed, this,
+        [this](const QString &, const QString &sentence) { setError(sentence); }, queued);
+    reloadBlocked();
+}
+
+RequestsViewModel::~RequestsViewModel() = default;
+
+bool RequestsViewModel::start(const QString &address,
+                              void (*command)(SessionManager *, const QString &))
+{
+    const QString input = address.trimmed();
+    if (m_sessions == nullptr || input.isEmpty()) {
+        setError(m_sessions == nullptr ? tr("The profile is not open.")
+                                       : tr("Type a username or user@relay."));
+        return false;
+    }
+    setError({});
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions, input, command] { command(sessions, input); }, Qt::QueuedConnection);
+    return true;
+}
+
+bool RequestsViewModel::accept(const QString &address)
+{
+    return start(address, [](SessionManager *sessions, const QString &input) {
+        sessions->acceptRequest(input);
+    });
+}
+
+bool RequestsViewModel::deleteRequest(const QString &address)
+{
+    return start(address, [](SessionManager *sessions, const QString &input) {
+        sessions->deleteRequest(input);
+    });
+}
+
+bool RequestsViewModel::block(const QString &address)
+{
+    return start(address, [](SessionManager *sessions, const QString &input) {
+        sessions->setBlocked(input, true);
+    });
+}
+
+bool RequestsViewModel::unblock(const QString &address)
+{
+    return start(address, [](SessionManager *sessions, const QString &input) {
+        sessions->setBlocked(input, false);
+    });
+}
+
+bool RequestsViewModel::isBlocked(const QString &address) const
+{
+    return m_blocked.contains(address, Qt::CaseInsensitive);
+}
+
+void RequestsViewModel::clearError()
+{
+    setError({});
+}
+
+void RequestsViewModel::reloadBlocked()
+{
+    SessionManager *sessions = m_sessions;
+    QMetaObject::invokeMethod(
+        sessions, [sessions] { sessions->listBlocked(); }, Qt::QueuedConnection);
+}
+
+void RequestsViewModel::setError(const QString &sentence)
+{
+    if (sentence != m_errorText) {
+        m_errorText = sentence;
+        emit errorTextChanged();
+    }
+}
+
+} // namespace parley::core
