@@ -396,6 +396,11 @@ sendWaitingResetRequests(StoreContext &context, const crypto::DeviceIdentity &se
                 !std::get<std::optional<SessionRecord>>(row)) {
                 continue;
             }
+            // Blocked since the failure (or no longer accepted): nothing goes to it (M1 §6).
+            if (const ContactRecord &known = std::get<ContactRecord>(record);
+                known.blocked || !known.accepted) {
+                continue;
+            }
             auto peer =
                 PeerRecord::parse(std::get<std::optional<SessionRecord>>(row)->state.view());
             if (!peer) {

@@ -41,10 +41,16 @@ RequestsViewModel::RequestsViewModel(SessionManager *sessions, QObject *parent)
             }
         },
         queued);
-    // Every failed command reaches every listener; a view shows it where it is.
+    // Failures of other view models' commands reach us too: only ours are shown here.
     connect(
         m_sessions, &SessionManager::commandFailed, this,
-        [this](const QString &, const QString &sentence) { setError(sentence); }, queued);
+        [this](const QString &contact, const QString &sentence) {
+            if (answersPending(contact)) {
+                m_pending.clear();
+                setError(sentence);
+            }
+        },
+        queued);
     reloadBlocked();
 }
 
@@ -60,10 +66,25 @@ bool RequestsViewModel::start(const QString &address,
         return false;
     }
     setError({});
+    m_pending = input;
     SessionManager *sessions = m_sessions;
     QMetaObject::invokeMethod(
         sessions, [sessions, input, command] { command(sessions, input); }, Qt::QueuedConnection);
     return true;
+}
+
+bool RequestsViewModel::answersPending(const QString &address) const
+{
+    // The SessionManager answers with the input as typed (when it is not a valid username)
+    // or with the resolved user@relay; usernames are case-insensitive (C1 §1.1).
+    if (m_pending.isEmpty()) {
+        return false;
+    }
+    if (address.compare(m_pending, Qt::CaseInsensitive) == 0) {
+        return true;
+    }
+    return !m_pending.contains(u'@') &&
+           address.section(u'@', 0, 0).compare(m_pending, Qt::CaseInsensitive) == 0;
 }
 
 bool RequestsViewModel::accept(const QString &address)

@@ -18,7 +18,8 @@ class SessionManager;
 // Properties:
 //  - blocked:   every blocked address (user@relay), sorted; loaded at construction and kept
 //               up to date by blockedChanged
-//  - errorText: one sentence about the last command that failed, or empty
+//  - errorText: one sentence about the last command of this view model that failed, or
+//               empty
 //
 // Commands (Q_INVOKABLE; each returns false, with errorText set, if it cannot start):
 //  - accept(address):        the request's sender becomes a contact; the delivery receipts
@@ -61,10 +62,13 @@ signals:
 private:
     bool start(const QString &address, void (*command)(SessionManager *, const QString &));
     void reloadBlocked();
+    // Whether `address` (as the SessionManager reports it) answers the last command.
+    bool answersPending(const QString &address) const;
     void setError(const QString &sentence);
 
     SessionManager *m_sessions;
     QStringList m_blocked;
+    QString m_pending; // the last command's address as typed; empty once answered
     QString m_errorText;
 };
 
