@@ -198,6 +198,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 auto found = contacts.findByAddress(lookedUp);
                 if (errorOf(found) == nullptr && std::get<ContactRecord>(found).blocked) {
                     // Blocked: nothing of theirs is kept, not even for a key change.
+                    result.contact = lookedUp;
                     return finish(Outcome::Blocked, QStringLiteral("from a blocked sender"));
                 }
                 if (changed == nullptr || errorOf(found) != nullptr ||
