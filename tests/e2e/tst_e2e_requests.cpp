@@ -63,6 +63,24 @@ qint64 count(Client &client, const QString &sql)
     return std::holds_alternative<qint64>(result) ? std::get<qint64>(result) : -1;
 }
 
+// The stored (encrypted) state of `client`'s newest session row: a new value whenever the
+// state is written, i.e. whenever the ratchet moved.
+QByteArray sessionState(Client &client)
+{
+    auto store = client.store();
+    const auto result =
+        wait(store->run([](core::StoreContext &context) -> core::StoreResult<QByteArray> {
+            QSqlQuery query(context.database());
+            if (!query.exec(
+                    QStringLiteral("SELECT state FROM sessions ORDER BY id DESC LIMIT 1")) ||
+                !query.next()) {
+                return core::StoreContext::queryError(query);
+            }
+            return query.value(0).toByteArray();
+        }));
+    return std::holds_alternative<QByteArray>(result) ? std::get<QByteArray>(result) : QByteArray();
+}
+
 // The contact row of `address` on `client`'s side.
 std::optional<core::ContactRecord> contactOf(Client &client, const QString &address)
 {
@@ -212,12 +230,16 @@ void TestE2eRequests::blockedMessagesAreDroppedAndSessionsSurvive()
     QCOMPARE(blocked.size(), 1);
     QCOMPARE(listed.first().at(0).toStringList(), QStringList{pair.aliceAddress});
 
-    // Dropped after decryption: reported, nothing stored, nothing sent back.
+    // Dropped after decryption: reported, nothing stored, nothing sent back; the ratchet
+    // state was written (it advanced).
+    const QByteArray stateBefore = sessionState(bob);
+    QVERIFY(!stateBefore.isEmpty());
     CrossThreadSpy dropped(bob.sessions, &core::SessionManager::blockedMessageDropped);
     alice.sendText(QStringLiteral("bob"), QStringLiteral("two"));
     alice.sendText(QStringLiteral("bob"), QStringLiteral("three"));
     QVERIFY(dropped.waitForCount(2, kTimeoutMs));
     QCOMPARE(dropped.first().at(0).toString(), pair.aliceAddress);
+    QVERIFY(sessionState(bob) != stateBefore);
     QCOMPARE(bob.received.size(), 1);
     QCOMPARE(count(bob, QStringLiteral("SELECT count(*) FROM messages")), 1);
     QCOMPARE(count(bob, kOutbox), 0);
