@@ -889,6 +889,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>A reaction is one emoji.</source>
         <translation>Eine Reaktion ist ein einzelnes Emoji.</translation>
     </message>
+    <message>
+        <source>%1 is blocked. Unblock them to send a message.</source>
+        <translation>%1 ist blockiert. Heben Sie die Blockierung auf, um eine Nachricht zu senden.</translation>
+    </message>
+    <message>
+        <source>%1 is not in your contacts. Accept the message request to reply.</source>
+        <translation>%1 ist nicht in Ihren Kontakten. Nehmen Sie die Nachrichtenanfrage an, um zu antworten.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::ConnectionViewModel</name>

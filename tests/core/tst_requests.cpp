@@ -15,6 +15,7 @@
 #include "core/store/messagetable.h"
 #include "core/store/reactiontable.h"
 #include "core/store/storecontext.h"
+#include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 #include "crypto/identity.h"
 #include "storetesthelpers.h"
@@ -58,6 +59,7 @@ private slots:
     void deletingARequestRemovesItsRows();
     void blockingByNameAndUnblocking();
     void viewModelWithoutAProfileRefuses();
+    void chatOfARequestOrABlockedContactCannotSend();
 
 private:
     // A contact (accepted or a request) with a conversation and incoming texts 'a'…, the
@@ -323,6 +325,29 @@ void TestRequests::viewModelWithoutAProfileRefuses()
     QVERIFY(!model.isBlocked(kStranger));
     model.clearError();
     QVERIFY(model.errorText().isEmpty());
+}
+
+void TestRequests::chatOfARequestOrABlockedContactCannotSend()
+{
+    ChatViewModel request(m_store, nullptr, kStranger);
+    QSignalSpy requestLoaded(&request, &ChatViewModel::contactChanged);
+    QVERIFY(requestLoaded.wait());
+    QVERIFY(request.isRequest());
+    QVERIFY(!request.canSend());
+    QVERIFY(request.cannotSendReason().contains(u"message request"));
+    QVERIFY(!request.send(QStringLiteral("hello?")));
+
+    QVERIFY(valueOf(take(m_store->run(
+        [](StoreContext &context) { return setBlockedInStore(context, kFriend, true, 5); }))));
+    ChatViewModel blocked(m_store, nullptr, kFriend);
+    QSignalSpy blockedLoaded(&blocked, &ChatViewModel::contactChanged);
+    QVERIFY(blockedLoaded.wait());
+    QVERIFY(blocked.isBlocked() && !blocked.isRequest());
+    QVERIFY(!blocked.canSend());
+    QVERIFY(blocked.cannotSendReason().contains(u"blocked"));
+
+    ChatViewModel contact(m_store, nullptr, QStringLiteral("carol@relay.example"));
+    QVERIFY(contact.canSend()); // no row: not a contact yet, added on the first send
 }
 
 QTEST_GUILESS_MAIN(TestRequests)
