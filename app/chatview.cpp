@@ -5,6 +5,7 @@
 #include "app/timelineview.h"
 #include "core/models/messagelistmodel.h"
 #include "core/viewmodels/chatviewmodel.h"
+#include "core/viewmodels/requestsviewmodel.h"
 
 #include <QEvent>
 #include <QFrame>
@@ -17,7 +18,7 @@
 
 namespace parley::app {
 
-ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
+ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests, QWidget *parent)
     : QWidget(parent)
     , m_chat(chat)
     , m_title(new QLabel(this))
@@ -29,6 +30,13 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     , m_typing(new QLabel(this))
     , m_blocked(new QLabel(this))
     , m_error(new QLabel(this))
+    , m_requests(requests)
+    , m_requestBar(new QFrame(this))
+    , m_requestText(new QLabel(m_requestBar))
+    , m_accept(new QPushButton(tr("Accept"), m_requestBar))
+    , m_deleteRequest(new QPushButton(tr("Delete"), m_requestBar))
+    , m_block(new QPushButton(tr("Block"), m_requestBar))
+    , m_unblock(new QPushButton(tr("Unblock"), m_requestBar))
     , m_context(new QFrame(this))
     , m_contextText(new QLabel(m_context))
     , m_cancelContext(new QToolButton(m_context))
@@ -104,6 +112,31 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     m_error->setStyleSheet(QStringLiteral("color: #cf222e;"));
     layout->addWidget(m_error);
 
+    // A request or a blocked contact: what the user can do about it, over the composer.
+    m_requestBar->setObjectName(QStringLiteral("requestBar"));
+    m_requestBar->setAccessibleName(tr("Message request"));
+    m_requestBar->setFrameShape(QFrame::StyledPanel);
+    auto *requestLayout = new QHBoxLayout(m_requestBar);
+    requestLayout->setContentsMargins(8, 6, 8, 6);
+    m_requestText->setObjectName(QStringLiteral("requestText"));
+    m_requestText->setWordWrap(true);
+    m_requestText->setTextFormat(Qt::PlainText);
+    requestLayout->addWidget(m_requestText, 1);
+    const std::pair<QPushButton *, const char *> buttons[] = {{m_accept, "acceptRequest"},
+                                                              {m_deleteRequest, "deleteRequest"},
+                                                              {m_block, "blockContact"},
+                                                              {m_unblock, "unblockContact"}};
+    for (const auto &[button, name] : buttons) {
+        button->setObjectName(QLatin1String(name));
+        button->setEnabled(m_requests != nullptr);
+        requestLayout->addWidget(button, 0, Qt::AlignVCenter);
+    }
+    m_accept->setAccessibleName(tr("Accept the message request"));
+    m_deleteRequest->setAccessibleName(tr("Delete the message request"));
+    m_block->setAccessibleName(tr("Block this contact"));
+    m_unblock->setAccessibleName(tr("Unblock this contact"));
+    layout->addWidget(m_requestBar);
+
     m_context->setObjectName(QStringLiteral("composeContext"));
     m_context->setAccessibleName(tr("Reply or edit"));
     auto *contextLayout = new QHBoxLayout(m_context);
@@ -152,6 +185,17 @@ ChatView::ChatView(core::ChatViewModel *chat, QWidget *parent)
     });
     connect(m_cancelContext, &QToolButton::clicked, chat, &core::ChatViewModel::cancelCompose);
     connect(chat, &core::ChatViewModel::composeModeChanged, this, &ChatView::showComposeMode);
+    if (m_requests != nullptr) {
+        const QString address = chat->contactAddress();
+        connect(m_accept, &QPushButton::clicked, this,
+                [this, address] { m_requests->accept(address); });
+        connect(m_deleteRequest, &QPushButton::clicked, this,
+                [this, address] { m_requests->deleteRequest(address); });
+        connect(m_block, &QPushButton::clicked, this,
+                [this, address] { m_requests->block(address); });
+        connect(m_unblock, &QPushButton::clicked, this,
+                [this, address] { m_requests->unblock(address); });
+    }
     connect(m_timeline, &TimelineView::replyRequested, this, [this](qint64 id) {
         if (m_chat->startReply(id)) {
             m_composer->setFocus();
@@ -249,7 +293,26 @@ void ChatView::showContact()
     m_send->setEnabled(canSend);
     m_emojiButton->setEnabled(canSend);
     m_blocked->setText(m_chat->cannotSendReason());
-    m_blocked->setVisible(!canSend);
+    // The request bar says it instead, with what to do about it.
+    m_blocked->setVisible(!canSend && !m_chat->isRequest() && !m_chat->isBlocked());
+    showRequestBar();
+}
+
+void ChatView::showRequestBar()
+{
+    const bool request = m_chat->isRequest();
+    const bool blocked = m_chat->isBlocked();
+    const QString name = m_chat->displayName();
+    m_requestText->setText(
+        blocked ? tr("You blocked %1. Their messages are dropped as they arrive.").arg(name)
+                : tr("%1 is not in your contacts. They will not know you have read their "
+                     "messages until you accept.")
+                      .arg(name));
+    m_accept->setVisible(request && !blocked);
+    m_deleteRequest->setVisible(request && !blocked);
+    m_block->setVisible(request && !blocked);
+    m_unblock->setVisible(blocked);
+    m_requestBar->setVisible(request || blocked);
 }
 
 void ChatView::send()

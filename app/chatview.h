@@ -9,7 +9,8 @@ class QToolButton;
 
 namespace parley::core {
 class ChatViewModel;
-}
+class RequestsViewModel;
+} // namespace parley::core
 
 namespace parley::app {
 
@@ -19,7 +20,10 @@ class TimelineView;
 
 // One open conversation (a ChatViewModel): a header with the contact's name and a "Verify…"
 // button, the timeline, the typing line ("alice is typing…"), and the composer with its
-// emoji picker. When the contact's key changed, a banner under the header says so and offers
+// emoji picker. A message request (the contact wrote first and is not a contact yet) gets a bar
+// over the composer: "Accept", "Delete" (the conversation goes, the sender stays a stranger)
+// and "Block"; a blocked contact's bar offers "Unblock" (RequestsViewModel). When the
+// contact's key changed, a banner under the header says so and offers
 // to review it ("Review / Accept" for a verified contact, whose sending is blocked until the
 // new key is accepted; "Review" for an unverified one): both emit verificationRequested().
 // While the view model cannot send, the composer is disabled and the reason is shown above
@@ -34,13 +38,17 @@ class ChatView : public QWidget
     Q_OBJECT
 
 public:
-    explicit ChatView(core::ChatViewModel *chat, QWidget *parent = nullptr);
+    // `requests` (may be null) answers the request bar's buttons.
+    explicit ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests = nullptr,
+                      QWidget *parent = nullptr);
 
     core::ChatViewModel *chat() const { return m_chat; }
     TimelineView *timeline() const { return m_timeline; }
     Composer *composer() const { return m_composer; }
     // The key-change banner (a frame with its sentence and the review button).
     QFrame *keyChangeBanner() const { return m_banner; }
+    // The bar over a message request (Accept, Delete, Block) or a blocked contact (Unblock).
+    QFrame *requestBar() const { return m_requestBar; }
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
 
@@ -56,6 +64,7 @@ signals:
 private:
     void send();
     void showComposeMode();
+    void showRequestBar();
     void confirmDelete(qint64 messageId);
     void showContact();
     void markReadIfShown();
@@ -70,6 +79,13 @@ private:
     QLabel *m_typing;
     QLabel *m_blocked;
     QLabel *m_error;
+    core::RequestsViewModel *m_requests;
+    QFrame *m_requestBar;
+    QLabel *m_requestText;
+    QPushButton *m_accept;
+    QPushButton *m_deleteRequest;
+    QPushButton *m_block;
+    QPushButton *m_unblock;
     QFrame *m_context;
     QLabel *m_contextText;
     QToolButton *m_cancelContext;

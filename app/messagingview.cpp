@@ -10,6 +10,7 @@
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/requestsviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 #include "core/viewmodels/verificationviewmodel.h"
 
@@ -35,6 +36,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_sessions(sessions)
     , m_conversations(new core::ConversationListViewModel(m_store, sessions, this))
     , m_contacts(new core::ContactsViewModel(m_store, sessions, this))
+    , m_requests(new core::RequestsViewModel(sessions, this))
     // The window's AutoLock follows the minutes this view model saves (MainWindow).
     , m_settings(new core::SettingsViewModel(m_store, nullptr, this))
     , m_appearance(appearance)
@@ -44,6 +46,13 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_empty(new QWidget(this))
 {
     setObjectName(QStringLiteral("messaging"));
+    // A deleted request's conversation is gone: so is its chat.
+    connect(m_requests, &core::RequestsViewModel::requestDeleted, this,
+            [this](const QString &address) {
+                if (m_chat != nullptr && m_chat->contactAddress() == address) {
+                    m_conversations->select(QString());
+                }
+            });
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
 
@@ -180,7 +189,7 @@ void MessagingView::openSelected()
         return;
     }
     m_chat = new core::ChatViewModel(m_store, m_sessions, address, this);
-    m_chatView = new ChatView(m_chat, m_right);
+    m_chatView = new ChatView(m_chat, m_requests, m_right);
     connect(m_chatView, &ChatView::linkHovered, this, &MessagingView::linkHovered);
     connect(m_chatView, &ChatView::verificationRequested, this,
             [this, address] { showVerification(address); });

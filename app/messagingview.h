@@ -12,6 +12,7 @@ class QStackedWidget;
 namespace parley::core {
 class ChatViewModel;
 class ContactsViewModel;
+class RequestsViewModel;
 class ConversationListViewModel;
 class ProfileStore;
 class SessionManager;
@@ -48,6 +49,7 @@ public:
 
     core::ConversationListViewModel *conversations() const { return m_conversations; }
     core::ContactsViewModel *contacts() const { return m_contacts; }
+    core::RequestsViewModel *requests() const { return m_requests; }
     core::SettingsViewModel *settings() const { return m_settings; }
     ConversationsView *conversationsView() const { return m_list; }
     // The open conversation's view, or null while none is selected.
@@ -84,6 +86,7 @@ private:
     core::SessionManager *m_sessions;
     core::ConversationListViewModel *m_conversations;
     core::ContactsViewModel *m_contacts;
+    core::RequestsViewModel *m_requests;
     core::SettingsViewModel *m_settings;
     core::AppearanceViewModel *m_appearance;
     QSplitter *m_splitter;

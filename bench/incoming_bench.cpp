@@ -257,6 +257,11 @@ int main(int argc, char **argv)
             if (!failure.isEmpty()) {
                 fail(failure);
             }
+            // Alice is a stranger to bob: he accepts her request first (protocol M1 §8), so he
+            // may answer and his receipts flow. Commands run in order on his SessionManager.
+            QMetaObject::invokeMethod(bob->sessions(), [s = bob->sessions(), aliceAddress] {
+                s->acceptRequest(aliceAddress);
+            });
             sendText(*bob, aliceAddress, QStringLiteral("hello to you"));
             waitFor([&] { return aliceReceived == 1; }, "bob's answer");
             // Bob's delivery receipt reached alice (so nothing of the handshake is queued).

@@ -273,6 +273,50 @@
         <source>Delete this message for everyone? It is wiped on your contact&apos;s devices too, and cannot be undone.</source>
         <translation>Diese Nachricht für alle löschen? Sie wird auch auf den Geräten Ihres Kontakts gelöscht und kann nicht wiederhergestellt werden.</translation>
     </message>
+    <message>
+        <source>Accept</source>
+        <translation>Annehmen</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>Blockieren</translation>
+    </message>
+    <message>
+        <source>Unblock</source>
+        <translation>Nicht mehr blockieren</translation>
+    </message>
+    <message>
+        <source>Message request</source>
+        <translation>Nachrichtenanfrage</translation>
+    </message>
+    <message>
+        <source>Accept the message request</source>
+        <translation>Nachrichtenanfrage annehmen</translation>
+    </message>
+    <message>
+        <source>Delete the message request</source>
+        <translation>Nachrichtenanfrage löschen</translation>
+    </message>
+    <message>
+        <source>Block this contact</source>
+        <translation>Diesen Kontakt blockieren</translation>
+    </message>
+    <message>
+        <source>Unblock this contact</source>
+        <translation>Diesen Kontakt nicht mehr blockieren</translation>
+    </message>
+    <message>
+        <source>You blocked %1. Their messages are dropped as they arrive.</source>
+        <translation>Sie haben %1 blockiert. Nachrichten von dort werden beim Eintreffen verworfen.</translation>
+    </message>
+    <message>
+        <source>%1 is not in your contacts. They will not know you have read their messages until you accept.</source>
+        <translation>%1 ist nicht in Ihren Kontakten. %1 erfährt erst, dass Sie die Nachrichten gelesen haben, wenn Sie annehmen.</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>
@@ -965,6 +1009,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Choose where to save the file.</source>
         <translation>Wählen Sie, wo die Datei gespeichert werden soll.</translation>
     </message>
+    <message>
+        <source>%1 is blocked. Unblock them to send a message.</source>
+        <translation>%1 ist blockiert. Heben Sie die Blockierung auf, um eine Nachricht zu senden.</translation>
+    </message>
+    <message>
+        <source>%1 is not in your contacts. Accept the message request to reply.</source>
+        <translation>%1 ist nicht in Ihren Kontakten. Nehmen Sie die Nachrichtenanfrage an, um zu antworten.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::ConnectionViewModel</name>
@@ -1231,6 +1283,17 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     </message>
 </context>
 <context>
+    <name>parley::core::RequestsViewModel</name>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>Type a username or user@relay.</source>
+        <translation>Geben Sie einen Benutzernamen oder benutzer@relay ein.</translation>
+    </message>
+</context>
+<context>
     <name>parley::core::SessionManager</name>
     <message>
         <source>Disappearing messages take a time between %1 seconds and %2 weeks, or off.</source>
@@ -1363,6 +1426,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>The file has not been downloaded yet.</source>
         <translation>Die Datei wurde noch nicht heruntergeladen.</translation>
+    </message>
+    <message>
+        <source>There is no message request from %1.</source>
+        <translation>Es gibt keine Nachrichtenanfrage von %1.</translation>
+    </message>
+    <message>
+        <source>You cannot block yourself.</source>
+        <translation>Sie können sich nicht selbst blockieren.</translation>
     </message>
 </context>
 <context>

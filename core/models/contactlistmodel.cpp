@@ -38,6 +38,8 @@ void ContactListModel::follow(SessionManager *sessions)
     connect(sessions, &SessionManager::keyChangeAccepted, this, keySettled, queued);
     connect(sessions, &SessionManager::keyChangeDismissed, this, keySettled, queued);
     connect(sessions, &SessionManager::verifiedChanged, this, &ContactListModel::reload, queued);
+    connect(sessions, &SessionManager::requestAccepted, this, &ContactListModel::reload, queued);
+    connect(sessions, &SessionManager::blockedChanged, this, &ContactListModel::reload, queued);
     // changedKeys() belongs to the core thread: read it there, apply it here.
     auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
         for (const QString &address : keys) {
@@ -74,6 +76,9 @@ void ContactListModel::reload()
             if (error.isEmpty()) {
                 std::vector<Row> rows;
                 for (const ContactRecord &contact : std::get<std::vector<ContactRecord>>(result)) {
+                    if (!contact.accepted) {
+                        continue; // a request's sender or a blocked stranger (M1 §8)
+                    }
                     Row row;
                     row.contactId = contact.id.value;
                     row.address = contact.address;
@@ -81,6 +86,7 @@ void ContactListModel::reload()
                                    ? contact.displayName->trimmed()
                                    : contact.address.section(u'@', 0, 0);
                     row.verified = contact.verified;
+                    row.blocked = contact.blocked;
                     rows.push_back(std::move(row));
                 }
                 apply(std::move(rows));
@@ -184,6 +190,8 @@ QVariant ContactListModel::data(const QModelIndex &index, int role) const
         return m_changedKeys.contains(row.address);
     case ContactIdRole:
         return row.contactId;
+    case BlockedRole:
+        return row.blocked;
     default:
         return {};
     }
@@ -198,6 +206,7 @@ QHash<int, QByteArray> ContactListModel::roleNames() const
     names.insert(VerifiedRole, "verified");
     names.insert(KeyChangedRole, "keyChanged");
     names.insert(ContactIdRole, "contactId");
+    names.insert(BlockedRole, "blocked");
     return names;
 }
 

@@ -16,7 +16,9 @@ namespace parley::core {
 class ProfileStore;
 class SessionManager;
 
-// Every contact, sorted by name (locale-aware, case-insensitive; ties by address).
+// Every contact, sorted by name (locale-aware, case-insensitive; ties by address). Only the
+// accepted ones: a message request's sender, or an address blocked without ever being a
+// contact, is not a contact (M1 §8; ConversationListModel::IsRequestRole shows requests).
 //
 // The rows come from ContactTable::all() on the database thread: reload() reads them again
 // and applies the difference (moves, inserts, removals, dataChanged — never a reset). follow()
@@ -32,6 +34,7 @@ class SessionManager;
 //   KeyChangedRole (bool)              the contact's identity key changed since this session
 //                                      started (SessionManager::keyChanged)
 //   ContactIdRole (qint64)             the store's ContactId
+//   BlockedRole (bool)                 blocked: its messages are dropped (RequestsViewModel)
 //
 // Lives on the GUI thread.
 class ContactListModel : public QAbstractListModel
@@ -48,6 +51,7 @@ public:
         VerifiedRole,
         KeyChangedRole,
         ContactIdRole,
+        BlockedRole,
     };
     Q_ENUM(Role)
 
@@ -83,6 +87,7 @@ private:
         QString address;
         QString name;
         bool verified = false;
+        bool blocked = false;
 
         bool operator==(const Row &) const = default;
     };

@@ -33,6 +33,13 @@ void ConversationListModel::follow(SessionManager *sessions)
     // Expired messages leave the preview and the unread count (M1 §6).
     connect(sessions, &SessionManager::messagesExpired, this, &ConversationListModel::reload,
             queued);
+    // Requests and blocking (M1 §8): a request accepted or deleted, a contact (un)blocked.
+    connect(sessions, &SessionManager::requestAccepted, this, &ConversationListModel::reload,
+            queued);
+    connect(sessions, &SessionManager::requestDeleted, this, &ConversationListModel::reload,
+            queued);
+    connect(sessions, &SessionManager::blockedChanged, this, &ConversationListModel::reload,
+            queued);
 }
 
 void ConversationListModel::reload()
@@ -135,6 +142,8 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
     row.lastActivityAt = summary.lastActivityAt;
     row.unread = summary.unreadCount;
     row.verified = summary.verified;
+    row.request = summary.request;
+    row.blocked = summary.blocked;
     if (summary.lastMessage) {
         const MessageRecord &last = *summary.lastMessage;
         row.lastOutgoing = last.direction == MessageRecord::Direction::Outgoing;
@@ -232,6 +241,10 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return row.verified;
     case ConversationIdRole:
         return row.conversationId;
+    case IsRequestRole:
+        return row.request;
+    case BlockedRole:
+        return row.blocked;
     default:
         return {};
     }
@@ -250,6 +263,8 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const
     names.insert(LastMessageStateRole, "lastMessageState");
     names.insert(VerifiedRole, "verified");
     names.insert(ConversationIdRole, "conversationId");
+    names.insert(IsRequestRole, "isRequest");
+    names.insert(BlockedRole, "blocked");
     return names;
 }
 

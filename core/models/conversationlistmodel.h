@@ -40,6 +40,10 @@ class SessionManager;
 //   LastMessageStateRole (int)         its MessageRecord::State
 //   VerifiedRole (bool)                the user verified this contact's safety number
 //   ConversationIdRole (qint64)        the store's ConversationId
+//   IsRequestRole (bool)               a message request: the sender is not a contact and
+//                                      nothing is sent back until the user accepts it
+//                                      (RequestsViewModel::accept / deleteRequest; M1 §8)
+//   BlockedRole (bool)                 the contact is blocked (its new messages are dropped)
 //   Qt::AccessibleTextRole             "alice, 2 unread, last message: …"
 //
 // Lives on the GUI thread.
@@ -62,6 +66,8 @@ public:
         LastMessageStateRole,
         VerifiedRole,
         ConversationIdRole,
+        IsRequestRole,
+        BlockedRole,
     };
     Q_ENUM(Role)
 
@@ -111,6 +117,8 @@ private:
         bool lastOutgoing = false;
         int lastState = -1;
         bool verified = false;
+        bool request = false;
+        bool blocked = false;
 
         bool operator==(const Row &) const = default;
     };

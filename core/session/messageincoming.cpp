@@ -197,6 +197,11 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 // is held until the user accepts the change (nothing is lost).
                 const crypto::OpenedSealedMessage *changed = unpinned ? &*unpinned : nullptr;
                 auto found = contacts.findByAddress(lookedUp);
+                if (errorOf(found) == nullptr && std::get<ContactRecord>(found).blocked) {
+                    // Blocked: nothing of theirs is kept, not even for a key change.
+                    result.contact = lookedUp;
+                    return finish(Outcome::Blocked, QStringLiteral("from a blocked sender"));
+                }
                 if (changed == nullptr || errorOf(found) != nullptr ||
                     QString::fromStdString(changed->sender.address.account.toString()) !=
                         lookedUp) {
@@ -260,11 +265,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             }
             contact.address = senderAccount;
             contact.createdAt = now;
+            contact.accepted = false; // a stranger: their conversation is a message request
         } else {
             contact = std::get<ContactRecord>(found);
         }
+        // A request's sender or a blocked one is never asked for anything (a reset request
+        // would be the first thing we send them: "Requests and blocking", M1 §8).
         knownContact = !contact.accountKey.isEmpty() && sealed.senderWasPinned &&
-                       contact.pendingAccountKey.isEmpty();
+                       contact.pendingAccountKey.isEmpty() && contact.accepted && !contact.blocked;
         if (contact.accountKey.isEmpty()) {
             contact.accountKey = bytesOf(sender.accountKey);
             auto put = contacts.put(contact);
@@ -273,11 +281,15 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             }
             contact.id = std::get<ContactId>(put);
         }
-        auto conversation = ConversationTable(context).forContact(contact.id, now);
-        if (const auto *error = errorOf(conversation)) {
-            return *error;
+        // A blocked sender gets no conversation: their envelope only advances the ratchet.
+        ConversationId conversationId;
+        if (!contact.blocked) {
+            auto conversation = ConversationTable(context).forContact(contact.id, now);
+            if (const auto *error = errorOf(conversation)) {
+                return *error;
+            }
+            conversationId = std::get<ConversationId>(conversation);
         }
-        const ConversationId conversationId = std::get<ConversationId>(conversation);
         MessageTable messages(context);
 
         // Kept, never dropped: an authenticated message we cannot decrypt (issue 12).
@@ -285,6 +297,9 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         // decrypted but the content does not decode (a new session would not change that).
         const auto undecryptable = [&](const QString &reason,
                                        bool sessionBroken = true) -> StoreResult<InboundResult> {
+            if (contact.blocked) {
+                return finish(Outcome::Blocked, QStringLiteral("from a blocked sender"));
+            }
             MessageRecord row;
             row.conversation = conversationId;
             row.direction = Direction::Incoming;
@@ -313,11 +328,10 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                     result.outbox.push_back(std::move(*request));
                 }
             }
-            result.message = ReceivedMessage{senderAccount,
-                                             QString::fromStdString(sender.address.toString()),
-                                             std::move(row),
-                                             {},
-                                             {}};
+            result.message =
+                ReceivedMessage{senderAccount,  QString::fromStdString(sender.address.toString()),
+                                std::move(row), {},
+                                std::nullopt,   !contact.accepted};
             qCInfo(lcPipeline) << "kept an undecryptable message:" << reason;
             return finish(Outcome::Undecryptable, reason);
         };
@@ -491,6 +505,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             }
         }
 
+        // Blocked: the session state, the hash and the prekey bookkeeping above commit (so
+        // the sessions keep working after an unblock); the content is never looked at.
+        if (contact.blocked) {
+            plaintext = crypto::WipedBytes();
+            return finish(Outcome::Blocked, QStringLiteral("from a blocked sender"));
+        }
         auto decoded = MessageContent::decode(bytesOf(plaintext.view()));
         if (!std::holds_alternative<MessageContent>(decoded)) {
             return undecryptable(QStringLiteral("unreadable message contents"), false);
@@ -543,8 +563,11 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             record = std::move(std::get<MessageRecord>(settled));
             // The delivery receipt is encrypted into the outbox in this same transaction (or
             // the batch's, by the caller), so a crash after the commit cannot lose it (and the
-            // ack follows the commit).
-            if (receipts != nullptr) {
+            // ack follows the commit). A request gets none until it is accepted
+            // (acceptRequestInStore sends them then).
+            if (!contact.accepted) {
+                result.request = true;
+            } else if (receipts != nullptr) {
                 receipts->push_back({senderAccount, content.clientMessageId});
             } else {
                 auto receipt = encryptInTransaction(
@@ -557,11 +580,10 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 }
                 result.outbox = std::move(std::get<OutgoingResult>(receipt).outbox);
             }
-            result.message = ReceivedMessage{senderAccount,
-                                             QString::fromStdString(sender.address.toString()),
-                                             std::move(record),
-                                             {},
-                                             std::move(attachment)};
+            result.message = ReceivedMessage{
+                senderAccount,         QString::fromStdString(sender.address.toString()),
+                std::move(record),     {},
+                std::move(attachment), !contact.accepted};
             if (result.message->record.deleted) {
                 result.message->attachment.reset(); // deleted before it arrived (M1 §5.2)
             }
@@ -626,16 +648,17 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 return *error;
             }
             result.timer = std::get<ConversationTimer>(timer).seconds;
-            result.message = ReceivedMessage{senderAccount,
-                                             QString::fromStdString(sender.address.toString()),
-                                             std::move(*row),
-                                             {},
-                                             std::nullopt};
+            result.message =
+                ReceivedMessage{senderAccount,   QString::fromStdString(sender.address.toString()),
+                                std::move(*row), {},
+                                std::nullopt,    !contact.accepted};
             return finish(Outcome::Message, {});
         }
         case MessageContent::Kind::ResentText: {
-            auto resolved = receiveResentText(context, self, contact.id, conversationId,
-                                              senderAccount, senderDevice, content, now);
+            auto resolved =
+                receiveResentText(context, self, contact.id, conversationId, senderAccount,
+                                  senderDevice, content, contact.accepted, now);
+            result.request = !contact.accepted;
             if (const auto *error = errorOf(resolved)) {
                 return *error;
             }
@@ -651,7 +674,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                                  QString::fromStdString(sender.address.toString()),
                                                  std::move(*outcome.record),
                                                  outcome.replaces,
-                                                 {}};
+                                                 std::nullopt,
+                                                 !contact.accepted};
             }
             return finish(Outcome::Message, {});
         }

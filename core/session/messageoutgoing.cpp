@@ -148,6 +148,21 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
         if (const auto *error = errorOf(contact)) {
             return *error;
         }
+        // M1 §8: nothing at all — text, receipt, typing, op, resend — goes to a request's
+        // sender before the user accepts it, nor to a blocked address. The one guard every
+        // outgoing content passes; callers that answer automatically skip such contacts
+        // before they get here (an error here would undo their transaction).
+        if (const ContactRecord &record = std::get<ContactRecord>(contact); record.blocked) {
+            return StoreError{StoreError::Code::NotFound,
+                              QStringLiteral("%1 is blocked. Unblock them before you send "
+                                             "anything.")
+                                  .arg(address)};
+        } else if (!record.accepted) {
+            return StoreError{StoreError::Code::NotFound,
+                              QStringLiteral("Accept the message request from %1 before you "
+                                             "reply.")
+                                  .arg(address)};
+        }
         const ContactId contactId = std::get<ContactRecord>(contact).id;
         SessionTable sessions(context);
         auto current = sessions.currentForContact(contactId);

@@ -128,10 +128,9 @@ storeContactSessions(StoreContext &context, const QString &address, const QByteA
     });
 }
 
-StoreResult<std::vector<std::pair<QString, std::vector<QByteArray>>>>
-markSeen(StoreContext &context, const QString &address)
+StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address)
 {
-    using Result = std::vector<std::pair<QString, std::vector<QByteArray>>>;
+    using Result = std::vector<SeenMessages>;
     return context.transaction([&]() -> StoreResult<Result> {
         MessageTable messages(context);
         auto unread = messages.withState(State::Received);
@@ -157,7 +156,18 @@ markSeen(StoreContext &context, const QString &address)
             }
             byContact[contact].push_back(message.clientMessageId);
         }
-        return Result(byContact.begin(), byContact.end());
+        Result result;
+        ContactTable contacts(context);
+        for (auto &[contact, ids] : byContact) {
+            auto record = contacts.findByAddress(contact);
+            if (const auto *error = errorOf(record)) {
+                return *error;
+            }
+            const ContactRecord &found = std::get<ContactRecord>(record);
+            // M1 §8: reading a request sends nothing; accepting it sends these read receipts.
+            result.push_back({contact, std::move(ids), found.accepted && !found.blocked});
+        }
+        return result;
     });
 }
 
@@ -169,7 +179,7 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
         return *error;
     }
     std::vector<ReceivedMessage> result;
-    QHash<qint64, QString> addresses;
+    QHash<qint64, std::pair<QString, bool>> addresses; // conversation → (address, request)
     for (MessageRecord &message : std::get<std::vector<MessageRecord>>(found)) {
         if (message.direction != Direction::Incoming) {
             continue;
@@ -179,9 +189,15 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
             if (const auto *error = errorOf(address)) {
                 return *error;
             }
-            addresses.insert(message.conversation.value, std::get<QString>(address));
+            auto contact = ContactTable(context).findByAddress(std::get<QString>(address));
+            if (const auto *error = errorOf(contact)) {
+                return *error;
+            }
+            addresses.insert(
+                message.conversation.value,
+                {std::get<QString>(address), std::get<ContactRecord>(contact).isRequest()});
         }
-        const QString address = addresses.value(message.conversation.value);
+        const auto &[address, request] = addresses.value(message.conversation.value);
         auto file = AttachmentTable(context).find(message.id);
         if (const auto *error = errorOf(file)) {
             return *error;
@@ -190,8 +206,8 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
         if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
             attachment = found->summary();
         }
-        result.push_back(
-            ReceivedMessage{address, address, std::move(message), {}, std::move(attachment)});
+        result.push_back(ReceivedMessage{
+            address, address, std::move(message), {}, std::move(attachment), request});
     }
     return result;
 }

@@ -73,6 +73,7 @@ struct ReceivedMessage
     // that row's): its former client_message_id. Empty for a new row.
     QByteArray replaces;
     std::optional<AttachmentSummary> attachment; // an attachment message (M1 kind 0x0B)
+    bool request = false; // from a message request's sender (M1 §8): nothing was sent back
 };
 
 // A message to resend after an accepted session reset (C2a §5): one named by the request and
@@ -137,6 +138,8 @@ struct InboundResult
         ResetAccepted, // a session reset request was accepted: `reset` says what to do (C2a §5)
         MessageOp,     // a reaction, edit or delete (M1 §5): `changed` is the target row if
                        // it changed; `reason` says why not (rejected, held, superseded)
+        Blocked,       // from a blocked sender: decrypted (the session state and the hash
+                       // committed) and dropped; nothing else stored, nothing sent
     };
     Outcome outcome = Outcome::Dropped;
     QString contact; // the sender's account address, when known
@@ -158,6 +161,8 @@ struct InboundResult
     // A timer change (M1 §6) was stored (`message` is its system row): the conversation's
     // timer in effect now (the change itself, or a later one already in effect).
     std::optional<quint32> timer;
+    // Message: the sender is not accepted (a message request); no receipt was written.
+    bool request = false;
 };
 
 // A delivery receipt still to be encrypted: the sender's account and the text it confirms.
@@ -267,12 +272,19 @@ StoreResult<std::optional<StateChange>>
 finishOutboxEntry(StoreContext &context, const OutboxEntry &entry,
                   MessageRecord::FailureReason failure = MessageRecord::FailureReason::None);
 
+struct SeenMessages
+{
+    QString address; // the contact's
+    std::vector<QByteArray> ids;
+    // A read receipt may go: false for a message request or a blocked contact (M1 §8).
+    bool receipt = true;
+};
 // Incoming messages of `address` still Received become Seen; returns their client ids (for a
-// read receipt). All contacts when `address` is empty: {address, ids} per contact.
-StoreResult<std::vector<std::pair<QString, std::vector<QByteArray>>>>
-markSeen(StoreContext &context, const QString &address);
+// read receipt) per contact. All contacts when `address` is empty.
+StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address);
 
-// Every incoming message in `state` with its conversation address, oldest first.
+// Every incoming message in `state` with its conversation address, oldest first; `request`
+// set for a message request's.
 StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &context,
                                                             MessageRecord::State state);
 
@@ -312,5 +324,50 @@ StoreResult<SweepResult> sweepExpired(StoreContext &context, qint64 now);
 // secure_delete zeroed it) and the -wal file is truncated to 0 bytes. Busy readers make it a
 // partial checkpoint; that is reported as false, never as an error.
 StoreResult<bool> checkpointWal(StoreContext &context);
+
+// ---- Message requests and blocking (requestpipeline.cpp; protocol M1 §8) ----
+
+struct AcceptedRequest
+{
+    bool wasRequest = false;         // the contact was not accepted before
+    std::vector<OutboxEntry> outbox; // the receipts held back, to be sent
+    int delivered = 0;               // messages the delivery receipts name
+    int read = 0;                    // messages the read receipts name
+};
+
+// The user accepts `address`'s message request (or adds it as a contact): contacts.accepted
+// is set, and the receipts held back while it was a request are encrypted into the outbox in
+// the same transaction — a delivery receipt for every incoming message of the conversation
+// (received or seen), a read receipt for those the user has read (seen) meanwhile; never one
+// for a message not yet read. Nothing when it was accepted already. NotFound for an address
+// that is not in the store. Blocked stays as it is (no receipts while blocked).
+StoreResult<AcceptedRequest> acceptRequestInStore(StoreContext &context,
+                                                  const crypto::DeviceIdentity &self,
+                                                  const QString &address, qint64 now);
+
+// Deletes `address`'s message request: its conversation with every message, reaction, version
+// and held op (secure_delete overwrites the freed cells), and the session-reset failures that
+// point at them. The contact row and its sessions stay (not accepted), so a later message
+// from it decrypts and is a new request. NotFound with a sentence when `address` has no
+// request (an accepted contact's conversation is not deleted this way). Returns how many
+// messages were deleted.
+StoreResult<int> deleteRequestInStore(StoreContext &context, const QString &address);
+
+// Blocks or unblocks `address`. Blocking an address not in the store makes a row for it (not
+// accepted, no key yet: pinned on its first message, which is dropped). Unblocking keeps
+// `accepted` as it was: a request stays a request. Returns whether anything changed.
+StoreResult<bool> setBlockedInStore(StoreContext &context, const QString &address, bool blocked,
+                                    qint64 now);
+
+struct RequestSummary
+{
+    QString address;
+    int unread = 0;            // its messages not yet read
+    qint64 lastActivityAt = 0; // ms since the epoch
+    QString lastText;          // the newest message's text, empty if none readable
+};
+// Every pending message request (a not accepted, not blocked sender with a conversation),
+// newest first.
+StoreResult<std::vector<RequestSummary>> listRequests(StoreContext &context);
 
 } // namespace parley::core

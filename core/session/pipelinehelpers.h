@@ -93,12 +93,12 @@ struct ResentOutcome
     std::vector<OutboxEntry> outbox;     // the delivery receipt
 };
 // Requester: a resent text (M1 kind 0x05) replaces the undecryptable row its name points to;
-// dropped if the original was decrypted after all; a new row if no placeholder is known.
-StoreResult<ResentOutcome> receiveResentText(StoreContext &context,
-                                             const crypto::DeviceIdentity &self, ContactId contact,
-                                             ConversationId conversation,
-                                             const QString &senderAccount, quint32 senderDevice,
-                                             const MessageContent &content, qint64 now);
+// dropped if the original was decrypted after all; a new row if no placeholder is known. Its
+// delivery receipt only if `receipt` (not for a message request).
+StoreResult<ResentOutcome>
+receiveResentText(StoreContext &context, const crypto::DeviceIdentity &self, ContactId contact,
+                  ConversationId conversation, const QString &senderAccount, quint32 senderDevice,
+                  const MessageContent &content, bool receipt, qint64 now);
 
 // ---- Replies, reactions, edits, deletion (messageops.cpp; protocol M1 §5) ----
 

@@ -284,7 +284,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     case Outcome::Message:
     case Outcome::Undecryptable:
         if (result.message) {
-            emit messageReceived(chatMessage(*result.message));
+            ChatMessage message = chatMessage(*result.message);
+            message.request = message.request || result.request;
+            emit messageReceived(message);
             scheduleSweep(result.message->record.expiresAt);
         }
         if (result.timer) {
@@ -324,6 +326,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         break;
     case Outcome::Dropped:
         qCInfo(lcSession) << "dropped a delivery:" << result.reason;
+        break;
+    case Outcome::Blocked:
+        emit blockedMessageDropped(result.contact);
         break;
     case Outcome::Duplicate:
         break;

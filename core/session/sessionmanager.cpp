@@ -53,6 +53,7 @@ ChatMessage SessionManager::chatMessage(const ReceivedMessage &received)
     message.expiresAt = received.record.expiresAt;
     message.timerChange = received.record.timerChange ? qint64(*received.record.timerChange) : -1;
     message.attachment = received.attachment;
+    message.request = received.request;
     return message;
 }
 
@@ -71,6 +72,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ContactSummary>();
     qRegisterMetaType<HistoryItem>();
     qRegisterMetaType<AttachmentSummary>();
+    qRegisterMetaType<RequestSummary>();
     connect(connection, &RelayConnection::pushReceived, this, &SessionManager::onPush);
     connect(connection, &RelayConnection::statusChanged, this, &SessionManager::onConnectionStatus);
     m_retryTimer.setSingleShot(true);
@@ -142,14 +144,171 @@ void SessionManager::addContact(const QString &contact)
     }
     enqueue([this, address](std::function<void()> next) {
         ensureSessions(address, [this, address, next](const QString &error) {
-            if (error.isEmpty()) {
-                emit contactReady(address);
-            } else {
+            if (!error.isEmpty()) {
                 emit commandFailed(address, error);
+                next();
+                return;
+            }
+            // Adding a request's sender accepts the request (M1 §8).
+            acceptInStore(address, false, [this, address, next](const QString &failure) {
+                if (failure.isEmpty()) {
+                    emit contactReady(address);
+                } else {
+                    emit commandFailed(address, failure);
+                }
+                next();
+            });
+        });
+    });
+}
+
+void SessionManager::acceptInStore(const QString &address, bool onlyRequest, Completion done)
+{
+    const auto store = m_account->store();
+    const auto device = m_account->device();
+    if (!store || !device) {
+        done(tr("The profile is not open."));
+        return;
+    }
+    whenDone(store->run([device, address](StoreContext &context) {
+        return acceptRequestInStore(context, *device, address, nowMs());
+    }),
+             [this, address, onlyRequest, done](const StoreResult<AcceptedRequest> &accepted) {
+                 if (const auto *error = std::get_if<StoreError>(&accepted)) {
+                     done(error->code == StoreError::Code::NotFound ? error->detail
+                                                                    : error->message());
+                     return;
+                 }
+                 const auto &result = std::get<AcceptedRequest>(accepted);
+                 if (!result.wasRequest && onlyRequest) {
+                     done(tr("There is no message request from %1.").arg(address));
+                     return;
+                 }
+                 if (result.wasRequest) {
+                     emit requestAccepted(address, result.delivered, result.read);
+                 }
+                 if (!result.outbox.empty()) {
+                     flushOutbox();
+                 }
+                 done({});
+             });
+}
+
+void SessionManager::acceptRequest(const QString &contact)
+{
+    const QString address = resolve(contact);
+    if (address.isEmpty() || !ready()) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    enqueue([this, address](std::function<void()> next) {
+        acceptInStore(address, true, [this, address, next](const QString &failure) {
+            if (!failure.isEmpty()) {
+                emit commandFailed(address, failure);
             }
             next();
         });
     });
+}
+
+void SessionManager::deleteRequest(const QString &contact)
+{
+    const QString address = resolve(contact);
+    const auto store = m_account->store();
+    if (address.isEmpty() || !store) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    enqueue([this, store, address](std::function<void()> next) {
+        whenDone(store->run([address](StoreContext &context) {
+            return deleteRequestInStore(context, address);
+        }),
+                 [this, address, next](const StoreResult<int> &deleted) {
+                     if (const auto *error = std::get_if<StoreError>(&deleted)) {
+                         emit commandFailed(address, error->code == StoreError::Code::NotFound
+                                                         ? error->detail
+                                                         : error->message());
+                     } else {
+                         emit requestDeleted(address, std::get<int>(deleted));
+                     }
+                     next();
+                 });
+    });
+}
+
+void SessionManager::setBlocked(const QString &contact, bool blocked)
+{
+    const QString address = resolve(contact);
+    const auto store = m_account->store();
+    if (address.isEmpty() || !store) {
+        emit commandFailed(contact, address.isEmpty()
+                                        ? tr("%1 is not a valid username.").arg(contact)
+                                        : tr("The profile is not open."));
+        return;
+    }
+    if (address == m_account->status().accountAddress) {
+        emit commandFailed(contact, tr("You cannot block yourself."));
+        return;
+    }
+    enqueue([this, store, address, blocked](std::function<void()> next) {
+        whenDone(store->run([address, blocked](StoreContext &context) {
+            return setBlockedInStore(context, address, blocked, nowMs());
+        }),
+                 [this, address, blocked, next](const StoreResult<bool> &changed) {
+                     if (const auto *error = std::get_if<StoreError>(&changed)) {
+                         emit commandFailed(address, error->message());
+                     } else {
+                         emit blockedChanged(address, blocked);
+                     }
+                     next();
+                 });
+    });
+}
+
+void SessionManager::listBlocked()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit blockedListed({});
+        return;
+    }
+    whenDone(store->run([](StoreContext &context) { return ContactTable(context).blocked(); }),
+             [this](const StoreResult<std::vector<ContactRecord>> &found) {
+                 QStringList addresses;
+                 if (const auto *list = std::get_if<std::vector<ContactRecord>>(&found)) {
+                     for (const ContactRecord &record : *list) {
+                         addresses.append(record.address);
+                     }
+                 } else {
+                     qCWarning(lcSession)
+                         << "cannot list blocked addresses:" << std::get<StoreError>(found).detail;
+                 }
+                 emit blockedListed(addresses);
+             });
+}
+
+void SessionManager::listRequests()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit requestsListed({});
+        return;
+    }
+    whenDone(store->run([](StoreContext &context) { return core::listRequests(context); }),
+             [this](const StoreResult<std::vector<RequestSummary>> &found) {
+                 QList<RequestSummary> requests;
+                 if (const auto *list = std::get_if<std::vector<RequestSummary>>(&found)) {
+                     requests = QList<RequestSummary>(list->begin(), list->end());
+                 } else {
+                     qCWarning(lcSession)
+                         << "cannot list message requests:" << std::get<StoreError>(found).detail;
+                 }
+                 emit requestsListed(requests);
+             });
 }
 
 void SessionManager::sendText(const QString &contact, const QString &text)
@@ -198,34 +357,33 @@ void SessionManager::markRead(const QString &contact)
     }
     const QString address = contact.isEmpty() ? QString() : resolve(contact);
     const auto store = m_account->store();
-    whenDone(
-        store->run([address](StoreContext &context) { return markSeen(context, address); }),
-        [this, storeId = store.get()](
-            const StoreResult<std::vector<std::pair<QString, std::vector<QByteArray>>>> &seen) {
-            if (storeId != m_account->store().get()) {
-                return;
-            }
-            if (const auto *error = std::get_if<StoreError>(&seen)) {
-                qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
-                return;
-            }
-            for (const auto &[address, ids] : std::get<0>(seen)) {
-                if (!ids.empty()) {
-                    emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
-                }
-                for (std::size_t at = 0; at < ids.size(); at += kMaxReceiptIds) {
-                    const auto end =
-                        ids.begin() + std::ptrdiff_t(std::min(ids.size(), at + kMaxReceiptIds));
-                    encryptAndSend(
-                        address,
-                        MessageContent::makeReceipt(
-                            MessageContent::Kind::ReadReceipt,
-                            std::vector<QByteArray>(ids.begin() + std::ptrdiff_t(at), end),
-                            nowMs()),
-                        true, [](const QString &) {});
-                }
-            }
-        });
+    whenDone(store->run([address](StoreContext &context) { return markSeen(context, address); }),
+             [this, storeId = store.get()](const StoreResult<std::vector<SeenMessages>> &seen) {
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&seen)) {
+                     qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
+                     return;
+                 }
+                 for (const auto &[address, ids, receipt] : std::get<0>(seen)) {
+                     if (!ids.empty()) {
+                         emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
+                     }
+                     // A request or a blocked contact: no read receipt (M1 §8).
+                     for (std::size_t at = 0; receipt && at < ids.size(); at += kMaxReceiptIds) {
+                         const auto end = ids.begin() +
+                                          std::ptrdiff_t(std::min(ids.size(), at + kMaxReceiptIds));
+                         encryptAndSend(
+                             address,
+                             MessageContent::makeReceipt(
+                                 MessageContent::Kind::ReadReceipt,
+                                 std::vector<QByteArray>(ids.begin() + std::ptrdiff_t(at), end),
+                                 nowMs()),
+                             true, [](const QString &) {});
+                     }
+                 }
+             });
 }
 
 void SessionManager::listUnread()
@@ -260,8 +418,12 @@ void SessionManager::listContacts()
                  QList<ContactSummary> contacts;
                  if (const auto *list = std::get_if<std::vector<ContactRecord>>(&found)) {
                      for (const ContactRecord &record : *list) {
+                         if (!record.accepted) {
+                             continue; // a request's sender or a blocked stranger (M1 §8)
+                         }
                          contacts.append({record.address, record.displayName.value_or(QString()),
-                                          record.verified, !record.pendingAccountKey.isEmpty()});
+                                          record.verified, !record.pendingAccountKey.isEmpty(),
+                                          record.blocked});
                      }
                  }
                  emit contactsListed(contacts);

@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 
 #include <deque>
@@ -48,6 +49,7 @@ struct ChatMessage
     qint64 timerChange = -1;
     // An attachment message (M1 kind 0x0B): its file's metadata; fetchAttachment() gets it.
     std::optional<AttachmentSummary> attachment;
+    bool request = false; // from a message request's sender: nothing was sent back (M1 §8)
 };
 
 // What a verification view needs about one contact (describeContact()). Plain data.
@@ -72,6 +74,7 @@ struct ContactSummary
     QString displayName; // empty when none was given
     bool verified = false;
     bool keyChanged = false; // a key change waits for acceptKeyChange() (stored, pending)
+    bool blocked = false;    // their messages are dropped on arrival (M1 §8)
 };
 
 // 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
@@ -203,6 +206,32 @@ public slots:
     // Emits contactDescribed() with the safety number inputs of `contact`.
     void describeContact(const QString &contact);
 
+    // Message requests and blocking (protocol M1 §8). A message from an address that is not
+    // a contact arrives as a *request*: stored and shown (ChatMessage::request), but nothing
+    // goes back to the sender — no delivery or read receipt, no typing, no reset request —
+    // and sending to it fails with a sentence until the user accepts it. addContact() of a
+    // request's sender accepts it too.
+    //
+    // Accepts the request of `contact`: it becomes a contact, and the receipts held back go
+    // out now — a delivery receipt for each of its messages, a read receipt for those already
+    // read (never for one not yet read). Emits requestAccepted(), or commandFailed() — also
+    // when `contact` is no request (a contact already, or unknown).
+    void acceptRequest(const QString &contact);
+    // Deletes the request of `contact`: its conversation and every message of it. The sender
+    // stays a non-contact (sessions kept): its next message is a new request. Emits
+    // requestDeleted() or commandFailed() (also for an accepted contact: not a request).
+    void deleteRequest(const QString &contact);
+    // Blocks or unblocks `contact` (any address, a contact or not): a blocked sender's
+    // envelopes are decrypted — the ratchet advances, so the sessions still work after an
+    // unblock — and dropped: nothing stored, nothing sent back (blockedMessageDropped()).
+    // Nothing can be sent to a blocked address. Unblocking keeps a request a request.
+    // Emits blockedChanged() or commandFailed().
+    void setBlocked(const QString &contact, bool blocked);
+    // Emits blockedListed() with every blocked address.
+    void listBlocked();
+    // Emits requestsListed() with every pending request, newest first.
+    void listRequests();
+
 signals:
     void contactReady(const QString &address);
     void commandFailed(const QString &contact, const QString &sentence);
@@ -237,12 +266,23 @@ signals:
     void keyChangeDismissed(const QString &address);
     void verifiedChanged(const QString &address, bool verified);
     void contactDescribed(const parley::core::ContactKeys &keys);
+    // acceptRequest() (or addContact() of a request's sender) committed: `address` is a
+    // contact; receipts for `delivered` messages (read receipts for `read` of them) are queued.
+    void requestAccepted(const QString &address, int delivered, int read);
+    // deleteRequest() committed: the conversation and its `messages` are gone.
+    void requestDeleted(const QString &address, int messages);
+    void blockedChanged(const QString &address, bool blocked);
+    // An envelope from blocked `address` was decrypted and dropped (committed: its session
+    // advanced, nothing else was stored).
+    void blockedMessageDropped(const QString &address);
+    void blockedListed(const QStringList &addresses);
+    void requestsListed(const QList<parley::core::RequestSummary> &requests);
     // A session reset was requested of `address`'s device (we could not decrypt), or we
     // accepted one from it and resent `resent` messages.
     void sessionResetRequested(const QString &address);
     void sessionResetAccepted(const QString &address, int resent);
     // The conversation's disappearing-messages timer is now `seconds` (0: off), set by us or
-    // by the contact (M1 §6; committed).
+    // by the contact (M1 §8; committed).
     void conversationTimerChanged(const QString &conversation, int seconds);
     // The sweep deleted these rows of `conversation` (MessageIds; committed, WAL truncated).
     void messagesExpired(const QString &conversation, const QList<qint64> &messageIds);
@@ -276,6 +316,9 @@ private:
     void enqueue(std::function<void(std::function<void()>)> command);
     void runNextCommand();
     void ensureSessions(const QString &address, Completion done);
+    // acceptRequestInStore, then flushes the receipts it queued. `onlyRequest`: an address
+    // that is a contact already is an error (acceptRequest), not a success (addContact).
+    void acceptInStore(const QString &address, bool onlyRequest, Completion done);
     void establish(const QString &address, const wire::UserRecord &user,
                    const std::optional<ContactState> &known, Completion done);
     // FetchBundle for `target`. A device that has just registered may not have uploaded its
@@ -378,3 +421,4 @@ Q_DECLARE_METATYPE(parley::core::AttachmentSummary)
 Q_DECLARE_METATYPE(parley::core::HistoryItem)
 Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)
+Q_DECLARE_METATYPE(parley::core::RequestSummary)

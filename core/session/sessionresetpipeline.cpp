@@ -59,9 +59,10 @@ acceptResetRequest(StoreContext &context, const crypto::OpenedSealedMessage &ope
         row = std::get<std::optional<SessionRecord>>(current);
     }
     // Known: pinned, no key change waiting, and a session with that device to reset.
+    // Not a request's sender nor a blocked one: answering would send them something.
     const crypto::KnownContactCheck known = [&](const crypto::DeviceCertificate &) {
         return contact && !contact->accountKey.isEmpty() && contact->pendingAccountKey.isEmpty() &&
-               row.has_value();
+               contact->accepted && !contact->blocked && row.has_value();
     };
     std::vector<std::pair<crypto::FailedMessage, MessageId>> found;
     const crypto::SentMessageCheck sent = [&](const crypto::DeviceCertificate &,
@@ -197,11 +198,10 @@ recordFailureAndRequest(StoreContext &context, const crypto::DeviceIdentity &sel
     return std::optional<OutboxEntry>(std::move(entry));
 }
 
-StoreResult<ResentOutcome> receiveResentText(StoreContext &context,
-                                             const crypto::DeviceIdentity &self, ContactId contact,
-                                             ConversationId conversation,
-                                             const QString &senderAccount, quint32 senderDevice,
-                                             const MessageContent &content, qint64 now)
+StoreResult<ResentOutcome>
+receiveResentText(StoreContext &context, const crypto::DeviceIdentity &self, ContactId contact,
+                  ConversationId conversation, const QString &senderAccount, quint32 senderDevice,
+                  const MessageContent &content, bool receipt, qint64 now)
 {
     ResentOutcome outcome;
     MessageTable messages(context);
@@ -262,17 +262,20 @@ StoreResult<ResentOutcome> receiveResentText(StoreContext &context,
             return *errorOf(removed);
         }
     }
+    outcome.record = std::move(record);
+    if (!receipt) {
+        return outcome;
+    }
     // The delivery receipt names the ORIGINAL id: the sender's row for it becomes Delivered.
-    auto receipt =
+    auto sealed =
         encryptInTransaction(context, self, senderAccount,
                              MessageContent::makeReceipt(MessageContent::Kind::DeliveryReceipt,
                                                          {content.originalId}, now),
                              true, now);
-    if (const auto *error = errorOf(receipt)) {
+    if (const auto *error = errorOf(sealed)) {
         return *error;
     }
-    outcome.outbox = std::move(std::get<OutgoingResult>(receipt).outbox);
-    outcome.record = std::move(record);
+    outcome.outbox = std::move(std::get<OutgoingResult>(sealed).outbox);
     return outcome;
 }
 
@@ -391,6 +394,11 @@ sendWaitingResetRequests(StoreContext &context, const crypto::DeviceIdentity &se
             auto row = SessionTable(context).current(contact, device);
             if (errorOf(record) != nullptr || errorOf(row) != nullptr ||
                 !std::get<std::optional<SessionRecord>>(row)) {
+                continue;
+            }
+            // Blocked since the failure (or no longer accepted): nothing goes to it (M1 §8).
+            if (const ContactRecord &known = std::get<ContactRecord>(record);
+                known.blocked || !known.accepted) {
                 continue;
             }
             auto peer =

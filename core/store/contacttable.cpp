@@ -31,15 +31,17 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
     CachedQuery cached = m_context.prepared(
         insert ? QStringLiteral("INSERT INTO contacts (id, address, account_key, "
                                 "verified, display_name, device_list_counter, "
-                                "created_at, pending_account_key, key_changed_at) "
+                                "created_at, pending_account_key, key_changed_at, accepted, "
+                                "blocked) "
                                 "VALUES (:id, :address, :account_key, :verified, "
                                 ":display_name, :counter, :created_at, :pending, "
-                                ":changed_at)")
+                                ":changed_at, :accepted, :blocked)")
                : QStringLiteral("UPDATE contacts SET address = :address, account_key = "
                                 ":account_key, verified = :verified, display_name = "
                                 ":display_name, device_list_counter = :counter, "
                                 "pending_account_key = :pending, key_changed_at = "
-                                ":changed_at WHERE id = :id"));
+                                ":changed_at, accepted = :accepted, blocked = :blocked "
+                                "WHERE id = :id"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
@@ -58,6 +60,8 @@ StoreResult<ContactId> ContactTable::put(const ContactRecord &contact)
     query.bindValue(QStringLiteral(":changed_at"), contact.keyChangedAt > 0
                                                        ? QVariant(contact.keyChangedAt)
                                                        : QVariant(QMetaType(QMetaType::LongLong)));
+    query.bindValue(QStringLiteral(":accepted"), contact.accepted ? 1 : 0);
+    query.bindValue(QStringLiteral(":blocked"), contact.blocked ? 1 : 0);
     if (insert) {
         query.bindValue(QStringLiteral(":created_at"), contact.createdAt);
     }
@@ -118,7 +122,7 @@ namespace {
 
 const QString kColumns = QStringLiteral("SELECT id, address, account_key, verified, display_name, "
                                         "device_list_counter, created_at, pending_account_key, "
-                                        "key_changed_at FROM contacts ");
+                                        "key_changed_at, accepted, blocked FROM contacts ");
 
 } // namespace
 
@@ -141,9 +145,19 @@ StoreResult<ContactRecord> ContactTable::findWhere(const QString &condition, con
 
 StoreResult<std::vector<ContactRecord>> ContactTable::all()
 {
+    return list(QString());
+}
+
+StoreResult<std::vector<ContactRecord>> ContactTable::blocked()
+{
+    return list(QStringLiteral("WHERE blocked = 1 "));
+}
+
+StoreResult<std::vector<ContactRecord>> ContactTable::list(const QString &condition)
+{
     QSqlQuery query(m_context.database());
     query.setForwardOnly(true);
-    if (!query.exec(kColumns + QStringLiteral("ORDER BY address"))) {
+    if (!query.exec(kColumns + condition + QStringLiteral("ORDER BY address"))) {
         return StoreContext::queryError(query);
     }
     std::vector<ContactRecord> contacts;
@@ -181,6 +195,8 @@ StoreResult<ContactRecord> ContactTable::readRow(const QSqlQuery &query, bool le
     contact.createdAt = query.value(6).toLongLong();
     contact.pendingAccountKey = query.value(7).toByteArray();
     contact.keyChangedAt = query.value(8).isNull() ? 0 : query.value(8).toLongLong();
+    contact.accepted = query.value(9).toInt() != 0;
+    contact.blocked = query.value(10).toInt() != 0;
     return contact;
 }
 

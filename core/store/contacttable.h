@@ -31,6 +31,18 @@ struct ContactRecord
     // ms since the epoch when the last key change was seen (stamped when first claimed, also
     // by an envelope whose claim the relay later denied); 0 = never. Kept after acceptance.
     qint64 keyChangedAt = 0;
+    // Schema v7 (message requests and blocking). `accepted`: the user took this contact in —
+    // added it, or accepted its message request. A row made by the first message of an
+    // unknown sender is not accepted: its conversation is a *request*, and nothing is sent
+    // back to it (no receipts, no typing) until it is accepted.
+    bool accepted = true;
+    // Its envelopes are dropped on arrival, after decryption (the ratchet advances; nothing
+    // else is stored). A blocked address may have no account key yet (blocked by name).
+    bool blocked = false;
+
+    // A message request: someone who wrote to us and whom the user has not accepted (nor
+    // blocked).
+    bool isRequest() const { return !accepted && !blocked; }
 };
 
 // Runs on the database thread only (inside ProfileStore::run).
@@ -53,9 +65,12 @@ public:
     // Every contact, by address. A name that fails to decrypt is left unset here (the row is
     // listed, shown by its address) instead of failing the whole list.
     StoreResult<std::vector<ContactRecord>> all();
+    // Every blocked address, by address (lenient about names like all()).
+    StoreResult<std::vector<ContactRecord>> blocked();
 
 private:
     StoreResult<ContactRecord> findWhere(const QString &condition, const QVariant &value);
+    StoreResult<std::vector<ContactRecord>> list(const QString &condition);
     // The contact in the current row of `query` (the columns of kColumns); its name is left
     // unset when it fails to decrypt and `lenient`, else that is the error.
     StoreResult<ContactRecord> readRow(const QSqlQuery &query, bool lenient) const;

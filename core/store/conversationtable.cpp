@@ -139,6 +139,8 @@ StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
         if (const auto *record = std::get_if<ContactRecord>(&contact)) {
             summary.displayName = record->displayName;
             summary.verified = record->verified;
+            summary.request = record->isRequest();
+            summary.blocked = record->blocked;
         } else if (std::get<StoreError>(contact).code != StoreError::Code::Undecryptable) {
             return std::get<StoreError>(contact);
         }

@@ -25,6 +25,10 @@ struct ConversationSummary
     qint64 lastActivityAt = 0; // ms since the epoch (conversations.last_activity_at)
     // Incoming messages still Received (not yet shown to the user: markSeen makes them Seen).
     int unreadCount = 0;
+    // The contact's standing (schema v7): a message request (not accepted, not blocked), and
+    // blocked. A request's conversation is shown apart until the user accepts or deletes it.
+    bool request = false;
+    bool blocked = false;
     // The newest message, if any; an undecryptable body carries the StoreError.
     std::optional<MessageRecord> lastMessage;
 };

@@ -273,6 +273,18 @@ const char *const kSchemaV8[] = {
     " WHEN NEW.deleted = 1 BEGIN DELETE FROM attachments WHERE message_id = NEW.id; END",
 };
 
+// Schema version 9 (message requests and blocking; protocol M1 "Requests and blocking"):
+// `accepted` — the user took the contact in (added it, or accepted its request); a row made
+// by the first message of an unknown sender has 0 and its conversation is a request. Every
+// contact before v9 was one the user had (addContact, or the old automatic pinning), so 1.
+// `blocked` — its envelopes are dropped after decryption (the ratchet still advances).
+const char *const kSchemaV9[] = {
+    "ALTER TABLE contacts ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1"
+    " CHECK (accepted IN (0, 1))",
+    "ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0"
+    " CHECK (blocked IN (0, 1))",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -330,6 +342,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 7:
             if (auto step = migrateTo8(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 8:
+            if (auto step = migrateTo9(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -420,6 +437,16 @@ StoreStatus SchemaMigrations::migrateTo7(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo8(StoreContext &context)
 {
     for (const char *statement : kSchemaV8) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo9(StoreContext &context)
+{
+    for (const char *statement : kSchemaV9) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

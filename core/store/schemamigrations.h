@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 8;
+    static constexpr int kVersion = 9;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -29,6 +29,7 @@ private:
     static StoreStatus migrateTo6(StoreContext &context);
     static StoreStatus migrateTo7(StoreContext &context);
     static StoreStatus migrateTo8(StoreContext &context);
+    static StoreStatus migrateTo9(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -146,6 +146,23 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
                 }
             },
             queued);
+        // Requests and blocking (M1 §8).
+        connect(
+            m_sessions, &SessionManager::requestAccepted, this,
+            [this](const QString &address) {
+                if (address == m_address) {
+                    loadContact();
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::blockedChanged, this,
+            [this](const QString &address) {
+                if (address == m_address) {
+                    loadContact();
+                }
+            },
+            queued);
         // changedKeys() belongs to the core thread: read it there, apply it here.
         auto deliver = m_guard.bind([this](const QSet<QString> &keys) {
             if (keys.contains(m_address)) {
@@ -203,10 +220,19 @@ QString ChatViewModel::displayName() const
 
 QString ChatViewModel::cannotSendReason() const
 {
-    return canSend() ? QString()
-                     : tr("%1's safety number changed. Compare it again and accept the new key "
-                          "before sending.")
-                           .arg(displayName());
+    if (canSend()) {
+        return {};
+    }
+    if (m_blocked) {
+        return tr("%1 is blocked. Unblock them to send a message.").arg(displayName());
+    }
+    if (m_request) {
+        return tr("%1 is not in your contacts. Accept the message request to reply.")
+            .arg(displayName());
+    }
+    return tr("%1's safety number changed. Compare it again and accept the new key "
+              "before sending.")
+        .arg(displayName());
 }
 
 QString ChatViewModel::noticeText() const
@@ -655,6 +681,8 @@ void ChatViewModel::loadContact()
                         if (const auto *contact = std::get_if<ContactRecord>(&found)) {
                             m_name = contact->displayName.value_or(QString()).trimmed();
                             m_verified = contact->verified;
+                            m_request = contact->isRequest();
+                            m_blocked = contact->blocked;
                             // A change waiting for the user survives restarts in the store.
                             m_keyChanged = m_keyChanged || !contact->pendingAccountKey.isEmpty();
                             emit contactChanged();

@@ -28,8 +28,13 @@ class SessionManager;
 //  - displayName:       the contact's name, or the user part of the address
 //  - verified:          the user verified the contact's safety number
 //  - keyChanged:        the contact's identity key changed since this session started
+//  - isRequest:         the conversation is a message request: the contact wrote first and
+//                       is not accepted yet; nothing is sent to them (RequestsViewModel::accept;
+//                       protocol M1 §6)
+//  - blocked:           the contact is blocked (RequestsViewModel::unblock)
 //  - canSend:           false while sending is blocked: a verified contact whose key changed
-//                       (issue 12: sending stays blocked until the user accepts the new key)
+//                       (issue 12: sending stays blocked until the user accepts the new key),
+//                       a message request not accepted yet, or a blocked contact
 //  - cannotSendReason:  one sentence saying why canSend is false, else empty
 //  - noticeText:        a non-blocking remark, e.g. an unverified contact's key changed
 //  - errorText:         one sentence about the last failed command (too long, refused by the
@@ -113,6 +118,8 @@ class ChatViewModel : public QObject
     Q_PROPERTY(QString displayName READ displayName NOTIFY contactChanged)
     Q_PROPERTY(bool verified READ isVerified NOTIFY contactChanged)
     Q_PROPERTY(bool keyChanged READ hasKeyChanged NOTIFY contactChanged)
+    Q_PROPERTY(bool isRequest READ isRequest NOTIFY contactChanged)
+    Q_PROPERTY(bool blocked READ isBlocked NOTIFY contactChanged)
     Q_PROPERTY(bool canSend READ canSend NOTIFY contactChanged)
     Q_PROPERTY(QString cannotSendReason READ cannotSendReason NOTIFY contactChanged)
     Q_PROPERTY(QString noticeText READ noticeText NOTIFY contactChanged)
@@ -150,7 +157,9 @@ public:
     QString displayName() const;
     bool isVerified() const { return m_verified; }
     bool hasKeyChanged() const { return m_keyChanged; }
-    bool canSend() const { return !(m_verified && m_keyChanged); }
+    bool isRequest() const { return m_request; }
+    bool isBlocked() const { return m_blocked; }
+    bool canSend() const { return !(m_verified && m_keyChanged) && !m_request && !m_blocked; }
     QString cannotSendReason() const;
     QString noticeText() const;
     QString errorText() const { return m_errorText; }
@@ -222,6 +231,8 @@ private:
     QString m_name;
     bool m_verified = false;
     bool m_keyChanged = false;
+    bool m_request = false; // schema v7: not accepted (and not blocked)
+    bool m_blocked = false;
     QString m_errorText;
     bool m_peerTyping = false;
     qint64 m_unreadMarkerId = 0;

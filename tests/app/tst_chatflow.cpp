@@ -151,10 +151,14 @@ void TestChatFlow::messagesBothWays()
     QCOMPARE(chat->timeline()->messageDelegate()->renderedText(mine), QStringLiteral("Hello bob"));
     QTRY_VERIFY_WITH_TIMEOUT(states.contains(QStringLiteral("sent")), kTimeoutMs);
 
-    // Bob receives it: delivered (then read, since recv sends read receipts).
+    // Bob receives it and accepts: delivered (then read, since recv read it).
     result = cli({QStringLiteral("recv"), QStringLiteral("--wait"), QStringLiteral("20")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     QVERIFY2(result.out.contains(QStringLiteral("Hello **bob**")), qPrintable(result.out));
+    // alice is a stranger to bob: her message request gets its receipts once he accepts it
+    // (protocol M1 §6).
+    result = cli({QStringLiteral("accept"), QStringLiteral("alice")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     QTRY_VERIFY_WITH_TIMEOUT(states.contains(QStringLiteral("delivered")), kTimeoutMs);
     QVERIFY(states.indexOf(QStringLiteral("sent")) < states.indexOf(QStringLiteral("delivered")));
 

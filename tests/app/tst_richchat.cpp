@@ -17,6 +17,7 @@
 #include "core/viewmodels/connectionviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "core/viewmodels/requestsviewmodel.h"
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
@@ -149,6 +150,20 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     app::TimelineView *timeline = chat->timeline();
     QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 1, kTimeoutMs);
 
+    // Bob is not a contact: a message request. The bar over the composer says so and the
+    // composer is off until alice accepts.
+    QTRY_VERIFY(model->isRequest());
+    QVERIFY(chat->requestBar()->isVisible());
+    QVERIFY(!chat->composer()->isEnabled());
+    QVERIFY(!model->startReply(messages->index(0).data(Messages::IdRole).toLongLong()));
+    model->clearError();
+    auto *accept = chat->requestBar()->findChild<QPushButton *>(QStringLiteral("acceptRequest"));
+    QVERIFY(accept && accept->isVisible());
+    accept->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isRequest(), kTimeoutMs);
+    QVERIFY(!chat->requestBar()->isVisible());
+    QVERIFY(chat->composer()->isEnabled());
+
     // A peer's message offers Reply and React, not Edit or Delete.
     QVERIFY(hasMenuAction(timeline, 0, QStringLiteral("replyAction")));
     QVERIFY(!hasMenuAction(timeline, 0, QStringLiteral("editAction")));
@@ -278,6 +293,20 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
         }(),
         kTimeoutMs);
     QVERIFY(rowWithText(messages, QStringLiteral("Lunch at noon?")) == 0);
+
+    // Blocking an accepted contact (RequestsViewModel: the app has no contact menu for it
+    // yet): the bar comes back with Unblock and nothing can be sent; unblocking gives the
+    // composer back.
+    QVERIFY(messaging->requests()->block(bobAddress));
+    QTRY_VERIFY_WITH_TIMEOUT(model->isBlocked(), kTimeoutMs);
+    QVERIFY(chat->requestBar()->isVisible());
+    QVERIFY(!chat->composer()->isEnabled());
+    auto *unblock = chat->requestBar()->findChild<QPushButton *>(QStringLiteral("unblockContact"));
+    QVERIFY(unblock && unblock->isVisible());
+    unblock->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->isBlocked(), kTimeoutMs);
+    QVERIFY(!chat->requestBar()->isVisible());
+    QVERIFY(chat->composer()->isEnabled());
 }
 
 QTEST_MAIN(TestRichChat)

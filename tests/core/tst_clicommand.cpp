@@ -138,13 +138,22 @@ void TestCliCommand::parsesCommands()
         QVERIFY(!CliCommand::word(name).isEmpty());
     }
     QVERIFY(!named(CliCommand::Name::Init).runsSignedIn());
+    // Requests and blocking (M1 §8): one CONTACT each, none for the lists.
+    parsed = parseCommand({"delete-request", "mallory"}, true);
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::DeleteRequest);
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, QStringList{"mallory"});
+    QVERIFY(std::holds_alternative<QString>(parseCommand({"block"}, true)));
+    QVERIFY(std::holds_alternative<QString>(parseCommand({"blocked", "bob"}, true)));
+    QCOMPARE(std::get<CliCommand>(parseCommand({"requests"}, false)).name,
+             CliCommand::Name::Requests);
 
     // Every command word maps back to its name and has its own --help text.
     for (const char *text :
-         {"status",     "init",           "add",       "send",          "reply",   "react",
-          "edit",       "delete",         "send-file", "fetch-file",    "history", "timer",
-          "recv",       "flush",          "contacts",  "safety-number", "verify",  "unverify",
-          "accept-key", "delete-account", "batch"}) {
+         {"status",     "init",           "add",       "send",           "reply",   "react",
+          "edit",       "delete",         "send-file", "fetch-file",     "history", "timer",
+          "recv",       "flush",          "contacts",  "safety-number",  "verify",  "unverify",
+          "accept-key", "requests",       "accept",    "delete-request", "block",   "unblock",
+          "blocked",    "delete-account", "batch"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));

@@ -169,6 +169,7 @@ private slots:
     void v5UpgradeAddsRepliesReactionsEditsDeletion();
     void v6UpgradeAddsDisappearingMessages();
     void v7UpgradeAddsAttachments();
+    void v8UpgradeKeepsEveryContactAcceptedAndUnblocked();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -765,6 +766,53 @@ void TestStoreMigrations::v7UpgradeAddsAttachments()
              (QStringList{QStringLiteral("0"), QStringLiteral("0"), QStringLiteral("notes.txt"),
                           QStringLiteral("for you"), QStringLiteral("x.blob"), QStringLiteral("1"),
                           QStringLiteral("0")}));
+}
+
+void TestStoreMigrations::v8UpgradeKeepsEveryContactAcceptedAndUnblocked()
+{
+    // v8 → v9 (requests and blocking, protocol M1 §8): every contact of an older profile was
+    // one the user had, so none becomes a request; none is blocked; blocking works.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v8"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        auto all = ContactTable(context).all();
+        if (const auto *error = std::get_if<StoreError>(&all)) {
+            return *error;
+        }
+        for (const ContactRecord &contact : std::get<std::vector<ContactRecord>>(all)) {
+            seen << QStringLiteral("%1:%2:%3")
+                        .arg(contact.address)
+                        .arg(contact.accepted)
+                        .arg(contact.blocked);
+        }
+        auto summaries = ConversationTable(context).summaries();
+        if (const auto *error = std::get_if<StoreError>(&summaries)) {
+            return *error;
+        }
+        for (const ConversationSummary &summary :
+             std::get<std::vector<ConversationSummary>>(summaries)) {
+            seen << QStringLiteral("request:%1").arg(summary.request);
+        }
+        auto blocked = setBlockedInStore(context, QStringLiteral("bob@relay.example"), true, 9);
+        if (const auto *error = std::get_if<StoreError>(&blocked)) {
+            return *error;
+        }
+        auto list = ContactTable(context).blocked();
+        if (const auto *error = std::get_if<StoreError>(&list)) {
+            return *error;
+        }
+        seen << QString::number(std::get<std::vector<ContactRecord>>(list).size());
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("bob@relay.example:1:0"),
+                                   QStringLiteral("request:0"), QStringLiteral("1")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

@@ -739,7 +739,7 @@ void TestStoreRecords::resentTextOfADecryptedOriginalIsDropped()
                                                       QStringLiteral("again"), 1);
         return valueOf(take(m_store->run([&](StoreContext &context) {
             return pipeline::receiveResentText(context, self, contact, conversation, peer, 1,
-                                               content, 2);
+                                               content, true, 2);
         })));
     };
     const auto dropped = resend(QByteArray(16, 'o'), 1);

@@ -140,18 +140,22 @@ void TestE2eCli::batchRunsEverythingOnOneUnlock()
                 .startsWith(address(QStringLiteral("carol")) + u'/'));
 
     // Dave reads with a batch too; text output this time, then nothing new on a second recv.
-    const QString daveBatch = writeFile(*m_dir, QStringLiteral("dave.batch"),
-                                        QStringLiteral("recv --wait 20\nrecv\ncontacts\n"));
+    // Carol is a stranger to him: a message request (protocol M1 §8) until he accepts it.
+    const QString daveBatch =
+        writeFile(*m_dir, QStringLiteral("dave.batch"),
+                  QStringLiteral("recv --wait 20\nrecv\naccept carol\ncontacts\n"));
     result = runCli({QStringLiteral("--profile"), profile(QStringLiteral("dave")),
                      QStringLiteral("batch"), daveBatch});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     const QString carol = address(QStringLiteral("carol"));
     QStringList lines = result.out.split(u'\n', Qt::SkipEmptyParts);
-    QCOMPARE(lines.size(), 4);
-    QCOMPARE(lines[0], carol + QStringLiteral(": first message"));
-    QCOMPARE(lines[1], carol + QStringLiteral(": second \"quoted\""));
-    QCOMPARE(lines[2], carol + QStringLiteral(": --not-an-option"));
-    QCOMPARE(lines[3], carol); // the contact, neither verified nor changed
+    QCOMPARE(lines.size(), 5);
+    QCOMPARE(lines[0], QStringLiteral("[request] ") + carol + QStringLiteral(": first message"));
+    QCOMPARE(lines[1],
+             QStringLiteral("[request] ") + carol + QStringLiteral(": second \"quoted\""));
+    QCOMPARE(lines[2], QStringLiteral("[request] ") + carol + QStringLiteral(": --not-an-option"));
+    QCOMPARE(lines[3], QStringLiteral("accepted ") + carol);
+    QCOMPARE(lines[4], carol); // the contact, neither verified nor changed
 }
 
 void TestE2eCli::batchStopsAtTheFirstFailure()

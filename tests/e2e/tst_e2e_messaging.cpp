@@ -162,8 +162,10 @@ void TestE2eMessaging::conversationWithReceiptsTypingAndNothingAtRest()
         for (const core::ChatMessage &message : bob.received) {
             QCOMPARE(message.conversation, aliceAddress);
             QCOMPARE(message.from, aliceAddress + QStringLiteral("/1"));
+            QVERIFY(message.request); // alice is not bob's contact yet (M1 §8)
         }
-        // Delivery receipts come back by themselves.
+        // Bob accepts: the delivery receipts held back come back (then by themselves).
+        QVERIFY(bob.acceptRequest(aliceAddress, kTimeoutMs));
         QTRY_COMPARE_WITH_TIMEOUT(alice.countInState(MessageState::Delivered), 3, kTimeoutMs);
         QVERIFY(alice.failures.isEmpty());
 
@@ -227,6 +229,8 @@ void TestE2eMessaging::offlineRecipientGetsEverything()
     bob.unlock();
     QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 10, kTimeoutMs);
     QCOMPARE(bob.receivedTexts(), texts);
+    // A stranger's messages: delivery receipts once bob accepts (M1 §8).
+    QVERIFY(bob.acceptRequest(QStringLiteral("alice"), kTimeoutMs));
     QTRY_COMPARE_WITH_TIMEOUT(alice.countInState(MessageState::Delivered), 10, kTimeoutMs);
 }
 
@@ -246,6 +250,8 @@ void TestE2eMessaging::relayKilledMidBurst()
         bob->create(QStringLiteral("bob"), relay.url());
         QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
         QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+        // Bob has alice as a contact, so receipts flow (M1 §8: none to a stranger).
+        QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
 
         const QStringList texts = burst(QStringLiteral("burst"), 40);
         for (const QString &text : texts) {
@@ -285,6 +291,8 @@ void TestE2eMessaging::receiverRestartedMidBurst()
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    // Bob has alice as a contact, so receipts flow (M1 §8: none to a stranger).
+    QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
 
     const QStringList texts = burst(QStringLiteral("restart"), 60);
     for (const QString &text : texts) {
@@ -322,6 +330,8 @@ void TestE2eMessaging::redeliveredEnvelopeIsShownOnce()
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    // Bob has alice as a contact, so receipts flow (M1 §8: none to a stranger).
+    QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
 
     // Record what the relay pushes to bob, on the core thread, as it arrives.
     auto pushes = std::make_shared<QList<wire::Push>>();
@@ -416,7 +426,10 @@ void TestE2eMessaging::cliAddSendRecv()
     result = runCli({QStringLiteral("--profile"), dave, QStringLiteral("recv")});
     QCOMPARE(result.exitCode, 0);
     QCOMPARE(result.out, QString());
-    // A reply the other way, plain text output.
+    // A reply the other way, plain text output, once dave accepted carol's request (M1 §8).
+    result = runCli(
+        {QStringLiteral("--profile"), dave, QStringLiteral("accept"), QStringLiteral("carol")});
+    QCOMPARE(result.exitCode, 0);
     result = runCli({QStringLiteral("--profile"), dave, QStringLiteral("send"),
                      QStringLiteral("carol"), QStringLiteral("hi carol")});
     QCOMPARE(result.exitCode, 0);
@@ -441,6 +454,8 @@ void TestE2eMessaging::relayStoppedForTenSeconds()
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    // Bob has alice as a contact, so receipts flow (M1 §8: none to a stranger).
+    QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
 
     const QStringList texts = burst(QStringLiteral("outage"), 40);
     for (const QString &text : texts) {

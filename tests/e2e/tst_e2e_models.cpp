@@ -15,6 +15,7 @@
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
+#include "core/viewmodels/requestsviewmodel.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
 #include "support/relayprocess.h"
@@ -124,9 +125,10 @@ void TestE2eModels::modelsFollowAConversation()
     for (const QString &text : sent) {
         QVERIFY(aliceChat.send(u"  "_qs + text + u" "_qs)); // trimmed
     }
-    // Alice's rows appear (Queued) and move on to Delivered by the receipts.
+    // Alice's rows appear (Queued) and are sent; no receipt yet: bob has not accepted her
+    // message request (protocol M1 §8).
     QTRY_COMPARE_WITH_TIMEOUT(texts(*aliceChat.messages()), sent, kTimeoutMs);
-    QTRY_VERIFY_WITH_TIMEOUT(allIn(*aliceChat.messages(), {u"delivered"_qs}), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(allIn(*aliceChat.messages(), {u"sent"_qs}), kTimeoutMs);
     QCOMPARE(aliceChat.messages()->index(0, 0).data(Messages::IsOutgoingRole).toBool(), true);
     QTRY_COMPARE_WITH_TIMEOUT(aliceList.model()->rowCount(), 1, kTimeoutMs);
     QCOMPARE(aliceList.totalUnread(), 0);
@@ -140,6 +142,18 @@ void TestE2eModels::modelsFollowAConversation()
     QCOMPARE(aliceRow.data(Conversations::AddressRole).toString(), aliceAddress);
     QCOMPARE(aliceRow.data(Conversations::PreviewRole).toString(), u"three lines"_qs);
     QCOMPARE(aliceRow.data(Conversations::UnreadCountRole).toInt(), 3);
+    QCOMPARE(aliceRow.data(Conversations::IsRequestRole).toBool(), true);
+    QCOMPARE(bobContacts.contacts()->rowCount(), 0); // a request's sender is no contact
+
+    // Bob accepts: the delivery receipts held back go, alice becomes a contact.
+    core::RequestsViewModel bobRequests(bob.sessions);
+    QSignalSpy acceptedSpy(&bobRequests, &core::RequestsViewModel::requestAccepted);
+    QVERIFY(bobRequests.accept(aliceAddress));
+    QVERIFY(acceptedSpy.wait(kTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(allIn(*aliceChat.messages(), {u"delivered"_qs}), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        bobList.model()->index(0, 0).data(Conversations::IsRequestRole).toBool(), false,
+        kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bobContacts.contacts()->rowCount(), 1, kTimeoutMs);
 
     // Bob reads: his rows become Seen, his unread count drops, alice's rows become Read.

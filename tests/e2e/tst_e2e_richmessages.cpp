@@ -237,6 +237,8 @@ void TestE2eRichMessages::repliesReactionsEditsAndDeletesAgreeOnEverySide()
     const QByteArray lunch = idOf(bob, QStringLiteral("lunch at noon?"));
     const QByteArray pin = idOf(bob, QStringLiteral("my pin is 4711"));
     QVERIFY(!lunch.isEmpty() && !pin.isEmpty());
+    // A stranger's request until bob accepts it (M1 §8): only then may he answer.
+    QVERIFY(bob.acceptRequest(aliceAddress, kTimeoutMs));
     QMetaObject::invokeMethod(bob.sessions, [s = bob.sessions, a = aliceAddress, lunch] {
         s->sendReply(a, lunch, QStringLiteral("yes, noon"));
     });
@@ -342,6 +344,7 @@ void TestE2eRichMessages::cliReplyReactEditDeleteAndHistory()
     QCOMPARE(cli(finn, {QStringLiteral("recv"), QStringLiteral("--wait"), QStringLiteral("10")})
                  .exitCode,
              0);
+    QCOMPARE(cli(finn, {QStringLiteral("accept"), QStringLiteral("erin")}).exitCode, 0); // M1 §8
     // Finn replies to the first and reacts to it; erin edits it and deletes the second.
     CliResult result =
         cli(finn, {QStringLiteral("reply"), QStringLiteral("erin"), ids[0], QStringLiteral("ok!")});
@@ -450,6 +453,7 @@ void TestE2eRichMessages::opsQueuedOfflineSurviveARestart()
     alice->sendText(QStringLiteral("bob"), QStringLiteral("draft"));
     QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
     const QByteArray draft = bob.received.first().clientMessageId;
+    QVERIFY(bob.acceptRequest(aliceAddress, kTimeoutMs)); // receipts flow (M1 §8)
     QTRY_COMPARE_WITH_TIMEOUT(alice->countInState(core::MessageRecord::State::Delivered), 1,
                               kTimeoutMs);
 

@@ -60,6 +60,13 @@ bool E2eClient::addContact(const QString &contact, int timeoutMs)
     return ready.waitForCount(1, timeoutMs);
 }
 
+bool E2eClient::acceptRequest(const QString &contact, int timeoutMs)
+{
+    CrossThreadSpy accepted(sessions, &core::SessionManager::requestAccepted);
+    QMetaObject::invokeMethod(sessions, [s = sessions, contact] { s->acceptRequest(contact); });
+    return accepted.waitForCount(1, timeoutMs);
+}
+
 void E2eClient::sendText(const QString &to, const QString &text)
 {
     QMetaObject::invokeMethod(sessions, [s = sessions, to, text] { s->sendText(to, text); });

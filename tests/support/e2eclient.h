@@ -38,6 +38,9 @@ public:
     void unlock();
     // Adds `contact` and waits for SessionManager::contactReady; false on timeout.
     [[nodiscard]] bool addContact(const QString &contact, int timeoutMs);
+    // Accepts the message request of `contact` (protocol M1 §8: a stranger's messages get no
+    // receipts until then) and waits for SessionManager::requestAccepted; false on timeout.
+    [[nodiscard]] bool acceptRequest(const QString &contact, int timeoutMs);
     void sendText(const QString &to, const QString &text);
 
     [[nodiscard]] QStringList receivedTexts() const;

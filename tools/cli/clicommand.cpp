@@ -89,6 +89,23 @@ constexpr std::array kSyntax{
     Syntax{CliCommand::Name::AcceptKey, "accept-key", 1, 0, "accept-key CONTACT",
            "Accept CONTACT's new account key after it changed. Sending to a verified "
            "contact\nwaits for this; accepting clears the verified mark."},
+    Syntax{CliCommand::Name::Block, "block", 1, 0, "block CONTACT",
+           "Block CONTACT (a contact, a request's sender or any address): their messages are\n"
+           "decrypted and dropped on arrival (nothing stored, nothing sent back), and nothing\n"
+           "can be sent to them."},
+    Syntax{CliCommand::Name::Unblock, "unblock", 1, 0, "unblock CONTACT",
+           "Unblock CONTACT: their next messages arrive again (a request stays a request)."},
+    Syntax{CliCommand::Name::Blocked, "blocked", 0, 0, "blocked", "List the blocked addresses."},
+    Syntax{CliCommand::Name::Requests, "requests", 0, 0, "requests",
+           "List the message requests: conversations started by someone who is not a\n"
+           "contact. Nothing is sent back to them (no receipts, no typing) until you accept."},
+    Syntax{CliCommand::Name::Accept, "accept", 1, 0, "accept CONTACT",
+           "Accept CONTACT's message request: CONTACT becomes a contact and the delivery\n"
+           "receipts held back are sent (read receipts only for messages already read, e.g.\n"
+           "printed by recv); done when the relay has them."},
+    Syntax{CliCommand::Name::DeleteRequest, "delete-request", 1, 0, "delete-request CONTACT",
+           "Delete CONTACT's message request: the conversation and its messages. CONTACT\n"
+           "stays a non-contact; a later message from them is a new request."},
     Syntax{CliCommand::Name::DeleteAccount, "delete-account", 1, 0, "delete-account USERNAME",
            "Delete the account on the relay (every device, prekey and queued message), then\nthis "
            "profile's files. USERNAME must repeat the profile's username. The username\nstays "

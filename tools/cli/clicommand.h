@@ -32,6 +32,12 @@ struct CliCommand
         Verify,
         Unverify,
         AcceptKey,
+        Block,
+        Unblock,
+        Blocked,
+        Requests,
+        Accept,
+        DeleteRequest,
         DeleteAccount,
         Batch
     };

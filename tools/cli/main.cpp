@@ -57,6 +57,15 @@ const char *const kDescription =
     "  unverify CONTACT     withdraw it\n"
     "  accept-key CONTACT   accept CONTACT's new key after it changed (sending to a verified\n"
     "                       contact waits for this)\n"
+    "  requests             list the message requests (conversations started by someone who\n"
+    "                       is not a contact; nothing is sent back to them until accepted)\n"
+    "  accept CONTACT       accept CONTACT's request: a contact now, the receipts held back\n"
+    "                       are sent\n"
+    "  delete-request CONTACT\n"
+    "                       delete CONTACT's request (its conversation and messages)\n"
+    "  block CONTACT        drop CONTACT's messages on arrival, send them nothing\n"
+    "  unblock CONTACT      undo it\n"
+    "  blocked              list the blocked addresses\n"
     "  delete-account USERNAME\n"
     "                       delete the account (USERNAME repeats its name, as a confirmation)\n"
     "                       on the relay, then this profile's files\n"
@@ -167,7 +176,8 @@ int main(int argc, char *argv[])
         QStringLiteral("status | init | add | send | reply | react | edit | delete | send-file | "
                        "fetch-file | history | "
                        "recv | flush | contacts | safety-number | verify | "
-                       "unverify | accept-key | delete-account | batch"));
+                       "unverify | accept-key | requests | accept | delete-request | block | "
+                       "unblock | blocked | delete-account | batch"));
     // Not process(): `parley-cli COMMAND --help` prints that command's help.
     if (!parser.parse(QCoreApplication::arguments())) {
         fail(parser.errorText());

@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QTimer>
 
+#include <algorithm>
 #include <utility>
 
 namespace parley::cli {
@@ -75,6 +76,9 @@ QJsonObject messageObject(const core::ChatMessage &message)
     }
     if (message.attachment) {
         object.insert(QStringLiteral("attachment"), attachmentObject(*message.attachment));
+    }
+    if (message.request) {
+        object.insert(QStringLiteral("request"), true);
     }
     return object;
 }
@@ -230,6 +234,14 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         return;
     case CliCommand::Name::Contacts:
         contacts();
+        return;
+    case CliCommand::Name::Block:
+    case CliCommand::Name::Unblock:
+    case CliCommand::Name::Blocked:
+    case CliCommand::Name::Requests:
+    case CliCommand::Name::Accept:
+    case CliCommand::Name::DeleteRequest:
+        requests();
         return;
     case CliCommand::Name::SafetyNumber:
     case CliCommand::Name::Verify:
@@ -614,38 +626,51 @@ void SessionCommand::recv()
                     list();
                 }
             });
-    connect(sessions, &SessionManager::unreadListed, this,
-            [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
-                if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
-                    *waiting = true;
-                    QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
-                        if (*waiting) {
-                            finish(kExitOk);
-                        }
-                    });
-                    return;
-                }
-                for (const core::ChatMessage &message : messages) {
-                    const QJsonObject object = messageObject(message);
-                    // An attachment: its file and the id fetch-file takes; a timer change: its
-                    // sentence (messageObject's text).
-                    const QString text =
-                        message.attachment
-                            ? QStringLiteral("%1 (id %2)")
-                                  .arg(attachmentText(*message.attachment),
-                                       QString::fromLatin1(message.clientMessageId.toHex()))
-                            : object.value(QStringLiteral("text")).toString();
-                    m_output.print(QStringLiteral("message"), object,
-                                   QStringLiteral("%1: %2").arg(message.from, text));
-                }
-                if (messages.isEmpty()) {
-                    finish(kExitOk);
-                    return;
-                }
+    connect(
+        sessions, &SessionManager::unreadListed, this,
+        [this, sessions, waiting](const QList<core::ChatMessage> &messages) {
+            if (messages.isEmpty() && m_command.waitSeconds > 0 && !*waiting) {
+                *waiting = true;
+                QTimer::singleShot(m_command.waitSeconds * 1000, this, [this, waiting] {
+                    if (*waiting) {
+                        finish(kExitOk);
+                    }
+                });
+                return;
+            }
+            for (const core::ChatMessage &message : messages) {
+                const QJsonObject object = messageObject(message);
+                // An attachment: its file and the id fetch-file takes; a timer change: its
+                // sentence (messageObject's text). A request's messages are marked: nothing
+                // goes back until `accept`.
+                const QString text =
+                    message.attachment
+                        ? QStringLiteral("%1 (id %2)")
+                              .arg(attachmentText(*message.attachment),
+                                   QString::fromLatin1(message.clientMessageId.toHex()))
+                        : object.value(QStringLiteral("text")).toString();
+                m_output.print(QStringLiteral("message"), object,
+                               QStringLiteral("%1%2: %3")
+                                   .arg(message.request ? QStringLiteral("[request] ") : QString(),
+                                        message.from, text));
+            }
+            if (messages.isEmpty()) {
+                finish(kExitOk);
+                return;
+            }
+            const bool onlyRequests =
+                std::all_of(messages.begin(), messages.end(),
+                            [](const core::ChatMessage &message) { return message.request; });
+            if (onlyRequests) {
+                // No read receipt goes to a request's sender (M1 §8): done once they are
+                // marked read.
+                connect(sessions, &SessionManager::messagesSeen, this, [this] { finish(kExitOk); });
+            } else {
                 connect(sessions, &SessionManager::outboxDrained, this,
                         [this] { finish(kExitOk); });
-                QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
-            });
+            }
+            QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
+        });
     // The queue may have drained before this connected to synced().
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
 }
@@ -673,17 +698,114 @@ void SessionCommand::contacts()
                     if (contact.keyChanged) {
                         flags.append(QStringLiteral("key-changed"));
                     }
+                    if (contact.blocked) {
+                        flags.append(QStringLiteral("blocked"));
+                    }
                     m_output.print(
                         QStringLiteral("contact"),
                         {{QStringLiteral("address"), contact.address},
                          {QStringLiteral("display_name"), contact.displayName},
                          {QStringLiteral("verified"), contact.verified},
-                         {QStringLiteral("key_changed"), contact.keyChanged}},
+                         {QStringLiteral("key_changed"), contact.keyChanged},
+                         {QStringLiteral("blocked"), contact.blocked}},
                         QStringList{contact.address, flags.join(u' ')}.join(u' ').trimmed());
                 }
                 finish(kExitOk);
             });
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->listContacts(); });
+}
+
+void SessionCommand::requests()
+{
+    SessionManager *sessions = m_core->sessionManager();
+    const QString contact = m_command.arguments.value(0);
+    connect(sessions, &SessionManager::commandFailed, this,
+            [this](const QString &, const QString &sentence) {
+                fail(sentence);
+                finish(kExitContact);
+            });
+    switch (m_command.name) {
+    case CliCommand::Name::Block:
+    case CliCommand::Name::Unblock: {
+        const bool block = m_command.name == CliCommand::Name::Block;
+        connect(sessions, &SessionManager::blockedChanged, this,
+                [this](const QString &address, bool blocked) {
+                    const QString event =
+                        blocked ? QStringLiteral("blocked") : QStringLiteral("unblocked");
+                    m_output.print(event, {{QStringLiteral("address"), address}},
+                                   QStringLiteral("%1 %2").arg(event, address));
+                    finish(kExitOk);
+                });
+        QMetaObject::invokeMethod(
+            sessions, [sessions, contact, block] { sessions->setBlocked(contact, block); });
+        return;
+    }
+    case CliCommand::Name::Blocked:
+        connect(sessions, &SessionManager::blockedListed, this,
+                [this](const QStringList &addresses) {
+                    for (const QString &address : addresses) {
+                        m_output.print(QStringLiteral("blocked-address"),
+                                       {{QStringLiteral("address"), address}}, address);
+                    }
+                    finish(kExitOk);
+                });
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->listBlocked(); });
+        return;
+    case CliCommand::Name::Requests:
+        connect(sessions, &SessionManager::requestsListed, this,
+                [this](const QList<core::RequestSummary> &requests) {
+                    for (const core::RequestSummary &request : requests) {
+                        m_output.print(
+                            QStringLiteral("request"),
+                            {{QStringLiteral("address"), request.address},
+                             {QStringLiteral("unread"), request.unread},
+                             {QStringLiteral("last_activity_at"), request.lastActivityAt},
+                             {QStringLiteral("last_text"), request.lastText}},
+                            QStringLiteral("%1 %2 unread: %3")
+                                .arg(request.address)
+                                .arg(request.unread)
+                                .arg(request.lastText));
+                    }
+                    finish(kExitOk);
+                });
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->listRequests(); });
+        return;
+    case CliCommand::Name::Accept:
+        // Done once the receipts held back are with the relay (or at once if there are none).
+        connect(sessions, &SessionManager::requestAccepted, this,
+                [this, sessions](const QString &address, int delivered, int read) {
+                    m_output.print(QStringLiteral("accepted"),
+                                   {{QStringLiteral("address"), address},
+                                    {QStringLiteral("delivered"), delivered},
+                                    {QStringLiteral("read"), read}},
+                                   QStringLiteral("accepted %1").arg(address));
+                    if (delivered == 0) {
+                        finish(kExitOk);
+                        return;
+                    }
+                    connect(sessions, &SessionManager::outboxDrained, this,
+                            [this] { finish(kExitOk); });
+                    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
+                });
+        QMetaObject::invokeMethod(sessions,
+                                  [sessions, contact] { sessions->acceptRequest(contact); });
+        return;
+    case CliCommand::Name::DeleteRequest:
+        connect(
+            sessions, &SessionManager::requestDeleted, this,
+            [this](const QString &address, int messages) {
+                m_output.print(
+                    QStringLiteral("request-deleted"),
+                    {{QStringLiteral("address"), address}, {QStringLiteral("messages"), messages}},
+                    QStringLiteral("request-deleted %1 %2").arg(address).arg(messages));
+                finish(kExitOk);
+            });
+        QMetaObject::invokeMethod(sessions,
+                                  [sessions, contact] { sessions->deleteRequest(contact); });
+        return;
+    default:
+        return;
+    }
 }
 
 void SessionCommand::verification()

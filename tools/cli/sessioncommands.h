@@ -2,10 +2,10 @@
 
 // The commands that run on a signed-in, connected profile: add, send, reply, react, edit,
 // delete, send-file, fetch-file, history, timer, recv, flush,
-// contacts, safety-number, verify, unverify, accept-key, delete-account, status. The
-// verification commands run on core's VerificationViewModel, as the app's dialog does. Each runs on
-// the core's SessionManager / AccountManager through queued calls and reports one exit code when
-// done.
+// contacts, block, unblock, blocked, requests, accept, delete-request, safety-number, verify,
+// unverify, accept-key, delete-account, status. The verification commands run on core's
+// VerificationViewModel, as the app's dialog does. Each runs on the core's SessionManager /
+// AccountManager through queued calls and reports one exit code when done.
 
 #include "clicommand.h"
 #include "clioutput.h"
@@ -47,6 +47,8 @@ private:
     void recv();
     void flush();
     void contacts();
+    // block, unblock, blocked, requests, accept, delete-request (protocol M1 §8).
+    void requests();
     void verification();
     void onVerificationChanged();
     void printSafetyNumber();
