@@ -105,9 +105,13 @@ struct Pair
                 kTimeoutMs)) {
             return QStringLiteral("the clients did not connect");
         }
-        return alice->addContact(QStringLiteral("bob"), kTimeoutMs)
+        // Each is the other's contact, so receipts flow (no message request, M1 §8).
+        if (!alice->addContact(QStringLiteral("bob"), kTimeoutMs)) {
+            return QStringLiteral("bob was not added");
+        }
+        return bob->addContact(QStringLiteral("alice"), kTimeoutMs)
                    ? QString()
-                   : QStringLiteral("bob was not added");
+                   : QStringLiteral("alice was not added");
     }
 
     QString attachmentsOf(const QString &name) const

@@ -161,6 +161,8 @@ void TestE2eDisappearing::aTimerSetByOneSideExpiresMessagesOnBoth()
     QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 1, kTimeoutMs);
     const QByteArray before = bob.received.first().clientMessageId;
     QCOMPARE(bob.received.first().expiresAt, 0);
+    // Alice is a stranger to bob until he accepts (M1 §8): only then may he answer.
+    QVERIFY(bob.acceptRequest(aliceAddress, kTimeoutMs));
 
     // Bob's chat view follows the timer the contact sets.
     core::ChatViewModel bobChat(bob.store(), bob.sessions, aliceAddress);
@@ -299,7 +301,10 @@ void TestE2eDisappearing::cliSetsTheTimerAndShowsExpiries()
     QVERIFY2(history[0].endsWith(u" You set disappearing messages to 1 hour."),
              qPrintable(history[0]));
     QVERIFY2(history[1].contains(u"you: soon gone (disappears 20"), qPrintable(history[1]));
-    // Off again, from Finn's side: Erin's next history has his change.
+    // Off again, from Finn's side (once he has accepted Erin's request, M1 §8): Erin's next
+    // history has his change.
+    result = cli(finn, {QStringLiteral("accept"), QStringLiteral("erin")});
+    QCOMPARE(result.exitCode, 0);
     result = cli(finn, {QStringLiteral("timer"), QStringLiteral("erin"), QStringLiteral("off")});
     QCOMPARE(result.exitCode, 0);
     result = cli(erin, {QStringLiteral("--json"), QStringLiteral("recv"), QStringLiteral("--wait"),
