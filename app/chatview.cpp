@@ -7,12 +7,16 @@
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 
+#include <QDir>
 #include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -209,6 +213,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     connect(m_timeline, &TimelineView::reactRequested, chat, &core::ChatViewModel::react);
     connect(m_timeline, &TimelineView::unreactRequested, chat, &core::ChatViewModel::unreact);
     connect(m_timeline, &TimelineView::deleteRequested, this, &ChatView::confirmDelete);
+    connect(m_timeline, &TimelineView::saveAttachmentRequested, this, &ChatView::saveAttachment);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
     connect(m_composer, &Composer::textChanged, this,
             [this] { m_chat->setTyping(!m_composer->toPlainText().isEmpty()); });
@@ -254,6 +259,58 @@ void ChatView::showComposeMode()
         m_send->setText(tr("Send"));
     }
     m_editing = mode == Mode::Editing;
+}
+
+void ChatView::saveAttachment(qint64 messageId)
+{
+    const int row = m_chat->messageList()->rowOf(messageId);
+    if (row < 0) {
+        return;
+    }
+    const QVariantMap file =
+        m_chat->messageList()->index(row).data(core::MessageListModel::AttachmentRole).toMap();
+    // The sender's name, reduced to a file name: a suggestion, never a path (M1 §7).
+    const QString suggested =
+        QFileInfo(file.value(QStringLiteral("fileName")).toString()).fileName();
+    auto *dialog =
+        new QFileDialog(this, tr("Save the file"),
+                        QDir(QStandardPaths::writableLocation(QStandardPaths::DownloadLocation))
+                            .filePath(suggested));
+    dialog->setObjectName(QStringLiteral("saveAttachmentDialog"));
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this,
+            [this, messageId](const QString &path) { saveAttachmentTo(messageId, path); });
+    dialog->open(); // window-modal, not a nested event loop
+}
+
+void ChatView::saveAttachmentTo(qint64 messageId, const QString &path)
+{
+    const int row = m_chat->messageList()->rowOf(messageId);
+    if (row < 0 || path.isEmpty()) {
+        return;
+    }
+    const QModelIndex index = m_chat->messageList()->index(row);
+    if (index.data(core::MessageListModel::AttachmentRole)
+            .toMap()
+            .value(QStringLiteral("downloaded"))
+            .toBool()) {
+        m_chat->saveAttachment(messageId, path);
+        return;
+    }
+    // First the download (verified against the digest), then the save, once.
+    const QString id = index.data(core::MessageListModel::ClientMessageIdRole).toString();
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_chat, &core::ChatViewModel::attachmentFetched, this,
+                          [this, connection, id, messageId, path](const QString &fetched) {
+                              if (fetched == id) {
+                                  disconnect(*connection);
+                                  m_chat->saveAttachment(messageId, path);
+                              }
+                          });
+    if (!m_chat->fetchAttachment(messageId)) {
+        disconnect(*connection);
+    }
 }
 
 void ChatView::confirmDelete(qint64 messageId)

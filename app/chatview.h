@@ -49,6 +49,9 @@ public:
     QFrame *keyChangeBanner() const { return m_banner; }
     // The bar over a message request (Accept, Delete, Block) or a blocked contact (Unblock).
     QFrame *requestBar() const { return m_requestBar; }
+    // Downloads the message's file if needed (checked against its digest), then decrypts it
+    // to `path`; the outcome is the view model's attachmentSaved() or errorText.
+    void saveAttachmentTo(qint64 messageId, const QString &path);
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
 
@@ -66,6 +69,7 @@ private:
     void showComposeMode();
     void showRequestBar();
     void confirmDelete(qint64 messageId);
+    void saveAttachment(qint64 messageId);
     void showContact();
     void markReadIfShown();
 

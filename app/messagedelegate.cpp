@@ -174,6 +174,23 @@ QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int
     return size;
 }
 
+QString MessageDelegate::fileLine(const QModelIndex &index)
+{
+    const QVariantMap file = index.data(Messages::AttachmentRole).toMap();
+    if (file.isEmpty() || index.data(Messages::DeletedRole).toBool()) {
+        return {};
+    }
+    // The name is the sender's (M1 §7): shown, never used as a path.
+    QString line =
+        QStringLiteral("📎 %1 · %2")
+            .arg(file.value(QStringLiteral("fileName")).toString(),
+                 QLocale().formattedDataSize(file.value(QStringLiteral("size")).toLongLong()));
+    if (file.value(QStringLiteral("downloaded")).toBool()) {
+        line += tr(" · downloaded");
+    }
+    return line;
+}
+
 QString MessageDelegate::metaText(const QModelIndex &index) const
 {
     QString text = shortTime(sentAt(index).time());
@@ -208,6 +225,17 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     }
     y += parts.grouped ? kGroupGap : kGap;
 
+    if (index.data(Messages::IsSystemRole).toBool()) {
+        // One centred line (elided when painted): "alice set disappearing messages to 1 hour."
+        const int width =
+            std::min(row.width() - 2 * kSideMargin,
+                     small.horizontalAdvance(index.data(Qt::DisplayRole).toString()) + 2 * kPadX);
+        geometry.bubble =
+            QRect(row.left() + (row.width() - width) / 2, y, width, small.height() + 2 * kPadY);
+        geometry.text = geometry.bubble.adjusted(kPadX, kPadY, -kPadX, -kPadY);
+        return geometry;
+    }
+
     const int maxText = maxTextWidth(row.width());
     const QSize text = textSize(index, option.font, maxText);
     const int metaWidth =
@@ -226,13 +254,22 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         inner = std::max(inner, std::min(maxText, quoteWidth));
         quoteHeight = 2 * small.height() + 2 * kQuotePad;
     }
-    const int textTop = kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0);
+    const QString file = fileLine(index);
+    const int fileHeight = file.isEmpty() ? 0 : metrics.height() + 2;
+    if (!file.isEmpty()) {
+        inner = std::max(inner, std::min(maxText, metrics.horizontalAdvance(file)));
+    }
+    const int textTop =
+        kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0) + (fileHeight > 0 ? fileHeight : 0);
     const QSize bubble(inner + 2 * kPadX, textTop + text.height() + 2 + small.height() + kPadY);
     const int x =
         parts.outgoing ? row.right() - kSideMargin - bubble.width() + 1 : row.left() + kSideMargin;
     geometry.bubble = QRect(QPoint(x, y), bubble);
     if (quoteHeight > 0) {
         geometry.quote = QRect(x + kPadX, y + kPadY, inner, quoteHeight);
+    }
+    if (fileHeight > 0) {
+        geometry.file = QRect(x + kPadX, y + textTop - fileHeight, inner, metrics.height());
     }
     geometry.text = QRect(QPoint(x + kPadX, y + textTop), text);
     geometry.meta = QRect(x + kPadX, geometry.text.bottom() + 3, inner, small.height());
@@ -310,6 +347,15 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
                           Qt::AlignRight | Qt::AlignVCenter, text);
     }
 
+    if (index.data(Messages::IsSystemRole).toBool()) {
+        painter->setFont(smallFont(option.font));
+        painter->setPen(palette.color(QPalette::PlaceholderText));
+        painter->drawText(parts.text, Qt::AlignCenter,
+                          painter->fontMetrics().elidedText(index.data(Qt::DisplayRole).toString(),
+                                                            Qt::ElideRight, parts.text.width()));
+        painter->restore();
+        return;
+    }
     const bool outgoing = index.data(Messages::IsOutgoingRole).toBool();
     QColor bubble =
         outgoing ? palette.color(QPalette::Highlight) : palette.color(QPalette::AlternateBase);
@@ -322,6 +368,16 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 
     if (!parts.quote.isEmpty()) {
         paintQuote(painter, parts.quote, index, option);
+    }
+    if (!parts.file.isEmpty()) {
+        QFont bold = option.font;
+        bold.setWeight(QFont::DemiBold);
+        painter->setFont(bold);
+        painter->setPen(palette.color(QPalette::Text));
+        painter->drawText(
+            parts.file, Qt::AlignLeft | Qt::AlignVCenter,
+            QFontMetrics(bold).elidedText(fileLine(index), Qt::ElideMiddle, parts.file.width()));
+        painter->setFont(option.font);
     }
     QTextDocument *document = cachedDocument(index, option.font, parts.text.width());
     painter->translate(parts.text.topLeft());

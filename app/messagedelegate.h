@@ -15,7 +15,10 @@ namespace parley::app {
 // line above the row of unreadMarkerId, and a bubble (own messages right, the contact's
 // left) holding, for a reply, the quoted message (a bar, its author and one line of it), the
 // text and a line with the time and, for own messages, the status tick; under the bubble, its
-// reactions as one pill ("👍 2  ❤️ 1"), tinted when one of them is ours.
+// reactions as one pill ("👍 2  ❤️ 1"), tinted when one of them is ours. An attachment's
+// bubble starts with its file line ("📎 report.pdf · 2.1 MB", then "saved here" once
+// downloaded) above the caption. A system row (a disappearing-messages timer change) is one
+// centred line of small text, no bubble.
 // Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
 //
 // The text is an InertTextDocument (Markdown without HTML, no resource ever loaded, links
@@ -36,6 +39,7 @@ public:
         QRect marker;    // empty unless the unread line is above this row
         QRect bubble;
         QRect quote; // empty unless the message is a reply
+        QRect file;  // empty unless the message is an attachment
         QRect text;
         QRect meta;
         QRect reactions; // empty unless someone reacted
@@ -85,6 +89,7 @@ private:
     QTextDocument *cachedDocument(const QModelIndex &index, const QFont &font, int textWidth) const;
     QSize textSize(const QModelIndex &index, const QFont &font, int textWidth) const;
     QString metaText(const QModelIndex &index) const;
+    static QString fileLine(const QModelIndex &index);
     void paintQuote(QPainter *painter, const QRect &rect, const QModelIndex &index,
                     const QStyleOptionViewItem &option) const;
     void paintReactions(QPainter *painter, const QRect &rect, const QModelIndex &index,

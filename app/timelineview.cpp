@@ -375,13 +375,18 @@ QMenu *TimelineView::messageMenu(const QModelIndex &index, const QPoint &positio
     const qint64 id = index.data(Messages::IdRole).toLongLong();
     // Only a readable, live message can be quoted, reacted to, edited or deleted.
     const bool live = !index.data(Messages::DeletedRole).toBool() &&
-                      !index.data(Messages::UndecryptableRole).toBool();
+                      !index.data(Messages::UndecryptableRole).toBool() &&
+                      !index.data(Messages::IsSystemRole).toBool();
     const bool own = index.data(Messages::IsOutgoingRole).toBool();
     const auto add = [menu](QMenu *to, const QString &text, const QString &name, auto slot) {
         QAction *action = to->addAction(text, menu, slot);
         action->setObjectName(name);
         return action;
     };
+    if (live && !index.data(Messages::AttachmentRole).toMap().isEmpty()) {
+        add(menu, tr("Save as…"), QStringLiteral("saveAttachmentAction"),
+            [this, id] { emit saveAttachmentRequested(id); });
+    }
     if (live) {
         add(menu, tr("Reply"), QStringLiteral("replyAction"),
             [this, id] { emit replyRequested(id); });

@@ -26,8 +26,9 @@ class MessageDelegate;
 //
 // The context menu of a message (messageMenu): Reply, React (a few quick emoji, and "Remove
 // my reaction" when we reacted), and on our own messages Edit and Delete for everyone; these
-// only emit their request signals — the chat view hands them to its ChatViewModel. Then Copy:
-// Ctrl+C and the menu copy the text of the selected messages; on a link the menu offers
+// only emit their request signals; an attachment adds "Save as…" (saveAttachmentRequested);
+// a system row (a timer change) offers only Copy — the chat view hands them to its ChatViewModel.
+// Then Copy: Ctrl+C and the menu copy the text of the selected messages; on a link the menu offers
 // "Copy link" and names the target. Hovering a link shows its target as a tool tip and in
 // the status bar (linkHovered). A click on a reply's quote selects and shows the quoted
 // message when it is in the window.
@@ -55,7 +56,8 @@ public:
     int olderRequests() const { return m_olderRequests; }
     // The context menu for the message at `index`, with `position` (viewport coordinates)
     // deciding the link entries; owned by the caller. Its actions have object names
-    // (replyAction, editAction, deleteAction, removeReactionAction, react:<emoji>, copyAction).
+    // (replyAction, editAction, deleteAction, removeReactionAction, react:<emoji>,
+    // saveAttachmentAction, copyAction).
     QMenu *messageMenu(const QModelIndex &index, const QPoint &position);
     // The quick reactions the menu offers.
     static QStringList quickReactions();
@@ -69,6 +71,7 @@ signals:
     void deleteRequested(qint64 messageId);
     void reactRequested(qint64 messageId, const QString &emoji);
     void unreactRequested(qint64 messageId);
+    void saveAttachmentRequested(qint64 messageId);
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;

@@ -317,6 +317,10 @@
         <source>%1 is not in your contacts. They will not know you have read their messages until you accept.</source>
         <translation>%1 ist nicht in Ihren Kontakten. %1 erfährt erst, dass Sie die Nachrichten gelesen haben, wenn Sie annehmen.</translation>
     </message>
+    <message>
+        <source>Save the file</source>
+        <translation>Datei speichern</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>
@@ -455,6 +459,10 @@
     <message>
         <source>Reply</source>
         <translation>Antwort</translation>
+    </message>
+    <message>
+        <source> · downloaded</source>
+        <translation> · heruntergeladen</translation>
     </message>
 </context>
 <context>
@@ -804,6 +812,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>Delete for everyone…</source>
         <translation>Für alle löschen…</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>Speichern unter…</translation>
     </message>
 </context>
 <context>

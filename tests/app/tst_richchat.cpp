@@ -22,10 +22,12 @@
 #include "support/relayprocess.h"
 
 #include <QAction>
+#include <QFile>
 #include <QFrame>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -307,6 +309,55 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     QTRY_VERIFY_WITH_TIMEOUT(!model->isBlocked(), kTimeoutMs);
     QVERIFY(!chat->requestBar()->isVisible());
     QVERIFY(chat->composer()->isEnabled());
+
+    // Bob sets a timer and sends a file: the change is a centred system row with nothing to
+    // do but copy; the file's row has its file line and "Save as…", which downloads, checks
+    // and decrypts it to the chosen path.
+    result = cli({QStringLiteral("timer"), QStringLiteral("alice"), QStringLiteral("1h")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QByteArray content = QByteArray("quarterly numbers\n").repeated(4000);
+    const QString sourcePath = dir.filePath(QStringLiteral("numbers.txt"));
+    {
+        QFile source(sourcePath);
+        QVERIFY(source.open(QIODevice::WriteOnly));
+        source.write(content);
+    }
+    result = cli({QStringLiteral("send-file"), QStringLiteral("alice"), sourcePath});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const int before = messages->rowCount();
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), before + 2, kTimeoutMs);
+    const int systemRow = before;
+    const int fileRow = before + 1;
+    QVERIFY(messages->index(systemRow).data(Messages::IsSystemRole).toBool());
+    QVERIFY(!hasMenuAction(timeline, systemRow, QStringLiteral("replyAction")));
+    QVERIFY(hasMenuAction(timeline, systemRow, QStringLiteral("copyAction")));
+    option.rect = timeline->visualRect(messages->index(systemRow));
+    parts = delegate->geometry(option, messages->index(systemRow));
+    QVERIFY(parts.quote.isEmpty() && parts.file.isEmpty() && parts.meta.isEmpty());
+    QVERIFY(std::abs(parts.bubble.center().x() - timeline->viewport()->width() / 2) <= 2);
+
+    const QModelIndex fileIndex = messages->index(fileRow);
+    QCOMPARE(fileIndex.data(Messages::AttachmentRole).toMap().value(u"fileName"_qs).toString(),
+             QStringLiteral("numbers.txt"));
+    option.rect = timeline->visualRect(fileIndex);
+    parts = delegate->geometry(option, fileIndex);
+    QVERIFY(!parts.file.isEmpty());
+    QVERIFY(parts.bubble.contains(parts.file));
+    QVERIFY(hasMenuAction(timeline, fileRow, QStringLiteral("saveAttachmentAction")));
+    QSignalSpy saved(model, &core::ChatViewModel::attachmentSaved);
+    const QString savedPath = dir.filePath(QStringLiteral("saved-numbers.txt"));
+    chat->saveAttachmentTo(fileIndex.data(Messages::IdRole).toLongLong(), savedPath);
+    QVERIFY(saved.wait(kTimeoutMs) || saved.count() == 1);
+    QCOMPARE(saved.first().at(1).toString(), savedPath);
+    QFile savedFile(savedPath);
+    QVERIFY(savedFile.open(QIODevice::ReadOnly));
+    QCOMPARE(savedFile.readAll(), content);
+    QTRY_VERIFY_WITH_TIMEOUT(messages->index(fileRow)
+                                 .data(Messages::AttachmentRole)
+                                 .toMap()
+                                 .value(u"downloaded"_qs)
+                                 .toBool(),
+                             kTimeoutMs);
 }
 
 QTEST_MAIN(TestRichChat)
