@@ -6,8 +6,12 @@
 #include "core/models/messagelistmodel.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
+#include "media/imagepreparation.h"
 
+#include <QApplication>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -15,9 +19,13 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPointer>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QThreadPool>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace parley::app {
@@ -45,6 +53,8 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     , m_contextText(new QLabel(m_context))
     , m_cancelContext(new QToolButton(m_context))
     , m_emojiButton(new QToolButton(this))
+    , m_attachButton(new QToolButton(this))
+    , m_transfer(new QLabel(this))
     , m_composer(new Composer(this))
     , m_send(new QPushButton(tr("Send"), this))
     , m_emoji(new EmojiPicker(this))
@@ -141,6 +151,14 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_unblock->setAccessibleName(tr("Unblock this contact"));
     layout->addWidget(m_requestBar);
 
+    m_transfer->setObjectName(QStringLiteral("transfer"));
+    m_transfer->setAccessibleName(tr("File transfer"));
+    m_transfer->setForegroundRole(QPalette::PlaceholderText);
+    m_transfer->setContentsMargins(12, 0, 8, 0);
+    m_transfer->setVisible(false);
+    layout->addWidget(m_transfer);
+    setAcceptDrops(true);
+
     m_context->setObjectName(QStringLiteral("composeContext"));
     m_context->setAccessibleName(tr("Reply or edit"));
     auto *contextLayout = new QHBoxLayout(m_context);
@@ -166,6 +184,11 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_emojiButton->setToolTip(tr("Insert an emoji"));
     m_emojiButton->setAccessibleName(tr("Insert an emoji"));
     row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
+    m_attachButton->setObjectName(QStringLiteral("attachButton"));
+    m_attachButton->setText(QStringLiteral("📎"));
+    m_attachButton->setToolTip(tr("Send a file (or drop it on the chat)"));
+    m_attachButton->setAccessibleName(tr("Send a file"));
+    row->addWidget(m_attachButton, 0, Qt::AlignBottom);
     row->addWidget(m_composer, 1);
     m_send->setObjectName(QStringLiteral("send"));
     m_send->setAccessibleName(tr("Send"));
@@ -174,6 +197,15 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     setFocusProxy(m_composer);
 
     connect(m_emojiButton, &QToolButton::clicked, this, [this] { m_emoji->popup(m_emojiButton); });
+    connect(m_attachButton, &QToolButton::clicked, this, &ChatView::chooseFile);
+    connect(chat, &core::ChatViewModel::attachmentProgress, this,
+            [this](const QString &, qint64 done, qint64 total) {
+                m_transfer->setText(
+                    done >= total
+                        ? QString()
+                        : tr("File transfer: %1 %").arg(total > 0 ? done * 100 / total : 0));
+                m_transfer->setVisible(done < total);
+            });
     connect(m_emoji, &EmojiPicker::picked, this, [this](const QString &emoji) {
         m_composer->insertPlainText(emoji);
         m_composer->setFocus();
@@ -259,6 +291,70 @@ void ChatView::showComposeMode()
         m_send->setText(tr("Send"));
     }
     m_editing = mode == Mode::Editing;
+}
+
+void ChatView::chooseFile()
+{
+    auto *dialog = new QFileDialog(this, tr("Send a file"));
+    dialog->setObjectName(QStringLiteral("sendFileDialog"));
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this, &ChatView::sendFileAt);
+    dialog->open(); // window-modal, not a nested event loop
+}
+
+void ChatView::sendFileAt(const QString &path)
+{
+    if (!media::isPreparableImage(path)) {
+        m_chat->sendFile(path);
+        return;
+    }
+    // Decoding a photo takes a while (up to 50 megapixels): never on the GUI thread.
+    m_transfer->setText(tr("Preparing %1…").arg(QFileInfo(path).fileName()));
+    m_transfer->setVisible(true);
+    QPointer<ChatView> self(this);
+    QThreadPool::globalInstance()->start([self, path] {
+        auto prepared = media::prepareImage(path);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, prepared = std::move(prepared)] {
+                if (!self) {
+                    return; // the chat closed meanwhile
+                }
+                self->m_transfer->setVisible(false);
+                if (const auto *image = std::get_if<media::PreparedImage>(&prepared)) {
+                    self->m_chat->sendPreparedFile(image->data, image->fileName, image->mimeType,
+                                                   image->thumbnail);
+                } else {
+                    self->m_error->setText(
+                        tr("This image cannot be sent: %1")
+                            .arg(media::describe(std::get<media::ImageError>(prepared))));
+                    self->m_error->setVisible(true);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ChatView::dragEnterEvent(QDragEnterEvent *event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    const bool files = !urls.isEmpty() && std::all_of(urls.begin(), urls.end(), [](const QUrl &u) {
+        return u.isLocalFile();
+    });
+    if (files && m_chat->canSend()) {
+        event->acceptProposedAction();
+    }
+}
+
+void ChatView::dropEvent(QDropEvent *event)
+{
+    for (const QUrl &url : event->mimeData()->urls()) {
+        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isFile()) {
+            sendFileAt(url.toLocalFile());
+        }
+    }
+    event->acceptProposedAction();
 }
 
 void ChatView::saveAttachment(qint64 messageId)
@@ -349,6 +445,7 @@ void ChatView::showContact()
     m_composer->setEnabled(canSend);
     m_send->setEnabled(canSend);
     m_emojiButton->setEnabled(canSend);
+    m_attachButton->setEnabled(canSend);
     m_blocked->setText(m_chat->cannotSendReason());
     // The request bar says it instead, with what to do about it.
     m_blocked->setVisible(!canSend && !m_chat->isRequest() && !m_chat->isBlocked());

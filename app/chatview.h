@@ -52,11 +52,19 @@ public:
     // Downloads the message's file if needed (checked against its digest), then decrypts it
     // to `path`; the outcome is the view model's attachmentSaved() or errorText.
     void saveAttachmentTo(qint64 messageId, const QString &path);
+    // Sends the file at `path`: an image is re-encoded without its metadata (EXIF, GPS) and
+    // given a thumbnail first, off the GUI thread (media/); anything else goes as it is. What
+    // the 📎 button's dialog and a drop onto the chat call.
+    void sendFileAt(const QString &path);
+    // Files being prepared, sent or fetched: "Sending photo.jpg…", "42 %"; empty when idle.
+    QLabel *transferLabel() const { return m_transfer; }
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
 
 protected:
     bool event(QEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 signals:
     // A link target to show in the status bar (empty to clear it).
@@ -70,6 +78,7 @@ private:
     void showRequestBar();
     void confirmDelete(qint64 messageId);
     void saveAttachment(qint64 messageId);
+    void chooseFile();
     void showContact();
     void markReadIfShown();
 
@@ -95,6 +104,8 @@ private:
     QToolButton *m_cancelContext;
     bool m_editing = false;
     QToolButton *m_emojiButton;
+    QToolButton *m_attachButton;
+    QLabel *m_transfer;
     Composer *m_composer;
     QPushButton *m_send;
     EmojiPicker *m_emoji;

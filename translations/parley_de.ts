@@ -321,6 +321,30 @@
         <source>Save the file</source>
         <translation>Datei speichern</translation>
     </message>
+    <message>
+        <source>File transfer</source>
+        <translation>Dateiübertragung</translation>
+    </message>
+    <message>
+        <source>Send a file (or drop it on the chat)</source>
+        <translation>Datei senden (oder auf den Chat ziehen)</translation>
+    </message>
+    <message>
+        <source>Send a file</source>
+        <translation>Datei senden</translation>
+    </message>
+    <message>
+        <source>File transfer: %1 %</source>
+        <translation>Dateiübertragung: %1 %</translation>
+    </message>
+    <message>
+        <source>Preparing %1…</source>
+        <translation>%1 wird vorbereitet…</translation>
+    </message>
+    <message>
+        <source>This image cannot be sent: %1</source>
+        <translation>Dieses Bild kann nicht gesendet werden: %1</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>

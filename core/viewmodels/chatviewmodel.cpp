@@ -386,6 +386,26 @@ bool ChatViewModel::sendFile(const QString &path, const QString &caption)
     return true;
 }
 
+bool ChatViewModel::sendPreparedFile(const QByteArray &data, const QString &fileName,
+                                     const QString &mimeType, const QByteArray &thumbnail,
+                                     const QString &caption)
+{
+    if (!canSend()) {
+        setError(cannotSendReason());
+        return false;
+    }
+    if (data.isEmpty() || fileName.isEmpty() || m_sessions == nullptr) {
+        setError(tr("Choose a file to send."));
+        return false;
+    }
+    setError({});
+    queueToSessions(
+        [to = m_address, data, fileName, mimeType, thumbnail, caption](SessionManager *sessions) {
+            sessions->sendFileData(to, data, fileName, mimeType, thumbnail, caption);
+        });
+    return true;
+}
+
 bool ChatViewModel::fetchAttachment(qint64 messageId)
 {
     const QByteArray target = targetOf(messageId, false);

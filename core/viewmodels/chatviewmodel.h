@@ -106,6 +106,9 @@ class SessionManager;
 //  - sendFile(path, caption):     encrypts, uploads and sends the file (false, errorText
 //                                 set, while canSend is false); attachmentProgress() reports
 //                                 the upload, the row appears as Queued when it is sent
+//  - sendPreparedFile(data, fileName, mimeType, thumbnail, caption): the same for bytes a
+//                                 view prepared (an image re-encoded without its metadata by
+//                                 media/, with its thumbnail): core never decodes images
 //  - fetchAttachment(messageId):  downloads the row's file and checks it against the digest
 //                                 (attachmentFetched(), or errorText on a mismatch)
 //  - saveAttachment(messageId, path): decrypts a fetched file to `path` (the user's choice:
@@ -188,6 +191,9 @@ public:
     Q_INVOKABLE qint64 lastOwnMessageId() const;
     Q_INVOKABLE bool setDisappearingTimer(int seconds);
     Q_INVOKABLE bool sendFile(const QString &path, const QString &caption = {});
+    Q_INVOKABLE bool sendPreparedFile(const QByteArray &data, const QString &fileName,
+                                      const QString &mimeType, const QByteArray &thumbnail,
+                                      const QString &caption = {});
     Q_INVOKABLE bool fetchAttachment(qint64 messageId);
     Q_INVOKABLE bool saveAttachment(qint64 messageId, const QString &path);
 

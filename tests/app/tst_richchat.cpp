@@ -19,6 +19,7 @@
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 #include "support/cliprocess.h"
+#include "support/exifjpeg.h"
 #include "support/relayprocess.h"
 
 #include <QAction>
@@ -30,6 +31,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <memory>
 
@@ -358,6 +360,40 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
                                  .value(u"downloaded"_qs)
                                  .toBool(),
                              kTimeoutMs);
+
+    // Alice sends a photo the way the 📎 button and a drop do: it leaves without its GPS
+    // EXIF, as a JPEG with a thumbnail; bob's saved copy has no trace of the marker.
+    QVERIFY(chat->findChild<QToolButton *>(QStringLiteral("attachButton"))->isEnabled());
+    const QByteArray marker("PARLEY-GPS-APP-52.5200N");
+    const QString photoPath = dir.filePath(QStringLiteral("holiday.jpg"));
+    {
+        QFile photo(photoPath);
+        QVERIFY(photo.open(QIODevice::WriteOnly));
+        photo.write(parley::test::jpegWithGpsExif(marker));
+    }
+    const int sentBefore = messages->rowCount();
+    chat->sendFileAt(photoPath);
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), sentBefore + 1, kTimeoutMs);
+    const QVariantMap sentFile = messages->index(sentBefore).data(Messages::AttachmentRole).toMap();
+    QCOMPARE(sentFile.value(u"fileName"_qs).toString(), QStringLiteral("holiday.jpg"));
+    QVERIFY(!sentFile.value(u"thumbnail"_qs).toByteArray().isEmpty());
+    const QString photoId =
+        messages->index(sentBefore).data(Messages::ClientMessageIdRole).toString();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            result = bobsHistory();
+            return result.out.contains(QStringLiteral("[file holiday.jpg"));
+        }(),
+        kTimeoutMs);
+    const QString bobsPhoto = dir.filePath(QStringLiteral("bobs-holiday.jpg"));
+    result = cli({QStringLiteral("fetch-file"), QStringLiteral("alice"), photoId, bobsPhoto});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QFile received(bobsPhoto);
+    QVERIFY(received.open(QIODevice::ReadOnly));
+    const QByteArray receivedBytes = received.readAll();
+    QVERIFY(receivedBytes.startsWith("\xff\xd8"));
+    QVERIFY(!receivedBytes.contains(marker));
+    QVERIFY(!receivedBytes.contains(QByteArray("Exif\0\0", 6)));
 }
 
 QTEST_MAIN(TestRichChat)
