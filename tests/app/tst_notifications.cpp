@@ -9,6 +9,7 @@
 #include "app/mainwindow.h"
 #include "app/messagingview.h"
 #include "app/settingsdialog.h"
+#include "apphost.h"
 #include "core/clientcore.h"
 #include "core/models/messagelistmodel.h"
 #include "core/store/profilesettings.h"
@@ -43,22 +44,7 @@ constexpr int kTimeoutMs = 30'000;
 const QString kService = QStringLiteral("org.freedesktop.Notifications");
 const QString kPath = QStringLiteral("/org/freedesktop/Notifications");
 
-struct App
-{
-    App(const QString &profile, const QUrl &relay)
-        : connection(core.relayConnection())
-        , onboarding(&core, profile)
-        , window(&core, &connection, &onboarding, QStringLiteral("alice"))
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        onboarding.setRelayUrlOverride(relay);
-    }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    core::OnboardingViewModel onboarding;
-    app::MainWindow window;
-};
+using App = parley::test::AppHost;
 
 bool timelineHas(app::MessagingView *messaging, const QString &text)
 {

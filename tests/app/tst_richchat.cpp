@@ -11,6 +11,7 @@
 #include "app/messagedelegate.h"
 #include "app/messagingview.h"
 #include "app/timelineview.h"
+#include "apphost.h"
 #include "core/clientcore.h"
 #include "core/models/messagelistmodel.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -46,22 +47,7 @@ namespace {
 const QString kPassphrase = QStringLiteral("Four unrelated words, 2024");
 constexpr int kTimeoutMs = 30'000;
 
-struct App
-{
-    App(const QString &profile, const QUrl &relay)
-        : connection(core.relayConnection())
-        , onboarding(&core, profile)
-        , window(&core, &connection, &onboarding, QStringLiteral("alice"))
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        onboarding.setRelayUrlOverride(relay);
-    }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    core::OnboardingViewModel onboarding;
-    app::MainWindow window;
-};
+using App = parley::test::AppHost;
 
 // Triggers the action named `name` of the timeline's menu for `row` (menus and submenus).
 bool triggerMenuAction(app::TimelineView *timeline, int row, const QString &name)

@@ -13,6 +13,7 @@
 #include "app/qrdecoder.h"
 #include "app/qrencoder.h"
 #include "app/verificationdialog.h"
+#include "apphost.h"
 #include "core/clientcore.h"
 #include "core/models/messagelistmodel.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -51,22 +52,7 @@ namespace {
 const QString kPassphrase = QStringLiteral("Four unrelated words, 2024");
 constexpr int kTimeoutMs = 30'000;
 
-struct App
-{
-    App(const QString &profile, const QUrl &relay)
-        : connection(core.relayConnection())
-        , onboarding(&core, profile)
-        , window(&core, &connection, &onboarding, QStringLiteral("alice"))
-    {
-        onboarding.setVaultParameters(crypto::VaultParameters::minimum());
-        onboarding.setRelayUrlOverride(relay);
-    }
-
-    core::ClientCore core;
-    core::ConnectionViewModel connection;
-    core::OnboardingViewModel onboarding;
-    app::MainWindow window;
-};
+using App = parley::test::AppHost;
 
 QJsonObject lastJson(const CliResult &result)
 {
