@@ -68,14 +68,17 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
                 }
             },
             queued);
-        connect(
-            m_sessions, &SessionManager::contactReady, this,
-            [this](const QString &address) {
-                if (address == m_address) {
-                    loadContact();
-                }
-            },
-            queued);
+        // Whatever changes the contact's row (ready, verified, request accepted, (un)blocked):
+        // read it again.
+        const auto reloadIfMine = [this](const QString &address) {
+            if (address == m_address) {
+                loadContact();
+            }
+        };
+        connect(m_sessions, &SessionManager::contactReady, this, reloadIfMine, queued);
+        connect(m_sessions, &SessionManager::verifiedChanged, this, reloadIfMine, queued);
+        connect(m_sessions, &SessionManager::requestAccepted, this, reloadIfMine, queued);
+        connect(m_sessions, &SessionManager::blockedChanged, this, reloadIfMine, queued);
         connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
                 queued);
         connect(
@@ -131,35 +134,10 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             m_sessions, &SessionManager::keyChangeDismissed, this,
             [keySettled](const QString &address) { keySettled(address, true); }, queued);
         connect(
-            m_sessions, &SessionManager::verifiedChanged, this,
-            [this](const QString &address) {
-                if (address == m_address) {
-                    loadContact();
-                }
-            },
-            queued);
-        connect(
             m_sessions, &SessionManager::conversationTimerChanged, this,
             [this](const QString &conversation, int seconds) {
                 if (conversation == m_address) {
                     setDisappearing(seconds);
-                }
-            },
-            queued);
-        // Requests and blocking (M1 §8).
-        connect(
-            m_sessions, &SessionManager::requestAccepted, this,
-            [this](const QString &address) {
-                if (address == m_address) {
-                    loadContact();
-                }
-            },
-            queued);
-        connect(
-            m_sessions, &SessionManager::blockedChanged, this,
-            [this](const QString &address) {
-                if (address == m_address) {
-                    loadContact();
                 }
             },
             queued);
