@@ -4,10 +4,12 @@
 #include "app/emojipicker.h"
 #include "app/timelineview.h"
 #include "core/models/messagelistmodel.h"
+#include "core/session/timerduration.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 #include "media/imagepreparation.h"
 
+#include <QActionGroup>
 #include <QApplication>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -18,6 +20,7 @@
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPointer>
@@ -34,7 +37,11 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     : QWidget(parent)
     , m_chat(chat)
     , m_title(new QLabel(this))
+    , m_disappearing(new QLabel(this))
     , m_verify(new QPushButton(tr("Verify…"), this))
+    , m_menuButton(new QToolButton(this))
+    , m_menu(new QMenu(this))
+    , m_timers(new QActionGroup(this))
     , m_banner(new QFrame(this))
     , m_notice(new QLabel(m_banner))
     , m_review(new QPushButton(m_banner))
@@ -72,14 +79,31 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_title->setAccessibleName(tr("Contact"));
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_title->setContentsMargins(8, 6, 8, 0);
+    m_disappearing->setObjectName(QStringLiteral("disappearingTimer"));
+    m_disappearing->setAccessibleName(tr("Disappearing messages"));
+    m_disappearing->setForegroundRole(QPalette::PlaceholderText);
+    m_disappearing->setContentsMargins(8, 0, 8, 0);
+    auto *titles = new QVBoxLayout;
+    titles->setSpacing(0);
+    titles->addWidget(m_title);
+    titles->addWidget(m_disappearing);
     auto *header = new QHBoxLayout;
     header->setContentsMargins(0, 0, 8, 0);
-    header->addWidget(m_title, 1);
+    header->addLayout(titles, 1);
     m_verify->setObjectName(QStringLiteral("verifyContact"));
     m_verify->setAccessibleName(tr("Verify the safety number"));
     m_verify->setToolTip(tr("Compare the safety number with your contact"));
     header->addWidget(m_verify, 0, Qt::AlignBottom);
+    m_menuButton->setObjectName(QStringLiteral("conversationMenuButton"));
+    m_menuButton->setText(QStringLiteral("⋮"));
+    m_menuButton->setAutoRaise(true);
+    m_menuButton->setToolTip(tr("Conversation settings"));
+    m_menuButton->setAccessibleName(tr("Conversation settings"));
+    m_menuButton->setPopupMode(QToolButton::InstantPopup);
+    m_menuButton->setMenu(m_menu);
+    header->addWidget(m_menuButton, 0, Qt::AlignBottom);
     layout->addLayout(header);
+    buildConversationMenu();
 
     // The key-change banner: a coloured strip, its sentence and the way to act on it.
     m_banner->setObjectName(QStringLiteral("keyChangeBanner"));
@@ -251,6 +275,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
             [this] { m_chat->setTyping(!m_composer->toPlainText().isEmpty()); });
 
     connect(chat, &core::ChatViewModel::contactChanged, this, &ChatView::showContact);
+    connect(chat, &core::ChatViewModel::disappearingChanged, this, &ChatView::showDisappearing);
     connect(chat, &core::ChatViewModel::errorTextChanged, this, [this] {
         m_error->setText(m_chat->errorText());
         m_error->setVisible(!m_chat->errorText().isEmpty());
@@ -270,6 +295,66 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_error->setVisible(false);
     m_context->setVisible(false);
     showContact();
+    showDisappearing();
+}
+
+void ChatView::buildConversationMenu()
+{
+    m_menu->setObjectName(QStringLiteral("conversationMenu"));
+    QMenu *timers = m_menu->addMenu(tr("Disappearing messages"));
+    timers->setObjectName(QStringLiteral("disappearingMenu"));
+    // The common choices; parley-cli accepts any duration M1 §6 allows, and a timer set
+    // elsewhere shows checked here only when it is one of these.
+    constexpr int kChoices[] = {0, 30, 5 * 60, 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60};
+    for (const int seconds : kChoices) {
+        const QString label = seconds == 0 ? tr("Off") : core::TimerDuration::describe(seconds);
+        QAction *action = timers->addAction(label);
+        action->setCheckable(true);
+        action->setData(seconds);
+        m_timers->addAction(action);
+    }
+    connect(m_timers, &QActionGroup::triggered, this, [this](QAction *action) {
+        if (action->data().toInt() != m_chat->disappearingSeconds()) {
+            m_chat->setDisappearingTimer(action->data().toInt());
+        }
+    });
+    if (m_requests != nullptr) {
+        m_menu->addSeparator();
+        m_blockAction = m_menu->addAction(tr("Block…"), this, &ChatView::confirmBlock);
+        m_blockAction->setObjectName(QStringLiteral("blockAction"));
+        const QString address = m_chat->contactAddress();
+        m_unblockAction = m_menu->addAction(tr("Unblock"), this,
+                                            [this, address] { m_requests->unblock(address); });
+        m_unblockAction->setObjectName(QStringLiteral("unblockAction"));
+    }
+}
+
+void ChatView::showDisappearing()
+{
+    const int seconds = m_chat->disappearingSeconds();
+    m_disappearing->setText(
+        seconds > 0 ? tr("Disappearing messages: %1").arg(m_chat->disappearingText()) : QString());
+    m_disappearing->setVisible(seconds > 0);
+    for (QAction *action : m_timers->actions()) {
+        action->setChecked(action->data().toInt() == seconds);
+    }
+}
+
+void ChatView::confirmBlock()
+{
+    auto *box = new QMessageBox(
+        QMessageBox::Question, tr("Block %1").arg(m_chat->displayName()),
+        tr("Block %1? Their messages are dropped as they arrive, and you cannot write to "
+           "them until you unblock them. They are not told.")
+            .arg(m_chat->displayName()),
+        QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("confirmBlock"));
+    QPushButton *block = box->addButton(tr("Block"), QMessageBox::DestructiveRole);
+    block->setObjectName(QStringLiteral("confirmBlockButton"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QString address = m_chat->contactAddress();
+    connect(block, &QPushButton::clicked, this, [this, address] { m_requests->block(address); });
+    box->open(); // window-modal, not a nested event loop
 }
 
 void ChatView::showComposeMode()
@@ -449,6 +534,12 @@ void ChatView::showContact()
     m_blocked->setText(m_chat->cannotSendReason());
     // The request bar says it instead, with what to do about it.
     m_blocked->setVisible(!canSend && !m_chat->isRequest() && !m_chat->isBlocked());
+    // A request is answered by its bar; the timer is for a conversation both sides accepted.
+    m_timers->setEnabled(canSend);
+    if (m_blockAction != nullptr) {
+        m_blockAction->setVisible(!m_chat->isBlocked());
+        m_unblockAction->setVisible(m_chat->isBlocked());
+    }
     showRequestBar();
 }
 

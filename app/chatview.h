@@ -2,8 +2,10 @@
 
 #include <QWidget>
 
+class QActionGroup;
 class QFrame;
 class QLabel;
+class QMenu;
 class QPushButton;
 class QToolButton;
 
@@ -33,6 +35,9 @@ class TimelineView;
 // starts a reply or an edit, reacts, and deletes for everyone after a confirmation. The
 // newest messages are marked read whenever the timeline shows them in the active window
 // (arrivals while the window is in the background stay unread until it is activated).
+// The header's "⋮" menu sets the conversation's disappearing-messages timer (both sides
+// converge on it, protocol M1 §6; the header says "Disappearing messages: 1 hour" while
+// it is on) and blocks an accepted contact after a confirmation, or unblocks.
 class ChatView : public QWidget
 {
     Q_OBJECT
@@ -60,6 +65,11 @@ public:
     QLabel *transferLabel() const { return m_transfer; }
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
+    // The header's "⋮" menu: the timer submenu (its actions' data are seconds, 0 = off),
+    // Block… and Unblock.
+    QMenu *conversationMenu() const { return m_menu; }
+    // The header line under the name ("Disappearing messages: 1 hour"); hidden when off.
+    QLabel *disappearingLabel() const { return m_disappearing; }
 
 protected:
     bool event(QEvent *event) override;
@@ -77,6 +87,9 @@ private:
     void showComposeMode();
     void showRequestBar();
     void confirmDelete(qint64 messageId);
+    void confirmBlock();
+    void buildConversationMenu();
+    void showDisappearing();
     void saveAttachment(qint64 messageId);
     void chooseFile();
     void showContact();
@@ -84,7 +97,13 @@ private:
 
     core::ChatViewModel *m_chat;
     QLabel *m_title;
+    QLabel *m_disappearing;
     QPushButton *m_verify;
+    QToolButton *m_menuButton;
+    QMenu *m_menu;
+    QActionGroup *m_timers;
+    QAction *m_blockAction = nullptr;
+    QAction *m_unblockAction = nullptr;
     QFrame *m_banner;
     QLabel *m_notice;
     QPushButton *m_review;

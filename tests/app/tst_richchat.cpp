@@ -26,6 +26,7 @@
 #include <QAction>
 #include <QFile>
 #include <QFrame>
+#include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
@@ -34,6 +35,7 @@
 #include <QTest>
 #include <QToolButton>
 
+#include <algorithm>
 #include <memory>
 
 using namespace parley;
@@ -284,19 +286,38 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
         kTimeoutMs);
     QVERIFY(rowWithText(messages, QStringLiteral("Lunch at noon?")) == 0);
 
-    // Blocking an accepted contact (RequestsViewModel: the app has no contact menu for it
-    // yet): the bar comes back with Unblock and nothing can be sent; unblocking gives the
-    // composer back.
-    QVERIFY(messaging->requests()->block(bobAddress));
+    // Blocking an accepted contact from the header's menu asks first; the bar then offers
+    // Unblock and nothing can be sent; unblocking gives the composer back.
+    QMenu *conversationMenu = chat->conversationMenu();
+    auto *blockAction = conversationMenu->findChild<QAction *>(QStringLiteral("blockAction"));
+    auto *unblockAction = conversationMenu->findChild<QAction *>(QStringLiteral("unblockAction"));
+    QVERIFY(blockAction && unblockAction);
+    QVERIFY(blockAction->isVisible() && !unblockAction->isVisible());
+    blockAction->trigger();
+    auto *blockBox = chat->findChild<QMessageBox *>(QStringLiteral("confirmBlock"));
+    QVERIFY(blockBox);
+    QTRY_VERIFY(blockBox->isVisible());
+    blockBox->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(chat->findChild<QMessageBox *>(QStringLiteral("confirmBlock")) == nullptr);
+    QVERIFY(!messaging->requests()->isBlocked(bobAddress));
+    blockAction->trigger();
+    blockBox = chat->findChild<QMessageBox *>(QStringLiteral("confirmBlock"));
+    QVERIFY(blockBox);
+    auto *confirmBlock = blockBox->findChild<QPushButton *>(QStringLiteral("confirmBlockButton"));
+    QVERIFY(confirmBlock);
+    confirmBlock->click();
     QTRY_VERIFY_WITH_TIMEOUT(model->isBlocked(), kTimeoutMs);
+    QVERIFY(messaging->requests()->isBlocked(bobAddress));
     QVERIFY(chat->requestBar()->isVisible());
     QVERIFY(!chat->composer()->isEnabled());
+    QVERIFY(!blockAction->isVisible() && unblockAction->isVisible());
     auto *unblock = chat->requestBar()->findChild<QPushButton *>(QStringLiteral("unblockContact"));
     QVERIFY(unblock && unblock->isVisible());
     unblock->click();
     QTRY_VERIFY_WITH_TIMEOUT(!model->isBlocked(), kTimeoutMs);
     QVERIFY(!chat->requestBar()->isVisible());
     QVERIFY(chat->composer()->isEnabled());
+    QVERIFY(blockAction->isVisible() && !unblockAction->isVisible());
 
     // Bob sets a timer and sends a file: the change is a centred system row with nothing to
     // do but copy; the file's row has its file line and "Save as…", which downloads, checks
@@ -323,6 +344,32 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     parts = delegate->geometry(option, messages->index(systemRow));
     QVERIFY(parts.quote.isEmpty() && parts.file.isEmpty() && parts.meta.isEmpty());
     QVERIFY(std::abs(parts.bubble.center().x() - timeline->viewport()->width() / 2) <= 2);
+
+    // The header says the timer bob set, and the menu has it checked. Alice turns it off from
+    // the menu: both sides converge on it.
+    QVERIFY(chat->disappearingLabel()->isVisible());
+    QVERIFY2(chat->disappearingLabel()->text().contains(QStringLiteral("1 hour")),
+             qPrintable(chat->disappearingLabel()->text()));
+    const auto timerAction = [&](int seconds) -> QAction * {
+        const auto actions =
+            conversationMenu->findChild<QMenu *>(u"disappearingMenu"_qs)->actions();
+        const auto found = std::find_if(actions.begin(), actions.end(), [&](QAction *action) {
+            return action->data().toInt() == seconds;
+        });
+        return found == actions.end() ? nullptr : *found;
+    };
+    QVERIFY(timerAction(3600) && timerAction(3600)->isChecked());
+    QVERIFY(timerAction(0) && !timerAction(0)->isChecked());
+    timerAction(0)->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(model->disappearingSeconds(), 0, kTimeoutMs);
+    QVERIFY(!chat->disappearingLabel()->isVisible());
+    QVERIFY(timerAction(0)->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            result = bobsHistory();
+            return result.out.contains(QStringLiteral("turned off disappearing messages"));
+        }(),
+        kTimeoutMs);
 
     const QModelIndex fileIndex = messages->index(fileRow);
     QCOMPARE(fileIndex.data(Messages::AttachmentRole).toMap().value(u"fileName"_qs).toString(),
