@@ -2,6 +2,7 @@
 
 #include "app/displaytime.h"
 #include "app/inerttextdocument.h"
+#include "app/thumbnailcache.h"
 #include "core/models/messagelistmodel.h"
 
 #include <QAbstractItemView>
@@ -80,7 +81,22 @@ QString dayText(const QDate &date)
 
 MessageDelegate::MessageDelegate(QObject *parent)
     : QStyledItemDelegate(parent)
+    , m_thumbnails(new ThumbnailCache(this))
 {}
+
+QSize MessageDelegate::thumbnailSize(const QModelIndex &index) const
+{
+    if (index.data(Messages::DeletedRole).toBool()) {
+        return {};
+    }
+    const QVariantMap file = index.data(Messages::AttachmentRole).toMap();
+    const QByteArray bytes = file.value(QStringLiteral("thumbnail")).toByteArray();
+    if (bytes.isEmpty()) {
+        return {};
+    }
+    const auto size = m_thumbnails->size(index.data(Messages::IdRole).toLongLong(), bytes);
+    return size ? *size : QSize();
+}
 
 MessageDelegate::~MessageDelegate() = default;
 
@@ -254,19 +270,31 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         inner = std::max(inner, std::min(maxText, quoteWidth));
         quoteHeight = 2 * small.height() + 2 * kQuotePad;
     }
+    // A thumbnail as large as it is, or shrunk into kThumbnailBox and the text's width.
+    QSize thumbnail = thumbnailSize(index);
+    const QSize box(std::min(kThumbnailBox, maxText), kThumbnailBox);
+    if (thumbnail.width() > box.width() || thumbnail.height() > box.height()) {
+        thumbnail.scale(box, Qt::KeepAspectRatio);
+    }
+    const int thumbnailHeight = thumbnail.isEmpty() ? 0 : thumbnail.height() + kPadY;
+    inner = std::max(inner, thumbnail.width());
     const QString file = fileLine(index);
     const int fileHeight = file.isEmpty() ? 0 : metrics.height() + 2;
     if (!file.isEmpty()) {
         inner = std::max(inner, std::min(maxText, metrics.horizontalAdvance(file)));
     }
     const int textTop =
-        kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0) + (fileHeight > 0 ? fileHeight : 0);
+        kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0) + thumbnailHeight + fileHeight;
     const QSize bubble(inner + 2 * kPadX, textTop + text.height() + 2 + small.height() + kPadY);
     const int x =
         parts.outgoing ? row.right() - kSideMargin - bubble.width() + 1 : row.left() + kSideMargin;
     geometry.bubble = QRect(QPoint(x, y), bubble);
     if (quoteHeight > 0) {
         geometry.quote = QRect(x + kPadX, y + kPadY, inner, quoteHeight);
+    }
+    if (thumbnailHeight > 0) {
+        geometry.thumbnail =
+            QRect(QPoint(x + kPadX, y + textTop - fileHeight - thumbnailHeight), thumbnail);
     }
     if (fileHeight > 0) {
         geometry.file = QRect(x + kPadX, y + textTop - fileHeight, inner, metrics.height());
@@ -368,6 +396,22 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 
     if (!parts.quote.isEmpty()) {
         paintQuote(painter, parts.quote, index, option);
+    }
+    if (!parts.thumbnail.isEmpty()) {
+        const QByteArray bytes = index.data(Messages::AttachmentRole)
+                                     .toMap()
+                                     .value(QStringLiteral("thumbnail"))
+                                     .toByteArray();
+        const QImage image = m_thumbnails->image(index.data(Messages::IdRole).toLongLong(), bytes);
+        if (image.isNull()) {
+            // Being decoded (or undecodable): a quiet placeholder of the same size.
+            QColor placeholder = palette.color(QPalette::Mid);
+            placeholder.setAlpha(60);
+            painter->fillRect(parts.thumbnail, placeholder);
+        } else {
+            painter->setRenderHint(QPainter::SmoothPixmapTransform);
+            painter->drawImage(parts.thumbnail, image);
+        }
     }
     if (!parts.file.isEmpty()) {
         QFont bold = option.font;

@@ -10,14 +10,18 @@ class QTextDocument;
 
 namespace parley::app {
 
+class ThumbnailCache;
+
 // Paints one message row of a MessageListModel: never a widget per message (STYLE.md, Views).
 // A row is, top to bottom: a date separator on the first row of a day, the "new messages"
 // line above the row of unreadMarkerId, and a bubble (own messages right, the contact's
 // left) holding, for a reply, the quoted message (a bar, its author and one line of it), the
 // text and a line with the time and, for own messages, the status tick; under the bubble, its
 // reactions as one pill ("👍 2  ❤️ 1"), tinted when one of them is ours. An attachment's
-// bubble starts with its file line ("📎 report.pdf · 2.1 MB", then "saved here" once
-// downloaded) above the caption. A system row (a disappearing-messages timer change) is one
+// bubble starts with its thumbnail, when the sender sent one (an image: at most
+// kThumbnailBox, decoded off the GUI thread by a ThumbnailCache; a placeholder until then),
+// and its file line ("📎 report.pdf · 2.1 MB", then "saved here" once downloaded) above the
+// caption. A system row (a disappearing-messages timer change) is one
 // centred line of small text, no bubble.
 // Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
 //
@@ -31,6 +35,7 @@ class MessageDelegate : public QStyledItemDelegate
 
 public:
     static constexpr int kGroupSeconds = 5 * 60;
+    static constexpr int kThumbnailBox = 240; // a thumbnail's largest shown edge
 
     // Where the parts of one row go, in the coordinates of option.rect.
     struct Geometry
@@ -38,8 +43,9 @@ public:
         QRect separator; // empty unless the first row of a day
         QRect marker;    // empty unless the unread line is above this row
         QRect bubble;
-        QRect quote; // empty unless the message is a reply
-        QRect file;  // empty unless the message is an attachment
+        QRect quote;     // empty unless the message is a reply
+        QRect thumbnail; // empty unless an attachment with a thumbnail we can show
+        QRect file;      // empty unless the message is an attachment
         QRect text;
         QRect meta;
         QRect reactions; // empty unless someone reacted
@@ -70,6 +76,8 @@ public:
     }
     // Forgets one message's layouts (its text changed: an edit, a deletion).
     void forget(qint64 id);
+    // Decodes thumbnails for painting; its ready() asks the view to paint again.
+    ThumbnailCache *thumbnails() const { return m_thumbnails; }
 
 private:
     struct Parts
@@ -97,6 +105,9 @@ private:
     void paintTick(QPainter *painter, const QRect &rect, const QString &state,
                    const QPalette &palette) const;
 
+    QSize thumbnailSize(const QModelIndex &index) const;
+
+    ThumbnailCache *m_thumbnails;
     qint64 m_unreadMarkerId = 0;
     // (message id, text width) → laid-out text size.
     mutable QHash<QPair<qint64, int>, QSize> m_textSizes;

@@ -1,6 +1,7 @@
 #include "app/timelineview.h"
 
 #include "app/messagedelegate.h"
+#include "app/thumbnailcache.h"
 #include "core/models/messagelistmodel.h"
 
 #include <QApplication>
@@ -29,6 +30,9 @@ TimelineView::TimelineView(QWidget *parent)
     setObjectName(QStringLiteral("timeline"));
     setAccessibleName(tr("Messages"));
     setItemDelegate(m_delegate);
+    // A thumbnail decoded off the GUI thread: its row keeps its size, only its pixels change.
+    connect(m_delegate->thumbnails(), &ThumbnailCache::ready, viewport(),
+            qOverload<>(&QWidget::update));
     setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setResizeMode(QListView::Adjust);

@@ -58,8 +58,11 @@ QByteArray thumbnailOf(const QImage &image)
 {
     // Smaller and coarser until it fits the message's limit (M1 §2).
     for (int edge = kThumbnailEdge; edge >= 40; edge = edge * 3 / 4) {
+        // Never larger than the image itself: a small picture is its own thumbnail.
         QImage scaled =
-            image.scaled(QSize(edge, edge), Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            image.width() <= edge && image.height() <= edge
+                ? image
+                : image.scaled(QSize(edge, edge), Qt::KeepAspectRatio, Qt::SmoothTransformation);
         if (scaled.hasAlphaChannel()) {
             QImage opaque(scaled.size(), QImage::Format_RGB32);
             opaque.fill(Qt::white);

@@ -26,6 +26,7 @@
 #include <QAction>
 #include <QFile>
 #include <QFrame>
+#include <QImage>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -410,6 +411,26 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     const QVariantMap sentFile = messages->index(sentBefore).data(Messages::AttachmentRole).toMap();
     QCOMPARE(sentFile.value(u"fileName"_qs).toString(), QStringLiteral("holiday.jpg"));
     QVERIFY(!sentFile.value(u"thumbnail"_qs).toByteArray().isEmpty());
+    // Its bubble shows the thumbnail above the file line, as large as it is (the photo's own
+    // 64 × 48: a small picture is not enlarged for its thumbnail), decoded
+    // off the GUI thread when first painted, then painted (the test photo is red).
+    const QModelIndex photoIndex = messages->index(sentBefore);
+    timeline->scrollTo(photoIndex);
+    option.rect = timeline->visualRect(photoIndex);
+    parts = delegate->geometry(option, photoIndex);
+    QCOMPARE(parts.thumbnail.size(),
+             QImage::fromData(sentFile.value(u"thumbnail"_qs).toByteArray()).size());
+    QVERIFY(parts.bubble.contains(parts.thumbnail));
+    QVERIFY(parts.thumbnail.bottom() < parts.file.top());
+    QVERIFY(delegate->sizeHint(option, photoIndex).height() >
+            parts.bubble.bottom() - option.rect.top());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QImage shown = timeline->viewport()->grab().toImage();
+            const QRgb pixel = shown.pixel(parts.thumbnail.center() * shown.devicePixelRatio());
+            return qRed(pixel) > 150 && qGreen(pixel) < 80 && qBlue(pixel) < 80;
+        }(),
+        kTimeoutMs);
     const QString photoId =
         messages->index(sentBefore).data(Messages::ClientMessageIdRole).toString();
     QTRY_VERIFY_WITH_TIMEOUT(

@@ -3,6 +3,7 @@
 // a decompression bomb is refused before it is decoded.
 
 #include "media/imagepreparation.h"
+#include "media/thumbnailimage.h"
 #include "support/exifjpeg.h"
 
 #include <QBuffer>
@@ -22,6 +23,7 @@ private slots:
     void pngLosesItsTextChunks();
     void otherFilesAreNotPrepared();
     void hugeDimensionsAreRefused();
+    void receivedThumbnailsAreBounded();
 };
 
 void TestImagePreparation::jpegLosesItsGpsExif()
@@ -57,7 +59,8 @@ void TestImagePreparation::jpegLosesItsGpsExif()
     QVERIFY(!image.thumbnail.isEmpty());
     QVERIFY(image.thumbnail.size() <= media::kMaxThumbnailBytes);
     QVERIFY(!image.thumbnail.contains(marker));
-    QVERIFY(!QImage::fromData(image.thumbnail).isNull());
+    // A picture smaller than a thumbnail is not enlarged for it.
+    QCOMPARE(QImage::fromData(image.thumbnail).size(), QSize(64, 48));
 }
 
 void TestImagePreparation::pngLosesItsTextChunks()
@@ -107,6 +110,42 @@ void TestImagePreparation::hugeDimensionsAreRefused()
     auto prepared = media::prepareImage(&bomb, QStringLiteral("bomb.png"));
     QVERIFY(std::holds_alternative<media::ImageError>(prepared));
     QCOMPARE(std::get<media::ImageError>(prepared), media::ImageError::TooLarge);
+}
+
+void TestImagePreparation::receivedThumbnailsAreBounded()
+{
+    // What a sender prepares reads back: its size from the header, then its pixels.
+    QBuffer buffer;
+    buffer.setData(test::jpegWithGpsExif("marker"));
+    QVERIFY(buffer.open(QIODevice::ReadOnly));
+    auto prepared = media::prepareImage(&buffer, QStringLiteral("photo"));
+    QVERIFY(std::holds_alternative<media::PreparedImage>(prepared));
+    const QByteArray thumbnail = std::get<media::PreparedImage>(prepared).thumbnail;
+    const std::optional<QSize> size = media::thumbnailSize(thumbnail);
+    QVERIFY(size.has_value());
+    QCOMPARE(*size, QImage::fromData(thumbnail).size());
+    const std::optional<QImage> image = media::decodeThumbnail(thumbnail);
+    QVERIFY(image.has_value());
+    QCOMPARE(image->size(), *size);
+
+    // A PNG thumbnail is read too (another client may send one).
+    const QByteArray png = test::pngWithText("text");
+    QCOMPARE(media::thumbnailSize(png), std::optional<QSize>(QSize(40, 30)));
+    QVERIFY(media::decodeThumbnail(png).has_value());
+
+    // Refused before any pixel is decoded: dimensions over the edge limit, a format outside
+    // JPEG and PNG, garbage, nothing, and more bytes than a thumbnail may have.
+    QVERIFY(!media::thumbnailSize(test::pngClaiming(30000, 30000)).has_value());
+    QVERIFY(!media::decodeThumbnail(test::pngClaiming(30000, 30000)).has_value());
+    QVERIFY(!media::thumbnailSize(test::pngClaiming(media::kMaxReceivedThumbnailEdge + 1, 8)));
+    const QByteArray gif("GIF89a\x01\x00\x01\x00\x00\x00\x00;", 13);
+    QVERIFY(!media::thumbnailSize(gif).has_value());
+    QVERIFY(!media::decodeThumbnail(QByteArray("not an image")).has_value());
+    QVERIFY(!media::decodeThumbnail({}).has_value());
+    QByteArray oversized = thumbnail;
+    oversized.append(QByteArray(media::kMaxThumbnailBytes, '\0'));
+    QVERIFY(!media::thumbnailSize(oversized).has_value());
+    QVERIFY(!media::decodeThumbnail(oversized).has_value());
 }
 
 QTEST_GUILESS_MAIN(TestImagePreparation)
