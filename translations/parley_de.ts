@@ -345,6 +345,34 @@
         <source>This image cannot be sent: %1</source>
         <translation>Dieses Bild kann nicht gesendet werden: %1</translation>
     </message>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>Conversation settings</source>
+        <translation>Unterhaltungseinstellungen</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Block…</source>
+        <translation>Blockieren…</translation>
+    </message>
+    <message>
+        <source>Disappearing messages: %1</source>
+        <translation>Verschwindende Nachrichten: %1</translation>
+    </message>
+    <message>
+        <source>Block %1</source>
+        <translation>%1 blockieren</translation>
+    </message>
+    <message>
+        <source>Block %1? Their messages are dropped as they arrive, and you cannot write to them until you unblock them. They are not told.</source>
+        <translation>%1 blockieren? Nachrichten dieser Person werden beim Eintreffen verworfen, und Sie können ihr erst wieder schreiben, wenn Sie die Blockierung aufheben. Sie wird nicht benachrichtigt.</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>
