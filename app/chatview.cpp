@@ -2,6 +2,7 @@
 
 #include "app/composer.h"
 #include "app/emojipicker.h"
+#include "app/imageviewer.h"
 #include "app/timelineview.h"
 #include "core/models/messagelistmodel.h"
 #include "core/session/timerduration.h"
@@ -270,6 +271,9 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     connect(m_timeline, &TimelineView::unreactRequested, chat, &core::ChatViewModel::unreact);
     connect(m_timeline, &TimelineView::deleteRequested, this, &ChatView::confirmDelete);
     connect(m_timeline, &TimelineView::saveAttachmentRequested, this, &ChatView::saveAttachment);
+    connect(m_timeline, &TimelineView::openAttachmentRequested, chat,
+            &core::ChatViewModel::openAttachment);
+    connect(chat, &core::ChatViewModel::attachmentOpened, this, &ChatView::showImage);
     connect(m_send, &QPushButton::clicked, this, &ChatView::send);
     connect(m_composer, &Composer::textChanged, this,
             [this] { m_chat->setTyping(!m_composer->toPlainText().isEmpty()); });
@@ -492,6 +496,25 @@ void ChatView::saveAttachmentTo(qint64 messageId, const QString &path)
     if (!m_chat->fetchAttachment(messageId)) {
         disconnect(*connection);
     }
+}
+
+void ChatView::showImage(const QString &clientMessageId, const QByteArray &plaintext)
+{
+    const core::MessageListModel *messages = m_chat->messageList();
+    QString title = m_chat->displayName();
+    for (int row = 0; row < messages->rowCount(); ++row) {
+        const QModelIndex index = messages->index(row);
+        if (index.data(core::MessageListModel::ClientMessageIdRole).toString() == clientMessageId) {
+            title = index.data(core::MessageListModel::AttachmentRole)
+                        .toMap()
+                        .value(QStringLiteral("fileName"))
+                        .toString();
+            break;
+        }
+    }
+    auto *viewer = new ImageViewer(plaintext, title, this);
+    viewer->setAttribute(Qt::WA_DeleteOnClose);
+    viewer->show(); // modeless: the chat stays usable beside it
 }
 
 void ChatView::confirmDelete(qint64 messageId)

@@ -32,7 +32,8 @@ class TimelineView;
 // it. Above the composer, while replying or editing (the view model's compose mode), a strip
 // says to what ("Replying to alice: “…”", "Editing your message") with a button to cancel;
 // Esc cancels too, and Up in an empty field edits our last message. The timeline's menu
-// starts a reply or an edit, reacts, and deletes for everyone after a confirmation. The
+// starts a reply or an edit, reacts, and deletes for everyone after a confirmation; an
+// image opens (its thumbnail clicked, or "Open") in an ImageViewer beside the chat. The
 // newest messages are marked read whenever the timeline shows them in the active window
 // (arrivals while the window is in the background stay unread until it is activated).
 // The header's "⋮" menu sets the conversation's disappearing-messages timer (both sides
@@ -87,6 +88,7 @@ private:
     void showComposeMode();
     void showRequestBar();
     void confirmDelete(qint64 messageId);
+    void showImage(const QString &clientMessageId, const QByteArray &plaintext);
     void confirmBlock();
     void buildConversationMenu();
     void showDisappearing();

@@ -252,6 +252,16 @@ void TimelineView::keyPressEvent(QKeyEvent *event)
     case Qt::Key_End:
         jumpToLatest();
         break;
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+        if (!isImageAttachment(currentIndex())) {
+            QListView::keyPressEvent(event);
+            return;
+        }
+        emit openAttachmentRequested(
+            currentIndex().data(core::MessageListModel::IdRole).toLongLong());
+        event->accept();
+        return;
     default:
         QListView::keyPressEvent(event);
         if (event->key() != Qt::Key_Up) {
@@ -372,6 +382,17 @@ QStringList TimelineView::quickReactions()
             QStringLiteral("😮"), QStringLiteral("😢"),      QStringLiteral("🙏")};
 }
 
+bool TimelineView::isImageAttachment(const QModelIndex &index)
+{
+    using Messages = core::MessageListModel;
+    return index.isValid() && !index.data(Messages::DeletedRole).toBool() &&
+           index.data(Messages::AttachmentRole)
+               .toMap()
+               .value(QStringLiteral("mimeType"))
+               .toString()
+               .startsWith(QLatin1String("image/"));
+}
+
 QMenu *TimelineView::messageMenu(const QModelIndex &index, const QPoint &position)
 {
     using Messages = core::MessageListModel;
@@ -387,6 +408,10 @@ QMenu *TimelineView::messageMenu(const QModelIndex &index, const QPoint &positio
         action->setObjectName(name);
         return action;
     };
+    if (live && isImageAttachment(index)) {
+        add(menu, tr("Open"), QStringLiteral("openAttachmentAction"),
+            [this, id] { emit openAttachmentRequested(id); });
+    }
     if (live && !index.data(Messages::AttachmentRole).toMap().isEmpty()) {
         add(menu, tr("Save as…"), QStringLiteral("saveAttachmentAction"),
             [this, id] { emit saveAttachmentRequested(id); });
@@ -457,6 +482,10 @@ void TimelineView::mouseReleaseEvent(QMouseEvent *event)
         return;
     }
     const MessageDelegate::Geometry parts = m_delegate->geometry(optionFor(index), index);
+    if (parts.thumbnail.contains(event->position().toPoint())) {
+        emit openAttachmentRequested(index.data(core::MessageListModel::IdRole).toLongLong());
+        return;
+    }
     if (!parts.quote.contains(event->position().toPoint())) {
         return;
     }

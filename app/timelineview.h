@@ -26,7 +26,8 @@ class MessageDelegate;
 //
 // The context menu of a message (messageMenu): Reply, React (a few quick emoji, and "Remove
 // my reaction" when we reacted), and on our own messages Edit and Delete for everyone; these
-// only emit their request signals; an attachment adds "Save as…" (saveAttachmentRequested);
+// only emit their request signals; an attachment adds "Save as…" (saveAttachmentRequested)
+// and an image "Open" (openAttachmentRequested, also a click on its thumbnail or Enter);
 // a system row (a timer change) offers only Copy — the chat view hands them to its ChatViewModel.
 // Then Copy: Ctrl+C and the menu copy the text of the selected messages; on a link the menu offers
 // "Copy link" and names the target. Hovering a link shows its target as a tool tip and in
@@ -72,6 +73,8 @@ signals:
     void reactRequested(qint64 messageId, const QString &emoji);
     void unreactRequested(qint64 messageId);
     void saveAttachmentRequested(qint64 messageId);
+    // A click on a thumbnail, Enter on an image's row, or the menu's "Open".
+    void openAttachmentRequested(qint64 messageId);
 
 protected:
     void keyPressEvent(QKeyEvent *event) override;
@@ -84,6 +87,7 @@ protected:
     void leaveEvent(QEvent *event) override;
 
 private:
+    static bool isImageAttachment(const QModelIndex &index);
     void requestOlder();
     void onScrolled();
     void saveAnchor(int first);

@@ -126,7 +126,7 @@ std::variant<PreparedImage, ImageError> prepareImage(const QString &path)
     return prepareImage(&file, QFileInfo(path).fileName());
 }
 
-std::variant<PreparedImage, ImageError> prepareImage(QIODevice *device, const QString &fileName)
+std::variant<QImage, ImageError> decodeImage(QIODevice *device)
 {
     const QByteArray format = QImageReader::imageFormat(device);
     if (!isAllowed(format)) {
@@ -136,12 +136,12 @@ std::variant<PreparedImage, ImageError> prepareImage(QIODevice *device, const QS
     QImageReader::setAllocationLimit(kAllocationLimitMb);
     QImageReader reader(device, format);
     reader.setDecideFormatFromContent(true);
-    reader.setAutoTransform(true); // EXIF orientation applied to the pixels, then dropped
+    reader.setAutoTransform(true); // EXIF orientation applied to the pixels
     const QSize declared = reader.size();
     if (declared.isValid() && qint64(declared.width()) * declared.height() > kMaxImagePixels) {
         return ImageError::TooLarge;
     }
-    const QImage image = reader.read();
+    QImage image = reader.read();
     if (image.isNull()) {
         return reader.error() == QImageReader::InvalidDataError && declared.isValid() &&
                        qint64(declared.width()) * declared.height() * 4 >
@@ -149,6 +149,17 @@ std::variant<PreparedImage, ImageError> prepareImage(QIODevice *device, const QS
                    ? ImageError::TooLarge
                    : ImageError::Unreadable;
     }
+    return image;
+}
+
+std::variant<PreparedImage, ImageError> prepareImage(QIODevice *device, const QString &fileName)
+{
+    const QByteArray format = QImageReader::imageFormat(device);
+    auto decoded = decodeImage(device);
+    if (const auto *error = std::get_if<ImageError>(&decoded)) {
+        return *error;
+    }
+    const QImage &image = std::get<QImage>(decoded);
     const QImage clean = pixelsOnly(image);
     const bool jpeg = format == "jpeg";
     const auto data = jpeg ? encode(clean, "jpeg", 90) : encode(clean, "png", -1);

@@ -13,6 +13,7 @@
 
 #include <QByteArray>
 #include <QIODevice>
+#include <QImage>
 #include <QSize>
 #include <QString>
 
@@ -45,6 +46,10 @@ QString describe(ImageError error);
 // Whether the content of `device` (its position is kept) is an image of an allowed format.
 bool isPreparableImage(QIODevice *device);
 bool isPreparableImage(const QString &path);
+
+// Decodes an image of an allowed format within the limits (EXIF orientation applied): what a
+// viewer shows of a received image.
+std::variant<QImage, ImageError> decodeImage(QIODevice *device);
 
 // Decodes the image at `path` (applying its EXIF orientation, so it looks the same without
 // it) and encodes its pixels again: JPEG stays JPEG (quality 90), the others become PNG.

@@ -453,6 +453,21 @@
     </message>
 </context>
 <context>
+    <name>parley::app::ImageViewer</name>
+    <message>
+        <source>Image: %1</source>
+        <translation>Bild: %1</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>This file cannot be shown: %1</source>
+        <translation>Diese Datei kann nicht angezeigt werden: %1</translation>
+    </message>
+</context>
+<context>
     <name>parley::app::InertTextDocument</name>
     <message>
         <source>[image: %1]</source>
@@ -869,6 +884,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Save as…</source>
         <translation>Speichern unter…</translation>
     </message>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::VerificationDialog</name>
@@ -1080,6 +1099,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>%1 is not in your contacts. Accept the message request to reply.</source>
         <translation>%1 ist nicht in Ihren Kontakten. Nehmen Sie die Nachrichtenanfrage an, um zu antworten.</translation>
+    </message>
+    <message>
+        <source>This message has no file.</source>
+        <translation>Diese Nachricht enthält keine Datei.</translation>
     </message>
 </context>
 <context>

@@ -102,44 +102,54 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
     return result;
 }
 
-QString decrypt(const QString &blobPath, const QByteArray &key, const QByteArray &digest,
-                const QString &outPath)
+// Decrypts the blob at `blobPath` piece by piece into `write` (false: the sink failed,
+// `sinkError` is the sentence). Empty result: the whole stream authenticated.
+QString decryptInto(const QString &blobPath, const QByteArray &key, const QByteArray &digest,
+                    const std::function<bool(std::vector<crypto::Byte> &)> &write,
+                    const QString &sinkError)
 {
     QFile blob(blobPath);
     if (!blob.open(QIODevice::ReadOnly)) {
         return QStringLiteral("The downloaded file is missing from the profile; fetch it again.");
     }
-    const QString partPath = outPath + QStringLiteral(".part");
-    QFile out(partPath);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        return QStringLiteral("%1 cannot be written.").arg(outPath);
-    }
-    const auto fail = [&](const QString &sentence) {
-        out.close();
-        out.remove(); // never a partial plaintext (C5 "Decoding rules")
-        return sentence;
-    };
     crypto::AttachmentDecryptor decryptor(viewOf(key), viewOf(digest));
     std::vector<crypto::Byte> plain;
     while (!blob.atEnd()) {
         const QByteArray piece = blob.read(qint64(crypto::kAttachmentCipherChunkBytes));
         if (piece.isEmpty()) {
-            return fail(QStringLiteral("The downloaded file cannot be read."));
+            return QStringLiteral("The downloaded file cannot be read.");
         }
         if (auto error = decryptor.push(viewOf(piece), plain)) {
-            return fail(QStringLiteral("The file is damaged and was not saved (%1).")
-                            .arg(describeError(*error)));
+            return QStringLiteral("The file is damaged (%1); nothing of it was kept.")
+                .arg(describeError(*error));
         }
-        if (!writeAll(out, plain)) {
-            return fail(QStringLiteral("%1 cannot be written.").arg(outPath));
+        if (!write(plain)) {
+            return sinkError;
         }
     }
     if (auto error = decryptor.finish(plain)) {
-        return fail(QStringLiteral("The file is damaged and was not saved (%1).")
-                        .arg(describeError(*error)));
+        return QStringLiteral("The file is damaged (%1); nothing of it was kept.")
+            .arg(describeError(*error));
     }
-    if (!writeAll(out, plain) || !out.flush()) {
-        return fail(QStringLiteral("%1 cannot be written.").arg(outPath));
+    return write(plain) ? QString() : sinkError;
+}
+
+QString decrypt(const QString &blobPath, const QByteArray &key, const QByteArray &digest,
+                const QString &outPath)
+{
+    const QString partPath = outPath + QStringLiteral(".part");
+    QFile out(partPath);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return QStringLiteral("%1 cannot be written.").arg(outPath);
+    }
+    const QString sentence = decryptInto(
+        blobPath, key, digest,
+        [&out](std::vector<crypto::Byte> &plain) { return writeAll(out, plain); },
+        QStringLiteral("%1 cannot be written.").arg(outPath));
+    if (!sentence.isEmpty() || !out.flush()) {
+        out.close();
+        out.remove(); // never a partial plaintext (C5 "Decoding rules")
+        return sentence.isEmpty() ? QStringLiteral("%1 cannot be written.").arg(outPath) : sentence;
     }
     out.close();
     // The user chose the path (a "save as" that replaces an existing file).
@@ -149,6 +159,27 @@ QString decrypt(const QString &blobPath, const QByteArray &key, const QByteArray
         return QStringLiteral("%1 cannot be written.").arg(outPath);
     }
     return {};
+}
+
+std::variant<QByteArray, QString> decryptToBytes(const QString &blobPath, const QByteArray &key,
+                                                 const QByteArray &digest, qint64 maxBytes)
+{
+    QByteArray bytes;
+    const QString sentence = decryptInto(
+        blobPath, key, digest,
+        [&bytes, maxBytes](std::vector<crypto::Byte> &plain) {
+            if (bytes.size() + qint64(plain.size()) > maxBytes) {
+                return false;
+            }
+            bytes.append(reinterpret_cast<const char *>(plain.data()), qsizetype(plain.size()));
+            plain.clear();
+            return true;
+        },
+        QStringLiteral("The file is too large to show here; save it instead."));
+    if (!sentence.isEmpty()) {
+        return sentence;
+    }
+    return bytes;
 }
 
 } // namespace
@@ -167,6 +198,14 @@ QFuture<QString> decryptToFile(QString blobPath, QByteArray key, QByteArray dige
     return runInPool<QString>(
         [blobPath = std::move(blobPath), key = std::move(key), digest = std::move(digest),
          outPath = std::move(outPath)] { return decrypt(blobPath, key, digest, outPath); });
+}
+
+QFuture<std::variant<QByteArray, QString>> decryptToMemory(QString blobPath, QByteArray key,
+                                                           QByteArray digest, qint64 maxBytes)
+{
+    return runInPool<std::variant<QByteArray, QString>>(
+        [blobPath = std::move(blobPath), key = std::move(key), digest = std::move(digest),
+         maxBytes] { return decryptToBytes(blobPath, key, digest, maxBytes); });
 }
 
 } // namespace parley::core::attachmentfiles

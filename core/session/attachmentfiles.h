@@ -4,7 +4,8 @@
 // encrypting a source into a blob file and decrypting a verified blob file to the place the
 // user chose. Both stream through crypto's incremental cipher, one 64 KiB piece at a time, so
 // memory stays bounded whatever the file size, and run on the global thread pool (never on
-// the GUI or core thread). Plaintext is never written anywhere but the user's chosen path.
+// the GUI or core thread). Plaintext is never written anywhere but the user's chosen path;
+// an image being shown is decrypted into memory only (decryptToMemory).
 
 #include <QByteArray>
 #include <QFuture>
@@ -39,5 +40,10 @@ QFuture<std::variant<Encrypted, QString>> encryptToFile(SourceFactory source, QS
 // sentence for the user.
 QFuture<QString> decryptToFile(QString blobPath, QByteArray key, QByteArray digest,
                                QString outPath);
+
+// The same checks, into memory: the whole plaintext once the stream authenticated, or a
+// sentence (also when it would exceed `maxBytes`, which bounds what a sender can make us hold).
+QFuture<std::variant<QByteArray, QString>> decryptToMemory(QString blobPath, QByteArray key,
+                                                           QByteArray digest, qint64 maxBytes);
 
 } // namespace parley::core::attachmentfiles

@@ -342,16 +342,18 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
              });
 }
 
-void SessionManager::saveAttachment(const QString &contact, const QByteArray &clientMessageId,
-                                    const QString &path)
+void SessionManager::withFetchedAttachment(
+    const QString &contact, const QByteArray &clientMessageId, const QString &missingArgument,
+    std::function<void(const QString &address, const QString &blobPath, const AttachmentRef &ref)>
+        then)
 {
     const QString address = resolve(contact);
     const auto store = m_account->store();
-    if (address.isEmpty() || !store || path.isEmpty()) {
+    if (address.isEmpty() || !store || !missingArgument.isEmpty()) {
         emit commandFailed(contact, address.isEmpty()
                                         ? tr("%1 is not a valid username.").arg(contact)
                                     : !store ? tr("The profile is not open.")
-                                             : tr("Choose where to save the file."));
+                                             : missingArgument);
         return;
     }
     const QString directory = attachmentsDirectory();
@@ -359,7 +361,7 @@ void SessionManager::saveAttachment(const QString &contact, const QByteArray &cl
         return findAttachment(context, address, clientMessageId);
     }),
              [this, address, clientMessageId, directory,
-              path](const StoreResult<std::optional<FoundAttachment>> &found) {
+              then = std::move(then)](const StoreResult<std::optional<FoundAttachment>> &found) {
                  if (const auto *error = std::get_if<StoreError>(&found)) {
                      emit attachmentFailed(address, clientMessageId, error->message());
                      return;
@@ -370,15 +372,24 @@ void SessionManager::saveAttachment(const QString &contact, const QByteArray &cl
                                            tr("There is no such file in this conversation."));
                      return;
                  }
-                 const AttachmentRecord *record = &match->record;
-                 if (record->localFile.isEmpty()) {
+                 if (match->record.localFile.isEmpty()) {
                      emit attachmentFailed(address, clientMessageId,
                                            tr("The file has not been downloaded yet."));
                      return;
                  }
-                 whenDone(
-                     attachmentfiles::decryptToFile(QDir(directory).filePath(record->localFile),
-                                                    record->ref.key, record->ref.digest, path),
+                 then(address, QDir(directory).filePath(match->record.localFile),
+                      match->record.ref);
+             });
+}
+
+void SessionManager::saveAttachment(const QString &contact, const QByteArray &clientMessageId,
+                                    const QString &path)
+{
+    withFetchedAttachment(
+        contact, clientMessageId, path.isEmpty() ? tr("Choose where to save the file.") : QString(),
+        [this, clientMessageId, path](const QString &address, const QString &blobPath,
+                                      const AttachmentRef &ref) {
+            whenDone(attachmentfiles::decryptToFile(blobPath, ref.key, ref.digest, path),
                      [this, address, clientMessageId, path](const QString &sentence) {
                          if (sentence.isEmpty()) {
                              emit attachmentSaved(address, clientMessageId, path);
@@ -386,7 +397,26 @@ void SessionManager::saveAttachment(const QString &contact, const QByteArray &cl
                              emit attachmentFailed(address, clientMessageId, sentence);
                          }
                      });
-             });
+        });
+}
+
+void SessionManager::openAttachment(const QString &contact, const QByteArray &clientMessageId,
+                                    qint64 maxBytes)
+{
+    withFetchedAttachment(
+        contact, clientMessageId, {},
+        [this, clientMessageId, maxBytes](const QString &address, const QString &blobPath,
+                                          const AttachmentRef &ref) {
+            whenDone(
+                attachmentfiles::decryptToMemory(blobPath, ref.key, ref.digest, maxBytes),
+                [this, address, clientMessageId](const std::variant<QByteArray, QString> &opened) {
+                    if (const auto *bytes = std::get_if<QByteArray>(&opened)) {
+                        emit attachmentOpened(address, clientMessageId, *bytes);
+                    } else {
+                        emit attachmentFailed(address, clientMessageId, std::get<QString>(opened));
+                    }
+                });
+        });
 }
 
 } // namespace parley::core

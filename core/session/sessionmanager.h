@@ -182,6 +182,10 @@ public slots:
     // only place plaintext is ever written: attachmentSaved() or attachmentFailed().
     void saveAttachment(const QString &contact, const QByteArray &clientMessageId,
                         const QString &path);
+    // Decrypts a fetched (or our own sent) attachment into memory, to be shown (an image):
+    // attachmentOpened() with its plaintext, or attachmentFailed() — also when it is larger
+    // than `maxBytes`. Nothing is written to disk.
+    void openAttachment(const QString &contact, const QByteArray &clientMessageId, qint64 maxBytes);
     // Emits historyListed() with the newest `limit` messages of the conversation with
     // `contact`, with their reactions and quotes (commandFailed() if there is none).
     void listHistory(const QString &contact, int limit);
@@ -296,6 +300,8 @@ signals:
     void attachmentFetched(const QString &conversation, const QByteArray &clientMessageId);
     void attachmentSaved(const QString &conversation, const QByteArray &clientMessageId,
                          const QString &path);
+    void attachmentOpened(const QString &conversation, const QByteArray &clientMessageId,
+                          const QByteArray &plaintext);
     void attachmentFailed(const QString &conversation, const QByteArray &clientMessageId,
                           const QString &sentence);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
@@ -340,6 +346,14 @@ private:
     void sendAttachmentMessage(const QString &address, const MessageContent &content,
                                const QString &localFile);
     QString attachmentsDirectory() const;
+    // Finds the attachment of `clientMessageId` in the conversation with `contact` and calls
+    // `then` with its local blob file and reference; commandFailed() for a bad contact or
+    // a non-empty `missingArgument` sentence, attachmentFailed() when it is not here.
+    void withFetchedAttachment(const QString &contact, const QByteArray &clientMessageId,
+                               const QString &missingArgument,
+                               std::function<void(const QString &address, const QString &blobPath,
+                                                  const AttachmentRef &ref)>
+                                   then);
     void finishEntry(const OutboxEntry &entry, MessageRecord::FailureReason failure);
     void onPush(const wire::Push &push);
     void onConnectionStatus(const ConnectionStatus &status);

@@ -92,8 +92,22 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
         connect(
             m_sessions, &SessionManager::attachmentFetched, this,
             [this](const QString &address, const QByteArray &id) {
+                if (address != m_address) {
+                    return;
+                }
+                emit attachmentFetched(QString::fromLatin1(id.toHex()));
+                if (m_openAfterFetch.remove(id)) {
+                    queueToSessions([to = m_address, id](SessionManager *sessions) {
+                        sessions->openAttachment(to, id, kMaxOpenBytes);
+                    });
+                }
+            },
+            queued);
+        connect(
+            m_sessions, &SessionManager::attachmentOpened, this,
+            [this](const QString &address, const QByteArray &id, const QByteArray &plaintext) {
                 if (address == m_address) {
-                    emit attachmentFetched(QString::fromLatin1(id.toHex()));
+                    emit attachmentOpened(QString::fromLatin1(id.toHex()), plaintext);
                 }
             },
             queued);
@@ -107,8 +121,9 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
             queued);
         connect(
             m_sessions, &SessionManager::attachmentFailed, this,
-            [this](const QString &address, const QByteArray &, const QString &sentence) {
+            [this](const QString &address, const QByteArray &id, const QString &sentence) {
                 if (address == m_address) {
+                    m_openAfterFetch.remove(id);
                     setError(sentence);
                 }
             },
@@ -414,6 +429,33 @@ bool ChatViewModel::saveAttachment(qint64 messageId, const QString &path)
         sessions,
         [sessions, to = m_address, target, path] { sessions->saveAttachment(to, target, path); },
         Qt::QueuedConnection);
+    return true;
+}
+
+bool ChatViewModel::openAttachment(qint64 messageId)
+{
+    const QByteArray target = targetOf(messageId, false);
+    if (target.isEmpty() || m_sessions == nullptr) {
+        return false;
+    }
+    const QVariantMap file = m_messages->index(m_messages->rowOf(messageId))
+                                 .data(MessageListModel::AttachmentRole)
+                                 .toMap();
+    if (file.isEmpty()) {
+        setError(tr("This message has no file."));
+        return false;
+    }
+    setError({});
+    if (file.value(QStringLiteral("downloaded")).toBool()) {
+        queueToSessions([to = m_address, target](SessionManager *sessions) {
+            sessions->openAttachment(to, target, kMaxOpenBytes);
+        });
+    } else {
+        m_openAfterFetch.insert(target);
+        queueToSessions([to = m_address, target](SessionManager *sessions) {
+            sessions->fetchAttachment(to, target);
+        });
+    }
     return true;
 }
 

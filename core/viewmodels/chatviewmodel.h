@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QTimer>
 
@@ -113,6 +114,9 @@ class SessionManager;
 //                                 (attachmentFetched(), or errorText on a mismatch)
 //  - saveAttachment(messageId, path): decrypts a fetched file to `path` (the user's choice:
 //                                 the only plaintext on disk): attachmentSaved() or errorText
+//  - openAttachment(messageId):   fetches the file if it is not here yet, then decrypts it
+//                                 into memory (at most kMaxOpenBytes; nothing on disk) for a
+//                                 view to show: attachmentOpened(), or errorText
 class ChatViewModel : public QObject
 {
     Q_OBJECT
@@ -196,6 +200,9 @@ public:
                                       const QString &caption = {});
     Q_INVOKABLE bool fetchAttachment(qint64 messageId);
     Q_INVOKABLE bool saveAttachment(qint64 messageId, const QString &path);
+    Q_INVOKABLE bool openAttachment(qint64 messageId);
+    // What openAttachment() holds in memory at most: a photo, not a film.
+    static constexpr qint64 kMaxOpenBytes = 64 * 1024 * 1024;
 
 signals:
     void contactChanged();
@@ -211,6 +218,7 @@ signals:
     void attachmentProgress(const QString &clientMessageId, qint64 done, qint64 total);
     void attachmentFetched(const QString &clientMessageId);
     void attachmentSaved(const QString &clientMessageId, const QString &path);
+    void attachmentOpened(const QString &clientMessageId, const QByteArray &plaintext);
 
 private:
     void loadContact();
@@ -253,6 +261,8 @@ private:
     int m_typingResendMs = kDefaultTypingResendMs;
     QTimer m_typingIdle;
     QTimer m_peerTypingTimeout;
+    // Attachments openAttachment() fetches first: opened once attachmentFetched() says so.
+    QSet<QByteArray> m_openAfterFetch;
     AsyncGuard m_guard{this};
 };
 

@@ -7,6 +7,7 @@
 
 #include "app/chatview.h"
 #include "app/composer.h"
+#include "app/imageviewer.h"
 #include "app/mainwindow.h"
 #include "app/messagedelegate.h"
 #include "app/messagingview.h"
@@ -92,6 +93,7 @@ class TestRichChat : public QObject
 
 private slots:
     void repliesReactionsEditsAndDeletion();
+    void imageViewerRefusesWhatIsNoImage();
 };
 
 void TestRichChat::repliesReactionsEditsAndDeletion()
@@ -380,6 +382,8 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     QVERIFY(!parts.file.isEmpty());
     QVERIFY(parts.bubble.contains(parts.file));
     QVERIFY(hasMenuAction(timeline, fileRow, QStringLiteral("saveAttachmentAction")));
+    // Only images open in the app; other files are saved.
+    QVERIFY(!hasMenuAction(timeline, fileRow, QStringLiteral("openAttachmentAction")));
     QSignalSpy saved(model, &core::ChatViewModel::attachmentSaved);
     const QString savedPath = dir.filePath(QStringLiteral("saved-numbers.txt"));
     chat->saveAttachmentTo(fileIndex.data(Messages::IdRole).toLongLong(), savedPath);
@@ -431,6 +435,19 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
             return qRed(pixel) > 150 && qGreen(pixel) < 80 && qBlue(pixel) < 80;
         }(),
         kTimeoutMs);
+    // A click on the thumbnail opens the picture beside the chat, decrypted into memory and
+    // decoded off the GUI thread: the photo itself, 64 × 48 and red.
+    QVERIFY(hasMenuAction(timeline, sentBefore, QStringLiteral("openAttachmentAction")));
+    QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, parts.thumbnail.center());
+    QTRY_VERIFY_WITH_TIMEOUT(chat->findChild<app::ImageViewer *>() != nullptr, kTimeoutMs);
+    auto *viewer = chat->findChild<app::ImageViewer *>();
+    QTRY_VERIFY_WITH_TIMEOUT(!viewer->image().isNull(), kTimeoutMs);
+    QCOMPARE(viewer->image().size(), QSize(64, 48));
+    const QRgb viewed = viewer->image().pixel(32, 24);
+    QVERIFY(qRed(viewed) > 150 && qGreen(viewed) < 80);
+    QCOMPARE(viewer->windowTitle(), QStringLiteral("holiday.jpg"));
+    viewer->close();
+    QTRY_VERIFY(chat->findChild<app::ImageViewer *>() == nullptr);
     const QString photoId =
         messages->index(sentBefore).data(Messages::ClientMessageIdRole).toString();
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -448,6 +465,22 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     QVERIFY(receivedBytes.startsWith("\xff\xd8"));
     QVERIFY(!receivedBytes.contains(marker));
     QVERIFY(!receivedBytes.contains(QByteArray("Exif\0\0", 6)));
+}
+
+void TestRichChat::imageViewerRefusesWhatIsNoImage()
+{
+    // Decrypted bytes are the sender's: a "photo" that is not one says so, and a file that
+    // claims 900 megapixels is refused before it is decoded.
+    app::ImageViewer garbage(QByteArray("not an image at all"), QStringLiteral("x.jpg"));
+    QSignalSpy failed(&garbage, &app::ImageViewer::imageFailed);
+    QVERIFY(failed.wait(kTimeoutMs));
+    QVERIFY(garbage.image().isNull());
+    QVERIFY(garbage.statusText().startsWith(QStringLiteral("This file cannot be shown")));
+
+    app::ImageViewer bomb(parley::test::pngClaiming(30000, 30000), QStringLiteral("bomb.png"));
+    QSignalSpy refused(&bomb, &app::ImageViewer::imageFailed);
+    QVERIFY(refused.wait(kTimeoutMs));
+    QVERIFY(bomb.image().isNull());
 }
 
 QTEST_MAIN(TestRichChat)
