@@ -10,9 +10,21 @@ namespace parley::app {
 // ("10:42", "10:42 AM").
 inline QString shortTime(const QTime &time)
 {
-    QString format = QLocale().timeFormat(QLocale::ShortFormat);
-    format.remove(QRegularExpression(QStringLiteral("[:.]?s+")));
-    return QLocale().toString(time, format.trimmed());
+    // The format is worked out once per locale: a delegate asks for every row it lays out,
+    // and compiling the expression each time cost more than the rest of the layout.
+    struct Cached
+    {
+        QString locale;
+        QString format;
+    };
+    static thread_local Cached cached;
+    const QLocale locale;
+    if (cached.format.isEmpty() || cached.locale != locale.name()) {
+        QString format = locale.timeFormat(QLocale::ShortFormat);
+        format.remove(QRegularExpression(QStringLiteral("[:.]?s+")));
+        cached = {locale.name(), format.trimmed()};
+    }
+    return locale.toString(time, cached.format);
 }
 
 } // namespace parley::app

@@ -104,17 +104,43 @@ MessageDelegate::Parts MessageDelegate::partsOf(const QModelIndex &index) const
 {
     Parts parts;
     parts.outgoing = index.data(Messages::IsOutgoingRole).toBool();
-    const QDateTime at = sentAt(index);
+    const RowTime at = timeOf(index);
     const QModelIndex previous =
         index.row() > 0 ? index.sibling(index.row() - 1, 0) : QModelIndex();
-    const QDateTime before = previous.isValid() ? sentAt(previous) : QDateTime();
-    parts.separator = !previous.isValid() || before.date() != at.date();
+    const RowTime before = previous.isValid() ? timeOf(previous) : RowTime();
+    parts.separator = !previous.isValid() || before.day != at.day;
     parts.marker =
         m_unreadMarkerId != 0 && index.data(Messages::IdRole).toLongLong() == m_unreadMarkerId;
     parts.grouped = previous.isValid() && !parts.separator && !parts.marker &&
                     previous.data(Messages::IsOutgoingRole).toBool() == parts.outgoing &&
-                    std::abs(before.secsTo(at)) <= kGroupSeconds;
+                    std::abs(at.secsSinceEpoch - before.secsSinceEpoch) <= kGroupSeconds;
     return parts;
+}
+
+MessageDelegate::RowTime MessageDelegate::timeOf(const QModelIndex &index) const
+{
+    const qint64 id = index.data(Messages::IdRole).toLongLong();
+    const auto found = m_times.constFind(id);
+    if (found != m_times.constEnd()) {
+        return *found;
+    }
+    if (m_times.size() >= kCachedTimes) {
+        m_times.clear(); // far more than a window of rows: start again
+    }
+    const QDateTime local = sentAt(index);
+    return *m_times.insert(id, {local.date(), local.toSecsSinceEpoch(), shortTime(local.time())});
+}
+
+int MessageDelegate::smallAdvance(const QFontMetrics &small, const QString &text) const
+{
+    const auto found = m_smallAdvances.constFind(text);
+    if (found != m_smallAdvances.constEnd()) {
+        return *found;
+    }
+    if (m_smallAdvances.size() >= kCachedTimes) {
+        m_smallAdvances.clear();
+    }
+    return *m_smallAdvances.insert(text, small.horizontalAdvance(text));
 }
 
 int MessageDelegate::availableWidth(const QStyleOptionViewItem &option) const
@@ -209,7 +235,7 @@ QString MessageDelegate::fileLine(const QModelIndex &index)
 
 QString MessageDelegate::metaText(const QModelIndex &index) const
 {
-    QString text = shortTime(sentAt(index).time());
+    QString text = timeOf(index).time;
     if (index.data(Messages::EditedRole).toBool() && !index.data(Messages::DeletedRole).toBool()) {
         text = tr("edited · %1").arg(text);
     }
@@ -255,7 +281,7 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const int maxText = maxTextWidth(row.width());
     const QSize text = textSize(index, option.font, maxText);
     const int metaWidth =
-        small.horizontalAdvance(metaText(index)) + (parts.outgoing ? kTickWidth + 4 : 0);
+        smallAdvance(small, metaText(index)) + (parts.outgoing ? kTickWidth + 4 : 0);
     int inner = std::max(text.width(), metaWidth);
     // A reply's quote: author and one line of the quoted text, as wide as they need (up to
     // the text's maximum: a longer quote is elided when painted).
@@ -353,7 +379,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->fillRect(option.rect, selection);
     }
     if (!parts.separator.isEmpty()) {
-        const QString day = dayText(sentAt(index).date());
+        const QString day = dayText(timeOf(index).day);
         painter->setPen(palette.color(QPalette::PlaceholderText));
         const QRect textRect = painter->fontMetrics().boundingRect(day).adjusted(-8, 0, 8, 0);
         QRect centered = textRect;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QCache>
+#include <QDate>
+#include <QFontMetrics>
 #include <QHash>
 #include <QStyledItemDelegate>
 
@@ -73,6 +75,7 @@ public:
     {
         m_textSizes.clear();
         m_documents.clear();
+        m_smallAdvances.clear();
     }
     // Forgets one message's layouts (its text changed: an edit, a deletion).
     void forget(qint64 id);
@@ -88,6 +91,18 @@ private:
         bool outgoing = false;
     };
     Parts partsOf(const QModelIndex &index) const;
+    // When a message was sent, in local time, worked out once per message: every layout asks
+    // for every row and its neighbour, and each local-time conversion reads the time zone.
+    struct RowTime
+    {
+        QDate day;
+        qint64 secsSinceEpoch = 0;
+        QString time; // "10:42"
+    };
+    RowTime timeOf(const QModelIndex &index) const;
+    // The width of a line of small text (the time and status under a bubble), by text: a
+    // few hundred distinct strings, shaped once each.
+    int smallAdvance(const QFontMetrics &small, const QString &text) const;
     int availableWidth(const QStyleOptionViewItem &option) const;
     int maxTextWidth(int rowWidth) const;
     std::unique_ptr<QTextDocument> documentFor(const QModelIndex &index, const QFont &font,
@@ -113,6 +128,9 @@ private:
     mutable QHash<QPair<qint64, int>, QSize> m_textSizes;
     // (message id, text width) → document, for the rows being painted.
     static constexpr int kCachedDocuments = 150;
+    static constexpr int kCachedTimes = 8192;
+    mutable QHash<qint64, RowTime> m_times;
+    mutable QHash<QString, int> m_smallAdvances;
     mutable QCache<QPair<qint64, int>, QTextDocument> m_documents{kCachedDocuments};
 };
 
