@@ -123,6 +123,7 @@ class TestGroups : public QObject
 private slots:
     void initTestCase();
     void layoutRoundTripsAndHasOneEncoding();
+    void frozenVector();
     void decoderRejectsBadInput();
     void forgedChangesAreRejected();
     void eachOpChangesOnlyWhatItSays();
@@ -163,6 +164,44 @@ void TestGroups::layoutRoundTripsAndHasOneEncoding()
     QVERIFY(!verifyGroupChange(std::nullopt, back));
     // Ed25519 is deterministic: the same draft signs to the same bytes (one encoding).
     QCOMPARE(create(m_alice, {m_bob.member(false, {1, 7})}).encoded, made.encoded);
+}
+
+void TestGroups::frozenVector()
+{
+    // docs/protocol.md M1 §9.2, made independently with pyca/cryptography.
+    const QByteArray vector =
+        QByteArray::fromHex("0146b91a558e3f353f890fbf17b39561c8000000017373737373737373737373"
+                            "7373737373737373737373737373737373737373730113616c6963654072656c"
+                            "61792e6578616d706c650648696b657273000213616c6963654072656c61792e"
+                            "6578616d706c658a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3"
+                            "748801b40f6f5c01010000000111626f624072656c61792e6578616d706c6581"
+                            "39770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b39400"
+                            "0200000001000000076cd1fb3f915a3e623b2e80483939710126dd3d6c14fec3"
+                            "d04346e6dc1d7e6c104c4a42dc3d68e6b3d7a6b46a9e6ef29ac63cb46310355f"
+                            "375573019582126a0f");
+    const auto aliceKey = crypto::SigningKeyPair::fromSeed(crypto::ByteView(
+        reinterpret_cast<const crypto::Byte *>(QByteArray(32, '\x01').constData()), 32));
+    const auto bobKey = crypto::SigningKeyPair::fromSeed(crypto::ByteView(
+        reinterpret_cast<const crypto::Byte *>(QByteArray(32, '\x02').constData()), 32));
+    const auto keyOf = [](const crypto::SigningKeyPair &key) {
+        return QByteArray(reinterpret_cast<const char *>(key.publicKey().data()), 32);
+    };
+    GroupChange draft;
+    draft.op = GroupOp::Create;
+    draft.parent = QByteArray(32, 's');
+    draft.groupId = groupIdFor(keyOf(*aliceKey), draft.parent);
+    QCOMPARE(draft.groupId.toHex(), QByteArrayLiteral("46b91a558e3f353f890fbf17b39561c8"));
+    draft.signer = QStringLiteral("alice@relay.example");
+    draft.name = QStringLiteral("Hikers");
+    draft.members = {{draft.signer, keyOf(*aliceKey), {1}, true},
+                     {QStringLiteral("bob@relay.example"), keyOf(*bobKey), {1, 7}, false}};
+    const auto made = signGroupChange(draft, *aliceKey);
+    QCOMPARE(std::get<GroupChange>(made).encoded.toHex(), vector.toHex());
+    QCOMPARE(std::get<GroupChange>(made).digest().toHex(),
+             QByteArrayLiteral("18369063063e2e6e8001b5c0eea34ff1e5700048094e2daf47a49b6210908196"));
+    const auto decoded = decodeGroupChange(vector);
+    QVERIFY(std::holds_alternative<GroupChange>(decoded));
+    QVERIFY(!verifyGroupChange(std::nullopt, std::get<GroupChange>(decoded)));
 }
 
 void TestGroups::decoderRejectsBadInput()
