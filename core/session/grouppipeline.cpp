@@ -157,12 +157,14 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
         if (change.op == GroupOp::Create) {
             parentKnown = true;
             verdict = verifyGroupChange(std::nullopt, change, pinned);
-            if (!verdict && !from.isEmpty() && change.signer != from) {
-                verdict = GroupError::WrongSender; // a create forwarded by someone else
+            // A create forwarded by someone else (to a member added later, with the chain)
+            // only if we know its signer's key already (checked by verify against the pin).
+            if (!verdict && !from.isEmpty() && change.signer != from &&
+                pinned(change.signer).isEmpty()) {
+                verdict = GroupError::WrongSender;
             }
-            if (!verdict && !change.state().member(self)) {
-                verdict = GroupError::NotMember; // a create that does not name us
-            }
+            // A create need not name us: a member added later gets it with the chain, and only
+            // the add names him.
         } else {
             for (const GroupState &state : chain) {
                 if (state.epoch + 1 == change.epoch && state.head == change.parent) {
@@ -365,23 +367,86 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
         }
         SentGroupChange sent;
         sent.made = std::get<MadeGroupChange>(std::move(made));
-        const MessageContent content =
-            MessageContent::makeGroupChange(sent.made.change.encoded, now);
-        for (const QString &recipient : sent.made.recipients) {
-            auto encrypted = encryptInTransaction(context, self, recipient, content, true, now);
-            if (const auto *error = errorOf(encrypted)) {
-                if (error->code != StoreError::Code::NotFound) {
-                    return *error;
-                }
-                sent.unreached << recipient; // not a contact, or no session yet
-                continue;
+        // A member who is new gets the whole chain, oldest first (M1 §9.3: each change is
+        // verified against its parent); everyone else the new change only.
+        QStringList before;
+        if (sent.made.update.before) {
+            for (const GroupMember &member : sent.made.update.before->members) {
+                before << member.address;
             }
-            for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
-                sent.outbox.push_back(std::move(entry));
+        }
+        std::vector<QByteArray> chain;
+        if (sent.made.change.op == GroupOp::Add) {
+            auto loaded =
+                chainOf(context, sent.made.change.groupId, selfAddress,
+                        QByteArray(reinterpret_cast<const char *>(accountKey->publicKey().data()),
+                                   qsizetype(accountKey->publicKey().size())));
+            if (const auto *error = errorOf(loaded)) {
+                return *error;
+            }
+            chain = std::get<std::vector<QByteArray>>(std::move(loaded));
+        }
+        for (const QString &recipient : sent.made.recipients) {
+            const bool isNew = sent.made.change.op == GroupOp::Add && !before.contains(recipient);
+            const std::vector<QByteArray> changes =
+                isNew ? chain : std::vector<QByteArray>{sent.made.change.encoded};
+            bool reached = true;
+            for (const QByteArray &change : changes) {
+                auto encrypted =
+                    encryptInTransaction(context, self, recipient,
+                                         MessageContent::makeGroupChange(change, now), true, now);
+                if (const auto *error = errorOf(encrypted)) {
+                    if (error->code != StoreError::Code::NotFound) {
+                        return *error;
+                    }
+                    reached = false; // not a contact, or no session yet
+                    break;
+                }
+                for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
+                    sent.outbox.push_back(std::move(entry));
+                }
+            }
+            if (!reached) {
+                sent.unreached << recipient;
             }
         }
         return sent;
     });
+}
+
+StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,
+                                             const QString &self, const QByteArray &selfKey)
+{
+    GroupTable groups(context);
+    auto row = groups.find(groupId);
+    if (const auto *error = errorOf(row)) {
+        return *error;
+    }
+    const auto &found = std::get<std::optional<GroupRowId>>(row);
+    if (!found) {
+        return std::vector<QByteArray>();
+    }
+    auto stored = groups.changes(*found);
+    if (const auto *error = errorOf(stored)) {
+        return *error;
+    }
+    std::vector<GroupChange> changes;
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(stored)) {
+        auto decoded = decodeGroupChange(bytes);
+        if (auto *change = std::get_if<GroupChange>(&decoded)) {
+            changes.push_back(std::move(*change));
+        }
+    }
+    std::vector<QByteArray> chain;
+    for (const GroupState &state : resolveGroupChain(changes, pinnedKeys(context, self, selfKey))) {
+        for (const GroupChange &change : changes) {
+            if (change.digest() == state.head) {
+                chain.push_back(change.encoded);
+                break;
+            }
+        }
+    }
+    return chain;
 }
 
 StoreResult<std::vector<GroupState>> listGroups(StoreContext &context)

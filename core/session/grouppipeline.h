@@ -50,7 +50,8 @@ struct GroupUpdate
 // be the key pinned for that contact (or ours); a change whose parent state is known must
 // verify against it (M1 §9.3) — a forged or unauthorised change is Rejected and not stored.
 // `from`: the account whose device sent it (authenticated by the sealed envelope); a create
-// must come from its signer (else WrongSender). Empty for our own changes.
+// forwarded by another account is taken only if the signer's key is pinned here (else
+// WrongSender). Empty for our own changes.
 StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
                                           const QString &self, const QByteArray &selfKey,
                                           qint64 now, const QString &from = {});
@@ -93,10 +94,16 @@ struct SentGroupChange
 
 // makeGroupChange with our account key (loaded from the store here, on the database thread)
 // and our own address and device from `self`; then the change is encrypted (M1 kind 0x0D)
-// for every recipient with a session, into the outbox — all in one transaction.
+// for every recipient with a session, into the outbox — all in one transaction. A member
+// who is new (Add) gets the whole chain (chainOf), oldest first.
 StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                                              const crypto::DeviceIdentity &self,
                                              const GroupRequest &request, qint64 now);
+
+// The changes of `groupId`'s resolved chain, epoch 1 first, as they travel (what a member
+// added later is sent, so that it can verify each change against its parent).
+StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,
+                                             const QString &self, const QByteArray &selfKey);
 
 // Every group we know with a resolved state.
 StoreResult<std::vector<GroupState>> listGroups(StoreContext &context);

@@ -467,12 +467,13 @@ struct Profile
         }
     }
 
-    GroupUpdate receive(const QByteArray &bytes)
+    // `from`: the account that sent it (empty: as if we made it).
+    GroupUpdate receive(const QByteArray &bytes, const QString &from = {})
     {
         const QString address = self.address;
         const QByteArray key = self.publicKey();
         return valueOf(take(store->run([=](StoreContext &context) {
-            return storeGroupChange(context, bytes, address, key, 1000);
+            return storeGroupChange(context, bytes, address, key, 1000, from);
         })));
     }
 
@@ -544,15 +545,17 @@ void TestGroups::storeResolvesAndPersists()
 void TestGroups::storeRejectsForgeriesAndWaitsForParents()
 {
     Profile carol(m_carol, {&m_alice, &m_bob});
-    // A create that does not name carol is refused and leaves nothing.
     const GroupChange elsewhere = create(m_alice, {m_bob.member()});
-    auto update = carol.receive(elsewhere.encoded);
-    QCOMPARE(update.outcome, GroupUpdate::Outcome::Rejected);
-    QCOMPARE(update.error, GroupError::NotMember);
     // A create in alice's name with another key than the one carol pinned for her.
     Person fakeAlice{m_alice.address};
-    update = carol.receive(create(fakeAlice, {m_carol.member()}).encoded);
+    auto update = carol.receive(create(fakeAlice, {m_carol.member()}).encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Rejected);
     QCOMPARE(update.error, GroupError::KeyMismatch);
+    // Bob forwards a create by zed, whose key carol has not pinned: she cannot tell zed's
+    // group from one bob made up in zed's name.
+    Person zed = person("zed");
+    update = carol.receive(create(zed, {m_carol.member()}).encoded, m_bob.address);
+    QCOMPARE(update.error, GroupError::WrongSender);
     QCOMPARE(carol.count(QStringLiteral("SELECT count(*) FROM groups")), 0);
 
     const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
@@ -562,11 +565,22 @@ void TestGroups::storeRejectsForgeriesAndWaitsForParents()
              {m_alice.member(true), m_bob.member(), m_carol.member(), m_dave.member()});
     const GroupChange rename =
         next(add.state(), GroupOp::Rename, m_alice, add.members, QStringLiteral("Climbers"));
+    // Dave, added later, gets alice's create (which does not name him) with the chain, here
+    // forwarded by bob: stored, and his once the add arrives.
+    Profile dave(m_dave, {&m_alice, &m_bob});
+    QCOMPARE(dave.receive(elsewhere.encoded, m_bob.address).outcome, GroupUpdate::Outcome::Applied);
+    const GroupChange addDave = next(elsewhere.state(), GroupOp::Add, m_alice,
+                                     {m_alice.member(true), m_bob.member(), m_dave.member()});
+    update = dave.receive(addDave.encoded, m_bob.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QVERIFY(update.after->hasDevice(m_dave.address, 1));
+
     // Out of order: the grandchild and child before the create wait, then all apply.
     QCOMPARE(carol.receive(rename.encoded).outcome, GroupUpdate::Outcome::Pending);
     QCOMPARE(carol.receive(add.encoded).outcome, GroupUpdate::Outcome::Pending);
     QVERIFY(!carol.group(genesis.groupId));
-    update = carol.receive(genesis.encoded);
+    // Forwarded by bob (as to a member added later): alice's key is pinned, so it is taken.
+    update = carol.receive(genesis.encoded, m_bob.address);
     QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
     QCOMPARE(update.after->epoch, 3u);
     QCOMPARE(update.after->name, QStringLiteral("Climbers"));
@@ -595,7 +609,8 @@ void TestGroups::makeGroupChangeFollowsTheRules()
     QCOMPARE(id, groupIdFor(m_alice.publicKey(), created.change.parent));
     // Bob accepts what alice made (he pins alice's key).
     Profile bob(m_bob, {&m_alice, &m_carol});
-    QCOMPARE(bob.receive(created.change.encoded).outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(bob.receive(created.change.encoded, m_alice.address).outcome,
+             GroupUpdate::Outcome::Applied);
 
     // Dave is no contact of alice's: a sentence, nothing stored.
     made = alice.make({GroupOp::Add, id, {}, {m_dave.address}});

@@ -1,6 +1,7 @@
-// Groups end to end (protocol M1 §9): three profiles with the real parley-relay and parley-cli
+// Groups end to end (protocol M1 §9): four profiles with the real parley-relay and parley-cli
 // binaries. A group's life — create, everyone sees it; remove a member, the others see the
-// removal and the removed member learns it but nothing after it; rename; a member leaves — and
+// removal and the removed member learns it but nothing after it; rename; add a member, who
+// verifies the whole chain; a member leaves — and
 // a change the rules refuse (a non-admin removing someone) leaves every state as it was.
 // Then in-process clients: changes forged by a member (in the admin's name, as herself without
 // being an admin, a create in someone else's name) and a change by a removed member travel
@@ -167,7 +168,7 @@ void TestE2eGroups::initTestCase()
     const QString error = m_relay->start(m_dir->filePath(QStringLiteral("relay")));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
-                               QStringLiteral("carol")};
+                               QStringLiteral("carol"), QStringLiteral("dave")};
     for (const QString &name : names) {
         const CliResult made = parley::test::runCli(
             {QStringLiteral("--profile"), m_dir->filePath(name), QStringLiteral("--relay"),
@@ -256,12 +257,29 @@ void TestE2eGroups::lifecycle()
     result = cli(QStringLiteral("carol"), {QStringLiteral("group"), QStringLiteral("leave"), id});
     QCOMPARE(result.exitCode, 4);
 
-    // Bob leaves: alice is alone in it.
+    // Alice adds dave, who gets the whole chain and verifies it: the same state as bob's.
+    const QString dave = address(QStringLiteral("dave"));
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("add"), id, QStringLiteral("dave")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    for (const QString &name : {QStringLiteral("bob"), QStringLiteral("dave")}) {
+        seen = groups(name);
+        QVERIFY2(seen.contains(id), qPrintable(name));
+        QCOMPARE(seen[id].value(u"epoch").toInt(), 4);
+        QCOMPARE(seen[id].value(u"name").toString(), QStringLiteral("Climbers"));
+        QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, bob, dave}));
+        QVERIFY(seen[id].value(u"member").toBool());
+    }
+    QCOMPARE(groups(QStringLiteral("carol"))[id].value(u"epoch").toInt(), 2);
+
+    // Bob leaves: alice and dave remain.
     result = cli(QStringLiteral("bob"), {QStringLiteral("group"), QStringLiteral("leave"), id});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    seen = groups(QStringLiteral("alice"));
-    QCOMPARE(seen[id].value(u"epoch").toInt(), 4);
-    QCOMPARE(strings(seen[id].value(u"members")), QStringList{alice});
+    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("dave")}) {
+        seen = groups(name);
+        QCOMPARE(seen[id].value(u"epoch").toInt(), 5);
+        QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, dave}));
+    }
     QVERIFY(!groups(QStringLiteral("bob"))[id].value(u"member").toBool());
 }
 
