@@ -345,6 +345,10 @@ const char *describe(GroupError error)
         return "The group change does not change the group the way it says.";
     case GroupError::WrongSender:
         return "The group was created by someone else than the sender.";
+    case GroupError::UnknownGroup:
+        return "The group change is for a group this device does not know.";
+    case GroupError::Full:
+        return "The group has too many changes.";
     }
     return "Unknown group error.";
 }

@@ -117,6 +117,8 @@ enum class GroupError {
     KeyMismatch,        // a create whose signer's key differs from the key pinned for it
     InvalidChange,      // the members/name do not change the way the op says
     WrongSender,        // a create that did not come from its signer (grouppipeline.h)
+    UnknownGroup,       // a change other than a create for a group without a valid create here
+    Full,               // the group holds GroupTable::kMaxChangesPerGroup changes already
 };
 const char *describe(GroupError error);
 

@@ -126,7 +126,13 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
             return *error;
         }
         std::vector<GroupChange> stored;
+        qint64 storedCount = 0;
         if (const auto &row = std::get<std::optional<GroupRowId>>(existing)) {
+            auto counted = groups.changeCount(*row);
+            if (const auto *error = errorOf(counted)) {
+                return *error;
+            }
+            storedCount = std::get<qint64>(counted);
             auto before = groups.state(*row);
             if (const auto *error = errorOf(before)) {
                 return *error;
@@ -147,6 +153,17 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
         if (std::any_of(stored.begin(), stored.end(),
                         [&](const GroupChange &c) { return c.digest() == digest; })) {
             update.outcome = GroupUpdate::Outcome::Known;
+            update.after = update.before;
+            return update;
+        }
+        // Only a create starts a group here; later changes wait for their parent only in a
+        // group we know, and only up to the bound (M1 §9.3): a member cannot fill our disk.
+        if (change.op != GroupOp::Create && !update.before) {
+            update.error = GroupError::UnknownGroup;
+            return update;
+        }
+        if (storedCount >= GroupTable::kMaxChangesPerGroup) {
+            update.error = GroupError::Full;
             update.after = update.before;
             return update;
         }

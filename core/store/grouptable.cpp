@@ -113,6 +113,20 @@ StoreResult<bool> GroupTable::addChange(GroupRowId group, const GroupChange &cha
     return true;
 }
 
+StoreResult<qint64> GroupTable::changeCount(GroupRowId group)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT count(*) FROM group_changes WHERE group_row = ?"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, group.value);
+    if (!cached->exec() || !cached->next()) {
+        return StoreContext::queryError(*cached);
+    }
+    return cached->value(0).toLongLong();
+}
+
 StoreResult<std::vector<QByteArray>> GroupTable::changes(GroupRowId group)
 {
     CachedQuery cached = m_context.prepared(

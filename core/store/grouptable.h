@@ -40,6 +40,8 @@ public:
     // Stores a change under `group` unless its digest is there already: true if it was new.
     // StoreError LimitReached-like DatabaseFailed beyond kMaxChangesPerGroup.
     StoreResult<bool> addChange(GroupRowId group, const GroupChange &change, qint64 now);
+    // How many changes `group` holds (what kMaxChangesPerGroup bounds).
+    StoreResult<qint64> changeCount(GroupRowId group);
     // Every change of `group` as it was stored (encoded bytes), oldest first. A change that
     // no longer opens at rest is skipped.
     StoreResult<std::vector<QByteArray>> changes(GroupRowId group);

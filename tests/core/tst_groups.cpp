@@ -132,6 +132,7 @@ private slots:
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
     void makeGroupChangeFollowsTheRules();
+    void changesPerGroupAreBounded();
 
 private:
     Person m_alice = person("alice");
@@ -575,12 +576,17 @@ void TestGroups::storeRejectsForgeriesAndWaitsForParents()
     QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
     QVERIFY(update.after->hasDevice(m_dave.address, 1));
 
-    // Out of order: the grandchild and child before the create wait, then all apply.
-    QCOMPARE(carol.receive(rename.encoded).outcome, GroupUpdate::Outcome::Pending);
-    QCOMPARE(carol.receive(add.encoded).outcome, GroupUpdate::Outcome::Pending);
-    QVERIFY(!carol.group(genesis.groupId));
+    // Before its create, a change is for a group carol does not know: dropped, nothing stored.
+    update = carol.receive(add.encoded);
+    QCOMPARE(update.error, GroupError::UnknownGroup);
+    QCOMPARE(carol.count(QStringLiteral("SELECT count(*) FROM group_changes")), 0);
     // Forwarded by bob (as to a member added later): alice's key is pinned, so it is taken.
     update = carol.receive(genesis.encoded, m_bob.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    // Out of order in a known group: the grandchild waits for the child, then both apply.
+    QCOMPARE(carol.receive(rename.encoded).outcome, GroupUpdate::Outcome::Pending);
+    QCOMPARE(carol.group(genesis.groupId)->epoch, 1u);
+    update = carol.receive(add.encoded);
     QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
     QCOMPARE(update.after->epoch, 3u);
     QCOMPARE(update.after->name, QStringLiteral("Climbers"));
@@ -642,6 +648,42 @@ void TestGroups::makeGroupChangeFollowsTheRules()
     // Alice is out: she can change nothing any more.
     made = alice.make({GroupOp::Rename, id, QStringLiteral("Mine"), {}});
     QVERIFY(std::holds_alternative<StoreError>(made));
+}
+
+void TestGroups::changesPerGroupAreBounded()
+{
+    Profile bob(m_bob, {&m_alice});
+    const GroupChange genesis = create(m_alice, {m_bob.member()});
+    QCOMPARE(bob.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Applied);
+    // Fill the group up to the bound with waiting changes (bytes that never decode to a valid
+    // parent; the table does not look at them).
+    const QByteArray id = genesis.groupId;
+    QVERIFY(succeeded(take(bob.store->run([id](StoreContext &context) -> StoreStatus {
+        return context.transaction([&]() -> StoreStatus {
+            GroupTable groups(context);
+            auto row = groups.find(id);
+            const GroupRowId group = *std::get<std::optional<GroupRowId>>(row);
+            for (int i = 1; i < GroupTable::kMaxChangesPerGroup; ++i) {
+                GroupChange filler;
+                filler.epoch = 9;
+                filler.encoded = QByteArray::number(i);
+                if (auto added = groups.addChange(group, filler, 1);
+                    const auto *error = std::get_if<StoreError>(&added)) {
+                    return *error;
+                }
+            }
+            return Done{};
+        });
+    }))));
+    // Garbage rows are not changes, so the bound counts what is stored: the next one is refused
+    // without a store error (the inbox must not fail on it), the state is unchanged.
+    const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
+                                    QStringLiteral("Climbers"));
+    const auto update = bob.receive(rename.encoded);
+    QCOMPARE(update.error, GroupError::Full);
+    QCOMPARE(bob.group(id)->epoch, 1u);
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")),
+             qint64(GroupTable::kMaxChangesPerGroup));
 }
 
 QTEST_GUILESS_MAIN(TestGroups)
