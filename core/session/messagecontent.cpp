@@ -106,7 +106,17 @@ MessageContent MessageContent::makeAttachment(const AttachmentRef &attachment,
 
 bool MessageContent::isKnownKind(quint8 kind)
 {
-    return kind >= quint8(Kind::Text) && kind <= kLastKind;
+    return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupChange);
+}
+
+MessageContent MessageContent::makeGroupChange(const QByteArray &change, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::GroupChange;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.groupChange = change;
+    return content;
 }
 
 QByteArray MessageContent::newClientMessageId()
@@ -266,6 +276,12 @@ QByteArray MessageContent::encode() const
         out.append(caption);
         break;
     }
+    case Kind::GroupChange:
+        if (groupChange.isEmpty() || groupChange.size() > kMaxGroupChangeBytes) {
+            return {};
+        }
+        out.append(groupChange);
+        break;
     }
     return out;
 }
@@ -412,6 +428,12 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         content.text = QString::fromUtf8(caption);
         break;
     }
+    case Kind::GroupChange:
+        if (body.isEmpty() || body.size() > kMaxGroupChangeBytes) {
+            return Error::Malformed;
+        }
+        content.groupChange = body;
+        break;
     }
     return content;
 }

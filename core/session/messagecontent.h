@@ -7,6 +7,7 @@
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
 //                | 0x09 delete for everyone | 0x0A timer | 0x0B attachment
+//                | 0x0D group membership change
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -25,6 +26,8 @@
 //          timer     u32 seconds, exactly: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
 //          attachment  the descriptor of attachmentref.h ‖ 0 … kMaxTextBytes bytes of UTF-8
 //                    (the caption)
+//          group change (0x0D)  1 … kMaxGroupChangeBytes bytes: a signed membership change
+//                    (groupchange.h, M1 §9.2), checked by the group layer, not here
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5), so a group message can carry them unchanged.
@@ -58,6 +61,8 @@ inline constexpr int kMaxReactionBytes = 32;
 // Disappearing messages (M1 §6): the conversation timer's bounds, in seconds. 0 is "off".
 inline constexpr quint32 kMinTimerSeconds = 5;
 inline constexpr quint32 kMaxTimerSeconds = 4 * 7 * 24 * 3600; // 4 weeks
+// A group membership change's bytes (M1 §9.2): every change of kMaxGroupMembers members fits.
+inline constexpr int kMaxGroupChangeBytes = 64 * 1024;
 
 struct MessageContent
 {
@@ -83,9 +88,13 @@ struct MessageContent
         // M1 §2: a file (attachmentref.h) with an optional caption in `text`; a row of its own
         // like a text (receipts, deduplication), whose file is downloaded on demand.
         Attachment = 0x0B,
+        // M1 §9: a signed group membership change (core/session/groupchange.h), the body is
+        // its bytes as signed. 0x0C (group text) and 0x0E (sender-key distribution) are
+        // reserved for the group messages of M1 §9.6 and not decoded yet.
+        GroupChange = 0x0D,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
-    // Kinds this build decodes: 0x01 … kLastKind.
+    // Kinds this build decodes: 0x01 … kLastKind, and GroupChange.
     static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
@@ -102,6 +111,7 @@ struct MessageContent
     bool typing = false;                // Typing
     quint32 timerSeconds = 0;           // Timer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
     AttachmentRef attachment;           // Attachment (the caption is `text`, may be empty)
+    QByteArray groupChange;             // GroupChange: 1 … kMaxGroupChangeBytes bytes
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -127,6 +137,7 @@ struct MessageContent
     {
         return seconds == 0 || (seconds >= kMinTimerSeconds && seconds <= kMaxTimerSeconds);
     }
+    static MessageContent makeGroupChange(const QByteArray &change, qint64 sentAt);
     static MessageContent makeAttachment(const AttachmentRef &attachment, const QString &caption,
                                          qint64 sentAt);
 

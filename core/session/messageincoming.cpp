@@ -1,3 +1,4 @@
+#include "core/session/grouppipeline.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
@@ -678,6 +679,23 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                                  !contact.accepted};
             }
             return finish(Outcome::Message, {});
+        }
+        case MessageContent::Kind::GroupChange: {
+            // M1 §9.3: verified against the group's state whoever forwarded it; a create only
+            // from its signer. No receipt: the change is idempotent and resent as needed.
+            auto stored = storeGroupChange(
+                context, content.groupChange,
+                QString::fromStdString(self.address().account.toString()),
+                QByteArray(reinterpret_cast<const char *>(self.certificate().accountKey.data()),
+                           qsizetype(self.certificate().accountKey.size())),
+                now, senderAccount);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
+            result.group = std::get<GroupUpdate>(std::move(stored));
+            return finish(Outcome::GroupChanged,
+                          result.group->error ? QString::fromLatin1(describe(*result.group->error))
+                                              : QString());
         }
         }
         return finish(Outcome::Dropped, QStringLiteral("unknown content"));

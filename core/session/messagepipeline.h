@@ -22,6 +22,7 @@
 
 #include "core/session/attachmentsummary.h"
 #include "core/session/envelopeopener.h"
+#include "core/session/grouppipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
 #include "core/store/conversationtable.h"
@@ -140,6 +141,7 @@ struct InboundResult
                        // it changed; `reason` says why not (rejected, held, superseded)
         Blocked,       // from a blocked sender: decrypted (the session state and the hash
                        // committed) and dropped; nothing else stored, nothing sent
+        GroupChanged,  // a group membership change (M1 §9): `group` says what it did
     };
     Outcome outcome = Outcome::Dropped;
     QString contact; // the sender's account address, when known
@@ -163,6 +165,7 @@ struct InboundResult
     std::optional<quint32> timer;
     // Message: the sender is not accepted (a message request); no receipt was written.
     bool request = false;
+    std::optional<GroupUpdate> group; // GroupChanged
 };
 
 // A delivery receipt still to be encrypted: the sender's account and the text it confirms.

@@ -330,6 +330,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     case Outcome::Blocked:
         emit blockedMessageDropped(result.contact);
         break;
+    case Outcome::GroupChanged:
+        handleGroupUpdate(result);
+        break;
     case Outcome::Duplicate:
         break;
     }

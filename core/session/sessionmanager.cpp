@@ -70,6 +70,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ChatMessage>();
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
+    qRegisterMetaType<GroupSummary>();
     qRegisterMetaType<HistoryItem>();
     qRegisterMetaType<AttachmentSummary>();
     qRegisterMetaType<RequestSummary>();

@@ -77,6 +77,17 @@ struct ContactSummary
     bool blocked = false;    // their messages are dropped on arrival (M1 §8)
 };
 
+// A group as listGroups() and groupChanged() report it (protocol M1 §9). Plain data.
+struct GroupSummary
+{
+    QByteArray id; // 16 bytes; shown as 32 hex digits
+    QString name;
+    quint32 epoch = 0;
+    QStringList members; // account addresses, sorted
+    QStringList admins;
+    bool member = false; // we are a member (false once we left or were removed)
+};
+
 // 1:1 messaging on the core thread, next to the AccountManager whose identity and profile
 // store it uses (docs/architecture.md, "Messaging"). Contacts are added by username on our
 // own relay: LookupUser gives the account key (pinned on first use) and the signed device
@@ -236,6 +247,17 @@ public slots:
     // Emits requestsListed() with every pending request, newest first.
     void listRequests();
 
+    // Groups (protocol M1 §9; sessiongroups.cpp). `op` is a GroupOp: Create (`name`,
+    // `members`), Add/Remove/GrantAdmin (`groupId`, `members`), Leave (`groupId`), Rename
+    // (`groupId`, `name`). Members are usernames or addresses of contacts with a session. The
+    // change is signed with our account key, applied here, and sent to every member before
+    // and after it (over the pairwise sessions, durably). Emits groupChanged() (by us), or
+    // commandFailed() with a sentence (not an admin, not a contact, nothing to change).
+    void changeGroup(int op, const QByteArray &groupId, const QString &name,
+                     const QStringList &members);
+    // Emits groupsListed() with every group we know, ours or not any more.
+    void listGroups();
+
 signals:
     void contactReady(const QString &address);
     void commandFailed(const QString &contact, const QString &sentence);
@@ -281,6 +303,13 @@ signals:
     void blockedMessageDropped(const QString &address);
     void blockedListed(const QStringList &addresses);
     void requestsListed(const QList<parley::core::RequestSummary> &requests);
+    // A membership change was applied (committed): made by us (`by` is our address) or
+    // received from `by`'s device. `outcome` is a GroupUpdate::Outcome (Applied, Pending or
+    // Superseded; Known is not reported).
+    void groupChanged(const parley::core::GroupSummary &group, const QString &by, int outcome);
+    // A received change was refused (forged, unauthorised, not for us): nothing changed.
+    void groupChangeRejected(const QString &from, const QString &sentence);
+    void groupsListed(const QList<parley::core::GroupSummary> &groups);
     // A session reset was requested of `address`'s device (we could not decrypt), or we
     // accepted one from it and resent `resent` messages.
     void sessionResetRequested(const QString &address);
@@ -379,6 +408,8 @@ private:
     void sendWaitingResetRequests();
     bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
+    // sessiongroups.cpp: what a received membership change means for the views.
+    void handleGroupUpdate(const InboundResult &result);
     bool ready() const;
     // sessiondisappearing.cpp: arms the sweep timer for `expiresAt` (ms) if that is sooner.
     void scheduleSweep(qint64 expiresAt);
@@ -436,3 +467,4 @@ Q_DECLARE_METATYPE(parley::core::HistoryItem)
 Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)
 Q_DECLARE_METATYPE(parley::core::RequestSummary)
+Q_DECLARE_METATYPE(parley::core::GroupSummary)

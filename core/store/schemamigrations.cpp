@@ -285,6 +285,50 @@ const char *const kSchemaV9[] = {
     " CHECK (blocked IN (0, 1))",
 };
 
+// Schema version 10: groups (protocol M1 §9, issue 13). Self-contained, so it can be renumbered.
+//  - groups: one row per group we know of; the resolved state's name (enc), epoch and head
+//    digest. epoch 0: changes are stored but no valid create is known yet.
+//  - group_members / group_member_devices: the resolved state's members (account key, admin
+//    flag) and their device ids — what a receiver checks a group message's sender against.
+//  - group_changes: every valid-looking signed change received or made (enc: it holds the
+//    name), so that the state can be resolved again when a concurrent change arrives (§9.5).
+const char *const kSchemaV10[] = {
+    "CREATE TABLE groups ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " group_id BLOB NOT NULL UNIQUE CHECK (length(group_id) = 16),"
+    " name BLOB," // enc; NULL while epoch = 0
+    " epoch INTEGER NOT NULL DEFAULT 0 CHECK (epoch BETWEEN 0 AND 4294967295),"
+    " head BLOB CHECK (head IS NULL OR length(head) = 32),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL"
+    ") STRICT",
+    "CREATE TABLE group_members ("
+    " group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+    " address TEXT NOT NULL,"
+    " account_key BLOB NOT NULL CHECK (length(account_key) = 32),"
+    " admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),"
+    " PRIMARY KEY (group_row, address)"
+    ") STRICT",
+    "CREATE TABLE group_member_devices ("
+    " group_row INTEGER NOT NULL,"
+    " address TEXT NOT NULL,"
+    " device_id INTEGER NOT NULL CHECK (device_id BETWEEN 1 AND 4294967295),"
+    " PRIMARY KEY (group_row, address, device_id),"
+    " FOREIGN KEY (group_row, address) REFERENCES group_members (group_row, address)"
+    "  ON DELETE CASCADE"
+    ") STRICT",
+    "CREATE TABLE group_changes ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,"
+    " epoch INTEGER NOT NULL CHECK (epoch BETWEEN 1 AND 4294967295),"
+    " digest BLOB NOT NULL CHECK (length(digest) = 32),"
+    " change BLOB NOT NULL," // enc: the signed change (M1 §9.2)
+    " received_at INTEGER NOT NULL,"
+    " UNIQUE (group_row, digest)"
+    ") STRICT",
+    "INSERT INTO id_counters (table_name, next_id) VALUES ('groups', 1), ('group_changes', 1)",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -347,6 +391,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 8:
             if (auto step = migrateTo9(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 9:
+            if (auto step = migrateTo10(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -447,6 +496,16 @@ StoreStatus SchemaMigrations::migrateTo8(StoreContext &context)
 StoreStatus SchemaMigrations::migrateTo9(StoreContext &context)
 {
     for (const char *statement : kSchemaV9) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
+{
+    for (const char *statement : kSchemaV10) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

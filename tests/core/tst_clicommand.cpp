@@ -153,7 +153,7 @@ void TestCliCommand::parsesCommands()
           "edit",       "delete",         "send-file", "fetch-file",     "history", "timer",
           "recv",       "flush",          "contacts",  "safety-number",  "verify",  "unverify",
           "accept-key", "requests",       "accept",    "delete-request", "block",   "unblock",
-          "blocked",    "delete-account", "batch"}) {
+          "blocked",    "delete-account", "group",     "batch"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));
@@ -161,6 +161,15 @@ void TestCliCommand::parsesCommands()
         QVERIFY(CliCommand::help(*name).startsWith(u"Usage: parley-cli [options] " + word));
     }
     QVERIFY(!CliCommand::named(QStringLiteral("frobnicate")));
+
+    // Groups (M1 §9): a subcommand, then its words; members are variadic.
+    parsed = parseCommand({"group", "create", "Hikers", "bob", "carol"}, true);
+    QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::Group);
+    QCOMPARE(std::get<CliCommand>(parsed).arguments,
+             (QStringList{"create", "Hikers", "bob", "carol"}));
+    QVERIFY(std::holds_alternative<CliCommand>(
+        parseCommand({"group", "leave", "00112233445566778899aabbccddeeff"}, false)));
+    QVERIFY(std::holds_alternative<CliCommand>(parseCommand({"group", "list"}, false)));
 }
 
 void TestCliCommand::refusesBadCommands_data()
@@ -205,6 +214,18 @@ void TestCliCommand::refusesBadCommands_data()
         << QStringList{"fetch-file", "bob", "00"} << false << "usage: fetch-file";
     QTest::newRow("delete without name")
         << QStringList{"delete-account"} << false << "usage: delete-account USERNAME";
+    QTest::newRow("group without subcommand") << QStringList{"group"} << false << "usage: group";
+    QTest::newRow("group frobnicate")
+        << QStringList{"group", "frobnicate"} << false << "unknown group command";
+    QTest::newRow("group create without members")
+        << QStringList{"group", "create", "Hikers"} << false << "at least one member";
+    QTest::newRow("group leave with a bad id")
+        << QStringList{"group", "leave", "xyz"} << true << "32 hex digits";
+    QTest::newRow("group rename without name")
+        << QStringList{"group", "rename", "00112233445566778899aabbccddeeff"} << false
+        << "rename wants";
+    QTest::newRow("group list with words")
+        << QStringList{"group", "list", "x"} << false << "list takes nothing";
 }
 
 void TestCliCommand::refusesBadCommands()

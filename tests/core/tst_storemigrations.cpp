@@ -2,12 +2,14 @@
 // must open (and migrate) with this build and still read back what it was written with.
 // tests/core/fixtures/README.md says how the fixtures are made.
 
+#include "core/session/groupchange.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
@@ -21,6 +23,7 @@
 #include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
+#include "crypto/signingkeypair.h"
 #include "storetesthelpers.h"
 
 #include <QSqlQuery>
@@ -40,6 +43,37 @@ crypto::WipedBytes filled(crypto::Byte value)
     crypto::WipedBytes bytes(32);
     std::fill(bytes.data(), bytes.data() + 32, value);
     return bytes;
+}
+
+const QString kFixtureGroup = QStringLiteral("Fixture group");
+
+StoreStatus writeGroup(StoreContext &context)
+{
+    const auto key = crypto::SigningKeyPair::fromSeed(filled(0x01).view());
+    const QByteArray publicKey(reinterpret_cast<const char *>(key->publicKey().data()), 32);
+    GroupChange change;
+    change.op = GroupOp::Create;
+    change.parent = QByteArray(32, 's');
+    change.groupId = groupIdFor(publicKey, change.parent);
+    change.signer = QStringLiteral("alice@relay.example");
+    change.name = kFixtureGroup;
+    change.members = {{change.signer, publicKey, {1}, true},
+                      {QStringLiteral("bob@relay.example"), QByteArray(32, '\x04'), {1, 2}, false}};
+    auto made = signGroupChange(change, *key);
+    if (const auto *error = std::get_if<GroupError>(&made)) {
+        return StoreError{StoreError::Code::DatabaseFailed, QString::fromLatin1(describe(*error))};
+    }
+    const auto &signedChange = std::get<GroupChange>(made);
+    GroupTable groups(context);
+    auto row = groups.ensure(signedChange.groupId, 5000);
+    if (const auto *error = std::get_if<StoreError>(&row)) {
+        return *error;
+    }
+    if (auto added = groups.addChange(std::get<GroupRowId>(row), signedChange, 5000);
+        const auto *error = std::get_if<StoreError>(&added)) {
+        return *error;
+    }
+    return groups.saveState(std::get<GroupRowId>(row), signedChange.state(), 5000);
 }
 
 // What every fixture holds; writeFixture() writes it, checkFixture() expects it.
@@ -122,6 +156,10 @@ StoreStatus writeContents(StoreContext &context)
         if (auto put = AttachmentTable(context).insert(file, 3000);
             std::holds_alternative<StoreError>(put)) {
             return put;
+        }
+        // Schema v10 (written into profile-v10 and later only): a group alice made with bob.
+        if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
+            return grouped;
         }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
@@ -280,6 +318,28 @@ void TestStoreMigrations::opensFixture()
             }
         }
         seen << files.join(u',');
+        auto groups = GroupTable(context).list();
+        if (const auto *error = std::get_if<StoreError>(&groups)) {
+            return *error;
+        }
+        QStringList grouped;
+        for (const GroupState &group : std::get<std::vector<GroupState>>(groups)) {
+            QStringList members;
+            for (const GroupMember &member : group.members) {
+                members << QStringLiteral("%1%2 %3")
+                               .arg(member.address, member.admin ? QStringLiteral("*") : QString())
+                               .arg(member.devices.size());
+            }
+            auto changes = GroupTable(context).changes(GroupRowId{1});
+            grouped << QStringLiteral("%1 %2 %3 %4")
+                           .arg(group.name)
+                           .arg(group.epoch)
+                           .arg(members.join(u','))
+                           .arg(std::holds_alternative<std::vector<QByteArray>>(changes)
+                                    ? std::get<std::vector<QByteArray>>(changes).size()
+                                    : 0);
+        }
+        seen << grouped.join(u';');
         return seen;
     }));
     QCOMPARE(valueOf(contents),
@@ -294,7 +354,10 @@ void TestStoreMigrations::opensFixture()
                  version >= 6 ? QStringLiteral("👍") : QString(),
                  version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
                  version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
-                              : QString()}));
+                              : QString(),
+                 version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
+                                                "bob@relay.example 2 1")
+                               : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()

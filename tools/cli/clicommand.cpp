@@ -7,6 +7,9 @@ namespace parley::cli {
 
 namespace {
 
+// group MEMBER... takes at most this many words after its subcommand.
+constexpr int kMaxGroupArguments = 130;
+
 struct Syntax
 {
     CliCommand::Name name;
@@ -110,6 +113,15 @@ constexpr std::array kSyntax{
            "Delete the account on the relay (every device, prekey and queued message), then\nthis "
            "profile's files. USERNAME must repeat the profile's username. The username\nstays "
            "bound to the deleted key: only the relay's operator can free it."},
+    Syntax{CliCommand::Name::Group, "group", 1 + kMaxGroupArguments, kMaxGroupArguments,
+           "group list | create NAME MEMBER... | add GROUP MEMBER... | remove GROUP MEMBER... |\n"
+           "      leave GROUP | rename GROUP NAME | admin GROUP MEMBER...",
+           "Groups (protocol M1 §9). list: every group you know (id, epoch, name, members,\n"
+           "admins), after fetching what the relay holds. create: a group named NAME with the\n"
+           "contacts MEMBER... (you are its admin; prints its id, 32 hex digits). add,\n"
+           "remove, rename, admin (make members admins): admins only. leave: anyone (the\n"
+           "last admin makes another member admin first). Each change is signed with your\n"
+           "account key and sent to every member; done when the relay has accepted it."},
     Syntax{CliCommand::Name::Batch, "batch", 1, 1, "batch [FILE]",
            "Run the commands in FILE (or standard input) on one unlock, one per line, "
            "with\nshell-style quoting and # comments; stop at the first that fails. Not init, "
@@ -117,6 +129,40 @@ constexpr std::array kSyntax{
 };
 
 } // namespace
+
+std::optional<QString> checkGroupArguments(const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    const qsizetype rest = arguments.size() - 1;
+    if (sub == u"list") {
+        return rest == 0 ? std::nullopt
+                         : std::optional<QString>(QStringLiteral("list takes nothing"));
+    }
+    if (sub == u"create" || sub == u"add" || sub == u"remove" || sub == u"admin") {
+        if (rest < 2) {
+            return QStringLiteral("%1 wants %2 and at least one member")
+                .arg(sub, sub == u"create" ? QStringLiteral("a name") : QStringLiteral("a group"));
+        }
+    } else if (sub == u"leave") {
+        if (rest != 1) {
+            return QStringLiteral("leave wants a group");
+        }
+    } else if (sub == u"rename") {
+        if (rest != 2) {
+            return QStringLiteral("rename wants a group and a name");
+        }
+    } else {
+        return QStringLiteral("unknown group command \"%1\"").arg(sub);
+    }
+    if (sub != u"create") {
+        const QByteArray id = QByteArray::fromHex(arguments[1].toLatin1());
+        if (arguments[1].size() != 32 || id.size() != 16 ||
+            id.toHex() != arguments[1].toLower().toLatin1()) {
+            return QStringLiteral("GROUP is a group id of 32 hex digits (group list prints them)");
+        }
+    }
+    return std::nullopt;
+}
 
 QString CliCommand::help(Name name)
 {
@@ -205,6 +251,11 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
     if (command.arguments.size() > syntax->arguments ||
         command.arguments.size() < syntax->arguments - syntax->optional) {
         return usage();
+    }
+    if (syntax->name == CliCommand::Name::Group) {
+        if (auto error = checkGroupArguments(command.arguments)) {
+            return QStringLiteral("%1; %2").arg(*error, usage());
+        }
     }
     // react: an emoji to add, or --remove and none (main() checks its own command line).
     if (inBatch && syntax->name == CliCommand::Name::React &&

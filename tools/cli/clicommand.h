@@ -39,6 +39,7 @@ struct CliCommand
         Accept,
         DeleteRequest,
         DeleteAccount,
+        Group,
         Batch
     };
 
@@ -67,6 +68,9 @@ struct CliCommand
 // already taken the options, so every word is an argument. `inBatch` also refuses what cannot run
 // inside a batch (init, batch, delete-account). Returns a usage sentence on error.
 std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
+
+// `group`'s arguments (its subcommand first): nullopt if they fit, else what is wrong.
+std::optional<QString> checkGroupArguments(const QStringList &arguments);
 
 // Splits a batch line into words the way a POSIX shell would for plain quoting: blanks
 // separate words; '…' quotes literally; "…" quotes with \" and \\ as escapes; a backslash

@@ -252,6 +252,9 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
     case CliCommand::Name::DeleteAccount:
         deleteAccount();
         return;
+    case CliCommand::Name::Group:
+        group();
+        return;
     case CliCommand::Name::Init:
     case CliCommand::Name::Batch:
         break;

@@ -53,6 +53,8 @@ private:
     void onVerificationChanged();
     void printSafetyNumber();
     void deleteAccount();
+    // groupcommands.cpp: group list|create|add|remove|leave|rename|admin (protocol M1 §9).
+    void group();
 
     core::ClientCore *m_core;
     QString m_deviceAddress; // user@relay/device

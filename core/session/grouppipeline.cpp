@@ -1,0 +1,487 @@
+// Group membership on the database thread (protocol M1 §9): storing a change with the state it
+// resolves to, and making our own changes. See grouppipeline.h.
+
+#include "core/session/grouppipeline.h"
+
+#include "core/session/messagecontent.h"
+#include "core/session/messagepipeline.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/store/contacttable.h"
+#include "core/store/grouptable.h"
+#include "core/store/identitytable.h"
+#include "core/store/sessiontable.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+#include "crypto/signingkeypair.h"
+
+#include <QRandomGenerator>
+
+#include <algorithm>
+#include <set>
+
+namespace parley::core {
+
+using namespace pipeline;
+
+namespace {
+
+StoreError refused(StoreError::Code code, const QString &sentence)
+{
+    return StoreError{code, sentence};
+}
+
+QString sentence(GroupError error)
+{
+    return QString::fromLatin1(describe(error));
+}
+
+// The account key pinned for `address`: ours for `self`, a contact's, or empty.
+PinnedKeyLookup pinnedKeys(StoreContext &context, const QString &self, const QByteArray &selfKey)
+{
+    return [&context, self, selfKey](const QString &address) -> QByteArray {
+        if (address == self) {
+            return selfKey;
+        }
+        auto found = ContactTable(context).findByAddress(address);
+        if (const auto *record = std::get_if<ContactRecord>(&found)) {
+            return record->accountKey;
+        }
+        return {};
+    };
+}
+
+QStringList addressesOf(const std::optional<GroupState> &state)
+{
+    QStringList out;
+    if (state) {
+        for (const GroupMember &member : state->members) {
+            out << member.address;
+        }
+    }
+    return out;
+}
+
+// A contact as a group member: its pinned key and the devices we have sessions with.
+StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address)
+{
+    auto found = ContactTable(context).findByAddress(address);
+    if (const auto *error = errorOf(found)) {
+        if (error->code == StoreError::Code::NotFound) {
+            return refused(StoreError::Code::NotFound,
+                           QStringLiteral("%1 is not a contact: add them first.").arg(address));
+        }
+        return *error;
+    }
+    const auto &record = std::get<ContactRecord>(found);
+    auto sessions = SessionTable(context).currentForContact(record.id);
+    if (const auto *error = errorOf(sessions)) {
+        return *error;
+    }
+    GroupMember member;
+    member.address = record.address;
+    member.accountKey = record.accountKey;
+    for (const SessionRecord &session : std::get<std::vector<SessionRecord>>(sessions)) {
+        member.devices.push_back(session.deviceId);
+    }
+    std::sort(member.devices.begin(), member.devices.end());
+    member.devices.erase(std::unique(member.devices.begin(), member.devices.end()),
+                         member.devices.end());
+    if (member.accountKey.size() != kGroupAccountKeyBytes || member.devices.empty()) {
+        return refused(
+            StoreError::Code::NotFound,
+            QStringLiteral("%1 has no session yet: add them as a contact first.").arg(address));
+    }
+    if (member.devices.size() > std::size_t(kMaxGroupMemberDevices)) {
+        member.devices.resize(std::size_t(kMaxGroupMemberDevices));
+    }
+    return member;
+}
+
+void sortMembers(std::vector<GroupMember> &members)
+{
+    std::sort(members.begin(), members.end(), [](const GroupMember &a, const GroupMember &b) {
+        return a.address.toUtf8() < b.address.toUtf8();
+    });
+}
+
+} // namespace
+
+StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
+                                          const QString &self, const QByteArray &selfKey,
+                                          qint64 now, const QString &from)
+{
+    GroupUpdate update;
+    auto decoded = decodeGroupChange(bytes);
+    if (const auto *error = std::get_if<GroupError>(&decoded)) {
+        update.error = *error;
+        return update;
+    }
+    const GroupChange change = std::get<GroupChange>(std::move(decoded));
+    update.groupId = change.groupId;
+    return context.transaction([&]() -> StoreResult<GroupUpdate> {
+        const PinnedKeyLookup pinned = pinnedKeys(context, self, selfKey);
+        GroupTable groups(context);
+        auto existing = groups.find(change.groupId);
+        if (const auto *error = errorOf(existing)) {
+            return *error;
+        }
+        std::vector<GroupChange> stored;
+        qint64 storedCount = 0;
+        if (const auto &row = std::get<std::optional<GroupRowId>>(existing)) {
+            auto counted = groups.changeCount(*row);
+            if (const auto *error = errorOf(counted)) {
+                return *error;
+            }
+            storedCount = std::get<qint64>(counted);
+            auto before = groups.state(*row);
+            if (const auto *error = errorOf(before)) {
+                return *error;
+            }
+            update.before = std::get<std::optional<GroupState>>(before);
+            auto all = groups.changes(*row);
+            if (const auto *error = errorOf(all)) {
+                return *error;
+            }
+            for (const QByteArray &encoded : std::get<std::vector<QByteArray>>(all)) {
+                auto parsed = decodeGroupChange(encoded);
+                if (auto *valid = std::get_if<GroupChange>(&parsed)) {
+                    stored.push_back(std::move(*valid));
+                }
+            }
+        }
+        const QByteArray digest = change.digest();
+        if (std::any_of(stored.begin(), stored.end(),
+                        [&](const GroupChange &c) { return c.digest() == digest; })) {
+            update.outcome = GroupUpdate::Outcome::Known;
+            update.after = update.before;
+            return update;
+        }
+        // Only a create starts a group here; later changes wait for their parent only in a
+        // group we know, and only up to the bound (M1 §9.3): a member cannot fill our disk.
+        if (change.op != GroupOp::Create && !update.before) {
+            update.error = GroupError::UnknownGroup;
+            return update;
+        }
+        if (storedCount >= GroupTable::kMaxChangesPerGroup) {
+            update.error = GroupError::Full;
+            update.after = update.before;
+            return update;
+        }
+        // Verify against the state it extends, when that state is known (M1 §9.3).
+        const auto chain = resolveGroupChain(stored, pinned);
+        std::optional<GroupError> verdict;
+        bool parentKnown = false;
+        if (change.op == GroupOp::Create) {
+            parentKnown = true;
+            verdict = verifyGroupChange(std::nullopt, change, pinned);
+            // A create forwarded by someone else (to a member added later, with the chain)
+            // only if we know its signer's key already (checked by verify against the pin).
+            if (!verdict && !from.isEmpty() && change.signer != from &&
+                pinned(change.signer).isEmpty()) {
+                verdict = GroupError::WrongSender;
+            }
+            // A create need not name us: a member added later gets it with the chain, and only
+            // the add names him.
+        } else {
+            for (const GroupState &state : chain) {
+                if (state.epoch + 1 == change.epoch && state.head == change.parent) {
+                    parentKnown = true;
+                    verdict = verifyGroupChange(state, change, pinned);
+                    break;
+                }
+            }
+        }
+        if (verdict) {
+            update.error = verdict;
+            update.outcome = GroupUpdate::Outcome::Rejected;
+            update.after = update.before;
+            return update;
+        }
+        auto row = groups.ensure(change.groupId, now);
+        if (const auto *error = errorOf(row)) {
+            return *error;
+        }
+        const GroupRowId group = std::get<GroupRowId>(row);
+        if (auto added = groups.addChange(group, change, now); const auto *error = errorOf(added)) {
+            return *error;
+        }
+        stored.push_back(change);
+        const auto resolved = resolveGroupChain(stored, pinned);
+        if (!resolved.empty()) {
+            update.after = resolved.back();
+            if (!update.before || update.before->head != update.after->head) {
+                if (auto saved = groups.saveState(group, *update.after, now);
+                    const auto *error = errorOf(saved)) {
+                    return *error;
+                }
+            }
+        }
+        const bool onChain = std::any_of(resolved.begin(), resolved.end(),
+                                         [&](const GroupState &s) { return s.head == digest; });
+        update.outcome = onChain       ? GroupUpdate::Outcome::Applied
+                         : parentKnown ? GroupUpdate::Outcome::Superseded
+                                       : GroupUpdate::Outcome::Pending;
+        const QStringList after = addressesOf(update.after);
+        for (const QString &address : addressesOf(update.before)) {
+            if (!after.contains(address)) {
+                update.removed << address;
+            }
+        }
+        return update;
+    });
+}
+
+StoreResult<MadeGroupChange> makeGroupChange(StoreContext &context,
+                                             const crypto::SigningKeyPair &accountKey,
+                                             const QString &self, quint32 selfDevice,
+                                             const GroupRequest &request, qint64 now)
+{
+    const QByteArray selfKey(reinterpret_cast<const char *>(accountKey.publicKey().data()),
+                             qsizetype(accountKey.publicKey().size()));
+    return context.transaction([&]() -> StoreResult<MadeGroupChange> {
+        GroupChange draft;
+        draft.op = request.op;
+        draft.signer = self;
+        std::optional<GroupState> current;
+        if (request.op == GroupOp::Create) {
+            GroupMember me;
+            me.address = self;
+            me.accountKey = selfKey;
+            me.devices = {selfDevice};
+            me.admin = true;
+            draft.members.push_back(me);
+            for (const QString &address : request.members) {
+                if (address == self) {
+                    continue;
+                }
+                auto member = contactMember(context, address);
+                if (const auto *error = errorOf(member)) {
+                    return *error;
+                }
+                draft.members.push_back(std::get<GroupMember>(std::move(member)));
+            }
+            sortMembers(draft.members);
+            draft.parent = QByteArray(kGroupDigestBytes, Qt::Uninitialized);
+            QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(draft.parent.data()),
+                                                  kGroupDigestBytes / 4);
+            draft.groupId = groupIdFor(selfKey, draft.parent);
+            draft.epoch = 1;
+            draft.name = request.name;
+        } else {
+            auto loaded = loadGroup(context, request.groupId);
+            if (const auto *error = errorOf(loaded)) {
+                return *error;
+            }
+            current = std::get<std::optional<GroupState>>(loaded);
+            if (!current) {
+                return refused(StoreError::Code::NotFound, QStringLiteral("No such group."));
+            }
+            if (!current->member(self)) {
+                return refused(StoreError::Code::NotFound,
+                               QStringLiteral("You are no longer a member of this group."));
+            }
+            draft.groupId = current->groupId;
+            draft.epoch = current->epoch + 1;
+            draft.parent = current->head;
+            draft.name = request.op == GroupOp::Rename ? request.name : current->name;
+            draft.members = current->members;
+            switch (request.op) {
+            case GroupOp::Create:
+            case GroupOp::Rename:
+                break;
+            case GroupOp::Add:
+                for (const QString &address : request.members) {
+                    if (current->member(address)) {
+                        continue;
+                    }
+                    auto member = contactMember(context, address);
+                    if (const auto *error = errorOf(member)) {
+                        return *error;
+                    }
+                    draft.members.push_back(std::get<GroupMember>(std::move(member)));
+                }
+                sortMembers(draft.members);
+                break;
+            case GroupOp::Remove:
+            case GroupOp::Leave: {
+                const QStringList gone =
+                    request.op == GroupOp::Leave ? QStringList{self} : request.members;
+                for (const QString &address : gone) {
+                    if (!current->member(address)) {
+                        return refused(StoreError::Code::NotFound,
+                                       QStringLiteral("%1 is not a member.").arg(address));
+                    }
+                }
+                std::erase_if(draft.members,
+                              [&](const GroupMember &m) { return gone.contains(m.address); });
+                break;
+            }
+            case GroupOp::GrantAdmin:
+                for (const QString &address : request.members) {
+                    if (!current->member(address)) {
+                        return refused(StoreError::Code::NotFound,
+                                       QStringLiteral("%1 is not a member.").arg(address));
+                    }
+                }
+                for (GroupMember &member : draft.members) {
+                    member.admin = member.admin || request.members.contains(member.address);
+                }
+                break;
+            }
+        }
+        auto signedChange = signGroupChange(std::move(draft), accountKey);
+        if (const auto *error = std::get_if<GroupError>(&signedChange)) {
+            return refused(StoreError::Code::NotFound, sentence(*error));
+        }
+        MadeGroupChange made;
+        made.change = std::get<GroupChange>(std::move(signedChange));
+        // Our own change goes through the same checks as everyone else's.
+        auto stored = storeGroupChange(context, made.change.encoded, self, selfKey, now);
+        if (const auto *error = errorOf(stored)) {
+            return *error;
+        }
+        made.update = std::get<GroupUpdate>(std::move(stored));
+        if (made.update.outcome != GroupUpdate::Outcome::Applied) {
+            // Rolled back: nothing of a refused change is kept.
+            return refused(StoreError::Code::NotFound,
+                           made.update.error ? sentence(*made.update.error)
+                                             : QStringLiteral("The group change was not applied."));
+        }
+        std::set<QString> recipients;
+        for (const QString &address : addressesOf(current)) {
+            recipients.insert(address);
+        }
+        for (const QString &address : addressesOf(made.update.after)) {
+            recipients.insert(address);
+        }
+        recipients.erase(self);
+        for (const QString &address : recipients) {
+            made.recipients << address;
+        }
+        return made;
+    });
+}
+
+StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
+                                             const crypto::DeviceIdentity &self,
+                                             const GroupRequest &request, qint64 now)
+{
+    auto identity = IdentityTable(context).load();
+    if (const auto *error = errorOf(identity)) {
+        return *error;
+    }
+    auto accountKey =
+        crypto::SigningKeyPair::fromSeed(std::get<OwnIdentityRecord>(identity).accountSeed.view());
+    if (!accountKey) {
+        return StoreError{StoreError::Code::Undecryptable, QStringLiteral("no account key")};
+    }
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    return context.transaction([&]() -> StoreResult<SentGroupChange> {
+        auto made = makeGroupChange(context, *accountKey, selfAddress, self.address().device.value,
+                                    request, now);
+        if (const auto *error = errorOf(made)) {
+            return *error;
+        }
+        SentGroupChange sent;
+        sent.made = std::get<MadeGroupChange>(std::move(made));
+        // A member who is new gets the whole chain, oldest first (M1 §9.3: each change is
+        // verified against its parent); everyone else the new change only.
+        QStringList before;
+        if (sent.made.update.before) {
+            for (const GroupMember &member : sent.made.update.before->members) {
+                before << member.address;
+            }
+        }
+        std::vector<QByteArray> chain;
+        if (sent.made.change.op == GroupOp::Add) {
+            auto loaded =
+                chainOf(context, sent.made.change.groupId, selfAddress,
+                        QByteArray(reinterpret_cast<const char *>(accountKey->publicKey().data()),
+                                   qsizetype(accountKey->publicKey().size())));
+            if (const auto *error = errorOf(loaded)) {
+                return *error;
+            }
+            chain = std::get<std::vector<QByteArray>>(std::move(loaded));
+        }
+        for (const QString &recipient : sent.made.recipients) {
+            const bool isNew = sent.made.change.op == GroupOp::Add && !before.contains(recipient);
+            const std::vector<QByteArray> changes =
+                isNew ? chain : std::vector<QByteArray>{sent.made.change.encoded};
+            bool reached = true;
+            for (const QByteArray &change : changes) {
+                auto encrypted =
+                    encryptInTransaction(context, self, recipient,
+                                         MessageContent::makeGroupChange(change, now), true, now);
+                if (const auto *error = errorOf(encrypted)) {
+                    if (error->code != StoreError::Code::NotFound) {
+                        return *error;
+                    }
+                    reached = false; // not a contact, or no session yet
+                    break;
+                }
+                for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
+                    sent.outbox.push_back(std::move(entry));
+                }
+            }
+            if (!reached) {
+                sent.unreached << recipient;
+            }
+        }
+        return sent;
+    });
+}
+
+StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,
+                                             const QString &self, const QByteArray &selfKey)
+{
+    GroupTable groups(context);
+    auto row = groups.find(groupId);
+    if (const auto *error = errorOf(row)) {
+        return *error;
+    }
+    const auto &found = std::get<std::optional<GroupRowId>>(row);
+    if (!found) {
+        return std::vector<QByteArray>();
+    }
+    auto stored = groups.changes(*found);
+    if (const auto *error = errorOf(stored)) {
+        return *error;
+    }
+    std::vector<GroupChange> changes;
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(stored)) {
+        auto decoded = decodeGroupChange(bytes);
+        if (auto *change = std::get_if<GroupChange>(&decoded)) {
+            changes.push_back(std::move(*change));
+        }
+    }
+    std::vector<QByteArray> chain;
+    for (const GroupState &state : resolveGroupChain(changes, pinnedKeys(context, self, selfKey))) {
+        for (const GroupChange &change : changes) {
+            if (change.digest() == state.head) {
+                chain.push_back(change.encoded);
+                break;
+            }
+        }
+    }
+    return chain;
+}
+
+StoreResult<std::vector<GroupState>> listGroups(StoreContext &context)
+{
+    return GroupTable(context).list();
+}
+
+StoreResult<std::optional<GroupState>> loadGroup(StoreContext &context, const QByteArray &groupId)
+{
+    GroupTable groups(context);
+    auto row = groups.find(groupId);
+    if (const auto *error = errorOf(row)) {
+        return *error;
+    }
+    if (const auto &found = std::get<std::optional<GroupRowId>>(row)) {
+        return groups.state(*found);
+    }
+    return std::optional<GroupState>();
+}
+
+} // namespace parley::core

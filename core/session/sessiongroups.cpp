@@ -1,0 +1,141 @@
+// SessionManager's groups (protocol M1 §9): membership changes made here and received ones.
+// The database-thread halves are grouppipeline.cpp. Kept apart from sessionmanager.cpp.
+
+#include "core/account/accountmanager.h"
+#include "core/session/grouppipeline.h"
+#include "core/session/sessionmanager.h"
+#include "core/store/profilestore.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace parley::core {
+
+namespace {
+
+GroupSummary summaryOf(const GroupState &state, const QString &self)
+{
+    GroupSummary summary;
+    summary.id = state.groupId;
+    summary.name = state.name;
+    summary.epoch = state.epoch;
+    for (const GroupMember &member : state.members) {
+        summary.members << member.address;
+        if (member.admin) {
+            summary.admins << member.address;
+        }
+    }
+    summary.member = summary.members.contains(self);
+    return summary;
+}
+
+} // namespace
+
+void SessionManager::changeGroup(int op, const QByteArray &groupId, const QString &name,
+                                 const QStringList &members)
+{
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    if (!store || !self) {
+        emit commandFailed({}, tr("The profile is not open."));
+        return;
+    }
+    if (op < int(GroupOp::Create) || op > int(GroupOp::GrantAdmin)) {
+        emit commandFailed({}, tr("Unknown group operation."));
+        return;
+    }
+    GroupRequest request;
+    request.op = GroupOp(op);
+    request.groupId = groupId;
+    request.name = name;
+    for (const QString &member : members) {
+        const QString address = resolve(member);
+        if (address.isEmpty()) {
+            emit commandFailed(member, tr("%1 is not a valid username.").arg(member));
+            return;
+        }
+        request.members << address;
+    }
+    const QString selfAddress = m_account->status().accountAddress;
+    enqueue([this, store, self, request, selfAddress](std::function<void()> next) {
+        whenDone(store->run([self, request](StoreContext &context) {
+            return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
+        }),
+                 [this, next, selfAddress](const StoreResult<SentGroupChange> &sent) {
+                     if (const auto *error = std::get_if<StoreError>(&sent)) {
+                         emit commandFailed({}, error->detail.isEmpty() ? error->message()
+                                                                        : error->detail);
+                         next();
+                         return;
+                     }
+                     const auto &done = std::get<SentGroupChange>(sent);
+                     for (const QString &address : done.unreached) {
+                         qCWarning(lcSession)
+                             << "group change not sent to" << address << "(no session)";
+                     }
+                     if (done.made.update.after) {
+                         emit groupChanged(summaryOf(*done.made.update.after, selfAddress),
+                                           selfAddress, int(done.made.update.outcome));
+                     }
+                     if (!done.outbox.empty()) {
+                         flushOutbox();
+                     }
+                     next();
+                 });
+    });
+}
+
+void SessionManager::listGroups()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit groupsListed({});
+        return;
+    }
+    const QString selfAddress = m_account->status().accountAddress;
+    whenDone(store->run([](StoreContext &context) { return parley::core::listGroups(context); }),
+             [this, selfAddress](const StoreResult<std::vector<GroupState>> &found) {
+                 QList<GroupSummary> groups;
+                 if (const auto *list = std::get_if<std::vector<GroupState>>(&found)) {
+                     for (const GroupState &state : *list) {
+                         groups.append(summaryOf(state, selfAddress));
+                     }
+                 }
+                 emit groupsListed(groups);
+             });
+}
+
+void SessionManager::handleGroupUpdate(const InboundResult &result)
+{
+    if (!result.group) {
+        return;
+    }
+    const GroupUpdate &update = *result.group;
+    switch (update.outcome) {
+    case GroupUpdate::Outcome::Rejected:
+        qCInfo(lcSession) << "rejected a group change from" << result.contact << ":"
+                          << (update.error ? describe(*update.error) : "");
+        emit groupChangeRejected(result.contact, update.error
+                                                     ? QString::fromLatin1(describe(*update.error))
+                                                     : QString());
+        break;
+    case GroupUpdate::Outcome::Known:
+        break;
+    case GroupUpdate::Outcome::Applied:
+    case GroupUpdate::Outcome::Pending:
+    case GroupUpdate::Outcome::Superseded: {
+        GroupSummary summary;
+        if (update.after) {
+            summary = summaryOf(*update.after, m_account->status().accountAddress);
+        } else {
+            summary.id = update.groupId;
+        }
+        emit groupChanged(summary, result.contact, int(update.outcome));
+        break;
+    }
+    }
+}
+
+} // namespace parley::core

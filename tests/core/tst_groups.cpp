@@ -1,0 +1,690 @@
+// Group membership (protocol M1 §9): the signed change's layout and its strict decoder, the
+// verification every member runs (a forged or unauthorised change is refused), the rule that
+// resolves concurrent changes to the same state whatever the order they arrive in, and the
+// store half on real profile databases (a change stored with the state it resolves to; a
+// change before its parent waits; a forged one leaves nothing behind). The wire half is
+// tests/e2e/tst_e2e_groups.cpp.
+
+#include "core/session/groupchange.h"
+#include "core/session/grouppipeline.h"
+#include "core/store/contacttable.h"
+#include "core/store/grouptable.h"
+#include "core/store/sessiontable.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+#include "storetesthelpers.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <random>
+
+using namespace parley::core;
+using namespace parley::core::test;
+namespace crypto = parley::crypto;
+
+namespace {
+
+struct Person
+{
+    QString address;
+    std::shared_ptr<const crypto::SigningKeyPair> key =
+        std::make_shared<const crypto::SigningKeyPair>(crypto::SigningKeyPair::generate());
+
+    QByteArray publicKey() const
+    {
+        return QByteArray(reinterpret_cast<const char *>(key->publicKey().data()), 32);
+    }
+    GroupMember member(bool admin = false, std::vector<quint32> devices = {1}) const
+    {
+        return GroupMember{address, publicKey(), std::move(devices), admin};
+    }
+};
+
+Person person(const char *name)
+{
+    return Person{QStringLiteral("%1@relay.example").arg(QLatin1String(name))};
+}
+
+void sortByAddress(std::vector<GroupMember> &members)
+{
+    std::sort(members.begin(), members.end(), [](const GroupMember &a, const GroupMember &b) {
+        return a.address.toUtf8() < b.address.toUtf8();
+    });
+}
+
+GroupChange signedBy(GroupChange draft, const Person &signer)
+{
+    draft.signer = signer.address;
+    auto made = signGroupChange(std::move(draft), *signer.key);
+    if (const auto *error = std::get_if<GroupError>(&made)) {
+        qFatal("signGroupChange: %s", describe(*error));
+    }
+    return std::get<GroupChange>(std::move(made));
+}
+
+GroupChange create(const Person &creator, std::vector<GroupMember> members,
+                   const QString &name = QStringLiteral("Hikers"))
+{
+    GroupChange draft;
+    draft.op = GroupOp::Create;
+    draft.epoch = 1;
+    draft.parent = QByteArray(32, '\x5a');
+    draft.groupId = groupIdFor(creator.publicKey(), draft.parent);
+    draft.name = name;
+    members.push_back(creator.member(true));
+    sortByAddress(members);
+    draft.members = std::move(members);
+    return signedBy(std::move(draft), creator);
+}
+
+// The change `op` on top of `state`, with `members`/`name` as given (unchecked).
+GroupChange next(const GroupState &state, GroupOp op, const Person &signer,
+                 std::vector<GroupMember> members, const QString &name = {})
+{
+    GroupChange draft;
+    draft.op = op;
+    draft.groupId = state.groupId;
+    draft.epoch = state.epoch + 1;
+    draft.parent = state.head;
+    draft.name = name.isEmpty() ? state.name : name;
+    sortByAddress(members);
+    draft.members = std::move(members);
+    return signedBy(std::move(draft), signer);
+}
+
+bool madeOk(const StoreResult<MadeGroupChange> &made)
+{
+    if (const auto *error = std::get_if<StoreError>(&made)) {
+        qWarning("makeGroupChange: %s (%s)", qPrintable(error->message()),
+                 qPrintable(error->detail));
+        return false;
+    }
+    return true;
+}
+
+QStringList addresses(const GroupState &state)
+{
+    QStringList out;
+    for (const GroupMember &member : state.members) {
+        out << member.address;
+    }
+    return out;
+}
+
+} // namespace
+
+class TestGroups : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void layoutRoundTripsAndHasOneEncoding();
+    void frozenVector();
+    void decoderRejectsBadInput();
+    void forgedChangesAreRejected();
+    void eachOpChangesOnlyWhatItSays();
+    void concurrentChangesConvergeInAnyOrder();
+    void onlyMemberDevicesAreMembers();
+    void storeResolvesAndPersists();
+    void storeRejectsForgeriesAndWaitsForParents();
+    void makeGroupChangeFollowsTheRules();
+    void changesPerGroupAreBounded();
+
+private:
+    Person m_alice = person("alice");
+    Person m_bob = person("bob");
+    Person m_carol = person("carol");
+    Person m_dave = person("dave");
+};
+
+void TestGroups::initTestCase()
+{
+    QVERIFY(!m_alice.publicKey().isEmpty());
+}
+
+void TestGroups::layoutRoundTripsAndHasOneEncoding()
+{
+    const GroupChange made = create(m_alice, {m_bob.member(false, {1, 7})});
+    // version, id, epoch, salt, op; signer "alice@relay.example"; name "Hikers"; count; alice
+    // (one device), bob (two devices); signature.
+    QCOMPARE(made.encoded.size(), 1 + 16 + 4 + 32 + 1 + (1 + 19) + (1 + 6) + 2 +
+                                      (1 + 19 + 32 + 1 + 1 + 4) + (1 + 17 + 32 + 1 + 1 + 8) + 64);
+    QCOMPARE(quint8(made.encoded[0]), kGroupChangeVersion);
+    QCOMPARE(made.encoded.mid(1, 16), made.groupId);
+    auto decoded = decodeGroupChange(made.encoded);
+    QVERIFY(std::holds_alternative<GroupChange>(decoded));
+    const auto &back = std::get<GroupChange>(decoded);
+    QCOMPARE(back.members, made.members);
+    QCOMPARE(back.name, made.name);
+    QCOMPARE(back.signer, m_alice.address);
+    QCOMPARE(back.digest(), made.digest());
+    QVERIFY(!verifyGroupChange(std::nullopt, back));
+    // Ed25519 is deterministic: the same draft signs to the same bytes (one encoding).
+    QCOMPARE(create(m_alice, {m_bob.member(false, {1, 7})}).encoded, made.encoded);
+}
+
+void TestGroups::frozenVector()
+{
+    // docs/protocol.md M1 §9.2, made independently with pyca/cryptography.
+    const QByteArray vector =
+        QByteArray::fromHex("0146b91a558e3f353f890fbf17b39561c8000000017373737373737373737373"
+                            "7373737373737373737373737373737373737373730113616c6963654072656c"
+                            "61792e6578616d706c650648696b657273000213616c6963654072656c61792e"
+                            "6578616d706c658a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3"
+                            "748801b40f6f5c01010000000111626f624072656c61792e6578616d706c6581"
+                            "39770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b39400"
+                            "0200000001000000076cd1fb3f915a3e623b2e80483939710126dd3d6c14fec3"
+                            "d04346e6dc1d7e6c104c4a42dc3d68e6b3d7a6b46a9e6ef29ac63cb46310355f"
+                            "375573019582126a0f");
+    const auto aliceKey = crypto::SigningKeyPair::fromSeed(crypto::ByteView(
+        reinterpret_cast<const crypto::Byte *>(QByteArray(32, '\x01').constData()), 32));
+    const auto bobKey = crypto::SigningKeyPair::fromSeed(crypto::ByteView(
+        reinterpret_cast<const crypto::Byte *>(QByteArray(32, '\x02').constData()), 32));
+    const auto keyOf = [](const crypto::SigningKeyPair &key) {
+        return QByteArray(reinterpret_cast<const char *>(key.publicKey().data()), 32);
+    };
+    GroupChange draft;
+    draft.op = GroupOp::Create;
+    draft.parent = QByteArray(32, 's');
+    draft.groupId = groupIdFor(keyOf(*aliceKey), draft.parent);
+    QCOMPARE(draft.groupId.toHex(), QByteArrayLiteral("46b91a558e3f353f890fbf17b39561c8"));
+    draft.signer = QStringLiteral("alice@relay.example");
+    draft.name = QStringLiteral("Hikers");
+    draft.members = {{draft.signer, keyOf(*aliceKey), {1}, true},
+                     {QStringLiteral("bob@relay.example"), keyOf(*bobKey), {1, 7}, false}};
+    const auto made = signGroupChange(draft, *aliceKey);
+    QCOMPARE(std::get<GroupChange>(made).encoded.toHex(), vector.toHex());
+    QCOMPARE(std::get<GroupChange>(made).digest().toHex(),
+             QByteArrayLiteral("18369063063e2e6e8001b5c0eea34ff1e5700048094e2daf47a49b6210908196"));
+    const auto decoded = decodeGroupChange(vector);
+    QVERIFY(std::holds_alternative<GroupChange>(decoded));
+    QVERIFY(!verifyGroupChange(std::nullopt, std::get<GroupChange>(decoded)));
+}
+
+void TestGroups::decoderRejectsBadInput()
+{
+    const QByteArray good = create(m_alice, {m_bob.member()}).encoded;
+    QCOMPARE(std::get<GroupError>(decodeGroupChange({})), GroupError::Malformed);
+    QByteArray version = good;
+    version[0] = 0x02;
+    QCOMPARE(std::get<GroupError>(decodeGroupChange(version)), GroupError::UnsupportedVersion);
+    for (const qsizetype cut : {qsizetype(1), qsizetype(40), good.size() - 65, good.size() - 1}) {
+        QCOMPARE(std::get<GroupError>(decodeGroupChange(good.left(cut))), GroupError::Malformed);
+    }
+    QCOMPARE(std::get<GroupError>(decodeGroupChange(good + '\0')), GroupError::Malformed);
+    // Members out of order, a device id 0, a flag bit other than admin, an empty name: each is
+    // refused even when correctly signed (signGroupChange refuses to make them).
+    GroupChange unsorted;
+    unsorted.op = GroupOp::Create;
+    unsorted.parent = QByteArray(32, '\x01');
+    unsorted.groupId = groupIdFor(m_alice.publicKey(), unsorted.parent);
+    unsorted.signer = m_alice.address;
+    unsorted.name = QStringLiteral("x");
+    unsorted.members = {m_bob.member(), m_alice.member(true)};
+    QCOMPARE(std::get<GroupError>(signGroupChange(unsorted, *m_alice.key)), GroupError::Malformed);
+    GroupChange zeroDevice = unsorted;
+    zeroDevice.members = {m_alice.member(true, {0})};
+    QCOMPARE(std::get<GroupError>(signGroupChange(zeroDevice, *m_alice.key)),
+             GroupError::Malformed);
+    GroupChange noName = unsorted;
+    noName.members = {m_alice.member(true)};
+    noName.name.clear();
+    QCOMPARE(std::get<GroupError>(signGroupChange(noName, *m_alice.key)), GroupError::InvalidName);
+    noName.name = QStringLiteral("tab\there");
+    QCOMPARE(std::get<GroupError>(signGroupChange(noName, *m_alice.key)), GroupError::InvalidName);
+    // The flags byte of the first member (after its address and key) set to 0x02.
+    QByteArray flags = good;
+    const qsizetype firstMember = 1 + 16 + 4 + 32 + 1 + 1 + m_alice.address.size() + 1 + 6 + 2;
+    const qsizetype flagAt = firstMember + 1 + m_alice.address.size() + 32;
+    QCOMPARE(quint8(flags[flagAt]), quint8(0x01)); // alice, the admin, sorts first
+    flags[flagAt] = 0x02;
+    QCOMPARE(std::get<GroupError>(decodeGroupChange(flags)), GroupError::Malformed);
+}
+
+void TestGroups::forgedChangesAreRejected()
+{
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    const GroupState state = genesis.state();
+    // Any flipped byte breaks the signature (or the layout).
+    QByteArray flipped = genesis.encoded;
+    flipped[flipped.size() - 70] = char(flipped[flipped.size() - 70] ^ 0x01);
+    auto tampered = decodeGroupChange(flipped);
+    QVERIFY(std::holds_alternative<GroupChange>(tampered));
+    QCOMPARE(verifyGroupChange(std::nullopt, std::get<GroupChange>(tampered)),
+             GroupError::BadSignature);
+    // Mallory signs a removal of carol in alice's name with her own key.
+    Person mallory = person("mallory");
+    GroupChange claimed =
+        next(state, GroupOp::Remove, mallory, {m_alice.member(true), m_bob.member()});
+    claimed.signer = m_alice.address;
+    auto resigned = signGroupChange(claimed, *mallory.key); // alice's name, mallory's key
+    QCOMPARE(verifyGroupChange(state, std::get<GroupChange>(resigned)), GroupError::BadSignature);
+    // A member who is not an admin cannot remove anyone, nor a stranger.
+    QCOMPARE(verifyGroupChange(state, next(state, GroupOp::Remove, m_bob,
+                                           {m_alice.member(true), m_bob.member()})),
+             GroupError::NotAdmin);
+    QCOMPARE(verifyGroupChange(state, next(state, GroupOp::Rename, mallory, state.members,
+                                           QStringLiteral("Owned"))),
+             GroupError::NotMember);
+    // Bob "re-creates" alice's group (same id) with himself as admin: the id is alice's.
+    GroupChange hijack;
+    hijack.op = GroupOp::Create;
+    hijack.parent = genesis.parent;
+    hijack.groupId = genesis.groupId;
+    hijack.name = QStringLiteral("Hikers");
+    hijack.members = {m_alice.member(), m_bob.member(true)};
+    QCOMPARE(verifyGroupChange(std::nullopt, signedBy(hijack, m_bob)), GroupError::WrongGroup);
+    // A create whose creator's key is not the one we pinned for that address.
+    const PinnedKeyLookup pinned = [&](const QString &address) {
+        return address == m_alice.address ? m_dave.publicKey() : QByteArray();
+    };
+    QCOMPARE(verifyGroupChange(std::nullopt, genesis, pinned), GroupError::KeyMismatch);
+    // Epoch and parent must extend the state.
+    GroupChange skipped = next(state, GroupOp::Rename, m_alice, state.members, QStringLiteral("B"));
+    GroupState later = state;
+    later.epoch = 5;
+    QCOMPARE(verifyGroupChange(later, skipped), GroupError::WrongEpoch);
+    GroupState otherHead = state;
+    otherHead.head = QByteArray(32, '\x01');
+    QCOMPARE(verifyGroupChange(otherHead, skipped), GroupError::WrongParent);
+    QVERIFY(!verifyGroupChange(state, skipped));
+}
+
+void TestGroups::eachOpChangesOnlyWhatItSays()
+{
+    const GroupState state = create(m_alice, {m_bob.member(), m_carol.member()}).state();
+    const auto a = m_alice.member(true);
+    const auto b = m_bob.member();
+    const auto c = m_carol.member();
+    const auto d = m_dave.member();
+    struct Case
+    {
+        const char *name;
+        GroupChange change;
+        std::optional<GroupError> expected;
+    };
+    const std::vector<Case> cases = {
+        {"add", next(state, GroupOp::Add, m_alice, {a, b, c, d}), std::nullopt},
+        {"add as admin", next(state, GroupOp::Add, m_alice, {a, b, c, m_dave.member(true)}),
+         GroupError::InvalidChange},
+        {"add nobody", next(state, GroupOp::Add, m_alice, {a, b, c}), GroupError::InvalidChange},
+        {"add and rename", next(state, GroupOp::Add, m_alice, {a, b, c, d}, QStringLiteral("X")),
+         GroupError::InvalidChange},
+        {"add and change devices",
+         next(state, GroupOp::Add, m_alice, {a, m_bob.member(false, {1, 2}), c, d}),
+         GroupError::InvalidChange},
+        {"remove", next(state, GroupOp::Remove, m_alice, {a, b}), std::nullopt},
+        {"remove self", next(state, GroupOp::Remove, m_alice, {b, c}), GroupError::InvalidChange},
+        {"remove by member", next(state, GroupOp::Remove, m_bob, {a, b}), GroupError::NotAdmin},
+        {"leave", next(state, GroupOp::Leave, m_bob, {a, c}), std::nullopt},
+        {"leave someone else", next(state, GroupOp::Leave, m_bob, {a, b}),
+         GroupError::InvalidChange},
+        {"last admin leaves", next(state, GroupOp::Leave, m_alice, {b, c}),
+         GroupError::InvalidChange},
+        {"rename", next(state, GroupOp::Rename, m_alice, {a, b, c}, QStringLiteral("Climbers")),
+         std::nullopt},
+        {"rename to the same", next(state, GroupOp::Rename, m_alice, {a, b, c}),
+         GroupError::InvalidChange},
+        {"rename by member",
+         next(state, GroupOp::Rename, m_bob, {a, b, c}, QStringLiteral("Climbers")),
+         GroupError::NotAdmin},
+        {"grant", next(state, GroupOp::GrantAdmin, m_alice, {a, m_bob.member(true), c}),
+         std::nullopt},
+        {"grant nothing", next(state, GroupOp::GrantAdmin, m_alice, {a, b, c}),
+         GroupError::InvalidChange},
+        {"revoke", next(state, GroupOp::GrantAdmin, m_alice, {m_alice.member(false), b, c}),
+         GroupError::InvalidChange},
+    };
+    for (const Case &test : cases) {
+        const auto verdict = verifyGroupChange(state, test.change);
+        QVERIFY2(verdict == test.expected,
+                 qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(test.name),
+                                                         verdict ? QLatin1String(describe(*verdict))
+                                                                 : QLatin1String("accepted"))));
+    }
+}
+
+void TestGroups::concurrentChangesConvergeInAnyOrder()
+{
+    // Alice makes bob an admin; then, concurrently on epoch 2, alice removes carol, bob renames
+    // the group, and bob (again) adds dave; each branch gets a child at epoch 3.
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    const auto a = m_alice.member(true);
+    const auto b = m_bob.member(true);
+    const auto c = m_carol.member();
+    const GroupChange grant = next(genesis.state(), GroupOp::GrantAdmin, m_alice, {a, b, c});
+    const GroupState two = grant.state();
+    std::vector<GroupChange> rivals = {
+        next(two, GroupOp::Remove, m_alice, {a, b}),
+        next(two, GroupOp::Rename, m_bob, {a, b, c}, QStringLiteral("Climbers")),
+        next(two, GroupOp::Add, m_bob, {a, b, c, m_dave.member()}),
+    };
+    std::vector<GroupChange> all = {genesis, grant};
+    for (const GroupChange &rival : rivals) {
+        all.push_back(rival);
+        const GroupState three = rival.state();
+        all.push_back(next(three, GroupOp::Rename, m_alice, three.members,
+                           QStringLiteral("child of %1")
+                               .arg(QString::fromLatin1(rival.digest().toHex().left(8)))));
+    }
+    // The winner at epoch 3 has the smallest digest; its child (epoch 4) follows it.
+    const auto winner = std::min_element(
+        rivals.begin(), rivals.end(),
+        [](const GroupChange &x, const GroupChange &y) { return x.digest() < y.digest(); });
+    const auto expected = resolveGroup(all);
+    QVERIFY(expected);
+    QCOMPARE(expected->epoch, 4u);
+    QCOMPARE(
+        expected->name,
+        QStringLiteral("child of %1").arg(QString::fromLatin1(winner->digest().toHex().left(8))));
+    QCOMPARE(resolveGroupChain(all)[2].head, winner->digest());
+    // Every order gives the same state (8! orders are too many: 200 shuffles, a fixed seed).
+    std::mt19937 random(13);
+    for (int i = 0; i < 200; ++i) {
+        std::shuffle(all.begin(), all.end(), random);
+        const auto resolved = resolveGroup(all);
+        QVERIFY(resolved);
+        QCOMPARE(resolved->head, expected->head);
+        QCOMPARE(resolved->members, expected->members);
+    }
+    // A forged rival with a smaller digest does not win: it is not valid.
+    Person mallory = person("mallory");
+    std::vector<GroupChange> withForgery = all;
+    for (int i = 0; i < 8; ++i) {
+        withForgery.push_back(next(two, GroupOp::Remove, mallory, {a, b}));
+        withForgery.back().signer = m_alice.address; // claims alice; signed by mallory
+        auto resigned = signGroupChange(withForgery.back(), *mallory.key);
+        withForgery.back() = std::get<GroupChange>(resigned);
+    }
+    QCOMPARE(resolveGroup(withForgery)->head, expected->head);
+}
+
+void TestGroups::onlyMemberDevicesAreMembers()
+{
+    const GroupState state =
+        create(m_alice, {m_bob.member(false, {2, 5}), m_carol.member()}).state();
+    QVERIFY(state.hasDevice(m_bob.address, 2));
+    QVERIFY(state.hasDevice(m_bob.address, 5));
+    QVERIFY(!state.hasDevice(m_bob.address, 3)); // a device the relay adds is no member
+    QVERIFY(!state.hasDevice(m_dave.address, 1));
+    const GroupState removed =
+        next(state, GroupOp::Remove, m_alice, {m_alice.member(true), m_bob.member(false, {2, 5})})
+            .state();
+    QVERIFY(!removed.hasDevice(m_carol.address, 1));
+    QVERIFY(removed.isAdmin(m_alice.address));
+    QVERIFY(!removed.isAdmin(m_bob.address));
+}
+
+namespace {
+
+// A profile whose contacts have pinned keys and one session each (device 1).
+struct Profile
+{
+    std::unique_ptr<QTemporaryDir> dir = std::make_unique<QTemporaryDir>();
+    std::shared_ptr<ProfileStore> store;
+    Person self;
+
+    Profile(Person me, const std::vector<const Person *> &contacts)
+        : self(std::move(me))
+    {
+        store = std::make_shared<ProfileStore>(dir->filePath(QStringLiteral("profile")));
+        if (!succeeded(take(store->create(passphrase(), crypto::VaultParameters::minimum())))) {
+            qFatal("cannot create a profile");
+        }
+        std::vector<std::pair<QString, QByteArray>> pins;
+        for (const Person *contact : contacts) {
+            pins.emplace_back(contact->address, contact->publicKey());
+        }
+        auto added = take(store->run([pins](StoreContext &context) -> StoreStatus {
+            return context.transaction([&]() -> StoreStatus {
+                for (const auto &[address, key] : pins) {
+                    ContactRecord contact;
+                    contact.address = address;
+                    contact.accountKey = key;
+                    contact.createdAt = 1;
+                    auto id = ContactTable(context).put(contact);
+                    if (const auto *error = std::get_if<StoreError>(&id)) {
+                        return *error;
+                    }
+                    SessionRecord session;
+                    session.contact = std::get<ContactId>(id);
+                    session.deviceId = 1;
+                    session.state = crypto::WipedBytes(32);
+                    session.associatedData = QByteArrayLiteral("ad");
+                    if (auto made = SessionTable(context).insert(session);
+                        const auto *error = std::get_if<StoreError>(&made)) {
+                        return *error;
+                    }
+                }
+                return Done{};
+            });
+        }));
+        if (!succeeded(added)) {
+            qFatal("cannot add contacts");
+        }
+    }
+
+    // `from`: the account that sent it (empty: as if we made it).
+    GroupUpdate receive(const QByteArray &bytes, const QString &from = {})
+    {
+        const QString address = self.address;
+        const QByteArray key = self.publicKey();
+        return valueOf(take(store->run([=](StoreContext &context) {
+            return storeGroupChange(context, bytes, address, key, 1000, from);
+        })));
+    }
+
+    StoreResult<MadeGroupChange> make(const GroupRequest &request)
+    {
+        const QString address = self.address;
+        return take(store->run([this, address, request](StoreContext &context) {
+            return makeGroupChange(context, *self.key, address, 1, request, 1000);
+        }));
+    }
+
+    std::optional<GroupState> group(const QByteArray &id)
+    {
+        return valueOf(
+            take(store->run([id](StoreContext &context) { return loadGroup(context, id); })));
+    }
+
+    qint64 count(const QString &sql)
+    {
+        return valueOf(take(store->run([sql](StoreContext &context) -> StoreResult<qint64> {
+            QSqlQuery query(context.database());
+            if (!query.exec(sql) || !query.next()) {
+                return StoreContext::queryError(query);
+            }
+            return query.value(0).toLongLong();
+        })));
+    }
+};
+
+} // namespace
+
+void TestGroups::storeResolvesAndPersists()
+{
+    Profile bob(m_bob, {&m_alice, &m_carol});
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    auto update = bob.receive(genesis.encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QVERIFY(!update.before);
+    QCOMPARE(update.after->epoch, 1u);
+    QCOMPARE(bob.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Known);
+    const GroupChange removal =
+        next(genesis.state(), GroupOp::Remove, m_alice, {m_alice.member(true), m_bob.member()});
+    update = bob.receive(removal.encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(update.removed, QStringList{m_carol.address});
+    const auto stored = bob.group(genesis.groupId);
+    QVERIFY(stored);
+    QCOMPARE(stored->epoch, 2u);
+    QCOMPARE(stored->head, removal.digest());
+    QCOMPARE(addresses(*stored), (QStringList{m_alice.address, m_bob.address}));
+    QCOMPARE(stored->members, removal.members);
+    QCOMPARE(stored->name, QStringLiteral("Hikers"));
+    // The name and the changes are not in the file in clear.
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM groups WHERE instr(name, "
+                                      "CAST('Hikers' AS BLOB)) > 0")),
+             0);
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")), 2);
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_member_devices")), 2);
+    // A concurrent rename of epoch 2 by alice: valid, and it wins only with a smaller digest.
+    const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
+                                    QStringLiteral("Climbers"));
+    update = bob.receive(rename.encoded);
+    const bool renameWins = rename.digest() < removal.digest();
+    QCOMPARE(update.outcome,
+             renameWins ? GroupUpdate::Outcome::Applied : GroupUpdate::Outcome::Superseded);
+    QCOMPARE(bob.group(genesis.groupId)->head, renameWins ? rename.digest() : removal.digest());
+}
+
+void TestGroups::storeRejectsForgeriesAndWaitsForParents()
+{
+    Profile carol(m_carol, {&m_alice, &m_bob});
+    const GroupChange elsewhere = create(m_alice, {m_bob.member()});
+    // A create in alice's name with another key than the one carol pinned for her.
+    Person fakeAlice{m_alice.address};
+    auto update = carol.receive(create(fakeAlice, {m_carol.member()}).encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Rejected);
+    QCOMPARE(update.error, GroupError::KeyMismatch);
+    // Bob forwards a create by zed, whose key carol has not pinned: she cannot tell zed's
+    // group from one bob made up in zed's name.
+    Person zed = person("zed");
+    update = carol.receive(create(zed, {m_carol.member()}).encoded, m_bob.address);
+    QCOMPARE(update.error, GroupError::WrongSender);
+    QCOMPARE(carol.count(QStringLiteral("SELECT count(*) FROM groups")), 0);
+
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    const GroupState one = genesis.state();
+    const GroupChange add =
+        next(one, GroupOp::Add, m_alice,
+             {m_alice.member(true), m_bob.member(), m_carol.member(), m_dave.member()});
+    const GroupChange rename =
+        next(add.state(), GroupOp::Rename, m_alice, add.members, QStringLiteral("Climbers"));
+    // Dave, added later, gets alice's create (which does not name him) with the chain, here
+    // forwarded by bob: stored, and his once the add arrives.
+    Profile dave(m_dave, {&m_alice, &m_bob});
+    QCOMPARE(dave.receive(elsewhere.encoded, m_bob.address).outcome, GroupUpdate::Outcome::Applied);
+    const GroupChange addDave = next(elsewhere.state(), GroupOp::Add, m_alice,
+                                     {m_alice.member(true), m_bob.member(), m_dave.member()});
+    update = dave.receive(addDave.encoded, m_bob.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QVERIFY(update.after->hasDevice(m_dave.address, 1));
+
+    // Before its create, a change is for a group carol does not know: dropped, nothing stored.
+    update = carol.receive(add.encoded);
+    QCOMPARE(update.error, GroupError::UnknownGroup);
+    QCOMPARE(carol.count(QStringLiteral("SELECT count(*) FROM group_changes")), 0);
+    // Forwarded by bob (as to a member added later): alice's key is pinned, so it is taken.
+    update = carol.receive(genesis.encoded, m_bob.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    // Out of order in a known group: the grandchild waits for the child, then both apply.
+    QCOMPARE(carol.receive(rename.encoded).outcome, GroupUpdate::Outcome::Pending);
+    QCOMPARE(carol.group(genesis.groupId)->epoch, 1u);
+    update = carol.receive(add.encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(update.after->epoch, 3u);
+    QCOMPARE(update.after->name, QStringLiteral("Climbers"));
+    // Bob (no admin) removes carol: rejected, not stored, nothing changes.
+    const qint64 before = carol.count(QStringLiteral("SELECT count(*) FROM group_changes"));
+    update = carol.receive(next(rename.state(), GroupOp::Remove, m_bob,
+                                {m_alice.member(true), m_bob.member(), m_dave.member()})
+                               .encoded);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Rejected);
+    QCOMPARE(update.error, GroupError::NotAdmin);
+    QCOMPARE(carol.count(QStringLiteral("SELECT count(*) FROM group_changes")), before);
+    QCOMPARE(carol.group(genesis.groupId)->epoch, 3u);
+    // Garbage is rejected without a store error.
+    QCOMPARE(carol.receive(QByteArrayLiteral("\x01garbage")).error, GroupError::Malformed);
+}
+
+void TestGroups::makeGroupChangeFollowsTheRules()
+{
+    Profile alice(m_alice, {&m_bob, &m_carol});
+    auto made = alice.make(
+        {GroupOp::Create, {}, QStringLiteral("Hikers"), {m_bob.address, m_carol.address}});
+    QVERIFY(madeOk(made));
+    const auto created = std::get<MadeGroupChange>(made);
+    QCOMPARE(created.recipients, (QStringList{m_bob.address, m_carol.address}));
+    const QByteArray id = created.change.groupId;
+    QCOMPARE(id, groupIdFor(m_alice.publicKey(), created.change.parent));
+    // Bob accepts what alice made (he pins alice's key).
+    Profile bob(m_bob, {&m_alice, &m_carol});
+    QCOMPARE(bob.receive(created.change.encoded, m_alice.address).outcome,
+             GroupUpdate::Outcome::Applied);
+
+    // Dave is no contact of alice's: a sentence, nothing stored.
+    made = alice.make({GroupOp::Add, id, {}, {m_dave.address}});
+    QCOMPARE(std::get<StoreError>(made).code, StoreError::Code::NotFound);
+    QVERIFY(std::get<StoreError>(made).detail.contains(m_dave.address));
+    // Removing carol: she is told too (a recipient), and bob applies it.
+    made = alice.make({GroupOp::Remove, id, {}, {m_carol.address}});
+    QVERIFY(madeOk(made));
+    const auto removal = std::get<MadeGroupChange>(made);
+    QCOMPARE(removal.recipients, (QStringList{m_bob.address, m_carol.address}));
+    QCOMPARE(removal.update.removed, QStringList{m_carol.address});
+    QCOMPARE(bob.receive(removal.change.encoded).outcome, GroupUpdate::Outcome::Applied);
+    // Renaming to the same name changes nothing: refused by the rules, nothing stored.
+    made = alice.make({GroupOp::Rename, id, QStringLiteral("Hikers"), {}});
+    QVERIFY(std::holds_alternative<StoreError>(made));
+    QCOMPARE(alice.count(QStringLiteral("SELECT count(*) FROM group_changes")), 2);
+    // The last admin cannot leave; after granting bob admin, she can.
+    QVERIFY(std::holds_alternative<StoreError>(alice.make({GroupOp::Leave, id, {}, {}})));
+    made = alice.make({GroupOp::GrantAdmin, id, {}, {m_bob.address}});
+    QVERIFY(madeOk(made));
+    QCOMPARE(bob.receive(std::get<MadeGroupChange>(made).change.encoded).outcome,
+             GroupUpdate::Outcome::Applied);
+    made = alice.make({GroupOp::Leave, id, {}, {}});
+    QVERIFY(madeOk(made));
+    QCOMPARE(bob.receive(std::get<MadeGroupChange>(made).change.encoded).outcome,
+             GroupUpdate::Outcome::Applied);
+    QCOMPARE(addresses(*bob.group(id)), QStringList{m_bob.address});
+    QVERIFY(bob.group(id)->isAdmin(m_bob.address));
+    // Alice is out: she can change nothing any more.
+    made = alice.make({GroupOp::Rename, id, QStringLiteral("Mine"), {}});
+    QVERIFY(std::holds_alternative<StoreError>(made));
+}
+
+void TestGroups::changesPerGroupAreBounded()
+{
+    Profile bob(m_bob, {&m_alice});
+    const GroupChange genesis = create(m_alice, {m_bob.member()});
+    QCOMPARE(bob.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Applied);
+    // Fill the group up to the bound with waiting changes (bytes that never decode to a valid
+    // parent; the table does not look at them).
+    const QByteArray id = genesis.groupId;
+    QVERIFY(succeeded(take(bob.store->run([id](StoreContext &context) -> StoreStatus {
+        return context.transaction([&]() -> StoreStatus {
+            GroupTable groups(context);
+            auto row = groups.find(id);
+            const GroupRowId group = *std::get<std::optional<GroupRowId>>(row);
+            for (int i = 1; i < GroupTable::kMaxChangesPerGroup; ++i) {
+                GroupChange filler;
+                filler.epoch = 9;
+                filler.encoded = QByteArray::number(i);
+                if (auto added = groups.addChange(group, filler, 1);
+                    const auto *error = std::get_if<StoreError>(&added)) {
+                    return *error;
+                }
+            }
+            return Done{};
+        });
+    }))));
+    // Garbage rows are not changes, so the bound counts what is stored: the next one is refused
+    // without a store error (the inbox must not fail on it), the state is unchanged.
+    const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
+                                    QStringLiteral("Climbers"));
+    const auto update = bob.receive(rename.encoded);
+    QCOMPARE(update.error, GroupError::Full);
+    QCOMPARE(bob.group(id)->epoch, 1u);
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")),
+             qint64(GroupTable::kMaxChangesPerGroup));
+}
+
+QTEST_GUILESS_MAIN(TestGroups)
+#include "tst_groups.moc"

@@ -1,0 +1,416 @@
+// Groups end to end (protocol M1 §9): four profiles with the real parley-relay and parley-cli
+// binaries. A group's life — create, everyone sees it; remove a member, the others see the
+// removal and the removed member learns it but nothing after it; rename; add a member, who
+// verifies the whole chain; a member leaves — and
+// a change the rules refuse (a non-admin removing someone) leaves every state as it was.
+// Then in-process clients: changes forged by a member (in the admin's name, as herself without
+// being an admin, a create in someone else's name) and a change by a removed member travel
+// through the relay and are rejected by the receiver, whose state stays as it was. Out-of-order
+// and concurrent changes are tests/core/tst_groups.cpp.
+
+#include "core/account/accountmanager.h"
+#include "core/session/groupchange.h"
+#include "core/session/grouppipeline.h"
+#include "core/session/messagecontent.h"
+#include "core/session/messagepipeline.h"
+#include "core/store/identitytable.h"
+#include "core/store/profilestore.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+#include "support/cliprocess.h"
+#include "support/crossthreadspy.h"
+#include "support/e2eclient.h"
+#include "support/relayprocess.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace parley;
+using parley::test::CliResult;
+using parley::test::CrossThreadSpy;
+using parley::test::RelayProcess;
+using Client = parley::test::E2eClient;
+
+namespace {
+
+constexpr int kTimeoutMs = 30'000;
+
+template<typename T>
+T wait(QFuture<T> future)
+{
+    future.waitForFinished();
+    return future.result();
+}
+
+std::optional<core::GroupState> groupOf(Client &client, const QByteArray &id)
+{
+    const auto result = wait(client.store()->run(
+        [id](core::StoreContext &context) { return core::loadGroup(context, id); }));
+    if (const auto *state = std::get_if<std::optional<core::GroupState>>(&result)) {
+        return *state;
+    }
+    return std::nullopt;
+}
+
+// `from` signs `draft` with its own account key (whatever signer the draft names) and sends it
+// to `to` as a group change content over their session; true once it is in the outbox.
+bool sendForged(Client &from, const QString &to, core::GroupChange draft)
+{
+    std::shared_ptr<const crypto::DeviceIdentity> device;
+    core::AccountManager *account = from.core.accountManager();
+    QMetaObject::invokeMethod(
+        account, [&device, account] { device = account->device(); }, Qt::BlockingQueuedConnection);
+    if (!device) {
+        return false;
+    }
+    const auto result = wait(from.store()->run(
+        [device, to, draft](core::StoreContext &context) -> core::StoreResult<bool> {
+            auto identity = core::IdentityTable(context).load();
+            if (const auto *error = std::get_if<core::StoreError>(&identity)) {
+                return *error;
+            }
+            auto key = crypto::SigningKeyPair::fromSeed(
+                std::get<core::OwnIdentityRecord>(identity).accountSeed.view());
+            auto made = core::signGroupChange(draft, *key);
+            if (!std::holds_alternative<core::GroupChange>(made)) {
+                return false;
+            }
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            auto sent = core::encryptForContact(context, *device, to,
+                                                core::MessageContent::makeGroupChange(
+                                                    std::get<core::GroupChange>(made).encoded, now),
+                                                true, now);
+            return std::holds_alternative<core::OutgoingResult>(sent);
+        }));
+    if (!std::holds_alternative<bool>(result) || !std::get<bool>(result)) {
+        return false;
+    }
+    QMetaObject::invokeMethod(from.sessions,
+                              [sessions = from.sessions] { sessions->flushOutbox(); });
+    return true;
+}
+
+const QString kPassphrase = QStringLiteral("correct horse battery staple");
+
+QList<QJsonObject> jsonLines(const QString &out)
+{
+    QList<QJsonObject> objects;
+    for (const QString &line : out.split(u'\n', Qt::SkipEmptyParts)) {
+        const QJsonDocument document = QJsonDocument::fromJson(line.toUtf8());
+        if (document.isObject()) {
+            objects.append(document.object());
+        }
+    }
+    return objects;
+}
+
+QStringList strings(const QJsonValue &value)
+{
+    QStringList out;
+    for (const QJsonValue &item : value.toArray()) {
+        out << item.toString();
+    }
+    return out;
+}
+
+} // namespace
+
+class TestE2eGroups : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void lifecycle();
+    void forgedChangesAreRejected();
+
+private:
+    CliResult cli(const QString &name, QStringList arguments)
+    {
+        arguments.prepend(QStringLiteral("--json"));
+        arguments.prepend(m_dir->filePath(name));
+        arguments.prepend(QStringLiteral("--profile"));
+        return parley::test::runCli(arguments, kPassphrase);
+    }
+    // `name`'s groups by id, after fetching what the relay holds.
+    QMap<QString, QJsonObject> groups(const QString &name)
+    {
+        const CliResult result = cli(name, {QStringLiteral("group"), QStringLiteral("list")});
+        if (result.exitCode != 0) {
+            qWarning("group list of %s failed: %s", qPrintable(name), qPrintable(result.err));
+        }
+        QMap<QString, QJsonObject> byId;
+        for (const QJsonObject &event : jsonLines(result.out)) {
+            if (event.value(u"event").toString() == u"group") {
+                byId.insert(event.value(u"group_id").toString(), event);
+            }
+        }
+        return byId;
+    }
+    QString address(const QString &name) const
+    {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(m_relay->port());
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<RelayProcess> m_relay;
+};
+
+void TestE2eGroups::initTestCase()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_relay = std::make_unique<RelayProcess>();
+    const QString error = m_relay->start(m_dir->filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("carol"), QStringLiteral("dave")};
+    for (const QString &name : names) {
+        const CliResult made = parley::test::runCli(
+            {QStringLiteral("--profile"), m_dir->filePath(name), QStringLiteral("--relay"),
+             m_relay->url().toString(), QStringLiteral("--kdf"), QStringLiteral("interactive"),
+             QStringLiteral("init"), name},
+            kPassphrase);
+        QVERIFY2(made.exitCode == 0, qPrintable(made.err));
+    }
+    // Members of a group are each other's contacts (sessions carry the changes, M1 §9).
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                const CliResult added = cli(name, {QStringLiteral("add"), other});
+                QVERIFY2(added.exitCode == 0, qPrintable(added.err));
+            }
+        }
+    }
+}
+
+void TestE2eGroups::cleanupTestCase()
+{
+    m_relay.reset();
+    m_dir.reset();
+}
+
+void TestE2eGroups::lifecycle()
+{
+    const QString alice = address(QStringLiteral("alice"));
+    const QString bob = address(QStringLiteral("bob"));
+    const QString carol = address(QStringLiteral("carol"));
+
+    // Alice creates the group with bob and carol.
+    CliResult result =
+        cli(QStringLiteral("alice"),
+            {QStringLiteral("group"), QStringLiteral("create"), QStringLiteral("Hikers"),
+             QStringLiteral("bob"), QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QList<QJsonObject> created = jsonLines(result.out);
+    QCOMPARE(created.size(), 1);
+    QCOMPARE(created[0].value(u"event").toString(), QStringLiteral("group-changed"));
+    const QString id = created[0].value(u"group_id").toString();
+    QCOMPARE(id.size(), 32);
+    const QStringList everyone = {alice, bob, carol};
+    QCOMPARE(strings(created[0].value(u"members")), everyone);
+    QCOMPARE(strings(created[0].value(u"admins")), QStringList{alice});
+
+    // Bob and carol see the same group: same epoch, members and admins.
+    for (const QString &name : {QStringLiteral("bob"), QStringLiteral("carol")}) {
+        const auto seen = groups(name);
+        QVERIFY2(seen.contains(id), qPrintable(name));
+        QCOMPARE(seen[id].value(u"name").toString(), QStringLiteral("Hikers"));
+        QCOMPARE(seen[id].value(u"epoch").toInt(), 1);
+        QCOMPARE(strings(seen[id].value(u"members")), everyone);
+        QCOMPARE(strings(seen[id].value(u"admins")), QStringList{alice});
+        QVERIFY(seen[id].value(u"member").toBool());
+    }
+
+    // Bob is no admin: his removal of carol is refused, and nothing is sent.
+    result = cli(QStringLiteral("bob"),
+                 {QStringLiteral("group"), QStringLiteral("remove"), id, QStringLiteral("carol")});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("admin")), qPrintable(result.err));
+
+    // Alice removes carol: bob sees it; carol learns that she is out.
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("remove"), id, QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    auto seen = groups(QStringLiteral("bob"));
+    QCOMPARE(seen[id].value(u"epoch").toInt(), 2);
+    QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, bob}));
+    seen = groups(QStringLiteral("carol"));
+    QCOMPARE(seen[id].value(u"epoch").toInt(), 2);
+    QVERIFY(!seen[id].value(u"member").toBool());
+
+    // A rename after the removal reaches bob, not carol.
+    result = cli(QStringLiteral("alice"), {QStringLiteral("group"), QStringLiteral("rename"), id,
+                                           QStringLiteral("Climbers")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    seen = groups(QStringLiteral("bob"));
+    QCOMPARE(seen[id].value(u"epoch").toInt(), 3);
+    QCOMPARE(seen[id].value(u"name").toString(), QStringLiteral("Climbers"));
+    seen = groups(QStringLiteral("carol"));
+    QCOMPARE(seen[id].value(u"epoch").toInt(), 2);
+    QCOMPARE(seen[id].value(u"name").toString(), QStringLiteral("Hikers"));
+    // Carol, out, can change nothing.
+    result = cli(QStringLiteral("carol"), {QStringLiteral("group"), QStringLiteral("leave"), id});
+    QCOMPARE(result.exitCode, 4);
+
+    // Alice adds dave, who gets the whole chain and verifies it: the same state as bob's.
+    const QString dave = address(QStringLiteral("dave"));
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("add"), id, QStringLiteral("dave")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    for (const QString &name : {QStringLiteral("bob"), QStringLiteral("dave")}) {
+        seen = groups(name);
+        QVERIFY2(seen.contains(id), qPrintable(name));
+        QCOMPARE(seen[id].value(u"epoch").toInt(), 4);
+        QCOMPARE(seen[id].value(u"name").toString(), QStringLiteral("Climbers"));
+        QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, bob, dave}));
+        QVERIFY(seen[id].value(u"member").toBool());
+    }
+    QCOMPARE(groups(QStringLiteral("carol"))[id].value(u"epoch").toInt(), 2);
+
+    // Bob leaves: alice and dave remain.
+    result = cli(QStringLiteral("bob"), {QStringLiteral("group"), QStringLiteral("leave"), id});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("dave")}) {
+        seen = groups(name);
+        QCOMPARE(seen[id].value(u"epoch").toInt(), 5);
+        QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, dave}));
+    }
+    QVERIFY(!groups(QStringLiteral("bob"))[id].value(u"member").toBool());
+}
+
+void TestE2eGroups::forgedChangesAreRejected()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("mallory")};
+    std::map<QString, std::unique_ptr<Client>> clients;
+    for (const QString &name : names) {
+        clients[name] = std::make_unique<Client>(dir.filePath(name));
+        clients[name]->create(name, relay.url());
+    }
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(clients.begin(), clients.end(), [](const auto &entry) {
+                return entry.second->connection.state() == core::ConnectionStatus::State::Connected;
+            });
+        },
+        kTimeoutMs));
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                QVERIFY(clients[name]->addContact(other, kTimeoutMs));
+            }
+        }
+    }
+    Client &alice = *clients[QStringLiteral("alice")];
+    Client &bob = *clients[QStringLiteral("bob")];
+    Client &mallory = *clients[QStringLiteral("mallory")];
+    const auto address = [&](const QString &name) {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(relay.port());
+    };
+
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy bobChanged(bob.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy bobRejected(bob.sessions, &core::SessionManager::groupChangeRejected);
+    CrossThreadSpy malloryChanged(mallory.sessions, &core::SessionManager::groupChanged);
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions] {
+        sessions->changeGroup(int(core::GroupOp::Create), {}, QStringLiteral("Hikers"),
+                              {QStringLiteral("bob"), QStringLiteral("mallory")});
+    });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    const QByteArray id = aliceChanged.first().at(0).value<core::GroupSummary>().id;
+    QVERIFY(bobChanged.waitForCount(1, kTimeoutMs));
+    QVERIFY(malloryChanged.waitForCount(1, kTimeoutMs));
+    const auto one = groupOf(mallory, id);
+    QVERIFY(one);
+    QCOMPARE(one->epoch, 1u);
+
+    // Mallory, a member but no admin, removes bob: in alice's name (her key does not verify
+    // it), and in her own (not an admin). Then she "creates" a group in alice's name, listing
+    // her own key as alice's (bob pinned alice's real key).
+    core::GroupChange removal;
+    removal.op = core::GroupOp::Remove;
+    removal.groupId = id;
+    removal.epoch = 2;
+    removal.parent = one->head;
+    removal.name = one->name;
+    removal.signer = address(QStringLiteral("alice"));
+    for (const core::GroupMember &member : one->members) {
+        if (member.address != address(QStringLiteral("bob"))) {
+            removal.members.push_back(member);
+        }
+    }
+    QVERIFY(sendForged(mallory, address(QStringLiteral("bob")), removal));
+    removal.signer = address(QStringLiteral("mallory"));
+    QVERIFY(sendForged(mallory, address(QStringLiteral("bob")), removal));
+    core::GroupChange create;
+    create.op = core::GroupOp::Create;
+    create.parent = QByteArray(32, '\x11');
+    const QByteArray malloryKey = one->member(address(QStringLiteral("mallory")))->accountKey;
+    create.groupId = core::groupIdFor(malloryKey, create.parent);
+    create.name = QStringLiteral("Alice's real group");
+    create.signer = address(QStringLiteral("alice"));
+    create.members = one->members;
+    for (core::GroupMember &member : create.members) {
+        if (member.address == create.signer) {
+            member.accountKey = malloryKey;
+        }
+    }
+    QVERIFY(sendForged(mallory, address(QStringLiteral("bob")), create));
+    QVERIFY(bobRejected.waitForCount(3, kTimeoutMs));
+    QStringList sentences;
+    for (const QVariantList &call : bobRejected) {
+        QCOMPARE(call.at(0).toString(), address(QStringLiteral("mallory")));
+        sentences << call.at(1).toString();
+    }
+    QStringList expected = {QString::fromLatin1(describe(core::GroupError::BadSignature)),
+                            QString::fromLatin1(describe(core::GroupError::NotAdmin)),
+                            QString::fromLatin1(describe(core::GroupError::KeyMismatch))};
+    sentences.sort();
+    expected.sort();
+    QCOMPARE(sentences, expected);
+    auto state = groupOf(bob, id);
+    QVERIFY(state);
+    QCOMPARE(state->epoch, 1u);
+    QCOMPARE(state->members.size(), std::size_t(3));
+    QCOMPARE(bobChanged.size(), 1);
+
+    // Alice removes mallory; bob applies it. Mallory, out, renames the group as herself: her
+    // change extends the current state, is signed by her own key, and still is refused.
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("mallory")});
+    });
+    QVERIFY(bobChanged.waitForCount(2, kTimeoutMs));
+    QVERIFY(malloryChanged.waitForCount(2, kTimeoutMs));
+    const auto two = groupOf(mallory, id);
+    QCOMPARE(two->epoch, 2u);
+    QVERIFY(!two->member(address(QStringLiteral("mallory"))));
+    core::GroupChange rename;
+    rename.op = core::GroupOp::Rename;
+    rename.groupId = id;
+    rename.epoch = 3;
+    rename.parent = two->head;
+    rename.name = QStringLiteral("Mallory's now");
+    rename.signer = address(QStringLiteral("mallory"));
+    rename.members = two->members;
+    QVERIFY(sendForged(mallory, address(QStringLiteral("bob")), rename));
+    QVERIFY(bobRejected.waitForCount(4, kTimeoutMs));
+    QCOMPARE(bobRejected.at(3).at(1).toString(),
+             QString::fromLatin1(describe(core::GroupError::NotMember)));
+    state = groupOf(bob, id);
+    QCOMPARE(state->epoch, 2u);
+    QCOMPARE(state->name, QStringLiteral("Hikers"));
+    QVERIFY(state->hasDevice(address(QStringLiteral("bob")), 1));
+    QVERIFY(!state->hasDevice(address(QStringLiteral("mallory")), 1));
+}
+
+QTEST_GUILESS_MAIN(TestE2eGroups)
+#include "tst_e2e_groups.moc"
