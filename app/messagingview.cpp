@@ -255,7 +255,7 @@ void MessagingView::showQuickSwitcher()
 
 void MessagingView::showSettings()
 {
-    auto *dialog = new SettingsDialog(m_settings, m_appearance, this);
+    auto *dialog = new SettingsDialog(m_settings, m_appearance, m_requests, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -2,6 +2,7 @@
 
 #include "app/aboutdialog.h"
 #include "core/viewmodels/appearanceviewmodel.h"
+#include "core/viewmodels/requestsviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
 #include <QCheckBox>
@@ -9,8 +10,10 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -31,7 +34,8 @@ QLineEdit *passwordField(const QString &name, const QString &accessibleName, QWi
 } // namespace
 
 SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
-                               core::AppearanceViewModel *appearance, QWidget *parent)
+                               core::AppearanceViewModel *appearance,
+                               core::RequestsViewModel *requests, QWidget *parent)
     : QDialog(parent)
     , m_settings(settings)
     , m_current(passwordField(QStringLiteral("currentPassphrase"), tr("Current passphrase"), this))
@@ -45,6 +49,7 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
     , m_notify(new QCheckBox(tr("Show notifications for new messages"), this))
     , m_showText(new QCheckBox(tr("Show message text in notifications"), this))
     , m_message(new QLabel(this))
+    , m_requests(requests)
 {
     setObjectName(QStringLiteral("settingsDialog"));
     setWindowTitle(tr("Settings"));
@@ -113,6 +118,31 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
         });
     }
 
+    if (requests != nullptr) {
+        auto *blocked = new QGroupBox(tr("Blocked contacts"), this);
+        auto *blockedLayout = new QHBoxLayout(blocked);
+        m_blocked = new QListWidget(blocked);
+        m_blocked->setObjectName(QStringLiteral("blockedContacts"));
+        m_blocked->setAccessibleName(tr("Blocked contacts"));
+        m_blocked->setMaximumHeight(m_blocked->fontMetrics().height() * 6);
+        blockedLayout->addWidget(m_blocked, 1);
+        m_unblock = new QPushButton(tr("Unblock"), blocked);
+        m_unblock->setObjectName(QStringLiteral("unblockSelected"));
+        m_unblock->setAccessibleName(tr("Unblock the selected contact"));
+        blockedLayout->addWidget(m_unblock, 0, Qt::AlignTop);
+        layout->addWidget(blocked);
+        connect(requests, &core::RequestsViewModel::blockedChanged, this,
+                &SettingsDialog::showBlocked);
+        connect(m_blocked, &QListWidget::currentRowChanged, this,
+                [this](int row) { m_unblock->setEnabled(row >= 0); });
+        connect(m_unblock, &QPushButton::clicked, this, [this] {
+            if (const QListWidgetItem *item = m_blocked->currentItem()) {
+                m_requests->unblock(item->text());
+            }
+        });
+        showBlocked();
+    }
+
     m_message->setObjectName(QStringLiteral("settingsMessage"));
     m_message->setAccessibleName(tr("Settings status"));
     m_message->setWordWrap(true);
@@ -175,6 +205,17 @@ void SettingsDialog::showState()
     m_message->setText(error.isEmpty() ? m_settings->noticeText() : error);
     m_message->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #cf222e;"));
     m_message->setVisible(!m_message->text().isEmpty());
+}
+
+void SettingsDialog::showBlocked()
+{
+    m_blocked->clear();
+    m_blocked->addItems(m_requests->blocked());
+    if (m_blocked->count() == 0) {
+        auto *none = new QListWidgetItem(tr("Nobody is blocked."), m_blocked);
+        none->setFlags(Qt::NoItemFlags);
+    }
+    m_unblock->setEnabled(false);
 }
 
 } // namespace parley::app

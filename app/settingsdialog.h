@@ -6,31 +6,37 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QPushButton;
 class QSpinBox;
 
 namespace parley::core {
 class AppearanceViewModel;
+class RequestsViewModel;
 class SettingsViewModel;
 } // namespace parley::core
 
 namespace parley::app {
 
 // The profile's settings on a SettingsViewModel: change the passphrase (with the strength
-// hint), remember on this computer, and the idle auto-lock in minutes (0 = never). Every
+// hint), remember on this computer, and the idle auto-lock in minutes (0 = never); the
+// blocked contacts (RequestsViewModel's list), each of which can be unblocked. Every
 // control applies at once; errors and confirmations are the view model's sentences.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
 
 public:
-    // `appearance` may be null: then there is no theme choice.
+    // `appearance` may be null: then there is no theme choice; `requests` may be null: then
+    // there is no list of blocked contacts.
     explicit SettingsDialog(core::SettingsViewModel *settings,
                             core::AppearanceViewModel *appearance = nullptr,
+                            core::RequestsViewModel *requests = nullptr,
                             QWidget *parent = nullptr);
 
 private:
     void showState();
+    void showBlocked();
 
     core::SettingsViewModel *m_settings;
     QLineEdit *m_current;
@@ -43,6 +49,9 @@ private:
     QCheckBox *m_notify;
     QCheckBox *m_showText;
     QComboBox *m_theme = nullptr;
+    core::RequestsViewModel *m_requests;
+    QListWidget *m_blocked = nullptr;
+    QPushButton *m_unblock = nullptr;
     QLabel *m_message;
 };
 

@@ -11,6 +11,7 @@
 #include "app/mainwindow.h"
 #include "app/messagedelegate.h"
 #include "app/messagingview.h"
+#include "app/settingsdialog.h"
 #include "app/timelineview.h"
 #include "apphost.h"
 #include "core/clientcore.h"
@@ -29,6 +30,7 @@
 #include <QFrame>
 #include <QImage>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
@@ -321,6 +323,30 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     QVERIFY(!chat->requestBar()->isVisible());
     QVERIFY(chat->composer()->isEnabled());
     QVERIFY(blockAction->isVisible() && !unblockAction->isVisible());
+
+    // Settings lists whom alice blocked; its Unblock works too.
+    blockAction->trigger();
+    blockBox = chat->findChild<QMessageBox *>(QStringLiteral("confirmBlock"));
+    QVERIFY(blockBox);
+    blockBox->findChild<QPushButton *>(QStringLiteral("confirmBlockButton"))->click();
+    QTRY_VERIFY_WITH_TIMEOUT(model->isBlocked(), kTimeoutMs);
+    {
+        app::SettingsDialog settings(messaging->settings(), nullptr, messaging->requests());
+        auto *list = settings.findChild<QListWidget *>(QStringLiteral("blockedContacts"));
+        auto *unblockSelected = settings.findChild<QPushButton *>(QStringLiteral("unblockSelected"));
+        QVERIFY(list && unblockSelected);
+        QCOMPARE(list->count(), 1);
+        QCOMPARE(list->item(0)->text(), bobAddress);
+        QVERIFY(!unblockSelected->isEnabled());
+        list->setCurrentRow(0);
+        QVERIFY(unblockSelected->isEnabled());
+        unblockSelected->click();
+        QTRY_VERIFY_WITH_TIMEOUT(!model->isBlocked(), kTimeoutMs);
+        QTRY_COMPARE(list->count(), 1);
+        QCOMPARE(list->item(0)->text(), QStringLiteral("Nobody is blocked."));
+        QCOMPARE(list->item(0)->flags(), Qt::NoItemFlags);
+    }
+    QVERIFY(chat->composer()->isEnabled());
 
     // Bob sets a timer and sends a file: the change is a centred system row with nothing to
     // do but copy; the file's row has its file line and "Save as…", which downloads, checks

@@ -560,7 +560,7 @@ void TestTimeline::controlsHaveAccessibleNames()
 
     app::AddContactDialog addContact(messaging.contacts(), &messaging);
     addContact.show();
-    app::SettingsDialog settings(messaging.settings(), nullptr, &messaging);
+    app::SettingsDialog settings(messaging.settings(), nullptr, messaging.requests(), &messaging);
     settings.show();
     QVERIFY(QTest::qWaitForWindowExposed(&settings));
 
