@@ -243,6 +243,32 @@ StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
                                                  const crypto::DeviceIdentity &self,
                                                  const QString &address, qint64 now);
 
+// devicechangepipeline.cpp — a contact's device list changed under the SAME account key (a
+// new device, e.g. an imported profile, and the old one retired: docs/architecture.md "Device
+// changes"). No key change, no safety-number change: verification stays.
+struct DeviceChange
+{
+    std::vector<quint32> retired;  // devices with a session that the new list no longer has
+    std::vector<quint32> missing;  // listed devices without a session yet
+    std::vector<MessageId> unsent; // outgoing messages whose outbox entry to a retired device
+                                   // was dropped: to be encrypted for the `missing` devices
+};
+// One transaction: `listed` (the verified list's device ids, counter `counter`) becomes the
+// contact's truth: sessions and outbox entries of unlisted devices are deleted, the stored
+// counter raised. DatabaseFailed if `accountKey` is not the pinned key (that is a key change).
+StoreResult<DeviceChange> retireUnlistedDevices(StoreContext &context, const QString &address,
+                                                const QByteArray &accountKey,
+                                                const std::vector<quint32> &listed,
+                                                quint64 counter);
+// One transaction: stores the sessions made for new devices (storeContactSessions) and
+// encrypts each message of `unsent` that is still an outgoing text for exactly those devices,
+// under its original client_message_id.
+StoreResult<OutgoingResult>
+storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self,
+                       const QString &address, const QByteArray &accountKey, quint64 counter,
+                       const std::vector<std::pair<quint32, PeerRecord>> &peers,
+                       const std::vector<MessageId> &unsent, qint64 now);
+
 // Sets contacts.verified (after a safety-number comparison, C6 §4). NotFound for an unknown
 // contact; refused while a key change is pending (the user must accept it first).
 StoreStatus setContactVerified(StoreContext &context, const QString &address, bool verified);

@@ -5,6 +5,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/profilestore.h"
+#include "crypto/devicelist.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
 #include "crypto/safetynumber.h"
@@ -13,6 +14,8 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+
+#include <algorithm>
 
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
@@ -513,6 +516,172 @@ void SessionManager::sendWaitingResetRequests()
                      flushOutbox();
                  }
              });
+}
+
+} // namespace parley::core
+
+namespace parley::core {
+
+void SessionManager::onUnknownRecipient(const OutboxEntry &entry)
+{
+    const QString recipient = entry.recipients.value(0);
+    const QString address = accountOf(recipient);
+    const quint32 device = recipient.mid(address.size() + 1).toUInt();
+    const auto settle = [this, entry, device](const std::vector<quint32> &retired) {
+        const bool gone = std::find(retired.begin(), retired.end(), device) != retired.end();
+        // A retired device's entry is no failure: its text went to the new devices instead.
+        finishEntry(entry, gone ? MessageRecord::FailureReason::None
+                                : MessageRecord::FailureReason::UnknownRecipient);
+    };
+    if (entry.recipients.size() != 1 || device == 0 || address.isEmpty()) {
+        settle({});
+        return;
+    }
+    if (auto waiting = m_refreshing.find(address); waiting != m_refreshing.end()) {
+        waiting->append(entry);
+        return;
+    }
+    m_refreshing.insert(address, {entry});
+    refreshDevices(address, [this, address](const std::vector<quint32> &retired) {
+        const QList<OutboxEntry> entries = m_refreshing.take(address);
+        for (const OutboxEntry &waiting : entries) {
+            const QString name = waiting.recipients.value(0);
+            const quint32 id = name.mid(address.size() + 1).toUInt();
+            const bool gone = std::find(retired.begin(), retired.end(), id) != retired.end();
+            finishEntry(waiting, gone ? MessageRecord::FailureReason::None
+                                      : MessageRecord::FailureReason::UnknownRecipient);
+        }
+    });
+}
+
+void SessionManager::refreshDevices(const QString &address,
+                                    std::function<void(const std::vector<quint32> &)> done)
+{
+    const auto parsed = crypto::AccountAddress::parse(address.toStdString());
+    const auto store = m_account->store();
+    if (!std::holds_alternative<crypto::AccountAddress>(parsed) || !store) {
+        done({});
+        return;
+    }
+    wire::Request request;
+    request.mutable_lookup_user()->set_username(std::get<crypto::AccountAddress>(parsed).username);
+    m_connection->request(std::move(request), [this, address,
+                                               done](const RelayConnection::RequestResult &result) {
+        const auto *response = std::get_if<wire::Response>(&result);
+        const auto store = m_account->store();
+        if (response == nullptr || response->status().code() != wire::Status::OK ||
+            !response->has_user() || !store) {
+            done({});
+            return;
+        }
+        const QByteArray key = QByteArray::fromStdString(response->user().account_key());
+        auto parsedList = crypto::DeviceList::parse(viewOf(response->user().device_list()));
+        if (key.size() != 32 || !std::holds_alternative<crypto::DeviceList>(parsedList)) {
+            done({});
+            return;
+        }
+        auto list = std::make_shared<crypto::DeviceList>(std::get<crypto::DeviceList>(parsedList));
+        whenDone(
+            store->run([address](StoreContext &context) { return loadContact(context, address); }),
+            [this, address, key, list,
+             done](const StoreResult<std::optional<ContactState>> &loaded) {
+                const auto *known = std::get_if<std::optional<ContactState>>(&loaded);
+                // Another account key is a key change (its own path, never silent).
+                if (known == nullptr || !*known || (*known)->accountKey != key ||
+                    !(*known)->pendingAccountKey.isEmpty()) {
+                    done({});
+                    return;
+                }
+                crypto::Ed25519PublicKey pinned{};
+                std::copy_n(key.constData(), 32, reinterpret_cast<char *>(pinned.data()));
+                // Signed by the pinned key, for this address, not older than what we saw (C1
+                // §2.3: a relay cannot roll a removal back, nor forge an addition).
+                if (QString::fromStdString(list->account.toString()) != address ||
+                    crypto::verifyDeviceList(*list, pinned, (*known)->deviceListCounter)) {
+                    qCWarning(lcSession) << "a device list of" << address << "does not verify";
+                    done({});
+                    return;
+                }
+                std::vector<quint32> listed;
+                for (const crypto::DeviceListEntry &entry : list->devices) {
+                    listed.push_back(entry.device.value);
+                }
+                const auto store = m_account->store();
+                whenDone(store->run([address, key, listed,
+                                     counter = list->counter](StoreContext &context) {
+                    return retireUnlistedDevices(context, address, key, listed, counter);
+                }),
+                         [this, address, key, list, pinned,
+                          done](const StoreResult<DeviceChange> &retired) {
+                             if (const auto *error = std::get_if<StoreError>(&retired)) {
+                                 qCWarning(lcSession) << "cannot retire devices:" << error->detail;
+                                 done({});
+                                 return;
+                             }
+                             establishNewDevices(address, key, pinned, list,
+                                                 std::get<DeviceChange>(retired), done);
+                         });
+            });
+    });
+}
+
+void SessionManager::establishNewDevices(const QString &address, const QByteArray &key,
+                                         const crypto::Ed25519PublicKey &pinned,
+                                         const std::shared_ptr<const crypto::DeviceList> &list,
+                                         const DeviceChange &change,
+                                         std::function<void(const std::vector<quint32> &)> done)
+{
+    struct Pending
+    {
+        std::vector<std::pair<quint32, PeerRecord>> peers;
+        std::size_t waiting = 0;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->waiting = change.missing.size() + 1; // +1: released after the loop
+    const auto finish = [this, pending, address, key, list, change, done] {
+        if (--pending->waiting > 0) {
+            return;
+        }
+        const auto store = m_account->store();
+        const auto device = m_account->device();
+        if (!store || !device) {
+            done(change.retired);
+            return;
+        }
+        whenDone(store->run([address, key, counter = list->counter, pending, change,
+                             device](StoreContext &context) {
+            return storeNewDeviceSessions(context, *device, address, key, counter, pending->peers,
+                                          change.unsent, nowMs());
+        }),
+                 [this, address, pending, change, done](const StoreResult<OutgoingResult> &stored) {
+                     if (const auto *error = std::get_if<StoreError>(&stored)) {
+                         qCWarning(lcSession) << "cannot store new sessions:" << error->detail;
+                     } else if (!pending->peers.empty() || !change.retired.empty()) {
+                         emit devicesChanged(address, int(pending->peers.size()),
+                                             int(change.retired.size()));
+                     }
+                     flushOutbox();
+                     done(change.retired);
+                 });
+    };
+    const auto device = m_account->device();
+    for (const quint32 id : change.missing) {
+        const crypto::DeviceAddress target{list->account, {id}};
+        fetchBundle(target, 0,
+                    [pending, finish, target, pinned, counter = list->counter,
+                     device](const RelayConnection::RequestResult &result) {
+                        auto made = sessionFromBundle(std::get_if<wire::Response>(&result), target,
+                                                      pinned, counter, *device);
+                        if (auto *peer = std::get_if<PeerRecord>(&made)) {
+                            pending->peers.emplace_back(target.device.value, std::move(*peer));
+                        } else {
+                            qCWarning(lcSession)
+                                << "no session with a new device:" << std::get<QString>(made);
+                        }
+                        finish();
+                    });
+    }
+    finish();
 }
 
 } // namespace parley::core

@@ -39,6 +39,8 @@ struct CliCommand
         Accept,
         DeleteRequest,
         DeleteAccount,
+        Export,
+        Import,
         Batch
     };
 
@@ -56,8 +58,12 @@ struct CliCommand
     // Usage and a paragraph about one command (`parley-cli COMMAND --help`).
     static QString help(Name name);
     // Whether the command needs the relay and a signed-in session (all but init, which
-    // registers, and batch, which runs others).
-    bool runsSignedIn() const { return name != Name::Init && name != Name::Batch; }
+    // registers, batch, which runs others, and export and import: archivecommands.h).
+    bool runsSignedIn() const
+    {
+        return name != Name::Init && name != Name::Batch && name != Name::Export &&
+               name != Name::Import;
+    }
 };
 
 // Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
@@ -65,7 +71,7 @@ struct CliCommand
 // send-file, --json) until a "--"
 // word, after which everything is an argument; on the process's command line QCommandLineParser has
 // already taken the options, so every word is an argument. `inBatch` also refuses what cannot run
-// inside a batch (init, batch, delete-account). Returns a usage sentence on error.
+// inside a batch (init, batch, delete-account, export, import). Returns a usage sentence on error.
 std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
 
 // Splits a batch line into words the way a POSIX shell would for plain quoting: blanks

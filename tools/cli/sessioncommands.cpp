@@ -253,6 +253,8 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         deleteAccount();
         return;
     case CliCommand::Name::Init:
+    case CliCommand::Name::Export:
+    case CliCommand::Name::Import:
     case CliCommand::Name::Batch:
         break;
     }

@@ -1,0 +1,243 @@
+// Moving a profile to a new computer (docs/protocol.md B1, docs/cli.md export/import): the
+// real parley-relay and parley-cli binaries, real profiles. Alice and bob talk, bob verifies
+// alice; alice exports and imports into a fresh profile folder — a new device of the same
+// account. The history is there, the old device is retired on the relay, the next messages
+// both ways decrypt, and bob's contact for alice keeps its verification and safety number
+// (a device change, not a key change). A wrong passphrase or a damaged archive leaves no
+// profile behind.
+
+#include "support/cliprocess.h"
+#include "support/relayprocess.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using parley::test::CliResult;
+using parley::test::RelayProcess;
+
+namespace {
+
+const QString kPassphrase = QStringLiteral("correct horse battery staple");
+const QString kArchivePassphrase = QStringLiteral("a different archive passphrase");
+
+QList<QJsonObject> jsonLines(const QString &out)
+{
+    QList<QJsonObject> objects;
+    for (const QString &line : out.split(u'\n', Qt::SkipEmptyParts)) {
+        const QJsonDocument document = QJsonDocument::fromJson(line.toUtf8());
+        objects.append(document.isObject() ? document.object() : QJsonObject());
+    }
+    return objects;
+}
+
+QJsonObject lastEvent(const CliResult &result)
+{
+    const QList<QJsonObject> events = jsonLines(result.out);
+    return events.isEmpty() ? QJsonObject() : events.last();
+}
+
+} // namespace
+
+class TestE2eArchive : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void moveToANewDevice();
+    void badArchivesLeaveNoProfile();
+
+private:
+    CliResult run(const QStringList &arguments, const QString &archivePassphrase = {}) const;
+    void createProfile(const QString &name);
+    QString profile(const QString &name) const { return m_dir->filePath(name); }
+    QString address(const QString &name) const
+    {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(m_relay->port());
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<RelayProcess> m_relay;
+};
+
+void TestE2eArchive::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_relay = std::make_unique<RelayProcess>();
+    const QString error = m_relay->start(m_dir->filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestE2eArchive::cleanup()
+{
+    m_relay.reset();
+    m_dir.reset();
+}
+
+CliResult TestE2eArchive::run(const QStringList &arguments, const QString &archivePassphrase) const
+{
+    QStringList all{QStringLiteral("--json"), QStringLiteral("--relay"), m_relay->url().toString(),
+                    QStringLiteral("--kdf"), QStringLiteral("interactive")};
+    if (!archivePassphrase.isEmpty()) {
+        // Like the profile's passphrase, never on the command line.
+        QFile file(m_dir->filePath(QStringLiteral("archive-passphrase")));
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            file.write(archivePassphrase.toUtf8() + '\n') < 0) {
+            return {};
+        }
+        all << QStringLiteral("--archive-passphrase-file") << file.fileName();
+    }
+    return parley::test::runCli(all + arguments, kPassphrase);
+}
+
+void TestE2eArchive::createProfile(const QString &name)
+{
+    const CliResult result =
+        run({QStringLiteral("--profile"), profile(name), QStringLiteral("init"), name});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+}
+
+void TestE2eArchive::moveToANewDevice()
+{
+    QElapsedTimer timer;
+    timer.start();
+    createProfile(QStringLiteral("alice"));
+    createProfile(QStringLiteral("bob"));
+    const QString alice = profile(QStringLiteral("alice"));
+    const QString bob = profile(QStringLiteral("bob"));
+    const QString aliceAddress = address(QStringLiteral("alice"));
+
+    // They talk; bob verifies alice.
+    QCOMPARE(run({"--profile", alice, "send", "bob", "hello bob"}).exitCode, 0);
+    CliResult result = run({"--profile", bob, "recv", "--wait", "20"});
+    QVERIFY2(result.out.contains(u"hello bob"), qPrintable(result.out + result.err));
+    QCOMPARE(run({"--profile", bob, "accept", "alice"}).exitCode, 0); // a message request first
+    QCOMPARE(run({"--profile", bob, "send", "alice", "hello alice"}).exitCode, 0);
+    result = run({"--profile", alice, "recv", "--wait", "20"});
+    QVERIFY2(result.out.contains(u"hello alice"), qPrintable(result.out + result.err));
+    result = run({"--profile", bob, "verify", "alice"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    result = run({"--profile", bob, "safety-number", "alice"});
+    const QString digits = lastEvent(result).value(u"digits").toString();
+    QCOMPARE(digits.size(), 60);
+
+    // Alice exports (no relay needed) and imports on a "new computer".
+    const QString archive = m_dir->filePath(QStringLiteral("alice.parley-archive"));
+    result = run({"--profile", alice, "export", archive}, kArchivePassphrase);
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QJsonObject event = lastEvent(result);
+    QCOMPARE(event.value(u"event").toString(), QStringLiteral("exported"));
+    QCOMPARE(event.value(u"contacts").toInt(), 1);
+    QCOMPARE(event.value(u"messages").toInt(), 2);
+    const QByteArray sealed = [&] {
+        QFile file(archive);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    QVERIFY(sealed.startsWith("PRLYARC1"));
+    QVERIFY(!sealed.contains("hello bob") && !sealed.contains("alice@")); // no plaintext
+
+    const QString moved = profile(QStringLiteral("alice-new"));
+    result = run({"--profile", moved, "import", archive}, kArchivePassphrase);
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    const QList<QJsonObject> events = jsonLines(result.out);
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events[0].value(u"event").toString(), QStringLiteral("imported"));
+    QCOMPARE(events[0].value(u"device_address").toString(), aliceAddress + QStringLiteral("/2"));
+    QCOMPARE(events[1].value(u"event").toString(), QStringLiteral("signed-in"));
+    QCOMPARE(events[1].value(u"device_address").toString(), aliceAddress + QStringLiteral("/2"));
+    // Nothing of the import is left beside it.
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("*.importing-*")}, QDir::AllEntries),
+             QStringList());
+
+    // The history travelled.
+    result = run({"--profile", moved, "history", "bob"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QVERIFY2(result.out.contains(u"hello bob") && result.out.contains(u"hello alice"),
+             qPrintable(result.out));
+    // The old device is retired: the relay refuses it (device removed).
+    result = run({"--profile", alice, "status"});
+    QCOMPARE(result.exitCode, 3);
+
+    // Bob writes first: his session was with the retired device. The relay refuses that
+    // device; bob's client fetches alice's new list, retires the device and sends to the new one.
+    result = run({"--profile", bob, "send", "alice", "welcome to the new computer"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    result = run({"--profile", moved, "recv", "--wait", "20"});
+    QVERIFY2(result.out.contains(u"welcome to the new computer"),
+             qPrintable(result.out + result.err));
+    QCOMPARE(run({"--profile", moved, "send", "bob", "all moved"}).exitCode, 0);
+    result = run({"--profile", bob, "recv", "--wait", "20"});
+    QVERIFY2(result.out.contains(u"all moved"), qPrintable(result.out + result.err));
+    // And once more each way, on the established sessions.
+    QCOMPARE(run({"--profile", bob, "send", "alice", "second"}).exitCode, 0);
+    result = run({"--profile", moved, "recv", "--wait", "20"});
+    QVERIFY2(result.out.contains(u"second"), qPrintable(result.out + result.err));
+
+    // A device change is not a key change: bob's alice is still verified, same number.
+    result = run({"--profile", bob, "contacts"});
+    event = lastEvent(result);
+    QCOMPARE(event.value(u"address").toString(), aliceAddress);
+    QCOMPARE(event.value(u"verified").toBool(), true);
+    QCOMPARE(event.value(u"key_changed").toBool(), false);
+    result = run({"--profile", bob, "safety-number", "alice"});
+    QCOMPARE(lastEvent(result).value(u"digits").toString(), digits);
+    // Bob's history shows every message once (nothing failed, nothing twice).
+    result = run({"--profile", bob, "history", "alice"});
+    QCOMPARE(result.out.count(u"welcome to the new computer"), 1);
+    QVERIFY2(!result.out.contains(u"\"failed\""), qPrintable(result.out));
+    qInfo("moveToANewDevice: %lld ms", timer.elapsed());
+}
+
+void TestE2eArchive::badArchivesLeaveNoProfile()
+{
+    createProfile(QStringLiteral("carol"));
+    const QString carol = profile(QStringLiteral("carol"));
+    const QString archive = m_dir->filePath(QStringLiteral("carol.archive"));
+    QCOMPARE(run({"--profile", carol, "export", archive}, kArchivePassphrase).exitCode, 0);
+    QFile file(archive);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray sealed = file.readAll();
+    file.close();
+
+    const QString target = profile(QStringLiteral("carol-new"));
+    // Wrong passphrase.
+    CliResult result = run({"--profile", target, "import", archive}, QStringLiteral("wrong"));
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(u"passphrase is wrong"), qPrintable(result.err));
+    QVERIFY(!QFileInfo::exists(target));
+    // Truncated, and tampered (one byte of the last chunk).
+    const QString damaged = m_dir->filePath(QStringLiteral("damaged.archive"));
+    const auto writeDamaged = [&](const QByteArray &bytes) {
+        QFile out(damaged);
+        return out.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+               out.write(bytes) == bytes.size();
+    };
+    QVERIFY(writeDamaged(sealed.left(sealed.size() - 10)));
+    result = run({"--profile", target, "import", damaged}, kArchivePassphrase);
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(u"incomplete"), qPrintable(result.err));
+    QVERIFY(!QFileInfo::exists(target));
+    QByteArray tampered = sealed;
+    tampered[tampered.size() - 3] = char(tampered[tampered.size() - 3] ^ 0x20);
+    QVERIFY(writeDamaged(tampered));
+    result = run({"--profile", target, "import", damaged}, kArchivePassphrase);
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(u"damaged or was altered"), qPrintable(result.err));
+    QVERIFY(!QFileInfo::exists(target));
+    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("*.importing-*")}, QDir::AllEntries),
+             QStringList());
+    // An existing profile is never overwritten.
+    result = run({"--profile", carol, "import", archive}, kArchivePassphrase);
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(u"not empty"), qPrintable(result.err));
+}
+
+QTEST_GUILESS_MAIN(TestE2eArchive)
+#include "tst_e2e_archive.moc"
