@@ -1,6 +1,6 @@
 #include "core/account/archiverecords.h"
 
-#include <cstring>
+#include <sodium.h>
 #include <vector>
 
 namespace parley::core::archive {
@@ -8,10 +8,15 @@ namespace parley::core::archive {
 namespace {
 
 // Appends big-endian fields into a buffer that is wiped when it goes (bodies hold secrets).
+// `capacity` must cover the whole body: the buffer never reallocates, so no copy of it is
+// left behind in freed memory.
 class Writer
 {
 public:
-    ~Writer() { std::fill(m_bytes.begin(), m_bytes.end(), crypto::Byte(0)); }
+    explicit Writer(std::size_t capacity) { m_bytes.reserve(capacity); }
+    ~Writer() { sodium_memzero(m_bytes.data(), m_bytes.capacity()); }
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
     void u8(quint8 value) { m_bytes.push_back(value); }
     void u16(quint16 value) { integer(value, 2); }
     void u32(quint32 value) { integer(value, 4); }
@@ -112,7 +117,8 @@ constexpr quint8 kAccepted = 0x02;
 constexpr quint8 kBlocked = 0x04;
 constexpr quint8 kHasName = 0x08;
 constexpr quint8 kDeleted = 0x01;
-constexpr int kClientIdBytes = 16;
+constexpr qsizetype kClientIdBytes = 16;
+constexpr std::size_t kIdBytes = 16;
 constexpr quint16 kMaxText16 = 0xFFFF;
 
 bool fits16(const QByteArray &bytes)
@@ -124,12 +130,15 @@ bool fits16(const QByteArray &bytes)
 
 crypto::WipedBytes encodeAccount(const AccountRecord &record)
 {
-    Writer out;
-    out.short16(record.address.toUtf8());
+    const QByteArray address = record.address.toUtf8();
+    const QByteArray url = record.relayUrl.toUtf8();
+    Writer out(2 + std::size_t(address.size()) + 32 + 4 + 2 +
+               std::size_t(record.deviceList.size()) + 2 + std::size_t(url.size()));
+    out.short16(address);
     out.raw(record.accountSeed.view());
     out.u32(record.deviceId);
     out.short16(record.deviceList);
-    out.short16(record.relayUrl.toUtf8());
+    out.short16(url);
     return out.take();
 }
 
@@ -151,9 +160,9 @@ std::optional<AccountRecord> decodeAccount(crypto::ByteView body)
 
 crypto::WipedBytes encodeContact(const ContactRecord &contact)
 {
-    Writer out;
     const QByteArray address = contact.address.toUtf8();
     const QByteArray name = contact.displayName.value_or(QString()).toUtf8();
+    Writer out(2 + std::size_t(address.size()) + 1 + 32 + 1 + 8 + 8 + 2 + std::size_t(name.size()));
     out.short16(fits16(address) ? address : QByteArray());
     out.short8(contact.accountKey.size() == 32 ? contact.accountKey : QByteArray());
     out.u8(quint8((contact.verified ? kVerified : 0) | (contact.accepted ? kAccepted : 0) |
@@ -189,8 +198,12 @@ std::optional<ContactRecord> decodeContact(crypto::ByteView body)
 
 crypto::WipedBytes encodeMessage(const QString &contact, const MessageRecord &message)
 {
-    Writer out;
-    out.short16(contact.toUtf8());
+    const QByteArray address = contact.toUtf8();
+    const QString *text = std::get_if<QString>(&message.body);
+    QByteArray utf8 = text != nullptr ? text->toUtf8() : QByteArray();
+    Writer out(2 + std::size_t(address.size()) + 3 + kIdBytes + 8 + 8 + 1 + kIdBytes + 1 +
+               kIdBytes + 8 + 4 + std::size_t(utf8.size()));
+    out.short16(address);
     out.u8(quint8(message.direction));
     out.u8(quint8(message.state));
     out.u8(message.deleted ? kDeleted : 0);
@@ -200,8 +213,6 @@ crypto::WipedBytes encodeMessage(const QString &contact, const MessageRecord &me
     out.short8(message.replyTo.left(kClientIdBytes));
     out.short8(message.editId.left(kClientIdBytes));
     out.u64(quint64(message.editedAt));
-    const QString *text = std::get_if<QString>(&message.body);
-    QByteArray utf8 = text != nullptr ? text->toUtf8() : QByteArray();
     out.u32(quint32(utf8.size()));
     out.raw(utf8);
     utf8.fill('\0');
@@ -217,7 +228,7 @@ std::optional<MessageEntry> decodeMessage(crypto::ByteView body)
     const quint8 direction = in.u8();
     const quint8 state = in.u8();
     const quint8 flags = in.u8();
-    message.clientMessageId = in.raw(kClientIdBytes);
+    message.clientMessageId = in.raw(kIdBytes);
     message.sentAt = qint64(in.u64());
     message.storedAt = qint64(in.u64());
     message.replyTo = in.short8();
@@ -246,7 +257,7 @@ std::optional<MessageEntry> decodeMessage(crypto::ByteView body)
 
 crypto::WipedBytes encodeEnd(const EndRecord &record)
 {
-    Writer out;
+    Writer out(4 + 8);
     out.u32(record.contacts);
     out.u64(record.messages);
     return out.take();
