@@ -210,6 +210,16 @@ void TestE2eArchive::moveToANewDevice()
     // The old device is retired: the relay refuses it (device removed).
     result = run({"--profile", alice, "status"});
     QCOMPARE(result.exitCode, 3);
+    // The same archive again, on a third computer: its device list is no longer the newest,
+    // the relay refuses it, and the profile made for it is removed again.
+    const QString third = profile(QStringLiteral("alice-third"));
+    result =
+        run({"--profile", third, "import", m_dir->filePath(QStringLiteral("alice.parley-archive"))},
+            kArchivePassphrase);
+    QCOMPARE(result.exitCode, 3);
+    QVERIFY2(result.err.contains(u"removed again"), qPrintable(result.err));
+    QVERIFY(!QFileInfo::exists(third));
+    QCOMPARE(run({"--profile", moved, "status"}).exitCode, 0); // the second device is unharmed
 
     // Bob writes first: his session was with the retired device. The relay refuses that
     // device; bob's client fetches alice's new list, retires the device and sends to the new one.

@@ -68,6 +68,7 @@ int runExport(const ProfileSettings &settings, const QString &file,
 int runImport(const ProfileSettings &settings, const QString &file,
               const QString &archivePassphrase)
 {
+    const bool existed = QFileInfo::exists(settings.directory);
     const auto outcome =
         core::ProfileArchiver::importProfile(
             QFileInfo(file).absoluteFilePath(),
@@ -89,7 +90,19 @@ int runImport(const ProfileSettings &settings, const QString &file,
     // retired. If it fails, the next command that connects registers again.
     CliCommand status;
     status.name = CliCommand::Name::Status;
-    return runOnProfile(settings, status);
+    const int exitCode = runOnProfile(settings, status);
+    if (exitCode == kExitRefused) {
+        // The relay will never take this device list (a newer one is registered: the archive
+        // was imported already, or the account's devices changed since the export). The new
+        // profile could never sign in: it goes again (B1 §6).
+        QDir(settings.directory).removeRecursively();
+        if (existed) {
+            QDir().mkpath(settings.directory);
+        }
+        fail(QStringLiteral("The relay refused the new device, so the imported profile was "
+                            "removed again. Export a new archive from a current device."));
+    }
+    return exitCode;
 }
 
 } // namespace parley::cli
