@@ -1,8 +1,8 @@
 // The database-thread half of a contact's device change under the same account key
 // (docs/architecture.md, "Device changes"): the sessions and outbox entries of devices that
 // left the contact's signed device list go; texts that were on their way to them are
-// encrypted again for the devices that joined. The pinned key and the verified mark are not
-// touched: a device change is not an identity change.
+// encrypted again for the devices that joined since they were queued. The pinned key and the
+// verified mark are not touched: a device change is not an identity change.
 
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
@@ -103,6 +103,11 @@ storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self
         if (const auto *error = errorOf(stored)) {
             return *error;
         }
+        auto current = SessionTable(context).currentForContact(std::get<ContactId>(stored));
+        if (const auto *error = errorOf(current)) {
+            return *error;
+        }
+        const auto &sessions = std::get<std::vector<SessionRecord>>(current);
         OutgoingResult all;
         MessageTable messages(context);
         for (const MessageId id : unsent) {
@@ -126,9 +131,15 @@ storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self
             content.clientMessageId = record.clientMessageId;
             content.sentAt = record.sentAt;
             content.text = *text;
-            for (const auto &[device, peer] : peers) {
-                auto encrypted =
-                    encryptInTransaction(context, self, address, content, true, now, device, id);
+            // A session older than the message had it encrypted when it was queued; a newer
+            // one (a device that joined since) never did. Equal times count as newer: a copy
+            // too many is stored once by the receiver, one too few would be lost.
+            for (const SessionRecord &session : sessions) {
+                if (session.createdAt < record.storedAt) {
+                    continue;
+                }
+                auto encrypted = encryptInTransaction(context, self, address, content, true, now,
+                                                      session.deviceId, id);
                 if (const auto *error = errorOf(encrypted)) {
                     return *error;
                 }

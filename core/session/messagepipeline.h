@@ -154,6 +154,9 @@ struct InboundResult
     // Undecryptable: a session reset request went into `outbox` (requestSent), or the failure
     // was recorded for the next request because one was sent within the interval (deferred).
     bool resetRequestSent = false;
+    // The first message of a device of a known contact that had no session with us: its
+    // device list may have changed (a new device, B1 §7), so core refreshes it.
+    bool newDevice = false;
     bool resetDeferred = false;
     // A delete for everyone wiped content (M1 §5.5): the caller checkpoints the WAL after the
     // commit (checkpointWal), so the wiped cells leave the -wal file too.
@@ -261,8 +264,9 @@ StoreResult<DeviceChange> retireUnlistedDevices(StoreContext &context, const QSt
                                                 const std::vector<quint32> &listed,
                                                 quint64 counter);
 // One transaction: stores the sessions made for new devices (storeContactSessions) and
-// encrypts each message of `unsent` that is still an outgoing text for exactly those devices,
-// under its original client_message_id.
+// encrypts each message of `unsent` that is still an outgoing text, under its original
+// client_message_id, for every device of the contact whose current session is not older than
+// the message (those it was never encrypted for; the receiver stores a copy only once).
 StoreResult<OutgoingResult>
 storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self,
                        const QString &address, const QByteArray &accountKey, quint64 counter,

@@ -375,16 +375,19 @@ private:
     // failing its message; otherwise the message fails as before. Entries refused while a
     // refresh of the same contact runs wait for it (m_refreshing).
     void onUnknownRecipient(const OutboxEntry &entry);
+    // refreshDevices() unless one runs for `address`; then finishes the entries refused
+    // meanwhile (m_refreshing).
+    void refreshDevicesOnce(const QString &address);
     // LookupUser; a list verified under the PINNED key and not older than the stored counter
     // → retireUnlistedDevices → a bundle and X3DH for each new device → the dropped texts
-    // encrypted for them (storeNewDeviceSessions). Calls `done` with the retired device ids.
-    void refreshDevices(const QString &address,
-                        std::function<void(const std::vector<quint32> &retired)> done);
+    // encrypted for them (storeNewDeviceSessions). Calls `done` with the device ids of that
+    // list, or nullopt when there is none to trust (not connected, another key, no verify).
+    using RefreshDone = std::function<void(const std::optional<std::vector<quint32>> &listed)>;
+    void refreshDevices(const QString &address, RefreshDone done);
     void establishNewDevices(const QString &address, const QByteArray &key,
                              const crypto::Ed25519PublicKey &pinned,
                              const std::shared_ptr<const crypto::DeviceList> &list,
-                             const DeviceChange &change,
-                             std::function<void(const std::vector<quint32> &)> done);
+                             const DeviceChange &change, RefreshDone done);
     void sendWaitingResetRequests();
     bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
@@ -426,7 +429,8 @@ private:
     QSet<QString> m_accepting;   // automatic acceptances queued or running
     QSet<QString> m_confirming;  // LookupUser checks of an envelope's new key running
     QSet<QString> m_notified;    // keyChanged() emitted for these
-    QHash<QString, QList<OutboxEntry>> m_refreshing; // device refresh running: refused entries
+    QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
+    QSet<QString> m_refreshRunning;                  // device list refreshes running
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;

@@ -526,41 +526,42 @@ void SessionManager::onUnknownRecipient(const OutboxEntry &entry)
 {
     const QString recipient = entry.recipients.value(0);
     const QString address = accountOf(recipient);
-    const quint32 device = recipient.mid(address.size() + 1).toUInt();
-    const auto settle = [this, entry, device](const std::vector<quint32> &retired) {
-        const bool gone = std::find(retired.begin(), retired.end(), device) != retired.end();
-        // A retired device's entry is no failure: its text went to the new devices instead.
-        finishEntry(entry, gone ? MessageRecord::FailureReason::None
-                                : MessageRecord::FailureReason::UnknownRecipient);
-    };
-    if (entry.recipients.size() != 1 || device == 0 || address.isEmpty()) {
-        settle({});
+    if (entry.recipients.size() != 1 || recipient.mid(address.size() + 1).toUInt() == 0 ||
+        address.isEmpty()) {
+        finishEntry(entry, MessageRecord::FailureReason::UnknownRecipient);
         return;
     }
-    if (auto waiting = m_refreshing.find(address); waiting != m_refreshing.end()) {
-        waiting->append(entry);
-        return;
+    m_refreshing[address].append(entry);
+    refreshDevicesOnce(address);
+}
+
+void SessionManager::refreshDevicesOnce(const QString &address)
+{
+    if (m_refreshRunning.contains(address)) {
+        return; // the running refresh finishes what waits in m_refreshing
     }
-    m_refreshing.insert(address, {entry});
-    refreshDevices(address, [this, address](const std::vector<quint32> &retired) {
+    m_refreshRunning.insert(address);
+    refreshDevices(address, [this, address](const std::optional<std::vector<quint32>> &listed) {
+        m_refreshRunning.remove(address);
         const QList<OutboxEntry> entries = m_refreshing.take(address);
         for (const OutboxEntry &waiting : entries) {
-            const QString name = waiting.recipients.value(0);
-            const quint32 id = name.mid(address.size() + 1).toUInt();
-            const bool gone = std::find(retired.begin(), retired.end(), id) != retired.end();
+            const quint32 id = waiting.recipients.value(0).mid(address.size() + 1).toUInt();
+            // Not in the verified current list: retired (now or by an earlier refresh).
+            const bool gone =
+                listed && std::find(listed->begin(), listed->end(), id) == listed->end();
+            // A retired device's entry is no failure: its text went to the current devices.
             finishEntry(waiting, gone ? MessageRecord::FailureReason::None
                                       : MessageRecord::FailureReason::UnknownRecipient);
         }
     });
 }
 
-void SessionManager::refreshDevices(const QString &address,
-                                    std::function<void(const std::vector<quint32> &)> done)
+void SessionManager::refreshDevices(const QString &address, RefreshDone done)
 {
     const auto parsed = crypto::AccountAddress::parse(address.toStdString());
     const auto store = m_account->store();
     if (!std::holds_alternative<crypto::AccountAddress>(parsed) || !store) {
-        done({});
+        done(std::nullopt);
         return;
     }
     wire::Request request;
@@ -571,13 +572,13 @@ void SessionManager::refreshDevices(const QString &address,
         const auto store = m_account->store();
         if (response == nullptr || response->status().code() != wire::Status::OK ||
             !response->has_user() || !store) {
-            done({});
+            done(std::nullopt);
             return;
         }
         const QByteArray key = QByteArray::fromStdString(response->user().account_key());
         auto parsedList = crypto::DeviceList::parse(viewOf(response->user().device_list()));
         if (key.size() != 32 || !std::holds_alternative<crypto::DeviceList>(parsedList)) {
-            done({});
+            done(std::nullopt);
             return;
         }
         auto list = std::make_shared<crypto::DeviceList>(std::get<crypto::DeviceList>(parsedList));
@@ -589,7 +590,7 @@ void SessionManager::refreshDevices(const QString &address,
                 // Another account key is a key change (its own path, never silent).
                 if (known == nullptr || !*known || (*known)->accountKey != key ||
                     !(*known)->pendingAccountKey.isEmpty()) {
-                    done({});
+                    done(std::nullopt);
                     return;
                 }
                 crypto::Ed25519PublicKey pinned{};
@@ -599,7 +600,7 @@ void SessionManager::refreshDevices(const QString &address,
                 if (QString::fromStdString(list->account.toString()) != address ||
                     crypto::verifyDeviceList(*list, pinned, (*known)->deviceListCounter)) {
                     qCWarning(lcSession) << "a device list of" << address << "does not verify";
-                    done({});
+                    done(std::nullopt);
                     return;
                 }
                 std::vector<quint32> listed;
@@ -615,7 +616,7 @@ void SessionManager::refreshDevices(const QString &address,
                           done](const StoreResult<DeviceChange> &retired) {
                              if (const auto *error = std::get_if<StoreError>(&retired)) {
                                  qCWarning(lcSession) << "cannot retire devices:" << error->detail;
-                                 done({});
+                                 done(std::nullopt);
                                  return;
                              }
                              establishNewDevices(address, key, pinned, list,
@@ -628,8 +629,7 @@ void SessionManager::refreshDevices(const QString &address,
 void SessionManager::establishNewDevices(const QString &address, const QByteArray &key,
                                          const crypto::Ed25519PublicKey &pinned,
                                          const std::shared_ptr<const crypto::DeviceList> &list,
-                                         const DeviceChange &change,
-                                         std::function<void(const std::vector<quint32> &)> done)
+                                         const DeviceChange &change, RefreshDone done)
 {
     struct Pending
     {
@@ -638,14 +638,18 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
     };
     auto pending = std::make_shared<Pending>();
     pending->waiting = change.missing.size() + 1; // +1: released after the loop
-    const auto finish = [this, pending, address, key, list, change, done] {
+    std::vector<quint32> listed;
+    for (const crypto::DeviceListEntry &entry : list->devices) {
+        listed.push_back(entry.device.value);
+    }
+    const auto finish = [this, pending, address, key, list, change, listed, done] {
         if (--pending->waiting > 0) {
             return;
         }
         const auto store = m_account->store();
         const auto device = m_account->device();
         if (!store || !device) {
-            done(change.retired);
+            done(std::nullopt);
             return;
         }
         whenDone(store->run([address, key, counter = list->counter, pending, change,
@@ -653,7 +657,8 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
             return storeNewDeviceSessions(context, *device, address, key, counter, pending->peers,
                                           change.unsent, nowMs());
         }),
-                 [this, address, pending, change, done](const StoreResult<OutgoingResult> &stored) {
+                 [this, address, pending, change, listed,
+                  done](const StoreResult<OutgoingResult> &stored) {
                      if (const auto *error = std::get_if<StoreError>(&stored)) {
                          qCWarning(lcSession) << "cannot store new sessions:" << error->detail;
                      } else if (!pending->peers.empty() || !change.retired.empty()) {
@@ -661,7 +666,7 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
                                              int(change.retired.size()));
                      }
                      flushOutbox();
-                     done(change.retired);
+                     done(listed);
                  });
     };
     const auto device = m_account->device();
