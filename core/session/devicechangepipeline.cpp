@@ -147,6 +147,18 @@ storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self
                     all.outbox.push_back(std::move(entry));
                 }
             }
+            // Queued with nothing left to send it (no device to take it): failed, not lost.
+            auto remaining = OutboxTable(context).countForMessage(id);
+            if (const auto *error = errorOf(remaining)) {
+                return *error;
+            }
+            if (std::get<qint64>(remaining) == 0 && record.state == MessageRecord::State::Queued) {
+                if (auto set =
+                        messages.setFailed(id, MessageRecord::FailureReason::UnknownRecipient);
+                    errorOf(set) != nullptr) {
+                    return *errorOf(set);
+                }
+            }
         }
         return all;
     });

@@ -636,6 +636,11 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
         std::vector<std::pair<quint32, PeerRecord>> peers;
         std::size_t waiting = 0;
     };
+    const auto device = m_account->device();
+    if (!device) {
+        done(std::nullopt); // signed out meanwhile
+        return;
+    }
     auto pending = std::make_shared<Pending>();
     pending->waiting = change.missing.size() + 1; // +1: released after the loop
     std::vector<quint32> listed;
@@ -659,17 +664,23 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
         }),
                  [this, address, pending, change, listed,
                   done](const StoreResult<OutgoingResult> &stored) {
+                     flushOutbox();
                      if (const auto *error = std::get_if<StoreError>(&stored)) {
                          qCWarning(lcSession) << "cannot store new sessions:" << error->detail;
-                     } else if (!pending->peers.empty() || !change.retired.empty()) {
+                         done(std::nullopt); // the refused texts fail visibly
+                         return;
+                     }
+                     if (!pending->peers.empty() || !change.retired.empty()) {
                          emit devicesChanged(address, int(pending->peers.size()),
                                              int(change.retired.size()));
                      }
-                     flushOutbox();
-                     done(listed);
+                     // A new device we could not reach: the refused texts fail visibly rather
+                     // than count as sent.
+                     done(pending->peers.size() == change.missing.size()
+                              ? std::optional<std::vector<quint32>>(listed)
+                              : std::nullopt);
                  });
     };
-    const auto device = m_account->device();
     for (const quint32 id : change.missing) {
         const crypto::DeviceAddress target{list->account, {id}};
         fetchBundle(target, 0,

@@ -50,9 +50,8 @@ void TestE2eDeviceChange::contactRetiresTheOldDeviceAndStaysVerified()
     QTRY_VERIFY_WITH_TIMEOUT(bob.receivedTexts().contains(QStringLiteral("hello bob")), 10'000);
     QVERIFY(bob.acceptRequest(aliceAddress, 10'000));
     CrossThreadSpy verified(bob.sessions, &core::SessionManager::verifiedChanged);
-    QMetaObject::invokeMethod(bob.sessions, [s = bob.sessions, aliceAddress] {
-        s->setVerified(aliceAddress, true);
-    });
+    QMetaObject::invokeMethod(
+        bob.sessions, [s = bob.sessions, aliceAddress] { s->setVerified(aliceAddress, true); });
     QVERIFY(verified.waitForCount(1, 10'000));
     bob.sendText(aliceAddress, QStringLiteral("hello alice"));
     QTRY_VERIFY_WITH_TIMEOUT(alice->receivedTexts().contains(QStringLiteral("hello alice")),
@@ -66,7 +65,8 @@ void TestE2eDeviceChange::contactRetiresTheOldDeviceAndStaysVerified()
     exported.waitForFinished();
     const auto exportResult = exported.result();
     QVERIFY(std::holds_alternative<core::ArchiveOutcome>(exportResult));
-    QVERIFY(std::holds_alternative<core::ArchiveSummary>(std::get<core::ArchiveOutcome>(exportResult)));
+    QVERIFY(
+        std::holds_alternative<core::ArchiveSummary>(std::get<core::ArchiveOutcome>(exportResult)));
     alice.reset();
     auto imported = core::ProfileArchiver::importProfile(
         archive, core::ProfileStore::passphraseBytes(QStringLiteral("archive")),
@@ -99,25 +99,25 @@ void TestE2eDeviceChange::contactRetiresTheOldDeviceAndStaysVerified()
 
     // In bob's store: alice still verified, no pending key, one session (device 2).
     using Checked = std::pair<bool, QList<quint32>>;
-    auto checked = bob.store()->run([aliceAddress](core::StoreContext &context)
-                                        -> core::StoreResult<Checked> {
-        auto contact = core::ContactTable(context).findByAddress(aliceAddress);
-        if (const auto *error = std::get_if<core::StoreError>(&contact)) {
-            return *error;
-        }
-        const auto &record = std::get<core::ContactRecord>(contact);
-        auto sessions = core::SessionTable(context).currentForContact(record.id);
-        if (const auto *error = std::get_if<core::StoreError>(&sessions)) {
-            return *error;
-        }
-        QList<quint32> ids;
-        for (const auto &session : std::get<std::vector<core::SessionRecord>>(sessions)) {
-            ids.append(session.deviceId);
-        }
-        return Checked(record.verified && record.pendingAccountKey.isEmpty() &&
-                           record.deviceListCounter == 2,
-                       ids);
-    });
+    auto checked =
+        bob.store()->run([aliceAddress](core::StoreContext &context) -> core::StoreResult<Checked> {
+            auto contact = core::ContactTable(context).findByAddress(aliceAddress);
+            if (const auto *error = std::get_if<core::StoreError>(&contact)) {
+                return *error;
+            }
+            const auto &record = std::get<core::ContactRecord>(contact);
+            auto sessions = core::SessionTable(context).currentForContact(record.id);
+            if (const auto *error = std::get_if<core::StoreError>(&sessions)) {
+                return *error;
+            }
+            QList<quint32> ids;
+            for (const auto &session : std::get<std::vector<core::SessionRecord>>(sessions)) {
+                ids.append(session.deviceId);
+            }
+            return Checked(record.verified && record.pendingAccountKey.isEmpty() &&
+                               record.deviceListCounter == 2,
+                           ids);
+        });
     checked.waitForFinished();
     const auto result = checked.result();
     QVERIFY(std::holds_alternative<Checked>(result));
