@@ -489,6 +489,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 return *error;
             }
             sessionId = std::get<SessionId>(inserted);
+            result.newDevice = knownContact && established.has_value();
         }
         if (established) {
             // C1 §4.5: the replay-cache entry and the one-time prekey's deletion commit with

@@ -156,6 +156,9 @@ struct InboundResult
     // Undecryptable: a session reset request went into `outbox` (requestSent), or the failure
     // was recorded for the next request because one was sent within the interval (deferred).
     bool resetRequestSent = false;
+    // The first message of a device of a known contact that had no session with us: its
+    // device list may have changed (a new device, B1 §7), so core refreshes it.
+    bool newDevice = false;
     bool resetDeferred = false;
     // A delete for everyone wiped content (M1 §5.5): the caller checkpoints the WAL after the
     // commit (checkpointWal), so the wiped cells leave the -wal file too.
@@ -245,6 +248,33 @@ inline constexpr int kMaxReencryptedAfterKeyChange = 500;
 StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
                                                  const crypto::DeviceIdentity &self,
                                                  const QString &address, qint64 now);
+
+// devicechangepipeline.cpp — a contact's device list changed under the SAME account key (a
+// new device, e.g. an imported profile, and the old one retired: docs/architecture.md "Device
+// changes"). No key change, no safety-number change: verification stays.
+struct DeviceChange
+{
+    std::vector<quint32> retired;  // devices with a session that the new list no longer has
+    std::vector<quint32> missing;  // listed devices without a session yet
+    std::vector<MessageId> unsent; // outgoing messages whose outbox entry to a retired device
+                                   // was dropped: to be encrypted for the `missing` devices
+};
+// One transaction: `listed` (the verified list's device ids, counter `counter`) becomes the
+// contact's truth: sessions and outbox entries of unlisted devices are deleted, the stored
+// counter raised. DatabaseFailed if `accountKey` is not the pinned key (that is a key change).
+StoreResult<DeviceChange> retireUnlistedDevices(StoreContext &context, const QString &address,
+                                                const QByteArray &accountKey,
+                                                const std::vector<quint32> &listed,
+                                                quint64 counter);
+// One transaction: stores the sessions made for new devices (storeContactSessions) and
+// encrypts each message of `unsent` that is still an outgoing text, under its original
+// client_message_id, for every device of the contact whose current session is not older than
+// the message (those it was never encrypted for; the receiver stores a copy only once).
+StoreResult<OutgoingResult>
+storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self,
+                       const QString &address, const QByteArray &accountKey, quint64 counter,
+                       const std::vector<std::pair<quint32, PeerRecord>> &peers,
+                       const std::vector<MessageId> &unsent, qint64 now);
 
 // Sets contacts.verified (after a safety-number comparison, C6 §4). NotFound for an unknown
 // contact; refused while a key change is pending (the user must accept it first).

@@ -280,6 +280,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     if (!result.outbox.empty()) {
         *flush = true; // receipts, reset requests
     }
+    if (result.newDevice) {
+        refreshDevicesOnce(result.contact); // a new device: maybe others left (B1 §7)
+    }
     switch (result.outcome) {
     case Outcome::Message:
     case Outcome::Undecryptable:

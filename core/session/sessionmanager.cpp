@@ -849,6 +849,8 @@ void SessionManager::sendEntry(const OutboxEntry &entry)
             const auto code = response->status().code();
             if (code == wire::Status::OK) {
                 finishEntry(entry, MessageRecord::FailureReason::None);
+            } else if (code == wire::Status::UNKNOWN_RECIPIENT) {
+                onUnknownRecipient(entry); // a device change, or a failure (sessionrecovery)
             } else if (const auto failure = failureReasonFor(code)) {
                 // Never accepted as it is (R2 §3): Failed, with the reason, at once.
                 qCWarning(lcSession) << "the relay refused a message:" << int(code);

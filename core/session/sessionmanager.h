@@ -4,9 +4,11 @@
 #include "core/net/relayconnection.h"
 #include "core/session/messagepipeline.h"
 #include "core/store/messagedetails.h"
+#include "crypto/keytypes.h"
 
 #include <QByteArray>
 #include <QFuture>
+#include <QHash>
 #include <QIODevice>
 #include <QList>
 #include <QMetaType>
@@ -21,6 +23,7 @@
 #include <memory>
 
 namespace parley::crypto {
+struct DeviceList;
 class DeviceIdentity;
 class SessionResetRateLimiter;
 } // namespace parley::crypto
@@ -333,6 +336,11 @@ signals:
                           const QByteArray &plaintext);
     void attachmentFailed(const QString &conversation, const QByteArray &clientMessageId,
                           const QString &sentence);
+    // `address` changed devices under the same account key (a new device joined, e.g. an
+    // imported profile, and `retired` of ours were dropped from its signed list): sessions
+    // with the `added` devices exist now and what was on its way to the retired ones was
+    // encrypted again for them. Its safety number and verified mark are unchanged.
+    void devicesChanged(const QString &address, int added, int retired);
     // The relay said QueueDrained on this connection and every delivery so far is processed.
     void synced();
     // Nothing durable waits to be sent (after a flush or the last relay answer).
@@ -405,6 +413,24 @@ private:
     void finishKeyChangeAcceptance(const QString &address, Completion done);
     void loadPendingKeyChanges();
     void resetSession(const AcceptedReset &reset);
+    // The relay refused `entry` with UNKNOWN_RECIPIENT: if its device left the contact's
+    // device list (same account key), refreshDevices() and the entry is dropped without
+    // failing its message; otherwise the message fails as before. Entries refused while a
+    // refresh of the same contact runs wait for it (m_refreshing).
+    void onUnknownRecipient(const OutboxEntry &entry);
+    // refreshDevices() unless one runs for `address`; then finishes the entries refused
+    // meanwhile (m_refreshing).
+    void refreshDevicesOnce(const QString &address);
+    // LookupUser; a list verified under the PINNED key and not older than the stored counter
+    // → retireUnlistedDevices → a bundle and X3DH for each new device → the dropped texts
+    // encrypted for them (storeNewDeviceSessions). Calls `done` with the device ids of that
+    // list, or nullopt when there is none to trust (not connected, another key, no verify).
+    using RefreshDone = std::function<void(const std::optional<std::vector<quint32>> &listed)>;
+    void refreshDevices(const QString &address, RefreshDone done);
+    void establishNewDevices(const QString &address, const QByteArray &key,
+                             const crypto::Ed25519PublicKey &pinned,
+                             const std::shared_ptr<const crypto::DeviceList> &list,
+                             const DeviceChange &change, RefreshDone done);
     void sendWaitingResetRequests();
     bool isHeld(const OutboxEntry &entry) const;
     void checkOutboxDrained();
@@ -448,6 +474,8 @@ private:
     QSet<QString> m_accepting;   // automatic acceptances queued or running
     QSet<QString> m_confirming;  // LookupUser checks of an envelope's new key running
     QSet<QString> m_notified;    // keyChanged() emitted for these
+    QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
+    QSet<QString> m_refreshRunning;                  // device list refreshes running
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;

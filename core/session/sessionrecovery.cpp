@@ -5,6 +5,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/profilestore.h"
+#include "crypto/devicelist.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
 #include "crypto/safetynumber.h"
@@ -13,6 +14,8 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+
+#include <algorithm>
 
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
@@ -513,6 +516,188 @@ void SessionManager::sendWaitingResetRequests()
                      flushOutbox();
                  }
              });
+}
+
+} // namespace parley::core
+
+namespace parley::core {
+
+void SessionManager::onUnknownRecipient(const OutboxEntry &entry)
+{
+    const QString recipient = entry.recipients.value(0);
+    const QString address = accountOf(recipient);
+    if (entry.recipients.size() != 1 || recipient.mid(address.size() + 1).toUInt() == 0 ||
+        address.isEmpty()) {
+        finishEntry(entry, MessageRecord::FailureReason::UnknownRecipient);
+        return;
+    }
+    m_refreshing[address].append(entry);
+    refreshDevicesOnce(address);
+}
+
+void SessionManager::refreshDevicesOnce(const QString &address)
+{
+    if (m_refreshRunning.contains(address)) {
+        return; // the running refresh finishes what waits in m_refreshing
+    }
+    m_refreshRunning.insert(address);
+    refreshDevices(address, [this, address](const std::optional<std::vector<quint32>> &listed) {
+        m_refreshRunning.remove(address);
+        const QList<OutboxEntry> entries = m_refreshing.take(address);
+        for (const OutboxEntry &waiting : entries) {
+            const quint32 id = waiting.recipients.value(0).mid(address.size() + 1).toUInt();
+            // Not in the verified current list: retired (now or by an earlier refresh).
+            const bool gone =
+                listed && std::find(listed->begin(), listed->end(), id) == listed->end();
+            // A retired device's entry is no failure: its text went to the current devices.
+            finishEntry(waiting, gone ? MessageRecord::FailureReason::None
+                                      : MessageRecord::FailureReason::UnknownRecipient);
+        }
+    });
+}
+
+void SessionManager::refreshDevices(const QString &address, RefreshDone done)
+{
+    const auto parsed = crypto::AccountAddress::parse(address.toStdString());
+    const auto store = m_account->store();
+    if (!std::holds_alternative<crypto::AccountAddress>(parsed) || !store) {
+        done(std::nullopt);
+        return;
+    }
+    wire::Request request;
+    request.mutable_lookup_user()->set_username(std::get<crypto::AccountAddress>(parsed).username);
+    m_connection->request(std::move(request), [this, address,
+                                               done](const RelayConnection::RequestResult &result) {
+        const auto *response = std::get_if<wire::Response>(&result);
+        const auto store = m_account->store();
+        if (response == nullptr || response->status().code() != wire::Status::OK ||
+            !response->has_user() || !store) {
+            done(std::nullopt);
+            return;
+        }
+        const QByteArray key = QByteArray::fromStdString(response->user().account_key());
+        auto parsedList = crypto::DeviceList::parse(viewOf(response->user().device_list()));
+        if (key.size() != 32 || !std::holds_alternative<crypto::DeviceList>(parsedList)) {
+            done(std::nullopt);
+            return;
+        }
+        auto list = std::make_shared<crypto::DeviceList>(std::get<crypto::DeviceList>(parsedList));
+        whenDone(
+            store->run([address](StoreContext &context) { return loadContact(context, address); }),
+            [this, address, key, list,
+             done](const StoreResult<std::optional<ContactState>> &loaded) {
+                const auto *known = std::get_if<std::optional<ContactState>>(&loaded);
+                // Another account key is a key change (its own path, never silent).
+                if (known == nullptr || !*known || (*known)->accountKey != key ||
+                    !(*known)->pendingAccountKey.isEmpty()) {
+                    done(std::nullopt);
+                    return;
+                }
+                crypto::Ed25519PublicKey pinned{};
+                std::copy_n(key.constData(), 32, reinterpret_cast<char *>(pinned.data()));
+                // Signed by the pinned key, for this address, not older than what we saw (C1
+                // §2.3: a relay cannot roll a removal back, nor forge an addition).
+                if (QString::fromStdString(list->account.toString()) != address ||
+                    crypto::verifyDeviceList(*list, pinned, (*known)->deviceListCounter)) {
+                    qCWarning(lcSession) << "a device list of" << address << "does not verify";
+                    done(std::nullopt);
+                    return;
+                }
+                std::vector<quint32> listed;
+                for (const crypto::DeviceListEntry &entry : list->devices) {
+                    listed.push_back(entry.device.value);
+                }
+                const auto store = m_account->store();
+                whenDone(store->run([address, key, listed,
+                                     counter = list->counter](StoreContext &context) {
+                    return retireUnlistedDevices(context, address, key, listed, counter);
+                }),
+                         [this, address, key, list, pinned,
+                          done](const StoreResult<DeviceChange> &retired) {
+                             if (const auto *error = std::get_if<StoreError>(&retired)) {
+                                 qCWarning(lcSession) << "cannot retire devices:" << error->detail;
+                                 done(std::nullopt);
+                                 return;
+                             }
+                             establishNewDevices(address, key, pinned, list,
+                                                 std::get<DeviceChange>(retired), done);
+                         });
+            });
+    });
+}
+
+void SessionManager::establishNewDevices(const QString &address, const QByteArray &key,
+                                         const crypto::Ed25519PublicKey &pinned,
+                                         const std::shared_ptr<const crypto::DeviceList> &list,
+                                         const DeviceChange &change, RefreshDone done)
+{
+    struct Pending
+    {
+        std::vector<std::pair<quint32, PeerRecord>> peers;
+        std::size_t waiting = 0;
+    };
+    const auto device = m_account->device();
+    if (!device) {
+        done(std::nullopt); // signed out meanwhile
+        return;
+    }
+    auto pending = std::make_shared<Pending>();
+    pending->waiting = change.missing.size() + 1; // +1: released after the loop
+    std::vector<quint32> listed;
+    for (const crypto::DeviceListEntry &entry : list->devices) {
+        listed.push_back(entry.device.value);
+    }
+    const auto finish = [this, pending, address, key, list, change, listed, done] {
+        if (--pending->waiting > 0) {
+            return;
+        }
+        const auto store = m_account->store();
+        const auto device = m_account->device();
+        if (!store || !device) {
+            done(std::nullopt);
+            return;
+        }
+        whenDone(store->run([address, key, counter = list->counter, pending, change,
+                             device](StoreContext &context) {
+            return storeNewDeviceSessions(context, *device, address, key, counter, pending->peers,
+                                          change.unsent, nowMs());
+        }),
+                 [this, address, pending, change, listed,
+                  done](const StoreResult<OutgoingResult> &stored) {
+                     flushOutbox();
+                     if (const auto *error = std::get_if<StoreError>(&stored)) {
+                         qCWarning(lcSession) << "cannot store new sessions:" << error->detail;
+                         done(std::nullopt); // the refused texts fail visibly
+                         return;
+                     }
+                     if (!pending->peers.empty() || !change.retired.empty()) {
+                         emit devicesChanged(address, int(pending->peers.size()),
+                                             int(change.retired.size()));
+                     }
+                     // A new device we could not reach: the refused texts fail visibly rather
+                     // than count as sent.
+                     done(pending->peers.size() == change.missing.size()
+                              ? std::optional<std::vector<quint32>>(listed)
+                              : std::nullopt);
+                 });
+    };
+    for (const quint32 id : change.missing) {
+        const crypto::DeviceAddress target{list->account, {id}};
+        fetchBundle(target, 0,
+                    [pending, finish, target, pinned, counter = list->counter,
+                     device](const RelayConnection::RequestResult &result) {
+                        auto made = sessionFromBundle(std::get_if<wire::Response>(&result), target,
+                                                      pinned, counter, *device);
+                        if (auto *peer = std::get_if<PeerRecord>(&made)) {
+                            pending->peers.emplace_back(target.device.value, std::move(*peer));
+                        } else {
+                            qCWarning(lcSession)
+                                << "no session with a new device:" << std::get<QString>(made);
+                        }
+                        finish();
+                    });
+    }
+    finish();
 }
 
 } // namespace parley::core

@@ -263,4 +263,23 @@ StoreStatus SessionTable::removeForContact(ContactId contact)
     return Done{};
 }
 
+StoreStatus SessionTable::removeForDevice(ContactId contact, quint32 deviceId)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("DELETE FROM sessions WHERE contact_id = ? AND device_id = ?"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
+    }
+    query.bindValue(0, contact.value);
+    query.bindValue(1, deviceId);
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (TransactionCache *cache = m_context.transactionCache()) {
+        cache->currentSessions.erase({contact.value, deviceId});
+    }
+    return Done{};
+}
+
 } // namespace parley::core

@@ -56,6 +56,9 @@ public:
     // sessions must never encrypt again). Their replay-cache entries and sent-message names go
     // with them (ON DELETE CASCADE).
     StoreStatus removeForContact(ContactId contact);
+    // Deletes every session with one device of `contact` (the device left the contact's
+    // device list). Call it before anything in the transaction updates that device's state.
+    StoreStatus removeForDevice(ContactId contact, quint32 deviceId);
 
     // For StoreContext's outermost commit: writes the pending states. An error fails the commit.
     StoreStatus writePending(const PendingSessionStates &pending);

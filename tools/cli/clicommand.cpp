@@ -122,6 +122,17 @@ constexpr std::array kSyntax{
            "remove, rename, admin (make members admins): admins only. leave: anyone (the\n"
            "last admin makes another member admin first). Each change is signed with your\n"
            "account key and sent to every member; done when the relay has accepted it."},
+    Syntax{CliCommand::Name::Export, "export", 1, 0, "export FILE",
+           "Write this profile to FILE as an encrypted archive (docs/protocol.md B1): the\n"
+           "account key, contacts with their verification, and the text history. Device keys\n"
+           "and sessions stay behind. The archive's passphrase comes from\n"
+           "$PARLEY_ARCHIVE_PASSPHRASE or --archive-passphrase-file (else the profile's);\n"
+           "--kdf sets its Argon2id strength. Needs no relay."},
+    Syntax{CliCommand::Name::Import, "import", 1, 0, "import FILE",
+           "Create a new profile in --profile DIR (empty or missing) from the archive FILE,\n"
+           "as a NEW DEVICE of the same account, and register it on the relay: the device\n"
+           "that exported is retired there, contacts keep their verification. The archive's\n"
+           "passphrase as for export; the new profile's from $PARLEY_PASSPHRASE."},
     Syntax{CliCommand::Name::Batch, "batch", 1, 1, "batch [FILE]",
            "Run the commands in FILE (or standard input) on one unlock, one per line, "
            "with\nshell-style quoting and # comments; stop at the first that fails. Not init, "
@@ -216,7 +227,8 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
     };
     if (inBatch &&
         (syntax->name == CliCommand::Name::Init || syntax->name == CliCommand::Name::Batch ||
-         syntax->name == CliCommand::Name::DeleteAccount)) {
+         syntax->name == CliCommand::Name::DeleteAccount ||
+         syntax->name == CliCommand::Name::Export || syntax->name == CliCommand::Name::Import)) {
         return QStringLiteral("%1 cannot run inside a batch").arg(words.first());
     }
     CliCommand command;

@@ -40,6 +40,8 @@ struct CliCommand
         DeleteRequest,
         DeleteAccount,
         Group,
+        Export,
+        Import,
         Batch
     };
 
@@ -57,8 +59,12 @@ struct CliCommand
     // Usage and a paragraph about one command (`parley-cli COMMAND --help`).
     static QString help(Name name);
     // Whether the command needs the relay and a signed-in session (all but init, which
-    // registers, and batch, which runs others).
-    bool runsSignedIn() const { return name != Name::Init && name != Name::Batch; }
+    // registers, batch, which runs others, and export and import: archivecommands.h).
+    bool runsSignedIn() const
+    {
+        return name != Name::Init && name != Name::Batch && name != Name::Export &&
+               name != Name::Import;
+    }
 };
 
 // Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
@@ -66,7 +72,7 @@ struct CliCommand
 // send-file, --json) until a "--"
 // word, after which everything is an argument; on the process's command line QCommandLineParser has
 // already taken the options, so every word is an argument. `inBatch` also refuses what cannot run
-// inside a batch (init, batch, delete-account). Returns a usage sentence on error.
+// inside a batch (init, batch, delete-account, export, import). Returns a usage sentence on error.
 std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
 
 // `group`'s arguments (its subcommand first): nullopt if they fit, else what is wrong.

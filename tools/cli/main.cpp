@@ -2,6 +2,7 @@
 // reference — commands, batch files, --json fields, exit codes — is docs/cli.md; --help
 // gives the short form.
 
+#include "archivecommands.h"
 #include "clicommand.h"
 #include "clioutput.h"
 #include "core/net/relayconnection.h"
@@ -69,13 +70,18 @@ const char *const kDescription =
     "  delete-account USERNAME\n"
     "                       delete the account (USERNAME repeats its name, as a confirmation)\n"
     "                       on the relay, then this profile's files\n"
+    "  export FILE          write this profile to FILE as an encrypted archive (account key,\n"
+    "                       contacts, history; never device keys or sessions)\n"
+    "  import FILE          create --profile DIR from the archive as a new device of the same\n"
+    "                       account and register it (the exporting device is retired)\n"
     "  batch [FILE]         run the commands in FILE (or stdin; one per line, shell-style\n"
     "                       quoting, '#' comments) on one unlock, stopping at the first that\n"
     "                       fails; not init, batch or delete-account\n"
     "\n"
     "With --json every line on stdout is one JSON object with an \"event\" field (docs/cli.md).\n"
     "The passphrase is read from $PARLEY_PASSPHRASE or from --passphrase-file (its first\n"
-    "line), never from the command line.\n"
+    "line), never from the command line. An archive's passphrase (export, import) from\n"
+    "$PARLEY_ARCHIVE_PASSPHRASE or --archive-passphrase-file, else the profile's.\n"
     "\n"
     "Exit codes: 0 done; 1 the profile cannot be used (missing, already exists, wrong\n"
     "passphrase, from a newer Parley, damaged); 2 the relay could not be reached, the\n"
@@ -149,10 +155,15 @@ int main(int argc, char *argv[])
         QStringLiteral("Read the passphrase from the first line of <file> instead of "
                        "$PARLEY_PASSPHRASE."),
         QStringLiteral("file"));
+    const QCommandLineOption archivePassphraseFileOption(
+        QStringLiteral("archive-passphrase-file"),
+        QStringLiteral("export, import: read the archive's passphrase from the first line of "
+                       "<file> instead of $PARLEY_ARCHIVE_PASSPHRASE."),
+        QStringLiteral("file"));
     const QCommandLineOption kdfOption(
         QStringLiteral("kdf"),
-        QStringLiteral("init: Argon2id strength of the new vault, moderate (default, 256 MiB) "
-                       "or interactive (64 MiB)."),
+        QStringLiteral("init, import: Argon2id strength of the new vault (export: of the "
+                       "archive), moderate (default, 256 MiB) or interactive (64 MiB)."),
         QStringLiteral("strength"), QStringLiteral("moderate"));
     const QCommandLineOption timeoutOption(
         QStringLiteral("timeout"),
@@ -169,15 +180,16 @@ int main(int argc, char *argv[])
                                            QStringLiteral("text"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("One JSON object per output line."));
-    parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption, kdfOption,
-                       timeoutOption, waitOption, removeOption, captionOption, jsonOption});
+    parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption,
+                       archivePassphraseFileOption, kdfOption, timeoutOption, waitOption,
+                       removeOption, captionOption, jsonOption});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral("status | init | add | send | reply | react | edit | delete | send-file | "
                        "fetch-file | history | "
                        "recv | flush | contacts | safety-number | verify | "
                        "unverify | accept-key | requests | accept | delete-request | block | "
-                       "unblock | blocked | delete-account | batch"));
+                       "unblock | blocked | delete-account | export | import | batch"));
     // Not process(): `parley-cli COMMAND --help` prints that command's help.
     if (!parser.parse(QCoreApplication::arguments())) {
         fail(parser.errorText());
@@ -263,6 +275,26 @@ int main(int argc, char *argv[])
     if (settings.passphrase.isEmpty()) {
         fail(QStringLiteral("no passphrase: set PARLEY_PASSPHRASE or use --passphrase-file"));
         return kExitUsage;
+    }
+    if (command.name == CliCommand::Name::Export || command.name == CliCommand::Name::Import) {
+        QString archivePassphrase = qEnvironmentVariable("PARLEY_ARCHIVE_PASSPHRASE");
+        if (parser.isSet(archivePassphraseFileOption)) {
+            QFile file(parser.value(archivePassphraseFileOption));
+            if (!file.open(QIODevice::ReadOnly)) {
+                fail(QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+                return kExitUsage;
+            }
+            archivePassphrase = QString::fromUtf8(file.readLine());
+            archivePassphrase.remove(QLatin1Char('\n'));
+            archivePassphrase.remove(QLatin1Char('\r'));
+        }
+        if (archivePassphrase.isEmpty()) {
+            archivePassphrase = settings.passphrase;
+        }
+        const QString file = command.arguments.value(0);
+        return command.name == CliCommand::Name::Export
+                   ? runExport(settings, file, archivePassphrase)
+                   : runImport(settings, file, archivePassphrase);
     }
     return runOnProfile(settings, command);
 }

@@ -256,6 +256,8 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
         group();
         return;
     case CliCommand::Name::Init:
+    case CliCommand::Name::Export:
+    case CliCommand::Name::Import:
     case CliCommand::Name::Batch:
         break;
     }

@@ -1,0 +1,278 @@
+#include "core/account/archiverecords.h"
+
+#include <sodium.h>
+#include <vector>
+
+namespace parley::core::archive {
+
+namespace {
+
+// Appends big-endian fields into a buffer that is wiped when it goes (bodies hold secrets).
+// `capacity` must cover the whole body: the buffer never reallocates, so no copy of it is
+// left behind in freed memory.
+class Writer
+{
+public:
+    explicit Writer(std::size_t capacity) { m_bytes.reserve(capacity); }
+    ~Writer() { sodium_memzero(m_bytes.data(), m_bytes.capacity()); }
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
+    void u8(quint8 value) { m_bytes.push_back(value); }
+    void u16(quint16 value) { integer(value, 2); }
+    void u32(quint32 value) { integer(value, 4); }
+    void u64(quint64 value) { integer(value, 8); }
+    void raw(const QByteArray &bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
+    void raw(crypto::ByteView bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
+    void short16(const QByteArray &bytes) // u16 length ‖ bytes (callers bound the size)
+    {
+        u16(quint16(bytes.size()));
+        raw(bytes);
+    }
+    void short8(const QByteArray &bytes)
+    {
+        u8(quint8(bytes.size()));
+        raw(bytes);
+    }
+    crypto::WipedBytes take() { return crypto::WipedBytes(crypto::ByteView(m_bytes)); }
+
+private:
+    void integer(quint64 value, int bytes)
+    {
+        for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+            m_bytes.push_back(crypto::Byte(value >> shift));
+        }
+    }
+    std::vector<crypto::Byte> m_bytes;
+};
+
+class Reader
+{
+public:
+    explicit Reader(crypto::ByteView input)
+        : m_input(input)
+    {}
+    bool ok() const { return m_ok; }
+    bool atEnd() const { return m_ok && m_pos == m_input.size(); }
+    quint64 integer(int bytes)
+    {
+        if (!need(std::size_t(bytes))) {
+            return 0;
+        }
+        quint64 value = 0;
+        for (int i = 0; i < bytes; ++i) {
+            value = (value << 8) | m_input[m_pos++];
+        }
+        return value;
+    }
+    quint8 u8() { return quint8(integer(1)); }
+    quint16 u16() { return quint16(integer(2)); }
+    quint32 u32() { return quint32(integer(4)); }
+    quint64 u64() { return integer(8); }
+    QByteArray raw(std::size_t size)
+    {
+        if (!need(size)) {
+            return {};
+        }
+        QByteArray bytes(reinterpret_cast<const char *>(m_input.data() + m_pos), qsizetype(size));
+        m_pos += size;
+        return bytes;
+    }
+    crypto::ByteView view(std::size_t size)
+    {
+        if (!need(size)) {
+            return {};
+        }
+        auto part = m_input.subspan(m_pos, size);
+        m_pos += size;
+        return part;
+    }
+    QByteArray short16() { return raw(u16()); }
+    QByteArray short8() { return raw(u8()); }
+    QString text16() { return utf8(short16()); }
+
+private:
+    QString utf8(const QByteArray &bytes)
+    {
+        QString text = QString::fromUtf8(bytes);
+        if (text.toUtf8() != bytes) {
+            m_ok = false; // not valid UTF-8
+        }
+        return text;
+    }
+    bool need(std::size_t size)
+    {
+        if (!m_ok || m_input.size() - m_pos < size) {
+            m_ok = false;
+            return false;
+        }
+        return true;
+    }
+    crypto::ByteView m_input;
+    std::size_t m_pos = 0;
+    bool m_ok = true;
+};
+
+constexpr quint8 kVerified = 0x01;
+constexpr quint8 kAccepted = 0x02;
+constexpr quint8 kBlocked = 0x04;
+constexpr quint8 kHasName = 0x08;
+constexpr quint8 kDeleted = 0x01;
+constexpr qsizetype kClientIdBytes = 16;
+constexpr std::size_t kIdBytes = 16;
+constexpr quint16 kMaxText16 = 0xFFFF;
+
+bool fits16(const QByteArray &bytes)
+{
+    return bytes.size() <= kMaxText16;
+}
+
+} // namespace
+
+crypto::WipedBytes encodeAccount(const AccountRecord &record)
+{
+    const QByteArray address = record.address.toUtf8();
+    const QByteArray url = record.relayUrl.toUtf8();
+    Writer out(2 + std::size_t(address.size()) + 32 + 4 + 2 +
+               std::size_t(record.deviceList.size()) + 2 + std::size_t(url.size()));
+    out.short16(address);
+    out.raw(record.accountSeed.view());
+    out.u32(record.deviceId);
+    out.short16(record.deviceList);
+    out.short16(url);
+    return out.take();
+}
+
+std::optional<AccountRecord> decodeAccount(crypto::ByteView body)
+{
+    Reader in(body);
+    AccountRecord record;
+    record.address = in.text16();
+    record.accountSeed = crypto::WipedBytes(in.view(32));
+    record.deviceId = in.u32();
+    record.deviceList = in.short16();
+    record.relayUrl = in.text16();
+    if (!in.atEnd() || record.accountSeed.size() != 32 || record.address.isEmpty() ||
+        record.deviceList.isEmpty()) {
+        return std::nullopt;
+    }
+    return record;
+}
+
+crypto::WipedBytes encodeContact(const ContactRecord &contact)
+{
+    const QByteArray address = contact.address.toUtf8();
+    const QByteArray name = contact.displayName.value_or(QString()).toUtf8();
+    Writer out(2 + std::size_t(address.size()) + 1 + 32 + 1 + 8 + 8 + 2 + std::size_t(name.size()));
+    out.short16(fits16(address) ? address : QByteArray());
+    out.short8(contact.accountKey.size() == 32 ? contact.accountKey : QByteArray());
+    out.u8(quint8((contact.verified ? kVerified : 0) | (contact.accepted ? kAccepted : 0) |
+                  (contact.blocked ? kBlocked : 0) | (contact.displayName ? kHasName : 0)));
+    out.u64(contact.deviceListCounter);
+    out.u64(quint64(contact.createdAt));
+    out.short16(fits16(name) ? name : QByteArray());
+    return out.take();
+}
+
+std::optional<ContactRecord> decodeContact(crypto::ByteView body)
+{
+    Reader in(body);
+    ContactRecord contact;
+    contact.address = in.text16();
+    contact.accountKey = in.short8();
+    const quint8 flags = in.u8();
+    contact.deviceListCounter = in.u64();
+    contact.createdAt = qint64(in.u64());
+    const QByteArray name = in.short16();
+    if (!in.atEnd() || contact.address.isEmpty() ||
+        (!contact.accountKey.isEmpty() && contact.accountKey.size() != 32) || (flags & 0xF0) != 0) {
+        return std::nullopt;
+    }
+    contact.verified = (flags & kVerified) != 0;
+    contact.accepted = (flags & kAccepted) != 0;
+    contact.blocked = (flags & kBlocked) != 0;
+    if ((flags & kHasName) != 0) {
+        contact.displayName = QString::fromUtf8(name);
+    }
+    return contact;
+}
+
+crypto::WipedBytes encodeMessage(const QString &contact, const MessageRecord &message)
+{
+    const QByteArray address = contact.toUtf8();
+    const QString *text = std::get_if<QString>(&message.body);
+    QByteArray utf8 = text != nullptr ? text->toUtf8() : QByteArray();
+    Writer out(2 + std::size_t(address.size()) + 3 + kIdBytes + 8 + 8 + 1 + kIdBytes + 1 +
+               kIdBytes + 8 + 4 + std::size_t(utf8.size()));
+    out.short16(address);
+    out.u8(quint8(message.direction));
+    out.u8(quint8(message.state));
+    out.u8(message.deleted ? kDeleted : 0);
+    out.raw(message.clientMessageId.leftJustified(kClientIdBytes, '\0', true));
+    out.u64(quint64(message.sentAt));
+    out.u64(quint64(message.storedAt));
+    out.short8(message.replyTo.left(kClientIdBytes));
+    out.short8(message.editId.left(kClientIdBytes));
+    out.u64(quint64(message.editedAt));
+    out.u32(quint32(utf8.size()));
+    out.raw(utf8);
+    utf8.fill('\0');
+    return out.take();
+}
+
+std::optional<MessageEntry> decodeMessage(crypto::ByteView body)
+{
+    Reader in(body);
+    MessageEntry entry;
+    entry.contact = in.text16();
+    MessageRecord &message = entry.message;
+    const quint8 direction = in.u8();
+    const quint8 state = in.u8();
+    const quint8 flags = in.u8();
+    message.clientMessageId = in.raw(kIdBytes);
+    message.sentAt = qint64(in.u64());
+    message.storedAt = qint64(in.u64());
+    message.replyTo = in.short8();
+    message.editId = in.short8();
+    message.editedAt = qint64(in.u64());
+    const quint32 length = in.u32();
+    QByteArray utf8 = in.raw(length);
+    if (!in.atEnd() || entry.contact.isEmpty() || direction > 1 ||
+        state > quint8(MessageRecord::State::Seen) || (flags & ~kDeleted) != 0 ||
+        (!message.replyTo.isEmpty() && message.replyTo.size() != kClientIdBytes) ||
+        (!message.editId.isEmpty() && message.editId.size() != kClientIdBytes)) {
+        return std::nullopt;
+    }
+    const QString text = QString::fromUtf8(utf8);
+    const bool validText = text.toUtf8() == utf8;
+    utf8.fill('\0');
+    if (!validText) {
+        return std::nullopt;
+    }
+    message.direction = MessageRecord::Direction(direction);
+    message.state = MessageRecord::State(state);
+    message.deleted = (flags & kDeleted) != 0;
+    message.body = text;
+    return entry;
+}
+
+crypto::WipedBytes encodeEnd(const EndRecord &record)
+{
+    Writer out(4 + 8);
+    out.u32(record.contacts);
+    out.u64(record.messages);
+    return out.take();
+}
+
+std::optional<EndRecord> decodeEnd(crypto::ByteView body)
+{
+    Reader in(body);
+    EndRecord record;
+    record.contacts = in.u32();
+    record.messages = in.u64();
+    if (!in.atEnd()) {
+        return std::nullopt;
+    }
+    return record;
+}
+
+} // namespace parley::core::archive

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "core/store/storeerror.h"
+#include "crypto/keyvault.h"
+#include "crypto/profilearchive.h"
+#include "crypto/wipedbytes.h"
+
+#include <QFuture>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <variant>
+
+namespace parley::core {
+
+class ProfileStore;
+
+// What an export or import carried.
+struct ArchiveSummary
+{
+    int contacts = 0;
+    qint64 messages = 0;
+    QString accountAddress; // user@relay
+    QString deviceAddress;  // import: the NEW device (user@relay/N); export: the exporting one
+};
+
+// Why an export or import failed: a sentence for the user; `archive` when the archive itself
+// was at fault (wrong passphrase, truncated, tampered, …: crypto::describe()).
+struct ArchiveFailure
+{
+    std::optional<crypto::ArchiveError> archive;
+    QString sentence;
+};
+
+using ArchiveOutcome = std::variant<ArchiveSummary, ArchiveFailure>;
+
+// Export and import of a profile as an encrypted archive (docs/protocol.md B1;
+// docs/architecture.md "Profile archives"). Both run off the calling thread and report
+// through a QFuture.
+//
+// exportProfile(): on the store's database thread, reads the account (address, account key,
+// device list, relay URL), every contact (pinned key, verification, standing, name) and every
+// conversation's text history, and streams it sealed (Argon2id + secretstream) into `path`
+// through a QSaveFile: the file appears complete or not at all, and no plaintext of it ever
+// reaches the disk. Device keys, prekeys and ratchet sessions are never exported.
+//
+// importProfile(): on the thread pool. Creates a NEW profile in `directory` (which must not
+// hold a profile) under `profilePassphrase`: built in a sibling "<directory>.importing-*" and
+// renamed into place only once everything committed; any failure removes it, so there is
+// never a half-imported profile. The new profile is a new device of the same account: a fresh
+// device key certified by the account key, device id = the highest listed + 1, a signed
+// device list with counter + 1 that lists it instead of the exporting device (other devices
+// stay). It is not registered yet: the first sign-in sends RegisterAccount with that list
+// (R1 §4.1, "a new device joins"), which retires the exporting device on the relay. Sessions
+// start afresh (X3DH with each contact on the first message either way).
+class ProfileArchiver
+{
+public:
+    static QFuture<StoreResult<ArchiveOutcome>>
+    exportProfile(const std::shared_ptr<ProfileStore> &store, const QString &path,
+                  crypto::WipedBytes archivePassphrase, crypto::VaultParameters parameters);
+
+    static QFuture<ArchiveOutcome> importProfile(const QString &archivePath,
+                                                 crypto::WipedBytes archivePassphrase,
+                                                 const QString &directory,
+                                                 crypto::WipedBytes profilePassphrase,
+                                                 crypto::VaultParameters vault);
+
+    // Upper bound on the archive file accepted by importProfile() (B1 §5).
+    static constexpr qint64 kMaxArchiveFileBytes = qint64(4) * 1024 * 1024 * 1024;
+};
+
+} // namespace parley::core

@@ -1,0 +1,65 @@
+// libFuzzer target: what an import reads from a profile archive (docs/protocol.md B1) before
+// and after decryption — the header checks (no Argon2id: deliberately slow), chunk lengths,
+// the record splitter fed in uneven pieces, and core's record decoders. A crafted archive
+// must give an error, never a crash or an unbounded allocation.
+
+#include "core/account/archiverecords.h"
+#include "crypto/profilearchive.h"
+
+#include <cstddef>
+#include <cstdint>
+
+using namespace parley::crypto;
+namespace archive = parley::core::archive;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+    const ByteView input(data, size);
+    VaultParameters parameters;
+    if (!ArchiveOpener::checkHeader(input, &parameters)) {
+        if (parameters.opsLimit < kVaultMinOpsLimit || parameters.opsLimit > kVaultMaxOpsLimit ||
+            parameters.memLimit < kVaultMinMemLimit || parameters.memLimit > kVaultMaxMemLimit) {
+            __builtin_trap(); // only accepted parameters come out
+        }
+    }
+    if (size >= 4) {
+        const auto length = ArchiveOpener::chunkLength(input.first(4));
+        if (const auto *value = std::get_if<std::size_t>(&length);
+            value != nullptr && (*value < kArchiveChunkOverhead ||
+                                 *value > kArchiveMaxChunkBytes + kArchiveChunkOverhead)) {
+            __builtin_trap();
+        }
+    }
+    // The bytes after the first as decrypted plaintext, fed in two pieces split where the
+    // first byte says (chunks end anywhere inside a record).
+    ArchiveRecordReader reader;
+    const ByteView stream = size == 0 ? input : input.subspan(1);
+    const std::size_t split = size == 0 ? 0 : data[0] % (stream.size() + 1);
+    for (ByteView part : {stream.first(split), stream.subspan(split)}) {
+        if (reader.feed(part)) {
+            return 0;
+        }
+        while (auto record = reader.next()) {
+            if (record->body.size() > kArchiveMaxRecordBytes) {
+                __builtin_trap();
+            }
+            switch (record->type) {
+            case archive::kAccount:
+                (void)archive::decodeAccount(record->body.view());
+                break;
+            case archive::kContact:
+                (void)archive::decodeContact(record->body.view());
+                break;
+            case archive::kMessage:
+                (void)archive::decodeMessage(record->body.view());
+                break;
+            case archive::kEnd:
+                (void)archive::decodeEnd(record->body.view());
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return 0;
+}
