@@ -822,6 +822,22 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>About Parley…</source>
         <translation>Über Parley …</translation>
     </message>
+    <message>
+        <source>Blocked contacts</source>
+        <translation>Blockierte Kontakte</translation>
+    </message>
+    <message>
+        <source>Unblock</source>
+        <translation>Blockierung aufheben</translation>
+    </message>
+    <message>
+        <source>Unblock the selected contact</source>
+        <translation>Blockierung des ausgewählten Kontakts aufheben</translation>
+    </message>
+    <message>
+        <source>Nobody is blocked.</source>
+        <translation>Niemand ist blockiert.</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::SingleInstance</name>
@@ -1521,6 +1537,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>You cannot block yourself.</source>
         <translation>Sie können sich nicht selbst blockieren.</translation>
+    </message>
+    <message>
+        <source>Unknown group operation.</source>
+        <translation>Unbekannte Gruppenoperation.</translation>
     </message>
 </context>
 <context>
