@@ -18,6 +18,7 @@
 #include "core/store/reactiontable.h"
 #include "core/store/resetfailuretable.h"
 #include "core/store/schemamigrations.h"
+#include "core/store/searchindex.h"
 #include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
@@ -280,6 +281,16 @@ void TestStoreMigrations::opensFixture()
             }
         }
         seen << files.join(u',');
+        // Schema v10 indexed the history (migrateTo10) or the fixture was written indexed.
+        auto found = SearchIndex(context).search(QStringLiteral("FIXTURE messa"), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        QStringList hits;
+        for (const SearchHit &hit : std::get<SearchPage>(found).hits) {
+            hits << hit.body;
+        }
+        seen << hits.join(u',');
         return seen;
     }));
     QCOMPARE(valueOf(contents),
@@ -294,7 +305,8 @@ void TestStoreMigrations::opensFixture()
                  version >= 6 ? QStringLiteral("👍") : QString(),
                  version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
                  version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
-                              : QString()}));
+                              : QString(),
+                 QStringLiteral("fixture message 3,fixture message 2,fixture message 1")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
