@@ -26,7 +26,7 @@ struct SearchHit
 };
 
 // A page of results, newest first. `nextBefore` is valid when there may be older matches:
-// pass it as `before` to continue.
+// pass it as `before` to continue (a page may be short, even empty, and still have one).
 struct SearchPage
 {
     std::vector<SearchHit> hits;
@@ -48,10 +48,12 @@ class SearchIndex
 {
 public:
     static constexpr const char *kTable = "search_tokens";
-    static constexpr int kPrefixLengths[] = {3, 5};
-    // Upper bounds of one search() call: a query whose words are each common but rarely
-    // together stops after this many candidate rows and returns what it has with nextBefore.
-    static constexpr int kMaxCandidates = 20000;
+    static constexpr int kPrefixLengths[] = {3, 5, 7};
+    // Upper bounds of one search() call, so that one call stays well under 100 ms: a query
+    // whose words are each common but rarely together, or a long prefix that is rare among
+    // the words sharing its indexed prefix, stops after this many candidate rows and returns
+    // what it has (perhaps fewer than `limit`, perhaps none) with nextBefore: call again.
+    static constexpr int kMaxCandidates = 5000;
     static constexpr int kMaxLimit = 500;
 
     explicit SearchIndex(StoreContext &context)

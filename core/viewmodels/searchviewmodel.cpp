@@ -29,6 +29,7 @@ void SearchViewModel::search(const QString &text)
     m_results->clear();
     setNext({});
     setError({});
+    m_target = kPageSize;
     if (text.trimmed().isEmpty()) {
         setBusy(false);
         return;
@@ -41,6 +42,7 @@ bool SearchViewModel::loadMore()
     if (m_busy || !m_next.isValid()) {
         return false;
     }
+    m_target = m_results->rowCount() + kPageSize;
     fetch(m_next);
     return true;
 }
@@ -69,8 +71,15 @@ void SearchViewModel::fetch(MessageId before)
                          setError(error->message());
                      } else {
                          auto &page = std::get<SearchPage>(result);
+                         const bool shortPage = int(page.hits.size()) < kPageSize;
                          setNext(page.nextBefore);
                          m_results->append(std::move(page.hits));
+                         // A call stops after SearchIndex::kMaxCandidates: a short page with
+                         // a cursor continues at once, so a page is full when it can be.
+                         if (shortPage && m_next.isValid() && m_results->rowCount() < m_target) {
+                             fetch(m_next);
+                             return;
+                         }
                      }
                      emit finished();
                  });

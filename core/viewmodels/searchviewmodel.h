@@ -35,7 +35,8 @@ class SearchResultModel;
 //                   being fetched
 //  - clear():       empties query and results
 //
-// Signals: finished() after each page (results updated or errorText set).
+// Signals: finished() after each page (results updated or errorText set). A page is fetched
+// in as many bounded store calls as it takes (SearchIndex::kMaxCandidates), without blocking.
 class SearchViewModel : public QObject
 {
     Q_OBJECT
@@ -81,6 +82,7 @@ private:
     QString m_query;
     MessageId m_next;         // valid: older matches may exist below it
     quint64 m_generation = 0; // which query a page answers
+    int m_target = kPageSize; // rows wanted before finished() (short pages continue)
     bool m_busy = false;
     QString m_errorText;
 };

@@ -4,7 +4,9 @@
 #include "core/account/accountmanager.h"
 #include "core/async/whenfinished.h"
 #include "core/clientcore.h"
-#include "core/search/messagesearch.h"
+#include "core/store/profilestore.h"
+#include "core/store/searchindex.h"
+#include "core/store/storecontext.h"
 #include "sessioncommands.h"
 
 namespace parley::cli {
@@ -24,29 +26,49 @@ void SessionCommand::search()
         return;
     }
     const QString text = m_command.arguments.value(0);
-    core::whenFinished(
-        core::searchMessages(*store, text, {}, kSearchLimit), this,
-        [this](core::StoreResult<core::SearchPage> &result) {
-            if (const auto *error = std::get_if<core::StoreError>(&result)) {
-                fail(error->message());
-                finish(kExitProfile);
-                return;
+    // Pages until kSearchLimit hits or the end: one call is bounded (kMaxCandidates) and may
+    // come back short with a cursor; a script wants the whole answer.
+    auto future =
+        store->run([text](core::StoreContext &context) -> core::StoreResult<core::SearchPage> {
+            core::SearchPage all;
+            core::MessageId before;
+            for (;;) {
+                auto page = core::SearchIndex(context).search(text, before,
+                                                              kSearchLimit - int(all.hits.size()));
+                if (std::holds_alternative<core::StoreError>(page)) {
+                    return page;
+                }
+                auto &found = std::get<core::SearchPage>(page);
+                for (auto &hit : found.hits) {
+                    all.hits.push_back(std::move(hit));
+                }
+                before = found.nextBefore;
+                if (!before.isValid() || int(all.hits.size()) >= kSearchLimit) {
+                    return all;
+                }
             }
-            for (const core::SearchHit &hit : std::get<core::SearchPage>(result).hits) {
-                const bool mine = hit.direction == core::MessageRecord::Direction::Outgoing;
-                const QString id = QString::fromLatin1(hit.clientMessageId.toHex());
-                const QString from = mine ? QStringLiteral("you") : hit.contactAddress;
-                m_output.print(
-                    QStringLiteral("search"),
-                    {{QStringLiteral("conversation"), hit.contactAddress},
-                     {QStringLiteral("client_message_id"), id},
-                     {QStringLiteral("from"), from},
-                     {QStringLiteral("text"), hit.body},
-                     {QStringLiteral("sent_at"), hit.sentAt}},
-                    QStringLiteral("%1 %2 %3: %4").arg(hit.contactAddress, id, from, hit.body));
-            }
-            finish(kExitOk);
         });
+    core::whenFinished(future, this, [this](core::StoreResult<core::SearchPage> &result) {
+        if (const auto *error = std::get_if<core::StoreError>(&result)) {
+            fail(error->message());
+            finish(kExitProfile);
+            return;
+        }
+        for (const core::SearchHit &hit : std::get<core::SearchPage>(result).hits) {
+            const bool mine = hit.direction == core::MessageRecord::Direction::Outgoing;
+            const QString id = QString::fromLatin1(hit.clientMessageId.toHex());
+            const QString from = mine ? QStringLiteral("you") : hit.contactAddress;
+            m_output.print(
+                QStringLiteral("search"),
+                {{QStringLiteral("conversation"), hit.contactAddress},
+                 {QStringLiteral("client_message_id"), id},
+                 {QStringLiteral("from"), from},
+                 {QStringLiteral("text"), hit.body},
+                 {QStringLiteral("sent_at"), hit.sentAt}},
+                QStringLiteral("%1 %2 %3: %4").arg(hit.contactAddress, id, from, hit.body));
+        }
+        finish(kExitOk);
+    });
 }
 
 } // namespace parley::cli
