@@ -76,9 +76,9 @@ T valueOf(StoreResult<T> result, const char *what)
 QString word(int rank)
 {
     static const char16_t *const kSyllables[] = {
-        u"ka", u"lo", u"mi", u"ne", u"su", u"ta", u"ri", u"po", u"ve", u"da", u"xi", u"qu",
-        u"ber", u"lin", u"tor", u"gas", u"zü", u"ré", u"ша", u"ño", u"fen", u"mor", u"wel",
-        u"hap", u"ist", u"on", u"ex", u"ul", u"ja", u"bi", u"ce", u"go"};
+        u"ka",  u"lo",  u"mi",  u"ne",  u"su",  u"ta", u"ri", u"po", u"ve", u"da",  u"xi",
+        u"qu",  u"ber", u"lin", u"tor", u"gas", u"zü", u"ré", u"ша", u"ño", u"fen", u"mor",
+        u"wel", u"hap", u"ist", u"on",  u"ex",  u"ul", u"ja", u"bi", u"ce", u"go"};
     constexpr int kCount = int(std::size(kSyllables));
     QString text;
     int n = rank + kCount; // at least two syllables
@@ -197,7 +197,11 @@ qint64 statusKiB(const char *field)
     }
     for (const QByteArray &line : status.readAll().split('\n')) {
         if (line.startsWith(field)) {
-            return line.mid(qsizetype(std::strlen(field))).trimmed().split(' ').value(0).toLongLong();
+            return line.mid(qsizetype(std::strlen(field)))
+                .trimmed()
+                .split(' ')
+                .value(0)
+                .toLongLong();
         }
     }
     return -1;
@@ -235,14 +239,12 @@ int main(int argc, char *argv[])
                                            QStringLiteral("Q"), QStringLiteral("2000"));
     const QCommandLineOption keepOption(QStringLiteral("keep"), QStringLiteral("keep the profile"),
                                         QStringLiteral("DIR"));
-    const QCommandLineOption reuseOption(QStringLiteral("reuse"),
-                                         QStringLiteral("open a kept profile"),
-                                         QStringLiteral("DIR"));
+    const QCommandLineOption reuseOption(
+        QStringLiteral("reuse"), QStringLiteral("open a kept profile"), QStringLiteral("DIR"));
     const QCommandLineOption noRebuildOption(QStringLiteral("no-rebuild"),
                                              QStringLiteral("skip the index build timing"));
-    parser.addOptions(
-        {messagesOption, conversationsOption, queriesOption, keepOption, reuseOption,
-         noRebuildOption});
+    parser.addOptions({messagesOption, conversationsOption, queriesOption, keepOption, reuseOption,
+                       noRebuildOption});
     parser.process(app);
     const int messages = parser.value(messagesOption).toInt();
     const int conversations = std::max(1, parser.value(conversationsOption).toInt());

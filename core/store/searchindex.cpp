@@ -44,21 +44,42 @@ struct Query
     std::vector<qint64> tokens; // one per indexed term, distinct
 };
 
+// As SearchTokenizer: letters, digits and marks, astral letters by their code point.
+bool isWordCharAt(const QString &text, qsizetype at)
+{
+    const QChar c = text.at(at);
+    if (c.isHighSurrogate() && at + 1 < text.size() && text.at(at + 1).isLowSurrogate()) {
+        return QChar::isLetterOrNumber(QChar::surrogateToUcs4(c, text.at(at + 1)));
+    }
+    if (c.isLowSurrogate() && at > 0 && text.at(at - 1).isHighSurrogate()) {
+        return QChar::isLetterOrNumber(QChar::surrogateToUcs4(text.at(at - 1), c));
+    }
+    return c.isLetterOrNumber() || c.isMark();
+}
+
+// Whether `folded` (NFKC, case folded) has `word` as a whole word, or as a word's start.
+bool hasWord(const QString &folded, const QString &word, bool asPrefix)
+{
+    for (qsizetype at = folded.indexOf(word); at >= 0; at = folded.indexOf(word, at + 1)) {
+        const qsizetype end = at + word.size();
+        if ((at == 0 || !isWordCharAt(folded, at - 1)) &&
+            (asPrefix || end == folded.size() || !isWordCharAt(folded, end))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // Whether `text` has every word of `query` (the last as a prefix when so asked): the
 // candidates of the index are checked on their decrypted text, which also rules out the
-// (2^-64) token collisions and prefixes longer than the indexed ones.
+// (2^-64) token collisions and prefixes longer than the indexed ones. One normalisation and
+// substring searches, no word list: this runs for every candidate.
 bool matches(const Query &query, const QString &text)
 {
-    const QStringList words = SearchTokenizer::words(text);
-    const QSet<QString> set(words.cbegin(), words.cend());
+    const QString folded = text.normalized(QString::NormalizationForm_KC).toCaseFolded();
     for (qsizetype i = 0; i < query.words.size(); ++i) {
-        const QString &wanted = query.words.at(i);
-        if (i == query.words.size() - 1 && query.lastIsPrefix) {
-            if (!std::any_of(words.cbegin(), words.cend(),
-                             [&](const QString &word) { return word.startsWith(wanted); })) {
-                return false;
-            }
-        } else if (!set.contains(wanted)) {
+        const bool last = i == query.words.size() - 1;
+        if (!hasWord(folded, query.words.at(i), last && query.lastIsPrefix)) {
             return false;
         }
     }

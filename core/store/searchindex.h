@@ -53,7 +53,7 @@ public:
     // whose words are each common but rarely together, or a long prefix that is rare among
     // the words sharing its indexed prefix, stops after this many candidate rows and returns
     // what it has (perhaps fewer than `limit`, perhaps none) with nextBefore: call again.
-    static constexpr int kMaxCandidates = 5000;
+    static constexpr int kMaxCandidates = 2000;
     static constexpr int kMaxLimit = 500;
 
     explicit SearchIndex(StoreContext &context)

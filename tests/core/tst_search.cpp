@@ -235,6 +235,7 @@ void TestSearch::findsWordsAndPrefixes()
     store(m_bob, Direction::Outgoing, 'b', QStringLiteral("A lazy dog, quickly"));
     store(carol, Direction::Incoming, 'c', QStringLiteral("Brown bread in Zürich"));
     store(carol, Direction::Outgoing, 'd', QStringLiteral("ZÜRICH is brown"));
+    store(carol, Direction::Outgoing, 'e', QStringLiteral("ok👍fine, 𝐀𝐁𝐂"));
 
     // Newest first, both conversations, case folded.
     QCOMPARE(
@@ -263,6 +264,10 @@ void TestSearch::findsWordsAndPrefixes()
     QVERIFY(bodies(QStringLiteral("qu")).isEmpty());
     QCOMPARE(bodies(QStringLiteral("a")), QStringList{QStringLiteral("A lazy dog, quickly")});
     QVERIFY(search(QStringLiteral(" ;; ")).hits.empty());
+    // Emoji separate words; astral letters are letters (checked on the text too).
+    QCOMPARE(bodies(QStringLiteral("ok fine ")), QStringList{QStringLiteral("ok👍fine, 𝐀𝐁𝐂")});
+    QCOMPARE(bodies(QStringLiteral("abc")), QStringList{QStringLiteral("ok👍fine, 𝐀𝐁𝐂")});
+    QVERIFY(bodies(QStringLiteral("ab ")).isEmpty());
     // Paging: `before` continues below the last hit.
     const SearchPage first = search(QStringLiteral("brown"), {}, 2);
     QCOMPARE(first.hits.size(), std::size_t(2));
