@@ -158,7 +158,8 @@ void writeHistory(ProfileStore &store, int count, int conversations)
                 std::mt19937_64 random(1);
                 const Zipf zipf(kVocabulary);
                 std::vector<MessageRecord> batch;
-                for (int n = 1; n <= count;) {
+                int n = 1;
+                const auto appendRun = [&]() -> StoreResult<MessageId> {
                     // Conversations in runs of 50 messages, as chats come.
                     batch.clear();
                     const ConversationId conversation = ids[std::size_t((n / 50) % conversations)];
@@ -174,14 +175,25 @@ void writeHistory(ProfileStore &store, int count, int conversations)
                         record.body = body(random, zipf);
                         batch.push_back(std::move(record));
                     }
+                    return MessageTable(context).appendBatch(batch);
+                };
+                while (n <= count) {
+                    // Transactions of 5 000 messages, as the fixture builder's.
                     auto appended = context.transaction([&]() -> StoreResult<MessageId> {
-                        return MessageTable(context).appendBatch(batch);
+                        StoreResult<MessageId> last = MessageId{};
+                        for (int runs = 0; runs < 100 && n <= count; ++runs) {
+                            last = appendRun();
+                            if (std::holds_alternative<StoreError>(last)) {
+                                return last;
+                            }
+                        }
+                        return last;
                     });
                     if (const auto *error = std::get_if<StoreError>(&appended)) {
                         return *error;
                     }
-                    if (n % 100'000 < 50) {
-                        std::fprintf(stderr, "  %d messages\n", n);
+                    if ((n - 1) % 100'000 == 0) {
+                        std::fprintf(stderr, "  %d messages\n", n - 1);
                     }
                 }
                 return Done{};
@@ -284,8 +296,8 @@ int main(int argc, char *argv[])
     // Disk cost, and the postings an in-memory index would hold.
     valueOf(wait(store.run([](StoreContext &context) -> StoreResult<Done> {
                 QSqlQuery query(context.database());
-                if (query.exec(QStringLiteral(
-                        "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"))) {
+                if (query.exec(QStringLiteral("SELECT name, sum(pgsize) FROM dbstat GROUP BY name "
+                                              "ORDER BY 2 DESC LIMIT 5"))) {
                     while (query.next()) {
                         std::printf("  %-34s %8.1f MB\n", qPrintable(query.value(0).toString()),
                                     query.value(1).toDouble() / 1e6);

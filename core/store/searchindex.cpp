@@ -168,6 +168,22 @@ StoreStatus SearchIndex::replace(MessageId id, const QString &text)
 
 StoreResult<qint64> SearchIndex::rebuild()
 {
+    // Tokens land on random pages of both B-trees: with SQLite's default 2 MB cache a large
+    // history's pages would be spilled to the -wal again and again. A bigger cache (up to
+    // kRebuildCacheKiB, allocated only as pages are touched) while rebuilding, then back.
+    if (auto error =
+            m_context.exec(QStringLiteral("PRAGMA cache_size = -%1").arg(kRebuildCacheKiB))) {
+        return *error;
+    }
+    auto rebuilt = rebuildNow();
+    if (auto error = m_context.exec(QStringLiteral("PRAGMA cache_size = -2000"))) {
+        return *error;
+    }
+    return rebuilt;
+}
+
+StoreResult<qint64> SearchIndex::rebuildNow()
+{
     return m_context.transaction([&]() -> StoreResult<qint64> {
         if (auto error = m_context.exec(QStringLiteral("DELETE FROM search_tokens"))) {
             return *error;

@@ -69,8 +69,8 @@ public:
     // remove() then add(): after an edit or a resolved undecryptable row.
     StoreStatus replace(MessageId id, const QString &text);
     // Drops the whole index and indexes every message's current text again, in the caller's
-    // transaction if any. Returns the number of messages indexed. (Schema step 10 and the
-    // benchmark's build time.)
+    // transaction if any, with a page cache of up to kRebuildCacheKiB meanwhile. Returns the number
+    // of messages indexed. (Schema step 10 and the benchmark's build time.)
     StoreResult<qint64> rebuild();
 
     // Messages whose current text has every word of `query` (the last as a prefix while the
@@ -79,7 +79,12 @@ public:
     // (1..kMaxLimit). An empty query gives an empty page.
     StoreResult<SearchPage> search(const QString &query, MessageId before, int limit);
 
+    // The page cache rebuild() allows itself (SQLite's default is 2 000 KiB).
+    static constexpr int kRebuildCacheKiB = 128 * 1024;
+
 private:
+    StoreResult<qint64> rebuildNow();
+
     StoreContext &m_context;
 };
 
