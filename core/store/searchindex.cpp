@@ -5,7 +5,6 @@
 
 #include <QSet>
 #include <QSqlQuery>
-#include <QStringBuilder>
 
 #include <algorithm>
 #include <limits>
