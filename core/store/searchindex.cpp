@@ -7,6 +7,9 @@
 #include <QSqlQuery>
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <limits>
 
 namespace parley::core {
@@ -175,9 +178,16 @@ StoreResult<qint64> SearchIndex::rebuild()
         return *error;
     }
     auto rebuilt = rebuildNow();
-    if (auto error = m_context.exec(QStringLiteral("PRAGMA cache_size = -2000"))) {
-        return *error;
+    // Back to the default, and the pages given back to the allocator now, not at close; glibc
+    // keeps freed memory of the database thread's arena unless asked to return it.
+    for (const char *pragma : {"PRAGMA cache_size = -2000", "PRAGMA shrink_memory"}) {
+        if (auto error = m_context.exec(QString::fromLatin1(pragma))) {
+            return *error;
+        }
     }
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
     return rebuilt;
 }
 

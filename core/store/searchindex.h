@@ -80,7 +80,7 @@ public:
     StoreResult<SearchPage> search(const QString &query, MessageId before, int limit);
 
     // The page cache rebuild() allows itself (SQLite's default is 2 000 KiB).
-    static constexpr int kRebuildCacheKiB = 128 * 1024;
+    static constexpr int kRebuildCacheKiB = 32 * 1024;
 
 private:
     StoreResult<qint64> rebuildNow();
