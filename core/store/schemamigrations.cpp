@@ -351,8 +351,8 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
-        case 9:
-            if (auto step = migrateTo10(context); std::holds_alternative<StoreError>(step)) {
+        case 10:
+            if (auto step = migrateTo11(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -460,13 +460,13 @@ StoreStatus SchemaMigrations::migrateTo9(StoreContext &context)
     return Done{};
 }
 
-// Version 10: the search index (docs/architecture.md, "Search"). Keyed 64-bit tokens of the
+// Version 11: the search index (docs/architecture.md, "Search"). Keyed 64-bit tokens of the
 // words and prefixes of each message's current text, never the words: token = the first 8
 // bytes of BLAKE2b keyed with HKDF-Expand(profile key, "parley-search-v1") over
 // domain ‖ UTF-8(word). The primary key serves queries (a token's messages, newest first);
 // search_tokens_message serves removals. Rows go with their message (ON DELETE CASCADE).
 // Existing histories are indexed here, with the profile key the store opens with.
-StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
+StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
 {
     for (const char *statement : {
              "CREATE TABLE search_tokens ("

@@ -33,7 +33,7 @@ struct SearchPage
     MessageId nextBefore;
 };
 
-// The full-text search index (table search_tokens, schema v10; docs/architecture.md "Search"):
+// The full-text search index (table search_tokens, schema v11; docs/architecture.md "Search"):
 // a persistent index of keyed tokens, never of words. Each distinct word w of a message's
 // current text (SearchTokenizer) gives the row (token('w', w), message id), and each of its
 // prefixes of kPrefixLengths characters the row (token('p', prefix), message id), where token()

@@ -281,7 +281,7 @@ void TestStoreMigrations::opensFixture()
             }
         }
         seen << files.join(u',');
-        // Schema v10 indexed the history (migrateTo10) or the fixture was written indexed.
+        // Schema v11 indexed the history (migrateTo11) or the fixture was written indexed.
         auto found = SearchIndex(context).search(QStringLiteral("FIXTURE messa"), {}, 10);
         if (const auto *error = std::get_if<StoreError>(&found)) {
             return *error;
