@@ -161,7 +161,7 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     if (insert->numRowsAffected() != 1) {
         return false;
     }
-    // The search index follows the stored text in the same transaction (schema v10).
+    // The search index follows the stored text in the same transaction (schema v11).
     if (const auto *text = std::get_if<QString>(&message.body); text && !text->isEmpty()) {
         if (auto indexed = SearchIndex(m_context).add(MessageId{id}, *text);
             std::holds_alternative<StoreError>(indexed)) {
