@@ -31,8 +31,7 @@ public:
     // there is no list of blocked contacts.
     explicit SettingsDialog(core::SettingsViewModel *settings,
                             core::AppearanceViewModel *appearance = nullptr,
-                            core::RequestsViewModel *requests = nullptr,
-                            QWidget *parent = nullptr);
+                            core::RequestsViewModel *requests = nullptr, QWidget *parent = nullptr);
 
 private:
     void showState();

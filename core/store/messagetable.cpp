@@ -1,6 +1,7 @@
 #include "core/store/messagetable.h"
 
 #include "core/store/conversationtable.h"
+#include "core/store/searchindex.h"
 #include "core/store/storecontext.h"
 
 #include <QSqlQuery>
@@ -157,7 +158,17 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }
-    return insert->numRowsAffected() == 1;
+    if (insert->numRowsAffected() != 1) {
+        return false;
+    }
+    // The search index follows the stored text in the same transaction (schema v11).
+    if (const auto *text = std::get_if<QString>(&message.body); text && !text->isEmpty()) {
+        if (auto indexed = SearchIndex(m_context).add(MessageId{id}, *text);
+            std::holds_alternative<StoreError>(indexed)) {
+            return std::get<StoreError>(indexed);
+        }
+    }
+    return true;
 }
 
 StoreStatus MessageTable::touchConversation(const MessageRecord &message)
@@ -349,7 +360,7 @@ StoreStatus MessageTable::resolveUndecryptable(MessageId id, const QByteArray &c
         return StoreError{StoreError::Code::NotFound,
                           QStringLiteral("undecryptable message %1").arg(id.value)};
     }
-    return Done{};
+    return SearchIndex(m_context).replace(id, text);
 }
 
 StoreStatus MessageTable::setEdited(MessageId id, const QString &text, const QByteArray &editId,
@@ -375,7 +386,8 @@ StoreStatus MessageTable::setEdited(MessageId id, const QString &text, const QBy
     if (cached->numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
     }
-    return Done{};
+    // The earlier text's tokens leave the index (secure_delete overwrites them).
+    return SearchIndex(m_context).replace(id, text);
 }
 
 StoreStatus MessageTable::setDeleted(MessageId id)
@@ -393,7 +405,7 @@ StoreStatus MessageTable::setDeleted(MessageId id)
     if (cached->numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound, QStringLiteral("message %1").arg(id.value)};
     }
-    return Done{};
+    return SearchIndex(m_context).remove(id);
 }
 
 StoreResult<std::vector<MessageRecord>>
@@ -455,8 +467,8 @@ StoreResult<std::vector<MessageTable::Expired>> MessageTable::expired(qint64 now
 
 StoreStatus MessageTable::remove(MessageId id)
 {
-    // foreign_keys is on (StoreContext::openDatabase): message_versions, message_reactions and
-    // reset_failures cascade; outbox and sent_ratchet_messages links become NULL.
+    // foreign_keys is on (StoreContext::openDatabase): message_versions, message_reactions,
+    // search_tokens and reset_failures cascade; outbox and sent_ratchet_messages links become NULL.
     CachedQuery cached = m_context.prepared(QStringLiteral("DELETE FROM messages WHERE id = ?"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {

@@ -1,5 +1,6 @@
 #include "core/store/schemamigrations.h"
 
+#include "core/store/searchindex.h"
 #include "core/store/storecontext.h"
 
 #include <QLoggingCategory>
@@ -399,6 +400,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 10:
+            if (auto step = migrateTo11(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }
@@ -509,6 +515,33 @@ StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }
+    }
+    return Done{};
+}
+
+// Version 11: the search index (docs/architecture.md, "Search"). Keyed 64-bit tokens of the
+// words and prefixes of each message's current text, never the words: token = the first 8
+// bytes of BLAKE2b keyed with HKDF-Expand(profile key, "parley-search-v1") over
+// domain ‖ UTF-8(word). The primary key serves queries (a token's messages, newest first);
+// search_tokens_message serves removals. Rows go with their message (ON DELETE CASCADE).
+// Existing histories are indexed here, with the profile key the store opens with.
+StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
+{
+    for (const char *statement : {
+             "CREATE TABLE search_tokens ("
+             " token INTEGER NOT NULL,"
+             " message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+             " PRIMARY KEY (token, message_id)"
+             ") STRICT, WITHOUT ROWID",
+             "CREATE INDEX search_tokens_message ON search_tokens (message_id)",
+         }) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    auto indexed = SearchIndex(context).rebuild();
+    if (const auto *error = std::get_if<StoreError>(&indexed)) {
+        return *error;
     }
     return Done{};
 }

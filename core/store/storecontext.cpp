@@ -2,7 +2,9 @@
 
 #include "core/store/schemamigrations.h"
 #include "core/store/transactioncache.h"
+#include "crypto/kdf.h"
 #include "crypto/keyvault.h"
+#include "crypto/sodium.h"
 
 #include <QFileInfo>
 #include <QLoggingCategory>
@@ -11,6 +13,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <sodium.h>
 
 Q_LOGGING_CATEGORY(lcStore, "parley.core.store")
 
@@ -195,12 +198,43 @@ void StoreContext::setProfileKey(crypto::SecureBytes key)
         std::holds_alternative<crypto::AtRestKey>(derived)) {
         m_atRestKey.emplace(std::move(std::get<crypto::AtRestKey>(derived)));
     }
+    m_searchKey.reset();
+    const std::string_view label = kSearchKeyLabel;
+    if (auto derived = crypto::hkdfExpand(
+            m_key->view(),
+            crypto::ByteView(reinterpret_cast<const crypto::Byte *>(label.data()), label.size()),
+            crypto_generichash_KEYBYTES)) {
+        m_searchKey.emplace(derived->view());
+    }
+}
+
+StoreResult<qint64> StoreContext::searchToken(char domain, const QString &word) const
+{
+    if (!m_searchKey) {
+        return StoreError{StoreError::Code::Locked, {}};
+    }
+    crypto::ensureSodium();
+    const QByteArray utf8 = word.toUtf8();
+    crypto_generichash_state state;
+    unsigned char out[8];
+    crypto_generichash_init(&state, m_searchKey->view().data(), m_searchKey->size(), sizeof out);
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char *>(&domain), 1);
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char *>(utf8.constData()),
+                              std::size_t(utf8.size()));
+    crypto_generichash_final(&state, out, sizeof out);
+    sodium_memzero(&state, sizeof state);
+    quint64 value = 0;
+    for (unsigned char byte : out) {
+        value = (value << 8) | byte;
+    }
+    return qint64(value);
 }
 
 void StoreContext::wipeProfileKey()
 {
     m_key.reset();
     m_atRestKey.reset();
+    m_searchKey.reset();
 }
 
 void StoreContext::close()

@@ -99,6 +99,12 @@ public:
     StoreResult<crypto::WipedBytes> unseal(std::string_view table, std::string_view column,
                                            qint64 rowId, const QByteArray &value) const;
 
+    // The search index's keyed token of `word` in `domain` (docs/architecture.md, "Search"):
+    // the first 8 bytes of BLAKE2b keyed with HKDF-Expand(profile key, kSearchKeyLabel) over
+    // domain ‖ UTF-8(word), as a signed 64-bit integer. Locked when there is no profile key.
+    StoreResult<qint64> searchToken(char domain, const QString &word) const;
+    static constexpr std::string_view kSearchKeyLabel = "parley-search-v1";
+
     // Reserves `count` consecutive ids for `table` and returns the first. Ids come from the
     // id_counters table, so they only grow and are never reused, even after a delete. Call
     // inside a transaction: there, a table's first reservation takes `count` ids and any
@@ -157,7 +163,8 @@ private:
     std::unique_ptr<TransactionCache> m_cache; // while a transaction is open
     int m_transactionDepth = 0;                // 0: none; 1: BEGIN; more: SAVEPOINTs inside it
     std::optional<crypto::SecureBytes> m_key;
-    std::optional<crypto::AtRestKey> m_atRestKey; // derived from m_key once
+    std::optional<crypto::AtRestKey> m_atRestKey;   // derived from m_key once
+    std::optional<crypto::SecureBytes> m_searchKey; // derived from m_key once
     bool m_connectionAdded = false;
     QSqlDatabase m_database; // the open connection (QSqlDatabase::database() takes a lock)
     // Idle prepared statements by SQL text; dropped before the connection closes.

@@ -333,7 +333,8 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     {
         app::SettingsDialog settings(messaging->settings(), nullptr, messaging->requests());
         auto *list = settings.findChild<QListWidget *>(QStringLiteral("blockedContacts"));
-        auto *unblockSelected = settings.findChild<QPushButton *>(QStringLiteral("unblockSelected"));
+        auto *unblockSelected =
+            settings.findChild<QPushButton *>(QStringLiteral("unblockSelected"));
         QVERIFY(list && unblockSelected);
         QCOMPARE(list->count(), 1);
         QCOMPARE(list->item(0)->text(), bobAddress);

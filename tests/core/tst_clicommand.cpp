@@ -153,7 +153,7 @@ void TestCliCommand::parsesCommands()
           "edit",       "delete",         "send-file", "fetch-file",     "history", "timer",
           "recv",       "flush",          "contacts",  "safety-number",  "verify",  "unverify",
           "accept-key", "requests",       "accept",    "delete-request", "block",   "unblock",
-          "blocked",    "delete-account", "group",     "batch"}) {
+          "blocked",    "delete-account", "group",     "batch",          "search"}) {
         const QString word = QString::fromLatin1(text);
         const auto name = CliCommand::named(word);
         QVERIFY2(name.has_value(), qPrintable(word));

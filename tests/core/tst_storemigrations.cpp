@@ -20,6 +20,7 @@
 #include "core/store/reactiontable.h"
 #include "core/store/resetfailuretable.h"
 #include "core/store/schemamigrations.h"
+#include "core/store/searchindex.h"
 #include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
@@ -340,24 +341,43 @@ void TestStoreMigrations::opensFixture()
                                     : 0);
         }
         seen << grouped.join(u';');
+        // Schema v11 indexed the history (migrateTo11) or the fixture was written indexed.
+        auto found = SearchIndex(context).search(QStringLiteral("FIXTURE messa"), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        QStringList hits;
+        for (const SearchHit &hit : std::get<SearchPage>(found).hits) {
+            hits << hit.body;
+        }
+        seen << hits.join(u',');
         return seen;
     }));
-    QCOMPARE(valueOf(contents),
-             (QStringList{
-                 QString::number(SchemaMigrations::kVersion), QStringLiteral("alice@relay.example"),
-                 QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("Bob (fixture)"),
-                 QStringLiteral("1"), version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
-                 version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
-                 QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
-                 QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
-                 QStringLiteral("1"), QStringLiteral("fixture envelope"), QStringLiteral("1"),
-                 version >= 6 ? QStringLiteral("👍") : QString(),
-                 version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
-                 version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
-                              : QString(),
-                 version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
-                                                "bob@relay.example 2 1")
-                               : QString()}));
+    QCOMPARE(
+        valueOf(contents),
+        (QStringList{QString::number(SchemaMigrations::kVersion),
+                     QStringLiteral("alice@relay.example"),
+                     QStringLiteral("1"),
+                     QStringLiteral("3"),
+                     QStringLiteral("Bob (fixture)"),
+                     QStringLiteral("1"),
+                     version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
+                     version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
+                     QStringLiteral("fixture message 3"),
+                     QStringLiteral("fixture message 2"),
+                     QStringLiteral("fixture message 1"),
+                     QStringLiteral("fixture ad"),
+                     QStringLiteral("1"),
+                     QStringLiteral("fixture envelope"),
+                     QStringLiteral("1"),
+                     version >= 6 ? QStringLiteral("👍") : QString(),
+                     version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
+                     version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
+                                  : QString(),
+                     version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
+                                                    "bob@relay.example 2 1")
+                                   : QString(),
+                     QStringLiteral("fixture message 3,fixture message 2,fixture message 1")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()

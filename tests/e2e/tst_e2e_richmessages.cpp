@@ -428,6 +428,30 @@ void TestE2eRichMessages::cliReplyReactEditDeleteAndHistory()
     QVERIFY2(lines[1].endsWith(QStringLiteral(": (deleted)")), qPrintable(lines[1]));
     QVERIFY2(lines[2].endsWith(QStringLiteral("you: ok! (reply to %1)").arg(ids[0])),
              qPrintable(lines[2]));
+
+    // Search (issue 13) finds the current texts on both sides: the edit, not the original
+    // alone, never the deleted text.
+    result = cli(finn,
+                 {QStringLiteral("--json"), QStringLiteral("search"), QStringLiteral("FIRST fix")});
+    QCOMPARE(result.exitCode, 0);
+    QStringList found = result.out.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(found.size(), 1);
+    const QJsonObject hit = QJsonDocument::fromJson(found[0].toUtf8()).object();
+    QCOMPARE(hit.value(u"event").toString(), QStringLiteral("search"));
+    QCOMPARE(hit.value(u"text").toString(), QStringLiteral("first (fixed)"));
+    QCOMPARE(hit.value(u"client_message_id").toString(), ids[0]);
+    QVERIFY(hit.value(u"conversation").toString().startsWith(u"erin@"));
+    result = cli(erin, {QStringLiteral("search"), QStringLiteral("second")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.trimmed().isEmpty(), qPrintable(result.out));
+    result = cli(erin, {QStringLiteral("search"), QStringLiteral("ok")});
+    QCOMPARE(result.exitCode, 0);
+    found = result.out.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(found.size(), 1);
+    QVERIFY2(found[0].startsWith(QStringLiteral("finn@")) &&
+                 found[0].endsWith(QStringLiteral(": ok!")),
+             qPrintable(found[0]));
+    QVERIFY2(found[0].contains(reply), qPrintable(found[0]));
 }
 
 void TestE2eRichMessages::opsQueuedOfflineSurviveARestart()

@@ -66,6 +66,10 @@ constexpr std::array kSyntax{
            "Print the newest 100 messages of the conversation with CONTACT, oldest first,\n"
            "with replies, edits, deletions, reactions, timer changes and when each message\n"
            "disappears."},
+    Syntax{CliCommand::Name::Search, "search", 1, 0, "search TEXT",
+           "Print the newest 100 messages of every conversation that contain each word of\n"
+           "TEXT (case and width folded; the last word also as a prefix unless TEXT ends in\n"
+           "a space), newest first. Quote TEXT of several words. Runs on the profile only."},
     Syntax{CliCommand::Name::Timer, "timer", 2, 0, "timer CONTACT DURATION|off",
            "Set disappearing messages in the conversation with CONTACT, for both sides:\n"
            "every message from now on is deleted DURATION after it was sent (yours) or\n"

@@ -24,6 +24,7 @@ struct CliCommand
         SendFile,
         FetchFile,
         History,
+        Search,
         Timer,
         Recv,
         Flush,

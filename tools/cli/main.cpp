@@ -42,6 +42,8 @@ const char *const kDescription =
     "                       metadata and get a thumbnail; prints \"file-sent ID\"\n"
     "  fetch-file CONTACT MESSAGE_ID OUT_PATH\n"
     "                       download, verify and decrypt that message's file to OUT_PATH\n"
+    "  search TEXT          the newest 100 messages containing every word of TEXT (the last\n"
+    "                       also as a prefix), newest first, from the profile's index\n"
     "  timer CONTACT DURATION|off\n"
     "                       disappearing messages with CONTACT, for both sides (5s to 4w)\n"
     "  recv [--wait SECONDS]\n"
@@ -186,7 +188,7 @@ int main(int argc, char *argv[])
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral("status | init | add | send | reply | react | edit | delete | send-file | "
-                       "fetch-file | history | "
+                       "fetch-file | history | search | "
                        "recv | flush | contacts | safety-number | verify | "
                        "unverify | accept-key | requests | accept | delete-request | block | "
                        "unblock | blocked | delete-account | export | import | batch"));

@@ -223,6 +223,9 @@ SessionCommand::SessionCommand(core::ClientCore *core, const core::ConnectionSta
     case CliCommand::Name::History:
         history();
         return;
+    case CliCommand::Name::Search:
+        search();
+        return;
     case CliCommand::Name::Timer:
         timer();
         return;

@@ -1,7 +1,7 @@
 #pragma once
 
 // The commands that run on a signed-in, connected profile: add, send, reply, react, edit,
-// delete, send-file, fetch-file, history, timer, recv, flush,
+// delete, send-file, fetch-file, history, search, timer, recv, flush,
 // contacts, block, unblock, blocked, requests, accept, delete-request, safety-number, verify,
 // unverify, accept-key, delete-account, status. The verification commands run on core's
 // VerificationViewModel, as the app's dialog does. Each runs on the core's SessionManager /
@@ -43,6 +43,8 @@ private:
     void sendFile();
     void fetchFile();
     void history();
+    // search TEXT (searchcommand.cpp): on the profile store, no relay traffic.
+    void search();
     void timer();
     void recv();
     void flush();

@@ -1,0 +1,398 @@
+#include "core/store/searchindex.h"
+
+#include "core/search/searchtokenizer.h"
+#include "core/store/storecontext.h"
+
+#include <QSet>
+#include <QSqlQuery>
+
+#include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <limits>
+
+namespace parley::core {
+
+namespace {
+
+// Token domains: a whole word, or a prefix of one (StoreContext::searchToken).
+constexpr char kWordDomain = 'w';
+constexpr char kPrefixDomain = 'p';
+// Terms beyond this many are checked on the decrypted text only.
+constexpr int kMaxIndexedTerms = 8;
+// Rows counted to pick the rarest term as the driver of a query.
+constexpr int kEstimateCap = 4096;
+
+QString jsonArray(const std::vector<qint64> &tokens)
+{
+    QString json;
+    json.reserve(qsizetype(tokens.size()) * 21 + 2);
+    json += u'[';
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (i > 0) {
+            json += u',';
+        }
+        json += QString::number(tokens[i]);
+    }
+    json += u']';
+    return json;
+}
+
+struct Query
+{
+    QStringList words;
+    bool lastIsPrefix = false;
+    std::vector<qint64> tokens; // one per indexed term, distinct
+};
+
+// As SearchTokenizer: letters, digits and marks, astral letters by their code point.
+bool isWordCharAt(const QString &text, qsizetype at)
+{
+    const QChar c = text.at(at);
+    if (c.isHighSurrogate() && at + 1 < text.size() && text.at(at + 1).isLowSurrogate()) {
+        return QChar::isLetterOrNumber(QChar::surrogateToUcs4(c, text.at(at + 1)));
+    }
+    if (c.isLowSurrogate() && at > 0 && text.at(at - 1).isHighSurrogate()) {
+        return QChar::isLetterOrNumber(QChar::surrogateToUcs4(text.at(at - 1), c));
+    }
+    return c.isLetterOrNumber() || c.isMark();
+}
+
+// Whether `folded` (NFKC, case folded) has `word` as a whole word, or as a word's start.
+bool hasWord(const QString &folded, const QString &word, bool asPrefix)
+{
+    for (qsizetype at = folded.indexOf(word); at >= 0; at = folded.indexOf(word, at + 1)) {
+        const qsizetype end = at + word.size();
+        if ((at == 0 || !isWordCharAt(folded, at - 1)) &&
+            (asPrefix || end == folded.size() || !isWordCharAt(folded, end))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Whether `text` has every word of `query` (the last as a prefix when so asked): the
+// candidates of the index are checked on their decrypted text, which also rules out the
+// (2^-64) token collisions and prefixes longer than the indexed ones. One normalisation and
+// substring searches, no word list: this runs for every candidate.
+bool matches(const Query &query, const QString &text)
+{
+    const QString folded = text.normalized(QString::NormalizationForm_KC).toCaseFolded();
+    for (qsizetype i = 0; i < query.words.size(); ++i) {
+        const bool last = i == query.words.size() - 1;
+        if (!hasWord(folded, query.words.at(i), last && query.lastIsPrefix)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+StoreResult<std::vector<qint64>> SearchIndex::tokensOf(const QString &text) const
+{
+    const QStringList words = SearchTokenizer::words(text);
+    std::vector<qint64> tokens;
+    tokens.reserve(std::size_t(words.size()) * 2);
+    QSet<QString> prefixes;
+    for (const QString &word : words) {
+        auto token = m_context.searchToken(kWordDomain, word);
+        if (const auto *error = std::get_if<StoreError>(&token)) {
+            return *error;
+        }
+        tokens.push_back(std::get<qint64>(token));
+        for (int length : kPrefixLengths) {
+            if (word.size() < length) {
+                break;
+            }
+            const QString prefix = word.left(length);
+            if (prefixes.contains(prefix)) {
+                continue;
+            }
+            prefixes.insert(prefix);
+            auto prefixToken = m_context.searchToken(kPrefixDomain, prefix);
+            if (const auto *error = std::get_if<StoreError>(&prefixToken)) {
+                return *error;
+            }
+            tokens.push_back(std::get<qint64>(prefixToken));
+        }
+    }
+    return tokens;
+}
+
+StoreStatus SearchIndex::add(MessageId id, const QString &text)
+{
+    auto tokens = tokensOf(text);
+    if (const auto *error = std::get_if<StoreError>(&tokens)) {
+        return *error;
+    }
+    const auto &list = std::get<std::vector<qint64>>(tokens);
+    if (list.empty()) {
+        return Done{};
+    }
+    // One statement per message, whatever its length (json_each, SQLite ≥ 3.38 built in).
+    CachedQuery insert =
+        m_context.prepared(QStringLiteral("INSERT OR IGNORE INTO search_tokens (token, message_id) "
+                                          "SELECT value, ? FROM json_each(?)"));
+    if (!insert.isPrepared()) {
+        return StoreContext::queryError(*insert);
+    }
+    insert->bindValue(0, id.value);
+    insert->bindValue(1, jsonArray(list));
+    if (!insert->exec()) {
+        return StoreContext::queryError(*insert);
+    }
+    return Done{};
+}
+
+StoreStatus SearchIndex::remove(MessageId id)
+{
+    CachedQuery remove =
+        m_context.prepared(QStringLiteral("DELETE FROM search_tokens WHERE message_id = ?"));
+    if (!remove.isPrepared()) {
+        return StoreContext::queryError(*remove);
+    }
+    remove->bindValue(0, id.value);
+    if (!remove->exec()) {
+        return StoreContext::queryError(*remove);
+    }
+    return Done{};
+}
+
+StoreStatus SearchIndex::replace(MessageId id, const QString &text)
+{
+    if (auto removed = remove(id); std::holds_alternative<StoreError>(removed)) {
+        return removed;
+    }
+    return add(id, text);
+}
+
+StoreResult<qint64> SearchIndex::rebuild()
+{
+    // Tokens land on random pages of both B-trees: with SQLite's default 2 MB cache a large
+    // history's pages would be spilled to the -wal again and again. A bigger cache (up to
+    // kRebuildCacheKiB, allocated only as pages are touched) while rebuilding, then back.
+    if (auto error =
+            m_context.exec(QStringLiteral("PRAGMA cache_size = -%1").arg(kRebuildCacheKiB))) {
+        return *error;
+    }
+    auto rebuilt = rebuildNow();
+    // Back to the default, and the pages given back to the allocator now, not at close; glibc
+    // keeps freed memory of the database thread's arena unless asked to return it.
+    for (const char *pragma : {"PRAGMA cache_size = -2000", "PRAGMA shrink_memory"}) {
+        if (auto error = m_context.exec(QString::fromLatin1(pragma))) {
+            return *error;
+        }
+    }
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    return rebuilt;
+}
+
+StoreResult<qint64> SearchIndex::rebuildNow()
+{
+    return m_context.transaction([&]() -> StoreResult<qint64> {
+        if (auto error = m_context.exec(QStringLiteral("DELETE FROM search_tokens"))) {
+            return *error;
+        }
+        qint64 indexed = 0;
+        qint64 after = 0;
+        for (;;) {
+            std::vector<std::pair<qint64, QByteArray>> chunk;
+            {
+                CachedQuery select = m_context.prepared(QStringLiteral(
+                    "SELECT id, body FROM messages WHERE id > ? AND body IS NOT NULL "
+                    "AND deleted = 0 ORDER BY id LIMIT 1000"));
+                if (!select.isPrepared()) {
+                    return StoreContext::queryError(*select);
+                }
+                select->bindValue(0, after);
+                if (!select->exec()) {
+                    return StoreContext::queryError(*select);
+                }
+                while (select->next()) {
+                    chunk.emplace_back(select->value(0).toLongLong(),
+                                       select->value(1).toByteArray());
+                }
+            }
+            if (chunk.empty()) {
+                return indexed;
+            }
+            for (const auto &[id, sealed] : chunk) {
+                after = id;
+                auto body = m_context.unseal(MessageTable::kTable, "body", id, sealed);
+                if (std::holds_alternative<StoreError>(body)) {
+                    continue; // kept as it is, and not searchable
+                }
+                const auto &bytes = std::get<crypto::WipedBytes>(body);
+                const QString text = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                                       qsizetype(bytes.size()));
+                if (auto added = add(MessageId{id}, text);
+                    std::holds_alternative<StoreError>(added)) {
+                    return std::get<StoreError>(added);
+                }
+                ++indexed;
+            }
+        }
+    });
+}
+
+StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId before, int limit)
+{
+    limit = std::clamp(limit, 1, kMaxLimit);
+    Query query;
+    query.words = SearchTokenizer::queryWords(text, &query.lastIsPrefix);
+    if (query.words.isEmpty()) {
+        return SearchPage{};
+    }
+    const int minPrefix = kPrefixLengths[0];
+    if (query.lastIsPrefix && query.words.back().size() < minPrefix) {
+        query.lastIsPrefix = false; // too short to be a prefix: a whole word
+    }
+    for (qsizetype i = 0; i < query.words.size() && i < kMaxIndexedTerms; ++i) {
+        const QString &word = query.words.at(i);
+        StoreResult<qint64> token = StoreError{StoreError::Code::NotFound, {}};
+        if (i == query.words.size() - 1 && query.lastIsPrefix) {
+            int length = minPrefix;
+            for (int candidate : kPrefixLengths) {
+                if (word.size() >= candidate) {
+                    length = candidate;
+                }
+            }
+            token = m_context.searchToken(kPrefixDomain, word.left(length));
+        } else {
+            token = m_context.searchToken(kWordDomain, word);
+        }
+        if (const auto *error = std::get_if<StoreError>(&token)) {
+            return *error;
+        }
+        if (std::find(query.tokens.begin(), query.tokens.end(), std::get<qint64>(token)) ==
+            query.tokens.end()) {
+            query.tokens.push_back(std::get<qint64>(token));
+        }
+    }
+    qint64 cursor = before.isValid() ? before.value : std::numeric_limits<qint64>::max();
+
+    // The rarest term drives the scan (newest first along its index rows); the others are
+    // point lookups in the primary key (token, message_id).
+    if (query.tokens.size() > 1) {
+        CachedQuery estimate = m_context.prepared(
+            QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM search_tokens WHERE token = ? "
+                           "AND message_id < ? LIMIT %1)")
+                .arg(kEstimateCap));
+        if (!estimate.isPrepared()) {
+            return StoreContext::queryError(*estimate);
+        }
+        std::vector<std::pair<qint64, qint64>> counted; // (rows, token)
+        for (qint64 token : query.tokens) {
+            estimate->bindValue(0, token);
+            estimate->bindValue(1, cursor);
+            if (!estimate->exec() || !estimate->next()) {
+                return StoreContext::queryError(*estimate);
+            }
+            const qint64 rows = estimate->value(0).toLongLong();
+            estimate->finish();
+            if (rows == 0) {
+                return SearchPage{};
+            }
+            counted.emplace_back(rows, token);
+        }
+        std::stable_sort(counted.begin(), counted.end(),
+                         [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (std::size_t i = 0; i < counted.size(); ++i) {
+            query.tokens[i] = counted[i].second;
+        }
+    }
+
+    QString sql = QStringLiteral("SELECT d.message_id FROM search_tokens d WHERE d.token = ? "
+                                 "AND d.message_id < ?");
+    for (std::size_t i = 1; i < query.tokens.size(); ++i) {
+        sql += QStringLiteral(" AND EXISTS (SELECT 1 FROM search_tokens x%1 WHERE x%1.token = ? "
+                              "AND x%1.message_id = d.message_id)")
+                   .arg(i);
+    }
+    sql += QStringLiteral(" ORDER BY d.message_id DESC LIMIT ?");
+
+    SearchPage page;
+    int scanned = 0;
+    const int chunk = std::max(limit, 64);
+    for (;;) {
+        std::vector<qint64> candidates;
+        {
+            CachedQuery select = m_context.prepared(sql);
+            if (!select.isPrepared()) {
+                return StoreContext::queryError(*select);
+            }
+            int bound = 0;
+            select->bindValue(bound++, query.tokens[0]);
+            select->bindValue(bound++, cursor);
+            for (std::size_t i = 1; i < query.tokens.size(); ++i) {
+                select->bindValue(bound++, query.tokens[i]);
+            }
+            select->bindValue(bound++, chunk);
+            if (!select->exec()) {
+                return StoreContext::queryError(*select);
+            }
+            while (select->next()) {
+                candidates.push_back(select->value(0).toLongLong());
+            }
+        }
+        CachedQuery fetch = m_context.prepared(
+            QStringLiteral("SELECT m.conversation_id, m.direction, m.sent_at, m.body, c.address, "
+                           "m.client_message_id "
+                           "FROM messages m LEFT JOIN conversations v ON v.id = m.conversation_id "
+                           "LEFT JOIN contacts c ON c.id = v.contact_id "
+                           "WHERE m.id = ? AND m.deleted = 0 AND m.body IS NOT NULL"));
+        if (!fetch.isPrepared()) {
+            return StoreContext::queryError(*fetch);
+        }
+        for (qint64 id : candidates) {
+            cursor = id;
+            ++scanned;
+            fetch->bindValue(0, id);
+            if (!fetch->exec()) {
+                return StoreContext::queryError(*fetch);
+            }
+            if (!fetch->next()) {
+                continue;
+            }
+            auto body =
+                m_context.unseal(MessageTable::kTable, "body", id, fetch->value(3).toByteArray());
+            if (std::holds_alternative<StoreError>(body)) {
+                fetch->finish();
+                continue;
+            }
+            const auto &bytes = std::get<crypto::WipedBytes>(body);
+            SearchHit hit;
+            hit.body = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                         qsizetype(bytes.size()));
+            if (!matches(query, hit.body)) {
+                fetch->finish();
+                continue;
+            }
+            hit.message = MessageId{id};
+            hit.conversation = ConversationId{fetch->value(0).toLongLong()};
+            hit.direction = MessageRecord::Direction(fetch->value(1).toInt());
+            hit.sentAt = fetch->value(2).toLongLong();
+            hit.contactAddress = fetch->value(4).toString();
+            hit.clientMessageId = fetch->value(5).toByteArray();
+            fetch->finish();
+            page.hits.push_back(std::move(hit));
+            if (int(page.hits.size()) == limit) {
+                page.nextBefore = MessageId{id};
+                return page;
+            }
+        }
+        if (int(candidates.size()) < chunk) {
+            return page; // the driver's rows are exhausted
+        }
+        if (scanned >= kMaxCandidates) {
+            page.nextBefore = MessageId{cursor};
+            return page;
+        }
+    }
+}
+
+} // namespace parley::core

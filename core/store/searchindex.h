@@ -1,0 +1,91 @@
+#pragma once
+
+#include "core/store/messagetable.h"
+#include "core/store/storeerror.h"
+#include "core/store/storeids.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <vector>
+
+namespace parley::core {
+
+class StoreContext;
+
+// One search result: a message and its conversation (the text decrypted in memory only).
+struct SearchHit
+{
+    MessageId message;
+    QByteArray clientMessageId; // 16 bytes, chosen by the sender
+    ConversationId conversation;
+    QString contactAddress; // the conversation's contact (user@relay)
+    MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
+    qint64 sentAt = 0; // ms since the epoch, the sender's clock
+    QString body;      // the current text (the latest edit)
+};
+
+// A page of results, newest first. `nextBefore` is valid when there may be older matches:
+// pass it as `before` to continue (a page may be short, even empty, and still have one).
+struct SearchPage
+{
+    std::vector<SearchHit> hits;
+    MessageId nextBefore;
+};
+
+// The full-text search index (table search_tokens, schema v11; docs/architecture.md "Search"):
+// a persistent index of keyed tokens, never of words. Each distinct word w of a message's
+// current text (SearchTokenizer) gives the row (token('w', w), message id), and each of its
+// prefixes of kPrefixLengths characters the row (token('p', prefix), message id), where token()
+// is StoreContext::searchToken (keyed BLAKE2b, 64 bits). Without the profile key the file shows
+// which messages share a token and how many tokens each has, never a word.
+//
+// MessageTable keeps it current: a stored text is indexed in the same statement group as its
+// row; an edit replaces its rows; a deletion for everyone or a removal (disappearing messages,
+// deleted requests; ON DELETE CASCADE) drops them, and secure_delete overwrites them. Runs on
+// the database thread only.
+class SearchIndex
+{
+public:
+    static constexpr const char *kTable = "search_tokens";
+    static constexpr int kPrefixLengths[] = {3, 5, 7};
+    // Upper bounds of one search() call, so that one call stays well under 100 ms: a query
+    // whose words are each common but rarely together, or a long prefix that is rare among
+    // the words sharing its indexed prefix, stops after this many candidate rows and returns
+    // what it has (perhaps fewer than `limit`, perhaps none) with nextBefore: call again.
+    static constexpr int kMaxCandidates = 2000;
+    static constexpr int kMaxLimit = 500;
+
+    explicit SearchIndex(StoreContext &context)
+        : m_context(context)
+    {}
+
+    // The distinct tokens of `text` (exact words, then prefixes).
+    StoreResult<std::vector<qint64>> tokensOf(const QString &text) const;
+    // Indexes `text` as message `id`'s (adds rows; existing rows stay).
+    StoreStatus add(MessageId id, const QString &text);
+    // Drops every row of message `id`.
+    StoreStatus remove(MessageId id);
+    // remove() then add(): after an edit or a resolved undecryptable row.
+    StoreStatus replace(MessageId id, const QString &text);
+    // Drops the whole index and indexes every message's current text again, in the caller's
+    // transaction if any, with a page cache of up to kRebuildCacheKiB meanwhile. Returns the number
+    // of messages indexed. (Schema step 10 and the benchmark's build time.)
+    StoreResult<qint64> rebuild();
+
+    // Messages whose current text has every word of `query` (the last as a prefix while the
+    // query does not end in a separator and that word has at least kPrefixLengths[0]
+    // characters), newest (highest id) first, below `before` when valid, at most `limit`
+    // (1..kMaxLimit). An empty query gives an empty page.
+    StoreResult<SearchPage> search(const QString &query, MessageId before, int limit);
+
+    // The page cache rebuild() allows itself (SQLite's default is 2 000 KiB).
+    static constexpr int kRebuildCacheKiB = 32 * 1024;
+
+private:
+    StoreResult<qint64> rebuildNow();
+
+    StoreContext &m_context;
+};
+
+} // namespace parley::core
