@@ -1397,6 +1397,13 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     </message>
 </context>
 <context>
+    <name>parley::core::SearchViewModel</name>
+    <message>
+        <source>No profile is open.</source>
+        <translation>Es ist kein Profil geöffnet.</translation>
+    </message>
+</context>
+<context>
     <name>parley::core::SessionManager</name>
     <message>
         <source>Disappearing messages take a time between %1 seconds and %2 weeks, or off.</source>
