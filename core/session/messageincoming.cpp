@@ -697,6 +697,12 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                           result.group->error ? QString::fromLatin1(describe(*result.group->error))
                                               : QString());
         }
+        case MessageContent::Kind::GroupText:
+            // M1 §9.6: a group text is only ever sealed under a sender key, never pairwise.
+            return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));
+        case MessageContent::Kind::SenderKey:
+            // M1 §9.6: checked by groupmessages.h (acceptSenderKey); not stored by this build.
+            return finish(Outcome::Dropped, QStringLiteral("sender keys not stored yet"));
         }
         return finish(Outcome::Dropped, QStringLiteral("unknown content"));
     });
