@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 10;
+    static constexpr int kVersion = 11;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -31,6 +31,7 @@ private:
     static StoreStatus migrateTo8(StoreContext &context);
     static StoreStatus migrateTo9(StoreContext &context);
     static StoreStatus migrateTo10(StoreContext &context);
+    static StoreStatus migrateTo11(StoreContext &context);
 };
 
 } // namespace parley::core

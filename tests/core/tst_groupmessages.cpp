@@ -2,15 +2,23 @@
 // replaced, and what a receiver accepts — with crypto's real sender keys (C4).
 
 #include "core/session/groupmessages.h"
+#include "core/store/groupmessagetable.h"
+#include "core/store/profilestore.h"
+#include "core/store/senderkeytable.h"
+#include "core/store/storecontext.h"
 #include "crypto/address.h"
 #include "crypto/senderkeydistribution.h"
 #include "crypto/senderkeyreceiver.h"
 #include "crypto/senderkeysender.h"
+#include "storetesthelpers.h"
 
+#include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace parley;
 using namespace parley::core;
+using namespace parley::core::test;
 
 Q_DECLARE_METATYPE(GroupMessageError)
 
@@ -82,6 +90,7 @@ private slots:
     void plaintextMustMatchTheGroupAndEpoch();
     void senderKeyAcceptance_data();
     void senderKeyAcceptance();
+    void storesSenderKeysAndTexts();
 };
 
 void TestGroupMessages::recipientsAreEveryOtherMemberDevice()
@@ -262,6 +271,92 @@ void TestGroupMessages::senderKeyAcceptance()
         QVERIFY(accepted);
         QCOMPARE(int(*accepted), error);
     }
+}
+
+void TestGroupMessages::storesSenderKeysAndTexts()
+{
+    // Schema v11 (M1 §9.6): our key with its holders, a member device's receiver state and the
+    // texts, through the real store; the states are encrypted at rest and come back working.
+    QTemporaryDir dir;
+    ProfileStore store(dir.filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(store.create(passphrase(), crypto::VaultParameters::minimum()))));
+    auto alice = crypto::SenderKeySender::create(groupId(), device(kAlice, 1), 1000);
+    const auto atBob = receiverOf(alice);
+    const QByteArray first = sealText(alice, QStringLiteral("one"), 1);
+    // This is Bob's profile: his own key, and Alice's device's receiver state.
+    const auto bob = crypto::SenderKeySender::create(groupId(), device(kBob, 5), 1000);
+    const auto saved = take(store.run([&](StoreContext &context) -> StoreStatus {
+        SenderKeyTable keys(context);
+        if (auto status = keys.saveOwn(kGroup, kBob, 5, OwnSenderKey{bob, {kAlice + "/1"}}, 1);
+            !succeeded(status)) {
+            return status;
+        }
+        // Saved twice: the row is updated, not duplicated.
+        if (auto status =
+                keys.saveOwn(kGroup, kBob, 5, OwnSenderKey{bob, {kAlice + "/1", kCarol + "/7"}}, 2);
+            !succeeded(status)) {
+            return status;
+        }
+        return keys.saveReceiver(kGroup, kAlice, 1, atBob, 2);
+    }));
+    QVERIFY(succeeded(saved));
+    auto loaded = take(store.run(
+        [](StoreContext &context) { return SenderKeyTable(context).own(kGroup, kBob, 5); }));
+    auto own = valueOf(std::move(loaded));
+    QVERIFY(own);
+    QCOMPARE(own->holders, QStringList({kAlice + "/1", kCarol + "/7"}));
+    QCOMPARE(own->sender.keyId(), bob.keyId());
+    QCOMPARE(own->sender.iteration(), bob.iteration());
+    // A receiver row is never read as our own key.
+    auto wrongKind = take(store.run(
+        [](StoreContext &context) { return SenderKeyTable(context).own(kGroup, kAlice, 1); }));
+    QVERIFY(std::holds_alternative<StoreError>(wrongKind));
+    auto receiver = valueOf(take(store.run([](StoreContext &context) {
+        return SenderKeyTable(context).receiver(kGroup, kAlice, 1);
+    })));
+    QVERIFY(receiver);
+    QVERIFY(*receiver == atBob);
+    const GroupState state = stateOf(1, {member(kAlice, {1}), member(kBob, {5})});
+    QVERIFY(
+        std::holds_alternative<MessageContent>(openGroupText(first, state, kAlice, 1, &*receiver)));
+    // Nothing else: Carol's device has no state, and ours is not a receiver.
+    QVERIFY(!valueOf(take(store.run([](StoreContext &context) {
+        return SenderKeyTable(context).receiver(kGroup, kCarol, 7);
+    }))));
+    // The holders are not in the clear on disk (nor is the state: both are sealed cells).
+    auto plain = valueOf(take(store.run([](StoreContext &context) -> StoreResult<qint64> {
+        QSqlQuery query(context.database());
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM sender_keys WHERE own = 1 AND "
+                                       "instr(holders, CAST('alice@' AS BLOB)) > 0"))) {
+            return StoreContext::queryError(query);
+        }
+        query.next();
+        return query.value(0).toLongLong();
+    })));
+    QCOMPARE(plain, 0);
+
+    // Texts: stored once per author and id.
+    GroupMessageRecord record;
+    record.groupId = kGroup;
+    record.sender = kAlice;
+    record.senderDevice = 1;
+    record.clientMessageId = QByteArray(16, '\x11');
+    record.epoch = 1;
+    record.text = QStringLiteral("hello");
+    record.sentAt = 5;
+    record.receivedAt = 6;
+    auto added = valueOf(take(store.run(
+        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
+    QVERIFY(added);
+    added = valueOf(take(store.run(
+        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
+    QVERIFY(!added);
+    auto texts = valueOf(take(
+        store.run([](StoreContext &context) { return GroupMessageTable(context).list(kGroup); })));
+    QCOMPARE(texts.size(), std::size_t(1));
+    QCOMPARE(texts[0].text, QStringLiteral("hello"));
+    QCOMPARE(texts[0].sender, kAlice);
+    QCOMPARE(texts[0].epoch, 1u);
 }
 
 QTEST_GUILESS_MAIN(TestGroupMessages)

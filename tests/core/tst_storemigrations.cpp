@@ -9,6 +9,7 @@
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/groupmessagetable.h"
 #include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
@@ -160,6 +161,20 @@ StoreStatus writeContents(StoreContext &context)
         // Schema v10 (written into profile-v10 and later only): a group alice made with bob.
         if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
             return grouped;
+        }
+        // Schema v11 (profile-v11 and later): a group text in that group.
+        GroupMessageRecord text;
+        text.groupId = QByteArray(16, 'g');
+        text.sender = QStringLiteral("bob@relay.example");
+        text.senderDevice = 1;
+        text.clientMessageId = QByteArray(16, 't');
+        text.epoch = 1;
+        text.text = QStringLiteral("fixture group text");
+        text.sentAt = 5000;
+        text.receivedAt = 5001;
+        if (auto put = GroupMessageTable(context).add(text);
+            std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
         }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
@@ -340,24 +355,43 @@ void TestStoreMigrations::opensFixture()
                                     : 0);
         }
         seen << grouped.join(u';');
+        auto texts = GroupMessageTable(context).list(QByteArray(16, 'g'));
+        if (const auto *error = std::get_if<StoreError>(&texts)) {
+            return *error;
+        }
+        QStringList textList;
+        for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
+            textList << text.sender + QLatin1Char(' ') + text.text;
+        }
+        seen << textList.join(u',');
         return seen;
     }));
-    QCOMPARE(valueOf(contents),
-             (QStringList{
-                 QString::number(SchemaMigrations::kVersion), QStringLiteral("alice@relay.example"),
-                 QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("Bob (fixture)"),
-                 QStringLiteral("1"), version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
-                 version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
-                 QStringLiteral("fixture message 3"), QStringLiteral("fixture message 2"),
-                 QStringLiteral("fixture message 1"), QStringLiteral("fixture ad"),
-                 QStringLiteral("1"), QStringLiteral("fixture envelope"), QStringLiteral("1"),
-                 version >= 6 ? QStringLiteral("👍") : QString(),
-                 version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
-                 version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
-                              : QString(),
-                 version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
-                                                "bob@relay.example 2 1")
-                               : QString()}));
+    QCOMPARE(
+        valueOf(contents),
+        (QStringList{QString::number(SchemaMigrations::kVersion),
+                     QStringLiteral("alice@relay.example"),
+                     QStringLiteral("1"),
+                     QStringLiteral("3"),
+                     QStringLiteral("Bob (fixture)"),
+                     QStringLiteral("1"),
+                     version >= 3 ? QStringLiteral("7") : QStringLiteral("0"),
+                     version >= 3 ? QStringLiteral("4000") : QStringLiteral("0"),
+                     QStringLiteral("fixture message 3"),
+                     QStringLiteral("fixture message 2"),
+                     QStringLiteral("fixture message 1"),
+                     QStringLiteral("fixture ad"),
+                     QStringLiteral("1"),
+                     QStringLiteral("fixture envelope"),
+                     QStringLiteral("1"),
+                     version >= 6 ? QStringLiteral("👍") : QString(),
+                     version >= 7 ? QStringLiteral("3600") : QStringLiteral("0"),
+                     version >= 8 ? QStringLiteral("fixture.txt fixture caption fixture.blob 1234")
+                                  : QString(),
+                     version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
+                                                    "bob@relay.example 2 1")
+                                   : QString(),
+                     version >= 11 ? QStringLiteral("bob@relay.example fixture group text")
+                                   : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()

@@ -127,6 +127,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void lifecycle();
+    void groupTexts();
     void forgedChangesAreRejected();
 
 private:
@@ -151,6 +152,23 @@ private:
             }
         }
         return byId;
+    }
+    // The texts of group `id` in `name`'s history ("sender: text"), after fetching.
+    QStringList history(const QString &name, const QString &id)
+    {
+        const CliResult result =
+            cli(name, {QStringLiteral("group"), QStringLiteral("history"), id});
+        if (result.exitCode != 0) {
+            qWarning("group history of %s failed: %s", qPrintable(name), qPrintable(result.err));
+        }
+        QStringList texts;
+        for (const QJsonObject &event : jsonLines(result.out)) {
+            if (event.value(u"event").toString() == u"group-text") {
+                texts << event.value(u"from").toString() + QStringLiteral(": ") +
+                             event.value(u"text").toString();
+            }
+        }
+        return texts;
     }
     QString address(const QString &name) const
     {
@@ -281,6 +299,70 @@ void TestE2eGroups::lifecycle()
         QCOMPARE(strings(seen[id].value(u"members")), (QStringList{alice, dave}));
     }
     QVERIFY(!groups(QStringLiteral("bob"))[id].value(u"member").toBool());
+}
+
+void TestE2eGroups::groupTexts()
+{
+    // M1 §9.6 through parley-cli and the real relay: a text reaches every member once; after a
+    // removal the removed member gets nothing new; a removed member cannot send.
+    const QString alice = address(QStringLiteral("alice"));
+    const QString bob = address(QStringLiteral("bob"));
+    CliResult result =
+        cli(QStringLiteral("alice"),
+            {QStringLiteral("group"), QStringLiteral("create"), QStringLiteral("Texts"),
+             QStringLiteral("bob"), QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString id = jsonLines(result.out).value(0).value(u"group_id").toString();
+    QCOMPARE(id.size(), 32);
+    // Bob and carol have the group before anything is sent to it.
+    QVERIFY(groups(QStringLiteral("bob")).contains(id));
+    QVERIFY(groups(QStringLiteral("carol")).contains(id));
+
+    result = cli(QStringLiteral("alice"), {QStringLiteral("group"), QStringLiteral("send"), id,
+                                           QStringLiteral("hello all")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QJsonObject sent = jsonLines(result.out).value(0);
+    QCOMPARE(sent.value(u"event").toString(), QStringLiteral("group-sent"));
+    QCOMPARE(sent.value(u"recipients").toInt(), 2); // bob's and carol's device
+    const QString hello = alice + QStringLiteral(": hello all");
+    QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+    QCOMPARE(history(QStringLiteral("carol"), id), QStringList{hello});
+    QCOMPARE(history(QStringLiteral("alice"), id), QStringList{hello}); // our own copy
+    // Fetched again: still once.
+    QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+
+    // Bob answers: his own sender key goes to alice and carol first.
+    result = cli(QStringLiteral("bob"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("hi")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString hi = bob + QStringLiteral(": hi");
+    QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi}));
+    QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
+
+    // Carol is removed: alice's and bob's next texts are under new sender keys, sealed to the
+    // remaining members only — carol gets nothing new.
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("remove"), id, QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(groups(QStringLiteral("bob"))[id].value(u"epoch").toInt(), 2);
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("secret")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"recipients").toInt(), 1);
+    result = cli(QStringLiteral("bob"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("quiet")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"recipients").toInt(), 1);
+    const QString secret = alice + QStringLiteral(": secret");
+    const QString quiet = bob + QStringLiteral(": quiet");
+    QCOMPARE(history(QStringLiteral("bob"), id), (QStringList{hello, hi, secret, quiet}));
+    QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi, secret, quiet}));
+    QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
+    // Carol, no member any more, cannot send to the group.
+    result = cli(QStringLiteral("carol"), {QStringLiteral("group"), QStringLiteral("send"), id,
+                                           QStringLiteral("let me in")});
+    QCOMPARE(result.exitCode, 4);
+    QCOMPARE(history(QStringLiteral("alice"), id).size(), 4);
 }
 
 void TestE2eGroups::forgedChangesAreRejected()
