@@ -2,7 +2,7 @@
 
 // The database-thread halves of group messages (protocol M1 §9.6; docs/architecture.md,
 // "Groups (messages)"). Each runs inside ProfileStore::run; the rules are groupmessages.h,
-// the tables senderkeytable.h and groupmessagetable.h (schema v11).
+// the tables senderkeytable.h and groupmessagetable.h (schema v12).
 
 #include "core/session/groupmessages.h"
 #include "core/store/groupmessagetable.h"

@@ -24,7 +24,7 @@ struct GroupMessageRecord
     qint64 receivedAt = 0; // ours, ms
 };
 
-// The group texts of the profile (table group_messages, schema v11). A text is stored once per
+// The group texts of the profile (table group_messages, schema v12). A text is stored once per
 // (group, author, client_message_id): a second copy is not shown again. The text is encrypted
 // at rest (C7 §2). Database thread only.
 class GroupMessageTable

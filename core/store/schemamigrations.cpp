@@ -332,7 +332,7 @@ const char *const kSchemaV10[] = {
 // Group messages (M1 §9.6): sender keys — ours with the devices they were given to, and every
 // member device's receiver state — and the group texts sent and received. Keyed by group id,
 // not by the groups table's row, so that this step stands alone.
-const char *const kSchemaV11[] = {
+const char *const kSchemaV12[] = {
     "CREATE TABLE sender_keys ("
     " id INTEGER PRIMARY KEY NOT NULL,"
     " group_id BLOB NOT NULL CHECK (length(group_id) = 16),"
@@ -430,8 +430,8 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
-        case 10:
-            if (auto step = migrateTo11(context); std::holds_alternative<StoreError>(step)) {
+        case 11:
+            if (auto step = migrateTo12(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -549,9 +549,9 @@ StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
     return Done{};
 }
 
-StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
+StoreStatus SchemaMigrations::migrateTo12(StoreContext &context)
 {
-    for (const char *statement : kSchemaV11) {
+    for (const char *statement : kSchemaV12) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -21,7 +21,7 @@ struct OwnSenderKey
     QStringList holders; // groupDeviceName of each device given this key
 };
 
-// The sender keys of groups (table sender_keys, schema v11; protocol M1 §9.6, C4 §6): one row
+// The sender keys of groups (table sender_keys, schema v12; protocol M1 §9.6, C4 §6): one row
 // per (group id, account, device) — our own key (own = 1) with its holders, or the receiver
 // state of another member device. State and holders are encrypted at rest (C7 §2): they hold
 // chain and message keys. Database thread only; callers write a sender's state in the

@@ -275,7 +275,7 @@ void TestGroupMessages::senderKeyAcceptance()
 
 void TestGroupMessages::storesSenderKeysAndTexts()
 {
-    // Schema v11 (M1 §9.6): our key with its holders, a member device's receiver state and the
+    // Schema v12 (M1 §9.6): our key with its holders, a member device's receiver state and the
     // texts, through the real store; the states are encrypted at rest and come back working.
     QTemporaryDir dir;
     ProfileStore store(dir.filePath(QStringLiteral("profile")));

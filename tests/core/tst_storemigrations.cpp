@@ -162,7 +162,7 @@ StoreStatus writeContents(StoreContext &context)
         if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
             return grouped;
         }
-        // Schema v11 (profile-v11 and later): a group text in that group.
+        // Schema v12 (profile-v12 and later): a group text in that group.
         GroupMessageRecord text;
         text.groupId = QByteArray(16, 'g');
         text.sender = QStringLiteral("bob@relay.example");
@@ -390,7 +390,7 @@ void TestStoreMigrations::opensFixture()
                      version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
                                                     "bob@relay.example 2 1")
                                    : QString(),
-                     version >= 11 ? QStringLiteral("bob@relay.example fixture group text")
+                     version >= 12 ? QStringLiteral("bob@relay.example fixture group text")
                                    : QString()}));
 }
 
