@@ -106,7 +106,34 @@ MessageContent MessageContent::makeAttachment(const AttachmentRef &attachment,
 
 bool MessageContent::isKnownKind(quint8 kind)
 {
-    return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupChange);
+    return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupText) ||
+           kind == quint8(Kind::GroupChange) || kind == quint8(Kind::SenderKey);
+}
+
+MessageContent MessageContent::makeGroupText(const QByteArray &groupId, quint32 epoch,
+                                             const QString &text, qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::GroupText;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.groupId = groupId;
+    content.groupEpoch = epoch;
+    content.text = text;
+    return content;
+}
+
+MessageContent MessageContent::makeSenderKey(quint32 epoch, const QByteArray &distribution,
+                                             qint64 sentAt)
+{
+    MessageContent content;
+    content.kind = Kind::SenderKey;
+    content.clientMessageId = newClientMessageId();
+    content.sentAt = sentAt;
+    content.groupEpoch = epoch;
+    content.senderKey = distribution;
+    content.groupId = distribution.mid(1, kGroupIdBytes);
+    return content;
 }
 
 MessageContent MessageContent::makeGroupChange(const QByteArray &change, qint64 sentAt)
@@ -282,6 +309,31 @@ QByteArray MessageContent::encode() const
         }
         out.append(groupChange);
         break;
+    case Kind::GroupText: {
+        const QByteArray utf8 = text.toUtf8();
+        if (groupId.size() != kGroupIdBytes || groupEpoch == 0 || !isValidTextBytes(utf8)) {
+            return {};
+        }
+        out.append(groupId);
+        char epoch[4];
+        qToBigEndian(groupEpoch, epoch);
+        out.append(epoch, 4);
+        out.append(utf8);
+        break;
+    }
+    case Kind::SenderKey: {
+        // The distribution's own version and group id are checked by crypto when processed;
+        // here only that it is one, with the group id it names.
+        if (senderKey.size() != kSenderKeyContentBytes || groupEpoch == 0 ||
+            senderKey.mid(1, kGroupIdBytes) != groupId) {
+            return {};
+        }
+        char epoch[4];
+        qToBigEndian(groupEpoch, epoch);
+        out.append(epoch, 4);
+        out.append(senderKey);
+        break;
+    }
     }
     return out;
 }
@@ -433,6 +485,35 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
             return Error::Malformed;
         }
         content.groupChange = body;
+        break;
+    case Kind::GroupText: {
+        // Bounded before anything is copied: group id and epoch, then 1 … kMaxTextBytes.
+        constexpr int prefix = kGroupIdBytes + 4;
+        if (body.size() <= prefix || body.size() > prefix + kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
+        if (content.groupEpoch == 0) {
+            return Error::Malformed;
+        }
+        const QByteArray utf8 = body.mid(prefix);
+        if (!isValidUtf8(utf8)) {
+            return Error::InvalidText;
+        }
+        content.groupId = body.left(kGroupIdBytes);
+        content.text = QString::fromUtf8(utf8);
+        break;
+    }
+    case Kind::SenderKey:
+        if (body.size() != 4 + kSenderKeyContentBytes) {
+            return Error::Malformed;
+        }
+        content.groupEpoch = qFromBigEndian<quint32>(body.constData());
+        if (content.groupEpoch == 0) {
+            return Error::Malformed;
+        }
+        content.senderKey = body.mid(4);
+        content.groupId = content.senderKey.mid(1, kGroupIdBytes);
         break;
     }
     return content;

@@ -7,7 +7,8 @@
 //   u8   kind    0x01 text | 0x02 delivery receipt | 0x03 read receipt | 0x04 typing
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
 //                | 0x09 delete for everyone | 0x0A timer | 0x0B attachment
-//                | 0x0D group membership change
+//                | 0x0C group text | 0x0D group membership change
+//                | 0x0E sender-key distribution
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -28,6 +29,11 @@
 //                    (the caption)
 //          group change (0x0D)  1 … kMaxGroupChangeBytes bytes: a signed membership change
 //                    (groupchange.h, M1 §9.2), checked by the group layer, not here
+//          group text (0x0C)  16 group id ‖ u32 epoch ‖ 1 … kMaxTextBytes bytes of valid
+//                    UTF-8 (M1 §9.6: the plaintext of a sender-key message, never of a
+//                    pairwise one)
+//          sender key (0x0E)  u32 epoch ‖ the 89-byte SenderKeyDistribution of C4 §3.1
+//                    (M1 §9.6: travels only inside a pairwise session)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5), so a group message can carry them unchanged.
@@ -37,6 +43,7 @@
 // the ratchet authenticated these bytes before they are decoded.
 
 #include "core/session/attachmentref.h"
+#include "core/session/groupchange.h" // kGroupIdBytes
 
 #include <QByteArray>
 #include <QString>
@@ -63,6 +70,8 @@ inline constexpr quint32 kMinTimerSeconds = 5;
 inline constexpr quint32 kMaxTimerSeconds = 4 * 7 * 24 * 3600; // 4 weeks
 // A group membership change's bytes (M1 §9.2): every change of kMaxGroupMembers members fits.
 inline constexpr int kMaxGroupChangeBytes = 64 * 1024;
+// M1 §9.6: a serialized sender-key distribution (crypto/senderkeydistribution.h, C4 §3.1).
+inline constexpr int kSenderKeyContentBytes = 1 + kGroupIdBytes + 4 + 4 + 32 + 32;
 
 struct MessageContent
 {
@@ -89,12 +98,18 @@ struct MessageContent
         // like a text (receipts, deduplication), whose file is downloaded on demand.
         Attachment = 0x0B,
         // M1 §9: a signed group membership change (core/session/groupchange.h), the body is
-        // its bytes as signed. 0x0C (group text) and 0x0E (sender-key distribution) are
-        // reserved for the group messages of M1 §9.6 and not decoded yet.
+        // its bytes as signed.
         GroupChange = 0x0D,
+        // M1 §9.6: a text to the group `groupId` at membership epoch `groupEpoch`. Only ever
+        // the plaintext of a sender-key message (C4 §3.2), whose sealed sender is the author.
+        GroupText = 0x0C,
+        // M1 §9.6: the sender's sender key for a group (C4 §3.1) in `senderKey`, made at
+        // membership epoch `groupEpoch`; `groupId` is the distribution's group id. Only ever
+        // inside a pairwise session. `senderKey` holds a chain key: wipe it after use.
+        SenderKey = 0x0E,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
-    // Kinds this build decodes: 0x01 … kLastKind, and GroupChange.
+    // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange and SenderKey.
     static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
@@ -112,6 +127,9 @@ struct MessageContent
     quint32 timerSeconds = 0;           // Timer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
     AttachmentRef attachment;           // Attachment (the caption is `text`, may be empty)
     QByteArray groupChange;             // GroupChange: 1 … kMaxGroupChangeBytes bytes
+    QByteArray groupId;                 // GroupText, SenderKey: 16 bytes
+    quint32 groupEpoch = 0;             // GroupText, SenderKey: ≥ 1
+    QByteArray senderKey;               // SenderKey: kSenderKeyContentBytes (secret)
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -138,6 +156,11 @@ struct MessageContent
         return seconds == 0 || (seconds >= kMinTimerSeconds && seconds <= kMaxTimerSeconds);
     }
     static MessageContent makeGroupChange(const QByteArray &change, qint64 sentAt);
+    static MessageContent makeGroupText(const QByteArray &groupId, quint32 epoch,
+                                        const QString &text, qint64 sentAt);
+    // `distribution`: a serialized SenderKeyDistribution (its group id is taken from it).
+    static MessageContent makeSenderKey(quint32 epoch, const QByteArray &distribution,
+                                        qint64 sentAt);
     static MessageContent makeAttachment(const AttachmentRef &attachment, const QString &caption,
                                          qint64 sentAt);
 

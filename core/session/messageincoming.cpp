@@ -698,6 +698,20 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                           result.group->error ? QString::fromLatin1(describe(*result.group->error))
                                               : QString());
         }
+        case MessageContent::Kind::GroupText:
+            // M1 §9.6: a group text is only ever sealed under a sender key, never pairwise.
+            return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));
+        case MessageContent::Kind::SenderKey: {
+            // M1 §9.6: only from a member device of the group, then installed (C4 §4.4).
+            auto stored = storeSenderKey(context, content, senderAccount, senderDevice, now);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
+            if (const auto &refusal = std::get<ReceivedSenderKey>(stored).error) {
+                return finish(Outcome::Dropped, QString::fromLatin1(describe(*refusal)));
+            }
+            return finish(Outcome::GroupMessage, {});
+        }
         }
         return finish(Outcome::Dropped, QStringLiteral("unknown content"));
     });

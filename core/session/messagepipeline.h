@@ -23,6 +23,7 @@
 #include "core/session/attachmentsummary.h"
 #include "core/session/envelopeopener.h"
 #include "core/session/grouppipeline.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/peerrecord.h"
 #include "core/store/conversationtable.h"
@@ -142,6 +143,7 @@ struct InboundResult
         Blocked,       // from a blocked sender: decrypted (the session state and the hash
                        // committed) and dropped; nothing else stored, nothing sent
         GroupChanged,  // a group membership change (M1 §9): `group` says what it did
+        GroupMessage,  // M1 §9.6: a group text stored (`groupText`), or a sender key stored
     };
     Outcome outcome = Outcome::Dropped;
     QString contact; // the sender's account address, when known
@@ -168,7 +170,8 @@ struct InboundResult
     std::optional<quint32> timer;
     // Message: the sender is not accepted (a message request); no receipt was written.
     bool request = false;
-    std::optional<GroupUpdate> group; // GroupChanged
+    std::optional<GroupUpdate> group;            // GroupChanged
+    std::optional<GroupMessageRecord> groupText; // GroupMessage: a new group text
 };
 
 // A delivery receipt still to be encrypted: the sender's account and the text it confirms.
@@ -191,6 +194,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                            crypto::SessionResetRateLimiter &limiter, qint64 now,
                                            std::vector<PendingReceipt> *receipts = nullptr,
                                            const OpenedEnvelope *preopened = nullptr);
+
+// A multi-recipient delivery (C3 §7): the sealed key is opened with our identity key, the
+// body checked against it, and the sealed message must be a sender-key message (0x03), taken
+// by receiveGroupText (M1 §9.6). Anything else is Dropped with a reason.
+StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
+                                                 const crypto::DeviceIdentity &self,
+                                                 const QByteArray &body,
+                                                 const QByteArray &sealedKey, qint64 now);
 
 // An attachment message (M1 kind 0x0B) whose blob the relay has complete: encrypted like a
 // text (a row, state Queued, the outbox) with its attachments row, whose local file is

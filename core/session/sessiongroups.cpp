@@ -107,6 +107,52 @@ void SessionManager::listGroups()
              });
 }
 
+void SessionManager::sendGroupText(const QByteArray &groupId, const QString &text)
+{
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    if (!store || !self) {
+        emit commandFailed({}, tr("The profile is not open."));
+        return;
+    }
+    enqueue([this, store, self, groupId, text](std::function<void()> next) {
+        whenDone(store->run([self, groupId, text](StoreContext &context) {
+            return parley::core::sendGroupText(context, *self, groupId, text,
+                                               QDateTime::currentMSecsSinceEpoch());
+        }),
+                 [this, next](const StoreResult<SentGroupText> &sent) {
+                     if (const auto *error = std::get_if<StoreError>(&sent)) {
+                         emit commandFailed({}, error->detail.isEmpty() ? error->message()
+                                                                        : error->detail);
+                         next();
+                         return;
+                     }
+                     const auto &done = std::get<SentGroupText>(sent);
+                     emit groupTextSent(done.record, int(done.recipients.size()), done.unreached);
+                     flushOutbox();
+                     next();
+                 });
+    });
+}
+
+void SessionManager::loadGroupHistory(const QByteArray &groupId)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit groupHistoryLoaded(groupId, {});
+        return;
+    }
+    whenDone(
+        store->run([groupId](StoreContext &context) { return groupHistory(context, groupId); }),
+        [this, groupId](const StoreResult<std::vector<GroupMessageRecord>> &found) {
+            QList<GroupMessageRecord> texts;
+            if (const auto *list = std::get_if<std::vector<GroupMessageRecord>>(&found)) {
+                texts = QList<GroupMessageRecord>(list->begin(), list->end());
+            }
+            emit groupHistoryLoaded(groupId, texts);
+        });
+}
+
 void SessionManager::handleGroupUpdate(const InboundResult &result)
 {
     if (!result.group) {

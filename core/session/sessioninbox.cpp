@@ -40,10 +40,13 @@ void SessionManager::onPush(const wire::Push &push)
             Inbound item;
             item.rowId = delivery.row_id();
             item.ephemeral = delivery.ephemeral();
-            // 1:1 messages come as single envelopes; multi-recipient bodies are for groups
-            // (not handled yet: acked below as unreadable, C3 §6).
+            // 1:1 messages come as single envelopes; multi-recipient bodies are group texts
+            // (M1 §9.6), deduplicated by their sender keys rather than the inbox hash.
             if (delivery.has_envelope()) {
                 item.envelope = QByteArray::fromStdString(delivery.envelope());
+            } else if (delivery.has_multi()) {
+                item.multiBody = QByteArray::fromStdString(delivery.multi().body());
+                item.sealedKey = QByteArray::fromStdString(delivery.multi().sealed_key());
             }
             m_inbound.push_back(std::move(item));
         }
@@ -186,6 +189,12 @@ void SessionManager::storeInbound(
             for (std::size_t i = 0; i < batch->size(); ++i) {
                 const Inbound &inbound = (*batch)[i];
                 const std::optional<OpenedEnvelope> &preopened = (*opened)[i];
+                if (inbound.envelope.isEmpty() && !inbound.multiBody.isEmpty()) {
+                    items.push_back(
+                        {inbound.rowId, receiveMultiRecipient(context, *device, inbound.multiBody,
+                                                              inbound.sealedKey, nowMs())});
+                    continue;
+                }
                 if (inbound.envelope.isEmpty()) {
                     InboundResult dropped;
                     dropped.reason = QStringLiteral("not a single envelope");
@@ -335,6 +344,11 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         break;
     case Outcome::GroupChanged:
         handleGroupUpdate(result);
+        break;
+    case Outcome::GroupMessage:
+        if (result.groupText) {
+            emit groupTextReceived(*result.groupText);
+        }
         break;
     case Outcome::Duplicate:
         break;

@@ -71,6 +71,7 @@ SessionManager::SessionManager(RelayConnection *connection, AccountManager *acco
     qRegisterMetaType<ContactKeys>();
     qRegisterMetaType<ContactSummary>();
     qRegisterMetaType<GroupSummary>();
+    qRegisterMetaType<GroupMessageRecord>();
     qRegisterMetaType<HistoryItem>();
     qRegisterMetaType<AttachmentSummary>();
     qRegisterMetaType<RequestSummary>();
@@ -835,8 +836,18 @@ void SessionManager::sendEntry(const OutboxEntry &entry)
     for (const QString &recipient : entry.recipients) {
         send->add_recipients(recipient.toStdString());
     }
-    // The stored bytes, exactly: a retry is recognised by the relay (R2 §5).
-    send->set_envelope(entry.envelope.toStdString());
+    // The stored bytes, exactly: a retry is recognised by the relay (R2 §5). A group text's
+    // entry holds the multi-recipient payload (C3 §7) behind its marker (grouptextpipeline.h).
+    if (entry.envelope.startsWith(kMultiOutboxMarker)) {
+        if (!send->mutable_multi()->ParseFromArray(entry.envelope.constData() + 1,
+                                                   int(entry.envelope.size() - 1))) {
+            qCWarning(lcSession) << "a damaged group message in the outbox";
+            finishEntry(entry, MessageRecord::FailureReason::None);
+            return;
+        }
+    } else {
+        send->set_envelope(entry.envelope.toStdString());
+    }
     send->set_client_message_id(entry.clientMessageId.toStdString());
     m_inFlight.insert(entry.clientMessageId);
     m_connection->request(

@@ -260,6 +260,13 @@ public slots:
                      const QStringList &members);
     // Emits groupsListed() with every group we know, ours or not any more.
     void listGroups();
+    // M1 §9.6 (sessiongroups.cpp): `text` to every member device of the group, encrypted once
+    // under our sender key (made, rotated after a removal, and given to new member devices
+    // over the pairwise sessions first) and sent as one multi-recipient send. Emits
+    // groupTextSent() once it is in the outbox, or commandFailed() with a sentence.
+    void sendGroupText(const QByteArray &groupId, const QString &text);
+    // Emits groupHistoryLoaded() with the group's texts, oldest first.
+    void loadGroupHistory(const QByteArray &groupId);
 
 signals:
     void contactReady(const QString &address);
@@ -313,6 +320,14 @@ signals:
     // A received change was refused (forged, unauthorised, not for us): nothing changed.
     void groupChangeRejected(const QString &from, const QString &sentence);
     void groupsListed(const QList<parley::core::GroupSummary> &groups);
+    // Our group text is stored and queued to `recipients` member devices; `unreached` member
+    // devices had no session and were not sent our sender key.
+    void groupTextSent(const parley::core::GroupMessageRecord &text, int recipients,
+                       const QStringList &unreached);
+    // A group text from a member device, stored (each at most once).
+    void groupTextReceived(const parley::core::GroupMessageRecord &text);
+    void groupHistoryLoaded(const QByteArray &groupId,
+                            const QList<parley::core::GroupMessageRecord> &texts);
     // A session reset was requested of `address`'s device (we could not decrypt), or we
     // accepted one from it and resent `resent` messages.
     void sessionResetRequested(const QString &address);
@@ -352,6 +367,8 @@ private:
         quint64 rowId = 0;
         QByteArray envelope;
         bool ephemeral = false;
+        QByteArray multiBody; // a multi-recipient delivery (C3 §7): body and our sealed key
+        QByteArray sealedKey;
     };
     using Completion = std::function<void(const QString &error)>;
 
@@ -496,3 +513,4 @@ Q_DECLARE_METATYPE(parley::core::ContactKeys)
 Q_DECLARE_METATYPE(parley::core::ContactSummary)
 Q_DECLARE_METATYPE(parley::core::RequestSummary)
 Q_DECLARE_METATYPE(parley::core::GroupSummary)
+Q_DECLARE_METATYPE(parley::core::GroupMessageRecord)

@@ -330,6 +330,37 @@ const char *const kSchemaV10[] = {
     "INSERT INTO id_counters (table_name, next_id) VALUES ('groups', 1), ('group_changes', 1)",
 };
 
+// Group messages (M1 §9.6): sender keys — ours with the devices they were given to, and every
+// member device's receiver state — and the group texts sent and received. Keyed by group id,
+// not by the groups table's row, so that this step stands alone.
+const char *const kSchemaV12[] = {
+    "CREATE TABLE sender_keys ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " group_id BLOB NOT NULL CHECK (length(group_id) = 16),"
+    " address TEXT NOT NULL,"
+    " device_id INTEGER NOT NULL CHECK (device_id BETWEEN 1 AND 4294967295),"
+    " own INTEGER NOT NULL CHECK (own IN (0, 1)),"
+    " state BLOB NOT NULL," // enc: C4 §6.1 (own) or §6.2 (receiver) state
+    " holders BLOB,"        // enc, own keys only: the devices given the key
+    " updated_at INTEGER NOT NULL,"
+    " UNIQUE (group_id, address, device_id)"
+    ") STRICT",
+    "CREATE TABLE group_messages ("
+    " id INTEGER PRIMARY KEY NOT NULL,"
+    " group_id BLOB NOT NULL CHECK (length(group_id) = 16),"
+    " sender TEXT NOT NULL,"
+    " sender_device INTEGER NOT NULL CHECK (sender_device BETWEEN 1 AND 4294967295),"
+    " client_message_id BLOB NOT NULL CHECK (length(client_message_id) = 16),"
+    " epoch INTEGER NOT NULL CHECK (epoch BETWEEN 1 AND 4294967295),"
+    " body BLOB NOT NULL," // enc: the text
+    " sent_at INTEGER NOT NULL,"
+    " received_at INTEGER NOT NULL,"
+    " UNIQUE (group_id, sender, client_message_id)"
+    ") STRICT",
+    "INSERT INTO id_counters (table_name, next_id) VALUES ('sender_keys', 1), "
+    "('group_messages', 1)",
+};
+
 } // namespace
 
 StoreStatus SchemaMigrations::migrate(StoreContext &context)
@@ -402,6 +433,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             [[fallthrough]];
         case 10:
             if (auto step = migrateTo11(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 11:
+            if (auto step = migrateTo12(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -542,6 +578,16 @@ StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
     auto indexed = SearchIndex(context).rebuild();
     if (const auto *error = std::get_if<StoreError>(&indexed)) {
         return *error;
+    }
+    return Done{};
+}
+
+StoreStatus SchemaMigrations::migrateTo12(StoreContext &context)
+{
+    for (const char *statement : kSchemaV12) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
     }
     return Done{};
 }

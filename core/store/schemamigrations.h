@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 11;
+    static constexpr int kVersion = 12;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -32,6 +32,7 @@ private:
     static StoreStatus migrateTo9(StoreContext &context);
     static StoreStatus migrateTo10(StoreContext &context);
     static StoreStatus migrateTo11(StoreContext &context);
+    static StoreStatus migrateTo12(StoreContext &context);
 };
 
 } // namespace parley::core

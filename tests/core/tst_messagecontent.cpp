@@ -55,6 +55,7 @@ private slots:
     void layoutOfATimer();
     void layoutOfAnAttachment();
     void attachmentBlobSize();
+    void layoutOfGroupMessages();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -213,6 +214,44 @@ void TestMessageContent::attachmentBlobSize()
     QVERIFY(!AttachmentRef::isValidMimeType(QStringLiteral("text/plain; charset=x")));
 }
 
+void TestMessageContent::layoutOfGroupMessages()
+{
+    // M1 §9.6 kind 0x0C: group id ‖ u32 epoch ‖ text.
+    const QByteArray group(16, '\x67');
+    MessageContent text = MessageContent::makeGroupText(group, 3, QStringLiteral("hé"), 0);
+    text.clientMessageId = QByteArray(16, '\x11');
+    text.sentAt = 0x18c00000001;
+    QCOMPARE(text.encode(),
+             header(0x0c) + group + QByteArray::fromHex("00000003") + QByteArray("h\xc3\xa9"));
+    auto back = MessageContent::decode(text.encode());
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QCOMPARE(std::get<MessageContent>(back).groupId, group);
+    QCOMPARE(std::get<MessageContent>(back).groupEpoch, 3u);
+    QCOMPARE(std::get<MessageContent>(back).text, QStringLiteral("hé"));
+
+    // Kind 0x0E: u32 epoch ‖ the 89-byte distribution; the group id is the distribution's.
+    const QByteArray distribution = QByteArray(1, '\x01') + group + QByteArray(72, '\x33');
+    MessageContent key = MessageContent::makeSenderKey(2, distribution, 0);
+    key.clientMessageId = QByteArray(16, '\x11');
+    key.sentAt = 0x18c00000001;
+    QCOMPARE(key.groupId, group);
+    QCOMPARE(key.encode(), header(0x0e) + QByteArray::fromHex("00000002") + distribution);
+    back = MessageContent::decode(key.encode());
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QCOMPARE(std::get<MessageContent>(back).senderKey, distribution);
+    QCOMPARE(std::get<MessageContent>(back).groupId, group);
+    QCOMPARE(std::get<MessageContent>(back).groupEpoch, 2u);
+
+    // Invalid values encode to nothing: epoch 0, a short group id, a group id that is not the
+    // distribution's.
+    QVERIFY(MessageContent::makeGroupText(group, 0, QStringLiteral("x"), 0).encode().isEmpty());
+    QVERIFY(MessageContent::makeGroupText(group.left(15), 1, QStringLiteral("x"), 0)
+                .encode()
+                .isEmpty());
+    key.groupId = QByteArray(16, '\x68');
+    QVERIFY(key.encode().isEmpty());
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -289,7 +328,25 @@ void TestMessageContent::rejects_data()
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 12") << header(0x0c) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 15") << header(0x0f) + "x" << Error::UnknownKind;
+    // Group text (0x0C) and sender key (0x0E), M1 §9.6.
+    const QByteArray group(16, '\x67');
+    const QByteArray epoch1 = QByteArray::fromHex("00000001");
+    QTest::newRow("group text empty") << header(0x0c) << Error::Malformed;
+    QTest::newRow("group text no text") << header(0x0c) + group + epoch1 << Error::Malformed;
+    QTest::newRow("group text epoch 0")
+        << header(0x0c) + group + QByteArray(4, '\0') + "x" << Error::Malformed;
+    QTest::newRow("group text too long")
+        << header(0x0c) + group + epoch1 + QByteArray(kMaxTextBytes + 1, 'x') << Error::Malformed;
+    QTest::newRow("group text not utf-8")
+        << header(0x0c) + group + epoch1 + QByteArray("\xff") << Error::InvalidText;
+    const QByteArray distribution = QByteArray(1, '\x01') + group + QByteArray(72, '\x33');
+    QTest::newRow("sender key short")
+        << header(0x0e) + epoch1 + distribution.left(88) << Error::Malformed;
+    QTest::newRow("sender key trailing")
+        << header(0x0e) + epoch1 + distribution + "x" << Error::Malformed;
+    QTest::newRow("sender key epoch 0")
+        << header(0x0e) + QByteArray(4, '\0') + distribution << Error::Malformed;
     // Attachments (kind 0x0B): every length is bounded before anything is copied.
     const QByteArray name = QByteArray::fromHex("05612e747874");
     const QByteArray mime = QByteArray::fromHex("0a746578742f706c61696e");

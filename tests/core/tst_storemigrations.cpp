@@ -9,6 +9,7 @@
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/groupmessagetable.h"
 #include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
@@ -161,6 +162,20 @@ StoreStatus writeContents(StoreContext &context)
         // Schema v10 (written into profile-v10 and later only): a group alice made with bob.
         if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
             return grouped;
+        }
+        // Schema v12 (profile-v12 and later): a group text in that group.
+        GroupMessageRecord text;
+        text.groupId = QByteArray(16, 'g');
+        text.sender = QStringLiteral("bob@relay.example");
+        text.senderDevice = 1;
+        text.clientMessageId = QByteArray(16, 't');
+        text.epoch = 1;
+        text.text = QStringLiteral("fixture group text");
+        text.sentAt = 5000;
+        text.receivedAt = 5001;
+        if (auto put = GroupMessageTable(context).add(text);
+            std::holds_alternative<StoreError>(put)) {
+            return std::get<StoreError>(put);
         }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
@@ -351,6 +366,15 @@ void TestStoreMigrations::opensFixture()
             hits << hit.body;
         }
         seen << hits.join(u',');
+        auto texts = GroupMessageTable(context).list(QByteArray(16, 'g'));
+        if (const auto *error = std::get_if<StoreError>(&texts)) {
+            return *error;
+        }
+        QStringList textList;
+        for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
+            textList << text.sender + QLatin1Char(' ') + text.text;
+        }
+        seen << textList.join(u',');
         return seen;
     }));
     QCOMPARE(
@@ -377,7 +401,10 @@ void TestStoreMigrations::opensFixture()
                      version >= 10 ? QStringLiteral("Fixture group 1 alice@relay.example* 1,"
                                                     "bob@relay.example 2 1")
                                    : QString(),
-                     QStringLiteral("fixture message 3,fixture message 2,fixture message 1")}));
+                     QStringLiteral("fixture message 3,fixture message 2,fixture message 1"),
+
+                     version >= 12 ? QStringLiteral("bob@relay.example fixture group text")
+                                   : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()

@@ -11,12 +11,20 @@
 #include "core/account/accountmanager.h"
 #include "core/session/groupchange.h"
 #include "core/session/grouppipeline.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
+#include "core/session/peerrecord.h"
+#include "core/store/contacttable.h"
 #include "core/store/identitytable.h"
 #include "core/store/profilestore.h"
+#include "core/store/senderkeytable.h"
+#include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
 #include "crypto/identity.h"
+#include "crypto/multirecipient.h"
+#include "crypto/sealedmessage.h"
+#include "protocol/wire.pb.h"
 #include "support/cliprocess.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
@@ -94,6 +102,94 @@ bool sendForged(Client &from, const QString &to, core::GroupChange draft)
     return true;
 }
 
+// `from` sends a group text the way a modified client could (M1 §9.6): under its stored
+// sender key, at `epoch`, sealed in one multi-recipient body to device 1 of each of
+// `accounts`, whatever its own group state says. True once it is in the outbox.
+bool sendRawGroupText(Client &from, const QByteArray &groupId, quint32 epoch, const QString &text,
+                      const QStringList &accounts)
+{
+    std::shared_ptr<const crypto::DeviceIdentity> device;
+    core::AccountManager *account = from.core.accountManager();
+    QMetaObject::invokeMethod(
+        account, [&device, account] { device = account->device(); }, Qt::BlockingQueuedConnection);
+    if (!device) {
+        return false;
+    }
+    const auto result =
+        wait(from.store()->run([=](core::StoreContext &context) -> core::StoreResult<bool> {
+            const QString self = QString::fromStdString(device->address().account.toString());
+            const quint32 selfDevice = device->address().device.value;
+            core::SenderKeyTable keys(context);
+            auto own = keys.own(groupId, self, selfDevice);
+            if (!std::holds_alternative<std::optional<core::OwnSenderKey>>(own) ||
+                !std::get<std::optional<core::OwnSenderKey>>(own)) {
+                return false;
+            }
+            core::OwnSenderKey key = *std::get<std::optional<core::OwnSenderKey>>(own);
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            auto encrypted = core::encryptGroupText(
+                key.sender, core::MessageContent::makeGroupText(groupId, epoch, text, now));
+            if (!std::holds_alternative<QByteArray>(encrypted)) {
+                return false;
+            }
+            const QByteArray message = std::get<QByteArray>(encrypted);
+            auto framed = crypto::encodeSenderKeySealedMessage(
+                {reinterpret_cast<const crypto::Byte *>(message.constData()),
+                 std::size_t(message.size())});
+            std::vector<crypto::X25519PublicKey> identityKeys;
+            QStringList recipients;
+            for (const QString &to : accounts) {
+                auto contact = core::ContactTable(context).findByAddress(to);
+                auto sessions = core::SessionTable(context).currentForContact(
+                    std::get<core::ContactRecord>(contact).id);
+                for (const core::SessionRecord &session :
+                     std::get<std::vector<core::SessionRecord>>(sessions)) {
+                    identityKeys.push_back(
+                        core::PeerRecord::parse(session.state.view())->identityKey);
+                    recipients << to + QStringLiteral("/") + QString::number(session.deviceId);
+                }
+            }
+            auto sealed = crypto::sealMultiRecipient(*device, identityKeys,
+                                                     std::get<std::vector<crypto::Byte>>(framed));
+            const auto &multi = std::get<crypto::MultiRecipientMessage>(sealed);
+            wire::MultiRecipientPayload payload;
+            payload.set_body(std::string(multi.body.begin(), multi.body.end()));
+            for (const auto &sealedKey : multi.sealedKeys) {
+                payload.add_sealed_keys(std::string(sealedKey.begin(), sealedKey.end()));
+            }
+            core::OutboxEntry entry;
+            entry.clientMessageId = core::MessageContent::newClientMessageId();
+            entry.envelope = QByteArray(1, core::kMultiOutboxMarker) +
+                             QByteArray::fromStdString(payload.SerializeAsString());
+            entry.recipients = recipients;
+            entry.createdAt = now;
+            if (!std::holds_alternative<core::OutboxId>(core::OutboxTable(context).add(entry))) {
+                return false;
+            }
+            return std::holds_alternative<core::Done>(
+                keys.saveOwn(groupId, self, selfDevice, key, now));
+        }));
+    if (!std::holds_alternative<bool>(result) || !std::get<bool>(result)) {
+        return false;
+    }
+    QMetaObject::invokeMethod(from.sessions,
+                              [sessions = from.sessions] { sessions->flushOutbox(); });
+    return true;
+}
+
+QStringList textsOf(Client &client, const QByteArray &id)
+{
+    const auto result = wait(client.store()->run(
+        [id](core::StoreContext &context) { return core::groupHistory(context, id); }));
+    QStringList texts;
+    if (const auto *list = std::get_if<std::vector<core::GroupMessageRecord>>(&result)) {
+        for (const core::GroupMessageRecord &record : *list) {
+            texts << record.text;
+        }
+    }
+    return texts;
+}
+
 const QString kPassphrase = QStringLiteral("correct horse battery staple");
 
 QList<QJsonObject> jsonLines(const QString &out)
@@ -127,7 +223,9 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void lifecycle();
+    void groupTexts();
     void forgedChangesAreRejected();
+    void nonMemberTextsAreDropped();
 
 private:
     CliResult cli(const QString &name, QStringList arguments)
@@ -151,6 +249,23 @@ private:
             }
         }
         return byId;
+    }
+    // The texts of group `id` in `name`'s history ("sender: text"), after fetching.
+    QStringList history(const QString &name, const QString &id)
+    {
+        const CliResult result =
+            cli(name, {QStringLiteral("group"), QStringLiteral("history"), id});
+        if (result.exitCode != 0) {
+            qWarning("group history of %s failed: %s", qPrintable(name), qPrintable(result.err));
+        }
+        QStringList texts;
+        for (const QJsonObject &event : jsonLines(result.out)) {
+            if (event.value(u"event").toString() == u"group-text") {
+                texts << event.value(u"from").toString() + QStringLiteral(": ") +
+                             event.value(u"text").toString();
+            }
+        }
+        return texts;
     }
     QString address(const QString &name) const
     {
@@ -283,6 +398,70 @@ void TestE2eGroups::lifecycle()
     QVERIFY(!groups(QStringLiteral("bob"))[id].value(u"member").toBool());
 }
 
+void TestE2eGroups::groupTexts()
+{
+    // M1 §9.6 through parley-cli and the real relay: a text reaches every member once; after a
+    // removal the removed member gets nothing new; a removed member cannot send.
+    const QString alice = address(QStringLiteral("alice"));
+    const QString bob = address(QStringLiteral("bob"));
+    CliResult result =
+        cli(QStringLiteral("alice"),
+            {QStringLiteral("group"), QStringLiteral("create"), QStringLiteral("Texts"),
+             QStringLiteral("bob"), QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString id = jsonLines(result.out).value(0).value(u"group_id").toString();
+    QCOMPARE(id.size(), 32);
+    // Bob and carol have the group before anything is sent to it.
+    QVERIFY(groups(QStringLiteral("bob")).contains(id));
+    QVERIFY(groups(QStringLiteral("carol")).contains(id));
+
+    result = cli(QStringLiteral("alice"), {QStringLiteral("group"), QStringLiteral("send"), id,
+                                           QStringLiteral("hello all")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QJsonObject sent = jsonLines(result.out).value(0);
+    QCOMPARE(sent.value(u"event").toString(), QStringLiteral("group-sent"));
+    QCOMPARE(sent.value(u"recipients").toInt(), 2); // bob's and carol's device
+    const QString hello = alice + QStringLiteral(": hello all");
+    QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+    QCOMPARE(history(QStringLiteral("carol"), id), QStringList{hello});
+    QCOMPARE(history(QStringLiteral("alice"), id), QStringList{hello}); // our own copy
+    // Fetched again: still once.
+    QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+
+    // Bob answers: his own sender key goes to alice and carol first.
+    result = cli(QStringLiteral("bob"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("hi")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString hi = bob + QStringLiteral(": hi");
+    QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi}));
+    QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
+
+    // Carol is removed: alice's and bob's next texts are under new sender keys, sealed to the
+    // remaining members only — carol gets nothing new.
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("remove"), id, QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(groups(QStringLiteral("bob"))[id].value(u"epoch").toInt(), 2);
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("secret")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"recipients").toInt(), 1);
+    result = cli(QStringLiteral("bob"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("quiet")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"recipients").toInt(), 1);
+    const QString secret = alice + QStringLiteral(": secret");
+    const QString quiet = bob + QStringLiteral(": quiet");
+    QCOMPARE(history(QStringLiteral("bob"), id), (QStringList{hello, hi, secret, quiet}));
+    QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi, secret, quiet}));
+    QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
+    // Carol, no member any more, cannot send to the group.
+    result = cli(QStringLiteral("carol"), {QStringLiteral("group"), QStringLiteral("send"), id,
+                                           QStringLiteral("let me in")});
+    QCOMPARE(result.exitCode, 4);
+    QCOMPARE(history(QStringLiteral("alice"), id).size(), 4);
+}
+
 void TestE2eGroups::forgedChangesAreRejected()
 {
     QTemporaryDir dir;
@@ -410,6 +589,113 @@ void TestE2eGroups::forgedChangesAreRejected()
     QCOMPARE(state->name, QStringLiteral("Hikers"));
     QVERIFY(state->hasDevice(address(QStringLiteral("bob")), 1));
     QVERIFY(!state->hasDevice(address(QStringLiteral("mallory")), 1));
+}
+
+void TestE2eGroups::nonMemberTextsAreDropped()
+{
+    // M1 §9.6 through the real relay, with in-process clients: a text from a device that is no
+    // member (mallory, removed, still holding her old sender key and bob's session) is dropped
+    // by bob; a text whose sealed keys include a device that is no member (as if the relay had
+    // added mallory to the recipients) cannot be read by it — it holds no current sender key.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("mallory")};
+    std::map<QString, std::unique_ptr<Client>> clients;
+    for (const QString &name : names) {
+        clients[name] = std::make_unique<Client>(dir.filePath(name));
+        clients[name]->create(name, relay.url());
+    }
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(clients.begin(), clients.end(), [](const auto &entry) {
+                return entry.second->connection.state() == core::ConnectionStatus::State::Connected;
+            });
+        },
+        kTimeoutMs));
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                QVERIFY(clients[name]->addContact(other, kTimeoutMs));
+            }
+        }
+    }
+    Client &alice = *clients[QStringLiteral("alice")];
+    Client &bob = *clients[QStringLiteral("bob")];
+    Client &mallory = *clients[QStringLiteral("mallory")];
+    const auto address = [&](const QString &name) {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(relay.port());
+    };
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy bobChanged(bob.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy malloryChanged(mallory.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy aliceTexts(alice.sessions, &core::SessionManager::groupTextReceived);
+    CrossThreadSpy bobTexts(bob.sessions, &core::SessionManager::groupTextReceived);
+    CrossThreadSpy malloryTexts(mallory.sessions, &core::SessionManager::groupTextReceived);
+    CrossThreadSpy malloryDrained(mallory.sessions, &core::SessionManager::outboxDrained);
+    CrossThreadSpy aliceSent(alice.sessions, &core::SessionManager::groupTextSent);
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions] {
+        sessions->changeGroup(int(core::GroupOp::Create), {}, QStringLiteral("Hikers"),
+                              {QStringLiteral("bob"), QStringLiteral("mallory")});
+    });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    const QByteArray id = aliceChanged.first().at(0).value<core::GroupSummary>().id;
+    QVERIFY(bobChanged.waitForCount(1, kTimeoutMs));
+    QVERIFY(malloryChanged.waitForCount(1, kTimeoutMs));
+
+    // While a member, mallory's text reaches both (and gives them her sender key).
+    QMetaObject::invokeMethod(mallory.sessions, [sessions = mallory.sessions, id] {
+        sessions->sendGroupText(id, QStringLiteral("hi, I am in"));
+    });
+    QVERIFY(aliceTexts.waitForCount(1, kTimeoutMs));
+    QVERIFY(bobTexts.waitForCount(1, kTimeoutMs));
+    // Alice's first text gives mallory alice's first sender key.
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->sendGroupText(id, QStringLiteral("welcome"));
+    });
+    QVERIFY(malloryTexts.waitForCount(1, kTimeoutMs));
+    QVERIFY(bobTexts.waitForCount(2, kTimeoutMs));
+
+    // Alice removes mallory; everyone applies it.
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("mallory")});
+    });
+    QVERIFY(bobChanged.waitForCount(2, kTimeoutMs));
+    QVERIFY(malloryChanged.waitForCount(2, kTimeoutMs));
+
+    // Mallory sends anyway, under her old key, at the old epoch, to bob; then alice sends bob a
+    // text. Bob's queue holds mallory's first: once alice's arrived, mallory's was dropped.
+    const qsizetype drained = malloryDrained.size();
+    QVERIFY(sendRawGroupText(mallory, id, 1, QStringLiteral("still here"),
+                             {address(QStringLiteral("bob"))}));
+    QVERIFY(malloryDrained.waitForCount(drained + 1, kTimeoutMs));
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->sendGroupText(id, QStringLiteral("she is gone"));
+    });
+    QVERIFY(aliceSent.waitForCount(2, kTimeoutMs));
+    QCOMPARE(aliceSent.at(1).at(1).toInt(), 1); // bob only: a new key, for bob only
+    QVERIFY(bobTexts.waitForCount(3, kTimeoutMs));
+    QCOMPARE(textsOf(bob, id),
+             (QStringList{QStringLiteral("hi, I am in"), QStringLiteral("welcome"),
+                          QStringLiteral("she is gone")}));
+
+    // Alice's next text, sealed to mallory too (a recipient the relay could have added):
+    // mallory opens the body but holds only alice's old key, so it is dropped. A 1:1 text after
+    // it tells when mallory has processed it.
+    QVERIFY(sendRawGroupText(alice, id, 2, QStringLiteral("for members only"),
+                             {address(QStringLiteral("bob")), address(QStringLiteral("mallory"))}));
+    QVERIFY(bobTexts.waitForCount(4, kTimeoutMs));
+    const int before = int(mallory.received.size());
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, &address] {
+        sessions->sendText(address(QStringLiteral("mallory")), QStringLiteral("bye"));
+    });
+    QVERIFY(QTest::qWaitFor([&] { return mallory.received.size() > before; }, kTimeoutMs));
+    QCOMPARE(malloryTexts.size(), 1);
+    QCOMPARE(textsOf(mallory, id),
+             (QStringList{QStringLiteral("hi, I am in"), QStringLiteral("welcome")}));
+    QCOMPARE(textsOf(bob, id).size(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)

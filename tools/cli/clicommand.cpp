@@ -119,13 +119,18 @@ constexpr std::array kSyntax{
            "bound to the deleted key: only the relay's operator can free it."},
     Syntax{CliCommand::Name::Group, "group", 1 + kMaxGroupArguments, kMaxGroupArguments,
            "group list | create NAME MEMBER... | add GROUP MEMBER... | remove GROUP MEMBER... |\n"
-           "      leave GROUP | rename GROUP NAME | admin GROUP MEMBER...",
+           "      leave GROUP | rename GROUP NAME | admin GROUP MEMBER... | send GROUP TEXT |\n"
+           "      history GROUP",
            "Groups (protocol M1 §9). list: every group you know (id, epoch, name, members,\n"
            "admins), after fetching what the relay holds. create: a group named NAME with the\n"
            "contacts MEMBER... (you are its admin; prints its id, 32 hex digits). add,\n"
            "remove, rename, admin (make members admins): admins only. leave: anyone (the\n"
            "last admin makes another member admin first). Each change is signed with your\n"
-           "account key and sent to every member; done when the relay has accepted it."},
+           "account key and sent to every member; done when the relay has accepted it.\n"
+           "send: TEXT to every member device, encrypted once with your sender key and\n"
+           "sent as one multi-recipient message (M1 §9.6); done when the relay has it.\n"
+           "history: after fetching what the relay holds, every text of the group, oldest\n"
+           "first (sender, time, text)."},
     Syntax{CliCommand::Name::Export, "export", 1, 0, "export FILE",
            "Write this profile to FILE as an encrypted archive (docs/protocol.md B1): the\n"
            "account key, contacts with their verification, and the text history. Device keys\n"
@@ -165,6 +170,14 @@ std::optional<QString> checkGroupArguments(const QStringList &arguments)
     } else if (sub == u"rename") {
         if (rest != 2) {
             return QStringLiteral("rename wants a group and a name");
+        }
+    } else if (sub == u"send") {
+        if (rest != 2 || arguments[2].isEmpty()) {
+            return QStringLiteral("send wants a group and a text");
+        }
+    } else if (sub == u"history") {
+        if (rest != 1) {
+            return QStringLiteral("history wants a group");
         }
     } else {
         return QStringLiteral("unknown group command \"%1\"").arg(sub);

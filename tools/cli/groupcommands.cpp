@@ -1,5 +1,6 @@
 // parley-cli's group command (protocol M1 §9; docs/cli.md): list, create, add, remove, leave,
-// rename, admin. A SessionCommand member, kept apart from sessioncommands.cpp.
+// rename, admin; send and history (group texts, M1 §9.6). A SessionCommand member, kept apart from
+// sessioncommands.cpp.
 
 #include "core/clientcore.h"
 #include "core/session/groupchange.h"
@@ -40,6 +41,18 @@ QString groupText(const core::GroupSummary &group)
              group.member ? QString() : QStringLiteral(" (not a member)"));
 }
 
+QJsonObject textObject(const core::GroupMessageRecord &text)
+{
+    return QJsonObject{
+        {QStringLiteral("group_id"), QString::fromLatin1(text.groupId.toHex())},
+        {QStringLiteral("from"), text.sender},
+        {QStringLiteral("device"), qint64(text.senderDevice)},
+        {QStringLiteral("epoch"), qint64(text.epoch)},
+        {QStringLiteral("sent_at"), text.sentAt},
+        {QStringLiteral("text"), text.text},
+    };
+}
+
 } // namespace
 
 void SessionCommand::group()
@@ -65,6 +78,58 @@ void SessionCommand::group()
                     for (const core::GroupSummary &group : groups) {
                         m_output.print(QStringLiteral("group"), groupObject(group),
                                        groupText(group));
+                    }
+                    finish(kExitOk);
+                });
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
+        return;
+    }
+    if (sub == u"send") {
+        const QByteArray groupId = QByteArray::fromHex(m_command.arguments.value(1).toLatin1());
+        const QString text = m_command.arguments.value(2);
+        connect(sessions, &SessionManager::groupTextSent, this,
+                [this, sessions](const core::GroupMessageRecord &sent, int recipients,
+                                 const QStringList &unreached) {
+                    QJsonObject object = textObject(sent);
+                    object.insert(QStringLiteral("recipients"), recipients);
+                    object.insert(QStringLiteral("unreached"),
+                                  QJsonArray::fromStringList(unreached));
+                    m_output.print(QStringLiteral("group-sent"), object,
+                                   QStringLiteral("sent to %1 devices").arg(recipients));
+                    connect(sessions, &SessionManager::outboxDrained, this,
+                            [this] { finish(kExitOk); });
+                    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
+                });
+        // What the relay holds first: a membership change made while we were away decides who
+        // may read this text (a removed member must not, M1 §9.6).
+        auto started = std::make_shared<bool>(false);
+        connect(sessions, &SessionManager::synced, this, [sessions, started, groupId, text] {
+            if (!*started) {
+                *started = true;
+                QMetaObject::invokeMethod(sessions, [sessions, groupId, text] {
+                    sessions->sendGroupText(groupId, text);
+                });
+            }
+        });
+        QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
+        return;
+    }
+    if (sub == u"history") {
+        // What the relay holds first (texts and sender keys sent while we were away).
+        const QByteArray groupId = QByteArray::fromHex(m_command.arguments.value(1).toLatin1());
+        auto loaded = std::make_shared<bool>(false);
+        connect(sessions, &SessionManager::synced, this, [sessions, loaded, groupId] {
+            if (!*loaded) {
+                *loaded = true;
+                QMetaObject::invokeMethod(
+                    sessions, [sessions, groupId] { sessions->loadGroupHistory(groupId); });
+            }
+        });
+        connect(sessions, &SessionManager::groupHistoryLoaded, this,
+                [this](const QByteArray &, const QList<core::GroupMessageRecord> &texts) {
+                    for (const core::GroupMessageRecord &text : texts) {
+                        m_output.print(QStringLiteral("group-text"), textObject(text),
+                                       QStringLiteral("%1: %2").arg(text.sender, text.text));
                     }
                     finish(kExitOk);
                 });

@@ -1,0 +1,378 @@
+#include "core/session/grouptextpipeline.h"
+
+#include "core/session/grouppipeline.h"
+#include "core/session/messagepipeline.h"
+#include "core/session/peerrecord.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/store/contacttable.h"
+#include "core/store/senderkeytable.h"
+#include "core/store/sessiontable.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+#include "crypto/multirecipient.h"
+#include "crypto/sealedmessage.h"
+#include "crypto/senderkeydistribution.h"
+#include "protocol/limits.h"
+#include "protocol/wire.pb.h"
+
+#include <algorithm>
+#include <map>
+
+namespace parley::core {
+
+using namespace pipeline;
+
+namespace {
+
+StoreError refused(const QString &sentence)
+{
+    return StoreError{StoreError::Code::NotFound, sentence};
+}
+
+std::optional<crypto::DeviceAddress> parseDevice(const QString &address, quint32 device)
+{
+    auto parsed = crypto::AccountAddress::parse(address.toStdString());
+    if (!std::holds_alternative<crypto::AccountAddress>(parsed)) {
+        return std::nullopt;
+    }
+    return crypto::DeviceAddress{std::get<crypto::AccountAddress>(std::move(parsed)),
+                                 crypto::DeviceId{device}};
+}
+
+// "user@relay/device" → (user@relay, device).
+std::pair<QString, quint32> splitDevice(const QString &name)
+{
+    const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
+    return {name.left(slash), name.mid(slash + 1).toUInt()};
+}
+
+crypto::GroupId groupIdOf(const QByteArray &bytes)
+{
+    crypto::GroupId id{};
+    std::copy_n(reinterpret_cast<const crypto::Byte *>(bytes.constData()), id.size(), id.begin());
+    return id;
+}
+
+} // namespace
+
+StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const MessageContent &content,
+                                              const QString &address, quint32 device, qint64 now)
+{
+    auto loaded = loadGroup(context, content.groupId);
+    if (const auto *error = errorOf(loaded)) {
+        return *error;
+    }
+    if (auto refusal = acceptSenderKey(std::get<std::optional<GroupState>>(loaded), content,
+                                       address, device)) {
+        return ReceivedSenderKey{refusal};
+    }
+    auto distribution = crypto::SenderKeyDistribution::parse(viewOf(content.senderKey));
+    const auto sender = parseDevice(address, device);
+    if (!std::holds_alternative<crypto::SenderKeyDistribution>(distribution) || !sender) {
+        return ReceivedSenderKey{GroupMessageError::Malformed};
+    }
+    const auto &key = std::get<crypto::SenderKeyDistribution>(distribution);
+    SenderKeyTable keys(context);
+    auto existing = keys.receiver(content.groupId, address, device);
+    if (const auto *error = errorOf(existing)) {
+        return *error;
+    }
+    auto &state = std::get<std::optional<crypto::SenderKeyReceiver>>(existing);
+    if (state) {
+        auto processed = state->process(key);
+        if (std::holds_alternative<crypto::SenderKeyError>(processed)) {
+            return ReceivedSenderKey{GroupMessageError::Malformed};
+        }
+        if (std::get<crypto::SenderKeyUpdate>(processed) == crypto::SenderKeyUpdate::AlreadyKnown) {
+            return ReceivedSenderKey{};
+        }
+    } else {
+        auto created = crypto::SenderKeyReceiver::create(key, *sender);
+        if (std::holds_alternative<crypto::SenderKeyError>(created)) {
+            return ReceivedSenderKey{GroupMessageError::Malformed};
+        }
+        state.emplace(std::get<crypto::SenderKeyReceiver>(std::move(created)));
+    }
+    if (auto saved = keys.saveReceiver(content.groupId, address, device, *state, now);
+        errorOf(saved) != nullptr) {
+        return *errorOf(saved);
+    }
+    return ReceivedSenderKey{};
+}
+
+StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
+                                         const QByteArray &groupId, const QString &text, qint64 now)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    const quint32 selfDevice = self.address().device.value;
+    const auto nowSeconds = std::uint64_t(std::max<qint64>(now, 0) / 1000);
+    return context.transaction([&]() -> StoreResult<SentGroupText> {
+        auto loaded = loadGroup(context, groupId);
+        if (const auto *error = errorOf(loaded)) {
+            return *error;
+        }
+        const auto &state = std::get<std::optional<GroupState>>(loaded);
+        if (!state) {
+            return refused(QStringLiteral("There is no such group."));
+        }
+        if (!state->hasDevice(selfAddress, selfDevice)) {
+            return refused(QStringLiteral("This device is not a member of the group."));
+        }
+        const MessageContent content =
+            MessageContent::makeGroupText(groupId, state->epoch, text, now);
+        if (content.encode().isEmpty()) {
+            return refused(QStringLiteral("The text is empty or too long."));
+        }
+        SenderKeyTable keys(context);
+        auto found = keys.own(groupId, selfAddress, selfDevice);
+        if (const auto *error = errorOf(found)) {
+            return *error;
+        }
+        auto &own = std::get<std::optional<OwnSenderKey>>(found);
+        SentGroupText sent;
+        SenderKeyPlan plan = planSenderKey(*state, selfAddress, selfDevice,
+                                           own ? own->holders : QStringList(), own.has_value());
+        if (!plan.rotate && own && own->sender.rotationDue(nowSeconds)) {
+            plan = planSenderKey(*state, selfAddress, selfDevice, {}, false); // C4 §5
+        }
+        if (plan.rotate) {
+            // C4 §5: a removed device holds the old chain key; nothing more is sent under it.
+            own = own ? OwnSenderKey{own->sender.rotate(nowSeconds), {}}
+                      : OwnSenderKey{crypto::SenderKeySender::create(groupIdOf(groupId),
+                                                                     self.address(), nowSeconds),
+                                     {}};
+            sent.rotated = true;
+        }
+        // The key to each new holder, over its pairwise session (C4 §3.1; M1 §9.6 step 3).
+        const crypto::WipedBytes distribution = own->sender.distribution().serialize();
+        const MessageContent keyContent =
+            MessageContent::makeSenderKey(state->epoch, bytesOf(distribution.view()), now);
+        for (const QString &holder : plan.distributeTo) {
+            const auto [account, device] = splitDevice(holder);
+            auto encrypted =
+                encryptInTransaction(context, self, account, keyContent, true, now, device);
+            if (const auto *error = errorOf(encrypted)) {
+                if (error->code != StoreError::Code::NotFound) {
+                    return *error;
+                }
+                sent.unreached << holder; // not a contact, no session, or blocked
+                continue;
+            }
+            auto &outgoing = std::get<OutgoingResult>(encrypted);
+            if (outgoing.outbox.empty()) {
+                sent.unreached << holder; // no session with that device
+                continue;
+            }
+            for (OutboxEntry &entry : outgoing.outbox) {
+                sent.outbox.push_back(std::move(entry));
+            }
+            own->holders << holder;
+        }
+        // Every holder that is still a recipient gets the text (a holder is a recipient by
+        // now: a former one made us rotate above).
+        const QStringList recipients = groupRecipients(*state, selfAddress, selfDevice);
+        for (const QString &recipient : recipients) {
+            if (own->holders.contains(recipient)) {
+                sent.recipients << recipient;
+            }
+        }
+        if (sent.recipients.isEmpty()) {
+            return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
+        }
+        // Their identity keys, from the pairwise sessions (C3 §7: sealed to each device).
+        std::vector<crypto::X25519PublicKey> identityKeys;
+        std::map<QString, std::vector<SessionRecord>> sessionsOf;
+        for (const QString &recipient : sent.recipients) {
+            const auto [account, device] = splitDevice(recipient);
+            if (!sessionsOf.count(account)) {
+                auto contact = ContactTable(context).findByAddress(account);
+                if (const auto *error = errorOf(contact)) {
+                    return *error;
+                }
+                auto current =
+                    SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
+                if (const auto *error = errorOf(current)) {
+                    return *error;
+                }
+                sessionsOf[account] = std::get<std::vector<SessionRecord>>(std::move(current));
+            }
+            const auto &sessions = sessionsOf[account];
+            const auto session =
+                std::find_if(sessions.begin(), sessions.end(),
+                             [&](const auto &row) { return row.deviceId == device; });
+            std::optional<PeerRecord> peer;
+            if (session != sessions.end()) {
+                peer = PeerRecord::parse(session->state.view());
+            }
+            if (!peer) {
+                return failure(QStringLiteral("the session with %1 is damaged").arg(recipient));
+            }
+            identityKeys.push_back(peer->identityKey);
+        }
+        // Encrypted ONCE under the sender key, framed 0x03 (C3 §3); the advanced key is stored
+        // in this transaction, before anything leaves (C4 §6).
+        auto encrypted = encryptGroupText(own->sender, content);
+        if (const auto *error = std::get_if<GroupMessageError>(&encrypted)) {
+            return refused(QString::fromLatin1(describe(*error)));
+        }
+        auto framed = crypto::encodeSenderKeySealedMessage(viewOf(std::get<QByteArray>(encrypted)));
+        if (!std::holds_alternative<std::vector<crypto::Byte>>(framed)) {
+            return failure(QStringLiteral("cannot frame a group message"));
+        }
+        const auto &message = std::get<std::vector<crypto::Byte>>(framed);
+        OutboxTable outbox(context);
+        for (qsizetype first = 0; first < sent.recipients.size();
+             first += protocol::kMaxRecipientsPerSend) {
+            const qsizetype count = std::min<qsizetype>(protocol::kMaxRecipientsPerSend,
+                                                        sent.recipients.size() - first);
+            auto sealed = crypto::sealMultiRecipient(
+                self, std::span(identityKeys).subspan(std::size_t(first), std::size_t(count)),
+                message);
+            if (const auto *error = std::get_if<crypto::SealedSenderError>(&sealed)) {
+                return failure(QStringLiteral("sealing: %1").arg(crypto::describe(*error)));
+            }
+            const auto &multi = std::get<crypto::MultiRecipientMessage>(sealed);
+            wire::MultiRecipientPayload payload;
+            payload.set_body(std::string(multi.body.begin(), multi.body.end()));
+            for (const auto &key : multi.sealedKeys) {
+                payload.add_sealed_keys(std::string(key.begin(), key.end()));
+            }
+            OutboxEntry entry;
+            entry.clientMessageId = MessageContent::newClientMessageId();
+            entry.envelope = QByteArray(1, kMultiOutboxMarker) +
+                             QByteArray::fromStdString(payload.SerializeAsString());
+            entry.recipients = sent.recipients.mid(first, count);
+            entry.createdAt = now;
+            auto added = outbox.add(entry);
+            if (const auto *error = errorOf(added)) {
+                return *error;
+            }
+            entry.id = std::get<OutboxId>(added);
+            sent.outbox.push_back(std::move(entry));
+        }
+        if (auto saved = keys.saveOwn(groupId, selfAddress, selfDevice, *own, now);
+            errorOf(saved) != nullptr) {
+            return *errorOf(saved);
+        }
+        sent.record.groupId = groupId;
+        sent.record.sender = selfAddress;
+        sent.record.senderDevice = selfDevice;
+        sent.record.clientMessageId = content.clientMessageId;
+        sent.record.epoch = state->epoch;
+        sent.record.text = text;
+        sent.record.sentAt = now;
+        sent.record.receivedAt = now;
+        auto stored = GroupMessageTable(context).add(sent.record);
+        if (const auto *error = errorOf(stored)) {
+            return *error;
+        }
+        return sent;
+    });
+}
+
+StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
+                                                const QString &address, quint32 device,
+                                                const QByteArray &accountKey, qint64 now)
+{
+    const auto group = groupOfMessage(message);
+    if (!group) {
+        return ReceivedGroupText{GroupMessageError::Malformed, std::nullopt};
+    }
+    return context.transaction([&]() -> StoreResult<ReceivedGroupText> {
+        auto loaded = loadGroup(context, *group);
+        if (const auto *error = errorOf(loaded)) {
+            return *error;
+        }
+        const auto &state = std::get<std::optional<GroupState>>(loaded);
+        // The sealed body's certificate must be signed by the member's own account key.
+        if (state) {
+            const GroupMember *member = state->member(address);
+            if (member &&
+                (member->accountKey.size() != accountKey.size() ||
+                 !crypto::constantTimeEqual(viewOf(member->accountKey), viewOf(accountKey)))) {
+                return ReceivedGroupText{GroupMessageError::NotAMember, std::nullopt};
+            }
+        }
+        SenderKeyTable keys(context);
+        auto existing = keys.receiver(*group, address, device);
+        if (const auto *error = errorOf(existing)) {
+            return *error;
+        }
+        auto &receiver = std::get<std::optional<crypto::SenderKeyReceiver>>(existing);
+        auto opened =
+            openGroupText(message, state, address, device, receiver ? &*receiver : nullptr);
+        if (const auto *error = std::get_if<GroupMessageError>(&opened)) {
+            return ReceivedGroupText{*error, std::nullopt};
+        }
+        if (auto saved = keys.saveReceiver(*group, address, device, *receiver, now);
+            errorOf(saved) != nullptr) {
+            return *errorOf(saved);
+        }
+        const auto &content = std::get<MessageContent>(opened);
+        GroupMessageRecord record;
+        record.groupId = *group;
+        record.sender = address;
+        record.senderDevice = device;
+        record.clientMessageId = content.clientMessageId;
+        record.epoch = content.groupEpoch;
+        record.text = content.text;
+        record.sentAt = content.sentAt;
+        record.receivedAt = now;
+        auto stored = GroupMessageTable(context).add(record);
+        if (const auto *error = errorOf(stored)) {
+            return *error;
+        }
+        if (!std::get<bool>(stored)) {
+            return ReceivedGroupText{}; // the same text again (a new message key): shown once
+        }
+        return ReceivedGroupText{std::nullopt, std::move(record)};
+    });
+}
+
+StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
+                                                 const crypto::DeviceIdentity &self,
+                                                 const QByteArray &body,
+                                                 const QByteArray &sealedKey, qint64 now)
+{
+    InboundResult result;
+    result.outcome = InboundResult::Outcome::Dropped;
+    // C3 §7.4: the sealed key, the body's digest and commitment, the certificate. The sender
+    // is authenticated here; who it may be is decided by the group state (M1 §9.6), not pins.
+    auto opened = crypto::openMultiRecipient(self, viewOf(sealedKey), viewOf(body));
+    if (const auto *error = std::get_if<crypto::SealedSenderError>(&opened)) {
+        result.reason = QStringLiteral("multi-recipient: %1").arg(crypto::describe(*error));
+        return result;
+    }
+    const auto &sealed = std::get<crypto::OpenedSealedMessage>(opened);
+    result.contact = QString::fromStdString(sealed.sender.address.account.toString());
+    auto framed = crypto::decodeSealedMessage(sealed.message);
+    if (!std::holds_alternative<crypto::SealedMessage>(framed) ||
+        std::get<crypto::SealedMessage>(framed).kind !=
+            crypto::SealedMessageKind::SenderKeyMessage) {
+        result.reason = QStringLiteral("a multi-recipient body that is not a group message");
+        return result;
+    }
+    auto received = receiveGroupText(
+        context, bytesOf(std::get<crypto::SealedMessage>(framed).payload), result.contact,
+        sealed.sender.address.device.value, bytesOf(sealed.sender.accountKey), now);
+    if (const auto *error = errorOf(received)) {
+        return *error;
+    }
+    auto &text = std::get<ReceivedGroupText>(received);
+    if (text.error) {
+        result.reason = QString::fromLatin1(describe(*text.error));
+        return result;
+    }
+    result.outcome =
+        text.record ? InboundResult::Outcome::GroupMessage : InboundResult::Outcome::Duplicate;
+    result.groupText = std::move(text.record);
+    return result;
+}
+
+StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
+                                                          const QByteArray &groupId)
+{
+    return GroupMessageTable(context).list(groupId);
+}
+
+} // namespace parley::core

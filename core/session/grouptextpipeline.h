@@ -1,0 +1,80 @@
+#pragma once
+
+// The database-thread halves of group messages (protocol M1 §9.6; docs/architecture.md,
+// "Groups (messages)"). Each runs inside ProfileStore::run; the rules are groupmessages.h,
+// the tables senderkeytable.h and groupmessagetable.h (schema v12).
+
+#include "core/session/groupmessages.h"
+#include "core/store/groupmessagetable.h"
+#include "core/store/outboxtable.h"
+#include "core/store/storeerror.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+#include <vector>
+
+namespace parley::crypto {
+class DeviceIdentity;
+} // namespace parley::crypto
+
+namespace parley::core {
+
+class StoreContext;
+
+// The first byte of an outbox entry's bytes that are a multi-recipient payload (a serialized
+// wire::MultiRecipientPayload follows) rather than a sealed envelope, whose first byte is its
+// version 0x01 (C3 §5). Only ever in the local outbox, never on the wire.
+inline constexpr char kMultiOutboxMarker = char(0xFE);
+
+struct ReceivedSenderKey
+{
+    std::optional<GroupMessageError> error; // nullopt: stored
+};
+
+// A kind 0x0E content from `address`'s device `device` (authenticated by the pairwise
+// session): checked (acceptSenderKey), then installed in that device's receiver state (C4
+// §4.4) and stored — in the caller's transaction. A refusal is a value, not a StoreError.
+StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const MessageContent &content,
+                                              const QString &address, quint32 device, qint64 now);
+
+struct SentGroupText
+{
+    GroupMessageRecord record;       // our copy, stored
+    std::vector<OutboxEntry> outbox; // the 0x0E contents first, then the text's entries
+    QStringList recipients;          // the devices the text was sealed to
+    QStringList unreached;           // member devices without a session: not sent the key
+    bool rotated = false;            // a new sender key was made for this text
+};
+
+// Sends `text` to the group `groupId` (M1 §9.6 "Sending a group text"), in one transaction:
+// plans our sender key (planSenderKey; C4 §5 rotationDue too), makes or rotates it, puts a
+// 0x0E for each new holder into the outbox over the pairwise sessions, encrypts the text once
+// under the key, seals it once to every holder (C3 §7; at most kMaxRecipientsPerSend per
+// entry) into the outbox, and stores the advanced key and our copy. NotFound with a sentence
+// for an unknown group, one we are not a member of, or a group nobody else can receive.
+StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
+                                         const QByteArray &groupId, const QString &text,
+                                         qint64 now);
+
+struct ReceivedGroupText
+{
+    std::optional<GroupMessageError> error;   // dropped, and why
+    std::optional<GroupMessageRecord> record; // stored (nullopt with no error: a second copy)
+};
+
+// A sender-key message (the payload of a sealed message 0x03 from a multi-recipient body)
+// from `address`'s device `device` whose certificate names `accountKey` (C3 §7.4): checked in
+// M1 §9.6's order — the account key must also be the member's key in the group state — and
+// stored once, with the advanced receiver state, in one transaction.
+StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
+                                                const QString &address, quint32 device,
+                                                const QByteArray &accountKey, qint64 now);
+
+// The texts of `groupId`, oldest first.
+StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
+                                                          const QByteArray &groupId);
+
+} // namespace parley::core

@@ -1,0 +1,363 @@
+// Group messages (docs/protocol.md M1 §9.6): who is given our sender key and when it is
+// replaced, and what a receiver accepts — with crypto's real sender keys (C4).
+
+#include "core/session/groupmessages.h"
+#include "core/store/groupmessagetable.h"
+#include "core/store/profilestore.h"
+#include "core/store/senderkeytable.h"
+#include "core/store/storecontext.h"
+#include "crypto/address.h"
+#include "crypto/senderkeydistribution.h"
+#include "crypto/senderkeyreceiver.h"
+#include "crypto/senderkeysender.h"
+#include "storetesthelpers.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace parley;
+using namespace parley::core;
+using namespace parley::core::test;
+
+Q_DECLARE_METATYPE(GroupMessageError)
+
+namespace {
+
+const QString kAlice = QStringLiteral("alice@example.org");
+const QString kBob = QStringLiteral("bob@example.org");
+const QString kCarol = QStringLiteral("carol@example.org");
+const QByteArray kGroup(16, '\x67');
+
+GroupMember member(const QString &address, std::vector<quint32> devices)
+{
+    return GroupMember{address, QByteArray(32, '\x01'), std::move(devices), false};
+}
+
+GroupState stateOf(quint32 epoch, std::vector<GroupMember> members)
+{
+    GroupState state;
+    state.groupId = kGroup;
+    state.epoch = epoch;
+    state.head = QByteArray(32, '\x02');
+    state.name = QStringLiteral("g");
+    state.members = std::move(members);
+    return state;
+}
+
+crypto::DeviceAddress device(const QString &address, quint32 id)
+{
+    return crypto::DeviceAddress{
+        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse(address.toStdString())),
+        crypto::DeviceId{id}};
+}
+
+crypto::GroupId groupId()
+{
+    crypto::GroupId id{};
+    std::copy(kGroup.begin(), kGroup.end(), id.begin());
+    return id;
+}
+
+crypto::SenderKeyReceiver receiverOf(const crypto::SenderKeySender &sender)
+{
+    auto made = crypto::SenderKeyReceiver::create(sender.distribution(), sender.address());
+    return std::get<crypto::SenderKeyReceiver>(std::move(made));
+}
+
+QByteArray sealText(crypto::SenderKeySender &sender, const QString &text, quint32 epoch)
+{
+    auto sealed =
+        encryptGroupText(sender, MessageContent::makeGroupText(kGroup, epoch, text, 1000));
+    if (!std::holds_alternative<QByteArray>(sealed)) {
+        qFatal("encryptGroupText failed");
+    }
+    return std::get<QByteArray>(sealed);
+}
+
+} // namespace
+
+class TestGroupMessages : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void recipientsAreEveryOtherMemberDevice();
+    void planGivesNewDevicesTheKeyAndRotatesOnRemoval();
+    void textRoundTripAndReplay();
+    void nonMemberIsDroppedBeforeDecryption();
+    void removedMemberCannotReadAfterRotation();
+    void plaintextMustMatchTheGroupAndEpoch();
+    void senderKeyAcceptance_data();
+    void senderKeyAcceptance();
+    void storesSenderKeysAndTexts();
+};
+
+void TestGroupMessages::recipientsAreEveryOtherMemberDevice()
+{
+    const GroupState state = stateOf(1, {member(kAlice, {1, 2}), member(kBob, {5})});
+    QCOMPARE(groupRecipients(state, kAlice, 1),
+             QStringList({kAlice + "/2", kBob + "/5"})); // our other device too
+    QCOMPARE(groupRecipients(state, kBob, 5), QStringList({kAlice + "/1", kAlice + "/2"}));
+}
+
+void TestGroupMessages::planGivesNewDevicesTheKeyAndRotatesOnRemoval()
+{
+    const GroupState three =
+        stateOf(1, {member(kAlice, {1}), member(kBob, {5}), member(kCarol, {7})});
+    // No key yet: make one and give it to everyone.
+    SenderKeyPlan plan = planSenderKey(three, kAlice, 1, {}, false);
+    QVERIFY(plan.rotate);
+    QCOMPARE(plan.distributeTo, QStringList({kBob + "/5", kCarol + "/7"}));
+    // Everyone holds it: nothing to do.
+    plan = planSenderKey(three, kAlice, 1, {kBob + "/5", kCarol + "/7"}, true);
+    QVERIFY(!plan.rotate);
+    QVERIFY(plan.distributeTo.isEmpty());
+    // A device was added (Bob's second): only it is given the current key, no rotation.
+    const GroupState added =
+        stateOf(2, {member(kAlice, {1}), member(kBob, {5, 6}), member(kCarol, {7})});
+    plan = planSenderKey(added, kAlice, 1, {kBob + "/5", kCarol + "/7"}, true);
+    QVERIFY(!plan.rotate);
+    QCOMPARE(plan.distributeTo, QStringList({kBob + "/6"}));
+    // Carol was removed: a holder is no longer a member device, so a new key for the rest.
+    const GroupState removed = stateOf(3, {member(kAlice, {1}), member(kBob, {5, 6})});
+    plan = planSenderKey(removed, kAlice, 1, {kBob + "/5", kBob + "/6", kCarol + "/7"}, true);
+    QVERIFY(plan.rotate);
+    QCOMPARE(plan.distributeTo, QStringList({kBob + "/5", kBob + "/6"}));
+}
+
+void TestGroupMessages::textRoundTripAndReplay()
+{
+    const GroupState state = stateOf(2, {member(kAlice, {1}), member(kBob, {5})});
+    auto alice = crypto::SenderKeySender::create(groupId(), device(kAlice, 1), 1000);
+    auto atBob = receiverOf(alice);
+    const QByteArray message = sealText(alice, QStringLiteral("hello group"), 2);
+    QCOMPARE(groupOfMessage(message), std::optional<QByteArray>(kGroup));
+
+    auto opened = openGroupText(message, state, kAlice, 1, &atBob);
+    QVERIFY(std::holds_alternative<MessageContent>(opened));
+    const auto &content = std::get<MessageContent>(opened);
+    QCOMPARE(content.kind, MessageContent::Kind::GroupText);
+    QCOMPARE(content.text, QStringLiteral("hello group"));
+    QCOMPARE(content.groupEpoch, 2u);
+
+    // Shown once: the same message again is a replay.
+    opened = openGroupText(message, state, kAlice, 1, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::Duplicate);
+    // Another device of the same member (the sealed body says who sent it) has no key here.
+    const GroupState twoDevices = stateOf(2, {member(kAlice, {1, 2}), member(kBob, {5})});
+    opened = openGroupText(sealText(alice, QStringLiteral("x"), 2), twoDevices, kAlice, 2, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::NoSenderKey);
+    QVERIFY(!groupOfMessage(QByteArray("not a sender-key message")));
+}
+
+void TestGroupMessages::nonMemberIsDroppedBeforeDecryption()
+{
+    // Carol is not a member at Bob's state; even with a sender key of hers (as if she had been
+    // one once) her message is dropped before any cryptography — and the key state is unchanged.
+    const GroupState state = stateOf(3, {member(kAlice, {1}), member(kBob, {5})});
+    auto carol = crypto::SenderKeySender::create(groupId(), device(kCarol, 7), 1000);
+    auto atBob = receiverOf(carol);
+    const auto before = atBob;
+    const QByteArray message = sealText(carol, QStringLiteral("let me in"), 3);
+    auto opened = openGroupText(message, state, kCarol, 7, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::NotAMember);
+    QVERIFY(atBob == before);
+    // A member account's device that is not listed is no member device either.
+    opened = openGroupText(message, state, kBob, 9, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::NotAMember);
+    // An unknown group.
+    opened = openGroupText(message, std::nullopt, kCarol, 7, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::UnknownGroup);
+}
+
+void TestGroupMessages::removedMemberCannotReadAfterRotation()
+{
+    const GroupState three =
+        stateOf(1, {member(kAlice, {1}), member(kBob, {5}), member(kCarol, {7})});
+    auto alice = crypto::SenderKeySender::create(groupId(), device(kAlice, 1), 1000);
+    auto atBob = receiverOf(alice);
+    auto atCarol = receiverOf(alice);
+    QVERIFY(std::holds_alternative<MessageContent>(
+        openGroupText(sealText(alice, QStringLiteral("before"), 1), three, kAlice, 1, &atCarol)));
+
+    // Carol is removed: Alice's plan says rotate, and Bob gets the new key.
+    const GroupState two = stateOf(2, {member(kAlice, {1}), member(kBob, {5})});
+    const SenderKeyPlan plan = planSenderKey(two, kAlice, 1, {kBob + "/5", kCarol + "/7"}, true);
+    QVERIFY(plan.rotate);
+    QCOMPARE(plan.distributeTo, QStringList({kBob + "/5"}));
+    alice = alice.rotate(1001);
+    QVERIFY(std::holds_alternative<crypto::SenderKeyUpdate>(atBob.process(alice.distribution())));
+
+    const QByteArray after = sealText(alice, QStringLiteral("after"), 2);
+    auto atBobOpened = openGroupText(after, two, kAlice, 1, &atBob);
+    QVERIFY(std::holds_alternative<MessageContent>(atBobOpened));
+    QCOMPARE(std::get<MessageContent>(atBobOpened).text, QStringLiteral("after"));
+    // Carol, even with her old state in which Alice is a member, holds only the old key.
+    auto atCarolOpened = openGroupText(after, three, kAlice, 1, &atCarol);
+    QCOMPARE(std::get<GroupMessageError>(atCarolOpened), GroupMessageError::NoSenderKey);
+}
+
+void TestGroupMessages::plaintextMustMatchTheGroupAndEpoch()
+{
+    const GroupState state = stateOf(2, {member(kAlice, {1}), member(kBob, {5})});
+    auto alice = crypto::SenderKeySender::create(groupId(), device(kAlice, 1), 1000);
+    auto atBob = receiverOf(alice);
+    // Our own encryptGroupText refuses a content for another group ...
+    auto refused = encryptGroupText(
+        alice, MessageContent::makeGroupText(QByteArray(16, '\x68'), 2, QStringLiteral("x"), 0));
+    QCOMPARE(std::get<GroupMessageError>(refused), GroupMessageError::Malformed);
+    // ... but a sender may make one anyway: the receiver compares the plaintext's group id.
+    const QByteArray other =
+        MessageContent::makeGroupText(QByteArray(16, '\x68'), 2, QStringLiteral("x"), 0).encode();
+    auto forged = alice.encrypt(
+        {reinterpret_cast<const crypto::Byte *>(other.constData()), std::size_t(other.size())});
+    const auto &bytes = std::get<std::vector<crypto::Byte>>(forged);
+    auto opened = openGroupText(
+        QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())), state,
+        kAlice, 1, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::WrongGroup);
+    // A text made at an epoch this device has not resolved yet.
+    opened = openGroupText(sealText(alice, QStringLiteral("early"), 3), state, kAlice, 1, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::EpochAhead);
+    // A pairwise content kind under a sender key is not a group text.
+    const QByteArray plain = MessageContent::makeText(QStringLiteral("x"), 0).encode();
+    auto wrongKind = alice.encrypt(
+        {reinterpret_cast<const crypto::Byte *>(plain.constData()), std::size_t(plain.size())});
+    const auto &wrongBytes = std::get<std::vector<crypto::Byte>>(wrongKind);
+    opened = openGroupText(
+        QByteArray(reinterpret_cast<const char *>(wrongBytes.data()), qsizetype(wrongBytes.size())),
+        state, kAlice, 1, &atBob);
+    QCOMPARE(std::get<GroupMessageError>(opened), GroupMessageError::Malformed);
+}
+
+void TestGroupMessages::senderKeyAcceptance_data()
+{
+    QTest::addColumn<QString>("from");
+    QTest::addColumn<quint32>("fromDevice");
+    QTest::addColumn<quint32>("epoch");
+    QTest::addColumn<bool>("known");
+    QTest::addColumn<int>("error"); // -1: accepted
+    QTest::newRow("member") << kAlice << 1u << 2u << true << -1;
+    QTest::newRow("older epoch") << kAlice << 1u << 1u << true << -1;
+    QTest::newRow("non-member") << kCarol << 7u << 2u << true << int(GroupMessageError::NotAMember);
+    QTest::newRow("unlisted device")
+        << kAlice << 3u << 2u << true << int(GroupMessageError::NotAMember);
+    QTest::newRow("epoch ahead") << kAlice << 1u << 3u << true
+                                 << int(GroupMessageError::EpochAhead);
+    QTest::newRow("unknown group")
+        << kAlice << 1u << 2u << false << int(GroupMessageError::UnknownGroup);
+}
+
+void TestGroupMessages::senderKeyAcceptance()
+{
+    QFETCH(QString, from);
+    QFETCH(quint32, fromDevice);
+    QFETCH(quint32, epoch);
+    QFETCH(bool, known);
+    QFETCH(int, error);
+    const GroupState state = stateOf(2, {member(kAlice, {1}), member(kBob, {5})});
+    auto sender = crypto::SenderKeySender::create(groupId(), device(from, fromDevice), 1000);
+    const auto serialized = sender.distribution().serialize();
+    const auto view = serialized.view();
+    const MessageContent content = MessageContent::makeSenderKey(
+        epoch, QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size())), 0);
+    QVERIFY(!content.encode().isEmpty());
+    const auto accepted = acceptSenderKey(known ? std::optional<GroupState>(state) : std::nullopt,
+                                          content, from, fromDevice);
+    if (error < 0) {
+        QVERIFY(!accepted);
+    } else {
+        QVERIFY(accepted);
+        QCOMPARE(int(*accepted), error);
+    }
+}
+
+void TestGroupMessages::storesSenderKeysAndTexts()
+{
+    // Schema v12 (M1 §9.6): our key with its holders, a member device's receiver state and the
+    // texts, through the real store; the states are encrypted at rest and come back working.
+    QTemporaryDir dir;
+    ProfileStore store(dir.filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(store.create(passphrase(), crypto::VaultParameters::minimum()))));
+    auto alice = crypto::SenderKeySender::create(groupId(), device(kAlice, 1), 1000);
+    const auto atBob = receiverOf(alice);
+    const QByteArray first = sealText(alice, QStringLiteral("one"), 1);
+    // This is Bob's profile: his own key, and Alice's device's receiver state.
+    const auto bob = crypto::SenderKeySender::create(groupId(), device(kBob, 5), 1000);
+    const auto saved = take(store.run([&](StoreContext &context) -> StoreStatus {
+        SenderKeyTable keys(context);
+        if (auto status = keys.saveOwn(kGroup, kBob, 5, OwnSenderKey{bob, {kAlice + "/1"}}, 1);
+            !succeeded(status)) {
+            return status;
+        }
+        // Saved twice: the row is updated, not duplicated.
+        if (auto status =
+                keys.saveOwn(kGroup, kBob, 5, OwnSenderKey{bob, {kAlice + "/1", kCarol + "/7"}}, 2);
+            !succeeded(status)) {
+            return status;
+        }
+        return keys.saveReceiver(kGroup, kAlice, 1, atBob, 2);
+    }));
+    QVERIFY(succeeded(saved));
+    auto loaded = take(store.run(
+        [](StoreContext &context) { return SenderKeyTable(context).own(kGroup, kBob, 5); }));
+    auto own = valueOf(std::move(loaded));
+    QVERIFY(own);
+    QCOMPARE(own->holders, QStringList({kAlice + "/1", kCarol + "/7"}));
+    QCOMPARE(own->sender.keyId(), bob.keyId());
+    QCOMPARE(own->sender.iteration(), bob.iteration());
+    // A receiver row is never read as our own key.
+    auto wrongKind = take(store.run(
+        [](StoreContext &context) { return SenderKeyTable(context).own(kGroup, kAlice, 1); }));
+    QVERIFY(std::holds_alternative<StoreError>(wrongKind));
+    auto receiver = valueOf(take(store.run([](StoreContext &context) {
+        return SenderKeyTable(context).receiver(kGroup, kAlice, 1);
+    })));
+    QVERIFY(receiver);
+    QVERIFY(*receiver == atBob);
+    const GroupState state = stateOf(1, {member(kAlice, {1}), member(kBob, {5})});
+    QVERIFY(
+        std::holds_alternative<MessageContent>(openGroupText(first, state, kAlice, 1, &*receiver)));
+    // Nothing else: Carol's device has no state, and ours is not a receiver.
+    QVERIFY(!valueOf(take(store.run([](StoreContext &context) {
+        return SenderKeyTable(context).receiver(kGroup, kCarol, 7);
+    }))));
+    // The holders are not in the clear on disk (nor is the state: both are sealed cells).
+    auto plain = valueOf(take(store.run([](StoreContext &context) -> StoreResult<qint64> {
+        QSqlQuery query(context.database());
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM sender_keys WHERE own = 1 AND "
+                                       "instr(holders, CAST('alice@' AS BLOB)) > 0"))) {
+            return StoreContext::queryError(query);
+        }
+        query.next();
+        return query.value(0).toLongLong();
+    })));
+    QCOMPARE(plain, 0);
+
+    // Texts: stored once per author and id.
+    GroupMessageRecord record;
+    record.groupId = kGroup;
+    record.sender = kAlice;
+    record.senderDevice = 1;
+    record.clientMessageId = QByteArray(16, '\x11');
+    record.epoch = 1;
+    record.text = QStringLiteral("hello");
+    record.sentAt = 5;
+    record.receivedAt = 6;
+    auto added = valueOf(take(store.run(
+        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
+    QVERIFY(added);
+    added = valueOf(take(store.run(
+        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
+    QVERIFY(!added);
+    auto texts = valueOf(take(
+        store.run([](StoreContext &context) { return GroupMessageTable(context).list(kGroup); })));
+    QCOMPARE(texts.size(), std::size_t(1));
+    QCOMPARE(texts[0].text, QStringLiteral("hello"));
+    QCOMPARE(texts[0].sender, kAlice);
+    QCOMPARE(texts[0].epoch, 1u);
+}
+
+QTEST_GUILESS_MAIN(TestGroupMessages)
+#include "tst_groupmessages.moc"
