@@ -402,7 +402,6 @@ void TestStoreMigrations::opensFixture()
                                                     "bob@relay.example 2 1")
                                    : QString(),
                      QStringLiteral("fixture message 3,fixture message 2,fixture message 1"),
-
                      version >= 12 ? QStringLiteral("bob@relay.example fixture group text")
                                    : QString()}));
 }
