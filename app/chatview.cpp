@@ -498,6 +498,26 @@ void ChatView::saveAttachmentTo(qint64 messageId, const QString &path)
     }
 }
 
+void ChatView::showMessage(qint64 messageId)
+{
+    core::MessageListModel *messages = m_chat->messageList();
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(messages, &core::MessageListModel::pageApplied, this,
+                          [this, messages, connection, messageId] {
+                              const int row = messages->rowOf(messageId);
+                              if (row < 0) {
+                                  return; // another page first (the window's other half)
+                              }
+                              disconnect(*connection);
+                              const QModelIndex index = messages->index(row);
+                              m_timeline->setCurrentIndex(index);
+                              m_timeline->selectionModel()->select(
+                                  index, QItemSelectionModel::ClearAndSelect);
+                              m_timeline->scrollTo(index, QAbstractItemView::PositionAtCenter);
+                          });
+    messages->openAround(m_chat->contactAddress(), messageId);
+}
+
 void ChatView::showImage(const QString &clientMessageId, const QByteArray &plaintext)
 {
     const core::MessageListModel *messages = m_chat->messageList();

@@ -64,6 +64,8 @@ public:
     void sendFileAt(const QString &path);
     // Files being prepared, sent or fetched: "Sending photo.jpg…", "42 %"; empty when idle.
     QLabel *transferLabel() const { return m_transfer; }
+    // Loads the history around message `messageId` and selects it, centred (a search match).
+    void showMessage(qint64 messageId);
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
     // The header's "⋮" menu: the timer submenu (its actions' data are seconds, 0 = off),

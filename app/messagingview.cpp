@@ -3,6 +3,7 @@
 #include "app/addcontactdialog.h"
 #include "app/chatview.h"
 #include "app/conversationsview.h"
+#include "app/messagesearchpopup.h"
 #include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
 #include "app/verificationdialog.h"
@@ -11,6 +12,7 @@
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
+#include "core/viewmodels/searchviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 #include "core/viewmodels/verificationviewmodel.h"
 
@@ -44,6 +46,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_list(new ConversationsView(m_conversations, this))
     , m_right(new QStackedWidget(this))
     , m_empty(new QWidget(this))
+    , m_search(new core::SearchViewModel(m_store, this))
 {
     setObjectName(QStringLiteral("messaging"));
     // A deleted request's conversation is gone: so is its chat.
@@ -115,7 +118,9 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     auto *newContact = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this);
     connect(newContact, &QShortcut::activated, this, &MessagingView::addContact);
     auto *find = new QShortcut(QKeySequence(QKeySequence::Find), this);
-    connect(find, &QShortcut::activated, this, [this] {
+    connect(find, &QShortcut::activated, this, &MessagingView::showMessageSearch);
+    auto *filter = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), this);
+    connect(filter, &QShortcut::activated, this, [this] {
         m_list->filterField()->setFocus();
         m_list->filterField()->selectAll();
     });
@@ -251,6 +256,34 @@ void MessagingView::showQuickSwitcher()
     });
     m_switcher->show();
     m_switcher->field()->setFocus();
+}
+
+MessageSearchPopup *MessagingView::messageSearch() const
+{
+    return m_searchPopup;
+}
+
+void MessagingView::showMessageSearch()
+{
+    if (m_searchPopup != nullptr) {
+        m_searchPopup->raise();
+        m_searchPopup->field()->setFocus();
+        return;
+    }
+    m_searchPopup = new MessageSearchPopup(m_search, this);
+    m_searchPopup->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_searchPopup, &MessageSearchPopup::messageChosen, this, &MessagingView::showMessage);
+    m_searchPopup->show();
+    m_searchPopup->field()->setFocus();
+}
+
+void MessagingView::showMessage(const QString &contactAddress, qint64 messageId)
+{
+    m_conversations->select(contactAddress); // opens its chat view now (openSelected)
+    if (m_chatView != nullptr && m_chat->contactAddress() == contactAddress) {
+        m_chatView->showMessage(messageId);
+        m_chatView->setFocus();
+    }
 }
 
 void MessagingView::showSettings()

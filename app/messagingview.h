@@ -15,6 +15,7 @@ class ContactsViewModel;
 class RequestsViewModel;
 class ConversationListViewModel;
 class ProfileStore;
+class SearchViewModel;
 class SessionManager;
 class AppearanceViewModel;
 class SettingsViewModel;
@@ -24,6 +25,7 @@ namespace parley::app {
 
 class ChatView;
 class ConversationsView;
+class MessageSearchPopup;
 class QuickSwitcher;
 class VerificationDialog;
 
@@ -31,8 +33,10 @@ class VerificationDialog;
 // and, on the right, the selected conversation (a ChatView on its own ChatViewModel) or an
 // empty state that tells a new user what to do. Owns the view models of the open profile.
 // Ctrl+N adds a contact (AddContactDialog) and opens the conversation with them; Ctrl+F
-// goes to the conversation filter; Ctrl+K opens the QuickSwitcher (type, Enter opens the
-// conversation); the settings button opens SettingsDialog; the
+// searches every message (MessageSearchPopup on a SearchViewModel; a chosen match opens its
+// conversation at that message); Ctrl+Shift+F goes to the conversation filter; Ctrl+K opens
+// the QuickSwitcher (type, Enter opens the conversation); the settings button opens
+// SettingsDialog; the
 // chat's "Verify…" and key-change banner open a VerificationDialog (non-modal, one at a time,
 // on its own VerificationViewModel).
 //
@@ -59,6 +63,8 @@ public:
     VerificationDialog *verificationDialog() const;
     // The open quick switcher, or null.
     QuickSwitcher *quickSwitcher() const;
+    // The open message search, or null.
+    MessageSearchPopup *messageSearch() const;
 
     QByteArray saveState() const;
 
@@ -72,6 +78,9 @@ public slots:
     void addContact();
     void showSettings();
     void showQuickSwitcher();
+    void showMessageSearch();
+    // Opens the conversation with `contactAddress` at message `messageId` (selected).
+    void showMessage(const QString &contactAddress, qint64 messageId);
     // Opens (or raises) the verification dialog for `address`. Needs a SessionManager.
     void showVerification(const QString &address);
 
@@ -97,6 +106,8 @@ private:
     ChatView *m_chatView = nullptr;
     QPointer<VerificationDialog> m_verification;
     QPointer<QuickSwitcher> m_switcher;
+    core::SearchViewModel *m_search;
+    QPointer<MessageSearchPopup> m_searchPopup;
 };
 
 } // namespace parley::app

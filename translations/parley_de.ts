@@ -533,6 +533,41 @@
     </message>
 </context>
 <context>
+    <name>parley::app::MessageSearchPopup</name>
+    <message>
+        <source>You to %1</source>
+        <translation>Sie an %1</translation>
+    </message>
+    <message>
+        <source>Search messages</source>
+        <translation>Nachrichten durchsuchen</translation>
+    </message>
+    <message>
+        <source>Words to search for</source>
+        <translation>Gesuchte Wörter</translation>
+    </message>
+    <message>
+        <source>Search all messages…</source>
+        <translation>Alle Nachrichten durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Search status</source>
+        <translation>Suchstatus</translation>
+    </message>
+    <message>
+        <source>Matching messages</source>
+        <translation>Passende Nachrichten</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Suche läuft…</translation>
+    </message>
+    <message>
+        <source>No messages found</source>
+        <translation>Keine Nachrichten gefunden</translation>
+    </message>
+</context>
+<context>
     <name>parley::app::MessagingView</name>
     <message>
         <source>Chats</source>

@@ -11,6 +11,7 @@
 #include "app/emojipicker.h"
 #include "app/inerttextdocument.h"
 #include "app/messagedelegate.h"
+#include "app/messagesearchpopup.h"
 #include "app/messagingview.h"
 #include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
@@ -90,6 +91,7 @@ private slots:
     void composerBlockedWhileCannotSend();
     void controlsHaveAccessibleNames();
     void quickSwitcher();
+    void messageSearch();
     void listTimes();
 
 private:
@@ -698,6 +700,54 @@ void TestTimeline::quickSwitcher()
     QTest::keyClick(switcher->field(), Qt::Key_Escape);
     QTRY_VERIFY(switcher.isNull());
     QCOMPARE(messaging.conversations()->selectedAddress(), second);
+}
+
+void TestTimeline::messageSearch()
+{
+    app::MessagingView messaging(m_profile.store, nullptr);
+    messaging.resize(900, 600);
+    messaging.show();
+    messaging.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&messaging));
+    QTRY_VERIFY(messaging.conversations()->model()->rowCount() >= 1);
+
+    // Ctrl+F searches every message: a word and a number deep in bob's 100 000 (the space at
+    // the end: the number as a whole word, not a prefix of 12340 … 12349).
+    QTest::keyClick(&messaging, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(messaging.messageSearch() != nullptr);
+    QPointer<app::MessageSearchPopup> search = messaging.messageSearch();
+    QVERIFY(QTest::qWaitForWindowExposed(search));
+    QTRY_VERIFY(search->field()->hasFocus());
+    QTest::keyClicks(search->field(), QStringLiteral("Message 1234 "));
+    QAbstractItemModel *results = search->listView()->model();
+    QTRY_COMPARE(results->rowCount(), 1);
+    QCOMPARE(results->index(0, 0).data(Qt::DisplayRole).toString(), QStringLiteral("message 1234"));
+    QTRY_VERIFY(!search->statusLabel()->isVisible());
+
+    // Enter opens bob's conversation at that message, selected, far from the newest page.
+    QTest::keyClick(search->field(), Qt::Key_Return);
+    QTRY_VERIFY(search.isNull());
+    QTRY_VERIFY(messaging.chatView() != nullptr);
+    QCOMPARE(messaging.chatView()->chat()->contactAddress(), kBob);
+    app::TimelineView *timeline = messaging.chatView()->timeline();
+    QTRY_COMPARE_WITH_TIMEOUT(timeline->currentIndex().data(Messages::TextRole).toString(),
+                              QStringLiteral("message 1234"), 10000);
+    QVERIFY(timeline->selectionModel()->isSelected(timeline->currentIndex()));
+    QVERIFY(
+        timeline->viewport()->rect().intersects(timeline->visualRect(timeline->currentIndex())));
+
+    // Nothing matches: the popup says so and stays open.
+    QTest::keyClick(&messaging, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(messaging.messageSearch() != nullptr);
+    search = messaging.messageSearch();
+    search->field()->clear();
+    QTest::keyClicks(search->field(), QStringLiteral("zebra"));
+    QTRY_VERIFY(search->statusLabel()->isVisible());
+    QCOMPARE(search->statusLabel()->text(), QStringLiteral("No messages found"));
+    QCOMPARE(search->listView()->model()->rowCount(), 0);
+    QTest::keyClick(search->field(), Qt::Key_Return);
+    QVERIFY(!search.isNull());
+    search->close();
 }
 
 QTEST_MAIN(TestTimeline)
