@@ -48,10 +48,10 @@ private:
     QCheckBox *m_notify;
     QCheckBox *m_showText;
     QComboBox *m_theme = nullptr;
+    QLabel *m_message;
     core::RequestsViewModel *m_requests;
     QListWidget *m_blocked = nullptr;
     QPushButton *m_unblock = nullptr;
-    QLabel *m_message;
 };
 
 } // namespace parley::app
