@@ -14,12 +14,13 @@
 //   --reps N            samples per item (default 31; attachments take a fifth, at least 3)
 //   --attachment-mib M  attachment size (default 64)
 //   --only GROUP        one group only, for profiling: a, a-full, b, b-full, c, d-seal,
-//                       d-open, sk-send, sk-receive, x3dh, attachments; or x25519-million
-//                       (only when named): RFC 7748 §5.2's 1 000 000-iteration X25519
-//                       known answer, timed, with exit status 1 if the result differs
+//                       d-open, sk-send, sk-receive, x3dh, group-send, attachments; or
+//                       x25519-million (only when named): RFC 7748 §5.2's 1 000 000-iteration
+//                       X25519 known answer, timed, with exit status 1 if the result differs
 
 #include "bench/benchharness.h"
 #include "bench/benchprimitives.h"
+#include "bench/groupsendbench.h"
 #include "bench/sealedbench.h"
 #include "crypto/attachmentcipher.h"
 #include "crypto/identity.h"
@@ -507,7 +508,7 @@ int main(int argc, char **argv)
             std::fprintf(stderr,
                          "usage: %s [--reps N] [--attachment-mib M]"
                          " [--only a|a-full|b|b-full|c|d-seal|d-open|sk-send|sk-receive|x3dh|"
-                         "attachments|x25519-million]\n",
+                         "group-send|attachments|x25519-million]\n",
                          argv[0]);
             return 1;
         }
@@ -582,6 +583,12 @@ int main(int argc, char **argv)
         Group x3dh = x3dhGroup();
         run(x3dh, g_reps);
         report(x3dh);
+    }
+    if (selected("group-send")) {
+        // Issue 13: one group text to 100 devices, group (sender key + multi-recipient) against
+        // pairwise fan-out; the content size of the groups above, and 1 KiB.
+        runGroupSend(kMultiRecipientDevices, kPlaintextBytes, g_reps);
+        runGroupSend(kMultiRecipientDevices, 1024, g_reps);
     }
     if (selected("attachments")) {
         // Few, long samples (each call is tens of milliseconds or more).
