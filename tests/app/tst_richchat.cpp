@@ -343,8 +343,8 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
         QVERIFY(unblockSelected->isEnabled());
         unblockSelected->click();
         QTRY_VERIFY_WITH_TIMEOUT(!model->isBlocked(), kTimeoutMs);
-        QTRY_COMPARE(list->count(), 1);
-        QCOMPARE(list->item(0)->text(), QStringLiteral("Nobody is blocked."));
+        QTRY_COMPARE(list->item(0)->text(), QStringLiteral("Nobody is blocked."));
+        QCOMPARE(list->count(), 1);
         QCOMPARE(list->item(0)->flags(), Qt::NoItemFlags);
     }
     QVERIFY(chat->composer()->isEnabled());
