@@ -271,7 +271,8 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         // One centred line (elided when painted): "alice set disappearing messages to 1 hour."
         const int width =
             std::min(row.width() - 2 * kSideMargin,
-                     small.horizontalAdvance(index.data(Qt::DisplayRole).toString()) + 2 * kPadX);
+                     small.horizontalAdvance(index.data(Qt::DisplayRole).toString()) + 2 * kPadX +
+                         1); // + 1: elidedText() must not find it a fraction too narrow
         geometry.bubble =
             QRect(row.left() + (row.width() - width) / 2, y, width, small.height() + 2 * kPadY);
         geometry.text = geometry.bubble.adjusted(kPadX, kPadY, -kPadX, -kPadY);
@@ -307,7 +308,10 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const QString file = fileLine(index);
     const int fileHeight = file.isEmpty() ? 0 : metrics.height() + 2;
     if (!file.isEmpty()) {
-        inner = std::max(inner, std::min(maxText, metrics.horizontalAdvance(file)));
+        // Measured in the bold it is painted in (elided only when wider than the text may be).
+        QFont bold = option.font;
+        bold.setWeight(QFont::DemiBold);
+        inner = std::max(inner, std::min(maxText, QFontMetrics(bold).horizontalAdvance(file) + 1));
     }
     const int textTop =
         kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0) + thumbnailHeight + fileHeight;

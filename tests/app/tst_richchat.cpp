@@ -21,6 +21,7 @@
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
+#include "screenshots.h"
 #include "support/cliprocess.h"
 #include "support/exifjpeg.h"
 #include "support/relayprocess.h"
@@ -338,6 +339,7 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
         QVERIFY(list && unblockSelected);
         QCOMPARE(list->count(), 1);
         QCOMPARE(list->item(0)->text(), bobAddress);
+        parley::test::saveScreenshot(&settings, QStringLiteral("settings"));
         QVERIFY(!unblockSelected->isEnabled());
         list->setCurrentRow(0);
         QVERIFY(unblockSelected->isEnabled());
@@ -473,10 +475,15 @@ void TestRichChat::repliesReactionsEditsAndDeletion()
     const QRgb viewed = viewer->image().pixel(32, 24);
     QVERIFY(qRed(viewed) > 150 && qGreen(viewed) < 80);
     QCOMPARE(viewer->windowTitle(), QStringLiteral("holiday.jpg"));
+    parley::test::saveScreenshot(viewer, QStringLiteral("image-viewer"));
     viewer->close();
     QTRY_VERIFY(chat->findChild<app::ImageViewer *>() == nullptr);
     const QString photoId =
         messages->index(sentBefore).data(Messages::ClientMessageIdRole).toString();
+    app.window.resize(1000, 680);
+    timeline->scrollToBottom();
+    QTest::qWait(0);
+    parley::test::saveScreenshot(&app.window, QStringLiteral("chat"));
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             result = bobsHistory();

@@ -22,6 +22,7 @@
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/verificationviewmodel.h"
+#include "screenshots.h"
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
@@ -188,6 +189,7 @@ void TestVerification::verifiesByCodeAndDigits()
     QVERIFY(dialog);
     QVERIFY(QTest::qWaitForWindowExposed(dialog));
     core::VerificationViewModel *model = dialog->verification();
+    parley::test::saveScreenshot(dialog, QStringLiteral("verification"));
     QTRY_COMPARE_WITH_TIMEOUT(model->state(), core::VerificationViewModel::State::Ready,
                               kTimeoutMs);
 
