@@ -1155,6 +1155,18 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>This message has no file.</source>
         <translation>Diese Nachricht enthält keine Datei.</translation>
     </message>
+    <message>
+        <source>Unnamed group</source>
+        <translation>Unbenannte Gruppe</translation>
+    </message>
+    <message>
+        <source>This is not possible in a group yet.</source>
+        <translation>Das ist in einer Gruppe noch nicht möglich.</translation>
+    </message>
+    <message>
+        <source>You are not a member of this group.</source>
+        <translation>Sie sind kein Mitglied dieser Gruppe.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::ConnectionViewModel</name>
@@ -1301,6 +1313,18 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>This message was deleted.</source>
         <translation>Diese Nachricht wurde gelöscht.</translation>
+    </message>
+    <message>
+        <source>Unnamed group</source>
+        <translation>Unbenannte Gruppe</translation>
+    </message>
+    <message>
+        <source>You: %1</source>
+        <translation>Sie: %1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>

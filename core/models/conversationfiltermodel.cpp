@@ -26,12 +26,14 @@ bool ConversationFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex 
         return true;
     }
     const QModelIndex row = sourceModel()->index(sourceRow, 0, sourceParent);
+    // A group's key ("group:<hex>") is no address a user would type: its name only.
     return row.data(ConversationListModel::DisplayNameRole)
                .toString()
                .contains(m_text, Qt::CaseInsensitive) ||
-           row.data(ConversationListModel::AddressRole)
-               .toString()
-               .contains(m_text, Qt::CaseInsensitive);
+           (!row.data(ConversationListModel::IsGroupRole).toBool() &&
+            row.data(ConversationListModel::AddressRole)
+                .toString()
+                .contains(m_text, Qt::CaseInsensitive));
 }
 
 } // namespace parley::core

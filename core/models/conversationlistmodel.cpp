@@ -40,6 +40,9 @@ void ConversationListModel::follow(SessionManager *sessions)
             queued);
     connect(sessions, &SessionManager::blockedChanged, this, &ConversationListModel::reload,
             queued);
+    // A group created, joined, renamed or changed (M1 §9): its row appears, moves up or is
+    // renamed.
+    connect(sessions, &SessionManager::groupChanged, this, &ConversationListModel::reload, queued);
 }
 
 void ConversationListModel::reload()
@@ -136,9 +139,12 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
     Row row;
     row.conversationId = summary.id.value;
     row.address = summary.address;
+    row.isGroup = !summary.groupId.isEmpty();
+    row.groupId = QString::fromLatin1(summary.groupId.toHex());
     row.name = summary.displayName && !summary.displayName->trimmed().isEmpty()
                    ? summary.displayName->trimmed()
-                   : summary.address.section(u'@', 0, 0);
+               : row.isGroup ? tr("Unnamed group")
+                             : summary.address.section(u'@', 0, 0);
     row.lastActivityAt = summary.lastActivityAt;
     row.unread = summary.unreadCount;
     row.verified = summary.verified;
@@ -156,8 +162,23 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
             : text == nullptr || last.state == MessageRecord::State::Undecryptable
                 ? tr("This message could not be decrypted.")
                 : previewOf(*text);
+        // In a group the preview says whose message it is (M1 §9.6: the authenticated
+        // member; its contact name when it has one).
+        if (row.isGroup && !last.isTimerChange()) {
+            row.preview = row.lastOutgoing ? tr("You: %1").arg(row.preview)
+                                           : tr("%1: %2").arg(authorName(summary), row.preview);
+            row.preview = previewOf(row.preview);
+        }
     }
     return row;
+}
+
+QString ConversationListModel::authorName(const ConversationSummary &summary)
+{
+    if (summary.lastAuthorName && !summary.lastAuthorName->trimmed().isEmpty()) {
+        return summary.lastAuthorName->trimmed();
+    }
+    return summary.lastAuthor.section(u'@', 0, 0); // as a contact without a name is shown
 }
 
 QString ConversationListModel::previewOf(const QString &text)
@@ -245,6 +266,10 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return row.request;
     case BlockedRole:
         return row.blocked;
+    case IsGroupRole:
+        return row.isGroup;
+    case GroupIdRole:
+        return row.groupId;
     default:
         return {};
     }
@@ -265,6 +290,8 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const
     names.insert(ConversationIdRole, "conversationId");
     names.insert(IsRequestRole, "isRequest");
     names.insert(BlockedRole, "blocked");
+    names.insert(IsGroupRole, "isGroup");
+    names.insert(GroupIdRole, "groupId");
     return names;
 }
 

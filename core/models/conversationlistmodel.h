@@ -25,15 +25,22 @@ class SessionManager;
 // pending, further events only make it run once more afterwards). A reload is applied as a diff,
 // never as a reset: a conversation whose activity moved it up is moved with beginMoveRows, a new
 // one inserted, a vanished one removed, and changed previews or counts reported with dataChanged,
-// so a view keeps its selection and scroll position. Rows are identified by the contact's address.
+// so a view keeps its selection and scroll position. Rows are identified by the conversation's
+// key: the contact's address, or "group:<hex>" for a group (conversationkey.h, schema v13).
+// Group conversations are listed like 1:1 ones; groupChanged (created, joined, renamed,
+// members changed) reloads too.
 //
 // Roles (also by name for QML, see roleNames()):
-//   Qt::DisplayRole / DisplayNameRole  the contact's name, or the user part of the address
-//   AddressRole (QString)              the contact's account address, user@relay
+//   Qt::DisplayRole / DisplayNameRole  the contact's name, or the user part of the address;
+//                                      a group's name ("Unnamed group" while unknown)
+//   AddressRole (QString)              the contact's account address, user@relay; for a group
+//                                      its key "group:<hex>" (what ChatViewModel::setContact
+//                                      and MessageListModel::open take)
 //   InitialsRole (QString)             one or two letters for an avatar
 //   PreviewRole (QString)              the last message on one line, at most kPreviewLength
 //                                      characters (a sentence if it cannot be decrypted;
-//                                      empty for a conversation without messages)
+//                                      empty for a conversation without messages); in a
+//                                      group prefixed with its author: "Bob: …", "You: …"
 //   LastActivityRole (QDateTime)       when the last message was stored
 //   UnreadCountRole (int)              incoming messages not yet marked read (Received)
 //   LastMessageOutgoingRole (bool)     the preview is a message the user sent
@@ -44,6 +51,8 @@ class SessionManager;
 //                                      nothing is sent back until the user accepts it
 //                                      (RequestsViewModel::accept / deleteRequest; M1 §8)
 //   BlockedRole (bool)                 the contact is blocked (its new messages are dropped)
+//   IsGroupRole (bool)                 a group conversation (M1 §9)
+//   GroupIdRole (QString)              a group's id, 32 lower-case hex digits; else empty
 //   Qt::AccessibleTextRole             "alice, 2 unread, last message: …"
 //
 // Lives on the GUI thread.
@@ -68,6 +77,8 @@ public:
         ConversationIdRole,
         IsRequestRole,
         BlockedRole,
+        IsGroupRole,
+        GroupIdRole,
     };
     Q_ENUM(Role)
 
@@ -119,12 +130,16 @@ private:
         bool verified = false;
         bool request = false;
         bool blocked = false;
+        bool isGroup = false;
+        QString groupId; // hex
 
         bool operator==(const Row &) const = default;
     };
 
     void apply(const std::vector<ConversationSummary> &summaries);
     static Row toRow(const ConversationSummary &summary);
+    // The name a group's last message is prefixed with.
+    static QString authorName(const ConversationSummary &summary);
 
     std::shared_ptr<ProfileStore> m_store;
     QList<Row> m_rows;

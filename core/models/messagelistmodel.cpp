@@ -632,6 +632,13 @@ MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
     }
     row.undecryptable = std::holds_alternative<StoreError>(record.body) ||
                         record.state == MessageRecord::State::Undecryptable;
+    row.author = record.author;
+    row.authorDevice = record.authorDevice;
+    if (!record.author.isEmpty()) {
+        row.authorName = item.authorName && !item.authorName->trimmed().isEmpty()
+                             ? item.authorName->trimmed()
+                             : record.author.section(u'@', 0, 0);
+    }
     row.attachment = item.attachment;
     if (row.attachment && row.text.isEmpty()) {
         row.text = row.attachment->caption; // the body of an attachment row is empty (v7)
@@ -725,8 +732,17 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
                              : row.edited        ? tr("%1 (edited)").arg(row.text)
                                                  : row.text;
         return outgoing ? tr("You, %1: %2").arg(time, body)
-                        : tr("%1, %2: %3").arg(m_address.section(u'@', 0, 0), time, body);
+                        : tr("%1, %2: %3")
+                              .arg(row.authorName.isEmpty() ? m_address.section(u'@', 0, 0)
+                                                            : row.authorName,
+                                   time, body);
     }
+    case AuthorRole:
+        return row.author;
+    case AuthorNameRole:
+        return row.authorName;
+    case AuthorDeviceRole:
+        return qint64(row.authorDevice);
     case IdRole:
         return row.id.value;
     case TextRole:
@@ -828,6 +844,9 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(ReplyToRole, "replyTo");
     names.insert(QuotedIdRole, "quotedId");
     names.insert(QuotedAuthorRole, "quotedAuthor");
+    names.insert(AuthorRole, "author");
+    names.insert(AuthorNameRole, "authorName");
+    names.insert(AuthorDeviceRole, "authorDevice");
     names.insert(QuotedTextRole, "quotedText");
     names.insert(ReactionsRole, "reactions");
     names.insert(ReactionsTextRole, "reactionsText");

@@ -18,7 +18,8 @@ namespace parley::core {
 class ProfileStore;
 class SessionManager;
 
-// One conversation's messages as a WINDOW of rows (docs/architecture.md, "Models and view
+// One conversation's messages — a contact's, or a group's named by its key "group:<hex>"
+// (conversationkey.h, schema v13) — as a WINDOW of rows (docs/architecture.md, "Models and view
 // models"): never the whole history, only a contiguous run of it, oldest at row 0.
 //
 // Paging. open() loads only the newest page (pageSize() rows). fetchOlder() prepends the page
@@ -54,7 +55,7 @@ class SessionManager;
 // Roles (also by name for QML, see roleNames()):
 //   Qt::DisplayRole            the text; for an undecryptable or deleted message a sentence
 //                              saying so
-//   Qt::AccessibleTextRole     "You, 10:42: text" / "alice, 10:42: text"
+//   Qt::AccessibleTextRole     "You, 10:42: text" / "alice, 10:42: text" (in a group: the author)
 //   IdRole (qint64)            the MessageId: stable row identity
 //   TextRole                   the text, empty when undecryptable
 //   DirectionRole (int)        MessageRecord::Direction (0 incoming, 1 outgoing)
@@ -93,6 +94,12 @@ class SessionManager;
 //                              sender's image bytes), downloaded (bool)}; empty map otherwise.
 //                              TextRole is then the caption (ChatViewModel::fetchAttachment
 //                              and saveAttachment act on the row)
+//   AuthorRole (QString)       an incoming message in a group conversation (schema v13): its
+//                              author's account address, the member the sender-key message
+//                              authenticated (M1 §9.6); empty for every other row
+//   AuthorNameRole (QString)   that author's contact name, or the user part of the address;
+//                              empty for every other row (a view labels group rows with it)
+//   AuthorDeviceRole (qint64)  that author's sending device id; 0 for every other row
 //
 // Errors (e.g. the profile was locked by auto-lock) leave the rows as they are and set
 // errorText; call open() again once the profile is unlocked.
@@ -136,6 +143,9 @@ public:
         IsSystemRole,
         TimerChangeRole,
         AttachmentRole,
+        AuthorRole,
+        AuthorNameRole,
+        AuthorDeviceRole,
     };
     Q_ENUM(Role)
 
@@ -232,6 +242,9 @@ private:
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;
         std::optional<AttachmentSummary> attachment;
+        QString author; // group rows from a member (schema v13)
+        QString authorName;
+        quint32 authorDevice = 0;
     };
     struct RowState
     {

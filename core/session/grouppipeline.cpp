@@ -7,6 +7,7 @@
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
 #include "core/store/grouptable.h"
 #include "core/store/identitytable.h"
 #include "core/store/sessiontable.h"
@@ -95,6 +96,16 @@ StoreResult<GroupMember> contactMember(StoreContext &context, const QString &add
         member.devices.resize(std::size_t(kMaxGroupMemberDevices));
     }
     return member;
+}
+
+StoreStatus touchGroupConversation(StoreContext &context, const QByteArray &groupId, qint64 now)
+{
+    ConversationTable conversations(context);
+    auto conversation = conversations.forGroup(groupId, now);
+    if (const auto *error = errorOf(conversation)) {
+        return *error;
+    }
+    return conversations.touch(std::get<ConversationId>(conversation), now);
 }
 
 void sortMembers(std::vector<GroupMember> &members)
@@ -213,6 +224,14 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                 if (auto saved = groups.saveState(group, *update.after, now);
                     const auto *error = errorOf(saved)) {
                     return *error;
+                }
+                // A group we are a member of is a conversation (schema v13): it is listed
+                // from its creation or our joining on, and moves up with each change.
+                if (update.after->member(self) != nullptr) {
+                    if (auto listed = touchGroupConversation(context, change.groupId, now);
+                        const auto *error = errorOf(listed)) {
+                        return *error;
+                    }
                 }
             }
         }

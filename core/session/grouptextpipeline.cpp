@@ -5,6 +5,10 @@
 #include "core/session/peerrecord.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
+#include "core/store/conversationtable.h"
+#include "core/store/identitytable.h"
+#include "core/store/messagetable.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
@@ -220,6 +224,19 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
             return failure(QStringLiteral("cannot frame a group message"));
         }
         const auto &message = std::get<std::vector<crypto::Byte>>(framed);
+        // Our copy, a message of the group's conversation (schema v13).
+        sent.record.groupId = groupId;
+        sent.record.sender = selfAddress;
+        sent.record.senderDevice = selfDevice;
+        sent.record.clientMessageId = content.clientMessageId;
+        sent.record.epoch = state->epoch;
+        sent.record.text = text;
+        sent.record.sentAt = now;
+        sent.record.receivedAt = now;
+        auto stored = storeGroupText(context, sent.record, true);
+        if (const auto *error = errorOf(stored)) {
+            return *error;
+        }
         OutboxTable outbox(context);
         for (qsizetype first = 0; first < sent.recipients.size();
              first += protocol::kMaxRecipientsPerSend) {
@@ -243,6 +260,9 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                              QByteArray::fromStdString(payload.SerializeAsString());
             entry.recipients = sent.recipients.mid(first, count);
             entry.createdAt = now;
+            // The relay's answer moves our copy from Queued to Sent or Failed
+            // (finishOutboxEntry), as for a 1:1 text.
+            entry.message = sent.record.message;
             auto added = outbox.add(entry);
             if (const auto *error = errorOf(added)) {
                 return *error;
@@ -253,18 +273,6 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
         if (auto saved = keys.saveOwn(groupId, selfAddress, selfDevice, *own, now);
             errorOf(saved) != nullptr) {
             return *errorOf(saved);
-        }
-        sent.record.groupId = groupId;
-        sent.record.sender = selfAddress;
-        sent.record.senderDevice = selfDevice;
-        sent.record.clientMessageId = content.clientMessageId;
-        sent.record.epoch = state->epoch;
-        sent.record.text = text;
-        sent.record.sentAt = now;
-        sent.record.receivedAt = now;
-        auto stored = GroupMessageTable(context).add(sent.record);
-        if (const auto *error = errorOf(stored)) {
-            return *error;
         }
         return sent;
     });
@@ -318,11 +326,11 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         record.text = content.text;
         record.sentAt = content.sentAt;
         record.receivedAt = now;
-        auto stored = GroupMessageTable(context).add(record);
+        auto stored = storeGroupText(context, record, false);
         if (const auto *error = errorOf(stored)) {
             return *error;
         }
-        if (!std::get<bool>(stored)) {
+        if (!std::get<std::optional<MessageId>>(stored)) {
             return ReceivedGroupText{}; // the same text again (a new message key): shown once
         }
         return ReceivedGroupText{std::nullopt, std::move(record)};
@@ -369,10 +377,80 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
     return result;
 }
 
-StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
-                                                          const QByteArray &groupId)
+StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
+                                                     GroupMessageRecord &record, bool outgoing)
 {
-    return GroupMessageTable(context).list(groupId);
+    auto conversation = ConversationTable(context).forGroup(record.groupId, record.receivedAt);
+    if (const auto *error = errorOf(conversation)) {
+        return *error;
+    }
+    MessageRecord message;
+    message.conversation = std::get<ConversationId>(conversation);
+    message.direction =
+        outgoing ? MessageRecord::Direction::Outgoing : MessageRecord::Direction::Incoming;
+    message.clientMessageId = record.clientMessageId;
+    message.sentAt = record.sentAt;
+    message.storedAt = record.receivedAt;
+    message.state = outgoing ? MessageRecord::State::Queued : MessageRecord::State::Received;
+    message.body = record.text;
+    if (!outgoing) {
+        message.author = record.sender;
+        message.authorDevice = record.senderDevice;
+    }
+    auto stored = MessageTable(context).appendIfNew(message);
+    if (const auto *error = errorOf(stored)) {
+        return *error;
+    }
+    const auto &id = std::get<std::optional<MessageId>>(stored);
+    if (id) {
+        record.message = *id;
+    }
+    return id;
+}
+
+StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
+                                                          const QByteArray &groupId, int limit)
+{
+    std::vector<GroupMessageRecord> out;
+    auto found = ConversationTable(context).findByAddress(groupConversationKey(groupId));
+    if (const auto *error = errorOf(found)) {
+        return *error;
+    }
+    const auto &conversation = std::get<std::optional<ConversationId>>(found);
+    if (!conversation) {
+        return out;
+    }
+    std::optional<OwnIdentityRecord> self; // read for the first text of ours
+    auto page = MessageTable(context).page(*conversation, {}, limit);
+    if (const auto *error = errorOf(page)) {
+        return *error;
+    }
+    auto &rows = std::get<std::vector<MessageRecord>>(page);
+    for (auto row = rows.rbegin(); row != rows.rend(); ++row) {
+        const auto *text = std::get_if<QString>(&row->body);
+        if (!text || row->deleted || row->isTimerChange()) {
+            continue;
+        }
+        const bool outgoing = row->direction == MessageRecord::Direction::Outgoing;
+        if (outgoing && !self) {
+            auto identity = IdentityTable(context).load();
+            if (const auto *error = errorOf(identity)) {
+                return *error;
+            }
+            self = std::get<OwnIdentityRecord>(std::move(identity));
+        }
+        GroupMessageRecord record;
+        record.groupId = groupId;
+        record.sender = outgoing ? self->address : row->author;
+        record.senderDevice = outgoing ? self->deviceId : row->authorDevice;
+        record.clientMessageId = row->clientMessageId;
+        record.text = *text;
+        record.sentAt = row->sentAt;
+        record.receivedAt = row->storedAt;
+        record.message = row->id;
+        out.push_back(std::move(record));
+    }
+    return out;
 }
 
 } // namespace parley::core

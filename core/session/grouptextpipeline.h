@@ -2,10 +2,11 @@
 
 // The database-thread halves of group messages (protocol M1 §9.6; docs/architecture.md,
 // "Groups (messages)"). Each runs inside ProfileStore::run; the rules are groupmessages.h,
-// the tables senderkeytable.h and groupmessagetable.h (schema v12).
+// the tables senderkeytable.h (schema v12) and messagetable.h: a group text is a message of
+// its group's conversation (schema v13, ConversationTable::forGroup).
 
+#include "core/session/groupmessagerecord.h"
 #include "core/session/groupmessages.h"
-#include "core/store/groupmessagetable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
 
@@ -73,8 +74,17 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
                                                 const QString &address, quint32 device,
                                                 const QByteArray &accountKey, qint64 now);
 
-// The texts of `groupId`, oldest first.
-StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
-                                                          const QByteArray &groupId);
+// Stores `record` as a message of its group's conversation (made if needed) through
+// MessageTable, so that the search index and the conversation list follow: outgoing (ours,
+// state Queued) or incoming from record.sender's device (state Received). The UNIQUE key
+// includes the author (schema v13): the id it got, or nullopt if that author's text with that
+// client_message_id is stored already (it is not shown twice). record.message is set.
+StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
+                                                     GroupMessageRecord &record, bool outgoing);
+
+// The texts of `groupId`, oldest first (at most `limit`, the newest ones). Deleted and system
+// rows are left out; a text that no longer opens at rest is skipped.
+StoreResult<std::vector<GroupMessageRecord>>
+groupHistory(StoreContext &context, const QByteArray &groupId, int limit = 10000);
 
 } // namespace parley::core

@@ -3,6 +3,7 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
@@ -33,15 +34,7 @@ QString describeRatchet(crypto::RatchetError error)
 
 StoreResult<QString> addressOfConversation(StoreContext &context, ConversationId conversation)
 {
-    auto contact = ConversationTable(context).contactOf(conversation);
-    if (const auto *error = errorOf(contact)) {
-        return *error;
-    }
-    auto record = ContactTable(context).find(std::get<ContactId>(contact));
-    if (const auto *error = errorOf(record)) {
-        return *error;
-    }
-    return std::get<ContactRecord>(record).address;
+    return ConversationTable(context).keyOf(conversation);
 }
 
 } // namespace pipeline
@@ -159,6 +152,11 @@ StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QSt
         Result result;
         ContactTable contacts(context);
         for (auto &[contact, ids] : byContact) {
+            if (isGroupKey(contact)) {
+                // No read receipts in groups (M1 §9.6 defines none): only our rows change.
+                result.push_back({contact, std::move(ids), false});
+                continue;
+            }
             auto record = contacts.findByAddress(contact);
             if (const auto *error = errorOf(record)) {
                 return *error;
@@ -189,13 +187,15 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
             if (const auto *error = errorOf(address)) {
                 return *error;
             }
-            auto contact = ContactTable(context).findByAddress(std::get<QString>(address));
-            if (const auto *error = errorOf(contact)) {
-                return *error;
+            bool request = false; // a group's conversation is never a request
+            if (!isGroupKey(std::get<QString>(address))) {
+                auto contact = ContactTable(context).findByAddress(std::get<QString>(address));
+                if (const auto *error = errorOf(contact)) {
+                    return *error;
+                }
+                request = std::get<ContactRecord>(contact).isRequest();
             }
-            addresses.insert(
-                message.conversation.value,
-                {std::get<QString>(address), std::get<ContactRecord>(contact).isRequest()});
+            addresses.insert(message.conversation.value, {std::get<QString>(address), request});
         }
         const auto &[address, request] = addresses.value(message.conversation.value);
         auto file = AttachmentTable(context).find(message.id);
@@ -206,8 +206,13 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
         if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
             attachment = found->summary();
         }
-        result.push_back(ReceivedMessage{
-            address, address, std::move(message), {}, std::move(attachment), request});
+        // A group message's sender is its author's device (schema v13).
+        const QString from =
+            message.author.isEmpty()
+                ? address
+                : QStringLiteral("%1/%2").arg(message.author).arg(message.authorDevice);
+        result.push_back(
+            ReceivedMessage{address, from, std::move(message), {}, std::move(attachment), request});
     }
     return result;
 }

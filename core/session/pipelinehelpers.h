@@ -56,6 +56,8 @@ inline QString deviceAddress(const QString &account, quint32 device)
     return account + QLatin1Char('/') + QString::number(device);
 }
 
+// The conversation's key (conversationkey.h): the contact's address, or "group:<hex>" for a
+// group conversation (schema v13).
 StoreResult<QString> addressOfConversation(StoreContext &context, ConversationId conversation);
 
 // encryptForContact's work, inside the caller's transaction. `onlyDevice` (non-zero) limits

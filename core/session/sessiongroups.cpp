@@ -4,6 +4,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/grouppipeline.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/conversationkey.h"
 #include "core/store/profilestore.h"
 
 #include <QDateTime>
@@ -112,7 +113,7 @@ void SessionManager::sendGroupText(const QByteArray &groupId, const QString &tex
     const auto store = m_account->store();
     const auto self = m_account->device();
     if (!store || !self) {
-        emit commandFailed({}, tr("The profile is not open."));
+        emit commandFailed(groupConversationKey(groupId), tr("The profile is not open."));
         return;
     }
     enqueue([this, store, self, groupId, text](std::function<void()> next) {
@@ -120,14 +121,19 @@ void SessionManager::sendGroupText(const QByteArray &groupId, const QString &tex
             return parley::core::sendGroupText(context, *self, groupId, text,
                                                QDateTime::currentMSecsSinceEpoch());
         }),
-                 [this, next](const StoreResult<SentGroupText> &sent) {
+                 [this, next, groupId](const StoreResult<SentGroupText> &sent) {
                      if (const auto *error = std::get_if<StoreError>(&sent)) {
-                         emit commandFailed({}, error->detail.isEmpty() ? error->message()
-                                                                        : error->detail);
+                         // Named by the group's conversation key: its chat shows the sentence.
+                         emit commandFailed(groupConversationKey(groupId), error->detail.isEmpty()
+                                                                               ? error->message()
+                                                                               : error->detail);
                          next();
                          return;
                      }
                      const auto &done = std::get<SentGroupText>(sent);
+                     // The group's conversation (schema v13) is followed like a 1:1 one.
+                     emit messageQueued(groupConversationKey(done.record.groupId),
+                                        done.record.clientMessageId);
                      emit groupTextSent(done.record, int(done.recipients.size()), done.unreached);
                      flushOutbox();
                      next();

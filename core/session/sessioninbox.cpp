@@ -11,6 +11,7 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
 #include "core/store/profilestore.h"
 #include "crypto/sessionresetratelimiter.h"
@@ -347,7 +348,17 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         break;
     case Outcome::GroupMessage:
         if (result.groupText) {
-            emit groupTextReceived(*result.groupText);
+            const GroupMessageRecord &text = *result.groupText;
+            // The group's conversation (schema v13) is followed like a 1:1 one: the
+            // conversation list, an open chat and notifications see it as a message.
+            ChatMessage message;
+            message.conversation = groupConversationKey(text.groupId);
+            message.from = text.sender + QLatin1Char('/') + QString::number(text.senderDevice);
+            message.clientMessageId = text.clientMessageId;
+            message.text = text.text;
+            message.sentAt = text.sentAt;
+            emit messageReceived(message);
+            emit groupTextReceived(text);
         }
         break;
     case Outcome::Duplicate:

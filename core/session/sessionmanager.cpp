@@ -3,6 +3,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/messagefailure.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
 #include "core/store/profilestore.h"
 #include "crypto/identity.h"
@@ -357,7 +358,9 @@ void SessionManager::markRead(const QString &contact)
     if (!ready()) {
         return;
     }
-    const QString address = contact.isEmpty() ? QString() : resolve(contact);
+    // A group conversation is named by its key (conversationkey.h), not by a username.
+    const QString address =
+        contact.isEmpty() ? QString() : (isGroupKey(contact) ? contact : resolve(contact));
     const auto store = m_account->store();
     whenDone(store->run([address](StoreContext &context) { return markSeen(context, address); }),
              [this, storeId = store.get()](const StoreResult<std::vector<SeenMessages>> &seen) {

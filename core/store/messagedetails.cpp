@@ -1,6 +1,7 @@
 #include "core/store/messagedetails.h"
 
 #include "core/store/attachmenttable.h"
+#include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/storecontext.h"
 
@@ -62,8 +63,27 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
     for (const AttachmentRecord &file : std::get<std::vector<AttachmentRecord>>(files)) {
         attachments.insert(file.message.value, file.summary());
     }
+    // The authors of a group page's messages: one contact lookup each.
+    ContactTable contacts(context);
+    QHash<QString, std::optional<QString>> authorNames;
     for (MessageRecord &record : records) {
         HistoryItem item;
+        if (!record.author.isEmpty()) {
+            auto known = authorNames.constFind(record.author);
+            if (known == authorNames.constEnd()) {
+                std::optional<QString> name;
+                auto contact = contacts.findByAddress(record.author);
+                if (const auto *found = std::get_if<ContactRecord>(&contact)) {
+                    name = found->displayName;
+                } else if (const auto code = std::get<StoreError>(contact).code;
+                           code != StoreError::Code::NotFound &&
+                           code != StoreError::Code::Undecryptable) {
+                    return std::get<StoreError>(contact);
+                }
+                known = authorNames.insert(record.author, name);
+            }
+            item.authorName = *known;
+        }
         if (!record.deleted) {
             item.reactions = byMessage.value(record.id.value);
             if (const auto file = attachments.constFind(record.id.value);

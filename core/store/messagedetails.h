@@ -40,6 +40,9 @@ struct HistoryItem
     std::vector<MessageVersion> versions;
     // An attachment message's file (M1 kind 0x0B, schema v7); nullopt for a text or a tombstone.
     std::optional<AttachmentSummary> attachment;
+    // An incoming group message (record.author set, schema v13): its author's contact name,
+    // if the author is a contact with a name that decrypts; nullopt otherwise.
+    std::optional<QString> authorName;
 };
 
 // The reactions and quotes of `records` (all of one conversation), in their order.

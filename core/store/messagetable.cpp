@@ -15,7 +15,7 @@ namespace {
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
                                        "sent_at, stored_at, state, body, failure_reason, "
                                        "reply_to, edit_id, edited_at, deleted, expires_at, "
-                                       "timer_seconds FROM messages ");
+                                       "timer_seconds, author, author_device FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 {
@@ -39,6 +39,8 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     if (!query.value(14).isNull()) {
         message.timerChange = quint32(query.value(14).toLongLong());
     }
+    message.author = query.value(15).toString();
+    message.authorDevice = quint32(query.value(16).toLongLong());
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -57,8 +59,8 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 
 const QString kInsert = QStringLiteral(
     "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
-    "stored_at, state, body, failure_reason, reply_to, expires_at, timer_seconds) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "stored_at, state, body, failure_reason, reply_to, expires_at, timer_seconds, author, "
+    "author_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?)");
 
 } // namespace
 
@@ -75,8 +77,9 @@ StoreResult<std::optional<MessageId>> MessageTable::appendIfNew(const MessageRec
     }
     const qint64 id = std::get<qint64>(allocated);
     CachedQuery insert = m_context.prepared(
-        kInsert + QStringLiteral(" ON CONFLICT (conversation_id, direction, client_message_id) "
-                                 "DO NOTHING"));
+        kInsert +
+        QStringLiteral(" ON CONFLICT (conversation_id, direction, author, client_message_id) "
+                       "DO NOTHING"));
     auto inserted = insertRow(insert, id, message);
     if (const auto *error = std::get_if<StoreError>(&inserted)) {
         return *error;
@@ -155,6 +158,8 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
                                         : QVariant(QMetaType(QMetaType::LongLong)));
     insert->bindValue(11, message.timerChange ? QVariant(qint64(*message.timerChange))
                                               : QVariant(QMetaType(QMetaType::LongLong)));
+    insert->bindValue(12, message.author);
+    insert->bindValue(13, qint64(message.authorDevice));
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }
@@ -253,18 +258,19 @@ StoreResult<MessageRecord> MessageTable::find(MessageId id)
 
 StoreResult<std::optional<MessageRecord>>
 MessageTable::findByClientId(ConversationId conversation, MessageRecord::Direction direction,
-                             const QByteArray &clientMessageId)
+                             const QByteArray &clientMessageId, const QString &author)
 {
     CachedQuery cached = m_context.prepared(
         kSelect + QStringLiteral("WHERE conversation_id = ? AND direction = ? AND "
-                                 "client_message_id = ?"));
+                                 "author = coalesce(?, '') AND client_message_id = ?"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
     }
     query.bindValue(0, conversation.value);
     query.bindValue(1, int(direction));
-    query.bindValue(2, clientMessageId);
+    query.bindValue(2, author);
+    query.bindValue(3, clientMessageId);
     if (!query.exec()) {
         return StoreContext::queryError(query);
     }

@@ -66,6 +66,12 @@ struct MessageRecord
     // A system row: the conversation's disappearing-messages timer was set to this many
     // seconds (0: off) by this row's direction's side. No body; never expires.
     std::optional<quint32> timerChange;
+    // Schema v13: the author of an incoming message in a group conversation — the member
+    // (account address) and device the sender-key message authenticated (M1 §9.6). Empty and
+    // 0 on every other row (a 1:1 message's author is the conversation's contact; an outgoing
+    // message's is this profile).
+    QString author;
+    quint32 authorDevice = 0;
 
     bool isEdited() const { return !editId.isEmpty(); }
     bool isTimerChange() const { return timerChange.has_value(); }
@@ -88,8 +94,9 @@ public:
     // The same for many messages with one prepared statement and one id reservation: the
     // history fixture builder's path. Returns the first id (the others follow in order).
     StoreResult<MessageId> appendBatch(const std::vector<MessageRecord> &messages);
-    // Stores `message` unless its conversation already has one in that direction with its
-    // client_message_id (the UNIQUE key): the id it got, or nullopt for a duplicate. One
+    // Stores `message` unless its conversation already has one in that direction from that
+    // author with its client_message_id (the UNIQUE key): the id it got, or nullopt for a
+    // duplicate. One
     // statement where findByClientId() + append() are two: how received texts are stored.
     StoreResult<std::optional<MessageId>> appendIfNew(const MessageRecord &message);
 
@@ -104,12 +111,14 @@ public:
     StoreResult<std::vector<MessageRecord>> pageAfter(ConversationId conversation, MessageId after,
                                                       int limit);
     StoreResult<MessageRecord> find(MessageId id);
-    // The message with that sender-chosen id in one direction of a conversation, or nullopt:
-    // how received messages are deduplicated before they reach any model, and how receipts
-    // find the messages they confirm.
+    // The message with that sender-chosen id in one direction of a conversation (from
+    // `author` in a group; empty: a 1:1 or outgoing message), or nullopt: how received
+    // messages are deduplicated before they reach any model, and how receipts find the
+    // messages they confirm.
     StoreResult<std::optional<MessageRecord>> findByClientId(ConversationId conversation,
                                                              MessageRecord::Direction direction,
-                                                             const QByteArray &clientMessageId);
+                                                             const QByteArray &clientMessageId,
+                                                             const QString &author = {});
     // Every message in `state` (all conversations), oldest first.
     StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
     // Sets the state and clears the failure reason (a receipt may overtake a failure).

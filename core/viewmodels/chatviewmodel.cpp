@@ -1,11 +1,14 @@
 #include "core/viewmodels/chatviewmodel.h"
 
 #include "core/models/messagelistmodel.h"
+#include "core/session/grouppipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
+#include "core/store/identitytable.h"
 #include "core/store/profilestore.h"
 
 #include <QMetaObject>
@@ -20,6 +23,7 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
     , m_store(std::move(store))
     , m_sessions(sessions)
     , m_address(std::move(contactAddress))
+    , m_groupId(groupIdOfKey(m_address).value_or(QByteArray()))
     , m_messages(new MessageListModel(m_store, this))
 {
     m_typingIdle.setSingleShot(true);
@@ -81,6 +85,15 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
         connect(m_sessions, &SessionManager::blockedChanged, this, reloadIfMine, queued);
         connect(m_sessions, &SessionManager::keyChanged, this, &ChatViewModel::onKeyChanged,
                 queued);
+        // A group renamed, or our membership changed (M1 §9).
+        connect(
+            m_sessions, &SessionManager::groupChanged, this,
+            [this](const GroupSummary &group) {
+                if (isGroup() && group.id == m_groupId) {
+                    loadContact();
+                }
+            },
+            queued);
         connect(
             m_sessions, &SessionManager::attachmentProgress, this,
             [this](const QString &address, const QByteArray &id, qint64 done, qint64 total) {
@@ -208,13 +221,36 @@ QAbstractItemModel *ChatViewModel::messages() const
 
 QString ChatViewModel::displayName() const
 {
+    if (isGroup()) {
+        return m_name.isEmpty() ? tr("Unnamed group") : m_name;
+    }
     return m_name.isEmpty() ? m_address.section(u'@', 0, 0) : m_name;
+}
+
+bool ChatViewModel::canSend() const
+{
+    if (isGroup()) {
+        return m_groupMember;
+    }
+    return !(m_verified && m_keyChanged) && !m_request && !m_blocked;
+}
+
+bool ChatViewModel::refusedInGroup()
+{
+    if (!isGroup()) {
+        return false;
+    }
+    setError(tr("This is not possible in a group yet."));
+    return true;
 }
 
 QString ChatViewModel::cannotSendReason() const
 {
     if (canSend()) {
         return {};
+    }
+    if (isGroup()) {
+        return tr("You are not a member of this group.");
     }
     if (m_blocked) {
         return tr("%1 is blocked. Unblock them to send a message.").arg(displayName());
@@ -256,6 +292,9 @@ QString ChatViewModel::checkedText(const QString &text)
 
 QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
 {
+    if (refusedInGroup()) {
+        return {}; // replies, reactions, edits and deletion are 1:1 only so far
+    }
     const int row = m_messages->rowOf(messageId);
     if (row < 0) {
         setError(tr("That message is not shown any more."));
@@ -359,6 +398,9 @@ bool ChatViewModel::edit(qint64 messageId, const QString &text)
 
 bool ChatViewModel::sendFile(const QString &path, const QString &caption)
 {
+    if (refusedInGroup()) {
+        return false; // attachments are 1:1 only so far
+    }
     if (!canSend()) {
         setError(cannotSendReason());
         return false;
@@ -383,6 +425,9 @@ bool ChatViewModel::sendPreparedFile(const QByteArray &data, const QString &file
                                      const QString &mimeType, const QByteArray &thumbnail,
                                      const QString &caption)
 {
+    if (refusedInGroup()) {
+        return false;
+    }
     if (!canSend()) {
         setError(cannotSendReason());
         return false;
@@ -558,6 +603,9 @@ void ChatViewModel::setComposeMode(ComposeMode mode, qint64 target, QString cont
 
 bool ChatViewModel::setDisappearingTimer(int seconds)
 {
+    if (refusedInGroup()) {
+        return false;
+    }
     if (seconds < 0 || !MessageContent::isValidTimer(quint32(seconds))) {
         setError(tr("Disappearing messages take a time between %1 seconds and %2 weeks, or off.")
                      .arg(kMinTimerSeconds)
@@ -629,6 +677,13 @@ bool ChatViewModel::send(const QString &text)
     if (m_typingAnnounced) {
         sendTyping(false);
     }
+    if (isGroup()) {
+        // M1 §9.6: once under our sender key, to every member device (grouptextpipeline.h).
+        queueToSessions([groupId = m_groupId, trimmed](SessionManager *sessions) {
+            sessions->sendGroupText(groupId, trimmed);
+        });
+        return true;
+    }
     queueToSessions(
         [to = m_address, trimmed](SessionManager *sessions) { sessions->sendText(to, trimmed); });
     return true;
@@ -666,7 +721,8 @@ void ChatViewModel::sendTyping(bool typing)
     } else {
         m_typingIdle.stop();
     }
-    if (m_sessions != nullptr && canSend()) {
+    // Typing notices are 1:1 only: none is defined for groups (M1 §9.6).
+    if (m_sessions != nullptr && canSend() && !isGroup()) {
         queueToSessions([to = m_address, typing](SessionManager *sessions) {
             sessions->sendTyping(to, typing);
         });
@@ -708,9 +764,43 @@ void ChatViewModel::onKeyChanged(const QString &address)
     }
 }
 
+void ChatViewModel::loadGroup()
+{
+    m_guard.deliver(
+        m_store->run([groupId = m_groupId](StoreContext &context) -> StoreResult<GroupInfo> {
+            auto state = parley::core::loadGroup(context, groupId);
+            if (const auto *error = std::get_if<StoreError>(&state)) {
+                return *error;
+            }
+            GroupInfo info;
+            const auto &found = std::get<std::optional<GroupState>>(state);
+            if (!found) {
+                return info;
+            }
+            auto identity = IdentityTable(context).load();
+            if (const auto *error = std::get_if<StoreError>(&identity)) {
+                return *error;
+            }
+            info.name = found->name.trimmed();
+            info.member = found->member(std::get<OwnIdentityRecord>(identity).address) != nullptr;
+            return info;
+        }),
+        [this](const StoreResult<GroupInfo> &found) {
+            if (const auto *info = std::get_if<GroupInfo>(&found)) {
+                m_name = info->name;
+                m_groupMember = info->member;
+                emit contactChanged();
+            }
+        });
+}
+
 void ChatViewModel::loadContact()
 {
     if (!m_store) {
+        return;
+    }
+    if (isGroup()) {
+        loadGroup();
         return;
     }
     m_guard.deliver(m_store->run([address = m_address](StoreContext &context) {

@@ -25,8 +25,12 @@ class SessionManager;
 // Properties:
 //  - messages:          the MessageListModel of this conversation (a window of rows, paged
 //                       both ways; it follows the SessionManager by itself)
-//  - contactAddress:    user@relay of the contact (constant)
-//  - displayName:       the contact's name, or the user part of the address
+//  - contactAddress:    user@relay of the contact (constant); for a group conversation its
+//                       key "group:<hex>" (conversationkey.h; ConversationListModel's
+//                       AddressRole): the app opens a group's chat like a contact's
+//  - isGroup, groupId:  a group conversation (protocol M1 §9) and its id (32 hex digits)
+//  - displayName:       the contact's name, or the user part of the address; a group's name
+//                       ("Unnamed group" while unknown), read again on groupChanged
 //  - verified:          the user verified the contact's safety number
 //  - keyChanged:        the contact's identity key changed since this session started
 //  - isRequest:         the conversation is a message request: the contact wrote first and
@@ -36,6 +40,9 @@ class SessionManager;
 //  - canSend:           false while sending is blocked: a verified contact whose key changed
 //                       (issue 12: sending stays blocked until the user accepts the new key),
 //                       a message request not accepted yet, or a blocked contact
+//                       In a group: false unless we are a member of its current state;
+//                       verified, keyChanged, isRequest, blocked and peerTyping stay false
+//                       (they are about one contact) and no typing notice is sent.
 //  - cannotSendReason:  one sentence saying why canSend is false, else empty
 //  - noticeText:        a non-blocking remark, e.g. an unverified contact's key changed
 //  - errorText:         one sentence about the last failed command (too long, refused by the
@@ -61,7 +68,10 @@ class SessionManager;
 //  - send(text):        trims the text; refuses (false, errorText set) an empty one, one over
 //                       kMaxTextBytes bytes of UTF-8, or any while canSend is false; else hands
 //                       it to the SessionManager (it appears in `messages` as Queued) and
-//                       returns true. Also ends our typing notice.
+//                       returns true. Also ends our typing notice. In a group it goes through
+//                       SessionManager::sendGroupText (M1 §9.6).
+//  In a group, replies, reactions, edits, deletion, attachments and the disappearing timer
+//  are refused (false, errorText "This is not possible in a group yet.").
 //  - markRead():        every received message of this conversation becomes Seen and a read
 //                       receipt goes to the contact (call when the view shows the newest rows)
 //  - setTyping(typing): call on every edit with true, and with false when the field is
@@ -122,6 +132,8 @@ class ChatViewModel : public QObject
     Q_OBJECT
     Q_PROPERTY(QAbstractItemModel *messages READ messages CONSTANT)
     Q_PROPERTY(QString contactAddress READ contactAddress CONSTANT)
+    Q_PROPERTY(bool isGroup READ isGroup CONSTANT)
+    Q_PROPERTY(QString groupId READ groupId CONSTANT)
     Q_PROPERTY(QString displayName READ displayName NOTIFY contactChanged)
     Q_PROPERTY(bool verified READ isVerified NOTIFY contactChanged)
     Q_PROPERTY(bool keyChanged READ hasKeyChanged NOTIFY contactChanged)
@@ -166,7 +178,9 @@ public:
     bool hasKeyChanged() const { return m_keyChanged; }
     bool isRequest() const { return m_request; }
     bool isBlocked() const { return m_blocked; }
-    bool canSend() const { return !(m_verified && m_keyChanged) && !m_request && !m_blocked; }
+    bool canSend() const;
+    bool isGroup() const { return !m_groupId.isEmpty(); }
+    QString groupId() const { return QString::fromLatin1(m_groupId.toHex()); }
     QString cannotSendReason() const;
     QString noticeText() const;
     QString errorText() const { return m_errorText; }
@@ -221,7 +235,16 @@ signals:
     void attachmentOpened(const QString &clientMessageId, const QByteArray &plaintext);
 
 private:
+    struct GroupInfo
+    {
+        QString name;
+        bool member = false;
+    };
     void loadContact();
+    // A group conversation's name and whether we are a member (its resolved state, M1 §9).
+    void loadGroup();
+    // True, with errorText set, in a group conversation: for what groups do not have yet.
+    bool refusedInGroup();
     void sendTyping(bool typing);
     void setPeerTyping(bool typing);
     void setError(const QString &text);
@@ -241,12 +264,14 @@ private:
     std::shared_ptr<ProfileStore> m_store;
     SessionManager *m_sessions;
     QString m_address;
+    QByteArray m_groupId; // a group conversation (m_address is its key); else empty
     MessageListModel *m_messages;
     QString m_name;
     bool m_verified = false;
     bool m_keyChanged = false;
     bool m_request = false; // schema v7: not accepted (and not blocked)
     bool m_blocked = false;
+    bool m_groupMember = false; // a group conversation: we are a member of its current state
     QString m_errorText;
     bool m_peerTyping = false;
     qint64 m_unreadMarkerId = 0;

@@ -21,9 +21,10 @@ class SessionManager;
 // Properties:
 //  - model:            the ConversationListModel (every conversation, newest activity first)
 //  - filteredModel:    the same rows filtered by filterText (bind the view to this one)
-//  - filterText:       what the user typed in the search field; matches name or address,
-//                      case-insensitive; empty shows everything
-//  - selectedAddress:  the contact address of the open conversation, or empty
+//  - filterText:       what the user typed in the search field; matches name or address (a
+//                      group: its name), case-insensitive; empty shows everything
+//  - selectedAddress:  the open conversation's key — the contact's address, or "group:<hex>"
+//                      for a group (conversationkey.h; the model's AddressRole) — or empty
 //  - selectedRow:      its row in filteredModel, or -1 (hidden by the filter, or none)
 //  - totalUnread:      the sum of every conversation's unread count (for a badge or the title)
 //  - errorText:        one sentence if the list cannot be read (e.g. the profile is locked)

@@ -2,7 +2,7 @@
 // replaced, and what a receiver accepts — with crypto's real sender keys (C4).
 
 #include "core/session/groupmessages.h"
-#include "core/store/groupmessagetable.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/store/profilestore.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/storecontext.h"
@@ -335,7 +335,8 @@ void TestGroupMessages::storesSenderKeysAndTexts()
     })));
     QCOMPARE(plain, 0);
 
-    // Texts: stored once per author and id.
+    // Texts: stored once per author and id, as messages of the group's conversation (schema
+    // v13); another member's text with the same client_message_id is not shadowed by it.
     GroupMessageRecord record;
     record.groupId = kGroup;
     record.sender = kAlice;
@@ -345,18 +346,24 @@ void TestGroupMessages::storesSenderKeysAndTexts()
     record.text = QStringLiteral("hello");
     record.sentAt = 5;
     record.receivedAt = 6;
-    auto added = valueOf(take(store.run(
-        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
-    QVERIFY(added);
-    added = valueOf(take(store.run(
-        [record](StoreContext &context) { return GroupMessageTable(context).add(record); })));
-    QVERIFY(!added);
-    auto texts = valueOf(take(
-        store.run([](StoreContext &context) { return GroupMessageTable(context).list(kGroup); })));
-    QCOMPARE(texts.size(), std::size_t(1));
+    auto store1 = [](GroupMessageRecord text) {
+        return
+            [text](StoreContext &context) mutable { return storeGroupText(context, text, false); };
+    };
+    QVERIFY(valueOf(take(store.run(store1(record)))).has_value());
+    QVERIFY(!valueOf(take(store.run(store1(record)))).has_value());
+    GroupMessageRecord other = record;
+    other.sender = QStringLiteral("mallory@relay.example");
+    other.text = QStringLiteral("shadow");
+    QVERIFY(valueOf(take(store.run(store1(other)))).has_value());
+    auto texts = valueOf(
+        take(store.run([](StoreContext &context) { return groupHistory(context, kGroup); })));
+    QCOMPARE(texts.size(), std::size_t(2));
     QCOMPARE(texts[0].text, QStringLiteral("hello"));
     QCOMPARE(texts[0].sender, kAlice);
-    QCOMPARE(texts[0].epoch, 1u);
+    QCOMPARE(texts[0].senderDevice, 1u);
+    QCOMPARE(texts[1].text, QStringLiteral("shadow"));
+    QCOMPARE(texts[1].sender, QStringLiteral("mallory@relay.example"));
 }
 
 QTEST_GUILESS_MAIN(TestGroupMessages)

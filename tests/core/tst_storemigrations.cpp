@@ -3,13 +3,13 @@
 // tests/core/fixtures/README.md says how the fixtures are made.
 
 #include "core/session/groupchange.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
-#include "core/store/groupmessagetable.h"
 #include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
@@ -163,7 +163,8 @@ StoreStatus writeContents(StoreContext &context)
         if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
             return grouped;
         }
-        // Schema v12 (profile-v12 and later): a group text in that group.
+        // Schema v12 (profile-v12 and later): a group text in that group; since v13 a message
+        // of the group's conversation (storeGroupText; profile-v12 has it in group_messages).
         GroupMessageRecord text;
         text.groupId = QByteArray(16, 'g');
         text.sender = QStringLiteral("bob@relay.example");
@@ -173,7 +174,7 @@ StoreStatus writeContents(StoreContext &context)
         text.text = QStringLiteral("fixture group text");
         text.sentAt = 5000;
         text.receivedAt = 5001;
-        if (auto put = GroupMessageTable(context).add(text);
+        if (auto put = storeGroupText(context, text, false);
             std::holds_alternative<StoreError>(put)) {
             return std::get<StoreError>(put);
         }
@@ -224,6 +225,7 @@ private slots:
     void v6UpgradeAddsDisappearingMessages();
     void v7UpgradeAddsAttachments();
     void v8UpgradeKeepsEveryContactAcceptedAndUnblocked();
+    void v12UpgradeMakesGroupTextsMessages();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -366,15 +368,34 @@ void TestStoreMigrations::opensFixture()
             hits << hit.body;
         }
         seen << hits.join(u',');
-        auto texts = GroupMessageTable(context).list(QByteArray(16, 'g'));
+        // v12's group texts are messages of their group's conversation since v13.
+        auto texts = groupHistory(context, QByteArray(16, 'g'));
         if (const auto *error = std::get_if<StoreError>(&texts)) {
             return *error;
         }
         QStringList textList;
         for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
-            textList << text.sender + QLatin1Char(' ') + text.text;
+            textList << QStringLiteral("%1/%2 %3")
+                            .arg(text.sender)
+                            .arg(text.senderDevice)
+                            .arg(text.text);
         }
         seen << textList.join(u',');
+        auto summaries = ConversationTable(context).summaries();
+        if (const auto *error = std::get_if<StoreError>(&summaries)) {
+            return *error;
+        }
+        QStringList listed;
+        for (const ConversationSummary &summary :
+             std::get<std::vector<ConversationSummary>>(summaries)) {
+            listed << QStringLiteral("%1 %2").arg(summary.address).arg(summary.unreadCount);
+        }
+        seen << listed.join(u',');
+        auto groupHits = SearchIndex(context).search(QStringLiteral("group text"), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&groupHits)) {
+            return *error;
+        }
+        seen << QString::number(std::get<SearchPage>(groupHits).hits.size());
         return seen;
     }));
     QCOMPARE(
@@ -402,8 +423,12 @@ void TestStoreMigrations::opensFixture()
                                                     "bob@relay.example 2 1")
                                    : QString(),
                      QStringLiteral("fixture message 3,fixture message 2,fixture message 1"),
-                     version >= 12 ? QStringLiteral("bob@relay.example fixture group text")
-                                   : QString()}));
+                     version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
+                                   : QString(),
+                     version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"
+                                                    "bob@relay.example 2")
+                                   : QStringLiteral("bob@relay.example 2"),
+                     version >= 12 ? QStringLiteral("1") : QStringLiteral("0")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
@@ -922,6 +947,76 @@ void TestStoreMigrations::v8UpgradeKeepsEveryContactAcceptedAndUnblocked()
     })));
     QCOMPARE(checked, (QStringList{QStringLiteral("bob@relay.example:1:0"),
                                    QStringLiteral("request:0"), QStringLiteral("1")}));
+}
+
+void TestStoreMigrations::v12UpgradeMakesGroupTextsMessages()
+{
+    // v12 → v13 (groups are conversations): the group text of table group_messages is a row of
+    // its group's conversation in messages, with its author, sealed again to its new cell
+    // (C7 §2) and indexed; the old table is gone; the rebuilt tables keep their foreign keys
+    // (on again after the migration) and their children; a second member's text with the same
+    // client_message_id is a second row, not a duplicate.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v12"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        auto scalar = [&context](const QString &sql) {
+            QSqlQuery query(context.database());
+            return query.exec(sql) && query.next() ? query.value(0).toString()
+                                                   : QStringLiteral("error");
+        };
+        seen << scalar(QStringLiteral("PRAGMA foreign_keys"));
+        seen << scalar(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                      "('group_messages', 'conversations_v13', 'messages_v13')"));
+        seen << scalar(QStringLiteral("SELECT author || '/' || author_device FROM messages m "
+                                      "JOIN conversations c ON c.id = m.conversation_id "
+                                      "WHERE c.group_id IS NOT NULL"));
+        // The children of the rebuilt tables are still there (attachment, reaction, outbox
+        // link, timer) and the trigger and indexes were made again.
+        seen << scalar(QStringLiteral("SELECT count(*) FROM attachments"));
+        seen << scalar(QStringLiteral("SELECT count(*) FROM message_reactions"));
+        seen << scalar(QStringLiteral("SELECT count(*) FROM outbox WHERE message_id IS NOT NULL"));
+        seen << scalar(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                      "('messages_by_conversation', 'messages_unread', "
+                                      "'messages_expiry', 'attachments_on_tombstone')"));
+        auto hits = SearchIndex(context).search(QStringLiteral("fixture group"), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&hits)) {
+            return *error;
+        }
+        for (const SearchHit &hit : std::get<SearchPage>(hits).hits) {
+            seen << hit.body;
+        }
+        // Mallory picks Bob's client_message_id: her text is stored beside his.
+        GroupMessageRecord shadow;
+        shadow.groupId = QByteArray(16, 'g');
+        shadow.sender = QStringLiteral("mallory@relay.example");
+        shadow.senderDevice = 3;
+        shadow.clientMessageId = QByteArray(16, 't');
+        shadow.text = QStringLiteral("shadow");
+        shadow.sentAt = 6000;
+        shadow.receivedAt = 6001;
+        auto stored = storeGroupText(context, shadow, false);
+        if (const auto *error = std::get_if<StoreError>(&stored)) {
+            return *error;
+        }
+        seen << QString::number(std::get<std::optional<MessageId>>(stored).has_value());
+        // A conversation is a contact's or a group's, never both nor neither.
+        QSqlQuery bad(context.database());
+        seen << QString::number(bad.exec(QStringLiteral(
+            "INSERT INTO conversations (id, created_at, last_activity_at) VALUES (999, 0, 0)")));
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("1"), QStringLiteral("0"),
+                                   QStringLiteral("bob@relay.example/1"), QStringLiteral("1"),
+                                   QStringLiteral("1"), QStringLiteral("1"), QStringLiteral("4"),
+                                   QStringLiteral("fixture group text"), QStringLiteral("1"),
+                                   QStringLiteral("0")}));
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)

@@ -9,6 +9,8 @@
 // and concurrent changes are tests/core/tst_groups.cpp.
 
 #include "core/account/accountmanager.h"
+#include "core/models/conversationlistmodel.h"
+#include "core/models/messagelistmodel.h"
 #include "core/session/groupchange.h"
 #include "core/session/grouppipeline.h"
 #include "core/session/grouptextpipeline.h"
@@ -16,11 +18,13 @@
 #include "core/session/messagepipeline.h"
 #include "core/session/peerrecord.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
 #include "core/store/profilestore.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
+#include "core/viewmodels/chatviewmodel.h"
 #include "crypto/identity.h"
 #include "crypto/multirecipient.h"
 #include "crypto/sealedmessage.h"
@@ -226,6 +230,7 @@ private slots:
     void groupTexts();
     void forgedChangesAreRejected();
     void nonMemberTextsAreDropped();
+    void groupConversationViews();
 
 private:
     CliResult cli(const QString &name, QStringList arguments)
@@ -696,6 +701,117 @@ void TestE2eGroups::nonMemberTextsAreDropped()
     QCOMPARE(textsOf(mallory, id),
              (QStringList{QStringLiteral("hi, I am in"), QStringLiteral("welcome")}));
     QCOMPARE(textsOf(bob, id).size(), 4);
+}
+
+void TestE2eGroups::groupConversationViews()
+{
+    // A group is a conversation (schema v13) through the real relay: alice's ChatViewModel on
+    // the group's key sends through the group pipeline (her copy goes Queued → Sent); bob's
+    // conversation list shows the group from its creation on, then each text with its
+    // author's name and the unread count; his chat shows each row's author, follows new texts
+    // and marks them read; a rename renames his row and his chat.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("carol")};
+    std::map<QString, std::unique_ptr<Client>> clients;
+    for (const QString &name : names) {
+        clients[name] = std::make_unique<Client>(dir.filePath(name));
+        clients[name]->create(name, relay.url());
+    }
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(clients.begin(), clients.end(), [](const auto &entry) {
+                return entry.second->connection.state() == core::ConnectionStatus::State::Connected;
+            });
+        },
+        kTimeoutMs));
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                QVERIFY(clients[name]->addContact(other, kTimeoutMs));
+            }
+        }
+    }
+    Client &alice = *clients[QStringLiteral("alice")];
+    Client &bob = *clients[QStringLiteral("bob")];
+    Client &carol = *clients[QStringLiteral("carol")];
+    const QString aliceAddress = QStringLiteral("alice@127.0.0.1:%1").arg(relay.port());
+    using Roles = core::ConversationListModel::Role;
+    core::ConversationListModel list(bob.store());
+    list.follow(bob.sessions);
+    list.reload();
+
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy carolChanged(carol.sessions, &core::SessionManager::groupChanged);
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions] {
+        sessions->changeGroup(int(core::GroupOp::Create), {}, QStringLiteral("Hikers"),
+                              {QStringLiteral("bob"), QStringLiteral("carol")});
+    });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    const QByteArray id = aliceChanged.first().at(0).value<core::GroupSummary>().id;
+    const QString key = core::groupConversationKey(id);
+    QTRY_VERIFY_WITH_TIMEOUT(list.rowOf(key) >= 0, kTimeoutMs);
+    QCOMPARE(list.index(list.rowOf(key)).data(Qt::DisplayRole).toString(),
+             QStringLiteral("Hikers"));
+    QVERIFY(list.index(list.rowOf(key)).data(Roles::IsGroupRole).toBool());
+    QVERIFY(carolChanged.waitForCount(1, kTimeoutMs));
+
+    core::ChatViewModel aliceChat(alice.store(), alice.sessions, key);
+    QTRY_VERIFY_WITH_TIMEOUT(aliceChat.canSend(), kTimeoutMs);
+    QVERIFY(aliceChat.isGroup());
+    QCOMPARE(aliceChat.displayName(), QStringLiteral("Hikers"));
+    QVERIFY(aliceChat.send(QStringLiteral("hello hikers")));
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        aliceChat.messageList()->index(0).data(core::MessageListModel::StateRole).toInt(),
+        int(core::MessageRecord::State::Sent), kTimeoutMs);
+    QVERIFY(aliceChat.errorText().isEmpty());
+
+    QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::PreviewRole).toString(),
+                              QStringLiteral("alice: hello hikers"), kTimeoutMs);
+    QCOMPARE(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 1);
+    core::ChatViewModel bobChat(bob.store(), bob.sessions, key);
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 1, kTimeoutMs);
+    const QModelIndex first = bobChat.messageList()->index(0);
+    QCOMPARE(first.data(core::MessageListModel::AuthorRole).toString(), aliceAddress);
+    QCOMPARE(first.data(core::MessageListModel::AuthorNameRole).toString(),
+             QStringLiteral("alice"));
+    QCOMPARE(first.data(core::MessageListModel::AuthorDeviceRole).toLongLong(), 1);
+    QCOMPARE(first.data(core::MessageListModel::TextRole).toString(),
+             QStringLiteral("hello hikers"));
+
+    // Carol answers from her chat: bob's open chat and his list follow.
+    core::ChatViewModel carolChat(carol.store(), carol.sessions, key);
+    QTRY_VERIFY_WITH_TIMEOUT(carolChat.canSend(), kTimeoutMs);
+    QVERIFY(carolChat.send(QStringLiteral("hi all")));
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 2, kTimeoutMs);
+    QCOMPARE(
+        bobChat.messageList()->index(1).data(core::MessageListModel::AuthorNameRole).toString(),
+        QStringLiteral("carol"));
+    QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::PreviewRole).toString(),
+                              QStringLiteral("carol: hi all"), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 2,
+                              kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 2, kTimeoutMs);
+
+    // Bob reads: no unread left (and no receipt: none is defined for groups).
+    bobChat.markRead();
+    QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 0,
+                              kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        bobChat.messageList()->index(0).data(core::MessageListModel::StateRole).toInt(),
+        int(core::MessageRecord::State::Seen), kTimeoutMs);
+
+    // Alice renames the group: bob's row and chat follow.
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Qt::DisplayRole).toString(),
+                              QStringLiteral("Climbers"), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.displayName(), QStringLiteral("Climbers"), kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)

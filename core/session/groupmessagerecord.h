@@ -1,0 +1,28 @@
+#pragma once
+
+#include "core/store/storeids.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace parley::core {
+
+// One group text, sent or received (M1 §9.6), as SessionManager reports it and parley-cli
+// prints it. Stored as a row of the group's conversation in table messages (schema v13;
+// grouptextpipeline.h): plain data.
+struct GroupMessageRecord
+{
+    QByteArray groupId;         // 16 bytes
+    QString sender;             // user@relay of the author (ours for a text we sent)
+    quint32 senderDevice = 0;   // the authenticated sending device (ours: this device)
+    QByteArray clientMessageId; // 16 bytes, the content's
+    // The membership epoch it was made at; 0 when read back from the history (the messages
+    // table does not keep it).
+    quint32 epoch = 0;
+    QString text;
+    qint64 sentAt = 0;     // the author's clock, ms
+    qint64 receivedAt = 0; // ours, ms
+    MessageId message;     // its row in table messages
+};
+
+} // namespace parley::core

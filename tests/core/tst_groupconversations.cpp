@@ -1,0 +1,405 @@
+// Groups as conversations (schema v13, issue 13) on a real profile: bob's store receives
+// alice's signed membership changes (M1 §9) and group texts through the real store functions
+// (storeGroupChange, storeGroupText); the conversation list, the message list and the chat
+// view model show the group like a 1:1 conversation — its name, the author of each message,
+// unread counts, a rename, the removal of the profile from the group. The wire half (a text
+// sent from a group's ChatViewModel through the relay) is tests/e2e/tst_e2e_groups.cpp.
+
+#include "core/clientcore.h"
+#include "core/models/conversationlistmodel.h"
+#include "core/models/messagelistmodel.h"
+#include "core/session/groupchange.h"
+#include "core/session/grouppipeline.h"
+#include "core/session/grouptextpipeline.h"
+#include "core/session/messagepipeline.h"
+#include "core/store/conversationkey.h"
+#include "core/store/identitytable.h"
+#include "core/viewmodels/chatviewmodel.h"
+#include "crypto/signingkeypair.h"
+#include "modeltesthelpers.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace parley::core;
+using namespace parley::core::test;
+namespace crypto = parley::crypto;
+using Tester = QAbstractItemModelTester;
+using Roles = ConversationListModel::Role;
+
+namespace {
+
+const QString kAlice = QStringLiteral("alice@relay.example");
+const QString kBob = QStringLiteral("bob@relay.example");
+const QString kCarol = QStringLiteral("carol@relay.example");
+
+struct Person
+{
+    QString address;
+    std::shared_ptr<const crypto::SigningKeyPair> key =
+        std::make_shared<const crypto::SigningKeyPair>(crypto::SigningKeyPair::generate());
+
+    QByteArray publicKey() const
+    {
+        return QByteArray(reinterpret_cast<const char *>(key->publicKey().data()), 32);
+    }
+    GroupMember member(bool admin = false) const
+    {
+        return GroupMember{address, publicKey(), {1}, admin};
+    }
+};
+
+GroupChange signedBy(GroupChange draft, const Person &signer)
+{
+    draft.signer = signer.address;
+    std::sort(draft.members.begin(), draft.members.end(),
+              [](const GroupMember &a, const GroupMember &b) {
+                  return a.address.toUtf8() < b.address.toUtf8();
+              });
+    auto made = signGroupChange(std::move(draft), *signer.key);
+    if (const auto *error = std::get_if<GroupError>(&made)) {
+        qFatal("signGroupChange: %s", describe(*error));
+    }
+    return std::get<GroupChange>(std::move(made));
+}
+
+// A group text as the pipeline stores it.
+GroupMessageRecord text(const QString &sender, const QByteArray &id, const QString &body, qint64 at)
+{
+    GroupMessageRecord made;
+    made.sender = sender;
+    made.senderDevice = 1;
+    made.clientMessageId = id;
+    made.epoch = 1;
+    made.text = body;
+    made.sentAt = at;
+    made.receivedAt = at;
+    return made;
+}
+
+} // namespace
+
+class TestGroupConversations : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void listShowsTheGroup();
+    void messageListShowsAuthors();
+    void chatOpensOnTheGroup();
+    void seenAndUnreadWithoutReceipts();
+    void removalKeepsTheHistory();
+
+private:
+    // Bob's store takes `change` as from alice's device (storeGroupChange).
+    void receive(const GroupChange &change);
+    // Bob's store takes a group text (incoming unless `outgoing`): the new row's id.
+    MessageId store(GroupMessageRecord record, bool outgoing = false);
+    GroupChange next(GroupOp op, std::vector<GroupMember> members, const QString &name);
+
+    TestProfile m_profile;
+    Person m_alice{kAlice};
+    Person m_bob{kBob};
+    Person m_carol{kCarol};
+    GroupState m_state;
+    QString m_key; // the group's conversation key
+};
+
+void TestGroupConversations::initTestCase()
+{
+    QVERIFY(m_profile.ok);
+    // Bob's profile: his identity, alice (named) and carol (no name) as contacts with their
+    // pinned keys — what a create from alice is checked against (M1 §9.3).
+    const Person bob = m_bob;
+    const Person alice = m_alice;
+    const Person carol = m_carol;
+    QVERIFY(succeeded(take(m_profile.store->run([bob, alice, carol](StoreContext &context) {
+        return context.transaction([&]() -> StoreStatus {
+            OwnIdentityRecord identity;
+            identity.address = kBob;
+            identity.deviceId = 1;
+            identity.accountSeed = crypto::WipedBytes(32);
+            identity.deviceSigningSeed = crypto::WipedBytes(32);
+            identity.deviceIdentityKey = crypto::WipedBytes(32);
+            identity.deviceCertificate = QByteArrayLiteral("certificate");
+            if (auto saved = IdentityTable(context).save(identity);
+                std::holds_alternative<StoreError>(saved)) {
+                return saved;
+            }
+            for (const auto &[person, name] :
+                 {std::pair{alice, std::optional<QString>(QStringLiteral("Alice A."))},
+                  std::pair{carol, std::optional<QString>()}}) {
+                ContactRecord contact;
+                contact.address = person.address;
+                contact.accountKey = person.publicKey();
+                contact.displayName = name;
+                if (auto put = ContactTable(context).put(contact);
+                    std::holds_alternative<StoreError>(put)) {
+                    return std::get<StoreError>(put);
+                }
+            }
+            return Done{};
+        });
+    }))));
+    GroupChange create;
+    create.op = GroupOp::Create;
+    create.epoch = 1;
+    create.parent = QByteArray(32, '\x5a');
+    create.groupId = groupIdFor(m_alice.publicKey(), create.parent);
+    create.name = QStringLiteral("Hikers");
+    create.members = {m_alice.member(true), m_bob.member(), m_carol.member()};
+    receive(signedBy(create, m_alice));
+    QCOMPARE(m_state.epoch, 1u);
+    m_key = groupConversationKey(m_state.groupId);
+    QVERIFY(isGroupKey(m_key));
+    QCOMPARE(groupIdOfKey(m_key), m_state.groupId);
+    QVERIFY(!isGroupKey(kAlice));
+}
+
+void TestGroupConversations::receive(const GroupChange &change)
+{
+    const QByteArray bytes = change.encoded;
+    const QByteArray bobKey = m_bob.publicKey();
+    auto update = valueOf(take(m_profile.store->run([bytes, bobKey](StoreContext &context) {
+        return storeGroupChange(context, bytes, kBob, bobKey, 1000, kAlice);
+    })));
+    QCOMPARE(int(update.outcome), int(GroupUpdate::Outcome::Applied));
+    QVERIFY(update.after);
+    m_state = *update.after;
+}
+
+MessageId TestGroupConversations::store(GroupMessageRecord record, bool outgoing)
+{
+    record.groupId = m_state.groupId;
+    auto stored =
+        valueOf(take(m_profile.store->run([record, outgoing](StoreContext &context) mutable {
+            return storeGroupText(context, record, outgoing);
+        })));
+    return stored.value_or(MessageId{});
+}
+
+GroupChange TestGroupConversations::next(GroupOp op, std::vector<GroupMember> members,
+                                         const QString &name)
+{
+    GroupChange change;
+    change.op = op;
+    change.epoch = m_state.epoch + 1;
+    change.parent = m_state.head;
+    change.groupId = m_state.groupId;
+    change.name = name;
+    change.members = std::move(members);
+    return signedBy(change, m_alice);
+}
+
+void TestGroupConversations::listShowsTheGroup()
+{
+    ConversationListModel list(m_profile.store);
+    Tester tester(&list, Tester::FailureReportingMode::QtTest);
+    QSignalSpy reloaded(&list, &ConversationListModel::reloaded);
+    list.reload();
+    QVERIFY(reloaded.wait());
+    // Listed from the create on (bob is a member), before any text.
+    QCOMPARE(list.rowCount(), 1);
+    QModelIndex row = list.index(0);
+    QCOMPARE(row.data(Roles::AddressRole).toString(), m_key);
+    QCOMPARE(row.data(Qt::DisplayRole).toString(), QStringLiteral("Hikers"));
+    QCOMPARE(row.data(Roles::InitialsRole).toString(), QStringLiteral("H"));
+    QVERIFY(row.data(Roles::IsGroupRole).toBool());
+    QCOMPARE(row.data(Roles::GroupIdRole).toString(), QString::fromLatin1(m_state.groupId.toHex()));
+    QVERIFY(row.data(Roles::PreviewRole).toString().isEmpty());
+    QCOMPARE(row.data(Roles::UnreadCountRole).toInt(), 0);
+
+    // Alice writes; carol picks the same client_message_id: two rows, neither shadowed.
+    const QByteArray same = clientId(1);
+    QVERIFY(store(text(kAlice, same, QStringLiteral("hello everyone"), 2000)).isValid());
+    QVERIFY(!store(text(kAlice, same, QStringLiteral("hello everyone"), 2000)).isValid());
+    list.reload();
+    QVERIFY(reloaded.wait());
+    row = list.index(0);
+    QCOMPARE(row.data(Roles::PreviewRole).toString(), QStringLiteral("Alice A.: hello everyone"));
+    QCOMPARE(row.data(Roles::UnreadCountRole).toInt(), 1);
+    QVERIFY(!row.data(Roles::LastMessageOutgoingRole).toBool());
+    QVERIFY(store(text(kCarol, same, QStringLiteral("hi\nthere"), 3000)).isValid());
+    list.reload();
+    QVERIFY(reloaded.wait());
+    row = list.index(0);
+    QCOMPARE(row.data(Roles::PreviewRole).toString(), QStringLiteral("carol: hi there"));
+    QCOMPARE(row.data(Roles::UnreadCountRole).toInt(), 2);
+    QCOMPARE(list.totalUnread(), 2);
+    QCOMPARE(row.data(Qt::AccessibleTextRole).toString(),
+             QStringLiteral("Hikers, 2 unread, last message: carol: hi there"));
+
+    // A 1:1 conversation beside it, newer: it moves above the group.
+    appendMessage(*m_profile.store, kAlice, MessageRecord::Direction::Incoming,
+                  MessageRecord::State::Seen, QStringLiteral("psst"), clientId(2), 4000);
+    list.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(list.rowCount(), 2);
+    QCOMPARE(list.rowOf(kAlice), 0);
+    QCOMPARE(list.rowOf(m_key), 1);
+    QVERIFY(!list.index(0).data(Roles::IsGroupRole).toBool());
+    QCOMPARE(list.index(0).data(Roles::PreviewRole).toString(), QStringLiteral("psst"));
+
+    // Our own text: "You: …", and the group is first again.
+    QVERIFY(store(text(kBob, clientId(3), QStringLiteral("on my way"), 5000), true).isValid());
+    list.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(list.rowOf(m_key), 0);
+    row = list.index(0);
+    QCOMPARE(row.data(Roles::PreviewRole).toString(), QStringLiteral("You: on my way"));
+    QVERIFY(row.data(Roles::LastMessageOutgoingRole).toBool());
+    QCOMPARE(row.data(Roles::LastMessageStateRole).toInt(), int(MessageRecord::State::Queued));
+
+    // Alice renames the group: the row's name follows.
+    receive(next(GroupOp::Rename, m_state.members, QStringLiteral("Climbers")));
+    list.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(list.index(list.rowOf(m_key)).data(Qt::DisplayRole).toString(),
+             QStringLiteral("Climbers"));
+    QCOMPARE(list.index(list.rowOf(m_key)).data(Roles::InitialsRole).toString(),
+             QStringLiteral("C"));
+}
+
+void TestGroupConversations::messageListShowsAuthors()
+{
+    MessageListModel messages(m_profile.store);
+    Tester tester(&messages, Tester::FailureReportingMode::QtTest);
+    QSignalSpy applied(&messages, &MessageListModel::pageApplied);
+    messages.open(m_key);
+    QVERIFY(applied.wait());
+    QCOMPARE(messages.rowCount(), 3);
+    QStringList seen;
+    for (int row = 0; row < messages.rowCount(); ++row) {
+        const QModelIndex index = messages.index(row);
+        seen << QStringLiteral("%1|%2|%3|%4|%5")
+                    .arg(index.data(MessageListModel::AuthorRole).toString(),
+                         index.data(MessageListModel::AuthorNameRole).toString())
+                    .arg(index.data(MessageListModel::AuthorDeviceRole).toLongLong())
+                    .arg(index.data(MessageListModel::TextRole).toString())
+                    .arg(index.data(MessageListModel::IsOutgoingRole).toBool()
+                             ? QStringLiteral("true")
+                             : QStringLiteral("false"));
+    }
+    QCOMPARE(seen, (QStringList{
+                       kAlice + QStringLiteral("|Alice A.|1|hello everyone|false"),
+                       kCarol + QStringLiteral("|carol|1|hi\nthere|false"),
+                       QStringLiteral("||0|on my way|true"),
+                   }));
+    QVERIFY(messages.index(0)
+                .data(Qt::AccessibleTextRole)
+                .toString()
+                .startsWith(QStringLiteral("Alice A., ")));
+    QVERIFY(messages.index(1)
+                .data(Qt::AccessibleTextRole)
+                .toString()
+                .startsWith(QStringLiteral("carol, ")));
+    QCOMPARE(messages.roleNames().value(MessageListModel::AuthorRole), QByteArray("author"));
+    // The 1:1 conversation with alice has no author on its rows.
+    messages.open(kAlice);
+    QVERIFY(applied.wait());
+    QCOMPARE(messages.rowCount(), 1);
+    QVERIFY(messages.index(0).data(MessageListModel::AuthorRole).toString().isEmpty());
+    QVERIFY(messages.index(0).data(MessageListModel::AuthorNameRole).toString().isEmpty());
+}
+
+void TestGroupConversations::chatOpensOnTheGroup()
+{
+    ChatViewModel chat(m_profile.store, nullptr, m_key);
+    QVERIFY(chat.isGroup());
+    QCOMPARE(chat.groupId(), QString::fromLatin1(m_state.groupId.toHex()));
+    QCOMPARE(chat.contactAddress(), m_key);
+    QTRY_COMPARE(chat.displayName(), QStringLiteral("Climbers"));
+    QTRY_COMPARE(chat.messages()->rowCount(), 3);
+    QVERIFY(chat.canSend()); // bob is a member
+    QVERIFY(chat.cannotSendReason().isEmpty());
+    QVERIFY(!chat.isVerified());
+    QVERIFY(!chat.hasKeyChanged());
+    QVERIFY(!chat.isRequest());
+    QVERIFY(!chat.isBlocked());
+    QVERIFY(chat.noticeText().isEmpty());
+    // What groups do not have yet is refused with a sentence.
+    const qint64 first = chat.messageList()->index(0).data(MessageListModel::IdRole).toLongLong();
+    QVERIFY(!chat.react(first, QStringLiteral("👍")));
+    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    QVERIFY(!chat.reply(first, QStringLiteral("re")));
+    QVERIFY(!chat.setDisappearingTimer(3600));
+    QVERIFY(!chat.sendFile(QStringLiteral("/etc/hostname")));
+    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+
+    // send() goes to the group pipeline of a real SessionManager (not signed in here): its
+    // refusal names the group's conversation, so this chat shows it. A 1:1 chat does not.
+    ClientCore core;
+    ChatViewModel live(m_profile.store, core.sessionManager(), m_key);
+    ChatViewModel other(m_profile.store, core.sessionManager(), kAlice);
+    QSignalSpy error(&live, &ChatViewModel::errorTextChanged);
+    QTRY_VERIFY(live.canSend());
+    QVERIFY(live.send(QStringLiteral("  hello group  ")));
+    QVERIFY(error.wait());
+    QCOMPARE(live.errorText(), QStringLiteral("The profile is not open."));
+    QVERIFY(other.errorText().isEmpty());
+    QCOMPARE(live.messages()->rowCount(), 3); // nothing was stored
+    // A group the store does not know: an unnamed group nobody can write to.
+    ChatViewModel unknown(m_profile.store, nullptr, groupConversationKey(QByteArray(16, '\x01')));
+    QSignalSpy changed(&unknown, &ChatViewModel::contactChanged);
+    QVERIFY(changed.wait());
+    QCOMPARE(unknown.displayName(), QStringLiteral("Unnamed group"));
+    QVERIFY(!unknown.canSend());
+    QVERIFY(!unknown.send(QStringLiteral("hello?")));
+    QCOMPARE(unknown.errorText(), QStringLiteral("You are not a member of this group."));
+}
+
+void TestGroupConversations::seenAndUnreadWithoutReceipts()
+{
+    // The unread rows of every conversation, the group's with its author's device as sender.
+    auto unread = valueOf(take(m_profile.store->run([](StoreContext &context) {
+        return incomingWithState(context, MessageRecord::State::Received);
+    })));
+    QStringList from;
+    for (const ReceivedMessage &message : unread) {
+        from << message.conversation + QLatin1Char(' ') + message.from;
+    }
+    QCOMPARE(from, (QStringList{m_key + QLatin1Char(' ') + kAlice + QStringLiteral("/1"),
+                                m_key + QLatin1Char(' ') + kCarol + QStringLiteral("/1")}));
+    // Marking the group read: both rows Seen, and no read receipt is asked for (M1 §9.6
+    // defines none for groups).
+    auto seen = valueOf(take(m_profile.store->run(
+        [key = m_key](StoreContext &context) { return markSeen(context, key); })));
+    QCOMPARE(seen.size(), std::size_t(1));
+    QCOMPARE(seen[0].address, m_key);
+    QCOMPARE(seen[0].ids.size(), std::size_t(2));
+    QVERIFY(!seen[0].receipt);
+    // Everything read (what an empty address asks for) works with groups in the store.
+    QVERIFY(std::holds_alternative<std::vector<SeenMessages>>(take(
+        m_profile.store->run([](StoreContext &context) { return markSeen(context, QString()); }))));
+    ConversationListModel list(m_profile.store);
+    QSignalSpy reloaded(&list, &ConversationListModel::reloaded);
+    list.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(list.index(list.rowOf(m_key)).data(Roles::UnreadCountRole).toInt(), 0);
+}
+
+void TestGroupConversations::removalKeepsTheHistory()
+{
+    // Alice removes bob: the conversation stays with its history, and bob cannot write to it.
+    receive(next(GroupOp::Remove, {m_alice.member(true), m_carol.member()}, m_state.name));
+    ChatViewModel chat(m_profile.store, nullptr, m_key);
+    QSignalSpy changed(&chat, &ChatViewModel::contactChanged);
+    QVERIFY(changed.wait());
+    QCOMPARE(chat.displayName(), QStringLiteral("Climbers"));
+    QVERIFY(!chat.canSend());
+    QCOMPARE(chat.cannotSendReason(), QStringLiteral("You are not a member of this group."));
+    QVERIFY(!chat.send(QStringLiteral("wait")));
+    ConversationListModel list(m_profile.store);
+    QSignalSpy reloaded(&list, &ConversationListModel::reloaded);
+    list.reload();
+    QVERIFY(reloaded.wait());
+    QVERIFY(list.rowOf(m_key) >= 0);
+    QTRY_COMPARE(chat.messages()->rowCount(), 3);
+}
+
+QTEST_GUILESS_MAIN(TestGroupConversations)
+#include "tst_groupconversations.moc"
