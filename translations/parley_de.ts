@@ -1608,6 +1608,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Unknown group operation.</source>
         <translation>Unbekannte Gruppenoperation.</translation>
     </message>
+    <message>
+        <source>This is not possible in a group yet.</source>
+        <translation>Das ist in einer Gruppe noch nicht möglich.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::SettingsViewModel</name>

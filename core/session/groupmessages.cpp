@@ -96,7 +96,9 @@ SenderKeyPlan planSenderKey(const GroupState &state, const QString &self, quint3
 std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySender &sender,
                                                              const MessageContent &content)
 {
-    if (content.kind != MessageContent::Kind::GroupText ||
+    // A text (M1 §9.6) or an edit/delete of one (M1 §10): both only under a sender key.
+    if ((content.kind != MessageContent::Kind::GroupText &&
+         content.kind != MessageContent::Kind::GroupOp) ||
         content.groupId != QByteArray(reinterpret_cast<const char *>(sender.groupId().data()),
                                       qsizetype(sender.groupId().size()))) {
         return GroupMessageError::Malformed;
@@ -180,7 +182,8 @@ openGroupText(const QByteArray &message, const std::optional<GroupState> &state,
     auto decoded = MessageContent::decode(
         QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size())));
     auto *content = std::get_if<MessageContent>(&decoded);
-    if (!content || content->kind != MessageContent::Kind::GroupText) {
+    if (!content || (content->kind != MessageContent::Kind::GroupText &&
+                     content->kind != MessageContent::Kind::GroupOp)) {
         return GroupMessageError::Malformed;
     }
     if (content->groupId != *group) {

@@ -104,8 +104,12 @@ StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const Messa
     return ReceivedSenderKey{};
 }
 
-StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
-                                         const QByteArray &groupId, const QString &text, qint64 now)
+namespace {
+
+// sendGroupText and sendGroupOp: `op` (an Edit or Delete of ours) or else `text`.
+StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
+                                       const QByteArray &groupId, const QString &text,
+                                       const std::optional<MessageContent> &op, qint64 now)
 {
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
     const quint32 selfDevice = self.address().device.value;
@@ -123,9 +127,32 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
             return refused(QStringLiteral("This device is not a member of the group."));
         }
         const MessageContent content =
-            MessageContent::makeGroupText(groupId, state->epoch, text, now);
+            op ? MessageContent::makeGroupOp(groupId, state->epoch, *op)
+               : MessageContent::makeGroupText(groupId, state->epoch, text, now);
         if (content.encode().isEmpty()) {
             return refused(QStringLiteral("The text is empty or too long."));
+        }
+        SentGroupText sent;
+        if (op) {
+            // Ours first (M1 §5.1: only our own message), in this transaction.
+            auto conversation = ConversationTable(context).forGroup(groupId, now);
+            if (const auto *error = errorOf(conversation)) {
+                return *error;
+            }
+            auto applied =
+                applyGroupMessageOp(context, std::get<ConversationId>(conversation), {}, *op);
+            if (const auto *error = errorOf(applied)) {
+                return *error;
+            }
+            auto &local = std::get<OpOutcome>(applied);
+            if (local.result == OpOutcome::Result::Rejected) {
+                return refused(
+                    QStringLiteral("Only the author of a message may edit or delete it."));
+            }
+            if (local.result == OpOutcome::Result::NoTarget) {
+                return refused(QStringLiteral("There is no such message in this conversation."));
+            }
+            sent.changed = std::move(local.target);
         }
         SenderKeyTable keys(context);
         auto found = keys.own(groupId, selfAddress, selfDevice);
@@ -133,7 +160,6 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
             return *error;
         }
         auto &own = std::get<std::optional<OwnSenderKey>>(found);
-        SentGroupText sent;
         SenderKeyPlan plan = planSenderKey(*state, selfAddress, selfDevice,
                                            own ? own->holders : QStringList(), own.has_value());
         if (!plan.rotate && own && own->sender.rotationDue(nowSeconds)) {
@@ -224,18 +250,20 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
             return failure(QStringLiteral("cannot frame a group message"));
         }
         const auto &message = std::get<std::vector<crypto::Byte>>(framed);
-        // Our copy, a message of the group's conversation (schema v13).
+        // Our copy of a text, a message of the group's conversation (schema v13).
         sent.record.groupId = groupId;
         sent.record.sender = selfAddress;
         sent.record.senderDevice = selfDevice;
         sent.record.clientMessageId = content.clientMessageId;
         sent.record.epoch = state->epoch;
-        sent.record.text = text;
-        sent.record.sentAt = now;
+        sent.record.text = op ? QString() : text;
+        sent.record.sentAt = content.sentAt;
         sent.record.receivedAt = now;
-        auto stored = storeGroupText(context, sent.record, true);
-        if (const auto *error = errorOf(stored)) {
-            return *error;
+        if (!op) {
+            auto stored = storeGroupText(context, sent.record, true);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
         }
         OutboxTable outbox(context);
         for (qsizetype first = 0; first < sent.recipients.size();
@@ -278,6 +306,24 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
     });
 }
 
+} // namespace
+
+StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
+                                         const QByteArray &groupId, const QString &text, qint64 now)
+{
+    return sendToGroup(context, self, groupId, text, std::nullopt, now);
+}
+
+StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::DeviceIdentity &self,
+                                       const QByteArray &groupId, const MessageContent &op,
+                                       qint64 now)
+{
+    if (op.kind != MessageContent::Kind::Edit && op.kind != MessageContent::Kind::Delete) {
+        return refused(QStringLiteral("Only edits and deletions can be sent to a group."));
+    }
+    return sendToGroup(context, self, groupId, {}, op, now);
+}
+
 StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
                                                 const QString &address, quint32 device,
                                                 const QByteArray &accountKey, qint64 now)
@@ -317,6 +363,26 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
             return *errorOf(saved);
         }
         const auto &content = std::get<MessageContent>(opened);
+        if (content.kind == MessageContent::Kind::GroupOp) {
+            // M1 §10: an edit or delete, applied only to the sending member's own message.
+            auto conversation = ConversationTable(context).forGroup(*group, now);
+            if (const auto *error = errorOf(conversation)) {
+                return *error;
+            }
+            auto applied = applyGroupMessageOp(context, std::get<ConversationId>(conversation),
+                                               address, content.innerOp());
+            if (const auto *error = errorOf(applied)) {
+                return *error;
+            }
+            auto &outcome = std::get<OpOutcome>(applied);
+            ReceivedGroupText received;
+            received.op = true;
+            received.opReason = outcome.reason;
+            if (outcome.result == OpOutcome::Result::Applied) {
+                received.changed = std::move(outcome.target);
+            }
+            return received;
+        }
         GroupMessageRecord record;
         record.groupId = *group;
         record.sender = address;
@@ -369,6 +435,19 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
     auto &text = std::get<ReceivedGroupText>(received);
     if (text.error) {
         result.reason = QString::fromLatin1(describe(*text.error));
+        return result;
+    }
+    if (text.op) {
+        // Reported like a 1:1 op (M1 §5), named by the group's conversation key.
+        result.outcome = InboundResult::Outcome::MessageOp;
+        result.reason = text.opReason;
+        if (text.changed) {
+            result.changed = std::move(text.changed);
+            if (const auto group =
+                    groupOfMessage(bytesOf(std::get<crypto::SealedMessage>(framed).payload))) {
+                result.contact = groupConversationKey(*group);
+            }
+        }
         return result;
     }
     result.outcome =

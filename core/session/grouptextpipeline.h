@@ -7,6 +7,7 @@
 
 #include "core/session/groupmessagerecord.h"
 #include "core/session/groupmessages.h"
+#include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
 
@@ -48,6 +49,8 @@ struct SentGroupText
     QStringList recipients;          // the devices the text was sealed to
     QStringList unreached;           // member devices without a session: not sent the key
     bool rotated = false;            // a new sender key was made for this text
+    // sendGroupOp: our message as the op left it (edited, or a tombstone).
+    std::optional<MessageRecord> changed = std::nullopt;
 };
 
 // Sends `text` to the group `groupId` (M1 §9.6 "Sending a group text"), in one transaction:
@@ -60,10 +63,23 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                                          const QByteArray &groupId, const QString &text,
                                          qint64 now);
 
+// M1 §10: our edit or delete `op` (made by MessageContent::makeEdit/makeDelete) of one of OUR
+// messages in the group, applied here first (NotFound with a sentence when the target is not
+// ours or not there) and then sent like a text: a GroupOp under our sender key, sealed once
+// to every member device. `changed` is our row after it.
+StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::DeviceIdentity &self,
+                                       const QByteArray &groupId, const MessageContent &op,
+                                       qint64 now);
+
 struct ReceivedGroupText
 {
     std::optional<GroupMessageError> error;   // dropped, and why
     std::optional<GroupMessageRecord> record; // stored (nullopt with no error: a second copy)
+    // A GroupOp (M1 §10): `changed` is its target after it was applied; nullopt when it
+    // changed nothing (already applied, no such message, or rejected: `opReason` says why).
+    bool op = false;
+    std::optional<MessageRecord> changed = std::nullopt;
+    QString opReason = {};
 };
 
 // A sender-key message (the payload of a sealed message 0x03 from a multi-recipient body)

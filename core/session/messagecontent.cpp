@@ -107,7 +107,34 @@ MessageContent MessageContent::makeAttachment(const AttachmentRef &attachment,
 bool MessageContent::isKnownKind(quint8 kind)
 {
     return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupText) ||
-           kind == quint8(Kind::GroupChange) || kind == quint8(Kind::SenderKey);
+           kind == quint8(Kind::GroupChange) || kind == quint8(Kind::SenderKey) ||
+           kind == quint8(Kind::GroupOp);
+}
+
+MessageContent MessageContent::makeGroupOp(const QByteArray &groupId, quint32 epoch,
+                                           const MessageContent &op)
+{
+    MessageContent content;
+    content.kind = Kind::GroupOp;
+    content.clientMessageId = op.clientMessageId;
+    content.sentAt = op.sentAt;
+    content.groupId = groupId;
+    content.groupEpoch = epoch;
+    content.opKind = op.kind;
+    content.targetId = op.targetId;
+    content.text = op.kind == Kind::Edit ? op.text : QString();
+    return content;
+}
+
+MessageContent MessageContent::innerOp() const
+{
+    MessageContent op;
+    op.kind = opKind;
+    op.clientMessageId = clientMessageId;
+    op.sentAt = sentAt;
+    op.targetId = targetId;
+    op.text = text;
+    return op;
 }
 
 MessageContent MessageContent::makeGroupText(const QByteArray &groupId, quint32 epoch,
@@ -321,6 +348,25 @@ QByteArray MessageContent::encode() const
         out.append(utf8);
         break;
     }
+    case Kind::GroupOp: {
+        // M1 §10: group id ‖ epoch ‖ the op's kind ‖ the op's body as in §2.
+        const QByteArray utf8 = text.toUtf8();
+        if (groupId.size() != kGroupIdBytes || groupEpoch == 0 ||
+            targetId.size() != kClientMessageIdBytes ||
+            (opKind == Kind::Edit ? !isValidTextBytes(utf8) : opKind != Kind::Delete)) {
+            return {};
+        }
+        out.append(groupId);
+        char epoch[4];
+        qToBigEndian(groupEpoch, epoch);
+        out.append(epoch, 4);
+        out.append(char(opKind));
+        out.append(targetId);
+        if (opKind == Kind::Edit) {
+            out.append(utf8);
+        }
+        break;
+    }
     case Kind::SenderKey: {
         // The distribution's own version and group id are checked by crypto when processed;
         // here only that it is one, with the group id it names.
@@ -502,6 +548,32 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         }
         content.groupId = body.left(kGroupIdBytes);
         content.text = QString::fromUtf8(utf8);
+        break;
+    }
+    case Kind::GroupOp: {
+        // Bounded before anything is copied: group id, epoch, op kind, target; then an edit's
+        // 1 … kMaxTextBytes of text, nothing after a delete's target.
+        constexpr int prefix = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes;
+        if (body.size() < prefix || body.size() > prefix + kMaxTextBytes) {
+            return Error::Malformed;
+        }
+        content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
+        const quint8 op = quint8(body[kGroupIdBytes + 4]);
+        if (content.groupEpoch == 0 || (op == quint8(Kind::Edit) && body.size() == prefix) ||
+            (op == quint8(Kind::Delete) && body.size() != prefix) ||
+            (op != quint8(Kind::Edit) && op != quint8(Kind::Delete))) {
+            return Error::Malformed;
+        }
+        if (op == quint8(Kind::Edit)) {
+            const QByteArray utf8 = body.mid(prefix);
+            if (!isValidUtf8(utf8)) {
+                return Error::InvalidText;
+            }
+            content.text = QString::fromUtf8(utf8);
+        }
+        content.opKind = Kind(op);
+        content.groupId = body.left(kGroupIdBytes);
+        content.targetId = body.mid(kGroupIdBytes + 5, kClientMessageIdBytes);
         break;
     }
     case Kind::SenderKey:

@@ -107,9 +107,14 @@ struct MessageContent
         // membership epoch `groupEpoch`; `groupId` is the distribution's group id. Only ever
         // inside a pairwise session. `senderKey` holds a chain key: wipe it after use.
         SenderKey = 0x0E,
+        // M1 §10 (this branch's number; renumbered at merge): an edit or delete for everyone
+        // (`opKind`, with `targetId` and, for an edit, `text`) of a message in the group
+        // `groupId`, made at membership epoch `groupEpoch`. Only ever the plaintext of a
+        // sender-key message, like GroupText; the sealed sender is the op's author.
+        GroupOp = 0x0F,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
-    // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange and SenderKey.
+    // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange, SenderKey, GroupOp.
     static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
@@ -130,6 +135,7 @@ struct MessageContent
     QByteArray groupId;                 // GroupText, SenderKey: 16 bytes
     quint32 groupEpoch = 0;             // GroupText, SenderKey: ≥ 1
     QByteArray senderKey;               // SenderKey: kSenderKeyContentBytes (secret)
+    Kind opKind = Kind::Edit;           // GroupOp: Edit or Delete
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -159,6 +165,12 @@ struct MessageContent
     static MessageContent makeGroupText(const QByteArray &groupId, quint32 epoch,
                                         const QString &text, qint64 sentAt);
     // `distribution`: a serialized SenderKeyDistribution (its group id is taken from it).
+    // M1 §10: `op` (an Edit or Delete made by makeEdit/makeDelete; its id and sent_at are
+    // kept) for the group `groupId` at `epoch`.
+    static MessageContent makeGroupOp(const QByteArray &groupId, quint32 epoch,
+                                      const MessageContent &op);
+    // A GroupOp's op as the 1:1 content it wraps (kind opKind, same id, sent_at, target, text).
+    MessageContent innerOp() const;
     static MessageContent makeSenderKey(quint32 epoch, const QByteArray &distribution,
                                         qint64 sentAt);
     static MessageContent makeAttachment(const AttachmentRef &attachment, const QString &caption,

@@ -699,7 +699,9 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                                               : QString());
         }
         case MessageContent::Kind::GroupText:
-            // M1 §9.6: a group text is only ever sealed under a sender key, never pairwise.
+        case MessageContent::Kind::GroupOp:
+            // M1 §9.6, §10: a group text or op is only ever sealed under a sender key, never
+            // pairwise.
             return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));
         case MessageContent::Kind::SenderKey: {
             // M1 §9.6: only from a member device of the group, then installed (C4 §4.4).

@@ -201,6 +201,45 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
     return outcome(Result::Rejected, QStringLiteral("not a message op"));
 }
 
+StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
+                                           const QString &author, const MessageContent &op)
+{
+    if ((op.kind != Kind::Edit && op.kind != Kind::Delete) ||
+        op.targetId.size() != kClientMessageIdBytes) {
+        return outcome(Result::Rejected, QStringLiteral("not a group op"));
+    }
+    // M1 §10 (§5.1 in a group): the target is the author's own message — ours are outgoing
+    // rows, a member's are incoming rows with that member as author (schema v13). Any other
+    // message with that id is someone else's: the op is rejected.
+    MessageTable messages(context);
+    auto found =
+        author.isEmpty()
+            ? messages.findByClientId(conversation, Direction::Outgoing, op.targetId)
+            : messages.findByClientId(conversation, Direction::Incoming, op.targetId, author);
+    if (const auto *error = errorOf(found)) {
+        return *error;
+    }
+    std::optional<MessageRecord> target = std::get<std::optional<MessageRecord>>(found);
+    if (!target) {
+        auto any = messages.hasClientId(conversation, op.targetId);
+        if (const auto *error = errorOf(any)) {
+            return *error;
+        }
+        if (std::get<bool>(any)) {
+            return outcome(Result::Rejected,
+                           QStringLiteral("group %1 by someone who is not the target's author")
+                               .arg(QLatin1String(kindName(op.kind))));
+        }
+        // Not held (limitation of this step): ops in groups wait for no target.
+        return outcome(Result::NoTarget, QStringLiteral("no such message"));
+    }
+    if (target->isTimerChange()) {
+        return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
+    }
+    return op.kind == Kind::Delete ? applyDelete(context, std::move(*target))
+                                   : applyEdit(context, std::move(*target), op);
+}
+
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now)
 {
     auto waiting = PendingOpTable(context).take(record.conversation, record.clientMessageId);

@@ -128,6 +128,12 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
                                       qint64 author, const MessageContent &op, bool hold,
                                       qint64 now);
 
+// An edit or delete (`op`, the inner op of a GroupOp, M1 §10) by `author` (a member's
+// address; empty: ours) in the group conversation `conversation`: applied only to the
+// author's own message (M1 §5.1), else Rejected; a missing target is NoTarget (not held).
+StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
+                                           const QString &author, const MessageContent &op);
+
 // After a text `record` (incoming) was stored: the ops that waited for it, applied in the
 // same transaction (M1 §5.2). Returns the record as it is then (e.g. a tombstone).
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now);

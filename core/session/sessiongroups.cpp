@@ -141,6 +141,50 @@ void SessionManager::sendGroupText(const QByteArray &groupId, const QString &tex
     });
 }
 
+void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content)
+{
+    const QString key = groupConversationKey(groupId);
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    if (!store || !self) {
+        emit commandFailed(key, tr("The profile is not open."));
+        return;
+    }
+    if (content.kind != MessageContent::Kind::Edit &&
+        content.kind != MessageContent::Kind::Delete) {
+        emit commandFailed(key, tr("This is not possible in a group yet."));
+        return;
+    }
+    if (content.targetId.size() != kClientMessageIdBytes) {
+        emit commandFailed(key, tr("A message id has %1 bytes (%2 hexadecimal digits).")
+                                    .arg(kClientMessageIdBytes)
+                                    .arg(2 * kClientMessageIdBytes));
+        return;
+    }
+    enqueue([this, store, self, groupId, key, content](std::function<void()> next) {
+        whenDone(store->run([self, groupId, content](StoreContext &context) {
+            return parley::core::sendGroupOp(context, *self, groupId, content,
+                                             QDateTime::currentMSecsSinceEpoch());
+        }),
+                 [this, next, key, content](const StoreResult<SentGroupText> &sent) {
+                     if (const auto *error = std::get_if<StoreError>(&sent)) {
+                         emit commandFailed(key, error->detail.isEmpty() ? error->message()
+                                                                         : error->detail);
+                         next();
+                         return;
+                     }
+                     const auto &done = std::get<SentGroupText>(sent);
+                     emit messageOpQueued(key, content.targetId, int(content.kind));
+                     if (done.changed) {
+                         emit messageChanged(key, done.changed->clientMessageId,
+                                             int(done.changed->direction));
+                     }
+                     flushOutbox();
+                     next();
+                 });
+    });
+}
+
 void SessionManager::loadGroupHistory(const QByteArray &groupId)
 {
     const auto store = m_account->store();

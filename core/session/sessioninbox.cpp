@@ -332,6 +332,9 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
         }
         break;
     case Outcome::MessageOp:
+        if (!result.changed && !result.reason.isEmpty()) {
+            qCInfo(lcSession) << "an op changed nothing:" << result.reason; // never its text
+        }
         if (result.changed) {
             emit messageChanged(result.contact, result.changed->clientMessageId,
                                 int(result.changed->direction));

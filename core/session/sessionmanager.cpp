@@ -701,6 +701,10 @@ void SessionManager::listHistory(const QString &contact, int limit)
 
 void SessionManager::sendMessageOp(const QString &contact, const MessageContent &content)
 {
+    if (const auto groupId = groupIdOfKey(contact)) {
+        sendGroupMessageOp(*groupId, content); // a group's conversation key (schema v13)
+        return;
+    }
     const QString address = resolve(contact);
     const QByteArray utf8 = content.text.toUtf8();
     const bool hasText =

@@ -390,6 +390,8 @@ private:
                         Completion done);
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
+    // sessiongroups.cpp: an edit or delete in a group (M1 §10); other ops are refused there.
+    void sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content);
     void sendEntry(const OutboxEntry &entry);
     // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.
     void sendAttachment(const QString &contact, std::function<std::unique_ptr<QIODevice>()> source,

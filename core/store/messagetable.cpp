@@ -280,6 +280,22 @@ MessageTable::findByClientId(ConversationId conversation, MessageRecord::Directi
     return std::optional<MessageRecord>(readRow(query, m_context));
 }
 
+StoreResult<bool> MessageTable::hasClientId(ConversationId conversation,
+                                            const QByteArray &clientMessageId)
+{
+    CachedQuery cached = m_context.prepared(QStringLiteral(
+        "SELECT 1 FROM messages WHERE conversation_id = ? AND client_message_id = ? LIMIT 1"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, conversation.value);
+    cached->bindValue(1, clientMessageId);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    return cached->next();
+}
+
 StoreResult<std::vector<MessageRecord>> MessageTable::withState(MessageRecord::State state)
 {
     CachedQuery cached =

@@ -119,6 +119,9 @@ public:
                                                              MessageRecord::Direction direction,
                                                              const QByteArray &clientMessageId,
                                                              const QString &author = {});
+    // Whether `conversation` has a message with that client_message_id, in either direction
+    // and from any author.
+    StoreResult<bool> hasClientId(ConversationId conversation, const QByteArray &clientMessageId);
     // Every message in `state` (all conversations), oldest first.
     StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
     // Sets the state and clears the failure reason (a receipt may overtake a failure).

@@ -292,8 +292,8 @@ QString ChatViewModel::checkedText(const QString &text)
 
 QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
 {
-    if (refusedInGroup()) {
-        return {}; // replies, reactions, edits and deletion are 1:1 only so far
+    if (!ownOnly && refusedInGroup()) {
+        return {}; // replies and reactions are 1:1 only so far; edits and deletion are not
     }
     const int row = m_messages->rowOf(messageId);
     if (row < 0) {

@@ -12,6 +12,7 @@
 #include "core/session/grouppipeline.h"
 #include "core/session/grouptextpipeline.h"
 #include "core/session/messagepipeline.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -92,6 +93,7 @@ private slots:
     void messageListShowsAuthors();
     void chatOpensOnTheGroup();
     void seenAndUnreadWithoutReceipts();
+    void opsFollowTheAuthorRule();
     void removalKeepsTheHistory();
 
 private:
@@ -380,6 +382,61 @@ void TestGroupConversations::seenAndUnreadWithoutReceipts()
     list.reload();
     QVERIFY(reloaded.wait());
     QCOMPARE(list.index(list.rowOf(m_key)).data(Roles::UnreadCountRole).toInt(), 0);
+}
+
+void TestGroupConversations::opsFollowTheAuthorRule()
+{
+    // M1 §10 (§5.1 in a group) on bob's store: an edit or delete applies to the sending
+    // member's own message only. Alice and carol both have a message with the id `same`.
+    using Result = pipeline::OpOutcome::Result;
+    const auto apply = [this](const QString &author, const MessageContent &op) {
+        return valueOf(take(m_profile.store->run(
+            [key = m_key, author, op](StoreContext &context) -> StoreResult<pipeline::OpOutcome> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return pipeline::applyGroupMessageOp(
+                    context, *std::get<std::optional<ConversationId>>(conversation), author, op);
+            })));
+    };
+    const auto texts = [this] {
+        QStringList out;
+        for (const GroupMessageRecord &text :
+             valueOf(take(m_profile.store->run([id = m_state.groupId](StoreContext &context) {
+                 return groupHistory(context, id);
+             })))) {
+            out << text.sender.section(u'@', 0, 0) + QLatin1Char(':') + text.text;
+        }
+        return out;
+    };
+    const QStringList before = texts();
+    QCOMPARE(before,
+             (QStringList{u"alice:hello everyone"_qs, u"carol:hi\nthere"_qs, u"bob:on my way"_qs}));
+    const QByteArray same = clientId(1);
+    // Carol edits "her" message `same`: hers changes, alice's does not.
+    auto outcome = apply(kCarol, MessageContent::makeEdit(same, u"carol's edit"_qs, 10));
+    QCOMPARE(int(outcome.result), int(Result::Applied));
+    QCOMPARE(texts(), (QStringList{u"alice:hello everyone"_qs, u"carol:carol's edit"_qs,
+                                   u"bob:on my way"_qs}));
+    // Carol cannot edit or delete bob's message (ours, outgoing): rejected, nothing changes.
+    const QByteArray ours = clientId(3);
+    outcome = apply(kCarol, MessageContent::makeEdit(ours, u"pwned"_qs, 11));
+    QCOMPARE(int(outcome.result), int(Result::Rejected));
+    outcome = apply(kCarol, MessageContent::makeDelete(ours, 12));
+    QCOMPARE(int(outcome.result), int(Result::Rejected));
+    // An id nobody has is no target (dropped, not held in groups).
+    outcome = apply(kAlice, MessageContent::makeDelete(clientId(99), 13));
+    QCOMPARE(int(outcome.result), int(Result::NoTarget));
+    // Alice deletes hers: a tombstone; carol's message with the same id stays.
+    outcome = apply(kAlice, MessageContent::makeDelete(same, 14));
+    QCOMPARE(int(outcome.result), int(Result::Applied));
+    QVERIFY(outcome.target && outcome.target->deleted);
+    QCOMPARE(texts(), (QStringList{u"carol:carol's edit"_qs, u"bob:on my way"_qs}));
+    // Our own edit of our message (empty author: ours) applies.
+    outcome = apply(QString(), MessageContent::makeEdit(ours, u"on my way!"_qs, 15));
+    QCOMPARE(int(outcome.result), int(Result::Applied));
+    QCOMPARE(texts().last(), u"bob:on my way!"_qs);
 }
 
 void TestGroupConversations::removalKeepsTheHistory()

@@ -250,6 +250,49 @@ void TestMessageContent::layoutOfGroupMessages()
                 .isEmpty());
     key.groupId = QByteArray(16, '\x68');
     QVERIFY(key.encode().isEmpty());
+
+    // M1 §10 kind 0x0F: group id ‖ u32 epoch ‖ op kind ‖ the op's body (edit: target ‖ text;
+    // delete: target, exactly). The op's own id and sent_at are the content's.
+    const QByteArray target(16, '\x22');
+    MessageContent edit = MessageContent::makeEdit(target, QStringLiteral("hé"), 0x18c00000001);
+    edit.clientMessageId = QByteArray(16, '\x11');
+    const MessageContent groupEdit = MessageContent::makeGroupOp(group, 3, edit);
+    QCOMPARE(groupEdit.encode(), header(0x0f) + group + QByteArray::fromHex("0000000308") + target +
+                                     QByteArray("h\xc3\xa9"));
+    back = MessageContent::decode(groupEdit.encode());
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    const MessageContent op = std::get<MessageContent>(back).innerOp();
+    QCOMPARE(int(op.kind), int(Kind::Edit));
+    QCOMPARE(op.targetId, target);
+    QCOMPARE(op.text, QStringLiteral("hé"));
+    QCOMPARE(op.clientMessageId, edit.clientMessageId);
+    QCOMPARE(op.sentAt, edit.sentAt);
+    QCOMPARE(std::get<MessageContent>(back).groupId, group);
+    QCOMPARE(std::get<MessageContent>(back).groupEpoch, 3u);
+    MessageContent del = MessageContent::makeDelete(target, 0x18c00000001);
+    del.clientMessageId = QByteArray(16, '\x11');
+    const QByteArray groupDelete = MessageContent::makeGroupOp(group, 3, del).encode();
+    QCOMPARE(groupDelete, header(0x0f) + group + QByteArray::fromHex("0000000309") + target);
+    QCOMPARE(int(std::get<MessageContent>(MessageContent::decode(groupDelete)).opKind),
+             int(Kind::Delete));
+    // Refused: another op kind, a delete with bytes after its target, an edit without text,
+    // epoch 0, a short body.
+    QByteArray other = groupDelete;
+    other[26 + 20] = '\x07';
+    QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(other)));
+    QVERIFY(std::holds_alternative<MessageContent::Error>(
+        MessageContent::decode(groupDelete + QByteArray("x"))));
+    QByteArray empty = groupDelete;
+    empty[26 + 20] = '\x08';
+    QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(empty)));
+    QByteArray zero = groupDelete;
+    zero[26 + 19] = '\x00';
+    QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(zero)));
+    QVERIFY(std::holds_alternative<MessageContent::Error>(
+        MessageContent::decode(groupDelete.left(groupDelete.size() - 1))));
+    QVERIFY(MessageContent::makeGroupOp(group, 1, MessageContent::makeText(QStringLiteral("x"), 0))
+                .encode()
+                .isEmpty());
 }
 
 void TestMessageContent::roundTrips()
@@ -328,7 +371,8 @@ void TestMessageContent::rejects_data()
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 15") << header(0x0f) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 16") << header(0x10) + "x" << Error::UnknownKind;
+    QTest::newRow("group op short") << header(0x0f) + "x" << Error::Malformed;
     // Group text (0x0C) and sender key (0x0E), M1 §9.6.
     const QByteArray group(16, '\x67');
     const QByteArray epoch1 = QByteArray::fromHex("00000001");

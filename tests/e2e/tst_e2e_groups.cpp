@@ -109,8 +109,10 @@ bool sendForged(Client &from, const QString &to, core::GroupChange draft)
 // `from` sends a group text the way a modified client could (M1 §9.6): under its stored
 // sender key, at `epoch`, sealed in one multi-recipient body to device 1 of each of
 // `accounts`, whatever its own group state says. True once it is in the outbox.
+// With `op` (an edit or delete, M1 §10), that op instead of the text.
 bool sendRawGroupText(Client &from, const QByteArray &groupId, quint32 epoch, const QString &text,
-                      const QStringList &accounts)
+                      const QStringList &accounts,
+                      const std::optional<core::MessageContent> &op = std::nullopt)
 {
     std::shared_ptr<const crypto::DeviceIdentity> device;
     core::AccountManager *account = from.core.accountManager();
@@ -132,7 +134,8 @@ bool sendRawGroupText(Client &from, const QByteArray &groupId, quint32 epoch, co
             core::OwnSenderKey key = *std::get<std::optional<core::OwnSenderKey>>(own);
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             auto encrypted = core::encryptGroupText(
-                key.sender, core::MessageContent::makeGroupText(groupId, epoch, text, now));
+                key.sender, op ? core::MessageContent::makeGroupOp(groupId, epoch, *op)
+                               : core::MessageContent::makeGroupText(groupId, epoch, text, now));
             if (!std::holds_alternative<QByteArray>(encrypted)) {
                 return false;
             }
@@ -426,11 +429,29 @@ void TestE2eGroups::groupTexts()
     const QJsonObject sent = jsonLines(result.out).value(0);
     QCOMPARE(sent.value(u"event").toString(), QStringLiteral("group-sent"));
     QCOMPARE(sent.value(u"recipients").toInt(), 2); // bob's and carol's device
-    const QString hello = alice + QStringLiteral(": hello all");
+    QString hello = alice + QStringLiteral(": hello all");
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
     QCOMPARE(history(QStringLiteral("carol"), id), QStringList{hello});
     QCOMPARE(history(QStringLiteral("alice"), id), QStringList{hello}); // our own copy
     // Fetched again: still once.
+    QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+    // M1 §10 through parley-cli: carol may not edit alice's text (refused by her client);
+    // alice may, and bob's history shows the new text (the test goes on with it); reactions
+    // are refused in groups.
+    const QString helloId = sent.value(u"client_message_id").toString();
+    QCOMPARE(helloId.size(), 32);
+    const QString key = QStringLiteral("group:") + id;
+    result = cli(QStringLiteral("carol"),
+                 {QStringLiteral("edit"), key, helloId, QStringLiteral("hello nobody")});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("author")), qPrintable(result.err));
+    result = cli(QStringLiteral("alice"),
+                 {QStringLiteral("edit"), key, helloId, QStringLiteral("hello all!")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    hello = alice + QStringLiteral(": hello all!");
+    result =
+        cli(QStringLiteral("alice"), {QStringLiteral("react"), key, helloId, QStringLiteral("👍")});
+    QCOMPARE(result.exitCode, 4); // not in groups yet
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
 
     // Bob answers: his own sender key goes to alice and carol first.
@@ -812,6 +833,55 @@ void TestE2eGroups::groupConversationViews()
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Qt::DisplayRole).toString(),
                               QStringLiteral("Climbers"), kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bobChat.displayName(), QStringLiteral("Climbers"), kTimeoutMs);
+
+    // M1 §10: edits and deletion in a group. Carol, a member holding a sender key, forges an
+    // edit and a delete of alice's message: alice and bob reject both (a text carol sends
+    // after them tells when they were processed: one sender's deliveries arrive in order).
+    core::MessageListModel *aliceRows = aliceChat.messageList();
+    const QByteArray hello = aliceRows->clientMessageIdAt(0);
+    const QStringList others = {aliceAddress, QStringLiteral("bob@127.0.0.1:%1").arg(relay.port())};
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, others,
+                             core::MessageContent::makeEdit(hello, QStringLiteral("pwned"),
+                                                            QDateTime::currentMSecsSinceEpoch())));
+    QVERIFY(sendRawGroupText(
+        carol, id, 2, {}, others,
+        core::MessageContent::makeDelete(hello, QDateTime::currentMSecsSinceEpoch())));
+    QVERIFY(carolChat.send(QStringLiteral("after the forgeries")));
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 3, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
+    for (core::MessageListModel *rows : {aliceRows, bobChat.messageList()}) {
+        const QModelIndex first = rows->index(0);
+        QCOMPARE(first.data(core::MessageListModel::TextRole).toString(),
+                 QStringLiteral("hello hikers"));
+        QVERIFY(!first.data(core::MessageListModel::EditedRole).toBool());
+        QVERIFY(!first.data(core::MessageListModel::DeletedRole).toBool());
+    }
+    // Bob's own client refuses to touch alice's message.
+    QVERIFY(!bobChat.edit(bobChat.messageList()->idAt(0), QStringLiteral("mine now")));
+    QCOMPARE(bobChat.errorText(),
+             QStringLiteral("Only the author of a message may edit or delete it."));
+
+    // Alice edits her message: every member shows the new text, marked edited.
+    QVERIFY(aliceChat.edit(aliceRows->idAt(0), QStringLiteral("hello climbers")));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
+        QTRY_COMPARE_WITH_TIMEOUT(
+            chat->messageList()->index(0).data(core::MessageListModel::TextRole).toString(),
+            QStringLiteral("hello climbers"), kTimeoutMs);
+        QVERIFY(chat->messageList()->index(0).data(core::MessageListModel::EditedRole).toBool());
+    }
+    // And deletes it for everyone: a tombstone on every member's side.
+    QVERIFY(aliceChat.deleteForEveryone(aliceRows->idAt(0)));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
+        QTRY_VERIFY_WITH_TIMEOUT(
+            chat->messageList()->index(0).data(core::MessageListModel::DeletedRole).toBool(),
+            kTimeoutMs);
+        QVERIFY(chat->messageList()
+                    ->index(0)
+                    .data(core::MessageListModel::TextRole)
+                    .toString()
+                    .isEmpty());
+    }
+    QVERIFY(aliceChat.errorText().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)

@@ -48,6 +48,7 @@ QJsonObject textObject(const core::GroupMessageRecord &text)
         {QStringLiteral("from"), text.sender},
         {QStringLiteral("device"), qint64(text.senderDevice)},
         {QStringLiteral("epoch"), qint64(text.epoch)},
+        {QStringLiteral("client_message_id"), QString::fromLatin1(text.clientMessageId.toHex())},
         {QStringLiteral("sent_at"), text.sentAt},
         {QStringLiteral("text"), text.text},
     };
