@@ -119,7 +119,7 @@ StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path
     for (const ConversationSummary &conversation :
          std::get<std::vector<ConversationSummary>>(conversations)) {
         // Version 1 names a message's conversation by its contact (B1 §4.3); groups (schema
-        // v13) and their state do not travel in it.
+        // v14) and their state do not travel in it.
         if (!conversation.groupId.isEmpty()) {
             continue;
         }

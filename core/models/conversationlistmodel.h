@@ -26,7 +26,7 @@ class SessionManager;
 // never as a reset: a conversation whose activity moved it up is moved with beginMoveRows, a new
 // one inserted, a vanished one removed, and changed previews or counts reported with dataChanged,
 // so a view keeps its selection and scroll position. Rows are identified by the conversation's
-// key: the contact's address, or "group:<hex>" for a group (conversationkey.h, schema v13).
+// key: the contact's address, or "group:<hex>" for a group (conversationkey.h, schema v14).
 // Group conversations are listed like 1:1 ones; groupChanged (created, joined, renamed,
 // members changed) reloads too.
 //

@@ -19,7 +19,7 @@ class ProfileStore;
 class SessionManager;
 
 // One conversation's messages — a contact's, or a group's named by its key "group:<hex>"
-// (conversationkey.h, schema v13) — as a WINDOW of rows (docs/architecture.md, "Models and view
+// (conversationkey.h, schema v14) — as a WINDOW of rows (docs/architecture.md, "Models and view
 // models"): never the whole history, only a contiguous run of it, oldest at row 0.
 //
 // Paging. open() loads only the newest page (pageSize() rows). fetchOlder() prepends the page
@@ -94,7 +94,7 @@ class SessionManager;
 //                              sender's image bytes), downloaded (bool)}; empty map otherwise.
 //                              TextRole is then the caption (ChatViewModel::fetchAttachment
 //                              and saveAttachment act on the row)
-//   AuthorRole (QString)       an incoming message in a group conversation (schema v13): its
+//   AuthorRole (QString)       an incoming message in a group conversation (schema v14): its
 //                              author's account address, the member the sender-key message
 //                              authenticated (M1 §9.6); empty for every other row
 //   AuthorNameRole (QString)   that author's contact name, or the user part of the address;
@@ -242,7 +242,7 @@ private:
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;
         std::optional<AttachmentSummary> attachment;
-        QString author; // group rows from a member (schema v13)
+        QString author; // group rows from a member (schema v14)
         QString authorName;
         quint32 authorDevice = 0;
     };

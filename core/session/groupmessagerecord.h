@@ -8,7 +8,7 @@
 namespace parley::core {
 
 // One group text, sent or received (M1 §9.6), as SessionManager reports it and parley-cli
-// prints it. Stored as a row of the group's conversation in table messages (schema v13;
+// prints it. Stored as a row of the group's conversation in table messages (schema v14;
 // grouptextpipeline.h): plain data.
 struct GroupMessageRecord
 {

@@ -225,7 +225,7 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                     const auto *error = errorOf(saved)) {
                     return *error;
                 }
-                // A group we are a member of is a conversation (schema v13): it is listed
+                // A group we are a member of is a conversation (schema v14): it is listed
                 // from its creation or our joining on, and moves up with each change.
                 if (update.after->member(self) != nullptr) {
                     if (auto listed = touchGroupConversation(context, change.groupId, now);

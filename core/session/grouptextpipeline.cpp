@@ -250,7 +250,7 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             return failure(QStringLiteral("cannot frame a group message"));
         }
         const auto &message = std::get<std::vector<crypto::Byte>>(framed);
-        // Our copy of a text, a message of the group's conversation (schema v13).
+        // Our copy of a text, a message of the group's conversation (schema v14).
         sent.record.groupId = groupId;
         sent.record.sender = selfAddress;
         sent.record.senderDevice = selfDevice;

@@ -3,7 +3,7 @@
 // The database-thread halves of group messages (protocol M1 §9.6; docs/architecture.md,
 // "Groups (messages)"). Each runs inside ProfileStore::run; the rules are groupmessages.h,
 // the tables senderkeytable.h (schema v12) and messagetable.h: a group text is a message of
-// its group's conversation (schema v13, ConversationTable::forGroup).
+// its group's conversation (schema v14, ConversationTable::forGroup).
 
 #include "core/session/groupmessagerecord.h"
 #include "core/session/groupmessages.h"
@@ -93,7 +93,7 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
 // Stores `record` as a message of its group's conversation (made if needed) through
 // MessageTable, so that the search index and the conversation list follow: outgoing (ours,
 // state Queued) or incoming from record.sender's device (state Received). The UNIQUE key
-// includes the author (schema v13): the id it got, or nullopt if that author's text with that
+// includes the author (schema v14): the id it got, or nullopt if that author's text with that
 // client_message_id is stored already (it is not shown twice). record.message is set.
 StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
                                                      GroupMessageRecord &record, bool outgoing);

@@ -209,7 +209,7 @@ StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId
         return outcome(Result::Rejected, QStringLiteral("not a group op"));
     }
     // M1 §10 (§5.1 in a group): the target is the author's own message — ours are outgoing
-    // rows, a member's are incoming rows with that member as author (schema v13). Any other
+    // rows, a member's are incoming rows with that member as author (schema v14). Any other
     // message with that id is someone else's: the op is rejected.
     MessageTable messages(context);
     auto found =

@@ -206,7 +206,7 @@ StoreResult<std::vector<ReceivedMessage>> incomingWithState(StoreContext &contex
         if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
             attachment = found->summary();
         }
-        // A group message's sender is its author's device (schema v13).
+        // A group message's sender is its author's device (schema v14).
         const QString from =
             message.author.isEmpty()
                 ? address

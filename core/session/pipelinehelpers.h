@@ -57,7 +57,7 @@ inline QString deviceAddress(const QString &account, quint32 device)
 }
 
 // The conversation's key (conversationkey.h): the contact's address, or "group:<hex>" for a
-// group conversation (schema v13).
+// group conversation (schema v14).
 StoreResult<QString> addressOfConversation(StoreContext &context, ConversationId conversation);
 
 // encryptForContact's work, inside the caller's transaction. `onlyDevice` (non-zero) limits

@@ -131,7 +131,7 @@ void SessionManager::sendGroupText(const QByteArray &groupId, const QString &tex
                          return;
                      }
                      const auto &done = std::get<SentGroupText>(sent);
-                     // The group's conversation (schema v13) is followed like a 1:1 one.
+                     // The group's conversation (schema v14) is followed like a 1:1 one.
                      emit messageQueued(groupConversationKey(done.record.groupId),
                                         done.record.clientMessageId);
                      emit groupTextSent(done.record, int(done.recipients.size()), done.unreached);

@@ -352,7 +352,7 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
     case Outcome::GroupMessage:
         if (result.groupText) {
             const GroupMessageRecord &text = *result.groupText;
-            // The group's conversation (schema v13) is followed like a 1:1 one: the
+            // The group's conversation (schema v14) is followed like a 1:1 one: the
             // conversation list, an open chat and notifications see it as a message.
             ChatMessage message;
             message.conversation = groupConversationKey(text.groupId);

@@ -702,7 +702,7 @@ void SessionManager::listHistory(const QString &contact, int limit)
 void SessionManager::sendMessageOp(const QString &contact, const MessageContent &content)
 {
     if (const auto groupId = groupIdOfKey(contact)) {
-        sendGroupMessageOp(*groupId, content); // a group's conversation key (schema v13)
+        sendGroupMessageOp(*groupId, content); // a group's conversation key (schema v14)
         return;
     }
     const QString address = resolve(contact);

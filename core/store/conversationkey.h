@@ -9,7 +9,7 @@ namespace parley::core {
 
 // How a conversation is named outside the store (signals, view models, parley-cli): a 1:1
 // conversation by its contact's account address (user@relay), a group conversation (schema
-// v13) by "group:" followed by the group id's 32 lower-case hex digits. An account address
+// v14) by "group:" followed by the group id's 32 lower-case hex digits. An account address
 // always holds an '@' and a key never does (usernames are ASCII letters, digits
 // and . _ -), so the two never collide.
 inline constexpr QLatin1String kGroupKeyPrefix("group:");

@@ -22,12 +22,12 @@ struct ConversationSummary
     ConversationId id;
     ContactId contact; // not valid for a group conversation
     // The conversation's key (conversationkey.h): the contact's account address (user@relay),
-    // or "group:<hex>" for a group conversation (schema v13).
+    // or "group:<hex>" for a group conversation (schema v14).
     QString address;
     // The contact's name, or the group's name (M1 §9: its resolved state's); none when unset,
     // unknown (a group whose state is not stored) or when it fails to decrypt.
     std::optional<QString> displayName;
-    // Schema v13: the group (16 bytes) of a group conversation; empty for a 1:1 conversation.
+    // Schema v14: the group (16 bytes) of a group conversation; empty for a 1:1 conversation.
     QByteArray groupId;
     // A group's last message from a member: that member's address and its contact's display
     // name (none: not a contact, no name, or it fails to decrypt); empty otherwise.
@@ -54,7 +54,7 @@ struct ConversationTimer
     QByteArray changeId; // the change's client_message_id (16 bytes), or empty
 };
 
-// Conversations (table conversations): one per contact (1:1) and, since schema v13, one per
+// Conversations (table conversations): one per contact (1:1) and, since schema v14, one per
 // group (M1 §9). Runs on the database thread only.
 class ConversationTable
 {

@@ -40,7 +40,7 @@ struct HistoryItem
     std::vector<MessageVersion> versions;
     // An attachment message's file (M1 kind 0x0B, schema v7); nullopt for a text or a tombstone.
     std::optional<AttachmentSummary> attachment;
-    // An incoming group message (record.author set, schema v13): its author's contact name,
+    // An incoming group message (record.author set, schema v14): its author's contact name,
     // if the author is a contact with a name that decrypts; nullopt otherwise.
     std::optional<QString> authorName;
 };

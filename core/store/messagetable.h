@@ -66,7 +66,7 @@ struct MessageRecord
     // A system row: the conversation's disappearing-messages timer was set to this many
     // seconds (0: off) by this row's direction's side. No body; never expires.
     std::optional<quint32> timerChange;
-    // Schema v13: the author of an incoming message in a group conversation — the member
+    // Schema v14: the author of an incoming message in a group conversation — the member
     // (account address) and device the sender-key message authenticated (M1 §9.6). Empty and
     // 0 on every other row (a 1:1 message's author is the conversation's contact; an outgoing
     // message's is this profile).

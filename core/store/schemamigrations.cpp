@@ -361,10 +361,10 @@ const char *const kSchemaV12[] = {
     "('group_messages', 1)",
 };
 
-// Schema version 13: a group is a conversation like any other (issue 13). SQLite cannot drop a
+// Schema version 14: a group is a conversation like any other (issue 13). SQLite cannot drop a
 // NOT NULL or a UNIQUE key in place, so conversations and messages are rebuilt (SQLite's
 // "12-step" procedure, https://sqlite.org/lang_altertable.html §7: migrate() runs the steps
-// with foreign keys off; migrateTo13 checks them before it returns). Row ids are kept, so
+// with foreign keys off; migrateTo14 checks them before it returns). Row ids are kept, so
 // every encrypted cell still opens (its associated data names the table and the row id).
 //  - conversations: contact_id (a 1:1 conversation) or group_id (a group's, M1 §9), exactly
 //    one of them. group_id is not a reference to groups: a text may name a group whose
@@ -373,8 +373,8 @@ const char *const kSchemaV12[] = {
 //    sender-key message authenticated, M1 §9.6); '' and 0 on every other row. The UNIQUE key
 //    includes the author: two members may pick the same client_message_id, and one must
 //    not shadow the other's message.
-const char *const kSchemaV13Rebuild[] = {
-    "CREATE TABLE conversations_v13 ("
+const char *const kSchemaV14Rebuild[] = {
+    "CREATE TABLE conversations_v14 ("
     " id INTEGER PRIMARY KEY NOT NULL,"
     " contact_id INTEGER UNIQUE REFERENCES contacts (id),"
     " group_id BLOB UNIQUE CHECK (group_id IS NULL OR length(group_id) = 16),"
@@ -385,12 +385,12 @@ const char *const kSchemaV13Rebuild[] = {
     " timer_change_id BLOB CHECK (timer_change_id IS NULL OR length(timer_change_id) = 16),"
     " CHECK ((contact_id IS NULL) <> (group_id IS NULL))"
     ") STRICT",
-    "INSERT INTO conversations_v13 (id, contact_id, created_at, last_activity_at, timer_seconds,"
+    "INSERT INTO conversations_v14 (id, contact_id, created_at, last_activity_at, timer_seconds,"
     " timer_sent_at, timer_change_id) SELECT id, contact_id, created_at, last_activity_at,"
     " timer_seconds, timer_sent_at, timer_change_id FROM conversations",
     "DROP TABLE conversations",
-    "ALTER TABLE conversations_v13 RENAME TO conversations",
-    "CREATE TABLE messages_v13 ("
+    "ALTER TABLE conversations_v14 RENAME TO conversations",
+    "CREATE TABLE messages_v14 ("
     " id INTEGER PRIMARY KEY NOT NULL,"
     " conversation_id INTEGER NOT NULL REFERENCES conversations (id),"
     " direction INTEGER NOT NULL CHECK (direction IN (0, 1)),"
@@ -410,14 +410,14 @@ const char *const kSchemaV13Rebuild[] = {
     " author_device INTEGER NOT NULL DEFAULT 0 CHECK (author_device BETWEEN 0 AND 4294967295),"
     " UNIQUE (conversation_id, direction, author, client_message_id)"
     ") STRICT",
-    "INSERT INTO messages_v13 (id, conversation_id, direction, client_message_id, sent_at,"
+    "INSERT INTO messages_v14 (id, conversation_id, direction, client_message_id, sent_at,"
     " stored_at, state, body, failure_reason, reply_to, edit_id, edited_at, deleted, expires_at,"
     " timer_seconds) SELECT id, conversation_id, direction, client_message_id, sent_at,"
     " stored_at, state, body, failure_reason, reply_to, edit_id, edited_at, deleted, expires_at,"
     " timer_seconds FROM messages",
     // Its indexes and trigger go with the old table; made again as v1, v5, v7 and v8 made them.
     "DROP TABLE messages",
-    "ALTER TABLE messages_v13 RENAME TO messages",
+    "ALTER TABLE messages_v14 RENAME TO messages",
     "CREATE INDEX messages_by_conversation ON messages (conversation_id, id)",
     "CREATE INDEX messages_unread ON messages (conversation_id, direction, state)"
     " WHERE direction = 0 AND state = 5",
@@ -443,7 +443,7 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
         // StoreContext::openDatabase refuses these before writing; this is a second guard.
         return StoreError{StoreError::Code::DatabaseNewer, {}};
     }
-    // Rebuilding a table that others reference (migrateTo13) needs foreign keys off: dropping
+    // Rebuilding a table that others reference (migrateTo14) needs foreign keys off: dropping
     // the old table would otherwise cascade into its children (sqlite.org/lang_altertable.html
     // §7). The pragma is a no-op inside a transaction, so it is set around it; each rebuilding
     // step runs PRAGMA foreign_key_check before it returns.
@@ -514,7 +514,7 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             }
             [[fallthrough]];
         case 12:
-            if (auto step = migrateTo13(context); std::holds_alternative<StoreError>(step)) {
+            if (auto step = migrateTo14(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
             [[fallthrough]];
@@ -672,9 +672,9 @@ StoreStatus SchemaMigrations::migrateTo12(StoreContext &context)
     return Done{};
 }
 
-StoreStatus SchemaMigrations::migrateTo13(StoreContext &context)
+StoreStatus SchemaMigrations::migrateTo14(StoreContext &context)
 {
-    for (const char *statement : kSchemaV13Rebuild) {
+    for (const char *statement : kSchemaV14Rebuild) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }
@@ -780,7 +780,7 @@ StoreStatus SchemaMigrations::migrateTo13(StoreContext &context)
             body = std::get<QByteArray>(sealed);
         }
         // Ours (sent from this account) is outgoing and was handed to the outbox; a member's
-        // is incoming and unread: no view showed group texts before v13.
+        // is incoming and unread: no view showed group texts before v14.
         const bool outgoing = !ownAddress.isEmpty() && text.sender == ownAddress;
         insert.bindValue(0, id);
         insert.bindValue(1, conversation);
@@ -822,7 +822,7 @@ StoreStatus SchemaMigrations::migrateTo13(StoreContext &context)
     }
     if (check.next()) {
         return StoreError{StoreError::Code::DatabaseFailed,
-                          QStringLiteral("schema 13: a row of %1 refers to a missing row")
+                          QStringLiteral("schema 14: a row of %1 refers to a missing row")
                               .arg(check.value(0).toString())};
     }
     return Done{};

@@ -1,4 +1,4 @@
-// Groups as conversations (schema v13, issue 13) on a real profile: bob's store receives
+// Groups as conversations (schema v14, issue 13) on a real profile: bob's store receives
 // alice's signed membership changes (M1 §9) and group texts through the real store functions
 // (storeGroupChange, storeGroupText); the conversation list, the message list and the chat
 // view model show the group like a 1:1 conversation — its name, the author of each message,

@@ -336,7 +336,7 @@ void TestGroupMessages::storesSenderKeysAndTexts()
     QCOMPARE(plain, 0);
 
     // Texts: stored once per author and id, as messages of the group's conversation (schema
-    // v13); another member's text with the same client_message_id is not shadowed by it.
+    // v14); another member's text with the same client_message_id is not shadowed by it.
     GroupMessageRecord record;
     record.groupId = kGroup;
     record.sender = kAlice;

@@ -163,7 +163,7 @@ StoreStatus writeContents(StoreContext &context)
         if (auto grouped = writeGroup(context); std::holds_alternative<StoreError>(grouped)) {
             return grouped;
         }
-        // Schema v12 (profile-v12 and later): a group text in that group; since v13 a message
+        // Schema v12 (profile-v12 and later): a group text in that group; since v14 a message
         // of the group's conversation (storeGroupText; profile-v12 has it in group_messages).
         GroupMessageRecord text;
         text.groupId = QByteArray(16, 'g');
@@ -368,7 +368,7 @@ void TestStoreMigrations::opensFixture()
             hits << hit.body;
         }
         seen << hits.join(u',');
-        // v12's group texts are messages of their group's conversation since v13.
+        // v12's group texts are messages of their group's conversation since v14.
         auto texts = groupHistory(context, QByteArray(16, 'g'));
         if (const auto *error = std::get_if<StoreError>(&texts)) {
             return *error;
@@ -951,7 +951,7 @@ void TestStoreMigrations::v8UpgradeKeepsEveryContactAcceptedAndUnblocked()
 
 void TestStoreMigrations::v12UpgradeMakesGroupTextsMessages()
 {
-    // v12 → v13 (groups are conversations): the group text of table group_messages is a row of
+    // v12 → v14 (groups are conversations): the group text of table group_messages is a row of
     // its group's conversation in messages, with its author, sealed again to its new cell
     // (C7 §2) and indexed; the old table is gone; the rebuilt tables keep their foreign keys
     // (on again after the migration) and their children; a second member's text with the same
@@ -973,7 +973,7 @@ void TestStoreMigrations::v12UpgradeMakesGroupTextsMessages()
         };
         seen << scalar(QStringLiteral("PRAGMA foreign_keys"));
         seen << scalar(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE name IN "
-                                      "('group_messages', 'conversations_v13', 'messages_v13')"));
+                                      "('group_messages', 'conversations_v14', 'messages_v14')"));
         seen << scalar(QStringLiteral("SELECT author || '/' || author_device FROM messages m "
                                       "JOIN conversations c ON c.id = m.conversation_id "
                                       "WHERE c.group_id IS NOT NULL"));

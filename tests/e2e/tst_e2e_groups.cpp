@@ -726,7 +726,7 @@ void TestE2eGroups::nonMemberTextsAreDropped()
 
 void TestE2eGroups::groupConversationViews()
 {
-    // A group is a conversation (schema v13) through the real relay: alice's ChatViewModel on
+    // A group is a conversation (schema v14) through the real relay: alice's ChatViewModel on
     // the group's key sends through the group pipeline (her copy goes Queued → Sent); bob's
     // conversation list shows the group from its creation on, then each text with its
     // author's name and the unread count; his chat shows each row's author, follows new texts
