@@ -1,8 +1,8 @@
 // ConversationListViewModel, ChatViewModel and ContactsViewModel on a real profile store and
 // a real (not signed-in) ClientCore: filtering and selection, input checks, the typing
 // throttle, commands refused by the core reported as sentences, and which conversation a click
-// on the tray opens (NotificationViewModel). The same view models
-// with two signed-in clients over the relay are in tests/e2e/tst_e2e_models.cpp.
+// on the tray opens (NotificationViewModel). The same view models with two signed-in clients
+// over the relay are in tests/e2e/tst_e2e_models.cpp.
 
 #include "core/clientcore.h"
 #include "core/models/contactlistmodel.h"
