@@ -718,8 +718,20 @@ void TestTimeline::messageSearch()
     QPointer<app::MessageSearchPopup> search = messaging.messageSearch();
     QVERIFY(QTest::qWaitForWindowExposed(search));
     QTRY_VERIFY(search->field()->hasFocus());
-    QTest::keyClicks(search->field(), QStringLiteral("Message 1234 "));
+    QTest::keyClicks(search->field(), QStringLiteral("Message 1234"));
     QAbstractItemModel *results = search->listView()->model();
+    // As a prefix it matches 1234 and 12340 … 12349: Down and PageDown move through the
+    // results while the field keeps the focus and the text (ListKeyForwarder).
+    QTRY_VERIFY(results->rowCount() >= 3);
+    QTRY_COMPARE(search->listView()->currentIndex().row(), 0);
+    QTest::keyClick(search->field(), Qt::Key_Down);
+    QCOMPARE(search->listView()->currentIndex().row(), 1);
+    QTest::keyClick(search->field(), Qt::Key_PageDown);
+    QVERIFY(search->listView()->currentIndex().row() > 1);
+    QTest::keyClick(search->field(), Qt::Key_Up);
+    QCOMPARE(search->field()->text(), QStringLiteral("Message 1234"));
+    QVERIFY(search->field()->hasFocus());
+    QTest::keyClick(search->field(), Qt::Key_Space);
     QTRY_COMPARE(results->rowCount(), 1);
     QCOMPARE(results->index(0, 0).data(Qt::DisplayRole).toString(), QStringLiteral("message 1234"));
     QTRY_VERIFY(!search->statusLabel()->isVisible());
