@@ -139,6 +139,8 @@ MessageSearchPopup::MessageSearchPopup(core::SearchViewModel *search, QWidget *p
         }
     });
     connect(search, &core::SearchViewModel::busyChanged, this, &MessageSearchPopup::showStatus);
+    connect(search, &core::SearchViewModel::noticeTextChanged, this,
+            &MessageSearchPopup::showStatus);
     connect(search, &core::SearchViewModel::errorTextChanged, this,
             &MessageSearchPopup::showStatus);
     connect(search, &core::SearchViewModel::finished, this, &MessageSearchPopup::showStatus);
@@ -162,6 +164,8 @@ void MessageSearchPopup::showStatus()
         text = m_search->errorText();
     } else if (m_search->isBusy()) {
         text = tr("Searching…");
+    } else if (!m_search->noticeText().isEmpty()) {
+        text = m_search->noticeText();
     } else if (!m_search->query().trimmed().isEmpty() && m_list->model()->rowCount() == 0) {
         text = tr("No messages found");
     }

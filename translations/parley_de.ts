@@ -1445,6 +1445,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>No profile is open.</source>
         <translation>Es ist kein Profil geöffnet.</translation>
     </message>
+    <message>
+        <source>Recent messages are still being indexed, so some results may be missing. Search again in a moment.</source>
+        <translation>Neue Nachrichten werden noch indiziert, daher fehlen vielleicht Ergebnisse. Suchen Sie gleich noch einmal.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::SessionManager</name>

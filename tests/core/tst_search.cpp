@@ -541,6 +541,7 @@ void TestSearch::viewModel()
     QVERIFY(results->index(0, 0).data(SearchResultModel::IncomingRole).toBool());
     QVERIFY(viewModel.hasMore());
     QVERIFY(viewModel.errorText().isEmpty());
+    QVERIFY(viewModel.noticeText().isEmpty()); // search() caught up with the 61 first
 
     QVERIFY(viewModel.loadMore());
     QVERIFY(!viewModel.loadMore()); // one at a time
