@@ -161,7 +161,8 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
             : last.deleted ? tr("This message was deleted.")
             : text == nullptr || last.state == MessageRecord::State::Undecryptable
                 ? tr("This message could not be decrypted.")
-                : previewOf(*text);
+            : summary.lastAttachment ? previewOfAttachment(*summary.lastAttachment)
+                                     : previewOf(*text);
         // In a group the preview says whose message it is (M1 §9.6: the authenticated
         // member; its contact name when it has one).
         if (row.isGroup && !last.isTimerChange()) {
@@ -179,6 +180,17 @@ QString ConversationListModel::authorName(const ConversationSummary &summary)
         return summary.lastAuthorName->trimmed();
     }
     return summary.lastAuthor.section(u'@', 0, 0); // as a contact without a name is shown
+}
+
+QString ConversationListModel::previewOfAttachment(const AttachmentSummary &attachment)
+{
+    const QString caption = attachment.caption.simplified();
+    if (attachment.mimeType.startsWith(QLatin1String("image/"))) {
+        return previewOf(QStringLiteral("\U0001F5BC ") +
+                         (caption.isEmpty() ? tr("Photo") : caption));
+    }
+    const QString file = QStringLiteral("\U0001F4CE ") + attachment.fileName.simplified();
+    return previewOf(caption.isEmpty() ? file : tr("%1 — %2").arg(file, caption));
 }
 
 QString ConversationListModel::previewOf(const QString &text)

@@ -415,7 +415,8 @@ const char *const kSchemaV14Rebuild[] = {
     " timer_seconds) SELECT id, conversation_id, direction, client_message_id, sent_at,"
     " stored_at, state, body, failure_reason, reply_to, edit_id, edited_at, deleted, expires_at,"
     " timer_seconds FROM messages",
-    // Its indexes and trigger go with the old table; made again as v1, v5, v7 and v8 made them.
+    // Its indexes and triggers go with the old table; made again as v1, v5, v7, v8 and v13 made
+    // them.
     "DROP TABLE messages",
     "ALTER TABLE messages_v14 RENAME TO messages",
     "CREATE INDEX messages_by_conversation ON messages (conversation_id, id)",
@@ -424,6 +425,12 @@ const char *const kSchemaV14Rebuild[] = {
     "CREATE INDEX messages_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL",
     "CREATE TRIGGER attachments_on_tombstone AFTER UPDATE OF deleted ON messages"
     " WHEN NEW.deleted = 1 BEGIN DELETE FROM attachments WHERE message_id = NEW.id; END",
+    // v13's: a deleted message's search rows go with it.
+    "CREATE TRIGGER search_tokens_follow_messages AFTER DELETE ON messages BEGIN"
+    " DELETE FROM search_tokens WHERE message_id = OLD.id AND token IN (SELECT value FROM"
+    "  json_each((SELECT tokens FROM search_message_tokens WHERE message_id = OLD.id)));"
+    " DELETE FROM search_message_tokens WHERE message_id = OLD.id;"
+    " END",
 };
 
 } // namespace
@@ -514,6 +521,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
             }
             [[fallthrough]];
         case 12:
+            if (auto step = migrateTo13(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
+        case 13:
             if (auto step = migrateTo14(context); std::holds_alternative<StoreError>(step)) {
                 return step;
             }
@@ -640,7 +652,7 @@ StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
 // bytes of BLAKE2b keyed with HKDF-Expand(profile key, "parley-search-v1") over
 // domain ‖ UTF-8(word). The primary key serves queries (a token's messages, newest first);
 // search_tokens_message serves removals. Rows go with their message (ON DELETE CASCADE).
-// Existing histories are indexed here, with the profile key the store opens with.
+// Existing histories are indexed after the unlock, in the background (schema v13).
 StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
 {
     for (const char *statement : {
@@ -655,16 +667,51 @@ StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
             return *error;
         }
     }
-    auto indexed = SearchIndex(context).rebuild();
-    if (const auto *error = std::get_if<StoreError>(&indexed)) {
-        return *error;
-    }
     return Done{};
 }
 
 StoreStatus SchemaMigrations::migrateTo12(StoreContext &context)
 {
     for (const char *statement : kSchemaV12) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+// Version 13: the search index follows the messages in batches, and costs half the writes.
+//  - A watermark, profile_meta 'search_indexed_through': every message up to that id is
+//    indexed, the ones above it are the backlog (SearchIndex).
+//  - search_tokens loses its second index, search_tokens_message (message_id): half of every
+//    message's ~30 random B-tree inserts. A removal finds a message's rows through its own
+//    token list instead, search_message_tokens (one row per message, appended in id order),
+//    and a trigger does that for every deleted message, as ON DELETE CASCADE did. The foreign
+//    key goes too: without that index each deleted message would scan the whole table.
+//  - The rows are rebuilt in the background after the unlock (the watermark starts at 0);
+//    until then search() says its pages are incomplete.
+const char *const kSchemaV13[] = {
+    "DROP TABLE search_tokens",
+    "CREATE TABLE search_tokens ("
+    " token INTEGER NOT NULL,"
+    " message_id INTEGER NOT NULL,"
+    " PRIMARY KEY (token, message_id)"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE TABLE search_message_tokens ("
+    " message_id INTEGER PRIMARY KEY NOT NULL,"
+    " tokens TEXT NOT NULL" // a JSON array of the message's tokens
+    ") STRICT",
+    "CREATE TRIGGER search_tokens_follow_messages AFTER DELETE ON messages BEGIN"
+    " DELETE FROM search_tokens WHERE message_id = OLD.id AND token IN (SELECT value FROM"
+    "  json_each((SELECT tokens FROM search_message_tokens WHERE message_id = OLD.id)));"
+    " DELETE FROM search_message_tokens WHERE message_id = OLD.id;"
+    " END",
+    "INSERT OR REPLACE INTO profile_meta (key, value) VALUES ('search_indexed_through', '0')",
+};
+
+StoreStatus SchemaMigrations::migrateTo13(StoreContext &context)
+{
+    for (const char *statement : kSchemaV13) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }
@@ -738,7 +785,6 @@ StoreStatus SchemaMigrations::migrateTo14(StoreContext &context)
         "stored_at, state, body, author, author_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
         "coalesce(?, ''), ?) "
         "ON CONFLICT DO NOTHING"));
-    SearchIndex index(context);
     for (const Moved &text : moved) {
         findConversation.bindValue(0, text.groupId);
         if (!findConversation.exec()) {
@@ -803,12 +849,7 @@ StoreStatus SchemaMigrations::migrateTo14(StoreContext &context)
         if (!touch.exec()) {
             return StoreContext::queryError(touch);
         }
-        if (!plain.isEmpty()) {
-            if (auto indexed = index.add(MessageId{id}, plain);
-                std::holds_alternative<StoreError>(indexed)) {
-                return indexed;
-            }
-        }
+        // Indexed for search in the background: its new id is above the watermark (v13).
     }
     for (const char *statement : {"DROP TABLE group_messages",
                                   "DELETE FROM id_counters WHERE table_name = 'group_messages'"}) {

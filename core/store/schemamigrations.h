@@ -33,6 +33,7 @@ private:
     static StoreStatus migrateTo10(StoreContext &context);
     static StoreStatus migrateTo11(StoreContext &context);
     static StoreStatus migrateTo12(StoreContext &context);
+    static StoreStatus migrateTo13(StoreContext &context);
     static StoreStatus migrateTo14(StoreContext &context);
 };
 
