@@ -70,6 +70,14 @@ bool hasProfile(const QString &directory)
         QDir(directory).filePath(QString::fromLatin1(core::ProfileStore::kVaultFile)));
 }
 
+// What a restore stages in the directory (the archiver's TARGET.importing-* is named after
+// it): nothing of it may be left, whatever the outcome.
+QStringList stagingLeft(const QString &directory)
+{
+    return QDir(directory).entryList({QStringLiteral(".restoring-*")},
+                                     QDir::AllEntries | QDir::Hidden);
+}
+
 // The restore form of `app` filled in and submitted.
 void submitRestore(App &app, const QString &file, const QString &backupPassphrase,
                    const QString &relayUrl)
@@ -227,6 +235,7 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
                             "the backup was made, which may differ from the profile's."));
     QVERIFY(errorLabel->isVisible());
     QVERIFY(!hasProfile(restored));
+    QCOMPARE(stagingLeft(restored), QStringList());
 
     // A damaged file: one byte changed inside the encrypted records.
     const QString damaged = dir.filePath(QStringLiteral("damaged.parley"));
@@ -244,6 +253,7 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
     QVERIFY2(errorLabel->text().startsWith(QStringLiteral("The backup file is damaged")),
              qPrintable(errorLabel->text()));
     QVERIFY(!hasProfile(restored));
+    QCOMPARE(stagingLeft(restored), QStringList());
 
     // A relay nobody runs: nothing is kept.
     QTcpServer closed;
@@ -257,6 +267,7 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
                  QStringLiteral("No relay is running at 127.0.0.1:%1.").arg(deadPort)),
              qPrintable(errorLabel->text()));
     QVERIFY(!hasProfile(restored));
+    QCOMPARE(stagingLeft(restored), QStringList());
     QVERIFY(QFileInfo::exists(QDir(restored).filePath(QStringLiteral("ui.ini"))));
 
     // Now right: a new device of alice's account, connected, with the history.
@@ -269,9 +280,7 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
                               QStringLiteral("Connected to 127.0.0.1:%1").arg(relay.port()),
                               kTimeoutMs);
     QVERIFY(hasProfile(restored));
-    QCOMPARE(
-        QDir(restored).entryList({QStringLiteral(".restoring-*")}, QDir::AllEntries | QDir::Hidden),
-        QStringList());
+    QCOMPARE(stagingLeft(restored), QStringList());
     app::MessagingView *messaging = app.window.messagingView();
     QAbstractItemModel *rows = messaging->conversationsView()->listView()->model();
     QTRY_COMPARE_WITH_TIMEOUT(rows->rowCount(), 1, kTimeoutMs);
