@@ -4,7 +4,8 @@
 // profile directory, which opens connected with that history; a wrong backup passphrase, a
 // damaged file and an unreachable relay each show their own sentence and leave no profile
 // behind; the default timer chosen in Settings is set on a conversation started by our first
-// message and on an accepted request, and the peer is told.
+// message and on an accepted request, and the peer is told — but not over a timer the
+// request's sender chose.
 
 #include "app/chatview.h"
 #include "app/composer.h"
@@ -313,8 +314,10 @@ void TestBackupRestore::defaultTimerForNewConversations()
     QVERIFY2(error.isEmpty(), qPrintable(error));
     const Cli bob{dir.filePath(QStringLiteral("bob"))};
     const Cli carol{dir.filePath(QStringLiteral("carol"))};
+    const Cli dave{dir.filePath(QStringLiteral("dave"))};
     for (const auto &[cli, name] :
-         {std::pair{bob, QStringLiteral("bob")}, std::pair{carol, QStringLiteral("carol")}}) {
+         {std::pair{bob, QStringLiteral("bob")}, std::pair{carol, QStringLiteral("carol")},
+          std::pair{dave, QStringLiteral("dave")}}) {
         const CliResult made =
             cli({QStringLiteral("--relay"), relay.url().toString(), QStringLiteral("--kdf"),
                  QStringLiteral("interactive"), QStringLiteral("init"), name});
@@ -322,6 +325,7 @@ void TestBackupRestore::defaultTimerForNewConversations()
     }
     const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
     const QString carolAddress = QStringLiteral("carol@127.0.0.1:%1").arg(relay.port());
+    const QString daveAddress = QStringLiteral("dave@127.0.0.1:%1").arg(relay.port());
 
     App app(dir.filePath(QStringLiteral("alice")), relay.url());
     app.window.show();
@@ -390,18 +394,18 @@ void TestBackupRestore::defaultTimerForNewConversations()
     result = carol({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("Hello?")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     QAbstractItemModel *rows = messaging->conversationsView()->listView()->model();
-    const auto carolIsRequest = [&] {
+    const auto isRequest = [&](const QString &address) {
         for (int row = 0; row < rows->rowCount(); ++row) {
             const QModelIndex index = rows->index(row, 0);
-            if (index.data(Conversations::AddressRole).toString() == carolAddress) {
+            if (index.data(Conversations::AddressRole).toString() == address) {
                 return index.data(Conversations::IsRequestRole).toBool();
             }
         }
         return false;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(carolIsRequest(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(isRequest(carolAddress), kTimeoutMs);
     QVERIFY(messaging->requests()->accept(carolAddress));
-    QTRY_VERIFY_WITH_TIMEOUT(!carolIsRequest(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!isRequest(carolAddress), kTimeoutMs);
     messaging->conversations()->select(carolAddress);
     QTRY_VERIFY(messaging->chatView() != nullptr &&
                 messaging->chatView()->chat()->contactAddress() == carolAddress);
@@ -410,6 +414,24 @@ void TestBackupRestore::defaultTimerForNewConversations()
     result = carol({QStringLiteral("recv"), QStringLiteral("--wait"), QStringLiteral("20")});
     QVERIFY2(result.out.contains(QStringLiteral("set disappearing messages to 1 hour")),
              qPrintable(result.out + result.err));
+
+    // dave chose a timer himself before writing: accepting his request keeps his.
+    result = dave({QStringLiteral("timer"), QStringLiteral("alice"), QStringLiteral("30s")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    result =
+        dave({QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("Hi from dave")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QTRY_VERIFY_WITH_TIMEOUT(isRequest(daveAddress), kTimeoutMs);
+    QVERIFY(messaging->requests()->accept(daveAddress));
+    QTRY_VERIFY_WITH_TIMEOUT(!isRequest(daveAddress), kTimeoutMs);
+    messaging->conversations()->select(daveAddress);
+    QTRY_VERIFY(messaging->chatView() != nullptr &&
+                messaging->chatView()->chat()->contactAddress() == daveAddress);
+    QTRY_COMPARE_WITH_TIMEOUT(messaging->chatView()->chat()->disappearingSeconds(), 30, kTimeoutMs);
+    result = dave({QStringLiteral("recv"), QStringLiteral("--wait"), QStringLiteral("5")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QVERIFY2(!result.out.contains(QStringLiteral("disappearing")), qPrintable(result.out));
+    QCOMPARE(messaging->chatView()->chat()->disappearingSeconds(), 30);
 }
 
 QTEST_MAIN(TestBackupRestore)
