@@ -5,6 +5,7 @@
 #include "app/messagingview.h"
 #include "app/onboardingview.h"
 #include "app/theme.h"
+#include "app/trayiconimage.h"
 #include "core/clientcore.h"
 #include "core/viewmodels/appearanceviewmodel.h"
 #include "core/viewmodels/autolock.h"
@@ -16,7 +17,6 @@
 
 #include <QApplication>
 #include <QEvent>
-#include <QIcon>
 #include <QLabel>
 #include <QMenu>
 #include <QPainter>
@@ -61,21 +61,6 @@ QColor colorFor(core::ConnectionStatus::State state)
         break;
     }
     return QColor(0xcf, 0x22, 0x2e);
-}
-
-// The tray's icon: a speech bubble drawn at run time (no image file to load).
-QIcon trayIconImage()
-{
-    QPixmap pixmap(64, 64);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setPen(Qt::NoPen);
-    painter.setBrush(QColor(0x2f, 0x6f, 0xeb));
-    painter.drawRoundedRect(QRectF(4, 6, 56, 42), 12, 12);
-    const QPointF tail[] = {{16, 44}, {14, 60}, {32, 46}};
-    painter.drawPolygon(tail, 3);
-    return QIcon(pixmap);
 }
 
 } // namespace
@@ -222,6 +207,7 @@ void MainWindow::showMessaging()
         setWindowTitle(m_notifications->windowTitle());
         if (m_tray != nullptr) {
             m_tray->setToolTip(m_notifications->trayToolTip());
+            m_tray->setIcon(trayIconImage(m_notifications->unreadCount()));
         }
     };
     connect(m_notifications, &core::NotificationViewModel::unreadCountChanged, this, showUnread);
@@ -253,6 +239,7 @@ void MainWindow::dropMessaging()
     setWindowTitle(m_profileName);
     if (m_tray != nullptr) {
         m_tray->setToolTip(core::NotificationViewModel::lockedToolTip());
+        m_tray->setIcon(trayIconImage(0)); // no count is shown while locked
     }
     m_pages->setCurrentIndex(0);
     m_pages->removeWidget(m_messaging);
@@ -289,7 +276,7 @@ void MainWindow::changeEvent(QEvent *event)
 
 void MainWindow::createTray()
 {
-    m_tray = new QSystemTrayIcon(trayIconImage(), this);
+    m_tray = new QSystemTrayIcon(trayIconImage(0), this);
     m_tray->setToolTip(QStringLiteral("Parley"));
     auto *menu = new QMenu(this);
     QAction *showHide = menu->addAction(tr("Show/Hide"));
@@ -305,7 +292,12 @@ void MainWindow::createTray()
     m_tray->setContextMenu(menu);
     connect(m_tray, &QSystemTrayIcon::activated, this,
             [this](QSystemTrayIcon::ActivationReason reason) {
-                if (reason == QSystemTrayIcon::Trigger) {
+                if (reason != QSystemTrayIcon::Trigger) {
+                    return;
+                }
+                // Unread messages: a click opens the newest such conversation, like a click
+                // on its notification; else it shows or hides the window.
+                if (m_notifications == nullptr || !m_notifications->openLatestUnread()) {
                     toggleVisible();
                 }
             });

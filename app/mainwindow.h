@@ -38,8 +38,11 @@ class MessagingView;
 // the window reports its activation to it, shows its windowTitle ("(3) alice") and delivers
 // its notifications through a DesktopNotifier (freedesktop, over D-Bus); a click on one opens
 // that conversation and raises the window. Where a system tray exists (never on the offscreen
-// platform) a tray icon shows the unread count in its tooltip, with a menu (Show/Hide, Quit);
-// without one there is no icon and nothing else changes. Locking withdraws the notifications.
+// platform) a tray icon shows the unread count in a badge on the icon and in its tooltip,
+// with a menu (Show/Hide, Quit); a click on it opens the newest conversation with unread
+// messages (NotificationViewModel::openLatestUnread), or shows/hides the window when nothing is
+// unread. Without a tray there is no icon and nothing else changes. Locking withdraws the
+// notifications and the count.
 //
 // Appearance: the window owns the core::AppearanceViewModel (its choice kept in ui.ini, so
 // the unlock screen has it too), feeds it the desktop's preference (ColorSchemePortal) and

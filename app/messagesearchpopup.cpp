@@ -1,12 +1,11 @@
 #include "app/messagesearchpopup.h"
 
 #include "app/displaytime.h"
+#include "app/listkeyforwarder.h"
 #include "core/models/searchresultmodel.h"
 #include "core/viewmodels/searchviewmodel.h"
 
-#include <QApplication>
 #include <QDateTime>
-#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -109,7 +108,7 @@ MessageSearchPopup::MessageSearchPopup(core::SearchViewModel *search, QWidget *p
     m_list->setFocusPolicy(Qt::NoFocus); // the field keeps the keyboard
     m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
     layout->addWidget(m_list, 1);
-    m_field->installEventFilter(this);
+    new ListKeyForwarder(m_field, m_list);
     m_pause->setSingleShot(true);
     m_pause->setInterval(kPauseMs);
 
@@ -140,6 +139,8 @@ MessageSearchPopup::MessageSearchPopup(core::SearchViewModel *search, QWidget *p
         }
     });
     connect(search, &core::SearchViewModel::busyChanged, this, &MessageSearchPopup::showStatus);
+    connect(search, &core::SearchViewModel::noticeTextChanged, this,
+            &MessageSearchPopup::showStatus);
     connect(search, &core::SearchViewModel::errorTextChanged, this,
             &MessageSearchPopup::showStatus);
     connect(search, &core::SearchViewModel::finished, this, &MessageSearchPopup::showStatus);
@@ -163,6 +164,8 @@ void MessageSearchPopup::showStatus()
         text = m_search->errorText();
     } else if (m_search->isBusy()) {
         text = tr("Searching…");
+    } else if (!m_search->noticeText().isEmpty()) {
+        text = m_search->noticeText();
     } else if (!m_search->query().trimmed().isEmpty() && m_list->model()->rowCount() == 0) {
         text = tr("No messages found");
     }
@@ -179,26 +182,6 @@ void MessageSearchPopup::chooseCurrent()
     emit messageChosen(current.data(Results::ContactAddressRole).toString(),
                        current.data(Results::MessageIdRole).toLongLong());
     accept();
-}
-
-bool MessageSearchPopup::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_field && event->type() == QEvent::KeyPress) {
-        const auto *key = static_cast<QKeyEvent *>(event);
-        switch (key->key()) {
-        case Qt::Key_Up:
-        case Qt::Key_Down:
-        case Qt::Key_PageUp:
-        case Qt::Key_PageDown: {
-            QKeyEvent copy(key->type(), key->key(), key->modifiers(), key->text());
-            QApplication::sendEvent(m_list, &copy);
-            return true;
-        }
-        default:
-            break;
-        }
-    }
-    return QDialog::eventFilter(watched, event);
 }
 
 } // namespace parley::app

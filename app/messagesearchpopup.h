@@ -34,9 +34,6 @@ public:
 signals:
     void messageChosen(const QString &contactAddress, qint64 messageId);
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
     void showStatus();
     void chooseCurrent();

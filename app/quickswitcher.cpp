@@ -1,12 +1,11 @@
 #include "app/quickswitcher.h"
 
 #include "app/conversationdelegate.h"
+#include "app/listkeyforwarder.h"
 #include "core/models/conversationfiltermodel.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 
-#include <QApplication>
-#include <QKeyEvent>
 #include <QLineEdit>
 #include <QListView>
 #include <QVBoxLayout>
@@ -41,7 +40,7 @@ QuickSwitcher::QuickSwitcher(core::ConversationListViewModel *conversations, QWi
     m_list->setFocusPolicy(Qt::NoFocus); // the field keeps the keyboard
     m_list->setEditTriggers(QAbstractItemView::NoEditTriggers);
     layout->addWidget(m_list);
-    m_field->installEventFilter(this);
+    new ListKeyForwarder(m_field, m_list);
 
     connect(m_field, &QLineEdit::textChanged, this, [this](const QString &text) {
         m_filter->setFilterText(text);
@@ -83,27 +82,6 @@ void QuickSwitcher::openCurrent()
     }
     m_conversations->select(current.data(core::ConversationListModel::AddressRole).toString());
     accept();
-}
-
-bool QuickSwitcher::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_field && event->type() == QEvent::KeyPress) {
-        const auto *key = static_cast<QKeyEvent *>(event);
-        switch (key->key()) {
-        case Qt::Key_Up:
-        case Qt::Key_Down:
-        case Qt::Key_PageUp:
-        case Qt::Key_PageDown: {
-            // The list moves; the field keeps the focus and the text.
-            QKeyEvent copy(key->type(), key->key(), key->modifiers(), key->text());
-            QApplication::sendEvent(m_list, &copy);
-            return true;
-        }
-        default:
-            break;
-        }
-    }
-    return QDialog::eventFilter(watched, event);
 }
 
 } // namespace parley::app

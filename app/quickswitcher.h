@@ -29,9 +29,6 @@ public:
     QLineEdit *field() const { return m_field; }
     QListView *listView() const { return m_list; }
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
     void openCurrent();
     void highlightFirst();

@@ -1454,6 +1454,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>This message was deleted.</source>
         <translation>Diese Nachricht wurde gelöscht.</translation>
     </message>
+    <message>
+        <source>Photo</source>
+        <translation>Foto</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::MessageListModel</name>
@@ -1652,6 +1660,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>No profile is open.</source>
         <translation>Es ist kein Profil geöffnet.</translation>
+    </message>
+    <message>
+        <source>Recent messages are still being indexed, so some results may be missing. Search again in a moment.</source>
+        <translation>Neue Nachrichten werden noch indiziert, daher fehlen vielleicht Ergebnisse. Suchen Sie gleich noch einmal.</translation>
     </message>
 </context>
 <context>

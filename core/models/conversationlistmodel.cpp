@@ -155,9 +155,21 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
             : last.deleted ? tr("This message was deleted.")
             : text == nullptr || last.state == MessageRecord::State::Undecryptable
                 ? tr("This message could not be decrypted.")
-                : previewOf(*text);
+            : summary.lastAttachment ? previewOfAttachment(*summary.lastAttachment)
+                                     : previewOf(*text);
     }
     return row;
+}
+
+QString ConversationListModel::previewOfAttachment(const AttachmentSummary &attachment)
+{
+    const QString caption = attachment.caption.simplified();
+    if (attachment.mimeType.startsWith(QLatin1String("image/"))) {
+        return previewOf(QStringLiteral("\U0001F5BC ") +
+                         (caption.isEmpty() ? tr("Photo") : caption));
+    }
+    const QString file = QStringLiteral("\U0001F4CE ") + attachment.fileName.simplified();
+    return previewOf(caption.isEmpty() ? file : tr("%1 — %2").arg(file, caption));
 }
 
 QString ConversationListModel::previewOf(const QString &text)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/models/asyncguard.h"
+#include "core/session/attachmentsummary.h"
 #include "core/store/conversationtable.h"
 
 #include <QAbstractListModel>
@@ -33,6 +34,7 @@ class SessionManager;
 //   InitialsRole (QString)             one or two letters for an avatar
 //   PreviewRole (QString)              the last message on one line, at most kPreviewLength
 //                                      characters (a sentence if it cannot be decrypted;
+//                                      an attachment as previewOfAttachment() says it;
 //                                      empty for a conversation without messages)
 //   LastActivityRole (QDateTime)       when the last message was stored
 //   UnreadCountRole (int)              incoming messages not yet marked read (Received)
@@ -87,6 +89,10 @@ public:
 
     // One line of at most kPreviewLength characters from a message text.
     static QString previewOf(const QString &text);
+    // The same for an attachment message (M1 kind 0x0B): "🖼 Photo" for an image (its caption
+    // instead of "Photo" when it has one), "📎 report.pdf" for any other file ("📎 report.pdf —
+    // caption" with one). An image is any image/* type, as the timeline decides.
+    static QString previewOfAttachment(const AttachmentSummary &attachment);
     // One or two capital letters from a name ("Alice Smith" → "AS", "bob" → "B").
     static QString initialsOf(const QString &name);
 

@@ -1,5 +1,6 @@
 #include "core/store/conversationtable.h"
 
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/storecontext.h"
 #include "core/store/transactioncache.h"
@@ -150,6 +151,21 @@ StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
                 return *error;
             }
             summary.lastMessage = std::get<MessageRecord>(std::move(last));
+            // An attachment message stores its caption with its file, not as its body
+            // (messageoutgoing.cpp): only such a row has an empty text to look further for.
+            const auto *text = std::get_if<QString>(&summary.lastMessage->body);
+            if (text != nullptr && text->isEmpty() && !summary.lastMessage->deleted &&
+                !summary.lastMessage->isTimerChange()) {
+                auto file = AttachmentTable(m_context).find(summary.lastMessage->id);
+                if (const auto *error = std::get_if<StoreError>(&file)) {
+                    // One file that fails to decrypt leaves its preview empty, the list stays.
+                    if (error->code != StoreError::Code::Undecryptable) {
+                        return *error;
+                    }
+                } else if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
+                    summary.lastAttachment = found->summary();
+                }
+            }
         }
     }
     return summaries;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/session/attachmentsummary.h"
 #include "core/store/messagetable.h"
 #include "core/store/storeerror.h"
 #include "core/store/storeids.h"
@@ -31,6 +32,8 @@ struct ConversationSummary
     bool blocked = false;
     // The newest message, if any; an undecryptable body carries the StoreError.
     std::optional<MessageRecord> lastMessage;
+    // Its file when it is an attachment message (M1 kind 0x0B): the list's preview names it.
+    std::optional<AttachmentSummary> lastAttachment;
 };
 
 // A conversation's disappearing-messages timer (schema v7, protocol M1 §6) and the change that

@@ -1,8 +1,13 @@
 #include "core/store/database.h"
 
+#include "core/store/searchindex.h"
+
+#include <QLoggingCategory>
 #include <QMetaObject>
 
 #include <atomic>
+
+Q_LOGGING_CATEGORY(lcDatabase, "parley.core.store")
 
 namespace parley::core {
 
@@ -30,7 +35,10 @@ Database::~Database()
     // Queued after everything already submitted, so that work finishes first.
     StoreContext *context = m_context.get();
     QThread *thread = &m_thread;
-    post([context, thread] {
+    post([this, context, thread] {
+        if (m_indexTimer) {
+            m_indexTimer->stop(); // on its own thread, before the worker is deleted from ours
+        }
         context->close();
         thread->quit();
     });
@@ -42,7 +50,53 @@ Database::~Database()
 
 void Database::post(std::function<void()> task)
 {
-    QMetaObject::invokeMethod(m_worker, std::move(task), Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [this, task = std::move(task)] {
+            task();
+            scheduleIndexing(kIndexDelayMs);
+        },
+        Qt::QueuedConnection);
+}
+
+void Database::scheduleIndexing(int delayMs)
+{
+    if (!m_context->isOpen() || !m_context->hasSearchBacklog()) {
+        return;
+    }
+    if (!m_indexTimer) {
+        m_indexTimer = new QTimer(m_worker);
+        m_indexTimer->setSingleShot(true);
+        QObject::connect(m_indexTimer, &QTimer::timeout, m_worker, [this] { indexSome(); });
+    }
+    if (!m_indexTimer->isActive()) {
+        m_indexTimer->start(delayMs);
+    }
+}
+
+void Database::indexSome()
+{
+    if (!m_context->isOpen()) {
+        return;
+    }
+    SearchIndex index(*m_context);
+    if (!m_catchingUp) {
+        m_catchingUp = true;
+        index.useLargeCache(true);
+    }
+    auto more = index.indexBacklog(SearchIndex::kBacklogBatch);
+    if (const auto *error = std::get_if<StoreError>(&more)) {
+        // Left for the next stored message or the next search; the cause has no content.
+        qCWarning(lcDatabase).noquote()
+            << "search indexing stopped:" << error->message() << error->detail;
+    }
+    if (std::holds_alternative<bool>(more) && std::get<bool>(more)) {
+        scheduleIndexing(0); // after the work queued meanwhile
+        return;
+    }
+    m_context->clearSearchBacklog();
+    m_catchingUp = false;
+    index.useLargeCache(false);
 }
 
 } // namespace parley::core

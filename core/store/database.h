@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QPromise>
 #include <QThread>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -23,7 +24,10 @@ namespace parley::core {
 //
 // (core/async/whenfinished.h: not QFuture::then(), which Qt 6.4 can run twice.)
 //
-// Work runs in submission order. Destroying the Database first lets the work already
+// Work runs in submission order. Between work, the thread indexes new messages for search in
+// batches (SearchIndex::indexBacklog): kIndexDelayMs after messages are stored, so that a burst
+// is indexed in few large transactions, then batch after batch (each after the work queued
+// meanwhile) until the backlog is gone. Destroying the Database first lets the work already
 // submitted finish, then closes the connection and wipes the key on the database thread, then
 // joins it: the destructor blocks for as long as that takes.
 class Database
@@ -55,11 +59,18 @@ public:
     // The thread work runs on (for tests and assertions).
     const QThread *thread() const { return &m_thread; }
 
+    static constexpr int kIndexDelayMs = 200;
+
 private:
     void post(std::function<void()> task);
+    // Database thread only.
+    void scheduleIndexing(int delayMs);
+    void indexSome();
 
     QThread m_thread;
-    QObject *m_worker; // lives on m_thread; the target of posted work
+    QObject *m_worker;              // lives on m_thread; the target of posted work
+    QTimer *m_indexTimer = nullptr; // m_worker's child, made on m_thread at its first use
+    bool m_catchingUp = false;      // batches running back to back, with the large cache
     std::unique_ptr<StoreContext> m_context;
 };
 

@@ -161,13 +161,8 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     if (insert->numRowsAffected() != 1) {
         return false;
     }
-    // The search index follows the stored text in the same transaction (schema v11).
-    if (const auto *text = std::get_if<QString>(&message.body); text && !text->isEmpty()) {
-        if (auto indexed = SearchIndex(m_context).add(MessageId{id}, *text);
-            std::holds_alternative<StoreError>(indexed)) {
-            return std::get<StoreError>(indexed);
-        }
-    }
+    // The search index takes it from the backlog a moment later (SearchIndex, schema v13).
+    m_context.noteSearchBacklog();
     return true;
 }
 
@@ -468,7 +463,8 @@ StoreResult<std::vector<MessageTable::Expired>> MessageTable::expired(qint64 now
 StoreStatus MessageTable::remove(MessageId id)
 {
     // foreign_keys is on (StoreContext::openDatabase): message_versions, message_reactions,
-    // search_tokens and reset_failures cascade; outbox and sent_ratchet_messages links become NULL.
+    // search_tokens follow by trigger (schema v13) and reset_failures cascade; outbox and
+    // sent_ratchet_messages links become NULL.
     CachedQuery cached = m_context.prepared(QStringLiteral("DELETE FROM messages WHERE id = ?"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {

@@ -441,6 +441,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 12:
+            if (auto step = migrateTo13(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }
@@ -560,7 +565,7 @@ StoreStatus SchemaMigrations::migrateTo10(StoreContext &context)
 // bytes of BLAKE2b keyed with HKDF-Expand(profile key, "parley-search-v1") over
 // domain ‖ UTF-8(word). The primary key serves queries (a token's messages, newest first);
 // search_tokens_message serves removals. Rows go with their message (ON DELETE CASCADE).
-// Existing histories are indexed here, with the profile key the store opens with.
+// Existing histories are indexed after the unlock, in the background (schema v13).
 StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
 {
     for (const char *statement : {
@@ -575,16 +580,51 @@ StoreStatus SchemaMigrations::migrateTo11(StoreContext &context)
             return *error;
         }
     }
-    auto indexed = SearchIndex(context).rebuild();
-    if (const auto *error = std::get_if<StoreError>(&indexed)) {
-        return *error;
-    }
     return Done{};
 }
 
 StoreStatus SchemaMigrations::migrateTo12(StoreContext &context)
 {
     for (const char *statement : kSchemaV12) {
+        if (auto error = context.exec(QString::fromLatin1(statement))) {
+            return *error;
+        }
+    }
+    return Done{};
+}
+
+// Version 13: the search index follows the messages in batches, and costs half the writes.
+//  - A watermark, profile_meta 'search_indexed_through': every message up to that id is
+//    indexed, the ones above it are the backlog (SearchIndex).
+//  - search_tokens loses its second index, search_tokens_message (message_id): half of every
+//    message's ~30 random B-tree inserts. A removal finds a message's rows through its own
+//    token list instead, search_message_tokens (one row per message, appended in id order),
+//    and a trigger does that for every deleted message, as ON DELETE CASCADE did. The foreign
+//    key goes too: without that index each deleted message would scan the whole table.
+//  - The rows are rebuilt in the background after the unlock (the watermark starts at 0);
+//    until then search() says its pages are incomplete.
+const char *const kSchemaV13[] = {
+    "DROP TABLE search_tokens",
+    "CREATE TABLE search_tokens ("
+    " token INTEGER NOT NULL,"
+    " message_id INTEGER NOT NULL,"
+    " PRIMARY KEY (token, message_id)"
+    ") STRICT, WITHOUT ROWID",
+    "CREATE TABLE search_message_tokens ("
+    " message_id INTEGER PRIMARY KEY NOT NULL,"
+    " tokens TEXT NOT NULL" // a JSON array of the message's tokens
+    ") STRICT",
+    "CREATE TRIGGER search_tokens_follow_messages AFTER DELETE ON messages BEGIN"
+    " DELETE FROM search_tokens WHERE message_id = OLD.id AND token IN (SELECT value FROM"
+    "  json_each((SELECT tokens FROM search_message_tokens WHERE message_id = OLD.id)));"
+    " DELETE FROM search_message_tokens WHERE message_id = OLD.id;"
+    " END",
+    "INSERT OR REPLACE INTO profile_meta (key, value) VALUES ('search_indexed_through', '0')",
+};
+
+StoreStatus SchemaMigrations::migrateTo13(StoreContext &context)
+{
+    for (const char *statement : kSchemaV13) {
         if (auto error = context.exec(QString::fromLatin1(statement))) {
             return *error;
         }

@@ -16,7 +16,7 @@ class StoreContext;
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 12;
+    static constexpr int kVersion = 13;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -33,6 +33,7 @@ private:
     static StoreStatus migrateTo10(StoreContext &context);
     static StoreStatus migrateTo11(StoreContext &context);
     static StoreStatus migrateTo12(StoreContext &context);
+    static StoreStatus migrateTo13(StoreContext &context);
 };
 
 } // namespace parley::core

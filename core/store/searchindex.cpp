@@ -131,7 +131,10 @@ StoreStatus SearchIndex::add(MessageId id, const QString &text)
     if (list.empty()) {
         return Done{};
     }
-    // One statement per message, whatever its length (json_each, SQLite ≥ 3.38 built in).
+    const QString json = jsonArray(list);
+    // One statement per message, whatever its length (json_each, SQLite ≥ 3.38 built in); the
+    // message's own list is one row appended in id order, what remove() and the deletion
+    // trigger read (schema v13).
     CachedQuery insert =
         m_context.prepared(QStringLiteral("INSERT OR IGNORE INTO search_tokens (token, message_id) "
                                           "SELECT value, ? FROM json_each(?)"));
@@ -139,23 +142,41 @@ StoreStatus SearchIndex::add(MessageId id, const QString &text)
         return StoreContext::queryError(*insert);
     }
     insert->bindValue(0, id.value);
-    insert->bindValue(1, jsonArray(list));
+    insert->bindValue(1, json);
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
+    }
+    CachedQuery own = m_context.prepared(
+        QStringLiteral("INSERT OR REPLACE INTO search_message_tokens (message_id, tokens) "
+                       "VALUES (?, ?)"));
+    if (!own.isPrepared()) {
+        return StoreContext::queryError(*own);
+    }
+    own->bindValue(0, id.value);
+    own->bindValue(1, json);
+    if (!own->exec()) {
+        return StoreContext::queryError(*own);
     }
     return Done{};
 }
 
 StoreStatus SearchIndex::remove(MessageId id)
 {
-    CachedQuery remove =
-        m_context.prepared(QStringLiteral("DELETE FROM search_tokens WHERE message_id = ?"));
-    if (!remove.isPrepared()) {
-        return StoreContext::queryError(*remove);
-    }
-    remove->bindValue(0, id.value);
-    if (!remove->exec()) {
-        return StoreContext::queryError(*remove);
+    // The primary key's rows of the tokens the message was indexed under, then its list.
+    for (const char *statement :
+         {"DELETE FROM search_tokens WHERE message_id = ? AND token IN (SELECT value FROM "
+          "json_each((SELECT tokens FROM search_message_tokens WHERE message_id = ?)))",
+          "DELETE FROM search_message_tokens WHERE message_id = ?"}) {
+        CachedQuery remove = m_context.prepared(QString::fromLatin1(statement));
+        if (!remove.isPrepared()) {
+            return StoreContext::queryError(*remove);
+        }
+        for (int i = 0; i < QString::fromLatin1(statement).count(u'?'); ++i) {
+            remove->bindValue(i, id.value);
+        }
+        if (!remove->exec()) {
+            return StoreContext::queryError(*remove);
+        }
     }
     return Done{};
 }
@@ -168,18 +189,20 @@ StoreStatus SearchIndex::replace(MessageId id, const QString &text)
     return add(id, text);
 }
 
-StoreResult<qint64> SearchIndex::rebuild()
+StoreStatus SearchIndex::useLargeCache(bool large)
 {
-    // Tokens land on random pages of both B-trees: with SQLite's default 2 MB cache a large
-    // history's pages would be spilled to the -wal again and again. A bigger cache (up to
-    // kRebuildCacheKiB, allocated only as pages are touched) while rebuilding, then back.
-    if (auto error =
-            m_context.exec(QStringLiteral("PRAGMA cache_size = -%1").arg(kRebuildCacheKiB))) {
-        return *error;
+    // Tokens land on random pages of the B-tree: with SQLite's default 2 MB cache a large
+    // history's pages would be read and spilled to the -wal again and again. A bigger cache (up
+    // to kRebuildCacheKiB, allocated only as pages are touched) while catching up, then back,
+    // and the pages given back to the allocator now, not at close; glibc keeps freed memory of
+    // the database thread's arena unless asked to return it.
+    if (large) {
+        if (auto error =
+                m_context.exec(QStringLiteral("PRAGMA cache_size = -%1").arg(kRebuildCacheKiB))) {
+            return *error;
+        }
+        return Done{};
     }
-    auto rebuilt = rebuildNow();
-    // Back to the default, and the pages given back to the allocator now, not at close; glibc
-    // keeps freed memory of the database thread's arena unless asked to return it.
     for (const char *pragma : {"PRAGMA cache_size = -2000", "PRAGMA shrink_memory"}) {
         if (auto error = m_context.exec(QString::fromLatin1(pragma))) {
             return *error;
@@ -188,60 +211,188 @@ StoreResult<qint64> SearchIndex::rebuild()
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
+    return Done{};
+}
+
+StoreResult<qint64> SearchIndex::rebuild()
+{
+    if (auto status = useLargeCache(true); std::holds_alternative<StoreError>(status)) {
+        return std::get<StoreError>(status);
+    }
+    auto rebuilt = rebuildNow();
+    if (auto status = useLargeCache(false); std::holds_alternative<StoreError>(status)) {
+        return std::get<StoreError>(status);
+    }
     return rebuilt;
 }
 
 StoreResult<qint64> SearchIndex::rebuildNow()
 {
     return m_context.transaction([&]() -> StoreResult<qint64> {
-        if (auto error = m_context.exec(QStringLiteral("DELETE FROM search_tokens"))) {
-            return *error;
+        for (const char *table : {"search_tokens", "search_message_tokens"}) {
+            if (auto error =
+                    m_context.exec(QStringLiteral("DELETE FROM %1").arg(QLatin1String(table)))) {
+                return *error;
+            }
         }
         qint64 indexed = 0;
         qint64 after = 0;
         for (;;) {
-            std::vector<std::pair<qint64, QByteArray>> chunk;
-            {
-                CachedQuery select = m_context.prepared(QStringLiteral(
-                    "SELECT id, body FROM messages WHERE id > ? AND body IS NOT NULL "
-                    "AND deleted = 0 ORDER BY id LIMIT 1000"));
-                if (!select.isPrepared()) {
-                    return StoreContext::queryError(*select);
-                }
-                select->bindValue(0, after);
-                if (!select->exec()) {
-                    return StoreContext::queryError(*select);
-                }
-                while (select->next()) {
-                    chunk.emplace_back(select->value(0).toLongLong(),
-                                       select->value(1).toByteArray());
-                }
+            auto step = indexAfter(after, 1000);
+            if (const auto *error = std::get_if<StoreError>(&step)) {
+                return *error;
             }
-            if (chunk.empty()) {
+            const auto [last, count] = std::get<std::pair<qint64, qint64>>(step);
+            if (last == after) {
+                if (auto status = setWatermark(after); std::holds_alternative<StoreError>(status)) {
+                    return std::get<StoreError>(status);
+                }
                 return indexed;
             }
-            for (const auto &[id, sealed] : chunk) {
-                after = id;
-                auto body = m_context.unseal(MessageTable::kTable, "body", id, sealed);
-                if (std::holds_alternative<StoreError>(body)) {
-                    continue; // kept as it is, and not searchable
-                }
-                const auto &bytes = std::get<crypto::WipedBytes>(body);
-                const QString text = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
-                                                       qsizetype(bytes.size()));
-                if (auto added = add(MessageId{id}, text);
-                    std::holds_alternative<StoreError>(added)) {
-                    return std::get<StoreError>(added);
-                }
-                ++indexed;
-            }
+            after = last;
+            indexed += count;
         }
     });
+}
+
+StoreResult<std::pair<qint64, qint64>> SearchIndex::indexAfter(qint64 after, int maxMessages)
+{
+    // Every message counts towards the watermark, indexed or not (deleted, undecryptable and
+    // empty rows have no tokens).
+    std::vector<std::pair<qint64, QByteArray>> chunk;
+    {
+        CachedQuery select =
+            m_context.prepared(QStringLiteral("SELECT id, CASE WHEN deleted = 0 THEN body END "
+                                              "FROM messages WHERE id > ? ORDER BY id LIMIT ?"));
+        if (!select.isPrepared()) {
+            return StoreContext::queryError(*select);
+        }
+        select->bindValue(0, after);
+        select->bindValue(1, maxMessages);
+        if (!select->exec()) {
+            return StoreContext::queryError(*select);
+        }
+        while (select->next()) {
+            chunk.emplace_back(select->value(0).toLongLong(), select->value(1).toByteArray());
+        }
+    }
+    qint64 indexed = 0;
+    for (const auto &[id, sealed] : chunk) {
+        after = id;
+        if (sealed.isEmpty()) {
+            continue;
+        }
+        auto body = m_context.unseal(MessageTable::kTable, "body", id, sealed);
+        if (std::holds_alternative<StoreError>(body)) {
+            continue; // kept as it is, and not searchable
+        }
+        const auto &bytes = std::get<crypto::WipedBytes>(body);
+        const QString text = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                               qsizetype(bytes.size()));
+        if (auto added = add(MessageId{id}, text); std::holds_alternative<StoreError>(added)) {
+            return std::get<StoreError>(added);
+        }
+        ++indexed;
+    }
+    return std::pair{after, indexed};
+}
+
+StoreResult<qint64> SearchIndex::watermark()
+{
+    CachedQuery select =
+        m_context.prepared(QStringLiteral("SELECT value FROM profile_meta WHERE key = ?"));
+    if (!select.isPrepared()) {
+        return StoreContext::queryError(*select);
+    }
+    select->bindValue(0, QString::fromLatin1(kWatermarkKey));
+    if (!select->exec()) {
+        return StoreContext::queryError(*select);
+    }
+    // Schema v13 writes the row; without it nothing is taken as indexed.
+    return select->next() ? select->value(0).toLongLong() : qint64(0);
+}
+
+StoreStatus SearchIndex::setWatermark(qint64 id)
+{
+    CachedQuery upsert = m_context.prepared(
+        QStringLiteral("INSERT INTO profile_meta (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    if (!upsert.isPrepared()) {
+        return StoreContext::queryError(*upsert);
+    }
+    upsert->bindValue(0, QString::fromLatin1(kWatermarkKey));
+    upsert->bindValue(1, QString::number(id));
+    if (!upsert->exec()) {
+        return StoreContext::queryError(*upsert);
+    }
+    return Done{};
+}
+
+StoreResult<bool> SearchIndex::indexBacklog(int maxMessages)
+{
+    return m_context.transaction([&]() -> StoreResult<bool> {
+        auto from = watermark();
+        if (const auto *error = std::get_if<StoreError>(&from)) {
+            return *error;
+        }
+        auto step = indexAfter(std::get<qint64>(from), maxMessages);
+        if (const auto *error = std::get_if<StoreError>(&step)) {
+            return *error;
+        }
+        const auto [last, count] = std::get<std::pair<qint64, qint64>>(step);
+        Q_UNUSED(count)
+        if (last == std::get<qint64>(from)) {
+            return false;
+        }
+        if (auto status = setWatermark(last); std::holds_alternative<StoreError>(status)) {
+            return std::get<StoreError>(status);
+        }
+        // A full batch may have stopped just short of the end: look.
+        CachedQuery more = m_context.prepared(
+            QStringLiteral("SELECT EXISTS (SELECT 1 FROM messages WHERE id > ?)"));
+        if (!more.isPrepared()) {
+            return StoreContext::queryError(*more);
+        }
+        more->bindValue(0, last);
+        if (!more->exec() || !more->next()) {
+            return StoreContext::queryError(*more);
+        }
+        return more->value(0).toBool();
+    });
+}
+
+StoreResult<qint64> SearchIndex::backlog()
+{
+    auto from = watermark();
+    if (const auto *error = std::get_if<StoreError>(&from)) {
+        return *error;
+    }
+    CachedQuery count =
+        m_context.prepared(QStringLiteral("SELECT count(*) FROM messages WHERE id > ?"));
+    if (!count.isPrepared()) {
+        return StoreContext::queryError(*count);
+    }
+    count->bindValue(0, std::get<qint64>(from));
+    if (!count->exec() || !count->next()) {
+        return StoreContext::queryError(*count);
+    }
+    return count->value(0).toLongLong();
 }
 
 StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId before, int limit)
 {
     limit = std::clamp(limit, 1, kMaxLimit);
+    bool incomplete = false;
+    for (int caughtUp = 0; caughtUp < kSearchCatchUp; caughtUp += kBacklogBatch) {
+        auto more = indexBacklog(kBacklogBatch);
+        if (const auto *error = std::get_if<StoreError>(&more)) {
+            return *error;
+        }
+        incomplete = std::get<bool>(more);
+        if (!incomplete) {
+            break;
+        }
+    }
     Query query;
     query.words = SearchTokenizer::queryWords(text, &query.lastIsPrefix);
     if (query.words.isEmpty()) {
@@ -295,7 +446,9 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
             const qint64 rows = estimate->value(0).toLongLong();
             estimate->finish();
             if (rows == 0) {
-                return SearchPage{};
+                SearchPage none;
+                none.incomplete = incomplete;
+                return none;
             }
             counted.emplace_back(rows, token);
         }
@@ -316,6 +469,7 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
     sql += QStringLiteral(" ORDER BY d.message_id DESC LIMIT ?");
 
     SearchPage page;
+    page.incomplete = incomplete;
     int scanned = 0;
     const int chunk = std::max(limit, 64);
     for (;;) {

@@ -31,6 +31,9 @@ struct SearchPage
 {
     std::vector<SearchHit> hits;
     MessageId nextBefore;
+    // Some messages were not indexed yet (a backlog larger than search() indexes first, e.g.
+    // right after an upgrade): newer matches may be missing. Ask again later.
+    bool incomplete = false;
 };
 
 // The full-text search index (table search_tokens, schema v11; docs/architecture.md "Search"):
@@ -40,10 +43,15 @@ struct SearchPage
 // is StoreContext::searchToken (keyed BLAKE2b, 64 bits). Without the profile key the file shows
 // which messages share a token and how many tokens each has, never a word.
 //
-// MessageTable keeps it current: a stored text is indexed in the same statement group as its
-// row; an edit replaces its rows; a deletion for everyone or a removal (disappearing messages,
-// deleted requests; ON DELETE CASCADE) drops them, and secure_delete overwrites them. Runs on
-// the database thread only.
+// New messages are indexed in batches, not in the transaction that stores them (schema v13):
+// the profile_meta row kWatermarkKey holds the highest message id the index covers, and every
+// message above it is the backlog. Message ids only grow, so the watermark is all the state
+// there is; it moves in the same transaction as the rows it covers, so a crash loses nothing.
+// Database indexes the backlog in the background (indexBacklog) a moment after messages are
+// stored, and search() indexes it first. An edit replaces a message's rows at once; a deletion
+// for everyone or a removal (disappearing messages, deleted requests: the trigger
+// search_tokens_follow_messages) drops them through the message's own token list
+// (search_message_tokens), and secure_delete overwrites them. Runs on the database thread only.
 class SearchIndex
 {
 public:
@@ -55,6 +63,12 @@ public:
     // what it has (perhaps fewer than `limit`, perhaps none) with nextBefore: call again.
     static constexpr int kMaxCandidates = 2000;
     static constexpr int kMaxLimit = 500;
+    // The profile_meta key of the watermark (see above).
+    static constexpr const char *kWatermarkKey = "search_indexed_through";
+    // Messages indexed per background step (one transaction, ~0.1 s), and at most before a
+    // search (beyond that the page says it is incomplete).
+    static constexpr int kBacklogBatch = 1000;
+    static constexpr int kSearchCatchUp = 4000;
 
     explicit SearchIndex(StoreContext &context)
         : m_context(context)
@@ -68,22 +82,35 @@ public:
     StoreStatus remove(MessageId id);
     // remove() then add(): after an edit or a resolved undecryptable row.
     StoreStatus replace(MessageId id, const QString &text);
+    // Indexes the backlog's oldest `maxMessages` messages and moves the watermark past them, in
+    // one transaction (a savepoint in the caller's). Returns whether a backlog remains.
+    StoreResult<bool> indexBacklog(int maxMessages);
+    // How many messages are above the watermark.
+    StoreResult<qint64> backlog();
     // Drops the whole index and indexes every message's current text again, in the caller's
     // transaction if any, with a page cache of up to kRebuildCacheKiB meanwhile. Returns the number
-    // of messages indexed. (Schema step 10 and the benchmark's build time.)
+    // of messages indexed. (The benchmark's build time.)
     StoreResult<qint64> rebuild();
 
     // Messages whose current text has every word of `query` (the last as a prefix while the
     // query does not end in a separator and that word has at least kPrefixLengths[0]
     // characters), newest (highest id) first, below `before` when valid, at most `limit`
-    // (1..kMaxLimit). An empty query gives an empty page.
+    // (1..kMaxLimit). An empty query gives an empty page. Indexes up to kSearchCatchUp messages
+    // of the backlog first; a larger backlog makes the page incomplete.
     StoreResult<SearchPage> search(const QString &query, MessageId before, int limit);
 
-    // The page cache rebuild() allows itself (SQLite's default is 2 000 KiB).
+    // The page cache rebuild() and a background catch-up allow themselves (SQLite's default is
+    // 2 000 KiB): while `large`, and back to the default (its memory returned) after.
     static constexpr int kRebuildCacheKiB = 32 * 1024;
+    StoreStatus useLargeCache(bool large);
 
 private:
     StoreResult<qint64> rebuildNow();
+    StoreResult<qint64> watermark();
+    StoreStatus setWatermark(qint64 id);
+    // Indexes up to `maxMessages` messages with an id above `after`, oldest first. Returns the
+    // last id looked at (`after` when there was none) and how many texts were indexed.
+    StoreResult<std::pair<qint64, qint64>> indexAfter(qint64 after, int maxMessages);
 
     StoreContext &m_context;
 };

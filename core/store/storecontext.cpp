@@ -184,6 +184,7 @@ StoreStatus StoreContext::openDatabase(const QString &path, bool create)
         }
     }
     StoreStatus migrated = SchemaMigrations::migrate(*this);
+    m_searchBacklog = true; // a crash, or step 11, may have left messages to index
     if (std::holds_alternative<StoreError>(migrated)) {
         closeDatabase();
     }

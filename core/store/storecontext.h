@@ -104,6 +104,12 @@ public:
     // domain ‖ UTF-8(word), as a signed 64-bit integer. Locked when there is no profile key.
     StoreResult<qint64> searchToken(char domain, const QString &word) const;
     static constexpr std::string_view kSearchKeyLabel = "parley-search-v1";
+    // Whether messages may be waiting for the search index (SearchIndex::indexBacklog): set by
+    // stored messages and by opening a database (a crash may have left some), cleared by the
+    // background indexer (Database) once it has caught up. A hint: the watermark is the truth.
+    void noteSearchBacklog() { m_searchBacklog = true; }
+    void clearSearchBacklog() { m_searchBacklog = false; }
+    bool hasSearchBacklog() const { return m_searchBacklog; }
 
     // Reserves `count` consecutive ids for `table` and returns the first. Ids come from the
     // id_counters table, so they only grow and are never reused, even after a delete. Call
@@ -166,6 +172,7 @@ private:
     std::optional<crypto::AtRestKey> m_atRestKey;   // derived from m_key once
     std::optional<crypto::SecureBytes> m_searchKey; // derived from m_key once
     bool m_connectionAdded = false;
+    bool m_searchBacklog = false;
     QSqlDatabase m_database; // the open connection (QSqlDatabase::database() takes a lock)
     // Idle prepared statements by SQL text; dropped before the connection closes.
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_statements;

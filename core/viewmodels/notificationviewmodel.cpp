@@ -69,6 +69,23 @@ void NotificationViewModel::open(const QString &conversation)
     emit raiseRequested();
 }
 
+bool NotificationViewModel::openLatestUnread()
+{
+    if (!m_conversations) {
+        return false;
+    }
+    // The list is ordered by activity, newest first: the first row with unread messages.
+    const QAbstractItemModel *rows = m_conversations->model();
+    for (int row = 0; row < rows->rowCount(); ++row) {
+        const QModelIndex index = rows->index(row, 0);
+        if (index.data(ConversationListModel::UnreadCountRole).toInt() > 0) {
+            open(index.data(ConversationListModel::AddressRole).toString());
+            return true;
+        }
+    }
+    return false;
+}
+
 void NotificationViewModel::onMessage(const ChatMessage &message)
 {
     using State = MessageRecord::State;
@@ -86,6 +103,8 @@ void NotificationViewModel::onMessage(const ChatMessage &message)
         body = message.timerChange >= 0
                    ? TimerDuration::describeChange(false, nameOf(message.conversation),
                                                    quint32(message.timerChange))
+               : message.state != State::Undecryptable && message.attachment
+                   ? ConversationListModel::previewOfAttachment(*message.attachment)
                : message.state == State::Undecryptable || message.text.isEmpty()
                    ? tr("This message could not be decrypted.")
                    : ConversationListModel::previewOf(message.text);

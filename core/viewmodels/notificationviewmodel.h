@@ -21,8 +21,9 @@ class SettingsViewModel;
 // unless notifications are off in the settings, or the window is active and that very
 // conversation is open (the user is reading it). The summary is the sender's name (the
 // conversation list's display name, else the user part of the address); the body is the
-// message as one line of at most ConversationListModel::kPreviewLength characters, or
-// empty when SettingsViewModel::showMessageText is off (issue 14: no content without preview).
+// message as one line of at most ConversationListModel::kPreviewLength characters (an
+// attachment as ConversationListModel::previewOfAttachment says it), or empty when
+// SettingsViewModel::showMessageText is off (issue 14: no content without preview).
 // Nothing is logged.
 //
 // Properties:
@@ -34,6 +35,9 @@ class SettingsViewModel;
 // Commands (Q_INVOKABLE):
 //  - open(conversation): a notification was clicked: selects that conversation and asks the
 //                        window to come to the front (raiseRequested)
+//  - openLatestUnread(): the tray icon was clicked: opens (as open()) the conversation with
+//                        the newest activity among those with unread messages and returns
+//                        true; false, doing nothing, when nothing is unread
 class NotificationViewModel : public QObject
 {
     Q_OBJECT
@@ -59,6 +63,7 @@ public:
     static QString lockedToolTip();
 
     Q_INVOKABLE void open(const QString &conversation);
+    Q_INVOKABLE bool openLatestUnread();
 
 signals:
     void windowActiveChanged();

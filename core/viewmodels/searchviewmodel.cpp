@@ -29,6 +29,7 @@ void SearchViewModel::search(const QString &text)
     m_results->clear();
     setNext({});
     setError({});
+    setNotice({});
     m_target = kPageSize;
     if (text.trimmed().isEmpty()) {
         setBusy(false);
@@ -72,6 +73,10 @@ void SearchViewModel::fetch(MessageId before)
                      } else {
                          auto &page = std::get<SearchPage>(result);
                          const bool shortPage = int(page.hits.size()) < kPageSize;
+                         if (page.incomplete) {
+                             setNotice(tr("Recent messages are still being indexed, so some "
+                                          "results may be missing. Search again in a moment."));
+                         }
                          setNext(page.nextBefore);
                          m_results->append(std::move(page.hits));
                          // A call stops after SearchIndex::kMaxCandidates: a short page with
@@ -99,6 +104,14 @@ void SearchViewModel::setNext(MessageId next)
     m_next = next;
     if (had != m_next.isValid()) {
         emit hasMoreChanged();
+    }
+}
+
+void SearchViewModel::setNotice(const QString &sentence)
+{
+    if (m_noticeText != sentence) {
+        m_noticeText = sentence;
+        emit noticeTextChanged();
     }
 }
 

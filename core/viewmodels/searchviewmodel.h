@@ -45,6 +45,9 @@ class SearchViewModel : public QObject
     Q_PROPERTY(bool busy READ isBusy NOTIFY busyChanged)
     Q_PROPERTY(bool hasMore READ hasMore NOTIFY hasMoreChanged)
     Q_PROPERTY(QString errorText READ errorText NOTIFY errorTextChanged)
+    // Set while the newest messages are not indexed yet (SearchPage::incomplete: after an
+    // upgrade or a long offline drain), so that results may be missing; empty otherwise.
+    Q_PROPERTY(QString noticeText READ noticeText NOTIFY noticeTextChanged)
 
 public:
     static constexpr int kPageSize = 50;
@@ -59,6 +62,7 @@ public:
     bool isBusy() const { return m_busy; }
     bool hasMore() const { return m_next.isValid(); }
     QString errorText() const { return m_errorText; }
+    QString noticeText() const { return m_noticeText; }
 
     Q_INVOKABLE void search(const QString &text);
     Q_INVOKABLE bool loadMore();
@@ -69,6 +73,7 @@ signals:
     void busyChanged();
     void hasMoreChanged();
     void errorTextChanged();
+    void noticeTextChanged();
     void finished();
 
 private:
@@ -76,6 +81,7 @@ private:
     void setBusy(bool busy);
     void setNext(MessageId next);
     void setError(const QString &sentence);
+    void setNotice(const QString &sentence);
 
     std::shared_ptr<ProfileStore> m_store;
     SearchResultModel *m_results;
@@ -85,6 +91,7 @@ private:
     int m_target = kPageSize; // rows wanted before finished() (short pages continue)
     bool m_busy = false;
     QString m_errorText;
+    QString m_noticeText;
 };
 
 } // namespace parley::core

@@ -20,6 +20,7 @@
 #include "core/viewmodels/notificationviewmodel.h"
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
+#include "fakenotificationserver.h"
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
@@ -34,6 +35,7 @@
 
 using namespace parley;
 using parley::test::CliResult;
+using parley::test::FakeNotificationServer;
 using parley::test::RelayProcess;
 using Messages = core::MessageListModel;
 
@@ -61,43 +63,6 @@ bool timelineHas(app::MessagingView *messaging, const QString &text)
 }
 
 } // namespace
-
-// A freedesktop notification server (Desktop Notifications Specification 1.2) that only
-// records. Ids count from 1; a replacing call keeps the id it replaces, as the spec says.
-class FakeNotificationServer : public QObject
-{
-    Q_OBJECT
-    Q_CLASSINFO("D-Bus Interface", "org.freedesktop.Notifications")
-
-public:
-    struct Call
-    {
-        QString appName;
-        uint replacesId = 0;
-        QString summary;
-        QString body;
-        QStringList actions;
-        QVariantMap hints;
-        uint id = 0;
-    };
-    QList<Call> calls;
-    QList<uint> closed;
-
-public slots:
-    QStringList GetCapabilities() { return {"actions", "body", "body-markup"}; }
-    uint Notify(const QString &appName, uint replacesId, const QString & /*appIcon*/,
-                const QString &summary, const QString &body, const QStringList &actions,
-                const QVariantMap &hints, int /*expireTimeout*/)
-    {
-        const uint id = replacesId != 0 ? replacesId : ++m_lastId;
-        calls.append({appName, replacesId, summary, body, actions, hints, id});
-        return id;
-    }
-    void CloseNotification(uint id) { closed.append(id); }
-
-private:
-    uint m_lastId = 0;
-};
 
 class TestNotifications : public QObject
 {

@@ -24,6 +24,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/searchindex.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
@@ -105,7 +106,12 @@ void TestTimeline::initTestCase()
     timer.start();
     QVERIFY(std::holds_alternative<ConversationId>(take(m_profile.store->run(
         [](StoreContext &context) { return writeHistory(context, kBob, 100'000); }))));
-    qInfo("100 000 messages written in %lld ms", qint64(timer.elapsed()));
+    // Indexed for search now, as a settled profile is (the database thread would otherwise
+    // still be catching up in the background when messageSearch() runs).
+    const StoreResult<bool> more = take(m_profile.store->run(
+        [](StoreContext &context) { return SearchIndex(context).indexBacklog(200'000); }));
+    QVERIFY(std::holds_alternative<bool>(more) && !std::get<bool>(more));
+    qInfo("100 000 messages written and indexed in %lld ms", qint64(timer.elapsed()));
 }
 
 void TestTimeline::historyLoadsByEveryTrigger()
@@ -718,8 +724,20 @@ void TestTimeline::messageSearch()
     QPointer<app::MessageSearchPopup> search = messaging.messageSearch();
     QVERIFY(QTest::qWaitForWindowExposed(search));
     QTRY_VERIFY(search->field()->hasFocus());
-    QTest::keyClicks(search->field(), QStringLiteral("Message 1234 "));
+    QTest::keyClicks(search->field(), QStringLiteral("Message 1234"));
     QAbstractItemModel *results = search->listView()->model();
+    // As a prefix it matches 1234 and 12340 … 12349: Down and PageDown move through the
+    // results while the field keeps the focus and the text (ListKeyForwarder).
+    QTRY_VERIFY(results->rowCount() >= 3);
+    QTRY_COMPARE(search->listView()->currentIndex().row(), 0);
+    QTest::keyClick(search->field(), Qt::Key_Down);
+    QCOMPARE(search->listView()->currentIndex().row(), 1);
+    QTest::keyClick(search->field(), Qt::Key_PageDown);
+    QVERIFY(search->listView()->currentIndex().row() > 1);
+    QTest::keyClick(search->field(), Qt::Key_Up);
+    QCOMPARE(search->field()->text(), QStringLiteral("Message 1234"));
+    QVERIFY(search->field()->hasFocus());
+    QTest::keyClick(search->field(), Qt::Key_Space);
     QTRY_COMPARE(results->rowCount(), 1);
     QCOMPARE(results->index(0, 0).data(Qt::DisplayRole).toString(), QStringLiteral("message 1234"));
     QTRY_VERIFY(!search->statusLabel()->isVisible());

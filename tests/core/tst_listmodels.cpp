@@ -6,6 +6,7 @@
 #include "core/models/contactlistmodel.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/session/messagepipeline.h"
+#include "core/store/attachmenttable.h"
 #include "modeltesthelpers.h"
 
 #include <QAbstractItemModelTester>
@@ -52,6 +53,27 @@ void rename(ProfileStore &store, const QString &address, const QString &name)
     }))));
 }
 
+// An attachment message as the pipeline stores one (M1 kind 0x0B): an empty body, its file
+// and caption in the attachments table.
+void appendAttachment(ProfileStore &store, const QString &address, const QString &fileName,
+                      const QString &mimeType, const QString &caption, int id, qint64 storedAt)
+{
+    const MessageId message = appendMessage(store, address, Direction::Incoming, State::Received,
+                                            QString(), clientId(id), storedAt);
+    QVERIFY(message.value != 0);
+    AttachmentRecord file;
+    file.message = message;
+    file.ref.blobId = QByteArray(32, 'b');
+    file.ref.key = QByteArray(32, 'k');
+    file.ref.digest = QByteArray(32, 'd');
+    file.ref.size = 2048;
+    file.ref.fileName = fileName;
+    file.ref.mimeType = mimeType;
+    file.caption = caption;
+    QVERIFY(succeeded(take(store.run(
+        [=](StoreContext &context) { return AttachmentTable(context).insert(file, storedAt); }))));
+}
+
 } // namespace
 
 class TestListModels : public QObject
@@ -61,6 +83,7 @@ class TestListModels : public QObject
 private slots:
     void conversationsByActivityWithPreviewAndUnread();
     void previewsAndInitials();
+    void attachmentPreviews();
     void reloadsAreCoalesced();
     void contactsSortedByName();
 };
@@ -181,6 +204,55 @@ void TestListModels::previewsAndInitials()
     QVERIFY(reloaded.wait());
     QCOMPARE(model.data(model.index(0), Roles::PreviewRole).toString(),
              u"This message was deleted."_qs);
+}
+
+void TestListModels::attachmentPreviews()
+{
+    // The formats, with and without a caption (one line, bounded like a text's).
+    AttachmentSummary file{u"report.pdf"_qs, u"application/pdf"_qs, 2048, {}, {}, false};
+    QCOMPARE(ConversationListModel::previewOfAttachment(file), u"\U0001F4CE report.pdf"_qs);
+    file.caption = u" Q3\nnumbers "_qs;
+    QCOMPARE(ConversationListModel::previewOfAttachment(file),
+             u"\U0001F4CE report.pdf \u2014 Q3 numbers"_qs);
+    AttachmentSummary photo{u"IMG_1.jpg"_qs, u"image/jpeg"_qs, 2048, {}, {}, false};
+    QCOMPARE(ConversationListModel::previewOfAttachment(photo), u"\U0001F5BC Photo"_qs);
+    photo.caption = QString(300, u'x');
+    const QString longPreview = ConversationListModel::previewOfAttachment(photo);
+    QCOMPARE(longPreview.size(), ConversationListModel::kPreviewLength);
+    QVERIFY(longPreview.startsWith(u"\U0001F5BC xxx"_qs));
+    AttachmentSummary unknown{u"notes"_qs, QString(), 10, {}, {}, false}; // no type given
+    QCOMPARE(ConversationListModel::previewOfAttachment(unknown), u"\U0001F4CE notes"_qs);
+
+    // From the store: the newest message of each conversation is an attachment.
+    TestProfile profile;
+    QVERIFY(profile.ok);
+    ProfileStore &store = *profile.store;
+    appendMessage(store, kAlice, Direction::Incoming, State::Received, u"see below"_qs, clientId(1),
+                  1'000);
+    appendAttachment(store, kAlice, u"report.pdf"_qs, u"application/pdf"_qs, QString(), 2, 2'000);
+    appendAttachment(store, kBob, u"IMG_1.png"_qs, u"image/png"_qs, u"at the beach"_qs, 3, 3'000);
+    appendAttachment(store, kCarol, u"IMG_2.png"_qs, u"image/png"_qs, QString(), 4, 4'000);
+    ConversationListModel model(profile.store);
+    Tester tester(&model, Tester::FailureReportingMode::QtTest);
+    QSignalSpy reloaded(&model, &ConversationListModel::reloaded);
+    model.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(column(model, Roles::AddressRole), (QStringList{kCarol, kBob, kAlice}));
+    QCOMPARE(column(model, Roles::PreviewRole),
+             (QStringList{u"\U0001F5BC Photo"_qs, u"\U0001F5BC at the beach"_qs,
+                          u"\U0001F4CE report.pdf"_qs}));
+    QCOMPARE(model.data(model.index(2), Qt::AccessibleTextRole).toString(),
+             u"alice, 2 unread, last message: \U0001F4CE report.pdf"_qs);
+
+    // A text after it is the preview again; an empty text without a file stays empty.
+    appendMessage(store, kAlice, Direction::Outgoing, State::Sent, u"did you get it?"_qs,
+                  clientId(5), 5'000);
+    appendMessage(store, kBob, Direction::Outgoing, State::Sent, QString(), clientId(6), 6'000);
+    model.reload();
+    QVERIFY(reloaded.wait());
+    QCOMPARE(column(model, Roles::AddressRole), (QStringList{kBob, kAlice, kCarol}));
+    QCOMPARE(column(model, Roles::PreviewRole),
+             (QStringList{QString(), u"did you get it?"_qs, u"\U0001F5BC Photo"_qs}));
 }
 
 void TestListModels::reloadsAreCoalesced()

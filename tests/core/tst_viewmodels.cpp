@@ -1,21 +1,26 @@
 // ConversationListViewModel, ChatViewModel and ContactsViewModel on a real profile store and
 // a real (not signed-in) ClientCore: filtering and selection, input checks, the typing
-// throttle, and commands refused by the core reported as sentences. The same view models
-// with two signed-in clients over the relay are in tests/e2e/tst_e2e_models.cpp.
+// throttle, commands refused by the core reported as sentences, and which conversation a click
+// on the tray opens (NotificationViewModel). The same view models with two signed-in clients
+// over the relay are in tests/e2e/tst_e2e_models.cpp.
 
 #include "core/clientcore.h"
 #include "core/models/contactlistmodel.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
+#include "core/session/messagepipeline.h"
 #include "core/session/sessionmanager.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/notificationviewmodel.h"
 #include "modeltesthelpers.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <tuple>
 
 using namespace parley::core;
 using namespace parley::core::test;
@@ -43,6 +48,7 @@ private slots:
     void chatThrottlesTyping();
     void contactsAddReportsBusyAndErrors();
     void keyChangeBlocksAVerifiedContactOnly();
+    void trayClickOpensTheNewestUnread();
 
 private:
     TestProfile m_profile;
@@ -308,6 +314,54 @@ void TestViewModels::keyChangeBlocksAVerifiedContactOnly()
     emit sessions->keyChangeDismissed(kCarol);
     QTRY_VERIFY(!carolChat.hasKeyChanged());
     QVERIFY(carolChat.noticeText().isEmpty());
+}
+
+// NotificationViewModel::openLatestUnread (a click on the tray icon): the conversation with
+// the newest activity among those with unread messages, whatever the list's filter hides.
+void TestViewModels::trayClickOpensTheNewestUnread()
+{
+    TestProfile profile;
+    QVERIFY(profile.ok);
+    // alice 1…3 (1 and 3 unread), bob 100…102 (101 unread), carol 200 (ours: nothing unread,
+    // the newest activity).
+    for (const auto &[address, first, count] :
+         {std::tuple{kAlice, 1, 3}, std::tuple{kBob, 100, 3}, std::tuple{kCarol, 200, 1}}) {
+        QVERIFY(std::holds_alternative<ConversationId>(take(profile.store->run(
+            [address = address, first = first, count = count](StoreContext &context) {
+                return writeHistory(context, address, count, first);
+            }))));
+    }
+    ConversationListViewModel list(profile.store, nullptr);
+    NotificationViewModel notifications(&list, nullptr, nullptr, u"me"_qs);
+    QSignalSpy raised(&notifications, &NotificationViewModel::raiseRequested);
+    QTRY_COMPARE(list.model()->rowCount(), 3);
+    QCOMPARE(list.addressAt(0), kCarol);
+    QCOMPARE(notifications.unreadCount(), 3);
+    QCOMPARE(notifications.trayToolTip(), u"Parley \u2014 3 unread messages"_qs);
+
+    list.setFilterText(u"carol"_qs);
+    QVERIFY(notifications.openLatestUnread());
+    QCOMPARE(list.selectedAddress(), kBob);
+    QCOMPARE(raised.size(), 1);
+
+    // Once bob's is read, alice's is next; then nothing is unread and nothing happens.
+    const auto readAll = [&](const QString &address) {
+        const auto seen = take(profile.store->run(
+            [address](StoreContext &context) { return markSeen(context, address); }));
+        QVERIFY(!std::holds_alternative<StoreError>(seen));
+        list.reload();
+    };
+    readAll(kBob);
+    QTRY_COMPARE(notifications.unreadCount(), 2);
+    QVERIFY(notifications.openLatestUnread());
+    QCOMPARE(list.selectedAddress(), kAlice);
+    QCOMPARE(raised.size(), 2);
+    readAll(kAlice);
+    QTRY_COMPARE(notifications.unreadCount(), 0);
+    QVERIFY(!notifications.openLatestUnread());
+    QCOMPARE(list.selectedAddress(), kAlice);
+    QCOMPARE(raised.size(), 2);
+    QCOMPARE(notifications.trayToolTip(), u"Parley \u2014 no unread messages"_qs);
 }
 
 QTEST_GUILESS_MAIN(TestViewModels)
