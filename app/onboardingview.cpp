@@ -3,11 +3,15 @@
 #include "core/viewmodels/onboardingviewmodel.h"
 
 #include <QCheckBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QVBoxLayout>
 
 namespace parley::app {
@@ -48,6 +52,7 @@ OnboardingView::OnboardingView(core::OnboardingViewModel *viewModel, QWidget *pa
     setObjectName(QStringLiteral("onboardingView"));
     m_pages->addWidget(makeCreatePage());
     m_pages->addWidget(makeUnlockPage());
+    m_pages->addWidget(makeRestorePage());
 
     m_error->setObjectName(QStringLiteral("onboardingError"));
     m_error->setAccessibleName(tr("Problem"));
@@ -69,8 +74,10 @@ OnboardingView::OnboardingView(core::OnboardingViewModel *viewModel, QWidget *pa
     layout->setContentsMargins(48, 24, 48, 24);
 
     connect(viewModel, &core::OnboardingViewModel::changed, this, &OnboardingView::refresh);
-    connect(viewModel, &core::OnboardingViewModel::passphraseHintChanged, this,
-            [this] { m_strength->setText(m_viewModel->passphraseHint()); });
+    connect(viewModel, &core::OnboardingViewModel::passphraseHintChanged, this, [this] {
+        m_strength->setText(m_viewModel->passphraseHint());
+        m_restoreStrength->setText(m_viewModel->passphraseHint());
+    });
     refresh();
 }
 
@@ -114,7 +121,24 @@ QWidget *OnboardingView::makeCreatePage()
     m_create->setObjectName(QStringLiteral("createProfile"));
     m_create->setAccessibleName(tr("Create profile"));
     m_create->setDefault(true);
-    layout->addWidget(m_create, 0, Qt::AlignRight);
+    m_showRestore = new QPushButton(tr("Restore from a &backup…"), page);
+    m_showRestore->setObjectName(QStringLiteral("showRestore"));
+    m_showRestore->setAccessibleName(tr("Restore from a backup"));
+    m_showRestore->setToolTip(tr("Use a backup exported from Parley's settings on another "
+                                 "computer."));
+    m_showRestore->setFlat(true);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_showRestore);
+    buttons->addStretch(1);
+    buttons->addWidget(m_create);
+    layout->addLayout(buttons);
+    connect(m_showRestore, &QPushButton::clicked, this, [this] {
+        m_error->clear();
+        m_error->setVisible(false);
+        m_viewModel->setPassphraseDraft(m_restorePassphrase->text());
+        m_pages->setCurrentIndex(2);
+        m_backupFile->setFocus();
+    });
 
     connect(m_passphrase, &QLineEdit::textChanged, m_viewModel,
             &core::OnboardingViewModel::setPassphraseDraft);
@@ -125,7 +149,111 @@ QWidget *OnboardingView::makeCreatePage()
     setTabOrder(m_passphrase, m_confirmation);
     setTabOrder(m_confirmation, m_rememberNew);
     setTabOrder(m_rememberNew, m_create);
+    setTabOrder(m_create, m_showRestore);
     return page;
+}
+
+QWidget *OnboardingView::makeRestorePage()
+{
+    auto *page = new QWidget(this);
+    auto *layout = new QVBoxLayout(page);
+    layout->addWidget(heading(tr("Restore from a backup"), page));
+    auto *intro = new QLabel(tr("Choose the backup you exported in Parley's settings and type "
+                                "the passphrase you gave it. This computer becomes a new device "
+                                "of your account; the computer the backup came from is signed "
+                                "out."),
+                             page);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *form = new QFormLayout;
+    m_backupFile = field(QStringLiteral("restoreBackupFile"), tr("Backup file"), page);
+    m_chooseBackup = new QPushButton(tr("C&hoose…"), page);
+    m_chooseBackup->setObjectName(QStringLiteral("chooseRestoreBackup"));
+    m_chooseBackup->setAccessibleName(tr("Choose the backup file"));
+    auto *fileRow = new QHBoxLayout;
+    fileRow->addWidget(m_backupFile, 1);
+    fileRow->addWidget(m_chooseBackup);
+    m_backupPassphrase =
+        field(QStringLiteral("restoreBackupPassphrase"), tr("The backup's passphrase"), page, true);
+    m_restorePassphrase = field(QStringLiteral("restorePassphrase"),
+                                tr("New passphrase for this computer"), page, true);
+    m_restoreConfirmation = field(QStringLiteral("restorePassphraseConfirmation"),
+                                  tr("New passphrase again"), page, true);
+    m_restoreStrength = new QLabel(page);
+    m_restoreStrength->setObjectName(QStringLiteral("restorePassphraseStrength"));
+    m_restoreStrength->setAccessibleName(tr("Passphrase strength"));
+    m_restoreStrength->setWordWrap(true);
+    m_restoreRelayUrl = field(QStringLiteral("restoreRelayUrl"), tr("Relay address"), page);
+    m_restoreRelayUrl->setText(m_viewModel->defaultRelayUrl().toString());
+    form->addRow(tr("Backup &file:"), fileRow);
+    form->addRow(tr("Backup pass&phrase:"), m_backupPassphrase);
+    form->addRow(tr("&New passphrase:"), m_restorePassphrase);
+    form->addRow(QString(), m_restoreStrength);
+    form->addRow(tr("&Again:"), m_restoreConfirmation);
+    form->addRow(tr("R&elay:"), m_restoreRelayUrl);
+    layout->addLayout(form);
+
+    m_restore = new QPushButton(tr("&Restore"), page);
+    m_restore->setObjectName(QStringLiteral("restoreBackup"));
+    m_restore->setAccessibleName(tr("Restore the backup"));
+    m_backToCreate = new QPushButton(tr("&Back"), page);
+    m_backToCreate->setObjectName(QStringLiteral("backToCreate"));
+    m_backToCreate->setAccessibleName(tr("Back to creating a profile"));
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_backToCreate);
+    buttons->addStretch(1);
+    buttons->addWidget(m_restore);
+    layout->addLayout(buttons);
+
+    connect(m_chooseBackup, &QPushButton::clicked, this, &OnboardingView::chooseBackup);
+    connect(m_restorePassphrase, &QLineEdit::textChanged, m_viewModel,
+            &core::OnboardingViewModel::setPassphraseDraft);
+    connect(m_restore, &QPushButton::clicked, this, &OnboardingView::submitRestore);
+    connect(m_restoreRelayUrl, &QLineEdit::returnPressed, this, &OnboardingView::submitRestore);
+    connect(m_backToCreate, &QPushButton::clicked, this, [this] {
+        m_error->clear();
+        m_error->setVisible(false);
+        m_viewModel->setPassphraseDraft(m_passphrase->text());
+        m_pages->setCurrentIndex(0);
+        m_username->setFocus();
+    });
+    setTabOrder(m_backupFile, m_chooseBackup);
+    setTabOrder(m_chooseBackup, m_backupPassphrase);
+    setTabOrder(m_backupPassphrase, m_restorePassphrase);
+    setTabOrder(m_restorePassphrase, m_restoreConfirmation);
+    setTabOrder(m_restoreConfirmation, m_restoreRelayUrl);
+    setTabOrder(m_restoreRelayUrl, m_restore);
+    setTabOrder(m_restore, m_backToCreate);
+    return page;
+}
+
+void OnboardingView::chooseBackup()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Choose the backup"),
+        m_backupFile->text().isEmpty()
+            ? QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)
+            : m_backupFile->text(),
+        tr("Parley backups (*.parley);;All files (*)"));
+    if (!path.isEmpty()) {
+        m_backupFile->setText(QDir::toNativeSeparators(path));
+    }
+}
+
+void OnboardingView::submitRestore()
+{
+    const QString mismatch = m_viewModel->confirmationProblem(m_restorePassphrase->text(),
+                                                              m_restoreConfirmation->text());
+    if (!mismatch.isEmpty()) {
+        m_error->setText(mismatch);
+        m_error->setVisible(true);
+        m_restoreConfirmation->setFocus();
+        return;
+    }
+    m_viewModel->restoreFromBackup(QDir::fromNativeSeparators(m_backupFile->text().trimmed()),
+                                   m_backupPassphrase->text(), m_restorePassphrase->text(),
+                                   m_restoreRelayUrl->text());
 }
 
 QWidget *OnboardingView::makeUnlockPage()
@@ -175,13 +303,18 @@ void OnboardingView::refresh()
     const State state = m_viewModel->state();
     const bool busy = state == State::Working;
     if (state == State::NoProfile) {
-        m_pages->setCurrentIndex(0);
+        if (m_pages->currentIndex() == 1) {
+            m_pages->setCurrentIndex(0); // the restore page stays while it is in use
+        }
     } else if (state == State::Locked) {
         m_pages->setCurrentIndex(1);
     }
     m_pages->setEnabled(!busy && state != State::Failed);
     if (!m_relayUrl->isModified()) {
         m_relayUrl->setText(m_viewModel->defaultRelayUrl().toString());
+    }
+    if (!m_restoreRelayUrl->isModified()) {
+        m_restoreRelayUrl->setText(m_viewModel->defaultRelayUrl().toString());
     }
     const QString notice = m_viewModel->noticeText();
     m_error->setText(m_viewModel->errorText());
@@ -192,7 +325,8 @@ void OnboardingView::refresh()
     if (state == State::Locked && !busy) {
         m_unlockPassphrase->clear();
         m_unlockPassphrase->setFocus();
-    } else if (state == State::NoProfile && !m_username->hasFocus() && !busy) {
+    } else if (state == State::NoProfile && m_pages->currentIndex() == 0 &&
+               !m_username->hasFocus() && !busy) {
         m_username->setFocus();
     }
 }

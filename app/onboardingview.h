@@ -14,10 +14,12 @@ class OnboardingViewModel;
 
 namespace parley::app {
 
-// Create a profile or unlock one. A view only, bound to an OnboardingViewModel: the create
-// form (username, relay URL, passphrase twice with the strength hint, "Remember on this
-// computer"), the unlock form (passphrase), an error line and a busy line. Enter in the last
-// field submits; every control has an accessible name.
+// Create a profile, restore one from a backup, or unlock one. A view only, bound to an
+// OnboardingViewModel: the create form (username, relay URL, passphrase twice with the
+// strength hint, "Remember on this computer"), the restore form reached from it (the backup
+// file, chosen with QFileDialog or typed, its passphrase, a new passphrase twice with the
+// strength hint, the relay URL), the unlock form (passphrase), an error line and a busy line.
+// Enter in the last field submits; every control has an accessible name.
 class OnboardingView : public QWidget
 {
     Q_OBJECT
@@ -28,6 +30,9 @@ public:
 private:
     QWidget *makeCreatePage();
     QWidget *makeUnlockPage();
+    QWidget *makeRestorePage();
+    void chooseBackup();
+    void submitRestore();
     void submitCreate();
     void submitUnlock();
     void refresh();
@@ -41,6 +46,16 @@ private:
     QLabel *m_strength = nullptr;
     QCheckBox *m_rememberNew = nullptr;
     QPushButton *m_create = nullptr;
+    QPushButton *m_showRestore = nullptr;
+    QLineEdit *m_backupFile = nullptr;
+    QPushButton *m_chooseBackup = nullptr;
+    QLineEdit *m_backupPassphrase = nullptr;
+    QLineEdit *m_restorePassphrase = nullptr;
+    QLineEdit *m_restoreConfirmation = nullptr;
+    QLabel *m_restoreStrength = nullptr;
+    QLineEdit *m_restoreRelayUrl = nullptr;
+    QPushButton *m_restore = nullptr;
+    QPushButton *m_backToCreate = nullptr;
     QLineEdit *m_unlockPassphrase = nullptr;
     QCheckBox *m_rememberUnlock = nullptr;
     QPushButton *m_unlock = nullptr;

@@ -1,6 +1,7 @@
 #include "app/settingsdialog.h"
 
 #include "app/aboutdialog.h"
+#include "core/session/timerduration.h"
 #include "core/viewmodels/appearanceviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
@@ -8,14 +9,18 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QVBoxLayout>
 
 namespace parley::app {
@@ -48,6 +53,7 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
     , m_autoLock(new QSpinBox(this))
     , m_notify(new QCheckBox(tr("Show notifications for new messages"), this))
     , m_showText(new QCheckBox(tr("Show message text in notifications"), this))
+    , m_defaultTimer(new QComboBox(this))
     , m_message(new QLabel(this))
     , m_requests(requests)
 {
@@ -95,6 +101,22 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
                               "\"New message\"."));
     notificationsLayout->addWidget(m_showText);
     layout->addWidget(notifications);
+
+    auto *conversations = new QGroupBox(tr("New conversations"), this);
+    auto *conversationsForm = new QFormLayout(conversations);
+    m_defaultTimer->setObjectName(QStringLiteral("defaultDisappearing"));
+    m_defaultTimer->setAccessibleName(tr("Disappearing messages in new conversations"));
+    m_defaultTimer->setToolTip(tr("The timer a conversation gets when you write to someone "
+                                  "for the first time or accept a message request. Both sides "
+                                  "are told, as when you set it in the conversation."));
+    for (const int seconds : core::SettingsViewModel::timerChoices()) {
+        m_defaultTimer->addItem(
+            seconds == 0 ? tr("Off") : core::TimerDuration::describe(quint32(seconds)), seconds);
+    }
+    conversationsForm->addRow(tr("Disappearing messages:"), m_defaultTimer);
+    layout->addWidget(conversations);
+
+    makeBackupGroup(layout);
 
     if (appearance != nullptr) {
         using Theme = core::AppearanceViewModel::Theme;
@@ -181,8 +203,90 @@ SettingsDialog::SettingsDialog(core::SettingsViewModel *settings,
             &core::SettingsViewModel::setNotificationsEnabled);
     connect(m_showText, &QCheckBox::toggled, settings,
             &core::SettingsViewModel::setShowMessageText);
+    connect(m_defaultTimer, &QComboBox::currentIndexChanged, this, [this] {
+        m_settings->setDefaultDisappearingSeconds(m_defaultTimer->currentData().toInt());
+    });
     connect(settings, &core::SettingsViewModel::changed, this, &SettingsDialog::showState);
     showState();
+}
+
+void SettingsDialog::makeBackupGroup(QLayout *layout)
+{
+    auto *backup = new QGroupBox(tr("Backup"), this);
+    auto *form = new QFormLayout(backup);
+    auto *intro = new QLabel(tr("Save your contacts and messages in an encrypted file, to "
+                                "restore them on another computer (choose \"Restore from a "
+                                "backup\" when Parley starts there). That computer becomes a "
+                                "new device of your account and this one is signed out."),
+                             backup);
+    intro->setWordWrap(true);
+    form->addRow(intro);
+    m_backupFile = new QLineEdit(backup);
+    m_backupFile->setObjectName(QStringLiteral("backupFile"));
+    m_backupFile->setAccessibleName(tr("Backup file"));
+    m_chooseBackupFile = new QPushButton(tr("Choose…"), backup);
+    m_chooseBackupFile->setObjectName(QStringLiteral("chooseBackupFile"));
+    m_chooseBackupFile->setAccessibleName(tr("Choose the backup file"));
+    auto *fileRow = new QHBoxLayout;
+    fileRow->addWidget(m_backupFile, 1);
+    fileRow->addWidget(m_chooseBackupFile);
+    form->addRow(tr("File:"), fileRow);
+    m_backupPassphrase =
+        passwordField(QStringLiteral("backupPassphrase"), tr("Passphrase for the backup"), backup);
+    m_backupConfirmation = passwordField(QStringLiteral("backupPassphraseConfirmation"),
+                                         tr("Repeat the passphrase for the backup"), backup);
+    form->addRow(tr("Passphrase:"), m_backupPassphrase);
+    m_backupStrength = new QLabel(backup);
+    m_backupStrength->setObjectName(QStringLiteral("backupPassphraseStrength"));
+    m_backupStrength->setAccessibleName(tr("Backup passphrase strength"));
+    m_backupStrength->setWordWrap(true);
+    form->addRow(QString(), m_backupStrength);
+    form->addRow(tr("Repeat:"), m_backupConfirmation);
+    m_export = new QPushButton(tr("Export history"), backup);
+    m_export->setObjectName(QStringLiteral("exportHistory"));
+    m_export->setAccessibleName(tr("Export history"));
+    m_exportBusy = new QProgressBar(backup);
+    m_exportBusy->setObjectName(QStringLiteral("exportProgress"));
+    m_exportBusy->setAccessibleName(tr("Export in progress"));
+    m_exportBusy->setRange(0, 0); // busy: the archiver reports no fraction
+    m_exportBusy->setTextVisible(false);
+    m_exportBusy->setVisible(false);
+    auto *exportRow = new QHBoxLayout;
+    exportRow->addWidget(m_exportBusy, 1);
+    exportRow->addWidget(m_export);
+    form->addRow(QString(), exportRow);
+    layout->addWidget(backup);
+
+    connect(m_chooseBackupFile, &QPushButton::clicked, this, &SettingsDialog::chooseBackupFile);
+    connect(m_backupPassphrase, &QLineEdit::textChanged, m_settings,
+            &core::SettingsViewModel::setArchivePassphraseDraft);
+    connect(m_settings, &core::SettingsViewModel::archivePassphraseHintChanged, this,
+            [this] { m_backupStrength->setText(m_settings->archivePassphraseHint()); });
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        m_settings->clearMessages();
+        m_settings->exportHistory(m_backupFile->text(), m_backupPassphrase->text(),
+                                  m_backupConfirmation->text());
+    });
+    connect(m_settings, &core::SettingsViewModel::exportFinished, this, [this](bool ok) {
+        if (ok) {
+            m_backupPassphrase->clear();
+            m_backupConfirmation->clear();
+        }
+    });
+}
+
+void SettingsDialog::chooseBackupFile()
+{
+    const QString start =
+        m_backupFile->text().isEmpty()
+            ? QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                  .filePath(QStringLiteral("parley-backup.parley"))
+            : m_backupFile->text();
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save the backup as"), start, tr("Parley backups (*.parley);;All files (*)"));
+    if (!path.isEmpty()) {
+        m_backupFile->setText(QDir::toNativeSeparators(path));
+    }
 }
 
 void SettingsDialog::showState()
@@ -190,6 +294,10 @@ void SettingsDialog::showState()
     const bool busy = m_settings->isBusy();
     m_change->setEnabled(!busy);
     m_remember->setEnabled(!busy);
+    m_export->setEnabled(!busy);
+    m_chooseBackupFile->setEnabled(!busy);
+    m_exportBusy->setVisible(m_settings->isExporting());
+    m_exportBusy->setToolTip(m_settings->progressText());
     {
         const QSignalBlocker blockRemember(m_remember);
         m_remember->setChecked(m_settings->rememberOnThisComputer());
@@ -199,10 +307,22 @@ void SettingsDialog::showState()
         m_notify->setChecked(m_settings->notificationsEnabled());
         const QSignalBlocker blockShowText(m_showText);
         m_showText->setChecked(m_settings->showMessageText());
+        const QSignalBlocker blockTimer(m_defaultTimer);
+        int index = m_defaultTimer->findData(m_settings->defaultDisappearingSeconds());
+        if (index < 0) { // set elsewhere to a timer the list does not offer
+            m_defaultTimer->addItem(
+                core::TimerDuration::describe(quint32(m_settings->defaultDisappearingSeconds())),
+                m_settings->defaultDisappearingSeconds());
+            index = m_defaultTimer->count() - 1;
+        }
+        m_defaultTimer->setCurrentIndex(index);
     }
     m_showText->setEnabled(m_settings->notificationsEnabled());
     const QString error = m_settings->errorText();
-    m_message->setText(error.isEmpty() ? m_settings->noticeText() : error);
+    const QString progress = m_settings->progressText();
+    m_message->setText(!error.isEmpty()      ? error
+                       : !progress.isEmpty() ? progress
+                                             : m_settings->noticeText());
     m_message->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #cf222e;"));
     m_message->setVisible(!m_message->text().isEmpty());
 }

@@ -5,8 +5,10 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLayout;
 class QLineEdit;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
@@ -20,8 +22,11 @@ namespace parley::app {
 
 // The profile's settings on a SettingsViewModel: change the passphrase (with the strength
 // hint), remember on this computer, and the idle auto-lock in minutes (0 = never); the
-// blocked contacts (RequestsViewModel's list), each of which can be unblocked. Every
-// control applies at once; errors and confirmations are the view model's sentences.
+// disappearing-messages default for new conversations; the export of the history into an
+// encrypted backup (a file chosen with QFileDialog or typed, its passphrase twice with the
+// strength hint, a busy bar while it runs); the blocked contacts (RequestsViewModel's
+// list), each of which can be unblocked. Every control applies at once; errors and
+// confirmations are the view model's sentences.
 class SettingsDialog : public QDialog
 {
     Q_OBJECT
@@ -34,6 +39,8 @@ public:
                             core::RequestsViewModel *requests = nullptr, QWidget *parent = nullptr);
 
 private:
+    void makeBackupGroup(QLayout *layout);
+    void chooseBackupFile();
     void showState();
     void showBlocked();
 
@@ -47,6 +54,14 @@ private:
     QSpinBox *m_autoLock;
     QCheckBox *m_notify;
     QCheckBox *m_showText;
+    QComboBox *m_defaultTimer;
+    QLineEdit *m_backupFile = nullptr;
+    QPushButton *m_chooseBackupFile = nullptr;
+    QLineEdit *m_backupPassphrase = nullptr;
+    QLineEdit *m_backupConfirmation = nullptr;
+    QLabel *m_backupStrength = nullptr;
+    QPushButton *m_export = nullptr;
+    QProgressBar *m_exportBusy = nullptr;
     QComboBox *m_theme = nullptr;
     QLabel *m_message;
     core::RequestsViewModel *m_requests;

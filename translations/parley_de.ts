@@ -688,6 +688,82 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Unlock</source>
         <translation>Entsperren</translation>
     </message>
+    <message>
+        <source>Restore from a &amp;backup…</source>
+        <translation>Aus einer Sicherung wieder&amp;herstellen …</translation>
+    </message>
+    <message>
+        <source>Restore from a backup</source>
+        <translation>Aus einer Sicherung wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Use a backup exported from Parley&apos;s settings on another computer.</source>
+        <translation>Eine Sicherung verwenden, die auf einem anderen Computer in den Einstellungen von Parley exportiert wurde.</translation>
+    </message>
+    <message>
+        <source>Choose the backup you exported in Parley&apos;s settings and type the passphrase you gave it. This computer becomes a new device of your account; the computer the backup came from is signed out.</source>
+        <translation>Wähle die Sicherung, die du in den Einstellungen von Parley exportiert hast, und gib die Passphrase ein, die du ihr gegeben hast. Dieser Computer wird ein neues Gerät deines Kontos; der Computer, von dem die Sicherung stammt, wird abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Sicherungsdatei</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>A&amp;uswählen …</translation>
+    </message>
+    <message>
+        <source>Choose the backup file</source>
+        <translation>Sicherungsdatei auswählen</translation>
+    </message>
+    <message>
+        <source>The backup&apos;s passphrase</source>
+        <translation>Passphrase der Sicherung</translation>
+    </message>
+    <message>
+        <source>New passphrase for this computer</source>
+        <translation>Neue Passphrase für diesen Computer</translation>
+    </message>
+    <message>
+        <source>New passphrase again</source>
+        <translation>Neue Passphrase wiederholen</translation>
+    </message>
+    <message>
+        <source>Backup &amp;file:</source>
+        <translation>Sicherungs&amp;datei:</translation>
+    </message>
+    <message>
+        <source>Backup pass&amp;phrase:</source>
+        <translation>Pass&amp;phrase der Sicherung:</translation>
+    </message>
+    <message>
+        <source>&amp;New passphrase:</source>
+        <translation>&amp;Neue Passphrase:</translation>
+    </message>
+    <message>
+        <source>&amp;Restore</source>
+        <translation>Wieder&amp;herstellen</translation>
+    </message>
+    <message>
+        <source>Restore the backup</source>
+        <translation>Die Sicherung wiederherstellen</translation>
+    </message>
+    <message>
+        <source>&amp;Back</source>
+        <translation>&amp;Zurück</translation>
+    </message>
+    <message>
+        <source>Back to creating a profile</source>
+        <translation>Zurück zum Erstellen eines Profils</translation>
+    </message>
+    <message>
+        <source>Choose the backup</source>
+        <translation>Sicherung auswählen</translation>
+    </message>
+    <message>
+        <source>Parley backups (*.parley);;All files (*)</source>
+        <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::QrDecoder</name>
@@ -872,6 +948,82 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>Nobody is blocked.</source>
         <translation>Niemand ist blockiert.</translation>
+    </message>
+    <message>
+        <source>New conversations</source>
+        <translation>Neue Unterhaltungen</translation>
+    </message>
+    <message>
+        <source>Disappearing messages in new conversations</source>
+        <translation>Selbstlöschende Nachrichten in neuen Unterhaltungen</translation>
+    </message>
+    <message>
+        <source>The timer a conversation gets when you write to someone for the first time or accept a message request. Both sides are told, as when you set it in the conversation.</source>
+        <translation>Der Timer, den eine Unterhaltung bekommt, wenn du jemandem zum ersten Mal schreibst oder eine Nachrichtenanfrage annimmst. Beide Seiten werden informiert, wie wenn du ihn in der Unterhaltung einstellst.</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Disappearing messages:</source>
+        <translation>Selbstlöschende Nachrichten:</translation>
+    </message>
+    <message>
+        <source>Backup</source>
+        <translation>Sicherung</translation>
+    </message>
+    <message>
+        <source>Save your contacts and messages in an encrypted file, to restore them on another computer (choose &quot;Restore from a backup&quot; when Parley starts there). That computer becomes a new device of your account and this one is signed out.</source>
+        <translation>Speichere deine Kontakte und Nachrichten in einer verschlüsselten Datei, um sie auf einem anderen Computer wiederherzustellen (wähle dort beim Start von Parley „Aus einer Sicherung wiederherstellen“). Jener Computer wird ein neues Gerät deines Kontos, und dieser wird abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Sicherungsdatei</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Auswählen …</translation>
+    </message>
+    <message>
+        <source>Choose the backup file</source>
+        <translation>Sicherungsdatei auswählen</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>Passphrase for the backup</source>
+        <translation>Passphrase für die Sicherung</translation>
+    </message>
+    <message>
+        <source>Repeat the passphrase for the backup</source>
+        <translation>Passphrase für die Sicherung wiederholen</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Passphrase:</translation>
+    </message>
+    <message>
+        <source>Backup passphrase strength</source>
+        <translation>Stärke der Passphrase für die Sicherung</translation>
+    </message>
+    <message>
+        <source>Export history</source>
+        <translation>Verlauf exportieren</translation>
+    </message>
+    <message>
+        <source>Export in progress</source>
+        <translation>Export läuft</translation>
+    </message>
+    <message>
+        <source>Save the backup as</source>
+        <translation>Sicherung speichern unter</translation>
+    </message>
+    <message>
+        <source>Parley backups (*.parley);;All files (*)</source>
+        <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -1451,6 +1603,70 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Parley could not remember the key on this computer (%1) You will be asked for the passphrase next time.</source>
         <translation>Parley konnte den Schlüssel auf diesem Computer nicht speichern (%1) Beim nächsten Mal werden Sie nach der Passphrase gefragt.</translation>
     </message>
+    <message>
+        <source>The backup&apos;s passphrase is wrong. It is the passphrase chosen when the backup was made, which may differ from the profile&apos;s.</source>
+        <translation>Die Passphrase der Sicherung ist falsch. Es ist die Passphrase, die beim Erstellen der Sicherung gewählt wurde; sie kann sich von der des Profils unterscheiden.</translation>
+    </message>
+    <message>
+        <source>%1 is not a Parley backup.</source>
+        <translation>%1 ist keine Parley-Sicherung.</translation>
+    </message>
+    <message>
+        <source>This backup was made by a newer version of Parley. Update Parley to restore it.</source>
+        <translation>Diese Sicherung stammt von einer neueren Parley-Version. Aktualisiere Parley, um sie wiederherzustellen.</translation>
+    </message>
+    <message>
+        <source>There is not enough memory to open this backup. Close other programs and try again.</source>
+        <translation>Es ist nicht genug Arbeitsspeicher frei, um diese Sicherung zu öffnen. Schließe andere Programme und versuche es erneut.</translation>
+    </message>
+    <message>
+        <source>The backup file is damaged (incomplete or changed), so nothing was restored. Copy it again from where it was saved, or make a new backup.</source>
+        <translation>Die Sicherungsdatei ist beschädigt (unvollständig oder verändert), daher wurde nichts wiederhergestellt. Kopiere sie erneut von ihrem Speicherort oder erstelle eine neue Sicherung.</translation>
+    </message>
+    <message>
+        <source>Choose the backup file to restore.</source>
+        <translation>Wähle die Sicherungsdatei, die wiederhergestellt werden soll.</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read.</source>
+        <translation>%1 kann nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>Type the backup&apos;s passphrase: the one chosen when the backup was made.</source>
+        <translation>Gib die Passphrase der Sicherung ein: die beim Erstellen der Sicherung gewählte.</translation>
+    </message>
+    <message>
+        <source>%1 cannot be created.</source>
+        <translation>%1 kann nicht angelegt werden.</translation>
+    </message>
+    <message>
+        <source>Restoring your history from the backup…</source>
+        <translation>Dein Verlauf wird aus der Sicherung wiederhergestellt …</translation>
+    </message>
+    <message>
+        <source>The restored profile cannot be moved into %1.</source>
+        <translation>Das wiederhergestellte Profil kann nicht nach %1 verschoben werden.</translation>
+    </message>
+    <message>
+        <source>Opening the restored profile…</source>
+        <translation>Das wiederhergestellte Profil wird geöffnet …</translation>
+    </message>
+    <message>
+        <source>Adding this computer to %1 as a new device…</source>
+        <translation>Dieser Computer wird %1 als neues Gerät hinzugefügt …</translation>
+    </message>
+    <message>
+        <source>Your history was restored. This computer is now a device of %1; the computer the backup came from has been signed out.</source>
+        <translation>Dein Verlauf wurde wiederhergestellt. Dieser Computer ist jetzt ein Gerät von %1; der Computer, von dem die Sicherung stammt, wurde abgemeldet.</translation>
+    </message>
+    <message>
+        <source>The relay at %1 did not accept this computer as a new device (%2) Make a new backup on a device that is still signed in, and restore that.</source>
+        <translation>Das Relay unter %1 hat diesen Computer nicht als neues Gerät angenommen (%2) Erstelle eine neue Sicherung auf einem Gerät, das noch angemeldet ist, und stelle diese wieder her.</translation>
+    </message>
+    <message>
+        <source>%1 Nothing was restored; try again when the relay can be reached.</source>
+        <translation>%1 Es wurde nichts wiederhergestellt; versuche es erneut, wenn das Relay erreichbar ist.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::RequestsViewModel</name>
@@ -1654,6 +1870,58 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>This computer no longer remembers the key.</source>
         <translation>Dieser Computer merkt sich den Schlüssel nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Disappearing messages take a time between %1 seconds and %2 weeks, or off.</source>
+        <translation>Selbstlöschende Nachrichten brauchen eine Zeit zwischen %1 Sekunden und %2 Wochen, oder „Aus“.</translation>
+    </message>
+    <message>
+        <source>New conversations start without disappearing messages.</source>
+        <translation>Neue Unterhaltungen beginnen ohne selbstlöschende Nachrichten.</translation>
+    </message>
+    <message>
+        <source>New conversations start with disappearing messages: %1.</source>
+        <translation>Neue Unterhaltungen beginnen mit selbstlöschenden Nachrichten: %1.</translation>
+    </message>
+    <message>
+        <source>Choose the file to save the backup in.</source>
+        <translation>Wähle die Datei, in der die Sicherung gespeichert wird.</translation>
+    </message>
+    <message>
+        <source>Choose a passphrase for the backup: you need it to restore the backup, and nobody can recover it for you.</source>
+        <translation>Wähle eine Passphrase für die Sicherung: Du brauchst sie, um die Sicherung wiederherzustellen, und niemand kann sie für dich wiederherstellen.</translation>
+    </message>
+    <message>
+        <source>The two backup passphrases are not the same.</source>
+        <translation>Die beiden Passphrasen für die Sicherung stimmen nicht überein.</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>Der Ordner %1 existiert nicht.</translation>
+    </message>
+    <message>
+        <source>Encrypting the backup into %1…</source>
+        <translation>Die Sicherung wird verschlüsselt nach %1 geschrieben …</translation>
+    </message>
+    <message>
+        <source>The backup could not be made: %1</source>
+        <translation>Die Sicherung konnte nicht erstellt werden: %1</translation>
+    </message>
+    <message>
+        <source>The backup could not be encrypted: there is not enough memory.</source>
+        <translation>Die Sicherung konnte nicht verschlüsselt werden: Es ist nicht genug Arbeitsspeicher frei.</translation>
+    </message>
+    <message>
+        <source>The backup could not be encrypted (%1).</source>
+        <translation>Die Sicherung konnte nicht verschlüsselt werden (%1).</translation>
+    </message>
+    <message>
+        <source>The backup could not be written to %1. Choose another folder or free some space.</source>
+        <translation>Die Sicherung konnte nicht nach %1 geschrieben werden. Wähle einen anderen Ordner oder schaffe Platz.</translation>
+    </message>
+    <message>
+        <source>The backup is saved in %1 (contacts: %2, messages: %3). Keep its passphrase safe: the backup cannot be opened without it.</source>
+        <translation>Die Sicherung ist in %1 gespeichert (Kontakte: %2, Nachrichten: %3). Bewahre ihre Passphrase gut auf: Ohne sie lässt sich die Sicherung nicht öffnen.</translation>
     </message>
 </context>
 <context>

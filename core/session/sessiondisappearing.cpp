@@ -3,6 +3,8 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/conversationtable.h"
+#include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
 
 #include <QDateTime>
@@ -53,6 +55,72 @@ void SessionManager::setDisappearingTimer(const QString &contact, quint32 second
             });
         });
     });
+}
+
+void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase when,
+                                       Completion done)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        done({});
+        return;
+    }
+    // Read when it matters, so a change in Settings applies from the next conversation on.
+    const auto settings = ProfileSettings::load(store->directory());
+    const quint32 seconds = std::holds_alternative<ProfileSettings>(settings)
+                                ? std::get<ProfileSettings>(settings).defaultTimerSeconds()
+                                : 0;
+    if (seconds == 0) {
+        done({});
+        return;
+    }
+    whenDone(store->run([address, when](StoreContext &context) -> StoreResult<bool> {
+        ConversationTable conversations(context);
+        auto found = conversations.findByAddress(address);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        const auto &conversation = std::get<std::optional<ConversationId>>(found);
+        if (!conversation) {
+            return when == DefaultTimerCase::FirstSend;
+        }
+        if (when == DefaultTimerCase::FirstSend) {
+            return false;
+        }
+        auto timer = conversations.timer(*conversation);
+        if (const auto *error = std::get_if<StoreError>(&timer)) {
+            return *error;
+        }
+        const auto &current = std::get<ConversationTimer>(timer);
+        return current.sentAt == 0 && current.changeId.isEmpty();
+    }),
+             [this, address, seconds, when, done](const StoreResult<bool> &wanted) {
+                 if (const auto *error = std::get_if<StoreError>(&wanted)) {
+                     qCWarning(lcSession)
+                         << "cannot read the conversation's timer:" << error->detail;
+                     done({});
+                     return;
+                 }
+                 if (!std::get<bool>(wanted)) {
+                     done({});
+                     return;
+                 }
+                 const auto send = [this, address, seconds, done](const QString &error) {
+                     if (!error.isEmpty()) {
+                         done(error);
+                         return;
+                     }
+                     encryptAndSend(
+                         address,
+                         MessageContent::makeTimer(seconds, QDateTime::currentMSecsSinceEpoch()),
+                         true, done);
+                 };
+                 if (when == DefaultTimerCase::FirstSend) {
+                     send({}); // sendText has just made sure of the sessions
+                 } else {
+                     ensureSessions(address, send);
+                 }
+             });
 }
 
 void SessionManager::onAccountStatus()

@@ -193,7 +193,19 @@ void SessionManager::acceptInStore(const QString &address, bool onlyRequest, Com
                  if (!result.outbox.empty()) {
                      flushOutbox();
                  }
-                 done({});
+                 if (!result.wasRequest) {
+                     done({});
+                     return;
+                 }
+                 applyDefaultTimer(address, DefaultTimerCase::AcceptedRequest,
+                                   [this, address, done](const QString &failure) {
+                                       if (!failure.isEmpty()) {
+                                           // Accepted all the same: the timer is the user's
+                                           // to set by hand now.
+                                           emit commandFailed(address, failure);
+                                       }
+                                       done({});
+                                   });
              });
 }
 
@@ -332,13 +344,22 @@ void SessionManager::sendText(const QString &contact, const QString &text)
                 next();
                 return;
             }
-            encryptAndSend(address, MessageContent::makeText(text, nowMs()), true,
-                           [this, address, next](const QString &failure) {
-                               if (!failure.isEmpty()) {
-                                   emit commandFailed(address, failure);
-                               }
-                               next();
-                           });
+            applyDefaultTimer(address, DefaultTimerCase::FirstSend,
+                              [this, address, text, next](const QString &timerFailure) {
+                                  if (!timerFailure.isEmpty()) {
+                                      emit commandFailed(address, timerFailure);
+                                      next();
+                                      return;
+                                  }
+                                  encryptAndSend(address, MessageContent::makeText(text, nowMs()),
+                                                 true,
+                                                 [this, address, next](const QString &failure) {
+                                                     if (!failure.isEmpty()) {
+                                                         emit commandFailed(address, failure);
+                                                     }
+                                                     next();
+                                                 });
+                              });
         });
     });
 }

@@ -153,7 +153,10 @@ public slots:
     // commandFailed().
     void addContact(const QString &contact);
     // Adds the contact first if needed. Emits messageQueued() once the message is stored
-    // (state Queued), then messageStateChanged() as it is sent, delivered and read.
+    // (state Queued), then messageStateChanged() as it is sent, delivered and read. The
+    // first text to an address without a conversation is preceded by the profile's
+    // disappearing-messages default, if one is set (applyDefaultTimer); if that change cannot
+    // be sent, the text is not sent either (commandFailed()).
     void sendText(const QString &contact, const QString &text);
     void sendTyping(const QString &contact, bool typing);
     // Replies, reactions, edits and deletion for everyone (protocol M1 §5). `target` is the
@@ -232,8 +235,9 @@ public slots:
     //
     // Accepts the request of `contact`: it becomes a contact, and the receipts held back go
     // out now — a delivery receipt for each of its messages, a read receipt for those already
-    // read (never for one not yet read). Emits requestAccepted(), or commandFailed() — also
-    // when `contact` is no request (a contact already, or unknown).
+    // read (never for one not yet read). If the sender set no timer, the profile's
+    // disappearing-messages default is set and sent (applyDefaultTimer). Emits requestAccepted(),
+    // or commandFailed() — also when `contact` is no request (a contact already, or unknown).
     void acceptRequest(const QString &contact);
     // Deletes the request of `contact`: its conversation and every message of it. The sender
     // stays a non-contact (sessions kept): its next message is a new request. Emits
@@ -388,6 +392,14 @@ private:
                      std::function<void(const RelayConnection::RequestResult &)> handled);
     void encryptAndSend(const QString &address, const MessageContent &content, bool durable,
                         Completion done);
+    // sessiondisappearing.cpp: the profile's disappearing-messages default (ProfileSettings
+    // "[conversations] disappearingSeconds") for a conversation we start, set through the
+    // timer path so the peer is told as for a manual change (M1 §6.1). FirstSend: only when
+    // `address` has no conversation yet (sendText creates it). AcceptedRequest: only when the
+    // conversation's timer was never set (the sender may have chosen one already). `done`
+    // gets the sentence if the change could not be sent; a default of 0 (off) does nothing.
+    enum class DefaultTimerCase { FirstSend, AcceptedRequest };
+    void applyDefaultTimer(const QString &address, DefaultTimerCase when, Completion done);
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
     // sessiongroups.cpp: an edit or delete in a group (M1 §10); other ops are refused there.

@@ -1,5 +1,7 @@
 #include "core/store/profilesettings.h"
 
+#include "core/session/messagecontent.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
@@ -16,6 +18,12 @@ const QString kRememberedKey = QStringLiteral("keychain/remembered");
 const QString kAutoLockKey = QStringLiteral("session/autoLockMinutes");
 const QString kNotificationsKey = QStringLiteral("notifications/enabled");
 const QString kShowTextKey = QStringLiteral("notifications/showText");
+const QString kDefaultTimerKey = QStringLiteral("conversations/disappearingSeconds");
+
+quint32 validTimer(quint32 seconds)
+{
+    return MessageContent::isValidTimer(seconds) ? seconds : 0;
+}
 
 QString settingsPath(const QString &profileDirectory)
 {
@@ -58,6 +66,7 @@ StoreResult<ProfileSettings> ProfileSettings::load(const QString &profileDirecto
                            settings.value(kAutoLockKey, 0).toInt());
     loaded.m_notificationsEnabled = settings.value(kNotificationsKey, true).toBool();
     loaded.m_notificationShowsText = settings.value(kShowTextKey, true).toBool();
+    loaded.m_defaultTimerSeconds = validTimer(settings.value(kDefaultTimerKey, 0).toUInt());
     return loaded;
 }
 
@@ -123,6 +132,22 @@ StoreStatus ProfileSettings::setNotificationShowsText(bool show)
     auto status = sync(settings);
     if (std::holds_alternative<Done>(status)) {
         m_notificationShowsText = show;
+    }
+    return status;
+}
+
+StoreStatus ProfileSettings::setDefaultTimerSeconds(quint32 seconds)
+{
+    seconds = validTimer(seconds);
+    QSettings settings(m_path, QSettings::IniFormat);
+    if (seconds > 0) {
+        settings.setValue(kDefaultTimerKey, seconds);
+    } else {
+        settings.remove(kDefaultTimerKey);
+    }
+    auto status = sync(settings);
+    if (std::holds_alternative<Done>(status)) {
+        m_defaultTimerSeconds = seconds;
     }
     return status;
 }

@@ -18,6 +18,10 @@ namespace parley::core {
 //   [notifications] enabled   desktop notifications for incoming messages; absent = true
 //   [notifications] showText  the notification shows the message text (else "New message");
 //                         absent = true
+//   [conversations] disappearingSeconds  the disappearing-messages timer SessionManager sets
+//                         on a conversation it starts (our first send, an accepted request;
+//                         protocol M1 §6.1); 0 or absent = off. Kept only when it is a valid
+//                         timer (kMinTimerSeconds … kMaxTimerSeconds), else read as off.
 //
 // Nothing here is trusted for security: a key read from the keychain is always confirmed
 // against the vault's key check (openVaultWithProfileKey).
@@ -41,6 +45,9 @@ public:
     StoreStatus setNotificationsEnabled(bool enabled);
     bool notificationShowsText() const { return m_notificationShowsText; }
     StoreStatus setNotificationShowsText(bool show);
+    quint32 defaultTimerSeconds() const { return m_defaultTimerSeconds; }
+    // 0 (off) or a valid timer (MessageContent::isValidTimer); anything else is stored as 0.
+    StoreStatus setDefaultTimerSeconds(quint32 seconds);
 
 private:
     ProfileSettings(QString path, QString profileId, bool keyRemembered, int autoLockMinutes = 0);
@@ -51,6 +58,7 @@ private:
     int m_autoLockMinutes = 0;
     bool m_notificationsEnabled = true;
     bool m_notificationShowsText = true;
+    quint32 m_defaultTimerSeconds = 0;
 };
 
 } // namespace parley::core

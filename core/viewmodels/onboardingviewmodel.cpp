@@ -35,6 +35,9 @@ OnboardingViewModel::OnboardingViewModel(ClientCore *core, QString profileDirect
     qRegisterMetaType<AccountStatus>();
     connect(core->accountManager(), &AccountManager::statusChanged, this,
             &OnboardingViewModel::onAccountStatus, Qt::QueuedConnection);
+    qRegisterMetaType<ConnectionStatus>();
+    connect(core->relayConnection(), &RelayConnection::statusChanged, this,
+            &OnboardingViewModel::onRestoreConnectionStatus, Qt::QueuedConnection);
 }
 
 OnboardingViewModel::~OnboardingViewModel() = default;
@@ -330,6 +333,10 @@ void OnboardingViewModel::rememberKey()
 void OnboardingViewModel::onAccountStatus(const AccountStatus &status)
 {
     if (m_state != State::Working) {
+        return;
+    }
+    if (m_restoring) {
+        onRestoreAccountStatus(status);
         return;
     }
     using AccountState = AccountStatus::State;

@@ -2,10 +2,13 @@
 
 #include "core/account/accountstatus.h"
 #include "core/models/asyncguard.h"
+#include "core/net/connectionstatus.h"
 #include "crypto/keyvault.h"
+#include "crypto/wipedbytes.h"
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 #include <memory>
@@ -57,6 +60,24 @@ class ProfileStore;
 //                         Working meanwhile, then Locked with `notice` as noticeText (why it
 //                         locked): unlock() opens it again. The views must drop every object
 //                         built on store() when Ready is left.
+//  - restoreFromBackup(archivePath, archivePassphrase, passphrase, relayUrl): (NoProfile
+//                         only) restores a backup made with SettingsViewModel::exportHistory()
+//                         or `parley-cli export` as this directory's profile: the account,
+//                         contacts and text history (ProfileArchiver::importProfile, protocol
+//                         B1 §6), under the new local `passphrase`, as a NEW device of the same
+//                         account; then signs in through `relayUrl` (empty: the relay named in
+//                         the backup), which registers the new device list (R1 §4.1) and so
+//                         retires the device the backup came from. Ready once the relay has
+//                         accepted the new device. Back to NoProfile with a sentence of its
+//                         own for: a wrong backup passphrase, a damaged or foreign file, a
+//                         backup from a newer Parley, a relay that cannot be reached, a relay
+//                         that refuses the new device — and the restored files are removed
+//                         again, so the user can simply try again. (Once the registration may
+//                         have reached the relay, a lost connection is retried instead, as for
+//                         createProfile(): removing the profile then could leave the account
+//                         without the device the relay now lists.) Files in the directory that
+//                         are no profile (ui.ini, the single-instance lock) do not stand in
+//                         the way.
 //  - setPassphraseDraft(text): updates the strength hint for a passphrase being typed
 //  - confirmationProblem(passphrase, confirmation): a sentence if they differ, else empty
 class OnboardingViewModel : public QObject
@@ -120,6 +141,8 @@ public:
                                    const QString &relayName = {});
     Q_INVOKABLE void unlock(const QString &passphrase, bool rememberOnThisComputer = false);
     Q_INVOKABLE void lock(const QString &notice = {});
+    Q_INVOKABLE void restoreFromBackup(const QString &archivePath, const QString &archivePassphrase,
+                                       const QString &passphrase, const QString &relayUrl = {});
     Q_INVOKABLE void setPassphraseDraft(const QString &text);
     Q_INVOKABLE QString confirmationProblem(const QString &passphrase,
                                             const QString &confirmation) const;
@@ -130,6 +153,13 @@ signals:
 
 private:
     void onAccountStatus(const AccountStatus &status);
+    // onboardingrestore.cpp: the steps of restoreFromBackup() after the import.
+    void installRestored(const QString &staging, const QString &accountAddress,
+                         const crypto::WipedBytes &passphrase, const QUrl &relayUrl);
+    void onRestoreAccountStatus(const AccountStatus &status);
+    void onRestoreConnectionStatus(const ConnectionStatus &status);
+    void abandonRestore(const QString &reason);
+    void removeRestoredFiles();
     void signIn();
     void rememberKey();
     void discardNewProfile(const QString &reason);
@@ -148,6 +178,11 @@ private:
     PassphraseStrength m_strength = PassphraseStrength::Empty;
     bool m_creating = false;
     bool m_remember = false;
+    // restoreFromBackup(): signing in with the restored profile; the registration may have
+    // been sent (the connection got as far as authenticating); the files moved into place.
+    bool m_restoring = false;
+    bool m_restoreReachedRelay = false;
+    QStringList m_restoredEntries;
     AsyncGuard m_guard{this};
 };
 

@@ -1,9 +1,15 @@
 #include "core/viewmodels/settingsviewmodel.h"
 
+#include "core/account/profilearchiver.h"
+#include "core/session/messagecontent.h"
+#include "core/session/timerduration.h"
 #include "core/store/profilekeychain.h"
 #include "core/store/profilesession.h"
 #include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
+
+#include <QDir>
+#include <QFileInfo>
 
 #include <chrono>
 
@@ -22,6 +28,7 @@ SettingsViewModel::SettingsViewModel(std::shared_ptr<ProfileStore> store, Profil
         m_autoLockMinutes = loaded->autoLockMinutes();
         m_notificationsEnabled = loaded->notificationsEnabled();
         m_showMessageText = loaded->notificationShowsText();
+        m_defaultTimerSeconds = int(loaded->defaultTimerSeconds());
     }
     if (m_session != nullptr) {
         m_session->setIdleTimeout(std::chrono::minutes(m_autoLockMinutes));
@@ -185,6 +192,116 @@ void SettingsViewModel::setShowMessageText(bool show)
     }
     m_showMessageText = show;
     emit changed();
+}
+
+QList<int> SettingsViewModel::timerChoices()
+{
+    return {0, 30, 5 * 60, 60 * 60, 24 * 60 * 60, 7 * 24 * 60 * 60};
+}
+
+void SettingsViewModel::setDefaultDisappearingSeconds(int seconds)
+{
+    if (seconds == m_defaultTimerSeconds) {
+        return;
+    }
+    if (seconds < 0 || !MessageContent::isValidTimer(quint32(seconds))) {
+        finish(tr("Disappearing messages take a time between %1 seconds and %2 weeks, or off.")
+                   .arg(kMinTimerSeconds)
+                   .arg(kMaxTimerSeconds / (7 * 24 * 3600)));
+        return;
+    }
+    auto settings = ProfileSettings::load(m_directory);
+    if (const auto *error = std::get_if<StoreError>(&settings)) {
+        finish(error->message());
+        return;
+    }
+    if (const auto status =
+            std::get<ProfileSettings>(settings).setDefaultTimerSeconds(quint32(seconds));
+        std::holds_alternative<StoreError>(status)) {
+        finish(std::get<StoreError>(status).message());
+        return;
+    }
+    m_defaultTimerSeconds = seconds;
+    m_errorText.clear();
+    m_noticeText = seconds == 0 ? tr("New conversations start without disappearing messages.")
+                                : tr("New conversations start with disappearing messages: %1.")
+                                      .arg(TimerDuration::describe(quint32(seconds)));
+    emit changed();
+}
+
+void SettingsViewModel::setArchivePassphraseDraft(const QString &text)
+{
+    const PassphraseStrength strength = OnboardingViewModel::assessPassphrase(text);
+    if (strength != m_archiveStrength) {
+        m_archiveStrength = strength;
+        emit archivePassphraseHintChanged();
+    }
+}
+
+bool SettingsViewModel::exportHistory(const QString &path, const QString &passphrase,
+                                      const QString &confirmation)
+{
+    if (m_busy || !m_store) {
+        return false;
+    }
+    if (path.trimmed().isEmpty()) {
+        finish(tr("Choose the file to save the backup in."));
+        return false;
+    }
+    if (passphrase.isEmpty()) {
+        finish(tr("Choose a passphrase for the backup: you need it to restore the backup, and "
+                  "nobody can recover it for you."));
+        return false;
+    }
+    if (passphrase != confirmation) {
+        finish(tr("The two backup passphrases are not the same."));
+        return false;
+    }
+    const QString target = QFileInfo(path).absoluteFilePath();
+    if (!QFileInfo(QFileInfo(target).absolutePath()).isDir()) {
+        finish(tr("The folder %1 does not exist.")
+                   .arg(QDir::toNativeSeparators(QFileInfo(target).absolutePath())));
+        return false;
+    }
+    m_busy = true;
+    m_exporting = true;
+    m_progressText = tr("Encrypting the backup into %1…").arg(QDir::toNativeSeparators(target));
+    m_errorText.clear();
+    m_noticeText.clear();
+    emit changed();
+    m_guard.deliver(
+        ProfileArchiver::exportProfile(m_store, target, ProfileStore::passphraseBytes(passphrase),
+                                       m_parameters),
+        [this, target](const StoreResult<ArchiveOutcome> &exported) {
+            m_exporting = false;
+            m_progressText.clear();
+            const QString shown = QDir::toNativeSeparators(target);
+            if (const auto *error = std::get_if<StoreError>(&exported)) {
+                finish(tr("The backup could not be made: %1").arg(error->message()));
+                emit exportFinished(false);
+                return;
+            }
+            const auto &outcome = std::get<ArchiveOutcome>(exported);
+            if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
+                finish(failure->archive == crypto::ArchiveError::KeyDerivationFailed
+                           ? tr("The backup could not be encrypted: there is not enough memory.")
+                       : failure->archive
+                           ? tr("The backup could not be encrypted (%1).").arg(failure->sentence)
+                           : tr("The backup could not be written to %1. Choose another folder "
+                                "or free some space.")
+                                 .arg(shown));
+                emit exportFinished(false);
+                return;
+            }
+            const auto &summary = std::get<ArchiveSummary>(outcome);
+            finish({}, tr("The backup is saved in %1 (contacts: %2, messages: %3). Keep its "
+                          "passphrase safe: the backup cannot be opened without it.")
+                           .arg(shown)
+                           .arg(summary.contacts)
+                           .arg(summary.messages));
+            emit exportFinished(true);
+        });
+    return true;
 }
 
 void SettingsViewModel::finish(const QString &error, const QString &notice)

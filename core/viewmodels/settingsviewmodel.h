@@ -4,6 +4,7 @@
 #include "core/viewmodels/onboardingviewmodel.h"
 #include "crypto/keyvault.h"
 
+#include <QList>
 #include <QObject>
 #include <QString>
 
@@ -15,9 +16,10 @@ class ProfileSession;
 class ProfileStore;
 
 // The profile's settings: its passphrase, "remember on this computer" (the OS keychain, via
-// ProfileKeychain) and the idle auto-lock (ProfileSession, persisted in profile.ini by
-// ProfileSettings). Lives on the GUI thread; Argon2id runs on the database thread and the
-// keychain talks D-Bus asynchronously, so no command blocks.
+// ProfileKeychain), the idle auto-lock (ProfileSession, persisted in profile.ini by
+// ProfileSettings), notifications, the disappearing-messages default and the export of the
+// history as an encrypted backup. Lives on the GUI thread; Argon2id runs on the database thread and
+// the keychain talks D-Bus asynchronously, so no command blocks.
 //
 // Properties:
 //  - busy:                   a command is running (one at a time)
@@ -37,6 +39,16 @@ class ProfileStore;
 //                            sender and the text, or only "New message" (default on). Both
 //                            are saved in profile.ini ([notifications], ProfileSettings) and
 //                            read by NotificationViewModel when a message arrives.
+//  - defaultDisappearingSeconds: the disappearing-messages timer given to each new
+//                            conversation (our first send to someone, an accepted request);
+//                            0 = off (the default). Saved in profile.ini ([conversations],
+//                            ProfileSettings) and read by SessionManager when a conversation
+//                            starts; a value that is no valid timer (M1 §6) is refused with
+//                            errorText. timerChoices() lists what a view offers.
+//  - exporting:              exportHistory() is running (busy too); progressText says so
+//  - progressText:           what a running export does ("Encrypting the backup…"), or empty
+//  - archivePassphraseStrength, archivePassphraseHint: the same heuristic for the text last
+//                            given to setArchivePassphraseDraft()
 //
 // Commands (Q_INVOKABLE):
 //  - changePassphrase(current, replacement, confirmation): checks the input (non-empty, the
@@ -44,6 +56,14 @@ class ProfileStore;
 //            (ProfileStore::changePassphrase: profile.vault only, atomically; a remembered key
 //            stays valid because the key itself does not change). False if it did not start.
 //  - setPassphraseDraft(text): updates the strength hint
+//  - exportHistory(path, passphrase, confirmation): writes the profile — account, contacts,
+//            text history — encrypted under `passphrase` into `path` (ProfileArchiver, on the
+//            database thread; docs/protocol.md B1), to be restored on another computer with
+//            OnboardingViewModel::restoreFromBackup(). Checks the input first (a file, a
+//            non-empty passphrase, the confirmation matches). noticeText then says how many
+//            contacts and messages it holds; errorText why it failed (nothing is left at
+//            `path` then). False if it did not start.
+//  - setArchivePassphraseDraft(text): updates the archive passphrase's strength hint
 //  - clearMessages(): empties errorText and noticeText
 class SettingsViewModel : public QObject
 {
@@ -60,6 +80,14 @@ class SettingsViewModel : public QObject
     Q_PROPERTY(bool notificationsEnabled READ notificationsEnabled WRITE setNotificationsEnabled
                    NOTIFY changed)
     Q_PROPERTY(bool showMessageText READ showMessageText WRITE setShowMessageText NOTIFY changed)
+    Q_PROPERTY(int defaultDisappearingSeconds READ defaultDisappearingSeconds WRITE
+                   setDefaultDisappearingSeconds NOTIFY changed)
+    Q_PROPERTY(bool exporting READ isExporting NOTIFY changed)
+    Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
+    Q_PROPERTY(parley::core::OnboardingViewModel::PassphraseStrength archivePassphraseStrength READ
+                   archivePassphraseStrength NOTIFY archivePassphraseHintChanged)
+    Q_PROPERTY(QString archivePassphraseHint READ archivePassphraseHint NOTIFY
+                   archivePassphraseHintChanged)
 
 public:
     using PassphraseStrength = OnboardingViewModel::PassphraseStrength;
@@ -85,17 +113,35 @@ public:
     void setNotificationsEnabled(bool enabled);
     bool showMessageText() const { return m_showMessageText; }
     void setShowMessageText(bool show);
+    int defaultDisappearingSeconds() const { return m_defaultTimerSeconds; }
+    void setDefaultDisappearingSeconds(int seconds);
+    bool isExporting() const { return m_exporting; }
+    QString progressText() const { return m_progressText; }
+    PassphraseStrength archivePassphraseStrength() const { return m_archiveStrength; }
+    QString archivePassphraseHint() const
+    {
+        return OnboardingViewModel::hintFor(m_archiveStrength);
+    }
+    // The timers a view offers for defaultDisappearingSeconds, off first (the conversation
+    // menu's choices).
+    static QList<int> timerChoices();
 
     Q_INVOKABLE bool changePassphrase(const QString &current, const QString &replacement,
                                       const QString &confirmation);
     Q_INVOKABLE void setPassphraseDraft(const QString &text);
     Q_INVOKABLE void clearMessages();
+    Q_INVOKABLE bool exportHistory(const QString &path, const QString &passphrase,
+                                   const QString &confirmation);
+    Q_INVOKABLE void setArchivePassphraseDraft(const QString &text);
 
 signals:
     void changed();
     void passphraseHintChanged();
     // The passphrase was changed successfully.
     void passphraseChanged();
+    void archivePassphraseHintChanged();
+    // exportHistory() finished: `ok` if the archive was written.
+    void exportFinished(bool ok);
 
 private:
     void finish(const QString &error, const QString &notice = {});
@@ -112,6 +158,10 @@ private:
     int m_autoLockMinutes = 0;
     bool m_notificationsEnabled = true;
     bool m_showMessageText = true;
+    int m_defaultTimerSeconds = 0;
+    bool m_exporting = false;
+    QString m_progressText;
+    PassphraseStrength m_archiveStrength = PassphraseStrength::Empty;
     AsyncGuard m_guard{this};
 };
 

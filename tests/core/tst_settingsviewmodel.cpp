@@ -8,6 +8,7 @@
 #include "core/viewmodels/settingsviewmodel.h"
 #include "modeltesthelpers.h"
 
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -24,6 +25,8 @@ private slots:
     void changePassphrase();
     void autoLockIsSavedAndApplied();
     void notificationSettingsAreSaved();
+    void disappearingDefaultIsSaved();
+    void exportRefusesBadInput();
     void rememberOnThisComputer();
 };
 
@@ -139,6 +142,65 @@ void TestSettingsViewModel::notificationSettingsAreSaved()
     settings.setNotificationsEnabled(true);
     QVERIFY(std::get<ProfileSettings>(ProfileSettings::load(profile.directory.path()))
                 .notificationsEnabled());
+}
+
+void TestSettingsViewModel::disappearingDefaultIsSaved()
+{
+    TestProfile profile;
+    QVERIFY(profile.ok);
+    {
+        SettingsViewModel settings(profile.store, nullptr);
+        QCOMPARE(settings.defaultDisappearingSeconds(), 0); // off by default
+        QVERIFY(SettingsViewModel::timerChoices().startsWith(0));
+        QSignalSpy changed(&settings, &SettingsViewModel::changed);
+        settings.setDefaultDisappearingSeconds(3600);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(settings.noticeText(),
+                 u"New conversations start with disappearing messages: 1 hour."_qs);
+        // Not a timer M1 §6 allows: refused, the saved one stays.
+        settings.setDefaultDisappearingSeconds(3);
+        QVERIFY(settings.errorText().startsWith(u"Disappearing messages take a time"_qs));
+        settings.setDefaultDisappearingSeconds(5 * 7 * 24 * 3600);
+        QCOMPARE(settings.defaultDisappearingSeconds(), 3600);
+        QCOMPARE(std::get<ProfileSettings>(ProfileSettings::load(profile.directory.path()))
+                     .defaultTimerSeconds(),
+                 3600u);
+    }
+    SettingsViewModel settings(profile.store, nullptr);
+    QCOMPARE(settings.defaultDisappearingSeconds(), 3600);
+    settings.setDefaultDisappearingSeconds(0);
+    QCOMPARE(settings.noticeText(), u"New conversations start without disappearing messages."_qs);
+    QCOMPARE(std::get<ProfileSettings>(ProfileSettings::load(profile.directory.path()))
+                 .defaultTimerSeconds(),
+             0u);
+}
+
+void TestSettingsViewModel::exportRefusesBadInput()
+{
+    TestProfile profile;
+    QVERIFY(profile.ok);
+    SettingsViewModel settings(profile.store, nullptr);
+    settings.setVaultParameters(parley::crypto::VaultParameters::minimum());
+    const QString file = profile.directory.filePath(u"backup.parley"_qs);
+    const QString passphrase = u"a passphrase for the backup"_qs;
+    QVERIFY(!settings.exportHistory({}, passphrase, passphrase));
+    QCOMPARE(settings.errorText(), u"Choose the file to save the backup in."_qs);
+    QVERIFY(!settings.exportHistory(file, {}, {}));
+    QVERIFY(settings.errorText().startsWith(u"Choose a passphrase for the backup"_qs));
+    QVERIFY(!settings.exportHistory(file, passphrase, passphrase + u"x"_qs));
+    QCOMPARE(settings.errorText(), u"The two backup passphrases are not the same."_qs);
+    QVERIFY(!settings.exportHistory(profile.directory.filePath(u"missing/backup.parley"_qs),
+                                    passphrase, passphrase));
+    QVERIFY(settings.errorText().startsWith(u"The folder "_qs));
+    QVERIFY(!settings.isBusy());
+    QVERIFY(!QFileInfo::exists(file));
+
+    // The strength hint of the backup's passphrase is its own.
+    QSignalSpy hint(&settings, &SettingsViewModel::archivePassphraseHintChanged);
+    settings.setArchivePassphraseDraft(u"short"_qs);
+    QCOMPARE(settings.archivePassphraseStrength(), Strength::Weak);
+    QCOMPARE(settings.passphraseStrength(), Strength::Empty);
+    QCOMPARE(hint.size(), 1);
 }
 
 void TestSettingsViewModel::rememberOnThisComputer()
