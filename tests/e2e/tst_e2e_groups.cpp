@@ -5,8 +5,9 @@
 // a change the rules refuse (a non-admin removing someone) leaves every state as it was.
 // Then in-process clients: changes forged by a member (in the admin's name, as herself without
 // being an admin, a create in someone else's name) and a change by a removed member travel
-// through the relay and are rejected by the receiver, whose state stays as it was. Out-of-order
-// and concurrent changes are tests/core/tst_groups.cpp.
+// through the relay and are rejected by the receiver, whose state stays as it was. Two admins,
+// offline from each other, change the same epoch; every member resolves the same state (M1
+// §9.5). Out-of-order changes are tests/core/tst_groups.cpp.
 
 #include "core/account/accountmanager.h"
 #include "core/models/conversationlistmodel.h"
@@ -234,6 +235,7 @@ private slots:
     void forgedChangesAreRejected();
     void nonMemberTextsAreDropped();
     void groupConversationViews();
+    void concurrentAdminChangesConverge();
 
 private:
     CliResult cli(const QString &name, QStringList arguments)
@@ -882,6 +884,172 @@ void TestE2eGroups::groupConversationViews()
                     .isEmpty());
     }
     QVERIFY(aliceChat.errorText().isEmpty());
+}
+
+void TestE2eGroups::concurrentAdminChangesConverge()
+{
+    // M1 §9.5 through the real relay: alice and bob, both admins, each offline, extend the same
+    // epoch — alice removes carol, bob renames the group. Both changes reach every member of
+    // the state before them (alice, bob, carol, dave), in whatever order the relay delivers
+    // them; every device then holds both and takes the one with the smaller digest, so all
+    // four end with the same epoch, head, name and members — carol too, who learns whether
+    // she is out. The losing admin makes its change again on the new head, and every member
+    // that remains sees it.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("carol"), QStringLiteral("dave")};
+    std::map<QString, std::unique_ptr<Client>> clients;
+    for (const QString &name : names) {
+        clients[name] = std::make_unique<Client>(dir.filePath(name));
+        clients[name]->create(name, relay.url());
+    }
+    using State = core::ConnectionStatus::State;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(clients.begin(), clients.end(), [](const auto &entry) {
+                return entry.second->connection.state() == State::Connected;
+            });
+        },
+        kTimeoutMs));
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                QVERIFY(clients[name]->addContact(other, kTimeoutMs));
+            }
+        }
+    }
+    Client &alice = *clients[QStringLiteral("alice")];
+    Client &bob = *clients[QStringLiteral("bob")];
+    const auto address = [&](const QString &name) {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(relay.port());
+    };
+    const auto membersOf = [](const core::GroupState &state) {
+        QStringList members;
+        for (const core::GroupMember &member : state.members) {
+            members << (member.admin ? member.address + QStringLiteral(" (admin)")
+                                     : member.address);
+        }
+        return members;
+    };
+
+    // Alice creates the group and makes bob an admin: epoch 2 on every device.
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy bobChanged(bob.sessions, &core::SessionManager::groupChanged);
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions] {
+        sessions->changeGroup(
+            int(core::GroupOp::Create), {}, QStringLiteral("Hikers"),
+            {QStringLiteral("bob"), QStringLiteral("carol"), QStringLiteral("dave")});
+    });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    const QByteArray id = aliceChanged.first().at(0).value<core::GroupSummary>().id;
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::GrantAdmin), id, {}, {QStringLiteral("bob")});
+    });
+    QVERIFY(aliceChanged.waitForCount(2, kTimeoutMs));
+    for (const QString &name : names) {
+        QTRY_VERIFY2_WITH_TIMEOUT(groupOf(*clients[name], id) &&
+                                      groupOf(*clients[name], id)->epoch == 2,
+                                  qPrintable(name), kTimeoutMs);
+    }
+    const core::GroupState two = *groupOf(alice, id);
+    QVERIFY(two.isAdmin(address(QStringLiteral("bob"))));
+
+    // Both admins go offline and change epoch 2 at once, each unaware of the other.
+    alice.connection.disconnectFromRelay();
+    bob.connection.disconnectFromRelay();
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Disconnected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Disconnected, kTimeoutMs);
+    const int bobBefore = bobChanged.count();
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
+    });
+    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
+    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+    });
+    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
+    const core::GroupState removed = *groupOf(alice, id);
+    const core::GroupState renamed = *groupOf(bob, id);
+    QCOMPARE(removed.epoch, 3u);
+    QCOMPARE(renamed.epoch, 3u);
+    QCOMPARE(removed.head.size(), 32);
+    QVERIFY(removed.head != renamed.head);
+    QCOMPARE(removed.name, QStringLiteral("Hikers"));
+    QCOMPARE(renamed.name, QStringLiteral("Climbers"));
+    QVERIFY(!removed.member(address(QStringLiteral("carol"))));
+    QVERIFY(renamed.member(address(QStringLiteral("carol"))));
+    // Nobody else has either change yet.
+    for (const QString &name : {QStringLiteral("carol"), QStringLiteral("dave")}) {
+        QCOMPARE(groupOf(*clients[name], id)->epoch, 2u);
+    }
+
+    // M1 §9.5: the smaller digest (bytewise) wins, whatever the order of arrival.
+    const bool removalWins = removed.head < renamed.head;
+    const core::GroupState &winner = removalWins ? removed : renamed;
+    qInfo("the %s wins", removalWins ? "removal" : "rename");
+    alice.connection.connectToRelay(relay.url());
+    bob.connection.connectToRelay(relay.url());
+    const auto converged = [&](const QStringList &who, const core::GroupState &expected) {
+        return QTest::qWaitFor(
+            [&] {
+                return std::all_of(who.begin(), who.end(), [&](const QString &name) {
+                    const auto state = groupOf(*clients[name], id);
+                    return state && state->epoch == expected.epoch &&
+                           state->head == expected.head && state->name == expected.name &&
+                           state->members == expected.members;
+                });
+            },
+            kTimeoutMs);
+    };
+    if (!converged(names, winner)) {
+        for (const QString &name : names) {
+            const auto state = groupOf(*clients[name], id);
+            qWarning("%s: epoch %u, head %s, name %s, members %s", qPrintable(name),
+                     state ? state->epoch : 0u,
+                     state ? state->head.toHex().left(16).constData() : "-",
+                     state ? qPrintable(state->name) : "-",
+                     state ? qPrintable(membersOf(*state).join(u',')) : "-");
+        }
+        QFAIL("the members did not converge on the smaller digest");
+    }
+    QCOMPARE(membersOf(winner).contains(address(QStringLiteral("carol"))), !removalWins);
+
+    // The losing admin sees its change is not in the state and makes it again on the head:
+    // epoch 4, the same on every member that remains (and on carol if she is one).
+    if (removalWins) {
+        QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+            sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+        });
+    } else {
+        QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+            sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
+        });
+    }
+    const QStringList remaining = {QStringLiteral("alice"), QStringLiteral("bob"),
+                                   QStringLiteral("dave")};
+    QTRY_VERIFY_WITH_TIMEOUT(groupOf(removalWins ? bob : alice, id) &&
+                                 groupOf(removalWins ? bob : alice, id)->epoch == 4,
+                             kTimeoutMs);
+    const core::GroupState four = *groupOf(removalWins ? bob : alice, id);
+    QCOMPARE(four.name, QStringLiteral("Climbers"));
+    QVERIFY(!four.member(address(QStringLiteral("carol"))));
+    QCOMPARE(membersOf(four),
+             (QStringList{address(QStringLiteral("alice")) + QStringLiteral(" (admin)"),
+                          address(QStringLiteral("bob")) + QStringLiteral(" (admin)"),
+                          address(QStringLiteral("dave"))}));
+    QVERIFY(converged(remaining, four));
+    // Carol, out, was told of the removal (the change that made it): epoch 3 or 4 as the
+    // removal's, never a state that still lists her as a member.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto carolState = groupOf(*clients[QStringLiteral("carol")], id);
+            return carolState && carolState->epoch >= 3 &&
+                   !carolState->member(address(QStringLiteral("carol")));
+        }(),
+        kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)
