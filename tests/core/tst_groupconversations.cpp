@@ -327,7 +327,11 @@ void TestGroupConversations::chatOpensOnTheGroup()
     const qint64 first = chat.messageList()->index(0).data(MessageListModel::IdRole).toLongLong();
     QVERIFY(!chat.react(first, QStringLiteral("👍")));
     QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    QVERIFY(!chat.unreact(first));
+    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    // A reply is possible (M1 §10): refused here only because there is no session manager.
     QVERIFY(!chat.reply(first, QStringLiteral("re")));
+    QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.setDisappearingTimer(3600));
     QVERIFY(!chat.sendFile(QStringLiteral("/etc/hostname")));
     QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
@@ -344,6 +348,10 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QCOMPARE(live.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(other.errorText().isEmpty());
     QCOMPARE(live.messages()->rowCount(), 3); // nothing was stored
+    // A reply in the group goes to the group's pipeline too, which names the group.
+    QVERIFY(live.reply(first, QStringLiteral("re")));
+    QTRY_COMPARE(live.errorText(), QStringLiteral("The profile is not open."));
+    QCOMPARE(live.messages()->rowCount(), 3);
     // A group the store does not know: an unnamed group nobody can write to.
     ChatViewModel unknown(m_profile.store, nullptr, groupConversationKey(QByteArray(16, '\x01')));
     QSignalSpy changed(&unknown, &ChatViewModel::contactChanged);

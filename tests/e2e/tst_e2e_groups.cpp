@@ -456,10 +456,13 @@ void TestE2eGroups::groupTexts()
     QCOMPARE(result.exitCode, 4); // not in groups yet
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
 
-    // Bob answers: his own sender key goes to alice and carol first.
-    result = cli(QStringLiteral("bob"),
-                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("hi")});
+    // Bob answers with a reply to alice's text (M1 §10, `reply group:ID`): his own sender key
+    // goes to alice and carol first; the reply is a text of his in every history.
+    result =
+        cli(QStringLiteral("bob"), {QStringLiteral("reply"), key, helloId, QStringLiteral("hi")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"event").toString(), QStringLiteral("sent"));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"conversation").toString(), key);
     const QString hi = bob + QStringLiteral(": hi");
     QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi}));
     QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
@@ -884,6 +887,38 @@ void TestE2eGroups::groupConversationViews()
                     .isEmpty());
     }
     QVERIFY(aliceChat.errorText().isEmpty());
+
+    // M1 §10: bob replies to carol's "hi all" from his chat. Every member shows one new row,
+    // bob's, quoting carol's message by its id; bob's copy goes Queued → Sent.
+    QCOMPARE(bobChat.messageList()->index(1).data(core::MessageListModel::TextRole).toString(),
+             QStringLiteral("hi all"));
+    const QByteArray hiAll = bobChat.messageList()->clientMessageIdAt(1);
+    QVERIFY(bobChat.startReply(bobChat.messageList()->idAt(1)));
+    QCOMPARE(bobChat.composeContext(), QStringLiteral("Replying to carol: “hi all”"));
+    QVERIFY(bobChat.submit(QStringLiteral("hi carol")));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 4, kTimeoutMs);
+        const QModelIndex reply = chat->messageList()->index(3);
+        QCOMPARE(reply.data(core::MessageListModel::TextRole).toString(),
+                 QStringLiteral("hi carol"));
+        QCOMPARE(reply.data(core::MessageListModel::ReplyToRole).toString(),
+                 QString::fromLatin1(hiAll.toHex()));
+        QCOMPARE(reply.data(core::MessageListModel::QuotedTextRole).toString(),
+                 QStringLiteral("hi all"));
+        QCOMPARE(reply.data(core::MessageListModel::QuotedAuthorRole).toString(),
+                 chat == &carolChat ? QStringLiteral("You") : QStringLiteral("carol"));
+        QCOMPARE(reply.data(core::MessageListModel::IsOutgoingRole).toBool(), chat == &bobChat);
+        if (chat != &bobChat) {
+            QCOMPARE(reply.data(core::MessageListModel::AuthorNameRole).toString(),
+                     QStringLiteral("bob"));
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(
+        bobChat.messageList()->index(3).data(core::MessageListModel::StateRole).toInt(),
+        int(core::MessageRecord::State::Sent), kTimeoutMs);
+    // Reactions are not possible in a group yet.
+    QVERIFY(!bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
+    QCOMPARE(bobChat.errorText(), QStringLiteral("This is not possible in a group yet."));
 }
 
 void TestE2eGroups::concurrentAdminChangesConverge()
@@ -962,7 +997,7 @@ void TestE2eGroups::concurrentAdminChangesConverge()
     bob.connection.disconnectFromRelay();
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Disconnected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Disconnected, kTimeoutMs);
-    const int bobBefore = bobChanged.count();
+    const qsizetype bobBefore = bobChanged.size();
     QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
     });
@@ -981,7 +1016,10 @@ void TestE2eGroups::concurrentAdminChangesConverge()
     QCOMPARE(renamed.name, QStringLiteral("Climbers"));
     QVERIFY(!removed.member(address(QStringLiteral("carol"))));
     QVERIFY(renamed.member(address(QStringLiteral("carol"))));
-    // Nobody else has either change yet.
+    // Nobody else has either change yet, and both admins are still offline (a closed
+    // connection does not reconnect by itself).
+    QCOMPARE(alice.connection.state(), State::Disconnected);
+    QCOMPARE(bob.connection.state(), State::Disconnected);
     for (const QString &name : {QStringLiteral("carol"), QStringLiteral("dave")}) {
         QCOMPARE(groupOf(*clients[name], id)->epoch, 2u);
     }
