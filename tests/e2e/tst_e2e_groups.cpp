@@ -696,11 +696,16 @@ void TestE2eGroups::nonMemberTextsAreDropped()
     QVERIFY(bobChanged.waitForCount(2, kTimeoutMs));
     QVERIFY(malloryChanged.waitForCount(2, kTimeoutMs));
 
-    // Mallory sends anyway, under her old key, at the old epoch, to bob; then alice sends bob a
-    // text. Bob's queue holds mallory's first: once alice's arrived, mallory's was dropped.
+    // Mallory sends anyway, under her old key, at the old epoch, to bob — a text and a reply
+    // (M1 §10); then alice sends bob a text. Bob's queue holds mallory's first: once alice's
+    // arrived, mallory's were dropped.
     const qsizetype drained = malloryDrained.size();
     QVERIFY(sendRawGroupText(mallory, id, 1, QStringLiteral("still here"),
                              {address(QStringLiteral("bob"))}));
+    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))},
+                             core::MessageContent::makeReply(QByteArray(16, '\x42'),
+                                                             QStringLiteral("me too"),
+                                                             QDateTime::currentMSecsSinceEpoch())));
     QVERIFY(malloryDrained.waitForCount(drained + 1, kTimeoutMs));
     QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->sendGroupText(id, QStringLiteral("she is gone"));
