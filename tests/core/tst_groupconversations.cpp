@@ -15,6 +15,7 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
+#include "core/store/messagedetails.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "crypto/signingkeypair.h"
 #include "modeltesthelpers.h"
@@ -91,6 +92,7 @@ private slots:
     void initTestCase();
     void listShowsTheGroup();
     void messageListShowsAuthors();
+    void quotesAreFoundAmongEveryMember();
     void chatOpensOnTheGroup();
     void seenAndUnreadWithoutReceipts();
     void opsFollowTheAuthorRule();
@@ -308,6 +310,38 @@ void TestGroupConversations::messageListShowsAuthors()
     QVERIFY(messages.index(0).data(MessageListModel::AuthorNameRole).toString().isEmpty());
 }
 
+void TestGroupConversations::quotesAreFoundAmongEveryMember()
+{
+    // M1 §10: a reply in a group names its target by client_message_id only; the quote is
+    // looked up among every member's messages of the group (received first, the first
+    // stored), then ours, and carries its author for the view.
+    const auto quote = [this](const QByteArray &id) {
+        return valueOf(take(m_profile.store->run(
+            [key = m_key, id](StoreContext &context) -> StoreResult<std::optional<QuotedMessage>> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return findQuoted(context, *std::get<std::optional<ConversationId>>(conversation),
+                                  id);
+            })));
+    };
+    // Alice's and carol's messages share clientId(1): alice's was stored first.
+    auto found = quote(clientId(1));
+    QVERIFY(found);
+    QCOMPARE(found->author, kAlice);
+    QCOMPARE(found->snippet, QStringLiteral("hello everyone"));
+    QCOMPARE(int(found->direction), int(MessageRecord::Direction::Incoming));
+    // Ours: no author (the view says "You").
+    found = quote(clientId(3));
+    QVERIFY(found);
+    QVERIFY(found->author.isEmpty());
+    QCOMPARE(int(found->direction), int(MessageRecord::Direction::Outgoing));
+    QCOMPARE(found->snippet, QStringLiteral("on my way"));
+    // clientId(2) is a message of the 1:1 conversation with alice, not of the group.
+    QVERIFY(!quote(clientId(2)));
+}
+
 void TestGroupConversations::chatOpensOnTheGroup()
 {
     ChatViewModel chat(m_profile.store, nullptr, m_key);
@@ -343,6 +377,7 @@ void TestGroupConversations::chatOpensOnTheGroup()
     ChatViewModel other(m_profile.store, core.sessionManager(), kAlice);
     QSignalSpy error(&live, &ChatViewModel::errorTextChanged);
     QTRY_VERIFY(live.canSend());
+    QTRY_COMPARE(live.messages()->rowCount(), 3); // its first page, before anything is sent
     QVERIFY(live.send(QStringLiteral("  hello group  ")));
     QVERIFY(error.wait());
     QCOMPARE(live.errorText(), QStringLiteral("The profile is not open."));
