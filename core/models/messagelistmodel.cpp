@@ -781,9 +781,11 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         if (!row.quoted) {
             return QString();
         }
-        return row.quoted->direction == MessageRecord::Direction::Outgoing
-                   ? tr("You")
-                   : m_address.section(u'@', 0, 0);
+        if (row.quoted->direction == MessageRecord::Direction::Outgoing) {
+            return tr("You");
+        }
+        // In a group the quoted member (M1 §10), else the contact.
+        return (row.quoted->author.isEmpty() ? m_address : row.quoted->author).section(u'@', 0, 0);
     case QuotedTextRole:
         if (row.replyTo.isEmpty()) {
             return QString();

@@ -149,11 +149,14 @@ void RelayConnection::open(const QUrl &url)
 
 void RelayConnection::close()
 {
-    m_retryTimer.stop();
+    // The socket can report its disconnection while it closes, which would be taken for a
+    // lost connection and schedule a retry: we stop listening first, and stop retries after.
     if (m_socket != nullptr) {
+        m_socket->disconnect(this);
         m_socket->close(QWebSocketProtocol::CloseCodeNormal);
     }
     resetSocket();
+    m_retryTimer.stop();
     m_status.error = Error::None;
     m_status.errorDetail.clear();
     setState(State::Disconnected);

@@ -106,7 +106,15 @@ StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const Messa
 
 namespace {
 
-// sendGroupText and sendGroupOp: `op` (an Edit or Delete of ours) or else `text`.
+// storeGroupText, with the quoted message's id of a reply (M1 §10 op kind 0x06) kept with the
+// row as for a 1:1 reply (M1 §5), whether or not the target is here.
+StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
+                                                    GroupMessageRecord &record, bool outgoing,
+                                                    const QByteArray &replyTo);
+
+// sendGroupText and sendGroupOp: `op` (a Reply, Edit or Delete of ours) or else `text`. A
+// reply is a text of ours like any other (a row, Queued → Sent); an edit or delete is applied
+// to our own message first.
 StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
                                        const QByteArray &groupId, const QString &text,
                                        const std::optional<MessageContent> &op, qint64 now)
@@ -133,7 +141,8 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             return refused(QStringLiteral("The text is empty or too long."));
         }
         SentGroupText sent;
-        if (op) {
+        const bool isReply = op && op->kind == MessageContent::Kind::Reply;
+        if (op && !isReply) {
             // Ours first (M1 §5.1: only our own message), in this transaction.
             auto conversation = ConversationTable(context).forGroup(groupId, now);
             if (const auto *error = errorOf(conversation)) {
@@ -256,11 +265,12 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         sent.record.senderDevice = selfDevice;
         sent.record.clientMessageId = content.clientMessageId;
         sent.record.epoch = state->epoch;
-        sent.record.text = op ? QString() : text;
+        sent.record.text = isReply ? op->text : (op ? QString() : text);
         sent.record.sentAt = content.sentAt;
         sent.record.receivedAt = now;
-        if (!op) {
-            auto stored = storeGroupText(context, sent.record, true);
+        if (!op || isReply) {
+            auto stored =
+                storeGroupRow(context, sent.record, true, isReply ? op->targetId : QByteArray());
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }
@@ -318,8 +328,9 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
                                        const QByteArray &groupId, const MessageContent &op,
                                        qint64 now)
 {
-    if (op.kind != MessageContent::Kind::Edit && op.kind != MessageContent::Kind::Delete) {
-        return refused(QStringLiteral("Only edits and deletions can be sent to a group."));
+    if (op.kind != MessageContent::Kind::Reply && op.kind != MessageContent::Kind::Edit &&
+        op.kind != MessageContent::Kind::Delete) {
+        return refused(QStringLiteral("Only replies, edits and deletions can be sent to a group."));
     }
     return sendToGroup(context, self, groupId, {}, op, now);
 }
@@ -363,7 +374,9 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
             return *errorOf(saved);
         }
         const auto &content = std::get<MessageContent>(opened);
-        if (content.kind == MessageContent::Kind::GroupOp) {
+        const bool isReply = content.kind == MessageContent::Kind::GroupOp &&
+                             content.opKind == MessageContent::Kind::Reply;
+        if (content.kind == MessageContent::Kind::GroupOp && !isReply) {
             // M1 §10: an edit or delete, applied only to the sending member's own message.
             auto conversation = ConversationTable(context).forGroup(*group, now);
             if (const auto *error = errorOf(conversation)) {
@@ -392,7 +405,9 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         record.text = content.text;
         record.sentAt = content.sentAt;
         record.receivedAt = now;
-        auto stored = storeGroupText(context, record, false);
+        // A reply (M1 §10) is a text of its author that names the message it quotes.
+        auto stored =
+            storeGroupRow(context, record, false, isReply ? content.targetId : QByteArray());
         if (const auto *error = errorOf(stored)) {
             return *error;
         }
@@ -459,6 +474,15 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
 StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
                                                      GroupMessageRecord &record, bool outgoing)
 {
+    return storeGroupRow(context, record, outgoing, {});
+}
+
+namespace {
+
+StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
+                                                    GroupMessageRecord &record, bool outgoing,
+                                                    const QByteArray &replyTo)
+{
     auto conversation = ConversationTable(context).forGroup(record.groupId, record.receivedAt);
     if (const auto *error = errorOf(conversation)) {
         return *error;
@@ -472,6 +496,7 @@ StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
     message.storedAt = record.receivedAt;
     message.state = outgoing ? MessageRecord::State::Queued : MessageRecord::State::Received;
     message.body = record.text;
+    message.replyTo = replyTo;
     if (!outgoing) {
         message.author = record.sender;
         message.authorDevice = record.senderDevice;
@@ -486,6 +511,8 @@ StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
     }
     return id;
 }
+
+} // namespace
 
 StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
                                                           const QByteArray &groupId, int limit)

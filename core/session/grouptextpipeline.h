@@ -49,7 +49,7 @@ struct SentGroupText
     QStringList recipients;          // the devices the text was sealed to
     QStringList unreached;           // member devices without a session: not sent the key
     bool rotated = false;            // a new sender key was made for this text
-    // sendGroupOp: our message as the op left it (edited, or a tombstone).
+    // sendGroupOp: our message as an edit or delete left it (edited, or a tombstone).
     std::optional<MessageRecord> changed = std::nullopt;
 };
 
@@ -66,7 +66,8 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
 // M1 §10: our edit or delete `op` (made by MessageContent::makeEdit/makeDelete) of one of OUR
 // messages in the group, applied here first (NotFound with a sentence when the target is not
 // ours or not there) and then sent like a text: a GroupOp under our sender key, sealed once
-// to every member device. `changed` is our row after it.
+// to every member device. `changed` is our row after it. Or our reply (makeReply): stored as
+// our text quoting its target (`record`, Queued until the relay takes it) and sent alike.
 StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::DeviceIdentity &self,
                                        const QByteArray &groupId, const MessageContent &op,
                                        qint64 now);

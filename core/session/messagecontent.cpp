@@ -122,7 +122,7 @@ MessageContent MessageContent::makeGroupOp(const QByteArray &groupId, quint32 ep
     content.groupEpoch = epoch;
     content.opKind = op.kind;
     content.targetId = op.targetId;
-    content.text = op.kind == Kind::Edit ? op.text : QString();
+    content.text = op.kind == Kind::Edit || op.kind == Kind::Reply ? op.text : QString();
     return content;
 }
 
@@ -349,11 +349,13 @@ QByteArray MessageContent::encode() const
         break;
     }
     case Kind::GroupOp: {
-        // M1 §10: group id ‖ epoch ‖ the op's kind ‖ the op's body as in §2.
+        // M1 §10: group id ‖ epoch ‖ the op's kind ‖ the op's body as in §2 (a reply and an
+        // edit carry a text after the target, a delete nothing).
         const QByteArray utf8 = text.toUtf8();
+        const bool hasText = opKind == Kind::Edit || opKind == Kind::Reply;
         if (groupId.size() != kGroupIdBytes || groupEpoch == 0 ||
             targetId.size() != kClientMessageIdBytes ||
-            (opKind == Kind::Edit ? !isValidTextBytes(utf8) : opKind != Kind::Delete)) {
+            (hasText ? !isValidTextBytes(utf8) : opKind != Kind::Delete)) {
             return {};
         }
         out.append(groupId);
@@ -362,7 +364,7 @@ QByteArray MessageContent::encode() const
         out.append(epoch, 4);
         out.append(char(opKind));
         out.append(targetId);
-        if (opKind == Kind::Edit) {
+        if (hasText) {
             out.append(utf8);
         }
         break;
@@ -551,20 +553,21 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         break;
     }
     case Kind::GroupOp: {
-        // Bounded before anything is copied: group id, epoch, op kind, target; then an edit's
-        // 1 … kMaxTextBytes of text, nothing after a delete's target.
+        // Bounded before anything is copied: group id, epoch, op kind, target; then a reply's
+        // or an edit's 1 … kMaxTextBytes of text, nothing after a delete's target.
         constexpr int prefix = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes;
         if (body.size() < prefix || body.size() > prefix + kMaxTextBytes) {
             return Error::Malformed;
         }
         content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
         const quint8 op = quint8(body[kGroupIdBytes + 4]);
-        if (content.groupEpoch == 0 || (op == quint8(Kind::Edit) && body.size() == prefix) ||
+        const bool hasText = op == quint8(Kind::Edit) || op == quint8(Kind::Reply);
+        if (content.groupEpoch == 0 || (hasText && body.size() == prefix) ||
             (op == quint8(Kind::Delete) && body.size() != prefix) ||
-            (op != quint8(Kind::Edit) && op != quint8(Kind::Delete))) {
+            (!hasText && op != quint8(Kind::Delete))) {
             return Error::Malformed;
         }
-        if (op == quint8(Kind::Edit)) {
+        if (hasText) {
             const QByteArray utf8 = body.mid(prefix);
             if (!isValidUtf8(utf8)) {
                 return Error::InvalidText;

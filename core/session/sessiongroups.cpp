@@ -150,7 +150,7 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
         emit commandFailed(key, tr("The profile is not open."));
         return;
     }
-    if (content.kind != MessageContent::Kind::Edit &&
+    if (content.kind != MessageContent::Kind::Reply && content.kind != MessageContent::Kind::Edit &&
         content.kind != MessageContent::Kind::Delete) {
         emit commandFailed(key, tr("This is not possible in a group yet."));
         return;
@@ -174,6 +174,15 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
                          return;
                      }
                      const auto &done = std::get<SentGroupText>(sent);
+                     if (content.kind == MessageContent::Kind::Reply) {
+                         // A reply is a message of ours (M1 §10), followed like a group text.
+                         emit messageQueued(key, content.clientMessageId);
+                         emit groupTextSent(done.record, int(done.recipients.size()),
+                                            done.unreached);
+                         flushOutbox();
+                         next();
+                         return;
+                     }
                      emit messageOpQueued(key, content.targetId, int(content.kind));
                      if (done.changed) {
                          emit messageChanged(key, done.changed->clientMessageId,

@@ -402,7 +402,7 @@ private:
     void applyDefaultTimer(const QString &address, DefaultTimerCase when, Completion done);
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
-    // sessiongroups.cpp: an edit or delete in a group (M1 §10); other ops are refused there.
+    // sessiongroups.cpp: a reply, edit or delete in a group (M1 §10); reactions are refused.
     void sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content);
     void sendEntry(const OutboxEntry &entry);
     // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.

@@ -6,6 +6,7 @@
 #include "core/store/storecontext.h"
 
 #include <QHash>
+#include <QSqlQuery>
 
 #include <algorithm>
 
@@ -14,25 +15,41 @@ namespace parley::core {
 StoreResult<std::optional<QuotedMessage>>
 findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId)
 {
-    MessageTable messages(context);
-    for (const auto direction :
-         {MessageRecord::Direction::Incoming, MessageRecord::Direction::Outgoing}) {
-        auto found = messages.findByClientId(conversation, direction, quotedId);
-        if (const auto *error = std::get_if<StoreError>(&found)) {
-            return *error;
-        }
-        if (const auto &record = std::get<std::optional<MessageRecord>>(found)) {
-            QuotedMessage quoted;
-            quoted.id = record->id;
-            quoted.direction = record->direction;
-            quoted.deleted = record->deleted;
-            if (const auto *text = std::get_if<QString>(&record->body)) {
-                quoted.snippet = text->left(QuotedMessage::kSnippetChars);
-            }
-            return std::optional<QuotedMessage>(std::move(quoted));
-        }
+    // Received messages first, then ours; among received ones the first stored. In 1:1 the
+    // received rows have no author; in a group (schema v14) any member's row matches, since
+    // a reply names its target by client_message_id only (protocol M1 §5, §10).
+    CachedQuery cached = context.prepared(
+        QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND "
+                       "client_message_id = ? ORDER BY direction = ?, id LIMIT 1"));
+    QSqlQuery &query = *cached;
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(query);
     }
-    return std::optional<QuotedMessage>();
+    query.bindValue(0, conversation.value);
+    query.bindValue(1, quotedId);
+    query.bindValue(2, int(MessageRecord::Direction::Outgoing));
+    if (!query.exec()) {
+        return StoreContext::queryError(query);
+    }
+    if (!query.next()) {
+        return std::optional<QuotedMessage>();
+    }
+    const MessageId id{query.value(0).toLongLong()};
+    query.finish();
+    auto found = MessageTable(context).find(id);
+    if (const auto *error = std::get_if<StoreError>(&found)) {
+        return *error;
+    }
+    const auto &record = std::get<MessageRecord>(found);
+    QuotedMessage quoted;
+    quoted.id = record.id;
+    quoted.direction = record.direction;
+    quoted.deleted = record.deleted;
+    quoted.author = record.author;
+    if (const auto *text = std::get_if<QString>(&record.body)) {
+        quoted.snippet = text->left(QuotedMessage::kSnippetChars);
+    }
+    return std::optional<QuotedMessage>(std::move(quoted));
 }
 
 StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,

@@ -24,6 +24,7 @@ struct QuotedMessage
     MessageRecord::Direction direction = MessageRecord::Direction::Incoming; // its author
     QString snippet;      // its text (now: after edits), at most kSnippetChars; empty if deleted
     bool deleted = false; // a tombstone
+    QString author;       // an incoming group message's author (schema v14); else empty
     static constexpr int kSnippetChars = 120;
 };
 

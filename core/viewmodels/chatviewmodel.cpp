@@ -292,9 +292,6 @@ QString ChatViewModel::checkedText(const QString &text)
 
 QByteArray ChatViewModel::targetOf(qint64 messageId, bool ownOnly)
 {
-    if (!ownOnly && refusedInGroup()) {
-        return {}; // replies and reactions are 1:1 only so far; edits and deletion are not
-    }
     const int row = m_messages->rowOf(messageId);
     if (row < 0) {
         setError(tr("That message is not shown any more."));
@@ -355,6 +352,9 @@ bool ChatViewModel::reply(qint64 messageId, const QString &text)
 
 bool ChatViewModel::react(qint64 messageId, const QString &emoji)
 {
+    if (refusedInGroup()) {
+        return false; // reactions are 1:1 only so far (their authors are contacts)
+    }
     if (!MessageContent::isValidReaction(emoji)) {
         setError(tr("A reaction is one emoji."));
         return false;
@@ -372,6 +372,9 @@ bool ChatViewModel::react(qint64 messageId, const QString &emoji)
 
 bool ChatViewModel::unreact(qint64 messageId)
 {
+    if (refusedInGroup()) {
+        return false;
+    }
     const QByteArray target = targetOf(messageId, false);
     if (target.isEmpty()) {
         return false;
@@ -527,8 +530,11 @@ bool ChatViewModel::startReply(qint64 messageId)
     }
     setError({});
     const QModelIndex index = m_messages->index(m_messages->rowOf(messageId));
+    // In a group the quoted message's author, not the group (M1 §10: replies in groups).
     const QString author =
-        index.data(MessageListModel::IsOutgoingRole).toBool() ? tr("yourself") : displayName();
+        index.data(MessageListModel::IsOutgoingRole).toBool()
+            ? tr("yourself")
+            : (isGroup() ? index.data(MessageListModel::AuthorNameRole).toString() : displayName());
     // One line of the quote: the view elides it to its width.
     const QString quote =
         index.data(MessageListModel::TextRole).toString().simplified().left(kQuoteContextChars);

@@ -70,9 +70,10 @@ class SessionManager;
 //                       it to the SessionManager (it appears in `messages` as Queued) and
 //                       returns true. Also ends our typing notice. In a group it goes through
 //                       SessionManager::sendGroupText (M1 §9.6).
-//  In a group, edit and deleteForEveryone go to the group as M1 §10 ops (only the author's
-//  are applied, by every member); replies, reactions, attachments and the disappearing timer
-//  are refused (false, errorText "This is not possible in a group yet.").
+//  In a group, reply, edit and deleteForEveryone go to the group as M1 §10 ops (a reply is
+//  a group text quoting its target; only the author's edits and deletes are applied, by every
+//  member); reactions, attachments and the disappearing timer are refused (false, errorText
+//  "This is not possible in a group yet.").
 //  - markRead():        every received message of this conversation becomes Seen and a read
 //                       receipt goes to the contact (call when the view shows the newest rows)
 //  - setTyping(typing): call on every edit with true, and with false when the field is

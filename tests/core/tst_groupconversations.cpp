@@ -15,6 +15,7 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
+#include "core/store/messagedetails.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "crypto/signingkeypair.h"
 #include "modeltesthelpers.h"
@@ -91,6 +92,7 @@ private slots:
     void initTestCase();
     void listShowsTheGroup();
     void messageListShowsAuthors();
+    void quotesAreFoundAmongEveryMember();
     void chatOpensOnTheGroup();
     void seenAndUnreadWithoutReceipts();
     void opsFollowTheAuthorRule();
@@ -308,6 +310,38 @@ void TestGroupConversations::messageListShowsAuthors()
     QVERIFY(messages.index(0).data(MessageListModel::AuthorNameRole).toString().isEmpty());
 }
 
+void TestGroupConversations::quotesAreFoundAmongEveryMember()
+{
+    // M1 §10: a reply in a group names its target by client_message_id only; the quote is
+    // looked up among every member's messages of the group (received first, the first
+    // stored), then ours, and carries its author for the view.
+    const auto quote = [this](const QByteArray &id) {
+        return valueOf(take(m_profile.store->run(
+            [key = m_key, id](StoreContext &context) -> StoreResult<std::optional<QuotedMessage>> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return findQuoted(context, *std::get<std::optional<ConversationId>>(conversation),
+                                  id);
+            })));
+    };
+    // Alice's and carol's messages share clientId(1): alice's was stored first.
+    auto found = quote(clientId(1));
+    QVERIFY(found);
+    QCOMPARE(found->author, kAlice);
+    QCOMPARE(found->snippet, QStringLiteral("hello everyone"));
+    QCOMPARE(int(found->direction), int(MessageRecord::Direction::Incoming));
+    // Ours: no author (the view says "You").
+    found = quote(clientId(3));
+    QVERIFY(found);
+    QVERIFY(found->author.isEmpty());
+    QCOMPARE(int(found->direction), int(MessageRecord::Direction::Outgoing));
+    QCOMPARE(found->snippet, QStringLiteral("on my way"));
+    // clientId(2) is a message of the 1:1 conversation with alice, not of the group.
+    QVERIFY(!quote(clientId(2)));
+}
+
 void TestGroupConversations::chatOpensOnTheGroup()
 {
     ChatViewModel chat(m_profile.store, nullptr, m_key);
@@ -327,7 +361,11 @@ void TestGroupConversations::chatOpensOnTheGroup()
     const qint64 first = chat.messageList()->index(0).data(MessageListModel::IdRole).toLongLong();
     QVERIFY(!chat.react(first, QStringLiteral("👍")));
     QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    QVERIFY(!chat.unreact(first));
+    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    // A reply is possible (M1 §10): refused here only because there is no session manager.
     QVERIFY(!chat.reply(first, QStringLiteral("re")));
+    QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.setDisappearingTimer(3600));
     QVERIFY(!chat.sendFile(QStringLiteral("/etc/hostname")));
     QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
@@ -339,11 +377,16 @@ void TestGroupConversations::chatOpensOnTheGroup()
     ChatViewModel other(m_profile.store, core.sessionManager(), kAlice);
     QSignalSpy error(&live, &ChatViewModel::errorTextChanged);
     QTRY_VERIFY(live.canSend());
+    QTRY_COMPARE(live.messages()->rowCount(), 3); // its first page, before anything is sent
     QVERIFY(live.send(QStringLiteral("  hello group  ")));
     QVERIFY(error.wait());
     QCOMPARE(live.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(other.errorText().isEmpty());
     QCOMPARE(live.messages()->rowCount(), 3); // nothing was stored
+    // A reply in the group goes to the group's pipeline too, which names the group.
+    QVERIFY(live.reply(first, QStringLiteral("re")));
+    QTRY_COMPARE(live.errorText(), QStringLiteral("The profile is not open."));
+    QCOMPARE(live.messages()->rowCount(), 3);
     // A group the store does not know: an unnamed group nobody can write to.
     ChatViewModel unknown(m_profile.store, nullptr, groupConversationKey(QByteArray(16, '\x01')));
     QSignalSpy changed(&unknown, &ChatViewModel::contactChanged);

@@ -275,6 +275,26 @@ void TestMessageContent::layoutOfGroupMessages()
     QCOMPARE(groupDelete, header(0x0f) + group + QByteArray::fromHex("0000000309") + target);
     QCOMPARE(int(std::get<MessageContent>(MessageContent::decode(groupDelete)).opKind),
              int(Kind::Delete));
+    // A reply (op kind 0x06): target ‖ text, like an edit; its id and sent_at are the reply's.
+    MessageContent reply = MessageContent::makeReply(target, QStringLiteral("hé"), 0x18c00000001);
+    reply.clientMessageId = QByteArray(16, '\x11');
+    const QByteArray groupReply = MessageContent::makeGroupOp(group, 3, reply).encode();
+    QCOMPARE(groupReply, header(0x0f) + group + QByteArray::fromHex("0000000306") + target +
+                             QByteArray("h\xc3\xa9"));
+    back = MessageContent::decode(groupReply);
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    const MessageContent replyOp = std::get<MessageContent>(back).innerOp();
+    QCOMPARE(int(replyOp.kind), int(Kind::Reply));
+    QCOMPARE(replyOp.targetId, target);
+    QCOMPARE(replyOp.text, QStringLiteral("hé"));
+    QCOMPARE(replyOp.clientMessageId, reply.clientMessageId);
+    // A reply without text, or with text that is not UTF-8, is refused.
+    QVERIFY(std::holds_alternative<MessageContent::Error>(
+        MessageContent::decode(groupReply.left(groupReply.size() - 3))));
+    QByteArray badText = groupReply;
+    badText[badText.size() - 1] = '\xff';
+    QCOMPARE(std::get<MessageContent::Error>(MessageContent::decode(badText)),
+             MessageContent::Error::InvalidText);
     // Refused: another op kind, a delete with bytes after its target, an edit without text,
     // epoch 0, a short body.
     QByteArray other = groupDelete;

@@ -7,6 +7,8 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
+#include <QWebSocket>
+#include <QWebSocketServer>
 
 using namespace parley::core;
 using State = ConnectionStatus::State;
@@ -39,6 +41,7 @@ private slots:
     void retriesAgainAfterFailure();
     void nonWebSocketPeerIsAFailure();
     void closeStopsRetrying();
+    void closeOfAnOpenSocketStaysClosed();
 };
 
 void TestRelayConnection::urlPolicy_data()
@@ -143,6 +146,24 @@ void TestRelayConnection::closeStopsRetrying()
     RelayConnection connection;
     connection.open(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(closedPort())));
     QTRY_COMPARE(connection.state(), State::Waiting);
+    connection.close();
+    QCOMPARE(connection.state(), State::Disconnected);
+    QSignalSpy states(&connection, &RelayConnection::stateChanged);
+    // Longer than the first backoff: a retry would have shown up as Connecting.
+    QVERIFY(!states.wait(RelayConnection::kMinBackoffMs * 3));
+    QCOMPARE(connection.state(), State::Disconnected);
+}
+
+void TestRelayConnection::closeOfAnOpenSocketStaysClosed()
+{
+    // A WebSocket peer that accepts the upgrade and never answers Hello: the connection is
+    // open (Negotiating) when it is closed. Closing the socket reports its disconnection; that
+    // must not be taken for a lost connection and retried (the user went offline).
+    QWebSocketServer server(QStringLiteral("silent"), QWebSocketServer::NonSecureMode);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    RelayConnection connection;
+    connection.open(QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(server.serverPort())));
+    QTRY_COMPARE(connection.state(), State::Negotiating);
     connection.close();
     QCOMPARE(connection.state(), State::Disconnected);
     QSignalSpy states(&connection, &RelayConnection::stateChanged);

@@ -5,8 +5,9 @@
 // a change the rules refuse (a non-admin removing someone) leaves every state as it was.
 // Then in-process clients: changes forged by a member (in the admin's name, as herself without
 // being an admin, a create in someone else's name) and a change by a removed member travel
-// through the relay and are rejected by the receiver, whose state stays as it was. Out-of-order
-// and concurrent changes are tests/core/tst_groups.cpp.
+// through the relay and are rejected by the receiver, whose state stays as it was. Two admins,
+// offline from each other, change the same epoch; every member resolves the same state (M1
+// §9.5). Out-of-order changes are tests/core/tst_groups.cpp.
 
 #include "core/account/accountmanager.h"
 #include "core/models/conversationlistmodel.h"
@@ -234,6 +235,7 @@ private slots:
     void forgedChangesAreRejected();
     void nonMemberTextsAreDropped();
     void groupConversationViews();
+    void concurrentAdminChangesConverge();
 
 private:
     CliResult cli(const QString &name, QStringList arguments)
@@ -454,10 +456,13 @@ void TestE2eGroups::groupTexts()
     QCOMPARE(result.exitCode, 4); // not in groups yet
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
 
-    // Bob answers: his own sender key goes to alice and carol first.
-    result = cli(QStringLiteral("bob"),
-                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("hi")});
+    // Bob answers with a reply to alice's text (M1 §10, `reply group:ID`): his own sender key
+    // goes to alice and carol first; the reply is a text of his in every history.
+    result =
+        cli(QStringLiteral("bob"), {QStringLiteral("reply"), key, helloId, QStringLiteral("hi")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"event").toString(), QStringLiteral("sent"));
+    QCOMPARE(jsonLines(result.out).value(0).value(u"conversation").toString(), key);
     const QString hi = bob + QStringLiteral(": hi");
     QCOMPARE(history(QStringLiteral("alice"), id), (QStringList{hello, hi}));
     QCOMPARE(history(QStringLiteral("carol"), id), (QStringList{hello, hi}));
@@ -691,11 +696,16 @@ void TestE2eGroups::nonMemberTextsAreDropped()
     QVERIFY(bobChanged.waitForCount(2, kTimeoutMs));
     QVERIFY(malloryChanged.waitForCount(2, kTimeoutMs));
 
-    // Mallory sends anyway, under her old key, at the old epoch, to bob; then alice sends bob a
-    // text. Bob's queue holds mallory's first: once alice's arrived, mallory's was dropped.
+    // Mallory sends anyway, under her old key, at the old epoch, to bob — a text and a reply
+    // (M1 §10); then alice sends bob a text. Bob's queue holds mallory's first: once alice's
+    // arrived, mallory's were dropped.
     const qsizetype drained = malloryDrained.size();
     QVERIFY(sendRawGroupText(mallory, id, 1, QStringLiteral("still here"),
                              {address(QStringLiteral("bob"))}));
+    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))},
+                             core::MessageContent::makeReply(QByteArray(16, '\x42'),
+                                                             QStringLiteral("me too"),
+                                                             QDateTime::currentMSecsSinceEpoch())));
     QVERIFY(malloryDrained.waitForCount(drained + 1, kTimeoutMs));
     QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->sendGroupText(id, QStringLiteral("she is gone"));
@@ -882,6 +892,207 @@ void TestE2eGroups::groupConversationViews()
                     .isEmpty());
     }
     QVERIFY(aliceChat.errorText().isEmpty());
+
+    // M1 §10: bob replies to carol's "hi all" from his chat. Every member shows one new row,
+    // bob's, quoting carol's message by its id; bob's copy goes Queued → Sent.
+    QCOMPARE(bobChat.messageList()->index(1).data(core::MessageListModel::TextRole).toString(),
+             QStringLiteral("hi all"));
+    const QByteArray hiAll = bobChat.messageList()->clientMessageIdAt(1);
+    QVERIFY(bobChat.startReply(bobChat.messageList()->idAt(1)));
+    QCOMPARE(bobChat.composeContext(), QStringLiteral("Replying to carol: “hi all”"));
+    QVERIFY(bobChat.submit(QStringLiteral("hi carol")));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 4, kTimeoutMs);
+        const QModelIndex reply = chat->messageList()->index(3);
+        QCOMPARE(reply.data(core::MessageListModel::TextRole).toString(),
+                 QStringLiteral("hi carol"));
+        QCOMPARE(reply.data(core::MessageListModel::ReplyToRole).toString(),
+                 QString::fromLatin1(hiAll.toHex()));
+        QCOMPARE(reply.data(core::MessageListModel::QuotedTextRole).toString(),
+                 QStringLiteral("hi all"));
+        QCOMPARE(reply.data(core::MessageListModel::QuotedAuthorRole).toString(),
+                 chat == &carolChat ? QStringLiteral("You") : QStringLiteral("carol"));
+        QCOMPARE(reply.data(core::MessageListModel::IsOutgoingRole).toBool(), chat == &bobChat);
+        if (chat != &bobChat) {
+            QCOMPARE(reply.data(core::MessageListModel::AuthorNameRole).toString(),
+                     QStringLiteral("bob"));
+        }
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(
+        bobChat.messageList()->index(3).data(core::MessageListModel::StateRole).toInt(),
+        int(core::MessageRecord::State::Sent), kTimeoutMs);
+    // Reactions are not possible in a group yet.
+    QVERIFY(!bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
+    QCOMPARE(bobChat.errorText(), QStringLiteral("This is not possible in a group yet."));
+}
+
+void TestE2eGroups::concurrentAdminChangesConverge()
+{
+    // M1 §9.5 through the real relay: alice and bob, both admins, each offline, extend the same
+    // epoch — alice removes carol, bob renames the group. Both changes reach every member of
+    // the state before them (alice, bob, carol, dave), in whatever order the relay delivers
+    // them; every device then holds both and takes the one with the smaller digest, so all
+    // four end with the same epoch, head, name and members — carol too, who learns whether
+    // she is out. The losing admin makes its change again on the new head, and every member
+    // that remains sees it.
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
+                               QStringLiteral("carol"), QStringLiteral("dave")};
+    std::map<QString, std::unique_ptr<Client>> clients;
+    for (const QString &name : names) {
+        clients[name] = std::make_unique<Client>(dir.filePath(name));
+        clients[name]->create(name, relay.url());
+    }
+    using State = core::ConnectionStatus::State;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return std::all_of(clients.begin(), clients.end(), [](const auto &entry) {
+                return entry.second->connection.state() == State::Connected;
+            });
+        },
+        kTimeoutMs));
+    for (const QString &name : names) {
+        for (const QString &other : names) {
+            if (other != name) {
+                QVERIFY(clients[name]->addContact(other, kTimeoutMs));
+            }
+        }
+    }
+    Client &alice = *clients[QStringLiteral("alice")];
+    Client &bob = *clients[QStringLiteral("bob")];
+    const auto address = [&](const QString &name) {
+        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(relay.port());
+    };
+    const auto membersOf = [](const core::GroupState &state) {
+        QStringList members;
+        for (const core::GroupMember &member : state.members) {
+            members << (member.admin ? member.address + QStringLiteral(" (admin)")
+                                     : member.address);
+        }
+        return members;
+    };
+
+    // Alice creates the group and makes bob an admin: epoch 2 on every device.
+    CrossThreadSpy aliceChanged(alice.sessions, &core::SessionManager::groupChanged);
+    CrossThreadSpy bobChanged(bob.sessions, &core::SessionManager::groupChanged);
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions] {
+        sessions->changeGroup(
+            int(core::GroupOp::Create), {}, QStringLiteral("Hikers"),
+            {QStringLiteral("bob"), QStringLiteral("carol"), QStringLiteral("dave")});
+    });
+    QVERIFY(aliceChanged.waitForCount(1, kTimeoutMs));
+    const QByteArray id = aliceChanged.first().at(0).value<core::GroupSummary>().id;
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::GrantAdmin), id, {}, {QStringLiteral("bob")});
+    });
+    QVERIFY(aliceChanged.waitForCount(2, kTimeoutMs));
+    for (const QString &name : names) {
+        QTRY_VERIFY2_WITH_TIMEOUT(groupOf(*clients[name], id) &&
+                                      groupOf(*clients[name], id)->epoch == 2,
+                                  qPrintable(name), kTimeoutMs);
+    }
+    const core::GroupState two = *groupOf(alice, id);
+    QVERIFY(two.isAdmin(address(QStringLiteral("bob"))));
+
+    // Both admins go offline and change epoch 2 at once, each unaware of the other.
+    alice.connection.disconnectFromRelay();
+    bob.connection.disconnectFromRelay();
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Disconnected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Disconnected, kTimeoutMs);
+    const qsizetype bobBefore = bobChanged.size();
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
+    });
+    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
+    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+    });
+    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
+    const core::GroupState removed = *groupOf(alice, id);
+    const core::GroupState renamed = *groupOf(bob, id);
+    QCOMPARE(removed.epoch, 3u);
+    QCOMPARE(renamed.epoch, 3u);
+    QCOMPARE(removed.head.size(), 32);
+    QVERIFY(removed.head != renamed.head);
+    QCOMPARE(removed.name, QStringLiteral("Hikers"));
+    QCOMPARE(renamed.name, QStringLiteral("Climbers"));
+    QVERIFY(!removed.member(address(QStringLiteral("carol"))));
+    QVERIFY(renamed.member(address(QStringLiteral("carol"))));
+    // Nobody else has either change yet, and both admins are still offline (a closed
+    // connection does not reconnect by itself).
+    QCOMPARE(alice.connection.state(), State::Disconnected);
+    QCOMPARE(bob.connection.state(), State::Disconnected);
+    for (const QString &name : {QStringLiteral("carol"), QStringLiteral("dave")}) {
+        QCOMPARE(groupOf(*clients[name], id)->epoch, 2u);
+    }
+
+    // M1 §9.5: the smaller digest (bytewise) wins, whatever the order of arrival.
+    const bool removalWins = removed.head < renamed.head;
+    const core::GroupState &winner = removalWins ? removed : renamed;
+    qInfo("the %s wins", removalWins ? "removal" : "rename");
+    alice.connection.connectToRelay(relay.url());
+    bob.connection.connectToRelay(relay.url());
+    const auto converged = [&](const QStringList &who, const core::GroupState &expected) {
+        return QTest::qWaitFor(
+            [&] {
+                return std::all_of(who.begin(), who.end(), [&](const QString &name) {
+                    const auto state = groupOf(*clients[name], id);
+                    return state && state->epoch == expected.epoch &&
+                           state->head == expected.head && state->name == expected.name &&
+                           state->members == expected.members;
+                });
+            },
+            kTimeoutMs);
+    };
+    if (!converged(names, winner)) {
+        for (const QString &name : names) {
+            const auto state = groupOf(*clients[name], id);
+            qWarning("%s: epoch %u, head %s, name %s, members %s", qPrintable(name),
+                     state ? state->epoch : 0u,
+                     state ? state->head.toHex().left(16).constData() : "-",
+                     state ? qPrintable(state->name) : "-",
+                     state ? qPrintable(membersOf(*state).join(u',')) : "-");
+        }
+        QFAIL("the members did not converge on the smaller digest");
+    }
+    QCOMPARE(membersOf(winner).contains(address(QStringLiteral("carol"))), !removalWins);
+
+    // The losing admin sees its change is not in the state and makes it again on the head:
+    // epoch 4, the same on every member that remains (and on carol if she is one).
+    if (removalWins) {
+        QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+            sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+        });
+    } else {
+        QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+            sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
+        });
+    }
+    const QStringList remaining = {QStringLiteral("alice"), QStringLiteral("bob"),
+                                   QStringLiteral("dave")};
+    QTRY_VERIFY_WITH_TIMEOUT(groupOf(removalWins ? bob : alice, id) &&
+                                 groupOf(removalWins ? bob : alice, id)->epoch == 4,
+                             kTimeoutMs);
+    const core::GroupState four = *groupOf(removalWins ? bob : alice, id);
+    QCOMPARE(four.name, QStringLiteral("Climbers"));
+    QVERIFY(!four.member(address(QStringLiteral("carol"))));
+    QCOMPARE(membersOf(four),
+             (QStringList{address(QStringLiteral("alice")) + QStringLiteral(" (admin)"),
+                          address(QStringLiteral("bob")) + QStringLiteral(" (admin)"),
+                          address(QStringLiteral("dave"))}));
+    QVERIFY(converged(remaining, four));
+    // Carol, out, was told of the removal (the change that made it): epoch 3 or 4 as the
+    // removal's, never a state that still lists her as a member.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto carolState = groupOf(*clients[QStringLiteral("carol")], id);
+            return carolState && carolState->epoch >= 3 &&
+                   !carolState->member(address(QStringLiteral("carol")));
+        }(),
+        kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)
