@@ -278,6 +278,14 @@ void TestGroupUi::groupThroughTheDialogs()
     QTest::mouseClick(confirm, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!group->isMember(), kTimeoutMs);
     QVERIFY(!leave->isEnabled());
+    QVERIFY(!rename->isEnabled());
+    // The core refuses a change by a former member: its sentence is the dialog's status.
+    QVERIFY(group->rename(QStringLiteral("Mine now")));
+    QTRY_VERIFY_WITH_TIMEOUT(!group->isBusy(), kTimeoutMs);
+    QVERIFY(!group->errorText().isEmpty());
+    auto *status = dialog->findChild<QLabel *>(QStringLiteral("groupInfoStatus"));
+    QVERIFY(status != nullptr);
+    QCOMPARE(status->text(), group->errorText());
     seen = bobsGroup(id);
     QCOMPARE(strings(seen.value(u"members")), QStringList{bob});
     QCOMPARE(strings(seen.value(u"admins")), QStringList{bob});
