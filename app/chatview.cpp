@@ -322,6 +322,12 @@ void ChatView::buildConversationMenu()
             m_chat->setDisappearingTimer(action->data().toInt());
         }
     });
+    if (m_chat->isGroup()) {
+        m_menu->addSeparator();
+        QAction *info = m_menu->addAction(tr("Group info…"), this, &ChatView::groupInfoRequested);
+        info->setObjectName(QStringLiteral("groupInfoAction"));
+        return;
+    }
     if (m_requests != nullptr) {
         m_menu->addSeparator();
         m_blockAction = m_menu->addAction(tr("Block…"), this, &ChatView::confirmBlock);

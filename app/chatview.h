@@ -38,7 +38,8 @@ class TimelineView;
 // (arrivals while the window is in the background stay unread until it is activated).
 // The header's "⋮" menu sets the conversation's disappearing-messages timer (both sides
 // converge on it, protocol M1 §6; the header says "Disappearing messages: 1 hour" while
-// it is on) and blocks an accepted contact after a confirmation, or unblocks.
+// it is on) and blocks an accepted contact after a confirmation, or unblocks; in a group it
+// offers "Group info…" (groupInfoRequested()) instead of blocking.
 class ChatView : public QWidget
 {
     Q_OBJECT
@@ -69,7 +70,7 @@ public:
     // The "Replying to … / Editing …" strip above the composer.
     QFrame *composeContextStrip() const { return m_context; }
     // The header's "⋮" menu: the timer submenu (its actions' data are seconds, 0 = off),
-    // Block… and Unblock.
+    // Block… and Unblock; in a group "Group info…" (objectName groupInfoAction) instead.
     QMenu *conversationMenu() const { return m_menu; }
     // The header line under the name ("Disappearing messages: 1 hour"); hidden when off.
     QLabel *disappearingLabel() const { return m_disappearing; }
@@ -84,6 +85,8 @@ signals:
     void linkHovered(const QString &target);
     // The user wants to see the safety number (the header's button or the banner's).
     void verificationRequested();
+    // In a group: the ⋮ menu's "Group info…" (members, rename, leave; GroupInfoDialog).
+    void groupInfoRequested();
 
 private:
     void send();

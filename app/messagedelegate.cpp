@@ -65,6 +65,14 @@ QString quoteAuthor(const QModelIndex &index)
     return author.isEmpty() ? MessageDelegate::tr("Reply") : author;
 }
 
+// A group member's name over their run of messages (AuthorNameRole falls back to the user
+// part of the address).
+QString authorName(const QModelIndex &index)
+{
+    const QString name = index.data(Messages::AuthorNameRole).toString();
+    return name.isEmpty() ? index.data(Messages::AuthorRole).toString() : name;
+}
+
 QString dayText(const QDate &date)
 {
     const QDate today = QDate::currentDate();
@@ -114,6 +122,13 @@ MessageDelegate::Parts MessageDelegate::partsOf(const QModelIndex &index) const
     parts.grouped = previous.isValid() && !parts.separator && !parts.marker &&
                     previous.data(Messages::IsOutgoingRole).toBool() == parts.outgoing &&
                     std::abs(at.secsSinceEpoch - before.secsSinceEpoch) <= kGroupSeconds;
+    // A group member's message (only those carry an author) starts a run unless the row
+    // above, on the same day, is by the same author.
+    const QString author = index.data(Messages::AuthorRole).toString();
+    parts.author =
+        !parts.outgoing && !author.isEmpty() &&
+        (!previous.isValid() || parts.separator || previous.data(Messages::IsSystemRole).toBool() ||
+         previous.data(Messages::AuthorRole).toString() != author);
     return parts;
 }
 
@@ -284,6 +299,16 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     const int metaWidth =
         smallAdvance(small, metaText(index)) + (parts.outgoing ? kTickWidth + 4 : 0);
     int inner = std::max(text.width(), metaWidth);
+    int authorHeight = 0;
+    if (parts.author) {
+        QFont bold = smallFont(option.font);
+        bold.setWeight(QFont::DemiBold);
+        const QFontMetrics boldMetrics(bold);
+        // As wide as the name (elided when painted if wider than the text may be).
+        inner = std::max(inner,
+                         std::min(maxText, boldMetrics.horizontalAdvance(authorName(index)) + 1));
+        authorHeight = boldMetrics.height() + 2;
+    }
     // A reply's quote: author and one line of the quoted text, as wide as they need (up to
     // the text's maximum: a longer quote is elided when painted).
     int quoteHeight = 0;
@@ -313,14 +338,17 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         bold.setWeight(QFont::DemiBold);
         inner = std::max(inner, std::min(maxText, QFontMetrics(bold).horizontalAdvance(file) + 1));
     }
-    const int textTop =
-        kPadY + (quoteHeight > 0 ? quoteHeight + kPadY : 0) + thumbnailHeight + fileHeight;
+    const int textTop = kPadY + authorHeight + (quoteHeight > 0 ? quoteHeight + kPadY : 0) +
+                        thumbnailHeight + fileHeight;
     const QSize bubble(inner + 2 * kPadX, textTop + text.height() + 2 + small.height() + kPadY);
     const int x =
         parts.outgoing ? row.right() - kSideMargin - bubble.width() + 1 : row.left() + kSideMargin;
     geometry.bubble = QRect(QPoint(x, y), bubble);
+    if (authorHeight > 0) {
+        geometry.author = QRect(x + kPadX, y + kPadY, inner, authorHeight - 2);
+    }
     if (quoteHeight > 0) {
-        geometry.quote = QRect(x + kPadX, y + kPadY, inner, quoteHeight);
+        geometry.quote = QRect(x + kPadX, y + kPadY + authorHeight, inner, quoteHeight);
     }
     if (thumbnailHeight > 0) {
         geometry.thumbnail =
@@ -424,6 +452,16 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setBrush(bubble);
     painter->drawRoundedRect(QRectF(parts.bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
 
+    if (!parts.author.isEmpty()) {
+        QFont bold = smallFont(option.font);
+        bold.setWeight(QFont::DemiBold);
+        painter->setFont(bold);
+        painter->setPen(palette.color(QPalette::Link));
+        painter->drawText(
+            parts.author, Qt::AlignLeft | Qt::AlignVCenter,
+            QFontMetrics(bold).elidedText(authorName(index), Qt::ElideRight, parts.author.width()));
+        painter->setFont(option.font);
+    }
     if (!parts.quote.isEmpty()) {
         paintQuote(painter, parts.quote, index, option);
     }

@@ -23,7 +23,9 @@ class ThumbnailCache;
 // bubble starts with its thumbnail, when the sender sent one (an image: at most
 // kThumbnailBox, decoded off the GUI thread by a ThumbnailCache; a placeholder until then),
 // and its file line ("📎 report.pdf · 2.1 MB", then "saved here" once downloaded) above the
-// caption. A system row (a disappearing-messages timer change) is one
+// caption. In a group conversation, the first bubble of each run of consecutive messages
+// from one member (a new day starts a new run) names its author (AuthorNameRole) on its
+// first line, in bold. A system row (a disappearing-messages timer change) is one
 // centred line of small text, no bubble.
 // Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
 //
@@ -45,6 +47,7 @@ public:
         QRect separator; // empty unless the first row of a day
         QRect marker;    // empty unless the unread line is above this row
         QRect bubble;
+        QRect author;    // empty unless the first of a run of a group member's messages
         QRect quote;     // empty unless the message is a reply
         QRect thumbnail; // empty unless an attachment with a thumbnail we can show
         QRect file;      // empty unless the message is an attachment
@@ -89,6 +92,7 @@ private:
         bool marker = false;
         bool grouped = false;
         bool outgoing = false;
+        bool author = false; // names the author (a group's incoming run starts here)
     };
     Parts partsOf(const QModelIndex &index) const;
     // When a message was sent, in local time, worked out once per message: every layout asks

@@ -3,7 +3,9 @@
 #include "app/addcontactdialog.h"
 #include "app/chatview.h"
 #include "app/conversationsview.h"
+#include "app/groupinfodialog.h"
 #include "app/messagesearchpopup.h"
+#include "app/newgroupdialog.h"
 #include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
 #include "app/verificationdialog.h"
@@ -11,6 +13,7 @@
 #include "core/viewmodels/chatviewmodel.h"
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
+#include "core/viewmodels/groupviewmodel.h"
 #include "core/viewmodels/requestsviewmodel.h"
 #include "core/viewmodels/searchviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
@@ -75,6 +78,12 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     add->setToolTip(tr("Add a contact (Ctrl+N)"));
     add->setAccessibleName(tr("Add a contact"));
     tools->addWidget(add);
+    auto *group = new QToolButton(left);
+    group->setObjectName(QStringLiteral("newGroupButton"));
+    group->setText(QStringLiteral("👥"));
+    group->setToolTip(tr("New group (Ctrl+Shift+N)"));
+    group->setAccessibleName(tr("New group"));
+    tools->addWidget(group);
     auto *settingsButton = new QToolButton(left);
     settingsButton->setObjectName(QStringLiteral("settingsButton"));
     settingsButton->setText(QStringLiteral("⚙"));
@@ -114,6 +123,9 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
 
     connect(add, &QToolButton::clicked, this, &MessagingView::addContact);
     connect(emptyAdd, &QPushButton::clicked, this, &MessagingView::addContact);
+    connect(group, &QToolButton::clicked, this, &MessagingView::newGroup);
+    auto *newGroupKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N), this);
+    connect(newGroupKey, &QShortcut::activated, this, &MessagingView::newGroup);
     connect(settingsButton, &QToolButton::clicked, this, &MessagingView::showSettings);
     auto *newContact = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this);
     connect(newContact, &QShortcut::activated, this, &MessagingView::addContact);
@@ -198,6 +210,7 @@ void MessagingView::openSelected()
     connect(m_chatView, &ChatView::linkHovered, this, &MessagingView::linkHovered);
     connect(m_chatView, &ChatView::verificationRequested, this,
             [this, address] { showVerification(address); });
+    connect(m_chatView, &ChatView::groupInfoRequested, this, &MessagingView::showGroupInfo);
     m_right->addWidget(m_chatView);
     m_right->setCurrentWidget(m_chatView);
 }
@@ -217,6 +230,59 @@ void MessagingView::addContact()
         }
     });
     dialog->open();
+}
+
+NewGroupDialog *MessagingView::newGroupDialog() const
+{
+    return m_newGroup;
+}
+
+GroupInfoDialog *MessagingView::groupInfoDialog() const
+{
+    return m_groupInfo;
+}
+
+void MessagingView::newGroup()
+{
+    if (m_newGroup != nullptr) {
+        m_newGroup->raise();
+        return;
+    }
+    auto *group = new core::GroupViewModel(m_store, m_sessions);
+    m_newGroup = new NewGroupDialog(group, this);
+    group->setParent(m_newGroup); // lives and dies with its dialog
+    m_newGroup->setAttribute(Qt::WA_DeleteOnClose);
+    NewGroupDialog *dialog = m_newGroup;
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (!dialog->createdKey().isEmpty()) {
+            m_conversations->select(dialog->createdKey());
+            if (m_chatView != nullptr) {
+                m_chatView->setFocus();
+            }
+        }
+    });
+    m_newGroup->open();
+}
+
+void MessagingView::showGroupInfo()
+{
+    if (m_chat == nullptr || !m_chat->isGroup()) {
+        return;
+    }
+    const QString key = m_chat->contactAddress();
+    if (m_groupInfo != nullptr) {
+        if (m_groupInfo->group()->groupKey() == key) {
+            m_groupInfo->raise();
+            m_groupInfo->activateWindow();
+            return;
+        }
+        m_groupInfo->close();
+    }
+    auto *group = new core::GroupViewModel(m_store, m_sessions, key);
+    m_groupInfo = new GroupInfoDialog(group, this);
+    group->setParent(m_groupInfo);
+    m_groupInfo->setAttribute(Qt::WA_DeleteOnClose);
+    m_groupInfo->show();
 }
 
 void MessagingView::showVerification(const QString &address)

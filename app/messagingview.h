@@ -25,6 +25,8 @@ namespace parley::app {
 
 class ChatView;
 class ConversationsView;
+class GroupInfoDialog;
+class NewGroupDialog;
 class MessageSearchPopup;
 class QuickSwitcher;
 class VerificationDialog;
@@ -32,7 +34,9 @@ class VerificationDialog;
 // What the main window shows once the profile is open: the conversation list on the left
 // and, on the right, the selected conversation (a ChatView on its own ChatViewModel) or an
 // empty state that tells a new user what to do. Owns the view models of the open profile.
-// Ctrl+N adds a contact (AddContactDialog) and opens the conversation with them; Ctrl+F
+// Ctrl+N adds a contact (AddContactDialog) and opens the conversation with them; the 👥
+// button (Ctrl+Shift+N) makes a group (NewGroupDialog) and opens it; a group chat's
+// "Group info…" opens a GroupInfoDialog (non-modal, one at a time); Ctrl+F
 // searches every message (MessageSearchPopup on a SearchViewModel; a chosen match opens its
 // conversation at that message); Ctrl+Shift+F goes to the conversation filter; Ctrl+K opens
 // the QuickSwitcher (type, Enter opens the conversation); the settings button opens
@@ -65,6 +69,10 @@ public:
     QuickSwitcher *quickSwitcher() const;
     // The open message search, or null.
     MessageSearchPopup *messageSearch() const;
+    // The open "New group" dialog, or null.
+    NewGroupDialog *newGroupDialog() const;
+    // The open group info dialog, or null.
+    GroupInfoDialog *groupInfoDialog() const;
 
     QByteArray saveState() const;
 
@@ -76,6 +84,9 @@ public:
 
 public slots:
     void addContact();
+    void newGroup();
+    // Opens (or raises) the info dialog of the open group conversation.
+    void showGroupInfo();
     void showSettings();
     void showQuickSwitcher();
     void showMessageSearch();
@@ -108,6 +119,8 @@ private:
     QPointer<QuickSwitcher> m_switcher;
     core::SearchViewModel *m_search;
     QPointer<MessageSearchPopup> m_searchPopup;
+    QPointer<NewGroupDialog> m_newGroup;
+    QPointer<GroupInfoDialog> m_groupInfo;
 };
 
 } // namespace parley::app

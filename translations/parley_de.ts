@@ -373,6 +373,10 @@
         <source>Block %1? Their messages are dropped as they arrive, and you cannot write to them until you unblock them. They are not told.</source>
         <translation>%1 blockieren? Nachrichten dieser Person werden beim Eintreffen verworfen, und Sie können ihr erst wieder schreiben, wenn Sie die Blockierung aufheben. Sie wird nicht benachrichtigt.</translation>
     </message>
+    <message>
+        <source>Group info…</source>
+        <translation>Gruppeninfo…</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>
@@ -450,6 +454,81 @@
     <message>
         <source>Insert %1</source>
         <translation>%1 einfügen</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::GroupInfoDialog</name>
+    <message>
+        <source>Rename</source>
+        <translation>Umbenennen</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Make admin</source>
+        <translation>Zum Admin machen</translation>
+    </message>
+    <message>
+        <source>Leave group…</source>
+        <translation>Gruppe verlassen…</translation>
+    </message>
+    <message>
+        <source>Group info</source>
+        <translation>Gruppeninfo</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Contact to add</source>
+        <translation>Hinzuzufügender Kontakt</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>%1 (admin)</source>
+        <translation>%1 (Admin)</translation>
+    </message>
+    <message>
+        <source>Changing the group…</source>
+        <translation>Die Gruppe wird geändert…</translation>
+    </message>
+    <message>
+        <source>You are not a member of this group.</source>
+        <translation>Sie sind kein Mitglied dieser Gruppe.</translation>
+    </message>
+    <message>
+        <source>Leave the group?</source>
+        <translation>Gruppe verlassen?</translation>
+    </message>
+    <message>
+        <source>Leave “%1”? You will no longer receive its messages, and only a member can add you again.</source>
+        <translation>„%1“ verlassen? Sie erhalten dann keine Nachrichten dieser Gruppe mehr, und nur ein Mitglied kann Sie wieder hinzufügen.</translation>
+    </message>
+    <message>
+        <source>this group</source>
+        <translation>diese Gruppe</translation>
+    </message>
+    <message>
+        <source>Leave</source>
+        <translation>Verlassen</translation>
     </message>
 </context>
 <context>
@@ -600,6 +679,57 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>Add a contact…</source>
         <translation>Kontakt hinzufügen …</translation>
+    </message>
+    <message>
+        <source>New group (Ctrl+Shift+N)</source>
+        <translation>Neue Gruppe (Strg+Umschalt+N)</translation>
+    </message>
+    <message>
+        <source>New group</source>
+        <translation>Neue Gruppe</translation>
+    </message>
+</context>
+<context>
+    <name>parley::app::NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>Neue Gruppe</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>e.g. Hikers</source>
+        <translation>z. B. Wandergruppe</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Contacts to add to the group</source>
+        <translation>Kontakte, die zur Gruppe hinzugefügt werden</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Create</source>
+        <translation>Erstellen</translation>
+    </message>
+    <message>
+        <source>Create the group</source>
+        <translation>Die Gruppe erstellen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Creating the group…</source>
+        <translation>Die Gruppe wird erstellt…</translation>
     </message>
 </context>
 <context>
@@ -1485,6 +1615,33 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
+    </message>
+</context>
+<context>
+    <name>parley::core::GroupViewModel</name>
+    <message>
+        <source>This group exists already.</source>
+        <translation>Diese Gruppe gibt es bereits.</translation>
+    </message>
+    <message>
+        <source>Choose at least one contact for the group.</source>
+        <translation>Wählen Sie mindestens einen Kontakt für die Gruppe.</translation>
+    </message>
+    <message>
+        <source>Choose at least one contact to add.</source>
+        <translation>Wählen Sie mindestens einen Kontakt zum Hinzufügen.</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>The profile is not open.</source>
+        <translation>Das Profil ist nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>No group is open.</source>
+        <translation>Keine Gruppe ist geöffnet.</translation>
     </message>
 </context>
 <context>
