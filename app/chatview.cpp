@@ -305,6 +305,12 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
 void ChatView::buildConversationMenu()
 {
     m_menu->setObjectName(QStringLiteral("conversationMenu"));
+    if (m_chat->isGroup()) {
+        // Group texts carry no timer yet (M1 §9.6), and a group is left, not blocked.
+        QAction *info = m_menu->addAction(tr("Group info…"), this, &ChatView::groupInfoRequested);
+        info->setObjectName(QStringLiteral("groupInfoAction"));
+        return;
+    }
     QMenu *timers = m_menu->addMenu(tr("Disappearing messages"));
     timers->setObjectName(QStringLiteral("disappearingMenu"));
     // The common choices; parley-cli accepts any duration M1 §6 allows, and a timer set
@@ -322,12 +328,6 @@ void ChatView::buildConversationMenu()
             m_chat->setDisappearingTimer(action->data().toInt());
         }
     });
-    if (m_chat->isGroup()) {
-        m_menu->addSeparator();
-        QAction *info = m_menu->addAction(tr("Group info…"), this, &ChatView::groupInfoRequested);
-        info->setObjectName(QStringLiteral("groupInfoAction"));
-        return;
-    }
     if (m_requests != nullptr) {
         m_menu->addSeparator();
         m_blockAction = m_menu->addAction(tr("Block…"), this, &ChatView::confirmBlock);

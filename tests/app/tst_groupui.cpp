@@ -196,6 +196,9 @@ void TestGroupUi::groupThroughTheDialogs()
     QVERIFY(info != nullptr);
     QVERIFY(chat->conversationMenu()->findChild<QAction *>(QStringLiteral("blockAction")) ==
             nullptr);
+    // Group texts carry no timer (M1 §9.6): the menu offers none.
+    QVERIFY(chat->conversationMenu()->findChild<QMenu *>(QStringLiteral("disappearingMenu")) ==
+            nullptr);
     info->trigger();
     app::GroupInfoDialog *dialog = messaging->groupInfoDialog();
     QVERIFY(dialog != nullptr);
