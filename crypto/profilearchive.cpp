@@ -99,10 +99,13 @@ std::string_view describe(ArchiveError error)
 
 // --- ArchiveSealer ---------------------------------------------------------------------------
 
-std::variant<ArchiveSealer, ArchiveError> ArchiveSealer::create(ByteView passphrase,
-                                                                VaultParameters parameters)
+std::variant<ArchiveSealer, ArchiveError>
+ArchiveSealer::create(ByteView passphrase, VaultParameters parameters, Byte version)
 {
     ensureSodium();
+    if (version < kArchiveOldestVersion || version > kArchiveFormatVersion) {
+        return ArchiveError::UnsupportedVersion;
+    }
     if (!inBounds(parameters)) {
         return ArchiveError::ParametersOutOfBounds;
     }
@@ -114,7 +117,7 @@ std::variant<ArchiveSealer, ArchiveError> ArchiveSealer::create(ByteView passphr
     }
     detail::ByteWriter header;
     header.bytes(kArchiveMagic);
-    header.u8(kArchiveFormatVersion);
+    header.u8(version);
     header.u8(kArchiveKdfArgon2id13);
     header.u64(parameters.opsLimit);
     header.u64(parameters.memLimit);
@@ -161,7 +164,7 @@ std::optional<ArchiveError> ArchiveOpener::checkHeader(ByteView preamble,
     if (preamble.size() < kArchivePreambleBytes) {
         return ArchiveError::Truncated;
     }
-    if (preamble[8] != kArchiveFormatVersion) {
+    if (preamble[8] < kArchiveOldestVersion || preamble[8] > kArchiveFormatVersion) {
         return ArchiveError::UnsupportedVersion;
     }
     if (preamble[9] != kArchiveKdfArgon2id13) {
@@ -296,10 +299,10 @@ std::optional<ArchiveRecordReader::Record> ArchiveRecordReader::next()
 
 // --- ArchiveWriter ---------------------------------------------------------------------------
 
-std::variant<ArchiveWriter, ArchiveError> ArchiveWriter::create(ByteView passphrase,
-                                                                VaultParameters parameters)
+std::variant<ArchiveWriter, ArchiveError>
+ArchiveWriter::create(ByteView passphrase, VaultParameters parameters, Byte version)
 {
-    auto sealer = ArchiveSealer::create(passphrase, parameters);
+    auto sealer = ArchiveSealer::create(passphrase, parameters, version);
     if (const auto *error = std::get_if<ArchiveError>(&sealer)) {
         return *error;
     }

@@ -15,7 +15,7 @@
 
 namespace parley::crypto {
 
-// The profile archive container (docs/protocol.md B1): a passphrase-encrypted stream for
+// The profile archive container (docs/protocol.md B1, B2): a passphrase-encrypted stream for
 // backups and moving a profile to a new computer. No I/O here: the sealer hands out the bytes
 // to write, the opener takes the bytes read, so the caller streams the file and nothing of it
 // is ever plaintext on disk.
@@ -23,7 +23,7 @@ namespace parley::crypto {
 //   preamble (kArchivePreambleBytes = 98):
 //     off len
 //       0   8  magic "PRLYARC1"
-//       8   1  format version = 0x01
+//       8   1  format version: 0x01 (B1) or 0x02 (B2, what this build writes)
 //       9   1  KDF id = 0x01 (Argon2id v1.3, crypto_pwhash)
 //      10   8  opslimit (big-endian)
 //      18   8  memlimit in bytes (big-endian)
@@ -41,7 +41,10 @@ namespace parley::crypto {
 // bodies are core's (core/account/archiverecords.h).
 
 inline constexpr std::array<Byte, 8> kArchiveMagic = {'P', 'R', 'L', 'Y', 'A', 'R', 'C', '1'};
-inline constexpr Byte kArchiveFormatVersion = 0x01;
+// The version written; readers accept kArchiveOldestVersion … kArchiveFormatVersion. The
+// container is the same for both: the version names the record set inside (B2 §1).
+inline constexpr Byte kArchiveFormatVersion = 0x02;
+inline constexpr Byte kArchiveOldestVersion = 0x01;
 inline constexpr Byte kArchiveKdfArgon2id13 = 0x01;
 inline constexpr std::size_t kArchiveSaltBytes = 16;
 inline constexpr std::size_t kArchiveKeyCheckBytes = 32;
@@ -77,8 +80,9 @@ class ArchiveSealer
 public:
     // Derives the key (Argon2id: slow by design; call it off the GUI thread). Bounds as the
     // vault's (ParametersOutOfBounds).
-    static std::variant<ArchiveSealer, ArchiveError> create(ByteView passphrase,
-                                                            VaultParameters parameters);
+    // `version` is the format version written into the header (tests write B1 with 0x01).
+    static std::variant<ArchiveSealer, ArchiveError>
+    create(ByteView passphrase, VaultParameters parameters, Byte version = kArchiveFormatVersion);
 
     const std::vector<Byte> &preamble() const { return m_preamble; }
     // One chunk of at most kArchiveMaxChunkBytes of plaintext (larger input is a programming
@@ -108,6 +112,8 @@ public:
     // Tampered when it fails to authenticate or after the final chunk.
     std::variant<WipedBytes, ArchiveError> openChunk(ByteView ciphertext);
     bool finished() const { return m_finished; }
+    // The archive's format version (kArchiveOldestVersion … kArchiveFormatVersion).
+    Byte version() const { return m_header[8]; }
 
 private:
     ArchiveOpener() = default;
@@ -148,8 +154,8 @@ public:
 class ArchiveWriter
 {
 public:
-    static std::variant<ArchiveWriter, ArchiveError> create(ByteView passphrase,
-                                                            VaultParameters parameters);
+    static std::variant<ArchiveWriter, ArchiveError>
+    create(ByteView passphrase, VaultParameters parameters, Byte version = kArchiveFormatVersion);
     // u8 type ‖ u32 BE length ‖ body; OversizedRecord for a body over kArchiveMaxRecordBytes.
     std::optional<ArchiveError> add(Byte type, ByteView body);
     void finish();

@@ -255,24 +255,262 @@ std::optional<MessageEntry> decodeMessage(crypto::ByteView body)
     return entry;
 }
 
-crypto::WipedBytes encodeEnd(const EndRecord &record)
+crypto::WipedBytes encodeEnd(const EndRecord &record, int version)
 {
-    Writer out(4 + 8);
+    Writer out(4 + 4 + 8 * 5);
     out.u32(record.contacts);
+    if (version >= 2) {
+        out.u32(record.conversations);
+    }
     out.u64(record.messages);
+    if (version >= 2) {
+        out.u64(record.versions);
+        out.u64(record.reactions);
+        out.u64(record.attachments);
+        out.u64(record.files);
+    }
     return out.take();
 }
 
-std::optional<EndRecord> decodeEnd(crypto::ByteView body)
+std::optional<EndRecord> decodeEnd(crypto::ByteView body, int version)
 {
     Reader in(body);
     EndRecord record;
     record.contacts = in.u32();
+    if (version >= 2) {
+        record.conversations = in.u32();
+    }
     record.messages = in.u64();
+    if (version >= 2) {
+        record.versions = in.u64();
+        record.reactions = in.u64();
+        record.attachments = in.u64();
+        record.files = in.u64();
+    }
     if (!in.atEnd()) {
         return std::nullopt;
     }
     return record;
+}
+
+// --- B2 (docs/protocol.md B2 §2) ---------------------------------------------------------
+
+crypto::WipedBytes encodeConversation(const ConversationEntry &entry)
+{
+    const QByteArray address = entry.contact.toUtf8();
+    Writer out(2 + std::size_t(address.size()) + 4 + 8 + 1 + kIdBytes);
+    out.short16(fits16(address) ? address : QByteArray());
+    out.u32(entry.timer.seconds);
+    out.u64(quint64(entry.timer.sentAt));
+    out.short8(entry.timer.changeId.left(kClientIdBytes));
+    return out.take();
+}
+
+std::optional<ConversationEntry> decodeConversation(crypto::ByteView body)
+{
+    Reader in(body);
+    ConversationEntry entry;
+    entry.contact = in.text16();
+    entry.timer.seconds = in.u32();
+    entry.timer.sentAt = qint64(in.u64());
+    entry.timer.changeId = in.short8();
+    if (!in.atEnd() || entry.contact.isEmpty() || entry.timer.sentAt < 0 ||
+        (!entry.timer.changeId.isEmpty() && entry.timer.changeId.size() != kClientIdBytes)) {
+        return std::nullopt;
+    }
+    return entry;
+}
+
+namespace {
+
+constexpr quint8 kHasText = 0x02;
+constexpr quint8 kTimerRow = 0x04;
+
+// u32 n ‖ n bytes of UTF-8 (B2 §2): the text, its copy wiped.
+std::optional<QString> readText32(Reader &in)
+{
+    const quint32 length = in.u32();
+    QByteArray utf8 = in.raw(length);
+    if (!in.ok()) {
+        return std::nullopt;
+    }
+    const QString text = QString::fromUtf8(utf8);
+    const bool valid = text.toUtf8() == utf8;
+    utf8.fill('\0');
+    if (!valid) {
+        return std::nullopt;
+    }
+    return text;
+}
+
+} // namespace
+
+crypto::WipedBytes encodeMessage2(const MessageRecord &message)
+{
+    const QString *text = std::get_if<QString>(&message.body);
+    const bool hasText =
+        text != nullptr && !text->isNull() && !message.deleted && !message.isTimerChange();
+    QByteArray utf8 = hasText ? text->toUtf8() : QByteArray();
+    const QByteArray author = message.author.toUtf8();
+    Writer out(4 + kIdBytes + 8 * 3 + 1 + kIdBytes + 1 + kIdBytes + 8 + 4 + 2 +
+               std::size_t(author.size()) + 4 + 4 + std::size_t(utf8.size()));
+    out.u8(quint8(message.direction));
+    out.u8(quint8(message.state));
+    out.u8(quint8(message.failureReason));
+    out.u8(quint8((message.deleted ? kDeleted : 0) | (hasText ? kHasText : 0) |
+                  (message.isTimerChange() ? kTimerRow : 0)));
+    out.raw(message.clientMessageId.leftJustified(kClientIdBytes, '\0', true));
+    out.u64(quint64(message.sentAt));
+    out.u64(quint64(message.storedAt));
+    out.u64(quint64(message.expiresAt));
+    out.short8(message.replyTo.left(kClientIdBytes));
+    out.short8(message.editId.left(kClientIdBytes));
+    out.u64(quint64(message.editedAt));
+    out.u32(message.timerChange.value_or(0));
+    out.short16(fits16(author) ? author : QByteArray());
+    out.u32(message.authorDevice);
+    out.u32(quint32(utf8.size()));
+    out.raw(utf8);
+    utf8.fill('\0');
+    return out.take();
+}
+
+std::optional<MessageEntry2> decodeMessage2(crypto::ByteView body)
+{
+    Reader in(body);
+    MessageEntry2 entry;
+    MessageRecord &message = entry.message;
+    const quint8 direction = in.u8();
+    const quint8 state = in.u8();
+    const quint8 reason = in.u8();
+    const quint8 flags = in.u8();
+    message.clientMessageId = in.raw(kIdBytes);
+    message.sentAt = qint64(in.u64());
+    message.storedAt = qint64(in.u64());
+    message.expiresAt = qint64(in.u64());
+    message.replyTo = in.short8();
+    message.editId = in.short8();
+    message.editedAt = qint64(in.u64());
+    const quint32 timer = in.u32();
+    message.author = in.text16();
+    message.authorDevice = in.u32();
+    const std::optional<QString> text = readText32(in);
+    const bool deleted = (flags & kDeleted) != 0;
+    const bool hasText = (flags & kHasText) != 0;
+    const bool timerRow = (flags & kTimerRow) != 0;
+    if (!text || !in.atEnd() || direction > 1 || state > quint8(MessageRecord::State::Seen) ||
+        reason > quint8(MessageRecord::kLastFailureReason) ||
+        (reason != 0 && state != quint8(MessageRecord::State::Failed)) ||
+        (flags & ~(kDeleted | kHasText | kTimerRow)) != 0 || (deleted && (hasText || timerRow)) ||
+        (hasText && timerRow) || (!hasText && !text->isEmpty()) || (!timerRow && timer != 0) ||
+        message.expiresAt < 0 || (timerRow && message.expiresAt != 0) ||
+        (!message.replyTo.isEmpty() && message.replyTo.size() != kClientIdBytes) ||
+        (!message.editId.isEmpty() && message.editId.size() != kClientIdBytes) ||
+        (message.author.isEmpty() != (message.authorDevice == 0))) {
+        return std::nullopt;
+    }
+    message.direction = MessageRecord::Direction(direction);
+    message.state = MessageRecord::State(state);
+    message.failureReason = MessageRecord::FailureReason(reason);
+    message.deleted = deleted;
+    if (timerRow) {
+        message.timerChange = timer;
+    }
+    message.body = hasText ? *text : QString();
+    return entry;
+}
+
+crypto::WipedBytes encodeVersion(const VersionEntry &entry)
+{
+    QByteArray utf8 = entry.body.toUtf8();
+    Writer out(1 + kIdBytes + 8 + 4 + std::size_t(utf8.size()));
+    out.short8(entry.versionId.left(kClientIdBytes));
+    out.u64(quint64(entry.sentAt));
+    out.u32(quint32(utf8.size()));
+    out.raw(utf8);
+    utf8.fill('\0');
+    return out.take();
+}
+
+std::optional<VersionEntry> decodeVersion(crypto::ByteView body)
+{
+    Reader in(body);
+    VersionEntry entry;
+    entry.versionId = in.short8();
+    entry.sentAt = qint64(in.u64());
+    const std::optional<QString> text = readText32(in);
+    if (!text || !in.atEnd() || entry.versionId.size() != kClientIdBytes) {
+        return std::nullopt;
+    }
+    entry.body = *text;
+    return entry;
+}
+
+crypto::WipedBytes encodeReaction(const ReactionEntry &entry)
+{
+    const QByteArray author = entry.author.toUtf8();
+    const QByteArray emoji = entry.emoji.toUtf8();
+    Writer out(2 + std::size_t(author.size()) + 1 + kIdBytes + 8 + 1 + std::size_t(emoji.size()));
+    out.short16(fits16(author) ? author : QByteArray());
+    out.short8(entry.opId.left(kClientIdBytes));
+    out.u64(quint64(entry.sentAt));
+    out.short8(emoji.size() <= kMaxEmojiBytes ? emoji : QByteArray());
+    return out.take();
+}
+
+std::optional<ReactionEntry> decodeReaction(crypto::ByteView body)
+{
+    Reader in(body);
+    ReactionEntry entry;
+    entry.author = in.text16();
+    entry.opId = in.short8();
+    entry.sentAt = qint64(in.u64());
+    const QByteArray emoji = in.short8();
+    entry.emoji = QString::fromUtf8(emoji);
+    if (!in.atEnd() || entry.opId.size() != kClientIdBytes || emoji.isEmpty() ||
+        emoji.size() > kMaxEmojiBytes || entry.emoji.toUtf8() != emoji) {
+        return std::nullopt;
+    }
+    return entry;
+}
+
+crypto::WipedBytes encodeAttachment(const AttachmentEntry &entry)
+{
+    QByteArray descriptor = entry.ref.encode(); // holds the file's key: wiped below
+    QByteArray caption = entry.caption.toUtf8();
+    Writer out(2 + std::size_t(descriptor.size()) + 4 + std::size_t(caption.size()) + 1);
+    out.short16(fits16(descriptor) ? descriptor : QByteArray());
+    out.u32(quint32(caption.size()));
+    out.raw(caption);
+    out.u8(entry.withFile ? 0x01 : 0x00);
+    descriptor.fill('\0');
+    caption.fill('\0');
+    return out.take();
+}
+
+std::optional<AttachmentEntry> decodeAttachment(crypto::ByteView body)
+{
+    Reader in(body);
+    AttachmentEntry entry;
+    QByteArray descriptor = in.short16();
+    const std::optional<QString> caption = readText32(in);
+    const quint8 flags = in.u8();
+    if (!caption || !in.atEnd() || flags > 0x01 ||
+        caption->toUtf8().size() > qsizetype(kMaxAttachmentCaptionBytes)) {
+        descriptor.fill('\0');
+        return std::nullopt;
+    }
+    auto decoded = AttachmentRef::decodePrefix(descriptor);
+    const auto *ref = std::get_if<AttachmentRef::Decoded>(&decoded);
+    const bool valid = ref != nullptr && ref->consumed == descriptor.size() && ref->ref.isValid();
+    descriptor.fill('\0');
+    if (!valid) {
+        return std::nullopt;
+    }
+    entry.ref = ref->ref;
+    entry.caption = *caption;
+    entry.withFile = flags == 0x01;
+    return entry;
 }
 
 } // namespace parley::core::archive

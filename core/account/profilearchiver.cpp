@@ -1,16 +1,18 @@
 #include "core/account/profilearchiver.h"
 
+#include "core/account/archiveimporter.h"
 #include "core/account/archiverecords.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
+#include "core/store/messageversiontable.h"
 #include "core/store/profilestore.h"
+#include "core/store/reactiontable.h"
 #include "core/store/storecontext.h"
-#include "crypto/devicelist.h"
-#include "crypto/identity.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -27,23 +29,14 @@ namespace parley::core {
 
 namespace {
 
+using archive::failureOf;
 using crypto::ArchiveError;
 constexpr int kPageRows = 500;
 
-QString sentenceOf(ArchiveError error)
+bool writeAll(QSaveFile &file, const std::vector<crypto::Byte> &bytes)
 {
-    const std::string_view text = crypto::describe(error);
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
-
-ArchiveFailure archiveFailure(ArchiveError error)
-{
-    return {error, sentenceOf(error)};
-}
-
-ArchiveFailure fileFailure(const QString &sentence)
-{
-    return {std::nullopt, sentence};
+    return bytes.empty() || file.write(reinterpret_cast<const char *>(bytes.data()),
+                                       qint64(bytes.size())) == qint64(bytes.size());
 }
 
 crypto::ByteView viewOf(const QByteArray &bytes)
@@ -52,20 +45,250 @@ crypto::ByteView viewOf(const QByteArray &bytes)
             static_cast<std::size_t>(bytes.size())};
 }
 
-QByteArray bytesOf(crypto::ByteView bytes)
-{
-    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
-}
-
-bool writeAll(QSaveFile &file, const std::vector<crypto::Byte> &bytes)
-{
-    return bytes.empty() || file.write(reinterpret_cast<const char *>(bytes.data()),
-                                       qint64(bytes.size())) == qint64(bytes.size());
-}
-
 // --- export, on the database thread ------------------------------------------------------
 
+// Writes the records of B2 §3 as they are read: a page of rows at a time, an attachment's
+// blob 64 KiB at a time, each sealed chunk written at once.
+class Exporter
+{
+public:
+    Exporter(StoreContext &context, crypto::ArchiveWriter &writer, QSaveFile &file,
+             QString attachments, qint64 now)
+        : m_context(context)
+        , m_writer(writer)
+        , m_file(file)
+        , m_attachments(std::move(attachments))
+        , m_now(now)
+    {}
+
+    // nullopt: written (or `written` false: the file failed); else why not.
+    std::optional<StoreError> run(const OwnIdentityRecord &own);
+    bool written() const { return m_written; }
+    std::optional<QString> fileError() const { return m_fileError; }
+
+    ArchiveSummary summary;
+
+private:
+    void add(archive::RecordType type, crypto::ByteView body)
+    {
+        if (m_writer.add(type, body)) {
+            m_written = false;
+        }
+        m_written = m_written && writeAll(m_file, m_writer.takeOutput());
+    }
+    std::optional<StoreError> conversation(const ConversationSummary &conversation);
+    std::optional<StoreError> children(const MessageRecord &message,
+                                       const std::vector<ReactionRecord> &reactions,
+                                       const std::optional<AttachmentRecord> &attachment);
+    bool blob(const AttachmentRecord &attachment);
+
+    StoreContext &m_context;
+    crypto::ArchiveWriter &m_writer;
+    QSaveFile &m_file;
+    const QString m_attachments;
+    const qint64 m_now;
+    QHash<qint64, QString> m_addresses; // ContactId value -> address
+    archive::EndRecord m_count;
+    bool m_written = true;
+    std::optional<QString> m_fileError;
+};
+
+std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
+{
+    archive::AccountRecord account;
+    account.address = own.address;
+    account.accountSeed = own.accountSeed;
+    account.deviceId = own.deviceId;
+    account.deviceList = own.deviceList;
+    account.relayUrl = own.relayUrl;
+    add(archive::kAccount, archive::encodeAccount(account).view());
+
+    auto contacts = ContactTable(m_context).all();
+    if (const auto *error = std::get_if<StoreError>(&contacts)) {
+        return *error;
+    }
+    for (const ContactRecord &contact : std::get<std::vector<ContactRecord>>(contacts)) {
+        add(archive::kContact, archive::encodeContact(contact).view());
+        m_addresses.insert(contact.id.value, contact.address);
+        ++m_count.contacts;
+    }
+    auto conversations = ConversationTable(m_context).summaries();
+    if (const auto *error = std::get_if<StoreError>(&conversations)) {
+        return *error;
+    }
+    for (const ConversationSummary &conversation :
+         std::get<std::vector<ConversationSummary>>(conversations)) {
+        // Groups do not travel in B2 (B2 §5): their state and history stay behind.
+        if (!conversation.groupId.isEmpty() || !m_addresses.contains(conversation.contact.value)) {
+            continue;
+        }
+        if (auto error = this->conversation(conversation)) {
+            return error;
+        }
+        if (!m_written) {
+            return std::nullopt;
+        }
+    }
+    add(archive::kEnd, archive::encodeEnd(m_count).view());
+    summary.contacts = int(m_count.contacts);
+    summary.messages = qint64(m_count.messages);
+    summary.attachments = qint64(m_count.attachments);
+    summary.files = qint64(m_count.files);
+    return std::nullopt;
+}
+
+std::optional<StoreError> Exporter::conversation(const ConversationSummary &conversation)
+{
+    auto timer = ConversationTable(m_context).timer(conversation.id);
+    if (const auto *error = std::get_if<StoreError>(&timer)) {
+        return *error;
+    }
+    archive::ConversationEntry entry;
+    entry.contact = m_addresses.value(conversation.contact.value);
+    entry.timer = std::get<ConversationTimer>(timer);
+    add(archive::kConversation, archive::encodeConversation(entry).view());
+    ++m_count.conversations;
+    MessageId after;
+    for (;;) {
+        auto page = MessageTable(m_context).pageAfter(conversation.id, after, kPageRows);
+        if (const auto *error = std::get_if<StoreError>(&page)) {
+            return *error;
+        }
+        const auto &rows = std::get<std::vector<MessageRecord>>(page);
+        if (rows.empty()) {
+            return std::nullopt;
+        }
+        // A page's reactions and attachments in one query each.
+        auto reactions = ReactionTable(m_context).forMessages(rows.front().id, rows.back().id);
+        if (const auto *error = std::get_if<StoreError>(&reactions)) {
+            return *error;
+        }
+        auto files = AttachmentTable(m_context).forMessages(rows.front().id, rows.back().id);
+        if (const auto *error = std::get_if<StoreError>(&files)) {
+            return *error;
+        }
+        std::multimap<qint64, ReactionRecord> byMessage;
+        for (const ReactionRecord &reaction : std::get<std::vector<ReactionRecord>>(reactions)) {
+            byMessage.emplace(reaction.message.value, reaction);
+        }
+        QHash<qint64, AttachmentRecord> attachments;
+        for (AttachmentRecord &file : std::get<std::vector<AttachmentRecord>>(files)) {
+            attachments.insert(file.message.value, std::move(file));
+        }
+        for (const MessageRecord &message : rows) {
+            after = message.id;
+            // M1 §6: what the sweep deletes is gone already (B2 §4).
+            if (message.expiresAt != 0 && message.expiresAt <= m_now) {
+                continue;
+            }
+            std::vector<ReactionRecord> itsReactions;
+            const auto range = byMessage.equal_range(message.id.value);
+            for (auto it = range.first; it != range.second; ++it) {
+                itsReactions.push_back(it->second);
+            }
+            std::optional<AttachmentRecord> attachment;
+            if (attachments.contains(message.id.value)) {
+                attachment = attachments.value(message.id.value);
+            }
+            if (auto error = children(message, itsReactions, attachment)) {
+                return error;
+            }
+            if (!m_written) {
+                return std::nullopt;
+            }
+        }
+        if (rows.size() < std::size_t(kPageRows)) {
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<StoreError> Exporter::children(const MessageRecord &message,
+                                             const std::vector<ReactionRecord> &reactions,
+                                             const std::optional<AttachmentRecord> &attachment)
+{
+    add(archive::kMessage2, archive::encodeMessage2(message).view());
+    ++m_count.messages;
+    const bool plain = !message.deleted && !message.isTimerChange();
+    const QString *text = std::get_if<QString>(&message.body);
+    if (plain && message.isEdited() && text != nullptr && !text->isNull()) {
+        auto versions =
+            MessageVersionTable(m_context).forMessage(message.id, message.clientMessageId);
+        if (const auto *error = std::get_if<StoreError>(&versions)) {
+            return *error;
+        }
+        int count = 0;
+        for (const MessageVersion &version : std::get<std::vector<MessageVersion>>(versions)) {
+            if (++count > MessageVersionTable::kMaxPerMessage) {
+                break; // B2 §2.4's bound; the store never keeps more
+            }
+            add(archive::kVersion,
+                archive::encodeVersion({version.versionId, version.sentAt, version.body}).view());
+            ++m_count.versions;
+        }
+    }
+    if (!plain) {
+        return std::nullopt;
+    }
+    for (const ReactionRecord &reaction : reactions) {
+        if (reaction.author != ReactionTable::kSelf && !m_addresses.contains(reaction.author)) {
+            continue; // its author is no contact any more: nothing to name it by
+        }
+        archive::ReactionEntry entry;
+        entry.author = reaction.author == ReactionTable::kSelf ? QString()
+                                                               : m_addresses.value(reaction.author);
+        entry.opId = reaction.opId;
+        entry.sentAt = reaction.sentAt;
+        entry.emoji = reaction.emoji;
+        add(archive::kReaction, archive::encodeReaction(entry).view());
+        ++m_count.reactions;
+    }
+    if (attachment && (text == nullptr || text->isNull())) {
+        archive::AttachmentEntry entry;
+        entry.ref = attachment->ref;
+        entry.caption = attachment->caption;
+        QFile blobFile(QDir(m_attachments).filePath(attachment->localFile));
+        // A downloaded blob travels when it is there whole; else the import fetches it from
+        // the relay like any file not downloaded yet (B2 §2.6).
+        entry.withFile = !attachment->localFile.isEmpty() && blobFile.exists() &&
+                         quint64(blobFile.size()) == attachment->ref.blobSize();
+        add(archive::kAttachment, archive::encodeAttachment(entry).view());
+        ++m_count.attachments;
+        if (entry.withFile && blob(*attachment)) {
+            ++m_count.files;
+        }
+    }
+    return std::nullopt;
+}
+
+bool Exporter::blob(const AttachmentRecord &attachment)
+{
+    QFile file(QDir(m_attachments).filePath(attachment.localFile));
+    if (!file.open(QIODevice::ReadOnly)) {
+        m_fileError =
+            QStringLiteral("%1 cannot be read: %2").arg(file.fileName(), file.errorString());
+        m_written = false;
+        return false;
+    }
+    quint64 remaining = attachment.ref.blobSize();
+    QByteArray piece(qsizetype(archive::kMaxAttachmentDataBytes), Qt::Uninitialized);
+    while (remaining > 0 && m_written) {
+        const qint64 want = qint64(std::min<quint64>(remaining, archive::kMaxAttachmentDataBytes));
+        const qint64 got = file.read(piece.data(), want);
+        if (got != want) {
+            m_fileError =
+                QStringLiteral("%1 cannot be read: %2").arg(file.fileName(), file.errorString());
+            m_written = false;
+            return false;
+        }
+        add(archive::kAttachmentData, viewOf(piece).first(std::size_t(got)));
+        remaining -= quint64(got);
+    }
+    return m_written;
+}
+
 StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path,
+                                      const QString &attachments,
                                       const crypto::WipedBytes &passphrase,
                                       crypto::VaultParameters parameters)
 {
@@ -76,296 +299,38 @@ StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path
     const OwnIdentityRecord &own = std::get<OwnIdentityRecord>(identity);
     auto created = crypto::ArchiveWriter::create(passphrase.view(), parameters);
     if (const auto *error = std::get_if<ArchiveError>(&created)) {
-        return ArchiveOutcome(archiveFailure(*error));
+        return ArchiveOutcome(failureOf(*error));
     }
     crypto::ArchiveWriter &writer = std::get<crypto::ArchiveWriter>(created);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         return ArchiveOutcome(
-            fileFailure(QStringLiteral("%1 cannot be written: %2").arg(path, file.errorString())));
+            failureOf(QStringLiteral("%1 cannot be written: %2").arg(path, file.errorString())));
     }
-    ArchiveSummary summary;
+    // The database thread runs nothing else meanwhile: the archive is one moment of the
+    // profile.
+    Exporter exporter(context, writer, file, attachments, QDateTime::currentMSecsSinceEpoch());
+    if (auto error = exporter.run(own)) {
+        file.cancelWriting();
+        return *error;
+    }
+    ArchiveSummary summary = exporter.summary;
     summary.accountAddress = own.address;
     summary.deviceAddress = own.address + QLatin1Char('/') + QString::number(own.deviceId);
-    bool written = true;
-    const auto add = [&](archive::RecordType type, const crypto::WipedBytes &body) {
-        if (writer.add(type, body.view())) {
-            written = false;
-        }
-        written = written && writeAll(file, writer.takeOutput());
-    };
-
-    archive::AccountRecord account;
-    account.address = own.address;
-    account.accountSeed = own.accountSeed;
-    account.deviceId = own.deviceId;
-    account.deviceList = own.deviceList;
-    account.relayUrl = own.relayUrl;
-    add(archive::kAccount, archive::encodeAccount(account));
-
-    auto contacts = ContactTable(context).all();
-    if (const auto *error = std::get_if<StoreError>(&contacts)) {
-        return *error;
+    bool written = exporter.written();
+    if (written) {
+        writer.finish();
+        written = writeAll(file, writer.takeOutput());
     }
-    for (const ContactRecord &contact : std::get<std::vector<ContactRecord>>(contacts)) {
-        add(archive::kContact, archive::encodeContact(contact));
-        ++summary.contacts;
-    }
-    auto conversations = ConversationTable(context).summaries();
-    if (const auto *error = std::get_if<StoreError>(&conversations)) {
-        return *error;
-    }
-    AttachmentTable attachments(context);
-    for (const ConversationSummary &conversation :
-         std::get<std::vector<ConversationSummary>>(conversations)) {
-        // Version 1 names a message's conversation by its contact (B1 §4.3); groups (schema
-        // v14) and their state do not travel in it.
-        if (!conversation.groupId.isEmpty()) {
-            continue;
-        }
-        MessageId after;
-        for (;;) {
-            auto page = MessageTable(context).pageAfter(conversation.id, after, kPageRows);
-            if (const auto *error = std::get_if<StoreError>(&page)) {
-                return *error;
-            }
-            auto &rows = std::get<std::vector<MessageRecord>>(page);
-            for (MessageRecord &message : rows) {
-                after = message.id;
-                // Version 1 carries texts (B1 §4.3): timer rows and attachments stay behind.
-                if (message.isTimerChange()) {
-                    continue;
-                }
-                auto file = attachments.find(message.id);
-                if (const auto *error = std::get_if<StoreError>(&file)) {
-                    return *error;
-                }
-                if (std::get<std::optional<AttachmentRecord>>(file)) {
-                    continue;
-                }
-                if (!std::holds_alternative<QString>(message.body)) {
-                    message.body = QString(); // fails to decrypt at rest: exported empty
-                }
-                add(archive::kMessage, archive::encodeMessage(conversation.address, message));
-                ++summary.messages;
-            }
-            if (rows.size() < std::size_t(kPageRows)) {
-                break;
-            }
-        }
-    }
-    add(archive::kEnd, archive::encodeEnd({quint32(summary.contacts), quint64(summary.messages)}));
-    writer.finish();
-    written = written && writeAll(file, writer.takeOutput());
     if (!written || !file.commit()) {
         file.cancelWriting();
-        return ArchiveOutcome(
-            fileFailure(QStringLiteral("%1 cannot be written: %2").arg(path, file.errorString())));
+        return ArchiveOutcome(failureOf(exporter.fileError().value_or(
+            QStringLiteral("%1 cannot be written: %2").arg(path, file.errorString()))));
     }
     return ArchiveOutcome(summary);
 }
 
 // --- import ----------------------------------------------------------------------------------
-
-// The new device's identity from the archive's account record (B1 §6).
-std::variant<OwnIdentityRecord, ArchiveFailure> newDevice(const archive::AccountRecord &account,
-                                                          QString *deviceAddress)
-{
-    const ArchiveFailure malformed = archiveFailure(ArchiveError::Malformed);
-    auto address = crypto::AccountAddress::parse(account.address.toStdString());
-    auto key = crypto::SigningKeyPair::fromSeed(account.accountSeed.view());
-    auto list = crypto::DeviceList::parse(viewOf(account.deviceList));
-    if (std::holds_alternative<crypto::AddressError>(address) || !key ||
-        !std::holds_alternative<crypto::DeviceList>(list)) {
-        return malformed;
-    }
-    const auto &accountAddress = std::get<crypto::AccountAddress>(address);
-    const auto &devices = std::get<crypto::DeviceList>(list);
-    if (crypto::verifyDeviceList(devices, key->publicKey()) ||
-        !(devices.account == accountAddress) ||
-        devices.counter == std::numeric_limits<quint64>::max()) {
-        return malformed;
-    }
-    std::uint32_t highest = 0;
-    std::vector<crypto::DeviceListEntry> entries;
-    for (const crypto::DeviceListEntry &entry : devices.devices) {
-        highest = std::max(highest, entry.device.value);
-        if (entry.device.value != account.deviceId) {
-            entries.push_back(entry); // other devices of the account stay
-        }
-    }
-    if (highest == std::numeric_limits<std::uint32_t>::max()) {
-        return fileFailure(QStringLiteral("This account has no free device number left."));
-    }
-    const crypto::AccountIdentity identity(accountAddress, std::move(*key));
-    const crypto::DeviceIdentity device = identity.createDevice(crypto::DeviceId{highest + 1});
-    entries.push_back(device.listEntry());
-    const std::optional<crypto::DeviceList> signed_ =
-        identity.signDeviceList(devices.counter + 1, entries);
-    if (!signed_) {
-        return fileFailure(QStringLiteral("This account has too many devices to add another."));
-    }
-    OwnIdentityRecord record;
-    record.address = account.address;
-    record.deviceId = highest + 1;
-    record.accountSeed = crypto::WipedBytes(identity.key().seed());
-    record.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
-    record.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
-    record.deviceCertificate = bytesOf(device.certificate().serialize());
-    record.deviceListCounter = signed_->counter;
-    record.relayUrl = account.relayUrl;
-    record.deviceList = bytesOf(signed_->serialize());
-    record.registered = false; // the first sign-in registers the new list (R1 §4.1)
-    *deviceAddress = QString::fromStdString(device.address().toString());
-    return record;
-}
-
-// Reads, checks and stores every record, inside the new profile's one transaction.
-class Importer
-{
-public:
-    Importer(StoreContext &context, QFile &file, crypto::ArchiveOpener &opener)
-        : m_context(context)
-        , m_file(file)
-        , m_opener(opener)
-    {}
-
-    std::optional<ArchiveFailure> run()
-    {
-        while (!m_opener.finished()) {
-            const QByteArray prefix = m_file.read(4);
-            if (prefix.size() < 4) {
-                return archiveFailure(ArchiveError::Truncated);
-            }
-            auto length = crypto::ArchiveOpener::chunkLength(viewOf(prefix));
-            if (const auto *error = std::get_if<ArchiveError>(&length)) {
-                return archiveFailure(*error);
-            }
-            const QByteArray chunk = m_file.read(qint64(std::get<std::size_t>(length)));
-            if (std::size_t(chunk.size()) < std::get<std::size_t>(length)) {
-                return archiveFailure(ArchiveError::Truncated);
-            }
-            auto plain = m_opener.openChunk(viewOf(chunk));
-            if (const auto *error = std::get_if<ArchiveError>(&plain)) {
-                return archiveFailure(*error);
-            }
-            if (auto error = m_records.feed(std::get<crypto::WipedBytes>(plain).view())) {
-                return archiveFailure(*error);
-            }
-            while (auto record = m_records.next()) {
-                if (auto failed = handle(*record)) {
-                    return failed;
-                }
-            }
-        }
-        if (!m_file.atEnd()) {
-            return archiveFailure(ArchiveError::Tampered); // bytes after the final chunk
-        }
-        if (m_records.pending() != 0 || !m_ended) {
-            return archiveFailure(ArchiveError::Malformed);
-        }
-        return std::nullopt;
-    }
-
-    ArchiveSummary summary;
-
-private:
-    std::optional<ArchiveFailure> storeFailure(const StoreError &error)
-    {
-        return fileFailure(error.message());
-    }
-
-    std::optional<ArchiveFailure> handle(const crypto::ArchiveRecordReader::Record &record)
-    {
-        const ArchiveFailure malformed = archiveFailure(ArchiveError::Malformed);
-        if (m_ended || (!m_account && record.type != archive::kAccount)) {
-            return malformed;
-        }
-        switch (record.type) {
-        case archive::kAccount: {
-            auto account = archive::decodeAccount(record.body.view());
-            if (m_account || !account) {
-                return malformed;
-            }
-            auto made = newDevice(*account, &summary.deviceAddress);
-            if (const auto *failed = std::get_if<ArchiveFailure>(&made)) {
-                return *failed;
-            }
-            if (auto saved = IdentityTable(m_context).save(std::get<OwnIdentityRecord>(made));
-                const auto *error = std::get_if<StoreError>(&saved)) {
-                return storeFailure(*error);
-            }
-            summary.accountAddress = account->address;
-            m_account = true;
-            return std::nullopt;
-        }
-        case archive::kContact: {
-            auto contact = archive::decodeContact(record.body.view());
-            if (!contact || m_contacts.contains(contact->address)) {
-                return malformed;
-            }
-            auto put = ContactTable(m_context).put(*contact);
-            if (const auto *error = std::get_if<StoreError>(&put)) {
-                return storeFailure(*error);
-            }
-            m_contacts.insert(contact->address, std::get<ContactId>(put));
-            ++summary.contacts;
-            return std::nullopt;
-        }
-        case archive::kMessage: {
-            auto entry = archive::decodeMessage(record.body.view());
-            if (!entry || !m_contacts.contains(entry->contact)) {
-                return malformed;
-            }
-            const ContactId contact = m_contacts.value(entry->contact);
-            if (!m_conversations.contains(contact.value)) {
-                auto conversation =
-                    ConversationTable(m_context).forContact(contact, entry->message.storedAt);
-                if (const auto *error = std::get_if<StoreError>(&conversation)) {
-                    return storeFailure(*error);
-                }
-                m_conversations.insert(contact.value, std::get<ConversationId>(conversation));
-            }
-            MessageRecord &message = entry->message;
-            message.conversation = m_conversations.value(contact.value);
-            if (message.state == MessageRecord::State::Queued) {
-                // Its outbox entry (sealed for the old device's sessions) did not travel.
-                message.state = MessageRecord::State::Failed;
-                message.failureReason = MessageRecord::FailureReason::UnknownRecipient;
-            }
-            auto appended = MessageTable(m_context).appendIfNew(message);
-            if (const auto *error = std::get_if<StoreError>(&appended)) {
-                return storeFailure(*error);
-            }
-            if (!std::get<std::optional<MessageId>>(appended)) {
-                return malformed; // the same message twice
-            }
-            ++summary.messages;
-            return std::nullopt;
-        }
-        case archive::kEnd: {
-            auto end = archive::decodeEnd(record.body.view());
-            if (!end || end->contacts != quint32(summary.contacts) ||
-                end->messages != quint64(summary.messages)) {
-                return malformed;
-            }
-            m_ended = true;
-            return std::nullopt;
-        }
-        default:
-            return malformed; // version 1 knows no other record (B1 §4)
-        }
-    }
-
-    StoreContext &m_context;
-    QFile &m_file;
-    crypto::ArchiveOpener &m_opener;
-    crypto::ArchiveRecordReader m_records;
-    QHash<QString, ContactId> m_contacts;
-    QHash<qint64, ConversationId> m_conversations;
-    bool m_account = false;
-    bool m_ended = false;
-};
 
 ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &archivePassphrase,
                          const QString &directory, const crypto::WipedBytes &profilePassphrase,
@@ -374,21 +339,21 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
     const QDir target(directory);
     if (target.exists() &&
         !target.isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden)) {
-        return fileFailure(
+        return failureOf(
             QStringLiteral("%1 is not empty: import into a new profile folder.").arg(directory));
     }
     QFile file(archivePath);
     if (!file.open(QIODevice::ReadOnly)) {
-        return fileFailure(
+        return failureOf(
             QStringLiteral("%1 cannot be read: %2").arg(archivePath, file.errorString()));
     }
     if (file.size() > ProfileArchiver::kMaxArchiveFileBytes) {
-        return archiveFailure(ArchiveError::OversizedChunk);
+        return failureOf(ArchiveError::OversizedChunk);
     }
     const QByteArray preamble = file.read(qint64(crypto::kArchivePreambleBytes));
     auto opened = crypto::ArchiveOpener::open(viewOf(preamble), archivePassphrase.view());
     if (const auto *error = std::get_if<ArchiveError>(&opened)) {
-        return archiveFailure(*error);
+        return failureOf(*error);
     }
     auto &opener = std::get<crypto::ArchiveOpener>(opened);
 
@@ -396,7 +361,7 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
     const QString partial = QDir::cleanPath(directory) + QStringLiteral(".importing-") +
                             QUuid::createUuid().toString(QUuid::Id128).left(12);
     if (!QDir().mkpath(partial)) {
-        return fileFailure(QStringLiteral("%1 cannot be created.").arg(partial));
+        return failureOf(QStringLiteral("%1 cannot be created.").arg(partial));
     }
     std::optional<ArchiveFailure> failed;
     ArchiveSummary summary;
@@ -404,13 +369,16 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
         auto store = std::make_shared<ProfileStore>(partial);
         const StoreStatus created = store->create(profilePassphrase, vault).result();
         if (const auto *error = std::get_if<StoreError>(&created)) {
-            failed = fileFailure(error->message());
+            failed = failureOf(error->message());
         } else {
+            const QString attachments =
+                QDir(partial).filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory));
             const StoreStatus stored =
                 store
                     ->run([&](StoreContext &context) -> StoreStatus {
                         return context.transaction([&]() -> StoreStatus {
-                            Importer importer(context, file, opener);
+                            ArchiveImporter importer(context, file, opener, attachments,
+                                                     QDateTime::currentMSecsSinceEpoch());
                             failed = importer.run();
                             summary = importer.summary;
                             if (failed) {
@@ -422,7 +390,7 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
                     })
                     .result();
             if (const auto *error = std::get_if<StoreError>(&stored); error != nullptr && !failed) {
-                failed = fileFailure(error->message());
+                failed = failureOf(error->message());
             }
         }
         store->lock().waitForFinished();
@@ -432,7 +400,7 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
             QDir().rmdir(directory); // empty, checked above
         }
         if (!QDir().rename(partial, directory)) {
-            failed = fileFailure(QStringLiteral("%1 cannot be created.").arg(directory));
+            failed = failureOf(QStringLiteral("%1 cannot be created.").arg(directory));
         }
     }
     if (failed) {
@@ -449,9 +417,11 @@ ProfileArchiver::exportProfile(const std::shared_ptr<ProfileStore> &store, const
                                crypto::WipedBytes archivePassphrase,
                                crypto::VaultParameters parameters)
 {
-    return store->run([path, passphrase = std::move(archivePassphrase),
+    const QString attachments =
+        QDir(store->directory()).filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory));
+    return store->run([path, attachments, passphrase = std::move(archivePassphrase),
                        parameters](StoreContext &context) -> StoreResult<ArchiveOutcome> {
-        return exportNow(context, path, passphrase, parameters);
+        return exportNow(context, path, attachments, passphrase, parameters);
     });
 }
 

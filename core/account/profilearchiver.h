@@ -21,6 +21,8 @@ struct ArchiveSummary
 {
     int contacts = 0;
     qint64 messages = 0;
+    qint64 attachments = 0; // attachment records (B2)
+    qint64 files = 0;       // of them, those whose downloaded blob travelled
     QString accountAddress; // user@relay
     QString deviceAddress;  // import: the NEW device (user@relay/N); export: the exporting one
 };
@@ -35,15 +37,19 @@ struct ArchiveFailure
 
 using ArchiveOutcome = std::variant<ArchiveSummary, ArchiveFailure>;
 
-// Export and import of a profile as an encrypted archive (docs/protocol.md B1;
-// docs/architecture.md "Profile archives"). Both run off the calling thread and report
+// Export and import of a profile as an encrypted archive (docs/protocol.md B2, reading B1
+// too; docs/architecture.md "Profile archives"). Both run off the calling thread and report
 // through a QFuture.
 //
 // exportProfile(): on the store's database thread, reads the account (address, account key,
 // device list, relay URL), every contact (pinned key, verification, standing, name) and every
-// conversation's text history, and streams it sealed (Argon2id + secretstream) into `path`
-// through a QSaveFile: the file appears complete or not at all, and no plaintext of it ever
-// reaches the disk. Device keys, prekeys and ratchet sessions are never exported.
+// 1:1 conversation — its disappearing timer and its rows (texts, replies, edited texts with
+// their earlier versions, tombstones, timer changes, reactions, attachments with their keys
+// and, when downloaded, their blobs) except those already expired — and streams it sealed
+// (Argon2id + secretstream) into `path` through a QSaveFile: the file appears complete or not
+// at all, and no plaintext of it ever reaches the disk; memory holds one page of rows and one
+// 64 KiB piece of a blob. Device keys, prekeys, ratchet sessions, sender keys and groups are
+// never exported (B2 §5).
 //
 // importProfile(): on the thread pool. Creates a NEW profile in `directory` (which must not
 // hold a profile) under `profilePassphrase`: built in a sibling "<directory>.importing-*" and
@@ -67,8 +73,9 @@ public:
                                                  crypto::WipedBytes profilePassphrase,
                                                  crypto::VaultParameters vault);
 
-    // Upper bound on the archive file accepted by importProfile() (B1 §5).
-    static constexpr qint64 kMaxArchiveFileBytes = qint64(4) * 1024 * 1024 * 1024;
+    // Upper bound on the archive file accepted by importProfile() (B2 §4): attachments make
+    // archives large, and the import streams whatever the size.
+    static constexpr qint64 kMaxArchiveFileBytes = qint64(64) * 1024 * 1024 * 1024;
 };
 
 } // namespace parley::core

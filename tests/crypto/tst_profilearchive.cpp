@@ -182,7 +182,11 @@ private slots:
         QTest::addColumn<int>("value");
         QTest::addColumn<ArchiveError>("expected");
         QTest::newRow("magic") << 0 << int('X') << ArchiveError::NotAnArchive;
-        QTest::newRow("version 2") << 8 << 2 << ArchiveError::UnsupportedVersion;
+        // The value is XORed into the byte: version 2 becomes 0, 3, or 1 — known, but the
+        // header is every chunk's AD, so a B2 archive cannot pass for B1.
+        QTest::newRow("version 0") << 8 << 2 << ArchiveError::UnsupportedVersion;
+        QTest::newRow("version 3") << 8 << 1 << ArchiveError::UnsupportedVersion;
+        QTest::newRow("version 2 made 1") << 8 << 3 << ArchiveError::Tampered;
         QTest::newRow("kdf 2") << 9 << 2 << ArchiveError::UnsupportedAlgorithm;
         // opslimit's high byte: 2^56 passes, refused before any Argon2id run.
         QTest::newRow("opslimit") << 10 << 1 << ArchiveError::ParametersOutOfBounds;
@@ -301,6 +305,28 @@ private slots:
                  ArchiveError::ParametersOutOfBounds);
         QCOMPARE(std::get<ArchiveError>(ArchiveWriter::create(view(kPassphrase), {1, 1000})),
                  ArchiveError::ParametersOutOfBounds);
+    }
+
+    void versionsWrittenAndRead()
+    {
+        // B2 is written by default; B1 can still be written (the tests' old writer) and is
+        // opened with its version; no other version is written.
+        for (const Byte version : {Byte(0x01), Byte(0x02)}) {
+            auto created =
+                ArchiveWriter::create(view(kPassphrase), VaultParameters::minimum(), version);
+            auto &writer = std::get<ArchiveWriter>(created);
+            writer.finish();
+            const std::vector<Byte> bytes = writer.takeOutput();
+            QCOMPARE(bytes[8], version);
+            auto opened = ArchiveOpener::open(ByteView(bytes).first(kArchivePreambleBytes),
+                                              view(kPassphrase));
+            QCOMPARE(std::get<ArchiveOpener>(opened).version(), version);
+        }
+        QCOMPARE(m_archive[8], kArchiveFormatVersion);
+        QCOMPARE(kArchiveFormatVersion, Byte(0x02));
+        QCOMPARE(std::get<ArchiveError>(
+                     ArchiveWriter::create(view(kPassphrase), VaultParameters::minimum(), 3)),
+                 ArchiveError::UnsupportedVersion);
     }
 };
 

@@ -4,7 +4,8 @@
 // account. The history is there, the old device is retired on the relay, the next messages
 // both ways decrypt, and bob's contact for alice keeps its verification and safety number
 // (a device change, not a key change). A wrong passphrase or a damaged archive leaves no
-// profile behind.
+// profile behind. Files travel too (B2): a downloaded one inside the archive, one not
+// downloaded still fetched from the relay by the new device with the key that travelled.
 
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
@@ -54,6 +55,7 @@ private slots:
     void moveToANewDevice();
     void newDeviceWritesFirst();
     void badArchivesLeaveNoProfile();
+    void filesTravel();
 
 private:
     CliResult run(const QStringList &arguments, const QString &archivePassphrase = {}) const;
@@ -308,6 +310,70 @@ void TestE2eArchive::badArchivesLeaveNoProfile()
     result = run({"--profile", carol, "import", archive}, kArchivePassphrase);
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.err.contains(u"not empty"), qPrintable(result.err));
+}
+
+void TestE2eArchive::filesTravel()
+{
+    createProfile(QStringLiteral("dana"));
+    createProfile(QStringLiteral("erin"));
+    const QString dana = profile(QStringLiteral("dana"));
+    const QString erin = profile(QStringLiteral("erin"));
+    const auto writeFile = [](const QString &path, const QByteArray &bytes) {
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
+    };
+    const auto readFile = [](const QString &path) {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+    // Two files of more than one archive piece (64 KiB) each, not images.
+    QByteArray mine(150'000, Qt::Uninitialized);
+    QByteArray theirs(90'000, Qt::Uninitialized);
+    for (qsizetype i = 0; i < mine.size(); ++i) {
+        mine[i] = char((i * 7919) >> 3);
+    }
+    for (qsizetype i = 0; i < theirs.size(); ++i) {
+        theirs[i] = char((i * 104729) >> 5);
+    }
+    const QString minePath = m_dir->filePath(QStringLiteral("mine.dat"));
+    const QString theirsPath = m_dir->filePath(QStringLiteral("theirs.dat"));
+    QVERIFY(writeFile(minePath, mine) && writeFile(theirsPath, theirs));
+
+    // Dana sends a file (her blob is local); erin answers with one dana does not download.
+    CliResult result = run({"--profile", dana, "send-file", "erin", minePath});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    const QString mineId = lastEvent(result).value(u"client_message_id").toString();
+    QVERIFY(!mineId.isEmpty());
+    QVERIFY(run({"--profile", erin, "recv", "--wait", "20"}).out.contains(u"mine.dat"));
+    QCOMPARE(run({"--profile", erin, "accept", "dana"}).exitCode, 0);
+    result = run({"--profile", erin, "send-file", "dana", theirsPath});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    const QString theirsId = lastEvent(result).value(u"client_message_id").toString();
+    QVERIFY(run({"--profile", dana, "recv", "--wait", "20"}).out.contains(u"theirs.dat"));
+
+    const QString archive = m_dir->filePath(QStringLiteral("dana.parley-archive"));
+    result = run({"--profile", dana, "export", archive}, kArchivePassphrase);
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    QVERIFY(!readFile(archive).contains(readFile(QDir(dana + QStringLiteral("/attachments"))
+                                                     .entryInfoList(QDir::Files)
+                                                     .value(0)
+                                                     .filePath())
+                                            .mid(4096, 64))); // the blob is sealed in it too
+    const QString moved = profile(QStringLiteral("dana-new"));
+    result = run({"--profile", moved, "import", archive}, kArchivePassphrase);
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    QCOMPARE(QDir(moved + QStringLiteral("/attachments")).entryList(QDir::Files).size(), 1);
+
+    // Her own file opens from the archive's copy; erin's comes from the relay.
+    const QString mineOut = m_dir->filePath(QStringLiteral("mine-out.dat"));
+    result = run({"--profile", moved, "fetch-file", "erin", mineId, mineOut});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    QCOMPARE(readFile(mineOut), mine);
+    const QString theirsOut = m_dir->filePath(QStringLiteral("theirs-out.dat"));
+    result = run({"--profile", moved, "fetch-file", "erin", theirsId, theirsOut});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    QCOMPARE(readFile(theirsOut), theirs);
+    QCOMPARE(QDir(moved + QStringLiteral("/attachments")).entryList(QDir::Files).size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestE2eArchive)

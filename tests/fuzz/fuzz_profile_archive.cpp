@@ -1,4 +1,4 @@
-// libFuzzer target: what an import reads from a profile archive (docs/protocol.md B1) before
+// libFuzzer target: what an import reads from a profile archive (docs/protocol.md B1, B2) before
 // and after decryption — the header checks (no Argon2id: deliberately slow), chunk lengths,
 // the record splitter fed in uneven pieces, and core's record decoders. A crafted archive
 // must give an error, never a crash or an unbounded allocation.
@@ -54,7 +54,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 (void)archive::decodeMessage(record->body.view());
                 break;
             case archive::kEnd:
-                (void)archive::decodeEnd(record->body.view());
+                (void)archive::decodeEnd(record->body.view(), 1);
+                (void)archive::decodeEnd(record->body.view(), 2);
+                break;
+            case archive::kConversation:
+                (void)archive::decodeConversation(record->body.view());
+                break;
+            case archive::kMessage2:
+                if (auto entry = archive::decodeMessage2(record->body.view());
+                    entry && entry->message.deleted && entry->message.isTimerChange()) {
+                    __builtin_trap(); // B2 §2.2: the flags exclude each other
+                }
+                break;
+            case archive::kVersion:
+                (void)archive::decodeVersion(record->body.view());
+                break;
+            case archive::kReaction:
+                if (auto entry = archive::decodeReaction(record->body.view());
+                    entry && (entry->emoji.isEmpty() ||
+                              entry->emoji.toUtf8().size() > archive::kMaxEmojiBytes)) {
+                    __builtin_trap();
+                }
+                break;
+            case archive::kAttachment:
+                if (auto entry = archive::decodeAttachment(record->body.view());
+                    entry && !entry->ref.isValid()) {
+                    __builtin_trap(); // only a complete, valid descriptor comes out
+                }
                 break;
             default:
                 break;

@@ -1,0 +1,512 @@
+#include "core/account/archiveimporter.h"
+
+#include "core/store/attachmenttable.h"
+#include "core/store/contacttable.h"
+#include "core/store/conversationtable.h"
+#include "core/store/identitytable.h"
+#include "core/store/messagetable.h"
+#include "core/store/messageversiontable.h"
+#include "core/store/reactiontable.h"
+#include "core/store/storecontext.h"
+#include "crypto/devicelist.h"
+#include "crypto/identity.h"
+
+#include <QDir>
+#include <QUuid>
+
+#include <limits>
+#include <sodium.h>
+
+namespace parley::core {
+
+using crypto::ArchiveError;
+
+namespace archive {
+
+ArchiveFailure failureOf(ArchiveError error)
+{
+    const std::string_view text = crypto::describe(error);
+    return {error, QString::fromUtf8(text.data(), qsizetype(text.size()))};
+}
+
+ArchiveFailure failureOf(const QString &sentence)
+{
+    return {std::nullopt, sentence};
+}
+
+} // namespace archive
+
+namespace {
+
+using archive::failureOf;
+
+crypto::ByteView viewOf(const QByteArray &bytes)
+{
+    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
+            static_cast<std::size_t>(bytes.size())};
+}
+
+QByteArray bytesOf(crypto::ByteView bytes)
+{
+    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+}
+
+ArchiveFailure malformed()
+{
+    return failureOf(ArchiveError::Malformed);
+}
+
+ArchiveFailure storeFailure(const StoreError &error)
+{
+    return failureOf(error.message());
+}
+
+crypto_hash_sha256_state *hashOf(std::vector<unsigned char> &state)
+{
+    return reinterpret_cast<crypto_hash_sha256_state *>(state.data());
+}
+
+// The new device's identity from the archive's account record (B1 §6).
+std::variant<OwnIdentityRecord, ArchiveFailure> newDevice(const archive::AccountRecord &account,
+                                                          QString *deviceAddress)
+{
+    auto address = crypto::AccountAddress::parse(account.address.toStdString());
+    auto key = crypto::SigningKeyPair::fromSeed(account.accountSeed.view());
+    auto list = crypto::DeviceList::parse(viewOf(account.deviceList));
+    if (std::holds_alternative<crypto::AddressError>(address) || !key ||
+        !std::holds_alternative<crypto::DeviceList>(list)) {
+        return malformed();
+    }
+    const auto &accountAddress = std::get<crypto::AccountAddress>(address);
+    const auto &devices = std::get<crypto::DeviceList>(list);
+    if (crypto::verifyDeviceList(devices, key->publicKey()) ||
+        !(devices.account == accountAddress) ||
+        devices.counter == std::numeric_limits<quint64>::max()) {
+        return malformed();
+    }
+    std::uint32_t highest = 0;
+    std::vector<crypto::DeviceListEntry> entries;
+    for (const crypto::DeviceListEntry &entry : devices.devices) {
+        highest = std::max(highest, entry.device.value);
+        if (entry.device.value != account.deviceId) {
+            entries.push_back(entry); // other devices of the account stay
+        }
+    }
+    if (highest == std::numeric_limits<std::uint32_t>::max()) {
+        return failureOf(QStringLiteral("This account has no free device number left."));
+    }
+    const crypto::AccountIdentity identity(accountAddress, std::move(*key));
+    const crypto::DeviceIdentity device = identity.createDevice(crypto::DeviceId{highest + 1});
+    entries.push_back(device.listEntry());
+    const std::optional<crypto::DeviceList> signed_ =
+        identity.signDeviceList(devices.counter + 1, entries);
+    if (!signed_) {
+        return failureOf(QStringLiteral("This account has too many devices to add another."));
+    }
+    OwnIdentityRecord record;
+    record.address = account.address;
+    record.deviceId = highest + 1;
+    record.accountSeed = crypto::WipedBytes(identity.key().seed());
+    record.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
+    record.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
+    record.deviceCertificate = bytesOf(device.certificate().serialize());
+    record.deviceListCounter = signed_->counter;
+    record.relayUrl = account.relayUrl;
+    record.deviceList = bytesOf(signed_->serialize());
+    record.registered = false; // the first sign-in registers the new list (R1 §4.1)
+    *deviceAddress = QString::fromStdString(device.address().toString());
+    return record;
+}
+
+} // namespace
+
+ArchiveImporter::ArchiveImporter(StoreContext &context, QFile &file, crypto::ArchiveOpener &opener,
+                                 QString attachmentsDirectory, qint64 now)
+    : m_context(context)
+    , m_file(file)
+    , m_opener(opener)
+    , m_attachments(std::move(attachmentsDirectory))
+    , m_now(now)
+    , m_version(opener.version())
+{}
+
+ArchiveImporter::~ArchiveImporter()
+{
+    if (m_pending && m_pending->file) {
+        m_pending->file->remove(); // an unfinished blob (the caller removes the folder too)
+    }
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::run()
+{
+    while (!m_opener.finished()) {
+        const QByteArray prefix = m_file.read(4);
+        if (prefix.size() < 4) {
+            return failureOf(ArchiveError::Truncated);
+        }
+        auto length = crypto::ArchiveOpener::chunkLength(viewOf(prefix));
+        if (const auto *error = std::get_if<ArchiveError>(&length)) {
+            return failureOf(*error);
+        }
+        const QByteArray chunk = m_file.read(qint64(std::get<std::size_t>(length)));
+        if (std::size_t(chunk.size()) < std::get<std::size_t>(length)) {
+            return failureOf(ArchiveError::Truncated);
+        }
+        auto plain = m_opener.openChunk(viewOf(chunk));
+        if (const auto *error = std::get_if<ArchiveError>(&plain)) {
+            return failureOf(*error);
+        }
+        if (auto error = m_records.feed(std::get<crypto::WipedBytes>(plain).view())) {
+            return failureOf(*error);
+        }
+        while (auto record = m_records.next()) {
+            if (auto failed = handle(*record)) {
+                return failed;
+            }
+        }
+    }
+    if (!m_file.atEnd()) {
+        return failureOf(ArchiveError::Tampered); // bytes after the final chunk
+    }
+    if (m_records.pending() != 0 || !m_ended) {
+        return malformed();
+    }
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::handle(const Record &record)
+{
+    if (m_ended || (!m_account && record.type != archive::kAccount) ||
+        (m_pending && record.type != archive::kAttachmentData)) {
+        return malformed(); // B1 §4 / B2 §3: the order
+    }
+    const bool b2 = m_version >= 2;
+    switch (record.type) {
+    case archive::kAccount:
+        return account(record);
+    case archive::kContact:
+        return contact(record);
+    case archive::kMessage:
+        return b2 ? malformed() : messageV1(record);
+    case archive::kEnd:
+        return end(record);
+    case archive::kConversation:
+        return b2 ? conversation(record) : malformed();
+    case archive::kMessage2:
+        return b2 ? message(record) : malformed();
+    case archive::kVersion:
+        return b2 ? version(record) : malformed();
+    case archive::kReaction:
+        return b2 ? reaction(record) : malformed();
+    case archive::kAttachment:
+        return b2 ? attachment(record) : malformed();
+    case archive::kAttachmentData:
+        return b2 ? attachmentData(record) : malformed();
+    default:
+        return malformed(); // no other record in B1 §4 or B2 §2
+    }
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::account(const Record &record)
+{
+    auto account = archive::decodeAccount(record.body.view());
+    if (m_account || !account) {
+        return malformed();
+    }
+    auto made = newDevice(*account, &summary.deviceAddress);
+    if (const auto *failed = std::get_if<ArchiveFailure>(&made)) {
+        return *failed;
+    }
+    if (auto saved = IdentityTable(m_context).save(std::get<OwnIdentityRecord>(made));
+        const auto *error = std::get_if<StoreError>(&saved)) {
+        return storeFailure(*error);
+    }
+    summary.accountAddress = account->address;
+    m_account = true;
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::contact(const Record &record)
+{
+    auto contact = archive::decodeContact(record.body.view());
+    // B2 §3: every Contact before the first Conversation.
+    if (!contact || m_contacts.contains(contact->address) || m_conversation) {
+        return malformed();
+    }
+    auto put = ContactTable(m_context).put(*contact);
+    if (const auto *error = std::get_if<StoreError>(&put)) {
+        return storeFailure(*error);
+    }
+    m_contacts.insert(contact->address, std::get<ContactId>(put));
+    ++m_read.contacts;
+    ++summary.contacts;
+    return std::nullopt;
+}
+
+std::variant<std::optional<MessageId>, ArchiveFailure> ArchiveImporter::store(MessageRecord message)
+{
+    if (message.state == MessageRecord::State::Queued) {
+        // Its outbox entry (sealed for the old device's sessions) did not travel.
+        message.state = MessageRecord::State::Failed;
+        message.failureReason = MessageRecord::FailureReason::UnknownRecipient;
+    }
+    MessageTable messages(m_context);
+    auto appended = messages.appendIfNew(message);
+    if (const auto *error = std::get_if<StoreError>(&appended)) {
+        return storeFailure(*error);
+    }
+    const auto id = std::get<std::optional<MessageId>>(appended);
+    if (!id) {
+        return malformed(); // the same message twice
+    }
+    const QString *text = std::get_if<QString>(&message.body);
+    if (message.isEdited() && text != nullptr && !text->isNull() && !message.deleted) {
+        if (auto edited = messages.setEdited(*id, *text, message.editId, message.editedAt);
+            const auto *error = std::get_if<StoreError>(&edited)) {
+            return storeFailure(*error);
+        }
+    }
+    if (message.deleted) {
+        if (auto deleted = messages.setDeleted(*id);
+            const auto *error = std::get_if<StoreError>(&deleted)) {
+            return storeFailure(*error);
+        }
+    }
+    ++summary.messages;
+    return id;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::messageV1(const Record &record)
+{
+    auto entry = archive::decodeMessage(record.body.view());
+    if (!entry || !m_contacts.contains(entry->contact)) {
+        return malformed();
+    }
+    const ContactId contact = m_contacts.value(entry->contact);
+    if (!m_byContact.contains(contact.value)) {
+        auto conversation =
+            ConversationTable(m_context).forContact(contact, entry->message.storedAt);
+        if (const auto *error = std::get_if<StoreError>(&conversation)) {
+            return storeFailure(*error);
+        }
+        m_byContact.insert(contact.value, std::get<ConversationId>(conversation));
+    }
+    entry->message.conversation = m_byContact.value(contact.value);
+    ++m_read.messages;
+    auto stored = store(std::move(entry->message));
+    if (const auto *failed = std::get_if<ArchiveFailure>(&stored)) {
+        return *failed;
+    }
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record)
+{
+    auto entry = archive::decodeConversation(record.body.view());
+    if (!entry || !m_contacts.contains(entry->contact)) {
+        return malformed();
+    }
+    const ContactId contact = m_contacts.value(entry->contact);
+    if (m_byContact.contains(contact.value)) {
+        return malformed(); // one Conversation record per contact
+    }
+    auto created = ConversationTable(m_context).forContact(contact, m_now);
+    if (const auto *error = std::get_if<StoreError>(&created)) {
+        return storeFailure(*error);
+    }
+    const ConversationId id = std::get<ConversationId>(created);
+    m_byContact.insert(contact.value, id);
+    m_conversation = id;
+    m_current.reset();
+    // Set after every message is stored (End): a row stored while the timer is on would get
+    // an expiry of its own (MessageTable::insertRow), but it carries its own (B2 §2.3).
+    if (entry->timer.seconds != 0 || !entry->timer.changeId.isEmpty()) {
+        m_timers.emplace_back(id, entry->timer);
+    }
+    ++m_read.conversations;
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
+{
+    auto entry = archive::decodeMessage2(record.body.view());
+    // This build carries 1:1 conversations only: no row has an author (B2 §2.3).
+    if (!entry || !m_conversation || !entry->message.author.isEmpty()) {
+        return malformed();
+    }
+    MessageRecord &message = entry->message;
+    message.conversation = *m_conversation;
+    ++m_read.messages;
+    Current current;
+    const QString *text = std::get_if<QString>(&message.body);
+    current.text = text != nullptr && !text->isNull();
+    current.plain = !message.deleted && !message.isTimerChange();
+    // Expired since the export: not stored (B2 §4), its records after it are only checked.
+    if (message.expiresAt == 0 || message.expiresAt > m_now) {
+        auto stored = store(std::move(message));
+        if (const auto *failed = std::get_if<ArchiveFailure>(&stored)) {
+            return *failed;
+        }
+        current.id = std::get<std::optional<MessageId>>(stored);
+    }
+    m_current = std::move(current);
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::version(const Record &record)
+{
+    auto entry = archive::decodeVersion(record.body.view());
+    if (!entry || !m_current || !m_current->text || !m_current->plain || m_current->stage > 0 ||
+        m_current->versionIds.contains(entry->versionId) ||
+        m_current->versions >= MessageVersionTable::kMaxPerMessage) {
+        return malformed();
+    }
+    m_current->versionIds.insert(entry->versionId);
+    ++m_current->versions;
+    ++m_read.versions;
+    if (m_current->id) {
+        auto added = MessageVersionTable(m_context).add(*m_current->id, entry->versionId,
+                                                        entry->sentAt, entry->body);
+        if (const auto *error = std::get_if<StoreError>(&added)) {
+            return storeFailure(*error);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
+{
+    auto entry = archive::decodeReaction(record.body.view());
+    if (!entry || !m_current || !m_current->plain || m_current->stage > 1 ||
+        (!entry->author.isEmpty() && !m_contacts.contains(entry->author)) ||
+        m_current->reactionAuthors.contains(entry->author)) {
+        return malformed();
+    }
+    m_current->stage = 1;
+    m_current->reactionAuthors.insert(entry->author);
+    ++m_read.reactions;
+    if (m_current->id) {
+        ReactionRecord reaction;
+        reaction.message = *m_current->id;
+        reaction.author =
+            entry->author.isEmpty() ? ReactionTable::kSelf : m_contacts.value(entry->author).value;
+        reaction.opId = entry->opId;
+        reaction.sentAt = entry->sentAt;
+        reaction.emoji = entry->emoji;
+        if (auto put = ReactionTable(m_context).put(reaction);
+            const auto *error = std::get_if<StoreError>(&put)) {
+            return storeFailure(*error);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::attachment(const Record &record)
+{
+    auto entry = archive::decodeAttachment(record.body.view());
+    if (!entry || !m_current || m_current->text || !m_current->plain || m_current->attachment) {
+        return malformed();
+    }
+    m_current->attachment = true;
+    m_current->stage = 2;
+    ++m_read.attachments;
+    if (m_current->id) {
+        ++summary.attachments;
+        AttachmentRecord stored;
+        stored.message = *m_current->id;
+        stored.ref = entry->ref;
+        stored.caption = entry->caption;
+        if (auto inserted = AttachmentTable(m_context).insert(stored, m_now);
+            const auto *error = std::get_if<StoreError>(&inserted)) {
+            return storeFailure(*error);
+        }
+    }
+    if (!entry->withFile) {
+        return std::nullopt; // fetched from the relay later, if it still holds the blob
+    }
+    PendingFile pending;
+    pending.remaining = entry->ref.blobSize();
+    pending.digest = entry->ref.digest;
+    pending.hash.resize(sizeof(crypto_hash_sha256_state));
+    crypto_hash_sha256_init(hashOf(pending.hash));
+    if (m_current->id) {
+        pending.message = *m_current->id;
+        pending.name = QUuid::createUuid().toString(QUuid::Id128) + QStringLiteral(".blob");
+        if (!QDir().mkpath(m_attachments)) {
+            return failureOf(QStringLiteral("%1 cannot be created.").arg(m_attachments));
+        }
+        pending.file = std::make_unique<QFile>(
+            QDir(m_attachments).filePath(pending.name + QStringLiteral(".part")));
+        if (!pending.file->open(QIODevice::WriteOnly | QIODevice::NewOnly)) {
+            return failureOf(QStringLiteral("%1 cannot be written: %2")
+                                 .arg(pending.file->fileName(), pending.file->errorString()));
+        }
+    }
+    m_pending = std::move(pending);
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::attachmentData(const Record &record)
+{
+    const crypto::ByteView data = record.body.view();
+    if (!m_pending || data.empty() || data.size() > archive::kMaxAttachmentDataBytes ||
+        data.size() > m_pending->remaining) {
+        return malformed();
+    }
+    PendingFile &pending = *m_pending;
+    crypto_hash_sha256_update(hashOf(pending.hash), data.data(), data.size());
+    if (pending.file && pending.file->write(reinterpret_cast<const char *>(data.data()),
+                                            qint64(data.size())) != qint64(data.size())) {
+        return failureOf(QStringLiteral("%1 cannot be written: %2")
+                             .arg(pending.file->fileName(), pending.file->errorString()));
+    }
+    pending.remaining -= data.size();
+    if (pending.remaining != 0) {
+        return std::nullopt;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(hashOf(pending.hash), digest);
+    // The blob the descriptor names, byte for byte (C5 "Digest"), or nothing.
+    if (sodium_memcmp(digest, pending.digest.constData(), sizeof digest) != 0) {
+        return malformed();
+    }
+    ++m_read.files;
+    if (pending.file) {
+        const QString final = QDir(m_attachments).filePath(pending.name);
+        if (!pending.file->flush() || !pending.file->rename(final)) {
+            return failureOf(
+                QStringLiteral("%1 cannot be written: %2").arg(final, pending.file->errorString()));
+        }
+        pending.file->close();
+        if (auto set =
+                AttachmentTable(m_context).setLocalFile(pending.message, pending.name, m_now);
+            const auto *error = std::get_if<StoreError>(&set)) {
+            return storeFailure(*error);
+        }
+        ++summary.files;
+    }
+    m_pending.reset();
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::end(const Record &record)
+{
+    auto end = archive::decodeEnd(record.body.view(), m_version);
+    if (!end || end->contacts != m_read.contacts || end->messages != m_read.messages ||
+        end->conversations != m_read.conversations || end->versions != m_read.versions ||
+        end->reactions != m_read.reactions || end->attachments != m_read.attachments ||
+        end->files != m_read.files) {
+        return malformed();
+    }
+    ConversationTable conversations(m_context);
+    for (const auto &[conversation, timer] : m_timers) {
+        if (auto set = conversations.setTimer(conversation, timer);
+            const auto *error = std::get_if<StoreError>(&set)) {
+            return storeFailure(*error);
+        }
+    }
+    m_ended = true;
+    return std::nullopt;
+}
+
+} // namespace parley::core
