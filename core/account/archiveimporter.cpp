@@ -178,7 +178,7 @@ std::optional<ArchiveFailure> ArchiveImporter::handle(const Record &record)
 {
     if (m_ended || (!m_account && record.type != archive::kAccount) ||
         (m_pending && record.type != archive::kAttachmentData)) {
-        return malformed(); // B1 §4 / B2 §3: the order
+        return malformed(); // B1 §4 / B2 §2.7: the order
     }
     const bool b2 = m_version >= 2;
     switch (record.type) {

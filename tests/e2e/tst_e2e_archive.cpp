@@ -354,6 +354,8 @@ void TestE2eArchive::filesTravel()
     const QString archive = m_dir->filePath(QStringLiteral("dana.parley-archive"));
     result = run({"--profile", dana, "export", archive}, kArchivePassphrase);
     QVERIFY2(result.exitCode == 0, qPrintable(result.out + result.err));
+    QCOMPARE(lastEvent(result).value(u"attachments").toInt(), 2);
+    QCOMPARE(lastEvent(result).value(u"files").toInt(), 1); // hers; erin's is not downloaded
     QVERIFY(!readFile(archive).contains(readFile(QDir(dana + QStringLiteral("/attachments"))
                                                      .entryInfoList(QDir::Files)
                                                      .value(0)

@@ -18,7 +18,9 @@ QJsonObject counts(const core::ArchiveSummary &summary)
     return {{QStringLiteral("account"), summary.accountAddress},
             {QStringLiteral("device_address"), summary.deviceAddress},
             {QStringLiteral("contacts"), summary.contacts},
-            {QStringLiteral("messages"), summary.messages}};
+            {QStringLiteral("messages"), summary.messages},
+            {QStringLiteral("attachments"), summary.attachments},
+            {QStringLiteral("files"), summary.files}};
 }
 
 } // namespace

@@ -132,9 +132,10 @@ constexpr std::array kSyntax{
            "history: after fetching what the relay holds, every text of the group, oldest\n"
            "first (sender, time, text)."},
     Syntax{CliCommand::Name::Export, "export", 1, 0, "export FILE",
-           "Write this profile to FILE as an encrypted archive (docs/protocol.md B1): the\n"
-           "account key, contacts with their verification, and the text history. Device keys\n"
-           "and sessions stay behind. The archive's passphrase comes from\n"
+           "Write this profile to FILE as an encrypted archive (docs/protocol.md B2): the\n"
+           "account key, contacts with their verification, and the 1:1 history with edits,\n"
+           "reactions, timers and files. Device keys, sessions and groups stay behind. The "
+           "archive's passphrase comes from\n"
            "$PARLEY_ARCHIVE_PASSPHRASE or --archive-passphrase-file (else the profile's);\n"
            "--kdf sets its Argon2id strength. Needs no relay."},
     Syntax{CliCommand::Name::Import, "import", 1, 0, "import FILE",
