@@ -317,6 +317,7 @@ std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record
     const ConversationId id = std::get<ConversationId>(created);
     m_byContact.insert(contact.value, id);
     m_conversation = id;
+    m_peer = entry->contact;
     m_current.reset();
     // Set after every message is stored (End): a row stored while the timer is on would get
     // an expiry of its own (MessageTable::insertRow), but it carries its own (B2 §2.3).
@@ -378,7 +379,7 @@ std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
 {
     auto entry = archive::decodeReaction(record.body.view());
     if (!entry || !m_current || !m_current->plain || m_current->stage > 1 ||
-        (!entry->author.isEmpty() && !m_contacts.contains(entry->author)) ||
+        (!entry->author.isEmpty() && entry->author != m_peer) ||
         m_current->reactionAuthors.contains(entry->author)) {
         return malformed();
     }

@@ -96,6 +96,7 @@ private:
     QHash<QString, ContactId> m_contacts;
     QHash<qint64, ConversationId> m_byContact;
     std::optional<ConversationId> m_conversation; // B2: the one messages go to
+    QString m_peer;                               // its contact's address
     std::vector<std::pair<ConversationId, ConversationTimer>> m_timers;
     std::optional<Current> m_current;
     std::optional<PendingFile> m_pending;

@@ -434,6 +434,7 @@ void TestArchiveHistory::badRecordsLeaveNothing_data()
     QTest::newRow("a group member's row") << 4;
     QTest::newRow("attachment on a text") << 5;
     QTest::newRow("counts do not match") << 6;
+    QTest::newRow("a reaction by someone else") << 7;
 }
 
 void TestArchiveHistory::badRecordsLeaveNothing()
@@ -456,6 +457,11 @@ void TestArchiveHistory::badRecordsLeaveNothing()
         file.authorDevice = 1;
     }
     records.emplace_back(archive::kMessage2, archive::encodeMessage2(file));
+    if (fault == 7) {
+        records.emplace_back(archive::kReaction,
+                             archive::encodeReaction({QStringLiteral("dave@127.0.0.1:7683"),
+                                                      id16('r', 0), 1, QStringLiteral("👍")}));
+    }
     records.emplace_back(archive::kAttachment, archive::encodeAttachment({m_ref, {}, true}));
     QByteArray blob = m_blob;
     if (fault == 0) {
