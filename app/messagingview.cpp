@@ -43,7 +43,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     , m_contacts(new core::ContactsViewModel(m_store, sessions, this))
     , m_requests(new core::RequestsViewModel(sessions, this))
     // The window's AutoLock follows the minutes this view model saves (MainWindow).
-    , m_settings(new core::SettingsViewModel(m_store, nullptr, this))
+    , m_settings(new core::SettingsViewModel(m_store, nullptr, sessions, this))
     , m_appearance(appearance)
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_list(new ConversationsView(m_conversations, this))

@@ -57,20 +57,18 @@ void SessionManager::setDisappearingTimer(const QString &contact, quint32 second
     });
 }
 
+void SessionManager::setDefaultTimerSeconds(quint32 seconds)
+{
+    m_defaultTimerSeconds = MessageContent::isValidTimer(seconds) ? seconds : 0;
+}
+
 void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase when,
                                        Completion done)
 {
     const auto store = m_account->store();
-    if (!store) {
-        done({});
-        return;
-    }
-    // Read when it matters, so a change in Settings applies from the next conversation on.
-    const auto settings = ProfileSettings::load(store->directory());
-    const quint32 seconds = std::holds_alternative<ProfileSettings>(settings)
-                                ? std::get<ProfileSettings>(settings).defaultTimerSeconds()
-                                : 0;
-    if (seconds == 0) {
+    const quint32 seconds = m_defaultTimerSeconds;
+    if (!store || seconds == 0 ||
+        (when == DefaultTimerCase::FirstSend && m_knownConversations.contains(address))) {
         done({});
         return;
     }
@@ -101,6 +99,10 @@ void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase 
                      done({});
                      return;
                  }
+                 if (when == DefaultTimerCase::FirstSend) {
+                     // Either it exists or the send that follows creates it.
+                     m_knownConversations.insert(address);
+                 }
                  if (!std::get<bool>(wanted)) {
                      done({});
                      return;
@@ -130,6 +132,15 @@ void SessionManager::onAccountStatus()
     const bool signedIn = m_account->status().state == AccountStatus::State::SignedIn;
     if (signedIn && !m_signedIn) {
         m_signedIn = true;
+        // Read once per unlock; Settings keeps it current (setDefaultTimerSeconds).
+        m_defaultTimerSeconds = 0;
+        if (const auto store = m_account->store()) {
+            const auto settings = ProfileSettings::load(store->directory());
+            if (const auto *loaded = std::get_if<ProfileSettings>(&settings)) {
+                m_defaultTimerSeconds = loaded->defaultTimerSeconds();
+            }
+        }
+        m_knownConversations.clear();
         sweepExpired();
     } else if (!signedIn) {
         m_signedIn = false;

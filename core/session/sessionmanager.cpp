@@ -248,6 +248,7 @@ void SessionManager::deleteRequest(const QString &contact)
                                                          ? error->detail
                                                          : error->message());
                      } else {
+                         m_knownConversations.remove(address); // a new first send gets the default
                          emit requestDeleted(address, std::get<int>(deleted));
                      }
                      next();

@@ -162,16 +162,24 @@ StoreStatus SearchIndex::add(MessageId id, const QString &text)
 
 StoreStatus SearchIndex::remove(MessageId id)
 {
-    // The primary key's rows of the tokens the message was indexed under, then its list.
-    for (const char *statement :
-         {"DELETE FROM search_tokens WHERE message_id = ? AND token IN (SELECT value FROM "
-          "json_each((SELECT tokens FROM search_message_tokens WHERE message_id = ?)))",
-          "DELETE FROM search_message_tokens WHERE message_id = ?"}) {
-        CachedQuery remove = m_context.prepared(QString::fromLatin1(statement));
+    // The primary key's rows of the tokens the message was indexed under, then its list. Each
+    // statement binds the message id `binds` times (QtSql counts every ?, even SQLite's ?1).
+    struct Statement
+    {
+        const char *sql;
+        int binds;
+    };
+    for (const auto &[sql, binds] :
+         {Statement{"DELETE FROM search_tokens WHERE message_id = ? AND token IN (SELECT value "
+                    "FROM json_each((SELECT tokens FROM search_message_tokens WHERE "
+                    "message_id = ?)))",
+                    2},
+          Statement{"DELETE FROM search_message_tokens WHERE message_id = ?", 1}}) {
+        CachedQuery remove = m_context.prepared(QString::fromLatin1(sql));
         if (!remove.isPrepared()) {
             return StoreContext::queryError(*remove);
         }
-        for (int i = 0; i < QString::fromLatin1(statement).count(u'?'); ++i) {
+        for (int i = 0; i < binds; ++i) {
             remove->bindValue(i, id.value);
         }
         if (!remove->exec()) {

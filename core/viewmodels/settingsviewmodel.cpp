@@ -2,6 +2,7 @@
 
 #include "core/account/profilearchiver.h"
 #include "core/session/messagecontent.h"
+#include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
 #include "core/store/profilekeychain.h"
 #include "core/store/profilesession.h"
@@ -16,10 +17,11 @@
 namespace parley::core {
 
 SettingsViewModel::SettingsViewModel(std::shared_ptr<ProfileStore> store, ProfileSession *session,
-                                     QObject *parent)
+                                     SessionManager *sessions, QObject *parent)
     : QObject(parent)
     , m_store(std::move(store))
     , m_session(session)
+    , m_sessions(sessions)
     , m_directory(m_store ? m_store->directory() : QString())
 {
     const auto settings = ProfileSettings::load(m_directory);
@@ -222,6 +224,13 @@ void SettingsViewModel::setDefaultDisappearingSeconds(int seconds)
         return;
     }
     m_defaultTimerSeconds = seconds;
+    if (m_sessions) {
+        QMetaObject::invokeMethod(m_sessions, [sessions = m_sessions, seconds] {
+            if (sessions) {
+                sessions->setDefaultTimerSeconds(quint32(seconds));
+            }
+        });
+    }
     m_errorText.clear();
     m_noticeText = seconds == 0 ? tr("New conversations start without disappearing messages.")
                                 : tr("New conversations start with disappearing messages: %1.")

@@ -6,6 +6,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 
 #include <memory>
@@ -13,6 +14,7 @@
 namespace parley::core {
 
 class ProfileSession;
+class SessionManager;
 class ProfileStore;
 
 // The profile's settings: its passphrase, "remember on this computer" (the OS keychain, via
@@ -42,7 +44,8 @@ class ProfileStore;
 //  - defaultDisappearingSeconds: the disappearing-messages timer given to each new
 //                            conversation (our first send to someone, an accepted request);
 //                            0 = off (the default). Saved in profile.ini ([conversations],
-//                            ProfileSettings) and read by SessionManager when a conversation
+//                            ProfileSettings) and handed to `sessions` (the
+//                            SessionManager, if given), which applies it when a conversation
 //                            starts; a value that is no valid timer (M1 §6) is refused with
 //                            errorText. timerChoices() lists what a view offers.
 //  - exporting:              exportHistory() is running (busy too); progressText says so
@@ -92,9 +95,10 @@ class SettingsViewModel : public QObject
 public:
     using PassphraseStrength = OnboardingViewModel::PassphraseStrength;
 
-    // `session` (may be null) receives the auto-lock timeout.
+    // `session` (may be null) receives the auto-lock timeout; `sessions` (may be null; it
+    // lives on the core thread) the disappearing-messages default.
     SettingsViewModel(std::shared_ptr<ProfileStore> store, ProfileSession *session,
-                      QObject *parent = nullptr);
+                      SessionManager *sessions = nullptr, QObject *parent = nullptr);
     ~SettingsViewModel() override;
 
     // KDF strength for the rewrapped vault (default moderate; tests use the minimum). C++ only.
@@ -148,6 +152,7 @@ private:
 
     std::shared_ptr<ProfileStore> m_store;
     ProfileSession *m_session;
+    QPointer<SessionManager> m_sessions;
     QString m_directory;
     crypto::VaultParameters m_parameters = crypto::VaultParameters::moderate();
     bool m_busy = false;

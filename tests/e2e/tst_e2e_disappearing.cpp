@@ -10,6 +10,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationtable.h"
 #include "core/store/messagetable.h"
+#include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
 #include "core/store/storecontext.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -138,6 +139,7 @@ private slots:
     void aTimerSetByOneSideExpiresMessagesOnBoth();
     void cliSetsTheTimerAndShowsExpiries();
     void deleteForEveryoneLeavesNoCiphertextInTheFiles();
+    void theDefaultSavedBeforeUnlockStartsNewConversations();
 };
 
 void TestE2eDisappearing::aTimerSetByOneSideExpiresMessagesOnBoth()
@@ -368,6 +370,56 @@ void TestE2eDisappearing::deleteForEveryoneLeavesNoCiphertextInTheFiles()
     QVERIFY(aliceTombstone && aliceTombstone->second.isEmpty());
     QVERIFY(!rawFiles(alice).contains(aliceRow->second));
     QVERIFY(!rawFiles(bob).contains(bobRow->second));
+}
+
+// The profile's disappearing-messages default is read once at unlock (SessionManager keeps it,
+// SettingsViewModel updates it): the first text to a new conversation carries it, the second
+// does not, and a default switched off while unlocked applies to the next new conversation.
+void TestE2eDisappearing::theDefaultSavedBeforeUnlockStartsNewConversations()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString aliceDir = dir.filePath(QStringLiteral("alice"));
+    {
+        Client alice(aliceDir);
+        alice.create(QStringLiteral("alice"), relay.url());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
+    }
+    Client bob(dir.filePath(QStringLiteral("bob")));
+    bob.create(QStringLiteral("bob"), relay.url());
+    Client carol(dir.filePath(QStringLiteral("carol")));
+    carol.create(QStringLiteral("carol"), relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(carol.connection.state(), State::Connected, kTimeoutMs);
+    auto settings = core::ProfileSettings::load(aliceDir);
+    QVERIFY(std::holds_alternative<core::ProfileSettings>(settings));
+    QVERIFY(std::holds_alternative<core::Done>(
+        std::get<core::ProfileSettings>(settings).setDefaultTimerSeconds(3600)));
+
+    Client alice(aliceDir);
+    alice.unlock();
+    QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Connected, kTimeoutMs);
+    QVERIFY(alice.addContact(QStringLiteral("bob"), kTimeoutMs));
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("first"));
+    alice.sendText(QStringLiteral("bob"), QStringLiteral("second"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 3, kTimeoutMs);
+    QCOMPARE(bob.received.at(0).timerChange, 3600);
+    QCOMPARE(bob.received.at(1).text, QStringLiteral("first"));
+    QCOMPARE(bob.received.at(2).text, QStringLiteral("second"));
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    QCOMPARE(timerOf(alice, bobAddress), 3600u);
+
+    // Switched off while unlocked (as Settings does): carol's new conversation gets no timer.
+    QMetaObject::invokeMethod(alice.sessions,
+                              [s = alice.sessions] { s->setDefaultTimerSeconds(0); });
+    QVERIFY(alice.addContact(QStringLiteral("carol"), kTimeoutMs));
+    alice.sendText(QStringLiteral("carol"), QStringLiteral("no timer"));
+    QTRY_COMPARE_WITH_TIMEOUT(carol.received.size(), 1, kTimeoutMs);
+    QCOMPARE(carol.received.at(0).text, QStringLiteral("no timer"));
+    QCOMPARE(carol.received.at(0).timerChange, -1); // a text, and no change before it
+    QCOMPARE(timerOf(alice, QStringLiteral("carol@127.0.0.1:%1").arg(relay.port())), 0u);
 }
 
 QTEST_GUILESS_MAIN(TestE2eDisappearing)
