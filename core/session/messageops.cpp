@@ -1,6 +1,7 @@
 // Replies, reactions, edits and deletion for everyone on the database thread (protocol M1 §5).
 
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/pendingoptable.h"
@@ -39,6 +40,12 @@ StoreResult<OpOutcome> applyDelete(StoreContext &context, MessageRecord target)
 {
     if (target.deleted) {
         return outcome(Result::Unchanged, QStringLiteral("already deleted"));
+    }
+    // The key goes with the attachment's row (a trigger); its ciphertext file goes after the
+    // commit, so no device keeps what its author deleted (M1 §5.5).
+    if (auto removed = AttachmentTable(context).removeFilesAfterCommit(target.id);
+        errorOf(removed) != nullptr) {
+        return *errorOf(removed);
     }
     MessageTable messages(context);
     if (auto deleted = messages.setDeleted(target.id); errorOf(deleted) != nullptr) {

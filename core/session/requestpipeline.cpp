@@ -4,6 +4,7 @@
 
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/storecontext.h"
@@ -160,6 +161,10 @@ StoreResult<int> deleteRequestInStore(StoreContext &context, const QString &addr
         // held ops with the conversation; outbox and sent-message rows only point at them
         // (SET NULL) and there are none for a request anyway. secure_delete (Database)
         // overwrites the freed cells.
+        if (auto removed = AttachmentTable(context).removeFilesAfterCommit(*conversationId);
+            errorOf(removed) != nullptr) {
+            return *errorOf(removed);
+        }
         const QVariant id = conversationId->value;
         for (const QString &sql : {QStringLiteral("DELETE FROM messages WHERE conversation_id = ?"),
                                    QStringLiteral("DELETE FROM conversations WHERE id = ?")}) {

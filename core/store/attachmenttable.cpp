@@ -1,7 +1,10 @@
 #include "core/store/attachmenttable.h"
 
+#include "core/store/profilestore.h"
 #include "core/store/storecontext.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -120,6 +123,46 @@ StoreStatus AttachmentTable::setLocalFile(MessageId message, const QString &loca
     if (cached->numRowsAffected() != 1) {
         return StoreError{StoreError::Code::NotFound,
                           QStringLiteral("That message has no attachment.")};
+    }
+    return Done{};
+}
+
+QString AttachmentTable::filePath(const QString &name) const
+{
+    // Only a name is stored; a path in it would reach outside the folder.
+    return QDir(m_context.profileDirectory())
+        .filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory) + u'/' +
+                  QFileInfo(name).fileName());
+}
+
+StoreStatus AttachmentTable::removeFilesAfterCommit(MessageId message)
+{
+    return removeFilesWhere(QStringLiteral("message_id = ?"), message.value);
+}
+
+StoreStatus AttachmentTable::removeFilesAfterCommit(ConversationId conversation)
+{
+    return removeFilesWhere(
+        QStringLiteral("message_id IN (SELECT id FROM messages WHERE conversation_id = ?)"),
+        conversation.value);
+}
+
+StoreStatus AttachmentTable::removeFilesWhere(const QString &condition, qint64 value)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT local_file FROM attachments WHERE local_file IS NOT NULL AND ") +
+        condition);
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, value);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    while (cached->next()) {
+        if (const QString name = cached->value(0).toString(); !name.isEmpty()) {
+            m_context.removeFileAfterCommit(filePath(name));
+        }
     }
     return Done{};
 }

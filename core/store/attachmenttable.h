@@ -48,8 +48,17 @@ public:
     // Every attachment of the messages with ids in [first, last] (one query for a page).
     StoreResult<std::vector<AttachmentRecord>> forMessages(MessageId first, MessageId last);
     StoreStatus setLocalFile(MessageId message, const QString &localFile, qint64 now);
+    // The local files of the attachments of `messages` (by id), or of every message of
+    // `conversation`, deleted once the current transaction commits
+    // (StoreContext::removeFileAfterCommit): for rows about to go, by deletion for everyone or
+    // with their conversation, so no ciphertext stays behind its key.
+    StoreStatus removeFilesAfterCommit(MessageId message);
+    StoreStatus removeFilesAfterCommit(ConversationId conversation);
+    // The file `name` under the profile's attachments/ directory.
+    QString filePath(const QString &name) const;
 
 private:
+    StoreStatus removeFilesWhere(const QString &condition, qint64 value);
     StoreResult<AttachmentRecord> readRow(qint64 message, const QByteArray &sealed,
                                           const QString &localFile);
     StoreContext &m_context;

@@ -6,6 +6,7 @@
 #include "crypto/keyvault.h"
 #include "crypto/sodium.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -406,12 +407,13 @@ std::optional<StoreError> StoreContext::commit()
             execCached(QStringLiteral("RELEASE nested%1").arg(m_transactionDepth));
             return error;
         }
-        m_cache->pendingSessionStates.release(m_transactionDepth + 1);
+        m_cache->releaseSavepoint(m_transactionDepth + 1);
         return std::nullopt;
     }
     QSqlDatabase db = database();
     // The session states the transaction advanced, once each (pendingsessionstates.h).
     auto written = SessionTable(*this).writePending(m_cache->pendingSessionStates);
+    const auto filesToRemove = std::move(m_cache->filesToRemove);
     m_cache.reset();
     if (const auto *error = std::get_if<StoreError>(&written)) {
         db.rollback();
@@ -422,7 +424,24 @@ std::optional<StoreError> StoreContext::commit()
         db.rollback();
         return StoreError{StoreError::Code::DatabaseFailed, detail};
     }
+    for (const auto &file : filesToRemove) {
+        QFile::remove(file.second);
+    }
     return std::nullopt;
+}
+
+void StoreContext::removeFileAfterCommit(const QString &path)
+{
+    if (m_cache) {
+        m_cache->filesToRemove.emplace_back(m_transactionDepth, path);
+    } else {
+        QFile::remove(path);
+    }
+}
+
+QString StoreContext::profileDirectory() const
+{
+    return QFileInfo(database().databaseName()).absolutePath();
 }
 
 void StoreContext::rollback()

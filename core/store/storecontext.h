@@ -111,6 +111,13 @@ public:
     void clearSearchBacklog() { m_searchBacklog = false; }
     bool hasSearchBacklog() const { return m_searchBacklog; }
 
+    // Deletes the file at `path` once the current transaction is committed (at once outside
+    // one); a rollback keeps it. For a file whose row the transaction deletes, so neither
+    // outlives the other: the row's deletion is durable before the file goes.
+    void removeFileAfterCommit(const QString &path);
+    // The profile's directory (the database file's), for the files it keeps beside it.
+    QString profileDirectory() const;
+
     // Reserves `count` consecutive ids for `table` and returns the first. Ids come from the
     // id_counters table, so they only grow and are never reused, even after a delete. Call
     // inside a transaction: there, a table's first reservation takes `count` ids and any

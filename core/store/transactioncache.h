@@ -8,11 +8,13 @@
 #include <QHashFunctions> // std::hash<QString>
 #include <QString>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace parley::core {
 
@@ -40,6 +42,9 @@ struct TransactionCache
     std::unordered_map<std::string, std::pair<qint64, qint64>> reservedIds;
     // SessionTable::updateState's writes, not yet in the database.
     PendingSessionStates pendingSessionStates;
+    // Files to delete once the outermost transaction commits (StoreContext::
+    // removeFileAfterCommit), each with the depth that asked; a rollback keeps them.
+    std::vector<std::pair<int, QString>> filesToRemove;
 
     // The savepoint at `depth` (≥ 2) was rolled back: the reads are forgotten (it may have
     // written them) and so are its ids (their reservation is undone); its pending states go.
@@ -50,6 +55,15 @@ struct TransactionCache
         conversationsByContact.clear();
         reservedIds.clear();
         pendingSessionStates.rollback(depth);
+        std::erase_if(filesToRemove, [depth](const auto &file) { return file.first >= depth; });
+    }
+    // The savepoint at `depth` was released: what it asked for belongs to the one around it.
+    void releaseSavepoint(int depth)
+    {
+        pendingSessionStates.release(depth);
+        for (auto &file : filesToRemove) {
+            file.first = std::min(file.first, depth - 1);
+        }
     }
 };
 

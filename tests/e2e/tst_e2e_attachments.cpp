@@ -169,6 +169,7 @@ class TestE2eAttachments : public QObject
 private slots:
     void uploadResumesAfterARelayCrash();
     void alteredBlobIsRefused();
+    void deletionForEveryoneRemovesTheFiles();
     void imageArrivesWithoutItsGpsExif();
     void cliSendFileAndFetchFile();
 };
@@ -315,6 +316,43 @@ void TestE2eAttachments::alteredBlobIsRefused()
     QCOMPARE(failed.first().at(2).toString(),
              QStringLiteral("The file has not been downloaded yet."));
     QVERIFY(!QFile::exists(out));
+}
+
+// Deleting an attachment for everyone takes its key (the row) and, once that is committed,
+// its ciphertext file on both sides: nothing of it stays in either profile's attachments/.
+void TestE2eAttachments::deletionForEveryoneRemovesTheFiles()
+{
+    Pair pair;
+    const QString setUpError = pair.setUp();
+    QVERIFY2(setUpError.isEmpty(), qPrintable(setUpError));
+    Client &alice = *pair.alice;
+    Client &bob = *pair.bob;
+
+    const QString source = pair.dir.filePath(QStringLiteral("draft.txt"));
+    QVERIFY(writeFile(source, randomBytes(100'000)));
+    CrossThreadSpy uploaded(alice.sessions, &SessionManager::attachmentUploaded);
+    QMetaObject::invokeMethod(alice.sessions, [s = alice.sessions, source] {
+        s->sendFile(QStringLiteral("bob"), source, QString());
+    });
+    QVERIFY(uploaded.waitForCount(1, kTimeoutMs));
+    const auto message = receivedFile(bob);
+    QVERIFY(message && message->attachment);
+    const QString out = pair.dir.filePath(QStringLiteral("draft-saved.txt"));
+    const QString error = fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, out);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(filesUnder(pair.attachmentsOf(QStringLiteral("alice"))).size(), 1);
+    QCOMPARE(filesUnder(pair.attachmentsOf(QStringLiteral("bob"))).size(), 1);
+
+    CrossThreadSpy bobChanged(bob.sessions, &SessionManager::messageChanged);
+    QMetaObject::invokeMethod(alice.sessions, [s = alice.sessions, id = message->clientMessageId] {
+        s->deleteForEveryone(QStringLiteral("bob"), id);
+    });
+    QVERIFY(bobChanged.waitForCount(1, kTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(filesUnder(pair.attachmentsOf(QStringLiteral("alice"))).isEmpty(),
+                             kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(filesUnder(pair.attachmentsOf(QStringLiteral("bob"))).isEmpty(),
+                             kTimeoutMs);
+    QVERIFY(QFile::exists(out)); // what bob saved outside the profile is his
 }
 
 void TestE2eAttachments::imageArrivesWithoutItsGpsExif()
