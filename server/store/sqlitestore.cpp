@@ -1,5 +1,6 @@
 #include "server/store/sqlitestore.h"
 
+#include "server/store/sqlitestatementcache.h"
 #include "server/store/sqliteutil.h"
 
 #include <QDateTime>
@@ -159,6 +160,7 @@ SqliteStore::SqliteStore(QString connectionName, QString path)
 SqliteStore::~SqliteStore()
 {
     m_statements.clear(); // prepared statements go before their connection
+    m_cStatements.reset();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.close();
