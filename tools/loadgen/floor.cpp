@@ -32,16 +32,15 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
-#include <sched.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sqlite3.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <sched.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -75,8 +74,7 @@ double processCpuSeconds(qint64 pid)
     if (fields.size() < 13) {
         return 0;
     }
-    return double(fields[11].toLongLong() + fields[12].toLongLong()) /
-           double(sysconf(_SC_CLK_TCK));
+    return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
 }
 
 double selfCpuSeconds()
@@ -107,10 +105,9 @@ int echoServer(QCoreApplication &app)
     });
     QObject::connect(&webSockets, &QWebSocketServer::newConnection, [&] {
         while (QWebSocket *socket = webSockets.nextPendingConnection()) {
-            QObject::connect(socket, &QWebSocket::binaryMessageReceived, socket,
-                             [socket](const QByteArray &bytes) {
-                                 socket->sendBinaryMessage(bytes);
-                             });
+            QObject::connect(
+                socket, &QWebSocket::binaryMessageReceived, socket,
+                [socket](const QByteArray &bytes) { socket->sendBinaryMessage(bytes); });
             QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
         }
     });
