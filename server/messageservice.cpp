@@ -28,6 +28,18 @@ MessageService::MessageService(const AccountService &accounts, QByteArray secret
     , m_secret(std::move(secret))
 {
     Q_ASSERT(m_secret.size() == kSecretBytes);
+    crypto_auth_hmacsha256_init(&m_keyed, reinterpret_cast<const unsigned char *>(m_secret.data()),
+                                static_cast<std::size_t>(m_secret.size()));
+}
+
+MessageService::~MessageService()
+{
+    sodium_memzero(&m_keyed, sizeof m_keyed);
+}
+
+crypto_auth_hmacsha256_state MessageService::keyedState() const
+{
+    return m_keyed;
 }
 
 std::variant<MessageService::Checked, wire::Response>
@@ -131,9 +143,7 @@ QByteArray MessageService::dedupKey(const AuthenticatedDevice &sender,
     }
     input.append(QByteArray::fromStdString(clientMessageId));
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(m_secret.data()),
-                                static_cast<std::size_t>(m_secret.size()));
+    crypto_auth_hmacsha256_state state = keyedState();
     crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(input.data()),
                                   static_cast<unsigned long long>(input.size()));
     crypto_auth_hmacsha256_final(&state, mac);
@@ -149,9 +159,7 @@ QByteArray MessageService::addressTag(const QHostAddress &address) const
     const Q_IPV6ADDR bytes = address.toIPv6Address();
     input.append(reinterpret_cast<const char *>(bytes.c), sizeof bytes.c);
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(m_secret.data()),
-                                static_cast<std::size_t>(m_secret.size()));
+    crypto_auth_hmacsha256_state state = keyedState();
     crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(input.data()),
                                   static_cast<unsigned long long>(input.size()));
     crypto_auth_hmacsha256_final(&state, mac);

@@ -24,7 +24,7 @@ run_parley() {
     "$ROOT/scripts/setup-deps"
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPARLEY_BUILD_APP=OFF \
         -DPARLEY_BUILD_TESTS=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-    cmake --build "$BUILD" --target parley-relay parley-loadgen
+    cmake --build "$BUILD" --target parley-relay parley-loadgen parley-relay-floor
     local lg=("$BUILD/tools/loadgen/parley-loadgen" --relay-bin "$BUILD/server/parley-relay"
               --relay-cpu 0 --driver-cpu 1)
     local out="$OUT_DIR/parley.jsonl"
@@ -39,7 +39,12 @@ run_parley() {
     "${lg[@]}" --group 50 --total 200000 --window 50 fanout | tee -a "$out"
     "${lg[@]}" --connections 10000 reconnect | tee -a "$out"
     # The floor beside it: a bare QWebSocket echo and the queue's SQL, same machine, same run
-    # (docs: MACHINE-NOTES figures); see bench/RESULTS.md.
+    # (bench/RESULTS.md §Relay CPU per message).
+    local floor="$BUILD/tools/loadgen/parley-relay-floor"
+    "$floor" echo --server-cpu 0 --driver-cpu 1 --connections 200 --window 50 --total 200000 \
+        --payload-bytes 600 | tee -a "$out"
+    "$floor" sql --server-cpu 0 --rows 200000 --rows-per-commit 1000 --payload-bytes 600 \
+        | tee -a "$out"
 }
 
 run_peers() {

@@ -1,16 +1,22 @@
 // SqliteStore: queues, delivery reads, deduplication and the TTL sweep (docs/protocol.md
 // R2; schema version 3 in sqlitestore.cpp).
 
+#include "server/store/sqlitestatement.h"
+#include "server/store/sqlitestatementcache.h"
 #include "server/store/sqlitestore.h"
 #include "server/store/sqliteutil.h"
 
 #include <QFileInfo>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QStorageInfo>
 
 #include <algorithm>
 #include <limits>
+#include <sqlite3.h>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace parley::relay {
 
@@ -78,6 +84,26 @@ void SqliteStore::forgetStatements(const QString &table)
     }
 }
 
+sqlite::StatementCache *SqliteStore::cStatements(QString *error)
+{
+    if (m_cStatements) {
+        return m_cStatements.get();
+    }
+    // QSQLITE's handle is the sqlite3* it opened (QSqlDriver::handle(), type name "sqlite3*").
+    const QVariant handle = database().driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0 ||
+        *static_cast<sqlite3 *const *>(handle.constData()) == nullptr) {
+        *error = QStringLiteral("the SQLite driver gives no connection handle");
+        return nullptr;
+    }
+    m_cStatements = std::make_unique<sqlite::StatementCache>(
+        *static_cast<sqlite3 *const *>(handle.constData()));
+    return m_cStatements.get();
+}
+
+// The queue's hot path: every statement of a batch through SQLite's C API (bench/RESULTS.md
+// §Relay CPU per message: QtSql's per-statement cost was most of the writer's), inside the
+// transaction QtSql opened on the same connection.
 StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> &sends,
                                                         const QList<AckRecord> &acks,
                                                         const QueuePolicy &policy, qint64 now)
@@ -87,8 +113,18 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
     // created (a new dedup bucket) must not outlive it.
     auto failed = [this, &error] {
         m_statements.clear();
+        if (m_cStatements) {
+            if (error.isEmpty()) {
+                error = m_cStatements->lastError();
+            }
+            m_cStatements->clear();
+        }
         return StoreError{error, isDiskFull(error)};
     };
+    sqlite::StatementCache *cache = cStatements(&error);
+    if (!cache) {
+        return StoreError{error};
+    }
     Transaction transaction(database());
     if (!transaction.isOpen()) {
         error = transaction.error();
@@ -101,28 +137,33 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         if (found != devices.end()) {
             return &found->second;
         }
-        QSqlQuery *query = statement(
-            QStringLiteral("SELECT d.account_id, d.queued_rows, d.queued_bytes FROM devices d "
-                           "JOIN accounts a ON a.account_id = d.account_id WHERE a.username = ? "
-                           "AND d.device_id = ?"),
-            &error);
-        if (!query || !rerun(*query, {device.username, u32(device.deviceId)}, &error)) {
+        sqlite::Statement query(cache->get(
+            "SELECT d.account_id, d.queued_rows, d.queued_bytes FROM devices d JOIN accounts a "
+            "ON a.account_id = d.account_id WHERE a.username = ? AND d.device_id = ?",
+            &error));
+        const QByteArray username = device.username.toUtf8();
+        query.bindText(1, username);
+        query.bind(2, qint64(device.deviceId));
+        DeviceState state;
+        switch (query.step()) {
+        case SQLITE_ROW:
+            state.exists = true;
+            state.accountId = query.int64(0);
+            state.rows = query.int64(1);
+            state.bytes = query.int64(2);
+            break;
+        case SQLITE_DONE:
+            break;
+        default:
             return nullptr;
         }
-        DeviceState state;
-        if (query->next()) {
-            state.exists = true;
-            state.accountId = query->value(0).toLongLong();
-            state.rows = query->value(1).toLongLong();
-            state.bytes = query->value(2).toLongLong();
-        }
-        query->finish();
         return &devices.emplace(device, state).first->second;
     };
 
     WriteBatchResult result;
 
-    // 1. Acks first: the space they free counts for the sends below.
+    // 1. Acks first: the space they free counts for the sends below. The size is read
+    // before the delete (DELETE … RETURNING would build a temporary table per row).
     for (const AckRecord &ack : acks) {
         DeviceState *state = resolve(ack.device);
         if (!state) {
@@ -130,44 +171,61 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         }
         int deleted = 0;
         if (state->exists && !ack.rowIds.isEmpty()) {
-            QSqlQuery *query = statement(
-                QStringLiteral("DELETE FROM queue WHERE row_id = ? AND account_id = ? AND "
-                               "device_id = ? RETURNING size"),
+            sqlite3_stmt *find = cache->get(
+                "SELECT size FROM queue WHERE row_id = ? AND account_id = ? AND device_id = ?",
                 &error);
-            if (!query) {
+            sqlite3_stmt *remove = cache->get("DELETE FROM queue WHERE row_id = ?", &error);
+            if (!find || !remove) {
                 return failed();
             }
             for (quint64 rowId : ack.rowIds) {
-                if (!rerun(*query, {u64(rowId), state->accountId, u32(ack.device.deviceId)},
-                           &error)) {
+                qint64 size = 0;
+                {
+                    sqlite::Statement query(find);
+                    query.bind(1, qint64(rowId));
+                    query.bind(2, state->accountId);
+                    query.bind(3, qint64(ack.device.deviceId));
+                    const int stepped = query.step();
+                    if (stepped == SQLITE_DONE) {
+                        continue; // another device's row, or gone already
+                    }
+                    if (stepped != SQLITE_ROW) {
+                        return failed();
+                    }
+                    size = query.int64(0);
+                }
+                sqlite::Statement deletion(remove);
+                deletion.bind(1, qint64(rowId));
+                if (!deletion.run()) {
                     return failed();
                 }
-                while (query->next()) {
-                    ++deleted;
-                    state->deltaRows -= 1;
-                    state->deltaBytes -= query->value(0).toLongLong();
-                }
-                query->finish();
+                ++deleted;
+                state->deltaRows -= 1;
+                state->deltaBytes -= size;
             }
         }
         result.acked.append(deleted);
     }
 
-    // 2. The dedup buckets: every existing one is probed; new keys go to the current one.
+    // 2. The dedup buckets: every older one is probed; new keys go to the current one,
+    // whose INSERT OR IGNORE is its own probe.
     QList<qint64> buckets;
     qint64 currentBucket = -1;
     {
-        QSqlQuery *query = statement(
-            QStringLiteral("SELECT start, end FROM dedup_buckets ORDER BY start"), &error);
-        if (!query || !rerun(*query, {}, &error)) {
-            return failed();
-        }
-        while (query->next()) {
-            const qint64 start = query->value(0).toLongLong();
+        sqlite::Statement query(
+            cache->get("SELECT start, end FROM dedup_buckets ORDER BY start", &error));
+        for (;;) {
+            const int stepped = query.step();
+            if (stepped == SQLITE_DONE) {
+                break;
+            }
+            if (stepped != SQLITE_ROW) {
+                return failed();
+            }
+            const qint64 start = query.int64(0);
             buckets.append(start);
-            currentBucket = now < query->value(1).toLongLong() ? start : -1;
+            currentBucket = now < query.int64(1) ? start : -1;
         }
-        query->finish();
     }
     auto ensureCurrentBucket = [&]() -> bool {
         if (currentBucket >= 0) {
@@ -192,26 +250,59 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         currentBucket = start;
         return true;
     };
+    // Each bucket's SQL once per batch, not per send.
+    const auto bucketSql = [](const char *prefix, qint64 start, const char *suffix) {
+        return std::string(prefix) + "dedup_" + std::to_string(start) + suffix;
+    };
+    std::vector<std::pair<qint64, std::string>> probes;
+    std::string insertKey;
+    std::string removeKey;
+    const auto prepareDedup = [&] {
+        probes.clear();
+        for (qint64 bucket : std::as_const(buckets)) {
+            if (bucket != currentBucket) {
+                probes.emplace_back(bucket, bucketSql("SELECT 1 FROM ", bucket, " WHERE hash = ?"));
+            }
+        }
+        insertKey = bucketSql("INSERT OR IGNORE INTO ", currentBucket, " (hash) VALUES (?)");
+        removeKey = bucketSql("DELETE FROM ", currentBucket, " WHERE hash = ?");
+    };
+    bool dedupPrepared = false;
 
     // 3. The sends, in order, each all or nothing.
     qint64 firstRowId = -1;
     qint64 lastRowId = -1;
     for (const SendRecord &send : sends) {
         SendOutcome outcome;
+        const bool dedup = !send.dedupKey.isEmpty();
+        if (dedup && !dedupPrepared) {
+            if (!ensureCurrentBucket()) {
+                return failed();
+            }
+            prepareDedup();
+            dedupPrepared = true;
+        }
         bool duplicate = false;
-        if (!send.dedupKey.isEmpty()) {
-            for (qint64 bucket : std::as_const(buckets)) {
-                QSqlQuery *query = statement(
-                    QStringLiteral("SELECT 1 FROM %1 WHERE hash = ?").arg(dedupTable(bucket)),
-                    &error);
-                if (!query || !rerun(*query, {send.dedupKey}, &error)) {
+        if (dedup) {
+            for (const auto &[bucket, sql] : probes) {
+                sqlite::Statement query(cache->get(sql, &error));
+                query.bind(1, send.dedupKey);
+                const int stepped = query.step();
+                if (stepped != SQLITE_ROW && stepped != SQLITE_DONE) {
                     return failed();
                 }
-                duplicate = query->next();
-                query->finish();
-                if (duplicate) {
+                if (stepped == SQLITE_ROW) {
+                    duplicate = true;
                     break;
                 }
+            }
+            if (!duplicate) {
+                sqlite::Statement insert(cache->get(insertKey, &error));
+                insert.bind(1, send.dedupKey);
+                if (!insert.run()) {
+                    return failed();
+                }
+                duplicate = cache->changes() == 0;
             }
         }
         if (duplicate) {
@@ -219,6 +310,15 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             result.sends.append(outcome);
             continue;
         }
+        // Refused below: the key just recorded goes again, so a retry is judged afresh.
+        const auto forgetKey = [&]() -> bool {
+            if (!dedup) {
+                return true;
+            }
+            sqlite::Statement remove(cache->get(removeKey, &error));
+            remove.bind(1, send.dedupKey);
+            return remove.run();
+        };
 
         QList<DeviceState *> states;
         for (int i = 0; i < send.recipients.size(); ++i) {
@@ -232,6 +332,9 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             states.append(state);
         }
         if (!outcome.recipients.isEmpty()) {
+            if (!forgetKey()) {
+                return failed();
+            }
             outcome.kind = SendOutcome::Kind::UnknownRecipients;
             result.sends.append(outcome);
             continue;
@@ -248,53 +351,52 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             }
         }
         if (!outcome.recipients.isEmpty()) {
+            if (!forgetKey()) {
+                return failed();
+            }
             outcome.kind = SendOutcome::Kind::QueueFull;
             result.sends.append(outcome);
             continue;
         }
 
-        QVariant bodyId; // NULL for the single-recipient form
+        qint64 bodyId = -1; // NULL for the single-recipient form
         if (send.isMulti()) {
-            QSqlQuery *query =
-                statement(QStringLiteral("INSERT INTO bodies (body) VALUES (?)"), &error);
-            if (!query || !rerun(*query, {send.body}, &error)) {
+            sqlite::Statement insert(cache->get("INSERT INTO bodies (body) VALUES (?)", &error));
+            insert.bind(1, send.body);
+            if (!insert.run()) {
                 return failed();
             }
-            bodyId = query->lastInsertId();
+            bodyId = cache->lastInsertRowId();
         }
-        QSqlQuery *insert = statement(
-            QStringLiteral("INSERT INTO queue (account_id, device_id, payload, body_id, size) "
-                           "VALUES (?, ?, ?, ?, ?)"),
+        sqlite3_stmt *insertRow = cache->get(
+            "INSERT INTO queue (account_id, device_id, payload, body_id, size) VALUES (?, ?, ?, "
+            "?, ?)",
             &error);
-        if (!insert) {
+        if (!insertRow) {
             return failed();
         }
         for (int i = 0; i < states.size(); ++i) {
             DeviceState &state = *states.at(i);
             const qint64 size = rowSize(i);
-            if (!rerun(*insert,
-                       {state.accountId, u32(send.recipients.at(i).deviceId),
-                        send.isMulti() ? send.sealedKeys.at(i) : send.envelope, bodyId, size},
-                       &error)) {
+            sqlite::Statement insert(insertRow);
+            insert.bind(1, state.accountId);
+            insert.bind(2, qint64(send.recipients.at(i).deviceId));
+            insert.bind(3, send.isMulti() ? send.sealedKeys.at(i) : send.envelope);
+            if (bodyId >= 0) {
+                insert.bind(4, bodyId);
+            } else {
+                insert.bindNull(4);
+            }
+            insert.bind(5, size);
+            if (!insert.run()) {
                 return failed();
             }
+            lastRowId = cache->lastInsertRowId();
             if (firstRowId < 0) {
-                firstRowId = insert->lastInsertId().toLongLong();
+                firstRowId = lastRowId;
             }
             state.deltaRows += 1;
             state.deltaBytes += size;
-        }
-        lastRowId = insert->lastInsertId().toLongLong();
-        if (!send.dedupKey.isEmpty()) {
-            if (!ensureCurrentBucket()) {
-                return failed();
-            }
-            QSqlQuery *query = statement(
-                QStringLiteral("INSERT INTO %1 (hash) VALUES (?)").arg(dedupTable(currentBucket)),
-                &error);
-            if (!query || !rerun(*query, {send.dedupKey}, &error)) {
-                return failed();
-            }
         }
         result.sends.append(outcome);
     }
@@ -305,10 +407,13 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         result.lastRowId = quint64(lastRowId);
         const qint64 interval = markInterval(policy);
         const qint64 start = now - now % interval;
-        QSqlQuery *query = statement(QStringLiteral("INSERT OR IGNORE INTO queue_marks (start, "
-                                                    "end, first_row_id) VALUES (?, ?, ?)"),
-                                     &error);
-        if (!query || !rerun(*query, {start, start + interval, firstRowId}, &error)) {
+        sqlite::Statement mark(cache->get(
+            "INSERT OR IGNORE INTO queue_marks (start, end, first_row_id) VALUES (?, ?, ?)",
+            &error));
+        mark.bind(1, start);
+        mark.bind(2, start + interval);
+        mark.bind(3, firstRowId);
+        if (!mark.run()) {
             return failed();
         }
     }
@@ -318,14 +423,15 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         if (!state.exists || (state.deltaRows == 0 && state.deltaBytes == 0)) {
             continue;
         }
-        QSqlQuery *query = statement(
-            QStringLiteral("UPDATE devices SET queued_rows = queued_rows + ?, queued_bytes = "
-                           "queued_bytes + ? WHERE account_id = ? AND device_id = ?"),
-            &error);
-        if (!query ||
-            !rerun(*query,
-                   {state.deltaRows, state.deltaBytes, state.accountId, u32(device.deviceId)},
-                   &error)) {
+        sqlite::Statement update(
+            cache->get("UPDATE devices SET queued_rows = queued_rows + ?, queued_bytes = "
+                       "queued_bytes + ? WHERE account_id = ? AND device_id = ?",
+                       &error));
+        update.bind(1, state.deltaRows);
+        update.bind(2, state.deltaBytes);
+        update.bind(3, state.accountId);
+        update.bind(4, qint64(device.deviceId));
+        if (!update.run()) {
             return failed();
         }
     }
@@ -341,25 +447,36 @@ StoreResult<QList<QueuedMessage>>
 SqliteStore::fetchQueue(const DeviceRef &device, quint64 afterRowId, int maxRows, qint64 maxBytes)
 {
     QString error;
-    QSqlQuery *query = statement(
-        QStringLiteral("SELECT q.row_id, q.payload, q.body_id, b.body FROM queue q LEFT JOIN "
-                       "bodies b ON b.body_id = q.body_id WHERE q.account_id = (SELECT "
-                       "account_id FROM accounts WHERE username = ?) AND q.device_id = ? AND "
-                       "q.row_id > ? ORDER BY q.row_id LIMIT ?"),
-        &error);
-    if (!query ||
-        !rerun(*query, {device.username, u32(device.deviceId), u64(afterRowId), maxRows}, &error)) {
+    sqlite::StatementCache *cache = cStatements(&error);
+    if (!cache) {
         return StoreError{error};
     }
+    sqlite::Statement query(cache->get(
+        "SELECT q.row_id, q.payload, q.body_id, b.body FROM queue q LEFT JOIN bodies b ON "
+        "b.body_id = q.body_id WHERE q.account_id = (SELECT account_id FROM accounts WHERE "
+        "username = ?) AND q.device_id = ? AND q.row_id > ? ORDER BY q.row_id LIMIT ?",
+        &error));
+    const QByteArray username = device.username.toUtf8();
+    query.bindText(1, username);
+    query.bind(2, qint64(device.deviceId));
+    query.bind(3, qint64(afterRowId));
+    query.bind(4, qint64(maxRows));
     QList<QueuedMessage> messages;
     qint64 bytes = 0;
-    while (query->next()) {
+    for (;;) {
+        const int stepped = query.step();
+        if (stepped == SQLITE_DONE) {
+            break;
+        }
+        if (stepped != SQLITE_ROW) {
+            return StoreError{error.isEmpty() ? cache->lastError() : error};
+        }
         QueuedMessage message;
-        message.rowId = static_cast<quint64>(query->value(0).toLongLong());
-        message.payload = query->value(1).toByteArray();
-        message.multi = !query->value(2).isNull();
+        message.rowId = static_cast<quint64>(query.int64(0));
+        message.payload = query.blob(1);
+        message.multi = !query.isNull(2);
         if (message.multi) {
-            message.body = query->value(3).toByteArray();
+            message.body = query.blob(3);
         }
         if (!messages.isEmpty() && bytes + message.size() > maxBytes) {
             break;
@@ -367,7 +484,6 @@ SqliteStore::fetchQueue(const DeviceRef &device, quint64 afterRowId, int maxRows
         bytes += message.size();
         messages.append(std::move(message));
     }
-    query->finish();
     return messages;
 }
 
@@ -478,16 +594,25 @@ StoreResult<SweepResult> SqliteStore::sweepExpired(const QueuePolicy &policy, qi
     query.finish();
     for (qint64 start : std::as_const(expired)) {
         forgetStatements(dedupTable(start));
+        if (m_cStatements) {
+            m_cStatements->forget(dedupTable(start).toStdString() + ' ');
+        }
         if (!exec(db, QStringLiteral("DROP TABLE IF EXISTS %1").arg(dedupTable(start)), &error) ||
             !run(query, QStringLiteral("DELETE FROM dedup_buckets WHERE start = ?"), {start},
                  &error)) {
             m_statements.clear();
+            if (m_cStatements) {
+                m_cStatements->clear();
+            }
             return StoreError{error};
         }
         ++result.dedupBuckets;
     }
     if (!transaction.commit()) {
         m_statements.clear();
+        if (m_cStatements) {
+            m_cStatements->clear();
+        }
         return StoreError{transaction.error()};
     }
     return result;

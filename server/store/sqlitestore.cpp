@@ -1,5 +1,6 @@
 #include "server/store/sqlitestore.h"
 
+#include "server/store/sqlitestatementcache.h"
 #include "server/store/sqliteutil.h"
 
 #include <QDateTime>
@@ -159,6 +160,7 @@ SqliteStore::SqliteStore(QString connectionName, QString path)
 SqliteStore::~SqliteStore()
 {
     m_statements.clear(); // prepared statements go before their connection
+    m_cStatements.reset();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         db.close();
@@ -199,7 +201,12 @@ std::variant<std::unique_ptr<SqliteStore>, QString> SqliteStore::open(const QStr
         // left in free pages for whoever copies the file later.
         for (const char *pragma :
              {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-              "PRAGMA busy_timeout=5000", "PRAGMA secure_delete=ON"}) {
+              "PRAGMA busy_timeout=5000", "PRAGMA secure_delete=ON",
+              // The writer's working set (dedup bucket, queue, its index) outgrows the
+              // default 2 MiB cache within 100 000 messages: a page read back costs a pread,
+              // a page allocation and a copy (bench/RESULTS.md §Relay CPU per message). At
+              // most 32 MiB per connection; the workers' read connections stay far below.
+              "PRAGMA cache_size=-32768"}) {
             if (!exec(db, QString::fromLatin1(pragma), &error)) {
                 return QStringLiteral("cannot configure %1: %2").arg(path, error);
             }

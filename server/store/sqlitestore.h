@@ -13,6 +13,10 @@ class QSqlQuery;
 
 namespace parley::relay {
 
+namespace sqlite {
+class StatementCache;
+}
+
 // One account as the operator's `admin account list` shows it.
 // The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL so an
 // acknowledged write survives a power cut. Migrations are one step per PRAGMA user_version;
@@ -97,6 +101,9 @@ private:
     QSqlQuery *statement(const QString &sql, QString *error);
     // Forgets the prepared statements that mention `table` (before dropping it).
     void forgetStatements(const QString &table);
+    // The queue's hot path through SQLite's C API on this connection (sqlitestatementcache.h);
+    // nullptr (and *error) if the driver gives no handle.
+    sqlite::StatementCache *cStatements(QString *error);
 
     int readUserVersion() const; // -1 on error
     QString migrate();
@@ -106,6 +113,7 @@ private:
     QString m_connectionName;
     QString m_path;
     std::map<QString, std::unique_ptr<QSqlQuery>> m_statements;
+    std::unique_ptr<sqlite::StatementCache> m_cStatements;
     int m_schemaVersion = 0;
     QString m_instanceId;
 };

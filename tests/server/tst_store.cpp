@@ -744,6 +744,18 @@ void TestStore::capsCountEveryRowOfTheBatch()
                                        {AckRecord{ref("bob", 1), {first}}}, policy, kNow)),
              QList<Kind>{Kind::Stored});
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).bytes, 6);
+    // A send refused for a full queue leaves no dedup record: once an ack makes room, its
+    // retry is stored (once).
+    const QByteArray key(16, 'f');
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "1", key)}, {}, policy, kNow)),
+             QList<Kind>{Kind::QueueFull});
+    const quint64 oldest = value(store->fetchQueue(ref("bob", 1), 0, 1, 100)).first().rowId;
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "1", key)},
+                                       {AckRecord{ref("bob", 1), {oldest}}}, policy, kNow)),
+             QList<Kind>{Kind::Stored});
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "1", key)}, {}, policy, kNow)),
+             QList<Kind>{Kind::Duplicate});
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
 }
 
 void TestStore::sweepExpiresRowsAndDropsBuckets_data()

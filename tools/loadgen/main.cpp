@@ -89,6 +89,11 @@ int main(int argc, char *argv[])
     const auto payload = option("payload-bytes", "Envelope size.", "bytes", "560");
     const auto settle = option("settle", "idle: seconds before reading memory.", "s", "5");
     const auto maxSeconds = option("max-seconds", "Bound on each phase.", "s", "300");
+    const auto connectConcurrency =
+        option("connect-concurrency",
+               "Registrations and authentications in flight at once (lower it for a relay "
+               "under valgrind, whose auth deadline would otherwise pass).",
+               "n", "200");
     const auto killPid =
         option("kill-pid", "failover: processes to SIGKILL (repeat or commas).", "pid[,pid...]");
     parser.addPositionalArgument(QStringLiteral("scenario"),
@@ -120,13 +125,15 @@ int main(int argc, char *argv[])
     options.payloadBytes = parser.value(payload).toInt();
     options.settle = parser.value(settle).toDouble();
     options.maxSeconds = parser.value(maxSeconds).toDouble();
+    options.connectConcurrency = parser.value(connectConcurrency).toInt();
     // Bounded in count as well as in time.
     if (options.pairs < 1 || options.pairs > 20'000 || options.total < 1 ||
         options.total > 50'000'000 || options.window < 1 || options.rate <= 0 ||
         options.rate > 1e6 || options.duration <= 0 || options.duration > 3600 ||
         options.count < 1 || options.count > 10'000'000 || options.group < 1 ||
         options.group > 1000 || options.payloadBytes < 16 || options.payloadBytes > 131'072 ||
-        options.maxSeconds <= 0 || options.connections.isEmpty() ||
+        options.maxSeconds <= 0 || options.connectConcurrency < 1 ||
+        options.connectConcurrency > 10'000 || options.connections.isEmpty() ||
         std::any_of(options.connections.begin(), options.connections.end(),
                     [](int n) { return n < 1 || n > 60'000; })) {
         return fail(QStringLiteral("an option is out of range; see --help"));
