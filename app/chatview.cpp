@@ -20,10 +20,13 @@
 #include <QFileInfo>
 #include <QFrame>
 #include <QHBoxLayout>
+#include <QIcon>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
+#include <QPixmap>
 #include <QPointer>
 #include <QPushButton>
 #include <QStandardPaths>
@@ -33,6 +36,28 @@
 #include <QVBoxLayout>
 
 namespace parley::app {
+
+namespace {
+
+// `glyph` in `font` as an icon (at 1× and 2× device pixel ratios), a square as high as a line.
+QIcon glyphIcon(const QString &glyph, const QFont &font)
+{
+    QIcon icon;
+    const int side = QFontMetrics(font).height();
+    for (const qreal ratio : {1.0, 2.0}) {
+        QPixmap pixmap(QSize(side, side) * ratio);
+        pixmap.setDevicePixelRatio(ratio);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setFont(font);
+        painter.drawText(QRect(0, 0, side, side), Qt::AlignCenter, glyph);
+        painter.end();
+        icon.addPixmap(pixmap);
+    }
+    return icon;
+}
+
+} // namespace
 
 ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests, QWidget *parent)
     : QWidget(parent)
@@ -211,6 +236,9 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
     m_attachButton->setObjectName(QStringLiteral("attachButton"));
     m_attachButton->setText(QStringLiteral("📎"));
+    // A colour emoji is a PNG in its font, decoded again on every paint: drawn once instead.
+    m_attachButton->setIcon(glyphIcon(QStringLiteral("📎"), m_attachButton->font()));
+    m_attachButton->setIconSize(QSize(1, 1) * QFontMetrics(m_attachButton->font()).height());
     m_attachButton->setToolTip(tr("Send a file (or drop it on the chat)"));
     m_attachButton->setAccessibleName(tr("Send a file"));
     row->addWidget(m_attachButton, 0, Qt::AlignBottom);

@@ -11,6 +11,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPixmap>
 
 #include <cmath>
 
@@ -108,6 +109,48 @@ QSize MessageDelegate::thumbnailSize(const QModelIndex &index) const
 
 MessageDelegate::~MessageDelegate() = default;
 
+template<typename Value>
+const Value *MessageDelegate::SizeCache<Value>::find(const SizeKey &key)
+{
+    const auto found = current.constFind(key);
+    if (found != current.constEnd()) {
+        return &*found;
+    }
+    const auto kept = old.constFind(key);
+    if (kept == old.constEnd()) {
+        return nullptr;
+    }
+    const Value value = *kept;
+    old.erase(kept);
+    insert(key, value);
+    return &*current.constFind(key);
+}
+
+template<typename Value>
+void MessageDelegate::SizeCache<Value>::insert(const SizeKey &key, const Value &value)
+{
+    if (current.size() >= kCachedSizes) {
+        old = std::exchange(current, {});
+    }
+    current.insert(key, value);
+}
+
+template<typename Value>
+void MessageDelegate::SizeCache<Value>::forget(qint64 id)
+{
+    for (QHash<SizeKey, Value> *hash : {&current, &old}) {
+        hash->removeIf([id](const auto &entry) { return entry.key().first == id; });
+    }
+}
+
+void MessageDelegate::clearCache()
+{
+    m_textSizes.clear();
+    m_rowSizes.clear();
+    m_documents.clear();
+    m_smallAdvances.clear();
+}
+
 MessageDelegate::Parts MessageDelegate::partsOf(const QModelIndex &index) const
 {
     Parts parts;
@@ -193,9 +236,8 @@ std::unique_ptr<QTextDocument> MessageDelegate::documentFor(const QModelIndex &i
 
 void MessageDelegate::forget(qint64 id)
 {
-    for (auto it = m_textSizes.begin(); it != m_textSizes.end();) {
-        it = it.key().first == id ? m_textSizes.erase(it) : std::next(it);
-    }
+    m_textSizes.forget(id);
+    m_rowSizes.forget(id);
     const auto keys = m_documents.keys();
     for (const auto &key : keys) {
         if (key.first == id) {
@@ -218,16 +260,19 @@ QTextDocument *MessageDelegate::cachedDocument(const QModelIndex &index, const Q
 
 QSize MessageDelegate::textSize(const QModelIndex &index, const QFont &font, int textWidth) const
 {
-    const QPair<qint64, int> key(index.data(Messages::IdRole).toLongLong(), textWidth);
-    const auto cached = m_textSizes.constFind(key);
-    if (cached != m_textSizes.constEnd()) {
+    const qint64 id = index.data(Messages::IdRole).toLongLong();
+    const SizeKey key(id, textWidth);
+    if (const QSize *cached = m_textSizes.find(key)) {
         return *cached;
     }
-    const auto document = documentFor(index, font, textWidth);
+    auto document = documentFor(index, font, textWidth);
     const int width = std::min(textWidth, int(std::ceil(document->idealWidth())) + 1);
     document->setTextWidth(width);
     const QSize size(width, int(std::ceil(document->size().height())));
     m_textSizes.insert(key, size);
+    // Painting wants this very document (laid out at the text's width): keep it rather than
+    // lay the text out a second time when the row shows.
+    m_documents.insert(SizeKey(id, width), document.release());
     return size;
 }
 
@@ -373,11 +418,23 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
+    const int width = availableWidth(option);
+    const qint64 id = index.data(Messages::IdRole).toLongLong();
+    const qint64 previousId =
+        index.row() > 0 ? index.sibling(index.row() - 1, 0).data(Messages::IdRole).toLongLong() : 0;
+    const bool marker = m_unreadMarkerId != 0 && id == m_unreadMarkerId;
+    const SizeKey key(id, width);
+    if (const RowSize *cached = m_rowSizes.find(key);
+        cached != nullptr && cached->previousId == previousId && cached->marker == marker) {
+        return cached->size;
+    }
     QStyleOptionViewItem sized = option;
-    sized.rect = QRect(0, 0, availableWidth(option), 0);
+    sized.rect = QRect(0, 0, width, 0);
     const Geometry parts = geometry(sized, index);
     const int bottom = std::max(parts.bubble.bottom(), parts.reactions.bottom());
-    return {sized.rect.width(), bottom + 1 + kBottomGap};
+    const QSize size(width, bottom + 1 + kBottomGap);
+    m_rowSizes.insert(key, {size, previousId, marker});
+    return size;
 }
 
 QString MessageDelegate::linkAt(const QStyleOptionViewItem &option, const QModelIndex &index,
@@ -448,9 +505,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     if (outgoing) {
         bubble.setAlpha(45);
     }
-    painter->setPen(QPen(palette.color(QPalette::Mid), 0.5));
-    painter->setBrush(bubble);
-    painter->drawRoundedRect(QRectF(parts.bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
+    paintBubble(painter, parts.bubble, bubble, palette.color(QPalette::Mid));
 
     if (!parts.author.isEmpty()) {
         QFont bold = smallFont(option.font);
@@ -515,6 +570,64 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         paintReactions(painter, parts.reactions, index, option);
     }
     painter->restore();
+}
+
+// An antialiased rounded rectangle with a hairline border is the costliest thing in a row
+// (the border is stroked as a path): its corners and edges are drawn once into a small
+// pixmap per colour pair and device pixel ratio, and every bubble is nine pieces of it
+// (corners as they are, edges stretched along their length, the inside filled).
+void MessageDelegate::paintBubble(QPainter *painter, const QRect &rect, const QColor &fill,
+                                  const QColor &border) const
+{
+    constexpr int kRadius = 8;
+    constexpr int kMargin = kRadius + 1; // the corner and the border's half pixel
+    constexpr int kSide = 2 * kMargin + 1;
+    if (rect.width() < kSide || rect.height() < kSide) {
+        painter->setPen(QPen(border, 0.5));
+        painter->setBrush(fill);
+        painter->drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), kRadius, kRadius);
+        return;
+    }
+    const qreal ratio = painter->device()->devicePixelRatioF();
+    const BubbleKey key{fill.rgba(), border.rgba(), ratio};
+    auto found = m_bubbles.constFind(key);
+    if (found == m_bubbles.constEnd()) {
+        if (m_bubbles.size() >= kCachedBubbles) {
+            m_bubbles.clear(); // a theme change: the old colours are not painted any more
+        }
+        QPixmap pixmap(QSize(kSide, kSide) * ratio);
+        pixmap.setDevicePixelRatio(ratio);
+        pixmap.fill(Qt::transparent);
+        QPainter corner(&pixmap);
+        corner.setRenderHint(QPainter::Antialiasing);
+        corner.setPen(QPen(border, 0.5));
+        corner.setBrush(fill);
+        corner.drawRoundedRect(QRectF(0, 0, kSide, kSide).adjusted(0.5, 0.5, -0.5, -0.5), kRadius,
+                               kRadius);
+        corner.end();
+        found = m_bubbles.insert(key, pixmap);
+    }
+    const QPixmap &pixmap = *found;
+    // Columns and rows of the target and of the pixmap (in its device pixels).
+    const int innerWidth = rect.width() - 2 * kMargin;
+    const int innerHeight = rect.height() - 2 * kMargin;
+    const int xs[3] = {rect.left(), rect.left() + kMargin, rect.right() + 1 - kMargin};
+    const int ws[3] = {kMargin, innerWidth, kMargin};
+    const int ys[3] = {rect.top(), rect.top() + kMargin, rect.bottom() + 1 - kMargin};
+    const int hs[3] = {kMargin, innerHeight, kMargin};
+    const int from[3] = {0, kMargin, kMargin + 1};
+    const int fromSize[3] = {kMargin, 1, kMargin};
+    for (int row = 0; row < 3; ++row) {
+        for (int column = 0; column < 3; ++column) {
+            if (row == 1 && column == 1) {
+                continue;
+            }
+            painter->drawPixmap(QRectF(xs[column], ys[row], ws[column], hs[row]), pixmap,
+                                QRectF(from[column] * ratio, from[row] * ratio,
+                                       fromSize[column] * ratio, fromSize[row] * ratio));
+        }
+    }
+    painter->fillRect(QRect(xs[1], ys[1], innerWidth, innerHeight), fill);
 }
 
 void MessageDelegate::paintQuote(QPainter *painter, const QRect &rect, const QModelIndex &index,

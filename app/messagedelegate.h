@@ -4,6 +4,7 @@
 #include <QDate>
 #include <QFontMetrics>
 #include <QHash>
+#include <QPixmap>
 #include <QStyledItemDelegate>
 
 #include <memory>
@@ -30,9 +31,15 @@ class ThumbnailCache;
 // Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
 //
 // The text is an InertTextDocument (Markdown without HTML, no resource ever loaded, links
-// followed by their real target). Text sizes are cached per message id and available width
-// (a message's text never changes; its state does not change its size), so scrolling and
-// relayouts do not lay out the same text twice.
+// followed by their real target). Text sizes are cached per message id and available width,
+// and so are whole rows' size hints: a row's size depends only on its own data (a change of
+// it comes as dataChanged, and the view calls forget()), the width, the row above it (date
+// separator, grouping, a group's author line) and whether the unread line is above it; a
+// cached size is used only while the last two are what they were. So a relayout of the
+// window (every page of history prepended relays out all of its rows) shapes no text and
+// reads no time again. The document laid out for a text's size is kept for painting it.
+// The caches are bounded (two generations of kCachedSizes: the window's rows, used again on
+// every relayout, stay; rows scrolled far away go).
 class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -74,12 +81,7 @@ public:
     void setUnreadMarkerId(qint64 id) { m_unreadMarkerId = id; }
     qint64 unreadMarkerId() const { return m_unreadMarkerId; }
     // Forgets cached sizes (e.g. the font changed).
-    void clearCache()
-    {
-        m_textSizes.clear();
-        m_documents.clear();
-        m_smallAdvances.clear();
-    }
+    void clearCache();
     // Forgets one message's layouts (its text changed: an edit, a deletion).
     void forget(qint64 id);
     // Decodes thumbnails for painting; its ready() asks the view to paint again.
@@ -117,6 +119,8 @@ private:
     QSize textSize(const QModelIndex &index, const QFont &font, int textWidth) const;
     QString metaText(const QModelIndex &index) const;
     static QString fileLine(const QModelIndex &index);
+    void paintBubble(QPainter *painter, const QRect &rect, const QColor &fill,
+                     const QColor &border) const;
     void paintQuote(QPainter *painter, const QRect &rect, const QModelIndex &index,
                     const QStyleOptionViewItem &option) const;
     void paintReactions(QPainter *painter, const QRect &rect, const QModelIndex &index,
@@ -126,16 +130,64 @@ private:
 
     QSize thumbnailSize(const QModelIndex &index) const;
 
+    // (message id, width) → a size.
+    using SizeKey = QPair<qint64, int>;
+    // A row's size hint and what it was worked out with, besides the row's own data.
+    struct RowSize
+    {
+        QSize size;
+        qint64 previousId = 0; // the row above (0: none)
+        bool marker = false;   // the unread line above it
+    };
+    // A bounded cache in two generations: entries go to the current one; when it holds
+    // kCachedSizes, it becomes the old one (the previous old one is dropped), and an entry
+    // found in the old one moves back to the current one.
+    template<typename Value>
+    struct SizeCache
+    {
+        QHash<SizeKey, Value> current;
+        QHash<SizeKey, Value> old;
+        const Value *find(const SizeKey &key);
+        void insert(const SizeKey &key, const Value &value);
+        void forget(qint64 id);
+        void clear()
+        {
+            current.clear();
+            old.clear();
+        }
+    };
+
     ThumbnailCache *m_thumbnails;
     qint64 m_unreadMarkerId = 0;
+    // Far more than a window of rows (MessageListModel::kDefaultWindowCap).
+    static constexpr int kCachedSizes = 4096;
     // (message id, text width) → laid-out text size.
-    mutable QHash<QPair<qint64, int>, QSize> m_textSizes;
+    mutable SizeCache<QSize> m_textSizes;
+    // (message id, available width) → the row's size hint.
+    mutable SizeCache<RowSize> m_rowSizes;
     // (message id, text width) → document, for the rows being painted.
     static constexpr int kCachedDocuments = 150;
     static constexpr int kCachedTimes = 8192;
     mutable QHash<qint64, RowTime> m_times;
     mutable QHash<QString, int> m_smallAdvances;
     mutable QCache<QPair<qint64, int>, QTextDocument> m_documents{kCachedDocuments};
+    // (fill, border, device pixel ratio) → a bubble's corners and edges (paintBubble).
+    struct BubbleKey
+    {
+        QRgb fill;
+        QRgb border;
+        qreal ratio;
+        bool operator==(const BubbleKey &other) const
+        {
+            return fill == other.fill && border == other.border && ratio == other.ratio;
+        }
+        friend size_t qHash(const BubbleKey &key, size_t seed = 0)
+        {
+            return qHashMulti(seed, key.fill, key.border, key.ratio);
+        }
+    };
+    static constexpr int kCachedBubbles = 16;
+    mutable QHash<BubbleKey, QPixmap> m_bubbles;
 };
 
 } // namespace parley::app

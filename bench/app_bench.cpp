@@ -10,7 +10,9 @@
 //    (QAbstractEventDispatcher's awake → aboutToBlock: nothing can be painted inside one, so
 //    it bounds every frame) while PageUp is pressed as fast as the app takes it, from the
 //    newest message of a --scroll-messages conversation (default 100 000) to the oldest:
-//    every page of history is loaded, laid out and painted on the way.
+//    every page of history is loaded, laid out and painted on the way. The five events that
+//    took the most thread CPU time are printed with their type and receiver's class
+//    (PARLEY_BENCH_SLOW=1 also prints every event over 16 ms of wall time as it happens).
 //
 // Each measurement runs in a child process of its own (this binary again, with --phase), so
 // one's memory does not count in another's. The profile is real: created through the
@@ -241,6 +243,8 @@ public:
         const QEvent::Type type = event->type();
         const QByteArray className = receiver->metaObject()->className();
         const QByteArray objectName = receiver->objectName().toUtf8();
+        // Static, and read before: the event may delete the receiver (DeferredDelete).
+        const char *receiverClass = receiver->metaObject()->className();
         QElapsedTimer timer;
         timer.start();
         const double cpuBefore = threadCpuMs();
@@ -251,8 +255,26 @@ public:
             std::fprintf(stderr, "slow %.1f ms: event %d to %s %s\n", m_events.back(), int(type),
                          className.constData(), objectName.constData());
         }
+        m_kinds.push_back({int(type), receiverClass});
         --m_depth;
         return handled;
+    }
+    // The `count` events that took the most thread CPU time, with what they were.
+    void printLongest(std::size_t count) const
+    {
+        std::vector<std::size_t> order(m_eventsCpu.size());
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            order[i] = i;
+        }
+        count = std::min(count, order.size());
+        std::partial_sort(
+            order.begin(), order.begin() + std::ptrdiff_t(count), order.end(),
+            [this](std::size_t a, std::size_t b) { return m_eventsCpu[a] > m_eventsCpu[b]; });
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t at = order[i];
+            std::printf("    %.2f ms CPU (%.2f ms wall): event %d to %s\n", m_eventsCpu[at],
+                        m_events[at], m_kinds[at].type, m_kinds[at].receiver);
+        }
     }
     void record(bool on) { m_recording = on; }
     std::vector<double> events() const { return m_events; }
@@ -264,6 +286,12 @@ private:
     // PARLEY_BENCH_SLOW=1: each event over 16 ms is printed with its type and receiver.
     const bool m_printSlow = qEnvironmentVariableIsSet("PARLEY_BENCH_SLOW");
     int m_depth = 0;
+    struct Kind
+    {
+        int type;
+        const char *receiver; // the class name, static
+    };
+    std::vector<Kind> m_kinds;
     std::vector<double> m_events;
     std::vector<double> m_eventsCpu;
 };
@@ -346,6 +374,8 @@ int measureScrolling(const QString &profile, const QString &contact, int count)
     print("PageUp frames, key + window painted", frames, framesCpu);
     print("every GUI-thread event, pages of history arriving included", timed->events(),
           timed->eventsCpu());
+    std::printf("  the longest events by thread CPU:\n");
+    timed->printLongest(5);
     return 0;
 }
 

@@ -34,12 +34,15 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFrame>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QMenu>
+#include <QPainter>
 #include <QPointer>
 #include <QPushButton>
 #include <QScrollBar>
@@ -88,6 +91,8 @@ private slots:
     void sizeHintsContainTheirText();
     void hostileTextRendersInert();
     void editedAndDeletedRowsAreLaidOutAgain();
+    void cachedSizesFollowTheRowAbove();
+    void bubblesKeepTheirShape();
     void composerKeys();
     void composerBlockedWhileCannotSend();
     void controlsHaveAccessibleNames();
@@ -435,6 +440,172 @@ void TestTimeline::editedAndDeletedRowsAreLaidOutAgain()
     QTRY_VERIFY(model->index(0).data(Messages::DeletedRole).toBool());
     QCOMPARE(delegate->renderedText(model->index(0)), QStringLiteral("This message was deleted."));
     QVERIFY(height() < editedHeight);
+}
+
+// The delegate keeps each row's size hint; a row's size also depends on the row above it (a
+// date separator, grouping) and on the unread line: after rows are prepended above it, the
+// marker moves or the width changes, every row's size and place must be what a delegate
+// that never saw the rows before works out.
+void TestTimeline::cachedSizesFollowTheRowAbove()
+{
+    const QString kFay = QStringLiteral("fay@relay.example");
+    const int count = Messages::kDefaultPageSize + 30;
+    // One day, in runs of three by the same side a minute apart: the first row of the newest
+    // page starts the day (separator) until the older page comes, and then is grouped.
+    const qint64 start = QDateTime(QDate(2026, 3, 10), QTime(9, 0)).toMSecsSinceEpoch();
+    for (int n = 0; n < count; ++n) {
+        const bool outgoing = (n / 3) % 2 == 1;
+        appendMessage(*m_profile.store, kFay, outgoing ? Direction::Outgoing : Direction::Incoming,
+                      outgoing ? State::Delivered : State::Received,
+                      n % 5 == 0 ? QStringLiteral("message %1 with a longer text that wraps "
+                                                  "over a few lines in a narrow window")
+                                       .arg(n)
+                                 : QStringLiteral("message %1").arg(n),
+                      clientId(quint32(n), 0x73000000), start + qint64(n) * 60'000);
+    }
+    ChatViewModel chat(m_profile.store, nullptr, kFay);
+    app::ChatView view(&chat);
+    view.resize(520, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    app::TimelineView *timeline = view.timeline();
+    Messages *model = chat.messageList();
+    QTRY_COMPARE(model->rowCount(), Messages::kDefaultPageSize);
+    QTRY_VERIFY(!model->isLoading());
+
+    const auto sizesAreFresh = [&](const char *when) {
+        timeline->doItemsLayout();
+        app::MessageDelegate fresh;
+        fresh.setUnreadMarkerId(timeline->messageDelegate()->unreadMarkerId());
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QModelIndex index = model->index(row);
+            const QStyleOptionViewItem option = optionFor(*timeline, index);
+            const int expected = fresh.sizeHint(option, index).height();
+            const QString where = QStringLiteral("%1, row %2").arg(QLatin1String(when)).arg(row);
+            QVERIFY2(timeline->messageDelegate()->sizeHint(option, index).height() == expected,
+                     qPrintable(where));
+            QVERIFY2(timeline->visualRect(index).height() == expected, qPrintable(where));
+            if (row > 0) {
+                QVERIFY2(timeline->visualRect(index).top() ==
+                             timeline->visualRect(model->index(row - 1)).bottom() + 1,
+                         qPrintable(where));
+            }
+        }
+    };
+    sizesAreFresh("opened");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const qint64 firstId = model->idAt(0);
+    const QStyleOptionViewItem firstOption = optionFor(*timeline, model->index(0));
+    const int firstHeight =
+        timeline->messageDelegate()->sizeHint(firstOption, model->index(0)).height();
+
+    timeline->verticalScrollBar()->setValue(timeline->verticalScrollBar()->minimum());
+    QTRY_COMPARE(model->rowCount(), count);
+    QTRY_VERIFY(!model->isLoading());
+    sizesAreFresh("older rows prepended");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // The row that started the day lost its separator: the test above really saw a change.
+    const QModelIndex formerFirst = model->index(model->rowOf(firstId));
+    QVERIFY(timeline->messageDelegate()
+                ->sizeHint(optionFor(*timeline, formerFirst), formerFirst)
+                .height() < firstHeight);
+
+    timeline->setUnreadMarkerId(model->idAt(40));
+    sizesAreFresh("unread line above row 40");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    timeline->setUnreadMarkerId(model->idAt(41));
+    sizesAreFresh("unread line moved to row 41");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    timeline->setUnreadMarkerId(0);
+    sizesAreFresh("unread line gone");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+
+    view.resize(360, 600);
+    QTRY_COMPARE(view.width(), 360);
+    sizesAreFresh("narrower");
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+}
+
+// Bubbles are drawn from a cached nine-piece pixmap: their corners and edges must look as the
+// rounded rectangle they stand for, drawn directly.
+void TestTimeline::bubblesKeepTheirShape()
+{
+    const QString kGus = QStringLiteral("gus@relay.example");
+    appendMessage(*m_profile.store, kGus, Direction::Incoming, State::Received,
+                  QStringLiteral("an incoming message, long enough for a wide bubble"),
+                  clientId(1, 0x74000000), 1'700'000'000'000);
+    appendMessage(*m_profile.store, kGus, Direction::Outgoing, State::Read, QStringLiteral("ok"),
+                  clientId(2, 0x74000000), 1'700'000'900'000);
+    ChatViewModel chat(m_profile.store, nullptr, kGus);
+    app::ChatView view(&chat);
+    view.resize(600, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    app::TimelineView *timeline = view.timeline();
+    Messages *model = chat.messageList();
+    QTRY_COMPARE(model->rowCount(), 2);
+    for (int row = 0; row < 2; ++row) {
+        const QModelIndex index = model->index(row);
+        QStyleOptionViewItem option = optionFor(*timeline, index);
+        option.state &= ~QStyle::State_Selected;
+        option.rect.moveTopLeft({0, 0});
+        const QRect bubble = timeline->messageDelegate()->geometry(option, index).bubble;
+        QImage painted(option.rect.size(), QImage::Format_ARGB32_Premultiplied);
+        painted.fill(Qt::white);
+        QImage expected = painted;
+        {
+            QPainter painter(&painted);
+            timeline->messageDelegate()->paint(&painter, option, index);
+        }
+        {
+            QPainter painter(&expected);
+            painter.setRenderHint(QPainter::Antialiasing);
+            QColor fill = row == 1 ? option.palette.color(QPalette::Highlight)
+                                   : option.palette.color(QPalette::AlternateBase);
+            if (row == 1) {
+                fill.setAlpha(45);
+            }
+            painter.setPen(QPen(option.palette.color(QPalette::Mid), 0.5));
+            painter.setBrush(fill);
+            painter.drawRoundedRect(QRectF(bubble).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8);
+        }
+        // The four corners (nothing else is painted there) and a strip of each edge.
+        const int corner = 9;
+        const QList<QRect> parts = {
+            QRect(bubble.topLeft(), QSize(corner, corner)),
+            QRect(bubble.right() - corner + 1, bubble.top(), corner, corner),
+            QRect(bubble.left(), bubble.bottom() - corner + 1, corner, corner),
+            QRect(bubble.right() - corner + 1, bubble.bottom() - corner + 1, corner, corner),
+            QRect(bubble.left(), bubble.center().y(), 3, 1),
+            QRect(bubble.right() - 2, bubble.center().y(), 3, 1),
+        };
+        int worst = 0;
+        for (const QRect &part : parts) {
+            for (int y = part.top(); y <= part.bottom(); ++y) {
+                for (int x = part.left(); x <= part.right(); ++x) {
+                    const QRgb a = painted.pixel(x, y);
+                    const QRgb b = expected.pixel(x, y);
+                    worst =
+                        std::max({worst, std::abs(qRed(a) - qRed(b)),
+                                  std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
+                }
+            }
+        }
+        QVERIFY2(worst <= 3,
+                 qPrintable(QStringLiteral("row %1: a pixel differs by %2").arg(row).arg(worst)));
+    }
 }
 
 void TestTimeline::composerKeys()
