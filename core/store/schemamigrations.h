@@ -13,6 +13,8 @@ class StoreContext;
 // The tables of each version, and which of their columns are encrypted with the profile key,
 // are documented in docs/architecture.md ("The profile store"). Every past version has a
 // fixture under tests/core/fixtures/ that tst_storemigrations opens with this build.
+// migrate() is schemamigrations.cpp; the steps live in files by groups of versions
+// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp), each step self-contained.
 class SchemaMigrations
 {
 public:
