@@ -108,13 +108,13 @@ StoreResult<OpOutcome> applyEdit(StoreContext &context, MessageRecord target,
 }
 
 StoreResult<OpOutcome> applyReaction(StoreContext &context, MessageRecord target, qint64 author,
-                                     const MessageContent &op)
+                                     const MessageContent &op, const QString &member = {})
 {
     if (target.deleted) {
         return outcome(Result::Unchanged, QStringLiteral("the target is deleted"), target);
     }
     ReactionTable reactions(context);
-    auto found = reactions.find(target.id, author);
+    auto found = reactions.find(target.id, author, member);
     if (const auto *error = errorOf(found)) {
         return *error;
     }
@@ -127,6 +127,7 @@ StoreResult<OpOutcome> applyReaction(StoreContext &context, MessageRecord target
     }
     reaction.message = target.id;
     reaction.author = author;
+    reaction.member = member;
     reaction.opId = op.clientMessageId;
     reaction.sentAt = op.sentAt;
     reaction.emoji = op.reaction;
@@ -201,43 +202,67 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
     return outcome(Result::Rejected, QStringLiteral("not a message op"));
 }
 
-StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
-                                           const QString &author, const MessageContent &op)
+StoreResult<std::optional<MessageRecord>>
+findGroupTarget(StoreContext &context, ConversationId conversation, const QString &targetAuthor,
+                const QByteArray &targetId, const QString &selfAddress)
 {
-    if ((op.kind != Kind::Edit && op.kind != Kind::Delete) ||
-        op.targetId.size() != kClientMessageIdBytes) {
+    // M1 §10: the target is the message with that id FROM that author: ours are outgoing rows
+    // (and incoming rows from our own address, sent by another device of this account), a
+    // member's are incoming rows with that member as author (schema v14). Never a message
+    // found by its id alone: two members may have chosen the same id.
+    MessageTable messages(context);
+    if (targetAuthor == selfAddress) {
+        auto own = messages.findByClientId(conversation, Direction::Outgoing, targetId);
+        if (errorOf(own) != nullptr || std::get<std::optional<MessageRecord>>(own)) {
+            return own;
+        }
+    }
+    return messages.findByClientId(conversation, Direction::Incoming, targetId, targetAuthor);
+}
+
+StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
+                                           const QString &sender, const MessageContent &op,
+                                           const QString &selfAddress)
+{
+    if ((op.kind != Kind::Reaction && op.kind != Kind::Edit && op.kind != Kind::Delete) ||
+        op.targetId.size() != kClientMessageIdBytes || op.targetAuthor.isEmpty() ||
+        selfAddress.isEmpty()) {
         return outcome(Result::Rejected, QStringLiteral("not a group op"));
     }
-    // M1 §10 (§5.1 in a group): the target is the author's own message — ours are outgoing
-    // rows, a member's are incoming rows with that member as author (schema v14). Any other
-    // message with that id is someone else's: the op is rejected.
-    MessageTable messages(context);
-    auto found =
-        author.isEmpty()
-            ? messages.findByClientId(conversation, Direction::Outgoing, op.targetId)
-            : messages.findByClientId(conversation, Direction::Incoming, op.targetId, author);
+    const QString author = sender.isEmpty() ? selfAddress : sender;
+    // M1 §10 (§5.1 in a group): an edit or delete names its own author's message, or nothing
+    // it may change: rejected before anything is looked up.
+    if (op.kind != Kind::Reaction && op.targetAuthor != author) {
+        return outcome(Result::Rejected,
+                       QStringLiteral("group %1 by someone who is not the target's author")
+                           .arg(QLatin1String(kindName(op.kind))));
+    }
+    auto found = findGroupTarget(context, conversation, op.targetAuthor, op.targetId, selfAddress);
     if (const auto *error = errorOf(found)) {
         return *error;
     }
     std::optional<MessageRecord> target = std::get<std::optional<MessageRecord>>(found);
     if (!target) {
-        auto any = messages.hasClientId(conversation, op.targetId);
-        if (const auto *error = errorOf(any)) {
-            return *error;
-        }
-        if (std::get<bool>(any)) {
-            return outcome(Result::Rejected,
-                           QStringLiteral("group %1 by someone who is not the target's author")
-                               .arg(QLatin1String(kindName(op.kind))));
-        }
         // Not held (limitation of this step): ops in groups wait for no target.
         return outcome(Result::NoTarget, QStringLiteral("no such message"));
     }
     if (target->isTimerChange()) {
         return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
     }
-    return op.kind == Kind::Delete ? applyDelete(context, std::move(*target))
-                                   : applyEdit(context, std::move(*target), op);
+    if (target->state == MessageRecord::State::Undecryptable) {
+        return outcome(Result::Unchanged, QStringLiteral("the target is undecryptable"));
+    }
+    switch (op.kind) {
+    case Kind::Delete:
+        return applyDelete(context, std::move(*target));
+    case Kind::Edit:
+        return applyEdit(context, std::move(*target), op);
+    default:
+        // One reaction per member per message (M1 §5.3): ours under '' (any device of this
+        // account), a member's under its address.
+        return applyReaction(context, std::move(*target), ReactionTable::kSelf, op,
+                             author == selfAddress ? QString() : author);
+    }
 }
 
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now)

@@ -198,6 +198,12 @@ QStringList textsOf(Client &client, const QByteArray &id)
     return texts;
 }
 
+// M1 §10: who wrote row `row` of `chat` (a member's row: its author; ours: our address).
+QString groupAuthorOf(core::ChatViewModel &chat, int row)
+{
+    return chat.messageList()->index(row).data(core::MessageListModel::AuthorRole).toString();
+}
+
 const QString kPassphrase = QStringLiteral("correct horse battery staple");
 
 QList<QJsonObject> jsonLines(const QString &out)
@@ -238,6 +244,10 @@ private slots:
     void concurrentAdminChangesConverge();
 
 private:
+    // groupConversationViews, continued: reactions in the same group (M1 §10).
+    void groupReactions(core::ChatViewModel &aliceChat, core::ChatViewModel &bobChat,
+                        core::ChatViewModel &carolChat, Client &carol, const QByteArray &id,
+                        const QStringList &carolsOthers);
     CliResult cli(const QString &name, QStringList arguments)
     {
         arguments.prepend(QStringLiteral("--json"));
@@ -702,10 +712,10 @@ void TestE2eGroups::nonMemberTextsAreDropped()
     const qsizetype drained = malloryDrained.size();
     QVERIFY(sendRawGroupText(mallory, id, 1, QStringLiteral("still here"),
                              {address(QStringLiteral("bob"))}));
-    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))},
-                             core::MessageContent::makeReply(QByteArray(16, '\x42'),
-                                                             QStringLiteral("me too"),
-                                                             QDateTime::currentMSecsSinceEpoch())));
+    core::MessageContent reply = core::MessageContent::makeReply(
+        QByteArray(16, '\x42'), QStringLiteral("me too"), QDateTime::currentMSecsSinceEpoch());
+    reply.targetAuthor = address(QStringLiteral("alice"));
+    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))}, reply));
     QVERIFY(malloryDrained.waitForCount(drained + 1, kTimeoutMs));
     QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->sendGroupText(id, QStringLiteral("she is gone"));
@@ -850,12 +860,14 @@ void TestE2eGroups::groupConversationViews()
     core::MessageListModel *aliceRows = aliceChat.messageList();
     const QByteArray hello = aliceRows->clientMessageIdAt(0);
     const QStringList others = {aliceAddress, QStringLiteral("bob@127.0.0.1:%1").arg(relay.port())};
-    QVERIFY(sendRawGroupText(carol, id, 2, {}, others,
-                             core::MessageContent::makeEdit(hello, QStringLiteral("pwned"),
-                                                            QDateTime::currentMSecsSinceEpoch())));
-    QVERIFY(sendRawGroupText(
-        carol, id, 2, {}, others,
-        core::MessageContent::makeDelete(hello, QDateTime::currentMSecsSinceEpoch())));
+    core::MessageContent forgedEdit = core::MessageContent::makeEdit(
+        hello, QStringLiteral("pwned"), QDateTime::currentMSecsSinceEpoch());
+    forgedEdit.targetAuthor = aliceAddress; // M1 §10: the target's author is named
+    core::MessageContent forgedDelete =
+        core::MessageContent::makeDelete(hello, QDateTime::currentMSecsSinceEpoch());
+    forgedDelete.targetAuthor = aliceAddress;
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedEdit));
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedDelete));
     QVERIFY(carolChat.send(QStringLiteral("after the forgeries")));
     QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 3, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
@@ -921,9 +933,73 @@ void TestE2eGroups::groupConversationViews()
     QTRY_COMPARE_WITH_TIMEOUT(
         bobChat.messageList()->index(3).data(core::MessageListModel::StateRole).toInt(),
         int(core::MessageRecord::State::Sent), kTimeoutMs);
-    // Reactions are not possible in a group yet.
-    QVERIFY(!bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
-    QCOMPARE(bobChat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    groupReactions(aliceChat, bobChat, carolChat, carol, id, others);
+}
+
+void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatViewModel &bobChat,
+                                   core::ChatViewModel &carolChat, Client &carol,
+                                   const QByteArray &id, const QStringList &carolsOthers)
+{
+    // M1 §10 reactions, from each member's ChatViewModel: bob and alice react to carol's "hi
+    // all" (row 1 everywhere); every member's MessageListModel shows the same reactions, each
+    // "mine" only on its author's side.
+    using Roles = core::MessageListModel;
+    const auto reactionsOf = [](core::ChatViewModel *chat) {
+        QStringList out;
+        for (const QVariant &entry :
+             chat->messageList()->index(1).data(Roles::ReactionsRole).toList()) {
+            const QVariantMap map = entry.toMap();
+            out << map.value(u"emoji"_qs).toString() + QLatin1Char(' ') +
+                       QString::number(map.value(u"count"_qs).toInt()) +
+                       (map.value(u"mine"_qs).toBool() ? u" mine"_qs : QString());
+        }
+        return out;
+    };
+    const std::vector<core::ChatViewModel *> chats = {&aliceChat, &bobChat, &carolChat};
+    QVERIFY(bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
+    QVERIFY(aliceChat.react(aliceChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &bobChat ? u"👍 1 mine"_qs : u"👍 1"_qs,
+                                               chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs}),
+                                  kTimeoutMs);
+        QCOMPARE(chat->messageList()->index(1).data(Roles::ReactionsTextRole).toString(),
+                 QStringLiteral("👍 1  🎉 1"));
+    }
+    QVERIFY(aliceChat.errorText().isEmpty());
+    QVERIFY(bobChat.errorText().isEmpty());
+
+    // Carol, a member with a sender key, sends a removal about that message: a removal takes
+    // back only its own author's reaction (M1 §10), so nobody's is gone. A text she sends
+    // after it tells when every member has processed it (one sender's deliveries in order).
+    core::MessageContent removal =
+        core::MessageContent::makeReaction(carolChat.messageList()->clientMessageIdAt(1), QString(),
+                                           QDateTime::currentMSecsSinceEpoch() + 60'000);
+    removal.targetAuthor = groupAuthorOf(bobChat, 1); // carol's address, as bob sees it
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, carolsOthers, removal));
+    QVERIFY(carolChat.send(QStringLiteral("after the removal")));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat}) {
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 5, kTimeoutMs);
+    }
+    for (core::ChatViewModel *chat : chats) {
+        QCOMPARE(reactionsOf(chat), (QStringList{chat == &bobChat ? u"👍 1 mine"_qs : u"👍 1"_qs,
+                                                 chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs}));
+    }
+
+    // Bob takes his back: gone on every member's side, alice's stays.
+    QVERIFY(bobChat.unreact(bobChat.messageList()->idAt(1)));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs}),
+                                  kTimeoutMs);
+    }
+    // Carol reacts to her own message as well: two people, one emoji.
+    QVERIFY(carolChat.react(carolChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &bobChat ? u"🎉 2"_qs : u"🎉 2 mine"_qs}),
+                                  kTimeoutMs);
+    }
 }
 
 void TestE2eGroups::concurrentAdminChangesConverge()
