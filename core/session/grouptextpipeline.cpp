@@ -474,7 +474,7 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
                 return *error;
             }
             auto applied = applyGroupMessageOp(context, std::get<ConversationId>(conversation),
-                                               address, content.innerOp(), selfAddress);
+                                               address, content.innerOp(), selfAddress, true, now);
             if (const auto *error = errorOf(applied)) {
                 return *error;
             }
@@ -603,6 +603,18 @@ StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
     const auto &id = std::get<std::optional<MessageId>>(stored);
     if (id) {
         record.message = *id;
+        if (!outgoing) {
+            // M1 §10: the ops that waited for this member's message, in this transaction; the
+            // text shown is then the latest edit's, or none for a tombstone.
+            message.id = *id;
+            auto settled = applyPendingGroupOps(context, std::move(message), record.receivedAt);
+            if (const auto *error = errorOf(settled)) {
+                return *error;
+            }
+            const auto &now = std::get<MessageRecord>(settled);
+            const auto *text = std::get_if<QString>(&now.body);
+            record.text = now.deleted || text == nullptr ? QString() : *text;
+        }
     }
     return id;
 }

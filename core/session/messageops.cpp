@@ -1,6 +1,7 @@
 // Replies, reactions, edits and deletion for everyone on the database thread (protocol M1 §5).
 
 #include "core/session/pipelinehelpers.h"
+#include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/pendingoptable.h"
@@ -222,7 +223,7 @@ findGroupTarget(StoreContext &context, ConversationId conversation, const QStrin
 
 StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
                                            const QString &sender, const MessageContent &op,
-                                           const QString &selfAddress)
+                                           const QString &selfAddress, bool hold, qint64 now)
 {
     if ((op.kind != Kind::Reaction && op.kind != Kind::Edit && op.kind != Kind::Delete) ||
         op.targetId.size() != kClientMessageIdBytes || op.targetAuthor.isEmpty() ||
@@ -243,8 +244,19 @@ StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId
     }
     std::optional<MessageRecord> target = std::get<std::optional<MessageRecord>>(found);
     if (!target) {
-        // Not held (limitation of this step): ops in groups wait for no target.
-        return outcome(Result::NoTarget, QStringLiteral("no such message"));
+        if (!hold) {
+            return outcome(Result::NoTarget, QStringLiteral("no such message"));
+        }
+        // M1 §10: it waits for (target author, id), bounded per conversation and in age
+        // (PendingOpTable), as its 1:1 encoding with the sender and the named author beside.
+        auto added = PendingOpTable(context).add(conversation, op.targetId, ReactionTable::kSelf,
+                                                 op.encode(), now, author, op.targetAuthor);
+        if (const auto *error = errorOf(added)) {
+            return *error;
+        }
+        return std::get<bool>(added)
+                   ? outcome(Result::Pending)
+                   : outcome(Result::Rejected, QStringLiteral("too many ops wait for targets"));
     }
     if (target->isTimerChange()) {
         return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
@@ -263,6 +275,50 @@ StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId
         return applyReaction(context, std::move(*target), ReactionTable::kSelf, op,
                              author == selfAddress ? QString() : author);
     }
+}
+
+StoreResult<MessageRecord> applyPendingGroupOps(StoreContext &context, MessageRecord record,
+                                                qint64 now)
+{
+    if (record.direction != Direction::Incoming || record.author.isEmpty()) {
+        return record; // ours: every op of ours about it was applied when made
+    }
+    auto waiting =
+        PendingOpTable(context).take(record.conversation, record.clientMessageId, record.author,
+                                     now - PendingOpTable::kMaxGroupHoldMs);
+    if (const auto *error = errorOf(waiting)) {
+        return *error;
+    }
+    const auto &ops = std::get<std::vector<PendingOp>>(waiting);
+    if (ops.empty()) {
+        return record; // the common case: one indexed lookup, nothing else
+    }
+    auto self = IdentityTable(context).loadAddress();
+    if (const auto *error = errorOf(self)) {
+        return *error;
+    }
+    for (const PendingOp &pending : ops) {
+        auto decoded = MessageContent::decode(pending.content);
+        if (!std::holds_alternative<MessageContent>(decoded) || pending.member.isEmpty()) {
+            continue; // stored by us after decoding: cannot happen unless damaged
+        }
+        MessageContent op = std::get<MessageContent>(std::move(decoded));
+        op.targetAuthor = pending.targetAuthor;
+        auto applied = applyGroupMessageOp(context, record.conversation, pending.member, op,
+                                           std::get<QString>(self), false, now);
+        if (const auto *error = errorOf(applied)) {
+            return *error;
+        }
+        const OpOutcome &result = std::get<OpOutcome>(applied);
+        if (result.result == Result::Rejected) {
+            qCInfo(lcPipeline) << "rejected a waiting group op:" << result.reason;
+        }
+    }
+    auto current = MessageTable(context).find(record.id);
+    if (const auto *error = errorOf(current)) {
+        return *error;
+    }
+    return std::get<MessageRecord>(current);
 }
 
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now)

@@ -702,7 +702,8 @@ void SessionManager::deleteForEveryone(const QString &contact, const QByteArray 
 
 void SessionManager::listHistory(const QString &contact, int limit)
 {
-    const QString address = resolve(contact);
+    // A group's conversation key (schema v14) names its conversation as it is.
+    const QString address = isGroupKey(contact) ? contact : resolve(contact);
     const auto store = m_account->store();
     if (address.isEmpty() || !store) {
         emit commandFailed(contact, address.isEmpty()

@@ -16,6 +16,7 @@
 #include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagedetails.h"
+#include "core/store/pendingoptable.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "crypto/signingkeypair.h"
 #include "modeltesthelpers.h"
@@ -97,6 +98,7 @@ private slots:
     void seenAndUnreadWithoutReceipts();
     void opsFollowTheAuthorRule();
     void reactionsArePerMember();
+    void opsWaitForTheirTarget();
     void removalKeepsTheHistory();
 
 private:
@@ -600,6 +602,88 @@ void TestGroupConversations::reactionsArePerMember()
     QCOMPARE(reactions(), (QStringList{u"alice 🔥"_qs, u"you ❤️"_qs}));
 }
 
+void TestGroupConversations::opsWaitForTheirTarget()
+{
+    // M1 §10: a received group op whose target has not arrived waits for (its named author,
+    // its id) and is applied in the transaction that stores that message — not another
+    // member's with the same id; an edit naming someone else is rejected at once, not held.
+    using Result = pipeline::OpOutcome::Result;
+    const QByteArray late = clientId(60);
+    const auto held = [this] {
+        return valueOf(
+            take(m_profile.store->run([key = m_key](StoreContext &context) -> StoreResult<int> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return PendingOpTable(context).count(
+                    *std::get<std::optional<ConversationId>>(conversation));
+            })));
+    };
+    const auto holdOp = [this](const QString &sender, const MessageContent &op, qint64 now) {
+        return valueOf(take(
+            m_profile.store->run([key = m_key, sender, op,
+                                  now](StoreContext &context) -> StoreResult<pipeline::OpOutcome> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return pipeline::applyGroupMessageOp(
+                    context, *std::get<std::optional<ConversationId>>(conversation), sender, op,
+                    kBob, true, now);
+            })));
+    };
+    const int before = held();
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(late, u"👀"_qs, 30), kAlice), 8000)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(int(holdOp(kAlice,
+                        named(MessageContent::makeEdit(late, u"late, edited"_qs, 31), kAlice), 8000)
+                     .result),
+             int(Result::Pending));
+    QCOMPARE(int(holdOp(kCarol, named(MessageContent::makeDelete(late, 32), kAlice), 8000).result),
+             int(Result::Rejected));
+    // An op held longer than kMaxGroupHoldMs is dropped when the next one is held.
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(clientId(61), u"🙈"_qs, 33), kAlice),
+                   8000 - PendingOpTable::kMaxGroupHoldMs)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(held(), before + 3);
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(clientId(62), u"🙉"_qs, 34), kAlice),
+                   8001)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(held(), before + 3); // the expired one went, this one came
+
+    // Carol's message with the same id arrives first: nothing waited for hers.
+    QVERIFY(store(text(kCarol, late, u"carol's late text"_qs, 8100)).isValid());
+    QCOMPARE(held(), before + 3);
+    // Alice's arrives: the edit and carol's reaction apply to it, in its transaction.
+    GroupMessageRecord alices = text(kAlice, late, u"late"_qs, 8200);
+    alices.groupId = m_state.groupId;
+    auto stored = valueOf(take(m_profile.store->run([&alices](StoreContext &context) mutable {
+        return storeGroupText(context, alices, false);
+    })));
+    QVERIFY(stored);
+    QCOMPARE(alices.text, u"late, edited"_qs); // what the views are told
+    QCOMPARE(held(), before + 1);
+    MessageListModel rows(m_profile.store);
+    QSignalSpy applied(&rows, &MessageListModel::pageApplied);
+    rows.open(m_key);
+    QVERIFY(applied.wait());
+    const int last = rows.rowCount() - 1;
+    QCOMPARE(rows.index(last).data(MessageListModel::TextRole).toString(), u"late, edited"_qs);
+    QVERIFY(rows.index(last).data(MessageListModel::EditedRole).toBool());
+    QCOMPARE(rows.index(last).data(MessageListModel::ReactionsTextRole).toString(), u"👀 1"_qs);
+    QCOMPARE(rows.index(last - 1).data(MessageListModel::TextRole).toString(),
+             u"carol's late text"_qs);
+    QVERIFY(!rows.index(last - 1).data(MessageListModel::EditedRole).toBool());
+    QVERIFY(rows.index(last - 1).data(MessageListModel::ReactionsTextRole).toString().isEmpty());
+}
+
 void TestGroupConversations::removalKeepsTheHistory()
 {
     // Alice removes bob: the conversation stays with its history, and bob cannot write to it.
@@ -616,7 +700,7 @@ void TestGroupConversations::removalKeepsTheHistory()
     list.reload();
     QVERIFY(reloaded.wait());
     QVERIFY(list.rowOf(m_key) >= 0);
-    QTRY_COMPARE(chat.messages()->rowCount(), 3);
+    QTRY_COMPARE(chat.messages()->rowCount(), 5);
 }
 
 QTEST_GUILESS_MAIN(TestGroupConversations)
