@@ -412,12 +412,18 @@ void MessageListModel::notifyChanged(const QString &conversation, const QByteArr
     if (conversation != m_address || !m_store || (direction != 0 && direction != 1)) {
         return;
     }
-    const auto found =
-        m_byClientId.constFind(key(MessageRecord::Direction(direction), clientMessageId));
-    if (found == m_byClientId.constEnd()) {
-        return; // not in the window: a page that brings it reads it as it is now
+    // Every row with that id in that direction: in a group several members' messages may
+    // share a client_message_id (M1 §10), and the signal does not say whose changed. Rows not
+    // in the window are read as they are now by the page that brings them.
+    for (const Row &row : std::as_const(m_rows)) {
+        if (row.clientMessageId == clientMessageId && int(row.direction) == direction) {
+            reloadRow(row.id.value);
+        }
     }
-    const qint64 id = found.value();
+}
+
+void MessageListModel::reloadRow(qint64 id)
+{
     const quint64 generation = m_generation;
     m_guard.deliver(m_store->run([id](StoreContext &context) -> StoreResult<HistoryItem> {
         auto record = MessageTable(context).find(MessageId{id});
@@ -660,7 +666,7 @@ QVariantList MessageListModel::reactionList(const Row &row) const
             entry.insert(QStringLiteral("mine"), false);
         }
         entry[QStringLiteral("count")] = entry.value(QStringLiteral("count")).toInt() + 1;
-        if (reaction.author == ReactionTable::kSelf) {
+        if (reaction.isOwn()) { // in a group, a member's reaction has author 0 and a member
             entry[QStringLiteral("mine")] = true;
         }
     }

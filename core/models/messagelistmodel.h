@@ -264,6 +264,8 @@ private:
     void applyOlder(const std::vector<HistoryItem> &older, int limit);
     void applyNewer(const std::vector<HistoryItem> &newer, int limit, bool following);
     void replaceRow(int row, const HistoryItem &item);
+    // Reads row `id` (a MessageId's value) again with its details, then replaceRow().
+    void reloadRow(qint64 id);
     void trimFront(int count);
     void trimBack(int count);
     void applyPendingStates(int first, int last);

@@ -9,6 +9,7 @@
 #include "core/store/conversationtable.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
+#include "core/store/reactiontable.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
@@ -110,11 +111,86 @@ namespace {
 // row as for a 1:1 reply (M1 §5), whether or not the target is here.
 StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
                                                     GroupMessageRecord &record, bool outgoing,
-                                                    const QByteArray &replyTo);
+                                                    const QByteArray &replyTo,
+                                                    const QString &replyToAuthor);
 
-// sendGroupText and sendGroupOp: `op` (a Reply, Edit or Delete of ours) or else `text`. A
-// reply is a text of ours like any other (a row, Queued → Sent); an edit or delete is applied
-// to our own message first.
+// Our reply's or reaction's target author when the caller named none (M1 §10): our own
+// message with that id first, else the one member's with it; nullopt (with a sentence) when
+// there is none, or several members' and the choice would be a guess.
+StoreResult<QString> resolveTargetAuthor(StoreContext &context, ConversationId conversation,
+                                         const QByteArray &targetId, const QString &selfAddress)
+{
+    MessageTable messages(context);
+    auto own = messages.findByClientId(conversation, MessageRecord::Direction::Outgoing, targetId);
+    if (const auto *error = errorOf(own)) {
+        return *error;
+    }
+    if (std::get<std::optional<MessageRecord>>(own)) {
+        return selfAddress;
+    }
+    auto authors = messages.incomingAuthorsOf(conversation, targetId);
+    if (const auto *error = errorOf(authors)) {
+        return *error;
+    }
+    const QStringList &found = std::get<QStringList>(authors);
+    if (found.isEmpty()) {
+        return refused(QStringLiteral("There is no such message in this conversation."));
+    }
+    if (found.size() > 1) {
+        return refused(QStringLiteral(
+            "Several members have a message with this id: name the one you mean by its author."));
+    }
+    return found.front();
+}
+
+// Our op `op` before it is applied and sent (M1 §10): its target author set (ours for an edit
+// or delete), its target checked to be here, and — §5.3 — its sent_at after our latest edit
+// or reaction of that target, so that the user's last action wins everywhere.
+StoreStatus prepareOwnGroupOp(StoreContext &context, ConversationId conversation,
+                              MessageContent &op, const QString &selfAddress)
+{
+    const bool anyAuthor =
+        op.kind == MessageContent::Kind::Reply || op.kind == MessageContent::Kind::Reaction;
+    if (!anyAuthor) {
+        op.targetAuthor = selfAddress;
+    } else if (op.targetAuthor.isEmpty()) {
+        auto resolved = resolveTargetAuthor(context, conversation, op.targetId, selfAddress);
+        if (const auto *error = errorOf(resolved)) {
+            return *error;
+        }
+        op.targetAuthor = std::get<QString>(resolved);
+    }
+    auto found = findGroupTarget(context, conversation, op.targetAuthor, op.targetId, selfAddress);
+    if (const auto *error = errorOf(found)) {
+        return *error;
+    }
+    const auto &target = std::get<std::optional<MessageRecord>>(found);
+    if (!target || target->isTimerChange()) {
+        auto others = MessageTable(context).incomingAuthorsOf(conversation, op.targetId);
+        if (const auto *error = errorOf(others)) {
+            return *error;
+        }
+        return refused(!anyAuthor && !std::get<QStringList>(others).isEmpty()
+                           ? QStringLiteral("Only the author of a message may edit or delete it.")
+                           : QStringLiteral("There is no such message in this conversation."));
+    }
+    if (op.kind == MessageContent::Kind::Edit && target->isEdited()) {
+        op.sentAt = std::max(op.sentAt, target->editedAt + 1);
+    } else if (op.kind == MessageContent::Kind::Reaction) {
+        auto own = ReactionTable(context).find(target->id, ReactionTable::kSelf);
+        if (const auto *error = errorOf(own)) {
+            return *error;
+        }
+        if (const auto &reaction = std::get<std::optional<ReactionRecord>>(own)) {
+            op.sentAt = std::max(op.sentAt, reaction->sentAt + 1);
+        }
+    }
+    return Done{};
+}
+
+// sendGroupText and sendGroupOp: `op` (a Reply, Reaction, Edit or Delete of ours) or else
+// `text`. A reply is a text of ours like any other (a row, Queued → Sent); a reaction, edit or
+// delete is applied to our copy first.
 StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
                                        const QByteArray &groupId, const QString &text,
                                        const std::optional<MessageContent> &op, qint64 now)
@@ -134,22 +210,33 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         if (!state->hasDevice(selfAddress, selfDevice)) {
             return refused(QStringLiteral("This device is not a member of the group."));
         }
-        const MessageContent content =
-            op ? MessageContent::makeGroupOp(groupId, state->epoch, *op)
-               : MessageContent::makeGroupText(groupId, state->epoch, text, now);
-        if (content.encode().isEmpty()) {
-            return refused(QStringLiteral("The text is empty or too long."));
-        }
-        SentGroupText sent;
-        const bool isReply = op && op->kind == MessageContent::Kind::Reply;
-        if (op && !isReply) {
-            // Ours first (M1 §5.1: only our own message), in this transaction.
+        // M1 §10: the op names its target's author. Ours for an edit or delete (only our own
+        // messages, §5.1); for a reply or reaction the caller's, or the one found here.
+        std::optional<MessageContent> named = op;
+        std::optional<ConversationId> conversationId;
+        if (named) {
             auto conversation = ConversationTable(context).forGroup(groupId, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
             }
-            auto applied =
-                applyGroupMessageOp(context, std::get<ConversationId>(conversation), {}, *op);
+            conversationId = std::get<ConversationId>(conversation);
+            auto prepared = prepareOwnGroupOp(context, *conversationId, *named, selfAddress);
+            if (const auto *error = errorOf(prepared)) {
+                return *error;
+            }
+        }
+        const MessageContent content =
+            named ? MessageContent::makeGroupOp(groupId, state->epoch, *named)
+                  : MessageContent::makeGroupText(groupId, state->epoch, text, now);
+        if (content.encode().isEmpty()) {
+            return refused(QStringLiteral("The text is empty or too long."));
+        }
+        SentGroupText sent;
+        const bool isReply = named && named->kind == MessageContent::Kind::Reply;
+        if (named && !isReply) {
+            // Ours first (M1 §5.1: an edit or delete only of our own message), in this
+            // transaction.
+            auto applied = applyGroupMessageOp(context, *conversationId, {}, *named, selfAddress);
             if (const auto *error = errorOf(applied)) {
                 return *error;
             }
@@ -265,12 +352,13 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         sent.record.senderDevice = selfDevice;
         sent.record.clientMessageId = content.clientMessageId;
         sent.record.epoch = state->epoch;
-        sent.record.text = isReply ? op->text : (op ? QString() : text);
+        sent.record.text = isReply ? named->text : (named ? QString() : text);
         sent.record.sentAt = content.sentAt;
         sent.record.receivedAt = now;
-        if (!op || isReply) {
+        if (!named || isReply) {
             auto stored =
-                storeGroupRow(context, sent.record, true, isReply ? op->targetId : QByteArray());
+                storeGroupRow(context, sent.record, true, isReply ? named->targetId : QByteArray(),
+                              isReply ? named->targetAuthor : QString());
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }
@@ -328,16 +416,18 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
                                        const QByteArray &groupId, const MessageContent &op,
                                        qint64 now)
 {
-    if (op.kind != MessageContent::Kind::Reply && op.kind != MessageContent::Kind::Edit &&
-        op.kind != MessageContent::Kind::Delete) {
-        return refused(QStringLiteral("Only replies, edits and deletions can be sent to a group."));
+    if (op.kind != MessageContent::Kind::Reply && op.kind != MessageContent::Kind::Reaction &&
+        op.kind != MessageContent::Kind::Edit && op.kind != MessageContent::Kind::Delete) {
+        return refused(
+            QStringLiteral("Only replies, reactions, edits and deletions can be sent to a group."));
     }
     return sendToGroup(context, self, groupId, {}, op, now);
 }
 
 StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
                                                 const QString &address, quint32 device,
-                                                const QByteArray &accountKey, qint64 now)
+                                                const QByteArray &accountKey,
+                                                const QString &selfAddress, qint64 now)
 {
     const auto group = groupOfMessage(message);
     if (!group) {
@@ -377,13 +467,14 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         const bool isReply = content.kind == MessageContent::Kind::GroupOp &&
                              content.opKind == MessageContent::Kind::Reply;
         if (content.kind == MessageContent::Kind::GroupOp && !isReply) {
-            // M1 §10: an edit or delete, applied only to the sending member's own message.
+            // M1 §10: a reaction to anyone's message, or an edit or delete applied only to the
+            // sending member's own message.
             auto conversation = ConversationTable(context).forGroup(*group, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
             }
             auto applied = applyGroupMessageOp(context, std::get<ConversationId>(conversation),
-                                               address, content.innerOp());
+                                               address, content.innerOp(), selfAddress, true, now);
             if (const auto *error = errorOf(applied)) {
                 return *error;
             }
@@ -407,7 +498,8 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         record.receivedAt = now;
         // A reply (M1 §10) is a text of its author that names the message it quotes.
         auto stored =
-            storeGroupRow(context, record, false, isReply ? content.targetId : QByteArray());
+            storeGroupRow(context, record, false, isReply ? content.targetId : QByteArray(),
+                          isReply ? content.targetAuthor : QString());
         if (const auto *error = errorOf(stored)) {
             return *error;
         }
@@ -443,7 +535,8 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
     }
     auto received = receiveGroupText(
         context, bytesOf(std::get<crypto::SealedMessage>(framed).payload), result.contact,
-        sealed.sender.address.device.value, bytesOf(sealed.sender.accountKey), now);
+        sealed.sender.address.device.value, bytesOf(sealed.sender.accountKey),
+        QString::fromStdString(self.address().account.toString()), now);
     if (const auto *error = errorOf(received)) {
         return *error;
     }
@@ -474,14 +567,15 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
 StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
                                                      GroupMessageRecord &record, bool outgoing)
 {
-    return storeGroupRow(context, record, outgoing, {});
+    return storeGroupRow(context, record, outgoing, {}, {});
 }
 
 namespace {
 
 StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
                                                     GroupMessageRecord &record, bool outgoing,
-                                                    const QByteArray &replyTo)
+                                                    const QByteArray &replyTo,
+                                                    const QString &replyToAuthor)
 {
     auto conversation = ConversationTable(context).forGroup(record.groupId, record.receivedAt);
     if (const auto *error = errorOf(conversation)) {
@@ -497,6 +591,7 @@ StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
     message.state = outgoing ? MessageRecord::State::Queued : MessageRecord::State::Received;
     message.body = record.text;
     message.replyTo = replyTo;
+    message.replyToAuthor = replyToAuthor;
     if (!outgoing) {
         message.author = record.sender;
         message.authorDevice = record.senderDevice;
@@ -508,6 +603,18 @@ StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
     const auto &id = std::get<std::optional<MessageId>>(stored);
     if (id) {
         record.message = *id;
+        if (!outgoing) {
+            // M1 §10: the ops that waited for this member's message, in this transaction; the
+            // text shown is then the latest edit's, or none for a tombstone.
+            message.id = *id;
+            auto settled = applyPendingGroupOps(context, std::move(message), record.receivedAt);
+            if (const auto *error = errorOf(settled)) {
+                return *error;
+            }
+            const auto &now = std::get<MessageRecord>(settled);
+            const auto *text = std::get_if<QString>(&now.body);
+            record.text = now.deleted || text == nullptr ? QString() : *text;
+        }
     }
     return id;
 }

@@ -63,11 +63,14 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                                          const QByteArray &groupId, const QString &text,
                                          qint64 now);
 
-// M1 §10: our edit or delete `op` (made by MessageContent::makeEdit/makeDelete) of one of OUR
-// messages in the group, applied here first (NotFound with a sentence when the target is not
-// ours or not there) and then sent like a text: a GroupOp under our sender key, sealed once
-// to every member device. `changed` is our row after it. Or our reply (makeReply): stored as
-// our text quoting its target (`record`, Queued until the relay takes it) and sent alike.
+// M1 §10: our reaction, edit or delete `op` (made by MessageContent::makeReaction/makeEdit/
+// makeDelete) of a message in the group, applied here first (NotFound with a sentence when
+// the target is not there, or — an edit or delete — not ours) and then sent like a text: a
+// GroupOp under our sender key, sealed once to every member device. `changed` is our row
+// after it. Or our reply (makeReply): stored as our text quoting its target (`record`,
+// Queued until the relay takes it) and sent alike. A reply's or reaction's op.targetAuthor
+// names the target's author; empty: our own message with that id, else the one member's
+// (refused when several members have one).
 StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::DeviceIdentity &self,
                                        const QByteArray &groupId, const MessageContent &op,
                                        qint64 now);
@@ -86,10 +89,12 @@ struct ReceivedGroupText
 // A sender-key message (the payload of a sealed message 0x03 from a multi-recipient body)
 // from `address`'s device `device` whose certificate names `accountKey` (C3 §7.4): checked in
 // M1 §9.6's order — the account key must also be the member's key in the group state — and
-// stored once, with the advanced receiver state, in one transaction.
+// stored once, with the advanced receiver state, in one transaction. `selfAddress` (this
+// profile's account address) is the target author that names our own messages (M1 §10).
 StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
                                                 const QString &address, quint32 device,
-                                                const QByteArray &accountKey, qint64 now);
+                                                const QByteArray &accountKey,
+                                                const QString &selfAddress, qint64 now);
 
 // Stores `record` as a message of its group's conversation (made if needed) through
 // MessageTable, so that the search index and the conversation list follow: outgoing (ours,

@@ -1,5 +1,7 @@
 #include "core/session/messagecontent.h"
 
+#include "crypto/address.h"
+
 #include <QRandomGenerator>
 #include <QStringDecoder>
 #include <QtEndian>
@@ -27,6 +29,24 @@ bool hasNoControls(const QString &text)
         }
     }
     return true;
+}
+
+// M1 §10: a group op's target author is an account address in its one canonical form (C1 §1),
+// so that the receiver compares it byte for byte with the authors it stores.
+bool isCanonicalAddress(const QByteArray &utf8)
+{
+    if (utf8.isEmpty() || utf8.size() > kMaxGroupOpAuthorBytes) {
+        return false;
+    }
+    const auto parsed = crypto::AccountAddress::parse(utf8.toStdString());
+    const auto *account = std::get_if<crypto::AccountAddress>(&parsed);
+    return account != nullptr && account->toString() == utf8.toStdString();
+}
+
+bool isGroupOpKind(quint8 kind)
+{
+    return kind >= quint8(MessageContent::Kind::Reply) &&
+           kind <= quint8(MessageContent::Kind::Delete);
 }
 
 bool isValidTextBytes(const QByteArray &utf8)
@@ -122,7 +142,9 @@ MessageContent MessageContent::makeGroupOp(const QByteArray &groupId, quint32 ep
     content.groupEpoch = epoch;
     content.opKind = op.kind;
     content.targetId = op.targetId;
+    content.targetAuthor = op.targetAuthor;
     content.text = op.kind == Kind::Edit || op.kind == Kind::Reply ? op.text : QString();
+    content.reaction = op.kind == Kind::Reaction ? op.reaction : QString();
     return content;
 }
 
@@ -133,7 +155,9 @@ MessageContent MessageContent::innerOp() const
     op.clientMessageId = clientMessageId;
     op.sentAt = sentAt;
     op.targetId = targetId;
+    op.targetAuthor = targetAuthor;
     op.text = text;
+    op.reaction = reaction;
     return op;
 }
 
@@ -349,13 +373,16 @@ QByteArray MessageContent::encode() const
         break;
     }
     case Kind::GroupOp: {
-        // M1 §10: group id ‖ epoch ‖ the op's kind ‖ the op's body as in §2 (a reply and an
-        // edit carry a text after the target, a delete nothing).
-        const QByteArray utf8 = text.toUtf8();
-        const bool hasText = opKind == Kind::Edit || opKind == Kind::Reply;
-        if (groupId.size() != kGroupIdBytes || groupEpoch == 0 ||
-            targetId.size() != kClientMessageIdBytes ||
-            (hasText ? !isValidTextBytes(utf8) : opKind != Kind::Delete)) {
+        // M1 §10: group id ‖ epoch ‖ op kind ‖ target ‖ u8 a ‖ the target's author ‖ the rest
+        // of the op's own body (§2) after its target: the op is encoded and checked as a 1:1
+        // content of its kind, so both layouts accept exactly the same ops.
+        const QByteArray author = targetAuthor.toUtf8();
+        if (groupId.size() != kGroupIdBytes || groupEpoch == 0 || !isGroupOpKind(quint8(opKind)) ||
+            !isCanonicalAddress(author)) {
+            return {};
+        }
+        const QByteArray inner = innerOp().encode();
+        if (inner.isEmpty()) {
             return {};
         }
         out.append(groupId);
@@ -363,10 +390,10 @@ QByteArray MessageContent::encode() const
         qToBigEndian(groupEpoch, epoch);
         out.append(epoch, 4);
         out.append(char(opKind));
-        out.append(targetId);
-        if (hasText) {
-            out.append(utf8);
-        }
+        out.append(inner.mid(kMessageContentHeaderBytes, kClientMessageIdBytes));
+        out.append(char(author.size()));
+        out.append(author);
+        out.append(inner.mid(kMessageContentHeaderBytes + kClientMessageIdBytes));
         break;
     }
     case Kind::SenderKey: {
@@ -553,30 +580,37 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         break;
     }
     case Kind::GroupOp: {
-        // Bounded before anything is copied: group id, epoch, op kind, target; then a reply's
-        // or an edit's 1 … kMaxTextBytes of text, nothing after a delete's target.
-        constexpr int prefix = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes;
-        if (body.size() < prefix || body.size() > prefix + kMaxTextBytes) {
+        // Bounded before anything is copied: the fixed part and the author's length, then the
+        // rest of the op's body, which is decoded as that op's own 1:1 content (M1 §10).
+        if (body.size() < kGroupOpFixedBytes || body.size() > kMaxGroupOpBodyBytes) {
             return Error::Malformed;
         }
         content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
         const quint8 op = quint8(body[kGroupIdBytes + 4]);
-        const bool hasText = op == quint8(Kind::Edit) || op == quint8(Kind::Reply);
-        if (content.groupEpoch == 0 || (hasText && body.size() == prefix) ||
-            (op == quint8(Kind::Delete) && body.size() != prefix) ||
-            (!hasText && op != quint8(Kind::Delete))) {
+        const int authorBytes = quint8(body[kGroupOpFixedBytes - 1]);
+        if (content.groupEpoch == 0 || !isGroupOpKind(op) || authorBytes == 0 ||
+            body.size() < kGroupOpFixedBytes + authorBytes) {
             return Error::Malformed;
         }
-        if (hasText) {
-            const QByteArray utf8 = body.mid(prefix);
-            if (!isValidUtf8(utf8)) {
-                return Error::InvalidText;
-            }
-            content.text = QString::fromUtf8(utf8);
+        const QByteArray author = body.mid(kGroupOpFixedBytes, authorBytes);
+        if (!isCanonicalAddress(author)) {
+            return Error::Malformed;
         }
-        content.opKind = Kind(op);
+        QByteArray inner = bytes.left(kMessageContentHeaderBytes);
+        inner[1] = char(op);
+        inner.append(body.mid(kGroupIdBytes + 5, kClientMessageIdBytes));
+        inner.append(body.mid(kGroupOpFixedBytes + authorBytes));
+        auto decoded = decode(inner);
+        if (const auto *error = std::get_if<Error>(&decoded)) {
+            return *error;
+        }
+        const auto &wrapped = std::get<MessageContent>(decoded);
+        content.opKind = wrapped.kind;
         content.groupId = body.left(kGroupIdBytes);
-        content.targetId = body.mid(kGroupIdBytes + 5, kClientMessageIdBytes);
+        content.targetId = wrapped.targetId;
+        content.targetAuthor = QString::fromUtf8(author);
+        content.text = wrapped.text;
+        content.reaction = wrapped.reaction;
         break;
     }
     case Kind::SenderKey:

@@ -34,9 +34,13 @@
 //                    pairwise one)
 //          sender key (0x0E)  u32 epoch ‖ the 89-byte SenderKeyDistribution of C4 §3.1
 //                    (M1 §9.6: travels only inside a pairwise session)
+//          group op (0x0F)  16 group id ‖ u32 epoch ‖ u8 op kind (0x06 … 0x09) ‖ 16 target ‖
+//                    u8 a ‖ a bytes: the target's author (a canonical account address) ‖ the
+//                    rest of that op's body after its target, as above (M1 §10)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
-// the receiver checks the author (M1 §5), so a group message can carry them unchanged.
+// the receiver checks the author (M1 §5). In a group several members may have chosen the same
+// id, so the group op (0x0F) also names the target's author (M1 §10).
 //
 // One encoding per value: the decoder rejects unknown versions and kinds, truncation,
 // trailing bytes, empty or invalid UTF-8 text and out-of-range counts. No cryptography here;
@@ -72,6 +76,12 @@ inline constexpr quint32 kMaxTimerSeconds = 4 * 7 * 24 * 3600; // 4 weeks
 inline constexpr int kMaxGroupChangeBytes = 64 * 1024;
 // M1 §9.6: a serialized sender-key distribution (crypto/senderkeydistribution.h, C4 §3.1).
 inline constexpr int kSenderKeyContentBytes = 1 + kGroupIdBytes + 4 + 4 + 32 + 32;
+// M1 §10: a group op's body before the rest of its op's body: group id ‖ epoch ‖ op kind ‖
+// target ‖ u8 author length ‖ the author (at most kMaxGroupOpAuthorBytes).
+inline constexpr int kMaxGroupOpAuthorBytes = 255;
+inline constexpr int kGroupOpFixedBytes = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes + 1;
+inline constexpr int kMaxGroupOpBodyBytes =
+    kGroupOpFixedBytes + kMaxGroupOpAuthorBytes + kMaxTextBytes;
 
 struct MessageContent
 {
@@ -107,10 +117,10 @@ struct MessageContent
         // membership epoch `groupEpoch`; `groupId` is the distribution's group id. Only ever
         // inside a pairwise session. `senderKey` holds a chain key: wipe it after use.
         SenderKey = 0x0E,
-        // M1 §10 (this branch's number; renumbered at merge): an edit or delete for everyone
-        // (`opKind`, with `targetId` and, for an edit, `text`) of a message in the group
-        // `groupId`, made at membership epoch `groupEpoch`. Only ever the plaintext of a
-        // sender-key message, like GroupText; the sealed sender is the op's author.
+        // M1 §10: a reply, reaction, edit or delete for everyone (`opKind`, with `targetId`,
+        // `targetAuthor` and, as that kind has them, `text` or `reaction`) about a message in
+        // the group `groupId`, made at membership epoch `groupEpoch`. Only ever the plaintext
+        // of a sender-key message, like GroupText; the sealed sender is the op's author.
         GroupOp = 0x0F,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
@@ -135,7 +145,11 @@ struct MessageContent
     QByteArray groupId;                 // GroupText, SenderKey: 16 bytes
     quint32 groupEpoch = 0;             // GroupText, SenderKey: ≥ 1
     QByteArray senderKey;               // SenderKey: kSenderKeyContentBytes (secret)
-    Kind opKind = Kind::Edit;           // GroupOp: Edit or Delete
+    Kind opKind = Kind::Edit;           // GroupOp: Reply, Reaction, Edit or Delete
+    // GroupOp (M1 §10): the account address of the target's author, canonical (C1 §1). Also
+    // set by the caller on the Reply or Reaction given to makeGroupOp (empty: resolved by
+    // sendGroupOp); makeGroupOp copies it.
+    QString targetAuthor;
 
     // Fresh random 16 bytes (the system's CSPRNG).
     static QByteArray newClientMessageId();
@@ -165,11 +179,12 @@ struct MessageContent
     static MessageContent makeGroupText(const QByteArray &groupId, quint32 epoch,
                                         const QString &text, qint64 sentAt);
     // `distribution`: a serialized SenderKeyDistribution (its group id is taken from it).
-    // M1 §10: `op` (an Edit or Delete made by makeEdit/makeDelete; its id and sent_at are
-    // kept) for the group `groupId` at `epoch`.
+    // M1 §10: `op` (a Reply, Reaction, Edit or Delete made by makeReply … makeDelete, its
+    // targetAuthor set; its id and sent_at are kept) for the group `groupId` at `epoch`.
     static MessageContent makeGroupOp(const QByteArray &groupId, quint32 epoch,
                                       const MessageContent &op);
-    // A GroupOp's op as the 1:1 content it wraps (kind opKind, same id, sent_at, target, text).
+    // A GroupOp's op as the 1:1 content it wraps (kind opKind, same id, sent_at, target,
+    // targetAuthor, text, reaction).
     MessageContent innerOp() const;
     static MessageContent makeSenderKey(quint32 epoch, const QByteArray &distribution,
                                         qint64 sentAt);

@@ -2,6 +2,7 @@
 
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
+#include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/pendingoptable.h"
@@ -115,13 +116,13 @@ StoreResult<OpOutcome> applyEdit(StoreContext &context, MessageRecord target,
 }
 
 StoreResult<OpOutcome> applyReaction(StoreContext &context, MessageRecord target, qint64 author,
-                                     const MessageContent &op)
+                                     const MessageContent &op, const QString &member = {})
 {
     if (target.deleted) {
         return outcome(Result::Unchanged, QStringLiteral("the target is deleted"), target);
     }
     ReactionTable reactions(context);
-    auto found = reactions.find(target.id, author);
+    auto found = reactions.find(target.id, author, member);
     if (const auto *error = errorOf(found)) {
         return *error;
     }
@@ -134,6 +135,7 @@ StoreResult<OpOutcome> applyReaction(StoreContext &context, MessageRecord target
     }
     reaction.message = target.id;
     reaction.author = author;
+    reaction.member = member;
     reaction.opId = op.clientMessageId;
     reaction.sentAt = op.sentAt;
     reaction.emoji = op.reaction;
@@ -208,43 +210,122 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
     return outcome(Result::Rejected, QStringLiteral("not a message op"));
 }
 
-StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
-                                           const QString &author, const MessageContent &op)
+StoreResult<std::optional<MessageRecord>>
+findGroupTarget(StoreContext &context, ConversationId conversation, const QString &targetAuthor,
+                const QByteArray &targetId, const QString &selfAddress)
 {
-    if ((op.kind != Kind::Edit && op.kind != Kind::Delete) ||
-        op.targetId.size() != kClientMessageIdBytes) {
+    // M1 §10: the target is the message with that id FROM that author: ours are outgoing rows
+    // (and incoming rows from our own address, sent by another device of this account), a
+    // member's are incoming rows with that member as author (schema v14). Never a message
+    // found by its id alone: two members may have chosen the same id.
+    MessageTable messages(context);
+    if (targetAuthor == selfAddress) {
+        auto own = messages.findByClientId(conversation, Direction::Outgoing, targetId);
+        if (errorOf(own) != nullptr || std::get<std::optional<MessageRecord>>(own)) {
+            return own;
+        }
+    }
+    return messages.findByClientId(conversation, Direction::Incoming, targetId, targetAuthor);
+}
+
+StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
+                                           const QString &sender, const MessageContent &op,
+                                           const QString &selfAddress, bool hold, qint64 now)
+{
+    if ((op.kind != Kind::Reaction && op.kind != Kind::Edit && op.kind != Kind::Delete) ||
+        op.targetId.size() != kClientMessageIdBytes || op.targetAuthor.isEmpty() ||
+        selfAddress.isEmpty()) {
         return outcome(Result::Rejected, QStringLiteral("not a group op"));
     }
-    // M1 §10 (§5.1 in a group): the target is the author's own message — ours are outgoing
-    // rows, a member's are incoming rows with that member as author (schema v14). Any other
-    // message with that id is someone else's: the op is rejected.
-    MessageTable messages(context);
-    auto found =
-        author.isEmpty()
-            ? messages.findByClientId(conversation, Direction::Outgoing, op.targetId)
-            : messages.findByClientId(conversation, Direction::Incoming, op.targetId, author);
+    const QString author = sender.isEmpty() ? selfAddress : sender;
+    // M1 §10 (§5.1 in a group): an edit or delete names its own author's message, or nothing
+    // it may change: rejected before anything is looked up.
+    if (op.kind != Kind::Reaction && op.targetAuthor != author) {
+        return outcome(Result::Rejected,
+                       QStringLiteral("group %1 by someone who is not the target's author")
+                           .arg(QLatin1String(kindName(op.kind))));
+    }
+    auto found = findGroupTarget(context, conversation, op.targetAuthor, op.targetId, selfAddress);
     if (const auto *error = errorOf(found)) {
         return *error;
     }
     std::optional<MessageRecord> target = std::get<std::optional<MessageRecord>>(found);
     if (!target) {
-        auto any = messages.hasClientId(conversation, op.targetId);
-        if (const auto *error = errorOf(any)) {
+        if (!hold) {
+            return outcome(Result::NoTarget, QStringLiteral("no such message"));
+        }
+        // M1 §10: it waits for (target author, id), bounded per conversation and in age
+        // (PendingOpTable), as its 1:1 encoding with the sender and the named author beside.
+        auto added = PendingOpTable(context).add(conversation, op.targetId, ReactionTable::kSelf,
+                                                 op.encode(), now, author, op.targetAuthor);
+        if (const auto *error = errorOf(added)) {
             return *error;
         }
-        if (std::get<bool>(any)) {
-            return outcome(Result::Rejected,
-                           QStringLiteral("group %1 by someone who is not the target's author")
-                               .arg(QLatin1String(kindName(op.kind))));
-        }
-        // Not held (limitation of this step): ops in groups wait for no target.
-        return outcome(Result::NoTarget, QStringLiteral("no such message"));
+        return std::get<bool>(added)
+                   ? outcome(Result::Pending)
+                   : outcome(Result::Rejected, QStringLiteral("too many ops wait for targets"));
     }
     if (target->isTimerChange()) {
         return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
     }
-    return op.kind == Kind::Delete ? applyDelete(context, std::move(*target))
-                                   : applyEdit(context, std::move(*target), op);
+    if (target->state == MessageRecord::State::Undecryptable) {
+        return outcome(Result::Unchanged, QStringLiteral("the target is undecryptable"));
+    }
+    switch (op.kind) {
+    case Kind::Delete:
+        return applyDelete(context, std::move(*target));
+    case Kind::Edit:
+        return applyEdit(context, std::move(*target), op);
+    default:
+        // One reaction per member per message (M1 §5.3): ours under '' (any device of this
+        // account), a member's under its address.
+        return applyReaction(context, std::move(*target), ReactionTable::kSelf, op,
+                             author == selfAddress ? QString() : author);
+    }
+}
+
+StoreResult<MessageRecord> applyPendingGroupOps(StoreContext &context, MessageRecord record,
+                                                qint64 now)
+{
+    if (record.direction != Direction::Incoming || record.author.isEmpty()) {
+        return record; // ours: every op of ours about it was applied when made
+    }
+    auto waiting =
+        PendingOpTable(context).take(record.conversation, record.clientMessageId, record.author,
+                                     now - PendingOpTable::kMaxGroupHoldMs);
+    if (const auto *error = errorOf(waiting)) {
+        return *error;
+    }
+    const auto &ops = std::get<std::vector<PendingOp>>(waiting);
+    if (ops.empty()) {
+        return record; // the common case: one indexed lookup, nothing else
+    }
+    auto self = IdentityTable(context).loadAddress();
+    if (const auto *error = errorOf(self)) {
+        return *error;
+    }
+    for (const PendingOp &pending : ops) {
+        auto decoded = MessageContent::decode(pending.content);
+        if (!std::holds_alternative<MessageContent>(decoded) || pending.member.isEmpty()) {
+            continue; // stored by us after decoding: cannot happen unless damaged
+        }
+        MessageContent op = std::get<MessageContent>(std::move(decoded));
+        op.targetAuthor = pending.targetAuthor;
+        auto applied = applyGroupMessageOp(context, record.conversation, pending.member, op,
+                                           std::get<QString>(self), false, now);
+        if (const auto *error = errorOf(applied)) {
+            return *error;
+        }
+        const OpOutcome &result = std::get<OpOutcome>(applied);
+        if (result.result == Result::Rejected) {
+            qCInfo(lcPipeline) << "rejected a waiting group op:" << result.reason;
+        }
+    }
+    auto current = MessageTable(context).find(record.id);
+    if (const auto *error = errorOf(current)) {
+        return *error;
+    }
+    return std::get<MessageRecord>(current);
 }
 
 StoreResult<MessageRecord> applyPendingOps(StoreContext &context, MessageRecord record, qint64 now)

@@ -128,11 +128,31 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
                                       qint64 author, const MessageContent &op, bool hold,
                                       qint64 now);
 
-// An edit or delete (`op`, the inner op of a GroupOp, M1 §10) by `author` (a member's
-// address; empty: ours) in the group conversation `conversation`: applied only to the
-// author's own message (M1 §5.1), else Rejected; a missing target is NoTarget (not held).
+// A reaction, edit or delete (`op`: the inner op of a GroupOp, M1 §10, with its
+// targetAuthor) by `sender` (the member the multi-recipient body authenticated; empty: ours)
+// in the group conversation `conversation`. `selfAddress` is this profile's account address.
+// The target is the message with (op.targetAuthor, op.targetId), ours when targetAuthor is
+// `selfAddress`. Edits and deletions name the sender's own message, else Rejected; a reaction
+// may be anyone's and is stored per member (ours and our other devices' under an empty
+// member). A missing target: `hold` (received ops) makes the op wait for it (Pending, in
+// pending_message_ops with its sender and named author; at most
+// PendingOpTable::kMaxPerConversation per conversation, each for at most kMaxGroupHoldMs),
+// else NoTarget (our own). §5.3–§5.5 as in 1:1.
 StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId conversation,
-                                           const QString &author, const MessageContent &op);
+                                           const QString &sender, const MessageContent &op,
+                                           const QString &selfAddress, bool hold = false,
+                                           qint64 now = 0);
+// The message of `conversation` with `targetId` from `targetAuthor` (an account address;
+// `selfAddress`: ours, outgoing rows first), or nullopt (M1 §10).
+StoreResult<std::optional<MessageRecord>>
+findGroupTarget(StoreContext &context, ConversationId conversation, const QString &targetAuthor,
+                const QByteArray &targetId, const QString &selfAddress);
+
+// After a member's group text or reply `record` (incoming, with its author) was stored: the
+// group ops that waited for (its author, its id), applied in the same transaction (M1 §10).
+// Returns the record as it is then (e.g. edited, or a tombstone).
+StoreResult<MessageRecord> applyPendingGroupOps(StoreContext &context, MessageRecord record,
+                                                qint64 now);
 
 // After a text `record` (incoming) was stored: the ops that waited for it, applied in the
 // same transaction (M1 §5.2). Returns the record as it is then (e.g. a tombstone).

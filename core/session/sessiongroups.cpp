@@ -150,7 +150,9 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
         emit commandFailed(key, tr("The profile is not open."));
         return;
     }
-    if (content.kind != MessageContent::Kind::Reply && content.kind != MessageContent::Kind::Edit &&
+    if (content.kind != MessageContent::Kind::Reply &&
+        content.kind != MessageContent::Kind::Reaction &&
+        content.kind != MessageContent::Kind::Edit &&
         content.kind != MessageContent::Kind::Delete) {
         emit commandFailed(key, tr("This is not possible in a group yet."));
         return;

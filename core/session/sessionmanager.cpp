@@ -662,24 +662,32 @@ void SessionManager::fetchBundle(
 }
 
 void SessionManager::sendReply(const QString &contact, const QByteArray &target,
-                               const QString &text)
+                               const QString &text, const QString &targetAuthor)
 {
-    sendMessageOp(contact, MessageContent::makeReply(target, text, nowMs()));
+    MessageContent reply = MessageContent::makeReply(target, text, nowMs());
+    reply.targetAuthor = targetAuthor; // a group's (M1 §10); 1:1 contents carry none
+    sendMessageOp(contact, reply);
 }
 
-void SessionManager::react(const QString &contact, const QByteArray &target, const QString &emoji)
+void SessionManager::react(const QString &contact, const QByteArray &target, const QString &emoji,
+                           const QString &targetAuthor)
 {
     if (!MessageContent::isValidReaction(emoji)) {
         emit commandFailed(
             contact, tr("A reaction must be one emoji of 1 to %1 bytes.").arg(kMaxReactionBytes));
         return;
     }
-    sendMessageOp(contact, MessageContent::makeReaction(target, emoji, nowMs()));
+    MessageContent reaction = MessageContent::makeReaction(target, emoji, nowMs());
+    reaction.targetAuthor = targetAuthor;
+    sendMessageOp(contact, reaction);
 }
 
-void SessionManager::unreact(const QString &contact, const QByteArray &target)
+void SessionManager::unreact(const QString &contact, const QByteArray &target,
+                             const QString &targetAuthor)
 {
-    sendMessageOp(contact, MessageContent::makeReaction(target, QString(), nowMs()));
+    MessageContent reaction = MessageContent::makeReaction(target, QString(), nowMs());
+    reaction.targetAuthor = targetAuthor;
+    sendMessageOp(contact, reaction);
 }
 
 void SessionManager::editMessage(const QString &contact, const QByteArray &target,
@@ -695,7 +703,8 @@ void SessionManager::deleteForEveryone(const QString &contact, const QByteArray 
 
 void SessionManager::listHistory(const QString &contact, int limit)
 {
-    const QString address = resolve(contact);
+    // A group's conversation key (schema v14) names its conversation as it is.
+    const QString address = isGroupKey(contact) ? contact : resolve(contact);
     const auto store = m_account->store();
     if (address.isEmpty() || !store) {
         emit commandFailed(contact, address.isEmpty()

@@ -168,9 +168,16 @@ public slots:
     // a text (messageQueued(), states as sendText); the others change the target on our side
     // at once (messageChanged()) and are sent durably. Only our own messages may be edited or
     // deleted; an emoji is 1 … kMaxReactionBytes bytes. Errors: commandFailed() with a sentence.
-    void sendReply(const QString &contact, const QByteArray &target, const QString &text);
-    void react(const QString &contact, const QByteArray &target, const QString &emoji);
-    void unreact(const QString &contact, const QByteArray &target);
+    // In a group (`contact` a group's conversation key) they go to every member (M1 §10);
+    // `targetAuthor` names the account address of the target's author, since members may
+    // share a client_message_id. Empty: our own message with that id, else the one member's
+    // (commandFailed() when several members have one). Ignored in 1:1.
+    void sendReply(const QString &contact, const QByteArray &target, const QString &text,
+                   const QString &targetAuthor = {});
+    void react(const QString &contact, const QByteArray &target, const QString &emoji,
+               const QString &targetAuthor = {});
+    void unreact(const QString &contact, const QByteArray &target,
+                 const QString &targetAuthor = {});
     void editMessage(const QString &contact, const QByteArray &target, const QString &text);
     void deleteForEveryone(const QString &contact, const QByteArray &target);
     // Disappearing messages (protocol M1 §6): sets the timer of the conversation with
@@ -406,7 +413,7 @@ private:
     void applyDefaultTimer(const QString &address, DefaultTimerCase when, Completion done);
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
-    // sessiongroups.cpp: a reply, edit or delete in a group (M1 §10); reactions are refused.
+    // sessiongroups.cpp: a reply, reaction, edit or delete in a group (M1 §10).
     void sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content);
     void sendEntry(const OutboxEntry &entry);
     // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.

@@ -57,6 +57,28 @@ StoreStatus IdentityTable::save(const OwnIdentityRecord &identity)
     return Done{};
 }
 
+StoreResult<QString> IdentityTable::loadAddress()
+{
+    CachedQuery cached =
+        m_context.prepared(QStringLiteral("SELECT address FROM own_identity WHERE id = ?"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, kRowId);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    if (!cached->next()) {
+        return StoreError{StoreError::Code::NotFound, QStringLiteral("no own identity")};
+    }
+    auto value = m_context.unseal(kTable, "address", kRowId, cached->value(0).toByteArray());
+    if (const auto *error = std::get_if<StoreError>(&value)) {
+        return *error;
+    }
+    const auto &bytes = std::get<crypto::WipedBytes>(value);
+    return QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
+}
+
 StoreResult<OwnIdentityRecord> IdentityTable::load()
 {
     QSqlQuery query(m_context.database());

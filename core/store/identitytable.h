@@ -43,6 +43,9 @@ public:
     StoreStatus save(const OwnIdentityRecord &identity);
     // NotFound before save(); Undecryptable if a column fails to decrypt (the row is kept).
     StoreResult<OwnIdentityRecord> load();
+    // Only the account address (one column decrypted, no key material): what a view needs to
+    // tell our own messages in a group by their author (M1 §10). Errors as load().
+    StoreResult<QString> loadAddress();
 
     // Single-column updates; NotFound before save().
     StoreStatus setRegistered(bool registered);

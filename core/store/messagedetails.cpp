@@ -3,6 +3,7 @@
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/identitytable.h"
 #include "core/store/storecontext.h"
 
 #include <QHash>
@@ -13,21 +14,33 @@
 namespace parley::core {
 
 StoreResult<std::optional<QuotedMessage>>
-findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId)
+findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId,
+           const QString &quotedAuthor, const QString &selfAddress)
 {
-    // Received messages first, then ours; among received ones the first stored. In 1:1 the
-    // received rows have no author; in a group (schema v14) any member's row matches, since
-    // a reply names its target by client_message_id only (protocol M1 §5, §10).
+    // A group reply since schema v15 names the quote's author (M1 §10): the message with
+    // (author, id) — ours are the outgoing rows (then our other devices' incoming ones) when
+    // the author is our address — and never another member's with the same id. Otherwise (1:1,
+    // and group replies stored before v15): received messages first, then ours; among
+    // received ones the first stored.
+    const bool byAuthor = !quotedAuthor.isEmpty();
     CachedQuery cached = context.prepared(
-        QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND "
-                       "client_message_id = ? ORDER BY direction = ?, id LIMIT 1"));
+        byAuthor ? QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND "
+                                  "client_message_id = ? AND ((direction = 0 AND author = ?) OR "
+                                  "(direction = 1 AND ?)) ORDER BY direction DESC, id LIMIT 1")
+                 : QStringLiteral("SELECT id FROM messages WHERE conversation_id = ? AND "
+                                  "client_message_id = ? ORDER BY direction = ?, id LIMIT 1"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {
         return StoreContext::queryError(query);
     }
     query.bindValue(0, conversation.value);
     query.bindValue(1, quotedId);
-    query.bindValue(2, int(MessageRecord::Direction::Outgoing));
+    if (byAuthor) {
+        query.bindValue(2, quotedAuthor);
+        query.bindValue(3, int(quotedAuthor == selfAddress));
+    } else {
+        query.bindValue(2, int(MessageRecord::Direction::Outgoing));
+    }
     if (!query.exec()) {
         return StoreContext::queryError(query);
     }
@@ -82,6 +95,7 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
     }
     // The authors of a group page's messages: one contact lookup each.
     ContactTable contacts(context);
+    std::optional<QString> self; // our address, read for the first group reply (M1 §10)
     QHash<QString, std::optional<QString>> authorNames;
     for (MessageRecord &record : records) {
         HistoryItem item;
@@ -109,7 +123,15 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
             }
         }
         if (!record.replyTo.isEmpty()) {
-            auto quoted = findQuoted(context, record.conversation, record.replyTo);
+            if (!record.replyToAuthor.isEmpty() && !self) {
+                auto address = IdentityTable(context).loadAddress();
+                if (const auto *error = std::get_if<StoreError>(&address)) {
+                    return *error;
+                }
+                self = std::get<QString>(std::move(address));
+            }
+            auto quoted = findQuoted(context, record.conversation, record.replyTo,
+                                     record.replyToAuthor, self.value_or(QString()));
             if (const auto *error = std::get_if<StoreError>(&quoted)) {
                 return *error;
             }

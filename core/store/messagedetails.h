@@ -50,10 +50,13 @@ struct HistoryItem
 StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
                                                          std::vector<MessageRecord> records);
 
-// The quote of a message whose reply_to is `quotedId` (the first in `conversation` with that
-// client_message_id, either direction), or nullopt.
+// The quote of a message whose reply_to is `quotedId`, or nullopt. With `quotedAuthor` (a
+// group reply's reply_to_author, schema v15; M1 §10) the message of `conversation` with that
+// id from that author — ours when it is `selfAddress` —, else the first in `conversation`
+// with that client_message_id, received ones first (1:1, and group replies before v15).
 StoreResult<std::optional<QuotedMessage>>
-findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId);
+findQuoted(StoreContext &context, ConversationId conversation, const QByteArray &quotedId,
+           const QString &quotedAuthor = {}, const QString &selfAddress = {});
 
 // The newest `limit` messages of the conversation with the contact `address`, oldest first,
 // with their details and the versions of the edited ones; nullopt if there is no such

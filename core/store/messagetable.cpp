@@ -15,7 +15,8 @@ namespace {
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
                                        "sent_at, stored_at, state, body, failure_reason, "
                                        "reply_to, edit_id, edited_at, deleted, expires_at, "
-                                       "timer_seconds, author, author_device FROM messages ");
+                                       "timer_seconds, author, author_device, reply_to_author "
+                                       "FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 {
@@ -41,6 +42,7 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     }
     message.author = query.value(15).toString();
     message.authorDevice = quint32(query.value(16).toLongLong());
+    message.replyToAuthor = query.value(17).toString();
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -60,7 +62,8 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 const QString kInsert = QStringLiteral(
     "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
     "stored_at, state, body, failure_reason, reply_to, expires_at, timer_seconds, author, "
-    "author_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?)");
+    "author_device, reply_to_author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "coalesce(?, ''), ?, ?)");
 
 } // namespace
 
@@ -160,6 +163,9 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
                                               : QVariant(QMetaType(QMetaType::LongLong)));
     insert->bindValue(12, message.author);
     insert->bindValue(13, qint64(message.authorDevice));
+    insert->bindValue(14, message.replyToAuthor.isEmpty() || message.replyTo.isEmpty()
+                              ? QVariant(QMetaType(QMetaType::QString))
+                              : QVariant(message.replyToAuthor));
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }
@@ -275,11 +281,12 @@ MessageTable::findByClientId(ConversationId conversation, MessageRecord::Directi
     return std::optional<MessageRecord>(readRow(query, m_context));
 }
 
-StoreResult<bool> MessageTable::hasClientId(ConversationId conversation,
-                                            const QByteArray &clientMessageId)
+StoreResult<QStringList> MessageTable::incomingAuthorsOf(ConversationId conversation,
+                                                         const QByteArray &clientMessageId)
 {
-    CachedQuery cached = m_context.prepared(QStringLiteral(
-        "SELECT 1 FROM messages WHERE conversation_id = ? AND client_message_id = ? LIMIT 1"));
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("SELECT author FROM messages WHERE conversation_id = ? AND direction = 0 "
+                       "AND client_message_id = ? ORDER BY id"));
     if (!cached.isPrepared()) {
         return StoreContext::queryError(*cached);
     }
@@ -288,7 +295,11 @@ StoreResult<bool> MessageTable::hasClientId(ConversationId conversation,
     if (!cached->exec()) {
         return StoreContext::queryError(*cached);
     }
-    return cached->next();
+    QStringList authors;
+    while (cached->next()) {
+        authors << cached->value(0).toString();
+    }
+    return authors;
 }
 
 StoreResult<std::vector<MessageRecord>> MessageTable::withState(MessageRecord::State state)
@@ -410,8 +421,8 @@ StoreStatus MessageTable::setEdited(MessageId id, const QString &text, const QBy
 StoreStatus MessageTable::setDeleted(MessageId id)
 {
     CachedQuery cached = m_context.prepared(
-        QStringLiteral("UPDATE messages SET body = NULL, reply_to = NULL, edit_id = NULL, "
-                       "edited_at = NULL, deleted = 1 WHERE id = ?"));
+        QStringLiteral("UPDATE messages SET body = NULL, reply_to = NULL, reply_to_author = NULL, "
+                       "edit_id = NULL, edited_at = NULL, deleted = 1 WHERE id = ?"));
     if (!cached.isPrepared()) {
         return StoreContext::queryError(*cached);
     }

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <variant>
@@ -72,6 +73,10 @@ struct MessageRecord
     // message's is this profile).
     QString author;
     quint32 authorDevice = 0;
+    // Schema v15 (protocol M1 §10): a group reply's quoted message's author, the account
+    // address the reply named (ours too); empty on every other row. The quote is the message
+    // with (this author, replyTo), never one found by the id alone.
+    QString replyToAuthor;
 
     bool isEdited() const { return !editId.isEmpty(); }
     bool isTimerChange() const { return timerChange.has_value(); }
@@ -119,9 +124,10 @@ public:
                                                              MessageRecord::Direction direction,
                                                              const QByteArray &clientMessageId,
                                                              const QString &author = {});
-    // Whether `conversation` has a message with that client_message_id, in either direction
-    // and from any author.
-    StoreResult<bool> hasClientId(ConversationId conversation, const QByteArray &clientMessageId);
+    // The authors of the incoming messages of `conversation` with that client_message_id,
+    // oldest first: in a group several members may have chosen the same id (M1 §10).
+    StoreResult<QStringList> incomingAuthorsOf(ConversationId conversation,
+                                               const QByteArray &clientMessageId);
     // Every message in `state` (all conversations), oldest first.
     StoreResult<std::vector<MessageRecord>> withState(MessageRecord::State state);
     // Sets the state and clears the failure reason (a receipt may overtake a failure).

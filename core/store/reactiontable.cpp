@@ -7,16 +7,18 @@
 
 namespace parley::core {
 
-StoreResult<std::optional<ReactionRecord>> ReactionTable::find(MessageId message, qint64 author)
+StoreResult<std::optional<ReactionRecord>> ReactionTable::find(MessageId message, qint64 author,
+                                                               const QString &member)
 {
     CachedQuery cached = m_context.prepared(
         QStringLiteral("SELECT id, op_id, sent_at FROM message_reactions WHERE message_id = ? "
-                       "AND author = ?"));
+                       "AND author = ? AND member = ?"));
     if (!cached.isPrepared()) {
         return StoreContext::queryError(*cached);
     }
     cached->bindValue(0, message.value);
     cached->bindValue(1, author);
+    cached->bindValue(2, member.isNull() ? QStringLiteral("") : member);
     if (!cached->exec()) {
         return StoreContext::queryError(*cached);
     }
@@ -27,6 +29,7 @@ StoreResult<std::optional<ReactionRecord>> ReactionTable::find(MessageId message
     found.id = cached->value(0).toLongLong();
     found.message = message;
     found.author = author;
+    found.member = member;
     found.opId = cached->value(1).toByteArray();
     found.sentAt = cached->value(2).toLongLong();
     return std::optional<ReactionRecord>(std::move(found));
@@ -50,20 +53,21 @@ StoreStatus ReactionTable::put(const ReactionRecord &reaction)
         }
         emoji = std::get<QByteArray>(sealed);
     }
-    CachedQuery cached = m_context.prepared(
-        QStringLiteral("INSERT INTO message_reactions (id, message_id, author, op_id, sent_at, "
-                       "emoji) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, author) DO "
-                       "UPDATE SET op_id = excluded.op_id, sent_at = excluded.sent_at, "
-                       "emoji = excluded.emoji WHERE message_reactions.id = excluded.id"));
+    CachedQuery cached = m_context.prepared(QStringLiteral(
+        "INSERT INTO message_reactions (id, message_id, author, member, op_id, "
+        "sent_at, emoji) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, "
+        "author, member) DO UPDATE SET op_id = excluded.op_id, sent_at = excluded.sent_at, "
+        "emoji = excluded.emoji WHERE message_reactions.id = excluded.id"));
     if (!cached.isPrepared()) {
         return StoreContext::queryError(*cached);
     }
     cached->bindValue(0, id);
     cached->bindValue(1, reaction.message.value);
     cached->bindValue(2, reaction.author);
-    cached->bindValue(3, reaction.opId);
-    cached->bindValue(4, reaction.sentAt);
-    cached->bindValue(5, emoji);
+    cached->bindValue(3, reaction.member.isNull() ? QStringLiteral("") : reaction.member);
+    cached->bindValue(4, reaction.opId);
+    cached->bindValue(5, reaction.sentAt);
+    cached->bindValue(6, emoji);
     if (!cached->exec()) {
         return StoreContext::queryError(*cached);
     }
@@ -83,7 +87,7 @@ StoreResult<std::vector<ReactionRecord>> ReactionTable::forMessage(MessageId mes
 StoreResult<std::vector<ReactionRecord>> ReactionTable::forMessages(MessageId first, MessageId last)
 {
     CachedQuery cached = m_context.prepared(
-        QStringLiteral("SELECT id, message_id, author, op_id, sent_at, emoji FROM "
+        QStringLiteral("SELECT id, message_id, author, op_id, sent_at, emoji, member FROM "
                        "message_reactions WHERE message_id BETWEEN ? AND ? AND emoji IS NOT NULL "
                        "ORDER BY id"));
     if (!cached.isPrepared()) {
@@ -102,6 +106,7 @@ StoreResult<std::vector<ReactionRecord>> ReactionTable::forMessages(MessageId fi
         reaction.author = cached->value(2).toLongLong();
         reaction.opId = cached->value(3).toByteArray();
         reaction.sentAt = cached->value(4).toLongLong();
+        reaction.member = cached->value(6).toString();
         auto opened =
             m_context.unseal(kTable, "emoji", reaction.id, cached->value(5).toByteArray());
         if (std::holds_alternative<StoreError>(opened)) {

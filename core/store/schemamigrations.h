@@ -13,10 +13,12 @@ class StoreContext;
 // The tables of each version, and which of their columns are encrypted with the profile key,
 // are documented in docs/architecture.md ("The profile store"). Every past version has a
 // fixture under tests/core/fixtures/ that tst_storemigrations opens with this build.
+// migrate() is schemamigrations.cpp; the steps live in files by groups of versions
+// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp, _v15.cpp), each step self-contained.
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 14;
+    static constexpr int kVersion = 15;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -35,6 +37,7 @@ private:
     static StoreStatus migrateTo12(StoreContext &context);
     static StoreStatus migrateTo13(StoreContext &context);
     static StoreStatus migrateTo14(StoreContext &context);
+    static StoreStatus migrateTo15(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -1,14 +1,12 @@
 #include "core/viewmodels/chatviewmodel.h"
 
 #include "core/models/messagelistmodel.h"
-#include "core/session/grouppipeline.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
-#include "core/store/identitytable.h"
 #include "core/store/profilestore.h"
 
 #include <QMetaObject>
@@ -235,15 +233,6 @@ bool ChatViewModel::canSend() const
     return !(m_verified && m_keyChanged) && !m_request && !m_blocked;
 }
 
-bool ChatViewModel::refusedInGroup()
-{
-    if (!isGroup()) {
-        return false;
-    }
-    setError(tr("This is not possible in a group yet."));
-    return true;
-}
-
 QString ChatViewModel::cannotSendReason() const
 {
     if (canSend()) {
@@ -344,17 +333,15 @@ bool ChatViewModel::reply(qint64 messageId, const QString &text)
     if (m_typingAnnounced) {
         sendTyping(false);
     }
-    queueToSessions([to = m_address, target, trimmed](SessionManager *sessions) {
-        sessions->sendReply(to, target, trimmed);
+    queueToSessions([to = m_address, target, trimmed,
+                     author = groupAuthorOf(messageId)](SessionManager *sessions) {
+        sessions->sendReply(to, target, trimmed, author);
     });
     return true;
 }
 
 bool ChatViewModel::react(qint64 messageId, const QString &emoji)
 {
-    if (refusedInGroup()) {
-        return false; // reactions are 1:1 only so far (their authors are contacts)
-    }
     if (!MessageContent::isValidReaction(emoji)) {
         setError(tr("A reaction is one emoji."));
         return false;
@@ -364,24 +351,20 @@ bool ChatViewModel::react(qint64 messageId, const QString &emoji)
         return false;
     }
     setError({});
-    queueToSessions([to = m_address, target, emoji](SessionManager *sessions) {
-        sessions->react(to, target, emoji);
-    });
+    queueToSessions([to = m_address, target, emoji, author = groupAuthorOf(messageId)](
+                        SessionManager *sessions) { sessions->react(to, target, emoji, author); });
     return true;
 }
 
 bool ChatViewModel::unreact(qint64 messageId)
 {
-    if (refusedInGroup()) {
-        return false;
-    }
     const QByteArray target = targetOf(messageId, false);
     if (target.isEmpty()) {
         return false;
     }
     setError({});
-    queueToSessions(
-        [to = m_address, target](SessionManager *sessions) { sessions->unreact(to, target); });
+    queueToSessions([to = m_address, target, author = groupAuthorOf(messageId)](
+                        SessionManager *sessions) { sessions->unreact(to, target, author); });
     return true;
 }
 
@@ -768,36 +751,6 @@ void ChatViewModel::onKeyChanged(const QString &address)
         m_keyChanged = true;
         emit contactChanged();
     }
-}
-
-void ChatViewModel::loadGroup()
-{
-    m_guard.deliver(
-        m_store->run([groupId = m_groupId](StoreContext &context) -> StoreResult<GroupInfo> {
-            auto state = parley::core::loadGroup(context, groupId);
-            if (const auto *error = std::get_if<StoreError>(&state)) {
-                return *error;
-            }
-            GroupInfo info;
-            const auto &found = std::get<std::optional<GroupState>>(state);
-            if (!found) {
-                return info;
-            }
-            auto identity = IdentityTable(context).load();
-            if (const auto *error = std::get_if<StoreError>(&identity)) {
-                return *error;
-            }
-            info.name = found->name.trimmed();
-            info.member = found->member(std::get<OwnIdentityRecord>(identity).address) != nullptr;
-            return info;
-        }),
-        [this](const StoreResult<GroupInfo> &found) {
-            if (const auto *info = std::get_if<GroupInfo>(&found)) {
-                m_name = info->name;
-                m_groupMember = info->member;
-                emit contactChanged();
-            }
-        });
 }
 
 void ChatViewModel::loadContact()

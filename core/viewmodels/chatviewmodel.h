@@ -72,8 +72,9 @@ class SessionManager;
 //                       SessionManager::sendGroupText (M1 §9.6).
 //  In a group, reply, edit and deleteForEveryone go to the group as M1 §10 ops (a reply is
 //  a group text quoting its target; only the author's edits and deletes are applied, by every
-//  member); reactions, attachments and the disappearing timer are refused (false, errorText
-//  "This is not possible in a group yet.").
+//  member); reactions go to every member, one per member per message (react/unreact, below;
+//  MessageListModel's ReactionsRole shows every member's); attachments and the disappearing
+//  timer are refused (false, errorText "This is not possible in a group yet.").
 //  - markRead():        every received message of this conversation becomes Seen and a read
 //                       receipt goes to the contact (call when the view shows the newest rows)
 //  - setTyping(typing): call on every edit with true, and with false when the field is
@@ -247,6 +248,9 @@ private:
     void loadGroup();
     // True, with errorText set, in a group conversation: for what groups do not have yet.
     bool refusedInGroup();
+    // In a group: the author (account address) of row `messageId` when it is a member's; empty
+    // for ours, outside a group or when the row is not in the window (M1 §10 target author).
+    QString groupAuthorOf(qint64 messageId) const;
     void sendTyping(bool typing);
     void setPeerTyping(bool typing);
     void setError(const QString &text);

@@ -16,6 +16,7 @@
 #include "core/store/conversationkey.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagedetails.h"
+#include "core/store/pendingoptable.h"
 #include "core/viewmodels/chatviewmodel.h"
 #include "crypto/signingkeypair.h"
 #include "modeltesthelpers.h"
@@ -96,6 +97,8 @@ private slots:
     void chatOpensOnTheGroup();
     void seenAndUnreadWithoutReceipts();
     void opsFollowTheAuthorRule();
+    void reactionsArePerMember();
+    void opsWaitForTheirTarget();
     void removalKeepsTheHistory();
 
 private:
@@ -104,6 +107,13 @@ private:
     // Bob's store takes a group text (incoming unless `outgoing`): the new row's id.
     MessageId store(GroupMessageRecord record, bool outgoing = false);
     GroupChange next(GroupOp op, std::vector<GroupMember> members, const QString &name);
+    // Bob's store applies the group op `op` from `sender` (empty: ours), as received (M1 §10).
+    pipeline::OpOutcome applyOp(const QString &sender, const MessageContent &op);
+    static MessageContent named(MessageContent op, const QString &targetAuthor)
+    {
+        op.targetAuthor = targetAuthor;
+        return op;
+    }
 
     TestProfile m_profile;
     Person m_alice{kAlice};
@@ -197,6 +207,19 @@ GroupChange TestGroupConversations::next(GroupOp op, std::vector<GroupMember> me
     change.name = name;
     change.members = std::move(members);
     return signedBy(change, m_alice);
+}
+
+pipeline::OpOutcome TestGroupConversations::applyOp(const QString &sender, const MessageContent &op)
+{
+    return valueOf(take(m_profile.store->run(
+        [key = m_key, sender, op](StoreContext &context) -> StoreResult<pipeline::OpOutcome> {
+            auto conversation = ConversationTable(context).findByAddress(key);
+            if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                return *error;
+            }
+            return pipeline::applyGroupMessageOp(
+                context, *std::get<std::optional<ConversationId>>(conversation), sender, op, kBob);
+        })));
 }
 
 void TestGroupConversations::listShowsTheGroup()
@@ -340,6 +363,45 @@ void TestGroupConversations::quotesAreFoundAmongEveryMember()
     QCOMPARE(found->snippet, QStringLiteral("on my way"));
     // clientId(2) is a message of the 1:1 conversation with alice, not of the group.
     QVERIFY(!quote(clientId(2)));
+
+    // M1 §10 since schema v15: a reply names its quote's author too, and the quote is the
+    // message with (author, id) — carol's, although alice's with the same id came first.
+    const auto quoteBy = [this](const QByteArray &id, const QString &author) {
+        return valueOf(take(m_profile.store->run(
+            [key = m_key, id, author](StoreContext &context) -> StoreResult<HistoryItem> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                // A reply row as a view reads it (loadMessageDetails finds its quote).
+                MessageRecord reply;
+                reply.conversation = *std::get<std::optional<ConversationId>>(conversation);
+                reply.clientMessageId = clientId(50);
+                reply.body = QStringLiteral("a reply");
+                reply.author = kAlice;
+                reply.replyTo = id;
+                reply.replyToAuthor = author;
+                auto items = loadMessageDetails(context, {reply});
+                if (const auto *error = std::get_if<StoreError>(&items)) {
+                    return *error;
+                }
+                return std::get<std::vector<HistoryItem>>(items).front();
+            })));
+    };
+    auto item = quoteBy(clientId(1), kCarol);
+    QVERIFY(item.quoted);
+    QCOMPARE(item.quoted->author, kCarol);
+    QCOMPARE(item.quoted->snippet, QStringLiteral("hi\nthere"));
+    item = quoteBy(clientId(1), kAlice);
+    QVERIFY(item.quoted);
+    QCOMPARE(item.quoted->author, kAlice);
+    QCOMPARE(item.quoted->snippet, QStringLiteral("hello everyone"));
+    // Ours by our own address (bob is this profile); nobody else's with an id of ours.
+    item = quoteBy(clientId(3), kBob);
+    QVERIFY(item.quoted);
+    QCOMPARE(int(item.quoted->direction), int(MessageRecord::Direction::Outgoing));
+    QVERIFY(!quoteBy(clientId(3), kCarol).quoted);
+    QVERIFY(!quoteBy(clientId(1), QStringLiteral("dave@relay.example")).quoted);
 }
 
 void TestGroupConversations::chatOpensOnTheGroup()
@@ -357,13 +419,13 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QVERIFY(!chat.isRequest());
     QVERIFY(!chat.isBlocked());
     QVERIFY(chat.noticeText().isEmpty());
-    // What groups do not have yet is refused with a sentence.
+    // Replies and reactions are possible (M1 §10): refused here only because there is no
+    // session manager. What groups do not have yet is refused with a sentence.
     const qint64 first = chat.messageList()->index(0).data(MessageListModel::IdRole).toLongLong();
     QVERIFY(!chat.react(first, QStringLiteral("👍")));
-    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.unreact(first));
-    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
-    // A reply is possible (M1 §10): refused here only because there is no session manager.
+    QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.reply(first, QStringLiteral("re")));
     QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.setDisappearingTimer(3600));
@@ -429,20 +491,10 @@ void TestGroupConversations::seenAndUnreadWithoutReceipts()
 
 void TestGroupConversations::opsFollowTheAuthorRule()
 {
-    // M1 §10 (§5.1 in a group) on bob's store: an edit or delete applies to the sending
-    // member's own message only. Alice and carol both have a message with the id `same`.
+    // M1 §10 (§5.1 in a group) on bob's store: an op names its target by (author, id); an edit
+    // or delete applies to the sending member's own message only. Alice and carol both have a
+    // message with the id `same`.
     using Result = pipeline::OpOutcome::Result;
-    const auto apply = [this](const QString &author, const MessageContent &op) {
-        return valueOf(take(m_profile.store->run(
-            [key = m_key, author, op](StoreContext &context) -> StoreResult<pipeline::OpOutcome> {
-                auto conversation = ConversationTable(context).findByAddress(key);
-                if (const auto *error = std::get_if<StoreError>(&conversation)) {
-                    return *error;
-                }
-                return pipeline::applyGroupMessageOp(
-                    context, *std::get<std::optional<ConversationId>>(conversation), author, op);
-            })));
-    };
     const auto texts = [this] {
         QStringList out;
         for (const GroupMessageRecord &text :
@@ -457,29 +509,179 @@ void TestGroupConversations::opsFollowTheAuthorRule()
     QCOMPARE(before,
              (QStringList{u"alice:hello everyone"_qs, u"carol:hi\nthere"_qs, u"bob:on my way"_qs}));
     const QByteArray same = clientId(1);
-    // Carol edits "her" message `same`: hers changes, alice's does not.
-    auto outcome = apply(kCarol, MessageContent::makeEdit(same, u"carol's edit"_qs, 10));
+    // Carol edits her message `same`: hers changes, alice's does not.
+    auto outcome =
+        applyOp(kCarol, named(MessageContent::makeEdit(same, u"carol's edit"_qs, 10), kCarol));
     QCOMPARE(int(outcome.result), int(Result::Applied));
     QCOMPARE(texts(), (QStringList{u"alice:hello everyone"_qs, u"carol:carol's edit"_qs,
                                    u"bob:on my way"_qs}));
-    // Carol cannot edit or delete bob's message (ours, outgoing): rejected, nothing changes.
+    // Carol cannot edit or delete bob's message (ours) nor alice's: rejected, nothing changes.
     const QByteArray ours = clientId(3);
-    outcome = apply(kCarol, MessageContent::makeEdit(ours, u"pwned"_qs, 11));
+    outcome = applyOp(kCarol, named(MessageContent::makeEdit(ours, u"pwned"_qs, 11), kBob));
     QCOMPARE(int(outcome.result), int(Result::Rejected));
-    outcome = apply(kCarol, MessageContent::makeDelete(ours, 12));
+    outcome = applyOp(kCarol, named(MessageContent::makeDelete(ours, 12), kBob));
     QCOMPARE(int(outcome.result), int(Result::Rejected));
-    // An id nobody has is no target (dropped, not held in groups).
-    outcome = apply(kAlice, MessageContent::makeDelete(clientId(99), 13));
+    outcome = applyOp(kCarol, named(MessageContent::makeDelete(same, 12), kAlice));
+    QCOMPARE(int(outcome.result), int(Result::Rejected));
+    // Naming herself as the author of bob's id finds nothing of hers: no target.
+    outcome = applyOp(kCarol, named(MessageContent::makeDelete(ours, 12), kCarol));
     QCOMPARE(int(outcome.result), int(Result::NoTarget));
+    // An id nobody has is no target (dropped, not held in groups).
+    outcome = applyOp(kAlice, named(MessageContent::makeDelete(clientId(99), 13), kAlice));
+    QCOMPARE(int(outcome.result), int(Result::NoTarget));
+    // An op without a target author is no group op.
+    outcome = applyOp(kAlice, MessageContent::makeDelete(same, 13));
+    QCOMPARE(int(outcome.result), int(Result::Rejected));
     // Alice deletes hers: a tombstone; carol's message with the same id stays.
-    outcome = apply(kAlice, MessageContent::makeDelete(same, 14));
+    outcome = applyOp(kAlice, named(MessageContent::makeDelete(same, 14), kAlice));
     QCOMPARE(int(outcome.result), int(Result::Applied));
     QVERIFY(outcome.target && outcome.target->deleted);
+    QCOMPARE(outcome.target->author, kAlice);
     QCOMPARE(texts(), (QStringList{u"carol:carol's edit"_qs, u"bob:on my way"_qs}));
-    // Our own edit of our message (empty author: ours) applies.
-    outcome = apply(QString(), MessageContent::makeEdit(ours, u"on my way!"_qs, 15));
+    // Our own edit of our message (empty sender: ours; target author: our address) applies.
+    outcome = applyOp(QString(), named(MessageContent::makeEdit(ours, u"on my way!"_qs, 15), kBob));
     QCOMPARE(int(outcome.result), int(Result::Applied));
     QCOMPARE(texts().last(), u"bob:on my way!"_qs);
+}
+
+void TestGroupConversations::reactionsArePerMember()
+{
+    // M1 §10 reactions on bob's store: any member reacts to any message, one reaction per
+    // member per message (the latest wins, M1 §5.3), members need not be contacts (dave is
+    // not), and a removal only takes back its own author's reaction.
+    using Result = pipeline::OpOutcome::Result;
+    const QByteArray same = clientId(1); // carol's (alice's with this id is a tombstone now)
+    const QString dave = QStringLiteral("dave@relay.example");
+    const auto react = [&](const QString &from, const QString &emoji, qint64 at) {
+        return applyOp(from, named(MessageContent::makeReaction(same, emoji, at), kCarol)).result;
+    };
+    const auto reactions = [this, same] {
+        auto found = valueOf(take(m_profile.store->run(
+            [key = m_key, same](StoreContext &context) -> StoreResult<std::vector<ReactionRecord>> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                auto target = pipeline::findGroupTarget(
+                    context, *std::get<std::optional<ConversationId>>(conversation), kCarol, same,
+                    kBob);
+                if (const auto *error = std::get_if<StoreError>(&target)) {
+                    return *error;
+                }
+                return ReactionTable(context).forMessage(
+                    std::get<std::optional<MessageRecord>>(target)->id);
+            })));
+        QStringList out;
+        for (const ReactionRecord &reaction : found) {
+            out << (reaction.isOwn() ? u"you"_qs : reaction.member.section(u'@', 0, 0)) +
+                       QLatin1Char(' ') + reaction.emoji;
+        }
+        return out;
+    };
+    QCOMPARE(int(react(kAlice, u"👍"_qs, 20)), int(Result::Applied));
+    QCOMPARE(int(react(dave, u"🎉"_qs, 21)), int(Result::Applied));
+    QCOMPARE(int(react(QString(), u"❤️"_qs, 22)), int(Result::Applied)); // ours
+    QCOMPARE(int(react(kCarol, u"😂"_qs, 23)), int(Result::Applied));         // on her own
+    QCOMPARE(reactions(),
+             (QStringList{u"alice 👍"_qs, u"dave 🎉"_qs, u"you ❤️"_qs, u"carol 😂"_qs}));
+    // Alice changes hers: still one for her; an older one of hers changes nothing.
+    QCOMPARE(int(react(kAlice, u"🔥"_qs, 24)), int(Result::Applied));
+    QCOMPARE(int(react(kAlice, u"👎"_qs, 19)), int(Result::Unchanged));
+    QCOMPARE(reactions(),
+             (QStringList{u"alice 🔥"_qs, u"dave 🎉"_qs, u"you ❤️"_qs, u"carol 😂"_qs}));
+    // Dave removes his; carol's removal takes back only her own, never alice's.
+    QCOMPARE(int(react(dave, QString(), 25)), int(Result::Applied));
+    QCOMPARE(int(react(kCarol, QString(), 26)), int(Result::Applied));
+    QCOMPARE(reactions(), (QStringList{u"alice 🔥"_qs, u"you ❤️"_qs}));
+    // A reaction to (alice, same) — a tombstone — or to an author who has no such message
+    // changes nothing on carol's message.
+    auto outcome = applyOp(kCarol, named(MessageContent::makeReaction(same, u"👀"_qs, 27), kAlice));
+    QCOMPARE(int(outcome.result), int(Result::Unchanged));
+    outcome = applyOp(kCarol, named(MessageContent::makeReaction(same, u"👀"_qs, 28), dave));
+    QCOMPARE(int(outcome.result), int(Result::NoTarget));
+    QCOMPARE(reactions(), (QStringList{u"alice 🔥"_qs, u"you ❤️"_qs}));
+}
+
+void TestGroupConversations::opsWaitForTheirTarget()
+{
+    // M1 §10: a received group op whose target has not arrived waits for (its named author,
+    // its id) and is applied in the transaction that stores that message — not another
+    // member's with the same id; an edit naming someone else is rejected at once, not held.
+    using Result = pipeline::OpOutcome::Result;
+    const QByteArray late = clientId(60);
+    const auto held = [this] {
+        return valueOf(
+            take(m_profile.store->run([key = m_key](StoreContext &context) -> StoreResult<int> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return PendingOpTable(context).count(
+                    *std::get<std::optional<ConversationId>>(conversation));
+            })));
+    };
+    const auto holdOp = [this](const QString &sender, const MessageContent &op, qint64 now) {
+        return valueOf(take(
+            m_profile.store->run([key = m_key, sender, op,
+                                  now](StoreContext &context) -> StoreResult<pipeline::OpOutcome> {
+                auto conversation = ConversationTable(context).findByAddress(key);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return pipeline::applyGroupMessageOp(
+                    context, *std::get<std::optional<ConversationId>>(conversation), sender, op,
+                    kBob, true, now);
+            })));
+    };
+    const int before = held();
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(late, u"👀"_qs, 30), kAlice), 8000)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(int(holdOp(kAlice,
+                        named(MessageContent::makeEdit(late, u"late, edited"_qs, 31), kAlice), 8000)
+                     .result),
+             int(Result::Pending));
+    QCOMPARE(int(holdOp(kCarol, named(MessageContent::makeDelete(late, 32), kAlice), 8000).result),
+             int(Result::Rejected));
+    // An op held longer than kMaxGroupHoldMs is dropped when the next one is held.
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(clientId(61), u"🙈"_qs, 33), kAlice),
+                   8000 - PendingOpTable::kMaxGroupHoldMs)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(held(), before + 3);
+    QCOMPARE(
+        int(holdOp(kCarol, named(MessageContent::makeReaction(clientId(62), u"🙉"_qs, 34), kAlice),
+                   8001)
+                .result),
+        int(Result::Pending));
+    QCOMPARE(held(), before + 3); // the expired one went, this one came
+
+    // Carol's message with the same id arrives first: nothing waited for hers.
+    QVERIFY(store(text(kCarol, late, u"carol's late text"_qs, 8100)).isValid());
+    QCOMPARE(held(), before + 3);
+    // Alice's arrives: the edit and carol's reaction apply to it, in its transaction.
+    GroupMessageRecord alices = text(kAlice, late, u"late"_qs, 8200);
+    alices.groupId = m_state.groupId;
+    auto stored = valueOf(take(m_profile.store->run([&alices](StoreContext &context) mutable {
+        return storeGroupText(context, alices, false);
+    })));
+    QVERIFY(stored);
+    QCOMPARE(alices.text, u"late, edited"_qs); // what the views are told
+    QCOMPARE(held(), before + 1);
+    MessageListModel rows(m_profile.store);
+    QSignalSpy applied(&rows, &MessageListModel::pageApplied);
+    rows.open(m_key);
+    QVERIFY(applied.wait());
+    const int last = rows.rowCount() - 1;
+    QCOMPARE(rows.index(last).data(MessageListModel::TextRole).toString(), u"late, edited"_qs);
+    QVERIFY(rows.index(last).data(MessageListModel::EditedRole).toBool());
+    QCOMPARE(rows.index(last).data(MessageListModel::ReactionsTextRole).toString(), u"👀 1"_qs);
+    QCOMPARE(rows.index(last - 1).data(MessageListModel::TextRole).toString(),
+             u"carol's late text"_qs);
+    QVERIFY(!rows.index(last - 1).data(MessageListModel::EditedRole).toBool());
+    QVERIFY(rows.index(last - 1).data(MessageListModel::ReactionsTextRole).toString().isEmpty());
 }
 
 void TestGroupConversations::removalKeepsTheHistory()
@@ -498,7 +700,7 @@ void TestGroupConversations::removalKeepsTheHistory()
     list.reload();
     QVERIFY(reloaded.wait());
     QVERIFY(list.rowOf(m_key) >= 0);
-    QTRY_COMPARE(chat.messages()->rowCount(), 3);
+    QTRY_COMPARE(chat.messages()->rowCount(), 5);
 }
 
 QTEST_GUILESS_MAIN(TestGroupConversations)

@@ -251,19 +251,24 @@ void TestMessageContent::layoutOfGroupMessages()
     key.groupId = QByteArray(16, '\x68');
     QVERIFY(key.encode().isEmpty());
 
-    // M1 §10 kind 0x0F: group id ‖ u32 epoch ‖ op kind ‖ the op's body (edit: target ‖ text;
-    // delete: target, exactly). The op's own id and sent_at are the content's.
+    // M1 §10 kind 0x0F: group id ‖ u32 epoch ‖ op kind ‖ target ‖ u8 a ‖ the target's
+    // author ‖ the rest of the op's body (edit, reply: text; reaction: op ‖ emoji; delete:
+    // nothing). The op's own id and sent_at are the content's.
     const QByteArray target(16, '\x22');
+    const QString alice = QStringLiteral("alice@relay.example");
+    const QByteArray named = QByteArray(1, char(19)) + alice.toUtf8();
     MessageContent edit = MessageContent::makeEdit(target, QStringLiteral("hé"), 0x18c00000001);
     edit.clientMessageId = QByteArray(16, '\x11');
+    edit.targetAuthor = alice;
     const MessageContent groupEdit = MessageContent::makeGroupOp(group, 3, edit);
     QCOMPARE(groupEdit.encode(), header(0x0f) + group + QByteArray::fromHex("0000000308") + target +
-                                     QByteArray("h\xc3\xa9"));
+                                     named + QByteArray("h\xc3\xa9"));
     back = MessageContent::decode(groupEdit.encode());
     QVERIFY(std::holds_alternative<MessageContent>(back));
     const MessageContent op = std::get<MessageContent>(back).innerOp();
     QCOMPARE(int(op.kind), int(Kind::Edit));
     QCOMPARE(op.targetId, target);
+    QCOMPARE(op.targetAuthor, alice);
     QCOMPARE(op.text, QStringLiteral("hé"));
     QCOMPARE(op.clientMessageId, edit.clientMessageId);
     QCOMPARE(op.sentAt, edit.sentAt);
@@ -271,23 +276,47 @@ void TestMessageContent::layoutOfGroupMessages()
     QCOMPARE(std::get<MessageContent>(back).groupEpoch, 3u);
     MessageContent del = MessageContent::makeDelete(target, 0x18c00000001);
     del.clientMessageId = QByteArray(16, '\x11');
+    del.targetAuthor = alice;
     const QByteArray groupDelete = MessageContent::makeGroupOp(group, 3, del).encode();
-    QCOMPARE(groupDelete, header(0x0f) + group + QByteArray::fromHex("0000000309") + target);
+    QCOMPARE(groupDelete,
+             header(0x0f) + group + QByteArray::fromHex("0000000309") + target + named);
     QCOMPARE(int(std::get<MessageContent>(MessageContent::decode(groupDelete)).opKind),
              int(Kind::Delete));
-    // A reply (op kind 0x06): target ‖ text, like an edit; its id and sent_at are the reply's.
+    // A reply (op kind 0x06): like an edit; its id and sent_at are the reply's.
     MessageContent reply = MessageContent::makeReply(target, QStringLiteral("hé"), 0x18c00000001);
     reply.clientMessageId = QByteArray(16, '\x11');
+    reply.targetAuthor = alice;
     const QByteArray groupReply = MessageContent::makeGroupOp(group, 3, reply).encode();
-    QCOMPARE(groupReply, header(0x0f) + group + QByteArray::fromHex("0000000306") + target +
+    QCOMPARE(groupReply, header(0x0f) + group + QByteArray::fromHex("0000000306") + target + named +
                              QByteArray("h\xc3\xa9"));
     back = MessageContent::decode(groupReply);
     QVERIFY(std::holds_alternative<MessageContent>(back));
     const MessageContent replyOp = std::get<MessageContent>(back).innerOp();
     QCOMPARE(int(replyOp.kind), int(Kind::Reply));
     QCOMPARE(replyOp.targetId, target);
+    QCOMPARE(replyOp.targetAuthor, alice);
     QCOMPARE(replyOp.text, QStringLiteral("hé"));
     QCOMPARE(replyOp.clientMessageId, reply.clientMessageId);
+    // A reaction (op kind 0x07): u8 0x01 ‖ the emoji, or u8 0x00 to remove.
+    MessageContent react = MessageContent::makeReaction(target, QStringLiteral("👍"), 0x18c00000001);
+    react.clientMessageId = QByteArray(16, '\x11');
+    react.targetAuthor = alice;
+    const QByteArray groupReact = MessageContent::makeGroupOp(group, 3, react).encode();
+    QCOMPARE(groupReact, header(0x0f) + group + QByteArray::fromHex("0000000307") + target + named +
+                             QByteArray::fromHex("01f09f918d"));
+    back = MessageContent::decode(groupReact);
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QCOMPARE(int(std::get<MessageContent>(back).innerOp().kind), int(Kind::Reaction));
+    QCOMPARE(std::get<MessageContent>(back).innerOp().reaction, QStringLiteral("👍"));
+    MessageContent unreact = MessageContent::makeReaction(target, QString(), 0x18c00000001);
+    unreact.clientMessageId = QByteArray(16, '\x11');
+    unreact.targetAuthor = alice;
+    const QByteArray groupUnreact = MessageContent::makeGroupOp(group, 3, unreact).encode();
+    QCOMPARE(groupUnreact, header(0x0f) + group + QByteArray::fromHex("0000000307") + target +
+                               named + QByteArray::fromHex("00"));
+    back = MessageContent::decode(groupUnreact);
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QVERIFY(std::get<MessageContent>(back).innerOp().reaction.isEmpty());
     // A reply without text, or with text that is not UTF-8, is refused.
     QVERIFY(std::holds_alternative<MessageContent::Error>(
         MessageContent::decode(groupReply.left(groupReply.size() - 3))));
@@ -295,10 +324,10 @@ void TestMessageContent::layoutOfGroupMessages()
     badText[badText.size() - 1] = '\xff';
     QCOMPARE(std::get<MessageContent::Error>(MessageContent::decode(badText)),
              MessageContent::Error::InvalidText);
-    // Refused: another op kind, a delete with bytes after its target, an edit without text,
-    // epoch 0, a short body.
+    // Refused: another op kind, a delete with bytes after its author, an edit without text,
+    // epoch 0, a short body, a reaction with an unknown op or a removal with an emoji.
     QByteArray other = groupDelete;
-    other[26 + 20] = '\x07';
+    other[26 + 20] = '\x0a';
     QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(other)));
     QVERIFY(std::holds_alternative<MessageContent::Error>(
         MessageContent::decode(groupDelete + QByteArray("x"))));
@@ -310,6 +339,27 @@ void TestMessageContent::layoutOfGroupMessages()
     QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(zero)));
     QVERIFY(std::holds_alternative<MessageContent::Error>(
         MessageContent::decode(groupDelete.left(groupDelete.size() - 1))));
+    QVERIFY(std::holds_alternative<MessageContent::Error>(
+        MessageContent::decode(groupUnreact + QByteArray("x"))));
+    QByteArray badOp = groupUnreact;
+    badOp[badOp.size() - 1] = '\x02';
+    QVERIFY(std::holds_alternative<MessageContent::Error>(MessageContent::decode(badOp)));
+    // The author: a length of 0, one past the end, or an address not in canonical form.
+    constexpr int kAuthorAt = 26 + 16 + 4 + 1 + 16;
+    QByteArray noAuthor = groupDelete.left(kAuthorAt) + QByteArray(1, '\x00');
+    QCOMPARE(std::get<MessageContent::Error>(MessageContent::decode(noAuthor)),
+             MessageContent::Error::Malformed);
+    QByteArray pastEnd = groupDelete;
+    pastEnd[kAuthorAt] = char(20);
+    QCOMPARE(std::get<MessageContent::Error>(MessageContent::decode(pastEnd)),
+             MessageContent::Error::Malformed);
+    QByteArray notCanonical = groupDelete;
+    notCanonical[kAuthorAt + 1] = 'A';
+    QCOMPARE(std::get<MessageContent::Error>(MessageContent::decode(notCanonical)),
+             MessageContent::Error::Malformed);
+    // Encoded only with a target author, and only for ops.
+    del.targetAuthor.clear();
+    QVERIFY(MessageContent::makeGroupOp(group, 3, del).encode().isEmpty());
     QVERIFY(MessageContent::makeGroupOp(group, 1, MessageContent::makeText(QStringLiteral("x"), 0))
                 .encode()
                 .isEmpty());

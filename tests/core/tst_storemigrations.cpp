@@ -174,9 +174,21 @@ StoreStatus writeContents(StoreContext &context)
         text.text = QStringLiteral("fixture group text");
         text.sentAt = 5000;
         text.receivedAt = 5001;
-        if (auto put = storeGroupText(context, text, false);
+        auto groupText = storeGroupText(context, text, false);
+        if (const auto *error = std::get_if<StoreError>(&groupText)) {
+            return *error;
+        }
+        // Schema v15 (profile-v15 and later): carol, a member who is no contact, reacted to
+        // that text (message_reactions.member).
+        ReactionRecord memberReaction;
+        memberReaction.message = *std::get<std::optional<MessageId>>(groupText);
+        memberReaction.member = QStringLiteral("carol@relay.example");
+        memberReaction.opId = QByteArray(16, 'c');
+        memberReaction.sentAt = 5500;
+        memberReaction.emoji = QStringLiteral("🎉");
+        if (auto put = ReactionTable(context).put(memberReaction);
             std::holds_alternative<StoreError>(put)) {
-            return std::get<StoreError>(put);
+            return put;
         }
         SessionRecord session;
         session.contact = std::get<ContactId>(contact);
@@ -226,6 +238,7 @@ private slots:
     void v7UpgradeAddsAttachments();
     void v8UpgradeKeepsEveryContactAcceptedAndUnblocked();
     void v12UpgradeMakesGroupTextsMessages();
+    void v14UpgradeAddsMemberReactionsAndQuoteAuthors();
 };
 
 void TestStoreMigrations::writeFixture()
@@ -387,6 +400,19 @@ void TestStoreMigrations::opensFixture()
                             .arg(text.text);
         }
         seen << textList.join(u',');
+        // v15: a group member's reaction (no contact) to the group text.
+        QStringList memberReactions;
+        for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
+            auto reactions = ReactionTable(context).forMessage(text.message);
+            if (const auto *error = std::get_if<StoreError>(&reactions)) {
+                return *error;
+            }
+            for (const ReactionRecord &reaction :
+                 std::get<std::vector<ReactionRecord>>(reactions)) {
+                memberReactions << reaction.member + QLatin1Char(' ') + reaction.emoji;
+            }
+        }
+        seen << memberReactions.join(u',');
         auto summaries = ConversationTable(context).summaries();
         if (const auto *error = std::get_if<StoreError>(&summaries)) {
             return *error;
@@ -432,6 +458,7 @@ void TestStoreMigrations::opensFixture()
                      QStringLiteral("0"),
                      version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
                                    : QString(),
+                     version >= 15 ? QStringLiteral("carol@relay.example 🎉") : QString(),
                      version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"
                                                     "bob@relay.example 2")
                                    : QStringLiteral("bob@relay.example 2"),
@@ -1027,4 +1054,109 @@ void TestStoreMigrations::v12UpgradeMakesGroupTextsMessages()
 }
 
 QTEST_GUILESS_MAIN(TestStoreMigrations)
+void TestStoreMigrations::v14UpgradeAddsMemberReactionsAndQuoteAuthors()
+{
+    // v14 → v15 (M1 §10): message_reactions is rebuilt with `member` — bob's 1:1 reaction keeps
+    // its row id (its emoji still opens), its author and no member —; then several members
+    // (no contacts) and we react to one group text, one row each; a reply keeps the author of
+    // its quote, and pending_message_ops takes a group op's member and target author.
+    const QDir fixture(QStringLiteral(PARLEY_STORE_FIXTURES "/profile-v14"));
+    QTemporaryDir dir;
+    for (const QString &name : fixture.entryList(QDir::Files)) {
+        QVERIFY(QFile::copy(fixture.filePath(name), dir.filePath(name)));
+        QFile(dir.filePath(name)).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    ProfileStore store(dir.path());
+    QVERIFY(succeeded(take(store.unlock(passphrase(kFixturePassphrase)))));
+    auto checked = valueOf(take(store.run([](StoreContext &context) -> StoreResult<QStringList> {
+        QStringList seen;
+        QSqlQuery query(context.database());
+        if (!query.exec(QStringLiteral("SELECT id, author, member FROM message_reactions")) ||
+            !query.next()) {
+            return StoreContext::queryError(query);
+        }
+        const qint64 bobReaction = query.value(0).toLongLong();
+        seen << QStringLiteral("%1 '%2'")
+                    .arg(query.value(1).toLongLong() > 0)
+                    .arg(query.value(2).toString());
+        query.finish();
+        auto texts = groupHistory(context, QByteArray(16, 'g'));
+        if (const auto *error = std::get_if<StoreError>(&texts)) {
+            return *error;
+        }
+        const MessageId text = std::get<std::vector<GroupMessageRecord>>(texts).front().message;
+        for (const auto &[member, emoji] :
+             {std::pair{QStringLiteral("carol@relay.example"), QStringLiteral("🎉")},
+              std::pair{QStringLiteral("dave@relay.example"), QStringLiteral("👀")},
+              std::pair{QString(), QStringLiteral("👍")}}) {
+            ReactionRecord reaction;
+            reaction.message = text;
+            reaction.member = member;
+            reaction.opId = QByteArray(16, 'o');
+            reaction.sentAt = 6000;
+            reaction.emoji = emoji;
+            if (auto put = ReactionTable(context).put(reaction);
+                std::holds_alternative<StoreError>(put)) {
+                return std::get<StoreError>(put);
+            }
+        }
+        auto reactions = ReactionTable(context).forMessage(text);
+        if (const auto *error = std::get_if<StoreError>(&reactions)) {
+            return *error;
+        }
+        for (const ReactionRecord &reaction : std::get<std::vector<ReactionRecord>>(reactions)) {
+            seen << (reaction.isOwn() ? QStringLiteral("you") : reaction.member) +
+                        QLatin1Char(' ') + reaction.emoji;
+        }
+        // Bob's 1:1 reaction still opens, under its old row id.
+        auto conversation =
+            ConversationTable(context).findByAddress(QStringLiteral("bob@relay.example"));
+        auto page = MessageTable(context).page(
+            *std::get<std::optional<ConversationId>>(conversation), {}, 10);
+        for (const MessageRecord &message : std::get<std::vector<MessageRecord>>(page)) {
+            auto own = ReactionTable(context).forMessage(message.id);
+            for (const ReactionRecord &reaction : std::get<std::vector<ReactionRecord>>(own)) {
+                seen << QStringLiteral("%1 %2").arg(reaction.id == bobReaction).arg(reaction.emoji);
+            }
+        }
+        // A group reply names its quote's author (messages.reply_to_author).
+        GroupMessageRecord reply;
+        reply.groupId = QByteArray(16, 'g');
+        reply.sender = QStringLiteral("carol@relay.example");
+        reply.senderDevice = 1;
+        reply.clientMessageId = QByteArray(16, 'q');
+        reply.epoch = 1;
+        reply.text = QStringLiteral("quoting bob");
+        reply.sentAt = 7000;
+        reply.receivedAt = 7001;
+        auto stored = storeGroupText(context, reply, false);
+        if (const auto *error = std::get_if<StoreError>(&stored)) {
+            return *error;
+        }
+        if (!query.exec(
+                QStringLiteral("UPDATE messages SET reply_to = X'74747474747474747474747474747474',"
+                               " reply_to_author = 'bob@relay.example' WHERE id = %1")
+                    .arg(std::get<std::optional<MessageId>>(stored)->value))) {
+            return StoreContext::queryError(query);
+        }
+        auto row = MessageTable(context).find(*std::get<std::optional<MessageId>>(stored));
+        if (const auto *error = std::get_if<StoreError>(&row)) {
+            return *error;
+        }
+        seen << std::get<MessageRecord>(row).replyToAuthor;
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM pragma_table_info("
+                                       "'pending_message_ops') WHERE name IN ('member', "
+                                       "'target_author')")) ||
+            !query.next()) {
+            return StoreContext::queryError(query);
+        }
+        seen << query.value(0).toString();
+        return seen;
+    })));
+    QCOMPARE(checked, (QStringList{QStringLiteral("1 ''"), QStringLiteral("carol@relay.example 🎉"),
+                                   QStringLiteral("dave@relay.example 👀"), QStringLiteral("you 👍"),
+                                   QStringLiteral("1 👍"), QStringLiteral("bob@relay.example"),
+                                   QStringLiteral("2")}));
+}
+
 #include "tst_storemigrations.moc"

@@ -110,10 +110,11 @@ bool sendForged(Client &from, const QString &to, core::GroupChange draft)
 // `from` sends a group text the way a modified client could (M1 §9.6): under its stored
 // sender key, at `epoch`, sealed in one multi-recipient body to device 1 of each of
 // `accounts`, whatever its own group state says. True once it is in the outbox.
-// With `op` (an edit or delete, M1 §10), that op instead of the text.
+// With `op` (an op, M1 §10), that op instead of the text; `textId`: the text's id.
 bool sendRawGroupText(Client &from, const QByteArray &groupId, quint32 epoch, const QString &text,
                       const QStringList &accounts,
-                      const std::optional<core::MessageContent> &op = std::nullopt)
+                      const std::optional<core::MessageContent> &op = std::nullopt,
+                      const QByteArray &textId = {})
 {
     std::shared_ptr<const crypto::DeviceIdentity> device;
     core::AccountManager *account = from.core.accountManager();
@@ -134,9 +135,13 @@ bool sendRawGroupText(Client &from, const QByteArray &groupId, quint32 epoch, co
             }
             core::OwnSenderKey key = *std::get<std::optional<core::OwnSenderKey>>(own);
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
-            auto encrypted = core::encryptGroupText(
-                key.sender, op ? core::MessageContent::makeGroupOp(groupId, epoch, *op)
-                               : core::MessageContent::makeGroupText(groupId, epoch, text, now));
+            core::MessageContent content =
+                op ? core::MessageContent::makeGroupOp(groupId, epoch, *op)
+                   : core::MessageContent::makeGroupText(groupId, epoch, text, now);
+            if (!textId.isEmpty()) {
+                content.clientMessageId = textId; // a text whose id an op named before
+            }
+            auto encrypted = core::encryptGroupText(key.sender, content);
             if (!std::holds_alternative<QByteArray>(encrypted)) {
                 return false;
             }
@@ -198,6 +203,12 @@ QStringList textsOf(Client &client, const QByteArray &id)
     return texts;
 }
 
+// M1 §10: who wrote row `row` of `chat` (a member's row: its author; ours: our address).
+QString groupAuthorOf(core::ChatViewModel &chat, int row)
+{
+    return chat.messageList()->index(row).data(core::MessageListModel::AuthorRole).toString();
+}
+
 const QString kPassphrase = QStringLiteral("correct horse battery staple");
 
 QList<QJsonObject> jsonLines(const QString &out)
@@ -238,6 +249,14 @@ private slots:
     void concurrentAdminChangesConverge();
 
 private:
+    // groupConversationViews, continued: reactions in the same group (M1 §10).
+    void groupReactions(core::ChatViewModel &aliceChat, core::ChatViewModel &bobChat,
+                        core::ChatViewModel &carolChat, Client &carol, const QByteArray &id,
+                        const QStringList &carolsOthers);
+    // groupConversationViews, continued: ops that reach bob before their target (M1 §10).
+    void opsBeforeTheirTarget(core::ChatViewModel &bobChat, Client &alice, Client &carol,
+                              const QByteArray &id, const QString &aliceAddress,
+                              const QString &bobAddress);
     CliResult cli(const QString &name, QStringList arguments)
     {
         arguments.prepend(QStringLiteral("--json"));
@@ -438,8 +457,8 @@ void TestE2eGroups::groupTexts()
     // Fetched again: still once.
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
     // M1 §10 through parley-cli: carol may not edit alice's text (refused by her client);
-    // alice may, and bob's history shows the new text (the test goes on with it); reactions
-    // are refused in groups.
+    // alice may, and bob's history shows the new text (the test goes on with it); alice's
+    // reaction reaches bob, who lists it with her as its author.
     const QString helloId = sent.value(u"client_message_id").toString();
     QCOMPARE(helloId.size(), 32);
     const QString key = QStringLiteral("group:") + id;
@@ -453,8 +472,19 @@ void TestE2eGroups::groupTexts()
     hello = alice + QStringLiteral(": hello all!");
     result =
         cli(QStringLiteral("alice"), {QStringLiteral("react"), key, helloId, QStringLiteral("👍")});
-    QCOMPARE(result.exitCode, 4); // not in groups yet
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QCOMPARE(jsonLines(result.out).last().value(u"event").toString(), QStringLiteral("reacted"));
     QCOMPARE(history(QStringLiteral("bob"), id), QStringList{hello});
+    result = cli(QStringLiteral("bob"), {QStringLiteral("history"), key});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QStringList reacted;
+    for (const QJsonObject &line : jsonLines(result.out)) {
+        for (const QJsonValue &reaction : line.value(u"reactions").toArray()) {
+            reacted << reaction.toObject().value(u"from").toString() + QLatin1Char(' ') +
+                           reaction.toObject().value(u"emoji").toString();
+        }
+    }
+    QCOMPARE(reacted, QStringList{alice + QStringLiteral(" 👍")});
 
     // Bob answers with a reply to alice's text (M1 §10, `reply group:ID`): his own sender key
     // goes to alice and carol first; the reply is a text of his in every history.
@@ -702,10 +732,10 @@ void TestE2eGroups::nonMemberTextsAreDropped()
     const qsizetype drained = malloryDrained.size();
     QVERIFY(sendRawGroupText(mallory, id, 1, QStringLiteral("still here"),
                              {address(QStringLiteral("bob"))}));
-    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))},
-                             core::MessageContent::makeReply(QByteArray(16, '\x42'),
-                                                             QStringLiteral("me too"),
-                                                             QDateTime::currentMSecsSinceEpoch())));
+    core::MessageContent reply = core::MessageContent::makeReply(
+        QByteArray(16, '\x42'), QStringLiteral("me too"), QDateTime::currentMSecsSinceEpoch());
+    reply.targetAuthor = address(QStringLiteral("alice"));
+    QVERIFY(sendRawGroupText(mallory, id, 1, {}, {address(QStringLiteral("bob"))}, reply));
     QVERIFY(malloryDrained.waitForCount(drained + 1, kTimeoutMs));
     QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->sendGroupText(id, QStringLiteral("she is gone"));
@@ -850,12 +880,14 @@ void TestE2eGroups::groupConversationViews()
     core::MessageListModel *aliceRows = aliceChat.messageList();
     const QByteArray hello = aliceRows->clientMessageIdAt(0);
     const QStringList others = {aliceAddress, QStringLiteral("bob@127.0.0.1:%1").arg(relay.port())};
-    QVERIFY(sendRawGroupText(carol, id, 2, {}, others,
-                             core::MessageContent::makeEdit(hello, QStringLiteral("pwned"),
-                                                            QDateTime::currentMSecsSinceEpoch())));
-    QVERIFY(sendRawGroupText(
-        carol, id, 2, {}, others,
-        core::MessageContent::makeDelete(hello, QDateTime::currentMSecsSinceEpoch())));
+    core::MessageContent forgedEdit = core::MessageContent::makeEdit(
+        hello, QStringLiteral("pwned"), QDateTime::currentMSecsSinceEpoch());
+    forgedEdit.targetAuthor = aliceAddress; // M1 §10: the target's author is named
+    core::MessageContent forgedDelete =
+        core::MessageContent::makeDelete(hello, QDateTime::currentMSecsSinceEpoch());
+    forgedDelete.targetAuthor = aliceAddress;
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedEdit));
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedDelete));
     QVERIFY(carolChat.send(QStringLiteral("after the forgeries")));
     QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 3, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
@@ -921,9 +953,112 @@ void TestE2eGroups::groupConversationViews()
     QTRY_COMPARE_WITH_TIMEOUT(
         bobChat.messageList()->index(3).data(core::MessageListModel::StateRole).toInt(),
         int(core::MessageRecord::State::Sent), kTimeoutMs);
-    // Reactions are not possible in a group yet.
-    QVERIFY(!bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
-    QCOMPARE(bobChat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    groupReactions(aliceChat, bobChat, carolChat, carol, id, others);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    opsBeforeTheirTarget(bobChat, alice, carol, id, aliceAddress, others.at(1));
+}
+
+void TestE2eGroups::opsBeforeTheirTarget(core::ChatViewModel &bobChat, Client &alice, Client &carol,
+                                         const QByteArray &id, const QString &aliceAddress,
+                                         const QString &bobAddress)
+{
+    // M1 §10 step 5 through the real relay: carol's reaction to a message of alice's that bob
+    // has not got yet, and alice's own edit of it, reach bob before the message (sent as a
+    // modified client could, so that the message's id is known in advance). Bob holds both
+    // and applies them when alice's message arrives: it shows edited, with carol's reaction.
+    using Roles = core::MessageListModel;
+    const QByteArray late = core::MessageContent::newClientMessageId();
+    const int before = bobChat.messages()->rowCount();
+    CrossThreadSpy carolDrained(carol.sessions, &core::SessionManager::outboxDrained);
+    core::MessageContent reaction = core::MessageContent::makeReaction(
+        late, QStringLiteral("👀"), QDateTime::currentMSecsSinceEpoch());
+    reaction.targetAuthor = aliceAddress;
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, {bobAddress}, reaction));
+    QVERIFY(carolDrained.waitForCount(carolDrained.size() + 1, kTimeoutMs));
+    core::MessageContent edit = core::MessageContent::makeEdit(late, QStringLiteral("late, edited"),
+                                                               QDateTime::currentMSecsSinceEpoch());
+    edit.targetAuthor = aliceAddress;
+    QVERIFY(sendRawGroupText(alice, id, 2, {}, {bobAddress}, edit));
+    QVERIFY(
+        sendRawGroupText(alice, id, 2, QStringLiteral("late"), {bobAddress}, std::nullopt, late));
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), before + 1, kTimeoutMs);
+    const QModelIndex row = bobChat.messageList()->index(before);
+    QTRY_COMPARE_WITH_TIMEOUT(row.data(Roles::TextRole).toString(), QStringLiteral("late, edited"),
+                              kTimeoutMs);
+    QVERIFY(row.data(Roles::EditedRole).toBool());
+    QCOMPARE(row.data(Roles::ReactionsTextRole).toString(), QStringLiteral("👀 1"));
+    QCOMPARE(row.data(Roles::AuthorRole).toString(), aliceAddress);
+}
+
+void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatViewModel &bobChat,
+                                   core::ChatViewModel &carolChat, Client &carol,
+                                   const QByteArray &id, const QStringList &carolsOthers)
+{
+    // M1 §10 reactions, from each member's ChatViewModel: bob and alice react to carol's "hi
+    // all" (row 1 everywhere); every member's MessageListModel shows the same reactions, each
+    // "mine" only on its author's side.
+    using Roles = core::MessageListModel;
+    const auto reactionsOf = [](core::ChatViewModel *chat) {
+        QStringList out;
+        for (const QVariant &entry :
+             chat->messageList()->index(1).data(Roles::ReactionsRole).toList()) {
+            const QVariantMap map = entry.toMap();
+            out << map.value(u"emoji"_qs).toString() + QLatin1Char(' ') +
+                       QString::number(map.value(u"count"_qs).toInt()) +
+                       (map.value(u"mine"_qs).toBool() ? u" mine"_qs : QString());
+        }
+        // The same reactions everywhere; each model lists them in the order they arrived there.
+        out.sort();
+        return out;
+    };
+    const std::vector<core::ChatViewModel *> chats = {&aliceChat, &bobChat, &carolChat};
+    QVERIFY(bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
+    QVERIFY(aliceChat.react(aliceChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs,
+                                               chat == &bobChat ? u"👍 1 mine"_qs : u"👍 1"_qs}),
+                                  kTimeoutMs);
+        const QString text =
+            chat->messageList()->index(1).data(Roles::ReactionsTextRole).toString();
+        QVERIFY2(text == u"👍 1  🎉 1"_qs || text == u"🎉 1  👍 1"_qs, qPrintable(text));
+    }
+    QVERIFY(aliceChat.errorText().isEmpty());
+    QVERIFY(bobChat.errorText().isEmpty());
+
+    // Carol, a member with a sender key, sends a removal about that message: a removal takes
+    // back only its own author's reaction (M1 §10), so nobody's is gone. A text she sends
+    // after it tells when every member has processed it (one sender's deliveries in order).
+    core::MessageContent removal =
+        core::MessageContent::makeReaction(carolChat.messageList()->clientMessageIdAt(1), QString(),
+                                           QDateTime::currentMSecsSinceEpoch());
+    removal.targetAuthor = groupAuthorOf(bobChat, 1); // carol's address, as bob sees it
+    QVERIFY(sendRawGroupText(carol, id, 2, {}, carolsOthers, removal));
+    QVERIFY(carolChat.send(QStringLiteral("after the removal")));
+    for (core::ChatViewModel *chat : {&aliceChat, &bobChat}) {
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 5, kTimeoutMs);
+    }
+    for (core::ChatViewModel *chat : chats) {
+        QCOMPARE(reactionsOf(chat), (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs,
+                                                 chat == &bobChat ? u"👍 1 mine"_qs : u"👍 1"_qs}));
+    }
+
+    // Bob takes his back: gone on every member's side, alice's stays.
+    QVERIFY(bobChat.unreact(bobChat.messageList()->idAt(1)));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs}),
+                                  kTimeoutMs);
+    }
+    // Carol reacts to her own message as well: two people, one emoji.
+    QVERIFY(carolChat.react(carolChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    for (core::ChatViewModel *chat : chats) {
+        QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
+                                  (QStringList{chat == &bobChat ? u"🎉 2"_qs : u"🎉 2 mine"_qs}),
+                                  kTimeoutMs);
+    }
 }
 
 void TestE2eGroups::concurrentAdminChangesConverge()

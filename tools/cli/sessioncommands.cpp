@@ -109,8 +109,9 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
     QJsonArray reactions;
     QStringList reacted;
     for (const core::ReactionRecord &reaction : item.reactions) {
-        const QString from =
-            reaction.author == core::ReactionTable::kSelf ? QStringLiteral("you") : contact;
+        const QString from = reaction.isOwn()
+                                 ? QStringLiteral("you")
+                                 : (reaction.member.isEmpty() ? contact : reaction.member);
         reactions.append(
             QJsonObject{{QStringLiteral("from"), from}, {QStringLiteral("emoji"), reaction.emoji}});
         reacted << from + QLatin1Char(' ') + reaction.emoji;
