@@ -913,6 +913,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Parley backups (*.parley);;All files (*)</source>
         <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
     </message>
+    <message>
+        <source>Re&amp;member on this computer</source>
+        <translation>Auf diesem Computer &amp;merken</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::QrDecoder</name>
@@ -1173,6 +1177,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>Parley backups (*.parley);;All files (*)</source>
         <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>%1 of %2 messages</source>
+        <translation>%1 von %2 Nachrichten</translation>
     </message>
 </context>
 <context>

@@ -17,9 +17,11 @@
 #include <QHash>
 #include <QPromise>
 #include <QSaveFile>
+#include <QSqlQuery>
 #include <QThreadPool>
 #include <QUuid>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 
@@ -65,10 +67,34 @@ bool writeAll(QSaveFile &file, const std::vector<crypto::Byte> &bytes)
 
 // --- export, on the database thread ------------------------------------------------------
 
+// Message rows of the 1:1 conversations: what exportNow() reads (its progress total).
+StoreResult<qint64> countExportedRows(StoreContext &context)
+{
+    QSqlQuery query(context.database());
+    if (!query.exec(QStringLiteral("SELECT count(*) FROM messages JOIN conversations ON "
+                                   "conversations.id = messages.conversation_id WHERE "
+                                   "conversations.group_id IS NULL")) ||
+        !query.next()) {
+        return StoreContext::queryError(query);
+    }
+    return query.value(0).toLongLong();
+}
+
 StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path,
                                       const crypto::WipedBytes &passphrase,
-                                      crypto::VaultParameters parameters)
+                                      crypto::VaultParameters parameters,
+                                      const ProfileArchiver::ExportProgress &progress)
 {
+    qint64 total = 0;
+    qint64 done = 0;
+    if (progress) {
+        auto counted = countExportedRows(context);
+        if (const auto *error = std::get_if<StoreError>(&counted)) {
+            return *error;
+        }
+        total = std::get<qint64>(counted);
+        progress(0, total);
+    }
     auto identity = IdentityTable(context).load();
     if (const auto *error = std::get_if<StoreError>(&identity)) {
         return *error;
@@ -130,6 +156,10 @@ StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path
                 return *error;
             }
             auto &rows = std::get<std::vector<MessageRecord>>(page);
+            if (progress) {
+                done = std::min(total, done + qint64(rows.size()));
+                progress(done, total);
+            }
             for (MessageRecord &message : rows) {
                 after = message.id;
                 // Version 1 carries texts (B1 §4.3): timer rows and attachments stay behind.
@@ -153,6 +183,9 @@ StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path
                 break;
             }
         }
+    }
+    if (progress) {
+        progress(total, total);
     }
     add(archive::kEnd, archive::encodeEnd({quint32(summary.contacts), quint64(summary.messages)}));
     writer.finish();
@@ -447,12 +480,13 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
 QFuture<StoreResult<ArchiveOutcome>>
 ProfileArchiver::exportProfile(const std::shared_ptr<ProfileStore> &store, const QString &path,
                                crypto::WipedBytes archivePassphrase,
-                               crypto::VaultParameters parameters)
+                               crypto::VaultParameters parameters, ExportProgress progress)
 {
-    return store->run([path, passphrase = std::move(archivePassphrase),
-                       parameters](StoreContext &context) -> StoreResult<ArchiveOutcome> {
-        return exportNow(context, path, passphrase, parameters);
-    });
+    return store->run(
+        [path, passphrase = std::move(archivePassphrase), parameters,
+         progress = std::move(progress)](StoreContext &context) -> StoreResult<ArchiveOutcome> {
+            return exportNow(context, path, passphrase, parameters, progress);
+        });
 }
 
 QFuture<ArchiveOutcome> ProfileArchiver::importProfile(const QString &archivePath,
