@@ -225,8 +225,11 @@ void VerificationDialog::stopCameraScan()
     }
     m_scanning = false;
     m_cameraNote.clear();
-    // Deleting it stops the camera; a frame still being decoded reports to nobody.
-    delete m_scanner;
+    // Stopped and disconnected now; deleted later, since this may run inside its own
+    // frameScanned() (a frame still being decoded then reports to nobody).
+    m_scanner->disconnect(this);
+    m_scanner->stop();
+    m_scanner->deleteLater();
     m_scanner = nullptr;
     m_cameraPane->hide();
     showState();

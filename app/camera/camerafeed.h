@@ -38,7 +38,8 @@ public:
     // The QVideoSink the frames arrive at (a QObject here: the app does not link
     // QtMultimedia). Tests give it frames of their own.
     virtual QObject *videoSink() = 0;
-    // Frames handed to the FrameHandler, and frames dropped because one was in hand.
+    // Frames handed to the FrameHandler (counted once it returned and the feed takes the next
+    // frame), and frames dropped because one was in hand.
     virtual quint64 framesHandled() const = 0;
     virtual quint64 framesDropped() const = 0;
 };

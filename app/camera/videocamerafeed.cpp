@@ -115,8 +115,9 @@ void VideoCameraFeed::onVideoFrame(const QVideoFrame &frame)
         if (!luma.isNull() && shared->onFrame) {
             shared->onFrame(luma);
         }
-        shared->handled.fetch_add(1);
+        // Free first: once `handled` counts this frame, the next one is taken.
         shared->busy.store(false);
+        shared->handled.fetch_add(1);
     });
 }
 

@@ -422,11 +422,13 @@ void TestVerification::scansWithTheCamera()
     QSignalSpy scanned(scanner, &app::CameraScanner::frameScanned);
     QSignalSpy finished(dialog, &app::VerificationDialog::cameraScanFinished);
 
-    // No code in view, then a code of another kind: scanning goes on.
+    // No code in view, then a code of another kind: scanning goes on. (Each frame is given
+    // once the scanner is free again, so none of these is dropped.)
     sink->setVideoFrame(bgraFrame(cameraPicture(QImage())));
     QVERIFY(scanned.wait(kTimeoutMs));
     QVERIFY(scanned.constLast().at(1).value<QList<QByteArray>>().isEmpty());
     QVERIFY(dialog->isScanning());
+    QTRY_COMPARE_WITH_TIMEOUT(scanner->framesScanned(), quint64(1), kTimeoutMs);
     sink->setVideoFrame(
         nv12Frame(cameraPicture(app::QrEncoder::encode("https://example.org/", 4))));
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -438,6 +440,8 @@ void TestVerification::scansWithTheCamera()
     parley::test::saveScreenshot(dialog, QStringLiteral("verification-camera"));
 
     // Bob's code (as parley-cli gives it) in a BGRA frame: a match, and the camera stops.
+    QTRY_COMPARE_WITH_TIMEOUT(scanner->framesScanned(), quint64(2), kTimeoutMs);
+    QCOMPARE(scanner->framesDropped(), quint64(0));
     const QByteArray bobsCode = QByteArray::fromBase64(m_payload.toLatin1());
     sink->setVideoFrame(bgraFrame(cameraPicture(app::QrEncoder::encode(bobsCode, 4))));
     QVERIFY(finished.wait(kTimeoutMs));
