@@ -192,6 +192,10 @@ QWidget *OnboardingView::makeRestorePage()
     form->addRow(QString(), m_restoreStrength);
     form->addRow(tr("&Again:"), m_restoreConfirmation);
     form->addRow(tr("R&elay:"), m_restoreRelayUrl);
+    m_rememberRestored = new QCheckBox(tr("Re&member on this computer"), page);
+    m_rememberRestored->setObjectName(QStringLiteral("rememberRestored"));
+    m_rememberRestored->setToolTip(m_rememberNew->toolTip());
+    form->addRow(QString(), m_rememberRestored);
     layout->addLayout(form);
 
     m_restore = new QPushButton(tr("&Restore"), page);
@@ -223,7 +227,8 @@ QWidget *OnboardingView::makeRestorePage()
     setTabOrder(m_backupPassphrase, m_restorePassphrase);
     setTabOrder(m_restorePassphrase, m_restoreConfirmation);
     setTabOrder(m_restoreConfirmation, m_restoreRelayUrl);
-    setTabOrder(m_restoreRelayUrl, m_restore);
+    setTabOrder(m_restoreRelayUrl, m_rememberRestored);
+    setTabOrder(m_rememberRestored, m_restore);
     setTabOrder(m_restore, m_backToCreate);
     return page;
 }
@@ -253,7 +258,7 @@ void OnboardingView::submitRestore()
     }
     m_viewModel->restoreFromBackup(QDir::fromNativeSeparators(m_backupFile->text().trimmed()),
                                    m_backupPassphrase->text(), m_restorePassphrase->text(),
-                                   m_restoreRelayUrl->text());
+                                   m_restoreRelayUrl->text(), m_rememberRestored->isChecked());
 }
 
 QWidget *OnboardingView::makeUnlockPage()

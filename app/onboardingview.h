@@ -54,6 +54,7 @@ private:
     QLineEdit *m_restoreConfirmation = nullptr;
     QLabel *m_restoreStrength = nullptr;
     QLineEdit *m_restoreRelayUrl = nullptr;
+    QCheckBox *m_rememberRestored = nullptr;
     QPushButton *m_restore = nullptr;
     QPushButton *m_backToCreate = nullptr;
     QLineEdit *m_unlockPassphrase = nullptr;

@@ -17,11 +17,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace parley::app {
 
@@ -248,7 +251,8 @@ void SettingsDialog::makeBackupGroup(QLayout *layout)
     m_exportBusy = new QProgressBar(backup);
     m_exportBusy->setObjectName(QStringLiteral("exportProgress"));
     m_exportBusy->setAccessibleName(tr("Export in progress"));
-    m_exportBusy->setRange(0, 0); // busy: the archiver reports no fraction
+    // Busy until the archiver has counted the messages, then their fraction (showExportProgress).
+    m_exportBusy->setRange(0, 0);
     m_exportBusy->setTextVisible(false);
     m_exportBusy->setVisible(false);
     auto *exportRow = new QHBoxLayout;
@@ -267,6 +271,8 @@ void SettingsDialog::makeBackupGroup(QLayout *layout)
         m_settings->exportHistory(m_backupFile->text(), m_backupPassphrase->text(),
                                   m_backupConfirmation->text());
     });
+    connect(m_settings, &core::SettingsViewModel::exportProgressChanged, this,
+            &SettingsDialog::showExportProgress);
     connect(m_settings, &core::SettingsViewModel::exportFinished, this, [this](bool ok) {
         if (ok) {
             m_backupPassphrase->clear();
@@ -325,6 +331,23 @@ void SettingsDialog::showState()
                                              : m_settings->noticeText());
     m_message->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #cf222e;"));
     m_message->setVisible(!m_message->text().isEmpty());
+}
+
+void SettingsDialog::showExportProgress()
+{
+    const qint64 total = m_settings->exportTotal();
+    if (total <= 0) {
+        m_exportBusy->setRange(0, 0);
+        m_exportBusy->setTextVisible(false);
+        return;
+    }
+    // Per mille: a QProgressBar counts in int, a history may hold more messages.
+    const qint64 done = std::clamp<qint64>(m_settings->exportDone(), 0, total);
+    m_exportBusy->setRange(0, 1000);
+    m_exportBusy->setValue(int(done * 1000 / total));
+    m_exportBusy->setFormat(
+        tr("%1 of %2 messages").arg(QLocale().toString(done), QLocale().toString(total)));
+    m_exportBusy->setTextVisible(true);
 }
 
 void SettingsDialog::showBlocked()

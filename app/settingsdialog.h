@@ -43,6 +43,7 @@ private:
     void chooseBackupFile();
     void showState();
     void showBlocked();
+    void showExportProgress();
 
     core::SettingsViewModel *m_settings;
     QLineEdit *m_current;

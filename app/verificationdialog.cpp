@@ -1,5 +1,6 @@
 #include "app/verificationdialog.h"
 
+#include "app/camerascanner.h"
 #include "app/qrdecoder.h"
 #include "app/qrencoder.h"
 #include "core/viewmodels/verificationviewmodel.h"
@@ -16,6 +17,7 @@
 #include <QLocale>
 #include <QPixmap>
 #include <QPushButton>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace parley::app {
@@ -48,6 +50,10 @@ VerificationDialog::VerificationDialog(core::VerificationViewModel *verification
     , m_compare(new QPushButton(tr("Compare"), this))
     , m_openImage(new QPushButton(tr("Open an image of their code…"), this))
     , m_copy(new QPushButton(tr("Copy my code"), this))
+    , m_scanCamera(new QPushButton(tr("Scan with camera"), this))
+    , m_cameraPane(new QWidget(this))
+    , m_cameraView(new QLabel(m_cameraPane))
+    , m_stopCamera(new QPushButton(tr("Stop scanning"), m_cameraPane))
     , m_result(new QLabel(this))
     , m_accept(new QPushButton(tr("Accept the new key"), this))
     , m_markVerified(new QPushButton(tr("Mark as verified"), this))
@@ -106,11 +112,36 @@ VerificationDialog::VerificationDialog(core::VerificationViewModel *verification
     theirs->addWidget(m_compare, 0, 1);
     m_openImage->setObjectName(QStringLiteral("openImage"));
     m_openImage->setAccessibleName(tr("Open an image of their code"));
-    theirs->addWidget(m_openImage, 1, 0, Qt::AlignLeft);
+    auto *readCode = new QHBoxLayout;
+    readCode->addWidget(m_openImage);
+    m_scanCamera->setObjectName(QStringLiteral("scanCamera"));
+    m_scanCamera->setAccessibleName(tr("Scan their code with the camera"));
+    // Enabled once checkCamera() found one (after the dialog is shown: the first look loads
+    // the media backend).
+    m_scanCamera->setEnabled(false);
+    m_scanCamera->setToolTip(tr("Looking for a camera…"));
+    readCode->addWidget(m_scanCamera);
+    readCode->addStretch(1);
+    theirs->addLayout(readCode, 1, 0);
     m_copy->setObjectName(QStringLiteral("copyCode"));
     m_copy->setAccessibleName(tr("Copy my code"));
     theirs->addWidget(m_copy, 1, 1);
     layout->addLayout(theirs);
+
+    m_cameraPane->setObjectName(QStringLiteral("cameraPane"));
+    auto *cameraLayout = new QVBoxLayout(m_cameraPane);
+    cameraLayout->setContentsMargins(0, 0, 0, 0);
+    m_cameraView->setObjectName(QStringLiteral("cameraView"));
+    m_cameraView->setAccessibleName(tr("What the camera sees"));
+    m_cameraView->setAlignment(Qt::AlignCenter);
+    m_cameraView->setFixedSize(320, 240);
+    m_cameraView->setFrameShape(QFrame::StyledPanel);
+    cameraLayout->addWidget(m_cameraView, 0, Qt::AlignHCenter);
+    m_stopCamera->setObjectName(QStringLiteral("stopCamera"));
+    m_stopCamera->setAccessibleName(tr("Stop scanning"));
+    cameraLayout->addWidget(m_stopCamera, 0, Qt::AlignHCenter);
+    m_cameraPane->hide();
+    layout->addWidget(m_cameraPane);
 
     m_result->setObjectName(QStringLiteral("comparisonResult"));
     m_result->setAccessibleName(tr("Comparison result"));
@@ -136,6 +167,8 @@ VerificationDialog::VerificationDialog(core::VerificationViewModel *verification
     connect(m_compare, &QPushButton::clicked, this, &VerificationDialog::comparePasted);
     connect(m_input, &QLineEdit::returnPressed, this, &VerificationDialog::comparePasted);
     connect(m_openImage, &QPushButton::clicked, this, &VerificationDialog::chooseImage);
+    connect(m_scanCamera, &QPushButton::clicked, this, &VerificationDialog::startCameraScan);
+    connect(m_stopCamera, &QPushButton::clicked, this, &VerificationDialog::stopCameraScan);
     connect(m_copy, &QPushButton::clicked, this,
             [this] { QApplication::clipboard()->setText(m_verification->payloadBase64()); });
     connect(m_accept, &QPushButton::clicked, m_verification,
@@ -147,9 +180,84 @@ VerificationDialog::VerificationDialog(core::VerificationViewModel *verification
     connect(m_verification, &core::VerificationViewModel::changed, this,
             &VerificationDialog::showState);
     showState();
+    QTimer::singleShot(0, this, &VerificationDialog::checkCamera);
 }
 
 VerificationDialog::~VerificationDialog() = default;
+
+void VerificationDialog::checkCamera()
+{
+    m_cameraFound = CameraScanner::hasCamera();
+    if (m_cameraFound) {
+        m_scanCamera->setToolTip(QString());
+    } else {
+        m_scanCamera->setToolTip(CameraScanner::module() == nullptr ? CameraScanner::moduleError()
+                                                                    : tr("No camera was found."));
+    }
+    showState();
+    emit cameraChecked();
+}
+
+void VerificationDialog::startCameraScan()
+{
+    if (m_scanning) {
+        return;
+    }
+    m_scanning = true;
+    m_cameraNote.clear();
+    m_decodeError.clear();
+    m_cameraView->clear();
+    m_scanner = new CameraScanner(this);
+    connect(m_scanner, &CameraScanner::frameScanned, this, &VerificationDialog::onCameraFrame);
+    connect(m_scanner, &CameraScanner::cameraFailed, this, [this](const QString &sentence) {
+        m_cameraNote = sentence;
+        showState();
+    });
+    m_cameraPane->show();
+    showState();
+    m_scanner->start();
+}
+
+void VerificationDialog::stopCameraScan()
+{
+    if (!m_scanning) {
+        return;
+    }
+    m_scanning = false;
+    m_cameraNote.clear();
+    // Stopped and disconnected now; deleted later, since this may run inside its own
+    // frameScanned() (a frame still being decoded then reports to nobody).
+    m_scanner->disconnect(this);
+    m_scanner->stop();
+    m_scanner->deleteLater();
+    m_scanner = nullptr;
+    m_cameraPane->hide();
+    showState();
+}
+
+void VerificationDialog::onCameraFrame(const QImage &frame, const QList<QByteArray> &codes)
+{
+    if (!m_scanning) {
+        return;
+    }
+    m_cameraView->setPixmap(QPixmap::fromImage(
+        frame.scaled(m_cameraView->size(), Qt::KeepAspectRatio, Qt::FastTransformation)));
+    for (const QByteArray &code : codes) {
+        const Comparison seen = m_verification->checkScanned(code);
+        if (seen == Comparison::Match || seen == Comparison::Mismatch) {
+            // The first Parley code in view decides, as an image's code does.
+            stopCameraScan();
+            m_verification->compareScanned(code);
+            showState();
+            emit cameraScanFinished();
+            return;
+        }
+    }
+    if (!codes.isEmpty()) {
+        m_cameraNote = tr("That QR code is not a Parley safety-number code.");
+        showState();
+    }
+}
 
 QString VerificationDialog::resultText() const
 {
@@ -255,6 +363,13 @@ void VerificationDialog::showState()
     QString result;
     if (m_decoding) {
         result = tr("Reading the image…");
+    } else if (m_scanning) {
+        result = m_cameraNote.isEmpty() ? tr("Hold their code in front of the camera…")
+                                        : QStringLiteral("⚠ ") + m_cameraNote;
+        if (!m_cameraNote.isEmpty()) {
+            resultPalette.setColor(QPalette::Window, QColor(0xff, 0xf8, 0xc5));
+            resultPalette.setColor(QPalette::WindowText, QColor(0x4d, 0x2d, 0x00));
+        }
     } else if (!m_decodeError.isEmpty()) {
         result = QStringLiteral("⚠ ") + m_decodeError;
         resultPalette.setColor(QPalette::Window, QColor(0xff, 0xf8, 0xc5));
@@ -286,7 +401,8 @@ void VerificationDialog::showState()
 
     m_input->setEnabled(ready);
     m_compare->setEnabled(ready);
-    m_openImage->setEnabled(ready && !m_decoding);
+    m_openImage->setEnabled(ready && !m_decoding && !m_scanning);
+    m_scanCamera->setEnabled(ready && m_cameraFound && !m_scanning);
     m_copy->setEnabled(ready);
     m_accept->setVisible(ready && m_verification->keyChanged());
     m_markVerified->setVisible(ready && !m_verification->verified());

@@ -180,6 +180,25 @@
     </message>
 </context>
 <context>
+    <name>parley::app::CameraScanner</name>
+    <message>
+        <source>No camera was found.</source>
+        <translation>Es wurde keine Kamera gefunden.</translation>
+    </message>
+    <message>
+        <source>The camera cannot be used: %1</source>
+        <translation>Die Kamera kann nicht verwendet werden: %1</translation>
+    </message>
+    <message>
+        <source>Camera scanning is not available: %1</source>
+        <translation>Das Scannen mit der Kamera ist nicht verfügbar: %1</translation>
+    </message>
+    <message>
+        <source>Camera scanning is not installed.</source>
+        <translation>Das Scannen mit der Kamera ist nicht installiert.</translation>
+    </message>
+</context>
+<context>
     <name>parley::app::ChatView</name>
     <message>
         <source>Verify…</source>
@@ -894,6 +913,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Parley backups (*.parley);;All files (*)</source>
         <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
     </message>
+    <message>
+        <source>Re&amp;member on this computer</source>
+        <translation>Auf diesem Computer &amp;merken</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::QrDecoder</name>
@@ -1155,6 +1178,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Parley backups (*.parley);;All files (*)</source>
         <translation>Parley-Sicherungen (*.parley);;Alle Dateien (*)</translation>
     </message>
+    <message>
+        <source>%1 of %2 messages</source>
+        <translation>%1 von %2 Nachrichten</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::SingleInstance</name>
@@ -1319,6 +1346,38 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>Reading the image…</source>
         <translation>Bild wird gelesen …</translation>
+    </message>
+    <message>
+        <source>Scan with camera</source>
+        <translation>Mit der Kamera scannen</translation>
+    </message>
+    <message>
+        <source>Stop scanning</source>
+        <translation>Scannen beenden</translation>
+    </message>
+    <message>
+        <source>Scan their code with the camera</source>
+        <translation>Den Code des Kontakts mit der Kamera scannen</translation>
+    </message>
+    <message>
+        <source>Looking for a camera…</source>
+        <translation>Suche nach einer Kamera …</translation>
+    </message>
+    <message>
+        <source>What the camera sees</source>
+        <translation>Was die Kamera sieht</translation>
+    </message>
+    <message>
+        <source>No camera was found.</source>
+        <translation>Es wurde keine Kamera gefunden.</translation>
+    </message>
+    <message>
+        <source>That QR code is not a Parley safety-number code.</source>
+        <translation>Dieser QR-Code ist kein Sicherheitsnummer-Code von Parley.</translation>
+    </message>
+    <message>
+        <source>Hold their code in front of the camera…</source>
+        <translation>Halten Sie den Code des Kontakts vor die Kamera …</translation>
     </message>
 </context>
 <context>

@@ -19,9 +19,11 @@
 #include <QHash>
 #include <QPromise>
 #include <QSaveFile>
+#include <QSqlQuery>
 #include <QThreadPool>
 #include <QUuid>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 
@@ -53,12 +55,13 @@ class Exporter
 {
 public:
     Exporter(StoreContext &context, crypto::ArchiveWriter &writer, QSaveFile &file,
-             QString attachments, qint64 now)
+             QString attachments, qint64 now, ProfileArchiver::ExportProgress progress)
         : m_context(context)
         , m_writer(writer)
         , m_file(file)
         , m_attachments(std::move(attachments))
         , m_now(now)
+        , m_progress(std::move(progress))
     {}
 
     // nullopt: written (or `written` false: the file failed); else why not.
@@ -88,6 +91,9 @@ private:
     const QString m_attachments;
     const qint64 m_now;
     QHash<qint64, QString> m_addresses; // ContactId value -> address
+    const ProfileArchiver::ExportProgress m_progress;
+    qint64 m_rowsTotal = 0; // message rows of the 1:1 conversations (the progress's total)
+    qint64 m_rowsRead = 0;
     archive::EndRecord m_count;
     bool m_written = true;
     std::optional<QString> m_fileError;
@@ -95,6 +101,17 @@ private:
 
 std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
 {
+    if (m_progress) {
+        QSqlQuery query(m_context.database());
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM messages JOIN conversations ON "
+                                       "conversations.id = messages.conversation_id WHERE "
+                                       "conversations.group_id IS NULL"))
+            || !query.next()) {
+            return StoreContext::queryError(query);
+        }
+        m_rowsTotal = query.value(0).toLongLong();
+        m_progress(0, m_rowsTotal);
+    }
     archive::AccountRecord account;
     account.address = own.address;
     account.accountSeed = own.accountSeed;
@@ -129,6 +146,9 @@ std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
             return std::nullopt;
         }
     }
+    if (m_progress) {
+        m_progress(m_rowsTotal, m_rowsTotal);
+    }
     add(archive::kEnd, archive::encodeEnd(m_count).view());
     summary.contacts = int(m_count.contacts);
     summary.messages = qint64(m_count.messages);
@@ -157,6 +177,10 @@ std::optional<StoreError> Exporter::conversation(const ConversationSummary &conv
         const auto &rows = std::get<std::vector<MessageRecord>>(page);
         if (rows.empty()) {
             return std::nullopt;
+        }
+        if (m_progress) {
+            m_rowsRead = std::min(m_rowsTotal, m_rowsRead + qint64(rows.size()));
+            m_progress(m_rowsRead, m_rowsTotal);
         }
         // A page's reactions and attachments in one query each.
         auto reactions = ReactionTable(m_context).forMessages(rows.front().id, rows.back().id);
@@ -290,7 +314,8 @@ bool Exporter::blob(const AttachmentRecord &attachment)
 StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path,
                                       const QString &attachments,
                                       const crypto::WipedBytes &passphrase,
-                                      crypto::VaultParameters parameters)
+                                      crypto::VaultParameters parameters,
+                                      ProfileArchiver::ExportProgress progress)
 {
     auto identity = IdentityTable(context).load();
     if (const auto *error = std::get_if<StoreError>(&identity)) {
@@ -309,7 +334,8 @@ StoreResult<ArchiveOutcome> exportNow(StoreContext &context, const QString &path
     }
     // The database thread runs nothing else meanwhile: the archive is one moment of the
     // profile.
-    Exporter exporter(context, writer, file, attachments, QDateTime::currentMSecsSinceEpoch());
+    Exporter exporter(context, writer, file, attachments, QDateTime::currentMSecsSinceEpoch(),
+                      std::move(progress));
     if (auto error = exporter.run(own)) {
         file.cancelWriting();
         return *error;
@@ -415,13 +441,14 @@ ArchiveOutcome importNow(const QString &archivePath, const crypto::WipedBytes &a
 QFuture<StoreResult<ArchiveOutcome>>
 ProfileArchiver::exportProfile(const std::shared_ptr<ProfileStore> &store, const QString &path,
                                crypto::WipedBytes archivePassphrase,
-                               crypto::VaultParameters parameters)
+                               crypto::VaultParameters parameters, ExportProgress progress)
 {
     const QString attachments =
         QDir(store->directory()).filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory));
-    return store->run([path, attachments, passphrase = std::move(archivePassphrase),
-                       parameters](StoreContext &context) -> StoreResult<ArchiveOutcome> {
-        return exportNow(context, path, attachments, passphrase, parameters);
+    return store->run([path, attachments, passphrase = std::move(archivePassphrase), parameters,
+                       progress = std::move(progress)](
+                          StoreContext &context) -> StoreResult<ArchiveOutcome> {
+        return exportNow(context, path, attachments, passphrase, parameters, progress);
     });
 }
 

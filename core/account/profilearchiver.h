@@ -8,6 +8,7 @@
 #include <QFuture>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -60,12 +61,21 @@ using ArchiveOutcome = std::variant<ArchiveSummary, ArchiveFailure>;
 // stay). It is not registered yet: the first sign-in sends RegisterAccount with that list
 // (R1 §4.1, "a new device joins"), which retires the exporting device on the relay. Sessions
 // start afresh (X3DH with each contact on the first message either way).
+//
+// An export reports its progress through `progress` (may be empty), on the database thread:
+// (0, total) once the messages are counted, then after each page of messages, and (total,
+// total) before the file is committed. `total` is every message row of the 1:1 conversations,
+// `done` how many of them were read so far (rows already expired count as read); contacts,
+// the account and blobs are not counted.
 class ProfileArchiver
 {
 public:
+    using ExportProgress = std::function<void(qint64 done, qint64 total)>;
+
     static QFuture<StoreResult<ArchiveOutcome>>
     exportProfile(const std::shared_ptr<ProfileStore> &store, const QString &path,
-                  crypto::WipedBytes archivePassphrase, crypto::VaultParameters parameters);
+                  crypto::WipedBytes archivePassphrase, crypto::VaultParameters parameters,
+                  ExportProgress progress = {});
 
     static QFuture<ArchiveOutcome> importProfile(const QString &archivePath,
                                                  crypto::WipedBytes archivePassphrase,

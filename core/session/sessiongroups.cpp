@@ -35,16 +35,23 @@ GroupSummary summaryOf(const GroupState &state, const QString &self)
 } // namespace
 
 void SessionManager::changeGroup(int op, const QByteArray &groupId, const QString &name,
-                                 const QStringList &members)
+                                 const QStringList &members, const QString &requestName)
 {
+    // Every failure names the group (and the caller's request): a GroupViewModel answers
+    // only for its own command.
+    const QString key = groupId.isEmpty() ? QString() : groupConversationKey(groupId);
+    const auto fail = [this, key, requestName](const QString &sentence) {
+        emit groupChangeFailed(requestName, key, sentence);
+        emit commandFailed(key, sentence);
+    };
     const auto store = m_account->store();
     const auto self = m_account->device();
     if (!store || !self) {
-        emit commandFailed({}, tr("The profile is not open."));
+        fail(tr("The profile is not open."));
         return;
     }
     if (op < int(GroupOp::Create) || op > int(GroupOp::GrantAdmin)) {
-        emit commandFailed({}, tr("Unknown group operation."));
+        fail(tr("Unknown group operation."));
         return;
     }
     GroupRequest request;
@@ -54,20 +61,19 @@ void SessionManager::changeGroup(int op, const QByteArray &groupId, const QStrin
     for (const QString &member : members) {
         const QString address = resolve(member);
         if (address.isEmpty()) {
-            emit commandFailed(member, tr("%1 is not a valid username.").arg(member));
+            fail(tr("%1 is not a valid username.").arg(member));
             return;
         }
         request.members << address;
     }
     const QString selfAddress = m_account->status().accountAddress;
-    enqueue([this, store, self, request, selfAddress](std::function<void()> next) {
+    enqueue([this, store, self, request, selfAddress, fail](std::function<void()> next) {
         whenDone(store->run([self, request](StoreContext &context) {
             return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
         }),
-                 [this, next, selfAddress](const StoreResult<SentGroupChange> &sent) {
+                 [this, next, selfAddress, fail](const StoreResult<SentGroupChange> &sent) {
                      if (const auto *error = std::get_if<StoreError>(&sent)) {
-                         emit commandFailed({}, error->detail.isEmpty() ? error->message()
-                                                                        : error->detail);
+                         fail(error->detail.isEmpty() ? error->message() : error->detail);
                          next();
                          return;
                      }

@@ -270,9 +270,11 @@ public slots:
     // (`groupId`, `name`). Members are usernames or addresses of contacts with a session. The
     // change is signed with our account key, applied here, and sent to every member before
     // and after it (over the pairwise sessions, durably). Emits groupChanged() (by us), or
-    // commandFailed() with a sentence (not an admin, not a contact, nothing to change).
+    // groupChangeFailed() and then commandFailed() with a sentence (not an admin, not a
+    // contact, nothing to change). `request` is the caller's name for this change, echoed by
+    // groupChangeFailed() (a Create has no group to name yet).
     void changeGroup(int op, const QByteArray &groupId, const QString &name,
-                     const QStringList &members);
+                     const QStringList &members, const QString &request = {});
     // Emits groupsListed() with every group we know, ours or not any more.
     void listGroups();
     // M1 §9.6 (sessiongroups.cpp): `text` to every member device of the group, encrypted once
@@ -332,6 +334,10 @@ signals:
     // received from `by`'s device. `outcome` is a GroupUpdate::Outcome (Applied, Pending or
     // Superseded; Known is not reported).
     void groupChanged(const parley::core::GroupSummary &group, const QString &by, int outcome);
+    // changeGroup() failed: `request` as it was given, `groupKey` the group's conversation key
+    // ("group:<hex>"; empty for a Create). commandFailed(groupKey, sentence) follows.
+    void groupChangeFailed(const QString &request, const QString &groupKey,
+                           const QString &sentence);
     // A received change was refused (forged, unauthorised, not for us): nothing changed.
     void groupChangeRejected(const QString &from, const QString &sentence);
     void groupsListed(const QList<parley::core::GroupSummary> &groups);

@@ -9,6 +9,8 @@
 
 #include <QMetaObject>
 
+#include <atomic>
+
 namespace parley::core {
 
 namespace {
@@ -54,11 +56,11 @@ GroupViewModel::GroupViewModel(std::shared_ptr<ProfileStore> store, SessionManag
                 }
             },
             queued);
+        // Only our own command's failure: changeGroup() echoes our request's name.
         connect(
-            m_sessions, &SessionManager::commandFailed, this,
-            [this](const QString &contact, const QString &sentence) {
-                if (m_pending != 0 && (contact.isEmpty() || m_pendingMembers.contains(contact) ||
-                                       contact == this->groupKey())) {
+            m_sessions, &SessionManager::groupChangeFailed, this,
+            [this](const QString &request, const QString &, const QString &sentence) {
+                if (m_pending != 0 && request == m_request) {
                     finish(sentence);
                 }
             },
@@ -160,15 +162,17 @@ bool GroupViewModel::start(int op, const QString &name, const QStringList &membe
         finish(tr("No group is open."));
         return false;
     }
+    // A name no other command of this process has (view models come and go at one address).
+    static std::atomic<quint64> requests{0};
     m_pending = op;
-    m_pendingMembers = members;
+    m_request = QStringLiteral("group-view-model:%1").arg(++requests);
     clearError();
     emit busyChanged();
     SessionManager *sessions = m_sessions;
     QMetaObject::invokeMethod(
         sessions,
-        [sessions, op, id = m_groupId, name, members] {
-            sessions->changeGroup(op, id, name, members);
+        [sessions, op, id = m_groupId, name, members, request = m_request] {
+            sessions->changeGroup(op, id, name, members, request);
         },
         Qt::QueuedConnection);
     return true;
@@ -234,7 +238,7 @@ void GroupViewModel::finish(const QString &error)
 {
     const bool wasBusy = isBusy();
     m_pending = 0;
-    m_pendingMembers.clear();
+    m_request.clear();
     if (error != m_errorText) {
         m_errorText = error;
         emit errorTextChanged();

@@ -45,9 +45,9 @@ struct GroupSummary;
 //  - displayNameOf(address): the contact's name, or the user part of the address
 //  - clearError()
 //
-// A commandFailed() of the SessionManager while a command runs is taken as its answer: the
-// SessionManager runs membership changes one after the other and names no group in their
-// errors, so another view's failing command at the same moment could be reported here.
+// A command's failure is the SessionManager's groupChangeFailed() for this view model's own
+// request (each command passes a name of its own to changeGroup(), echoed with the group's
+// key): another view's failing change at the same moment is never reported here.
 class GroupViewModel : public QObject
 {
     Q_OBJECT
@@ -117,7 +117,7 @@ private:
     QStringList m_admins;
     bool m_member = false;
     int m_pending = 0; // the running GroupOp, 0 when idle
-    QStringList m_pendingMembers;
+    QString m_request; // the running command's name for changeGroup(), empty when idle
     QString m_errorText;
     AsyncGuard m_guard{this};
 };

@@ -67,12 +67,14 @@ QString importFailureText(const ArchiveFailure &failure, const QString &archiveP
 
 void OnboardingViewModel::restoreFromBackup(const QString &archivePath,
                                             const QString &archivePassphrase,
-                                            const QString &passphrase, const QString &relayUrl)
+                                            const QString &passphrase, const QString &relayUrl,
+                                            bool rememberOnThisComputer)
 {
     if (m_state != State::NoProfile) {
         return;
     }
     m_noticeText.clear();
+    m_remember = rememberOnThisComputer;
     const QFileInfo archive(archivePath);
     if (archivePath.trimmed().isEmpty()) {
         setState(State::NoProfile, tr("Choose the backup file to restore."));
@@ -190,6 +192,10 @@ void OnboardingViewModel::onRestoreAccountStatus(const AccountStatus &status)
         m_noticeText = tr("Your history was restored. This computer is now a device of %1; the "
                           "computer the backup came from has been signed out.")
                            .arg(status.accountAddress);
+        // As for a created profile: only a profile that stays is remembered.
+        if (m_remember) {
+            rememberKey();
+        }
         setState(State::Ready);
         return;
     }

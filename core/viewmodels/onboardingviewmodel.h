@@ -60,7 +60,8 @@ class ProfileStore;
 //                         Working meanwhile, then Locked with `notice` as noticeText (why it
 //                         locked): unlock() opens it again. The views must drop every object
 //                         built on store() when Ready is left.
-//  - restoreFromBackup(archivePath, archivePassphrase, passphrase, relayUrl): (NoProfile
+//  - restoreFromBackup(archivePath, archivePassphrase, passphrase, relayUrl[, remember]):
+//                         (NoProfile
 //                         only) restores a backup made with SettingsViewModel::exportHistory()
 //                         or `parley-cli export` as this directory's profile: the account,
 //                         contacts and text history (ProfileArchiver::importProfile, protocol
@@ -77,7 +78,9 @@ class ProfileStore;
 //                         createProfile(): removing the profile then could leave the account
 //                         without the device the relay now lists.) Files in the directory that
 //                         are no profile (ui.ini, the single-instance lock) do not stand in
-//                         the way.
+//                         the way. With rememberOnThisComputer the profile key goes into the OS
+//                         keychain once the restore is complete, as for createProfile() (a
+//                         keychain that refuses leaves noticeText, the profile is restored).
 //  - setPassphraseDraft(text): updates the strength hint for a passphrase being typed
 //  - confirmationProblem(passphrase, confirmation): a sentence if they differ, else empty
 class OnboardingViewModel : public QObject
@@ -142,7 +145,8 @@ public:
     Q_INVOKABLE void unlock(const QString &passphrase, bool rememberOnThisComputer = false);
     Q_INVOKABLE void lock(const QString &notice = {});
     Q_INVOKABLE void restoreFromBackup(const QString &archivePath, const QString &archivePassphrase,
-                                       const QString &passphrase, const QString &relayUrl = {});
+                                       const QString &passphrase, const QString &relayUrl = {},
+                                       bool rememberOnThisComputer = false);
     Q_INVOKABLE void setPassphraseDraft(const QString &text);
     Q_INVOKABLE QString confirmationProblem(const QString &passphrase,
                                             const QString &confirmation) const;

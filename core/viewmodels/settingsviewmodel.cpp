@@ -274,16 +274,31 @@ bool SettingsViewModel::exportHistory(const QString &path, const QString &passph
     }
     m_busy = true;
     m_exporting = true;
+    m_exportDone = 0;
+    m_exportTotal = 0;
     m_progressText = tr("Encrypting the backup into %1…").arg(QDir::toNativeSeparators(target));
     m_errorText.clear();
     m_noticeText.clear();
     emit changed();
+    emit exportProgressChanged();
+    // From the database thread, queued here (dropped once this view model is gone).
+    auto progress = m_guard.bind([this](qint64 done, qint64 total) {
+        if (!m_exporting || (done == m_exportDone && total == m_exportTotal)) {
+            return;
+        }
+        m_exportDone = done;
+        m_exportTotal = total;
+        emit exportProgressChanged();
+    });
     m_guard.deliver(
         ProfileArchiver::exportProfile(m_store, target, ProfileStore::passphraseBytes(passphrase),
-                                       m_parameters),
+                                       m_parameters, progress),
         [this, target](const StoreResult<ArchiveOutcome> &exported) {
             m_exporting = false;
             m_progressText.clear();
+            m_exportDone = 0;
+            m_exportTotal = 0;
+            emit exportProgressChanged();
             const QString shown = QDir::toNativeSeparators(target);
             if (const auto *error = std::get_if<StoreError>(&exported)) {
                 finish(tr("The backup could not be made: %1").arg(error->message()));

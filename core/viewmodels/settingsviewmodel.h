@@ -50,6 +50,9 @@ class ProfileStore;
 //                            errorText. timerChoices() lists what a view offers.
 //  - exporting:              exportHistory() is running (busy too); progressText says so
 //  - progressText:           what a running export does ("Encrypting the backup…"), or empty
+//  - exportDone, exportTotal: a running export's progress in message rows (ProfileArchiver:
+//                            the rows read so far of all there are; 0 and 0 until counted,
+//                            then NOTIFY exportProgressChanged as it goes); 0 when idle
 //  - archivePassphraseStrength, archivePassphraseHint: the same heuristic for the text last
 //                            given to setArchivePassphraseDraft()
 //
@@ -87,6 +90,8 @@ class SettingsViewModel : public QObject
                    setDefaultDisappearingSeconds NOTIFY changed)
     Q_PROPERTY(bool exporting READ isExporting NOTIFY changed)
     Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
+    Q_PROPERTY(qint64 exportDone READ exportDone NOTIFY exportProgressChanged)
+    Q_PROPERTY(qint64 exportTotal READ exportTotal NOTIFY exportProgressChanged)
     Q_PROPERTY(parley::core::OnboardingViewModel::PassphraseStrength archivePassphraseStrength READ
                    archivePassphraseStrength NOTIFY archivePassphraseHintChanged)
     Q_PROPERTY(QString archivePassphraseHint READ archivePassphraseHint NOTIFY
@@ -121,6 +126,8 @@ public:
     void setDefaultDisappearingSeconds(int seconds);
     bool isExporting() const { return m_exporting; }
     QString progressText() const { return m_progressText; }
+    qint64 exportDone() const { return m_exportDone; }
+    qint64 exportTotal() const { return m_exportTotal; }
     PassphraseStrength archivePassphraseStrength() const { return m_archiveStrength; }
     QString archivePassphraseHint() const
     {
@@ -144,6 +151,8 @@ signals:
     // The passphrase was changed successfully.
     void passphraseChanged();
     void archivePassphraseHintChanged();
+    // A running export read more messages (exportDone, exportTotal).
+    void exportProgressChanged();
     // exportHistory() finished: `ok` if the archive was written.
     void exportFinished(bool ok);
 
@@ -166,6 +175,8 @@ private:
     int m_defaultTimerSeconds = 0;
     bool m_exporting = false;
     QString m_progressText;
+    qint64 m_exportDone = 0;
+    qint64 m_exportTotal = 0;
     PassphraseStrength m_archiveStrength = PassphraseStrength::Empty;
     AsyncGuard m_guard{this};
 };

@@ -160,6 +160,27 @@ VerificationViewModel::Comparison VerificationViewModel::compare(const QString &
     return compareScanned(decodePasted(compact));
 }
 
+VerificationViewModel::Comparison VerificationViewModel::checkScanned(const QByteArray &bytes) const
+{
+    if (m_state != State::Ready) {
+        return Comparison::None;
+    }
+    switch (crypto::compareScannablePayload(
+        fingerprintOf(m_keys),
+        crypto::ByteView(reinterpret_cast<const crypto::Byte *>(bytes.constData()),
+                         std::size_t(bytes.size())))) {
+    case crypto::ScanResult::Match:
+        return Comparison::Match;
+    case crypto::ScanResult::Mismatch:
+        return Comparison::Mismatch;
+    case crypto::ScanResult::UnsupportedVersion:
+        return Comparison::UnsupportedVersion;
+    case crypto::ScanResult::Malformed:
+        return Comparison::Malformed;
+    }
+    return Comparison::Malformed;
+}
+
 VerificationViewModel::Comparison VerificationViewModel::compareScanned(const QByteArray &bytes)
 {
     if (m_state != State::Ready) {
@@ -168,23 +189,7 @@ VerificationViewModel::Comparison VerificationViewModel::compareScanned(const QB
         emit changed();
         return m_comparison;
     }
-    switch (crypto::compareScannablePayload(
-        fingerprintOf(m_keys),
-        crypto::ByteView(reinterpret_cast<const crypto::Byte *>(bytes.constData()),
-                         std::size_t(bytes.size())))) {
-    case crypto::ScanResult::Match:
-        m_comparison = Comparison::Match;
-        break;
-    case crypto::ScanResult::Mismatch:
-        m_comparison = Comparison::Mismatch;
-        break;
-    case crypto::ScanResult::UnsupportedVersion:
-        m_comparison = Comparison::UnsupportedVersion;
-        break;
-    case crypto::ScanResult::Malformed:
-        m_comparison = Comparison::Malformed;
-        break;
-    }
+    m_comparison = checkScanned(bytes);
     m_errorText.clear();
     emit changed();
     return m_comparison;

@@ -43,6 +43,9 @@ class ClientCore;
 //                     that is not 60 digits nor 65 bytes of hex or base64 is Malformed.
 //  - compareScanned(bytes): the raw bytes decoded from the peer's QR code, with C6 §4's
 //                     outcomes as they are (a future format's code is UnsupportedVersion).
+//  - checkScanned(bytes) (C++, const): what compareScanned() would answer, without recording
+//                     it (None until Ready): a camera scanner skips codes that are not
+//                     Parley safety-number codes (UnsupportedVersion, Malformed) with it.
 //  - markVerified():  records that the user compared (also after comparing aloud); refused
 //                     while keyChanged (accept first). Emits changed once stored.
 //  - clearVerified(): withdraws it.
@@ -96,6 +99,7 @@ public:
     Q_INVOKABLE parley::core::VerificationViewModel::Comparison compare(const QString &input);
     Q_INVOKABLE parley::core::VerificationViewModel::Comparison
     compareScanned(const QByteArray &bytes);
+    Comparison checkScanned(const QByteArray &bytes) const;
     Q_INVOKABLE void markVerified();
     Q_INVOKABLE void clearVerified();
     Q_INVOKABLE void acceptKeyChange();

@@ -13,7 +13,8 @@ if(PARLEY_BUILD_APP)
     get_filename_component(parley_qt_bin "${parley_qmake}" DIRECTORY)
     find_program(PARLEY_MACDEPLOYQT macdeployqt HINTS "${parley_qt_bin}" REQUIRED)
     # parley-cli goes inside the bundle (Contents/MacOS) so macdeployqt fixes its libraries
-    # too; Homebrew's libsodium, protobuf and qtkeychain are copied in with Qt's.
+    # too, and the camera module (Contents/PlugIns) so QtMultimedia comes along; Homebrew's
+    # libsodium, protobuf and qtkeychain are copied in with Qt's.
     # Signing plugs in here: with PARLEY_CODESIGN_IDENTITY set (release.yml, from its
     # secrets) macdeployqt signs with the hardened runtime; notarization runs on the .dmg
     # afterwards (release.yml, `xcrun notarytool submit --wait` and `xcrun stapler staple`).
@@ -25,7 +26,9 @@ if(PARLEY_BUILD_APP)
             set(sign \"-codesign=\$ENV{PARLEY_CODESIGN_IDENTITY}\" -hardened-runtime -timestamp)
         endif()
         execute_process(COMMAND \"${PARLEY_MACDEPLOYQT}\" \"\${app}\" -always-overwrite
-                                \"-executable=\${app}/Contents/MacOS/parley-cli\" \${sign}
+                                \"-executable=\${app}/Contents/MacOS/parley-cli\"
+                                \"-executable=\${app}/Contents/PlugIns/$<TARGET_FILE_NAME:parley_camera>\"
+                                \${sign}
                         RESULT_VARIABLE result)
         if(NOT result EQUAL 0)
             message(FATAL_ERROR \"macdeployqt failed: \${result}\")

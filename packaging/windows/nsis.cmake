@@ -24,7 +24,8 @@ endif()
 
 if(WIN32 AND PARLEY_BUILD_APP)
     # windeployqt copies the Qt DLLs and plugins (platform, styles, image formats, SQL
-    # drivers, TLS backends) next to parley.exe in the staging tree; the non-Qt DLLs
+    # drivers, TLS backends; QtMultimedia and its backends for the camera module, which
+    # parley.exe loads on demand and so is named here) next to parley.exe in the staging tree; the non-Qt DLLs
     # (libsodium, protobuf, QtKeychain) come from CMake's runtime dependency scan.
     get_target_property(parley_qmake Qt6::qmake IMPORTED_LOCATION)
     get_filename_component(parley_qt_bin "${parley_qmake}" DIRECTORY)
@@ -34,6 +35,7 @@ if(WIN32 AND PARLEY_BUILD_APP)
         execute_process(COMMAND \"${PARLEY_WINDEPLOYQT}\" --release --no-translations
                                 --no-system-d3d-compiler --no-opengl-sw --compiler-runtime
                                 \"\${bin}/parley.exe\" \"\${bin}/parley-cli.exe\"
+                                \"\${bin}/$<TARGET_FILE_NAME:parley_camera>\"
                         RESULT_VARIABLE result)
         if(NOT result EQUAL 0)
             message(FATAL_ERROR \"windeployqt failed: \${result}\")

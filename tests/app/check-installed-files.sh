@@ -24,6 +24,9 @@ for file in usr/bin/parley usr/bin/parley-cli usr/bin/parley-relay \
             usr/share/doc/parley/copyright usr/share/doc/parley-relay/changelog.gz; do
     [ -f "$root/$file" ] || fail "not installed: /$file"
 done
+# The camera module the app loads on demand (app/camera/), in the library directory.
+camera=$(find "$root/usr/lib" -path '*/parley/parley-camera.so')
+[ -n "$camera" ] || fail "the camera module is not installed in /usr/lib/.../parley/"
 config=$(find "$root" -path '*/etc/parley-relay/parley-relay.conf')
 [ -n "$config" ] || fail "the relay's config is not installed"
 for size in 16 22 24 32 48 64 128 256 512; do

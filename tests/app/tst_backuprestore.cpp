@@ -1,11 +1,13 @@
 // Backups and the disappearing-messages default through the app's views, over real view
 // models, a real core, the real relay binary and parley-cli as the other side: the history is
-// exported from the Settings dialog and restored through the onboarding form into a new
-// profile directory, which opens connected with that history; a wrong backup passphrase, a
-// damaged file and an unreachable relay each show their own sentence and leave no profile
-// behind; the default timer chosen in Settings is set on a conversation started by our first
-// message and on an accepted request, and the peer is told — but not over a timer the
-// request's sender chose.
+// exported from the Settings dialog (its bar following the archiver's progress) and restored
+// through the onboarding form into a new profile directory, which opens connected with that
+// history; a wrong backup passphrase, a damaged file and an unreachable relay each show their own
+// sentence and leave no profile behind; the default timer chosen in Settings is set on a
+// conversation started by our first message and on an accepted request, and the peer is told — but
+// not over a timer the request's sender chose. "Remember on this computer" on the restore form puts
+// the restored profile's key into the keychain (a private gnome-keyring: run-with-keyring.sh), and
+// only once the restore succeeded.
 
 #include "app/chatview.h"
 #include "app/composer.h"
@@ -16,6 +18,7 @@
 #include "apphost.h"
 #include "core/models/conversationlistmodel.h"
 #include "core/models/messagelistmodel.h"
+#include "core/store/profilekeychain.h"
 #include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -26,12 +29,14 @@
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -186,6 +191,17 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
         QVERIFY(!QFileInfo::exists(backup));
         again->clear();
         QTest::keyClicks(again, kBackupPassphrase);
+        // The bar follows the archiver's progress in messages (after the dialog's own slot).
+        auto *bar = qobject_cast<QProgressBar *>(busy);
+        QVERIFY(bar);
+        QStringList barTexts;
+        QList<int> barValues;
+        connect(settings, &core::SettingsViewModel::exportProgressChanged, &dialog, [&] {
+            if (settings->isExporting()) {
+                barTexts << bar->text();
+                barValues << bar->value();
+            }
+        });
         QTest::mouseClick(exportButton, Qt::LeftButton);
         QVERIFY(settings->isExporting());
         QVERIFY(!exportButton->isEnabled());
@@ -195,6 +211,12 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
         QVERIFY2(message->text().startsWith(QStringLiteral("The backup is saved in")),
                  qPrintable(message->text()));
         QVERIFY(message->text().contains(QStringLiteral("messages: 2")));
+        QVERIFY2(barTexts.contains(QStringLiteral("2 of 2 messages")),
+                 qPrintable(barTexts.join(u'|')));
+        QVERIFY(!barValues.isEmpty());
+        QCOMPARE(barValues.constLast(), 1000);
+        QCOMPARE(settings->exportDone(), 0); // idle again
+        QCOMPARE(settings->exportTotal(), 0);
         QVERIFY(!busy->isVisible());
         QVERIFY(exportButton->isEnabled());
         QVERIFY(passphrase->text().isEmpty());
@@ -256,7 +278,14 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
     QVERIFY(!hasProfile(restored));
     QCOMPARE(stagingLeft(restored), QStringList());
 
-    // A relay nobody runs: nothing is kept.
+    // A relay nobody runs: nothing is kept — nor remembered, though "Remember on this
+    // computer" is ticked from here on.
+    auto *rememberRestored = app.window.findChild<QCheckBox *>(QStringLiteral("rememberRestored"));
+    QVERIFY(rememberRestored && rememberRestored->isVisible() && !rememberRestored->isChecked());
+    // On the box itself (a form row stretches the widget beyond its label).
+    QTest::mouseClick(rememberRestored, Qt::LeftButton, {},
+                      QPoint(6, rememberRestored->height() / 2));
+    QVERIFY(rememberRestored->isChecked());
     QTcpServer closed;
     QVERIFY(closed.listen(QHostAddress::LocalHost));
     const quint16 deadPort = closed.serverPort();
@@ -282,6 +311,19 @@ void TestBackupRestore::exportFromSettingsRestoreThroughOnboarding()
                               kTimeoutMs);
     QVERIFY(hasProfile(restored));
     QCOMPARE(stagingLeft(restored), QStringList());
+    // Remembered on this computer (the wrapper's own keyring): the key in the keychain is the
+    // restored profile's, so the next start opens it without the passphrase.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::get<core::ProfileSettings>(core::ProfileSettings::load(restored)).isKeyRemembered(),
+        kTimeoutMs);
+    QFuture<core::ProfileKeychain::KeyResult> recalled = core::ProfileKeychain(restored).recall();
+    QTRY_VERIFY_WITH_TIMEOUT(recalled.isFinished(), kTimeoutMs);
+    using Key = std::shared_ptr<const crypto::SecureBytes>;
+    QVERIFY(std::holds_alternative<Key>(recalled.result()));
+    QFuture<core::StoreResult<Key>> own = app.onboarding.store()->profileKey();
+    QTRY_VERIFY_WITH_TIMEOUT(own.isFinished(), kTimeoutMs);
+    QVERIFY(std::holds_alternative<Key>(own.result()));
+    QVERIFY(*std::get<Key>(recalled.result()) == *std::get<Key>(own.result()));
     app::MessagingView *messaging = app.window.messagingView();
     QAbstractItemModel *rows = messaging->conversationsView()->listView()->model();
     QTRY_COMPARE_WITH_TIMEOUT(rows->rowCount(), 1, kTimeoutMs);

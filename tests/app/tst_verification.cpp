@@ -2,10 +2,15 @@
 // with parley-cli as the other side (bob). The dialog shows the same 60 digits as
 // `parley-cli safety-number`; our QR code, rendered to an image file and decoded through the
 // dialog's decoder path, is refused (it is ours); bob's code matches; pasted digits and codes
-// are compared; marking verified reaches the store. Then the operator resets bob, who
+// are compared; marking verified reaches the store. The camera path is fed frames of its own
+// (this machine has no camera): QVideoFrames made from rendered codes, given to the scanner's
+// QVideoSink, decoded off the GUI thread and compared; "Scan with camera" is disabled without a
+// camera. Then the operator resets bob, who
 // registers again with a new key: the chat shows the key-change banner, the composer is
 // blocked, and "Review / Accept" accepts the new key through the verification view model.
 
+#include "app/camera/camerafeed.h"
+#include "app/camerascanner.h"
 #include "app/chatview.h"
 #include "app/composer.h"
 #include "app/mainwindow.h"
@@ -34,13 +39,18 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPainter>
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QVideoFrame>
+#include <QVideoFrameFormat>
+#include <QVideoSink>
 
+#include <cstring>
 #include <memory>
 
 using namespace parley;
@@ -62,6 +72,52 @@ QJsonObject lastJson(const CliResult &result)
                            : QJsonDocument::fromJson(lines.constLast().toUtf8()).object();
 }
 
+// A camera-sized grey frame with `code` (a rendered QR code, or null) in its middle.
+QImage cameraPicture(const QImage &code)
+{
+    QImage picture(640, 480, QImage::Format_RGB32);
+    picture.fill(QColor(0xd0, 0xd0, 0xd0));
+    if (!code.isNull()) {
+        QPainter painter(&picture);
+        painter.drawImage((picture.width() - code.width()) / 2,
+                          (picture.height() - code.height()) / 2, code);
+    }
+    return picture;
+}
+
+// As a camera delivers it over the GStreamer backend: packed BGRA…
+QVideoFrame bgraFrame(const QImage &picture)
+{
+    const QImage argb = picture.convertToFormat(QImage::Format_ARGB32);
+    QVideoFrame frame(QVideoFrameFormat(argb.size(), QVideoFrameFormat::Format_BGRA8888));
+    if (!frame.map(QVideoFrame::WriteOnly)) {
+        return {};
+    }
+    for (int y = 0; y < argb.height(); ++y) {
+        std::memcpy(frame.bits(0) + qsizetype(y) * frame.bytesPerLine(0), argb.constScanLine(y),
+                    size_t(argb.width()) * 4);
+    }
+    frame.unmap();
+    return frame;
+}
+
+// … or NV12: a luma plane, then interleaved chroma at half resolution (grey here).
+QVideoFrame nv12Frame(const QImage &picture)
+{
+    const QImage grey = picture.convertToFormat(QImage::Format_Grayscale8);
+    QVideoFrame frame(QVideoFrameFormat(grey.size(), QVideoFrameFormat::Format_NV12));
+    if (!frame.map(QVideoFrame::WriteOnly)) {
+        return {};
+    }
+    for (int y = 0; y < grey.height(); ++y) {
+        std::memcpy(frame.bits(0) + qsizetype(y) * frame.bytesPerLine(0), grey.constScanLine(y),
+                    size_t(grey.width()));
+    }
+    std::memset(frame.bits(1), 128, size_t(frame.bytesPerLine(1)) * size_t(grey.height() / 2));
+    frame.unmap();
+    return frame;
+}
+
 } // namespace
 
 class TestVerification : public QObject
@@ -72,6 +128,7 @@ private slots:
     void initTestCase();
     void decoderLimits();
     void verifiesByCodeAndDigits();
+    void scansWithTheCamera();
     void keyChangeBannerBlocksUntilAccepted();
     void cleanupTestCase();
 
@@ -98,6 +155,7 @@ CliResult TestVerification::cli(const QString &profile, QStringList arguments)
 void TestVerification::initTestCase()
 {
     QVERIFY(m_dir.isValid());
+    app::CameraScanner::setModulePath(QStringLiteral(PARLEY_CAMERA_MODULE_PATH));
     const QString error = m_relay.start(m_dir.filePath(QStringLiteral("relay")));
     QVERIFY2(error.isEmpty(), qPrintable(error));
     m_bob = m_dir.filePath(QStringLiteral("bob"));
@@ -189,9 +247,13 @@ void TestVerification::verifiesByCodeAndDigits()
     QVERIFY(dialog);
     QVERIFY(QTest::qWaitForWindowExposed(dialog));
     core::VerificationViewModel *model = dialog->verification();
-    parley::test::saveScreenshot(dialog, QStringLiteral("verification"));
     QTRY_COMPARE_WITH_TIMEOUT(model->state(), core::VerificationViewModel::State::Ready,
                               kTimeoutMs);
+    // Taken once loaded and once the camera was looked for ("Scan with camera" as it stays).
+    QTRY_VERIFY(!dialog->findChild<QPushButton *>(QStringLiteral("scanCamera"))
+                     ->toolTip()
+                     .startsWith(QStringLiteral("Looking")));
+    parley::test::saveScreenshot(dialog, QStringLiteral("verification"));
 
     // The same 60 digits as parley-cli on bob's side, shown as 12 groups of 5.
     auto *number = dialog->findChild<QLabel *>(QStringLiteral("safetyNumber"));
@@ -313,6 +375,117 @@ void TestVerification::verifiesByCodeAndDigits()
     QTest::mouseClick(mark, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(model->verified(), kTimeoutMs);
     QTRY_VERIFY(messaging->chatView()->chat()->isVerified());
+    dialog->close();
+    QTRY_VERIFY(messaging->verificationDialog() == nullptr);
+}
+
+// The camera path end to end, without a camera: frames given to the scanner's QVideoSink are
+// converted and decoded off the GUI thread (frames that arrive meanwhile are dropped), codes
+// of other kinds are skipped, and the first Parley code is compared as an image's is.
+void TestVerification::scansWithTheCamera()
+{
+    app::VerificationDialog *dialog = openDialog();
+    QVERIFY(dialog);
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    core::VerificationViewModel *model = dialog->verification();
+    QTRY_COMPARE_WITH_TIMEOUT(model->state(), core::VerificationViewModel::State::Ready,
+                              kTimeoutMs);
+
+    // The module loads (its absence would be a different sentence), and without a camera the
+    // action is disabled and says why.
+    app::CameraModuleInterface *module = app::CameraScanner::module();
+    QVERIFY2(module != nullptr, qPrintable(app::CameraScanner::moduleError()));
+    auto *scan = dialog->findChild<QPushButton *>(QStringLiteral("scanCamera"));
+    QVERIFY(scan);
+    QVERIFY(!scan->accessibleName().isEmpty());
+    const bool cameraHere = !module->cameraNames().isEmpty();
+    if (cameraHere) {
+        QTRY_VERIFY(scan->isEnabled());
+    } else {
+        QTRY_COMPARE(scan->toolTip(), QStringLiteral("No camera was found."));
+        QVERIFY(!scan->isEnabled());
+    }
+
+    // Scanning: with no camera the result line says so, and frames still arrive at the sink.
+    dialog->startCameraScan();
+    QVERIFY(dialog->isScanning());
+    QVERIFY(!scan->isEnabled());
+    QVERIFY(dialog->findChild<QWidget *>(QStringLiteral("cameraPane"))->isVisible());
+    app::CameraScanner *scanner = dialog->cameraScanner();
+    QVERIFY(scanner);
+    auto *sink = qobject_cast<QVideoSink *>(scanner->videoSink());
+    QVERIFY(sink);
+    if (!cameraHere) {
+        QTRY_VERIFY2(dialog->resultText().contains(QStringLiteral("No camera was found.")),
+                     qPrintable(dialog->resultText()));
+    }
+    QSignalSpy scanned(scanner, &app::CameraScanner::frameScanned);
+    QSignalSpy finished(dialog, &app::VerificationDialog::cameraScanFinished);
+
+    // No code in view, then a code of another kind: scanning goes on. (Each frame is given
+    // once the scanner is free again, so none of these is dropped.)
+    sink->setVideoFrame(bgraFrame(cameraPicture(QImage())));
+    QVERIFY(scanned.wait(kTimeoutMs));
+    QVERIFY(scanned.constLast().at(1).value<QList<QByteArray>>().isEmpty());
+    QVERIFY(dialog->isScanning());
+    QTRY_COMPARE_WITH_TIMEOUT(scanner->framesScanned(), quint64(1), kTimeoutMs);
+    sink->setVideoFrame(
+        nv12Frame(cameraPicture(app::QrEncoder::encode("https://example.org/", 4))));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        dialog->resultText().contains(QStringLiteral("not a Parley safety-number code")),
+        kTimeoutMs);
+    QVERIFY(dialog->isScanning());
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(!dialog->findChild<QLabel *>(QStringLiteral("cameraView"))->pixmap().isNull());
+    parley::test::saveScreenshot(dialog, QStringLiteral("verification-camera"));
+
+    // Bob's code (as parley-cli gives it) in a BGRA frame: a match, and the camera stops.
+    QTRY_COMPARE_WITH_TIMEOUT(scanner->framesScanned(), quint64(2), kTimeoutMs);
+    QCOMPARE(scanner->framesDropped(), quint64(0));
+    const QByteArray bobsCode = QByteArray::fromBase64(m_payload.toLatin1());
+    sink->setVideoFrame(bgraFrame(cameraPicture(app::QrEncoder::encode(bobsCode, 4))));
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(model->comparison(), Comparison::Match);
+    QVERIFY2(dialog->resultText().startsWith(QStringLiteral("✓")),
+             qPrintable(dialog->resultText()));
+    QVERIFY(!dialog->isScanning());
+    QVERIFY(dialog->cameraScanner() == nullptr);
+    QVERIFY(!dialog->findChild<QWidget *>(QStringLiteral("cameraPane"))->isVisible());
+
+    // Our own code in an NV12 frame: a mismatch.
+    dialog->startCameraScan();
+    sink = qobject_cast<QVideoSink *>(dialog->cameraScanner()->videoSink());
+    QVERIFY(sink);
+    sink->setVideoFrame(nv12Frame(cameraPicture(dialog->qrImage())));
+    QVERIFY(finished.wait(kTimeoutMs));
+    QCOMPARE(model->comparison(), Comparison::Mismatch);
+    QVERIFY2(dialog->resultText().startsWith(QStringLiteral("✗")),
+             qPrintable(dialog->resultText()));
+
+    // A burst of frames: the one in hand is decoded, those that arrive meanwhile are dropped.
+    dialog->startCameraScan();
+    scanner = dialog->cameraScanner();
+    sink = qobject_cast<QVideoSink *>(scanner->videoSink());
+    QVERIFY(sink);
+    constexpr quint64 kBurst = 12;
+    QList<QVideoFrame> burst; // made first: handing them over must take microseconds
+    for (quint64 i = 0; i < kBurst; ++i) {
+        burst << bgraFrame(cameraPicture(QImage()));
+    }
+    for (const QVideoFrame &frame : std::as_const(burst)) {
+        sink->setVideoFrame(frame);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(scanner->framesScanned() + scanner->framesDropped(), kBurst,
+                              kTimeoutMs);
+    QVERIFY2(scanner->framesDropped() >= 1, "no frame was dropped while one was decoded");
+    QVERIFY(scanner->framesScanned() >= 1);
+    QVERIFY(dialog->isScanning());
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("stopCamera")),
+                      Qt::LeftButton);
+    QVERIFY(!dialog->isScanning());
+    QCOMPARE(model->comparison(), Comparison::Mismatch); // nothing new was compared
+
+    app::MessagingView *messaging = m_app->window.messagingView();
     dialog->close();
     QTRY_VERIFY(messaging->verificationDialog() == nullptr);
 }

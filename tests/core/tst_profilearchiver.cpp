@@ -53,6 +53,7 @@ class TestProfileArchiver : public QObject
 private slots:
     void init();
     void roundTripMakesANewDevice();
+    void exportReportsProgress();
     void badArchivesLeaveNothing_data();
     void badArchivesLeaveNothing();
     void recordsOutOfOrderAreRefused();
@@ -239,6 +240,23 @@ void TestProfileArchiver::roundTripMakesANewDevice()
         return query.next() ? query.value(0).toInt() : -1;
     })));
     QCOMPARE(counts, 0);
+}
+
+// The progress callback: the total first, then each page of 500 messages read, then the end.
+void TestProfileArchiver::exportReportsProgress()
+{
+    QList<QPair<qint64, qint64>> calls; // (done, total), on the database thread
+    const QString path = m_dir->filePath(QStringLiteral("progress.archive"));
+    const ArchiveOutcome outcome = takeOutcome(ProfileArchiver::exportProfile(
+        m_store, path, ProfileStore::passphraseBytes(kArchivePassphrase),
+        crypto::VaultParameters::minimum(), [&calls](qint64 done, qint64 total) {
+            calls.append({done, total});
+        }));
+    QVERIFY(std::holds_alternative<ArchiveSummary>(outcome));
+    QCOMPARE(std::get<ArchiveSummary>(outcome).messages, 1200);
+    const QList<QPair<qint64, qint64>> expected = {
+        {0, 1200}, {500, 1200}, {1000, 1200}, {1200, 1200}, {1200, 1200}};
+    QCOMPARE(calls, expected);
 }
 
 void TestProfileArchiver::badArchivesLeaveNothing_data()
