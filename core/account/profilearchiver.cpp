@@ -105,8 +105,8 @@ std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
         QSqlQuery query(m_context.database());
         if (!query.exec(QStringLiteral("SELECT count(*) FROM messages JOIN conversations ON "
                                        "conversations.id = messages.conversation_id WHERE "
-                                       "conversations.group_id IS NULL"))
-            || !query.next()) {
+                                       "conversations.group_id IS NULL")) ||
+            !query.next()) {
             return StoreContext::queryError(query);
         }
         m_rowsTotal = query.value(0).toLongLong();
@@ -445,11 +445,11 @@ ProfileArchiver::exportProfile(const std::shared_ptr<ProfileStore> &store, const
 {
     const QString attachments =
         QDir(store->directory()).filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory));
-    return store->run([path, attachments, passphrase = std::move(archivePassphrase), parameters,
-                       progress = std::move(progress)](
-                          StoreContext &context) -> StoreResult<ArchiveOutcome> {
-        return exportNow(context, path, attachments, passphrase, parameters, progress);
-    });
+    return store->run(
+        [path, attachments, passphrase = std::move(archivePassphrase), parameters,
+         progress = std::move(progress)](StoreContext &context) -> StoreResult<ArchiveOutcome> {
+            return exportNow(context, path, attachments, passphrase, parameters, progress);
+        });
 }
 
 QFuture<ArchiveOutcome> ProfileArchiver::importProfile(const QString &archivePath,

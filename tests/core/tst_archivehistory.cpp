@@ -192,9 +192,9 @@ void TestArchiveHistory::init()
             const MessageId m1 = valueOf(messages.append(row(1, in)));
             ReactionTable reactions(context);
             for (const ReactionRecord &reaction :
-                 {ReactionRecord{0, m1, ReactionTable::kSelf, id16('r', 0), 31'000,
+                 {ReactionRecord{0, m1, ReactionTable::kSelf, QString(), id16('r', 0), 31'000,
                                  QStringLiteral("👍")},
-                  ReactionRecord{0, m1, carolId.value, id16('r', 1), 32'000,
+                  ReactionRecord{0, m1, carolId.value, QString(), id16('r', 1), 32'000,
                                  QStringLiteral("❤️")}}) {
                 if (auto put = reactions.put(reaction); std::holds_alternative<StoreError>(put)) {
                     return put;
