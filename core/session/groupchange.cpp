@@ -2,7 +2,6 @@
 
 #include "crypto/address.h"
 #include "crypto/bytes.h"
-#include "crypto/devicelist.h"
 #include "crypto/signingkeypair.h"
 
 #include <QCryptographicHash>
@@ -170,10 +169,6 @@ QByteArray encodeUnsigned(const GroupChange &change)
             appendU32(out, device);
         }
     }
-    if (change.op == GroupOp::Devices) {
-        appendU16(out, quint16(change.deviceList.size()));
-        out.append(change.deviceList);
-    }
     return out;
 }
 
@@ -181,13 +176,8 @@ std::optional<GroupError> checkFields(const GroupChange &change)
 {
     const quint8 op = quint8(change.op);
     if (change.groupId.size() != kGroupIdBytes || change.parent.size() != kGroupDigestBytes ||
-        change.epoch == 0 || op < quint8(GroupOp::Create) || op > quint8(GroupOp::Devices) ||
+        change.epoch == 0 || op < quint8(GroupOp::Create) || op > quint8(GroupOp::GrantAdmin) ||
         !isCanonicalAddress(change.signer) || !membersWellFormed(change.members)) {
-        return GroupError::Malformed;
-    }
-    // Only a devices change carries a device list, of 1 … kMaxDeviceListBytes bytes.
-    if ((change.op == GroupOp::Devices) == change.deviceList.isEmpty() ||
-        change.deviceList.size() > qsizetype(crypto::kMaxDeviceListBytes)) {
         return GroupError::Malformed;
     }
     // A create and only a create starts a chain, at epoch 1 (its parent field is the salt).
@@ -205,54 +195,12 @@ QByteArray signatureInput(const QByteArray &unsignedBytes)
     return QByteArray(kGroupChangeLabel) + unsignedBytes;
 }
 
-// M1 §9.7: a devices change replaces the signer's devices, and nothing else, by the ids of its
-// own signed device list, newer than the last one the signer put on the chain.
-std::optional<GroupError> checkDevices(const GroupState &before, const GroupMember &signer,
-                                       const GroupChange &change)
-{
-    const auto parsed = crypto::DeviceList::parse(view(change.deviceList));
-    const auto *list = std::get_if<crypto::DeviceList>(&parsed);
-    if (!list || list->serialize().size() != std::size_t(change.deviceList.size())) {
-        return GroupError::BadDeviceList;
-    }
-    crypto::Ed25519PublicKey expected{};
-    std::memcpy(expected.data(), signer.accountKey.constData(), expected.size());
-    if (list->account.toString() != change.signer.toStdString() ||
-        crypto::verifyDeviceList(*list, expected)) {
-        return GroupError::BadDeviceList;
-    }
-    if (list->counter <= before.deviceListCounter(change.signer)) {
-        return GroupError::StaleDeviceList;
-    }
-    std::vector<quint32> listed;
-    for (const crypto::DeviceListEntry &entry : list->devices) {
-        listed.push_back(entry.device.value);
-    }
-    if (change.name != before.name || change.members.size() != before.members.size()) {
-        return GroupError::InvalidChange;
-    }
-    for (std::size_t i = 0; i < before.members.size(); ++i) {
-        const GroupMember &old = before.members[i];
-        const GroupMember &now = change.members[i];
-        const bool isSigner = old.address == change.signer;
-        if (now.address != old.address || now.accountKey != old.accountKey ||
-            now.admin != old.admin ||
-            (isSigner ? now.devices != listed : now.devices != old.devices)) {
-            return GroupError::InvalidChange;
-        }
-    }
-    return std::nullopt;
-}
-
 // The op-specific rule of M1 §9.3 on what may differ between `before` and the change.
 std::optional<GroupError> checkTransition(const GroupState &before, const GroupChange &change)
 {
     const GroupMember *signer = before.member(change.signer);
     if (!signer) {
         return GroupError::NotMember;
-    }
-    if (change.op == GroupOp::Devices) {
-        return checkDevices(before, *signer, change);
     }
     if (change.op != GroupOp::Leave && !signer->admin) {
         return GroupError::NotAdmin;
@@ -290,7 +238,6 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
     bool ok = false;
     switch (change.op) {
     case GroupOp::Create:
-    case GroupOp::Devices:
         ok = false;
         break;
     case GroupOp::Add: {
@@ -332,12 +279,6 @@ const GroupMember *GroupState::member(const QString &address) const
         }
     }
     return nullptr;
-}
-
-quint64 GroupState::deviceListCounter(const QString &address) const
-{
-    const auto found = deviceListCounters.find(address);
-    return found == deviceListCounters.end() ? 0 : found->second;
 }
 
 bool GroupState::hasDevice(const QString &address, quint32 device) const
@@ -408,10 +349,6 @@ const char *describe(GroupError error)
         return "The group change is for a group this device does not know.";
     case GroupError::Full:
         return "The group has too many changes.";
-    case GroupError::BadDeviceList:
-        return "The group change's device list is not the signer's validly signed list.";
-    case GroupError::StaleDeviceList:
-        return "The group change's device list is not newer than the member's last one.";
     }
     return "Unknown group error.";
 }
@@ -487,13 +424,6 @@ std::variant<GroupChange, GroupError> decodeGroupChange(const QByteArray &bytes)
             member.devices.push_back(device);
         }
         change.members.push_back(std::move(member));
-    }
-    if (change.op == GroupOp::Devices) {
-        quint16 size = 0;
-        if (!reader.u16(&size) || size == 0 || size > crypto::kMaxDeviceListBytes ||
-            !reader.take(size, &change.deviceList)) {
-            return GroupError::Malformed;
-        }
     }
     if (!reader.take(kGroupSignatureBytes, &change.signature) || reader.left() != 0) {
         return GroupError::Malformed;
@@ -605,22 +535,7 @@ std::vector<GroupState> resolveGroupChain(const std::vector<GroupChange> &change
         if (!chosen) {
             return chain;
         }
-        GroupState next = chosen->state();
-        // The device list counters carry over for members who stay (M1 §9.7).
-        if (head) {
-            for (const auto &[address, counter] : head->deviceListCounters) {
-                if (next.member(address)) {
-                    next.deviceListCounters[address] = counter;
-                }
-            }
-        }
-        if (chosen->op == GroupOp::Devices) {
-            const auto parsed = crypto::DeviceList::parse(view(chosen->deviceList));
-            if (const auto *list = std::get_if<crypto::DeviceList>(&parsed)) {
-                next.deviceListCounters[chosen->signer] = list->counter;
-            }
-        }
-        chain.push_back(std::move(next));
+        chain.push_back(chosen->state());
     }
 }
 

@@ -18,9 +18,6 @@
 //   leave        signer a member; exactly the signer disappears; an admin must remain
 //   rename       signer an admin; only the name changes
 //   grant admin  signer an admin; only non-admins become admins
-//   devices      signer any member; only the signer's own devices change, to the device ids of
-//                its signed device list (C1 §2.3) that the change carries, whose counter must
-//                exceed the signer's last one on the chain (M1 §9.7)
 //
 // Concurrent changes (two admins extending the same epoch) resolve by resolveGroup(): epoch by
 // epoch, among the valid changes whose parent is the chosen one, the smallest digest wins.
@@ -29,7 +26,6 @@
 #include <QString>
 
 #include <functional>
-#include <map>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -71,12 +67,7 @@ struct GroupState
     QByteArray head;    // digest of the change that made this epoch (32 bytes)
     QString name;
     std::vector<GroupMember> members; // sorted by address, unique
-    // Per member, the counter of the last device list that member put on the chain with a
-    // devices change (M1 §9.7); a member without one is at 0. Derived by resolveGroupChain
-    // from the chain, never encoded or stored (the store keeps the changes, M1 §9.3).
-    std::map<QString, quint64> deviceListCounters;
 
-    quint64 deviceListCounter(const QString &address) const;
     const GroupMember *member(const QString &address) const;
     // Whether `address`'s device `device` is a member device of this state (M1 §9.4: the
     // only list a receiver trusts; the relay's recipient list is never consulted).
@@ -91,7 +82,6 @@ enum class GroupOp : quint8 {
     Leave = 0x04,
     Rename = 0x05,
     GrantAdmin = 0x06,
-    Devices = 0x07, // a member replaces its own devices (M1 §9.7)
 };
 
 struct GroupChange
@@ -105,10 +95,8 @@ struct GroupChange
     QString signer; // account address of the signer
     QString name;
     std::vector<GroupMember> members; // the state after the change, sorted by address
-    // Devices only: the signer's signed device list (C1 §2.3) whose ids are its new devices.
-    QByteArray deviceList;
-    QByteArray signature; // 64 bytes
-    QByteArray encoded;   // the whole change as it travels (set by sign/decode)
+    QByteArray signature;             // 64 bytes
+    QByteArray encoded;               // the whole change as it travels (set by sign/decode)
 
     // SHA-256 of `encoded` (its identity: the next change's parent, the tie-break).
     QByteArray digest() const;
@@ -131,8 +119,6 @@ enum class GroupError {
     WrongSender,        // a create that did not come from its signer (grouppipeline.h)
     UnknownGroup,       // a change other than a create for a group without a valid create here
     Full,               // the group holds GroupTable::kMaxChangesPerGroup changes already
-    BadDeviceList,      // a devices change whose list is not the signer's validly signed list
-    StaleDeviceList,    // a devices change whose list's counter is not above the signer's last
 };
 const char *describe(GroupError error);
 

@@ -12,7 +12,6 @@
 #include "core/store/identitytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
-#include "crypto/devicelist.h"
 #include "crypto/identity.h"
 #include "crypto/signingkeypair.h"
 
@@ -107,21 +106,6 @@ StoreStatus touchGroupConversation(StoreContext &context, const QByteArray &grou
         return *error;
     }
     return conversations.touch(std::get<ConversationId>(conversation), now);
-}
-
-// The device ids of a signed device list (C1 §2.3); empty if it does not parse.
-std::vector<quint32> devicesOf(const QByteArray &deviceList)
-{
-    const auto parsed =
-        crypto::DeviceList::parse({reinterpret_cast<const crypto::Byte *>(deviceList.constData()),
-                                   std::size_t(deviceList.size())});
-    std::vector<quint32> ids;
-    if (const auto *list = std::get_if<crypto::DeviceList>(&parsed)) {
-        for (const crypto::DeviceListEntry &entry : list->devices) {
-            ids.push_back(entry.device.value);
-        }
-    }
-    return ids;
 }
 
 void sortMembers(std::vector<GroupMember> &members)
@@ -351,25 +335,6 @@ StoreResult<MadeGroupChange> makeGroupChange(StoreContext &context,
                               [&](const GroupMember &m) { return gone.contains(m.address); });
                 break;
             }
-            case GroupOp::Devices: {
-                // Our own signed device list, as registered (M1 §9.7): its ids are our devices.
-                auto identity = IdentityTable(context).load();
-                if (const auto *error = errorOf(identity)) {
-                    return *error;
-                }
-                draft.deviceList = std::get<OwnIdentityRecord>(identity).deviceList;
-                const auto listed = devicesOf(draft.deviceList);
-                if (listed.empty()) {
-                    return refused(StoreError::Code::NotFound,
-                                   QStringLiteral("This device has no signed device list."));
-                }
-                for (GroupMember &member : draft.members) {
-                    if (member.address == self) {
-                        member.devices = listed;
-                    }
-                }
-                break;
-            }
             case GroupOp::GrantAdmin:
                 for (const QString &address : request.members) {
                     if (!current->member(address)) {
@@ -518,46 +483,6 @@ StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteA
         }
     }
     return chain;
-}
-
-StoreResult<std::vector<SentGroupChange>>
-announceOwnDevices(StoreContext &context, const crypto::DeviceIdentity &self, qint64 now)
-{
-    auto identity = IdentityTable(context).load();
-    if (const auto *error = errorOf(identity)) {
-        return *error;
-    }
-    const auto listed = devicesOf(std::get<OwnIdentityRecord>(identity).deviceList);
-    auto groups = GroupTable(context).list();
-    if (const auto *error = errorOf(groups)) {
-        return *error;
-    }
-    const QString selfAddress = QString::fromStdString(self.address().account.toString());
-    std::vector<SentGroupChange> sent;
-    if (listed.empty()) {
-        return sent;
-    }
-    for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
-        const GroupMember *me = state.member(selfAddress);
-        if (!me || me->devices == listed) {
-            continue; // not a member, or the group lists our devices already
-        }
-        GroupRequest request;
-        request.op = GroupOp::Devices;
-        request.groupId = state.groupId;
-        auto made = sendGroupChange(context, self, request, now);
-        if (const auto *error = errorOf(made)) {
-            if (error->code != StoreError::Code::NotFound) {
-                return *error;
-            }
-            // A group whose rules refuse it (a list no newer than the one on its chain) stays
-            // as it is; the others are still told.
-            qCInfo(lcPipeline) << "devices change not made:" << error->detail;
-            continue;
-        }
-        sent.push_back(std::get<SentGroupChange>(std::move(made)));
-    }
-    return sent;
 }
 
 StoreResult<std::vector<GroupState>> listGroups(StoreContext &context)

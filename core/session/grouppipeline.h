@@ -100,13 +100,6 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                                              const crypto::DeviceIdentity &self,
                                              const GroupRequest &request, qint64 now);
 
-// After a change of our own device list (a profile archive imported on a new device, C1
-// §2.3), every group whose resolved state lists other devices for us than our signed list
-// names gets a devices change (M1 §9.7), made and sent as sendGroupChange does. A group that
-// refuses it is skipped (logged), the others are still told. Empty: nothing to announce.
-StoreResult<std::vector<SentGroupChange>>
-announceOwnDevices(StoreContext &context, const crypto::DeviceIdentity &self, qint64 now);
-
 // The changes of `groupId`'s resolved chain, epoch 1 first, as they travel (what a member
 // added later is sent, so that it can verify each change against its parent).
 StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,

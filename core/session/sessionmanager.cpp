@@ -944,7 +944,6 @@ void SessionManager::onConnectionStatus(const ConnectionStatus &status)
     using ConnectionState = ConnectionStatus::State;
     if (status.state == ConnectionState::Connected) {
         loadPendingKeyChanges(); // flushes the outbox once the held contacts are known
-        announceGroupDevices();
     } else if (status.state != ConnectionState::Authenticated) {
         // Anything sent and unanswered is resent on the next connection (same bytes).
         m_inFlight.clear();

@@ -460,10 +460,6 @@ private:
     void runKeyChangeAcceptance(const QString &address, Completion done);
     void finishKeyChangeAcceptance(const QString &address, Completion done);
     void loadPendingKeyChanges();
-    // M1 §9.7 (sessiongroupdevices.cpp): on each connection, every group that lists other
-    // devices for us than our signed device list gets a devices change, sent to its members;
-    // emits groupChanged() for each.
-    void announceGroupDevices();
     void resetSession(const AcceptedReset &reset);
     // The relay refused `entry` with UNKNOWN_RECIPIENT: if its device left the contact's
     // device list (same account key), refreshDevices() and the entry is dropped without
