@@ -66,63 +66,88 @@ void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase 
                                        Completion done)
 {
     const auto store = m_account->store();
+    if (!store) {
+        done({});
+        return;
+    }
+    if (m_defaultsStore.lock() != store) {
+        // Another profile (or the first send since this one opened): its own default, read
+        // once; Settings keeps it current (setDefaultTimerSeconds).
+        m_defaultsStore = store;
+        m_knownConversations.clear();
+        m_defaultTimerSeconds = 0;
+        const auto settings = ProfileSettings::load(store->directory());
+        if (const auto *loaded = std::get_if<ProfileSettings>(&settings)) {
+            m_defaultTimerSeconds = loaded->defaultTimerSeconds();
+        }
+    }
     const quint32 seconds = m_defaultTimerSeconds;
-    if (!store || seconds == 0 ||
+    if (seconds == 0 ||
         (when == DefaultTimerCase::FirstSend && m_knownConversations.contains(address))) {
         done({});
         return;
     }
-    whenDone(store->run([address, when](StoreContext &context) -> StoreResult<bool> {
-        ConversationTable conversations(context);
-        auto found = conversations.findByAddress(address);
-        if (const auto *error = std::get_if<StoreError>(&found)) {
-            return *error;
-        }
-        const auto &conversation = std::get<std::optional<ConversationId>>(found);
-        if (!conversation) {
-            return when == DefaultTimerCase::FirstSend;
-        }
-        if (when == DefaultTimerCase::FirstSend) {
-            return false;
-        }
-        auto timer = conversations.timer(*conversation);
-        if (const auto *error = std::get_if<StoreError>(&timer)) {
-            return *error;
-        }
-        const auto &current = std::get<ConversationTimer>(timer);
-        return current.sentAt == 0 && current.changeId.isEmpty();
-    }),
-             [this, address, seconds, when, done](const StoreResult<bool> &wanted) {
-                 if (const auto *error = std::get_if<StoreError>(&wanted)) {
-                     qCWarning(lcSession)
-                         << "cannot read the conversation's timer:" << error->detail;
-                     done({});
-                     return;
-                 }
-                 if (when == DefaultTimerCase::FirstSend) {
-                     // Either it exists or the send that follows creates it.
-                     m_knownConversations.insert(address);
-                 }
-                 if (!std::get<bool>(wanted)) {
-                     done({});
-                     return;
-                 }
-                 const auto send = [this, address, seconds, done](const QString &error) {
-                     if (!error.isEmpty()) {
-                         done(error);
-                         return;
-                     }
-                     encryptAndSend(
-                         address,
-                         MessageContent::makeTimer(seconds, QDateTime::currentMSecsSinceEpoch()),
-                         true, done);
-                 };
-                 if (when == DefaultTimerCase::FirstSend) {
-                     send({}); // sendText has just made sure of the sessions
-                 } else {
-                     ensureSessions(address, send);
-                 }
-             });
+    whenDone(
+        store->run([address, when](StoreContext &context) -> StoreResult<bool> {
+            ConversationTable conversations(context);
+            auto found = conversations.findByAddress(address);
+            if (const auto *error = std::get_if<StoreError>(&found)) {
+                return *error;
+            }
+            const auto &conversation = std::get<std::optional<ConversationId>>(found);
+            if (!conversation) {
+                return when == DefaultTimerCase::FirstSend;
+            }
+            if (when == DefaultTimerCase::FirstSend) {
+                return false;
+            }
+            auto timer = conversations.timer(*conversation);
+            if (const auto *error = std::get_if<StoreError>(&timer)) {
+                return *error;
+            }
+            const auto &current = std::get<ConversationTimer>(timer);
+            return current.sentAt == 0 && current.changeId.isEmpty();
+        }),
+        [this, address, seconds, when, done,
+         asked = std::weak_ptr<ProfileStore>(store)](const StoreResult<bool> &wanted) {
+            if (const auto *error = std::get_if<StoreError>(&wanted)) {
+                qCWarning(lcSession) << "cannot read the conversation's timer:" << error->detail;
+                done({});
+                return;
+            }
+            // A conversation is known once it exists: it did, or the timer that starts it
+            // was sent (a failed one leaves the next send to try again).
+            const auto remember = [this, address, asked, when] {
+                if (when == DefaultTimerCase::FirstSend && asked.lock() == m_defaultsStore.lock()) {
+                    m_knownConversations.insert(address);
+                }
+            };
+            if (!std::get<bool>(wanted)) {
+                remember();
+                done({});
+                return;
+            }
+            const auto send = [this, address, seconds, done, remember](const QString &error) {
+                if (!error.isEmpty()) {
+                    done(error);
+                    return;
+                }
+                encryptAndSend(
+                    address,
+                    MessageContent::makeTimer(seconds, QDateTime::currentMSecsSinceEpoch()), true,
+                    [done, remember](const QString &failure) {
+                        if (failure.isEmpty()) {
+                            remember();
+                        }
+                        done(failure);
+                    });
+            };
+            if (when == DefaultTimerCase::FirstSend) {
+                send({}); // sendText has just made sure of the sessions
+            } else {
+                ensureSessions(address, send);
+            }
+        });
 }
 
 void SessionManager::onAccountStatus()
@@ -132,15 +157,6 @@ void SessionManager::onAccountStatus()
     const bool signedIn = m_account->status().state == AccountStatus::State::SignedIn;
     if (signedIn && !m_signedIn) {
         m_signedIn = true;
-        // Read once per unlock; Settings keeps it current (setDefaultTimerSeconds).
-        m_defaultTimerSeconds = 0;
-        if (const auto store = m_account->store()) {
-            const auto settings = ProfileSettings::load(store->directory());
-            if (const auto *loaded = std::get_if<ProfileSettings>(&settings)) {
-                m_defaultTimerSeconds = loaded->defaultTimerSeconds();
-            }
-        }
-        m_knownConversations.clear();
         sweepExpired();
     } else if (!signedIn) {
         m_signedIn = false;

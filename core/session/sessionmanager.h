@@ -159,8 +159,8 @@ public slots:
     // be sent, the text is not sent either (commandFailed()).
     void sendText(const QString &contact, const QString &text);
     // The disappearing-messages default for conversations started from now on (seconds, 0:
-    // off). Read from ProfileSettings at sign-in; Settings calls this when the user changes
-    // it, so the send path never reads profile.ini.
+    // off). Read from ProfileSettings once per opened profile; Settings calls this when the
+    // user changes it, so the send path does not read profile.ini.
     void setDefaultTimerSeconds(quint32 seconds);
     void sendTyping(const QString &contact, bool typing);
     // Replies, reactions, edits and deletion for everyone (protocol M1 §5). `target` is the
@@ -532,8 +532,10 @@ private:
     qint64 m_sweepAt = 0;       // when m_sweepTimer fires (ms since the epoch), 0: idle
     bool m_sweeping = false;
     bool m_sweepAgain = false;
-    bool m_signedIn = false;           // the last account status was SignedIn (sweep on the edge)
-    quint32 m_defaultTimerSeconds = 0; // ProfileSettings' default, loaded at sign-in
+    bool m_signedIn = false; // the last account status was SignedIn (sweep on the edge)
+    // ProfileSettings' default of m_defaultsStore's profile, read at its first send.
+    std::weak_ptr<ProfileStore> m_defaultsStore;
+    quint32 m_defaultTimerSeconds = 0;
     // Addresses known to have a conversation: a FirstSend default is not applied to them, so
     // only a conversation's first send asks the store (applyDefaultTimer).
     QSet<QString> m_knownConversations;
