@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -196,6 +197,33 @@ QByteArray signatureInput(const QByteArray &unsignedBytes)
 }
 
 // The op-specific rule of M1 §9.3 on what may differ between `before` and the change.
+// An address's rank in a state (M1 §9.3): admins by the epoch at which they became one (the
+// creator 0), then by account key; every other member after every admin. Smaller ranks higher.
+struct Rank
+{
+    quint32 since = std::numeric_limits<quint32>::max();
+    QByteArray key;
+
+    bool operator<(const Rank &other) const
+    {
+        return since != other.since ? since < other.since : key < other.key;
+    }
+};
+
+Rank rankOf(const GroupState &state, const QString &address)
+{
+    Rank rank;
+    if (const GroupMember *member = state.member(address)) {
+        rank.key = member->accountKey;
+        if (member->admin) {
+            const auto since = state.adminSince.find(address);
+            // An admin whose start is unknown (a state from the store's summary) ranks last.
+            rank.since = since != state.adminSince.end() ? since->second : rank.since - 1;
+        }
+    }
+    return rank;
+}
+
 std::optional<GroupError> checkTransition(const GroupState &before, const GroupChange &change)
 {
     const GroupMember *signer = before.member(change.signer);
@@ -251,6 +279,14 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
     }
     case GroupOp::Remove:
         ok = gone > 0 && added == 0 && promoted == 0 && !signerGone && before.name == change.name;
+        // Seniority (M1 §9.3): without it a junior admin could remove the creator, and the fork
+        // choice (§9.5) could not tell whose removal to keep.
+        for (const GroupMember &old : before.members) {
+            if (ok && old.admin && !after.contains(old.address) &&
+                !before.outranks(change.signer, old.address)) {
+                return GroupError::NotSenior;
+            }
+        }
         break;
     case GroupOp::Leave:
         ok = gone == 1 && signerGone && added == 0 && promoted == 0 && anyAdmin &&
@@ -293,6 +329,11 @@ bool GroupState::isAdmin(const QString &address) const
     return found && found->admin;
 }
 
+bool GroupState::outranks(const QString &a, const QString &b) const
+{
+    return isAdmin(a) && rankOf(*this, a) < rankOf(*this, b);
+}
+
 QByteArray groupIdFor(const QByteArray &creatorKey, const QByteArray &salt)
 {
     QCryptographicHash hash(QCryptographicHash::Sha256);
@@ -315,7 +356,23 @@ GroupState GroupChange::state() const
     state.head = digest();
     state.name = name;
     state.members = members;
+    // A create's admins: its signer first (0), the others it names from epoch 1.
+    for (const GroupMember &member : members) {
+        if (member.admin) {
+            state.adminSince[member.address] = member.address == signer ? 0 : epoch;
+        }
+    }
     return state;
+}
+
+GroupState GroupChange::stateAfter(const GroupState &parent) const
+{
+    GroupState next = state();
+    for (auto &[address, since] : next.adminSince) {
+        const auto before = parent.adminSince.find(address);
+        since = before != parent.adminSince.end() ? before->second : epoch;
+    }
+    return next;
 }
 
 const char *describe(GroupError error)
@@ -337,6 +394,8 @@ const char *describe(GroupError error)
         return "The group change was signed by someone who is not a member.";
     case GroupError::NotAdmin:
         return "Only a group admin may make this change.";
+    case GroupError::NotSenior:
+        return "Only an admin who became one earlier may remove an admin.";
     case GroupError::BadSignature:
         return "The group change's signature is invalid.";
     case GroupError::KeyMismatch:
@@ -505,38 +564,168 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
     return std::nullopt;
 }
 
+namespace {
+
+constexpr std::size_t kNoParent = std::numeric_limits<std::size_t>::max();
+
+// A valid change in the tree of every change held (M1 §9.5), with the state it makes.
+struct ChainNode
+{
+    const GroupChange *change = nullptr;
+    QByteArray digest;
+    GroupState state;
+    std::size_t parent = kNoParent;
+    std::vector<std::size_t> children;
+    // The members of the parent's state removed (or gone by leaving) anywhere in this subtree,
+    // each with the highest rank among the signers that removed it.
+    std::map<QString, Rank> removals;
+};
+
+void keepHighest(std::map<QString, Rank> &removals, const QString &address, const Rank &remover)
+{
+    const auto [at, added] = removals.emplace(address, remover);
+    if (!added && remover < at->second) {
+        at->second = remover;
+    }
+}
+
+// Every valid change reachable from a valid create, parents before children, with its
+// subtree's removals. Each change names one parent, so each is verified at most once.
+std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
+                                 const PinnedKeyLookup &pinned)
+{
+    std::map<QByteArray, const GroupChange *> byDigest; // duplicates collapse
+    for (const GroupChange &change : changes) {
+        byDigest.emplace(change.digest(), &change);
+    }
+    std::map<QByteArray, std::vector<std::pair<QByteArray, const GroupChange *>>> byParent;
+    std::vector<ChainNode> nodes;
+    for (const auto &[digest, change] : byDigest) {
+        if (change->op != GroupOp::Create) {
+            byParent[change->parent].emplace_back(digest, change);
+        } else if (!verifyGroupChange(std::nullopt, *change, pinned)) {
+            nodes.push_back(ChainNode{change, digest, change->state(), kNoParent, {}, {}});
+        }
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto children = byParent.find(nodes[i].digest);
+        if (children == byParent.end()) {
+            continue;
+        }
+        for (const auto &[digest, change] : children->second) {
+            if (change->epoch == nodes[i].state.epoch + 1 &&
+                !verifyGroupChange(nodes[i].state, *change, pinned)) {
+                nodes[i].children.push_back(nodes.size());
+                GroupState state = change->stateAfter(nodes[i].state);
+                nodes.push_back(ChainNode{change, digest, std::move(state), i, {}, {}});
+            }
+        }
+    }
+    // Children come after their parent: backwards, every child is complete before its parent.
+    for (std::size_t i = nodes.size(); i-- > 0;) {
+        ChainNode &node = nodes[i];
+        if (node.parent == kNoParent) {
+            continue;
+        }
+        const GroupState &before = nodes[node.parent].state;
+        const Rank signer = rankOf(before, node.change->signer);
+        for (const GroupMember &member : before.members) {
+            if (!node.state.member(member.address)) {
+                keepHighest(node.removals, member.address, signer);
+            }
+        }
+        for (const std::size_t c : node.children) {
+            for (const auto &[address, remover] : nodes[c].removals) {
+                if (before.member(address)) {
+                    keepHighest(node.removals, address, remover);
+                }
+            }
+        }
+    }
+    return nodes;
+}
+
+// The highest-ranking remover in a subtree's removals (nullopt: it removes nobody).
+std::optional<Rank> highestRemover(const ChainNode &node)
+{
+    std::optional<Rank> highest;
+    for (const auto &[address, remover] : node.removals) {
+        if (!highest || remover < *highest) {
+            highest = remover;
+        }
+    }
+    return highest;
+}
+
+// The fork choice among `siblings` (children of `parent`, or the creates) (M1 §9.5).
+std::size_t chooseAmong(const std::vector<ChainNode> &nodes,
+                        const std::vector<std::size_t> &siblings, const GroupState *parent)
+{
+    // Choosing one sibling discards every removal made on the others: the one that discards
+    // only lower-ranking removals wins — a removed member's branch discards its removal.
+    std::vector<std::optional<Rank>> removers;
+    for (const std::size_t s : siblings) {
+        removers.push_back(highestRemover(nodes[s]));
+    }
+    struct Candidate
+    {
+        std::optional<Rank> discarded; // the highest-ranking removal discarded (nullopt: none)
+        Rank signer;
+        QByteArray digest;
+        std::size_t node;
+    };
+    std::optional<Candidate> best;
+    for (std::size_t i = 0; i < siblings.size(); ++i) {
+        Candidate candidate;
+        candidate.node = siblings[i];
+        for (std::size_t j = 0; j < siblings.size(); ++j) {
+            if (j != i && removers[j] &&
+                (!candidate.discarded || *removers[j] < *candidate.discarded)) {
+                candidate.discarded = removers[j];
+            }
+        }
+        const ChainNode &node = nodes[siblings[i]];
+        candidate.signer = parent ? rankOf(*parent, node.change->signer) : Rank{};
+        candidate.digest = node.digest;
+        const auto beats = [](const Candidate &a, const Candidate &b) {
+            if (a.discarded.has_value() != b.discarded.has_value()) {
+                return !a.discarded; // discarding nothing beats discarding anything
+            }
+            if (a.discarded && (*a.discarded < *b.discarded || *b.discarded < *a.discarded)) {
+                return *b.discarded < *a.discarded; // the lower-ranking removal discarded
+            }
+            if (a.signer < b.signer || b.signer < a.signer) {
+                return a.signer < b.signer; // the higher-ranking signer
+            }
+            return a.digest < b.digest; // one signer's own rivals: the smaller digest
+        };
+        if (!best || beats(candidate, *best)) {
+            best = std::move(candidate);
+        }
+    }
+    return best->node;
+}
+
+} // namespace
+
 std::vector<GroupState> resolveGroupChain(const std::vector<GroupChange> &changes,
                                           const PinnedKeyLookup &pinned)
 {
-    // Digests computed once; sorting by digest makes "the first valid one" the smallest.
-    std::vector<std::pair<QByteArray, const GroupChange *>> byDigest;
-    byDigest.reserve(changes.size());
-    for (const GroupChange &change : changes) {
-        byDigest.emplace_back(change.digest(), &change);
+    const std::vector<ChainNode> nodes = validTree(changes, pinned);
+    std::vector<std::size_t> roots;
+    for (std::size_t i = 0; i < nodes.size() && nodes[i].parent == kNoParent; ++i) {
+        roots.push_back(i);
     }
-    std::sort(byDigest.begin(), byDigest.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<GroupState> chain;
-    for (;;) {
-        const GroupChange *chosen = nullptr;
-        std::optional<GroupState> head;
-        if (!chain.empty()) {
-            head = chain.back();
-        }
-        for (const auto &[digest, change] : byDigest) {
-            const bool candidate =
-                head ? (change->epoch == head->epoch + 1 && change->parent == head->head)
-                     : change->op == GroupOp::Create;
-            if (candidate && !verifyGroupChange(head, *change, pinned)) {
-                chosen = change;
-                break;
-            }
-        }
-        if (!chosen) {
-            return chain;
-        }
-        chain.push_back(chosen->state());
+    const std::vector<std::size_t> *siblings = &roots;
+    const GroupState *parent = nullptr;
+    while (!siblings->empty()) {
+        const ChainNode &chosen = nodes[chooseAmong(nodes, *siblings, parent)];
+        chain.push_back(chosen.state);
+        parent = &chosen.state;
+        siblings = &chosen.children;
     }
+    return chain;
 }
 
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,

@@ -19,13 +19,19 @@
 //   rename       signer an admin; only the name changes
 //   grant admin  signer an admin; only non-admins become admins
 //
-// Concurrent changes (two admins extending the same epoch) resolve by resolveGroup(): epoch by
-// epoch, among the valid changes whose parent is the chosen one, the smallest digest wins.
+// Admins are ranked by seniority: the creator first, then by the epoch at which each became an
+// admin, then by account key. An admin may remove only admins junior to it.
+//
+// Concurrent changes (several children of one state) resolve by resolveGroup(): at each fork,
+// the child whose choice discards the least senior removal wins (a removed member cannot undo
+// its removal by branching from an older state), then the child of the most senior signer,
+// then the smallest digest. Signers cannot grind a digest to win against anyone but themselves.
 
 #include <QByteArray>
 #include <QString>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -67,8 +73,14 @@ struct GroupState
     QByteArray head;    // digest of the change that made this epoch (32 bytes)
     QString name;
     std::vector<GroupMember> members; // sorted by address, unique
+    // The epoch at which each admin became one (0: the creator). Not on the wire: derived along
+    // the chain (resolveGroupChain); a state read back from the store's summary has none.
+    std::map<QString, quint32> adminSince;
 
     const GroupMember *member(const QString &address) const;
+    // Whether admin `a` ranks above `b` (M1 §9.3): `b` is no admin, or `a` became one at an
+    // earlier epoch, or at the same epoch with the smaller account key.
+    bool outranks(const QString &a, const QString &b) const;
     // Whether `address`'s device `device` is a member device of this state (M1 §9.4: the
     // only list a receiver trusts; the relay's recipient list is never consulted).
     bool hasDevice(const QString &address, quint32 device) const;
@@ -100,8 +112,10 @@ struct GroupChange
 
     // SHA-256 of `encoded` (its identity: the next change's parent, the tie-break).
     QByteArray digest() const;
-    // The state this change produces (not checked; see verifyGroupChange).
+    // The state this change produces (not checked; see verifyGroupChange): for a create, with
+    // its admins' seniority; stateAfter() carries the seniority over from the parent state.
     GroupState state() const;
+    GroupState stateAfter(const GroupState &parent) const;
 };
 
 enum class GroupError {
@@ -113,6 +127,7 @@ enum class GroupError {
     WrongParent,        // the parent digest is not the state's head
     NotMember,          // the signer is not a member of the state it extends
     NotAdmin,           // the change needs an admin and the signer is none
+    NotSenior,          // a removal of an admin who ranks above the signer
     BadSignature,       // the signature does not verify under the signer's account key
     KeyMismatch,        // a create whose signer's key differs from the key pinned for it
     InvalidChange,      // the members/name do not change the way the op says
@@ -145,9 +160,11 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
                                             const PinnedKeyLookup &pinned = {});
 
 // The one state a set of changes of one group resolves to (M1 §9.5), whatever their order:
-// the valid create with the smallest digest, then epoch by epoch the valid change with the
-// smallest digest among those whose parent is the chosen head. Invalid changes, and changes on
-// a branch that lost, are ignored. nullopt if no valid create is among them.
+// from the valid creates, then epoch by epoch among the valid children of the chosen head, the
+// one whose choice discards the least senior removal (of a member of the head, anywhere in a
+// rival's subtree), then the one whose signer ranks highest, then the smallest digest. Invalid
+// changes, and changes on a branch that lost, are ignored. nullopt if no valid create is among
+// them.
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,
                                        const PinnedKeyLookup &pinned = {});
 

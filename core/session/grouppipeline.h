@@ -31,7 +31,7 @@ struct GroupUpdate
         Applied,    // the change is on the resolved chain now (state changed)
         Known,      // this very change was stored already: nothing changed
         Pending,    // its parent is not known yet: stored, resolved once the parent arrives
-        Superseded, // valid, but a concurrent change with a smaller digest won (M1 §9.5)
+        Superseded, // valid, but a concurrent change won the fork choice (M1 §9.5)
         Rejected,   // did not decode or verify: nothing stored (`error` says why)
     };
     Outcome outcome = Outcome::Rejected;

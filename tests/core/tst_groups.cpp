@@ -128,6 +128,9 @@ private slots:
     void forgedChangesAreRejected();
     void eachOpChangesOnlyWhatItSays();
     void concurrentChangesConvergeInAnyOrder();
+    void onlySeniorAdminsRemoveAdmins();
+    void theSeniorAdminWinsAndGrindingDoesNot();
+    void removedAdminCannotUndoItsRemoval();
     void onlyMemberDevicesAreMembers();
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
@@ -371,10 +374,9 @@ void TestGroups::concurrentChangesConvergeInAnyOrder()
                            QStringLiteral("child of %1")
                                .arg(QString::fromLatin1(rival.digest().toHex().left(8)))));
     }
-    // The winner at epoch 3 has the smallest digest; its child (epoch 4) follows it.
-    const auto winner = std::min_element(
-        rivals.begin(), rivals.end(),
-        [](const GroupChange &x, const GroupChange &y) { return x.digest() < y.digest(); });
+    // The winner at epoch 3 is alice's removal: choosing another rival would discard it
+    // (M1 §9.5); its child (epoch 4) follows it.
+    const auto winner = rivals.begin();
     const auto expected = resolveGroup(all);
     QVERIFY(expected);
     QCOMPARE(expected->epoch, 4u);
@@ -401,6 +403,136 @@ void TestGroups::concurrentChangesConvergeInAnyOrder()
         withForgery.back() = std::get<GroupChange>(resigned);
     }
     QCOMPARE(resolveGroup(withForgery)->head, expected->head);
+}
+
+void TestGroups::onlySeniorAdminsRemoveAdmins()
+{
+    // Alice creates with bob as an admin (rank 1: the create's other admins come after its
+    // signer, 0); alice grants carol at epoch 2.
+    const GroupChange genesis = create(m_alice, {m_bob.member(true), m_carol.member()});
+    const GroupState one = resolveGroupChain({genesis}).back();
+    QVERIFY(one.outranks(m_alice.address, m_bob.address));
+    QVERIFY(!one.outranks(m_bob.address, m_alice.address));
+    QCOMPARE(verifyGroupChange(
+                 one, next(one, GroupOp::Remove, m_bob, {m_bob.member(true), m_carol.member()})),
+             GroupError::NotSenior);
+    const GroupChange grant =
+        next(one, GroupOp::GrantAdmin, m_alice,
+             {m_alice.member(true), m_bob.member(true), m_carol.member(true)});
+    const GroupState two = resolveGroupChain({genesis, grant}).back();
+    QCOMPARE(two.adminSince.at(m_carol.address), 2u);
+    QCOMPARE(two.adminSince.at(m_bob.address), 1u);
+    // Carol (since epoch 2) cannot remove bob (since 1); bob can remove carol, alice either.
+    QCOMPARE(verifyGroupChange(two, next(two, GroupOp::Remove, m_carol,
+                                         {m_alice.member(true), m_carol.member(true)})),
+             GroupError::NotSenior);
+    QVERIFY(!verifyGroupChange(
+        two, next(two, GroupOp::Remove, m_bob, {m_alice.member(true), m_bob.member(true)})));
+    QVERIFY(!verifyGroupChange(
+        two, next(two, GroupOp::Remove, m_alice, {m_alice.member(true), m_carol.member(true)})));
+    // Removing a plain member needs no rank beyond being an admin.
+    const GroupChange addDave =
+        next(two, GroupOp::Add, m_alice,
+             {m_alice.member(true), m_bob.member(true), m_carol.member(true), m_dave.member()});
+    const GroupState three = resolveGroupChain({genesis, grant, addDave}).back();
+    QVERIFY(!verifyGroupChange(
+        three, next(three, GroupOp::Remove, m_carol,
+                    {m_alice.member(true), m_bob.member(true), m_carol.member(true)})));
+}
+
+void TestGroups::theSeniorAdminWinsAndGrindingDoesNot()
+{
+    // Alice (the creator) and bob (an admin) rename epoch 1 at once; bob tries 64 names to
+    // find a digest below alice's. Alice ranks higher: her rename wins whatever the digests.
+    const GroupChange genesis = create(m_alice, {m_bob.member(true), m_carol.member()});
+    const GroupState one = resolveGroupChain({genesis}).back();
+    const GroupChange aliceRename =
+        next(one, GroupOp::Rename, m_alice, one.members, QStringLiteral("Alice's"));
+    std::vector<GroupChange> all = {genesis, aliceRename};
+    bool bobHasSmallerDigest = false;
+    for (int i = 0; i < 64; ++i) {
+        all.push_back(
+            next(one, GroupOp::Rename, m_bob, one.members, QStringLiteral("Bob's %1").arg(i)));
+        bobHasSmallerDigest = bobHasSmallerDigest || all.back().digest() < aliceRename.digest();
+    }
+    QVERIFY(bobHasSmallerDigest); // 1 − 2⁻⁶⁴: the old rule (smallest digest) would pick bob's
+    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
+    // A removal made at the same epoch, even by the junior admin, beats the rename: choosing
+    // the rename would discard it.
+    const GroupChange bobRemoves =
+        next(one, GroupOp::Remove, m_bob, {m_alice.member(true), m_bob.member(true)});
+    all.push_back(bobRemoves);
+    QCOMPARE(resolveGroup(all)->head, bobRemoves.digest());
+    // Between two removals the one whose loss would discard the higher rank's removal wins:
+    // alice's removal of carol against bob's, both at epoch 2 — alice's.
+    const GroupChange aliceRemoves =
+        next(one, GroupOp::Remove, m_alice, {m_alice.member(true), m_bob.member(true)});
+    all.push_back(aliceRemoves);
+    QCOMPARE(resolveGroup(all)->head, aliceRemoves.digest());
+}
+
+void TestGroups::removedAdminCannotUndoItsRemoval()
+{
+    // Epoch 1 alice creates with bob and carol; 2 she grants bob; 3 grants carol; 4 renames;
+    // 5 removes bob. Bob, out, branches from every state where he was an admin, grinding
+    // digests and removing carol (who ranks below him) on his branches, even leaving there so
+    // that his own removal seems kept: none of it brings him back.
+    const auto a = m_alice.member(true);
+    std::vector<GroupChange> honest = {create(m_alice, {m_bob.member(), m_carol.member()})};
+    const auto head = [&] { return resolveGroupChain(honest).back(); };
+    honest.push_back(
+        next(head(), GroupOp::GrantAdmin, m_alice, {a, m_bob.member(true), m_carol.member()}));
+    honest.push_back(
+        next(head(), GroupOp::GrantAdmin, m_alice, {a, m_bob.member(true), m_carol.member(true)}));
+    honest.push_back(next(head(), GroupOp::Rename, m_alice, head().members, QStringLiteral("B")));
+    honest.push_back(next(head(), GroupOp::Remove, m_alice, {a, m_carol.member(true)}));
+    const GroupState expected = head();
+    QCOMPARE(expected.epoch, 5u);
+    QVERIFY(!expected.member(m_bob.address));
+
+    const std::vector<GroupState> before = resolveGroupChain(honest);
+    std::vector<GroupChange> all = honest;
+    for (const GroupState &fork : before) {
+        if (!fork.isAdmin(m_bob.address)) {
+            continue; // epochs 1 and 5
+        }
+        for (int i = 0; i < 16; ++i) {
+            const GroupChange rename = next(fork, GroupOp::Rename, m_bob, fork.members,
+                                            QStringLiteral("Bob's %1.%2").arg(fork.epoch).arg(i));
+            all.push_back(rename);
+            GroupState renamed = rename.stateAfter(fork);
+            QVERIFY(renamed.outranks(m_bob.address, m_carol.address));
+            std::vector<GroupMember> kept = renamed.members;
+            std::erase_if(kept, [&](const GroupMember &m) { return m.address == m_carol.address; });
+            all.push_back(next(renamed, GroupOp::Remove, m_bob, kept));
+            renamed = all.back().stateAfter(renamed);
+            // Bob makes dave an admin on his branch and leaves it to him.
+            std::vector<GroupMember> withDave = renamed.members;
+            withDave.push_back(m_dave.member());
+            all.push_back(next(renamed, GroupOp::Add, m_bob, withDave));
+            renamed = all.back().stateAfter(renamed);
+            std::vector<GroupMember> daveAdmin = renamed.members;
+            for (GroupMember &member : daveAdmin) {
+                member.admin = member.admin || member.address == m_dave.address;
+            }
+            all.push_back(next(renamed, GroupOp::GrantAdmin, m_bob, daveAdmin));
+            renamed = all.back().stateAfter(renamed);
+            std::vector<GroupMember> without = renamed.members;
+            std::erase_if(without,
+                          [&](const GroupMember &m) { return m.address == m_bob.address; });
+            all.push_back(next(renamed, GroupOp::Leave, m_bob, without));
+        }
+    }
+    // Every forged branch is valid on its own (no forgery here: only a fork choice).
+    QVERIFY(all.size() > honest.size() + 80);
+    std::mt19937 random(5);
+    for (int i = 0; i < 20; ++i) {
+        std::shuffle(all.begin(), all.end(), random);
+        const auto resolved = resolveGroup(all);
+        QVERIFY(resolved);
+        QCOMPARE(resolved->head, expected.head);
+        QCOMPARE(resolved->epoch, 5u);
+    }
 }
 
 void TestGroups::onlyMemberDevicesAreMembers()
@@ -533,14 +665,13 @@ void TestGroups::storeResolvesAndPersists()
              0);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")), 2);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_member_devices")), 2);
-    // A concurrent rename of epoch 2 by alice: valid, and it wins only with a smaller digest.
+    // A concurrent rename of epoch 2 by alice: valid, and superseded — choosing it would
+    // discard the removal (M1 §9.5), whatever the digests.
     const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
                                     QStringLiteral("Climbers"));
     update = bob.receive(rename.encoded);
-    const bool renameWins = rename.digest() < removal.digest();
-    QCOMPARE(update.outcome,
-             renameWins ? GroupUpdate::Outcome::Applied : GroupUpdate::Outcome::Superseded);
-    QCOMPARE(bob.group(genesis.groupId)->head, renameWins ? rename.digest() : removal.digest());
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Superseded);
+    QCOMPARE(bob.group(genesis.groupId)->head, removal.digest());
 }
 
 void TestGroups::storeRejectsForgeriesAndWaitsForParents()

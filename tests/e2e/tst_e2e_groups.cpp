@@ -1064,12 +1064,12 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
 void TestE2eGroups::concurrentAdminChangesConverge()
 {
     // M1 §9.5 through the real relay: alice and bob, both admins, each offline, extend the same
-    // epoch — alice removes carol, bob renames the group. Both changes reach every member of
+    // epoch — bob removes carol, alice renames the group. Both changes reach every member of
     // the state before them (alice, bob, carol, dave), in whatever order the relay delivers
-    // them; every device then holds both and takes the one with the smaller digest, so all
-    // four end with the same epoch, head, name and members — carol too, who learns whether
-    // she is out. The losing admin makes its change again on the new head, and every member
-    // that remains sees it.
+    // them; every device then holds both and keeps the removal (choosing the rename would
+    // discard it), though alice ranks above bob — so all four end with the same epoch, head,
+    // name and members, carol too, who learns she is out. Alice makes her rename again on the
+    // new head, and every member that remains sees it.
     QTemporaryDir dir;
     RelayProcess relay;
     const QString error = relay.start(dir.filePath(QStringLiteral("relay")));
@@ -1138,16 +1138,16 @@ void TestE2eGroups::concurrentAdminChangesConverge()
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Disconnected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Disconnected, kTimeoutMs);
     const qsizetype bobBefore = bobChanged.size();
-    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
     });
-    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
-    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
     });
-    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
-    const core::GroupState removed = *groupOf(alice, id);
-    const core::GroupState renamed = *groupOf(bob, id);
+    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
+    const core::GroupState removed = *groupOf(bob, id);
+    const core::GroupState renamed = *groupOf(alice, id);
     QCOMPARE(removed.epoch, 3u);
     QCOMPARE(renamed.epoch, 3u);
     QCOMPARE(removed.head.size(), 32);
@@ -1164,10 +1164,8 @@ void TestE2eGroups::concurrentAdminChangesConverge()
         QCOMPARE(groupOf(*clients[name], id)->epoch, 2u);
     }
 
-    // M1 §9.5: the smaller digest (bytewise) wins, whatever the order of arrival.
-    const bool removalWins = removed.head < renamed.head;
-    const core::GroupState &winner = removalWins ? removed : renamed;
-    qInfo("the %s wins", removalWins ? "removal" : "rename");
+    // M1 §9.5: the removal wins, whatever the order of arrival and the digests.
+    const core::GroupState &winner = removed;
     alice.connection.connectToRelay(relay.url());
     bob.connection.connectToRelay(relay.url());
     const auto converged = [&](const QStringList &who, const core::GroupState &expected) {
@@ -1191,27 +1189,19 @@ void TestE2eGroups::concurrentAdminChangesConverge()
                      state ? qPrintable(state->name) : "-",
                      state ? qPrintable(membersOf(*state).join(u',')) : "-");
         }
-        QFAIL("the members did not converge on the smaller digest");
+        QFAIL("the members did not converge on the removal");
     }
-    QCOMPARE(membersOf(winner).contains(address(QStringLiteral("carol"))), !removalWins);
+    QVERIFY(!winner.member(address(QStringLiteral("carol"))));
 
     // The losing admin sees its change is not in the state and makes it again on the head:
-    // epoch 4, the same on every member that remains (and on carol if she is one).
-    if (removalWins) {
-        QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
-            sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
-        });
-    } else {
-        QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
-            sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
-        });
-    }
+    // epoch 4, the same on every member that remains.
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+        sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
+    });
     const QStringList remaining = {QStringLiteral("alice"), QStringLiteral("bob"),
                                    QStringLiteral("dave")};
-    QTRY_VERIFY_WITH_TIMEOUT(groupOf(removalWins ? bob : alice, id) &&
-                                 groupOf(removalWins ? bob : alice, id)->epoch == 4,
-                             kTimeoutMs);
-    const core::GroupState four = *groupOf(removalWins ? bob : alice, id);
+    QTRY_VERIFY_WITH_TIMEOUT(groupOf(alice, id) && groupOf(alice, id)->epoch == 4, kTimeoutMs);
+    const core::GroupState four = *groupOf(alice, id);
     QCOMPARE(four.name, QStringLiteral("Climbers"));
     QVERIFY(!four.member(address(QStringLiteral("carol"))));
     QCOMPARE(membersOf(four),
