@@ -133,14 +133,11 @@ StoreResult<SweepResult> sweepExpired(StoreContext &context, qint64 now)
                 }
                 known = addresses.emplace(row.conversation.value, std::get<QString>(address)).first;
             }
-            // Its attachment's row cascades too (schema v8); its file is the caller's to delete.
-            auto attachment = AttachmentTable(context).find(row.id);
-            if (const auto *error = errorOf(attachment)) {
+            // Its attachment's row cascades too (schema v8), and its file goes once that has
+            // committed (a crash in between leaves it to the next open's orphan sweep).
+            if (auto files = AttachmentTable(context).removeFilesAfterCommit(row.id);
+                const auto *error = errorOf(files)) {
                 return *error;
-            }
-            if (const auto &file = std::get<std::optional<AttachmentRecord>>(attachment);
-                file && !file->localFile.isEmpty()) {
-                result.attachmentFiles << file->localFile;
             }
             // Versions, reactions and reset failures cascade with the row (schema v6, v3).
             if (auto removed = messages.remove(row.id); errorOf(removed) != nullptr) {

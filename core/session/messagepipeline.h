@@ -347,9 +347,6 @@ struct SweepResult
         QByteArray clientMessageId;
     };
     std::vector<Removed> removed;
-    // The removed attachments' files under the profile's attachments/ (ciphertext whose key
-    // went with the row): the caller deletes them once the transaction has committed.
-    QStringList attachmentFiles;
     qint64 nextExpiry = 0;     // the earliest expires_at left, 0: none
     bool checkpointed = false; // the WAL was checkpointed and truncated after the deletion
 };

@@ -8,9 +8,6 @@
 #include "core/store/profilestore.h"
 
 #include <QDateTime>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QLoggingCategory>
 
 #include <algorithm>
@@ -214,11 +211,6 @@ void SessionManager::sweepExpired()
                  std::map<QString, QList<qint64>> byConversation;
                  for (const SweepResult::Removed &removed : result.removed) {
                      byConversation[removed.conversation].append(removed.id.value);
-                 }
-                 // Committed: the expired attachments' files go too (their keys already did).
-                 const QDir files(attachmentsDirectory());
-                 for (const QString &file : result.attachmentFiles) {
-                     QFile::remove(files.filePath(QFileInfo(file).fileName()));
                  }
                  for (const auto &[conversation, ids] : byConversation) {
                      emit messagesExpired(conversation, ids);

@@ -4,9 +4,12 @@
 #include "core/store/storecontext.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <set>
 
 namespace parley::core {
 
@@ -165,6 +168,32 @@ StoreStatus AttachmentTable::removeFilesWhere(const QString &condition, qint64 v
         }
     }
     return Done{};
+}
+
+StoreResult<int> AttachmentTable::removeOrphanFiles()
+{
+    const QDir directory(QFileInfo(filePath(QStringLiteral("x"))).absolutePath());
+    const QStringList present =
+        directory.entryList(QDir::Files | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+    if (present.isEmpty()) {
+        return 0;
+    }
+    QSqlQuery named(m_context.database());
+    if (!named.exec(QStringLiteral("SELECT local_file FROM attachments "
+                                   "WHERE local_file IS NOT NULL"))) {
+        return StoreContext::queryError(named);
+    }
+    std::set<QString> kept;
+    while (named.next()) {
+        kept.insert(QFileInfo(named.value(0).toString()).fileName());
+    }
+    int removed = 0;
+    for (const QString &name : present) {
+        if (!kept.contains(name) && QFile::remove(directory.filePath(name))) {
+            ++removed;
+        }
+    }
+    return removed;
 }
 
 } // namespace parley::core

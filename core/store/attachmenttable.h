@@ -56,6 +56,11 @@ public:
     StoreStatus removeFilesAfterCommit(ConversationId conversation);
     // The file `name` under the profile's attachments/ directory.
     QString filePath(const QString &name) const;
+    // Deletes every file under attachments/ that no row names: ciphertext whose key is gone
+    // (a crash between a deletion's commit and its file's removal, an upload or download cut
+    // off by one). Run when the profile opens, before anything can write a new file. Returns
+    // how many went.
+    StoreResult<int> removeOrphanFiles();
 
 private:
     StoreStatus removeFilesWhere(const QString &condition, qint64 value);

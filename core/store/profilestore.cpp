@@ -1,12 +1,16 @@
 #include "core/store/profilestore.h"
 
+#include "core/store/attachmenttable.h"
 #include "core/store/profilesettings.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLoggingCategory>
 #include <QSaveFile>
 #include <QSqlQuery>
+
+Q_DECLARE_LOGGING_CATEGORY(lcStore)
 
 namespace parley::core {
 
@@ -199,6 +203,13 @@ StoreStatus ProfileStore::openNow(StoreContext &context, crypto::SecureBytes key
     if (std::holds_alternative<StoreError>(opened)) {
         context.close();
         return opened;
+    }
+    // Nothing of this session has written a file yet: what no row names is left over.
+    auto orphans = AttachmentTable(context).removeOrphanFiles();
+    if (const auto *error = std::get_if<StoreError>(&orphans)) {
+        qCWarning(lcStore) << "cannot clear leftover attachment files:" << error->detail;
+    } else if (const int removed = std::get<int>(orphans); removed > 0) {
+        qCInfo(lcStore) << "removed" << removed << "leftover attachment files";
     }
     m_unlocked = true;
     return Done{};

@@ -3,6 +3,7 @@
 // Helpers shared by the model and view model tests: an unlocked profile in a temporary
 // directory (minimum KDF), and messages written straight through the real store.
 
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/messagetable.h"
@@ -72,6 +73,30 @@ inline void setStoredState(ProfileStore &store, MessageId id, MessageRecord::Sta
 {
     QVERIFY(succeeded(take(store.run(
         [=](StoreContext &context) { return MessageTable(context).setState(id, state); }))));
+}
+
+// An attachment message as the pipeline stores one (M1 kind 0x0B): an empty body, its file
+// and caption in the attachments table (`localFile`: the name of its file under attachments/).
+inline void appendAttachment(ProfileStore &store, const QString &address, const QString &fileName,
+                             const QString &mimeType, const QString &caption, int id,
+                             qint64 storedAt, const QString &localFile = {})
+{
+    const MessageId message =
+        appendMessage(store, address, MessageRecord::Direction::Incoming,
+                      MessageRecord::State::Received, QString(), clientId(id), storedAt);
+    QVERIFY(message.value != 0);
+    AttachmentRecord file;
+    file.message = message;
+    file.ref.blobId = QByteArray(32, 'b');
+    file.ref.key = QByteArray(32, 'k');
+    file.ref.digest = QByteArray(32, 'd');
+    file.ref.size = 2048;
+    file.ref.fileName = fileName;
+    file.ref.mimeType = mimeType;
+    file.caption = caption;
+    file.localFile = localFile;
+    QVERIFY(succeeded(take(store.run(
+        [=](StoreContext &context) { return AttachmentTable(context).insert(file, storedAt); }))));
 }
 
 } // namespace parley::core::test

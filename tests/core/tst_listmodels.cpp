@@ -53,27 +53,6 @@ void rename(ProfileStore &store, const QString &address, const QString &name)
     }))));
 }
 
-// An attachment message as the pipeline stores one (M1 kind 0x0B): an empty body, its file
-// and caption in the attachments table.
-void appendAttachment(ProfileStore &store, const QString &address, const QString &fileName,
-                      const QString &mimeType, const QString &caption, int id, qint64 storedAt)
-{
-    const MessageId message = appendMessage(store, address, Direction::Incoming, State::Received,
-                                            QString(), clientId(id), storedAt);
-    QVERIFY(message.value != 0);
-    AttachmentRecord file;
-    file.message = message;
-    file.ref.blobId = QByteArray(32, 'b');
-    file.ref.key = QByteArray(32, 'k');
-    file.ref.digest = QByteArray(32, 'd');
-    file.ref.size = 2048;
-    file.ref.fileName = fileName;
-    file.ref.mimeType = mimeType;
-    file.caption = caption;
-    QVERIFY(succeeded(take(store.run(
-        [=](StoreContext &context) { return AttachmentTable(context).insert(file, storedAt); }))));
-}
-
 } // namespace
 
 class TestListModels : public QObject

@@ -4,6 +4,7 @@
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
 #include "core/store/schemamigrations.h"
+#include "modeltesthelpers.h"
 #include "storetesthelpers.h"
 
 #include <QSqlDatabase>
@@ -32,6 +33,7 @@ private slots:
     void newerDatabaseRefusedUntouched();
     void missingDatabase();
     void lockedStoreRefusesWork();
+    void unlockClearsLeftoverAttachmentFiles();
     void workRunsOnTheDatabaseThreadWithDurablePragmas();
     void everyErrorHasASentence();
 
@@ -53,6 +55,34 @@ QString TestProfileStore::makeProfile(const QTemporaryDir &dir)
     }));
     [&] { QVERIFY(std::holds_alternative<ContactId>(put)); }();
     return path;
+}
+
+void TestProfileStore::unlockClearsLeftoverAttachmentFiles()
+{
+    // Files under attachments/ that no row names — a crash between a deletion's commit and
+    // its file's removal, an upload or a download cut off — are ciphertext without a key: the
+    // next unlock removes them, and only them.
+    QTemporaryDir dir;
+    const QString path = makeProfile(dir);
+    {
+        ProfileStore store(path);
+        QVERIFY(succeeded(take(store.unlock(passphrase()))));
+        appendAttachment(store, QStringLiteral("bob@relay.example"), QStringLiteral("notes.txt"),
+                         QStringLiteral("text/plain"), QString(), 1, 1000,
+                         QStringLiteral("kept.blob"));
+        QVERIFY(succeeded(take(store.lock())));
+    }
+    const QDir attachments(path + QStringLiteral("/attachments"));
+    QVERIFY(attachments.mkpath(QStringLiteral(".")));
+    for (const QString &name : {QStringLiteral("kept.blob"), QStringLiteral("deleted.blob"),
+                                QStringLiteral("download.blob.part")}) {
+        QFile out(attachments.filePath(name));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write("ciphertext");
+    }
+    ProfileStore store(path);
+    QVERIFY(succeeded(take(store.unlock(passphrase()))));
+    QCOMPARE(attachments.entryList(QDir::Files), QStringList{QStringLiteral("kept.blob")});
 }
 
 void TestProfileStore::createThenUnlock()
