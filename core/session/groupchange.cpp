@@ -579,6 +579,9 @@ struct ChainNode
     // The members of the parent's state removed (or gone by leaving) anywhere in this subtree,
     // each with the highest rank among the signers that removed it.
     std::map<QString, Rank> removals;
+    // The highest rank among the signers of every change in this subtree (each ranked in the
+    // state it extends).
+    Rank highestSigner;
 };
 
 void keepHighest(std::map<QString, Rank> &removals, const QString &address, const Rank &remover)
@@ -604,7 +607,7 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
         if (change->op != GroupOp::Create) {
             byParent[change->parent].emplace_back(digest, change);
         } else if (!verifyGroupChange(std::nullopt, *change, pinned)) {
-            nodes.push_back(ChainNode{change, digest, change->state(), kNoParent, {}, {}});
+            nodes.push_back(ChainNode{change, digest, change->state(), kNoParent, {}, {}, {}});
         }
     }
     for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -617,7 +620,7 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
                 !verifyGroupChange(nodes[i].state, *change, pinned)) {
                 nodes[i].children.push_back(nodes.size());
                 GroupState state = change->stateAfter(nodes[i].state);
-                nodes.push_back(ChainNode{change, digest, std::move(state), i, {}, {}});
+                nodes.push_back(ChainNode{change, digest, std::move(state), i, {}, {}, {}});
             }
         }
     }
@@ -629,12 +632,16 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
         }
         const GroupState &before = nodes[node.parent].state;
         const Rank signer = rankOf(before, node.change->signer);
+        node.highestSigner = signer;
         for (const GroupMember &member : before.members) {
             if (!node.state.member(member.address)) {
                 keepHighest(node.removals, member.address, signer);
             }
         }
         for (const std::size_t c : node.children) {
+            if (nodes[c].highestSigner < node.highestSigner) {
+                node.highestSigner = nodes[c].highestSigner;
+            }
             for (const auto &[address, remover] : nodes[c].removals) {
                 if (before.member(address)) {
                     keepHighest(node.removals, address, remover);
@@ -670,29 +677,46 @@ std::size_t chooseAmong(const std::vector<ChainNode> &nodes,
     struct Candidate
     {
         std::optional<Rank> discarded; // the highest-ranking removal discarded (nullopt: none)
+        std::optional<Rank> overruled; // the highest-ranking signer discarded (nullopt: none)
         Rank signer;
         QByteArray digest;
         std::size_t node;
+    };
+    const auto higher = [](std::optional<Rank> &kept, const std::optional<Rank> &other) {
+        if (other && (!kept || *other < *kept)) {
+            kept = other;
+        }
     };
     std::optional<Candidate> best;
     for (std::size_t i = 0; i < siblings.size(); ++i) {
         Candidate candidate;
         candidate.node = siblings[i];
         for (std::size_t j = 0; j < siblings.size(); ++j) {
-            if (j != i && removers[j] &&
-                (!candidate.discarded || *removers[j] < *candidate.discarded)) {
-                candidate.discarded = removers[j];
+            if (j != i) {
+                higher(candidate.discarded, removers[j]);
+                higher(candidate.overruled, nodes[siblings[j]].highestSigner);
             }
         }
         const ChainNode &node = nodes[siblings[i]];
         candidate.signer = parent ? rankOf(*parent, node.change->signer) : Rank{};
         candidate.digest = node.digest;
-        const auto beats = [](const Candidate &a, const Candidate &b) {
-            if (a.discarded.has_value() != b.discarded.has_value()) {
-                return !a.discarded; // discarding nothing beats discarding anything
+        // Which of a and b discards less: nothing beats something, else the lower rank.
+        const auto less = [](const std::optional<Rank> &a,
+                             const std::optional<Rank> &b) -> std::optional<bool> {
+            if (a.has_value() != b.has_value()) {
+                return !a;
             }
-            if (a.discarded && (*a.discarded < *b.discarded || *b.discarded < *a.discarded)) {
-                return *b.discarded < *a.discarded; // the lower-ranking removal discarded
+            if (a && (*a < *b || *b < *a)) {
+                return *b < *a;
+            }
+            return std::nullopt; // the same
+        };
+        const auto beats = [&less](const Candidate &a, const Candidate &b) {
+            if (const auto removals = less(a.discarded, b.discarded)) {
+                return *removals;
+            }
+            if (const auto signers = less(a.overruled, b.overruled)) {
+                return *signers;
             }
             if (a.signer < b.signer || b.signer < a.signer) {
                 return a.signer < b.signer; // the higher-ranking signer

@@ -24,8 +24,9 @@
 //
 // Concurrent changes (several children of one state) resolve by resolveGroup(): at each fork,
 // the child whose choice discards the least senior removal wins (a removed member cannot undo
-// its removal by branching from an older state), then the child of the most senior signer,
-// then the smallest digest. Signers cannot grind a digest to win against anyone but themselves.
+// its removal by branching from an older state), then the one that discards the least senior
+// signer's changes, then the child of the most senior signer, then the smallest digest.
+// Signers cannot grind a digest to win against anyone but themselves.
 
 #include <QByteArray>
 #include <QString>
@@ -162,7 +163,8 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
 // The one state a set of changes of one group resolves to (M1 §9.5), whatever their order:
 // from the valid creates, then epoch by epoch among the valid children of the chosen head, the
 // one whose choice discards the least senior removal (of a member of the head, anywhere in a
-// rival's subtree), then the one whose signer ranks highest, then the smallest digest. Invalid
+// rival's subtree), then the one that discards the least senior signer's changes, then the one
+// whose signer ranks highest, then the smallest digest. Invalid
 // changes, and changes on a branch that lost, are ignored. nullopt if no valid create is among
 // them.
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,

@@ -131,6 +131,7 @@ private slots:
     void onlySeniorAdminsRemoveAdmins();
     void theSeniorAdminWinsAndGrindingDoesNot();
     void removedAdminCannotUndoItsRemoval();
+    void aJuniorBranchCannotDiscardASeniorsChanges();
     void onlyMemberDevicesAreMembers();
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
@@ -533,6 +534,37 @@ void TestGroups::removedAdminCannotUndoItsRemoval()
         QCOMPARE(resolved->head, expected.head);
         QCOMPARE(resolved->epoch, 5u);
     }
+}
+
+void TestGroups::aJuniorBranchCannotDiscardASeniorsChanges()
+{
+    // Alice creates with bob as an admin (rank 1) and grants carol (rank 2); carol renames
+    // (epoch 3), then alice adds dave (epoch 4). Bob branches from epoch 2, beside carol's
+    // rename, which he outranks: nobody is removed anywhere, but his branch would discard
+    // alice's add, and alice ranks above him — so it loses, whatever he grinds.
+    const auto a = m_alice.member(true);
+    const auto b = m_bob.member(true);
+    std::vector<GroupChange> honest = {create(m_alice, {b, m_carol.member()})};
+    const auto head = [&] { return resolveGroupChain(honest).back(); };
+    honest.push_back(next(head(), GroupOp::GrantAdmin, m_alice, {a, b, m_carol.member(true)}));
+    const GroupState two = head();
+    honest.push_back(next(two, GroupOp::Rename, m_carol, two.members, QStringLiteral("C")));
+    honest.push_back(
+        next(head(), GroupOp::Add, m_alice, {a, b, m_carol.member(true), m_dave.member()}));
+    const GroupState expected = head();
+    QCOMPARE(expected.epoch, 4u);
+    std::vector<GroupChange> all = honest;
+    for (int i = 0; i < 16; ++i) {
+        all.push_back(next(two, GroupOp::Rename, m_bob, two.members, QStringLiteral("B%1").arg(i)));
+    }
+    QCOMPARE(resolveGroup(all)->head, expected.head);
+    // Without alice's add, bob outranks carol and one of his renames wins.
+    honest.pop_back();
+    all.erase(std::find_if(all.begin(), all.end(),
+                           [&](const GroupChange &c) { return c.op == GroupOp::Add; }));
+    const auto resolved = resolveGroup(all);
+    QCOMPARE(resolved->epoch, 3u);
+    QVERIFY(resolved->name.startsWith(u'B'));
 }
 
 void TestGroups::onlyMemberDevicesAreMembers()
