@@ -215,10 +215,10 @@ Rank rankOf(const GroupState &state, const QString &address)
     Rank rank;
     if (const GroupMember *member = state.member(address)) {
         rank.key = member->accountKey;
-        if (member->admin) {
-            const auto since = state.adminSince.find(address);
-            // An admin whose start is unknown (a state from the store's summary) ranks last.
-            rank.since = since != state.adminSince.end() ? since->second : rank.since - 1;
+        // An admin whose start is unknown (a state from the store's summary) ranks as none.
+        const auto since = state.adminSince.find(address);
+        if (member->admin && since != state.adminSince.end()) {
+            rank.since = since->second;
         }
     }
     return rank;
@@ -331,7 +331,9 @@ bool GroupState::isAdmin(const QString &address) const
 
 bool GroupState::outranks(const QString &a, const QString &b) const
 {
-    return isAdmin(a) && rankOf(*this, a) < rankOf(*this, b);
+    // Fails closed: an admin without a known rank (a state from the store's summary) outranks
+    // nobody.
+    return isAdmin(a) && adminSince.contains(a) && rankOf(*this, a) < rankOf(*this, b);
 }
 
 QByteArray groupIdFor(const QByteArray &creatorKey, const QByteArray &salt)
@@ -357,9 +359,11 @@ GroupState GroupChange::state() const
     state.name = name;
     state.members = members;
     // A create's admins: its signer first (0), the others it names from epoch 1.
-    for (const GroupMember &member : members) {
-        if (member.admin) {
-            state.adminSince[member.address] = member.address == signer ? 0 : epoch;
+    if (op == GroupOp::Create) {
+        for (const GroupMember &member : members) {
+            if (member.admin) {
+                state.adminSince[member.address] = member.address == signer ? 0 : epoch;
+            }
         }
     }
     return state;
@@ -368,9 +372,14 @@ GroupState GroupChange::state() const
 GroupState GroupChange::stateAfter(const GroupState &parent) const
 {
     GroupState next = state();
-    for (auto &[address, since] : next.adminSince) {
-        const auto before = parent.adminSince.find(address);
-        since = before != parent.adminSince.end() ? before->second : epoch;
+    next.adminSince.clear();
+    for (const GroupMember &member : members) {
+        if (member.admin) {
+            const auto before = parent.adminSince.find(member.address);
+            next.adminSince[member.address] =
+                before != parent.adminSince.end() && parent.isAdmin(member.address) ? before->second
+                                                                                    : epoch;
+        }
     }
     return next;
 }
@@ -576,24 +585,13 @@ struct ChainNode
     GroupState state;
     std::size_t parent = kNoParent;
     std::vector<std::size_t> children;
-    // The members of the parent's state removed (or gone by leaving) anywhere in this subtree,
-    // each with the highest rank among the signers that removed it.
-    std::map<QString, Rank> removals;
-    // The highest rank among the signers of every change in this subtree (each ranked in the
-    // state it extends).
-    Rank highestSigner;
+    // Its subtree is the changes at positions [first, last] of a depth-first walk.
+    std::size_t first = 0;
+    std::size_t last = 0;
 };
 
-void keepHighest(std::map<QString, Rank> &removals, const QString &address, const Rank &remover)
-{
-    const auto [at, added] = removals.emplace(address, remover);
-    if (!added && remover < at->second) {
-        at->second = remover;
-    }
-}
-
-// Every valid change reachable from a valid create, parents before children, with its
-// subtree's removals. Each change names one parent, so each is verified at most once.
+// Every valid change reachable from a valid create, parents before children. Each change names
+// one parent, so each is verified at most once.
 std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
                                  const PinnedKeyLookup &pinned)
 {
@@ -607,7 +605,7 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
         if (change->op != GroupOp::Create) {
             byParent[change->parent].emplace_back(digest, change);
         } else if (!verifyGroupChange(std::nullopt, *change, pinned)) {
-            nodes.push_back(ChainNode{change, digest, change->state(), kNoParent, {}, {}, {}});
+            nodes.push_back(ChainNode{change, digest, change->state(), kNoParent, {}, 0, 0});
         }
     }
     for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -620,108 +618,93 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
                 !verifyGroupChange(nodes[i].state, *change, pinned)) {
                 nodes[i].children.push_back(nodes.size());
                 GroupState state = change->stateAfter(nodes[i].state);
-                nodes.push_back(ChainNode{change, digest, std::move(state), i, {}, {}, {}});
-            }
-        }
-    }
-    // Children come after their parent: backwards, every child is complete before its parent.
-    for (std::size_t i = nodes.size(); i-- > 0;) {
-        ChainNode &node = nodes[i];
-        if (node.parent == kNoParent) {
-            continue;
-        }
-        const GroupState &before = nodes[node.parent].state;
-        const Rank signer = rankOf(before, node.change->signer);
-        node.highestSigner = signer;
-        for (const GroupMember &member : before.members) {
-            if (!node.state.member(member.address)) {
-                keepHighest(node.removals, member.address, signer);
-            }
-        }
-        for (const std::size_t c : node.children) {
-            if (nodes[c].highestSigner < node.highestSigner) {
-                node.highestSigner = nodes[c].highestSigner;
-            }
-            for (const auto &[address, remover] : nodes[c].removals) {
-                if (before.member(address)) {
-                    keepHighest(node.removals, address, remover);
-                }
+                nodes.push_back(ChainNode{change, digest, std::move(state), i, {}, 0, 0});
             }
         }
     }
     return nodes;
 }
 
-// The highest-ranking remover in a subtree's removals (nullopt: it removes nobody).
-std::optional<Rank> highestRemover(const ChainNode &node)
+// Where each address signed, as positions of the depth-first walk (ascending), so that
+// "did X sign anything in this subtree" is one binary search.
+using SignedAt = std::map<QString, std::vector<std::size_t>>;
+
+SignedAt walkDepthFirst(std::vector<ChainNode> &nodes)
 {
-    std::optional<Rank> highest;
-    for (const auto &[address, remover] : node.removals) {
-        if (!highest || remover < *highest) {
-            highest = remover;
+    SignedAt signedAt;
+    std::size_t position = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> stack; // (node, next child)
+    for (std::size_t root = 0; root < nodes.size() && nodes[root].parent == kNoParent; ++root) {
+        stack.emplace_back(root, 0);
+        nodes[root].first = position;
+        signedAt[nodes[root].change->signer].push_back(position++);
+        while (!stack.empty()) {
+            auto &[node, next] = stack.back();
+            if (next < nodes[node].children.size()) {
+                const std::size_t child = nodes[node].children[next++];
+                nodes[child].first = position;
+                signedAt[nodes[child].change->signer].push_back(position++);
+                stack.emplace_back(child, 0);
+            } else {
+                nodes[node].last = position - 1;
+                stack.pop_back();
+            }
         }
     }
-    return highest;
+    return signedAt;
 }
 
-// The fork choice among `siblings` (children of `parent`, or the creates) (M1 §9.5).
-std::size_t chooseAmong(const std::vector<ChainNode> &nodes,
-                        const std::vector<std::size_t> &siblings, const GroupState *parent)
+bool signedWithin(const SignedAt &signedAt, const QString &address, const ChainNode &subtree)
 {
-    // Choosing one sibling discards every removal made on the others: the one that discards
-    // only lower-ranking removals wins — a removed member's branch discards its removal.
-    std::vector<std::optional<Rank>> removers;
-    for (const std::size_t s : siblings) {
-        removers.push_back(highestRemover(nodes[s]));
+    const auto found = signedAt.find(address);
+    if (found == signedAt.end()) {
+        return false;
     }
+    const auto at = std::lower_bound(found->second.begin(), found->second.end(), subtree.first);
+    return at != found->second.end() && *at <= subtree.last;
+}
+
+// The fork choice among the children of `parent` (M1 §9.5): the subtree holding a change by
+// the highest-ranked admin of `parent` wins — a change is never discarded for one by a
+// lower-ranked admin, and whoever signs in a branch adds no more than its rank in `parent` —
+// then the child whose signer ranks highest in `parent`, then the smaller digest.
+std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &signedAt,
+                        const ChainNode &parent)
+{
+    std::vector<std::pair<Rank, QString>> admins; // the parent's admins, highest rank first
+    for (const GroupMember &member : parent.state.members) {
+        if (member.admin) {
+            admins.emplace_back(rankOf(parent.state, member.address), member.address);
+        }
+    }
+    std::sort(admins.begin(), admins.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
     struct Candidate
     {
-        std::optional<Rank> discarded; // the highest-ranking removal discarded (nullopt: none)
-        std::optional<Rank> overruled; // the highest-ranking signer discarded (nullopt: none)
+        std::size_t weight; // index in `admins` of its highest signer (admins.size(): none)
         Rank signer;
         QByteArray digest;
         std::size_t node;
     };
-    const auto higher = [](std::optional<Rank> &kept, const std::optional<Rank> &other) {
-        if (other && (!kept || *other < *kept)) {
-            kept = other;
-        }
-    };
     std::optional<Candidate> best;
-    for (std::size_t i = 0; i < siblings.size(); ++i) {
-        Candidate candidate;
-        candidate.node = siblings[i];
-        for (std::size_t j = 0; j < siblings.size(); ++j) {
-            if (j != i) {
-                higher(candidate.discarded, removers[j]);
-                higher(candidate.overruled, nodes[siblings[j]].highestSigner);
+    for (const std::size_t child : parent.children) {
+        const ChainNode &node = nodes[child];
+        Candidate candidate{admins.size(), rankOf(parent.state, node.change->signer), node.digest,
+                            child};
+        for (std::size_t a = 0; a < admins.size(); ++a) {
+            if (signedWithin(signedAt, admins[a].second, node)) {
+                candidate.weight = a;
+                break;
             }
         }
-        const ChainNode &node = nodes[siblings[i]];
-        candidate.signer = parent ? rankOf(*parent, node.change->signer) : Rank{};
-        candidate.digest = node.digest;
-        // Which of a and b discards less: nothing beats something, else the lower rank.
-        const auto less = [](const std::optional<Rank> &a,
-                             const std::optional<Rank> &b) -> std::optional<bool> {
-            if (a.has_value() != b.has_value()) {
-                return !a;
+        const auto beats = [](const Candidate &x, const Candidate &y) {
+            if (x.weight != y.weight) {
+                return x.weight < y.weight;
             }
-            if (a && (*a < *b || *b < *a)) {
-                return *b < *a;
+            if (x.signer < y.signer || y.signer < x.signer) {
+                return x.signer < y.signer;
             }
-            return std::nullopt; // the same
-        };
-        const auto beats = [&less](const Candidate &a, const Candidate &b) {
-            if (const auto removals = less(a.discarded, b.discarded)) {
-                return *removals;
-            }
-            if (const auto signers = less(a.overruled, b.overruled)) {
-                return *signers;
-            }
-            if (a.signer < b.signer || b.signer < a.signer) {
-                return a.signer < b.signer; // the higher-ranking signer
-            }
-            return a.digest < b.digest; // one signer's own rivals: the smaller digest
+            return x.digest < y.digest; // one signer's own rivals
         };
         if (!best || beats(candidate, *best)) {
             best = std::move(candidate);
@@ -735,19 +718,22 @@ std::size_t chooseAmong(const std::vector<ChainNode> &nodes,
 std::vector<GroupState> resolveGroupChain(const std::vector<GroupChange> &changes,
                                           const PinnedKeyLookup &pinned)
 {
-    const std::vector<ChainNode> nodes = validTree(changes, pinned);
-    std::vector<std::size_t> roots;
-    for (std::size_t i = 0; i < nodes.size() && nodes[i].parent == kNoParent; ++i) {
-        roots.push_back(i);
+    std::vector<ChainNode> nodes = validTree(changes, pinned);
+    if (nodes.empty()) {
+        return {};
     }
-    std::vector<GroupState> chain;
-    const std::vector<std::size_t> *siblings = &roots;
-    const GroupState *parent = nullptr;
-    while (!siblings->empty()) {
-        const ChainNode &chosen = nodes[chooseAmong(nodes, *siblings, parent)];
-        chain.push_back(chosen.state);
-        parent = &chosen.state;
-        siblings = &chosen.children;
+    const SignedAt signedAt = walkDepthFirst(nodes);
+    // The creates: one creator (the group id is bound to its key), so the smaller digest.
+    std::size_t chosen = 0;
+    for (std::size_t root = 1; root < nodes.size() && nodes[root].parent == kNoParent; ++root) {
+        if (nodes[root].digest < nodes[chosen].digest) {
+            chosen = root;
+        }
+    }
+    std::vector<GroupState> chain = {nodes[chosen].state};
+    while (!nodes[chosen].children.empty()) {
+        chosen = chooseChild(nodes, signedAt, nodes[chosen]);
+        chain.push_back(nodes[chosen].state);
     }
     return chain;
 }

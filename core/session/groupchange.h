@@ -23,10 +23,11 @@
 // admin, then by account key. An admin may remove only admins junior to it.
 //
 // Concurrent changes (several children of one state) resolve by resolveGroup(): at each fork,
-// the child whose choice discards the least senior removal wins (a removed member cannot undo
-// its removal by branching from an older state), then the one that discards the least senior
-// signer's changes, then the child of the most senior signer, then the smallest digest.
-// Signers cannot grind a digest to win against anyone but themselves.
+// the child whose subtree holds a change by the highest-ranked admin of the forked state wins,
+// then the child whose signer ranks highest there, then the smallest digest. So no branch
+// discards a change for changes by lower-ranked admins — a removed admin cannot undo its
+// removal, which a higher-ranked admin made — and a digest, which anyone can grind, only
+// decides between one signer's own changes.
 
 #include <QByteArray>
 #include <QString>
@@ -161,10 +162,9 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
                                             const PinnedKeyLookup &pinned = {});
 
 // The one state a set of changes of one group resolves to (M1 §9.5), whatever their order:
-// from the valid creates, then epoch by epoch among the valid children of the chosen head, the
-// one whose choice discards the least senior removal (of a member of the head, anywhere in a
-// rival's subtree), then the one that discards the least senior signer's changes, then the one
-// whose signer ranks highest, then the smallest digest. Invalid
+// from the valid create with the smallest digest, then epoch by epoch among the valid children
+// of the chosen state, the one whose subtree holds a change by the highest-ranked admin of
+// that state, then the one whose signer ranks highest in it, then the smallest digest. Invalid
 // changes, and changes on a branch that lost, are ignored. nullopt if no valid create is among
 // them.
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,

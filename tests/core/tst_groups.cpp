@@ -95,6 +95,30 @@ GroupChange next(const GroupState &state, GroupOp op, const Person &signer,
     return signedBy(std::move(draft), signer);
 }
 
+// The members of `state` without `address`, with `member` added, or with `address` an admin.
+std::vector<GroupMember> without(const GroupState &state, const QString &address)
+{
+    std::vector<GroupMember> members = state.members;
+    std::erase_if(members, [&](const GroupMember &m) { return m.address == address; });
+    return members;
+}
+
+std::vector<GroupMember> with(const GroupState &state, const GroupMember &member)
+{
+    std::vector<GroupMember> members = state.members;
+    members.push_back(member);
+    return members;
+}
+
+std::vector<GroupMember> granted(const GroupState &state, const QString &address)
+{
+    std::vector<GroupMember> members = state.members;
+    for (GroupMember &member : members) {
+        member.admin = member.admin || member.address == address;
+    }
+    return members;
+}
+
 bool madeOk(const StoreResult<MadeGroupChange> &made)
 {
     if (const auto *error = std::get_if<StoreError>(&made)) {
@@ -132,6 +156,7 @@ private slots:
     void theSeniorAdminWinsAndGrindingDoesNot();
     void removedAdminCannotUndoItsRemoval();
     void aJuniorBranchCannotDiscardASeniorsChanges();
+    void rollbacksByBranchingLose();
     void onlyMemberDevicesAreMembers();
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
@@ -375,7 +400,8 @@ void TestGroups::concurrentChangesConvergeInAnyOrder()
                            QStringLiteral("child of %1")
                                .arg(QString::fromLatin1(rival.digest().toHex().left(8)))));
     }
-    // The winner at epoch 3 is alice's removal: choosing another rival would discard it
+    // The winner at epoch 3 is alice's removal: every rival's subtree holds a change of
+    // alice's (its child), so the rivals' own signers decide, and alice ranks above bob
     // (M1 §9.5); its child (epoch 4) follows it.
     const auto winner = rivals.begin();
     const auto expected = resolveGroup(all);
@@ -458,18 +484,14 @@ void TestGroups::theSeniorAdminWinsAndGrindingDoesNot()
     }
     QVERIFY(bobHasSmallerDigest); // 1 − 2⁻⁶⁴: the old rule (smallest digest) would pick bob's
     QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
-    // A removal made at the same epoch, even by the junior admin, beats the rename: choosing
-    // the rename would discard it.
-    const GroupChange bobRemoves =
-        next(one, GroupOp::Remove, m_bob, {m_alice.member(true), m_bob.member(true)});
-    all.push_back(bobRemoves);
-    QCOMPARE(resolveGroup(all)->head, bobRemoves.digest());
-    // Between two removals the one whose loss would discard the higher rank's removal wins:
-    // alice's removal of carol against bob's, both at epoch 2 — alice's.
-    const GroupChange aliceRemoves =
-        next(one, GroupOp::Remove, m_alice, {m_alice.member(true), m_bob.member(true)});
-    all.push_back(aliceRemoves);
-    QCOMPARE(resolveGroup(all)->head, aliceRemoves.digest());
+    // Whatever bob's change is: a concurrent removal of carol by bob loses to her rename too
+    // (he makes it again on the new head).
+    all.push_back(next(one, GroupOp::Remove, m_bob, {m_alice.member(true), m_bob.member(true)}));
+    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
+    // Bob extends his own removal: his subtree still holds no change of alice's.
+    const GroupState removed = all.back().stateAfter(one);
+    all.push_back(next(removed, GroupOp::Rename, m_bob, removed.members, QStringLiteral("B2")));
+    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
 }
 
 void TestGroups::removedAdminCannotUndoItsRemoval()
@@ -565,6 +587,92 @@ void TestGroups::aJuniorBranchCannotDiscardASeniorsChanges()
     const auto resolved = resolveGroup(all);
     QCOMPARE(resolved->epoch, 3u);
     QVERIFY(resolved->name.startsWith(u'B'));
+}
+
+void TestGroups::rollbacksByBranchingLose()
+{
+    // Attacks found by review against an earlier form of the rule, each now resolved to the
+    // honest head. `history` holds the changes; `apply` adds one and returns its state.
+    const Person s = person("sam"), a = person("amy"), m = person("mike"), n = person("ned"),
+                 b = person("bea"), y = person("yan"), c = person("cid"), d = person("dot"),
+                 z = person("zoe");
+    std::vector<GroupChange> history;
+    bool allValid = true; // every change below is valid on its own: only the choice is tested
+    const auto apply = [&](const GroupState &parent, GroupOp op, const Person &signer,
+                           std::vector<GroupMember> members, const QString &name = {}) {
+        history.push_back(next(parent, op, signer, std::move(members), name));
+        if (const auto verdict = verifyGroupChange(parent, history.back())) {
+            qWarning("not valid: %s", describe(*verdict));
+            allValid = false;
+        }
+        return history.back().stateAfter(parent);
+    };
+    const auto start = [&](std::vector<GroupMember> members) {
+        history = {create(s, std::move(members))};
+        return resolveGroupChain(history).back();
+    };
+
+    // A plain member leaves on the first state: it would discard every later change, and
+    // under "a removal beats a branch without one" it did.
+    GroupState g = start({a.member(true), y.member(), b.member()});
+    GroupState h = apply(g, GroupOp::Add, s, with(g, c.member()));
+    h = apply(h, GroupOp::GrantAdmin, s, granted(h, c.address));
+    h = apply(h, GroupOp::Rename, a, h.members, QStringLiteral("G2"));
+    h = apply(h, GroupOp::Add, c, with(h, d.member()));
+    apply(g, GroupOp::Leave, y, without(g, y.address));
+    QCOMPARE(resolveGroup(history)->head, h.head);
+
+    // A junior admin removes its own puppet on the state where it became an admin, beside
+    // the creator's rename, adds and grants.
+    g = start({a.member(true), m.member(), n.member(), b.member()});
+    const GroupState two = apply(g, GroupOp::GrantAdmin, a, granted(g, m.address));
+    h = apply(two, GroupOp::Rename, s, two.members, QStringLiteral("Hikers2"));
+    h = apply(h, GroupOp::Add, s, with(h, c.member()));
+    h = apply(h, GroupOp::GrantAdmin, s, granted(h, c.address));
+    h = apply(h, GroupOp::Add, a, with(h, d.member()));
+    apply(two, GroupOp::Remove, m, without(two, n.address));
+    QCOMPARE(resolveGroup(history)->head, h.head);
+
+    // An admin leaves, is added and made an admin again, and is removed by the creator; it
+    // branches from before its leave (where it ranked 1), grinding, and removes y there.
+    g = start({m.member(true), y.member()});
+    h = apply(g, GroupOp::Leave, m, without(g, m.address));
+    h = apply(h, GroupOp::Add, s, with(h, m.member()));
+    h = apply(h, GroupOp::GrantAdmin, s, granted(h, m.address));
+    h = apply(h, GroupOp::Remove, s, without(h, m.address));
+    for (int i = 0; i < 16; ++i) {
+        const GroupState x = apply(g, GroupOp::Rename, m, g.members, QStringLiteral("x%1").arg(i));
+        apply(x, GroupOp::Remove, m, without(x, y.address));
+    }
+    QCOMPARE(resolveGroup(history)->head, h.head);
+
+    // The same, removed by a junior admin granted while it was away (who outranks it now).
+    g = start({m.member(true), b.member(), y.member()});
+    h = apply(g, GroupOp::Leave, m, without(g, m.address));
+    h = apply(h, GroupOp::GrantAdmin, s, granted(h, b.address));
+    h = apply(h, GroupOp::Add, s, with(h, m.member()));
+    h = apply(h, GroupOp::GrantAdmin, s, granted(h, m.address));
+    h = apply(h, GroupOp::Remove, b, without(h, m.address));
+    for (int i = 0; i < 16; ++i) {
+        const GroupState x = apply(g, GroupOp::Rename, m, g.members, QStringLiteral("x%1").arg(i));
+        apply(x, GroupOp::Remove, m, without(x, y.address));
+    }
+    QCOMPARE(resolveGroup(history)->head, h.head);
+
+    // Three children: two honest branches, each with a removal by the creator (from two of
+    // its devices), and a rename by m, who outranks their signers b and c but not s.
+    g = start({m.member(true), b.member(), c.member(), z.member(), y.member()});
+    GroupState e2 = apply(g, GroupOp::GrantAdmin, s, granted(g, b.address));
+    e2 = apply(e2, GroupOp::GrantAdmin, s, granted(e2, c.address));
+    GroupState w1 = apply(e2, GroupOp::Rename, b, e2.members, QStringLiteral("b"));
+    w1 = apply(w1, GroupOp::Remove, s, without(w1, z.address));
+    GroupState w2 = apply(e2, GroupOp::Add, c, with(e2, d.member()));
+    w2 = apply(w2, GroupOp::Remove, s, without(w2, y.address));
+    const auto honest = resolveGroup(history);
+    QVERIFY(honest->head == w1.head || honest->head == w2.head);
+    apply(e2, GroupOp::Rename, m, e2.members, QStringLiteral("m"));
+    QCOMPARE(resolveGroup(history)->head, honest->head);
+    QVERIFY(allValid);
 }
 
 void TestGroups::onlyMemberDevicesAreMembers()
@@ -697,13 +805,15 @@ void TestGroups::storeResolvesAndPersists()
              0);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")), 2);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_member_devices")), 2);
-    // A concurrent rename of epoch 2 by alice: valid, and superseded — choosing it would
-    // discard the removal (M1 §9.5), whatever the digests.
+    // A concurrent rename of epoch 2 by alice: valid, and between one signer's own changes
+    // the smaller digest wins (M1 §9.5).
     const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
                                     QStringLiteral("Climbers"));
     update = bob.receive(rename.encoded);
-    QCOMPARE(update.outcome, GroupUpdate::Outcome::Superseded);
-    QCOMPARE(bob.group(genesis.groupId)->head, removal.digest());
+    const bool renameWins = rename.digest() < removal.digest();
+    QCOMPARE(update.outcome,
+             renameWins ? GroupUpdate::Outcome::Applied : GroupUpdate::Outcome::Superseded);
+    QCOMPARE(bob.group(genesis.groupId)->head, renameWins ? rename.digest() : removal.digest());
 }
 
 void TestGroups::storeRejectsForgeriesAndWaitsForParents()

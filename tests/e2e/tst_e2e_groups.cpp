@@ -1064,11 +1064,11 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
 void TestE2eGroups::concurrentAdminChangesConverge()
 {
     // M1 §9.5 through the real relay: alice and bob, both admins, each offline, extend the same
-    // epoch — bob removes carol, alice renames the group. Both changes reach every member of
+    // epoch — alice removes carol, bob renames the group. Both changes reach every member of
     // the state before them (alice, bob, carol, dave), in whatever order the relay delivers
-    // them; every device then holds both and keeps the removal (choosing the rename would
-    // discard it), though alice ranks above bob — so all four end with the same epoch, head,
-    // name and members, carol too, who learns she is out. Alice makes her rename again on the
+    // them; every device then holds both and keeps alice's removal (she made the group, so
+    // she ranks above bob, whatever the digests) — so all four end with the same epoch, head,
+    // name and members, carol too, who learns she is out. Bob makes his rename again on the
     // new head, and every member that remains sees it.
     QTemporaryDir dir;
     RelayProcess relay;
@@ -1138,16 +1138,16 @@ void TestE2eGroups::concurrentAdminChangesConverge()
     QTRY_COMPARE_WITH_TIMEOUT(alice.connection.state(), State::Disconnected, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(bob.connection.state(), State::Disconnected, kTimeoutMs);
     const qsizetype bobBefore = bobChanged.size();
-    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
+    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Remove), id, {}, {QStringLiteral("carol")});
     });
-    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
-    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
+    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
     });
-    QVERIFY(aliceChanged.waitForCount(3, kTimeoutMs));
-    const core::GroupState removed = *groupOf(bob, id);
-    const core::GroupState renamed = *groupOf(alice, id);
+    QVERIFY(bobChanged.waitForCount(bobBefore + 1, kTimeoutMs));
+    const core::GroupState removed = *groupOf(alice, id);
+    const core::GroupState renamed = *groupOf(bob, id);
     QCOMPARE(removed.epoch, 3u);
     QCOMPARE(renamed.epoch, 3u);
     QCOMPARE(removed.head.size(), 32);
@@ -1164,7 +1164,7 @@ void TestE2eGroups::concurrentAdminChangesConverge()
         QCOMPARE(groupOf(*clients[name], id)->epoch, 2u);
     }
 
-    // M1 §9.5: the removal wins, whatever the order of arrival and the digests.
+    // M1 §9.5: alice's removal wins, whatever the order of arrival and the digests.
     const core::GroupState &winner = removed;
     alice.connection.connectToRelay(relay.url());
     bob.connection.connectToRelay(relay.url());
@@ -1195,13 +1195,13 @@ void TestE2eGroups::concurrentAdminChangesConverge()
 
     // The losing admin sees its change is not in the state and makes it again on the head:
     // epoch 4, the same on every member that remains.
-    QMetaObject::invokeMethod(alice.sessions, [sessions = alice.sessions, id] {
+    QMetaObject::invokeMethod(bob.sessions, [sessions = bob.sessions, id] {
         sessions->changeGroup(int(core::GroupOp::Rename), id, QStringLiteral("Climbers"), {});
     });
     const QStringList remaining = {QStringLiteral("alice"), QStringLiteral("bob"),
                                    QStringLiteral("dave")};
-    QTRY_VERIFY_WITH_TIMEOUT(groupOf(alice, id) && groupOf(alice, id)->epoch == 4, kTimeoutMs);
-    const core::GroupState four = *groupOf(alice, id);
+    QTRY_VERIFY_WITH_TIMEOUT(groupOf(bob, id) && groupOf(bob, id)->epoch == 4, kTimeoutMs);
+    const core::GroupState four = *groupOf(bob, id);
     QCOMPARE(four.name, QStringLiteral("Climbers"));
     QVERIFY(!four.member(address(QStringLiteral("carol"))));
     QCOMPARE(membersOf(four),
