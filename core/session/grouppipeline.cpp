@@ -115,6 +115,73 @@ void sortMembers(std::vector<GroupMember> &members)
     });
 }
 
+// Our own changes on `before` that are not on `after`, as requests for what is still to do on
+// `after`'s head (GroupUpdate::makeAgain).
+std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
+                                      const std::vector<GroupState> &after,
+                                      const std::vector<GroupChange> &stored, const QString &self)
+{
+    std::vector<GroupRequest> requests;
+    if (after.empty() || !after.back().member(self)) {
+        return requests; // out of the group: nothing of ours can be made again
+    }
+    const GroupState &head = after.back();
+    std::set<QByteArray> kept;
+    for (const GroupState &state : after) {
+        kept.insert(state.head);
+    }
+    for (std::size_t i = 1; i < before.size(); ++i) {
+        const auto change = std::find_if(stored.begin(), stored.end(), [&](const GroupChange &c) {
+            return c.digest() == before[i].head;
+        });
+        if (kept.contains(before[i].head) || change == stored.end() || change->signer != self) {
+            continue;
+        }
+        const GroupState &parent = before[i - 1];
+        const GroupState &made = before[i];
+        GroupRequest request;
+        request.op = change->op;
+        request.groupId = change->groupId;
+        switch (change->op) {
+        case GroupOp::Create:
+            continue;
+        case GroupOp::Add:
+            for (const GroupMember &member : made.members) {
+                if (!parent.member(member.address) && !head.member(member.address)) {
+                    request.members << member.address;
+                }
+            }
+            break;
+        case GroupOp::Remove:
+            for (const GroupMember &member : parent.members) {
+                if (!made.member(member.address) && head.member(member.address)) {
+                    request.members << member.address;
+                }
+            }
+            break;
+        case GroupOp::GrantAdmin:
+            for (const GroupMember &member : made.members) {
+                if (member.admin && !parent.isAdmin(member.address) &&
+                    head.member(member.address) && !head.isAdmin(member.address)) {
+                    request.members << member.address;
+                }
+            }
+            break;
+        case GroupOp::Rename:
+            if (head.name == parent.name && head.name != made.name) {
+                request.name = made.name; // nobody renamed it since: ours still stands
+            }
+            break;
+        case GroupOp::Leave:
+            break;
+        }
+        if (!request.members.isEmpty() || !request.name.isEmpty() || change->op == GroupOp::Leave) {
+            requests.push_back(std::move(request));
+        }
+    }
+    return requests;
+}
+
 } // namespace
 
 StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
@@ -234,6 +301,9 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                     }
                 }
             }
+        }
+        if (update.before && update.after && update.before->head != update.after->head) {
+            update.makeAgain = toMakeAgain(chain, resolved, stored, self);
         }
         const bool onChain = std::any_of(resolved.begin(), resolved.end(),
                                          [&](const GroupState &s) { return s.head == digest; });

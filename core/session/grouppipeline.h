@@ -25,6 +25,15 @@ namespace parley::core {
 
 class StoreContext;
 
+// What the user asks for; see makeGroupChange.
+struct GroupRequest
+{
+    GroupOp op = GroupOp::Create;
+    QByteArray groupId;  // every op but Create
+    QString name;        // Create, Rename
+    QStringList members; // Create, Add (contacts), Remove, GrantAdmin (members)
+};
+
 struct GroupUpdate
 {
     enum class Outcome {
@@ -42,6 +51,10 @@ struct GroupUpdate
     // Members of `before` that are not in `after`: every remaining member's device must rotate
     // its sender key before its next group message (C4 §5).
     QStringList removed;
+    // Our own changes that were on the chain and lost it to this one (M1 §9.5), as requests to
+    // make again on the new head — only what is still to do there: members still to add,
+    // remove or make admins, a leave while still a member, a rename nobody else overrode.
+    std::vector<GroupRequest> makeAgain;
 };
 
 // Stores a membership change that arrived from (or was made by) a device of `from`, and
@@ -55,15 +68,6 @@ struct GroupUpdate
 StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
                                           const QString &self, const QByteArray &selfKey,
                                           qint64 now, const QString &from = {});
-
-// What the user asks for; see makeGroupChange.
-struct GroupRequest
-{
-    GroupOp op = GroupOp::Create;
-    QByteArray groupId;  // every op but Create
-    QString name;        // Create, Rename
-    QStringList members; // Create, Add (contacts), Remove, GrantAdmin (members)
-};
 
 struct MadeGroupChange
 {

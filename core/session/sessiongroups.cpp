@@ -37,19 +37,9 @@ GroupSummary summaryOf(const GroupState &state, const QString &self)
 void SessionManager::changeGroup(int op, const QByteArray &groupId, const QString &name,
                                  const QStringList &members, const QString &requestName)
 {
-    // Every failure names the group (and the caller's request): a GroupViewModel answers
-    // only for its own command.
-    const QString key = groupId.isEmpty() ? QString() : groupConversationKey(groupId);
-    const auto fail = [this, key, requestName](const QString &sentence) {
-        emit groupChangeFailed(requestName, key, sentence);
-        emit commandFailed(key, sentence);
+    const auto fail = [this, groupId, requestName](const QString &sentence) {
+        failGroupChange(requestName, groupId, sentence);
     };
-    const auto store = m_account->store();
-    const auto self = m_account->device();
-    if (!store || !self) {
-        fail(tr("The profile is not open."));
-        return;
-    }
     if (op < int(GroupOp::Create) || op > int(GroupOp::GrantAdmin)) {
         fail(tr("Unknown group operation."));
         return;
@@ -65,6 +55,30 @@ void SessionManager::changeGroup(int op, const QByteArray &groupId, const QStrin
             return;
         }
         request.members << address;
+    }
+    submitGroupRequest(request, requestName);
+}
+
+void SessionManager::failGroupChange(const QString &requestName, const QByteArray &groupId,
+                                     const QString &sentence)
+{
+    // Every failure names the group (and the caller's request): a GroupViewModel answers
+    // only for its own command.
+    const QString key = groupId.isEmpty() ? QString() : groupConversationKey(groupId);
+    emit groupChangeFailed(requestName, key, sentence);
+    emit commandFailed(key, sentence);
+}
+
+void SessionManager::submitGroupRequest(const GroupRequest &request, const QString &requestName)
+{
+    const auto fail = [this, groupId = request.groupId, requestName](const QString &sentence) {
+        failGroupChange(requestName, groupId, sentence);
+    };
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    if (!store || !self) {
+        fail(tr("The profile is not open."));
+        return;
     }
     const QString selfAddress = m_account->status().accountAddress;
     enqueue([this, store, self, request, selfAddress, fail](std::function<void()> next) {
@@ -246,6 +260,13 @@ void SessionManager::handleGroupUpdate(const InboundResult &result)
             summary.id = update.groupId;
         }
         emit groupChanged(summary, result.contact, int(update.outcome));
+        // What we changed and lost to a higher-ranked admin's concurrent change (M1 §9.5) is
+        // made again on the new head, where it is still to do.
+        for (const GroupRequest &request : update.makeAgain) {
+            qCInfo(lcSession) << "making our group change (op" << int(request.op)
+                              << ") again on the new head";
+            submitGroupRequest(request, {});
+        }
         break;
     }
     }

@@ -32,6 +32,7 @@ namespace parley::core {
 
 class AccountManager;
 class ProfileStore;
+struct GroupRequest;
 
 // A message as the core reports it to view models and parley-cli. Plain data.
 struct ChatMessage
@@ -484,6 +485,11 @@ private:
     void checkOutboxDrained();
     // sessiongroups.cpp: what a received membership change means for the views.
     void handleGroupUpdate(const InboundResult &result);
+    // Makes, signs, stores and sends a membership change (M1 §9); failures are reported with
+    // groupChangeFailed(requestName, …).
+    void submitGroupRequest(const GroupRequest &request, const QString &requestName);
+    void failGroupChange(const QString &requestName, const QByteArray &groupId,
+                         const QString &sentence);
     bool ready() const;
     // sessiondisappearing.cpp: arms the sweep timer for `expiresAt` (ms) if that is sooner.
     void scheduleSweep(qint64 expiresAt);

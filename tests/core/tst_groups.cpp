@@ -161,6 +161,7 @@ private slots:
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
     void makeGroupChangeFollowsTheRules();
+    void ownLostChangesAreMadeAgain();
     void changesPerGroupAreBounded();
 
 private:
@@ -921,6 +922,51 @@ void TestGroups::makeGroupChangeFollowsTheRules()
     // Alice is out: she can change nothing any more.
     made = alice.make({GroupOp::Rename, id, QStringLiteral("Mine"), {}});
     QVERIFY(std::holds_alternative<StoreError>(made));
+}
+
+void TestGroups::ownLostChangesAreMadeAgain()
+{
+    // Bob, an admin made by alice, removes carol; alice renames the same epoch. Alice ranks
+    // above bob, so her rename wins on bob's device too — and his removal, still to do on the
+    // new head, comes back as a request to make again.
+    const auto a = m_alice.member(true);
+    const GroupChange genesis =
+        create(m_alice, {m_bob.member(), m_carol.member(), m_dave.member()});
+    const GroupChange grant = next(genesis.state(), GroupOp::GrantAdmin, m_alice,
+                                   {a, m_bob.member(true), m_carol.member(), m_dave.member()});
+    Profile bob(m_bob, {&m_alice, &m_carol, &m_dave});
+    QCOMPARE(bob.receive(genesis.encoded, m_alice.address).outcome,
+             GroupUpdate::Outcome::Applied);
+    QCOMPARE(bob.receive(grant.encoded, m_alice.address).outcome, GroupUpdate::Outcome::Applied);
+    const GroupState two = *bob.group(genesis.groupId);
+    auto made = bob.make({GroupOp::Remove, genesis.groupId, {}, {m_carol.address}});
+    QVERIFY(madeOk(made));
+    QVERIFY(std::get<MadeGroupChange>(made).update.makeAgain.empty());
+
+    const GroupChange rename =
+        next(two, GroupOp::Rename, m_alice, two.members, QStringLiteral("Climbers"));
+    GroupUpdate update = bob.receive(rename.encoded, m_alice.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(update.after->head, rename.digest());
+    QCOMPARE(update.makeAgain.size(), std::size_t(1));
+    QCOMPARE(update.makeAgain[0].op, GroupOp::Remove);
+    QCOMPARE(update.makeAgain[0].members, QStringList{m_carol.address});
+    made = bob.make(update.makeAgain[0]);
+    QVERIFY(madeOk(made));
+    const GroupState four = *bob.group(genesis.groupId);
+    QCOMPARE(four.epoch, 4u);
+    QCOMPARE(four.name, QStringLiteral("Climbers"));
+    QVERIFY(!four.member(m_carol.address));
+
+    // Bob renames; alice renames the same epoch: hers wins, and his rename is not made again
+    // (the name he would change is not the one he saw any more).
+    QVERIFY(madeOk(bob.make({GroupOp::Rename, genesis.groupId, QStringLiteral("Bob's"), {}})));
+    const GroupChange other =
+        next(four, GroupOp::Rename, m_alice, four.members, QStringLiteral("Alice's"));
+    update = bob.receive(other.encoded, m_alice.address);
+    QCOMPARE(update.after->head, other.digest());
+    QVERIFY(update.makeAgain.empty());
+    QCOMPARE(bob.group(genesis.groupId)->name, QStringLiteral("Alice's"));
 }
 
 void TestGroups::changesPerGroupAreBounded()
