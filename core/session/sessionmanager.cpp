@@ -665,8 +665,22 @@ void SessionManager::sendReply(const QString &contact, const QByteArray &target,
                                const QString &text, const QString &targetAuthor)
 {
     MessageContent reply = MessageContent::makeReply(target, text, nowMs());
-    reply.targetAuthor = targetAuthor; // a group's (M1 §10); 1:1 contents carry none
+    // A group's (M1 §10); 1:1 contents carry none.
+    if (!canonicalAuthor(contact, targetAuthor, &reply.targetAuthor)) {
+        return;
+    }
     sendMessageOp(contact, reply);
+}
+
+bool SessionManager::canonicalAuthor(const QString &contact, const QString &given, QString *address)
+{
+    // A username (on our relay) or an address, as the command line gives it.
+    *address = given.isEmpty() ? QString() : resolve(given);
+    if (!given.isEmpty() && address->isEmpty()) {
+        emit commandFailed(contact, tr("%1 is not a valid username.").arg(given));
+        return false;
+    }
+    return true;
 }
 
 void SessionManager::react(const QString &contact, const QByteArray &target, const QString &emoji,
@@ -678,7 +692,9 @@ void SessionManager::react(const QString &contact, const QByteArray &target, con
         return;
     }
     MessageContent reaction = MessageContent::makeReaction(target, emoji, nowMs());
-    reaction.targetAuthor = targetAuthor;
+    if (!canonicalAuthor(contact, targetAuthor, &reaction.targetAuthor)) {
+        return;
+    }
     sendMessageOp(contact, reaction);
 }
 
@@ -686,7 +702,9 @@ void SessionManager::unreact(const QString &contact, const QByteArray &target,
                              const QString &targetAuthor)
 {
     MessageContent reaction = MessageContent::makeReaction(target, QString(), nowMs());
-    reaction.targetAuthor = targetAuthor;
+    if (!canonicalAuthor(contact, targetAuthor, &reaction.targetAuthor)) {
+        return;
+    }
     sendMessageOp(contact, reaction);
 }
 

@@ -395,6 +395,9 @@ private:
     using Completion = std::function<void(const QString &error)>;
 
     QString resolve(const QString &contact) const;
+    // `given` (a group op's target author, a username or an address) as an address in
+    // `address`; false, with commandFailed(contact, …), if it is no valid one.
+    bool canonicalAuthor(const QString &contact, const QString &given, QString *address);
     void enqueue(std::function<void(std::function<void()>)> command);
     void runNextCommand();
     void ensureSessions(const QString &address, Completion done);

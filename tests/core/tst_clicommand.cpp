@@ -115,6 +115,14 @@ void TestCliCommand::parsesCommands()
     parsed = parseCommand({"reply", "bob", "00112233445566778899aabbccddeeff", "sure"}, true);
     QVERIFY(std::holds_alternative<CliCommand>(parsed));
     QCOMPARE(std::get<CliCommand>(parsed).name, CliCommand::Name::Reply);
+    QVERIFY(std::get<CliCommand>(parsed).author.isEmpty());
+    // In a group, --author names whose message the id is.
+    parsed = parseCommand({"reply", "--author", "carol", "group:00", "0011", "sure"}, true);
+    QVERIFY(std::holds_alternative<CliCommand>(parsed));
+    QCOMPARE(std::get<CliCommand>(parsed).author, QStringLiteral("carol"));
+    QCOMPARE(std::get<CliCommand>(parsed).arguments, (QStringList{"group:00", "0011", "sure"}));
+    parsed = parseCommand({"react", "--author", "carol", "group:00", "0011", "👍"}, true);
+    QCOMPARE(std::get<CliCommand>(parsed).author, QStringLiteral("carol"));
 
     // send-file: --caption TEXT (a batch option); fetch-file: contact, id, path.
     parsed = parseCommand({"send-file", "--caption", "the notes", "bob", "/tmp/a b.txt"}, true);
@@ -206,6 +214,10 @@ void TestCliCommand::refusesBadCommands_data()
         << QStringList{"timer", "bob"} << false << "usage: timer CONTACT DURATION|off";
     QTest::newRow("caption without text")
         << QStringList{"send-file", "bob", "f", "--caption"} << true << "--caption";
+    QTest::newRow("author without a member")
+        << QStringList{"react", "group:00", "00", "x", "--author"} << true << "--author";
+    QTest::newRow("author on edit") << QStringList{"edit", "--author", "bob", "group:00", "00", "x"}
+                                    << true << "unknown option";
     QTest::newRow("caption on send")
         << QStringList{"send", "--caption", "x", "bob", "hi"} << true << "unknown option";
     QTest::newRow("send-file without path")

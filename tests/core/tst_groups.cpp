@@ -935,8 +935,7 @@ void TestGroups::ownLostChangesAreMadeAgain()
     const GroupChange grant = next(genesis.state(), GroupOp::GrantAdmin, m_alice,
                                    {a, m_bob.member(true), m_carol.member(), m_dave.member()});
     Profile bob(m_bob, {&m_alice, &m_carol, &m_dave});
-    QCOMPARE(bob.receive(genesis.encoded, m_alice.address).outcome,
-             GroupUpdate::Outcome::Applied);
+    QCOMPARE(bob.receive(genesis.encoded, m_alice.address).outcome, GroupUpdate::Outcome::Applied);
     QCOMPARE(bob.receive(grant.encoded, m_alice.address).outcome, GroupUpdate::Outcome::Applied);
     const GroupState two = *bob.group(genesis.groupId);
     auto made = bob.make({GroupOp::Remove, genesis.groupId, {}, {m_carol.address}});

@@ -486,10 +486,20 @@ void TestE2eGroups::groupTexts()
     }
     QCOMPARE(reacted, QStringList{alice + QStringLiteral(" 👍")});
 
-    // Bob answers with a reply to alice's text (M1 §10, `reply group:ID`): his own sender key
-    // goes to alice and carol first; the reply is a text of his in every history.
+    // `--author` names whose message an id is (M1 §10: several members may choose the same
+    // id): carol's reaction to "dave's" message with alice's text's id finds no such message.
     result =
-        cli(QStringLiteral("bob"), {QStringLiteral("reply"), key, helloId, QStringLiteral("hi")});
+        cli(QStringLiteral("carol"), {QStringLiteral("react"), QStringLiteral("--author"),
+                                      QStringLiteral("dave"), key, helloId, QStringLiteral("👍")});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("no such message")), qPrintable(result.err));
+
+    // Bob answers with a reply to alice's text (M1 §10, `reply --author alice group:ID`): his
+    // own sender key goes to alice and carol first; the reply is a text of his in every
+    // history.
+    result =
+        cli(QStringLiteral("bob"), {QStringLiteral("reply"), QStringLiteral("--author"),
+                                    QStringLiteral("alice"), key, helloId, QStringLiteral("hi")});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     QCOMPARE(jsonLines(result.out).value(0).value(u"event").toString(), QStringLiteral("sent"));
     QCOMPARE(jsonLines(result.out).value(0).value(u"conversation").toString(), key);

@@ -37,13 +37,17 @@ constexpr std::array kSyntax{
            "Encrypt TEXT for CONTACT (adding it first if needed), store it in the outbox and\nsend "
            "it; done when the relay has accepted it (prints the message id). If it is\nnot "
            "accepted in time it stays in the outbox and leaves with the next command."},
-    Syntax{CliCommand::Name::Reply, "reply", 3, 0, "reply CONTACT MESSAGE_ID TEXT",
+    Syntax{CliCommand::Name::Reply, "reply", 3, 0,
+           "reply [--author MEMBER] CONTACT MESSAGE_ID TEXT",
            "Send TEXT to CONTACT as a reply quoting the message MESSAGE_ID (32 hex digits, as\n"
-           "send, recv and history print them); done when the relay has accepted it."},
-    Syntax{CliCommand::Name::React, "react", 3, 1, "react [--remove] CONTACT MESSAGE_ID [EMOJI]",
+           "send, recv and history print them); done when the relay has accepted it. In a\n"
+           "group (CONTACT group:ID), --author names the member who wrote MESSAGE_ID, needed\n"
+           "when several members chose the same id."},
+    Syntax{CliCommand::Name::React, "react", 3, 1,
+           "react [--remove] [--author MEMBER] CONTACT MESSAGE_ID [EMOJI]",
            "React to the message MESSAGE_ID of the conversation with CONTACT with EMOJI (one\n"
            "reaction per person per message: it replaces yours), or with --remove take\n"
-           "yours back."},
+           "yours back. --author as for reply."},
     Syntax{CliCommand::Name::Edit, "edit", 3, 0, "edit CONTACT MESSAGE_ID TEXT",
            "Replace the text of your message MESSAGE_ID with TEXT, on your side and on\n"
            "CONTACT's (the old text stays in its history; it shows as edited). Only your own\n"
@@ -269,6 +273,12 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
             ++i;
         } else if (word == u"--remove" && syntax->name == CliCommand::Name::React) {
             command.remove = true;
+        } else if (word == u"--author" && (syntax->name == CliCommand::Name::React ||
+                                           syntax->name == CliCommand::Name::Reply)) {
+            if (i + 1 >= words.size() || words[i + 1].isEmpty()) {
+                return QStringLiteral("--author wants a member");
+            }
+            command.author = words[++i];
         } else if (word == u"--caption" && syntax->name == CliCommand::Name::SendFile) {
             if (i + 1 >= words.size()) {
                 return QStringLiteral("--caption wants a text");

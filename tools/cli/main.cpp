@@ -37,6 +37,9 @@ const char *const kDescription =
     "                       prints \"sent ID\" once the relay accepted it. A message not\n"
     "                       accepted in time stays in the outbox and leaves with the next\n"
     "                       command that connects.\n"
+    "  reply|react|edit|delete CONTACT MESSAGE_ID ...\n"
+    "                       answer, react to, edit or delete a message (docs/cli.md); in a\n"
+    "                       group, --author MEMBER names whose message it is (reply, react)\n"
     "  send-file [--caption TEXT] CONTACT PATH\n"
     "                       encrypt, upload (resumable) and send the file; images lose their\n"
     "                       metadata and get a thumbnail; prints \"file-sent ID\"\n"
@@ -180,11 +183,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption captionOption(QStringLiteral("caption"),
                                            QStringLiteral("send-file: a caption for the file."),
                                            QStringLiteral("text"));
+    const QCommandLineOption authorOption(
+        QStringLiteral("author"),
+        QStringLiteral("reply, react in a group: the member who wrote the message (when several "
+                       "members chose its id)."),
+        QStringLiteral("member"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("One JSON object per output line."));
     parser.addOptions({profileOption, relayOption, relayNameOption, passphraseFileOption,
                        archivePassphraseFileOption, kdfOption, timeoutOption, waitOption,
-                       removeOption, captionOption, jsonOption});
+                       removeOption, captionOption, authorOption, jsonOption});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         QStringLiteral("status | init | add | send | reply | react | edit | delete | send-file | "
@@ -228,6 +236,12 @@ int main(int argc, char *argv[])
         return kExitUsage;
     }
     command.caption = parser.value(captionOption);
+    if (parser.isSet(authorOption) && command.name != CliCommand::Name::React &&
+        command.name != CliCommand::Name::Reply) {
+        fail(QStringLiteral("--author is for reply and react"));
+        return kExitUsage;
+    }
+    command.author = parser.value(authorOption);
     bool waitOk = false;
     command.waitSeconds = parser.value(waitOption).toInt(&waitOk);
     if (!waitOk || command.waitSeconds < 0) {

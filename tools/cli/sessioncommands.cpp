@@ -345,10 +345,11 @@ void SessionCommand::send()
             finish(kExitUsage);
             return;
         }
-        QMetaObject::invokeMethod(sessions, [sessions, contact = m_command.arguments.value(0),
-                                             target, text = m_command.arguments.value(2)] {
-            sessions->sendReply(contact, target, text);
-        });
+        QMetaObject::invokeMethod(sessions,
+                                  [sessions, contact = m_command.arguments.value(0), target,
+                                   text = m_command.arguments.value(2), author = m_command.author] {
+                                      sessions->sendReply(contact, target, text, author);
+                                  });
         return;
     }
     QMetaObject::invokeMethod(
@@ -530,12 +531,15 @@ void SessionCommand::messageOp()
         break;
     default:
         if (m_command.remove) {
-            QMetaObject::invokeMethod(
-                sessions, [sessions, contact, target] { sessions->unreact(contact, target); });
+            QMetaObject::invokeMethod(sessions,
+                                      [sessions, contact, target, author = m_command.author] {
+                                          sessions->unreact(contact, target, author);
+                                      });
         } else {
-            QMetaObject::invokeMethod(sessions, [sessions, contact, target, argument] {
-                sessions->react(contact, target, argument);
-            });
+            QMetaObject::invokeMethod(
+                sessions, [sessions, contact, target, argument, author = m_command.author] {
+                    sessions->react(contact, target, argument, author);
+                });
         }
         break;
     }
