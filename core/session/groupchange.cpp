@@ -283,7 +283,7 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
         // choice (§9.5) could not tell whose removal to keep.
         for (const GroupMember &old : before.members) {
             if (ok && old.admin && !after.contains(old.address) &&
-                !before.outranks(change.signer, old.address)) {
+                !before.mayRemoveAdmin(change.signer, old.address)) {
                 return GroupError::NotSenior;
             }
         }
@@ -333,7 +333,29 @@ bool GroupState::outranks(const QString &a, const QString &b) const
 {
     // Fails closed: an admin without a known rank (a state from the store's summary) outranks
     // nobody.
-    return isAdmin(a) && adminSince.contains(a) && rankOf(*this, a) < rankOf(*this, b);
+    if (!isAdmin(a) || !adminSince.contains(a)) {
+        return false;
+    }
+    if (isAdmin(b) && !adminSince.contains(b)) {
+        return false;
+    }
+    return rankOf(*this, a) < rankOf(*this, b);
+}
+
+bool GroupState::mayRemoveAdmin(const QString &a, const QString &b) const
+{
+    // Against `b`'s first tenure, not its current one: an admin who left and was made an admin
+    // again cannot be removed by one made while it was away, who was no admin of the states
+    // `b` could branch from (§9.5 relies on the remover having been one).
+    const auto first = firstAdminSince.find(b);
+    const GroupMember *removed = member(b);
+    if (!outranks(a, b) || first == firstAdminSince.end() || removed == nullptr) {
+        return false;
+    }
+    Rank firstTenure;
+    firstTenure.since = first->second;
+    firstTenure.key = removed->accountKey;
+    return rankOf(*this, a) < firstTenure;
 }
 
 QByteArray groupIdFor(const QByteArray &creatorKey, const QByteArray &salt)
@@ -365,6 +387,7 @@ GroupState GroupChange::state() const
                 state.adminSince[member.address] = member.address == signer ? 0 : epoch;
             }
         }
+        state.firstAdminSince = state.adminSince;
     }
     return state;
 }
@@ -373,12 +396,14 @@ GroupState GroupChange::stateAfter(const GroupState &parent) const
 {
     GroupState next = state();
     next.adminSince.clear();
+    next.firstAdminSince = parent.firstAdminSince;
     for (const GroupMember &member : members) {
         if (member.admin) {
             const auto before = parent.adminSince.find(member.address);
             next.adminSince[member.address] =
                 before != parent.adminSince.end() && parent.isAdmin(member.address) ? before->second
                                                                                     : epoch;
+            next.firstAdminSince.emplace(member.address, epoch);
         }
     }
     return next;
@@ -671,14 +696,21 @@ bool signedWithin(const SignedAt &signedAt, const QString &address, const ChainN
 std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &signedAt,
                         const ChainNode &parent)
 {
-    std::vector<std::pair<Rank, QString>> admins; // the parent's admins, highest rank first
+    // The parent's admins, highest rank first; equal ranks (one key for two addresses) by
+    // address, so that every platform's sort gives one order.
+    std::vector<std::pair<Rank, QString>> admins;
     for (const GroupMember &member : parent.state.members) {
         if (member.admin) {
             admins.emplace_back(rankOf(parent.state, member.address), member.address);
         }
     }
-    std::sort(admins.begin(), admins.end(),
-              [](const auto &a, const auto &b) { return a.first < b.first; });
+    const auto higher = [](const std::pair<Rank, QString> &a, const std::pair<Rank, QString> &b) {
+        if (a.first < b.first || b.first < a.first) {
+            return a.first < b.first;
+        }
+        return a.second.toUtf8() < b.second.toUtf8();
+    };
+    std::sort(admins.begin(), admins.end(), higher);
     struct Candidate
     {
         std::size_t weight; // index in `admins` of its highest signer (admins.size(): none)

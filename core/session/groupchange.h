@@ -75,14 +75,20 @@ struct GroupState
     QByteArray head;    // digest of the change that made this epoch (32 bytes)
     QString name;
     std::vector<GroupMember> members; // sorted by address, unique
-    // The epoch at which each admin became one (0: the creator). Not on the wire: derived along
-    // the chain (resolveGroupChain); a state read back from the store's summary has none.
+    // The epoch at which each admin became one this time (0: the creator), and at which each
+    // address first became an admin in this chain (kept after it leaves). Not on the wire:
+    // derived along the chain (resolveGroupChain); a state read back from the store's summary
+    // has none.
     std::map<QString, quint32> adminSince;
+    std::map<QString, quint32> firstAdminSince;
 
     const GroupMember *member(const QString &address) const;
     // Whether admin `a` ranks above `b` (M1 §9.3): `b` is no admin, or `a` became one at an
     // earlier epoch, or at the same epoch with the smaller account key.
     bool outranks(const QString &a, const QString &b) const;
+    // Whether admin `a` may remove admin `b` (M1 §9.3): `a`'s rank is above the rank `b` had
+    // when it first became an admin in this chain. Fails closed on unknown ranks.
+    bool mayRemoveAdmin(const QString &a, const QString &b) const;
     // Whether `address`'s device `device` is a member device of this state (M1 §9.4: the
     // only list a receiver trusts; the relay's recipient list is never consulted).
     bool hasDevice(const QString &address, quint32 device) const;

@@ -18,6 +18,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace parley::core {
@@ -115,46 +116,59 @@ void sortMembers(std::vector<GroupMember> &members)
     });
 }
 
-// Our own changes on `before` that are not on `after`, as requests for what is still to do on
-// `after`'s head (GroupUpdate::makeAgain).
+// Our own changes on `before` that are not on `after`, as requests for what still held on
+// `before`'s head and is not so on `after`'s (GroupUpdate::makeAgain): what the user last
+// wanted, not each step on the way (an add later undone is not made again).
 std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
                                       const std::vector<GroupState> &after,
                                       const std::vector<GroupChange> &stored, const QString &self)
 {
     std::vector<GroupRequest> requests;
-    if (after.empty() || !after.back().member(self)) {
+    if (before.empty() || after.empty() || !after.back().member(self)) {
         return requests; // out of the group: nothing of ours can be made again
     }
-    const GroupState &head = after.back();
-    std::set<QByteArray> kept;
-    for (const GroupState &state : after) {
-        kept.insert(state.head);
+    const GroupState &oldHead = before.back();
+    const GroupState &newHead = after.back();
+    // The last state both chains share: where the winning branch split from ours.
+    std::size_t split = 0;
+    while (split + 1 < before.size() && split + 1 < after.size() &&
+           before[split + 1].head == after[split + 1].head) {
+        ++split;
     }
-    for (std::size_t i = 1; i < before.size(); ++i) {
-        const auto change = std::find_if(stored.begin(), stored.end(), [&](const GroupChange &c) {
-            return c.digest() == before[i].head;
-        });
-        if (kept.contains(before[i].head) || change == stored.end() || change->signer != self) {
+    if (before[split].head != after[split].head) {
+        return requests; // another create won: nothing of ours is on the new chain's way
+    }
+    std::map<QByteArray, const GroupChange *> byDigest;
+    for (const GroupChange &change : stored) {
+        byDigest.emplace(change.digest(), &change);
+    }
+    std::optional<GroupRequest> rename; // only our last rename can be the one that held
+    for (std::size_t i = split + 1; i < before.size(); ++i) {
+        const auto found = byDigest.find(before[i].head);
+        if (found == byDigest.end() || found->second->signer != self) {
             continue;
         }
+        const GroupChange &change = *found->second;
         const GroupState &parent = before[i - 1];
         const GroupState &made = before[i];
         GroupRequest request;
-        request.op = change->op;
-        request.groupId = change->groupId;
-        switch (change->op) {
+        request.op = change.op;
+        request.groupId = change.groupId;
+        switch (change.op) {
         case GroupOp::Create:
             continue;
         case GroupOp::Add:
             for (const GroupMember &member : made.members) {
-                if (!parent.member(member.address) && !head.member(member.address)) {
+                if (!parent.member(member.address) && oldHead.member(member.address) &&
+                    !newHead.member(member.address)) {
                     request.members << member.address;
                 }
             }
             break;
         case GroupOp::Remove:
             for (const GroupMember &member : parent.members) {
-                if (!made.member(member.address) && head.member(member.address)) {
+                if (!made.member(member.address) && !oldHead.member(member.address) &&
+                    newHead.member(member.address)) {
                     request.members << member.address;
                 }
             }
@@ -162,22 +176,34 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
         case GroupOp::GrantAdmin:
             for (const GroupMember &member : made.members) {
                 if (member.admin && !parent.isAdmin(member.address) &&
-                    head.member(member.address) && !head.isAdmin(member.address)) {
+                    oldHead.isAdmin(member.address) && newHead.member(member.address) &&
+                    !newHead.isAdmin(member.address)) {
                     request.members << member.address;
                 }
             }
             break;
         case GroupOp::Rename:
-            if (head.name == parent.name && head.name != made.name) {
-                request.name = made.name; // nobody renamed it since: ours still stands
+            rename.reset();
+            // Ours was the last word on our chain, and the winning branch left the name as
+            // it was where it split.
+            if (oldHead.name == made.name && newHead.name == before[split].name &&
+                newHead.name != made.name) {
+                request.name = made.name;
+                rename = request;
+            }
+            continue;
+        case GroupOp::Leave:
+            if (oldHead.member(self)) {
+                continue; // made a member again since, on our own chain
             }
             break;
-        case GroupOp::Leave:
-            break;
         }
-        if (!request.members.isEmpty() || !request.name.isEmpty() || change->op == GroupOp::Leave) {
+        if (!request.members.isEmpty() || change.op == GroupOp::Leave) {
             requests.push_back(std::move(request));
         }
+    }
+    if (rename) {
+        requests.push_back(std::move(*rename));
     }
     return requests;
 }

@@ -69,9 +69,16 @@ void SessionManager::failGroupChange(const QString &requestName, const QByteArra
     emit commandFailed(key, sentence);
 }
 
-void SessionManager::submitGroupRequest(const GroupRequest &request, const QString &requestName)
+void SessionManager::submitGroupRequest(const GroupRequest &request, const QString &requestName,
+                                        bool automatic)
 {
-    const auto fail = [this, groupId = request.groupId, requestName](const QString &sentence) {
+    const auto fail = [this, groupId = request.groupId, requestName,
+                       automatic](const QString &sentence) {
+        if (automatic) {
+            // Nobody asked for it now: a log line, no sentence in a view.
+            qCInfo(lcSession) << "a group change made again was refused:" << sentence;
+            return;
+        }
         failGroupChange(requestName, groupId, sentence);
     };
     const auto store = m_account->store();
@@ -265,7 +272,7 @@ void SessionManager::handleGroupUpdate(const InboundResult &result)
         for (const GroupRequest &request : update.makeAgain) {
             qCInfo(lcSession) << "making our group change (op" << int(request.op)
                               << ") again on the new head";
-            submitGroupRequest(request, {});
+            submitGroupRequest(request, {}, true);
         }
         break;
     }

@@ -489,8 +489,9 @@ private:
     // sessiongroups.cpp: what a received membership change means for the views.
     void handleGroupUpdate(const InboundResult &result);
     // Makes, signs, stores and sends a membership change (M1 §9); failures are reported with
-    // groupChangeFailed(requestName, …).
-    void submitGroupRequest(const GroupRequest &request, const QString &requestName);
+    // groupChangeFailed(requestName, …), or only logged for a change made again (`automatic`).
+    void submitGroupRequest(const GroupRequest &request, const QString &requestName,
+                            bool automatic = false);
     void failGroupChange(const QString &requestName, const QByteArray &groupId,
                          const QString &sentence);
     bool ready() const;
