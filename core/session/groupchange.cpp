@@ -650,25 +650,28 @@ std::vector<ChainNode> validTree(const std::vector<GroupChange> &changes,
     return nodes;
 }
 
-// Where each address signed, as positions of the depth-first walk (ascending), so that
-// "did X sign anything in this subtree" is one binary search.
-using SignedAt = std::map<QString, std::vector<std::size_t>>;
+// Where each address signed: the positions of the depth-first walk (ascending) with the
+// epoch of each change, so that "did X sign in this subtree, and how late" is a binary search
+// and a scan of X's own changes there.
+using SignedAt = std::map<QString, std::vector<std::pair<std::size_t, quint32>>>;
 
 SignedAt walkDepthFirst(std::vector<ChainNode> &nodes)
 {
     SignedAt signedAt;
     std::size_t position = 0;
+    const auto visit = [&](ChainNode &node) {
+        node.first = position;
+        signedAt[node.change->signer].emplace_back(position++, node.change->epoch);
+    };
     std::vector<std::pair<std::size_t, std::size_t>> stack; // (node, next child)
     for (std::size_t root = 0; root < nodes.size() && nodes[root].parent == kNoParent; ++root) {
         stack.emplace_back(root, 0);
-        nodes[root].first = position;
-        signedAt[nodes[root].change->signer].push_back(position++);
+        visit(nodes[root]);
         while (!stack.empty()) {
             auto &[node, next] = stack.back();
             if (next < nodes[node].children.size()) {
                 const std::size_t child = nodes[node].children[next++];
-                nodes[child].first = position;
-                signedAt[nodes[child].change->signer].push_back(position++);
+                visit(nodes[child]);
                 stack.emplace_back(child, 0);
             } else {
                 nodes[node].last = position - 1;
@@ -679,20 +682,29 @@ SignedAt walkDepthFirst(std::vector<ChainNode> &nodes)
     return signedAt;
 }
 
-bool signedWithin(const SignedAt &signedAt, const QString &address, const ChainNode &subtree)
+// The highest epoch among `address`'s changes in `subtree` (nullopt: it signed none there).
+std::optional<quint32> latestSignedWithin(const SignedAt &signedAt, const QString &address,
+                                          const ChainNode &subtree)
 {
     const auto found = signedAt.find(address);
     if (found == signedAt.end()) {
-        return false;
+        return std::nullopt;
     }
-    const auto at = std::lower_bound(found->second.begin(), found->second.end(), subtree.first);
-    return at != found->second.end() && *at <= subtree.last;
+    std::optional<quint32> latest;
+    auto at = std::lower_bound(found->second.begin(), found->second.end(),
+                               std::pair<std::size_t, quint32>(subtree.first, 0));
+    for (; at != found->second.end() && at->first <= subtree.last; ++at) {
+        latest = std::max(latest.value_or(0), at->second);
+    }
+    return latest;
 }
 
 // The fork choice among the children of `parent` (M1 §9.5): the subtree holding a change by
 // the highest-ranked admin of `parent` wins — a change is never discarded for one by a
 // lower-ranked admin, and whoever signs in a branch adds no more than its rank in `parent` —
-// then the child whose signer ranks highest in `parent`, then the smaller digest.
+// and between subtrees with the same highest admin, the one holding that admin's latest
+// change (only it can move that); then the child whose signer ranks highest in `parent`, then
+// the smaller digest.
 std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &signedAt,
                         const ChainNode &parent)
 {
@@ -714,6 +726,7 @@ std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &sig
     struct Candidate
     {
         std::size_t weight; // index in `admins` of its highest signer (admins.size(): none)
+        quint32 latest;     // the epoch of that signer's latest change in the subtree
         Rank signer;
         QByteArray digest;
         std::size_t node;
@@ -721,17 +734,21 @@ std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &sig
     std::optional<Candidate> best;
     for (const std::size_t child : parent.children) {
         const ChainNode &node = nodes[child];
-        Candidate candidate{admins.size(), rankOf(parent.state, node.change->signer), node.digest,
-                            child};
+        Candidate candidate{admins.size(), 0, rankOf(parent.state, node.change->signer),
+                            node.digest, child};
         for (std::size_t a = 0; a < admins.size(); ++a) {
-            if (signedWithin(signedAt, admins[a].second, node)) {
+            if (const auto latest = latestSignedWithin(signedAt, admins[a].second, node)) {
                 candidate.weight = a;
+                candidate.latest = *latest;
                 break;
             }
         }
         const auto beats = [](const Candidate &x, const Candidate &y) {
             if (x.weight != y.weight) {
                 return x.weight < y.weight;
+            }
+            if (x.latest != y.latest) {
+                return x.latest > y.latest; // a stale device's change loses to its later ones
             }
             if (x.signer < y.signer || y.signer < x.signer) {
                 return x.signer < y.signer;

@@ -24,10 +24,10 @@
 //
 // Concurrent changes (several children of one state) resolve by resolveGroup(): at each fork,
 // the child whose subtree holds a change by the highest-ranked admin of the forked state wins,
-// then the child whose signer ranks highest there, then the smallest digest. So no branch
-// discards a change for changes by lower-ranked admins — a removed admin cannot undo its
-// removal, which a higher-ranked admin made — and a digest, which anyone can grind, only
-// decides between one signer's own changes.
+// then the one holding that admin's latest change, then the child whose signer ranks highest
+// there, then the smallest digest. So no branch discards a change for changes by lower-ranked
+// admins — a removed admin cannot undo its removal, which a higher-ranked admin made — and a
+// digest, which anyone can grind, only decides between one signer's own changes.
 
 #include <QByteArray>
 #include <QString>
@@ -170,9 +170,9 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
 // The one state a set of changes of one group resolves to (M1 §9.5), whatever their order:
 // from the valid create with the smallest digest, then epoch by epoch among the valid children
 // of the chosen state, the one whose subtree holds a change by the highest-ranked admin of
-// that state, then the one whose signer ranks highest in it, then the smallest digest. Invalid
-// changes, and changes on a branch that lost, are ignored. nullopt if no valid create is among
-// them.
+// that state, then the one holding that admin's latest change, then the one whose signer
+// ranks highest in it, then the smallest digest. Invalid changes, and changes on a branch that
+// lost, are ignored. nullopt if no valid create is among them.
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,
                                        const PinnedKeyLookup &pinned = {});
 

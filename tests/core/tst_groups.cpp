@@ -673,6 +673,19 @@ void TestGroups::rollbacksByBranchingLose()
     QVERIFY(honest->head == w1.head || honest->head == w2.head);
     apply(e2, GroupOp::Rename, m, e2.members, QStringLiteral("m"));
     QCOMPARE(resolveGroup(history)->head, honest->head);
+
+    // The creator's second device, offline on the first state, renames there; meanwhile amy
+    // renamed, the creator (from its first device) removed zoe, and bea added dot. Both
+    // branches hold the creator's changes: the one holding its latest change wins, so the
+    // stale device does not roll back what came after (M1 §9.5 rule 1).
+    g = start({a.member(true), b.member(true), z.member()});
+    h = apply(g, GroupOp::Rename, a, g.members, QStringLiteral("A"));
+    h = apply(h, GroupOp::Remove, s, without(h, z.address));
+    h = apply(h, GroupOp::Add, b, with(h, d.member()));
+    for (int i = 0; i < 16; ++i) {
+        apply(g, GroupOp::Rename, s, g.members, QStringLiteral("stale %1").arg(i));
+    }
+    QCOMPARE(resolveGroup(history)->head, h.head);
     QVERIFY(allValid);
 }
 
