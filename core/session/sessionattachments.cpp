@@ -246,14 +246,11 @@ void SessionManager::sendAttachmentMessage(const QString &address, const Message
 
 void SessionManager::fetchAttachment(const QString &contact, const QByteArray &clientMessageId)
 {
-    const QString address = resolve(contact);
-    const auto store = m_account->store();
-    if (address.isEmpty() || !store) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
+    const QString address = commandAddress(contact, false);
+    if (address.isEmpty()) {
         return;
     }
+    const auto store = m_account->store();
     if (m_fetching.contains(clientMessageId)) {
         return; // already running: its signal answers this call too
     }

@@ -112,6 +112,20 @@ QString SessionManager::resolve(const QString &contact) const
     return QString::fromStdString(std::get<crypto::AccountAddress>(parsed).toString());
 }
 
+QString SessionManager::commandAddress(const QString &contact, bool needsDevice)
+{
+    const QString address = resolve(contact);
+    if (address.isEmpty()) {
+        emit commandFailed(contact, tr("%1 is not a valid username.").arg(contact));
+        return {};
+    }
+    if (needsDevice ? !ready() : !m_account->store()) {
+        emit commandFailed(contact, tr("The profile is not open."));
+        return {};
+    }
+    return address;
+}
+
 void SessionManager::enqueue(std::function<void(std::function<void()>)> command)
 {
     // Commands come from this object's thread only (the view models queue them to it).
@@ -134,197 +148,6 @@ void SessionManager::runNextCommand()
         m_commandRunning = false;
         runNextCommand();
     });
-}
-
-void SessionManager::addContact(const QString &contact)
-{
-    const QString address = resolve(contact);
-    if (address.isEmpty() || !ready()) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
-        return;
-    }
-    enqueue([this, address](std::function<void()> next) {
-        ensureSessions(address, [this, address, next](const QString &error) {
-            if (!error.isEmpty()) {
-                emit commandFailed(address, error);
-                next();
-                return;
-            }
-            // Adding a request's sender accepts the request (M1 §8).
-            acceptInStore(address, false, [this, address, next](const QString &failure) {
-                if (failure.isEmpty()) {
-                    emit contactReady(address);
-                } else {
-                    emit commandFailed(address, failure);
-                }
-                next();
-            });
-        });
-    });
-}
-
-void SessionManager::acceptInStore(const QString &address, bool onlyRequest, Completion done)
-{
-    const auto store = m_account->store();
-    const auto device = m_account->device();
-    if (!store || !device) {
-        done(tr("The profile is not open."));
-        return;
-    }
-    whenDone(store->run([device, address](StoreContext &context) {
-        return acceptRequestInStore(context, *device, address, nowMs());
-    }),
-             [this, address, onlyRequest, done](const StoreResult<AcceptedRequest> &accepted) {
-                 if (const auto *error = std::get_if<StoreError>(&accepted)) {
-                     done(error->code == StoreError::Code::NotFound ? error->detail
-                                                                    : error->message());
-                     return;
-                 }
-                 const auto &result = std::get<AcceptedRequest>(accepted);
-                 if (!result.wasRequest && onlyRequest) {
-                     done(tr("There is no message request from %1.").arg(address));
-                     return;
-                 }
-                 if (result.wasRequest) {
-                     emit requestAccepted(address, result.delivered, result.read);
-                 }
-                 if (!result.outbox.empty()) {
-                     flushOutbox();
-                 }
-                 if (!result.wasRequest) {
-                     done({});
-                     return;
-                 }
-                 applyDefaultTimer(address, DefaultTimerCase::AcceptedRequest,
-                                   [this, address, done](const QString &failure) {
-                                       if (!failure.isEmpty()) {
-                                           // Accepted all the same: the timer is the user's
-                                           // to set by hand now.
-                                           emit commandFailed(address, failure);
-                                       }
-                                       done({});
-                                   });
-             });
-}
-
-void SessionManager::acceptRequest(const QString &contact)
-{
-    const QString address = resolve(contact);
-    if (address.isEmpty() || !ready()) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
-        return;
-    }
-    enqueue([this, address](std::function<void()> next) {
-        acceptInStore(address, true, [this, address, next](const QString &failure) {
-            if (!failure.isEmpty()) {
-                emit commandFailed(address, failure);
-            }
-            next();
-        });
-    });
-}
-
-void SessionManager::deleteRequest(const QString &contact)
-{
-    const QString address = resolve(contact);
-    const auto store = m_account->store();
-    if (address.isEmpty() || !store) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
-        return;
-    }
-    enqueue([this, store, address](std::function<void()> next) {
-        whenDone(store->run([address](StoreContext &context) {
-            return deleteRequestInStore(context, address);
-        }),
-                 [this, address, next](const StoreResult<int> &deleted) {
-                     if (const auto *error = std::get_if<StoreError>(&deleted)) {
-                         emit commandFailed(address, error->code == StoreError::Code::NotFound
-                                                         ? error->detail
-                                                         : error->message());
-                     } else {
-                         m_knownConversations.remove(address); // a new first send gets the default
-                         emit requestDeleted(address, std::get<int>(deleted));
-                     }
-                     next();
-                 });
-    });
-}
-
-void SessionManager::setBlocked(const QString &contact, bool blocked)
-{
-    const QString address = resolve(contact);
-    const auto store = m_account->store();
-    if (address.isEmpty() || !store) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
-        return;
-    }
-    if (address == m_account->status().accountAddress) {
-        emit commandFailed(contact, tr("You cannot block yourself."));
-        return;
-    }
-    enqueue([this, store, address, blocked](std::function<void()> next) {
-        whenDone(store->run([address, blocked](StoreContext &context) {
-            return setBlockedInStore(context, address, blocked, nowMs());
-        }),
-                 [this, address, blocked, next](const StoreResult<bool> &changed) {
-                     if (const auto *error = std::get_if<StoreError>(&changed)) {
-                         emit commandFailed(address, error->message());
-                     } else {
-                         emit blockedChanged(address, blocked);
-                     }
-                     next();
-                 });
-    });
-}
-
-void SessionManager::listBlocked()
-{
-    const auto store = m_account->store();
-    if (!store) {
-        emit blockedListed({});
-        return;
-    }
-    whenDone(store->run([](StoreContext &context) { return ContactTable(context).blocked(); }),
-             [this](const StoreResult<std::vector<ContactRecord>> &found) {
-                 QStringList addresses;
-                 if (const auto *list = std::get_if<std::vector<ContactRecord>>(&found)) {
-                     for (const ContactRecord &record : *list) {
-                         addresses.append(record.address);
-                     }
-                 } else {
-                     qCWarning(lcSession)
-                         << "cannot list blocked addresses:" << std::get<StoreError>(found).detail;
-                 }
-                 emit blockedListed(addresses);
-             });
-}
-
-void SessionManager::listRequests()
-{
-    const auto store = m_account->store();
-    if (!store) {
-        emit requestsListed({});
-        return;
-    }
-    whenDone(store->run([](StoreContext &context) { return core::listRequests(context); }),
-             [this](const StoreResult<std::vector<RequestSummary>> &found) {
-                 QList<RequestSummary> requests;
-                 if (const auto *list = std::get_if<std::vector<RequestSummary>>(&found)) {
-                     requests = QList<RequestSummary>(list->begin(), list->end());
-                 } else {
-                     qCWarning(lcSession)
-                         << "cannot list message requests:" << std::get<StoreError>(found).detail;
-                 }
-                 emit requestsListed(requests);
-             });
 }
 
 void SessionManager::sendText(const QString &contact, const QString &text)
@@ -661,64 +484,6 @@ void SessionManager::fetchBundle(
     });
 }
 
-void SessionManager::sendReply(const QString &contact, const QByteArray &target,
-                               const QString &text, const QString &targetAuthor)
-{
-    MessageContent reply = MessageContent::makeReply(target, text, nowMs());
-    // A group's (M1 §10); 1:1 contents carry none.
-    if (!canonicalAuthor(contact, targetAuthor, &reply.targetAuthor)) {
-        return;
-    }
-    sendMessageOp(contact, reply);
-}
-
-bool SessionManager::canonicalAuthor(const QString &contact, const QString &given, QString *address)
-{
-    // A username (on our relay) or an address, as the command line gives it.
-    *address = given.isEmpty() ? QString() : resolve(given);
-    if (!given.isEmpty() && address->isEmpty()) {
-        emit commandFailed(contact, tr("%1 is not a valid username.").arg(given));
-        return false;
-    }
-    return true;
-}
-
-void SessionManager::react(const QString &contact, const QByteArray &target, const QString &emoji,
-                           const QString &targetAuthor)
-{
-    if (!MessageContent::isValidReaction(emoji)) {
-        emit commandFailed(
-            contact, tr("A reaction must be one emoji of 1 to %1 bytes.").arg(kMaxReactionBytes));
-        return;
-    }
-    MessageContent reaction = MessageContent::makeReaction(target, emoji, nowMs());
-    if (!canonicalAuthor(contact, targetAuthor, &reaction.targetAuthor)) {
-        return;
-    }
-    sendMessageOp(contact, reaction);
-}
-
-void SessionManager::unreact(const QString &contact, const QByteArray &target,
-                             const QString &targetAuthor)
-{
-    MessageContent reaction = MessageContent::makeReaction(target, QString(), nowMs());
-    if (!canonicalAuthor(contact, targetAuthor, &reaction.targetAuthor)) {
-        return;
-    }
-    sendMessageOp(contact, reaction);
-}
-
-void SessionManager::editMessage(const QString &contact, const QByteArray &target,
-                                 const QString &text)
-{
-    sendMessageOp(contact, MessageContent::makeEdit(target, text, nowMs()));
-}
-
-void SessionManager::deleteForEveryone(const QString &contact, const QByteArray &target)
-{
-    sendMessageOp(contact, MessageContent::makeDelete(target, nowMs()));
-}
-
 void SessionManager::listHistory(const QString &contact, int limit)
 {
     // A group's conversation key (schema v14) names its conversation as it is.
@@ -746,49 +511,6 @@ void SessionManager::listHistory(const QString &contact, int limit)
                  }
                  emit historyListed(address, QList<HistoryItem>(items->begin(), items->end()));
              });
-}
-
-void SessionManager::sendMessageOp(const QString &contact, const MessageContent &content)
-{
-    if (const auto groupId = groupIdOfKey(contact)) {
-        sendGroupMessageOp(*groupId, content); // a group's conversation key (schema v14)
-        return;
-    }
-    const QString address = resolve(contact);
-    const QByteArray utf8 = content.text.toUtf8();
-    const bool hasText =
-        content.kind == MessageContent::Kind::Reply || content.kind == MessageContent::Kind::Edit;
-    QString problem;
-    if (address.isEmpty()) {
-        problem = tr("%1 is not a valid username.").arg(contact);
-    } else if (!ready()) {
-        problem = tr("The profile is not open.");
-    } else if (content.targetId.size() != kClientMessageIdBytes) {
-        problem = tr("A message id has %1 bytes (%2 hexadecimal digits).")
-                      .arg(kClientMessageIdBytes)
-                      .arg(2 * kClientMessageIdBytes);
-    } else if (hasText && (utf8.isEmpty() || utf8.size() > kMaxTextBytes)) {
-        problem = tr("A message must have 1 to %1 bytes.").arg(kMaxTextBytes);
-    }
-    if (!problem.isEmpty()) {
-        emit commandFailed(contact, problem);
-        return;
-    }
-    enqueue([this, address, content](std::function<void()> next) {
-        ensureSessions(address, [this, address, content, next](const QString &error) {
-            if (!error.isEmpty()) {
-                emit commandFailed(address, error);
-                next();
-                return;
-            }
-            encryptAndSend(address, content, true, [this, address, next](const QString &failure) {
-                if (!failure.isEmpty()) {
-                    emit commandFailed(address, failure);
-                }
-                next();
-            });
-        });
-    });
 }
 
 void SessionManager::encryptAndSend(const QString &address, const MessageContent &content,

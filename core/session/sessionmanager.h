@@ -395,6 +395,9 @@ private:
     using Completion = std::function<void(const QString &error)>;
 
     QString resolve(const QString &contact) const;
+    // `contact` as an address for a command; empty, after commandFailed(contact, …), when it is
+    // no valid username or the profile is not open (`needsDevice`: its device key too).
+    QString commandAddress(const QString &contact, bool needsDevice);
     // `given` (a group op's target author, a username or an address) as an address in
     // `address`; false, with commandFailed(contact, …), if it is no valid one.
     bool canonicalAuthor(const QString &contact, const QString &given, QString *address);

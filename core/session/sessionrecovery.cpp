@@ -182,11 +182,8 @@ void SessionManager::confirmKeyChange(const QString &address)
 
 void SessionManager::acceptKeyChange(const QString &contact)
 {
-    const QString address = resolve(contact);
-    if (address.isEmpty() || !ready()) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
+    const QString address = commandAddress(contact, true);
+    if (address.isEmpty()) {
         return;
     }
     enqueue([this, address](std::function<void()> next) {
@@ -201,14 +198,11 @@ void SessionManager::acceptKeyChange(const QString &contact)
 
 void SessionManager::setVerified(const QString &contact, bool verified)
 {
-    const QString address = resolve(contact);
-    const auto store = m_account->store();
-    if (address.isEmpty() || !store) {
-        emit commandFailed(contact, address.isEmpty()
-                                        ? tr("%1 is not a valid username.").arg(contact)
-                                        : tr("The profile is not open."));
+    const QString address = commandAddress(contact, false);
+    if (address.isEmpty()) {
         return;
     }
+    const auto store = m_account->store();
     whenDone(store->run([address, verified](StoreContext &context) {
         return setContactVerified(context, address, verified);
     }),
