@@ -2,6 +2,69 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>GroupEvent</name>
+    <message>
+        <source>You</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>you</source>
+        <translation>Sie</translation>
+    </message>
+    <message>
+        <source>The group “%1” was created.</source>
+        <translation>Die Gruppe „%1“ wurde erstellt.</translation>
+    </message>
+    <message>
+        <source>%1 created the group “%2”.</source>
+        <translation>%1 hat die Gruppe „%2“ erstellt.</translation>
+    </message>
+    <message>
+        <source>You joined the group.</source>
+        <translation>Sie sind der Gruppe beigetreten.</translation>
+    </message>
+    <message>
+        <source>Joined: %1.</source>
+        <translation>Beigetreten: %1.</translation>
+    </message>
+    <message>
+        <source>%1 added %2.</source>
+        <translation>%1 hat %2 hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>%1 left the group.</source>
+        <translation>%1 hat die Gruppe verlassen.</translation>
+    </message>
+    <message>
+        <source>No longer in the group: %1.</source>
+        <translation>Nicht mehr in der Gruppe: %1.</translation>
+    </message>
+    <message>
+        <source>%1 removed %2.</source>
+        <translation>%1 hat %2 entfernt.</translation>
+    </message>
+    <message>
+        <source>Now an admin: %1.</source>
+        <translation>Jetzt Admin: %1.</translation>
+    </message>
+    <message>
+        <source>%1 made %2 an admin.</source>
+        <translation>%1 hat %2 zum Admin gemacht.</translation>
+    </message>
+    <message>
+        <source>The group is now called “%1”.</source>
+        <translation>Die Gruppe heißt jetzt „%1“.</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to “%2”.</source>
+        <translation>%1 hat die Gruppe in „%2“ umbenannt.</translation>
+    </message>
+    <message>
+        <source>The group changed.</source>
+        <translation>Die Gruppe wurde geändert.</translation>
+    </message>
+</context>
+<context>
     <name>MessageFailure</name>
     <message>
         <source>Not sent: the recipient&apos;s account or device no longer exists.</source>

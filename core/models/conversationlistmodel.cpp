@@ -158,14 +158,15 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         row.preview =
             last.isTimerChange()
                 ? TimerDuration::describeChange(row.lastOutgoing, row.name, *last.timerChange)
-            : last.deleted ? tr("This message was deleted.")
+            : last.isGroupEvent() ? previewOf(summary.lastEventText)
+            : last.deleted        ? tr("This message was deleted.")
             : text == nullptr || last.state == MessageRecord::State::Undecryptable
                 ? tr("This message could not be decrypted.")
             : summary.lastAttachment ? previewOfAttachment(*summary.lastAttachment)
                                      : previewOf(*text);
         // In a group the preview says whose message it is (M1 §9.6: the authenticated
         // member; its contact name when it has one).
-        if (row.isGroup && !last.isTimerChange()) {
+        if (row.isGroup && !last.isSystemRow()) {
             row.preview = row.lastOutgoing ? tr("You: %1").arg(row.preview)
                                            : tr("%1: %2").arg(authorName(summary), row.preview);
             row.preview = previewOf(row.preview);

@@ -3,6 +3,7 @@
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/profilestore.h"
 
@@ -51,6 +52,11 @@ void MessageListModel::follow(SessionManager *sessions)
             Qt::QueuedConnection);
     connect(sessions, &SessionManager::messagesExpired, this, &MessageListModel::notifyExpired,
             Qt::QueuedConnection);
+    // A membership change adds a system row to its group's conversation (schema v16).
+    connect(
+        sessions, &SessionManager::groupChanged, this,
+        [this](const GroupSummary &group) { notifyStored(groupConversationKey(group.id)); },
+        Qt::QueuedConnection);
 }
 
 void MessageListModel::open(const QString &contactAddress)
@@ -321,6 +327,7 @@ MessageListModel::Row MessageListModel::toRow(const HistoryItem &item)
     row.deleted = record.deleted;
     row.expiresAt = record.expiresAt;
     row.timerChange = record.timerChange ? qint64(*record.timerChange) : -1;
+    row.systemText = item.systemText;
     row.replyTo = record.replyTo;
     row.quoted = item.quoted;
     row.reactions = item.reactions;
@@ -418,6 +425,9 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     const bool outgoing = row.direction == MessageRecord::Direction::Outgoing;
     switch (role) {
     case Qt::DisplayRole:
+        if (!row.systemText.isEmpty()) {
+            return row.systemText;
+        }
         if (row.timerChange >= 0) {
             return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
                                                  quint32(row.timerChange));
@@ -428,6 +438,9 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     case Qt::AccessibleTextRole: {
         const QString time = QLocale().toString(QDateTime::fromMSecsSinceEpoch(row.sentAt).time(),
                                                 QLocale::ShortFormat);
+        if (!row.systemText.isEmpty()) {
+            return row.systemText;
+        }
         if (row.timerChange >= 0) {
             return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
                                                  quint32(row.timerChange));
@@ -512,7 +525,7 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     case ExpiresAtRole:
         return row.expiresAt > 0 ? QDateTime::fromMSecsSinceEpoch(row.expiresAt) : QDateTime();
     case IsSystemRole:
-        return row.timerChange >= 0;
+        return row.timerChange >= 0 || !row.systemText.isEmpty();
     case TimerChangeRole:
         return int(row.timerChange);
     case AttachmentRole:

@@ -84,9 +84,10 @@ class SessionManager;
 //   ReactionsTextRole          the same as text: "👍 2  ❤️ 1" (empty without reactions)
 //   ExpiresAtRole (QDateTime)  disappearing messages (M1 §6): when the row is deleted; an
 //                              invalid QDateTime if never
-//   IsSystemRole (bool)        a system row: a change of the disappearing-messages timer,
-//                              whose DisplayRole is the sentence ("alice set disappearing
-//                              messages to 1 hour."); TextRole is empty; nothing can be done
+//   IsSystemRole (bool)        a system row: a change of the disappearing-messages timer
+//                              or a group's membership (schema v16), whose DisplayRole is
+//                              the sentence ("alice set disappearing messages to 1 hour.",
+//                              "Alice added Bob."); TextRole is empty; nothing can be done
 //                              with it (reply, react, edit, delete)
 //   TimerChangeRole (int)      a system row's new timer in seconds (0: off); -1 otherwise
 //   AttachmentRole (QVariantMap) an attachment message's file (M1 kind 0x0B): {fileName,
@@ -238,6 +239,7 @@ private:
         bool deleted = false;
         qint64 expiresAt = 0;    // 0: never
         qint64 timerChange = -1; // a system row's timer (seconds), else -1
+        QString systemText;      // a group event row's sentence (schema v16), else empty
         QByteArray replyTo;
         std::optional<QuotedMessage> quoted;
         std::vector<ReactionRecord> reactions;

@@ -4,7 +4,6 @@
 // roles and the updates that arrive while a conversation is open.
 
 #include "core/models/messagelistmodel.h"
-
 #include "core/store/conversationtable.h"
 #include "core/store/profilestore.h"
 

@@ -3,6 +3,7 @@
 
 #include "core/session/grouppipeline.h"
 
+#include "core/session/groupevent.h"
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
@@ -107,6 +108,35 @@ StoreStatus touchGroupConversation(StoreContext &context, const QByteArray &grou
         return *error;
     }
     return conversations.touch(std::get<ConversationId>(conversation), now);
+}
+
+// What the change did, as a system row of the group's conversation (schema v16), when we are
+// a member before or after it.
+StoreStatus appendGroupEvent(StoreContext &context, const std::optional<GroupState> &before,
+                             const GroupState &after, const GroupChange &change,
+                             const QString &self, qint64 now)
+{
+    const auto event = GroupEvent::between(before, after, change, self);
+    if (!event) {
+        return Done{};
+    }
+    auto conversation = ConversationTable(context).forGroup(after.groupId, now);
+    if (const auto *error = errorOf(conversation)) {
+        return *error;
+    }
+    MessageRecord row;
+    row.conversation = std::get<ConversationId>(conversation);
+    row.direction = MessageRecord::Direction::Incoming;
+    row.clientMessageId = MessageContent::newClientMessageId(); // local: names nothing sent
+    row.sentAt = now;
+    row.storedAt = now;
+    row.state = MessageRecord::State::Seen; // never unread, never a receipt
+    row.body = QString();
+    row.groupEvent = event->toJson();
+    if (auto appended = MessageTable(context).append(row); const auto *error = errorOf(appended)) {
+        return *error;
+    }
+    return Done{};
 }
 
 void sortMembers(std::vector<GroupMember> &members)
@@ -325,6 +355,11 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                         const auto *error = errorOf(listed)) {
                         return *error;
                     }
+                }
+                if (auto shown =
+                        appendGroupEvent(context, update.before, *update.after, change, self, now);
+                    const auto *error = errorOf(shown)) {
+                    return *error;
                 }
             }
         }

@@ -165,7 +165,7 @@ StoreStatus prepareOwnGroupOp(StoreContext &context, ConversationId conversation
         return *error;
     }
     const auto &target = std::get<std::optional<MessageRecord>>(found);
-    if (!target || target->isTimerChange()) {
+    if (!target || target->isSystemRow()) {
         auto others = MessageTable(context).incomingAuthorsOf(conversation, op.targetId);
         if (const auto *error = errorOf(others)) {
             return *error;
@@ -641,7 +641,7 @@ StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
     auto &rows = std::get<std::vector<MessageRecord>>(page);
     for (auto row = rows.rbegin(); row != rows.rend(); ++row) {
         const auto *text = std::get_if<QString>(&row->body);
-        if (!text || row->deleted || row->isTimerChange()) {
+        if (!text || row->deleted || row->isSystemRow()) {
             continue;
         }
         const bool outgoing = row->direction == MessageRecord::Direction::Outgoing;

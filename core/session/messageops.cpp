@@ -177,9 +177,10 @@ StoreResult<OpOutcome> applyMessageOp(StoreContext &context, ConversationId conv
                        QStringLiteral("%1 by someone who is not the target's author")
                            .arg(QLatin1String(kindName(op.kind))));
     }
-    if (target && target->isTimerChange()) {
-        // M1 §6: a timer change is a system row, not a message anyone can change.
-        return outcome(Result::NoTarget, QStringLiteral("the target is a timer change"));
+    if (target && target->isSystemRow()) {
+        // M1 §6: a timer change (or a group event) is a system row, not a message anyone can
+        // change.
+        return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
     }
     if (target && target->state == MessageRecord::State::Undecryptable) {
         return outcome(Result::Unchanged, QStringLiteral("the target is undecryptable"));
@@ -265,7 +266,7 @@ StoreResult<OpOutcome> applyGroupMessageOp(StoreContext &context, ConversationId
                    ? outcome(Result::Pending)
                    : outcome(Result::Rejected, QStringLiteral("too many ops wait for targets"));
     }
-    if (target->isTimerChange()) {
+    if (target->isSystemRow()) {
         return outcome(Result::NoTarget, QStringLiteral("the target is a system row"));
     }
     if (target->state == MessageRecord::State::Undecryptable) {

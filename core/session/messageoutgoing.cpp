@@ -86,7 +86,7 @@ StoreResult<std::optional<MessageRecord>> applyOwnOp(StoreContext &context, cons
                 if (quoted->deleted) {
                     return notFound(QStringLiteral("That message was deleted."));
                 }
-                if (quoted->isTimerChange()) {
+                if (quoted->isSystemRow()) {
                     return notFound(
                         QStringLiteral("There is no such message in this conversation."));
                 }

@@ -4,6 +4,7 @@
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/grouptable.h"
+#include "core/store/messagedetails.h"
 #include "core/store/storecontext.h"
 #include "core/store/transactioncache.h"
 
@@ -265,7 +266,7 @@ StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
             // (messageoutgoing.cpp): only such a row has an empty text to look further for.
             const auto *text = std::get_if<QString>(&summary.lastMessage->body);
             if (text != nullptr && text->isEmpty() && !summary.lastMessage->deleted &&
-                !summary.lastMessage->isTimerChange()) {
+                !summary.lastMessage->isSystemRow()) {
                 auto file = AttachmentTable(m_context).find(summary.lastMessage->id);
                 if (const auto *error = std::get_if<StoreError>(&file)) {
                     // One file that fails to decrypt leaves its preview empty, the list stays.
@@ -308,6 +309,14 @@ StoreStatus ConversationTable::fillGroup(ConversationSummary &summary, qint64 la
         return *error;
     }
     summary.lastMessage = std::get<MessageRecord>(std::move(last));
+    if (summary.lastMessage->isGroupEvent()) { // a membership change's row (schema v16)
+        auto text = describeGroupEvent(m_context, *summary.lastMessage);
+        if (const auto *error = std::get_if<StoreError>(&text)) {
+            return *error;
+        }
+        summary.lastEventText = std::get<QString>(std::move(text));
+        return Done{};
+    }
     const QString &author = summary.lastMessage->author;
     if (author.isEmpty()) {
         return Done{};

@@ -46,6 +46,8 @@ struct ConversationSummary
     std::optional<MessageRecord> lastMessage;
     // Its file when it is an attachment message (M1 kind 0x0B): the list's preview names it.
     std::optional<AttachmentSummary> lastAttachment;
+    // Its sentence when it is a group event row (schema v16): "Alice added Bob."
+    QString lastEventText;
 };
 
 // A conversation's disappearing-messages timer (schema v7, protocol M1 §6) and the change that

@@ -1,5 +1,6 @@
 #include "core/store/messagedetails.h"
 
+#include "core/session/groupevent.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
@@ -137,10 +138,49 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
             }
             item.quoted = std::move(std::get<std::optional<QuotedMessage>>(quoted));
         }
+        if (record.isGroupEvent()) {
+            auto text = describeGroupEvent(context, record);
+            if (const auto *error = std::get_if<StoreError>(&text)) {
+                return *error;
+            }
+            item.systemText = std::get<QString>(std::move(text));
+        }
         item.record = std::move(record);
         items.push_back(std::move(item));
     }
     return items;
+}
+
+StoreResult<QString> describeGroupEvent(StoreContext &context, const MessageRecord &record)
+{
+    const auto event = GroupEvent::fromJson(record.groupEvent);
+    if (!event) {
+        return GroupEvent::tr("The group changed."); // a damaged row: shown, never trusted
+    }
+    auto self = IdentityTable(context).loadAddress();
+    if (const auto *error = std::get_if<StoreError>(&self)) {
+        return *error;
+    }
+    ContactTable contacts(context);
+    std::optional<StoreError> failed;
+    const QString text =
+        event->describe(std::get<QString>(self), [&](const QString &address) -> QString {
+            auto contact = contacts.findByAddress(address);
+            if (const auto *found = std::get_if<ContactRecord>(&contact);
+                found != nullptr && found->displayName && !found->displayName->isEmpty()) {
+                return *found->displayName;
+            }
+            if (const auto *error = std::get_if<StoreError>(&contact);
+                error != nullptr && error->code != StoreError::Code::NotFound &&
+                error->code != StoreError::Code::Undecryptable) {
+                failed = *error;
+            }
+            return address.section(u'@', 0, 0);
+        });
+    if (failed) {
+        return *failed;
+    }
+    return text;
 }
 
 StoreResult<std::optional<std::vector<HistoryItem>>>

@@ -44,7 +44,14 @@ struct HistoryItem
     // An incoming group message (record.author set, schema v14): its author's contact name,
     // if the author is a contact with a name that decrypts; nullopt otherwise.
     std::optional<QString> authorName;
+    // A group event row (record.groupEvent, schema v16): what the membership change did, as
+    // a sentence with contact names ("Alice added you."); empty on every other row.
+    QString systemText;
 };
+
+// The sentence of a group event row (MessageRecord::isGroupEvent): members named by their
+// contact names, else by their usernames; this profile as "you".
+StoreResult<QString> describeGroupEvent(StoreContext &context, const MessageRecord &record);
 
 // The reactions and quotes of `records` (all of one conversation), in their order.
 StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,

@@ -15,8 +15,8 @@ namespace {
 const QString kSelect = QStringLiteral("SELECT id, conversation_id, direction, client_message_id, "
                                        "sent_at, stored_at, state, body, failure_reason, "
                                        "reply_to, edit_id, edited_at, deleted, expires_at, "
-                                       "timer_seconds, author, author_device, reply_to_author "
-                                       "FROM messages ");
+                                       "timer_seconds, author, author_device, reply_to_author, "
+                                       "group_event FROM messages ");
 
 MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 {
@@ -43,6 +43,16 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
     message.author = query.value(15).toString();
     message.authorDevice = quint32(query.value(16).toLongLong());
     message.replyToAuthor = query.value(17).toString();
+    if (!query.value(18).isNull()) {
+        auto event = context.unseal(MessageTable::kTable, "group_event", message.id.value,
+                                    query.value(18).toByteArray());
+        if (const auto *bytes = std::get_if<crypto::WipedBytes>(&event)) {
+            message.groupEvent =
+                QByteArray(reinterpret_cast<const char *>(bytes->data()), qsizetype(bytes->size()));
+        } else {
+            message.groupEvent = QByteArrayLiteral("{}"); // a system row whose event is lost
+        }
+    }
     if (query.value(7).isNull()) {
         message.body = QString();
         return message;
@@ -62,8 +72,8 @@ MessageRecord readRow(const QSqlQuery &query, const StoreContext &context)
 const QString kInsert = QStringLiteral(
     "INSERT INTO messages (id, conversation_id, direction, client_message_id, sent_at, "
     "stored_at, state, body, failure_reason, reply_to, expires_at, timer_seconds, author, "
-    "author_device, reply_to_author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "coalesce(?, ''), ?, ?)");
+    "author_device, reply_to_author, group_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "coalesce(?, ''), ?, ?, ?)");
 
 } // namespace
 
@@ -136,6 +146,14 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
         }
         body = std::get<QByteArray>(sealed);
     }
+    QVariant event{QMetaType(QMetaType::QByteArray)}; // NULL blob
+    if (message.isGroupEvent()) {
+        auto sealed = m_context.seal(kTable, "group_event", id, message.groupEvent);
+        if (const auto *error = std::get_if<StoreError>(&sealed)) {
+            return *error;
+        }
+        event = std::get<QByteArray>(sealed);
+    }
     insert->bindValue(0, id);
     insert->bindValue(1, message.conversation.value);
     insert->bindValue(2, int(message.direction));
@@ -148,9 +166,10 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     insert->bindValue(9, message.replyTo.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray))
                                                    : QVariant(message.replyTo));
     // M1 §6: a row stored in a conversation with a timer expires that long after it was
-    // stored (ours when sent, theirs when it arrived). Timer changes themselves never expire.
+    // stored (ours when sent, theirs when it arrived). System rows (timer changes, group
+    // events) never expire.
     qint64 expiresAt = message.expiresAt;
-    if (expiresAt == 0 && !message.timerChange) {
+    if (expiresAt == 0 && !message.timerChange && !message.isGroupEvent()) {
         auto expiry = expiryFor(message.conversation, message.storedAt);
         if (const auto *error = std::get_if<StoreError>(&expiry)) {
             return *error;
@@ -166,6 +185,7 @@ StoreResult<bool> MessageTable::insertRow(CachedQuery &insert, qint64 id,
     insert->bindValue(14, message.replyToAuthor.isEmpty() || message.replyTo.isEmpty()
                               ? QVariant(QMetaType(QMetaType::QString))
                               : QVariant(message.replyToAuthor));
+    insert->bindValue(15, event);
     if (!insert->exec()) {
         return StoreContext::queryError(*insert);
     }

@@ -77,9 +77,16 @@ struct MessageRecord
     // address the reply named (ours too); empty on every other row. The quote is the message
     // with (this author, replyTo), never one found by the id alone.
     QString replyToAuthor;
+    // Schema v16: a system row of a group's conversation, what a membership change did — a
+    // GroupEvent's JSON (core/session/groupevent.h); empty on every other row. No body; never
+    // expires; never sent. Undecryptable at rest reads as empty JSON (no event shown).
+    QByteArray groupEvent;
 
     bool isEdited() const { return !editId.isEmpty(); }
     bool isTimerChange() const { return timerChange.has_value(); }
+    bool isGroupEvent() const { return !groupEvent.isEmpty(); }
+    // A row no one wrote: no text, never a reply's, reaction's, edit's or deletion's target.
+    bool isSystemRow() const { return isTimerChange() || isGroupEvent(); }
 };
 
 // Messages of conversations (table messages). Runs on the database thread only; call the

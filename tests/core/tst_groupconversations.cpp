@@ -237,7 +237,9 @@ void TestGroupConversations::listShowsTheGroup()
     QCOMPARE(row.data(Roles::InitialsRole).toString(), QStringLiteral("H"));
     QVERIFY(row.data(Roles::IsGroupRole).toBool());
     QCOMPARE(row.data(Roles::GroupIdRole).toString(), QString::fromLatin1(m_state.groupId.toHex()));
-    QVERIFY(row.data(Roles::PreviewRole).toString().isEmpty());
+    // Before any text, its create's system row (schema v16) is the preview; never unread.
+    QCOMPARE(row.data(Roles::PreviewRole).toString(),
+             QStringLiteral("Alice A. created the group “Hikers”."));
     QCOMPARE(row.data(Roles::UnreadCountRole).toInt(), 0);
 
     // Alice writes; carol picks the same client_message_id: two rows, neither shadowed.
@@ -298,10 +300,17 @@ void TestGroupConversations::messageListShowsAuthors()
     QSignalSpy applied(&messages, &MessageListModel::pageApplied);
     messages.open(m_key);
     QVERIFY(applied.wait());
-    QCOMPARE(messages.rowCount(), 3);
+    QCOMPARE(messages.rowCount(), 5);
     QStringList seen;
+    QStringList events; // the membership changes' system rows (schema v16)
     for (int row = 0; row < messages.rowCount(); ++row) {
         const QModelIndex index = messages.index(row);
+        if (index.data(MessageListModel::IsSystemRole).toBool()) {
+            QVERIFY(index.data(MessageListModel::TextRole).toString().isEmpty());
+            QCOMPARE(index.data(Qt::AccessibleTextRole), index.data(Qt::DisplayRole));
+            events << index.data(Qt::DisplayRole).toString();
+            continue;
+        }
         seen << QStringLiteral("%1|%2|%3|%4|%5")
                     .arg(index.data(MessageListModel::AuthorRole).toString(),
                          index.data(MessageListModel::AuthorNameRole).toString())
@@ -316,11 +325,14 @@ void TestGroupConversations::messageListShowsAuthors()
                        kCarol + QStringLiteral("|carol|1|hi\nthere|false"),
                        QStringLiteral("||0|on my way|true"),
                    }));
-    QVERIFY(messages.index(0)
+    // Named by their contact names (Alice's), in the order the changes arrived.
+    QCOMPARE(events, (QStringList{QStringLiteral("Alice A. created the group “Hikers”."),
+                                  QStringLiteral("Alice A. renamed the group to “Climbers”.")}));
+    QVERIFY(messages.index(1)
                 .data(Qt::AccessibleTextRole)
                 .toString()
                 .startsWith(QStringLiteral("Alice A., ")));
-    QVERIFY(messages.index(1)
+    QVERIFY(messages.index(2)
                 .data(Qt::AccessibleTextRole)
                 .toString()
                 .startsWith(QStringLiteral("carol, ")));
@@ -411,8 +423,8 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QCOMPARE(chat.groupId(), QString::fromLatin1(m_state.groupId.toHex()));
     QCOMPARE(chat.contactAddress(), m_key);
     QTRY_COMPARE(chat.displayName(), QStringLiteral("Climbers"));
-    QTRY_COMPARE(chat.messages()->rowCount(), 3);
-    QVERIFY(chat.canSend()); // bob is a member
+    QTRY_COMPARE(chat.messages()->rowCount(), 5); // 3 texts, the create and the rename
+    QVERIFY(chat.canSend());                      // bob is a member
     QVERIFY(chat.cannotSendReason().isEmpty());
     QVERIFY(!chat.isVerified());
     QVERIFY(!chat.hasKeyChanged());
@@ -421,7 +433,8 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QVERIFY(chat.noticeText().isEmpty());
     // Replies and reactions are possible (M1 §10): refused here only because there is no
     // session manager. What groups do not have yet is refused with a sentence.
-    const qint64 first = chat.messageList()->index(0).data(MessageListModel::IdRole).toLongLong();
+    // Row 0 is the create's system row; row 1 is alice's text.
+    const qint64 first = chat.messageList()->index(1).data(MessageListModel::IdRole).toLongLong();
     QVERIFY(!chat.react(first, QStringLiteral("👍")));
     QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.unreact(first));
@@ -439,16 +452,16 @@ void TestGroupConversations::chatOpensOnTheGroup()
     ChatViewModel other(m_profile.store, core.sessionManager(), kAlice);
     QSignalSpy error(&live, &ChatViewModel::errorTextChanged);
     QTRY_VERIFY(live.canSend());
-    QTRY_COMPARE(live.messages()->rowCount(), 3); // its first page, before anything is sent
+    QTRY_COMPARE(live.messages()->rowCount(), 5); // its first page, before anything is sent
     QVERIFY(live.send(QStringLiteral("  hello group  ")));
     QVERIFY(error.wait());
     QCOMPARE(live.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(other.errorText().isEmpty());
-    QCOMPARE(live.messages()->rowCount(), 3); // nothing was stored
+    QCOMPARE(live.messages()->rowCount(), 5); // nothing was stored
     // A reply in the group goes to the group's pipeline too, which names the group.
     QVERIFY(live.reply(first, QStringLiteral("re")));
     QTRY_COMPARE(live.errorText(), QStringLiteral("The profile is not open."));
-    QCOMPARE(live.messages()->rowCount(), 3);
+    QCOMPARE(live.messages()->rowCount(), 5);
     // A group the store does not know: an unnamed group nobody can write to.
     ChatViewModel unknown(m_profile.store, nullptr, groupConversationKey(QByteArray(16, '\x01')));
     QSignalSpy changed(&unknown, &ChatViewModel::contactChanged);
@@ -700,7 +713,13 @@ void TestGroupConversations::removalKeepsTheHistory()
     list.reload();
     QVERIFY(reloaded.wait());
     QVERIFY(list.rowOf(m_key) >= 0);
-    QTRY_COMPARE(chat.messages()->rowCount(), 5);
+    // The removal is the newest row, and the list's preview says it too.
+    QCOMPARE(list.index(list.rowOf(m_key)).data(Roles::PreviewRole).toString(),
+             QStringLiteral("Alice A. removed you."));
+    QTRY_COMPARE(chat.messages()->rowCount(), 8);
+    const QModelIndex removal = chat.messages()->index(7, 0);
+    QVERIFY(removal.data(MessageListModel::IsSystemRole).toBool());
+    QCOMPARE(removal.data(Qt::DisplayRole).toString(), QStringLiteral("Alice A. removed you."));
 }
 
 QTEST_GUILESS_MAIN(TestGroupConversations)

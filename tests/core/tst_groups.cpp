@@ -6,6 +6,7 @@
 // tests/e2e/tst_e2e_groups.cpp.
 
 #include "core/session/groupchange.h"
+#include "core/session/groupevent.h"
 #include "core/session/grouppipeline.h"
 #include "core/store/contacttable.h"
 #include "core/store/grouptable.h"
@@ -14,6 +15,7 @@
 #include "crypto/identity.h"
 #include "storetesthelpers.h"
 
+#include <QLocale>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -146,6 +148,7 @@ class TestGroups : public QObject
 
 private slots:
     void initTestCase();
+    void membershipEventsSayWhatChanged();
     void layoutRoundTripsAndHasOneEncoding();
     void frozenVector();
     void decoderRejectsBadInput();
@@ -1026,6 +1029,111 @@ void TestGroups::changesPerGroupAreBounded()
     QCOMPARE(bob.group(id)->epoch, 1u);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")),
              qint64(GroupTable::kMaxChangesPerGroup));
+}
+
+// A group's system rows (schema v16): what one change did, named by its signer; a jump of
+// several changes (a fork switched) names no one; damaged JSON is no event.
+void TestGroups::membershipEventsSayWhatChanged()
+{
+    const QString self = QStringLiteral("bob@r");
+    const auto member = [](const QString &address, bool admin) {
+        GroupMember m;
+        m.address = address;
+        m.accountKey = QByteArray(32, char(address.at(0).unicode()));
+        m.devices = {1};
+        m.admin = admin;
+        return m;
+    };
+    const QString alice = QStringLiteral("alice@r");
+    const QString carol = QStringLiteral("carol@r");
+    GroupChange create;
+    create.op = GroupOp::Create;
+    create.signer = alice;
+    create.groupId = QByteArray(16, 'g');
+    create.parent = QByteArray(32, 'p');
+    create.name = QStringLiteral("Hikers");
+    create.members = {member(alice, true), member(self, false)};
+    create.encoded = "create"; // unsigned drafts: their digests differ by these bytes only
+    GroupState first;
+    first.groupId = create.groupId;
+    first.epoch = 1;
+    first.head = create.digest();
+    first.name = create.name;
+    first.members = create.members;
+    const auto names = [](const QString &address) { return address.section(u'@', 0, 0); };
+    const auto described = [&](const std::optional<GroupEvent> &event) {
+        if (!event) {
+            return QStringLiteral("(none)");
+        }
+        // What the store keeps is what is shown.
+        const auto kept = GroupEvent::fromJson(event->toJson());
+        return kept ? kept->describe(self, names) : QStringLiteral("(damaged)");
+    };
+    QCOMPARE(described(GroupEvent::between(std::nullopt, first, create, self)),
+             QStringLiteral("alice created the group “Hikers”."));
+
+    // One change on top of the head: its signer did it.
+    GroupChange add = create;
+    add.op = GroupOp::Add;
+    add.epoch = 2;
+    add.parent = first.head;
+    add.members = {member(alice, true), member(self, true), member(carol, false)};
+    add.encoded = "add";
+    GroupState second = first;
+    second.epoch = 2;
+    second.head = add.digest();
+    second.members = add.members;
+    QCOMPARE(described(GroupEvent::between(first, second, add, self)),
+             QStringLiteral("alice added carol. alice made you an admin."));
+
+    GroupChange leave = add;
+    leave.op = GroupOp::Leave;
+    leave.signer = carol;
+    leave.epoch = 3;
+    leave.parent = second.head;
+    leave.members = {member(alice, true), member(self, true)};
+    leave.encoded = "leave";
+    GroupState third = second;
+    third.epoch = 3;
+    third.head = leave.digest();
+    third.members = leave.members;
+    QCOMPARE(described(GroupEvent::between(second, third, leave, self)),
+             QStringLiteral("carol left the group."));
+
+    // The resolution jumped from the create to a state two changes on, renamed: no one is
+    // named, only the difference.
+    GroupState jumped = third;
+    jumped.name = QStringLiteral("Climbers");
+    QCOMPARE(described(GroupEvent::between(first, jumped, leave, self)),
+             QStringLiteral("Now an admin: you. The group is now called “Climbers”."));
+
+    // A removal of us is shown; a state we were never in is not; nothing visible, nothing.
+    GroupState without = third;
+    without.members = {member(alice, true)};
+    GroupChange remove = leave;
+    remove.op = GroupOp::Remove;
+    remove.signer = alice;
+    remove.parent = second.head;
+    remove.encoded = "remove";
+    without.head = remove.digest();
+    QCOMPARE(
+        described(GroupEvent::between(second, without, remove, self)),
+        QStringLiteral("alice removed %1.")
+            .arg(QLocale().createSeparatedList({QStringLiteral("you"), QStringLiteral("carol")})));
+    QCOMPARE(described(GroupEvent::between(without, without, remove, self)),
+             QStringLiteral("(none)"));
+    QCOMPARE(described(GroupEvent::between(third, third, leave, self)), QStringLiteral("(none)"));
+
+    QVERIFY(!GroupEvent::fromJson("not json"));
+    QVERIFY(!GroupEvent::fromJson(R"({"added":"carol@r"})"));
+    QVERIFY(!GroupEvent::fromJson(R"({"added":[""]})"));
+    QString many = QStringLiteral(R"({"removed":[)");
+    for (int i = 0; i <= kMaxGroupMembers; ++i) {
+        many += QStringLiteral(R"("m%1@r",)").arg(i);
+    }
+    many.chop(1);
+    many += QStringLiteral("]}");
+    QVERIFY(!GroupEvent::fromJson(many.toUtf8())); // more than a group can hold
 }
 
 QTEST_GUILESS_MAIN(TestGroups)

@@ -9,11 +9,13 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
 #include "core/store/inboxtable.h"
+#include "core/store/messagedetails.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/outboxtable.h"
@@ -177,6 +179,25 @@ StoreStatus writeContents(StoreContext &context)
         auto groupText = storeGroupText(context, text, false);
         if (const auto *error = std::get_if<StoreError>(&groupText)) {
             return *error;
+        }
+        // Schema v16 (profile-v16 and later): the group's conversation shows that alice (this
+        // profile) added bob, as a system row (messages.group_event).
+        auto groupConversation = ConversationTable(context).forGroup(text.groupId, 5000);
+        if (const auto *error = std::get_if<StoreError>(&groupConversation)) {
+            return *error;
+        }
+        MessageRecord event;
+        event.conversation = std::get<ConversationId>(groupConversation);
+        event.clientMessageId = QByteArray(16, 'e');
+        event.sentAt = 4900;
+        event.storedAt = 4900;
+        event.state = MessageRecord::State::Seen;
+        event.body = QString();
+        event.groupEvent =
+            QByteArrayLiteral(R"({"by":"alice@relay.example","added":["bob@relay.example"]})");
+        if (auto appended = MessageTable(context).append(event);
+            std::holds_alternative<StoreError>(appended)) {
+            return std::get<StoreError>(appended);
         }
         // Schema v15 (profile-v15 and later): carol, a member who is no contact, reacted to
         // that text (message_reactions.member).
@@ -400,6 +421,21 @@ void TestStoreMigrations::opensFixture()
                             .arg(text.text);
         }
         seen << textList.join(u',');
+        // v16: the group's membership rows, with their contact names.
+        auto groupRows =
+            conversationHistory(context, groupConversationKey(QByteArray(16, 'g')), 10);
+        if (const auto *error = std::get_if<StoreError>(&groupRows)) {
+            return *error;
+        }
+        QStringList events;
+        if (const auto &items = std::get<std::optional<std::vector<HistoryItem>>>(groupRows)) {
+            for (const HistoryItem &item : *items) {
+                if (item.record.isGroupEvent()) {
+                    events << item.systemText;
+                }
+            }
+        }
+        seen << events.join(u',');
         // v15: a group member's reaction (no contact) to the group text.
         QStringList memberReactions;
         for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
@@ -458,6 +494,7 @@ void TestStoreMigrations::opensFixture()
                      QStringLiteral("0"),
                      version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
                                    : QString(),
+                     version >= 16 ? QStringLiteral("You added Bob (fixture).") : QString(),
                      version >= 15 ? QStringLiteral("carol@relay.example 🎉") : QString(),
                      version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"
                                                     "bob@relay.example 2")

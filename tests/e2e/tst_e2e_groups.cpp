@@ -835,9 +835,10 @@ void TestE2eGroups::groupConversationViews()
     QVERIFY(aliceChat.isGroup());
     QCOMPARE(aliceChat.displayName(), QStringLiteral("Hikers"));
     QVERIFY(aliceChat.send(QStringLiteral("hello hikers")));
-    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 1, kTimeoutMs);
+    // The create's system row (schema v16), then the text.
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 2, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
-        aliceChat.messageList()->index(0).data(core::MessageListModel::StateRole).toInt(),
+        aliceChat.messageList()->index(1).data(core::MessageListModel::StateRole).toInt(),
         int(core::MessageRecord::State::Sent), kTimeoutMs);
     QVERIFY(aliceChat.errorText().isEmpty());
 
@@ -845,8 +846,12 @@ void TestE2eGroups::groupConversationViews()
                               QStringLiteral("alice: hello hikers"), kTimeoutMs);
     QCOMPARE(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 1);
     core::ChatViewModel bobChat(bob.store(), bob.sessions, key);
-    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 1, kTimeoutMs);
-    const QModelIndex first = bobChat.messageList()->index(0);
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 2, kTimeoutMs);
+    QCOMPARE(bobChat.messageList()->index(0).data(Qt::DisplayRole).toString(),
+             QStringLiteral("alice created the group “Hikers”."));
+    QCOMPARE(aliceChat.messageList()->index(0).data(Qt::DisplayRole).toString(),
+             QStringLiteral("You created the group “Hikers”."));
+    const QModelIndex first = bobChat.messageList()->index(1);
     QCOMPARE(first.data(core::MessageListModel::AuthorRole).toString(), aliceAddress);
     QCOMPARE(first.data(core::MessageListModel::AuthorNameRole).toString(),
              QStringLiteral("alice"));
@@ -858,22 +863,22 @@ void TestE2eGroups::groupConversationViews()
     core::ChatViewModel carolChat(carol.store(), carol.sessions, key);
     QTRY_VERIFY_WITH_TIMEOUT(carolChat.canSend(), kTimeoutMs);
     QVERIFY(carolChat.send(QStringLiteral("hi all")));
-    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 3, kTimeoutMs);
     QCOMPARE(
-        bobChat.messageList()->index(1).data(core::MessageListModel::AuthorNameRole).toString(),
+        bobChat.messageList()->index(2).data(core::MessageListModel::AuthorNameRole).toString(),
         QStringLiteral("carol"));
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::PreviewRole).toString(),
                               QStringLiteral("carol: hi all"), kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 2,
                               kTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
 
     // Bob reads: no unread left (and no receipt: none is defined for groups).
     bobChat.markRead();
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 0,
                               kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
-        bobChat.messageList()->index(0).data(core::MessageListModel::StateRole).toInt(),
+        bobChat.messageList()->index(1).data(core::MessageListModel::StateRole).toInt(),
         int(core::MessageRecord::State::Seen), kTimeoutMs);
 
     // Alice renames the group: bob's row and chat follow.
@@ -888,7 +893,7 @@ void TestE2eGroups::groupConversationViews()
     // edit and a delete of alice's message: alice and bob reject both (a text carol sends
     // after them tells when they were processed: one sender's deliveries arrive in order).
     core::MessageListModel *aliceRows = aliceChat.messageList();
-    const QByteArray hello = aliceRows->clientMessageIdAt(0);
+    const QByteArray hello = aliceRows->clientMessageIdAt(1);
     const QStringList others = {aliceAddress, QStringLiteral("bob@127.0.0.1:%1").arg(relay.port())};
     core::MessageContent forgedEdit = core::MessageContent::makeEdit(
         hello, QStringLiteral("pwned"), QDateTime::currentMSecsSinceEpoch());
@@ -899,36 +904,39 @@ void TestE2eGroups::groupConversationViews()
     QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedEdit));
     QVERIFY(sendRawGroupText(carol, id, 2, {}, others, forgedDelete));
     QVERIFY(carolChat.send(QStringLiteral("after the forgeries")));
-    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 3, kTimeoutMs);
-    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
+    // The rename's system row is row 3 now.
+    QTRY_COMPARE_WITH_TIMEOUT(bobChat.messages()->rowCount(), 5, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 5, kTimeoutMs);
+    QCOMPARE(bobChat.messageList()->index(3).data(Qt::DisplayRole).toString(),
+             QStringLiteral("alice renamed the group to “Climbers”."));
     for (core::MessageListModel *rows : {aliceRows, bobChat.messageList()}) {
-        const QModelIndex first = rows->index(0);
+        const QModelIndex first = rows->index(1);
         QCOMPARE(first.data(core::MessageListModel::TextRole).toString(),
                  QStringLiteral("hello hikers"));
         QVERIFY(!first.data(core::MessageListModel::EditedRole).toBool());
         QVERIFY(!first.data(core::MessageListModel::DeletedRole).toBool());
     }
     // Bob's own client refuses to touch alice's message.
-    QVERIFY(!bobChat.edit(bobChat.messageList()->idAt(0), QStringLiteral("mine now")));
+    QVERIFY(!bobChat.edit(bobChat.messageList()->idAt(1), QStringLiteral("mine now")));
     QCOMPARE(bobChat.errorText(),
              QStringLiteral("Only the author of a message may edit or delete it."));
 
     // Alice edits her message: every member shows the new text, marked edited.
-    QVERIFY(aliceChat.edit(aliceRows->idAt(0), QStringLiteral("hello climbers")));
+    QVERIFY(aliceChat.edit(aliceRows->idAt(1), QStringLiteral("hello climbers")));
     for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
         QTRY_COMPARE_WITH_TIMEOUT(
-            chat->messageList()->index(0).data(core::MessageListModel::TextRole).toString(),
+            chat->messageList()->index(1).data(core::MessageListModel::TextRole).toString(),
             QStringLiteral("hello climbers"), kTimeoutMs);
-        QVERIFY(chat->messageList()->index(0).data(core::MessageListModel::EditedRole).toBool());
+        QVERIFY(chat->messageList()->index(1).data(core::MessageListModel::EditedRole).toBool());
     }
     // And deletes it for everyone: a tombstone on every member's side.
-    QVERIFY(aliceChat.deleteForEveryone(aliceRows->idAt(0)));
+    QVERIFY(aliceChat.deleteForEveryone(aliceRows->idAt(1)));
     for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
         QTRY_VERIFY_WITH_TIMEOUT(
-            chat->messageList()->index(0).data(core::MessageListModel::DeletedRole).toBool(),
+            chat->messageList()->index(1).data(core::MessageListModel::DeletedRole).toBool(),
             kTimeoutMs);
         QVERIFY(chat->messageList()
-                    ->index(0)
+                    ->index(1)
                     .data(core::MessageListModel::TextRole)
                     .toString()
                     .isEmpty());
@@ -937,15 +945,15 @@ void TestE2eGroups::groupConversationViews()
 
     // M1 §10: bob replies to carol's "hi all" from his chat. Every member shows one new row,
     // bob's, quoting carol's message by its id; bob's copy goes Queued → Sent.
-    QCOMPARE(bobChat.messageList()->index(1).data(core::MessageListModel::TextRole).toString(),
+    QCOMPARE(bobChat.messageList()->index(2).data(core::MessageListModel::TextRole).toString(),
              QStringLiteral("hi all"));
-    const QByteArray hiAll = bobChat.messageList()->clientMessageIdAt(1);
-    QVERIFY(bobChat.startReply(bobChat.messageList()->idAt(1)));
+    const QByteArray hiAll = bobChat.messageList()->clientMessageIdAt(2);
+    QVERIFY(bobChat.startReply(bobChat.messageList()->idAt(2)));
     QCOMPARE(bobChat.composeContext(), QStringLiteral("Replying to carol: “hi all”"));
     QVERIFY(bobChat.submit(QStringLiteral("hi carol")));
     for (core::ChatViewModel *chat : {&aliceChat, &bobChat, &carolChat}) {
-        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 4, kTimeoutMs);
-        const QModelIndex reply = chat->messageList()->index(3);
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 6, kTimeoutMs);
+        const QModelIndex reply = chat->messageList()->index(5);
         QCOMPARE(reply.data(core::MessageListModel::TextRole).toString(),
                  QStringLiteral("hi carol"));
         QCOMPARE(reply.data(core::MessageListModel::ReplyToRole).toString(),
@@ -961,7 +969,7 @@ void TestE2eGroups::groupConversationViews()
         }
     }
     QTRY_COMPARE_WITH_TIMEOUT(
-        bobChat.messageList()->index(3).data(core::MessageListModel::StateRole).toInt(),
+        bobChat.messageList()->index(5).data(core::MessageListModel::StateRole).toInt(),
         int(core::MessageRecord::State::Sent), kTimeoutMs);
     groupReactions(aliceChat, bobChat, carolChat, carol, id, others);
     if (QTest::currentTestFailed()) {
@@ -1013,7 +1021,7 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
     const auto reactionsOf = [](core::ChatViewModel *chat) {
         QStringList out;
         for (const QVariant &entry :
-             chat->messageList()->index(1).data(Roles::ReactionsRole).toList()) {
+             chat->messageList()->index(2).data(Roles::ReactionsRole).toList()) {
             const QVariantMap map = entry.toMap();
             out << map.value(u"emoji"_qs).toString() + QLatin1Char(' ') +
                        QString::number(map.value(u"count"_qs).toInt()) +
@@ -1024,15 +1032,15 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
         return out;
     };
     const std::vector<core::ChatViewModel *> chats = {&aliceChat, &bobChat, &carolChat};
-    QVERIFY(bobChat.react(bobChat.messageList()->idAt(1), QStringLiteral("👍")));
-    QVERIFY(aliceChat.react(aliceChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    QVERIFY(bobChat.react(bobChat.messageList()->idAt(2), QStringLiteral("👍")));
+    QVERIFY(aliceChat.react(aliceChat.messageList()->idAt(2), QStringLiteral("🎉")));
     for (core::ChatViewModel *chat : chats) {
         QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
                                   (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs,
                                                chat == &bobChat ? u"👍 1 mine"_qs : u"👍 1"_qs}),
                                   kTimeoutMs);
         const QString text =
-            chat->messageList()->index(1).data(Roles::ReactionsTextRole).toString();
+            chat->messageList()->index(2).data(Roles::ReactionsTextRole).toString();
         QVERIFY2(text == u"👍 1  🎉 1"_qs || text == u"🎉 1  👍 1"_qs, qPrintable(text));
     }
     QVERIFY(aliceChat.errorText().isEmpty());
@@ -1042,13 +1050,13 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
     // back only its own author's reaction (M1 §10), so nobody's is gone. A text she sends
     // after it tells when every member has processed it (one sender's deliveries in order).
     core::MessageContent removal =
-        core::MessageContent::makeReaction(carolChat.messageList()->clientMessageIdAt(1), QString(),
+        core::MessageContent::makeReaction(carolChat.messageList()->clientMessageIdAt(2), QString(),
                                            QDateTime::currentMSecsSinceEpoch());
     removal.targetAuthor = groupAuthorOf(bobChat, 1); // carol's address, as bob sees it
     QVERIFY(sendRawGroupText(carol, id, 2, {}, carolsOthers, removal));
     QVERIFY(carolChat.send(QStringLiteral("after the removal")));
     for (core::ChatViewModel *chat : {&aliceChat, &bobChat}) {
-        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 5, kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(chat->messages()->rowCount(), 6, kTimeoutMs);
     }
     for (core::ChatViewModel *chat : chats) {
         QCOMPARE(reactionsOf(chat), (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs,
@@ -1056,14 +1064,14 @@ void TestE2eGroups::groupReactions(core::ChatViewModel &aliceChat, core::ChatVie
     }
 
     // Bob takes his back: gone on every member's side, alice's stays.
-    QVERIFY(bobChat.unreact(bobChat.messageList()->idAt(1)));
+    QVERIFY(bobChat.unreact(bobChat.messageList()->idAt(2)));
     for (core::ChatViewModel *chat : chats) {
         QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
                                   (QStringList{chat == &aliceChat ? u"🎉 1 mine"_qs : u"🎉 1"_qs}),
                                   kTimeoutMs);
     }
     // Carol reacts to her own message as well: two people, one emoji.
-    QVERIFY(carolChat.react(carolChat.messageList()->idAt(1), QStringLiteral("🎉")));
+    QVERIFY(carolChat.react(carolChat.messageList()->idAt(2), QStringLiteral("🎉")));
     for (core::ChatViewModel *chat : chats) {
         QTRY_COMPARE_WITH_TIMEOUT(reactionsOf(chat),
                                   (QStringList{chat == &bobChat ? u"🎉 2"_qs : u"🎉 2 mine"_qs}),

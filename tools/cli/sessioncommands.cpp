@@ -159,6 +159,13 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
         object.insert(QStringLiteral("timer"), qint64(*record.timerChange));
         line = QStringLiteral("%1 %2").arg(id, text);
     }
+    // A group's membership change is a system line too (schema v16): "alice added bob."
+    if (record.isGroupEvent()) {
+        text = item.systemText;
+        object.insert(QStringLiteral("text"), text);
+        object.insert(QStringLiteral("group_event"), true);
+        line = QStringLiteral("%1 %2").arg(id, text);
+    }
     if (record.expiresAt > 0) {
         object.insert(QStringLiteral("expires_at"), record.expiresAt);
         line +=
