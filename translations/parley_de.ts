@@ -4,10 +4,6 @@
 <context>
     <name>GroupEvent</name>
     <message>
-        <source>You</source>
-        <translation>Sie</translation>
-    </message>
-    <message>
         <source>you</source>
         <translation>Sie</translation>
     </message>
@@ -62,6 +58,30 @@
     <message>
         <source>The group changed.</source>
         <translation>Die Gruppe wurde geändert.</translation>
+    </message>
+    <message>
+        <source>You created the group “%1”.</source>
+        <translation>Sie haben die Gruppe „%1“ erstellt.</translation>
+    </message>
+    <message>
+        <source>You added %1.</source>
+        <translation>Sie haben %1 hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>You left the group.</source>
+        <translation>Sie haben die Gruppe verlassen.</translation>
+    </message>
+    <message>
+        <source>You removed %1.</source>
+        <translation>Sie haben %1 entfernt.</translation>
+    </message>
+    <message>
+        <source>You made %1 an admin.</source>
+        <translation>Sie haben %1 zum Admin gemacht.</translation>
+    </message>
+    <message>
+        <source>You renamed the group to “%1”.</source>
+        <translation>Sie haben die Gruppe in „%1“ umbenannt.</translation>
     </message>
 </context>
 <context>

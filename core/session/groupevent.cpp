@@ -70,9 +70,8 @@ std::optional<GroupEvent> GroupEvent::between(const std::optional<GroupState> &b
     }
     GroupEvent event;
     const bool oneStep = change.digest() == after.head &&
-                         (change.op == GroupOp::Create
-                              ? !before || before->epoch == 0
-                              : before && before->head == change.parent);
+                         (change.op == GroupOp::Create ? !before || before->epoch == 0
+                                                       : before && before->head == change.parent);
     if (oneStep) {
         event.by = change.signer;
     }
@@ -157,9 +156,6 @@ std::optional<GroupEvent> GroupEvent::fromJson(const QByteArray &json)
 QString GroupEvent::describe(const QString &self,
                              const std::function<QString(const QString &address)> &nameOf) const
 {
-    const auto subject = [&](const QString &address) {
-        return address == self ? tr("You") : nameOf(address);
-    };
     const auto objects = [&](const QStringList &addresses) {
         QStringList names;
         for (const QString &address : addresses) {
@@ -167,37 +163,37 @@ QString GroupEvent::describe(const QString &self,
         }
         return QLocale().createSeparatedList(names);
     };
-    const QString actor = by.isEmpty() ? QString() : subject(by);
+    // Our own changes have sentences of their own: "You" takes another verb form in German.
+    const bool mine = !by.isEmpty() && by == self;
+    const QString actor = by.isEmpty() || mine ? QString() : nameOf(by);
     QStringList sentences;
     if (created) {
-        sentences << (actor.isEmpty() ? tr("The group “%1” was created.").arg(name)
-                                      : tr("%1 created the group “%2”.").arg(actor, name));
-        return sentences.join(u' ');
+        return mine              ? tr("You created the group “%1”.").arg(name)
+               : actor.isEmpty() ? tr("The group “%1” was created.").arg(name)
+                                 : tr("%1 created the group “%2”.").arg(actor, name);
     }
     if (!added.isEmpty()) {
-        if (actor.isEmpty()) {
-            sentences << (added == QStringList{self} ? tr("You joined the group.")
-                                                     : tr("Joined: %1.").arg(objects(added)));
-        } else {
-            sentences << tr("%1 added %2.").arg(actor, objects(added));
-        }
+        sentences << (mine                         ? tr("You added %1.").arg(objects(added))
+                      : !actor.isEmpty()           ? tr("%1 added %2.").arg(actor, objects(added))
+                      : added == QStringList{self} ? tr("You joined the group.")
+                                                   : tr("Joined: %1.").arg(objects(added)));
     }
     if (!removed.isEmpty()) {
-        if (left) {
-            sentences << tr("%1 left the group.").arg(actor);
-        } else if (actor.isEmpty()) {
-            sentences << tr("No longer in the group: %1.").arg(objects(removed));
-        } else {
-            sentences << tr("%1 removed %2.").arg(actor, objects(removed));
-        }
+        sentences << (left && mine       ? tr("You left the group.")
+                      : left             ? tr("%1 left the group.").arg(actor)
+                      : mine             ? tr("You removed %1.").arg(objects(removed))
+                      : !actor.isEmpty() ? tr("%1 removed %2.").arg(actor, objects(removed))
+                                         : tr("No longer in the group: %1.").arg(objects(removed)));
     }
     if (!admins.isEmpty()) {
-        sentences << (actor.isEmpty() ? tr("Now an admin: %1.").arg(objects(admins))
-                                      : tr("%1 made %2 an admin.").arg(actor, objects(admins)));
+        sentences << (mine               ? tr("You made %1 an admin.").arg(objects(admins))
+                      : !actor.isEmpty() ? tr("%1 made %2 an admin.").arg(actor, objects(admins))
+                                         : tr("Now an admin: %1.").arg(objects(admins)));
     }
     if (!name.isEmpty()) {
-        sentences << (actor.isEmpty() ? tr("The group is now called “%1”.").arg(name)
-                                      : tr("%1 renamed the group to “%2”.").arg(actor, name));
+        sentences << (mine               ? tr("You renamed the group to “%1”.").arg(name)
+                      : !actor.isEmpty() ? tr("%1 renamed the group to “%2”.").arg(actor, name)
+                                         : tr("The group is now called “%1”.").arg(name));
     }
     return sentences.join(u' ');
 }

@@ -1,6 +1,7 @@
 #include "core/store/searchindex.h"
 
 #include "core/search/searchtokenizer.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/storecontext.h"
 
 #include <QSet>
@@ -194,7 +195,79 @@ StoreStatus SearchIndex::replace(MessageId id, const QString &text)
     if (auto removed = remove(id); std::holds_alternative<StoreError>(removed)) {
         return removed;
     }
-    return add(id, text);
+    auto searchable = searchableText(id, text, true);
+    if (const auto *error = std::get_if<StoreError>(&searchable)) {
+        return *error;
+    }
+    return add(id, std::get<QString>(searchable));
+}
+
+StoreResult<QString> SearchIndex::fileText(MessageId id)
+{
+    auto file = AttachmentTable(m_context).find(id);
+    if (const auto *error = std::get_if<StoreError>(&file)) {
+        if (error->code == StoreError::Code::Undecryptable) {
+            return QString(); // kept as it is, and not searchable
+        }
+        return *error;
+    }
+    const auto &found = std::get<std::optional<AttachmentRecord>>(file);
+    if (!found) {
+        return QString();
+    }
+    return QString(found->ref.fileName + u'\n' + found->caption).trimmed();
+}
+
+StoreResult<QString> SearchIndex::searchableText(MessageId id, const QString &body, bool hasFile)
+{
+    if (!hasFile) {
+        return body;
+    }
+    auto file = fileText(id);
+    if (const auto *error = std::get_if<StoreError>(&file)) {
+        return *error;
+    }
+    const QString &text = std::get<QString>(file);
+    return body.isEmpty() ? text : text.isEmpty() ? body : body + u'\n' + text;
+}
+
+StoreStatus SearchIndex::indexCoveredFiles()
+{
+    auto through = watermark();
+    if (const auto *error = std::get_if<StoreError>(&through)) {
+        return *error;
+    }
+    std::vector<std::pair<qint64, QByteArray>> files;
+    {
+        CachedQuery select = m_context.prepared(
+            QStringLiteral("SELECT m.id, m.body FROM attachments a JOIN messages m ON "
+                           "m.id = a.message_id WHERE m.deleted = 0 AND m.id <= ? ORDER BY m.id"));
+        if (!select.isPrepared()) {
+            return StoreContext::queryError(*select);
+        }
+        select->bindValue(0, std::get<qint64>(through));
+        if (!select->exec()) {
+            return StoreContext::queryError(*select);
+        }
+        while (select->next()) {
+            files.emplace_back(select->value(0).toLongLong(), select->value(1).toByteArray());
+        }
+    }
+    for (const auto &[id, sealed] : files) {
+        QString body;
+        if (!sealed.isEmpty()) {
+            auto opened = m_context.unseal(MessageTable::kTable, "body", id, sealed);
+            if (const auto *bytes = std::get_if<crypto::WipedBytes>(&opened)) {
+                body = QString::fromUtf8(reinterpret_cast<const char *>(bytes->data()),
+                                         qsizetype(bytes->size()));
+            }
+        }
+        if (auto indexed = replace(MessageId{id}, body);
+            std::holds_alternative<StoreError>(indexed)) {
+            return indexed;
+        }
+    }
+    return Done{};
 }
 
 StoreStatus SearchIndex::useLargeCache(bool large)
@@ -267,11 +340,18 @@ StoreResult<std::pair<qint64, qint64>> SearchIndex::indexAfter(qint64 after, int
 {
     // Every message counts towards the watermark, indexed or not (deleted, undecryptable and
     // empty rows have no tokens).
-    std::vector<std::pair<qint64, QByteArray>> chunk;
+    struct Row
     {
-        CachedQuery select =
-            m_context.prepared(QStringLiteral("SELECT id, CASE WHEN deleted = 0 THEN body END "
-                                              "FROM messages WHERE id > ? ORDER BY id LIMIT ?"));
+        qint64 id;
+        QByteArray sealed;
+        bool hasFile;
+    };
+    std::vector<Row> chunk;
+    {
+        CachedQuery select = m_context.prepared(QStringLiteral(
+            "SELECT id, CASE WHEN deleted = 0 THEN body END, deleted = 0 AND EXISTS (SELECT 1 "
+            "FROM attachments WHERE message_id = messages.id) FROM messages WHERE id > ? "
+            "ORDER BY id LIMIT ?"));
         if (!select.isPrepared()) {
             return StoreContext::queryError(*select);
         }
@@ -281,23 +361,31 @@ StoreResult<std::pair<qint64, qint64>> SearchIndex::indexAfter(qint64 after, int
             return StoreContext::queryError(*select);
         }
         while (select->next()) {
-            chunk.emplace_back(select->value(0).toLongLong(), select->value(1).toByteArray());
+            chunk.push_back({select->value(0).toLongLong(), select->value(1).toByteArray(),
+                             select->value(2).toBool()});
         }
     }
     qint64 indexed = 0;
-    for (const auto &[id, sealed] : chunk) {
+    for (const auto &[id, sealed, hasFile] : chunk) {
         after = id;
-        if (sealed.isEmpty()) {
+        QString plain;
+        if (!sealed.isEmpty()) {
+            auto body = m_context.unseal(MessageTable::kTable, "body", id, sealed);
+            if (std::holds_alternative<StoreError>(body)) {
+                continue; // kept as it is, and not searchable
+            }
+            const auto &bytes = std::get<crypto::WipedBytes>(body);
+            plain = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                      qsizetype(bytes.size()));
+        } else if (!hasFile) {
             continue;
         }
-        auto body = m_context.unseal(MessageTable::kTable, "body", id, sealed);
-        if (std::holds_alternative<StoreError>(body)) {
-            continue; // kept as it is, and not searchable
+        auto text = searchableText(MessageId{id}, plain, hasFile);
+        if (const auto *error = std::get_if<StoreError>(&text)) {
+            return *error;
         }
-        const auto &bytes = std::get<crypto::WipedBytes>(body);
-        const QString text = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
-                                               qsizetype(bytes.size()));
-        if (auto added = add(MessageId{id}, text); std::holds_alternative<StoreError>(added)) {
+        if (auto added = add(MessageId{id}, std::get<QString>(text));
+            std::holds_alternative<StoreError>(added)) {
             return std::get<StoreError>(added);
         }
         ++indexed;
@@ -504,10 +592,11 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
         CachedQuery fetch = m_context.prepared(
             QStringLiteral("SELECT m.conversation_id, m.direction, m.sent_at, m.body, "
                            "coalesce(c.address, 'group:' || lower(hex(v.group_id))), "
-                           "m.client_message_id "
+                           "m.client_message_id, EXISTS (SELECT 1 FROM attachments a WHERE "
+                           "a.message_id = m.id) "
                            "FROM messages m LEFT JOIN conversations v ON v.id = m.conversation_id "
                            "LEFT JOIN contacts c ON c.id = v.contact_id "
-                           "WHERE m.id = ? AND m.deleted = 0 AND m.body IS NOT NULL"));
+                           "WHERE m.id = ? AND m.deleted = 0"));
         if (!fetch.isPrepared()) {
             return StoreContext::queryError(*fetch);
         }
@@ -521,19 +610,21 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
             if (!fetch->next()) {
                 continue;
             }
-            auto body =
-                m_context.unseal(MessageTable::kTable, "body", id, fetch->value(3).toByteArray());
-            if (std::holds_alternative<StoreError>(body)) {
-                fetch->finish();
-                continue;
-            }
-            const auto &bytes = std::get<crypto::WipedBytes>(body);
+            const bool hasFile = fetch->value(6).toBool();
             SearchHit hit;
-            hit.body = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
-                                         qsizetype(bytes.size()));
-            if (!matches(query, hit.body)) {
+            if (!fetch->value(3).isNull()) {
+                auto body = m_context.unseal(MessageTable::kTable, "body", id,
+                                             fetch->value(3).toByteArray());
+                if (std::holds_alternative<StoreError>(body)) {
+                    fetch->finish();
+                    continue;
+                }
+                const auto &bytes = std::get<crypto::WipedBytes>(body);
+                hit.body = QString::fromUtf8(reinterpret_cast<const char *>(bytes.data()),
+                                             qsizetype(bytes.size()));
+            } else if (!hasFile) {
                 fetch->finish();
-                continue;
+                continue; // a system row
             }
             hit.message = MessageId{id};
             hit.conversation = ConversationId{fetch->value(0).toLongLong()};
@@ -542,6 +633,16 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
             hit.contactAddress = fetch->value(4).toString();
             hit.clientMessageId = fetch->value(5).toByteArray();
             fetch->finish();
+            auto searchable = searchableText(hit.message, hit.body, hasFile);
+            if (const auto *error = std::get_if<StoreError>(&searchable)) {
+                return *error;
+            }
+            if (!matches(query, std::get<QString>(searchable))) {
+                continue;
+            }
+            if (hit.body.isEmpty()) {
+                hit.body = std::get<QString>(searchable); // a file's name and caption
+            }
             page.hits.push_back(std::move(hit));
             if (int(page.hits.size()) == limit) {
                 page.nextBefore = MessageId{id};

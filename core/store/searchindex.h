@@ -80,8 +80,12 @@ public:
     StoreStatus add(MessageId id, const QString &text);
     // Drops every row of message `id`.
     StoreStatus remove(MessageId id);
-    // remove() then add(): after an edit or a resolved undecryptable row.
+    // remove() then add(): after an edit or a resolved undecryptable row. A message with a file
+    // is indexed with the file's name and caption too (fileText).
     StoreStatus replace(MessageId id, const QString &text);
+    // The files' names and captions of the messages the index covered before they were
+    // indexed with their texts (schema v16: migrateTo16), each with its message's text.
+    StoreStatus indexCoveredFiles();
     // Indexes the backlog's oldest `maxMessages` messages and moves the watermark past them, in
     // one transaction (a savepoint in the caller's). Returns whether a backlog remains.
     StoreResult<bool> indexBacklog(int maxMessages);
@@ -111,6 +115,12 @@ private:
     // Indexes up to `maxMessages` messages with an id above `after`, oldest first. Returns the
     // last id looked at (`after` when there was none) and how many texts were indexed.
     StoreResult<std::pair<qint64, qint64>> indexAfter(qint64 after, int maxMessages);
+    // An attachment message keeps its caption with its file, not as its body
+    // (messageoutgoing.cpp): what search finds it by is the file's name and the caption. Empty
+    // without a file, or when the file's record does not open.
+    StoreResult<QString> fileText(MessageId id);
+    // A message's searchable text: its body, then its file's name and caption when it has one.
+    StoreResult<QString> searchableText(MessageId id, const QString &body, bool hasFile);
 
     StoreContext &m_context;
 };

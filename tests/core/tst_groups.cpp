@@ -1085,6 +1085,16 @@ void TestGroups::membershipEventsSayWhatChanged()
     second.members = add.members;
     QCOMPARE(described(GroupEvent::between(first, second, add, self)),
              QStringLiteral("alice added carol. alice made you an admin."));
+    // Ours read in the first person (their own sentences: German conjugates them apart).
+    GroupChange ours = add;
+    ours.signer = self;
+    ours.encoded = "ours";
+    GroupState oursBefore = first;
+    oursBefore.members = {member(alice, true), member(self, true)};
+    GroupState oursAfter = second;
+    oursAfter.head = ours.digest();
+    QCOMPARE(described(GroupEvent::between(oursBefore, oursAfter, ours, self)),
+             QStringLiteral("You added carol."));
 
     GroupChange leave = add;
     leave.op = GroupOp::Leave;

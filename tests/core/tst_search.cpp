@@ -9,6 +9,7 @@
 #include "core/session/messagecontent.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
 #include "core/store/messagetable.h"
@@ -56,6 +57,7 @@ private slots:
     void backlogIsIndexedAfterACrash();
     void largeBacklogMakesAPageIncomplete();
     void expiredRowsLeaveTheFiles();
+    void filesAreFoundByNameAndCaption();
     void lockedStoreIsAnError();
     void viewModel();
 
@@ -503,6 +505,64 @@ void TestSearch::expiredRowsLeaveTheFiles()
         }
         QVERIFY2(!after.contains(bytes), "an expired message's index row is still in the files");
     }
+}
+
+// An attachment message keeps its caption with its file, not as its body: search finds it by
+// the file's name and caption (schema v16), and so does a profile indexed before v16 once
+// migrateTo16 indexed the files it covered (indexCoveredFiles).
+void TestSearch::filesAreFoundByNameAndCaption()
+{
+    const auto storeFile = [this](char id, const QString &name, const QString &caption) {
+        return valueOf(take(m_store->run([=, this](StoreContext &context) {
+            return context.transaction([&]() -> StoreResult<MessageId> {
+                MessageRecord record;
+                record.conversation = m_bob;
+                record.clientMessageId = QByteArray(16, id);
+                record.sentAt = kT0;
+                record.storedAt = kT0;
+                record.body = QString(); // as messageincoming.cpp stores a file
+                auto message = MessageTable(context).append(record);
+                if (const auto *error = std::get_if<StoreError>(&message)) {
+                    return *error;
+                }
+                AttachmentRecord file;
+                file.message = std::get<MessageId>(message);
+                file.ref.blobId = QByteArray(32, 'b');
+                file.ref.key = QByteArray(32, 'k');
+                file.ref.digest = QByteArray(32, 'd');
+                file.ref.size = 2048;
+                file.ref.fileName = name;
+                file.ref.mimeType = QStringLiteral("image/jpeg");
+                file.caption = caption;
+                if (auto put = AttachmentTable(context).insert(file, kT0);
+                    std::holds_alternative<StoreError>(put)) {
+                    return std::get<StoreError>(put);
+                }
+                return file.message;
+            });
+        })));
+    };
+    store(m_bob, Direction::Incoming, 'a', QStringLiteral("the pier at noon"));
+    const MessageId beach =
+        storeFile('b', QStringLiteral("beach.jpg"), QStringLiteral("Sunset at the pier"));
+    QCOMPARE(bodies(QStringLiteral("sunset")),
+             QStringList{QStringLiteral("beach.jpg\nSunset at the pier")});
+    QCOMPARE(bodies(QStringLiteral("beach")),
+             QStringList{QStringLiteral("beach.jpg\nSunset at the pier")});
+    QCOMPARE(bodies(QStringLiteral("pier")).size(), 2); // the text and the caption
+    QCOMPARE(search(QStringLiteral("sunset")).hits.front().message.value, beach.value);
+
+    // Indexed as before v16 (its tokens from the body alone, which is empty): the caption is
+    // not found until the migration's step indexes the covered files again.
+    const MessageId dunes = storeFile('c', QStringLiteral("dunes.jpg"), QStringLiteral("windy"));
+    QCOMPARE(bodies(QStringLiteral("windy")).size(), 1);
+    QVERIFY(succeeded(take(m_store->run(
+        [dunes](StoreContext &context) { return SearchIndex(context).remove(dunes); }))));
+    QVERIFY(bodies(QStringLiteral("windy")).isEmpty());
+    QVERIFY(succeeded(take(m_store->run(
+        [](StoreContext &context) { return SearchIndex(context).indexCoveredFiles(); }))));
+    QCOMPARE(bodies(QStringLiteral("windy")), QStringList{QStringLiteral("dunes.jpg\nwindy")});
+    QCOMPARE(bodies(QStringLiteral("pier")).size(), 2); // indexed again, not twice
 }
 
 void TestSearch::lockedStoreIsAnError()

@@ -464,6 +464,12 @@ void TestStoreMigrations::opensFixture()
             return *error;
         }
         seen << QString::number(std::get<SearchPage>(groupHits).hits.size());
+        // v16: a file's caption is searchable, also when the index covered it before v16.
+        auto captionHits = SearchIndex(context).search(QStringLiteral("fixture caption"), {}, 10);
+        if (const auto *error = std::get_if<StoreError>(&captionHits)) {
+            return *error;
+        }
+        seen << QString::number(std::get<SearchPage>(captionHits).hits.size());
         return seen;
     }));
     QCOMPARE(
@@ -499,7 +505,8 @@ void TestStoreMigrations::opensFixture()
                      version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"
                                                     "bob@relay.example 2")
                                    : QStringLiteral("bob@relay.example 2"),
-                     version >= 12 ? QStringLiteral("1") : QStringLiteral("0")}));
+                     version >= 12 ? QStringLiteral("1") : QStringLiteral("0"),
+                     version >= 8 ? QStringLiteral("1") : QStringLiteral("0")}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()
