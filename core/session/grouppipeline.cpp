@@ -302,7 +302,7 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
             return update;
         }
         // Verify against the state it extends, when that state is known (M1 §9.3).
-        const auto chain = resolveGroupChain(stored, pinned);
+        const auto chain = resolveGroupChain(stored);
         std::optional<GroupError> verdict;
         bool parentKnown = false;
         if (change.op == GroupOp::Create) {
@@ -340,7 +340,7 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
             return *error;
         }
         stored.push_back(change);
-        const auto resolved = resolveGroupChain(stored, pinned);
+        const auto resolved = resolveGroupChain(stored);
         if (!resolved.empty()) {
             update.after = resolved.back();
             if (!update.before || update.before->head != update.after->head) {
@@ -544,10 +544,7 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
         }
         std::vector<QByteArray> chain;
         if (sent.made.change.op == GroupOp::Add) {
-            auto loaded =
-                chainOf(context, sent.made.change.groupId, selfAddress,
-                        QByteArray(reinterpret_cast<const char *>(accountKey->publicKey().data()),
-                                   qsizetype(accountKey->publicKey().size())));
+            auto loaded = chainOf(context, sent.made.change.groupId);
             if (const auto *error = errorOf(loaded)) {
                 return *error;
             }
@@ -581,8 +578,7 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
     });
 }
 
-StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,
-                                             const QString &self, const QByteArray &selfKey)
+StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId)
 {
     GroupTable groups(context);
     auto row = groups.find(groupId);
@@ -605,7 +601,7 @@ StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteA
         }
     }
     std::vector<QByteArray> chain;
-    for (const GroupState &state : resolveGroupChain(changes, pinnedKeys(context, self, selfKey))) {
+    for (const GroupState &state : resolveGroupChain(changes)) {
         for (const GroupChange &change : changes) {
             if (change.digest() == state.head) {
                 chain.push_back(change.encoded);

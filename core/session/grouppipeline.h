@@ -106,8 +106,7 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
 
 // The changes of `groupId`'s resolved chain, epoch 1 first, as they travel (what a member
 // added later is sent, so that it can verify each change against its parent).
-StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId,
-                                             const QString &self, const QByteArray &selfKey);
+StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId);
 
 // Every group we know with a resolved state.
 StoreResult<std::vector<GroupState>> listGroups(StoreContext &context);

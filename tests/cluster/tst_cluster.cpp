@@ -454,7 +454,8 @@ void TestCluster::downStopsEverything()
     // The foreground `up` stopped everything itself and ended.
     QVERIFY(m_cluster.process().waitForFinished(30'000));
     QCOMPARE(m_cluster.process().exitStatus(), QProcess::NormalExit);
-    QCOMPARE(m_cluster.process().exitCode(), 0);
+    QVERIFY2(m_cluster.process().exitCode() == 0,
+             m_cluster.process().readAllStandardError().right(4000).constData());
     for (qint64 pid : pids) {
         QVERIFY2(!processAlive(pid), qPrintable(QStringLiteral("pid %1 still runs").arg(pid)));
     }

@@ -149,6 +149,7 @@ class TestGroups : public QObject
 private slots:
     void initTestCase();
     void membershipEventsSayWhatChanged();
+    void pinsAreCheckedOnReceiptOnly();
     void layoutRoundTripsAndHasOneEncoding();
     void frozenVector();
     void decoderRejectsBadInput();
@@ -1144,6 +1145,41 @@ void TestGroups::membershipEventsSayWhatChanged()
     many.chop(1);
     many += QStringLiteral("]}");
     QVERIFY(!GroupEvent::fromJson(many.toUtf8())); // more than a group can hold
+}
+
+// M1 §9.3 step 2: a create is checked against the receiver's pins when it arrives, never again.
+// A group whose creator's pinned key changes later (a new key pinned for that address) stays
+// the same group: before, resolution checked the pins again, and this device alone lost it.
+void TestGroups::pinsAreCheckedOnReceiptOnly()
+{
+    Profile carol(m_carol, {&m_bob}); // alice is no contact: nothing pinned for her yet
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    QCOMPARE(carol.receive(genesis.encoded, m_alice.address).outcome,
+             GroupUpdate::Outcome::Applied);
+    // Carol pins another key for alice's address.
+    const Person fakeAlice{m_alice.address};
+    const QByteArray otherKey = fakeAlice.publicKey();
+    QVERIFY(succeeded(take(carol.store->run(
+        [address = m_alice.address, otherKey](StoreContext &context) -> StoreStatus {
+            ContactRecord contact;
+            contact.address = address;
+            contact.accountKey = otherKey;
+            contact.createdAt = 2;
+            auto id = ContactTable(context).put(contact);
+            if (const auto *error = std::get_if<StoreError>(&id)) {
+                return *error;
+            }
+            return Done{};
+        }))));
+    const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
+                                    QStringLiteral("Climbers"));
+    const auto update = carol.receive(rename.encoded, m_alice.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(carol.group(genesis.groupId)->name, QStringLiteral("Climbers"));
+    // A new create in alice's name with the first key is refused now: the pin is checked on
+    // receipt.
+    QCOMPARE(carol.receive(create(m_alice, {m_carol.member()}).encoded, m_alice.address).error,
+             GroupError::KeyMismatch);
 }
 
 QTEST_GUILESS_MAIN(TestGroups)
