@@ -764,6 +764,15 @@ std::size_t chooseChild(const std::vector<ChainNode> &nodes, const SignedAt &sig
 
 } // namespace
 
+std::set<QByteArray> validGroupChanges(const std::vector<GroupChange> &changes)
+{
+    std::set<QByteArray> valid;
+    for (const ChainNode &node : validTree(changes, {})) {
+        valid.insert(node.digest);
+    }
+    return valid;
+}
+
 std::vector<GroupState> resolveGroupChain(const std::vector<GroupChange> &changes,
                                           const PinnedKeyLookup &pinned)
 {

@@ -35,6 +35,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -175,6 +176,10 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
 // lost, are ignored. nullopt if no valid create is among them.
 std::optional<GroupState> resolveGroup(const std::vector<GroupChange> &changes,
                                        const PinnedKeyLookup &pinned = {});
+
+// The digests of every change that extends a valid create through valid changes — the chosen
+// chain and the branches that lost; not the changes whose parent is unknown, nor the invalid.
+std::set<QByteArray> validGroupChanges(const std::vector<GroupChange> &changes);
 
 // The same, with every state of the chosen chain, epoch 1 first (empty: no valid create).
 std::vector<GroupState> resolveGroupChain(const std::vector<GroupChange> &changes,

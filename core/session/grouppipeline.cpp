@@ -296,6 +296,29 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
             update.error = GroupError::UnknownGroup;
             return update;
         }
+        // Full: the changes on no valid chain go first — those whose parent never came, and
+        // anything invalid. Anyone who knows the group's id can send such changes, so they
+        // must not fill it for good (M1 §9.3); only valid changes, which members sign, can.
+        if (storedCount >= GroupTable::kMaxChangesPerGroup) {
+            const std::set<QByteArray> valid = validGroupChanges(stored);
+            std::vector<QByteArray> evicted;
+            std::vector<GroupChange> kept;
+            for (GroupChange &held : stored) {
+                QByteArray heldDigest = held.digest();
+                if (valid.count(heldDigest) != 0) {
+                    kept.push_back(std::move(held));
+                } else {
+                    evicted.push_back(std::move(heldDigest));
+                }
+            }
+            const auto row = std::get<std::optional<GroupRowId>>(existing);
+            if (auto removed = groups.removeChanges(*row, evicted);
+                const auto *error = errorOf(removed)) {
+                return *error;
+            }
+            stored = std::move(kept);
+            storedCount -= qint64(evicted.size());
+        }
         if (storedCount >= GroupTable::kMaxChangesPerGroup) {
             update.error = GroupError::Full;
             update.after = update.before;
@@ -600,13 +623,15 @@ StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteA
             changes.push_back(std::move(*change));
         }
     }
+    // Each change hashed once (not once per state: up to the bound of changes squared).
+    std::map<QByteArray, const GroupChange *> byDigest;
+    for (const GroupChange &change : changes) {
+        byDigest.emplace(change.digest(), &change);
+    }
     std::vector<QByteArray> chain;
     for (const GroupState &state : resolveGroupChain(changes)) {
-        for (const GroupChange &change : changes) {
-            if (change.digest() == state.head) {
-                chain.push_back(change.encoded);
-                break;
-            }
+        if (const auto found = byDigest.find(state.head); found != byDigest.end()) {
+            chain.push_back(found->second->encoded);
         }
     }
     return chain;

@@ -303,6 +303,23 @@ StoreResult<std::vector<GroupState>> GroupTable::list()
     return out;
 }
 
+StoreStatus GroupTable::removeChanges(GroupRowId group, const std::vector<QByteArray> &digests)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("DELETE FROM group_changes WHERE group_row = ? AND digest = ?"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    for (const QByteArray &digest : digests) {
+        cached->bindValue(0, group.value);
+        cached->bindValue(1, digest);
+        if (!cached->exec()) {
+            return StoreContext::queryError(*cached);
+        }
+    }
+    return Done{};
+}
+
 StoreStatus GroupTable::remove(GroupRowId group)
 {
     CachedQuery cached = m_context.prepared(QStringLiteral("DELETE FROM groups WHERE id = ?"));

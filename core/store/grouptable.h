@@ -42,6 +42,9 @@ public:
     StoreResult<bool> addChange(GroupRowId group, const GroupChange &change, qint64 now);
     // How many changes `group` holds (what kMaxChangesPerGroup bounds).
     StoreResult<qint64> changeCount(GroupRowId group);
+    // Deletes the changes of `group` with these digests (what storeGroupChange evicts when the
+    // group is full: changes that are on no valid chain).
+    StoreStatus removeChanges(GroupRowId group, const std::vector<QByteArray> &digests);
     // Every change of `group` as it was stored (encoded bytes), oldest first. A change that
     // no longer opens at rest is skipped.
     StoreResult<std::vector<QByteArray>> changes(GroupRowId group);

@@ -150,6 +150,7 @@ private slots:
     void initTestCase();
     void membershipEventsSayWhatChanged();
     void pinsAreCheckedOnReceiptOnly();
+    void orphansCannotFillAGroup();
     void layoutRoundTripsAndHasOneEncoding();
     void frozenVector();
     void decoderRejectsBadInput();
@@ -1030,6 +1031,51 @@ void TestGroups::changesPerGroupAreBounded()
     QCOMPARE(bob.group(id)->epoch, 1u);
     QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")),
              qint64(GroupTable::kMaxChangesPerGroup));
+}
+
+// M1 §9.3: changes whose parent never comes — all that someone who only knows the group's id
+// can send — are dropped first at the bound, so they cannot fill the group for good.
+void TestGroups::orphansCannotFillAGroup()
+{
+    Profile bob(m_bob, {&m_alice});
+    const GroupChange genesis = create(m_alice, {m_bob.member()});
+    QCOMPARE(bob.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Applied);
+    const Person zed = person("zed");
+    std::vector<GroupChange> orphans;
+    for (int i = 1; i < GroupTable::kMaxChangesPerGroup; ++i) {
+        GroupChange orphan;
+        orphan.op = GroupOp::Rename;
+        orphan.groupId = genesis.groupId;
+        orphan.epoch = 5;
+        orphan.parent = QByteArray(28, 'o') + QByteArray::number(i).rightJustified(4, '0');
+        orphan.name = QStringLiteral("Spam");
+        orphan.members = genesis.members;
+        orphans.push_back(signedBy(std::move(orphan), zed));
+    }
+    // Stored as receiving them would (each waits for its parent), in one transaction.
+    QVERIFY(succeeded(
+        take(bob.store->run([&orphans, id = genesis.groupId](StoreContext &context) -> StoreStatus {
+            return context.transaction([&]() -> StoreStatus {
+                GroupTable groups(context);
+                const GroupRowId group = *std::get<std::optional<GroupRowId>>(groups.find(id));
+                for (const GroupChange &orphan : orphans) {
+                    if (auto added = groups.addChange(group, orphan, 1);
+                        const auto *error = std::get_if<StoreError>(&added)) {
+                        return *error;
+                    }
+                }
+                return Done{};
+            });
+        }))));
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")),
+             qint64(GroupTable::kMaxChangesPerGroup));
+    // Alice's rename is applied: the orphans went, her create and rename stay.
+    const GroupChange rename = next(genesis.state(), GroupOp::Rename, m_alice, genesis.members,
+                                    QStringLiteral("Climbers"));
+    const auto update = bob.receive(rename.encoded, m_alice.address);
+    QCOMPARE(update.outcome, GroupUpdate::Outcome::Applied);
+    QCOMPARE(bob.group(genesis.groupId)->name, QStringLiteral("Climbers"));
+    QCOMPARE(bob.count(QStringLiteral("SELECT count(*) FROM group_changes")), 2);
 }
 
 // A group's system rows (schema v16): what one change did, named by its signer; a jump of
