@@ -172,6 +172,20 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
     for (const GroupChange &change : stored) {
         byDigest.emplace(change.digest(), &change);
     }
+    // Whether the winning branch left `address` as it was where it split (in or out, admin or
+    // not) in every state: what it changed about someone, a higher-ranked admin decided there
+    // (a grant wins over our removal of the same person), so ours is not made again over it.
+    const auto untouched = [&](const QString &address) {
+        const GroupMember *atSplit = after[split].member(address);
+        for (std::size_t i = split + 1; i < after.size(); ++i) {
+            const GroupMember *there = after[i].member(address);
+            if ((there == nullptr) != (atSplit == nullptr) ||
+                (there != nullptr && there->admin != atSplit->admin)) {
+                return false;
+            }
+        }
+        return true;
+    };
     std::optional<GroupRequest> rename; // only our last rename can be the one that held
     for (std::size_t i = split + 1; i < before.size(); ++i) {
         const auto found = byDigest.find(before[i].head);
@@ -190,7 +204,7 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
         case GroupOp::Add:
             for (const GroupMember &member : made.members) {
                 if (!parent.member(member.address) && oldHead.member(member.address) &&
-                    !newHead.member(member.address)) {
+                    !newHead.member(member.address) && untouched(member.address)) {
                     request.members << member.address;
                 }
             }
@@ -198,7 +212,7 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
         case GroupOp::Remove:
             for (const GroupMember &member : parent.members) {
                 if (!made.member(member.address) && !oldHead.member(member.address) &&
-                    newHead.member(member.address)) {
+                    newHead.member(member.address) && untouched(member.address)) {
                     request.members << member.address;
                 }
             }
@@ -207,7 +221,7 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
             for (const GroupMember &member : made.members) {
                 if (member.admin && !parent.isAdmin(member.address) &&
                     oldHead.isAdmin(member.address) && newHead.member(member.address) &&
-                    !newHead.isAdmin(member.address)) {
+                    !newHead.isAdmin(member.address) && untouched(member.address)) {
                     request.members << member.address;
                 }
             }

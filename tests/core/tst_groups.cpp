@@ -995,6 +995,20 @@ void TestGroups::ownLostChangesAreMadeAgain()
     update = bob.receive(third.encoded, m_alice.address);
     QCOMPARE(update.after->head, third.digest());
     QVERIFY(update.makeAgain.empty());
+
+    // Bob removes dave; alice makes dave an admin the same epoch. Hers wins, and what she
+    // decided about dave stands: bob's removal is not made again over her grant.
+    const GroupState seven = *bob.group(genesis.groupId);
+    QVERIFY(madeOk(bob.make({GroupOp::Remove, genesis.groupId, {}, {m_dave.address}})));
+    std::vector<GroupMember> daveAdmin = seven.members;
+    for (GroupMember &member : daveAdmin) {
+        member.admin = member.admin || member.address == m_dave.address;
+    }
+    const GroupChange promote = next(seven, GroupOp::GrantAdmin, m_alice, daveAdmin);
+    update = bob.receive(promote.encoded, m_alice.address);
+    QCOMPARE(update.after->head, promote.digest());
+    QVERIFY(update.after->isAdmin(m_dave.address));
+    QVERIFY(update.makeAgain.empty());
 }
 
 void TestGroups::changesPerGroupAreBounded()
