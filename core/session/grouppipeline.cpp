@@ -376,8 +376,23 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
         if (auto added = groups.addChange(group, change, now); const auto *error = errorOf(added)) {
             return *error;
         }
+        // The common case resolves once, not twice: a change on the head that nothing stored
+        // waits for just extends the chain. The head has no valid child (else the chain would
+        // go on), and a change added under the chosen branch only strengthens it at every
+        // fork above (M1 §9.5 weighs what a subtree holds), so no earlier choice changes.
+        const bool extendsHead =
+            parentKnown && change.op != GroupOp::Create && !chain.empty() &&
+            chain.back().head == change.parent &&
+            std::none_of(stored.begin(), stored.end(),
+                         [&](const GroupChange &held) { return held.parent == digest; });
         stored.push_back(change);
-        const auto resolved = resolveGroupChain(stored);
+        std::vector<GroupState> resolved;
+        if (extendsHead) {
+            resolved = chain;
+            resolved.push_back(change.stateAfter(chain.back()));
+        } else {
+            resolved = resolveGroupChain(stored);
+        }
         if (!resolved.empty()) {
             update.after = resolved.back();
             if (!update.before || update.before->head != update.after->head) {

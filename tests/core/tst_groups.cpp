@@ -151,6 +151,7 @@ private slots:
     void membershipEventsSayWhatChanged();
     void pinsAreCheckedOnReceiptOnly();
     void orphansCannotFillAGroup();
+    void storingInAnyOrderResolvesAsAWhole();
     void layoutRoundTripsAndHasOneEncoding();
     void frozenVector();
     void decoderRejectsBadInput();
@@ -1240,6 +1241,53 @@ void TestGroups::pinsAreCheckedOnReceiptOnly()
     // receipt.
     QCOMPARE(carol.receive(create(m_alice, {m_carol.member()}).encoded, m_alice.address).error,
              GroupError::KeyMismatch);
+}
+
+// storeGroupChange resolves a change that extends the head without resolving the whole group
+// again: stored one by one, in the order they were made or any other, the changes end in the
+// state resolveGroup gives for all of them together.
+void TestGroups::storingInAnyOrderResolvesAsAWhole()
+{
+    const auto a = m_alice.member(true);
+    const auto b = m_bob.member(true);
+    const auto c = m_carol.member();
+    const GroupChange genesis = create(m_alice, {m_bob.member(), c});
+    const GroupChange grant = next(genesis.state(), GroupOp::GrantAdmin, m_alice, {a, b, c});
+    const GroupState two = grant.state();
+    std::vector<GroupChange> all = {genesis, grant};
+    GroupState line = two; // a line of bob's renames on top, the head most of the time
+    for (int i = 0; i < 4; ++i) {
+        all.push_back(
+            next(line, GroupOp::Rename, m_bob, line.members, QStringLiteral("Step %1").arg(i)));
+        line = all.back().stateAfter(line);
+    }
+    // Alice's removal of carol from epoch 2 outranks the whole line; bob extends it after.
+    const GroupChange removal = next(two, GroupOp::Remove, m_alice, {a, b});
+    all.push_back(removal);
+    all.push_back(next(removal.state(), GroupOp::Rename, m_bob, {a, b}, QStringLiteral("Two")));
+    const auto expected = resolveGroup(all);
+    QVERIFY(expected);
+    QCOMPARE(expected->name, QStringLiteral("Two"));
+    // The create first: a change of a group the device does not know is refused (M1 §9.3).
+    std::vector<std::vector<GroupChange>> orders = {all};
+    orders.emplace_back(all.begin(), all.begin() + 1);
+    orders.back().insert(orders.back().end(), all.rbegin(), all.rend() - 1);
+    std::mt19937 random(21);
+    for (int i = 0; i < 8; ++i) {
+        orders.push_back(all);
+        std::shuffle(orders.back().begin() + 1, orders.back().end(), random);
+    }
+    for (const auto &order : orders) {
+        Profile bob(m_bob, {&m_alice, &m_carol});
+        for (const GroupChange &change : order) {
+            bob.receive(change.encoded, change.signer);
+        }
+        const auto stored = bob.group(genesis.groupId);
+        QVERIFY(stored);
+        QCOMPARE(stored->head, expected->head);
+        QCOMPARE(stored->name, expected->name);
+        QCOMPARE(stored->members, expected->members);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestGroups)
