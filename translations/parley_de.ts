@@ -83,6 +83,10 @@
         <source>You renamed the group to “%1”.</source>
         <translation>Sie haben die Gruppe in „%1“ umbenannt.</translation>
     </message>
+    <message>
+        <source>No longer an admin: %1.</source>
+        <translation>Nicht mehr Admin: %1.</translation>
+    </message>
 </context>
 <context>
     <name>MessageFailure</name>

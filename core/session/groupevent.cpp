@@ -58,6 +58,17 @@ std::optional<QStringList> listOf(const QJsonValue &value)
     return addresses;
 }
 
+// Without the bidirectional controls (LRM, RLM, embeddings, overrides, isolates).
+QString withoutBidiControls(QString text)
+{
+    text.removeIf([](QChar c) {
+        const char16_t u = c.unicode();
+        return u == 0x200E || u == 0x200F || (u >= 0x202A && u <= 0x202E) ||
+               (u >= 0x2066 && u <= 0x2069);
+    });
+    return text;
+}
+
 } // namespace
 
 std::optional<GroupEvent> GroupEvent::between(const std::optional<GroupState> &before,
@@ -90,11 +101,13 @@ std::optional<GroupEvent> GroupEvent::between(const std::optional<GroupState> &b
     event.removed = minus(members, membersAfter);
     event.left = oneStep && change.op == GroupOp::Leave;
     event.admins = minus(addressesOf(after, true), addressesOf(before, true));
+    event.unadmins =
+        minus(minus(addressesOf(before, true), addressesOf(after, true)), event.removed);
     if (before->name != after.name) {
         event.name = after.name;
     }
     if (event.added.isEmpty() && event.removed.isEmpty() && event.admins.isEmpty() &&
-        event.name.isEmpty()) {
+        event.unadmins.isEmpty() && event.name.isEmpty()) {
         return std::nullopt; // e.g. a member's new devices: nothing to show
     }
     return event;
@@ -121,6 +134,9 @@ QByteArray GroupEvent::toJson() const
     if (!admins.isEmpty()) {
         object.insert(QStringLiteral("admins"), arrayOf(admins));
     }
+    if (!unadmins.isEmpty()) {
+        object.insert(QStringLiteral("unadmins"), arrayOf(unadmins));
+    }
     if (!name.isNull()) {
         object.insert(QStringLiteral("name"), name);
     }
@@ -141,12 +157,14 @@ std::optional<GroupEvent> GroupEvent::fromJson(const QByteArray &json)
     const auto added = listOf(object.value(QStringLiteral("added")));
     const auto removed = listOf(object.value(QStringLiteral("removed")));
     const auto admins = listOf(object.value(QStringLiteral("admins")));
-    if (!added || !removed || !admins) {
+    const auto unadmins = listOf(object.value(QStringLiteral("unadmins")));
+    if (!added || !removed || !admins || !unadmins) {
         return std::nullopt;
     }
     event.added = *added;
     event.removed = *removed;
     event.admins = *admins;
+    event.unadmins = *unadmins;
     if (const QJsonValue name = object.value(QStringLiteral("name")); name.isString()) {
         event.name = name.toString().left(kMaxGroupNameBytes);
     }
@@ -159,13 +177,14 @@ QString GroupEvent::describe(const QString &self,
     const auto objects = [&](const QStringList &addresses) {
         QStringList names;
         for (const QString &address : addresses) {
-            names << (address == self ? tr("you") : nameOf(address));
+            names << (address == self ? tr("you") : withoutBidiControls(nameOf(address)));
         }
         return QLocale().createSeparatedList(names);
     };
     // Our own changes have sentences of their own: "You" takes another verb form in German.
     const bool mine = !by.isEmpty() && by == self;
-    const QString actor = by.isEmpty() || mine ? QString() : nameOf(by);
+    const QString actor = by.isEmpty() || mine ? QString() : withoutBidiControls(nameOf(by));
+    const QString name = withoutBidiControls(this->name);
     QStringList sentences;
     if (created) {
         return mine              ? tr("You created the group “%1”.").arg(name)
@@ -189,6 +208,9 @@ QString GroupEvent::describe(const QString &self,
         sentences << (mine               ? tr("You made %1 an admin.").arg(objects(admins))
                       : !actor.isEmpty() ? tr("%1 made %2 an admin.").arg(actor, objects(admins))
                                          : tr("Now an admin: %1.").arg(objects(admins)));
+    }
+    if (!unadmins.isEmpty()) {
+        sentences << tr("No longer an admin: %1.").arg(objects(unadmins));
     }
     if (!name.isEmpty()) {
         sentences << (mine               ? tr("You renamed the group to “%1”.").arg(name)

@@ -27,8 +27,9 @@ public:
     bool left = false;    // the one change is a leave: `removed` left by themselves
     QStringList added;    // account addresses, sorted
     QStringList removed;
-    QStringList admins; // who became an admin
-    QString name;       // the group's new name, when it changed (a create's name too)
+    QStringList admins;   // who became an admin
+    QStringList unadmins; // members who are no admins any more (only when a fork switched)
+    QString name;         // the group's new name, when it changed (a create's name too)
 
     // The event between two resolved states; nullopt when nothing a member sees changed.
     // `change`: the change that made `after`. Describes only states `self` is a member of.
@@ -41,7 +42,8 @@ public:
     static std::optional<GroupEvent> fromJson(const QByteArray &json);
 
     // One or more sentences: "Alice added Bob and you. Alice made Bob an admin." `nameOf`
-    // names an address other than `self`, which is "You" or "you".
+    // names an address other than `self`, which is "You" or "you". Names and the group's name
+    // lose their bidirectional controls, so that none can reorder the sentence around it.
     QString describe(const QString &self,
                      const std::function<QString(const QString &address)> &nameOf) const;
 };

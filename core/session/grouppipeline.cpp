@@ -173,14 +173,19 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
         byDigest.emplace(change.digest(), &change);
     }
     // Whether the winning branch left `address` as it was where it split (in or out, admin or
-    // not) in every state: what it changed about someone, a higher-ranked admin decided there
-    // (a grant wins over our removal of the same person), so ours is not made again over it.
+    // not), but for changes by admins we outrank there: what an admin ranked above us decided
+    // about someone on that branch stands (its grant wins over our removal of the same
+    // person), what one below us did does not (M1 §9.5).
+    const GroupState &forked = after[split];
     const auto untouched = [&](const QString &address) {
-        const GroupMember *atSplit = after[split].member(address);
         for (std::size_t i = split + 1; i < after.size(); ++i) {
-            const GroupMember *there = after[i].member(address);
-            if ((there == nullptr) != (atSplit == nullptr) ||
-                (there != nullptr && there->admin != atSplit->admin)) {
+            const GroupMember *was = after[i - 1].member(address);
+            const GroupMember *is = after[i].member(address);
+            if ((was == nullptr) == (is == nullptr) && (is == nullptr || is->admin == was->admin)) {
+                continue;
+            }
+            const auto made = byDigest.find(after[i].head);
+            if (made == byDigest.end() || forked.outranks(made->second->signer, self)) {
                 return false;
             }
         }

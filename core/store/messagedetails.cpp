@@ -175,7 +175,11 @@ StoreResult<QString> describeGroupEvent(StoreContext &context, const MessageReco
                 error->code != StoreError::Code::Undecryptable) {
                 failed = *error;
             }
-            return address.section(u'@', 0, 0);
+            // A username on our relay; on another, the whole address, so that nobody there
+            // can pass for a contact (or for "you") by choosing the same username.
+            const QString relay = address.section(u'@', 1);
+            return relay == std::get<QString>(self).section(u'@', 1) ? address.section(u'@', 0, 0)
+                                                                     : address;
         });
     if (failed) {
         return *failed;

@@ -152,6 +152,7 @@ private slots:
     void pinsAreCheckedOnReceiptOnly();
     void orphansCannotFillAGroup();
     void storingInAnyOrderResolvesAsAWhole();
+    void aJuniorsGrantDoesNotStopASeniorsRemoval();
     void layoutRoundTripsAndHasOneEncoding();
     void frozenVector();
     void decoderRejectsBadInput();
@@ -1178,6 +1179,12 @@ void TestGroups::membershipEventsSayWhatChanged()
     jumped.name = QStringLiteral("Climbers");
     QCOMPARE(described(GroupEvent::between(first, jumped, leave, self)),
              QStringLiteral("Now an admin: you. The group is now called “Climbers”."));
+    // A switch back loses that grant, which is said too; a name cannot reorder the sentence.
+    GroupState back = first;
+    back.head = QByteArray(32, 'b');
+    back.name = QStringLiteral("Climb\u202Eers\u2066");
+    QCOMPARE(described(GroupEvent::between(jumped, back, leave, self)),
+             QStringLiteral("No longer an admin: you. The group is now called “Climbers”."));
 
     // A removal of us is shown; a state we were never in is not; nothing visible, nothing.
     GroupState without = third;
@@ -1288,6 +1295,45 @@ void TestGroups::storingInAnyOrderResolvesAsAWhole()
         QCOMPARE(stored->name, expected->name);
         QCOMPARE(stored->members, expected->members);
     }
+}
+
+// The other side of ownLostChangesAreMadeAgain's last case: bob removes dave while carol,
+// whom bob outranks, makes dave an admin; alice then builds on carol's branch, so it wins. What
+// carol decided about dave does not stand over bob: his removal is made again (M1 §9.5).
+void TestGroups::aJuniorsGrantDoesNotStopASeniorsRemoval()
+{
+    const auto a = m_alice.member(true);
+    const GroupChange genesis =
+        create(m_alice, {m_bob.member(), m_carol.member(), m_dave.member()});
+    const GroupChange grantBob = next(genesis.state(), GroupOp::GrantAdmin, m_alice,
+                                      {a, m_bob.member(true), m_carol.member(), m_dave.member()});
+    const GroupState two = resolveGroupChain({genesis, grantBob}).back();
+    const GroupChange grantCarol =
+        next(two, GroupOp::GrantAdmin, m_alice,
+             {a, m_bob.member(true), m_carol.member(true), m_dave.member()});
+    Profile bob(m_bob, {&m_alice, &m_carol, &m_dave});
+    for (const GroupChange &change : {genesis, grantBob, grantCarol}) {
+        QCOMPARE(bob.receive(change.encoded, m_alice.address).outcome,
+                 GroupUpdate::Outcome::Applied);
+    }
+    const GroupState three = resolveGroupChain({genesis, grantBob, grantCarol}).back();
+    QVERIFY(madeOk(bob.make({GroupOp::Remove, genesis.groupId, {}, {m_dave.address}})));
+    const GroupChange carolsGrant =
+        next(three, GroupOp::GrantAdmin, m_carol,
+             {a, m_bob.member(true), m_carol.member(true), m_dave.member(true)});
+    // Bob outranks carol: his removal stays ahead of her grant.
+    QCOMPARE(bob.receive(carolsGrant.encoded, m_carol.address).outcome,
+             GroupUpdate::Outcome::Superseded);
+    const GroupState four = carolsGrant.stateAfter(three);
+    const GroupChange alicesRename =
+        next(four, GroupOp::Rename, m_alice, four.members, QStringLiteral("Climbers"));
+    const GroupUpdate update = bob.receive(alicesRename.encoded, m_alice.address);
+    QCOMPARE(update.after->head, alicesRename.digest());
+    QCOMPARE(update.makeAgain.size(), std::size_t(1));
+    QCOMPARE(update.makeAgain[0].op, GroupOp::Remove);
+    QCOMPARE(update.makeAgain[0].members, QStringList{m_dave.address});
+    QVERIFY(madeOk(bob.make(update.makeAgain[0])));
+    QVERIFY(!bob.group(genesis.groupId)->member(m_dave.address));
 }
 
 QTEST_GUILESS_MAIN(TestGroups)
