@@ -2143,6 +2143,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>This is not possible in a group yet.</source>
         <translation>Das ist in einer Gruppe noch nicht möglich.</translation>
     </message>
+    <message>
+        <source>A message id has %1 bytes.</source>
+        <translation>Eine Nachrichten-ID hat %1 Bytes.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::SettingsViewModel</name>

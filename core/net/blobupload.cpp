@@ -8,12 +8,14 @@ Q_DECLARE_LOGGING_CATEGORY(lcNet)
 
 namespace parley::core {
 
-BlobUpload::BlobUpload(RelayConnection *connection, QString path, quint64 size, QObject *parent)
+BlobUpload::BlobUpload(RelayConnection *connection, QString path, quint64 size, QByteArray blobId,
+                       QObject *parent)
     : QObject(parent)
     , m_connection(connection)
     , m_client(connection)
     , m_file(std::move(path))
     , m_size(size)
+    , m_blobId(std::move(blobId))
     , m_retry(this)
 {
     m_retry.setSingleShot(true);
@@ -23,7 +25,6 @@ BlobUpload::BlobUpload(RelayConnection *connection, QString path, quint64 size, 
             [this](ConnectionStatus::State state) {
                 if (m_waiting && state == ConnectionStatus::State::Connected) {
                     m_waiting = false;
-                    ++m_resumes;
                     step();
                 }
             });
@@ -70,11 +71,13 @@ void BlobUpload::step()
             m_blobId = created.blobId;
             m_chunkBytes = created.maxChunkBytes;
             m_offset = 0;
+            emit this->created(m_blobId);
             sendNext();
         });
         return;
     }
     // R4 §4.3: resume from what the relay has, on any connection.
+    ++m_resumes;
     m_client.status(m_blobId, [this](const BlobClient::Result<BlobClient::State> &result) {
         if (const auto *state = std::get_if<BlobClient::State>(&result)) {
             qCInfo(lcNet) << "resuming an upload at" << state->received << "of" << state->size;
@@ -114,6 +117,16 @@ void BlobUpload::onState(const BlobClient::Result<BlobClient::State> &result)
             error->code == wire::Status::BAD_OFFSET && error->state) {
             // R4 §4.2: go on from where the relay is.
             onState(*error->state);
+            return;
+        }
+        if (error->kind == BlobClient::Error::Kind::Status &&
+            error->code == wire::Status::BLOB_NOT_FOUND && m_recreations < kMaxRecreations) {
+            // Expired, or removed by the operator, while we were away: start again.
+            ++m_recreations;
+            qCInfo(lcNet) << "the relay no longer has the blob; uploading it again";
+            m_blobId.clear();
+            m_offset = 0;
+            step();
             return;
         }
         handleError(*error);

@@ -17,25 +17,36 @@ namespace parley::core {
 // R4 §4.2 check 5). Chunks go one at a time, each of Limits.max_blob_chunk_bytes at most,
 // read from the file as they are sent (bounded memory). Lives on the connection's thread.
 //
-// Emits progress() after every chunk the relay confirmed, then exactly one of finished()
-// (the blob is complete) or failed() (a definitive refusal: too large, quota, gone, a file
-// that cannot be read). A retriable refusal (UNAVAILABLE) is retried after kRetryMs.
+// Given the id of a blob created before (by an upload cut off by a restart or a crash), it
+// asks GetBlobStatus first and goes on from there. A blob the relay no longer has (expired
+// while we were away, BLOB_NOT_FOUND) is created again and sent from the start, at most
+// kMaxRecreations times.
+//
+// Emits created() when the relay made the blob (so its id can be kept), progress() after
+// every chunk the relay confirmed, then exactly one of finished() (the blob is complete) or
+// failed() (a definitive refusal: too large, quota, a file that cannot be read). A retriable
+// refusal (UNAVAILABLE) is retried after kRetryMs.
 class BlobUpload : public QObject
 {
     Q_OBJECT
 
 public:
     static constexpr int kRetryMs = 1'000;
+    static constexpr int kMaxRecreations = 2;
 
-    BlobUpload(RelayConnection *connection, QString path, quint64 size, QObject *parent = nullptr);
+    // `blobId`: the blob an earlier upload of this file created, or empty.
+    BlobUpload(RelayConnection *connection, QString path, quint64 size, QByteArray blobId = {},
+               QObject *parent = nullptr);
 
     void start();
     // Every data byte put on the wire, retried chunks included (what resuming saves).
     quint64 bytesSent() const { return m_bytesSent; }
-    // How many times the upload went on after a lost connection.
+    // How many times the upload asked the relay where to go on (R4 §4.3): after a lost
+    // connection, a retriable refusal, or from an earlier upload's blob.
     int resumes() const { return m_resumes; }
 
 signals:
+    void created(const QByteArray &blobId);
     void progress(quint64 received, quint64 size);
     void finished(const QByteArray &blobId);
     void failed(const QString &sentence);
@@ -57,6 +68,7 @@ private:
     quint64 m_offset = 0;
     quint64 m_bytesSent = 0;
     int m_resumes = 0;
+    int m_recreations = 0;
     bool m_waiting = false;
     bool m_done = false;
     QTimer m_retry;

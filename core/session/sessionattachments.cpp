@@ -12,6 +12,7 @@
 #include "core/store/conversationtable.h"
 #include "core/store/profilestore.h"
 #include "core/store/storecontext.h"
+#include "core/store/uploadtable.h"
 #include "crypto/identity.h"
 
 #include <QBuffer>
@@ -98,7 +99,8 @@ QString SessionManager::attachmentsDirectory() const
                  : QString();
 }
 
-void SessionManager::sendFile(const QString &contact, const QString &path, const QString &caption)
+void SessionManager::sendFile(const QString &contact, const QString &path, const QString &caption,
+                              const QByteArray &clientMessageId)
 {
     const QFileInfo info(path);
     if (!info.isFile() || !info.isReadable()) {
@@ -115,12 +117,13 @@ void SessionManager::sendFile(const QString &contact, const QString &path, const
             }
             return file;
         },
-        info.fileName(), mimeType, {}, caption);
+        info.fileName(), mimeType, {}, caption, clientMessageId);
 }
 
 void SessionManager::sendFileData(const QString &contact, const QByteArray &data,
                                   const QString &fileName, const QString &mimeType,
-                                  const QByteArray &thumbnail, const QString &caption)
+                                  const QByteArray &thumbnail, const QString &caption,
+                                  const QByteArray &clientMessageId)
 {
     sendAttachment(
         contact,
@@ -130,13 +133,14 @@ void SessionManager::sendFileData(const QString &contact, const QByteArray &data
             buffer->open(QIODevice::ReadOnly);
             return buffer;
         },
-        fileName, mimeType, thumbnail, caption);
+        fileName, mimeType, thumbnail, caption, clientMessageId);
 }
 
 void SessionManager::sendAttachment(const QString &contact,
                                     std::function<std::unique_ptr<QIODevice>()> source,
                                     const QString &fileName, const QString &mimeType,
-                                    const QByteArray &thumbnail, const QString &caption)
+                                    const QByteArray &thumbnail, const QString &caption,
+                                    const QByteArray &clientMessageId)
 {
     const QString address = resolve(contact);
     QString problem;
@@ -153,6 +157,8 @@ void SessionManager::sendAttachment(const QString &contact,
         problem = tr("A thumbnail must have at most %1 bytes.").arg(kMaxThumbnailBytes);
     } else if (caption.toUtf8().size() > kMaxTextBytes) {
         problem = tr("A caption must have at most %1 bytes.").arg(kMaxTextBytes);
+    } else if (!clientMessageId.isEmpty() && clientMessageId.size() != kClientMessageIdBytes) {
+        problem = tr("A message id has %1 bytes.").arg(kClientMessageIdBytes);
     }
     if (!problem.isEmpty()) {
         emit commandFailed(contact, problem);
@@ -163,80 +169,208 @@ void SessionManager::sendAttachment(const QString &contact,
         emit commandFailed(address, tr("The profile's attachments folder cannot be created."));
         return;
     }
-    const QByteArray clientMessageId = MessageContent::newClientMessageId();
-    const QString blobPath = directory.filePath(newBlobFileName());
-    AttachmentRef ref;
-    ref.fileName = fileName;
-    ref.mimeType = mimeType;
-    ref.thumbnail = thumbnail;
+    UploadRecord upload;
+    upload.address = address;
+    upload.clientMessageId =
+        clientMessageId.isEmpty() ? MessageContent::newClientMessageId() : clientMessageId;
+    upload.ref.fileName = fileName;
+    upload.ref.mimeType = mimeType;
+    upload.ref.thumbnail = thumbnail;
+    upload.caption = caption;
+    upload.localFile = newBlobFileName();
+    const QString blobPath = directory.filePath(upload.localFile);
     whenDone(attachmentfiles::encryptToFile(std::move(source), blobPath,
                                             crypto::kAttachmentMaxPlaintextBytes),
-             [this, address, clientMessageId, blobPath, ref,
-              caption](const std::variant<attachmentfiles::Encrypted, QString> &result) mutable {
+             [this, upload, blobPath, store = m_account->store()](
+                 const std::variant<attachmentfiles::Encrypted, QString> &result) mutable {
                  if (const auto *sentence = std::get_if<QString>(&result)) {
-                     emit attachmentFailed(address, clientMessageId, *sentence);
+                     emit attachmentFailed(upload.address, upload.clientMessageId, *sentence);
                      return;
                  }
                  const auto &encrypted = std::get<attachmentfiles::Encrypted>(result);
-                 ref.key = encrypted.key;
-                 ref.digest = encrypted.digest;
-                 ref.size = encrypted.size;
-                 uploadAttachment(address, clientMessageId, blobPath, std::move(ref), caption);
+                 upload.ref.key = encrypted.key;
+                 upload.ref.digest = encrypted.digest;
+                 upload.ref.size = encrypted.size;
+                 if (store != m_account->store()) {
+                     QFile::remove(blobPath);
+                     emit attachmentFailed(upload.address, upload.clientMessageId,
+                                           tr("The profile is not open."));
+                     return;
+                 }
+                 // Kept before the first byte leaves, so a restart goes on with it.
+                 whenDone(store->run([upload](StoreContext &context) {
+                     return UploadTable(context).insert(upload, nowMs());
+                 }),
+                          [this, upload, blobPath](const StoreResult<qint64> &stored) mutable {
+                              if (const auto *error = std::get_if<StoreError>(&stored)) {
+                                  QFile::remove(blobPath);
+                                  emit attachmentFailed(upload.address, upload.clientMessageId,
+                                                        error->message());
+                                  return;
+                              }
+                              upload.id = std::get<qint64>(stored);
+                              startUpload(upload);
+                          });
              });
 }
 
-void SessionManager::uploadAttachment(const QString &address, const QByteArray &clientMessageId,
-                                      const QString &blobPath, AttachmentRef ref,
-                                      const QString &caption)
+void SessionManager::startUpload(const UploadRecord &upload)
 {
-    auto *upload = new BlobUpload(m_connection, blobPath, ref.blobSize(), this);
-    connect(upload, &BlobUpload::progress, this,
-            [this, address, clientMessageId](quint64 done, quint64 total) {
-                emit attachmentProgress(address, clientMessageId, qint64(done), qint64(total));
+    const auto store = m_account->store();
+    if (!store || m_uploads.contains(upload.id)) {
+        return;
+    }
+    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
+    auto *job = new BlobUpload(m_connection, blobPath, upload.ref.blobSize(), upload.blobId, this);
+    m_uploads.insert(upload.id, job);
+    connect(job, &BlobUpload::created, this,
+            [this, id = upload.id, storeId = store.get()](const QByteArray &blobId) {
+                const auto current = m_account->store();
+                if (current.get() != storeId) {
+                    return;
+                }
+                whenDone(current->run([id, blobId](StoreContext &context) {
+                    return UploadTable(context).setBlobId(id, blobId);
+                }),
+                         [](const StoreStatus &status) {
+                             if (const auto *error = std::get_if<StoreError>(&status)) {
+                                 // Only a resume after a restart needs it: that one starts over.
+                                 qCWarning(lcSession)
+                                     << "cannot keep an upload's blob id:" << error->detail;
+                             }
+                         });
             });
-    connect(upload, &BlobUpload::failed, this,
-            [this, upload, address, clientMessageId, blobPath](const QString &sentence) {
-                upload->deleteLater();
-                QFile::remove(blobPath);
-                emit attachmentFailed(address, clientMessageId, sentence);
-            });
-    connect(upload, &BlobUpload::finished, this,
-            [this, upload, address, clientMessageId, blobPath, ref,
-             caption](const QByteArray &blobId) mutable {
-                upload->deleteLater();
-                emit attachmentUploaded(address, clientMessageId, qint64(upload->bytesSent()),
-                                        upload->resumes());
-                ref.blobId = blobId;
-                MessageContent content = MessageContent::makeAttachment(ref, caption, nowMs());
-                content.clientMessageId = clientMessageId;
-                sendAttachmentMessage(address, content, QFileInfo(blobPath).fileName());
-            });
-    upload->start();
+    connect(job, &BlobUpload::progress, this, [this, upload](quint64 done, quint64 total) {
+        emit attachmentProgress(upload.address, upload.clientMessageId, qint64(done),
+                                qint64(total));
+    });
+    connect(job, &BlobUpload::failed, this,
+            [this, upload](const QString &sentence) { dropUpload(upload, sentence); });
+    // Still listed in m_uploads until its message is stored: the outbox is not drained yet.
+    connect(job, &BlobUpload::finished, this, [this, job, upload](const QByteArray &blobId) {
+        emit attachmentUploaded(upload.address, upload.clientMessageId, qint64(job->bytesSent()),
+                                job->resumes());
+        AttachmentRef ref = upload.ref;
+        ref.blobId = blobId;
+        MessageContent content = MessageContent::makeAttachment(ref, upload.caption, nowMs());
+        content.clientMessageId = upload.clientMessageId;
+        sendAttachmentMessage(upload, content);
+    });
+    job->start();
 }
 
-void SessionManager::sendAttachmentMessage(const QString &address, const MessageContent &content,
-                                           const QString &localFile)
+void SessionManager::resumeUploads()
 {
-    enqueue([this, address, content, localFile](std::function<void()> next) {
-        ensureSessions(address, [this, address, content, localFile, next](const QString &error) {
+    const auto store = m_account->store();
+    if (!store || !ready()) {
+        return;
+    }
+    m_listingUploads = true;
+    whenDone(store->run([](StoreContext &context) { return UploadTable(context).list(); }),
+             [this, storeId = store.get()](const StoreResult<std::vector<UploadRecord>> &listed) {
+                 m_listingUploads = false;
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&listed)) {
+                     qCWarning(lcSession) << "cannot read the uploads:" << error->detail;
+                 } else {
+                     for (const UploadRecord &upload :
+                          std::get<std::vector<UploadRecord>>(listed)) {
+                         qCInfo(lcSession) << "resuming an upload from an earlier session";
+                         startUpload(upload);
+                     }
+                 }
+                 checkOutboxDrained();
+             });
+}
+
+void SessionManager::forgetUpload(qint64 id)
+{
+    if (BlobUpload *job = m_uploads.take(id)) {
+        job->deleteLater();
+    }
+}
+
+void SessionManager::stopUploads()
+{
+    // Their rows stay: the next sign-in goes on with them.
+    for (BlobUpload *job : std::as_const(m_uploads)) {
+        job->disconnect(this);
+        job->deleteLater();
+    }
+    m_uploads.clear();
+}
+
+void SessionManager::dropUpload(const UploadRecord &upload, const QString &sentence)
+{
+    forgetUpload(upload.id);
+    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
+    emit attachmentFailed(upload.address, upload.clientMessageId, sentence);
+    const auto store = m_account->store();
+    if (!store) {
+        checkOutboxDrained();
+        return; // the row stays and is tried again at the next sign-in
+    }
+    whenDone(store->run([id = upload.id](StoreContext &context) {
+        return UploadTable(context).remove(id);
+    }),
+             [this, blobPath](const StoreStatus &removed) {
+                 if (const auto *error = std::get_if<StoreError>(&removed)) {
+                     qCWarning(lcSession) << "cannot remove an upload:" << error->detail;
+                 } else {
+                     QFile::remove(blobPath);
+                 }
+                 checkOutboxDrained();
+             });
+}
+
+void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
+                                           const MessageContent &content)
+{
+    enqueue([this, upload, content](std::function<void()> next) {
+        ensureSessions(upload.address, [this, upload, content, next](const QString &error) {
             const auto store = m_account->store();
             const auto device = m_account->device();
-            if (!error.isEmpty() || !store || !device) {
-                emit attachmentFailed(address, content.clientMessageId,
-                                      error.isEmpty() ? tr("The profile is not open.") : error);
+            if (!store || !device) {
+                forgetUpload(upload.id); // its row stays: sent after the next sign-in
+                checkOutboxDrained();
                 next();
                 return;
             }
-            whenDone(store->run([device, address, content, localFile](StoreContext &context) {
-                return encryptAttachment(context, *device, address, content, localFile, nowMs());
+            if (!error.isEmpty()) {
+                dropUpload(upload, error);
+                next();
+                return;
+            }
+            // The message and the end of its upload are one transaction: sent once or not at all.
+            whenDone(store->run([device, upload, content](StoreContext &context) {
+                return context.transaction([&]() -> StoreResult<OutgoingResult> {
+                    auto result = encryptAttachment(context, *device, upload.address, content,
+                                                    upload.localFile, nowMs());
+                    if (std::holds_alternative<OutgoingResult>(result)) {
+                        if (auto removed = UploadTable(context).remove(upload.id);
+                            const auto *error = std::get_if<StoreError>(&removed)) {
+                            return *error;
+                        }
+                    }
+                    return result;
+                });
             }),
-                     [this, address, content, next](const StoreResult<OutgoingResult> &stored) {
+                     [this, upload, next](const StoreResult<OutgoingResult> &stored) {
                          if (const auto *failed = std::get_if<StoreError>(&stored)) {
-                             emit attachmentFailed(address, content.clientMessageId,
-                                                   failed->message());
-                         } else if (std::get<OutgoingResult>(stored).message) {
-                             emit messageQueued(address, content.clientMessageId);
+                             dropUpload(upload, failed->message());
+                             next();
+                             return;
+                         }
+                         forgetUpload(upload.id);
+                         if (std::get<OutgoingResult>(stored).message) {
+                             emit messageQueued(upload.address, upload.clientMessageId);
                              flushOutbox();
+                         } else {
+                             // Not stored (nothing to send it to): no row names the file now.
+                             QFile::remove(QDir(attachmentsDirectory()).filePath(upload.localFile));
+                             checkOutboxDrained();
                          }
                          next();
                      });

@@ -150,13 +150,16 @@ void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase 
 void SessionManager::onAccountStatus()
 {
     // Unlock: the account signs in from an unlocked profile. What expired while the profile
-    // was closed goes before anything is shown from it.
+    // was closed goes before anything is shown from it; uploads cut off by a restart go on.
+    // A lock stops the running uploads; their rows stay for the next sign-in.
     const bool signedIn = m_account->status().state == AccountStatus::State::SignedIn;
     if (signedIn && !m_signedIn) {
         m_signedIn = true;
         sweepExpired();
+        resumeUploads();
     } else if (!signedIn) {
         m_signedIn = false;
+        stopUploads();
         m_sweepTimer.stop();
         m_sweepAt = 0;
     }

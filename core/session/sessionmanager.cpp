@@ -674,7 +674,8 @@ void SessionManager::finishEntry(const OutboxEntry &entry, MessageRecord::Failur
 
 void SessionManager::checkOutboxDrained()
 {
-    if (!m_flushing && m_inFlight.isEmpty()) {
+    // A file being uploaded is on its way too (its message follows the upload).
+    if (!m_flushing && m_inFlight.isEmpty() && m_uploads.isEmpty() && !m_listingUploads) {
         emit outboxDrained();
     }
 }

@@ -4,6 +4,7 @@
 #include "core/net/relayconnection.h"
 #include "core/session/messagepipeline.h"
 #include "core/store/messagedetails.h"
+#include "core/store/uploadtable.h"
 #include "crypto/keytypes.h"
 
 #include <QByteArray>
@@ -31,6 +32,7 @@ class SessionResetRateLimiter;
 namespace parley::core {
 
 class AccountManager;
+class BlobUpload;
 class ProfileStore;
 struct GroupRequest;
 
@@ -196,12 +198,17 @@ public slots:
     // a blob — resumed from the relay's offset after a lost connection — reporting
     // attachmentProgress(), then sends the attachment message like a text (messageQueued(),
     // the same states). `clientMessageId` of every attachment signal is that message's id,
-    // chosen before the upload. A file the relay refuses gives attachmentFailed().
+    // chosen before the upload (by the caller, or a new one when it passes none). A file the
+    // relay refuses gives attachmentFailed(). The upload is kept in the profile (UploadTable)
+    // until its message is stored, so one cut off by a restart or a crash goes on from the
+    // relay's offset on the next sign-in; outboxDrained() waits for it.
     // sendFileData() sends prepared bytes (an image without its metadata, media/) under
     // `fileName`, with an optional thumbnail of at most kMaxThumbnailBytes.
-    void sendFile(const QString &contact, const QString &path, const QString &caption);
+    void sendFile(const QString &contact, const QString &path, const QString &caption,
+                  const QByteArray &clientMessageId = {});
     void sendFileData(const QString &contact, const QByteArray &data, const QString &fileName,
-                      const QString &mimeType, const QByteArray &thumbnail, const QString &caption);
+                      const QString &mimeType, const QByteArray &thumbnail, const QString &caption,
+                      const QByteArray &clientMessageId = {});
     // Downloads the file of attachment message `clientMessageId` of the conversation with
     // `contact` (if not already here), checks it against the message's digest and keeps it
     // encrypted in the profile: attachmentFetched(), or attachmentFailed() (a digest mismatch
@@ -363,7 +370,8 @@ signals:
     void attachmentProgress(const QString &conversation, const QByteArray &clientMessageId,
                             qint64 done, qint64 total);
     // The upload finished: `bytesSent` counts every blob byte sent, so a resumed upload shows
-    // what it did not send again; `resumes` how often it went on after a lost connection.
+    // what it did not send again; `resumes` how often it asked the relay where to go on
+    // (after a lost connection, or from the blob of an upload a restart cut off).
     void attachmentUploaded(const QString &conversation, const QByteArray &clientMessageId,
                             qint64 bytesSent, int resumes);
     void attachmentFetched(const QString &conversation, const QByteArray &clientMessageId);
@@ -432,11 +440,17 @@ private:
     // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.
     void sendAttachment(const QString &contact, std::function<std::unique_ptr<QIODevice>()> source,
                         const QString &fileName, const QString &mimeType,
-                        const QByteArray &thumbnail, const QString &caption);
-    void uploadAttachment(const QString &address, const QByteArray &clientMessageId,
-                          const QString &blobPath, AttachmentRef ref, const QString &caption);
-    void sendAttachmentMessage(const QString &address, const MessageContent &content,
-                               const QString &localFile);
+                        const QByteArray &thumbnail, const QString &caption,
+                        const QByteArray &clientMessageId);
+    // Uploads the blob of `upload` (stored in UploadTable), then sends its message.
+    void startUpload(const UploadRecord &upload);
+    // On sign-in: every upload a restart or a crash cut off goes on.
+    void resumeUploads();
+    void stopUploads();
+    void forgetUpload(qint64 id);
+    // The upload's row and file go: the relay refused it, or its message cannot be sent.
+    void dropUpload(const UploadRecord &upload, const QString &sentence);
+    void sendAttachmentMessage(const UploadRecord &upload, const MessageContent &content);
     QString attachmentsDirectory() const;
     // Finds the attachment of `clientMessageId` in the conversation with `contact` and calls
     // `then` with its local blob file and reference; commandFailed() for a bad contact or
@@ -529,12 +543,14 @@ private:
     bool m_drained = false;
     bool m_flushing = false;
     bool m_flushAgain = false;
-    QSet<QByteArray> m_fetching; // attachment downloads running, by client_message_id
-    QSet<QByteArray> m_inFlight; // outbox client_message_ids sent, not yet answered
-    QSet<QString> m_changedKeys; // key change pending: outbox entries to them are held
-    QSet<QString> m_accepting;   // automatic acceptances queued or running
-    QSet<QString> m_confirming;  // LookupUser checks of an envelope's new key running
-    QSet<QString> m_notified;    // keyChanged() emitted for these
+    QSet<QByteArray> m_fetching;           // attachment downloads running, by client_message_id
+    QHash<qint64, BlobUpload *> m_uploads; // running, by UploadRecord::id
+    bool m_listingUploads = false;         // resumeUploads() is reading the table
+    QSet<QByteArray> m_inFlight;           // outbox client_message_ids sent, not yet answered
+    QSet<QString> m_changedKeys;           // key change pending: outbox entries to them are held
+    QSet<QString> m_accepting;             // automatic acceptances queued or running
+    QSet<QString> m_confirming;            // LookupUser checks of an envelope's new key running
+    QSet<QString> m_notified;              // keyChanged() emitted for these
     QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
     QSet<QString> m_refreshRunning;                  // device list refreshes running
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.

@@ -179,8 +179,10 @@ StoreResult<int> AttachmentTable::removeOrphanFiles()
         return 0;
     }
     QSqlQuery named(m_context.database());
+    // An upload's file too: it is resumed (uploadtable.h).
     if (!named.exec(QStringLiteral("SELECT local_file FROM attachments "
-                                   "WHERE local_file IS NOT NULL"))) {
+                                   "WHERE local_file IS NOT NULL "
+                                   "UNION ALL SELECT local_file FROM uploads"))) {
         return StoreContext::queryError(named);
     }
     std::set<QString> kept;

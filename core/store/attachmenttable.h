@@ -56,10 +56,10 @@ public:
     StoreStatus removeFilesAfterCommit(ConversationId conversation);
     // The file `name` under the profile's attachments/ directory.
     QString filePath(const QString &name) const;
-    // Deletes every file under attachments/ that no row names: ciphertext whose key is gone
-    // (a crash between a deletion's commit and its file's removal, an upload or download cut
-    // off by one). Run when the profile opens, before anything can write a new file. Returns
-    // how many went.
+    // Deletes every file under attachments/ that no row names (of this table or of uploads):
+    // ciphertext whose key is gone (a crash between a deletion's commit and its file's
+    // removal, or during an encryption or a download). Run when the profile opens, before anything
+    // can write a new file. Returns how many went.
     StoreResult<int> removeOrphanFiles();
 
 private:

@@ -114,6 +114,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 16:
+            if (auto step = migrateTo17(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }

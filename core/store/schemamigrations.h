@@ -14,12 +14,12 @@ class StoreContext;
 // are documented in docs/architecture.md ("The profile store"). Every past version has a
 // fixture under tests/core/fixtures/ that tst_storemigrations opens with this build.
 // migrate() is schemamigrations.cpp; the steps live in files by groups of versions
-// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp, _v15.cpp, _v16.cpp), each step
+// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp, _v15.cpp, _v16.cpp, _v17.cpp), each step
 // self-contained.
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 16;
+    static constexpr int kVersion = 17;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -40,6 +40,7 @@ private:
     static StoreStatus migrateTo14(StoreContext &context);
     static StoreStatus migrateTo15(StoreContext &context);
     static StoreStatus migrateTo16(StoreContext &context);
+    static StoreStatus migrateTo17(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -4,6 +4,7 @@
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
 #include "core/store/schemamigrations.h"
+#include "core/store/uploadtable.h"
 #include "modeltesthelpers.h"
 #include "storetesthelpers.h"
 
@@ -60,8 +61,9 @@ QString TestProfileStore::makeProfile(const QTemporaryDir &dir)
 void TestProfileStore::unlockClearsLeftoverAttachmentFiles()
 {
     // Files under attachments/ that no row names — a crash between a deletion's commit and
-    // its file's removal, an upload or a download cut off — are ciphertext without a key: the
-    // next unlock removes them, and only them.
+    // its file's removal, an encryption or a download cut off — are ciphertext without a key:
+    // the next unlock removes them, and only them. A file whose upload is to be resumed
+    // (UploadTable) stays.
     QTemporaryDir dir;
     const QString path = makeProfile(dir);
     {
@@ -70,19 +72,33 @@ void TestProfileStore::unlockClearsLeftoverAttachmentFiles()
         appendAttachment(store, QStringLiteral("bob@relay.example"), QStringLiteral("notes.txt"),
                          QStringLiteral("text/plain"), QString(), 1, 1000,
                          QStringLiteral("kept.blob"));
+        UploadRecord upload;
+        upload.address = QStringLiteral("bob@relay.example");
+        upload.clientMessageId = QByteArray(16, 'u');
+        upload.ref.key = QByteArray(32, 'k');
+        upload.ref.digest = QByteArray(32, 'd');
+        upload.ref.size = 10;
+        upload.ref.fileName = QStringLiteral("unsent.txt");
+        upload.ref.mimeType = QStringLiteral("text/plain");
+        upload.localFile = QStringLiteral("uploading.blob");
+        valueOf(take(store.run([upload](StoreContext &context) {
+            return UploadTable(context).insert(upload, 2000);
+        })));
         QVERIFY(succeeded(take(store.lock())));
     }
     const QDir attachments(path + QStringLiteral("/attachments"));
     QVERIFY(attachments.mkpath(QStringLiteral(".")));
-    for (const QString &name : {QStringLiteral("kept.blob"), QStringLiteral("deleted.blob"),
-                                QStringLiteral("download.blob.part")}) {
+    for (const QString &name :
+         {QStringLiteral("kept.blob"), QStringLiteral("deleted.blob"),
+          QStringLiteral("download.blob.part"), QStringLiteral("uploading.blob")}) {
         QFile out(attachments.filePath(name));
         QVERIFY(out.open(QIODevice::WriteOnly));
         out.write("ciphertext");
     }
     ProfileStore store(path);
     QVERIFY(succeeded(take(store.unlock(passphrase()))));
-    QCOMPARE(attachments.entryList(QDir::Files), QStringList{QStringLiteral("kept.blob")});
+    QCOMPARE(attachments.entryList(QDir::Files, QDir::Name),
+             (QStringList{QStringLiteral("kept.blob"), QStringLiteral("uploading.blob")}));
 }
 
 void TestProfileStore::createThenUnlock()

@@ -27,6 +27,7 @@
 #include "core/store/sentratchettable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/sqlreplaycache.h"
+#include "core/store/uploadtable.h"
 #include "crypto/signingkeypair.h"
 #include "storetesthelpers.h"
 
@@ -198,6 +199,26 @@ StoreStatus writeContents(StoreContext &context)
         if (auto appended = MessageTable(context).append(event);
             std::holds_alternative<StoreError>(appended)) {
             return std::get<StoreError>(appended);
+        }
+        // Schema v17 (profile-v17 and later): a file to bob whose upload a crash cut off.
+        UploadRecord upload;
+        upload.address = QStringLiteral("bob@relay.example");
+        upload.clientMessageId = QByteArray(16, 'u');
+        upload.ref.key = QByteArray(32, 'k');
+        upload.ref.digest = QByteArray(32, 'd');
+        upload.ref.size = 4321;
+        upload.ref.fileName = QStringLiteral("unsent.bin");
+        upload.ref.mimeType = QStringLiteral("application/octet-stream");
+        upload.caption = QStringLiteral("unsent caption");
+        upload.localFile = QStringLiteral("unsent.blob");
+        auto uploadId = UploadTable(context).insert(upload, 5600);
+        if (const auto *error = std::get_if<StoreError>(&uploadId)) {
+            return *error;
+        }
+        if (auto set =
+                UploadTable(context).setBlobId(std::get<qint64>(uploadId), QByteArray(32, 'b'));
+            std::holds_alternative<StoreError>(set)) {
+            return set;
         }
         // Schema v15 (profile-v15 and later): carol, a member who is no contact, reacted to
         // that text (message_reactions.member).
@@ -470,6 +491,22 @@ void TestStoreMigrations::opensFixture()
             return *error;
         }
         seen << QString::number(std::get<SearchPage>(captionHits).hits.size());
+        // v17: the upload a crash cut off, with its key and the relay's blob id, to resume.
+        auto uploads = UploadTable(context).list();
+        if (const auto *error = std::get_if<StoreError>(&uploads)) {
+            return *error;
+        }
+        QStringList pending;
+        for (const UploadRecord &upload : std::get<std::vector<UploadRecord>>(uploads)) {
+            pending << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8")
+                           .arg(upload.address, QString::fromLatin1(upload.clientMessageId),
+                                upload.ref.fileName, upload.caption, upload.localFile)
+                           .arg(upload.ref.size)
+                           .arg(upload.ref.key == QByteArray(32, 'k') &&
+                                upload.ref.digest == QByteArray(32, 'd'))
+                           .arg(upload.blobId == QByteArray(32, 'b'));
+        }
+        seen << pending.join(u',');
         return seen;
     }));
     QCOMPARE(
@@ -506,7 +543,10 @@ void TestStoreMigrations::opensFixture()
                                                     "bob@relay.example 2")
                                    : QStringLiteral("bob@relay.example 2"),
                      version >= 12 ? QStringLiteral("1") : QStringLiteral("0"),
-                     version >= 8 ? QStringLiteral("1") : QStringLiteral("0")}));
+                     version >= 8 ? QStringLiteral("1") : QStringLiteral("0"),
+                     version >= 17 ? QStringLiteral("bob@relay.example uuuuuuuuuuuuuuuu unsent.bin "
+                                                    "unsent caption unsent.blob 4321 1 1")
+                                   : QString()}));
 }
 
 void TestStoreMigrations::v1UpgradeAddsAccountColumns()

@@ -7,6 +7,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/store/messagedetails.h"
 #include "core/store/profilestore.h"
+#include "core/store/uploadtable.h"
 #include "media/imagepreparation.h"
 #include "protocol/limits.h"
 #include "support/cliprocess.h"
@@ -17,12 +18,15 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -85,10 +89,11 @@ struct Pair
     QString relayDir;
     QString aliceAddress;
 
-    QString setUp()
+    QString setUp(const QStringList &relayArguments = {})
     {
         relayDir = dir.filePath(QStringLiteral("relay"));
-        const QString error = relay.start(relayDir);
+        const QString error =
+            relay.start(relayDir, QStringLiteral("127.0.0.1:0"), 10'000, relayArguments);
         if (!error.isEmpty()) {
             return error;
         }
@@ -160,6 +165,86 @@ test::CliResult cli(const QString &profile, QStringList arguments)
     return test::runCli(arguments, test::kE2ePassphrase);
 }
 
+// The blobs the relay under `relayDir` holds, by file name, with their sizes (its blob files
+// are named by their key in hex, and grow as chunks arrive).
+QHash<QString, qint64> blobsOnRelay(const QString &relayDir)
+{
+    static const QRegularExpression hexName(QStringLiteral("^[0-9a-f]{32,}$"));
+    QHash<QString, qint64> blobs;
+    QDirIterator it(relayDir, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QFileInfo file(it.next());
+        if (hexName.match(file.fileName()).hasMatch()) {
+            blobs.insert(file.fileName(), file.size());
+        }
+    }
+    return blobs;
+}
+
+struct FinishedUpload
+{
+    QString error; // empty: finished
+    QByteArray clientMessageId;
+    quint64 bytesSent = 0;
+    int resumes = 0;
+};
+
+// Unlocks `client` and waits for the first upload it finishes (one an earlier run left).
+FinishedUpload unlockForUpload(Client &client)
+{
+    CrossThreadSpy uploaded(client.sessions, &SessionManager::attachmentUploaded);
+    CrossThreadSpy failed(client.sessions, &SessionManager::attachmentFailed);
+    client.unlock();
+    if (!uploaded.waitForCount(1, 60'000)) {
+        FinishedUpload none;
+        none.error =
+            failed.isEmpty() ? QStringLiteral("no upload") : failed.first().at(2).toString();
+        return none;
+    }
+    return {{},
+            uploaded.first().at(1).toByteArray(),
+            quint64(uploaded.first().at(2).toLongLong()),
+            uploaded.first().at(3).toInt()};
+}
+
+// Starts `parley-cli --profile PROFILE send-file CONTACT PATH` and kills it (SIGKILL: a crash)
+// once the relay holds part of the blob. Returns the bytes the relay held then: 0 when the
+// command ended before (the test cannot go on), -1 when it never started.
+qint64 sendFileAndCrash(const QString &profile, const QString &relayDir, const QString &contact,
+                        const QString &path)
+{
+    QProcess sender;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("PARLEY_PASSPHRASE"), test::kE2ePassphrase);
+    sender.setProcessEnvironment(environment);
+    sender.start(qEnvironmentVariable("PARLEY_CLI_BIN"),
+                 {QStringLiteral("--profile"), profile, QStringLiteral("--timeout"),
+                  QStringLiteral("120"), QStringLiteral("send-file"), contact, path});
+    if (!sender.waitForStarted(kTimeoutMs)) {
+        return -1;
+    }
+    const QHash<QString, qint64> before = blobsOnRelay(relayDir);
+    qint64 held = 0;
+    // Its answer is in `held` and the process's state, checked below.
+    (void)QTest::qWaitFor(
+        [&] {
+            const QHash<QString, qint64> now = blobsOnRelay(relayDir);
+            for (auto it = now.cbegin(); it != now.cend(); ++it) {
+                if (!before.contains(it.key())) {
+                    held = it.value();
+                }
+            }
+            return held > 0 || sender.state() == QProcess::NotRunning;
+        },
+        60'000);
+    const bool running = sender.state() != QProcess::NotRunning;
+    if (running) {
+        ::kill(pid_t(sender.processId()), SIGKILL);
+    }
+    sender.waitForFinished(kTimeoutMs);
+    return running ? held : 0;
+}
+
 } // namespace
 
 class TestE2eAttachments : public QObject
@@ -168,6 +253,8 @@ class TestE2eAttachments : public QObject
 
 private slots:
     void uploadResumesAfterARelayCrash();
+    void uploadResumesAfterTheSenderCrashes();
+    void uploadStartsAgainWhenTheRelayDroppedTheBlob();
     void alteredBlobIsRefused();
     void deletionForEveryoneRemovesTheFiles();
     void imageArrivesWithoutItsGpsExif();
@@ -268,6 +355,110 @@ void TestE2eAttachments::uploadResumesAfterARelayCrash()
     const QString again = pair.dir.filePath(QStringLiteral("again.bin"));
     QCOMPARE(fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, again), QString());
     QCOMPARE(readFile(again), plaintext);
+}
+
+void TestE2eAttachments::uploadResumesAfterTheSenderCrashes()
+{
+    Pair pair;
+    const QString setUpError = pair.setUp();
+    QVERIFY2(setUpError.isEmpty(), qPrintable(setUpError));
+    Client &bob = *pair.bob;
+    const QString aliceDir = pair.dir.filePath(QStringLiteral("alice"));
+    pair.alice.reset(); // the profile is parley-cli's now
+
+    // 16 MiB: 64 chunks, so there is time to crash in the middle.
+    const QByteArray plaintext = randomBytes(16 * 1024 * 1024 + 333);
+    const QString source = pair.dir.filePath(QStringLiteral("archive.bin"));
+    QVERIFY(writeFile(source, plaintext));
+    const quint64 blobSize = core::AttachmentRef::blobSizeFor(quint64(plaintext.size()));
+    const qint64 held = sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    QVERIFY2(held > 0 && quint64(held) < blobSize,
+             qPrintable(QStringLiteral("the relay held %1 of %2 bytes").arg(held).arg(blobSize)));
+    QVERIFY(bob.received.isEmpty());
+
+    // The next sign-in goes on with it from the relay's offset: what the relay held before the
+    // crash is not sent again.
+    auto resumed = std::make_unique<Client>(aliceDir);
+    Client &alice = *resumed;
+    const auto upload = unlockForUpload(alice);
+    QVERIFY2(upload.error.isEmpty(), qPrintable(upload.error));
+    const quint64 bytesSent = upload.bytesSent;
+    QVERIFY2(bytesSent <= blobSize - quint64(held),
+             qPrintable(QStringLiteral("%1 bytes sent again for a blob of %2, of which the relay "
+                                       "held %3")
+                            .arg(bytesSent)
+                            .arg(blobSize)
+                            .arg(held)));
+    QCOMPARE(upload.resumes, 1);
+    const auto message = receivedFile(bob);
+    QVERIFY(message);
+    QVERIFY(message->attachment);
+    QCOMPARE(message->attachment->fileName, QStringLiteral("archive.bin"));
+    QCOMPARE(message->clientMessageId, upload.clientMessageId);
+    QTRY_COMPARE_WITH_TIMEOUT(alice.stateOf(message->clientMessageId),
+                              Client::MessageState::Delivered, kTimeoutMs);
+    const QString out = pair.dir.filePath(QStringLiteral("archive-received.bin"));
+    QCOMPARE(fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, out), QString());
+    QCOMPARE(readFile(out), plaintext);
+    // Kept as the sent message's file; nothing left to resume.
+    QCOMPARE(filesUnder(pair.attachmentsOf(QStringLiteral("alice"))).size(), 1);
+    auto pending = alice.store()->run(
+        [](core::StoreContext &context) { return core::UploadTable(context).list(); });
+    pending.waitForFinished();
+    QVERIFY(std::holds_alternative<std::vector<core::UploadRecord>>(pending.result()));
+    QVERIFY(std::get<std::vector<core::UploadRecord>>(pending.result()).empty());
+
+    // The same through parley-cli: `flush` goes on with the upload and waits for its message.
+    resumed.reset();
+    const QByteArray second = randomBytes(16 * 1024 * 1024 + 777);
+    QVERIFY(writeFile(source, second));
+    const qint64 heldAgain =
+        sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    QVERIFY2(heldAgain > 0 && quint64(heldAgain) < blobSize,
+             qPrintable(QString::number(heldAgain)));
+    const test::CliResult flushed = cli(aliceDir, {QStringLiteral("flush")});
+    QCOMPARE(flushed.exitCode, 0);
+    QCOMPARE(flushed.out, QStringLiteral("flushed\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob.received.size(), 2, kTimeoutMs);
+    const QString secondOut = pair.dir.filePath(QStringLiteral("second-received.bin"));
+    QCOMPARE(fetchAndSave(bob, pair.aliceAddress, bob.received.at(1).clientMessageId, secondOut),
+             QString());
+    QCOMPARE(readFile(secondOut), second);
+    QCOMPARE(bob.received.size(), 2); // each file once
+}
+
+void TestE2eAttachments::uploadStartsAgainWhenTheRelayDroppedTheBlob()
+{
+    // The relay keeps an unfinished upload for 6 s only (R4 §3): the sender is away longer.
+    constexpr qint64 kIncompleteTtlMs = 6'000;
+    Pair pair;
+    const QString setUpError =
+        pair.setUp({QStringLiteral("--blob-incomplete-ttl"), QStringLiteral("6s")});
+    QVERIFY2(setUpError.isEmpty(), qPrintable(setUpError));
+    Client &bob = *pair.bob;
+    const QString aliceDir = pair.dir.filePath(QStringLiteral("alice"));
+    pair.alice.reset();
+    const QByteArray plaintext = randomBytes(8 * 1024 * 1024 + 5);
+    const QString source = pair.dir.filePath(QStringLiteral("photos.tar"));
+    QVERIFY(writeFile(source, plaintext));
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    const qint64 held = sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    QVERIFY2(held > 0, qPrintable(QString::number(held)));
+    // A wait for the relay's clock: the blob it created is past its time once this is over.
+    QTest::qWait(int(std::max<qint64>(0, kIncompleteTtlMs + 1'500 - sinceStart.elapsed())));
+
+    Client alice(aliceDir);
+    const auto upload = unlockForUpload(alice);
+    QVERIFY2(upload.error.isEmpty(), qPrintable(upload.error));
+    // Asked once where to go on, told the blob is gone, and sent it whole under a new one.
+    QCOMPARE(upload.resumes, 1);
+    QVERIFY(upload.bytesSent >= core::AttachmentRef::blobSizeFor(quint64(plaintext.size())));
+    const auto message = receivedFile(bob);
+    QVERIFY(message);
+    const QString out = pair.dir.filePath(QStringLiteral("photos-received.tar"));
+    QCOMPARE(fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, out), QString());
+    QCOMPARE(readFile(out), plaintext);
 }
 
 void TestE2eAttachments::alteredBlobIsRefused()

@@ -84,8 +84,9 @@ constexpr std::array kSyntax{
            "before,\noldest first, then send read receipts. --wait SECONDS: wait that long for "
            "a\nmessage when there is none."},
     Syntax{CliCommand::Name::Flush, "flush", 0, 0, "flush",
-           "Send what waits in the outbox (after a crash, or a timed-out send) and wait until\nthe "
-           "relay has accepted all of it."},
+           "Send what waits in the outbox (after a crash, or a timed-out send) — a file whose\n"
+           "upload was cut off goes on from the relay's offset — and wait until the relay has\n"
+           "accepted all of it."},
     Syntax{CliCommand::Name::Contacts, "contacts", 0, 0, "contacts",
            "List the contacts by address, marked verified and/or key-changed."},
     Syntax{CliCommand::Name::SafetyNumber, "safety-number", 1, 0, "safety-number CONTACT",

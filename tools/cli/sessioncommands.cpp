@@ -369,23 +369,26 @@ void SessionCommand::sendFile()
     SessionManager *sessions = m_core->sessionManager();
     const QString contact = m_command.arguments.value(0);
     const QString path = m_command.arguments.value(1);
-    auto id = std::make_shared<QByteArray>();
+    // Ours, chosen here: an upload an earlier run left is resumed meanwhile under its own id.
+    const QByteArray id = core::MessageContent::newClientMessageId();
     auto uploaded = std::make_shared<QJsonObject>();
     connect(sessions, &SessionManager::commandFailed, this,
             [this](const QString &, const QString &sentence) {
                 fail(sentence);
                 finish(kExitContact);
             });
-    connect(sessions, &SessionManager::attachmentFailed, this,
-            [this](const QString &, const QByteArray &, const QString &sentence) {
+    connect(
+        sessions, &SessionManager::attachmentFailed, this,
+        [this, id](const QString &, const QByteArray &clientMessageId, const QString &sentence) {
+            if (clientMessageId == id) {
                 fail(sentence);
                 finish(kExitContact);
-            });
+            }
+        });
     connect(sessions, &SessionManager::attachmentUploaded, this,
             [id, uploaded](const QString &, const QByteArray &clientMessageId, qint64 bytesSent,
                            int resumes) {
-                if (id->isEmpty()) {
-                    *id = clientMessageId;
+                if (clientMessageId == id) {
                     *uploaded = QJsonObject{{QStringLiteral("bytes_sent"), bytesSent},
                                             {QStringLiteral("resumes"), resumes}};
                 }
@@ -393,7 +396,7 @@ void SessionCommand::sendFile()
     connect(sessions, &SessionManager::messageStateChanged, this,
             [this, id, uploaded](const QString &conversation, const QByteArray &clientMessageId,
                                  int state, int reason) {
-                if (id->isEmpty() || clientMessageId != *id) {
+                if (clientMessageId != id) {
                     return;
                 }
                 if (state == int(core::MessageRecord::State::Failed)) {
@@ -414,9 +417,10 @@ void SessionCommand::sendFile()
                 finish(kExitOk);
             });
     if (!media::isPreparableImage(path)) {
-        QMetaObject::invokeMethod(sessions, [sessions, contact, path, caption = m_command.caption] {
-            sessions->sendFile(contact, path, caption);
-        });
+        QMetaObject::invokeMethod(sessions,
+                                  [sessions, contact, path, caption = m_command.caption, id] {
+                                      sessions->sendFile(contact, path, caption, id);
+                                  });
         return;
     }
     // An image leaves without its metadata (EXIF, GPS) and with a thumbnail (media/).
@@ -428,9 +432,9 @@ void SessionCommand::sendFile()
     }
     auto image = std::get<media::PreparedImage>(std::move(prepared));
     QMetaObject::invokeMethod(
-        sessions, [sessions, contact, image = std::move(image), caption = m_command.caption] {
+        sessions, [sessions, contact, image = std::move(image), caption = m_command.caption, id] {
             sessions->sendFileData(contact, image.data, image.fileName, image.mimeType,
-                                   image.thumbnail, caption);
+                                   image.thumbnail, caption, id);
         });
 }
 
