@@ -12,6 +12,8 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QPixmap>
+#include <QTextLayout>
+#include <QTextOption>
 
 #include <cmath>
 
@@ -44,6 +46,33 @@ QFont smallFont(const QFont &font)
     QFont small = font;
     small.setPointSizeF(font.pointSizeF() * 0.85);
     return small;
+}
+
+// A system row's sentence ("Alice added Bob, Carol and Dave."): centred lines, broken at
+// words, or anywhere for a word wider than a line (a long group name).
+QTextOption systemTextOption()
+{
+    QTextOption option(Qt::AlignHCenter);
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    return option;
+}
+
+// The size of that sentence laid out in lines of at most `width`.
+QSize systemTextSize(const QString &text, const QFont &font, int width)
+{
+    QTextLayout layout(text, font);
+    layout.setTextOption(systemTextOption());
+    layout.beginLayout();
+    qreal height = 0;
+    qreal widest = 0;
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        height += line.height();
+        widest = std::max(widest, line.naturalTextWidth());
+    }
+    layout.endLayout();
+    // + 1: a width a fraction too narrow would break the line again when painted.
+    return {std::min(width, int(std::ceil(widest)) + 1), int(std::ceil(height))};
 }
 
 // `a` over `b` with opacity t.
@@ -328,13 +357,13 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
     y += parts.grouped ? kGroupGap : kGap;
 
     if (index.data(Messages::IsSystemRole).toBool()) {
-        // One centred line (elided when painted): "alice set disappearing messages to 1 hour."
-        const int width =
-            std::min(row.width() - 2 * kSideMargin,
-                     small.horizontalAdvance(index.data(Qt::DisplayRole).toString()) + 2 * kPadX +
-                         1); // + 1: elidedText() must not find it a fraction too narrow
+        // Centred, as many lines as it needs: "alice set disappearing messages to 1 hour."
+        const QSize text =
+            systemTextSize(index.data(Qt::DisplayRole).toString(), smallFont(option.font),
+                           std::max(1, row.width() - 2 * kSideMargin - 2 * kPadX));
+        const int width = text.width() + 2 * kPadX;
         geometry.bubble =
-            QRect(row.left() + (row.width() - width) / 2, y, width, small.height() + 2 * kPadY);
+            QRect(row.left() + (row.width() - width) / 2, y, width, text.height() + 2 * kPadY);
         geometry.text = geometry.bubble.adjusted(kPadX, kPadY, -kPadX, -kPadY);
         return geometry;
     }
@@ -493,9 +522,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     if (index.data(Messages::IsSystemRole).toBool()) {
         painter->setFont(smallFont(option.font));
         painter->setPen(palette.color(QPalette::PlaceholderText));
-        painter->drawText(parts.text, Qt::AlignCenter,
-                          painter->fontMetrics().elidedText(index.data(Qt::DisplayRole).toString(),
-                                                            Qt::ElideRight, parts.text.width()));
+        painter->drawText(QRectF(parts.text), index.data(Qt::DisplayRole).toString(),
+                          systemTextOption());
         painter->restore();
         return;
     }

@@ -20,10 +20,6 @@
         <translation>Sie sind der Gruppe beigetreten.</translation>
     </message>
     <message>
-        <source>Joined: %1.</source>
-        <translation>Beigetreten: %1.</translation>
-    </message>
-    <message>
         <source>%1 added %2.</source>
         <translation>%1 hat %2 hinzugefügt.</translation>
     </message>
@@ -86,6 +82,17 @@
     <message>
         <source>No longer an admin: %1.</source>
         <translation>Nicht mehr Admin: %1.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more</source>
+        <translation>
+            <numerusform>%n weitere Person</numerusform>
+            <numerusform>%n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Now in the group: %1.</source>
+        <translation>Jetzt in der Gruppe: %1.</translation>
     </message>
 </context>
 <context>

@@ -174,10 +174,21 @@ std::optional<GroupEvent> GroupEvent::fromJson(const QByteArray &json)
 QString GroupEvent::describe(const QString &self,
                              const std::function<QString(const QString &address)> &nameOf) const
 {
+    // At most kNamedMembers names, "you" first, then "and 7 more": a row stays a few lines.
     const auto objects = [&](const QStringList &addresses) {
         QStringList names;
+        if (addresses.contains(self)) {
+            names << tr("you");
+        }
+        const qsizetype shown =
+            addresses.size() > kNamedMembers ? kNamedMembers - 1 : addresses.size();
         for (const QString &address : addresses) {
-            names << (address == self ? tr("you") : withoutBidiControls(nameOf(address)));
+            if (address != self && names.size() < shown) {
+                names << withoutBidiControls(nameOf(address));
+            }
+        }
+        if (const qsizetype rest = addresses.size() - names.size(); rest > 0) {
+            names << tr("%n more", nullptr, int(rest));
         }
         return QLocale().createSeparatedList(names);
     };
@@ -192,10 +203,11 @@ QString GroupEvent::describe(const QString &self,
                                  : tr("%1 created the group “%2”.").arg(actor, name);
     }
     if (!added.isEmpty()) {
-        sentences << (mine                         ? tr("You added %1.").arg(objects(added))
-                      : !actor.isEmpty()           ? tr("%1 added %2.").arg(actor, objects(added))
-                      : added == QStringList{self} ? tr("You joined the group.")
-                                                   : tr("Joined: %1.").arg(objects(added)));
+        sentences << (mine               ? tr("You added %1.").arg(objects(added))
+                      : !actor.isEmpty() ? tr("%1 added %2.").arg(actor, objects(added))
+                      : added == QStringList{self}
+                          ? tr("You joined the group.")
+                          : tr("Now in the group: %1.").arg(objects(added)));
     }
     if (!removed.isEmpty()) {
         sentences << (left && mine       ? tr("You left the group.")

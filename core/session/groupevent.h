@@ -41,9 +41,13 @@ public:
     // Nullopt for bytes that are no event (a damaged row): shown as nothing, never trusted.
     static std::optional<GroupEvent> fromJson(const QByteArray &json);
 
-    // One or more sentences: "Alice added Bob and you. Alice made Bob an admin." `nameOf`
-    // names an address other than `self`, which is "You" or "you". Names and the group's name
-    // lose their bidirectional controls, so that none can reorder the sentence around it.
+    // A sentence names at most this many people: "Alice added you, Bob, Carol, Dave and 7 more."
+    static constexpr qsizetype kNamedMembers = 5;
+
+    // One or more sentences: "Alice added you and Bob. Alice made Bob an admin." `nameOf`
+    // names an address other than `self`, which is "You" or "you" (named first). Names and the
+    // group's name lose their bidirectional controls, so that none can reorder the sentence
+    // around it.
     QString describe(const QString &self,
                      const std::function<QString(const QString &address)> &nameOf) const;
 };

@@ -254,6 +254,21 @@ void TestGroupUi::groupThroughTheDialogs()
     QCOMPARE(events, (QStringList{QStringLiteral("You created the group “Hikers”."),
                                   QStringLiteral("You renamed the group to “Trail crew”."),
                                   QStringLiteral("You removed carol.")}));
+    // A sentence wider than the row goes on over more lines, inside its bubble and the row.
+    for (int row = 0; row < 3; ++row) {
+        const QModelIndex index = messages->index(row);
+        QStyleOptionViewItem option;
+        option.initFrom(timeline);
+        option.font = timeline->font();
+        option.rect = QRect(0, 0, 1000, 400); // no widget: the row's own width counts
+        const auto wide = delegate->geometry(option, index);
+        option.rect.setWidth(120); // the narrowest row the delegate lays out
+        const auto narrow = delegate->geometry(option, index);
+        QVERIFY2(narrow.text.height() >= 2 * wide.text.height(), qPrintable(events.at(row)));
+        QVERIFY(option.rect.contains(narrow.bubble));
+        QVERIFY(narrow.bubble.contains(narrow.text));
+        QVERIFY(delegate->sizeHint(option, index).height() >= narrow.bubble.bottom() + 1);
+    }
     for (int row = 3; row < 5; ++row) {
         const QModelIndex index = messages->index(row);
         QCOMPARE(index.data(Messages::AuthorRole).toString(), bob);

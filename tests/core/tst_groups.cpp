@@ -1203,6 +1203,29 @@ void TestGroups::membershipEventsSayWhatChanged()
              QStringLiteral("(none)"));
     QCOMPARE(described(GroupEvent::between(third, third, leave, self)), QStringLiteral("(none)"));
 
+    // Undone by a fork switch, a removal reads as someone being in the group again, not as a
+    // join (nobody joined); a long list names five and counts the rest, "you" first.
+    QCOMPARE(described(GroupEvent::between(first, second, leave, self)),
+             QStringLiteral("Now in the group: carol. Now an admin: you."));
+    GroupEvent crowd;
+    crowd.by = alice;
+    for (int i = 0; i < 8; ++i) {
+        crowd.added << QStringLiteral("m%1@r").arg(i);
+    }
+    crowd.added.insert(3, self);
+    QCOMPARE(crowd.describe(self, names),
+             QStringLiteral("alice added %1.")
+                 .arg(QLocale().createSeparatedList({QStringLiteral("you"), QStringLiteral("m0"),
+                                                     QStringLiteral("m1"), QStringLiteral("m2"),
+                                                     QStringLiteral("5 more")})));
+    crowd.added.removeOne(self);
+    crowd.added.resize(5);
+    QCOMPARE(crowd.describe(self, names),
+             QStringLiteral("alice added %1.")
+                 .arg(QLocale().createSeparatedList({QStringLiteral("m0"), QStringLiteral("m1"),
+                                                     QStringLiteral("m2"), QStringLiteral("m3"),
+                                                     QStringLiteral("m4")})));
+
     QVERIFY(!GroupEvent::fromJson("not json"));
     QVERIFY(!GroupEvent::fromJson(R"({"added":"carol@r"})"));
     QVERIFY(!GroupEvent::fromJson(R"({"added":[""]})"));
