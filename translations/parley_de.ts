@@ -2154,6 +2154,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>A message id has %1 bytes.</source>
         <translation>Eine Nachrichten-ID hat %1 Bytes.</translation>
     </message>
+    <message>
+        <source>%1 The file is kept and goes out with the next connection.</source>
+        <translation>%1 Die Datei bleibt erhalten und wird mit der nächsten Verbindung gesendet.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::SettingsViewModel</name>

@@ -3,6 +3,7 @@
 #include "protocol/limits.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcNet)
 
@@ -62,7 +63,11 @@ void BlobUpload::step()
     if (m_blobId.isEmpty()) {
         // A CreateBlob whose answer was lost leaves an incomplete blob that expires unused
         // (R4 §3): there is no way to learn its id.
-        m_client.create(m_size, [this](const BlobClient::Result<BlobClient::Created> &result) {
+        m_client.create(m_size, [this, alive = QPointer<BlobUpload>(this)](
+                                    const BlobClient::Result<BlobClient::Created> &result) {
+            if (!alive) {
+                return; // stopped (a lock) while the request was out
+            }
             if (const auto *error = std::get_if<BlobClient::Error>(&result)) {
                 handleError(*error);
                 return;
@@ -78,7 +83,11 @@ void BlobUpload::step()
     }
     // R4 §4.3: resume from what the relay has, on any connection.
     ++m_resumes;
-    m_client.status(m_blobId, [this](const BlobClient::Result<BlobClient::State> &result) {
+    m_client.status(m_blobId, [this, alive = QPointer<BlobUpload>(this)](
+                                  const BlobClient::Result<BlobClient::State> &result) {
+        if (!alive) {
+            return;
+        }
         if (const auto *state = std::get_if<BlobClient::State>(&result)) {
             qCInfo(lcNet) << "resuming an upload at" << state->received << "of" << state->size;
         }
@@ -102,9 +111,13 @@ void BlobUpload::sendNext()
         return;
     }
     m_bytesSent += length;
-    m_client.upload(
-        m_blobId, m_offset, data,
-        [this](const BlobClient::Result<BlobClient::State> &result) { onState(result); });
+    m_client.upload(m_blobId, m_offset, data,
+                    [this, alive = QPointer<BlobUpload>(this)](
+                        const BlobClient::Result<BlobClient::State> &result) {
+                        if (alive) {
+                            onState(result);
+                        }
+                    });
 }
 
 void BlobUpload::onState(const BlobClient::Result<BlobClient::State> &result)

@@ -178,11 +178,39 @@ void SessionManager::sendAttachment(const QString &contact,
     upload.ref.thumbnail = thumbnail;
     upload.caption = caption;
     upload.localFile = newBlobFileName();
-    const QString blobPath = directory.filePath(upload.localFile);
+    // Whom it goes to is settled first (a lookup, X3DH): a file for no one is not uploaded.
+    enqueue([this, upload, source](std::function<void()> next) {
+        if (!ready()) {
+            emit attachmentFailed(upload.address, upload.clientMessageId,
+                                  tr("The profile is not open."));
+            next();
+            return;
+        }
+        ensureSessions(upload.address, [this, upload, source, next](const QString &error) {
+            next();
+            if (!error.isEmpty()) {
+                emit attachmentFailed(upload.address, upload.clientMessageId, error);
+            } else {
+                encryptForUpload(upload, source);
+            }
+        });
+    });
+}
+
+void SessionManager::encryptForUpload(UploadRecord upload,
+                                      std::function<std::unique_ptr<QIODevice>()> source)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        emit attachmentFailed(upload.address, upload.clientMessageId,
+                              tr("The profile is not open."));
+        return;
+    }
+    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
     whenDone(attachmentfiles::encryptToFile(std::move(source), blobPath,
                                             crypto::kAttachmentMaxPlaintextBytes),
-             [this, upload, blobPath, store = m_account->store()](
-                 const std::variant<attachmentfiles::Encrypted, QString> &result) mutable {
+             [this, upload, blobPath,
+              store](const std::variant<attachmentfiles::Encrypted, QString> &result) mutable {
                  if (const auto *sentence = std::get_if<QString>(&result)) {
                      emit attachmentFailed(upload.address, upload.clientMessageId, *sentence);
                      return;
@@ -201,12 +229,16 @@ void SessionManager::sendAttachment(const QString &contact,
                  whenDone(store->run([upload](StoreContext &context) {
                      return UploadTable(context).insert(upload, nowMs());
                  }),
-                          [this, upload, blobPath](const StoreResult<qint64> &stored) mutable {
+                          [this, upload, blobPath, generation = m_uploadGeneration](
+                              const StoreResult<qint64> &stored) mutable {
                               if (const auto *error = std::get_if<StoreError>(&stored)) {
                                   QFile::remove(blobPath);
                                   emit attachmentFailed(upload.address, upload.clientMessageId,
                                                         error->message());
                                   return;
+                              }
+                              if (generation != m_uploadGeneration) {
+                                  return; // locked meanwhile: the row waits for the next sign-in
                               }
                               upload.id = std::get<qint64>(stored);
                               startUpload(upload);
@@ -223,13 +255,10 @@ void SessionManager::startUpload(const UploadRecord &upload)
     const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
     auto *job = new BlobUpload(m_connection, blobPath, upload.ref.blobSize(), upload.blobId, this);
     m_uploads.insert(upload.id, job);
+    // Every handler belongs to this sign-in: stopUploads() disconnects them.
     connect(job, &BlobUpload::created, this,
-            [this, id = upload.id, storeId = store.get()](const QByteArray &blobId) {
-                const auto current = m_account->store();
-                if (current.get() != storeId) {
-                    return;
-                }
-                whenDone(current->run([id, blobId](StoreContext &context) {
+            [this, id = upload.id, store](const QByteArray &blobId) {
+                whenDone(store->run([id, blobId](StoreContext &context) {
                     return UploadTable(context).setBlobId(id, blobId);
                 }),
                          [](const StoreStatus &status) {
@@ -246,7 +275,7 @@ void SessionManager::startUpload(const UploadRecord &upload)
     });
     connect(job, &BlobUpload::failed, this,
             [this, upload](const QString &sentence) { dropUpload(upload, sentence); });
-    // Still listed in m_uploads until its message is stored: the outbox is not drained yet.
+    // Still listed in m_uploads until its message is stored: flushAll() waits for it.
     connect(job, &BlobUpload::finished, this, [this, job, upload](const QByteArray &blobId) {
         emit attachmentUploaded(upload.address, upload.clientMessageId, qint64(job->bytesSent()),
                                 job->resumes());
@@ -265,11 +294,12 @@ void SessionManager::resumeUploads()
     if (!store || !ready()) {
         return;
     }
-    m_listingUploads = true;
+    ++m_listingUploads;
     whenDone(store->run([](StoreContext &context) { return UploadTable(context).list(); }),
-             [this, storeId = store.get()](const StoreResult<std::vector<UploadRecord>> &listed) {
-                 m_listingUploads = false;
-                 if (storeId != m_account->store().get()) {
+             [this, generation =
+                        m_uploadGeneration](const StoreResult<std::vector<UploadRecord>> &listed) {
+                 --m_listingUploads;
+                 if (generation != m_uploadGeneration) {
                      return;
                  }
                  if (const auto *error = std::get_if<StoreError>(&listed)) {
@@ -277,11 +307,13 @@ void SessionManager::resumeUploads()
                  } else {
                      for (const UploadRecord &upload :
                           std::get<std::vector<UploadRecord>>(listed)) {
-                         qCInfo(lcSession) << "resuming an upload from an earlier session";
-                         startUpload(upload);
+                         if (!m_uploads.contains(upload.id)) {
+                             qCInfo(lcSession) << "resuming an upload";
+                             startUpload(upload);
+                         }
                      }
                  }
-                 checkOutboxDrained();
+                 checkAllFlushed();
              });
 }
 
@@ -294,7 +326,9 @@ void SessionManager::forgetUpload(qint64 id)
 
 void SessionManager::stopUploads()
 {
-    // Their rows stay: the next sign-in goes on with them.
+    // Their rows stay: the next sign-in goes on with them. What is still on its way for them
+    // (a store call, a queued command) sees the new generation and leaves them alone.
+    ++m_uploadGeneration;
     for (BlobUpload *job : std::as_const(m_uploads)) {
         job->disconnect(this);
         job->deleteLater();
@@ -305,41 +339,54 @@ void SessionManager::stopUploads()
 void SessionManager::dropUpload(const UploadRecord &upload, const QString &sentence)
 {
     forgetUpload(upload.id);
-    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
-    emit attachmentFailed(upload.address, upload.clientMessageId, sentence);
     const auto store = m_account->store();
     if (!store) {
-        checkOutboxDrained();
-        return; // the row stays and is tried again at the next sign-in
+        return; // the row stays for the next sign-in
     }
+    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
     whenDone(store->run([id = upload.id](StoreContext &context) {
         return UploadTable(context).remove(id);
     }),
-             [this, blobPath](const StoreStatus &removed) {
+             [this, upload, sentence, blobPath](const StoreStatus &removed) {
                  if (const auto *error = std::get_if<StoreError>(&removed)) {
                      qCWarning(lcSession) << "cannot remove an upload:" << error->detail;
-                 } else {
-                     QFile::remove(blobPath);
+                     return; // tried again at the next connection
                  }
-                 checkOutboxDrained();
+                 QFile::remove(blobPath);
+                 emit attachmentFailed(upload.address, upload.clientMessageId, sentence);
+                 checkAllFlushed();
              });
+}
+
+void SessionManager::keepUpload(const UploadRecord &upload, const QString &sentence)
+{
+    forgetUpload(upload.id);
+    emit attachmentFailed(
+        upload.address, upload.clientMessageId,
+        tr("%1 The file is kept and goes out with the next connection.").arg(sentence));
+    checkAllFlushed();
 }
 
 void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                                            const MessageContent &content)
 {
-    enqueue([this, upload, content](std::function<void()> next) {
-        ensureSessions(upload.address, [this, upload, content, next](const QString &error) {
+    enqueue([this, upload, content, generation = m_uploadGeneration](std::function<void()> next) {
+        if (generation != m_uploadGeneration || !ready()) {
+            next(); // locked meanwhile: the row waits for the next sign-in
+            return;
+        }
+        ensureSessions(upload.address, [this, upload, content, generation,
+                                        next](const QString &error) {
             const auto store = m_account->store();
             const auto device = m_account->device();
-            if (!store || !device) {
-                forgetUpload(upload.id); // its row stays: sent after the next sign-in
-                checkOutboxDrained();
+            if (generation != m_uploadGeneration || !store || !device) {
                 next();
                 return;
             }
             if (!error.isEmpty()) {
-                dropUpload(upload, error);
+                // The recipient was settled before the upload: this is the connection, or a
+                // key change that waits for the user.
+                keepUpload(upload, error);
                 next();
                 return;
             }
@@ -357,10 +404,18 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                     return result;
                 });
             }),
-                     [this, upload, next](const StoreResult<OutgoingResult> &stored) {
+                     [this, upload, generation, next](const StoreResult<OutgoingResult> &stored) {
+                         next();
+                         if (generation != m_uploadGeneration) {
+                             return; // committed or not, the next sign-in sorts it out
+                         }
                          if (const auto *failed = std::get_if<StoreError>(&stored)) {
-                             dropUpload(upload, failed->message());
-                             next();
+                             // NotFound: a blocked contact, or a request not accepted (final).
+                             if (failed->code == StoreError::Code::NotFound) {
+                                 dropUpload(upload, failed->message());
+                             } else {
+                                 keepUpload(upload, failed->message());
+                             }
                              return;
                          }
                          forgetUpload(upload.id);
@@ -370,12 +425,28 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                          } else {
                              // Not stored (nothing to send it to): no row names the file now.
                              QFile::remove(QDir(attachmentsDirectory()).filePath(upload.localFile));
-                             checkOutboxDrained();
+                             checkAllFlushed();
                          }
-                         next();
                      });
         });
     });
+}
+
+void SessionManager::flushAll()
+{
+    m_flushAllRequested = true;
+    m_drainedSinceFlushAll = false;
+    resumeUploads(); // those a connection or a refusal left waiting
+    flushOutbox();
+}
+
+void SessionManager::checkAllFlushed()
+{
+    if (m_flushAllRequested && m_drainedSinceFlushAll && m_uploads.isEmpty() &&
+        m_listingUploads == 0 && !m_flushing && m_inFlight.isEmpty()) {
+        m_flushAllRequested = false;
+        emit allFlushed();
+    }
 }
 
 void SessionManager::fetchAttachment(const QString &contact, const QByteArray &clientMessageId)

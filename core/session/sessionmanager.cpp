@@ -674,8 +674,9 @@ void SessionManager::finishEntry(const OutboxEntry &entry, MessageRecord::Failur
 
 void SessionManager::checkOutboxDrained()
 {
-    // A file being uploaded is on its way too (its message follows the upload).
-    if (!m_flushing && m_inFlight.isEmpty() && m_uploads.isEmpty() && !m_listingUploads) {
+    if (!m_flushing && m_inFlight.isEmpty()) {
+        m_drainedSinceFlushAll = true;
+        checkAllFlushed();
         emit outboxDrained();
     }
 }
@@ -685,6 +686,7 @@ void SessionManager::onConnectionStatus(const ConnectionStatus &status)
     using ConnectionState = ConnectionStatus::State;
     if (status.state == ConnectionState::Connected) {
         loadPendingKeyChanges(); // flushes the outbox once the held contacts are known
+        resumeUploads();         // those whose message waited for a connection
     } else if (status.state != ConnectionState::Authenticated) {
         // Anything sent and unanswered is resent on the next connection (same bytes).
         m_inFlight.clear();

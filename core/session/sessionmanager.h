@@ -230,6 +230,9 @@ public slots:
     void markRead(const QString &contact = {});
     // Sends what waits in the outbox (done by itself on every connection).
     void flushOutbox();
+    // flushOutbox(), and every upload that waits goes on; allFlushed() once the outbox is
+    // drained and no upload runs any more (parley-cli flush).
+    void flushAll();
     // Emits unreadListed() with every received message not yet marked read, oldest first.
     void listUnread();
     // Emits contactsListed() with every contact, by address.
@@ -371,7 +374,8 @@ signals:
                             qint64 done, qint64 total);
     // The upload finished: `bytesSent` counts every blob byte sent, so a resumed upload shows
     // what it did not send again; `resumes` how often it asked the relay where to go on
-    // (after a lost connection, or from the blob of an upload a restart cut off).
+    // (after a lost connection, a refusal it retried, or from the blob of an upload a restart
+    // cut off).
     void attachmentUploaded(const QString &conversation, const QByteArray &clientMessageId,
                             qint64 bytesSent, int resumes);
     void attachmentFetched(const QString &conversation, const QByteArray &clientMessageId);
@@ -390,6 +394,8 @@ signals:
     void synced();
     // Nothing durable waits to be sent (after a flush or the last relay answer).
     void outboxDrained();
+    // After flushAll(): nothing waits in the outbox and no upload runs.
+    void allFlushed();
 
 private:
     struct Inbound
@@ -442,15 +448,23 @@ private:
                         const QString &fileName, const QString &mimeType,
                         const QByteArray &thumbnail, const QString &caption,
                         const QByteArray &clientMessageId);
+    // Encrypts the file into attachments/ (thread pool), stores `upload`, starts it.
+    void encryptForUpload(UploadRecord upload, std::function<std::unique_ptr<QIODevice>()> source);
     // Uploads the blob of `upload` (stored in UploadTable), then sends its message.
     void startUpload(const UploadRecord &upload);
-    // On sign-in: every upload a restart or a crash cut off goes on.
+    // Every stored upload that is not running goes on (sign-in, each connection, flushAll()).
     void resumeUploads();
+    // A lock: the running uploads stop, their rows stay (a new m_uploadGeneration).
     void stopUploads();
     void forgetUpload(qint64 id);
-    // The upload's row and file go: the relay refused it, or its message cannot be sent.
+    // The upload's row and file go (the relay refused it, or its recipient for good), then
+    // attachmentFailed().
     void dropUpload(const UploadRecord &upload, const QString &sentence);
+    // Its message could not be stored for now (the connection, a key change waiting): the row
+    // stays for the next connection; attachmentFailed() says so.
+    void keepUpload(const UploadRecord &upload, const QString &sentence);
     void sendAttachmentMessage(const UploadRecord &upload, const MessageContent &content);
+    void checkAllFlushed();
     QString attachmentsDirectory() const;
     // Finds the attachment of `clientMessageId` in the conversation with `contact` and calls
     // `then` with its local blob file and reference; commandFailed() for a bad contact or
@@ -545,12 +559,16 @@ private:
     bool m_flushAgain = false;
     QSet<QByteArray> m_fetching;           // attachment downloads running, by client_message_id
     QHash<qint64, BlobUpload *> m_uploads; // running, by UploadRecord::id
-    bool m_listingUploads = false;         // resumeUploads() is reading the table
-    QSet<QByteArray> m_inFlight;           // outbox client_message_ids sent, not yet answered
-    QSet<QString> m_changedKeys;           // key change pending: outbox entries to them are held
-    QSet<QString> m_accepting;             // automatic acceptances queued or running
-    QSet<QString> m_confirming;            // LookupUser checks of an envelope's new key running
-    QSet<QString> m_notified;              // keyChanged() emitted for these
+    int m_listingUploads = 0;              // resumeUploads() reading the table
+    // Raised by each lock (stopUploads): work still on its way for an older one does nothing.
+    quint64 m_uploadGeneration = 0;
+    bool m_flushAllRequested = false;    // flushAll() waits for allFlushed()
+    bool m_drainedSinceFlushAll = false; // outboxDrained() came since
+    QSet<QByteArray> m_inFlight;         // outbox client_message_ids sent, not yet answered
+    QSet<QString> m_changedKeys;         // key change pending: outbox entries to them are held
+    QSet<QString> m_accepting;           // automatic acceptances queued or running
+    QSet<QString> m_confirming;          // LookupUser checks of an envelope's new key running
+    QSet<QString> m_notified;            // keyChanged() emitted for these
     QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
     QSet<QString> m_refreshRunning;                  // device list refreshes running
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.

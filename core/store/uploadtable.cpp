@@ -119,12 +119,14 @@ StoreResult<std::vector<UploadRecord>> UploadTable::list()
         return StoreContext::queryError(query);
     }
     std::vector<UploadRecord> uploads;
+    std::vector<qint64> damaged;
     while (query.next()) {
         UploadRecord record;
         record.id = query.value(0).toLongLong();
         auto job = m_context.unseal(kTable, "job", record.id, query.value(1).toByteArray());
         if (const auto *error = std::get_if<StoreError>(&job)) {
             qCWarning(lcStore) << "an upload does not open:" << error->detail;
+            damaged.push_back(record.id);
             continue;
         }
         const auto &bytes = std::get<crypto::WipedBytes>(job);
@@ -132,6 +134,7 @@ StoreResult<std::vector<UploadRecord>> UploadTable::list()
                 QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())),
                 record)) {
             qCWarning(lcStore) << "an upload does not decode";
+            damaged.push_back(record.id);
             continue;
         }
         if (const QByteArray sealedBlob = query.value(2).toByteArray(); !sealedBlob.isEmpty()) {
@@ -144,6 +147,13 @@ StoreResult<std::vector<UploadRecord>> UploadTable::list()
         record.localFile = query.value(3).toString();
         record.createdAt = query.value(4).toLongLong();
         uploads.push_back(std::move(record));
+    }
+    query.finish();
+    // Nothing can ever send those: they go, and their files with the next unlock's cleanup.
+    for (const qint64 id : damaged) {
+        if (auto removed = remove(id); std::holds_alternative<StoreError>(removed)) {
+            return std::get<StoreError>(removed);
+        }
     }
     return uploads;
 }

@@ -19,7 +19,7 @@ class StoreContext;
 struct UploadRecord
 {
     qint64 id = 0;
-    QString address;            // the conversation: a contact's address or a group's key
+    QString address;            // the conversation: a contact's address
     QByteArray clientMessageId; // the attachment message's, fixed before the upload starts
     AttachmentRef ref;          // key, digest, size, name, type, thumbnail; no blob id
     QString caption;
@@ -43,7 +43,8 @@ public:
     // Stores `record` (its id and blob id are ignored) and returns the new id.
     StoreResult<qint64> insert(const UploadRecord &record, qint64 now);
     StoreStatus setBlobId(qint64 id, const QByteArray &blobId);
-    // Oldest first. A row that does not open (a damaged value) is left out and logged.
+    // Oldest first. A row that does not open (a damaged value) is logged and removed: it can
+    // never be sent, and its file then goes with the next unlock's cleanup.
     StoreResult<std::vector<UploadRecord>> list();
     // Removing a row that is gone already is not an error.
     StoreStatus remove(qint64 id);

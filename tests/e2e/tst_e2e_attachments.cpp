@@ -219,7 +219,7 @@ qint64 sendFileAndCrash(const QString &profile, const QString &relayDir, const Q
     sender.setProcessEnvironment(environment);
     sender.start(qEnvironmentVariable("PARLEY_CLI_BIN"),
                  {QStringLiteral("--profile"), profile, QStringLiteral("--timeout"),
-                  QStringLiteral("120"), QStringLiteral("send-file"), contact, path});
+                  QStringLiteral("120000"), QStringLiteral("send-file"), contact, path});
     if (!sender.waitForStarted(kTimeoutMs)) {
         return -1;
     }
@@ -255,6 +255,7 @@ private slots:
     void uploadResumesAfterARelayCrash();
     void uploadResumesAfterTheSenderCrashes();
     void uploadStartsAgainWhenTheRelayDroppedTheBlob();
+    void uploadGoesOnAfterALock();
     void alteredBlobIsRefused();
     void deletionForEveryoneRemovesTheFiles();
     void imageArrivesWithoutItsGpsExif();
@@ -461,6 +462,44 @@ void TestE2eAttachments::uploadStartsAgainWhenTheRelayDroppedTheBlob()
     QCOMPARE(readFile(out), plaintext);
 }
 
+void TestE2eAttachments::uploadGoesOnAfterALock()
+{
+    Pair pair;
+    const QString setUpError = pair.setUp();
+    QVERIFY2(setUpError.isEmpty(), qPrintable(setUpError));
+    Client &alice = *pair.alice;
+    Client &bob = *pair.bob;
+    const QByteArray plaintext = randomBytes(16 * 1024 * 1024 + 99);
+    const QString source = pair.dir.filePath(QStringLiteral("video.bin"));
+    QVERIFY(writeFile(source, plaintext));
+    CrossThreadSpy progress(alice.sessions, &SessionManager::attachmentProgress);
+    CrossThreadSpy uploaded(alice.sessions, &SessionManager::attachmentUploaded);
+    CrossThreadSpy failed(alice.sessions, &SessionManager::attachmentFailed);
+    QMetaObject::invokeMethod(alice.sessions, [s = alice.sessions, source] {
+        s->sendFile(QStringLiteral("bob"), source, QString());
+    });
+    // Locked (the app's idle auto-lock, or the user) in the middle of the upload.
+    QVERIFY(progress.waitForCount(1, kTimeoutMs));
+    alice.onboarding.lock();
+    QTRY_COMPARE_WITH_TIMEOUT(alice.onboarding.state(), core::OnboardingViewModel::State::Locked,
+                              kTimeoutMs);
+    QVERIFY2(uploaded.isEmpty(), "the upload ended before the lock");
+    QVERIFY(failed.isEmpty());
+
+    alice.onboarding.unlock(test::kE2ePassphrase);
+    QVERIFY2(uploaded.waitForCount(1, 60'000),
+             qPrintable(failed.isEmpty() ? QStringLiteral("no upload")
+                                         : failed.first().at(2).toString()));
+    QVERIFY(uploaded.first().at(3).toInt() >= 1); // went on from the relay's offset
+    const auto message = receivedFile(bob);
+    QVERIFY(message);
+    const QString out = pair.dir.filePath(QStringLiteral("video-received.bin"));
+    QCOMPARE(fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, out), QString());
+    QCOMPARE(readFile(out), plaintext);
+    QCOMPARE(uploaded.size(), 1);
+    QCOMPARE(bob.received.size(), 1);
+}
+
 void TestE2eAttachments::alteredBlobIsRefused()
 {
     Pair pair;
@@ -621,6 +660,12 @@ void TestE2eAttachments::cliSendFileAndFetchFile()
                         dir.filePath(QStringLiteral("missing"))})
                  .exitCode,
              4);
+    // A file for nobody is refused before a byte of it is uploaded.
+    const QHash<QString, qint64> blobs = blobsOnRelay(dir.filePath(QStringLiteral("relay")));
+    result = cli(gail, {QStringLiteral("send-file"), QStringLiteral("nobody"), notesPath});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("There is no user")), qPrintable(result.err));
+    QCOMPARE(blobsOnRelay(dir.filePath(QStringLiteral("relay"))), blobs);
 
     result = cli(hugo, {QStringLiteral("--json"), QStringLiteral("recv"), QStringLiteral("--wait"),
                         QStringLiteral("10")});

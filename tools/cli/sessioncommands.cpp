@@ -701,11 +701,22 @@ void SessionCommand::recv()
 void SessionCommand::flush()
 {
     SessionManager *sessions = m_core->sessionManager();
-    connect(sessions, &SessionManager::outboxDrained, this, [this] {
+    // A file that could not go (refused for good, or waiting for a key change) fails the flush.
+    auto failures = std::make_shared<QStringList>();
+    connect(sessions, &SessionManager::attachmentFailed, this,
+            [failures](const QString &, const QByteArray &, const QString &sentence) {
+                *failures << sentence;
+            });
+    connect(sessions, &SessionManager::allFlushed, this, [this, failures] {
+        if (!failures->isEmpty()) {
+            fail(failures->join(u' '));
+            finish(kExitContact);
+            return;
+        }
         m_output.print(QStringLiteral("flushed"), {}, QStringLiteral("flushed"));
         finish(kExitOk);
     });
-    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushAll(); });
 }
 
 void SessionCommand::deleteAccount()
