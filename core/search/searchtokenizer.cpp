@@ -2,73 +2,185 @@
 
 #include <QSet>
 
+#include <vector>
+
 namespace parley::core {
 
 namespace {
 
-bool isWordChar(QChar c)
+// The code point at `at` (a surrogate pair as one), and where the next one starts.
+char32_t codePointAt(const QString &text, qsizetype at, qsizetype *next)
 {
-    return c.isLetterOrNumber() || c.isMark();
+    const QChar c = text.at(at);
+    if (c.isHighSurrogate() && at + 1 < text.size() && text.at(at + 1).isLowSurrogate()) {
+        *next = at + 2;
+        return QChar::surrogateToUcs4(c, text.at(at + 1));
+    }
+    *next = at + 1;
+    return c.unicode();
 }
 
-QStringList split(const QString &text, int maxWords)
+bool isWordCodePoint(char32_t c)
+{
+    return QChar::isLetterOrNumber(c) || QChar::isMark(c);
+}
+
+// One character of folded text: a code point with the combining marks after it.
+struct Unit
+{
+    qsizetype start = 0;
+    qsizetype end = 0;
+    bool word = false;      // a letter, digit or mark
+    bool spaceless = false; // of a script written without spaces between words
+};
+
+std::vector<Unit> unitsOf(const QString &folded)
+{
+    std::vector<Unit> units;
+    const qsizetype size = folded.size();
+    qsizetype at = 0;
+    while (at < size) {
+        Unit unit;
+        unit.start = at;
+        const char32_t c = codePointAt(folded, at, &at);
+        unit.word = isWordCodePoint(c);
+        while (at < size) { // a vowel sign or an accent belongs to its letter
+            qsizetype next = at;
+            if (!QChar::isMark(codePointAt(folded, at, &next))) {
+                break;
+            }
+            at = next;
+        }
+        unit.end = at;
+        unit.spaceless = unit.word && SearchTokenizer::isSpacelessScript(c);
+        // A letter of no script of its own (the prolonged sound mark ー) stays in its run.
+        if (unit.word && !unit.spaceless && !units.empty() && units.back().spaceless) {
+            const QChar::Script script = QChar::script(c);
+            unit.spaceless = script == QChar::Script_Common || script == QChar::Script_Inherited;
+        }
+        units.push_back(unit);
+    }
+    return units;
+}
+
+// Cuts a word to kMaxWordLength UTF-16 units, never in the middle of a surrogate pair.
+QString capped(QString word)
+{
+    if (word.size() > SearchTokenizer::kMaxWordLength) {
+        word.truncate(SearchTokenizer::kMaxWordLength);
+        if (word.back().isHighSurrogate()) {
+            word.chop(1);
+        }
+    }
+    return word;
+}
+
+// `wholeRuns`: a run of a spaceless script is one word (a query's, found as a substring);
+// otherwise it gives its characters and its pairs of neighbouring characters (the index's).
+QStringList split(const QString &text, int maxWords, bool wholeRuns)
 {
     const QString folded = text.normalized(QString::NormalizationForm_KC).toCaseFolded();
+    const std::vector<Unit> units = unitsOf(folded);
     QStringList words;
     QSet<QString> seen;
-    const qsizetype size = folded.size();
-    qsizetype i = 0;
-    while (i < size && words.size() < maxWords) {
-        while (i < size && !isWordChar(folded.at(i))) {
-            ++i;
-        }
-        const qsizetype start = i;
-        while (i < size && isWordChar(folded.at(i))) {
-            // A surrogate pair is one character: QChar::isLetterOrNumber() sees halves.
-            ++i;
-        }
-        // Surrogate halves are not letters to QChar: take astral characters (emoji apart)
-        // as part of a word when they are letters.
-        while (i + 1 < size && folded.at(i).isHighSurrogate() &&
-               folded.at(i + 1).isLowSurrogate() &&
-               QChar::isLetterOrNumber(QChar::surrogateToUcs4(folded.at(i), folded.at(i + 1)))) {
-            i += 2;
-            while (i < size && isWordChar(folded.at(i))) {
-                ++i;
-            }
-        }
-        if (i == start) {
-            ++i; // a separator the first loop did not skip (an astral non-letter)
-            continue;
-        }
-        QString word =
-            folded.mid(start, std::min<qsizetype>(i - start, SearchTokenizer::kMaxWordLength));
-        if (word.size() == SearchTokenizer::kMaxWordLength && word.back().isHighSurrogate()) {
-            word.chop(1); // never keep half a character
-        }
-        if (!seen.contains(word)) {
+    const auto add = [&](const QString &word) {
+        if (words.size() < maxWords && !seen.contains(word)) {
             seen.insert(word);
             words.append(word);
         }
+    };
+    const auto piece = [&](std::size_t first, std::size_t last) {
+        return folded.mid(units[first].start, units[last].end - units[first].start);
+    };
+    std::size_t i = 0;
+    while (i < units.size() && words.size() < maxWords) {
+        if (!units[i].word) {
+            ++i;
+            continue;
+        }
+        const bool spaceless = units[i].spaceless;
+        std::size_t end = i;
+        while (end < units.size() && units[end].word && units[end].spaceless == spaceless) {
+            ++end;
+        }
+        if (!spaceless || wholeRuns) {
+            add(capped(piece(i, end - 1)));
+        } else {
+            for (std::size_t k = i; k < end; ++k) {
+                add(capped(piece(k, k)));
+                if (k + 1 < end) {
+                    add(capped(piece(k, k + 1)));
+                }
+            }
+        }
+        i = end;
     }
     return words;
 }
 
 } // namespace
 
+bool SearchTokenizer::isSpacelessScript(char32_t c)
+{
+    switch (QChar::script(c)) {
+    case QChar::Script_Han:
+    case QChar::Script_Hiragana:
+    case QChar::Script_Katakana:
+    case QChar::Script_Bopomofo:
+    case QChar::Script_Hangul:
+    case QChar::Script_Yi:
+    case QChar::Script_Thai:
+    case QChar::Script_Lao:
+    case QChar::Script_Khmer:
+    case QChar::Script_Myanmar:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool SearchTokenizer::isSpaceless(const QString &word)
+{
+    const std::vector<Unit> units = unitsOf(word);
+    return !units.empty() && units.front().spaceless;
+}
+
 QStringList SearchTokenizer::words(const QString &text)
 {
-    return split(text, kMaxWordsPerText);
+    return split(text, kMaxWordsPerText, false);
 }
 
 QStringList SearchTokenizer::queryWords(const QString &query, bool *lastIsPrefix)
 {
-    const QStringList words = split(query, kMaxWordsPerText);
+    const QStringList words = split(query, kMaxWordsPerText, true);
     if (lastIsPrefix) {
-        const QString trimmed = query.normalized(QString::NormalizationForm_KC);
-        *lastIsPrefix = !words.isEmpty() && !trimmed.isEmpty() && isWordChar(trimmed.back());
+        const QString normalized = query.normalized(QString::NormalizationForm_KC);
+        qsizetype next = 0;
+        *lastIsPrefix =
+            !words.isEmpty() && !normalized.isEmpty() &&
+            isWordCodePoint(codePointAt(
+                normalized, normalized.size() - (normalized.back().isLowSurrogate() ? 2 : 1),
+                &next));
     }
     return words;
+}
+
+QStringList SearchTokenizer::termsOf(const QString &spacelessWord)
+{
+    const std::vector<Unit> units = unitsOf(spacelessWord);
+    QStringList terms;
+    const auto piece = [&](std::size_t first, std::size_t last) {
+        return spacelessWord.mid(units[first].start, units[last].end - units[first].start);
+    };
+    if (units.size() == 1) {
+        terms << piece(0, 0);
+    }
+    for (std::size_t k = 0; k + 1 < units.size(); ++k) {
+        if (const QString pair = piece(k, k + 1); !terms.contains(pair)) {
+            terms << pair;
+        }
+    }
+    return terms;
 }
 
 } // namespace parley::core

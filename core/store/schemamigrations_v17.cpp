@@ -7,7 +7,8 @@ namespace parley::core {
 
 namespace {
 
-// Schema version 17: uploads survive a restart (issue 13). Self-contained, so it can be
+// Schema version 17: uploads survive a restart, and search knows scripts without spaces
+// (issue 13). Self-contained, so it can be
 // renumbered.
 //  - uploads: one row per file being sent whose blob is not complete on the relay yet
 //    (core/store/uploadtable.h). job is sealed to (uploads, job, id): the attachment's
@@ -16,10 +17,16 @@ namespace {
 //    encrypted file's random name under attachments/, so the cleanup at unlock keeps it.
 //  - The row goes in the transaction that stores the attachment message (or when the relay
 //    refuses the file for good).
+//  - Search finds text of scripts written without spaces (Chinese, Japanese, Korean, Thai, …)
+//    by its characters and character pairs since v17 (SearchTokenizer). The index's watermark
+//    goes back to 0, so the background indexer (SearchIndex::indexBacklog) goes through every
+//    message again, replacing its rows; until it is through, search says it is incomplete, and
+//    what was indexed before is still found.
 const char *const kSchemaV17[] = {
     "CREATE TABLE uploads (id INTEGER PRIMARY KEY NOT NULL, job BLOB NOT NULL, blob_id BLOB, "
     "local_file TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL)",
     "INSERT INTO id_counters (table_name, next_id) VALUES ('uploads', 1)",
+    "UPDATE profile_meta SET value = '0' WHERE key = 'search_indexed_through'",
 };
 
 } // namespace

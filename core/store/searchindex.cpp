@@ -60,13 +60,30 @@ bool isWordCharAt(const QString &text, qsizetype at)
     return c.isLetterOrNumber() || c.isMark();
 }
 
+// Whether the character at `at` continues a word of a script written with spaces: a word
+// character, not of a spaceless script (whose runs end such a word: "iphone用").
+bool continuesWordAt(const QString &text, qsizetype at)
+{
+    if (!isWordCharAt(text, at)) {
+        return false;
+    }
+    const QChar c = text.at(at);
+    char32_t code = c.unicode();
+    if (c.isHighSurrogate() && at + 1 < text.size()) {
+        code = QChar::surrogateToUcs4(c, text.at(at + 1));
+    } else if (c.isLowSurrogate() && at > 0) {
+        code = QChar::surrogateToUcs4(text.at(at - 1), c);
+    }
+    return !SearchTokenizer::isSpacelessScript(code);
+}
+
 // Whether `folded` (NFKC, case folded) has `word` as a whole word, or as a word's start.
 bool hasWord(const QString &folded, const QString &word, bool asPrefix)
 {
     for (qsizetype at = folded.indexOf(word); at >= 0; at = folded.indexOf(word, at + 1)) {
         const qsizetype end = at + word.size();
-        if ((at == 0 || !isWordCharAt(folded, at - 1)) &&
-            (asPrefix || end == folded.size() || !isWordCharAt(folded, end))) {
+        if ((at == 0 || !continuesWordAt(folded, at - 1)) &&
+            (asPrefix || end == folded.size() || !continuesWordAt(folded, end))) {
             return true;
         }
     }
@@ -81,8 +98,12 @@ bool matches(const Query &query, const QString &text)
 {
     const QString folded = text.normalized(QString::NormalizationForm_KC).toCaseFolded();
     for (qsizetype i = 0; i < query.words.size(); ++i) {
+        const QString &word = query.words.at(i);
         const bool last = i == query.words.size() - 1;
-        if (!hasWord(folded, query.words.at(i), last && query.lastIsPrefix)) {
+        // A run of a script without spaces is found anywhere (its pairs only narrowed it down).
+        if (SearchTokenizer::isSpaceless(word)
+                ? !folded.contains(word)
+                : !hasWord(folded, word, last && query.lastIsPrefix)) {
             return false;
         }
     }
@@ -103,6 +124,9 @@ StoreResult<std::vector<qint64>> SearchIndex::tokensOf(const QString &text) cons
             return *error;
         }
         tokens.push_back(std::get<qint64>(token));
+        if (SearchTokenizer::isSpaceless(word)) {
+            continue; // its characters and pairs are all indexed: no prefixes
+        }
         for (int length : kPrefixLengths) {
             if (word.size() < length) {
                 break;
@@ -384,6 +408,10 @@ StoreResult<std::pair<qint64, qint64>> SearchIndex::indexAfter(qint64 after, int
         if (const auto *error = std::get_if<StoreError>(&text)) {
             return *error;
         }
+        // Rows from before a rebuild (schema v17 lowered the watermark) go first.
+        if (auto removed = remove(MessageId{id}); std::holds_alternative<StoreError>(removed)) {
+            return std::get<StoreError>(removed);
+        }
         if (auto added = add(MessageId{id}, std::get<QString>(text));
             std::holds_alternative<StoreError>(added)) {
             return std::get<StoreError>(added);
@@ -495,11 +523,34 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
         return SearchPage{};
     }
     const int minPrefix = kPrefixLengths[0];
-    if (query.lastIsPrefix && query.words.back().size() < minPrefix) {
-        query.lastIsPrefix = false; // too short to be a prefix: a whole word
+    if (query.lastIsPrefix && (query.words.back().size() < minPrefix ||
+                               SearchTokenizer::isSpaceless(query.words.back()))) {
+        query.lastIsPrefix = false; // too short to be a prefix (a whole word), or a substring
     }
-    for (qsizetype i = 0; i < query.words.size() && i < kMaxIndexedTerms; ++i) {
+    const auto addToken = [&query](const StoreResult<qint64> &token) -> std::optional<StoreError> {
+        if (const auto *error = std::get_if<StoreError>(&token)) {
+            return *error;
+        }
+        if (std::find(query.tokens.begin(), query.tokens.end(), std::get<qint64>(token)) ==
+            query.tokens.end()) {
+            query.tokens.push_back(std::get<qint64>(token));
+        }
+        return std::nullopt;
+    };
+    for (qsizetype i = 0;
+         i < query.words.size() && query.tokens.size() < std::size_t(kMaxIndexedTerms); ++i) {
         const QString &word = query.words.at(i);
+        if (SearchTokenizer::isSpaceless(word)) {
+            for (const QString &term : SearchTokenizer::termsOf(word)) {
+                if (query.tokens.size() == std::size_t(kMaxIndexedTerms)) {
+                    break; // the rest is checked on the text only
+                }
+                if (auto error = addToken(m_context.searchToken(kWordDomain, term))) {
+                    return *error;
+                }
+            }
+            continue;
+        }
         StoreResult<qint64> token = StoreError{StoreError::Code::NotFound, {}};
         if (i == query.words.size() - 1 && query.lastIsPrefix) {
             int length = minPrefix;
@@ -512,12 +563,8 @@ StoreResult<SearchPage> SearchIndex::search(const QString &text, MessageId befor
         } else {
             token = m_context.searchToken(kWordDomain, word);
         }
-        if (const auto *error = std::get_if<StoreError>(&token)) {
+        if (auto error = addToken(token)) {
             return *error;
-        }
-        if (std::find(query.tokens.begin(), query.tokens.end(), std::get<qint64>(token)) ==
-            query.tokens.end()) {
-            query.tokens.push_back(std::get<qint64>(token));
         }
     }
     qint64 cursor = before.isValid() ? before.value : std::numeric_limits<qint64>::max();

@@ -52,6 +52,8 @@ private slots:
     void tokenizer();
     void queryWords();
     void findsWordsAndPrefixes();
+    void findsTextWithoutSpaces();
+    void rebuildReplacesTheRows();
     void findsAWordInA100kHistory();
     void editsAndDeletionsUpdateTheIndex();
     void backlogIsIndexedAfterACrash();
@@ -217,6 +219,23 @@ void TestSearch::tokenizer_data()
     QTest::newRow("astral letters")
         << QStringLiteral("𝐀𝐁 x") << QStringList{QStringLiteral("ab"), QStringLiteral("x")};
     QTest::newRow("empty") << QStringLiteral(" ,.; ") << QStringList{};
+    // Scripts without spaces: each character and each pair of neighbours; a change of script
+    // ends a run (Latin and Chinese, Japanese's ー in its katakana run).
+    QTest::newRow("chinese") << QStringLiteral("東京都")
+                             << QStringList{QStringLiteral("東"), QStringLiteral("東京"),
+                                            QStringLiteral("京"), QStringLiteral("京都"),
+                                            QStringLiteral("都")};
+    QTest::newRow("mixed scripts")
+        << QStringLiteral("iPhone用 コーヒー")
+        << QStringList{QStringLiteral("iphone"), QStringLiteral("用"),  QStringLiteral("コ"),
+                       QStringLiteral("コー"),   QStringLiteral("ー"),  QStringLiteral("ーヒ"),
+                       QStringLiteral("ヒ"),     QStringLiteral("ヒー")};
+    // A Thai vowel sign stays with its consonant.
+    QTest::newRow("thai") << QStringLiteral("กิน")
+                          << QStringList{QStringLiteral("กิ"), QStringLiteral("กิน"),
+                                         QStringLiteral("น")};
+    // NFKC: half-width katakana are the full-width ones.
+    QTest::newRow("half width") << QStringLiteral("ｶﾞ") << QStringList{QStringLiteral("ガ")};
     QTest::newRow("long word cut") << QString(100, u'a') << QStringList{QString(64, u'a')};
 }
 
@@ -237,6 +256,14 @@ void TestSearch::queryWords()
     QVERIFY(!prefix);
     SearchTokenizer::queryWords(QStringLiteral("  "), &prefix);
     QVERIFY(!prefix);
+    // A run without spaces is one query word, looked up by its pairs (or its one character).
+    QCOMPARE(SearchTokenizer::queryWords(QStringLiteral("東京都 tower"), &prefix),
+             (QStringList{QStringLiteral("東京都"), QStringLiteral("tower")}));
+    QVERIFY(SearchTokenizer::isSpaceless(QStringLiteral("東京都")));
+    QVERIFY(!SearchTokenizer::isSpaceless(QStringLiteral("tower")));
+    QCOMPARE(SearchTokenizer::termsOf(QStringLiteral("東京都")),
+             (QStringList{QStringLiteral("東京"), QStringLiteral("京都")}));
+    QCOMPARE(SearchTokenizer::termsOf(QStringLiteral("京")), QStringList{QStringLiteral("京")});
 }
 
 void TestSearch::findsWordsAndPrefixes()
@@ -289,6 +316,72 @@ void TestSearch::findsWordsAndPrefixes()
     // No word is stored in clear (the file holds keyed tokens and sealed bodies only).
     QVERIFY(!rawFiles().contains("quick"));
     QVERIFY(!rawFiles().contains("brown"));
+}
+
+void TestSearch::findsTextWithoutSpaces()
+{
+    store(m_bob, Direction::Incoming, 'a', QStringLiteral("明日は東京都に行きます"));
+    store(m_bob, Direction::Outgoing, 'b', QStringLiteral("京都の東にいます"));
+    store(m_bob, Direction::Incoming, 'c', QStringLiteral("新しいiPhone用のケース"));
+    store(m_bob, Direction::Incoming, 'd', QStringLiteral("서울에서 만나요"));
+    store(m_bob, Direction::Outgoing, 'e', QStringLiteral("ผมชอบกินข้าว"));
+
+    // A word inside a run, whatever surrounds it; a whole run; one character.
+    QCOMPARE(bodies(QStringLiteral("東京")), QStringList{QStringLiteral("明日は東京都に行きます")});
+    QCOMPARE(bodies(QStringLiteral("京都")),
+             (QStringList{QStringLiteral("京都の東にいます"),
+                          QStringLiteral("明日は東京都に行きます")}));
+    QCOMPARE(bodies(QStringLiteral("東")).size(), 2);
+    // Its pairs are in the second message too (東に, 京都 …), but not as one run: checked on the
+    // text, so "東京都" is the first message only.
+    QCOMPARE(bodies(QStringLiteral("東京都")),
+             QStringList{QStringLiteral("明日は東京都に行きます")});
+    QVERIFY(bodies(QStringLiteral("都東")).isEmpty());
+    // Latin next to Chinese is its own word; both at once.
+    QCOMPARE(bodies(QStringLiteral("iphone ")),
+             QStringList{QStringLiteral("新しいiPhone用のケース")});
+    QCOMPARE(bodies(QStringLiteral("ケース iph")),
+             QStringList{QStringLiteral("新しいiPhone用のケース")});
+    // Korean without its particle, Thai inside a sentence.
+    QCOMPARE(bodies(QStringLiteral("서울")), QStringList{QStringLiteral("서울에서 만나요")});
+    QCOMPARE(bodies(QStringLiteral("กิน")), QStringList{QStringLiteral("ผมชอบกินข้าว")});
+    // A long query: the index narrows by its first pairs, the text decides.
+    QCOMPARE(bodies(QStringLiteral("明日は東京都に行きます")),
+             QStringList{QStringLiteral("明日は東京都に行きます")});
+    QVERIFY(bodies(QStringLiteral("明日は東京都に行きませ")).isEmpty());
+    QVERIFY(!rawFiles().contains(QStringLiteral("東京").toUtf8()));
+}
+
+// Schema v17 puts the watermark back to 0: indexing a message again replaces its rows, so
+// nothing is duplicated and a later deletion leaves none behind.
+void TestSearch::rebuildReplacesTheRows()
+{
+    store(m_bob, Direction::Outgoing, 'a', QStringLiteral("harbour lights 港"));
+    QCOMPARE(bodies(QStringLiteral("harbour")).size(), 1);
+    const int rows = count(QStringLiteral("SELECT count(*) FROM search_tokens"));
+    QVERIFY(rows > 0);
+    // A row of the tokenizer before v17 (the token of a whole run), in the message's list too;
+    // then what migrateTo17 does.
+    QVERIFY(succeeded(take(m_store->run([](StoreContext &context) -> StoreStatus {
+        for (const char *statement :
+             {"INSERT INTO search_tokens (token, message_id) SELECT 4242, message_id FROM "
+              "search_message_tokens",
+              "UPDATE search_message_tokens SET tokens = json_insert(tokens, '$[#]', 4242)",
+              "UPDATE profile_meta SET value = '0' WHERE key = 'search_indexed_through'"}) {
+            if (auto error = context.exec(QString::fromLatin1(statement))) {
+                return *error;
+            }
+        }
+        return Done{};
+    }))));
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM search_tokens")), rows + 1);
+    QCOMPARE(backlog(), qint64(1));
+    QCOMPARE(bodies(QStringLiteral("港")), QStringList{QStringLiteral("harbour lights 港")});
+    QCOMPARE(backlog(), qint64(0));
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM search_tokens WHERE token = 4242")), 0);
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM search_tokens")), rows);
+    applyOp(ReactionTable::kSelf, MessageContent::makeDelete(QByteArray(16, 'a'), kT0 + 5));
+    QCOMPARE(count(QStringLiteral("SELECT count(*) FROM search_tokens")), 0);
 }
 
 void TestSearch::findsAWordInA100kHistory()
