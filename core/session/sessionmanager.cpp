@@ -283,6 +283,10 @@ void SessionManager::listContacts()
 void SessionManager::ensureSessions(const QString &address, Completion done)
 {
     const auto store = m_account->store();
+    if (!store) {
+        done(tr("The profile is not open.")); // locked while the command waited its turn
+        return;
+    }
     whenDone(store->run([address](StoreContext &context) { return loadContact(context, address); }),
              [this, storeId = store.get(), address,
               done](const StoreResult<std::optional<ContactState>> &loaded) {
@@ -352,6 +356,10 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
         // Pinned on first use: a different key is a changed identity, never silently taken.
         // Recorded as pending (durably); an unverified contact's change is then accepted.
         const auto store = m_account->store();
+        if (!store) {
+            done(tr("The profile is not open."));
+            return;
+        }
         whenDone(store->run([address, accountKey](StoreContext &context) {
             return recordKeyChange(context, address, accountKey, nowMs());
         }),

@@ -148,6 +148,10 @@ void SessionManager::confirmKeyChange(const QString &address)
                 }
                 const ContactState state = **known;
                 const auto store = m_account->store();
+                if (!store) {
+                    m_confirming.remove(address); // locked meanwhile
+                    return;
+                }
                 if (key == state.accountKey) {
                     whenDone(store->run([address, key](StoreContext &context) {
                         return dismissKeyChange(context, address, key);
@@ -327,6 +331,10 @@ void SessionManager::runKeyChangeAcceptance(const QString &address, Completion d
                     return;
                 }
                 const auto store = m_account->store();
+                if (!store) {
+                    done(tr("The profile is not open."));
+                    return;
+                }
                 if ((*known)->pendingAccountKey != key) {
                     whenDone(store->run([address, key](StoreContext &context) {
                         return recordKeyChange(context, address, key, nowMs());
@@ -360,6 +368,10 @@ void SessionManager::finishKeyChangeAcceptance(const QString &address, Completio
     const auto store = m_account->store();
     const auto device = m_account->device();
     const auto limiter = m_resetLimiter;
+    if (!store || !device) {
+        done(tr("The profile is not open."));
+        return;
+    }
     whenDone(store->run([address, device, limiter](StoreContext &context) {
         return replayHeldEnvelopes(context, *device, address, *limiter, nowMs());
     }),
@@ -382,6 +394,10 @@ void SessionManager::finishKeyChangeAcceptance(const QString &address, Completio
                      }
                      const auto store = m_account->store();
                      const auto device = m_account->device();
+                     if (!store || !device) {
+                         done(tr("The profile is not open."));
+                         return;
+                     }
                      whenDone(store->run([address, device](StoreContext &context) {
                          return reencryptUnconfirmed(context, *device, address, nowMs());
                      }),
@@ -602,6 +618,10 @@ void SessionManager::refreshDevices(const QString &address, RefreshDone done)
                     listed.push_back(entry.device.value);
                 }
                 const auto store = m_account->store();
+                if (!store) {
+                    done(std::nullopt); // locked meanwhile
+                    return;
+                }
                 whenDone(store->run([address, key, listed,
                                      counter = list->counter](StoreContext &context) {
                     return retireUnlistedDevices(context, address, key, listed, counter);

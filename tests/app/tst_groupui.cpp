@@ -18,6 +18,7 @@
 #include "core/viewmodels/contactsviewmodel.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/groupviewmodel.h"
+#include "screenshots.h"
 #include "support/cliprocess.h"
 #include "support/relayprocess.h"
 
@@ -269,6 +270,7 @@ void TestGroupUi::groupThroughTheDialogs()
         QVERIFY(narrow.bubble.contains(narrow.text));
         QVERIFY(delegate->sizeHint(option, index).height() >= narrow.bubble.bottom() + 1);
     }
+    parley::test::saveScreenshot(&app.window, QStringLiteral("group"));
     for (int row = 3; row < 5; ++row) {
         const QModelIndex index = messages->index(row);
         QCOMPARE(index.data(Messages::AuthorRole).toString(), bob);
