@@ -4,6 +4,7 @@
 #include "app/emojipicker.h"
 #include "app/imageviewer.h"
 #include "app/timelineview.h"
+#include "app/vectoricons.h"
 #include "core/models/messagelistmodel.h"
 #include "core/session/timerduration.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -36,28 +37,6 @@
 #include <QVBoxLayout>
 
 namespace parley::app {
-
-namespace {
-
-// `glyph` in `font` as an icon (at 1× and 2× device pixel ratios), a square as high as a line.
-QIcon glyphIcon(const QString &glyph, const QFont &font)
-{
-    QIcon icon;
-    const int side = QFontMetrics(font).height();
-    for (const qreal ratio : {1.0, 2.0}) {
-        QPixmap pixmap(QSize(side, side) * ratio);
-        pixmap.setDevicePixelRatio(ratio);
-        pixmap.fill(Qt::transparent);
-        QPainter painter(&pixmap);
-        painter.setFont(font);
-        painter.drawText(QRect(0, 0, side, side), Qt::AlignCenter, glyph);
-        painter.end();
-        icon.addPixmap(pixmap);
-    }
-    return icon;
-}
-
-} // namespace
 
 ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests, QWidget *parent)
     : QWidget(parent)
@@ -235,10 +214,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_emojiButton->setAccessibleName(tr("Insert an emoji"));
     row->addWidget(m_emojiButton, 0, Qt::AlignBottom);
     m_attachButton->setObjectName(QStringLiteral("attachButton"));
-    m_attachButton->setText(QStringLiteral("📎"));
-    // A colour emoji is a PNG in its font, decoded again on every paint: drawn once instead.
-    m_attachButton->setIcon(glyphIcon(QStringLiteral("📎"), m_attachButton->font()));
-    m_attachButton->setIconSize(QSize(1, 1) * QFontMetrics(m_attachButton->font()).height());
+    setVectorIcon(m_attachButton, VectorIcon::Attach);
     m_attachButton->setToolTip(tr("Send a file (or drop it on the chat)"));
     m_attachButton->setAccessibleName(tr("Send a file"));
     row->addWidget(m_attachButton, 0, Qt::AlignBottom);
@@ -263,7 +239,16 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
         m_composer->insertPlainText(emoji);
         m_composer->setFocus();
     });
-    connect(m_verify, &QPushButton::clicked, this, &ChatView::verificationRequested);
+    if (m_chat->isGroup()) {
+        // A group has no safety number of its own (each member has theirs): its members.
+        m_verify->setObjectName(QStringLiteral("groupInfo"));
+        m_verify->setText(tr("Group info…"));
+        m_verify->setAccessibleName(tr("Show the group's members"));
+        m_verify->setToolTip(tr("Members, admins and the group's name"));
+        connect(m_verify, &QPushButton::clicked, this, &ChatView::groupInfoRequested);
+    } else {
+        connect(m_verify, &QPushButton::clicked, this, &ChatView::verificationRequested);
+    }
     connect(m_review, &QPushButton::clicked, this, &ChatView::verificationRequested);
     connect(m_composer, &Composer::submitted, this, &ChatView::send);
     connect(m_composer, &Composer::cancelled, chat, &core::ChatViewModel::cancelCompose);
@@ -603,7 +588,9 @@ void ChatView::showContact()
     m_review->setAccessibleName(canSend ? tr("Review the new safety number")
                                         : tr("Review and accept the new safety number"));
     m_banner->setVisible(changed && !m_notice->text().isEmpty());
-    m_verify->setText(m_chat->isVerified() ? tr("✓ Verified") : tr("Verify…"));
+    if (!m_chat->isGroup()) {
+        m_verify->setText(m_chat->isVerified() ? tr("✓ Verified") : tr("Verify…"));
+    }
     m_composer->setEnabled(canSend);
     m_send->setEnabled(canSend);
     m_emojiButton->setEnabled(canSend);

@@ -8,6 +8,7 @@
 #include "app/newgroupdialog.h"
 #include "app/quickswitcher.h"
 #include "app/settingsdialog.h"
+#include "app/vectoricons.h"
 #include "app/verificationdialog.h"
 #include "core/store/profilestore.h"
 #include "core/viewmodels/chatviewmodel.h"
@@ -80,7 +81,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     tools->addWidget(add);
     auto *group = new QToolButton(left);
     group->setObjectName(QStringLiteral("newGroupButton"));
-    group->setText(QStringLiteral("👥"));
+    setVectorIcon(group, VectorIcon::NewGroup);
     group->setToolTip(tr("New group (Ctrl+Shift+N)"));
     group->setAccessibleName(tr("New group"));
     tools->addWidget(group);

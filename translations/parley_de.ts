@@ -490,6 +490,14 @@
         <source>Group info…</source>
         <translation>Gruppeninfo…</translation>
     </message>
+    <message>
+        <source>Show the group&apos;s members</source>
+        <translation>Die Mitglieder der Gruppe anzeigen</translation>
+    </message>
+    <message>
+        <source>Members, admins and the group&apos;s name</source>
+        <translation>Mitglieder, Admins und Name der Gruppe</translation>
+    </message>
 </context>
 <context>
     <name>parley::app::CommandLine</name>

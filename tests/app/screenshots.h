@@ -6,7 +6,7 @@
 // platform from the real widgets. Without it nothing is written.
 //
 //   PARLEY_SCREENSHOTS_DIR=$PWD/docs/screenshots QT_QPA_PLATFORM=offscreen (one line)
-//       ctest --test-dir build/dev -R "tst_richchat|tst_verification"
+//       ctest --test-dir build/dev -R "tst_richchat|tst_verification|tst_groupui"
 
 #include <QDir>
 #include <QPixmap>
