@@ -22,7 +22,15 @@ char32_t codePointAt(const QString &text, qsizetype at, qsizetype *next)
 
 bool isWordCodePoint(char32_t c)
 {
+    if (c < 0x80) { // most text: no Unicode tables
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9');
+    }
     return QChar::isLetterOrNumber(c) || QChar::isMark(c);
+}
+
+bool isMarkCodePoint(char32_t c)
+{
+    return c >= 0x300 && QChar::isMark(c); // U+0300 is the first combining mark
 }
 
 // One character of folded text: a code point with the combining marks after it.
@@ -38,6 +46,7 @@ std::vector<Unit> unitsOf(const QString &folded)
 {
     std::vector<Unit> units;
     const qsizetype size = folded.size();
+    units.reserve(std::size_t(size));
     qsizetype at = 0;
     while (at < size) {
         Unit unit;
@@ -46,7 +55,7 @@ std::vector<Unit> unitsOf(const QString &folded)
         unit.word = isWordCodePoint(c);
         while (at < size) { // a vowel sign or an accent belongs to its letter
             qsizetype next = at;
-            if (!QChar::isMark(codePointAt(folded, at, &next))) {
+            if (!isMarkCodePoint(codePointAt(folded, at, &next))) {
                 break;
             }
             at = next;
@@ -122,6 +131,9 @@ QStringList split(const QString &text, int maxWords, bool wholeRuns)
 
 bool SearchTokenizer::isSpacelessScript(char32_t c)
 {
+    if (c < 0x0E00) { // before Thai, the first of them: no lookup for most text
+        return false;
+    }
     switch (QChar::script(c)) {
     case QChar::Script_Han:
     case QChar::Script_Hiragana:
@@ -141,8 +153,18 @@ bool SearchTokenizer::isSpacelessScript(char32_t c)
 
 bool SearchTokenizer::isSpaceless(const QString &word)
 {
-    const std::vector<Unit> units = unitsOf(word);
-    return !units.empty() && units.front().spaceless;
+    // Decided by its first character of a script of its own ("ーヒ" is katakana's).
+    for (qsizetype at = 0; at < word.size();) {
+        const char32_t c = codePointAt(word, at, &at);
+        if (c < 0x0E00) {
+            return false;
+        }
+        const QChar::Script script = QChar::script(c);
+        if (script != QChar::Script_Common && script != QChar::Script_Inherited) {
+            return isSpacelessScript(c);
+        }
+    }
+    return false;
 }
 
 QStringList SearchTokenizer::words(const QString &text)
