@@ -57,16 +57,18 @@ QTextOption systemTextOption()
     return option;
 }
 
-// The size of that sentence laid out in lines of at most `width`.
-QSize systemTextSize(const QString &text, const QFont &font, int width)
+// Lays that sentence out in lines of at most `width`, one under the other, and returns the
+// size it takes. Measured and painted with the same layout, so the lines fill the rectangle
+// the size hint made room for.
+QSize layOutSystemText(QTextLayout &layout, int width)
 {
-    QTextLayout layout(text, font);
     layout.setTextOption(systemTextOption());
     layout.beginLayout();
     qreal height = 0;
     qreal widest = 0;
     for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
         line.setLineWidth(width);
+        line.setPosition(QPointF(0, height));
         height += line.height();
         widest = std::max(widest, line.naturalTextWidth());
     }
@@ -358,9 +360,9 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
 
     if (index.data(Messages::IsSystemRole).toBool()) {
         // Centred, as many lines as it needs: "alice set disappearing messages to 1 hour."
+        QTextLayout layout(index.data(Qt::DisplayRole).toString(), smallFont(option.font));
         const QSize text =
-            systemTextSize(index.data(Qt::DisplayRole).toString(), smallFont(option.font),
-                           std::max(1, row.width() - 2 * kSideMargin - 2 * kPadX));
+            layOutSystemText(layout, std::max(1, row.width() - 2 * kSideMargin - 2 * kPadX));
         const int width = text.width() + 2 * kPadX;
         geometry.bubble =
             QRect(row.left() + (row.width() - width) / 2, y, width, text.height() + 2 * kPadY);
@@ -522,8 +524,9 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     if (index.data(Messages::IsSystemRole).toBool()) {
         painter->setFont(smallFont(option.font));
         painter->setPen(palette.color(QPalette::PlaceholderText));
-        painter->drawText(QRectF(parts.text), index.data(Qt::DisplayRole).toString(),
-                          systemTextOption());
+        QTextLayout layout(index.data(Qt::DisplayRole).toString(), painter->font());
+        layOutSystemText(layout, parts.text.width());
+        layout.draw(painter, parts.text.topLeft());
         painter->restore();
         return;
     }

@@ -62,10 +62,10 @@ std::vector<Unit> unitsOf(const QString &folded)
         }
         unit.end = at;
         unit.spaceless = unit.word && SearchTokenizer::isSpacelessScript(c);
-        // A letter of no script of its own (the prolonged sound mark ー) stays in its run.
+        // A length mark of no script of its own (the prolonged sound mark ー) stays in its run;
+        // digits do not ("2024年" is "2024" and "年").
         if (unit.word && !unit.spaceless && !units.empty() && units.back().spaceless) {
-            const QChar::Script script = QChar::script(c);
-            unit.spaceless = script == QChar::Script_Common || script == QChar::Script_Inherited;
+            unit.spaceless = SearchTokenizer::joinsSpacelessRun(c);
         }
         units.push_back(unit);
     }
@@ -85,24 +85,32 @@ QString capped(QString word)
 }
 
 // `wholeRuns`: a run of a spaceless script is one word (a query's, found as a substring);
-// otherwise it gives its characters and its pairs of neighbouring characters (the index's).
+// otherwise it gives its characters and its pairs of neighbouring characters (the index's),
+// which count against their own bound, so a long Chinese paragraph does not push out the
+// words after it.
 QStringList split(const QString &text, int maxWords, bool wholeRuns)
 {
     const QString folded = text.normalized(QString::NormalizationForm_KC).toCaseFolded();
     const std::vector<Unit> units = unitsOf(folded);
     QStringList words;
     QSet<QString> seen;
-    const auto add = [&](const QString &word) {
-        if (words.size() < maxWords && !seen.contains(word)) {
+    int wordCount = 0;
+    int pieceCount = 0;
+    const auto add = [&](const QString &word, bool piece = false) {
+        int &count = piece ? pieceCount : wordCount;
+        const int bound = piece ? SearchTokenizer::kMaxSpacelessPiecesPerText : maxWords;
+        if (count < bound && !seen.contains(word)) {
             seen.insert(word);
             words.append(word);
+            ++count;
         }
     };
     const auto piece = [&](std::size_t first, std::size_t last) {
         return folded.mid(units[first].start, units[last].end - units[first].start);
     };
     std::size_t i = 0;
-    while (i < units.size() && words.size() < maxWords) {
+    while (i < units.size() &&
+           (wordCount < maxWords || pieceCount < SearchTokenizer::kMaxSpacelessPiecesPerText)) {
         if (!units[i].word) {
             ++i;
             continue;
@@ -116,9 +124,9 @@ QStringList split(const QString &text, int maxWords, bool wholeRuns)
             add(capped(piece(i, end - 1)));
         } else {
             for (std::size_t k = i; k < end; ++k) {
-                add(capped(piece(k, k)));
+                add(capped(piece(k, k)), true);
                 if (k + 1 < end) {
-                    add(capped(piece(k, k + 1)));
+                    add(capped(piece(k, k + 1)), true);
                 }
             }
         }
@@ -149,6 +157,12 @@ bool SearchTokenizer::isSpacelessScript(char32_t c)
     default:
         return false;
     }
+}
+
+bool SearchTokenizer::joinsSpacelessRun(char32_t c)
+{
+    return c >= 0x0E00 && QChar::category(c) == QChar::Letter_Modifier &&
+           QChar::script(c) == QChar::Script_Common;
 }
 
 bool SearchTokenizer::isSpaceless(const QString &word)

@@ -23,8 +23,10 @@ class SearchTokenizer
 {
 public:
     static constexpr int kMaxWordLength = 64;
-    // At most this many distinct words of one text are indexed (bounds the rows per message).
+    // At most this many distinct words of one text are indexed (bounds the rows per message),
+    // and at most this many distinct characters and pairs of spaceless runs besides.
     static constexpr int kMaxWordsPerText = 512;
+    static constexpr int kMaxSpacelessPiecesPerText = 1024;
 
     // The distinct words of `text` to index, in order of first appearance: a spaceless run's
     // characters and pairs.
@@ -34,6 +36,8 @@ public:
     // still be typing its last word.
     static QStringList queryWords(const QString &query, bool *lastIsPrefix);
     static bool isSpacelessScript(char32_t codePoint);
+    // A letter of no script of its own that continues a spaceless run (ー).
+    static bool joinsSpacelessRun(char32_t codePoint);
     // Whether a word of words() or queryWords() is of a spaceless script.
     static bool isSpaceless(const QString &word);
     // The indexed words a spaceless query word is looked up by: its pairs of neighbouring

@@ -60,21 +60,33 @@ bool isWordCharAt(const QString &text, qsizetype at)
     return c.isLetterOrNumber() || c.isMark();
 }
 
-// Whether the character at `at` continues a word of a script written with spaces: a word
-// character, not of a spaceless script (whose runs end such a word: "iphone用").
+// The code point at `at` (either half of a surrogate pair gives the pair's).
+char32_t codePointAt(const QString &text, qsizetype at)
+{
+    const QChar c = text.at(at);
+    if (c.isHighSurrogate() && at + 1 < text.size() && text.at(at + 1).isLowSurrogate()) {
+        return QChar::surrogateToUcs4(c, text.at(at + 1));
+    }
+    if (c.isLowSurrogate() && at > 0 && text.at(at - 1).isHighSurrogate()) {
+        return QChar::surrogateToUcs4(text.at(at - 1), c);
+    }
+    return c.unicode();
+}
+
+// Whether the character at `at` continues a word of a script written with spaces, as
+// SearchTokenizer cuts them: a word character that is not part of a spaceless run ("iphone用",
+// "コーヒーabc"). A combining mark goes with the character it follows.
 bool continuesWordAt(const QString &text, qsizetype at)
 {
     if (!isWordCharAt(text, at)) {
         return false;
     }
-    const QChar c = text.at(at);
-    char32_t code = c.unicode();
-    if (c.isHighSurrogate() && at + 1 < text.size()) {
-        code = QChar::surrogateToUcs4(c, text.at(at + 1));
-    } else if (c.isLowSurrogate() && at > 0) {
-        code = QChar::surrogateToUcs4(text.at(at - 1), c);
+    qsizetype base = at;
+    while (base > 0 && QChar::isMark(codePointAt(text, base))) {
+        base -= text.at(base).isLowSurrogate() ? 2 : 1;
     }
-    return !SearchTokenizer::isSpacelessScript(code);
+    const char32_t code = codePointAt(text, base);
+    return !SearchTokenizer::isSpacelessScript(code) && !SearchTokenizer::joinsSpacelessRun(code);
 }
 
 // Whether `folded` (NFKC, case folded) has `word` as a whole word, or as a word's start.

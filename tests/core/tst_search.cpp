@@ -225,6 +225,11 @@ void TestSearch::tokenizer_data()
                              << QStringList{QStringLiteral("東"), QStringLiteral("東京"),
                                             QStringLiteral("京"), QStringLiteral("京都"),
                                             QStringLiteral("都")};
+    // Digits are no part of a run: "2024" is a word.
+    QTest::newRow("digits in chinese")
+        << QStringLiteral("今年は2024年")
+        << QStringList{QStringLiteral("今"),   QStringLiteral("今年"), QStringLiteral("年"),
+                       QStringLiteral("年は"), QStringLiteral("は"),   QStringLiteral("2024")};
     QTest::newRow("mixed scripts")
         << QStringLiteral("iPhone用 コーヒー")
         << QStringList{QStringLiteral("iphone"), QStringLiteral("用"),  QStringLiteral("コ"),
@@ -349,6 +354,23 @@ void TestSearch::findsTextWithoutSpaces()
     QCOMPARE(bodies(QStringLiteral("明日は東京都に行きます")),
              QStringList{QStringLiteral("明日は東京都に行きます")});
     QVERIFY(bodies(QStringLiteral("明日は東京都に行きませ")).isEmpty());
+    // Numbers and Latin words next to such text are words of their own.
+    store(m_bob, Direction::Incoming, 'f', QStringLiteral("今年は2024年です、価格100USD"));
+    store(m_bob, Direction::Incoming, 'g', QStringLiteral("コーヒーabc"));
+    QCOMPARE(bodies(QStringLiteral("2024 ")),
+             QStringList{QStringLiteral("今年は2024年です、価格100USD")});
+    QCOMPARE(bodies(QStringLiteral("2024年")),
+             QStringList{QStringLiteral("今年は2024年です、価格100USD")});
+    QCOMPARE(bodies(QStringLiteral("100usd ")),
+             QStringList{QStringLiteral("今年は2024年です、価格100USD")});
+    QCOMPARE(bodies(QStringLiteral("abc ")), QStringList{QStringLiteral("コーヒーabc")});
+    // A long paragraph does not push out the words after it.
+    QString paragraph;
+    for (int i = 0; i < 600; ++i) {
+        paragraph += QChar(char16_t(0x4E00 + i));
+    }
+    store(m_bob, Direction::Incoming, 'h', paragraph + QStringLiteral(" lighthouse"));
+    QCOMPARE(bodies(QStringLiteral("lighthouse ")).size(), 1);
     QVERIFY(!rawFiles().contains(QStringLiteral("東京").toUtf8()));
 }
 
