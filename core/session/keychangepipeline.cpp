@@ -114,6 +114,11 @@ StoreStatus acceptKeyChangeInStore(StoreContext &context, const QString &address
         if (auto put = contacts.put(contact); errorOf(put) != nullptr) {
             return *errorOf(put);
         }
+        // Finished by finishKeyChangeAcceptance, or on the next connection if cut off.
+        if (auto marked = contacts.setKeyChangeFinishing(contact.id, true);
+            errorOf(marked) != nullptr) {
+            return *errorOf(marked);
+        }
         // The old identity's sessions never encrypt again (their sent-message names and
         // replay-cache entries go with them).
         if (auto removed = SessionTable(context).removeForContact(contact.id);
@@ -179,6 +184,12 @@ StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
         auto found = ContactTable(context).findByAddress(address);
         if (const auto *error = errorOf(found)) {
             return *error;
+        }
+        // The last step of an acceptance: nothing is left to finish after this commit.
+        if (auto finished = ContactTable(context).setKeyChangeFinishing(
+                std::get<ContactRecord>(found).id, false);
+            errorOf(finished) != nullptr) {
+            return *errorOf(finished);
         }
         auto conversation =
             ConversationTable(context).forContact(std::get<ContactRecord>(found).id, now);

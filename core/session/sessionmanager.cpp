@@ -695,6 +695,7 @@ void SessionManager::onConnectionStatus(const ConnectionStatus &status)
     if (status.state == ConnectionState::Connected) {
         loadPendingKeyChanges(); // flushes the outbox once the held contacts are known
         resumeUploads();         // those whose message waited for a connection
+        resumeKeyChangeFinishing();
     } else if (status.state != ConnectionState::Authenticated) {
         // Anything sent and unanswered is resent on the next connection (same bytes).
         m_inFlight.clear();

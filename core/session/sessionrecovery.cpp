@@ -4,6 +4,7 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
 #include "crypto/devicelist.h"
 #include "crypto/identity.h"
@@ -361,7 +362,51 @@ void SessionManager::runKeyChangeAcceptance(const QString &address, Completion d
     });
 }
 
+void SessionManager::resumeKeyChangeFinishing()
+{
+    const auto store = m_account->store();
+    if (!store) {
+        return;
+    }
+    whenDone(store->run([](StoreContext &context) {
+        return ContactTable(context).withKeyChangeFinishing();
+    }),
+             [this, storeId = store.get()](const StoreResult<QStringList> &listed) {
+                 if (storeId != m_account->store().get()) {
+                     return;
+                 }
+                 if (const auto *error = std::get_if<StoreError>(&listed)) {
+                     qCWarning(lcSession) << "cannot read unfinished key changes:" << error->detail;
+                     return;
+                 }
+                 for (const QString &address : std::get<QStringList>(listed)) {
+                     qCInfo(lcSession) << "finishing an accepted key change of" << address;
+                     finishKeyChangeAcceptance(address, [address](const QString &error) {
+                         if (!error.isEmpty()) {
+                             qCInfo(lcSession) << "the accepted key change of" << address
+                                               << "is finished later:" << error;
+                         }
+                     });
+                 }
+             });
+}
+
 void SessionManager::finishKeyChangeAcceptance(const QString &address, Completion done)
+{
+    // One run per contact at a time: the accepting command's and the next connection's.
+    if (m_finishingKeyChanges.contains(address)) {
+        done({});
+        return;
+    }
+    m_finishingKeyChanges.insert(address);
+    Completion finished = [this, address, done](const QString &error) {
+        m_finishingKeyChanges.remove(address);
+        done(error);
+    };
+    runKeyChangeFollowUp(address, std::move(finished));
+}
+
+void SessionManager::runKeyChangeFollowUp(const QString &address, Completion done)
 {
     // What the new identity sent while the change waited, through the normal receive path
     // (already acked to the relay when it was held).

@@ -100,6 +100,35 @@ StoreResult<ContactRecord> ContactTable::findByAddress(const QString &address)
     return found;
 }
 
+StoreStatus ContactTable::setKeyChangeFinishing(ContactId id, bool finishing)
+{
+    CachedQuery cached = m_context.prepared(
+        QStringLiteral("UPDATE contacts SET key_change_finishing = ? WHERE id = ?"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, finishing ? 1 : 0);
+    cached->bindValue(1, id.value);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    return Done{};
+}
+
+StoreResult<QStringList> ContactTable::withKeyChangeFinishing()
+{
+    QSqlQuery query(m_context.database());
+    if (!query.exec(QStringLiteral("SELECT address FROM contacts WHERE key_change_finishing = 1 "
+                                   "ORDER BY id"))) {
+        return StoreContext::queryError(query);
+    }
+    QStringList addresses;
+    while (query.next()) {
+        addresses << query.value(0).toString();
+    }
+    return addresses;
+}
+
 StoreResult<std::vector<ContactRecord>> ContactTable::withPendingKeyChange()
 {
     QSqlQuery query(m_context.database());

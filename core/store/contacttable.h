@@ -62,6 +62,12 @@ public:
     StoreResult<ContactRecord> findByAddress(const QString &address);
     // Every contact with a key change not yet accepted (pending_account_key set).
     StoreResult<std::vector<ContactRecord>> withPendingKeyChange();
+    // A key change accepted whose follow-up — the held envelopes replayed, the unconfirmed
+    // texts encrypted again for the new identity — has not finished (schema v17,
+    // key_change_finishing): set in the accepting transaction, cleared in the last step's, so
+    // a lock or a crash in between is finished on the next connection.
+    StoreStatus setKeyChangeFinishing(ContactId id, bool finishing);
+    StoreResult<QStringList> withKeyChangeFinishing();
     // Every contact, by address. A name that fails to decrypt is left unset here (the row is
     // listed, shown by its address) instead of failing the whole list.
     StoreResult<std::vector<ContactRecord>> all();

@@ -21,12 +21,17 @@ namespace {
 //    by its characters and character pairs since v17 (SearchTokenizer). The index's watermark
 //    goes back to 0, so the background indexer (SearchIndex::indexBacklog) goes through every
 //    message again, replacing its rows; until it is through, search says it is incomplete, and
-//    what was indexed before is still found.
+//    words of scripts with spaces are still found meanwhile.
+//  - contacts.key_change_finishing: 1 from the transaction that accepts a key change to the
+//    one that ends its follow-up (held envelopes replayed, unconfirmed texts encrypted again:
+//    ContactTable::setKeyChangeFinishing), so a lock or a crash in between is finished on the
+//    next connection instead of never.
 const char *const kSchemaV17[] = {
     "CREATE TABLE uploads (id INTEGER PRIMARY KEY NOT NULL, job BLOB NOT NULL, blob_id BLOB, "
     "local_file TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL)",
     "INSERT INTO id_counters (table_name, next_id) VALUES ('uploads', 1)",
     "UPDATE profile_meta SET value = '0' WHERE key = 'search_indexed_through'",
+    "ALTER TABLE contacts ADD COLUMN key_change_finishing INTEGER NOT NULL DEFAULT 0",
 };
 
 } // namespace

@@ -108,6 +108,7 @@ class TestE2eRecovery : public QObject
 private slots:
     void keyChangeAfterOperatorReset();
     void forgedKeyChangeIsDismissed();
+    void acceptanceCutOffIsFinishedOnTheNextConnection();
     void undecryptableMessageIsResent();
 };
 
@@ -252,6 +253,98 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
                               kTimeoutMs);
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave")));
     QVERIFY(!bob->receivedTexts().contains(QStringLiteral("must not leave either")));
+}
+
+// An acceptance commits (the new key pinned, the old sessions gone), then the app is killed
+// before its follow-up: replaying what the new identity sent meanwhile, and encrypting again
+// the texts the old identity never confirmed. Nothing asks for that again, since no change is
+// pending any more: the durable mark (contacts.key_change_finishing) makes the next
+// connection finish it.
+void TestE2eRecovery::acceptanceCutOffIsFinishedOnTheNextConnection()
+{
+    QTemporaryDir dir;
+    RelayProcess relay;
+    const QString relayDir = dir.filePath(QStringLiteral("relay"));
+    QString error = relay.start(relayDir);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const QString aliceDir = dir.filePath(QStringLiteral("alice"));
+    const QString bobAddress = QStringLiteral("bob@127.0.0.1:%1").arg(relay.port());
+    auto alice = std::make_unique<Client>(aliceDir);
+    auto bob = std::make_unique<Client>(dir.filePath(QStringLiteral("bob")));
+    alice->create(QStringLiteral("alice"), relay.url());
+    bob->create(QStringLiteral("bob"), relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(alice->connection.state(), State::Connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    QVERIFY(alice->addContact(QStringLiteral("bob"), kTimeoutMs));
+    alice->sendText(QStringLiteral("bob"), QStringLiteral("hi bob"));
+    QTRY_COMPARE_WITH_TIMEOUT(bob->received.size(), 1, kTimeoutMs);
+    // Verified, so the change waits for alice (an unverified one is accepted by itself).
+    auto verified = alice->store()->run([bobAddress](core::StoreContext &context) {
+        return core::setContactVerified(context, bobAddress, true);
+    });
+    verified.waitForFinished();
+    QVERIFY(std::holds_alternative<core::Done>(verified.result()));
+
+    // bob's account is reset; his new identity writes, alice's text goes to the old one.
+    bob.reset();
+    {
+        QProcess admin;
+        admin.start(RelayProcess::binaryPath(),
+                    {QStringLiteral("admin"), QStringLiteral("--data-dir"), relayDir,
+                     QStringLiteral("account"), QStringLiteral("reset"), QStringLiteral("bob")});
+        QVERIFY(admin.waitForFinished(kTimeoutMs));
+        QCOMPARE(admin.exitCode(), 0);
+    }
+    bob = std::make_unique<Client>(dir.filePath(QStringLiteral("bob-again")));
+    bob->create(QStringLiteral("bob"), relay.url());
+    QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
+    alice->sendText(QStringLiteral("bob"), QStringLiteral("into the void"));
+    QTRY_COMPARE_WITH_TIMEOUT(alice->stateOf(alice->queued.value(1)), MessageState::Sent,
+                              kTimeoutMs);
+    QVERIFY(bob->addContact(QStringLiteral("alice"), kTimeoutMs));
+    bob->sendText(QStringLiteral("alice"), QStringLiteral("new bob to alice"));
+    QTRY_COMPARE_WITH_TIMEOUT(alice->keyChanges.size(), 1, kTimeoutMs);
+    QVERIFY(alice->received.isEmpty()); // held
+
+    // The acceptance's own transaction, and then nothing: the app is gone.
+    alice.reset();
+    {
+        core::ProfileStore store(aliceDir);
+        auto unlocked = store.unlock(core::ProfileStore::passphraseBytes(test::kE2ePassphrase));
+        unlocked.waitForFinished();
+        QVERIFY(std::holds_alternative<core::Done>(unlocked.result()));
+        auto accepted = store.run([bobAddress](core::StoreContext &context) -> core::StoreStatus {
+            auto contact = core::ContactTable(context).findByAddress(bobAddress);
+            if (const auto *failed = std::get_if<core::StoreError>(&contact)) {
+                return *failed;
+            }
+            // Counter 0: the relay's list for the new identity counts as newer.
+            return core::acceptKeyChangeInStore(
+                context, bobAddress, std::get<core::ContactRecord>(contact).pendingAccountKey, 0);
+        });
+        accepted.waitForFinished();
+        QVERIFY(std::holds_alternative<core::Done>(accepted.result()));
+    }
+
+    alice = std::make_unique<Client>(aliceDir);
+    alice->unlock();
+    QTRY_COMPARE_WITH_TIMEOUT(alice->connection.state(), State::Connected, kTimeoutMs);
+    // What bob's new identity sent is shown, and the text his old one never confirmed reaches
+    // the new one, once.
+    QTRY_COMPARE_WITH_TIMEOUT(alice->receivedTexts(),
+                              QStringList{QStringLiteral("new bob to alice")}, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(bob->receivedTexts().count(QStringLiteral("into the void")), 1,
+                              kTimeoutMs);
+    alice->sendText(QStringLiteral("bob"), QStringLiteral("both ways"));
+    QTRY_VERIFY_WITH_TIMEOUT(bob->receivedTexts().contains(QStringLiteral("both ways")),
+                             kTimeoutMs);
+    // Finished: the mark is gone.
+    auto left = alice->store()->run([](core::StoreContext &context) {
+        return core::ContactTable(context).withKeyChangeFinishing();
+    });
+    left.waitForFinished();
+    QVERIFY(std::holds_alternative<QStringList>(left.result()));
+    QVERIFY(std::get<QStringList>(left.result()).isEmpty());
 }
 
 void TestE2eRecovery::forgedKeyChangeIsDismissed()
