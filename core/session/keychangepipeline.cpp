@@ -186,10 +186,13 @@ StoreResult<OutgoingResult> reencryptUnconfirmed(StoreContext &context,
             return *error;
         }
         // The last step of an acceptance: nothing is left to finish after this commit.
-        if (auto finished = ContactTable(context).setKeyChangeFinishing(
-                std::get<ContactRecord>(found).id, false);
+        const ContactRecord &contact = std::get<ContactRecord>(found);
+        if (auto finished = ContactTable(context).setKeyChangeFinishing(contact.id, false);
             errorOf(finished) != nullptr) {
             return *errorOf(finished);
+        }
+        if (contact.blocked || !contact.accepted) {
+            return OutgoingResult{}; // nothing goes to them (M1 §8): done all the same
         }
         auto conversation =
             ConversationTable(context).forContact(std::get<ContactRecord>(found).id, now);

@@ -494,10 +494,10 @@ private:
     void scheduleAcceptance(const QString &address);
     void runKeyChangeAcceptance(const QString &address, Completion done);
     void finishKeyChangeAcceptance(const QString &address, Completion done);
-    void runKeyChangeFollowUp(const QString &address, Completion done);
     // On each connection: acceptances a lock or a crash cut off before their follow-up ended
-    // (ContactTable::withKeyChangeFinishing) are finished.
+    // (ContactTable::withKeyChangeFinishing) are finished, each as a queued command.
     void resumeKeyChangeFinishing();
+    void finishMarkedKeyChange(const QString &address, std::function<void()> next);
     void loadPendingKeyChanges();
     void resetSession(const AcceptedReset &reset);
     // The relay refused `entry` with UNKNOWN_RECIPIENT: if its device left the contact's
@@ -571,7 +571,6 @@ private:
     QSet<QByteArray> m_inFlight;         // outbox client_message_ids sent, not yet answered
     QSet<QString> m_changedKeys;         // key change pending: outbox entries to them are held
     QSet<QString> m_accepting;           // automatic acceptances queued or running
-    QSet<QString> m_finishingKeyChanges; // finishKeyChangeAcceptance() running
     QSet<QString> m_confirming;          // LookupUser checks of an envelope's new key running
     QSet<QString> m_notified;            // keyChanged() emitted for these
     QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh

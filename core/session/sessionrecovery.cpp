@@ -380,33 +380,44 @@ void SessionManager::resumeKeyChangeFinishing()
                      return;
                  }
                  for (const QString &address : std::get<QStringList>(listed)) {
-                     qCInfo(lcSession) << "finishing an accepted key change of" << address;
-                     finishKeyChangeAcceptance(address, [address](const QString &error) {
-                         if (!error.isEmpty()) {
-                             qCInfo(lcSession) << "the accepted key change of" << address
-                                               << "is finished later:" << error;
-                         }
+                     // A command like an acceptance, so it never runs beside one (whose own
+                     // follow-up may have finished it meanwhile: asked again at its turn).
+                     enqueue([this, address](std::function<void()> next) {
+                         finishMarkedKeyChange(address, next);
                      });
                  }
              });
 }
 
-void SessionManager::finishKeyChangeAcceptance(const QString &address, Completion done)
+void SessionManager::finishMarkedKeyChange(const QString &address, std::function<void()> next)
 {
-    // One run per contact at a time: the accepting command's and the next connection's.
-    if (m_finishingKeyChanges.contains(address)) {
-        done({});
+    const auto store = m_account->store();
+    if (!store) {
+        next();
         return;
     }
-    m_finishingKeyChanges.insert(address);
-    Completion finished = [this, address, done](const QString &error) {
-        m_finishingKeyChanges.remove(address);
-        done(error);
-    };
-    runKeyChangeFollowUp(address, std::move(finished));
+    whenDone(store->run([](StoreContext &context) {
+        return ContactTable(context).withKeyChangeFinishing();
+    }),
+             [this, address, next, storeId = store.get()](const StoreResult<QStringList> &listed) {
+                 const auto *marked = std::get_if<QStringList>(&listed);
+                 if (storeId != m_account->store().get() || marked == nullptr ||
+                     !marked->contains(address)) {
+                     next();
+                     return;
+                 }
+                 qCInfo(lcSession) << "finishing an accepted key change of" << address;
+                 finishKeyChangeAcceptance(address, [address, next](const QString &error) {
+                     if (!error.isEmpty()) {
+                         qCInfo(lcSession) << "the accepted key change of" << address
+                                           << "is finished later:" << error;
+                     }
+                     next();
+                 });
+             });
 }
 
-void SessionManager::runKeyChangeFollowUp(const QString &address, Completion done)
+void SessionManager::finishKeyChangeAcceptance(const QString &address, Completion done)
 {
     // What the new identity sent while the change waited, through the normal receive path
     // (already acked to the relay when it was held).
