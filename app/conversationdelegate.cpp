@@ -1,6 +1,7 @@
 #include "app/conversationdelegate.h"
 
 #include "app/displaytime.h"
+#include "app/vectoricons.h"
 #include "core/models/conversationlistmodel.h"
 
 #include <QApplication>
@@ -115,10 +116,20 @@ void ConversationDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
     if (index.data(Conversations::LastMessageOutgoingRole).toBool() && !preview.isEmpty()) {
         preview = tr("You: %1").arg(preview);
     }
-    painter->drawText(
-        bottom.adjusted(0, 0, -(badgeWidth + (badgeWidth ? kPad : 0)), 0),
-        Qt::AlignLeft | Qt::AlignVCenter,
-        metrics.elidedText(preview, Qt::ElideRight, bottom.width() - badgeWidth - kPad));
+    QRect previewRect = bottom.adjusted(0, 0, -(badgeWidth + (badgeWidth ? kPad : 0)), 0);
+    // A photo or a file is marked with an icon at the start of the line.
+    const int kind = index.data(Conversations::PreviewKindRole).toInt();
+    if (kind != Conversations::TextPreview && !preview.isEmpty()) {
+        const int side = metrics.height();
+        const QRectF icon(previewRect.left(), previewRect.center().y() - side / 2.0 + 0.5, side,
+                          side);
+        paintVectorIcon(painter,
+                        kind == Conversations::PhotoPreview ? VectorIcon::Photo : VectorIcon::File,
+                        icon, dim);
+        previewRect.setLeft(previewRect.left() + side + kPad / 2);
+    }
+    painter->drawText(previewRect, Qt::AlignLeft | Qt::AlignVCenter,
+                      metrics.elidedText(preview, Qt::ElideRight, previewRect.width()));
     painter->restore();
 }
 

@@ -3,6 +3,7 @@
 #include "app/displaytime.h"
 #include "app/inerttextdocument.h"
 #include "app/thumbnailcache.h"
+#include "app/vectoricons.h"
 #include "core/models/messagelistmodel.h"
 
 #include <QAbstractItemView>
@@ -39,6 +40,12 @@ constexpr int kPillOverlap = 4; // the reactions pill overlaps the bubble's lowe
 QDateTime sentAt(const QModelIndex &index)
 {
     return index.data(Messages::SentAtRole).toDateTime().toLocalTime();
+}
+
+// A file line's sheet icon, a line high, and the space after it.
+int fileIconWidth(const QFontMetrics &metrics)
+{
+    return metrics.height() + metrics.height() / 4;
 }
 
 QFont smallFont(const QFont &font)
@@ -314,10 +321,9 @@ QString MessageDelegate::fileLine(const QModelIndex &index)
         return {};
     }
     // The name is the sender's (M1 §7): shown, never used as a path.
-    QString line =
-        QStringLiteral("📎 %1 · %2")
-            .arg(file.value(QStringLiteral("fileName")).toString(),
-                 QLocale().formattedDataSize(file.value(QStringLiteral("size")).toLongLong()));
+    QString line = QStringLiteral("%1 · %2").arg(
+        file.value(QStringLiteral("fileName")).toString(),
+        QLocale().formattedDataSize(file.value(QStringLiteral("size")).toLongLong()));
     if (file.value(QStringLiteral("downloaded")).toBool()) {
         line += tr(" · downloaded");
     }
@@ -412,7 +418,9 @@ MessageDelegate::Geometry MessageDelegate::geometry(const QStyleOptionViewItem &
         // Measured in the bold it is painted in (elided only when wider than the text may be).
         QFont bold = option.font;
         bold.setWeight(QFont::DemiBold);
-        inner = std::max(inner, std::min(maxText, QFontMetrics(bold).horizontalAdvance(file) + 1));
+        inner =
+            std::max(inner, std::min(maxText, fileIconWidth(metrics) +
+                                                  QFontMetrics(bold).horizontalAdvance(file) + 1));
     }
     const int textTop = kPadY + authorHeight + (quoteHeight > 0 ? quoteHeight + kPadY : 0) +
                         thumbnailHeight + fileHeight;
@@ -572,9 +580,14 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         bold.setWeight(QFont::DemiBold);
         painter->setFont(bold);
         painter->setPen(palette.color(QPalette::Text));
+        // The sheet icon, not "📎": an emoji is a missing-glyph box without an emoji font.
+        const int side = parts.file.height();
+        paintVectorIcon(painter, VectorIcon::File, QRectF(parts.file.topLeft(), QSizeF(side, side)),
+                        palette.color(QPalette::Text));
+        const QRect name = parts.file.adjusted(fileIconWidth(QFontMetrics(option.font)), 0, 0, 0);
         painter->drawText(
-            parts.file, Qt::AlignLeft | Qt::AlignVCenter,
-            QFontMetrics(bold).elidedText(fileLine(index), Qt::ElideMiddle, parts.file.width()));
+            name, Qt::AlignLeft | Qt::AlignVCenter,
+            QFontMetrics(bold).elidedText(fileLine(index), Qt::ElideMiddle, name.width()));
         painter->setFont(option.font);
     }
     QTextDocument *document = cachedDocument(index, option.font, parts.text.width());

@@ -42,24 +42,45 @@ void paintGroup(QPainter &painter)
     painter.drawPath(back);
 }
 
+// A sheet of paper with a folded corner and two lines of text, on a 24 × 24 grid.
+void paintFile(QPainter &painter)
+{
+    QPainterPath sheet;
+    sheet.moveTo(14.0, 3.0);
+    sheet.lineTo(6.0, 3.0);
+    sheet.lineTo(6.0, 21.0);
+    sheet.lineTo(18.0, 21.0);
+    sheet.lineTo(18.0, 7.0);
+    sheet.closeSubpath();
+    sheet.moveTo(14.0, 3.0);
+    sheet.lineTo(14.0, 7.0);
+    sheet.lineTo(18.0, 7.0);
+    painter.drawPath(sheet);
+    painter.drawLine(QPointF(9.0, 12.5), QPointF(15.0, 12.5));
+    painter.drawLine(QPointF(9.0, 16.5), QPointF(15.0, 16.5));
+}
+
+// A framed picture: a sun over two hills, on a 24 × 24 grid.
+void paintPhoto(QPainter &painter)
+{
+    painter.drawRoundedRect(QRectF(3.0, 4.5, 18.0, 15.0), 2.0, 2.0);
+    painter.drawEllipse(QPointF(8.5, 9.5), 1.8, 1.8);
+    QPainterPath hills;
+    hills.moveTo(3.5, 18.0);
+    hills.lineTo(9.5, 12.5);
+    hills.lineTo(13.0, 15.5);
+    hills.lineTo(16.0, 12.0);
+    hills.lineTo(20.5, 16.5);
+    painter.drawPath(hills);
+}
+
 QPixmap render(VectorIcon icon, const QColor &color, int side, qreal ratio)
 {
     QPixmap pixmap(QSize(side, side) * ratio);
     pixmap.setDevicePixelRatio(ratio);
     pixmap.fill(Qt::transparent);
     QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.scale(side / 24.0, side / 24.0);
-    painter.setPen(QPen(color, 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-    painter.setBrush(Qt::NoBrush);
-    switch (icon) {
-    case VectorIcon::Attach:
-        painter.drawPath(attachPath());
-        break;
-    case VectorIcon::NewGroup:
-        paintGroup(painter);
-        break;
-    }
+    paintVectorIcon(&painter, icon, QRectF(0, 0, side, side), color);
     return pixmap;
 }
 
@@ -102,6 +123,31 @@ private:
 void setVectorIcon(QAbstractButton *button, VectorIcon icon)
 {
     new IconKeeper(button, icon);
+}
+
+void paintVectorIcon(QPainter *painter, VectorIcon icon, const QRectF &target, const QColor &color)
+{
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->translate(target.topLeft());
+    painter->scale(target.width() / 24.0, target.height() / 24.0);
+    painter->setPen(QPen(color, 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter->setBrush(Qt::NoBrush);
+    switch (icon) {
+    case VectorIcon::Attach:
+        painter->drawPath(attachPath());
+        break;
+    case VectorIcon::NewGroup:
+        paintGroup(*painter);
+        break;
+    case VectorIcon::File:
+        paintFile(*painter);
+        break;
+    case VectorIcon::Photo:
+        paintPhoto(*painter);
+        break;
+    }
+    painter->restore();
 }
 
 QIcon vectorIcon(VectorIcon icon, const QPalette &palette, int side)

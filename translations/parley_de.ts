@@ -1777,6 +1777,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
     </message>
+    <message>
+        <source>Photo: %1</source>
+        <translation>Foto: %1</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::GroupViewModel</name>

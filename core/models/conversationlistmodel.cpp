@@ -9,6 +9,16 @@
 
 namespace parley::core {
 
+namespace {
+
+// As the timeline decides: any image/* type is shown as a photo.
+bool isImage(const AttachmentSummary &attachment)
+{
+    return attachment.mimeType.startsWith(QLatin1String("image/"));
+}
+
+} // namespace
+
 ConversationListModel::ConversationListModel(std::shared_ptr<ProfileStore> store, QObject *parent)
     : QAbstractListModel(parent)
     , m_store(std::move(store))
@@ -155,6 +165,9 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         row.lastOutgoing = last.direction == MessageRecord::Direction::Outgoing;
         row.lastState = int(last.state);
         const auto *text = std::get_if<QString>(&last.body);
+        const bool attachment = summary.lastAttachment && !last.isSystemRow() && !last.deleted &&
+                                text != nullptr &&
+                                last.state != MessageRecord::State::Undecryptable;
         row.preview =
             last.isTimerChange()
                 ? TimerDuration::describeChange(row.lastOutgoing, row.name, *last.timerChange)
@@ -162,8 +175,11 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
             : last.deleted        ? tr("This message was deleted.")
             : text == nullptr || last.state == MessageRecord::State::Undecryptable
                 ? tr("This message could not be decrypted.")
-            : summary.lastAttachment ? previewOfAttachment(*summary.lastAttachment)
-                                     : previewOf(*text);
+            : attachment ? previewOfAttachment(*summary.lastAttachment)
+                         : previewOf(*text);
+        if (attachment) {
+            row.previewKind = isImage(*summary.lastAttachment) ? PhotoPreview : FilePreview;
+        }
         // In a group the preview says whose message it is (M1 §9.6: the authenticated
         // member; its contact name when it has one).
         if (row.isGroup && !last.isSystemRow()) {
@@ -186,11 +202,10 @@ QString ConversationListModel::authorName(const ConversationSummary &summary)
 QString ConversationListModel::previewOfAttachment(const AttachmentSummary &attachment)
 {
     const QString caption = attachment.caption.simplified();
-    if (attachment.mimeType.startsWith(QLatin1String("image/"))) {
-        return previewOf(QStringLiteral("\U0001F5BC ") +
-                         (caption.isEmpty() ? tr("Photo") : caption));
+    if (isImage(attachment)) {
+        return previewOf(caption.isEmpty() ? tr("Photo") : tr("Photo: %1").arg(caption));
     }
-    const QString file = QStringLiteral("\U0001F4CE ") + attachment.fileName.simplified();
+    const QString file = attachment.fileName.simplified();
     return previewOf(caption.isEmpty() ? file : tr("%1 — %2").arg(file, caption));
 }
 
@@ -263,6 +278,8 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return initialsOf(row.name);
     case PreviewRole:
         return row.preview;
+    case PreviewKindRole:
+        return int(row.previewKind);
     case LastActivityRole:
         return QDateTime::fromMSecsSinceEpoch(row.lastActivityAt);
     case UnreadCountRole:
@@ -295,6 +312,7 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const
     names.insert(DisplayNameRole, "displayName");
     names.insert(InitialsRole, "initials");
     names.insert(PreviewRole, "preview");
+    names.insert(PreviewKindRole, "previewKind");
     names.insert(LastActivityRole, "lastActivity");
     names.insert(UnreadCountRole, "unreadCount");
     names.insert(LastMessageOutgoingRole, "lastMessageOutgoing");

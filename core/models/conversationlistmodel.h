@@ -43,6 +43,10 @@ class SessionManager;
 //                                      an attachment as previewOfAttachment() says it;
 //                                      empty for a conversation without messages); in a
 //                                      group prefixed with its author: "Bob: …", "You: …"
+//   PreviewKindRole (int)              PreviewKind: what the last message is, for a view
+//                                      that marks a photo or a file with an icon (the
+//                                      preview itself is words only: an emoji is a
+//                                      missing-glyph box without a colour emoji font)
 //   LastActivityRole (QDateTime)       when the last message was stored
 //   UnreadCountRole (int)              incoming messages not yet marked read (Received)
 //   LastMessageOutgoingRole (bool)     the preview is a message the user sent
@@ -81,8 +85,12 @@ public:
         BlockedRole,
         IsGroupRole,
         GroupIdRole,
+        PreviewKindRole,
     };
     Q_ENUM(Role)
+
+    enum PreviewKind { TextPreview, PhotoPreview, FilePreview };
+    Q_ENUM(PreviewKind)
 
     static constexpr int kPreviewLength = 100;
 
@@ -100,9 +108,9 @@ public:
 
     // One line of at most kPreviewLength characters from a message text.
     static QString previewOf(const QString &text);
-    // The same for an attachment message (M1 kind 0x0B): "🖼 Photo" for an image (its caption
-    // instead of "Photo" when it has one), "📎 report.pdf" for any other file ("📎 report.pdf —
-    // caption" with one). An image is any image/* type, as the timeline decides.
+    // The same for an attachment message (M1 kind 0x0B): "Photo" for an image ("Photo:
+    // caption" when it has one), "report.pdf" for any other file ("report.pdf — caption" with
+    // one). An image is any image/* type, as the timeline decides.
     static QString previewOfAttachment(const AttachmentSummary &attachment);
     // One or two capital letters from a name ("Alice Smith" → "AS", "bob" → "B").
     static QString initialsOf(const QString &name);
@@ -129,6 +137,7 @@ private:
         QString address;
         QString name;
         QString preview;
+        PreviewKind previewKind = TextPreview;
         qint64 lastActivityAt = 0;
         int unread = 0;
         bool lastOutgoing = false;
