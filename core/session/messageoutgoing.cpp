@@ -152,16 +152,8 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
         // sender before the user accepts it, nor to a blocked address. The one guard every
         // outgoing content passes; callers that answer automatically skip such contacts
         // before they get here (an error here would undo their transaction).
-        if (const ContactRecord &record = std::get<ContactRecord>(contact); record.blocked) {
-            return StoreError{StoreError::Code::NotFound,
-                              QStringLiteral("%1 is blocked. Unblock them before you send "
-                                             "anything.")
-                                  .arg(address)};
-        } else if (!record.accepted) {
-            return StoreError{StoreError::Code::NotFound,
-                              QStringLiteral("Accept the message request from %1 before you "
-                                             "reply.")
-                                  .arg(address)};
+        if (auto refused = refusalToSend(std::get<ContactRecord>(contact), address)) {
+            return *refused;
         }
         const ContactId contactId = std::get<ContactRecord>(contact).id;
         SessionTable sessions(context);
@@ -326,6 +318,21 @@ encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, con
         }
     }
     return sent;
+}
+
+std::optional<StoreError> refusalToSend(const ContactRecord &contact, const QString &address)
+{
+    if (contact.blocked) {
+        return StoreError{
+            StoreError::Code::NotFound,
+            QStringLiteral("%1 is blocked. Unblock them before you send anything.").arg(address)};
+    }
+    if (!contact.accepted) {
+        return StoreError{
+            StoreError::Code::NotFound,
+            QStringLiteral("Accept the message request from %1 before you reply.").arg(address)};
+    }
+    return std::nullopt;
 }
 
 StoreResult<OutgoingResult> encryptAttachment(StoreContext &context,

@@ -45,6 +45,7 @@ class SessionResetRateLimiter;
 namespace parley::core {
 
 class StoreContext;
+struct ContactRecord;
 
 struct ContactState
 {
@@ -202,6 +203,10 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
                                                  const crypto::DeviceIdentity &self,
                                                  const QByteArray &body,
                                                  const QByteArray &sealedKey, qint64 now);
+
+// M1 §8: nothing goes to a blocked address or to a request's sender before the user accepts
+// it. NotFound with the sentence to show, or nothing when `contact` may be written to.
+std::optional<StoreError> refusalToSend(const ContactRecord &contact, const QString &address);
 
 // An attachment message (M1 kind 0x0B) whose blob the relay has complete: encrypted like a
 // text (a row, state Queued, the outbox) with its attachments row, whose local file is

@@ -44,6 +44,16 @@ const StoreError *errorOf(const StoreResult<T> &result)
     return std::get_if<StoreError>(&result);
 }
 
+// What the user reads when a step fails: a refusal (NotFound: an op without its target, M1
+// §5; a blocked contact or a request, M1 §8) carries its own sentence in `detail`; anything
+// else gets the store's sentence.
+inline QString sentenceOf(const StoreError &error)
+{
+    return error.code == StoreError::Code::NotFound && error.detail.endsWith(QLatin1Char('.'))
+               ? error.detail
+               : error.message();
+}
+
 inline StoreError failure(const QString &detail)
 {
     return StoreError{StoreError::Code::DatabaseFailed, detail};

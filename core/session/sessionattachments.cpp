@@ -178,7 +178,8 @@ void SessionManager::sendAttachment(const QString &contact,
     upload.ref.thumbnail = thumbnail;
     upload.caption = caption;
     upload.localFile = newBlobFileName();
-    // Whom it goes to is settled first (a lookup, X3DH): a file for no one is not uploaded.
+    // Whom it goes to is settled first (a lookup, X3DH, M1 §8): a file for no one, for a
+    // blocked contact or for a request not accepted is not uploaded.
     enqueue([this, upload, source](std::function<void()> next) {
         if (!ready()) {
             emit attachmentFailed(upload.address, upload.clientMessageId,
@@ -188,10 +189,32 @@ void SessionManager::sendAttachment(const QString &contact,
         }
         ensureSessions(upload.address, [this, upload, source, next](const QString &error) {
             next();
-            if (!error.isEmpty()) {
+            const auto store = m_account->store();
+            if (error.isEmpty() && !store) {
+                emit attachmentFailed(upload.address, upload.clientMessageId,
+                                      tr("The profile is not open."));
+            } else if (!error.isEmpty()) {
                 emit attachmentFailed(upload.address, upload.clientMessageId, error);
             } else {
-                encryptForUpload(upload, source);
+                whenDone(store->run([address = upload.address](
+                                        StoreContext &context) -> StoreResult<bool> {
+                    auto contact = ContactTable(context).findByAddress(address);
+                    if (const auto *error = std::get_if<StoreError>(&contact)) {
+                        return *error;
+                    }
+                    if (auto refused = refusalToSend(std::get<ContactRecord>(contact), address)) {
+                        return *refused;
+                    }
+                    return true;
+                }),
+                         [this, upload, source](const StoreResult<bool> &checked) {
+                             if (const auto *refused = std::get_if<StoreError>(&checked)) {
+                                 emit attachmentFailed(upload.address, upload.clientMessageId,
+                                                       pipeline::sentenceOf(*refused));
+                             } else {
+                                 encryptForUpload(upload, source);
+                             }
+                         });
             }
         });
     });
@@ -412,7 +435,7 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                          if (const auto *failed = std::get_if<StoreError>(&stored)) {
                              // NotFound: a blocked contact, or a request not accepted (final).
                              if (failed->code == StoreError::Code::NotFound) {
-                                 dropUpload(upload, failed->message());
+                                 dropUpload(upload, pipeline::sentenceOf(*failed));
                              } else {
                                  keepUpload(upload, failed->message());
                              }

@@ -2,6 +2,7 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/messagefailure.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
@@ -536,11 +537,7 @@ void SessionManager::encryptAndSend(const QString &address, const MessageContent
              [this, address, content, done](const StoreResult<OutgoingResult> &stored) {
                  if (const auto *error = std::get_if<StoreError>(&stored)) {
                      qCWarning(lcSession) << "cannot encrypt for" << address << error->detail;
-                     // An op's NotFound carries a sentence (encryptForContact, M1 §5).
-                     done(error->code == StoreError::Code::NotFound &&
-                                  error->detail.endsWith(QLatin1Char('.'))
-                              ? error->detail
-                              : error->message());
+                     done(pipeline::sentenceOf(*error));
                      return;
                  }
                  const auto &result = std::get<OutgoingResult>(stored);

@@ -701,6 +701,19 @@ void TestE2eAttachments::cliSendFileAndFetchFile()
                  result.out.contains(QStringLiteral("the notes")) &&
                  result.out.contains(QStringLiteral("[file beach.jpg")),
              qPrintable(result.out));
+
+    // M1 §8 before a byte leaves: gail is a request hugo has not accepted, and a contact
+    // gail blocked gets nothing. Neither file becomes a blob.
+    const QHash<QString, qint64> before = blobsOnRelay(dir.filePath(QStringLiteral("relay")));
+    result = cli(hugo, {QStringLiteral("send-file"), QStringLiteral("gail"), notesPath});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("Accept the message request")),
+             qPrintable(result.err));
+    QCOMPARE(cli(gail, {QStringLiteral("block"), QStringLiteral("hugo")}).exitCode, 0);
+    result = cli(gail, {QStringLiteral("send-file"), QStringLiteral("hugo"), notesPath});
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("is blocked")), qPrintable(result.err));
+    QCOMPARE(blobsOnRelay(dir.filePath(QStringLiteral("relay"))), before);
 }
 
 QTEST_GUILESS_MAIN(TestE2eAttachments)
