@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QPromise>
+#include <QSaveFile>
 #include <QThreadPool>
 
 #include <vector>
@@ -17,7 +18,7 @@ crypto::ByteView viewOf(const QByteArray &bytes)
     return {reinterpret_cast<const crypto::Byte *>(bytes.constData()), std::size_t(bytes.size())};
 }
 
-bool writeAll(QFile &file, std::vector<crypto::Byte> &bytes)
+bool writeAll(QFileDevice &file, std::vector<crypto::Byte> &bytes)
 {
     const auto size = qint64(bytes.size());
     const bool ok =
@@ -52,13 +53,15 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
     if (!source || !source->isOpen()) {
         return QStringLiteral("The file cannot be read.");
     }
-    QFile blob(blobPath);
-    if (!blob.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+    // Written aside and renamed into place once on disk (QSaveFile::commit syncs it): the
+    // upload row that names this file commits after it, so after a crash or a power cut the
+    // row never points at a torn file.
+    QSaveFile blob(blobPath);
+    if (!blob.open(QIODevice::WriteOnly)) {
         return QStringLiteral("The profile's attachments folder cannot be written to.");
     }
     const auto fail = [&](const QString &sentence) {
-        blob.close();
-        blob.remove();
+        blob.cancelWriting();
         return sentence;
     };
     crypto::AttachmentEncryptor encryptor;
@@ -91,6 +94,10 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
     if (!writeAll(blob, out) || !blob.flush()) {
         return fail(QStringLiteral("The profile's attachments folder cannot be written to."));
     }
+    const auto blobSize = quint64(blob.size());
+    if (!blob.commit()) {
+        return QStringLiteral("The profile's attachments folder cannot be written to.");
+    }
     const auto &digest = std::get<crypto::AttachmentDigest>(finished);
     const crypto::ByteView key = encryptor.key();
     Encrypted result;
@@ -98,7 +105,7 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
     result.digest =
         QByteArray(reinterpret_cast<const char *>(digest.data()), qsizetype(digest.size()));
     result.size = size;
-    result.blobSize = quint64(blob.size());
+    result.blobSize = blobSize;
     return result;
 }
 
@@ -137,28 +144,21 @@ QString decryptInto(const QString &blobPath, const QByteArray &key, const QByteA
 QString decrypt(const QString &blobPath, const QByteArray &key, const QByteArray &digest,
                 const QString &outPath)
 {
-    const QString partPath = outPath + QStringLiteral(".part");
-    QFile out(partPath);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        return QStringLiteral("%1 cannot be written.").arg(outPath);
+    // Written aside and renamed over `outPath` (the user's "save as", which may replace a
+    // file) only when whole: never a partial plaintext (C5 "Decoding rules").
+    QSaveFile out(outPath);
+    const QString cannotWrite = QStringLiteral("%1 cannot be written.").arg(outPath);
+    if (!out.open(QIODevice::WriteOnly)) {
+        return cannotWrite;
     }
     const QString sentence = decryptInto(
         blobPath, key, digest,
-        [&out](std::vector<crypto::Byte> &plain) { return writeAll(out, plain); },
-        QStringLiteral("%1 cannot be written.").arg(outPath));
-    if (!sentence.isEmpty() || !out.flush()) {
-        out.close();
-        out.remove(); // never a partial plaintext (C5 "Decoding rules")
-        return sentence.isEmpty() ? QStringLiteral("%1 cannot be written.").arg(outPath) : sentence;
+        [&out](std::vector<crypto::Byte> &plain) { return writeAll(out, plain); }, cannotWrite);
+    if (!sentence.isEmpty()) {
+        out.cancelWriting();
+        return sentence;
     }
-    out.close();
-    // The user chose the path (a "save as" that replaces an existing file).
-    QFile::remove(outPath);
-    if (!QFile::rename(partPath, outPath)) {
-        QFile::remove(partPath);
-        return QStringLiteral("%1 cannot be written.").arg(outPath);
-    }
-    return {};
+    return out.commit() ? QString() : cannotWrite;
 }
 
 std::variant<QByteArray, QString> decryptToBytes(const QString &blobPath, const QByteArray &key,

@@ -29,15 +29,16 @@ struct Encrypted
 // Opens the plaintext source on the pool thread (a QFile, or a QBuffer over prepared bytes).
 using SourceFactory = std::function<std::unique_ptr<QIODevice>()>;
 
-// Reads the source to its end and writes its blob to `blobPath` (created; removed again on
-// failure). The result is the key and digest, or a sentence for the user.
+// Reads the source to its end and writes its blob to `blobPath` (QSaveFile: synced to disk
+// and renamed into place when whole; nothing is left on failure). The result is the key and
+// digest, or a sentence for the user.
 QFuture<std::variant<Encrypted, QString>> encryptToFile(SourceFactory source, QString blobPath,
                                                         quint64 maxSize);
 
 // Decrypts the blob at `blobPath` with `key`, checking `digest` (C5 "Decoding rules"), into
-// `outPath`: written to `outPath` + ".part" and renamed over `outPath` only when the whole
-// stream authenticated; on failure the part file is removed. Empty result: saved; else a
-// sentence for the user.
+// `outPath`: written beside it (QSaveFile) and renamed over `outPath` only when the whole
+// stream authenticated; on failure nothing is left. Empty result: saved; else a sentence for
+// the user.
 QFuture<QString> decryptToFile(QString blobPath, QByteArray key, QByteArray digest,
                                QString outPath);
 

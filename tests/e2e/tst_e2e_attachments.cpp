@@ -330,7 +330,8 @@ void TestE2eAttachments::uploadResumesAfterARelayCrash()
     const QString saveError = fetchAndSave(bob, pair.aliceAddress, message->clientMessageId, out);
     QVERIFY2(saveError.isEmpty(), qPrintable(saveError));
     QCOMPARE(readFile(out), plaintext);
-    QVERIFY(!QFile::exists(out + QStringLiteral(".part")));
+    QCOMPARE(QDir(pair.dir.path()).entryList({QStringLiteral("saved.bin*")}, QDir::Files),
+             QStringList{QStringLiteral("saved.bin")}); // no temporary file left beside it
     // The history (what views page through) shows it downloaded, with its caption.
     auto history = bob.store()->run([address = pair.aliceAddress](core::StoreContext &context) {
         return core::conversationHistory(context, address, 10);
