@@ -100,7 +100,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_verify->setToolTip(tr("Compare the safety number with your contact"));
     header->addWidget(m_verify, 0, Qt::AlignBottom);
     m_menuButton->setObjectName(QStringLiteral("conversationMenuButton"));
-    m_menuButton->setText(QStringLiteral("⋮"));
+    setVectorIcon(m_menuButton, VectorIcon::Menu);
     m_menuButton->setAutoRaise(true);
     m_menuButton->setToolTip(tr("Conversation settings"));
     m_menuButton->setAccessibleName(tr("Conversation settings"));
@@ -199,7 +199,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     m_contextText->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     contextLayout->addWidget(m_contextText, 1);
     m_cancelContext->setObjectName(QStringLiteral("cancelComposeContext"));
-    m_cancelContext->setText(QStringLiteral("✕"));
+    setVectorIcon(m_cancelContext, VectorIcon::Close);
     m_cancelContext->setAutoRaise(true);
     m_cancelContext->setToolTip(tr("Cancel (Esc)"));
     m_cancelContext->setAccessibleName(tr("Cancel the reply or edit"));
@@ -209,7 +209,7 @@ ChatView::ChatView(core::ChatViewModel *chat, core::RequestsViewModel *requests,
     auto *row = new QHBoxLayout;
     row->setContentsMargins(8, 0, 8, 8);
     m_emojiButton->setObjectName(QStringLiteral("emojiButton"));
-    m_emojiButton->setText(QStringLiteral("☺"));
+    setVectorIcon(m_emojiButton, VectorIcon::Emoji);
     m_emojiButton->setToolTip(tr("Insert an emoji"));
     m_emojiButton->setAccessibleName(tr("Insert an emoji"));
     row->addWidget(m_emojiButton, 0, Qt::AlignBottom);

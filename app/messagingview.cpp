@@ -75,7 +75,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     tools->addWidget(heading, 1);
     auto *add = new QToolButton(left);
     add->setObjectName(QStringLiteral("addContactButton"));
-    add->setText(QStringLiteral("+"));
+    setVectorIcon(add, VectorIcon::Add);
     add->setToolTip(tr("Add a contact (Ctrl+N)"));
     add->setAccessibleName(tr("Add a contact"));
     tools->addWidget(add);
@@ -87,7 +87,7 @@ MessagingView::MessagingView(std::shared_ptr<core::ProfileStore> store,
     tools->addWidget(group);
     auto *settingsButton = new QToolButton(left);
     settingsButton->setObjectName(QStringLiteral("settingsButton"));
-    settingsButton->setText(QStringLiteral("⚙"));
+    setVectorIcon(settingsButton, VectorIcon::Settings);
     settingsButton->setToolTip(tr("Settings"));
     settingsButton->setAccessibleName(tr("Settings"));
     tools->addWidget(settingsButton);

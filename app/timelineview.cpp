@@ -2,6 +2,7 @@
 
 #include "app/messagedelegate.h"
 #include "app/thumbnailcache.h"
+#include "app/vectoricons.h"
 #include "core/models/messagelistmodel.h"
 
 #include <QApplication>
@@ -44,7 +45,7 @@ TimelineView::TimelineView(QWidget *parent)
     verticalScrollBar()->setSingleStep(24);
 
     m_jump->setObjectName(QStringLiteral("jumpToLatest"));
-    m_jump->setText(QStringLiteral("↓"));
+    setVectorIcon(m_jump, VectorIcon::JumpDown);
     m_jump->setToolTip(tr("Jump to the latest message"));
     m_jump->setAccessibleName(tr("Jump to the latest message"));
     m_jump->setAutoRaise(false);

@@ -2,85 +2,67 @@
 
 #include <QAbstractButton>
 #include <QEvent>
+#include <QFile>
 #include <QFontMetrics>
+#include <QPaintDevice>
 #include <QPainter>
-#include <QPainterPath>
 #include <QPixmap>
+#include <QPixmapCache>
+#include <QSvgRenderer>
+
+#include <cmath>
 
 namespace parley::app {
 
 namespace {
 
-// A paper clip on a 24 × 24 grid: three nested U-turns of one stroke.
-QPainterPath attachPath()
+QString resourceName(VectorIcon icon)
 {
-    QPainterPath clip;
-    clip.moveTo(16.5, 6.5);
-    clip.lineTo(16.5, 16.0);
-    clip.arcTo(QRectF(7.5, 12.0, 9.0, 9.0), 0, -180);
-    clip.lineTo(7.5, 5.5);
-    clip.arcTo(QRectF(7.5, 2.0, 6.0, 6.0), 180, -180);
-    clip.lineTo(13.5, 15.0);
-    clip.arcTo(QRectF(10.5, 13.5, 3.0, 3.0), 0, -180);
-    clip.lineTo(10.5, 7.0);
-    return clip;
+    switch (icon) {
+    case VectorIcon::Add:
+        return QStringLiteral("add");
+    case VectorIcon::Attach:
+        return QStringLiteral("attach");
+    case VectorIcon::Close:
+        return QStringLiteral("close");
+    case VectorIcon::Emoji:
+        return QStringLiteral("emoji");
+    case VectorIcon::File:
+        return QStringLiteral("file");
+    case VectorIcon::JumpDown:
+        return QStringLiteral("jump-down");
+    case VectorIcon::Menu:
+        return QStringLiteral("menu");
+    case VectorIcon::NewGroup:
+        return QStringLiteral("new-group");
+    case VectorIcon::Photo:
+        return QStringLiteral("photo");
+    case VectorIcon::Settings:
+        return QStringLiteral("settings");
+    }
+    return {};
 }
 
-// Two people, one behind the other, on a 24 × 24 grid.
-void paintGroup(QPainter &painter)
-{
-    painter.drawEllipse(QPointF(9.0, 8.0), 3.5, 3.5);
-    QPainterPath front;
-    front.moveTo(2.5, 20.5);
-    front.arcTo(QRectF(2.5, 13.0, 13.0, 15.0), 180, -180);
-    painter.drawPath(front);
-    QPainterPath back;
-    back.moveTo(14.5, 4.8);
-    back.arcTo(QRectF(13.0, 4.5, 7.0, 7.0), 120, -240);
-    back.moveTo(17.5, 14.0);
-    back.arcTo(QRectF(14.5, 14.0, 7.0, 13.0), 90, -90);
-    painter.drawPath(back);
-}
-
-// A sheet of paper with a folded corner and two lines of text, on a 24 × 24 grid.
-void paintFile(QPainter &painter)
-{
-    QPainterPath sheet;
-    sheet.moveTo(14.0, 3.0);
-    sheet.lineTo(6.0, 3.0);
-    sheet.lineTo(6.0, 21.0);
-    sheet.lineTo(18.0, 21.0);
-    sheet.lineTo(18.0, 7.0);
-    sheet.closeSubpath();
-    sheet.moveTo(14.0, 3.0);
-    sheet.lineTo(14.0, 7.0);
-    sheet.lineTo(18.0, 7.0);
-    painter.drawPath(sheet);
-    painter.drawLine(QPointF(9.0, 12.5), QPointF(15.0, 12.5));
-    painter.drawLine(QPointF(9.0, 16.5), QPointF(15.0, 16.5));
-}
-
-// A framed picture: a sun over two hills, on a 24 × 24 grid.
-void paintPhoto(QPainter &painter)
-{
-    painter.drawRoundedRect(QRectF(3.0, 4.5, 18.0, 15.0), 2.0, 2.0);
-    painter.drawEllipse(QPointF(8.5, 9.5), 1.8, 1.8);
-    QPainterPath hills;
-    hills.moveTo(3.5, 18.0);
-    hills.lineTo(9.5, 12.5);
-    hills.lineTo(13.0, 15.5);
-    hills.lineTo(16.0, 12.0);
-    hills.lineTo(20.5, 16.5);
-    painter.drawPath(hills);
-}
-
+// `side` × `side` device-independent pixels at `ratio`, transparent around the drawing.
 QPixmap render(VectorIcon icon, const QColor &color, int side, qreal ratio)
 {
-    QPixmap pixmap(QSize(side, side) * ratio);
-    pixmap.setDevicePixelRatio(ratio);
+    const QString key = QStringLiteral("parley-icon:%1:%2:%3:%4")
+                            .arg(resourceName(icon), color.name(QColor::HexArgb))
+                            .arg(side)
+                            .arg(ratio);
+    QPixmap pixmap;
+    if (QPixmapCache::find(key, &pixmap)) {
+        return pixmap;
+    }
+    pixmap = QPixmap(QSize(side, side) * ratio);
     pixmap.fill(Qt::transparent);
+    QSvgRenderer renderer(vectorIconSvg(icon, color));
     QPainter painter(&pixmap);
-    paintVectorIcon(&painter, icon, QRectF(0, 0, side, side), color);
+    painter.setOpacity(color.alphaF()); // an SVG colour has no alpha
+    renderer.render(&painter);
+    painter.end();
+    pixmap.setDevicePixelRatio(ratio);
+    QPixmapCache::insert(key, pixmap);
     return pixmap;
 }
 
@@ -120,34 +102,20 @@ private:
 
 } // namespace
 
+QByteArray vectorIconSvg(VectorIcon icon, const QColor &color)
+{
+    QFile file(QStringLiteral(":/icons/ui/%1.svg").arg(resourceName(icon)));
+    if (!file.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    QByteArray svg = file.readAll();
+    svg.replace("currentColor", color.name(QColor::HexRgb).toLatin1());
+    return svg;
+}
+
 void setVectorIcon(QAbstractButton *button, VectorIcon icon)
 {
     new IconKeeper(button, icon);
-}
-
-void paintVectorIcon(QPainter *painter, VectorIcon icon, const QRectF &target, const QColor &color)
-{
-    painter->save();
-    painter->setRenderHint(QPainter::Antialiasing);
-    painter->translate(target.topLeft());
-    painter->scale(target.width() / 24.0, target.height() / 24.0);
-    painter->setPen(QPen(color, 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
-    painter->setBrush(Qt::NoBrush);
-    switch (icon) {
-    case VectorIcon::Attach:
-        painter->drawPath(attachPath());
-        break;
-    case VectorIcon::NewGroup:
-        paintGroup(*painter);
-        break;
-    case VectorIcon::File:
-        paintFile(*painter);
-        break;
-    case VectorIcon::Photo:
-        paintPhoto(*painter);
-        break;
-    }
-    painter->restore();
 }
 
 QIcon vectorIcon(VectorIcon icon, const QPalette &palette, int side)
@@ -162,6 +130,13 @@ QIcon vectorIcon(VectorIcon icon, const QPalette &palette, int side)
             QIcon::Disabled);
     }
     return result;
+}
+
+void paintVectorIcon(QPainter *painter, VectorIcon icon, const QRectF &target, const QColor &color)
+{
+    const int side = int(std::lround(target.width()));
+    const qreal ratio = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+    painter->drawPixmap(target.topLeft(), render(icon, color, side, ratio));
 }
 
 } // namespace parley::app

@@ -14,8 +14,8 @@ if(PARLEY_BUILD_APP)
     # DBus: desktop notifications. LinguistTools: lupdate/lrelease for translations/*.ts
     # (Debian qt6-tools-dev for the CMake package, qt6-l10n-tools for the programs).
     # Multimedia: the camera module only (app/camera/, loaded on demand; Debian
-    # qt6-multimedia-dev).
-    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets DBus LinguistTools Multimedia)
+    # qt6-multimedia-dev). Svg: the interface icons (resources/icons/ui; Debian qt6-svg-dev).
+    list(APPEND PARLEY_QT_COMPONENTS Gui Widgets DBus LinguistTools Multimedia Svg)
 endif()
 if(PARLEY_BUILD_TESTS)
     list(APPEND PARLEY_QT_COMPONENTS Test)
