@@ -113,20 +113,26 @@ void ConversationDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
     painter->setFont(option.font);
     painter->setPen(dim);
     QString preview = index.data(Conversations::PreviewRole).toString();
-    if (index.data(Conversations::LastMessageOutgoingRole).toBool() && !preview.isEmpty()) {
-        preview = tr("You: %1").arg(preview);
-    }
     QRect previewRect = bottom.adjusted(0, 0, -(badgeWidth + (badgeWidth ? kPad : 0)), 0);
-    // A photo or a file is marked with an icon at the start of the line.
+    // A photo or a file is marked with an icon after the author ("You: ", "Bob: "), where
+    // there is room for it and a little of the text.
     const int kind = index.data(Conversations::PreviewKindRole).toInt();
-    if (kind != Conversations::TextPreview && !preview.isEmpty()) {
-        const int side = metrics.height();
-        const QRectF icon(previewRect.left(), previewRect.center().y() - side / 2.0 + 0.5, side,
-                          side);
+    const int side = metrics.height();
+    QString prefix = index.data(Conversations::PreviewPrefixRole).toString();
+    if (!preview.startsWith(prefix)) {
+        prefix.clear();
+    }
+    const int prefixWidth = metrics.horizontalAdvance(prefix);
+    if (kind != Conversations::TextPreview && !preview.isEmpty() &&
+        prefixWidth + 3 * side <= previewRect.width()) {
+        painter->drawText(previewRect, Qt::AlignLeft | Qt::AlignVCenter, prefix);
+        const QRectF icon(previewRect.left() + prefixWidth,
+                          previewRect.center().y() - side / 2.0 + 0.5, side, side);
         paintVectorIcon(painter,
                         kind == Conversations::PhotoPreview ? VectorIcon::Photo : VectorIcon::File,
                         icon, dim);
-        previewRect.setLeft(previewRect.left() + side + kPad / 2);
+        previewRect.setLeft(previewRect.left() + prefixWidth + side + kPad / 2);
+        preview = preview.mid(prefix.size());
     }
     painter->drawText(previewRect, Qt::AlignLeft | Qt::AlignVCenter,
                       metrics.elidedText(preview, Qt::ElideRight, previewRect.width()));

@@ -23,12 +23,12 @@ class ThumbnailCache;
 // reactions as one pill ("👍 2  ❤️ 1"), tinted when one of them is ours. An attachment's
 // bubble starts with its thumbnail, when the sender sent one (an image: at most
 // kThumbnailBox, decoded off the GUI thread by a ThumbnailCache; a placeholder until then),
-// and its file line ("📎 report.pdf · 2.1 MB", then "saved here" once downloaded) above the
-// caption. In a group conversation, the first bubble of each run of consecutive messages
-// from one member (a new day starts a new run) names its author (AuthorNameRole) on its
-// first line, in bold. A system row (a disappearing-messages timer change) is one
-// centred line of small text, no bubble.
-// Consecutive messages of one side within kGroupSeconds are grouped (a smaller gap).
+// and its file line (a sheet icon, then "report.pdf · 2.1 MB", with " · downloaded" once
+// downloaded) above the caption. In a group conversation, the first bubble of each run of
+// consecutive messages from one member (a new day starts a new run) names its author
+// (AuthorNameRole) on its first line, in bold. A system row (a timer change, a group event) is
+// centred small text wrapped over as many lines as it needs, no bubble. Consecutive messages of one
+// side within kGroupSeconds are grouped (a smaller gap).
 //
 // The text is an InertTextDocument (Markdown without HTML, no resource ever loaded, links
 // followed by their real target). Text sizes are cached per message id and available width,

@@ -29,8 +29,9 @@ enum class VectorIcon {
 // The icon's SVG with `color` (its alpha aside) for currentColor; empty if the resource is
 // missing.
 QByteArray vectorIconSvg(VectorIcon icon, const QColor &color);
-// The icon at 1× and 2×, in the palette's button text colour (greyed when disabled).
-QIcon vectorIcon(VectorIcon icon, const QPalette &palette, int side);
+// The icon in the palette's button text colour (greyed when disabled), drawn at every size
+// and pixel ratio it is shown at.
+QIcon vectorIcon(VectorIcon icon, const QPalette &palette);
 // Paints `icon` into the square `target` with `color` (a delegate's text colour). Rendered
 // once per icon, colour, size and pixel ratio (QPixmapCache).
 void paintVectorIcon(QPainter *painter, VectorIcon icon, const QRectF &target, const QColor &color);

@@ -542,13 +542,6 @@
     </message>
 </context>
 <context>
-    <name>parley::app::ConversationDelegate</name>
-    <message>
-        <source>You: %1</source>
-        <translation>Sie: %1</translation>
-    </message>
-</context>
-<context>
     <name>parley::app::ConversationsView</name>
     <message>
         <source>Search conversations</source>
@@ -1781,6 +1774,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Photo: %1</source>
         <translation>Foto: %1</translation>
     </message>
+    <message>
+        <source>File: %1</source>
+        <translation>Datei: %1</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::GroupViewModel</name>
@@ -2169,6 +2166,14 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
     <message>
         <source>%1 The file is kept and goes out with the next connection.</source>
         <translation>%1 Die Datei bleibt erhalten und wird mit der nächsten Verbindung gesendet.</translation>
+    </message>
+    <message>
+        <source>%1 is blocked. Unblock them before you send anything.</source>
+        <translation>%1 ist blockiert. Heben Sie die Blockierung auf, bevor Sie etwas senden.</translation>
+    </message>
+    <message>
+        <source>Accept the message request from %1 before you reply.</source>
+        <translation>Nehmen Sie die Nachrichtenanfrage von %1 an, bevor Sie antworten.</translation>
     </message>
 </context>
 <context>

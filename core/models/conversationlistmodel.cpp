@@ -180,12 +180,18 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         if (attachment) {
             row.previewKind = isImage(*summary.lastAttachment) ? PhotoPreview : FilePreview;
         }
-        // In a group the preview says whose message it is (M1 §9.6: the authenticated
-        // member; its contact name when it has one).
-        if (row.isGroup && !last.isSystemRow()) {
-            row.preview = row.lastOutgoing ? tr("You: %1").arg(row.preview)
-                                           : tr("%1: %2").arg(authorName(summary), row.preview);
-            row.preview = previewOf(row.preview);
+        // The line says whose message it is when that is not the contact's: "You: …", and
+        // in a group "Bob: …" (M1 §9.6: the authenticated member; its contact name when it
+        // has one).
+        if ((row.lastOutgoing || row.isGroup) && !last.isSystemRow() && !row.preview.isEmpty()) {
+            const QString body = row.preview;
+            const QString line = row.lastOutgoing ? tr("You: %1").arg(body)
+                                                  : tr("%1: %2").arg(authorName(summary), body);
+            // A translation that puts the name after the text has no prefix.
+            if (line.endsWith(body)) {
+                row.previewPrefix = line.left(line.size() - body.size());
+            }
+            row.preview = previewOf(line);
         }
     }
     return row;
@@ -265,13 +271,20 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
     case DisplayNameRole:
         return row.name;
-    case Qt::AccessibleTextRole:
+    case Qt::AccessibleTextRole: {
         if (row.preview.isEmpty()) {
             return row.name;
         }
+        // What a view shows as an icon is said in words: "You: File: report.pdf" (a photo's
+        // line already says "Photo").
+        const QString spoken =
+            row.previewKind == FilePreview
+                ? row.previewPrefix + tr("File: %1").arg(row.preview.mid(row.previewPrefix.size()))
+                : row.preview;
         return row.unread > 0 ? tr("%1, %n unread, last message: %2", nullptr, row.unread)
-                                    .arg(row.name, row.preview)
-                              : tr("%1, last message: %2").arg(row.name, row.preview);
+                                    .arg(row.name, spoken)
+                              : tr("%1, last message: %2").arg(row.name, spoken);
+    }
     case AddressRole:
         return row.address;
     case InitialsRole:
@@ -280,6 +293,8 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
         return row.preview;
     case PreviewKindRole:
         return int(row.previewKind);
+    case PreviewPrefixRole:
+        return row.previewPrefix;
     case LastActivityRole:
         return QDateTime::fromMSecsSinceEpoch(row.lastActivityAt);
     case UnreadCountRole:
@@ -313,6 +328,7 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const
     names.insert(InitialsRole, "initials");
     names.insert(PreviewRole, "preview");
     names.insert(PreviewKindRole, "previewKind");
+    names.insert(PreviewPrefixRole, "previewPrefix");
     names.insert(LastActivityRole, "lastActivity");
     names.insert(UnreadCountRole, "unreadCount");
     names.insert(LastMessageOutgoingRole, "lastMessageOutgoing");

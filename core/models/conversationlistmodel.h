@@ -41,8 +41,11 @@ class SessionManager;
 //   PreviewRole (QString)              the last message on one line, at most kPreviewLength
 //                                      characters (a sentence if it cannot be decrypted;
 //                                      an attachment as previewOfAttachment() says it;
-//                                      empty for a conversation without messages); in a
-//                                      group prefixed with its author: "Bob: …", "You: …"
+//                                      empty for a conversation without messages);
+//                                      prefixed with its author when that is not the
+//                                      contact: "You: …", and in a group "Bob: …"
+//   PreviewPrefixRole (QString)        that prefix ("You: ", "Bob: "), which PreviewRole
+//                                      starts with; empty when there is none
 //   PreviewKindRole (int)              PreviewKind: what the last message is, for a view
 //                                      that marks a photo or a file with an icon (the
 //                                      preview itself is words only: an emoji is a
@@ -59,7 +62,8 @@ class SessionManager;
 //   BlockedRole (bool)                 the contact is blocked (its new messages are dropped)
 //   IsGroupRole (bool)                 a group conversation (M1 §9)
 //   GroupIdRole (QString)              a group's id, 32 lower-case hex digits; else empty
-//   Qt::AccessibleTextRole             "alice, 2 unread, last message: …"
+//   Qt::AccessibleTextRole             "alice, 2 unread, last message: …" (a file's line
+//                                      as "File: report.pdf")
 //
 // Lives on the GUI thread.
 class ConversationListModel : public QAbstractListModel
@@ -86,6 +90,7 @@ public:
         IsGroupRole,
         GroupIdRole,
         PreviewKindRole,
+        PreviewPrefixRole,
     };
     Q_ENUM(Role)
 
@@ -138,6 +143,7 @@ private:
         QString name;
         QString preview;
         PreviewKind previewKind = TextPreview;
+        QString previewPrefix;
         qint64 lastActivityAt = 0;
         int unread = 0;
         bool lastOutgoing = false;

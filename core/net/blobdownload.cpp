@@ -1,5 +1,6 @@
 #include "core/net/blobdownload.h"
 
+#include "core/store/filesync.h"
 #include "protocol/limits.h"
 
 namespace parley::core {
@@ -96,7 +97,8 @@ void BlobDownload::requestNext()
                                     "was not saved."));
                 return;
             }
-            if (!m_file.flush()) {
+            // On disk before the caller renames it and a row names it as downloaded.
+            if (!syncFile(m_file)) {
                 fail(QStringLiteral("The profile's attachments folder cannot be written to."));
                 return;
             }

@@ -1,8 +1,10 @@
 #include "core/session/attachmentfiles.h"
 
+#include "core/store/filesync.h"
 #include "crypto/attachmentcipher.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QPromise>
 #include <QSaveFile>
 #include <QThreadPool>
@@ -53,9 +55,9 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
     if (!source || !source->isOpen()) {
         return QStringLiteral("The file cannot be read.");
     }
-    // Written aside and renamed into place once on disk (QSaveFile::commit syncs it): the
-    // upload row that names this file commits after it, so after a crash or a power cut the
-    // row never points at a torn file.
+    // Written aside, synced and renamed into place (QSaveFile::commit), and the rename synced
+    // too: the upload row that names this file commits after it, so after a crash or a power
+    // cut the row never points at a torn or a missing file.
     QSaveFile blob(blobPath);
     if (!blob.open(QIODevice::WriteOnly)) {
         return QStringLiteral("The profile's attachments folder cannot be written to.");
@@ -95,7 +97,8 @@ std::variant<Encrypted, QString> encrypt(const SourceFactory &open, const QStrin
         return fail(QStringLiteral("The profile's attachments folder cannot be written to."));
     }
     const auto blobSize = quint64(blob.size());
-    if (!blob.commit()) {
+    if (!blob.commit() || !syncDirectory(QFileInfo(blobPath).absolutePath())) {
+        QFile::remove(blobPath);
         return QStringLiteral("The profile's attachments folder cannot be written to.");
     }
     const auto &digest = std::get<crypto::AttachmentDigest>(finished);

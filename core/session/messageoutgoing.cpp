@@ -12,6 +12,8 @@
 #include "crypto/sealedsender.h"
 #include "crypto/sessionresetrequest.h"
 
+#include <QCoreApplication>
+
 #include <algorithm>
 #include <limits>
 
@@ -322,15 +324,20 @@ encryptForContact(StoreContext &context, const crypto::DeviceIdentity &self, con
 
 std::optional<StoreError> refusalToSend(const ContactRecord &contact, const QString &address)
 {
+    // The user reads these (pipeline::sentenceOf): translated, in the SessionManager's context.
     if (contact.blocked) {
         return StoreError{
             StoreError::Code::NotFound,
-            QStringLiteral("%1 is blocked. Unblock them before you send anything.").arg(address)};
+            QCoreApplication::translate("parley::core::SessionManager",
+                                        "%1 is blocked. Unblock them before you send anything.")
+                .arg(address)};
     }
     if (!contact.accepted) {
         return StoreError{
             StoreError::Code::NotFound,
-            QStringLiteral("Accept the message request from %1 before you reply.").arg(address)};
+            QCoreApplication::translate("parley::core::SessionManager",
+                                        "Accept the message request from %1 before you reply.")
+                .arg(address)};
     }
     return std::nullopt;
 }

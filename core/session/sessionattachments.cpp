@@ -10,6 +10,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/filesync.h"
 #include "core/store/profilestore.h"
 #include "core/store/storecontext.h"
 #include "core/store/uploadtable.h"
@@ -97,6 +98,11 @@ QString SessionManager::attachmentsDirectory() const
     return store ? QDir(store->directory())
                        .filePath(QString::fromLatin1(ProfileStore::kAttachmentsDirectory))
                  : QString();
+}
+
+QString SessionManager::attachmentPath(const QString &localFile) const
+{
+    return QDir(attachmentsDirectory()).filePath(localFile);
 }
 
 void SessionManager::sendFile(const QString &contact, const QString &path, const QString &caption,
@@ -207,8 +213,13 @@ void SessionManager::sendAttachment(const QString &contact,
                     }
                     return true;
                 }),
-                         [this, upload, source](const StoreResult<bool> &checked) {
-                             if (const auto *refused = std::get_if<StoreError>(&checked)) {
+                         [this, upload, source,
+                          storeId = store.get()](const StoreResult<bool> &checked) {
+                             if (storeId != m_account->store().get()) {
+                                 // Locked, or another profile signed in, meanwhile.
+                                 emit attachmentFailed(upload.address, upload.clientMessageId,
+                                                       tr("The profile was closed."));
+                             } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
                                  emit attachmentFailed(upload.address, upload.clientMessageId,
                                                        pipeline::sentenceOf(*refused));
                              } else {
@@ -229,7 +240,7 @@ void SessionManager::encryptForUpload(UploadRecord upload,
                               tr("The profile is not open."));
         return;
     }
-    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
+    const QString blobPath = attachmentPath(upload.localFile);
     whenDone(attachmentfiles::encryptToFile(std::move(source), blobPath,
                                             crypto::kAttachmentMaxPlaintextBytes),
              [this, upload, blobPath,
@@ -275,7 +286,7 @@ void SessionManager::startUpload(const UploadRecord &upload)
     if (!store || m_uploads.contains(upload.id)) {
         return;
     }
-    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
+    const QString blobPath = attachmentPath(upload.localFile);
     auto *job = new BlobUpload(m_connection, blobPath, upload.ref.blobSize(), upload.blobId, this);
     m_uploads.insert(upload.id, job);
     // Every handler belongs to this sign-in: stopUploads() disconnects them.
@@ -366,7 +377,7 @@ void SessionManager::dropUpload(const UploadRecord &upload, const QString &sente
     if (!store) {
         return; // the row stays for the next sign-in
     }
-    const QString blobPath = QDir(attachmentsDirectory()).filePath(upload.localFile);
+    const QString blobPath = attachmentPath(upload.localFile);
     whenDone(store->run([id = upload.id](StoreContext &context) {
         return UploadTable(context).remove(id);
     }),
@@ -447,7 +458,7 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                              flushOutbox();
                          } else {
                              // Not stored (nothing to send it to): no row names the file now.
-                             QFile::remove(QDir(attachmentsDirectory()).filePath(upload.localFile));
+                             QFile::remove(attachmentPath(upload.localFile));
                              checkAllFlushed();
                          }
                      });
@@ -538,7 +549,7 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
                       store, direction] {
                          download->deleteLater();
                          const QString blobPath = QDir(directory).filePath(name);
-                         if (!QFile::rename(partPath, blobPath)) {
+                         if (!QFile::rename(partPath, blobPath) || !syncDirectory(directory)) {
                              QFile::remove(partPath);
                              m_fetching.remove(clientMessageId);
                              emit attachmentFailed(

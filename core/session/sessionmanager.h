@@ -466,6 +466,8 @@ private:
     void sendAttachmentMessage(const UploadRecord &upload, const MessageContent &content);
     void checkAllFlushed();
     QString attachmentsDirectory() const;
+    // A file of the profile's attachments directory, by its name.
+    QString attachmentPath(const QString &localFile) const;
     // Finds the attachment of `clientMessageId` in the conversation with `contact` and calls
     // `then` with its local blob file and reference; commandFailed() for a bad contact or
     // a non-empty `missingArgument` sentence, attachmentFailed() when it is not here.

@@ -1,6 +1,6 @@
 // The interface icons (issue 14, "SVG icons in resources/ for high-DPI"): every icon is an SVG
-// compiled into the app, drawn in the colour asked for at 1× and 2×, and a button's icon
-// follows its palette (a theme switch), so nothing depends on an emoji font.
+// compiled into the app, drawn in the colour asked for at the pixel ratio asked for, and a
+// button's icon follows its palette (a theme switch), so nothing depends on an emoji font.
 
 #include "app/vectoricons.h"
 
@@ -101,12 +101,26 @@ void TestVectorIcons::everyIconIsAnSvgDrawnInTheColourAskedFor()
         QVERIFY(ink.transparent > 32 * 32 / 3);     // a line drawing, not a filled square
         QCOMPARE(ink.solid, QSet<QRgb>{red.rgb()}); // inside the strokes: exactly that colour
 
-        // The button icon has a 2× pixmap, drawn at twice the pixels, not scaled up.
-        const QIcon buttonIcon = vectorIcon(icon, paletteWithButtonText(red), 20);
-        const QPixmap sharp = buttonIcon.pixmap(QSize(20, 20), 2.0);
-        QCOMPARE(sharp.size(), QSize(40, 40));
-        QCOMPARE(sharp.devicePixelRatio(), 2.0);
-        QVERIFY(inkOf(sharp.toImage()).opaque > 2 * ink.opaque / 3);
+        // At 3× (and any other ratio) the button icon is drawn at that many pixels, the same
+        // pixels a delegate paints on a 3× screen, not scaled up from a smaller pixmap.
+        const QIcon buttonIcon = vectorIcon(icon, paletteWithButtonText(red));
+        const QPixmap sharp = buttonIcon.pixmap(QSize(20, 20), 3.0);
+        QCOMPARE(sharp.size(), QSize(60, 60));
+        QCOMPARE(sharp.devicePixelRatio(), 3.0);
+        QImage screen(QSize(60, 60), QImage::Format_ARGB32_Premultiplied);
+        screen.setDevicePixelRatio(3.0);
+        screen.fill(Qt::transparent);
+        {
+            QPainter painter(&screen);
+            paintVectorIcon(&painter, icon, QRectF(0, 0, 20, 20), red);
+        }
+        QCOMPARE(sharp.toImage().convertToFormat(QImage::Format_ARGB32_Premultiplied), screen);
+        const QImage scaledUp = buttonIcon.pixmap(QSize(20, 20), 1.0)
+                                    .toImage()
+                                    .scaled(60, 60, Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                                    .convertToFormat(QImage::Format_ARGB32_Premultiplied);
+        QVERIFY(scaledUp != screen); // the comparison above tells the two apart
+        QVERIFY(inkOf(sharp.toImage()).opaque > 3 * ink.opaque);
     }
 }
 
@@ -117,13 +131,13 @@ void TestVectorIcons::aButtonFollowsItsPalette()
     setVectorIcon(&button, VectorIcon::Settings);
     const int side = QFontMetrics(button.font()).height();
     QCOMPARE(button.iconSize(), QSize(side, side));
-    Ink ink = inkOf(button.icon().pixmap(button.iconSize()).toImage());
+    Ink ink = inkOf(button.icon().pixmap(button.iconSize(), 1.0).toImage());
     QVERIFY(ink.opaque > 0);
     QVERIFY2(ink.lightest.lightness() < 64, qPrintable(ink.lightest.name()));
 
     // A dark theme: the icon is drawn again in the light text colour.
     button.setPalette(paletteWithButtonText(QColor(235, 235, 235)));
-    ink = inkOf(button.icon().pixmap(button.iconSize()).toImage());
+    ink = inkOf(button.icon().pixmap(button.iconSize(), 1.0).toImage());
     QVERIFY(ink.opaque > 0);
     QVERIFY2(ink.darkest.lightness() > 192, qPrintable(ink.darkest.name()));
 

@@ -87,7 +87,10 @@ void TestListModels::conversationsByActivityWithPreviewAndUnread()
     QVERIFY(reloaded.wait());
     QCOMPARE(column(model, Roles::AddressRole), (QStringList{kBob, kAlice}));
     QCOMPARE(column(model, Qt::DisplayRole), (QStringList{u"bob"_qs, u"alice"_qs}));
-    QCOMPARE(column(model, Roles::PreviewRole), (QStringList{u"message 102"_qs, u"message 5"_qs}));
+    // Our own last message says so; the contact's needs no name.
+    QCOMPARE(column(model, Roles::PreviewRole),
+             (QStringList{u"You: message 102"_qs, u"message 5"_qs}));
+    QCOMPARE(column(model, Roles::PreviewPrefixRole), (QStringList{u"You: "_qs, QString()}));
     QCOMPARE(column(model, Roles::UnreadCountRole), (QStringList{u"1"_qs, u"3"_qs}));
     QCOMPARE(model.totalUnread(), 4);
     QCOMPARE(unread.size(), 1);
@@ -222,7 +225,7 @@ void TestListModels::attachmentPreviews()
     QCOMPARE(column(model, Roles::PreviewKindRole),
              (QStringList{u"1"_qs, u"1"_qs, u"2"_qs})); // PhotoPreview, PhotoPreview, FilePreview
     QCOMPARE(model.data(model.index(2), Qt::AccessibleTextRole).toString(),
-             u"alice, 2 unread, last message: report.pdf"_qs);
+             u"alice, 2 unread, last message: File: report.pdf"_qs);
 
     // A text after it is the preview again; an empty text without a file stays empty.
     appendMessage(store, kAlice, Direction::Outgoing, State::Sent, u"did you get it?"_qs,
@@ -232,7 +235,9 @@ void TestListModels::attachmentPreviews()
     QVERIFY(reloaded.wait());
     QCOMPARE(column(model, Roles::AddressRole), (QStringList{kBob, kAlice, kCarol}));
     QCOMPARE(column(model, Roles::PreviewRole),
-             (QStringList{QString(), u"did you get it?"_qs, u"Photo"_qs}));
+             (QStringList{QString(), u"You: did you get it?"_qs, u"Photo"_qs}));
+    QCOMPARE(column(model, Roles::PreviewPrefixRole),
+             (QStringList{QString(), u"You: "_qs, QString()}));
     QCOMPARE(column(model, Roles::PreviewKindRole), (QStringList{u"0"_qs, u"0"_qs, u"1"_qs}));
 }
 

@@ -183,7 +183,7 @@ void TestE2eModels::modelsFollowAConversation()
     QVERIFY(bobChat.send(u"reply"_qs));
     QTRY_COMPARE_WITH_TIMEOUT(aliceList.totalUnread(), 1, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
-        bobList.model()->index(0, 0).data(Conversations::PreviewRole).toString(), u"reply"_qs,
+        bobList.model()->index(0, 0).data(Conversations::PreviewRole).toString(), u"You: reply"_qs,
         kTimeoutMs);
     QCOMPARE(bobList.model()->index(0, 0).data(Conversations::LastMessageOutgoingRole).toBool(),
              true);
