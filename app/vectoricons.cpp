@@ -86,20 +86,36 @@ public:
         paintVectorIcon(painter, m_icon, square, colorFor(mode));
     }
 
-    QPixmap pixmap(const QSize &size, QIcon::Mode mode, QIcon::State) override
+    QPixmap pixmap(const QSize &size, QIcon::Mode mode, QIcon::State state) override
     {
-        return render(m_icon, colorFor(mode), std::min(size.width(), size.height()), 1.0);
+        return scaledPixmap(size, mode, state, 1.0);
     }
 
-    // Qt 6.4's QIcon::pixmap(size, ratio) asks for `size` already in device pixels (and sets
-    // the ratio on what it gets): drawn at exactly that many pixels.
-    QPixmap scaledPixmap(const QSize &size, QIcon::Mode mode, QIcon::State state, qreal) override
+    QPixmap scaledPixmap(const QSize &size, QIcon::Mode mode, QIcon::State, qreal scale) override
     {
-        return pixmap(size, mode, state);
+        const int side = std::min(size.width(), size.height());
+        if (side <= 0) {
+            return {};
+        }
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+        // `size` is device-independent (Qt 6.8 and later): drawn at `scale`.
+        return render(m_icon, colorFor(mode), side, scale);
+#else
+        // Before 6.8 QIcon::pixmap(size, ratio) passes `size` in device pixels and sets the
+        // ratio on what it gets: drawn at exactly that many pixels.
+        Q_UNUSED(scale);
+        return render(m_icon, colorFor(mode), side, 1.0);
+#endif
     }
 
-    QIconEngine *clone() const override { return new SvgIconEngine(*this); }
-    QString key() const override { return QStringLiteral("parley-svg"); }
+    QIconEngine *clone() const override
+    {
+        return new SvgIconEngine(*this);
+    }
+    QString key() const override
+    {
+        return QStringLiteral("parley-svg");
+    }
 
 private:
     QColor colorFor(QIcon::Mode mode) const
@@ -173,6 +189,9 @@ QIcon vectorIcon(VectorIcon icon, const QPalette &palette)
 void paintVectorIcon(QPainter *painter, VectorIcon icon, const QRectF &target, const QColor &color)
 {
     const int side = int(std::lround(target.width()));
+    if (side <= 0) {
+        return;
+    }
     const qreal ratio = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
     painter->drawPixmap(target.topLeft(), render(icon, color, side, ratio));
 }

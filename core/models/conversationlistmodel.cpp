@@ -192,6 +192,9 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
                 row.previewPrefix = line.left(line.size() - body.size());
             }
             row.preview = previewOf(line);
+            if (!row.preview.startsWith(row.previewPrefix)) {
+                row.previewPrefix.clear(); // shortened or simplified (a long or odd name)
+            }
         }
     }
     return row;

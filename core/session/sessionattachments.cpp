@@ -551,6 +551,7 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
                          const QString blobPath = QDir(directory).filePath(name);
                          if (!QFile::rename(partPath, blobPath) || !syncDirectory(directory)) {
                              QFile::remove(partPath);
+                             QFile::remove(blobPath);
                              m_fetching.remove(clientMessageId);
                              emit attachmentFailed(
                                  address, clientMessageId,
