@@ -94,6 +94,18 @@ QStringList storedConversation(core::ProfileStore &store, const QString &contact
     return {QStringLiteral("<store error>")};
 }
 
+// The operator's `parley-relay admin account reset USER`: the account is deleted and its
+// name is free for a new account key (the relay need not be stopped).
+bool resetAccount(const QString &relayDir, const QString &username)
+{
+    QProcess admin;
+    admin.start(RelayProcess::binaryPath(),
+                {QStringLiteral("admin"), QStringLiteral("--data-dir"), relayDir,
+                 QStringLiteral("account"), QStringLiteral("reset"), username});
+    return admin.waitForFinished(kTimeoutMs) && admin.exitStatus() == QProcess::NormalExit &&
+           admin.exitCode() == 0;
+}
+
 QString received(const QString &text)
 {
     return QStringLiteral("%1:%2").arg(int(MessageState::Received)).arg(text);
@@ -165,14 +177,7 @@ void TestE2eRecovery::keyChangeAfterOperatorReset()
     // The operator resets bob's account while the relay runs; bob registers again with a new
     // identity (a new profile) and writes to alice and carol.
     bob.reset();
-    {
-        QProcess admin;
-        admin.start(RelayProcess::binaryPath(),
-                    {QStringLiteral("admin"), QStringLiteral("--data-dir"), relayDir,
-                     QStringLiteral("account"), QStringLiteral("reset"), QStringLiteral("bob")});
-        QVERIFY(admin.waitForFinished(kTimeoutMs));
-        QCOMPARE(admin.exitCode(), 0);
-    }
+    QVERIFY(resetAccount(relayDir, QStringLiteral("bob")));
     bob = std::make_unique<Client>(dir.filePath(QStringLiteral("bob-again")));
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
@@ -287,14 +292,7 @@ void TestE2eRecovery::acceptanceCutOffIsFinishedOnTheNextConnection()
 
     // bob's account is reset; his new identity writes, alice's text goes to the old one.
     bob.reset();
-    {
-        QProcess admin;
-        admin.start(RelayProcess::binaryPath(),
-                    {QStringLiteral("admin"), QStringLiteral("--data-dir"), relayDir,
-                     QStringLiteral("account"), QStringLiteral("reset"), QStringLiteral("bob")});
-        QVERIFY(admin.waitForFinished(kTimeoutMs));
-        QCOMPARE(admin.exitCode(), 0);
-    }
+    QVERIFY(resetAccount(relayDir, QStringLiteral("bob")));
     bob = std::make_unique<Client>(dir.filePath(QStringLiteral("bob-again")));
     bob->create(QStringLiteral("bob"), relay.url());
     QTRY_COMPARE_WITH_TIMEOUT(bob->connection.state(), State::Connected, kTimeoutMs);
