@@ -346,6 +346,12 @@ QByteArray AdminServer::metricsText()
            "Writer transactions with sends or acks, from the first statement to the end of the "
            "commit (synchronous=FULL).");
     out += m.commitDuration.exposition("parley_relay_store_commit_duration_seconds");
+    if (stats.dedupKeysInMemory >= 0) {
+        family("parley_relay_dedup_keys", "gauge",
+               "Dedup keys of the live buckets held in memory (SQLite store), as of the last "
+               "commit.");
+        sample("parley_relay_dedup_keys", double(stats.dedupKeysInMemory));
+    }
     family("parley_relay_store_writer_queue", "gauge",
            "Sends, acks and other jobs waiting for the writer's next transaction.");
     sample("parley_relay_store_writer_queue", m_relay.writer().queuedJobs());

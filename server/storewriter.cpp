@@ -166,13 +166,16 @@ void StoreWriter::process(std::vector<Job> &batch, Store *store, const StoreErro
         written =
             store->commitWrites(sends, acks, m_options.policy, QDateTime::currentSecsSinceEpoch());
         const auto items = static_cast<quint64>(sends.size() + acks.size());
-        if (const auto *committed = std::get_if<WriteBatchResult>(&written);
-            committed && m_options.committed) {
+        const auto *committed = std::get_if<WriteBatchResult>(&written);
+        if (committed && m_options.committed) {
             m_options.committed(*committed, timer.nsecsElapsed() / 1000);
         }
         qCDebug(lcWriter) << "commit:" << items << "items in" << timer.nsecsElapsed() / 1000
                           << "us";
         std::lock_guard lock(m_mutex);
+        if (committed) {
+            m_stats.dedupKeysInMemory = committed->dedupKeysInMemory;
+        }
         ++m_stats.commits;
         m_stats.items += items;
         m_stats.largest = std::max(m_stats.largest, items);

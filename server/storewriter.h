@@ -69,9 +69,10 @@ public:
 
     struct Stats
     {
-        quint64 commits = 0; // transactions with sends or acks
-        quint64 items = 0;   // sends and acks committed
-        quint64 largest = 0; // most items in one transaction
+        quint64 commits = 0;           // transactions with sends or acks
+        quint64 items = 0;             // sends and acks committed
+        quint64 largest = 0;           // most items in one transaction
+        qint64 dedupKeysInMemory = -1; // after the last commit (WriteBatchResult)
     };
     Stats stats() const;
     // Jobs submitted and not yet taken into a transaction (any thread).

@@ -7,12 +7,14 @@
 #include "server/store/sqliteutil.h"
 
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QStorageInfo>
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <sqlite3.h>
 #include <string>
 #include <unordered_map>
@@ -48,8 +50,9 @@ qint64 markInterval(const QueuePolicy &policy)
     return std::max<qint64>(1, policy.ttlSeconds / 720);
 }
 
-// Length of a dedup bucket: a quarter of the TTL, so a lookup probes at most about five
-// live buckets and each is dropped whole once its newest record is older than the TTL.
+// Length of a dedup bucket: a quarter of the TTL, so about five buckets are live (their
+// keys in memory, dedupindex.h) and each is dropped whole once its newest record is older than the
+// TTL.
 qint64 dedupBucketLength(const QueuePolicy &policy)
 {
     return std::max<qint64>(1, policy.ttlSeconds / 4);
@@ -110,14 +113,23 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
 {
     QString error;
     // On any failure the transaction rolls back; statements prepared against tables it
-    // created (a new dedup bucket) must not outlive it.
-    auto failed = [this, &error] {
-        m_statements.clear();
-        if (m_cStatements) {
-            if (error.isEmpty()) {
-                error = m_cStatements->lastError();
+    // created (a new dedup bucket) must not outlive it. They are finalized last, once the
+    // sqlite::Statement uses still in scope have reset them and the transaction has rolled
+    // back: this guard is destroyed after both.
+    bool rolledBack = false;
+    const auto finalizeAfterRollback = qScopeGuard([this, &rolledBack] {
+        if (rolledBack) {
+            m_statements.clear();
+            if (m_cStatements) {
+                m_cStatements->clear();
             }
-            m_cStatements->clear();
+        }
+    });
+    auto failed = [this, &error, &rolledBack] {
+        m_dedup.rollback();
+        rolledBack = true;
+        if (m_cStatements && error.isEmpty()) {
+            error = m_cStatements->lastError();
         }
         return StoreError{error, isDiskFull(error)};
     };
@@ -207,8 +219,10 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         result.acked.append(deleted);
     }
 
-    // 2. The dedup buckets: every older one is probed; new keys go to the current one,
-    // whose INSERT OR IGNORE is its own probe.
+    // 2. The dedup buckets, as dedup_buckets lists them (the sweep drops expired ones; a
+    // rolled-back batch may have created one that is gone again). Their keys are looked up
+    // in m_dedup (dedupindex.h), which reads each bucket's table once; a new key is
+    // appended to the current bucket's table.
     QList<qint64> buckets;
     qint64 currentBucket = -1;
     {
@@ -227,10 +241,32 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             currentBucket = now < query.int64(1) ? start : -1;
         }
     }
-    auto ensureCurrentBucket = [&]() -> bool {
-        if (currentBucket >= 0) {
-            return true;
+    m_dedup.keepOnly(buckets);
+    // Each bucket's SQL once per batch, not per send. The table name is followed by a space
+    // in every statement, which is what the sweep's StatementCache::forget looks for.
+    const auto bucketSql = [](const char *prefix, qint64 start, const char *suffix) {
+        return std::string(prefix) + "dedup_" + std::to_string(start) + suffix;
+    };
+    const auto loadBucket = [&](qint64 start) -> bool {
+        sqlite::Statement query(cache->get(bucketSql("SELECT hash FROM ", start, " AS b"), &error));
+        QSet<DedupIndex::Key> keys;
+        for (;;) {
+            const int stepped = query.step();
+            if (stepped == SQLITE_DONE) {
+                break;
+            }
+            if (stepped != SQLITE_ROW) {
+                return false;
+            }
+            if (const auto key = DedupIndex::keyOf(query.blob(0))) {
+                keys.insert(*key);
+            }
         }
+        m_dedup.loadBucket(start, std::move(keys));
+        return true;
+    };
+    // Append-only: rows in insertion order, no index (the lookups are m_dedup's).
+    const auto createCurrentBucket = [&]() -> bool {
         qint64 start = now;
         while (buckets.contains(start)) { // a clock that went back
             ++start;
@@ -238,8 +274,7 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         QSqlDatabase db = database();
         QSqlQuery query(db);
         if (!exec(db,
-                  QStringLiteral("CREATE TABLE %1 (hash BLOB PRIMARY KEY NOT NULL) STRICT, "
-                                 "WITHOUT ROWID")
+                  QStringLiteral("CREATE TABLE %1 (hash BLOB NOT NULL) STRICT")
                       .arg(dedupTable(start)),
                   &error) ||
             !run(query, QStringLiteral("INSERT INTO dedup_buckets (start, end) VALUES (?, ?)"),
@@ -248,77 +283,49 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         }
         buckets.append(start);
         currentBucket = start;
+        m_dedup.loadBucket(start, {});
         return true;
     };
-    // Each bucket's SQL once per batch, not per send.
-    const auto bucketSql = [](const char *prefix, qint64 start, const char *suffix) {
-        return std::string(prefix) + "dedup_" + std::to_string(start) + suffix;
-    };
-    std::vector<std::pair<qint64, std::string>> probes;
     std::string insertKey;
-    std::string removeKey;
-    const auto prepareDedup = [&] {
-        probes.clear();
+    const auto prepareDedup = [&]() -> bool {
         for (qint64 bucket : std::as_const(buckets)) {
-            if (bucket != currentBucket) {
-                probes.emplace_back(bucket, bucketSql("SELECT 1 FROM ", bucket, " WHERE hash = ?"));
+            if (!m_dedup.hasBucket(bucket) && !loadBucket(bucket)) {
+                return false;
             }
         }
-        insertKey = bucketSql("INSERT OR IGNORE INTO ", currentBucket, " (hash) VALUES (?)");
-        removeKey = bucketSql("DELETE FROM ", currentBucket, " WHERE hash = ?");
+        if (currentBucket < 0 && !createCurrentBucket()) {
+            return false;
+        }
+        insertKey = bucketSql("INSERT INTO ", currentBucket, " (hash) VALUES (?)");
+        return true;
     };
     bool dedupPrepared = false;
 
-    // 3. The sends, in order, each all or nothing.
+    // 3. The sends, in order, each all or nothing. A send's dedup key is recorded only once
+    // it is stored, so a refused send can be retried and is judged afresh.
     qint64 firstRowId = -1;
     qint64 lastRowId = -1;
     for (const SendRecord &send : sends) {
         SendOutcome outcome;
-        const bool dedup = !send.dedupKey.isEmpty();
-        if (dedup && !dedupPrepared) {
-            if (!ensureCurrentBucket()) {
+        std::optional<DedupIndex::Key> dedupKey;
+        if (!send.dedupKey.isEmpty()) {
+            dedupKey = DedupIndex::keyOf(send.dedupKey);
+            if (!dedupKey) {
+                error = QStringLiteral("a dedup key of %1 bytes").arg(send.dedupKey.size());
                 return failed();
             }
-            prepareDedup();
-            dedupPrepared = true;
-        }
-        bool duplicate = false;
-        if (dedup) {
-            for (const auto &[bucket, sql] : probes) {
-                sqlite::Statement query(cache->get(sql, &error));
-                query.bind(1, send.dedupKey);
-                const int stepped = query.step();
-                if (stepped != SQLITE_ROW && stepped != SQLITE_DONE) {
+            if (!dedupPrepared) {
+                if (!prepareDedup()) {
                     return failed();
                 }
-                if (stepped == SQLITE_ROW) {
-                    duplicate = true;
-                    break;
-                }
-            }
-            if (!duplicate) {
-                sqlite::Statement insert(cache->get(insertKey, &error));
-                insert.bind(1, send.dedupKey);
-                if (!insert.run()) {
-                    return failed();
-                }
-                duplicate = cache->changes() == 0;
+                dedupPrepared = true;
             }
         }
-        if (duplicate) {
+        if (dedupKey && m_dedup.contains(*dedupKey)) {
             outcome.kind = SendOutcome::Kind::Duplicate;
             result.sends.append(outcome);
             continue;
         }
-        // Refused below: the key just recorded goes again, so a retry is judged afresh.
-        const auto forgetKey = [&]() -> bool {
-            if (!dedup) {
-                return true;
-            }
-            sqlite::Statement remove(cache->get(removeKey, &error));
-            remove.bind(1, send.dedupKey);
-            return remove.run();
-        };
 
         QList<DeviceState *> states;
         for (int i = 0; i < send.recipients.size(); ++i) {
@@ -332,9 +339,6 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             states.append(state);
         }
         if (!outcome.recipients.isEmpty()) {
-            if (!forgetKey()) {
-                return failed();
-            }
             outcome.kind = SendOutcome::Kind::UnknownRecipients;
             result.sends.append(outcome);
             continue;
@@ -351,14 +355,19 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
             }
         }
         if (!outcome.recipients.isEmpty()) {
-            if (!forgetKey()) {
-                return failed();
-            }
             outcome.kind = SendOutcome::Kind::QueueFull;
             result.sends.append(outcome);
             continue;
         }
 
+        if (dedupKey) {
+            sqlite::Statement insert(cache->get(insertKey, &error));
+            insert.bind(1, send.dedupKey);
+            if (!insert.run()) {
+                return failed();
+            }
+            m_dedup.insert(currentBucket, *dedupKey);
+        }
         qint64 bodyId = -1; // NULL for the single-recipient form
         if (send.isMulti()) {
             sqlite::Statement insert(cache->get("INSERT INTO bodies (body) VALUES (?)", &error));
@@ -440,6 +449,8 @@ StoreResult<WriteBatchResult> SqliteStore::commitWrites(const QList<SendRecord> 
         error = transaction.error();
         return failed();
     }
+    m_dedup.commit();
+    result.dedupKeysInMemory = m_dedup.size();
     return result;
 }
 
@@ -614,6 +625,9 @@ StoreResult<SweepResult> SqliteStore::sweepExpired(const QueuePolicy &policy, qi
             m_cStatements->clear();
         }
         return StoreError{transaction.error()};
+    }
+    for (qint64 start : std::as_const(expired)) {
+        m_dedup.dropBucket(start);
     }
     return result;
 }

@@ -104,6 +104,15 @@ const char *const kSchemaV5[] = {
     "CREATE INDEX blobs_by_expiry ON blobs (expires_at)",
 };
 
+// Schema version 6: new dedup buckets are append-only tables (`hash BLOB NOT NULL`, no
+// index), whose keys the relay looks up in memory (dedupindex.h). Buckets made before keep
+// their primary key and are read the same way; the open one is closed now, so new keys go
+// to an append-only bucket at once.
+const char *const kSchemaV6[] = {
+    ("UPDATE dedup_buckets SET end = CAST(strftime('%s', 'now') AS INTEGER) WHERE end > "
+     "CAST(strftime('%s', 'now') AS INTEGER)"),
+};
+
 // The account's row id, nullopt if absent; sets *error on failure.
 std::optional<qint64> accountId(const QSqlDatabase &db, const QString &username, QString *error)
 {
@@ -279,6 +288,14 @@ QString SqliteStore::migrate()
         [[fallthrough]];
     case 4:
         for (const char *statement : kSchemaV5) {
+            if (!exec(db, QString::fromLatin1(statement), &error)) {
+                db.rollback();
+                return error;
+            }
+        }
+        [[fallthrough]];
+    case 5:
+        for (const char *statement : kSchemaV6) {
             if (!exec(db, QString::fromLatin1(statement), &error)) {
                 db.rollback();
                 return error;

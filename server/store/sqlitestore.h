@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/store/dedupindex.h"
 #include "server/store/store.h"
 
 #include <QSqlDatabase>
@@ -24,7 +25,7 @@ class StatementCache;
 class SqliteStore final : public Store
 {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     // Opens (creating if needed) `path`. Returns a sentence for the operator on failure.
     static std::variant<std::unique_ptr<SqliteStore>, QString> open(const QString &path);
@@ -114,6 +115,7 @@ private:
     QString m_path;
     std::map<QString, std::unique_ptr<QSqlQuery>> m_statements;
     std::unique_ptr<sqlite::StatementCache> m_cStatements;
+    DedupIndex m_dedup; // the live dedup buckets' keys (commitWrites, sweepExpired)
     int m_schemaVersion = 0;
     QString m_instanceId;
 };

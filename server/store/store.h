@@ -147,6 +147,9 @@ struct WriteBatchResult
     // relay row ids grow with commits (delivery latency: DeliveryClock).
     quint64 firstRowId = 0;
     quint64 lastRowId = 0;
+    // Dedup keys the store holds in memory after this batch (SQLite, dedupindex.h); -1 for
+    // a store that keeps them elsewhere.
+    qint64 dedupKeysInMemory = -1;
 };
 
 // A queued row as delivered: an envelope, or (multi-recipient) this device's sealed key

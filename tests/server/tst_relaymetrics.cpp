@@ -181,6 +181,27 @@ void TestRelayMetrics::histogramsAfterRealTraffic()
     QVERIFY(commits.sum > 0);
     QCOMPARE(metric(text, "parley_relay_store_writer_queue"), 0.0);
     QCOMPARE(metric(text, "parley_relay_messages_delivered_total"), double(kOnline + 5));
+    // Every durable send left its dedup key, held in memory (docs/operations.md §Memory).
+    QCOMPARE(metric(text, "parley_relay_dedup_keys"), double(kOnline + 5));
+    QCOMPARE(relay.stop(), 0);
+
+    // After a restart the keys are read back from the bucket tables: a retry of an old send
+    // is recognised, a new send adds one key.
+    QVERIFY2(relay
+                 .start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
+                        {QStringLiteral("--name"), QStringLiteral("relay.test")})
+                 .isEmpty(),
+             qPrintable(relay.output()));
+    AccountClient again;
+    QVERIFY(again.open(relay.port()));
+    QCOMPARE(again.code(again.authentication(alice)), wire::Status::OK);
+    QCOMPARE(code(again.send(test::sendRequest({carol.address()}, "c", test::messageId(100)))),
+             wire::Status::OK);
+    QCOMPARE(code(again.send(test::sendRequest({carol.address()}, "n", test::messageId(200)))),
+             wire::Status::OK);
+    const QByteArray restarted = scrape(relay.adminPort());
+    QCOMPARE(metric(restarted, "parley_relay_messages_deduplicated_total"), 1.0);
+    QCOMPARE(metric(restarted, "parley_relay_dedup_keys"), double(kOnline + 5 + 1));
     QCOMPARE(relay.stop(), 0);
 }
 

@@ -8,6 +8,7 @@
 #include "support/postgresprocess.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
@@ -165,6 +166,8 @@ private slots:
     void dedupAndAllOrNothing();
     void capsCountEveryRowOfTheBatch_data();
     void capsCountEveryRowOfTheBatch();
+    void dedupKeysSurviveReopenAndMigration();
+    void dedupKeyOfAFailedBatchIsNotRemembered();
     void sweepExpiresRowsAndDropsBuckets_data();
     void sweepExpiresRowsAndDropsBuckets();
     void deviceRemovalTakesItsQueue_data();
@@ -756,6 +759,130 @@ void TestStore::capsCountEveryRowOfTheBatch()
     QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "1", key)}, {}, policy, kNow)),
              QList<Kind>{Kind::Duplicate});
     QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
+}
+
+// SQLite keeps the live buckets' keys in memory (server/store/dedupindex.h): they must come
+// back from the tables after a restart, including a bucket made before schema version 6
+// (indexed), whose open bucket the migration closes so that new keys go to a new one.
+void TestStore::dedupKeysSurviveReopenAndMigration()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
+    QString error;
+    auto store = openOrFail(path, &error);
+    QVERIFY2(store && addRecipients(*store), qPrintable(error));
+    const QByteArray before(16, 'o');
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QCOMPARE(
+        kinds(store->commitWrites({single(ref("bob", 1), "1", QByteArray(16, 'n'))}, {}, {}, now)),
+        QList<Kind>{Kind::Stored});
+    store.reset();
+    {
+        // Turn it into a version 5 database whose one open bucket is the indexed kind.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "v5");
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("SELECT start FROM dedup_buckets")) && query.next());
+        const QString table = QStringLiteral("dedup_%1").arg(query.value(0).toLongLong());
+        query.finish();
+        for (const QString &statement :
+             {QStringLiteral("DROP TABLE %1").arg(table),
+              QStringLiteral("CREATE TABLE %1 (hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT "
+                             "ROWID")
+                  .arg(table),
+              QStringLiteral("UPDATE dedup_buckets SET end = %1").arg(now + 3600),
+              QStringLiteral("PRAGMA user_version = 5")}) {
+            QVERIFY2(query.exec(statement), qPrintable(query.lastError().text()));
+        }
+        QVERIFY(query.prepare(QStringLiteral("INSERT INTO %1 (hash) VALUES (?)").arg(table)));
+        query.addBindValue(before);
+        QVERIFY(query.exec());
+        db.close();
+    }
+    QSqlDatabase::removeDatabase("v5");
+
+    store = openOrFail(path, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(store->schemaVersion(), SqliteStore::kSchemaVersion);
+    const qint64 later = QDateTime::currentSecsSinceEpoch() + 5;
+    const QByteArray after(16, 'a');
+    QCOMPARE(kinds(store->commitWrites(
+                 {single(ref("bob", 1), "1", before), single(ref("bob", 1), "2", after)}, {}, {},
+                 later)),
+             (QList<Kind>{Kind::Duplicate, Kind::Stored}));
+    store.reset();
+    store = openOrFail(path, &error);
+    QVERIFY2(store, qPrintable(error));
+    QCOMPARE(kinds(store->commitWrites(
+                 {single(ref("bob", 1), "1", before), single(ref("bob", 1), "2", after)}, {}, {},
+                 later + 1)),
+             (QList<Kind>{Kind::Duplicate, Kind::Duplicate}));
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 2);
+    // The new key went to a new, append-only bucket: two buckets, the new one without index.
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "check");
+    auto removeConnection = qScopeGuard([&db] {
+        db.close();
+        db = {};
+        QSqlDatabase::removeDatabase("check");
+    });
+    db.setDatabaseName(path);
+    QVERIFY(db.open());
+    QSqlQuery query(db);
+    QVERIFY(query.exec(QStringLiteral(
+        "SELECT m.sql FROM dedup_buckets b JOIN sqlite_master m ON m.name = 'dedup_' || b.start "
+        "ORDER BY b.start")));
+    QStringList tables;
+    while (query.next()) {
+        tables.append(query.value(0).toString());
+    }
+    QCOMPARE(tables.size(), 2);
+    QVERIFY2(tables.at(0).contains(u"PRIMARY KEY") && !tables.at(1).contains(u"PRIMARY KEY"),
+             qPrintable(tables.join(u'\n')));
+}
+
+// A batch that fails after recording a send's key rolls back, and so must the key kept in
+// memory: otherwise the client's retry would be answered "duplicate" and never stored.
+void TestStore::dedupKeyOfAFailedBatchIsNotRemembered()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("relay.sqlite"));
+    QString error;
+    auto store = openOrFail(path, &error);
+    QVERIFY2(store && addRecipients(*store), qPrintable(error));
+    {
+        // A row the database refuses, after the batch's first send recorded its key.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), "trigger");
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY2(query.exec(QStringLiteral(
+                     "CREATE TRIGGER refuse AFTER INSERT ON queue WHEN new.payload = "
+                     "CAST('refused' AS BLOB) BEGIN SELECT RAISE(ABORT, 'refused'); END")),
+                 qPrintable(query.lastError().text()));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase("trigger");
+    // The bucket exists before the failed batch (a bucket the batch created would go with
+    // its rollback anyway).
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "ok", QByteArray(16, '0'))}, {}, {},
+                                       kNow)),
+             QList<Kind>{Kind::Stored});
+    const QByteArray first(16, '1');
+    const QByteArray second(16, '2');
+    const auto failed = store->commitWrites(
+        {single(ref("bob", 1), "ok", first), single(ref("bob", 1), "refused", second)}, {}, {},
+        kNow);
+    QVERIFY(std::holds_alternative<StoreError>(failed));
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 1);
+    // The retries (without the refused payload) are stored, once.
+    QCOMPARE(kinds(store->commitWrites(
+                 {single(ref("bob", 1), "ok", first), single(ref("bob", 1), "ok", second)}, {}, {},
+                 kNow + 1)),
+             (QList<Kind>{Kind::Stored, Kind::Stored}));
+    QCOMPARE(kinds(store->commitWrites({single(ref("bob", 1), "ok", first)}, {}, {}, kNow + 2)),
+             QList<Kind>{Kind::Duplicate});
+    QCOMPARE(value(store->queueDepth(ref("bob", 1))).rows, 3);
 }
 
 void TestStore::sweepExpiresRowsAndDropsBuckets_data()

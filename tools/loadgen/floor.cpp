@@ -235,7 +235,8 @@ QJsonObject sql(const QStringList &args)
         sqlite3_close(db);
         return {{QStringLiteral("error"), QStringLiteral("cannot open a database")}};
     }
-    // The relay's settings and queue schema (server/store/sqlitestore.cpp, versions 2-3).
+    // The relay's settings and queue schema (server/store/sqlitestore.cpp, versions 2-3 and
+    // 6: a dedup bucket is append-only, its keys looked up in memory).
     const bool ready =
         exec(db, "PRAGMA journal_mode=WAL") && exec(db, "PRAGMA synchronous=FULL") &&
         exec(db, "PRAGMA foreign_keys=ON") && exec(db, "PRAGMA secure_delete=ON") &&
@@ -246,7 +247,7 @@ QJsonObject sql(const QStringList &args)
                  "INTEGER, size INTEGER NOT NULL, FOREIGN KEY (account_id, device_id) "
                  "REFERENCES devices(account_id, device_id) ON DELETE CASCADE) STRICT") &&
         exec(db, "CREATE INDEX queue_by_device ON queue (account_id, device_id, row_id)") &&
-        exec(db, "CREATE TABLE dedup_0 (hash BLOB PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID") &&
+        exec(db, "CREATE TABLE dedup_0 (hash BLOB NOT NULL) STRICT") &&
         exec(db, "INSERT INTO devices VALUES (1, 1)");
     sqlite3_stmt *insert = nullptr;
     sqlite3_stmt *key = nullptr;
@@ -257,8 +258,8 @@ QJsonObject sql(const QStringList &args)
                            "INSERT INTO queue (account_id, device_id, payload, body_id, size) "
                            "VALUES (1, 1, ?, NULL, ?)",
                            -1, &insert, nullptr) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO dedup_0 (hash) VALUES (?)", -1, &key,
-                           nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "INSERT INTO dedup_0 (hash) VALUES (?)", -1, &key, nullptr) ==
+            SQLITE_OK &&
         sqlite3_prepare_v2(db, "DELETE FROM queue WHERE row_id = ?", -1, &remove, nullptr) ==
             SQLITE_OK;
     bool ok = prepared;
