@@ -211,8 +211,9 @@ std::variant<std::unique_ptr<SqliteStore>, QString> SqliteStore::open(const QStr
         for (const char *pragma :
              {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
               "PRAGMA busy_timeout=5000", "PRAGMA secure_delete=ON",
-              // The writer's working set (dedup bucket, queue, its index) outgrows the
-              // default 2 MiB cache within 100 000 messages: a page read back costs a pread,
+              // The writer's working set (a backlog in the queue and its index; before
+              // schema 6 the indexed dedup bucket too) outgrows the default 2 MiB cache: a
+              // page read back costs a pread,
               // a page allocation and a copy (bench/RESULTS.md §Relay CPU per message). At
               // most 32 MiB per connection; the workers' read connections stay far below.
               "PRAGMA cache_size=-32768"}) {
