@@ -9,6 +9,9 @@
 #include "server/relayworker.h"
 #include "server/storewriter.h"
 #include "server/tlsconfig.h"
+#ifdef PARLEY_HAVE_EPOLL_DISPATCHER
+#include "server/epolldispatcher.h"
+#endif
 
 #include <QElapsedTimer>
 #include <QLoggingCategory>
@@ -153,6 +156,12 @@ QString RelayServer::startWorkers()
     for (int i = 0; i < m_ioThreads; ++i) {
         auto *thread = new QThread();
         thread->setObjectName(QStringLiteral("relay-io-%1").arg(i));
+#ifdef PARLEY_HAVE_EPOLL_DISPATCHER
+        // Qt's dispatcher polls every socket of the thread on each iteration (epolldispatcher.h).
+        if (auto dispatcher = std::make_unique<EpollDispatcher>(); dispatcher->isValid()) {
+            thread->setEventDispatcher(dispatcher.release());
+        }
+#endif
         auto *worker = new RelayWorker(*this, i);
         worker->moveToThread(thread);
         m_threads.push_back(thread);
