@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ EpollDispatcher::EpollDispatcher(QObject *parent)
     }
     epoll_event event{};
     event.events = EPOLLIN;
-    event.data.fd = m_wake;
+    event.data.u64 = quint64(m_wake); // generation 0: never a socket's
     if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &event) < 0) {
         qCWarning(lcDispatcher) << "cannot watch the eventfd:" << strerror(errno);
         close(m_wake);
@@ -57,32 +58,41 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     emit awake();
     // Events posted from now on call wakeUp(), which makes the wait below return at once.
     QCoreApplication::sendPostedEvents();
+    if (m_interrupted.load()) {
+        return false; // QEventLoop::exit() from a posted event: no more handlers this round
+    }
 
     const bool excludeSockets = flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
     const bool excludeTimers = flags.testFlag(QEventLoop::X11ExcludeTimers);
     int timeout = 0;
-    // With sockets excluded, a ready socket would end every wait at once: poll instead.
-    if (flags.testFlag(QEventLoop::WaitForMoreEvents) && !excludeSockets && !m_interrupted.load()) {
+    if (flags.testFlag(QEventLoop::WaitForMoreEvents)) {
         timeout = excludeTimers ? -1 : timeUntilNextTimer();
-        if (timeout != 0) {
-            emit aboutToBlock();
-        }
+        emit aboutToBlock();
     }
-    epoll_event events[kMaxEventsPerWait];
-    const int count = epoll_wait(m_epoll, events, kMaxEventsPerWait, timeout);
-    if (count < 0 && errno != EINTR) {
-        qCWarning(lcDispatcher) << "epoll_wait:" << strerror(errno);
-    }
-
     bool woken = false;
-    std::vector<std::pair<int, quint32>> ready;
-    ready.reserve(std::size_t(std::max(count, 0)));
-    for (int i = 0; i < count; ++i) {
-        if (events[i].data.fd == m_wake) {
+    std::vector<std::pair<quint64, quint32>> ready;
+    if (excludeSockets) {
+        // A ready socket would end every epoll_wait at once: wait for a wake-up alone.
+        pollfd wake{m_wake, POLLIN, 0};
+        if (poll(&wake, 1, timeout) > 0) {
             drainWake();
             woken = true;
-        } else {
-            ready.emplace_back(int(events[i].data.fd), quint32(events[i].events));
+        }
+    } else {
+        epoll_event events[kMaxEventsPerWait];
+        const int count = epoll_wait(m_epoll, events, kMaxEventsPerWait, timeout);
+        if (count < 0 && errno != EINTR) {
+            qCWarning(lcDispatcher) << "epoll_wait:" << strerror(errno);
+        }
+        ready.reserve(std::size_t(std::max(count, 0)));
+        for (int i = 0; i < count; ++i) {
+            const quint64 data = events[i].data.u64;
+            if (data == quint64(m_wake)) {
+                drainWake();
+                woken = true;
+            } else {
+                ready.emplace_back(data, quint32(events[i].events));
+            }
         }
     }
     int activated = 0;
@@ -95,32 +105,34 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     return woken || activated > 0;
 }
 
-int EpollDispatcher::activateNotifiers(const std::vector<std::pair<int, quint32>> &ready)
+int EpollDispatcher::activateNotifiers(const std::vector<std::pair<quint64, quint32>> &ready)
 {
     int activated = 0;
     // Looked up afresh for every event: an earlier one may have disabled or deleted a
-    // notifier (a socket closed by the read of another).
-    const auto deliver = [this, &activated](int fd, QSocketNotifier *Watched::*member) {
-        const auto found = m_watched.find(fd);
-        if (found == m_watched.end() || !(found->second.*member)) {
+    // notifier (a socket closed by the read of another). The generation drops the event of
+    // a descriptor that was closed, and its number reused by a new socket, since the wait.
+    const auto deliver = [this, &activated](quint64 data, QSocketNotifier *Watched::*member) {
+        const auto found = m_watched.find(int(data & 0xffffffffU));
+        if (found == m_watched.end() || found->second.generation != quint32(data >> 32) ||
+            !(found->second.*member)) {
             return;
         }
         QEvent event(QEvent::SockAct);
         QCoreApplication::sendEvent(found->second.*member, &event);
         ++activated;
     };
-    for (const auto &[fd, events] : ready) {
-        // An error or hang-up is reported to the reader and the writer, as poll() does:
-        // their next read or write sees it.
+    for (const auto &[data, events] : ready) {
+        // An error or hang-up is reported to every notifier of the descriptor, as Qt does
+        // with poll(): their next read or write sees it.
         const bool failed = events & (EPOLLERR | EPOLLHUP);
         if ((events & EPOLLIN) || failed) {
-            deliver(fd, &Watched::read);
+            deliver(data, &Watched::read);
         }
         if ((events & EPOLLOUT) || failed) {
-            deliver(fd, &Watched::write);
+            deliver(data, &Watched::write);
         }
-        if (events & EPOLLPRI) {
-            deliver(fd, &Watched::exception);
+        if ((events & EPOLLPRI) || failed) {
+            deliver(data, &Watched::exception);
         }
     }
     return activated;
@@ -145,8 +157,9 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     if (*slot && *slot != notifier) {
         qCWarning(lcDispatcher) << "a second notifier of the same type for descriptor" << fd;
     }
+    const bool renew = *slot != notifier;
     *slot = notifier;
-    updateInterest(fd);
+    updateInterest(fd, renew);
 }
 
 void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
@@ -165,7 +178,7 @@ void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     updateInterest(fd);
 }
 
-void EpollDispatcher::updateInterest(int fd)
+void EpollDispatcher::updateInterest(int fd, bool renew)
 {
     const auto found = m_watched.find(fd);
     if (found == m_watched.end()) {
@@ -176,15 +189,21 @@ void EpollDispatcher::updateInterest(int fd)
     wanted |= watched.read ? quint32(EPOLLIN) : 0;
     wanted |= watched.write ? quint32(EPOLLOUT) : 0;
     wanted |= watched.exception ? quint32(EPOLLPRI) : 0;
-    if (wanted == watched.events) {
+    if (wanted == watched.events && !(renew && wanted != 0)) {
         if (wanted == 0) {
             m_watched.erase(found);
         }
         return;
     }
+    if (watched.events == 0) {
+        watched.generation = m_nextGeneration++;
+        if (m_nextGeneration == 0) {
+            m_nextGeneration = 1; // 0 is the eventfd's
+        }
+    }
     epoll_event event{};
     event.events = wanted;
-    event.data.fd = fd;
+    event.data.u64 = (quint64(watched.generation) << 32) | quint32(fd);
     int result = 0;
     if (wanted == 0) {
         // The descriptor may be closed already (the kernel then forgot it by itself).
@@ -205,6 +224,7 @@ void EpollDispatcher::updateInterest(int fd)
     }
     if (result < 0) {
         qCWarning(lcDispatcher) << "cannot watch descriptor" << fd << ":" << strerror(errno);
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event); // whatever epoll still has of it
         watched.events = 0;
         return;
     }
@@ -279,10 +299,15 @@ int EpollDispatcher::remainingTime(int timerId)
 
 int EpollDispatcher::timeUntilNextTimer() const
 {
-    if (m_timerQueue.empty()) {
+    // A timer whose event is being delivered (its handler runs a nested loop) is not
+    // waited for: it would end every wait of that nested loop at once.
+    const auto next =
+        std::find_if(m_timerQueue.begin(), m_timerQueue.end(),
+                     [this](const auto &entry) { return !m_timers.at(entry.second).firing; });
+    if (next == m_timerQueue.end()) {
         return -1;
     }
-    const auto left = m_timerQueue.begin()->first - Clock::now();
+    const auto left = next->first - Clock::now();
     // Rounded up: waking before the deadline would only spin.
     return int(
         std::clamp<qint64>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 0, INT_MAX));

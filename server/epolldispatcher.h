@@ -21,9 +21,11 @@ namespace parley::relay {
 // what is ready, not what is open.
 //
 // Same contract as Qt's: posted events first, then one wait (epoll_wait, bounded by the
-// next timer), then the ready socket notifiers (level-triggered, as with poll), then the
-// due timers. wakeUp() and interrupt() may be called from any thread (an eventfd); all else
-// runs on the dispatcher's thread. Timer resolution is a millisecond for every timer type.
+// next timer), then the ready socket notifiers (level-triggered, as with poll; an error or
+// hang-up goes to every notifier of the descriptor), then the due timers. wakeUp() and
+// interrupt() may be called from any thread (an eventfd); all else runs on the dispatcher's
+// thread. Timer resolution is a millisecond for every timer type. Descriptors epoll refuses
+// (regular files) get no events: the relay watches sockets only.
 class EpollDispatcher final : public QAbstractEventDispatcher
 {
     Q_OBJECT
@@ -59,7 +61,8 @@ private:
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
         QSocketNotifier *exception = nullptr;
-        quint32 events = 0; // as registered with epoll
+        quint32 events = 0;     // as registered with epoll
+        quint32 generation = 0; // in each epoll event, with the descriptor (see activateNotifiers)
     };
     struct Timer
     {
@@ -70,11 +73,13 @@ private:
         bool firing = false; // its event is being delivered (no recursion)
     };
 
-    void updateInterest(int fd);
+    // Tells epoll what `fd`'s notifiers want; `renew` re-registers it even if that is
+    // unchanged (a new notifier: its descriptor may be a reused number epoll forgot).
+    void updateInterest(int fd, bool renew = false);
     // Milliseconds until the first timer is due (0: now), -1 with no timers.
     int timeUntilNextTimer() const;
-    // Delivers the ready notifiers' events; returns how many.
-    int activateNotifiers(const std::vector<std::pair<int, quint32>> &ready);
+    // Delivers the ready notifiers' events (epoll data, epoll events); returns how many.
+    int activateNotifiers(const std::vector<std::pair<quint64, quint32>> &ready);
     int activateTimers();
     void schedule(int timerId, Timer &timer, Clock::time_point from);
     void drainWake();
@@ -84,6 +89,7 @@ private:
     std::atomic<bool> m_wakePending{false};
     std::atomic<bool> m_interrupted{false};
     std::map<int, Watched> m_watched;
+    quint32 m_nextGeneration = 1;
     std::map<int, Timer> m_timers;
     std::set<std::pair<Clock::time_point, int>> m_timerQueue; // (due, id)
 };

@@ -36,12 +36,17 @@ QString RelayWorker::open(const QStringList &relayNames)
     m_accounts = std::make_unique<AccountService>(*m_store, relayNames, m_server.accountPolicy());
     m_blobs = std::make_unique<BlobService>(m_server.blobs().files(), m_server.blobs().policy(),
                                             m_server.writer(), *m_store, m_server.metrics(), this);
-    m_websockets = new QWebSocketServer(QStringLiteral("parley-relay"),
-                                        m_server.tlsConfigured() ? QWebSocketServer::SecureMode
-                                                                 : QWebSocketServer::NonSecureMode,
-                                        this);
-    m_websockets->setMaxPendingConnections(RelayServer::kMaxPendingConnections);
-    connect(m_websockets, &QWebSocketServer::newConnection, this, &RelayWorker::onNewConnection);
+    for (std::size_t i = 0; i < kUpgradeServers; ++i) {
+        auto *server =
+            new QWebSocketServer(QStringLiteral("parley-relay"),
+                                 m_server.tlsConfigured() ? QWebSocketServer::SecureMode
+                                                          : QWebSocketServer::NonSecureMode,
+                                 this);
+        server->setMaxPendingConnections(RelayServer::kMaxPendingConnections);
+        connect(server, &QWebSocketServer::newConnection, this,
+                [this, server] { onNewConnection(server); });
+        m_websockets.push_back(server);
+    }
     m_upgradeTimer = new QTimer(this);
     m_upgradeTimer->setInterval(std::chrono::milliseconds(250));
     connect(m_upgradeTimer, &QTimer::timeout, this, &RelayWorker::onUpgradeTick);
@@ -59,7 +64,7 @@ void RelayWorker::close()
     // Everything else (sockets still upgrading, the WebSocket server, the timer) goes here
     // too: the worker object itself is deleted later on another thread, and a child's
     // timers can only be stopped on this one.
-    m_websockets = nullptr;
+    m_websockets.clear();
     m_upgradeTimer = nullptr;
     while (!children().isEmpty()) {
         delete children().constFirst();
@@ -73,7 +78,7 @@ void RelayWorker::take(qintptr descriptor, const QHostAddress &client,
                        std::optional<QSslConfiguration> tls)
 {
     QTcpSocket *socket = tls ? new QSslSocket(this) : new QTcpSocket(this);
-    if (!m_websockets || !socket->setSocketDescriptor(descriptor)) {
+    if (m_websockets.empty() || !socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcWorker) << "cannot take an accepted connection:" << socket->errorString();
         delete socket;
         ::close(static_cast<int>(descriptor));
@@ -111,7 +116,7 @@ void RelayWorker::take(qintptr descriptor, const QHostAddress &client,
     }
     // handleConnection reads the upgrade request from what readyRead delivers, which for a
     // TLS socket is the decrypted stream.
-    m_websockets->handleConnection(socket);
+    m_websockets[m_nextUpgradeServer++ % m_websockets.size()]->handleConnection(socket);
     if (!m_upgradeTimer->isActive()) {
         m_upgradeTimer->start();
     }
@@ -156,9 +161,9 @@ void RelayWorker::release(QObject *socket)
     m_connections.erase(found);
 }
 
-void RelayWorker::onNewConnection()
+void RelayWorker::onNewConnection(QWebSocketServer *server)
 {
-    while (QWebSocket *socket = m_websockets->nextPendingConnection()) {
+    while (QWebSocket *socket = server->nextPendingConnection()) {
         QPointer<QAbstractSocket> transport =
             m_upgrading.take({socket->peerAddress(), socket->peerPort()});
         if (transport) {
@@ -219,8 +224,8 @@ void RelayWorker::markAuthenticated(const ClientSession *session)
 
 void RelayWorker::closeAll()
 {
-    if (m_websockets) {
-        m_websockets->close();
+    for (QWebSocketServer *server : m_websockets) {
+        server->close();
     }
     const auto sockets = findChildren<QWebSocket *>();
     for (QWebSocket *socket : sockets) {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <vector>
 
 class QAbstractSocket;
 class QWebSocketServer;
@@ -86,7 +87,7 @@ private:
         bool authenticated = false;
     };
 
-    void onNewConnection();
+    void onNewConnection(QWebSocketServer *server);
     void onUpgradeTick();
     void release(QObject *socket);
 
@@ -94,7 +95,13 @@ private:
     std::unique_ptr<Store> m_store;
     std::unique_ptr<AccountService> m_accounts;
     std::unique_ptr<BlobService> m_blobs;
-    QWebSocketServer *m_websockets = nullptr;
+    // The upgrade servers (handleConnection mode), given sockets in turn. QWebSocketServer
+    // finds the socket behind each handshake signal with QObject::sender(), which walks every
+    // socket connected to that server: with one server per worker, a reconnect storm of
+    // 10 000 sockets became quadratic (bench/RESULTS.md §Relay event dispatcher).
+    static constexpr std::size_t kUpgradeServers = 64;
+    std::vector<QWebSocketServer *> m_websockets;
+    std::size_t m_nextUpgradeServer = 0;
     // Every open client TCP connection of this worker, by its socket.
     QHash<QObject *, Connection> m_connections;
     // Those still upgrading, by peer address and port (how an upgraded QWebSocket is matched

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -32,6 +33,7 @@ private slots:
     void timersFireInOrderAndNeverEarly();
     void aTimerStoppedByAnotherDoesNotFire();
     void repeatingTimerAndItsBookkeeping();
+    void aNestedLoopInATimerEventDoesNotSpin();
     void socketsEchoLargeWritesOnManyConnections();
     void postsFromOtherThreadsWakeABlockedLoop();
     void deleteLaterRuns();
@@ -100,6 +102,31 @@ void TestEpollDispatcher::repeatingTimerAndItsBookkeeping()
     const int stoppedAt = ticks;
     QTest::qWait(30);
     QCOMPARE(ticks, stoppedAt);
+}
+
+// A repeating timer whose handler runs a nested loop stays due for the whole of it; that
+// loop must still block (here until its own 200 ms timer), not poll without waiting.
+void TestEpollDispatcher::aNestedLoopInATimerEventDoesNotSpin()
+{
+    QTimer timer;
+    timer.setInterval(1);
+    int entered = 0;
+    double cpuMs = -1;
+    connect(&timer, &QTimer::timeout, this, [&entered, &cpuMs] {
+        if (entered++ > 0) {
+            return;
+        }
+        const std::clock_t before = std::clock();
+        QEventLoop nested;
+        QTimer::singleShot(200, &nested, &QEventLoop::quit);
+        nested.exec();
+        cpuMs = 1000.0 * double(std::clock() - before) / CLOCKS_PER_SEC;
+    });
+    timer.start();
+    QTRY_VERIFY_WITH_TIMEOUT(cpuMs >= 0, 5000);
+    timer.stop();
+    QCOMPARE(entered, 1); // not re-entered while its own event was being delivered
+    QVERIFY2(cpuMs < 100, qPrintable(QStringLiteral("%1 ms of CPU in 200 ms").arg(cpuMs)));
 }
 
 void TestEpollDispatcher::socketsEchoLargeWritesOnManyConnections()
