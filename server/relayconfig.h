@@ -83,10 +83,6 @@ struct RelayConfig
     // Blob cap, quotas and TTLs (--blob-max-size, --blob-quota, --blob-max-count, --blob-ttl,
     // --blob-incomplete-ttl); the bytes live in DATA_DIR/blobs.
     BlobPolicy blobs;
-    // Group commit (docs/operations.md §Queues): flush at this many items, or when the
-    // oldest has waited this long.
-    int writerMaxBatch = 100;
-    int writerLingerUs = 1000;
     // I/O worker threads (--io-threads): each client connection lives on one of them.
     // 0: QThread::idealThreadCount().
     static constexpr int kMaxIoThreads = 256;

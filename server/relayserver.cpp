@@ -91,15 +91,15 @@ RelayServer::RelayServer(std::unique_ptr<Store> store, std::unique_ptr<Bus> bus,
     , m_messages(m_accounts, secretOrRandom(config.dedupSecret))
     , m_writer(std::make_unique<StoreWriter>(
           [store = m_store.get()] { return store->openConnection(); },
-          StoreWriter::Options{
-              config.writerMaxBatch, std::chrono::microseconds(config.writerLingerUs), config.queue,
-              // Runs on the writer thread, only once the relay is built.
-              [this](const WriteBatchResult &batch, qint64 durationUs) {
-                  m_metrics.commitDuration.observe(durationUs);
-                  if (batch.lastRowId != 0) {
-                      m_clock.committed(batch.firstRowId, batch.lastRowId, DeliveryClock::nowUs());
-                  }
-              }}))
+          StoreWriter::Options{config.queue,
+                               // Runs on the writer thread, only once the relay is built.
+                               [this](const WriteBatchResult &batch, qint64 durationUs) {
+                                   m_metrics.commitDuration.observe(durationUs);
+                                   if (batch.lastRowId != 0) {
+                                       m_clock.committed(batch.firstRowId, batch.lastRowId,
+                                                         DeliveryClock::nowUs());
+                                   }
+                               }}))
     , m_blobs(std::make_unique<BlobService>(
           BlobFiles(config.dataDir.isEmpty() ? QString()
                                              : config.dataDir + QStringLiteral("/blobs")),

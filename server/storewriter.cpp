@@ -36,25 +36,25 @@ StoreWriter::~StoreWriter()
 
 void StoreWriter::submit(SendRecord send, SendDone done, QObject *context)
 {
-    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, {}, context};
+    Job job{Job::Kind::Send, std::move(send), {}, std::move(done), {}, {}, {}, context};
     enqueue(std::move(job));
 }
 
 void StoreWriter::submit(AckRecord ack, AckDone done, QObject *context)
 {
-    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, {}, context};
+    Job job{Job::Kind::Ack, {}, std::move(ack), {}, std::move(done), {}, {}, context};
     enqueue(std::move(job));
 }
 
 void StoreWriter::sweep(SweepDone done)
 {
-    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, {}, nullptr};
+    Job job{Job::Kind::Sweep, {}, {}, {}, {}, std::move(done), {}, nullptr};
     enqueue(std::move(job));
 }
 
 void StoreWriter::runTask(Task task, QObject *context)
 {
-    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, {}, std::move(task), context};
+    Job job{Job::Kind::Task, {}, {}, {}, {}, {}, std::move(task), context};
     enqueue(std::move(job));
 }
 
@@ -72,14 +72,13 @@ StoreWriter::Stats StoreWriter::stats() const
 
 void StoreWriter::enqueue(Job job)
 {
-    job.queued = std::chrono::steady_clock::now();
     bool wake = false;
     {
         std::lock_guard lock(m_mutex);
         m_jobs.push_back(std::move(job));
-        // The thread needs waking for the first item (it sleeps without a deadline) and
-        // when a batch is full (it sleeps until the linger deadline).
-        wake = m_jobs.size() == 1 || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
+        // Only the first item needs to wake the thread: it sleeps while nothing waits, and
+        // once awake it takes everything queued when it starts a transaction.
+        wake = m_jobs.size() == 1;
     }
     if (wake) {
         m_wake.notify_one();
@@ -104,10 +103,6 @@ void StoreWriter::run()
         if (m_jobs.empty()) {
             break; // stopping, nothing left
         }
-        const auto deadline = m_jobs.front().queued + m_options.linger;
-        m_wake.wait_until(lock, deadline, [this] {
-            return m_stopping || m_jobs.size() >= static_cast<std::size_t>(m_options.maxBatch);
-        });
         std::vector<Job> jobs;
         bool hasTask = false;
         while (!m_jobs.empty() && jobs.size() < kMaxItemsPerTransaction) {

@@ -15,10 +15,10 @@ namespace parley::relay {
 
 // The store's writer thread with group commit (DESIGN §4): sends and acks from every
 // connection queue here and are committed many per transaction (Store::commitWrites), with
-// synchronous=FULL, before their callbacks run. A batch is flushed as soon as `maxBatch`
-// items wait, or when the oldest has waited `linger`, whichever comes first; while a commit
-// runs, new items gather for the next one. docs/operations.md §Queues has the measurements
-// behind the defaults.
+// synchronous=FULL, before their callbacks run. The writer starts a transaction as soon as
+// anything waits and takes everything waiting (up to 1 000 items): while a commit runs, new
+// items gather for the next one, so batches grow with the load and a lone message waits for
+// no one. docs/operations.md §Queues has the measurements behind this.
 //
 // The writer owns a store connection of its own (Store::openConnection, called on the
 // writer thread). Callbacks run on the thread of their `context` object (the submitting
@@ -32,8 +32,6 @@ class StoreWriter : public QObject
 public:
     struct Options
     {
-        int maxBatch = 100;
-        std::chrono::microseconds linger{1000};
         QueuePolicy policy;
         // Called on the writer thread after each transaction with sends or acks that
         // committed: its duration and the batch's result (/metrics: store timings,
@@ -87,7 +85,6 @@ private:
         SendDone sendDone;
         AckDone ackDone;
         SweepDone sweepDone;
-        std::chrono::steady_clock::time_point queued;
         Task task;
         QObject *context = nullptr; // where the callbacks run; nullptr: this object
     };
