@@ -12,6 +12,7 @@
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QTimerEvent>
 #include <QWebSocket>
 
 #include <algorithm>
@@ -52,7 +53,6 @@ ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
     , m_socket(socket)
     , m_worker(worker)
     , m_server(&worker->server())
-    , m_authTimer(this)
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingMessageSize(protocol::kMaxFrameBytes);
@@ -67,18 +67,22 @@ ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
 
     // One deadline for Hello and authentication: an unauthenticated socket costs the relay
     // memory and may do nothing useful, so it does not linger.
-    m_authTimer.setSingleShot(true);
-    m_authTimer.setInterval(kAuthTimeoutMs);
-    connect(&m_authTimer, &QTimer::timeout, this, [this] {
+    m_authTimer.start(kAuthTimeoutMs, this);
+}
+
+void ClientSession::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_authTimer.timerId()) {
+        m_authTimer.stop();
         fail(protocol::CloseCode::Timeout, m_version == 0
                                                ? QStringLiteral("no Hello in time")
                                                : QStringLiteral("not authenticated in time"));
-    });
-    m_authTimer.start();
-
-    m_readRetry.setSingleShot(true);
-    m_readRetry.setInterval(kReadRetryMs);
-    connect(&m_readRetry, &QTimer::timeout, this, &ClientSession::deliverMore);
+    } else if (event->timerId() == m_readRetry.timerId()) {
+        m_readRetry.stop();
+        deliverMore();
+    } else {
+        QObject::timerEvent(event);
+    }
 }
 
 ClientSession::~ClientSession()
@@ -567,7 +571,7 @@ void ClientSession::pushQueued()
                                      << kReadRetryMs << "ms";
             }
             if (!m_readRetry.isActive()) {
-                m_readRetry.start();
+                m_readRetry.start(kReadRetryMs, this);
             }
             return;
         }

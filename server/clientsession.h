@@ -4,10 +4,10 @@
 #include "server/accountservice.h"
 #include "server/ratelimit.h"
 
+#include <QBasicTimer>
 #include <QByteArray>
 #include <QHash>
 #include <QObject>
-#include <QTimer>
 
 #include <functional>
 #include <optional>
@@ -74,6 +74,9 @@ public:
 signals:
     void finished();
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     void onBinaryMessage(const QByteArray &bytes);
     void handleRequest(quint64 id, const wire::Request &request);
@@ -105,11 +108,13 @@ private:
     QWebSocket *m_socket;
     RelayWorker *m_worker;
     RelayServer *m_server;
-    QTimer m_authTimer;
+    // QBasicTimers, not QTimers: no object (and no signal connection) per connection, and
+    // nothing registered with the event loop while they are stopped.
+    QBasicTimer m_authTimer;
     // A failed queue read (the store is down) is tried again by this timer, so delivery
     // resumes by itself when the store returns, even if no commit or ack comes for this
     // device (docs/operations.md §Faults in a cluster).
-    QTimer m_readRetry;
+    QBasicTimer m_readRetry;
     bool m_readFailing = false; // the last queue read failed (warned once)
     quint32 m_version = 0;
     QByteArray m_challenge; // the current unused challenge; empty once authenticated

@@ -57,9 +57,24 @@ QString RelayUnderTest::start(const Options &options)
     if (!m_dataDir->isValid()) {
         return QStringLiteral("cannot create a data directory");
     }
+    m_options = options;
+    return launch(QStringLiteral("127.0.0.1:0"));
+}
+
+QString RelayUnderTest::restart()
+{
+    if (!canRestart()) {
+        return QStringLiteral("only a relay the load generator started can be restarted");
+    }
+    stop();
+    return launch(QStringLiteral("%1:%2").arg(m_url.host()).arg(m_url.port()));
+}
+
+QString RelayUnderTest::launch(const QString &listen)
+{
     QStringList arguments{
-        QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--data-dir"),
-        m_dataDir->path(), QStringLiteral("--admin-listen"), QStringLiteral("none"),
+        QStringLiteral("--listen"), listen, QStringLiteral("--data-dir"), m_dataDir->path(),
+        QStringLiteral("--admin-listen"), QStringLiteral("none"),
         // Measure the relay, not its admission control.
         QStringLiteral("--max-unauthenticated"), QStringLiteral("0"),
         QStringLiteral("--max-unauthenticated-per-address"), QStringLiteral("0"),
@@ -67,20 +82,20 @@ QString RelayUnderTest::start(const Options &options)
         QStringLiteral("--rate-requests"), QStringLiteral("off"), QStringLiteral("--rate-sends"),
         QStringLiteral("off"), QStringLiteral("--rate-registrations"), QStringLiteral("off"),
         QStringLiteral("--queue-max-messages"), QStringLiteral("1000000")};
-    arguments += options.extraArguments;
+    arguments += m_options.extraArguments;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
     m_process.setProcessEnvironment(environment);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
-    const int cpu = options.cpu;
+    const int cpu = m_options.cpu;
     m_process.setChildProcessModifier([cpu] {
         // The relay must not outlive a load generator that crashed or was killed.
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         pinAndRaiseLimits(cpu);
     });
-    m_process.start(options.binary, arguments);
+    m_process.start(m_options.binary, arguments);
     if (!m_process.waitForStarted(10'000)) {
-        return QStringLiteral("cannot start %1: %2").arg(options.binary, m_process.errorString());
+        return QStringLiteral("cannot start %1: %2").arg(m_options.binary, m_process.errorString());
     }
     // The relay prints "listening on 127.0.0.1:PORT" once it accepts connections.
     static const QRegularExpression listening(

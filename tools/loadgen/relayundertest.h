@@ -37,6 +37,10 @@ public:
     // Starts the relay (or checks the external one); returns an error sentence or empty.
     QString start(const Options &options);
     void stop();
+    // A relay this object started can be stopped and started again on the same data
+    // directory and port (the accounts' addresses name the port); returns an error sentence.
+    bool canRestart() const { return m_dataDir.has_value(); }
+    QString restart();
 
     QUrl url() const { return m_url; }
     // The relay name addresses use: the listen host:port unless --name was passed.
@@ -52,7 +56,10 @@ public:
     qint64 rssKiB() const;
 
 private:
+    QString launch(const QString &listen);
+
     std::optional<QTemporaryDir> m_dataDir;
+    Options m_options;
     QProcess m_process;
     QUrl m_url;
     qint64 m_pid = 0;
