@@ -63,7 +63,7 @@ ClientSession::ClientSession(QWebSocket *socket, RelayWorker *worker)
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this] {
         fail(protocol::CloseCode::UnsupportedData, QStringLiteral("text frames are not used"));
     });
-    connect(m_socket, &QWebSocket::disconnected, this, &ClientSession::finished);
+    connect(m_socket, &QWebSocket::disconnected, this, [this] { m_worker->sessionFinished(this); });
 
     // One deadline for Hello and authentication: an unauthenticated socket costs the relay
     // memory and may do nothing useful, so it does not linger.
@@ -89,9 +89,9 @@ ClientSession::~ClientSession()
 {
     // No more calls are routed here (usually done already, when the session finished).
     m_server->detach(this);
-    // Before QObject's destructor: RelayServer deletes the TCP socket under it when this
-    // object's destroyed() is emitted.
     delete m_socket;
+    // Then the TCP socket the QWebSocket left behind, and the worker's count of it.
+    m_worker->sessionDestroyed(this);
 }
 
 void ClientSession::onBinaryMessage(const QByteArray &bytes)

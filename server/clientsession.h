@@ -71,9 +71,6 @@ public:
     // Pushes an ephemeral item unless the connection is backed up (then it is dropped).
     void pushEphemeral(const QueuedMessage &message);
 
-signals:
-    void finished();
-
 protected:
     void timerEvent(QTimerEvent *event) override;
 

@@ -172,21 +172,26 @@ void RelayWorker::onNewConnection(QWebSocketServer *server)
         }
         auto *session = new ClientSession(socket, this);
         m_transports.insert(session, transport.get());
-        // QWebSocket leaves its TCP socket behind: it goes with the session, once the
-        // session's QWebSocket is gone (~ClientSession deletes it first).
-        // Qt disconnects every signal of the TCP socket, destroyed() included, so the worker
-        // lets go of its place here, not there.
-        connect(session, &QObject::destroyed, this, [this, key = transport.get(), transport] {
-            release(key);
-            delete transport.get();
-        });
         m_server.sessionStarted();
-        connect(session, &ClientSession::finished, this, [this, session] {
-            m_server.detach(session);
-            m_transports.remove(session);
-            m_server.sessionFinished();
-            session->deleteLater();
-        });
+    }
+}
+
+void RelayWorker::sessionFinished(ClientSession *session)
+{
+    m_server.detach(session);
+    m_server.sessionFinished();
+    session->deleteLater();
+}
+
+void RelayWorker::sessionDestroyed(const ClientSession *session)
+{
+    // QWebSocket leaves its TCP socket behind: it goes with the session, once the session's
+    // QWebSocket is gone. Qt disconnected every signal of the TCP socket at the upgrade,
+    // destroyed() included, so the worker lets go of its place here.
+    QObject *transport = m_transports.take(session);
+    if (transport) {
+        release(transport);
+        delete transport;
     }
 }
 

@@ -62,6 +62,12 @@ public:
     QHostAddress clientAddress(const ClientSession *session) const;
     // The session authenticated: admission lets go of it as unauthenticated.
     void markAuthenticated(const ClientSession *session);
+    // A session's socket disconnected: it is detached and deleted later.
+    void sessionFinished(ClientSession *session);
+    // From ~ClientSession, once its QWebSocket is gone: lets go of its TCP socket. Direct
+    // calls rather than signal connections, which cost every connection a few hundred bytes
+    // (bench/RESULTS.md §Relay event dispatcher and group commit).
+    void sessionDestroyed(const ClientSession *session);
     // Rows were committed for these devices (a stored send's outcome): their doorbells ring
     // (RelayServer::wake) once the current event is done, each device once. The writer hands
     // a batch's outcomes to a worker in one event, so a device that received several sends
