@@ -23,6 +23,8 @@ RelayWorker::RelayWorker(RelayServer &server, int index)
     setObjectName(QStringLiteral("relay-io-%1").arg(index));
 }
 
+// close() has run by now (RelayServer::stopWorkers): it deletes the sessions while the worker
+// is whole, since ~ClientSession calls back into it (sessionDestroyed).
 RelayWorker::~RelayWorker() = default;
 
 QString RelayWorker::open(const QStringList &relayNames)
@@ -186,8 +188,8 @@ void RelayWorker::sessionFinished(ClientSession *session)
 void RelayWorker::sessionDestroyed(const ClientSession *session)
 {
     // QWebSocket leaves its TCP socket behind: it goes with the session, once the session's
-    // QWebSocket is gone. Qt disconnected every signal of the TCP socket at the upgrade,
-    // destroyed() included, so the worker lets go of its place here.
+    // QWebSocket is gone. ~QWebSocket disconnects every signal of the TCP socket, destroyed()
+    // included, so the worker lets go of its place here.
     QObject *transport = m_transports.take(session);
     if (transport) {
         release(transport);
