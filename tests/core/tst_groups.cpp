@@ -482,25 +482,34 @@ void TestGroups::theSeniorAdminWinsAndGrindingDoesNot()
     // find a digest below alice's. Alice ranks higher: her rename wins whatever the digests.
     const GroupChange genesis = create(m_alice, {m_bob.member(true), m_carol.member()});
     const GroupState one = resolveGroupChain({genesis}).back();
-    const GroupChange aliceRename =
-        next(one, GroupOp::Rename, m_alice, one.members, QStringLiteral("Alice's"));
-    std::vector<GroupChange> all = {genesis, aliceRename};
+    // Alice's digest is taken from the upper half, so that each of bob's names has at least
+    // even odds of a smaller one: both loops fail to find one with probability 2⁻⁶⁴ each.
+    // (Without it the chance that alice's digest is below all of bob's 64 is 1 in 65.)
+    std::optional<GroupChange> aliceRename;
+    for (int i = 0; i < 64 && !aliceRename; ++i) {
+        auto rename =
+            next(one, GroupOp::Rename, m_alice, one.members, QStringLiteral("Alice's %1").arg(i));
+        if (quint8(rename.digest().at(0)) >= 0x80)
+            aliceRename = std::move(rename);
+    }
+    QVERIFY(aliceRename);
+    std::vector<GroupChange> all = {genesis, *aliceRename};
     bool bobHasSmallerDigest = false;
     for (int i = 0; i < 64; ++i) {
         all.push_back(
             next(one, GroupOp::Rename, m_bob, one.members, QStringLiteral("Bob's %1").arg(i)));
-        bobHasSmallerDigest = bobHasSmallerDigest || all.back().digest() < aliceRename.digest();
+        bobHasSmallerDigest = bobHasSmallerDigest || all.back().digest() < aliceRename->digest();
     }
-    QVERIFY(bobHasSmallerDigest); // 1 − 2⁻⁶⁴: the old rule (smallest digest) would pick bob's
-    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
+    QVERIFY(bobHasSmallerDigest); // the old rule (smallest digest) would pick bob's
+    QCOMPARE(resolveGroup(all)->head, aliceRename->digest());
     // Whatever bob's change is: a concurrent removal of carol by bob loses to her rename too
     // (he makes it again on the new head).
     all.push_back(next(one, GroupOp::Remove, m_bob, {m_alice.member(true), m_bob.member(true)}));
-    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
+    QCOMPARE(resolveGroup(all)->head, aliceRename->digest());
     // Bob extends his own removal: his subtree still holds no change of alice's.
     const GroupState removed = all.back().stateAfter(one);
     all.push_back(next(removed, GroupOp::Rename, m_bob, removed.members, QStringLiteral("B2")));
-    QCOMPARE(resolveGroup(all)->head, aliceRename.digest());
+    QCOMPARE(resolveGroup(all)->head, aliceRename->digest());
 }
 
 void TestGroups::removedAdminCannotUndoItsRemoval()
