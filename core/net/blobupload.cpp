@@ -2,6 +2,7 @@
 
 #include "protocol/limits.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 #include <QPointer>
 
@@ -90,6 +91,16 @@ void BlobUpload::step()
         }
         if (const auto *state = std::get_if<BlobClient::State>(&result)) {
             qCInfo(lcNet) << "resuming an upload at" << state->received << "of" << state->size;
+            if (state->complete && expiresSoon(*state) && m_recreations < kMaxRecreations) {
+                // Done while we were away, but its message has not gone yet: a recipient
+                // must have about the blob's full lifetime to fetch it, not the rest of it.
+                ++m_recreations;
+                qCInfo(lcNet) << "the relay's copy expires soon; uploading it again";
+                m_blobId.clear();
+                m_offset = 0;
+                step();
+                return;
+            }
         }
         onState(result);
     });
@@ -162,6 +173,13 @@ void BlobUpload::onState(const BlobClient::Result<BlobClient::State> &result)
         m_chunkBytes = protocol::kMaxBlobChunkBytes; // resumed: BlobCreated was on the old link
     }
     sendNext();
+}
+
+bool BlobUpload::expiresSoon(const BlobClient::State &state) const
+{
+    const qint64 ttl = m_connection->limits().blob_ttl_seconds();
+    const qint64 left = qint64(state.expiresAt) - QDateTime::currentSecsSinceEpoch();
+    return ttl > 0 && left < ttl / 2;
 }
 
 void BlobUpload::handleError(const BlobClient::Error &error)

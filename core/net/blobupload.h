@@ -19,8 +19,10 @@ namespace parley::core {
 //
 // Given the id of a blob created before (by an upload cut off by a restart or a crash), it
 // asks GetBlobStatus first and goes on from there. A blob the relay no longer has (expired
-// while we were away, BLOB_NOT_FOUND) is created again and sent from the start, at most
-// kMaxRecreations times.
+// while we were away, BLOB_NOT_FOUND) is created again and sent from the start, and so is a
+// complete one with less than half of the relay's blob TTL (Welcome's blob_ttl_seconds) left:
+// its message has not gone yet, and the recipient should not get a file that is gone in a day.
+// At most kMaxRecreations times in all; after that a blob near its expiry is used as it is.
 //
 // Emits created() when the relay made the blob (so its id can be kept), progress() after
 // every chunk the relay confirmed, then exactly one of finished() (the blob is complete) or
@@ -56,6 +58,7 @@ private:
     void sendNext();
     void onState(const BlobClient::Result<BlobClient::State> &result);
     void handleError(const BlobClient::Error &error);
+    bool expiresSoon(const BlobClient::State &state) const;
     void waitForConnection();
     void fail(const QString &sentence);
 

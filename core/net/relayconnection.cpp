@@ -342,6 +342,7 @@ void RelayConnection::handleWelcome(const RequestResult &result)
     m_attempt = 0;
     m_status.protocolVersion = welcome.version();
     m_status.relaySoftware = QString::fromStdString(welcome.software());
+    m_limits = welcome.limits();
     m_status.error = Error::None;
     m_status.errorDetail.clear();
     m_pingTimer.start();

@@ -70,6 +70,8 @@ public:
 
     State state() const { return m_status.state; }
     ConnectionStatus status() const { return m_status; }
+    // The relay's limits from the last Welcome (R1 §3, R2 §9, R4 §7); all zero before one.
+    const wire::Limits &limits() const { return m_limits; }
 
     // Why `url` may not be used, or Error::None. Plain ws:// is refused except to a loopback
     // address: anything else would expose metadata and the auth exchange to the network.
@@ -127,6 +129,7 @@ private:
 
     QWebSocket *m_socket = nullptr;
     ConnectionStatus m_status;
+    wire::Limits m_limits;
     Authenticator m_authenticator;
     // Parented to this, so they move to the core thread with the connection.
     QTimer m_deadline; // connect / pong deadline, whichever applies
