@@ -106,11 +106,17 @@ void TestSingleInstance::crashedHolderIsTakenOver()
     const QString lockPath =
         QDir(profile.path()).filePath(QString::fromLatin1(SingleInstance::kLockFileName));
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(lockPath), kTimeoutMs);
-    // It answers: a second real process raises it and goes.
+    // It answers: a second real process raises it and goes. Asked only once its event loop
+    // runs (it hangs up on a line that is not "raise"), so the second one's wait is not spent
+    // on the holder's start-up.
     const auto listening = [&] {
         QLocalSocket probe;
         probe.connectToServer(SingleInstance::serverName(profile.path()));
-        return probe.waitForConnected(200);
+        if (!probe.waitForConnected(200)) {
+            return false;
+        }
+        probe.write("ready?\n");
+        return probe.waitForBytesWritten(200) && probe.waitForDisconnected(1'000);
     };
     QTRY_VERIFY_WITH_TIMEOUT(listening(), kTimeoutMs);
     QString errors;

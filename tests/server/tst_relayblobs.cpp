@@ -539,15 +539,16 @@ void TestRelayBlobs::removedByTheOperator()
 
 void TestRelayBlobs::expiresAfterTtl()
 {
-    // Its own relay with TTLs of seconds: the sweeper then runs every second.
+    // Its own relay with TTLs of seconds: the sweeper then runs every second. Whole seconds
+    // on the relay's clock, so the partial blob may live only 4 s: enough for a loaded machine.
     QTemporaryDir dir;
     const RelayStore store = newRelayStore(dir.path());
     RelayProcess relay;
     const QString error =
         relay.start(dir.path(), QStringLiteral("127.0.0.1:0"), 10'000,
                     QStringList{QStringLiteral("--name"), QStringLiteral("relay.test"),
-                                QStringLiteral("--blob-ttl"), QStringLiteral("3s"),
-                                QStringLiteral("--blob-incomplete-ttl"), QStringLiteral("2s")} +
+                                QStringLiteral("--blob-ttl"), QStringLiteral("6s"),
+                                QStringLiteral("--blob-incomplete-ttl"), QStringLiteral("5s")} +
                         store.arguments);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     TestAccount mia = TestAccount::make("mia");
