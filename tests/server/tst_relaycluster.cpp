@@ -526,7 +526,9 @@ void TestRelayCluster::sendRateLimitHoldsAcrossNodes()
     }
     qInfo() << "through the other node after the burst:" << passed << "passed," << limited
             << "refused";
-    QVERIFY2(passed <= 2, qPrintable(QStringLiteral("%1 of 5 passed").arg(passed)));
+    // Usually one or two; three leaves room for a slow Redis answer on a loaded machine,
+    // and five is what a node without the shared bucket lets through.
+    QVERIFY2(passed <= 3, qPrintable(QStringLiteral("%1 of 5 passed").arg(passed)));
     QCOMPARE(passed + limited, 5);
     QCOMPARE(cluster[0].stop(), 0);
     QCOMPARE(cluster[1].stop(), 0);
