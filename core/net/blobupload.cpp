@@ -70,9 +70,21 @@ void BlobUpload::step()
                 return; // stopped (a lock) while the request was out
             }
             if (const auto *error = std::get_if<BlobClient::Error>(&result)) {
+                if (m_fallback && !error->isRetriable()) {
+                    // Replacing a complete blob near its expiry was refused (the old one
+                    // still counts against the quota; there is no delete request): that
+                    // one is better than none.
+                    qCInfo(lcNet) << "cannot upload the blob again; sending the one it has";
+                    m_blobId = m_fallbackId;
+                    const BlobClient::State state = *m_fallback;
+                    m_fallback.reset();
+                    onState(state);
+                    return;
+                }
                 handleError(*error);
                 return;
             }
+            m_fallback.reset();
             const auto &created = std::get<BlobClient::Created>(result);
             m_blobId = created.blobId;
             m_chunkBytes = created.maxChunkBytes;
@@ -96,6 +108,8 @@ void BlobUpload::step()
                 // must have about the blob's full lifetime to fetch it, not the rest of it.
                 ++m_recreations;
                 qCInfo(lcNet) << "the relay's copy expires soon; uploading it again";
+                m_fallbackId = m_blobId;
+                m_fallback = *state;
                 m_blobId.clear();
                 m_offset = 0;
                 step();

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QTimer>
 
+#include <optional>
+
 namespace parley::core {
 
 // Uploads one blob file to the relay (docs/protocol.md R4), resumable: after a dropped
@@ -21,8 +23,11 @@ namespace parley::core {
 // asks GetBlobStatus first and goes on from there. A blob the relay no longer has (expired
 // while we were away, BLOB_NOT_FOUND) is created again and sent from the start, and so is a
 // complete one with less than half of the relay's blob TTL (Welcome's blob_ttl_seconds) left:
-// its message has not gone yet, and the recipient should not get a file that is gone in a day.
-// At most kMaxRecreations times in all; after that a blob near its expiry is used as it is.
+// its message has not gone yet, and the recipient should get about the blob's whole lifetime
+// to fetch it. At most kMaxRecreations times in all; after that, or if the relay refuses the
+// new blob (the old one still counts against the quota), the old blob is used as it is. The
+// expiry is the relay's and "left" is read on our clock: a clock ahead of the relay's by more
+// than half the TTL would upload every resumed blob again.
 //
 // Emits created() when the relay made the blob (so its id can be kept), progress() after
 // every chunk the relay confirmed, then exactly one of finished() (the blob is complete) or
@@ -72,6 +77,9 @@ private:
     quint64 m_bytesSent = 0;
     int m_resumes = 0;
     int m_recreations = 0;
+    // The complete blob being replaced, while its replacement is not created yet.
+    QByteArray m_fallbackId;
+    std::optional<BlobClient::State> m_fallback;
     bool m_waiting = false;
     bool m_done = false;
     QTimer m_retry;
