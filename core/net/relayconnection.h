@@ -70,7 +70,8 @@ public:
 
     State state() const { return m_status.state; }
     ConnectionStatus status() const { return m_status; }
-    // The relay's limits from the last Welcome (R1 §3, R2 §9, R4 §7); all zero before one.
+    // The relay's limits from the last Welcome (docs/protocol.md §3 Welcome.limits, R2 §9,
+    // R4 §7); all zero before one.
     const wire::Limits &limits() const { return m_limits; }
 
     // Why `url` may not be used, or Error::None. Plain ws:// is refused except to a loopback
