@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 namespace parley::core {
 
@@ -302,13 +303,13 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
                 sent.recipients << recipient;
             }
         }
-        if (sent.recipients.isEmpty()) {
-            return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
-        }
-        // Their identity keys, from the pairwise sessions (C3 §7: sealed to each device).
+        // Their identity keys, from the pairwise sessions (C3 §7: sealed to each device). A
+        // holder whose session is gone — its device retired from its account's verified list
+        // (B1 §7) while the group state still names it — is left out like one never reached.
         std::vector<crypto::X25519PublicKey> identityKeys;
         std::map<QString, std::vector<SessionRecord>> sessionsOf;
-        for (const QString &recipient : sent.recipients) {
+        const QStringList holders = std::exchange(sent.recipients, {});
+        for (const QString &recipient : holders) {
             const auto [account, device] = splitDevice(recipient);
             if (!sessionsOf.count(account)) {
                 auto contact = ContactTable(context).findByAddress(account);
@@ -326,14 +327,19 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             const auto session =
                 std::find_if(sessions.begin(), sessions.end(),
                              [&](const auto &row) { return row.deviceId == device; });
-            std::optional<PeerRecord> peer;
-            if (session != sessions.end()) {
-                peer = PeerRecord::parse(session->state.view());
+            if (session == sessions.end()) {
+                sent.unreached << recipient;
+                continue;
             }
+            const std::optional<PeerRecord> peer = PeerRecord::parse(session->state.view());
             if (!peer) {
                 return failure(QStringLiteral("the session with %1 is damaged").arg(recipient));
             }
+            sent.recipients << recipient;
             identityKeys.push_back(peer->identityKey);
+        }
+        if (sent.recipients.isEmpty()) {
+            return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
         }
         // Encrypted ONCE under the sender key, framed 0x03 (C3 §3); the advanced key is stored
         // in this transaction, before anything leaves (C4 §6).
@@ -410,6 +416,51 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                                          const QByteArray &groupId, const QString &text, qint64 now)
 {
     return sendToGroup(context, self, groupId, text, std::nullopt, now);
+}
+
+StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &context,
+                                                                 const OutboxEntry &entry,
+                                                                 const QStringList &refused)
+{
+    wire::MultiRecipientPayload payload;
+    if (!entry.envelope.startsWith(kMultiOutboxMarker) ||
+        !payload.ParseFromArray(entry.envelope.constData() + 1, int(entry.envelope.size() - 1)) ||
+        payload.sealed_keys_size() != entry.recipients.size()) {
+        return std::optional<OutboxEntry>();
+    }
+    OutboxEntry narrowed = entry;
+    narrowed.recipients.clear();
+    wire::MultiRecipientPayload kept;
+    kept.set_body(payload.body());
+    for (qsizetype i = 0; i < entry.recipients.size(); ++i) {
+        if (!refused.contains(entry.recipients[i])) {
+            narrowed.recipients << entry.recipients[i];
+            kept.add_sealed_keys(payload.sealed_keys(int(i)));
+        }
+    }
+    if (narrowed.recipients.isEmpty() || narrowed.recipients.size() == entry.recipients.size()) {
+        return std::optional<OutboxEntry>();
+    }
+    narrowed.envelope =
+        QByteArray(1, kMultiOutboxMarker) + QByteArray::fromStdString(kept.SerializeAsString());
+    // A new id: the refused one stored nothing, and this Send differs from it (R2 §3, §5).
+    narrowed.clientMessageId = MessageContent::newClientMessageId();
+    return context.transaction([&]() -> StoreResult<std::optional<OutboxEntry>> {
+        OutboxTable outbox(context);
+        if (auto removed = outbox.remove(entry.clientMessageId); errorOf(removed) != nullptr) {
+            // NotFound: finished meanwhile (it cannot be: the relay refused it); nothing to do.
+            const auto *error = errorOf(removed);
+            return error->code == StoreError::Code::NotFound
+                       ? StoreResult<std::optional<OutboxEntry>>(std::optional<OutboxEntry>())
+                       : StoreResult<std::optional<OutboxEntry>>(*error);
+        }
+        auto added = outbox.add(narrowed);
+        if (const auto *error = errorOf(added)) {
+            return *error;
+        }
+        narrowed.id = std::get<OutboxId>(added);
+        return std::optional<OutboxEntry>(std::move(narrowed));
+    });
 }
 
 StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::DeviceIdentity &self,

@@ -75,6 +75,16 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
                                        const QByteArray &groupId, const MessageContent &op,
                                        qint64 now);
 
+// The relay refused `entry`, a group text's multi-recipient entry, because the devices
+// `refused` do not exist (UNKNOWN_RECIPIENT, R2 §2: nothing was stored) — typically a member
+// who moved to a new computer (B1 §6), whose old device the group state still names. In one
+// transaction the entry is replaced by one without them (their sealed keys dropped, a new
+// relay client_message_id, R2 §3), which is returned to be sent. nullopt when none of the
+// entry's recipients would be left, or none of `refused` is one of them: the caller fails it.
+StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &context,
+                                                                 const OutboxEntry &entry,
+                                                                 const QStringList &refused);
+
 struct ReceivedGroupText
 {
     std::optional<GroupMessageError> error;   // dropped, and why

@@ -477,7 +477,8 @@ void SessionManager::flushAll()
 void SessionManager::checkAllFlushed()
 {
     if (m_flushAllRequested && m_drainedSinceFlushAll && m_uploads.isEmpty() &&
-        m_listingUploads == 0 && !m_flushing && m_inFlight.isEmpty()) {
+        m_listingUploads == 0 && !m_flushing && m_inFlight.isEmpty() &&
+        m_refreshRunning.isEmpty()) {
         m_flushAllRequested = false;
         emit allFlushed();
     }

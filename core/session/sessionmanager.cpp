@@ -644,7 +644,12 @@ void SessionManager::sendEntry(const OutboxEntry &entry)
             if (code == wire::Status::OK) {
                 finishEntry(entry, MessageRecord::FailureReason::None);
             } else if (code == wire::Status::UNKNOWN_RECIPIENT) {
-                onUnknownRecipient(entry); // a device change, or a failure (sessionrecovery)
+                QStringList refused;
+                for (const std::string &recipient : response->send_refused().recipients()) {
+                    refused << QString::fromStdString(recipient);
+                }
+                // A device change, or a failure (sessionrecovery).
+                onUnknownRecipient(entry, refused);
             } else if (const auto failure = failureReasonFor(code)) {
                 // Never accepted as it is (R2 §3): Failed, with the reason, at once.
                 qCWarning(lcSession) << "the relay refused a message:" << int(code);
@@ -679,7 +684,8 @@ void SessionManager::finishEntry(const OutboxEntry &entry, MessageRecord::Failur
 
 void SessionManager::checkOutboxDrained()
 {
-    if (!m_flushing && m_inFlight.isEmpty()) {
+    // A device list refresh may still send (texts for a contact's new devices).
+    if (!m_flushing && m_inFlight.isEmpty() && m_refreshRunning.isEmpty()) {
         m_drainedSinceFlushAll = true;
         checkAllFlushed();
         emit outboxDrained();

@@ -506,7 +506,11 @@ private:
     // device list (same account key), refreshDevices() and the entry is dropped without
     // failing its message; otherwise the message fails as before. Entries refused while a
     // refresh of the same contact runs wait for it (m_refreshing).
-    void onUnknownRecipient(const OutboxEntry &entry);
+    // A group text's entry (several recipients) is sent again without the devices the relay
+    // named (`refused`, withoutRefusedRecipients), and each of their accounts' lists is
+    // refreshed, so that the next text leaves a retired device out from the start.
+    void onUnknownRecipient(const OutboxEntry &entry, const QStringList &refused);
+    void onRefusedGroupRecipients(const OutboxEntry &entry, const QStringList &refused);
     // refreshDevices() unless one runs for `address`; then finishes the entries refused
     // meanwhile (m_refreshing).
     void refreshDevicesOnce(const QString &address);

@@ -3,6 +3,7 @@
 // receives; the store halves are in keychangepipeline.cpp and sessionresetpipeline.cpp.
 
 #include "core/account/accountmanager.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
@@ -588,8 +589,12 @@ void SessionManager::sendWaitingResetRequests()
 
 namespace parley::core {
 
-void SessionManager::onUnknownRecipient(const OutboxEntry &entry)
+void SessionManager::onUnknownRecipient(const OutboxEntry &entry, const QStringList &refused)
 {
+    if (entry.envelope.startsWith(kMultiOutboxMarker)) {
+        onRefusedGroupRecipients(entry, refused);
+        return;
+    }
     const QString recipient = entry.recipients.value(0);
     const QString address = accountOf(recipient);
     if (entry.recipients.size() != 1 || recipient.mid(address.size() + 1).toUInt() == 0 ||
@@ -599,6 +604,41 @@ void SessionManager::onUnknownRecipient(const OutboxEntry &entry)
     }
     m_refreshing[address].append(entry);
     refreshDevicesOnce(address);
+}
+
+void SessionManager::onRefusedGroupRecipients(const OutboxEntry &entry, const QStringList &refused)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        m_inFlight.remove(entry.clientMessageId); // sent again on the next connection
+        return;
+    }
+    whenDone(store->run([entry, refused](StoreContext &context) {
+        return withoutRefusedRecipients(context, entry, refused);
+    }),
+             [this, entry, refused](const StoreResult<std::optional<OutboxEntry>> &narrowed) {
+                 if (const auto *error = std::get_if<StoreError>(&narrowed)) {
+                     qCWarning(lcSession) << "cannot narrow a group message:" << error->detail;
+                     m_inFlight.remove(entry.clientMessageId);
+                     return;
+                 }
+                 const auto &next = std::get<std::optional<OutboxEntry>>(narrowed);
+                 if (!next) {
+                     finishEntry(entry, MessageRecord::FailureReason::UnknownRecipient);
+                     return;
+                 }
+                 m_inFlight.remove(entry.clientMessageId);
+                 sendEntry(*next);
+                 QSet<QString> accounts;
+                 for (const QString &device : refused) {
+                     accounts.insert(accountOf(device));
+                 }
+                 for (const QString &address : accounts) {
+                     if (!address.isEmpty()) {
+                         refreshDevicesOnce(address);
+                     }
+                 }
+             });
 }
 
 void SessionManager::refreshDevicesOnce(const QString &address)
@@ -619,6 +659,7 @@ void SessionManager::refreshDevicesOnce(const QString &address)
             finishEntry(waiting, gone ? MessageRecord::FailureReason::None
                                       : MessageRecord::FailureReason::UnknownRecipient);
         }
+        checkOutboxDrained(); // a group text's refresh has no entry waiting for it
     });
 }
 

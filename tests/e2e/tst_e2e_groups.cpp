@@ -247,6 +247,7 @@ private slots:
     void nonMemberTextsAreDropped();
     void groupConversationViews();
     void concurrentAdminChangesConverge();
+    void aMemberWhoMovedDoesNotStopTheGroup();
 
 private:
     // groupConversationViews, continued: reactions in the same group (M1 §10).
@@ -1236,6 +1237,88 @@ void TestE2eGroups::concurrentAdminChangesConverge()
                    !carolState->member(address(QStringLiteral("carol")));
         }(),
         kTimeoutMs);
+}
+
+void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
+{
+    // Erin moves her profile to a new computer (B2 §6): her old device is retired, and the
+    // relay refuses every send that names it (UNKNOWN_RECIPIENT, R2 §2). Alice's and bob's
+    // group texts name it until their state learns otherwise; they still reach everyone
+    // else, the first one and every one after it, and no row of theirs is failed.
+    const QString erin = QStringLiteral("erin");
+    CliResult result = parley::test::runCli({QStringLiteral("--profile"), m_dir->filePath(erin),
+                                             QStringLiteral("--relay"), m_relay->url().toString(),
+                                             QStringLiteral("--kdf"), QStringLiteral("interactive"),
+                                             QStringLiteral("init"), erin},
+                                            kPassphrase);
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("bob")}) {
+        result = cli(erin, {QStringLiteral("add"), name});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        result = cli(name, {QStringLiteral("add"), erin});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    }
+    result = cli(QStringLiteral("alice"), {QStringLiteral("group"), QStringLiteral("create"),
+                                           QStringLiteral("Movers"), QStringLiteral("bob"), erin});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString id = jsonLines(result.out).value(0).value(u"group_id").toString();
+    QCOMPARE(id.size(), 32);
+    const QString alice = address(QStringLiteral("alice"));
+    const QString bob = address(QStringLiteral("bob"));
+    // What `name`'s `group send` reported: the devices it sealed the text to, and those left
+    // out.
+    const auto send = [&](const QString &name, const QString &text) {
+        const CliResult sent =
+            cli(name, {QStringLiteral("group"), QStringLiteral("send"), id, text});
+        if (sent.exitCode != 0) {
+            qWarning("group send: %s", qPrintable(sent.err));
+        }
+        const QJsonObject event = jsonLines(sent.out).value(0);
+        return QStringLiteral("%1 %2")
+            .arg(event.value(u"recipients").toInt())
+            .arg(strings(event.value(u"unreached")).join(u','));
+    };
+    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("before")), QStringLiteral("2 "));
+    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("me too")), QStringLiteral("2 "));
+    const QStringList before = {alice + QStringLiteral(": before"),
+                                bob + QStringLiteral(": me too")};
+    QCOMPARE(history(erin, id), before);
+
+    // Erin moves (export, import: device 2; device 1 is gone from the relay).
+    const QString archive = m_dir->filePath(QStringLiteral("erin.parley-archive"));
+    result = cli(erin, {QStringLiteral("export"), archive});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    result = cli(QStringLiteral("erin-new"), {QStringLiteral("import"), archive});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+
+    // The first text of each is sealed to bob's (alice's) device and erin's old one; the
+    // relay refuses it, and it goes again without erin's. Her list, refreshed meanwhile (B1
+    // §7), no longer names device 1: the next text leaves it out from the start.
+    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("after")), QStringLiteral("2 "));
+    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("still here")), QStringLiteral("2 "));
+    const QString retired = address(erin) + QStringLiteral("/1");
+    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("again")),
+             QStringLiteral("1 ") + retired);
+    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("and again")),
+             QStringLiteral("1 ") + retired);
+    const QStringList after = before + QStringList{alice + QStringLiteral(": after"),
+                                                   bob + QStringLiteral(": still here"),
+                                                   alice + QStringLiteral(": again"),
+                                                   bob + QStringLiteral(": and again")};
+    QCOMPARE(history(QStringLiteral("bob"), id), after);
+    QCOMPARE(history(QStringLiteral("alice"), id), after);
+    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("bob")}) {
+        result = cli(name, {QStringLiteral("history"), QStringLiteral("group:") + id});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        QStringList ownStates;
+        for (const QJsonObject &line : jsonLines(result.out)) {
+            if (line.value(u"from").toString() == u"you") {
+                ownStates << line.value(u"state").toString();
+            }
+        }
+        // The relay took each (no group receipts yet, M1 §9.6): none failed, none queued.
+        QCOMPARE(ownStates, QStringList(3, QStringLiteral("sent")));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)
