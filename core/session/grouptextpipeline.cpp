@@ -447,12 +447,10 @@ StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &c
     narrowed.clientMessageId = MessageContent::newClientMessageId();
     return context.transaction([&]() -> StoreResult<std::optional<OutboxEntry>> {
         OutboxTable outbox(context);
+        // NotFound: replaced already, by a job for the same refusal that ran first (sent
+        // again after a reconnection and refused again): passed on to the caller.
         if (auto removed = outbox.remove(entry.clientMessageId); errorOf(removed) != nullptr) {
-            // NotFound: finished meanwhile (it cannot be: the relay refused it); nothing to do.
-            const auto *error = errorOf(removed);
-            return error->code == StoreError::Code::NotFound
-                       ? StoreResult<std::optional<OutboxEntry>>(std::optional<OutboxEntry>())
-                       : StoreResult<std::optional<OutboxEntry>>(*error);
+            return *errorOf(removed);
         }
         auto added = outbox.add(narrowed);
         if (const auto *error = errorOf(added)) {

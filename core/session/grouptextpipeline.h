@@ -81,6 +81,7 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
 // transaction the entry is replaced by one without them (their sealed keys dropped, a new
 // relay client_message_id, R2 §3), which is returned to be sent. nullopt when none of the
 // entry's recipients would be left, or none of `refused` is one of them: the caller fails it.
+// NotFound when the entry is not in the outbox any more (replaced already): nothing to do.
 StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &context,
                                                                  const OutboxEntry &entry,
                                                                  const QStringList &refused);

@@ -618,8 +618,11 @@ void SessionManager::onRefusedGroupRecipients(const OutboxEntry &entry, const QS
     }),
              [this, entry, refused](const StoreResult<std::optional<OutboxEntry>> &narrowed) {
                  if (const auto *error = std::get_if<StoreError>(&narrowed)) {
-                     qCWarning(lcSession) << "cannot narrow a group message:" << error->detail;
+                     if (error->code != StoreError::Code::NotFound) { // NotFound: replaced
+                         qCWarning(lcSession) << "cannot narrow a group message:" << error->detail;
+                     }
                      m_inFlight.remove(entry.clientMessageId);
+                     checkOutboxDrained();
                      return;
                  }
                  const auto &next = std::get<std::optional<OutboxEntry>>(narrowed);

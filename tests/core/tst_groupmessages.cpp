@@ -3,6 +3,7 @@
 
 #include "core/session/groupmessages.h"
 #include "core/session/grouptextpipeline.h"
+#include "core/store/outboxtable.h"
 #include "core/store/profilestore.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/storecontext.h"
@@ -10,6 +11,7 @@
 #include "crypto/senderkeydistribution.h"
 #include "crypto/senderkeyreceiver.h"
 #include "crypto/senderkeysender.h"
+#include "protocol/wire.pb.h"
 #include "storetesthelpers.h"
 
 #include <QSqlQuery>
@@ -91,6 +93,7 @@ private slots:
     void senderKeyAcceptance_data();
     void senderKeyAcceptance();
     void storesSenderKeysAndTexts();
+    void refusedDevicesAreLeftOutOfTheEntry();
 };
 
 void TestGroupMessages::recipientsAreEveryOtherMemberDevice()
@@ -364,6 +367,83 @@ void TestGroupMessages::storesSenderKeysAndTexts()
     QCOMPARE(texts[0].senderDevice, 1u);
     QCOMPARE(texts[1].text, QStringLiteral("shadow"));
     QCOMPARE(texts[1].sender, QStringLiteral("mallory@relay.example"));
+}
+
+void TestGroupMessages::refusedDevicesAreLeftOutOfTheEntry()
+{
+    // M1 §9.6 step 5: the relay refused a group text's entry for devices it no longer has
+    // (UNKNOWN_RECIPIENT). The entry is replaced by one without their sealed keys, under a new
+    // relay id, for the same message; it is not replaced when nobody would be left, or when
+    // the relay names none of its recipients.
+    QTemporaryDir dir;
+    ProfileStore store(dir.filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(store.create(passphrase(), crypto::VaultParameters::minimum()))));
+    wire::MultiRecipientPayload payload;
+    payload.set_body("the body");
+    for (const char *key : {"key of bob", "key of carol 7", "key of carol 8"}) {
+        payload.add_sealed_keys(key);
+    }
+    OutboxEntry entry;
+    entry.clientMessageId = QByteArray(16, '\x11');
+    entry.envelope =
+        QByteArray(1, kMultiOutboxMarker) + QByteArray::fromStdString(payload.SerializeAsString());
+    entry.recipients = {kBob + "/5", kCarol + "/7", kCarol + "/8"};
+    entry.createdAt = 1;
+    const auto added =
+        take(store.run([&](StoreContext &context) { return OutboxTable(context).add(entry); }));
+    QVERIFY(std::holds_alternative<OutboxId>(added));
+    entry.id = std::get<OutboxId>(added);
+    const auto narrow = [&](const OutboxEntry &from, const QStringList &refused) {
+        return take(store.run([&](StoreContext &context) {
+            return withoutRefusedRecipients(context, from, refused);
+        }));
+    };
+    const auto outbox = [&] {
+        const auto listed =
+            take(store.run([](StoreContext &context) { return OutboxTable(context).list(); }));
+        std::vector<OutboxEntry> entries;
+        for (const auto &item : std::get<std::vector<StoreResult<OutboxEntry>>>(listed)) {
+            entries.push_back(std::get<OutboxEntry>(item));
+        }
+        return entries;
+    };
+
+    // Nobody of the entry's (the relay names another device): unchanged, for the caller to fail.
+    auto result = narrow(entry, {kAlice + "/9"});
+    QVERIFY(!std::get<std::optional<OutboxEntry>>(result));
+    QCOMPARE(outbox().size(), std::size_t(1));
+    // Everybody: unchanged likewise.
+    result = narrow(entry, entry.recipients);
+    QVERIFY(!std::get<std::optional<OutboxEntry>>(result));
+    QCOMPARE(outbox().front().clientMessageId, entry.clientMessageId);
+
+    // Carol's device 7: the entry now seals to bob and carol's 8 only, under a new id.
+    result = narrow(entry, {kCarol + "/7"});
+    const auto &narrowed = std::get<std::optional<OutboxEntry>>(result);
+    QVERIFY(narrowed);
+    QCOMPARE(narrowed->recipients, (QStringList{kBob + "/5", kCarol + "/8"}));
+    QCOMPARE(narrowed->clientMessageId.size(), 16);
+    QVERIFY(narrowed->clientMessageId != entry.clientMessageId);
+    const auto stored = outbox();
+    QCOMPARE(stored.size(), std::size_t(1));
+    QCOMPARE(stored.front().clientMessageId, narrowed->clientMessageId);
+    QCOMPARE(stored.front().recipients, narrowed->recipients);
+    wire::MultiRecipientPayload kept;
+    QVERIFY(stored.front().envelope.startsWith(kMultiOutboxMarker));
+    QVERIFY(kept.ParseFromArray(stored.front().envelope.constData() + 1,
+                                int(stored.front().envelope.size() - 1)));
+    QCOMPARE(kept.body(), std::string("the body"));
+    QCOMPARE(kept.sealed_keys_size(), 2);
+    QCOMPARE(kept.sealed_keys(0), std::string("key of bob"));
+    QCOMPARE(kept.sealed_keys(1), std::string("key of carol 8"));
+    // The refused entry again (a second job for the same refusal): replaced already.
+    result = narrow(entry, {kCarol + "/7"});
+    QCOMPARE(std::get<StoreError>(result).code, StoreError::Code::NotFound);
+    QCOMPARE(outbox().front().clientMessageId, stored.front().clientMessageId);
+    // A single-recipient envelope is no group text's entry.
+    OutboxEntry single = entry;
+    single.envelope = QByteArray("\x01 sealed", 8);
+    QVERIFY(!std::get<std::optional<OutboxEntry>>(narrow(single, {kCarol + "/7"})));
 }
 
 QTEST_GUILESS_MAIN(TestGroupMessages)
