@@ -178,7 +178,7 @@ std::optional<GroupError> checkFields(const GroupChange &change)
 {
     const quint8 op = quint8(change.op);
     if (change.groupId.size() != kGroupIdBytes || change.parent.size() != kGroupDigestBytes ||
-        change.epoch == 0 || op < quint8(GroupOp::Create) || op > quint8(GroupOp::GrantAdmin) ||
+        change.epoch == 0 || op < quint8(GroupOp::Create) || op > quint8(GroupOp::Devices) ||
         !isCanonicalAddress(change.signer) || !membersWellFormed(change.members)) {
         return GroupError::Malformed;
     }
@@ -215,6 +215,7 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
     int gone = 0;
     int promoted = 0;
     bool signerGone = false;
+    int moved = 0; // members whose device ids changed
     for (const GroupMember &old : before.members) {
         const auto found = after.find(old.address);
         if (found == after.end()) {
@@ -224,8 +225,14 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
         }
         ++kept;
         const GroupMember &now = *found->second;
-        if (now.accountKey != old.accountKey || now.devices != old.devices) {
+        if (now.accountKey != old.accountKey) {
             return GroupError::InvalidChange;
+        }
+        if (now.devices != old.devices) {
+            if (change.op != GroupOp::Devices) {
+                return GroupError::InvalidChange;
+            }
+            ++moved;
         }
         if (now.admin != old.admin) {
             if (!now.admin) {
@@ -271,6 +278,9 @@ std::optional<GroupError> checkTransition(const GroupState &before, const GroupC
         break;
     case GroupOp::GrantAdmin:
         ok = gone == 0 && added == 0 && promoted > 0 && before.name == change.name;
+        break;
+    case GroupOp::Devices:
+        ok = moved == 1 && gone == 0 && added == 0 && promoted == 0 && before.name == change.name;
         break;
     }
     if (!ok) {

@@ -18,6 +18,8 @@
 //   leave        signer a member; exactly the signer disappears; an admin must remain
 //   rename       signer an admin; only the name changes
 //   grant admin  signer an admin; only non-admins become admins
+//   devices      signer an admin; only one member's device ids change (a member who moved
+//                to a new computer: its new device is listed, the retired one dropped)
 //
 // Admins are ranked by seniority: the creator first, then by the epoch at which each became an
 // admin, then by account key. An admin may remove only admins junior to it.
@@ -103,6 +105,7 @@ enum class GroupOp : quint8 {
     Leave = 0x04,
     Rename = 0x05,
     GrantAdmin = 0x06,
+    Devices = 0x07,
 };
 
 struct GroupChange

@@ -65,6 +65,19 @@ QStringList addressesOf(const std::optional<GroupState> &state)
 }
 
 // A contact as a group member: its pinned key and the devices we have sessions with.
+// Device ids as a group lists them: sorted, unique, the newest kMaxGroupMemberDevices (an
+// import takes the highest id + 1, so the newest device is never the one left out).
+std::vector<quint32> newestDevices(std::vector<quint32> devices)
+{
+    std::sort(devices.begin(), devices.end());
+    devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+    std::erase(devices, 0U);
+    if (devices.size() > std::size_t(kMaxGroupMemberDevices)) {
+        devices.erase(devices.begin(), devices.end() - kMaxGroupMemberDevices);
+    }
+    return devices;
+}
+
 StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address)
 {
     auto found = ContactTable(context).findByAddress(address);
@@ -94,9 +107,7 @@ StoreResult<GroupMember> contactMember(StoreContext &context, const QString &add
             StoreError::Code::NotFound,
             QStringLiteral("%1 has no session yet: add them as a contact first.").arg(address));
     }
-    if (member.devices.size() > std::size_t(kMaxGroupMemberDevices)) {
-        member.devices.resize(std::size_t(kMaxGroupMemberDevices));
-    }
+    member.devices = newestDevices(std::move(member.devices));
     return member;
 }
 
@@ -206,6 +217,25 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
         switch (change.op) {
         case GroupOp::Create:
             continue;
+        case GroupOp::Devices:
+            // The member whose devices it listed, if the winning branch left them as they were
+            // where the chains split (another admin's listing stands: it may come from a
+            // newer list) and the member in, under the same key (M1 §9.7): the same devices
+            // again on the new head, only over those.
+            for (const GroupMember &member : made.members) {
+                const GroupMember *was = parent.member(member.address);
+                const GroupMember *atSplit = forked.member(member.address);
+                const GroupMember *now = newHead.member(member.address);
+                const GroupMember *held = oldHead.member(member.address);
+                if (was != nullptr && was->devices != member.devices && atSplit != nullptr &&
+                    now != nullptr && held != nullptr && held->devices == member.devices &&
+                    now->devices == atSplit->devices && now->accountKey == member.accountKey) {
+                    request.members = {member.address};
+                    request.devices = member.devices;
+                    request.replacing = now->devices;
+                }
+            }
+            break;
         case GroupOp::Add:
             for (const GroupMember &member : made.members) {
                 if (!parent.member(member.address) && oldHead.member(member.address) &&
@@ -496,6 +526,32 @@ StoreResult<MadeGroupChange> makeGroupChange(StoreContext &context,
             case GroupOp::Create:
             case GroupOp::Rename:
                 break;
+            case GroupOp::Devices: {
+                // One member's devices (M1 §9.7), as given.
+                const QString target = request.members.value(0);
+                const GroupMember *member = current->member(target);
+                if (member == nullptr) {
+                    return refused(StoreError::Code::NotFound,
+                                   QStringLiteral("%1 is not a member.").arg(target));
+                }
+                // Made again later (a lost change): only over what it replaced then.
+                if (!request.replacing.empty() && member->devices != request.replacing) {
+                    return refused(
+                        StoreError::Code::NotFound,
+                        QStringLiteral("%1's devices were listed meanwhile.").arg(target));
+                }
+                const std::vector<quint32> devices = newestDevices(request.devices);
+                if (devices.empty() || devices == member->devices) {
+                    return refused(StoreError::Code::NotFound,
+                                   QStringLiteral("%1's devices are listed already.").arg(target));
+                }
+                for (GroupMember &entry : draft.members) {
+                    if (entry.address == target) {
+                        entry.devices = devices;
+                    }
+                }
+                break;
+            }
             case GroupOp::Add:
                 for (const QString &address : request.members) {
                     if (current->member(address)) {
@@ -599,40 +655,160 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                 before << member.address;
             }
         }
+        // So does a member whose devices a Devices change lists anew (M1 §9.7): its new
+        // device has not seen the group.
+        const QString moved =
+            sent.made.change.op == GroupOp::Devices ? request.members.value(0) : QString();
         std::vector<QByteArray> chain;
-        if (sent.made.change.op == GroupOp::Add) {
+        if (sent.made.change.op == GroupOp::Add || !moved.isEmpty()) {
             auto loaded = chainOf(context, sent.made.change.groupId);
             if (const auto *error = errorOf(loaded)) {
                 return *error;
             }
             chain = std::get<std::vector<QByteArray>>(std::move(loaded));
         }
-        for (const QString &recipient : sent.made.recipients) {
-            const bool isNew = sent.made.change.op == GroupOp::Add && !before.contains(recipient);
-            const std::vector<QByteArray> changes =
-                isNew ? chain : std::vector<QByteArray>{sent.made.change.encoded};
-            bool reached = true;
+        // The moved member: the chain on each newly listed device, the change alone on the
+        // devices it kept (a device it retired gets nothing).
+        std::vector<std::pair<quint32, bool>> movedDevices; // device, newly listed
+        if (!moved.isEmpty() && sent.made.update.before && sent.made.update.after) {
+            const GroupMember *was = sent.made.update.before->member(moved);
+            const GroupMember *now = sent.made.update.after->member(moved);
+            for (const quint32 device : now ? now->devices : std::vector<quint32>()) {
+                const bool kept =
+                    was && std::binary_search(was->devices.begin(), was->devices.end(), device);
+                movedDevices.emplace_back(device, !kept);
+            }
+        }
+        const auto deliver = [&](const QString &recipient, const std::vector<QByteArray> &changes,
+                                 quint32 onlyDevice) -> StoreResult<bool> {
             for (const QByteArray &change : changes) {
-                auto encrypted =
-                    encryptInTransaction(context, self, recipient,
-                                         MessageContent::makeGroupChange(change, now), true, now);
+                auto encrypted = encryptInTransaction(context, self, recipient,
+                                                      MessageContent::makeGroupChange(change, now),
+                                                      true, now, onlyDevice);
                 if (const auto *error = errorOf(encrypted)) {
                     if (error->code != StoreError::Code::NotFound) {
                         return *error;
                     }
-                    reached = false; // not a contact, or no session yet
-                    break;
+                    return false; // not a contact, or no session yet
                 }
-                for (OutboxEntry &entry : std::get<OutgoingResult>(encrypted).outbox) {
+                auto &outbox = std::get<OutgoingResult>(encrypted).outbox;
+                if (outbox.empty()) {
+                    return false; // no session with that device
+                }
+                for (OutboxEntry &entry : outbox) {
                     sent.outbox.push_back(std::move(entry));
                 }
             }
-            if (!reached) {
-                sent.unreached << recipient;
+            return true;
+        };
+        for (const QString &recipient : sent.made.recipients) {
+            std::vector<std::pair<quint32, std::vector<QByteArray>>> jobs; // device 0: all
+            if (recipient == moved) {
+                for (const auto &[device, listedAnew] : movedDevices) {
+                    jobs.emplace_back(
+                        device,
+                        listedAnew ? chain : std::vector<QByteArray>{sent.made.change.encoded});
+                }
+            } else {
+                const bool isNew =
+                    sent.made.change.op == GroupOp::Add && !before.contains(recipient);
+                jobs.emplace_back(0, isNew ? chain
+                                           : std::vector<QByteArray>{sent.made.change.encoded});
+            }
+            for (const auto &[device, changes] : jobs) {
+                auto reached = deliver(recipient, changes, device);
+                if (const auto *error = errorOf(reached)) {
+                    return *error;
+                }
+                if (!std::get<bool>(reached)) {
+                    sent.unreached << (device == 0 ? recipient : deviceAddress(recipient, device));
+                }
             }
         }
         return sent;
     });
+}
+
+namespace {
+
+// How many changes of op Devices on `groupId`'s resolved chain list `address`'s devices.
+StoreResult<int> devicesListings(StoreContext &context, const QByteArray &groupId,
+                                 const QString &address)
+{
+    auto chain = chainOf(context, groupId);
+    if (const auto *error = errorOf(chain)) {
+        return *error;
+    }
+    int listings = 0;
+    std::optional<GroupState> previous;
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(chain)) {
+        auto decoded = decodeGroupChange(bytes);
+        auto *change = std::get_if<GroupChange>(&decoded);
+        if (change == nullptr) {
+            continue;
+        }
+        const GroupState state = change->state();
+        if (change->op == GroupOp::Devices && previous) {
+            const GroupMember *was = previous->member(address);
+            const GroupMember *now = state.member(address);
+            listings += was != nullptr && now != nullptr && was->devices != now->devices ? 1 : 0;
+        }
+        previous = state;
+    }
+    return listings;
+}
+
+} // namespace
+
+StoreResult<std::vector<SentGroupChange>>
+updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
+                   const QString &address, const QByteArray &accountKey,
+                   std::vector<quint32> listed, qint64 now)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    const auto newest = newestDevices(std::move(listed));
+    auto groups = listGroups(context);
+    if (const auto *error = errorOf(groups)) {
+        return *error;
+    }
+    std::vector<SentGroupChange> made;
+    for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
+        const GroupMember *member = state.member(address);
+        // The entry must be the contact we verified the list for: same account key.
+        if (!state.isAdmin(selfAddress) ||
+            !state.hasDevice(selfAddress, self.address().device.value) || member == nullptr ||
+            member->accountKey != accountKey || newest.empty() || member->devices == newest) {
+            continue;
+        }
+        // A member who keeps moving cannot make us fill the group's bound of changes (M1
+        // §9.3): at most kMaxDevicesListings of its devices on the chain; then an admin
+        // removes it and adds it again.
+        auto listings = devicesListings(context, state.groupId, address);
+        if (const auto *error = errorOf(listings)) {
+            return *error;
+        }
+        if (std::get<int>(listings) >= kMaxDevicesListings) {
+            qCWarning(lcPipeline) << "not listing" << address
+                                  << "'s devices again in a group:" << std::get<int>(listings)
+                                  << "times already";
+            continue;
+        }
+        GroupRequest request;
+        request.op = GroupOp::Devices;
+        request.groupId = state.groupId;
+        request.members = {address};
+        request.devices = newest;
+        request.replacing = member->devices;
+        auto sent = sendGroupChange(context, self, request, now);
+        if (const auto *error = errorOf(sent)) {
+            // Refused by the rules (a sentence) or a store error: the other groups go on.
+            qCWarning(lcPipeline) << "no devices change in a group for" << address << ":"
+                                  << (error->detail.isEmpty() ? error->message() : error->detail);
+            continue;
+        }
+        made.push_back(std::get<SentGroupChange>(std::move(sent)));
+    }
+    return made;
 }
 
 StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId)

@@ -31,8 +31,14 @@ struct GroupRequest
     GroupOp op = GroupOp::Create;
     QByteArray groupId;  // every op but Create
     QString name;        // Create, Rename
-    QStringList members; // Create, Add (contacts), Remove, GrantAdmin (members)
+    QStringList members; // Create, Add (contacts), Remove, GrantAdmin (members), Devices (one)
+    std::vector<quint32> devices = {}; // Devices: the member's device ids
+    // Devices: made only if the member's devices are these (empty: whatever they are).
+    std::vector<quint32> replacing = {};
 };
+
+// A member's devices are listed anew (op Devices, M1 §9.7) at most this often on a chain.
+inline constexpr int kMaxDevicesListings = 16;
 
 struct GroupUpdate
 {
@@ -103,6 +109,17 @@ struct SentGroupChange
 StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                                              const crypto::DeviceIdentity &self,
                                              const GroupRequest &request, qint64 now);
+
+// A contact's device list, just verified and changed by a refresh (B1 §7: `listed`, under
+// `accountKey`, the pinned key): in each group where we are an admin, this device is listed
+// and the contact is a member under that key with other devices, a change of op Devices that
+// lists the newest kMaxGroupMemberDevices of `listed` (M1 §9.7), sent by sendGroupChange —
+// the member gets the whole chain on each of its devices. A group where it cannot be made is
+// logged and skipped. The changes made.
+StoreResult<std::vector<SentGroupChange>>
+updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
+                   const QString &address, const QByteArray &accountKey,
+                   std::vector<quint32> listed, qint64 now);
 
 // The changes of `groupId`'s resolved chain, epoch 1 first, as they travel (what a member
 // added later is sent, so that it can verify each change against its parent).

@@ -76,63 +76,91 @@ void SessionManager::submitGroupRequest(const GroupRequest &request, const QStri
                        automatic](const QString &sentence) {
         if (automatic) {
             // Nobody asked for it now: a log line, no sentence in a view.
-            qCInfo(lcSession) << "a group change made again was refused:" << sentence;
+            qCInfo(lcSession) << "an automatic group change was refused:" << sentence;
             return;
         }
         failGroupChange(requestName, groupId, sentence);
     };
+    enqueue([this, request, fail](std::function<void()> next) {
+        runGroupRequest(request, fail, next);
+    });
+}
+
+void SessionManager::runGroupRequest(const GroupRequest &request,
+                                     const std::function<void(const QString &)> &fail,
+                                     const std::function<void()> &next)
+{
     const auto store = m_account->store();
     const auto self = m_account->device();
     if (!store || !self) {
-        fail(tr("The profile is not open."));
+        fail(tr("The profile is not open.")); // closed while the command waited its turn
+        next();
         return;
     }
     const QString selfAddress = m_account->status().accountAddress;
-    enqueue([this, store, self, request, selfAddress, fail](std::function<void()> next) {
-        whenDone(store->run([self, request](StoreContext &context) {
-            return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
-        }),
-                 [this, next, selfAddress, fail](const StoreResult<SentGroupChange> &sent) {
-                     if (const auto *error = std::get_if<StoreError>(&sent)) {
-                         fail(error->detail.isEmpty() ? error->message() : error->detail);
-                         next();
-                         return;
-                     }
-                     const auto &done = std::get<SentGroupChange>(sent);
-                     for (const QString &address : done.unreached) {
-                         qCWarning(lcSession)
-                             << "group change not sent to" << address << "(no session)";
-                     }
-                     if (done.made.update.after) {
-                         emit groupChanged(summaryOf(*done.made.update.after, selfAddress),
-                                           selfAddress, int(done.made.update.outcome));
-                     }
-                     if (!done.outbox.empty()) {
-                         flushOutbox();
-                     }
+    whenDone(store->run([self, request](StoreContext &context) {
+        return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
+    }),
+             [this, next, selfAddress, fail](const StoreResult<SentGroupChange> &sent) {
+                 if (const auto *error = std::get_if<StoreError>(&sent)) {
+                     fail(error->detail.isEmpty() ? error->message() : error->detail);
                      next();
-                 });
-    });
+                     return;
+                 }
+                 const auto &done = std::get<SentGroupChange>(sent);
+                 for (const QString &address : done.unreached) {
+                     qCWarning(lcSession)
+                         << "group change not sent to" << address << "(no session)";
+                 }
+                 if (done.made.update.after) {
+                     emit groupChanged(summaryOf(*done.made.update.after, selfAddress), selfAddress,
+                                       int(done.made.update.outcome));
+                 }
+                 if (!done.outbox.empty()) {
+                     flushOutbox();
+                 }
+                 next();
+             });
+}
+
+void SessionManager::announceGroupChanges(const std::vector<SentGroupChange> &changes)
+{
+    const QString selfAddress = m_account->status().accountAddress;
+    for (const SentGroupChange &made : changes) {
+        if (made.made.update.after) {
+            emit groupChanged(summaryOf(*made.made.update.after, selfAddress), selfAddress,
+                              int(made.made.update.outcome));
+        }
+    }
 }
 
 void SessionManager::listGroups()
 {
-    const auto store = m_account->store();
-    if (!store) {
-        emit groupsListed({});
-        return;
-    }
-    const QString selfAddress = m_account->status().accountAddress;
-    whenDone(store->run([](StoreContext &context) { return parley::core::listGroups(context); }),
-             [this, selfAddress](const StoreResult<std::vector<GroupState>> &found) {
-                 QList<GroupSummary> groups;
-                 if (const auto *list = std::get_if<std::vector<GroupState>>(&found)) {
-                     for (const GroupState &state : *list) {
-                         groups.append(summaryOf(state, selfAddress));
-                     }
-                 }
-                 emit groupsListed(groups);
-             });
+    // A command, after running device list refreshes: it lists what the commands queued
+    // before it and the refreshes (a member's devices, M1 §9.7) changed.
+    enqueue([this](std::function<void()> next) {
+        whenRefreshed([this, next] {
+            const auto store = m_account->store();
+            if (!store) {
+                emit groupsListed({});
+                next();
+                return;
+            }
+            const QString selfAddress = m_account->status().accountAddress;
+            whenDone(
+                store->run([](StoreContext &context) { return parley::core::listGroups(context); }),
+                [this, selfAddress, next](const StoreResult<std::vector<GroupState>> &found) {
+                    QList<GroupSummary> groups;
+                    if (const auto *list = std::get_if<std::vector<GroupState>>(&found)) {
+                        for (const GroupState &state : *list) {
+                            groups.append(summaryOf(state, selfAddress));
+                        }
+                    }
+                    emit groupsListed(groups);
+                    next();
+                });
+        });
+    });
 }
 
 void SessionManager::sendGroupText(const QByteArray &groupId, const QString &text)
@@ -144,27 +172,31 @@ void SessionManager::sendGroupText(const QByteArray &groupId, const QString &tex
         return;
     }
     enqueue([this, store, self, groupId, text](std::function<void()> next) {
-        whenDone(store->run([self, groupId, text](StoreContext &context) {
-            return parley::core::sendGroupText(context, *self, groupId, text,
-                                               QDateTime::currentMSecsSinceEpoch());
-        }),
-                 [this, next, groupId](const StoreResult<SentGroupText> &sent) {
-                     if (const auto *error = std::get_if<StoreError>(&sent)) {
-                         // Named by the group's conversation key: its chat shows the sentence.
-                         emit commandFailed(groupConversationKey(groupId), error->detail.isEmpty()
-                                                                               ? error->message()
-                                                                               : error->detail);
+        // After running device list refreshes: a member's new device gets a session first.
+        whenRefreshed([this, store, self, groupId, text, next] {
+            whenDone(store->run([self, groupId, text](StoreContext &context) {
+                return parley::core::sendGroupText(context, *self, groupId, text,
+                                                   QDateTime::currentMSecsSinceEpoch());
+            }),
+                     [this, next, groupId](const StoreResult<SentGroupText> &sent) {
+                         if (const auto *error = std::get_if<StoreError>(&sent)) {
+                             // Named by the group's conversation key: its chat shows the sentence.
+                             emit commandFailed(groupConversationKey(groupId),
+                                                error->detail.isEmpty() ? error->message()
+                                                                        : error->detail);
+                             next();
+                             return;
+                         }
+                         const auto &done = std::get<SentGroupText>(sent);
+                         // The group's conversation (schema v14) is followed like a 1:1 one.
+                         emit messageQueued(groupConversationKey(done.record.groupId),
+                                            done.record.clientMessageId);
+                         emit groupTextSent(done.record, int(done.recipients.size()),
+                                            done.unreached);
+                         flushOutbox();
                          next();
-                         return;
-                     }
-                     const auto &done = std::get<SentGroupText>(sent);
-                     // The group's conversation (schema v14) is followed like a 1:1 one.
-                     emit messageQueued(groupConversationKey(done.record.groupId),
-                                        done.record.clientMessageId);
-                     emit groupTextSent(done.record, int(done.recipients.size()), done.unreached);
-                     flushOutbox();
-                     next();
-                 });
+                     });
+        });
     });
 }
 
@@ -191,35 +223,37 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
         return;
     }
     enqueue([this, store, self, groupId, key, content](std::function<void()> next) {
-        whenDone(store->run([self, groupId, content](StoreContext &context) {
-            return parley::core::sendGroupOp(context, *self, groupId, content,
-                                             QDateTime::currentMSecsSinceEpoch());
-        }),
-                 [this, next, key, content](const StoreResult<SentGroupText> &sent) {
-                     if (const auto *error = std::get_if<StoreError>(&sent)) {
-                         emit commandFailed(key, error->detail.isEmpty() ? error->message()
-                                                                         : error->detail);
-                         next();
-                         return;
-                     }
-                     const auto &done = std::get<SentGroupText>(sent);
-                     if (content.kind == MessageContent::Kind::Reply) {
-                         // A reply is a message of ours (M1 §10), followed like a group text.
-                         emit messageQueued(key, content.clientMessageId);
-                         emit groupTextSent(done.record, int(done.recipients.size()),
-                                            done.unreached);
+        whenRefreshed([this, store, self, groupId, key, content, next] { // as sendGroupText
+            whenDone(store->run([self, groupId, content](StoreContext &context) {
+                return parley::core::sendGroupOp(context, *self, groupId, content,
+                                                 QDateTime::currentMSecsSinceEpoch());
+            }),
+                     [this, next, key, content](const StoreResult<SentGroupText> &sent) {
+                         if (const auto *error = std::get_if<StoreError>(&sent)) {
+                             emit commandFailed(key, error->detail.isEmpty() ? error->message()
+                                                                             : error->detail);
+                             next();
+                             return;
+                         }
+                         const auto &done = std::get<SentGroupText>(sent);
+                         if (content.kind == MessageContent::Kind::Reply) {
+                             // A reply is a message of ours (M1 §10), followed like a group text.
+                             emit messageQueued(key, content.clientMessageId);
+                             emit groupTextSent(done.record, int(done.recipients.size()),
+                                                done.unreached);
+                             flushOutbox();
+                             next();
+                             return;
+                         }
+                         emit messageOpQueued(key, content.targetId, int(content.kind));
+                         if (done.changed) {
+                             emit messageChanged(key, done.changed->clientMessageId,
+                                                 int(done.changed->direction));
+                         }
                          flushOutbox();
                          next();
-                         return;
-                     }
-                     emit messageOpQueued(key, content.targetId, int(content.kind));
-                     if (done.changed) {
-                         emit messageChanged(key, done.changed->clientMessageId,
-                                             int(done.changed->direction));
-                     }
-                     flushOutbox();
-                     next();
-                 });
+                     });
+        });
     });
 }
 
@@ -267,6 +301,18 @@ void SessionManager::handleGroupUpdate(const InboundResult &result)
             summary.id = update.groupId;
         }
         emit groupChanged(summary, result.contact, int(update.outcome));
+        // A member's devices listed anew (M1 §9.7): sessions with its new devices before our
+        // next text (sendGroupText waits for running refreshes).
+        if (update.before && update.after && update.outcome == GroupUpdate::Outcome::Applied) {
+            const QString selfAddress = m_account->status().accountAddress;
+            for (const GroupMember &member : update.after->members) {
+                const GroupMember *was = update.before->member(member.address);
+                if (member.address != selfAddress && was != nullptr &&
+                    was->devices != member.devices) {
+                    refreshDevicesOnce(member.address);
+                }
+            }
+        }
         // What we changed and lost to a higher-ranked admin's concurrent change (M1 §9.5) is
         // made again on the new head, where it is still to do.
         for (const GroupRequest &request : update.makeAgain) {

@@ -35,6 +35,7 @@ class AccountManager;
 class BlobUpload;
 class ProfileStore;
 struct GroupRequest;
+struct SentGroupChange;
 
 // A message as the core reports it to view models and parley-cli. Plain data.
 struct ChatMessage
@@ -533,8 +534,17 @@ private:
     // groupChangeFailed(requestName, …), or only logged for a change made again (`automatic`).
     void submitGroupRequest(const GroupRequest &request, const QString &requestName,
                             bool automatic = false);
+    // submitGroupRequest's work inside a command: `next` ends it.
+    void runGroupRequest(const GroupRequest &request,
+                         const std::function<void(const QString &)> &fail,
+                         const std::function<void()> &next);
     void failGroupChange(const QString &requestName, const QByteArray &groupId,
                          const QString &sentence);
+    // groupChanged() for Devices changes made by a device list refresh.
+    void announceGroupChanges(const std::vector<SentGroupChange> &changes);
+    // Runs `then` once the device list refreshes running now have finished (at once if none
+    // runs).
+    void whenRefreshed(std::function<void()> then);
     bool ready() const;
     // sessiondisappearing.cpp: arms the sweep timer for `expiresAt` (ms) if that is sooner.
     void scheduleSweep(qint64 expiresAt);
@@ -581,6 +591,12 @@ private:
     QSet<QString> m_notified;            // keyChanged() emitted for these
     QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
     QSet<QString> m_refreshRunning;                  // device list refreshes running
+    struct RefreshWaiter
+    {
+        QSet<QString> waitingFor; // the refreshes that ran when it began to wait
+        std::function<void()> then;
+    };
+    QList<RefreshWaiter> m_afterRefreshes; // whenRefreshed(), waiting
     // The acceptor's per-peer limit (C2a §4); used on the database thread only.
     std::shared_ptr<crypto::SessionResetRateLimiter> m_resetLimiter;
     QTimer m_retryTimer;

@@ -644,6 +644,16 @@ void SessionManager::onRefusedGroupRecipients(const OutboxEntry &entry, const QS
              });
 }
 
+void SessionManager::whenRefreshed(std::function<void()> then)
+{
+    if (m_refreshRunning.isEmpty()) {
+        then();
+        return;
+    }
+    // Those running now only: refreshes started later do not hold it back.
+    m_afterRefreshes.append({m_refreshRunning, std::move(then)});
+}
+
 void SessionManager::refreshDevicesOnce(const QString &address)
 {
     if (m_refreshRunning.contains(address)) {
@@ -663,6 +673,19 @@ void SessionManager::refreshDevicesOnce(const QString &address)
                                       : MessageRecord::FailureReason::UnknownRecipient);
         }
         checkOutboxDrained(); // a group text's refresh has no entry waiting for it
+        QList<std::function<void()>> ready;
+        for (auto waiter = m_afterRefreshes.begin(); waiter != m_afterRefreshes.end();) {
+            waiter->waitingFor.remove(address);
+            if (waiter->waitingFor.isEmpty()) {
+                ready.append(std::move(waiter->then));
+                waiter = m_afterRefreshes.erase(waiter);
+            } else {
+                ++waiter;
+            }
+        }
+        for (const auto &then : ready) {
+            then();
+        }
     });
 }
 
@@ -771,14 +794,32 @@ void SessionManager::establishNewDevices(const QString &address, const QByteArra
             done(std::nullopt);
             return;
         }
-        whenDone(store->run([address, key, counter = list->counter, pending, change,
-                             device](StoreContext &context) {
-            return storeNewDeviceSessions(context, *device, address, key, counter, pending->peers,
-                                          change.unsent, nowMs());
+        auto groups = std::make_shared<std::vector<SentGroupChange>>();
+        whenDone(store->run([address, key, counter = list->counter, pending, change, device, listed,
+                             groups](StoreContext &context) {
+            auto stored = storeNewDeviceSessions(context, *device, address, key, counter,
+                                                 pending->peers, change.unsent, nowMs());
+            if (std::holds_alternative<StoreError>(stored)) {
+                return stored;
+            }
+            // The contact's devices changed: where we are an admin, our groups list them (M1
+            // §9.7). Only then: a list seen before changes nothing, so two admins shown
+            // different lists by a relay do not answer each other's changes for ever.
+            if (!pending->peers.empty() || !change.retired.empty()) {
+                auto updated = updateGroupDevices(context, *device, address, key, listed, nowMs());
+                if (auto *made = std::get_if<std::vector<SentGroupChange>>(&updated)) {
+                    *groups = std::move(*made);
+                } else {
+                    qCWarning(lcSession) << "cannot update the groups of" << address << ":"
+                                         << std::get<StoreError>(updated).detail;
+                }
+            }
+            return stored;
         }),
-                 [this, address, pending, change, listed,
+                 [this, address, pending, change, listed, groups,
                   done](const StoreResult<OutgoingResult> &stored) {
                      flushOutbox();
+                     announceGroupChanges(*groups);
                      if (const auto *error = std::get_if<StoreError>(&stored)) {
                          qCWarning(lcSession) << "cannot store new sessions:" << error->detail;
                          done(std::nullopt); // the refused texts fail visibly

@@ -254,6 +254,11 @@ void TestGroups::decoderRejectsBadInput()
         QCOMPARE(std::get<GroupError>(decodeGroupChange(good.left(cut))), GroupError::Malformed);
     }
     QCOMPARE(std::get<GroupError>(decodeGroupChange(good + '\0')), GroupError::Malformed);
+    // The op byte (after version, id, epoch and parent): 0x07 (devices) is the last op.
+    QByteArray op = good;
+    QCOMPARE(quint8(op[1 + 16 + 4 + 32]), quint8(GroupOp::Create));
+    op[1 + 16 + 4 + 32] = 0x08;
+    QCOMPARE(std::get<GroupError>(decodeGroupChange(op)), GroupError::Malformed);
     // Members out of order, a device id 0, a flag bit other than admin, an empty name: each is
     // refused even when correctly signed (signGroupChange refuses to make them).
     GroupChange unsorted;
@@ -376,6 +381,37 @@ void TestGroups::eachOpChangesOnlyWhatItSays()
          GroupError::InvalidChange},
         {"revoke", next(state, GroupOp::GrantAdmin, m_alice, {m_alice.member(false), b, c}),
          GroupError::InvalidChange},
+        // M1 §9.7: an admin lists one member's devices (its own too), and nothing else.
+        {"devices", next(state, GroupOp::Devices, m_alice, {a, m_bob.member(false, {2}), c}),
+         std::nullopt},
+        {"own devices",
+         next(state, GroupOp::Devices, m_alice, {m_alice.member(true, {1, 3}), b, c}),
+         std::nullopt},
+        {"devices by a member",
+         next(state, GroupOp::Devices, m_bob, {a, m_bob.member(false, {2}), c}),
+         GroupError::NotAdmin},
+        {"devices unchanged", next(state, GroupOp::Devices, m_alice, {a, b, c}),
+         GroupError::InvalidChange},
+        {"two members' devices",
+         next(state, GroupOp::Devices, m_alice,
+              {a, m_bob.member(false, {2}), m_carol.member(false, {2})}),
+         GroupError::InvalidChange},
+        {"devices and admin",
+         next(state, GroupOp::Devices, m_alice, {a, m_bob.member(true, {2}), c}),
+         GroupError::InvalidChange},
+        {"devices and rename",
+         next(state, GroupOp::Devices, m_alice, {a, m_bob.member(false, {2}), c},
+              QStringLiteral("Climbers")),
+         GroupError::InvalidChange},
+        {"devices and remove",
+         next(state, GroupOp::Devices, m_alice, {a, m_bob.member(false, {2})}),
+         GroupError::InvalidChange},
+        {"devices and add",
+         next(state, GroupOp::Devices, m_alice, {a, m_bob.member(false, {2}), c, d}),
+         GroupError::InvalidChange},
+        {"devices by a non-member",
+         next(state, GroupOp::Devices, m_dave, {a, b, c, m_dave.member(false, {2})}),
+         GroupError::NotMember},
     };
     for (const Case &test : cases) {
         const auto verdict = verifyGroupChange(state, test.change);
@@ -1019,6 +1055,55 @@ void TestGroups::ownLostChangesAreMadeAgain()
     update = bob.receive(promote.encoded, m_alice.address);
     QCOMPARE(update.after->head, promote.digest());
     QVERIFY(update.after->isAdmin(m_dave.address));
+    QVERIFY(update.makeAgain.empty());
+
+    // M1 §9.7: bob lists dave's new device 2; alice renames the same epoch. Hers
+    // wins, and dave's devices, which her branch left as they were, are listed again.
+    const GroupState eight = *bob.group(genesis.groupId);
+    made = bob.make({GroupOp::Devices, genesis.groupId, {}, {m_dave.address}, {1, 2, 2}});
+    QVERIFY(madeOk(made));
+    QCOMPARE(std::get<MadeGroupChange>(made).update.after->member(m_dave.address)->devices,
+             (std::vector<quint32>{1, 2}));
+    // Listing the same devices again changes nothing: refused, nothing stored.
+    QVERIFY(std::holds_alternative<StoreError>(
+        bob.make({GroupOp::Devices, genesis.groupId, {}, {m_dave.address}, {2, 1}})));
+    const GroupChange fourth =
+        next(eight, GroupOp::Rename, m_alice, eight.members, QStringLiteral("Fourth"));
+    update = bob.receive(fourth.encoded, m_alice.address);
+    QCOMPARE(update.after->head, fourth.digest());
+    QCOMPARE(update.makeAgain.size(), std::size_t(1));
+    QCOMPARE(update.makeAgain[0].op, GroupOp::Devices);
+    QCOMPARE(update.makeAgain[0].members, QStringList{m_dave.address});
+    QCOMPARE(update.makeAgain[0].devices, (std::vector<quint32>{1, 2}));
+    QCOMPARE(update.makeAgain[0].replacing, std::vector<quint32>{1});
+    // Alice lists dave's device 5 before bob's request runs: it is refused, not made over hers.
+    const GroupState afterFourth = *bob.group(genesis.groupId);
+    std::vector<GroupMember> daveOnFive = afterFourth.members;
+    for (GroupMember &member : daveOnFive) {
+        if (member.address == m_dave.address) {
+            member.devices = {5};
+        }
+    }
+    QCOMPARE(bob.receive(next(afterFourth, GroupOp::Devices, m_alice, daveOnFive).encoded,
+                         m_alice.address)
+                 .outcome,
+             GroupUpdate::Outcome::Applied);
+    made = bob.make(update.makeAgain[0]);
+    QVERIFY(std::holds_alternative<StoreError>(made));
+    QVERIFY(std::get<StoreError>(made).detail.contains(QStringLiteral("meanwhile")));
+    // But over alice's own listing of dave's devices (she may know a newer list): not again.
+    const GroupState nine = *bob.group(genesis.groupId);
+    QVERIFY(madeOk(bob.make({GroupOp::Devices, genesis.groupId, {}, {m_dave.address}, {2}})));
+    std::vector<GroupMember> daveOnThree = nine.members;
+    for (GroupMember &member : daveOnThree) {
+        if (member.address == m_dave.address) {
+            member.devices = {3};
+        }
+    }
+    const GroupChange listed = next(nine, GroupOp::Devices, m_alice, daveOnThree);
+    update = bob.receive(listed.encoded, m_alice.address);
+    QCOMPARE(update.after->head, listed.digest());
+    QCOMPARE(update.after->member(m_dave.address)->devices, std::vector<quint32>{3});
     QVERIFY(update.makeAgain.empty());
 }
 

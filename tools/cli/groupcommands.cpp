@@ -75,12 +75,15 @@ void SessionCommand::group()
             }
         });
         connect(sessions, &SessionManager::groupsListed, this,
-                [this](const QList<core::GroupSummary> &groups) {
+                [this, sessions](const QList<core::GroupSummary> &groups) {
                     for (const core::GroupSummary &group : groups) {
                         m_output.print(QStringLiteral("group"), groupObject(group),
                                        groupText(group));
                     }
-                    finish(kExitOk);
+                    // A change made on the way (this device joining a group, M1 §9.7) leaves.
+                    connect(sessions, &SessionManager::outboxDrained, this,
+                            [this] { finish(kExitOk); });
+                    QMetaObject::invokeMethod(sessions, [sessions] { sessions->flushOutbox(); });
                 });
         QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
         return;
