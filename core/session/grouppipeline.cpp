@@ -766,6 +766,21 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
                    std::vector<quint32> listed, qint64 now)
 {
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    // Only devices we have a session with: a listed device that we cannot send the chain
+    // to would stay listed without the group; the refresh that makes its session lists it.
+    auto contact = ContactTable(context).findByAddress(address);
+    if (const auto *error = errorOf(contact)) {
+        return *error;
+    }
+    auto sessions = SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
+    if (const auto *error = errorOf(sessions)) {
+        return *error;
+    }
+    std::erase_if(listed, [&](quint32 device) {
+        const auto &current = std::get<std::vector<SessionRecord>>(sessions);
+        return std::none_of(current.begin(), current.end(),
+                            [&](const SessionRecord &row) { return row.deviceId == device; });
+    });
     const auto newest = newestDevices(std::move(listed));
     auto groups = listGroups(context);
     if (const auto *error = errorOf(groups)) {

@@ -81,12 +81,12 @@ void SessionManager::submitGroupRequest(const GroupRequest &request, const QStri
         }
         failGroupChange(requestName, groupId, sentence);
     };
-    enqueue([this, request, fail](std::function<void()> next) {
-        runGroupRequest(request, fail, next);
+    enqueue([this, request, automatic, fail](std::function<void()> next) {
+        runGroupRequest(request, automatic, fail, next);
     });
 }
 
-void SessionManager::runGroupRequest(const GroupRequest &request,
+void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic,
                                      const std::function<void(const QString &)> &fail,
                                      const std::function<void()> &next)
 {
@@ -98,10 +98,12 @@ void SessionManager::runGroupRequest(const GroupRequest &request,
         return;
     }
     const QString selfAddress = m_account->status().accountAddress;
+    // Made by ourselves: `by` empty, so that it answers no command (groupChanged).
+    const QString by = automatic ? QString() : selfAddress;
     whenDone(store->run([self, request](StoreContext &context) {
         return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
     }),
-             [this, next, selfAddress, fail](const StoreResult<SentGroupChange> &sent) {
+             [this, next, selfAddress, by, fail](const StoreResult<SentGroupChange> &sent) {
                  if (const auto *error = std::get_if<StoreError>(&sent)) {
                      fail(error->detail.isEmpty() ? error->message() : error->detail);
                      next();
@@ -113,7 +115,7 @@ void SessionManager::runGroupRequest(const GroupRequest &request,
                          << "group change not sent to" << address << "(no session)";
                  }
                  if (done.made.update.after) {
-                     emit groupChanged(summaryOf(*done.made.update.after, selfAddress), selfAddress,
+                     emit groupChanged(summaryOf(*done.made.update.after, selfAddress), by,
                                        int(done.made.update.outcome));
                  }
                  if (!done.outbox.empty()) {
@@ -128,7 +130,7 @@ void SessionManager::announceGroupChanges(const std::vector<SentGroupChange> &ch
     const QString selfAddress = m_account->status().accountAddress;
     for (const SentGroupChange &made : changes) {
         if (made.made.update.after) {
-            emit groupChanged(summaryOf(*made.made.update.after, selfAddress), selfAddress,
+            emit groupChanged(summaryOf(*made.made.update.after, selfAddress), QString(),
                               int(made.made.update.outcome));
         }
     }

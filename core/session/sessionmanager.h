@@ -342,8 +342,10 @@ signals:
     void blockedMessageDropped(const QString &address);
     void blockedListed(const QStringList &addresses);
     void requestsListed(const QList<parley::core::RequestSummary> &requests);
-    // A membership change was applied (committed): made by us (`by` is our address) or
-    // received from `by`'s device. `outcome` is a GroupUpdate::Outcome (Applied, Pending or
+    // A membership change was applied (committed): made by us at a command's request (`by`
+    // is our address), received from `by`'s device, or made by us by ourselves (`by` empty:
+    // a lost change made again, a member's devices listed, M1 §9.5, §9.7 — it answers no
+    // command). `outcome` is a GroupUpdate::Outcome (Applied, Pending or
     // Superseded; Known is not reported).
     void groupChanged(const parley::core::GroupSummary &group, const QString &by, int outcome);
     // changeGroup() failed: `request` as it was given, `groupKey` the group's conversation key
@@ -535,7 +537,7 @@ private:
     void submitGroupRequest(const GroupRequest &request, const QString &requestName,
                             bool automatic = false);
     // submitGroupRequest's work inside a command: `next` ends it.
-    void runGroupRequest(const GroupRequest &request,
+    void runGroupRequest(const GroupRequest &request, bool automatic,
                          const std::function<void(const QString &)> &fail,
                          const std::function<void()> &next);
     void failGroupChange(const QString &requestName, const QByteArray &groupId,
