@@ -37,9 +37,6 @@ struct GroupRequest
     std::vector<quint32> replacing = {};
 };
 
-// A member's devices are listed anew (op Devices, M1 §9.7) at most this often on a chain.
-inline constexpr int kMaxDevicesListings = 16;
-
 struct GroupUpdate
 {
     enum class Outcome {
@@ -109,17 +106,6 @@ struct SentGroupChange
 StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                                              const crypto::DeviceIdentity &self,
                                              const GroupRequest &request, qint64 now);
-
-// A contact's device list, just verified and changed by a refresh (B1 §7: `listed`, under
-// `accountKey`, the pinned key): in each group where we are an admin, this device is listed
-// and the contact is a member under that key with other devices, a change of op Devices that
-// lists the newest kMaxGroupMemberDevices of `listed` (M1 §9.7), sent by sendGroupChange —
-// the member gets the whole chain on each of its devices. A group where it cannot be made is
-// logged and skipped. The changes made.
-StoreResult<std::vector<SentGroupChange>>
-updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
-                   const QString &address, const QByteArray &accountKey,
-                   std::vector<quint32> listed, qint64 now);
 
 // The changes of `groupId`'s resolved chain, epoch 1 first, as they travel (what a member
 // added later is sent, so that it can verify each change against its parent).

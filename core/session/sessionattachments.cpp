@@ -7,6 +7,7 @@
 #include "core/net/blobupload.h"
 #include "core/session/attachmentfiles.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/session/sessionhelpers.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/conversationtable.h"
@@ -29,12 +30,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
 namespace parley::core {
 
-namespace {
+using namespace sessionhelpers;
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
+namespace {
 
 // A fresh name for a blob file: random, so it says nothing about the file or its sender.
 QString newBlobFileName()

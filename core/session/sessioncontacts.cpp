@@ -2,6 +2,7 @@
 // sessionmanager.cpp, which holds sessions and sending.
 
 #include "core/account/accountmanager.h"
+#include "core/session/sessionhelpers.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/contacttable.h"
 #include "core/store/profilestore.h"
@@ -13,14 +14,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
 namespace parley::core {
 
-namespace {
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-} // namespace
+using namespace sessionhelpers;
 
 void SessionManager::addContact(const QString &contact)
 {

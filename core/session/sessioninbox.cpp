@@ -10,6 +10,7 @@
 // Kept apart from sessionmanager.cpp, which sends.
 
 #include "core/account/accountmanager.h"
+#include "core/session/sessionhelpers.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
@@ -25,14 +26,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
 namespace parley::core {
 
-namespace {
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-} // namespace
+using namespace sessionhelpers;
 
 void SessionManager::onPush(const wire::Push &push)
 {

@@ -3,6 +3,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/messagefailure.h"
 #include "core/session/pipelinehelpers.h"
+#include "core/session/sessionhelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
@@ -22,19 +23,11 @@ Q_LOGGING_CATEGORY(lcSession, "parley.core.session")
 
 namespace parley::core {
 
+using namespace sessionhelpers;
+
 namespace {
 
 using State = MessageRecord::State;
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-crypto::ByteView viewOf(const std::string &bytes)
-{
-    return {reinterpret_cast<const crypto::Byte *>(bytes.data()), bytes.size()};
-}
 
 } // namespace
 

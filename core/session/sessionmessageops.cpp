@@ -2,6 +2,7 @@
 // edits and deletion for everyone, in a 1:1 conversation or a group. Kept apart from
 // sessionmanager.cpp, which holds sessions and sending.
 
+#include "core/session/sessionhelpers.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationkey.h"
 
@@ -9,14 +10,7 @@
 
 namespace parley::core {
 
-namespace {
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-} // namespace
+using namespace sessionhelpers;
 
 void SessionManager::sendReply(const QString &contact, const QByteArray &target,
                                const QString &text, const QString &targetAuthor)

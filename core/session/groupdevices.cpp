@@ -1,0 +1,152 @@
+// See groupdevices.h.
+
+#include "core/session/groupdevices.h"
+
+#include "core/session/pipelinehelpers.h"
+#include "core/store/contacttable.h"
+#include "core/store/sessiontable.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+
+#include <algorithm>
+
+namespace parley::core {
+
+using namespace pipeline;
+
+std::vector<quint32> newestDevices(std::vector<quint32> devices)
+{
+    std::sort(devices.begin(), devices.end());
+    devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+    std::erase(devices, 0U);
+    if (devices.size() > std::size_t(kMaxGroupMemberDevices)) {
+        devices.erase(devices.begin(), devices.end() - kMaxGroupMemberDevices);
+    }
+    return devices;
+}
+
+StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address)
+{
+    auto found = ContactTable(context).findByAddress(address);
+    if (const auto *error = errorOf(found)) {
+        if (error->code == StoreError::Code::NotFound) {
+            return StoreError{StoreError::Code::NotFound,
+                              QStringLiteral("%1 is not a contact: add them first.").arg(address)};
+        }
+        return *error;
+    }
+    const auto &record = std::get<ContactRecord>(found);
+    auto sessions = SessionTable(context).currentForContact(record.id);
+    if (const auto *error = errorOf(sessions)) {
+        return *error;
+    }
+    GroupMember member;
+    member.address = record.address;
+    member.accountKey = record.accountKey;
+    for (const SessionRecord &session : std::get<std::vector<SessionRecord>>(sessions)) {
+        member.devices.push_back(session.deviceId);
+    }
+    member.devices = newestDevices(std::move(member.devices));
+    if (member.accountKey.size() != kGroupAccountKeyBytes || member.devices.empty()) {
+        return StoreError{
+            StoreError::Code::NotFound,
+            QStringLiteral("%1 has no session yet: add them as a contact first.").arg(address)};
+    }
+    return member;
+}
+
+namespace {
+
+// How many changes of op Devices on `groupId`'s resolved chain list `address`'s devices.
+StoreResult<int> devicesListings(StoreContext &context, const QByteArray &groupId,
+                                 const QString &address)
+{
+    auto chain = chainOf(context, groupId);
+    if (const auto *error = errorOf(chain)) {
+        return *error;
+    }
+    int listings = 0;
+    std::optional<GroupState> previous;
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(chain)) {
+        auto decoded = decodeGroupChange(bytes);
+        auto *change = std::get_if<GroupChange>(&decoded);
+        if (change == nullptr) {
+            continue;
+        }
+        const GroupState state = change->state();
+        if (change->op == GroupOp::Devices && previous) {
+            const GroupMember *was = previous->member(address);
+            const GroupMember *now = state.member(address);
+            listings += was != nullptr && now != nullptr && was->devices != now->devices ? 1 : 0;
+        }
+        previous = state;
+    }
+    return listings;
+}
+
+} // namespace
+
+StoreResult<std::vector<SentGroupChange>>
+updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
+                   const QString &address, const QByteArray &accountKey,
+                   std::vector<quint32> listed, qint64 now)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    // Only devices we have a session with: a listed device that we cannot send the chain
+    // to would stay listed without the group; the refresh that makes its session lists it.
+    auto contact = contactMember(context, address);
+    if (const auto *error = errorOf(contact)) {
+        return error->code == StoreError::Code::NotFound
+                   ? StoreResult<std::vector<SentGroupChange>>()
+                   : *error;
+    }
+    const auto &sessions = std::get<GroupMember>(contact).devices;
+    std::erase_if(listed, [&](quint32 device) {
+        return std::find(sessions.begin(), sessions.end(), device) == sessions.end();
+    });
+    const auto newest = newestDevices(std::move(listed));
+    auto groups = listGroups(context);
+    if (const auto *error = errorOf(groups)) {
+        return *error;
+    }
+    std::vector<SentGroupChange> made;
+    for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
+        const GroupMember *member = state.member(address);
+        // The entry must be the contact we verified the list for: same account key.
+        if (!state.isAdmin(selfAddress) ||
+            !state.hasDevice(selfAddress, self.address().device.value) || member == nullptr ||
+            member->accountKey != accountKey || newest.empty() || member->devices == newest) {
+            continue;
+        }
+        // A member who keeps moving cannot make us fill the group's bound of changes (M1
+        // §9.3): at most kMaxDevicesListings of its devices on the chain; then an admin
+        // removes it and adds it again.
+        auto listings = devicesListings(context, state.groupId, address);
+        if (const auto *error = errorOf(listings)) {
+            return *error;
+        }
+        if (std::get<int>(listings) >= kMaxDevicesListings) {
+            qCWarning(lcPipeline) << "not listing" << address
+                                  << "'s devices again in a group:" << std::get<int>(listings)
+                                  << "times already";
+            continue;
+        }
+        GroupRequest request;
+        request.op = GroupOp::Devices;
+        request.groupId = state.groupId;
+        request.members = {address};
+        request.devices = newest;
+        request.replacing = member->devices;
+        auto sent = sendGroupChange(context, self, request, now);
+        if (const auto *error = errorOf(sent)) {
+            // Refused by the rules (a sentence) or a store error: the other groups go on.
+            qCWarning(lcPipeline) << "no devices change in a group for" << address << ":"
+                                  << (error->detail.isEmpty() ? error->message() : error->detail);
+            continue;
+        }
+        made.push_back(std::get<SentGroupChange>(std::move(sent)));
+    }
+    return made;
+}
+
+} // namespace parley::core

@@ -1,0 +1,34 @@
+#pragma once
+
+// Which devices a group lists for a member (protocol M1 §9.7): a contact's devices when it
+// is added, and a change of op Devices when a refresh finds that they changed. Database
+// thread, inside ProfileStore::run, like grouppipeline.h.
+
+#include "core/session/grouppipeline.h"
+
+namespace parley::core {
+
+// A member's devices are listed anew (op Devices, M1 §9.7) at most this often on a chain.
+inline constexpr int kMaxDevicesListings = 16;
+
+// Device ids as a group lists them: sorted, unique, no 0, the newest kMaxGroupMemberDevices
+// (an import takes the highest id + 1, so the newest device is never the one left out).
+std::vector<quint32> newestDevices(std::vector<quint32> devices);
+
+// A contact as a group member: its pinned account key and the newest devices we have
+// sessions with. NotFound with a sentence for a non-contact or a contact without a session.
+StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address);
+
+// A contact's device list, just verified and changed by a refresh (B1 §7: `listed`, under
+// `accountKey`, the pinned key): in each group where we are an admin, this device is listed
+// and the contact is a member under that key with other devices, a change of op Devices that
+// lists the newest of `listed` we have a session with (newestDevices), sent by
+// sendGroupChange: the whole chain to each newly listed device, the change alone to the
+// devices it kept. At most kMaxDevicesListings per member on a chain. A group where it cannot
+// be made is logged and skipped. The changes made.
+StoreResult<std::vector<SentGroupChange>>
+updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
+                   const QString &address, const QByteArray &accountKey,
+                   std::vector<quint32> listed, qint64 now);
+
+} // namespace parley::core
