@@ -15,7 +15,7 @@
 
 namespace parley::crypto {
 
-// The profile archive container (docs/protocol.md B1, B2): a passphrase-encrypted stream for
+// The profile archive container (docs/protocol.md B1, B2, B3): a passphrase-encrypted stream for
 // backups and moving a profile to a new computer. No I/O here: the sealer hands out the bytes
 // to write, the opener takes the bytes read, so the caller streams the file and nothing of it
 // is ever plaintext on disk.
@@ -23,7 +23,7 @@ namespace parley::crypto {
 //   preamble (kArchivePreambleBytes = 98):
 //     off len
 //       0   8  magic "PRLYARC1"
-//       8   1  format version: 0x01 (B1) or 0x02 (B2, what this build writes)
+//       8   1  format version: 0x01 (B1), 0x02 (B2) or 0x03 (B3, what this build writes)
 //       9   1  KDF id = 0x01 (Argon2id v1.3, crypto_pwhash)
 //      10   8  opslimit (big-endian)
 //      18   8  memlimit in bytes (big-endian)
@@ -42,8 +42,8 @@ namespace parley::crypto {
 
 inline constexpr std::array<Byte, 8> kArchiveMagic = {'P', 'R', 'L', 'Y', 'A', 'R', 'C', '1'};
 // The version written; readers accept kArchiveOldestVersion … kArchiveFormatVersion. The
-// container is the same for both: the version names the record set inside (B2 §1).
-inline constexpr Byte kArchiveFormatVersion = 0x02;
+// container is the same for all: the version names the record set inside (B2 §1).
+inline constexpr Byte kArchiveFormatVersion = 0x03;
 inline constexpr Byte kArchiveOldestVersion = 0x01;
 inline constexpr Byte kArchiveKdfArgon2id13 = 0x01;
 inline constexpr std::size_t kArchiveSaltBytes = 16;

@@ -1,5 +1,8 @@
 #include "core/account/archiveimporter.h"
 
+#include "core/session/groupevent.h"
+#include "core/session/grouppipeline.h"
+#include "core/session/messagecontent.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
@@ -181,6 +184,14 @@ std::optional<ArchiveFailure> ArchiveImporter::handle(const Record &record)
         return malformed(); // B1 §4 / B2 §2.7: the order
     }
     const bool b2 = m_version >= 2;
+    const bool b3 = m_version >= 3;
+    // A group's changes end where the next record that is none begins (B3 §2.5).
+    if (!m_group.isEmpty() && record.type != archive::kGroupChange) {
+        if (m_groupChanges == 0) {
+            return malformed();
+        }
+        m_group.clear();
+    }
     switch (record.type) {
     case archive::kAccount:
         return account(record);
@@ -202,6 +213,12 @@ std::optional<ArchiveFailure> ArchiveImporter::handle(const Record &record)
         return b2 ? attachment(record) : malformed();
     case archive::kAttachmentData:
         return b2 ? attachmentData(record) : malformed();
+    case archive::kGroup:
+        return b3 ? group(record) : malformed();
+    case archive::kGroupChange:
+        return b3 ? groupChange(record) : malformed();
+    case archive::kGroupConversation:
+        return b3 ? groupConversation(record) : malformed();
     default:
         return malformed(); // no other record in B1 §4 or B2 §2
     }
@@ -222,6 +239,7 @@ std::optional<ArchiveFailure> ArchiveImporter::account(const Record &record)
         return storeFailure(*error);
     }
     summary.accountAddress = account->address;
+    m_self = account->address;
     m_account = true;
     return std::nullopt;
 }
@@ -229,8 +247,9 @@ std::optional<ArchiveFailure> ArchiveImporter::account(const Record &record)
 std::optional<ArchiveFailure> ArchiveImporter::contact(const Record &record)
 {
     auto contact = archive::decodeContact(record.body.view());
-    // B2 §3: every Contact before the first Conversation.
-    if (!contact || m_contacts.contains(contact->address) || m_conversation) {
+    // B2 §2.7, B3 §2.5: every Contact before the first Group or Conversation.
+    if (!contact || m_contacts.contains(contact->address) || m_conversation ||
+        !m_groups.isEmpty()) {
         return malformed();
     }
     auto put = ContactTable(m_context).put(*contact);
@@ -300,6 +319,68 @@ std::optional<ArchiveFailure> ArchiveImporter::messageV1(const Record &record)
     return std::nullopt;
 }
 
+std::optional<ArchiveFailure> ArchiveImporter::group(const Record &record)
+{
+    auto groupId = archive::decodeGroupId(record.body.view());
+    // B3 §2.5: every Group after the Contacts, before the first conversation; each once.
+    if (!groupId || m_conversation || m_groups.contains(*groupId)) {
+        return malformed();
+    }
+    m_group = *groupId;
+    m_groupChanges = 0;
+    m_groups.insert(*groupId);
+    ++m_read.groups;
+    ++summary.groups;
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::groupChange(const Record &record)
+{
+    if (m_group.isEmpty()) {
+        return malformed(); // no Group record before it
+    }
+    const QByteArray bytes(reinterpret_cast<const char *>(record.body.view().data()),
+                           qsizetype(record.body.size()));
+    auto decoded = decodeGroupChange(bytes);
+    const auto *change = std::get_if<GroupChange>(&decoded);
+    // Each extends the one before it: a create first, then its child, and so on.
+    if (change == nullptr || change->groupId != m_group ||
+        (m_groupChanges == 0 ? change->op != GroupOp::Create : change->parent != m_groupHead)) {
+        return malformed();
+    }
+    // Verified against the one before as on receipt (B3 §3): a forgery is no chain.
+    auto stored = importGroupChange(m_context, bytes, m_self, m_now);
+    if (const auto *error = std::get_if<StoreError>(&stored)) {
+        return storeFailure(*error);
+    }
+    if (std::get<GroupUpdate>(stored).outcome != GroupUpdate::Outcome::Applied) {
+        return malformed();
+    }
+    m_groupHead = change->digest();
+    ++m_groupChanges;
+    ++m_read.groupChanges;
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::groupConversation(const Record &record)
+{
+    auto groupId = archive::decodeGroupId(record.body.view());
+    if (!groupId || !m_groups.contains(*groupId)) {
+        return malformed(); // no chain for it, or its conversation twice
+    }
+    m_groups.remove(*groupId);
+    auto created = ConversationTable(m_context).forGroup(*groupId, m_now);
+    if (const auto *error = std::get_if<StoreError>(&created)) {
+        return storeFailure(*error);
+    }
+    m_conversation = std::get<ConversationId>(created);
+    m_peer.clear();
+    m_inGroup = true;
+    m_current.reset();
+    ++m_read.groupConversations;
+    return std::nullopt;
+}
+
 std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record)
 {
     auto entry = archive::decodeConversation(record.body.view());
@@ -318,6 +399,7 @@ std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record
     m_byContact.insert(contact.value, id);
     m_conversation = id;
     m_peer = entry->contact;
+    m_inGroup = false;
     m_current.reset();
     // Set after every message is stored (End): a row stored while the timer is on would get
     // an expiry of its own (MessageTable::insertRow), but it carries its own (B2 §2.3).
@@ -330,18 +412,34 @@ std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record
 
 std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
 {
-    auto entry = archive::decodeMessage2(record.body.view());
-    // This build carries 1:1 conversations only: no row has an author (B2 §2.3).
-    if (!entry || !m_conversation || !entry->message.author.isEmpty()) {
+    auto entry = archive::decodeMessage2(record.body.view(), m_version);
+    if (!entry || !m_conversation) {
         return malformed();
     }
     MessageRecord &message = entry->message;
+    // B3 §2.2: authors, a reply's author and group events in a group's conversation only, as
+    // canonical addresses and events that parse; no timer there (groups have none yet).
+    if (m_inGroup) {
+        const bool outgoing = message.direction == MessageRecord::Direction::Outgoing;
+        if ((!message.author.isEmpty() &&
+             (outgoing || !isCanonicalAddress(message.author.toUtf8()))) ||
+            (!message.replyToAuthor.isEmpty() &&
+             !isCanonicalAddress(message.replyToAuthor.toUtf8())) ||
+            message.isTimerChange() ||
+            (message.isGroupEvent() && (outgoing || !message.author.isEmpty() ||
+                                        !GroupEvent::fromJson(message.groupEvent)))) {
+            return malformed();
+        }
+    } else if (!message.author.isEmpty() || !message.replyToAuthor.isEmpty() ||
+               message.isGroupEvent()) {
+        return malformed();
+    }
     message.conversation = *m_conversation;
     ++m_read.messages;
     Current current;
     const QString *text = std::get_if<QString>(&message.body);
     current.text = text != nullptr && !text->isNull();
-    current.plain = !message.deleted && !message.isTimerChange();
+    current.plain = !message.deleted && !message.isSystemRow();
     // Expired since the export: not stored (B2 §4), its records after it are only checked.
     if (message.expiresAt == 0 || message.expiresAt > m_now) {
         auto stored = store(std::move(message));
@@ -378,8 +476,13 @@ std::optional<ArchiveFailure> ArchiveImporter::version(const Record &record)
 std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
 {
     auto entry = archive::decodeReaction(record.body.view());
-    if (!entry || !m_current || !m_current->plain || m_current->stage > 1 ||
-        (!entry->author.isEmpty() && entry->author != m_peer) ||
+    // In 1:1 the contact's or ours; in a group any member's (a canonical address) but ours,
+    // which is the empty author.
+    const bool validAuthor =
+        entry && (entry->author.isEmpty() ||
+                  (m_inGroup ? entry->author != m_self && isCanonicalAddress(entry->author.toUtf8())
+                             : entry->author == m_peer));
+    if (!validAuthor || !m_current || !m_current->plain || m_current->stage > 1 ||
         m_current->reactionAuthors.contains(entry->author)) {
         return malformed();
     }
@@ -389,8 +492,11 @@ std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
     if (m_current->id) {
         ReactionRecord reaction;
         reaction.message = *m_current->id;
-        reaction.author =
-            entry->author.isEmpty() ? ReactionTable::kSelf : m_contacts.value(entry->author).value;
+        if (m_inGroup) {
+            reaction.member = entry->author; // empty: ours
+        } else if (!entry->author.isEmpty()) {
+            reaction.author = m_contacts.value(entry->author).value;
+        }
         reaction.opId = entry->opId;
         reaction.sentAt = entry->sentAt;
         reaction.emoji = entry->emoji;
@@ -405,7 +511,9 @@ std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
 std::optional<ArchiveFailure> ArchiveImporter::attachment(const Record &record)
 {
     auto entry = archive::decodeAttachment(record.body.view());
-    if (!entry || !m_current || m_current->text || !m_current->plain || m_current->attachment) {
+    // Files in group conversations do not exist yet (M1 §10): none is taken.
+    if (!entry || !m_current || m_current->text || !m_current->plain || m_current->attachment ||
+        m_inGroup) {
         return malformed();
     }
     m_current->attachment = true;
@@ -496,7 +604,9 @@ std::optional<ArchiveFailure> ArchiveImporter::end(const Record &record)
     if (!end || end->contacts != m_read.contacts || end->messages != m_read.messages ||
         end->conversations != m_read.conversations || end->versions != m_read.versions ||
         end->reactions != m_read.reactions || end->attachments != m_read.attachments ||
-        end->files != m_read.files) {
+        end->files != m_read.files || end->groups != m_read.groups ||
+        end->groupChanges != m_read.groupChanges ||
+        end->groupConversations != m_read.groupConversations) {
         return malformed();
     }
     ConversationTable conversations(m_context);

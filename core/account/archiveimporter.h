@@ -26,7 +26,8 @@ ArchiveFailure failureOf(const QString &sentence);
 
 } // namespace archive
 
-// Reads, checks and stores every record of an opened archive (docs/protocol.md B1 §4, B2 §2)
+// Reads, checks and stores every record of an opened archive (docs/protocol.md B1 §4, B2 §2,
+// B3 §2)
 // into a new profile: run() inside the new profile's one transaction, on its database thread.
 // Reads the file one chunk at a time and holds at most one chunk and one record; an
 // attachment's blob goes straight from the records into `<attachments>/<random>.blob.part`
@@ -52,6 +53,9 @@ private:
     std::optional<ArchiveFailure> account(const Record &record);
     std::optional<ArchiveFailure> contact(const Record &record);
     std::optional<ArchiveFailure> messageV1(const Record &record);
+    std::optional<ArchiveFailure> group(const Record &record);
+    std::optional<ArchiveFailure> groupChange(const Record &record);
+    std::optional<ArchiveFailure> groupConversation(const Record &record);
     std::optional<ArchiveFailure> conversation(const Record &record);
     std::optional<ArchiveFailure> message(const Record &record);
     std::optional<ArchiveFailure> version(const Record &record);
@@ -96,7 +100,13 @@ private:
     QHash<QString, ContactId> m_contacts;
     QHash<qint64, ConversationId> m_byContact;
     std::optional<ConversationId> m_conversation; // B2: the one messages go to
-    QString m_peer;                               // its contact's address
+    QString m_peer;                               // its contact's address (empty: a group's)
+    bool m_inGroup = false;                       // m_conversation is a group's (B3)
+    QString m_self;                               // our account address
+    QByteArray m_group;        // B3: the group whose GroupChange records are being read
+    int m_groupChanges = 0;    // of them, how many were read
+    QByteArray m_groupHead;    // the digest of the last of them
+    QSet<QByteArray> m_groups; // every group read; each GroupConversation takes its own out
     std::vector<std::pair<ConversationId, ConversationTimer>> m_timers;
     std::optional<Current> m_current;
     std::optional<PendingFile> m_pending;

@@ -257,7 +257,7 @@ std::optional<MessageEntry> decodeMessage(crypto::ByteView body)
 
 crypto::WipedBytes encodeEnd(const EndRecord &record, int version)
 {
-    Writer out(4 + 4 + 8 * 5);
+    Writer out(4 + 4 + 8 * 5 + 4 + 8 + 4);
     out.u32(record.contacts);
     if (version >= 2) {
         out.u32(record.conversations);
@@ -268,6 +268,11 @@ crypto::WipedBytes encodeEnd(const EndRecord &record, int version)
         out.u64(record.reactions);
         out.u64(record.attachments);
         out.u64(record.files);
+    }
+    if (version >= 3) {
+        out.u32(record.groups);
+        out.u64(record.groupChanges);
+        out.u32(record.groupConversations);
     }
     return out.take();
 }
@@ -286,6 +291,11 @@ std::optional<EndRecord> decodeEnd(crypto::ByteView body, int version)
         record.reactions = in.u64();
         record.attachments = in.u64();
         record.files = in.u64();
+    }
+    if (version >= 3) {
+        record.groups = in.u32();
+        record.groupChanges = in.u64();
+        record.groupConversations = in.u32();
     }
     if (!in.atEnd()) {
         return std::nullopt;
@@ -325,6 +335,7 @@ namespace {
 
 constexpr quint8 kHasText = 0x02;
 constexpr quint8 kTimerRow = 0x04;
+constexpr quint8 kGroupEventRow = 0x08; // B3
 
 // u32 n ‖ n bytes of UTF-8 (B2 §2): the text, its copy wiped.
 std::optional<QString> readText32(Reader &in)
@@ -345,20 +356,25 @@ std::optional<QString> readText32(Reader &in)
 
 } // namespace
 
-crypto::WipedBytes encodeMessage2(const MessageRecord &message)
+crypto::WipedBytes encodeMessage2(const MessageRecord &message, int version)
 {
     const QString *text = std::get_if<QString>(&message.body);
+    const bool event = version >= 3 && message.isGroupEvent() && !message.deleted &&
+                       message.groupEvent.size() <= kMaxGroupEventBytes;
     const bool hasText =
-        text != nullptr && !text->isNull() && !message.deleted && !message.isTimerChange();
+        text != nullptr && !text->isNull() && !message.deleted && !message.isSystemRow();
     QByteArray utf8 = hasText ? text->toUtf8() : QByteArray();
     const QByteArray author = message.author.toUtf8();
+    const QByteArray replyAuthor = version >= 3 ? message.replyToAuthor.toUtf8() : QByteArray();
+    const QByteArray eventJson = event ? message.groupEvent : QByteArray();
     Writer out(4 + kIdBytes + 8 * 3 + 1 + kIdBytes + 1 + kIdBytes + 8 + 4 + 2 +
-               std::size_t(author.size()) + 4 + 4 + std::size_t(utf8.size()));
+               std::size_t(author.size()) + 4 + 4 + std::size_t(utf8.size()) + 2 +
+               std::size_t(replyAuthor.size()) + 4 + std::size_t(eventJson.size()));
     out.u8(quint8(message.direction));
     out.u8(quint8(message.state));
     out.u8(quint8(message.failureReason));
     out.u8(quint8((message.deleted ? kDeleted : 0) | (hasText ? kHasText : 0) |
-                  (message.isTimerChange() ? kTimerRow : 0)));
+                  (message.isTimerChange() ? kTimerRow : 0) | (event ? kGroupEventRow : 0)));
     out.raw(message.clientMessageId.leftJustified(kClientIdBytes, '\0', true));
     out.u64(quint64(message.sentAt));
     out.u64(quint64(message.storedAt));
@@ -372,10 +388,15 @@ crypto::WipedBytes encodeMessage2(const MessageRecord &message)
     out.u32(quint32(utf8.size()));
     out.raw(utf8);
     utf8.fill('\0');
+    if (version >= 3) {
+        out.short16(fits16(replyAuthor) ? replyAuthor : QByteArray());
+        out.u32(quint32(eventJson.size()));
+        out.raw(eventJson);
+    }
     return out.take();
 }
 
-std::optional<MessageEntry2> decodeMessage2(crypto::ByteView body)
+std::optional<MessageEntry2> decodeMessage2(crypto::ByteView body, int version)
 {
     Reader in(body);
     MessageEntry2 entry;
@@ -395,15 +416,24 @@ std::optional<MessageEntry2> decodeMessage2(crypto::ByteView body)
     message.author = in.text16();
     message.authorDevice = in.u32();
     const std::optional<QString> text = readText32(in);
+    QByteArray event;
+    if (version >= 3) {
+        message.replyToAuthor = in.text16();
+        event = in.raw(in.u32());
+    }
     const bool deleted = (flags & kDeleted) != 0;
     const bool hasText = (flags & kHasText) != 0;
     const bool timerRow = (flags & kTimerRow) != 0;
+    const bool eventRow = (flags & kGroupEventRow) != 0;
+    const quint8 known = kDeleted | kHasText | kTimerRow | (version >= 3 ? kGroupEventRow : 0);
     if (!text || !in.atEnd() || direction > 1 || state > quint8(MessageRecord::State::Seen) ||
         reason > quint8(MessageRecord::kLastFailureReason) ||
-        (reason != 0 && state != quint8(MessageRecord::State::Failed)) ||
-        (flags & ~(kDeleted | kHasText | kTimerRow)) != 0 || (deleted && (hasText || timerRow)) ||
-        (hasText && timerRow) || (!hasText && !text->isEmpty()) || (!timerRow && timer != 0) ||
-        message.expiresAt < 0 || (timerRow && message.expiresAt != 0) ||
+        (reason != 0 && state != quint8(MessageRecord::State::Failed)) || (flags & ~known) != 0 ||
+        (deleted && (hasText || timerRow || eventRow)) || (hasText && (timerRow || eventRow)) ||
+        (timerRow && eventRow) || (!hasText && !text->isEmpty()) || (!timerRow && timer != 0) ||
+        eventRow != !event.isEmpty() || event.size() > kMaxGroupEventBytes ||
+        (!message.replyToAuthor.isEmpty() && message.replyTo.isEmpty()) || message.expiresAt < 0 ||
+        ((timerRow || eventRow) && message.expiresAt != 0) ||
         (!message.replyTo.isEmpty() && message.replyTo.size() != kClientIdBytes) ||
         (!message.editId.isEmpty() && message.editId.size() != kClientIdBytes) ||
         (message.author.isEmpty() != (message.authorDevice == 0))) {
@@ -416,6 +446,7 @@ std::optional<MessageEntry2> decodeMessage2(crypto::ByteView body)
     if (timerRow) {
         message.timerChange = timer;
     }
+    message.groupEvent = event;
     message.body = hasText ? *text : QString();
     return entry;
 }
@@ -511,6 +542,25 @@ std::optional<AttachmentEntry> decodeAttachment(crypto::ByteView body)
     entry.caption = *caption;
     entry.withFile = flags == 0x01;
     return entry;
+}
+
+// --- B3 (docs/protocol.md B3 §2) ---------------------------------------------------------
+
+crypto::WipedBytes encodeGroupId(const QByteArray &groupId)
+{
+    Writer out(kIdBytes);
+    out.raw(groupId.leftJustified(kClientIdBytes, '\0', true));
+    return out.take();
+}
+
+std::optional<QByteArray> decodeGroupId(crypto::ByteView body)
+{
+    Reader in(body);
+    const QByteArray groupId = in.raw(kIdBytes);
+    if (!in.atEnd()) {
+        return std::nullopt;
+    }
+    return groupId;
 }
 
 } // namespace parley::core::archive

@@ -2,6 +2,7 @@
 
 #include "core/account/archiveimporter.h"
 #include "core/account/archiverecords.h"
+#include "core/session/grouppipeline.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
@@ -19,6 +20,7 @@
 #include <QHash>
 #include <QPromise>
 #include <QSaveFile>
+#include <QSet>
 #include <QSqlQuery>
 #include <QThreadPool>
 #include <QUuid>
@@ -49,7 +51,7 @@ crypto::ByteView viewOf(const QByteArray &bytes)
 
 // --- export, on the database thread ------------------------------------------------------
 
-// Writes the records of B2 §3 as they are read: a page of rows at a time, an attachment's
+// Writes the records of B3 §2 as they are read: a page of rows at a time, an attachment's
 // blob 64 KiB at a time, each sealed chunk written at once.
 class Exporter
 {
@@ -79,6 +81,7 @@ private:
         }
         m_written = m_written && writeAll(m_file, m_writer.takeOutput());
     }
+    std::optional<StoreError> groups();
     std::optional<StoreError> conversation(const ConversationSummary &conversation);
     std::optional<StoreError> children(const MessageRecord &message,
                                        const std::vector<ReactionRecord> &reactions,
@@ -91,8 +94,9 @@ private:
     const QString m_attachments;
     const qint64 m_now;
     QHash<qint64, QString> m_addresses; // ContactId value -> address
+    QSet<QByteArray> m_groups;          // the groups whose chain was written
     const ProfileArchiver::ExportProgress m_progress;
-    qint64 m_rowsTotal = 0; // message rows of the 1:1 conversations (the progress's total)
+    qint64 m_rowsTotal = 0; // message rows of every conversation (the progress's total)
     qint64 m_rowsRead = 0;
     archive::EndRecord m_count;
     bool m_written = true;
@@ -103,10 +107,7 @@ std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
 {
     if (m_progress) {
         QSqlQuery query(m_context.database());
-        if (!query.exec(QStringLiteral("SELECT count(*) FROM messages JOIN conversations ON "
-                                       "conversations.id = messages.conversation_id WHERE "
-                                       "conversations.group_id IS NULL")) ||
-            !query.next()) {
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM messages")) || !query.next()) {
             return StoreContext::queryError(query);
         }
         m_rowsTotal = query.value(0).toLongLong();
@@ -129,14 +130,19 @@ std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
         m_addresses.insert(contact.id.value, contact.address);
         ++m_count.contacts;
     }
+    if (auto error = groups()) {
+        return error;
+    }
     auto conversations = ConversationTable(m_context).summaries();
     if (const auto *error = std::get_if<StoreError>(&conversations)) {
         return *error;
     }
     for (const ConversationSummary &conversation :
          std::get<std::vector<ConversationSummary>>(conversations)) {
-        // Groups do not travel in B2 (B2 §5): their state and history stay behind.
-        if (!conversation.groupId.isEmpty() || !m_addresses.contains(conversation.contact.value)) {
+        const bool known = conversation.groupId.isEmpty()
+                               ? m_addresses.contains(conversation.contact.value)
+                               : m_groups.contains(conversation.groupId);
+        if (!known) {
             continue;
         }
         if (auto error = this->conversation(conversation)) {
@@ -154,6 +160,34 @@ std::optional<StoreError> Exporter::run(const OwnIdentityRecord &own)
     summary.messages = qint64(m_count.messages);
     summary.attachments = qint64(m_count.attachments);
     summary.files = qint64(m_count.files);
+    summary.groups = int(m_count.groups);
+    return std::nullopt;
+}
+
+// Every group's resolved chain, epoch 1 first (B3 §2.2): the branches that lost stay behind.
+std::optional<StoreError> Exporter::groups()
+{
+    auto states = listGroups(m_context);
+    if (const auto *error = std::get_if<StoreError>(&states)) {
+        return *error;
+    }
+    for (const GroupState &state : std::get<std::vector<GroupState>>(states)) {
+        auto chain = chainOf(m_context, state.groupId);
+        if (const auto *error = std::get_if<StoreError>(&chain)) {
+            return *error;
+        }
+        const auto &changes = std::get<std::vector<QByteArray>>(chain);
+        if (changes.empty()) {
+            continue;
+        }
+        add(archive::kGroup, archive::encodeGroupId(state.groupId).view());
+        for (const QByteArray &change : changes) {
+            add(archive::kGroupChange, viewOf(change));
+            ++m_count.groupChanges;
+        }
+        m_groups.insert(state.groupId);
+        ++m_count.groups;
+    }
     return std::nullopt;
 }
 
@@ -163,11 +197,16 @@ std::optional<StoreError> Exporter::conversation(const ConversationSummary &conv
     if (const auto *error = std::get_if<StoreError>(&timer)) {
         return *error;
     }
-    archive::ConversationEntry entry;
-    entry.contact = m_addresses.value(conversation.contact.value);
-    entry.timer = std::get<ConversationTimer>(timer);
-    add(archive::kConversation, archive::encodeConversation(entry).view());
-    ++m_count.conversations;
+    if (conversation.groupId.isEmpty()) {
+        archive::ConversationEntry entry;
+        entry.contact = m_addresses.value(conversation.contact.value);
+        entry.timer = std::get<ConversationTimer>(timer);
+        add(archive::kConversation, archive::encodeConversation(entry).view());
+        ++m_count.conversations;
+    } else {
+        add(archive::kGroupConversation, archive::encodeGroupId(conversation.groupId).view());
+        ++m_count.groupConversations;
+    }
     MessageId after;
     for (;;) {
         auto page = MessageTable(m_context).pageAfter(conversation.id, after, kPageRows);
@@ -233,7 +272,7 @@ std::optional<StoreError> Exporter::children(const MessageRecord &message,
 {
     add(archive::kMessage2, archive::encodeMessage2(message).view());
     ++m_count.messages;
-    const bool plain = !message.deleted && !message.isTimerChange();
+    const bool plain = !message.deleted && !message.isSystemRow();
     const QString *text = std::get_if<QString>(&message.body);
     if (plain && message.isEdited() && text != nullptr && !text->isNull()) {
         auto versions =
@@ -255,12 +294,15 @@ std::optional<StoreError> Exporter::children(const MessageRecord &message,
         return std::nullopt;
     }
     for (const ReactionRecord &reaction : reactions) {
-        if (reaction.author != ReactionTable::kSelf && !m_addresses.contains(reaction.author)) {
-            continue; // its author is no contact any more: nothing to name it by
-        }
         archive::ReactionEntry entry;
-        entry.author = reaction.author == ReactionTable::kSelf ? QString()
-                                                               : m_addresses.value(reaction.author);
+        if (!reaction.member.isEmpty()) {
+            entry.author = reaction.member; // a group member's
+        } else if (reaction.author != ReactionTable::kSelf) {
+            if (!m_addresses.contains(reaction.author)) {
+                continue; // its author is no contact any more: nothing to name it by
+            }
+            entry.author = m_addresses.value(reaction.author);
+        }
         entry.opId = reaction.opId;
         entry.sentAt = reaction.sentAt;
         entry.emoji = reaction.emoji;

@@ -24,6 +24,7 @@ struct ArchiveSummary
     qint64 messages = 0;
     qint64 attachments = 0; // attachment records (B2)
     qint64 files = 0;       // of them, those whose downloaded blob travelled
+    int groups = 0;         // groups whose chain travelled (B3)
     QString accountAddress; // user@relay
     QString deviceAddress;  // import: the NEW device (user@relay/N); export: the exporting one
 };

@@ -241,11 +241,12 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
     return requests;
 }
 
-} // namespace
-
-StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
-                                          const QString &self, const QByteArray &selfKey,
-                                          qint64 now, const QString &from)
+// storeGroupChange's work with the pins of `pinned`; `shown`: the group's conversation is
+// listed and gets the change's event row (not for a chain from an archive, whose
+// conversation comes with its own rows).
+StoreResult<GroupUpdate> keepGroupChange(StoreContext &context, const QByteArray &bytes,
+                                         const QString &self, const PinnedKeyLookup &pinned,
+                                         qint64 now, const QString &from, bool shown)
 {
     GroupUpdate update;
     auto decoded = decodeGroupChange(bytes);
@@ -256,7 +257,6 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
     const GroupChange change = std::get<GroupChange>(std::move(decoded));
     update.groupId = change.groupId;
     return context.transaction([&]() -> StoreResult<GroupUpdate> {
-        const PinnedKeyLookup pinned = pinnedKeys(context, self, selfKey);
         GroupTable groups(context);
         auto existing = groups.find(change.groupId);
         if (const auto *error = errorOf(existing)) {
@@ -391,15 +391,16 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                 }
                 // A group we are a member of is a conversation (schema v14): it is listed
                 // from its creation or our joining on, and moves up with each change.
-                if (update.after->member(self) != nullptr) {
+                if (shown && update.after->member(self) != nullptr) {
                     if (auto listed = touchGroupConversation(context, change.groupId, now);
                         const auto *error = errorOf(listed)) {
                         return *error;
                     }
                 }
-                if (auto shown =
-                        appendGroupEvent(context, update.before, *update.after, change, self, now);
-                    const auto *error = errorOf(shown)) {
+                if (auto event = shown ? appendGroupEvent(context, update.before, *update.after,
+                                                          change, self, now)
+                                       : StoreStatus(Done{});
+                    const auto *error = errorOf(event)) {
                     return *error;
                 }
             }
@@ -420,6 +421,23 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
         }
         return update;
     });
+}
+
+} // namespace
+
+StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
+                                          const QString &self, const QByteArray &selfKey,
+                                          qint64 now, const QString &from)
+{
+    return keepGroupChange(context, bytes, self, pinnedKeys(context, self, selfKey), now, from,
+                           true);
+}
+
+StoreResult<GroupUpdate> importGroupChange(StoreContext &context, const QByteArray &bytes,
+                                           const QString &self, qint64 now)
+{
+    const PinnedKeyLookup noPins = [](const QString &) { return QByteArray(); };
+    return keepGroupChange(context, bytes, self, noPins, now, {}, false);
 }
 
 StoreResult<MadeGroupChange> makeGroupChange(StoreContext &context,

@@ -209,7 +209,12 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             return refused(QStringLiteral("There is no such group."));
         }
         if (!state->hasDevice(selfAddress, selfDevice)) {
-            return refused(QStringLiteral("This device is not a member of the group."));
+            // A member who moved (B1 §6) waits for an admin to list this device (M1 §9.7).
+            return refused(state->member(selfAddress) != nullptr
+                               ? QStringLiteral("This computer is not in the group yet: it "
+                                                "joins when a group admin's Parley next hears "
+                                                "from it.")
+                               : QStringLiteral("You are not a member of this group."));
         }
         // M1 §10: the op names its target's author. Ours for an edit or delete (only our own
         // messages, §5.1); for a reply or reaction the caller's, or the one found here.

@@ -31,18 +31,6 @@ bool hasNoControls(const QString &text)
     return true;
 }
 
-// M1 §10: a group op's target author is an account address in its one canonical form (C1 §1),
-// so that the receiver compares it byte for byte with the authors it stores.
-bool isCanonicalAddress(const QByteArray &utf8)
-{
-    if (utf8.isEmpty() || utf8.size() > kMaxGroupOpAuthorBytes) {
-        return false;
-    }
-    const auto parsed = crypto::AccountAddress::parse(utf8.toStdString());
-    const auto *account = std::get_if<crypto::AccountAddress>(&parsed);
-    return account != nullptr && account->toString() == utf8.toStdString();
-}
-
 bool isGroupOpKind(quint8 kind)
 {
     return kind >= quint8(MessageContent::Kind::Reply) &&
@@ -65,6 +53,16 @@ MessageContent makeWithTarget(MessageContent::Kind kind, const QByteArray &targe
 }
 
 } // namespace
+
+bool isCanonicalAddress(const QByteArray &utf8)
+{
+    if (utf8.isEmpty() || utf8.size() > kMaxGroupOpAuthorBytes) {
+        return false;
+    }
+    const auto parsed = crypto::AccountAddress::parse(utf8.toStdString());
+    const auto *account = std::get_if<crypto::AccountAddress>(&parsed);
+    return account != nullptr && account->toString() == utf8.toStdString();
+}
 
 bool MessageContent::isValidReaction(const QString &emoji)
 {

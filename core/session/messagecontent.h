@@ -79,6 +79,10 @@ inline constexpr int kSenderKeyContentBytes = 1 + kGroupIdBytes + 4 + 4 + 32 + 3
 // M1 §10: a group op's body before the rest of its op's body: group id ‖ epoch ‖ op kind ‖
 // target ‖ u8 author length ‖ the author (at most kMaxGroupOpAuthorBytes).
 inline constexpr int kMaxGroupOpAuthorBytes = 255;
+
+// M1 §10: an account address in its one canonical form (C1 §1), at most
+// kMaxGroupOpAuthorBytes, so that authors compare byte for byte (group ops, archives' rows).
+bool isCanonicalAddress(const QByteArray &utf8);
 inline constexpr int kGroupOpFixedBytes = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes + 1;
 inline constexpr int kMaxGroupOpBodyBytes =
     kGroupOpFixedBytes + kMaxGroupOpAuthorBytes + kMaxTextBytes;

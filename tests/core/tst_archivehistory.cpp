@@ -261,7 +261,7 @@ void TestArchiveHistory::wholeHistoryTravels()
     const QByteArray sealed = readFile(archive);
     QVERIFY(!sealed.contains("hello") && !sealed.contains("report") &&
             !sealed.contains(m_blob.mid(1000, 64)) && !sealed.contains(m_ref.key));
-    QCOMPARE(quint8(sealed[8]), quint8(0x02)); // B2
+    QCOMPARE(quint8(sealed[8]), quint8(0x03)); // B3
 
     const QString target = m_dir->filePath(QStringLiteral("imported"));
     const ArchiveOutcome outcome = importTo(archive, target);

@@ -182,11 +182,12 @@ private slots:
         QTest::addColumn<int>("value");
         QTest::addColumn<ArchiveError>("expected");
         QTest::newRow("magic") << 0 << int('X') << ArchiveError::NotAnArchive;
-        // The value is XORed into the byte: version 2 becomes 0, 3, or 1 — known, but the
-        // header is every chunk's AD, so a B2 archive cannot pass for B1.
-        QTest::newRow("version 0") << 8 << 2 << ArchiveError::UnsupportedVersion;
-        QTest::newRow("version 3") << 8 << 1 << ArchiveError::UnsupportedVersion;
-        QTest::newRow("version 2 made 1") << 8 << 3 << ArchiveError::Tampered;
+        // The value is XORed into the byte: version 3 becomes 0, 4, or 2 and 1 — known, but
+        // the header is every chunk's AD, so a B3 archive cannot pass for B2 or B1.
+        QTest::newRow("version 0") << 8 << 3 << ArchiveError::UnsupportedVersion;
+        QTest::newRow("version 4") << 8 << 7 << ArchiveError::UnsupportedVersion;
+        QTest::newRow("version 3 made 2") << 8 << 1 << ArchiveError::Tampered;
+        QTest::newRow("version 3 made 1") << 8 << 2 << ArchiveError::Tampered;
         QTest::newRow("kdf 2") << 9 << 2 << ArchiveError::UnsupportedAlgorithm;
         // opslimit's high byte: 2^56 passes, refused before any Argon2id run.
         QTest::newRow("opslimit") << 10 << 1 << ArchiveError::ParametersOutOfBounds;
@@ -309,9 +310,9 @@ private slots:
 
     void versionsWrittenAndRead()
     {
-        // B2 is written by default; B1 can still be written (the tests' old writer) and is
-        // opened with its version; no other version is written.
-        for (const Byte version : {Byte(0x01), Byte(0x02)}) {
+        // B3 is written by default; B1 and B2 can still be written (the tests' old writers)
+        // and are opened with their version; no other version is written.
+        for (const Byte version : {Byte(0x01), Byte(0x02), Byte(0x03)}) {
             auto created =
                 ArchiveWriter::create(view(kPassphrase), VaultParameters::minimum(), version);
             auto &writer = std::get<ArchiveWriter>(created);
@@ -323,9 +324,9 @@ private slots:
             QCOMPARE(std::get<ArchiveOpener>(opened).version(), version);
         }
         QCOMPARE(m_archive[8], kArchiveFormatVersion);
-        QCOMPARE(kArchiveFormatVersion, Byte(0x02));
+        QCOMPARE(kArchiveFormatVersion, Byte(0x03));
         QCOMPARE(std::get<ArchiveError>(
-                     ArchiveWriter::create(view(kPassphrase), VaultParameters::minimum(), 3)),
+                     ArchiveWriter::create(view(kPassphrase), VaultParameters::minimum(), 4)),
                  ArchiveError::UnsupportedVersion);
     }
 };

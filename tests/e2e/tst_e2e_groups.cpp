@@ -1290,6 +1290,12 @@ void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
     QVERIFY2(result.exitCode == 0, qPrintable(result.err));
     result = cli(QStringLiteral("erin-new"), {QStringLiteral("import"), archive});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    // The archive carries the group's chain and its history (protocol B3).
+    QCOMPARE(jsonLines(result.out).value(0).value(u"groups").toInt(), 1);
+    result = cli(QStringLiteral("erin-new"),
+                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("early")});
+    QVERIFY(result.exitCode != 0);
+    QVERIFY2(result.err.contains(u"not in the group yet"), qPrintable(result.err));
 
     // Alice's first text is sealed to bob's device and erin's old one; the relay refuses it,
     // and it goes again without erin's (M1 §9.6 step 5). Alice refreshed erin's list (B1 §7)
@@ -1316,8 +1322,9 @@ void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
         // The relay took each (no group receipts yet, M1 §9.6): none failed, none queued.
         QCOMPARE(ownStates, QStringList(name == u"alice" ? 3 : 2, QStringLiteral("sent")));
     }
-    // Erin's new computer has the group (what was said before the move stays on the old one:
-    // groups do not travel in archives yet, B2 §5), at the same epoch, and speaks in it.
+    // Erin's new computer has the group at the same epoch, with what was said before the move
+    // (from the archive, B3) and after the listing — alice's first text after the move went
+    // before it and is not there — and speaks in it.
     const QString erinNew = QStringLiteral("erin-new");
     auto seen = groups(erinNew);
     QVERIFY(seen.contains(id));
@@ -1326,8 +1333,9 @@ void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
     QCOMPARE(groups(QStringLiteral("bob"))[id].value(u"epoch").toInt(), 2);
     QCOMPARE(send(erinNew, QStringLiteral("thanks")), QStringLiteral("2 "));
     const QString thanks = address(erin) + QStringLiteral(": thanks");
-    QCOMPARE(history(erinNew, id), (QStringList{bob + QStringLiteral(": still here"),
-                                                alice + QStringLiteral(": again"), thanks}));
+    const QStringList onNew = before + QStringList{bob + QStringLiteral(": still here"),
+                                                   alice + QStringLiteral(": again"), thanks};
+    QCOMPARE(history(erinNew, id), onNew);
     QCOMPARE(history(QStringLiteral("bob"), id), after + QStringList{thanks});
 
     // Erin moves again (device 3), and this time writes to alice before anyone sends to the
@@ -1346,7 +1354,7 @@ void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
     QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("where now?")), QStringLiteral("2 "));
     const QString whereNow = bob + QStringLiteral(": where now?");
     QCOMPARE(groups(erinNewer)[id].value(u"epoch").toInt(), 3);
-    QCOMPARE(history(erinNewer, id), QStringList{whereNow});
+    QCOMPARE(history(erinNewer, id), onNew + QStringList{whereNow});
     QCOMPARE(send(erinNewer, QStringLiteral("here")), QStringLiteral("2 "));
     QCOMPARE(history(QStringLiteral("alice"), id).mid(after.size()),
              (QStringList{thanks, whereNow, address(erin) + QStringLiteral(": here")}));

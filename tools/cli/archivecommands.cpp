@@ -20,7 +20,8 @@ QJsonObject counts(const core::ArchiveSummary &summary)
             {QStringLiteral("contacts"), summary.contacts},
             {QStringLiteral("messages"), summary.messages},
             {QStringLiteral("attachments"), summary.attachments},
-            {QStringLiteral("files"), summary.files}};
+            {QStringLiteral("files"), summary.files},
+            {QStringLiteral("groups"), summary.groups}};
 }
 
 } // namespace
