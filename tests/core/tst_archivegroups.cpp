@@ -7,8 +7,7 @@
 // order, a forged change, a conversation without its group, an author who is no address, an
 // event that is none — are refused with nothing left behind. B2 archives still import.
 
-#include "core/account/archiverecords.h"
-#include "core/account/profilearchiver.h"
+#include "archivetesthelpers.h"
 #include "core/session/groupchange.h"
 #include "core/session/groupevent.h"
 #include "core/session/grouppipeline.h"
@@ -16,13 +15,10 @@
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/grouptable.h"
-#include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/reactiontable.h"
-#include "crypto/identity.h"
 #include "crypto/signingkeypair.h"
-#include "storetesthelpers.h"
 
 #include <QDateTime>
 #include <QTemporaryDir>
@@ -39,19 +35,6 @@ namespace {
 const QString kAlice = QStringLiteral("alice@127.0.0.1:7683");
 const QString kCarol = QStringLiteral("carol@127.0.0.1:7683");
 const QString kDave = QStringLiteral("dave@127.0.0.1:7683"); // a member, no contact
-const QString kArchivePassphrase = QStringLiteral("archive passphrase");
-using Records = std::vector<std::pair<quint8, crypto::WipedBytes>>;
-
-QByteArray bytesOf(crypto::ByteView bytes)
-{
-    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
-}
-
-crypto::ByteView viewOf(const QByteArray &bytes)
-{
-    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
-            static_cast<std::size_t>(bytes.size())};
-}
 
 QByteArray id16(char c, int i)
 {
@@ -176,15 +159,14 @@ private slots:
     void b2ArchivesStillImport();
 
 private:
-    ArchiveOutcome importTo(const QString &archive, const QString &directory);
-    // An archive of the account record, carol's contact record and `records`.
-    QString writeArchive(const Records &records,
+    // An archive of alice's Account record, carol's Contact record and `records`.
+    QString writeArchive(ArchiveRecords records,
                          crypto::Byte version = crypto::kArchiveFormatVersion);
     std::unique_ptr<QTemporaryDir> m_dir;
     std::shared_ptr<ProfileStore> m_store;
-    QByteArray m_deviceList;
-    QByteArray m_seed;
-    Person m_alice;
+    ArchiveAccount m_account{kAlice};
+    Person m_alice{kAlice, std::make_shared<const crypto::SigningKeyPair>(
+                               *crypto::SigningKeyPair::fromSeed(m_account.account.key().seed()))};
     Person m_carol = person(kCarol);
     Person m_dave = person(kDave);
     std::vector<GroupChange> m_chain; // the resolved chain, epoch 1 first
@@ -196,26 +178,7 @@ void TestArchiveGroups::init()
     m_dir = std::make_unique<QTemporaryDir>();
     m_store = std::make_shared<ProfileStore>(m_dir->filePath(QStringLiteral("original")));
     QVERIFY(succeeded(take(m_store->create(passphrase(), crypto::VaultParameters::minimum()))));
-    const auto account = crypto::AccountIdentity::generate(
-        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse(kAlice.toStdString())));
-    const crypto::DeviceIdentity device = account.createDevice(crypto::DeviceId{1});
-    const auto list = account.signDeviceList(5, {device.listEntry()});
-    QVERIFY(list);
-    m_seed = bytesOf(account.key().seed());
-    m_deviceList = bytesOf(list->serialize());
-    m_alice = {kAlice, std::make_shared<const crypto::SigningKeyPair>(
-                           *crypto::SigningKeyPair::fromSeed(account.key().seed()))};
-    OwnIdentityRecord identity;
-    identity.address = kAlice;
-    identity.deviceId = 1;
-    identity.accountSeed = crypto::WipedBytes(account.key().seed());
-    identity.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
-    identity.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
-    identity.deviceCertificate = bytesOf(device.certificate().serialize());
-    identity.deviceListCounter = 5;
-    identity.relayUrl = QStringLiteral("ws://127.0.0.1:7683");
-    identity.deviceList = m_deviceList;
-    identity.registered = true;
+    const OwnIdentityRecord identity = m_account.identity;
 
     // Alice creates the group, makes dave an admin; dave renames it while alice renames it
     // too — alice ranks higher, so dave's rename loses and stays behind — then dave renames
@@ -333,38 +296,14 @@ void TestArchiveGroups::init()
     QVERIFY(succeeded(stored));
 }
 
-ArchiveOutcome TestArchiveGroups::importTo(const QString &archive, const QString &directory)
+QString TestArchiveGroups::writeArchive(ArchiveRecords records, crypto::Byte version)
 {
-    return take(ProfileArchiver::importProfile(
-        archive, ProfileStore::passphraseBytes(kArchivePassphrase), directory, passphrase(),
-        crypto::VaultParameters::minimum()));
-}
-
-QString TestArchiveGroups::writeArchive(const Records &records, crypto::Byte version)
-{
-    auto created = crypto::ArchiveWriter::create(viewOf(kArchivePassphrase.toUtf8()),
-                                                 crypto::VaultParameters::minimum(), version);
-    auto &writer = std::get<crypto::ArchiveWriter>(created);
-    archive::AccountRecord account;
-    account.address = kAlice;
-    account.accountSeed = crypto::WipedBytes(viewOf(m_seed));
-    account.deviceId = 1;
-    account.deviceList = m_deviceList;
-    writer.add(archive::kAccount, archive::encodeAccount(account).view());
     ContactRecord carol;
     carol.address = kCarol;
     carol.accountKey = m_carol.publicKey();
-    writer.add(archive::kContact, archive::encodeContact(carol).view());
-    for (const auto &[type, body] : records) {
-        writer.add(type, body.view());
-    }
-    writer.finish();
-    const std::vector<crypto::Byte> bytes = writer.takeOutput();
-    const QString path = m_dir->filePath(QStringLiteral("written.archive"));
-    QFile file(path);
-    file.open(QIODevice::WriteOnly | QIODevice::Truncate);
-    file.write(reinterpret_cast<const char *>(bytes.data()), qint64(bytes.size()));
-    return path;
+    records.emplace(records.begin(), archive::kContact, archive::encodeContact(carol));
+    return test::writeArchive(m_dir->filePath(QStringLiteral("written.archive")), m_account,
+                              records, version);
 }
 
 void TestArchiveGroups::groupsTravel()
@@ -392,7 +331,7 @@ void TestArchiveGroups::groupsTravel()
             !sealed.contains(m_chain[1].encoded));
 
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(archive, target);
+    const ArchiveOutcome outcome = importArchive(archive, target);
     if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
         QFAIL(qPrintable(failure->sentence));
     }
@@ -452,7 +391,7 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing_data()
 void TestArchiveGroups::badGroupRecordsLeaveNothing()
 {
     QFETCH(int, fault);
-    Records records;
+    ArchiveRecords records;
     archive::EndRecord end;
     end.contacts = 1;
     const QByteArray groupId = m_chain.front().groupId;
@@ -539,7 +478,7 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     }
     records.emplace_back(archive::kEnd, archive::encodeEnd(end));
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(writeArchive(records), target);
+    const ArchiveOutcome outcome = importArchive(writeArchive(records), target);
     if (fault < 0) {
         if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
             QFAIL(qPrintable(failure->sentence));
@@ -549,9 +488,7 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     }
     QVERIFY(std::holds_alternative<ArchiveFailure>(outcome));
     QVERIFY(std::get<ArchiveFailure>(outcome).archive == crypto::ArchiveError::Malformed);
-    QVERIFY(!QFileInfo::exists(target));
-    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("imported*")}, QDir::AllEntries),
-             QStringList());
+    QVERIFY(leftNothing(target));
 }
 
 void TestArchiveGroups::b2ArchivesStillImport()
@@ -560,13 +497,13 @@ void TestArchiveGroups::b2ArchivesStillImport()
     MessageRecord row;
     row.clientMessageId = id16('b', 2);
     row.body = QStringLiteral("from a B2 archive");
-    Records records;
+    ArchiveRecords records;
     records.emplace_back(archive::kConversation, archive::encodeConversation({kCarol, {0, 0, {}}}));
     records.emplace_back(archive::kMessage2, archive::encodeMessage2(row, 2));
     records.emplace_back(archive::kEnd, archive::encodeEnd({1, 1, 1, 0, 0, 0, 0}, 2));
     const QString b2 = writeArchive(records, 0x02);
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(b2, target);
+    const ArchiveOutcome outcome = importArchive(b2, target);
     if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
         QFAIL(qPrintable(failure->sentence));
     }
@@ -575,7 +512,7 @@ void TestArchiveGroups::b2ArchivesStillImport()
     // B3's records are not B2's.
     records.emplace(records.begin(), archive::kGroup, archive::encodeGroupId(m_chain[0].groupId));
     const ArchiveOutcome refused =
-        importTo(writeArchive(records, 0x02), m_dir->filePath(QStringLiteral("again")));
+        importArchive(writeArchive(records, 0x02), m_dir->filePath(QStringLiteral("again")));
     QVERIFY(std::holds_alternative<ArchiveFailure>(refused));
     QVERIFY(std::get<ArchiveFailure>(refused).archive == crypto::ArchiveError::Malformed);
 }

@@ -6,18 +6,14 @@
 // records (a blob that does not match its digest, a blob cut short, a reaction with no
 // message, groups' authored rows) are refused with nothing left behind.
 
-#include "core/account/archiverecords.h"
-#include "core/account/profilearchiver.h"
+#include "archivetesthelpers.h"
 #include "core/session/attachmentfiles.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
-#include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/reactiontable.h"
-#include "crypto/identity.h"
-#include "storetesthelpers.h"
 
 #include <QBuffer>
 #include <QDateTime>
@@ -33,19 +29,7 @@ namespace {
 
 const QString kAddress = QStringLiteral("alice@127.0.0.1:7683");
 const QString kCarol = QStringLiteral("carol@127.0.0.1:7683");
-const QString kArchivePassphrase = QStringLiteral("archive passphrase");
 constexpr qint64 kDay = 24 * 3600 * 1000;
-
-QByteArray bytesOf(crypto::ByteView bytes)
-{
-    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
-}
-
-crypto::ByteView viewOf(const QByteArray &bytes)
-{
-    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
-            static_cast<std::size_t>(bytes.size())};
-}
 
 QByteArray id16(char c, int i)
 {
@@ -74,18 +58,15 @@ private slots:
     void recordCodecsRefuseBadBodies();
 
 private:
-    ArchiveOutcome importTo(const QString &archive, const QString &directory);
     // An archive of `records` after the account record and carol's contact record.
-    QString writeArchive(const QString &name,
-                         const std::vector<std::pair<quint8, crypto::WipedBytes>> &records,
+    QString writeArchive(const QString &name, ArchiveRecords records,
                          crypto::Byte version = crypto::kArchiveFormatVersion);
     std::unique_ptr<QTemporaryDir> m_dir;
     std::shared_ptr<ProfileStore> m_store;
     QByteArray m_plainFile; // the downloaded attachment's plaintext
     QByteArray m_blob;      // its blob (ciphertext), as kept under attachments/
     AttachmentRef m_ref;    // its descriptor
-    QByteArray m_deviceList;
-    QByteArray m_seed;
+    std::unique_ptr<ArchiveAccount> m_account;
     qint64 m_now = 0;
 };
 
@@ -95,24 +76,8 @@ void TestArchiveHistory::init()
     const QString original = m_dir->filePath(QStringLiteral("original"));
     m_store = std::make_shared<ProfileStore>(original);
     QVERIFY(succeeded(take(m_store->create(passphrase(), crypto::VaultParameters::minimum()))));
-    const auto account = crypto::AccountIdentity::generate(
-        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse(kAddress.toStdString())));
-    const crypto::DeviceIdentity device = account.createDevice(crypto::DeviceId{1});
-    const auto list = account.signDeviceList(5, {device.listEntry()});
-    QVERIFY(list);
-    m_seed = bytesOf(account.key().seed());
-    m_deviceList = bytesOf(list->serialize());
-    OwnIdentityRecord identity;
-    identity.address = kAddress;
-    identity.deviceId = 1;
-    identity.accountSeed = crypto::WipedBytes(account.key().seed());
-    identity.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
-    identity.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
-    identity.deviceCertificate = bytesOf(device.certificate().serialize());
-    identity.deviceListCounter = 5;
-    identity.relayUrl = QStringLiteral("ws://127.0.0.1:7683");
-    identity.deviceList = m_deviceList;
-    identity.registered = true;
+    m_account = std::make_unique<ArchiveAccount>(kAddress);
+    const OwnIdentityRecord identity = m_account->identity;
 
     // A real blob of three archive pieces and more, as a download leaves it.
     const QString attachments = QDir(original).filePath(QStringLiteral("attachments"));
@@ -238,13 +203,6 @@ void TestArchiveHistory::init()
     QVERIFY(succeeded(stored));
 }
 
-ArchiveOutcome TestArchiveHistory::importTo(const QString &archive, const QString &directory)
-{
-    return take(ProfileArchiver::importProfile(
-        archive, ProfileStore::passphraseBytes(kArchivePassphrase), directory, passphrase(),
-        crypto::VaultParameters::minimum()));
-}
-
 void TestArchiveHistory::wholeHistoryTravels()
 {
     const QString archive = m_dir->filePath(QStringLiteral("alice.archive"));
@@ -264,7 +222,7 @@ void TestArchiveHistory::wholeHistoryTravels()
     QCOMPARE(quint8(sealed[8]), quint8(0x03)); // B3
 
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(archive, target);
+    const ArchiveOutcome outcome = importArchive(archive, target);
     if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
         QFAIL(qPrintable(failure->sentence));
     }
@@ -344,33 +302,14 @@ void TestArchiveHistory::wholeHistoryTravels()
              QStringList{local.localFile});
 }
 
-QString
-TestArchiveHistory::writeArchive(const QString &name,
-                                 const std::vector<std::pair<quint8, crypto::WipedBytes>> &records,
-                                 crypto::Byte version)
+QString TestArchiveHistory::writeArchive(const QString &name, ArchiveRecords records,
+                                         crypto::Byte version)
 {
-    auto created = crypto::ArchiveWriter::create(viewOf(kArchivePassphrase.toUtf8()),
-                                                 crypto::VaultParameters::minimum(), version);
-    auto &writer = std::get<crypto::ArchiveWriter>(created);
-    archive::AccountRecord account;
-    account.address = kAddress;
-    account.accountSeed = crypto::WipedBytes(viewOf(m_seed));
-    account.deviceId = 1;
-    account.deviceList = m_deviceList;
-    writer.add(archive::kAccount, archive::encodeAccount(account).view());
     ContactRecord carol;
     carol.address = kCarol;
     carol.accountKey = QByteArray(32, 'c');
-    writer.add(archive::kContact, archive::encodeContact(carol).view());
-    for (const auto &[type, body] : records) {
-        writer.add(type, body.view());
-    }
-    writer.finish();
-    const auto bytes = writer.takeOutput();
-    QFile file(m_dir->filePath(name));
-    file.open(QIODevice::WriteOnly);
-    file.write(reinterpret_cast<const char *>(bytes.data()), qint64(bytes.size()));
-    return file.fileName();
+    records.emplace(records.begin(), archive::kContact, archive::encodeContact(carol));
+    return test::writeArchive(m_dir->filePath(name), *m_account, records, version);
 }
 
 void TestArchiveHistory::b1ArchivesStillImport()
@@ -387,14 +326,14 @@ void TestArchiveHistory::b1ArchivesStillImport()
     tombstone.clientMessageId = id16('o', 2);
     tombstone.deleted = true;
     tombstone.body = QString();
-    std::vector<std::pair<quint8, crypto::WipedBytes>> records;
+    ArchiveRecords records;
     records.emplace_back(archive::kMessage, archive::encodeMessage(kCarol, edited));
     records.emplace_back(archive::kMessage, archive::encodeMessage(kCarol, tombstone));
     records.emplace_back(archive::kEnd, archive::encodeEnd({1, 2}, 1));
     const QString b1 = writeArchive(QStringLiteral("b1"), records, 0x01);
     QCOMPARE(quint8(readFile(b1)[8]), quint8(0x01));
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(b1, target);
+    const ArchiveOutcome outcome = importArchive(b1, target);
     if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
         QFAIL(qPrintable(failure->sentence));
     }
@@ -413,12 +352,12 @@ void TestArchiveHistory::b1ArchivesStillImport()
 
     // B2's records are not B1's, and B1's Message is not B2's.
     const QString mixed = writeArchive(QStringLiteral("mixed"), [&] {
-        std::vector<std::pair<quint8, crypto::WipedBytes>> list;
+        ArchiveRecords list;
         list.emplace_back(archive::kMessage, archive::encodeMessage(kCarol, edited));
         list.emplace_back(archive::kEnd, archive::encodeEnd({1, 1, 0, 0, 0, 0, 0}));
         return list;
     }());
-    const ArchiveOutcome refused = importTo(mixed, m_dir->filePath(QStringLiteral("again")));
+    const ArchiveOutcome refused = importArchive(mixed, m_dir->filePath(QStringLiteral("again")));
     QVERIFY(std::holds_alternative<ArchiveFailure>(refused));
     QVERIFY(std::get<ArchiveFailure>(refused).archive == crypto::ArchiveError::Malformed);
 }
@@ -440,7 +379,7 @@ void TestArchiveHistory::badRecordsLeaveNothing_data()
 void TestArchiveHistory::badRecordsLeaveNothing()
 {
     QFETCH(int, fault);
-    std::vector<std::pair<quint8, crypto::WipedBytes>> records;
+    ArchiveRecords records;
     archive::ConversationEntry conversation;
     conversation.contact = kCarol;
     records.emplace_back(archive::kConversation, archive::encodeConversation(conversation));
@@ -480,7 +419,8 @@ void TestArchiveHistory::badRecordsLeaveNothing()
     }
     records.emplace_back(archive::kEnd, archive::encodeEnd(end));
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(writeArchive(QStringLiteral("bad"), records), target);
+    const ArchiveOutcome outcome =
+        importArchive(writeArchive(QStringLiteral("bad"), records), target);
     if (fault < 0) {
         QVERIFY(std::holds_alternative<ArchiveSummary>(outcome));
         QCOMPARE(std::get<ArchiveSummary>(outcome).files, qint64(1));
@@ -488,9 +428,7 @@ void TestArchiveHistory::badRecordsLeaveNothing()
     }
     QVERIFY(std::holds_alternative<ArchiveFailure>(outcome));
     QVERIFY(std::get<ArchiveFailure>(outcome).archive == crypto::ArchiveError::Malformed);
-    QVERIFY(!QFileInfo::exists(target));
-    QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("imported*")}, QDir::AllEntries),
-             QStringList());
+    QVERIFY(leftNothing(target));
 }
 
 void TestArchiveHistory::recordCodecsRefuseBadBodies()

@@ -4,15 +4,11 @@
 // archive (wrong passphrase, truncated, tampered, records out of order, trailing bytes)
 // refused with a sentence and no profile or leftover folder behind.
 
-#include "core/account/archiverecords.h"
-#include "core/account/profilearchiver.h"
+#include "archivetesthelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
-#include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "crypto/devicelist.h"
-#include "crypto/identity.h"
-#include "storetesthelpers.h"
 
 #include <QFile>
 #include <QSqlQuery>
@@ -26,19 +22,6 @@ namespace crypto = parley::crypto;
 namespace {
 
 const QString kAddress = QStringLiteral("alice@127.0.0.1:7683");
-const QString kArchivePassphrase = QStringLiteral("archive passphrase");
-
-QByteArray bytesOf(crypto::ByteView bytes)
-{
-    return QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size()));
-}
-
-crypto::ByteView viewOf(const QByteArray &bytes)
-{
-    return {reinterpret_cast<const crypto::Byte *>(bytes.constData()),
-            static_cast<std::size_t>(bytes.size())};
-}
-
 ArchiveOutcome takeOutcome(QFuture<StoreResult<ArchiveOutcome>> future)
 {
     return valueOf(take(std::move(future)));
@@ -60,14 +43,11 @@ private slots:
     void recordCodecsRefuseBadBodies();
 
 private:
-    ArchiveOutcome importTo(const QString &archive, const QString &directory,
-                            const QString &passphrase = kArchivePassphrase);
     QString exportOriginal();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::shared_ptr<ProfileStore> m_store;
-    QByteArray m_accountKey; // the account's Ed25519 public key
-    QByteArray m_seed;
+    std::unique_ptr<ArchiveAccount> m_account;
 };
 
 void TestProfileArchiver::init()
@@ -75,24 +55,8 @@ void TestProfileArchiver::init()
     m_dir = std::make_unique<QTemporaryDir>();
     m_store = std::make_shared<ProfileStore>(m_dir->filePath(QStringLiteral("original")));
     QVERIFY(succeeded(take(m_store->create(passphrase(), crypto::VaultParameters::minimum()))));
-    const auto account = crypto::AccountIdentity::generate(
-        std::get<crypto::AccountAddress>(crypto::AccountAddress::parse(kAddress.toStdString())));
-    const crypto::DeviceIdentity device = account.createDevice(crypto::DeviceId{1});
-    const auto list = account.signDeviceList(5, {device.listEntry()});
-    QVERIFY(list);
-    m_accountKey = bytesOf(account.publicKey());
-    m_seed = bytesOf(account.key().seed());
-    OwnIdentityRecord identity;
-    identity.address = kAddress;
-    identity.deviceId = 1;
-    identity.accountSeed = crypto::WipedBytes(account.key().seed());
-    identity.deviceSigningSeed = crypto::WipedBytes(device.signingKey().seed());
-    identity.deviceIdentityKey = crypto::WipedBytes(device.identityKey().privateKey());
-    identity.deviceCertificate = bytesOf(device.certificate().serialize());
-    identity.deviceListCounter = 5;
-    identity.relayUrl = QStringLiteral("ws://127.0.0.1:7683");
-    identity.deviceList = bytesOf(list->serialize());
-    identity.registered = true;
+    m_account = std::make_unique<ArchiveAccount>(kAddress);
+    const OwnIdentityRecord identity = m_account->identity;
     auto stored = take(m_store->run([identity](StoreContext &context) -> StoreStatus {
         return context.transaction([&]() -> StoreStatus {
             if (auto saved = IdentityTable(context).save(identity);
@@ -162,14 +126,6 @@ QString TestProfileArchiver::exportOriginal()
     return path;
 }
 
-ArchiveOutcome TestProfileArchiver::importTo(const QString &archive, const QString &directory,
-                                             const QString &archivePassphrase)
-{
-    return take(ProfileArchiver::importProfile(
-        archive, ProfileStore::passphraseBytes(archivePassphrase), directory, passphrase(),
-        crypto::VaultParameters::minimum()));
-}
-
 void TestProfileArchiver::roundTripMakesANewDevice()
 {
     const QString archive = exportOriginal();
@@ -178,7 +134,7 @@ void TestProfileArchiver::roundTripMakesANewDevice()
     QVERIFY(!sealed.contains("message 1") && !sealed.contains("bob@")); // sealed, not plain
 
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(archive, target);
+    const ArchiveOutcome outcome = importArchive(archive, target);
     if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
         QFAIL(qPrintable(failure->sentence));
     }
@@ -194,14 +150,14 @@ void TestProfileArchiver::roundTripMakesANewDevice()
         take(imported.run([](StoreContext &context) { return IdentityTable(context).load(); })));
     QCOMPARE(identity.address, kAddress);
     QCOMPARE(identity.deviceId, 2u);
-    QCOMPARE(bytesOf(identity.accountSeed.view()), m_seed);
+    QCOMPARE(bytesOf(identity.accountSeed.view()), m_account->seed());
     QVERIFY(!identity.registered);
     QCOMPARE(identity.deviceListCounter, quint64(6));
     auto list = crypto::DeviceList::parse(viewOf(identity.deviceList));
     QVERIFY(std::holds_alternative<crypto::DeviceList>(list));
     const auto &devices = std::get<crypto::DeviceList>(list);
     crypto::Ed25519PublicKey key{};
-    std::copy_n(m_accountKey.constData(), 32, reinterpret_cast<char *>(key.data()));
+    std::copy_n(m_account->publicKey().constData(), 32, reinterpret_cast<char *>(key.data()));
     QVERIFY(!crypto::verifyDeviceList(devices, key, 5));
     QCOMPARE(devices.counter, quint64(6));
     QCOMPARE(devices.devices.size(), std::size_t(1));
@@ -297,7 +253,7 @@ void TestProfileArchiver::badArchivesLeaveNothing()
     file.close();
 
     const QString target = m_dir->filePath(QStringLiteral("imported"));
-    const ArchiveOutcome outcome = importTo(archive, target, passphrase);
+    const ArchiveOutcome outcome = importArchive(archive, target, passphrase);
     QVERIFY(std::holds_alternative<ArchiveFailure>(outcome));
     const auto &failure = std::get<ArchiveFailure>(outcome);
     QCOMPARE(int(failure.archive.value_or(crypto::ArchiveError::Malformed)), expected);
@@ -312,46 +268,31 @@ void TestProfileArchiver::recordsOutOfOrderAreRefused()
     // Well sealed, badly formed: a message before its contact, and no end record.
     const auto write = [&](const QString &name, bool withEnd, bool messageFirst) {
         // B1's records (its Message names the contact), so a B1 archive.
-        auto created = crypto::ArchiveWriter::create(viewOf(kArchivePassphrase.toUtf8()),
-                                                     crypto::VaultParameters::minimum(), 0x01);
-        auto &writer = std::get<crypto::ArchiveWriter>(created);
-        archive::AccountRecord account;
-        account.address = kAddress;
-        account.accountSeed = crypto::WipedBytes(viewOf(m_seed));
-        account.deviceId = 1;
-        const OwnIdentityRecord identity = valueOf(take(
-            m_store->run([](StoreContext &context) { return IdentityTable(context).load(); })));
-        account.deviceList = identity.deviceList;
-        writer.add(archive::kAccount, archive::encodeAccount(account).view());
         ContactRecord bob;
         bob.address = QStringLiteral("bob@127.0.0.1:7683");
         MessageRecord message;
         message.clientMessageId = QByteArray(16, 'x');
         message.body = QStringLiteral("hi");
+        ArchiveRecords records;
         if (!messageFirst) {
-            writer.add(archive::kContact, archive::encodeContact(bob).view());
+            records.emplace_back(archive::kContact, archive::encodeContact(bob));
         }
-        writer.add(archive::kMessage, archive::encodeMessage(bob.address, message).view());
+        records.emplace_back(archive::kMessage, archive::encodeMessage(bob.address, message));
         if (withEnd) {
-            writer.add(archive::kEnd, archive::encodeEnd({1, 1}, 1).view());
+            records.emplace_back(archive::kEnd, archive::encodeEnd({1, 1}, 1));
         }
-        writer.finish();
-        const auto bytes = writer.takeOutput();
-        QFile file(m_dir->filePath(name));
-        file.open(QIODevice::WriteOnly);
-        file.write(reinterpret_cast<const char *>(bytes.data()), qint64(bytes.size()));
-        return file.fileName();
+        return writeArchive(m_dir->filePath(name), *m_account, records, 0x01);
     };
     const QString target = m_dir->filePath(QStringLiteral("imported"));
     for (const QString &archive :
          {write(QStringLiteral("a"), true, true), write(QStringLiteral("b"), false, false)}) {
-        const ArchiveOutcome outcome = importTo(archive, target);
+        const ArchiveOutcome outcome = importArchive(archive, target);
         QVERIFY(std::holds_alternative<ArchiveFailure>(outcome));
         QVERIFY(std::get<ArchiveFailure>(outcome).archive == crypto::ArchiveError::Malformed);
         QVERIFY(!QFileInfo::exists(target));
     }
     // The well-formed one imports.
-    const ArchiveOutcome outcome = importTo(write(QStringLiteral("c"), true, false), target);
+    const ArchiveOutcome outcome = importArchive(write(QStringLiteral("c"), true, false), target);
     QVERIFY(std::holds_alternative<ArchiveSummary>(outcome));
     QVERIFY(QFileInfo::exists(target + QStringLiteral("/profile.vault")));
 }
