@@ -1,11 +1,10 @@
 #include "core/account/archiveimporter.h"
 
 #include "core/session/groupevent.h"
-#include "core/session/grouppipeline.h"
-#include "core/session/messagecontent.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/grouptable.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
@@ -187,10 +186,9 @@ std::optional<ArchiveFailure> ArchiveImporter::handle(const Record &record)
     const bool b3 = m_version >= 3;
     // A group's changes end where the next record that is none begins (B3 §2.5).
     if (!m_group.isEmpty() && record.type != archive::kGroupChange) {
-        if (m_groupChanges == 0) {
-            return malformed();
+        if (auto failed = finishGroup()) {
+            return failed;
         }
-        m_group.clear();
     }
     switch (record.type) {
     case archive::kAccount:
@@ -240,6 +238,7 @@ std::optional<ArchiveFailure> ArchiveImporter::account(const Record &record)
     }
     summary.accountAddress = account->address;
     m_self = account->address;
+    m_selfKey = bytesOf(crypto::SigningKeyPair::fromSeed(account->accountSeed.view())->publicKey());
     m_account = true;
     return std::nullopt;
 }
@@ -326,8 +325,14 @@ std::optional<ArchiveFailure> ArchiveImporter::group(const Record &record)
     if (!groupId || m_conversation || m_groups.contains(*groupId)) {
         return malformed();
     }
+    auto row = GroupTable(m_context).ensure(*groupId, m_now);
+    if (const auto *error = std::get_if<StoreError>(&row)) {
+        return storeFailure(*error);
+    }
     m_group = *groupId;
+    m_groupRow = std::get<GroupRowId>(row);
     m_groupChanges = 0;
+    m_groupState.reset();
     m_groups.insert(*groupId);
     ++m_read.groups;
     ++summary.groups;
@@ -336,29 +341,47 @@ std::optional<ArchiveFailure> ArchiveImporter::group(const Record &record)
 
 std::optional<ArchiveFailure> ArchiveImporter::groupChange(const Record &record)
 {
-    if (m_group.isEmpty()) {
-        return malformed(); // no Group record before it
+    if (m_group.isEmpty() || m_groupChanges >= GroupTable::kMaxChangesPerGroup) {
+        return malformed(); // no Group record before it, or more than M1 §9.3 holds
     }
-    const QByteArray bytes(reinterpret_cast<const char *>(record.body.view().data()),
-                           qsizetype(record.body.size()));
+    const QByteArray bytes = bytesOf(record.body.view());
     auto decoded = decodeGroupChange(bytes);
     const auto *change = std::get_if<GroupChange>(&decoded);
-    // Each extends the one before it: a create first, then its child, and so on.
-    if (change == nullptr || change->groupId != m_group ||
-        (m_groupChanges == 0 ? change->op != GroupOp::Create : change->parent != m_groupHead)) {
+    if (change == nullptr || change->groupId != m_group) {
         return malformed();
     }
-    // Verified against the one before as on receipt (B3 §3): a forgery is no chain.
-    auto stored = importGroupChange(m_context, bytes, m_self, m_now);
-    if (const auto *error = std::get_if<StoreError>(&stored)) {
+    // The chain, epoch 1 first: each change verifies against the state the one before made
+    // (M1 §9.3), a create first — once each, so the chain costs what its length does. No
+    // contact's pin is checked (B3 §3); ours is.
+    const QString self = m_self;
+    const QByteArray selfKey = m_selfKey;
+    const PinnedKeyLookup ours = [self, selfKey](const QString &address) {
+        return address == self ? selfKey : QByteArray();
+    };
+    if (verifyGroupChange(m_groupState, *change, ours)) {
+        return malformed();
+    }
+    auto added = GroupTable(m_context).addChange(m_groupRow, *change, m_now);
+    if (const auto *error = std::get_if<StoreError>(&added)) {
         return storeFailure(*error);
     }
-    if (std::get<GroupUpdate>(stored).outcome != GroupUpdate::Outcome::Applied) {
-        return malformed();
-    }
-    m_groupHead = change->digest();
+    m_groupState = m_groupState ? change->stateAfter(*m_groupState) : change->state();
     ++m_groupChanges;
     ++m_read.groupChanges;
+    return std::nullopt;
+}
+
+std::optional<ArchiveFailure> ArchiveImporter::finishGroup()
+{
+    if (!m_groupState) {
+        return malformed(); // a Group record without GroupChange records
+    }
+    if (auto saved = GroupTable(m_context).saveState(m_groupRow, *m_groupState, m_now);
+        const auto *error = std::get_if<StoreError>(&saved)) {
+        return storeFailure(*error);
+    }
+    m_group.clear();
+    m_groupState.reset();
     return std::nullopt;
 }
 
@@ -369,6 +392,26 @@ std::optional<ArchiveFailure> ArchiveImporter::groupConversation(const Record &r
         return malformed(); // no chain for it, or its conversation twice
     }
     m_groups.remove(*groupId);
+    // Who may be named in it: everyone any state of its chain listed (B3 §2.2).
+    GroupTable groups(m_context);
+    auto row = groups.find(*groupId);
+    if (const auto *error = std::get_if<StoreError>(&row)) {
+        return storeFailure(*error);
+    }
+    const auto &found = std::get<std::optional<GroupRowId>>(row);
+    auto changes = found ? groups.changes(*found) : std::vector<QByteArray>();
+    if (const auto *error = std::get_if<StoreError>(&changes)) {
+        return storeFailure(*error);
+    }
+    m_members.clear();
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(changes)) {
+        const auto decoded = decodeGroupChange(bytes);
+        if (const auto *change = std::get_if<GroupChange>(&decoded)) {
+            for (const GroupMember &member : change->members) {
+                m_members.insert(member.address);
+            }
+        }
+    }
     auto created = ConversationTable(m_context).forGroup(*groupId, m_now);
     if (const auto *error = std::get_if<StoreError>(&created)) {
         return storeFailure(*error);
@@ -417,17 +460,18 @@ std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
         return malformed();
     }
     MessageRecord &message = entry->message;
-    // B3 §2.2: authors, a reply's author and group events in a group's conversation only, as
-    // canonical addresses and events that parse; no timer there (groups have none yet).
+    // B3 §2.2: authors, a reply's author and group events in a group's conversation only:
+    // authors its chain lists, events that parse, on incoming seen rows that quote and edit
+    // nothing; no timer there (groups have none yet).
     if (m_inGroup) {
         const bool outgoing = message.direction == MessageRecord::Direction::Outgoing;
-        if ((!message.author.isEmpty() &&
-             (outgoing || !isCanonicalAddress(message.author.toUtf8()))) ||
-            (!message.replyToAuthor.isEmpty() &&
-             !isCanonicalAddress(message.replyToAuthor.toUtf8())) ||
-            message.isTimerChange() ||
-            (message.isGroupEvent() && (outgoing || !message.author.isEmpty() ||
-                                        !GroupEvent::fromJson(message.groupEvent)))) {
+        const bool badEvent = message.isGroupEvent() &&
+                              (outgoing || message.state != MessageRecord::State::Seen ||
+                               !message.author.isEmpty() || !message.replyTo.isEmpty() ||
+                               message.isEdited() || !GroupEvent::fromJson(message.groupEvent));
+        if ((!message.author.isEmpty() && (outgoing || !m_members.contains(message.author))) ||
+            (!message.replyToAuthor.isEmpty() && !m_members.contains(message.replyToAuthor)) ||
+            message.isTimerChange() || badEvent) {
             return malformed();
         }
     } else if (!message.author.isEmpty() || !message.replyToAuthor.isEmpty() ||
@@ -476,11 +520,11 @@ std::optional<ArchiveFailure> ArchiveImporter::version(const Record &record)
 std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
 {
     auto entry = archive::decodeReaction(record.body.view());
-    // In 1:1 the contact's or ours; in a group any member's (a canonical address) but ours,
-    // which is the empty author.
+    // In 1:1 the contact's or ours; in a group any member its chain lists but ours, which is
+    // the empty author.
     const bool validAuthor =
         entry && (entry->author.isEmpty() ||
-                  (m_inGroup ? entry->author != m_self && isCanonicalAddress(entry->author.toUtf8())
+                  (m_inGroup ? entry->author != m_self && m_members.contains(entry->author)
                              : entry->author == m_peer));
     if (!validAuthor || !m_current || !m_current->plain || m_current->stage > 1 ||
         m_current->reactionAuthors.contains(entry->author)) {

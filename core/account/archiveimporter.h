@@ -2,6 +2,8 @@
 
 #include "core/account/archiverecords.h"
 #include "core/account/profilearchiver.h"
+#include "core/session/groupchange.h"
+#include "core/store/grouptable.h"
 #include "core/store/storeids.h"
 #include "crypto/profilearchive.h"
 
@@ -56,6 +58,8 @@ private:
     std::optional<ArchiveFailure> group(const Record &record);
     std::optional<ArchiveFailure> groupChange(const Record &record);
     std::optional<ArchiveFailure> groupConversation(const Record &record);
+    // The group whose GroupChange records were being read is complete: its state is saved.
+    std::optional<ArchiveFailure> finishGroup();
     std::optional<ArchiveFailure> conversation(const Record &record);
     std::optional<ArchiveFailure> message(const Record &record);
     std::optional<ArchiveFailure> version(const Record &record);
@@ -103,10 +107,15 @@ private:
     QString m_peer;                               // its contact's address (empty: a group's)
     bool m_inGroup = false;                       // m_conversation is a group's (B3)
     QString m_self;                               // our account address
-    QByteArray m_group;        // B3: the group whose GroupChange records are being read
-    int m_groupChanges = 0;    // of them, how many were read
-    QByteArray m_groupHead;    // the digest of the last of them
+    QByteArray m_selfKey;                         // and its public key
+    // B3: the group whose GroupChange records are being read, its row, how many were read
+    // and the state they made (the last one's).
+    QByteArray m_group;
+    GroupRowId m_groupRow;
+    int m_groupChanges = 0;
+    std::optional<GroupState> m_groupState;
     QSet<QByteArray> m_groups; // every group read; each GroupConversation takes its own out
+    QSet<QString> m_members;   // in a group's conversation: everyone its chain ever listed
     std::vector<std::pair<ConversationId, ConversationTimer>> m_timers;
     std::optional<Current> m_current;
     std::optional<PendingFile> m_pending;

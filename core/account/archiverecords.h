@@ -37,7 +37,9 @@ enum RecordType : quint8 {
 };
 
 // B3 bounds (B3 §2).
-inline constexpr int kMaxGroupEventBytes = 64 * 1024;
+// An event names at most every member four times over (added, removed, admins, unadmins):
+// 4 × 128 addresses of up to 255 bytes fit.
+inline constexpr int kMaxGroupEventBytes = 256 * 1024;
 
 // B2 bounds (B2 §2).
 inline constexpr std::size_t kMaxAttachmentDataBytes = 64 * 1024;

@@ -241,12 +241,11 @@ std::vector<GroupRequest> toMakeAgain(const std::vector<GroupState> &before,
     return requests;
 }
 
-// storeGroupChange's work with the pins of `pinned`; `shown`: the group's conversation is
-// listed and gets the change's event row (not for a chain from an archive, whose
-// conversation comes with its own rows).
-StoreResult<GroupUpdate> keepGroupChange(StoreContext &context, const QByteArray &bytes,
-                                         const QString &self, const PinnedKeyLookup &pinned,
-                                         qint64 now, const QString &from, bool shown)
+} // namespace
+
+StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
+                                          const QString &self, const QByteArray &selfKey,
+                                          qint64 now, const QString &from)
 {
     GroupUpdate update;
     auto decoded = decodeGroupChange(bytes);
@@ -257,6 +256,7 @@ StoreResult<GroupUpdate> keepGroupChange(StoreContext &context, const QByteArray
     const GroupChange change = std::get<GroupChange>(std::move(decoded));
     update.groupId = change.groupId;
     return context.transaction([&]() -> StoreResult<GroupUpdate> {
+        const PinnedKeyLookup pinned = pinnedKeys(context, self, selfKey);
         GroupTable groups(context);
         auto existing = groups.find(change.groupId);
         if (const auto *error = errorOf(existing)) {
@@ -391,16 +391,15 @@ StoreResult<GroupUpdate> keepGroupChange(StoreContext &context, const QByteArray
                 }
                 // A group we are a member of is a conversation (schema v14): it is listed
                 // from its creation or our joining on, and moves up with each change.
-                if (shown && update.after->member(self) != nullptr) {
+                if (update.after->member(self) != nullptr) {
                     if (auto listed = touchGroupConversation(context, change.groupId, now);
                         const auto *error = errorOf(listed)) {
                         return *error;
                     }
                 }
-                if (auto event = shown ? appendGroupEvent(context, update.before, *update.after,
-                                                          change, self, now)
-                                       : StoreStatus(Done{});
-                    const auto *error = errorOf(event)) {
+                if (auto shown =
+                        appendGroupEvent(context, update.before, *update.after, change, self, now);
+                    const auto *error = errorOf(shown)) {
                     return *error;
                 }
             }
@@ -421,23 +420,6 @@ StoreResult<GroupUpdate> keepGroupChange(StoreContext &context, const QByteArray
         }
         return update;
     });
-}
-
-} // namespace
-
-StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArray &bytes,
-                                          const QString &self, const QByteArray &selfKey,
-                                          qint64 now, const QString &from)
-{
-    return keepGroupChange(context, bytes, self, pinnedKeys(context, self, selfKey), now, from,
-                           true);
-}
-
-StoreResult<GroupUpdate> importGroupChange(StoreContext &context, const QByteArray &bytes,
-                                           const QString &self, qint64 now)
-{
-    const PinnedKeyLookup noPins = [](const QString &) { return QByteArray(); };
-    return keepGroupChange(context, bytes, self, noPins, now, {}, false);
 }
 
 StoreResult<MadeGroupChange> makeGroupChange(StoreContext &context,

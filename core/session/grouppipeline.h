@@ -72,14 +72,6 @@ StoreResult<GroupUpdate> storeGroupChange(StoreContext &context, const QByteArra
                                           const QString &self, const QByteArray &selfKey,
                                           qint64 now, const QString &from = {});
 
-// A change of a chain from a profile archive (docs/protocol.md B3 §3), stored and resolved
-// as storeGroupChange does, but against no pinned key (the chain was checked against the pins
-// when it arrived on the exporting device, and a key accepted since must not refuse its
-// create) and without touching the group's conversation, which the archive brings with its
-// own rows.
-StoreResult<GroupUpdate> importGroupChange(StoreContext &context, const QByteArray &bytes,
-                                           const QString &self, qint64 now);
-
 struct MadeGroupChange
 {
     GroupChange change;

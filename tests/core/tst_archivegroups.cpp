@@ -156,6 +156,7 @@ private slots:
     void groupsTravel();
     void badGroupRecordsLeaveNothing_data();
     void badGroupRecordsLeaveNothing();
+    void aKeyAcceptedSinceTheCreateStillImports();
     void b2ArchivesStillImport();
 
 private:
@@ -386,6 +387,13 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing_data()
     QTest::newRow("a contact after a group") << 12;
     QTest::newRow("group counts do not match") << 13;
     QTest::newRow("a group event in a 1:1 conversation") << 14;
+    QTest::newRow("a group after a conversation") << 15;
+    QTest::newRow("a change after its group's conversation") << 16;
+    QTest::newRow("a group twice") << 17;
+    QTest::newRow("an outgoing event row") << 18;
+    QTest::newRow("an author the chain never listed") << 19;
+    QTest::newRow("a quote of an author the chain never listed") << 20;
+    QTest::newRow("our address under another key") << 21;
 }
 
 void TestArchiveGroups::badGroupRecordsLeaveNothing()
@@ -394,7 +402,7 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     ArchiveRecords records;
     archive::EndRecord end;
     end.contacts = 1;
-    const QByteArray groupId = m_chain.front().groupId;
+    QByteArray groupId = m_chain.front().groupId;
     if (fault != 5) {
         records.emplace_back(archive::kGroup, archive::encodeGroupId(groupId));
         end.groups = 1;
@@ -417,11 +425,29 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
         other.name = QStringLiteral("Other");
         other.members = {m_alice.member(true)};
         changes.push_back(change(other, std::nullopt, m_alice).encoded);
+    } else if (fault == 21) {
+        // A create in our name that our account key did not sign: ours is pinned (B3 §3).
+        GroupChange forged;
+        forged.op = GroupOp::Create;
+        forged.parent = QByteArray(32, '\x73');
+        const Person impostor = person(kAlice);
+        forged.groupId = groupIdFor(impostor.publicKey(), forged.parent);
+        forged.name = QStringLiteral("Hikers");
+        forged.members = {impostor.member(true), m_carol.member(), m_dave.member()};
+        groupId = forged.groupId;
+        records.back() = {archive::kGroup, archive::encodeGroupId(groupId)};
+        changes = {change(forged, std::nullopt, impostor).encoded};
     } else if (fault == 4 || fault == 5) {
         changes.clear();
     }
     for (const QByteArray &bytes : changes) {
         records.emplace_back(archive::kGroupChange, crypto::WipedBytes(viewOf(bytes)));
+        ++end.groupChanges;
+    }
+    if (fault == 17) {
+        records.emplace_back(archive::kGroup, archive::encodeGroupId(groupId));
+        records.emplace_back(archive::kGroupChange, crypto::WipedBytes(viewOf(changes[0])));
+        ++end.groups;
         ++end.groupChanges;
     }
     if (fault == 12) {
@@ -438,20 +464,34 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     }
     MessageRecord row;
     row.clientMessageId = id16('g', 0);
-    row.author = fault == 7 ? QStringLiteral("Dave@127.0.0.1:7683") : kDave;
+    row.author = fault == 7    ? QStringLiteral("Dave@127.0.0.1:7683")
+                 : fault == 19 ? QStringLiteral("erin@127.0.0.1:7683")
+                               : kDave;
+    if (fault == 20) {
+        row.replyTo = id16('q', 0);
+        row.replyToAuthor = QStringLiteral("erin@127.0.0.1:7683");
+    }
     row.authorDevice = 1;
     row.body = QStringLiteral("hi");
     if (fault == 9) {
         row.direction = MessageRecord::Direction::Outgoing;
     }
     records.emplace_back(archive::kMessage2, archive::encodeMessage2(row));
+    if (fault == 16) {
+        records.emplace_back(archive::kGroupChange, crypto::WipedBytes(viewOf(changes[0])));
+        ++end.groupChanges;
+    }
     archive::ReactionEntry reaction{fault == 11 ? kAlice : kCarol, id16('r', 0), 1,
                                     QStringLiteral("👍")};
     records.emplace_back(archive::kReaction, archive::encodeReaction(reaction));
     end.reactions = 1;
     MessageRecord system;
     system.clientMessageId = id16('s', 0);
+    system.state = MessageRecord::State::Seen;
     system.body = QString();
+    if (fault == 18) {
+        system.direction = MessageRecord::Direction::Outgoing;
+    }
     if (fault == 10) {
         system.timerChange = 60;
     } else {
@@ -473,6 +513,20 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
         ++end.conversations;
         ++end.messages;
     }
+    if (fault == 15) {
+        GroupChange other;
+        other.op = GroupOp::Create;
+        other.parent = QByteArray(32, '\x21');
+        other.groupId = groupIdFor(m_alice.publicKey(), other.parent);
+        other.name = QStringLiteral("Other");
+        other.members = {m_alice.member(true)};
+        records.emplace_back(archive::kGroup, archive::encodeGroupId(other.groupId));
+        records.emplace_back(
+            archive::kGroupChange,
+            crypto::WipedBytes(viewOf(change(other, std::nullopt, m_alice).encoded)));
+        ++end.groups;
+        ++end.groupChanges;
+    }
     if (fault == 13) {
         ++end.groupChanges;
     }
@@ -489,6 +543,43 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     QVERIFY(std::holds_alternative<ArchiveFailure>(outcome));
     QVERIFY(std::get<ArchiveFailure>(outcome).archive == crypto::ArchiveError::Malformed);
     QVERIFY(leftNothing(target));
+}
+
+void TestArchiveGroups::aKeyAcceptedSinceTheCreateStillImports()
+{
+    // Carol made a group under her old key; the profile has accepted her new key since. The
+    // create was checked against the pin when it arrived, and is not again (B3 §3).
+    GroupChange create;
+    create.op = GroupOp::Create;
+    create.parent = QByteArray(32, '\x42');
+    create.groupId = groupIdFor(m_carol.publicKey(), create.parent);
+    create.name = QStringLiteral("Carol's");
+    create.members = {m_carol.member(true), m_alice.member()};
+    const GroupChange made = change(create, std::nullopt, m_carol);
+    ContactRecord carol;
+    carol.address = kCarol;
+    carol.accountKey = person(kCarol).publicKey(); // her new key
+    ArchiveRecords records;
+    records.emplace_back(archive::kContact, archive::encodeContact(carol));
+    records.emplace_back(archive::kGroup, archive::encodeGroupId(made.groupId));
+    records.emplace_back(archive::kGroupChange, crypto::WipedBytes(viewOf(made.encoded)));
+    archive::EndRecord end;
+    end.contacts = 1;
+    end.groups = 1;
+    end.groupChanges = 1;
+    records.emplace_back(archive::kEnd, archive::encodeEnd(end));
+    const QString target = m_dir->filePath(QStringLiteral("imported"));
+    const ArchiveOutcome outcome = importArchive(
+        test::writeArchive(m_dir->filePath(QStringLiteral("pin")), m_account, records), target);
+    if (const auto *failure = std::get_if<ArchiveFailure>(&outcome)) {
+        QFAIL(qPrintable(failure->sentence));
+    }
+    ProfileStore imported(target);
+    QVERIFY(succeeded(take(imported.unlock(passphrase()))));
+    const auto state = valueOf(take(imported.run(
+        [id = made.groupId](StoreContext &context) { return loadGroup(context, id); })));
+    QVERIFY(state);
+    QCOMPARE(state->head, made.digest());
 }
 
 void TestArchiveGroups::b2ArchivesStillImport()

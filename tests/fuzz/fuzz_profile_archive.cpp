@@ -1,5 +1,5 @@
-// libFuzzer target: what an import reads from a profile archive (docs/protocol.md B1, B2) before
-// and after decryption — the header checks (no Argon2id: deliberately slow), chunk lengths,
+// libFuzzer target: what an import reads from a profile archive (docs/protocol.md B1, B2, B3)
+// before and after decryption — the header checks (no Argon2id: deliberately slow), chunk lengths,
 // the record splitter fed in uneven pieces, and core's record decoders. A crafted archive
 // must give an error, never a crash or an unbounded allocation.
 
@@ -56,14 +56,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             case archive::kEnd:
                 (void)archive::decodeEnd(record->body.view(), 1);
                 (void)archive::decodeEnd(record->body.view(), 2);
+                (void)archive::decodeEnd(record->body.view(), 3);
                 break;
             case archive::kConversation:
                 (void)archive::decodeConversation(record->body.view());
                 break;
             case archive::kMessage2:
-                if (auto entry = archive::decodeMessage2(record->body.view());
-                    entry && entry->message.deleted && entry->message.isTimerChange()) {
-                    __builtin_trap(); // B2 §2.2: the flags exclude each other
+                for (const int version : {2, 3}) {
+                    auto entry = archive::decodeMessage2(record->body.view(), version);
+                    if (entry &&
+                        ((entry->message.deleted && entry->message.isSystemRow()) ||
+                         (entry->message.isTimerChange() && entry->message.isGroupEvent()) ||
+                         entry->message.groupEvent.size() > archive::kMaxGroupEventBytes)) {
+                        __builtin_trap(); // B2 §2.2, B3 §2.2: the flags exclude each other
+                    }
+                }
+                break;
+            case archive::kGroup:
+            case archive::kGroupConversation:
+                if (auto id = archive::decodeGroupId(record->body.view()); id && id->size() != 16) {
+                    __builtin_trap();
                 }
                 break;
             case archive::kVersion:
