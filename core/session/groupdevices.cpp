@@ -4,8 +4,10 @@
 
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
+#include "core/store/identitytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
+#include "crypto/devicelist.h"
 #include "crypto/identity.h"
 
 #include <algorithm>
@@ -147,6 +149,58 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
         made.push_back(std::get<SentGroupChange>(std::move(sent)));
     }
     return made;
+}
+
+StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::DeviceIdentity &self)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    const quint32 thisDevice = self.address().device.value;
+    auto identity = IdentityTable(context).load();
+    if (const auto *error = errorOf(identity)) {
+        return *error;
+    }
+    std::vector<quint32> current;
+    const auto list =
+        crypto::DeviceList::parse(viewOf(std::get<OwnIdentityRecord>(identity).deviceList));
+    if (const auto *parsed = std::get_if<crypto::DeviceList>(&list)) {
+        for (const crypto::DeviceListEntry &entry : parsed->devices) {
+            current.push_back(entry.device.value);
+        }
+    }
+    auto groups = listGroups(context);
+    if (const auto *error = errorOf(groups)) {
+        return *error;
+    }
+    SelfListings found;
+    ContactTable contacts(context);
+    for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
+        const GroupMember *me = state.member(selfAddress);
+        if (me == nullptr || !me->admin || state.hasDevice(selfAddress, thisDevice)) {
+            continue;
+        }
+        std::vector<quint32> devices{thisDevice};
+        for (const quint32 listed : me->devices) {
+            if (std::find(current.begin(), current.end(), listed) != current.end()) {
+                devices.push_back(listed);
+            }
+        }
+        GroupRequest request;
+        request.op = GroupOp::Devices;
+        request.groupId = state.groupId;
+        request.members = {selfAddress};
+        request.devices = newestDevices(std::move(devices));
+        request.replacing = me->devices; // not over another admin's listing of us
+        found.requests.push_back(std::move(request));
+        for (const GroupMember &member : state.members) {
+            if (member.address == selfAddress || found.members.contains(member.address)) {
+                continue;
+            }
+            if (std::holds_alternative<ContactRecord>(contacts.findByAddress(member.address))) {
+                found.members << member.address;
+            }
+        }
+    }
+    return found;
 }
 
 } // namespace parley::core

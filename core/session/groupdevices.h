@@ -31,4 +31,16 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
                    const QString &address, const QByteArray &accountKey,
                    std::vector<quint32> listed, qint64 now);
 
+// Our groups that do not list this device though we are an admin of them — an archive
+// brought them to this new device (protocol B3): a devices change each (M1 §9.7) that lists
+// this device in place of our retired ones (our devices the group lists that our current
+// device list still has, and this one), and the members to reach with them: the contacts
+// among the groups' other members.
+struct SelfListings
+{
+    std::vector<GroupRequest> requests;
+    QStringList members;
+};
+StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::DeviceIdentity &self);
+
 } // namespace parley::core

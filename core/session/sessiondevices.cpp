@@ -107,21 +107,27 @@ void SessionManager::refreshDevicesOnce(const QString &address)
             finishEntry(waiting, gone ? MessageRecord::FailureReason::None
                                       : MessageRecord::FailureReason::UnknownRecipient);
         }
-        checkOutboxDrained(); // a group text's refresh has no entry waiting for it
-        QList<std::function<void()>> ready;
-        for (auto waiter = m_afterRefreshes.begin(); waiter != m_afterRefreshes.end();) {
-            waiter->waitingFor.remove(address);
-            if (waiter->waitingFor.isEmpty()) {
-                ready.append(std::move(waiter->then));
-                waiter = m_afterRefreshes.erase(waiter);
-            } else {
-                ++waiter;
-            }
-        }
-        for (const auto &then : ready) {
-            then();
-        }
+        refreshEnded(address); // a group text's refresh has no entry waiting for it
     });
+}
+
+void SessionManager::refreshEnded(const QString &address)
+{
+    m_refreshRunning.remove(address);
+    checkOutboxDrained();
+    QList<std::function<void()>> ready;
+    for (auto waiter = m_afterRefreshes.begin(); waiter != m_afterRefreshes.end();) {
+        waiter->waitingFor.remove(address);
+        if (waiter->waitingFor.isEmpty()) {
+            ready.append(std::move(waiter->then));
+            waiter = m_afterRefreshes.erase(waiter);
+        } else {
+            ++waiter;
+        }
+    }
+    for (const auto &then : ready) {
+        then();
+    }
 }
 
 void SessionManager::refreshDevices(const QString &address, RefreshDone done)

@@ -2,6 +2,7 @@
 // The database-thread halves are grouppipeline.cpp. Kept apart from sessionmanager.cpp.
 
 #include "core/account/accountmanager.h"
+#include "core/session/groupdevices.h"
 #include "core/session/grouppipeline.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationkey.h"
@@ -123,6 +124,65 @@ void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic
                  }
                  next();
              });
+}
+
+void SessionManager::listThisDevice()
+{
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    const QString selfAddress = m_account->status().accountAddress;
+    if (!store || !self || selfAddress.isEmpty() || m_refreshRunning.contains(selfAddress)) {
+        return;
+    }
+    m_refreshRunning.insert(selfAddress);
+    whenDone(store->run([self](StoreContext &context) { return selfListings(context, *self); }),
+             [this, selfAddress](const StoreResult<SelfListings> &found) {
+                 const auto *listings = std::get_if<SelfListings>(&found);
+                 if (listings == nullptr || listings->requests.empty()) {
+                     refreshEnded(selfAddress);
+                     return;
+                 }
+                 qCInfo(lcSession) << "listing this device in" << listings->requests.size()
+                                   << "group(s) (M1 §9.7)";
+                 // The change reaches only members we have a session with.
+                 ensureSessionsInTurn(
+                     listings->members, [this, selfAddress, requests = listings->requests] {
+                         runGroupRequestsInTurn(requests,
+                                                [this, selfAddress] { refreshEnded(selfAddress); });
+                     });
+             });
+}
+
+void SessionManager::runGroupRequestsInTurn(std::vector<GroupRequest> requests,
+                                            std::function<void()> then)
+{
+    if (requests.empty()) {
+        then();
+        return;
+    }
+    const GroupRequest request = requests.front();
+    requests.erase(requests.begin());
+    runGroupRequest(
+        request, true,
+        [](const QString &sentence) {
+            qCInfo(lcSession) << "an automatic group change was refused:" << sentence;
+        },
+        [this, requests, then] { runGroupRequestsInTurn(requests, then); });
+}
+
+void SessionManager::ensureSessionsInTurn(QStringList members, std::function<void()> then)
+{
+    if (members.isEmpty()) {
+        then();
+        return;
+    }
+    const QString member = members.takeFirst();
+    ensureSessions(member, [this, member, members, then](const QString &error) {
+        if (!error.isEmpty()) {
+            qCInfo(lcSession) << "no session with" << member << ":" << error;
+        }
+        ensureSessionsInTurn(members, then);
+    });
 }
 
 void SessionManager::announceGroupChanges(const std::vector<SentGroupChange> &changes)

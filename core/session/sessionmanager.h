@@ -547,6 +547,18 @@ private:
     // Runs `then` once the device list refreshes running now have finished (at once if none
     // runs).
     void whenRefreshed(std::function<void()> then);
+    // A refresh of `address`'s devices is over: whatever waits for it (outboxDrained,
+    // whenRefreshed) goes on.
+    void refreshEnded(const QString &address);
+    // On each connection: this device lists itself in the groups an archive brought where we
+    // are an admin (selfListings, protocol B3 §3): sessions with the members who are contacts
+    // first, then one devices change per group. It counts as a refresh of our own address
+    // (m_refreshRunning), so group commands and outboxDrained wait for it.
+    void listThisDevice();
+    // ensureSessions for each of `members` in turn (a failure is logged), then `then`.
+    void ensureSessionsInTurn(QStringList members, std::function<void()> then);
+    // runGroupRequest for each of `requests` in turn, outside the command queue, then `then`.
+    void runGroupRequestsInTurn(std::vector<GroupRequest> requests, std::function<void()> then);
     bool ready() const;
     // sessiondisappearing.cpp: arms the sweep timer for `expiresAt` (ms) if that is sooner.
     void scheduleSweep(qint64 expiresAt);

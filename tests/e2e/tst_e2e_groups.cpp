@@ -30,7 +30,7 @@
 #include "crypto/multirecipient.h"
 #include "crypto/sealedmessage.h"
 #include "protocol/wire.pb.h"
-#include "support/cliprocess.h"
+#include "support/cliprofiles.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
 #include "support/relayprocess.h"
@@ -45,7 +45,9 @@
 using namespace parley;
 using parley::test::CliResult;
 using parley::test::CrossThreadSpy;
+using parley::test::jsonLines;
 using parley::test::RelayProcess;
+using parley::test::strings;
 using Client = parley::test::E2eClient;
 
 namespace {
@@ -209,32 +211,9 @@ QString groupAuthorOf(core::ChatViewModel &chat, int row)
     return chat.messageList()->index(row).data(core::MessageListModel::AuthorRole).toString();
 }
 
-const QString kPassphrase = QStringLiteral("correct horse battery staple");
-
-QList<QJsonObject> jsonLines(const QString &out)
-{
-    QList<QJsonObject> objects;
-    for (const QString &line : out.split(u'\n', Qt::SkipEmptyParts)) {
-        const QJsonDocument document = QJsonDocument::fromJson(line.toUtf8());
-        if (document.isObject()) {
-            objects.append(document.object());
-        }
-    }
-    return objects;
-}
-
-QStringList strings(const QJsonValue &value)
-{
-    QStringList out;
-    for (const QJsonValue &item : value.toArray()) {
-        out << item.toString();
-    }
-    return out;
-}
-
 } // namespace
 
-class TestE2eGroups : public QObject
+class TestE2eGroups : public QObject, protected parley::test::CliProfilesTest
 {
     Q_OBJECT
 
@@ -247,7 +226,6 @@ private slots:
     void nonMemberTextsAreDropped();
     void groupConversationViews();
     void concurrentAdminChangesConverge();
-    void aMemberWhoMovedDoesNotStopTheGroup();
 
 private:
     // groupConversationViews, continued: reactions in the same group (M1 §10).
@@ -258,85 +236,20 @@ private:
     void opsBeforeTheirTarget(core::ChatViewModel &bobChat, Client &alice, Client &carol,
                               const QByteArray &id, const QString &aliceAddress,
                               const QString &bobAddress);
-    CliResult cli(const QString &name, QStringList arguments)
-    {
-        arguments.prepend(QStringLiteral("--json"));
-        arguments.prepend(m_dir->filePath(name));
-        arguments.prepend(QStringLiteral("--profile"));
-        return parley::test::runCli(arguments, kPassphrase);
-    }
-    // `name`'s groups by id, after fetching what the relay holds.
-    QMap<QString, QJsonObject> groups(const QString &name)
-    {
-        const CliResult result = cli(name, {QStringLiteral("group"), QStringLiteral("list")});
-        if (result.exitCode != 0) {
-            qWarning("group list of %s failed: %s", qPrintable(name), qPrintable(result.err));
-        }
-        QMap<QString, QJsonObject> byId;
-        for (const QJsonObject &event : jsonLines(result.out)) {
-            if (event.value(u"event").toString() == u"group") {
-                byId.insert(event.value(u"group_id").toString(), event);
-            }
-        }
-        return byId;
-    }
-    // The texts of group `id` in `name`'s history ("sender: text"), after fetching.
-    QStringList history(const QString &name, const QString &id)
-    {
-        const CliResult result =
-            cli(name, {QStringLiteral("group"), QStringLiteral("history"), id});
-        if (result.exitCode != 0) {
-            qWarning("group history of %s failed: %s", qPrintable(name), qPrintable(result.err));
-        }
-        QStringList texts;
-        for (const QJsonObject &event : jsonLines(result.out)) {
-            if (event.value(u"event").toString() == u"group-text") {
-                texts << event.value(u"from").toString() + QStringLiteral(": ") +
-                             event.value(u"text").toString();
-            }
-        }
-        return texts;
-    }
-    QString address(const QString &name) const
-    {
-        return QStringLiteral("%1@127.0.0.1:%2").arg(name).arg(m_relay->port());
-    }
-
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<RelayProcess> m_relay;
 };
 
 void TestE2eGroups::initTestCase()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    m_relay = std::make_unique<RelayProcess>();
-    const QString error = m_relay->start(m_dir->filePath(QStringLiteral("relay")));
+    QString error = m_profiles->start();
     QVERIFY2(error.isEmpty(), qPrintable(error));
-    const QStringList names = {QStringLiteral("alice"), QStringLiteral("bob"),
-                               QStringLiteral("carol"), QStringLiteral("dave")};
-    for (const QString &name : names) {
-        const CliResult made = parley::test::runCli(
-            {QStringLiteral("--profile"), m_dir->filePath(name), QStringLiteral("--relay"),
-             m_relay->url().toString(), QStringLiteral("--kdf"), QStringLiteral("interactive"),
-             QStringLiteral("init"), name},
-            kPassphrase);
-        QVERIFY2(made.exitCode == 0, qPrintable(made.err));
-    }
-    // Members of a group are each other's contacts (sessions carry the changes, M1 §9).
-    for (const QString &name : names) {
-        for (const QString &other : names) {
-            if (other != name) {
-                const CliResult added = cli(name, {QStringLiteral("add"), other});
-                QVERIFY2(added.exitCode == 0, qPrintable(added.err));
-            }
-        }
-    }
+    error = m_profiles->create({QStringLiteral("alice"), QStringLiteral("bob"),
+                                QStringLiteral("carol"), QStringLiteral("dave")});
+    QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
 void TestE2eGroups::cleanupTestCase()
 {
-    m_relay.reset();
-    m_dir.reset();
+    m_profiles.reset();
 }
 
 void TestE2eGroups::lifecycle()
@@ -1237,127 +1150,6 @@ void TestE2eGroups::concurrentAdminChangesConverge()
                    !carolState->member(address(QStringLiteral("carol")));
         }(),
         kTimeoutMs);
-}
-
-void TestE2eGroups::aMemberWhoMovedDoesNotStopTheGroup()
-{
-    // Erin moves her profile to a new computer (B2 §6): her old device is retired, and the
-    // relay refuses every send that names it (UNKNOWN_RECIPIENT, R2 §2). Alice's and bob's
-    // group texts name it until their state learns otherwise; they still reach everyone
-    // else, the first one and every one after it, and no row of theirs is failed.
-    const QString erin = QStringLiteral("erin");
-    CliResult result = parley::test::runCli({QStringLiteral("--profile"), m_dir->filePath(erin),
-                                             QStringLiteral("--relay"), m_relay->url().toString(),
-                                             QStringLiteral("--kdf"), QStringLiteral("interactive"),
-                                             QStringLiteral("init"), erin},
-                                            kPassphrase);
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("bob")}) {
-        result = cli(erin, {QStringLiteral("add"), name});
-        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-        result = cli(name, {QStringLiteral("add"), erin});
-        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    }
-    result = cli(QStringLiteral("alice"), {QStringLiteral("group"), QStringLiteral("create"),
-                                           QStringLiteral("Movers"), QStringLiteral("bob"), erin});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    const QString id = jsonLines(result.out).value(0).value(u"group_id").toString();
-    QCOMPARE(id.size(), 32);
-    const QString alice = address(QStringLiteral("alice"));
-    const QString bob = address(QStringLiteral("bob"));
-    // What `name`'s `group send` reported: the devices it sealed the text to, and those left
-    // out.
-    const auto send = [&](const QString &name, const QString &text) {
-        const CliResult sent =
-            cli(name, {QStringLiteral("group"), QStringLiteral("send"), id, text});
-        if (sent.exitCode != 0) {
-            qWarning("group send: %s", qPrintable(sent.err));
-        }
-        const QJsonObject event = jsonLines(sent.out).value(0);
-        return QStringLiteral("%1 %2")
-            .arg(event.value(u"recipients").toInt())
-            .arg(strings(event.value(u"unreached")).join(u','));
-    };
-    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("before")), QStringLiteral("2 "));
-    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("me too")), QStringLiteral("2 "));
-    const QStringList before = {alice + QStringLiteral(": before"),
-                                bob + QStringLiteral(": me too")};
-    QCOMPARE(history(erin, id), before);
-
-    // Erin moves (export, import: device 2; device 1 is gone from the relay).
-    const QString archive = m_dir->filePath(QStringLiteral("erin.parley-archive"));
-    result = cli(erin, {QStringLiteral("export"), archive});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    result = cli(QStringLiteral("erin-new"), {QStringLiteral("import"), archive});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
-    // The archive carries the group's chain and its history (protocol B3).
-    QCOMPARE(jsonLines(result.out).value(0).value(u"groups").toInt(), 1);
-    result = cli(QStringLiteral("erin-new"),
-                 {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("early")});
-    QVERIFY(result.exitCode != 0);
-    QVERIFY2(result.err.contains(u"not in the group yet"), qPrintable(result.err));
-
-    // Alice's first text is sealed to bob's device and erin's old one; the relay refuses it,
-    // and it goes again without erin's (M1 §9.6 step 5). Alice refreshed erin's list (B1 §7)
-    // and, an admin, lists erin's device 2 instead (op Devices, M1 §9.7), which sends it the
-    // chain: every text after that reaches erin's new computer. Bob learns the change before
-    // his text and makes a session with device 2 first.
-    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("after")), QStringLiteral("2 "));
-    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("still here")), QStringLiteral("2 "));
-    QCOMPARE(send(QStringLiteral("alice"), QStringLiteral("again")), QStringLiteral("2 "));
-    const QStringList after = before + QStringList{alice + QStringLiteral(": after"),
-                                                   bob + QStringLiteral(": still here"),
-                                                   alice + QStringLiteral(": again")};
-    QCOMPARE(history(QStringLiteral("bob"), id), after);
-    QCOMPARE(history(QStringLiteral("alice"), id), after);
-    for (const QString &name : {QStringLiteral("alice"), QStringLiteral("bob")}) {
-        result = cli(name, {QStringLiteral("history"), QStringLiteral("group:") + id});
-        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-        QStringList ownStates;
-        for (const QJsonObject &line : jsonLines(result.out)) {
-            if (line.value(u"from").toString() == u"you") {
-                ownStates << line.value(u"state").toString();
-            }
-        }
-        // The relay took each (no group receipts yet, M1 §9.6): none failed, none queued.
-        QCOMPARE(ownStates, QStringList(name == u"alice" ? 3 : 2, QStringLiteral("sent")));
-    }
-    // Erin's new computer has the group at the same epoch, with what was said before the move
-    // (from the archive, B3) and after the listing — alice's first text after the move went
-    // before it and is not there — and speaks in it.
-    const QString erinNew = QStringLiteral("erin-new");
-    auto seen = groups(erinNew);
-    QVERIFY(seen.contains(id));
-    QVERIFY(seen[id].value(u"member").toBool());
-    QCOMPARE(seen[id].value(u"epoch").toInt(), 2);
-    QCOMPARE(groups(QStringLiteral("bob"))[id].value(u"epoch").toInt(), 2);
-    QCOMPARE(send(erinNew, QStringLiteral("thanks")), QStringLiteral("2 "));
-    const QString thanks = address(erin) + QStringLiteral(": thanks");
-    const QStringList onNew = before + QStringList{bob + QStringLiteral(": still here"),
-                                                   alice + QStringLiteral(": again"), thanks};
-    QCOMPARE(history(erinNew, id), onNew);
-    QCOMPARE(history(QStringLiteral("bob"), id), after + QStringList{thanks});
-
-    // Erin moves again (device 3), and this time writes to alice before anyone sends to the
-    // group: the first message from a new device makes alice refresh erin's list, and list
-    // device 3 at once (epoch 3). Bob's next text goes to it without any refusal.
-    const QString archive2 = m_dir->filePath(QStringLiteral("erin2.parley-archive"));
-    result = cli(erinNew, {QStringLiteral("export"), archive2});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    const QString erinNewer = QStringLiteral("erin-newer");
-    result = cli(erinNewer, {QStringLiteral("import"), archive2});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
-    result = cli(erinNewer,
-                 {QStringLiteral("send"), QStringLiteral("alice"), QStringLiteral("moved again")});
-    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-    QCOMPARE(groups(QStringLiteral("alice"))[id].value(u"epoch").toInt(), 3);
-    QCOMPARE(send(QStringLiteral("bob"), QStringLiteral("where now?")), QStringLiteral("2 "));
-    const QString whereNow = bob + QStringLiteral(": where now?");
-    QCOMPARE(groups(erinNewer)[id].value(u"epoch").toInt(), 3);
-    QCOMPARE(history(erinNewer, id), onNew + QStringList{whereNow});
-    QCOMPARE(send(erinNewer, QStringLiteral("here")), QStringLiteral("2 "));
-    QCOMPARE(history(QStringLiteral("alice"), id).mid(after.size()),
-             (QStringList{thanks, whereNow, address(erin) + QStringLiteral(": here")}));
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroups)
