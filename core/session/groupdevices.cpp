@@ -151,7 +151,8 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
     return made;
 }
 
-StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::DeviceIdentity &self)
+StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
+                                                   const crypto::DeviceIdentity &self)
 {
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
     const quint32 thisDevice = self.address().device.value;
@@ -171,11 +172,36 @@ StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::Devi
     if (const auto *error = errorOf(groups)) {
         return *error;
     }
-    SelfListings found;
+    std::vector<SelfListing> found;
     ContactTable contacts(context);
     for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
         const GroupMember *me = state.member(selfAddress);
         if (me == nullptr || !me->admin || state.hasDevice(selfAddress, thisDevice)) {
+            continue;
+        }
+        auto listings = devicesListings(context, state.groupId, selfAddress);
+        if (const auto *error = errorOf(listings)) {
+            return *error;
+        }
+        if (std::get<int>(listings) >= kMaxDevicesListings) {
+            qCWarning(lcPipeline) << "not listing this device in a group:"
+                                  << std::get<int>(listings) << "listings already";
+            continue;
+        }
+        SelfListing listing;
+        bool keyChangeWaits = false;
+        for (const GroupMember &member : state.members) {
+            if (member.address == selfAddress) {
+                continue;
+            }
+            auto contact = contacts.findByAddress(member.address);
+            if (const auto *record = std::get_if<ContactRecord>(&contact)) {
+                keyChangeWaits = keyChangeWaits || !record->pendingAccountKey.isEmpty();
+                listing.contacts << member.address;
+            }
+        }
+        if (keyChangeWaits) {
+            qCInfo(lcPipeline) << "not listing this device in a group yet: a key change waits";
             continue;
         }
         std::vector<quint32> devices{thisDevice};
@@ -184,21 +210,12 @@ StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::Devi
                 devices.push_back(listed);
             }
         }
-        GroupRequest request;
-        request.op = GroupOp::Devices;
-        request.groupId = state.groupId;
-        request.members = {selfAddress};
-        request.devices = newestDevices(std::move(devices));
-        request.replacing = me->devices; // not over another admin's listing of us
-        found.requests.push_back(std::move(request));
-        for (const GroupMember &member : state.members) {
-            if (member.address == selfAddress || found.members.contains(member.address)) {
-                continue;
-            }
-            if (std::holds_alternative<ContactRecord>(contacts.findByAddress(member.address))) {
-                found.members << member.address;
-            }
-        }
+        listing.request.op = GroupOp::Devices;
+        listing.request.groupId = state.groupId;
+        listing.request.members = {selfAddress};
+        listing.request.devices = newestDevices(std::move(devices));
+        listing.request.replacing = me->devices; // not over another admin's listing of us
+        found.push_back(std::move(listing));
     }
     return found;
 }

@@ -32,15 +32,18 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
                    std::vector<quint32> listed, qint64 now);
 
 // Our groups that do not list this device though we are an admin of them — an archive
-// brought them to this new device (protocol B3): a devices change each (M1 §9.7) that lists
-// this device in place of our retired ones (our devices the group lists that our current
-// device list still has, and this one), and the members to reach with them: the contacts
-// among the groups' other members.
-struct SelfListings
+// brought them to this new device (protocol B3): a devices change each (M1 §9.7 step 4) that
+// lists this device in place of our retired ones (our devices the group lists that our
+// current device list still has, and this one), with the group's other members who are
+// contacts, whom it must reach. Left out: a group where we were listed kMaxDevicesListings
+// times, and one with a member whose key change waits for the user (nothing is accepted on
+// their behalf): the next connection looks again.
+struct SelfListing
 {
-    std::vector<GroupRequest> requests;
-    QStringList members;
+    GroupRequest request;
+    QStringList contacts;
 };
-StoreResult<SelfListings> selfListings(StoreContext &context, const crypto::DeviceIdentity &self);
+StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
+                                                   const crypto::DeviceIdentity &self);
 
 } // namespace parley::core

@@ -136,20 +136,39 @@ void SessionManager::listThisDevice()
     }
     m_refreshRunning.insert(selfAddress);
     whenDone(store->run([self](StoreContext &context) { return selfListings(context, *self); }),
-             [this, selfAddress](const StoreResult<SelfListings> &found) {
-                 const auto *listings = std::get_if<SelfListings>(&found);
-                 if (listings == nullptr || listings->requests.empty()) {
+             [this, selfAddress](const StoreResult<std::vector<SelfListing>> &found) {
+                 const auto *listings = std::get_if<std::vector<SelfListing>>(&found);
+                 if (listings == nullptr || listings->empty()) {
                      refreshEnded(selfAddress);
                      return;
                  }
-                 qCInfo(lcSession) << "listing this device in" << listings->requests.size()
-                                   << "group(s) (M1 §9.7)";
-                 // The change reaches only members we have a session with.
-                 ensureSessionsInTurn(
-                     listings->members, [this, selfAddress, requests = listings->requests] {
-                         runGroupRequestsInTurn(requests,
-                                                [this, selfAddress] { refreshEnded(selfAddress); });
-                     });
+                 QStringList contacts;
+                 for (const SelfListing &listing : *listings) {
+                     for (const QString &contact : listing.contacts) {
+                         if (!contacts.contains(contact)) {
+                             contacts << contact;
+                         }
+                     }
+                 }
+                 // Made only where every member who is a contact can be reached now: the change
+                 // is stored when made, and a member it missed would refuse this device for good.
+                 // The others wait for the next connection.
+                 ensureSessionsInTurn(contacts, [this, selfAddress,
+                                                 listings = *listings](const QStringList &failed) {
+                     std::vector<GroupRequest> requests;
+                     for (const SelfListing &listing : listings) {
+                         const bool reachable =
+                             std::none_of(listing.contacts.begin(), listing.contacts.end(),
+                                          [&](const QString &c) { return failed.contains(c); });
+                         if (reachable) {
+                             requests.push_back(listing.request);
+                         }
+                     }
+                     qCInfo(lcSession) << "listing this device in" << requests.size() << "of"
+                                       << listings.size() << "group(s) (M1 §9.7)";
+                     runGroupRequestsInTurn(requests,
+                                            [this, selfAddress] { refreshEnded(selfAddress); });
+                 });
              });
 }
 
@@ -170,18 +189,21 @@ void SessionManager::runGroupRequestsInTurn(std::vector<GroupRequest> requests,
         [this, requests, then] { runGroupRequestsInTurn(requests, then); });
 }
 
-void SessionManager::ensureSessionsInTurn(QStringList members, std::function<void()> then)
+void SessionManager::ensureSessionsInTurn(QStringList members,
+                                          std::function<void(const QStringList &failed)> then,
+                                          QStringList failed)
 {
     if (members.isEmpty()) {
-        then();
+        then(failed);
         return;
     }
     const QString member = members.takeFirst();
-    ensureSessions(member, [this, member, members, then](const QString &error) {
+    ensureSessions(member, [this, member, members, then, failed](const QString &error) mutable {
         if (!error.isEmpty()) {
             qCInfo(lcSession) << "no session with" << member << ":" << error;
+            failed << member;
         }
-        ensureSessionsInTurn(members, then);
+        ensureSessionsInTurn(members, then, failed);
     });
 }
 

@@ -366,6 +366,12 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
 void SessionManager::checkSynced()
 {
     if (m_drained && !m_preparing && !m_storing && m_prepared.empty() && m_inbound.empty()) {
+        // With whatever the inbox held taken (another admin may have listed us already), and
+        // before synced(): the commands that then start wait for it.
+        if (!m_selfListingChecked) {
+            m_selfListingChecked = true;
+            listThisDevice(); // groups an archive brought (protocol B3 §3)
+        }
         emit synced();
     }
 }

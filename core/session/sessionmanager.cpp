@@ -692,11 +692,11 @@ void SessionManager::onConnectionStatus(const ConnectionStatus &status)
         loadPendingKeyChanges(); // flushes the outbox once the held contacts are known
         resumeUploads();         // those whose message waited for a connection
         resumeKeyChangeFinishing();
-        listThisDevice(); // groups an archive brought (protocol B3 §3)
     } else if (status.state != ConnectionState::Authenticated) {
         // Anything sent and unanswered is resent on the next connection (same bytes).
         m_inFlight.clear();
         m_drained = false;
+        m_selfListingChecked = false;
     }
 }
 

@@ -550,13 +550,16 @@ private:
     // A refresh of `address`'s devices is over: whatever waits for it (outboxDrained,
     // whenRefreshed) goes on.
     void refreshEnded(const QString &address);
-    // On each connection: this device lists itself in the groups an archive brought where we
-    // are an admin (selfListings, protocol B3 §3): sessions with the members who are contacts
-    // first, then one devices change per group. It counts as a refresh of our own address
-    // (m_refreshRunning), so group commands and outboxDrained wait for it.
+    // Once per connection, when the inbox is synced: this device lists itself in the groups
+    // an archive brought where we are an admin (selfListings, protocol B3 §3): sessions with
+    // the members who are contacts first, then one devices change per group whose contacts
+    // all have one. It counts as a refresh of our own address (m_refreshRunning), so group
+    // texts, group message ops, the group list and outboxDrained wait for it.
     void listThisDevice();
-    // ensureSessions for each of `members` in turn (a failure is logged), then `then`.
-    void ensureSessionsInTurn(QStringList members, std::function<void()> then);
+    // ensureSessions for each of `members` in turn, then `then` with those that failed.
+    void ensureSessionsInTurn(QStringList members,
+                              std::function<void(const QStringList &failed)> then,
+                              QStringList failed = {});
     // runGroupRequest for each of `requests` in turn, outside the command queue, then `then`.
     void runGroupRequestsInTurn(std::vector<GroupRequest> requests, std::function<void()> then);
     bool ready() const;
@@ -605,6 +608,7 @@ private:
     QSet<QString> m_notified;            // keyChanged() emitted for these
     QHash<QString, QList<OutboxEntry>> m_refreshing; // refused entries waiting for a refresh
     QSet<QString> m_refreshRunning;                  // device list refreshes running
+    bool m_selfListingChecked = false;               // listThisDevice() ran on this connection
     struct RefreshWaiter
     {
         QSet<QString> waitingFor; // the refreshes that ran when it began to wait
