@@ -170,6 +170,17 @@ private:
                                *crypto::SigningKeyPair::fromSeed(m_account.account.key().seed()))};
     Person m_carol = person(kCarol);
     Person m_dave = person(kDave);
+    // The create of another group of alice's, alone.
+    GroupChange otherGroup() const
+    {
+        GroupChange other;
+        other.op = GroupOp::Create;
+        other.parent = QByteArray(32, '\x21');
+        other.groupId = groupIdFor(m_alice.publicKey(), other.parent);
+        other.name = QStringLiteral("Other");
+        other.members = {m_alice.member(true)};
+        return change(other, std::nullopt, m_alice);
+    }
     std::vector<GroupChange> m_chain; // the resolved chain, epoch 1 first
     GroupChange m_lost;               // a change on a branch that lost
 };
@@ -418,13 +429,7 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
     } else if (fault == 2) {
         changes = {changes[0], changes[1], m_lost.encoded, changes[2]};
     } else if (fault == 3) {
-        GroupChange other;
-        other.op = GroupOp::Create;
-        other.parent = QByteArray(32, '\x21');
-        other.groupId = groupIdFor(m_alice.publicKey(), other.parent);
-        other.name = QStringLiteral("Other");
-        other.members = {m_alice.member(true)};
-        changes.push_back(change(other, std::nullopt, m_alice).encoded);
+        changes.push_back(otherGroup().encoded);
     } else if (fault == 21) {
         // A create in our name that our account key did not sign: ours is pinned (B3 §3).
         GroupChange forged;
@@ -514,16 +519,9 @@ void TestArchiveGroups::badGroupRecordsLeaveNothing()
         ++end.messages;
     }
     if (fault == 15) {
-        GroupChange other;
-        other.op = GroupOp::Create;
-        other.parent = QByteArray(32, '\x21');
-        other.groupId = groupIdFor(m_alice.publicKey(), other.parent);
-        other.name = QStringLiteral("Other");
-        other.members = {m_alice.member(true)};
+        const GroupChange other = otherGroup();
         records.emplace_back(archive::kGroup, archive::encodeGroupId(other.groupId));
-        records.emplace_back(
-            archive::kGroupChange,
-            crypto::WipedBytes(viewOf(change(other, std::nullopt, m_alice).encoded)));
+        records.emplace_back(archive::kGroupChange, crypto::WipedBytes(viewOf(other.encoded)));
         ++end.groups;
         ++end.groupChanges;
     }
