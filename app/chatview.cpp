@@ -319,10 +319,8 @@ void ChatView::buildConversationMenu()
 {
     m_menu->setObjectName(QStringLiteral("conversationMenu"));
     if (m_chat->isGroup()) {
-        // Group texts carry no timer yet (M1 §9.6), and a group is left, not blocked.
         QAction *info = m_menu->addAction(tr("Group info…"), this, &ChatView::groupInfoRequested);
         info->setObjectName(QStringLiteral("groupInfoAction"));
-        return;
     }
     QMenu *timers = m_menu->addMenu(tr("Disappearing messages"));
     timers->setObjectName(QStringLiteral("disappearingMenu"));
@@ -341,7 +339,7 @@ void ChatView::buildConversationMenu()
             m_chat->setDisappearingTimer(action->data().toInt());
         }
     });
-    if (m_requests != nullptr) {
+    if (m_requests != nullptr && !m_chat->isGroup()) { // a group is left, not blocked
         m_menu->addSeparator();
         m_blockAction = m_menu->addAction(tr("Block…"), this, &ChatView::confirmBlock);
         m_blockAction->setObjectName(QStringLiteral("blockAction"));

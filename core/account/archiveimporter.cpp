@@ -1,6 +1,7 @@
 #include "core/account/archiveimporter.h"
 
 #include "core/session/groupevent.h"
+#include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
@@ -462,7 +463,7 @@ std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
     MessageRecord &message = entry->message;
     // B3 §2.2: authors, a reply's author and group events in a group's conversation only:
     // authors its chain lists, events that parse, on incoming seen rows that quote and edit
-    // nothing; no timer there (groups have none yet).
+    // nothing. A group's timer is its latest timer row's (M1 §9.9: every change is a row).
     if (m_inGroup) {
         const bool outgoing = message.direction == MessageRecord::Direction::Outgoing;
         const bool badEvent = message.isGroupEvent() &&
@@ -471,8 +472,21 @@ std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
                                message.isEdited() || !GroupEvent::fromJson(message.groupEvent));
         if ((!message.author.isEmpty() && (outgoing || !m_members.contains(message.author))) ||
             (!message.replyToAuthor.isEmpty() && !m_members.contains(message.replyToAuthor)) ||
-            message.isTimerChange() || badEvent) {
+            badEvent) {
             return malformed();
+        }
+        if (message.isTimerChange()) {
+            const ConversationTimer change{*message.timerChange, message.sentAt,
+                                           message.clientMessageId};
+            auto timer = std::find_if(m_timers.begin(), m_timers.end(), [&](const auto &entry) {
+                return entry.first == *m_conversation;
+            });
+            if (timer == m_timers.end()) {
+                m_timers.emplace_back(*m_conversation, change);
+            } else if (pipeline::isLater(change.sentAt, change.changeId, timer->second.sentAt,
+                                         timer->second.changeId)) {
+                timer->second = change;
+            }
         }
     } else if (!message.author.isEmpty() || !message.replyToAuthor.isEmpty() ||
                message.isGroupEvent()) {

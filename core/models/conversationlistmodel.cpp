@@ -168,15 +168,17 @@ ConversationListModel::Row ConversationListModel::toRow(const ConversationSummar
         const bool attachment = summary.lastAttachment && !last.isSystemRow() && !last.deleted &&
                                 text != nullptr &&
                                 last.state != MessageRecord::State::Undecryptable;
-        row.preview =
-            last.isTimerChange()
-                ? TimerDuration::describeChange(row.lastOutgoing, row.name, *last.timerChange)
-            : last.isGroupEvent() ? previewOf(summary.lastEventText)
-            : last.deleted        ? tr("This message was deleted.")
-            : text == nullptr || last.state == MessageRecord::State::Undecryptable
-                ? tr("This message could not be decrypted.")
-            : attachment ? previewOfAttachment(*summary.lastAttachment)
-                         : previewOf(*text);
+        row.preview = last.isTimerChange()
+                          ? TimerDuration::describeChange(
+                                row.lastOutgoing,
+                                last.author.isEmpty() ? row.name : last.author.section(u'@', 0, 0),
+                                *last.timerChange)
+                      : last.isGroupEvent() ? previewOf(summary.lastEventText)
+                      : last.deleted        ? tr("This message was deleted.")
+                      : text == nullptr || last.state == MessageRecord::State::Undecryptable
+                          ? tr("This message could not be decrypted.")
+                      : attachment ? previewOfAttachment(*summary.lastAttachment)
+                                   : previewOf(*text);
         if (attachment) {
             row.previewKind = isImage(*summary.lastAttachment) ? PhotoPreview : FilePreview;
         }

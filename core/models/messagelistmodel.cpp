@@ -429,8 +429,10 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
             return row.systemText;
         }
         if (row.timerChange >= 0) {
-            return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
-                                                 quint32(row.timerChange));
+            // In a group, the member who changed it (M1 §9.9).
+            return TimerDuration::describeChange(
+                outgoing, row.authorName.isEmpty() ? m_address.section(u'@', 0, 0) : row.authorName,
+                quint32(row.timerChange));
         }
         return row.deleted         ? tr("This message was deleted.")
                : row.undecryptable ? tr("This message could not be decrypted.")
@@ -442,8 +444,10 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
             return row.systemText;
         }
         if (row.timerChange >= 0) {
-            return TimerDuration::describeChange(outgoing, m_address.section(u'@', 0, 0),
-                                                 quint32(row.timerChange));
+            // In a group, the member who changed it (M1 §9.9).
+            return TimerDuration::describeChange(
+                outgoing, row.authorName.isEmpty() ? m_address.section(u'@', 0, 0) : row.authorName,
+                quint32(row.timerChange));
         }
         const QString body = row.deleted         ? tr("This message was deleted.")
                              : row.undecryptable ? tr("This message could not be decrypted.")

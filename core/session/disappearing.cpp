@@ -34,12 +34,17 @@ StoreStatus applyOwnTimer(StoreContext &context, const QString &address, Message
     if (const auto *error = errorOf(contact)) {
         return *error;
     }
-    ConversationTable conversations(context);
-    auto conversation = conversations.forContact(std::get<ContactRecord>(contact).id, now);
+    auto conversation =
+        ConversationTable(context).forContact(std::get<ContactRecord>(contact).id, now);
     if (const auto *error = errorOf(conversation)) {
         return *error;
     }
-    const ConversationId id = std::get<ConversationId>(conversation);
+    return applyOwnTimer(context, std::get<ConversationId>(conversation), content);
+}
+
+StoreStatus applyOwnTimer(StoreContext &context, ConversationId id, MessageContent &content)
+{
+    ConversationTable conversations(context);
     auto current = conversations.timer(id);
     if (const auto *error = errorOf(current)) {
         return *error;
@@ -54,7 +59,8 @@ StoreStatus applyOwnTimer(StoreContext &context, const QString &address, Message
 StoreResult<std::optional<MessageRecord>> receiveTimerChange(StoreContext &context,
                                                              ConversationId conversation,
                                                              const MessageContent &content,
-                                                             qint64 now)
+                                                             qint64 now, const QString &author,
+                                                             quint32 authorDevice)
 {
     MessageRecord record;
     record.conversation = conversation;
@@ -66,6 +72,8 @@ StoreResult<std::optional<MessageRecord>> receiveTimerChange(StoreContext &conte
     record.state = MessageRecord::State::Received;
     record.body = QString();
     record.timerChange = content.timerSeconds;
+    record.author = author;
+    record.authorDevice = authorDevice;
     auto appended = MessageTable(context).appendIfNew(record);
     if (const auto *error = errorOf(appended)) {
         return *error;

@@ -22,6 +22,7 @@ struct GroupMessageRecord
     QString text;
     qint64 sentAt = 0;     // the author's clock, ms
     qint64 receivedAt = 0; // ours, ms
+    qint64 expiresAt = 0;  // ms; 0: never (the group's disappearing timer, M1 §9.9)
     MessageId message;     // its row in table messages
 };
 

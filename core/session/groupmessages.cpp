@@ -98,7 +98,8 @@ std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySe
 {
     // A text (M1 §9.6) or an edit/delete of one (M1 §10): both only under a sender key.
     if ((content.kind != MessageContent::Kind::GroupText &&
-         content.kind != MessageContent::Kind::GroupOp) ||
+         content.kind != MessageContent::Kind::GroupOp &&
+         content.kind != MessageContent::Kind::GroupTimer) ||
         content.groupId != QByteArray(reinterpret_cast<const char *>(sender.groupId().data()),
                                       qsizetype(sender.groupId().size()))) {
         return GroupMessageError::Malformed;
@@ -183,7 +184,8 @@ openGroupText(const QByteArray &message, const std::optional<GroupState> &state,
         QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size())));
     auto *content = std::get_if<MessageContent>(&decoded);
     if (!content || (content->kind != MessageContent::Kind::GroupText &&
-                     content->kind != MessageContent::Kind::GroupOp)) {
+                     content->kind != MessageContent::Kind::GroupOp &&
+                     content->kind != MessageContent::Kind::GroupTimer)) {
         return GroupMessageError::Malformed;
     }
     if (content->groupId != *group) {

@@ -6,6 +6,7 @@
 // disk is always the resolution (groupchange.h, resolveGroup) of the changes on disk.
 
 #include "core/session/groupchange.h"
+#include "core/session/messagecontent.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
 
@@ -97,6 +98,9 @@ struct SentGroupChange
     MadeGroupChange made;
     std::vector<OutboxEntry> outbox; // the change, encrypted for each recipient's devices
     QStringList unreached;           // recipients without a session: they were not sent it
+    // A group we created with the profile's disappearing-messages default: its timer change
+    // (M1 §9.9), sent after the create (its entries are in `outbox` too).
+    std::optional<MessageContent> timer;
 };
 
 // makeGroupChange with our account key (loaded from the store here, on the database thread)

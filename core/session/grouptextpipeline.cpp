@@ -7,6 +7,7 @@
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
+#include "core/store/groupreceipttable.h"
 #include "core/store/identitytable.h"
 #include "core/store/messagetable.h"
 #include "core/store/reactiontable.h"
@@ -50,6 +51,19 @@ std::pair<QString, quint32> splitDevice(const QString &name)
 {
     const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
     return {name.left(slash), name.mid(slash + 1).toUInt()};
+}
+
+// The accounts of "user@relay/device" names, each once, without `except`.
+QStringList accountsOf(const QStringList &devices, const QString &except = {})
+{
+    QStringList accounts;
+    for (const QString &device : devices) {
+        const QString account = splitDevice(device).first;
+        if (account != except && !accounts.contains(account)) {
+            accounts << account;
+        }
+    }
+    return accounts;
 }
 
 crypto::GroupId groupIdOf(const QByteArray &bytes)
@@ -114,6 +128,23 @@ StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
                                                     GroupMessageRecord &record, bool outgoing,
                                                     const QByteArray &replyTo,
                                                     const QString &replyToAuthor);
+
+// Our timer change's system row in the group's conversation (M1 §9.9, as §6.1): outgoing,
+// queued until the relay takes it.
+StoreResult<MessageId> storeOwnTimerRow(StoreContext &context, ConversationId conversation,
+                                        const MessageContent &timer)
+{
+    MessageRecord row;
+    row.conversation = conversation;
+    row.direction = MessageRecord::Direction::Outgoing;
+    row.clientMessageId = timer.clientMessageId;
+    row.sentAt = timer.sentAt;
+    row.storedAt = timer.sentAt;
+    row.state = MessageRecord::State::Queued;
+    row.body = QString();
+    row.timerChange = timer.timerSeconds;
+    return MessageTable(context).append(row);
+}
 
 // Our reply's or reaction's target author when the caller named none (M1 §10): our own
 // message with that id first, else the one member's with it; nullopt (with a sentence) when
@@ -220,26 +251,32 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         // messages, §5.1); for a reply or reaction the caller's, or the one found here.
         std::optional<MessageContent> named = op;
         std::optional<ConversationId> conversationId;
+        const bool isTimer = named && named->kind == MessageContent::Kind::Timer;
         if (named) {
             auto conversation = ConversationTable(context).forGroup(groupId, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
             }
             conversationId = std::get<ConversationId>(conversation);
-            auto prepared = prepareOwnGroupOp(context, *conversationId, *named, selfAddress);
+            // M1 §9.9: our timer change takes effect here at once, later than the one in
+            // effect (§6.2).
+            auto prepared = isTimer
+                                ? applyOwnTimer(context, *conversationId, *named)
+                                : prepareOwnGroupOp(context, *conversationId, *named, selfAddress);
             if (const auto *error = errorOf(prepared)) {
                 return *error;
             }
         }
         const MessageContent content =
-            named ? MessageContent::makeGroupOp(groupId, state->epoch, *named)
-                  : MessageContent::makeGroupText(groupId, state->epoch, text, now);
+            isTimer ? MessageContent::makeGroupTimer(groupId, state->epoch, *named)
+            : named ? MessageContent::makeGroupOp(groupId, state->epoch, *named)
+                    : MessageContent::makeGroupText(groupId, state->epoch, text, now);
         if (content.encode().isEmpty()) {
             return refused(QStringLiteral("The text is empty or too long."));
         }
         SentGroupText sent;
         const bool isReply = named && named->kind == MessageContent::Kind::Reply;
-        if (named && !isReply) {
+        if (named && !isReply && !isTimer) {
             // Ours first (M1 §5.1: an edit or delete only of our own message), in this
             // transaction.
             auto applied = applyGroupMessageOp(context, *conversationId, {}, *named, selfAddress);
@@ -373,12 +410,35 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }
+            // M1 §9.8: the members whose receipts make it Delivered, then Read (not our own
+            // other devices: they send none).
+            if (auto expected =
+                    sent.record.message.isValid()
+                        ? GroupReceiptTable(context).expect(
+                              sent.record.message, accountsOf(sent.recipients, selfAddress))
+                        : StoreStatus(Done{});
+                errorOf(expected) != nullptr) {
+                return *errorOf(expected);
+            }
+        } else if (isTimer) {
+            auto stored = storeOwnTimerRow(context, *conversationId, *named);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
+            sent.record.message = std::get<MessageId>(stored);
         }
         OutboxTable outbox(context);
-        for (qsizetype first = 0; first < sent.recipients.size();
-             first += protocol::kMaxRecipientsPerSend) {
-            const qsizetype count = std::min<qsizetype>(protocol::kMaxRecipientsPerSend,
-                                                        sent.recipients.size() - first);
+        // Past kMaxRecipientsPerSend devices, several Sends; each ends at a member's last
+        // device (a member has at most kMaxGroupMemberDevices), so a member's devices are all
+        // in one entry and a refusal of the entry decides alone whether it gets the text.
+        for (qsizetype first = 0, count = 0; first < sent.recipients.size(); first += count) {
+            count = std::min<qsizetype>(protocol::kMaxRecipientsPerSend,
+                                        sent.recipients.size() - first);
+            while (first + count < sent.recipients.size() && count > 1 &&
+                   splitDevice(sent.recipients[first + count]).first ==
+                       splitDevice(sent.recipients[first + count - 1]).first) {
+                --count;
+            }
             auto sealed = crypto::sealMultiRecipient(
                 self, std::span(identityKeys).subspan(std::size_t(first), std::size_t(count)),
                 message);
@@ -462,6 +522,19 @@ StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &c
             return *error;
         }
         narrowed.id = std::get<OutboxId>(added);
+        // A member none of whose devices is left never gets the text: its receipt is not
+        // waited for (M1 §9.8). A member's devices are all in one entry (sendToGroup).
+        if (entry.message.isValid()) {
+            const QStringList kept = accountsOf(narrowed.recipients);
+            for (const QString &account : accountsOf(entry.recipients)) {
+                if (!kept.contains(account)) {
+                    if (auto forgot = GroupReceiptTable(context).forget(entry.message, account);
+                        errorOf(forgot) != nullptr) {
+                        return *errorOf(forgot);
+                    }
+                }
+            }
+        }
         return std::optional<OutboxEntry>(std::move(narrowed));
     });
 }
@@ -476,6 +549,18 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
             QStringLiteral("Only replies, reactions, edits and deletions can be sent to a group."));
     }
     return sendToGroup(context, self, groupId, {}, op, now);
+}
+
+StoreResult<SentGroupText> sendGroupTimer(StoreContext &context, const crypto::DeviceIdentity &self,
+                                          const QByteArray &groupId, quint32 seconds, qint64 now)
+{
+    if (!MessageContent::isValidTimer(seconds)) {
+        return refused(QStringLiteral("Disappearing messages take a time between %1 seconds and "
+                                      "%2 weeks, or off.")
+                           .arg(kMinTimerSeconds)
+                           .arg(kMaxTimerSeconds / (7 * 24 * 3600)));
+    }
+    return sendToGroup(context, self, groupId, {}, MessageContent::makeTimer(seconds, now), now);
 }
 
 StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QByteArray &message,
@@ -518,6 +603,26 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
             return *errorOf(saved);
         }
         const auto &content = std::get<MessageContent>(opened);
+        if (content.kind == MessageContent::Kind::GroupTimer) {
+            // M1 §9.9: a system row of its author, and the timer if it is the later change.
+            auto conversation = ConversationTable(context).forGroup(*group, now);
+            if (const auto *error = errorOf(conversation)) {
+                return *error;
+            }
+            const ConversationId id = std::get<ConversationId>(conversation);
+            auto stored = receiveTimerChange(context, id, content, now, address, device);
+            if (const auto *error = errorOf(stored)) {
+                return *error;
+            }
+            auto timer = ConversationTable(context).timer(id);
+            if (const auto *error = errorOf(timer)) {
+                return *error;
+            }
+            ReceivedGroupText received;
+            received.timerRow = std::get<std::optional<MessageRecord>>(std::move(stored));
+            received.timerSeconds = std::get<ConversationTimer>(timer).seconds;
+            return received;
+        }
         const bool isReply = content.kind == MessageContent::Kind::GroupOp &&
                              content.opKind == MessageContent::Kind::Reply;
         if (content.kind == MessageContent::Kind::GroupOp && !isReply) {
@@ -567,7 +672,8 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
 StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
                                                  const crypto::DeviceIdentity &self,
                                                  const QByteArray &body,
-                                                 const QByteArray &sealedKey, qint64 now)
+                                                 const QByteArray &sealedKey, qint64 now,
+                                                 std::vector<PendingReceipt> &receipts)
 {
     InboundResult result;
     result.outcome = InboundResult::Outcome::Dropped;
@@ -599,21 +705,41 @@ StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
         result.reason = QString::fromLatin1(describe(*text.error));
         return result;
     }
+    // The group's conversation key names what changed (receiveGroupText checked the group).
+    const QString key = groupConversationKey(
+        groupOfMessage(bytesOf(std::get<crypto::SealedMessage>(framed).payload))
+            .value_or(QByteArray()));
+    if (text.timerRow) {
+        // Reported like a 1:1 timer change (M1 §6.1).
+        result.outcome = InboundResult::Outcome::Message;
+        result.timer = text.timerSeconds;
+        result.message =
+            ReceivedMessage{key,
+                            deviceAddress(result.contact, sealed.sender.address.device.value),
+                            std::move(*text.timerRow),
+                            {},
+                            std::nullopt,
+                            false};
+        result.contact = key;
+        return result;
+    }
     if (text.op) {
         // Reported like a 1:1 op (M1 §5), named by the group's conversation key.
         result.outcome = InboundResult::Outcome::MessageOp;
         result.reason = text.opReason;
         if (text.changed) {
             result.changed = std::move(text.changed);
-            if (const auto group =
-                    groupOfMessage(bytesOf(std::get<crypto::SealedMessage>(framed).payload))) {
-                result.contact = groupConversationKey(*group);
-            }
+            result.contact = key;
         }
         return result;
     }
     result.outcome =
         text.record ? InboundResult::Outcome::GroupMessage : InboundResult::Outcome::Duplicate;
+    if (text.record &&
+        text.record->sender != QString::fromStdString(self.address().account.toString())) {
+        receipts.push_back({text.record->sender, text.record->clientMessageId, text.record->groupId,
+                            text.record->senderDevice});
+    }
     result.groupText = std::move(text.record);
     return result;
 }
@@ -646,6 +772,12 @@ StoreResult<std::optional<MessageId>> storeGroupRow(StoreContext &context,
     message.body = record.text;
     message.replyTo = replyTo;
     message.replyToAuthor = replyToAuthor;
+    // M1 §9.9 (as §6.3): the group's timer when it is stored, on our clock.
+    auto expiry = MessageTable(context).expiryFor(message.conversation, record.receivedAt);
+    if (const auto *error = errorOf(expiry)) {
+        return *error;
+    }
+    message.expiresAt = record.expiresAt = std::get<qint64>(expiry);
     if (!outgoing) {
         message.author = record.sender;
         message.authorDevice = record.senderDevice;

@@ -63,6 +63,11 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                                          const QByteArray &groupId, const QString &text,
                                          qint64 now);
 
+// M1 §9.9: the group's disappearing-messages timer set to `seconds` (0: off) by us — in
+// effect here at once, our system row queued, and sent to every member like a group text.
+StoreResult<SentGroupText> sendGroupTimer(StoreContext &context, const crypto::DeviceIdentity &self,
+                                          const QByteArray &groupId, quint32 seconds, qint64 now);
+
 // M1 §10: our reaction, edit or delete `op` (made by MessageContent::makeReaction/makeEdit/
 // makeDelete) of a message in the group, applied here first (NotFound with a sentence when
 // the target is not there, or — an edit or delete — not ours) and then sent like a text: a
@@ -95,6 +100,10 @@ struct ReceivedGroupText
     bool op = false;
     std::optional<MessageRecord> changed = std::nullopt;
     QString opReason = {};
+    // A GroupTimer (M1 §9.9): its system row (nullopt: this change again), and the group's
+    // timer after it.
+    std::optional<MessageRecord> timerRow = std::nullopt;
+    quint32 timerSeconds = 0;
 };
 
 // A sender-key message (the payload of a sealed message 0x03 from a multi-recipient body)

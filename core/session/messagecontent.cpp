@@ -126,7 +126,8 @@ bool MessageContent::isKnownKind(quint8 kind)
 {
     return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupText) ||
            kind == quint8(Kind::GroupChange) || kind == quint8(Kind::SenderKey) ||
-           kind == quint8(Kind::GroupOp);
+           kind == quint8(Kind::GroupOp) || kind == quint8(Kind::GroupReceipt) ||
+           kind == quint8(Kind::GroupTimer);
 }
 
 MessageContent MessageContent::makeGroupOp(const QByteArray &groupId, quint32 epoch,
@@ -157,6 +158,16 @@ MessageContent MessageContent::innerOp() const
     op.text = text;
     op.reaction = reaction;
     return op;
+}
+
+MessageContent MessageContent::makeGroupTimer(const QByteArray &groupId, quint32 epoch,
+                                              const MessageContent &timer)
+{
+    MessageContent content = timer;
+    content.kind = Kind::GroupTimer;
+    content.groupId = groupId;
+    content.groupEpoch = epoch;
+    return content;
 }
 
 MessageContent MessageContent::makeGroupText(const QByteArray &groupId, quint32 epoch,
@@ -223,6 +234,15 @@ MessageContent MessageContent::makeReceipt(Kind kind, std::vector<QByteArray> id
     return content;
 }
 
+MessageContent MessageContent::makeGroupReceipt(const QByteArray &groupId, Kind receiptKind,
+                                                std::vector<QByteArray> ids, qint64 sentAt)
+{
+    MessageContent content = makeReceipt(Kind::GroupReceipt, std::move(ids), sentAt);
+    content.groupId = groupId;
+    content.receiptKind = receiptKind;
+    return content;
+}
+
 MessageContent MessageContent::makeTyping(bool typing, qint64 sentAt)
 {
     MessageContent content;
@@ -270,10 +290,19 @@ QByteArray MessageContent::encode() const
         out.append(utf8);
         break;
     }
+    case Kind::GroupReceipt:
     case Kind::DeliveryReceipt:
     case Kind::ReadReceipt: {
         if (receiptIds.empty() || receiptIds.size() > std::size_t(kMaxReceiptIds)) {
             return {};
+        }
+        if (kind == Kind::GroupReceipt) {
+            if (groupId.size() != kGroupIdBytes ||
+                (receiptKind != Kind::DeliveryReceipt && receiptKind != Kind::ReadReceipt)) {
+                return {};
+            }
+            out.append(groupId);
+            out.append(char(receiptKind));
         }
         char count[2];
         qToBigEndian(quint16(receiptIds.size()), count);
@@ -370,6 +399,17 @@ QByteArray MessageContent::encode() const
         out.append(utf8);
         break;
     }
+    case Kind::GroupTimer: {
+        if (groupId.size() != kGroupIdBytes || groupEpoch == 0 || !isValidTimer(timerSeconds)) {
+            return {};
+        }
+        out.append(groupId);
+        char numbers[8];
+        qToBigEndian(groupEpoch, numbers);
+        qToBigEndian(timerSeconds, numbers + 4);
+        out.append(numbers, 8);
+        break;
+    }
     case Kind::GroupOp: {
         // M1 §10: group id ‖ epoch ‖ op kind ‖ target ‖ u8 a ‖ the target's author ‖ the rest
         // of the op's own body (§2) after its target: the op is encoded and checked as a 1:1
@@ -441,19 +481,30 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         }
         content.text = QString::fromUtf8(body);
         break;
+    case Kind::GroupReceipt:
     case Kind::DeliveryReceipt:
     case Kind::ReadReceipt: {
-        if (body.size() < 2) {
+        // M1 §9.8: a group receipt is the group id and the receipt's kind, then a receipts body.
+        const int prefix = content.kind == Kind::GroupReceipt ? kGroupIdBytes + 1 : 0;
+        if (body.size() < prefix + 2) {
             return Error::Malformed;
         }
-        const int count = qFromBigEndian<quint16>(body.constData());
+        if (prefix > 0) {
+            content.groupId = body.left(kGroupIdBytes);
+            const quint8 receipt = quint8(body[kGroupIdBytes]);
+            if (receipt != quint8(Kind::DeliveryReceipt) && receipt != quint8(Kind::ReadReceipt)) {
+                return Error::Malformed;
+            }
+            content.receiptKind = Kind(receipt);
+        }
+        const int count = qFromBigEndian<quint16>(body.constData() + prefix);
         if (count < 1 || count > kMaxReceiptIds ||
-            body.size() != 2 + count * kClientMessageIdBytes) {
+            body.size() != prefix + 2 + count * kClientMessageIdBytes) {
             return Error::Malformed;
         }
         for (int i = 0; i < count; ++i) {
             content.receiptIds.push_back(
-                body.mid(2 + i * kClientMessageIdBytes, kClientMessageIdBytes));
+                body.mid(prefix + 2 + i * kClientMessageIdBytes, kClientMessageIdBytes));
         }
         break;
     }
@@ -558,6 +609,18 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
             return Error::Malformed;
         }
         content.groupChange = body;
+        break;
+    case Kind::GroupTimer:
+        // M1 §9.9: group id ‖ epoch ‖ seconds, exactly.
+        if (body.size() != kGroupIdBytes + 8) {
+            return Error::Malformed;
+        }
+        content.groupId = body.left(kGroupIdBytes);
+        content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
+        content.timerSeconds = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes + 4);
+        if (content.groupEpoch == 0 || !isValidTimer(content.timerSeconds)) {
+            return Error::Malformed;
+        }
         break;
     case Kind::GroupText: {
         // Bounded before anything is copied: group id and epoch, then 1 … kMaxTextBytes.

@@ -8,7 +8,8 @@
 //                | 0x05 resent text | 0x06 reply | 0x07 reaction | 0x08 edit
 //                | 0x09 delete for everyone | 0x0A timer | 0x0B attachment
 //                | 0x0C group text | 0x0D group membership change
-//                | 0x0E sender-key distribution
+//                | 0x0E sender-key distribution | 0x0F group op | 0x10 group receipt
+//                | 0x11 group timer
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -37,6 +38,10 @@
 //          group op (0x0F)  16 group id ‖ u32 epoch ‖ u8 op kind (0x06 … 0x09) ‖ 16 target ‖
 //                    u8 a ‖ a bytes: the target's author (a canonical account address) ‖ the
 //                    rest of that op's body after its target, as above (M1 §10)
+//          group receipt (0x10)  16 group id ‖ u8 0x02 delivered | 0x03 read ‖ the receipts
+//                    body above (M1 §9.8: pairwise, to the device that sent the texts)
+//          group timer (0x11)  16 group id ‖ u32 epoch ‖ u32 seconds, as the timer above
+//                    (M1 §9.9: the plaintext of a sender-key message, like a group text)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5). In a group several members may have chosen the same
@@ -126,30 +131,40 @@ struct MessageContent
         // the group `groupId`, made at membership epoch `groupEpoch`. Only ever the plaintext
         // of a sender-key message, like GroupText; the sealed sender is the op's author.
         GroupOp = 0x0F,
+        // M1 §9.8: a delivery or read receipt (`receiptKind`) for texts of the sender's
+        // recipient in the group `groupId` (`receiptIds`). Only ever inside a pairwise session,
+        // to the device that sent those texts.
+        GroupReceipt = 0x10,
+        // M1 §9.9: the group `groupId`'s disappearing-messages timer set to `timerSeconds` by
+        // the sender, at membership epoch `groupEpoch`. Only ever the plaintext of a sender-key
+        // message, like GroupText.
+        GroupTimer = 0x11,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
-    // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange, SenderKey, GroupOp.
+    // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange, SenderKey, GroupOp,
+    // GroupReceipt, GroupTimer.
     static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
     Kind kind = Kind::Text;
-    QByteArray clientMessageId;         // 16 bytes
-    qint64 sentAt = 0;                  // ms since the epoch
-    QString text;                       // Text, ResentText, Reply, Edit
-    QByteArray targetId;                // Reply, Reaction, Edit, Delete: 16 bytes
-    QString reaction;                   // Reaction: the emoji; empty for a removal
-    QByteArray originalId;              // ResentText: the original text's client_message_id
-    QByteArray failedRatchetKey;        // ResentText: 32 bytes (C2 §4 header)
-    quint32 failedMessageNumber = 0;    // ResentText: N of that header
-    std::vector<QByteArray> receiptIds; // receipts: the client_message_ids they confirm
-    bool typing = false;                // Typing
-    quint32 timerSeconds = 0;           // Timer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
-    AttachmentRef attachment;           // Attachment (the caption is `text`, may be empty)
-    QByteArray groupChange;             // GroupChange: 1 … kMaxGroupChangeBytes bytes
-    QByteArray groupId;                 // GroupText, SenderKey: 16 bytes
-    quint32 groupEpoch = 0;             // GroupText, SenderKey: ≥ 1
-    QByteArray senderKey;               // SenderKey: kSenderKeyContentBytes (secret)
-    Kind opKind = Kind::Edit;           // GroupOp: Reply, Reaction, Edit or Delete
+    QByteArray clientMessageId;               // 16 bytes
+    qint64 sentAt = 0;                        // ms since the epoch
+    QString text;                             // Text, ResentText, Reply, Edit
+    QByteArray targetId;                      // Reply, Reaction, Edit, Delete: 16 bytes
+    QString reaction;                         // Reaction: the emoji; empty for a removal
+    QByteArray originalId;                    // ResentText: the original text's client_message_id
+    QByteArray failedRatchetKey;              // ResentText: 32 bytes (C2 §4 header)
+    quint32 failedMessageNumber = 0;          // ResentText: N of that header
+    std::vector<QByteArray> receiptIds;       // receipts: the client_message_ids they confirm
+    Kind receiptKind = Kind::DeliveryReceipt; // GroupReceipt: DeliveryReceipt or ReadReceipt
+    bool typing = false;                      // Typing
+    quint32 timerSeconds = 0; // Timer, GroupTimer: 0 (off) or kMinTimerSeconds … kMaxTimerSeconds
+    AttachmentRef attachment; // Attachment (the caption is `text`, may be empty)
+    QByteArray groupChange;   // GroupChange: 1 … kMaxGroupChangeBytes bytes
+    QByteArray groupId;       // GroupText, SenderKey, GroupOp, GroupReceipt: 16 bytes
+    quint32 groupEpoch = 0;   // GroupText, SenderKey: ≥ 1
+    QByteArray senderKey;     // SenderKey: kSenderKeyContentBytes (secret)
+    Kind opKind = Kind::Edit; // GroupOp: Reply, Reaction, Edit or Delete
     // GroupOp (M1 §10): the account address of the target's author, canonical (C1 §1). Also
     // set by the caller on the Reply or Reaction given to makeGroupOp (empty: resolved by
     // sendGroupOp); makeGroupOp copies it.
@@ -160,6 +175,9 @@ struct MessageContent
 
     static MessageContent makeText(const QString &text, qint64 sentAt);
     static MessageContent makeReceipt(Kind kind, std::vector<QByteArray> ids, qint64 sentAt);
+    // M1 §9.8: `receiptKind` is DeliveryReceipt or ReadReceipt.
+    static MessageContent makeGroupReceipt(const QByteArray &groupId, Kind receiptKind,
+                                           std::vector<QByteArray> ids, qint64 sentAt);
     static MessageContent makeTyping(bool typing, qint64 sentAt);
     // `sentAt` is the original's (what the receiver shows); the content gets a fresh id.
     static MessageContent makeResentText(const QByteArray &originalId,
@@ -182,6 +200,10 @@ struct MessageContent
     static MessageContent makeGroupChange(const QByteArray &change, qint64 sentAt);
     static MessageContent makeGroupText(const QByteArray &groupId, quint32 epoch,
                                         const QString &text, qint64 sentAt);
+    // M1 §9.9: `timer` (made by makeTimer; its id, sent_at and seconds are kept) for the group
+    // `groupId` at `epoch`.
+    static MessageContent makeGroupTimer(const QByteArray &groupId, quint32 epoch,
+                                         const MessageContent &timer);
     // `distribution`: a serialized SenderKeyDistribution (its group id is taken from it).
     // M1 §10: `op` (a Reply, Reaction, Edit or Delete made by makeReply … makeDelete, its
     // targetAuthor set; its id and sent_at are kept) for the group `groupId` at `epoch`.

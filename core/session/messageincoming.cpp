@@ -1,4 +1,5 @@
 #include "core/session/grouppipeline.h"
+#include "core/session/groupreceipts.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
@@ -26,21 +27,6 @@ namespace {
 using State = MessageRecord::State;
 using Direction = MessageRecord::Direction;
 using Outcome = InboundResult::Outcome;
-
-// Receipts only move a message forward: Queued/Failed < Sent < Delivered < Read.
-int rank(State state)
-{
-    switch (state) {
-    case State::Sent:
-        return 1;
-    case State::Delivered:
-        return 2;
-    case State::Read:
-        return 3;
-    default:
-        return 0;
-    }
-}
 
 // The responder's prekeys named by one initial message header, read from the store.
 class StorePreKeys final : public crypto::PreKeyLookup
@@ -570,7 +556,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             if (!contact.accepted) {
                 result.request = true;
             } else if (receipts != nullptr) {
-                receipts->push_back({senderAccount, content.clientMessageId});
+                receipts->push_back({senderAccount, content.clientMessageId, {}, 0});
             } else {
                 auto receipt = encryptInTransaction(
                     context, self, senderAccount,
@@ -601,7 +587,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                     return *error;
                 }
                 const auto &found = std::get<std::optional<MessageRecord>>(known);
-                if (!found || rank(found->state) >= rank(target)) {
+                if (!found || receiptRank(found->state) >= receiptRank(target)) {
                     continue;
                 }
                 if (auto set = messages.setState(found->id, target); errorOf(set) != nullptr) {
@@ -609,6 +595,14 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
                 }
                 result.stateChanges.push_back({senderAccount, id, target});
             }
+            return finish(Outcome::Receipt, {});
+        }
+        case MessageContent::Kind::GroupReceipt: {
+            auto changed = applyGroupReceipt(context, content, senderAccount);
+            if (const auto *error = errorOf(changed)) {
+                return *error;
+            }
+            result.stateChanges = std::get<std::vector<StateChange>>(std::move(changed));
             return finish(Outcome::Receipt, {});
         }
         case MessageContent::Kind::Typing:
@@ -700,6 +694,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         }
         case MessageContent::Kind::GroupText:
         case MessageContent::Kind::GroupOp:
+        case MessageContent::Kind::GroupTimer:
             // M1 §9.6, §10: a group text or op is only ever sealed under a sender key, never
             // pairwise.
             return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));
@@ -723,25 +718,43 @@ StoreResult<std::vector<OutboxEntry>>
 encryptDeliveryReceipts(StoreContext &context, const crypto::DeviceIdentity &self,
                         const std::vector<PendingReceipt> &receipts, qint64 now)
 {
-    // By account, in arrival order within each.
-    std::vector<std::pair<QString, std::vector<QByteArray>>> byAccount;
+    // By account (and for group texts by group and sending device), in arrival order within
+    // each.
+    std::vector<std::pair<PendingReceipt, std::vector<QByteArray>>> byAccount;
     for (const PendingReceipt &receipt : receipts) {
-        auto it = std::find_if(byAccount.begin(), byAccount.end(),
-                               [&](const auto &entry) { return entry.first == receipt.account; });
+        auto it = std::find_if(byAccount.begin(), byAccount.end(), [&](const auto &entry) {
+            return entry.first.account == receipt.account &&
+                   entry.first.groupId == receipt.groupId && entry.first.device == receipt.device;
+        });
         if (it == byAccount.end()) {
-            byAccount.push_back({receipt.account, {}});
+            byAccount.push_back({receipt, {}});
             it = byAccount.end() - 1;
         }
         it->second.push_back(receipt.clientMessageId);
     }
     std::vector<OutboxEntry> outbox;
-    for (const auto &[account, ids] : byAccount) {
+    for (const auto &[to, ids] : byAccount) {
         for (std::size_t first = 0; first < ids.size(); first += kMaxReceiptIds) {
             std::vector<QByteArray> chunk(
                 ids.begin() + qsizetype(first),
                 ids.begin() + qsizetype(std::min(ids.size(), first + kMaxReceiptIds)));
+            if (!to.groupId.isEmpty()) {
+                // M1 §9.8: best effort, to the sending device alone (groupreceipts.h).
+                auto encrypted = encryptGroupReceipt(
+                    context, self, to.account, to.device,
+                    MessageContent::makeGroupReceipt(
+                        to.groupId, MessageContent::Kind::DeliveryReceipt, std::move(chunk), now),
+                    now);
+                if (const auto *error = errorOf(encrypted)) {
+                    return *error;
+                }
+                for (OutboxEntry &entry : std::get<std::vector<OutboxEntry>>(encrypted)) {
+                    outbox.push_back(std::move(entry));
+                }
+                continue;
+            }
             auto encrypted = encryptInTransaction(
-                context, self, account,
+                context, self, to.account,
                 MessageContent::makeReceipt(MessageContent::Kind::DeliveryReceipt, std::move(chunk),
                                             now),
                 true, now);

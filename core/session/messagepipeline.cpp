@@ -1,5 +1,6 @@
 #include "core/session/messagepipeline.h"
 
+#include "core/session/groupreceipts.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
@@ -121,7 +122,8 @@ storeContactSessions(StoreContext &context, const QString &address, const QByteA
     });
 }
 
-StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address)
+StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address,
+                                                const crypto::DeviceIdentity *self, qint64 now)
 {
     using Result = std::vector<SeenMessages>;
     return context.transaction([&]() -> StoreResult<Result> {
@@ -130,8 +132,11 @@ StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QSt
         if (const auto *error = errorOf(unread)) {
             return *error;
         }
+        const QString selfAddress =
+            self ? QString::fromStdString(self->address().account.toString()) : QString();
         QHash<qint64, QString> addresses;
         std::map<QString, std::vector<QByteArray>> byContact;
+        GroupReadReceipts groupRead;
         for (const MessageRecord &message : std::get<std::vector<MessageRecord>>(unread)) {
             if (!addresses.contains(message.conversation.value)) {
                 auto found = addressOfConversation(context, message.conversation);
@@ -148,13 +153,28 @@ StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QSt
                 return *errorOf(set);
             }
             byContact[contact].push_back(message.clientMessageId);
+            // M1 §9.8: a member's text or reply (not a timer row), to its sending device.
+            if (self && isGroupKey(contact) && !message.author.isEmpty() &&
+                message.author != selfAddress && !message.isSystemRow() &&
+                message.authorDevice != 0) {
+                groupRead[{*groupIdOfKey(contact), message.author, message.authorDevice}].push_back(
+                    message.clientMessageId);
+            }
+        }
+        bool queued = false;
+        if (self) {
+            auto sent = queueGroupReadReceipts(context, *self, groupRead, now);
+            if (const auto *error = errorOf(sent)) {
+                return *error;
+            }
+            queued = std::get<bool>(sent);
         }
         Result result;
         ContactTable contacts(context);
         for (auto &[contact, ids] : byContact) {
             if (isGroupKey(contact)) {
-                // No read receipts in groups (M1 §9.6 defines none): only our rows change.
-                result.push_back({contact, std::move(ids), false});
+                // Their read receipts are in the outbox already (M1 §9.8).
+                result.push_back({contact, std::move(ids), false, queued});
                 continue;
             }
             auto record = contacts.findByAddress(contact);

@@ -175,11 +175,14 @@ struct InboundResult
     std::optional<GroupMessageRecord> groupText; // GroupMessage: a new group text
 };
 
-// A delivery receipt still to be encrypted: the sender's account and the text it confirms.
+// A delivery receipt still to be encrypted: the sender's account and the text it confirms;
+// for a group text (M1 §9.8) also its group and the device that sent it.
 struct PendingReceipt
 {
     QString account;
     QByteArray clientMessageId;
+    QByteArray groupId; // empty: a 1:1 text
+    quint32 device = 0; // a group text's sending device
 };
 
 // `limiter` is the acceptor's per-peer rate limit for session resets (C2a §4); only the
@@ -199,10 +202,13 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
 // A multi-recipient delivery (C3 §7): the sealed key is opened with our identity key, the
 // body checked against it, and the sealed message must be a sender-key message (0x03), taken
 // by receiveGroupText (M1 §9.6). Anything else is Dropped with a reason.
+// A new text or reply of another account gets its delivery receipt (M1 §9.8) appended to
+// `receipts`, for encryptDeliveryReceipts().
 StoreResult<InboundResult> receiveMultiRecipient(StoreContext &context,
                                                  const crypto::DeviceIdentity &self,
                                                  const QByteArray &body,
-                                                 const QByteArray &sealedKey, qint64 now);
+                                                 const QByteArray &sealedKey, qint64 now,
+                                                 std::vector<PendingReceipt> &receipts);
 
 // M1 §8: nothing goes to a blocked address or to a request's sender before the user accepts
 // it. NotFound with the sentence to show, or nothing when `contact` may be written to.
@@ -218,7 +224,8 @@ StoreResult<OutgoingResult> encryptAttachment(StoreContext &context,
 
 // One delivery receipt per sender account for up to kMaxReceiptIds texts (M1 §2), encrypted
 // into the outbox inside the caller's transaction: a batch of 64 texts from one contact costs
-// one sealed receipt and one Send instead of 64.
+// one sealed receipt and one Send instead of 64. Group texts get one group receipt per
+// (author, group, sending device), best effort (M1 §9.8, encryptGroupReceipt).
 StoreResult<std::vector<OutboxEntry>>
 encryptDeliveryReceipts(StoreContext &context, const crypto::DeviceIdentity &self,
                         const std::vector<PendingReceipt> &receipts, qint64 now);
@@ -325,12 +332,18 @@ struct SeenMessages
 {
     QString address; // the contact's
     std::vector<QByteArray> ids;
-    // A read receipt may go: false for a message request or a blocked contact (M1 §8).
+    // A read receipt may go: false for a message request or a blocked contact (M1 §8), and
+    // for a group, whose read receipts markSeen put in the outbox itself.
     bool receipt = true;
+    bool queued = false; // a group's read receipts are in the outbox: flush it
 };
 // Incoming messages of `address` still Received become Seen; returns their client ids (for a
-// read receipt) per contact. All contacts when `address` is empty.
-StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address);
+// read receipt) per contact. All contacts when `address` is empty. With `self`, the read
+// receipts of group texts (M1 §9.8) are encrypted into the outbox in the same transaction,
+// one per (author's device, group); without it, only the rows change.
+StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QString &address,
+                                                const crypto::DeviceIdentity *self = nullptr,
+                                                qint64 now = 0);
 
 // Every incoming message in `state` with its conversation address, oldest first; `request`
 // set for a message request's.

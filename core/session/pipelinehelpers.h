@@ -61,6 +61,21 @@ inline StoreError failure(const QString &detail)
 
 QString describeRatchet(crypto::RatchetError error);
 
+// Receipts only move a message forward: Queued/Failed (0) < Sent < Delivered < Read.
+inline int receiptRank(MessageRecord::State state)
+{
+    switch (state) {
+    case MessageRecord::State::Sent:
+        return 1;
+    case MessageRecord::State::Delivered:
+        return 2;
+    case MessageRecord::State::Read:
+        return 3;
+    default:
+        return 0;
+    }
+}
+
 inline QString deviceAddress(const QString &account, quint32 device)
 {
     return account + QLatin1Char('/') + QString::number(device);
@@ -178,13 +193,18 @@ bool isLater(qint64 aSentAt, const QByteArray &aId, qint64 bSentAt, const QByteA
 // change in effect, so it is the latest on both sides, and it takes effect here at once.
 StoreStatus applyOwnTimer(StoreContext &context, const QString &address, MessageContent &content,
                           qint64 now);
+// The same in `conversation` (a group's, M1 §9.9).
+StoreStatus applyOwnTimer(StoreContext &context, ConversationId conversation,
+                          MessageContent &content);
 
 // A received timer change in `conversation`: its system row (state Received; nullopt if this
-// change is already stored) and, if it is later than the change in effect, the new timer.
+// change is already stored) and, if it is later than the change in effect, the new timer. In
+// a group (M1 §9.9) the row names its `author` (the member) and `authorDevice`.
 StoreResult<std::optional<MessageRecord>> receiveTimerChange(StoreContext &context,
                                                              ConversationId conversation,
                                                              const MessageContent &content,
-                                                             qint64 now);
+                                                             qint64 now, const QString &author = {},
+                                                             quint32 authorDevice = 0);
 
 } // namespace pipeline
 } // namespace parley::core

@@ -3,6 +3,7 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/sessionmanager.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
@@ -19,6 +20,10 @@ namespace parley::core {
 
 void SessionManager::setDisappearingTimer(const QString &contact, quint32 seconds)
 {
+    if (const auto group = groupIdOfKey(contact)) {
+        setGroupTimer(*group, seconds); // M1 §9.9
+        return;
+    }
     const QString address = resolve(contact);
     QString problem;
     if (address.isEmpty()) {
@@ -59,13 +64,11 @@ void SessionManager::setDefaultTimerSeconds(quint32 seconds)
     m_defaultTimerSeconds = MessageContent::isValidTimer(seconds) ? seconds : 0;
 }
 
-void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase when,
-                                       Completion done)
+quint32 SessionManager::defaultTimerSeconds()
 {
     const auto store = m_account->store();
     if (!store) {
-        done({});
-        return;
+        return 0;
     }
     if (m_defaultsStore.lock() != store) {
         // Another profile (or the first send since this one opened): its own default, read
@@ -78,7 +81,18 @@ void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase 
             m_defaultTimerSeconds = loaded->defaultTimerSeconds();
         }
     }
-    const quint32 seconds = m_defaultTimerSeconds;
+    return m_defaultTimerSeconds;
+}
+
+void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase when,
+                                       Completion done)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        done({});
+        return;
+    }
+    const quint32 seconds = defaultTimerSeconds();
     if (seconds == 0 ||
         (when == DefaultTimerCase::FirstSend && m_knownConversations.contains(address))) {
         done({});

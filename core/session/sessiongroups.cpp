@@ -4,6 +4,7 @@
 #include "core/account/accountmanager.h"
 #include "core/session/groupdevices.h"
 #include "core/session/grouppipeline.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationkey.h"
 #include "core/store/profilestore.h"
@@ -101,8 +102,28 @@ void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic
     const QString selfAddress = m_account->status().accountAddress;
     // Made by ourselves: `by` empty, so that it answers no command (groupChanged).
     const QString by = automatic ? QString() : selfAddress;
-    whenDone(store->run([self, request](StoreContext &context) {
-        return sendGroupChange(context, *self, request, QDateTime::currentMSecsSinceEpoch());
+    // A group we create starts with the profile's default timer, as a 1:1 conversation we
+    // start does (M1 §9.9): sent right after the create, in the same job.
+    const quint32 timer = request.op == GroupOp::Create ? defaultTimerSeconds() : 0;
+    whenDone(store->run([self, request, timer](StoreContext &context) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        auto sent = sendGroupChange(context, *self, request, now);
+        auto *made = std::get_if<SentGroupChange>(&sent);
+        if (timer == 0 || made == nullptr || !made->made.update.after) {
+            return sent;
+        }
+        auto timed = sendGroupTimer(context, *self, made->made.update.after->groupId, timer, now);
+        if (const auto *error = std::get_if<StoreError>(&timed)) {
+            qCInfo(lcSession) << "the new group's default timer was not set:" << error->detail;
+            return sent;
+        }
+        auto &done = std::get<SentGroupText>(timed);
+        for (OutboxEntry &entry : done.outbox) {
+            made->outbox.push_back(std::move(entry));
+        }
+        made->timer = MessageContent::makeTimer(timer, done.record.sentAt);
+        made->timer->clientMessageId = done.record.clientMessageId;
+        return sent;
     }),
              [this, next, selfAddress, by, fail](const StoreResult<SentGroupChange> &sent) {
                  if (const auto *error = std::get_if<StoreError>(&sent)) {
@@ -118,6 +139,11 @@ void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic
                  if (done.made.update.after) {
                      emit groupChanged(summaryOf(*done.made.update.after, selfAddress), by,
                                        int(done.made.update.outcome));
+                     if (done.timer) {
+                         const QString key = groupConversationKey(done.made.update.after->groupId);
+                         emit messageQueued(key, done.timer->clientMessageId);
+                         emit conversationTimerChanged(key, int(done.timer->timerSeconds));
+                     }
                  }
                  if (!done.outbox.empty()) {
                      flushOutbox();
@@ -247,44 +273,8 @@ void SessionManager::listGroups()
     });
 }
 
-void SessionManager::sendGroupText(const QByteArray &groupId, const QString &text)
-{
-    const auto store = m_account->store();
-    const auto self = m_account->device();
-    if (!store || !self) {
-        emit commandFailed(groupConversationKey(groupId), tr("The profile is not open."));
-        return;
-    }
-    enqueue([this, store, self, groupId, text](std::function<void()> next) {
-        // After running device list refreshes: a member's new device gets a session first.
-        whenRefreshed([this, store, self, groupId, text, next] {
-            whenDone(store->run([self, groupId, text](StoreContext &context) {
-                return parley::core::sendGroupText(context, *self, groupId, text,
-                                                   QDateTime::currentMSecsSinceEpoch());
-            }),
-                     [this, next, groupId](const StoreResult<SentGroupText> &sent) {
-                         if (const auto *error = std::get_if<StoreError>(&sent)) {
-                             // Named by the group's conversation key: its chat shows the sentence.
-                             emit commandFailed(groupConversationKey(groupId),
-                                                error->detail.isEmpty() ? error->message()
-                                                                        : error->detail);
-                             next();
-                             return;
-                         }
-                         const auto &done = std::get<SentGroupText>(sent);
-                         // The group's conversation (schema v14) is followed like a 1:1 one.
-                         emit messageQueued(groupConversationKey(done.record.groupId),
-                                            done.record.clientMessageId);
-                         emit groupTextSent(done.record, int(done.recipients.size()),
-                                            done.unreached);
-                         flushOutbox();
-                         next();
-                     });
-        });
-    });
-}
-
-void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content)
+void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob job,
+                                       std::function<void(const SentGroupText &)> sent)
 {
     const QString key = groupConversationKey(groupId);
     const auto store = m_account->store();
@@ -293,6 +283,63 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
         emit commandFailed(key, tr("The profile is not open."));
         return;
     }
+    enqueue([this, store, self, key, job, sent](std::function<void()> next) {
+        // After running device list refreshes: a member's new device gets a session first.
+        whenRefreshed([this, store, self, key, job, sent, next] {
+            whenDone(store->run([self, job](StoreContext &context) {
+                return job(context, *self, QDateTime::currentMSecsSinceEpoch());
+            }),
+                     [this, next, key, sent](const StoreResult<SentGroupText> &result) {
+                         if (const auto *error = std::get_if<StoreError>(&result)) {
+                             // Named by the group's conversation key: its chat shows the sentence.
+                             emit commandFailed(key, error->detail.isEmpty() ? error->message()
+                                                                             : error->detail);
+                             next();
+                             return;
+                         }
+                         sent(std::get<SentGroupText>(result));
+                         flushOutbox();
+                         next();
+                     });
+        });
+    });
+}
+
+void SessionManager::reportGroupText(const SentGroupText &done)
+{
+    // The group's conversation (schema v14) is followed like a 1:1 one.
+    emit messageQueued(groupConversationKey(done.record.groupId), done.record.clientMessageId);
+    scheduleSweep(done.record.expiresAt); // the group's timer (M1 §9.9)
+    emit groupTextSent(done.record, int(done.recipients.size()), done.unreached);
+}
+
+void SessionManager::sendGroupText(const QByteArray &groupId, const QString &text)
+{
+    sendToGroupInTurn(
+        groupId,
+        [groupId, text](StoreContext &context, const crypto::DeviceIdentity &self, qint64 now) {
+            return parley::core::sendGroupText(context, self, groupId, text, now);
+        },
+        [this](const SentGroupText &done) { reportGroupText(done); });
+}
+
+void SessionManager::setGroupTimer(const QByteArray &groupId, quint32 seconds)
+{
+    sendToGroupInTurn(
+        groupId,
+        [groupId, seconds](StoreContext &context, const crypto::DeviceIdentity &self, qint64 now) {
+            return parley::core::sendGroupTimer(context, self, groupId, seconds, now);
+        },
+        [this, key = groupConversationKey(groupId), seconds](const SentGroupText &done) {
+            // Our system row, followed like a text; the timer is ours at once.
+            emit messageQueued(key, done.record.clientMessageId);
+            emit conversationTimerChanged(key, int(seconds));
+        });
+}
+
+void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content)
+{
+    const QString key = groupConversationKey(groupId);
     if (content.kind != MessageContent::Kind::Reply &&
         content.kind != MessageContent::Kind::Reaction &&
         content.kind != MessageContent::Kind::Edit &&
@@ -306,39 +353,22 @@ void SessionManager::sendGroupMessageOp(const QByteArray &groupId, const Message
                                     .arg(2 * kClientMessageIdBytes));
         return;
     }
-    enqueue([this, store, self, groupId, key, content](std::function<void()> next) {
-        whenRefreshed([this, store, self, groupId, key, content, next] { // as sendGroupText
-            whenDone(store->run([self, groupId, content](StoreContext &context) {
-                return parley::core::sendGroupOp(context, *self, groupId, content,
-                                                 QDateTime::currentMSecsSinceEpoch());
-            }),
-                     [this, next, key, content](const StoreResult<SentGroupText> &sent) {
-                         if (const auto *error = std::get_if<StoreError>(&sent)) {
-                             emit commandFailed(key, error->detail.isEmpty() ? error->message()
-                                                                             : error->detail);
-                             next();
-                             return;
-                         }
-                         const auto &done = std::get<SentGroupText>(sent);
-                         if (content.kind == MessageContent::Kind::Reply) {
-                             // A reply is a message of ours (M1 §10), followed like a group text.
-                             emit messageQueued(key, content.clientMessageId);
-                             emit groupTextSent(done.record, int(done.recipients.size()),
-                                                done.unreached);
-                             flushOutbox();
-                             next();
-                             return;
-                         }
-                         emit messageOpQueued(key, content.targetId, int(content.kind));
-                         if (done.changed) {
-                             emit messageChanged(key, done.changed->clientMessageId,
-                                                 int(done.changed->direction));
-                         }
-                         flushOutbox();
-                         next();
-                     });
+    sendToGroupInTurn(
+        groupId,
+        [groupId, content](StoreContext &context, const crypto::DeviceIdentity &self, qint64 now) {
+            return parley::core::sendGroupOp(context, self, groupId, content, now);
+        },
+        [this, key, content](const SentGroupText &done) {
+            if (content.kind == MessageContent::Kind::Reply) {
+                reportGroupText(done); // a reply is a message of ours (M1 §10)
+                return;
+            }
+            emit messageOpQueued(key, content.targetId, int(content.kind));
+            if (done.changed) {
+                emit messageChanged(key, done.changed->clientMessageId,
+                                    int(done.changed->direction));
+            }
         });
-    });
 }
 
 void SessionManager::loadGroupHistory(const QByteArray &groupId)

@@ -184,10 +184,16 @@ void SessionManager::storeInbound(
             for (std::size_t i = 0; i < batch->size(); ++i) {
                 const Inbound &inbound = (*batch)[i];
                 const std::optional<OpenedEnvelope> &preopened = (*opened)[i];
+                // Its delivery receipt joins `receipts` only if the envelope's savepoint
+                // commits (a failed one is undone and delivered again, receipt and all).
+                std::vector<PendingReceipt> own;
                 if (inbound.envelope.isEmpty() && !inbound.multiBody.isEmpty()) {
-                    items.push_back(
-                        {inbound.rowId, receiveMultiRecipient(context, *device, inbound.multiBody,
-                                                              inbound.sealedKey, nowMs())});
+                    auto result = receiveMultiRecipient(context, *device, inbound.multiBody,
+                                                        inbound.sealedKey, nowMs(), own);
+                    if (std::holds_alternative<InboundResult>(result)) {
+                        receipts.insert(receipts.end(), own.begin(), own.end());
+                    }
+                    items.push_back({inbound.rowId, std::move(result)});
                     continue;
                 }
                 if (inbound.envelope.isEmpty()) {
@@ -196,9 +202,6 @@ void SessionManager::storeInbound(
                     items.push_back({inbound.rowId, dropped});
                     continue;
                 }
-                // Its delivery receipt joins `receipts` only if the envelope's savepoint
-                // commits (a failed one is undone and delivered again, receipt and all).
-                std::vector<PendingReceipt> own;
                 auto result =
                     receiveEnvelope(context, *device, inbound.envelope, inbound.ephemeral, *limiter,
                                     nowMs(), &own, preopened ? &*preopened : nullptr);
@@ -354,8 +357,10 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
             message.clientMessageId = text.clientMessageId;
             message.text = text.text;
             message.sentAt = text.sentAt;
+            message.expiresAt = text.expiresAt;
             emit messageReceived(message);
             emit groupTextReceived(text);
+            scheduleSweep(text.expiresAt); // the group's timer (M1 §9.9)
         }
         break;
     case Outcome::Duplicate:

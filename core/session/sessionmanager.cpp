@@ -201,7 +201,10 @@ void SessionManager::markRead(const QString &contact)
     const QString address =
         contact.isEmpty() ? QString() : (isGroupKey(contact) ? contact : resolve(contact));
     const auto store = m_account->store();
-    whenDone(store->run([address](StoreContext &context) { return markSeen(context, address); }),
+    const auto device = m_account->device();
+    whenDone(store->run([address, device](StoreContext &context) {
+        return markSeen(context, address, device.get(), nowMs());
+    }),
              [this, storeId = store.get()](const StoreResult<std::vector<SeenMessages>> &seen) {
                  if (storeId != m_account->store().get()) {
                      return;
@@ -210,7 +213,11 @@ void SessionManager::markRead(const QString &contact)
                      qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
                      return;
                  }
-                 for (const auto &[address, ids, receipt] : std::get<0>(seen)) {
+                 bool flush = false;
+                 bool sending = false; // 1:1 read receipts: encryptAndSend flushes itself
+                 for (const auto &[address, ids, receipt, queued] : std::get<0>(seen)) {
+                     flush = flush || queued;
+                     sending = sending || (receipt && !ids.empty());
                      if (!ids.empty()) {
                          emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
                      }
@@ -226,6 +233,12 @@ void SessionManager::markRead(const QString &contact)
                                  nowMs()),
                              true, [](const QString &) {});
                      }
+                 }
+                 // A group's read receipts (M1 §9.8); with nothing to send at all (a blocked
+                 // member's texts), still a flush, so that whoever waits for outboxDrained
+                 // (parley-cli recv) hears back.
+                 if (flush || !sending) {
+                     flushOutbox();
                  }
              });
 }

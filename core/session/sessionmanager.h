@@ -36,6 +36,7 @@ class BlobUpload;
 class ProfileStore;
 struct GroupRequest;
 struct SentGroupChange;
+struct SentGroupText;
 
 // A message as the core reports it to view models and parley-cli. Plain data.
 struct ChatMessage
@@ -441,10 +442,24 @@ private:
     // gets the sentence if the change could not be sent; a default of 0 (off) does nothing.
     enum class DefaultTimerCase { FirstSend, AcceptedRequest };
     void applyDefaultTimer(const QString &address, DefaultTimerCase when, Completion done);
+    // The open profile's disappearing-messages default (0: off), read from its profile.ini
+    // once per profile; Settings keeps it current (setDefaultTimerSeconds).
+    quint32 defaultTimerSeconds();
     // sendReply() … deleteForEveryone(): `content` checked, then queued like a text.
     void sendMessageOp(const QString &contact, const MessageContent &content);
     // sessiongroups.cpp: a reply, reaction, edit or delete in a group (M1 §10).
     void sendGroupMessageOp(const QByteArray &groupId, const MessageContent &content);
+    // setDisappearingTimer for a group's conversation (M1 §9.9): sent like a group text.
+    void setGroupTimer(const QByteArray &groupId, quint32 seconds);
+    // A group text, op or timer change: `job` in the command queue, after the device list
+    // refreshes that are running; `sent` reports it, then the outbox is flushed. A failure
+    // is commandFailed with the group's conversation key.
+    using GroupSendJob = std::function<StoreResult<SentGroupText>(
+        StoreContext &, const crypto::DeviceIdentity &, qint64 now)>;
+    void sendToGroupInTurn(const QByteArray &groupId, GroupSendJob job,
+                           std::function<void(const SentGroupText &)> sent);
+    // messageQueued, a sweep for its expiry and groupTextSent for our new text or reply.
+    void reportGroupText(const SentGroupText &done);
     void sendEntry(const OutboxEntry &entry);
     // sessionattachments.cpp: encrypt (pool) → upload → the attachment message.
     void sendAttachment(const QString &contact, std::function<std::unique_ptr<QIODevice>()> source,

@@ -4,6 +4,7 @@
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/groupreceipttable.h"
 #include "core/store/identitytable.h"
 #include "core/store/storecontext.h"
 
@@ -94,6 +95,11 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
     for (const AttachmentRecord &file : std::get<std::vector<AttachmentRecord>>(files)) {
         attachments.insert(file.message.value, file.summary());
     }
+    auto receipts = GroupReceiptTable(context).forMessages(low->id, high->id);
+    if (const auto *error = std::get_if<StoreError>(&receipts)) {
+        return *error;
+    }
+    const auto &receiptsOf = std::get<QHash<qint64, GroupReceiptTable::Members>>(receipts);
     // The authors of a group page's messages: one contact lookup each.
     ContactTable contacts(context);
     std::optional<QString> self; // our address, read for the first group reply (M1 §10)
@@ -116,6 +122,7 @@ StoreResult<std::vector<HistoryItem>> loadMessageDetails(StoreContext &context,
             }
             item.authorName = *known;
         }
+        item.receipts = receiptsOf.value(record.id.value);
         if (!record.deleted) {
             item.reactions = byMessage.value(record.id.value);
             if (const auto file = attachments.constFind(record.id.value);

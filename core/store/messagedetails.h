@@ -47,6 +47,9 @@ struct HistoryItem
     // A group event row (record.groupEvent, schema v16): what the membership change did, as
     // a sentence with contact names ("Alice added you."); empty on every other row.
     QString systemText;
+    // A group text of ours (schema v18, M1 §9.8): each member account it was sealed to, by
+    // address, with that member's furthest receipt (Sent, Delivered, Read); empty otherwise.
+    std::vector<std::pair<QString, MessageRecord::State>> receipts;
 };
 
 // The sentence of a group event row (MessageRecord::isGroupEvent): members named by their

@@ -119,6 +119,11 @@ StoreStatus SchemaMigrations::migrate(StoreContext &context)
                 return step;
             }
             [[fallthrough]];
+        case 17:
+            if (auto step = migrateTo18(context); std::holds_alternative<StoreError>(step)) {
+                return step;
+            }
+            [[fallthrough]];
         default:
             break;
         }

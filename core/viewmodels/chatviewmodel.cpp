@@ -592,9 +592,7 @@ void ChatViewModel::setComposeMode(ComposeMode mode, qint64 target, QString cont
 
 bool ChatViewModel::setDisappearingTimer(int seconds)
 {
-    if (refusedInGroup()) {
-        return false;
-    }
+    // A 1:1 conversation's or a group's (M1 §9.9): the core routes by m_address.
     if (seconds < 0 || !MessageContent::isValidTimer(quint32(seconds))) {
         setError(tr("Disappearing messages take a time between %1 seconds and %2 weeks, or off.")
                      .arg(kMinTimerSeconds)

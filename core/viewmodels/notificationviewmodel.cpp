@@ -3,6 +3,7 @@
 #include "core/models/conversationlistmodel.h"
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
+#include "core/store/conversationkey.h"
 #include "core/viewmodels/conversationlistviewmodel.h"
 #include "core/viewmodels/settingsviewmodel.h"
 
@@ -101,8 +102,12 @@ void NotificationViewModel::onMessage(const ChatMessage &message)
     QString body; // empty when previews are off: the sender's name is all that is shown
     if (m_settings->showMessageText()) {
         body = message.timerChange >= 0
-                   ? TimerDuration::describeChange(false, nameOf(message.conversation),
-                                                   quint32(message.timerChange))
+                   ? TimerDuration::describeChange(
+                         false,
+                         isGroupKey(message.conversation)
+                             ? message.from.section(u'/', 0, 0).section(u'@', 0, 0) // the member
+                             : nameOf(message.conversation),
+                         quint32(message.timerChange))
                : message.state != State::Undecryptable && message.attachment
                    ? ConversationListModel::previewOfAttachment(*message.attachment)
                : message.state == State::Undecryptable || message.text.isEmpty()

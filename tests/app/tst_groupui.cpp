@@ -197,9 +197,6 @@ void TestGroupUi::groupThroughTheDialogs()
     QVERIFY(info != nullptr);
     QVERIFY(chat->conversationMenu()->findChild<QAction *>(QStringLiteral("blockAction")) ==
             nullptr);
-    // Group texts carry no timer (M1 §9.6): the menu offers none.
-    QVERIFY(chat->conversationMenu()->findChild<QMenu *>(QStringLiteral("disappearingMenu")) ==
-            nullptr);
     // The header's button opens it too (a group has no safety number of its own to verify).
     auto *infoButton = chat->findChild<QPushButton *>(QStringLiteral("groupInfo"));
     QVERIFY(infoButton != nullptr);
@@ -298,6 +295,32 @@ void TestGroupUi::groupThroughTheDialogs()
         QVERIFY(parts.bubble.contains(parts.text));
         QVERIFY(hint.height() >= parts.bubble.bottom() - option.rect.top() + 1);
     }
+
+    // Disappearing messages from the same menu as in 1:1, for every member (M1 §9.9): bob's
+    // client shows alice's change as a row of the group's conversation.
+    auto *timers = chat->conversationMenu()->findChild<QMenu *>(QStringLiteral("disappearingMenu"));
+    QVERIFY(timers != nullptr);
+    QAction *hour = nullptr;
+    for (QAction *action : timers->actions()) {
+        if (action->data().toInt() == 3600) {
+            hour = action;
+        }
+    }
+    QVERIFY(hour != nullptr);
+    hour->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(chat->chat()->disappearingSeconds(), 3600, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(hour->isChecked(), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 6, kTimeoutMs);
+    QCOMPARE(messages->index(5).data(Qt::DisplayRole).toString(),
+             QStringLiteral("You set disappearing messages to 1 hour."));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const CliResult history = cli(
+                QStringLiteral("bob"), {QStringLiteral("--json"), QStringLiteral("history"), key});
+            return history.out.contains(u"\"timer\":3600") &&
+                   history.out.contains(alice + QStringLiteral(" set disappearing messages"));
+        }(),
+        kTimeoutMs);
 
     // Alice makes bob an admin, then leaves after the confirmation.
     members->setCurrentItem(itemFor(members, bob));

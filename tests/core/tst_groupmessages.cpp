@@ -3,6 +3,10 @@
 
 #include "core/session/groupmessages.h"
 #include "core/session/grouptextpipeline.h"
+#include "core/session/messagepipeline.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/store/conversationkey.h"
+#include "core/store/conversationtable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/profilestore.h"
 #include "core/store/senderkeytable.h"
@@ -94,6 +98,7 @@ private slots:
     void senderKeyAcceptance();
     void storesSenderKeysAndTexts();
     void refusedDevicesAreLeftOutOfTheEntry();
+    void groupTimerRowsAndExpiry();
 };
 
 void TestGroupMessages::recipientsAreEveryOtherMemberDevice()
@@ -444,6 +449,75 @@ void TestGroupMessages::refusedDevicesAreLeftOutOfTheEntry()
     OutboxEntry single = entry;
     single.envelope = QByteArray("\x01 sealed", 8);
     QVERIFY(!std::get<std::optional<OutboxEntry>>(narrow(single, {kCarol + "/7"})));
+}
+
+void TestGroupMessages::groupTimerRowsAndExpiry()
+{
+    // M1 §9.9 on a real store: each member's change is a row of its author; the later
+    // (sent_at, id) is in effect whatever order they arrive in; a change again is one row;
+    // ours is made later than the one in effect; texts stored meanwhile get their expiry.
+    QTemporaryDir dir;
+    ProfileStore store(dir.filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(store.create(passphrase(), crypto::VaultParameters::minimum()))));
+    const auto change = [](quint32 seconds, qint64 sentAt, char id) {
+        MessageContent timer = MessageContent::makeTimer(seconds, sentAt);
+        timer.clientMessageId = QByteArray(16, id);
+        return MessageContent::makeGroupTimer(kGroup, 1, timer);
+    };
+    const auto receive = [&](const MessageContent &content, const QString &author) {
+        return valueOf(take(store.run([&](StoreContext &context) {
+            return context.transaction([&]() -> StoreResult<std::optional<MessageRecord>> {
+                auto conversation = ConversationTable(context).forGroup(kGroup, 1);
+                if (const auto *error = std::get_if<StoreError>(&conversation)) {
+                    return *error;
+                }
+                return pipeline::receiveTimerChange(context, std::get<ConversationId>(conversation),
+                                                    content, 10, author, 3);
+            });
+        })));
+    };
+    const auto timer = [&] {
+        return valueOf(take(store.run([](StoreContext &context) {
+            return conversationTimer(context, groupConversationKey(kGroup));
+        })));
+    };
+    // Carol's one hour (sent at 200) arrives before bob's five minutes (sent at 100).
+    const auto carols = receive(change(3600, 200, 'c'), kCarol);
+    QVERIFY(carols);
+    QCOMPARE(carols->author, kCarol);
+    QCOMPARE(carols->authorDevice, 3u);
+    QCOMPARE(*carols->timerChange, 3600u);
+    QVERIFY(receive(change(300, 100, 'b'), kBob));
+    QCOMPARE(timer().seconds, 3600u);
+    QCOMPARE(timer().changeId, QByteArray(16, 'c'));
+    // The same change again is not a second row; the same id from another member is its own.
+    QVERIFY(!receive(change(3600, 200, 'c'), kCarol));
+    QVERIFY(receive(change(60, 200, 'c'), kAlice));
+    QCOMPARE(timer().seconds, 3600u); // equal (sent_at, id): not later
+    // Ours, made at 150 by our clock: raised past the change in effect, so in effect at once.
+    MessageContent ours = MessageContent::makeTimer(600, 150);
+    QVERIFY(succeeded(take(store.run([&](StoreContext &context) -> StoreStatus {
+        auto conversation = ConversationTable(context).forGroup(kGroup, 1);
+        if (const auto *error = std::get_if<StoreError>(&conversation)) {
+            return *error;
+        }
+        return pipeline::applyOwnTimer(context, std::get<ConversationId>(conversation), ours);
+    }))));
+    QCOMPARE(ours.sentAt, 201);
+    QCOMPARE(timer().seconds, 600u);
+    // A member's text stored now expires ten minutes after it arrived, on our clock.
+    GroupMessageRecord text;
+    text.groupId = kGroup;
+    text.sender = kBob;
+    text.senderDevice = 5;
+    text.clientMessageId = QByteArray(16, 't');
+    text.epoch = 1;
+    text.text = QStringLiteral("soon gone");
+    text.sentAt = 5;
+    text.receivedAt = 7000;
+    QVERIFY(valueOf(take(
+        store.run([&](StoreContext &context) { return storeGroupText(context, text, false); }))));
+    QCOMPARE(text.expiresAt, 7000 + 600 * 1000);
 }
 
 QTEST_GUILESS_MAIN(TestGroupMessages)

@@ -251,6 +251,56 @@ void TestMessageContent::layoutOfGroupMessages()
     key.groupId = QByteArray(16, '\x68');
     QVERIFY(key.encode().isEmpty());
 
+    // M1 §9.8 kind 0x10: group id ‖ u8 0x02 delivered | 0x03 read ‖ u16 n ‖ n × 16 ids.
+    MessageContent receipt = MessageContent::makeGroupReceipt(
+        group, MessageContent::Kind::ReadReceipt, {QByteArray(16, 'a'), QByteArray(16, 'b')}, 0);
+    receipt.clientMessageId = QByteArray(16, '\x11');
+    receipt.sentAt = 0x18c00000001;
+    QCOMPARE(receipt.encode(), header(0x10) + group + QByteArray::fromHex("030002") +
+                                   QByteArray(16, 'a') + QByteArray(16, 'b'));
+    back = MessageContent::decode(receipt.encode());
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QCOMPARE(std::get<MessageContent>(back).groupId, group);
+    QVERIFY(std::get<MessageContent>(back).receiptKind == MessageContent::Kind::ReadReceipt);
+    QCOMPARE(std::get<MessageContent>(back).receiptIds,
+             (std::vector<QByteArray>{QByteArray(16, 'a'), QByteArray(16, 'b')}));
+    receipt.receiptKind = MessageContent::Kind::DeliveryReceipt;
+    QCOMPARE(receipt.encode().mid(26, 17), group + QByteArray("\x02"));
+    // M1 §9.9 kind 0x11: group id ‖ u32 epoch ‖ u32 seconds; the timer's id and sent_at kept.
+    MessageContent hour = MessageContent::makeTimer(3600, 0x18c00000001);
+    hour.clientMessageId = QByteArray(16, '\x11');
+    const MessageContent groupTimer = MessageContent::makeGroupTimer(group, 3, hour);
+    QCOMPARE(groupTimer.encode(), header(0x11) + group + QByteArray::fromHex("0000000300000e10"));
+    back = MessageContent::decode(groupTimer.encode());
+    QVERIFY(std::holds_alternative<MessageContent>(back));
+    QCOMPARE(std::get<MessageContent>(back).groupId, group);
+    QCOMPARE(std::get<MessageContent>(back).groupEpoch, 3u);
+    QCOMPARE(std::get<MessageContent>(back).timerSeconds, 3600u);
+    QCOMPARE(
+        MessageContent::makeGroupTimer(group, 1, MessageContent::makeTimer(0, 0)).encode().right(4),
+        QByteArray(4, '\0'));
+    QVERIFY(MessageContent::makeGroupTimer(group, 0, hour).encode().isEmpty());
+    QVERIFY(MessageContent::makeGroupTimer(group, 1, MessageContent::makeTimer(4, 0))
+                .encode()
+                .isEmpty());
+    // Only delivered or read, a 16-byte group id, 1 … 256 ids.
+    receipt.receiptKind = MessageContent::Kind::Typing;
+    QVERIFY(receipt.encode().isEmpty());
+    receipt.receiptKind = MessageContent::Kind::ReadReceipt;
+    receipt.groupId.chop(1);
+    QVERIFY(receipt.encode().isEmpty());
+    QVERIFY(MessageContent::makeGroupReceipt(group, MessageContent::Kind::ReadReceipt, {}, 0)
+                .encode()
+                .isEmpty());
+    QVERIFY(!MessageContent::makeGroupReceipt(group, MessageContent::Kind::ReadReceipt,
+                                              std::vector<QByteArray>(256, QByteArray(16, 'a')), 0)
+                 .encode()
+                 .isEmpty());
+    QVERIFY(MessageContent::makeGroupReceipt(group, MessageContent::Kind::ReadReceipt,
+                                             std::vector<QByteArray>(257, QByteArray(16, 'a')), 0)
+                .encode()
+                .isEmpty());
+
     // M1 §10 kind 0x0F: group id ‖ u32 epoch ‖ op kind ‖ target ‖ u8 a ‖ the target's
     // author ‖ the rest of the op's body (edit, reply: text; reaction: op ‖ emoji; delete:
     // nothing). The op's own id and sent_at are the content's.
@@ -441,8 +491,42 @@ void TestMessageContent::rejects_data()
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 16") << header(0x10) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 18") << header(0x12) + "x" << Error::UnknownKind;
     QTest::newRow("group op short") << header(0x0f) + "x" << Error::Malformed;
+    // Group timer (0x11), M1 §9.9: group id ‖ epoch ‖ seconds, exactly.
+    const QByteArray timerBody = QByteArray(16, 'g') + QByteArray::fromHex("00000001");
+    QTest::newRow("group timer short")
+        << header(0x11) + timerBody + QByteArray(3, '\0') << Error::Malformed;
+    QTest::newRow("group timer trailing")
+        << header(0x11) + timerBody + QByteArray::fromHex("00000e1000") << Error::Malformed;
+    QTest::newRow("group timer epoch 0")
+        << header(0x11) + QByteArray(16, 'g') + QByteArray::fromHex("0000000000000e10")
+        << Error::Malformed;
+    QTest::newRow("group timer 4 s")
+        << header(0x11) + timerBody + QByteArray::fromHex("00000004") << Error::Malformed;
+    QTest::newRow("group timer 4 weeks + 1 s")
+        << header(0x11) + timerBody + QByteArray::fromHex("0024ea01") << Error::Malformed;
+    // Group receipt (0x10), M1 §9.8: group id ‖ 0x02 | 0x03 ‖ a receipts body.
+    const QByteArray one = QByteArray("\x00\x01", 2) + QByteArray(16, 'a');
+    QTest::newRow("group receipt empty") << header(0x10) << Error::Malformed;
+    QTest::newRow("group receipt short group")
+        << header(0x10) + QByteArray(15, 'g') << Error::Malformed;
+    QTest::newRow("group receipt no count")
+        << header(0x10) + QByteArray(16, 'g') + "\x02" << Error::Malformed;
+    QTest::newRow("group receipt kind 1")
+        << header(0x10) + QByteArray(16, 'g') + "\x01" + one << Error::Malformed;
+    QTest::newRow("group receipt kind 4")
+        << header(0x10) + QByteArray(16, 'g') + "\x04" + one << Error::Malformed;
+    QTest::newRow("group receipt n = 0")
+        << header(0x10) + QByteArray(16, 'g') + "\x02" + QByteArray(2, '\0') << Error::Malformed;
+    QTest::newRow("group receipt trailing")
+        << header(0x10) + QByteArray(16, 'g') + "\x03" + one + "x" << Error::Malformed;
+    QTest::newRow("group receipt truncated")
+        << header(0x10) + QByteArray(16, 'g') + "\x03" + one.chopped(1) << Error::Malformed;
+    QTest::newRow("group receipt n = 257")
+        << header(0x10) + QByteArray(16, 'g') + "\x02" + QByteArray("\x01\x01", 2) +
+               QByteArray(257 * 16, 'a')
+        << Error::Malformed;
     // Group text (0x0C) and sender key (0x0E), M1 §9.6.
     const QByteArray group(16, '\x67');
     const QByteArray epoch1 = QByteArray::fromHex("00000001");

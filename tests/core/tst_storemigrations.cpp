@@ -11,6 +11,7 @@
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
+#include "core/store/groupreceipttable.h"
 #include "core/store/grouptable.h"
 #include "core/store/heldenvelopetable.h"
 #include "core/store/identitytable.h"
@@ -217,6 +218,32 @@ StoreStatus writeContents(StoreContext &context)
         }
         if (auto set =
                 UploadTable(context).setBlobId(std::get<qint64>(uploadId), QByteArray(32, 'b'));
+            std::holds_alternative<StoreError>(set)) {
+            return set;
+        }
+        // Schema v18 (profile-v18 and later): a group text of ours, sealed to bob, which bob
+        // has delivered (group_receipts).
+        GroupMessageRecord ours = text;
+        ours.sender = QStringLiteral("alice@relay.example");
+        ours.clientMessageId = QByteArray(16, 'o');
+        ours.text = QStringLiteral("see you at the trailhead");
+        ours.sentAt = ours.receivedAt = 5700;
+        auto ownText = storeGroupText(context, ours, true);
+        if (const auto *error = std::get_if<StoreError>(&ownText)) {
+            return *error;
+        }
+        const MessageId ownId = *std::get<std::optional<MessageId>>(ownText);
+        GroupReceiptTable receipts(context);
+        if (auto expected = receipts.expect(ownId, {QStringLiteral("bob@relay.example")});
+            std::holds_alternative<StoreError>(expected)) {
+            return expected;
+        }
+        if (auto recorded = receipts.record(ownId, QStringLiteral("bob@relay.example"),
+                                            MessageRecord::State::Delivered);
+            std::holds_alternative<StoreError>(recorded)) {
+            return std::get<StoreError>(recorded);
+        }
+        if (auto set = MessageTable(context).setState(ownId, MessageRecord::State::Delivered);
             std::holds_alternative<StoreError>(set)) {
             return set;
         }
@@ -435,13 +462,21 @@ void TestStoreMigrations::opensFixture()
             return *error;
         }
         QStringList textList;
+        QStringList receiptList; // v18: each member's receipt of our group texts
         for (const GroupMessageRecord &text : std::get<std::vector<GroupMessageRecord>>(texts)) {
             textList << QStringLiteral("%1/%2 %3")
                             .arg(text.sender)
                             .arg(text.senderDevice)
                             .arg(text.text);
+            auto members = GroupReceiptTable(context).forMessage(text.message);
+            if (const auto *error = std::get_if<StoreError>(&members)) {
+                return *error;
+            }
+            for (const auto &[member, state] : std::get<GroupReceiptTable::Members>(members)) {
+                receiptList << QStringLiteral("%1 %2").arg(member).arg(int(state));
+            }
         }
-        seen << textList.join(u',');
+        seen << textList.join(u',') << receiptList.join(u',');
         // v16: the group's membership rows, with their contact names.
         auto groupRows =
             conversationHistory(context, groupConversationKey(QByteArray(16, 'g')), 10);
@@ -535,8 +570,12 @@ void TestStoreMigrations::opensFixture()
                                    : QString(),
                      QStringLiteral("fixture message 3,fixture message 2,fixture message 1"),
                      QStringLiteral("0"),
-                     version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
-                                   : QString(),
+                     version >= 18   ? QStringLiteral("bob@relay.example/1 fixture group text,"
+                                                        "alice@relay.example/1 see you at the "
+                                                        "trailhead")
+                     : version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
+                                     : QString(),
+                     version >= 18 ? QStringLiteral("bob@relay.example 2") : QString(),
                      version >= 16 ? QStringLiteral("You added Bob (fixture).") : QString(),
                      version >= 15 ? QStringLiteral("carol@relay.example 🎉") : QString(),
                      version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"

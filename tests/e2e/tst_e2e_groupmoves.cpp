@@ -103,14 +103,18 @@ void TestE2eGroupMoves::aMemberWhoMovedDoesNotStopTheGroup()
     for (const QString &name : {QStringLiteral("alice"), QStringLiteral("bob")}) {
         result = cli(name, {QStringLiteral("history"), QStringLiteral("group:") + id});
         QVERIFY2(result.exitCode == 0, qPrintable(result.err));
-        QStringList ownStates;
+        int own = 0;
         for (const QJsonObject &line : jsonLines(result.out)) {
             if (line.value(u"from").toString() == u"you") {
-                ownStates << line.value(u"state").toString();
+                ++own;
+                // The relay took each: none failed, none queued (receipts, M1 §9.8, may have
+                // moved some on).
+                const QString state = line.value(u"state").toString();
+                QVERIFY2(state == u"sent" || state == u"delivered" || state == u"read",
+                         qPrintable(state));
             }
         }
-        // The relay took each (no group receipts yet, M1 §9.6): none failed, none queued.
-        QCOMPARE(ownStates, QStringList(name == u"alice" ? 3 : 2, QStringLiteral("sent")));
+        QCOMPARE(own, name == u"alice" ? 3 : 2);
     }
     // Erin's new computer has the group at the same epoch, with what was said before the move
     // (from the archive, B3) and after the listing — alice's first text after the move went

@@ -749,11 +749,12 @@ void TestE2eGroups::groupConversationViews()
     QVERIFY(aliceChat.isGroup());
     QCOMPARE(aliceChat.displayName(), QStringLiteral("Hikers"));
     QVERIFY(aliceChat.send(QStringLiteral("hello hikers")));
-    // The create's system row (schema v16), then the text.
+    // The create's system row (schema v16), then the text: delivered once bob's and carol's
+    // running clients both have it (M1 §9.8).
     QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 2, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(
         aliceChat.messageList()->index(1).data(core::MessageListModel::StateRole).toInt(),
-        int(core::MessageRecord::State::Sent), kTimeoutMs);
+        int(core::MessageRecord::State::Delivered), kTimeoutMs);
     QVERIFY(aliceChat.errorText().isEmpty());
 
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::PreviewRole).toString(),
@@ -882,9 +883,10 @@ void TestE2eGroups::groupConversationViews()
                      QStringLiteral("bob"));
         }
     }
+    // A reply is a text of its own: alice and carol both have it (M1 §9.8).
     QTRY_COMPARE_WITH_TIMEOUT(
         bobChat.messageList()->index(5).data(core::MessageListModel::StateRole).toInt(),
-        int(core::MessageRecord::State::Sent), kTimeoutMs);
+        int(core::MessageRecord::State::Delivered), kTimeoutMs);
     groupReactions(aliceChat, bobChat, carolChat, carol, id, others);
     if (QTest::currentTestFailed()) {
         return;

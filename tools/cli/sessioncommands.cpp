@@ -7,6 +7,7 @@
 #include "core/session/messagefailure.h"
 #include "core/session/sessionmanager.h"
 #include "core/session/timerduration.h"
+#include "core/store/conversationkey.h"
 #include "media/imagepreparation.h"
 
 #include <QDateTime>
@@ -67,8 +68,12 @@ QJsonObject messageObject(const core::ChatMessage &message)
     if (message.timerChange >= 0) {
         object.insert(QStringLiteral("timer"), message.timerChange);
         object.insert(QStringLiteral("text"),
-                      core::TimerDuration::describeChange(false, message.conversation,
-                                                          quint32(message.timerChange)));
+                      core::TimerDuration::describeChange(
+                          false,
+                          core::isGroupKey(message.conversation)
+                              ? message.from.section(u'/', 0, 0) // the member (M1 §9.9)
+                              : message.conversation,
+                          quint32(message.timerChange)));
     }
     if (message.expiresAt > 0) {
         object.insert(QStringLiteral("expires_at"), message.expiresAt);
@@ -126,6 +131,14 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
         {QStringLiteral("deleted"), record.deleted},
         {QStringLiteral("reactions"), reactions},
     };
+    if (!item.receipts.empty()) {
+        // A group text of ours: how far each member got (M1 §9.8).
+        QJsonObject members;
+        for (const auto &[member, state] : item.receipts) {
+            members.insert(member, core::MessageListModel::stateName(state));
+        }
+        object.insert(QStringLiteral("receipts"), members);
+    }
     if (item.attachment) {
         object.insert(QStringLiteral("attachment"), attachmentObject(*item.attachment));
         if (text.isEmpty()) {
@@ -154,7 +167,8 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
     }
     // Disappearing messages (M1 §6): a timer change is a system line; others may expire.
     if (record.timerChange) {
-        text = core::TimerDuration::describeChange(mine, contact, *record.timerChange);
+        text = core::TimerDuration::describeChange(
+            mine, record.author.isEmpty() ? contact : record.author, *record.timerChange);
         object.insert(QStringLiteral("text"), text);
         object.insert(QStringLiteral("timer"), qint64(*record.timerChange));
         line = QStringLiteral("%1 %2").arg(id, text);
@@ -619,10 +633,26 @@ void SessionCommand::timer()
                                    .arg(conversation, core::TimerDuration::describe(seconds)));
                 finish(kExitOk);
             });
-    QMetaObject::invokeMethod(
-        sessions, [sessions, contact = m_command.arguments.value(0), seconds = *seconds] {
+    const QString contact = m_command.arguments.value(0);
+    if (!core::isGroupKey(contact)) {
+        QMetaObject::invokeMethod(sessions, [sessions, contact, seconds = *seconds] {
             sessions->setDisappearingTimer(contact, seconds);
         });
+        return;
+    }
+    // A group's (M1 §9.9): after what the relay holds, as `group send` — the group, a
+    // change of its membership or another member's timer may be waiting there.
+    auto started = std::make_shared<bool>(false);
+    connect(sessions, &SessionManager::synced, this,
+            [sessions, started, contact, seconds = *seconds] {
+                if (!*started) {
+                    *started = true;
+                    QMetaObject::invokeMethod(sessions, [sessions, contact, seconds] {
+                        sessions->setDisappearingTimer(contact, seconds);
+                    });
+                }
+            });
+    QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
 }
 
 // Once the relay's queue is processed (synced): list what was not printed before, wait if
