@@ -120,9 +120,13 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
 // MessageTable, so that the search index and the conversation list follow: outgoing (ours,
 // state Queued) or incoming from record.sender's device (state Received). The UNIQUE key
 // includes the author (schema v14): the id it got, or nullopt if that author's text with that
-// client_message_id is stored already (it is not shown twice). record.message is set.
+// client_message_id is stored already (it is not shown twice). record.message is set, and
+// record.expiresAt by the group's timer (M1 §9.9). A reply (M1 §10) keeps the quoted message's
+// id `replyTo` and its author `replyToAuthor`, whether or not the quoted message is here.
 StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
-                                                     GroupMessageRecord &record, bool outgoing);
+                                                     GroupMessageRecord &record, bool outgoing,
+                                                     const QByteArray &replyTo = {},
+                                                     const QString &replyToAuthor = {});
 
 // The texts of `groupId`, oldest first (at most `limit`, the newest ones). Deleted and system
 // rows are left out; a text that no longer opens at rest is skipped.
