@@ -1,6 +1,7 @@
 #include "core/account/archiveimporter.h"
 
 #include "core/session/groupevent.h"
+#include "core/session/messagecontent.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
@@ -428,7 +429,8 @@ std::optional<ArchiveFailure> ArchiveImporter::groupConversation(const Record &r
 std::optional<ArchiveFailure> ArchiveImporter::conversation(const Record &record)
 {
     auto entry = archive::decodeConversation(record.body.view());
-    if (!entry || !m_contacts.contains(entry->contact)) {
+    if (!entry || !m_contacts.contains(entry->contact) ||
+        !MessageContent::isValidTimer(entry->timer.seconds) || entry->timer.sentAt > kMaxSentAt) {
         return malformed();
     }
     const ContactId contact = m_contacts.value(entry->contact);
@@ -490,6 +492,12 @@ std::optional<ArchiveFailure> ArchiveImporter::message(const Record &record)
         }
     } else if (!message.author.isEmpty() || !message.replyToAuthor.isEmpty() ||
                message.isGroupEvent()) {
+        return malformed();
+    }
+    // A timer only as M1 §2 allows it, and sent_at values an op or a timer change can follow
+    // (M1 §6.2): an archive restores nothing a peer could not have sent.
+    if ((message.timerChange && !MessageContent::isValidTimer(*message.timerChange)) ||
+        message.sentAt < 0 || message.sentAt > kMaxSentAt) {
         return malformed();
     }
     message.conversation = *m_conversation;

@@ -51,7 +51,7 @@ StoreStatus applyOwnTimer(StoreContext &context, ConversationId id, MessageConte
     }
     // M1 §6.2: like our ops (§5.3), our change is made later than the one in effect, so the
     // user's last choice wins on both sides even if our clock stepped back.
-    content.sentAt = std::max(content.sentAt, std::get<ConversationTimer>(current).sentAt + 1);
+    content.sentAt = sentAtAfter(content.sentAt, std::get<ConversationTimer>(current).sentAt);
     return conversations.setTimer(id,
                                   {content.timerSeconds, content.sentAt, content.clientMessageId});
 }

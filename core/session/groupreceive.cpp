@@ -137,6 +137,15 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
             ReceivedGroupText received;
             received.timerRow = std::get<std::optional<MessageRecord>>(std::move(stored));
             received.timerSeconds = std::get<ConversationTimer>(timer).seconds;
+            if (received.timerRow && address == selfAddress) {
+                // Our own change from another of our devices: nothing new to read.
+                received.timerRow->state = MessageRecord::State::Seen;
+                if (auto set = MessageTable(context).setState(received.timerRow->id,
+                                                              MessageRecord::State::Seen);
+                    errorOf(set) != nullptr) {
+                    return *errorOf(set);
+                }
+            }
             return received;
         }
         const bool isReply = content.kind == MessageContent::Kind::GroupOp &&

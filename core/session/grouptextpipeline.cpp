@@ -70,14 +70,14 @@ namespace {
 // Our timer change's system row in the group's conversation (M1 §9.9, as §6.1): outgoing,
 // queued until the relay takes it.
 StoreResult<MessageId> storeOwnTimerRow(StoreContext &context, ConversationId conversation,
-                                        const MessageContent &timer)
+                                        const MessageContent &timer, qint64 now)
 {
     MessageRecord row;
     row.conversation = conversation;
     row.direction = MessageRecord::Direction::Outgoing;
     row.clientMessageId = timer.clientMessageId;
     row.sentAt = timer.sentAt;
-    row.storedAt = timer.sentAt;
+    row.storedAt = now; // our clock, even when sent_at was raised past a member's (§6.2)
     row.state = MessageRecord::State::Queued;
     row.body = QString();
     row.timerChange = timer.timerSeconds;
@@ -145,14 +145,14 @@ StoreStatus prepareOwnGroupOp(StoreContext &context, ConversationId conversation
                            : QStringLiteral("There is no such message in this conversation."));
     }
     if (op.kind == MessageContent::Kind::Edit && target->isEdited()) {
-        op.sentAt = std::max(op.sentAt, target->editedAt + 1);
+        op.sentAt = sentAtAfter(op.sentAt, target->editedAt);
     } else if (op.kind == MessageContent::Kind::Reaction) {
         auto own = ReactionTable(context).find(target->id, ReactionTable::kSelf);
         if (const auto *error = errorOf(own)) {
             return *error;
         }
         if (const auto &reaction = std::get<std::optional<ReactionRecord>>(own)) {
-            op.sentAt = std::max(op.sentAt, reaction->sentAt + 1);
+            op.sentAt = sentAtAfter(op.sentAt, reaction->sentAt);
         }
     }
     return Done{};
@@ -359,7 +359,7 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
                 return *errorOf(expected);
             }
         } else if (isTimer) {
-            auto stored = storeOwnTimerRow(context, *conversationId, *named);
+            auto stored = storeOwnTimerRow(context, *conversationId, *named, now);
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }
@@ -419,6 +419,43 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
                                          const QByteArray &groupId, const QString &text, qint64 now)
 {
     return sendToGroup(context, self, groupId, text, std::nullopt, now);
+}
+
+StoreResult<SentGroupChange> sendGroupChangeWithTimer(StoreContext &context,
+                                                      const crypto::DeviceIdentity &self,
+                                                      const GroupRequest &request,
+                                                      quint32 defaultTimer, qint64 now)
+{
+    auto sent = sendGroupChange(context, self, request, now);
+    auto *made = std::get_if<SentGroupChange>(&sent);
+    if (made == nullptr || !made->made.update.after ||
+        (request.op != GroupOp::Create && request.op != GroupOp::Add)) {
+        return sent;
+    }
+    const QByteArray groupId = made->made.update.after->groupId;
+    quint32 seconds = defaultTimer;
+    if (request.op == GroupOp::Add) {
+        auto current = conversationTimer(context, groupConversationKey(groupId));
+        if (const auto *error = errorOf(current)) {
+            return *error;
+        }
+        seconds = std::get<ConversationTimer>(current).seconds;
+    }
+    if (seconds == 0) {
+        return sent;
+    }
+    auto timed = sendGroupTimer(context, self, groupId, seconds, now);
+    if (const auto *error = errorOf(timed)) {
+        qCInfo(lcPipeline) << "the group's timer was not sent with its change:" << error->detail;
+        return sent;
+    }
+    const auto &done = std::get<SentGroupText>(timed);
+    for (const OutboxEntry &entry : done.outbox) {
+        made->outbox.push_back(entry);
+    }
+    made->timer = MessageContent::makeTimer(seconds, done.record.sentAt);
+    made->timer->clientMessageId = done.record.clientMessageId;
+    return sent;
 }
 
 StoreResult<std::optional<OutboxEntry>> withoutRefusedRecipients(StoreContext &context,

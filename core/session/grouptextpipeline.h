@@ -7,6 +7,7 @@
 
 #include "core/session/groupmessagerecord.h"
 #include "core/session/groupmessages.h"
+#include "core/session/grouppipeline.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
@@ -67,6 +68,15 @@ StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::De
 // effect here at once, our system row queued, and sent to every member like a group text.
 StoreResult<SentGroupText> sendGroupTimer(StoreContext &context, const crypto::DeviceIdentity &self,
                                           const QByteArray &groupId, quint32 seconds, qint64 now);
+
+// sendGroupChange (grouppipeline.h), then — in its own transaction, a failure only logged —
+// the group's timer (M1 §9.9): `defaultTimer` (not 0) for a group we create, the timer in
+// effect for the members we add (they were not members when it was set), sent as our own
+// change; its entries join the change's and SentGroupChange::timer says what was sent.
+StoreResult<SentGroupChange> sendGroupChangeWithTimer(StoreContext &context,
+                                                      const crypto::DeviceIdentity &self,
+                                                      const GroupRequest &request,
+                                                      quint32 defaultTimer, qint64 now);
 
 // M1 §10: our reaction, edit or delete `op` (made by MessageContent::makeReaction/makeEdit/
 // makeDelete) of a message in the group, applied here first (NotFound with a sentence when

@@ -271,7 +271,7 @@ MessageContent MessageContent::makeResentText(const QByteArray &originalId,
 
 QByteArray MessageContent::encode() const
 {
-    if (clientMessageId.size() != kClientMessageIdBytes) {
+    if (clientMessageId.size() != kClientMessageIdBytes || sentAt < 0 || sentAt > kMaxSentAt) {
         return {};
     }
     QByteArray out;
@@ -469,7 +469,11 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
     }
     content.kind = Kind(kind);
     content.clientMessageId = bytes.mid(2, kClientMessageIdBytes);
-    content.sentAt = qint64(qFromBigEndian<quint64>(bytes.constData() + 2 + kClientMessageIdBytes));
+    const quint64 sentAt = qFromBigEndian<quint64>(bytes.constData() + 2 + kClientMessageIdBytes);
+    if (sentAt > quint64(kMaxSentAt)) {
+        return Error::Malformed;
+    }
+    content.sentAt = qint64(sentAt);
     const QByteArray body = bytes.mid(kMessageContentHeaderBytes);
     switch (content.kind) {
     case Kind::Text:

@@ -57,6 +57,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -68,6 +69,15 @@ inline constexpr int kClientMessageIdBytes = 16;
 inline constexpr int kMaxTextBytes = 64 * 1024;
 inline constexpr int kMaxReceiptIds = 256;
 inline constexpr int kMessageContentHeaderBytes = 1 + 1 + kClientMessageIdBytes + 8;
+// M1 §2: the largest sent_at a content may carry (2^53 − 1 ms, some 285 000 years): above it
+// Malformed, so that "one more than the latest" (§5.3, §6.2) can never overflow, and every
+// implementation orders sent_at values alike.
+inline constexpr qint64 kMaxSentAt = (qint64(1) << 53) - 1;
+// Our own op or timer change's sent_at (M1 §5.3, §6.2): after `latest`, the one in effect.
+inline qint64 sentAtAfter(qint64 now, qint64 latest)
+{
+    return latest >= kMaxSentAt ? kMaxSentAt : std::min(kMaxSentAt, std::max(now, latest + 1));
+}
 inline constexpr int kRatchetKeyBytes = 32;
 // A resent text's fixed part before its text: original id ‖ ratchet key ‖ N.
 inline constexpr int kResentPrefixBytes = kClientMessageIdBytes + kRatchetKeyBytes + 4;

@@ -103,7 +103,7 @@ StoreResult<std::optional<MessageRecord>> applyOwnOp(StoreContext &context, cons
     if (const auto *error = errorOf(latest)) {
         return *error;
     }
-    content.sentAt = std::max(content.sentAt, std::get<qint64>(latest) + 1);
+    content.sentAt = sentAtAfter(content.sentAt, std::get<qint64>(latest));
     auto applied =
         applyMessageOp(context, conversationId, ReactionTable::kSelf, content, false, now);
     if (const auto *error = errorOf(applied)) {

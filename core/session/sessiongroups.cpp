@@ -102,28 +102,12 @@ void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic
     const QString selfAddress = m_account->status().accountAddress;
     // Made by ourselves: `by` empty, so that it answers no command (groupChanged).
     const QString by = automatic ? QString() : selfAddress;
-    // A group we create starts with the profile's default timer, as a 1:1 conversation we
-    // start does (M1 §9.9): sent right after the create, in the same job.
-    const quint32 timer = request.op == GroupOp::Create ? defaultTimerSeconds() : 0;
-    whenDone(store->run([self, request, timer](StoreContext &context) {
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        auto sent = sendGroupChange(context, *self, request, now);
-        auto *made = std::get_if<SentGroupChange>(&sent);
-        if (timer == 0 || made == nullptr || !made->made.update.after) {
-            return sent;
-        }
-        auto timed = sendGroupTimer(context, *self, made->made.update.after->groupId, timer, now);
-        if (const auto *error = std::get_if<StoreError>(&timed)) {
-            qCInfo(lcSession) << "the new group's default timer was not set:" << error->detail;
-            return sent;
-        }
-        auto &done = std::get<SentGroupText>(timed);
-        for (OutboxEntry &entry : done.outbox) {
-            made->outbox.push_back(std::move(entry));
-        }
-        made->timer = MessageContent::makeTimer(timer, done.record.sentAt);
-        made->timer->clientMessageId = done.record.clientMessageId;
-        return sent;
+    // M1 §9.9: a group we create starts with the profile's default timer, as a 1:1
+    // conversation we start does.
+    const quint32 defaultTimer = request.op == GroupOp::Create ? defaultTimerSeconds() : 0;
+    whenDone(store->run([self, request, defaultTimer](StoreContext &context) {
+        return sendGroupChangeWithTimer(context, *self, request, defaultTimer,
+                                        QDateTime::currentMSecsSinceEpoch());
     }),
              [this, next, selfAddress, by, fail](const StoreResult<SentGroupChange> &sent) {
                  if (const auto *error = std::get_if<StoreError>(&sent)) {

@@ -4,7 +4,9 @@
 // refused everywhere is not waited for; the rows go with their message. The wire half (the
 // receipts themselves, through the relay) is tests/e2e/tst_e2e_groupreceipts.cpp.
 
+#include "core/session/groupreceipts.h"
 #include "core/session/grouptextpipeline.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/groupreceipttable.h"
 #include "core/store/outboxtable.h"
@@ -41,10 +43,15 @@ private slots:
     void onlyItsMembersCountAndOnlyForward();
     void rowsGoWithTheirMessage();
     void aMemberRefusedEverywhereIsNotWaitedFor();
+    void aReceiptMovesATextOnlyToDeliveredOrRead();
 
 private:
-    // An outgoing group text of ours, Sent, sealed to `members`: its id.
-    MessageId sentText(const QStringList &members);
+    // An outgoing group text of ours, in `state`, sealed to `members`: its id.
+    MessageId sentText(const QStringList &members, State state = State::Sent);
+    // `member`'s group receipt naming text `n` (sentText's n-th) applied: the changes made.
+    std::vector<StateChange> apply(const QString &member, State state, int n,
+                                   const QByteArray &group = QByteArray(16, 'g'));
+    State stateOf(MessageId message);
     // `member`'s receipt: the state every member has reached after it (nullopt: not a member).
     std::optional<State> receipt(MessageId message, const QString &member, State state);
     Members members(MessageId message);
@@ -56,6 +63,7 @@ private:
 
 void TestGroupReceipts::init()
 {
+    m_texts = 0;
     m_dir = std::make_unique<QTemporaryDir>();
     m_store = std::make_unique<ProfileStore>(m_dir->filePath(QStringLiteral("profile")));
     QVERIFY(succeeded(take(m_store->create(passphrase(), crypto::VaultParameters::minimum()))));
@@ -67,10 +75,10 @@ void TestGroupReceipts::cleanup()
     m_dir.reset();
 }
 
-MessageId TestGroupReceipts::sentText(const QStringList &members)
+MessageId TestGroupReceipts::sentText(const QStringList &members, State state)
 {
     const int n = ++m_texts;
-    return valueOf(take(m_store->run([members, n](StoreContext &context) {
+    return valueOf(take(m_store->run([members, n, state](StoreContext &context) {
         return context.transaction([&]() -> StoreResult<MessageId> {
             auto conversation = ConversationTable(context).forGroup(QByteArray(16, 'g'), 1);
             if (const auto *error = std::get_if<StoreError>(&conversation)) {
@@ -81,7 +89,7 @@ MessageId TestGroupReceipts::sentText(const QStringList &members)
             text.direction = MessageRecord::Direction::Outgoing;
             text.clientMessageId = QByteArray(16, char('0' + n));
             text.sentAt = text.storedAt = n;
-            text.state = State::Sent;
+            text.state = state;
             text.body = QStringLiteral("text %1").arg(n);
             auto appended = MessageTable(context).append(text);
             if (const auto *error = std::get_if<StoreError>(&appended)) {
@@ -102,6 +110,29 @@ std::optional<State> TestGroupReceipts::receipt(MessageId message, const QString
 {
     return valueOf(take(m_store->run([=](StoreContext &context) {
         return GroupReceiptTable(context).record(message, member, state);
+    })));
+}
+
+std::vector<StateChange> TestGroupReceipts::apply(const QString &member, State state, int n,
+                                                  const QByteArray &group)
+{
+    const MessageContent receipt = MessageContent::makeGroupReceipt(
+        group,
+        state == State::Read ? MessageContent::Kind::ReadReceipt
+                             : MessageContent::Kind::DeliveryReceipt,
+        {QByteArray(16, char('0' + n))}, 1);
+    return valueOf(take(m_store->run(
+        [=](StoreContext &context) { return applyGroupReceipt(context, receipt, member); })));
+}
+
+State TestGroupReceipts::stateOf(MessageId message)
+{
+    return valueOf(take(m_store->run([=](StoreContext &context) -> StoreResult<State> {
+        auto found = MessageTable(context).find(message);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        return std::get<MessageRecord>(found).state;
     })));
 }
 
@@ -197,6 +228,36 @@ void TestGroupReceipts::aMemberRefusedEverywhereIsNotWaitedFor()
     QCOMPARE(receipt(text, kDave, State::Delivered), std::optional<State>(State::Sent));
     QCOMPARE(receipt(text, kCarol, State::Delivered), std::optional<State>(State::Delivered));
     QCOMPARE(receipt(text, kBob, State::Delivered), std::optional<State>());
+}
+
+void TestGroupReceipts::aReceiptMovesATextOnlyToDeliveredOrRead()
+{
+    // applyGroupReceipt (M1 §9.8): a queued text (the relay has not answered) stays queued
+    // while a member is at sent, and becomes delivered once both delivered it — they have it;
+    // a failed text is not made sent by a receipt; a receipt from a non-member, of another
+    // group or naming nothing of ours changes nothing.
+    const MessageId queued = sentText({kBob, kCarol}, State::Queued);
+    QVERIFY(apply(kBob, State::Read, 1).empty());
+    QCOMPARE(stateOf(queued), State::Queued);
+    QVERIFY(apply(kDave, State::Read, 1).empty());
+    QVERIFY(apply(kCarol, State::Delivered, 1, QByteArray(16, 'h')).empty());
+    QCOMPARE(stateOf(queued), State::Queued);
+    const auto changes = apply(kCarol, State::Delivered, 1);
+    QCOMPARE(changes.size(), std::size_t(1));
+    QCOMPARE(changes.front().conversation, groupConversationKey(QByteArray(16, 'g')));
+    QCOMPARE(changes.front().clientMessageId, QByteArray(16, '1'));
+    QVERIFY(changes.front().state == State::Delivered);
+    QCOMPARE(stateOf(queued), State::Delivered);
+    // Never back: a delivery receipt after a read one.
+    QVERIFY(apply(kCarol, State::Read, 1).size() == 1);
+    QCOMPARE(stateOf(queued), State::Read);
+    QVERIFY(apply(kCarol, State::Delivered, 1).empty());
+    QCOMPARE(stateOf(queued), State::Read);
+
+    const MessageId failed = sentText({kBob, kCarol}, State::Failed);
+    QVERIFY(apply(kBob, State::Delivered, 2).empty());
+    QCOMPARE(stateOf(failed), State::Failed);
+    QVERIFY(apply(kBob, State::Delivered, 99).empty()); // no such text
 }
 
 QTEST_GUILESS_MAIN(TestGroupReceipts)

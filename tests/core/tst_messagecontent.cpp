@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace parley::core;
 using Kind = MessageContent::Kind;
 using Error = MessageContent::Error;
@@ -471,6 +473,14 @@ void TestMessageContent::roundTrips()
     QVERIFY(MessageContent::makeText(QString(), 1).encode().isEmpty());
     QVERIFY(MessageContent::makeText(QString(kMaxTextBytes + 1, u'x'), 1).encode().isEmpty());
     QVERIFY(MessageContent::makeReceipt(Kind::ReadReceipt, {}, 1).encode().isEmpty());
+    // sent_at 0 … 2^53 − 1 (M1 §2), and "one more than the latest" stays within it.
+    QVERIFY(!MessageContent::makeTimer(30, kMaxSentAt).encode().isEmpty());
+    QVERIFY(MessageContent::makeTimer(30, kMaxSentAt + 1).encode().isEmpty());
+    QVERIFY(MessageContent::makeTimer(30, -1).encode().isEmpty());
+    QCOMPARE(sentAtAfter(5, kMaxSentAt), kMaxSentAt);
+    QCOMPARE(sentAtAfter(5, std::numeric_limits<qint64>::max()), kMaxSentAt);
+    QCOMPARE(sentAtAfter(5, 9), qint64(10));
+    QCOMPARE(sentAtAfter(50, 9), qint64(50));
     AttachmentRef big = exampleAttachment();
     big.thumbnail = QByteArray(kMaxThumbnailBytes + 1, 't');
     QVERIFY(MessageContent::makeAttachment(big, QString(), 1).encode().isEmpty());
@@ -493,6 +503,14 @@ void TestMessageContent::rejects_data()
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
     QTest::newRow("kind 18") << header(0x12) + "x" << Error::UnknownKind;
     QTest::newRow("group op short") << header(0x0f) + "x" << Error::Malformed;
+    // sent_at at most 2^53 − 1 (M1 §2): a timer change "later than everything" is refused.
+    QTest::newRow("sent_at 2^53") << header(0x0a).left(18) +
+                                         QByteArray::fromHex("0020000000000000") +
+                                         QByteArray::fromHex("00000e10")
+                                  << Error::Malformed;
+    QTest::newRow("sent_at 2^64 - 1")
+        << header(0x0a).left(18) + QByteArray(8, '\xff') + QByteArray::fromHex("00000e10")
+        << Error::Malformed;
     // Group timer (0x11), M1 §9.9: group id ‖ epoch ‖ seconds, exactly.
     const QByteArray timerBody = QByteArray(16, 'g') + QByteArray::fromHex("00000001");
     QTest::newRow("group timer short")

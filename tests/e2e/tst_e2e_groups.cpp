@@ -788,7 +788,7 @@ void TestE2eGroups::groupConversationViews()
                               kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(aliceChat.messages()->rowCount(), 3, kTimeoutMs);
 
-    // Bob reads: no unread left (and no receipt: none is defined for groups).
+    // Bob reads: no unread left; his read receipt goes to alice's device (M1 §9.8).
     bobChat.markRead();
     QTRY_COMPARE_WITH_TIMEOUT(list.index(list.rowOf(key)).data(Roles::UnreadCountRole).toInt(), 0,
                               kTimeoutMs);

@@ -58,8 +58,8 @@ void TestE2eGroupTimer::initTestCase()
 {
     QString error = m_profiles->start();
     QVERIFY2(error.isEmpty(), qPrintable(error));
-    error = m_profiles->create(
-        {QStringLiteral("alice"), QStringLiteral("bob"), QStringLiteral("carol")});
+    error = m_profiles->create({QStringLiteral("alice"), QStringLiteral("bob"),
+                                QStringLiteral("carol"), QStringLiteral("dave")});
     QVERIFY2(error.isEmpty(), qPrintable(error));
 }
 
@@ -111,6 +111,16 @@ void TestE2eGroupTimer::anyMemberSetsTheTimerForEveryone()
     QTRY_VERIFY_WITH_TIMEOUT(!rows(bob, id).contains(QStringLiteral("fleeting|ours|expires")),
                              30'000);
     QCOMPARE(rows(carol, id), fiveSeconds);
+
+    // Alice adds dave while five seconds are on: he was not a member when the timer was set,
+    // so alice sends it again right after the add, as her change; dave's texts disappear too.
+    result =
+        cli(alice, {QStringLiteral("group"), QStringLiteral("add"), id, QStringLiteral("dave")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    const QString dave = QStringLiteral("dave");
+    QCOMPARE(rows(dave, id), QStringList{QStringLiteral("5|theirs|stays")});
+    ok(dave, {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("new here")});
+    QVERIFY(rows(carol, id).contains(QStringLiteral("new here|theirs|expires")));
 
     // Carol turns it off: texts stay again.
     ok(carol, {QStringLiteral("timer"), key, QStringLiteral("off")});
