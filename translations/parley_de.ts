@@ -1596,10 +1596,6 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <translation>Unbenannte Gruppe</translation>
     </message>
     <message>
-        <source>This is not possible in a group yet.</source>
-        <translation>Das ist in einer Gruppe noch nicht möglich.</translation>
-    </message>
-    <message>
         <source>You are not a member of this group.</source>
         <translation>Sie sind kein Mitglied dieser Gruppe.</translation>
     </message>

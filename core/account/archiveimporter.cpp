@@ -577,9 +577,7 @@ std::optional<ArchiveFailure> ArchiveImporter::reaction(const Record &record)
 std::optional<ArchiveFailure> ArchiveImporter::attachment(const Record &record)
 {
     auto entry = archive::decodeAttachment(record.body.view());
-    // Files in group conversations do not exist yet (M1 §10): none is taken.
-    if (!entry || !m_current || m_current->text || !m_current->plain || m_current->attachment ||
-        m_inGroup) {
+    if (!entry || !m_current || m_current->text || !m_current->plain || m_current->attachment) {
         return malformed();
     }
     m_current->attachment = true;

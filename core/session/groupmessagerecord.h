@@ -1,9 +1,12 @@
 #pragma once
 
+#include "core/session/attachmentsummary.h"
 #include "core/store/storeids.h"
 
 #include <QByteArray>
 #include <QString>
+
+#include <optional>
 
 namespace parley::core {
 
@@ -19,7 +22,9 @@ struct GroupMessageRecord
     // The membership epoch it was made at; 0 when read back from the history (the messages
     // table does not keep it).
     quint32 epoch = 0;
-    QString text;
+    QString text; // a file's caption (may be empty) when `attachment` is set
+    // A file (M1 §9.10): what views show of it; its key stays in the store.
+    std::optional<AttachmentSummary> attachment;
     qint64 sentAt = 0;     // the author's clock, ms
     qint64 receivedAt = 0; // ours, ms
     qint64 expiresAt = 0;  // ms; 0: never (the group's disappearing timer, M1 §9.9)

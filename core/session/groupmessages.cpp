@@ -96,10 +96,9 @@ SenderKeyPlan planSenderKey(const GroupState &state, const QString &self, quint3
 std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySender &sender,
                                                              const MessageContent &content)
 {
-    // A text (M1 §9.6) or an edit/delete of one (M1 §10): both only under a sender key.
-    if ((content.kind != MessageContent::Kind::GroupText &&
-         content.kind != MessageContent::Kind::GroupOp &&
-         content.kind != MessageContent::Kind::GroupTimer) ||
+    // A text, file or timer change (M1 §9.6, §9.9, §9.10) or an op (M1 §10): only under a
+    // sender key.
+    if (!content.isSenderKeyPlaintext() ||
         content.groupId != QByteArray(reinterpret_cast<const char *>(sender.groupId().data()),
                                       qsizetype(sender.groupId().size()))) {
         return GroupMessageError::Malformed;
@@ -183,9 +182,7 @@ openGroupText(const QByteArray &message, const std::optional<GroupState> &state,
     auto decoded = MessageContent::decode(
         QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size())));
     auto *content = std::get_if<MessageContent>(&decoded);
-    if (!content || (content->kind != MessageContent::Kind::GroupText &&
-                     content->kind != MessageContent::Kind::GroupOp &&
-                     content->kind != MessageContent::Kind::GroupTimer)) {
+    if (!content || !content->isSenderKeyPlaintext()) {
         return GroupMessageError::Malformed;
     }
     if (content->groupId != *group) {

@@ -59,9 +59,9 @@ struct SenderKeyPlan
 SenderKeyPlan planSenderKey(const GroupState &state, const QString &self, quint32 selfDevice,
                             const QStringList &holders, bool haveKey);
 
-// Encrypts `content` (a GroupText, M1 §9.6, or a GroupOp, M1 §10) under our sender key, advancing
-// it: the bytes to seal once to every recipient (C3 §7). The caller persists `sender` before they
-// leave.
+// Encrypts `content` (a GroupText, GroupTimer or GroupAttachment, M1 §9.6, §9.9, §9.10, or a
+// GroupOp, M1 §10: MessageContent::isSenderKeyPlaintext) under our sender key, advancing it: the
+// bytes to seal once to every recipient (C3 §7). The caller persists `sender` before they leave.
 std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySender &sender,
                                                              const MessageContent &content);
 
@@ -80,9 +80,9 @@ std::optional<QByteArray> groupOfMessage(const QByteArray &message);
 // C3 §7.4), in this order: the state must be known (UnknownGroup); the device must be a member
 // device of it (NotAMember) — before any cryptography, and whatever the relay's recipient list
 // said; a sender key of that device (NoSenderKey); the sender key's checks (Duplicate,
-// Undecryptable); the plaintext a GroupText or GroupOp (M1 §10; else Malformed) naming the same
-// group (WrongGroup) at an
-// epoch not ahead of the state (EpochAhead). `receiver` is unchanged by the first five; a
+// Undecryptable); the plaintext a GroupText, GroupOp (M1 §10), GroupTimer (§9.9) or
+// GroupAttachment (§9.10) — else Malformed — naming the same group (WrongGroup) at an epoch
+// not ahead of the state (EpochAhead). `receiver` is unchanged by the first five; a
 // message that decrypted but whose plaintext is refused has used up its message key.
 std::variant<MessageContent, GroupMessageError>
 openGroupText(const QByteArray &message, const std::optional<GroupState> &state,

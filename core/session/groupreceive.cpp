@@ -1,6 +1,6 @@
-// Receiving in groups (docs/protocol.md M1 §9.6, §9.9, §10): a member device's sender key
-// over its pairwise session, and the sender-key messages of a multi-recipient body — texts,
-// replies, ops and timer changes — checked and stored. The sending side is
+// Receiving in groups (docs/protocol.md M1 §9.6, §9.9, §9.10, §10): a member device's sender
+// key over its pairwise session, and the sender-key messages of a multi-recipient body — texts,
+// files, replies, ops and timer changes — checked and stored. The sending side is
 // grouptextpipeline.cpp.
 
 #include "core/session/grouppipeline.h"
@@ -180,10 +180,16 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         record.text = content.text;
         record.sentAt = content.sentAt;
         record.receivedAt = now;
-        // A reply (M1 §10) is a text of its author that names the message it quotes.
+        // A reply (M1 §10) is a text of its author that names the message it quotes; a file
+        // (M1 §9.10) is its author's message with only its descriptor stored: downloaded when
+        // the user asks.
+        std::optional<AttachmentRecord> file;
+        if (content.kind == MessageContent::Kind::GroupAttachment) {
+            file = AttachmentRecord{{}, content.attachment, content.text, {}};
+        }
         auto stored =
             storeGroupText(context, record, false, isReply ? content.targetId : QByteArray(),
-                           isReply ? content.targetAuthor : QString());
+                           isReply ? content.targetAuthor : QString(), std::move(file));
         if (const auto *error = errorOf(stored)) {
             return *error;
         }

@@ -158,39 +158,31 @@ StoreStatus prepareOwnGroupOp(StoreContext &context, ConversationId conversation
     return Done{};
 }
 
-// sendGroupText and sendGroupOp: `op` (a Reply, Reaction, Edit or Delete of ours) or else
-// `text`. A reply is a text of ours like any other (a row, Queued → Sent); a reaction, edit or
-// delete is applied to our copy first.
+// sendGroupText, sendGroupOp, sendGroupTimer and sendGroupAttachment: `op` (a Reply,
+// Reaction, Edit, Delete, Timer or Attachment of ours) or else `text`. A reply or a file is a
+// message of ours like a text (a row, Queued → Sent; a file's ciphertext is `localFile`); a
+// reaction, edit or delete is applied to our copy first.
 StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
                                        const QByteArray &groupId, const QString &text,
-                                       const std::optional<MessageContent> &op, qint64 now)
+                                       const std::optional<MessageContent> &op, qint64 now,
+                                       const QString &localFile = {})
 {
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
     const quint32 selfDevice = self.address().device.value;
     const auto nowSeconds = std::uint64_t(std::max<qint64>(now, 0) / 1000);
     return context.transaction([&]() -> StoreResult<SentGroupText> {
-        auto loaded = loadGroup(context, groupId);
+        auto loaded = groupToSendTo(context, self, groupId);
         if (const auto *error = errorOf(loaded)) {
             return *error;
         }
-        const auto &state = std::get<std::optional<GroupState>>(loaded);
-        if (!state) {
-            return refused(QStringLiteral("There is no such group."));
-        }
-        if (!state->hasDevice(selfAddress, selfDevice)) {
-            // A member who moved (B1 §6) waits for an admin to list this device (M1 §9.7).
-            return refused(state->member(selfAddress) != nullptr
-                               ? QStringLiteral("This computer is not in the group yet: it "
-                                                "joins when a group admin's Parley next hears "
-                                                "from it.")
-                               : QStringLiteral("You are not a member of this group."));
-        }
+        const auto state = std::get<std::optional<GroupState>>(std::move(loaded));
         // M1 §10: the op names its target's author. Ours for an edit or delete (only our own
         // messages, §5.1); for a reply or reaction the caller's, or the one found here.
         std::optional<MessageContent> named = op;
         std::optional<ConversationId> conversationId;
         const bool isTimer = named && named->kind == MessageContent::Kind::Timer;
-        if (named) {
+        const bool isFile = named && named->kind == MessageContent::Kind::Attachment;
+        if (named && !isFile) {
             auto conversation = ConversationTable(context).forGroup(groupId, now);
             if (const auto *error = errorOf(conversation)) {
                 return *error;
@@ -206,15 +198,17 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             }
         }
         const MessageContent content =
-            isTimer ? MessageContent::makeGroupTimer(groupId, state->epoch, *named)
-            : named ? MessageContent::makeGroupOp(groupId, state->epoch, *named)
-                    : MessageContent::makeGroupText(groupId, state->epoch, text, now);
+            isTimer  ? MessageContent::makeGroupTimer(groupId, state->epoch, *named)
+            : isFile ? MessageContent::makeGroupAttachment(groupId, state->epoch, *named)
+            : named  ? MessageContent::makeGroupOp(groupId, state->epoch, *named)
+                     : MessageContent::makeGroupText(groupId, state->epoch, text, now);
         if (content.encode().isEmpty()) {
-            return refused(QStringLiteral("The text is empty or too long."));
+            return refused(isFile ? QStringLiteral("The file's name, type or caption is not valid.")
+                                  : QStringLiteral("The text is empty or too long."));
         }
         SentGroupText sent;
         const bool isReply = named && named->kind == MessageContent::Kind::Reply;
-        if (named && !isReply && !isTimer) {
+        if (named && !isReply && !isTimer && !isFile) {
             // Ours first (M1 §5.1: an edit or delete only of our own message), in this
             // transaction.
             auto applied = applyGroupMessageOp(context, *conversationId, {}, *named, selfAddress);
@@ -338,13 +332,17 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         sent.record.senderDevice = selfDevice;
         sent.record.clientMessageId = content.clientMessageId;
         sent.record.epoch = state->epoch;
-        sent.record.text = isReply ? named->text : (named ? QString() : text);
+        sent.record.text = isReply || isFile ? named->text : (named ? QString() : text);
         sent.record.sentAt = content.sentAt;
         sent.record.receivedAt = now;
-        if (!named || isReply) {
+        if (!named || isReply || isFile) {
+            std::optional<AttachmentRecord> file;
+            if (isFile) {
+                file = AttachmentRecord{{}, named->attachment, named->text, localFile};
+            }
             auto stored =
                 storeGroupText(context, sent.record, true, isReply ? named->targetId : QByteArray(),
-                               isReply ? named->targetAuthor : QString());
+                               isReply ? named->targetAuthor : QString(), std::move(file));
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }
@@ -414,6 +412,51 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
 }
 
 } // namespace
+
+StoreResult<MessageRecord> findGroupMessage(StoreContext &context, ConversationId conversation,
+                                            const QByteArray &clientMessageId, QString author,
+                                            const QString &selfAddress)
+{
+    if (author.isEmpty()) {
+        auto resolved = resolveTargetAuthor(context, conversation, clientMessageId, selfAddress);
+        if (const auto *error = errorOf(resolved)) {
+            return *error;
+        }
+        author = std::get<QString>(std::move(resolved));
+    }
+    auto found = findGroupTarget(context, conversation, author, clientMessageId, selfAddress);
+    if (const auto *error = errorOf(found)) {
+        return *error;
+    }
+    auto &row = std::get<std::optional<MessageRecord>>(found);
+    if (!row) {
+        return refused(QStringLiteral("There is no such message in this conversation."));
+    }
+    return std::move(*row);
+}
+
+StoreResult<std::optional<GroupState>>
+groupToSendTo(StoreContext &context, const crypto::DeviceIdentity &self, const QByteArray &groupId)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    auto loaded = loadGroup(context, groupId);
+    if (const auto *error = errorOf(loaded)) {
+        return *error;
+    }
+    const auto &state = std::get<std::optional<GroupState>>(loaded);
+    if (!state) {
+        return refused(QStringLiteral("There is no such group."));
+    }
+    if (!state->hasDevice(selfAddress, self.address().device.value)) {
+        // A member who moved (B1 §6) waits for an admin to list this device (M1 §9.7).
+        return refused(state->member(selfAddress) != nullptr
+                           ? QStringLiteral("This computer is not in the group yet: it "
+                                            "joins when a group admin's Parley next hears "
+                                            "from it.")
+                           : QStringLiteral("You are not a member of this group."));
+    }
+    return loaded;
+}
 
 StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
                                          const QByteArray &groupId, const QString &text, qint64 now)
@@ -526,6 +569,18 @@ StoreResult<SentGroupText> sendGroupOp(StoreContext &context, const crypto::Devi
     return sendToGroup(context, self, groupId, {}, op, now);
 }
 
+StoreResult<SentGroupText> sendGroupAttachment(StoreContext &context,
+                                               const crypto::DeviceIdentity &self,
+                                               const QByteArray &groupId,
+                                               const MessageContent &attachment,
+                                               const QString &localFile, qint64 now)
+{
+    if (attachment.kind != MessageContent::Kind::Attachment) {
+        return refused(QStringLiteral("This is not a file."));
+    }
+    return sendToGroup(context, self, groupId, {}, attachment, now, localFile);
+}
+
 StoreResult<SentGroupText> sendGroupTimer(StoreContext &context, const crypto::DeviceIdentity &self,
                                           const QByteArray &groupId, quint32 seconds, qint64 now)
 {
@@ -541,7 +596,8 @@ StoreResult<SentGroupText> sendGroupTimer(StoreContext &context, const crypto::D
 StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
                                                      GroupMessageRecord &record, bool outgoing,
                                                      const QByteArray &replyTo,
-                                                     const QString &replyToAuthor)
+                                                     const QString &replyToAuthor,
+                                                     std::optional<AttachmentRecord> file)
 {
     auto conversation = ConversationTable(context).forGroup(record.groupId, record.receivedAt);
     if (const auto *error = errorOf(conversation)) {
@@ -555,7 +611,8 @@ StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
     message.sentAt = record.sentAt;
     message.storedAt = record.receivedAt;
     message.state = outgoing ? MessageRecord::State::Queued : MessageRecord::State::Received;
-    message.body = record.text;
+    // A file's caption is stored with its file, as in 1:1 (messageoutgoing.cpp says why).
+    message.body = file ? QString() : record.text;
     message.replyTo = replyTo;
     message.replyToAuthor = replyToAuthor;
     // M1 §9.9 (as §6.3): the group's timer when it is stored, on our clock.
@@ -573,6 +630,15 @@ StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
         return *error;
     }
     const auto &id = std::get<std::optional<MessageId>>(stored);
+    if (id && file) {
+        file->message = *id;
+        file->caption = record.text;
+        if (auto inserted = AttachmentTable(context).insert(*file, record.receivedAt);
+            errorOf(inserted) != nullptr) {
+            return *errorOf(inserted);
+        }
+        record.attachment = file->summary();
+    }
     if (id) {
         record.message = *id;
         if (!outgoing) {
@@ -585,7 +651,12 @@ StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
             }
             const auto &now = std::get<MessageRecord>(settled);
             const auto *text = std::get_if<QString>(&now.body);
-            record.text = now.deleted || text == nullptr ? QString() : *text;
+            if (now.deleted) {
+                record.text.clear(); // a held delete took the file too (M1 §5.5)
+                record.attachment.reset();
+            } else if (!file || now.isEdited()) {
+                record.text = text == nullptr ? QString() : *text;
+            }
         }
     }
     return id;
@@ -628,6 +699,19 @@ StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
         record.senderDevice = outgoing ? self->deviceId : row->authorDevice;
         record.clientMessageId = row->clientMessageId;
         record.text = *text;
+        if (text->isEmpty()) {
+            // A text is never empty: a file's row (M1 §9.10), its caption kept with the file.
+            auto file = AttachmentTable(context).find(row->id);
+            if (const auto *error = errorOf(file)) {
+                return *error;
+            }
+            if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
+                record.attachment = found->summary();
+                if (!row->isEdited()) {
+                    record.text = found->caption;
+                }
+            }
+        }
         record.sentAt = row->sentAt;
         record.receivedAt = row->storedAt;
         record.message = row->id;

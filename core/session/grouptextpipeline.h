@@ -8,6 +8,7 @@
 #include "core/session/groupmessagerecord.h"
 #include "core/session/groupmessages.h"
 #include "core/session/grouppipeline.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/messagetable.h"
 #include "core/store/outboxtable.h"
 #include "core/store/storeerror.h"
@@ -54,6 +55,20 @@ struct SentGroupText
     std::optional<MessageRecord> changed = std::nullopt;
 };
 
+// The message `clientMessageId` of a group's conversation written by `author` (an account
+// address; `selfAddress`, ours). An empty `author`: ours with that id, else the one member's
+// with it (M1 §10). NotFound with a sentence when there is none, or several members' and the
+// choice would be a guess.
+StoreResult<MessageRecord> findGroupMessage(StoreContext &context, ConversationId conversation,
+                                            const QByteArray &clientMessageId, QString author,
+                                            const QString &selfAddress);
+
+// The group `groupId` as it is now, when this device may send to it (a member device of its
+// state); else NotFound with a sentence (no such group, not a member, or not listed yet).
+// Never nullopt in a value.
+StoreResult<std::optional<GroupState>>
+groupToSendTo(StoreContext &context, const crypto::DeviceIdentity &self, const QByteArray &groupId);
+
 // Sends `text` to the group `groupId` (M1 §9.6 "Sending a group text"), in one transaction:
 // plans our sender key (planSenderKey; C4 §5 rotationDue too), makes or rotates it, puts a
 // 0x0E for each new holder into the outbox over the pairwise sessions, encrypts the text once
@@ -63,6 +78,16 @@ struct SentGroupText
 StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
                                          const QByteArray &groupId, const QString &text,
                                          qint64 now);
+
+// M1 §9.10: our file `attachment` (made by MessageContent::makeAttachment for a blob the relay
+// holds complete; its id and sent_at are kept) sent like a text: a GroupAttachment under our
+// sender key, sealed once to every member device. Our copy is stored with its descriptor and
+// `localFile` (our ciphertext under attachments/), Queued until the relay takes it.
+StoreResult<SentGroupText> sendGroupAttachment(StoreContext &context,
+                                               const crypto::DeviceIdentity &self,
+                                               const QByteArray &groupId,
+                                               const MessageContent &attachment,
+                                               const QString &localFile, qint64 now);
 
 // M1 §9.9: the group's disappearing-messages timer set to `seconds` (0: off) by us — in
 // effect here at once, our system row queued, and sent to every member like a group text.
@@ -132,14 +157,17 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
 // includes the author (schema v14): the id it got, or nullopt if that author's text with that
 // client_message_id is stored already (it is not shown twice). record.message is set, and
 // record.expiresAt by the group's timer (M1 §9.9). A reply (M1 §10) keeps the quoted message's
-// id `replyTo` and its author `replyToAuthor`, whether or not the quoted message is here.
-StoreResult<std::optional<MessageId>> storeGroupText(StoreContext &context,
-                                                     GroupMessageRecord &record, bool outgoing,
-                                                     const QByteArray &replyTo = {},
-                                                     const QString &replyToAuthor = {});
+// id `replyTo` and its author `replyToAuthor`, whether or not the quoted message is here. A
+// file (M1 §9.10) is stored with its row (`file`, its message set here; record.text is its
+// caption) and reported in record.attachment.
+StoreResult<std::optional<MessageId>>
+storeGroupText(StoreContext &context, GroupMessageRecord &record, bool outgoing,
+               const QByteArray &replyTo = {}, const QString &replyToAuthor = {},
+               std::optional<AttachmentRecord> file = std::nullopt);
 
-// The texts of `groupId`, oldest first (at most `limit`, the newest ones). Deleted and system
-// rows are left out; a text that no longer opens at rest is skipped.
+// The texts and files (record.attachment, the caption in text) of `groupId`, oldest first (at
+// most `limit`, the newest ones). Deleted and system rows are left out; a text that no longer
+// opens at rest is skipped.
 StoreResult<std::vector<GroupMessageRecord>>
 groupHistory(StoreContext &context, const QByteArray &groupId, int limit = 10000);
 

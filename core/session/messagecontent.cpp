@@ -127,7 +127,7 @@ bool MessageContent::isKnownKind(quint8 kind)
     return (kind >= quint8(Kind::Text) && kind <= kLastKind) || kind == quint8(Kind::GroupText) ||
            kind == quint8(Kind::GroupChange) || kind == quint8(Kind::SenderKey) ||
            kind == quint8(Kind::GroupOp) || kind == quint8(Kind::GroupReceipt) ||
-           kind == quint8(Kind::GroupTimer);
+           kind == quint8(Kind::GroupTimer) || kind == quint8(Kind::GroupAttachment);
 }
 
 MessageContent MessageContent::makeGroupOp(const QByteArray &groupId, quint32 epoch,
@@ -160,14 +160,30 @@ MessageContent MessageContent::innerOp() const
     return op;
 }
 
-MessageContent MessageContent::makeGroupTimer(const QByteArray &groupId, quint32 epoch,
-                                              const MessageContent &timer)
+namespace {
+
+// A 1:1 content's values as the group kind `kind` of group `groupId` at `epoch`.
+MessageContent inGroup(MessageContent content, MessageContent::Kind kind, const QByteArray &groupId,
+                       quint32 epoch)
 {
-    MessageContent content = timer;
-    content.kind = Kind::GroupTimer;
+    content.kind = kind;
     content.groupId = groupId;
     content.groupEpoch = epoch;
     return content;
+}
+
+} // namespace
+
+MessageContent MessageContent::makeGroupTimer(const QByteArray &groupId, quint32 epoch,
+                                              const MessageContent &timer)
+{
+    return inGroup(timer, Kind::GroupTimer, groupId, epoch);
+}
+
+MessageContent MessageContent::makeGroupAttachment(const QByteArray &groupId, quint32 epoch,
+                                                   const MessageContent &attachment)
+{
+    return inGroup(attachment, Kind::GroupAttachment, groupId, epoch);
 }
 
 MessageContent MessageContent::makeGroupText(const QByteArray &groupId, quint32 epoch,
@@ -371,11 +387,22 @@ QByteArray MessageContent::encode() const
         out.append(seconds, 4);
         break;
     }
-    case Kind::Attachment: {
+    case Kind::Attachment:
+    case Kind::GroupAttachment: {
         const QByteArray descriptor = attachment.encode();
         const QByteArray caption = text.toUtf8();
         if (descriptor.isEmpty() || caption.size() > kMaxTextBytes) {
             return {};
+        }
+        if (kind == Kind::GroupAttachment) {
+            // M1 §9.10: group id ‖ epoch, then exactly an attachment's body.
+            if (groupId.size() != kGroupIdBytes || groupEpoch == 0) {
+                return {};
+            }
+            out.append(groupId);
+            char epoch[4];
+            qToBigEndian(groupEpoch, epoch);
+            out.append(epoch, 4);
         }
         out.append(descriptor);
         out.append(caption);
@@ -606,6 +633,31 @@ std::variant<MessageContent, MessageContent::Error> MessageContent::decode(const
         }
         content.attachment = std::move(prefix.ref);
         content.text = QString::fromUtf8(caption);
+        break;
+    }
+    case Kind::GroupAttachment: {
+        // M1 §9.10: bounded before anything is copied; the rest is decoded as a 1:1
+        // attachment's body, so both accept exactly the same files.
+        constexpr int prefix = kGroupIdBytes + 4;
+        if (body.size() < prefix + kAttachmentRefFixedBytes ||
+            body.size() > kMaxGroupAttachmentBodyBytes) {
+            return Error::Malformed;
+        }
+        content.groupEpoch = qFromBigEndian<quint32>(body.constData() + kGroupIdBytes);
+        if (content.groupEpoch == 0) {
+            return Error::Malformed;
+        }
+        QByteArray inner = bytes.left(kMessageContentHeaderBytes);
+        inner[1] = char(Kind::Attachment);
+        inner.append(body.mid(prefix));
+        auto decoded = decode(inner);
+        if (const auto *error = std::get_if<Error>(&decoded)) {
+            return *error;
+        }
+        auto &wrapped = std::get<MessageContent>(decoded);
+        content.groupId = body.left(kGroupIdBytes);
+        content.attachment = std::move(wrapped.attachment);
+        content.text = std::move(wrapped.text);
         break;
     }
     case Kind::GroupChange:

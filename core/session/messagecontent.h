@@ -9,7 +9,7 @@
 //                | 0x09 delete for everyone | 0x0A timer | 0x0B attachment
 //                | 0x0C group text | 0x0D group membership change
 //                | 0x0E sender-key distribution | 0x0F group op | 0x10 group receipt
-//                | 0x11 group timer
+//                | 0x11 group timer | 0x12 group attachment
 //   16   client_message_id of THIS content (random; a text's id is the message's identity)
 //   u64  sent_at, ms since the Unix epoch, the sender's clock
 //   ...  body by kind, to the end:
@@ -42,6 +42,8 @@
 //                    body above (M1 §9.8: pairwise, to the device that sent the texts)
 //          group timer (0x11)  16 group id ‖ u32 epoch ‖ u32 seconds, as the timer above
 //                    (M1 §9.9: the plaintext of a sender-key message, like a group text)
+//          group attachment (0x12)  16 group id ‖ u32 epoch ‖ an attachment's body, as above
+//                    (M1 §9.10: the plaintext of a sender-key message, like a group text)
 //
 // Kinds 0x06 … 0x09 name their target by its client_message_id only, never by who sent it:
 // the receiver checks the author (M1 §5). In a group several members may have chosen the same
@@ -101,6 +103,12 @@ bool isCanonicalAddress(const QByteArray &utf8);
 inline constexpr int kGroupOpFixedBytes = kGroupIdBytes + 4 + 1 + kClientMessageIdBytes + 1;
 inline constexpr int kMaxGroupOpBodyBytes =
     kGroupOpFixedBytes + kMaxGroupOpAuthorBytes + kMaxTextBytes;
+// M1 §2: the largest attachment body (descriptor with the longest name, type and thumbnail,
+// and the longest caption), and a group attachment's (M1 §9.10: group id ‖ epoch before it).
+inline constexpr int kMaxAttachmentBodyBytes = kAttachmentRefFixedBytes + kMaxFileNameBytes +
+                                               kMaxMimeTypeBytes + kMaxThumbnailBytes +
+                                               kMaxTextBytes;
+inline constexpr int kMaxGroupAttachmentBodyBytes = kGroupIdBytes + 4 + kMaxAttachmentBodyBytes;
 
 struct MessageContent
 {
@@ -149,10 +157,14 @@ struct MessageContent
         // the sender, at membership epoch `groupEpoch`. Only ever the plaintext of a sender-key
         // message, like GroupText.
         GroupTimer = 0x11,
+        // M1 §9.10: a file (`attachment`, its caption in `text`) to the group `groupId` at
+        // membership epoch `groupEpoch`: a message of its author, like a GroupText. Only ever
+        // the plaintext of a sender-key message.
+        GroupAttachment = 0x12,
     };
     static constexpr quint8 kLastKind = quint8(Kind::Attachment);
     // Kinds this build decodes: 0x01 … kLastKind, GroupText, GroupChange, SenderKey, GroupOp,
-    // GroupReceipt, GroupTimer.
+    // GroupReceipt, GroupTimer, GroupAttachment.
     static bool isKnownKind(quint8 kind);
     enum class Error { Malformed, UnsupportedVersion, UnknownKind, InvalidText };
 
@@ -214,6 +226,10 @@ struct MessageContent
     // `groupId` at `epoch`.
     static MessageContent makeGroupTimer(const QByteArray &groupId, quint32 epoch,
                                          const MessageContent &timer);
+    // M1 §9.10: `attachment` (made by makeAttachment; its id, sent_at, file and caption are
+    // kept) for the group `groupId` at `epoch`.
+    static MessageContent makeGroupAttachment(const QByteArray &groupId, quint32 epoch,
+                                              const MessageContent &attachment);
     // `distribution`: a serialized SenderKeyDistribution (its group id is taken from it).
     // M1 §10: `op` (a Reply, Reaction, Edit or Delete made by makeReply … makeDelete, its
     // targetAuthor set; its id and sent_at are kept) for the group `groupId` at `epoch`.
@@ -232,6 +248,13 @@ struct MessageContent
     bool isText() const
     {
         return kind == Kind::Text || kind == Kind::Reply || kind == Kind::Attachment;
+    }
+    // M1 §9.6 step 6: the kinds a sender-key message may carry (and that never travel in a
+    // pairwise session).
+    bool isSenderKeyPlaintext() const
+    {
+        return kind == Kind::GroupText || kind == Kind::GroupOp || kind == Kind::GroupTimer ||
+               kind == Kind::GroupAttachment;
     }
     // Kinds that change another message and make no row of their own.
     bool isMessageOp() const

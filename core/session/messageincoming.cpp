@@ -695,6 +695,7 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
         case MessageContent::Kind::GroupText:
         case MessageContent::Kind::GroupOp:
         case MessageContent::Kind::GroupTimer:
+        case MessageContent::Kind::GroupAttachment:
             // M1 §9.6, §10: a group text or op is only ever sealed under a sender key, never
             // pairwise.
             return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));

@@ -6,10 +6,12 @@
 #include "core/net/blobdownload.h"
 #include "core/net/blobupload.h"
 #include "core/session/attachmentfiles.h"
+#include "core/session/grouptextpipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/session/sessionhelpers.h"
 #include "core/session/sessionmanager.h"
 #include "core/store/attachmenttable.h"
+#include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/filesync.h"
 #include "core/store/profilestore.h"
@@ -50,10 +52,41 @@ struct FoundAttachment
     MessageRecord::Direction direction = MessageRecord::Direction::Incoming;
 };
 
-// The attachment of message `clientMessageId` in the conversation with `address` (either
-// direction, ours first when both exist); nullopt when there is none.
+// The messages of the conversation `address` with `clientMessageId` that may hold its file:
+// in 1:1 ours, then the contact's; in a group (M1 §9.10) the one message of `author` (empty:
+// ours, else the one member's with that id), or a NotFound sentence.
+StoreResult<std::vector<MessageRecord>>
+messagesWithId(StoreContext &context, ConversationId conversation, const QString &address,
+               const QByteArray &clientMessageId, const QString &author, const QString &selfAddress)
+{
+    std::vector<MessageRecord> rows;
+    if (isGroupKey(address)) {
+        auto found = findGroupMessage(context, conversation, clientMessageId, author, selfAddress);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        rows.push_back(std::get<MessageRecord>(std::move(found)));
+        return rows;
+    }
+    MessageTable messages(context);
+    for (const auto direction :
+         {MessageRecord::Direction::Outgoing, MessageRecord::Direction::Incoming}) {
+        auto found = messages.findByClientId(conversation, direction, clientMessageId);
+        if (const auto *error = std::get_if<StoreError>(&found)) {
+            return *error;
+        }
+        if (auto &record = std::get<std::optional<MessageRecord>>(found)) {
+            rows.push_back(std::move(*record));
+        }
+    }
+    return rows;
+}
+
+// The attachment of message `clientMessageId` in the conversation `address` (a contact's, or
+// a group's key with the message's `author`, messagesWithId); nullopt when there is none.
 StoreResult<std::optional<FoundAttachment>>
-findAttachment(StoreContext &context, const QString &address, const QByteArray &clientMessageId)
+findAttachment(StoreContext &context, const QString &address, const QByteArray &clientMessageId,
+               const QString &author, const QString &selfAddress)
 {
     using Result = std::optional<FoundAttachment>;
     auto conversation = ConversationTable(context).findByAddress(address);
@@ -64,18 +97,15 @@ findAttachment(StoreContext &context, const QString &address, const QByteArray &
     if (!id) {
         return Result();
     }
-    MessageTable messages(context);
-    for (const auto direction :
-         {MessageRecord::Direction::Outgoing, MessageRecord::Direction::Incoming}) {
-        auto found = messages.findByClientId(*id, direction, clientMessageId);
-        if (const auto *error = std::get_if<StoreError>(&found)) {
-            return *error;
-        }
-        const auto &record = std::get<std::optional<MessageRecord>>(found);
-        if (!record || record->deleted) {
+    auto rows = messagesWithId(context, *id, address, clientMessageId, author, selfAddress);
+    if (const auto *error = std::get_if<StoreError>(&rows)) {
+        return *error;
+    }
+    for (const MessageRecord &record : std::get<std::vector<MessageRecord>>(rows)) {
+        if (record.deleted) {
             continue;
         }
-        auto file = AttachmentTable(context).find(record->id);
+        auto file = AttachmentTable(context).find(record.id);
         if (const auto *error = std::get_if<StoreError>(&file)) {
             return *error;
         }
@@ -83,9 +113,26 @@ findAttachment(StoreContext &context, const QString &address, const QByteArray &
         if (!stored) {
             return Result();
         }
-        return Result(FoundAttachment{std::move(*stored), direction});
+        return Result(FoundAttachment{std::move(*stored), record.direction});
     }
     return Result();
+}
+
+// `send` (an upload's message, stored and queued) and the removal of upload `uploadId`, in one
+// transaction: the message is sent once or not at all.
+template<typename Send>
+auto withUploadDone(StoreContext &context, qint64 uploadId, Send send) -> decltype(send())
+{
+    return context.transaction([&]() -> decltype(send()) {
+        auto result = send();
+        if (pipeline::errorOf(result) == nullptr) {
+            if (auto removed = UploadTable(context).remove(uploadId);
+                const auto *error = std::get_if<StoreError>(&removed)) {
+                return *error;
+            }
+        }
+        return result;
+    });
 }
 
 } // namespace
@@ -146,7 +193,8 @@ void SessionManager::sendAttachment(const QString &contact,
                                     const QByteArray &thumbnail, const QString &caption,
                                     const QByteArray &clientMessageId)
 {
-    const QString address = resolve(contact);
+    // A group's conversation key (M1 §9.10) or a contact.
+    const QString address = isGroupKey(contact) ? contact : resolve(contact);
     QString problem;
     if (address.isEmpty()) {
         problem = tr("%1 is not a valid username.").arg(contact);
@@ -182,6 +230,10 @@ void SessionManager::sendAttachment(const QString &contact,
     upload.ref.thumbnail = thumbnail;
     upload.caption = caption;
     upload.localFile = newBlobFileName();
+    if (isGroupKey(address)) {
+        sendGroupAttachment(upload, std::move(source));
+        return;
+    }
     // Whom it goes to is settled first (a lookup, X3DH, M1 §8): a file for no one, for a
     // blocked contact or for a request not accepted is not uploaded.
     enqueue([this, upload, source](std::function<void()> next) {
@@ -227,6 +279,39 @@ void SessionManager::sendAttachment(const QString &contact,
             }
         });
     });
+}
+
+void SessionManager::sendGroupAttachment(const UploadRecord &upload,
+                                         std::function<std::unique_ptr<QIODevice>()> source)
+{
+    // A file for a group we cannot send to (not a member, or this computer not listed yet) is
+    // not uploaded; who gets it is settled when it is sent (M1 §9.10), after the upload.
+    const auto store = m_account->store();
+    const auto self = m_account->device();
+    if (!store || !self) {
+        emit attachmentFailed(upload.address, upload.clientMessageId,
+                              tr("The profile is not open."));
+        return;
+    }
+    const QByteArray groupId = *groupIdOfKey(upload.address);
+    whenDone(store->run([self, groupId](StoreContext &context) -> StoreStatus {
+        auto state = groupToSendTo(context, *self, groupId);
+        if (const auto *error = std::get_if<StoreError>(&state)) {
+            return *error;
+        }
+        return Done{};
+    }),
+             [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
+                 if (storeId != m_account->store().get()) {
+                     emit attachmentFailed(upload.address, upload.clientMessageId,
+                                           tr("The profile was closed."));
+                 } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
+                     emit attachmentFailed(upload.address, upload.clientMessageId,
+                                           pipeline::sentenceOf(*refused));
+                 } else {
+                     encryptForUpload(upload, source);
+                 }
+             });
 }
 
 void SessionManager::encryptForUpload(UploadRecord upload,
@@ -399,9 +484,23 @@ void SessionManager::keepUpload(const UploadRecord &upload, const QString &sente
     checkAllFlushed();
 }
 
+void SessionManager::uploadMessageFailed(const UploadRecord &upload, const StoreError &failed)
+{
+    // NotFound is final (the recipient refused for good: a sentence); anything else may pass.
+    if (failed.code == StoreError::Code::NotFound) {
+        dropUpload(upload, pipeline::sentenceOf(failed));
+    } else {
+        keepUpload(upload, failed.message());
+    }
+}
+
 void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                                            const MessageContent &content)
 {
+    if (const auto groupId = groupIdOfKey(upload.address)) {
+        sendGroupAttachmentMessage(*groupId, upload, content);
+        return;
+    }
     enqueue([this, upload, content, generation = m_uploadGeneration](std::function<void()> next) {
         if (generation != m_uploadGeneration || !ready()) {
             next(); // locked meanwhile: the row waits for the next sign-in
@@ -424,16 +523,9 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
             }
             // The message and the end of its upload are one transaction: sent once or not at all.
             whenDone(store->run([device, upload, content](StoreContext &context) {
-                return context.transaction([&]() -> StoreResult<OutgoingResult> {
-                    auto result = encryptAttachment(context, *device, upload.address, content,
-                                                    upload.localFile, nowMs());
-                    if (std::holds_alternative<OutgoingResult>(result)) {
-                        if (auto removed = UploadTable(context).remove(upload.id);
-                            const auto *error = std::get_if<StoreError>(&removed)) {
-                            return *error;
-                        }
-                    }
-                    return result;
+                return withUploadDone(context, upload.id, [&] {
+                    return encryptAttachment(context, *device, upload.address, content,
+                                             upload.localFile, nowMs());
                 });
             }),
                      [this, upload, generation, next](const StoreResult<OutgoingResult> &stored) {
@@ -442,12 +534,8 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                              return; // committed or not, the next sign-in sorts it out
                          }
                          if (const auto *failed = std::get_if<StoreError>(&stored)) {
-                             // NotFound: a blocked contact, or a request not accepted (final).
-                             if (failed->code == StoreError::Code::NotFound) {
-                                 dropUpload(upload, pipeline::sentenceOf(*failed));
-                             } else {
-                                 keepUpload(upload, failed->message());
-                             }
+                             // NotFound: a blocked contact, or a request not accepted.
+                             uploadMessageFailed(upload, *failed);
                              return;
                          }
                          forgetUpload(upload.id);
@@ -459,6 +547,44 @@ void SessionManager::sendAttachmentMessage(const UploadRecord &upload,
                              QFile::remove(attachmentPath(upload.localFile));
                              checkAllFlushed();
                          }
+                     });
+        });
+    });
+}
+
+void SessionManager::sendGroupAttachmentMessage(const QByteArray &groupId,
+                                                const UploadRecord &upload,
+                                                const MessageContent &content)
+{
+    enqueue([this, groupId, upload, content,
+             generation = m_uploadGeneration](std::function<void()> next) {
+        const auto store = m_account->store();
+        const auto self = m_account->device();
+        if (generation != m_uploadGeneration || !ready() || !store || !self) {
+            next(); // locked meanwhile: the row waits for the next sign-in
+            return;
+        }
+        // After running device list refreshes: a member's new device gets a session first.
+        whenRefreshed([this, store, self, groupId, upload, content, generation, next] {
+            whenDone(store->run([self, groupId, upload, content](StoreContext &context) {
+                return withUploadDone(context, upload.id, [&] {
+                    return parley::core::sendGroupAttachment(context, *self, groupId, content,
+                                                             upload.localFile, nowMs());
+                });
+            }),
+                     [this, upload, generation, next](const StoreResult<SentGroupText> &stored) {
+                         next();
+                         if (generation != m_uploadGeneration) {
+                             return; // committed or not, the next sign-in sorts it out
+                         }
+                         if (const auto *failed = std::get_if<StoreError>(&stored)) {
+                             // NotFound: we left the group, or nobody in it can receive it.
+                             uploadMessageFailed(upload, *failed);
+                             return;
+                         }
+                         forgetUpload(upload.id);
+                         reportGroupText(std::get<SentGroupText>(stored));
+                         flushOutbox();
                      });
         });
     });
@@ -482,20 +608,27 @@ void SessionManager::checkAllFlushed()
     }
 }
 
-void SessionManager::fetchAttachment(const QString &contact, const QByteArray &clientMessageId)
+void SessionManager::fetchAttachment(const QString &contact, const QByteArray &clientMessageId,
+                                     const QString &givenAuthor)
 {
-    const QString address = commandAddress(contact, false);
-    if (address.isEmpty()) {
+    const QString address = isGroupKey(contact) ? contact : commandAddress(contact, false);
+    const auto store = m_account->store();
+    QString author;
+    if (address.isEmpty() || !canonicalAuthor(contact, givenAuthor, &author)) {
         return;
     }
-    const auto store = m_account->store();
+    if (!store) {
+        emit commandFailed(contact, tr("The profile is not open."));
+        return;
+    }
     if (m_fetching.contains(clientMessageId)) {
         return; // already running: its signal answers this call too
     }
     m_fetching.insert(clientMessageId);
     const QString directory = attachmentsDirectory();
-    whenDone(store->run([address, clientMessageId](StoreContext &context) {
-        return findAttachment(context, address, clientMessageId);
+    whenDone(store->run([address, clientMessageId, author,
+                         self = m_account->status().accountAddress](StoreContext &context) {
+        return findAttachment(context, address, clientMessageId, author, self);
     }),
              [this, address, clientMessageId, directory,
               store](const StoreResult<std::optional<FoundAttachment>> &found) {
@@ -504,7 +637,7 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
                      emit attachmentFailed(address, clientMessageId, sentence);
                  };
                  if (const auto *error = std::get_if<StoreError>(&found)) {
-                     fail(error->message());
+                     fail(pipeline::sentenceOf(*error));
                      return;
                  }
                  const auto &match = std::get<std::optional<FoundAttachment>>(found);
@@ -579,12 +712,17 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
 }
 
 void SessionManager::withFetchedAttachment(
-    const QString &contact, const QByteArray &clientMessageId, const QString &missingArgument,
+    const QString &contact, const QByteArray &clientMessageId, const QString &givenAuthor,
+    const QString &missingArgument,
     std::function<void(const QString &address, const QString &blobPath, const AttachmentRef &ref)>
         then)
 {
-    const QString address = resolve(contact);
+    const QString address = isGroupKey(contact) ? contact : resolve(contact);
     const auto store = m_account->store();
+    QString author;
+    if (!canonicalAuthor(contact, givenAuthor, &author)) {
+        return;
+    }
     if (address.isEmpty() || !store || !missingArgument.isEmpty()) {
         emit commandFailed(contact, address.isEmpty()
                                         ? tr("%1 is not a valid username.").arg(contact)
@@ -593,13 +731,14 @@ void SessionManager::withFetchedAttachment(
         return;
     }
     const QString directory = attachmentsDirectory();
-    whenDone(store->run([address, clientMessageId](StoreContext &context) {
-        return findAttachment(context, address, clientMessageId);
+    whenDone(store->run([address, clientMessageId, author,
+                         self = m_account->status().accountAddress](StoreContext &context) {
+        return findAttachment(context, address, clientMessageId, author, self);
     }),
              [this, address, clientMessageId, directory,
               then = std::move(then)](const StoreResult<std::optional<FoundAttachment>> &found) {
                  if (const auto *error = std::get_if<StoreError>(&found)) {
-                     emit attachmentFailed(address, clientMessageId, error->message());
+                     emit attachmentFailed(address, clientMessageId, pipeline::sentenceOf(*error));
                      return;
                  }
                  const auto &match = std::get<std::optional<FoundAttachment>>(found);
@@ -619,10 +758,11 @@ void SessionManager::withFetchedAttachment(
 }
 
 void SessionManager::saveAttachment(const QString &contact, const QByteArray &clientMessageId,
-                                    const QString &path)
+                                    const QString &path, const QString &author)
 {
     withFetchedAttachment(
-        contact, clientMessageId, path.isEmpty() ? tr("Choose where to save the file.") : QString(),
+        contact, clientMessageId, author,
+        path.isEmpty() ? tr("Choose where to save the file.") : QString(),
         [this, clientMessageId, path](const QString &address, const QString &blobPath,
                                       const AttachmentRef &ref) {
             whenDone(attachmentfiles::decryptToFile(blobPath, ref.key, ref.digest, path),
@@ -637,10 +777,10 @@ void SessionManager::saveAttachment(const QString &contact, const QByteArray &cl
 }
 
 void SessionManager::openAttachment(const QString &contact, const QByteArray &clientMessageId,
-                                    qint64 maxBytes)
+                                    qint64 maxBytes, const QString &author)
 {
     withFetchedAttachment(
-        contact, clientMessageId, {},
+        contact, clientMessageId, author, {},
         [this, clientMessageId, maxBytes](const QString &address, const QString &blobPath,
                                           const AttachmentRef &ref) {
             whenDone(

@@ -356,6 +356,7 @@ void SessionManager::handleInbound(const InboundResult &result, bool *flush)
             message.from = text.sender + QLatin1Char('/') + QString::number(text.senderDevice);
             message.clientMessageId = text.clientMessageId;
             message.text = text.text;
+            message.attachment = text.attachment;
             message.sentAt = text.sentAt;
             message.expiresAt = text.expiresAt;
             emit messageReceived(message);

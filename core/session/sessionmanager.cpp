@@ -211,8 +211,16 @@ void SessionManager::markRead(const QString &contact)
                  }
                  if (const auto *error = std::get_if<StoreError>(&seen)) {
                      qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
+                     emit readMarked();
                      return;
                  }
+                 // readMarked() once this callback and every 1:1 receipt it starts are done.
+                 auto pending = std::make_shared<int>(1);
+                 const auto oneDone = [this, pending] {
+                     if (--*pending == 0) {
+                         emit readMarked();
+                     }
+                 };
                  bool flush = false;
                  bool sending = false; // 1:1 read receipts: encryptAndSend flushes itself
                  for (const auto &[address, ids, receipt, queued] : std::get<0>(seen)) {
@@ -225,13 +233,14 @@ void SessionManager::markRead(const QString &contact)
                      for (std::size_t at = 0; receipt && at < ids.size(); at += kMaxReceiptIds) {
                          const auto end = ids.begin() +
                                           std::ptrdiff_t(std::min(ids.size(), at + kMaxReceiptIds));
+                         ++*pending;
                          encryptAndSend(
                              address,
                              MessageContent::makeReceipt(
                                  MessageContent::Kind::ReadReceipt,
                                  std::vector<QByteArray>(ids.begin() + std::ptrdiff_t(at), end),
                                  nowMs()),
-                             true, [](const QString &) {});
+                             true, [oneDone](const QString &) { oneDone(); });
                      }
                  }
                  // A group's read receipts (M1 §9.8); with nothing to send at all (a blocked
@@ -240,6 +249,7 @@ void SessionManager::markRead(const QString &contact)
                  if (flush || !sending) {
                      flushOutbox();
                  }
+                 oneDone();
              });
 }
 

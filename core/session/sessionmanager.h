@@ -203,7 +203,9 @@ public slots:
     // chosen before the upload (by the caller, or a new one when it passes none). A file the
     // relay refuses gives attachmentFailed(). The upload is kept in the profile (UploadTable)
     // until its message is stored, so one cut off by a restart or a crash goes on from the
-    // relay's offset on the next sign-in; outboxDrained() waits for it.
+    // relay's offset on the next sign-in; outboxDrained() waits for it. `contact` may be a
+    // group's conversation key: the file goes to every member like a group text (M1 §9.10),
+    // once its membership allows it.
     // sendFileData() sends prepared bytes (an image without its metadata, media/) under
     // `fileName`, with an optional thumbnail of at most kMaxThumbnailBytes.
     void sendFile(const QString &contact, const QString &path, const QString &caption,
@@ -214,21 +216,26 @@ public slots:
     // Downloads the file of attachment message `clientMessageId` of the conversation with
     // `contact` (if not already here), checks it against the message's digest and keeps it
     // encrypted in the profile: attachmentFetched(), or attachmentFailed() (a digest mismatch
-    // is refused and nothing is kept).
-    void fetchAttachment(const QString &contact, const QByteArray &clientMessageId);
+    // is refused and nothing is kept). In a group (`contact` its key), `author` names the
+    // member who sent it (empty: ours with that id, else the one member's; M1 §10) — here
+    // and in saveAttachment() and openAttachment().
+    void fetchAttachment(const QString &contact, const QByteArray &clientMessageId,
+                         const QString &author = {});
     // Decrypts a fetched (or our own sent) attachment to `path`, which the user chose — the
     // only place plaintext is ever written: attachmentSaved() or attachmentFailed().
     void saveAttachment(const QString &contact, const QByteArray &clientMessageId,
-                        const QString &path);
+                        const QString &path, const QString &author = {});
     // Decrypts a fetched (or our own sent) attachment into memory, to be shown (an image):
     // attachmentOpened() with its plaintext, or attachmentFailed() — also when it is larger
     // than `maxBytes`. Nothing is written to disk.
-    void openAttachment(const QString &contact, const QByteArray &clientMessageId, qint64 maxBytes);
+    void openAttachment(const QString &contact, const QByteArray &clientMessageId, qint64 maxBytes,
+                        const QString &author = {});
     // Emits historyListed() with the newest `limit` messages of the conversation with
     // `contact`, with their reactions and quotes (commandFailed() if there is none).
     void listHistory(const QString &contact, int limit);
     // Every received message of `contact` (all contacts if empty) becomes Seen (reported by
-    // messagesSeen()), and a read receipt goes to the sender.
+    // messagesSeen()), and a read receipt goes to the sender; readMarked() once every receipt
+    // is in the outbox and a flush is on its way (the next outboxDrained() comes after it).
     void markRead(const QString &contact = {});
     // Sends what waits in the outbox (done by itself on every connection).
     void flushOutbox();
@@ -321,6 +328,8 @@ signals:
     void typingReceived(const QString &from, bool typing);
     // markRead() made these incoming messages of `conversation` Seen (committed).
     void messagesSeen(const QString &conversation, const QList<QByteArray> &clientMessageIds);
+    // markRead() is done: its read receipts are in the outbox, being flushed (or it failed).
+    void readMarked();
     void unreadListed(const QList<parley::core::ChatMessage> &messages);
     void contactsListed(const QList<parley::core::ContactSummary> &contacts);
     // A contact's account key changed (a notice for the views). `verified`: the contact was
@@ -482,6 +491,15 @@ private:
     // stays for the next connection; attachmentFailed() says so.
     void keepUpload(const UploadRecord &upload, const QString &sentence);
     void sendAttachmentMessage(const UploadRecord &upload, const MessageContent &content);
+    // Storing `upload`'s message failed: dropUpload() for a final refusal (NotFound, with its
+    // sentence), else keepUpload() for the next connection.
+    void uploadMessageFailed(const UploadRecord &upload, const StoreError &failed);
+    // The same two steps for a group's file (M1 §9.10; upload.address is the group's key): its
+    // membership checked before the upload, its message sent like a group text after it.
+    void sendGroupAttachment(const UploadRecord &upload,
+                             std::function<std::unique_ptr<QIODevice>()> source);
+    void sendGroupAttachmentMessage(const QByteArray &groupId, const UploadRecord &upload,
+                                    const MessageContent &content);
     void checkAllFlushed();
     QString attachmentsDirectory() const;
     // A file of the profile's attachments directory, by its name.
@@ -490,7 +508,7 @@ private:
     // `then` with its local blob file and reference; commandFailed() for a bad contact or
     // a non-empty `missingArgument` sentence, attachmentFailed() when it is not here.
     void withFetchedAttachment(const QString &contact, const QByteArray &clientMessageId,
-                               const QString &missingArgument,
+                               const QString &author, const QString &missingArgument,
                                std::function<void(const QString &address, const QString &blobPath,
                                                   const AttachmentRef &ref)>
                                    then);

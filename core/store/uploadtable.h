@@ -19,7 +19,7 @@ class StoreContext;
 struct UploadRecord
 {
     qint64 id = 0;
-    QString address;            // the conversation: a contact's address
+    QString address;            // the conversation: a contact's address or a group's key
     QByteArray clientMessageId; // the attachment message's, fixed before the upload starts
     AttachmentRef ref;          // key, digest, size, name, type, thumbnail; no blob id
     QString caption;

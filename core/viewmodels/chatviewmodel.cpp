@@ -107,10 +107,12 @@ ChatViewModel::ChatViewModel(std::shared_ptr<ProfileStore> store, SessionManager
                     return;
                 }
                 emit attachmentFetched(QString::fromLatin1(id.toHex()));
-                if (m_openAfterFetch.remove(id)) {
-                    queueToSessions([to = m_address, id](SessionManager *sessions) {
-                        sessions->openAttachment(to, id, kMaxOpenBytes);
+                if (const auto open = m_openAfterFetch.constFind(id);
+                    open != m_openAfterFetch.cend()) {
+                    queueToSessions([to = m_address, id, author = *open](SessionManager *sessions) {
+                        sessions->openAttachment(to, id, kMaxOpenBytes, author);
                     });
+                    m_openAfterFetch.erase(open);
                 }
             },
             queued);
@@ -384,9 +386,6 @@ bool ChatViewModel::edit(qint64 messageId, const QString &text)
 
 bool ChatViewModel::sendFile(const QString &path, const QString &caption)
 {
-    if (refusedInGroup()) {
-        return false; // attachments are 1:1 only so far
-    }
     if (!canSend()) {
         setError(cannotSendReason());
         return false;
@@ -411,9 +410,6 @@ bool ChatViewModel::sendPreparedFile(const QByteArray &data, const QString &file
                                      const QString &mimeType, const QByteArray &thumbnail,
                                      const QString &caption)
 {
-    if (refusedInGroup()) {
-        return false;
-    }
     if (!canSend()) {
         setError(cannotSendReason());
         return false;
@@ -437,10 +433,10 @@ bool ChatViewModel::fetchAttachment(qint64 messageId)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions, [sessions, to = m_address, target] { sessions->fetchAttachment(to, target); },
-        Qt::QueuedConnection);
+    queueToSessions(
+        [to = m_address, target, author = groupAuthorOf(messageId)](SessionManager *sessions) {
+            sessions->fetchAttachment(to, target, author);
+        });
     return true;
 }
 
@@ -455,11 +451,10 @@ bool ChatViewModel::saveAttachment(qint64 messageId, const QString &path)
         return false;
     }
     setError({});
-    SessionManager *sessions = m_sessions;
-    QMetaObject::invokeMethod(
-        sessions,
-        [sessions, to = m_address, target, path] { sessions->saveAttachment(to, target, path); },
-        Qt::QueuedConnection);
+    queueToSessions([to = m_address, target, path,
+                     author = groupAuthorOf(messageId)](SessionManager *sessions) {
+        sessions->saveAttachment(to, target, path, author);
+    });
     return true;
 }
 
@@ -477,14 +472,15 @@ bool ChatViewModel::openAttachment(qint64 messageId)
         return false;
     }
     setError({});
+    const QString author = groupAuthorOf(messageId);
     if (file.value(QStringLiteral("downloaded")).toBool()) {
-        queueToSessions([to = m_address, target](SessionManager *sessions) {
-            sessions->openAttachment(to, target, kMaxOpenBytes);
+        queueToSessions([to = m_address, target, author](SessionManager *sessions) {
+            sessions->openAttachment(to, target, kMaxOpenBytes, author);
         });
     } else {
-        m_openAfterFetch.insert(target);
-        queueToSessions([to = m_address, target](SessionManager *sessions) {
-            sessions->fetchAttachment(to, target);
+        m_openAfterFetch.insert(target, author);
+        queueToSessions([to = m_address, target, author](SessionManager *sessions) {
+            sessions->fetchAttachment(to, target, author);
         });
     }
     return true;

@@ -3,6 +3,7 @@
 #include "core/models/asyncguard.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QString>
@@ -73,8 +74,8 @@ class SessionManager;
 //  In a group, reply, edit and deleteForEveryone go to the group as M1 §10 ops (a reply is
 //  a group text quoting its target; only the author's edits and deletes are applied, by every
 //  member); reactions go to every member, one per member per message (react/unreact, below;
-//  MessageListModel's ReactionsRole shows every member's); attachments and the disappearing
-//  timer are refused (false, errorText "This is not possible in a group yet.").
+//  MessageListModel's ReactionsRole shows every member's); files go to every member (M1
+//  §9.10) and are fetched, saved and opened by their author's row.
 //  - markRead():        every received message of this conversation becomes Seen and a read
 //                       receipt goes to the contact (call when the view shows the newest rows)
 //  - setTyping(typing): call on every edit with true, and with false when the field is
@@ -246,8 +247,6 @@ private:
     void loadContact();
     // A group conversation's name and whether we are a member (its resolved state, M1 §9).
     void loadGroup();
-    // True, with errorText set, in a group conversation: for what groups do not have yet.
-    bool refusedInGroup();
     // In a group: the author (account address) of row `messageId` when it is a member's; empty
     // for ours, outside a group or when the row is not in the window (M1 §10 target author).
     QString groupAuthorOf(qint64 messageId) const;
@@ -293,7 +292,9 @@ private:
     QTimer m_typingIdle;
     QTimer m_peerTypingTimeout;
     // Attachments openAttachment() fetches first: opened once attachmentFetched() says so.
-    QSet<QByteArray> m_openAfterFetch;
+    // Files to open once fetched: client_message_id → its author in a group (empty: ours, or
+    // outside a group).
+    QHash<QByteArray, QString> m_openAfterFetch;
     AsyncGuard m_guard{this};
 };
 

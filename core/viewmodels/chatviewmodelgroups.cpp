@@ -9,15 +9,6 @@
 
 namespace parley::core {
 
-bool ChatViewModel::refusedInGroup()
-{
-    if (!isGroup()) {
-        return false;
-    }
-    setError(tr("This is not possible in a group yet."));
-    return true;
-}
-
 QString ChatViewModel::groupAuthorOf(qint64 messageId) const
 {
     // M1 §10: a member's row by its author's address; ours (outgoing) by none, which the core

@@ -1,7 +1,8 @@
 // Groups through a profile archive (docs/protocol.md B3): a group's resolved chain — a change
 // signed by a member who is no contact, a branch that lost left behind — and its conversation
 // (texts of several members, one id used by two of them, an edit with its versions, a reply
-// that names its quote's author, a tombstone, members' reactions, the event rows) arrive in
+// that names its quote's author, a tombstone, members' reactions, a member's file (M1 §9.10),
+// the event rows) arrive in
 // the new profile as they were, without a second event row per change; the new device is not
 // listed in the group until an admin lists it (M1 §9.7). Bad group records — a chain out of
 // order, a forged change, a conversation without its group, an author who is no address, an
@@ -11,6 +12,7 @@
 #include "core/session/groupchange.h"
 #include "core/session/groupevent.h"
 #include "core/session/grouppipeline.h"
+#include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
@@ -107,6 +109,7 @@ struct GroupView
     QStringList rows;
     QStringList versions;  // of the edited row
     QStringList reactions; // "row:member:emoji"
+    QStringList files;     // "row:name:size:caption:key(hex)" (M1 §9.10)
     bool listed = false;   // the group's conversation is in the list
     QString timer;         // "seconds sent_at change id" (M1 §9.9)
 };
@@ -143,6 +146,13 @@ StoreResult<GroupView> viewGroup(StoreContext &context, const QByteArray &groupI
              valueOf(ReactionTable(context).forMessage(rows[i].id))) {
             view.reactions
                 << QStringLiteral("%1:%2:%3").arg(i).arg(reaction.member, reaction.emoji);
+        }
+        if (const auto file = valueOf(AttachmentTable(context).find(rows[i].id))) {
+            view.files << QStringLiteral("%1:%2:%3:%4:%5")
+                              .arg(i)
+                              .arg(file->ref.fileName)
+                              .arg(file->ref.size)
+                              .arg(file->caption, QString::fromLatin1(file->ref.key.toHex()));
         }
     }
     for (const ConversationSummary &summary : valueOf(ConversationTable(context).summaries())) {
@@ -318,6 +328,19 @@ void TestArchiveGroups::init()
             minutes.sentAt = 6900;
             minutes.timerChange = 300;
             valueOf(messages.append(minutes));
+            // 7: dave's file (M1 §9.10), not downloaded: its key travels, so the new device
+            // can still fetch it from the relay.
+            const MessageId m7 = valueOf(messages.append(row(7, kDave, QString())));
+            AttachmentRecord file;
+            file.message = m7;
+            file.ref.blobId = QByteArray(32, '\xb1');
+            file.ref.key = QByteArray(32, '\x4b');
+            file.ref.digest = QByteArray(32, '\xd1');
+            file.ref.size = 4096;
+            file.ref.fileName = QStringLiteral("route.gpx");
+            file.ref.mimeType = QStringLiteral("application/gpx+xml");
+            file.caption = QStringLiteral("the route");
+            valueOf(AttachmentTable(context).insert(file, 8000));
             return ConversationTable(context).setTimer(conversation,
                                                        {3600, 7000, hour.clientMessageId});
         });
@@ -390,6 +413,9 @@ void TestArchiveGroups::groupsTravel()
     QCOMPARE(after.versions.size(), 2);
     QCOMPARE(after.reactions, before.reactions);
     QCOMPARE(after.reactions.size(), 3);
+    QCOMPARE(after.files, before.files);
+    QCOMPARE(after.files.size(), 1);
+    QVERIFY(after.files.front().contains(QStringLiteral(":route.gpx:4096:the route:4b4b")));
     QVERIFY(after.listed);
     // The group's timer is its latest change's, as on the exporting device.
     QCOMPARE(before.timer,

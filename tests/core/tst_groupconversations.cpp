@@ -23,6 +23,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
+#include <QTemporaryFile>
 #include <QTest>
 
 #include <algorithm>
@@ -431,8 +432,8 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QVERIFY(!chat.isRequest());
     QVERIFY(!chat.isBlocked());
     QVERIFY(chat.noticeText().isEmpty());
-    // Replies and reactions are possible (M1 §10): refused here only because there is no
-    // session manager. What groups do not have yet is refused with a sentence.
+    // Replies, reactions and files are possible (M1 §10, §9.10): refused here only because
+    // there is no session manager.
     // Row 0 is the create's system row; row 1 is alice's text.
     const qint64 first = chat.messageList()->index(1).data(MessageListModel::IdRole).toLongLong();
     QVERIFY(!chat.react(first, QStringLiteral("👍")));
@@ -442,8 +443,9 @@ void TestGroupConversations::chatOpensOnTheGroup()
     QVERIFY(!chat.reply(first, QStringLiteral("re")));
     QCOMPARE(chat.errorText(), QStringLiteral("The profile is not open."));
     QVERIFY(!chat.setDisappearingTimer(3600));
-    QVERIFY(!chat.sendFile(QStringLiteral("/etc/hostname")));
-    QCOMPARE(chat.errorText(), QStringLiteral("This is not possible in a group yet."));
+    QTemporaryFile file;
+    QVERIFY(file.open() && file.write("notes") == 5 && file.flush());
+    QVERIFY(!chat.sendFile(file.fileName()));
 
     // send() goes to the group pipeline of a real SessionManager (not signed in here): its
     // refusal names the group's conversation, so this chat shows it. A 1:1 chat does not.
@@ -461,6 +463,12 @@ void TestGroupConversations::chatOpensOnTheGroup()
     // A reply in the group goes to the group's pipeline too, which names the group.
     QVERIFY(live.reply(first, QStringLiteral("re")));
     QTRY_COMPARE(live.errorText(), QStringLiteral("The profile is not open."));
+    QCOMPARE(live.messages()->rowCount(), 5);
+    // So does a file (M1 §9.10): sendFile clears the sentence at once, the refusal sets it.
+    QVERIFY(live.sendFile(file.fileName()));
+    QVERIFY(live.errorText().isEmpty());
+    QTRY_COMPARE(live.errorText(), QStringLiteral("The profile is not open."));
+    QVERIFY(other.errorText().isEmpty());
     QCOMPARE(live.messages()->rowCount(), 5);
     // A group the store does not know: an unnamed group nobody can write to.
     ChatViewModel unknown(m_profile.store, nullptr, groupConversationKey(QByteArray(16, '\x01')));

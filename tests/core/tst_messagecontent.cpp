@@ -2,6 +2,7 @@
 
 #include "core/session/messagecontent.h"
 #include "crypto/attachmentcipher.h"
+#include "crypto/senderkey.h"
 
 #include <QTest>
 
@@ -58,6 +59,7 @@ private slots:
     void layoutOfAnAttachment();
     void attachmentBlobSize();
     void layoutOfGroupMessages();
+    void layoutOfAGroupAttachment();
     void roundTrips();
     void rejects_data();
     void rejects();
@@ -417,6 +419,54 @@ void TestMessageContent::layoutOfGroupMessages()
                 .isEmpty());
 }
 
+void TestMessageContent::layoutOfAGroupAttachment()
+{
+    // M1 §9.10 kind 0x12: group id ‖ u32 epoch ‖ exactly the attachment body of kind 0x0B, with
+    // the file's id, sent_at, descriptor and caption kept (the example of docs/protocol.md).
+    const QByteArray group(16, '\x67');
+    MessageContent file =
+        MessageContent::makeAttachment(exampleAttachment(), QStringLiteral("hé"), 0x18c00000001);
+    file.clientMessageId = QByteArray(16, '\x11');
+    const MessageContent content = MessageContent::makeGroupAttachment(group, 3, file);
+    const QByteArray body =
+        attachmentPrefix() + QByteArray::fromHex("05612e7478740a746578742f706c61696e000068c3a9");
+    const QByteArray expected = header(0x12) + group + QByteArray::fromHex("00000003") + body;
+    QCOMPARE(content.encode(), expected);
+    // The same body as the 1:1 content, byte for byte.
+    QCOMPARE(file.encode().mid(kMessageContentHeaderBytes), body);
+    auto decoded = MessageContent::decode(expected);
+    QVERIFY(std::holds_alternative<MessageContent>(decoded));
+    const auto &back = std::get<MessageContent>(decoded);
+    QCOMPARE(back.kind, Kind::GroupAttachment);
+    QCOMPARE(back.clientMessageId, file.clientMessageId);
+    QCOMPARE(back.sentAt, file.sentAt);
+    QCOMPARE(back.groupId, group);
+    QCOMPARE(back.groupEpoch, 3u);
+    QCOMPARE(back.attachment.encode(), file.attachment.encode());
+    QCOMPARE(back.text, QStringLiteral("hé"));
+    QVERIFY(!back.isText()); // a group's message, never a 1:1 row
+    // The largest one (longest name, type, thumbnail and caption) fits the bound exactly.
+    MessageContent largest = file;
+    largest.attachment.fileName = QString(kMaxFileNameBytes, u'n');
+    largest.attachment.mimeType = QString(kMaxMimeTypeBytes, u'm');
+    largest.attachment.thumbnail = QByteArray(kMaxThumbnailBytes, 't');
+    largest.text = QString(kMaxTextBytes, u'c');
+    const QByteArray longest = MessageContent::makeGroupAttachment(group, 1, largest).encode();
+    QCOMPARE(longest.size(), kMessageContentHeaderBytes + kMaxGroupAttachmentBodyBytes);
+    QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longest)));
+    // It fits a sender-key message (C4): a group's largest plaintext.
+    QVERIFY(std::size_t(longest.size()) <= parley::crypto::kMaxSenderKeyPlaintextBytes);
+    // Invalid values do not encode: epoch 0, a short group id, an invalid file or caption.
+    QVERIFY(MessageContent::makeGroupAttachment(group, 0, file).encode().isEmpty());
+    QVERIFY(MessageContent::makeGroupAttachment(group.left(15), 1, file).encode().isEmpty());
+    MessageContent bad = file;
+    bad.attachment.fileName = QStringLiteral("a/b");
+    QVERIFY(MessageContent::makeGroupAttachment(group, 1, bad).encode().isEmpty());
+    bad = file;
+    bad.text = QString(kMaxTextBytes + 1, u'c');
+    QVERIFY(MessageContent::makeGroupAttachment(group, 1, bad).encode().isEmpty());
+}
+
 void TestMessageContent::roundTrips()
 {
     const QByteArray a(16, 'a');
@@ -501,7 +551,28 @@ void TestMessageContent::rejects_data()
     QTest::newRow("truncated header") << header(0x01).left(25) << Error::Malformed;
     QTest::newRow("kind 0") << header(0x00) + "x" << Error::UnknownKind;
     QTest::newRow("kind 255") << header(0xff) + "x" << Error::UnknownKind;
-    QTest::newRow("kind 18") << header(0x12) + "x" << Error::UnknownKind;
+    QTest::newRow("kind 19") << header(0x13) + "x" << Error::UnknownKind;
+    // Group attachment (0x12), M1 §9.10: group id ‖ epoch ‖ an attachment body (§2).
+    const QByteArray fileBody =
+        attachmentPrefix() + QByteArray::fromHex("05612e7478740a746578742f706c61696e0000");
+    const QByteArray groupEpoch = QByteArray(16, 'g') + QByteArray::fromHex("00000001");
+    QTest::newRow("group file empty") << header(0x12) << Error::Malformed;
+    QTest::newRow("group file no body") << header(0x12) + groupEpoch << Error::Malformed;
+    QTest::newRow("group file epoch 0")
+        << header(0x12) + QByteArray(16, 'g') + QByteArray(4, '\0') + fileBody << Error::Malformed;
+    QTest::newRow("group file truncated")
+        << header(0x12) + groupEpoch + fileBody.chopped(1) << Error::Malformed;
+    QTest::newRow("group file no name")
+        << header(0x12) + groupEpoch + attachmentPrefix() + QByteArray::fromHex("00000000")
+        << Error::Malformed;
+    QTest::newRow("group file caption not utf-8")
+        << header(0x12) + groupEpoch + fileBody + "\xff" << Error::InvalidText;
+    QTest::newRow("group file caption too long")
+        << header(0x12) + groupEpoch + fileBody + QByteArray(kMaxTextBytes + 1, 'c')
+        << Error::Malformed;
+    QTest::newRow("group file over the bound")
+        << header(0x12) + groupEpoch + QByteArray(kMaxAttachmentBodyBytes + 1, 'x')
+        << Error::Malformed;
     QTest::newRow("group op short") << header(0x0f) + "x" << Error::Malformed;
     // sent_at at most 2^53 − 1 (M1 §2): a timer change "later than everything" is refused.
     QTest::newRow("sent_at 2^53") << header(0x0a).left(18) +

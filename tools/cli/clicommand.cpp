@@ -58,14 +58,16 @@ constexpr std::array kSyntax{
            "messages."},
     Syntax{CliCommand::Name::SendFile, "send-file", 2, 0, "send-file [--caption TEXT] CONTACT PATH",
            "Encrypt the file PATH, upload it to the relay (resumed where it stopped if the\n"
-           "connection drops) and send it to CONTACT with an optional caption; done when the\n"
-           "relay has accepted the message (prints the message id). An image (JPEG, PNG,\n"
-           "WebP, GIF, BMP) is re-encoded without its metadata (EXIF, GPS) and gets a thumbnail."},
+           "connection drops) and send it to CONTACT (or to every member of group:ID) with an\n"
+           "optional caption; done when the relay has accepted the message (prints the\n"
+           "message id). An image (JPEG, PNG, WebP, GIF, BMP) is re-encoded without its\n"
+           "metadata (EXIF, GPS) and gets a thumbnail."},
     Syntax{CliCommand::Name::FetchFile, "fetch-file", 3, 0,
-           "fetch-file CONTACT MESSAGE_ID OUT_PATH",
+           "fetch-file [--author MEMBER] CONTACT MESSAGE_ID OUT_PATH",
            "Download the file of the attachment message MESSAGE_ID (if not done before), check\n"
            "it against the message's digest, keep it encrypted in the profile and decrypt it\n"
-           "to OUT_PATH (replaced if it exists). A file that does not match is refused."},
+           "to OUT_PATH (replaced if it exists). A file that does not match is refused.\n"
+           "--author as for reply."},
     Syntax{CliCommand::Name::History, "history", 1, 0, "history CONTACT",
            "Print the newest 100 messages of the conversation with CONTACT, oldest first,\n"
            "with replies, edits, deletions, reactions, timer changes and when each message\n"
@@ -275,7 +277,8 @@ std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool in
         } else if (word == u"--remove" && syntax->name == CliCommand::Name::React) {
             command.remove = true;
         } else if (word == u"--author" && (syntax->name == CliCommand::Name::React ||
-                                           syntax->name == CliCommand::Name::Reply)) {
+                                           syntax->name == CliCommand::Name::Reply ||
+                                           syntax->name == CliCommand::Name::FetchFile)) {
             if (i + 1 >= words.size() || words[i + 1].isEmpty()) {
                 return QStringLiteral("--author wants a member");
             }

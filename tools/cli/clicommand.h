@@ -52,7 +52,7 @@ struct CliCommand
     int waitSeconds = 0;   // recv --wait
     bool remove = false;   // react --remove
     QString caption;       // send-file --caption
-    QString author;        // reply, react --author: the target's author in a group
+    QString author;        // reply, react, fetch-file --author: the message's author in a group
     bool json = false;     // --json on this command (a batch line) or globally
 
     // The words as a user types them: "add", "delete-account", …
@@ -71,10 +71,10 @@ struct CliCommand
 
 // Parses `words`: the command word first, then its arguments. On a batch line (`inBatch`)
 // the words may also hold options (--wait N for recv, --remove and --author A for react, --author A
-// for reply, --caption T for send-file, --json) until a "--" word, after which everything is an
-// argument; on the process's command line QCommandLineParser has already taken the options, so
-// every word is an argument. `inBatch` also refuses what cannot run inside a batch (init, batch,
-// delete-account, export, import). Returns a usage sentence on error.
+// for reply and fetch-file, --caption T for send-file, --json) until a "--" word, after which
+// everything is an argument; on the process's command line QCommandLineParser has already taken the
+// options, so every word is an argument. `inBatch` also refuses what cannot run inside a batch
+// (init, batch, delete-account, export, import). Returns a usage sentence on error.
 std::variant<CliCommand, QString> parseCommand(const QStringList &words, bool inBatch);
 
 // `group`'s arguments (its subcommand first): nullopt if they fit, else what is wrong.

@@ -3,6 +3,8 @@
 // What parley-cli prints: one line per event on stdout, as text or (with --json) as one JSON
 // object with the field names documented in docs/cli.md; errors as one sentence on stderr.
 
+#include "core/session/attachmentsummary.h"
+
 #include <QJsonObject>
 #include <QString>
 
@@ -15,6 +17,11 @@ inline constexpr int kExitRelay = 2;   // the relay could not be reached, or the
 inline constexpr int kExitRefused = 3; // the relay refused the account
 inline constexpr int kExitContact = 4; // the contact or the message was refused
 inline constexpr int kExitUsage = 64;  // EX_USAGE
+
+// An attachment's fields (docs/cli.md: file_name, mime_type, size, caption, thumbnail_bytes,
+// downloaded), and "[file NAME, SIZE bytes, TYPE] caption" as history and recv print it.
+QJsonObject attachmentObject(const core::AttachmentSummary &file);
+QString attachmentText(const core::AttachmentSummary &file);
 
 // "parley-cli: SENTENCE" on stderr.
 void fail(const QString &sentence);

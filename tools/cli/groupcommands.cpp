@@ -43,7 +43,7 @@ QString groupText(const core::GroupSummary &group)
 
 QJsonObject textObject(const core::GroupMessageRecord &text)
 {
-    return QJsonObject{
+    QJsonObject object{
         {QStringLiteral("group_id"), QString::fromLatin1(text.groupId.toHex())},
         {QStringLiteral("from"), text.sender},
         {QStringLiteral("device"), qint64(text.senderDevice)},
@@ -52,6 +52,10 @@ QJsonObject textObject(const core::GroupMessageRecord &text)
         {QStringLiteral("sent_at"), text.sentAt},
         {QStringLiteral("text"), text.text},
     };
+    if (text.attachment) {
+        object.insert(QStringLiteral("attachment"), attachmentObject(*text.attachment));
+    }
+    return object;
 }
 
 } // namespace
@@ -133,7 +137,10 @@ void SessionCommand::group()
                 [this](const QByteArray &, const QList<core::GroupMessageRecord> &texts) {
                     for (const core::GroupMessageRecord &text : texts) {
                         m_output.print(QStringLiteral("group-text"), textObject(text),
-                                       QStringLiteral("%1: %2").arg(text.sender, text.text));
+                                       QStringLiteral("%1: %2").arg(
+                                           text.sender, text.attachment
+                                                            ? attachmentText(*text.attachment)
+                                                            : text.text));
                     }
                     finish(kExitOk);
                 });

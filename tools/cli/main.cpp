@@ -39,11 +39,13 @@ const char *const kDescription =
     "                       command that connects.\n"
     "  reply|react|edit|delete CONTACT MESSAGE_ID ...\n"
     "                       answer, react to, edit or delete a message (docs/cli.md); in a\n"
-    "                       group, --author MEMBER names whose message it is (reply, react)\n"
+    "                       group, --author MEMBER names whose message it is (reply, react,\n"
+    "                       fetch-file)\n"
     "  send-file [--caption TEXT] CONTACT PATH\n"
-    "                       encrypt, upload (resumable) and send the file; images lose their\n"
-    "                       metadata and get a thumbnail; prints \"file-sent ID\"\n"
-    "  fetch-file CONTACT MESSAGE_ID OUT_PATH\n"
+    "                       encrypt, upload (resumable) and send the file (to a contact or a\n"
+    "                       group); images lose their metadata and get a thumbnail; prints\n"
+    "                       \"file-sent ID\"\n"
+    "  fetch-file [--author MEMBER] CONTACT MESSAGE_ID OUT_PATH\n"
     "                       download, verify and decrypt that message's file to OUT_PATH\n"
     "  search TEXT          the newest 100 messages containing every word of TEXT (the last\n"
     "                       also as a prefix), newest first, from the profile's index\n"
@@ -186,8 +188,8 @@ int main(int argc, char *argv[])
                                            QStringLiteral("text"));
     const QCommandLineOption authorOption(
         QStringLiteral("author"),
-        QStringLiteral("reply, react in a group: the member who wrote the message (when several "
-                       "members chose its id)."),
+        QStringLiteral("reply, react, fetch-file in a group: the member who wrote the message "
+                       "(when several members chose its id)."),
         QStringLiteral("member"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("One JSON object per output line."));
@@ -238,8 +240,8 @@ int main(int argc, char *argv[])
     }
     command.caption = parser.value(captionOption);
     if (parser.isSet(authorOption) && command.name != CliCommand::Name::React &&
-        command.name != CliCommand::Name::Reply) {
-        fail(QStringLiteral("--author is for reply and react"));
+        command.name != CliCommand::Name::Reply && command.name != CliCommand::Name::FetchFile) {
+        fail(QStringLiteral("--author is for reply, react and fetch-file"));
         return kExitUsage;
     }
     command.author = parser.value(authorOption);

@@ -23,32 +23,6 @@ using core::SessionManager;
 
 namespace {
 
-QJsonObject attachmentObject(const core::AttachmentSummary &file)
-{
-    return QJsonObject{
-        {QStringLiteral("file_name"), file.fileName},
-        {QStringLiteral("mime_type"), file.mimeType},
-        {QStringLiteral("size"), qint64(file.size)},
-        {QStringLiteral("caption"), file.caption},
-        {QStringLiteral("thumbnail_bytes"), qint64(file.thumbnail.size())},
-        {QStringLiteral("downloaded"), file.downloaded},
-    };
-}
-
-// "[file NAME, SIZE bytes, TYPE] caption" as history and recv print an attachment.
-QString attachmentText(const core::AttachmentSummary &file)
-{
-    QString text =
-        QStringLiteral("[file %1, %2 bytes%3]")
-            .arg(file.fileName)
-            .arg(file.size)
-            .arg(file.mimeType.isEmpty() ? QString() : QStringLiteral(", ") + file.mimeType);
-    if (!file.caption.isEmpty()) {
-        text += QLatin1Char(' ') + file.caption;
-    }
-    return text;
-}
-
 QJsonObject messageObject(const core::ChatMessage &message)
 {
     QJsonObject object{
@@ -103,6 +77,9 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
 {
     const core::MessageRecord &record = item.record;
     const bool mine = record.direction == core::MessageRecord::Direction::Outgoing;
+    // A group's row names its author (M1 §9.6); a 1:1 row, the contact.
+    const QString from =
+        mine ? QStringLiteral("you") : (record.author.isEmpty() ? contact : record.author);
     const QString id = QString::fromLatin1(record.clientMessageId.toHex());
     QString text;
     if (const auto *body = std::get_if<QString>(&record.body)) {
@@ -123,7 +100,7 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
     QJsonObject object{
         {QStringLiteral("conversation"), contact},
         {QStringLiteral("client_message_id"), id},
-        {QStringLiteral("from"), mine ? QStringLiteral("you") : contact},
+        {QStringLiteral("from"), from},
         {QStringLiteral("text"), text},
         {QStringLiteral("sent_at"), record.sentAt},
         {QStringLiteral("state"), core::MessageListModel::stateName(record.state)},
@@ -146,7 +123,7 @@ std::pair<QJsonObject, QString> historyLine(const QString &contact, const core::
         }
     }
     QString line = QStringLiteral("%1 %2: %3")
-                       .arg(id, mine ? QStringLiteral("you") : contact,
+                       .arg(id, from,
                             record.deleted  ? QStringLiteral("(deleted)")
                             : undecryptable ? QStringLiteral("(undecryptable)")
                                             : text);
@@ -476,11 +453,12 @@ void SessionCommand::fetchFile()
                     finish(kExitContact);
                 }
             });
+    const QString author = m_command.author;
     connect(sessions, &SessionManager::attachmentFetched, this,
-            [sessions, contact, target, path](const QString &, const QByteArray &id) {
+            [sessions, contact, target, path, author](const QString &, const QByteArray &id) {
                 if (id == target) {
-                    QMetaObject::invokeMethod(sessions, [sessions, contact, target, path] {
-                        sessions->saveAttachment(contact, target, path);
+                    QMetaObject::invokeMethod(sessions, [sessions, contact, target, path, author] {
+                        sessions->saveAttachment(contact, target, path, author);
                     });
                 }
             });
@@ -498,8 +476,9 @@ void SessionCommand::fetchFile()
                            QStringLiteral("file-saved %1 %2").arg(hex, saved));
             finish(kExitOk);
         });
-    QMetaObject::invokeMethod(
-        sessions, [sessions, contact, target] { sessions->fetchAttachment(contact, target); });
+    QMetaObject::invokeMethod(sessions, [sessions, contact, target, author] {
+        sessions->fetchAttachment(contact, target, author);
+    });
 }
 
 // react, edit, delete: applied on our side and queued (messageOpQueued), done once the relay
@@ -719,8 +698,12 @@ void SessionCommand::recv()
                 // marked read.
                 connect(sessions, &SessionManager::messagesSeen, this, [this] { finish(kExitOk); });
             } else {
-                connect(sessions, &SessionManager::outboxDrained, this,
-                        [this] { finish(kExitOk); });
+                // Done once the read receipts have left: an outboxDrained() of an earlier flush
+                // (the delivery receipts) may come before they are in the outbox.
+                connect(sessions, &SessionManager::readMarked, this, [this, sessions] {
+                    connect(sessions, &SessionManager::outboxDrained, this,
+                            [this] { finish(kExitOk); });
+                });
             }
             QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
         });
