@@ -90,7 +90,7 @@ class SessionManager;
 //                              "Alice added Bob."); TextRole is empty; nothing can be done
 //                              with it (reply, react, edit, delete)
 //   TimerChangeRole (int)      a system row's new timer in seconds (0: off); -1 otherwise
-//   AttachmentRole (QVariantMap) an attachment message's file (M1 kind 0x0B): {fileName,
+//   AttachmentRole (QVariantMap) an attachment message's file (M1 kinds 0x0B, 0x12): {fileName,
 //                              mimeType, size (qint64), caption, thumbnail (QByteArray, the
 //                              sender's image bytes), downloaded (bool)}; empty map otherwise.
 //                              TextRole is then the caption (ChatViewModel::fetchAttachment

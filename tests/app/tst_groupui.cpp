@@ -2,8 +2,9 @@
 // parley-cli as the other members: a group made through the "New group" dialog with two real
 // contacts appears in the list and opens; a rename and a removal made in the "Group info"
 // dialog reach bob's client; a group text from bob shows his name over his run in the
-// timeline (the delegate's author line, inside the row's size hint); alice makes bob an
-// admin and leaves after the confirmation.
+// timeline (the delegate's author line, inside the row's size hint); files go both ways (a
+// photo alice sends as the 📎 button does, without its metadata; a file of bob's that alice
+// saves by its row); alice makes bob an admin and leaves after the confirmation.
 
 #include "app/chatview.h"
 #include "app/groupinfodialog.h"
@@ -20,6 +21,7 @@
 #include "core/viewmodels/groupviewmodel.h"
 #include "screenshots.h"
 #include "support/cliprocess.h"
+#include "support/exifjpeg.h"
 #include "support/relayprocess.h"
 
 #include <QJsonArray>
@@ -34,6 +36,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace parley;
 using parley::test::CliResult;
@@ -321,6 +324,68 @@ void TestGroupUi::groupThroughTheDialogs()
                    history.out.contains(alice + QStringLiteral(" set disappearing messages"));
         }(),
         kTimeoutMs);
+
+    // Files in the group (M1 §9.10). Alice sends a photo the way the 📎 button and a drop do:
+    // it leaves as a JPEG without its GPS EXIF and with a thumbnail, and bob's copy matches.
+    QVERIFY(chat->findChild<QToolButton *>(QStringLiteral("attachButton"))->isEnabled());
+    const QByteArray marker("PARLEY-GPS-GROUP-47.3769N");
+    const QString photoPath = m_dir.filePath(QStringLiteral("summit.jpg"));
+    {
+        QFile photo(photoPath);
+        QVERIFY(photo.open(QIODevice::WriteOnly));
+        photo.write(parley::test::jpegWithGpsExif(marker));
+    }
+    chat->sendFileAt(photoPath);
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 7, kTimeoutMs);
+    const QModelIndex photoRow = messages->index(6);
+    const QVariantMap photoFile = photoRow.data(Messages::AttachmentRole).toMap();
+    QCOMPARE(photoFile.value(QStringLiteral("fileName")).toString(), QStringLiteral("summit.jpg"));
+    QVERIFY(!photoFile.value(QStringLiteral("thumbnail")).toByteArray().isEmpty());
+    const QString photoId = photoRow.data(Messages::ClientMessageIdRole).toString();
+    QCOMPARE(photoId.size(), 32);
+    QTRY_COMPARE_WITH_TIMEOUT(messages->index(6).data(Messages::StateNameRole).toString(),
+                              QStringLiteral("sent"), kTimeoutMs);
+    const QString bobsPhoto = m_dir.filePath(QStringLiteral("bobs-summit.jpg"));
+    QCOMPARE(cli(QStringLiteral("bob"), {QStringLiteral("recv")}).exitCode, 0);
+    CliResult fetched =
+        cli(QStringLiteral("bob"), {QStringLiteral("fetch-file"), key, photoId, bobsPhoto});
+    QVERIFY2(fetched.exitCode == 0, qPrintable(fetched.err + fetched.out));
+    {
+        QFile copy(bobsPhoto);
+        QVERIFY(copy.open(QIODevice::ReadOnly));
+        const QByteArray bytes = copy.readAll();
+        QCOMPARE(QImage::fromData(bytes).size(), QSize(64, 48));
+        QVERIFY(!bytes.contains(marker));
+    }
+    // Bob sends a file: it is his row in alice's timeline, and she saves it by that row (the
+    // core finds it by its author and id).
+    const QByteArray notes("Bring water.\nStart at six.\n");
+    const QString notesPath = m_dir.filePath(QStringLiteral("notes.txt"));
+    {
+        QFile file(notesPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(notes);
+    }
+    const CliResult sentFile =
+        cli(QStringLiteral("bob"), {QStringLiteral("send-file"), key, notesPath});
+    QVERIFY2(sentFile.exitCode == 0, qPrintable(sentFile.err + sentFile.out));
+    QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 8, kTimeoutMs);
+    const QModelIndex notesRow = messages->index(7);
+    QCOMPARE(notesRow.data(Messages::AuthorRole).toString(), bob);
+    QCOMPARE(notesRow.data(Messages::AttachmentRole)
+                 .toMap()
+                 .value(QStringLiteral("fileName"))
+                 .toString(),
+             QStringLiteral("notes.txt"));
+    QSignalSpy saved(chat->chat(), &core::ChatViewModel::attachmentSaved);
+    const QString savedPath = m_dir.filePath(QStringLiteral("saved-notes.txt"));
+    chat->saveAttachmentTo(notesRow.data(Messages::IdRole).toLongLong(), savedPath);
+    QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+    {
+        QFile file(savedPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), notes);
+    }
 
     // Alice makes bob an admin, then leaves after the confirmation.
     members->setCurrentItem(itemFor(members, bob));
