@@ -168,22 +168,6 @@ test::CliResult cli(const QString &profile, QStringList arguments)
     return test::runCli(arguments, test::kE2ePassphrase);
 }
 
-// The blobs the relay under `relayDir` holds, by file name, with their sizes (its blob files
-// are named by their key in hex, and grow as chunks arrive).
-QHash<QString, qint64> blobsOnRelay(const QString &relayDir)
-{
-    static const QRegularExpression hexName(QStringLiteral("^[0-9a-f]{32,}$"));
-    QHash<QString, qint64> blobs;
-    QDirIterator it(relayDir, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QFileInfo file(it.next());
-        if (hexName.match(file.fileName()).hasMatch()) {
-            blobs.insert(file.fileName(), file.size());
-        }
-    }
-    return blobs;
-}
-
 struct FinishedUpload
 {
     QString error; // empty: finished
@@ -208,44 +192,6 @@ FinishedUpload unlockForUpload(Client &client)
             uploaded.first().at(1).toByteArray(),
             quint64(uploaded.first().at(2).toLongLong()),
             uploaded.first().at(3).toInt()};
-}
-
-// Starts `parley-cli --profile PROFILE send-file CONTACT PATH` and kills it (SIGKILL: a crash)
-// once the relay holds part of the blob. Returns the bytes the relay held then: 0 when the
-// command ended before (the test cannot go on), -1 when it never started.
-qint64 sendFileAndCrash(const QString &profile, const QString &relayDir, const QString &contact,
-                        const QString &path)
-{
-    QProcess sender;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("PARLEY_PASSPHRASE"), test::kE2ePassphrase);
-    sender.setProcessEnvironment(environment);
-    sender.start(qEnvironmentVariable("PARLEY_CLI_BIN"),
-                 {QStringLiteral("--profile"), profile, QStringLiteral("--timeout"),
-                  QStringLiteral("120000"), QStringLiteral("send-file"), contact, path});
-    if (!sender.waitForStarted(kTimeoutMs)) {
-        return -1;
-    }
-    const QHash<QString, qint64> before = blobsOnRelay(relayDir);
-    qint64 held = 0;
-    // Its answer is in `held` and the process's state, checked below.
-    (void)QTest::qWaitFor(
-        [&] {
-            const QHash<QString, qint64> now = blobsOnRelay(relayDir);
-            for (auto it = now.cbegin(); it != now.cend(); ++it) {
-                if (!before.contains(it.key())) {
-                    held = it.value();
-                }
-            }
-            return held > 0 || sender.state() == QProcess::NotRunning;
-        },
-        60'000);
-    const bool running = sender.state() != QProcess::NotRunning;
-    if (running) {
-        ::kill(pid_t(sender.processId()), SIGKILL);
-    }
-    sender.waitForFinished(kTimeoutMs);
-    return running ? held : 0;
 }
 
 // One BlobUpload of `path` on `client`'s connection (on the core thread, where the connection
@@ -415,7 +361,8 @@ void TestE2eAttachments::uploadResumesAfterTheSenderCrashes()
     const QString source = pair.dir.filePath(QStringLiteral("archive.bin"));
     QVERIFY(writeFile(source, plaintext));
     const quint64 blobSize = core::AttachmentRef::blobSizeFor(quint64(plaintext.size()));
-    const qint64 held = sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    const qint64 held = test::sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"),
+                                               source, test::kE2ePassphrase);
     QVERIFY2(held > 0 && quint64(held) < blobSize,
              qPrintable(QStringLiteral("the relay held %1 of %2 bytes").arg(held).arg(blobSize)));
     QVERIFY(bob.received.isEmpty());
@@ -456,8 +403,8 @@ void TestE2eAttachments::uploadResumesAfterTheSenderCrashes()
     resumed.reset();
     const QByteArray second = randomBytes(16 * 1024 * 1024 + 777);
     QVERIFY(writeFile(source, second));
-    const qint64 heldAgain =
-        sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    const qint64 heldAgain = test::sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"),
+                                                    source, test::kE2ePassphrase);
     QVERIFY2(heldAgain > 0 && quint64(heldAgain) < blobSize,
              qPrintable(QString::number(heldAgain)));
     const test::CliResult flushed = cli(aliceDir, {QStringLiteral("flush")});
@@ -485,10 +432,12 @@ void TestE2eAttachments::uploadStartsAgainWhenTheRelayDroppedTheBlob()
     const QByteArray plaintext = randomBytes(8 * 1024 * 1024 + 5);
     const QString source = pair.dir.filePath(QStringLiteral("photos.tar"));
     QVERIFY(writeFile(source, plaintext));
-    const qint64 held = sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"), source);
+    const qint64 held = test::sendFileAndCrash(aliceDir, pair.relayDir, QStringLiteral("bob"),
+                                               source, test::kE2ePassphrase);
     QVERIFY2(held > 0, qPrintable(QString::number(held)));
     // Gone once the relay's sweeper has deleted its bytes (within a second of its expiry).
-    QTRY_VERIFY_WITH_TIMEOUT(blobsOnRelay(pair.relayDir).isEmpty(), kIncompleteTtlMs + 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(test::blobsOnRelay(pair.relayDir).isEmpty(),
+                             kIncompleteTtlMs + 15'000);
 
     Client alice(aliceDir);
     const auto upload = unlockForUpload(alice);
@@ -772,11 +721,11 @@ void TestE2eAttachments::cliSendFileAndFetchFile()
                  .exitCode,
              4);
     // A file for nobody is refused before a byte of it is uploaded.
-    const QHash<QString, qint64> blobs = blobsOnRelay(dir.filePath(QStringLiteral("relay")));
+    const QHash<QString, qint64> blobs = test::blobsOnRelay(dir.filePath(QStringLiteral("relay")));
     result = cli(gail, {QStringLiteral("send-file"), QStringLiteral("nobody"), notesPath});
     QCOMPARE(result.exitCode, 4);
     QVERIFY2(result.err.contains(QStringLiteral("There is no user")), qPrintable(result.err));
-    QCOMPARE(blobsOnRelay(dir.filePath(QStringLiteral("relay"))), blobs);
+    QCOMPARE(test::blobsOnRelay(dir.filePath(QStringLiteral("relay"))), blobs);
 
     result = cli(hugo, {QStringLiteral("--json"), QStringLiteral("recv"), QStringLiteral("--wait"),
                         QStringLiteral("10")});
@@ -815,7 +764,7 @@ void TestE2eAttachments::cliSendFileAndFetchFile()
 
     // M1 §8 before a byte leaves: gail is a request hugo has not accepted, and a contact
     // gail blocked gets nothing. Neither file becomes a blob.
-    const QHash<QString, qint64> before = blobsOnRelay(dir.filePath(QStringLiteral("relay")));
+    const QHash<QString, qint64> before = test::blobsOnRelay(dir.filePath(QStringLiteral("relay")));
     result = cli(hugo, {QStringLiteral("send-file"), QStringLiteral("gail"), notesPath});
     QCOMPARE(result.exitCode, 4);
     QVERIFY2(result.err.contains(QStringLiteral("Accept the message request")),
@@ -824,7 +773,7 @@ void TestE2eAttachments::cliSendFileAndFetchFile()
     result = cli(gail, {QStringLiteral("send-file"), QStringLiteral("hugo"), notesPath});
     QCOMPARE(result.exitCode, 4);
     QVERIFY2(result.err.contains(QStringLiteral("is blocked")), qPrintable(result.err));
-    QCOMPARE(blobsOnRelay(dir.filePath(QStringLiteral("relay"))), before);
+    QCOMPARE(test::blobsOnRelay(dir.filePath(QStringLiteral("relay"))), before);
 }
 
 QTEST_GUILESS_MAIN(TestE2eAttachments)

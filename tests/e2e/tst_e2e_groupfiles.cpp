@@ -2,17 +2,16 @@
 // a member uploads a file once and sends it to every member like a group text; each member
 // downloads the same blob, checks it against the digest the sender sealed to it and decrypts
 // it; a blob changed on the relay is refused; the file is a message like any other (receipts,
-// replies, reactions), and its author's delete for everyone takes it from every member.
+// replies, reactions), and its author's delete for everyone takes it from every member. An
+// upload cut off by a crash goes on from the relay's offset and then reaches the group.
 
 #include "support/cliprofiles.h"
 
 #include <QDir>
-#include <QDirIterator>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QTest>
 
 using parley::test::CliResult;
@@ -20,19 +19,10 @@ using parley::test::jsonLines;
 
 namespace {
 
-// The relay's blob files under `relayDir` (named by their key in hex).
+// The relay's blob files under `relayDir`.
 QStringList blobFiles(const QString &relayDir)
 {
-    static const QRegularExpression hexName(QStringLiteral("^[0-9a-f]{32,}$"));
-    QStringList found;
-    QDirIterator it(relayDir, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        if (hexName.match(QFileInfo(path).fileName()).hasMatch()) {
-            found << path;
-        }
-    }
-    return found;
+    return parley::test::blobsOnRelay(relayDir).keys();
 }
 
 // Flips one bit of the file at `path`, at `offset`.
@@ -60,6 +50,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void aFileReachesEveryMemberFromOneBlob();
+    void anUploadCutOffGoesOnToTheGroup();
 
 private:
     // `name`'s row of group `id` with client_message_id `messageId`, after fetching.
@@ -211,6 +202,53 @@ void TestE2eGroupFiles::aFileReachesEveryMemberFromOneBlob()
     result = cli(QStringLiteral("dave"), {QStringLiteral("send-file"), key, source});
     QVERIFY(result.exitCode != 0);
     QCOMPARE(blobFiles(relayDir).size(), 1);
+}
+
+void TestE2eGroupFiles::anUploadCutOffGoesOnToTheGroup()
+{
+    const QString alice = QStringLiteral("alice");
+    const QString bob = QStringLiteral("bob");
+    CliResult result = cli(alice, {QStringLiteral("group"), QStringLiteral("create"),
+                                   QStringLiteral("Archive"), bob, QStringLiteral("carol")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    const QString id = jsonLines(result.out).value(0).value(u"group_id").toString();
+    const QString key = QStringLiteral("group:") + id;
+
+    // 16 MiB: many chunks, so there is time to crash in the middle of the upload.
+    QByteArray original(16 * 1024 * 1024 + 5, Qt::Uninitialized);
+    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(original.data()),
+                                          original.size() / 4);
+    const QString source = m_profiles->path(QStringLiteral("archive.bin"));
+    {
+        QFile file(source);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(original), original.size());
+    }
+    const QString relayDir = m_profiles->path(QStringLiteral("relay"));
+    const int blobsBefore = int(blobFiles(relayDir).size());
+    const qint64 held = parley::test::sendFileAndCrash(m_profiles->path(alice), relayDir, key,
+                                                       source, parley::test::kCliPassphrase);
+    QVERIFY2(held > 0 && held < original.size(), qPrintable(QString::number(held)));
+
+    // The next command goes on with it (`flush` waits for the upload and its message): the
+    // same blob, completed, not a second one.
+    result = cli(alice, {QStringLiteral("flush")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    QCOMPARE(blobFiles(relayDir).size(), blobsBefore + 1);
+    result = cli(bob, {QStringLiteral("recv")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+    QString fileId;
+    result = cli(bob, {QStringLiteral("history"), key});
+    for (const QJsonObject &line : jsonLines(result.out)) {
+        if (line.value(u"attachment").toObject().value(u"file_name").toString() == u"archive.bin") {
+            fileId = line.value(u"client_message_id").toString();
+        }
+    }
+    QCOMPARE(fileId.size(), 32);
+    const QString out = m_profiles->path(QStringLiteral("bob-archive.bin"));
+    result = cli(bob, {QStringLiteral("fetch-file"), key, fileId, out});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    QVERIFY(readAll(out) == original);
 }
 
 QTEST_GUILESS_MAIN(TestE2eGroupFiles)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -17,5 +18,15 @@ struct CliResult
 // on the command line). Bounded by `timeoutMs`, after which the process is killed.
 CliResult runCli(const QStringList &arguments, const QString &passphrase = {},
                  int timeoutMs = 90'000);
+
+// The blobs the relay under `relayDir` holds, by path, with their sizes (its blob files are
+// named by their key in hex, and grow as chunks arrive).
+QHash<QString, qint64> blobsOnRelay(const QString &relayDir);
+
+// Starts `parley-cli --profile PROFILE send-file CONTACT PATH` and kills it (SIGKILL: a crash)
+// once the relay under `relayDir` holds part of a new blob. Returns the bytes the relay held
+// then: 0 when the command ended before (the test cannot go on), -1 when it never started.
+qint64 sendFileAndCrash(const QString &profile, const QString &relayDir, const QString &contact,
+                        const QString &path, const QString &passphrase);
 
 } // namespace parley::test
