@@ -36,6 +36,11 @@ StoreError refused(const QString &sentence)
     return StoreError{StoreError::Code::NotFound, sentence};
 }
 
+StoreError nobodyToReceive()
+{
+    return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
+}
+
 // "user@relay/device" → (user@relay, device).
 std::pair<QString, quint32> splitDevice(const QString &name)
 {
@@ -313,7 +318,7 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             identityKeys.push_back(peer->identityKey);
         }
         if (sent.recipients.isEmpty()) {
-            return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
+            return nobodyToReceive();
         }
         // Encrypted ONCE under the sender key, framed 0x03 (C3 §3); the advanced key is stored
         // in this transaction, before anything leaves (C4 §6).
@@ -456,6 +461,38 @@ groupToSendTo(StoreContext &context, const crypto::DeviceIdentity &self, const Q
                            : QStringLiteral("You are not a member of this group."));
     }
     return loaded;
+}
+
+StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
+                               const QByteArray &groupId)
+{
+    auto loaded = groupToSendTo(context, self, groupId);
+    if (const auto *error = errorOf(loaded)) {
+        return *error;
+    }
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    const QStringList recipients = groupRecipients(*std::get<std::optional<GroupState>>(loaded),
+                                                   selfAddress, self.address().device.value);
+    for (const QString &account : accountsOf(recipients)) {
+        auto contact = ContactTable(context).findByAddress(account);
+        if (const auto *error = errorOf(contact)) {
+            if (error->code == StoreError::Code::NotFound) {
+                continue; // a member who is no contact: no session
+            }
+            return *error;
+        }
+        auto current = SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
+        if (const auto *error = errorOf(current)) {
+            return *error;
+        }
+        for (const SessionRecord &session : std::get<std::vector<SessionRecord>>(current)) {
+            if (recipients.contains(account + QLatin1Char('/') +
+                                    QString::number(session.deviceId))) {
+                return Done{};
+            }
+        }
+    }
+    return nobodyToReceive();
 }
 
 StoreResult<SentGroupText> sendGroupText(StoreContext &context, const crypto::DeviceIdentity &self,
@@ -699,17 +736,16 @@ StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
         record.senderDevice = outgoing ? self->deviceId : row->authorDevice;
         record.clientMessageId = row->clientMessageId;
         record.text = *text;
-        if (text->isEmpty()) {
-            // A text is never empty: a file's row (M1 §9.10), its caption kept with the file.
-            auto file = AttachmentTable(context).find(row->id);
-            if (const auto *error = errorOf(file)) {
-                return *error;
-            }
-            if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
-                record.attachment = found->summary();
-                if (!row->isEdited()) {
-                    record.text = found->caption;
-                }
+        // A file's row (M1 §9.10): its caption is kept with the file, unless an edit replaced
+        // what the row shows.
+        auto file = AttachmentTable(context).find(row->id);
+        if (const auto *error = errorOf(file)) {
+            return *error;
+        }
+        if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
+            record.attachment = found->summary();
+            if (!row->isEdited()) {
+                record.text = found->caption;
             }
         }
         record.sentAt = row->sentAt;

@@ -69,6 +69,11 @@ StoreResult<MessageRecord> findGroupMessage(StoreContext &context, ConversationI
 StoreResult<std::optional<GroupState>>
 groupToSendTo(StoreContext &context, const crypto::DeviceIdentity &self, const QByteArray &groupId);
 
+// Before a file is uploaded for the group (M1 §9.10): groupToSendTo, and some member device
+// other than ours has a session to get it; else NotFound with a sentence.
+StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
+                               const QByteArray &groupId);
+
 // Sends `text` to the group `groupId` (M1 §9.6 "Sending a group text"), in one transaction:
 // plans our sender key (planSenderKey; C4 §5 rotationDue too), makes or rotates it, puts a
 // 0x0E for each new holder into the outbox over the pairwise sessions, encrypts the text once

@@ -284,8 +284,9 @@ void SessionManager::sendAttachment(const QString &contact,
 void SessionManager::sendGroupAttachment(const UploadRecord &upload,
                                          std::function<std::unique_ptr<QIODevice>()> source)
 {
-    // A file for a group we cannot send to (not a member, or this computer not listed yet) is
-    // not uploaded; who gets it is settled when it is sent (M1 §9.10), after the upload.
+    // A file for a group we cannot send to (not a member, this computer not listed yet, or no
+    // member device with a session) is not uploaded; who gets it is settled when it is sent
+    // (M1 §9.10), after the upload.
     const auto store = m_account->store();
     const auto self = m_account->device();
     if (!store || !self) {
@@ -294,12 +295,8 @@ void SessionManager::sendGroupAttachment(const UploadRecord &upload,
         return;
     }
     const QByteArray groupId = *groupIdOfKey(upload.address);
-    whenDone(store->run([self, groupId](StoreContext &context) -> StoreStatus {
-        auto state = groupToSendTo(context, *self, groupId);
-        if (const auto *error = std::get_if<StoreError>(&state)) {
-            return *error;
-        }
-        return Done{};
+    whenDone(store->run([self, groupId](StoreContext &context) {
+        return canSendFileToGroup(context, *self, groupId);
     }),
              [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
                  if (storeId != m_account->store().get()) {
@@ -566,6 +563,10 @@ void SessionManager::sendGroupAttachmentMessage(const QByteArray &groupId,
         }
         // After running device list refreshes: a member's new device gets a session first.
         whenRefreshed([this, store, self, groupId, upload, content, generation, next] {
+            if (generation != m_uploadGeneration || store != m_account->store()) {
+                next(); // locked meanwhile: the row waits for the next sign-in
+                return;
+            }
             whenDone(store->run([self, groupId, upload, content](StoreContext &context) {
                 return withUploadDone(context, upload.id, [&] {
                     return parley::core::sendGroupAttachment(context, *self, groupId, content,
@@ -621,94 +622,96 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
         emit commandFailed(contact, tr("The profile is not open."));
         return;
     }
-    if (m_fetching.contains(clientMessageId)) {
+    // One download per file: a group's files are named by author and id (M1 §10).
+    const QString running = address + u'\n' + author + u'\n' + clientMessageId.toHex();
+    if (m_fetching.contains(running)) {
         return; // already running: its signal answers this call too
     }
-    m_fetching.insert(clientMessageId);
+    m_fetching.insert(running);
     const QString directory = attachmentsDirectory();
-    whenDone(store->run([address, clientMessageId, author,
-                         self = m_account->status().accountAddress](StoreContext &context) {
-        return findAttachment(context, address, clientMessageId, author, self);
-    }),
-             [this, address, clientMessageId, directory,
-              store](const StoreResult<std::optional<FoundAttachment>> &found) {
-                 const auto fail = [&](const QString &sentence) {
-                     m_fetching.remove(clientMessageId);
-                     emit attachmentFailed(address, clientMessageId, sentence);
-                 };
-                 if (const auto *error = std::get_if<StoreError>(&found)) {
-                     fail(pipeline::sentenceOf(*error));
-                     return;
-                 }
-                 const auto &match = std::get<std::optional<FoundAttachment>>(found);
-                 if (!match) {
-                     fail(tr("There is no such file in this conversation."));
-                     return;
-                 }
-                 const AttachmentRecord *record = &match->record;
-                 const int direction = int(match->direction);
-                 if (!record->localFile.isEmpty() &&
-                     QFile::exists(QDir(directory).filePath(record->localFile))) {
-                     m_fetching.remove(clientMessageId);
-                     emit attachmentFetched(address, clientMessageId);
-                     return;
-                 }
-                 if (!QDir(directory).mkpath(QStringLiteral("."))) {
-                     fail(tr("The profile's attachments folder cannot be created."));
-                     return;
-                 }
-                 const QString name = newBlobFileName();
-                 const QString partPath = QDir(directory).filePath(name + QStringLiteral(".part"));
-                 auto *download =
-                     new BlobDownload(m_connection, record->ref.blobId, record->ref.blobSize(),
-                                      record->ref.digest, partPath, this);
-                 connect(download, &BlobDownload::progress, this,
-                         [this, address, clientMessageId](quint64 done, quint64 total) {
-                             emit attachmentProgress(address, clientMessageId, qint64(done),
-                                                     qint64(total));
-                         });
-                 connect(download, &BlobDownload::failed, this,
-                         [this, download, address, clientMessageId](const QString &sentence) {
-                             download->deleteLater();
-                             m_fetching.remove(clientMessageId);
-                             qCInfo(lcSession) << "an attachment download failed:" << sentence;
-                             emit attachmentFailed(address, clientMessageId, sentence);
-                         });
-                 const MessageId message = record->message;
-                 connect(
-                     download, &BlobDownload::finished, this,
-                     [this, download, address, clientMessageId, directory, name, partPath, message,
-                      store, direction] {
-                         download->deleteLater();
-                         const QString blobPath = QDir(directory).filePath(name);
-                         if (!QFile::rename(partPath, blobPath) || !syncDirectory(directory)) {
-                             QFile::remove(partPath);
-                             QFile::remove(blobPath);
-                             m_fetching.remove(clientMessageId);
-                             emit attachmentFailed(
-                                 address, clientMessageId,
-                                 tr("The profile's attachments folder cannot be written to."));
-                             return;
-                         }
-                         whenDone(store->run([message, name](StoreContext &context) {
-                             return AttachmentTable(context).setLocalFile(message, name, nowMs());
-                         }),
-                                  [this, address, clientMessageId, blobPath,
-                                   direction](const StoreStatus &stored) {
-                                      m_fetching.remove(clientMessageId);
-                                      if (const auto *error = std::get_if<StoreError>(&stored)) {
-                                          QFile::remove(blobPath);
-                                          emit attachmentFailed(address, clientMessageId,
-                                                                error->message());
-                                          return;
-                                      }
-                                      // Views re-read the row: it is downloaded now.
-                                      emit messageChanged(address, clientMessageId, direction);
-                                      emit attachmentFetched(address, clientMessageId);
-                                  });
-                     });
-                 download->start();
-             });
+    whenDone(
+        store->run([address, clientMessageId, author,
+                    self = m_account->status().accountAddress](StoreContext &context) {
+            return findAttachment(context, address, clientMessageId, author, self);
+        }),
+        [this, address, clientMessageId, directory, store,
+         running](const StoreResult<std::optional<FoundAttachment>> &found) {
+            const auto fail = [&](const QString &sentence) {
+                m_fetching.remove(running);
+                emit attachmentFailed(address, clientMessageId, sentence);
+            };
+            if (const auto *error = std::get_if<StoreError>(&found)) {
+                fail(pipeline::sentenceOf(*error));
+                return;
+            }
+            const auto &match = std::get<std::optional<FoundAttachment>>(found);
+            if (!match) {
+                fail(tr("There is no such file in this conversation."));
+                return;
+            }
+            const AttachmentRecord *record = &match->record;
+            const int direction = int(match->direction);
+            if (!record->localFile.isEmpty() &&
+                QFile::exists(QDir(directory).filePath(record->localFile))) {
+                m_fetching.remove(running);
+                emit attachmentFetched(address, clientMessageId);
+                return;
+            }
+            if (!QDir(directory).mkpath(QStringLiteral("."))) {
+                fail(tr("The profile's attachments folder cannot be created."));
+                return;
+            }
+            const QString name = newBlobFileName();
+            const QString partPath = QDir(directory).filePath(name + QStringLiteral(".part"));
+            auto *download =
+                new BlobDownload(m_connection, record->ref.blobId, record->ref.blobSize(),
+                                 record->ref.digest, partPath, this);
+            connect(download, &BlobDownload::progress, this,
+                    [this, address, clientMessageId](quint64 done, quint64 total) {
+                        emit attachmentProgress(address, clientMessageId, qint64(done),
+                                                qint64(total));
+                    });
+            connect(download, &BlobDownload::failed, this,
+                    [this, download, address, clientMessageId, running](const QString &sentence) {
+                        download->deleteLater();
+                        m_fetching.remove(running);
+                        qCInfo(lcSession) << "an attachment download failed:" << sentence;
+                        emit attachmentFailed(address, clientMessageId, sentence);
+                    });
+            const MessageId message = record->message;
+            connect(download, &BlobDownload::finished, this,
+                    [this, download, address, clientMessageId, directory, name, partPath, message,
+                     store, direction, running] {
+                        download->deleteLater();
+                        const QString blobPath = QDir(directory).filePath(name);
+                        if (!QFile::rename(partPath, blobPath) || !syncDirectory(directory)) {
+                            QFile::remove(partPath);
+                            QFile::remove(blobPath);
+                            m_fetching.remove(running);
+                            emit attachmentFailed(
+                                address, clientMessageId,
+                                tr("The profile's attachments folder cannot be written to."));
+                            return;
+                        }
+                        whenDone(store->run([message, name](StoreContext &context) {
+                            return AttachmentTable(context).setLocalFile(message, name, nowMs());
+                        }),
+                                 [this, address, clientMessageId, blobPath, direction,
+                                  running](const StoreStatus &stored) {
+                                     m_fetching.remove(running);
+                                     if (const auto *error = std::get_if<StoreError>(&stored)) {
+                                         QFile::remove(blobPath);
+                                         emit attachmentFailed(address, clientMessageId,
+                                                               error->message());
+                                         return;
+                                     }
+                                     // Views re-read the row: it is downloaded now.
+                                     emit messageChanged(address, clientMessageId, direction);
+                                     emit attachmentFetched(address, clientMessageId);
+                                 });
+                    });
+            download->start();
+        });
 }
 
 void SessionManager::withFetchedAttachment(

@@ -195,6 +195,7 @@ void SessionManager::sendTyping(const QString &contact, bool typing)
 void SessionManager::markRead(const QString &contact)
 {
     if (!ready()) {
+        emit readMarked();
         return;
     }
     // A group conversation is named by its key (conversationkey.h), not by a username.
@@ -207,6 +208,7 @@ void SessionManager::markRead(const QString &contact)
     }),
              [this, storeId = store.get()](const StoreResult<std::vector<SeenMessages>> &seen) {
                  if (storeId != m_account->store().get()) {
+                     emit readMarked();
                      return;
                  }
                  if (const auto *error = std::get_if<StoreError>(&seen)) {
@@ -214,18 +216,16 @@ void SessionManager::markRead(const QString &contact)
                      emit readMarked();
                      return;
                  }
-                 // readMarked() once this callback and every 1:1 receipt it starts are done.
+                 // Once this callback and every 1:1 receipt it starts are done: a flush for
+                 // all of them (so an outboxDrained() follows), then readMarked().
                  auto pending = std::make_shared<int>(1);
                  const auto oneDone = [this, pending] {
                      if (--*pending == 0) {
+                         flushOutbox();
                          emit readMarked();
                      }
                  };
-                 bool flush = false;
-                 bool sending = false; // 1:1 read receipts: encryptAndSend flushes itself
                  for (const auto &[address, ids, receipt, queued] : std::get<0>(seen)) {
-                     flush = flush || queued;
-                     sending = sending || (receipt && !ids.empty());
                      if (!ids.empty()) {
                          emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
                      }
@@ -243,12 +243,9 @@ void SessionManager::markRead(const QString &contact)
                              true, [oneDone](const QString &) { oneDone(); });
                      }
                  }
-                 // A group's read receipts (M1 §9.8); with nothing to send at all (a blocked
-                 // member's texts), still a flush, so that whoever waits for outboxDrained
-                 // (parley-cli recv) hears back.
-                 if (flush || !sending) {
-                     flushOutbox();
-                 }
+                 // A group's read receipts (M1 §9.8) are in the outbox already; with nothing to
+                 // send at all (a blocked member's texts) still a flush (oneDone), so that
+                 // whoever waits for outboxDrained (parley-cli recv) hears back.
                  oneDone();
              });
 }

@@ -453,6 +453,7 @@ void TestMessageContent::layoutOfAGroupAttachment()
     largest.text = QString(kMaxTextBytes, u'c');
     const QByteArray longest = MessageContent::makeGroupAttachment(group, 1, largest).encode();
     QCOMPARE(longest.size(), kMessageContentHeaderBytes + kMaxGroupAttachmentBodyBytes);
+    QCOMPARE(longest.size(), 98'840); // M1 §9.10: 26 + 20 + 98 794
     QVERIFY(std::holds_alternative<MessageContent>(MessageContent::decode(longest)));
     // It fits a sender-key message (C4): a group's largest plaintext.
     QVERIFY(std::size_t(longest.size()) <= parley::crypto::kMaxSenderKeyPlaintextBytes);

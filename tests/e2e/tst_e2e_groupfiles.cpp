@@ -69,11 +69,11 @@ private:
         }
         return {};
     }
-    // The blob files of `name`'s profile (its downloads and sent files, all ciphertext).
+    // The files in `name`'s attachments folder (its downloads and sent files, all ciphertext;
+    // a download cut short would be a .part).
     QStringList profileBlobs(const QString &name) const
     {
-        return QDir(m_profiles->path(name) + QStringLiteral("/attachments"))
-            .entryList({QStringLiteral("*.blob")}, QDir::Files);
+        return QDir(m_profiles->path(name) + QStringLiteral("/attachments")).entryList(QDir::Files);
     }
 };
 
@@ -185,9 +185,12 @@ void TestE2eGroupFiles::aFileReachesEveryMemberFromOneBlob()
 
     // Only its author deletes it for everyone; then every member's copy and key are gone.
     result = cli(bob, {QStringLiteral("delete"), key, fileId});
-    QVERIFY(result.exitCode != 0);
+    QCOMPARE(result.exitCode, 4);
+    QVERIFY2(result.err.contains(QStringLiteral("Only the author")), qPrintable(result.err));
+    QCOMPARE(profileBlobs(alice).size(), 1); // her own ciphertext, kept for her sent file
     result = cli(alice, {QStringLiteral("delete"), key, fileId});
     QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    QVERIFY(profileBlobs(alice).isEmpty());
     for (const QString &member : {bob, carol}) {
         const QJsonObject line = row(member, id, fileId);
         QVERIFY(line.value(u"deleted").toBool());

@@ -96,8 +96,12 @@ void SessionCommand::group()
         const QByteArray groupId = QByteArray::fromHex(m_command.arguments.value(1).toLatin1());
         const QString text = m_command.arguments.value(2);
         connect(sessions, &SessionManager::groupTextSent, this,
-                [this, sessions](const core::GroupMessageRecord &sent, int recipients,
-                                 const QStringList &unreached) {
+                [this, sessions, groupId](const core::GroupMessageRecord &sent, int recipients,
+                                          const QStringList &unreached) {
+                    // Not a file of an upload this run resumed.
+                    if (sent.groupId != groupId || sent.attachment) {
+                        return;
+                    }
                     QJsonObject object = textObject(sent);
                     object.insert(QStringLiteral("recipients"), recipients);
                     object.insert(QStringLiteral("unreached"),
@@ -110,16 +114,7 @@ void SessionCommand::group()
                 });
         // What the relay holds first: a membership change made while we were away decides who
         // may read this text (a removed member must not, M1 §9.6).
-        auto started = std::make_shared<bool>(false);
-        connect(sessions, &SessionManager::synced, this, [sessions, started, groupId, text] {
-            if (!*started) {
-                *started = true;
-                QMetaObject::invokeMethod(sessions, [sessions, groupId, text] {
-                    sessions->sendGroupText(groupId, text);
-                });
-            }
-        });
-        QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
+        whenSynced([sessions, groupId, text] { sessions->sendGroupText(groupId, text); });
         return;
     }
     if (sub == u"history") {

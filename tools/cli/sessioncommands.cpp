@@ -407,11 +407,18 @@ void SessionCommand::sendFile()
                                QStringLiteral("file-sent %1").arg(hex));
                 finish(kExitOk);
             });
+    // To a group: after what the relay holds, as `group send`.
+    const auto start = [this](std::function<void()> send) {
+        if (core::isGroupKey(m_command.arguments.value(0))) {
+            whenSynced(std::move(send));
+        } else {
+            QMetaObject::invokeMethod(m_core->sessionManager(), std::move(send));
+        }
+    };
     if (!media::isPreparableImage(path)) {
-        QMetaObject::invokeMethod(sessions,
-                                  [sessions, contact, path, caption = m_command.caption, id] {
-                                      sessions->sendFile(contact, path, caption, id);
-                                  });
+        start([sessions, contact, path, caption = m_command.caption, id] {
+            sessions->sendFile(contact, path, caption, id);
+        });
         return;
     }
     // An image leaves without its metadata (EXIF, GPS) and with a thumbnail (media/).
@@ -422,11 +429,10 @@ void SessionCommand::sendFile()
         return;
     }
     auto image = std::get<media::PreparedImage>(std::move(prepared));
-    QMetaObject::invokeMethod(
-        sessions, [sessions, contact, image = std::move(image), caption = m_command.caption, id] {
-            sessions->sendFileData(contact, image.data, image.fileName, image.mimeType,
-                                   image.thumbnail, caption, id);
-        });
+    start([sessions, contact, image = std::move(image), caption = m_command.caption, id] {
+        sessions->sendFileData(contact, image.data, image.fileName, image.mimeType, image.thumbnail,
+                               caption, id);
+    });
 }
 
 // fetch-file: download and verify (unless done before), then decrypt to the path given.
@@ -619,18 +625,22 @@ void SessionCommand::timer()
         });
         return;
     }
-    // A group's (M1 §9.9): after what the relay holds, as `group send` — the group, a
-    // change of its membership or another member's timer may be waiting there.
+    // A group's (M1 §9.9): after what the relay holds, as `group send`.
+    whenSynced([sessions, contact, seconds = *seconds] {
+        sessions->setDisappearingTimer(contact, seconds);
+    });
+}
+
+void SessionCommand::whenSynced(std::function<void()> then)
+{
+    SessionManager *sessions = m_core->sessionManager();
     auto started = std::make_shared<bool>(false);
-    connect(sessions, &SessionManager::synced, this,
-            [sessions, started, contact, seconds = *seconds] {
-                if (!*started) {
-                    *started = true;
-                    QMetaObject::invokeMethod(sessions, [sessions, contact, seconds] {
-                        sessions->setDisappearingTimer(contact, seconds);
-                    });
-                }
-            });
+    connect(sessions, &SessionManager::synced, this, [sessions, started, then] {
+        if (!*started) {
+            *started = true;
+            QMetaObject::invokeMethod(sessions, then);
+        }
+    });
     QMetaObject::invokeMethod(sessions, [sessions] { sessions->checkSynced(); });
 }
 

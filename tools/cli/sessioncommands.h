@@ -37,6 +37,10 @@ public:
 
 private:
     void finish(int exitCode);
+    // Runs `then` on the core's thread once, when what the relay held is processed (synced):
+    // a group's command acts on its current membership (a removed member must not read it,
+    // M1 §9.6), its timer and its other members' changes.
+    void whenSynced(std::function<void()> then);
     void add();
     void send();
     void messageOp();
