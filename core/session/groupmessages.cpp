@@ -17,7 +17,9 @@ crypto::ByteView viewOfBytes(const QByteArray &bytes)
     return {reinterpret_cast<const crypto::Byte *>(bytes.constData()), std::size_t(bytes.size())};
 }
 
-std::optional<crypto::DeviceAddress> deviceAddress(const QString &address, quint32 device)
+} // namespace
+
+std::optional<crypto::DeviceAddress> parseDeviceAddress(const QString &address, quint32 device)
 {
     auto parsed = crypto::AccountAddress::parse(address.toStdString());
     if (!std::holds_alternative<crypto::AccountAddress>(parsed)) {
@@ -26,8 +28,6 @@ std::optional<crypto::DeviceAddress> deviceAddress(const QString &address, quint
     return crypto::DeviceAddress{std::get<crypto::AccountAddress>(std::move(parsed)),
                                  crypto::DeviceId{device}};
 }
-
-} // namespace
 
 const char *describe(GroupMessageError error)
 {
@@ -159,7 +159,7 @@ openGroupText(const QByteArray &message, const std::optional<GroupState> &state,
     if (!state->hasDevice(address, device)) {
         return GroupMessageError::NotAMember;
     }
-    const auto sender = deviceAddress(address, device);
+    const auto sender = parseDeviceAddress(address, device);
     if (!receiver || !sender || receiver->sender() != *sender) {
         return GroupMessageError::NoSenderKey;
     }

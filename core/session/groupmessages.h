@@ -7,6 +7,7 @@
 
 #include "core/session/groupchange.h"
 #include "core/session/messagecontent.h"
+#include "crypto/address.h"
 
 #include <QByteArray>
 #include <QString>
@@ -21,6 +22,10 @@ class SenderKeySender;
 } // namespace parley::crypto
 
 namespace parley::core {
+
+// `address` (user@relay) and `device` as crypto's device address; nullopt when the address
+// does not parse.
+std::optional<crypto::DeviceAddress> parseDeviceAddress(const QString &address, quint32 device);
 
 enum class GroupMessageError {
     Malformed,     // not a sender-key message, or its plaintext is not a group text

@@ -20,20 +20,6 @@ namespace parley::core {
 
 using namespace pipeline;
 
-namespace {
-
-std::optional<crypto::DeviceAddress> parseDevice(const QString &address, quint32 device)
-{
-    auto parsed = crypto::AccountAddress::parse(address.toStdString());
-    if (!std::holds_alternative<crypto::AccountAddress>(parsed)) {
-        return std::nullopt;
-    }
-    return crypto::DeviceAddress{std::get<crypto::AccountAddress>(std::move(parsed)),
-                                 crypto::DeviceId{device}};
-}
-
-} // namespace
-
 StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const MessageContent &content,
                                               const QString &address, quint32 device, qint64 now)
 {
@@ -46,7 +32,7 @@ StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const Messa
         return ReceivedSenderKey{refusal};
     }
     auto distribution = crypto::SenderKeyDistribution::parse(viewOf(content.senderKey));
-    const auto sender = parseDevice(address, device);
+    const auto sender = parseDeviceAddress(address, device);
     if (!std::holds_alternative<crypto::SenderKeyDistribution>(distribution) || !sender) {
         return ReceivedSenderKey{GroupMessageError::Malformed};
     }
