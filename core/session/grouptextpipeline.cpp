@@ -481,6 +481,9 @@ StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdenti
             }
             return *error;
         }
+        if (refusalToSend(std::get<ContactRecord>(contact), account)) {
+            continue; // blocked, or a request not accepted: sendToGroup gives it no key
+        }
         auto current = SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
         if (const auto *error = errorOf(current)) {
             return *error;
@@ -744,7 +747,9 @@ StoreResult<std::vector<GroupMessageRecord>> groupHistory(StoreContext &context,
         }
         if (const auto &found = std::get<std::optional<AttachmentRecord>>(file)) {
             record.attachment = found->summary();
-            if (!row->isEdited()) {
+            if (row->isEdited()) {
+                record.attachment->caption = record.text; // what the row shows now
+            } else {
                 record.text = found->caption;
             }
         }

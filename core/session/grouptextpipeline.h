@@ -70,7 +70,8 @@ StoreResult<std::optional<GroupState>>
 groupToSendTo(StoreContext &context, const crypto::DeviceIdentity &self, const QByteArray &groupId);
 
 // Before a file is uploaded for the group (M1 §9.10): groupToSendTo, and some member device
-// other than ours has a session to get it; else NotFound with a sentence.
+// other than ours has a session to get it (of a contact we may send to: not blocked, no
+// request waiting); else NotFound with a sentence.
 StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdentity &self,
                                const QByteArray &groupId);
 

@@ -622,22 +622,19 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
         emit commandFailed(contact, tr("The profile is not open."));
         return;
     }
-    // One download per file: a group's files are named by author and id (M1 §10).
-    const QString running = address + u'\n' + author + u'\n' + clientMessageId.toHex();
-    if (m_fetching.contains(running)) {
-        return; // already running: its signal answers this call too
-    }
-    m_fetching.insert(running);
     const QString directory = attachmentsDirectory();
     whenDone(
         store->run([address, clientMessageId, author,
                     self = m_account->status().accountAddress](StoreContext &context) {
             return findAttachment(context, address, clientMessageId, author, self);
         }),
-        [this, address, clientMessageId, directory, store,
-         running](const StoreResult<std::optional<FoundAttachment>> &found) {
+        [this, address, clientMessageId, directory,
+         store](const StoreResult<std::optional<FoundAttachment>> &found) {
+            std::optional<qint64> claimed; // the download this call runs (m_fetching)
             const auto fail = [&](const QString &sentence) {
-                m_fetching.remove(running);
+                if (claimed) {
+                    m_fetching.remove(*claimed);
+                }
                 emit attachmentFailed(address, clientMessageId, sentence);
             };
             if (const auto *error = std::get_if<StoreError>(&found)) {
@@ -653,10 +650,17 @@ void SessionManager::fetchAttachment(const QString &contact, const QByteArray &c
             const int direction = int(match->direction);
             if (!record->localFile.isEmpty() &&
                 QFile::exists(QDir(directory).filePath(record->localFile))) {
-                m_fetching.remove(running);
                 emit attachmentFetched(address, clientMessageId);
                 return;
             }
+            // One download per file, by its message row: however it was named (a group's by
+            // author and id, M1 §10), a second call's signal comes from the first download.
+            const qint64 running = record->message.value;
+            if (m_fetching.contains(running)) {
+                return;
+            }
+            m_fetching.insert(running);
+            claimed = running;
             if (!QDir(directory).mkpath(QStringLiteral("."))) {
                 fail(tr("The profile's attachments folder cannot be created."));
                 return;

@@ -213,6 +213,7 @@ void SessionManager::markRead(const QString &contact)
                  }
                  if (const auto *error = std::get_if<StoreError>(&seen)) {
                      qCWarning(lcSession) << "cannot mark messages read:" << error->detail;
+                     flushOutbox(); // whoever waits for outboxDrained hears back all the same
                      emit readMarked();
                      return;
                  }

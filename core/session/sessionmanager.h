@@ -627,8 +627,8 @@ private:
     bool m_drained = false;
     bool m_flushing = false;
     bool m_flushAgain = false;
-    // Attachment downloads running, by conversation, author (a group's, M1 §10) and id.
-    QSet<QString> m_fetching;
+    // Attachment downloads running, by their message row (MessageId::value).
+    QSet<qint64> m_fetching;
     QHash<qint64, BlobUpload *> m_uploads; // running, by UploadRecord::id
     int m_listingUploads = 0;              // resumeUploads() reading the table
     // Raised by each lock (stopUploads): work still on its way for an older one does nothing.

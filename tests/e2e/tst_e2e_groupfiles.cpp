@@ -183,6 +183,22 @@ void TestE2eGroupFiles::aFileReachesEveryMemberFromOneBlob()
     QVERIFY2(aliceTexts.contains(address(carol) + QStringLiteral(": got it")),
              qPrintable(aliceTexts.join(u'\n')));
 
+    // Alice edits its caption: a member's group history shows the file with the new one.
+    result = cli(alice, {QStringLiteral("edit"), key, fileId, QStringLiteral("the final plan")});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.err + result.out));
+    result = cli(bob, {QStringLiteral("group"), QStringLiteral("history"), id});
+    QJsonObject edited;
+    for (const QJsonObject &line : jsonLines(result.out)) {
+        if (line.value(u"client_message_id").toString() == fileId) {
+            edited = line;
+        }
+    }
+    QCOMPARE(edited.value(u"text").toString(), QStringLiteral("the final plan"));
+    QCOMPARE(edited.value(u"attachment").toObject().value(u"caption").toString(),
+             QStringLiteral("the final plan"));
+    QCOMPARE(edited.value(u"attachment").toObject().value(u"file_name").toString(),
+             QStringLiteral("plan.bin"));
+
     // Only its author deletes it for everyone; then every member's copy and key are gone.
     result = cli(bob, {QStringLiteral("delete"), key, fileId});
     QCOMPARE(result.exitCode, 4);

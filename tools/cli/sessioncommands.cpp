@@ -709,10 +709,15 @@ void SessionCommand::recv()
                 connect(sessions, &SessionManager::messagesSeen, this, [this] { finish(kExitOk); });
             } else {
                 // Done once the read receipts have left: an outboxDrained() of an earlier flush
-                // (the delivery receipts) may come before they are in the outbox.
-                connect(sessions, &SessionManager::readMarked, this, [this, sessions] {
-                    connect(sessions, &SessionManager::outboxDrained, this,
-                            [this] { finish(kExitOk); });
+                // (the delivery receipts) may come before they are in the outbox. Both signals
+                // come from the core's thread in the order emitted, and readMarked() comes
+                // after its flush started, before that flush's outboxDrained().
+                auto marked = std::make_shared<bool>(false);
+                connect(sessions, &SessionManager::readMarked, this, [marked] { *marked = true; });
+                connect(sessions, &SessionManager::outboxDrained, this, [this, marked] {
+                    if (*marked) {
+                        finish(kExitOk);
+                    }
                 });
             }
             QMetaObject::invokeMethod(sessions, [sessions] { sessions->markRead(); });
