@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QPromise>
+#include <QRandomGenerator>
 #include <QSaveFile>
 #include <QThreadPool>
 
@@ -209,6 +210,15 @@ QFuture<std::variant<QByteArray, QString>> decryptToMemory(QString blobPath, QBy
     return runInPool<std::variant<QByteArray, QString>>(
         [blobPath = std::move(blobPath), key = std::move(key), digest = std::move(digest),
          maxBytes] { return decryptToBytes(blobPath, key, digest, maxBytes); });
+}
+
+QString newBlobFileName()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    return QString::fromLatin1(
+               QByteArray(reinterpret_cast<const char *>(words), sizeof(words)).toHex()) +
+           QStringLiteral(".blob");
 }
 
 } // namespace parley::core::attachmentfiles

@@ -26,6 +26,10 @@ struct Encrypted
     quint64 blobSize = 0;
 };
 
+// A fresh name for a blob file under the profile's attachments/: random, so it says nothing
+// about the file or its sender.
+QString newBlobFileName();
+
 // Opens the plaintext source on the pool thread (a QFile, or a QBuffer over prepared bytes).
 using SourceFactory = std::function<std::unique_ptr<QIODevice>()>;
 
