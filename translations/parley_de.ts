@@ -2171,6 +2171,10 @@ Fügen Sie mit Strg+N einen Kontakt hinzu, um eine zu beginnen, oder wählen Sie
         <source>Accept the message request from %1 before you reply.</source>
         <translation>Nehmen Sie die Nachrichtenanfrage von %1 an, bevor Sie antworten.</translation>
     </message>
+    <message>
+        <source>The relay&apos;s key for %1 is not the one the group lists.</source>
+        <translation>Der Schlüssel des Relays für %1 ist nicht der, den die Gruppe nennt.</translation>
+    </message>
 </context>
 <context>
     <name>parley::core::SettingsViewModel</name>

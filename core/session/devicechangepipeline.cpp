@@ -99,7 +99,7 @@ storeNewDeviceSessions(StoreContext &context, const crypto::DeviceIdentity &self
                        const std::vector<MessageId> &unsent, qint64 now)
 {
     return context.transaction([&]() -> StoreResult<OutgoingResult> {
-        auto stored = storeContactSessions(context, address, accountKey, counter, peers, now);
+        auto stored = storeContactSessions(context, address, accountKey, counter, peers, true, now);
         if (const auto *error = errorOf(stored)) {
             return *error;
         }

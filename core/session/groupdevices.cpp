@@ -57,6 +57,44 @@ StoreResult<GroupMember> contactMember(StoreContext &context, const QString &add
     return member;
 }
 
+StoreResult<std::vector<MemberToReach>>
+membersToReach(StoreContext &context, const QByteArray &groupId, const QString &selfAddress)
+{
+    auto loaded = loadGroup(context, groupId);
+    if (const auto *error = errorOf(loaded)) {
+        return *error;
+    }
+    std::vector<MemberToReach> members;
+    const auto &state = std::get<std::optional<GroupState>>(loaded);
+    if (!state) {
+        return members;
+    }
+    ContactTable contacts(context);
+    SessionTable sessions(context);
+    for (const GroupMember &member : state->members) {
+        if (member.address == selfAddress) {
+            continue;
+        }
+        auto found = contacts.findByAddress(member.address);
+        if (const auto *record = std::get_if<ContactRecord>(&found)) {
+            if (record->blocked) {
+                continue;
+            }
+            auto current = sessions.currentForContact(record->id);
+            if (const auto *error = errorOf(current)) {
+                return *error;
+            }
+            if (!std::get<std::vector<SessionRecord>>(current).empty()) {
+                continue;
+            }
+        } else if (std::get<StoreError>(found).code != StoreError::Code::NotFound) {
+            return std::get<StoreError>(found);
+        }
+        members.push_back({member.address, member.accountKey});
+    }
+    return members;
+}
+
 namespace {
 
 // How many changes of op Devices on `groupId`'s resolved chain list `address`'s devices.
@@ -197,8 +235,11 @@ StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
             auto contact = contacts.findByAddress(member.address);
             if (const auto *record = std::get_if<ContactRecord>(&contact)) {
                 keyChangeWaits = keyChangeWaits || !record->pendingAccountKey.isEmpty();
-                listing.contacts << member.address;
+                if (record->blocked) {
+                    continue; // sent nothing (M1 §8), so not waited for
+                }
             }
+            listing.members.push_back({member.address, member.accountKey});
         }
         if (keyChangeWaits) {
             qCInfo(lcPipeline) << "not listing this device in a group yet: a key change waits";

@@ -15,6 +15,19 @@ inline constexpr int kMaxDevicesListings = 16;
 // (an import takes the highest id + 1, so the newest device is never the one left out).
 std::vector<quint32> newestDevices(std::vector<quint32> devices);
 
+// A member of a group we send to, and the account key the group lists for it: sessions are
+// made with it (contact or not, M1 §9.11) under that key only.
+struct MemberToReach
+{
+    QString address;
+    QByteArray accountKey;
+};
+
+// The members of `groupId` we have no session with, blocked ones and ourselves left out;
+// none for a group we do not know.
+StoreResult<std::vector<MemberToReach>>
+membersToReach(StoreContext &context, const QByteArray &groupId, const QString &selfAddress);
+
 // A contact as a group member: its pinned account key and the newest devices we have
 // sessions with. NotFound with a sentence for a non-contact or a contact without a session.
 StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address);
@@ -34,14 +47,14 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
 // Our groups that do not list this device though we are an admin of them — an archive
 // brought them to this new device (protocol B3): a devices change each (M1 §9.7 step 4) that
 // lists this device in place of our retired ones (our devices the group lists that our
-// current device list still has, and this one), with the group's other members who are
-// contacts, whom it must reach. Left out: a group where we were listed kMaxDevicesListings
+// current device list still has, and this one), with the group's other members (not
+// blocked), whom it must reach. Left out: a group where we were listed kMaxDevicesListings
 // times, and one with a member whose key change waits for the user (nothing is accepted on
 // their behalf): the next connection looks again.
 struct SelfListing
 {
     GroupRequest request;
-    QStringList contacts;
+    std::vector<MemberToReach> members;
 };
 StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
                                                    const crypto::DeviceIdentity &self);

@@ -1,6 +1,7 @@
 #include "core/session/groupmessages.h"
 
 #include "crypto/address.h"
+#include "crypto/bytes.h"
 #include "crypto/senderkey.h"
 #include "crypto/senderkeymessage.h"
 #include "crypto/senderkeyreceiver.h"
@@ -116,7 +117,8 @@ std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySe
 
 std::optional<GroupMessageError> acceptSenderKey(const std::optional<GroupState> &state,
                                                  const MessageContent &content,
-                                                 const QString &address, quint32 device)
+                                                 const QString &address, quint32 device,
+                                                 const QByteArray &accountKey)
 {
     if (content.kind != MessageContent::Kind::SenderKey ||
         content.senderKey.size() != kSenderKeyContentBytes) {
@@ -125,7 +127,12 @@ std::optional<GroupMessageError> acceptSenderKey(const std::optional<GroupState>
     if (!state || state->groupId != content.groupId) {
         return GroupMessageError::UnknownGroup;
     }
-    if (!state->hasDevice(address, device)) {
+    // The key a session made under another account key than the group lists (a member who
+    // is no contact, pinned on first use, M1 §9.11) would replace the member's own.
+    const GroupMember *member = state->member(address);
+    if (!state->hasDevice(address, device) || member == nullptr ||
+        member->accountKey.size() != accountKey.size() ||
+        !crypto::constantTimeEqual(viewOfBytes(member->accountKey), viewOfBytes(accountKey))) {
         return GroupMessageError::NotAMember;
     }
     if (content.groupEpoch > state->epoch) {

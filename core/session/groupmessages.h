@@ -71,11 +71,13 @@ std::variant<QByteArray, GroupMessageError> encryptGroupText(crypto::SenderKeySe
                                                              const MessageContent &content);
 
 // Whether a SenderKey content from `address`'s device `device` (authenticated by the pairwise
-// session) is taken: the group must be known and that device a member device of its current
-// state, the epoch not ahead of it (M1 §9.6). nullopt: accepted.
+// session, whose sender certificate names `accountKey`) is taken: the group must be known,
+// that device a member device of its current state under that account key, the epoch not
+// ahead of it (M1 §9.6). nullopt: accepted.
 std::optional<GroupMessageError> acceptSenderKey(const std::optional<GroupState> &state,
                                                  const MessageContent &content,
-                                                 const QString &address, quint32 device);
+                                                 const QString &address, quint32 device,
+                                                 const QByteArray &accountKey);
 
 // The group id a sender-key message names (nullopt: not one). Looked up before anything else
 // to find the state and the receiver.

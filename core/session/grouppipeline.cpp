@@ -643,7 +643,7 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
                     if (error->code != StoreError::Code::NotFound) {
                         return *error;
                     }
-                    return false; // not a contact, or no session yet
+                    return false; // blocked, or no session yet
                 }
                 auto &outbox = std::get<OutgoingResult>(encrypted).outbox;
                 if (outbox.empty()) {

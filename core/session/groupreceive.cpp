@@ -21,14 +21,15 @@ namespace parley::core {
 using namespace pipeline;
 
 StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const MessageContent &content,
-                                              const QString &address, quint32 device, qint64 now)
+                                              const QString &address, quint32 device,
+                                              const QByteArray &accountKey, qint64 now)
 {
     auto loaded = loadGroup(context, content.groupId);
     if (const auto *error = errorOf(loaded)) {
         return *error;
     }
     if (auto refusal = acceptSenderKey(std::get<std::optional<GroupState>>(loaded), content,
-                                       address, device)) {
+                                       address, device, accountKey)) {
         return ReceivedSenderKey{refusal};
     }
     auto distribution = crypto::SenderKeyDistribution::parse(viewOf(content.senderKey));

@@ -261,7 +261,7 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
                 if (error->code != StoreError::Code::NotFound) {
                     return *error;
                 }
-                sent.unreached << holder; // not a contact, no session, or blocked
+                sent.unreached << holder; // no session, or blocked
                 continue;
             }
             auto &outgoing = std::get<OutgoingResult>(encrypted);
@@ -477,12 +477,12 @@ StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdenti
         auto contact = ContactTable(context).findByAddress(account);
         if (const auto *error = errorOf(contact)) {
             if (error->code == StoreError::Code::NotFound) {
-                continue; // a member who is no contact: no session
+                continue; // a member we could not reach: no session
             }
             return *error;
         }
-        if (refusalToSend(std::get<ContactRecord>(contact), account)) {
-            continue; // blocked, or a request not accepted: sendToGroup gives it no key
+        if (std::get<ContactRecord>(contact).blocked) {
+            continue; // sendToGroup gives it no key
         }
         auto current = SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
         if (const auto *error = errorOf(current)) {

@@ -39,10 +39,12 @@ struct ReceivedSenderKey
 };
 
 // A kind 0x0E content from `address`'s device `device` (authenticated by the pairwise
-// session): checked (acceptSenderKey), then installed in that device's receiver state (C4
-// §4.4) and stored — in the caller's transaction. A refusal is a value, not a StoreError.
+// session, under `accountKey`): checked (acceptSenderKey), then installed in that device's
+// receiver state (C4 §4.4) and stored — in the caller's transaction. A refusal is a value,
+// not a StoreError.
 StoreResult<ReceivedSenderKey> storeSenderKey(StoreContext &context, const MessageContent &content,
-                                              const QString &address, quint32 device, qint64 now);
+                                              const QString &address, quint32 device,
+                                              const QByteArray &accountKey, qint64 now);
 
 struct SentGroupText
 {

@@ -701,7 +701,8 @@ StoreResult<InboundResult> receiveEnvelope(StoreContext &context,
             return finish(Outcome::Dropped, QStringLiteral("group text in a pairwise session"));
         case MessageContent::Kind::SenderKey: {
             // M1 §9.6: only from a member device of the group, then installed (C4 §4.4).
-            auto stored = storeSenderKey(context, content, senderAccount, senderDevice, now);
+            auto stored = storeSenderKey(context, content, senderAccount, senderDevice,
+                                         bytesOf(sender.accountKey), now);
             if (const auto *error = errorOf(stored)) {
                 return *error;
             }

@@ -153,8 +153,15 @@ encryptInTransaction(StoreContext &context, const crypto::DeviceIdentity &self,
         // M1 §8: nothing at all — text, receipt, typing, op, resend — goes to a request's
         // sender before the user accepts it, nor to a blocked address. The one guard every
         // outgoing content passes; callers that answer automatically skip such contacts
-        // before they get here (an error here would undo their transaction).
-        if (auto refused = refusalToSend(std::get<ContactRecord>(contact), address)) {
+        // before they get here (an error here would undo their transaction). M1 §9.11: a
+        // group's own contents go to its members who are no contacts too; their callers send
+        // them only to members.
+        const bool forGroup = content.kind == MessageContent::Kind::GroupChange ||
+                              content.kind == MessageContent::Kind::SenderKey ||
+                              content.kind == MessageContent::Kind::GroupReceipt;
+        const ContactRecord &record = std::get<ContactRecord>(contact);
+        if (auto refused = refusalToSend(record, address);
+            refused && (record.blocked || !forGroup)) {
             return *refused;
         }
         const ContactId contactId = std::get<ContactRecord>(contact).id;

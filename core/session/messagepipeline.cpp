@@ -73,7 +73,8 @@ StoreResult<std::optional<ContactState>> loadContact(StoreContext &context, cons
 StoreResult<ContactId>
 storeContactSessions(StoreContext &context, const QString &address, const QByteArray &accountKey,
                      quint64 deviceListCounter,
-                     const std::vector<std::pair<quint32, PeerRecord>> &peers, qint64 now)
+                     const std::vector<std::pair<quint32, PeerRecord>> &peers, bool asContact,
+                     qint64 now)
 {
     return context.transaction([&]() -> StoreResult<ContactId> {
         ContactTable contacts(context);
@@ -85,6 +86,7 @@ storeContactSessions(StoreContext &context, const QString &address, const QByteA
             }
             record.address = address;
             record.createdAt = now;
+            record.accepted = asContact;
         } else {
             record = std::get<ContactRecord>(found);
         }

@@ -101,11 +101,13 @@ struct AcceptedReset
 StoreResult<std::optional<ContactState>> loadContact(StoreContext &context, const QString &address);
 
 // Pins `accountKey` for a new contact (or checks it matches the one pinned) and stores the
-// sessions set up as X3DH initiator for devices that have none yet.
+// sessions set up as X3DH initiator for devices that have none yet. A record made here is a
+// contact if `asContact` (the user wrote to it), else not (a group member, M1 §9.11).
 StoreResult<ContactId>
 storeContactSessions(StoreContext &context, const QString &address, const QByteArray &accountKey,
                      quint64 deviceListCounter,
-                     const std::vector<std::pair<quint32, PeerRecord>> &peers, qint64 now);
+                     const std::vector<std::pair<quint32, PeerRecord>> &peers, bool asContact,
+                     qint64 now);
 
 struct OutgoingResult
 {

@@ -209,20 +209,22 @@ void SessionManager::sendGroupAttachment(const UploadRecord &upload,
         return;
     }
     const QByteArray groupId = *groupIdOfKey(upload.address);
-    whenDone(store->run([self, groupId](StoreContext &context) {
-        return canSendFileToGroup(context, *self, groupId);
-    }),
-             [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
-                 if (storeId != m_account->store().get()) {
-                     emit attachmentFailed(upload.address, upload.clientMessageId,
-                                           tr("The profile was closed."));
-                 } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
-                     emit attachmentFailed(upload.address, upload.clientMessageId,
-                                           pipeline::sentenceOf(*refused));
-                 } else {
-                     encryptForUpload(upload, source);
-                 }
-             });
+    reachMembers(groupId, [this, store, self, groupId, upload, source] {
+        whenDone(store->run([self, groupId](StoreContext &context) {
+            return canSendFileToGroup(context, *self, groupId);
+        }),
+                 [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
+                     if (storeId != m_account->store().get()) {
+                         emit attachmentFailed(upload.address, upload.clientMessageId,
+                                               tr("The profile was closed."));
+                     } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
+                         emit attachmentFailed(upload.address, upload.clientMessageId,
+                                               pipeline::sentenceOf(*refused));
+                     } else {
+                         encryptForUpload(upload, source);
+                     }
+                 });
+    });
 }
 
 void SessionManager::encryptForUpload(UploadRecord upload,
@@ -475,32 +477,36 @@ void SessionManager::sendGroupAttachmentMessage(const QByteArray &groupId,
             next(); // locked meanwhile: the row waits for the next sign-in
             return;
         }
-        // After running device list refreshes: a member's new device gets a session first.
+        // After running device list refreshes: a member's new device gets a session first,
+        // and so does a member who is no contact (M1 §9.11).
         whenRefreshed([this, store, self, groupId, upload, content, generation, next] {
-            if (generation != m_uploadGeneration || store != m_account->store()) {
-                next(); // locked meanwhile: the row waits for the next sign-in
-                return;
-            }
-            whenDone(store->run([self, groupId, upload, content](StoreContext &context) {
-                return withUploadDone(context, upload.id, [&] {
-                    return parley::core::sendGroupAttachment(context, *self, groupId, content,
-                                                             upload.localFile, nowMs());
-                });
-            }),
-                     [this, upload, generation, next](const StoreResult<SentGroupText> &stored) {
-                         next();
-                         if (generation != m_uploadGeneration) {
-                             return; // committed or not, the next sign-in sorts it out
-                         }
-                         if (const auto *failed = std::get_if<StoreError>(&stored)) {
-                             // NotFound: we left the group, or nobody in it can receive it.
-                             uploadMessageFailed(upload, *failed);
-                             return;
-                         }
-                         forgetUpload(upload.id);
-                         reportGroupText(std::get<SentGroupText>(stored));
-                         flushOutbox();
-                     });
+            reachMembers(groupId, [this, store, self, groupId, upload, content, generation, next] {
+                if (generation != m_uploadGeneration || store != m_account->store()) {
+                    next(); // locked meanwhile: the row waits for the next sign-in
+                    return;
+                }
+                whenDone(store->run([self, groupId, upload, content](StoreContext &context) {
+                    return withUploadDone(context, upload.id, [&] {
+                        return parley::core::sendGroupAttachment(context, *self, groupId, content,
+                                                                 upload.localFile, nowMs());
+                    });
+                }),
+                         [this, upload, generation,
+                          next](const StoreResult<SentGroupText> &stored) {
+                             next();
+                             if (generation != m_uploadGeneration) {
+                                 return; // committed or not, the next sign-in sorts it out
+                             }
+                             if (const auto *failed = std::get_if<StoreError>(&stored)) {
+                                 // NotFound: we left the group, or nobody in it can receive it.
+                                 uploadMessageFailed(upload, *failed);
+                                 return;
+                             }
+                             forgetUpload(upload.id);
+                             reportGroupText(std::get<SentGroupText>(stored));
+                             flushOutbox();
+                         });
+            });
         });
     });
 }

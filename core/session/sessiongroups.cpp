@@ -105,35 +105,44 @@ void SessionManager::runGroupRequest(const GroupRequest &request, bool automatic
     // M1 §9.9: a group we create starts with the profile's default timer, as a 1:1
     // conversation we start does.
     const quint32 defaultTimer = request.op == GroupOp::Create ? defaultTimerSeconds() : 0;
-    whenDone(store->run([self, request, defaultTimer](StoreContext &context) {
-        return sendGroupChangeWithTimer(context, *self, request, defaultTimer,
-                                        QDateTime::currentMSecsSinceEpoch());
-    }),
-             [this, next, selfAddress, by, fail](const StoreResult<SentGroupChange> &sent) {
-                 if (const auto *error = std::get_if<StoreError>(&sent)) {
-                     fail(error->detail.isEmpty() ? error->message() : error->detail);
-                     next();
-                     return;
-                 }
-                 const auto &done = std::get<SentGroupChange>(sent);
-                 for (const QString &address : done.unreached) {
-                     qCWarning(lcSession)
-                         << "group change not sent to" << address << "(no session)";
-                 }
-                 if (done.made.update.after) {
-                     emit groupChanged(summaryOf(*done.made.update.after, selfAddress), by,
-                                       int(done.made.update.outcome));
-                     if (done.timer) {
-                         const QString key = groupConversationKey(done.made.update.after->groupId);
-                         emit messageQueued(key, done.timer->clientMessageId);
-                         emit conversationTimerChanged(key, int(done.timer->timerSeconds));
+    // Every member gets the change, contact or not (M1 §9.11): sessions first. A create's
+    // members are contacts, with sessions already.
+    const auto reach = [this, groupId = request.groupId,
+                        create = request.op == GroupOp::Create](std::function<void()> then) {
+        create ? then() : reachMembers(groupId, std::move(then));
+    };
+    reach([this, store, self, request, defaultTimer, selfAddress, by, fail, next] {
+        whenDone(store->run([self, request, defaultTimer](StoreContext &context) {
+            return sendGroupChangeWithTimer(context, *self, request, defaultTimer,
+                                            QDateTime::currentMSecsSinceEpoch());
+        }),
+                 [this, next, selfAddress, by, fail](const StoreResult<SentGroupChange> &sent) {
+                     if (const auto *error = std::get_if<StoreError>(&sent)) {
+                         fail(error->detail.isEmpty() ? error->message() : error->detail);
+                         next();
+                         return;
                      }
-                 }
-                 if (!done.outbox.empty()) {
-                     flushOutbox();
-                 }
-                 next();
-             });
+                     const auto &done = std::get<SentGroupChange>(sent);
+                     for (const QString &address : done.unreached) {
+                         qCWarning(lcSession)
+                             << "group change not sent to" << address << "(no session)";
+                     }
+                     if (done.made.update.after) {
+                         emit groupChanged(summaryOf(*done.made.update.after, selfAddress), by,
+                                           int(done.made.update.outcome));
+                         if (done.timer) {
+                             const QString key =
+                                 groupConversationKey(done.made.update.after->groupId);
+                             emit messageQueued(key, done.timer->clientMessageId);
+                             emit conversationTimerChanged(key, int(done.timer->timerSeconds));
+                         }
+                     }
+                     if (!done.outbox.empty()) {
+                         flushOutbox();
+                     }
+                     next();
+                 });
+    });
 }
 
 void SessionManager::listThisDevice()
@@ -152,24 +161,26 @@ void SessionManager::listThisDevice()
                      refreshEnded(selfAddress);
                      return;
                  }
-                 QStringList contacts;
+                 std::vector<MemberToReach> members;
                  for (const SelfListing &listing : *listings) {
-                     for (const QString &contact : listing.contacts) {
-                         if (!contacts.contains(contact)) {
-                             contacts << contact;
+                     for (const MemberToReach &member : listing.members) {
+                         if (std::none_of(members.begin(), members.end(), [&](const auto &m) {
+                                 return m.address == member.address;
+                             })) {
+                             members.push_back(member);
                          }
                      }
                  }
-                 // Made only where every member who is a contact can be reached now: the change
-                 // is stored when made, and a member it missed would refuse this device for good.
-                 // The others wait for the next connection.
-                 ensureSessionsInTurn(contacts, [this, selfAddress,
-                                                 listings = *listings](const QStringList &failed) {
+                 // Made only where every member can be reached now: the change is stored when
+                 // made, and a member it missed would refuse this device for good. The others
+                 // wait for the next connection.
+                 ensureSessionsInTurn(members, [this, selfAddress,
+                                                listings = *listings](const QStringList &failed) {
                      std::vector<GroupRequest> requests;
                      for (const SelfListing &listing : listings) {
-                         const bool reachable =
-                             std::none_of(listing.contacts.begin(), listing.contacts.end(),
-                                          [&](const QString &c) { return failed.contains(c); });
+                         const bool reachable = std::none_of(
+                             listing.members.begin(), listing.members.end(),
+                             [&](const MemberToReach &m) { return failed.contains(m.address); });
                          if (reachable) {
                              requests.push_back(listing.request);
                          }
@@ -199,22 +210,47 @@ void SessionManager::runGroupRequestsInTurn(std::vector<GroupRequest> requests,
         [this, requests, then] { runGroupRequestsInTurn(requests, then); });
 }
 
-void SessionManager::ensureSessionsInTurn(QStringList members,
+void SessionManager::ensureSessionsInTurn(std::vector<MemberToReach> members,
                                           std::function<void(const QStringList &failed)> then,
                                           QStringList failed)
 {
-    if (members.isEmpty()) {
+    if (members.empty()) {
         then(failed);
         return;
     }
-    const QString member = members.takeFirst();
-    ensureSessions(member, [this, member, members, then, failed](const QString &error) mutable {
-        if (!error.isEmpty()) {
-            qCInfo(lcSession) << "no session with" << member << ":" << error;
-            failed << member;
-        }
-        ensureSessionsInTurn(members, then, failed);
-    });
+    const MemberToReach member = members.front();
+    members.erase(members.begin());
+    ensureSessions(
+        member.address,
+        [this, member, members, then, failed](const QString &error) mutable {
+            if (!error.isEmpty()) {
+                qCInfo(lcSession) << "no session with" << member.address << ":" << error;
+                failed << member.address;
+            }
+            ensureSessionsInTurn(std::move(members), then, failed);
+        },
+        member.accountKey);
+}
+
+void SessionManager::reachMembers(const QByteArray &groupId, std::function<void()> then)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        then(); // closed meanwhile: `then` finds out and says so
+        return;
+    }
+    const QString selfAddress = m_account->status().accountAddress;
+    whenDone(store->run([groupId, selfAddress](StoreContext &context) {
+        return membersToReach(context, groupId, selfAddress);
+    }),
+             [this, then](const StoreResult<std::vector<MemberToReach>> &found) {
+                 const auto *members = std::get_if<std::vector<MemberToReach>>(&found);
+                 if (members == nullptr || members->empty()) {
+                     then();
+                     return;
+                 }
+                 ensureSessionsInTurn(*members, [then](const QStringList &) { then(); });
+             });
 }
 
 void SessionManager::announceGroupChanges(const std::vector<SentGroupChange> &changes)
@@ -267,24 +303,28 @@ void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob j
         emit commandFailed(key, tr("The profile is not open."));
         return;
     }
-    enqueue([this, store, self, key, job, sent](std::function<void()> next) {
-        // After running device list refreshes: a member's new device gets a session first.
-        whenRefreshed([this, store, self, key, job, sent, next] {
-            whenDone(store->run([self, job](StoreContext &context) {
-                return job(context, *self, QDateTime::currentMSecsSinceEpoch());
-            }),
-                     [this, next, key, sent](const StoreResult<SentGroupText> &result) {
-                         if (const auto *error = std::get_if<StoreError>(&result)) {
-                             // Named by the group's conversation key: its chat shows the sentence.
-                             emit commandFailed(key, error->detail.isEmpty() ? error->message()
-                                                                             : error->detail);
+    enqueue([this, groupId, store, self, key, job, sent](std::function<void()> next) {
+        // After running device list refreshes: a member's new device gets a session first,
+        // and so does a member who is no contact (M1 §9.11).
+        whenRefreshed([this, groupId, store, self, key, job, sent, next] {
+            reachMembers(groupId, [this, store, self, key, job, sent, next] {
+                whenDone(store->run([self, job](StoreContext &context) {
+                    return job(context, *self, QDateTime::currentMSecsSinceEpoch());
+                }),
+                         [this, next, key, sent](const StoreResult<SentGroupText> &result) {
+                             if (const auto *error = std::get_if<StoreError>(&result)) {
+                                 // Named by the group's conversation key: its chat shows the
+                                 // sentence.
+                                 emit commandFailed(key, error->detail.isEmpty() ? error->message()
+                                                                                 : error->detail);
+                                 next();
+                                 return;
+                             }
+                             sent(std::get<SentGroupText>(result));
+                             flushOutbox();
                              next();
-                             return;
-                         }
-                         sent(std::get<SentGroupText>(result));
-                         flushOutbox();
-                         next();
-                     });
+                         });
+            });
         });
     });
 }

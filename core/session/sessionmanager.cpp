@@ -8,6 +8,7 @@
 #include "core/store/conversationkey.h"
 #include "core/store/inboxtable.h"
 #include "core/store/profilestore.h"
+#include "crypto/bytes.h"
 #include "crypto/identity.h"
 #include "crypto/prekeybundle.h"
 #include "crypto/sessionresetratelimiter.h"
@@ -295,7 +296,8 @@ void SessionManager::listContacts()
              });
 }
 
-void SessionManager::ensureSessions(const QString &address, Completion done)
+void SessionManager::ensureSessions(const QString &address, Completion done,
+                                    const QByteArray &memberKey)
 {
     const auto store = m_account->store();
     if (!store) {
@@ -303,8 +305,8 @@ void SessionManager::ensureSessions(const QString &address, Completion done)
         return;
     }
     whenDone(store->run([address](StoreContext &context) { return loadContact(context, address); }),
-             [this, storeId = store.get(), address,
-              done](const StoreResult<std::optional<ContactState>> &loaded) {
+             [this, storeId = store.get(), address, done,
+              memberKey](const StoreResult<std::optional<ContactState>> &loaded) {
                  if (storeId != m_account->store().get()) {
                      done(tr("The profile was closed."));
                      return;
@@ -334,8 +336,8 @@ void SessionManager::ensureSessions(const QString &address, Completion done)
                  request.mutable_lookup_user()->set_username(
                      std::get<crypto::AccountAddress>(parsed).username);
                  m_connection->request(
-                     std::move(request),
-                     [this, address, known, done](const RelayConnection::RequestResult &result) {
+                     std::move(request), [this, address, known, done,
+                                          memberKey](const RelayConnection::RequestResult &result) {
                          const auto *response = std::get_if<wire::Response>(&result);
                          if (response == nullptr) {
                              done(tr("Parley is not connected to the relay."));
@@ -351,18 +353,26 @@ void SessionManager::ensureSessions(const QString &address, Completion done)
                              done(tr("The relay could not look up %1.").arg(address));
                              return;
                          }
-                         establish(address, response->user(), known, done);
+                         establish(address, response->user(), known, done, memberKey);
                      });
              });
 }
 
 void SessionManager::establish(const QString &address, const wire::UserRecord &user,
-                               const std::optional<ContactState> &known, Completion done)
+                               const std::optional<ContactState> &known, Completion done,
+                               const QByteArray &memberKey)
 {
     const QByteArray accountKey = QByteArray::fromStdString(user.account_key());
     auto list = crypto::DeviceList::parse(viewOf(user.device_list()));
     if (accountKey.size() != 32 || !std::holds_alternative<crypto::DeviceList>(list)) {
         done(tr("The relay sent damaged keys for %1.").arg(address));
+        return;
+    }
+    // M1 §9.11: a member is reached under the key its group's admins signed, never under
+    // one the relay offers instead.
+    if (!memberKey.isEmpty() &&
+        !crypto::constantTimeEqual(pipeline::viewOf(memberKey), pipeline::viewOf(accountKey))) {
+        done(tr("The relay's key for %1 is not the one the group lists.").arg(address));
         return;
     }
     crypto::Ed25519PublicKey key{};
@@ -414,7 +424,7 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
     pending->waiting = devices.devices.size();
     const auto device = m_account->device();
     const quint64 listCounter = devices.counter;
-    const auto finish = [this, pending, address, accountKey, listCounter, done] {
+    const auto finish = [this, pending, address, accountKey, listCounter, done, memberKey] {
         if (--pending->waiting > 0) {
             return;
         }
@@ -428,10 +438,13 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
             done(tr("The profile was closed."));
             return;
         }
-        whenDone(store->run([address, accountKey, listCounter, pending](StoreContext &context) {
-            return storeContactSessions(context, address, accountKey, listCounter, pending->peers,
-                                        nowMs());
-        }),
+        // A member reached for its group is no contact (M1 §9.11): only if we made the record.
+        const bool asContact = memberKey.isEmpty();
+        whenDone(store->run(
+                     [address, accountKey, listCounter, pending, asContact](StoreContext &context) {
+                         return storeContactSessions(context, address, accountKey, listCounter,
+                                                     pending->peers, asContact, nowMs());
+                     }),
                  [done](const StoreResult<ContactId> &stored) {
                      const auto *error = std::get_if<StoreError>(&stored);
                      done(error ? error->message() : QString());

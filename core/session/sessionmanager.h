@@ -35,6 +35,7 @@ class AccountManager;
 class BlobUpload;
 class ProfileStore;
 struct GroupRequest;
+struct MemberToReach;
 struct SentGroupChange;
 struct SentGroupText;
 
@@ -430,12 +431,16 @@ private:
     bool canonicalAuthor(const QString &contact, const QString &given, QString *address);
     void enqueue(std::function<void(std::function<void()>)> command);
     void runNextCommand();
-    void ensureSessions(const QString &address, Completion done);
+    // Sessions with every device of `address` if it has none. `memberKey`: a group member
+    // who may be no contact (M1 §9.11): the relay must give the key the group lists, and a
+    // record made here is not a contact (as a request's sender is not).
+    void ensureSessions(const QString &address, Completion done, const QByteArray &memberKey = {});
     // acceptRequestInStore, then flushes the receipts it queued. `onlyRequest`: an address
     // that is a contact already is an error (acceptRequest), not a success (addContact).
     void acceptInStore(const QString &address, bool onlyRequest, Completion done);
     void establish(const QString &address, const wire::UserRecord &user,
-                   const std::optional<ContactState> &known, Completion done);
+                   const std::optional<ContactState> &known, Completion done,
+                   const QByteArray &memberKey);
     // FetchBundle for `target`. A device that has just registered may not have uploaded its
     // signed prekey yet (NOT_FOUND): asked again kBundleRetries times, the first after
     // kBundleRetryMs and each next one twice as late, before `handled` gets the answer.
@@ -585,14 +590,19 @@ private:
     void refreshEnded(const QString &address);
     // Once per connection, when the inbox is synced: this device lists itself in the groups
     // an archive brought where we are an admin (selfListings, protocol B3 §3): sessions with
-    // the members who are contacts first, then one devices change per group whose contacts
-    // all have one. It counts as a refresh of our own address (m_refreshRunning), so group
-    // texts, group message ops, the group list and outboxDrained wait for it.
+    // the members first, then one devices change per group whose members all have one. It counts as
+    // a refresh of our own address (m_refreshRunning), so group texts, group message ops, the group
+    // list and outboxDrained wait for it.
     void listThisDevice();
-    // ensureSessions for each of `members` in turn, then `then` with those that failed.
-    void ensureSessionsInTurn(QStringList members,
+    // ensureSessions for each of `members` in turn (under the key its group lists), then
+    // `then` with the addresses of those that failed.
+    void ensureSessionsInTurn(std::vector<MemberToReach> members,
                               std::function<void(const QStringList &failed)> then,
                               QStringList failed = {});
+    // Sessions with the members of `groupId` that have none, contacts or not (M1 §9.11),
+    // then `then`: each member reached is sent what goes to the group. One that cannot be
+    // reached (no such user, keys that do not verify, not connected) is left out, as before.
+    void reachMembers(const QByteArray &groupId, std::function<void()> then);
     // runGroupRequest for each of `requests` in turn, outside the command queue, then `then`.
     void runGroupRequestsInTurn(std::vector<GroupRequest> requests, std::function<void()> then);
     bool ready() const;

@@ -196,6 +196,8 @@ StoreResult<std::optional<ConversationId>> ConversationTable::findByAddress(cons
 
 StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
 {
+    // A non-contact's conversation without a message is not listed: a group member who is
+    // no contact sends us keys and changes pairwise (M1 §9.11), which are no request.
     // direction 0 = incoming, state 5 = Received (MessageRecord, stored as integers), written
     // as constants so that the count reads the partial index messages_unread (schema v5).
     static_assert(int(MessageRecord::Direction::Incoming) == 0 &&
@@ -206,7 +208,8 @@ StoreResult<std::vector<ConversationSummary>> ConversationTable::summaries()
         " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 0 "
         "  AND m.state = 5), c.group_id "
         "FROM conversations c LEFT JOIN contacts k ON k.id = c.contact_id "
-        "WHERE k.id IS NOT NULL OR c.group_id IS NOT NULL "
+        "WHERE c.group_id IS NOT NULL OR (k.id IS NOT NULL AND (k.accepted = 1 OR "
+        " EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id))) "
         "ORDER BY c.last_activity_at DESC, c.id DESC"));
     QSqlQuery &query = *cached;
     if (!cached.isPrepared()) {

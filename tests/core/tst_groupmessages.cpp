@@ -245,16 +245,21 @@ void TestGroupMessages::senderKeyAcceptance_data()
     QTest::addColumn<quint32>("fromDevice");
     QTest::addColumn<quint32>("epoch");
     QTest::addColumn<bool>("known");
-    QTest::addColumn<int>("error"); // -1: accepted
-    QTest::newRow("member") << kAlice << 1u << 2u << true << -1;
-    QTest::newRow("older epoch") << kAlice << 1u << 1u << true << -1;
-    QTest::newRow("non-member") << kCarol << 7u << 2u << true << int(GroupMessageError::NotAMember);
+    QTest::addColumn<char>("keyByte"); // the session's account key: 32 × this byte
+    QTest::addColumn<int>("error");    // -1: accepted
+    QTest::newRow("member") << kAlice << 1u << 2u << true << '\x01' << -1;
+    QTest::newRow("older epoch") << kAlice << 1u << 1u << true << '\x01' << -1;
+    QTest::newRow("non-member") << kCarol << 7u << 2u << true << '\x01'
+                                << int(GroupMessageError::NotAMember);
     QTest::newRow("unlisted device")
-        << kAlice << 3u << 2u << true << int(GroupMessageError::NotAMember);
-    QTest::newRow("epoch ahead") << kAlice << 1u << 3u << true
+        << kAlice << 3u << 2u << true << '\x01' << int(GroupMessageError::NotAMember);
+    // M1 §9.11: a session under another key than the group lists (a relay's made-up account).
+    QTest::newRow("other account key")
+        << kAlice << 1u << 2u << true << '\x09' << int(GroupMessageError::NotAMember);
+    QTest::newRow("epoch ahead") << kAlice << 1u << 3u << true << '\x01'
                                  << int(GroupMessageError::EpochAhead);
     QTest::newRow("unknown group")
-        << kAlice << 1u << 2u << false << int(GroupMessageError::UnknownGroup);
+        << kAlice << 1u << 2u << false << '\x01' << int(GroupMessageError::UnknownGroup);
 }
 
 void TestGroupMessages::senderKeyAcceptance()
@@ -263,6 +268,7 @@ void TestGroupMessages::senderKeyAcceptance()
     QFETCH(quint32, fromDevice);
     QFETCH(quint32, epoch);
     QFETCH(bool, known);
+    QFETCH(char, keyByte);
     QFETCH(int, error);
     const GroupState state = stateOf(2, {member(kAlice, {1}), member(kBob, {5})});
     auto sender = crypto::SenderKeySender::create(groupId(), device(from, fromDevice), 1000);
@@ -272,7 +278,7 @@ void TestGroupMessages::senderKeyAcceptance()
         epoch, QByteArray(reinterpret_cast<const char *>(view.data()), qsizetype(view.size())), 0);
     QVERIFY(!content.encode().isEmpty());
     const auto accepted = acceptSenderKey(known ? std::optional<GroupState>(state) : std::nullopt,
-                                          content, from, fromDevice);
+                                          content, from, fromDevice, QByteArray(32, keyByte));
     if (error < 0) {
         QVERIFY(!accepted);
     } else {

@@ -54,6 +54,7 @@ private slots:
     void init();
     void cleanup();
     void aStrangersConversationIsARequest();
+    void aMembersEmptyConversationIsNoRequest();
     void nothingIsSentToARequestOrABlockedAddress();
     void acceptingCountsTheReceiptsHeldBack();
     void deletingARequestRemovesItsRows();
@@ -167,6 +168,65 @@ void TestRequests::aStrangersConversationIsARequest()
     QVERIFY(contactsReloaded.wait());
     QCOMPARE(contacts.rowCount(), 1);
     QCOMPARE(contacts.data(contacts.index(0), ContactListModel::AddressRole).toString(), kFriend);
+}
+
+void TestRequests::aMembersEmptyConversationIsNoRequest()
+{
+    // M1 §9.11: a group member who is no contact sends us sender keys and changes pairwise;
+    // the conversation that made is listed neither as a request nor at all, until a message
+    // of its own arrives.
+    const QString member = QStringLiteral("carol@relay.example");
+    addConversation(member, false, 0, 0);
+    const auto listed = [this] {
+        QStringList addresses;
+        const auto summaries = valueOf(take(m_store->run(
+            [](StoreContext &context) { return ConversationTable(context).summaries(); })));
+        for (const ConversationSummary &summary : summaries) {
+            addresses << summary.address;
+        }
+        addresses.sort();
+        return addresses;
+    };
+    const auto requests = [this] {
+        QStringList addresses;
+        for (const RequestSummary &request : valueOf(
+                 take(m_store->run([](StoreContext &context) { return listRequests(context); })))) {
+            addresses << request.address;
+        }
+        addresses.sort();
+        return addresses;
+    };
+    QCOMPARE(listed(), (QStringList{kFriend, kStranger}));
+    QCOMPARE(requests(), QStringList{kStranger});
+    // A contact's empty conversation is listed (the user opened it to write).
+    addConversation(QStringLiteral("dave@relay.example"), true, 0, 0);
+    QCOMPARE(listed(), (QStringList{kFriend, QStringLiteral("dave@relay.example"), kStranger}));
+    // The member's first 1:1 text makes it a request like any stranger's.
+    const auto stored = take(m_store->run([&](StoreContext &context) -> StoreStatus {
+        auto contact = ContactTable(context).findByAddress(member);
+        if (const auto *error = std::get_if<StoreError>(&contact)) {
+            return *error;
+        }
+        auto conversation =
+            ConversationTable(context).forContact(std::get<ContactRecord>(contact).id, 2);
+        if (const auto *error = std::get_if<StoreError>(&conversation)) {
+            return *error;
+        }
+        MessageRecord message;
+        message.conversation = std::get<ConversationId>(conversation);
+        message.direction = Direction::Incoming;
+        message.clientMessageId = QByteArray(16, 'z');
+        message.sentAt = message.storedAt = 20;
+        message.state = State::Received;
+        message.body = QStringLiteral("hello");
+        auto appended = MessageTable(context).append(message);
+        if (const auto *error = std::get_if<StoreError>(&appended)) {
+            return *error;
+        }
+        return Done{};
+    }));
+    QVERIFY(succeeded(stored));
+    QCOMPARE(requests(), (QStringList{member, kStranger}));
 }
 
 void TestRequests::nothingIsSentToARequestOrABlockedAddress()
