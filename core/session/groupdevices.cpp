@@ -5,6 +5,7 @@
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/identitytable.h"
+#include "core/store/senderkeytable.h"
 #include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
 #include "crypto/devicelist.h"
@@ -27,7 +28,12 @@ std::vector<quint32> newestDevices(std::vector<quint32> devices)
     return devices;
 }
 
-StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address)
+namespace {
+
+// `address` as a group member: its pinned key and the newest devices we have sessions with.
+// `contactsOnly`: NotFound for a record that is no contact or is blocked.
+StoreResult<GroupMember> sessionMember(StoreContext &context, const QString &address,
+                                       bool contactsOnly)
 {
     auto found = ContactTable(context).findByAddress(address);
     if (const auto *error = errorOf(found)) {
@@ -38,6 +44,10 @@ StoreResult<GroupMember> contactMember(StoreContext &context, const QString &add
         return *error;
     }
     const auto &record = std::get<ContactRecord>(found);
+    if (contactsOnly && (!record.accepted || record.blocked)) {
+        return StoreError{StoreError::Code::NotFound,
+                          QStringLiteral("%1 is not a contact: add them first.").arg(address)};
+    }
     auto sessions = SessionTable(context).currentForContact(record.id);
     if (const auto *error = errorOf(sessions)) {
         return *error;
@@ -57,6 +67,15 @@ StoreResult<GroupMember> contactMember(StoreContext &context, const QString &add
     return member;
 }
 
+} // namespace
+
+StoreResult<GroupMember> contactMember(StoreContext &context, const QString &address)
+{
+    // M1 §8: a request's sender, a member of another group or a blocked address is put in no
+    // group (it would get the chain and our keys).
+    return sessionMember(context, address, true);
+}
+
 StoreResult<std::vector<MemberToReach>>
 membersToReach(StoreContext &context, const QByteArray &groupId, const QString &selfAddress)
 {
@@ -66,8 +85,8 @@ membersToReach(StoreContext &context, const QByteArray &groupId, const QString &
     }
     std::vector<MemberToReach> members;
     const auto &state = std::get<std::optional<GroupState>>(loaded);
-    if (!state) {
-        return members;
+    if (!state || state->member(selfAddress) == nullptr) {
+        return members; // nothing of ours goes to a group we are not in
     }
     ContactTable contacts(context);
     SessionTable sessions(context);
@@ -84,7 +103,12 @@ membersToReach(StoreContext &context, const QByteArray &groupId, const QString &
             if (const auto *error = errorOf(current)) {
                 return *error;
             }
-            if (!std::get<std::vector<SessionRecord>>(current).empty()) {
+            // Pinned under another key than the group lists: reached anew under the group's
+            // (a key change, ensureSessions), else it gets nothing (pinnedAsListed).
+            const bool asListed =
+                record->accountKey.size() == member.accountKey.size() &&
+                crypto::constantTimeEqual(viewOf(record->accountKey), viewOf(member.accountKey));
+            if (asListed && !std::get<std::vector<SessionRecord>>(current).empty()) {
                 continue;
             }
         } else if (std::get<StoreError>(found).code != StoreError::Code::NotFound) {
@@ -93,6 +117,51 @@ membersToReach(StoreContext &context, const QByteArray &groupId, const QString &
         members.push_back({member.address, member.accountKey});
     }
     return members;
+}
+
+StoreResult<bool> takesPart(StoreContext &context, const crypto::DeviceIdentity &self,
+                            const QByteArray &groupId)
+{
+    const QString selfAddress = QString::fromStdString(self.address().account.toString());
+    auto own = SenderKeyTable(context).own(groupId, selfAddress, self.address().device.value);
+    if (const auto *error = errorOf(own)) {
+        return *error;
+    }
+    if (std::get<std::optional<OwnSenderKey>>(own)) {
+        return true; // we wrote in it
+    }
+    auto chain = chainOf(context, groupId);
+    if (const auto *error = errorOf(chain)) {
+        return *error;
+    }
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(chain)) {
+        auto decoded = decodeGroupChange(bytes);
+        const auto *change = std::get_if<GroupChange>(&decoded);
+        if (change == nullptr || change->state().member(selfAddress) == nullptr) {
+            continue;
+        }
+        // The change that first lists us: its signer put us in the group.
+        if (change->signer == selfAddress) {
+            return true;
+        }
+        auto signer = ContactTable(context).findByAddress(change->signer);
+        const auto *record = std::get_if<ContactRecord>(&signer);
+        return record != nullptr && record->accepted && !record->blocked;
+    }
+    return false;
+}
+
+StoreResult<bool> pinnedAsListed(StoreContext &context, const GroupState &state,
+                                 const QString &address)
+{
+    const GroupMember *member = state.member(address);
+    auto found = ContactTable(context).findByAddress(address);
+    if (const auto *error = errorOf(found)) {
+        return error->code == StoreError::Code::NotFound ? StoreResult<bool>(false) : *error;
+    }
+    const QByteArray &pinned = std::get<ContactRecord>(found).accountKey;
+    return member != nullptr && pinned.size() == member->accountKey.size() &&
+           crypto::constantTimeEqual(viewOf(pinned), viewOf(member->accountKey));
 }
 
 namespace {
@@ -134,7 +203,7 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
     // Only devices we have a session with: a listed device that we cannot send the chain
     // to would stay listed without the group; the refresh that makes its session lists it.
-    auto contact = contactMember(context, address);
+    auto contact = sessionMember(context, address, false);
     if (const auto *error = errorOf(contact)) {
         return error->code == StoreError::Code::NotFound
                    ? StoreResult<std::vector<SentGroupChange>>()
@@ -169,6 +238,14 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
             qCWarning(lcPipeline) << "not listing" << address
                                   << "'s devices again in a group:" << std::get<int>(listings)
                                   << "times already";
+            continue;
+        }
+        // Sent to every member without the user doing anything (M1 §9.11).
+        auto part = takesPart(context, self, state.groupId);
+        if (const auto *error = errorOf(part)) {
+            return *error;
+        }
+        if (!std::get<bool>(part)) {
             continue;
         }
         GroupRequest request;
@@ -226,6 +303,15 @@ StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
                                   << std::get<int>(listings) << "listings already";
             continue;
         }
+        // Made without the user doing anything, and sent to every member (M1 §9.11): not in
+        // a group a stranger made us an admin of.
+        auto part = takesPart(context, self, state.groupId);
+        if (const auto *error = errorOf(part)) {
+            return *error;
+        }
+        if (!std::get<bool>(part)) {
+            continue;
+        }
         SelfListing listing;
         bool keyChangeWaits = false;
         for (const GroupMember &member : state.members) {
@@ -233,13 +319,18 @@ StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
                 continue;
             }
             auto contact = contacts.findByAddress(member.address);
-            if (const auto *record = std::get_if<ContactRecord>(&contact)) {
+            const auto *record = std::get_if<ContactRecord>(&contact);
+            if (record != nullptr) {
                 keyChangeWaits = keyChangeWaits || !record->pendingAccountKey.isEmpty();
                 if (record->blocked) {
                     continue; // sent nothing (M1 §8), so not waited for
                 }
             }
-            listing.members.push_back({member.address, member.accountKey});
+            // A contact must be reached; a member who is no contact is tried (M1 §9.11), but
+            // one that cannot be (an account gone) does not keep this device out.
+            const bool isContact = record != nullptr && record->accepted;
+            (isContact ? listing.contacts : listing.others)
+                .push_back({member.address, member.accountKey});
         }
         if (keyChangeWaits) {
             qCInfo(lcPipeline) << "not listing this device in a group yet: a key change waits";

@@ -24,9 +24,22 @@ struct MemberToReach
 };
 
 // The members of `groupId` we have no session with, blocked ones and ourselves left out;
-// none for a group we do not know.
+// none for a group we do not know or are not a member of.
 StoreResult<std::vector<MemberToReach>>
 membersToReach(StoreContext &context, const QByteArray &groupId, const QString &selfAddress);
+
+// M1 §9.11: whether the user takes part in `groupId` — made it, was added to it by a
+// contact, or has written in it (holds its own sender key) — so that its members who are no
+// contacts may get what we send without the user doing anything (receipts, devices changes).
+// A stranger who puts us in a group learns nothing from them until the user writes there.
+StoreResult<bool> takesPart(StoreContext &context, const crypto::DeviceIdentity &self,
+                            const QByteArray &groupId);
+
+// M1 §9.11: whether `address` is pinned here under the account key `state` lists for it. A
+// record made under another key (a stranger's first envelope in its name, pinned on first
+// use) gets nothing of the group. False for no record, or no member.
+StoreResult<bool> pinnedAsListed(StoreContext &context, const GroupState &state,
+                                 const QString &address);
 
 // A contact as a group member: its pinned account key and the newest devices we have
 // sessions with. NotFound with a sentence for a non-contact or a contact without a session.
@@ -48,13 +61,15 @@ updateGroupDevices(StoreContext &context, const crypto::DeviceIdentity &self,
 // brought them to this new device (protocol B3): a devices change each (M1 §9.7 step 4) that
 // lists this device in place of our retired ones (our devices the group lists that our
 // current device list still has, and this one), with the group's other members (not
-// blocked), whom it must reach. Left out: a group where we were listed kMaxDevicesListings
-// times, and one with a member whose key change waits for the user (nothing is accepted on
-// their behalf): the next connection looks again.
+// blocked): the contacts, whom it must reach, and the others, whom it tries to (M1 §9.11).
+// Left out: a group where we were listed kMaxDevicesListings times, one the user does not
+// take part in (takesPart), and one with a member whose key change waits for the user
+// (nothing is accepted on their behalf): the next connection looks again.
 struct SelfListing
 {
     GroupRequest request;
-    std::vector<MemberToReach> members;
+    std::vector<MemberToReach> contacts;
+    std::vector<MemberToReach> others;
 };
 StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
                                                    const crypto::DeviceIdentity &self);

@@ -635,6 +635,21 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
         }
         const auto deliver = [&](const QString &recipient, const std::vector<QByteArray> &changes,
                                  quint32 onlyDevice) -> StoreResult<bool> {
+            // Only under the key the group lists (M1 §9.11); a removed member under the one
+            // it had.
+            const auto &listing =
+                sent.made.update.after && sent.made.update.after->member(recipient)
+                    ? sent.made.update.after
+                    : sent.made.update.before;
+            if (listing) {
+                auto listed = pinnedAsListed(context, *listing, recipient);
+                if (const auto *error = errorOf(listed)) {
+                    return *error;
+                }
+                if (!std::get<bool>(listed)) {
+                    return false;
+                }
+            }
             for (const QByteArray &change : changes) {
                 auto encrypted = encryptInTransaction(context, self, recipient,
                                                       MessageContent::makeGroupChange(change, now),

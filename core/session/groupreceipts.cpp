@@ -1,12 +1,11 @@
 #include "core/session/groupreceipts.h"
 
-#include "core/session/grouppipeline.h"
+#include "core/session/groupdevices.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/groupreceipttable.h"
-#include "core/store/senderkeytable.h"
 #include "core/store/storecontext.h"
 #include "crypto/identity.h"
 
@@ -16,46 +15,6 @@ namespace parley::core {
 
 using namespace pipeline;
 using State = MessageRecord::State;
-
-namespace {
-
-// M1 §9.11: whether the user takes part in `groupId` — made it, was added to it by a
-// contact, or has written in it — so that its members who are no contacts may get receipts,
-// which are sent without the user doing anything. A stranger who puts us in a group learns
-// nothing from its texts' receipts until the user writes there.
-StoreResult<bool> takesPart(StoreContext &context, const crypto::DeviceIdentity &self,
-                            const QByteArray &groupId)
-{
-    const QString selfAddress = QString::fromStdString(self.address().account.toString());
-    auto own = SenderKeyTable(context).own(groupId, selfAddress, self.address().device.value);
-    if (const auto *error = errorOf(own)) {
-        return *error;
-    }
-    if (std::get<std::optional<OwnSenderKey>>(own)) {
-        return true; // we wrote in it
-    }
-    auto chain = chainOf(context, groupId);
-    if (const auto *error = errorOf(chain)) {
-        return *error;
-    }
-    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(chain)) {
-        auto decoded = decodeGroupChange(bytes);
-        const auto *change = std::get_if<GroupChange>(&decoded);
-        if (change == nullptr || change->state().member(selfAddress) == nullptr) {
-            continue;
-        }
-        // The change that first lists us: its signer put us in the group.
-        if (change->signer == selfAddress) {
-            return true;
-        }
-        auto signer = ContactTable(context).findByAddress(change->signer);
-        const auto *record = std::get_if<ContactRecord>(&signer);
-        return record != nullptr && record->accepted && !record->blocked;
-    }
-    return false;
-}
-
-} // namespace
 
 StoreResult<std::vector<StateChange>>
 applyGroupReceipt(StoreContext &context, const MessageContent &receipt, const QString &member)
@@ -110,6 +69,23 @@ StoreResult<std::vector<OutboxEntry>> encryptGroupReceipt(StoreContext &context,
     if (device == 0) {
         return std::vector<OutboxEntry>(); // a row without its sending device: nobody to tell
     }
+    // M1 §9.11: only to the author pinned under the key the group lists; to one who is no
+    // contact only in a group the user takes part in.
+    auto group = loadGroup(context, receipt.groupId);
+    if (const auto *error = errorOf(group)) {
+        return *error;
+    }
+    const auto &state = std::get<std::optional<GroupState>>(group);
+    if (!state) {
+        return std::vector<OutboxEntry>();
+    }
+    auto listed = pinnedAsListed(context, *state, author);
+    if (const auto *error = errorOf(listed)) {
+        return *error;
+    }
+    if (!std::get<bool>(listed)) {
+        return std::vector<OutboxEntry>();
+    }
     auto contact = ContactTable(context).findByAddress(author);
     if (const auto *record = std::get_if<ContactRecord>(&contact); record && !record->accepted) {
         auto part = takesPart(context, self, receipt.groupId);
@@ -117,7 +93,7 @@ StoreResult<std::vector<OutboxEntry>> encryptGroupReceipt(StoreContext &context,
             return *error;
         }
         if (!std::get<bool>(part)) {
-            return std::vector<OutboxEntry>(); // a member who is no contact: M1 §9.11
+            return std::vector<OutboxEntry>();
         }
     }
     // Its own savepoint: a receipt that cannot be made is undone alone and skipped, never

@@ -1,5 +1,6 @@
 #include "core/session/grouptextpipeline.h"
 
+#include "core/session/groupdevices.h"
 #include "core/session/grouppipeline.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/peerrecord.h"
@@ -255,6 +256,14 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             MessageContent::makeSenderKey(state->epoch, bytesOf(distribution.view()), now);
         for (const QString &holder : plan.distributeTo) {
             const auto [account, device] = splitDevice(holder);
+            auto listed = pinnedAsListed(context, *state, account);
+            if (const auto *error = errorOf(listed)) {
+                return *error;
+            }
+            if (!std::get<bool>(listed)) {
+                sent.unreached << holder; // pinned under another key (M1 §9.11)
+                continue;
+            }
             auto encrypted =
                 encryptInTransaction(context, self, account, keyContent, true, now, device);
             if (const auto *error = errorOf(encrypted)) {
@@ -291,16 +300,26 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
         for (const QString &recipient : holders) {
             const auto [account, device] = splitDevice(recipient);
             if (!sessionsOf.count(account)) {
-                auto contact = ContactTable(context).findByAddress(account);
-                if (const auto *error = errorOf(contact)) {
+                // Pinned under another key than the group lists (M1 §9.11): none of its
+                // sessions counts, so it is left out below.
+                auto listed = pinnedAsListed(context, *state, account);
+                if (const auto *error = errorOf(listed)) {
                     return *error;
                 }
-                auto current =
-                    SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);
-                if (const auto *error = errorOf(current)) {
-                    return *error;
+                std::vector<SessionRecord> rows;
+                if (std::get<bool>(listed)) {
+                    auto contact = ContactTable(context).findByAddress(account);
+                    if (const auto *error = errorOf(contact)) {
+                        return *error;
+                    }
+                    auto current = SessionTable(context).currentForContact(
+                        std::get<ContactRecord>(contact).id);
+                    if (const auto *error = errorOf(current)) {
+                        return *error;
+                    }
+                    rows = std::get<std::vector<SessionRecord>>(std::move(current));
                 }
-                sessionsOf[account] = std::get<std::vector<SessionRecord>>(std::move(current));
+                sessionsOf[account] = std::move(rows);
             }
             const auto &sessions = sessionsOf[account];
             const auto session =
@@ -481,7 +500,12 @@ StoreStatus canSendFileToGroup(StoreContext &context, const crypto::DeviceIdenti
             }
             return *error;
         }
-        if (std::get<ContactRecord>(contact).blocked) {
+        auto listed =
+            pinnedAsListed(context, *std::get<std::optional<GroupState>>(loaded), account);
+        if (const auto *error = errorOf(listed)) {
+            return *error;
+        }
+        if (std::get<ContactRecord>(contact).blocked || !std::get<bool>(listed)) {
             continue; // sendToGroup gives it no key
         }
         auto current = SessionTable(context).currentForContact(std::get<ContactRecord>(contact).id);

@@ -7,6 +7,7 @@
 #include "core/store/attachmenttable.h"
 #include "core/store/contacttable.h"
 #include "core/store/conversationtable.h"
+#include "core/store/messagetable.h"
 #include "core/store/storecontext.h"
 #include "core/store/transactioncache.h"
 
@@ -240,6 +241,39 @@ StoreResult<std::vector<RequestSummary>> listRequests(StoreContext &context)
         requests.push_back(std::move(request));
     }
     return requests;
+}
+
+StoreResult<bool> takeInMember(StoreContext &context, const QString &address)
+{
+    return context.transaction([&]() -> StoreResult<bool> {
+        ContactTable contacts(context);
+        auto found = contacts.findByAddress(address);
+        if (const auto *error = errorOf(found)) {
+            return error->code == StoreError::Code::NotFound ? StoreResult<bool>(false) : *error;
+        }
+        ContactRecord record = std::get<ContactRecord>(found);
+        if (record.accepted || record.blocked) {
+            return false;
+        }
+        auto conversation = ConversationTable(context).findByAddress(address);
+        if (const auto *error = errorOf(conversation)) {
+            return *error;
+        }
+        if (const auto &id = std::get<std::optional<ConversationId>>(conversation)) {
+            auto newest = MessageTable(context).page(*id, MessageId{}, 1);
+            if (const auto *error = errorOf(newest)) {
+                return *error;
+            }
+            if (!std::get<std::vector<MessageRecord>>(newest).empty()) {
+                return false; // a message request: the user accepts it, or not
+            }
+        }
+        record.accepted = true;
+        if (auto put = contacts.put(record); errorOf(put) != nullptr) {
+            return *errorOf(put);
+        }
+        return true;
+    });
 }
 
 } // namespace parley::core

@@ -209,21 +209,25 @@ void SessionManager::sendGroupAttachment(const UploadRecord &upload,
         return;
     }
     const QByteArray groupId = *groupIdOfKey(upload.address);
-    reachMembers(groupId, [this, store, self, groupId, upload, source] {
-        whenDone(store->run([self, groupId](StoreContext &context) {
-            return canSendFileToGroup(context, *self, groupId);
-        }),
-                 [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
-                     if (storeId != m_account->store().get()) {
-                         emit attachmentFailed(upload.address, upload.clientMessageId,
-                                               tr("The profile was closed."));
-                     } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
-                         emit attachmentFailed(upload.address, upload.clientMessageId,
-                                               pipeline::sentenceOf(*refused));
-                     } else {
-                         encryptForUpload(upload, source);
-                     }
-                 });
+    // In the command queue: the sessions it makes (M1 §9.11) race no other command's.
+    enqueue([this, store, self, groupId, upload, source](std::function<void()> next) {
+        reachMembers(groupId, [this, store, self, groupId, upload, source, next] {
+            next();
+            whenDone(store->run([self, groupId](StoreContext &context) {
+                return canSendFileToGroup(context, *self, groupId);
+            }),
+                     [this, upload, source, storeId = store.get()](const StoreStatus &checked) {
+                         if (storeId != m_account->store().get()) {
+                             emit attachmentFailed(upload.address, upload.clientMessageId,
+                                                   tr("The profile was closed."));
+                         } else if (const auto *refused = std::get_if<StoreError>(&checked)) {
+                             emit attachmentFailed(upload.address, upload.clientMessageId,
+                                                   pipeline::sentenceOf(*refused));
+                         } else {
+                             encryptForUpload(upload, source);
+                         }
+                     });
+        });
     });
 }
 

@@ -162,16 +162,20 @@ void SessionManager::listThisDevice()
                      return;
                  }
                  std::vector<MemberToReach> members;
-                 for (const SelfListing &listing : *listings) {
-                     for (const MemberToReach &member : listing.members) {
+                 const auto addOnce = [&members](const std::vector<MemberToReach> &more) {
+                     for (const MemberToReach &member : more) {
                          if (std::none_of(members.begin(), members.end(), [&](const auto &m) {
                                  return m.address == member.address;
                              })) {
                              members.push_back(member);
                          }
                      }
+                 };
+                 for (const SelfListing &listing : *listings) {
+                     addOnce(listing.contacts);
+                     addOnce(listing.others);
                  }
-                 // Made only where every member can be reached now: the change is stored when
+                 // Made only where every contact can be reached now: the change is stored when
                  // made, and a member it missed would refuse this device for good. The others
                  // wait for the next connection.
                  ensureSessionsInTurn(members, [this, selfAddress,
@@ -179,7 +183,7 @@ void SessionManager::listThisDevice()
                      std::vector<GroupRequest> requests;
                      for (const SelfListing &listing : listings) {
                          const bool reachable = std::none_of(
-                             listing.members.begin(), listing.members.end(),
+                             listing.contacts.begin(), listing.contacts.end(),
                              [&](const MemberToReach &m) { return failed.contains(m.address); });
                          if (reachable) {
                              requests.push_back(listing.request);

@@ -163,22 +163,24 @@ void SessionManager::sendText(const QString &contact, const QString &text)
                 next();
                 return;
             }
-            applyDefaultTimer(address, DefaultTimerCase::FirstSend,
-                              [this, address, text, next](const QString &timerFailure) {
-                                  if (!timerFailure.isEmpty()) {
-                                      emit commandFailed(address, timerFailure);
-                                      next();
-                                      return;
-                                  }
-                                  encryptAndSend(address, MessageContent::makeText(text, nowMs()),
-                                                 true,
-                                                 [this, address, next](const QString &failure) {
-                                                     if (!failure.isEmpty()) {
-                                                         emit commandFailed(address, failure);
-                                                     }
-                                                     next();
-                                                 });
-                              });
+            takeInMember(address, [this, address, text, next](const QString &) {
+                applyDefaultTimer(address, DefaultTimerCase::FirstSend,
+                                  [this, address, text, next](const QString &timerFailure) {
+                                      if (!timerFailure.isEmpty()) {
+                                          emit commandFailed(address, timerFailure);
+                                          next();
+                                          return;
+                                      }
+                                      encryptAndSend(address,
+                                                     MessageContent::makeText(text, nowMs()), true,
+                                                     [this, address, next](const QString &failure) {
+                                                         if (!failure.isEmpty()) {
+                                                             emit commandFailed(address, failure);
+                                                         }
+                                                         next();
+                                                     });
+                                  });
+            });
         });
     });
 }
@@ -304,57 +306,91 @@ void SessionManager::ensureSessions(const QString &address, Completion done,
         done(tr("The profile is not open.")); // locked while the command waited its turn
         return;
     }
-    whenDone(store->run([address](StoreContext &context) { return loadContact(context, address); }),
-             [this, storeId = store.get(), address, done,
-              memberKey](const StoreResult<std::optional<ContactState>> &loaded) {
-                 if (storeId != m_account->store().get()) {
-                     done(tr("The profile was closed."));
+    whenDone(
+        store->run([address](StoreContext &context) { return loadContact(context, address); }),
+        [this, storeId = store.get(), address, done,
+         memberKey](const StoreResult<std::optional<ContactState>> &loaded) {
+            if (storeId != m_account->store().get()) {
+                done(tr("The profile was closed."));
+                return;
+            }
+            if (const auto *error = std::get_if<StoreError>(&loaded)) {
+                done(error->message());
+                return;
+            }
+            const auto &known = std::get<std::optional<ContactState>>(loaded);
+            // M1 §9.11: a member is reached only under the key its group lists.
+            const auto isMemberKey = [&memberKey](const QByteArray &key) {
+                return memberKey.isEmpty() ||
+                       (key.size() == memberKey.size() &&
+                        crypto::constantTimeEqual(pipeline::viewOf(key),
+                                                  pipeline::viewOf(memberKey)));
+            };
+            if (known && !known->pendingAccountKey.isEmpty() &&
+                !isMemberKey(known->pendingAccountKey)) {
+                done(tr("The relay's key for %1 is not the one the group lists.").arg(address));
+                return;
+            }
+            if (known && !known->pendingAccountKey.isEmpty()) {
+                if (known->verified) {
+                    // Never re-keyed silently: the user compares and accepts first.
+                    done(tr("The safety number with %1 changed. Compare it again and "
+                            "accept the new key before you send.")
+                             .arg(address));
+                } else {
+                    runKeyChangeAcceptance(address, done);
+                }
+                return;
+            }
+            if (known && !known->deviceIds.empty() && isMemberKey(known->accountKey)) {
+                done({});
+                return;
+            }
+            const auto parsed = crypto::AccountAddress::parse(address.toStdString());
+            wire::Request request;
+            request.mutable_lookup_user()->set_username(
+                std::get<crypto::AccountAddress>(parsed).username);
+            m_connection->request(
+                std::move(request), [this, address, known, done,
+                                     memberKey](const RelayConnection::RequestResult &result) {
+                    const auto *response = std::get_if<wire::Response>(&result);
+                    if (response == nullptr) {
+                        done(tr("Parley is not connected to the relay."));
+                        return;
+                    }
+                    if (response->status().code() == wire::Status::NOT_FOUND ||
+                        response->status().code() == wire::Status::INVALID_USERNAME) {
+                        done(tr("There is no user %1 on this relay.").arg(address));
+                        return;
+                    }
+                    if (response->status().code() != wire::Status::OK || !response->has_user()) {
+                        done(tr("The relay could not look up %1.").arg(address));
+                        return;
+                    }
+                    establish(address, response->user(), known, done, memberKey);
+                });
+        });
+}
+
+void SessionManager::takeInMember(const QString &address, Completion done)
+{
+    const auto store = m_account->store();
+    if (!store) {
+        done(tr("The profile is not open."));
+        return;
+    }
+    whenDone(store->run([address](StoreContext &context) {
+        return parley::core::takeInMember(context, address);
+    }),
+             [this, address, done](const StoreResult<bool> &taken) {
+                 if (const auto *error = std::get_if<StoreError>(&taken)) {
+                     done(error->message()); // the send that follows says what is wrong
                      return;
                  }
-                 if (const auto *error = std::get_if<StoreError>(&loaded)) {
-                     done(error->message());
-                     return;
+                 if (std::get<bool>(taken)) {
+                     emit contactReady(address);
                  }
-                 const auto &known = std::get<std::optional<ContactState>>(loaded);
-                 if (known && !known->pendingAccountKey.isEmpty()) {
-                     if (known->verified) {
-                         // Never re-keyed silently: the user compares and accepts first.
-                         done(tr("The safety number with %1 changed. Compare it again and "
-                                 "accept the new key before you send.")
-                                  .arg(address));
-                     } else {
-                         runKeyChangeAcceptance(address, done);
-                     }
-                     return;
-                 }
-                 if (known && !known->deviceIds.empty()) {
-                     done({});
-                     return;
-                 }
-                 const auto parsed = crypto::AccountAddress::parse(address.toStdString());
-                 wire::Request request;
-                 request.mutable_lookup_user()->set_username(
-                     std::get<crypto::AccountAddress>(parsed).username);
-                 m_connection->request(
-                     std::move(request), [this, address, known, done,
-                                          memberKey](const RelayConnection::RequestResult &result) {
-                         const auto *response = std::get_if<wire::Response>(&result);
-                         if (response == nullptr) {
-                             done(tr("Parley is not connected to the relay."));
-                             return;
-                         }
-                         if (response->status().code() == wire::Status::NOT_FOUND ||
-                             response->status().code() == wire::Status::INVALID_USERNAME) {
-                             done(tr("There is no user %1 on this relay.").arg(address));
-                             return;
-                         }
-                         if (response->status().code() != wire::Status::OK ||
-                             !response->has_user()) {
-                             done(tr("The relay could not look up %1.").arg(address));
-                             return;
-                         }
-                         establish(address, response->user(), known, done, memberKey);
-                     });
+                 done({});
              });
 }
 

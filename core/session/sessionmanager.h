@@ -438,6 +438,9 @@ private:
     // acceptRequestInStore, then flushes the receipts it queued. `onlyRequest`: an address
     // that is a contact already is an error (acceptRequest), not a success (addContact).
     void acceptInStore(const QString &address, bool onlyRequest, Completion done);
+    // The store's takeInMember (M1 §9.11: writing 1:1 to a group member who is no contact
+    // adds it), then `done`; contactReady(address) if it did.
+    void takeInMember(const QString &address, Completion done);
     void establish(const QString &address, const wire::UserRecord &user,
                    const std::optional<ContactState> &known, Completion done,
                    const QByteArray &memberKey);

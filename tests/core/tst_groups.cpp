@@ -6,6 +6,7 @@
 // tests/e2e/tst_e2e_groups.cpp.
 
 #include "core/session/groupchange.h"
+#include "core/session/groupdevices.h"
 #include "core/session/groupevent.h"
 #include "core/session/grouppipeline.h"
 #include "core/store/contacttable.h"
@@ -167,6 +168,7 @@ private slots:
     void onlyMemberDevicesAreMembers();
     void storeResolvesAndPersists();
     void storeRejectsForgeriesAndWaitsForParents();
+    void membersWhoAreNoContactsAreReachedUnderTheGroupsKey();
     void makeGroupChangeFollowsTheRules();
     void ownLostChangesAreMadeAgain();
     void changesPerGroupAreBounded();
@@ -880,6 +882,86 @@ void TestGroups::storeResolvesAndPersists()
     QCOMPARE(update.outcome,
              renameWins ? GroupUpdate::Outcome::Applied : GroupUpdate::Outcome::Superseded);
     QCOMPARE(bob.group(genesis.groupId)->head, renameWins ? rename.digest() : removal.digest());
+}
+
+void TestGroups::membersWhoAreNoContactsAreReachedUnderTheGroupsKey()
+{
+    // M1 §9.11: carol knows alice only. Bob, whom she never added, is a member to make
+    // sessions with, under the key the group lists for him.
+    Profile carol(m_carol, {&m_alice});
+    const GroupChange genesis = create(m_alice, {m_bob.member(), m_carol.member()});
+    QCOMPARE(carol.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Applied);
+    const GroupState state = genesis.state();
+    const auto toReach = [&] {
+        QStringList found;
+        for (const MemberToReach &member :
+             valueOf(take(carol.store->run([&](StoreContext &context) {
+                 return membersToReach(context, genesis.groupId, m_carol.address);
+             })))) {
+            found << member.address + (member.accountKey == m_bob.publicKey() ? "" : " other key");
+        }
+        return found;
+    };
+    const auto asListed = [&](const QString &address) {
+        return valueOf(take(carol.store->run(
+            [&](StoreContext &context) { return pinnedAsListed(context, state, address); })));
+    };
+    QCOMPARE(toReach(), QStringList{m_bob.address});
+    QVERIFY(asListed(m_alice.address));
+    QVERIFY(!asListed(m_bob.address)); // no record yet
+
+    // A record in bob's name under another key (a stranger's first envelope, pinned on first
+    // use) with a session: still to reach under the group's key, and it gets nothing.
+    const Person fakeBob{m_bob.address};
+    const auto plant = [&](bool blocked) {
+        return take(carol.store->run([&](StoreContext &context) -> StoreStatus {
+            ContactRecord record;
+            auto found = ContactTable(context).findByAddress(m_bob.address);
+            if (const auto *existing = std::get_if<ContactRecord>(&found)) {
+                record = *existing;
+            } else {
+                record.address = m_bob.address;
+                record.accountKey = fakeBob.publicKey();
+                record.accepted = false;
+                record.createdAt = 1;
+            }
+            record.blocked = blocked;
+            auto id = ContactTable(context).put(record);
+            if (const auto *error = std::get_if<StoreError>(&id)) {
+                return *error;
+            }
+            if (found.index() == 0) {
+                return Done{};
+            }
+            SessionRecord session;
+            session.contact = std::get<ContactId>(id);
+            session.deviceId = 1;
+            session.state = crypto::WipedBytes(32);
+            session.associatedData = QByteArrayLiteral("ad");
+            if (auto made = SessionTable(context).insert(session);
+                const auto *error = std::get_if<StoreError>(&made)) {
+                return *error;
+            }
+            return Done{};
+        }));
+    };
+    QVERIFY(succeeded(plant(false)));
+    QCOMPARE(toReach(), QStringList{m_bob.address});
+    QVERIFY(!asListed(m_bob.address));
+    // Nor is such a record, no contact, put in a group of ours.
+    auto member = take(carol.store->run(
+        [&](StoreContext &context) { return contactMember(context, m_bob.address); }));
+    QVERIFY(std::holds_alternative<StoreError>(member));
+    QCOMPARE(std::get<StoreError>(member).code, StoreError::Code::NotFound);
+    // A blocked member is not reached at all.
+    QVERIFY(succeeded(plant(true)));
+    QVERIFY(toReach().isEmpty());
+    // Nothing to reach in a group we are not in.
+    Profile dave(m_dave, {&m_alice});
+    QCOMPARE(dave.receive(genesis.encoded, m_alice.address).outcome, GroupUpdate::Outcome::Applied);
+    QVERIFY(valueOf(take(dave.store->run([&](StoreContext &context) {
+                return membersToReach(context, genesis.groupId, m_dave.address);
+            }))).empty());
 }
 
 void TestGroups::storeRejectsForgeriesAndWaitsForParents()

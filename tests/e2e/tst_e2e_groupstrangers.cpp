@@ -139,16 +139,21 @@ void TestE2eGroupStrangers::membersWhoAreNoContactsReachEachOther()
     QCOMPARE(listed(carol, QStringLiteral("contacts")), QStringList{address(alice)});
     QVERIFY(listed(bob, QStringLiteral("requests")).isEmpty());
     QVERIFY(listed(carol, QStringLiteral("requests")).isEmpty());
-    // Outside the group nothing changed: bob's 1:1 text to carol is still refused.
-    result = cli(bob, {QStringLiteral("send"), carol, QStringLiteral("psst")});
-    QVERIFY(result.exitCode != 0);
-
     // Carol leaves; bob's next text reaches alice only.
     ok(carol, {QStringLiteral("group"), QStringLiteral("leave"), id});
-    ok(bob, {QStringLiteral("recv")});
+    QVERIFY(
+        !parley::test::strings(groups(bob).value(id).value(u"members")).contains(address(carol)));
     ok(bob, {QStringLiteral("group"), QStringLiteral("send"), id, QStringLiteral("bye")});
     QVERIFY(history(alice, id).contains(address(bob) + QStringLiteral(": bye")));
     QVERIFY(!history(carol, id).contains(address(bob) + QStringLiteral(": bye")));
+
+    // Bob writes to carol alone: that makes her his contact, as `add` would; to carol, who
+    // never added bob, it is a message request like any stranger's (M1 §8).
+    ok(bob, {QStringLiteral("send"), carol, QStringLiteral("psst")});
+    QCOMPARE(listed(bob, QStringLiteral("contacts")),
+             (QStringList{address(alice), address(carol)}));
+    ok(carol, {QStringLiteral("recv")});
+    QCOMPARE(listed(carol, QStringLiteral("requests")), QStringList{address(bob)});
 }
 
 void TestE2eGroupStrangers::aStrangersGroupGetsNoReceiptsUntilWeWrite()
