@@ -562,24 +562,34 @@ std::optional<GroupError> verifyGroupChange(const std::optional<GroupState> &par
         signerKey = signer->accountKey;
     }
     // The signature before the transition's rules: an unsigned claim is not looked at further.
-    crypto::Ed25519PublicKey key{};
-    crypto::Signature signature{};
-    if (signerKey.size() != qsizetype(key.size()) ||
-        change.signature.size() != qsizetype(signature.size()) ||
+    if (signerKey.size() != qsizetype(crypto::Ed25519PublicKey().size()) ||
+        change.signature.size() != qsizetype(crypto::Signature().size()) ||
         change.encoded.size() <= kGroupSignatureBytes) {
         return GroupError::Malformed;
     }
-    std::memcpy(key.data(), signerKey.constData(), key.size());
-    std::memcpy(signature.data(), change.signature.constData(), signature.size());
-    const QByteArray input =
-        signatureInput(change.encoded.left(change.encoded.size() - kGroupSignatureBytes));
-    if (!crypto::verifySignature(key, view(input), signature)) {
+    if (!isSignedBy(change, signerKey)) {
         return GroupError::BadSignature;
     }
     if (parent) {
         return checkTransition(*parent, change);
     }
     return std::nullopt;
+}
+
+bool isSignedBy(const GroupChange &change, const QByteArray &accountKey)
+{
+    crypto::Ed25519PublicKey key{};
+    crypto::Signature signature{};
+    if (accountKey.size() != qsizetype(key.size()) ||
+        change.signature.size() != qsizetype(signature.size()) ||
+        change.encoded.size() <= kGroupSignatureBytes) {
+        return false;
+    }
+    std::memcpy(key.data(), accountKey.constData(), key.size());
+    std::memcpy(signature.data(), change.signature.constData(), signature.size());
+    const QByteArray input =
+        signatureInput(change.encoded.left(change.encoded.size() - kGroupSignatureBytes));
+    return crypto::verifySignature(key, view(input), signature);
 }
 
 } // namespace parley::core

@@ -162,6 +162,10 @@ std::variant<GroupChange, GroupError> signGroupChange(GroupChange change,
 // Parses the layout strictly and bounded (M1 §9.2); no signature check (that needs the state).
 std::variant<GroupChange, GroupError> decodeGroupChange(const QByteArray &bytes);
 
+// Whether `change` carries a valid signature under `accountKey` (M1 §9.2), nothing else
+// checked.
+bool isSignedBy(const GroupChange &change, const QByteArray &accountKey);
+
 // Looks up the account key pinned for an address (empty: none known).
 using PinnedKeyLookup = std::function<QByteArray(const QString &address)>;
 

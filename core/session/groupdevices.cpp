@@ -4,6 +4,7 @@
 
 #include "core/session/pipelinehelpers.h"
 #include "core/store/contacttable.h"
+#include "core/store/grouptable.h"
 #include "core/store/identitytable.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/sessiontable.h"
@@ -111,6 +112,12 @@ membersToReach(StoreContext &context, const QByteArray &groupId, const QString &
             if (asListed && !std::get<std::vector<SessionRecord>>(current).empty()) {
                 continue;
             }
+            if (!asListed && record->accepted) {
+                // A contact whose key is not the one listed any more: a group send does not
+                // re-key a 1:1 contact; it gets nothing of the group until an admin lists
+                // its key.
+                continue;
+            }
         } else if (std::get<StoreError>(found).code != StoreError::Code::NotFound) {
             return std::get<StoreError>(found);
         }
@@ -130,23 +137,46 @@ StoreResult<bool> takesPart(StoreContext &context, const crypto::DeviceIdentity 
     if (std::get<std::optional<OwnSenderKey>>(own)) {
         return true; // we wrote in it
     }
-    auto chain = chainOf(context, groupId);
-    if (const auto *error = errorOf(chain)) {
+    GroupTable groups(context);
+    auto row = groups.find(groupId);
+    if (const auto *error = errorOf(row)) {
         return *error;
     }
-    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(chain)) {
+    const auto &found = std::get<std::optional<GroupRowId>>(row);
+    if (!found) {
+        return false;
+    }
+    auto stored = groups.changes(*found);
+    if (const auto *error = errorOf(stored)) {
+        return *error;
+    }
+    // A change that lists us, signed by us or by a contact (checked under the key pinned for
+    // it: a change waiting for its parent is stored unverified). Not resolved as a chain:
+    // this runs for receipts, and a stranger decides how long its group's chain is.
+    ContactTable contacts(context);
+    const QByteArray selfKey(reinterpret_cast<const char *>(self.certificate().accountKey.data()),
+                             qsizetype(self.certificate().accountKey.size()));
+    for (const QByteArray &bytes : std::get<std::vector<QByteArray>>(stored)) {
         auto decoded = decodeGroupChange(bytes);
         const auto *change = std::get_if<GroupChange>(&decoded);
-        if (change == nullptr || change->state().member(selfAddress) == nullptr) {
+        if (change == nullptr || std::none_of(change->members.begin(), change->members.end(),
+                                              [&](const GroupMember &member) {
+                                                  return member.address == selfAddress;
+                                              })) {
             continue;
         }
-        // The change that first lists us: its signer put us in the group.
-        if (change->signer == selfAddress) {
+        QByteArray signerKey = selfKey;
+        if (change->signer != selfAddress) {
+            auto signer = contacts.findByAddress(change->signer);
+            const auto *record = std::get_if<ContactRecord>(&signer);
+            if (record == nullptr || !record->accepted || record->blocked) {
+                continue;
+            }
+            signerKey = record->accountKey;
+        }
+        if (isSignedBy(*change, signerKey)) {
             return true;
         }
-        auto signer = ContactTable(context).findByAddress(change->signer);
-        const auto *record = std::get_if<ContactRecord>(&signer);
-        return record != nullptr && record->accepted && !record->blocked;
     }
     return false;
 }
@@ -320,16 +350,19 @@ StoreResult<std::vector<SelfListing>> selfListings(StoreContext &context,
             }
             auto contact = contacts.findByAddress(member.address);
             const auto *record = std::get_if<ContactRecord>(&contact);
-            if (record != nullptr) {
-                keyChangeWaits = keyChangeWaits || !record->pendingAccountKey.isEmpty();
-                if (record->blocked) {
-                    continue; // sent nothing (M1 §8), so not waited for
-                }
+            if (record != nullptr && record->blocked) {
+                continue; // sent nothing (M1 §8), so not waited for
             }
-            // A contact must be reached; a member who is no contact is tried (M1 §9.11), but
-            // one that cannot be (an account gone) does not keep this device out.
-            const bool isContact = record != nullptr && record->accepted;
-            (isContact ? listing.contacts : listing.others)
+            // A contact pinned under the key listed must be reached; any other member is
+            // tried (M1 §9.11), but one that cannot be (an account gone, a key of its own)
+            // does not keep this device out.
+            auto listed = pinnedAsListed(context, state, member.address);
+            if (const auto *error = errorOf(listed)) {
+                return *error;
+            }
+            const bool mustReach = record != nullptr && record->accepted && std::get<bool>(listed);
+            keyChangeWaits = keyChangeWaits || (mustReach && !record->pendingAccountKey.isEmpty());
+            (mustReach ? listing.contacts : listing.others)
                 .push_back({member.address, member.accountKey});
         }
         if (keyChangeWaits) {

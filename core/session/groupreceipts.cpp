@@ -16,6 +16,43 @@ namespace parley::core {
 using namespace pipeline;
 using State = MessageRecord::State;
 
+namespace {
+
+// Whether a group receipt may go to `author` (M1 §9.8, §9.11). A member pinned under another
+// key than the group lists gets none; a former member, as before, only if a contact.
+StoreResult<bool> mayAnswer(StoreContext &context, const crypto::DeviceIdentity &self,
+                            const QString &author, const QByteArray &groupId)
+{
+    auto group = loadGroup(context, groupId);
+    if (const auto *error = errorOf(group)) {
+        return *error;
+    }
+    const auto &state = std::get<std::optional<GroupState>>(group);
+    if (!state) {
+        return false;
+    }
+    if (state->member(author) != nullptr) {
+        auto listed = pinnedAsListed(context, *state, author);
+        if (const auto *error = errorOf(listed)) {
+            return *error;
+        }
+        if (!std::get<bool>(listed)) {
+            return false;
+        }
+    }
+    auto contact = ContactTable(context).findByAddress(author);
+    const auto *record = std::get_if<ContactRecord>(&contact);
+    if (record == nullptr || record->accepted) {
+        return true; // none: nothing can be encrypted to it anyway; a contact: M1 §8 decides
+    }
+    if (state->member(author) == nullptr) {
+        return false;
+    }
+    return takesPart(context, self, groupId);
+}
+
+} // namespace
+
 StoreResult<std::vector<StateChange>>
 applyGroupReceipt(StoreContext &context, const MessageContent &receipt, const QString &member)
 {
@@ -69,32 +106,16 @@ StoreResult<std::vector<OutboxEntry>> encryptGroupReceipt(StoreContext &context,
     if (device == 0) {
         return std::vector<OutboxEntry>(); // a row without its sending device: nobody to tell
     }
-    // M1 §9.11: only to the author pinned under the key the group lists; to one who is no
-    // contact only in a group the user takes part in.
-    auto group = loadGroup(context, receipt.groupId);
-    if (const auto *error = errorOf(group)) {
-        return *error;
-    }
-    const auto &state = std::get<std::optional<GroupState>>(group);
-    if (!state) {
+    // M1 §9.11: only to an author pinned under the key the group lists; to one who is no
+    // contact only in a group the user takes part in. A check that fails skips the receipt,
+    // as one that cannot be made does (below).
+    auto allowed = mayAnswer(context, self, author, receipt.groupId);
+    if (const auto *error = errorOf(allowed)) {
+        qCInfo(lcPipeline) << "no group receipt to" << author << ":" << error->message();
         return std::vector<OutboxEntry>();
     }
-    auto listed = pinnedAsListed(context, *state, author);
-    if (const auto *error = errorOf(listed)) {
-        return *error;
-    }
-    if (!std::get<bool>(listed)) {
+    if (!std::get<bool>(allowed)) {
         return std::vector<OutboxEntry>();
-    }
-    auto contact = ContactTable(context).findByAddress(author);
-    if (const auto *record = std::get_if<ContactRecord>(&contact); record && !record->accepted) {
-        auto part = takesPart(context, self, receipt.groupId);
-        if (const auto *error = errorOf(part)) {
-            return *error;
-        }
-        if (!std::get<bool>(part)) {
-            return std::vector<OutboxEntry>();
-        }
     }
     // Its own savepoint: a receipt that cannot be made is undone alone and skipped, never
     // the transaction it is part of (an inbox batch, a markSeen).

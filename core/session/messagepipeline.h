@@ -431,10 +431,11 @@ struct RequestSummary
 // newest first.
 StoreResult<std::vector<RequestSummary>> listRequests(StoreContext &context);
 
-// M1 §9.11: the user writes 1:1 to `address`, a group member who is no contact and sent no
-// message request (no message in its conversation): that makes it a contact, as adding it
-// would. Nothing for a contact, a blocked address or a request's sender (M1 §8: accepted
-// only by the user). Whether it took the member in.
+// M1 §9.11: the user writes 1:1 to `address`, a member of one of our groups who is no
+// contact, is pinned under the key the group lists, and sent no message request (no message
+// in its conversation): that makes it a contact, as adding it would. Nothing for a contact,
+// a blocked address, a request's sender (M1 §8: accepted only by the user) or a record made
+// under another key. Whether it took the member in.
 StoreResult<bool> takeInMember(StoreContext &context, const QString &address);
 
 } // namespace parley::core

@@ -2,6 +2,7 @@
 // docs/architecture.md "Message requests and blocking"). What arrives from a request's sender
 // or a blocked one is handled in receiveEnvelope; this file holds the user's commands.
 
+#include "core/session/groupdevices.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/pipelinehelpers.h"
 #include "core/store/attachmenttable.h"
@@ -253,6 +254,23 @@ StoreResult<bool> takeInMember(StoreContext &context, const QString &address)
         }
         ContactRecord record = std::get<ContactRecord>(found);
         if (record.accepted || record.blocked) {
+            return false;
+        }
+        // Only a member of one of our groups, pinned under the key the group lists: a record
+        // a stranger's envelope in that name made (pinned on first use) is no one to take in.
+        auto groups = listGroups(context);
+        if (const auto *error = errorOf(groups)) {
+            return *error;
+        }
+        bool member = false;
+        for (const GroupState &state : std::get<std::vector<GroupState>>(groups)) {
+            auto listed = pinnedAsListed(context, state, address);
+            if (const auto *error = errorOf(listed)) {
+                return *error;
+            }
+            member = member || std::get<bool>(listed);
+        }
+        if (!member) {
             return false;
         }
         auto conversation = ConversationTable(context).findByAddress(address);

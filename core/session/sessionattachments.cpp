@@ -168,6 +168,11 @@ void SessionManager::sendAttachment(const QString &contact,
             } else {
                 whenDone(store->run([address = upload.address](
                                         StoreContext &context) -> StoreResult<bool> {
+                    // Writing to a group member who is no contact adds it (M1 §9.11).
+                    auto taken = parley::core::takeInMember(context, address);
+                    if (const auto *error = std::get_if<StoreError>(&taken)) {
+                        return *error;
+                    }
                     auto contact = ContactTable(context).findByAddress(address);
                     if (const auto *error = std::get_if<StoreError>(&contact)) {
                         return *error;
@@ -175,7 +180,7 @@ void SessionManager::sendAttachment(const QString &contact,
                     if (auto refused = refusalToSend(std::get<ContactRecord>(contact), address)) {
                         return *refused;
                     }
-                    return true;
+                    return std::get<bool>(taken);
                 }),
                          [this, upload, source,
                           storeId = store.get()](const StoreResult<bool> &checked) {
@@ -187,6 +192,9 @@ void SessionManager::sendAttachment(const QString &contact,
                                  emit attachmentFailed(upload.address, upload.clientMessageId,
                                                        pipeline::sentenceOf(*refused));
                              } else {
+                                 if (std::get<bool>(checked)) {
+                                     emit contactReady(upload.address);
+                                 }
                                  encryptForUpload(upload, source);
                              }
                          });

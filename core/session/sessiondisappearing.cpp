@@ -5,6 +5,7 @@
 #include "core/session/sessionmanager.h"
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
+#include "core/store/messagetable.h"
 #include "core/store/profilesettings.h"
 #include "core/store/profilestore.h"
 
@@ -110,7 +111,15 @@ void SessionManager::applyDefaultTimer(const QString &address, DefaultTimerCase 
                 return when == DefaultTimerCase::FirstSend;
             }
             if (when == DefaultTimerCase::FirstSend) {
-                return false;
+                // A conversation without a message is a first send too: a group member's
+                // pairwise group traffic made it (M1 §9.11) before the user wrote.
+                auto newest = MessageTable(context).page(*conversation, MessageId{}, 1);
+                if (const auto *error = std::get_if<StoreError>(&newest)) {
+                    return *error;
+                }
+                if (!std::get<std::vector<MessageRecord>>(newest).empty()) {
+                    return false;
+                }
             }
             auto timer = conversations.timer(*conversation);
             if (const auto *error = std::get_if<StoreError>(&timer)) {

@@ -9,6 +9,7 @@
 #include "core/session/groupdevices.h"
 #include "core/session/groupevent.h"
 #include "core/session/grouppipeline.h"
+#include "core/session/messagepipeline.h"
 #include "core/store/contacttable.h"
 #include "core/store/grouptable.h"
 #include "core/store/sessiontable.h"
@@ -948,6 +949,9 @@ void TestGroups::membersWhoAreNoContactsAreReachedUnderTheGroupsKey()
     QVERIFY(succeeded(plant(false)));
     QCOMPARE(toReach(), QStringList{m_bob.address});
     QVERIFY(!asListed(m_bob.address));
+    // Writing 1:1 to that address takes no one in: the record is not the member's.
+    QVERIFY(!valueOf(take(carol.store->run(
+        [&](StoreContext &context) { return takeInMember(context, m_bob.address); }))));
     // Nor is such a record, no contact, put in a group of ours.
     auto member = take(carol.store->run(
         [&](StoreContext &context) { return contactMember(context, m_bob.address); }));
@@ -962,6 +966,27 @@ void TestGroups::membersWhoAreNoContactsAreReachedUnderTheGroupsKey()
     QVERIFY(valueOf(take(dave.store->run([&](StoreContext &context) {
                 return membersToReach(context, genesis.groupId, m_dave.address);
             }))).empty());
+
+    // Bob as the group lists him, no contact and no request of carol's: writing to him 1:1
+    // makes him a contact (M1 §9.11).
+    Profile other(m_carol, {&m_alice});
+    QCOMPARE(other.receive(genesis.encoded).outcome, GroupUpdate::Outcome::Applied);
+    const auto taken = take(other.store->run([&](StoreContext &context) -> StoreResult<bool> {
+        ContactRecord record;
+        record.address = m_bob.address;
+        record.accountKey = m_bob.publicKey();
+        record.accepted = false;
+        record.createdAt = 1;
+        if (auto id = ContactTable(context).put(record);
+            const auto *error = std::get_if<StoreError>(&id)) {
+            return *error;
+        }
+        return takeInMember(context, m_bob.address);
+    }));
+    QVERIFY(valueOf(taken));
+    QVERIFY(valueOf(take(other.store->run([&](StoreContext &context) {
+                return ContactTable(context).findByAddress(m_bob.address);
+            }))).accepted);
 }
 
 void TestGroups::storeRejectsForgeriesAndWaitsForParents()
