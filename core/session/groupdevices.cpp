@@ -106,9 +106,7 @@ membersToReach(StoreContext &context, const QByteArray &groupId, const QString &
             }
             // Pinned under another key than the group lists: reached anew under the group's
             // (a key change, ensureSessions), else it gets nothing (pinnedAsListed).
-            const bool asListed =
-                record->accountKey.size() == member.accountKey.size() &&
-                crypto::constantTimeEqual(viewOf(record->accountKey), viewOf(member.accountKey));
+            const bool asListed = sameKey(record->accountKey, member.accountKey);
             if (asListed && !std::get<std::vector<SessionRecord>>(current).empty()) {
                 continue;
             }
@@ -137,16 +135,7 @@ StoreResult<bool> takesPart(StoreContext &context, const crypto::DeviceIdentity 
     if (std::get<std::optional<OwnSenderKey>>(own)) {
         return true; // we wrote in it
     }
-    GroupTable groups(context);
-    auto row = groups.find(groupId);
-    if (const auto *error = errorOf(row)) {
-        return *error;
-    }
-    const auto &found = std::get<std::optional<GroupRowId>>(row);
-    if (!found) {
-        return false;
-    }
-    auto stored = groups.changes(*found);
+    auto stored = GroupTable(context).changesOf(groupId);
     if (const auto *error = errorOf(stored)) {
         return *error;
     }
@@ -190,8 +179,7 @@ StoreResult<bool> pinnedAsListed(StoreContext &context, const GroupState &state,
         return error->code == StoreError::Code::NotFound ? StoreResult<bool>(false) : *error;
     }
     const QByteArray &pinned = std::get<ContactRecord>(found).accountKey;
-    return member != nullptr && pinned.size() == member->accountKey.size() &&
-           crypto::constantTimeEqual(viewOf(pinned), viewOf(member->accountKey));
+    return member != nullptr && sameKey(pinned, member->accountKey);
 }
 
 namespace {

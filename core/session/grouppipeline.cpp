@@ -700,16 +700,7 @@ StoreResult<SentGroupChange> sendGroupChange(StoreContext &context,
 
 StoreResult<std::vector<QByteArray>> chainOf(StoreContext &context, const QByteArray &groupId)
 {
-    GroupTable groups(context);
-    auto row = groups.find(groupId);
-    if (const auto *error = errorOf(row)) {
-        return *error;
-    }
-    const auto &found = std::get<std::optional<GroupRowId>>(row);
-    if (!found) {
-        return std::vector<QByteArray>();
-    }
-    auto stored = groups.changes(*found);
+    auto stored = GroupTable(context).changesOf(groupId);
     if (const auto *error = errorOf(stored)) {
         return *error;
     }

@@ -84,9 +84,7 @@ StoreResult<ReceivedGroupText> receiveGroupText(StoreContext &context, const QBy
         // The sealed body's certificate must be signed by the member's own account key.
         if (state) {
             const GroupMember *member = state->member(address);
-            if (member &&
-                (member->accountKey.size() != accountKey.size() ||
-                 !crypto::constantTimeEqual(viewOf(member->accountKey), viewOf(accountKey)))) {
+            if (member && !sameKey(member->accountKey, accountKey)) {
                 return ReceivedGroupText{GroupMessageError::NotAMember, std::nullopt};
             }
         }

@@ -1,7 +1,9 @@
 #include "core/session/grouptextpipeline.h"
 
 #include "core/session/groupdevices.h"
+#include "core/session/groupowed.h"
 #include "core/session/grouppipeline.h"
+#include "core/session/groupsealing.h"
 #include "core/session/messagepipeline.h"
 #include "core/session/peerrecord.h"
 #include "core/session/pipelinehelpers.h"
@@ -40,33 +42,6 @@ StoreError refused(const QString &sentence)
 StoreError nobodyToReceive()
 {
     return refused(QStringLiteral("No member of the group can receive it (no sessions)."));
-}
-
-// "user@relay/device" → (user@relay, device).
-std::pair<QString, quint32> splitDevice(const QString &name)
-{
-    const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
-    return {name.left(slash), name.mid(slash + 1).toUInt()};
-}
-
-// The accounts of "user@relay/device" names, each once, without `except`.
-QStringList accountsOf(const QStringList &devices, const QString &except = {})
-{
-    QStringList accounts;
-    for (const QString &device : devices) {
-        const QString account = splitDevice(device).first;
-        if (account != except && !accounts.contains(account)) {
-            accounts << account;
-        }
-    }
-    return accounts;
-}
-
-crypto::GroupId groupIdOf(const QByteArray &bytes)
-{
-    crypto::GroupId id{};
-    std::copy_n(reinterpret_cast<const crypto::Byte *>(bytes.constData()), id.size(), id.begin());
-    return id;
 }
 
 } // namespace
@@ -175,7 +150,6 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
 {
     const QString selfAddress = QString::fromStdString(self.address().account.toString());
     const quint32 selfDevice = self.address().device.value;
-    const auto nowSeconds = std::uint64_t(std::max<qint64>(now, 0) / 1000);
     return context.transaction([&]() -> StoreResult<SentGroupText> {
         auto loaded = groupToSendTo(context, self, groupId);
         if (const auto *error = errorOf(loaded)) {
@@ -231,125 +205,17 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             }
             sent.changed = std::move(local.target);
         }
-        SenderKeyTable keys(context);
-        auto found = keys.own(groupId, selfAddress, selfDevice);
-        if (const auto *error = errorOf(found)) {
+        auto sealed = sealForGroup(context, self, *state, content, now);
+        if (const auto *error = errorOf(sealed)) {
             return *error;
         }
-        auto &own = std::get<std::optional<OwnSenderKey>>(found);
-        SenderKeyPlan plan = planSenderKey(*state, selfAddress, selfDevice,
-                                           own ? own->holders : QStringList(), own.has_value());
-        if (!plan.rotate && own && own->sender.rotationDue(nowSeconds)) {
-            plan = planSenderKey(*state, selfAddress, selfDevice, {}, false); // C4 §5
-        }
-        if (plan.rotate) {
-            // C4 §5: a removed device holds the old chain key; nothing more is sent under it.
-            own = own ? OwnSenderKey{own->sender.rotate(nowSeconds), {}}
-                      : OwnSenderKey{crypto::SenderKeySender::create(groupIdOf(groupId),
-                                                                     self.address(), nowSeconds),
-                                     {}};
-            sent.rotated = true;
-        }
-        // The key to each new holder, over its pairwise session (C4 §3.1; M1 §9.6 step 3).
-        const crypto::WipedBytes distribution = own->sender.distribution().serialize();
-        const MessageContent keyContent =
-            MessageContent::makeSenderKey(state->epoch, bytesOf(distribution.view()), now);
-        for (const QString &holder : plan.distributeTo) {
-            const auto [account, device] = splitDevice(holder);
-            auto listed = pinnedAsListed(context, *state, account);
-            if (const auto *error = errorOf(listed)) {
-                return *error;
-            }
-            if (!std::get<bool>(listed)) {
-                sent.unreached << holder; // pinned under another key (M1 §9.11)
-                continue;
-            }
-            auto encrypted =
-                encryptInTransaction(context, self, account, keyContent, true, now, device);
-            if (const auto *error = errorOf(encrypted)) {
-                if (error->code != StoreError::Code::NotFound) {
-                    return *error;
-                }
-                sent.unreached << holder; // no session, or blocked
-                continue;
-            }
-            auto &outgoing = std::get<OutgoingResult>(encrypted);
-            if (outgoing.outbox.empty()) {
-                sent.unreached << holder; // no session with that device
-                continue;
-            }
-            for (OutboxEntry &entry : outgoing.outbox) {
-                sent.outbox.push_back(std::move(entry));
-            }
-            own->holders << holder;
-        }
-        // Every holder that is still a recipient gets the text (a holder is a recipient by
-        // now: a former one made us rotate above).
-        const QStringList recipients = groupRecipients(*state, selfAddress, selfDevice);
-        for (const QString &recipient : recipients) {
-            if (own->holders.contains(recipient)) {
-                sent.recipients << recipient;
-            }
-        }
-        // Their identity keys, from the pairwise sessions (C3 §7: sealed to each device). A
-        // holder whose session is gone — its device retired from its account's verified list
-        // (B1 §7) while the group state still names it — is left out like one never reached.
-        std::vector<crypto::X25519PublicKey> identityKeys;
-        std::map<QString, std::vector<SessionRecord>> sessionsOf;
-        const QStringList holders = std::exchange(sent.recipients, {});
-        for (const QString &recipient : holders) {
-            const auto [account, device] = splitDevice(recipient);
-            if (!sessionsOf.count(account)) {
-                // Pinned under another key than the group lists (M1 §9.11): none of its
-                // sessions counts, so it is left out below.
-                auto listed = pinnedAsListed(context, *state, account);
-                if (const auto *error = errorOf(listed)) {
-                    return *error;
-                }
-                std::vector<SessionRecord> rows;
-                if (std::get<bool>(listed)) {
-                    auto contact = ContactTable(context).findByAddress(account);
-                    if (const auto *error = errorOf(contact)) {
-                        return *error;
-                    }
-                    auto current = SessionTable(context).currentForContact(
-                        std::get<ContactRecord>(contact).id);
-                    if (const auto *error = errorOf(current)) {
-                        return *error;
-                    }
-                    rows = std::get<std::vector<SessionRecord>>(std::move(current));
-                }
-                sessionsOf[account] = std::move(rows);
-            }
-            const auto &sessions = sessionsOf[account];
-            const auto session =
-                std::find_if(sessions.begin(), sessions.end(),
-                             [&](const auto &row) { return row.deviceId == device; });
-            if (session == sessions.end()) {
-                sent.unreached << recipient;
-                continue;
-            }
-            const std::optional<PeerRecord> peer = PeerRecord::parse(session->state.view());
-            if (!peer) {
-                return failure(QStringLiteral("the session with %1 is damaged").arg(recipient));
-            }
-            sent.recipients << recipient;
-            identityKeys.push_back(peer->identityKey);
-        }
-        if (sent.recipients.isEmpty()) {
+        auto &sealing = std::get<GroupSealing>(sealed);
+        if (sealing.recipients.isEmpty()) {
             return nobodyToReceive();
         }
-        // Encrypted ONCE under the sender key, framed 0x03 (C3 §3); the advanced key is stored
-        // in this transaction, before anything leaves (C4 §6).
-        auto encrypted = encryptGroupText(own->sender, content);
-        if (const auto *error = std::get_if<GroupMessageError>(&encrypted)) {
-            return refused(QString::fromLatin1(describe(*error)));
-        }
-        auto framed = crypto::encodeSenderKeySealedMessage(viewOf(std::get<QByteArray>(encrypted)));
-        if (!std::holds_alternative<std::vector<crypto::Byte>>(framed)) {
-            return failure(QStringLiteral("cannot frame a group message"));
-        }
-        const auto &message = std::get<std::vector<crypto::Byte>>(framed);
+        sent.recipients = sealing.recipients;
+        sent.unreached = sealing.unreached;
+        sent.rotated = sealing.rotated;
         // Our copy of a text, a message of the group's conversation (schema v14).
         sent.record.groupId = groupId;
         sent.record.sender = selfAddress;
@@ -387,49 +253,19 @@ StoreResult<SentGroupText> sendToGroup(StoreContext &context, const crypto::Devi
             }
             sent.record.message = std::get<MessageId>(stored);
         }
-        OutboxTable outbox(context);
-        // Past kMaxRecipientsPerSend devices, several Sends; each ends at a member's last
-        // device (a member has at most kMaxGroupMemberDevices), so a member's devices are all
-        // in one entry and a refusal of the entry decides alone whether it gets the text.
-        for (qsizetype first = 0, count = 0; first < sent.recipients.size(); first += count) {
-            count = std::min<qsizetype>(protocol::kMaxRecipientsPerSend,
-                                        sent.recipients.size() - first);
-            while (first + count < sent.recipients.size() && count > 1 &&
-                   splitDevice(sent.recipients[first + count]).first ==
-                       splitDevice(sent.recipients[first + count - 1]).first) {
-                --count;
-            }
-            auto sealed = crypto::sealMultiRecipient(
-                self, std::span(identityKeys).subspan(std::size_t(first), std::size_t(count)),
-                message);
-            if (const auto *error = std::get_if<crypto::SealedSenderError>(&sealed)) {
-                return failure(QStringLiteral("sealing: %1").arg(crypto::describe(*error)));
-            }
-            const auto &multi = std::get<crypto::MultiRecipientMessage>(sealed);
-            wire::MultiRecipientPayload payload;
-            payload.set_body(std::string(multi.body.begin(), multi.body.end()));
-            for (const auto &key : multi.sealedKeys) {
-                payload.add_sealed_keys(std::string(key.begin(), key.end()));
-            }
-            OutboxEntry entry;
-            entry.clientMessageId = MessageContent::newClientMessageId();
-            entry.envelope = QByteArray(1, kMultiOutboxMarker) +
-                             QByteArray::fromStdString(payload.SerializeAsString());
-            entry.recipients = sent.recipients.mid(first, count);
-            entry.createdAt = now;
-            // The relay's answer moves our copy from Queued to Sent or Failed
-            // (finishOutboxEntry), as for a 1:1 text.
-            entry.message = sent.record.message;
-            auto added = outbox.add(entry);
-            if (const auto *error = errorOf(added)) {
-                return *error;
-            }
-            entry.id = std::get<OutboxId>(added);
-            sent.outbox.push_back(std::move(entry));
+        auto queued = queueSealed(context, self, groupId, sealing, sent.record.message, now);
+        if (const auto *error = errorOf(queued)) {
+            return *error;
         }
-        if (auto saved = keys.saveOwn(groupId, selfAddress, selfDevice, *own, now);
-            errorOf(saved) != nullptr) {
-            return *errorOf(saved);
+        sent.outbox = std::get<std::vector<OutboxEntry>>(std::move(queued));
+        // M1 §9.11: what a member without a session missed is owed to it.
+        const MessageId owedWith = sent.record.message.isValid() ? sent.record.message
+                                   : sent.changed                ? sent.changed->id
+                                                                 : MessageId{};
+        if (auto owed = oweToUnreached(context, *state, selfAddress, sent.recipients, owedWith,
+                                       content, now);
+            errorOf(owed) != nullptr) {
+            return *errorOf(owed);
         }
         return sent;
     });

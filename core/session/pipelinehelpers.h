@@ -38,6 +38,12 @@ inline crypto::ByteView viewOf(const QByteArray &bytes)
             static_cast<std::size_t>(bytes.size())};
 }
 
+// Whether two account keys are the same, in constant time (a key of another length differs).
+inline bool sameKey(const QByteArray &a, const QByteArray &b)
+{
+    return crypto::constantTimeEqual(viewOf(a), viewOf(b));
+}
+
 template<typename T>
 const StoreError *errorOf(const StoreResult<T> &result)
 {

@@ -3,6 +3,7 @@
 
 #include "core/account/accountmanager.h"
 #include "core/session/groupdevices.h"
+#include "core/session/groupowed.h"
 #include "core/session/grouppipeline.h"
 #include "core/session/grouptextpipeline.h"
 #include "core/session/sessionmanager.h"
@@ -311,9 +312,16 @@ void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob j
         // After running device list refreshes: a member's new device gets a session first,
         // and so does a member who is no contact (M1 §9.11).
         whenRefreshed([this, groupId, store, self, key, job, sent, next] {
-            reachMembers(groupId, [this, store, self, key, job, sent, next] {
-                whenDone(store->run([self, job](StoreContext &context) {
-                    return job(context, *self, QDateTime::currentMSecsSinceEpoch());
+            reachMembers(groupId, [this, groupId, store, self, key, job, sent, next] {
+                whenDone(store->run([self, groupId, job](StoreContext &context) {
+                    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                    // What the group owes a member reached just now goes first (M1 §9.11).
+                    if (auto paid =
+                            parley::core::payOwedGroupContents(context, *self, groupId, now);
+                        const auto *error = std::get_if<StoreError>(&paid)) {
+                        qCWarning(lcSession) << "owed group contents not sent:" << error->detail;
+                    }
+                    return job(context, *self, now);
                 }),
                          [this, next, key, sent](const StoreResult<SentGroupText> &result) {
                              if (const auto *error = std::get_if<StoreError>(&result)) {
@@ -321,6 +329,7 @@ void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob j
                                  // sentence.
                                  emit commandFailed(key, error->detail.isEmpty() ? error->message()
                                                                                  : error->detail);
+                                 flushOutbox(); // owed contents paid before it failed
                                  next();
                                  return;
                              }

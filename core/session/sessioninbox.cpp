@@ -376,7 +376,8 @@ void SessionManager::checkSynced()
         // before synced(): the commands that then start wait for it.
         if (!m_selfListingChecked) {
             m_selfListingChecked = true;
-            listThisDevice(); // groups an archive brought (protocol B3 §3)
+            listThisDevice();       // groups an archive brought (protocol B3 §3)
+            payOwedGroupContents(); // members we sent to while we could not reach them
         }
         emit synced();
     }

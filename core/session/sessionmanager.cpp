@@ -321,10 +321,7 @@ void SessionManager::ensureSessions(const QString &address, Completion done,
             const auto &known = std::get<std::optional<ContactState>>(loaded);
             // M1 §9.11: a member is reached only under the key its group lists.
             const auto isMemberKey = [&memberKey](const QByteArray &key) {
-                return memberKey.isEmpty() ||
-                       (key.size() == memberKey.size() &&
-                        crypto::constantTimeEqual(pipeline::viewOf(key),
-                                                  pipeline::viewOf(memberKey)));
+                return memberKey.isEmpty() || pipeline::sameKey(key, memberKey);
             };
             if (known && !known->pendingAccountKey.isEmpty() &&
                 !isMemberKey(known->pendingAccountKey)) {
@@ -406,8 +403,7 @@ void SessionManager::establish(const QString &address, const wire::UserRecord &u
     }
     // M1 §9.11: a member is reached under the key its group's admins signed, never under
     // one the relay offers instead.
-    if (!memberKey.isEmpty() &&
-        !crypto::constantTimeEqual(pipeline::viewOf(memberKey), pipeline::viewOf(accountKey))) {
+    if (!memberKey.isEmpty() && !pipeline::sameKey(memberKey, accountKey)) {
         done(tr("The relay's key for %1 is not the one the group lists.").arg(address));
         return;
     }

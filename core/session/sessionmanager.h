@@ -606,6 +606,12 @@ private:
     // then `then`: each member reached is sent what goes to the group. One that cannot be
     // reached (no such user, keys that do not verify, not connected) is left out, as before.
     void reachMembers(const QByteArray &groupId, std::function<void()> then);
+    // sessionowed.cpp (M1 §9.11 "A member left out"): a command, after each connection's
+    // inbox: for each group that owes a content to a member it could not reach, reachMembers,
+    // then each owed content sealed to its member alone (payOwedGroupContents), then the outbox.
+    // A group send (sendToGroupInTurn) pays its group's first, after its own reachMembers.
+    void payOwedGroupContents();
+    void payOwedInTurn(QList<QByteArray> groups, std::function<void()> then);
     // runGroupRequest for each of `requests` in turn, outside the command queue, then `then`.
     void runGroupRequestsInTurn(std::vector<GroupRequest> requests, std::function<void()> then);
     bool ready() const;

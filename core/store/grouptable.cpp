@@ -127,6 +127,16 @@ StoreResult<qint64> GroupTable::changeCount(GroupRowId group)
     return cached->value(0).toLongLong();
 }
 
+StoreResult<std::vector<QByteArray>> GroupTable::changesOf(const QByteArray &groupId)
+{
+    auto row = find(groupId);
+    if (const auto *error = std::get_if<StoreError>(&row)) {
+        return *error;
+    }
+    const auto &found = std::get<std::optional<GroupRowId>>(row);
+    return found ? changes(*found) : std::vector<QByteArray>();
+}
+
 StoreResult<std::vector<QByteArray>> GroupTable::changes(GroupRowId group)
 {
     CachedQuery cached = m_context.prepared(

@@ -48,6 +48,9 @@ public:
     // Every change of `group` as it was stored (encoded bytes), oldest first. A change that
     // no longer opens at rest is skipped.
     StoreResult<std::vector<QByteArray>> changes(GroupRowId group);
+    // The stored changes of the group `groupId` as changes() gives them; none for a group
+    // that is not here.
+    StoreResult<std::vector<QByteArray>> changesOf(const QByteArray &groupId);
     // Replaces the resolved state of `group` (name, epoch, head, members with their devices).
     StoreStatus saveState(GroupRowId group, const GroupState &state, qint64 now);
     // The resolved state of `group`: nullopt while no valid create is known (epoch 0).

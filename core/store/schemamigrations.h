@@ -14,12 +14,13 @@ class StoreContext;
 // are documented in docs/architecture.md ("The profile store"). Every past version has a
 // fixture under tests/core/fixtures/ that tst_storemigrations opens with this build.
 // migrate() is schemamigrations.cpp; the steps live in files by groups of versions
-// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp, _v15.cpp, _v16.cpp, _v17.cpp, _v18.cpp),
+// (schemamigrations_v1to6.cpp, _v7to12.cpp, _v13to14.cpp, _v15.cpp, _v16.cpp, _v17.cpp, _v18.cpp,
+// _v19.cpp),
 // each step self-contained.
 class SchemaMigrations
 {
 public:
-    static constexpr int kVersion = 18;
+    static constexpr int kVersion = 19;
 
     static StoreStatus migrate(StoreContext &context);
 
@@ -42,6 +43,7 @@ private:
     static StoreStatus migrateTo16(StoreContext &context);
     static StoreStatus migrateTo17(StoreContext &context);
     static StoreStatus migrateTo18(StoreContext &context);
+    static StoreStatus migrateTo19(StoreContext &context);
 };
 
 } // namespace parley::core

@@ -20,6 +20,7 @@
 #include "core/store/messagetable.h"
 #include "core/store/messageversiontable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/owedgroupcontenttable.h"
 #include "core/store/pendingoptable.h"
 #include "core/store/reactiontable.h"
 #include "core/store/resetfailuretable.h"
@@ -246,6 +247,14 @@ StoreStatus writeContents(StoreContext &context)
         if (auto set = MessageTable(context).setState(ownId, MessageRecord::State::Delivered);
             std::holds_alternative<StoreError>(set)) {
             return set;
+        }
+        // Schema v19 (profile-v19 and later): that text is owed to carol, whom alice could not
+        // reach when she sent it (group_owed).
+        if (auto owed = OwedGroupContentTable(context).add(QByteArray(16, 'g'), ownId,
+                                                           QStringLiteral("carol@relay.example"),
+                                                           QByteArrayLiteral("owed content"), 5800);
+            std::holds_alternative<StoreError>(owed)) {
+            return std::get<StoreError>(owed);
         }
         // Schema v15 (profile-v15 and later): carol, a member who is no contact, reacted to
         // that text (message_reactions.member).
@@ -477,6 +486,16 @@ void TestStoreMigrations::opensFixture()
             }
         }
         seen << textList.join(u',') << receiptList.join(u',');
+        // v19: what a group owes a member it could not reach.
+        auto owed = OwedGroupContentTable(context).forGroup(QByteArray(16, 'g'));
+        if (const auto *error = std::get_if<StoreError>(&owed)) {
+            return *error;
+        }
+        QStringList owedList;
+        for (const OwedGroupContent &row : std::get<std::vector<OwedGroupContent>>(owed)) {
+            owedList << row.member + QLatin1Char(' ') + QString::fromLatin1(row.content);
+        }
+        seen << owedList.join(u',');
         // v16: the group's membership rows, with their contact names.
         auto groupRows =
             conversationHistory(context, groupConversationKey(QByteArray(16, 'g')), 10);
@@ -576,6 +595,7 @@ void TestStoreMigrations::opensFixture()
                      : version >= 12 ? QStringLiteral("bob@relay.example/1 fixture group text")
                                      : QString(),
                      version >= 18 ? QStringLiteral("bob@relay.example 2") : QString(),
+                     version >= 19 ? QStringLiteral("carol@relay.example owed content") : QString(),
                      version >= 16 ? QStringLiteral("You added Bob (fixture).") : QString(),
                      version >= 15 ? QStringLiteral("carol@relay.example 🎉") : QString(),
                      version >= 12 ? QStringLiteral("group:67676767676767676767676767676767 1,"

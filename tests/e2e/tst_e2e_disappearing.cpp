@@ -17,6 +17,7 @@
 #include "support/cliprocess.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
+#include "support/futurewait.h"
 #include "support/relayprocess.h"
 
 #include <QFile>
@@ -27,6 +28,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using parley::test::wait;
 using namespace parley;
 using parley::test::CliResult;
 using parley::test::CrossThreadSpy;
@@ -38,13 +40,6 @@ using Direction = core::MessageRecord::Direction;
 namespace {
 
 constexpr int kTimeoutMs = 30'000;
-
-template<typename T>
-T wait(QFuture<T> future)
-{
-    future.waitForFinished();
-    return future.result();
-}
 
 quint32 timerOf(Client &client, const QString &peer)
 {

@@ -33,6 +33,7 @@
 #include "support/cliprofiles.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
+#include "support/futurewait.h"
 #include "support/relayprocess.h"
 
 #include <QDateTime>
@@ -42,6 +43,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using parley::test::wait;
 using namespace parley;
 using parley::test::CliResult;
 using parley::test::CrossThreadSpy;
@@ -53,13 +55,6 @@ using Client = parley::test::E2eClient;
 namespace {
 
 constexpr int kTimeoutMs = 30'000;
-
-template<typename T>
-T wait(QFuture<T> future)
-{
-    future.waitForFinished();
-    return future.result();
-}
 
 std::optional<core::GroupState> groupOf(Client &client, const QByteArray &id)
 {

@@ -14,6 +14,7 @@
 #include "support/cliprocess.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
+#include "support/futurewait.h"
 #include "support/relayprocess.h"
 
 #include <QJsonDocument>
@@ -22,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using parley::test::wait;
 using namespace parley;
 using parley::test::CliResult;
 using parley::test::CrossThreadSpy;
@@ -37,13 +39,6 @@ constexpr int kTimeoutMs = 30'000;
 // after everything that would have sent it is committed (a receipt takes milliseconds on
 // loopback). Never used to wait for something that must happen.
 constexpr int kSilenceMs = 1'500;
-
-template<typename T>
-T wait(QFuture<T> future)
-{
-    future.waitForFinished();
-    return future.result();
-}
 
 // One integer from `sql` on `client`'s database (-1 on error).
 qint64 count(Client &client, const QString &sql)

@@ -16,6 +16,7 @@
 #include "support/cliprocess.h"
 #include "support/crossthreadspy.h"
 #include "support/e2eclient.h"
+#include "support/futurewait.h"
 #include "support/relayprocess.h"
 
 #include <QJsonArray>
@@ -24,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using parley::test::wait;
 using namespace parley;
 using parley::test::CliResult;
 using parley::test::CrossThreadSpy;
@@ -34,13 +36,6 @@ using Client = parley::test::E2eClient;
 namespace {
 
 constexpr int kTimeoutMs = 30'000;
-
-template<typename T>
-T wait(QFuture<T> future)
-{
-    future.waitForFinished();
-    return future.result();
-}
 
 // The conversation of `client` with `peer`, as every view would show it, described from no
 // one's side: "author: text [edited] [deleted] [reply to <id>] [reactions author=emoji,…]",

@@ -1,0 +1,187 @@
+#include "core/session/groupowed.h"
+
+#include "core/session/groupsealing.h"
+#include "core/session/grouptextpipeline.h"
+#include "core/session/messagecontent.h"
+#include "core/session/pipelinehelpers.h"
+#include "core/store/contacttable.h"
+#include "core/store/messagetable.h"
+#include "core/store/owedgroupcontenttable.h"
+#include "core/store/storecontext.h"
+#include "crypto/identity.h"
+
+#include <QPair>
+#include <QSet>
+
+namespace parley::core {
+
+using namespace pipeline;
+
+StoreStatus oweToUnreached(StoreContext &context, const GroupState &state,
+                           const QString &selfAddress, const QStringList &recipients,
+                           MessageId message, const MessageContent &content, qint64 now)
+{
+    if (!message.isValid()) {
+        return Done{}; // an op whose target is not here: nothing to go with
+    }
+    const QStringList reached = accountsOf(recipients);
+    QByteArray bytes;
+    for (const GroupMember &member : state.members) {
+        if (member.address == selfAddress || reached.contains(member.address)) {
+            continue;
+        }
+        auto contact = ContactTable(context).findByAddress(member.address);
+        if (const auto *error = errorOf(contact)) {
+            if (error->code != StoreError::Code::NotFound) {
+                return *error;
+            }
+        } else if (std::get<ContactRecord>(contact).blocked) {
+            continue; // M1 §8: nothing goes to a blocked member
+        }
+        if (bytes.isEmpty()) {
+            bytes = content.encode();
+        }
+        auto added =
+            OwedGroupContentTable(context).add(state.groupId, message, member.address, bytes, now);
+        if (const auto *error = errorOf(added)) {
+            return *error;
+        }
+        if (!std::get<bool>(added)) {
+            qCWarning(lcPipeline) << "a group owes too much already: a content is not kept for"
+                                  << member.address;
+        }
+    }
+    return Done{};
+}
+
+namespace {
+
+// Why an owed row is not sealed now.
+enum class Owed { Yes, Drop };
+
+// Whether `row` should be sealed to its member now, else dropped. `neverGot`: the (message,
+// member) pairs whose message itself was dropped here as deleted for everyone — its delete
+// would then reach a member that never had it, and is dropped too.
+StoreResult<Owed> stillOwed(StoreContext &context, const GroupState &state,
+                            const OwedGroupContent &row, const MessageContent &content,
+                            QSet<QPair<qint64, QString>> &neverGot)
+{
+    if (state.member(row.member) == nullptr) {
+        return Owed::Drop; // removed, or left, since
+    }
+    auto contact = ContactTable(context).findByAddress(row.member);
+    if (const auto *error = errorOf(contact)) {
+        if (error->code != StoreError::Code::NotFound) {
+            return *error;
+        }
+    } else if (std::get<ContactRecord>(contact).blocked) {
+        return Owed::Drop; // blocked since (M1 §8)
+    }
+    auto found = MessageTable(context).find(row.message);
+    if (const auto *error = errorOf(found)) {
+        if (error->code == StoreError::Code::NotFound) {
+            return Owed::Drop;
+        }
+        return *error;
+    }
+    const MessageRecord &message = std::get<MessageRecord>(found);
+    if (!message.deleted) {
+        return Owed::Yes;
+    }
+    const QPair<qint64, QString> pair{row.message.value, row.member};
+    // Deleted for everyone since: only that delete still goes, to a member that had it.
+    if (content.kind == MessageContent::Kind::GroupOp &&
+        content.opKind == MessageContent::Kind::Delete) {
+        return neverGot.contains(pair) ? Owed::Drop : Owed::Yes;
+    }
+    if (content.clientMessageId == message.clientMessageId) {
+        neverGot.insert(pair);
+    }
+    return Owed::Drop;
+}
+
+// `row`'s content sealed to its member alone into the outbox, in a savepoint of its own: a
+// failure leaves nothing of it behind (no key sent without its content). Whether it reached
+// a device of the member (false: no session yet).
+StoreResult<bool> payOne(StoreContext &context, const crypto::DeviceIdentity &self,
+                         const GroupState &state, const OwedGroupContent &row,
+                         const MessageContent &content, qint64 now, PaidOwed &paid)
+{
+    return context.transaction([&]() -> StoreResult<bool> {
+        auto sealed = sealForGroup(context, self, state, content, now, {row.member});
+        if (const auto *error = errorOf(sealed)) {
+            return *error;
+        }
+        auto &sealing = std::get<GroupSealing>(sealed);
+        const bool reached = !sealing.recipients.isEmpty();
+        auto queued = queueSealed(context, self, state.groupId, sealing, {}, now);
+        if (const auto *error = errorOf(queued)) {
+            return *error;
+        }
+        for (OutboxEntry &entry : std::get<std::vector<OutboxEntry>>(queued)) {
+            paid.outbox.push_back(std::move(entry));
+        }
+        return reached;
+    });
+}
+
+} // namespace
+
+StoreResult<PaidOwed> payOwedGroupContents(StoreContext &context,
+                                           const crypto::DeviceIdentity &self,
+                                           const QByteArray &groupId, qint64 now)
+{
+    return context.transaction([&]() -> StoreResult<PaidOwed> {
+        OwedGroupContentTable table(context);
+        auto listed = table.forGroup(groupId);
+        if (const auto *error = errorOf(listed)) {
+            return *error;
+        }
+        const auto &rows = std::get<std::vector<OwedGroupContent>>(listed);
+        PaidOwed paid;
+        if (rows.empty()) {
+            return paid;
+        }
+        auto loaded = groupToSendTo(context, self, groupId);
+        if (const auto *error = errorOf(loaded)) {
+            if (error->code != StoreError::Code::NotFound) {
+                return *error;
+            }
+            // Not a group we can send to any more (no such group, or not a member).
+            if (auto removed = table.removeGroup(groupId); errorOf(removed) != nullptr) {
+                return *errorOf(removed);
+            }
+            return paid;
+        }
+        const GroupState &state = *std::get<std::optional<GroupState>>(loaded);
+        QSet<QPair<qint64, QString>> neverGot;
+        for (const OwedGroupContent &row : rows) {
+            auto decoded = MessageContent::decode(row.content);
+            const auto *content = std::get_if<MessageContent>(&decoded);
+            auto owed = content != nullptr ? stillOwed(context, state, row, *content, neverGot)
+                                           : StoreResult<Owed>(Owed::Drop);
+            if (const auto *error = errorOf(owed)) {
+                return *error;
+            }
+            if (std::get<Owed>(owed) == Owed::Yes) {
+                auto done = payOne(context, self, state, row, *content, now, paid);
+                if (const auto *error = errorOf(done)) {
+                    // This content only (a damaged session, a content the sender key refuses):
+                    // dropped, so that it does not hold back the others at every connection.
+                    qCWarning(lcPipeline) << "an owed group content is dropped:" << error->detail;
+                } else if (!std::get<bool>(done)) {
+                    ++paid.waiting;
+                    continue;
+                } else {
+                    ++paid.paid;
+                }
+            }
+            if (auto removed = table.remove(row.id); errorOf(removed) != nullptr) {
+                return *errorOf(removed);
+            }
+        }
+        return paid;
+    });
+}
+
+} // namespace parley::core
