@@ -1,5 +1,6 @@
 #include "core/session/groupowed.h"
 
+#include "core/session/groupdevices.h"
 #include "core/session/groupsealing.h"
 #include "core/session/grouptextpipeline.h"
 #include "core/session/messagecontent.h"
@@ -7,11 +8,14 @@
 #include "core/store/contacttable.h"
 #include "core/store/messagetable.h"
 #include "core/store/owedgroupcontenttable.h"
+#include "core/store/sessiontable.h"
 #include "core/store/storecontext.h"
 #include "crypto/identity.h"
 
 #include <QPair>
 #include <QSet>
+
+#include <map>
 
 namespace parley::core {
 
@@ -56,27 +60,45 @@ StoreStatus oweToUnreached(StoreContext &context, const GroupState &state,
 
 namespace {
 
-// Why an owed row is not sealed now.
-enum class Owed { Yes, Drop };
+// What becomes of what a member is owed.
+enum class Owed { Yes, Wait, Drop };
 
-// Whether `row` should be sealed to its member now, else dropped. `neverGot`: the (message,
-// member) pairs whose message itself was dropped here as deleted for everyone — its delete
-// would then reach a member that never had it, and is dropped too.
-StoreResult<Owed> stillOwed(StoreContext &context, const GroupState &state,
-                            const OwedGroupContent &row, const MessageContent &content,
-                            QSet<QPair<qint64, QString>> &neverGot)
+// For every content owed to `member`: Drop when it is no longer in the group (removed, or
+// left) or blocked (M1 §8); Wait while this device has no session with it under the key the
+// group lists (M1 §9.11), so that a member who cannot be reached costs no sealing; else Yes.
+StoreResult<Owed> memberOwed(StoreContext &context, const GroupState &state, const QString &member)
 {
-    if (state.member(row.member) == nullptr) {
-        return Owed::Drop; // removed, or left, since
+    if (state.member(member) == nullptr) {
+        return Owed::Drop;
     }
-    auto contact = ContactTable(context).findByAddress(row.member);
+    auto contact = ContactTable(context).findByAddress(member);
     if (const auto *error = errorOf(contact)) {
-        if (error->code != StoreError::Code::NotFound) {
-            return *error;
-        }
-    } else if (std::get<ContactRecord>(contact).blocked) {
-        return Owed::Drop; // blocked since (M1 §8)
+        return error->code == StoreError::Code::NotFound ? StoreResult<Owed>(Owed::Wait) : *error;
     }
+    const ContactRecord &record = std::get<ContactRecord>(contact);
+    if (record.blocked) {
+        return Owed::Drop;
+    }
+    auto listed = pinnedAsListed(context, state, member);
+    if (const auto *error = errorOf(listed)) {
+        return *error;
+    }
+    auto sessions = SessionTable(context).currentForContact(record.id);
+    if (const auto *error = errorOf(sessions)) {
+        return *error;
+    }
+    return std::get<bool>(listed) && !std::get<std::vector<SessionRecord>>(sessions).empty()
+               ? Owed::Yes
+               : Owed::Wait;
+}
+
+// Whether `row` (whose member is owed, memberOwed) should be sealed now, else dropped: not
+// when its message is gone or was deleted for everyone since — only that delete still goes,
+// and not to a member in `neverGot`: the (message, member) pairs whose message itself was
+// dropped here, which it would reach without ever having had it.
+StoreResult<Owed> rowOwed(StoreContext &context, const OwedGroupContent &row,
+                          const MessageContent &content, QSet<QPair<qint64, QString>> &neverGot)
+{
     auto found = MessageTable(context).find(row.message);
     if (const auto *error = errorOf(found)) {
         if (error->code == StoreError::Code::NotFound) {
@@ -89,7 +111,6 @@ StoreResult<Owed> stillOwed(StoreContext &context, const GroupState &state,
         return Owed::Yes;
     }
     const QPair<qint64, QString> pair{row.message.value, row.member};
-    // Deleted for everyone since: only that delete still goes, to a member that had it.
     if (content.kind == MessageContent::Kind::GroupOp &&
         content.opKind == MessageContent::Kind::Delete) {
         return neverGot.contains(pair) ? Owed::Drop : Owed::Yes;
@@ -155,15 +176,31 @@ StoreResult<PaidOwed> payOwedGroupContents(StoreContext &context,
         }
         const GroupState &state = *std::get<std::optional<GroupState>>(loaded);
         QSet<QPair<qint64, QString>> neverGot;
+        std::map<QString, Owed> members;
         for (const OwedGroupContent &row : rows) {
+            if (!members.count(row.member)) {
+                auto owed = memberOwed(context, state, row.member);
+                if (const auto *error = errorOf(owed)) {
+                    return *error;
+                }
+                members[row.member] = std::get<Owed>(owed);
+            }
+            Owed owed = members[row.member];
+            if (owed == Owed::Wait) {
+                ++paid.waiting;
+                continue;
+            }
             auto decoded = MessageContent::decode(row.content);
             const auto *content = std::get_if<MessageContent>(&decoded);
-            auto owed = content != nullptr ? stillOwed(context, state, row, *content, neverGot)
-                                           : StoreResult<Owed>(Owed::Drop);
-            if (const auto *error = errorOf(owed)) {
-                return *error;
+            if (owed == Owed::Yes) {
+                auto checked = content != nullptr ? rowOwed(context, row, *content, neverGot)
+                                                  : StoreResult<Owed>(Owed::Drop);
+                if (const auto *error = errorOf(checked)) {
+                    return *error;
+                }
+                owed = std::get<Owed>(checked);
             }
-            if (std::get<Owed>(owed) == Owed::Yes) {
+            if (owed == Owed::Yes) {
                 auto done = payOne(context, self, state, row, *content, now, paid);
                 if (const auto *error = errorOf(done)) {
                     // This content only (a damaged session, a content the sender key refuses):

@@ -163,20 +163,19 @@ StoreResult<std::vector<SeenMessages>> markSeen(StoreContext &context, const QSt
                     message.clientMessageId);
             }
         }
-        bool queued = false;
         if (self) {
+            // Into the outbox, which markRead flushes whatever it holds.
             auto sent = queueGroupReadReceipts(context, *self, groupRead, now);
             if (const auto *error = errorOf(sent)) {
                 return *error;
             }
-            queued = std::get<bool>(sent);
         }
         Result result;
         ContactTable contacts(context);
         for (auto &[contact, ids] : byContact) {
             if (isGroupKey(contact)) {
                 // Their read receipts are in the outbox already (M1 §9.8).
-                result.push_back({contact, std::move(ids), false, queued});
+                result.push_back({contact, std::move(ids), false});
                 continue;
             }
             auto record = contacts.findByAddress(contact);

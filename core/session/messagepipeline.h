@@ -337,7 +337,6 @@ struct SeenMessages
     // A read receipt may go: false for a message request or a blocked contact (M1 §8), and
     // for a group, whose read receipts markSeen put in the outbox itself.
     bool receipt = true;
-    bool queued = false; // a group's read receipts are in the outbox: flush it
 };
 // Incoming messages of `address` still Received become Seen; returns their client ids (for a
 // read receipt) per contact. All contacts when `address` is empty. With `self`, the read

@@ -50,11 +50,15 @@ void SessionManager::setDisappearingTimer(const QString &contact, quint32 second
                 next();
                 return;
             }
-            encryptAndSend(address, content, true, [this, address, next](const QString &failure) {
-                if (!failure.isEmpty()) {
-                    emit commandFailed(address, failure);
-                }
-                next();
+            // Writing 1:1 to a member met in a group makes it a contact, as a text does.
+            takeInMember(address, [this, address, content, next](const QString &) {
+                encryptAndSend(address, content, true,
+                               [this, address, next](const QString &failure) {
+                                   if (!failure.isEmpty()) {
+                                       emit commandFailed(address, failure);
+                                   }
+                                   next();
+                               });
             });
         });
     });

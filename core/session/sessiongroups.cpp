@@ -239,9 +239,15 @@ void SessionManager::ensureSessionsInTurn(std::vector<MemberToReach> members,
 
 void SessionManager::reachMembers(const QByteArray &groupId, std::function<void()> then)
 {
+    reachMembersThen(groupId, [then](const QStringList &) { then(); });
+}
+
+void SessionManager::reachMembersThen(const QByteArray &groupId,
+                                      std::function<void(const QStringList &reached)> then)
+{
     const auto store = m_account->store();
     if (!store) {
-        then(); // closed meanwhile: `then` finds out and says so
+        then({}); // closed meanwhile: `then` finds out and says so
         return;
     }
     const QString selfAddress = m_account->status().accountAddress;
@@ -249,12 +255,29 @@ void SessionManager::reachMembers(const QByteArray &groupId, std::function<void(
         return membersToReach(context, groupId, selfAddress);
     }),
              [this, then](const StoreResult<std::vector<MemberToReach>> &found) {
-                 const auto *members = std::get_if<std::vector<MemberToReach>>(&found);
-                 if (members == nullptr || members->empty()) {
-                     then();
+                 const auto *listed = std::get_if<std::vector<MemberToReach>>(&found);
+                 // An account the relay just said is gone is not looked up again at every send.
+                 const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                 std::vector<MemberToReach> members;
+                 for (const MemberToReach &member :
+                      listed ? *listed : std::vector<MemberToReach>()) {
+                     if (m_noSuchUser.value(member.address, 0) <= now - kNoSuchUserRetryMs) {
+                         members.push_back(member);
+                     }
+                 }
+                 if (members.empty()) {
+                     then({});
                      return;
                  }
-                 ensureSessionsInTurn(*members, [then](const QStringList &) { then(); });
+                 ensureSessionsInTurn(members, [then, members](const QStringList &failed) {
+                     QStringList reached;
+                     for (const MemberToReach &member : members) {
+                         if (!failed.contains(member.address)) {
+                             reached << member.address;
+                         }
+                     }
+                     then(reached);
+                 });
              });
 }
 
@@ -312,14 +335,19 @@ void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob j
         // After running device list refreshes: a member's new device gets a session first,
         // and so does a member who is no contact (M1 §9.11).
         whenRefreshed([this, groupId, store, self, key, job, sent, next] {
-            reachMembers(groupId, [this, groupId, store, self, key, job, sent, next] {
-                whenDone(store->run([self, groupId, job](StoreContext &context) {
+            reachMembersThen(groupId, [this, groupId, store, self, key, job, sent,
+                                       next](const QStringList &reached) {
+                // What the group owes a member reached just now goes first (M1 §9.11).
+                const bool pay = !reached.isEmpty();
+                whenDone(store->run([self, groupId, job, pay](StoreContext &context) {
                     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                    // What the group owes a member reached just now goes first (M1 §9.11).
-                    if (auto paid =
-                            parley::core::payOwedGroupContents(context, *self, groupId, now);
-                        const auto *error = std::get_if<StoreError>(&paid)) {
-                        qCWarning(lcSession) << "owed group contents not sent:" << error->detail;
+                    if (pay) {
+                        if (auto paid =
+                                parley::core::payOwedGroupContents(context, *self, groupId, now);
+                            const auto *error = std::get_if<StoreError>(&paid)) {
+                            qCWarning(lcSession)
+                                << "owed group contents not sent:" << error->detail;
+                        }
                     }
                     return job(context, *self, now);
                 }),

@@ -229,7 +229,7 @@ void SessionManager::markRead(const QString &contact)
                          emit readMarked();
                      }
                  };
-                 for (const auto &[address, ids, receipt, queued] : std::get<0>(seen)) {
+                 for (const auto &[address, ids, receipt] : std::get<0>(seen)) {
                      if (!ids.empty()) {
                          emit messagesSeen(address, QList<QByteArray>(ids.begin(), ids.end()));
                      }
@@ -357,6 +357,7 @@ void SessionManager::ensureSessions(const QString &address, Completion done,
                     }
                     if (response->status().code() == wire::Status::NOT_FOUND ||
                         response->status().code() == wire::Status::INVALID_USERNAME) {
+                        m_noSuchUser.insert(address, QDateTime::currentMSecsSinceEpoch());
                         done(tr("There is no user %1 on this relay.").arg(address));
                         return;
                     }

@@ -8,6 +8,7 @@
 #include "core/store/conversationkey.h"
 #include "core/store/conversationtable.h"
 #include "core/store/outboxtable.h"
+#include "core/store/owedgroupcontenttable.h"
 #include "core/store/profilestore.h"
 #include "core/store/senderkeytable.h"
 #include "core/store/storecontext.h"
@@ -99,6 +100,7 @@ private slots:
     void storesSenderKeysAndTexts();
     void refusedDevicesAreLeftOutOfTheEntry();
     void groupTimerRowsAndExpiry();
+    void owedContentsAreSealedBoundedAndGoWithTheirMessage();
 };
 
 void TestGroupMessages::recipientsAreEveryOtherMemberDevice()
@@ -524,6 +526,89 @@ void TestGroupMessages::groupTimerRowsAndExpiry()
     QVERIFY(valueOf(take(
         store.run([&](StoreContext &context) { return storeGroupText(context, text, false); }))));
     QCOMPARE(text.expiresAt, 7000 + 600 * 1000);
+}
+
+void TestGroupMessages::owedContentsAreSealedBoundedAndGoWithTheirMessage()
+{
+    // M1 §9.11 "A member left out", schema v19: a content owed to a member is kept sealed at
+    // rest, at most kMaxPerGroup per group and kMaxOwedMs long, and goes with its message.
+    QTemporaryDir dir;
+    ProfileStore store(dir.filePath(QStringLiteral("profile")));
+    QVERIFY(succeeded(take(store.create(passphrase(), crypto::VaultParameters::minimum()))));
+    GroupMessageRecord text;
+    text.groupId = kGroup;
+    text.sender = kAlice;
+    text.senderDevice = 1;
+    text.clientMessageId = QByteArray(16, 'o');
+    text.epoch = 1;
+    text.text = QStringLiteral("owed words");
+    text.sentAt = text.receivedAt = 1000;
+    const MessageId message = *valueOf(take(
+        store.run([&](StoreContext &context) { return storeGroupText(context, text, true); })));
+    const QByteArray content = MessageContent::makeGroupText(kGroup, 1, text.text, 1000).encode();
+    const auto owe = [&](const QString &member, qint64 now, const QByteArray &group = kGroup) {
+        return valueOf(take(store.run([&](StoreContext &context) {
+            return OwedGroupContentTable(context).add(group, message, member, content, now);
+        })));
+    };
+    const auto owed = [&](const QByteArray &group = kGroup) {
+        return valueOf(take(store.run([&](StoreContext &context) {
+            return OwedGroupContentTable(context).forGroup(group);
+        })));
+    };
+    QVERIFY(owe(kBob, 1000));
+    QVERIFY(owe(kCarol, 1000));
+    auto rows = owed();
+    QCOMPARE(rows.size(), std::size_t(2));
+    QCOMPARE(rows[0].member, kBob);
+    QCOMPARE(rows[0].message, message);
+    QCOMPARE(rows[0].content, content);
+    QCOMPARE(rows[1].member, kCarol);
+    // Sealed at rest: the text is nowhere in the table's cells.
+    const auto plain = valueOf(take(store.run([](StoreContext &context) -> StoreResult<qint64> {
+        QSqlQuery query(context.database());
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM group_owed WHERE "
+                                       "instr(content, CAST('owed words' AS BLOB)) > 0"))) {
+            return StoreContext::queryError(query);
+        }
+        query.next();
+        return query.value(0).toLongLong();
+    })));
+    QCOMPARE(plain, 0);
+
+    // Bounded per group: a full group keeps no more; another group is not affected.
+    const QByteArray other(16, 'x');
+    QVERIFY(succeeded(take(store.run([&](StoreContext &context) -> StoreStatus {
+        return context.transaction([&]() -> StoreStatus {
+            OwedGroupContentTable table(context);
+            for (int i = 0; i < OwedGroupContentTable::kMaxPerGroup; ++i) {
+                auto added = table.add(other, message, kBob, content, 1000);
+                if (const auto *error = std::get_if<StoreError>(&added)) {
+                    return *error;
+                }
+            }
+            return Done{};
+        });
+    }))));
+    QVERIFY(!owe(kCarol, 1000, other));
+    QCOMPARE(owed(other).size(), std::size_t(OwedGroupContentTable::kMaxPerGroup));
+    QVERIFY(owe(kAlice, 1000));
+
+    // Owed too long: gone when the groups that owe are listed.
+    const auto groups = [&](qint64 now) {
+        return valueOf(take(store.run(
+            [now](StoreContext &context) { return OwedGroupContentTable(context).groups(now); })));
+    };
+    QCOMPARE(groups(1000).size(), qsizetype(2));
+    QVERIFY(groups(1000 + OwedGroupContentTable::kMaxOwedMs + 1).isEmpty());
+    QVERIFY(owed().empty());
+
+    // A row goes with its message (an expired or deleted text).
+    QVERIFY(owe(kBob, 5000));
+    QCOMPARE(owed().size(), std::size_t(1));
+    QVERIFY(succeeded(take(
+        store.run([&](StoreContext &context) { return MessageTable(context).remove(message); }))));
+    QVERIFY(owed().empty());
 }
 
 QTEST_GUILESS_MAIN(TestGroupMessages)

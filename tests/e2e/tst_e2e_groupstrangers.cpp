@@ -233,6 +233,10 @@ void TestE2eGroupStrangers::aStrangersGroupGetsNoReceiptsUntilWeWrite()
     ok(dave, {QStringLiteral("flush")});
     QCOMPARE(ownStates(eve, id),
              (QStringList{QStringLiteral("one sent"), QStringLiteral("two read")}));
+    // A 1:1 timer change is writing to eve: she becomes dave's contact, as with `send`.
+    QVERIFY(listed(dave, QStringLiteral("contacts")).isEmpty());
+    ok(dave, {QStringLiteral("timer"), eve, QStringLiteral("1h")});
+    QCOMPARE(listed(dave, QStringLiteral("contacts")), QStringList{address(eve)});
 }
 
 void TestE2eGroupStrangers::aTextSentOfflineReachesMembersWithoutSessions()
