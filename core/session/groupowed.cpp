@@ -21,6 +21,35 @@ namespace parley::core {
 
 using namespace pipeline;
 
+namespace {
+
+// Our message `message` (client id `clientMessageId`) was deleted for everyone: nothing owed
+// about it is kept (its text, our edits and reactions). The members that were owed the
+// message itself, who would get its delete without ever having had it.
+StoreResult<QStringList> forgetOwedAbout(StoreContext &context, MessageId message,
+                                         const QByteArray &clientMessageId)
+{
+    OwedGroupContentTable table(context);
+    auto rows = table.forMessage(message);
+    if (const auto *error = errorOf(rows)) {
+        return *error;
+    }
+    QStringList neverGot;
+    for (const OwedGroupContent &row : std::get<std::vector<OwedGroupContent>>(rows)) {
+        auto decoded = MessageContent::decode(row.content);
+        const auto *owed = std::get_if<MessageContent>(&decoded);
+        if (owed != nullptr && owed->clientMessageId == clientMessageId) {
+            neverGot << row.member;
+        }
+        if (auto removed = table.remove(row.id); errorOf(removed) != nullptr) {
+            return *errorOf(removed);
+        }
+    }
+    return neverGot;
+}
+
+} // namespace
+
 StoreStatus oweToUnreached(StoreContext &context, const GroupState &state,
                            const QString &selfAddress, const QStringList &recipients,
                            MessageId message, const MessageContent &content, qint64 now)
@@ -28,10 +57,20 @@ StoreStatus oweToUnreached(StoreContext &context, const GroupState &state,
     if (!message.isValid()) {
         return Done{}; // an op whose target is not here: nothing to go with
     }
+    QStringList neverGot;
+    if (content.kind == MessageContent::Kind::GroupOp &&
+        content.opKind == MessageContent::Kind::Delete) {
+        auto forgotten = forgetOwedAbout(context, message, content.targetId);
+        if (const auto *error = errorOf(forgotten)) {
+            return *error;
+        }
+        neverGot = std::get<QStringList>(std::move(forgotten));
+    }
     const QStringList reached = accountsOf(recipients);
     QByteArray bytes;
     for (const GroupMember &member : state.members) {
-        if (member.address == selfAddress || reached.contains(member.address)) {
+        if (member.address == selfAddress || reached.contains(member.address) ||
+            neverGot.contains(member.address)) {
             continue;
         }
         auto contact = ContactTable(context).findByAddress(member.address);
@@ -154,13 +193,13 @@ StoreResult<PaidOwed> payOwedGroupContents(StoreContext &context,
 {
     return context.transaction([&]() -> StoreResult<PaidOwed> {
         OwedGroupContentTable table(context);
-        auto listed = table.forGroup(groupId);
+        auto listed = table.members(groupId);
         if (const auto *error = errorOf(listed)) {
             return *error;
         }
-        const auto &rows = std::get<std::vector<OwedGroupContent>>(listed);
+        const QStringList &owedMembers = std::get<QStringList>(listed);
         PaidOwed paid;
-        if (rows.empty()) {
+        if (owedMembers.isEmpty()) {
             return paid;
         }
         auto loaded = groupToSendTo(context, self, groupId);
@@ -175,17 +214,27 @@ StoreResult<PaidOwed> payOwedGroupContents(StoreContext &context,
             return paid;
         }
         const GroupState &state = *std::get<std::optional<GroupState>>(loaded);
-        QSet<QPair<qint64, QString>> neverGot;
+        // Members first: while none can be reached nor is to be dropped, no row is opened.
         std::map<QString, Owed> members;
-        for (const OwedGroupContent &row : rows) {
-            if (!members.count(row.member)) {
-                auto owed = memberOwed(context, state, row.member);
-                if (const auto *error = errorOf(owed)) {
-                    return *error;
-                }
-                members[row.member] = std::get<Owed>(owed);
+        bool anyToDo = false;
+        for (const QString &member : owedMembers) {
+            auto owed = memberOwed(context, state, member);
+            if (const auto *error = errorOf(owed)) {
+                return *error;
             }
-            Owed owed = members[row.member];
+            members[member] = std::get<Owed>(owed);
+            anyToDo = anyToDo || members[member] != Owed::Wait;
+        }
+        if (!anyToDo) {
+            return paid;
+        }
+        auto listedRows = table.forGroup(groupId);
+        if (const auto *error = errorOf(listedRows)) {
+            return *error;
+        }
+        QSet<QPair<qint64, QString>> neverGot;
+        for (const OwedGroupContent &row : std::get<std::vector<OwedGroupContent>>(listedRows)) {
+            Owed owed = members.count(row.member) ? members[row.member] : Owed::Wait;
             if (owed == Owed::Wait) {
                 ++paid.waiting;
                 continue;

@@ -239,15 +239,9 @@ void SessionManager::ensureSessionsInTurn(std::vector<MemberToReach> members,
 
 void SessionManager::reachMembers(const QByteArray &groupId, std::function<void()> then)
 {
-    reachMembersThen(groupId, [then](const QStringList &) { then(); });
-}
-
-void SessionManager::reachMembersThen(const QByteArray &groupId,
-                                      std::function<void(const QStringList &reached)> then)
-{
     const auto store = m_account->store();
     if (!store) {
-        then({}); // closed meanwhile: `then` finds out and says so
+        then(); // closed meanwhile: `then` finds out and says so
         return;
     }
     const QString selfAddress = m_account->status().accountAddress;
@@ -266,18 +260,10 @@ void SessionManager::reachMembersThen(const QByteArray &groupId,
                      }
                  }
                  if (members.empty()) {
-                     then({});
+                     then();
                      return;
                  }
-                 ensureSessionsInTurn(members, [then, members](const QStringList &failed) {
-                     QStringList reached;
-                     for (const MemberToReach &member : members) {
-                         if (!failed.contains(member.address)) {
-                             reached << member.address;
-                         }
-                     }
-                     then(reached);
-                 });
+                 ensureSessionsInTurn(members, [then](const QStringList &) { then(); });
              });
 }
 
@@ -335,19 +321,15 @@ void SessionManager::sendToGroupInTurn(const QByteArray &groupId, GroupSendJob j
         // After running device list refreshes: a member's new device gets a session first,
         // and so does a member who is no contact (M1 §9.11).
         whenRefreshed([this, groupId, store, self, key, job, sent, next] {
-            reachMembersThen(groupId, [this, groupId, store, self, key, job, sent,
-                                       next](const QStringList &reached) {
-                // What the group owes a member reached just now goes first (M1 §9.11).
-                const bool pay = !reached.isEmpty();
-                whenDone(store->run([self, groupId, job, pay](StoreContext &context) {
+            reachMembers(groupId, [this, groupId, store, self, key, job, sent, next] {
+                whenDone(store->run([self, groupId, job](StoreContext &context) {
                     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-                    if (pay) {
-                        if (auto paid =
-                                parley::core::payOwedGroupContents(context, *self, groupId, now);
-                            const auto *error = std::get_if<StoreError>(&paid)) {
-                            qCWarning(lcSession)
-                                << "owed group contents not sent:" << error->detail;
-                        }
+                    // What the group owes a member with a session goes first (M1 §9.11), so
+                    // that nothing of ours reaches it before what it missed.
+                    if (auto paid =
+                            parley::core::payOwedGroupContents(context, *self, groupId, now);
+                        const auto *error = std::get_if<StoreError>(&paid)) {
+                        qCWarning(lcSession) << "owed group contents not sent:" << error->detail;
                     }
                     return job(context, *self, now);
                 }),

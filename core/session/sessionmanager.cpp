@@ -365,6 +365,7 @@ void SessionManager::ensureSessions(const QString &address, Completion done,
                         done(tr("The relay could not look up %1.").arg(address));
                         return;
                     }
+                    m_noSuchUser.remove(address);
                     establish(address, response->user(), known, done, memberKey);
                 });
         });

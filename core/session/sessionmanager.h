@@ -606,16 +606,12 @@ private:
     // then `then`: each member reached is sent what goes to the group. One that cannot be
     // reached (no such user, keys that do not verify, not connected) is left out, as before.
     void reachMembers(const QByteArray &groupId, std::function<void()> then);
-    // reachMembers, telling `then` which members it made sessions with. A member the relay
-    // said has no account is not looked up again for kNoSuchUserRetryMs.
-    void reachMembersThen(const QByteArray &groupId,
-                          std::function<void(const QStringList &reached)> then);
+    // A member the relay said has no account is not looked up again for kNoSuchUserRetryMs.
     static constexpr qint64 kNoSuchUserRetryMs = 10 * 60 * 1000;
     // sessionowed.cpp (M1 §9.11 "A member left out"): a command, after each connection's
     // inbox: for each group that owes a content to a member it could not reach, reachMembers,
     // then each owed content sealed to its member alone (payOwedGroupContents), then the outbox.
-    // A group send (sendToGroupInTurn) pays its group's first when its own reachMembers made a
-    // session.
+    // A group send (sendToGroupInTurn) pays its group's first, after its own reachMembers.
     void payOwedGroupContents();
     void payOwedInTurn(QList<QByteArray> groups, std::function<void()> then);
     // runGroupRequest for each of `requests` in turn, outside the command queue, then `then`.
@@ -686,7 +682,7 @@ private:
     // ProfileSettings' default of m_defaultsStore's profile, read at its first send.
     std::weak_ptr<ProfileStore> m_defaultsStore;
     quint32 m_defaultTimerSeconds = 0;
-    // Accounts the relay answered NOT_FOUND for, and when (reachMembersThen).
+    // Accounts the relay answered NOT_FOUND for, and when (reachMembers).
     QHash<QString, qint64> m_noSuchUser;
     // Addresses known to have a conversation: a FirstSend default is not applied to them, so
     // only a conversation's first send asks the store (applyDefaultTimer).

@@ -81,13 +81,44 @@ StoreResult<QList<QByteArray>> OwedGroupContentTable::groups(qint64 now)
 StoreResult<std::vector<OwedGroupContent>>
 OwedGroupContentTable::forGroup(const QByteArray &groupId)
 {
+    return rowsWhere(QStringLiteral("group_id"), groupId);
+}
+
+StoreResult<std::vector<OwedGroupContent>> OwedGroupContentTable::forMessage(MessageId message)
+{
+    return rowsWhere(QStringLiteral("message_id"), message.value);
+}
+
+StoreResult<QStringList> OwedGroupContentTable::members(const QByteArray &groupId)
+{
+    CachedQuery cached = m_context.prepared(QStringLiteral(
+        "SELECT DISTINCT member FROM group_owed WHERE group_id = ? ORDER BY member"));
+    if (!cached.isPrepared()) {
+        return StoreContext::queryError(*cached);
+    }
+    cached->bindValue(0, groupId);
+    if (!cached->exec()) {
+        return StoreContext::queryError(*cached);
+    }
+    QStringList found;
+    while (cached->next()) {
+        found << cached->value(0).toString();
+    }
+    return found;
+}
+
+StoreResult<std::vector<OwedGroupContent>> OwedGroupContentTable::rowsWhere(const QString &column,
+                                                                            const QVariant &value)
+{
+    // `column` is one of ours (group_id, message_id), never input.
     CachedQuery select = m_context.prepared(
-        QStringLiteral("SELECT id, message_id, member, content, created_at FROM group_owed "
-                       "WHERE group_id = ? ORDER BY id"));
+        QStringLiteral("SELECT id, message_id, member, content, created_at, group_id FROM "
+                       "group_owed WHERE %1 = ? ORDER BY id")
+            .arg(column));
     if (!select.isPrepared()) {
         return StoreContext::queryError(*select);
     }
-    select->bindValue(0, groupId);
+    select->bindValue(0, value);
     if (!select->exec()) {
         return StoreContext::queryError(*select);
     }
@@ -96,7 +127,7 @@ OwedGroupContentTable::forGroup(const QByteArray &groupId)
     while (select->next()) {
         OwedGroupContent row;
         row.id = select->value(0).toLongLong();
-        row.groupId = groupId;
+        row.groupId = select->value(5).toByteArray();
         row.message = MessageId{select->value(1).toLongLong()};
         row.member = select->value(2).toString();
         row.createdAt = select->value(4).toLongLong();

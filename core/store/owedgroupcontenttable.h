@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
+#include <QVariant>
 
 #include <vector>
 
@@ -51,10 +53,17 @@ public:
     // What `groupId` owes, oldest first. A row that no longer opens at rest is removed and left
     // out.
     StoreResult<std::vector<OwedGroupContent>> forGroup(const QByteArray &groupId);
+    // What is owed with `message` (about it: the message itself, or our ops on it), oldest first.
+    StoreResult<std::vector<OwedGroupContent>> forMessage(MessageId message);
+    // The members `groupId` owes anything, each once.
+    StoreResult<QStringList> members(const QByteArray &groupId);
     StoreStatus remove(qint64 id);
     StoreStatus removeGroup(const QByteArray &groupId);
 
 private:
+    StoreResult<std::vector<OwedGroupContent>> rowsWhere(const QString &column,
+                                                         const QVariant &value);
+
     StoreContext &m_context;
 };
 
