@@ -15,6 +15,7 @@
 #include <QPair>
 #include <QSet>
 
+#include <algorithm>
 #include <map>
 
 namespace parley::core {
@@ -103,8 +104,9 @@ namespace {
 enum class Owed { Yes, Wait, Drop };
 
 // For every content owed to `member`: Drop when it is no longer in the group (removed, or
-// left) or blocked (M1 §8); Wait while this device has no session with it under the key the
-// group lists (M1 §9.11), so that a member who cannot be reached costs no sealing; else Yes.
+// left) or blocked (M1 §8); Wait while this device has no session, under the key the group
+// lists (M1 §9.11), with a device the group lists for it, so that a member who cannot be
+// reached costs no sealing; else Yes.
 StoreResult<Owed> memberOwed(StoreContext &context, const GroupState &state, const QString &member)
 {
     if (state.member(member) == nullptr) {
@@ -126,9 +128,14 @@ StoreResult<Owed> memberOwed(StoreContext &context, const GroupState &state, con
     if (const auto *error = errorOf(sessions)) {
         return *error;
     }
-    return std::get<bool>(listed) && !std::get<std::vector<SessionRecord>>(sessions).empty()
-               ? Owed::Yes
-               : Owed::Wait;
+    // A session with a device the group does not list (a member who moved, still listed with
+    // its old device) reaches nothing of the group: it waits too.
+    const std::vector<quint32> &devices = state.member(member)->devices;
+    const auto &current = std::get<std::vector<SessionRecord>>(sessions);
+    const bool reachable = std::any_of(current.begin(), current.end(), [&](const auto &session) {
+        return std::find(devices.begin(), devices.end(), session.deviceId) != devices.end();
+    });
+    return std::get<bool>(listed) && reachable ? Owed::Yes : Owed::Wait;
 }
 
 // Whether `row` (whose member is owed, memberOwed) should be sealed now, else dropped: not
